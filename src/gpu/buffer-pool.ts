@@ -1,0 +1,72 @@
+// Reuses storage buffers by size class. All work goes through one queue, so a buffer released
+// after its last dispatch was encoded can be handed out again for later dispatches.
+import { GpuOutOfMemoryError, OverLimitsError } from './errors';
+
+const USAGE = GPUBufferUsageFlags();
+
+function GPUBufferUsageFlags(): number {
+  // GPUBufferUsage is a global in browsers and in the `webgpu` Node package once installed.
+  const u = (globalThis as unknown as { GPUBufferUsage?: Record<string, number> }).GPUBufferUsage;
+  return u ? u.STORAGE | u.COPY_SRC | u.COPY_DST : 0x80 | 0x04 | 0x08;
+}
+
+/** Rounds to a size class: powers of two below 1 MiB, then multiples of 1 MiB. */
+export function sizeClass(bytes: number): number {
+  const b = Math.max(16, Math.ceil(bytes / 16) * 16);
+  if (b <= 1 << 20) return 1 << Math.ceil(Math.log2(b));
+  return Math.ceil(b / (1 << 20)) * (1 << 20);
+}
+
+export class BufferPool {
+  private free = new Map<number, GPUBuffer[]>();
+  private sizes = new WeakMap<GPUBuffer, number>();
+  liveBytes = 0;
+  peakBytes = 0;
+  pooledBytes = 0;
+  /** Out-of-memory errors found by error scopes, checked at the next submit. */
+  pendingError: Error | null = null;
+
+  constructor(
+    private device: GPUDevice,
+    private limits: { maxBufferSize: number; maxStorageBufferBindingSize: number },
+  ) {}
+
+  take(bytes: number, name: string): GPUBuffer {
+    if (bytes > this.limits.maxStorageBufferBindingSize) {
+      throw new OverLimitsError(name, bytes, 'maxStorageBufferBindingSize', this.limits.maxStorageBufferBindingSize);
+    }
+    let cls = sizeClass(bytes);
+    if (cls > this.limits.maxStorageBufferBindingSize) cls = Math.ceil(bytes / 16) * 16;
+    const list = this.free.get(cls);
+    let buf = list?.pop();
+    if (buf) {
+      this.pooledBytes -= cls;
+    } else {
+      this.device.pushErrorScope('out-of-memory');
+      buf = this.device.createBuffer({ size: cls, usage: USAGE, label: name });
+      void this.device.popErrorScope().then((err) => {
+        if (err && !this.pendingError) this.pendingError = new GpuOutOfMemoryError(name, cls);
+      });
+      this.sizes.set(buf, cls);
+    }
+    this.liveBytes += cls;
+    this.peakBytes = Math.max(this.peakBytes, this.liveBytes);
+    return buf;
+  }
+
+  give(buf: GPUBuffer): void {
+    const cls = this.sizes.get(buf) ?? buf.size;
+    this.liveBytes -= cls;
+    this.pooledBytes += cls;
+    let list = this.free.get(cls);
+    if (!list) this.free.set(cls, (list = []));
+    list.push(buf);
+  }
+
+  /** Frees pooled buffers back to the driver (between blocks, or under memory pressure). */
+  trim(): void {
+    for (const list of this.free.values()) for (const b of list) b.destroy();
+    this.free.clear();
+    this.pooledBytes = 0;
+  }
+}

@@ -1,0 +1,57 @@
+// Per-kernel GPU time from timestamp queries (only where the device has 'timestamp-query').
+// Used by benchmarks; each timed dispatch gets its own pass with begin/end timestamps.
+const MAX_QUERIES = 4096;
+
+export class KernelTimer {
+  private querySet: GPUQuerySet;
+  private resolveBuf: GPUBuffer;
+  private readBuf: GPUBuffer;
+  private labels: string[] = [];
+  private pendingRead: Promise<void> | null = null;
+  readonly totals = new Map<string, { ns: number; count: number }>();
+
+  constructor(private device: GPUDevice) {
+    this.querySet = device.createQuerySet({ type: 'timestamp', count: MAX_QUERIES });
+    this.resolveBuf = device.createBuffer({ size: MAX_QUERIES * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    this.readBuf = device.createBuffer({ size: MAX_QUERIES * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  }
+
+  passWrites(label: string, _enc: GPUCommandEncoder): GPUComputePassTimestampWrites | null {
+    if (this.labels.length * 2 + 2 > MAX_QUERIES || this.pendingRead) return null;
+    const i = this.labels.length;
+    this.labels.push(label);
+    return { querySet: this.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 };
+  }
+
+  resolve(enc: GPUCommandEncoder): void {
+    const n = this.labels.length;
+    if (!n || this.pendingRead) return;
+    enc.resolveQuerySet(this.querySet, 0, 2 * n, this.resolveBuf, 0);
+    enc.copyBufferToBuffer(this.resolveBuf, 0, this.readBuf, 0, 16 * n);
+    const labels = this.labels;
+    this.pendingRead = (async () => {
+      await this.device.queue.onSubmittedWorkDone();
+      await this.readBuf.mapAsync(GPUMapMode.READ, 0, 16 * labels.length);
+      const t = new BigUint64Array(this.readBuf.getMappedRange(0, 16 * labels.length).slice(0));
+      this.readBuf.unmap();
+      labels.forEach((l, i) => {
+        const ns = Number(t[2 * i + 1] - t[2 * i]);
+        const e = this.totals.get(l) ?? { ns: 0, count: 0 };
+        e.ns += ns;
+        e.count++;
+        this.totals.set(l, e);
+      });
+    })();
+    this.labels = [];
+  }
+
+  async collect(): Promise<void> {
+    const p = this.pendingRead;
+    this.pendingRead = null;
+    if (p) await p;
+  }
+
+  reset(): void {
+    this.totals.clear();
+  }
+}

@@ -1,0 +1,58 @@
+// The architecture description every loader produces and every engine part consumes.
+// Tensor names follow Hugging Face transformers (see tensorNames.ts), whatever the file format.
+
+export type Architecture = 'llama' | 'opt';
+
+export interface ModelConfig {
+  /** Display name, e.g. "stories260K" or a repo id. */
+  name: string;
+  arch: Architecture;
+  /** The config's own architecture string (LlamaForCausalLM, Qwen2ForCausalLM, ...). */
+  sourceArchitecture: string;
+  hidden: number;
+  intermediate: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  vocab: number;
+  maxPositions: number;
+  normEps: number;
+  /** LLaMA family only. */
+  ropeTheta: number;
+  /** 'interleaved': rotate pairs (2i, 2i+1) as llama2.c/GGUF/Meta do; 'half': rotate (i, i+d/2) as HF does. */
+  ropeStyle: 'interleaved' | 'half';
+  tiedEmbeddings: boolean;
+  /** Qwen2 has q/k/v biases; OPT has biases on every Linear. */
+  qkvBias: boolean;
+  /** OPT: biases on o_proj/out_proj and MLP Linears too. */
+  linearBias: boolean;
+  activation: 'silu' | 'relu' | 'gelu';
+  bosId: number;
+  eosId: number;
+}
+
+/** Float32 weights by HF tensor name; loaders may produce them lazily so one block fits at a time. */
+export interface WeightSource {
+  config: ModelConfig;
+  /** Shapes of every tensor, known from headers before any data is read. */
+  shapes: Map<string, number[]>;
+  /** The tensor's values as f32 (converted from F16/BF16/Q8_0 as needed). */
+  get(name: string): Promise<Float32Array>;
+}
+
+export interface Tokenizer {
+  readonly vocabSize: number;
+  readonly bosId: number;
+  readonly eosId: number;
+  /** Text to ids, without BOS (callers add it, as the perplexity protocol does). */
+  encode(text: string): number[];
+  decode(ids: number[]): string;
+}
+
+export interface LoadedModel {
+  weights: WeightSource;
+  tokenizer: Tokenizer;
+  /** Where it came from, for history and reproducible links: "bundled:stories260K", "hf:org/repo@rev", "local:file.gguf". */
+  source: string;
+}

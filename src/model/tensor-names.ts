@@ -1,0 +1,46 @@
+// Hugging Face tensor names for each architecture: the one naming every format maps to.
+import type { Architecture } from './config';
+
+export type LinearRole = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down' | 'fc1' | 'fc2';
+
+export function linearName(arch: Architecture, layer: number, role: LinearRole): string {
+  if (arch === 'opt') {
+    const p = `model.decoder.layers.${layer}`;
+    const m: Partial<Record<LinearRole, string>> = {
+      q: `${p}.self_attn.q_proj`, k: `${p}.self_attn.k_proj`, v: `${p}.self_attn.v_proj`, o: `${p}.self_attn.out_proj`,
+      fc1: `${p}.fc1`, fc2: `${p}.fc2`,
+    };
+    const n = m[role];
+    if (!n) throw new Error(`OPT has no ${role} projection`);
+    return n;
+  }
+  const p = `model.layers.${layer}`;
+  const m: Partial<Record<LinearRole, string>> = {
+    q: `${p}.self_attn.q_proj`, k: `${p}.self_attn.k_proj`, v: `${p}.self_attn.v_proj`, o: `${p}.self_attn.o_proj`,
+    gate: `${p}.mlp.gate_proj`, up: `${p}.mlp.up_proj`, down: `${p}.mlp.down_proj`,
+  };
+  const n = m[role];
+  if (!n) throw new Error(`LLaMA has no ${role} projection`);
+  return n;
+}
+
+export function linearRoles(arch: Architecture): LinearRole[] {
+  return arch === 'opt' ? ['q', 'k', 'v', 'o', 'fc1', 'fc2'] : ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
+}
+
+export function normNames(arch: Architecture, layer: number): { attn: string; mlp: string } {
+  return arch === 'opt'
+    ? { attn: `model.decoder.layers.${layer}.self_attn_layer_norm`, mlp: `model.decoder.layers.${layer}.final_layer_norm` }
+    : { attn: `model.layers.${layer}.input_layernorm`, mlp: `model.layers.${layer}.post_attention_layernorm` };
+}
+
+export function globalNames(arch: Architecture): { embed: string; positions?: string; finalNorm: string; lmHead: string } {
+  return arch === 'opt'
+    ? {
+        embed: 'model.decoder.embed_tokens.weight',
+        positions: 'model.decoder.embed_positions.weight',
+        finalNorm: 'model.decoder.final_layer_norm',
+        lmHead: 'lm_head.weight',
+      }
+    : { embed: 'model.embed_tokens.weight', finalNorm: 'model.norm', lmHead: 'lm_head.weight' };
+}
