@@ -1,0 +1,98 @@
+// The run configuration and the result JSON: the contract between the studio, the worker, the CLI
+// and downloaded run files. Documented in README ("Run JSON schema"); bump RESULT_SCHEMA_VERSION on
+// any incompatible change.
+
+export const RESULT_SCHEMA_VERSION = 1;
+
+export type Method = 'fp' | 'rtn' | 'awq' | 'teq' | 'tesseraq' | 'teq+tesseraq';
+export type TextSource = 'tinystories' | 'wikitext2' | 'tinyshakespeare' | 'custom';
+
+export interface RunConfig {
+  /** "bundled:stories260K", "hf:<repo>@<revision>", "local:<file names>" */
+  model: string;
+  method: Method;
+  bits: 2 | 3 | 4 | 8;
+  /** Input channels per quantization group; 0 means per output channel (whole row). */
+  groupSize: number;
+  symmetric: boolean;
+  /** Calibration and evaluation text. */
+  text: TextSource;
+  calibSamples: number;
+  seqLen: number;
+  /** Evaluation windows (0 = every window of the evaluation split). */
+  evalWindows: number;
+  seed: number;
+  /** TEQ: optimizer steps (LM loss) or steps per block (block loss). */
+  steps: number;
+  lr: number;
+  teqLoss: 'lm' | 'block';
+  teqEstimator: 'ste-full' | 'ste-round';
+  teqInit: 'ones' | 'awq';
+  /** TesseraQ: iterations per hardening round and the schedule. */
+  tqIters: number;
+  tqSchedule: 'paper20' | 'short10';
+  tqBatch: number;
+}
+
+export interface LayerError {
+  block: number;
+  layer: string;
+  /** ||Wx - Q(W)x||^2 / ||Wx||^2 on calibration inputs. */
+  relMse: number;
+}
+
+export interface RunResult {
+  schema: number;
+  id: string;
+  createdAt: string;
+  status: 'done' | 'cancelled' | 'failed';
+  error?: string;
+  model: string;
+  method: Method;
+  bits: number;
+  groupSize: number;
+  symmetric: boolean;
+  steps: number;
+  seed: number;
+  config: RunConfig;
+  device: string;
+  pplFp: number;
+  pplQuant: number;
+  evalTokens: number;
+  /** Seconds per phase: load, calibration, awq, teq, tesseraq, eval... */
+  seconds: Record<string, number>;
+  layerErrors: LayerError[];
+  blockErrors: { block: number; relMse: number }[];
+  /** Method-specific series for Inspect (loss curves, scale snapshots...). */
+  details?: Record<string, unknown>;
+}
+
+export const DEFAULT_CONFIG: RunConfig = {
+  model: 'bundled:stories260K',
+  method: 'rtn',
+  bits: 4,
+  groupSize: 32,
+  symmetric: false,
+  text: 'tinystories',
+  calibSamples: 16,
+  seqLen: 256,
+  evalWindows: 8,
+  seed: 0,
+  steps: 20,
+  lr: 1e-3,
+  teqLoss: 'block',
+  teqEstimator: 'ste-round',
+  teqInit: 'awq',
+  tqIters: 10,
+  tqSchedule: 'short10',
+  tqBatch: 4,
+};
+
+/** Progress and live data a run emits; small (numbers and short vectors), never whole tensors. */
+export type RunEvent =
+  | { type: 'phase'; phase: string; detail?: string }
+  | { type: 'progress'; phase: string; done: number; total: number }
+  | { type: 'loss'; series: string; step: number; value: number }
+  | { type: 'scales'; block: number; group: string; values: number[] }
+  | { type: 'layer-error'; block: number; layer: string; relMse: number }
+  | { type: 'log'; message: string };
