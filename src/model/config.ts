@@ -28,6 +28,8 @@ export interface ModelConfig {
   /** OPT: biases on o_proj/out_proj and MLP Linears too. */
   linearBias: boolean;
   activation: 'silu' | 'relu' | 'gelu';
+  /** OPT only: learned absolute positions, row = position + offset (2 for OPT); absent for RoPE models. */
+  positionOffset?: number;
   bosId: number;
   eosId: number;
 }

@@ -1,0 +1,18 @@
+// The perplexity protocol of ../shared/fixtures/README.md: tokens = [BOS] + encode(text);
+// non-overlapping windows of `windowLen` tokens, each evaluated from position 0, positions
+// 1..windowLen-1 scored, the partial last window dropped.
+export function evaluationWindows(tokens: ArrayLike<number>, windowLen: number, maxWindows = 0): Uint32Array[] {
+  const count = Math.floor(tokens.length / windowLen);
+  const n = maxWindows > 0 ? Math.min(maxWindows, count) : count;
+  const out: Uint32Array[] = [];
+  for (let w = 0; w < n; w++) out.push(Uint32Array.from({ length: windowLen }, (_, i) => tokens[w * windowLen + i]));
+  return out;
+}
+
+/** Next-token targets for `batch` concatenated windows; the last position of each is ignored. */
+export const IGNORE_TARGET = 0xffffffff;
+export function nextTokenTargets(ids: Uint32Array, seqLen: number): Uint32Array {
+  const t = new Uint32Array(ids.length);
+  for (let i = 0; i < ids.length; i++) t[i] = (i + 1) % seqLen === 0 ? IGNORE_TARGET : ids[i + 1];
+  return t;
+}

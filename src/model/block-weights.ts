@@ -1,0 +1,71 @@
+// A transformer block's weights on the GPU. Quantization methods swap a Linear's weight tensor for
+// its dequantized (or scaled) version; the forward pass does not care where a weight came from.
+import type { Gpu } from '../gpu/gpu';
+import type { Tensor } from '../gpu/tensor';
+import type { ModelConfig, WeightSource } from './config';
+import { linearName, linearRoles, normNames, type LinearRole } from './tensor-names';
+
+export interface LinearWeights {
+  /** [out, in] */
+  weight: Tensor;
+  bias?: Tensor;
+}
+
+export interface NormWeights {
+  weight: Tensor;
+  bias?: Tensor;
+}
+
+export interface BlockWeights {
+  index: number;
+  linears: Partial<Record<LinearRole, LinearWeights>>;
+  attnNorm: NormWeights;
+  mlpNorm: NormWeights;
+}
+
+export function linearOf(b: BlockWeights, role: LinearRole): LinearWeights {
+  const l = b.linears[role];
+  if (!l) throw new Error(`block ${b.index} has no ${role} projection`);
+  return l;
+}
+
+function hasBias(cfg: ModelConfig, role: LinearRole): boolean {
+  if (cfg.arch === 'opt') return true;
+  if (role === 'q' || role === 'k' || role === 'v') return cfg.qkvBias;
+  return cfg.linearBias;
+}
+
+async function upload(gpu: Gpu, src: WeightSource, name: string): Promise<Tensor> {
+  const shape = src.shapes.get(name);
+  if (!shape) throw new Error(`missing tensor ${name}`);
+  return gpu.upload(await src.get(name), shape, name);
+}
+
+export async function loadBlockWeights(gpu: Gpu, src: WeightSource, layer: number): Promise<BlockWeights> {
+  const cfg = src.config;
+  const linears: BlockWeights['linears'] = {};
+  for (const role of linearRoles(cfg.arch)) {
+    const n = linearName(cfg.arch, layer, role);
+    linears[role] = {
+      weight: await upload(gpu, src, `${n}.weight`),
+      bias: hasBias(cfg, role) ? await upload(gpu, src, `${n}.bias`) : undefined,
+    };
+  }
+  const norms = normNames(cfg.arch, layer);
+  const norm = async (p: string): Promise<NormWeights> => ({
+    weight: await upload(gpu, src, `${p}.weight`),
+    bias: cfg.arch === 'opt' ? await upload(gpu, src, `${p}.bias`) : undefined,
+  });
+  return { index: layer, linears, attnNorm: await norm(norms.attn), mlpNorm: await norm(norms.mlp) };
+}
+
+export function releaseBlockWeights(b: BlockWeights): void {
+  for (const l of Object.values(b.linears)) {
+    l?.weight.release();
+    l?.bias?.release();
+  }
+  for (const n of [b.attnNorm, b.mlpNorm]) {
+    n.weight.release();
+    n.bias?.release();
+  }
+}

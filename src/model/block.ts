@@ -1,0 +1,215 @@
+// One transformer block, forward and backward, for both families:
+//   LLaMA: x1 = x + o(attn(rope(q(n1 x)), rope(k(n1 x)), v(n1 x)));  y = x1 + down(silu(gate(n2 x1)) * up(n2 x1))
+//   OPT:   the same with LayerNorm, no RoPE, biases everywhere and fc2(relu(fc1(n2 x1))).
+// Backward returns the input gradient and, on request, the gradient of every Linear's effective
+// weight (what the methods turn into gradients of their own parameters).
+import type { Gpu } from '../gpu/gpu';
+import type { Tensor } from '../gpu/tensor';
+import type { ModelConfig } from './config';
+import type { LinearRole } from './tensor-names';
+import { linearOf, type BlockWeights, type LinearWeights, type NormWeights } from './block-weights';
+import { matmul } from '../ops/matmul';
+import { add } from '../ops/elementwise';
+import { rmsNorm, rmsNormBackward, layerNorm, layerNormBackward } from '../ops/norm';
+import { rope } from '../ops/rope';
+import { causalAttention, causalAttentionBackward } from '../ops/attention';
+import { swiglu, swigluBackward, relu, reluBackward, gelu, geluBackward } from '../ops/activation';
+
+export interface BatchShape {
+  batch: number;
+  seqLen: number;
+}
+
+/** Tensors kept from the forward pass for backward and for calibration statistics. */
+export interface BlockActivations {
+  x: Tensor;
+  /** Inputs of each Linear (shared where Linears share an input). */
+  inputs: Partial<Record<LinearRole, Tensor>>;
+  norm1: { rstd: Tensor; mean?: Tensor };
+  norm2: { rstd: Tensor; mean?: Tensor };
+  q?: Tensor;
+  k?: Tensor;
+  v?: Tensor;
+  attn?: Tensor;
+  lse?: Tensor;
+  x1?: Tensor;
+  /** LLaMA: gate and up outputs; OPT: fc1 output (pre-activation). */
+  gate?: Tensor;
+  up?: Tensor;
+  fc1?: Tensor;
+}
+
+export function linear(gpu: Gpu, x: Tensor, l: LinearWeights): Tensor {
+  return matmul(gpu, x, l.weight, { transB: true, bias: l.bias });
+}
+
+function norm(gpu: Gpu, cfg: ModelConfig, x: Tensor, w: NormWeights): { y: Tensor; rstd: Tensor; mean?: Tensor } {
+  if (cfg.arch === 'opt') return layerNorm(gpu, x, w.weight, w.bias!, cfg.normEps);
+  return rmsNorm(gpu, x, w.weight, cfg.normEps);
+}
+
+function normBackward(gpu: Gpu, cfg: ModelConfig, dy: Tensor, x: Tensor, w: NormWeights, saved: { rstd: Tensor; mean?: Tensor }): Tensor {
+  if (cfg.arch === 'opt') {
+    const r = layerNormBackward(gpu, dy, x, w.weight, saved.mean!, saved.rstd);
+    r.dweight.release();
+    r.dbias.release();
+    return r.dx;
+  }
+  const r = rmsNormBackward(gpu, dy, x, w.weight, saved.rstd);
+  r.dweight.release();
+  return r.dx;
+}
+
+function ropeOpts(cfg: ModelConfig, shape: BatchShape, heads: number, inverse = false) {
+  return { heads, headDim: cfg.headDim, seqLen: shape.seqLen, theta: cfg.ropeTheta, style: cfg.ropeStyle, inverse };
+}
+
+function attnOpts(cfg: ModelConfig, shape: BatchShape) {
+  return { batch: shape.batch, seqLen: shape.seqLen, heads: cfg.heads, kvHeads: cfg.kvHeads, headDim: cfg.headDim };
+}
+
+/**
+ * Forward through one block. With `keep`, the activations needed by backward (and by calibration)
+ * are returned and stay alive until releaseActivations(); otherwise temporaries are released.
+ */
+export function blockForward(
+  gpu: Gpu,
+  cfg: ModelConfig,
+  w: BlockWeights,
+  x: Tensor,
+  shape: BatchShape,
+  keep = false,
+): { y: Tensor; acts?: BlockActivations } {
+  const n1 = norm(gpu, cfg, x, w.attnNorm);
+  let q = linear(gpu, n1.y, linearOf(w, 'q'));
+  let k = linear(gpu, n1.y, linearOf(w, 'k'));
+  const v = linear(gpu, n1.y, linearOf(w, 'v'));
+  if (cfg.arch === 'llama') {
+    const qr = rope(gpu, q, ropeOpts(cfg, shape, cfg.heads));
+    const kr = rope(gpu, k, ropeOpts(cfg, shape, cfg.kvHeads));
+    q.release();
+    k.release();
+    q = qr;
+    k = kr;
+  }
+  const att = causalAttention(gpu, q, k, v, attnOpts(cfg, shape));
+  const o = linear(gpu, att.out, linearOf(w, 'o'));
+  const x1 = add(gpu, x, o);
+  o.release();
+  const n2 = norm(gpu, cfg, x1, w.mlpNorm);
+  let y: Tensor;
+  const acts: BlockActivations = { x, inputs: {}, norm1: n1, norm2: n2 };
+  if (cfg.arch === 'llama') {
+    const gate = linear(gpu, n2.y, linearOf(w, 'gate'));
+    const up = linear(gpu, n2.y, linearOf(w, 'up'));
+    const a = swiglu(gpu, gate, up);
+    const down = linear(gpu, a, linearOf(w, 'down'));
+    y = add(gpu, x1, down);
+    down.release();
+    Object.assign(acts, { gate, up });
+    acts.inputs = { q: n1.y, k: n1.y, v: n1.y, o: att.out, gate: n2.y, up: n2.y, down: a };
+  } else {
+    const fc1 = linear(gpu, n2.y, linearOf(w, 'fc1'));
+    const a = cfg.activation === 'gelu' ? gelu(gpu, fc1) : relu(gpu, fc1);
+    const fc2 = linear(gpu, a, linearOf(w, 'fc2'));
+    y = add(gpu, x1, fc2);
+    fc2.release();
+    acts.fc1 = fc1;
+    acts.inputs = { q: n1.y, k: n1.y, v: n1.y, o: att.out, fc1: n2.y, fc2: a };
+  }
+  Object.assign(acts, { q, k, v, attn: att.out, lse: att.lse, x1 });
+  if (keep) return { y, acts };
+  releaseActivations(acts, false);
+  return { y };
+}
+
+/** Releases everything the forward kept, except the block input x unless asked. */
+export function releaseActivations(a: BlockActivations, includeInput = false): void {
+  const seen = new Set<Tensor>();
+  const rel = (t?: Tensor) => {
+    if (t && !seen.has(t)) {
+      seen.add(t);
+      t.release();
+    }
+  };
+  if (includeInput) rel(a.x);
+  Object.values(a.inputs).forEach(rel);
+  [a.norm1.rstd, a.norm1.mean, a.norm2.rstd, a.norm2.mean, a.q, a.k, a.v, a.attn, a.lse, a.x1, a.gate, a.up, a.fc1].forEach(rel);
+}
+
+export interface BlockGrads {
+  dx: Tensor;
+  /** d loss / d (effective weight) of each Linear, [out, in]. */
+  dW: Partial<Record<LinearRole, Tensor>>;
+}
+
+/** Backward through one block given the forward's activations. */
+export function blockBackward(
+  gpu: Gpu,
+  cfg: ModelConfig,
+  w: BlockWeights,
+  acts: BlockActivations,
+  dy: Tensor,
+  shape: BatchShape,
+  wantWeightGrads = true,
+): BlockGrads {
+  const dW: BlockGrads['dW'] = {};
+  const inp = acts.inputs;
+  const weightGrad = (role: LinearRole, dout: Tensor) => {
+    if (wantWeightGrads) dW[role] = matmul(gpu, dout, inp[role]!, { transA: true });
+  };
+  // MLP
+  let dn2: Tensor;
+  if (cfg.arch === 'llama') {
+    weightGrad('down', dy);
+    const da = matmul(gpu, dy, linearOf(w, 'down').weight);
+    const { dgate, dup } = swigluBackward(gpu, da, acts.gate!, acts.up!);
+    da.release();
+    weightGrad('gate', dgate);
+    weightGrad('up', dup);
+    dn2 = matmul(gpu, dgate, linearOf(w, 'gate').weight);
+    matmul(gpu, dup, linearOf(w, 'up').weight, { out: dn2, accumulate: true });
+    dgate.release();
+    dup.release();
+  } else {
+    weightGrad('fc2', dy);
+    const da = matmul(gpu, dy, linearOf(w, 'fc2').weight);
+    const dfc1 = cfg.activation === 'gelu' ? geluBackward(gpu, da, acts.fc1!) : reluBackward(gpu, da, acts.fc1!);
+    da.release();
+    weightGrad('fc1', dfc1);
+    dn2 = matmul(gpu, dfc1, linearOf(w, 'fc1').weight);
+    dfc1.release();
+  }
+  const dx1Norm = normBackward(gpu, cfg, dn2, acts.x1!, w.mlpNorm, acts.norm2);
+  dn2.release();
+  const dx1 = add(gpu, dy, dx1Norm);
+  dx1Norm.release();
+  // Attention
+  weightGrad('o', dx1);
+  const dattn = matmul(gpu, dx1, linearOf(w, 'o').weight);
+  const g = causalAttentionBackward(gpu, dattn, acts.q!, acts.k!, acts.v!, acts.attn!, acts.lse!, attnOpts(cfg, shape));
+  dattn.release();
+  let dq = g.dq;
+  let dk = g.dk;
+  if (cfg.arch === 'llama') {
+    dq = rope(gpu, g.dq, ropeOpts(cfg, shape, cfg.heads, true));
+    dk = rope(gpu, g.dk, ropeOpts(cfg, shape, cfg.kvHeads, true));
+    g.dq.release();
+    g.dk.release();
+  }
+  weightGrad('q', dq);
+  weightGrad('k', dk);
+  weightGrad('v', g.dv);
+  const dn1 = matmul(gpu, dq, linearOf(w, 'q').weight);
+  matmul(gpu, dk, linearOf(w, 'k').weight, { out: dn1, accumulate: true });
+  matmul(gpu, g.dv, linearOf(w, 'v').weight, { out: dn1, accumulate: true });
+  dq.release();
+  dk.release();
+  g.dv.release();
+  const dxNorm = normBackward(gpu, cfg, dn1, acts.x, w.attnNorm, acts.norm1);
+  dn1.release();
+  const dx = add(gpu, dx1, dxNorm);
+  dx1.release();
+  dxNorm.release();
+  return { dx, dW };
+}

@@ -1,0 +1,56 @@
+// float64 twin of shaders/quantize.wgsl (same conventions; see there).
+import { effectiveGroupSize, groupCount, type QuantSpec } from '../quant/format';
+
+/** Round half to even, as torch.round and WGSL round() do. */
+export function roundEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+export interface RefQuantized {
+  codes: Float64Array;
+  scales: Float64Array;
+  zeros: Float64Array;
+  deq: Float64Array;
+}
+
+export function quantizeRef(w: ArrayLike<number>, rows: number, cols: number, spec: QuantSpec, colScale?: ArrayLike<number>): RefQuantized {
+  const g = effectiveGroupSize(spec, cols);
+  const nG = groupCount(spec, cols);
+  const codes = new Float64Array(rows * cols);
+  const deq = new Float64Array(rows * cols);
+  const scales = new Float64Array(rows * nG);
+  const zeros = new Float64Array(rows * nG);
+  const at = (r: number, c: number) => w[r * cols + c] * (colScale ? colScale[c] : 1);
+  for (let r = 0; r < rows; r++) {
+    for (let gi = 0; gi < nG; gi++) {
+      const c0 = gi * g;
+      const c1 = Math.min(c0 + g, cols);
+      let mn = Infinity;
+      let mx = -Infinity;
+      for (let c = c0; c < c1; c++) {
+        mn = Math.min(mn, at(r, c));
+        mx = Math.max(mx, at(r, c));
+      }
+      let s: number, z: number, hi: number;
+      if (spec.symmetric) {
+        const half = 2 ** (spec.bits - 1);
+        s = Math.max(Math.abs(mn), Math.abs(mx), 1e-5) / (half - 1);
+        z = half;
+        hi = 2 * half - 1;
+      } else {
+        hi = 2 ** spec.bits - 1;
+        s = Math.max(mx - mn, 1e-5) / hi;
+        z = Math.min(Math.max(-roundEven(mn / s), 0), hi);
+      }
+      scales[r * nG + gi] = s;
+      zeros[r * nG + gi] = z;
+      for (let c = c0; c < c1; c++) {
+        const q = Math.min(Math.max(roundEven(at(r, c) / s) + z, 0), hi);
+        codes[r * cols + c] = q;
+        deq[r * cols + c] = (q - z) * s;
+      }
+    }
+  }
+  return { codes, scales, zeros, deq };
+}
