@@ -1,0 +1,92 @@
+// A quantized model: the source weights, the full-precision tensors that transforms replaced
+// (folded norms, scaled Linears), and every quantized Linear's codes, scales and zero points.
+import type { Gpu } from '../gpu/gpu';
+import type { Tensor } from '../gpu/tensor';
+import type { ModelConfig, WeightSource } from '../model/config';
+import { loadBlockWeights, releaseBlockWeights, type BlockWeights } from '../model/block-weights';
+import type { BlockProvider } from '../model/gpu-model';
+import { linearName, linearRoles } from '../model/tensor-names';
+import { dequantizeWeight } from '../ops/quantize';
+import type { QuantizedLinear, QuantSpec } from './format';
+
+export interface QuantizedModel {
+  config: ModelConfig;
+  spec: QuantSpec;
+  /** By HF module name, e.g. "model.layers.0.self_attn.q_proj". */
+  linears: Map<string, QuantizedLinear>;
+  /** Full-precision tensors replaced by transforms, by HF tensor name. */
+  overrides: Map<string, Float32Array>;
+}
+
+/** The source with some tensors replaced: the transformed full-precision model. */
+export function withOverrides(src: WeightSource, overrides: Map<string, Float32Array>): WeightSource {
+  return {
+    config: src.config,
+    shapes: src.shapes,
+    get: async (name) => overrides.get(name) ?? src.get(name),
+  };
+}
+
+export function uploadQuantized(gpu: Gpu, q: QuantizedLinear): { codes: Tensor; scales: Tensor; zeros: Tensor } {
+  return {
+    codes: gpu.upload(Uint32Array.from(q.codes), [q.rows, q.cols], `${q.name}.codes`),
+    scales: gpu.upload(q.scales, [q.rows, q.scales.length / q.rows], `${q.name}.scales`),
+    zeros: gpu.upload(q.zeros, [q.rows, q.zeros.length / q.rows], `${q.name}.zeros`),
+  };
+}
+
+/** Blocks whose Linears are dequantized on the GPU from the stored codes. */
+export class QuantizedBlocks implements BlockProvider {
+  private cache = new Map<number, BlockWeights>();
+  private src: WeightSource;
+  constructor(
+    private gpu: Gpu,
+    source: WeightSource,
+    private model: QuantizedModel,
+    private resident = true,
+  ) {
+    this.src = withOverrides(source, model.overrides);
+  }
+
+  async get(i: number): Promise<BlockWeights> {
+    const hit = this.cache.get(i);
+    if (hit) return hit;
+    const b = await loadBlockWeights(this.gpu, this.src, i);
+    for (const role of linearRoles(this.model.config.arch)) {
+      const q = this.model.linears.get(linearName(this.model.config.arch, i, role));
+      const l = b.linears[role];
+      if (!q || !l) continue; // left in full precision
+      const t = uploadQuantized(this.gpu, q);
+      dequantizeWeight(this.gpu, t, q.spec, q.cols, l.weight);
+      t.codes.release();
+      t.scales.release();
+      t.zeros.release();
+    }
+    this.cache.set(i, b);
+    return b;
+  }
+
+  done(i: number): void {
+    if (this.resident) return;
+    const b = this.cache.get(i);
+    if (b) releaseBlockWeights(b);
+    this.cache.delete(i);
+  }
+
+  release(): void {
+    for (const b of this.cache.values()) releaseBlockWeights(b);
+    this.cache.clear();
+  }
+}
+
+/** Reads GPU codes/scales/zeros back into a stored QuantizedLinear. */
+export async function readQuantized(
+  name: string,
+  spec: QuantSpec,
+  t: { codes: Tensor; scales: Tensor; zeros: Tensor },
+  bias?: Float32Array,
+): Promise<QuantizedLinear> {
+  const [rows, cols] = t.codes.shape;
+  const codes = Uint8Array.from((await t.codes.read()) as Uint32Array);
+  return { name, rows, cols, spec, codes, scales: await t.scales.readF32(), zeros: await t.zeros.readF32(), bias };
+}
