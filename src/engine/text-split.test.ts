@@ -12,7 +12,7 @@ describe('calibration/evaluation split', () => {
   it('cuts a short text at the first paragraph break after 40%', () => {
     const text = 'aaaa\n\nbbbb\n\ncccc dddd eeee\n\nffff'; // 40% of 33 = 13: inside "cccc..."
     const s = splitText(text);
-    expect(s.calib).toBe('aaaa\n\nbbbb\n\ncccc dddd eeee');
-    expect(s.eval).toBe('\n\nffff');
+    expect(s.calib).toBe('aaaa\n\nbbbb\n\ncccc dddd eeee\n\n');
+    expect(s.eval).toBe('ffff');
   });
 });
