@@ -1,0 +1,56 @@
+// RMSNorm or (#if LAYERNORM) LayerNorm forward: one workgroup per token row of x[T, C].
+// Saves per-row statistics for backward: rstd (and mean for LayerNorm).
+#include "common.wgsl"
+struct Params { T: u32, C: u32, eps: f32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> weight: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<storage, read_write> rstdOut: array<f32>;
+#if LAYERNORM
+@group(0) @binding(5) var<storage, read> bias: array<f32>;
+@group(0) @binding(6) var<storage, read_write> meanOut: array<f32>;
+#endif
+
+var<workgroup> partial: array<f32, {{WG}}>;
+
+// Sum of every thread's v over the workgroup, in a fixed tree order (deterministic).
+fn workgroupSum(v: f32, lid: u32) -> f32 {
+  partial[lid] = v;
+  workgroupBarrier();
+  for (var s = {{WG}}u / 2u; s > 0u; s = s / 2u) {
+    if (lid < s) { partial[lid] = partial[lid] + partial[lid + s]; }
+    workgroupBarrier();
+  }
+  let total = partial[0];
+  workgroupBarrier(); // partial is reused by the next call
+  return total;
+}
+
+@compute @workgroup_size({{WG}})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let row = wid.x + wid.y * nwg.x;
+  if (row >= p.T) { return; }
+  let base = row * p.C;
+  let n = f32(p.C);
+#if LAYERNORM
+  var s = 0.0;
+  for (var c = lid; c < p.C; c += {{WG}}u) { s += x[base + c]; }
+  let mean = workgroupSum(s, lid) / n;
+  // Second pass over (x - mean): no cancellation for rows with a large mean.
+  var v = 0.0;
+  for (var c = lid; c < p.C; c += {{WG}}u) { let d = x[base + c] - mean; v += d * d; }
+  let rstd = inverseSqrt(workgroupSum(v, lid) / n + p.eps);
+  for (var c = lid; c < p.C; c += {{WG}}u) {
+    y[base + c] = (x[base + c] - mean) * rstd * weight[c] + bias[c];
+  }
+  if (lid == 0u) { meanOut[row] = mean; rstdOut[row] = rstd; }
+#else
+  var ss = 0.0;
+  for (var c = lid; c < p.C; c += {{WG}}u) { let xv = x[base + c]; ss += xv * xv; }
+  let rstd = inverseSqrt(workgroupSum(ss, lid) / n + p.eps);
+  for (var c = lid; c < p.C; c += {{WG}}u) { y[base + c] = x[base + c] * rstd * weight[c]; }
+  if (lid == 0u) { rstdOut[row] = rstd; }
+#endif
+}

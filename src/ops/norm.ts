@@ -1,0 +1,144 @@
+// RMSNorm and LayerNorm over the last dimension of x[T, C], forward and backward.
+// Weight (and bias) gradients are summed over tokens in two deterministic stages: per-chunk
+// column sums, then an ordered sum over chunks, so T can be large without float atomics.
+import { f32, type Gpu } from '../gpu/gpu';
+import type { Tensor } from '../gpu/tensor';
+
+const ROW_WG = 256;
+const COL_WG = 64;
+/** Tokens per chunk of the parameter-gradient reduction. */
+const GRAD_CHUNK = 256;
+
+function dims(op: string, x: Tensor, weight: Tensor): { T: number; C: number } {
+  const C = weight.size;
+  if (C === 0 || x.size % C !== 0) throw new Error(`${op}: x has ${x.size} elements, not a multiple of C=${C}`);
+  return { T: x.size / C, C };
+}
+
+export function rmsNorm(gpu: Gpu, x: Tensor, weight: Tensor, eps: number): { y: Tensor; rstd: Tensor } {
+  const { T, C } = dims('rmsNorm', x, weight);
+  const y = gpu.tensor(x.shape, 'f32', 'rmsnorm.y');
+  const rstd = gpu.tensor([T], 'f32', 'rmsnorm.rstd');
+  gpu.dispatch({
+    shader: 'norm_forward.wgsl',
+    params: { WG: ROW_WG, LAYERNORM: false },
+    uniforms: [T, C, f32(eps)],
+    buffers: [x, weight, y, rstd],
+    workgroups: gpu.grid1D(T),
+    label: 'rmsnorm',
+  });
+  return { y, rstd };
+}
+
+export function layerNorm(
+  gpu: Gpu,
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor,
+  eps: number,
+): { y: Tensor; mean: Tensor; rstd: Tensor } {
+  const { T, C } = dims('layerNorm', x, weight);
+  if (bias.size !== C) throw new Error(`layerNorm: bias has ${bias.size} elements, weight ${C}`);
+  const y = gpu.tensor(x.shape, 'f32', 'layernorm.y');
+  const mean = gpu.tensor([T], 'f32', 'layernorm.mean');
+  const rstd = gpu.tensor([T], 'f32', 'layernorm.rstd');
+  gpu.dispatch({
+    shader: 'norm_forward.wgsl',
+    params: { WG: ROW_WG, LAYERNORM: true },
+    uniforms: [T, C, f32(eps)],
+    buffers: [x, weight, y, rstd, bias, mean],
+    workgroups: gpu.grid1D(T),
+    label: 'layernorm',
+  });
+  return { y, mean, rstd };
+}
+
+/** Sums partial[chunks, C] over chunks into a new [C] tensor. */
+function reduceChunks(gpu: Gpu, partial: Tensor, chunks: number, C: number, name: string): Tensor {
+  const out = gpu.tensor([C], 'f32', name);
+  gpu.dispatch({
+    shader: 'norm_reduce_chunks.wgsl',
+    params: { WG: COL_WG },
+    uniforms: [chunks, C],
+    buffers: [partial, out],
+    workgroups: [Math.ceil(C / COL_WG)],
+    label: 'norm.reduce-chunks',
+  });
+  return out;
+}
+
+function chunking(T: number, chunk: number): number {
+  return Math.max(1, Math.ceil(T / chunk));
+}
+
+export function rmsNormBackward(
+  gpu: Gpu,
+  dy: Tensor,
+  x: Tensor,
+  weight: Tensor,
+  rstd: Tensor,
+  opts: { chunk?: number } = {},
+): { dx: Tensor; dweight: Tensor } {
+  const { T, C } = dims('rmsNormBackward', x, weight);
+  const chunk = opts.chunk ?? GRAD_CHUNK;
+  const chunks = chunking(T, chunk);
+  const dx = gpu.tensor(x.shape, 'f32', 'rmsnorm.dx');
+  gpu.dispatch({
+    shader: 'norm_backward_dx.wgsl',
+    params: { WG: ROW_WG, LAYERNORM: false },
+    uniforms: [T, C],
+    buffers: [dy, x, weight, rstd, dx],
+    workgroups: gpu.grid1D(T),
+    label: 'rmsnorm.dx',
+  });
+  const partialW = gpu.tensor([chunks, C], 'f32', 'rmsnorm.partial-dw');
+  gpu.dispatch({
+    shader: 'norm_backward_params.wgsl',
+    params: { WG: COL_WG, LAYERNORM: false },
+    uniforms: [T, C, chunk],
+    buffers: [dy, x, rstd, partialW],
+    workgroups: [Math.ceil(C / COL_WG), chunks],
+    label: 'rmsnorm.dweight',
+  });
+  const dweight = reduceChunks(gpu, partialW, chunks, C, 'rmsnorm.dweight');
+  partialW.release();
+  return { dx, dweight };
+}
+
+export function layerNormBackward(
+  gpu: Gpu,
+  dy: Tensor,
+  x: Tensor,
+  weight: Tensor,
+  mean: Tensor,
+  rstd: Tensor,
+  opts: { chunk?: number } = {},
+): { dx: Tensor; dweight: Tensor; dbias: Tensor } {
+  const { T, C } = dims('layerNormBackward', x, weight);
+  const chunk = opts.chunk ?? GRAD_CHUNK;
+  const chunks = chunking(T, chunk);
+  const dx = gpu.tensor(x.shape, 'f32', 'layernorm.dx');
+  gpu.dispatch({
+    shader: 'norm_backward_dx.wgsl',
+    params: { WG: ROW_WG, LAYERNORM: true },
+    uniforms: [T, C],
+    buffers: [dy, x, weight, rstd, dx, mean],
+    workgroups: gpu.grid1D(T),
+    label: 'layernorm.dx',
+  });
+  const partialW = gpu.tensor([chunks, C], 'f32', 'layernorm.partial-dw');
+  const partialB = gpu.tensor([chunks, C], 'f32', 'layernorm.partial-db');
+  gpu.dispatch({
+    shader: 'norm_backward_params.wgsl',
+    params: { WG: COL_WG, LAYERNORM: true },
+    uniforms: [T, C, chunk],
+    buffers: [dy, x, rstd, partialW, mean, partialB],
+    workgroups: [Math.ceil(C / COL_WG), chunks],
+    label: 'layernorm.dweight-dbias',
+  });
+  const dweight = reduceChunks(gpu, partialW, chunks, C, 'layernorm.dweight');
+  const dbias = reduceChunks(gpu, partialB, chunks, C, 'layernorm.dbias');
+  partialW.release();
+  partialB.release();
+  return { dx, dweight, dbias };
+}
