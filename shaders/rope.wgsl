@@ -1,0 +1,38 @@
+// Rotary position embedding on x[T, heads*D]: one thread per rotated pair (token, head, i).
+// cos/sin come from a table [positions, D/2] built on the CPU (float64, rounded once to f32).
+// #if HALF pairs (i, i + D/2) (HF); otherwise (2i, 2i+1) (Meta/GGUF). #if INVERSE turns by -angle.
+#include "common.wgsl"
+struct Params { pairs: u32, heads: u32, D: u32, seqLen: u32, offset: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> table: array<vec2<f32>>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+
+@compute @workgroup_size({{WG}})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = flatIndex(gid, nwg, {{WG}}u);
+  if (idx >= p.pairs) { return; }
+  let half = p.D / 2u;
+  let i = idx % half;
+  let th = idx / half; // token * heads + head
+  let t = th / p.heads;
+  let pos = t % p.seqLen + p.offset;
+  let cs = table[pos * half + i];
+#if INVERSE
+  let s = -cs.y;
+#else
+  let s = cs.y;
+#endif
+  let base = th * p.D;
+#if HALF
+  let a = base + i;
+  let b = base + i + half;
+#else
+  let a = base + 2u * i;
+  let b = a + 1u;
+#endif
+  let x0 = x[a];
+  let x1 = x[b];
+  y[a] = x0 * cs.x - x1 * s;
+  y[b] = x0 * s + x1 * cs.x;
+}

@@ -1,0 +1,66 @@
+// Rotary position embedding (forward, and backward as the inverse rotation) on x[T, heads*headDim].
+// Angles are computed on the CPU in float64 and uploaded once per (headDim, theta) as an f32
+// cos/sin table, so the GPU result matches a float64 reference to f32 rounding even at large
+// positions (f32 position*frequency products would lose ~1e-4 rad at position 2048).
+import type { Gpu } from '../gpu/gpu';
+import type { Tensor } from '../gpu/tensor';
+import type { RopeOptions } from '../reference/rope';
+
+export type { RopeOptions } from '../reference/rope';
+
+const WG = 256;
+/** Tables grow in steps of this many positions. */
+const TABLE_STEP = 1024;
+
+/** cos/sin of position * theta^(-2i/D), interleaved as [pos][i][cos, sin]. */
+export function ropeTable(headDim: number, theta: number, positions: number): Float32Array {
+  const half = headDim / 2;
+  const out = new Float32Array(positions * half * 2);
+  for (let i = 0; i < half; i++) {
+    const freq = Math.pow(theta, (-2 * i) / headDim);
+    for (let pos = 0; pos < positions; pos++) {
+      const a = pos * freq;
+      out[(pos * half + i) * 2] = Math.cos(a);
+      out[(pos * half + i) * 2 + 1] = Math.sin(a);
+    }
+  }
+  return out;
+}
+
+const tables = new WeakMap<Gpu, Map<string, { positions: number; tensor: Tensor }>>();
+
+function tableFor(gpu: Gpu, headDim: number, theta: number, positions: number): Tensor {
+  let perGpu = tables.get(gpu);
+  if (!perGpu) tables.set(gpu, (perGpu = new Map()));
+  const key = `${headDim}|${theta}`;
+  const have = perGpu.get(key);
+  if (have && have.positions >= positions) return have.tensor;
+  const n = Math.ceil(positions / TABLE_STEP) * TABLE_STEP;
+  const tensor = gpu.upload(ropeTable(headDim, theta, n), [n, headDim / 2, 2], `rope.table.${key}`);
+  // Dispatches already encoded with the old table run before anything reuses its buffer.
+  have?.tensor.release();
+  perGpu.set(key, { positions: n, tensor });
+  return tensor;
+}
+
+export function rope(gpu: Gpu, x: Tensor, o: RopeOptions, out?: Tensor): Tensor {
+  const D = o.headDim;
+  const width = o.heads * D;
+  if (D % 2 !== 0) throw new Error(`rope: headDim ${D} is odd`);
+  if (x.size % width !== 0) throw new Error(`rope: x has ${x.size} elements, not a multiple of heads*headDim=${width}`);
+  const offset = o.positionOffset ?? 0;
+  if (!Number.isInteger(offset) || offset < 0) throw new Error(`rope: positionOffset ${offset} must be a non-negative integer`);
+  const T = x.size / width;
+  const pairs = T * o.heads * (D / 2);
+  const table = tableFor(gpu, D, o.theta, offset + Math.min(o.seqLen, T));
+  const y = out ?? gpu.tensor(x.shape, 'f32', 'rope');
+  gpu.dispatch({
+    shader: 'rope.wgsl',
+    params: { WG, HALF: o.style === 'half', INVERSE: Boolean(o.inverse) },
+    uniforms: [pairs, o.heads, D, o.seqLen, offset],
+    buffers: [x, table, y],
+    workgroups: gpu.grid1D(Math.ceil(pairs / WG)),
+    label: o.inverse ? 'rope.inverse' : 'rope',
+  });
+  return y;
+}
