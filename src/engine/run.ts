@@ -1,0 +1,162 @@
+// One quantization run, end to end: tokenize, full-precision perplexity, the method, errors per
+// layer and block, quantized perplexity on the same windows. Used by the worker and the CLI.
+import type { Gpu } from '../gpu/gpu';
+import { describeError, CancelledError } from '../gpu/errors';
+import type { LoadedModel } from '../model/config';
+import { loadGlobals, embedTokens, SourceBlocks, type ModelGlobals } from '../model/gpu-model';
+import { perplexity } from '../eval/perplexity';
+import { calibrationSamples, checkEvalText } from './calibration';
+import type { TextSplit } from './text-split';
+import { RESULT_SCHEMA_VERSION, type RunConfig, type RunEvent, type RunResult } from './run-types';
+import { validateSpec, type QuantSpec } from '../quant/format';
+import { QuantizedBlocks, withOverrides, type QuantizedModel } from '../quant/quantized-model';
+import { measureErrors } from '../quant/measure';
+import type { MethodContext, MethodRunner } from '../quant/method-context';
+import { runRtn, runAwq } from '../quant/methods';
+
+const METHODS: Partial<Record<RunConfig['method'], MethodRunner>> = {
+  rtn: runRtn,
+  awq: runAwq,
+};
+
+export function registerMethod(name: RunConfig['method'], runner: MethodRunner): void {
+  METHODS[name] = runner;
+}
+
+export interface RunInputs {
+  gpu: Gpu;
+  model: LoadedModel;
+  split: TextSplit;
+  config: RunConfig;
+  onEvent?: (e: RunEvent) => void;
+  signal?: AbortSignal;
+  /** Reuse a full-precision perplexity measured on the same windows. */
+  pplFp?: number;
+}
+
+export interface RunOutput {
+  result: RunResult;
+  quantized: QuantizedModel | null;
+}
+
+function newId(): string {
+  return `${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
+}
+
+export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
+  const { gpu, model, config } = inp;
+  const cfg = model.weights.config;
+  const emit = inp.onEvent ?? (() => {});
+  const seconds: Record<string, number> = {};
+  const timed = async <T>(phase: string, fn: () => Promise<T>): Promise<T> => {
+    emit({ type: 'phase', phase });
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      await gpu.sync().catch(() => {});
+      seconds[phase] = (seconds[phase] ?? 0) + (performance.now() - t0) / 1000;
+    }
+  };
+  const spec: QuantSpec = { bits: config.bits, groupSize: config.groupSize, symmetric: config.symmetric };
+  const result: RunResult = {
+    schema: RESULT_SCHEMA_VERSION,
+    id: newId(),
+    createdAt: new Date().toISOString(),
+    status: 'done',
+    model: config.model,
+    method: config.method,
+    bits: config.bits,
+    groupSize: config.groupSize,
+    symmetric: config.symmetric,
+    steps: config.steps,
+    seed: config.seed,
+    config,
+    device: [gpu.report.vendor, gpu.report.architecture, gpu.report.description].filter(Boolean).join(' ') || 'unknown',
+    pplFp: NaN,
+    pplQuant: NaN,
+    evalTokens: 0,
+    seconds,
+    layerErrors: [],
+    blockErrors: [],
+    details: { split: inp.split.description },
+  };
+  let globals: ModelGlobals | null = null;
+  const fpBlocks = new SourceBlocks(gpu, model.weights, true);
+  let quantized: QuantizedModel | null = null;
+  try {
+    validateSpec(spec);
+    const { calibTokens, evalTokens } = await timed('tokenize', async () => {
+      const bos = model.tokenizer.bosId;
+      return {
+        calibTokens: [bos, ...model.tokenizer.encode(inp.split.calib)],
+        evalTokens: [bos, ...model.tokenizer.encode(inp.split.eval)],
+      };
+    });
+    checkEvalText(evalTokens.length, config.seqLen);
+    const calibIds = calibrationSamples(calibTokens, config.calibSamples, config.seqLen, config.seed);
+    globals = await timed('load', () => loadGlobals(gpu, model.weights));
+    const evalOpts = (phase: string) => ({
+      windowLen: config.seqLen,
+      windows: config.evalWindows,
+      signal: inp.signal,
+      onProgress: (done: number, total: number) => emit({ type: 'progress', phase, done, total }),
+    });
+    const fp = inp.pplFp
+      ? { ppl: inp.pplFp, scoredTokens: NaN }
+      : await timed('eval-fp', () => perplexity(gpu, cfg, globals!, fpBlocks, evalTokens, evalOpts('eval-fp')));
+    result.pplFp = fp.ppl;
+    if (config.method === 'fp') {
+      result.pplQuant = fp.ppl;
+      return { result, quantized: null };
+    }
+    const runner = METHODS[config.method];
+    if (!runner) throw new Error(`method ${config.method} is not available in this build`);
+    const ctx: MethodContext = {
+      gpu, cfg, source: model.weights, globals, spec, config,
+      calibIds, calibShape: { batch: config.calibSamples, seqLen: config.seqLen },
+      emit, signal: inp.signal,
+      overrides: new Map(), linears: new Map(), details: result.details!, seconds,
+    };
+    await timed(config.method, () => runner(ctx));
+    quantized = { config: cfg, spec, linears: ctx.linears, overrides: ctx.overrides };
+    const qBlocks = new QuantizedBlocks(gpu, model.weights, quantized, true);
+    const transformed = new SourceBlocks(gpu, withOverrides(model.weights, ctx.overrides), false);
+    try {
+      const errs = await timed('measure', async () => {
+        const x0 = embedTokens(gpu, cfg, globals!, calibIds, ctx.calibShape);
+        try {
+          return await measureErrors(gpu, cfg, transformed, qBlocks, x0, ctx.calibShape, (b) =>
+            emit({ type: 'progress', phase: 'measure', done: b + 1, total: cfg.layers }),
+          );
+        } finally {
+          x0.release();
+        }
+      });
+      result.layerErrors = errs.layerErrors;
+      result.blockErrors = errs.blockErrors;
+      for (const e of errs.layerErrors) emit({ type: 'layer-error', ...e });
+      const q = await timed('eval-quant', () => perplexity(gpu, cfg, globals!, qBlocks, evalTokens, evalOpts('eval-quant')));
+      result.pplQuant = q.ppl;
+      result.evalTokens = q.scoredTokens;
+    } finally {
+      qBlocks.release();
+      transformed.release();
+    }
+    return { result, quantized };
+  } catch (e) {
+    result.status = e instanceof CancelledError ? 'cancelled' : 'failed';
+    result.error = describeError(e).message;
+    if (result.status === 'failed') throw Object.assign(e as object, { partialResult: result });
+    return { result, quantized };
+  } finally {
+    fpBlocks.release();
+    if (globals) {
+      globals.embed.release();
+      if (globals.lmHead !== globals.embed) globals.lmHead.release();
+      globals.positions?.release();
+      globals.finalNorm.weight.release();
+      globals.finalNorm.bias?.release();
+    }
+  }
+}

@@ -1,0 +1,63 @@
+// The attention and MLP sub-layers alone (no residual, no norm), with any weights: what AWQ
+// inspects when it scores candidate scales.
+import type { Gpu } from '../gpu/gpu';
+import type { Tensor } from '../gpu/tensor';
+import type { ModelConfig } from './config';
+import type { LinearWeights } from './block-weights';
+import type { BatchShape } from './block';
+import { linear } from './block';
+import { rope } from '../ops/rope';
+import { causalAttention } from '../ops/attention';
+import { swiglu, relu, gelu } from '../ops/activation';
+
+/** o_proj(attention(q(h), k(h), v(h))) for normalised input h. */
+export function attentionSublayer(
+  gpu: Gpu,
+  cfg: ModelConfig,
+  lin: { q: LinearWeights; k: LinearWeights; v: LinearWeights; o: LinearWeights },
+  h: Tensor,
+  shape: BatchShape,
+): Tensor {
+  let q = linear(gpu, h, lin.q);
+  let k = linear(gpu, h, lin.k);
+  const v = linear(gpu, h, lin.v);
+  if (cfg.arch === 'llama') {
+    const r = { headDim: cfg.headDim, seqLen: shape.seqLen, theta: cfg.ropeTheta, style: cfg.ropeStyle };
+    const qr = rope(gpu, q, { ...r, heads: cfg.heads });
+    const kr = rope(gpu, k, { ...r, heads: cfg.kvHeads });
+    q.release();
+    k.release();
+    q = qr;
+    k = kr;
+  }
+  const a = causalAttention(gpu, q, k, v, { batch: shape.batch, seqLen: shape.seqLen, heads: cfg.heads, kvHeads: cfg.kvHeads, headDim: cfg.headDim });
+  q.release();
+  k.release();
+  v.release();
+  a.lse.release();
+  const o = linear(gpu, a.out, lin.o);
+  a.out.release();
+  return o;
+}
+
+/** The MLP on normalised input h: down(silu(gate h) * up h), or fc2(act(fc1 h)) for OPT. */
+export function mlpSublayer(
+  gpu: Gpu,
+  cfg: ModelConfig,
+  lin: { first: LinearWeights; up?: LinearWeights; second: LinearWeights },
+  h: Tensor,
+): Tensor {
+  const a = linear(gpu, h, lin.first);
+  let act: Tensor;
+  if (cfg.arch === 'llama') {
+    const u = linear(gpu, h, lin.up!);
+    act = swiglu(gpu, a, u);
+    u.release();
+  } else {
+    act = cfg.activation === 'gelu' ? gelu(gpu, a) : relu(gpu, a);
+  }
+  a.release();
+  const out = linear(gpu, act, lin.second);
+  act.release();
+  return out;
+}

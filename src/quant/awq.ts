@@ -1,0 +1,199 @@
+// AWQ for one block (LLMC's search_scale_subset, trans_version v2, then auto_clip v1), every
+// tensor operation on the GPU; the CPU only reads back the 20 grid losses of each subset.
+//   subsets (LLaMA): input_layernorm -> q,k,v (inspect attention output); v -> o where shapes
+//   allow (no GQA); post_attention_layernorm -> gate,up (inspect MLP output); up -> down.
+//   OPT: self_attn_layer_norm -> q,k,v; v -> out_proj; final_layer_norm -> fc1; fc1 -> fc2.
+// The block's weights are transformed in place (scales folded, weights clipped); quantizing them
+// with plain min/max afterwards gives AWQ's result.
+import type { Gpu } from '../gpu/gpu';
+import type { Tensor } from '../gpu/tensor';
+import type { ModelConfig } from '../model/config';
+import { blockForward, linear, releaseActivations, type BatchShape } from '../model/block';
+import { linearOf, type BlockWeights, type LinearWeights, type NormWeights } from '../model/block-weights';
+import { attentionSublayer, mlpSublayer } from '../model/sublayers';
+import type { LinearRole } from '../model/tensor-names';
+import { quantizeWeight } from '../ops/quantize';
+import { colAbsMean, awqScales, clipSearch } from '../ops/awq';
+import { mulRowVector, mulColVector } from '../ops/broadcast';
+import { sub } from '../ops/elementwise';
+import { sumSquares } from '../ops/reduce';
+import { embeddingGather } from '../ops/embedding';
+import type { QuantSpec } from './format';
+
+export const AWQ_GRID = 20;
+export const CLIP_TOKENS = 512;
+
+export interface AwqBlockReport {
+  /** Best grid ratio per subset and the chosen scales (for Inspect). */
+  subsets: { name: string; ratio: number; losses: number[]; scales: Float32Array }[];
+}
+
+/** The effective weight Q(W·diag(s))·diag(1/s) seen by the unscaled input. */
+function scaledFakeQuant(gpu: Gpu, l: LinearWeights, s: Tensor, spec: QuantSpec): LinearWeights {
+  const q = quantizeWeight(gpu, l.weight, spec, { colScale: s, codes: false, dequant: true, unscale: true });
+  return { weight: q.deq!, bias: l.bias };
+}
+
+function squaredError(gpu: Gpu, a: Tensor, b: Tensor): Tensor {
+  const d = sub(gpu, a, b);
+  const e = sumSquares(gpu, d);
+  d.release();
+  return e;
+}
+
+/** Replaces a tensor by f(tensor), releasing the old one. */
+function replace<T extends { weight: Tensor; bias?: Tensor }>(obj: T, key: 'weight' | 'bias', next: Tensor): void {
+  obj[key]?.release();
+  obj[key] = next;
+}
+
+/** Divide the output channels of the preceding op by s: a norm's weight/bias or a Linear's rows/bias. */
+function scalePrev(gpu: Gpu, prev: NormWeights | LinearWeights, invS: Tensor, isLinear: boolean): void {
+  if (isLinear) replace(prev, 'weight', mulColVector(gpu, prev.weight, invS));
+  else replace(prev, 'weight', mulRowVector(gpu, prev.weight.view([1, invS.size]), invS).view([invS.size]));
+  if (prev.bias) replace(prev, 'bias', mulRowVector(gpu, prev.bias.view([1, invS.size]), invS).view([invS.size]));
+}
+
+/** Multiply the input columns of each Linear by s. */
+function scaleNext(gpu: Gpu, lins: LinearWeights[], s: Tensor): void {
+  for (const l of lins) replace(l, 'weight', mulRowVector(gpu, l.weight, s));
+}
+
+async function searchSubset(
+  gpu: Gpu,
+  name: string,
+  x: Tensor,
+  spec: QuantSpec,
+  evaluate: (scaled: (l: LinearWeights) => LinearWeights) => Tensor,
+  reference: Tensor,
+  scaledLinears: LinearWeights[],
+): Promise<{ name: string; ratio: number; losses: number[]; s: Tensor; invS: Tensor }> {
+  const xmean = colAbsMean(gpu, x);
+  const losses = gpu.tensor([AWQ_GRID], 'f32', 'awq-losses');
+  const s = gpu.tensor([xmean.size], 'f32', 'awq-s');
+  const invS = gpu.tensor([xmean.size], 'f32', 'awq-inv-s');
+  for (let i = 0; i < AWQ_GRID; i++) {
+    awqScales(gpu, xmean, i / AWQ_GRID, s, invS);
+    const made: Tensor[] = [];
+    const out = evaluate((l) => {
+      if (!scaledLinears.includes(l)) return l;
+      const e = scaledFakeQuant(gpu, l, s, spec);
+      made.push(e.weight);
+      return e;
+    });
+    const err = squaredError(gpu, out, reference);
+    gpu.copy(err, losses, 0, i, 1);
+    err.release();
+    out.release();
+    made.forEach((t) => t.release());
+  }
+  const values = Array.from(await losses.readF32());
+  losses.release();
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] < values[best]) best = i;
+  awqScales(gpu, xmean, best / AWQ_GRID, s, invS);
+  xmean.release();
+  return { name, ratio: best / AWQ_GRID, losses: values, s, invS };
+}
+
+/** Evenly strided rows of x (LLMC samples 512 tokens for the clip search). */
+function strideRows(gpu: Gpu, x: Tensor, count: number): Tensor {
+  const rows = x.shape[0];
+  const step = Math.max(1, Math.floor(rows / count));
+  const n = Math.min(count, Math.ceil(rows / step));
+  const ids = gpu.upload(Uint32Array.from({ length: n }, (_, i) => i * step), [n], 'clip-rows');
+  const out = embeddingGather(gpu, x, ids);
+  ids.release();
+  return out;
+}
+
+export async function awqBlock(
+  gpu: Gpu,
+  cfg: ModelConfig,
+  w: BlockWeights,
+  x: Tensor,
+  shape: BatchShape,
+  spec: QuantSpec,
+  opts: { clip?: boolean } = {},
+): Promise<AwqBlockReport> {
+  const report: AwqBlockReport = { subsets: [] };
+  const record = async (r: Awaited<ReturnType<typeof searchSubset>>, apply: (s: Tensor, invS: Tensor) => void) => {
+    apply(r.s, r.invS);
+    report.subsets.push({ name: r.name, ratio: r.ratio, losses: r.losses, scales: await r.s.readF32() });
+    r.s.release();
+    r.invS.release();
+  };
+  const L = (role: LinearRole) => linearOf(w, role);
+  const isOpt = cfg.arch === 'opt';
+
+  // 1. norm1 -> q, k, v, inspecting the attention sub-layer's output.
+  let { acts } = blockForward(gpu, cfg, w, x, shape, true);
+  const h1 = acts!.inputs.q!;
+  const attnLin = () => ({ q: L('q'), k: L('k'), v: L('v'), o: L('o') });
+  const attnRef = attentionSublayer(gpu, cfg, attnLin(), h1, shape);
+  const qkv = await searchSubset(gpu, isOpt ? 'self_attn_layer_norm→qkv' : 'input_layernorm→qkv', h1, spec,
+    (f) => { const a = attnLin(); return attentionSublayer(gpu, cfg, { q: f(a.q), k: f(a.k), v: f(a.v), o: a.o }, h1, shape); },
+    attnRef, [L('q'), L('k'), L('v')]);
+  attnRef.release();
+  await record(qkv, (s, invS) => { scalePrev(gpu, w.attnNorm, invS, false); scaleNext(gpu, [L('q'), L('k'), L('v')], s); });
+
+  // 2. v -> o where v's output channels are o's input channels (no grouped-query sharing).
+  if (cfg.heads === cfg.kvHeads) {
+    releaseActivations(acts!);
+    acts = blockForward(gpu, cfg, w, x, shape, true).acts;
+    const a = acts!.inputs.o!;
+    const ref = singleLinear(gpu, a, L('o'));
+    const vo = await searchSubset(gpu, isOpt ? 'v_proj→out_proj' : 'v_proj→o_proj', a, spec, (f) => singleLinear(gpu, a, f(L('o'))), ref, [L('o')]);
+    ref.release();
+    await record(vo, (s, invS) => { scalePrev(gpu, L('v'), invS, true); scaleNext(gpu, [L('o')], s); });
+  }
+
+  // 3. norm2 -> gate, up (LLaMA: inspect the MLP output) or fc1 (OPT: inspect fc1).
+  releaseActivations(acts!);
+  acts = blockForward(gpu, cfg, w, x, shape, true).acts;
+  const h2 = isOpt ? acts!.inputs.fc1! : acts!.inputs.gate!;
+  if (isOpt) {
+    const ref = singleLinear(gpu, h2, L('fc1'));
+    const r = await searchSubset(gpu, 'final_layer_norm→fc1', h2, spec, (f) => singleLinear(gpu, h2, f(L('fc1'))), ref, [L('fc1')]);
+    ref.release();
+    await record(r, (s, invS) => { scalePrev(gpu, w.mlpNorm, invS, false); scaleNext(gpu, [L('fc1')], s); });
+  } else {
+    const mlpLin = () => ({ first: L('gate'), up: L('up'), second: L('down') });
+    const ref = mlpSublayer(gpu, cfg, mlpLin(), h2);
+    const r = await searchSubset(gpu, 'post_attention_layernorm→gate,up', h2, spec,
+      (f) => mlpSublayer(gpu, cfg, { first: f(L('gate')), up: f(L('up')), second: L('down') }, h2), ref, [L('gate'), L('up')]);
+    ref.release();
+    await record(r, (s, invS) => { scalePrev(gpu, w.mlpNorm, invS, false); scaleNext(gpu, [L('gate'), L('up')], s); });
+  }
+
+  // 4. up -> down (LLaMA) or fc1 -> fc2 through ReLU (OPT; positive scales commute with ReLU).
+  releaseActivations(acts!);
+  acts = blockForward(gpu, cfg, w, x, shape, true).acts;
+  const [prevRole, nextRole] = isOpt ? (['fc1', 'fc2'] as const) : (['up', 'down'] as const);
+  if (!isOpt || cfg.activation === 'relu') {
+    const a = acts!.inputs[nextRole]!;
+    const ref = singleLinear(gpu, a, L(nextRole));
+    const r = await searchSubset(gpu, `${prevRole}→${nextRole}`, a, spec, (f) => singleLinear(gpu, a, f(L(nextRole))), ref, [L(nextRole)]);
+    ref.release();
+    await record(r, (s, invS) => { scalePrev(gpu, L(prevRole), invS, true); scaleNext(gpu, [L(nextRole)], s); });
+  }
+
+  // 5. Clip search on every Linear but q and k, with the transformed block's inputs.
+  if (opts.clip !== false && !spec.symmetric) {
+    releaseActivations(acts!);
+    acts = blockForward(gpu, cfg, w, x, shape, true).acts;
+    for (const role of Object.keys(w.linears) as LinearRole[]) {
+      if (role === 'q' || role === 'k') continue;
+      const sample = strideRows(gpu, acts!.inputs[role]!, CLIP_TOKENS);
+      clipSearch(gpu, L(role).weight, sample, spec).release();
+      sample.release();
+    }
+  }
+  releaseActivations(acts!);
+  return report;
+}
+
+/** A single Linear's output: the inspected module for v->o and up->down. */
+function singleLinear(gpu: Gpu, x: Tensor, l: LinearWeights): Tensor {
+  return linear(gpu, x, l);
+}

@@ -1,0 +1,39 @@
+// What every quantization method gets, and what it fills in.
+import type { Gpu } from '../gpu/gpu';
+import type { Tensor } from '../gpu/tensor';
+import type { ModelConfig, WeightSource } from '../model/config';
+import type { BatchShape } from '../model/block';
+import type { ModelGlobals } from '../model/gpu-model';
+import type { RunConfig, RunEvent } from '../engine/run-types';
+import type { QuantizedLinear, QuantSpec } from './format';
+import { CancelledError } from '../gpu/errors';
+
+export interface MethodContext {
+  gpu: Gpu;
+  cfg: ModelConfig;
+  source: WeightSource;
+  globals: ModelGlobals;
+  spec: QuantSpec;
+  config: RunConfig;
+  /** Calibration token ids, config.calibSamples x config.seqLen. */
+  calibIds: Uint32Array;
+  calibShape: BatchShape;
+  emit: (e: RunEvent) => void;
+  signal?: AbortSignal;
+  /** Output: transformed full-precision tensors by HF name. */
+  overrides: Map<string, Float32Array>;
+  /** Output: quantized Linears by HF module name. */
+  linears: Map<string, QuantizedLinear>;
+  /** Output: method-specific data for Inspect. */
+  details: Record<string, unknown>;
+  /** Seconds per phase (methods add their own). */
+  seconds: Record<string, number>;
+}
+
+export function checkCancelled(ctx: MethodContext, what = 'The run'): void {
+  if (ctx.signal?.aborted) throw new CancelledError(what);
+}
+
+export type MethodRunner = (ctx: MethodContext) => Promise<void>;
+
+export type { Tensor };
