@@ -1,0 +1,85 @@
+// Little-endian element decoding to f32: F32, F16, BF16 and GGML's Q8_0 blocks.
+
+/** IEEE half (binary16) bits to a number; exact, subnormals, infinities and NaN included. */
+export function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+const HALF_TABLE = (() => {
+  const t = new Float32Array(65536);
+  for (let i = 0; i < 65536; i++) t[i] = halfToFloat(i);
+  return t;
+})();
+
+/** Copies into a fresh aligned buffer when `bytes` is not 4-byte aligned. */
+export function f32FromBytes(bytes: Uint8Array): Float32Array {
+  const n = bytes.byteLength >>> 2;
+  if (bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + n * 4));
+  const out = new Float32Array(n);
+  new Uint8Array(out.buffer).set(bytes.subarray(0, n * 4));
+  return out;
+}
+
+export function f16ToF32(bytes: Uint8Array): Float32Array {
+  const n = bytes.byteLength >>> 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = HALF_TABLE[bytes[2 * i] | (bytes[2 * i + 1] << 8)];
+  return out;
+}
+
+/** bfloat16 is the top half of an f32. */
+export function bf16ToF32(bytes: Uint8Array): Float32Array {
+  const n = bytes.byteLength >>> 1;
+  const bits = new Uint32Array(n);
+  for (let i = 0; i < n; i++) bits[i] = ((bytes[2 * i] | (bytes[2 * i + 1] << 8)) << 16) >>> 0;
+  return new Float32Array(bits.buffer);
+}
+
+export const Q8_0_BLOCK = 32;
+export const Q8_0_BYTES = 34;
+
+/** GGML Q8_0: blocks of 32 values, each an f16 scale d then 32 int8 q; x = d * q. */
+export function q8_0ToF32(bytes: Uint8Array, count: number): Float32Array {
+  const out = new Float32Array(count);
+  const blocks = count / Q8_0_BLOCK;
+  for (let b = 0; b < blocks; b++) {
+    const o = b * Q8_0_BYTES;
+    const d = HALF_TABLE[bytes[o] | (bytes[o + 1] << 8)];
+    for (let i = 0; i < Q8_0_BLOCK; i++) {
+      const q = bytes[o + 2 + i];
+      out[b * Q8_0_BLOCK + i] = d * (q > 127 ? q - 256 : q);
+    }
+  }
+  return out;
+}
+
+/** Rounds f32 to the nearest f16 bits (ties to even); for writers and tests. */
+export function floatToHalf(x: number): number {
+  const f = new Float32Array([x]);
+  const u = new Uint32Array(f.buffer)[0];
+  const sign = (u >>> 16) & 0x8000;
+  const exp = (u >>> 23) & 0xff;
+  let mant = u & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let h = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const half = 1 << (shift - 1);
+    if (rem > half || (rem === half && (h & 1))) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && (h & 1))) h++;
+  return sign | h;
+}

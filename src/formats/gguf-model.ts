@@ -1,0 +1,163 @@
+// A GGUF file as a LoadedModel: llama.cpp tensor names mapped to HF names, ggml shapes reversed to
+// HF [out, in] order, the embedded SentencePiece vocabulary as the tokenizer. Q/K weights are kept
+// as stored (llama.cpp's converter puts them in the interleaved rotary layout): ropeStyle 'interleaved'.
+import type { LoadedModel, ModelConfig } from '../model/config';
+import { FormatError } from './errors';
+import { readGguf, readGgufTensor, type GgufFile, type GgufValue } from './gguf';
+import { pieceTypeFromGguf, SentencePieceBpeTokenizer, type PieceType, type SentencePieceVocab } from './sentencepiece-bpe';
+import type { ByteSource } from './byte-source';
+import { buildWeightSource, type TensorEntry } from './weight-source';
+
+const SUPPORTED = 'Supported GGUF models: general.architecture "llama" (LLaMA, Mistral, TinyLlama, llama2.c conversions) with the "llama" (SentencePiece) tokenizer';
+
+const BLOCK_TENSORS: Record<string, string> = {
+  attn_q: 'self_attn.q_proj',
+  attn_k: 'self_attn.k_proj',
+  attn_v: 'self_attn.v_proj',
+  attn_output: 'self_attn.o_proj',
+  ffn_gate: 'mlp.gate_proj',
+  ffn_up: 'mlp.up_proj',
+  ffn_down: 'mlp.down_proj',
+  attn_norm: 'input_layernorm',
+  ffn_norm: 'post_attention_layernorm',
+};
+
+/** llama.cpp tensor name -> HF name (undefined for tensors the engine does not use, e.g. rope_freqs). */
+export function ggufToHfName(name: string): string | undefined {
+  if (name === 'token_embd.weight') return 'model.embed_tokens.weight';
+  if (name === 'output_norm.weight') return 'model.norm.weight';
+  if (name === 'output.weight') return 'lm_head.weight';
+  const m = /^blk\.(\d+)\.([a-z_]+)\.(weight|bias)$/.exec(name);
+  if (m && BLOCK_TENSORS[m[2]]) return `model.layers.${m[1]}.${BLOCK_TENSORS[m[2]]}.${m[3]}`;
+  return undefined;
+}
+
+function meta(file: GgufFile, key: string): GgufValue | undefined {
+  return file.metadata.get(key);
+}
+
+function metaInt(file: GgufFile, key: string, fallback?: number): number {
+  const v = meta(file, key) ?? fallback;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0 || v > 1 << 30) {
+    throw new FormatError(file.source.name, `metadata "${key}" is ${describe(meta(file, key))}, expected a positive integer`, 'The file is incomplete or corrupt: re-convert it with a current llama.cpp');
+  }
+  return v;
+}
+
+function metaNum(file: GgufFile, key: string, fallback: number): number {
+  const v = meta(file, key) ?? fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+    throw new FormatError(file.source.name, `metadata "${key}" is ${describe(meta(file, key))}, expected a positive number`, 'The file is corrupt');
+  }
+  // float32 metadata: 1e-5 is stored as 9.99999974e-6; keep the value that was meant.
+  return Number(v.toPrecision(7));
+}
+
+function describe(v: GgufValue | undefined): string {
+  if (v === undefined) return 'missing';
+  if (Array.isArray(v) || ArrayBuffer.isView(v)) return `an array of ${(v as ArrayLike<unknown>).length}`;
+  return JSON.stringify(typeof v === 'bigint' ? v.toString() : v);
+}
+
+export function ggufConfig(file: GgufFile): ModelConfig {
+  const arch = meta(file, 'general.architecture');
+  if (arch !== 'llama') {
+    throw new FormatError(file.source.name, `has general.architecture ${describe(arch)}, which this studio does not run from GGUF`, SUPPORTED);
+  }
+  const a = arch;
+  const hidden = metaInt(file, `${a}.embedding_length`);
+  const heads = metaInt(file, `${a}.attention.head_count`);
+  const kvRaw = meta(file, `${a}.attention.head_count_kv`);
+  if (kvRaw !== undefined && typeof kvRaw !== 'number') {
+    throw new FormatError(file.source.name, `metadata "${a}.attention.head_count_kv" is ${describe(kvRaw)} (per-layer head counts)`, `${SUPPORTED}, with the same number of KV heads in every layer`);
+  }
+  const kvHeads = metaInt(file, `${a}.attention.head_count_kv`, heads);
+  if (heads % kvHeads !== 0) throw new FormatError(file.source.name, `has ${heads} heads, not a multiple of ${kvHeads} KV heads`, 'The file is corrupt');
+  const headDim = metaInt(file, `${a}.attention.key_length`, hidden / heads);
+  if (!Number.isInteger(headDim) || headDim % 2 !== 0) throw new FormatError(file.source.name, `has head size ${headDim}, not an even integer`, 'The file is corrupt');
+  const ropeDims = meta(file, `${a}.rope.dimension_count`);
+  if (ropeDims !== undefined && ropeDims !== headDim) {
+    throw new FormatError(file.source.name, `rotates ${describe(ropeDims)} of ${headDim} head dimensions (partial rotary)`, SUPPORTED);
+  }
+  const scaling = meta(file, `${a}.rope.scaling.type`);
+  if (scaling !== undefined && scaling !== 'none') throw new FormatError(file.source.name, `uses RoPE scaling ${describe(scaling)}`, `${SUPPORTED}, without RoPE scaling`);
+  const tokens = meta(file, 'tokenizer.ggml.tokens');
+  const embd = file.tensors.get('token_embd.weight');
+  const vocab = embd ? embd.ne[1] : Array.isArray(tokens) ? tokens.length : metaInt(file, `${a}.vocab_size`);
+  return {
+    name: file.source.name.replace(/\.gguf$/i, ''),
+    arch: 'llama',
+    sourceArchitecture: `gguf:${a}`,
+    hidden,
+    intermediate: metaInt(file, `${a}.feed_forward_length`),
+    layers: metaInt(file, `${a}.block_count`),
+    heads,
+    kvHeads,
+    headDim,
+    vocab,
+    maxPositions: metaInt(file, `${a}.context_length`, 2048),
+    normEps: metaNum(file, `${a}.attention.layer_norm_rms_epsilon`, 1e-5),
+    ropeTheta: metaNum(file, `${a}.rope.freq_base`, 10000),
+    ropeStyle: 'interleaved',
+    tiedEmbeddings: !file.tensors.has('output.weight'),
+    qkvBias: file.tensors.has('blk.0.attn_q.bias'),
+    linearBias: false,
+    activation: 'silu',
+    bosId: typeof meta(file, 'tokenizer.ggml.bos_token_id') === 'number' ? (meta(file, 'tokenizer.ggml.bos_token_id') as number) : 1,
+    eosId: typeof meta(file, 'tokenizer.ggml.eos_token_id') === 'number' ? (meta(file, 'tokenizer.ggml.eos_token_id') as number) : 2,
+  };
+}
+
+export function ggufVocab(file: GgufFile): SentencePieceVocab {
+  const name = file.source.name;
+  const model = meta(file, 'tokenizer.ggml.model');
+  if (model !== 'llama') {
+    throw new FormatError(name, `has tokenizer.ggml.model ${describe(model)}; only the SentencePiece "llama" tokenizer is read from GGUF`, 'Load the model from its Hugging Face repo (tokenizer.json) instead');
+  }
+  const tokens = meta(file, 'tokenizer.ggml.tokens');
+  if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === 'string')) {
+    throw new FormatError(name, 'has no tokenizer.ggml.tokens string array', 'The file has no embedded vocabulary: re-convert it with llama.cpp');
+  }
+  const n = tokens.length;
+  const scores = meta(file, 'tokenizer.ggml.scores');
+  if (!(scores instanceof Float32Array) || scores.length !== n) {
+    throw new FormatError(name, `has tokenizer.ggml.scores ${describe(scores)}, expected ${n} float32 scores`, 'The embedded vocabulary is incomplete: re-convert it with llama.cpp');
+  }
+  const typesRaw = meta(file, 'tokenizer.ggml.token_type');
+  if (typesRaw !== undefined && (!(typesRaw instanceof Int32Array || typesRaw instanceof Uint32Array) || typesRaw.length !== n)) {
+    throw new FormatError(name, `has tokenizer.ggml.token_type ${describe(typesRaw)}, expected ${n} int32 values`, 'The embedded vocabulary is corrupt');
+  }
+  const id = (key: string, fallback: number) => {
+    const v = meta(file, key);
+    return typeof v === 'number' && v >= 0 && v < n ? v : fallback;
+  };
+  const unkId = id('tokenizer.ggml.unknown_token_id', 0);
+  const bosId = id('tokenizer.ggml.bos_token_id', 1);
+  const eosId = id('tokenizer.ggml.eos_token_id', 2);
+  const types: PieceType[] = typesRaw
+    ? Array.from(typesRaw as ArrayLike<number>, pieceTypeFromGguf)
+    : (tokens as string[]).map((p, i) => (i === unkId ? 'unknown' : i === bosId || i === eosId ? 'control' : /^<0x[0-9A-Fa-f]{2}>$/.test(p) ? 'byte' : 'normal'));
+  const prefix = meta(file, 'tokenizer.ggml.add_space_prefix');
+  return {
+    pieces: (tokens as string[]).map((t) => t.replaceAll('\u2581', ' ')),
+    scores,
+    types,
+    bosId,
+    eosId,
+    unkId,
+    addSpacePrefix: prefix === undefined ? true : prefix === true,
+  };
+}
+
+export async function loadGguf(src: ByteSource): Promise<LoadedModel> {
+  const file = await readGguf(src);
+  const config = ggufConfig(file);
+  const tokenizer = new SentencePieceBpeTokenizer(ggufVocab(file));
+  const tensors = new Map<string, TensorEntry>();
+  for (const t of file.tensors.values()) {
+    const hf = ggufToHfName(t.name);
+    if (!hf) continue;
+    tensors.set(hf, { shape: [...t.ne].reverse(), file: src.name, read: () => readGgufTensor(file, t.name) });
+  }
+  return { weights: buildWeightSource(config, tensors, src.name, 'the GGUF metadata'), tokenizer, source: `local:${src.name}` };
+}

@@ -1,0 +1,228 @@
+// GGUF v2/v3 reader: metadata key/values and tensor infos from a header read in chunks (so a big
+// file is never loaded whole), hostile counts and sizes capped, every offset checked against the
+// file size. Tensor data (F32, F16, BF16, Q8_0) is read and converted to f32 on demand.
+import { checkRange, type ByteSource } from './byte-source';
+import { bf16ToF32, f16ToF32, f32FromBytes, Q8_0_BLOCK, Q8_0_BYTES, q8_0ToF32 } from './dtype';
+import { FormatError } from './errors';
+
+export const GGUF_MAGIC = 0x46554747; // "GGUF" little-endian
+export const MAX_TENSORS = 1 << 16;
+export const MAX_KV = 1 << 16;
+export const MAX_STRING_BYTES = 1 << 24;
+export const MAX_ARRAY_LENGTH = 1 << 26;
+const MAX_DIMS = 4;
+const CHUNK = 1 << 20;
+
+export const GgufValueType = {
+  UINT8: 0, INT8: 1, UINT16: 2, INT16: 3, UINT32: 4, INT32: 5, FLOAT32: 6, BOOL: 7,
+  STRING: 8, ARRAY: 9, UINT64: 10, INT64: 11, FLOAT64: 12,
+} as const;
+
+export type GgufValue = number | bigint | boolean | string | GgufValue[] | Float32Array | Int32Array | Uint32Array;
+
+export const GGML_TYPE = { F32: 0, F16: 1, Q8_0: 8, BF16: 30 } as const;
+const GGML_TYPE_NAMES: Record<number, string> = {
+  0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 6: 'Q5_0', 7: 'Q5_1', 8: 'Q8_0', 9: 'Q8_1', 10: 'Q2_K', 11: 'Q3_K', 12: 'Q4_K',
+  13: 'Q5_K', 14: 'Q6_K', 15: 'Q8_K', 16: 'IQ2_XXS', 17: 'IQ2_XS', 18: 'IQ3_XXS', 19: 'IQ1_S', 20: 'IQ4_NL', 21: 'IQ3_S',
+  22: 'IQ2_S', 23: 'IQ4_XS', 24: 'I8', 25: 'I16', 26: 'I32', 27: 'I64', 28: 'F64', 29: 'IQ1_M', 30: 'BF16',
+};
+export function ggmlTypeName(t: number): string {
+  return GGML_TYPE_NAMES[t] ?? `type ${t}`;
+}
+
+export interface GgufTensorInfo {
+  name: string;
+  /** ggml order: ne[0] is the fastest-varying dimension. */
+  ne: number[];
+  type: number;
+  /** Absolute byte offset in the file. */
+  offset: number;
+  byteLength: number;
+}
+
+export interface GgufFile {
+  source: ByteSource;
+  version: number;
+  metadata: Map<string, GgufValue>;
+  tensors: Map<string, GgufTensorInfo>;
+  alignment: number;
+  dataOffset: number;
+}
+
+/** Sequential reads over a window that is refilled from the source as the cursor moves. */
+class ChunkedReader {
+  pos = 0;
+  private win: Uint8Array = new Uint8Array(0);
+  private winStart = 0;
+  private view = new DataView(this.win.buffer);
+  constructor(private readonly src: ByteSource, private readonly what: () => string) {}
+
+  private async ensure(n: number): Promise<number> {
+    if (this.pos + n > this.src.size) {
+      throw new FormatError(this.src.name, `ends at byte ${this.src.size} while reading ${this.what()} (needs bytes ${this.pos}..${this.pos + n})`, 'The file is truncated: download it again');
+    }
+    if (this.pos < this.winStart || this.pos + n > this.winStart + this.win.byteLength) {
+      const len = Math.min(Math.max(n, CHUNK), this.src.size - this.pos);
+      this.win = await this.src.read(this.pos, len);
+      this.winStart = this.pos;
+      this.view = new DataView(this.win.buffer, this.win.byteOffset, this.win.byteLength);
+    }
+    const at = this.pos - this.winStart;
+    this.pos += n;
+    return at;
+  }
+  // ensure() may replace the window, so the view is read only after it resolves.
+  async u8() { const at = await this.ensure(1); return this.view.getUint8(at); }
+  async i8() { const at = await this.ensure(1); return this.view.getInt8(at); }
+  async u16() { const at = await this.ensure(2); return this.view.getUint16(at, true); }
+  async i16() { const at = await this.ensure(2); return this.view.getInt16(at, true); }
+  async u32() { const at = await this.ensure(4); return this.view.getUint32(at, true); }
+  async i32() { const at = await this.ensure(4); return this.view.getInt32(at, true); }
+  async f32() { const at = await this.ensure(4); return this.view.getFloat32(at, true); }
+  async f64() { const at = await this.ensure(8); return this.view.getFloat64(at, true); }
+  async u64(): Promise<bigint> { const at = await this.ensure(8); return this.view.getBigUint64(at, true); }
+  async i64(): Promise<bigint> { const at = await this.ensure(8); return this.view.getBigInt64(at, true); }
+  async bytes(n: number): Promise<Uint8Array> {
+    const at = await this.ensure(n);
+    return this.win.subarray(at, at + n);
+  }
+}
+
+const UTF8 = new TextDecoder();
+
+function capCount(src: ByteSource, v: bigint, max: number, what: string): number {
+  if (v > BigInt(max)) {
+    throw new FormatError(src.name, `declares ${v} ${what}, over the limit of ${max}`, 'The file is corrupt or not a GGUF model: download it again');
+  }
+  return Number(v);
+}
+
+async function readString(r: ChunkedReader, src: ByteSource): Promise<string> {
+  const n = capCount(src, await r.u64(), MAX_STRING_BYTES, 'bytes in a string');
+  return UTF8.decode(await r.bytes(n));
+}
+
+async function readValue(r: ChunkedReader, src: ByteSource, type: number, depth: number): Promise<GgufValue> {
+  switch (type) {
+    case GgufValueType.UINT8: return r.u8();
+    case GgufValueType.INT8: return r.i8();
+    case GgufValueType.UINT16: return r.u16();
+    case GgufValueType.INT16: return r.i16();
+    case GgufValueType.UINT32: return r.u32();
+    case GgufValueType.INT32: return r.i32();
+    case GgufValueType.FLOAT32: return r.f32();
+    case GgufValueType.FLOAT64: return r.f64();
+    case GgufValueType.BOOL: return (await r.u8()) !== 0;
+    case GgufValueType.STRING: return readString(r, src);
+    case GgufValueType.UINT64:
+    case GgufValueType.INT64: {
+      const v = type === GgufValueType.UINT64 ? await r.u64() : await r.i64();
+      return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v;
+    }
+    case GgufValueType.ARRAY: {
+      if (depth > 2) throw new FormatError(src.name, 'nests arrays more than 2 deep', 'The file is corrupt: download it again');
+      const itemType = await r.u32();
+      const n = capCount(src, await r.u64(), MAX_ARRAY_LENGTH, 'array elements');
+      // Numeric arrays (scores, token types) go straight into typed arrays.
+      if (itemType === GgufValueType.FLOAT32 || itemType === GgufValueType.INT32 || itemType === GgufValueType.UINT32) {
+        const b = await r.bytes(n * 4);
+        const copy = new Uint8Array(b).buffer;
+        return itemType === GgufValueType.FLOAT32 ? new Float32Array(copy) : itemType === GgufValueType.INT32 ? new Int32Array(copy) : new Uint32Array(copy);
+      }
+      const out: GgufValue[] = [];
+      for (let i = 0; i < n; i++) out.push(await readValue(r, src, itemType, depth + 1));
+      return out;
+    }
+    default:
+      throw new FormatError(src.name, `has a metadata value of unknown type ${type}`, 'The file is corrupt or from a newer GGUF version');
+  }
+}
+
+function tensorBytes(src: ByteSource, name: string, ne: number[], type: number): number {
+  const numel = ne.reduce((a, b) => a * b, 1);
+  switch (type) {
+    case GGML_TYPE.F32: return numel * 4;
+    case GGML_TYPE.F16:
+    case GGML_TYPE.BF16: return numel * 2;
+    case GGML_TYPE.Q8_0:
+      if (ne[0] % Q8_0_BLOCK !== 0) throw new FormatError(src.name, `is Q8_0 with a row of ${ne[0]} values, not a multiple of 32`, 'The file is corrupt', name);
+      return (numel / Q8_0_BLOCK) * Q8_0_BYTES;
+    default:
+      throw new FormatError(
+        src.name,
+        `is stored as ${ggmlTypeName(type)}, which this loader does not read (it reads F32, F16, BF16 and Q8_0)`,
+        'Use an F32/F16/BF16/Q8_0 GGUF (llama.cpp convert_hf_to_gguf.py --outtype f16), or the original Hugging Face safetensors',
+        name,
+      );
+  }
+}
+
+export async function readGguf(src: ByteSource): Promise<GgufFile> {
+  let where = 'the header';
+  const r = new ChunkedReader(src, () => where);
+  if (src.size < 24) throw new FormatError(src.name, `is ${src.size} bytes, too short for a GGUF header`, 'The file is truncated or not a GGUF file');
+  const magic = await r.u32();
+  if (magic !== GGUF_MAGIC) {
+    throw new FormatError(src.name, `does not start with the GGUF magic (found 0x${magic.toString(16).padStart(8, '0')})`, 'This is not a GGUF file; for llama2.c .bin or safetensors load those files instead');
+  }
+  const version = await r.u32();
+  if (version !== 2 && version !== 3) {
+    throw new FormatError(src.name, `is GGUF version ${version}; this loader reads versions 2 and 3`, 'Re-convert the model with a current llama.cpp');
+  }
+  const tensorCount = capCount(src, await r.u64(), MAX_TENSORS, 'tensors');
+  const kvCount = capCount(src, await r.u64(), MAX_KV, 'metadata entries');
+  const metadata = new Map<string, GgufValue>();
+  for (let i = 0; i < kvCount; i++) {
+    where = `metadata entry ${i} of ${kvCount}`;
+    const key = await readString(r, src);
+    where = `metadata "${key}"`;
+    const type = await r.u32();
+    metadata.set(key, await readValue(r, src, type, 0));
+  }
+  const infos: { name: string; ne: number[]; type: number; rel: number }[] = [];
+  for (let i = 0; i < tensorCount; i++) {
+    where = `tensor info ${i} of ${tensorCount}`;
+    const name = await readString(r, src);
+    where = `tensor info "${name}"`;
+    const nDims = await r.u32();
+    if (nDims < 1 || nDims > MAX_DIMS) throw new FormatError(src.name, `has ${nDims} dimensions (GGUF allows 1 to ${MAX_DIMS})`, 'The file is corrupt', name);
+    const ne: number[] = [];
+    for (let d = 0; d < nDims; d++) ne.push(capCount(src, await r.u64(), 2 ** 40, `elements in dimension ${d} of "${name}"`));
+    if (ne.reduce((a, b) => a * b, 1) > Number.MAX_SAFE_INTEGER) throw new FormatError(src.name, `has an absurd shape [${ne}]`, 'The file is corrupt', name);
+    const type = await r.u32();
+    const rel = await r.u64();
+    if (rel > BigInt(Number.MAX_SAFE_INTEGER)) throw new FormatError(src.name, `has an absurd data offset ${rel}`, 'The file is corrupt', name);
+    infos.push({ name, ne, type, rel: Number(rel) });
+  }
+  const alignRaw = metadata.get('general.alignment') ?? 32;
+  const alignment = typeof alignRaw === 'number' && alignRaw > 0 && alignRaw <= 1 << 16 && (alignRaw & (alignRaw - 1)) === 0 ? alignRaw : NaN;
+  if (Number.isNaN(alignment)) throw new FormatError(src.name, `has general.alignment ${String(alignRaw)}, not a power of two`, 'The file is corrupt');
+  const dataOffset = Math.ceil(r.pos / alignment) * alignment;
+  const tensors = new Map<string, GgufTensorInfo>();
+  for (const t of infos) {
+    const byteLength = tensorBytes(src, t.name, t.ne, t.type);
+    if (t.rel % alignment !== 0) throw new FormatError(src.name, `has data offset ${t.rel}, not a multiple of the alignment ${alignment}`, 'The file is corrupt', t.name);
+    const offset = dataOffset + t.rel;
+    if (offset + byteLength > src.size) {
+      throw new FormatError(src.name, `has data at bytes ${offset}..${offset + byteLength}, past the end of the file (${src.size} bytes)`, 'The file is truncated: download it again', t.name);
+    }
+    if (tensors.has(t.name)) throw new FormatError(src.name, 'appears twice', 'The file is corrupt', t.name);
+    tensors.set(t.name, { name: t.name, ne: t.ne, type: t.type, offset, byteLength });
+  }
+  return { source: src, version, metadata, tensors, alignment, dataOffset };
+}
+
+export async function readGgufTensor(file: GgufFile, name: string): Promise<Float32Array> {
+  const t = file.tensors.get(name);
+  if (!t) throw new FormatError(file.source.name, 'is not in this file', 'Check the tensor name', name);
+  checkRange(file.source, t.offset, t.byteLength, `tensor "${name}"`);
+  const bytes = await file.source.read(t.offset, t.byteLength);
+  const numel = t.ne.reduce((a, b) => a * b, 1);
+  switch (t.type) {
+    case GGML_TYPE.F32: return f32FromBytes(bytes);
+    case GGML_TYPE.F16: return f16ToF32(bytes);
+    case GGML_TYPE.BF16: return bf16ToF32(bytes);
+    case GGML_TYPE.Q8_0: return q8_0ToF32(bytes, numel);
+    default: throw new FormatError(file.source.name, `is stored as ${ggmlTypeName(t.type)}`, 'Unsupported tensor type', name);
+  }
+}

@@ -1,0 +1,193 @@
+// Hugging Face config.json -> ModelConfig, and the tensor shapes a config implies.
+import type { ModelConfig } from '../model/config';
+import { globalNames, linearName, linearRoles, normNames } from '../model/tensor-names';
+import { FormatError } from './errors';
+
+export const SUPPORTED_HF_ARCHITECTURES = ['LlamaForCausalLM', 'MistralForCausalLM', 'Qwen2ForCausalLM', 'OPTForCausalLM'] as const;
+const SUPPORTED_TEXT =
+  'Supported: LlamaForCausalLM (LLaMA, SmolLM, TinyLlama...), MistralForCausalLM, Qwen2ForCausalLM, OPTForCausalLM (pre-norm OPT like opt-125m)';
+
+const MODEL_TYPE_TO_ARCH: Record<string, string> = { llama: 'LlamaForCausalLM', mistral: 'MistralForCausalLM', qwen2: 'Qwen2ForCausalLM', opt: 'OPTForCausalLM' };
+
+type Json = Record<string, unknown>;
+
+export function parseHfConfig(json: unknown, file = 'config.json', name = 'model'): ModelConfig {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new FormatError(file, 'is not a JSON object', 'Use the config.json of a Hugging Face transformers model');
+  }
+  const c = json as Json;
+  const archs = Array.isArray(c.architectures) ? (c.architectures as unknown[]) : [];
+  const source = (typeof archs[0] === 'string' ? archs[0] : undefined) ?? MODEL_TYPE_TO_ARCH[String(c.model_type)];
+  if (!source || !(SUPPORTED_HF_ARCHITECTURES as readonly string[]).includes(source)) {
+    throw new FormatError(file, `has architecture ${JSON.stringify(archs[0] ?? c.model_type ?? null)}, which this studio does not run`, SUPPORTED_TEXT);
+  }
+  const int = (key: string, fallback?: number): number => {
+    const v = c[key] ?? fallback;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0 || v > 1 << 30) {
+      throw new FormatError(file, `field "${key}" is ${JSON.stringify(c[key])}, expected a positive integer`, 'Fix config.json or use the original from the model repo');
+    }
+    return v;
+  };
+  const num = (key: string, fallback: number): number => {
+    const v = c[key] ?? fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+      throw new FormatError(file, `field "${key}" is ${JSON.stringify(c[key])}, expected a positive number`, 'Fix config.json or use the original from the model repo');
+    }
+    return v;
+  };
+  const tokenId = (key: string, fallback: number): number => {
+    const v = Array.isArray(c[key]) ? (c[key] as unknown[])[0] : c[key];
+    return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : fallback;
+  };
+  const unsupported = (what: string): never => {
+    throw new FormatError(file, `uses ${what}, which this studio does not implement`, SUPPORTED_TEXT);
+  };
+
+  if (source === 'OPTForCausalLM') {
+    const hidden = int('hidden_size');
+    if (c.do_layer_norm_before === false) {
+      unsupported('do_layer_norm_before=false (post-norm OPT, e.g. opt-350m)');
+    }
+    if (c.word_embed_proj_dim !== undefined && c.word_embed_proj_dim !== hidden) {
+      unsupported(`word_embed_proj_dim=${JSON.stringify(c.word_embed_proj_dim)} different from hidden_size=${hidden} (an embedding projection, e.g. opt-350m)`);
+    }
+    const act = c.activation_function ?? 'relu';
+    if (act !== 'relu') unsupported(`activation_function=${JSON.stringify(act)} (OPT support covers relu)`);
+    if (c.enable_bias === false) unsupported('enable_bias=false');
+    if (c.layer_norm_elementwise_affine === false) unsupported('layer_norm_elementwise_affine=false');
+    const heads = int('num_attention_heads');
+    if (hidden % heads !== 0) throw new FormatError(file, `hidden_size ${hidden} is not a multiple of num_attention_heads ${heads}`, 'Fix config.json');
+    return {
+      name,
+      arch: 'opt',
+      sourceArchitecture: source,
+      hidden,
+      intermediate: int('ffn_dim'),
+      layers: int('num_hidden_layers'),
+      heads,
+      kvHeads: heads,
+      headDim: hidden / heads,
+      vocab: int('vocab_size'),
+      maxPositions: int('max_position_embeddings'),
+      normEps: 1e-5,
+      ropeTheta: 0,
+      ropeStyle: 'half',
+      tiedEmbeddings: c.tie_word_embeddings !== false,
+      qkvBias: true,
+      linearBias: true,
+      activation: 'relu',
+      positionOffset: 2,
+      bosId: tokenId('bos_token_id', 2),
+      eosId: tokenId('eos_token_id', 2),
+    };
+  }
+
+  const hidden = int('hidden_size');
+  const heads = int('num_attention_heads');
+  const kvHeads = int('num_key_value_heads', heads);
+  if (heads % kvHeads !== 0) throw new FormatError(file, `num_attention_heads ${heads} is not a multiple of num_key_value_heads ${kvHeads}`, 'Fix config.json');
+  if (c.head_dim === undefined || c.head_dim === null) {
+    if (hidden % heads !== 0) throw new FormatError(file, `hidden_size ${hidden} is not a multiple of num_attention_heads ${heads} and head_dim is not given`, 'Fix config.json');
+  }
+  const headDim = c.head_dim === undefined || c.head_dim === null ? hidden / heads : int('head_dim');
+  if (headDim % 2 !== 0) throw new FormatError(file, `head_dim ${headDim} is odd; rotary embeddings need an even head size`, 'Fix config.json');
+  const act = c.hidden_act ?? 'silu';
+  if (act !== 'silu') unsupported(`hidden_act=${JSON.stringify(act)} (the LLaMA family here uses silu)`);
+  const scaling = c.rope_scaling as Json | null | undefined;
+  if (scaling && scaling.rope_type !== 'default' && scaling.type !== 'default') {
+    unsupported(`rope_scaling ${JSON.stringify(scaling.rope_type ?? scaling.type)}`);
+  }
+  if (source === 'LlamaForCausalLM' && c.attention_bias === true) unsupported('attention_bias=true');
+  if (c.mlp_bias === true) unsupported('mlp_bias=true');
+  return {
+    name,
+    arch: 'llama',
+    sourceArchitecture: source,
+    hidden,
+    intermediate: int('intermediate_size'),
+    layers: int('num_hidden_layers'),
+    heads,
+    kvHeads,
+    headDim,
+    vocab: int('vocab_size'),
+    maxPositions: int('max_position_embeddings', 2048),
+    normEps: num('rms_norm_eps', 1e-6),
+    ropeTheta: num('rope_theta', 10000),
+    // transformers' LLaMA weights rotate (i, i + d/2) pairs.
+    ropeStyle: 'half',
+    tiedEmbeddings: c.tie_word_embeddings === true,
+    qkvBias: source === 'Qwen2ForCausalLM',
+    linearBias: false,
+    activation: 'silu',
+    bosId: tokenId('bos_token_id', 1),
+    eosId: tokenId('eos_token_id', 2),
+  };
+}
+
+/** Every tensor the engine needs, by HF name, with its [out, in] (or [n]) shape. */
+export function expectedShapes(cfg: ModelConfig): Map<string, number[]> {
+  const m = new Map<string, number[]>();
+  const g = globalNames(cfg.arch);
+  const q = cfg.heads * cfg.headDim;
+  const kv = cfg.kvHeads * cfg.headDim;
+  m.set(g.embed, [cfg.vocab, cfg.hidden]);
+  if (g.positions) m.set(g.positions, [cfg.maxPositions + (cfg.positionOffset ?? 0), cfg.hidden]);
+  for (let l = 0; l < cfg.layers; l++) {
+    for (const role of linearRoles(cfg.arch)) {
+      const base = linearName(cfg.arch, l, role);
+      const shape: Record<string, [number, number]> = {
+        q: [q, cfg.hidden], k: [kv, cfg.hidden], v: [kv, cfg.hidden], o: [cfg.hidden, q],
+        gate: [cfg.intermediate, cfg.hidden], up: [cfg.intermediate, cfg.hidden], down: [cfg.hidden, cfg.intermediate],
+        fc1: [cfg.intermediate, cfg.hidden], fc2: [cfg.hidden, cfg.intermediate],
+      };
+      m.set(`${base}.weight`, shape[role]);
+      const hasBias = cfg.linearBias || (cfg.qkvBias && (role === 'q' || role === 'k' || role === 'v'));
+      if (hasBias) m.set(`${base}.bias`, [shape[role][0]]);
+    }
+    const n = normNames(cfg.arch, l);
+    m.set(`${n.attn}.weight`, [cfg.hidden]);
+    m.set(`${n.mlp}.weight`, [cfg.hidden]);
+    if (cfg.arch === 'opt') {
+      m.set(`${n.attn}.bias`, [cfg.hidden]);
+      m.set(`${n.mlp}.bias`, [cfg.hidden]);
+    }
+  }
+  m.set(`${g.finalNorm}.weight`, [cfg.hidden]);
+  if (cfg.arch === 'opt') m.set(`${g.finalNorm}.bias`, [cfg.hidden]);
+  m.set(g.lmHead, [cfg.vocab, cfg.hidden]);
+  return m;
+}
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Builds a LLaMA config.json (for the HF exporter) from a ModelConfig. */
+export function toHfLlamaConfig(cfg: ModelConfig): Json {
+  return {
+    architectures: ['LlamaForCausalLM'],
+    model_type: 'llama',
+    hidden_size: cfg.hidden,
+    intermediate_size: cfg.intermediate,
+    num_hidden_layers: cfg.layers,
+    num_attention_heads: cfg.heads,
+    num_key_value_heads: cfg.kvHeads,
+    head_dim: cfg.headDim,
+    vocab_size: cfg.vocab,
+    max_position_embeddings: cfg.maxPositions,
+    rms_norm_eps: cfg.normEps,
+    rope_theta: cfg.ropeTheta,
+    rope_scaling: null,
+    hidden_act: 'silu',
+    attention_bias: false,
+    attention_dropout: 0.0,
+    mlp_bias: false,
+    initializer_range: 0.02,
+    pretraining_tp: 1,
+    tie_word_embeddings: cfg.tiedEmbeddings,
+    bos_token_id: cfg.bosId,
+    eos_token_id: cfg.eosId,
+    torch_dtype: 'float32',
+    use_cache: true,
+  };
+}

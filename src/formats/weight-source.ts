@@ -1,0 +1,48 @@
+// Turns a format's tensors (already under HF names) into a WeightSource: every tensor the config
+// implies must be there with the right shape; a missing lm_head is the embedding when tied.
+import type { ModelConfig, WeightSource } from '../model/config';
+import { FormatError } from './errors';
+import { expectedShapes, sameShape } from './hf-config';
+
+export interface TensorEntry {
+  /** HF [out, in] order. */
+  shape: number[];
+  /** The file holding it, for messages. */
+  file: string;
+  read(): Promise<Float32Array>;
+}
+
+export function buildWeightSource(config: ModelConfig, tensors: Map<string, TensorEntry>, what: string, configFile = 'the header'): WeightSource {
+  const shapes = new Map<string, number[]>();
+  const readers = new Map<string, TensorEntry>();
+  for (const [name, shape] of expectedShapes(config)) {
+    let t = tensors.get(name);
+    if (!t && name === 'lm_head.weight') {
+      if (!config.tiedEmbeddings) {
+        throw new FormatError(what, 'is missing "lm_head.weight" and the config does not tie it to the embedding (tie_word_embeddings is false)', 'Use a complete checkpoint, or set tie_word_embeddings to true if the model really shares them');
+      }
+      const embedName = config.arch === 'opt' ? 'model.decoder.embed_tokens.weight' : 'model.embed_tokens.weight';
+      t = tensors.get(embedName);
+    }
+    if (!t) {
+      throw new FormatError(what, `is missing a tensor the config implies (${config.layers} layers, ${config.sourceArchitecture})`, 'Use the complete checkpoint: all shards, and the config.json that belongs to it', name);
+    }
+    if (!sameShape(t.shape, shape)) {
+      throw new FormatError(t.file, `has shape [${t.shape.join(', ')}] but ${configFile} implies [${shape.join(', ')}]`, 'The weights and the config do not belong together: use the config.json from the same repo and revision', name);
+    }
+    shapes.set(name, shape);
+    readers.set(name, t);
+  }
+  return {
+    config,
+    shapes,
+    async get(name: string): Promise<Float32Array> {
+      const t = readers.get(name);
+      if (!t) throw new FormatError(what, 'is not a tensor of this model', `Known tensors: ${[...readers.keys()].slice(0, 6).join(', ')}, ...`, name);
+      const data = await t.read();
+      const numel = t.shape.reduce((a, b) => a * b, 1);
+      if (data.length !== numel) throw new FormatError(t.file, `read ${data.length} values, expected ${numel}`, 'The file is corrupt: download it again', name);
+      return data;
+    },
+  };
+}
