@@ -1,0 +1,59 @@
+// dTable[v, :] += sum of dy[t, :] over the tokens t with ids[t] == v, deterministically and without
+// float atomics. One workgroup per token t; it scans ids in chunks of WG, compacting the matches of
+// its id in token order with a prefix sum. If an earlier token has the same id, the workgroup quits
+// (that token's workgroup owns the row); otherwise it is the row's only writer and adds the dy rows
+// in ascending token order. Rows of ids never seen are left as they are (the wrapper clears them),
+// ids >= vocab (e.g. 0xFFFFFFFF padding) are skipped.
+struct Params { tokens: u32, vocab: u32, cols: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> dy: array<f32>;
+@group(0) @binding(2) var<storage, read> ids: array<u32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+var<workgroup> scan: array<u32, {{WG}}>;
+var<workgroup> matches: array<u32, {{WG}}>;
+var<workgroup> myId: u32;
+var<workgroup> chunkCount: u32;
+var<workgroup> firstMatch: u32;
+
+@compute @workgroup_size({{WG}})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let t = wid.x + wid.y * nwg.x;
+  if (t >= p.tokens) { return; }
+  if (lid == 0u) { myId = ids[t]; }
+  let id = workgroupUniformLoad(&myId);
+  if (id >= p.vocab) { return; }
+  let dst = id * p.cols;
+  var isLeader = false;
+  for (var base = 0u; base < p.tokens; base += {{WG}}u) {
+    let j = base + lid;
+    var f = 0u;
+    if (j < p.tokens) {
+      if (ids[j] == id) { f = 1u; }
+    }
+    workgroupBarrier(); // everyone is done reading the previous chunk's matches
+    scan[lid] = f;
+    workgroupBarrier();
+    for (var off = 1u; off < {{WG}}u; off = off * 2u) {
+      var add = 0u;
+      if (lid >= off) { add = scan[lid - off]; }
+      workgroupBarrier();
+      scan[lid] += add;
+      workgroupBarrier();
+    }
+    if (f == 1u) { matches[scan[lid] - 1u] = j; }
+    if (lid == {{WG}}u - 1u) { chunkCount = scan[lid]; }
+    let count = workgroupUniformLoad(&chunkCount);
+    if (count > 0u) {
+      if (!isLeader) {
+        if (lid == 0u) { firstMatch = matches[0]; }
+        if (workgroupUniformLoad(&firstMatch) != t) { return; }
+        isLeader = true;
+      }
+      for (var k = 0u; k < count; k++) {
+        let src = matches[k] * p.cols;
+        for (var c = lid; c < p.cols; c += {{WG}}u) { out[dst + c] += dy[src + c]; }
+      }
+    }
+  }
+}

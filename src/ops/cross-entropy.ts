@@ -1,0 +1,66 @@
+// Token-level cross-entropy over logits [tokens, vocab] with u32 targets [tokens]; a target of
+// IGNORE_TARGET (0xFFFFFFFF) gives zero loss and a zero gradient row.
+import { f32, type Gpu } from '../gpu/gpu';
+import type { Tensor } from '../gpu/tensor';
+
+export const IGNORE_TARGET = 0xffffffff;
+const ROW_WG = 256;
+const WG = 256;
+
+function dims(op: string, logits: Tensor, targets: Tensor): [number, number] {
+  if (logits.dtype !== 'f32') throw new Error(`${op}: logits are ${logits.dtype}, not f32`);
+  if (targets.dtype !== 'u32') throw new Error(`${op}: targets must be u32, are ${targets.dtype}`);
+  const vocab = logits.shape[logits.shape.length - 1] ?? 1;
+  const tokens = vocab === 0 ? 0 : logits.size / vocab;
+  if (vocab === 0 || targets.size !== tokens) throw new Error(`${op}: ${targets.size} targets for logits [${logits.shape}]`);
+  return [tokens, vocab];
+}
+
+export interface CrossEntropyOptions {
+  /** Output tensors [tokens]; allocated when absent. */
+  loss?: Tensor;
+  lse?: Tensor;
+}
+
+/**
+ * loss[t] = lse[t] - logits[t, target[t]] (0 for ignored targets), lse[t] = log-sum-exp of row t.
+ * Mean loss = sumAll(loss) / (number of non-ignored targets), counted by the caller.
+ */
+export function crossEntropy(gpu: Gpu, logits: Tensor, targets: Tensor, opts: CrossEntropyOptions = {}): { loss: Tensor; lse: Tensor } {
+  const [tokens] = dims('crossEntropy', logits, targets);
+  const loss = opts.loss ?? gpu.tensor([tokens], 'f32', 'ce.loss');
+  const lse = opts.lse ?? gpu.tensor([tokens], 'f32', 'ce.lse');
+  for (const t of [loss, lse]) if (t.size !== tokens || t.dtype !== 'f32') throw new Error(`crossEntropy: ${t.name} must be f32 [${tokens}]`);
+  const vocab = logits.size / tokens;
+  gpu.dispatch({
+    shader: 'cross-entropy.wgsl',
+    params: { WG: ROW_WG },
+    uniforms: [tokens, vocab],
+    buffers: [logits, targets, loss, lse],
+    workgroups: gpu.grid1D(tokens),
+    label: 'crossEntropy',
+  });
+  return { loss, lse };
+}
+
+/**
+ * dlogits = scale * (softmax(logits) - onehot(target)), zero rows for ignored targets: the
+ * gradient of scale * sum(loss). `out` may be the logits tensor itself (saves a [tokens, vocab]
+ * buffer when the logits are not needed afterwards).
+ */
+export function crossEntropyBackward(gpu: Gpu, logits: Tensor, targets: Tensor, lse: Tensor, scale: number, out?: Tensor): Tensor {
+  const [tokens, vocab] = dims('crossEntropyBackward', logits, targets);
+  if (lse.size !== tokens || lse.dtype !== 'f32') throw new Error(`crossEntropyBackward: lse must be f32 [${tokens}]`);
+  const dst = out ?? gpu.tensor(logits.shape, 'f32', 'ce.dlogits');
+  if (dst.size !== logits.size || dst.dtype !== 'f32') throw new Error('crossEntropyBackward: out must be f32 shaped like logits');
+  const inPlace = dst.buffer === logits.buffer;
+  gpu.dispatch({
+    shader: 'cross-entropy-backward.wgsl',
+    params: { WG, INPLACE: inPlace },
+    uniforms: [logits.size, vocab, f32(scale)],
+    buffers: inPlace ? [dst, targets, lse] : [logits, targets, lse, dst],
+    workgroups: gpu.grid1D(Math.ceil(logits.size / WG)),
+    label: 'crossEntropyBackward',
+  });
+  return dst;
+}

@@ -1,0 +1,65 @@
+// Embedding lookup and its gradient. ids is a u32 tensor [tokens]; an id >= vocab (e.g. the
+// 0xFFFFFFFF padding id) gathers a zero row and contributes no gradient.
+import type { Gpu } from '../gpu/gpu';
+import type { Tensor } from '../gpu/tensor';
+
+const WG = 256;
+
+function tableDims(op: string, table: Tensor): [number, number] {
+  if (table.dtype !== 'f32' || table.shape.length !== 2) throw new Error(`${op}: ${table.name} must be an f32 [vocab, cols] tensor`);
+  return [table.shape[0], table.shape[1]];
+}
+
+function requireIds(op: string, ids: Tensor): void {
+  if (ids.dtype !== 'u32') throw new Error(`${op}: ids ${ids.name} must be u32, is ${ids.dtype}`);
+}
+
+/** out[t, :] = table[ids[t], :], out [tokens, cols]. */
+export function embeddingGather(gpu: Gpu, table: Tensor, ids: Tensor, out?: Tensor): Tensor {
+  const [vocab, cols] = tableDims('embeddingGather', table);
+  requireIds('embeddingGather', ids);
+  const dst = out ?? gpu.tensor([ids.size, cols], 'f32', 'embedding');
+  if (dst.size !== ids.size * cols || dst.dtype !== 'f32') throw new Error(`embeddingGather: out must be f32 [${ids.size}, ${cols}]`);
+  gpu.dispatch({
+    shader: 'embedding-gather.wgsl',
+    params: { WG },
+    uniforms: [dst.size, cols, vocab],
+    buffers: [table, ids, dst],
+    workgroups: gpu.grid1D(Math.ceil(dst.size / WG)),
+    label: 'embeddingGather',
+  });
+  return dst;
+}
+
+export interface EmbeddingBackwardOptions {
+  /** [vocab, cols] output; allocated when absent. */
+  out?: Tensor;
+  /** Add into `out` instead of overwriting it (e.g. a tied lm_head gradient already there). */
+  accumulate?: boolean;
+}
+
+/**
+ * dTable[v, :] = sum of dy[t, :] over tokens with ids[t] == v; dTable is [vocab, cols].
+ * Deterministic: each vocabulary row is written by one workgroup that adds its tokens in order.
+ * Cost: O(unique ids * tokens / 256) scan steps plus O(tokens * cols) adds.
+ */
+export function embeddingBackward(gpu: Gpu, dy: Tensor, ids: Tensor, vocab: number, opts: EmbeddingBackwardOptions = {}): Tensor {
+  requireIds('embeddingBackward', ids);
+  if (dy.dtype !== 'f32') throw new Error(`embeddingBackward: dy is ${dy.dtype}, not f32`);
+  const tokens = ids.size;
+  const cols = tokens === 0 ? dy.shape[dy.shape.length - 1] ?? 0 : dy.size / tokens;
+  if (!Number.isInteger(cols) || (tokens > 0 && dy.size !== tokens * cols)) throw new Error(`embeddingBackward: dy [${dy.shape}] does not match ${tokens} ids`);
+  if (opts.accumulate && !opts.out) throw new Error('embeddingBackward: accumulate needs out');
+  const dst = opts.out ?? gpu.tensor([vocab, cols], 'f32', 'dEmbedding');
+  if (dst.size !== vocab * cols || dst.dtype !== 'f32') throw new Error(`embeddingBackward: out must be f32 [${vocab}, ${cols}]`);
+  if (!opts.accumulate) gpu.clear(dst);
+  gpu.dispatch({
+    shader: 'embedding-backward.wgsl',
+    params: { WG },
+    uniforms: [tokens, vocab, cols],
+    buffers: [dy, ids, dst],
+    workgroups: gpu.grid1D(tokens),
+    label: 'embeddingBackward',
+  });
+  return dst;
+}
