@@ -1,0 +1,98 @@
+// TEQ: the gradient of the loss with respect to each input-channel scale α, per weight element,
+// from dWeff = dL/dWeff where Weff = FQ(W·diag(α))·diag(1/α) is the weight the unscaled input sees.
+// One invocation per (row, group); the caller sums contrib over rows (and over the Linears that
+// share α) to get dα.
+//   FULL (the spec's rule: the whole fake-quant is the identity in backward):
+//     contrib[o,j] = dWeff[o,j] · (W[o,j] − Q[o,j]/α_j) / α_j
+//   otherwise (straight-through on the rounding only): Q = s·(Wα/s + e) with the rounding residual
+//   e held fixed, so the gradient also sees how α moves the group's min/max and hence its scale s:
+//     dQ[o,k]/dα_j = W[o,j]·δ_kj (0 where the code is clamped) + c[o,k] · ds/dα_j,
+//     c = e (or q − z where clamped), ds/dα_j = (W[o,j]·[j = argmax] − W[o,j]·[j = argmin]) / qmax.
+#include "common.wgsl"
+struct Params { rows: u32, cols: u32, groupSize: u32, nGroups: u32, bits: u32, symmetric: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> w: array<f32>;
+@group(0) @binding(2) var<storage, read> alpha: array<f32>;
+@group(0) @binding(3) var<storage, read> dWeff: array<f32>;
+@group(0) @binding(4) var<storage, read_write> contrib: array<f32>;
+
+@compute @workgroup_size({{WG}})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let id = flatIndex(gid, nwg, {{WG}}u);
+  if (id >= p.rows * p.nGroups) { return; }
+  let r = id / p.nGroups;
+  let g = id % p.nGroups;
+  let c0 = g * p.groupSize;
+  let c1 = min(c0 + p.groupSize, p.cols);
+  let base = r * p.cols;
+  var mn = w[base + c0] * alpha[c0];
+  var mx = mn;
+  var imn = c0;
+  var imx = c0;
+  var iabs = c0;
+  for (var c = c0 + 1u; c < c1; c++) {
+    let v = w[base + c] * alpha[c];
+    if (v < mn) { mn = v; imn = c; }
+    if (v > mx) { mx = v; imx = c; }
+    if (abs(v) > abs(w[base + iabs] * alpha[iabs])) { iabs = c; }
+  }
+  var s: f32;
+  var z: f32;
+  var lo = 0.0;
+  var hi: f32;
+  var sFloored: bool;
+  var dsDen: f32;
+  if (p.symmetric == 1u) {
+    let half = f32(1u << (p.bits - 1u));
+    let amax = max(abs(mn), abs(mx));
+    sFloored = amax < 1e-5;
+    s = max(amax, 1e-5) / (half - 1.0);
+    z = half;
+    hi = 2.0 * half - 1.0;
+    dsDen = half - 1.0;
+  } else {
+    hi = f32((1u << p.bits) - 1u);
+    sFloored = (mx - mn) < 1e-5;
+    s = max(mx - mn, 1e-5) / hi;
+    z = clamp(-round(mn / s), 0.0, hi);
+    dsDen = hi;
+  }
+  // Pass 1: G = Σ_k dWeff[k]/α_k · c_k, the loss's sensitivity to this group's scale s.
+  var G = 0.0;
+  for (var c = c0; c < c1; c++) {
+    let a = alpha[c];
+    let u = w[base + c] * a / s;
+    let t = round(u) + z;
+    let q = clamp(t, lo, hi);
+    var coef = round(u) - u;
+    if (t < lo || t > hi) { coef = q - z; }
+    G += dWeff[base + c] / a * coef;
+  }
+  // Pass 2: per-element contributions.
+  for (var c = c0; c < c1; c++) {
+    let a = alpha[c];
+    let wv = w[base + c];
+    let u = wv * a / s;
+    let t = round(u) + z;
+    let q = clamp(t, lo, hi);
+    let Q = (q - z) * s;
+#if FULL
+    contrib[base + c] = dWeff[base + c] * (wv - Q / a) / a;
+#else
+    var direct = wv;
+    if (t < lo || t > hi) { direct = 0.0; }
+    var v = dWeff[base + c] * (direct / a - Q / (a * a));
+    if (!sFloored) {
+      var ds = 0.0;
+      if (p.symmetric == 1u) {
+        if (c == iabs) { ds = sign(wv * a) * wv / dsDen; }
+      } else {
+        if (c == imx) { ds += wv / dsDen; }
+        if (c == imn) { ds -= wv / dsDen; }
+      }
+      v += G * ds;
+    }
+    contrib[base + c] = v;
+#endif
+  }
+}
