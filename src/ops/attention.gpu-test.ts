@@ -1,0 +1,49 @@
+// GPU test module: runs in headless Chromium through e2e/gpu-kernels.spec.ts.
+import type { Gpu } from '../gpu/gpu';
+import { causalAttention, causalAttentionBackward, type CausalAttentionOptions } from './attention';
+import { attentionBackwardRef, attentionRef } from '../reference/attention';
+import { randn } from '../reference/rng';
+import { assertClose } from '../reference/compare';
+
+async function check(gpu: Gpu, o: CausalAttentionOptions, seed: number): Promise<void> {
+  const T = o.batch * o.seqLen;
+  const qn = T * o.heads * o.headDim, kn = T * o.kvHeads * o.headDim;
+  const q = randn(qn, seed), k = randn(kn, seed + 1), v = randn(kn, seed + 2), dout = randn(qn, seed + 3);
+  const tag = `B=${o.batch} S=${o.seqLen} Hq=${o.heads} Hkv=${o.kvHeads} D=${o.headDim}${o.tiles ? ` tiles=${o.tiles.rows}x${o.tiles.cols}` : ''}`;
+  const qg = gpu.upload(q, [T, o.heads * o.headDim]);
+  const kg = gpu.upload(k, [T, o.kvHeads * o.headDim]);
+  const vg = gpu.upload(v, [T, o.kvHeads * o.headDim]);
+  const fwd = causalAttention(gpu, qg, kg, vg, o);
+  const ref = attentionRef(q, k, v, o);
+  assertClose(`attention out ${tag}`, await fwd.out.readF32(), ref.out);
+  assertClose(`attention lse ${tag}`, await fwd.lse.readF32(), ref.lse);
+  // Backward from the float64 forward results (rounded to f32) so only backward is under test.
+  const outIn = Float32Array.from(ref.out), lseIn = Float32Array.from(ref.lse);
+  const g = causalAttentionBackward(
+    gpu, gpu.upload(dout, [T, o.heads * o.headDim]), qg, kg, vg,
+    gpu.upload(outIn, [T, o.heads * o.headDim]), gpu.upload(lseIn, [T, o.heads]), o,
+  );
+  const gr = attentionBackwardRef(dout, q, k, v, outIn, lseIn, o);
+  assertClose(`attention dq ${tag}`, await g.dq.readF32(), gr.dq);
+  assertClose(`attention dk ${tag}`, await g.dk.readF32(), gr.dk);
+  assertClose(`attention dv ${tag}`, await g.dv.readF32(), gr.dv);
+}
+
+export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
+  async 'GQA (8 query heads over 4 kv heads), D=8, batch 2, seqLen 13'(gpu) {
+    await check(gpu, { batch: 2, seqLen: 13, heads: 8, kvHeads: 4, headDim: 8 }, 100);
+  },
+  async 'multi-head (Hq = Hkv), D=64, custom scale'(gpu) {
+    await check(gpu, { batch: 2, seqLen: 13, heads: 2, kvHeads: 2, headDim: 64, scale: 0.2 }, 200);
+  },
+  async 'small tiles: many key/query tiles, partial last tiles, odd D'(gpu) {
+    await check(gpu, { batch: 2, seqLen: 29, heads: 4, kvHeads: 1, headDim: 12, tiles: { rows: 8, cols: 8 } }, 300);
+    await check(gpu, { batch: 1, seqLen: 45, heads: 3, kvHeads: 3, headDim: 8, tiles: { rows: 16, cols: 16 } }, 400);
+  },
+  async 'D=128 with the default tiles, seqLen 40'(gpu) {
+    await check(gpu, { batch: 1, seqLen: 40, heads: 2, kvHeads: 1, headDim: 128 }, 500);
+  },
+  async 'seqLen 1 (every row sees only itself)'(gpu) {
+    await check(gpu, { batch: 3, seqLen: 1, heads: 2, kvHeads: 1, headDim: 8 }, 600);
+  },
+};

@@ -1,0 +1,136 @@
+// Causal grouped-query attention, forward (flash-style online softmax, saves lse) and backward
+// (FlashAttention-2 recomputation: a delta pass, a dq pass over key tiles, a dk/dv pass over query
+// tiles and the heads of each kv group). Deterministic: no atomics anywhere.
+// Layout: q/out [T, heads*D], k/v [T, kvHeads*D], lse [T, heads], with T = batch*seqLen.
+import { f32, type Gpu } from '../gpu/gpu';
+import type { Tensor } from '../gpu/tensor';
+import { attentionScale, type AttentionOptions } from '../reference/attention';
+
+export type { AttentionOptions } from '../reference/attention';
+
+/** Lanes serving one row: they split the keys of a tile for scores and the head dims for outputs. */
+const TPR = 8;
+const DELTA_WG = 64;
+
+export interface AttentionTiles {
+  /** Rows (queries, or keys in the dk/dv pass) owned by one workgroup; BR*8 invocations. */
+  rows: number;
+  /** Keys (or queries) per shared-memory tile; a multiple of 8. */
+  cols: number;
+}
+
+export interface CausalAttentionOptions extends AttentionOptions {
+  /** Override the tile shape (tests use small tiles to cover multi-tile paths). */
+  tiles?: AttentionTiles;
+}
+
+type Pass = 'forward' | 'dq' | 'dkv';
+
+/** Shared memory (bytes) of one workgroup of the given pass. */
+function sharedBytes(pass: Pass, D: number, t: AttentionTiles): number {
+  const tileFloats = t.cols * (D + 1);
+  const rowTile = t.rows * t.cols;
+  return 4 * (pass === 'dkv' ? 2 * tileFloats + 2 * rowTile : tileFloats + rowTile);
+}
+
+/** The widest tile that fits the device's workgroup memory (16 KiB is the WebGPU minimum). */
+export function pickTiles(gpu: Gpu, pass: Pass, D: number): AttentionTiles {
+  const limit = gpu.device.limits.maxComputeWorkgroupStorageSize;
+  for (const rows of [16, 8])
+    for (const cols of [32, 24, 16, 8]) {
+      const t = { rows, cols };
+      if (sharedBytes(pass, D, t) <= limit) return t;
+    }
+  throw new Error(`attention: head dim ${D} needs more than ${limit} bytes of workgroup memory`);
+}
+
+function checkShapes(op: string, q: Tensor, k: Tensor, v: Tensor, o: AttentionOptions): number {
+  const { batch, seqLen, heads, kvHeads, headDim: D } = o;
+  const T = batch * seqLen;
+  if (heads % kvHeads !== 0) throw new Error(`${op}: ${heads} heads are not a multiple of ${kvHeads} kv heads`);
+  if (q.size !== T * heads * D) throw new Error(`${op}: q has ${q.size} elements, expected ${T}x${heads}x${D}`);
+  if (k.size !== T * kvHeads * D || v.size !== T * kvHeads * D) {
+    throw new Error(`${op}: k/v have ${k.size}/${v.size} elements, expected ${T}x${kvHeads}x${D}`);
+  }
+  if (seqLen < 1) throw new Error(`${op}: seqLen ${seqLen}`);
+  return T;
+}
+
+function kernelParams(gpu: Gpu, pass: Pass, o: CausalAttentionOptions) {
+  const D = o.headDim;
+  const t = o.tiles ?? pickTiles(gpu, pass, D);
+  if (t.cols % TPR !== 0 || t.rows * TPR > gpu.maxWorkgroupSize) throw new Error(`attention: bad tiles ${JSON.stringify(t)}`);
+  return {
+    tiles: t,
+    params: { D, BR: t.rows, BC: t.cols, TPR, NT: t.rows * TPR, NOUT: Math.ceil(D / TPR), NCOL: t.cols / TPR },
+    uniforms: [o.seqLen, o.heads, o.kvHeads, o.heads / o.kvHeads, f32(attentionScale(o))],
+  };
+}
+
+export function causalAttention(
+  gpu: Gpu,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  o: CausalAttentionOptions,
+): { out: Tensor; lse: Tensor } {
+  const T = checkShapes('causalAttention', q, k, v, o);
+  const out = gpu.tensor([T, o.heads * o.headDim], 'f32', 'attention.out');
+  const lse = gpu.tensor([T, o.heads], 'f32', 'attention.lse');
+  const kp = kernelParams(gpu, 'forward', o);
+  gpu.dispatch({
+    shader: 'attention_forward.wgsl',
+    params: kp.params,
+    uniforms: kp.uniforms,
+    buffers: [q, k, v, out, lse],
+    workgroups: [Math.ceil(o.seqLen / kp.tiles.rows), o.heads, o.batch],
+    label: 'attention.forward',
+  });
+  return { out, lse };
+}
+
+export function causalAttentionBackward(
+  gpu: Gpu,
+  dout: Tensor,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  out: Tensor,
+  lse: Tensor,
+  o: CausalAttentionOptions,
+): { dq: Tensor; dk: Tensor; dv: Tensor } {
+  const T = checkShapes('causalAttentionBackward', q, k, v, o);
+  const rows = T * o.heads;
+  const delta = gpu.tensor([T, o.heads], 'f32', 'attention.delta');
+  gpu.dispatch({
+    shader: 'attention_backward_delta.wgsl',
+    params: { WG: DELTA_WG },
+    uniforms: [rows, o.headDim],
+    buffers: [dout, out, delta],
+    workgroups: gpu.grid1D(Math.ceil(rows / DELTA_WG)),
+    label: 'attention.delta',
+  });
+  const dq = gpu.tensor(q.shape, 'f32', 'attention.dq');
+  const dk = gpu.tensor(k.shape, 'f32', 'attention.dk');
+  const dv = gpu.tensor(v.shape, 'f32', 'attention.dv');
+  const pq = kernelParams(gpu, 'dq', o);
+  gpu.dispatch({
+    shader: 'attention_backward_dq.wgsl',
+    params: pq.params,
+    uniforms: pq.uniforms,
+    buffers: [q, k, v, dout, lse, delta, dq],
+    workgroups: [Math.ceil(o.seqLen / pq.tiles.rows), o.heads, o.batch],
+    label: 'attention.dq',
+  });
+  const pkv = kernelParams(gpu, 'dkv', o);
+  gpu.dispatch({
+    shader: 'attention_backward_dkv.wgsl',
+    params: pkv.params,
+    uniforms: pkv.uniforms,
+    buffers: [q, k, v, dout, lse, delta, dk, dv],
+    workgroups: [Math.ceil(o.seqLen / pkv.tiles.rows), o.kvHeads, o.batch],
+    label: 'attention.dkv',
+  });
+  delta.release();
+  return { dq, dk, dv };
+}
