@@ -13,10 +13,12 @@ import { QuantizedBlocks, withOverrides, type QuantizedModel } from '../quant/qu
 import { measureErrors } from '../quant/measure';
 import type { MethodContext, MethodRunner } from '../quant/method-context';
 import { runRtn, runAwq } from '../quant/methods';
+import { runTeq } from '../quant/teq';
 
 const METHODS: Partial<Record<RunConfig['method'], MethodRunner>> = {
   rtn: runRtn,
   awq: runAwq,
+  teq: runTeq,
 };
 
 export function registerMethod(name: RunConfig['method'], runner: MethodRunner): void {
