@@ -1,0 +1,273 @@
+// Hugging Face Hub loader: repo id + revision -> config.json, tokenizer.json and safetensors
+// weights, fetched from `${endpoint}/${repo}/resolve/${revision}/${file}`. Safetensors headers are
+// read first with Range requests, so a model that does not fit the config fails before gigabytes
+// move; then the data streams into the cache (with progress) and a cut download resumes with a
+// Range request on the next load. The access token is only ever held in memory.
+import type { LoadedModel } from '../model/config';
+import { totalFromContentRange, type ByteSource } from './byte-source';
+import { FormatError, HubError } from './errors';
+import { parseHfConfig } from './hf-config';
+import { INDEX_FILE, loadHfFolder, parseSafetensorsIndex, tensorsFromSafetensors } from './hf-folder';
+import { defaultHubCache, type HubCache, type HubCacheKey } from './hub-cache';
+import { readJson } from './byte-source';
+import { readSafetensorsHeader, type SafetensorsFile } from './safetensors';
+import { buildWeightSource } from './weight-source';
+
+export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
+
+export interface HubProgress {
+  file: string;
+  /** Bytes of this file available so far (resumed bytes included). */
+  loaded: number;
+  total?: number;
+  /** 'header': reading a safetensors header; 'download': streaming; 'cached': already stored. */
+  phase: 'header' | 'download' | 'cached';
+}
+
+export interface HubOptions {
+  revision?: string;
+  /** Hugging Face access token for private or gated repos; never stored, never logged. */
+  token?: string;
+  endpoint?: string;
+  onProgress?: (p: HubProgress) => void;
+  cache?: HubCache;
+  fetch?: typeof fetch;
+  signal?: AbortSignal;
+}
+
+const REPO_ID = /^[A-Za-z0-9][\w.\-]*(\/[\w.\-]+)?$/;
+const COMMIT = /^[0-9a-f]{40}$/;
+
+interface Ctx {
+  repo: string;
+  revision: string;
+  endpoint: string;
+  cache: HubCache;
+  fetch: typeof fetch;
+  headers: Record<string, string>;
+  hasToken: boolean;
+  onProgress: (p: HubProgress) => void;
+  signal?: AbortSignal;
+}
+
+export function hubFileUrl(endpoint: string, repo: string, revision: string, file: string): string {
+  return `${endpoint.replace(/\/+$/, '')}/${repo}/resolve/${encodeURIComponent(revision)}/${file.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+function httpError(ctx: Ctx, file: string, res: Response): HubError {
+  const where = `"${file}" in ${ctx.repo} at revision "${ctx.revision}"`;
+  if (res.status === 404) {
+    return new HubError(404, `Hugging Face Hub: ${where} was not found (404). Check the repo id (owner/name) and the revision (a branch, tag or commit).`);
+  }
+  if (res.status === 401 || res.status === 403) {
+    return new HubError(
+      res.status,
+      ctx.hasToken
+        ? `Hugging Face Hub refused ${where} (${res.status}) with the token given: the token may be wrong or expired, lack read access to this repo, or the model is gated and its licence not yet accepted on the model page.`
+        : `Hugging Face Hub: ${where} needs authorization (${res.status}). The repo is private or gated (or does not exist): paste an access token with read access (kept in memory only), and for gated models accept the licence on the model page first.`,
+    );
+  }
+  return new HubError(res.status, `Hugging Face Hub answered ${res.status} ${res.statusText} for ${where}. Try again later.`);
+}
+
+async function request(ctx: Ctx, file: string, init: { method?: string; headers?: Record<string, string> }): Promise<Response> {
+  const url = hubFileUrl(ctx.endpoint, ctx.repo, ctx.revision, file);
+  try {
+    return await ctx.fetch(url, { method: init.method ?? 'GET', headers: { ...ctx.headers, ...init.headers }, signal: ctx.signal });
+  } catch (e) {
+    if (ctx.signal?.aborted) throw e;
+    throw new HubError(undefined, `Could not reach ${ctx.endpoint} for "${file}" (${(e as Error).message}). Check the connection; the endpoint must allow cross-origin requests from this page.`);
+  }
+}
+
+function etagOf(res: Response): string | undefined {
+  return res.headers.get('x-linked-etag') ?? res.headers.get('etag') ?? undefined;
+}
+
+/**
+ * Makes sure `file` is completely in the cache and returns it; undefined for an optional file
+ * the repo does not have. A partial entry is resumed with `Range` + `If-Range`.
+ */
+async function cachedFile(ctx: Ctx, file: string, opts: { optional?: boolean; firstResponse?: Response } = {}): Promise<ByteSource | undefined> {
+  const key: HubCacheKey = { repo: ctx.repo, revision: ctx.revision, file };
+  const st = await ctx.cache.stat(key);
+  if (st?.complete) {
+    // A commit is immutable; a branch may have moved, so compare the ETag (offline: use the cache).
+    let fresh = COMMIT.test(ctx.revision) || !st.etag;
+    if (!fresh) {
+      try {
+        const head = await request(ctx, file, { method: 'HEAD' });
+        fresh = !head.ok || etagOf(head) === undefined || etagOf(head) === st.etag;
+      } catch {
+        fresh = true;
+      }
+    }
+    if (fresh) {
+      ctx.onProgress({ file, loaded: st.stored, total: st.stored, phase: 'cached' });
+      return ctx.cache.source(key);
+    }
+  }
+  const resumeFrom = st && !st.complete && st.stored > 0 && st.etag ? st.stored : 0;
+  let res = opts.firstResponse;
+  if (!res || resumeFrom > 0) {
+    await opts.firstResponse?.body?.cancel();
+    res = await request(ctx, file, resumeFrom > 0 ? { headers: { Range: `bytes=${resumeFrom}-`, 'If-Range': st!.etag! } } : {});
+  }
+  if (res.status === 416) {
+    // The stored part no longer fits the file: start over.
+    await res.body?.cancel();
+    await ctx.cache.delete(key);
+    return cachedFile(ctx, file, opts);
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    if (res.status === 404 && opts.optional) return undefined;
+    throw httpError(ctx, file, res);
+  }
+  let start = 0;
+  let total: number | undefined;
+  if (res.status === 206) {
+    start = Number(/bytes (\d+)-/.exec(res.headers.get('content-range') ?? '')?.[1] ?? NaN);
+    total = totalFromContentRange(res.headers.get('content-range'));
+    if (start !== resumeFrom) {
+      await res.body?.cancel();
+      throw new HubError(206, `Hugging Face Hub sent "${file}" from byte ${start}, not ${resumeFrom} as asked. Try again.`);
+    }
+  } else {
+    const len = res.headers.get('content-length');
+    total = len !== null ? Number(len) : undefined;
+  }
+  const writer = await ctx.cache.openWriter(key, { size: total, etag: etagOf(res), resume: start > 0 });
+  let loaded = start;
+  ctx.onProgress({ file, loaded, total, phase: 'download' });
+  try {
+    if (!res.body) throw new Error('no body');
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      await writer.write(value);
+      loaded += value.byteLength;
+      ctx.onProgress({ file, loaded, total, phase: 'download' });
+    }
+  } catch (e) {
+    await writer.abort();
+    if (ctx.signal?.aborted) throw e;
+    throw truncated(ctx, file, loaded, total, (e as Error).message);
+  }
+  if (total !== undefined && loaded !== total) {
+    await writer.abort();
+    throw truncated(ctx, file, loaded, total, 'the body ended early');
+  }
+  await writer.finish();
+  return ctx.cache.source(key);
+}
+
+function truncated(ctx: Ctx, file: string, loaded: number, total: number | undefined, why: string): HubError {
+  return new HubError(
+    undefined,
+    `The download of "${file}" from ${ctx.repo} stopped at ${loaded}${total !== undefined ? ` of ${total}` : ''} bytes (${why}). ` +
+      'What arrived is kept: load the model again to resume from there.',
+  );
+}
+
+/**
+ * A safetensors header read with Range requests, before the data is downloaded. Returns the
+ * 200 response instead when the server ignores Range (its body is then the whole file).
+ */
+async function remoteSafetensorsHeader(ctx: Ctx, file: string): Promise<SafetensorsFile | Response> {
+  const probe = await request(ctx, file, { headers: { Range: 'bytes=0-7' } });
+  if (!probe.ok) {
+    await probe.body?.cancel();
+    throw httpError(ctx, file, probe);
+  }
+  if (probe.status !== 206) return probe;
+  const size = totalFromContentRange(probe.headers.get('content-range'));
+  const first = new Uint8Array(await probe.arrayBuffer());
+  if (size === undefined || first.byteLength !== Math.min(8, size)) {
+    throw new HubError(206, `Hugging Face Hub sent an unusable range of "${file}" (Content-Range ${probe.headers.get('content-range')}). Try again.`);
+  }
+  ctx.onProgress({ file, loaded: 0, total: size, phase: 'header' });
+  const src: ByteSource = {
+    name: file,
+    size,
+    async read(offset, length) {
+      if (offset === 0 && length <= first.byteLength) return first.subarray(0, length);
+      const res = await request(ctx, file, { headers: { Range: `bytes=${offset}-${offset + length - 1}` } });
+      if (res.status !== 206) {
+        await res.body?.cancel();
+        throw res.ok ? new HubError(res.status, `Hugging Face Hub stopped honouring Range requests for "${file}". Try again.`) : httpError(ctx, file, res);
+      }
+      const b = new Uint8Array(await res.arrayBuffer());
+      if (b.byteLength !== length) throw truncated(ctx, file, b.byteLength, length, 'short range response');
+      return b;
+    },
+  };
+  return readSafetensorsHeader(src);
+}
+
+export async function loadFromHub(repo: string, opts: HubOptions = {}): Promise<LoadedModel> {
+  repo = repo.trim().replace(/^https?:\/\/huggingface\.co\//, '').replace(/\/+$/, '');
+  if (!REPO_ID.test(repo)) {
+    throw new HubError(undefined, `"${repo}" is not a Hugging Face repo id. Use the form owner/name, e.g. HuggingFaceTB/SmolLM2-135M.`);
+  }
+  const revision = opts.revision?.trim() || 'main';
+  const token = opts.token?.trim();
+  const ctx: Ctx = {
+    repo,
+    revision,
+    endpoint: (opts.endpoint ?? DEFAULT_HUB_ENDPOINT).replace(/\/+$/, ''),
+    cache: opts.cache ?? defaultHubCache(),
+    fetch: opts.fetch ?? globalThis.fetch.bind(globalThis),
+    headers: token ? { Authorization: `Bearer ${token}` } : {},
+    hasToken: !!token,
+    onProgress: opts.onProgress ?? (() => {}),
+    signal: opts.signal,
+  };
+
+  const configSrc = (await cachedFile(ctx, 'config.json'))!;
+  const config = parseHfConfig(await readJson(configSrc), 'config.json', repo);
+  const files: ByteSource[] = [configSrc];
+  const tokenizerSrc = await cachedFile(ctx, 'tokenizer.json', { optional: true });
+  if (!tokenizerSrc) {
+    throw new HubError(404, `${repo} at "${revision}" has no tokenizer.json; this loader needs it (repos with only tokenizer.model are not supported).`);
+  }
+  files.push(tokenizerSrc);
+  const tokCfg = await cachedFile(ctx, 'tokenizer_config.json', { optional: true });
+  if (tokCfg) files.push(tokCfg);
+
+  const indexSrc = await cachedFile(ctx, INDEX_FILE, { optional: true });
+  let shards = ['model.safetensors'];
+  let weightMap: Map<string, string> | undefined;
+  if (indexSrc) {
+    files.push(indexSrc);
+    ({ shards, weightMap } = parseSafetensorsIndex(await readJson(indexSrc), INDEX_FILE));
+  }
+
+  // Headers first (Range), so a checkpoint that does not match config.json fails before the download.
+  const headers: SafetensorsFile[] = [];
+  const fullResponses = new Map<string, Response>();
+  for (const shard of shards) {
+    const st = await ctx.cache.stat({ repo, revision, file: shard });
+    if (st?.complete) continue;
+    let h: SafetensorsFile | Response;
+    try {
+      h = await remoteSafetensorsHeader(ctx, shard);
+    } catch (e) {
+      if (e instanceof HubError && e.status === 404 && !indexSrc) {
+        throw new HubError(404, `${repo} at "${revision}" has neither model.safetensors nor ${INDEX_FILE}. This loader reads safetensors weights (not pytorch_model.bin): pick a repo or revision that has them.`);
+      }
+      throw e;
+    }
+    if (h instanceof Response) fullResponses.set(shard, h);
+    else headers.push(h);
+  }
+  if (headers.length === shards.length) buildWeightSource(config, tensorsFromSafetensors(config, headers, weightMap), shards.length === 1 ? shards[0] : `${INDEX_FILE} shards`, 'config.json');
+
+  for (const shard of shards) {
+    const src = await cachedFile(ctx, shard, { firstResponse: fullResponses.get(shard) });
+    if (!src) throw new FormatError(shard, 'is missing', 'Check the repo');
+    files.push(src);
+  }
+  return loadHfFolder(files, `hf:${repo}@${revision}`);
+}
