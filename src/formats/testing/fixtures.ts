@@ -26,3 +26,25 @@ export const GREEDY_IDS = [
   1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426, 338, 401, 396, 267, 337, 410, 408, 419, 292, 411, 322, 265, 282, 295, 433, 426, 385,
 ];
 export const GREEDY_TEXT = 'Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One';
+
+/** The stories260K HF folder split into two safetensors shards plus model.safetensors.index.json. */
+export async function shardedStoriesFiles(): Promise<Map<string, Uint8Array>> {
+  const { loadHfFolder } = await import('../hf-folder');
+  const { writeSafetensors } = await import('../safetensors');
+  const m = await loadHfFolder(hfFolderSources());
+  const names = [...m.weights.shapes.keys()].filter((n) => n !== 'lm_head.weight');
+  const shards: [string, string[]][] = [
+    ['model-00001-of-00002.safetensors', names.filter((n) => !/layers\.[34]\./.test(n))],
+    ['model-00002-of-00002.safetensors', names.filter((n) => /layers\.[34]\./.test(n))],
+  ];
+  const files = new Map<string, Uint8Array>();
+  const weightMap: Record<string, string> = {};
+  for (const [file, list] of shards) {
+    const tensors = await Promise.all(list.map(async (name) => ({ name, shape: m.weights.shapes.get(name)!, data: await m.weights.get(name) })));
+    files.set(file, writeSafetensors(tensors));
+    for (const n of list) weightMap[n] = file;
+  }
+  files.set('model.safetensors.index.json', new TextEncoder().encode(JSON.stringify({ metadata: {}, weight_map: weightMap })));
+  for (const n of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) files.set(n, new Uint8Array(readFileSync(resolve(HF_DIR, n))));
+  return files;
+}

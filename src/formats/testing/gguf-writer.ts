@@ -87,9 +87,9 @@ export function tinyLlamaKv(over: Record<string, KvValue> = {}): Record<string, 
     'llama.attention.layer_norm_rms_epsilon': { type: 'f32', value: 1e-5 },
     'llama.context_length': { type: 'u32', value: 16 },
     'tokenizer.ggml.model': { type: 'string', value: 'llama' },
-    'tokenizer.ggml.tokens': { type: 'string[]', value: ['<unk>', '<s>', '</s>', '\u2581a'] },
-    'tokenizer.ggml.scores': { type: 'f32[]', value: [0, 0, 0, -1] },
-    'tokenizer.ggml.token_type': { type: 'i32[]', value: [2, 3, 3, 1] },
+    'tokenizer.ggml.tokens': { type: 'string[]', value: ['<unk>', '\u2581', 'a', '\u2581a'] },
+    'tokenizer.ggml.scores': { type: 'f32[]', value: [0, -2, -3, -1] },
+    'tokenizer.ggml.token_type': { type: 'i32[]', value: [2, 1, 1, 1] },
     ...over,
   };
 }

@@ -1,0 +1,177 @@
+import { describe, expect, test } from 'vitest';
+import { bytesSource } from './byte-source';
+import { FormatError } from './errors';
+import { GGML_TYPE, readGguf } from './gguf';
+import { ggufToHfName, loadGguf } from './gguf-model';
+import { loadLlama2c } from './llama2c';
+import { fixture } from './testing/fixtures';
+import { tinyLlamaKv, writeGguf, type GgufTensorSpec, type KvValue } from './testing/gguf-writer';
+
+const f32 = (vals: number[]) => new Uint8Array(new Float32Array(vals).buffer);
+const u16 = (vals: number[]) => {
+  const b = new Uint8Array(vals.length * 2);
+  vals.forEach((v, i) => new DataView(b.buffer).setUint16(2 * i, v, true));
+  return b;
+};
+
+async function errorOf(p: Promise<unknown>): Promise<FormatError> {
+  const e = await p.then(() => undefined, (x: unknown) => x);
+  expect(e, 'expected a FormatError').toBeInstanceOf(FormatError);
+  return e as FormatError;
+}
+
+/** A valid tiny LLaMA GGUF (hidden 4, ffn 32, 1 layer, 2 heads, vocab 4) with mixed tensor types. */
+function tinyTensors(): GgufTensorSpec[] {
+  // Q8_0, two blocks of 32: d = 0.5 with q = i - 16, then d = 1.0 with q = 100 - 7i.
+  const q8 = new Uint8Array(4 * 34);
+  const dv = new DataView(q8.buffer);
+  for (let row = 0; row < 4; row++) {
+    const o = row * 34;
+    dv.setUint16(o, row % 2 === 0 ? 0x3800 : 0x3c00, true);
+    for (let i = 0; i < 32; i++) dv.setInt8(o + 2 + i, row % 2 === 0 ? i - 16 : 100 - 7 * i);
+  }
+  const seq = (n: number, k = 0) => f32(Array.from({ length: n }, (_, i) => i * 0.01 + k));
+  return [
+    { name: 'token_embd.weight', ne: [4, 4], type: GGML_TYPE.F32, data: seq(16) },
+    { name: 'blk.0.attn_q.weight', ne: [4, 4], type: GGML_TYPE.F16, data: u16([0x3c00, 0xc000, 0x3555, 0x0001, ...new Array(12).fill(0x3800)]) },
+    { name: 'blk.0.attn_k.weight', ne: [4, 4], type: GGML_TYPE.BF16, data: u16([0x3f80, 0xc040, 0x3eab, ...new Array(13).fill(0)]) },
+    { name: 'blk.0.attn_v.weight', ne: [4, 4], type: GGML_TYPE.F32, data: seq(16, 1) },
+    { name: 'blk.0.attn_output.weight', ne: [4, 4], type: GGML_TYPE.F32, data: seq(16, 2) },
+    { name: 'blk.0.ffn_gate.weight', ne: [4, 32], type: GGML_TYPE.F32, data: seq(128, 3) },
+    { name: 'blk.0.ffn_up.weight', ne: [4, 32], type: GGML_TYPE.F32, data: seq(128, 4) },
+    { name: 'blk.0.ffn_down.weight', ne: [32, 4], type: GGML_TYPE.Q8_0, data: q8 },
+    { name: 'blk.0.attn_norm.weight', ne: [4], type: GGML_TYPE.F32, data: seq(4, 5) },
+    { name: 'blk.0.ffn_norm.weight', ne: [4], type: GGML_TYPE.F32, data: seq(4, 6) },
+    { name: 'output_norm.weight', ne: [4], type: GGML_TYPE.F32, data: seq(4, 7) },
+  ];
+}
+
+const tinyGguf = (over: { kv?: Record<string, KvValue>; tensors?: GgufTensorSpec[]; version?: number } = {}) =>
+  bytesSource('tiny.gguf', writeGguf({ kv: tinyLlamaKv(over.kv), tensors: over.tensors ?? tinyTensors(), version: over.version }));
+
+describe('GGUF stories260K', async () => {
+  const gguf = await readGguf(fixture('stories260K.gguf'));
+
+  test('header matches SOURCES.md: v3, 19 KV pairs, 48 tensors, alignment 32, data at 14176', () => {
+    expect(gguf.version).toBe(3);
+    expect(gguf.metadata.size).toBe(19);
+    expect(gguf.tensors.size).toBe(48);
+    expect(gguf.alignment).toBe(32);
+    expect(gguf.dataOffset).toBe(14176);
+    expect(gguf.metadata.get('llama.embedding_length')).toBe(64);
+    expect((gguf.metadata.get('tokenizer.ggml.tokens') as string[]).length).toBe(512);
+    expect(gguf.tensors.get('token_embd.weight')!.ne).toEqual([64, 512]);
+  });
+
+  test('loads with HF names and shapes; every tensor bit-identical to the llama2.c arrays', async () => {
+    const g = await loadGguf(fixture('stories260K.gguf'));
+    const c = await loadLlama2c(fixture('stories260K.bin'), fixture('tok512.bin'));
+    expect(g.weights.config).toMatchObject({ hidden: 64, intermediate: 172, layers: 5, heads: 8, kvHeads: 4, headDim: 8, vocab: 512, normEps: 1e-5, ropeTheta: 10000, ropeStyle: 'interleaved', bosId: 1, eosId: 2, maxPositions: 2048 });
+    expect(g.weights.shapes.get('model.embed_tokens.weight')).toEqual([512, 64]);
+    expect(g.weights.shapes.get('model.layers.0.mlp.down_proj.weight')).toEqual([64, 172]);
+    expect([...g.weights.shapes.keys()].sort()).toEqual([...c.weights.shapes.keys()].sort());
+    for (const name of c.weights.shapes.keys()) expect(await g.weights.get(name), name).toEqual(await c.weights.get(name));
+    expect(g.source).toBe('local:stories260K.gguf');
+  });
+
+  test('llama.cpp names map to HF names', () => {
+    expect(ggufToHfName('blk.3.attn_output.weight')).toBe('model.layers.3.self_attn.o_proj.weight');
+    expect(ggufToHfName('blk.0.ffn_norm.weight')).toBe('model.layers.0.post_attention_layernorm.weight');
+    expect(ggufToHfName('blk.1.attn_q.bias')).toBe('model.layers.1.self_attn.q_proj.bias');
+    expect(ggufToHfName('output.weight')).toBe('lm_head.weight');
+    expect(ggufToHfName('rope_freqs.weight')).toBeUndefined();
+  });
+});
+
+describe('GGUF tensor types and tied output', () => {
+  test('F16, BF16 and Q8_0 dequantize to the hand-computed values; missing output ties to the embedding', async () => {
+    const m = await loadGguf(tinyGguf());
+    expect(m.weights.config.tiedEmbeddings).toBe(true);
+    const q = await m.weights.get('model.layers.0.self_attn.q_proj.weight');
+    expect([...q.slice(0, 5)]).toEqual([1, -2, 0.333251953125, 2 ** -24, 0.5]);
+    const k = await m.weights.get('model.layers.0.self_attn.k_proj.weight');
+    expect([...k.slice(0, 4)]).toEqual([1, -3, 0.333984375, 0]);
+    const down = await m.weights.get('model.layers.0.mlp.down_proj.weight');
+    expect(m.weights.shapes.get('model.layers.0.mlp.down_proj.weight')).toEqual([4, 32]);
+    for (let i = 0; i < 32; i++) {
+      expect(down[i]).toBe(0.5 * (i - 16));
+      expect(down[32 + i]).toBe(100 - 7 * i);
+    }
+    expect(await m.weights.get('lm_head.weight')).toEqual(await m.weights.get('model.embed_tokens.weight'));
+    expect(m.tokenizer.encode('a')).toEqual([3]);
+    expect(m.tokenizer.encode('aa')).toEqual([3, 2]);
+    expect(m.tokenizer.encode('a a')).toEqual([3, 3]);
+  });
+});
+
+describe('GGUF bad input gives a clear error', async () => {
+  const real = new Uint8Array(await fixture('stories260K.gguf').read(0, 1185376));
+  const patched = (at: number, bytes: number[]) => {
+    const b = real.slice();
+    b.set(bytes, at);
+    return bytesSource('stories260K.gguf', b);
+  };
+  const u64 = (v: bigint) => Array.from({ length: 8 }, (_, i) => Number((v >> BigInt(8 * i)) & 0xffn));
+
+  test('truncated inside the metadata', async () => {
+    const e = await errorOf(loadGguf(bytesSource('stories260K.gguf', real.subarray(0, 1000))));
+    expect(e.message).toMatch(/stories260K\.gguf: ends at byte 1000 while reading metadata/);
+    expect(e.message).toMatch(/truncated/);
+  });
+
+  test('truncated inside the tensor data', async () => {
+    const e = await errorOf(loadGguf(bytesSource('stories260K.gguf', real.subarray(0, 200000))));
+    expect(e.message).toMatch(/tensor "[\w.]+": has data at bytes \d+\.\.\d+, past the end of the file \(200000 bytes\)/);
+  });
+
+  test('bad magic', async () => {
+    const e = await errorOf(loadGguf(patched(0, [0x47, 0x47, 0x4d, 0x4c])));
+    expect(e.message).toMatch(/does not start with the GGUF magic \(found 0x4c4d4747\)/);
+  });
+
+  test('unsupported version', async () => {
+    expect((await errorOf(loadGguf(patched(4, [1, 0, 0, 0])))).message).toMatch(/GGUF version 1; this loader reads versions 2 and 3/);
+  });
+
+  test('absurd tensor, KV and string counts are capped before any allocation', async () => {
+    expect((await errorOf(loadGguf(patched(8, u64(1n << 40n))))).message).toMatch(/declares 1099511627776 tensors, over the limit of 65536/);
+    expect((await errorOf(loadGguf(patched(16, u64(1n << 62n))))).message).toMatch(/declares 4611686018427387904 metadata entries/);
+    expect((await errorOf(loadGguf(patched(24, u64(1n << 50n))))).message).toMatch(/bytes in a string, over the limit/);
+  });
+
+  test('an absurd number of dimensions', async () => {
+    const t = tinyTensors();
+    t[0].ne = [4, 4, 1, 1, 1];
+    expect((await errorOf(loadGguf(tinyGguf({ tensors: t })))).message).toMatch(/tensor "token_embd\.weight": has 5 dimensions/);
+  });
+
+  test('an unsupported tensor type names the type and the tensor', async () => {
+    const t = tinyTensors();
+    t[4] = { ...t[4], type: 12 };
+    const e = await errorOf(loadGguf(tinyGguf({ tensors: t })));
+    expect(e.message).toMatch(/tensor "blk\.0\.attn_output\.weight": is stored as Q4_K/);
+    expect(e.message).toMatch(/F32, F16, BF16 and Q8_0/);
+  });
+
+  test('an unsupported architecture or tokenizer', async () => {
+    expect((await errorOf(loadGguf(tinyGguf({ kv: { 'general.architecture': { type: 'string', value: 'gpt2' } } })))).message).toMatch(/general\.architecture "gpt2".*Supported GGUF models: general\.architecture "llama"/);
+    expect((await errorOf(loadGguf(tinyGguf({ kv: { 'tokenizer.ggml.model': { type: 'string', value: 'gpt2' } } })))).message).toMatch(/tokenizer\.ggml\.model "gpt2"/);
+  });
+
+  test('a shape that disagrees with the metadata', async () => {
+    const e = await errorOf(loadGguf(tinyGguf({ kv: { 'llama.feed_forward_length': { type: 'u32', value: 64 } } })));
+    expect(e.message).toMatch(/tensor "model\.layers\.0\.mlp\.gate_proj\.weight": has shape \[32, 4\] but the GGUF metadata implies \[64, 4\]/);
+  });
+
+  test('missing metadata', async () => {
+    const kv = tinyLlamaKv();
+    delete (kv as Record<string, unknown>)['llama.block_count'];
+    const e = await errorOf(loadGguf(bytesSource('tiny.gguf', writeGguf({ kv, tensors: tinyTensors() }))));
+    expect(e.message).toMatch(/metadata "llama\.block_count" is missing/);
+  });
+
+  test('a missing tensor', async () => {
+    const e = await errorOf(loadGguf(tinyGguf({ tensors: tinyTensors().filter((t) => t.name !== 'blk.0.ffn_up.weight') })));
+    expect(e.message).toMatch(/tensor "model\.layers\.0\.mlp\.up_proj\.weight": is missing/);
+  });
+});

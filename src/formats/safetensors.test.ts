@@ -1,0 +1,238 @@
+import { describe, expect, test } from 'vitest';
+import { bytesSource, type ByteSource } from './byte-source';
+import { floatToHalf, halfToFloat } from './dtype';
+import { FormatError } from './errors';
+import { parseHfConfig } from './hf-config';
+import { loadHfFolder } from './hf-folder';
+import { readSafetensorsHeader, readSafetensorsTensor } from './safetensors';
+import { hfFolderSources } from './testing/fixtures';
+
+type Header = Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
+
+/** A safetensors file from a header object and raw data (no validation: for crafting bad files). */
+function rawSafetensors(header: Header, data: Uint8Array, headerLenOverride?: number): Uint8Array {
+  const h = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(8 + h.byteLength + data.byteLength);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerLenOverride ?? h.byteLength), true);
+  out.set(h, 8);
+  out.set(data, 8 + h.byteLength);
+  return out;
+}
+
+function u16le(vals: number[]): Uint8Array {
+  const b = new Uint8Array(vals.length * 2);
+  vals.forEach((v, i) => new DataView(b.buffer).setUint16(2 * i, v, true));
+  return b;
+}
+
+async function expectFormatError(p: Promise<unknown>, ...parts: (string | RegExp)[]): Promise<string> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e, 'expected a FormatError').toBeInstanceOf(FormatError);
+  const msg = (e as Error).message;
+  for (const part of parts) expect(msg).toMatch(part);
+  return msg;
+}
+
+/** The stories260K HF folder with model.safetensors and config.json replaced. */
+async function storiesFolder(edit: { header?: (h: Header, data: Uint8Array) => { h: Header; data: Uint8Array }; config?: (c: Record<string, unknown>) => void; raw?: (file: Uint8Array) => Uint8Array }): Promise<ByteSource[]> {
+  const srcs = hfFolderSources();
+  return Promise.all(
+    srcs.map(async (s) => {
+      const bytes = new Uint8Array(await s.read(0, s.size));
+      if (s.name === 'model.safetensors') {
+        let out = bytes;
+        if (edit.header) {
+          const len = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+          const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + len)));
+          const r = edit.header(header, bytes.subarray(8 + len));
+          out = rawSafetensors(r.h, r.data);
+        }
+        if (edit.raw) out = edit.raw(out);
+        return bytesSource(s.name, out);
+      }
+      if (s.name === 'config.json' && edit.config) {
+        const c = JSON.parse(new TextDecoder().decode(bytes));
+        edit.config(c);
+        return bytesSource(s.name, new TextEncoder().encode(JSON.stringify(c)));
+      }
+      return s;
+    }),
+  );
+}
+
+describe('safetensors dtypes', () => {
+  test('F16 and BF16 decode to the hand-computed values', async () => {
+    const f16 = u16le([0x3c00, 0xc000, 0x3555, 0x0001, 0x7c00, 0x8000]);
+    const bf16 = u16le([0x3f80, 0xc040, 0x3eab, 0x0000]);
+    const f32 = new Uint8Array(new Float32Array([1.5, -0.25]).buffer);
+    const file = rawSafetensors(
+      {
+        a: { dtype: 'F16', shape: [2, 3], data_offsets: [0, 12] },
+        b: { dtype: 'BF16', shape: [4], data_offsets: [12, 20] },
+        c: { dtype: 'F32', shape: [2], data_offsets: [20, 28] },
+      },
+      new Uint8Array([...f16, ...bf16, ...f32]),
+    );
+    const st = await readSafetensorsHeader(bytesSource('t.safetensors', file));
+    expect([...(await readSafetensorsTensor(st, 'a'))]).toEqual([1, -2, 0.333251953125, 2 ** -24, Infinity, -0]);
+    expect([...(await readSafetensorsTensor(st, 'b'))]).toEqual([1, -3, 0.333984375, 0]);
+    expect([...(await readSafetensorsTensor(st, 'c'))]).toEqual([1.5, -0.25]);
+    expect(st.tensors.get('a')!.shape).toEqual([2, 3]);
+  });
+
+  test('floatToHalf rounds to nearest even and round-trips every finite half', () => {
+    expect(floatToHalf(1)).toBe(0x3c00);
+    expect(floatToHalf(65504)).toBe(0x7bff);
+    expect(floatToHalf(65520)).toBe(0x7c00); // rounds up to infinity
+    expect(floatToHalf(1 + 2 ** -11)).toBe(0x3c00); // tie -> even
+    expect(floatToHalf(1 + 3 * 2 ** -11)).toBe(0x3c02); // tie -> even (up)
+    for (let h = 0; h < 0x7c00; h++) expect(floatToHalf(halfToFloat(h))).toBe(h);
+  });
+
+  test('an F16 copy of stories260K loads, values within half precision of the F32 ones', async () => {
+    const ref = await loadHfFolder(hfFolderSources());
+    const srcs = await storiesFolder({
+      header: (h, data) => {
+        const out: Header = {};
+        const parts: Uint8Array[] = [];
+        let off = 0;
+        for (const [name, info] of Object.entries(h)) {
+          if (name === '__metadata__') continue;
+          const t = info as { dtype: string; shape: number[]; data_offsets: [number, number] };
+          const f = new Float32Array(data.slice(t.data_offsets[0], t.data_offsets[1]).buffer);
+          const half = u16le([...f].map(floatToHalf));
+          out[name] = { dtype: 'F16', shape: t.shape, data_offsets: [off, off + half.byteLength] };
+          parts.push(half);
+          off += half.byteLength;
+        }
+        const all = new Uint8Array(off);
+        let p = 0;
+        for (const x of parts) {
+          all.set(x, p);
+          p += x.byteLength;
+        }
+        return { h: out, data: all };
+      },
+    });
+    const m = await loadHfFolder(srcs);
+    for (const name of ['model.embed_tokens.weight', 'model.layers.4.mlp.down_proj.weight', 'model.norm.weight']) {
+      const a = await ref.weights.get(name);
+      const b = await m.weights.get(name);
+      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(Math.abs(a[i]) * 2 ** -11 + 2 ** -25);
+    }
+  });
+});
+
+describe('safetensors and HF folder: bad input gives a clear error', () => {
+  test('a truncated file', async () => {
+    const srcs = await storiesFolder({ raw: (b) => b.subarray(0, b.byteLength - 1000) });
+    await expectFormatError(loadHfFolder(srcs), 'model.safetensors', /past the end of the data/, /download it again/);
+  });
+
+  test('a file shorter than 8 bytes', async () => {
+    await expectFormatError(readSafetensorsHeader(bytesSource('x.safetensors', new Uint8Array(5))), 'x.safetensors', /too short/);
+  });
+
+  test('a header length larger than the file', async () => {
+    const f = rawSafetensors({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4), 5000);
+    await expectFormatError(readSafetensorsHeader(bytesSource('big.safetensors', f)), 'big.safetensors', /5000-byte JSON header/, /only \d+ bytes/);
+  });
+
+  test('an absurd header length (over 100 MB)', async () => {
+    const f = rawSafetensors({}, new Uint8Array(0), 2 ** 40);
+    await expectFormatError(readSafetensorsHeader(bytesSource('h.safetensors', f)), /over the 100000000-byte limit/);
+  });
+
+  test('data offsets out of range', async () => {
+    const f = rawSafetensors({ w: { dtype: 'F32', shape: [4], data_offsets: [16, 32] } }, new Uint8Array(20));
+    await expectFormatError(readSafetensorsHeader(bytesSource('o.safetensors', f)), 'o.safetensors', 'tensor "w"', /past the end of the data \(20 bytes/);
+  });
+
+  test('data offsets that disagree with the shape', async () => {
+    const f = rawSafetensors({ w: { dtype: 'F32', shape: [4], data_offsets: [0, 12] } }, new Uint8Array(16));
+    await expectFormatError(readSafetensorsHeader(bytesSource('o.safetensors', f)), 'tensor "w"', /spanning 12 bytes/, /needs 16/);
+  });
+
+  test('an unknown dtype', async () => {
+    const f = rawSafetensors({ q: { dtype: 'I8', shape: [4], data_offsets: [0, 4] } }, new Uint8Array(4));
+    await expectFormatError(readSafetensorsHeader(bytesSource('q.safetensors', f)), 'tensor "q"', /dtype "I8"/, /F32, F16 and BF16/);
+  });
+
+  test('a header that is not JSON', async () => {
+    const h = new TextEncoder().encode('{"a": [1, 2');
+    const f = new Uint8Array(8 + h.byteLength);
+    new DataView(f.buffer).setBigUint64(0, BigInt(h.byteLength), true);
+    f.set(h, 8);
+    await expectFormatError(readSafetensorsHeader(bytesSource('j.safetensors', f)), 'j.safetensors', /not valid JSON/);
+  });
+
+  test('a missing tensor', async () => {
+    const srcs = await storiesFolder({
+      header: (h, data) => {
+        delete h['model.layers.3.mlp.up_proj.weight'];
+        return { h, data };
+      },
+    });
+    await expectFormatError(loadHfFolder(srcs), 'model.layers.3.mlp.up_proj.weight', /missing/);
+  });
+
+  test('lm_head missing while tie_word_embeddings is false', async () => {
+    const srcs = await storiesFolder({ config: (c) => (c.tie_word_embeddings = false) });
+    await expectFormatError(loadHfFolder(srcs), /lm_head\.weight/, /tie_word_embeddings is false/);
+  });
+
+  test('shapes that disagree with config.json', async () => {
+    const srcs = await storiesFolder({ config: (c) => (c.intermediate_size = 176) });
+    await expectFormatError(loadHfFolder(srcs), 'model.layers.0.mlp.gate_proj.weight', /has shape \[172, 64\] but config\.json implies \[176, 64\]/);
+  });
+
+  test('config.json that is not JSON', async () => {
+    const srcs = hfFolderSources().map((s) => (s.name === 'config.json' ? bytesSource('config.json', new TextEncoder().encode('{ "hidden_size": 64,')) : s));
+    await expectFormatError(loadHfFolder(srcs), 'config.json', /not valid JSON/);
+  });
+
+  test('an unsupported architecture lists the supported ones', async () => {
+    const srcs = await storiesFolder({ config: (c) => (c.architectures = ['GPT2LMHeadModel']) });
+    await expectFormatError(loadHfFolder(srcs), 'config.json', /GPT2LMHeadModel/, /LlamaForCausalLM/, /Qwen2ForCausalLM/, /OPTForCausalLM/, /MistralForCausalLM/);
+  });
+
+  test('a missing config.json / tokenizer.json / weights', async () => {
+    const without = (n: string) => hfFolderSources().filter((s) => s.name !== n);
+    await expectFormatError(loadHfFolder(without('config.json')), 'config.json', /missing/);
+    await expectFormatError(loadHfFolder(without('tokenizer.json')), 'tokenizer.json', /missing/);
+    await expectFormatError(loadHfFolder(without('model.safetensors')), 'model.safetensors', /missing/, /not pytorch_model\.bin/);
+  });
+});
+
+describe('config.json mapping', () => {
+  const llama = { architectures: ['LlamaForCausalLM'], hidden_size: 64, intermediate_size: 172, num_hidden_layers: 2, num_attention_heads: 8, num_key_value_heads: 4, vocab_size: 100, max_position_embeddings: 128, rms_norm_eps: 1e-5 };
+
+  test('Qwen2 gets q/k/v biases; LLaMA/Mistral do not; HF weights use the half-split rotary layout', () => {
+    const q = parseHfConfig({ ...llama, architectures: ['Qwen2ForCausalLM'], rope_theta: 1e6, tie_word_embeddings: true });
+    expect(q).toMatchObject({ arch: 'llama', qkvBias: true, linearBias: false, ropeTheta: 1e6, ropeStyle: 'half', tiedEmbeddings: true, headDim: 8, kvHeads: 4 });
+    expect(parseHfConfig({ ...llama, architectures: ['MistralForCausalLM'] })).toMatchObject({ qkvBias: false, ropeTheta: 10000, tiedEmbeddings: false });
+    expect(parseHfConfig({ ...llama, architectures: undefined, model_type: 'llama' }).sourceArchitecture).toBe('LlamaForCausalLM');
+  });
+
+  const opt = { architectures: ['OPTForCausalLM'], hidden_size: 768, ffn_dim: 3072, num_hidden_layers: 12, num_attention_heads: 12, vocab_size: 50272, max_position_embeddings: 2048, do_layer_norm_before: true, word_embed_proj_dim: 768, activation_function: 'relu', bos_token_id: 2, eos_token_id: 2 };
+
+  test('OPT: LayerNorm model with biases, ReLU, learned positions at offset 2, tied head', () => {
+    expect(parseHfConfig(opt)).toMatchObject({ arch: 'opt', activation: 'relu', qkvBias: true, linearBias: true, positionOffset: 2, tiedEmbeddings: true, headDim: 64, kvHeads: 12, intermediate: 3072 });
+  });
+
+  test('OPT variants this engine cannot run are refused', () => {
+    expect(() => parseHfConfig({ ...opt, do_layer_norm_before: false })).toThrow(/do_layer_norm_before=false/);
+    expect(() => parseHfConfig({ ...opt, word_embed_proj_dim: 512 })).toThrow(/word_embed_proj_dim=512 different from hidden_size=768/);
+  });
+
+  test('unsupported LLaMA options and bad numbers are refused', () => {
+    expect(() => parseHfConfig({ ...llama, rope_scaling: { rope_type: 'llama3', factor: 8 } })).toThrow(/rope_scaling "llama3"/);
+    expect(() => parseHfConfig({ ...llama, hidden_act: 'gelu' })).toThrow(/hidden_act="gelu"/);
+    expect(() => parseHfConfig({ ...llama, num_key_value_heads: 3 })).toThrow(/not a multiple of num_key_value_heads 3/);
+    expect(() => parseHfConfig({ ...llama, hidden_size: -4 })).toThrow(/"hidden_size" is -4, expected a positive integer/);
+    expect(() => parseHfConfig([1, 2])).toThrow(FormatError);
+  });
+});
