@@ -1,3 +1,91 @@
+// The studio's frame: a sidebar with the seven sections in working order and the GPU report,
+// and the chosen section on the right. Everything slow happens in the engine worker.
+import { useEffect, type ReactNode } from 'react';
+import { DeviceCard } from './DeviceCard';
+import { METHOD_LABELS, formatPpl } from './format';
+import { GpuNotice, UrlNotes } from './Notices';
+import { ComparePanel } from './panels/ComparePanel';
+import { HistoryPanel } from './panels/HistoryPanel';
+import { InspectPanel } from './panels/InspectPanel';
+import { MethodPanel } from './panels/MethodPanel';
+import { Placeholder } from './panels/Placeholder';
+import { SectionNav } from './SectionNav';
+import { SECTIONS, syncConfigToUrl, useStudio, type SectionId } from './store';
+
+const PANEL_INTRO: Record<SectionId, string> = {
+  model: 'Pick the checkpoint to quantize: the bundled one, files from your disk, or a Hugging Face repository.',
+  data: 'The text used to calibrate the quantizer and to measure perplexity.',
+  method: 'How to quantize: the algorithm, bit width and grouping, and the optimizer settings.',
+  run: 'Start the run and follow it phase by phase.',
+  inspect: 'What a run did inside the model: learned scales, errors per layer and block, loss curves.',
+  compare: 'Perplexity of the fp32 model against each quantized run.',
+  history: 'Every finished run, kept in this browser.',
+};
+
+function panelFor(section: SectionId): ReactNode {
+  switch (section) {
+    case 'model':
+      return <Placeholder what="Model source picker and summary." waitsFor="the model loaders (src/formats/load.ts)" />;
+    case 'data':
+      return <Placeholder what="Calibration and evaluation text, token counts and splits." waitsFor="the model loaders and tokenizers" />;
+    case 'method':
+      return <MethodPanel />;
+    case 'run':
+      return <Placeholder what="Run progress, live loss curves and cancel." waitsFor="the engine's runQuantization (src/engine/run.ts)" />;
+    case 'inspect':
+      return <InspectPanel />;
+    case 'compare':
+      return <ComparePanel />;
+    case 'history':
+      return <HistoryPanel />;
+  }
+}
+
 export function App() {
-  return <h1>WebGPU Quantization Studio</h1>;
+  const section = useStudio((s) => s.section);
+  const config = useStudio((s) => s.config);
+  const model = useStudio((s) => s.model);
+  const runs = useStudio((s) => s.history.length);
+  const latest = useStudio((s) => s.history[0]);
+
+  useEffect(() => {
+    const { initGpu, refreshHistory } = useStudio.getState();
+    void initGpu();
+    void refreshHistory();
+    return syncConfigToUrl();
+  }, []);
+
+  const label = SECTIONS.find((s) => s.id === section)!.label;
+  const hints: Partial<Record<SectionId, string>> = {
+    model: model?.name ?? config.model.replace(/^bundled:/, ''),
+    data: `${config.text} · ${config.calibSamples}×${config.seqLen}`,
+    method: config.method === 'fp' ? 'fp32 only' : `${METHOD_LABELS[config.method]} W${config.bits} g${config.groupSize || '∞'}`,
+    inspect: latest ? `${METHOD_LABELS[latest.method]} W${latest.bits}` : undefined,
+    compare: latest ? `latest Δ ${formatPpl(latest.pplQuant - latest.pplFp)}` : undefined,
+    history: `${runs} saved`,
+  };
+
+  return (
+    <div className="app">
+      <aside className="sidebar">
+        <div className="brand">
+          <h1>WebGPU Quantization Studio</h1>
+          <p>RTN · AWQ · TEQ · TesseraQ, on your own GPU</p>
+        </div>
+        <SectionNav hints={hints} />
+        <DeviceCard />
+      </aside>
+      <main className="main">
+        <GpuNotice />
+        <UrlNotes />
+        <div className="panel-head">
+          <h2>{label}</h2>
+          <p>{PANEL_INTRO[section]}</p>
+        </div>
+        <section role="tabpanel" id={`panel-${section}`} aria-labelledby={`tab-${section}`} tabIndex={-1}>
+          {panelFor(section)}
+        </section>
+      </main>
+    </div>
+  );
 }

@@ -1,0 +1,167 @@
+// The studio as a person meets it: the first screen reports the GPU, links carry the config,
+// runs persist in History across reloads. Screenshots go to test-results/ to be looked at.
+import { shot } from './studio-shots';
+import { test, expect, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+
+function logBrowserErrors(page: Page) {
+  page.on('console', (m) => {
+    if (m.type() === 'error') console.log(`[browser] ${m.text()}`);
+  });
+  page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
+}
+
+test('first screen reports the GPU adapter, its limits and features', async ({ page }) => {
+  logBrowserErrors(page);
+  await page.goto('/');
+  const card = page.getByTestId('device-card');
+  // SwiftShader is what headless Chromium offers without a GPU.
+  await expect(card.getByTestId('adapter-name')).toBeVisible();
+  await expect(card).toContainText(/swiftshader/i);
+  await expect(card.getByLabel('Key limits')).toContainText('Max storage binding');
+  await expect(card.getByLabel('Key limits')).toContainText('Invocations / workgroup');
+  // SwiftShader: 256 invocations per workgroup, no shader-f16.
+  await expect(card.getByLabel('Key limits')).toContainText('256');
+  await expect(card.locator('.chip.off', { hasText: 'shader-f16' })).toBeVisible();
+  await expect(page.getByTestId('gpu-error')).toHaveCount(0);
+  await expect(page.getByRole('tab')).toHaveText([/Model/, /Data/, /Method/, /Run/, /Inspect/, /Compare/, /History/]);
+  await page.screenshot({ path: shot('studio-first-screen') });
+});
+
+test('sections are keyboard reachable with arrow keys', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('tab', { name: /Model/ }).focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await expect(page.getByRole('tab', { name: /Method/ })).toBeFocused();
+  await expect(page.getByRole('tab', { name: /Method/ })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('heading', { level: 2 })).toHaveText('Method');
+  await page.keyboard.press('End');
+  await expect(page.getByRole('tab', { name: /History/ })).toBeFocused();
+});
+
+test('a link sets the config; bad values fall back to defaults with a visible note', async ({ page }) => {
+  await page.goto('/?method=teq&bits=3&groupSize=-5&lr=abc&colour=blue');
+  const notes = page.getByTestId('url-notes');
+  await expect(notes).toContainText('groupSize=-5 is not valid');
+  await expect(notes).toContainText('lr=abc is not valid');
+  await expect(notes).toContainText('Unknown parameter "colour"');
+  await page.getByRole('tab', { name: /Method/ }).click();
+  await expect(page.getByRole('radio', { name: 'TEQ', exact: true })).toBeChecked();
+  await expect(page.getByRole('radio', { name: 'W3' })).toBeChecked();
+  await expect(page.getByLabel('Group size')).toHaveValue('32');
+  await expect(page.getByLabel('Learning rate')).toHaveValue('0.001');
+  // The address bar now holds the cleaned config; changing a control updates it.
+  await expect(page).toHaveURL(/\?method=teq&bits=3$/);
+  await page.getByRole('radio', { name: 'W2' }).check();
+  await expect(page).toHaveURL(/\?method=teq&bits=2$/);
+  await page.getByLabel('TEQ steps').fill('7');
+  await expect(page).toHaveURL(/\?method=teq&bits=2&steps=7$/);
+  await page.screenshot({ path: shot('studio-method'), fullPage: true });
+});
+
+/** A finished run as the engine reports it, with TEQ scales for 2 blocks x 2 groups x 48 channels. */
+function fakeRun(id: string, method: 'rtn' | 'teq', bits: 3 | 4, pplQuant: number) {
+  const scales = [];
+  for (let block = 0; block < 2; block++) {
+    for (const group of ['gate_up', 'qkv']) {
+      scales.push({ block, group, values: Array.from({ length: 48 }, (_, c) => Math.exp(Math.sin(c + block) * 0.5)) });
+    }
+  }
+  return {
+    schema: 1,
+    id,
+    createdAt: new Date(Date.UTC(2026, 10, 23, 12, bits)).toISOString(),
+    status: 'done',
+    model: 'bundled:stories260K',
+    method,
+    bits,
+    groupSize: 32,
+    symmetric: false,
+    steps: 20,
+    seed: 0,
+    config: {
+      model: 'bundled:stories260K', method, bits, groupSize: 32, symmetric: false, text: 'tinystories',
+      calibSamples: 16, seqLen: 256, evalWindows: 8, seed: 0, steps: 20, lr: 0.001, teqLoss: 'block',
+      teqEstimator: 'ste-round', teqInit: 'awq', tqIters: 10, tqSchedule: 'short10', tqBatch: 4,
+    },
+    device: 'SwiftShader',
+    pplFp: 10.5,
+    pplQuant,
+    evalTokens: 2048,
+    seconds: { calibration: 1.5, eval: 3.25 },
+    layerErrors: [0, 1].flatMap((block) =>
+      ['q_proj', 'k_proj', 'v_proj', 'o_proj'].map((layer, i) => ({ block, layer, relMse: 0.001 * (i + 1) * (block + 1) })),
+    ),
+    blockErrors: [{ block: 0, relMse: 0.002 }, { block: 1, relMse: 0.004 }],
+    details: method === 'teq' ? { scales, losses: { 'block 0': { steps: [0, 1, 2], values: [1, 0.5, 0.25] } } } : {},
+  };
+}
+
+test('history keeps runs across reloads; download, inspect, compare and delete them', async ({ page }, testInfo) => {
+  logBrowserErrors(page);
+  await page.goto('/');
+  // Start from an empty history (tests share the browser profile only within one context).
+  await page.evaluate(() => new Promise((res) => { const r = indexedDB.deleteDatabase('webgpu-quant-studio'); r.onsuccess = r.onerror = r.onblocked = res; }));
+  await page.reload();
+  await page.getByRole('tab', { name: /History/ }).click();
+  await expect(page.getByText('No runs yet')).toBeVisible();
+
+  const runs = [fakeRun('run-rtn-w4', 'rtn', 4, 11.25), fakeRun('run-teq-w3', 'teq', 3, 12.75)];
+  await page.getByLabel('Import run JSON…').setInputFiles(
+    runs.map((r) => ({ name: `${r.id}.json`, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(r)) })),
+  );
+  await expect(page.getByText('run-rtn-w4.json: imported as RTN W4 g32 asym.')).toBeVisible();
+  await expect(page.getByTestId('history-table').locator('tbody tr')).toHaveCount(2);
+
+  await page.reload();
+  await page.getByRole('tab', { name: /History/ }).click();
+  const rows = page.getByTestId('history-table').locator('tbody tr');
+  await expect(rows).toHaveCount(2);
+  // Newest first: the W4 run was created a minute after the W3 one.
+  await expect(rows.nth(0)).toContainText('RTN W4 g32 asym');
+  await expect(rows.nth(0)).toContainText('+0.750');
+  await expect(rows.nth(1)).toContainText('TEQ W3 g32 asym');
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download TEQ W3 g32 asym (run-teq-w3) as JSON' }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('stories260K-teq-w3g32-run-teq-w3.json');
+  const downloaded = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  expect(downloaded).toEqual(runs[1]);
+
+  await page.getByRole('button', { name: 'Inspect TEQ W3 g32 asym (run-teq-w3)' }).click();
+  await expect(page.getByRole('heading', { level: 2 })).toHaveText('Inspect');
+  const scales = page.getByTestId('scales-card');
+  await expect(scales).toContainText('4 layer groups × 48 channels');
+  const heat = scales.locator('canvas[data-rows="4"][data-cols="48"]');
+  await expect(heat).toBeVisible();
+  // The heatmap is painted: its pixels are not all one colour.
+  const distinct = await heat.evaluate((c: HTMLCanvasElement) => {
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    const seen = new Set<number>();
+    for (let i = 0; i < d.length; i += 4) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    return seen.size;
+  });
+  expect(distinct).toBeGreaterThan(10);
+  await page.screenshot({ path: shot('studio-inspect'), fullPage: true });
+
+  await page.getByRole('tab', { name: /History/ }).click();
+  await page.getByRole('checkbox', { name: 'Compare RTN W4 g32 asym (run-rtn-w4)' }).check();
+  await page.getByRole('checkbox', { name: 'Compare TEQ W3 g32 asym (run-teq-w3)' }).check();
+  await page.getByRole('button', { name: 'Compare 2 selected' }).click();
+  const matrix = page.getByTestId('delta-matrix');
+  await expect(matrix.getByRole('row', { name: /RTN/ })).toContainText('+0.750');
+  await expect(matrix.getByRole('row', { name: /TEQ/ })).toContainText('+2.250');
+  await page.screenshot({ path: shot('studio-compare'), fullPage: true });
+
+  await page.getByRole('tab', { name: /History/ }).click();
+  await page.getByRole('button', { name: 'Delete RTN W4 g32 asym (run-rtn-w4)' }).click();
+  await expect(rows).toHaveCount(1);
+  await page.reload();
+  await page.getByRole('tab', { name: /History/ }).click();
+  await expect(page.getByTestId('history-table').locator('tbody tr')).toHaveCount(1);
+  await expect(page.getByTestId('history-table')).toContainText('run-teq-w3');
+  void testInfo;
+});

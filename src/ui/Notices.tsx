@@ -1,0 +1,53 @@
+// Banners above the panels: a missing GPU (with what to do), and problems in the page's link.
+import { useStudio } from './store';
+
+export function GpuNotice() {
+  const gpu = useStudio((s) => s.gpu);
+  const retry = useStudio((s) => s.initGpu);
+  if (gpu.status !== 'failed') return null;
+  const missing = gpu.error.kind === 'webgpu-unavailable';
+  return (
+    <div className="notice error" role="alert" data-testid="gpu-error">
+      <div>
+        <strong>{missing ? 'WebGPU is not available in this browser' : 'The GPU could not be started'}</strong>
+        <p>{gpu.error.message}</p>
+        {missing && (
+          <ul>
+            <li>Chrome or Edge 113 or newer on Windows, macOS or ChromeOS: WebGPU is on by default.</li>
+            <li>
+              Chrome on Linux: start it with <code>--enable-unsafe-webgpu --enable-features=Vulkan</code>, or set{' '}
+              <code>chrome://flags/#enable-unsafe-webgpu</code> to Enabled.
+            </li>
+            <li>
+              Firefox: version 141+ on Windows has it; elsewhere use Nightly with <code>dom.webgpu.enabled</code> in{' '}
+              <code>about:config</code>.
+            </li>
+            <li>Safari 26 or newer: on by default.</li>
+            <li>Check chrome://gpu: "WebGPU: Hardware accelerated". A blocklisted driver disables it.</li>
+          </ul>
+        )}
+        <p className="small">You can still browse History and Compare saved runs; running needs a GPU.</p>
+      </div>
+      <button onClick={() => void retry()}>Try again</button>
+    </div>
+  );
+}
+
+export function UrlNotes() {
+  const notes = useStudio((s) => s.urlNotes);
+  const dismiss = useStudio((s) => s.dismissUrlNotes);
+  if (notes.length === 0) return null;
+  return (
+    <div className="notice warn" role="status" data-testid="url-notes">
+      <div>
+        <strong>Some settings in this link were not used</strong>
+        <ul>
+          {notes.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      </div>
+      <button onClick={dismiss}>Dismiss</button>
+    </div>
+  );
+}

@@ -1,0 +1,109 @@
+// Line charts (loss curves, perplexity) with uPlot: it draws on one <canvas>, handles tens of
+// thousands of points per series at interactive speed and updates in place with setData, where
+// SVG chart libraries re-render a DOM node per point and stall on long live loss curves.
+import { useEffect, useMemo, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { seriesColor } from './palette';
+
+export interface LineSeries {
+  label: string;
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+  color?: string;
+  dash?: number[];
+  /** Draw a marker at every point (short series). */
+  points?: boolean;
+}
+
+export interface LineChartProps {
+  series: LineSeries[];
+  xLabel: string;
+  yLabel: string;
+  height?: number;
+  logY?: boolean;
+  /** Ticks only at whole numbers on x (blocks, bit widths). */
+  integerX?: boolean;
+  /** Accessible summary of what the chart shows. */
+  ariaLabel: string;
+}
+
+/** uPlot wants one shared x array: merge the series' x values and leave gaps (null) where a series has none. */
+export function alignSeries(series: LineSeries[]): uPlot.AlignedData {
+  if (series.length === 0) return [[]];
+  const first = series[0].x;
+  const shared = series.every((s) => s.x === first || sameValues(s.x, first));
+  if (shared) return [Array.from(first), ...series.map((s) => Array.from(s.y))];
+  const xs = [...new Set(series.flatMap((s) => Array.from(s.x)))].sort((a, b) => a - b);
+  const index = new Map(xs.map((x, i) => [x, i]));
+  const ys = series.map((s) => {
+    const col: (number | null)[] = new Array(xs.length).fill(null);
+    for (let i = 0; i < s.x.length; i++) col[index.get(s.x[i])!] = s.y[i];
+    return col;
+  });
+  return [xs, ...ys];
+}
+
+function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function LineChart({ series, xLabel, yLabel, height = 240, logY = false, integerX = false, ariaLabel }: LineChartProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  // Rebuild the chart only when the set of series changes; new points go through setData.
+  const shape = series.map((s) => `${s.label}|${s.color ?? ''}|${s.points ? 1 : 0}|${s.dash?.join(',') ?? ''}`).join(';');
+  const data = useMemo(() => alignSeries(series), [series]);
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const opts: uPlot.Options = {
+      width: Math.max(200, el.clientWidth),
+      height,
+      scales: { x: { time: false, ...(integerX ? { range: (_u, lo, hi) => [lo - 0.5, hi + 0.5] as uPlot.Range.MinMax } : {}) }, y: logY ? { distr: 3 } : {} },
+      axes: [
+        {
+          label: xLabel,
+          stroke: '#5d6978',
+          grid: { stroke: '#eceff3' },
+          ticks: { stroke: '#dde1e6' },
+          ...(integerX ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000] } : {}),
+        },
+        { label: yLabel, stroke: '#5d6978', grid: { stroke: '#eceff3' }, ticks: { stroke: '#dde1e6' }, size: 60 },
+      ],
+      legend: { live: true },
+      cursor: { drag: { x: true, y: false } },
+      series: [
+        { label: xLabel },
+        ...series.map((s, i) => ({
+          label: s.label,
+          stroke: s.color ?? seriesColor(i),
+          width: 1.5,
+          dash: s.dash,
+          spanGaps: true,
+          points: { show: s.points ?? false, size: 6 },
+        })),
+      ],
+    };
+    const u = new uPlot(opts, data, el);
+    plot.current = u;
+    const ro = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height }));
+    ro.observe(el);
+    return () => {
+      ro.disconnect();
+      u.destroy();
+      plot.current = null;
+    };
+    // data is applied by the effect below after creation; including it here would rebuild per point.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [shape, xLabel, yLabel, height, logY, integerX]);
+
+  useEffect(() => {
+    plot.current?.setData(data);
+  }, [data]);
+
+  return <div className="chart" ref={box} role="img" aria-label={ariaLabel} />;
+}

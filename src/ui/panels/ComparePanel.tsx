@@ -1,0 +1,163 @@
+// Compare: perplexity of fp32 vs each quantized run, and the deltas per method and bit width.
+// Runs are grouped by model, text and sequence length, since only those share an fp32 baseline.
+import { useMemo } from 'react';
+import type { RunResult } from '../../engine/run-types';
+import { LineChart, type LineSeries } from '../charts/LineChart';
+import { METHOD_LABELS, formatPpl, formatSeconds, formatSigned, runLabel } from '../format';
+import { useStudio } from '../store';
+import { GenerationCompare } from './GenerationCompare';
+
+const BITS = [2, 3, 4, 8];
+
+interface Group {
+  key: string;
+  model: string;
+  text: string;
+  seqLen: number;
+  runs: RunResult[];
+}
+
+function groupRuns(runs: RunResult[]): Group[] {
+  const groups = new Map<string, Group>();
+  for (const r of runs) {
+    const key = `${r.model}|${r.config.text}|${r.config.seqLen}|${r.config.evalWindows}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { key, model: r.model, text: r.config.text, seqLen: r.config.seqLen, runs: [] }));
+    g.runs.push(r);
+  }
+  return [...groups.values()];
+}
+
+export function ComparePanel() {
+  const history = useStudio((s) => s.history);
+  const compareIds = useStudio((s) => s.compareIds);
+  const selected = compareIds.length > 0;
+  const runs = useMemo(
+    () => (selected ? history.filter((r) => compareIds.includes(r.id)) : history).filter((r) => r.status === 'done'),
+    [history, compareIds, selected],
+  );
+  const groups = useMemo(() => groupRuns(runs), [runs]);
+
+  return (
+    <div className="panel">
+      <p className="muted">
+        {selected
+          ? `${runs.length} runs picked in History.`
+          : `All ${runs.length} finished runs; pick some in History to narrow this down.`}
+      </p>
+      {groups.length === 0 && <div className="empty">No finished runs to compare yet.</div>}
+      {groups.map((g) => (
+        <CompareGroup key={g.key} group={g} />
+      ))}
+      <GenerationCompare />
+    </div>
+  );
+}
+
+function CompareGroup({ group }: { group: Group }) {
+  const fp = median(group.runs.map((r) => r.pplFp));
+  const series = useMemo(() => pplByBits(group.runs, fp), [group.runs, fp]);
+  const matrix = useMemo(() => deltaMatrix(group.runs), [group.runs]);
+  const methods = [...new Set(group.runs.map((r) => r.method))].filter((m) => m !== 'fp');
+  return (
+    <div className="card" data-testid="compare-group">
+      <h3>
+        {group.model} · {group.text} · {group.seqLen}-token windows · fp32 perplexity {formatPpl(fp)}
+      </h3>
+      <table data-testid="compare-table">
+        <thead>
+          <tr>
+            <th scope="col">Run</th>
+            <th scope="col" className="num">ppl fp32</th>
+            <th scope="col" className="num">ppl quantized</th>
+            <th scope="col" className="num">Δ ppl</th>
+            <th scope="col" className="num">Δ %</th>
+            <th scope="col" className="num">Time</th>
+          </tr>
+        </thead>
+        <tbody>
+          {group.runs.map((r) => {
+            const d = r.pplQuant - r.pplFp;
+            return (
+              <tr key={r.id}>
+                <td>
+                  {runLabel(r)} <span className="small muted mono">{r.id}</span>
+                </td>
+                <td className="num">{formatPpl(r.pplFp)}</td>
+                <td className="num">{formatPpl(r.pplQuant)}</td>
+                <td className={`num ${d > 0 ? 'worse' : 'better'}`} data-testid="delta">{formatSigned(d)}</td>
+                <td className={`num ${d > 0 ? 'worse' : 'better'}`}>{formatSigned((100 * d) / r.pplFp, 1)}%</td>
+                <td className="num">{formatSeconds(Object.values(r.seconds).reduce((a, b) => a + b, 0))}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {methods.length > 0 && (
+        <div className="grid-2">
+          <div>
+            <h4 style={{ marginBottom: 6 }}>Δ perplexity by method and bit width (latest run each)</h4>
+            <table data-testid="delta-matrix">
+              <thead>
+                <tr>
+                  <th scope="col">Method</th>
+                  {BITS.map((b) => (
+                    <th key={b} scope="col" className="num">
+                      W{b}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {methods.map((m) => (
+                  <tr key={m}>
+                    <th scope="row">{METHOD_LABELS[m]}</th>
+                    {BITS.map((b) => {
+                      const d = matrix.get(`${m}|${b}`);
+                      return (
+                        <td key={b} className={`num ${d === undefined ? 'muted' : d > 0 ? 'worse' : 'better'}`}>
+                          {d === undefined ? '–' : formatSigned(d)}
+                        </td>
+                      );
+                    })}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <div>
+            <LineChart series={series} xLabel="weight bits" yLabel="perplexity" logY integerX height={220} ariaLabel="Perplexity against weight bits for each method, with the fp32 baseline" />
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].filter(Number.isFinite).sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)] : Number.NaN;
+}
+
+/** Latest run per (method, bits): Δ ppl. Runs come newest first from History. */
+function deltaMatrix(runs: RunResult[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const r of runs) {
+    const key = `${r.method}|${r.bits}`;
+    if (!out.has(key)) out.set(key, r.pplQuant - r.pplFp);
+  }
+  return out;
+}
+
+function pplByBits(runs: RunResult[], fp: number): LineSeries[] {
+  const methods = [...new Set(runs.map((r) => r.method))].filter((m) => m !== 'fp');
+  const series: LineSeries[] = methods.map((m) => {
+    const latest = new Map<number, number>();
+    for (const r of runs) if (r.method === m && !latest.has(r.bits)) latest.set(r.bits, r.pplQuant);
+    const bits = [...latest.keys()].sort((a, b) => a - b);
+    return { label: METHOD_LABELS[m], x: bits, y: bits.map((b) => latest.get(b)!), points: true };
+  });
+  const allBits = [...new Set(runs.map((r) => r.bits))].sort((a, b) => a - b);
+  if (allBits.length) series.push({ label: 'fp32', x: allBits, y: allBits.map(() => fp), dash: [6, 4], color: '#1b2430' });
+  return series;
+}

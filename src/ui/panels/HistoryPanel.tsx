@@ -1,0 +1,139 @@
+// History: every finished run kept in IndexedDB. Reopen in Inspect, pick for Compare, download
+// or import as JSON, delete.
+import { useId, useState } from 'react';
+import { parseRunJson, runFileName, runToJson } from '../../engine/history';
+import { downloadText } from '../download';
+import { formatDate, formatPpl, formatSigned, runLabel } from '../format';
+import { useStudio } from '../store';
+
+export function HistoryPanel() {
+  const runs = useStudio((s) => s.history);
+  const error = useStudio((s) => s.historyError);
+  const compareIds = useStudio((s) => s.compareIds);
+  const inspectId = useStudio((s) => s.inspectId);
+  const { openInInspect, toggleCompare, removeFromHistory, addToHistory, setSection } = useStudio.getState();
+  const [importNote, setImportNote] = useState<string | null>(null);
+  const importId = useId();
+
+  async function importFiles(files: FileList | null) {
+    if (!files) return;
+    const notes: string[] = [];
+    for (const f of Array.from(files)) {
+      try {
+        const run = parseRunJson(await f.text());
+        await addToHistory(run);
+        notes.push(`${f.name}: imported as ${runLabel(run)}.`);
+      } catch (e) {
+        notes.push(`${f.name}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    setImportNote(notes.join(' '));
+  }
+
+  return (
+    <div className="panel">
+      <div className="card">
+        <div className="row">
+          <p className="muted">
+            Runs are kept in this browser (IndexedDB) until you delete them. {runs.length} saved.
+          </p>
+          <span className="spacer" />
+          <label htmlFor={importId} className="button">
+            Import run JSON…
+          </label>
+          <input
+            id={importId}
+            type="file"
+            accept="application/json,.json"
+            multiple
+            style={{ position: 'absolute', width: 1, height: 1, opacity: 0 }}
+            onChange={(e) => {
+              void importFiles(e.target.files);
+              e.target.value = '';
+            }}
+          />
+          <button disabled={compareIds.length === 0} onClick={() => setSection('compare')}>
+            Compare {compareIds.length} selected
+          </button>
+        </div>
+        {importNote && (
+          <div className="notice info" role="status">
+            <div>{importNote}</div>
+          </div>
+        )}
+        {error && (
+          <div className="notice error" role="alert">
+            <div>{error}</div>
+          </div>
+        )}
+      </div>
+      {runs.length === 0 ? (
+        <div className="empty">No runs yet. Finished runs appear here and stay after a reload.</div>
+      ) : (
+        <div className="card">
+          <table data-testid="history-table">
+            <thead>
+              <tr>
+                <th scope="col">Compare</th>
+                <th scope="col">Run</th>
+                <th scope="col">Model</th>
+                <th scope="col">Finished</th>
+                <th scope="col" className="num">
+                  ppl fp32
+                </th>
+                <th scope="col" className="num">
+                  ppl quantized
+                </th>
+                <th scope="col" className="num">
+                  Δ ppl
+                </th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {runs.map((r) => {
+                const label = runLabel(r);
+                const delta = r.pplQuant - r.pplFp;
+                return (
+                  <tr key={r.id} data-run-id={r.id} aria-current={inspectId === r.id ? 'true' : undefined}>
+                    <td>
+                      <input
+                        type="checkbox"
+                        aria-label={`Compare ${label} (${r.id})`}
+                        checked={compareIds.includes(r.id)}
+                        onChange={() => toggleCompare(r.id)}
+                      />
+                    </td>
+                    <td>
+                      <strong>{label}</strong>
+                      {r.status !== 'done' && <span className="worse"> · {r.status}</span>}
+                      <div className="small muted mono">{r.id}</div>
+                    </td>
+                    <td className="small">{r.model}</td>
+                    <td className="small">{formatDate(r.createdAt)}</td>
+                    <td className="num">{formatPpl(r.pplFp)}</td>
+                    <td className="num">{formatPpl(r.pplQuant)}</td>
+                    <td className={`num ${delta > 0 ? 'worse' : 'better'}`}>{formatSigned(delta)}</td>
+                    <td>
+                      <div className="row" style={{ gap: 6 }}>
+                        <button onClick={() => openInInspect(r.id)} aria-label={`Inspect ${label} (${r.id})`}>
+                          Inspect
+                        </button>
+                        <button onClick={() => downloadText(runFileName(r), runToJson(r))} aria-label={`Download ${label} (${r.id}) as JSON`}>
+                          JSON
+                        </button>
+                        <button className="danger" onClick={() => void removeFromHistory(r.id)} aria-label={`Delete ${label} (${r.id})`}>
+                          Delete
+                        </button>
+                      </div>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}
