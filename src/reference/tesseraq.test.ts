@@ -1,25 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   exactQuantile, fracOf, hOf, rectSig, rectSigGrad, rectSigInv, scoreBin, tqExportRef, tqGradRef, tqHardenQuantileRef,
-  tqHardenRef, tqHistogramRef, tqInitRef, tqSoftWeightRef, tqStatsRef, tqThresholdRef, type TqLinearRef,
+  tqHardenRef, tqHistogramRef, tqInitRef, randomTqState, tqSoftWeightRef, tqStatsRef, tqThresholdRef, type TqLinearRef,
 } from './tesseraq';
-import { mulberry32, randn } from './rng';
+import { randn } from './rng';
 import { TESSERAQ_SCHEDULES, TQ_HARD_DOWN, TQ_HARD_UP, TQ_HIST_BINS, TQ_SOFT, quantileRank } from '../quant/tesseraq-schedule';
 
 const spec = { bits: 3, groupSize: 32, symmetric: false };
 
-/** A random mid-training state: logits in the smooth region, a few saturated, some hard entries. */
 function randomState(rows: number, cols: number, seed: number): TqLinearRef {
-  const L = tqInitRef(randn(rows * cols, seed), rows, cols, spec);
-  const r = mulberry32(seed + 1);
-  for (let i = 0; i < L.v.length; i++) {
-    const k = r();
-    if (k < 0.15) L.state[i] = r() < 0.5 ? TQ_HARD_DOWN : TQ_HARD_UP;
-    else if (k < 0.25) L.v[i] = (r() < 0.5 ? -1 : 1) * (3 + 2 * r()); // saturated: zero gradient
-    else L.v[i] = -2.2 + 4.4 * r(); // strictly inside the rectified sigmoid's smooth range
-  }
-  for (let g = 0; g < L.u.length; g++) L.u[g] = -1.5 + 3 * r();
-  return L;
+  return randomTqState(randn(rows * cols, seed), rows, cols, spec, seed + 1);
 }
 
 describe('TesseraQ twin: soft weight', () => {

@@ -5,6 +5,7 @@
 import { effectiveGroupSize, groupCount, type QuantSpec } from '../quant/format';
 import { quantileRank, TQ_HARD_DOWN, TQ_HARD_UP, TQ_HIST_BINS, TQ_SOFT } from '../quant/tesseraq-schedule';
 import { quantizeRef } from './quantize';
+import { mulberry32 } from './rng';
 
 export interface TqLinearRef {
   rows: number;
@@ -176,4 +177,25 @@ export function tqExportRef(L: TqLinearRef): { codes: Float64Array; scales: Floa
     codes[i] = Math.min(Math.max(fracOf(L, i).floor + h + L.z[g], 0), L.qmax);
   }
   return { codes, scales: L.s.map((s, g) => s * 2 * rectSig(L.u[g])), zeros: Float64Array.from(L.z) };
+}
+
+/**
+ * A random mid-training state for tests: logits inside the smooth range of rectsig, some saturated,
+ * some hard entries, u in [−1.5, 1.5]. Every value is float32-representable so GPU and twin agree,
+ * and s is the min/max scale stretched by 0.1% so that no W/s sits exactly on an integer (a
+ * symmetric group's absmax does), where float32 and float64 floors may legitimately disagree.
+ */
+export function randomTqState(w: ArrayLike<number>, rows: number, cols: number, spec: QuantSpec, seed: number): TqLinearRef {
+  const rand = mulberry32(seed);
+  const wf = Float32Array.from(w);
+  const q = quantizeRef(wf, rows, cols, spec);
+  const L = tqInitRef(wf, rows, cols, spec, { s: Float32Array.from(q.scales, (x) => x * 1.001), z: q.zeros });
+  for (let i = 0; i < L.v.length; i++) {
+    const k = rand();
+    if (k < 0.15) L.state[i] = rand() < 0.5 ? TQ_HARD_DOWN : TQ_HARD_UP;
+    else if (k < 0.25) L.v[i] = Math.fround((rand() < 0.5 ? -1 : 1) * (3 + 2 * rand())); // saturated
+    else L.v[i] = Math.fround(-2.2 + 4.4 * rand()); // strictly inside the smooth range
+  }
+  for (let g = 0; g < L.u.length; g++) L.u[g] = Math.fround(-1.5 + 3 * rand());
+  return L;
 }

@@ -1,0 +1,47 @@
+// TesseraQ gradients from dL/dŴ, one workgroup per (row, group) (deterministic tree reduction):
+//   dv = dŴ·s·f·[0 ≤ floor(W/s)+h+z ≤ qmax]·rectsig'(v)   (0 for hard entries)
+//   du = Σ_group dŴ·(q − z)·s · 2·rectsig'(u)
+#include "tesseraq-common.wgsl"
+struct Params { rows: u32, cols: u32, groupSize: u32, nGroups: u32, qmax: f32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> w: array<f32>;
+@group(0) @binding(2) var<storage, read> sz: array<vec2<f32>>;
+@group(0) @binding(3) var<storage, read> v: array<f32>;
+@group(0) @binding(4) var<storage, read> u: array<f32>;
+@group(0) @binding(5) var<storage, read> state: array<u32>;
+@group(0) @binding(6) var<storage, read> dW: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dv: array<f32>;
+@group(0) @binding(8) var<storage, read_write> du: array<f32>;
+
+var<workgroup> partial: array<f32, {{WG}}>;
+
+@compute @workgroup_size({{WG}})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let gi = wid.x + wid.y * nwg.x;
+  if (gi >= p.rows * p.nGroups) { return; } // whole workgroup: uniform
+  let r = gi / p.nGroups;
+  let c0 = (gi % p.nGroups) * p.groupSize;
+  let c1 = min(c0 + p.groupSize, p.cols);
+  let s = sz[gi].x;
+  let z = sz[gi].y;
+  let uu = u[gi];
+  let f = 2.0 * tqRectSig(uu);
+  var acc = 0.0;
+  for (var c = c0 + lid; c < c1; c += {{WG}}u) {
+    let i = r * p.cols + c;
+    let st = state[i];
+    let x = floor(w[i] / s) + tqH(v[i], st) + z;
+    let g = dW[i];
+    var d = 0.0;
+    if (st == 0u && x >= 0.0 && x <= p.qmax) { d = g * s * f * tqRectSigGrad(v[i]); }
+    dv[i] = d;
+    acc += g * (clamp(x, 0.0, p.qmax) - z) * s;
+  }
+  partial[lid] = acc;
+  workgroupBarrier();
+  for (var k = {{WG}}u / 2u; k > 0u; k /= 2u) {
+    if (lid < k) { partial[lid] += partial[lid + k]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { du[gi] = partial[0] * 2.0 * tqRectSigGrad(uu); }
+}

@@ -1,0 +1,207 @@
+// Typed wrappers of the TesseraQ kernels (shaders/tesseraq-*.wgsl; float64 twins in
+// src/reference/tesseraq.ts). One TqLinear holds a Linear's trainable rounding state on the GPU.
+import type { Gpu } from '../gpu/gpu';
+import { f32 } from '../gpu/gpu';
+import type { Tensor } from '../gpu/tensor';
+import { effectiveGroupSize, groupCount, type QuantSpec } from '../quant/format';
+import { quantileRank, TQ_HIST_BINS } from '../quant/tesseraq-schedule';
+import { quantizeWeight, type GpuQuantized } from './quantize';
+
+const WG = 256;
+/** Threads per (row, group) workgroup of the gradient kernel (a power of two). */
+const GRAD_WG = 64;
+
+export interface TqLinear {
+  rows: number;
+  cols: number;
+  groupSize: number;
+  nGroups: number;
+  qmax: number;
+  /** [rows, cols] the transformed full-precision weight (not owned: the block's tensor). */
+  w: Tensor;
+  /** [rows·nGroups, 2] frozen (s, z) pairs. */
+  sz: Tensor;
+  /** [rows, cols] rounding logits. */
+  v: Tensor;
+  /** [rows, nGroups] dequantization-scale logits. */
+  u: Tensor;
+  /** [rows, cols] u32: 0 soft, 1 hard down, 2 hard up. */
+  state: Tensor;
+}
+
+function dims(spec: QuantSpec, w: Tensor) {
+  const [rows, cols] = w.shape;
+  return { rows, cols, groupSize: effectiveGroupSize(spec, cols), nGroups: groupCount(spec, cols), qmax: 2 ** spec.bits - 1 };
+}
+
+function grid(gpu: Gpu, n: number): [number, number] {
+  return gpu.grid1D(Math.ceil(n / WG));
+}
+
+/**
+ * Frozen s, z from min/max per group of W (the quantizer kernel itself, so RTN and TesseraQ share
+ * one grid), v = rectsig⁻¹(frac(W/s)) (soft weight starts at W), u = 0, everything soft.
+ */
+export function tqInit(gpu: Gpu, w: Tensor, spec: QuantSpec): TqLinear {
+  const d = dims(spec, w);
+  const q = quantizeWeight(gpu, w, spec, { codes: true }) as GpuQuantized;
+  const L: TqLinear = {
+    ...d,
+    w,
+    sz: gpu.tensor([d.rows * d.nGroups, 2], 'f32', 'tq.sz'),
+    v: gpu.tensor([d.rows, d.cols], 'f32', 'tq.v'),
+    u: gpu.zeros([d.rows, d.nGroups], 'tq.u'),
+    state: gpu.tensor([d.rows, d.cols], 'u32', 'tq.state'),
+  };
+  gpu.dispatch({
+    shader: 'tesseraq-init.wgsl',
+    params: { WG },
+    uniforms: [d.rows * d.cols, d.cols, d.groupSize, d.nGroups],
+    buffers: [w, q.scales, q.zeros, L.v, L.state, L.sz],
+    workgroups: grid(gpu, d.rows * d.cols),
+    label: 'tesseraq-init',
+  });
+  q.codes.release();
+  q.scales.release();
+  q.zeros.release();
+  return L;
+}
+
+/** A TqLinear from given values (tests, resuming): s, z per group; v, state per element; u per group. */
+export function tqFromValues(
+  gpu: Gpu,
+  w: Tensor,
+  spec: QuantSpec,
+  vals: { s: ArrayLike<number>; z: ArrayLike<number>; v: ArrayLike<number>; u: ArrayLike<number>; state: ArrayLike<number> },
+): TqLinear {
+  const d = dims(spec, w);
+  const sz = new Float32Array(2 * d.rows * d.nGroups);
+  for (let g = 0; g < d.rows * d.nGroups; g++) {
+    sz[2 * g] = vals.s[g];
+    sz[2 * g + 1] = vals.z[g];
+  }
+  return {
+    ...d,
+    w,
+    sz: gpu.upload(sz, [d.rows * d.nGroups, 2], 'tq.sz'),
+    v: gpu.upload(Float32Array.from(vals.v), [d.rows, d.cols], 'tq.v'),
+    u: gpu.upload(Float32Array.from(vals.u), [d.rows, d.nGroups], 'tq.u'),
+    state: gpu.upload(Uint32Array.from(vals.state), [d.rows, d.cols], 'tq.state'),
+  };
+}
+
+/** Releases what tqInit allocated (not the weight). */
+export function releaseTqLinear(L: TqLinear): void {
+  L.sz.release();
+  L.v.release();
+  L.u.release();
+  L.state.release();
+}
+
+/** Ŵ = (clamp(floor(W/s) + h + z, 0, qmax) − z)·s·2·rectsig(u), [rows, cols]. */
+export function tqSoftWeight(gpu: Gpu, L: TqLinear, out?: Tensor): Tensor {
+  const dst = out ?? gpu.tensor([L.rows, L.cols], 'f32', 'tq.softWeight');
+  gpu.dispatch({
+    shader: 'tesseraq-soft-weight.wgsl',
+    params: { WG },
+    uniforms: [L.rows * L.cols, L.cols, L.groupSize, L.nGroups, f32(L.qmax)],
+    buffers: [L.w, L.sz, L.v, L.u, L.state, dst],
+    workgroups: grid(gpu, L.rows * L.cols),
+    label: 'tesseraq-soft-weight',
+  });
+  return dst;
+}
+
+/** dL/dv [rows, cols] and dL/du [rows, nGroups] from dL/dŴ. */
+export function tqGrad(gpu: Gpu, L: TqLinear, dW: Tensor, out?: { dv: Tensor; du: Tensor }): { dv: Tensor; du: Tensor } {
+  if (dW.size !== L.rows * L.cols) throw new Error(`tqGrad: dW has ${dW.size} values, weight ${L.rows}x${L.cols}`);
+  const dv = out?.dv ?? gpu.tensor([L.rows, L.cols], 'f32', 'tq.dv');
+  const du = out?.du ?? gpu.tensor([L.rows, L.nGroups], 'f32', 'tq.du');
+  gpu.dispatch({
+    shader: 'tesseraq-grad.wgsl',
+    params: { WG: GRAD_WG },
+    uniforms: [L.rows, L.cols, L.groupSize, L.nGroups, f32(L.qmax)],
+    buffers: [L.w, L.sz, L.v, L.u, L.state, dW, dv, du],
+    workgroups: gpu.grid1D(L.rows * L.nGroups),
+    label: 'tesseraq-grad',
+  });
+  return { dv, du };
+}
+
+/** Counts of the confidence bins [TQ_HIST_BINS] u32 (cleared first). */
+export function tqHistogram(gpu: Gpu, L: TqLinear, hist?: Tensor): Tensor {
+  const dst = hist ?? gpu.tensor([TQ_HIST_BINS], 'u32', 'tq.hist');
+  gpu.clear(dst);
+  gpu.dispatch({
+    shader: 'tesseraq-histogram.wgsl',
+    params: { WG },
+    uniforms: [L.rows * L.cols],
+    buffers: [L.v, L.state, dst],
+    workgroups: grid(gpu, L.rows * L.cols),
+    label: 'tesseraq-histogram',
+  });
+  return dst;
+}
+
+/** thr[0] = the bin holding the 0-based sorted rank `rank` (u32 [1]). */
+export function tqThreshold(gpu: Gpu, hist: Tensor, rank: number, thr?: Tensor): Tensor {
+  const dst = thr ?? gpu.tensor([1], 'u32', 'tq.thr');
+  gpu.dispatch({ shader: 'tesseraq-threshold.wgsl', uniforms: [rank], buffers: [hist, dst], workgroups: [1], label: 'tesseraq-threshold' });
+  return dst;
+}
+
+/** Soft entries with a confidence bin above thr[0] (all soft entries when thr is null) become hard. */
+export function tqHarden(gpu: Gpu, L: TqLinear, thr: Tensor | null, scratch?: Tensor): void {
+  const t = thr ?? scratch ?? gpu.tensor([1], 'u32', 'tq.thr');
+  gpu.dispatch({
+    shader: 'tesseraq-harden.wgsl',
+    params: { WG },
+    uniforms: [L.rows * L.cols, thr ? 0 : 1],
+    buffers: [L.v, L.state, t],
+    workgroups: grid(gpu, L.rows * L.cols),
+    label: 'tesseraq-harden',
+  });
+  if (!thr && !scratch) t.release();
+}
+
+/** One hardening round: entries more confident than the t-quantile of |h − 0.5| become hard. */
+export function tqHardenQuantile(gpu: Gpu, L: TqLinear, t: number, scratch?: { hist: Tensor; thr: Tensor }): void {
+  const hist = tqHistogram(gpu, L, scratch?.hist);
+  const thr = tqThreshold(gpu, hist, quantileRank(t, L.rows * L.cols), scratch?.thr);
+  tqHarden(gpu, L, thr);
+  if (!scratch) {
+    hist.release();
+    thr.release();
+  }
+}
+
+/** Adds (hard count, flips against round-to-nearest) at stats[2·slot], stats[2·slot+1] (u32). */
+export function tqStats(gpu: Gpu, L: TqLinear, stats: Tensor, slot: number): void {
+  if (stats.dtype !== 'u32' || stats.size < 2 * slot + 2) throw new Error(`tqStats: stats must be u32 with room for slot ${slot}`);
+  gpu.dispatch({
+    shader: 'tesseraq-stats.wgsl',
+    params: { WG },
+    uniforms: [L.rows * L.cols, L.cols, L.groupSize, L.nGroups, slot],
+    buffers: [L.w, L.sz, L.v, L.state, stats],
+    workgroups: grid(gpu, L.rows * L.cols),
+    label: 'tesseraq-stats',
+  });
+}
+
+/** Integer codes (h > 0.5 for anything still soft), scales s·f and zero points z. */
+export function tqExport(gpu: Gpu, L: TqLinear): GpuQuantized {
+  const out: GpuQuantized = {
+    codes: gpu.tensor([L.rows, L.cols], 'u32', 'codes'),
+    scales: gpu.tensor([L.rows, L.nGroups], 'f32', 'scales'),
+    zeros: gpu.tensor([L.rows, L.nGroups], 'f32', 'zeros'),
+  };
+  gpu.dispatch({
+    shader: 'tesseraq-export.wgsl',
+    params: { WG },
+    uniforms: [L.rows * L.cols, L.cols, L.groupSize, L.nGroups, f32(L.qmax)],
+    buffers: [L.w, L.sz, L.v, L.u, L.state, out.codes, out.scales, out.zeros],
+    workgroups: grid(gpu, L.rows * L.cols),
+    label: 'tesseraq-export',
+  });
+  return out;
+}
