@@ -26,7 +26,7 @@ export interface HubRequestLog {
 export interface FakeHub {
   endpoint: string;
   log: HubRequestLog[];
-  /** Next full or ranged GET of this file sends only `bytes` bytes, then drops the connection. */
+  /** The next GET of this file whose body is longer than `bytes` sends only `bytes`, then drops the connection. */
   truncateNext(file: string, bytes: number): void;
   /** Serve whole files with 200 even when a Range is asked for. */
   setRangeSupport(on: boolean): void;
@@ -101,7 +101,7 @@ export async function startFakeHub(repos: Record<string, HubRepo>): Promise<Fake
     res.writeHead(status, headers);
     if (req.method === 'HEAD') return res.end();
     const cut = truncations.get(file);
-    if (cut !== undefined) {
+    if (cut !== undefined && cut < body.length) {
       truncations.delete(file);
       res.write(body.subarray(0, cut), () => {
         // Content-Length promised more: dropping the socket is a truncated body.

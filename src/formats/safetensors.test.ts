@@ -43,7 +43,7 @@ async function storiesFolder(edit: { header?: (h: Header, data: Uint8Array) => {
     srcs.map(async (s) => {
       const bytes = new Uint8Array(await s.read(0, s.size));
       if (s.name === 'model.safetensors') {
-        let out = bytes;
+        let out: Uint8Array = bytes;
         if (edit.header) {
           const len = Number(new DataView(bytes.buffer).getBigUint64(0, true));
           const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + len)));

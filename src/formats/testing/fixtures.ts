@@ -48,3 +48,8 @@ export async function shardedStoriesFiles(): Promise<Map<string, Uint8Array>> {
   for (const n of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) files.set(n, new Uint8Array(readFileSync(resolve(HF_DIR, n))));
   return files;
 }
+
+/** Bitwise equality of two float arrays (fast; vitest's deep equality is slow on big arrays). */
+export function bitEqual(a: Float32Array, b: Float32Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}

@@ -1,0 +1,145 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { startFakeHub, type FakeHub } from '../../e2e/hub-server';
+import { HubError } from './errors';
+import { loadHfFolder } from './hf-folder';
+import { loadFromHub, type HubProgress } from './hub';
+import { MemoryHubCache } from './hub-cache';
+import { bitEqual, HF_DIR, hfFolderSources, REFERENCE_IDS, REFERENCE_SENTENCE, shardedStoriesFiles } from './testing/fixtures';
+
+const TOKEN = 'hf_test_secret_token_123';
+let hub: FakeHub;
+let shardDir: string;
+const local = await loadHfFolder(hfFolderSources());
+const modelSize = hfFolderSources().find((s) => s.name === 'model.safetensors')!.size;
+
+beforeAll(async () => {
+  shardDir = mkdtempSync(join(tmpdir(), 'hub-shards-'));
+  for (const [n, b] of await shardedStoriesFiles()) writeFileSync(join(shardDir, n), b);
+  hub = await startFakeHub({
+    'test/stories260K': { dir: HF_DIR, revisions: ['main', 'v1'] },
+    'test/private': { dir: HF_DIR, token: TOKEN },
+    'test/sharded': { dir: shardDir },
+  });
+});
+afterAll(async () => {
+  await hub.close();
+  rmSync(shardDir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  hub.log.length = 0;
+  hub.setRangeSupport(true);
+});
+
+async function expectSameTensors(m: Awaited<ReturnType<typeof loadFromHub>>) {
+  expect([...m.weights.shapes.keys()].sort()).toEqual([...local.weights.shapes.keys()].sort());
+  for (const name of local.weights.shapes.keys()) expect(bitEqual(await m.weights.get(name), await local.weights.get(name)), name).toBe(true);
+}
+
+async function hubError(p: Promise<unknown>): Promise<HubError> {
+  const e = await p.then(() => undefined, (x: unknown) => x);
+  expect(e, 'expected a HubError').toBeInstanceOf(HubError);
+  return e as HubError;
+}
+
+describe('Hugging Face Hub loader (local stand-in server)', () => {
+  test('loads a repo: headers by Range first, then the data, with progress; tensors equal the local folder', async () => {
+    const cache = new MemoryHubCache();
+    const progress: HubProgress[] = [];
+    const m = await loadFromHub('test/stories260K', { endpoint: hub.endpoint, cache, onProgress: (p) => progress.push(p) });
+    await expectSameTensors(m);
+    expect(m.source).toBe('hf:test/stories260K@main');
+    expect(m.tokenizer.encode(REFERENCE_SENTENCE)).toEqual(REFERENCE_IDS);
+    const model = hub.log.filter((r) => r.path.endsWith('/resolve/main/model.safetensors'));
+    expect(model[0].range).toBe('bytes=0-7');
+    expect(model[1].range).toMatch(/^bytes=8-\d+$/);
+    expect(model.at(-1)!.range).toBeUndefined();
+    expect(model.at(-1)!.status).toBe(200);
+    const dl = progress.filter((p) => p.file === 'model.safetensors' && p.phase === 'download');
+    expect(dl.at(-1)).toEqual({ file: 'model.safetensors', loaded: modelSize, total: modelSize, phase: 'download' });
+    expect(dl.every((p, i) => i === 0 || p.loaded >= dl[i - 1].loaded)).toBe(true);
+  });
+
+  test('a second load comes from the cache (a HEAD to check the ETag, no data)', async () => {
+    const cache = new MemoryHubCache();
+    await loadFromHub('test/stories260K', { endpoint: hub.endpoint, cache });
+    hub.log.length = 0;
+    const progress: HubProgress[] = [];
+    const m = await loadFromHub('test/stories260K', { endpoint: hub.endpoint, cache, onProgress: (p) => progress.push(p) });
+    await expectSameTensors(m);
+    // Only the optional index is asked for again (the repo has none).
+    expect(hub.log.filter((r) => r.method === 'GET').map((r) => `${r.path} ${r.status}`)).toEqual(['/test/stories260K/resolve/main/model.safetensors.index.json 404']);
+    expect(progress.find((p) => p.file === 'model.safetensors')!.phase).toBe('cached');
+  });
+
+  test('a revision other than main is used in the URL and the cache key', async () => {
+    const cache = new MemoryHubCache();
+    const m = await loadFromHub('test/stories260K', { endpoint: hub.endpoint, cache, revision: 'v1' });
+    expect(m.source).toBe('hf:test/stories260K@v1');
+    expect(hub.log.every((r) => r.path.includes('/resolve/v1/'))).toBe(true);
+    expect([...cache.entries.keys()]).toContain('test/stories260K@v1/model.safetensors');
+  });
+
+  test('404: unknown revision or file says to check the id and revision', async () => {
+    const e = await hubError(loadFromHub('test/stories260K', { endpoint: hub.endpoint, cache: new MemoryHubCache(), revision: 'nope' }));
+    expect(e.status).toBe(404);
+    expect(e.message).toMatch(/"config\.json" in test\/stories260K at revision "nope" was not found \(404\)\. Check the repo id .* and the revision/);
+  });
+
+  test('private repo: 401 without a token asks for one; 403 with a wrong one; works with the right one', async () => {
+    const e = await hubError(loadFromHub('test/private', { endpoint: hub.endpoint, cache: new MemoryHubCache() }));
+    expect(e.status).toBe(401);
+    expect(e.message).toMatch(/needs authorization \(401\).*private or gated.*access token/);
+    const wrong = await hubError(loadFromHub('test/private', { endpoint: hub.endpoint, cache: new MemoryHubCache(), token: 'hf_wrong' }));
+    expect(wrong.status).toBe(403);
+    expect(wrong.message).toMatch(/refused .* with the token given/);
+    expect(wrong.message).not.toMatch(/hf_wrong/);
+
+    const cache = new MemoryHubCache();
+    hub.log.length = 0;
+    const m = await loadFromHub('test/private', { endpoint: hub.endpoint, cache, token: TOKEN });
+    await expectSameTensors(m);
+    expect(hub.log.filter((r) => r.path.startsWith('/test/private/')).every((r) => r.authorized)).toBe(true);
+    // The token is not kept anywhere in the cache.
+    const stored = JSON.stringify([...cache.entries].map(([k, v]) => [k, v.etag, v.size]));
+    expect(stored).not.toMatch(TOKEN);
+    for (const v of cache.entries.values()) expect(Buffer.concat(v.chunks).includes(TOKEN)).toBe(false);
+  });
+
+  test('an unknown repo (the Hub answers 401) and a malformed id', async () => {
+    expect((await hubError(loadFromHub('test/does-not-exist', { endpoint: hub.endpoint, cache: new MemoryHubCache() }))).message).toMatch(/401.*or does not exist/);
+    expect((await hubError(loadFromHub('not a repo!', { endpoint: hub.endpoint }))).message).toMatch(/is not a Hugging Face repo id/);
+  });
+
+  test('a truncated body is reported, kept, and the next load resumes with a Range request', async () => {
+    const cache = new MemoryHubCache();
+    hub.truncateNext('model.safetensors', 300000);
+    const e = await hubError(loadFromHub('test/stories260K', { endpoint: hub.endpoint, cache }));
+    expect(e.message).toMatch(new RegExp(`"model\\.safetensors" from test/stories260K stopped at 300000 of ${modelSize} bytes.*load the model again to resume`));
+    expect((await cache.stat({ repo: 'test/stories260K', revision: 'main', file: 'model.safetensors' }))?.stored).toBe(300000);
+
+    hub.log.length = 0;
+    const m = await loadFromHub('test/stories260K', { endpoint: hub.endpoint, cache });
+    await expectSameTensors(m);
+    const resumed = hub.log.find((r) => r.path.endsWith('/model.safetensors') && r.range === 'bytes=300000-');
+    expect(resumed?.status).toBe(206);
+    expect(resumed?.ifRange).toMatch(/^".+"$/);
+  });
+
+  test('a server without Range support: no header probe possible, falls back to a full download', async () => {
+    hub.setRangeSupport(false);
+    const m = await loadFromHub('test/stories260K', { endpoint: hub.endpoint, cache: new MemoryHubCache() });
+    await expectSameTensors(m);
+    const gets = hub.log.filter((r) => r.path.endsWith('/model.safetensors'));
+    expect(gets).toHaveLength(1);
+    expect(gets[0].status).toBe(200);
+  });
+
+  test('a sharded repo (index + shards)', async () => {
+    const m = await loadFromHub('test/sharded', { endpoint: hub.endpoint, cache: new MemoryHubCache() });
+    await expectSameTensors(m);
+    expect(hub.log.some((r) => r.path.endsWith('/model-00002-of-00002.safetensors') && r.range === 'bytes=0-7')).toBe(true);
+  });
+});
