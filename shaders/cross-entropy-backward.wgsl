@@ -15,11 +15,20 @@ struct Params { n: u32, cols: u32, scale: f32 }
 #endif
 
 @compute @workgroup_size({{WG}})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(workgroup_id) wid: vec3<u32>) {
+#if ROWS2D
+  // Grid (column blocks, rows): no integer division, and the row's target and lse are uniform.
+  let t = wid.y;
+  let v = gid.x;
+  if (v >= p.cols) { return; }
+  let i = t * p.cols + v;
+#else
   let i = flatIndex(gid, nwg, {{WG}}u);
   if (i >= p.n) { return; }
   let t = i / p.cols;
   let v = i - t * p.cols;
+#endif
   let y = targets[t];
 #if INPLACE
   let z = out[i];

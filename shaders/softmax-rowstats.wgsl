@@ -9,18 +9,37 @@ const ROW_NEG_BIG = -3.0e38;
 var<workgroup> rowMax: array<f32, {{WG}}>;
 var<workgroup> rowRest: array<f32, {{WG}}>;
 
+/** Adds one value to a lane's (max, rest) pair. */
+fn rowStep(m: ptr<function, f32>, r: ptr<function, f32>, v: f32) {
+  if (v > *m) {
+    *r = (*r + 1.0) * exp(*m - v);
+    *m = v;
+  } else {
+    *r += exp(v - *m);
+  }
+}
+
 fn rowStats(base: u32, cols: u32, lid: u32) -> vec2<f32> {
   var m = ROW_NEG_BIG;
   var r = -1.0;
-  for (var c = lid; c < cols; c += {{WG}}u) {
-    let v = x[base + c];
-    if (v > m) {
-      r = (r + 1.0) * exp(m - v);
-      m = v;
+  var c = lid;
+  // Four independent loads and exps per step (the row is latency-bound otherwise); a step that
+  // raises the max, rare after the first few, takes the one-at-a-time update that keeps r exact.
+  for (; c + 3u * {{WG}}u < cols; c += 4u * {{WG}}u) {
+    let v0 = x[base + c];
+    let v1 = x[base + c + {{WG}}u];
+    let v2 = x[base + c + 2u * {{WG}}u];
+    let v3 = x[base + c + 3u * {{WG}}u];
+    if (max(max(v0, v1), max(v2, v3)) > m) {
+      rowStep(&m, &r, v0);
+      rowStep(&m, &r, v1);
+      rowStep(&m, &r, v2);
+      rowStep(&m, &r, v3);
     } else {
-      r += exp(v - m);
+      r += (exp(v0 - m) + exp(v1 - m)) + (exp(v2 - m) + exp(v3 - m));
     }
   }
+  for (; c < cols; c += {{WG}}u) { rowStep(&m, &r, x[base + c]); }
   rowMax[lid] = m;
   rowRest[lid] = r;
   workgroupBarrier();

@@ -23,6 +23,16 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
       assertClose(`dlogits [${t},${v}]`, await d.readF32(), crossEntropyBackwardRef(logits, t, v, targets, ref.lse, 0.25), 1e-5);
     }
   },
+  async 'backward over more than 65535 tokens (the flat-grid variant)'(gpu) {
+    // The forward is not run here: 70001 one-row workgroups take minutes on SwiftShader.
+    const [t, v] = [70_001, 3];
+    const logits = randn(t * v, 91, 2), targets = makeTargets(t, v, 92);
+    const tl = gpu.upload(logits, [t, v]), tt = gpu.upload(targets, [t]);
+    const ref = crossEntropyRef(logits, t, v, targets);
+    const lse = gpu.upload(Float32Array.from(ref.lse), [t]);
+    const d = crossEntropyBackward(gpu, tl, tt, lse, 0.5);
+    assertClose('dlogits 70001 tokens', await d.readF32(), crossEntropyBackwardRef(logits, t, v, targets, ref.lse, 0.5), 1e-5);
+  },
   async 'backward in place over the logits'(gpu) {
     const [t, v] = [6, 1001];
     const logits = randn(t * v, 77, 2), targets = makeTargets(t, v, 78);

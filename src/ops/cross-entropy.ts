@@ -4,8 +4,14 @@ import { f32, type Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 
 export const IGNORE_TARGET = 0xffffffff;
-const ROW_WG = 256;
 const WG = 256;
+
+/** Threads per row: a power of two in [32, 256], about cols/4 (the kernel reads 4 values a step). */
+function rowWorkgroup(cols: number): number {
+  let wg = 32;
+  while (wg * 4 < cols && wg < 256) wg *= 2;
+  return wg;
+}
 
 function dims(op: string, logits: Tensor, targets: Tensor): [number, number] {
   if (logits.dtype !== 'f32') throw new Error(`${op}: logits are ${logits.dtype}, not f32`);
@@ -34,7 +40,7 @@ export function crossEntropy(gpu: Gpu, logits: Tensor, targets: Tensor, opts: Cr
   const vocab = logits.size / tokens;
   gpu.dispatch({
     shader: 'cross-entropy.wgsl',
-    params: { WG: ROW_WG },
+    params: { WG: rowWorkgroup(vocab) },
     uniforms: [tokens, vocab],
     buffers: [logits, targets, loss, lse],
     workgroups: gpu.grid1D(tokens),
@@ -54,12 +60,14 @@ export function crossEntropyBackward(gpu: Gpu, logits: Tensor, targets: Tensor, 
   const dst = out ?? gpu.tensor(logits.shape, 'f32', 'ce.dlogits');
   if (dst.size !== logits.size || dst.dtype !== 'f32') throw new Error('crossEntropyBackward: out must be f32 shaped like logits');
   const inPlace = dst.buffer === logits.buffer;
+  const colBlocks = Math.ceil(vocab / WG);
+  const rows2d = tokens <= gpu.maxWorkgroupsPerDim && colBlocks <= gpu.maxWorkgroupsPerDim;
   gpu.dispatch({
     shader: 'cross-entropy-backward.wgsl',
-    params: { WG, INPLACE: inPlace },
+    params: { WG, INPLACE: inPlace, ROWS2D: rows2d },
     uniforms: [logits.size, vocab, f32(scale)],
     buffers: inPlace ? [dst, targets, lse] : [logits, targets, lse, dst],
-    workgroups: gpu.grid1D(Math.ceil(logits.size / WG)),
+    workgroups: rows2d ? [colBlocks, tokens] : gpu.grid1D(Math.ceil(logits.size / WG)),
     label: 'crossEntropyBackward',
   });
   return dst;

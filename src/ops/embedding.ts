@@ -4,6 +4,7 @@ import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 
 const WG = 256;
+const MAX_COLS_PER_THREAD = 64;
 
 function tableDims(op: string, table: Tensor): [number, number] {
   if (table.dtype !== 'f32' || table.shape.length !== 2) throw new Error(`${op}: ${table.name} must be an f32 [vocab, cols] tensor`);
@@ -41,7 +42,8 @@ export interface EmbeddingBackwardOptions {
 /**
  * dTable[v, :] = sum of dy[t, :] over tokens with ids[t] == v; dTable is [vocab, cols].
  * Deterministic: each vocabulary row is written by one workgroup that adds its tokens in order.
- * Cost: O(unique ids * tokens / 256) scan steps plus O(tokens * cols) adds.
+ * Cost: O(unique ids * tokens / 256) chunk checks, a prefix sum per chunk holding matches, and
+ * O(tokens * cols) adds. cols <= 16384.
  */
 export function embeddingBackward(gpu: Gpu, dy: Tensor, ids: Tensor, vocab: number, opts: EmbeddingBackwardOptions = {}): Tensor {
   requireIds('embeddingBackward', ids);
@@ -52,10 +54,13 @@ export function embeddingBackward(gpu: Gpu, dy: Tensor, ids: Tensor, vocab: numb
   if (opts.accumulate && !opts.out) throw new Error('embeddingBackward: accumulate needs out');
   const dst = opts.out ?? gpu.tensor([vocab, cols], 'f32', 'dEmbedding');
   if (dst.size !== vocab * cols || dst.dtype !== 'f32') throw new Error(`embeddingBackward: out must be f32 [${vocab}, ${cols}]`);
+  // Columns per thread, kept in registers by the kernel.
+  const cpt = Math.max(1, Math.ceil(cols / WG));
+  if (cpt > MAX_COLS_PER_THREAD) throw new Error(`embeddingBackward: ${cols} columns exceed ${MAX_COLS_PER_THREAD * WG}`);
   if (!opts.accumulate) gpu.clear(dst);
   gpu.dispatch({
     shader: 'embedding-backward.wgsl',
-    params: { WG },
+    params: { WG, CPT: cpt },
     uniforms: [tokens, vocab, cols],
     buffers: [dy, ids, dst],
     workgroups: gpu.grid1D(tokens),

@@ -17,7 +17,8 @@ function maxOf(x: ArrayLike<number>): number {
 
 export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'sumRows on odd shapes'(gpu) {
-    for (const [r, c] of [[1, 1], [3, 257], [37, 19], [5, 1000], [300, 3]]) {
+    // 70001 rows: more than 65535 workgroups, so rows spread over the grid's y dimension.
+    for (const [r, c] of [[1, 1], [3, 257], [37, 19], [5, 1000], [300, 3], [70_001, 2]]) {
       const x = randn(r * c, r + 31 * c);
       const got = await sumRows(gpu, gpu.upload(x, [r, c])).readF32();
       assertClose(`sumRows [${r},${c}]`, got, sumRowsRef(x, r, c), 1e-6, maxOf(sumRowsRef(abs(x), r, c)));

@@ -14,6 +14,11 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
       assertClose(`logsumexp [${r},${c}]`, await logsumexpRows(gpu, tx).readF32(), logsumexpRowsRef(x, r, c), 1e-5);
     }
   },
+  async 'logsumexp over 70001 rows (rows spread over the grid y dimension)'(gpu) {
+    const [r, c] = [70_001, 2];
+    const x = randn(r * c, 17, 3);
+    assertClose('logsumexp 70001 rows', await logsumexpRows(gpu, gpu.upload(x, [r, c])).readF32(), logsumexpRowsRef(x, r, c), 1e-5);
+  },
   async 'large logits stay finite (max subtraction) and -inf entries get zero probability'(gpu) {
     const c = 301;
     const x = randn(2 * c, 12, 2).map((v) => v + 2000);

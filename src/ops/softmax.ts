@@ -3,7 +3,12 @@
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 
-const WG = 256;
+/** Threads per row: a power of two in [32, 256], about cols/4 (the kernel reads 4 values a step). */
+function rowWorkgroup(cols: number): number {
+  let wg = 32;
+  while (wg * 4 < cols && wg < 256) wg *= 2;
+  return wg;
+}
 
 function rowsCols(op: string, x: Tensor): [number, number] {
   if (x.dtype !== 'f32') throw new Error(`${op}: ${x.name} is ${x.dtype}, not f32`);
@@ -17,7 +22,7 @@ export function softmaxRows(gpu: Gpu, x: Tensor, out = gpu.tensor(x.shape, 'f32'
   const [rows, cols] = rowsCols('softmaxRows', x);
   if (out.size !== x.size || out.dtype !== 'f32') throw new Error(`softmaxRows: out must be f32 with ${x.size} values`);
   if (out.buffer === x.buffer) throw new Error('softmaxRows: out must not alias x');
-  gpu.dispatch({ shader: 'softmax.wgsl', params: { WG, LSE: false }, uniforms: [rows, cols], buffers: [x, out], workgroups: gpu.grid1D(rows), label: 'softmaxRows' });
+  gpu.dispatch({ shader: 'softmax.wgsl', params: { WG: rowWorkgroup(cols), LSE: false }, uniforms: [rows, cols], buffers: [x, out], workgroups: gpu.grid1D(rows), label: 'softmaxRows' });
   return out;
 }
 
@@ -26,6 +31,6 @@ export function logsumexpRows(gpu: Gpu, x: Tensor, out?: Tensor): Tensor {
   const [rows, cols] = rowsCols('logsumexpRows', x);
   const dst = out ?? gpu.tensor([rows], 'f32', 'logsumexp');
   if (dst.size !== rows || dst.dtype !== 'f32') throw new Error(`logsumexpRows: out must be f32 with ${rows} values`);
-  gpu.dispatch({ shader: 'softmax.wgsl', params: { WG, LSE: true }, uniforms: [rows, cols], buffers: [x, dst], workgroups: gpu.grid1D(rows), label: 'logsumexpRows' });
+  gpu.dispatch({ shader: 'softmax.wgsl', params: { WG: rowWorkgroup(cols), LSE: true }, uniforms: [rows, cols], buffers: [x, dst], workgroups: gpu.grid1D(rows), label: 'logsumexpRows' });
   return dst;
 }
