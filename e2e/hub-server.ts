@@ -2,7 +2,7 @@
 // /<repo>/resolve/<revision>/<file>, with Range/If-Range, ETags, private repos that need a
 // Bearer token, and switches to cut a body short or to ignore Range like a plain server.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -37,6 +37,7 @@ export async function startFakeHub(repos: Record<string, HubRepo>): Promise<Fake
   const files = new Map<string, { bytes: Buffer; etag: string }>();
   for (const [repo, r] of Object.entries(repos)) {
     for (const f of readdirSync(r.dir)) {
+      if (!statSync(join(r.dir, f)).isFile()) continue;
       const bytes = readFileSync(join(r.dir, f));
       files.set(`${repo}/${f}`, { bytes, etag: `"${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}"` });
     }

@@ -1,7 +1,8 @@
 // A Hugging Face model folder (config.json, tokenizer.json, model.safetensors or an index + shards)
 // given as ByteSources, as a LoadedModel. Used for local folders and, after download, for the Hub.
 import type { LoadedModel, ModelConfig } from '../model/config';
-import { readJson, type ByteSource } from './byte-source';
+import { readJson, utf8, type ByteSource } from './byte-source';
+import { byteLevelTokenizerJson } from './byte-level-bpe';
 import { FormatError } from './errors';
 import { parseHfConfig } from './hf-config';
 import { HfTokenizer } from './hf-tokenizer';
@@ -75,9 +76,21 @@ export async function loadHfFolder(files: ByteSource[], source = `local:${files.
   };
   const cfgFile = need('config.json', 'Select the whole model folder: config.json, tokenizer.json and the .safetensors files');
   const config = parseHfConfig(await readJson(cfgFile), cfgFile.name, source.replace(/^(local|hf):/, ''));
-  const tokFile = need('tokenizer.json', 'This loader needs tokenizer.json (repos with only tokenizer.model are not supported): select it too');
   const tokCfgFile = byName.get('tokenizer_config.json');
-  const tokenizer = new HfTokenizer(await readJson(tokFile), tokCfgFile ? await readJson(tokCfgFile) : {}, { bosId: config.bosId, eosId: config.eosId }, tokFile.name);
+  const tokCfg = tokCfgFile ? await readJson(tokCfgFile) : {};
+  const ids = { bosId: config.bosId, eosId: config.eosId };
+  let tokenizer: HfTokenizer;
+  const vocabFile = byName.get('vocab.json');
+  const mergesFile = byName.get('merges.txt');
+  if (!byName.has('tokenizer.json') && vocabFile && mergesFile) {
+    // GPT-2 style repos (OPT) ship vocab.json + merges.txt only.
+    if (mergesFile.size > 64 << 20) throw new FormatError(mergesFile.name, 'is over 64 MiB', 'Is this the right file?');
+    const json = byteLevelTokenizerJson(await readJson(vocabFile), utf8(await mergesFile.read(0, mergesFile.size)));
+    tokenizer = new HfTokenizer(json, tokCfg, ids, 'vocab.json + merges.txt');
+  } else {
+    const tokFile = need('tokenizer.json', 'This loader needs tokenizer.json, or vocab.json + merges.txt (repos with only tokenizer.model are not supported): select it too');
+    tokenizer = new HfTokenizer(await readJson(tokFile), tokCfg, ids, tokFile.name);
+  }
 
   let shards: ByteSource[];
   let weightMap: Map<string, string> | undefined;

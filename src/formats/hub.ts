@@ -229,10 +229,16 @@ export async function loadFromHub(repo: string, opts: HubOptions = {}): Promise<
   const config = parseHfConfig(await readJson(configSrc), 'config.json', repo);
   const files: ByteSource[] = [configSrc];
   const tokenizerSrc = await cachedFile(ctx, 'tokenizer.json', { optional: true });
-  if (!tokenizerSrc) {
-    throw new HubError(404, `${repo} at "${revision}" has no tokenizer.json; this loader needs it (repos with only tokenizer.model are not supported).`);
+  if (tokenizerSrc) files.push(tokenizerSrc);
+  else {
+    // GPT-2 style repos (OPT) ship vocab.json + merges.txt instead.
+    const vocab = await cachedFile(ctx, 'vocab.json', { optional: true });
+    const merges = vocab && (await cachedFile(ctx, 'merges.txt', { optional: true }));
+    if (!vocab || !merges) {
+      throw new HubError(404, `${repo} at "${revision}" has no tokenizer.json (nor vocab.json + merges.txt); this loader needs one of them (repos with only tokenizer.model are not supported).`);
+    }
+    files.push(vocab, merges);
   }
-  files.push(tokenizerSrc);
   const tokCfg = await cachedFile(ctx, 'tokenizer_config.json', { optional: true });
   if (tokCfg) files.push(tokCfg);
 
