@@ -1,6 +1,6 @@
 // GPU test module: runs in headless Chromium through e2e/gpu-kernels.spec.ts.
 import type { Gpu } from '../gpu/gpu';
-import { causalAttention, causalAttentionBackward, type CausalAttentionOptions } from './attention';
+import { causalAttention, causalAttentionBackward, pickTiles, type CausalAttentionOptions } from './attention';
 import { attentionBackwardRef, attentionRef } from '../reference/attention';
 import { randn } from '../reference/rng';
 import { assertClose } from '../reference/compare';
@@ -39,6 +39,9 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'small tiles: many key/query tiles, partial last tiles, odd D'(gpu) {
     await check(gpu, { batch: 2, seqLen: 29, heads: 4, kvHeads: 1, headDim: 12, tiles: { rows: 8, cols: 8 } }, 300);
     await check(gpu, { batch: 1, seqLen: 45, heads: 3, kvHeads: 3, headDim: 8, tiles: { rows: 16, cols: 16 } }, 400);
+    // The other tile shapes pickTiles can choose on devices with other workgroup-memory limits.
+    await check(gpu, { batch: 1, seqLen: 53, heads: 2, kvHeads: 1, headDim: 16, tiles: { rows: 16, cols: 24 } }, 410);
+    await check(gpu, { batch: 1, seqLen: 53, heads: 2, kvHeads: 2, headDim: 16, tiles: { rows: 8, cols: 32 } }, 420);
   },
   async 'D=128 with the default tiles, seqLen 40'(gpu) {
     await check(gpu, { batch: 1, seqLen: 40, heads: 2, kvHeads: 1, headDim: 128 }, 500);
@@ -46,6 +49,15 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'longer sequence: seqLen 300, D=128, many default-size tiles'(gpu) {
     // seqLen 2048 at D=128 also passes at 1e-5 but takes over a minute on SwiftShader.
     await check(gpu, { batch: 1, seqLen: 300, heads: 1, kvHeads: 1, headDim: 128 }, 700);
+  },
+  async 'tile choice fits the device workgroup memory'(gpu) {
+    const limit = gpu.device.limits.maxComputeWorkgroupStorageSize;
+    for (const D of [8, 64, 128])
+      for (const pass of ['forward', 'dq', 'dkv'] as const) {
+        const t = pickTiles(gpu, pass, D);
+        const floats = pass === 'dkv' ? 2 * t.cols * (D + 1) + 2 * t.rows * t.cols : t.cols * (D + 1) + t.rows * t.cols;
+        if (4 * floats > limit || t.cols % 8 !== 0) throw new Error(`${pass} D=${D}: tiles ${JSON.stringify(t)} need ${4 * floats} > ${limit} bytes`);
+      }
   },
   async 'seqLen 1 (every row sees only itself)'(gpu) {
     await check(gpu, { batch: 3, seqLen: 1, heads: 2, kvHeads: 1, headDim: 8 }, 600);
