@@ -75,7 +75,10 @@ export async function loadHfFolder(files: ByteSource[], source = `local:${files.
     return f;
   };
   const cfgFile = need('config.json', 'Select the whole model folder: config.json, tokenizer.json and the .safetensors files');
-  const config = parseHfConfig(await readJson(cfgFile), cfgFile.name, source.replace(/^(local|hf):/, ''));
+  // Display name: the repo id, else the folder the files came from.
+  const dir = cfgFile.name.split(/[\\/]/).slice(-2, -1)[0];
+  const name = source.startsWith('hf:') ? source.slice(3) : dir || 'local model';
+  const config = parseHfConfig(await readJson(cfgFile), cfgFile.name, name);
   const tokCfgFile = byName.get('tokenizer_config.json');
   const tokCfg = tokCfgFile ? await readJson(tokCfgFile) : {};
   const ids = { bosId: config.bosId, eosId: config.eosId };
