@@ -1,0 +1,355 @@
+// TesseraQ (Li & Panda, arXiv 2410.19103; LLMC's tesseraq.py), block by block, on the GPU:
+//   inputs Xq from the quantized chain, targets Yfp from the full-precision chain;
+//   initialise the block (AWQ scales + clip by default), freeze s, z per group, v = rectsig⁻¹(frac),
+//   u = 0; for each threshold t_i of the schedule: harden all but the t_i least confident rounding
+//   variables of every Linear, then tqIters Adam steps on ‖B(Xq; Ŵ) − Yfp‖² (summed over the hidden
+//   size, mean over tokens) with fresh optimizer state; finally harden the rest by h > 0.5 and
+//   store the integer codes with the tuned scale s·f and the zero point z.
+// The iteration loop never reads back: losses go to a GPU buffer read once per round.
+import type { Gpu } from '../gpu/gpu';
+import type { Tensor } from '../gpu/tensor';
+import { CancelledError } from '../gpu/errors';
+import type { ModelConfig } from '../model/config';
+import { blockForward, blockBackward, releaseActivations, type BatchShape } from '../model/block';
+import { loadBlockWeights, releaseBlockWeights, type BlockWeights } from '../model/block-weights';
+import { embedTokens } from '../model/gpu-model';
+import { linearName, type LinearRole } from '../model/tensor-names';
+import { sub, scale } from '../ops/elementwise';
+import { meanSquaredError } from '../ops/reduce';
+import { embeddingGather } from '../ops/embedding';
+import { adamStep } from '../ops/adam';
+import { dequantizeWeight, quantizeWeight, type GpuQuantized } from '../ops/quantize';
+import {
+  releaseTqLinear, tqExport, tqGrad, tqHarden, tqHardenQuantile, tqInit, tqSoftWeight, tqStats, type TqLinear,
+} from '../ops/tesseraq';
+import { mulberry32 } from '../reference/rng';
+import type { RunConfig } from '../engine/run-types';
+import type { QuantSpec } from './format';
+import { awqBlock, type AwqBlockReport } from './awq';
+import { readQuantized } from './quantized-model';
+import { readBlockOverrides } from './transformed';
+import { tesseraqSchedule, TQ_HIST_BINS } from './tesseraq-schedule';
+import { checkCancelled, type MethodContext } from './method-context';
+
+export interface TesseraqOptions {
+  /** Adam steps per hardening round. */
+  iters: number;
+  /** Soft fractions t_i, one round each. */
+  schedule: readonly number[];
+  /** Calibration sequences per step. */
+  batch: number;
+  /** Adam learning rate of the rounding logits v. */
+  lr: number;
+  /** Adam learning rate and L2 weight decay of the scale logits u. */
+  scaleLr: number;
+  scaleWeightDecay: number;
+  seed: number;
+  /** Steps submitted ahead of the GPU before the CPU waits (bounds run-ahead; no data is read). */
+  inFlight?: number;
+}
+
+/** LLMC's shipped configs: lr = scale_lr = 1e-3, weight decay 1e-4 on u, fresh Adam per round. */
+export function tesseraqOptions(config: RunConfig): TesseraqOptions {
+  return {
+    iters: config.tqIters,
+    schedule: tesseraqSchedule(config.tqSchedule),
+    batch: config.tqBatch,
+    lr: config.lr,
+    scaleLr: config.lr,
+    scaleWeightDecay: 1e-4,
+    seed: config.seed,
+  };
+}
+
+export interface TesseraqLayerReport {
+  role: LinearRole;
+  /** Hard fraction after each round's hardening. */
+  hardFraction: number[];
+  /** Final codes whose rounding direction differs from round-to-nearest with the same s, z. */
+  flips: number;
+  flipFraction: number;
+  elements: number;
+  /** Mean of the tuned factors f = 2·rectsig(u). */
+  meanF: number;
+}
+
+export interface TesseraqBlockReport {
+  block: number;
+  /** Mean over calibration tokens of ‖B(Xq) − Yfp‖², round-to-nearest with the same s, z. */
+  rtnLoss: number;
+  /** The same with TesseraQ's final codes and scales. */
+  finalLoss: number;
+  rounds: { t: number; losses: number[] }[];
+  layers: TesseraqLayerReport[];
+  /** Distribution of the factors f over every group of the block. */
+  f: { min: number; max: number; mean: number; lo: number; hi: number; counts: number[] };
+}
+
+export interface TesseraqBlockResult {
+  quantized: Map<LinearRole, GpuQuantized>;
+  /** The block's output on Xq with the final quantized weights: the next block's Xq. */
+  y: Tensor;
+  report: TesseraqBlockReport;
+}
+
+export interface TesseraqHooks {
+  /** After each round with that round's per-step losses (global step = round·iters + i). */
+  onRound?: (round: number, losses: number[]) => void;
+  signal?: AbortSignal;
+}
+
+/** B distinct sequences of N, a seeded partial Fisher-Yates (torch.randperm(N)[:B]). */
+export function pickSequences(rand: () => number, total: number, count: number): Uint32Array {
+  const n = Math.min(count, total);
+  const pool = Array.from({ length: total }, (_, i) => i);
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(rand() * (total - i));
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  return Uint32Array.from(pool.slice(0, n));
+}
+
+/** A block whose Linears use other weight tensors (same biases and norms). */
+function withLinearWeights(w: BlockWeights, weights: Map<LinearRole, Tensor>): BlockWeights {
+  const linears: BlockWeights['linears'] = {};
+  for (const [role, l] of Object.entries(w.linears) as [LinearRole, NonNullable<BlockWeights['linears'][LinearRole]>][]) {
+    linears[role] = { weight: weights.get(role) ?? l.weight, bias: l.bias };
+  }
+  return { ...w, linears };
+}
+
+/** Mean over tokens of the summed squared error of the whole calibration set through block `w`. */
+function fullLoss(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x: Tensor, target: Tensor, shape: BatchShape, into: Tensor, slot: number): Tensor {
+  const { y } = blockForward(gpu, cfg, w, x, shape);
+  const l = meanSquaredError(gpu, y, target, { denominator: shape.batch * shape.seqLen });
+  gpu.copy(l, into, 0, slot, 1);
+  l.release();
+  return y;
+}
+
+function fHistogram(values: number[], bins = 24): TesseraqBlockReport['f'] {
+  let min = Infinity, max = -Infinity, sum = 0;
+  for (const v of values) {
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+    sum += v;
+  }
+  const lo = min, hi = max > min ? max : min + 1e-6;
+  const counts = new Array<number>(bins).fill(0);
+  for (const v of values) counts[Math.min(bins - 1, Math.floor(((v - lo) / (hi - lo)) * bins))]++;
+  return { min, max, mean: sum / Math.max(1, values.length), lo, hi, counts };
+}
+
+const rectSig = (x: number) => Math.min(1, Math.max(0, 1.2 / (1 + Math.exp(-x)) - 0.1));
+
+/**
+ * TesseraQ on one block whose weights `w` are already initialised (transformed in place, e.g. by
+ * AWQ). xq [N·T, C] is the quantized chain's input, yfp [N·T, C] the full-precision block output.
+ * `w` is left as it was (the transformed fp weights); the caller owns xq, yfp and the results.
+ */
+export async function tesseraqBlock(
+  gpu: Gpu,
+  cfg: ModelConfig,
+  w: BlockWeights,
+  xq: Tensor,
+  yfp: Tensor,
+  shape: BatchShape,
+  spec: QuantSpec,
+  opts: TesseraqOptions,
+  hooks: TesseraqHooks = {},
+): Promise<TesseraqBlockResult> {
+  const roles = Object.keys(w.linears) as LinearRole[];
+  const { seqLen } = shape;
+  const C = xq.shape[xq.shape.length - 1];
+  const B = Math.min(opts.batch, shape.batch);
+  const bShape: BatchShape = { batch: B, seqLen };
+  const tokensB = B * seqLen;
+  const rounds = opts.schedule.length;
+  const owned: Tensor[] = [];
+  const own = <T extends Tensor>(t: T): T => (owned.push(t), t);
+  const tq = new Map<LinearRole, TqLinear>();
+  try {
+    for (const role of roles) tq.set(role, tqInit(gpu, w.linears[role]!.weight, spec));
+    const stats = own(gpu.zeros([(rounds + 1) * roles.length * 2], 'tq.stats', 'u32'));
+    const blockLosses = own(gpu.zeros([2], 'tq.blockLosses'));
+
+    // Round-to-nearest with the same frozen s, z: the baseline the rounding has to beat.
+    const rtnWeights = new Map(roles.map((r) => [r, quantizeWeight(gpu, w.linears[r]!.weight, spec, { codes: false, dequant: true }).deq!]));
+    fullLoss(gpu, cfg, withLinearWeights(w, rtnWeights), xq, yfp, shape, blockLosses, 0).release();
+    rtnWeights.forEach((t) => t.release());
+
+    const soft = new Map(roles.map((r) => [r, own(gpu.tensor(w.linears[r]!.weight.shape, 'f32', `tq.soft.${r}`))]));
+    const softBlock = withLinearWeights(w, soft);
+    const grads = new Map(roles.map((r) => {
+      const L = tq.get(r)!;
+      return [r, { dv: own(gpu.tensor([L.rows, L.cols], 'f32', 'tq.dv')), du: own(gpu.tensor([L.rows, L.nGroups], 'f32', 'tq.du')) }];
+    }));
+    const adam = new Map(roles.map((r) => {
+      const L = tq.get(r)!;
+      const t = (n: number, name: string) => own(gpu.tensor([n], 'f32', name));
+      return [r, { mv: t(L.rows * L.cols, 'tq.m.v'), vv: t(L.rows * L.cols, 'tq.v.v'), mu: t(L.rows * L.nGroups, 'tq.m.u'), vu: t(L.rows * L.nGroups, 'tq.v.u') }];
+    }));
+    const scratch = { hist: own(gpu.tensor([TQ_HIST_BINS], 'u32', 'tq.hist')), thr: own(gpu.tensor([1], 'u32', 'tq.thr')) };
+    const lossBuf = own(gpu.zeros([Math.max(1, opts.iters)], 'tq.losses'));
+    const lossTmp = own(gpu.tensor([1], 'f32', 'tq.loss'));
+    // Whole sequences are gathered as rows of [N, T·C].
+    const xTable = xq.view([shape.batch, seqLen * C]);
+    const yTable = yfp.view([shape.batch, seqLen * C]);
+    const rand = mulberry32((opts.seed ^ Math.imul(w.index + 1, 0x9e3779b1)) >>> 0);
+    const inFlight: Promise<unknown>[] = [];
+    const adamBase = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+    const report: TesseraqBlockReport = { block: w.index, rtnLoss: NaN, finalLoss: NaN, rounds: [], layers: [], f: fHistogram([]) };
+
+    for (let r = 0; r < rounds; r++) {
+      roles.forEach((role, l) => {
+        const L = tq.get(role)!;
+        tqHardenQuantile(gpu, L, opts.schedule[r], scratch);
+        tqStats(gpu, L, stats, r * roles.length + l);
+        const a = adam.get(role)!;
+        [a.mv, a.vv, a.mu, a.vu].forEach((t) => gpu.clear(t));
+      });
+      const ids: Tensor[] = [];
+      for (let i = 0; i < opts.iters; i++) ids.push(own(gpu.upload(pickSequences(rand, shape.batch, B), [B], 'tq.batch')));
+      for (let i = 0; i < opts.iters; i++) {
+        if (hooks.signal?.aborted) throw new CancelledError('TesseraQ');
+        for (const role of roles) tqSoftWeight(gpu, tq.get(role)!, soft.get(role));
+        const xb = embeddingGather(gpu, xTable, ids[i]).view([tokensB, C]);
+        const yb = embeddingGather(gpu, yTable, ids[i]).view([tokensB, C]);
+        ids[i].release();
+        const { y, acts } = blockForward(gpu, cfg, softBlock, xb, bShape, true);
+        meanSquaredError(gpu, y, yb, { denominator: tokensB, out: lossTmp });
+        gpu.copy(lossTmp, lossBuf, 0, i, 1);
+        const dy = sub(gpu, y, yb);
+        scale(gpu, dy, 2 / tokensB, dy);
+        y.release();
+        yb.release();
+        const g = blockBackward(gpu, cfg, softBlock, acts!, dy, bShape);
+        g.dx.release();
+        dy.release();
+        releaseActivations(acts!, true);
+        for (const role of roles) {
+          const L = tq.get(role)!;
+          const d = grads.get(role)!;
+          const a = adam.get(role)!;
+          tqGrad(gpu, L, g.dW[role]!, d);
+          g.dW[role]!.release();
+          adamStep(gpu, L.v, d.dv, a.mv, a.vv, { ...adamBase, lr: opts.lr, weightDecay: 0, step: i + 1 });
+          adamStep(gpu, L.u, d.du, a.mu, a.vu, { ...adamBase, lr: opts.scaleLr, weightDecay: opts.scaleWeightDecay, step: i + 1 });
+        }
+        gpu.flush();
+        inFlight.push(gpu.device.queue.onSubmittedWorkDone());
+        if (inFlight.length > (opts.inFlight ?? 4)) await inFlight.shift();
+      }
+      const losses = opts.iters ? Array.from(await lossBuf.readF32()).slice(0, opts.iters) : [];
+      inFlight.length = 0;
+      report.rounds.push({ t: opts.schedule[r], losses });
+      hooks.onRound?.(r, losses);
+    }
+
+    // Everything still soft rounds by h > 0.5; export codes, s·f and z; the next block's input.
+    roles.forEach((role, l) => {
+      tqHarden(gpu, tq.get(role)!, null, scratch.thr);
+      tqStats(gpu, tq.get(role)!, stats, rounds * roles.length + l);
+    });
+    const quantized = new Map(roles.map((r) => [r, tqExport(gpu, tq.get(r)!)]));
+    const deq = new Map(roles.map((r) => [r, dequantizeWeight(gpu, quantized.get(r)!, spec, tq.get(r)!.cols)]));
+    const y = fullLoss(gpu, cfg, withLinearWeights(w, deq), xq, yfp, shape, blockLosses, 1);
+    deq.forEach((t) => t.release());
+
+    const [rtnLoss, finalLoss] = await blockLosses.readF32();
+    const counts = (await stats.read()) as Uint32Array;
+    const allF: number[] = [];
+    for (const [l, role] of roles.entries()) {
+      const L = tq.get(role)!;
+      const n = L.rows * L.cols;
+      const fs = Array.from(await L.u.readF32(), (u) => 2 * rectSig(u));
+      allF.push(...fs);
+      const flips = counts[2 * (rounds * roles.length + l) + 1];
+      report.layers.push({
+        role,
+        hardFraction: Array.from({ length: rounds }, (_, r) => counts[2 * (r * roles.length + l)] / n),
+        flips,
+        flipFraction: flips / n,
+        elements: n,
+        meanF: fs.reduce((a, b) => a + b, 0) / Math.max(1, fs.length),
+      });
+    }
+    Object.assign(report, { rtnLoss, finalLoss, f: fHistogram(allF) });
+    return { quantized, y, report };
+  } finally {
+    tq.forEach((L) => releaseTqLinear(L));
+    owned.forEach((t) => t.release());
+  }
+}
+
+/** Transforms a block in place before TesseraQ (AWQ by default; TEQ for teq+tesseraq). */
+export type TesseraqInit = (ctx: MethodContext, w: BlockWeights, xq: Tensor, block: number) => Promise<void>;
+
+/** LLMC's recommended initialisation: AWQ scales then the AWQ clip search, on the quantized-chain inputs. */
+export const awqInit: TesseraqInit = async (ctx, w, xq, block) => {
+  const report: AwqBlockReport = await awqBlock(ctx.gpu, ctx.cfg, w, xq, ctx.calibShape, ctx.spec, { clip: true });
+  for (const s of report.subsets) ctx.emit({ type: 'scales', block, group: s.name, values: Array.from(s.scales) });
+  const awq = (ctx.details.awq ??= []) as unknown[];
+  awq.push({ block, subsets: report.subsets.map((s) => ({ name: s.name, ratio: s.ratio, losses: s.losses, scales: Array.from(s.scales) })) });
+};
+
+/**
+ * The block-by-block TesseraQ driver with a given initialisation. Fills ctx.linears (codes, s·f, z),
+ * ctx.overrides (the initialised fp tensors) and ctx.details.tesseraq (one report per block).
+ */
+export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit): Promise<void> {
+  const { gpu, cfg, spec } = ctx;
+  const opts = tesseraqOptions(ctx.config);
+  const rounds = opts.schedule.length;
+  const reports: TesseraqBlockReport[] = [];
+  ctx.details.tesseraq = { iters: opts.iters, schedule: [...opts.schedule], batch: opts.batch, lr: opts.lr, blocks: reports };
+  let xq = embedTokens(gpu, cfg, ctx.globals, ctx.calibIds, ctx.calibShape);
+  let xfp = gpu.clone(xq);
+  try {
+    for (let b = 0; b < cfg.layers; b++) {
+      checkCancelled(ctx);
+      const w = await loadBlockWeights(gpu, ctx.source, b);
+      try {
+        // Target first, with the untouched weights (the clip of the initialisation is not exact).
+        const yfp = blockForward(gpu, cfg, w, xfp, ctx.calibShape).y;
+        xfp.release();
+        xfp = yfp;
+        const t0 = performance.now();
+        await init(ctx, w, xq, b);
+        ctx.seconds['tesseraq-init'] = (ctx.seconds['tesseraq-init'] ?? 0) + (performance.now() - t0) / 1000;
+        await readBlockOverrides(cfg, w, ctx.overrides);
+        const res = await tesseraqBlock(gpu, cfg, w, xq, yfp, ctx.calibShape, spec, opts, {
+          signal: ctx.signal,
+          onRound: (r, losses) => {
+            losses.forEach((value, i) => ctx.emit({ type: 'loss', series: `block ${b}`, step: r * opts.iters + i, value }));
+            ctx.emit({ type: 'progress', phase: 'tesseraq', done: b * rounds + r + 1, total: cfg.layers * rounds });
+          },
+        });
+        for (const [role, q] of res.quantized) {
+          ctx.linears.set(linearName(cfg.arch, b, role), await readQuantized(linearName(cfg.arch, b, role), spec, q));
+          q.codes.release();
+          q.scales.release();
+          q.zeros.release();
+        }
+        xq.release();
+        xq = res.y;
+        reports.push(res.report);
+        const flips = res.report.layers.reduce((a, l) => a + l.flips, 0) / res.report.layers.reduce((a, l) => a + l.elements, 0);
+        ctx.emit({
+          type: 'log',
+          message: `TesseraQ block ${b}: loss ${res.report.rtnLoss.toPrecision(4)} (nearest) → ${res.report.finalLoss.toPrecision(4)}, ${(100 * flips).toFixed(2)}% of codes flipped`,
+        });
+      } finally {
+        releaseBlockWeights(w);
+      }
+    }
+  } finally {
+    xq.release();
+    xfp.release();
+  }
+}
+
+/** TesseraQ initialised from AWQ (the paper's recommended setting). */
+export async function runTesseraq(ctx: MethodContext): Promise<void> {
+  await runTesseraqWithInit(ctx, awqInit);
+}
