@@ -5,7 +5,12 @@ import react from '@vitejs/plugin-react';
 export default defineConfig({
   plugins: [react()],
   worker: { format: 'es' },
-  server: { port: 5173, strictPort: false },
+  // Scan every page and GPU test up front so the dev server never re-optimizes dependencies (and
+  // reloads the page) in the middle of a test.
+  optimizeDeps: { entries: ['index.html', 'e2e/harness.html', 'src/**/*.gpu-test.ts', 'src/worker/*.ts'] },
+  // Test servers (STUDIO_TEST=1) neither watch files nor hot-reload: an edit elsewhere must not
+  // reload a page in the middle of a GPU test.
+  server: process.env.STUDIO_TEST ? { hmr: false, watch: null } : { port: 5173 },
   build: { target: 'es2022', sourcemap: true },
   test: {
     include: ['src/**/*.test.ts'],
