@@ -39,8 +39,8 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     const want = sumColsRef(x, r, c).map((s, i) => s + base[i]);
     assertClose('sumCols accumulate', await out.readF32(), want, 1e-6, maxOf(sumColsRef(abs(x), r, c)));
   },
-  async 'sumAll and sumSquares, up to 4.2M values (three passes)'(gpu) {
-    for (const n of [1, 2048, 2049, 100_003, 2048 * 2048 + 5]) {
+  async 'sumAll and sumSquares, up to 100003 values (two passes)'(gpu) {
+    for (const n of [1, 2048, 2049, 100_003]) {
       const x = randn(n, n);
       const tx = gpu.upload(x, [n]);
       assertClose(`sumAll n=${n}`, await sumAll(gpu, tx).readF32(), [sumAllRef(x)], 1e-6, sumAllRef(abs(x)));
