@@ -1,0 +1,126 @@
+// The studio's engine from the command line, on Dawn (npm `webgpu`):
+//   node dist-node/studio.mjs quantize --model <file|folder|bundled> --method awq --bits 3 ...
+//   node dist-node/studio.mjs eval --model <file|folder|bundled> [--text wikitext2]
+// Prints the run's result JSON (the studio's download schema) on stdout, progress on stderr,
+// and exits non-zero with a clear message on any failure.
+import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createNodeGpu, closeNodeGpu } from './node-gpu';
+import { pathSources } from './node-files';
+import { loadModelFromFiles } from '../formats/load';
+import { parseConfigQuery } from '../engine/url-config';
+import { runQuantization } from '../engine/run';
+import { splitText, twoFileSplit, type TextSplit } from '../engine/text-split';
+import type { RunConfig, RunEvent } from '../engine/run-types';
+import { describeError } from '../gpu/errors';
+import type { LoadedModel } from '../model/config';
+
+const USAGE = `usage:
+  studio quantize --model <path|bundled> [--method rtn|awq|teq|tesseraq|teq+tesseraq] [--bits 2|3|4|8]
+                  [--groupSize 32|0] [--symmetric 1] [--text tinystories|wikitext2|tinyshakespeare|<file>]
+                  [--calibSamples N] [--seqLen N] [--evalWindows N (0 = all)] [--seed N] [--steps N] [--lr X]
+                  [--teqLoss block|lm] [--teqEstimator ste-round|ste-full] [--teqInit awq|ones]
+                  [--tqIters N] [--tqSchedule paper20|short10] [--tqBatch N] [--out result.json]
+  studio eval --model <path|bundled> [--text ...] [--seqLen N] [--evalWindows N]
+  <path> is a .gguf file, a llama2.c .bin (its tokenizer .bin beside it as tok*.bin or tokenizer.bin),
+  or a Hugging Face model folder; "bundled" is stories260K from public/models.`;
+
+function fail(msg: string): never {
+  process.stderr.write(`error: ${msg}\n`);
+  process.exit(1);
+}
+
+function parseArgs(argv: string[]): { command: string; flags: Map<string, string> } {
+  const [command, ...rest] = argv;
+  const flags = new Map<string, string>();
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (!a.startsWith('--')) fail(`unexpected argument "${a}"\n${USAGE}`);
+    const eq = a.indexOf('=');
+    if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
+    else flags.set(a.slice(2), rest[++i] ?? fail(`--${a.slice(2)} needs a value`));
+  }
+  return { command: command ?? '', flags };
+}
+
+function repoRoot(): string {
+  // dist-node/studio.mjs or src/cli/studio.ts: the repo is two levels up either way.
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const up of ['..', '../..']) if (existsSync(join(here, up, 'public/data'))) return resolve(here, up);
+  return process.cwd();
+}
+
+async function loadModel(spec: string): Promise<LoadedModel> {
+  if (spec === 'bundled' || spec === 'bundled:stories260K') {
+    const m = await loadModelFromFiles(await pathSources(join(repoRoot(), 'public/models/stories260K.gguf')));
+    return { ...m, source: 'bundled:stories260K' };
+  }
+  if (!existsSync(spec)) fail(`model path ${spec} does not exist`);
+  let sources = await pathSources(spec);
+  if (spec.endsWith('.bin') && sources.length === 1) {
+    const dir = dirname(spec);
+    const tok = ['tokenizer.bin', 'tok512.bin', 'tok32000.bin'].map((n) => join(dir, n)).find(existsSync);
+    if (!tok) fail(`${spec} looks like a llama2.c model: put its tokenizer .bin beside it (tokenizer.bin)`);
+    sources = [...sources, ...(await pathSources(tok))];
+  }
+  const m = await loadModelFromFiles(sources);
+  return { ...m, source: `local:${spec}` };
+}
+
+async function loadText(name: string): Promise<{ split: TextSplit; source: RunConfig['text'] }> {
+  const data = join(repoRoot(), 'public/data');
+  const read = (f: string) => readFile(join(data, f), 'utf8');
+  if (name === 'tinystories') return { split: splitText(await read('tinystories_val.txt'), 'tinystories_val.txt'), source: name };
+  if (name === 'tinyshakespeare') return { split: splitText(await read('tinyshakespeare.txt'), 'tinyshakespeare.txt'), source: name };
+  if (name === 'wikitext2') return { split: twoFileSplit(await read('wiki.valid.raw'), await read('wiki.test.raw'), 'wiki.valid.raw', 'wiki.test.raw'), source: name };
+  if (!existsSync(name)) fail(`--text must be tinystories, wikitext2, tinyshakespeare or a text file; ${name} is none of these`);
+  return { split: splitText(await readFile(name, 'utf8'), name), source: 'custom' };
+}
+
+function progressPrinter(): (e: RunEvent) => void {
+  let last = 0;
+  return (e) => {
+    const now = Date.now();
+    if (e.type === 'phase') process.stderr.write(`\n[${e.phase}]${e.detail ? ` ${e.detail}` : ''}\n`);
+    else if (e.type === 'progress' && (now - last > 500 || e.done === e.total)) {
+      last = now;
+      process.stderr.write(`\r  ${e.phase} ${e.done}/${e.total}${e.done === e.total ? '\n' : ''}`);
+    } else if (e.type === 'log') process.stderr.write(`  ${e.message}\n`);
+  };
+}
+
+async function main(): Promise<void> {
+  const { command, flags } = parseArgs(process.argv.slice(2));
+  if (command !== 'quantize' && command !== 'eval') fail(USAGE);
+  const modelSpec = flags.get('model') ?? 'bundled';
+  const textName = flags.get('text') ?? 'tinystories';
+  const out = flags.get('out');
+  for (const k of ['model', 'text', 'out']) flags.delete(k);
+  if (command === 'eval') flags.set('method', 'fp');
+  const params = new URLSearchParams([...flags.entries()]);
+  const parsed = parseConfigQuery(params);
+  if (parsed.notes.length) fail(`${parsed.notes.join('\n')}\n${USAGE}`);
+  const model = await loadModel(modelSpec);
+  const text = await loadText(textName);
+  const config: RunConfig = { ...parsed.config, model: model.source, text: text.source };
+  const gpu = await createNodeGpu();
+  process.stderr.write(`device: ${gpu.report.vendor} ${gpu.report.architecture} ${gpu.report.description}\n`);
+  process.stderr.write(`model: ${model.source} (${model.weights.config.sourceArchitecture}, ${model.weights.config.layers} layers)\n${text.split.description}\n`);
+  try {
+    const { result } = await runQuantization({ gpu, model, split: text.split, config, onEvent: progressPrinter() });
+    const json = JSON.stringify(result, null, 2);
+    if (out) {
+      await mkdir(dirname(resolve(out)), { recursive: true });
+      await writeFile(out, json);
+    }
+    process.stdout.write(`${json}\n`);
+    process.stderr.write(`\npplFp ${result.pplFp.toFixed(4)}  pplQuant ${result.pplQuant.toFixed(4)}  seconds ${JSON.stringify(result.seconds)}\n`);
+    if (result.status !== 'done') process.exitCode = 1;
+  } finally {
+    closeNodeGpu();
+  }
+}
+
+main().catch((e) => fail(describeError(e).message));
