@@ -1,6 +1,9 @@
 // out[b] = (ACCUMULATE ? out[b] : 0) + alpha * op(A[b]) · op(B[b]) + bias
 // op(A) is [M,K]: A stored [M,K], or [K,M] when TRANS_A. op(B) is [K,N]: B stored [K,N], or [N,K]
-// when TRANS_B. Batch index = workgroup z; a batch stride of 0 broadcasts a rank-2 operand.
+// when TRANS_B. Workgroup z = batch * splits + split; a batch stride of 0 broadcasts a rank-2
+// operand. Split-K (splits > 1): split s sums k in [s*kChunk, (s+1)*kChunk) and writes its
+// partial product to out[z] (a [batch, splits, M, N] workspace, alpha = 1, no bias, no
+// accumulation); shaders/matmul-splitk.wgsl then adds the splits up.
 //
 // Register-blocked tiling: a workgroup computes a BM x BN tile of out with (BM/TM)*(BN/TN)
 // threads, each owning TM x TN outputs. Per step of BK along K, the A and B tiles are staged in
@@ -19,6 +22,8 @@ struct Params {
   strideA: u32, // elements between batches of A (0: shared by all batches)
   strideB: u32,
   alpha: f32,
+  splits: u32,
+  kChunk: u32, // multiple of BK
 }
 
 const BM = {{BM}}u;
@@ -63,31 +68,32 @@ const TNV = TN / 4u;
 var<workgroup> As: array<vec4<f32>, 2u * A_TILE>;
 var<workgroup> Bs: array<vec4<f32>, 2u * B_TILE>;
 
-// Four consecutive elements along A's contiguous dimension, zero outside the matrix.
-// (outer, inner) index the stored layout: (m, k) for A [M,K], (k, m) for A [K,M].
-fn loadA4(base: u32, outer: u32, inner: u32, outerLen: u32, innerLen: u32) -> vec4<f32> {
-  if (outer >= outerLen || inner >= innerLen) { return vec4<f32>(0.0); }
-  let i = base + outer * innerLen + inner;
+// Four consecutive elements along A's contiguous dimension, zero outside [0,outerEnd) x
+// [0,innerEnd). (outer, inner) index the stored layout: (m, k) for A [M,K], (k, m) for A [K,M];
+// ld is the row length (K or M), innerEnd <= ld (a split's end along k).
+fn loadA4(base: u32, outer: u32, inner: u32, outerEnd: u32, innerEnd: u32, ld: u32) -> vec4<f32> {
+  if (outer >= outerEnd || inner >= innerEnd) { return vec4<f32>(0.0); }
+  let i = base + outer * ld + inner;
 #if VEC_A
-  return a[i / 4u]; // innerLen % 4 == 0, so the whole vector is inside
+  return a[i / 4u]; // innerEnd % 4 == 0, so the whole vector is inside
 #else
   var v = vec4<f32>(0.0);
   for (var c = 0u; c < 4u; c++) {
-    if (inner + c < innerLen) { v[c] = a[i + c]; }
+    if (inner + c < innerEnd) { v[c] = a[i + c]; }
   }
   return v;
 #endif
 }
 
-fn loadB4(base: u32, outer: u32, inner: u32, outerLen: u32, innerLen: u32) -> vec4<f32> {
-  if (outer >= outerLen || inner >= innerLen) { return vec4<f32>(0.0); }
-  let i = base + outer * innerLen + inner;
+fn loadB4(base: u32, outer: u32, inner: u32, outerEnd: u32, innerEnd: u32, ld: u32) -> vec4<f32> {
+  if (outer >= outerEnd || inner >= innerEnd) { return vec4<f32>(0.0); }
+  let i = base + outer * ld + inner;
 #if VEC_B
   return b[i / 4u];
 #else
   var v = vec4<f32>(0.0);
   for (var c = 0u; c < 4u; c++) {
-    if (inner + c < innerLen) { v[c] = b[i + c]; }
+    if (inner + c < innerEnd) { v[c] = b[i + c]; }
   }
   return v;
 #endif
@@ -115,8 +121,11 @@ fn main(
   let m0 = (firstM + inGroup % groupRows) * BM;
   let n0 = (inGroup / groupRows) * BN;
 
-  let baseA = wid.z * p.strideA;
-  let baseB = wid.z * p.strideB;
+  let batch = wid.z / p.splits;
+  let kBegin = (wid.z % p.splits) * p.kChunk;
+  let kEnd = min(K, kBegin + p.kChunk);
+  let baseA = batch * p.strideA;
+  let baseB = batch * p.strideB;
 
   let tx = tid % TX;
   let ty = tid / TX;
@@ -125,13 +134,13 @@ fn main(
   var ra: array<vec4<f32>, A_LOADS>;
   var rb: array<vec4<f32>, B_LOADS>;
 
-  let steps = (K + BK - 1u) / BK;
+  let steps = select(0u, (kEnd - kBegin + BK - 1u) / BK, kEnd > kBegin);
 
   // Fetch step s of A and B into registers.
   // Loader thread layout: vector index v of the tile; the contiguous dimension varies fastest.
   // ---- fetch(0) and store into buffer 0
   for (var step = 0u; step <= steps; step++) {
-    let k0 = step * BK;
+    let k0 = kBegin + step * BK;
     // ---------------------------------------------- global -> registers (step < steps)
     if (step < steps) {
       for (var l = 0u; l < A_LOADS; l++) {
@@ -140,12 +149,12 @@ fn main(
         // A is [K,M]: vectors along m
         let kk = v / (BM / 4u);
         let mm = (v % (BM / 4u)) * 4u;
-        ra[l] = loadA4(baseA, k0 + kk, m0 + mm, K, M);
+        ra[l] = loadA4(baseA, k0 + kk, m0 + mm, kEnd, M, M);
 #else
         // A is [M,K]: vectors along k
         let mm = v / (BK / 4u);
         let kk = (v % (BK / 4u)) * 4u;
-        ra[l] = loadA4(baseA, m0 + mm, k0 + kk, M, K);
+        ra[l] = loadA4(baseA, m0 + mm, k0 + kk, M, kEnd, K);
 #endif
         if (v >= A_TILE) { ra[l] = vec4<f32>(0.0); }
       }
@@ -155,12 +164,12 @@ fn main(
         // B is [N,K]: vectors along k
         let nn = v / (BK / 4u);
         let kk = (v % (BK / 4u)) * 4u;
-        rb[l] = loadB4(baseB, n0 + nn, k0 + kk, N, K);
+        rb[l] = loadB4(baseB, n0 + nn, k0 + kk, N, kEnd, K);
 #else
         // B is [K,N]: vectors along n
         let kk = v / (BN / 4u);
         let nn = (v % (BN / 4u)) * 4u;
-        rb[l] = loadB4(baseB, k0 + kk, n0 + nn, K, N);
+        rb[l] = loadB4(baseB, k0 + kk, n0 + nn, kEnd, N, N);
 #endif
         if (v >= B_TILE) { rb[l] = vec4<f32>(0.0); }
       }

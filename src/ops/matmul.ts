@@ -2,7 +2,8 @@
 //   y  = x·Wᵀ (+bias)   matmul(gpu, x, W, { transB: true, bias })
 //   dx = dy·W           matmul(gpu, dy, W)
 //   dW = dyᵀ·x          matmul(gpu, dy, x, { transA: true, accumulate: true, out: dW })
-// Kernel: shaders/matmul.wgsl (register-blocked, double-buffered workgroup tiles).
+// Kernel: shaders/matmul.wgsl (register-blocked, double-buffered workgroup tiles); outputs too
+// small to fill the GPU split K over more workgroups and sum the parts in shaders/matmul-splitk.wgsl.
 import type { Gpu } from '../gpu/gpu';
 import { f32 } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
@@ -30,6 +31,8 @@ export interface MatmulOptions {
   alpha?: number;
   /** Forces a tile configuration (benchmarks and tests); chosen by shape otherwise. */
   tile?: MatmulTile;
+  /** Forces the number of K splits (benchmarks and tests); chosen by shape otherwise. */
+  splitK?: number;
 }
 
 export const MATMUL_TILES = {
@@ -43,8 +46,12 @@ export const MATMUL_TILES = {
   small: { BM: 32, BN: 32, BK: 16, TM: 4, TN: 4, GROUP_M: 1 },
 } satisfies Record<string, MatmulTile>;
 
-/** Workgroups below which a larger tile leaves most of a big GPU idle. */
-const MIN_WORKGROUPS = 256;
+/** Workgroups that keep a big GPU busy (~2 per SM of a 132-SM H100; WebGPU does not expose
+ * the SM count). Fewer than this and K is split. */
+const TARGET_WORKGROUPS = 264;
+/** Shortest stretch of K a split is given. */
+const MIN_SPLIT_CHUNK = 128;
+const MAX_SPLITS = 32;
 
 function threads(t: MatmulTile): number {
   return (t.BM / t.TM) * (t.BN / t.TN);
@@ -64,14 +71,25 @@ function checkTile(t: MatmulTile): void {
   if (!ok) throw new Error(`matmul: bad tile ${JSON.stringify(t)}`);
 }
 
-/** Picks the largest tile that still gives the GPU enough workgroups for this output. */
+const workgroups = (t: MatmulTile, m: number, n: number, batch: number) => Math.ceil(m / t.BM) * Math.ceil(n / t.BN) * batch;
+
+/** Picks the largest tile that still gives the GPU enough workgroups for this output. Measured on
+ * an H100 (notes/bench-kernels.md): 128x128 and 64x128 tiles tie on large outputs, 64x128 wins on
+ * mid-size ones, 64x64 below ~256 workgroups of 64x128. */
 export function chooseTile(gpu: Gpu, m: number, n: number, batch: number): MatmulTile {
-  const order = [MATMUL_TILES.large, MATMUL_TILES.wide, MATMUL_TILES.medium, MATMUL_TILES.small].filter((t) => tileFits(gpu, t));
-  for (const t of order) {
-    const wgs = Math.ceil(m / t.BM) * Math.ceil(n / t.BN) * batch;
-    if (wgs >= MIN_WORKGROUPS) return t;
+  const { large, wide, medium, small } = MATMUL_TILES;
+  const rules: [MatmulTile, number][] = [[large, 1024], [wide, 256], [medium, 128], [small, 0]];
+  for (const [t, minWorkgroups] of rules) {
+    if (tileFits(gpu, t) && workgroups(t, m, n, batch) >= minWorkgroups) return t;
   }
-  return order[order.length - 1] ?? MATMUL_TILES.small;
+  return small;
+}
+
+/** K splits for a tile: enough workgroups to fill the GPU, each split at least MIN_SPLIT_CHUNK long. */
+export function chooseSplitK(t: MatmulTile, m: number, n: number, k: number, batch: number): number {
+  const wgs = workgroups(t, m, n, batch);
+  if (wgs >= TARGET_WORKGROUPS) return 1;
+  return Math.max(1, Math.min(Math.ceil(TARGET_WORKGROUPS / wgs), Math.floor(k / MIN_SPLIT_CHUNK), MAX_SPLITS));
 }
 
 interface Dims {
@@ -121,9 +139,17 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {})
   const tile = opts.tile ?? chooseTile(gpu, d.m, d.n, d.batch);
   checkTile(tile);
   if (!tileFits(gpu, tile)) throw new Error(`matmul: tile ${JSON.stringify(tile)} exceeds this device's workgroup limits`);
+  // K per split, a multiple of BK; the workspace must fit one binding
+  const maxBinding = gpu.device.limits.maxStorageBufferBindingSize;
+  let splits = Math.max(1, Math.min(opts.splitK ?? chooseSplitK(tile, d.m, d.n, d.k, d.batch), Math.ceil(d.k / tile.BK)));
+  while (splits > 1 && d.batch * splits * d.m * d.n * 4 > maxBinding) splits--;
+  const kChunk = Math.max(tile.BK, Math.ceil(d.k / splits / tile.BK) * tile.BK);
+  splits = Math.max(1, Math.ceil(d.k / kChunk));
 
-  const buffers = [a, b, out];
-  if (opts.bias) buffers.push(opts.bias);
+  const label = `matmul ${d.batch > 1 ? `${d.batch}x` : ''}${d.m}x${d.k}x${d.n}${transA ? ' tA' : ''}${transB ? ' tB' : ''}`;
+  const part = splits > 1 ? gpu.tensor([d.batch * splits, d.m, d.n], 'f32', 'matmul-splitk') : out;
+  const buffers = [a, b, part];
+  if (opts.bias && splits === 1) buffers.push(opts.bias);
   gpu.dispatch({
     shader: 'matmul.wgsl',
     params: {
@@ -134,13 +160,25 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {})
       VEC_A: (transA ? d.m : d.k) % 4 === 0,
       VEC_B: (transB ? d.k : d.n) % 4 === 0,
       VEC_C: d.n % 4 === 0,
-      HAS_BIAS: Boolean(opts.bias),
-      ACCUMULATE: Boolean(opts.accumulate),
+      HAS_BIAS: Boolean(opts.bias) && splits === 1,
+      ACCUMULATE: Boolean(opts.accumulate) && splits === 1,
     },
-    uniforms: [d.m, d.n, d.k, d.strideA, d.strideB, f32(opts.alpha ?? 1)],
+    uniforms: [d.m, d.n, d.k, d.strideA, d.strideB, f32(splits === 1 ? (opts.alpha ?? 1) : 1), splits, kChunk],
     buffers,
-    workgroups: [Math.ceil(d.n / tile.BN), Math.ceil(d.m / tile.BM), d.batch],
-    label: `matmul ${d.batch > 1 ? `${d.batch}x` : ''}${d.m}x${d.k}x${d.n}${transA ? ' tA' : ''}${transB ? ' tB' : ''}`,
+    workgroups: [Math.ceil(d.n / tile.BN), Math.ceil(d.m / tile.BM), d.batch * splits],
+    label,
   });
+  if (splits > 1) {
+    const total = d.batch * d.m * d.n;
+    gpu.dispatch({
+      shader: 'matmul-splitk.wgsl',
+      params: { WG: 256, HAS_BIAS: Boolean(opts.bias), ACCUMULATE: Boolean(opts.accumulate) },
+      uniforms: [total, d.m * d.n, d.n, splits, f32(opts.alpha ?? 1)],
+      buffers: opts.bias ? [part, out, opts.bias] : [part, out],
+      workgroups: gpu.grid1D(Math.ceil(total / 256)),
+      label: `${label} splitk-sum`,
+    });
+    part.release(); // later users of the buffer are ordered after this dispatch
+  }
   return out;
 }
