@@ -24,6 +24,7 @@ export interface RunConfig {
   seed: number;
   /** TEQ: optimizer steps (LM loss) or steps per block (block loss). */
   steps: number;
+  /** TEQ learning rate. */
   lr: number;
   teqLoss: 'lm' | 'block';
   teqEstimator: 'ste-full' | 'ste-round';
@@ -32,6 +33,8 @@ export interface RunConfig {
   tqIters: number;
   tqSchedule: 'paper20' | 'short10';
   tqBatch: number;
+  /** TesseraQ learning rate of the rounding logits and scale factors (the paper's 1e-3). */
+  tqLr: number;
 }
 
 export interface LayerError {
@@ -79,13 +82,14 @@ export const DEFAULT_CONFIG: RunConfig = {
   evalWindows: 8,
   seed: 0,
   steps: 20,
-  lr: 1e-3,
-  teqLoss: 'block',
+  lr: 5e-3,
+  teqLoss: 'lm',
   teqEstimator: 'ste-round',
   teqInit: 'awq',
   tqIters: 10,
   tqSchedule: 'short10',
   tqBatch: 4,
+  tqLr: 1e-3,
 };
 
 /** Progress and live data a run emits; small (numbers and short vectors), never whole tensors. */

@@ -14,11 +14,14 @@ import { measureErrors } from '../quant/measure';
 import type { MethodContext, MethodRunner } from '../quant/method-context';
 import { runRtn, runAwq } from '../quant/methods';
 import { runTeq } from '../quant/teq';
+import { runTesseraq, runTeqThenTesseraq } from '../quant/tesseraq-methods';
 
 const METHODS: Partial<Record<RunConfig['method'], MethodRunner>> = {
   rtn: runRtn,
   awq: runAwq,
   teq: runTeq,
+  tesseraq: runTesseraq,
+  'teq+tesseraq': runTeqThenTesseraq,
 };
 
 export function registerMethod(name: RunConfig['method'], runner: MethodRunner): void {

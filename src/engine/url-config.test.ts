@@ -16,12 +16,13 @@ const EVERY_FIELD_CHANGED: RunConfig = {
   seed: 42,
   steps: 250,
   lr: 5e-4,
-  teqLoss: 'lm',
+  teqLoss: 'block',
   teqEstimator: 'ste-full',
   teqInit: 'ones',
   tqIters: 250,
   tqSchedule: 'paper20',
   tqBatch: 2,
+  tqLr: 2e-3,
 };
 
 describe('url config', () => {

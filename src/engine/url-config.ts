@@ -84,6 +84,7 @@ const FIELDS: FieldSpecs = {
   tqIters: integer(1, 100000),
   tqSchedule: oneOf(['paper20', 'short10'] as const),
   tqBatch: integer(1, 512),
+  tqLr: positiveReal(1),
 };
 
 const FIELD_NAMES = Object.keys(DEFAULT_CONFIG) as (keyof RunConfig)[];

@@ -54,8 +54,8 @@ export function tesseraqOptions(config: RunConfig): TesseraqOptions {
     iters: config.tqIters,
     schedule: tesseraqSchedule(config.tqSchedule),
     batch: config.tqBatch,
-    lr: config.lr,
-    scaleLr: config.lr,
+    lr: config.tqLr,
+    scaleLr: config.tqLr,
     scaleWeightDecay: 1e-4,
     seed: config.seed,
   };

@@ -58,7 +58,7 @@ export function forwardRef(cfg: ModelConfig, w: RefWeights, ids: ArrayLike<numbe
   const names = globalNames(cfg.arch);
   const H = cfg.hidden;
   const emb = w(names.embed);
-  let x = new Float64Array(ids.length * H);
+  let x: Float64Array = new Float64Array(ids.length * H);
   for (let t = 0; t < ids.length; t++) for (let c = 0; c < H; c++) x[t * H + c] = emb[ids[t] * H + c];
   if (names.positions) {
     const pos = w(names.positions);
