@@ -4,14 +4,14 @@
 // time per dispatch from timestamp queries (when offered) and the wall time from submit to
 // onSubmittedWorkDone; the medians of the batches are reported.
 //   node dist-node/bench-kernels.mjs [--sweep] [--no-robustness] [--quick]
-//   --sweep          also time every tile configuration per shape (for tuning chooseTile)
+//   --sweep          also time tile configurations and K splits per shape (for tuning the choice)
 //   --no-robustness  Dawn's 'disable_robustness' toggle (not what browsers run; for comparison)
 //   --quick          fewer shapes
 //   --tiny           tiny shapes only (smoke test on a software adapter)
 import { createNodeGpu, closeNodeGpu } from './node-gpu';
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
-import { matmul, chooseTile, tileFits, MATMUL_TILES, type MatmulTile } from '../ops/matmul';
+import { matmul, chooseTile, chooseSplitK, tileFits, MATMUL_TILES, type MatmulTile } from '../ops/matmul';
 import { add } from '../ops/add';
 
 const args = new Set(process.argv.slice(2));
@@ -20,8 +20,8 @@ const BATCH_TARGET_MS = 25;
 const MAX_REPS = 1500; // stays under the timer's 2047 timed passes per submission
 
 interface Timing {
-  gpuMs: number | null; // per dispatch, from timestamps
-  wallMs: number; // per dispatch, submit to done / reps
+  gpuMs: number | null; // per call (all its dispatches), from timestamps
+  wallMs: number; // per call, submit to done / reps
   reps: number;
 }
 
@@ -54,7 +54,7 @@ async function measure(gpu: Gpu, run: () => void): Promise<Timing> {
         ns += v.ns;
         count += v.count;
       }
-      if (count) gpuTimes.push(ns / count / 1e6);
+      if (count) gpuTimes.push(ns / reps / 1e6);
     }
   }
   return { gpuMs: gpuTimes.length ? median(gpuTimes) : null, wallMs: median(wallTimes), reps };
@@ -102,10 +102,11 @@ const TINY: Shape[] = [
   { name: 'tiny x·W', m: 96, k: 64, n: 80 },
   { name: 'tiny x·Wᵀ', m: 70, k: 33, n: 129, transB: true },
   { name: 'tiny dyᵀ·x', m: 65, k: 40, n: 36, transA: true },
+  { name: 'tiny split dyᵀ·x', m: 20, k: 512, n: 24, transA: true },
 ];
 
 // Tile configurations the sweep tries besides the named ones.
-const SWEEP_EXTRA: Record<string, MatmulTile> = {
+export const SWEEP_EXTRA: Record<string, MatmulTile> = {
   'large-bk16': { ...MATMUL_TILES.large, BK: 16 },
   'large-g1': { ...MATMUL_TILES.large, GROUP_M: 1 },
   'large-g16': { ...MATMUL_TILES.large, GROUP_M: 16 },
@@ -165,14 +166,16 @@ interface Row {
   check?: number;
 }
 
-async function benchMatmul(gpu: Gpu, s: Shape, o: Operands, tile?: MatmulTile): Promise<Row> {
+async function benchMatmul(gpu: Gpu, s: Shape, o: Operands, tile?: MatmulTile, splitK?: number): Promise<Row> {
   const t = tile ?? chooseTile(gpu, s.m, s.n, 1);
+  const splits = splitK ?? chooseSplitK(t, s.m, s.n, s.k, 1);
   gpu.clear(o.out);
   const timing = await measure(gpu, () => {
-    matmul(gpu, o.a, o.b, { transA: s.transA, transB: s.transB, out: o.out, tile: t });
+    matmul(gpu, o.a, o.b, { transA: s.transA, transB: s.transB, out: o.out, tile: t, splitK: splits });
   });
   const check = await spotCheck(s, o);
-  return { name: `${s.m}x${s.k} · ${s.k}x${s.n}  ${s.name}`, tile: tileName(t), timing, work: 2 * s.m * s.n * s.k, check };
+  const name = `${tileName(t)}${splits > 1 ? ` split${splits}` : ''}`;
+  return { name: `${s.m}x${s.k} · ${s.k}x${s.n}  ${s.name}`, tile: name, timing, work: 2 * s.m * s.n * s.k, check };
 }
 
 function fmt(x: number, digits = 2): string {
@@ -236,25 +239,30 @@ async function main(): Promise<void> {
   const shapes = tiny ? TINY : quick ? [SQUARE[2], TRANSFORMER[0], TRANSFORMER[6]] : [...SQUARE, ...TRANSFORMER];
 
   if (args.has('--sweep')) {
-    const tiles: Record<string, MatmulTile> = { ...MATMUL_TILES, ...SWEEP_EXTRA };
     const best: string[][] = [];
-    for (const s of shapes) {
+    // 4096³ was swept before (notes/bench-kernels.md): 128x128 and 64x128 tie there
+    for (const s of shapes.filter((x) => x.m * x.n * x.k < 4096 ** 3)) {
       const rows: Row[] = [];
       const o = operands(gpu, s);
-      for (const [name, t] of Object.entries(tiles)) {
+      for (const [name, t] of Object.entries(MATMUL_TILES)) {
         if (!tileFits(gpu, t)) continue;
-        const row = await benchMatmul(gpu, s, o, t);
-        row.tile = `${name} ${tileName(t)}`;
-        rows.push(row);
+        for (const splits of [1, 2, 4, 8, 16]) {
+          if (splits > 1 && s.k / splits < 128) continue;
+          const row = await benchMatmul(gpu, s, o, t, splits);
+          row.tile = `${name} ${row.tile}`;
+          rows.push(row);
+        }
       }
       releaseOperands(o);
       printMatmulTable(`sweep: ${s.name} ${s.m}x${s.k}x${s.n}`, rows);
       const time = (x: Row) => x.timing.gpuMs ?? x.timing.wallMs;
       const top = rows.reduce((x, y) => (time(y) < time(x) ? y : x));
-      best.push([`${s.m}x${s.k}x${s.n} ${s.name}`, top.tile, fmt(top.work / (time(top) * 1e-3) / 1e12), tileName(chooseTile(gpu, s.m, s.n, 1))]);
+      const t = chooseTile(gpu, s.m, s.n, 1);
+      const split = chooseSplitK(t, s.m, s.n, s.k, 1);
+      best.push([`${s.m}x${s.k}x${s.n} ${s.name}`, top.tile, fmt(top.work / (time(top) * 1e-3) / 1e12), `${tileName(t)}${split > 1 ? ` split${split}` : ''}`]);
     }
     console.log('\nsweep summary');
-    printTable(['shape', 'fastest tile', 'TFLOP/s', 'chooseTile picks'], best);
+    printTable(['shape', 'fastest', 'TFLOP/s', 'chosen by shape'], best);
   }
 
   const rows: Row[] = [];
