@@ -62,12 +62,14 @@ test('a link sets the config; bad values fall back to defaults with a visible no
 
 /** A finished run as the engine reports it, with TEQ scales for 2 blocks x 2 groups x 48 channels. */
 function fakeRun(id: string, method: 'rtn' | 'teq', bits: 3 | 4, pplQuant: number) {
-  const scales = [];
-  for (let block = 0; block < 2; block++) {
-    for (const group of ['gate_up', 'qkv']) {
-      scales.push({ block, group, values: Array.from({ length: 48 }, (_, c) => Math.exp(Math.sin(c + block) * 0.5)) });
-    }
-  }
+  // The engine's shape: details.teq.blocks[] with per-group alpha vectors and per-step losses.
+  const blocks = [0, 1].map((block) => ({
+    block,
+    losses: [1, 0.5, 0.25].map((l) => l * (block + 1)),
+    alpha: Object.fromEntries(
+      ['gate_up', 'qkv'].map((group) => [group, Array.from({ length: 48 }, (_, c) => Math.exp(Math.sin(c + block) * 0.5))]),
+    ),
+  }));
   return {
     schema: 1,
     id,
@@ -94,7 +96,7 @@ function fakeRun(id: string, method: 'rtn' | 'teq', bits: 3 | 4, pplQuant: numbe
       ['q_proj', 'k_proj', 'v_proj', 'o_proj'].map((layer, i) => ({ block, layer, relMse: 0.001 * (i + 1) * (block + 1) })),
     ),
     blockErrors: [{ block: 0, relMse: 0.002 }, { block: 1, relMse: 0.004 }],
-    details: method === 'teq' ? { scales, losses: { 'block 0': { steps: [0, 1, 2], values: [1, 0.5, 0.25] } } } : {},
+    details: method === 'teq' ? { teq: { loss: 'block', blocks } } : {},
   };
 }
 
@@ -134,8 +136,9 @@ test('history keeps runs across reloads; download, inspect, compare and delete t
   await page.getByRole('button', { name: 'Inspect TEQ W3 g32 asym (run-teq-w3)' }).click();
   await expect(page.getByRole('heading', { level: 2 })).toHaveText('Inspect');
   const scales = page.getByTestId('scales-card');
-  await expect(scales).toContainText('4 layer groups × 48 channels');
-  const heat = scales.locator('canvas[data-rows="4"][data-cols="48"]');
+  await expect(scales).toContainText('TEQ scales: 4 vectors in 2 groups');
+  await expect(scales.getByTestId('scales-qkv')).toContainText('qkv: 2 blocks × 48 channels');
+  const heat = scales.getByTestId('scales-qkv').locator('canvas[data-rows="2"][data-cols="48"]');
   await expect(heat).toBeVisible();
   // The heatmap is painted: its pixels are not all one colour.
   const distinct = await heat.evaluate((c: HTMLCanvasElement) => {

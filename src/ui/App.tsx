@@ -2,13 +2,15 @@
 // and the chosen section on the right. Everything slow happens in the engine worker.
 import { useEffect, type ReactNode } from 'react';
 import { DeviceCard } from './DeviceCard';
-import { METHOD_LABELS, formatPpl } from './format';
+import { METHOD_LABELS, formatSigned } from './format';
 import { GpuNotice, UrlNotes } from './Notices';
 import { ComparePanel } from './panels/ComparePanel';
 import { HistoryPanel } from './panels/HistoryPanel';
 import { InspectPanel } from './panels/InspectPanel';
 import { MethodPanel } from './panels/MethodPanel';
-import { Placeholder } from './panels/Placeholder';
+import { DataPanel } from './panels/DataPanel';
+import { ModelPanel } from './panels/ModelPanel';
+import { RunPanel } from './panels/RunPanel';
 import { SectionNav } from './SectionNav';
 import { SECTIONS, syncConfigToUrl, useStudio, type SectionId } from './store';
 
@@ -25,13 +27,13 @@ const PANEL_INTRO: Record<SectionId, string> = {
 function panelFor(section: SectionId): ReactNode {
   switch (section) {
     case 'model':
-      return <Placeholder what="Model source picker and summary." waitsFor="the model loaders (src/formats/load.ts)" />;
+      return <ModelPanel />;
     case 'data':
-      return <Placeholder what="Calibration and evaluation text, token counts and splits." waitsFor="the model loaders and tokenizers" />;
+      return <DataPanel />;
     case 'method':
       return <MethodPanel />;
     case 'run':
-      return <Placeholder what="Run progress, live loss curves and cancel." waitsFor="the engine's runQuantization (src/engine/run.ts)" />;
+      return <RunPanel />;
     case 'inspect':
       return <InspectPanel />;
     case 'compare':
@@ -47,21 +49,18 @@ export function App() {
   const model = useStudio((s) => s.model);
   const runs = useStudio((s) => s.history.length);
   const latest = useStudio((s) => s.history[0]);
+  const run = useStudio((s) => s.run);
 
-  useEffect(() => {
-    const { initGpu, refreshHistory } = useStudio.getState();
-    void initGpu();
-    void refreshHistory();
-    return syncConfigToUrl();
-  }, []);
+  useEffect(() => syncConfigToUrl(), []);
 
   const label = SECTIONS.find((s) => s.id === section)!.label;
   const hints: Partial<Record<SectionId, string>> = {
     model: model?.name ?? config.model.replace(/^bundled:/, ''),
     data: `${config.text} · ${config.calibSamples}×${config.seqLen}`,
     method: config.method === 'fp' ? 'fp32 only' : `${METHOD_LABELS[config.method]} W${config.bits} g${config.groupSize || '∞'}`,
+    run: run ? (run.status === 'running' ? `running ${run.phases.at(-1)?.name ?? ''}` : run.status) : undefined,
     inspect: latest ? `${METHOD_LABELS[latest.method]} W${latest.bits}` : undefined,
-    compare: latest ? `latest Δ ${formatPpl(latest.pplQuant - latest.pplFp)}` : undefined,
+    compare: latest ? `latest Δ ppl ${formatSigned(latest.pplQuant - latest.pplFp)}` : undefined,
     history: `${runs} saved`,
   };
 

@@ -19,52 +19,113 @@ function isNumberArray(v: unknown): v is number[] {
   return Array.isArray(v) && v.every((x) => typeof x === 'number');
 }
 
-/** details.scales: [{block, group, values}] (the shape of the 'scales' RunEvent, last one per block and group). */
+/**
+ * Per-channel scales of a run, in the engine's shapes: TEQ's α per block and group
+ * (details.teq.blocks[].alpha), AWQ's searched scales (details.awq[].subsets[]), or a plain
+ * details.scales list ({block, group, values}, the 'scales' event's shape). TEQ wins when both exist.
+ */
 export function readScales(run: RunResult | null | undefined): ScaleSnapshot[] {
-  const raw = run?.details?.scales;
-  if (!Array.isArray(raw)) return [];
+  const d = (run?.details ?? {}) as Record<string, unknown>;
   const out: ScaleSnapshot[] = [];
-  for (const s of raw) {
-    const r = s as Partial<ScaleSnapshot>;
-    if (typeof r.block === 'number' && typeof r.group === 'string' && isNumberArray(r.values)) {
-      out.push({ block: r.block, group: r.group, values: r.values });
+  const teqBlocks = (d.teq as { blocks?: unknown } | undefined)?.blocks;
+  if (Array.isArray(teqBlocks)) {
+    for (const b of teqBlocks as { block?: unknown; alpha?: unknown }[]) {
+      if (typeof b.block !== 'number' || typeof b.alpha !== 'object' || b.alpha === null) continue;
+      for (const [group, values] of Object.entries(b.alpha as Record<string, unknown>)) {
+        if (isNumberArray(values)) out.push({ block: b.block, group, values });
+      }
+    }
+  }
+  if (out.length === 0 && Array.isArray(d.awq)) {
+    for (const b of d.awq as { block?: unknown; subsets?: unknown }[]) {
+      if (typeof b.block !== 'number' || !Array.isArray(b.subsets)) continue;
+      for (const sub of b.subsets as { name?: unknown; scales?: unknown }[]) {
+        if (typeof sub.name === 'string' && isNumberArray(sub.scales)) out.push({ block: b.block, group: sub.name, values: sub.scales });
+      }
+    }
+  }
+  if (out.length === 0 && Array.isArray(d.scales)) {
+    for (const s of d.scales as Partial<ScaleSnapshot>[]) {
+      if (typeof s.block === 'number' && typeof s.group === 'string' && isNumberArray(s.values)) out.push({ block: s.block, group: s.group, values: s.values });
     }
   }
   return out.sort((a, b) => a.block - b.block || a.group.localeCompare(b.group));
 }
 
-/** details.losses: {series: {steps, values}} or {series: [[step, value], ...]}. */
+/** Which method produced the scales readScales found, for the heading. */
+export function scalesKind(run: RunResult): 'TEQ' | 'AWQ' | 'scales' {
+  const d = (run.details ?? {}) as Record<string, unknown>;
+  if (Array.isArray((d.teq as { blocks?: unknown } | undefined)?.blocks)) return 'TEQ';
+  if (Array.isArray(d.awq)) return 'AWQ';
+  return 'scales';
+}
+
+/**
+ * Loss curves: TEQ's per-block losses (details.teq.blocks[].losses) or LM loss
+ * (details.teq.losses), and any details.losses map ({series: {steps, values}} or [[step, value]]).
+ */
 export function readLosses(run: RunResult | null | undefined): LossSeries[] {
-  const raw = run?.details?.losses;
-  if (typeof raw !== 'object' || raw === null) return [];
+  const d = (run?.details ?? {}) as Record<string, unknown>;
   const out: LossSeries[] = [];
-  for (const [name, v] of Object.entries(raw as Record<string, unknown>)) {
-    if (Array.isArray(v) && v.every((p) => Array.isArray(p) && p.length === 2)) {
-      const pairs = v as [number, number][];
-      out.push({ name, steps: pairs.map((p) => p[0]), values: pairs.map((p) => p[1]) });
-    } else if (typeof v === 'object' && v !== null) {
-      const s = v as { steps?: unknown; values?: unknown };
-      if (isNumberArray(s.steps) && isNumberArray(s.values) && s.steps.length === s.values.length) {
-        out.push({ name, steps: s.steps, values: s.values });
+  const teq = d.teq as { blocks?: unknown; losses?: unknown } | undefined;
+  if (teq && isNumberArray(teq.losses)) out.push({ name: 'TEQ LM loss', steps: teq.losses.map((_, i) => i), values: teq.losses });
+  if (teq && Array.isArray(teq.blocks)) {
+    for (const b of teq.blocks as { block?: unknown; losses?: unknown }[]) {
+      if (typeof b.block === 'number' && isNumberArray(b.losses) && b.losses.length) {
+        out.push({ name: `TEQ block ${b.block}`, steps: b.losses.map((_, i) => i), values: b.losses });
+      }
+    }
+  }
+  const raw = d.losses;
+  if (typeof raw === 'object' && raw !== null) {
+    for (const [name, v] of Object.entries(raw as Record<string, unknown>)) {
+      if (Array.isArray(v) && v.every((p) => Array.isArray(p) && p.length === 2)) {
+        const pairs = v as [number, number][];
+        out.push({ name, steps: pairs.map((p) => p[0]), values: pairs.map((p) => p[1]) });
+      } else if (typeof v === 'object' && v !== null) {
+        const s = v as { steps?: unknown; values?: unknown };
+        if (isNumberArray(s.steps) && isNumberArray(s.values) && s.steps.length === s.values.length) {
+          out.push({ name, steps: s.steps, values: s.values });
+        }
       }
     }
   }
   return out;
 }
 
-/** Scale snapshots as one rows x cols matrix (NaN where a row is shorter), rows labelled "block 3 · qkv". */
-export function scalesMatrix(scales: ScaleSnapshot[]): { rows: number; cols: number; values: Float32Array; labels: string[] } {
-  const cols = Math.max(0, ...scales.map((s) => s.values.length));
-  const values = new Float32Array(scales.length * cols).fill(Number.NaN);
-  scales.forEach((s, r) => values.set(s.values, r * cols));
-  return { rows: scales.length, cols, values, labels: scales.map((s) => `block ${s.block} · ${s.group}`) };
+export interface ScaleGroupMatrix {
+  /** The Linears that share these scales, e.g. "qkv", "gate_up". */
+  group: string;
+  /** Block of each row. */
+  blocks: number[];
+  cols: number;
+  /** Row-major blocks x cols; NaN where a block's vector is shorter. */
+  values: Float32Array;
 }
 
-/** Layer errors as blocks x layer-names (NaN where missing). */
+/** One blocks x channels matrix per scale group (groups differ in width: hidden vs MLP size). */
+export function scalesByGroup(scales: ScaleSnapshot[]): ScaleGroupMatrix[] {
+  const groups = [...new Set(scales.map((s) => s.group))];
+  return groups.map((group) => {
+    const rows = scales.filter((s) => s.group === group).sort((a, b) => a.block - b.block);
+    const cols = Math.max(0, ...rows.map((r) => r.values.length));
+    const values = new Float32Array(rows.length * cols).fill(Number.NaN);
+    rows.forEach((r, i) => values.set(r.values, i * cols));
+    return { group, blocks: rows.map((r) => r.block), cols, values };
+  });
+}
+
+/** "model.layers.3.self_attn.q_proj" -> "q_proj"; names without a layer index stay as they are. */
+export function shortLayerName(name: string): string {
+  const m = /(?:^|\.)layers\.\d+\.(?:self_attn\.|mlp\.)?(.+)$/.exec(name);
+  return m ? m[1] : name;
+}
+
+/** Layer errors as blocks x layer roles (q_proj, k_proj, ...), NaN where missing. */
 export function layerErrorMatrix(run: RunResult): { blocks: number[]; layers: string[]; values: Float32Array } {
   const blocks = [...new Set(run.layerErrors.map((e) => e.block))].sort((a, b) => a - b);
-  const layers = [...new Set(run.layerErrors.map((e) => e.layer))];
+  const layers = [...new Set(run.layerErrors.map((e) => shortLayerName(e.layer)))];
   const values = new Float32Array(blocks.length * layers.length).fill(Number.NaN);
-  for (const e of run.layerErrors) values[blocks.indexOf(e.block) * layers.length + layers.indexOf(e.layer)] = e.relMse;
+  for (const e of run.layerErrors) values[blocks.indexOf(e.block) * layers.length + layers.indexOf(shortLayerName(e.layer))] = e.relMse;
   return { blocks, layers, values };
 }

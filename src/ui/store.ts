@@ -1,12 +1,22 @@
 // The studio's state (zustand): what the person chose, what the worker reported, the runs.
 // Components read slices with selectors; slow work is always a call into the engine worker.
+import * as Comlink from 'comlink';
 import { create } from 'zustand';
 import type { AdapterReport } from '../gpu/device';
 import * as runHistory from '../engine/history';
-import { DEFAULT_CONFIG, type RunConfig, type RunResult } from '../engine/run-types';
+import type { RunConfig, RunEvent, RunResult } from '../engine/run-types';
 import { configToQuery, parseConfigQuery } from '../engine/url-config';
-import { toEngineFailure, type EngineFailure, type ModelSummary } from '../worker/protocol';
+import {
+  toEngineFailure,
+  type EngineFailure,
+  type LoadProgress,
+  type ModelRequest,
+  type ModelSummary,
+  type TextStats,
+} from '../worker/protocol';
 import { engine, onEngineCrash } from './engine-client';
+import { applyEvents, finishRun, startRun, type LiveRun } from './run-state';
+import { planText } from './text-checks';
 
 export const SECTIONS = [
   { id: 'model', label: 'Model' },
@@ -24,28 +34,50 @@ export type GpuState =
   | { status: 'ready'; report: AdapterReport }
   | { status: 'failed'; error: EngineFailure };
 
+export type ModelLoad =
+  | { status: 'idle' }
+  | { status: 'loading'; request: ModelRequest['kind']; progress: LoadProgress | null }
+  | { status: 'failed'; error: EngineFailure };
+
+export type TextState =
+  | { status: 'idle' }
+  | { status: 'counting' }
+  | { status: 'ready'; stats: TextStats }
+  | { status: 'failed'; error: EngineFailure };
+
 export interface StudioState {
   gpu: GpuState;
   section: SectionId;
   config: RunConfig;
   /** The model the worker holds, if any. */
   model: ModelSummary | null;
+  modelLoad: ModelLoad;
+  text: TextState;
+  /** The custom text as pasted or uploaded (kept on the main thread to edit; sent to the worker on use). */
+  customText: string;
+  customTextName: string;
   /** Problems found in the page's link (bad values replaced by defaults). */
   urlNotes: string[];
   /** The link asked to start the run as soon as everything is ready. */
   autorunPending: boolean;
+  run: LiveRun | null;
+  /** Why the last Start did not start (missing model, too little text...). */
+  runBlocked: string[];
 
   history: RunResult[];
   historyError: string | null;
-  /** The run shown in Inspect. */
   inspectId: string | null;
-  /** Runs shown in Compare (in addition to the fp baseline they carry). */
   compareIds: string[];
 
   setSection(section: SectionId): void;
   setConfig(patch: Partial<RunConfig>): void;
   dismissUrlNotes(): void;
   initGpu(): Promise<void>;
+  loadModel(req: ModelRequest): Promise<boolean>;
+  cancelJob(): void;
+  setCustomText(text: string, name?: string): void;
+  prepareText(): Promise<boolean>;
+  startRun(): Promise<RunResult | null>;
   refreshHistory(): Promise<void>;
   addToHistory(run: RunResult): Promise<void>;
   removeFromHistory(id: string): Promise<void>;
@@ -55,20 +87,40 @@ export interface StudioState {
 
 const initialUrl = parseConfigQuery(typeof location === 'undefined' ? '' : location.search);
 
+/** The request that loads the model a config names, or null when only the person can (local files). */
+export function requestForSource(source: string): ModelRequest | null {
+  if (source === 'bundled:stories260K') return { kind: 'bundled' };
+  const hf = /^hf:([^@]+)(?:@(.+))?$/.exec(source);
+  if (hf) return { kind: 'hub', repo: hf[1], revision: hf[2] ?? 'main' };
+  return null;
+}
+
 export const useStudio = create<StudioState>()((set, get) => ({
   gpu: { status: 'pending' },
   section: 'model',
   config: initialUrl.config,
   model: null,
+  modelLoad: { status: 'idle' },
+  text: { status: 'idle' },
+  customText: '',
+  customTextName: 'pasted text',
   urlNotes: initialUrl.notes,
   autorunPending: initialUrl.autorun,
+  run: null,
+  runBlocked: [],
   history: [],
   historyError: null,
   inspectId: null,
   compareIds: [],
 
   setSection: (section) => set({ section }),
-  setConfig: (patch) => set({ config: { ...get().config, ...patch } }),
+  setConfig: (patch) => {
+    const before = get().config;
+    const config = { ...before, ...patch };
+    set({ config, runBlocked: [] });
+    // Token counts depend on the text source: recount when it changes.
+    if (config.text !== before.text && get().model) void get().prepareText();
+  },
   dismissUrlNotes: () => set({ urlNotes: [] }),
 
   async initGpu() {
@@ -78,6 +130,101 @@ export const useStudio = create<StudioState>()((set, get) => ({
       set({ gpu: { status: 'ready', report } });
     } catch (e) {
       set({ gpu: { status: 'failed', error: toEngineFailure(e) } });
+    }
+  },
+
+  async loadModel(req) {
+    set({ modelLoad: { status: 'loading', request: req.kind, progress: null } });
+    try {
+      const onProgress = Comlink.proxy((progress: LoadProgress) => {
+        const s = get().modelLoad;
+        if (s.status === 'loading') set({ modelLoad: { ...s, progress } });
+      });
+      const summary = await engine().loadModel(req, onProgress);
+      set({ model: summary, modelLoad: { status: 'idle' }, config: { ...get().config, model: summary.source }, text: { status: 'idle' } });
+      void get().prepareText();
+      return true;
+    } catch (e) {
+      set({ modelLoad: { status: 'failed', error: toEngineFailure(e) } });
+      return false;
+    }
+  },
+
+  cancelJob: () => void engine().cancel(),
+
+  setCustomText: (customText, name) =>
+    set({
+      customText,
+      customTextName: name ?? get().customTextName,
+      // Counts of the previous custom text are stale now; the next use recounts.
+      ...(get().config.text === 'custom' ? { text: { status: 'idle' as const } } : {}),
+    }),
+
+  async prepareText() {
+    const { config, customText, customTextName } = get();
+    if (!get().model) return false;
+    if (config.text === 'custom' && customText.trim() === '') {
+      set({ text: { status: 'failed', error: { kind: 'bad-input', message: 'Paste or upload a text first.' } } });
+      return false;
+    }
+    set({ text: { status: 'counting' } });
+    try {
+      const stats = await engine().prepareText({
+        source: config.text,
+        custom: config.text === 'custom' ? customText : undefined,
+        customName: customTextName,
+      });
+      // A slower count for a text that is no longer selected must not overwrite the newer one.
+      if (get().config.text !== stats.source) return false;
+      set({ text: { status: 'ready', stats } });
+      return true;
+    } catch (e) {
+      set({ text: { status: 'failed', error: toEngineFailure(e) } });
+      return false;
+    }
+  },
+
+  async startRun() {
+    if (get().run?.status === 'running') return null;
+    const blocked = (reasons: string[]) => {
+      set({ runBlocked: reasons, section: 'run' });
+      return null;
+    };
+    if (get().gpu.status === 'failed') return blocked(['There is no GPU: see the message at the top.']);
+    const { config } = get();
+    if (get().model?.source !== config.model) {
+      const req = requestForSource(config.model);
+      if (!req) return blocked([`Load ${config.model.replace(/^local:/, '')} in Model (local files cannot be reopened from a link).`]);
+      if (!(await get().loadModel(req))) return blocked([`The model ${config.model} did not load: see Model.`]);
+    }
+    const t = get().text;
+    if (t.status !== 'ready' || t.stats.source !== config.text || t.stats.model !== get().model?.source) {
+      if (!(await get().prepareText())) return blocked(['The text is not ready: see Data.']);
+    }
+    const stats = (get().text as { stats: TextStats }).stats;
+    const plan = planText(config, stats, get().model);
+    if (plan.problems.length) return blocked(plan.problems);
+
+    const runConfig = get().config;
+    set({ run: startRun(runConfig, Date.now()), runBlocked: [], section: 'run' });
+    // Events come in batches from the worker; one state update per batch.
+    const onEvents = Comlink.proxy((events: RunEvent[]) => {
+      const r = get().run;
+      if (r && r.status === 'running') set({ run: applyEvents(r, events, Date.now()) });
+    });
+    try {
+      const result = await engine().run(runConfig, onEvents);
+      const r = get().run!;
+      set({ run: finishRun(r, result.status, Date.now(), { resultId: result.id, error: result.error ? { kind: result.status, message: result.error } : undefined }) });
+      if (result.status === 'done') {
+        await get().addToHistory(result);
+        set({ inspectId: result.id });
+      }
+      return result;
+    } catch (e) {
+      const r = get().run!;
+      set({ run: finishRun(r, 'failed', Date.now(), { error: toEngineFailure(e) }) });
+      return null;
     }
   },
 
@@ -127,6 +274,23 @@ export function syncConfigToUrl(): () => void {
   return useStudio.subscribe((state, prev) => {
     if (state.config !== prev.config) write(state.config);
   });
+}
+
+/**
+ * Startup: the GPU, the history, the model the config names (the bundled one is small enough to
+ * load at once), and the run itself when the link says autorun=1.
+ */
+export async function startStudio(): Promise<void> {
+  const s = useStudio.getState();
+  void s.refreshHistory();
+  const gpu = s.initGpu();
+  const req = requestForSource(s.config.model);
+  if (req?.kind === 'bundled') await s.loadModel(req);
+  await gpu;
+  if (useStudio.getState().autorunPending) {
+    useStudio.setState({ autorunPending: false });
+    await useStudio.getState().startRun();
+  }
 }
 
 onEngineCrash((message) => {

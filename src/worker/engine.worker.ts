@@ -1,13 +1,30 @@
-// The engine worker: owns the GPU device and (later) the loaded model, runs every long job, and
-// answers the UI through comlink. A dedicated worker keeps running while the tab is in the
-// background, so a run continues when the person switches tabs.
+// The engine worker: owns the GPU device, the loaded model, the texts and the latest quantized
+// model, runs every long job, and answers the UI through comlink. A dedicated worker keeps
+// running while the tab is in the background, so a run continues when the person switches tabs.
 import * as Comlink from 'comlink';
 import { acquireDevice, type AdapterReport } from '../gpu/device';
-import { describeError } from '../gpu/errors';
+import { BadInputError, CancelledError, describeError } from '../gpu/errors';
 import { Gpu } from '../gpu/gpu';
-import type { EngineApi } from './protocol';
+import type { LoadedModel } from '../model/config';
+import { loadBundled, loadFromHub, loadModelFromFiles } from '../formats/load';
+import { blobSource } from '../formats/byte-source';
+import { runQuantization } from '../engine/run';
+import type { RunConfig, RunEvent, RunResult, TextSource } from '../engine/run-types';
+import type { TextSplit } from '../engine/text-split';
+import type { QuantizedModel } from '../quant/quantized-model';
+import { formatBytes } from '../gpu/errors';
+import { summarizeModel } from './model-summary';
+import { bundledSplit, customSplit } from './texts';
+import { generateText } from './generation';
+import type { EngineApi, GenerateRequest, LoadProgress, ModelRequest, ModelSummary, TextRequest, TextStats } from './protocol';
 
 let gpuPromise: Promise<Gpu> | null = null;
+let model: LoadedModel | null = null;
+const splits = new Map<TextSource, { split: TextSplit; key: string }>();
+/** fp32 perplexity by (model, text, window length, windows): measured once per session. */
+const fpPerplexity = new Map<string, number>();
+let lastQuantized: { runId: string; model: QuantizedModel } | null = null;
+let current: AbortController | null = null;
 
 function getGpu(): Promise<Gpu> {
   gpuPromise ??= acquireDevice().then((acq) => new Gpu(acq));
@@ -27,8 +44,174 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** One job at a time owns the abort controller that cancel() trips. */
+function beginJob(): AbortController {
+  if (current && !current.signal.aborted) throw new BadInputError('Another job is still running; cancel it or wait for it to finish.');
+  current = new AbortController();
+  return current;
+}
+
+function endJob(c: AbortController): void {
+  if (current === c) current = null;
+}
+
+function requireModel(): LoadedModel {
+  if (!model) throw new BadInputError('No model is loaded yet: load one in Model first.');
+  return model;
+}
+
+function hashText(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return `${s.length}:${(h >>> 0).toString(16)}`;
+}
+
+async function loadRequested(req: ModelRequest, signal: AbortSignal, progress: (p: LoadProgress) => void): Promise<LoadedModel> {
+  switch (req.kind) {
+    case 'bundled':
+      progress({ message: 'Fetching the bundled stories260K…' });
+      return loadBundled();
+    case 'files':
+      progress({ message: `Reading ${req.files.length} file${req.files.length === 1 ? '' : 's'}…` });
+      return loadModelFromFiles(req.files.map((f) => blobSource(f.file, f.path)));
+    case 'hub':
+      return loadFromHub(req.repo, {
+        revision: req.revision || 'main',
+        token: req.token || undefined,
+        signal,
+        onProgress: (p) =>
+          progress({
+            message:
+              p.phase === 'cached'
+                ? `${p.file}: from the cache`
+                : `${p.file}: ${p.phase === 'header' ? 'reading header' : `${formatBytes(p.loaded)}${p.total ? ` of ${formatBytes(p.total)}` : ''}`}`,
+            fraction: p.total ? p.loaded / p.total : undefined,
+          }),
+      });
+  }
+}
+
+/** Collects events and hands them to the UI every 50 ms (or at once on a new phase). */
+function eventBatcher(send?: (events: RunEvent[]) => void) {
+  let buffer: RunEvent[] = [];
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (!send || buffer.length === 0) return;
+    const batch = buffer;
+    buffer = [];
+    Promise.resolve(send(batch)).catch(() => {});
+  };
+  return {
+    push(e: RunEvent) {
+      buffer.push(e);
+      if (e.type === 'phase') flush();
+      else timer ??= setTimeout(flush, 50);
+    },
+    flush,
+  };
+}
+
+async function splitFor(config: RunConfig): Promise<TextSplit> {
+  const cached = splits.get(config.text);
+  if (cached) return cached.split;
+  if (config.text === 'custom') throw new BadInputError('The run uses custom text, but none was given: paste or upload it in Data.');
+  const split = await bundledSplit(config.text);
+  splits.set(config.text, { split, key: config.text });
+  return split;
+}
+
 const api: EngineApi = {
   init: (): Promise<AdapterReport> => guarded(async () => (await getGpu()).report),
+
+  loadModel: (req, onProgress) =>
+    guarded(async (): Promise<ModelSummary> => {
+      const job = beginJob();
+      try {
+        const loaded = await loadRequested(req, job.signal, (p) => void Promise.resolve(onProgress?.(p)).catch(() => {}));
+        if (job.signal.aborted) throw new CancelledError('Loading the model');
+        model = loaded;
+        lastQuantized = null;
+        return summarizeModel(loaded);
+      } finally {
+        endJob(job);
+      }
+    }),
+
+  prepareText: (req: TextRequest) =>
+    guarded(async (): Promise<TextStats> => {
+      const m = requireModel();
+      let split: TextSplit;
+      if (req.source === 'custom') {
+        const text = req.custom ?? '';
+        if (text.trim().length === 0) throw new BadInputError('The custom text is empty.');
+        split = customSplit(text, req.customName || 'custom text');
+        splits.set('custom', { split, key: `custom:${hashText(text)}` });
+      } else {
+        split = await splitFor({ text: req.source } as RunConfig);
+      }
+      return {
+        source: req.source,
+        split: split.description,
+        calibChars: split.calib.length,
+        evalChars: split.eval.length,
+        calibTokens: 1 + m.tokenizer.encode(split.calib).length,
+        evalTokens: 1 + m.tokenizer.encode(split.eval).length,
+        model: m.source,
+      };
+    }),
+
+  run: (config, onEvents) =>
+    guarded(async (): Promise<RunResult> => {
+      const gpu = await getGpu();
+      const m = requireModel();
+      if (m.source !== config.model) {
+        throw new BadInputError(`This run is for ${config.model}, but the loaded model is ${m.source}: load ${config.model} in Model first.`);
+      }
+      const split = await splitFor(config);
+      const job = beginJob();
+      const events = eventBatcher(onEvents);
+      const textKey = splits.get(config.text)?.key ?? config.text;
+      const fpKey = `${m.source}|${textKey}|${config.seqLen}|${config.evalWindows}`;
+      try {
+        const out = await runQuantization({
+          gpu,
+          model: m,
+          split,
+          config,
+          onEvent: (e) => events.push(e),
+          signal: job.signal,
+          pplFp: fpPerplexity.get(fpKey),
+        });
+        if (out.result.status === 'done' && Number.isFinite(out.result.pplFp)) fpPerplexity.set(fpKey, out.result.pplFp);
+        if (out.quantized) lastQuantized = { runId: out.result.id, model: out.quantized };
+        return out.result;
+      } finally {
+        events.flush();
+        endJob(job);
+      }
+    }),
+
+  cancel: () => {
+    current?.abort();
+  },
+
+  quantizedRunId: () => lastQuantized?.runId ?? null,
+
+  generate: (req: GenerateRequest, onText) =>
+    guarded(async (): Promise<string> => {
+      const gpu = await getGpu();
+      const m = requireModel();
+      const quantized = req.which === 'quantized' ? lastQuantized?.model : undefined;
+      if (req.which === 'quantized' && !quantized) throw new BadInputError('No quantized model is held: finish a run first.');
+      const job = beginJob();
+      try {
+        return await generateText(gpu, m, quantized ?? null, req, job.signal, (t) => void Promise.resolve(onText?.(t)).catch(() => {}));
+      } finally {
+        endJob(job);
+      }
+    }),
 };
 
 Comlink.expose(api);

@@ -1,6 +1,7 @@
 // The API the engine worker exposes through comlink. The UI imports only these types; all GPU,
 // parsing and model work happens behind them, on the worker thread.
 import type { AdapterReport } from '../gpu/device';
+import type { RunConfig, RunEvent, RunResult, TextSource } from '../engine/run-types';
 
 /**
  * Every failure crosses the worker boundary as this plain object (class identity does not survive
@@ -32,9 +33,67 @@ export interface ModelSummary {
   tensors: { name: string; shape: number[] }[];
 }
 
+/** Where a model comes from. Files are File handles (cloned, not copied); `path` keeps folder structure. */
+export type ModelRequest =
+  | { kind: 'bundled' }
+  | { kind: 'files'; files: { file: File; path: string }[] }
+  /** The token stays in the worker's memory for this load only. */
+  | { kind: 'hub'; repo: string; revision: string; token?: string };
+
+export interface LoadProgress {
+  /** What is happening, e.g. "model.safetensors: 12.5 of 48 MiB". */
+  message: string;
+  /** 0..1 when known. */
+  fraction?: number;
+}
+
+export interface TextRequest {
+  source: TextSource;
+  /** The text itself for source 'custom' (pasted or read from an uploaded file on the main thread). */
+  custom?: string;
+  customName?: string;
+}
+
+/** Token counts of a text as the loaded model's tokenizer sees it ([BOS] included). */
+export interface TextStats {
+  source: TextSource;
+  /** How calibration and evaluation parts were cut. */
+  split: string;
+  calibChars: number;
+  evalChars: number;
+  calibTokens: number;
+  evalTokens: number;
+  /** The tokenizer's model, so a stale count is recognised after loading another model. */
+  model: string;
+}
+
+export interface GenerateRequest {
+  prompt: string;
+  /** 'fp': the loaded model; 'quantized': the model of the latest run (quantizedRunId()). */
+  which: 'fp' | 'quantized';
+  maxNewTokens: number;
+  /** 0 = greedy. */
+  temperature: number;
+  seed: number;
+}
+
 export interface EngineApi {
   /** Acquires the GPU once; later calls return the same report. */
   init(): Promise<AdapterReport>;
+  /** Loads a model into the worker (replacing the previous one); the UI gets its summary. */
+  loadModel(req: ModelRequest, onProgress?: (p: LoadProgress) => void): Promise<ModelSummary>;
+  /** Fetches or takes the text, splits it, and counts tokens with the loaded model's tokenizer. */
+  prepareText(req: TextRequest): Promise<TextStats>;
+  /**
+   * One quantization run on the loaded model and the prepared text. Events arrive in small
+   * batches. A cancelled run resolves with status 'cancelled'; a failed one rejects.
+   */
+  run(config: RunConfig, onEvents?: (events: RunEvent[]) => void): Promise<RunResult>;
+  /** Cancels the current run, load or generation (they stop at their next check). */
+  cancel(): void;
+  /** The run whose quantized model the worker still holds, for generation. */
+  quantizedRunId(): string | null;
+  generate(req: GenerateRequest, onText?: (textSoFar: string) => void): Promise<string>;
 }
 
 export function isEngineFailure(e: unknown): e is EngineFailure {

@@ -16,9 +16,11 @@ export interface HeatmapProps {
   height?: number;
   ariaLabel: string;
   format?: (v: number) => string;
+  /** A colour domain shared with other heatmaps (from findDomain over all their values). */
+  domain?: Domain;
 }
 
-interface Domain {
+export interface Domain {
   lo: number;
   hi: number;
 }
@@ -27,7 +29,7 @@ function transform(scale: HeatmapProps['scale'], v: number): number {
   return scale === 'linear' ? v : v > 0 ? Math.log10(v) : Number.NaN;
 }
 
-function findDomain(scale: HeatmapProps['scale'], values: ArrayLike<number>): Domain {
+export function findDomain(scale: HeatmapProps['scale'], values: ArrayLike<number>): Domain {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < values.length; i++) {
@@ -53,7 +55,8 @@ export function Heatmap(props: HeatmapProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [width, setWidth] = useState(0);
   const [readout, setReadout] = useState('');
-  const domain = useMemo(() => findDomain(scale, values), [scale, values]);
+  const ownDomain = useMemo(() => findDomain(scale, values), [scale, values]);
+  const domain = props.domain ?? ownDomain;
   const map: ColorMap = scale === 'diverging-log' ? 'diverging' : 'viridis';
 
   useEffect(() => {

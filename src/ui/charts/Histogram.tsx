@@ -79,20 +79,21 @@ export function Histogram({ values, bins = 60, logX = false, xLabel, height = 14
     }
   }, [b, width, height, logX]);
 
-  const edge = (t: number) => {
-    const v = logX ? 10 ** t : t;
-    return Math.abs(v) >= 0.01 && Math.abs(v) < 1000 ? v.toPrecision(3) : v.toExponential(2);
-  };
+  // Enough digits that the two ends differ even over a narrow range (scales of 0.997..1.003).
+  const lo = logX ? 10 ** b.lo : b.lo;
+  const hi = logX ? 10 ** b.hi : b.hi;
+  const digits = Math.min(8, Math.max(3, Math.ceil(-Math.log10(Math.abs(hi - lo) / Math.max(Math.abs(hi), 1e-30))) + 2));
+  const edge = (v: number) => (Math.abs(v) >= 0.01 && Math.abs(v) < 1000 ? v.toPrecision(digits) : v.toExponential(digits - 1));
   return (
     <div className="chart">
       <canvas ref={ref} style={{ width: '100%', height, display: 'block' }} role="img" aria-label={ariaLabel} />
       <div className="row small muted">
-        <span>{edge(b.lo)}</span>
+        <span>{edge(lo)}</span>
         <span className="spacer" style={{ textAlign: 'center' }}>
           {xLabel}
           {logX ? ' (log axis; red line = 1)' : ''} · peak {Math.max(...b.counts)} values
         </span>
-        <span>{edge(b.hi)}</span>
+        <span>{edge(hi)}</span>
       </div>
     </div>
   );

@@ -46,7 +46,7 @@ export function HistoryPanel() {
             type="file"
             accept="application/json,.json"
             multiple
-            style={{ position: 'absolute', width: 1, height: 1, opacity: 0 }}
+            className="visually-hidden"
             onChange={(e) => {
               void importFiles(e.target.files);
               e.target.value = '';

@@ -6,7 +6,8 @@ import { Heatmap } from '../charts/Heatmap';
 import { Histogram } from '../charts/Histogram';
 import { LineChart } from '../charts/LineChart';
 import { formatPpl, formatSci, formatSeconds, formatSigned, runLabel } from '../format';
-import { layerErrorMatrix, readLosses, readScales, scalesMatrix, type ScaleSnapshot } from '../run-details';
+import { layerErrorMatrix, readLosses, readScales, scalesKind } from '../run-details';
+import { ScaleHeatmaps } from '../ScaleHeatmaps';
 import { useStudio } from '../store';
 
 export function InspectPanel() {
@@ -84,49 +85,54 @@ function RunSummary({ run }: { run: RunResult }) {
 
 function ScalesCard({ run }: { run: RunResult }) {
   const scales = useMemo(() => readScales(run), [run]);
-  const matrix = useMemo(() => scalesMatrix(scales), [scales]);
-  const [row, setRow] = useState(-1);
-  const rowPickerId = useId();
+  const [pick, setPick] = useState('all');
+  const pickerId = useId();
+  const histValues = useMemo(() => {
+    const chosen = pick === 'all' ? scales : scales.filter((s) => s.group === pick || `${s.block}|${s.group}` === pick);
+    return chosen.flatMap((s) => s.values);
+  }, [scales, pick]);
   if (scales.length === 0) {
     const teq = run.method === 'teq' || run.method === 'teq+tesseraq';
     return (
       <div className="card">
-        <h3>TEQ scales</h3>
-        <p className="muted">{teq ? 'This run carries no scale snapshots.' : `${runLabel(run)} learns no per-channel scales; run TEQ to see them.`}</p>
+        <h3>Per-channel scales</h3>
+        <p className="muted">{teq ? 'This run carries no scale snapshots.' : `${runLabel(run)} learns no per-channel scales; run TEQ or AWQ to see them.`}</p>
       </div>
     );
   }
-  const histValues: ArrayLike<number> = row < 0 ? matrix.values : (scales[row] as ScaleSnapshot).values;
+  const kind = scalesKind(run);
+  const groups = [...new Set(scales.map((s) => s.group))];
   return (
     <div className="card" data-testid="scales-card">
-      <h3>TEQ scales: {matrix.rows} layer groups × {matrix.cols} channels</h3>
+      <h3>
+        {kind} scales: {scales.length} vectors in {groups.length} groups
+      </h3>
       <p className="small muted">
-        Each row is one scale vector α (shared by the Linears of a group); blue below 1 shrinks a channel before
-        quantization, red above 1 enlarges it. Log colour axis centred on 1.
+        Each row is one block’s scale vector for a group of Linears that share it (e.g. q/k/v). The weights’ input
+        channels are multiplied by it before quantization and the activations divided. Blue is below 1, red above; one
+        log colour axis centred on 1 for all groups.
       </p>
-      <Heatmap
-        rows={matrix.rows}
-        cols={matrix.cols}
-        values={matrix.values}
-        rowLabel={(r) => matrix.labels[r]}
-        colLabel={(c) => `channel ${c}`}
-        scale="diverging-log"
-        ariaLabel={`Heatmap of TEQ scales, ${matrix.rows} layer groups by ${matrix.cols} channels`}
-      />
+      <ScaleHeatmaps scales={scales} kind={kind} />
       <div className="row">
         <div className="field">
-          <label htmlFor={rowPickerId}>Histogram of</label>
-          <select id={rowPickerId} value={row} onChange={(e) => setRow(Number(e.target.value))}>
-            <option value={-1}>All layer groups</option>
-            {matrix.labels.map((l, i) => (
-              <option key={l} value={i}>
-                {l}
+          <label htmlFor={pickerId}>Histogram of</label>
+          <select id={pickerId} value={pick} onChange={(e) => setPick(e.target.value)}>
+            <option value="all">All scales</option>
+            {groups.map((g) => (
+              <option key={g} value={g}>
+                Group {g}, all blocks
+              </option>
+            ))}
+            {scales.map((s) => (
+              <option key={`${s.block}|${s.group}`} value={`${s.block}|${s.group}`}>
+                Block {s.block} · {s.group}
               </option>
             ))}
           </select>
         </div>
+        <span className="small muted">{histValues.length.toLocaleString('en-US')} values</span>
       </div>
-      <Histogram values={histValues} logX xLabel="scale α" ariaLabel="Histogram of scale values" />
+      <Histogram values={histValues} logX xLabel="scale" ariaLabel="Histogram of scale values" />
     </div>
   );
 }
@@ -162,7 +168,9 @@ function ErrorsCard({ run }: { run: RunResult }) {
             ariaLabel={`Heatmap of per-layer relative errors, ${m.blocks.length} blocks by ${m.layers.length} layers`}
           />
         )}
-        <p className="small muted">Columns: {m.layers.join(', ')}.</p>
+        <p className="small muted">
+          Rows: blocks {m.blocks[0]}–{m.blocks[m.blocks.length - 1]}. Columns: {m.layers.join(', ')}.
+        </p>
       </div>
       <div className="card">
         <h3>Per-block output error</h3>
@@ -183,7 +191,7 @@ function LossesCard({ run }: { run: RunResult }) {
   return (
     <div className="card">
       <h3>Loss curves</h3>
-      <LineChart series={series} xLabel="step" yLabel="loss" logY height={260} ariaLabel="Training loss per step" />
+      <LineChart series={series} xLabel="step" yLabel="loss" logY integerX height={260} ariaLabel="Training loss per step" />
     </div>
   );
 }

@@ -1,0 +1,199 @@
+// Run: what will run, start and cancel, progress per phase with elapsed and remaining time,
+// live loss curves and scales, and the result with a reproducible link.
+import { useEffect, useMemo, useState } from 'react';
+import { runFileName, runToJson } from '../../engine/history';
+import { LineChart } from '../charts/LineChart';
+import { downloadText } from '../download';
+import { formatPpl, formatSeconds, formatSigned, runLabel } from '../format';
+import { estimateRemaining, expectedPhases, type LiveRun, type PhaseState } from '../run-state';
+import { ScaleHeatmaps } from '../ScaleHeatmaps';
+import { reproducibleLink, useStudio } from '../store';
+
+const PHASE_LABELS: Record<string, string> = {
+  tokenize: 'Tokenize the text',
+  load: 'Upload embeddings',
+  'eval-fp': 'fp32 perplexity',
+  rtn: 'RTN quantization',
+  awq: 'AWQ scale search',
+  teq: 'TEQ scale training',
+  tesseraq: 'TesseraQ rounding',
+  'teq+tesseraq': 'TEQ, then TesseraQ',
+  measure: 'Per-layer errors',
+  'eval-quant': 'Quantized perplexity',
+};
+
+export function RunPanel() {
+  const run = useStudio((s) => s.run);
+  return (
+    <div className="panel">
+      <RunSetup />
+      {run && <RunProgress run={run} />}
+      {run && <LiveCharts run={run} />}
+    </div>
+  );
+}
+
+function RunSetup() {
+  const config = useStudio((s) => s.config);
+  const model = useStudio((s) => s.model);
+  const gpu = useStudio((s) => s.gpu);
+  const running = useStudio((s) => s.run?.status === 'running');
+  const blocked = useStudio((s) => s.runBlocked);
+  const { startRun, cancelJob } = useStudio.getState();
+  const [copied, setCopied] = useState(false);
+  const link = reproducibleLink(config);
+  return (
+    <div className="card">
+      <div className="row">
+        <div style={{ flex: 1 }}>
+          <h3>{runLabel(config)}</h3>
+          <p className="muted small">
+            {model?.name ?? config.model} · {config.text}, {config.calibSamples} × {config.seqLen} tokens · seed {config.seed}
+            {config.method === 'teq' || config.method === 'teq+tesseraq' ? ` · ${config.steps} TEQ steps at lr ${config.lr}` : ''}
+            {config.method === 'tesseraq' || config.method === 'teq+tesseraq' ? ` · ${config.tqSchedule} × ${config.tqIters} iterations` : ''}
+          </p>
+        </div>
+        <button className="primary" disabled={running || gpu.status !== 'ready'} onClick={() => void startRun()}>
+          Start run
+        </button>
+        <button disabled={!running} onClick={cancelJob}>
+          Cancel
+        </button>
+      </div>
+      <div className="row small">
+        <span className="muted">Reproducible link (starts this run when opened):</span>
+        <a href={link} className="mono" data-testid="repro-link" style={{ overflowWrap: 'anywhere', flex: 1 }}>
+          {link}
+        </a>
+        <button
+          onClick={() => {
+            void navigator.clipboard?.writeText(link).then(() => setCopied(true));
+            setTimeout(() => setCopied(false), 2000);
+          }}
+        >
+          {copied ? 'Copied' : 'Copy link'}
+        </button>
+      </div>
+      {gpu.status === 'pending' && <p className="muted small">Waiting for the GPU…</p>}
+      {blocked.length > 0 && (
+        <div className="notice error" role="alert" data-testid="run-blocked">
+          <div>
+            <strong>The run did not start</strong>
+            <ul>
+              {blocked.map((b) => (
+                <li key={b}>{b}</li>
+              ))}
+            </ul>
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function useNow(active: boolean): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => setNow(Date.now()), 500);
+    return () => clearInterval(t);
+  }, [active]);
+  return active ? now : Date.now();
+}
+
+function RunProgress({ run }: { run: LiveRun }) {
+  const now = useNow(run.status === 'running');
+  const history = useStudio((s) => s.history);
+  const openInInspect = useStudio((s) => s.openInInspect);
+  const setSection = useStudio((s) => s.setSection);
+  const end = run.endedAt ?? now;
+  const remaining = estimateRemaining(run, now);
+  const result = run.resultId ? history.find((r) => r.id === run.resultId) : undefined;
+  const pending = expectedPhases(run.config).filter((p) => !run.phases.some((q) => q.name === p));
+  const statusText = { running: 'Running', done: 'Finished', cancelled: 'Cancelled', failed: 'Failed' }[run.status];
+  return (
+    <div className="card" data-testid="run-progress" data-status={run.status}>
+      <div className="row">
+        <h3>
+          {statusText}: {runLabel(run.config)}
+        </h3>
+        <span className="spacer" />
+        <span className="muted" aria-live="off">
+          elapsed {formatSeconds((end - run.startedAt) / 1000)}
+          {run.status === 'running' && ` · remaining ${remaining === null ? 'estimating…' : `about ${formatSeconds(remaining)}`}`}
+        </span>
+      </div>
+      <ol className="phases">
+        {run.phases.map((p, i) => (
+          <PhaseRow key={`${p.name}-${i}`} phase={p} now={now} />
+        ))}
+        {run.status === 'running' &&
+          pending.map((p) => (
+            <li key={p} className="phase pending">
+              <span className="phase-name">{PHASE_LABELS[p] ?? p}</span>
+              <span className="muted small">waiting</span>
+            </li>
+          ))}
+      </ol>
+      {run.error && (
+        <div className={`notice ${run.status === 'cancelled' ? 'warn' : 'error'}`} role="alert">
+          <div>{run.error.message}</div>
+        </div>
+      )}
+      {result && (
+        <div className="notice ok" data-testid="run-result">
+          <div>
+            <strong>
+              Perplexity {formatPpl(result.pplFp)} (fp32) → {formatPpl(result.pplQuant)} ({formatSigned(result.pplQuant - result.pplFp)})
+            </strong>
+            <span className="small">Saved in History as {result.id}.</span>
+          </div>
+          <button onClick={() => openInInspect(result.id)}>Inspect</button>
+          <button onClick={() => setSection('compare')}>Compare</button>
+          <button onClick={() => downloadText(runFileName(result), runToJson(result))}>Download JSON</button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function PhaseRow({ phase, now }: { phase: PhaseState; now: number }) {
+  const seconds = ((phase.endedAt ?? now) - phase.startedAt) / 1000;
+  const fraction = phase.total ? (phase.done ?? 0) / phase.total : phase.endedAt !== undefined ? 1 : 0;
+  const unit = phase.name.startsWith('eval') ? 'batches' : phase.name === 'measure' || phase.total === undefined ? 'blocks' : 'steps';
+  return (
+    <li className={`phase ${phase.endedAt !== undefined ? 'done' : 'active'}`}>
+      <span className="phase-name">{PHASE_LABELS[phase.name] ?? phase.name}</span>
+      <div className="progress" role="progressbar" aria-label={PHASE_LABELS[phase.name] ?? phase.name} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
+        <div style={{ width: `${fraction * 100}%` }} />
+      </div>
+      <span className="small muted phase-count">{phase.total ? `${phase.done ?? 0} / ${phase.total} ${unit}` : phase.endedAt !== undefined ? 'done' : '…'}</span>
+      <span className="small muted phase-time">{formatSeconds(seconds)}</span>
+    </li>
+  );
+}
+
+function LiveCharts({ run }: { run: LiveRun }) {
+  const series = useMemo(
+    () => Object.entries(run.losses).map(([label, s]) => ({ label, x: s.steps, y: s.values })),
+    [run.losses],
+  );
+  const scales = useMemo(() => Object.values(run.scales), [run.scales]);
+  if (series.length === 0 && scales.length === 0) return null;
+  return (
+    <div className={series.length && scales.length ? 'grid-2' : 'panel'}>
+      {series.length > 0 && (
+        <div className="card">
+          <h3>Loss ({series.length} series)</h3>
+          <LineChart series={series} xLabel="step" yLabel="loss" logY integerX height={240} ariaLabel="Live training loss per step" />
+        </div>
+      )}
+      {scales.length > 0 && (
+        <div className="card">
+          <h3>Scales so far</h3>
+          <ScaleHeatmaps scales={scales} kind={runLabel(run.config).split(' ')[0]} />
+        </div>
+      )}
+    </div>
+  );
+}

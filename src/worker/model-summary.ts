@@ -1,0 +1,26 @@
+// The part of a loaded model the UI sees: architecture, sizes and the tensor list (no weights).
+import type { LoadedModel } from '../model/config';
+import type { ModelSummary } from './protocol';
+
+export function summarizeModel(model: LoadedModel): ModelSummary {
+  const c = model.weights.config;
+  const tensors = [...model.weights.shapes].map(([name, shape]) => ({ name, shape: [...shape] }));
+  const parameters = tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+  return {
+    source: model.source,
+    name: c.name,
+    arch: c.arch,
+    sourceArchitecture: c.sourceArchitecture,
+    layers: c.layers,
+    hidden: c.hidden,
+    intermediate: c.intermediate,
+    heads: c.heads,
+    kvHeads: c.kvHeads,
+    vocab: c.vocab,
+    maxPositions: c.maxPositions,
+    tiedEmbeddings: c.tiedEmbeddings,
+    parameters,
+    bytesF32: parameters * 4,
+    tensors,
+  };
+}
