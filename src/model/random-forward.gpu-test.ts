@@ -1,0 +1,83 @@
+// Small random LLaMA, Qwen2 (q/k/v bias) and OPT models: the GPU forward against the float64
+// oracle, and the GPU block backward (input and weight gradients) against finite differences of
+// the oracle's block forward.
+import type { Gpu } from '../gpu/gpu';
+import { randomModel } from './random-model';
+import { loadGlobals, forwardLogits, SourceBlocks } from './gpu-model';
+import { loadBlockWeights } from './block-weights';
+import { blockForward, blockBackward } from './block';
+import { forwardRef, blockRef } from '../reference/model';
+import { assertClose } from '../reference/compare';
+import { randn, mulberry32 } from '../reference/rng';
+import { linearName } from './tensor-names';
+
+async function allWeights(m: ReturnType<typeof randomModel>) {
+  const cache = new Map<string, Float32Array | Float64Array>();
+  for (const n of m.weights.shapes.keys()) cache.set(n, await m.weights.get(n));
+  return cache;
+}
+
+async function checkForward(gpu: Gpu, shape: string) {
+  const m = randomModel(shape, 7);
+  const cfg = m.weights.config;
+  const batch = 2, seqLen = 9;
+  const r = mulberry32(5);
+  const ids = Uint32Array.from({ length: batch * seqLen }, () => Math.floor(r() * cfg.vocab));
+  const g = await loadGlobals(gpu, m.weights);
+  const blocks = new SourceBlocks(gpu, m.weights, true);
+  const logits = await forwardLogits(gpu, cfg, g, blocks, ids, { batch, seqLen });
+  const w = await allWeights(m);
+  assertClose(`${shape} logits`, await logits.readF32(), forwardRef(cfg, (n) => w.get(n)!, ids, batch, seqLen), 1e-4);
+  blocks.release();
+}
+
+async function checkBlockGradients(gpu: Gpu, shape: string) {
+  const m = randomModel(shape, 11);
+  const cfg = m.weights.config;
+  const batch = 2, seqLen = 5, T = batch * seqLen;
+  const x = randn(T * cfg.hidden, 3);
+  const dy = randn(T * cfg.hidden, 4);
+  const wb = await loadBlockWeights(gpu, m.weights, 0);
+  const xt = gpu.upload(x, [T, cfg.hidden]);
+  const { y, acts } = blockForward(gpu, cfg, wb, xt, { batch, seqLen }, true);
+  const g = blockBackward(gpu, cfg, wb, acts!, gpu.upload(dy, [T, cfg.hidden]), { batch, seqLen });
+  y.release();
+  const w = await allWeights(m);
+  const objective = (get: (n: string) => Float32Array | Float64Array, xin: ArrayLike<number>) =>
+    blockRef(cfg, get, 0, Float64Array.from(xin), batch, seqLen).reduce((a, v, i) => a + v * dy[i], 0);
+  const h = 1e-4;
+  // input gradient: a few coordinates
+  const dx = await g.dx.readF32();
+  const maxAbs = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const r = mulberry32(9);
+  for (let k = 0; k < 6; k++) {
+    const i = Math.floor(r() * x.length);
+    const xp = Float64Array.from(x), xm = Float64Array.from(x);
+    xp[i] += h;
+    xm[i] -= h;
+    const fd = (objective((n) => w.get(n)!, xp) - objective((n) => w.get(n)!, xm)) / (2 * h);
+    if (Math.abs(fd - dx[i]) > 1e-3 * maxAbs(dx)) throw new Error(`${shape} dx[${i}] = ${dx[i]}, finite differences ${fd}`);
+  }
+  // weight gradients of every Linear: a few entries each
+  for (const [role, dW] of Object.entries(g.dW)) {
+    const name = `${linearName(cfg.arch, 0, role as never)}.weight`;
+    const got = await dW!.readF32();
+    for (let k = 0; k < 3; k++) {
+      const i = Math.floor(r() * got.length);
+      const base = w.get(name)!;
+      const wp = Float64Array.from(base), wm = Float64Array.from(base);
+      wp[i] += h;
+      wm[i] -= h;
+      const fd = (objective((n) => (n === name ? wp : w.get(n)!), x) - objective((n) => (n === name ? wm : w.get(n)!), x)) / (2 * h);
+      if (Math.abs(fd - got[i]) > 1e-3 * maxAbs(got)) throw new Error(`${shape} d${role}[${i}] = ${got[i]}, finite differences ${fd}`);
+    }
+  }
+}
+
+export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
+  async 'LLaMA (GQA, untied) forward = float64 oracle'(gpu) { await checkForward(gpu, 'tiny-llama'); },
+  async 'Qwen2 (q/k/v bias, tied) forward = float64 oracle'(gpu) { await checkForward(gpu, 'tiny-qwen2'); },
+  async 'OPT (LayerNorm, learned positions +2, ReLU) forward = float64 oracle'(gpu) { await checkForward(gpu, 'tiny-opt'); },
+  async 'LLaMA block backward = finite differences of the oracle'(gpu) { await checkBlockGradients(gpu, 'tiny-llama'); },
+  async 'OPT block backward = finite differences of the oracle'(gpu) { await checkBlockGradients(gpu, 'tiny-opt'); },
+};
