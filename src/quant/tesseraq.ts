@@ -282,11 +282,14 @@ export async function tesseraqBlock(
   }
 }
 
-/** Transforms a block in place before TesseraQ (AWQ by default; TEQ for teq+tesseraq). */
-export type TesseraqInit = (ctx: MethodContext, w: BlockWeights, xq: Tensor, block: number) => Promise<void>;
+/**
+ * Transforms a block in place before TesseraQ (AWQ by default; TEQ for teq+tesseraq), given the
+ * quantized-chain inputs xq and the full-precision block outputs yfp (both [N·T, C], not owned).
+ */
+export type TesseraqInit = (ctx: MethodContext, w: BlockWeights, xq: Tensor, yfp: Tensor, block: number) => Promise<void>;
 
 /** LLMC's recommended initialisation: AWQ scales then the AWQ clip search, on the quantized-chain inputs. */
-export const awqInit: TesseraqInit = async (ctx, w, xq, block) => {
+export const awqInit: TesseraqInit = async (ctx, w, xq, _yfp, block) => {
   const report: AwqBlockReport = await awqBlock(ctx.gpu, ctx.cfg, w, xq, ctx.calibShape, ctx.spec, { clip: true });
   for (const s of report.subsets) ctx.emit({ type: 'scales', block, group: s.name, values: Array.from(s.scales) });
   const awq = (ctx.details.awq ??= []) as unknown[];
@@ -315,7 +318,8 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
         xfp.release();
         xfp = yfp;
         const t0 = performance.now();
-        await init(ctx, w, xq, b);
+        await init(ctx, w, xq, yfp, b);
+        await gpu.sync();
         ctx.seconds['tesseraq-init'] = (ctx.seconds['tesseraq-init'] ?? 0) + (performance.now() - t0) / 1000;
         await readBlockOverrides(cfg, w, ctx.overrides);
         const res = await tesseraqBlock(gpu, cfg, w, xq, yfp, ctx.calibShape, spec, opts, {
