@@ -50,7 +50,7 @@ test('a link sets the config; bad values fall back to defaults with a visible no
   await expect(page.getByRole('radio', { name: 'TEQ', exact: true })).toBeChecked();
   await expect(page.getByRole('radio', { name: 'W3' })).toBeChecked();
   await expect(page.getByLabel('Group size')).toHaveValue('32');
-  await expect(page.getByLabel('Learning rate')).toHaveValue('0.001');
+  await expect(page.getByLabel('TEQ learning rate')).toHaveValue('0.005');
   // The address bar now holds the cleaned config; changing a control updates it.
   await expect(page).toHaveURL(/\?method=teq&bits=3$/);
   await page.getByRole('radio', { name: 'W2' }).check();

@@ -22,12 +22,12 @@ export const PRESETS: Preset[] = [
   {
     id: 'quick',
     label: 'Quick demo',
-    summary: 'Small calibration set and few steps: finishes in about a minute on the bundled model, even on a software GPU.',
+    summary: 'Small calibration set and few steps (TEQ: block loss from scales of 1, no AWQ search): about a minute on the bundled model, even on a software GPU.',
     settings: (ctx) => ({
       calibSamples: 8,
       seqLen: capSeq(64, ctx),
       evalWindows: 4,
-      ...(uses(ctx.method, 'teq') ? { steps: 10, lr: 5e-3, teqLoss: 'block' as const } : {}),
+      ...(uses(ctx.method, 'teq') ? { steps: 10, teqLoss: 'block' as const, teqInit: 'ones' as const } : {}),
       ...(uses(ctx.method, 'tesseraq') ? { tqIters: 5, tqSchedule: 'short10' as const, tqBatch: 4 } : {}),
     }),
   },
@@ -45,7 +45,7 @@ export const PRESETS: Preset[] = [
         Object.assign(out, { steps: 1000, lr: 1e-3, teqLoss: 'lm', teqEstimator: 'ste-full', teqInit: 'ones', calibSamples: 1000, seqLen: capSeq(512, ctx) });
       }
       if (uses(ctx.method, 'tesseraq')) {
-        Object.assign(out, { tqIters: 250, tqSchedule: 'paper20', tqBatch: 4, lr: 1e-3, calibSamples: 512, seqLen: capSeq(2048, ctx), symmetric: false });
+        Object.assign(out, { tqIters: 250, tqSchedule: 'paper20', tqBatch: 4, tqLr: 1e-3, calibSamples: 512, seqLen: capSeq(2048, ctx), symmetric: false });
       }
       return out;
     },

@@ -76,6 +76,23 @@ export function readLosses(run: RunResult | null | undefined): LossSeries[] {
       }
     }
   }
+  const tq = d.tesseraq as { iters?: unknown; blocks?: unknown } | undefined;
+  if (tq && Array.isArray(tq.blocks)) {
+    for (const b of tq.blocks as { block?: unknown; rounds?: unknown }[]) {
+      if (typeof b.block !== 'number' || !Array.isArray(b.rounds)) continue;
+      const steps: number[] = [];
+      const values: number[] = [];
+      let step = 0;
+      for (const r of b.rounds as { losses?: unknown }[]) {
+        if (!isNumberArray(r.losses)) continue;
+        for (const v of r.losses) {
+          steps.push(step++);
+          values.push(v);
+        }
+      }
+      if (values.length) out.push({ name: `TesseraQ block ${b.block}`, steps, values });
+    }
+  }
   const raw = d.losses;
   if (typeof raw === 'object' && raw !== null) {
     for (const [name, v] of Object.entries(raw as Record<string, unknown>)) {
@@ -128,4 +145,44 @@ export function layerErrorMatrix(run: RunResult): { blocks: number[]; layers: st
   const values = new Float32Array(blocks.length * layers.length).fill(Number.NaN);
   for (const e of run.layerErrors) values[blocks.indexOf(e.block) * layers.length + layers.indexOf(shortLayerName(e.layer))] = e.relMse;
   return { blocks, layers, values };
+}
+
+export interface TesseraqBlockSummary {
+  block: number;
+  rtnLoss: number;
+  finalLoss: number;
+  /** Fraction of codes whose rounding differs from round-to-nearest. */
+  flipFraction: number;
+  meanF: number;
+  layers: { role: string; flipFraction: number; hardFraction: number[]; meanF: number }[];
+}
+
+/** TesseraQ's per-block reports (details.tesseraq.blocks), checked field by field. */
+export function readTesseraq(run: RunResult | null | undefined): TesseraqBlockSummary[] {
+  const blocks = ((run?.details ?? {}) as { tesseraq?: { blocks?: unknown } }).tesseraq?.blocks;
+  if (!Array.isArray(blocks)) return [];
+  const out: TesseraqBlockSummary[] = [];
+  for (const b of blocks as Record<string, unknown>[]) {
+    if (typeof b.block !== 'number' || typeof b.rtnLoss !== 'number' || typeof b.finalLoss !== 'number' || !Array.isArray(b.layers)) continue;
+    const layers = (b.layers as Record<string, unknown>[])
+      .filter((l) => typeof l.role === 'string' && typeof l.flipFraction === 'number')
+      .map((l) => ({
+        role: l.role as string,
+        flipFraction: l.flipFraction as number,
+        hardFraction: isNumberArray(l.hardFraction) ? l.hardFraction : [],
+        meanF: typeof l.meanF === 'number' ? l.meanF : Number.NaN,
+        elements: typeof l.elements === 'number' ? l.elements : 0,
+        flips: typeof l.flips === 'number' ? l.flips : 0,
+      }));
+    const elements = layers.reduce((a, l) => a + l.elements, 0);
+    out.push({
+      block: b.block,
+      rtnLoss: b.rtnLoss,
+      finalLoss: b.finalLoss,
+      flipFraction: elements ? layers.reduce((a, l) => a + l.flips, 0) / elements : Number.NaN,
+      meanF: layers.length ? layers.reduce((a, l) => a + l.meanF, 0) / layers.length : Number.NaN,
+      layers: layers.map(({ role, flipFraction, hardFraction, meanF }) => ({ role, flipFraction, hardFraction, meanF })),
+    });
+  }
+  return out.sort((a, b) => a.block - b.block);
 }

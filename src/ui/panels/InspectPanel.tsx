@@ -6,7 +6,7 @@ import { Heatmap } from '../charts/Heatmap';
 import { Histogram } from '../charts/Histogram';
 import { LineChart } from '../charts/LineChart';
 import { formatPpl, formatSci, formatSeconds, formatSigned, runLabel } from '../format';
-import { layerErrorMatrix, readLosses, readScales, scalesKind } from '../run-details';
+import { layerErrorMatrix, readLosses, readScales, readTesseraq, scalesKind } from '../run-details';
 import { ScaleHeatmaps } from '../ScaleHeatmaps';
 import { useStudio } from '../store';
 
@@ -37,6 +37,7 @@ export function InspectPanel() {
       </div>
       <ScalesCard run={run} />
       <ErrorsCard run={run} />
+      <TesseraqCard run={run} />
       <LossesCard run={run} />
     </div>
   );
@@ -192,6 +193,61 @@ function LossesCard({ run }: { run: RunResult }) {
     <div className="card">
       <h3>Loss curves</h3>
       <LineChart series={series} xLabel="step" yLabel="loss" logY integerX height={260} ariaLabel="Training loss per step" />
+    </div>
+  );
+}
+
+function TesseraqCard({ run }: { run: RunResult }) {
+  const blocks = useMemo(() => readTesseraq(run), [run]);
+  const flips = useMemo(() => {
+    const roles = [...new Set(blocks.flatMap((b) => b.layers.map((l) => l.role)))];
+    const values = new Float32Array(blocks.length * roles.length).fill(Number.NaN);
+    blocks.forEach((b, r) => b.layers.forEach((l) => (values[r * roles.length + roles.indexOf(l.role)] = l.flipFraction)));
+    return { roles, values };
+  }, [blocks]);
+  if (blocks.length === 0) return null;
+  return (
+    <div className="card" data-testid="tesseraq-card">
+      <h3>TesseraQ rounding</h3>
+      <div className="grid-2">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Block</th>
+              <th scope="col" className="num">Output loss, nearest</th>
+              <th scope="col" className="num">After TesseraQ</th>
+              <th scope="col" className="num">Codes flipped</th>
+              <th scope="col" className="num">Mean f</th>
+            </tr>
+          </thead>
+          <tbody>
+            {blocks.map((b) => (
+              <tr key={b.block}>
+                <td>{b.block}</td>
+                <td className="num">{formatSci(b.rtnLoss)}</td>
+                <td className={`num ${b.finalLoss < b.rtnLoss ? 'better' : 'worse'}`}>{formatSci(b.finalLoss)}</td>
+                <td className="num">{(100 * b.flipFraction).toFixed(2)}%</td>
+                <td className="num">{b.meanF.toFixed(4)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <div className="field">
+          <span className="label">Share of codes rounded away from nearest, per layer</span>
+          <Heatmap
+            rows={blocks.length}
+            cols={flips.roles.length}
+            values={flips.values}
+            rowLabel={(r) => `block ${blocks[r].block}`}
+            colLabel={(c) => flips.roles[c]}
+            scale="linear"
+            format={(v) => `${(100 * v).toFixed(2)}%`}
+            height={Math.min(260, Math.max(60, blocks.length * 16))}
+            ariaLabel={`Heatmap of the share of flipped codes, ${blocks.length} blocks by ${flips.roles.length} layers`}
+          />
+          <span className="help">Columns: {flips.roles.join(', ')}.</span>
+        </div>
+      </div>
     </div>
   );
 }

@@ -112,7 +112,7 @@ export function MethodPanel() {
           <h3>TEQ training</h3>
           <div className="grid-3">
             <NumberField label="TEQ steps" value={config.steps} min={0} max={100000} onChange={(steps) => set({ steps })} help={config.teqLoss === 'block' ? 'Adam steps per block.' : 'Adam steps on the whole model.'} />
-            <NumberField label="Learning rate" value={config.lr} min={1e-7} max={1} integer={false} onChange={(lr) => set({ lr })} help="Adam step size (shared with TesseraQ)." />
+            <NumberField label="TEQ learning rate" value={config.lr} min={1e-7} max={1} integer={false} onChange={(lr) => set({ lr })} help="Adam step size for the scales." />
             <SelectField
               label="Loss"
               value={config.teqLoss}
@@ -159,9 +159,7 @@ export function MethodPanel() {
               onChange={(tqSchedule) => set({ tqSchedule })}
             />
             <NumberField label="Batch (sequences)" value={config.tqBatch} min={1} max={512} onChange={(tqBatch) => set({ tqBatch })} />
-            {!usesTeq && (
-              <NumberField label="Learning rate" value={config.lr} min={1e-7} max={1} integer={false} onChange={(lr) => set({ lr })} help="Adam step size for rounding logits and scales." />
-            )}
+            <NumberField label="TesseraQ learning rate" value={config.tqLr} min={1e-7} max={1} integer={false} onChange={(tqLr) => set({ tqLr })} help="Adam step size for rounding logits and dequantization scales." />
           </div>
         </div>
       )}

@@ -135,6 +135,16 @@ function RunProgress({ run }: { run: LiveRun }) {
             </li>
           ))}
       </ol>
+      {run.log.length > 0 && (
+        <details open={run.status === 'running'}>
+          <summary>Engine log ({run.log.length})</summary>
+          <ul className="log mono small" aria-live="off">
+            {run.log.slice(-200).map((line, i) => (
+              <li key={i}>{line}</li>
+            ))}
+          </ul>
+        </details>
+      )}
       {run.error && (
         <div className={`notice ${run.status === 'cancelled' ? 'warn' : 'error'}`} role="alert">
           <div>{run.error.message}</div>
