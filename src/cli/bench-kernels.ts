@@ -11,7 +11,7 @@
 import { createNodeGpu, closeNodeGpu } from './node-gpu';
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
-import { matmul, chooseTile, chooseSplitK, tileFits, MATMUL_TILES, type MatmulTile } from '../ops/matmul';
+import { matmul, chooseMatmulPlan, tileFits, MATMUL_TILES, type MatmulTile } from '../ops/matmul';
 import { add } from '../ops/add';
 
 const args = new Set(process.argv.slice(2));
@@ -167,8 +167,9 @@ interface Row {
 }
 
 async function benchMatmul(gpu: Gpu, s: Shape, o: Operands, tile?: MatmulTile, splitK?: number): Promise<Row> {
-  const t = tile ?? chooseTile(gpu, s.m, s.n, 1);
-  const splits = splitK ?? chooseSplitK(t, s.m, s.n, s.k, 1);
+  const plan = chooseMatmulPlan(gpu, s.m, s.n, s.k, 1);
+  const t = tile ?? plan.tile;
+  const splits = splitK ?? plan.splitK;
   gpu.clear(o.out);
   const timing = await measure(gpu, () => {
     matmul(gpu, o.a, o.b, { transA: s.transA, transB: s.transB, out: o.out, tile: t, splitK: splits });
@@ -257,9 +258,9 @@ async function main(): Promise<void> {
       printMatmulTable(`sweep: ${s.name} ${s.m}x${s.k}x${s.n}`, rows);
       const time = (x: Row) => x.timing.gpuMs ?? x.timing.wallMs;
       const top = rows.reduce((x, y) => (time(y) < time(x) ? y : x));
-      const t = chooseTile(gpu, s.m, s.n, 1);
-      const split = chooseSplitK(t, s.m, s.n, s.k, 1);
-      best.push([`${s.m}x${s.k}x${s.n} ${s.name}`, top.tile, fmt(top.work / (time(top) * 1e-3) / 1e12), `${tileName(t)}${split > 1 ? ` split${split}` : ''}`]);
+      const plan = chooseMatmulPlan(gpu, s.m, s.n, s.k, 1);
+      const chosen = `${tileName(plan.tile)}${plan.splitK > 1 ? ` split${plan.splitK}` : ''}`;
+      best.push([`${s.m}x${s.k}x${s.n} ${s.name}`, top.tile, fmt(top.work / (time(top) * 1e-3) / 1e12), chosen]);
     }
     console.log('\nsweep summary');
     printTable(['shape', 'fastest', 'TFLOP/s', 'chosen by shape'], best);

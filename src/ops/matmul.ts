@@ -46,9 +46,11 @@ export const MATMUL_TILES = {
   small: { BM: 32, BN: 32, BK: 16, TM: 4, TN: 4, GROUP_M: 1 },
 } satisfies Record<string, MatmulTile>;
 
-/** Workgroups that keep a big GPU busy (~2 per SM of a 132-SM H100; WebGPU does not expose
- * the SM count). Fewer than this and K is split. */
-const TARGET_WORKGROUPS = 264;
+/** Split K when a tile gives fewer workgroups than this (~2 per SM of a 132-SM H100; WebGPU does
+ * not expose the SM count), aiming at SPLIT_TARGET workgroups in all. Tuned on an H100
+ * (notes/bench-kernels.md); a smaller GPU just runs a few more waves. */
+const SPLIT_BELOW = 256;
+const SPLIT_TARGET = 480;
 /** Shortest stretch of K a split is given. */
 const MIN_SPLIT_CHUNK = 128;
 const MAX_SPLITS = 32;
@@ -72,24 +74,30 @@ function checkTile(t: MatmulTile): void {
 }
 
 const workgroups = (t: MatmulTile, m: number, n: number, batch: number) => Math.ceil(m / t.BM) * Math.ceil(n / t.BN) * batch;
+const maxSplits = (k: number) => Math.max(1, Math.min(MAX_SPLITS, Math.floor(k / MIN_SPLIT_CHUNK)));
 
-/** Picks the largest tile that still gives the GPU enough workgroups for this output. Measured on
- * an H100 (notes/bench-kernels.md): 128x128 and 64x128 tiles tie on large outputs, 64x128 wins on
- * mid-size ones, 64x64 below ~256 workgroups of 64x128. */
-export function chooseTile(gpu: Gpu, m: number, n: number, batch: number): MatmulTile {
-  const { large, wide, medium, small } = MATMUL_TILES;
-  const rules: [MatmulTile, number][] = [[large, 1024], [wide, 256], [medium, 128], [small, 0]];
-  for (const [t, minWorkgroups] of rules) {
-    if (tileFits(gpu, t) && workgroups(t, m, n, batch) >= minWorkgroups) return t;
-  }
-  return small;
-}
-
-/** K splits for a tile: enough workgroups to fill the GPU, each split at least MIN_SPLIT_CHUNK long. */
+/** K splits for a tile: none when its workgroups fill the GPU; else enough to reach SPLIT_TARGET. */
 export function chooseSplitK(t: MatmulTile, m: number, n: number, k: number, batch: number): number {
   const wgs = workgroups(t, m, n, batch);
-  if (wgs >= TARGET_WORKGROUPS) return 1;
-  return Math.max(1, Math.min(Math.ceil(TARGET_WORKGROUPS / wgs), Math.floor(k / MIN_SPLIT_CHUNK), MAX_SPLITS));
+  if (wgs >= SPLIT_BELOW) return 1;
+  return Math.min(Math.ceil(SPLIT_TARGET / wgs), maxSplits(k));
+}
+
+export interface MatmulPlan {
+  tile: MatmulTile;
+  splitK: number;
+}
+
+/** Tile and K splits by shape. Measured on an H100: 128x128 and 64x128 tiles tie on large outputs;
+ * on mid-size outputs 64x128 wins, split over K when it gives under ~2 workgroups per SM; outputs
+ * too small to fill the GPU even when split take 32x32 tiles (the most workgroups). */
+export function chooseMatmulPlan(gpu: Gpu, m: number, n: number, k: number, batch: number): MatmulPlan {
+  const { large, wide, medium, small } = MATMUL_TILES;
+  let tile: MatmulTile | undefined;
+  if (tileFits(gpu, large) && workgroups(large, m, n, batch) >= 1024) tile = large;
+  tile ??= [wide, medium].find((t) => tileFits(gpu, t) && workgroups(t, m, n, batch) * maxSplits(k) >= SPLIT_TARGET);
+  tile ??= small;
+  return { tile, splitK: chooseSplitK(tile, m, n, k, batch) };
 }
 
 interface Dims {
@@ -136,7 +144,7 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {})
   if (opts.bias && opts.bias.size !== d.n) throw new Error(`matmul: bias [${opts.bias.shape}] is not [${d.n}]`);
   const out = opts.out ?? gpu.tensor(outShape, 'f32', 'matmul');
 
-  const tile = opts.tile ?? chooseTile(gpu, d.m, d.n, d.batch);
+  const tile = opts.tile ?? chooseMatmulPlan(gpu, d.m, d.n, d.k, d.batch).tile;
   checkTile(tile);
   if (!tileFits(gpu, tile)) throw new Error(`matmul: tile ${JSON.stringify(tile)} exceeds this device's workgroup limits`);
   // K per split, a multiple of BK; the workspace must fit one binding
