@@ -16,6 +16,8 @@ import { splitText, twoFileSplit, type TextSplit } from '../engine/text-split';
 import type { RunConfig, RunEvent } from '../engine/run-types';
 import { describeError } from '../gpu/errors';
 import type { LoadedModel } from '../model/config';
+import { randomModel, RANDOM_SHAPES } from '../model/random-model';
+import { writeSafetensors } from '../formats/safetensors';
 
 const USAGE = `usage:
   studio quantize --model <path|bundled> [--method rtn|awq|teq|tesseraq|teq+tesseraq] [--bits 2|3|4|8]
@@ -24,6 +26,8 @@ const USAGE = `usage:
                   [--teqLoss block|lm] [--teqEstimator ste-round|ste-full] [--teqInit awq|ones]
                   [--tqIters N] [--tqSchedule paper20|short10] [--tqBatch N] [--out result.json]
   studio eval --model <path|bundled> [--text ...] [--seqLen N] [--evalWindows N]
+  studio generate --shape <${Object.keys(RANDOM_SHAPES).join('|')}> --out <folder> [--seed N]
+                  writes a randomly initialised Hugging Face folder with that model's shapes
   <path> is a .gguf file, a llama2.c .bin (its tokenizer .bin beside it as tok*.bin or tokenizer.bin),
   or a Hugging Face model folder; "bundled" is stories260K from public/models.`;
 
@@ -53,6 +57,7 @@ function repoRoot(): string {
 }
 
 async function loadModel(spec: string): Promise<LoadedModel> {
+  if (spec.startsWith('random:')) return randomModel(spec.slice(7));
   if (spec === 'bundled' || spec === 'bundled:stories260K') {
     const m = await loadModelFromFiles(await pathSources(join(repoRoot(), 'public/models/stories260K.gguf')));
     return { ...m, source: 'bundled:stories260K' };
@@ -91,8 +96,27 @@ function progressPrinter(): (e: RunEvent) => void {
   };
 }
 
+/** Writes a random model as a Hugging Face folder (config.json, tokenizer.json, model.safetensors). */
+async function generate(flags: Map<string, string>): Promise<void> {
+  const shape = flags.get('shape') ?? fail(`--shape is needed\n${USAGE}`);
+  const outDir = flags.get('out') ?? fail(`--out is needed\n${USAGE}`);
+  const m = randomModel(shape, Number(flags.get('seed') ?? 0));
+  await mkdir(outDir, { recursive: true });
+  const tensors = [];
+  for (const [name, shapeOf] of m.weights.shapes) {
+    if (name === 'lm_head.weight' && m.weights.config.tiedEmbeddings) continue;
+    tensors.push({ name, shape: shapeOf, data: await m.weights.get(name) });
+  }
+  await writeFile(join(outDir, 'model.safetensors'), writeSafetensors(tensors));
+  await writeFile(join(outDir, 'config.json'), JSON.stringify(m.configJson, null, 2));
+  await writeFile(join(outDir, 'tokenizer.json'), JSON.stringify(m.tokenizerJson));
+  await writeFile(join(outDir, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<s>', eos_token: '</s>' }));
+  process.stderr.write(`wrote ${outDir}: ${tensors.length} tensors\n`);
+}
+
 async function main(): Promise<void> {
   const { command, flags } = parseArgs(process.argv.slice(2));
+  if (command === 'generate') return generate(flags);
   if (command !== 'quantize' && command !== 'eval') fail(USAGE);
   const modelSpec = flags.get('model') ?? 'bundled';
   const textName = flags.get('text') ?? 'tinystories';
@@ -116,7 +140,9 @@ async function main(): Promise<void> {
       await writeFile(out, json);
     }
     process.stdout.write(`${json}\n`);
-    process.stderr.write(`\npplFp ${result.pplFp.toFixed(4)}  pplQuant ${result.pplQuant.toFixed(4)}  seconds ${JSON.stringify(result.seconds)}\n`);
+    const mib = (r: Record<string, number> = {}) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Math.round(v / 2 ** 20)]));
+    process.stderr.write(`\nmemory MiB planned ${JSON.stringify(mib(result.memory?.planned))} measured ${JSON.stringify(mib(result.memory?.measured))}\n`);
+    process.stderr.write(`pplFp ${result.pplFp.toFixed(4)}  pplQuant ${result.pplQuant.toFixed(4)}  seconds ${JSON.stringify(result.seconds)}\n`);
     if (result.status !== 'done') process.exitCode = 1;
   } finally {
     closeNodeGpu();

@@ -68,6 +68,8 @@ export interface RunResult {
   blockErrors: { block: number; relMse: number }[];
   /** Method-specific series for Inspect (loss curves, scale snapshots...). */
   details?: Record<string, unknown>;
+  /** GPU bytes per phase: the plan made before the run and the peak measured during it. */
+  memory?: { planned: Record<string, number>; measured: Record<string, number> };
 }
 
 export const DEFAULT_CONFIG: RunConfig = {

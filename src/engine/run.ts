@@ -11,6 +11,14 @@ import { RESULT_SCHEMA_VERSION, type RunConfig, type RunEvent, type RunResult } 
 import { validateSpec, type QuantSpec } from '../quant/format';
 import { QuantizedBlocks, withOverrides, type QuantizedModel } from '../quant/quantized-model';
 import { measureErrors } from '../quant/measure';
+import { planMemory } from './memory-plan';
+import { EngineError } from '../gpu/errors';
+
+class OverPlanError extends EngineError {
+  constructor(message: string) {
+    super('over-limits', message);
+  }
+}
 import type { MethodContext, MethodRunner } from '../quant/method-context';
 import { runRtn, runAwq } from '../quant/methods';
 import { runTeq } from '../quant/teq';
@@ -53,16 +61,21 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
   const cfg = model.weights.config;
   const emit = inp.onEvent ?? (() => {});
   const seconds: Record<string, number> = {};
+  const memory: Record<string, number> = {};
   const timed = async <T>(phase: string, fn: () => Promise<T>): Promise<T> => {
     emit({ type: 'phase', phase });
+    gpu.pool.trim();
+    gpu.pool.resetPeaks();
     const t0 = performance.now();
     try {
       return await fn();
     } finally {
       await gpu.sync().catch(() => {});
       seconds[phase] = (seconds[phase] ?? 0) + (performance.now() - t0) / 1000;
+      memory[phase] = Math.max(memory[phase] ?? 0, gpu.pool.peakAllocatedBytes);
     }
   };
+  const plan = planMemory(cfg, config, gpu.device.limits);
   const spec: QuantSpec = { bits: config.bits, groupSize: config.groupSize, symmetric: config.symmetric };
   const result: RunResult = {
     schema: RESULT_SCHEMA_VERSION,
@@ -85,12 +98,14 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
     layerErrors: [],
     blockErrors: [],
     details: { split: inp.split.description },
+    memory: { planned: plan.phases, measured: memory },
   };
   let globals: ModelGlobals | null = null;
-  const fpBlocks = new SourceBlocks(gpu, model.weights, true);
+  const fpBlocks = new SourceBlocks(gpu, model.weights, plan.residentBlocks);
   let quantized: QuantizedModel | null = null;
   try {
     validateSpec(spec);
+    if (plan.problems.length) throw new OverPlanError(plan.problems.join(' '));
     const { calibTokens, evalTokens } = await timed('tokenize', async () => {
       const bos = model.tokenizer.bosId;
       return {
@@ -111,6 +126,7 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
       ? { ppl: inp.pplFp, scoredTokens: NaN }
       : await timed('eval-fp', () => perplexity(gpu, cfg, globals!, fpBlocks, evalTokens, evalOpts('eval-fp')));
     result.pplFp = fp.ppl;
+    fpBlocks.release(); // the quantized model's blocks take their place
     if (config.method === 'fp') {
       result.pplQuant = fp.ppl;
       return { result, quantized: null };
@@ -125,7 +141,7 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
     };
     await timed(config.method, () => runner(ctx));
     quantized = { config: cfg, spec, linears: ctx.linears, overrides: ctx.overrides };
-    const qBlocks = new QuantizedBlocks(gpu, model.weights, quantized, true);
+    const qBlocks = new QuantizedBlocks(gpu, model.weights, quantized, plan.residentBlocks);
     const transformed = new SourceBlocks(gpu, withOverrides(model.weights, ctx.overrides), false);
     try {
       const errs = await timed('measure', async () => {

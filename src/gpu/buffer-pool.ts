@@ -20,9 +20,14 @@ export function sizeClass(bytes: number): number {
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
   private sizes = new WeakMap<GPUBuffer, number>();
+  /** Bytes in tensors handed out. */
   liveBytes = 0;
   peakBytes = 0;
+  /** Bytes held free in the pool. */
   pooledBytes = 0;
+  /** Bytes of every buffer created and not destroyed (live + pooled): the GPU footprint. */
+  allocatedBytes = 0;
+  peakAllocatedBytes = 0;
   /** Out-of-memory errors found by error scopes, checked at the next submit. */
   pendingError: Error | null = null;
 
@@ -48,10 +53,18 @@ export class BufferPool {
         if (err && !this.pendingError) this.pendingError = new GpuOutOfMemoryError(name, cls);
       });
       this.sizes.set(buf, cls);
+      this.allocatedBytes += cls;
+      this.peakAllocatedBytes = Math.max(this.peakAllocatedBytes, this.allocatedBytes);
     }
     this.liveBytes += cls;
     this.peakBytes = Math.max(this.peakBytes, this.liveBytes);
     return buf;
+  }
+
+  /** Starts a new measurement window for peaks (per phase). */
+  resetPeaks(): void {
+    this.peakBytes = this.liveBytes;
+    this.peakAllocatedBytes = this.allocatedBytes;
   }
 
   give(buf: GPUBuffer): void {
@@ -67,6 +80,7 @@ export class BufferPool {
   trim(): void {
     for (const list of this.free.values()) for (const b of list) b.destroy();
     this.free.clear();
+    this.allocatedBytes -= this.pooledBytes;
     this.pooledBytes = 0;
   }
 }

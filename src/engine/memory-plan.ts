@@ -1,0 +1,97 @@
+// What a run will need on the GPU, per phase, before it starts: the studio warns when a run
+// cannot fit and the CLI reports plan against measurement. Estimates in bytes of f32 tensors,
+// counting what is alive at once in each phase (weights, calibration activations, optimizer state).
+import type { ModelConfig } from '../model/config';
+import type { RunConfig } from './run-types';
+import { windowsPerBatch } from '../eval/perplexity';
+import { formatBytes } from '../gpu/errors';
+
+export const EVAL_BUDGET_BYTES = 32 << 20;
+/** Above this, full-precision blocks are streamed one at a time instead of kept resident. */
+export const RESIDENT_BLOCKS_MAX_BYTES = 1 << 30;
+
+export interface MemoryPlan {
+  /** Estimated peak bytes per phase. */
+  phases: Record<string, number>;
+  peak: number;
+  /** The largest single tensor (must fit maxStorageBufferBindingSize). */
+  largestTensor: { name: string; bytes: number };
+  blockBytes: number;
+  globalsBytes: number;
+  residentBlocks: boolean;
+  /** Empty when the run fits the limits given. */
+  problems: string[];
+}
+
+const F = 4;
+
+export function blockParams(cfg: ModelConfig): number {
+  const qW = cfg.heads * cfg.headDim, kvW = cfg.kvHeads * cfg.headDim, C = cfg.hidden, I = cfg.intermediate;
+  const attn = C * qW + 2 * C * kvW + qW * C + (cfg.qkvBias || cfg.arch === 'opt' ? qW + 2 * kvW : 0) + (cfg.arch === 'opt' ? C : 0);
+  const mlp = cfg.arch === 'opt' ? 2 * C * I + I + C : 3 * C * I;
+  const norms = (cfg.arch === 'opt' ? 4 : 2) * C;
+  return attn + mlp + norms;
+}
+
+/** Floats per token alive in a block forward that keeps its activations. */
+function activationFloatsPerToken(cfg: ModelConfig): number {
+  const qW = cfg.heads * cfg.headDim, kvW = cfg.kvHeads * cfg.headDim;
+  return 8 * cfg.hidden + 2 * qW + 2 * kvW + 4 * cfg.intermediate + cfg.heads;
+}
+
+export function planMemory(cfg: ModelConfig, config: RunConfig, limits?: { maxStorageBufferBindingSize: number; maxBufferSize: number }): MemoryPlan {
+  const blockBytes = blockParams(cfg) * F;
+  const globalsBytes = (cfg.vocab * cfg.hidden * (cfg.tiedEmbeddings ? 1 : 2) + (cfg.arch === 'opt' ? (cfg.maxPositions + 2) * cfg.hidden : 0) + 2 * cfg.hidden) * F;
+  const residentBlocks = cfg.layers * blockBytes <= RESIDENT_BLOCKS_MAX_BYTES;
+  const fpBlocks = residentBlocks ? cfg.layers * blockBytes : blockBytes;
+  const L = config.seqLen;
+  const perBatch = windowsPerBatch(cfg, L, EVAL_BUDGET_BYTES);
+  const evalTokens = perBatch * L;
+  const act = activationFloatsPerToken(cfg);
+  const evalActs = evalTokens * (act + 2 * cfg.vocab) * F;
+  const calibTokens = config.calibSamples * L;
+  const calibX = calibTokens * cfg.hidden * F;
+  const blockActs = calibTokens * act * F;
+  const phases: Record<string, number> = {};
+  phases['eval-fp'] = globalsBytes + fpBlocks + evalActs;
+  const m = config.method;
+  if (m === 'rtn') phases.rtn = globalsBytes + 2 * blockBytes;
+  if (m === 'awq' || m === 'tesseraq' || m === 'teq+tesseraq' || (m === 'teq' && config.teqInit === 'awq')) {
+    // inputs, one block's kept activations, the search's temporaries of the same size, the weights
+    phases.awq = globalsBytes + 2 * calibX + 2 * blockActs + 3 * blockBytes;
+  }
+  if (m === 'teq' || m === 'teq+tesseraq') {
+    if (config.teqLoss === 'lm') {
+      const lmActs = L * act * F * cfg.layers + 3 * L * cfg.vocab * F;
+      phases.teq = globalsBytes + 2 * cfg.layers * blockBytes + lmActs;
+    } else {
+      const batch = Math.min(4, config.calibSamples) * L;
+      phases.teq = globalsBytes + 3 * calibX + 4 * blockBytes + 2 * batch * act * F;
+    }
+  }
+  if (m === 'tesseraq' || m === 'teq+tesseraq') {
+    const batch = Math.min(config.tqBatch, config.calibSamples) * L;
+    // weights, rounding logits, state, Adam m and v, soft weights, gradients
+    phases.tesseraq = globalsBytes + 3 * calibX + 8 * blockBytes + 2 * batch * act * F;
+  }
+  if (m !== 'fp') {
+    phases.measure = globalsBytes + 2 * calibX + blockActs + 3 * blockBytes;
+    phases['eval-quant'] = globalsBytes + (residentBlocks ? cfg.layers * blockBytes : blockBytes) + evalActs;
+  }
+  const candidates: { name: string; bytes: number }[] = [
+    { name: 'embedding table', bytes: cfg.vocab * cfg.hidden * F },
+    { name: 'logits of one evaluation batch', bytes: evalTokens * cfg.vocab * F },
+    { name: 'calibration activations (MLP width)', bytes: calibTokens * cfg.intermediate * F },
+  ];
+  if (m === 'teq' && config.teqLoss === 'lm') candidates.push({ name: 'TEQ logits', bytes: L * cfg.vocab * F });
+  const largestTensor = candidates.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  const peak = Math.max(...Object.values(phases));
+  const problems: string[] = [];
+  if (limits && largestTensor.bytes > limits.maxStorageBufferBindingSize) {
+    problems.push(
+      `The ${largestTensor.name} needs ${formatBytes(largestTensor.bytes)}, over this device's largest buffer binding of ` +
+        `${formatBytes(limits.maxStorageBufferBindingSize)}: use fewer calibration samples or a shorter sequence length.`,
+    );
+  }
+  return { phases, peak, largestTensor, blockBytes, globalsBytes, residentBlocks, problems };
+}
