@@ -168,3 +168,81 @@ test('history keeps runs across reloads; download, inspect, compare and delete t
   await expect(page.getByTestId('history-table')).toContainText('run-teq-w3');
   void testInfo;
 });
+
+test('model sources: local llama2.c files, a dropped HF folder, a wrong file, the Hub form', async ({ page }) => {
+  logBrowserErrors(page);
+  await page.goto('/');
+  await expect(page.getByTestId('model-summary')).toContainText('bundled:stories260K', { timeout: 60_000 });
+  await page.screenshot({ path: shot('studio-model-bundled') });
+
+  await page.getByRole('radio', { name: 'Files on this computer' }).check();
+  await page.getByLabel('Choose files…').setInputFiles(['public/models/stories260K.bin', 'public/models/tok512.bin']);
+  const summary = page.getByTestId('model-summary');
+  await expect(summary).toContainText('local:stories260K.bin+tok512.bin', { timeout: 60_000 });
+  await expect(summary.getByTestId('model-parameters')).toHaveText('292.8 k');
+  // The config now names the local model (it cannot be reopened from a link, but it is recorded).
+  await expect(page).toHaveURL(/model=local%3Astories260K\.bin%2Btok512\.bin/);
+
+  // A Hugging Face folder dropped onto the drop zone (several files at once).
+  const dir = 'public/models/stories260K-hf';
+  const files = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors'].map((name) => ({
+    name,
+    b64: readFileSync(`${dir}/${name}`).toString('base64'),
+  }));
+  const dataTransfer = await page.evaluateHandle((fs) => {
+    const dt = new DataTransfer();
+    for (const f of fs) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
+    return dt;
+  }, files);
+  await page.getByTestId('model-dropzone').dispatchEvent('drop', { dataTransfer });
+  await expect(summary).toContainText('LlamaForCausalLM', { timeout: 60_000 });
+  await expect(summary.getByTestId('model-parameters')).toHaveText('292.8 k');
+
+  // Something that is not a model: the loader's message is shown, the previous model stays.
+  await page.getByLabel('Choose files…').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+  await expect(page.getByTestId('model-error')).toContainText('notes.txt');
+  await expect(summary).toContainText('LlamaForCausalLM');
+
+  // Hub: the repo id is validated before anything is fetched; the token field is a password field.
+  await page.getByRole('radio', { name: 'Hugging Face Hub' }).check();
+  await page.getByLabel('Repository id').fill('not a repo id');
+  await expect(page.getByRole('button', { name: 'Load from the Hub' })).toBeDisabled();
+  await page.getByLabel('Repository id').fill('HuggingFaceTB/SmolLM2-135M');
+  await expect(page.getByRole('button', { name: 'Load from the Hub' })).toBeEnabled();
+  await expect(page.getByLabel('Access token (optional)')).toHaveAttribute('type', 'password');
+  await page.screenshot({ path: shot('studio-model-hub') });
+});
+
+test('too little custom text is named before a run starts; a running run can be cancelled', async ({ page }) => {
+  logBrowserErrors(page);
+  await page.goto('/?seqLen=64&calibSamples=2&evalWindows=2');
+  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
+  await page.getByRole('tab', { name: /Data/ }).click();
+  await page.getByRole('radio', { name: 'Your text' }).check();
+  await page.getByLabel('Paste text').fill('Once upon a time there was a cat. The cat sat on a mat.\n\nThe end.');
+  await page.getByRole('button', { name: 'Count tokens' }).click();
+  const problems = page.getByTestId('text-problems');
+  await expect(problems).toContainText('fewer than one sample of 64');
+  await expect(problems).toContainText('fewer than one window of 64');
+  await page.getByRole('tab', { name: /Run/ }).click();
+  await page.getByRole('button', { name: 'Start run' }).click();
+  await expect(page.getByTestId('run-blocked')).toContainText('fewer than one sample of 64');
+  await expect(page.getByTestId('run-progress')).toHaveCount(0);
+
+  // Back to a bundled text and a long TEQ run, cancelled while it runs.
+  await page.getByRole('tab', { name: /Data/ }).click();
+  await page.getByRole('radio', { name: 'TinyStories' }).check();
+  await expect(page.getByTestId('text-stats')).toContainText('2 samples × 64 tokens', { timeout: 60_000 });
+  await page.getByRole('tab', { name: /Method/ }).click();
+  await page.getByRole('radio', { name: 'TEQ', exact: true }).check();
+  await page.getByLabel('TEQ steps').fill('500');
+  await page.getByRole('tab', { name: /Run/ }).click();
+  await page.getByRole('button', { name: 'Start run' }).click();
+  const progress = page.getByTestId('run-progress');
+  await expect(progress).toHaveAttribute('data-status', 'running');
+  await expect(progress.getByRole('progressbar', { name: 'TEQ scale training' })).toBeVisible({ timeout: 120_000 });
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(progress).toHaveAttribute('data-status', 'cancelled', { timeout: 120_000 });
+  await expect(progress).toContainText('cancelled');
+  await page.screenshot({ path: shot('studio-cancelled') });
+});

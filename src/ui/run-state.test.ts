@@ -13,9 +13,12 @@ describe('run state from events', () => {
       { name: 'tokenize', startedAt: 1000, endedAt: 3000, detail: undefined },
       { name: 'eval-fp', startedAt: 3000, done: 2, total: 8, detail: undefined },
     ]);
-    r = finishRun(r, 'done', 9000);
-    expect(r.phases[1].endedAt).toBe(9000);
-    expect(r.status).toBe('done');
+    const done = finishRun(r, 'done', 9000);
+    expect(done.phases[1]).toEqual({ name: 'eval-fp', startedAt: 3000, endedAt: 9000, done: 2, total: 8, detail: undefined });
+    expect(done.status).toBe('done');
+    const cancelled = finishRun(r, 'cancelled', 9000);
+    expect(cancelled.phases[0].stopped).toBeUndefined();
+    expect(cancelled.phases[1].stopped).toBe(true);
   });
 
   it('appends loss points per series without touching the previous state', () => {

@@ -10,6 +10,8 @@ export interface PhaseState {
   endedAt?: number;
   done?: number;
   total?: number;
+  /** The run ended (cancelled or failed) while this phase was open. */
+  stopped?: boolean;
 }
 
 export interface LiveRun {
@@ -88,7 +90,7 @@ export function finishRun(run: LiveRun, status: LiveRun['status'], now: number, 
     ...extra,
     status,
     endedAt: now,
-    phases: run.phases.map((p) => (p.endedAt === undefined ? { ...p, endedAt: now } : p)),
+    phases: run.phases.map((p) => (p.endedAt === undefined ? { ...p, endedAt: now, ...(status === 'done' ? {} : { stopped: true }) } : p)),
   };
 }
 

@@ -13,7 +13,12 @@ export function ModelPanel() {
   const load = useStudio((s) => s.modelLoad);
   const configModel = useStudio((s) => s.config.model);
   const initial: SourceKind = configModel.startsWith('hf:') ? 'hub' : configModel.startsWith('local:') ? 'files' : 'bundled';
-  const [kind, setKind] = useState<SourceKind>(initial);
+  const [kind, setKindState] = useState<SourceKind>(initial);
+  const setKind = (k: SourceKind) => {
+    setKindState(k);
+    // An error belongs to the source that failed; a different source starts clean.
+    if (useStudio.getState().modelLoad.status === 'failed') useStudio.setState({ modelLoad: { status: 'idle' } });
+  };
   return (
     <div className="panel">
       <div className="card">

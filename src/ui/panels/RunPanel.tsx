@@ -169,15 +169,15 @@ function RunProgress({ run }: { run: LiveRun }) {
 
 function PhaseRow({ phase, now }: { phase: PhaseState; now: number }) {
   const seconds = ((phase.endedAt ?? now) - phase.startedAt) / 1000;
-  const fraction = phase.total ? (phase.done ?? 0) / phase.total : phase.endedAt !== undefined ? 1 : 0;
+  const fraction = phase.total ? (phase.done ?? 0) / phase.total : phase.endedAt !== undefined && !phase.stopped ? 1 : 0;
   const unit = phase.name.startsWith('eval') ? 'batches' : phase.name === 'measure' || phase.total === undefined ? 'blocks' : 'steps';
   return (
-    <li className={`phase ${phase.endedAt !== undefined ? 'done' : 'active'}`}>
+    <li className={`phase ${phase.stopped ? 'stopped' : phase.endedAt !== undefined ? 'done' : 'active'}`}>
       <span className="phase-name">{PHASE_LABELS[phase.name] ?? phase.name}</span>
       <div className="progress" role="progressbar" aria-label={PHASE_LABELS[phase.name] ?? phase.name} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
         <div style={{ width: `${fraction * 100}%` }} />
       </div>
-      <span className="small muted phase-count">{phase.total ? `${phase.done ?? 0} / ${phase.total} ${unit}` : phase.endedAt !== undefined ? 'done' : '…'}</span>
+      <span className="small muted phase-count">{phase.stopped ? `stopped${phase.total ? ` at ${phase.done ?? 0} / ${phase.total}` : ''}` : phase.total ? `${phase.done ?? 0} / ${phase.total} ${unit}` : phase.endedAt !== undefined ? 'done' : '…'}</span>
       <span className="small muted phase-time">{formatSeconds(seconds)}</span>
     </li>
   );
