@@ -1,0 +1,121 @@
+// What every exporter reads from a quantized run: the transformed full-precision tensors (source
+// weights with the method's overrides), the stored codes/scales/zeros of each quantized Linear,
+// and the Linears' stored values dequantized exactly as the studio evaluates them.
+import type { LoadedModel, ModelConfig, WeightSource } from '../model/config';
+import { linearName, linearRoles, type LinearRole } from '../model/tensor-names';
+import { effectiveGroupSize, groupCount, type QuantizedLinear } from '../quant/format';
+import { withOverrides, type QuantizedModel } from '../quant/quantized-model';
+
+export interface ExportInput {
+  /** The model the run started from (tokenizer and untouched tensors). */
+  model: LoadedModel;
+  quantized: QuantizedModel;
+}
+
+export function transformedSource(inp: ExportInput): WeightSource {
+  return withOverrides(inp.model.weights, inp.quantized.overrides);
+}
+
+export interface LinearSlot {
+  layer: number;
+  role: LinearRole;
+  /** HF module name, e.g. model.layers.0.self_attn.q_proj */
+  name: string;
+  /** The stored quantization, or undefined when the method left this Linear in full precision. */
+  q?: QuantizedLinear;
+}
+
+export function linearSlots(inp: ExportInput): LinearSlot[] {
+  const cfg = inp.quantized.config;
+  const out: LinearSlot[] = [];
+  for (let layer = 0; layer < cfg.layers; layer++) {
+    for (const role of linearRoles(cfg.arch)) {
+      const name = linearName(cfg.arch, layer, role);
+      out.push({ layer, role, name, q: inp.quantized.linears.get(name) });
+    }
+  }
+  return out;
+}
+
+/** W = (code - zero) * scale in float32, the same arithmetic as shaders/dequantize.wgsl. */
+export function dequantizeLinear(q: QuantizedLinear): Float32Array {
+  const g = effectiveGroupSize(q.spec, q.cols);
+  const nG = groupCount(q.spec, q.cols);
+  const w = new Float32Array(q.rows * q.cols);
+  for (let r = 0; r < q.rows; r++) {
+    for (let c = 0; c < q.cols; c++) {
+      const k = r * nG + Math.floor(c / g);
+      w[r * q.cols + c] = Math.fround(q.codes[r * q.cols + c] - q.zeros[k]) * q.scales[k];
+    }
+  }
+  return w;
+}
+
+/** Checks the invariants every exporter relies on: shapes, integer zero points in range. */
+export function checkStoredLinear(q: QuantizedLinear): string | null {
+  const nG = groupCount(q.spec, q.cols);
+  const max = 2 ** q.spec.bits - 1;
+  if (q.codes.length !== q.rows * q.cols) return `${q.name}: ${q.codes.length} codes for [${q.rows}, ${q.cols}]`;
+  if (q.scales.length !== q.rows * nG || q.zeros.length !== q.rows * nG) return `${q.name}: scales/zeros are not [${q.rows}, ${nG}]`;
+  for (let i = 0; i < q.codes.length; i++) if (q.codes[i] > max) return `${q.name}: code ${q.codes[i]} does not fit in ${q.spec.bits} bits`;
+  for (let i = 0; i < q.zeros.length; i++) {
+    const z = q.zeros[i];
+    if (!(Number.isInteger(z) && z >= 0 && z <= max)) return `${q.name}: zero point ${z} is not an integer in [0, ${max}]`;
+    if (!Number.isFinite(q.scales[i])) return `${q.name}: scale ${q.scales[i]} is not finite`;
+  }
+  return null;
+}
+
+/**
+ * Row permutation of a Q/K projection between rotary layouts (see formats/convert-hf.ts): output
+ * rows move, groups run along the inputs, so codes, scales and zeros move with their rows exactly.
+ * Returns from[] such that new row i is old row from[i].
+ */
+export function rotaryRowOrder(heads: number, headDim: number, toHalf: boolean): Int32Array {
+  const from = new Int32Array(heads * headDim);
+  const half = headDim / 2;
+  for (let h = 0; h < heads; h++) {
+    for (let i = 0; i < half; i++) {
+      for (let j = 0; j < 2; j++) {
+        const interleaved = h * headDim + 2 * i + j;
+        const split = h * headDim + j * half + i;
+        if (toHalf) from[split] = interleaved;
+        else from[interleaved] = split;
+      }
+    }
+  }
+  return from;
+}
+
+function permuteRowsOf<T extends Float32Array | Uint8Array>(a: T, width: number, from: Int32Array): T {
+  const out = new (a.constructor as new (n: number) => T)(a.length);
+  for (let i = 0; i < from.length; i++) out.set(a.subarray(from[i] * width, (from[i] + 1) * width), i * width);
+  return out;
+}
+
+export function permuteQuantizedRows(q: QuantizedLinear, from: Int32Array): QuantizedLinear {
+  const nG = q.scales.length / q.rows;
+  return {
+    ...q,
+    codes: permuteRowsOf(q.codes, q.cols, from),
+    scales: permuteRowsOf(q.scales, nG, from),
+    zeros: permuteRowsOf(q.zeros, nG, from),
+    bias: q.bias ? permuteRowsOf(q.bias, 1, from) : undefined,
+  };
+}
+
+export function permuteFloatRows(w: Float32Array, cols: number, from: Int32Array): Float32Array {
+  return permuteRowsOf(w, cols, from);
+}
+
+/** The rotary row order an exporter must apply to a Q/K Linear for a target layout, or null. */
+export function rotaryPermutation(cfg: ModelConfig, role: LinearRole, target: 'half' | 'interleaved'): Int32Array | null {
+  if (cfg.arch !== 'llama' || (role !== 'q' && role !== 'k') || cfg.ropeStyle === target) return null;
+  return rotaryRowOrder(role === 'q' ? cfg.heads : cfg.kvHeads, cfg.headDim, target === 'half');
+}
+
+export function hasLinearBias(cfg: ModelConfig, role: LinearRole): boolean {
+  if (cfg.arch === 'opt') return true;
+  if (role === 'q' || role === 'k' || role === 'v') return cfg.qkvBias;
+  return cfg.linearBias;
+}

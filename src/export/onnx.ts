@@ -1,0 +1,309 @@
+// ONNX export of a quantized LLaMA-family model: every quantized Linear becomes a com.microsoft
+// MatMulNBits holding the run's own codes, scales and zero points (block_size = the group size, or
+// a power-of-two divisor of it with the group's scale repeated); everything else is standard ONNX
+// (opset 17): Gather, RMSNorm from Mul/ReduceMean/Sqrt, half-split RoPE from Sin/Cos of the
+// positions, causal attention with MatMul/Softmax (grouped KV heads by broadcasting), SwiGLU.
+// Input input_ids int64 [batch, seq]; output logits float [batch, seq, vocab]; no KV cache.
+//
+// Streaming: a protobuf parser merges repeated occurrences of a message field, so the file is the
+// ModelProto header (graph structure, small constants) followed by one ModelProto per weight
+// initializer ({graph: {initializer: [t]}}), each encoded by protobufjs; no second full copy.
+import type { ModelConfig } from '../model/config';
+import { globalNames, normNames } from '../model/tensor-names';
+import { effectiveGroupSize, groupCount, type QuantizedLinear } from '../quant/format';
+import type { QuantizedModel } from '../quant/quantized-model';
+import { attr, GraphBuilder, type LazyInitializer } from './onnx-graph';
+import { encodeGraph, encodeModel, fieldHeader, initializerPartSize, MODEL_GRAPH_FIELD, OnnxType } from './onnx-proto';
+import {
+  checkStoredLinear, hasLinearBias, linearSlots, permuteFloatRows, permuteQuantizedRows, rotaryPermutation, transformedSource, type ExportInput,
+} from './model-parts';
+import { bytesOf, type ExportSink } from './sink';
+import { ExportUnavailableError, safeFileStem, type ExportAvailability, type ExportReport } from './types';
+
+/** MatMulNBits in onnxruntime 1.30 (CPU/WASM): 2, 4 and 8 bits, blocks a power of two >= 16. */
+export const ONNX_BITS = [2, 4, 8];
+const MIN_BLOCK = 16;
+const MAX_BLOCK = 256;
+const PROTOBUF_LIMIT = 2 ** 31 - 1;
+export const ONNX_OPSET = 17;
+
+/**
+ * The MatMulNBits block size that expresses groups of the run on a row of `cols` inputs: blocks
+ * must tile every group (a power of two dividing the group size), or, with a single group per
+ * row, any block size (its scale is repeated). The last block may be ragged: onnxruntime takes
+ * K as an attribute and n_blocks = ceil(K / block_size).
+ */
+export function onnxBlockSize(groupSize: number, cols: number): number | null {
+  const spec = { bits: 4, groupSize, symmetric: false };
+  const g = effectiveGroupSize(spec, cols);
+  if (groupCount(spec, cols) === 1) {
+    let b = MIN_BLOCK;
+    while (b < cols && b < MAX_BLOCK) b *= 2;
+    return b;
+  }
+  let b = 1;
+  while (g % (b * 2) === 0 && b * 2 <= MAX_BLOCK) b *= 2;
+  return b >= MIN_BLOCK ? b : null;
+}
+
+/** B [N, nBlocks, blob], scales [N * nBlocks], zero points packed [N * ceil(nBlocks * bits / 8)]. */
+export function packMatMulNBits(q: QuantizedLinear, blockSize: number): { B: Uint8Array; scales: Float32Array; zeroPoints: Uint8Array; nBlocks: number } {
+  const bits = q.spec.bits;
+  if (!ONNX_BITS.includes(bits)) throw new Error(`MatMulNBits holds 2, 4 or 8 bits, not ${bits}`);
+  const K = q.cols;
+  const N = q.rows;
+  const g = effectiveGroupSize(q.spec, K);
+  const nG = groupCount(q.spec, K);
+  const nBlocks = Math.ceil(K / blockSize);
+  const blob = (blockSize * bits) / 8;
+  const zpBytes = Math.ceil((nBlocks * bits) / 8);
+  const B = new Uint8Array(N * nBlocks * blob);
+  const scales = new Float32Array(N * nBlocks);
+  const zeroPoints = new Uint8Array(N * zpBytes);
+  for (let n = 0; n < N; n++) {
+    for (let j = 0; j < nBlocks; j++) {
+      const group = Math.floor((j * blockSize) / g);
+      if (group >= nG) throw new Error(`${q.name}: block ${j} starts past the last group`);
+      scales[n * nBlocks + j] = q.scales[n * nG + group];
+      const zbit = j * bits;
+      zeroPoints[n * zpBytes + (zbit >> 3)] |= q.zeros[n * nG + group] << (zbit & 7);
+      const base = (n * nBlocks + j) * blob;
+      const k1 = Math.min(K, (j + 1) * blockSize);
+      for (let k = j * blockSize; k < k1; k++) {
+        const bit = (k - j * blockSize) * bits;
+        B[base + (bit >> 3)] |= q.codes[n * K + k] << (bit & 7);
+      }
+    }
+  }
+  return { B, scales, zeroPoints, nBlocks };
+}
+
+export function onnxAvailability(q: QuantizedModel): ExportAvailability {
+  const cfg = q.config;
+  const base = { format: 'onnx' as const, folder: false, suggestedName: `${safeFileStem(cfg.name)}-${q.spec.bits}bit.onnx` };
+  const no = (reason: string): ExportAvailability => ({ ...base, available: false, reason });
+  if (cfg.arch !== 'llama') return no(`the ONNX exporter writes the LLaMA family (LLaMA, Mistral, Qwen2); this model is ${cfg.sourceArchitecture}`);
+  if (!ONNX_BITS.includes(q.spec.bits)) {
+    return no(`onnxruntime's MatMulNBits holds 2-, 4- and 8-bit weights; this run used ${q.spec.bits} bits (re-run with 2, 4 or 8 bits)`);
+  }
+  for (const l of q.linears.values()) {
+    const bad = checkStoredLinear(l);
+    if (bad) return no(bad);
+    if (onnxBlockSize(l.spec.groupSize, l.cols) === null) {
+      return no(
+        `MatMulNBits blocks are powers of two from ${MIN_BLOCK} to ${MAX_BLOCK} inputs with one scale each, and groups of ${effectiveGroupSize(l.spec, l.cols)} ` +
+          `(${l.name}, ${l.cols} inputs) are not a whole number of such blocks; use a group size that is a multiple of 16`,
+      );
+    }
+  }
+  const est = estimateOnnxBytes(q);
+  if (est > PROTOBUF_LIMIT) {
+    return no(`the model would be about ${(est / 2 ** 30).toFixed(1)} GiB, over protobuf's 2 GiB limit for one .onnx file (external data files are not written)`);
+  }
+  const fp = cfg.layers * 7 - q.linears.size;
+  return {
+    ...base,
+    available: true,
+    reason:
+      `every quantized Linear as com.microsoft MatMulNBits (${q.spec.bits}-bit, stored codes, scales and zero points), the rest in standard ONNX opset ${ONNX_OPSET}` +
+      (fp > 0 ? `; ${fp} Linears the method left in full precision as f32 MatMul` : ''),
+  };
+}
+
+function estimateOnnxBytes(q: QuantizedModel): number {
+  const cfg = q.config;
+  let bytes = cfg.vocab * cfg.hidden * 4 * (cfg.tiedEmbeddings ? 1 : 2);
+  for (const l of q.linears.values()) bytes += (l.rows * l.cols * l.spec.bits) / 8 + l.scales.length * 5;
+  const perLayerLinears = 2 * cfg.hidden * (cfg.heads + cfg.kvHeads) * cfg.headDim + 3 * cfg.hidden * cfg.intermediate;
+  bytes += Math.max(0, cfg.layers * perLayerLinears - [...q.linears.values()].reduce((a, l) => a + l.rows * l.cols, 0)) * 4;
+  return bytes;
+}
+
+/** Builds the graph; weights are lazy initializers read from the transformed source on write. */
+export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
+  const cfg: ModelConfig = inp.quantized.config;
+  const src = transformedSource(inp);
+  const gb = new GraphBuilder();
+  const names = globalNames('llama');
+  const H = cfg.hidden;
+  const hd = cfg.headDim;
+  const g = cfg.heads / cfg.kvHeads;
+
+  const f32Weight = (name: string, dims: number[], get: () => Promise<Float32Array>): string =>
+    gb.weight({ name, dims, dataType: OnnxType.FLOAT, byteLength: dims.reduce((a, b) => a * b, 4), bytes: async () => bytesOf(await get()) });
+
+  // Shapes and positions.
+  const ids = 'input_ids';
+  const seq = gb.op('Gather', [gb.op('Shape', [ids]), gb.constI64([1], [])], [attr.int('axis', 0)]);
+  const zero = gb.constI64([0], []);
+  const one = gb.constI64([1], []);
+  const pos = gb.op('Range', [zero, seq, one]);
+  const posF = gb.op('Cast', [pos], [attr.int('to', OnnxType.FLOAT)]);
+  const invFreq = Array.from({ length: hd / 2 }, (_, i) => cfg.ropeTheta ** (-(2 * i) / hd));
+  const freqs = gb.op('Mul', [gb.op('Unsqueeze', [posF, gb.constI64([1])]), gb.constF32(invFreq)]);
+  const emb = gb.op('Concat', [freqs, freqs], [attr.int('axis', -1)]);
+  const cos = gb.op('Cos', [emb]);
+  const sin = gb.op('Sin', [emb]);
+  const masked = gb.op('Less', [gb.op('Unsqueeze', [pos, gb.constI64([1])]), pos]);
+  const mask = gb.op('Where', [masked, gb.constF32([-3e38], []), gb.constF32([0], [])]);
+  const eps = gb.constF32([cfg.normEps], []);
+  const attnScale = gb.constF32([1 / Math.sqrt(hd)], []);
+  const halves = gb.constI64([hd / 2, hd / 2]);
+
+  const rmsNorm = (x: string, weightName: string): string => {
+    const ms = gb.op('ReduceMean', [gb.op('Mul', [x, x])], [attr.ints('axes', [-1]), attr.int('keepdims', 1)]);
+    const rstd = gb.op('Reciprocal', [gb.op('Sqrt', [gb.op('Add', [ms, eps])])]);
+    return gb.op('Mul', [gb.op('Mul', [x, rstd]), f32Weight(weightName, [H], () => src.get(weightName))]);
+  };
+
+  const rope = (x: string): string => {
+    const [x1, x2] = gb.ops('Split', [x, halves], 2, [attr.int('axis', -1)]);
+    const rotated = gb.op('Concat', [gb.op('Neg', [x2]), x1], [attr.int('axis', -1)]);
+    return gb.op('Add', [gb.op('Mul', [x, cos]), gb.op('Mul', [rotated, sin])]);
+  };
+
+  const slots = new Map(linearSlots(inp).map((s) => [s.name, s]));
+  const linear = (x: string, name: string): string => {
+    const slot = slots.get(name)!;
+    const perm = rotaryPermutation(cfg, slot.role, 'half');
+    let y: string;
+    if (slot.q) {
+      const q = perm ? permuteQuantizedRows(slot.q, perm) : slot.q;
+      const block = onnxBlockSize(q.spec.groupSize, q.cols)!;
+      // Packed once when the first of its three initializers is written, dropped after the last.
+      let cache: ReturnType<typeof packMatMulNBits> | null = null;
+      let uses = 0;
+      const packed = () => {
+        const p = (cache ??= packMatMulNBits(q, block));
+        if (++uses === 3) cache = null;
+        return p;
+      };
+      const nBlocks = Math.ceil(q.cols / block);
+      const blob = (block * q.spec.bits) / 8;
+      const zpBytes = Math.ceil((nBlocks * q.spec.bits) / 8);
+      // Packing is cheap and done per initializer at write time, so nothing is held twice.
+      const lazy = (suffix: string, dims: number[], dataType: number, pick: (p: ReturnType<typeof packMatMulNBits>) => ArrayBufferView, bytesPer: number): LazyInitializer => ({
+        name: `${name}.${suffix}`, dims, dataType, byteLength: dims.reduce((a, b) => a * b, bytesPer), bytes: async () => bytesOf(pick(packed())),
+      });
+      y = gb.op(
+        'MatMulNBits',
+        [
+          x,
+          gb.weight(lazy('qweight', [q.rows, nBlocks, blob], OnnxType.UINT8, (p) => p.B, 1)),
+          gb.weight(lazy('scales', [q.rows * nBlocks], OnnxType.FLOAT, (p) => p.scales, 4)),
+          gb.weight(lazy('qzeros', [q.rows * zpBytes], OnnxType.UINT8, (p) => p.zeroPoints, 1)),
+        ],
+        [attr.int('K', q.cols), attr.int('N', q.rows), attr.int('bits', q.spec.bits), attr.int('block_size', block)],
+        'com.microsoft',
+      );
+    } else {
+      const shape = src.shapes.get(`${name}.weight`)!;
+      const [rows, cols] = shape;
+      y = gb.op('MatMul', [
+        x,
+        f32Weight(`${name}.weight_t`, [cols, rows], async () => {
+          let w = await src.get(`${name}.weight`);
+          if (perm) w = permuteFloatRows(w, cols, perm);
+          const t = new Float32Array(w.length);
+          for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = w[r * cols + c];
+          return t;
+        }),
+      ]);
+    }
+    if (hasLinearBias(cfg, slot.role)) {
+      const rows = src.shapes.get(`${name}.weight`)![0];
+      y = gb.op('Add', [y, f32Weight(`${name}.bias`, [rows], async () => {
+        const b = await src.get(`${name}.bias`);
+        return perm ? permuteFloatRows(b, 1, perm) : b;
+      })]);
+    }
+    return y;
+  };
+
+  let x = gb.op('Gather', [f32Weight(names.embed, [cfg.vocab, H], () => src.get(names.embed)), ids], [attr.int('axis', 0)]);
+  for (let l = 0; l < cfg.layers; l++) {
+    const p = `model.layers.${l}`;
+    const norms = normNames('llama', l);
+    const n1 = rmsNorm(x, `${norms.attn}.weight`);
+    const heads5 = (t: string, groups: number) =>
+      gb.op('Transpose', [gb.op('Reshape', [t, gb.constI64([0, 0, cfg.kvHeads, groups, hd])])], [attr.ints('perm', [0, 2, 3, 1, 4])]);
+    const q = rope(heads5(linear(n1, `${p}.self_attn.q_proj`), g)); // [B, kvH, g, S, hd]
+    const k = rope(heads5(linear(n1, `${p}.self_attn.k_proj`), 1)); // [B, kvH, 1, S, hd]
+    const v = heads5(linear(n1, `${p}.self_attn.v_proj`), 1);
+    const kT = gb.op('Transpose', [k], [attr.ints('perm', [0, 1, 2, 4, 3])]);
+    const scores = gb.op('Add', [gb.op('Mul', [gb.op('MatMul', [q, kT]), attnScale]), mask]);
+    const probs = gb.op('Softmax', [scores], [attr.int('axis', -1)]);
+    const ctx = gb.op('Transpose', [gb.op('MatMul', [probs, v])], [attr.ints('perm', [0, 3, 1, 2, 4])]);
+    const attnOut = gb.op('Reshape', [ctx, gb.constI64([0, 0, cfg.heads * hd])]);
+    x = gb.op('Add', [x, linear(attnOut, `${p}.self_attn.o_proj`)]);
+    const n2 = rmsNorm(x, `${norms.mlp}.weight`);
+    const gate = linear(n2, `${p}.mlp.gate_proj`);
+    const up = linear(n2, `${p}.mlp.up_proj`);
+    const act = gb.op('Mul', [gb.op('Mul', [gate, gb.op('Sigmoid', [gate])]), up]);
+    x = gb.op('Add', [x, linear(act, `${p}.mlp.down_proj`)]);
+  }
+  const h = rmsNorm(x, `${names.finalNorm}.weight`);
+  const headT = cfg.tiedEmbeddings
+    ? gb.op('Transpose', [names.embed], [attr.ints('perm', [1, 0])])
+    : f32Weight('lm_head.weight_t', [H, cfg.vocab], async () => {
+        const w = await src.get(names.lmHead);
+        const t = new Float32Array(w.length);
+        for (let r = 0; r < cfg.vocab; r++) for (let c = 0; c < H; c++) t[c * cfg.vocab + r] = w[r * H + c];
+        return t;
+      });
+  gb.rename(gb.op('MatMul', [h, headT]), 'logits');
+  return gb;
+}
+
+const STUDIO = 'webgpu-quant-studio';
+
+export async function exportOnnx(inp: ExportInput, sink: ExportSink, opts: { fileName?: string } = {}): Promise<ExportReport> {
+  const avail = onnxAvailability(inp.quantized);
+  if (!avail.available) throw new ExportUnavailableError('onnx', avail.reason);
+  const cfg = inp.quantized.config;
+  const gb = buildOnnxGraph(inp);
+  const dim = (d: number | string) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d });
+  const tensorType = (elemType: number, dims: (number | string)[]) => ({ tensorType: { elemType, shape: { dim: dims.map(dim) } } });
+  const spec = inp.quantized.spec;
+  const graphHead = encodeGraph({
+    name: safeFileStem(cfg.name),
+    node: gb.nodes,
+    initializer: gb.constants,
+    input: [{ name: 'input_ids', type: tensorType(OnnxType.INT64, ['batch', 'sequence']) }],
+    output: [{ name: 'logits', type: tensorType(OnnxType.FLOAT, ['batch', 'sequence', cfg.vocab]) }],
+  });
+  // One GraphProto field whose parts (repeated fields only) are encoded and written one at a time:
+  // its length is known up front from each initializer's byte length.
+  const weightParts = gb.weights.map((t) => ({ t, size: initializerPartSize(t) }));
+  const graphBytes = graphHead.byteLength + weightParts.reduce((a, p) => a + p.size, 0);
+  if (graphBytes > PROTOBUF_LIMIT) throw new ExportUnavailableError('onnx', `the graph is ${graphBytes} bytes, over protobuf's 2 GiB limit`);
+  const header = encodeModel({
+    irVersion: 8,
+    producerName: STUDIO,
+    producerVersion: '0.1.0',
+    opsetImport: [
+      { domain: '', version: ONNX_OPSET },
+      { domain: 'com.microsoft', version: 1 },
+    ],
+    docString: `${cfg.name}: ${spec.bits}-bit ${spec.symmetric ? 'symmetric' : 'asymmetric'} weights, group size ${spec.groupSize || 'per channel'}; full-sequence scoring, no KV cache`,
+    metadataProps: [
+      { key: 'source_model', value: inp.model.source },
+      { key: 'quantization', value: JSON.stringify(spec) },
+      { key: 'rope', value: 'half-split (Q/K rows permuted from interleaved where the source was interleaved)' },
+    ],
+  });
+  const fileName = opts.fileName ?? avail.suggestedName;
+  const w = await sink.createFile(fileName);
+  await w.write(header);
+  await w.write(fieldHeader(MODEL_GRAPH_FIELD, graphBytes));
+  await w.write(graphHead);
+  for (const { t, size } of weightParts) {
+    const rawData = await t.bytes();
+    if (rawData.byteLength !== t.byteLength) throw new Error(`${t.name}: ${rawData.byteLength} bytes, expected ${t.byteLength}`);
+    const part = encodeGraph({ initializer: [{ name: t.name, dims: t.dims, dataType: t.dataType, rawData }] });
+    if (part.byteLength !== size) throw new Error(`${t.name}: encoded ${part.byteLength} bytes, expected ${size}`);
+    await w.write(part);
+  }
+  await w.close();
+  return { format: 'onnx', files: [{ name: fileName, bytes: w.written }], notes: [avail.reason] };
+}
