@@ -3,6 +3,7 @@
 // as stored (llama.cpp's converter puts them in the interleaved rotary layout): ropeStyle 'interleaved'.
 import type { LoadedModel, ModelConfig } from '../model/config';
 import { FormatError } from './errors';
+import { MAX_LAYERS } from './hf-config';
 import { readGguf, readGgufTensor, type GgufFile, type GgufValue } from './gguf';
 import { pieceTypeFromGguf, SentencePieceBpeTokenizer, type PieceType, type SentencePieceVocab } from './sentencepiece-bpe';
 import type { ByteSource } from './byte-source';
@@ -36,10 +37,10 @@ function meta(file: GgufFile, key: string): GgufValue | undefined {
   return file.metadata.get(key);
 }
 
-function metaInt(file: GgufFile, key: string, fallback?: number): number {
+function metaInt(file: GgufFile, key: string, fallback?: number, max = 1 << 30): number {
   const v = meta(file, key) ?? fallback;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0 || v > 1 << 30) {
-    throw new FormatError(file.source.name, `metadata "${key}" is ${describe(meta(file, key))}, expected a positive integer`, 'The file is incomplete or corrupt: re-convert it with a current llama.cpp');
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0 || v > max) {
+    throw new FormatError(file.source.name, `metadata "${key}" is ${describe(meta(file, key))}, expected a positive integer${max < 1 << 30 ? ` up to ${max}` : ''}`, 'The file is incomplete or corrupt: re-convert it with a current llama.cpp');
   }
   return v;
 }
@@ -90,7 +91,7 @@ export function ggufConfig(file: GgufFile): ModelConfig {
     sourceArchitecture: `gguf:${a}`,
     hidden,
     intermediate: metaInt(file, `${a}.feed_forward_length`),
-    layers: metaInt(file, `${a}.block_count`),
+    layers: metaInt(file, `${a}.block_count`, undefined, MAX_LAYERS),
     heads,
     kvHeads,
     headDim,

@@ -11,6 +11,9 @@ const MODEL_TYPE_TO_ARCH: Record<string, string> = { llama: 'LlamaForCausalLM', 
 
 type Json = Record<string, unknown>;
 
+/** More than any released model (405B LLaMA has 126); the tensor list of a config is built per layer. */
+export const MAX_LAYERS = 1024;
+
 export function parseHfConfig(json: unknown, file = 'config.json', name = 'model'): ModelConfig {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new FormatError(file, 'is not a JSON object', 'Use the config.json of a Hugging Face transformers model');
@@ -21,10 +24,10 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
   if (!source || !(SUPPORTED_HF_ARCHITECTURES as readonly string[]).includes(source)) {
     throw new FormatError(file, `has architecture ${JSON.stringify(archs[0] ?? c.model_type ?? null)}, which this studio does not run`, SUPPORTED_TEXT);
   }
-  const int = (key: string, fallback?: number): number => {
+  const int = (key: string, fallback?: number, max = 1 << 30): number => {
     const v = c[key] ?? fallback;
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0 || v > 1 << 30) {
-      throw new FormatError(file, `field "${key}" is ${JSON.stringify(c[key])}, expected a positive integer`, 'Fix config.json or use the original from the model repo');
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0 || v > max) {
+      throw new FormatError(file, `field "${key}" is ${JSON.stringify(c[key])}, expected a positive integer${max < 1 << 30 ? ` up to ${max}` : ''}`, 'Fix config.json or use the original from the model repo');
     }
     return v;
   };
@@ -63,7 +66,7 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
       sourceArchitecture: source,
       hidden,
       intermediate: int('ffn_dim'),
-      layers: int('num_hidden_layers'),
+      layers: int('num_hidden_layers', undefined, MAX_LAYERS),
       heads,
       kvHeads: heads,
       headDim: hidden / heads,
@@ -105,7 +108,7 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
     sourceArchitecture: source,
     hidden,
     intermediate: int('intermediate_size'),
-    layers: int('num_hidden_layers'),
+    layers: int('num_hidden_layers', undefined, MAX_LAYERS),
     heads,
     kvHeads,
     headDim,

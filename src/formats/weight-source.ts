@@ -2,7 +2,7 @@
 // implies must be there with the right shape; a missing lm_head is the embedding when tied.
 import type { ModelConfig, WeightSource } from '../model/config';
 import { FormatError } from './errors';
-import { expectedShapes, sameShape } from './hf-config';
+import { expectedShapes, MAX_LAYERS, sameShape } from './hf-config';
 
 export interface TensorEntry {
   /** HF [out, in] order. */
@@ -15,6 +15,10 @@ export interface TensorEntry {
 export function buildWeightSource(config: ModelConfig, tensors: Map<string, TensorEntry>, what: string, configFile = 'the header'): WeightSource {
   const shapes = new Map<string, number[]>();
   const readers = new Map<string, TensorEntry>();
+  // The expected tensor list is built per layer: a hostile layer count must not build millions.
+  if (!(Number.isSafeInteger(config.layers) && config.layers > 0 && config.layers <= MAX_LAYERS)) {
+    throw new FormatError(what, `declares ${config.layers} layers in ${configFile}, over the limit of ${MAX_LAYERS}`, 'The file is corrupt: use the original from the model repo');
+  }
   for (const [name, shape] of expectedShapes(config)) {
     let t = tensors.get(name);
     if (!t && name === 'lm_head.weight') {
