@@ -80,7 +80,17 @@ const maxSplits = (k: number) => Math.max(1, Math.min(MAX_SPLITS, Math.floor(k /
 export function chooseSplitK(t: MatmulTile, m: number, n: number, k: number, batch: number): number {
   const wgs = workgroups(t, m, n, batch);
   if (wgs >= SPLIT_BELOW) return 1;
-  return Math.min(Math.ceil(SPLIT_TARGET / wgs), maxSplits(k));
+  return evenSplits(k, Math.min(Math.ceil(SPLIT_TARGET / wgs), maxSplits(k)));
+}
+
+/** Splits of K into whole multiples of MIN_SPLIT_CHUNK (a multiple of every BK), so splits are
+ * even: K=2048 asked for 5 runs as 4 x 512 rather than 4 x 416 + 384 (faster on the H100). */
+function splitChunk(k: number, splits: number): number {
+  return Math.ceil(k / splits / MIN_SPLIT_CHUNK) * MIN_SPLIT_CHUNK;
+}
+
+function evenSplits(k: number, splits: number): number {
+  return splits > 1 ? Math.ceil(k / splitChunk(k, splits)) : 1;
 }
 
 export interface MatmulPlan {
@@ -151,8 +161,8 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {})
   const maxBinding = gpu.device.limits.maxStorageBufferBindingSize;
   let splits = Math.max(1, Math.min(opts.splitK ?? chooseSplitK(tile, d.m, d.n, d.k, d.batch), Math.ceil(d.k / tile.BK)));
   while (splits > 1 && d.batch * splits * d.m * d.n * 4 > maxBinding) splits--;
-  const kChunk = Math.max(tile.BK, Math.ceil(d.k / splits / tile.BK) * tile.BK);
-  splits = Math.max(1, Math.ceil(d.k / kChunk));
+  splits = evenSplits(d.k, splits);
+  const kChunk = splits > 1 ? splitChunk(d.k, splits) : Math.max(tile.BK, Math.ceil(d.k / tile.BK) * tile.BK);
 
   const label = `matmul ${d.batch > 1 ? `${d.batch}x` : ''}${d.m}x${d.k}x${d.n}${transA ? ' tA' : ''}${transB ? ' tB' : ''}`;
   const part = splits > 1 ? gpu.tensor([d.batch * splits, d.m, d.n], 'f32', 'matmul-splitk') : out;
