@@ -128,6 +128,15 @@ describe('Hugging Face Hub loader (local stand-in server)', () => {
     expect(resumed?.ifRange).toMatch(/^".+"$/);
   });
 
+  test('a connection cut while the safetensors header arrives is a HubError to retry, not "invalid JSON"', async () => {
+    const cache = new MemoryHubCache();
+    hub.truncateNext('model.safetensors', 100); // the probe is 8 bytes; the header range is cut
+    const e = await hubError(loadFromHub('test/stories260K', { endpoint: hub.endpoint, cache }));
+    expect(e.message).toMatch(/"model\.safetensors" from test\/stories260K stopped at .*reading a header range/);
+    expect(e.message).not.toMatch(/JSON/);
+    await expectSameTensors(await loadFromHub('test/stories260K', { endpoint: hub.endpoint, cache }));
+  });
+
   test('a server without Range support: no header probe possible, falls back to a full download', async () => {
     hub.setRangeSupport(false);
     const m = await loadFromHub('test/stories260K', { endpoint: hub.endpoint, cache: new MemoryHubCache() });

@@ -171,6 +171,16 @@ function truncated(ctx: Ctx, file: string, loaded: number, total: number | undef
   );
 }
 
+/** A range response's body; a connection cut while it arrives is a HubError, not a bare TypeError. */
+async function rangeBody(ctx: Ctx, file: string, res: Response, expected: number): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await res.arrayBuffer());
+  } catch (e) {
+    if (ctx.signal?.aborted) throw e;
+    throw truncated(ctx, file, 0, expected, `reading a header range: ${(e as Error).message}`);
+  }
+}
+
 /**
  * A safetensors header read with Range requests, before the data is downloaded. Returns the
  * 200 response instead when the server ignores Range (its body is then the whole file).
@@ -183,7 +193,7 @@ async function remoteSafetensorsHeader(ctx: Ctx, file: string): Promise<Safetens
   }
   if (probe.status !== 206) return probe;
   const size = totalFromContentRange(probe.headers.get('content-range'));
-  const first = new Uint8Array(await probe.arrayBuffer());
+  const first = await rangeBody(ctx, file, probe, Math.min(8, size ?? 8));
   if (size === undefined || first.byteLength !== Math.min(8, size)) {
     throw new HubError(206, `Hugging Face Hub sent an unusable range of "${file}" (Content-Range ${probe.headers.get('content-range')}). Try again.`);
   }
@@ -198,7 +208,7 @@ async function remoteSafetensorsHeader(ctx: Ctx, file: string): Promise<Safetens
         await res.body?.cancel();
         throw res.ok ? new HubError(res.status, `Hugging Face Hub stopped honouring Range requests for "${file}". Try again.`) : httpError(ctx, file, res);
       }
-      const b = new Uint8Array(await res.arrayBuffer());
+      const b = await rangeBody(ctx, file, res, length);
       if (b.byteLength !== length) throw truncated(ctx, file, b.byteLength, length, 'short range response');
       return b;
     },

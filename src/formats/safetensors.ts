@@ -39,9 +39,11 @@ export async function readSafetensorsHeader(src: ByteSource): Promise<Safetensor
   if (8 + headerLen > src.size) {
     throw new FormatError(src.name, `declares a ${headerLen}-byte JSON header but the file has only ${src.size} bytes`, fix);
   }
+  // Read outside the try: a failed read (a cut connection) is not "invalid JSON".
+  const headerText = utf8(await src.read(8, headerLen));
   let header: unknown;
   try {
-    header = JSON.parse(utf8(await src.read(8, headerLen)));
+    header = JSON.parse(headerText);
   } catch (e) {
     throw new FormatError(src.name, `has a header that is not valid JSON (${(e as Error).message})`, fix);
   }
