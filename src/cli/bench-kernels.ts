@@ -105,18 +105,6 @@ const TINY: Shape[] = [
   { name: 'tiny split dyᵀ·x', m: 20, k: 512, n: 24, transA: true },
 ];
 
-// Tile configurations the sweep tries besides the named ones.
-export const SWEEP_EXTRA: Record<string, MatmulTile> = {
-  'large-bk16': { ...MATMUL_TILES.large, BK: 16 },
-  'large-g1': { ...MATMUL_TILES.large, GROUP_M: 1 },
-  'large-g16': { ...MATMUL_TILES.large, GROUP_M: 16 },
-  'tall 128x64': { BM: 128, BN: 64, BK: 8, TM: 8, TN: 8, GROUP_M: 8 },
-  'medium-bk8': { ...MATMUL_TILES.medium, BK: 8 },
-  'x 128x256/8x16': { BM: 128, BN: 256, BK: 8, TM: 8, TN: 16, GROUP_M: 8 },
-  'x 256x128/16x8': { BM: 256, BN: 128, BK: 8, TM: 16, TN: 8, GROUP_M: 8 },
-  'x 1024thr 128x128/4x4': { BM: 128, BN: 128, BK: 8, TM: 4, TN: 4, GROUP_M: 8 },
-};
-
 function tileName(t: MatmulTile): string {
   return `${t.BM}x${t.BN}x${t.BK}/${t.TM}x${t.TN}${t.GROUP_M > 1 ? ` g${t.GROUP_M}` : ''}`;
 }
