@@ -123,6 +123,13 @@ export function blockForward(
   return { y };
 }
 
+/** The activations of a forward pass whose output is not needed (calibration statistics). */
+export function blockActivations(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x: Tensor, shape: BatchShape): BlockActivations {
+  const { y, acts } = blockForward(gpu, cfg, w, x, shape, true);
+  y.release();
+  return acts!;
+}
+
 /** Releases everything the forward kept, except the block input x unless asked. */
 export function releaseActivations(a: BlockActivations, includeInput = false): void {
   const seen = new Set<Tensor>();

@@ -8,7 +8,7 @@
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import type { ModelConfig } from '../model/config';
-import { blockForward, linear, releaseActivations, type BatchShape } from '../model/block';
+import { blockActivations, linear, releaseActivations, type BatchShape, type BlockActivations } from '../model/block';
 import { linearOf, type BlockWeights, type LinearWeights, type NormWeights } from '../model/block-weights';
 import { attentionSublayer, mlpSublayer } from '../model/sublayers';
 import type { LinearRole } from '../model/tensor-names';
@@ -127,7 +127,7 @@ export async function awqBlock(
   const isOpt = cfg.arch === 'opt';
 
   // 1. norm1 -> q, k, v, inspecting the attention sub-layer's output.
-  let { acts } = blockForward(gpu, cfg, w, x, shape, true);
+  let acts: BlockActivations | undefined = blockActivations(gpu, cfg, w, x, shape);
   const h1 = acts!.inputs.q!;
   const attnLin = () => ({ q: L('q'), k: L('k'), v: L('v'), o: L('o') });
   const attnRef = attentionSublayer(gpu, cfg, attnLin(), h1, shape);
@@ -140,7 +140,7 @@ export async function awqBlock(
   // 2. v -> o where v's output channels are o's input channels (no grouped-query sharing).
   if (cfg.heads === cfg.kvHeads) {
     releaseActivations(acts!);
-    acts = blockForward(gpu, cfg, w, x, shape, true).acts;
+    acts = blockActivations(gpu, cfg, w, x, shape);
     const a = acts!.inputs.o!;
     const ref = singleLinear(gpu, a, L('o'));
     const vo = await searchSubset(gpu, isOpt ? 'v_proj→out_proj' : 'v_proj→o_proj', a, spec, (f) => singleLinear(gpu, a, f(L('o'))), ref, [L('o')]);
@@ -150,7 +150,7 @@ export async function awqBlock(
 
   // 3. norm2 -> gate, up (LLaMA: inspect the MLP output) or fc1 (OPT: inspect fc1).
   releaseActivations(acts!);
-  acts = blockForward(gpu, cfg, w, x, shape, true).acts;
+  acts = blockActivations(gpu, cfg, w, x, shape);
   const h2 = isOpt ? acts!.inputs.fc1! : acts!.inputs.gate!;
   if (isOpt) {
     const ref = singleLinear(gpu, h2, L('fc1'));
@@ -168,7 +168,7 @@ export async function awqBlock(
 
   // 4. up -> down (LLaMA) or fc1 -> fc2 through ReLU (OPT; positive scales commute with ReLU).
   releaseActivations(acts!);
-  acts = blockForward(gpu, cfg, w, x, shape, true).acts;
+  acts = blockActivations(gpu, cfg, w, x, shape);
   const [prevRole, nextRole] = isOpt ? (['fc1', 'fc2'] as const) : (['up', 'down'] as const);
   if (!isOpt || cfg.activation === 'relu') {
     const a = acts!.inputs[nextRole]!;
@@ -181,7 +181,7 @@ export async function awqBlock(
   // 5. Clip search on every Linear but q and k, with the transformed block's inputs.
   if (opts.clip !== false && !spec.symmetric) {
     releaseActivations(acts!);
-    acts = blockForward(gpu, cfg, w, x, shape, true).acts;
+    acts = blockActivations(gpu, cfg, w, x, shape);
     for (const role of Object.keys(w.linears) as LinearRole[]) {
       if (role === 'q' || role === 'k') continue;
       const sample = strideRows(gpu, acts!.inputs[role]!, CLIP_TOKENS);

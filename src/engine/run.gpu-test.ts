@@ -1,0 +1,71 @@
+// Every method end to end on a tiny random LLaMA and OPT: the run finishes, frees every GPU tensor
+// it allocated, and its quantized perplexity equals the float64 oracle's perplexity of the model
+// rebuilt on the CPU from the stored codes, scales, zero points and transformed tensors.
+import type { Gpu } from '../gpu/gpu';
+import { randomModel } from '../model/random-model';
+import { runQuantization } from './run';
+import { DEFAULT_CONFIG, type RunConfig } from './run-types';
+import { splitText } from './text-split';
+import { evaluationWindows } from '../eval/windows';
+import { windowNllRef } from '../reference/model';
+import type { QuantizedModel } from '../quant/quantized-model';
+import { effectiveGroupSize } from '../quant/format';
+
+const TEXT = Array.from({ length: 400 }, (_, i) => `Story ${i}: the cat saw ${i % 7} birds and ${(i * 13) % 11} dogs.\n\n`).join('');
+
+function dequantizedWeights(q: QuantizedModel): Map<string, Float64Array> {
+  const out = new Map<string, Float64Array>();
+  for (const [name, l] of q.linears) {
+    const g = effectiveGroupSize(l.spec, l.cols);
+    const nG = Math.ceil(l.cols / g);
+    const w = new Float64Array(l.rows * l.cols);
+    for (let r = 0; r < l.rows; r++)
+      for (let c = 0; c < l.cols; c++) {
+        const k = r * nG + Math.floor(c / g);
+        w[r * l.cols + c] = (l.codes[r * l.cols + c] - l.zeros[k]) * l.scales[k];
+      }
+    out.set(`${name}.weight`, w);
+  }
+  return out;
+}
+
+async function check(gpu: Gpu, shape: string, patch: Partial<RunConfig>) {
+  const model = randomModel(shape, 1);
+  const config: RunConfig = { ...DEFAULT_CONFIG, model: model.source, bits: 3, groupSize: 16, calibSamples: 4, seqLen: 16, evalWindows: 3, steps: 3, tqIters: 2, ...patch };
+  const split = splitText(TEXT, 'test text');
+  // A first full-precision run fills the device-wide caches (RoPE tables) that outlive runs.
+  await runQuantization({ gpu, model, split, config: { ...config, method: 'fp' } });
+  const liveBefore = gpu.pool.liveBytes;
+  const { result, quantized } = await runQuantization({ gpu, model, split, config });
+  const label = `${shape} ${config.method}${patch.teqLoss ? ` (${patch.teqLoss})` : ''}`;
+  if (result.status !== 'done') throw new Error(`${label}: ${result.status} ${result.error}`);
+  if (gpu.pool.liveBytes !== liveBefore) throw new Error(`${label}: ${gpu.pool.liveBytes - liveBefore} bytes of GPU tensors were not released`);
+  if (!quantized) throw new Error(`${label}: no quantized model`);
+  const deq = dequantizedWeights(quantized);
+  const src = new Map<string, Float32Array | Float64Array>();
+  for (const n of model.weights.shapes.keys()) src.set(n, deq.get(n) ?? quantized.overrides.get(n) ?? (await model.weights.get(n)));
+  const tokens = [model.tokenizer.bosId, ...model.tokenizer.encode(split.eval)];
+  let nll = 0, count = 0;
+  for (const w of evaluationWindows(tokens, config.seqLen, config.evalWindows)) {
+    const r = windowNllRef(model.weights.config, (n) => src.get(n)!, w);
+    nll += r.nll;
+    count += r.count;
+  }
+  const ref = Math.exp(nll / count);
+  if (Math.abs(result.pplQuant - ref) > 1e-4 * ref) throw new Error(`${label}: GPU perplexity ${result.pplQuant}, float64 oracle of the stored model ${ref}`);
+  if (result.layerErrors.length !== quantized.linears.size) throw new Error(`${label}: ${result.layerErrors.length} layer errors for ${quantized.linears.size} layers`);
+  if (!result.layerErrors.every((e) => e.relMse > 0 && e.relMse < 1)) throw new Error(`${label}: implausible layer errors ${JSON.stringify(result.layerErrors)}`);
+}
+
+export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
+  async 'RTN and AWQ (LLaMA, OPT)'(gpu) {
+    for (const shape of ['tiny-llama', 'tiny-opt']) for (const method of ['rtn', 'awq'] as const) await check(gpu, shape, { method });
+  },
+  async 'TEQ, LM loss and block loss (LLaMA, OPT)'(gpu) {
+    for (const shape of ['tiny-llama', 'tiny-opt']) for (const teqLoss of ['lm', 'block'] as const) await check(gpu, shape, { method: 'teq', teqLoss });
+  },
+  async 'TesseraQ and TEQ then TesseraQ (LLaMA)'(gpu) {
+    await check(gpu, 'tiny-llama', { method: 'tesseraq' });
+    await check(gpu, 'tiny-llama', { method: 'teq+tesseraq' });
+  },
+};
