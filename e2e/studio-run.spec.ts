@@ -28,6 +28,7 @@ async function clearHistory(page: Page) {
 
 async function runAndWait(page: Page) {
   await page.getByRole('tab', { name: /Run/ }).click();
+  await expect(page.getByTestId('memory-plan')).toContainText(/GPU memory: about [\d.]+ (KiB|MiB)/);
   await page.getByRole('button', { name: 'Start run' }).click();
   const progress = page.getByTestId('run-progress');
   await expect(progress).toHaveAttribute('data-status', 'running');
@@ -41,10 +42,14 @@ async function downloadJson(page: Page, buttonName: string | RegExp): Promise<Re
   return JSON.parse(readFileSync(await download.path(), 'utf8'));
 }
 
-/** Fields that identify a particular execution rather than its outcome. */
+/**
+ * The outcome of a run without what belongs to one execution: its id and time, seconds per phase,
+ * and measured GPU memory peaks (these depend on what the worker had cached, e.g. a reused fp32
+ * perplexity skips that phase). The memory plan stays: it depends only on the config.
+ */
 function outcome(run: Record<string, unknown>) {
-  const { id: _id, createdAt: _c, seconds: _s, ...rest } = run;
-  return rest;
+  const { id: _id, createdAt: _c, seconds: _s, memory, ...rest } = run;
+  return { ...rest, plannedMemory: (memory as { planned?: unknown } | undefined)?.planned };
 }
 
 test('bundled model: RTN W4 and TEQ W3, inspect, compare, history, reproducible link', async ({ page, context }) => {

@@ -11,6 +11,7 @@ import {
   type EngineFailure,
   type LoadProgress,
   type ModelRequest,
+  type MemoryPlan,
   type ModelSummary,
   type TextStats,
 } from '../worker/protocol';
@@ -63,6 +64,8 @@ export interface StudioState {
   run: LiveRun | null;
   /** Why the last Start did not start (missing model, too little text...). */
   runBlocked: string[];
+  /** GPU memory the current config would need on this device (null until a model and GPU are ready). */
+  memoryPlan: MemoryPlan | null;
 
   history: RunResult[];
   historyError: string | null;
@@ -78,6 +81,7 @@ export interface StudioState {
   setCustomText(text: string, name?: string): void;
   prepareText(): Promise<boolean>;
   startRun(): Promise<RunResult | null>;
+  refreshMemoryPlan(): Promise<MemoryPlan | null>;
   refreshHistory(): Promise<void>;
   addToHistory(run: RunResult): Promise<void>;
   removeFromHistory(id: string): Promise<void>;
@@ -108,6 +112,7 @@ export const useStudio = create<StudioState>()((set, get) => ({
   autorunPending: initialUrl.autorun,
   run: null,
   runBlocked: [],
+  memoryPlan: null,
   history: [],
   historyError: null,
   inspectId: null,
@@ -204,6 +209,8 @@ export const useStudio = create<StudioState>()((set, get) => ({
     const stats = (get().text as { stats: TextStats }).stats;
     const plan = planText(config, stats, get().model);
     if (plan.problems.length) return blocked(plan.problems);
+    const memory = await get().refreshMemoryPlan();
+    if (memory?.problems.length) return blocked(memory.problems);
 
     const runConfig = get().config;
     set({ run: startRun(runConfig, Date.now()), runBlocked: [], section: 'run' });
@@ -224,6 +231,18 @@ export const useStudio = create<StudioState>()((set, get) => ({
     } catch (e) {
       const r = get().run!;
       set({ run: finishRun(r, 'failed', Date.now(), { error: toEngineFailure(e) }) });
+      return null;
+    }
+  },
+
+  async refreshMemoryPlan() {
+    if (!get().model || get().gpu.status !== 'ready') return null;
+    try {
+      const memoryPlan = await engine().planRun(get().config);
+      set({ memoryPlan });
+      return memoryPlan;
+    } catch {
+      set({ memoryPlan: null });
       return null;
     }
   },

@@ -9,6 +9,7 @@ import type { LoadedModel } from '../model/config';
 import { loadBundled, loadFromHub, loadModelFromFiles } from '../formats/load';
 import { blobSource } from '../formats/byte-source';
 import { runQuantization } from '../engine/run';
+import { planMemory, type MemoryPlan } from '../engine/memory-plan';
 import type { RunConfig, RunEvent, RunResult, TextSource } from '../engine/run-types';
 import type { TextSplit } from '../engine/text-split';
 import type { QuantizedModel } from '../quant/quantized-model';
@@ -191,6 +192,12 @@ const api: EngineApi = {
         events.flush();
         endJob(job);
       }
+    }),
+
+  planRun: (config) =>
+    guarded(async (): Promise<MemoryPlan> => {
+      const gpu = await getGpu();
+      return planMemory(requireModel().weights.config, config, gpu.device.limits);
     }),
 
   cancel: () => {

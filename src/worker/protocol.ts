@@ -2,6 +2,9 @@
 // parsing and model work happens behind them, on the worker thread.
 import type { AdapterReport } from '../gpu/device';
 import type { RunConfig, RunEvent, RunResult, TextSource } from '../engine/run-types';
+import type { MemoryPlan } from '../engine/memory-plan';
+
+export type { MemoryPlan };
 
 /**
  * Every failure crosses the worker boundary as this plain object (class identity does not survive
@@ -89,6 +92,8 @@ export interface EngineApi {
    * batches. A cancelled run resolves with status 'cancelled'; a failed one rejects.
    */
   run(config: RunConfig, onEvents?: (events: RunEvent[]) => void): Promise<RunResult>;
+  /** GPU memory the run would need per phase on this device, for the loaded model (no GPU work). */
+  planRun(config: RunConfig): Promise<MemoryPlan>;
   /** Cancels the current run, load or generation (they stop at their next check). */
   cancel(): void;
   /** The run whose quantized model the worker still holds, for generation. */

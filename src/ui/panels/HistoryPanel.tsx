@@ -4,14 +4,14 @@ import { useId, useState } from 'react';
 import { parseRunJson, runFileName, runToJson } from '../../engine/history';
 import { downloadText } from '../download';
 import { formatDate, formatPpl, formatSigned, runLabel } from '../format';
-import { useStudio } from '../store';
+import { reproducibleLink, useStudio } from '../store';
 
 export function HistoryPanel() {
   const runs = useStudio((s) => s.history);
   const error = useStudio((s) => s.historyError);
   const compareIds = useStudio((s) => s.compareIds);
   const inspectId = useStudio((s) => s.inspectId);
-  const { openInInspect, toggleCompare, removeFromHistory, addToHistory, setSection } = useStudio.getState();
+  const { openInInspect, toggleCompare, removeFromHistory, addToHistory, setSection, setConfig } = useStudio.getState();
   const [importNote, setImportNote] = useState<string | null>(null);
   const importId = useId();
 
@@ -122,6 +122,12 @@ export function HistoryPanel() {
                         <button onClick={() => downloadText(runFileName(r), runToJson(r))} aria-label={`Download ${label} (${r.id}) as JSON`}>
                           JSON
                         </button>
+                        <button onClick={() => setConfig(r.config)} aria-label={`Use the settings of ${label} (${r.id})`} title="Load this run's settings into Model, Data and Method">
+                          Settings
+                        </button>
+                        <a className="button" href={reproducibleLink(r.config)} aria-label={`Link that reruns ${label} (${r.id})`} title="Opens the studio with these settings and starts the run">
+                          Rerun link
+                        </a>
                         <button className="danger" onClick={() => void removeFromHistory(r.id)} aria-label={`Delete ${label} (${r.id})`}>
                           Delete
                         </button>

@@ -5,7 +5,7 @@ import type { RunResult } from '../../engine/run-types';
 import { Heatmap } from '../charts/Heatmap';
 import { Histogram } from '../charts/Histogram';
 import { LineChart } from '../charts/LineChart';
-import { formatPpl, formatSci, formatSeconds, formatSigned, runLabel } from '../format';
+import { formatBytes, formatPpl, formatSci, formatSeconds, formatSigned, runLabel } from '../format';
 import { layerErrorMatrix, readLosses, readScales, readTesseraq, scalesKind } from '../run-details';
 import { ScaleHeatmaps } from '../ScaleHeatmaps';
 import { useStudio } from '../store';
@@ -38,6 +38,7 @@ export function InspectPanel() {
       <ScalesCard run={run} />
       <ErrorsCard run={run} />
       <TesseraqCard run={run} />
+      <MemoryCard run={run} />
       <LossesCard run={run} />
     </div>
   );
@@ -248,6 +249,37 @@ function TesseraqCard({ run }: { run: RunResult }) {
           <span className="help">Columns: {flips.roles.join(', ')}.</span>
         </div>
       </div>
+    </div>
+  );
+}
+
+function MemoryCard({ run }: { run: RunResult }) {
+  const m = run.memory;
+  if (!m) return null;
+  const phases = [...new Set([...Object.keys(m.planned), ...Object.keys(m.measured)])];
+  return (
+    <div className="card">
+      <h3>GPU memory per phase</h3>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Phase</th>
+            <th scope="col" className="num">Planned</th>
+            <th scope="col" className="num">Measured peak</th>
+            <th scope="col" className="num">Time</th>
+          </tr>
+        </thead>
+        <tbody>
+          {phases.map((p) => (
+            <tr key={p}>
+              <td>{p}</td>
+              <td className="num">{m.planned[p] === undefined ? '–' : formatBytes(m.planned[p])}</td>
+              <td className="num">{m.measured[p] === undefined ? '–' : formatBytes(m.measured[p])}</td>
+              <td className="num">{run.seconds[p] === undefined ? '–' : formatSeconds(run.seconds[p])}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </div>
   );
 }

@@ -4,7 +4,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { runFileName, runToJson } from '../../engine/history';
 import { LineChart } from '../charts/LineChart';
 import { downloadText } from '../download';
-import { formatPpl, formatSeconds, formatSigned, runLabel } from '../format';
+import { formatBytes, formatPpl, formatSeconds, formatSigned, runLabel } from '../format';
 import { estimateRemaining, expectedPhases, type LiveRun, type PhaseState } from '../run-state';
 import { ScaleHeatmaps } from '../ScaleHeatmaps';
 import { reproducibleLink, useStudio } from '../store';
@@ -75,6 +75,7 @@ function RunSetup() {
         </button>
       </div>
       {gpu.status === 'pending' && <p className="muted small">Waiting for the GPU…</p>}
+      <MemoryPlanLine />
       {blocked.length > 0 && (
         <div className="notice error" role="alert" data-testid="run-blocked">
           <div>
@@ -88,6 +89,42 @@ function RunSetup() {
         </div>
       )}
     </div>
+  );
+}
+
+/** The GPU memory estimate for the current config, recomputed by the worker when it changes. */
+function MemoryPlanLine() {
+  const config = useStudio((s) => s.config);
+  const model = useStudio((s) => s.model);
+  const gpu = useStudio((s) => s.gpu);
+  const plan = useStudio((s) => s.memoryPlan);
+  useEffect(() => {
+    const t = setTimeout(() => void useStudio.getState().refreshMemoryPlan(), 150);
+    return () => clearTimeout(t);
+  }, [config, model, gpu.status]);
+  if (!plan) return null;
+  const [peakPhase] = Object.entries(plan.phases).reduce((a, b) => (b[1] > a[1] ? b : a), ['', -1]);
+  const limit = gpu.status === 'ready' ? gpu.report.limits.maxStorageBufferBindingSize : undefined;
+  return (
+    <>
+      <p className="small muted" data-testid="memory-plan">
+        GPU memory: about {formatBytes(plan.peak)} at the peak ({PHASE_LABELS[peakPhase] ?? peakPhase}); largest tensor {plan.largestTensor.name},{' '}
+        {formatBytes(plan.largestTensor.bytes)}
+        {limit ? ` of the ${formatBytes(limit)} a binding may hold` : ''}; fp blocks {plan.residentBlocks ? 'kept on the GPU' : 'streamed one at a time'}.
+      </p>
+      {plan.problems.length > 0 && (
+        <div className="notice error" role="alert">
+          <div>
+            <strong>This run does not fit this GPU</strong>
+            <ul>
+              {plan.problems.map((p) => (
+                <li key={p}>{p}</li>
+              ))}
+            </ul>
+          </div>
+        </div>
+      )}
+    </>
   );
 }
 
