@@ -57,7 +57,25 @@ async function check(gpu: Gpu, shape: string, patch: Partial<RunConfig>) {
   if (!result.layerErrors.every((e) => e.relMse > 0 && e.relMse < 1)) throw new Error(`${label}: implausible layer errors ${JSON.stringify(result.layerErrors)}`);
 }
 
+/** The same seed and config give the same codes and scales, bit for bit. */
+async function checkReproducible(gpu: Gpu, patch: Partial<RunConfig>) {
+  const model = randomModel('tiny-llama', 2);
+  const config: RunConfig = { ...DEFAULT_CONFIG, model: model.source, bits: 2, groupSize: 16, calibSamples: 4, seqLen: 16, evalWindows: 1, steps: 3, tqIters: 2, seed: 5, ...patch };
+  const split = splitText(TEXT, 'test text');
+  const a = (await runQuantization({ gpu, model, split, config })).quantized!;
+  const b = (await runQuantization({ gpu, model, split, config })).quantized!;
+  for (const [name, la] of a.linears) {
+    const lb = b.linears.get(name)!;
+    const same = (x: ArrayLike<number>, y: ArrayLike<number>) => x.length === y.length && Array.from(x).every((v, i) => Object.is(v, y[i]));
+    if (!same(la.codes, lb.codes) || !same(la.scales, lb.scales) || !same(la.zeros, lb.zeros)) throw new Error(`${config.method}: ${name} differs between two runs with seed ${config.seed}`);
+  }
+}
+
 export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
+  async 'the same seed gives the same codes bit for bit (TEQ, TesseraQ)'(gpu) {
+    await checkReproducible(gpu, { method: 'teq', teqLoss: 'block' });
+    await checkReproducible(gpu, { method: 'tesseraq' });
+  },
   async 'RTN and AWQ (LLaMA, OPT)'(gpu) {
     for (const shape of ['tiny-llama', 'tiny-opt']) for (const method of ['rtn', 'awq'] as const) await check(gpu, shape, { method });
   },
