@@ -1,0 +1,43 @@
+// Folding TEQ's scales is an exact equivalence: with random positive α in every absorbable group
+// (norm -> q,k,v; v -> o without GQA; norm -> gate,up / fc1; up -> down; fc1 -> fc2 through ReLU),
+// the folded full-precision model's logits equal the original's within 1e-5 relative.
+import type { Gpu } from '../gpu/gpu';
+import { randomModel } from '../model/random-model';
+import { loadGlobals, forwardLogits, SourceBlocks, type BlockProvider } from '../model/gpu-model';
+import { loadBlockWeights, linearOf, type BlockWeights } from '../model/block-weights';
+import { teqGroups } from './teq-groups';
+import { scalePrev, scaleNext } from './awq';
+import { randu, mulberry32 } from '../reference/rng';
+import { assertClose } from '../reference/compare';
+
+async function check(gpu: Gpu, shape: string) {
+  const m = randomModel(shape, 4);
+  const cfg = m.weights.config;
+  const groups = teqGroups(cfg);
+  const folded: BlockWeights[] = [];
+  for (let b = 0; b < cfg.layers; b++) {
+    const w = await loadBlockWeights(gpu, m.weights, b);
+    groups.forEach((g, i) => {
+      const alpha = gpu.upload(randu(g.size, 100 * b + i, 0.5, 2), [g.size], 'alpha');
+      const prev = 'norm' in g.prev ? (g.prev.norm === 'attn' ? w.attnNorm : w.mlpNorm) : linearOf(w, g.prev.linear);
+      scalePrev(gpu, prev, alpha, !('norm' in g.prev));
+      scaleNext(gpu, g.members.map((r) => linearOf(w, r)), alpha);
+      alpha.release();
+    });
+    folded.push(w);
+  }
+  const provider: BlockProvider = { get: async (i) => folded[i], done: () => {} };
+  const g = await loadGlobals(gpu, m.weights);
+  const r = mulberry32(3);
+  const ids = Uint32Array.from({ length: 2 * 11 }, () => Math.floor(r() * cfg.vocab));
+  const shape2 = { batch: 2, seqLen: 11 };
+  const ref = await (await forwardLogits(gpu, cfg, g, new SourceBlocks(gpu, m.weights, true), ids, shape2)).readF32();
+  const got = await (await forwardLogits(gpu, cfg, g, provider, ids, shape2)).readF32();
+  assertClose(`${shape} folded logits (${groups.map((x) => x.name).join('; ')})`, got, ref, 1e-5);
+}
+
+export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
+  async 'folding α is exact: LLaMA (GQA), Qwen2 (biases), OPT (v→o, fc1→fc2 through ReLU)'(gpu) {
+    for (const shape of ['tiny-llama', 'tiny-qwen2', 'tiny-opt']) await check(gpu, shape);
+  },
+};
