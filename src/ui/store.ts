@@ -4,7 +4,7 @@ import * as Comlink from 'comlink';
 import { create } from 'zustand';
 import type { AdapterReport } from '../gpu/device';
 import * as runHistory from '../engine/history';
-import type { RunConfig, RunEvent, RunResult } from '../engine/run-types';
+import { DEFAULT_CONFIG, type RunConfig, type RunEvent, type RunResult } from '../engine/run-types';
 import { configToQuery, parseConfigQuery } from '../engine/url-config';
 import {
   toEngineFailure,
@@ -318,5 +318,6 @@ onEngineCrash((message) => {
 
 /** The link that reproduces `config` and starts the run when opened. */
 export function reproducibleLink(config: RunConfig): string {
-  return `${location.origin}${location.pathname}?${configToQuery(config, { autorun: true })}`;
+  // Runs saved before a field existed lack it: fill in its default rather than writing "undefined".
+  return `${location.origin}${location.pathname}?${configToQuery({ ...DEFAULT_CONFIG, ...config }, { autorun: true })}`;
 }

@@ -70,13 +70,12 @@ export function HistoryPanel() {
       {runs.length === 0 ? (
         <div className="empty">No runs yet. Finished runs appear here and stay after a reload.</div>
       ) : (
-        <div className="card">
+        <div className="card" style={{ overflowX: 'auto' }}>
           <table data-testid="history-table">
             <thead>
               <tr>
                 <th scope="col">Compare</th>
                 <th scope="col">Run</th>
-                <th scope="col">Model</th>
                 <th scope="col">Finished</th>
                 <th scope="col" className="num">
                   ppl fp32
@@ -105,17 +104,18 @@ export function HistoryPanel() {
                       />
                     </td>
                     <td>
-                      <strong>{label}</strong>
+                      <strong className="nowrap">{label}</strong>
                       {r.status !== 'done' && <span className="worse"> · {r.status}</span>}
-                      <div className="small muted mono">{r.id}</div>
+                      <div className="small muted">
+                        {r.model} · <span className="mono">{r.id}</span>
+                      </div>
                     </td>
-                    <td className="small">{r.model}</td>
-                    <td className="small">{formatDate(r.createdAt)}</td>
+                    <td className="small nowrap">{formatDate(r.createdAt)}</td>
                     <td className="num">{formatPpl(r.pplFp)}</td>
                     <td className="num">{formatPpl(r.pplQuant)}</td>
                     <td className={`num ${delta > 0 ? 'worse' : 'better'}`}>{formatSigned(delta)}</td>
                     <td>
-                      <div className="row" style={{ gap: 6 }}>
+                      <div className="row actions">
                         <button onClick={() => openInInspect(r.id)} aria-label={`Inspect ${label} (${r.id})`}>
                           Inspect
                         </button>
