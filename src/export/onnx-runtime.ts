@@ -1,12 +1,15 @@
 // onnxruntime-web in the browser with its WASM binary served by this app (never a CDN): Vite
-// resolves the ?url import to a local asset, so the check works offline.
-import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
+// resolves the ?url import to a local asset, so the check works offline. The 'webgpu' build carries
+// onnxruntime's native WebGPU execution provider (and the same WASM CPU kernels): the default JSEP
+// build's MatMulNBits gives wrong results when K is not a multiple of block_size and refuses 8 bits
+// (measured with onnxruntime-web 1.30 in Chromium: see onnx.gpu-test.ts).
+import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import { scoreOnnx, type OnnxScore, type OnnxScoreOptions, type OrtModule } from './onnx-score';
 
 let loaded: Promise<OrtModule> | null = null;
 
 export function loadOnnxRuntime(): Promise<OrtModule> {
-  loaded ??= import('onnxruntime-web').then((ort) => {
+  loaded ??= import('onnxruntime-web/webgpu').then((ort) => {
     ort.env.wasm.wasmPaths = { wasm: new URL(wasmUrl, globalThis.location?.href).href };
     // Threads need cross-origin isolation (SharedArrayBuffer); without it one thread is used.
     if (!(globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated) ort.env.wasm.numThreads = 1;

@@ -6,7 +6,7 @@ import { evaluationWindows } from '../eval/windows';
 
 export interface OrtModule {
   InferenceSession: { create(model: Uint8Array, opts?: InferenceSession.SessionOptions): Promise<InferenceSession> };
-  Tensor: new (type: 'int64', data: BigInt64Array, dims: number[]) => OrtTensor;
+  Tensor: new (type: 'int64' | 'float32', data: BigInt64Array | Float32Array, dims: number[]) => OrtTensor;
 }
 
 export interface OnnxScoreOptions {

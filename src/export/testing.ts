@@ -7,6 +7,10 @@ import { effectiveGroupSize, type QuantizedLinear, type QuantSpec } from '../qua
 import type { QuantizedModel } from '../quant/quantized-model';
 import { quantizeRef } from '../reference/quantize';
 import type { ExportInput } from './model-parts';
+import { packMatMulNBits } from './onnx';
+import { attr } from './onnx-graph';
+import { encodeModel, OnnxType } from './onnx-proto';
+import { bytesOf } from './sink';
 
 export interface CpuQuantized extends ExportInput {
   /** float64 (code - zero) * scale per quantized Linear weight, by HF tensor name. */
@@ -51,4 +55,58 @@ export async function referenceWeights(q: CpuQuantized): Promise<(name: string) 
     if (!v) throw new Error(`no tensor ${n}`);
     return v;
   };
+}
+
+/** A one-node ONNX model Y = A · dequant(q)^T through MatMulNBits, for kernel checks. */
+export function matMulNBitsModel(q: QuantizedLinear, block: number, M: number): Uint8Array {
+  const p = packMatMulNBits(q, block);
+  const t = (name: string, dims: number[]) => ({ name, type: { tensorType: { elemType: OnnxType.FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
+  return encodeModel({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }, { domain: 'com.microsoft', version: 1 }],
+    graph: {
+      name: 'matmulnbits',
+      node: [{
+        name: 'mm', opType: 'MatMulNBits', domain: 'com.microsoft', input: ['A', 'B', 'S', 'Z'], output: ['Y'],
+        attribute: [attr.int('K', q.cols), attr.int('N', q.rows), attr.int('bits', q.spec.bits), attr.int('block_size', block)],
+      }],
+      initializer: [
+        { name: 'B', dims: [q.rows, p.nBlocks, (block * q.spec.bits) / 8], dataType: OnnxType.UINT8, rawData: p.B },
+        { name: 'S', dims: [q.rows * p.nBlocks], dataType: OnnxType.FLOAT, rawData: bytesOf(p.scales) },
+        { name: 'Z', dims: [p.zeroPoints.length], dataType: OnnxType.UINT8, rawData: p.zeroPoints },
+      ],
+      input: [t('A', [M, q.cols])],
+      output: [t('Y', [M, q.rows])],
+    },
+  });
+}
+
+/** A deterministic quantized Linear with every code, zero point and a spread of scales. */
+export function syntheticLinear(rows: number, cols: number, bits: number, groupSize: number): QuantizedLinear {
+  const spec = { bits, groupSize, symmetric: false };
+  const nG = Math.ceil(cols / effectiveGroupSize(spec, cols));
+  return {
+    name: `synthetic.${rows}x${cols}`, rows, cols, spec,
+    codes: new Uint8Array(rows * cols).map((_, i) => (i * 7 + 3) % (1 << bits)),
+    scales: new Float32Array(rows * nG).map((_, i) => 0.01 + 0.001 * (i % 13)),
+    zeros: new Float32Array(rows * nG).map((_, i) => (i * 3) % (1 << bits)),
+  };
+}
+
+/** float64 A [M, cols] · dequant(q)^T. */
+export function dequantMatmulRef(q: QuantizedLinear, A: Float32Array, M: number): Float64Array {
+  const g = effectiveGroupSize(q.spec, q.cols);
+  const nG = q.scales.length / q.rows;
+  const y = new Float64Array(M * q.rows);
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < q.rows; n++) {
+      let s = 0;
+      for (let k = 0; k < q.cols; k++) {
+        const gi = n * nG + Math.floor(k / g);
+        s += A[m * q.cols + k] * (q.codes[n * q.cols + k] - q.zeros[gi]) * q.scales[gi];
+      }
+      y[m * q.rows + n] = s;
+    }
+  }
+  return y;
 }
