@@ -210,7 +210,7 @@ function TesseraqCard({ run }: { run: RunResult }) {
   return (
     <div className="card" data-testid="tesseraq-card">
       <h3>TesseraQ rounding</h3>
-      <div className="grid-2">
+      <div className="panel">
         <table>
           <thead>
             <tr>
@@ -256,7 +256,10 @@ function TesseraqCard({ run }: { run: RunResult }) {
 function MemoryCard({ run }: { run: RunResult }) {
   const m = run.memory;
   if (!m) return null;
-  const phases = [...new Set([...Object.keys(m.planned), ...Object.keys(m.measured)])];
+  // Execution order (seconds were recorded as phases ran), then phases only planned.
+  const phases = [...new Set([...Object.keys(run.seconds), ...Object.keys(m.measured), ...Object.keys(m.planned)])].filter(
+    (p) => p in m.planned || p in m.measured,
+  );
   return (
     <div className="card">
       <h3>GPU memory per phase</h3>
