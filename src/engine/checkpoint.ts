@@ -1,0 +1,162 @@
+// What a run keeps so it can resume after a reload, a crash or a lost GPU device: the config, the
+// finished blocks' quantized Linears (codes bit-packed, scales, zeros), the transformed
+// full-precision tensors, optionally the current block's parameters and optimizer state, and the
+// RNG state. Plain data (typed arrays, numbers, strings) that IndexedDB stores by structured clone.
+import type { QuantizedLinear, QuantSpec } from '../quant/format';
+import { groupCount } from '../quant/format';
+import { packCodes, packedWords, unpackCodes } from '../quant/pack';
+import type { RunConfig } from './run-types';
+
+/** Bump on any incompatible change of RunCheckpoint; older records are then not offered for resume. */
+export const CHECKPOINT_SCHEMA_VERSION = 1;
+
+/** A QuantizedLinear as stored: codes packed `spec.bits` wide into u32 words (src/quant/pack.ts). */
+export interface SerializedLinear {
+  name: string;
+  rows: number;
+  cols: number;
+  spec: QuantSpec;
+  packedCodes: Uint32Array;
+  scales: Float32Array;
+  zeros: Float32Array;
+  bias?: Float32Array;
+}
+
+/** The block being optimized when the checkpoint was taken (saved every N steps inside long blocks). */
+export interface BlockInProgress {
+  block: number;
+  /** Optimizer steps done in this block. */
+  step: number;
+  /** Learning rate in use (after any rollback that lowered it). */
+  lr?: number;
+  /** Trainable parameters and optimizer moments by name, e.g. "scale", "adam.m.scale". */
+  tensors: Record<string, Float32Array>;
+}
+
+export interface RunCheckpoint {
+  schema: number;
+  config: RunConfig;
+  /** Blocks 0..completedBlocks-1 are final: their Linears are in `linears`. */
+  completedBlocks: number;
+  linears: SerializedLinear[];
+  /** Transformed full-precision tensors (TEQ/AWQ folds) by HF name. */
+  overrides: Record<string, Float32Array>;
+  inProgress?: BlockInProgress;
+  /** Seeded generator state(s) (e.g. mulberry32's u32), so a resumed run draws the same numbers. */
+  rngState?: number[];
+  /** ISO time the checkpoint was taken. */
+  createdAt: string;
+}
+
+/** What list() returns: enough to offer "resume run X" without loading tensors. */
+export interface CheckpointSummary {
+  runId: string;
+  config: RunConfig;
+  completedBlocks: number;
+  inProgressBlock?: number;
+  createdAt: string;
+  /** Estimated stored size. */
+  bytes: number;
+}
+
+export function serializeLinear(q: QuantizedLinear): SerializedLinear {
+  if (q.codes.length !== q.rows * q.cols) throw new Error(`${q.name}: ${q.codes.length} codes for [${q.rows}, ${q.cols}]`);
+  const out: SerializedLinear = {
+    name: q.name,
+    rows: q.rows,
+    cols: q.cols,
+    spec: { ...q.spec },
+    packedCodes: packCodes(q.codes, q.spec.bits),
+    scales: q.scales.slice(),
+    zeros: q.zeros.slice(),
+  };
+  if (q.bias) out.bias = q.bias.slice();
+  return out;
+}
+
+/** Checks every length against the shape, so a damaged record fails here and not inside a kernel. */
+export function deserializeLinear(s: SerializedLinear): QuantizedLinear {
+  const groups = s.rows * groupCount(s.spec, s.cols);
+  const bad =
+    !(s.packedCodes instanceof Uint32Array) || s.packedCodes.length !== packedWords(s.rows * s.cols, s.spec.bits)
+      ? 'packed codes'
+      : s.scales.length !== groups
+        ? 'scales'
+        : s.zeros.length !== groups
+          ? 'zeros'
+          : s.bias && s.bias.length !== s.rows
+            ? 'bias'
+            : '';
+  if (bad) throw new Error(`checkpoint of ${s.name}: ${bad} do not fit [${s.rows}, ${s.cols}] at ${s.spec.bits} bits, group ${s.spec.groupSize}`);
+  const q: QuantizedLinear = {
+    name: s.name,
+    rows: s.rows,
+    cols: s.cols,
+    spec: { ...s.spec },
+    codes: unpackCodes(s.packedCodes, s.spec.bits, s.rows * s.cols),
+    scales: s.scales,
+    zeros: s.zeros,
+  };
+  if (s.bias) q.bias = s.bias;
+  return q;
+}
+
+/** A checkpoint of the run's state (copies, so the run can go on changing its own arrays). */
+export function makeCheckpoint(state: {
+  config: RunConfig;
+  completedBlocks: number;
+  linears: Iterable<QuantizedLinear>;
+  overrides: Iterable<[string, Float32Array]>;
+  inProgress?: BlockInProgress;
+  rngState?: number[];
+  now?: Date;
+}): RunCheckpoint {
+  const cp: RunCheckpoint = {
+    schema: CHECKPOINT_SCHEMA_VERSION,
+    config: { ...state.config },
+    completedBlocks: state.completedBlocks,
+    linears: [...state.linears].map(serializeLinear),
+    overrides: Object.fromEntries([...state.overrides].map(([k, v]) => [k, v.slice()])),
+    createdAt: (state.now ?? new Date()).toISOString(),
+  };
+  if (state.inProgress) {
+    cp.inProgress = { ...state.inProgress, tensors: Object.fromEntries(Object.entries(state.inProgress.tensors).map(([k, v]) => [k, v.slice()])) };
+  }
+  if (state.rngState) cp.rngState = [...state.rngState];
+  return cp;
+}
+
+/** The Linears and overrides of a checkpoint as the run holds them (MethodContext.linears/overrides). */
+export function restoreCheckpoint(cp: RunCheckpoint): { linears: Map<string, QuantizedLinear>; overrides: Map<string, Float32Array> } {
+  if (cp.schema !== CHECKPOINT_SCHEMA_VERSION) throw new Error(`checkpoint schema ${cp.schema}; this studio resumes schema ${CHECKPOINT_SCHEMA_VERSION}`);
+  return {
+    linears: new Map(cp.linears.map((s) => [s.name, deserializeLinear(s)])),
+    overrides: new Map(Object.entries(cp.overrides)),
+  };
+}
+
+const utf8Bytes = (s: string) => new TextEncoder().encode(s).byteLength;
+
+/**
+ * Bytes the checkpoint takes in storage, for quota messages and checks: every typed array's
+ * bytes plus its name, plus the config and scalars as JSON. IndexedDB adds its own overhead on top.
+ */
+export function estimateCheckpointBytes(cp: RunCheckpoint): number {
+  let bytes = utf8Bytes(JSON.stringify({ schema: cp.schema, config: cp.config, completedBlocks: cp.completedBlocks, rngState: cp.rngState, createdAt: cp.createdAt }));
+  for (const l of cp.linears) {
+    bytes += utf8Bytes(l.name) + utf8Bytes(JSON.stringify(l.spec)) + 8;
+    bytes += l.packedCodes.byteLength + l.scales.byteLength + l.zeros.byteLength + (l.bias?.byteLength ?? 0);
+  }
+  for (const [k, v] of Object.entries(cp.overrides)) bytes += utf8Bytes(k) + v.byteLength;
+  if (cp.inProgress) {
+    bytes += 24;
+    for (const [k, v] of Object.entries(cp.inProgress.tensors)) bytes += utf8Bytes(k) + v.byteLength;
+  }
+  return bytes;
+}
+
+export function summarizeCheckpoint(runId: string, cp: RunCheckpoint): CheckpointSummary {
+  const s: CheckpointSummary = { runId, config: cp.config, completedBlocks: cp.completedBlocks, createdAt: cp.createdAt, bytes: estimateCheckpointBytes(cp) };
+  if (cp.inProgress) s.inProgressBlock = cp.inProgress.block;
+  return s;
+}
