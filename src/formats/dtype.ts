@@ -1,4 +1,4 @@
-// Little-endian element decoding to f32: F32, F16, BF16 and GGML's Q8_0 blocks.
+// Little-endian element decoding to f32: F32, F16, BF16 and GGML's Q8_0, Q4_1 and Q5_1 blocks.
 
 /** IEEE half (binary16) bits to a number; exact, subnormals, infinities and NaN included. */
 export function halfToFloat(h: number): number {
@@ -53,6 +53,45 @@ export function q8_0ToF32(bytes: Uint8Array, count: number): Float32Array {
     for (let i = 0; i < Q8_0_BLOCK; i++) {
       const q = bytes[o + 2 + i];
       out[b * Q8_0_BLOCK + i] = d * (q > 127 ? q - 256 : q);
+    }
+  }
+  return out;
+}
+
+export const Q4_1_BYTES = 20;
+export const Q5_1_BYTES = 24;
+
+/**
+ * GGML Q4_1: blocks of 32 values, f16 d and m, then 16 bytes whose low nibbles are elements 0..15
+ * and high nibbles elements 16..31; x = q * d + m (llama.cpp dequantize_row_q4_1).
+ */
+export function q4_1ToF32(bytes: Uint8Array, count: number): Float32Array {
+  const out = new Float32Array(count);
+  for (let b = 0; b < count / 32; b++) {
+    const o = b * Q4_1_BYTES;
+    const d = HALF_TABLE[bytes[o] | (bytes[o + 1] << 8)];
+    const m = HALF_TABLE[bytes[o + 2] | (bytes[o + 3] << 8)];
+    for (let j = 0; j < 16; j++) {
+      const q = bytes[o + 4 + j];
+      out[b * 32 + j] = Math.fround((q & 15) * d) + m;
+      out[b * 32 + j + 16] = Math.fround((q >> 4) * d) + m;
+    }
+  }
+  return out;
+}
+
+/** GGML Q5_1: f16 d, f16 m, a u32 of fifth bits (bit j = element j), then Q4_1's nibbles. */
+export function q5_1ToF32(bytes: Uint8Array, count: number): Float32Array {
+  const out = new Float32Array(count);
+  for (let b = 0; b < count / 32; b++) {
+    const o = b * Q5_1_BYTES;
+    const d = HALF_TABLE[bytes[o] | (bytes[o + 1] << 8)];
+    const m = HALF_TABLE[bytes[o + 2] | (bytes[o + 3] << 8)];
+    const qh = (bytes[o + 4] | (bytes[o + 5] << 8) | (bytes[o + 6] << 16) | (bytes[o + 7] << 24)) >>> 0;
+    for (let j = 0; j < 16; j++) {
+      const q = bytes[o + 8 + j];
+      out[b * 32 + j] = Math.fround(((q & 15) | (((qh >>> j) & 1) << 4)) * d) + m;
+      out[b * 32 + j + 16] = Math.fround(((q >> 4) | (((qh >>> (j + 16)) & 1) << 4)) * d) + m;
     }
   }
   return out;

@@ -1,8 +1,8 @@
 // GGUF v2/v3 reader: metadata key/values and tensor infos from a header read in chunks (so a big
 // file is never loaded whole), hostile counts and sizes capped, every offset checked against the
-// file size. Tensor data (F32, F16, BF16, Q8_0) is read and converted to f32 on demand.
+// file size. Tensor data (F32, F16, BF16, Q8_0, Q4_1, Q5_1) is read and converted to f32 on demand.
 import { checkRange, type ByteSource } from './byte-source';
-import { bf16ToF32, f16ToF32, f32FromBytes, Q8_0_BLOCK, Q8_0_BYTES, q8_0ToF32 } from './dtype';
+import { bf16ToF32, f16ToF32, f32FromBytes, Q4_1_BYTES, q4_1ToF32, Q5_1_BYTES, q5_1ToF32, Q8_0_BLOCK, Q8_0_BYTES, q8_0ToF32 } from './dtype';
 import { FormatError } from './errors';
 
 export const GGUF_MAGIC = 0x46554747; // "GGUF" little-endian
@@ -20,7 +20,7 @@ export const GgufValueType = {
 
 export type GgufValue = number | bigint | boolean | string | GgufValue[] | Float32Array | Int32Array | Uint32Array;
 
-export const GGML_TYPE = { F32: 0, F16: 1, Q8_0: 8, BF16: 30 } as const;
+export const GGML_TYPE = { F32: 0, F16: 1, Q4_1: 3, Q5_1: 7, Q8_0: 8, BF16: 30 } as const;
 const GGML_TYPE_NAMES: Record<number, string> = {
   0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 6: 'Q5_0', 7: 'Q5_1', 8: 'Q8_0', 9: 'Q8_1', 10: 'Q2_K', 11: 'Q3_K', 12: 'Q4_K',
   13: 'Q5_K', 14: 'Q6_K', 15: 'Q8_K', 16: 'IQ2_XXS', 17: 'IQ2_XS', 18: 'IQ3_XXS', 19: 'IQ1_S', 20: 'IQ4_NL', 21: 'IQ3_S',
@@ -147,10 +147,14 @@ function tensorBytes(src: ByteSource, name: string, ne: number[], type: number):
     case GGML_TYPE.Q8_0:
       if (ne[0] % Q8_0_BLOCK !== 0) throw new FormatError(src.name, `is Q8_0 with a row of ${ne[0]} values, not a multiple of 32`, 'The file is corrupt', name);
       return (numel / Q8_0_BLOCK) * Q8_0_BYTES;
+    case GGML_TYPE.Q4_1:
+    case GGML_TYPE.Q5_1:
+      if (ne[0] % 32 !== 0) throw new FormatError(src.name, `is ${ggmlTypeName(type)} with a row of ${ne[0]} values, not a multiple of 32`, 'The file is corrupt', name);
+      return (numel / 32) * (type === GGML_TYPE.Q4_1 ? Q4_1_BYTES : Q5_1_BYTES);
     default:
       throw new FormatError(
         src.name,
-        `is stored as ${ggmlTypeName(type)}, which this loader does not read (it reads F32, F16, BF16 and Q8_0)`,
+        `is stored as ${ggmlTypeName(type)}, which this loader does not read (it reads F32, F16, BF16 and Q8_0, and the Q4_1/Q5_1 that this studio exports)`,
         'Use an F32/F16/BF16/Q8_0 GGUF (llama.cpp convert_hf_to_gguf.py --outtype f16), or the original Hugging Face safetensors',
         name,
       );
@@ -223,6 +227,8 @@ export async function readGgufTensor(file: GgufFile, name: string): Promise<Floa
     case GGML_TYPE.F16: return f16ToF32(bytes);
     case GGML_TYPE.BF16: return bf16ToF32(bytes);
     case GGML_TYPE.Q8_0: return q8_0ToF32(bytes, numel);
+    case GGML_TYPE.Q4_1: return q4_1ToF32(bytes, numel);
+    case GGML_TYPE.Q5_1: return q5_1ToF32(bytes, numel);
     default: throw new FormatError(file.source.name, `is stored as ${ggmlTypeName(t.type)}`, 'Unsupported tensor type', name);
   }
 }

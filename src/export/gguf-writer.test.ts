@@ -1,0 +1,153 @@
+// GGUF export: hand-computed Q4_1/Q5_1/Q8_0 blocks, then stories260K written from stored codes and
+// read back by the project's own GGUF loader: every quantized weight equals code·f16(scale) +
+// f16(−zero·scale), the 172-wide down_proj is F32 with the exact dequantized values, and the
+// read-back model's float64 perplexity matches the quantized model's within 1e-3.
+import { describe, expect, it } from 'vitest';
+import { halfToFloat, floatToHalf, q4_1ToF32, q5_1ToF32, q8_0ToF32 } from '../formats/dtype';
+import { GGML_TYPE, readGguf } from '../formats/gguf';
+import { loadGguf } from '../formats/gguf-model';
+import { loadHfFolder } from '../formats/hf-folder';
+import { bytesSource } from '../formats/byte-source';
+import { fixture, hfFolderSources } from '../formats/testing/fixtures';
+import { forwardRef } from '../reference/model';
+import { evaluationWindows } from '../eval/windows';
+import type { LoadedModel } from '../model/config';
+import type { QuantizedLinear, QuantSpec } from '../quant/format';
+import { encodeGgmlRows } from './gguf-blocks';
+import { exportGguf, ggufAvailability } from './gguf-writer';
+import { dequantizeLinear } from './model-parts';
+import { MemorySink } from './sink';
+import { quantizeOnCpu, referenceWeights } from './testing';
+import { ExportUnavailableError } from './types';
+
+const f16 = (x: number) => halfToFloat(floatToHalf(x));
+
+function linear(bits: number, codes: number[], scale: number, zero: number, symmetric = false): QuantizedLinear {
+  return { name: 't', rows: 1, cols: 32, spec: { bits, groupSize: 32, symmetric }, codes: Uint8Array.from(codes), scales: Float32Array.of(scale), zeros: Float32Array.of(zero) };
+}
+
+describe('GGML blocks from stored codes', () => {
+  it('Q4_1: d, m = -zero*d as f16, low nibbles elements 0..15, high nibbles 16..31', () => {
+    const codes = Array.from({ length: 32 }, (_, i) => (i * 5) % 16);
+    const b = encodeGgmlRows(linear(4, codes, 0.5, 3), GGML_TYPE.Q4_1);
+    expect(b.length).toBe(20);
+    expect([...b.subarray(0, 4)]).toEqual([0x00, 0x38, 0x00, 0xbe]); // f16 0.5 = 0x3800, f16 -1.5 = 0xbe00
+    for (let j = 0; j < 16; j++) expect(b[4 + j]).toBe(codes[j] | (codes[j + 16] << 4));
+    expect([...q4_1ToF32(b, 32)]).toEqual(codes.map((c) => (c - 3) * 0.5));
+  });
+
+  it('Q5_1: the fifth bits in a little-endian u32, bit j for element j', () => {
+    const codes = Array.from({ length: 32 }, (_, i) => i);
+    const b = encodeGgmlRows(linear(5, codes, 0.25, 16), GGML_TYPE.Q5_1);
+    expect(b.length).toBe(24);
+    expect([...b.subarray(4, 8)]).toEqual([0x00, 0x00, 0xff, 0xff]);
+    for (let j = 0; j < 16; j++) expect(b[8 + j]).toBe(j | (j << 4));
+    expect([...q5_1ToF32(b, 32)]).toEqual(codes.map((c) => (c - 16) * 0.25));
+  });
+
+  it('Q8_0: q = code - 128 as int8 with d = scale', () => {
+    const codes = Array.from({ length: 32 }, (_, i) => (i * 8 + 1) % 256);
+    const b = encodeGgmlRows(linear(8, codes, 0.125, 128, true), GGML_TYPE.Q8_0);
+    expect(b.length).toBe(34);
+    expect([...q8_0ToF32(b, 32)]).toEqual(codes.map((c) => (c - 128) * 0.125));
+  });
+
+  it('refuses what a block cannot hold', () => {
+    expect(() => encodeGgmlRows(linear(8, new Array(32).fill(0), 1, 127, false), GGML_TYPE.Q8_0)).toThrow(/symmetric 8-bit/);
+    expect(() => encodeGgmlRows({ ...linear(4, new Array(32).fill(0), 1, 1), cols: 32, spec: { bits: 4, groupSize: 16, symmetric: false } }, GGML_TYPE.Q4_1)).toThrow(/groups of 16/);
+  });
+});
+
+async function ppl(model: LoadedModel['weights']['config'], w: (n: string) => Float32Array | Float64Array, tokens: number[]): Promise<number> {
+  let nll = 0, count = 0;
+  for (const win of evaluationWindows(tokens, 64, 2)) {
+    const logits = forwardRef(model, w, win, 1, 64);
+    const V = model.vocab;
+    for (let i = 0; i < 63; i++) {
+      const row = logits.subarray(i * V, (i + 1) * V);
+      const m = Math.max(...row);
+      nll += m + Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0)) - row[win[i + 1]];
+      count++;
+    }
+  }
+  return Math.exp(nll / count);
+}
+
+async function allWeights(m: LoadedModel) {
+  const cache = new Map<string, Float32Array>();
+  for (const n of m.weights.shapes.keys()) cache.set(n, await m.weights.get(n));
+  return (n: string) => cache.get(n)!;
+}
+
+describe('GGUF export of stories260K, read back by the project loader', async () => {
+  const gguf = await loadGguf(fixture('stories260K.gguf'));
+  const text = new TextDecoder().decode(await fixture('tinystories/tinystories_val.txt').read(0, 12000));
+  const tokens = [1, ...gguf.tokenizer.encode(text)];
+
+  it('W4 g32 asym: Q4_1 holds the codes; down_proj (172 wide) is F32; perplexity within 1e-3', async () => {
+    const q = await quantizeOnCpu(gguf, { bits: 4, groupSize: 32, symmetric: false });
+    const avail = ggufAvailability(q.quantized, gguf.tokenizer);
+    expect(avail.available).toBe(true);
+    expect(avail.floatTensors!.map((f) => f.tensor)).toEqual([0, 1, 2, 3, 4].map((l) => `model.layers.${l}.mlp.down_proj.weight`));
+    expect(avail.reason).toMatch(/Q4_1.*Kept as F32.*mlp\.down_proj.*not a multiple of 32/);
+    const sink = new MemorySink();
+    const report = await exportGguf(q, sink, { fileName: 'm.gguf' });
+    expect(report.notes.join('\n')).toMatch(/down_proj\.weight: F32/);
+    const bytes = sink.get('m.gguf');
+    const file = await readGguf(bytesSource('m.gguf', bytes));
+    expect(file.tensors.get('blk.0.attn_q.weight')!.type).toBe(GGML_TYPE.Q4_1);
+    expect(file.tensors.get('blk.0.ffn_down.weight')!.type).toBe(GGML_TYPE.F32);
+    expect(file.metadata.get('general.file_type')).toBe(3);
+    const back = await loadGguf(bytesSource('m.gguf', bytes));
+    expect({ ...back.weights.config, name: '' }).toEqual({ ...gguf.weights.config, name: '' });
+    expect(back.tokenizer.encode(text.slice(0, 500))).toEqual(gguf.tokenizer.encode(text.slice(0, 500)));
+    // Every weight: code·f16(s) + f16(−z·s) from the stored values (the GGUF is interleaved like the source).
+    for (const l of q.quantized.linears.values()) {
+      const got = await back.weights.get(`${l.name}.weight`);
+      const exact = dequantizeLinear(l);
+      if (l.name.endsWith('down_proj')) {
+        expect(got).toEqual(exact);
+        continue;
+      }
+      for (let i = 0; i < got.length; i++) {
+        const k = Math.floor(i / l.cols) * (l.cols / 32) + Math.floor((i % l.cols) / 32);
+        const want = l.codes[i] * f16(l.scales[k]) + f16(-l.zeros[k] * l.scales[k]);
+        expect(Math.abs(got[i] - want)).toBeLessThanOrEqual(1e-6 * Math.abs(want) + 1e-9);
+      }
+    }
+    const pRef = await ppl(gguf.weights.config, await referenceWeights(q), tokens);
+    const pBack = await ppl(back.weights.config, await allWeights(back), tokens);
+    expect(Math.abs(pBack - pRef) / pRef).toBeLessThan(1e-3);
+  });
+
+  it('W8 g32 sym: Q8_0; a half-split HF source is written back in the interleaved layout', async () => {
+    const hf = await loadHfFolder(hfFolderSources());
+    const q = await quantizeOnCpu(hf, { bits: 8, groupSize: 32, symmetric: true });
+    const input = { ...q, model: { ...hf, tokenizer: gguf.tokenizer } };
+    const sink = new MemorySink();
+    await exportGguf(input, sink, { fileName: 'm.gguf' });
+    const back = await loadGguf(bytesSource('m.gguf', sink.get('m.gguf')));
+    expect(back.weights.config.ropeStyle).toBe('interleaved');
+    const file = await readGguf(bytesSource('m.gguf', sink.get('m.gguf')));
+    expect(file.tensors.get('blk.0.attn_k.weight')!.type).toBe(GGML_TYPE.Q8_0);
+    const pRef = await ppl(hf.weights.config, await referenceWeights(q), tokens);
+    const pBack = await ppl(back.weights.config, await allWeights(back), tokens);
+    expect(Math.abs(pBack - pRef) / pRef).toBeLessThan(1e-3);
+  });
+
+  it('says why when the run cannot be held', async () => {
+    const cases: [QuantSpec, RegExp][] = [
+      [{ bits: 8, groupSize: 32, symmetric: false }, /asymmetric 8-bit groups need a zero point/],
+      [{ bits: 4, groupSize: 64, symmetric: false }, /Q4_1 blocks are 32 inputs.*groups of 64/],
+      [{ bits: 4, groupSize: 0, symmetric: true }, /one scale per output channel/],
+    ];
+    for (const [spec, why] of cases) {
+      const q = await quantizeOnCpu(gguf, spec);
+      expect(ggufAvailability(q.quantized, gguf.tokenizer)).toMatchObject({ available: false, reason: expect.stringMatching(why) });
+      await expect(exportGguf(q, new MemorySink())).rejects.toBeInstanceOf(ExportUnavailableError);
+    }
+    const hf = await loadHfFolder(hfFolderSources());
+    const q = await quantizeOnCpu(hf, { bits: 4, groupSize: 32, symmetric: false });
+    expect(ggufAvailability(q.quantized, hf.tokenizer).reason).toMatch(/SentencePiece/);
+  });
+});

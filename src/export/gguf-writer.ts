@@ -1,0 +1,267 @@
+// GGUF v3 export for llama.cpp: quantized Linears as Q8_0 (symmetric 8-bit groups of 32) or Q4_1
+// (groups of 32 with a zero point, 2- to 4-bit codes in 4-bit fields) built from the stored codes,
+// scales and zero points; everything else F32; llama.* and tokenizer.ggml.* metadata; Q/K rows in
+// the interleaved rotary layout llama.cpp expects. A Linear whose rows are not whole 32-wide blocks
+// (stories260K's 172-wide down_proj) cannot be a GGML quantized tensor: it is written as F32 holding
+// exactly the dequantized values the studio evaluates, and the export says so.
+// The header is written first (all sizes are known from shapes), then tensor data one at a time.
+import type { ModelConfig, Tokenizer } from '../model/config';
+import { GGML_TYPE, GgufValueType } from '../formats/gguf';
+import { SentencePieceBpeTokenizer, type PieceType } from '../formats/sentencepiece-bpe';
+import { globalNames, normNames } from '../model/tensor-names';
+import type { QuantizedModel } from '../quant/quantized-model';
+import { encodeGgmlRows, ggmlBlockBytes, ggmlFitProblem, GGML_BLOCK, type GgmlQuantType } from './gguf-blocks';
+import {
+  checkStoredLinear, dequantizeLinear, linearSlots, permuteFloatRows, permuteQuantizedRows, rotaryPermutation, transformedSource, type ExportInput,
+} from './model-parts';
+import { bytesOf, type ExportSink } from './sink';
+import { ExportUnavailableError, safeFileStem, type ExportAvailability, type ExportReport, type FloatFallback } from './types';
+
+const ALIGNMENT = 32;
+/** llama_ftype: the file type llama.cpp reports for a "mostly" quantized file. */
+const FILE_TYPE: Record<number, number> = { [GGML_TYPE.Q4_1]: 3, [GGML_TYPE.Q5_1]: 9, [GGML_TYPE.Q8_0]: 7 };
+const TYPE_NAME: Record<number, string> = { [GGML_TYPE.Q4_1]: 'Q4_1', [GGML_TYPE.Q5_1]: 'Q5_1', [GGML_TYPE.Q8_0]: 'Q8_0' };
+
+const HF_TO_GGUF: Record<string, string> = {
+  'self_attn.q_proj': 'attn_q', 'self_attn.k_proj': 'attn_k', 'self_attn.v_proj': 'attn_v', 'self_attn.o_proj': 'attn_output',
+  'mlp.gate_proj': 'ffn_gate', 'mlp.up_proj': 'ffn_up', 'mlp.down_proj': 'ffn_down',
+};
+
+/** The GGML type that holds this run's codes exactly, or why none does. */
+export function ggufQuantType(q: QuantizedModel): { type: GgmlQuantType } | { reason: string } {
+  const { bits, symmetric } = q.spec;
+  const groups = q.spec.groupSize;
+  if (bits === 8) {
+    if (!symmetric) return { reason: 'asymmetric 8-bit groups need a zero point, and GGUF\'s 8-bit type Q8_0 is symmetric (x = d·q); re-run with symmetric 8-bit groups of 32' };
+    if (groups !== GGML_BLOCK) return { reason: `Q8_0 blocks are 32 inputs with one scale; this run used ${groups ? `groups of ${groups}` : 'one scale per output channel'} (re-run with group size 32)` };
+    return { type: GGML_TYPE.Q8_0 };
+  }
+  if (groups !== GGML_BLOCK) return { reason: `Q4_1 blocks are 32 inputs with one scale and minimum; this run used ${groups ? `groups of ${groups}` : 'one scale per output channel'} (re-run with group size 32)` };
+  return { type: GGML_TYPE.Q4_1 };
+}
+
+function tokenizerProblem(tok: Tokenizer | undefined): string | null {
+  if (!tok) return null;
+  if (tok instanceof SentencePieceBpeTokenizer) return null;
+  return 'the GGUF exporter writes SentencePiece ("llama") vocabularies; this model\'s tokenizer.json tokenizer is not converted (export ONNX or GPTQ instead)';
+}
+
+interface GgufPlan {
+  type: GgmlQuantType;
+  floatTensors: FloatFallback[];
+}
+
+function plan(q: QuantizedModel, tokenizer?: Tokenizer): GgufPlan | { reason: string } {
+  const cfg = q.config;
+  if (cfg.arch !== 'llama') return { reason: `GGUF export writes general.architecture "llama"; this model is ${cfg.sourceArchitecture}` };
+  if (cfg.qkvBias) return { reason: `${cfg.sourceArchitecture} has Q/K/V biases, which llama.cpp's "llama" architecture has no tensors for` };
+  const tp = tokenizerProblem(tokenizer);
+  if (tp) return { reason: tp };
+  const t = ggufQuantType(q);
+  if ('reason' in t) return t;
+  const floatTensors: FloatFallback[] = [];
+  for (const l of q.linears.values()) {
+    const bad = checkStoredLinear(l);
+    if (bad) return { reason: bad };
+    const fit = ggmlFitProblem(l, t.type);
+    if (fit) floatTensors.push({ tensor: `${l.name}.weight`, why: fit });
+  }
+  return { type: t.type, floatTensors };
+}
+
+export function ggufAvailability(q: QuantizedModel, tokenizer?: Tokenizer): ExportAvailability {
+  const base = { format: 'gguf' as const, folder: false };
+  const p = plan(q, tokenizer);
+  if ('reason' in p) return { ...base, suggestedName: `${safeFileStem(q.config.name)}.gguf`, available: false, reason: p.reason };
+  const name = TYPE_NAME[p.type];
+  const held = p.type === GGML_TYPE.Q4_1 && q.spec.bits < 4 ? ` (${q.spec.bits}-bit codes in 4-bit fields)` : '';
+  const sym = p.type === GGML_TYPE.Q4_1 && q.spec.symmetric ? `; symmetric zero ${2 ** (q.spec.bits - 1)} stored as m = −${2 ** (q.spec.bits - 1)}·d` : '';
+  let reason = `quantized Linears as ${name}${held}: stored codes exactly, scales and minimums rounded to f16${sym}; the rest F32`;
+  if (p.floatTensors.length) {
+    const roles = [...new Set(p.floatTensors.map((f) => f.tensor.replace(/^model\.layers\.\d+\./, '')))];
+    reason += `. Kept as F32 (the exact dequantized values the studio evaluates), ${p.floatTensors.length} tensors (${roles.join(', ')}): ${p.floatTensors[0].why}`;
+  }
+  return { ...base, suggestedName: `${safeFileStem(q.config.name)}-${name}.gguf`, available: true, reason, floatTensors: p.floatTensors };
+}
+
+// --- GGUF binary header ---
+
+class HeaderWriter {
+  private chunks: Uint8Array[] = [];
+  private size = 0;
+  private push(b: Uint8Array) {
+    this.chunks.push(b);
+    this.size += b.byteLength;
+  }
+  private scalar(bytes: number, set: (v: DataView) => void) {
+    const b = new Uint8Array(bytes);
+    set(new DataView(b.buffer));
+    this.push(b);
+  }
+  u8(v: number) { this.scalar(1, (d) => d.setUint8(0, v)); }
+  u32(v: number) { this.scalar(4, (d) => d.setUint32(0, v, true)); }
+  i32(v: number) { this.scalar(4, (d) => d.setInt32(0, v, true)); }
+  f32(v: number) { this.scalar(4, (d) => d.setFloat32(0, v, true)); }
+  u64(v: number) { this.scalar(8, (d) => d.setBigUint64(0, BigInt(v), true)); }
+  str(s: string) {
+    const b = new TextEncoder().encode(s);
+    this.u64(b.byteLength);
+    this.push(b);
+  }
+  raw(b: Uint8Array) { this.push(b); }
+  get length() { return this.size; }
+  finish(padTo: number): Uint8Array {
+    const total = Math.ceil(this.size / padTo) * padTo;
+    const out = new Uint8Array(total);
+    let o = 0;
+    for (const c of this.chunks) {
+      out.set(c, o);
+      o += c.byteLength;
+    }
+    return out;
+  }
+}
+
+type Kv =
+  | { t: 'u32' | 'i32' | 'f32'; v: number }
+  | { t: 'str'; v: string }
+  | { t: 'bool'; v: boolean }
+  | { t: 'str[]'; v: string[] }
+  | { t: 'f32[]'; v: ArrayLike<number> }
+  | { t: 'i32[]'; v: ArrayLike<number> };
+
+function writeKv(w: HeaderWriter, key: string, kv: Kv): void {
+  const T = GgufValueType;
+  w.str(key);
+  switch (kv.t) {
+    case 'u32': w.u32(T.UINT32); w.u32(kv.v); break;
+    case 'i32': w.u32(T.INT32); w.i32(kv.v); break;
+    case 'f32': w.u32(T.FLOAT32); w.f32(kv.v); break;
+    case 'bool': w.u32(T.BOOL); w.u8(kv.v ? 1 : 0); break;
+    case 'str': w.u32(T.STRING); w.str(kv.v); break;
+    case 'str[]': w.u32(T.ARRAY); w.u32(T.STRING); w.u64(kv.v.length); kv.v.forEach((s) => w.str(s)); break;
+    case 'f32[]': w.u32(T.ARRAY); w.u32(T.FLOAT32); w.u64(kv.v.length); w.raw(bytesOf(Float32Array.from(kv.v))); break;
+    case 'i32[]': w.u32(T.ARRAY); w.u32(T.INT32); w.u64(kv.v.length); w.raw(bytesOf(Int32Array.from(kv.v))); break;
+  }
+}
+
+const GGUF_TOKEN_TYPE: Record<PieceType, number> = { normal: 1, unknown: 2, control: 3, user: 4, unused: 5, byte: 6 };
+
+function metadata(cfg: ModelConfig, tok: SentencePieceBpeTokenizer, fileType: number, description: string): [string, Kv][] {
+  const v = tok.vocab;
+  return [
+    ['general.architecture', { t: 'str', v: 'llama' }],
+    ['general.name', { t: 'str', v: cfg.name }],
+    ['general.description', { t: 'str', v: description }],
+    ['general.file_type', { t: 'u32', v: fileType }],
+    ['general.quantization_version', { t: 'u32', v: 2 }],
+    ['llama.context_length', { t: 'u32', v: cfg.maxPositions }],
+    ['llama.embedding_length', { t: 'u32', v: cfg.hidden }],
+    ['llama.block_count', { t: 'u32', v: cfg.layers }],
+    ['llama.feed_forward_length', { t: 'u32', v: cfg.intermediate }],
+    ['llama.rope.dimension_count', { t: 'u32', v: cfg.headDim }],
+    ['llama.attention.head_count', { t: 'u32', v: cfg.heads }],
+    ['llama.attention.head_count_kv', { t: 'u32', v: cfg.kvHeads }],
+    ['llama.attention.key_length', { t: 'u32', v: cfg.headDim }],
+    ['llama.attention.value_length', { t: 'u32', v: cfg.headDim }],
+    ['llama.attention.layer_norm_rms_epsilon', { t: 'f32', v: cfg.normEps }],
+    ['llama.rope.freq_base', { t: 'f32', v: cfg.ropeTheta }],
+    ['llama.vocab_size', { t: 'u32', v: cfg.vocab }],
+    ['tokenizer.ggml.model', { t: 'str', v: 'llama' }],
+    ['tokenizer.ggml.tokens', { t: 'str[]', v: v.pieces.map((p) => p.replaceAll(' ', '\u2581')) }],
+    ['tokenizer.ggml.scores', { t: 'f32[]', v: v.scores }],
+    ['tokenizer.ggml.token_type', { t: 'i32[]', v: v.types.map((t) => GGUF_TOKEN_TYPE[t]) }],
+    ['tokenizer.ggml.bos_token_id', { t: 'u32', v: v.bosId }],
+    ['tokenizer.ggml.eos_token_id', { t: 'u32', v: v.eosId }],
+    ['tokenizer.ggml.unknown_token_id', { t: 'u32', v: v.unkId }],
+    ['tokenizer.ggml.add_bos_token', { t: 'bool', v: true }],
+    ['tokenizer.ggml.add_eos_token', { t: 'bool', v: false }],
+    ['tokenizer.ggml.add_space_prefix', { t: 'bool', v: v.addSpacePrefix }],
+  ];
+}
+
+interface GgufTensor {
+  name: string;
+  /** ggml order: ne[0] is the row length. */
+  ne: number[];
+  type: number;
+  byteLength: number;
+  bytes(): Promise<Uint8Array>;
+}
+
+export async function exportGguf(inp: ExportInput, sink: ExportSink, opts: { fileName?: string } = {}): Promise<ExportReport> {
+  const q = inp.quantized;
+  const avail = ggufAvailability(q, inp.model.tokenizer);
+  const p = plan(q, inp.model.tokenizer);
+  if (!avail.available || 'reason' in p) throw new ExportUnavailableError('gguf', avail.reason);
+  const cfg = q.config;
+  const src = transformedSource(inp);
+  const tensors: GgufTensor[] = [];
+  const f32 = (name: string, shape: number[], get: () => Promise<Float32Array>): GgufTensor => ({
+    name, ne: [...shape].reverse(), type: GGML_TYPE.F32, byteLength: shape.reduce((a, b) => a * b, 4), bytes: async () => bytesOf(await get()),
+  });
+  const g = globalNames('llama');
+  tensors.push(f32('token_embd.weight', [cfg.vocab, cfg.hidden], () => src.get(g.embed)));
+  for (const slot of linearSlots(inp)) {
+    const ggufName = `blk.${slot.layer}.${HF_TO_GGUF[slot.name.replace(/^model\.layers\.\d+\./, '')]}.weight`;
+    const perm = rotaryPermutation(cfg, slot.role, 'interleaved');
+    const shape = src.shapes.get(`${slot.name}.weight`)!;
+    if (slot.role === 'q') pushNorms(slot.layer);
+    const fit = slot.q ? ggmlFitProblem(slot.q, p.type) : 'left in full precision by the method';
+    if (slot.q && !fit) {
+      const stored = slot.q;
+      const bytes = (stored.rows * stored.cols / GGML_BLOCK) * ggmlBlockBytes(p.type);
+      tensors.push({ name: ggufName, ne: [stored.cols, stored.rows], type: p.type, byteLength: bytes, bytes: async () => encodeGgmlRows(perm ? permuteQuantizedRows(stored, perm) : stored, p.type) });
+    } else {
+      const stored = slot.q;
+      tensors.push(f32(ggufName, shape, async () => {
+        const w = stored ? dequantizeLinear(stored) : await src.get(`${slot.name}.weight`);
+        return perm ? permuteFloatRows(w, shape[1], perm) : w;
+      }));
+    }
+  }
+  tensors.push(f32('output_norm.weight', [cfg.hidden], () => src.get(`${g.finalNorm}.weight`)));
+  if (!cfg.tiedEmbeddings) tensors.push(f32('output.weight', [cfg.vocab, cfg.hidden], () => src.get(g.lmHead)));
+
+  function pushNorms(layer: number) {
+    const n = normNames('llama', layer);
+    tensors.push(f32(`blk.${layer}.attn_norm.weight`, [cfg.hidden], () => src.get(`${n.attn}.weight`)));
+    tensors.push(f32(`blk.${layer}.ffn_norm.weight`, [cfg.hidden], () => src.get(`${n.mlp}.weight`)));
+  }
+
+  const description = `webgpu-quant-studio export of ${inp.model.source}: ${avail.reason}`;
+  const h = new HeaderWriter();
+  h.raw(new TextEncoder().encode('GGUF'));
+  h.u32(3);
+  h.u64(tensors.length);
+  const kvs = metadata(cfg, inp.model.tokenizer as SentencePieceBpeTokenizer, FILE_TYPE[p.type], description);
+  h.u64(kvs.length);
+  for (const [k, v] of kvs) writeKv(h, k, v);
+  let offset = 0;
+  const offsets: number[] = [];
+  for (const t of tensors) {
+    offsets.push(offset);
+    h.str(t.name);
+    h.u32(t.ne.length);
+    t.ne.forEach((d) => h.u64(d));
+    h.u32(t.type);
+    h.u64(offset);
+    offset = Math.ceil((offset + t.byteLength) / ALIGNMENT) * ALIGNMENT;
+  }
+  const fileName = opts.fileName ?? avail.suggestedName;
+  const w = await sink.createFile(fileName);
+  await w.write(h.finish(ALIGNMENT));
+  const dataStart = w.written;
+  for (let i = 0; i < tensors.length; i++) {
+    const t = tensors[i];
+    const pad = dataStart + offsets[i] - w.written;
+    if (pad < 0) throw new Error(`GGUF layout: ${t.name} overlaps the previous tensor`);
+    if (pad > 0) await w.write(new Uint8Array(pad));
+    const b = await t.bytes();
+    if (b.byteLength !== t.byteLength) throw new Error(`${t.name}: ${b.byteLength} bytes, expected ${t.byteLength}`);
+    await w.write(b);
+  }
+  await w.close();
+  const notes = [avail.reason, ...(avail.floatTensors ?? []).map((f) => `${f.tensor}: F32 (${f.why})`)];
+  return { format: 'gguf', files: [{ name: fileName, bytes: w.written }], notes };
+}
