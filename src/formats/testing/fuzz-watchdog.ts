@@ -1,7 +1,9 @@
 // A watchdog thread for the fuzz test. A parser stuck in a synchronous loop blocks the event
 // loop, so no timer of the test itself could fire; this thread watches a shared heartbeat and the
 // process's memory, and on a hang or a runaway allocation prints the case and kills the process
-// (a loud failure instead of a test run that never ends or takes the machine down).
+// (a loud failure instead of a test run that never ends or takes the machine down). The memory
+// limit reads the whole process: right for vitest's default 'forks' pool, where each test file
+// has a process of its own.
 import { Worker } from 'node:worker_threads';
 
 const WATCHER = `
