@@ -202,7 +202,7 @@ export async function exportGguf(inp: ExportInput, sink: ExportSink, opts: { fil
   });
   const g = globalNames('llama');
   tensors.push(f32('token_embd.weight', [cfg.vocab, cfg.hidden], () => src.get(g.embed)));
-  for (const slot of linearSlots(inp)) {
+  for (const slot of linearSlots(inp.quantized)) {
     const ggufName = `blk.${slot.layer}.${HF_TO_GGUF[slot.name.replace(/^model\.layers\.\d+\./, '')]}.weight`;
     const perm = rotaryPermutation(cfg, slot.role, 'interleaved');
     const shape = src.shapes.get(`${slot.name}.weight`)!;

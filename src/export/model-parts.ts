@@ -25,13 +25,13 @@ export interface LinearSlot {
   q?: QuantizedLinear;
 }
 
-export function linearSlots(inp: ExportInput): LinearSlot[] {
-  const cfg = inp.quantized.config;
+export function linearSlots(quantized: QuantizedModel): LinearSlot[] {
+  const cfg = quantized.config;
   const out: LinearSlot[] = [];
   for (let layer = 0; layer < cfg.layers; layer++) {
     for (const role of linearRoles(cfg.arch)) {
       const name = linearName(cfg.arch, layer, role);
-      out.push({ layer, role, name, q: inp.quantized.linears.get(name) });
+      out.push({ layer, role, name, q: quantized.linears.get(name) });
     }
   }
   return out;

@@ -162,7 +162,7 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
     return gb.op('Add', [gb.op('Mul', [x, cos]), gb.op('Mul', [rotated, sin])]);
   };
 
-  const slots = new Map(linearSlots(inp).map((s) => [s.name, s]));
+  const slots = new Map(linearSlots(inp.quantized).map((s) => [s.name, s]));
   const linear = (x: string, name: string): string => {
     const slot = slots.get(name)!;
     const perm = rotaryPermutation(cfg, slot.role, 'half');

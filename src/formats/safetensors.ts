@@ -6,6 +6,9 @@ import { FormatError } from './errors';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
 const DTYPE_BYTES: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2 };
+/** Integer tensors (GPTQ qweight/qzeros/g_idx): read only through readSafetensorsHeaderWithIntegers. */
+export type SafetensorsIntDtype = 'I8' | 'U8' | 'I16' | 'I32' | 'I64';
+const INT_DTYPE_BYTES: Record<SafetensorsIntDtype, number> = { I8: 1, U8: 1, I16: 2, I32: 4, I64: 8 };
 
 /** Hugging Face's own limit for the JSON header. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -14,7 +17,7 @@ const MAX_DIMS = 8;
 
 export interface SafetensorsTensorInfo {
   name: string;
-  dtype: SafetensorsDtype;
+  dtype: SafetensorsDtype | SafetensorsIntDtype;
   shape: number[];
   /** Absolute byte offset in the file. */
   offset: number;
@@ -27,7 +30,16 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
-export async function readSafetensorsHeader(src: ByteSource): Promise<SafetensorsFile> {
+export function readSafetensorsHeader(src: ByteSource): Promise<SafetensorsFile> {
+  return parseHeader(src, DTYPE_BYTES);
+}
+
+/** The same header reader, also accepting integer tensors (read them with readSafetensorsBytes). */
+export function readSafetensorsHeaderWithIntegers(src: ByteSource): Promise<SafetensorsFile> {
+  return parseHeader(src, { ...DTYPE_BYTES, ...INT_DTYPE_BYTES });
+}
+
+async function parseHeader(src: ByteSource, dtypeBytes: Record<string, number>): Promise<SafetensorsFile> {
   const fix = 'The file is truncated or is not a safetensors file: download it again';
   if (src.size < 8) throw new FormatError(src.name, `is ${src.size} bytes, too short for a safetensors header (8-byte length first)`, fix);
   const lenBytes = await src.read(0, 8);
@@ -64,7 +76,7 @@ export async function readSafetensorsHeader(src: ByteSource): Promise<Safetensor
     const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof info !== 'object' || info === null) throw new FormatError(src.name, 'has a header entry that is not an object', fix, name);
     const dtype = info.dtype;
-    if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) {
+    if (typeof dtype !== 'string' || !Object.hasOwn(dtypeBytes, dtype)) {
       throw new FormatError(
         src.name,
         `has dtype ${JSON.stringify(dtype)}, which this loader does not read (it reads F32, F16 and BF16)`,
@@ -81,14 +93,14 @@ export async function readSafetensorsHeader(src: ByteSource): Promise<Safetensor
       throw new FormatError(src.name, `has invalid data_offsets ${JSON.stringify(offs)}`, fix, name);
     }
     const numel = shape.reduce((a: number, b: number) => a * b, 1);
-    const bytes = numel * DTYPE_BYTES[dtype as SafetensorsDtype];
+    const bytes = numel * dtypeBytes[dtype];
     if (offs[1] - offs[0] !== bytes) {
       throw new FormatError(src.name, `has data_offsets [${offs[0]}, ${offs[1]}] spanning ${offs[1] - offs[0]} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${bytes}`, fix, name);
     }
     if (offs[1] > dataSize) {
       throw new FormatError(src.name, `has data_offsets [${offs[0]}, ${offs[1]}] past the end of the data (${dataSize} bytes after the header)`, fix, name);
     }
-    tensors.set(name, { name, dtype: dtype as SafetensorsDtype, shape: shape as number[], offset: dataStart + offs[0], byteLength: bytes });
+    tensors.set(name, { name, dtype: dtype as SafetensorsDtype | SafetensorsIntDtype, shape: shape as number[], offset: dataStart + offs[0], byteLength: bytes });
   }
   return { source: src, tensors, metadata };
 }
@@ -105,7 +117,17 @@ export async function readSafetensorsTensor(file: SafetensorsFile, name: string)
       return f16ToF32(bytes);
     case 'BF16':
       return bf16ToF32(bytes);
+    default:
+      throw new FormatError(file.source.name, `is an integer (${info.dtype}) tensor, not a float one`, 'Read it with readSafetensorsBytes', name);
   }
+}
+
+/** A tensor's raw little-endian bytes (integer tensors). */
+export async function readSafetensorsBytes(file: SafetensorsFile, name: string): Promise<Uint8Array> {
+  const info = file.tensors.get(name);
+  if (!info) throw new FormatError(file.source.name, 'is not in this file', 'Check the tensor name', name);
+  checkRange(file.source, info.offset, info.byteLength, `tensor "${name}"`);
+  return file.source.read(info.offset, info.byteLength);
 }
 
 /** Writes F32 tensors as a safetensors file (header padded with spaces to 8 bytes, as HF does). */

@@ -1,0 +1,95 @@
+// Reads a GPTQ folder back (the project's safetensors reader with integer tensors) and unpacks it
+// into stored codes, scales and zero points: the round-trip check of gptq.ts, and a loader that
+// evaluates the folder through the studio's own quantized path.
+import type { LoadedModel, WeightSource } from '../model/config';
+import { readJson, type ByteSource } from '../formats/byte-source';
+import { FormatError } from '../formats/errors';
+import { parseHfConfig } from '../formats/hf-config';
+import { baseName } from '../formats/hf-folder';
+import { HfTokenizer } from '../formats/hf-tokenizer';
+import { f16ToF32 } from '../formats/dtype';
+import { readSafetensorsBytes, readSafetensorsHeaderWithIntegers, readSafetensorsTensor } from '../formats/safetensors';
+import { effectiveGroupSize, type QuantizedLinear, type QuantSpec } from '../quant/format';
+import { unpackCodes } from '../quant/pack';
+import type { QuantizedModel } from '../quant/quantized-model';
+import { linearSlots, dequantizeLinear } from './model-parts';
+
+export interface GptqFolder {
+  /** Dequantized view: every tensor as f32 (Linears from their unpacked codes). */
+  model: LoadedModel;
+  quantized: QuantizedModel;
+  checkpointFormat: string;
+}
+
+export async function readGptqFolder(files: ByteSource[]): Promise<GptqFolder> {
+  const byName = new Map(files.map((f) => [baseName(f.name), f]));
+  const need = (n: string) => byName.get(n) ?? (() => { throw new FormatError(n, 'is missing', 'Select the whole exported folder'); })();
+  const configJson = (await readJson(need('config.json'))) as Record<string, unknown>;
+  const config = parseHfConfig(configJson, 'config.json', 'gptq');
+  const qc = configJson.quantization_config as { bits: number; group_size: number; sym: boolean; desc_act: boolean; checkpoint_format?: string };
+  if (!qc || (qc as { quant_method?: string }).quant_method !== 'gptq') throw new FormatError('config.json', 'has no GPTQ quantization_config', 'Not a GPTQ folder');
+  if (qc.desc_act) throw new FormatError('config.json', 'uses desc_act (act-order g_idx)', 'Only desc_act false is read');
+  const format = qc.checkpoint_format ?? 'gptq';
+  const spec: QuantSpec = { bits: qc.bits, groupSize: qc.group_size === -1 ? 0 : qc.group_size, symmetric: qc.sym };
+  const file = await readSafetensorsHeaderWithIntegers(need('model.safetensors'));
+  const int32 = async (name: string) => {
+    const b = await readSafetensorsBytes(file, name);
+    return new Int32Array(b.slice().buffer);
+  };
+  const linears = new Map<string, QuantizedLinear>();
+  for (const slot of linearSlots({ config, spec, linears: new Map(), overrides: new Map() })) {
+    const qw = file.tensors.get(`${slot.name}.qweight`);
+    if (!qw) continue;
+    const out = qw.shape[1];
+    const inp = file.tensors.get(`${slot.name}.g_idx`)!.shape[0];
+    const words = qw.shape[0];
+    const qweight = await int32(`${slot.name}.qweight`);
+    const codes = new Uint8Array(out * inp);
+    const col = new Uint32Array(words);
+    for (let j = 0; j < out; j++) {
+      for (let w = 0; w < words; w++) col[w] = qweight[w * out + j];
+      codes.set(unpackCodes(col, spec.bits, inp), j * inp);
+    }
+    const scalesT = f16ToF32(await readSafetensorsBytes(file, `${slot.name}.scales`));
+    const nG = scalesT.length / out;
+    const qzeros = await int32(`${slot.name}.qzeros`);
+    const zw = qzeros.length / nG;
+    const scales = new Float32Array(out * nG);
+    const zeros = new Float32Array(out * nG);
+    for (let gi = 0; gi < nG; gi++) {
+      const z = unpackCodes(new Uint32Array(qzeros.buffer, gi * zw * 4, zw), spec.bits, out);
+      for (let j = 0; j < out; j++) {
+        zeros[j * nG + gi] = z[j] + (format === 'gptq' ? 1 : 0);
+        scales[j * nG + gi] = scalesT[gi * out + j];
+      }
+    }
+    const gIdx = await int32(`${slot.name}.g_idx`);
+    const g = effectiveGroupSize(spec, inp);
+    for (let i = 0; i < inp; i++) {
+      if (gIdx[i] !== Math.floor(i / g)) throw new FormatError('model.safetensors', `g_idx[${i}] is ${gIdx[i]}, not ${Math.floor(i / g)}`, 'Only plain group order is read', `${slot.name}.g_idx`);
+    }
+    linears.set(slot.name, { name: slot.name, rows: out, cols: inp, spec, codes, scales, zeros });
+  }
+  const shapes = new Map<string, number[]>();
+  for (const t of file.tensors.values()) if (t.dtype === 'F32' || t.dtype === 'F16' || t.dtype === 'BF16') shapes.set(t.name, t.shape);
+  for (const l of linears.values()) shapes.set(`${l.name}.weight`, [l.rows, l.cols]);
+  if (config.tiedEmbeddings) shapes.set('lm_head.weight', shapes.get('model.embed_tokens.weight')!);
+  const weights: WeightSource = {
+    config,
+    shapes,
+    async get(name) {
+      const l = linears.get(name.replace(/\.weight$/, ''));
+      if (l && name.endsWith('.weight')) return dequantizeLinear(l);
+      if (name === 'lm_head.weight' && config.tiedEmbeddings) return readSafetensorsTensor(file, 'model.embed_tokens.weight');
+      return readSafetensorsTensor(file, name);
+    },
+  };
+  const tokJson = await readJson(need('tokenizer.json'));
+  const tokCfg = byName.has('tokenizer_config.json') ? await readJson(need('tokenizer_config.json')) : {};
+  const tokenizer = new HfTokenizer(tokJson, tokCfg, { bosId: config.bosId, eosId: config.eosId });
+  return {
+    model: { weights, tokenizer, source: 'local:gptq' },
+    quantized: { config, spec, linears, overrides: new Map() },
+    checkpointFormat: format,
+  };
+}

@@ -1,0 +1,59 @@
+// The non-weight files of a Hugging Face folder export: config.json (LLaMA family, with the
+// source's own architecture for Qwen2/Mistral), generation_config.json, tokenizer files.
+import type { LoadedModel, ModelConfig } from '../model/config';
+import { sentencePieceTokenizerConfig, sentencePieceToTokenizerJson } from '../formats/convert-hf';
+import { toHfLlamaConfig } from '../formats/hf-config';
+import { HfTokenizer } from '../formats/hf-tokenizer';
+import { SentencePieceBpeTokenizer } from '../formats/sentencepiece-bpe';
+import type { ExportSink } from './sink';
+
+export function hfConfigJson(cfg: ModelConfig): Record<string, unknown> {
+  const c = toHfLlamaConfig(cfg);
+  if (cfg.sourceArchitecture === 'Qwen2ForCausalLM') {
+    const { attention_bias: _bias, mlp_bias: _mlp, pretraining_tp: _tp, ...rest } = c;
+    return { ...rest, architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', use_sliding_window: false };
+  }
+  if (cfg.sourceArchitecture === 'MistralForCausalLM') {
+    const { attention_bias: _bias, mlp_bias: _mlp, pretraining_tp: _tp, ...rest } = c;
+    return { ...rest, architectures: ['MistralForCausalLM'], model_type: 'mistral', sliding_window: null };
+  }
+  return c;
+}
+
+/** Why this model cannot be written as an HF folder by these exporters, or null. */
+export function hfFolderProblem(model: { config: ModelConfig; tokenizer?: LoadedModel['tokenizer'] }): string | null {
+  const cfg = model.config;
+  if (cfg.arch !== 'llama') return `the Hugging Face exporters write the LLaMA family (LLaMA, Mistral, Qwen2); this model is ${cfg.sourceArchitecture}`;
+  if (cfg.linearBias) return `${cfg.sourceArchitecture} has biases on every Linear, which the LLaMA-family config cannot declare`;
+  const tok = model.tokenizer;
+  if (tok && !(tok instanceof SentencePieceBpeTokenizer) && !(tok instanceof HfTokenizer)) return 'the tokenizer is of a kind the exporter cannot write';
+  return null;
+}
+
+const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v, null, 2) + '\n');
+
+export async function writeJsonFile(sink: ExportSink, name: string, value: unknown): Promise<{ name: string; bytes: number }> {
+  const w = await sink.createFile(name);
+  await w.write(json(value));
+  await w.close();
+  return { name, bytes: w.written };
+}
+
+/** config.json (+ extra fields), generation_config.json, tokenizer.json, tokenizer_config.json. */
+export async function writeHfSideFiles(sink: ExportSink, model: LoadedModel, cfg: ModelConfig, configExtra: Record<string, unknown> = {}): Promise<{ name: string; bytes: number }[]> {
+  const files = [
+    await writeJsonFile(sink, 'config.json', { ...hfConfigJson(cfg), ...configExtra }),
+    await writeJsonFile(sink, 'generation_config.json', { bos_token_id: cfg.bosId, eos_token_id: cfg.eosId }),
+  ];
+  const tok = model.tokenizer;
+  if (tok instanceof SentencePieceBpeTokenizer) {
+    files.push(await writeJsonFile(sink, 'tokenizer.json', sentencePieceToTokenizerJson(tok.vocab)));
+    files.push(await writeJsonFile(sink, 'tokenizer_config.json', sentencePieceTokenizerConfig(tok.vocab, cfg)));
+  } else if (tok instanceof HfTokenizer) {
+    files.push(await writeJsonFile(sink, 'tokenizer.json', tok.tokenizerJson));
+    files.push(await writeJsonFile(sink, 'tokenizer_config.json', tok.tokenizerConfig));
+  } else {
+    throw new Error('the tokenizer is of a kind the exporter cannot write');
+  }
+  return files;
+}
