@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
+import { contentSecurityPolicy } from './src/security/csp-plugin';
 
 // One config serves the studio (dev/build), vitest (unit tests in Node) and the Node CLI bundle.
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), contentSecurityPolicy()],
   worker: { format: 'es' },
   // Scan every page and GPU test up front so the dev server never re-optimizes dependencies (and
   // reloads the page) in the middle of a test.
