@@ -9,7 +9,13 @@ let loaded: Promise<OrtModule> | null = null;
 
 export function loadOnnxRuntimeNode(): Promise<OrtModule> {
   loaded ??= (async () => {
-    const dist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
+    const resolveFrom = (base: string) => dirname(createRequire(base).resolve('onnxruntime-web'));
+    let dist: string;
+    try {
+      dist = resolveFrom(import.meta.url);
+    } catch {
+      dist = resolveFrom(join(process.cwd(), 'package.json'));
+    }
     const ort = (await import(/* @vite-ignore */ pathToFileURL(join(dist, 'ort.node.min.mjs')).href)) as OrtModule & { env: { wasm: { numThreads: number } } };
     ort.env.wasm.numThreads = 1;
     return ort;
