@@ -8,7 +8,7 @@ import { loadGlobals, SourceBlocks } from '../model/gpu-model';
 import { perplexity } from '../eval/perplexity';
 import { exportGguf } from './gguf-writer';
 import { MemorySink } from './sink';
-import { relDiff, studioRun } from './testing-gpu';
+import { relDiff, releaseGlobals, studioRun } from './testing-gpu';
 
 export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'GGUF Q4_1 read back and evaluated on the GPU = studio quantized perplexity (RTN W4 g32 asym)'(gpu) {
@@ -23,6 +23,7 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     const c = run.result.config;
     const r = await perplexity(gpu, cfg, globals, blocks, run.evalTokens, { windowLen: c.seqLen, windows: c.evalWindows });
     blocks.release();
+    releaseGlobals(globals);
     const d = relDiff(r.ppl, run.result.pplQuant);
     if (!(d < 1e-3)) throw new Error(`GGUF perplexity ${r.ppl} differs from the studio's ${run.result.pplQuant} by ${d}`);
     if (!(relDiff(run.result.pplQuant, run.result.pplFp) > 1e-3)) throw new Error('quantization changed nothing: the check would not catch a float export');

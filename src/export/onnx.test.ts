@@ -100,6 +100,17 @@ describe('ONNX export of stories260K in onnxruntime (WASM)', async () => {
     });
   }
 
+  it('uses the transformed tensors: overrides (a rescaled norm, as AWQ/TEQ fold) reach the graph', async () => {
+    const norm = 'model.layers.2.post_attention_layernorm.weight';
+    const scaled = (await gguf.weights.get(norm)).map((v, i) => v * (0.5 + (i % 5) * 0.25));
+    const q = await quantizeOnCpu(gguf, { bits: 4, groupSize: 32, symmetric: false }, new Map([[norm, scaled]]));
+    const sink = new MemorySink();
+    await exportOnnx(q, sink, { fileName: 'm.onnx' });
+    const got = await onnxLogits(sink.get('m.onnx'), IDS);
+    const ref = forwardRef(gguf.weights.config, await referenceWeights(q), IDS, 1, IDS.length);
+    expect(maxRelErr(got, ref)).toBeLessThan(2e-5);
+  });
+
   it('the interleaved GGUF and the half-split HF folder export the same model', async () => {
     const hf = await loadHfFolder(hfFolderSources());
     const spec: QuantSpec = { bits: 4, groupSize: 32, symmetric: false };
