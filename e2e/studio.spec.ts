@@ -250,3 +250,35 @@ test('too little custom text is named before a run starts; a running run can be 
   await expect(progress).toContainText('cancelled');
   await page.screenshot({ path: shot('studio-cancelled') });
 });
+
+test('every control in every section has a name and can be reached with the keyboard', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
+  await page.getByRole('tab', { name: /History/ }).click();
+  const run = fakeRun('run-a11y', 'teq', 3, 12);
+  await page.getByLabel('Import run JSON…').setInputFiles({ name: 'a.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(run)) });
+  await expect(page.getByTestId('history-table')).toContainText('run-a11y');
+  const sections = ['Model', 'Data', 'Method', 'Run', 'Inspect', 'Compare', 'History'];
+  for (const name of sections) {
+    await page.getByRole('tab', { name: new RegExp(name) }).click();
+    if (name === 'Data') await page.getByRole('radio', { name: 'Your text' }).check();
+    if (name === 'Method') await page.getByRole('radio', { name: 'TEQ → TesseraQ' }).check();
+    const problems = await page.locator('main').evaluate((main) => {
+      const out: string[] = [];
+      for (const el of main.querySelectorAll<HTMLElement>('input, select, textarea, button, a[href]')) {
+        const input = el as HTMLInputElement;
+        const named =
+          (input.labels && input.labels.length > 0) ||
+          el.getAttribute('aria-label') ||
+          el.getAttribute('aria-labelledby') ||
+          ((el.tagName === 'BUTTON' || el.tagName === 'A') && el.textContent!.trim() !== '');
+        // Reachable: focusable by Tab (not tabindex=-1); hidden file inputs are reached through their focusable label.
+        const reachable = el.tabIndex >= 0;
+        if (!named) out.push(`unnamed ${el.outerHTML.slice(0, 120)}`);
+        if (!reachable) out.push(`not reachable ${el.outerHTML.slice(0, 120)}`);
+      }
+      return out;
+    });
+    expect(problems, `section ${name}`).toEqual([]);
+  }
+});
