@@ -24,6 +24,8 @@ export interface MemoryPlan {
 }
 
 const F = 4;
+/** Pool size classes and fragmentation, measured at 5-10% on the H100 runs. */
+const POOL_SLACK = 1.15;
 
 export function blockParams(cfg: ModelConfig): number {
   const qW = cfg.heads * cfg.headDim, kvW = cfg.kvHeads * cfg.headDim, C = cfg.hidden, I = cfg.intermediate;
@@ -53,31 +55,37 @@ export function planMemory(cfg: ModelConfig, config: RunConfig, limits?: { maxSt
   const calibX = calibTokens * cfg.hidden * F;
   const blockActs = calibTokens * act * F;
   const phases: Record<string, number> = {};
-  phases['eval-fp'] = globalsBytes + fpBlocks + evalActs;
+  // AWQ's search (also the initialisation inside TEQ and TesseraQ): one block's kept activations,
+  // the search's temporaries of the same size, the block's weights and their scaled copies.
+  const awqCore = 2 * calibX + 2 * blockActs + 3 * blockBytes;
   const m = config.method;
+  const awqInside = m === 'tesseraq' || m === 'teq+tesseraq' || (m === 'teq' && config.teqInit === 'awq');
+  phases['eval-fp'] = globalsBytes + fpBlocks + evalActs;
   if (m === 'rtn') phases.rtn = globalsBytes + 2 * blockBytes;
-  if (m === 'awq' || m === 'tesseraq' || m === 'teq+tesseraq' || (m === 'teq' && config.teqInit === 'awq')) {
-    // inputs, one block's kept activations, the search's temporaries of the same size, the weights
-    phases.awq = globalsBytes + 2 * calibX + 2 * blockActs + 3 * blockBytes;
-  }
+  if (m === 'awq') phases.awq = globalsBytes + awqCore;
   if (m === 'teq' || m === 'teq+tesseraq') {
     if (config.teqLoss === 'lm') {
+      // every block resident with its effective (fake-quantized) copy, saved activations of one sequence
       const lmActs = L * act * F * cfg.layers + 3 * L * cfg.vocab * F;
-      phases.teq = globalsBytes + 2 * cfg.layers * blockBytes + lmActs;
+      phases.teq = globalsBytes + 2 * cfg.layers * blockBytes + Math.max(awqInside ? awqCore : 0, lmActs);
     } else {
       const batch = Math.min(4, config.calibSamples) * L;
-      phases.teq = globalsBytes + 3 * calibX + 4 * blockBytes + 2 * batch * act * F;
+      phases.teq = globalsBytes + calibX + Math.max(awqInside ? awqCore : 0, 3 * calibX + 4 * blockBytes + 2 * batch * act * F);
     }
   }
   if (m === 'tesseraq' || m === 'teq+tesseraq') {
     const batch = Math.min(config.tqBatch, config.calibSamples) * L;
-    // weights, rounding logits, state, Adam m and v, soft weights, gradients
-    phases.tesseraq = globalsBytes + 3 * calibX + 8 * blockBytes + 2 * batch * act * F;
+    // weights, rounding logits, state, Adam m and v, soft weights, gradients; inputs and targets
+    phases.tesseraq = globalsBytes + 2 * calibX + Math.max(awqCore, calibX + 8 * blockBytes + 2 * batch * act * F);
   }
   if (m !== 'fp') {
-    phases.measure = globalsBytes + 2 * calibX + blockActs + 3 * blockBytes;
+    // kept activations of the fp block, both outputs, and one Linear's reference and quantized outputs
+    const linearOut = calibTokens * Math.max(cfg.intermediate, cfg.heads * cfg.headDim) * F;
+    phases.measure = globalsBytes + 2 * calibX + blockActs + 2 * linearOut + 3 * blockBytes + (residentBlocks ? cfg.layers * blockBytes : blockBytes);
     phases['eval-quant'] = globalsBytes + (residentBlocks ? cfg.layers * blockBytes : blockBytes) + evalActs;
   }
+  // Buffers come in size classes (powers of two below 1 MiB, whole MiB above): allow for rounding.
+  for (const k of Object.keys(phases)) phases[k] = Math.ceil(phases[k] * POOL_SLACK);
   const candidates: { name: string; bytes: number }[] = [
     { name: 'embedding table', bytes: cfg.vocab * cfg.hidden * F },
     { name: 'logits of one evaluation batch', bytes: evalTokens * cfg.vocab * F },
