@@ -6,7 +6,10 @@ import type { RunConfig } from './run-types';
 import { windowsPerBatch } from '../eval/perplexity';
 import { formatBytes } from '../gpu/errors';
 
-export const EVAL_BUDGET_BYTES = 32 << 20;
+/** Logits and activations of one evaluation batch: a quarter of the largest binding, 32-512 MiB. */
+export function evalBudgetBytes(maxStorageBufferBindingSize = 128 << 20): number {
+  return Math.min(512 << 20, Math.max(32 << 20, Math.floor(maxStorageBufferBindingSize / 4)));
+}
 /** Above this, full-precision blocks are streamed one at a time instead of kept resident. */
 export const RESIDENT_BLOCKS_MAX_BYTES = 1 << 30;
 
@@ -47,7 +50,7 @@ export function planMemory(cfg: ModelConfig, config: RunConfig, limits?: { maxSt
   const residentBlocks = cfg.layers * blockBytes <= RESIDENT_BLOCKS_MAX_BYTES;
   const fpBlocks = residentBlocks ? cfg.layers * blockBytes : blockBytes;
   const L = config.seqLen;
-  const perBatch = windowsPerBatch(cfg, L, EVAL_BUDGET_BYTES);
+  const perBatch = windowsPerBatch(cfg, L, evalBudgetBytes(limits?.maxStorageBufferBindingSize));
   const evalTokens = perBatch * L;
   const act = activationFloatsPerToken(cfg);
   const evalActs = evalTokens * (act + 2 * cfg.vocab) * F;

@@ -11,7 +11,7 @@ import { RESULT_SCHEMA_VERSION, type RunConfig, type RunEvent, type RunResult } 
 import { validateSpec, type QuantSpec } from '../quant/format';
 import { QuantizedBlocks, withOverrides, type QuantizedModel } from '../quant/quantized-model';
 import { measureErrors } from '../quant/measure';
-import { planMemory } from './memory-plan';
+import { planMemory, evalBudgetBytes } from './memory-plan';
 import { EngineError } from '../gpu/errors';
 
 class OverPlanError extends EngineError {
@@ -118,6 +118,7 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
     globals = await timed('load', () => loadGlobals(gpu, model.weights));
     const evalOpts = (phase: string) => ({
       windowLen: config.seqLen,
+      budgetBytes: evalBudgetBytes(gpu.device.limits.maxStorageBufferBindingSize),
       windows: config.evalWindows,
       signal: inp.signal,
       onProgress: (done: number, total: number) => emit({ type: 'progress', phase, done, total }),
