@@ -5,6 +5,9 @@
 // (measured with onnxruntime-web 1.30 in Chromium: see onnx.gpu-test.ts).
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import { scoreOnnx, type OnnxScore, type OnnxScoreOptions, type OrtModule } from './onnx-score';
+import type { ExportInput } from './model-parts';
+import { exportOnnx } from './onnx';
+import { MemorySink } from './sink';
 
 let loaded: Promise<OrtModule> | null = null;
 
@@ -35,4 +38,31 @@ export async function verifyOnnx(
   opts: Omit<OnnxScoreOptions, 'windowLen' | 'windows'> = {},
 ): Promise<OnnxScore> {
   return scoreOnnx(await loadOnnxRuntime(), bytes, tokens, { ...opts, windowLen, windows });
+}
+
+export interface OnnxCheck extends OnnxScore {
+  studioPpl: number;
+  relDiff: number;
+  tolerance: number;
+  ok: boolean;
+}
+
+export const ONNX_CHECK_TOLERANCE = 1e-3;
+
+/**
+ * The UI's "check in onnxruntime" button: exports the run to ONNX in memory, scores it with
+ * onnxruntime-web on the run's evaluation windows and compares with the studio's own quantized
+ * perplexity (pass ['webgpu'] for the WebGPU execution provider where available).
+ */
+export async function checkOnnxExport(
+  inp: ExportInput,
+  evalTokens: ArrayLike<number>,
+  run: { seqLen: number; evalWindows: number; pplQuant: number },
+  opts: Omit<OnnxScoreOptions, 'windowLen' | 'windows'> = {},
+): Promise<OnnxCheck> {
+  const sink = new MemorySink();
+  const report = await exportOnnx(inp, sink, { fileName: 'model.onnx' });
+  const score = await verifyOnnx(sink.get(report.files[0].name), evalTokens, run.seqLen, run.evalWindows, opts);
+  const relDiff = Math.abs(score.ppl - run.pplQuant) / Math.abs(run.pplQuant);
+  return { ...score, studioPpl: run.pplQuant, relDiff, tolerance: ONNX_CHECK_TOLERANCE, ok: relDiff < ONNX_CHECK_TOLERANCE };
 }

@@ -3,7 +3,7 @@
 // group) on the same windows, within 1e-3 relative. WASM files are served locally.
 import type { Gpu } from '../gpu/gpu';
 import { exportOnnx, onnxBlockSize } from './onnx';
-import { loadOnnxRuntime, verifyOnnx, webGpuExecutionProviderAvailable } from './onnx-runtime';
+import { checkOnnxExport, loadOnnxRuntime, verifyOnnx, webGpuExecutionProviderAvailable } from './onnx-runtime';
 import { MemorySink } from './sink';
 import { relDiff, studioRun, type StudioRun } from './testing-gpu';
 import { dequantMatmulRef, matMulNBitsModel, syntheticLinear } from './testing';
@@ -60,13 +60,10 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     if (!(Math.abs(run.result.pplQuant - run.result.pplFp) > 1e-3)) throw new Error('quantization changed nothing: the check would not catch a float export');
   },
 
-  async 'onnxruntime-web (WebGPU EP) perplexity = studio quantized perplexity'(gpu) {
+  async 'onnxruntime-web (WebGPU EP) perplexity = studio quantized perplexity (the UI check)'(gpu) {
     if (!webGpuExecutionProviderAvailable()) throw new Error('navigator.gpu is missing in the test browser');
-    const { run, bytes } = await exported(gpu);
-    const c = run.result.config;
-    const r = await verifyOnnx(bytes, run.evalTokens, c.seqLen, c.evalWindows, { executionProviders: ['webgpu'] });
-    const d = relDiff(r.ppl, run.result.pplQuant);
-    console.log(`ONNX WebGPU ppl ${r.ppl} vs studio ${run.result.pplQuant}, rel ${d.toExponential(2)}`);
-    if (!(d < 1e-3)) throw new Error(`ONNX (WebGPU EP) perplexity ${r.ppl} differs from the studio's ${run.result.pplQuant} by ${d}`);
+    const { run } = await exported(gpu);
+    const r = await checkOnnxExport(run, run.evalTokens, { ...run.result.config, pplQuant: run.result.pplQuant }, { executionProviders: ['webgpu'] });
+    if (!r.ok) throw new Error(`ONNX (WebGPU EP) perplexity ${r.ppl} differs from the studio's ${r.studioPpl} by ${r.relDiff}`);
   },
 };
