@@ -223,10 +223,9 @@ export const useStudio = create<StudioState>()((set, get) => ({
       const result = await engine().run(runConfig, onEvents);
       const r = get().run!;
       set({ run: finishRun(r, result.status, Date.now(), { resultId: result.id, error: result.error ? { kind: result.status, message: result.error } : undefined }) });
-      if (result.status === 'done') {
-        await get().addToHistory(result);
-        set({ inspectId: result.id });
-      }
+      // A cancelled run is kept too, marked as such (History shows its status; Compare skips it).
+      if (result.status === 'done' || result.status === 'cancelled') await get().addToHistory(result);
+      if (result.status === 'done') set({ inspectId: result.id });
       return result;
     } catch (e) {
       const r = get().run!;
