@@ -31,6 +31,54 @@ export interface DispatchSpec {
 
 const UNIFORM_SLOT = 256;
 const UNIFORM_RING_BYTES = 1 << 20;
+/** Cached bind groups before the cache starts over. */
+const MAX_BIND_GROUPS = 16384;
+
+type BindingKind = 'uniform' | 'read' | 'read_write';
+
+interface LayoutEntry {
+  id: number;
+  bgl: GPUBindGroupLayout;
+  /** Kind per binding index (undefined where the shader declares none). */
+  bindings: (BindingKind | undefined)[];
+}
+
+interface PipelineEntry {
+  params: ShaderParams;
+  pipeline: GPUComputePipeline;
+  layout: LayoutEntry;
+  storageCount: number;
+  hasUniform: boolean;
+}
+
+/** Same compile-time parameters (a missing key and an absent object count as equal to each other only). */
+function sameParams(a: ShaderParams, b: ShaderParams | undefined): boolean {
+  let n = 0;
+  if (b) {
+    for (const k in b) {
+      if (a[k] !== b[k]) return false;
+      n++;
+    }
+  }
+  for (const _ in a) n--;
+  return n === 0;
+}
+
+const BINDING_RE = /@group\(\s*0\s*\)\s*@binding\(\s*(\d+)\s*\)\s*var\s*<\s*(uniform|storage\s*,\s*read_write|storage\s*,\s*read|storage)\s*>/g;
+
+/** The group-0 buffer bindings a preprocessed WGSL kernel declares (comments ignored). */
+export function reflectBindings(code: string, shader = 'shader'): (BindingKind | undefined)[] {
+  const text = code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/[^\n]*/g, '');
+  const out: (BindingKind | undefined)[] = [];
+  for (const m of text.matchAll(BINDING_RE)) {
+    const i = Number(m[1]);
+    const kind: BindingKind = m[2] === 'uniform' ? 'uniform' : /read_write/.test(m[2]) ? 'read_write' : 'read';
+    if (out[i] !== undefined) throw new EngineError('gpu-validation', `${shader}: binding ${i} declared twice`);
+    if ((i === 0) !== (kind === 'uniform')) throw new EngineError('gpu-validation', `${shader}: binding ${i} is ${kind}; uniforms go at binding 0 only`);
+    out[i] = kind;
+  }
+  return out;
+}
 
 export class Gpu {
   readonly device: GPUDevice;
@@ -45,11 +93,20 @@ export class Gpu {
   readonly uncapturedErrors: string[] = [];
   onLost: ((e: DeviceLostError) => void) | null = null;
 
-  private pipelines = new Map<string, GPUComputePipeline>();
+  private pipelines = new Map<string, PipelineEntry[]>();
+  private pipelineTotal = 0;
+  private layouts = new Map<string, LayoutEntry>();
+  private bindGroups = new Map<string, GPUBindGroup>();
+  private bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 1;
+  private boundPass: GPUComputePassEncoder | null = null;
+  private boundPipeline: GPUComputePipeline | null = null;
+  private dynamicOffset = new Uint32Array(1);
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private uniformRing: GPUBuffer;
   private uniformStaging = new ArrayBuffer(UNIFORM_RING_BYTES);
+  private uniformView = new DataView(this.uniformStaging);
   private uniformUsed = 0;
   dispatchCount = 0;
   submitCount = 0;
@@ -141,52 +198,149 @@ export class Gpu {
   // ---------------------------------------------------------------- dispatch
 
   pipeline(shader: string, params: ShaderParams = {}): GPUComputePipeline {
-    const key = `${shader}|${JSON.stringify(params, Object.keys(params).sort())}`;
-    let p = this.pipelines.get(key);
-    if (!p) {
-      const code = preprocessWgsl(shader, shaderSources, params);
-      const module = this.device.createShaderModule({ code, label: shader });
-      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: key });
-      this.pipelines.set(key, p);
+    return this.pipelineEntry(shader, params).pipeline;
+  }
+
+  /**
+   * The pipeline of a shader with its explicit bind group layout (reflected from the WGSL's
+   * declarations: uniform at binding 0 with a dynamic offset into the ring, storage buffers after).
+   * The key is built by hand: this runs once per dispatch.
+   */
+  private pipelineEntry(shader: string, params: ShaderParams | undefined): PipelineEntry {
+    // Variants per shader compared field by field: no key string to build and hash per dispatch.
+    let variants = this.pipelines.get(shader);
+    if (!variants) this.pipelines.set(shader, (variants = []));
+    for (const v of variants) if (sameParams(v.params, params)) return v;
+    const ps: ShaderParams = { ...(params ?? {}) };
+    const keys = Object.keys(ps).sort();
+    const key = `${shader}|${keys.map((k) => `${k}=${String(ps[k])}`).join(',')}`;
+    const code = preprocessWgsl(shader, shaderSources, ps);
+    const bindings = reflectBindings(code, shader);
+    const layout = this.layoutFor(bindings);
+    const module = this.device.createShaderModule({ code, label: shader });
+    const pipeline = this.device.createComputePipeline({
+      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout.bgl], label: key }),
+      compute: { module, entryPoint: 'main' },
+      label: key,
+    });
+    const e: PipelineEntry = {
+      params: ps,
+      pipeline,
+      layout,
+      storageCount: bindings.filter((b) => b !== 'uniform' && b !== undefined).length,
+      hasUniform: bindings[0] === 'uniform',
+    };
+    variants.push(e);
+    this.pipelineTotal++;
+    return e;
+  }
+
+  /** One bind group layout per binding signature, shared by every pipeline with that signature. */
+  private layoutFor(bindings: (BindingKind | undefined)[]): LayoutEntry {
+    const sig = bindings.map((b) => b ?? '-').join(',');
+    let l = this.layouts.get(sig);
+    if (!l) {
+      const entries: GPUBindGroupLayoutEntry[] = [];
+      bindings.forEach((b, i) => {
+        if (!b) return;
+        const type: GPUBufferBindingType = b === 'uniform' ? 'uniform' : b === 'read' ? 'read-only-storage' : 'storage';
+        entries.push({ binding: i, visibility: GPUShaderStage.COMPUTE, buffer: { type, hasDynamicOffset: b === 'uniform' } });
+      });
+      l = { id: this.layouts.size, bgl: this.device.createBindGroupLayout({ entries, label: sig }), bindings };
+      this.layouts.set(sig, l);
     }
-    return p;
+    return l;
   }
 
   get pipelineCount(): number {
-    return this.pipelines.size;
+    return this.pipelineTotal;
+  }
+
+  private bufferId(b: GPUBuffer): number {
+    let id = this.bufferIds.get(b);
+    if (id === undefined) this.bufferIds.set(b, (id = this.nextBufferId++));
+    return id;
+  }
+
+  /**
+   * Bind groups are cached by layout and (buffer, bound size): pooled buffers come back step after
+   * step, so a training loop creates its bind groups in the first step only (creating one costs
+   * tens of µs in Dawn, more than the rest of a dispatch). The uniform slot is a dynamic offset.
+   */
+  private bindGroup(layout: LayoutEntry, buffers: (Tensor | GPUBuffer)[], label: string): GPUBindGroup {
+    let key = `${layout.id}`;
+    for (let i = 0; i < buffers.length; i++) {
+      const b = buffers[i];
+      if (b instanceof Tensor) key += `|${this.bufferId(b.buffer)}:${b.byteLength}`;
+      else key += `|${this.bufferId(b)}:${b.size}`;
+    }
+    let bg = this.bindGroups.get(key);
+    if (!bg) {
+      const entries: GPUBindGroupEntry[] = [];
+      let next = 0;
+      layout.bindings.forEach((kind, binding) => {
+        if (!kind) return;
+        if (kind === 'uniform') {
+          entries.push({ binding, resource: { buffer: this.uniformRing, offset: 0, size: UNIFORM_SLOT } });
+          return;
+        }
+        const b = buffers[next++];
+        const buffer = b instanceof Tensor ? b.buffer : b;
+        const size = b instanceof Tensor ? b.byteLength : b.size;
+        entries.push({ binding, resource: { buffer, offset: 0, size } });
+      });
+      // Entries of destroyed buffers are never looked up again (ids are per buffer object); the
+      // bound keeps their memory small.
+      if (this.bindGroups.size >= MAX_BIND_GROUPS) this.bindGroups.clear();
+      bg = this.device.createBindGroup({ layout: layout.bgl, entries, label });
+      this.bindGroups.set(key, bg);
+    }
+    return bg;
   }
 
   dispatch(spec: DispatchSpec): void {
     this.checkAlive();
-    const pipeline = this.pipeline(spec.shader, spec.params);
-    const entries: GPUBindGroupEntry[] = [];
-    if (spec.uniforms && spec.uniforms.length) {
-      const bytes = spec.uniforms.length * 4;
-      if (this.uniformUsed + bytes > UNIFORM_RING_BYTES) this.flush();
-      const offset = this.uniformUsed;
-      const dv = new DataView(this.uniformStaging, offset, UNIFORM_SLOT);
-      spec.uniforms.forEach((u, i) => {
-        if (u instanceof F32) dv.setFloat32(i * 4, u.value, true);
-        else if (u < 0) dv.setInt32(i * 4, u, true);
-        else dv.setUint32(i * 4, u, true);
-      });
-      this.uniformUsed += Math.ceil(bytes / UNIFORM_SLOT) * UNIFORM_SLOT;
-      entries.push({ binding: 0, resource: { buffer: this.uniformRing, offset, size: bytes } });
+    const e = this.pipelineEntry(spec.shader, spec.params);
+    const label = spec.label ?? spec.shader;
+    if (spec.buffers.length !== e.storageCount) {
+      throw new EngineError('gpu-validation', `${label}: ${spec.buffers.length} buffers for ${e.storageCount} storage bindings in ${spec.shader}`);
     }
-    spec.buffers.forEach((b, i) => {
-      const buffer = b instanceof Tensor ? b.buffer : b;
-      const size = b instanceof Tensor ? b.byteLength : b.size;
-      entries.push({ binding: i + 1, resource: { buffer, offset: 0, size } });
-    });
-    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const [x, y = 1, z = 1] = spec.workgroups;
     if (x > this.maxWorkgroupsPerDim || y > this.maxWorkgroupsPerDim || z > this.maxWorkgroupsPerDim) {
-      throw new EngineError('over-limits', `${spec.label ?? spec.shader}: ${x}x${y}x${z} workgroups exceed ${this.maxWorkgroupsPerDim} per dimension`);
+      throw new EngineError('over-limits', `${label}: ${x}x${y}x${z} workgroups exceed ${this.maxWorkgroupsPerDim} per dimension`);
     }
+    let offset = 0;
+    const u = spec.uniforms;
+    if (u && u.length) {
+      if (!e.hasUniform) throw new EngineError('gpu-validation', `${label}: uniforms given but ${spec.shader} declares none at binding 0`);
+      if (u.length * 4 > UNIFORM_SLOT) throw new EngineError('gpu-validation', `${label}: ${u.length} uniforms exceed ${UNIFORM_SLOT} bytes`);
+      if (this.uniformUsed + UNIFORM_SLOT > UNIFORM_RING_BYTES) this.flush();
+      offset = this.uniformUsed;
+      const dv = this.uniformView;
+      for (let i = 0; i < u.length; i++) {
+        const v = u[i];
+        if (v instanceof F32) dv.setFloat32(offset + i * 4, v.value, true);
+        else if (v < 0) dv.setInt32(offset + i * 4, v, true);
+        else dv.setUint32(offset + i * 4, v, true);
+      }
+      this.uniformUsed += UNIFORM_SLOT;
+    } else if (e.hasUniform) {
+      throw new EngineError('gpu-validation', `${label}: ${spec.shader} declares uniforms at binding 0 but none were given`);
+    }
+    const bindGroup = this.bindGroup(e.layout, spec.buffers, label);
     if (x === 0 || y === 0 || z === 0) return;
-    const pass = this.timer ? this.timedPass(spec.label ?? spec.shader) : this.getPass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
+    const pass = this.timer ? this.timedPass(label) : this.getPass();
+    if (pass !== this.boundPass || e.pipeline !== this.boundPipeline) {
+      pass.setPipeline(e.pipeline);
+      this.boundPipeline = e.pipeline;
+      this.boundPass = pass;
+    }
+    if (e.hasUniform) {
+      this.dynamicOffset[0] = offset;
+      pass.setBindGroup(0, bindGroup, this.dynamicOffset, 0, 1);
+    } else {
+      pass.setBindGroup(0, bindGroup);
+    }
     pass.dispatchWorkgroups(x, y, z);
     if (this.timer) this.endPass();
     this.dispatchCount++;
@@ -221,6 +375,8 @@ export class Gpu {
     if (this.pass) {
       this.pass.end();
       this.pass = null;
+      this.boundPass = null;
+      this.boundPipeline = null;
     }
   }
 
