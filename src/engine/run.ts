@@ -12,6 +12,8 @@ import { validateSpec, type QuantSpec } from '../quant/format';
 import { QuantizedBlocks, withOverrides, type QuantizedModel } from '../quant/quantized-model';
 import { measureErrors } from '../quant/measure';
 import { planMemory, evalBudgetBytes } from './memory-plan';
+import type { CheckpointStore } from './checkpoint-store';
+import { makeCheckpoint, restoreCheckpoint, type RunCheckpoint } from './checkpoint';
 import { EngineError } from '../gpu/errors';
 
 class OverPlanError extends EngineError {
@@ -36,6 +38,11 @@ export function registerMethod(name: RunConfig['method'], runner: MethodRunner):
   METHODS[name] = runner;
 }
 
+/** Methods whose block loop can resume from a checkpoint (the others restart). */
+export function resumable(config: RunConfig): boolean {
+  return config.method === 'rtn' || config.method === 'awq' || config.method === 'tesseraq' || (config.method === 'teq' && config.teqLoss === 'block');
+}
+
 export interface RunInputs {
   gpu: Gpu;
   model: LoadedModel;
@@ -45,6 +52,12 @@ export interface RunInputs {
   signal?: AbortSignal;
   /** Reuse a full-precision perplexity measured on the same windows. */
   pplFp?: number;
+  /** The run's id (kept across resumes). */
+  runId?: string;
+  /** Where to save a checkpoint after each block. */
+  checkpoints?: CheckpointStore;
+  /** Continue from this checkpoint (same config). */
+  resume?: RunCheckpoint;
 }
 
 export interface RunOutput {
@@ -79,7 +92,7 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
   const spec: QuantSpec = { bits: config.bits, groupSize: config.groupSize, symmetric: config.symmetric };
   const result: RunResult = {
     schema: RESULT_SCHEMA_VERSION,
-    id: newId(),
+    id: inp.runId ?? newId(),
     createdAt: new Date().toISOString(),
     status: 'done',
     model: config.model,
@@ -140,6 +153,23 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
       emit, signal: inp.signal,
       overrides: new Map(), linears: new Map(), details: result.details!, seconds,
     };
+    if (inp.resume && resumable(config)) {
+      const restored = restoreCheckpoint(inp.resume);
+      restored.linears.forEach((v, k) => ctx.linears.set(k, v));
+      restored.overrides.forEach((v, k) => ctx.overrides.set(k, v));
+      ctx.startBlock = inp.resume.completedBlocks;
+      emit({ type: 'log', message: `Resuming from the checkpoint after block ${inp.resume.completedBlocks - 1}.` });
+    }
+    const store = inp.checkpoints;
+    if (store && resumable(config)) {
+      ctx.onBlockDone = async (b) => {
+        try {
+          await store.save(result.id, makeCheckpoint({ config, completedBlocks: b + 1, linears: ctx.linears.values(), overrides: ctx.overrides }));
+        } catch (e) {
+          emit({ type: 'log', message: `Checkpoint not saved: ${describeError(e).message}` });
+        }
+      };
+    }
     await timed(config.method, () => runner(ctx));
     quantized = { config: cfg, spec, linears: ctx.linears, overrides: ctx.overrides };
     const qBlocks = new QuantizedBlocks(gpu, model.weights, quantized, plan.residentBlocks);
@@ -179,6 +209,40 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
       globals.positions?.release();
       globals.finalNorm.weight.release();
       globals.finalNorm.bias?.release();
+    }
+  }
+}
+
+async function deviceIsLost(gpu: Gpu, waitMs = 500): Promise<boolean> {
+  if (gpu.lostError) return true;
+  return Promise.race([gpu.device.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), waitMs))]);
+}
+
+/**
+ * A run that survives a lost GPU device: on loss it acquires a new device and resumes from the last
+ * checkpoint (the whole run restarts for methods without block checkpoints), at most `maxRecoveries`
+ * times, telling the user through log events.
+ */
+export async function runWithRecovery(
+  inp: RunInputs & { checkpoints: CheckpointStore; acquireGpu: () => Promise<Gpu>; maxRecoveries?: number },
+): Promise<RunOutput & { gpu: Gpu }> {
+  const runId = inp.runId ?? newId();
+  let gpu = inp.gpu;
+  let resume = inp.resume;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const out = await runQuantization({ ...inp, gpu, runId, resume });
+      if (out.result.status === 'done') await inp.checkpoints.delete(runId).catch(() => {});
+      return { ...out, gpu };
+    } catch (e) {
+      // The loss may surface first as another error (a failed map, a validation error): ask the device.
+      const lost = (e instanceof EngineError && e.kind === 'device-lost') || (await deviceIsLost(gpu));
+      if (!lost || attempt >= (inp.maxRecoveries ?? 2)) throw e;
+      const why = gpu.lostError?.message ?? 'The GPU device was lost.';
+      inp.onEvent?.({ type: 'log', message: `${why} Acquiring a new GPU device and resuming.` });
+      gpu = await inp.acquireGpu();
+      resume = (await inp.checkpoints.load(runId)) ?? undefined;
+      inp.onEvent?.({ type: 'log', message: resume ? `Resuming after block ${resume.completedBlocks - 1}.` : 'No checkpoint yet: starting the run again.' });
     }
   }
 }

@@ -28,6 +28,15 @@ export interface MethodContext {
   details: Record<string, unknown>;
   /** Seconds per phase (methods add their own). */
   seconds: Record<string, number>;
+  /** Block-wise methods start here (a resumed run: earlier blocks are already in linears/overrides). */
+  startBlock?: number;
+  /** Called after each finished block (checkpoints); the run waits for it. */
+  onBlockDone?: (block: number) => Promise<void>;
+}
+
+/** A seeded generator per block, so a run resumed at block k draws what an uninterrupted one does. */
+export function blockSeed(seed: number, block: number, stream: number): number {
+  return (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(block + 1, 0x85ebca6b) ^ Math.imul(stream, 0xc2b2ae35)) >>> 0;
 }
 
 export function checkCancelled(ctx: MethodContext, what = 'The run'): void {

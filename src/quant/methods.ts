@@ -1,6 +1,6 @@
 // The block-by-block drivers of RTN and AWQ. Each leaves ctx.linears (codes) and ctx.overrides
 // (transformed fp tensors) filled in.
-import { embedTokens } from '../model/gpu-model';
+import { chainInput } from './chains';
 import { blockForward } from '../model/block';
 import { loadBlockWeights, releaseBlockWeights } from '../model/block-weights';
 import { quantizeBlockRtn } from './rtn';
@@ -9,25 +9,26 @@ import { readBlockOverrides } from './transformed';
 import { checkCancelled, type MethodContext } from './method-context';
 
 export async function runRtn(ctx: MethodContext): Promise<void> {
-  for (let b = 0; b < ctx.cfg.layers; b++) {
+  for (let b = (ctx.startBlock ?? 0); b < ctx.cfg.layers; b++) {
     checkCancelled(ctx);
     const w = await loadBlockWeights(ctx.gpu, ctx.source, b);
     for (const q of await quantizeBlockRtn(ctx.gpu, ctx.cfg, w, ctx.spec)) ctx.linears.set(q.name, q);
     releaseBlockWeights(w);
     ctx.emit({ type: 'progress', phase: 'rtn', done: b + 1, total: ctx.cfg.layers });
+    await ctx.onBlockDone?.(b);
   }
 }
 
 /** AWQ block by block; each block's calibration input is the previous transformed fp block's output. */
 export async function runAwq(ctx: MethodContext): Promise<void> {
   const { gpu, cfg } = ctx;
-  let x = embedTokens(gpu, cfg, ctx.globals, ctx.calibIds, ctx.calibShape);
-  const reports: AwqBlockReport[] = [];
-  for (let b = 0; b < cfg.layers; b++) {
+  let x = await chainInput(ctx, 'transformed', (ctx.startBlock ?? 0));
+  const reports = (ctx.details.awq ??= []) as ReturnType<typeof reportOf>[];
+  for (let b = (ctx.startBlock ?? 0); b < cfg.layers; b++) {
     checkCancelled(ctx);
     const w = await loadBlockWeights(gpu, ctx.source, b);
     const report = await awqBlock(gpu, cfg, w, x, ctx.calibShape, ctx.spec, { clip: true });
-    reports.push(report);
+    reports.push(reportOf(b, report));
     for (const s of report.subsets) ctx.emit({ type: 'scales', block: b, group: s.name, values: Array.from(s.scales) });
     await readBlockOverrides(cfg, w, ctx.overrides);
     for (const q of await quantizeBlockRtn(gpu, cfg, w, ctx.spec)) ctx.linears.set(q.name, q);
@@ -36,7 +37,11 @@ export async function runAwq(ctx: MethodContext): Promise<void> {
     x = y;
     releaseBlockWeights(w);
     ctx.emit({ type: 'progress', phase: 'awq', done: b + 1, total: cfg.layers });
+    await ctx.onBlockDone?.(b);
   }
   x.release();
-  ctx.details.awq = reports.map((r, b) => ({ block: b, subsets: r.subsets.map((s) => ({ name: s.name, ratio: s.ratio, losses: s.losses, scales: Array.from(s.scales) })) }));
+}
+
+function reportOf(block: number, r: AwqBlockReport) {
+  return { block, subsets: r.subsets.map((s) => ({ name: s.name, ratio: s.ratio, losses: s.losses, scales: Array.from(s.scales) })) };
 }
