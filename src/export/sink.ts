@@ -69,7 +69,7 @@ export class BlobSink implements ExportSink {
     const parts: Blob[] = [];
     return countingWriter(
       async (c) => {
-        parts.push(new Blob([c.slice()]));
+        parts.push(new Blob([c as Uint8Array<ArrayBuffer>])); // the Blob takes its own copy
       },
       async () => {
         this.files.set(name, new Blob(parts, { type: 'application/octet-stream' }));
