@@ -17,6 +17,8 @@ import {
 } from '../worker/protocol';
 import { engine, onEngineCrash } from './engine-client';
 import { applyEvents, finishRun, startRun, type LiveRun } from './run-state';
+import type { CheckpointSummary } from '../engine/checkpoint';
+import { requestPersistentStorage } from '../engine/storage';
 import { planText } from './text-checks';
 
 export const SECTIONS = [
@@ -80,7 +82,12 @@ export interface StudioState {
   cancelJob(): void;
   setCustomText(text: string, name?: string): void;
   prepareText(): Promise<boolean>;
-  startRun(): Promise<RunResult | null>;
+  /** Starts a run; with resumeRunId, continues that run from its checkpoint. */
+  startRun(resumeRunId?: string): Promise<RunResult | null>;
+  checkpoints: CheckpointSummary[];
+  refreshCheckpoints(): Promise<void>;
+  resumeRun(summary: CheckpointSummary): Promise<RunResult | null>;
+  discardCheckpoint(runId: string): Promise<void>;
   refreshMemoryPlan(): Promise<MemoryPlan | null>;
   refreshHistory(): Promise<void>;
   addToHistory(run: RunResult): Promise<void>;
@@ -189,7 +196,29 @@ export const useStudio = create<StudioState>()((set, get) => ({
     }
   },
 
-  async startRun() {
+  checkpoints: [],
+
+  async refreshCheckpoints() {
+    try {
+      set({ checkpoints: await engine().listCheckpoints() });
+    } catch {
+      set({ checkpoints: [] });
+    }
+  },
+
+  async resumeRun(summary) {
+    set({ config: summary.config });
+    const result = await get().startRun(summary.runId);
+    await get().refreshCheckpoints();
+    return result;
+  },
+
+  async discardCheckpoint(runId) {
+    await engine().discardCheckpoint(runId);
+    await get().refreshCheckpoints();
+  },
+
+  async startRun(resumeRunId?: string) {
     if (get().run?.status === 'running') return null;
     const blocked = (reasons: string[]) => {
       set({ runBlocked: reasons, section: 'run' });
@@ -220,7 +249,10 @@ export const useStudio = create<StudioState>()((set, get) => ({
       if (r && r.status === 'running') set({ run: applyEvents(r, events, Date.now()) });
     });
     try {
-      const result = await engine().run(runConfig, onEvents);
+      // A long run asks the browser to keep its checkpoints (and history) through storage pressure.
+      if (runConfig.method !== 'rtn' && runConfig.method !== 'fp') void requestPersistentStorage();
+      const result = await engine().run(runConfig, onEvents, resumeRunId);
+      void get().refreshCheckpoints();
       const r = get().run!;
       set({ run: finishRun(r, result.status, Date.now(), { resultId: result.id, error: result.error ? { kind: result.status, message: result.error } : undefined }) });
       // A cancelled run is kept too, marked as such (History shows its status; Compare skips it).

@@ -8,7 +8,8 @@ import { Gpu } from '../gpu/gpu';
 import type { LoadedModel } from '../model/config';
 import { loadBundled, loadFromHub, loadModelFromFiles } from '../formats/load';
 import { blobSource } from '../formats/byte-source';
-import { runQuantization } from '../engine/run';
+import { runWithRecovery } from '../engine/run';
+import { defaultCheckpointStore } from '../engine/checkpoint-store';
 import { planMemory, type MemoryPlan } from '../engine/memory-plan';
 import type { RunConfig, RunEvent, RunResult, TextSource } from '../engine/run-types';
 import type { TextSplit } from '../engine/text-split';
@@ -26,6 +27,10 @@ const splits = new Map<TextSource, { split: TextSplit; key: string }>();
 const fpPerplexity = new Map<string, number>();
 let lastQuantized: { runId: string; model: QuantizedModel } | null = null;
 let current: AbortController | null = null;
+
+/** Checkpoints after each block in IndexedDB; a full disk keeps them in memory and says so. */
+let checkpointNotice: ((message: string) => void) | null = null;
+const checkpoints = defaultCheckpointStore((e) => checkpointNotice?.(e.message));
 
 function getGpu(): Promise<Gpu> {
   gpuPromise ??= acquireDevice().then((acq) => new Gpu(acq));
@@ -163,7 +168,10 @@ const api: EngineApi = {
       };
     }),
 
-  run: (config, onEvents) =>
+  listCheckpoints: () => guarded(() => checkpoints.list()),
+  discardCheckpoint: (runId) => guarded(() => checkpoints.delete(runId)),
+
+  run: (config, onEvents, resumeRunId) =>
     guarded(async (): Promise<RunResult> => {
       const gpu = await getGpu();
       const m = requireModel();
@@ -175,8 +183,10 @@ const api: EngineApi = {
       const events = eventBatcher(onEvents);
       const textKey = splits.get(config.text)?.key ?? config.text;
       const fpKey = `${m.source}|${textKey}|${config.seqLen}|${config.evalWindows}`;
+      checkpointNotice = (message) => events.push({ type: 'log', message });
+      const resume = resumeRunId ? await checkpoints.load(resumeRunId) : undefined;
       try {
-        const out = await runQuantization({
+        const out = await runWithRecovery({
           gpu,
           model: m,
           split,
@@ -184,6 +194,14 @@ const api: EngineApi = {
           onEvent: (e) => events.push(e),
           signal: job.signal,
           pplFp: fpPerplexity.get(fpKey),
+          runId: resumeRunId,
+          resume,
+          checkpoints,
+          // After a lost device the old one is gone: acquire a new one for this and later jobs.
+          acquireGpu: () => {
+            gpuPromise = null;
+            return getGpu();
+          },
         });
         if (out.result.status === 'done' && Number.isFinite(out.result.pplFp)) fpPerplexity.set(fpKey, out.result.pplFp);
         if (out.quantized) lastQuantized = { runId: out.result.id, model: out.quantized };

@@ -1,3 +1,4 @@
+import type { CheckpointSummary } from '../engine/checkpoint';
 // The API the engine worker exposes through comlink. The UI imports only these types; all GPU,
 // parsing and model work happens behind them, on the worker thread.
 import type { AdapterReport } from '../gpu/device';
@@ -91,7 +92,10 @@ export interface EngineApi {
    * One quantization run on the loaded model and the prepared text. Events arrive in small
    * batches. A cancelled run resolves with status 'cancelled'; a failed one rejects.
    */
-  run(config: RunConfig, onEvents?: (events: RunEvent[]) => void): Promise<RunResult>;
+  run(config: RunConfig, onEvents?: (events: RunEvent[]) => void, resumeRunId?: string): Promise<RunResult>;
+  /** Unfinished runs with a checkpoint (newest first), to offer resuming after a reload. */
+  listCheckpoints(): Promise<CheckpointSummary[]>;
+  discardCheckpoint(runId: string): Promise<void>;
   /** GPU memory the run would need per phase on this device, for the loaded model (no GPU work). */
   planRun(config: RunConfig): Promise<MemoryPlan>;
   /** Cancels the current run, load or generation (they stop at their next check). */

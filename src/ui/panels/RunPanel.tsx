@@ -26,9 +26,43 @@ export function RunPanel() {
   const run = useStudio((s) => s.run);
   return (
     <div className="panel">
+      <UnfinishedRuns />
       <RunSetup />
       {run && <RunProgress run={run} />}
       {run && <LiveCharts run={run} />}
+    </div>
+  );
+}
+
+/** Runs interrupted by a reload, a crash or a cancel, with a checkpoint to resume from. */
+function UnfinishedRuns() {
+  const checkpoints = useStudio((s) => s.checkpoints);
+  const modelSource = useStudio((s) => s.model?.source);
+  const running = useStudio((s) => s.run?.status === 'running');
+  const { resumeRun, discardCheckpoint, refreshCheckpoints } = useStudio.getState();
+  useEffect(() => {
+    void refreshCheckpoints();
+  }, [refreshCheckpoints]);
+  if (!checkpoints.length) return null;
+  return (
+    <div className="card">
+      <h3>Unfinished runs</h3>
+      <ul className="plain">
+        {checkpoints.map((c) => (
+          <li key={c.runId} className="row">
+            <span style={{ flex: 1 }}>
+              {runLabel(c.config)} · {c.completedBlocks} blocks done · saved {new Date(c.createdAt).toLocaleString()}
+              {c.config.model !== modelSource && <span className="muted small"> · load {c.config.model} first</span>}
+            </span>
+            <button type="button" disabled={running || c.config.model !== modelSource} onClick={() => void resumeRun(c)}>
+              Resume
+            </button>
+            <button type="button" disabled={running} onClick={() => void discardCheckpoint(c.runId)}>
+              Discard
+            </button>
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }
