@@ -18,6 +18,8 @@ import { describeError } from '../gpu/errors';
 import type { LoadedModel } from '../model/config';
 import { randomModel, RANDOM_SHAPES } from '../model/random-model';
 import { writeSafetensors } from '../formats/safetensors';
+import { exportForCli } from '../export/node-export';
+import { parseExportFormats } from '../export/index';
 
 const USAGE = `usage:
   studio quantize --model <path|bundled> [--method rtn|awq|teq|tesseraq|teq+tesseraq] [--bits 2|3|4|8]
@@ -25,6 +27,7 @@ const USAGE = `usage:
                   [--calibSamples N] [--seqLen N] [--evalWindows N (0 = all)] [--seed N] [--steps N] [--lr X]
                   [--teqLoss block|lm] [--teqEstimator ste-round|ste-full] [--teqInit awq|ones]
                   [--tqIters N] [--tqSchedule paper20|short10] [--tqBatch N] [--out result.json]
+                  [--export onnx,gptq,gptq-v2,gguf,fp --outDir DIR [--verifyOnnx 1]]
   studio eval --model <path|bundled> [--text ...] [--seqLen N] [--evalWindows N]
   studio generate --shape <${Object.keys(RANDOM_SHAPES).join('|')}> --out <folder> [--seed N]
                   writes a randomly initialised Hugging Face folder with that model's shapes
@@ -121,7 +124,11 @@ async function main(): Promise<void> {
   const modelSpec = flags.get('model') ?? 'bundled';
   const textName = flags.get('text') ?? 'tinystories';
   const out = flags.get('out');
-  for (const k of ['model', 'text', 'out']) flags.delete(k);
+  const exportFormats = flags.get('export');
+  const outDir = flags.get('outDir') ?? 'export';
+  const verifyOnnx = flags.get('verifyOnnx') === '1';
+  for (const k of ['model', 'text', 'out', 'export', 'outDir', 'verifyOnnx']) flags.delete(k);
+  const formats = exportFormats ? parseExportFormats(exportFormats) : [];
   if (command === 'eval') flags.set('method', 'fp');
   const params = new URLSearchParams([...flags.entries()]);
   const parsed = parseConfigQuery(params);
@@ -133,7 +140,16 @@ async function main(): Promise<void> {
   process.stderr.write(`device: ${gpu.report.vendor} ${gpu.report.architecture} ${gpu.report.description}\n`);
   process.stderr.write(`model: ${model.source} (${model.weights.config.sourceArchitecture}, ${model.weights.config.layers} layers)\n${text.split.description}\n`);
   try {
-    const { result } = await runQuantization({ gpu, model, split: text.split, config, onEvent: progressPrinter() });
+    const { result, quantized } = await runQuantization({ gpu, model, split: text.split, config, onEvent: progressPrinter() });
+    if (formats.length && quantized && result.status === 'done') {
+      const tokens = [model.tokenizer.bosId, ...model.tokenizer.encode(text.split.eval)];
+      const exported = await exportForCli({ model, quantized }, formats, outDir, {
+        verify: verifyOnnx ? { tokens, windowLen: config.seqLen, windows: config.evalWindows } : undefined,
+        log: (m) => process.stderr.write(`${m}\n`),
+      });
+      result.details = { ...result.details, exports: exported.map((e) => ({ format: e.format, written: e.written, reason: e.reason, dir: e.dir, onnxPpl: e.onnxPpl })) };
+      if (exported.some((e) => !e.written)) process.exitCode = 1;
+    }
     const json = JSON.stringify(result, null, 2);
     if (out) {
       await mkdir(dirname(resolve(out)), { recursive: true });

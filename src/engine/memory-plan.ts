@@ -50,7 +50,8 @@ export function planMemory(cfg: ModelConfig, config: RunConfig, limits?: { maxSt
   const residentBlocks = cfg.layers * blockBytes <= RESIDENT_BLOCKS_MAX_BYTES;
   const fpBlocks = residentBlocks ? cfg.layers * blockBytes : blockBytes;
   const L = config.seqLen;
-  const perBatch = windowsPerBatch(cfg, L, evalBudgetBytes(limits?.maxStorageBufferBindingSize));
+  const perBatchMax = windowsPerBatch(cfg, L, evalBudgetBytes(limits?.maxStorageBufferBindingSize));
+  const perBatch = config.evalWindows > 0 ? Math.min(perBatchMax, config.evalWindows) : perBatchMax;
   const evalTokens = perBatch * L;
   const act = activationFloatsPerToken(cfg);
   const evalActs = evalTokens * (act + 2 * cfg.vocab) * F;
