@@ -10,6 +10,9 @@ import { loadBundled, loadFromHub, loadModelFromFiles } from '../formats/load';
 import { blobSource } from '../formats/byte-source';
 import { runWithRecovery } from '../engine/run';
 import { defaultCheckpointStore } from '../engine/checkpoint-store';
+import { exportAvailability, exportModel } from '../export/index';
+import { BlobSink, sinkFor } from '../export/sink';
+import { checkOnnxExport } from '../export/onnx-runtime';
 import { planMemory, type MemoryPlan } from '../engine/memory-plan';
 import type { RunConfig, RunEvent, RunResult, TextSource } from '../engine/run-types';
 import type { TextSplit } from '../engine/text-split';
@@ -25,7 +28,7 @@ let model: LoadedModel | null = null;
 const splits = new Map<TextSource, { split: TextSplit; key: string }>();
 /** fp32 perplexity by (model, text, window length, windows): measured once per session. */
 const fpPerplexity = new Map<string, number>();
-let lastQuantized: { runId: string; model: QuantizedModel } | null = null;
+let lastQuantized: { runId: string; model: QuantizedModel; config: RunConfig; pplQuant: number } | null = null;
 let current: AbortController | null = null;
 
 /** Checkpoints after each block in IndexedDB; a full disk keeps them in memory and says so. */
@@ -204,7 +207,7 @@ const api: EngineApi = {
           },
         });
         if (out.result.status === 'done' && Number.isFinite(out.result.pplFp)) fpPerplexity.set(fpKey, out.result.pplFp);
-        if (out.quantized) lastQuantized = { runId: out.result.id, model: out.quantized };
+        if (out.quantized && out.result.status === 'done') lastQuantized = { runId: out.result.id, model: out.quantized, config, pplQuant: out.result.pplQuant };
         return out.result;
       } finally {
         events.flush();
@@ -223,6 +226,28 @@ const api: EngineApi = {
   },
 
   quantizedRunId: () => lastQuantized?.runId ?? null,
+
+  exportOptions: () =>
+    guarded(async () => (lastQuantized ? { runId: lastQuantized.runId, options: exportAvailability(lastQuantized.model, requireModel().tokenizer) } : null)),
+
+  exportRun: (format, target) =>
+    guarded(async () => {
+      if (!lastQuantized) throw new BadInputError('No quantized model is held: finish a run first.');
+      const sink = sinkFor(target);
+      const report = await exportModel(format, { model: requireModel(), quantized: lastQuantized.model }, sink);
+      const downloads: [string, Blob][] = sink instanceof BlobSink ? [...sink.files] : [];
+      return { report, downloads };
+    }),
+
+  checkOnnx: (executionProvider) =>
+    guarded(async () => {
+      if (!lastQuantized) throw new BadInputError('No quantized model is held: finish a run first.');
+      const m = requireModel();
+      const { config, pplQuant } = lastQuantized;
+      const split = await splitFor(config);
+      const evalTokens = [m.tokenizer.bosId, ...m.tokenizer.encode(split.eval)];
+      return checkOnnxExport({ model: m, quantized: lastQuantized.model }, evalTokens, { seqLen: config.seqLen, evalWindows: config.evalWindows, pplQuant }, { executionProviders: [executionProvider] });
+    }),
 
   generate: (req: GenerateRequest, onText) =>
     guarded(async (): Promise<string> => {

@@ -1,3 +1,6 @@
+import type { ExportAvailability, ExportFormat, ExportReport } from '../export/index';
+import type { ExportTarget } from '../export/sink';
+import type { OnnxCheck } from '../export/onnx-runtime';
 import type { CheckpointSummary } from '../engine/checkpoint';
 // The API the engine worker exposes through comlink. The UI imports only these types; all GPU,
 // parsing and model work happens behind them, on the worker thread.
@@ -95,6 +98,12 @@ export interface EngineApi {
   run(config: RunConfig, onEvents?: (events: RunEvent[]) => void, resumeRunId?: string): Promise<RunResult>;
   /** Unfinished runs with a checkpoint (newest first), to offer resuming after a reload. */
   listCheckpoints(): Promise<CheckpointSummary[]>;
+  /** What each export format can hold of the quantized model the worker keeps (the latest run). */
+  exportOptions(): Promise<{ runId: string; options: ExportAvailability[] } | null>;
+  /** Writes the latest run in a format to the picked target; downloads come back as Blobs. */
+  exportRun(format: ExportFormat, target: ExportTarget): Promise<{ report: ExportReport; downloads: [string, Blob][] }>;
+  /** Exports to ONNX in memory and scores it with onnxruntime-web on the run's evaluation windows. */
+  checkOnnx(executionProvider: 'wasm' | 'webgpu'): Promise<OnnxCheck>;
   discardCheckpoint(runId: string): Promise<void>;
   /** GPU memory the run would need per phase on this device, for the loaded model (no GPU work). */
   planRun(config: RunConfig): Promise<MemoryPlan>;

@@ -1,3 +1,4 @@
+import { ExportCard } from './ExportCard';
 // Inspect: what one run did inside the model. TEQ scales as a layers x channels heatmap and a
 // histogram, per-layer and per-block output errors, loss curves, time per phase.
 import { useId, useMemo, useState } from 'react';
@@ -35,6 +36,7 @@ export function InspectPanel() {
         </div>
         <RunSummary run={run} />
       </div>
+      {run.status === 'done' && run.method !== 'fp' && <ExportCard runId={run.id} />}
       <ScalesCard run={run} />
       <ErrorsCard run={run} />
       <TesseraqCard run={run} />

@@ -1,0 +1,105 @@
+// Export the quantized model the worker holds (the latest finished run) in formats other tools
+// load, and check the ONNX export in onnxruntime-web against the studio's own perplexity.
+import { useEffect, useState } from 'react';
+import type { ExportAvailability, ExportFormat, ExportReport } from '../../export/index';
+import { FORMAT_TITLES } from '../../export/index';
+import { downloadBlobs, pickExportTarget } from '../../export/sink';
+import type { OnnxCheck } from '../../export/onnx-runtime';
+import { engine } from '../engine-client';
+import { formatBytes } from '../format';
+
+export function ExportCard({ runId }: { runId: string }) {
+  const [held, setHeld] = useState<{ runId: string; options: ExportAvailability[] } | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const [report, setReport] = useState<ExportReport | null>(null);
+  const [check, setCheck] = useState<OnnxCheck | null>(null);
+
+  useEffect(() => {
+    void engine().exportOptions().then(setHeld, () => setHeld(null));
+  }, [runId]);
+
+  if (!held || held.runId !== runId) {
+    return (
+      <div className="card">
+        <h3>Export</h3>
+        <p className="muted small">Export works on the latest run of this session (its codes live in the engine): run it again to export it.</p>
+      </div>
+    );
+  }
+
+  const doExport = async (a: ExportAvailability) => {
+    setMessage(null);
+    setReport(null);
+    const target = await pickExportTarget({ folder: a.folder, suggestedName: a.suggestedName });
+    if (!target) return;
+    setBusy(a.format);
+    try {
+      const out = await engine().exportRun(a.format as ExportFormat, target);
+      if (out.downloads.length) downloadBlobs(new Map(out.downloads), a.folder ? `${a.suggestedName}-` : '');
+      setReport(out.report);
+    } catch (e) {
+      setMessage((e as { message?: string }).message ?? String(e));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const doCheck = async (ep: 'wasm' | 'webgpu') => {
+    setMessage(null);
+    setCheck(null);
+    setBusy(`check-${ep}`);
+    try {
+      setCheck(await engine().checkOnnx(ep));
+    } catch (e) {
+      setMessage((e as { message?: string }).message ?? String(e));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const onnx = held.options.find((o) => o.format === 'onnx');
+  return (
+    <div className="card">
+      <h3>Export</h3>
+      <p className="muted small">The files hold the run's stored integer codes, scales and zero points as they are.</p>
+      <table className="table">
+        <tbody>
+          {held.options.map((a) => (
+            <tr key={a.format}>
+              <td>
+                <button type="button" disabled={!a.available || busy !== null} onClick={() => void doExport(a)}>
+                  {busy === a.format ? 'Exporting…' : FORMAT_TITLES[a.format]}
+                </button>
+              </td>
+              <td className={a.available ? 'small' : 'small worse'}>{a.reason}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {onnx?.available && (
+        <div className="row">
+          <button type="button" disabled={busy !== null} onClick={() => void doCheck('wasm')}>
+            {busy === 'check-wasm' ? 'Checking…' : 'Check ONNX in onnxruntime-web (WASM)'}
+          </button>
+          <button type="button" disabled={busy !== null} onClick={() => void doCheck('webgpu')}>
+            {busy === 'check-webgpu' ? 'Checking…' : 'Check ONNX in onnxruntime-web (WebGPU)'}
+          </button>
+        </div>
+      )}
+      {check && (
+        <p className={check.ok ? 'small' : 'small worse'} data-testid="onnx-check">
+          onnxruntime perplexity {check.ppl.toFixed(5)} vs the studio's {check.studioPpl.toFixed(5)}: relative difference{' '}
+          {check.relDiff.toExponential(2)} ({check.ok ? 'within' : 'over'} {check.tolerance})
+        </p>
+      )}
+      {report && (
+        <p className="small" data-testid="export-report">
+          Wrote {report.files.map((f) => `${f.name} (${formatBytes(f.bytes)})`).join(', ')}
+          {report.notes.length ? `. ${report.notes.join(' ')}` : ''}
+        </p>
+      )}
+      {message && <p className="small worse">{message}</p>}
+    </div>
+  );
+}
