@@ -110,6 +110,11 @@ export class Gpu {
   private uniformUsed = 0;
   dispatchCount = 0;
   submitCount = 0;
+  /** Compute passes begun (copies and clears end a pass; profiling for the training loops). */
+  passCount = 0;
+  /** Bind groups created (cache misses). */
+  bindGroupCount = 0;
+  onBindGroupMiss: ((label: string) => void) | null = null;
 
   constructor(acq: AcquiredDevice, opts: { profile?: boolean } = {}) {
     this.device = acq.device;
@@ -293,6 +298,8 @@ export class Gpu {
       // bound keeps their memory small.
       if (this.bindGroups.size >= MAX_BIND_GROUPS) this.bindGroups.clear();
       bg = this.device.createBindGroup({ layout: layout.bgl, entries, label });
+      this.bindGroupCount++;
+      this.onBindGroupMiss?.(label);
       this.bindGroups.set(key, bg);
     }
     return bg;
@@ -359,7 +366,10 @@ export class Gpu {
   }
 
   private getPass(): GPUComputePassEncoder {
-    if (!this.pass) this.pass = this.getEncoder().beginComputePass();
+    if (!this.pass) {
+      this.pass = this.getEncoder().beginComputePass();
+      this.passCount++;
+    }
     return this.pass;
   }
 

@@ -10,7 +10,8 @@ import type { LinearRole } from './tensor-names';
 import { linearOf, type BlockWeights, type LinearWeights, type NormWeights } from './block-weights';
 import { matmul } from '../ops/matmul';
 import { add } from '../ops/elementwise';
-import { rmsNorm, rmsNormBackward, layerNorm, layerNormBackward } from '../ops/norm';
+import { rmsNorm, layerNorm } from '../ops/norm';
+import { normBackwardDx } from '../ops/norm-dx';
 import { rope } from '../ops/rope';
 import { causalAttention, causalAttentionBackward } from '../ops/attention';
 import { swiglu, swigluBackward, relu, reluBackward, gelu, geluBackward } from '../ops/activation';
@@ -48,16 +49,9 @@ function norm(gpu: Gpu, cfg: ModelConfig, x: Tensor, w: NormWeights): { y: Tenso
   return rmsNorm(gpu, x, w.weight, cfg.normEps);
 }
 
-function normBackward(gpu: Gpu, cfg: ModelConfig, dy: Tensor, x: Tensor, w: NormWeights, saved: { rstd: Tensor; mean?: Tensor }): Tensor {
-  if (cfg.arch === 'opt') {
-    const r = layerNormBackward(gpu, dy, x, w.weight, saved.mean!, saved.rstd);
-    r.dweight.release();
-    r.dbias.release();
-    return r.dx;
-  }
-  const r = rmsNormBackward(gpu, dy, x, w.weight, saved.rstd);
-  r.dweight.release();
-  return r.dx;
+/** dx of a norm (weights frozen, no weight gradients) plus the gradient through the skip connection. */
+function normBackward(gpu: Gpu, dy: Tensor, x: Tensor, w: NormWeights, saved: { rstd: Tensor; mean?: Tensor }, residual: Tensor): Tensor {
+  return normBackwardDx(gpu, dy, x, w.weight, saved.rstd, { mean: saved.mean, residual });
 }
 
 function ropeOpts(cfg: ModelConfig, shape: BatchShape, heads: number, inverse = false) {
@@ -187,10 +181,8 @@ export function blockBackward(
     dn2 = matmul(gpu, dfc1, linearOf(w, 'fc1').weight);
     dfc1.release();
   }
-  const dx1Norm = normBackward(gpu, cfg, dn2, acts.x1!, w.mlpNorm, acts.norm2);
+  const dx1 = normBackward(gpu, dn2, acts.x1!, w.mlpNorm, acts.norm2, dy);
   dn2.release();
-  const dx1 = add(gpu, dy, dx1Norm);
-  dx1Norm.release();
   // Attention
   weightGrad('o', dx1);
   const dattn = matmul(gpu, dx1, linearOf(w, 'o').weight);
@@ -213,10 +205,8 @@ export function blockBackward(
   dq.release();
   dk.release();
   g.dv.release();
-  const dxNorm = normBackward(gpu, cfg, dn1, acts.x, w.attnNorm, acts.norm1);
+  const dx = normBackward(gpu, dn1, acts.x, w.attnNorm, acts.norm1, dx1);
   dn1.release();
-  const dx = add(gpu, dx1, dxNorm);
   dx1.release();
-  dxNorm.release();
   return { dx, dW };
 }

@@ -128,6 +128,49 @@ export function tqGrad(gpu: Gpu, L: TqLinear, dW: Tensor, out?: { dv: Tensor; du
   return { dv, du };
 }
 
+/** Adam moments of one Linear for tqStep: [m_v, v_v (rows·cols each), m_u, v_u (rows·nGroups each)]. */
+export function tqAdamState(gpu: Gpu, L: TqLinear): Tensor {
+  return gpu.zeros([2 * L.rows * L.cols + 2 * L.rows * L.nGroups], 'tq.adam');
+}
+
+export interface TqStepOptions {
+  /** 1-based Adam step (bias correction). */
+  step: number;
+  lr: number;
+  scaleLr: number;
+  scaleWeightDecay: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+/**
+ * One training step after backward, in one dispatch: the gradients of tqGrad, torch.optim.Adam on
+ * v (weight decay 0) and on u (scaleLr, scaleWeightDecay), and the next soft weight into `soft`
+ * (what tqSoftWeight would give with the new v, u). `adam` comes from tqAdamState.
+ */
+export function tqStep(gpu: Gpu, L: TqLinear, dW: Tensor, adam: Tensor, soft: Tensor, o: TqStepOptions): void {
+  if (dW.size !== L.rows * L.cols) throw new Error(`tqStep: dW has ${dW.size} values, weight ${L.rows}x${L.cols}`);
+  if (soft.size !== L.rows * L.cols) throw new Error(`tqStep: soft has ${soft.size} values, weight ${L.rows}x${L.cols}`);
+  if (adam.size !== 2 * L.rows * L.cols + 2 * L.rows * L.nGroups) throw new Error('tqStep: adam state is not from tqAdamState');
+  if (!(o.step >= 1) || !Number.isInteger(o.step)) throw new Error(`tqStep: step must be an integer >= 1, got ${o.step}`);
+  // Bias corrections in float64 on the CPU, as adamStep.
+  const bc1 = 1 - Math.pow(o.beta1, o.step);
+  const bc2 = 1 - Math.pow(o.beta2, o.step);
+  gpu.dispatch({
+    shader: 'tesseraq-step.wgsl',
+    params: { WG: GRAD_WG },
+    uniforms: [
+      L.rows, L.cols, L.groupSize, L.nGroups, f32(L.qmax),
+      f32(o.beta1), f32(1 - o.beta1), f32(o.beta2), f32(1 - o.beta2), f32(o.eps), f32(1 / Math.sqrt(bc2)),
+      f32(o.lr / bc1), f32(0), f32(o.scaleLr / bc1), f32(o.scaleWeightDecay),
+    ],
+    buffers: [L.w, L.sz, L.v, L.u, L.state, dW, adam, soft],
+    workgroups: gpu.grid1D(L.rows * L.nGroups),
+    label: 'tesseraq-step',
+  });
+}
+
 /** Counts of the confidence bins [TQ_HIST_BINS] u32 (cleared first). */
 export function tqHistogram(gpu: Gpu, L: TqLinear, hist?: Tensor): Tensor {
   const dst = hist ?? gpu.tensor([TQ_HIST_BINS], 'u32', 'tq.hist');

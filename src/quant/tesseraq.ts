@@ -14,13 +14,12 @@ import { blockForward, blockBackward, releaseActivations, type BatchShape } from
 import { loadBlockWeights, releaseBlockWeights, type BlockWeights } from '../model/block-weights';
 import { embedTokens } from '../model/gpu-model';
 import { linearName, type LinearRole } from '../model/tensor-names';
-import { sub, scale } from '../ops/elementwise';
+import { mseWithGrad } from '../ops/mse-grad';
 import { meanSquaredError } from '../ops/reduce';
 import { embeddingGather } from '../ops/embedding';
-import { adamStep } from '../ops/adam';
 import { dequantizeWeight, quantizeWeight, type GpuQuantized } from '../ops/quantize';
 import {
-  releaseTqLinear, tqExport, tqGrad, tqHarden, tqHardenQuantile, tqInit, tqSoftWeight, tqStats, type TqLinear,
+  releaseTqLinear, tqAdamState, tqExport, tqHarden, tqHardenQuantile, tqInit, tqSoftWeight, tqStats, tqStep, type TqLinear,
 } from '../ops/tesseraq';
 import { mulberry32 } from '../reference/rng';
 import type { RunConfig } from '../engine/run-types';
@@ -180,18 +179,10 @@ export async function tesseraqBlock(
 
     const soft = new Map(roles.map((r) => [r, own(gpu.tensor(w.linears[r]!.weight.shape, 'f32', `tq.soft.${r}`))]));
     const softBlock = withLinearWeights(w, soft);
-    const grads = new Map(roles.map((r) => {
-      const L = tq.get(r)!;
-      return [r, { dv: own(gpu.tensor([L.rows, L.cols], 'f32', 'tq.dv')), du: own(gpu.tensor([L.rows, L.nGroups], 'f32', 'tq.du')) }];
-    }));
-    const adam = new Map(roles.map((r) => {
-      const L = tq.get(r)!;
-      const t = (n: number, name: string) => own(gpu.tensor([n], 'f32', name));
-      return [r, { mv: t(L.rows * L.cols, 'tq.m.v'), vv: t(L.rows * L.cols, 'tq.v.v'), mu: t(L.rows * L.nGroups, 'tq.m.u'), vu: t(L.rows * L.nGroups, 'tq.v.u') }];
-    }));
+    // Adam moments of v and u per Linear, fresh each round (tqStep updates them in place).
+    const adam = new Map(roles.map((r) => [r, own(tqAdamState(gpu, tq.get(r)!))]));
     const scratch = { hist: own(gpu.tensor([TQ_HIST_BINS], 'u32', 'tq.hist')), thr: own(gpu.tensor([1], 'u32', 'tq.thr')) };
     const lossBuf = own(gpu.zeros([Math.max(1, opts.iters)], 'tq.losses'));
-    const lossTmp = own(gpu.tensor([1], 'f32', 'tq.loss'));
     // Whole sequences are gathered as rows of [N, T·C].
     const xTable = xq.view([shape.batch, seqLen * C]);
     const yTable = yfp.view([shape.batch, seqLen * C]);
@@ -205,36 +196,30 @@ export async function tesseraqBlock(
         const L = tq.get(role)!;
         tqHardenQuantile(gpu, L, opts.schedule[r], scratch);
         tqStats(gpu, L, stats, r * roles.length + l);
-        const a = adam.get(role)!;
-        [a.mv, a.vv, a.mu, a.vu].forEach((t) => gpu.clear(t));
+        gpu.clear(adam.get(role)!);
+        // The first step's soft weight; each tqStep then leaves the next one.
+        tqSoftWeight(gpu, L, soft.get(role));
       });
       const ids: Tensor[] = [];
       for (let i = 0; i < opts.iters; i++) ids.push(own(gpu.upload(pickSequences(rand, shape.batch, B), [B], 'tq.batch')));
       for (let i = 0; i < opts.iters; i++) {
         if (hooks.signal?.aborted) throw new CancelledError('TesseraQ');
-        for (const role of roles) tqSoftWeight(gpu, tq.get(role)!, soft.get(role));
         const xb = embeddingGather(gpu, xTable, ids[i]).view([tokensB, C]);
         const yb = embeddingGather(gpu, yTable, ids[i]).view([tokensB, C]);
         ids[i].release();
         const { y, acts } = blockForward(gpu, cfg, softBlock, xb, bShape, true);
-        meanSquaredError(gpu, y, yb, { denominator: tokensB, out: lossTmp });
-        gpu.copy(lossTmp, lossBuf, 0, i, 1);
-        const dy = sub(gpu, y, yb);
-        scale(gpu, dy, 2 / tokensB, dy);
+        // Loss (mean over tokens of the summed squared error) into its slot, and its gradient.
+        const dy = mseWithGrad(gpu, y, yb, { gradScale: 2 / tokensB, lossScale: 1 / tokensB, loss: lossBuf, slot: i });
         y.release();
         yb.release();
         const g = blockBackward(gpu, cfg, softBlock, acts!, dy, bShape);
         g.dx.release();
         dy.release();
         releaseActivations(acts!, true);
+        const stepOpts = { ...adamBase, lr: opts.lr, scaleLr: opts.scaleLr, scaleWeightDecay: opts.scaleWeightDecay, step: i + 1 };
         for (const role of roles) {
-          const L = tq.get(role)!;
-          const d = grads.get(role)!;
-          const a = adam.get(role)!;
-          tqGrad(gpu, L, g.dW[role]!, d);
+          tqStep(gpu, tq.get(role)!, g.dW[role]!, adam.get(role)!, soft.get(role)!, stepOpts);
           g.dW[role]!.release();
-          adamStep(gpu, L.v, d.dv, a.mv, a.vv, { ...adamBase, lr: opts.lr, weightDecay: 0, step: i + 1 });
-          adamStep(gpu, L.u, d.du, a.mu, a.vu, { ...adamBase, lr: opts.scaleLr, weightDecay: opts.scaleWeightDecay, step: i + 1 });
         }
         gpu.flush();
         inFlight.push(gpu.device.queue.onSubmittedWorkDone());

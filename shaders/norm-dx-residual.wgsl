@@ -1,0 +1,75 @@
+// Input gradient of RMSNorm or (#if LAYERNORM) LayerNorm plus (#if RESIDUAL) the gradient that
+// reaches the same tensor through a residual connection, one workgroup per token row:
+//   RMSNorm:   dx = residual + r (g - x r^2 mean(g x)),                g = dy * w
+//   LayerNorm: dx = residual + r (g - mean(g) - xhat mean(g xhat)),    xhat = (x - mean) r
+// Training only needs dx of a block's norms (their weights are frozen): no weight gradient, and
+// the residual add that follows every norm backward is done here instead of in its own dispatch.
+#include "common.wgsl"
+struct Params { T: u32, C: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> dy: array<f32>;
+@group(0) @binding(2) var<storage, read> x: array<f32>;
+@group(0) @binding(3) var<storage, read> weight: array<f32>;
+@group(0) @binding(4) var<storage, read> rstdIn: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dx: array<f32>;
+#if LAYERNORM
+@group(0) @binding(6) var<storage, read> meanIn: array<f32>;
+#endif
+#if RESIDUAL
+@group(0) @binding({{B_RESIDUAL}}) var<storage, read> residual: array<f32>;
+#endif
+
+var<workgroup> partial: array<f32, {{WG}}>;
+
+fn workgroupSum(v: f32, lid: u32) -> f32 {
+  partial[lid] = v;
+  workgroupBarrier();
+  for (var s = {{WG}}u / 2u; s > 0u; s = s / 2u) {
+    if (lid < s) { partial[lid] = partial[lid] + partial[lid + s]; }
+    workgroupBarrier();
+  }
+  let total = partial[0];
+  workgroupBarrier();
+  return total;
+}
+
+fn store(i: u32, v: f32) {
+#if RESIDUAL
+  dx[i] = residual[i] + v;
+#else
+  dx[i] = v;
+#endif
+}
+
+@compute @workgroup_size({{WG}})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let row = wid.x + wid.y * nwg.x;
+  if (row >= p.T) { return; }
+  let base = row * p.C;
+  let n = f32(p.C);
+  let r = rstdIn[row];
+#if LAYERNORM
+  let mean = meanIn[row];
+  var sg = 0.0;
+  var sgx = 0.0;
+  for (var c = lid; c < p.C; c += {{WG}}u) {
+    let g = dy[base + c] * weight[c];
+    sg += g;
+    sgx += g * (x[base + c] - mean) * r;
+  }
+  let meanG = workgroupSum(sg, lid) / n;
+  let meanGX = workgroupSum(sgx, lid) / n;
+  for (var c = lid; c < p.C; c += {{WG}}u) {
+    let xhat = (x[base + c] - mean) * r;
+    store(base + c, r * (dy[base + c] * weight[c] - meanG - xhat * meanGX));
+  }
+#else
+  var sgx = 0.0;
+  for (var c = lid; c < p.C; c += {{WG}}u) { sgx += dy[base + c] * weight[c] * x[base + c]; }
+  let k = r * r * workgroupSum(sgx, lid) / n;
+  for (var c = lid; c < p.C; c += {{WG}}u) {
+    store(base + c, r * (dy[base + c] * weight[c] - x[base + c] * k));
+  }
+#endif
+}

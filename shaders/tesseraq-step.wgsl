@@ -1,0 +1,82 @@
+// One TesseraQ training step of a Linear after backward, one workgroup per (row, group):
+//   gradients (as tesseraq-grad.wgsl)  dv = dŴ·s·f·[0 ≤ floor(W/s)+h+z ≤ qmax]·rectsig'(v),
+//                                      du = Σ_group dŴ·(q − z)·s · 2·rectsig'(u);
+//   Adam on v and on u (as adam.wgsl, each with its own step size and L2 weight decay);
+//   the soft weight of the next step with the new v and u (as tesseraq-soft-weight.wgsl).
+// A workgroup owns its group's v entries and its u entry, so it can update them in place.
+// adam holds [m_v (n), v_v (n), m_u (rows·nGroups), v_u (rows·nGroups)].
+#include "tesseraq-common.wgsl"
+struct Params {
+  rows: u32, cols: u32, groupSize: u32, nGroups: u32, qmax: f32,
+  beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, eps: f32, invSqrtBc2: f32,
+  stepSizeV: f32, weightDecayV: f32, stepSizeU: f32, weightDecayU: f32,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> w: array<f32>;
+@group(0) @binding(2) var<storage, read> sz: array<vec2<f32>>;
+@group(0) @binding(3) var<storage, read_write> v: array<f32>;
+@group(0) @binding(4) var<storage, read_write> u: array<f32>;
+@group(0) @binding(5) var<storage, read> state: array<u32>;
+@group(0) @binding(6) var<storage, read> dW: array<f32>;
+@group(0) @binding(7) var<storage, read_write> adam: array<f32>;
+@group(0) @binding(8) var<storage, read_write> soft: array<f32>;
+
+var<workgroup> partial: array<f32, {{WG}}>;
+var<workgroup> newF: f32;
+
+/** torch.optim.Adam on one value whose first/second moments sit at adam[im], adam[iv]. */
+fn adamUpdate(x: f32, grad: f32, im: u32, iv: u32, stepSize: f32, weightDecay: f32) -> f32 {
+  let g = grad + weightDecay * x;
+  let mi = p.beta1 * adam[im] + p.oneMinusBeta1 * g;
+  let vi = p.beta2 * adam[iv] + p.oneMinusBeta2 * g * g;
+  adam[im] = mi;
+  adam[iv] = vi;
+  return x - stepSize * mi / (sqrt(vi) * p.invSqrtBc2 + p.eps);
+}
+
+@compute @workgroup_size({{WG}})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let gi = wid.x + wid.y * nwg.x;
+  if (gi >= p.rows * p.nGroups) { return; } // whole workgroup: uniform
+  let n = p.rows * p.cols;
+  let nu = p.rows * p.nGroups;
+  let r = gi / p.nGroups;
+  let c0 = (gi % p.nGroups) * p.groupSize;
+  let c1 = min(c0 + p.groupSize, p.cols);
+  let s = sz[gi].x;
+  let z = sz[gi].y;
+  let uu = u[gi];
+  let f = 2.0 * tqRectSig(uu);
+  var acc = 0.0;
+  for (var c = c0 + lid; c < c1; c += {{WG}}u) {
+    let i = r * p.cols + c;
+    let st = state[i];
+    let vi = v[i];
+    let x = floor(w[i] / s) + tqH(vi, st) + z;
+    let g = dW[i];
+    var d = 0.0;
+    if (st == 0u && x >= 0.0 && x <= p.qmax) { d = g * s * f * tqRectSigGrad(vi); }
+    v[i] = adamUpdate(vi, d, i, n + i, p.stepSizeV, p.weightDecayV);
+    acc += g * (clamp(x, 0.0, p.qmax) - z) * s;
+  }
+  partial[lid] = acc;
+  workgroupBarrier();
+  for (var k = {{WG}}u / 2u; k > 0u; k /= 2u) {
+    if (lid < k) { partial[lid] += partial[lid + k]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    let du = partial[0] * 2.0 * tqRectSigGrad(uu);
+    let un = adamUpdate(uu, du, 2u * n + gi, 2u * n + nu + gi, p.stepSizeU, p.weightDecayU);
+    u[gi] = un;
+    newF = 2.0 * tqRectSig(un);
+  }
+  workgroupBarrier();
+  let fNew = newF;
+  // Each invocation reads back only the v entries it wrote itself.
+  for (var c = c0 + lid; c < c1; c += {{WG}}u) {
+    let i = r * p.cols + c;
+    let q = clamp(floor(w[i] / s) + tqH(v[i], state[i]) + z, 0.0, p.qmax);
+    soft[i] = (q - z) * s * fNew;
+  }
+}

@@ -1,0 +1,33 @@
+// Squared-error loss and its gradient in two dispatches (shaders/mse-grad.wgsl): replaces a
+// reduction, a copy of the loss into a per-step slot, a subtraction and a scaling in training loops.
+import { f32, type Gpu } from '../gpu/gpu';
+import type { Tensor } from '../gpu/tensor';
+
+const WG = 256;
+const ITEMS = 8;
+
+export interface MseGradOptions {
+  /** grad = (a − b)·gradScale. */
+  gradScale: number;
+  /** loss[slot] = Σ(a − b)²·lossScale. */
+  lossScale: number;
+  loss: Tensor;
+  slot: number;
+  /** Where the gradient goes (a new tensor otherwise). */
+  grad?: Tensor;
+}
+
+/** Writes Σ(a − b)²·lossScale into opts.loss[opts.slot] and returns (a − b)·gradScale. */
+export function mseWithGrad(gpu: Gpu, a: Tensor, b: Tensor, opts: MseGradOptions): Tensor {
+  if (a.size !== b.size) throw new Error(`mseWithGrad: ${a.size} and ${b.size} values`);
+  if (opts.slot < 0 || opts.slot >= opts.loss.size) throw new Error(`mseWithGrad: slot ${opts.slot} outside loss [${opts.loss.size}]`);
+  const grad = opts.grad ?? gpu.tensor(a.shape, 'f32', 'mse.grad');
+  if (grad.size !== a.size) throw new Error(`mseWithGrad: grad has ${grad.size} values, a ${a.size}`);
+  const groups = Math.max(1, Math.ceil(a.size / (WG * ITEMS)));
+  const partials = gpu.tensor([groups], 'f32', 'mse.partials');
+  const u = [a.size, groups, f32(opts.gradScale), f32(opts.lossScale), opts.slot];
+  gpu.dispatch({ shader: 'mse-grad.wgsl', params: { WG, ITEMS }, uniforms: u, buffers: [a, b, grad, partials], workgroups: gpu.grid1D(groups), label: 'mse-grad' });
+  gpu.dispatch({ shader: 'mse-grad.wgsl', params: { WG, FINAL: true }, uniforms: u, buffers: [partials, opts.loss], workgroups: [1], label: 'mse-grad.final' });
+  partials.release();
+  return grad;
+}

@@ -1,0 +1,40 @@
+// Input gradient of a block's RMSNorm / LayerNorm without the weight gradients (frozen norms in
+// TEQ and TesseraQ), optionally plus a residual gradient: shaders/norm-dx-residual.wgsl.
+// Float64 twin: rmsNormBackwardRef / layerNormBackwardRef(...).dx (+ residual).
+import type { Gpu } from '../gpu/gpu';
+import type { Tensor } from '../gpu/tensor';
+
+const ROW_WG = 256;
+
+export interface NormDxOptions {
+  /** LayerNorm's per-row means (from the forward); RMSNorm when absent. */
+  mean?: Tensor;
+  /** Added to the result (same shape as x): the gradient arriving through a skip connection. */
+  residual?: Tensor;
+  out?: Tensor;
+}
+
+/** dx of y = norm(x)·w (+ b) given dy, the forward's rstd (and mean), plus opts.residual. */
+export function normBackwardDx(gpu: Gpu, dy: Tensor, x: Tensor, weight: Tensor, rstd: Tensor, opts: NormDxOptions = {}): Tensor {
+  const C = weight.size;
+  if (C === 0 || x.size % C !== 0) throw new Error(`normBackwardDx: x has ${x.size} elements, not a multiple of C=${C}`);
+  const T = x.size / C;
+  for (const [name, t] of [['dy', dy], ['residual', opts.residual], ['out', opts.out]] as const) {
+    if (t && t.size !== x.size) throw new Error(`normBackwardDx: ${name} has ${t.size} elements, x ${x.size}`);
+  }
+  if (rstd.size !== T || (opts.mean && opts.mean.size !== T)) throw new Error(`normBackwardDx: statistics must have ${T} rows`);
+  const layerNorm = Boolean(opts.mean);
+  const dx = opts.out ?? gpu.tensor(x.shape, 'f32', layerNorm ? 'layernorm.dx' : 'rmsnorm.dx');
+  const buffers = [dy, x, weight, rstd, dx];
+  if (opts.mean) buffers.push(opts.mean);
+  if (opts.residual) buffers.push(opts.residual);
+  gpu.dispatch({
+    shader: 'norm-dx-residual.wgsl',
+    params: { WG: ROW_WG, LAYERNORM: layerNorm, RESIDUAL: Boolean(opts.residual), B_RESIDUAL: buffers.length },
+    uniforms: [T, C],
+    buffers,
+    workgroups: gpu.grid1D(T),
+    label: `${layerNorm ? 'layernorm' : 'rmsnorm'}.dx${opts.residual ? '+residual' : ''}`,
+  });
+  return dx;
+}
