@@ -114,10 +114,78 @@ const descriptor = {
   },
 };
 
+// Encoding walks the descriptor and writes through protobufjs' Writer. protobufjs' reflected
+// Type.encode/verify generate code with new Function, which the studio's Content-Security-Policy
+// (no eval) forbids in the page and in workers; the Writer needs no code generation.
+type FieldDesc = { type: string; id: number; rule?: string };
+type MessageDesc = { fields: Record<string, FieldDesc>; nested?: Record<string, MessageDesc> };
+/** Every message by its full name within the package ("TypeProto.Tensor"), nested ones included. */
+const messages: Record<string, MessageDesc> = {};
+(function collect(scope: Record<string, MessageDesc>, prefix: string) {
+  for (const [n, m] of Object.entries(scope)) {
+    messages[prefix + n] = m;
+    if (m.nested) collect(m.nested, `${prefix}${n}.`);
+  }
+})(descriptor.nested.onnx.nested as unknown as Record<string, MessageDesc>, '');
+const sortedFields = new Map(Object.entries(messages).map(([n, m]) => [n, Object.entries(m.fields).sort((a, b) => a[1].id - b[1].id)]));
+
+/** A field's message type, resolved as protobuf does: innermost scope first. */
+function resolveType(type: string, scope: string): string | undefined {
+  for (let s = scope; ; s = s.slice(0, Math.max(0, s.lastIndexOf('.')))) {
+    const name = s ? `${s}.${type}` : type;
+    if (messages[name]) return name;
+    if (!s) return undefined;
+  }
+}
+
+function writeField(w: protobuf.Writer, f: FieldDesc, v: unknown, path: string, scope: string): void {
+  switch (f.type) {
+    case 'string': if (typeof v !== 'string') throw new Error(`${path}: string expected`); w.uint32((f.id << 3) | 2).string(v); return;
+    case 'bytes': if (!(v instanceof Uint8Array)) throw new Error(`${path}: bytes expected`); w.uint32((f.id << 3) | 2).bytes(v); return;
+    case 'int64': case 'int32': case 'uint64': {
+      if (!Number.isInteger(v) && typeof v !== 'bigint') throw new Error(`${path}: integer expected`);
+      const n = typeof v === 'bigint' ? Number(v) : (v as number);
+      if (f.type === 'int32') w.uint32(f.id << 3).int32(n);
+      else if (f.type === 'uint64') w.uint32(f.id << 3).uint64(n);
+      else w.uint32(f.id << 3).int64(n);
+      return;
+    }
+    case 'float': if (typeof v !== 'number') throw new Error(`${path}: number expected`); w.uint32((f.id << 3) | 5).float(v); return;
+    case 'double': if (typeof v !== 'number') throw new Error(`${path}: number expected`); w.uint32((f.id << 3) | 1).double(v); return;
+    default: {
+      const type = resolveType(f.type, scope);
+      if (!type) throw new Error(`${path}: unknown field type ${f.type}`);
+      w.uint32((f.id << 3) | 2).fork();
+      writeMessage(w, type, v, path);
+      w.ldelim();
+    }
+  }
+}
+
+function writeMessage(w: protobuf.Writer, type: string, msg: unknown, path = type): void {
+  if (typeof msg !== 'object' || msg === null) throw new Error(`${path}: a ${type} object expected`);
+  const m = msg as Record<string, unknown>;
+  const fields = sortedFields.get(type)!;
+  for (const key of Object.keys(m)) if (!messages[type].fields[key]) throw new Error(`${path}: ${type} has no field ${key}`);
+  for (const [name, f] of fields) {
+    const v = m[name];
+    if (v === undefined || v === null) continue;
+    if (f.rule === 'repeated') {
+      if (!Array.isArray(v) && !ArrayBuffer.isView(v)) throw new Error(`${path}.${name}: array expected`);
+      Array.from(v as ArrayLike<unknown>).forEach((x, i) => writeField(w, f, x, `${path}.${name}[${i}]`, type));
+    } else writeField(w, f, v, `${path}.${name}`, type);
+  }
+}
+
+function encode(type: string, msg: unknown): Uint8Array {
+  const w = protobuf.Writer.create();
+  writeMessage(w, type, msg);
+  return w.finish();
+}
+
+// Reflection (code-generating) types, for decoding in tests and inspection only.
 const root = protobuf.Root.fromJSON(descriptor);
 export const ModelProto = root.lookupType('onnx.ModelProto');
-export const GraphProto = root.lookupType('onnx.GraphProto');
-const TensorProto = root.lookupType('onnx.TensorProto');
 
 /** TensorProto.DataType */
 export const OnnxType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10 } as const;
@@ -157,16 +225,12 @@ export interface OnnxValueInfo {
 }
 
 export function encodeModel(m: Record<string, unknown>): Uint8Array {
-  const err = ModelProto.verify(m);
-  if (err) throw new Error(`ONNX ModelProto: ${err}`);
-  return ModelProto.encode(m).finish();
+  return encode('ModelProto', m);
 }
 
 /** A GraphProto (or a part of one: parts holding only repeated fields concatenate into one graph). */
 export function encodeGraph(g: Record<string, unknown>): Uint8Array {
-  const err = GraphProto.verify(g);
-  if (err) throw new Error(`ONNX GraphProto: ${err}`);
-  return GraphProto.encode(g).finish();
+  return encode('GraphProto', g);
 }
 
 export const MODEL_GRAPH_FIELD = 7;
@@ -187,7 +251,7 @@ function varintSize(n: number): number {
 
 /** Encoded size of GraphProto {initializer: [t]} for raw data of t.byteLength, without the data. */
 export function initializerPartSize(t: { name: string; dims: number[]; dataType: number; byteLength: number }): number {
-  const meta = TensorProto.encode({ name: t.name, dims: t.dims, dataType: t.dataType }).finish().byteLength;
+  const meta = encode('TensorProto', { name: t.name, dims: t.dims, dataType: t.dataType }).byteLength;
   const tensor = meta + 1 + varintSize(t.byteLength) + t.byteLength;
   return 1 + varintSize(tensor) + tensor;
 }
