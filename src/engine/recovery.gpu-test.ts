@@ -42,7 +42,8 @@ async function check(method: RunConfig['method'], patch: Partial<RunConfig> = {}
   let destroyed = false;
   const onEvent = (e: RunEvent) => {
     if (e.type === 'log') logs.push(e.message);
-    if (!destroyed && e.type === 'progress' && e.phase === method && e.done === 1) {
+    const blockZeroDone = (e.type === 'progress' && e.phase === method && method !== 'tesseraq' && e.done === 1) || (e.type === 'log' && e.message.startsWith('TesseraQ block 0'));
+    if (!destroyed && blockZeroDone) {
       destroyed = true;
       queueMicrotask(() => gpu1.device.destroy());
     }
@@ -67,4 +68,5 @@ async function check(method: RunConfig['method'], patch: Partial<RunConfig> = {}
 
 export const cases: Record<string, (gpu: GpuT) => Promise<void>> = {
   async 'AWQ: lost device mid-run, resume, same result'() { await check('awq'); },
+  async 'TesseraQ: lost device mid-run, resume, same result'() { await check('tesseraq'); },
 };

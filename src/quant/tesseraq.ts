@@ -12,7 +12,6 @@ import { CancelledError } from '../gpu/errors';
 import type { ModelConfig } from '../model/config';
 import { blockForward, blockBackward, releaseActivations, type BatchShape } from '../model/block';
 import { loadBlockWeights, releaseBlockWeights, type BlockWeights } from '../model/block-weights';
-import { embedTokens } from '../model/gpu-model';
 import { linearName, type LinearRole } from '../model/tensor-names';
 import { mseWithGrad } from '../ops/mse-grad';
 import { meanSquaredError } from '../ops/reduce';
@@ -22,6 +21,7 @@ import {
   releaseTqLinear, tqAdamState, tqExport, tqHarden, tqHardenQuantile, tqInit, tqSoftWeight, tqStats, tqStep, type TqLinear,
 } from '../ops/tesseraq';
 import { mulberry32 } from '../reference/rng';
+import { chainInput } from './chains';
 import type { RunConfig } from '../engine/run-types';
 import type { QuantSpec } from './format';
 import { awqBlock, type AwqBlockReport } from './awq';
@@ -291,10 +291,12 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
   const rounds = opts.schedule.length;
   const reports: TesseraqBlockReport[] = [];
   ctx.details.tesseraq = { iters: opts.iters, schedule: [...opts.schedule], batch: opts.batch, lr: opts.lr, blocks: reports };
-  let xq = embedTokens(gpu, cfg, ctx.globals, ctx.calibIds, ctx.calibShape);
-  let xfp = gpu.clone(xq);
+  // A resumed run rebuilds both chains through the finished blocks (stored codes / source weights).
+  const start = ctx.startBlock ?? 0;
+  let xq = await chainInput(ctx, 'quantized', start);
+  let xfp = await chainInput(ctx, 'fp', start);
   try {
-    for (let b = 0; b < cfg.layers; b++) {
+    for (let b = start; b < cfg.layers; b++) {
       checkCancelled(ctx);
       const w = await loadBlockWeights(gpu, ctx.source, b);
       try {
@@ -328,6 +330,7 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
           type: 'log',
           message: `TesseraQ block ${b}: loss ${res.report.rtnLoss.toPrecision(4)} (nearest) → ${res.report.finalLoss.toPrecision(4)}, ${(100 * flips).toFixed(2)}% of codes flipped`,
         });
+        await ctx.onBlockDone?.(b);
       } finally {
         releaseBlockWeights(w);
       }
