@@ -22,6 +22,7 @@ import {
 } from '../ops/tesseraq';
 import { mulberry32 } from '../reference/rng';
 import { chainInput } from './chains';
+import { NonFiniteError, RETRY_LR_FACTOR, finalDivergence } from './non-finite';
 import type { RunConfig } from '../engine/run-types';
 import type { QuantSpec } from './format';
 import { awqBlock, type AwqBlockReport } from './awq';
@@ -229,6 +230,7 @@ export async function tesseraqBlock(
       inFlight.length = 0;
       report.rounds.push({ t: opts.schedule[r], losses });
       hooks.onRound?.(r, losses);
+      if (!losses.every(Number.isFinite)) throw await nonFinite(w.index, roles, tq, `a non-finite loss in round ${r + 1}`);
     }
 
     // Everything still soft rounds by h > 0.5; export codes, s·f and z; the next block's input.
@@ -267,6 +269,16 @@ export async function tesseraqBlock(
   }
 }
 
+/** Names the first Linear whose rounding logits or scale factors are non-finite. */
+async function nonFinite(block: number, roles: LinearRole[], tq: Map<LinearRole, TqLinear>, detail: string): Promise<NonFiniteError> {
+  for (const role of roles) {
+    const L = tq.get(role)!;
+    const bad = [...(await L.v.readF32()), ...(await L.u.readF32())].some((x) => !Number.isFinite(x));
+    if (bad) return new NonFiniteError(block, role, `${detail}, non-finite rounding logits or scale factors`);
+  }
+  return new NonFiniteError(block, roles[0], detail);
+}
+
 /**
  * Transforms a block in place before TesseraQ (AWQ by default; TEQ for teq+tesseraq), given the
  * quantized-chain inputs xq and the full-precision block outputs yfp (both [N·T, C], not owned).
@@ -298,24 +310,38 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
   try {
     for (let b = start; b < cfg.layers; b++) {
       checkCancelled(ctx);
-      const w = await loadBlockWeights(gpu, ctx.source, b);
+      // Target first, with the untouched weights (the clip of the initialisation is not exact).
+      const source = await loadBlockWeights(gpu, ctx.source, b);
+      const yfp = blockForward(gpu, cfg, source, xfp, ctx.calibShape).y;
+      releaseBlockWeights(source);
+      xfp.release();
+      xfp = yfp;
+      let w = await loadBlockWeights(gpu, ctx.source, b);
       try {
-        // Target first, with the untouched weights (the clip of the initialisation is not exact).
-        const yfp = blockForward(gpu, cfg, w, xfp, ctx.calibShape).y;
-        xfp.release();
-        xfp = yfp;
-        const t0 = performance.now();
-        await init(ctx, w, xq, yfp, b);
-        await gpu.sync();
-        ctx.seconds['tesseraq-init'] = (ctx.seconds['tesseraq-init'] ?? 0) + (performance.now() - t0) / 1000;
+        let res: TesseraqBlockResult | undefined;
+        for (let attempt = 0; !res; attempt++) {
+          const t0 = performance.now();
+          await init(ctx, w, xq, yfp, b);
+          await gpu.sync();
+          ctx.seconds['tesseraq-init'] = (ctx.seconds['tesseraq-init'] ?? 0) + (performance.now() - t0) / 1000;
+          const lrScale = attempt === 0 ? 1 : RETRY_LR_FACTOR;
+          try {
+            res = await tesseraqBlock(gpu, cfg, w, xq, yfp, ctx.calibShape, spec, { ...opts, lr: opts.lr * lrScale, scaleLr: opts.scaleLr * lrScale }, {
+              signal: ctx.signal,
+              onRound: (r, losses) => {
+                losses.forEach((value, i) => ctx.emit({ type: 'loss', series: `block ${b}`, step: r * opts.iters + i, value }));
+                ctx.emit({ type: 'progress', phase: 'tesseraq', done: b * rounds + r + 1, total: cfg.layers * rounds });
+              },
+            });
+          } catch (e) {
+            if (!(e instanceof NonFiniteError)) throw e;
+            if (attempt > 0) throw finalDivergence(e);
+            ctx.emit({ type: 'log', message: `${e.message} Rolling block ${b} back and retrying with a tenth of the learning rate.` });
+            releaseBlockWeights(w); // the rollback: the block's weights from the source again
+            w = await loadBlockWeights(gpu, ctx.source, b);
+          }
+        }
         await readBlockOverrides(cfg, w, ctx.overrides);
-        const res = await tesseraqBlock(gpu, cfg, w, xq, yfp, ctx.calibShape, spec, opts, {
-          signal: ctx.signal,
-          onRound: (r, losses) => {
-            losses.forEach((value, i) => ctx.emit({ type: 'loss', series: `block ${b}`, step: r * opts.iters + i, value }));
-            ctx.emit({ type: 'progress', phase: 'tesseraq', done: b * rounds + r + 1, total: cfg.layers * rounds });
-          },
-        });
         for (const [role, q] of res.quantized) {
           ctx.linears.set(linearName(cfg.arch, b, role), await readQuantized(linearName(cfg.arch, b, role), spec, q));
           q.codes.release();
