@@ -1,6 +1,6 @@
 // GPU test module: fused squared-error loss + gradient against a float64 computation.
 import type { Gpu } from '../gpu/gpu';
-import { mseWithGrad } from './mse-grad';
+import { mseWithGrad, sumInto } from './mse-grad';
 import { randn } from '../reference/rng';
 import { assertClose } from '../reference/compare';
 
@@ -22,6 +22,18 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
       assertClose(`n=${n} grad`, await grad.readF32(), want);
       assertClose(`n=${n} loss slots`, await loss.readF32(), [0, 0, sum * lossScale, 0]);
       [loss, at, bt, grad].forEach((t) => t.release());
+    }
+  },
+
+  async 'sumInto: the sum of a vector times a scale into one slot'(gpu) {
+    for (const n of [1, 255, 513, 5000]) {
+      const x = randn(n, 3 * n);
+      const into = gpu.zeros([3], 'into');
+      const xt = gpu.upload(x, [n]);
+      sumInto(gpu, xt, { scale: 0.25, into, slot: 1 });
+      const sum = x.reduce((a, b) => a + b, 0);
+      assertClose(`n=${n}`, await into.readF32(), [0, sum * 0.25, 0], 1e-5, 1e-3);
+      [into, xt].forEach((t) => t.release());
     }
   },
 };

@@ -31,3 +31,16 @@ export function mseWithGrad(gpu: Gpu, a: Tensor, b: Tensor, opts: MseGradOptions
   partials.release();
   return grad;
 }
+
+/** into[slot] = Σ x·scale in one dispatch (the final pass of mseWithGrad on any vector). */
+export function sumInto(gpu: Gpu, x: Tensor, opts: { scale: number; into: Tensor; slot: number }): void {
+  if (opts.slot < 0 || opts.slot >= opts.into.size) throw new Error(`sumInto: slot ${opts.slot} outside [${opts.into.size}]`);
+  gpu.dispatch({
+    shader: 'mse-grad.wgsl',
+    params: { WG, FINAL: true },
+    uniforms: [x.size, x.size, f32(0), f32(opts.scale), opts.slot],
+    buffers: [x, opts.into],
+    workgroups: [1],
+    label: 'sum-into',
+  });
+}

@@ -10,14 +10,13 @@ import { loadBlockWeights, releaseBlockWeights, linearOf, type BlockWeights } fr
 import { embedTokens, finalNorm, lmHead } from '../model/gpu-model';
 import type { LinearRole } from '../model/tensor-names';
 import { quantizeWeight } from '../ops/quantize';
-import { teqGradContrib, clampMin } from '../ops/teq';
-import { sumCols, sumSquares } from '../ops/reduce';
-import { sub, scale } from '../ops/elementwise';
+import { clampMin, teqColSum, teqColSumTable, teqEffectiveGroup, teqGradGroup, type TeqEstimator } from '../ops/teq';
+import { mseWithGrad, sumInto } from '../ops/mse-grad';
 import { adamStep } from '../ops/adam';
 import { embeddingGather } from '../ops/embedding';
 import { matmul } from '../ops/matmul';
 import { crossEntropy, crossEntropyBackward } from '../ops/cross-entropy';
-import { rmsNormBackward, layerNormBackward } from '../ops/norm';
+import { normBackwardDx } from '../ops/norm-dx';
 import { mulberry32 } from '../reference/rng';
 import { awqBlock, scaleNext, scalePrev } from './awq';
 import { quantizeBlockRtn } from './rtn';
@@ -38,83 +37,129 @@ export function teqLearningRate(base: number, step: number, total: number): numb
   return (base * Math.max(0, total - step)) / Math.max(1, total - warm);
 }
 
-interface GroupState {
+/** Where one group's α and dα contributions sit in the packed buffers of a TeqTrainer. */
+interface PackedGroup {
   group: TeqGroup;
-  alpha: Tensor;
-  m: Tensor;
-  v: Tensor;
-  grad: Tensor;
+  offset: number;
+  contribOffset: number;
+  /** The members' rows stacked. */
+  rows: number;
 }
 
-function makeGroups(gpu: Gpu, cfg: ModelConfig): GroupState[] {
-  return teqGroups(cfg).map((group) => ({
-    group,
-    alpha: gpu.upload(new Float32Array(group.size).fill(1), [group.size], `alpha ${group.name}`),
-    m: gpu.zeros([group.size], 'adam-m'),
-    v: gpu.zeros([group.size], 'adam-v'),
-    grad: gpu.zeros([group.size], 'dalpha'),
-  }));
-}
+/**
+ * The trainable α of every group of some blocks, packed into one buffer (with its Adam moments and
+ * gradient), and the blocks' effective weights in tensors that live as long as the trainer. A step
+ * costs one dispatch per group for the effective weights, one per group for the dα contributions,
+ * one for all the column sums and two for Adam and the clamp of every α at once.
+ */
+class TeqTrainer {
+  readonly alpha: Tensor;
+  private m: Tensor;
+  private v: Tensor;
+  private grad: Tensor;
+  private contrib: Tensor;
+  private table: Tensor;
+  readonly groups: PackedGroup[][];
+  private effective: BlockWeights[];
+  private owned: Tensor[] = [];
 
-function releaseGroups(gs: GroupState[]): void {
-  for (const g of gs) [g.alpha, g.m, g.v, g.grad].forEach((t) => t.release());
-}
-
-function groupOf(gs: GroupState[], role: LinearRole): GroupState | undefined {
-  return gs.find((g) => g.group.members.includes(role));
-}
-
-/** The block with every Linear's weight replaced by FQ(W·α)/α (α = 1 where a Linear has no group). */
-function effectiveBlock(gpu: Gpu, w: BlockWeights, gs: GroupState[], spec: QuantSpec): BlockWeights {
-  const linears: BlockWeights['linears'] = {};
-  for (const [role, l] of Object.entries(w.linears) as [LinearRole, NonNullable<BlockWeights['linears'][LinearRole]>][]) {
-    const g = groupOf(gs, role);
-    const deq = quantizeWeight(gpu, l.weight, spec, { colScale: g?.alpha, codes: false, dequant: true, unscale: !!g }).deq!;
-    linears[role] = { weight: deq, bias: l.bias };
+  constructor(private gpu: Gpu, cfg: ModelConfig, private blocks: BlockWeights[], private spec: QuantSpec) {
+    let size = 0;
+    let contribSize = 0;
+    this.groups = blocks.map((w) => teqGroups(cfg).map((group) => {
+      const rows = group.members.reduce((a, r) => a + linearOf(w, r).weight.shape[0], 0);
+      const g: PackedGroup = { group, offset: size, contribOffset: contribSize, rows };
+      size += group.size;
+      contribSize += rows * group.size;
+      return g;
+    }));
+    const own = (t: Tensor) => (this.owned.push(t), t);
+    this.alpha = own(gpu.upload(new Float32Array(Math.max(1, size)).fill(1), [Math.max(1, size)], 'teq.alpha'));
+    this.m = own(gpu.zeros([Math.max(1, size)], 'teq.adam-m'));
+    this.v = own(gpu.zeros([Math.max(1, size)], 'teq.adam-v'));
+    this.grad = own(gpu.zeros([Math.max(1, size)], 'teq.dalpha'));
+    this.contrib = own(gpu.tensor([Math.max(1, contribSize)], 'f32', 'teq.contrib'));
+    const table = teqColSumTable(this.groups.flat().map((g) => ({ contribOffset: g.contribOffset, rows: g.rows, cols: g.group.size, outOffset: g.offset })));
+    this.table = own(gpu.upload(table.length ? table : new Uint32Array(5), [Math.max(5, table.length)], 'teq.colsum-table'));
+    // Linears outside every group keep α = 1: their effective weight is fixed, computed once.
+    this.effective = blocks.map((w, b) => {
+      const linears: BlockWeights['linears'] = {};
+      for (const [role, l] of Object.entries(w.linears) as [LinearRole, NonNullable<BlockWeights['linears'][LinearRole]>][]) {
+        const grouped = this.groups[b].some((g) => g.group.members.includes(role));
+        const weight = grouped
+          ? gpu.tensor(l.weight.shape, 'f32', `teq.eff.${role}`)
+          : quantizeWeight(gpu, l.weight, spec, { codes: false, dequant: true }).deq!;
+        own(weight);
+        linears[role] = { weight, bias: l.bias };
+      }
+      return { ...w, linears };
+    });
   }
-  return { ...w, linears };
-}
 
-function releaseEffective(e: BlockWeights): void {
-  for (const l of Object.values(e.linears)) l?.weight.release();
-}
+  /** Recomputes the effective weights FQ(W·α)/α of every grouped Linear from the current α. */
+  refresh(): void {
+    this.blocks.forEach((w, b) => {
+      for (const g of this.groups[b]) {
+        const members = g.group.members;
+        teqEffectiveGroup(this.gpu, members.map((r) => linearOf(w, r).weight), this.alpha, g.offset, members.map((r) => linearOf(this.effective[b], r).weight), this.spec);
+      }
+    });
+  }
 
-/** Adds this block's contribution to each group's dα from the effective-weight gradients. */
-function accumulateAlphaGrads(gpu: Gpu, w: BlockWeights, gs: GroupState[], dW: Partial<Record<LinearRole, Tensor>>, spec: QuantSpec, estimator: MethodContext['config']['teqEstimator']): void {
-  for (const g of gs) {
-    for (const role of g.group.members) {
-      const c = teqGradContrib(gpu, linearOf(w, role).weight, g.alpha, dW[role]!, spec, estimator);
-      sumCols(gpu, c, g.grad, { accumulate: true });
-      c.release();
+  /** Block `b` with every Linear's weight replaced by its effective weight (owned by the trainer). */
+  effectiveBlock(b: number): BlockWeights {
+    return this.effective[b];
+  }
+
+  /** dα contributions of block `b` from its effective-weight gradients (summed in update()). */
+  contribute(b: number, dW: Partial<Record<LinearRole, Tensor>>, estimator: TeqEstimator): void {
+    const w = this.blocks[b];
+    for (const g of this.groups[b]) {
+      const members = g.group.members;
+      teqGradGroup(this.gpu, members.map((r) => linearOf(w, r).weight), members.map((r) => dW[r]!), this.alpha, g.offset, this.contrib, g.contribOffset, this.spec, estimator);
     }
   }
-}
 
-function adamUpdate(gpu: Gpu, gs: GroupState[], lr: number, step: number): void {
-  for (const g of gs) {
-    adamStep(gpu, g.alpha, g.grad, g.m, g.v, { lr, beta1: TEQ_BETAS[0], beta2: TEQ_BETAS[1], eps: 1e-8, weightDecay: 0, step });
-    clampMin(gpu, g.alpha, ALPHA_MIN);
-    gpu.clear(g.grad);
+  /** dα of every group, then one Adam step and the clamp on all α at once. */
+  update(lr: number, step: number): void {
+    teqColSum(this.gpu, this.table, this.contrib, this.grad);
+    adamStep(this.gpu, this.alpha, this.grad, this.m, this.v, { lr, beta1: TEQ_BETAS[0], beta2: TEQ_BETAS[1], eps: 1e-8, weightDecay: 0, step });
+    clampMin(this.gpu, this.alpha, ALPHA_MIN);
+  }
+
+  /** α per group of block `b`, by group name (one read for the whole trainer is shared). */
+  static snapshot(all: Float32Array, groups: PackedGroup[]): Record<string, number[]> {
+    return Object.fromEntries(groups.map((g) => [g.group.name, Array.from(all.subarray(g.offset, g.offset + g.group.size))]));
+  }
+
+  /** Folds block `b`'s α into its fp weights (the preceding op's outputs divided, members' columns multiplied). */
+  fold(b: number): void {
+    for (const g of this.groups[b]) {
+      const a = this.gpu.tensor([g.group.size], 'f32', `alpha ${g.group.name}`);
+      this.gpu.copy(this.alpha, a, g.offset, 0, g.group.size);
+      foldGroup(this.gpu, this.blocks[b], g.group, a);
+      a.release();
+    }
+  }
+
+  release(): void {
+    this.owned.forEach((t) => t.release());
+    this.owned = [];
   }
 }
 
 /** Folds α: the preceding op's output channels divided by α, the members' columns multiplied. */
-function foldGroups(gpu: Gpu, w: BlockWeights, gs: GroupState[]): void {
-  for (const g of gs) {
-    const prev = 'norm' in g.group.prev ? (g.group.prev.norm === 'attn' ? w.attnNorm : w.mlpNorm) : linearOf(w, g.group.prev.linear);
-    scalePrev(gpu, prev, g.alpha, !('norm' in g.group.prev));
-    scaleNext(gpu, g.group.members.map((r) => linearOf(w, r)), g.alpha);
-  }
+function foldGroup(gpu: Gpu, w: BlockWeights, group: TeqGroup, alpha: Tensor): void {
+  const prev = 'norm' in group.prev ? (group.prev.norm === 'attn' ? w.attnNorm : w.mlpNorm) : linearOf(w, group.prev.linear);
+  scalePrev(gpu, prev, alpha, !('norm' in group.prev));
+  scaleNext(gpu, group.members.map((r) => linearOf(w, r)), alpha);
 }
 
-/** Rows of the sequences `seqs` of x laid out as [count*seqLen, C]. */
-function gatherSequences(gpu: Gpu, x: Tensor, seqs: number[], seqLen: number): Tensor {
+/** Row ids of the sequences `seqs` of a [count*seqLen, C] activation. */
+function sequenceRows(gpu: Gpu, seqs: number[], seqLen: number): Tensor {
   const ids = new Uint32Array(seqs.length * seqLen);
   seqs.forEach((s, i) => { for (let t = 0; t < seqLen; t++) ids[i * seqLen + t] = s * seqLen + t; });
-  const idT = gpu.upload(ids, [ids.length], 'batch-rows');
-  const out = embeddingGather(gpu, x, idT);
-  idT.release();
-  return out;
+  return gpu.upload(ids, [ids.length], 'batch-rows');
 }
 
 function pickSequences(rand: () => number, total: number, count: number): number[] {
@@ -143,43 +188,41 @@ async function runTeqBlockwise(ctx: MethodContext): Promise<void> {
     const w = await loadBlockWeights(gpu, ctx.source, b);
     const yf = blockForward(gpu, cfg, w, xf, ctx.calibShape).y;
     if (config.teqInit === 'awq') await awqBlock(gpu, cfg, w, xq, ctx.calibShape, spec, { clip: false });
-    const gs = makeGroups(gpu, cfg);
+    const trainer = new TeqTrainer(gpu, cfg, [w], spec);
     const steps = config.steps;
     const losses = gpu.zeros([Math.max(1, steps)], 'teq-losses');
-    for (let step = 0; step < steps; step++) {
-      const seqs = pickSequences(rand, nSeq, TEQ_BLOCK_BATCH);
-      const shape: BatchShape = { batch: seqs.length, seqLen };
-      const xb = gatherSequences(gpu, xq, seqs, seqLen);
-      const tb = gatherSequences(gpu, yf, seqs, seqLen);
-      const eff = effectiveBlock(gpu, w, gs, spec);
-      const { y, acts } = blockForward(gpu, cfg, eff, xb, shape, true);
-      const diff = sub(gpu, y, tb);
-      const tokens = seqs.length * seqLen;
-      const l = sumSquares(gpu, diff);
-      scaleInto(gpu, l, 1 / tokens, losses, step);
-      l.release();
-      const dy = scale(gpu, diff, 2 / tokens);
-      diff.release();
-      const g = blockBackward(gpu, cfg, eff, acts!, dy, shape);
-      accumulateAlphaGrads(gpu, w, gs, g.dW, spec, config.teqEstimator);
-      adamUpdate(gpu, gs, teqLearningRate(config.lr, step, steps), step + 1);
-      Object.values(g.dW).forEach((t) => t?.release());
-      [g.dx, dy, y, tb].forEach((t) => t.release());
-      releaseActivations(acts!, true);
-      releaseEffective(eff);
-      if (step % 16 === 15) gpu.flush();
+    let alphaSnap: Record<string, number[]>;
+    try {
+      for (let step = 0; step < steps; step++) {
+        const seqs = pickSequences(rand, nSeq, TEQ_BLOCK_BATCH);
+        const shape: BatchShape = { batch: seqs.length, seqLen };
+        const rows = sequenceRows(gpu, seqs, seqLen);
+        const xb = embeddingGather(gpu, xq, rows);
+        const tb = embeddingGather(gpu, yf, rows);
+        rows.release();
+        trainer.refresh();
+        const eff = trainer.effectiveBlock(0);
+        const { y, acts } = blockForward(gpu, cfg, eff, xb, shape, true);
+        const tokens = seqs.length * seqLen;
+        const dy = mseWithGrad(gpu, y, tb, { gradScale: 2 / tokens, lossScale: 1 / tokens, loss: losses, slot: step });
+        const g = blockBackward(gpu, cfg, eff, acts!, dy, shape);
+        trainer.contribute(0, g.dW, config.teqEstimator);
+        trainer.update(teqLearningRate(config.lr, step, steps), step + 1);
+        Object.values(g.dW).forEach((t) => t?.release());
+        [g.dx, dy, y, tb].forEach((t) => t.release());
+        releaseActivations(acts!, true);
+        gpu.flush();
+      }
+      alphaSnap = TeqTrainer.snapshot(await trainer.alpha.readF32(), trainer.groups[0]);
+      trainer.fold(0);
+    } finally {
+      trainer.release();
     }
     const lossValues = steps ? Array.from(await losses.readF32()) : [];
     losses.release();
     lossValues.forEach((value, step) => ctx.emit({ type: 'loss', series: `TEQ block ${b}`, step, value }));
-    const alphaSnap: Record<string, number[]> = {};
-    for (const g of gs) {
-      alphaSnap[g.group.name] = Array.from(await g.alpha.readF32());
-      ctx.emit({ type: 'scales', block: b, group: g.group.name, values: alphaSnap[g.group.name] });
-    }
+    for (const [group, values] of Object.entries(alphaSnap)) ctx.emit({ type: 'scales', block: b, group, values });
     history.push({ block: b, losses: lossValues, alpha: alphaSnap });
-    foldGroups(gpu, w, gs);
-    releaseGroups(gs);
     await readBlockOverrides(cfg, w, ctx.overrides);
     const qs = await quantizeBlockRtn(gpu, cfg, w, spec);
     for (const q of qs) ctx.linears.set(q.name, q);
@@ -200,13 +243,6 @@ async function runTeqBlockwise(ctx: MethodContext): Promise<void> {
   ctx.details.teq = { loss: 'block', estimator: config.teqEstimator, init: config.teqInit, blocks: history };
 }
 
-/** loss[slot] = value[0] * k, on the GPU. */
-function scaleInto(gpu: Gpu, value: Tensor, k: number, into: Tensor, slot: number): void {
-  const s = scale(gpu, value, k);
-  gpu.copy(s, into, 0, slot, 1);
-  s.release();
-}
-
 /** TEQ with the model's own next-token loss through the whole model (all blocks resident). */
 async function runTeqLm(ctx: MethodContext): Promise<void> {
   const { gpu, cfg, config, spec } = ctx;
@@ -224,72 +260,61 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
     }
     x.release();
   }
-  const groups = blocks.map(() => makeGroups(gpu, cfg));
+  const trainer = new TeqTrainer(gpu, cfg, blocks, spec);
   const steps = config.steps;
   const losses = gpu.zeros([Math.max(1, steps)], 'teq-losses');
   const shape: BatchShape = { batch: 1, seqLen };
-  for (let step = 0; step < steps; step++) {
-    if (step % 32 === 0) checkCancelled(ctx);
-    const seq = pickSequences(rand, ctx.calibShape.batch, 1)[0];
-    const ids = ctx.calibIds.slice(seq * seqLen, (seq + 1) * seqLen);
-    let h = embedTokens(gpu, cfg, ctx.globals, ids, shape);
-    const effs = blocks.map((w, b) => effectiveBlock(gpu, w, groups[b], spec));
-    const saved = [];
-    for (let b = 0; b < cfg.layers; b++) {
-      const { y, acts } = blockForward(gpu, cfg, effs[b], h, shape, true);
-      saved.push(acts!);
-      h = y;
-    }
-    const n = finalNorm(gpu, cfg, ctx.globals, h);
-    const logits = lmHead(gpu, ctx.globals, n.y);
-    const targets = gpu.upload(nextTokenTargets(ids, seqLen), [seqLen], 'targets');
-    const ce = crossEntropy(gpu, logits, targets);
-    const total = sumCols(gpu, ce.loss.view([seqLen, 1]));
-    scaleInto(gpu, total, 1 / (seqLen - 1), losses, step);
-    total.release();
-    const dlogits = crossEntropyBackward(gpu, logits, targets, ce.lse, 1 / (seqLen - 1));
-    const dn = matmul(gpu, dlogits, ctx.globals.lmHead);
-    let dh: Tensor;
-    if (cfg.arch === 'opt') {
-      const r = layerNormBackward(gpu, dn, h, ctx.globals.finalNorm.weight, n.mean!, n.rstd);
-      r.dweight.release();
-      r.dbias.release();
-      dh = r.dx;
-    } else {
-      const r = rmsNormBackward(gpu, dn, h, ctx.globals.finalNorm.weight, n.rstd);
-      r.dweight.release();
-      dh = r.dx;
-    }
-    [dn, dlogits, logits, targets, ce.loss, ce.lse, n.y, n.rstd, h].forEach((t) => t.release());
-    n.mean?.release();
-    for (let b = cfg.layers - 1; b >= 0; b--) {
-      const g = blockBackward(gpu, cfg, effs[b], saved[b], dh, shape);
-      accumulateAlphaGrads(gpu, blocks[b], groups[b], g.dW, spec, config.teqEstimator);
-      Object.values(g.dW).forEach((t) => t?.release());
+  let alphaAll: Float32Array;
+  try {
+    for (let step = 0; step < steps; step++) {
+      if (step % 32 === 0) checkCancelled(ctx);
+      const seq = pickSequences(rand, ctx.calibShape.batch, 1)[0];
+      const ids = ctx.calibIds.slice(seq * seqLen, (seq + 1) * seqLen);
+      // Both uploads before anything is encoded, so neither splits the step's submission.
+      const targets = gpu.upload(nextTokenTargets(ids, seqLen), [seqLen], 'targets');
+      let h = embedTokens(gpu, cfg, ctx.globals, ids, shape);
+      trainer.refresh();
+      const saved = [];
+      for (let b = 0; b < cfg.layers; b++) {
+        const { y, acts } = blockForward(gpu, cfg, trainer.effectiveBlock(b), h, shape, true);
+        saved.push(acts!);
+        h = y;
+      }
+      const n = finalNorm(gpu, cfg, ctx.globals, h);
+      const logits = lmHead(gpu, ctx.globals, n.y);
+      const ce = crossEntropy(gpu, logits, targets);
+      sumInto(gpu, ce.loss, { scale: 1 / (seqLen - 1), into: losses, slot: step });
+      const dlogits = crossEntropyBackward(gpu, logits, targets, ce.lse, 1 / (seqLen - 1));
+      const dn = matmul(gpu, dlogits, ctx.globals.lmHead);
+      let dh = normBackwardDx(gpu, dn, h, ctx.globals.finalNorm.weight, n.rstd, { mean: n.mean });
+      [dn, dlogits, logits, targets, ce.loss, ce.lse, n.y, n.rstd, h].forEach((t) => t.release());
+      n.mean?.release();
+      for (let b = cfg.layers - 1; b >= 0; b--) {
+        const g = blockBackward(gpu, cfg, trainer.effectiveBlock(b), saved[b], dh, shape);
+        trainer.contribute(b, g.dW, config.teqEstimator);
+        Object.values(g.dW).forEach((t) => t?.release());
+        dh.release();
+        dh = g.dx;
+        releaseActivations(saved[b], true);
+      }
       dh.release();
-      dh = g.dx;
-      releaseActivations(saved[b], true);
-      releaseEffective(effs[b]);
+      trainer.update(teqLearningRate(config.lr, step, steps), step + 1);
+      gpu.flush();
+      ctx.emit({ type: 'progress', phase: 'teq', done: step + 1, total: steps });
     }
-    dh.release();
-    const lr = teqLearningRate(config.lr, step, steps);
-    for (const gs of groups) adamUpdate(gpu, gs, lr, step + 1);
-    gpu.flush();
-    ctx.emit({ type: 'progress', phase: 'teq', done: step + 1, total: steps });
+    alphaAll = await trainer.alpha.readF32();
+    for (let b = 0; b < cfg.layers; b++) trainer.fold(b);
+  } finally {
+    trainer.release();
   }
   const lossValues = steps ? Array.from(await losses.readF32()) : [];
   losses.release();
   lossValues.forEach((value, step) => ctx.emit({ type: 'loss', series: 'TEQ LM loss', step, value }));
   const history: { block: number; alpha: Record<string, number[]> }[] = [];
   for (let b = 0; b < cfg.layers; b++) {
-    const alphaSnap: Record<string, number[]> = {};
-    for (const g of groups[b]) {
-      alphaSnap[g.group.name] = Array.from(await g.alpha.readF32());
-      ctx.emit({ type: 'scales', block: b, group: g.group.name, values: alphaSnap[g.group.name] });
-    }
+    const alphaSnap = TeqTrainer.snapshot(alphaAll, trainer.groups[b]);
+    for (const [group, values] of Object.entries(alphaSnap)) ctx.emit({ type: 'scales', block: b, group, values });
     history.push({ block: b, alpha: alphaSnap });
-    foldGroups(gpu, blocks[b], groups[b]);
-    releaseGroups(groups[b]);
     await readBlockOverrides(cfg, blocks[b], ctx.overrides);
     for (const q of await quantizeBlockRtn(gpu, cfg, blocks[b], spec)) ctx.linears.set(q.name, q);
     releaseBlockWeights(blocks[b]);

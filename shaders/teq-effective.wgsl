@@ -1,0 +1,88 @@
+// TEQ's effective weights of the 1–3 Linears that share one α (their input channels), in one
+// dispatch: Weff = FQ(W·diag(α))·diag(1/α), the arithmetic of quantize.wgsl with COLSCALE,
+// DEQUANT and UNSCALE. One invocation per (row, group) of the members' rows stacked in order;
+// α is read at alphaOffset of a buffer that packs every group's α.
+#include "common.wgsl"
+struct Params {
+  cols: u32, groupSize: u32, nGroups: u32, bits: u32, symmetric: u32, alphaOffset: u32,
+  rows0: u32, rows1: u32, rows2: u32,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> alpha: array<f32>;
+@group(0) @binding(2) var<storage, read> w0: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out0: array<f32>;
+#if M2
+@group(0) @binding(4) var<storage, read> w1: array<f32>;
+@group(0) @binding(5) var<storage, read_write> out1: array<f32>;
+#endif
+#if M3
+@group(0) @binding(6) var<storage, read> w2: array<f32>;
+@group(0) @binding(7) var<storage, read_write> out2: array<f32>;
+#endif
+
+fn wOf(m: u32, i: u32) -> f32 {
+#if M2
+  if (m == 1u) { return w1[i]; }
+#endif
+#if M3
+  if (m == 2u) { return w2[i]; }
+#endif
+  return w0[i];
+}
+
+fn store(m: u32, i: u32, v: f32) {
+#if M2
+  if (m == 1u) { out1[i] = v; return; }
+#endif
+#if M3
+  if (m == 2u) { out2[i] = v; return; }
+#endif
+  out0[i] = v;
+}
+
+@compute @workgroup_size({{WG}})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let id = flatIndex(gid, nwg, {{WG}}u);
+  let rows = p.rows0 + p.rows1 + p.rows2;
+  if (id >= rows * p.nGroups) { return; }
+  var r = id / p.nGroups;
+  let g = id % p.nGroups;
+  var m = 0u;
+  if (r >= p.rows0) {
+    r -= p.rows0;
+    m = 1u;
+    if (r >= p.rows1) { r -= p.rows1; m = 2u; }
+  }
+  let base = r * p.cols;
+  let c0 = g * p.groupSize;
+  let c1 = min(c0 + p.groupSize, p.cols);
+  var mn = wOf(m, base + c0) * alpha[p.alphaOffset + c0];
+  var mx = mn;
+  for (var c = c0 + 1u; c < c1; c++) {
+    let v = wOf(m, base + c) * alpha[p.alphaOffset + c];
+    mn = min(mn, v);
+    mx = max(mx, v);
+  }
+  var s: f32;
+  var z: f32;
+  var qlo: f32;
+  var qhi: f32;
+  if (p.symmetric == 1u) {
+    let half = f32(1u << (p.bits - 1u));
+    s = max(max(abs(mn), abs(mx)), 1e-5) / (half - 1.0);
+    z = half;
+    qlo = 0.0;
+    qhi = 2.0 * half - 1.0;
+  } else {
+    let qmax = f32((1u << p.bits) - 1u);
+    s = max(mx - mn, 1e-5) / qmax;
+    z = clamp(-round(mn / s), 0.0, qmax);
+    qlo = 0.0;
+    qhi = qmax;
+  }
+  for (var c = c0; c < c1; c++) {
+    let a = alpha[p.alphaOffset + c];
+    let q = clamp(round(wOf(m, base + c) * a / s) + z, qlo, qhi);
+    store(m, base + c, (q - z) * s / a);
+  }
+}
