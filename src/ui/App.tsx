@@ -1,4 +1,4 @@
-// The studio's frame: a sidebar with the seven sections in working order and the GPU report,
+// The studio's frame: a sidebar with the sections in working order and the GPU report,
 // and the chosen section on the right. Everything slow happens in the engine worker.
 import { useEffect, type ReactNode } from 'react';
 import { DeviceCard } from './DeviceCard';
@@ -12,6 +12,7 @@ import { DataPanel } from './panels/DataPanel';
 import { ModelPanel } from './panels/ModelPanel';
 import { RunPanel } from './panels/RunPanel';
 import { SectionNav } from './SectionNav';
+import { TeachPanel } from './panels/TeachPanel';
 import { SECTIONS, syncConfigToUrl, useStudio, type SectionId } from './store';
 
 const PANEL_INTRO: Record<SectionId, string> = {
@@ -21,6 +22,7 @@ const PANEL_INTRO: Record<SectionId, string> = {
   run: 'Start the run and follow it phase by phase.',
   inspect: 'What a run did inside the model: learned scales, errors per layer and block, loss curves.',
   compare: 'Perplexity of the fp32 model against each quantized run.',
+  teach: 'A guided walk through one group of one layer of the latest run, with its real numbers.',
   history: 'Every finished run, kept in this browser.',
 };
 
@@ -38,6 +40,8 @@ function panelFor(section: SectionId): ReactNode {
       return <InspectPanel />;
     case 'compare':
       return <ComparePanel />;
+    case 'teach':
+      return <TeachPanel />;
     case 'history':
       return <HistoryPanel />;
   }

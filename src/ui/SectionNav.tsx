@@ -1,4 +1,4 @@
-// The seven sections as a vertical tab list, in the order a person works: choose a model, text
+// The sections as a vertical tab list, in the order a person works: choose a model, text
 // and method, run, then look at the result. Arrow keys move between tabs (roving tabindex).
 import { useRef, type KeyboardEvent } from 'react';
 import { SECTIONS, useStudio, type SectionId } from './store';

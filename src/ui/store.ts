@@ -28,6 +28,7 @@ export const SECTIONS = [
   { id: 'run', label: 'Run' },
   { id: 'inspect', label: 'Inspect' },
   { id: 'compare', label: 'Compare' },
+  { id: 'teach', label: 'Teach' },
   { id: 'history', label: 'History' },
 ] as const;
 export type SectionId = (typeof SECTIONS)[number]['id'];

@@ -21,6 +21,7 @@ import { formatBytes } from '../gpu/errors';
 import { summarizeModel } from './model-summary';
 import { bundledSplit, customSplit } from './texts';
 import { generateText } from './generation';
+import { teachGroup, teachLayerInfo } from '../engine/teach';
 import type { EngineApi, GenerateRequest, LoadProgress, ModelRequest, ModelSummary, TextRequest, TextStats } from './protocol';
 
 let gpuPromise: Promise<Gpu> | null = null;
@@ -260,6 +261,24 @@ const api: EngineApi = {
         return await generateText(gpu, m, quantized ?? null, req, job.signal, (t) => void Promise.resolve(onText?.(t)).catch(() => {}));
       } finally {
         endJob(job);
+      }
+    }),
+
+  teachLayers: () =>
+    guarded(async () => (lastQuantized ? { runId: lastQuantized.runId, layers: [...lastQuantized.model.linears.values()].map(teachLayerInfo) } : null)),
+
+  teachLayer: (req) =>
+    guarded(async () => {
+      if (!lastQuantized) throw new BadInputError('No quantized model is held: finish a run first.');
+      const q = lastQuantized.model.linears.get(req.layer);
+      if (!q) throw new BadInputError(`The run did not quantize ${req.layer}.`);
+      const name = `${req.layer}.weight`;
+      const original = await requireModel().weights.get(name);
+      const transformed = lastQuantized.model.overrides.get(name) ?? original;
+      try {
+        return teachGroup(q, original, transformed, req.row, req.group);
+      } catch (e) {
+        throw new BadInputError((e as Error).message);
       }
     }),
 };

@@ -7,8 +7,9 @@ import type { CheckpointSummary } from '../engine/checkpoint';
 import type { AdapterReport } from '../gpu/device';
 import type { RunConfig, RunEvent, RunResult, TextSource } from '../engine/run-types';
 import type { MemoryPlan } from '../engine/memory-plan';
+import type { TeachData, TeachLayerInfo } from '../engine/teach';
 
-export type { MemoryPlan };
+export type { MemoryPlan, TeachData, TeachLayerInfo };
 
 /**
  * Every failure crosses the worker boundary as this plain object (class identity does not survive
@@ -112,6 +113,10 @@ export interface EngineApi {
   /** The run whose quantized model the worker still holds, for generation. */
   quantizedRunId(): string | null;
   generate(req: GenerateRequest, onText?: (textSoFar: string) => void): Promise<string>;
+  /** The quantized Linears of the held run (runId) and their sizes, for Teach's pickers; null without one. */
+  teachLayers(): Promise<{ runId: string; layers: TeachLayerInfo[] } | null>;
+  /** One row group of one Linear of the held run: weights before/after the transform, codes, nearest codes. */
+  teachLayer(req: { layer: string; row: number; group: number }): Promise<TeachData>;
 }
 
 export function isEngineFailure(e: unknown): e is EngineFailure {

@@ -1,0 +1,51 @@
+// Teach after an RTN W4 g32 run: the grid of a 4-bit group has 16 levels, every step's sentence
+// carries the run's numbers, RTN stores every entry at its nearest level (0 flips), and step 4
+// names the layer's relative output error from the run.
+import { test, expect } from '@playwright/test';
+import { shot } from './studio-shots';
+
+test.setTimeout(600_000);
+
+test('teach walks one group of an RTN run in four steps', async ({ page }) => {
+  page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto('/?method=rtn&bits=4&groupSize=32&calibSamples=2&seqLen=64&evalWindows=2&autorun=1');
+  const progress = page.getByTestId('run-progress');
+  await expect(progress).toHaveAttribute('data-status', /done|failed|cancelled/, { timeout: 500_000 });
+  await expect(progress).toHaveAttribute('data-status', 'done');
+
+  await page.getByRole('tab', { name: /Teach/ }).click();
+  await expect(page.getByLabel('Layer')).toBeVisible({ timeout: 30_000 });
+  await page.getByLabel(/^Row/).fill('3');
+  await page.getByLabel(/^Group/).fill('1');
+  const explanation = page.getByTestId('teach-explanation');
+  await expect(explanation).toContainText('Row 3, columns 32–63');
+  await expect(page.getByTestId('grid-level')).toHaveCount(16);
+  await expect(explanation).toContainText('16 levels');
+  await expect(explanation).toHaveText(/-?\d+\.\d+/);
+  await page.screenshot({ path: shot('studio-teach-1'), fullPage: true });
+
+  const next = page.getByRole('button', { name: 'Next →' });
+  await next.click();
+  await expect(page.getByTestId('teach-step')).toHaveAttribute('data-step', '2');
+  await expect(explanation).toContainText('did not rescale');
+
+  // Keyboard: Next is focused after the click; Enter moves on.
+  await next.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('teach-step')).toHaveAttribute('data-step', '3');
+  await expect(explanation).toContainText('All 32 entries are stored at their nearest level (0 flips)');
+  await expect(page.getByTestId('teach-codes')).toBeVisible();
+  await page.screenshot({ path: shot('studio-teach-3'), fullPage: true });
+
+  await next.click();
+  await expect(page.getByTestId('teach-step')).toHaveAttribute('data-step', '4');
+  await expect(explanation).toContainText('relative output error');
+  await expect(explanation).toHaveText(/error .* of \d/);
+  await expect(explanation).toContainText('round-to-nearest itself');
+  await expect(next).toBeDisabled();
+  await page.screenshot({ path: shot('studio-teach-4'), fullPage: true });
+
+  await page.getByRole('button', { name: '← Back' }).click();
+  await expect(page.getByTestId('teach-step')).toHaveAttribute('data-step', '3');
+});

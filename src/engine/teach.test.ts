@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import type { QuantizedLinear } from '../quant/format';
+import { teachGroup, teachLayerInfo } from './teach';
+
+// 2 rows x 6 cols, 2-bit, groups of 4 (so 2 groups; the last has 2 columns).
+const q: QuantizedLinear = {
+  name: 'model.layers.0.mlp.up_proj',
+  rows: 2,
+  cols: 6,
+  spec: { bits: 2, groupSize: 4, symmetric: false },
+  // row 1, group 0 codes (cols 0..3) = [0, 3, 2, 1]: col 2 differs from nearest (1), col 3 too (2).
+  codes: Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 3, 2, 1, 1, 1]),
+  scales: Float32Array.from([1, 1, 0.5, 2]),
+  zeros: Float32Array.from([0, 0, 1, 0]),
+};
+const original = Float32Array.from([0, 0, 0, 0, 0, 0, -0.5, 1, 0.2, 0.9, 4, 0]);
+// A transform that doubles column 1 and halves column 3.
+const transformed = Float32Array.from([0, 0, 0, 0, 0, 0, -0.5, 2, 0.2, 0.45, 4, 0]);
+
+describe('teachGroup', () => {
+  it('hand-computed row 1, group 0', () => {
+    const d = teachGroup(q, original, transformed, 1, 0);
+    expect(d.col0).toBe(0);
+    expect(d.scale).toBe(0.5);
+    expect(d.zero).toBe(1);
+    expect(d.original).toEqual([-0.5, 1, 0.2, 0.9].map(Math.fround));
+    expect(d.ratio.map((r) => +r.toFixed(6))).toEqual([1, 2, 1, 0.5]);
+    expect(d.codes).toEqual([0, 3, 2, 1]);
+    // (q - 1) * 0.5
+    expect(d.dequantized).toEqual([-0.5, 1, 0.5, 0]);
+    // W_t / s + z = [-1+1, 4+1 -> clamp 3, 0.4+1 -> 1, 0.9+1 -> 2]
+    expect(d.nearest).toEqual([0, 3, 1, 2]);
+  });
+
+  it('the short last group and round half to even', () => {
+    // row 1 group 1: cols 4..5, s = 2, z = 0; 4/2 = 2, 0/2 = 0.
+    const d = teachGroup(q, original, transformed, 1, 1);
+    expect(d.col0).toBe(4);
+    expect(d.original.length).toBe(2);
+    expect(d.nearest).toEqual([2, 0]);
+    expect(d.dequantized).toEqual([2, 2]);
+    // 2.5 -> 2 (half to even), not 3.
+    const t2 = Float32Array.from(transformed);
+    t2[10] = 5;
+    expect(teachGroup(q, original, t2, 1, 1).nearest[0]).toBe(2);
+  });
+
+  it('rejects rows and groups out of range; layer info', () => {
+    expect(() => teachGroup(q, original, transformed, 2, 0)).toThrow(RangeError);
+    expect(() => teachGroup(q, original, transformed, 0, 2)).toThrow(RangeError);
+    expect(teachLayerInfo(q)).toEqual({ name: q.name, rows: 2, cols: 6, groups: 2 });
+  });
+});

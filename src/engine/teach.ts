@@ -1,0 +1,72 @@
+// Teach: the numbers behind one quantization group of a finished run, for a classroom walk-through.
+// Pure CPU code on small arrays (one row's group of one Linear), so the worker can answer at once.
+import { roundEven } from '../reference/quantize';
+import { effectiveGroupSize, groupCount, type QuantizedLinear, type QuantSpec } from '../quant/format';
+
+export interface TeachLayerInfo {
+  name: string;
+  rows: number;
+  cols: number;
+  groups: number;
+}
+
+export interface TeachData {
+  layer: string;
+  row: number;
+  group: number;
+  spec: QuantSpec;
+  /** First column of the group in the row. */
+  col0: number;
+  /** The source model's weights of the group. */
+  original: number[];
+  /** The weights after the method's transform (AWQ/TEQ scaling, clipping); equal to original without one. */
+  transformed: number[];
+  /** transformed / original per column (1 where the original is 0): the effective per-channel scale. */
+  ratio: number[];
+  scale: number;
+  zero: number;
+  /** The stored codes of the group. */
+  codes: number[];
+  /** (code - zero) * scale. */
+  dequantized: number[];
+  /** clamp(roundEven(transformed / scale) + zero, 0, 2^bits - 1): what round-to-nearest would store. */
+  nearest: number[];
+}
+
+/**
+ * The group `group` of row `row` of a quantized Linear: `original` and `transformed` are the full
+ * [rows, cols] weight matrices before and after the method's transform.
+ */
+export function teachGroup(q: QuantizedLinear, original: Float32Array, transformed: Float32Array, row: number, group: number): TeachData {
+  const groups = groupCount(q.spec, q.cols);
+  if (!Number.isInteger(row) || row < 0 || row >= q.rows) throw new RangeError(`row must be in 0..${q.rows - 1}, not ${row}`);
+  if (!Number.isInteger(group) || group < 0 || group >= groups) throw new RangeError(`group must be in 0..${groups - 1}, not ${group}`);
+  const gs = effectiveGroupSize(q.spec, q.cols);
+  const col0 = group * gs;
+  const col1 = Math.min(q.cols, col0 + gs);
+  const scale = q.scales[row * groups + group];
+  const zero = q.zeros[row * groups + group];
+  const maxCode = 2 ** q.spec.bits - 1;
+  const d: TeachData = {
+    layer: q.name, row, group, spec: q.spec, col0, scale, zero,
+    original: [], transformed: [], ratio: [], codes: [], dequantized: [], nearest: [],
+  };
+  for (let c = col0; c < col1; c++) {
+    const i = row * q.cols + c;
+    const w = original[i];
+    const wt = transformed[i];
+    const code = q.codes[i];
+    d.original.push(w);
+    d.transformed.push(wt);
+    d.ratio.push(w === 0 ? 1 : wt / w);
+    d.codes.push(code);
+    d.dequantized.push((code - zero) * scale);
+    const n = scale > 0 ? roundEven(wt / scale) + zero : zero;
+    d.nearest.push(Math.min(maxCode, Math.max(0, n)));
+  }
+  return d;
+}
+
+export function teachLayerInfo(q: QuantizedLinear): TeachLayerInfo {
+  return { name: q.name, rows: q.rows, cols: q.cols, groups: groupCount(q.spec, q.cols) };
+}
