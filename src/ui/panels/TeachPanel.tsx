@@ -255,44 +255,52 @@ function GridPlot({ data: d, step }: { data: TeachData; step: number }) {
   );
 }
 
-/** Each entry's chosen code against the nearest one, flips marked. */
+/** Each entry's chosen code against the nearest one, flips marked; 16 columns a line to fit the card. */
 function CodesTable({ data: d }: { data: TeachData }) {
+  const per = 16;
+  const starts = Array.from({ length: Math.ceil(d.codes.length / per) }, (_, i) => i * per);
+  const cell = { padding: '2px 3px', textAlign: 'right' as const };
   return (
     <div style={{ overflowX: 'auto', marginTop: 8 }}>
-      <table className="table mono" data-testid="teach-codes" style={{ fontSize: 12 }}>
-        <tbody>
-          <tr>
-            <th scope="row">column</th>
-            {d.codes.map((_, i) => (
-              <td key={i}>{d.col0 + i}</td>
-            ))}
-          </tr>
-          <tr>
-            <th scope="row">weight</th>
-            {d.transformed.map((w, i) => (
-              <td key={i}>{num(w)}</td>
-            ))}
-          </tr>
-          <tr>
-            <th scope="row">nearest</th>
-            {d.nearest.map((c, i) => (
-              <td key={i}>{c}</td>
-            ))}
-          </tr>
-          <tr>
-            <th scope="row">stored</th>
-            {d.codes.map((c, i) => {
-              const f = c - d.nearest[i];
-              return (
-                <td key={i} className={f ? 'worse' : undefined} style={f ? { fontWeight: 700 } : undefined}>
-                  {c}
-                  {f > 0 ? '↑' : f < 0 ? '↓' : ''}
-                </td>
-              );
-            })}
-          </tr>
-        </tbody>
-      </table>
+    <table className="table mono" data-testid="teach-codes" style={{ fontSize: 11 }}>
+      {starts.map((a) => {
+        const idx = d.codes.slice(a, a + per).map((_, j) => a + j);
+        return (
+          <tbody key={a}>
+            <tr>
+              <th scope="row" style={cell}>column</th>
+              {idx.map((i) => (
+                <td key={i} style={{ ...cell, color: 'var(--muted)' }}>{d.col0 + i}</td>
+              ))}
+            </tr>
+            <tr>
+              <th scope="row" style={cell}>weight</th>
+              {idx.map((i) => (
+                <td key={i} style={cell}>{num(d.transformed[i])}</td>
+              ))}
+            </tr>
+            <tr>
+              <th scope="row" style={cell}>nearest</th>
+              {idx.map((i) => (
+                <td key={i} style={cell}>{d.nearest[i]}</td>
+              ))}
+            </tr>
+            <tr style={{ borderBottom: '2px solid var(--border)' }}>
+              <th scope="row" style={cell}>stored</th>
+              {idx.map((i) => {
+                const f = d.codes[i] - d.nearest[i];
+                return (
+                  <td key={i} className={f ? 'worse' : undefined} style={f ? { ...cell, fontWeight: 700 } : cell}>
+                    {d.codes[i]}
+                    {f > 0 ? ' ↑' : f < 0 ? ' ↓' : ''}
+                  </td>
+                );
+              })}
+            </tr>
+          </tbody>
+        );
+      })}
+    </table>
     </div>
   );
 }
