@@ -153,14 +153,14 @@ function explain(step: number, d: TeachData, run: RunResult | null, history: Run
   const cols = `columns ${d.col0}–${d.col0 + n - 1}`;
   switch (step) {
     case 0:
-      return `Row ${d.row}, ${cols} of ${d.layer} hold ${n} weights between ${num(Math.min(...d.original))} and ${num(Math.max(...d.original))}; the ${d.spec.bits}-bit grid has ${levels} levels (k − ${d.zero}) × ${num(d.scale)}, from ${num(lo)} to ${num(hi)}, and every weight must land on one of them.`;
+      return `Row ${d.row}, ${cols} of ${d.layer} hold ${n} weights between ${num(Math.min(...d.original))} and ${num(Math.max(...d.original))}; the ${d.spec.bits}-bit grid has ${levels} levels (k − ${d.zero}) × ${num(d.scale)}, from ${num(lo)} to ${num(hi)}, and every weight must land on one of them (this is the grid the run stored).`;
     case 1: {
       const ratios = d.ratio.filter((x, i) => d.original[i] !== 0);
       const rmin = Math.min(...ratios);
       const rmax = Math.max(...ratios);
       if (!ratios.length || (Math.abs(rmin - 1) < 1e-6 && Math.abs(rmax - 1) < 1e-6))
         return `${method} did not rescale this group: the ${n} weights enter the quantizer unchanged, so the grid (step ${num(d.scale)}) has to fit them as they are.`;
-      return `${method} multiplied these ${n} columns by ${num(rmin)} to ${num(rmax)} (the layer before divides them back, so the output is unchanged), moving the weights to ${num(Math.min(...d.transformed))}…${num(Math.max(...d.transformed))} so that important channels use more of the ${levels} levels.`;
+      return `${method} multiplied these ${n} columns by ${num(rmin)} to ${num(rmax)} (the inputs are divided by the same factors, so the output is unchanged), moving the weights to ${num(Math.min(...d.transformed))}…${num(Math.max(...d.transformed))} so that important channels use more of the ${levels} levels.`;
     }
     case 2: {
       const { up, down } = flipsOf(d);
@@ -168,7 +168,7 @@ function explain(step: number, d: TeachData, run: RunResult | null, history: Run
       const errNearest = d.transformed.reduce((a, w, i) => a + Math.abs(w - (d.nearest[i] - d.zero) * d.scale), 0) / n;
       if (up + down === 0)
         return `All ${n} entries are stored at their nearest level (0 flips), with a mean distance of ${num(errChosen)} to the weight; round-to-nearest is what ${method} keeps here.`;
-      return `${method} stored ${up + down} of ${n} entries on a level other than the nearest (${up} rounded up ↑, ${down} down ↓): the mean weight error grows from ${num(errNearest)} to ${num(errChosen)}, a price paid to lower the layer's output error.`;
+      return `${method} stored ${up + down} of ${n} entries on a level other than the nearest (${up} rounded up ↑, ${down} down ↓): the mean weight error goes from ${errNearest.toPrecision(4)} to ${errChosen.toPrecision(4)}, a price paid to lower the layer's output error.`;
     }
     default: {
       if (!run) return `The run ${d.layer} belongs to is not in History, so its errors cannot be shown.`;
