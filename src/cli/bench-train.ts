@@ -44,6 +44,7 @@ async function main(): Promise<void> {
       backend: backend ?? 'default', method: config.method, status: result.status, pplQuant: result.pplQuant,
       seconds: result.seconds, dispatches: gpu.dispatchCount, submits: gpu.submitCount, passes: gpu.passCount, bindGroups: gpu.bindGroupCount, pipelines: gpu.pipelineCount,
     };
+    if (process.env.DUMP_DETAILS) out.details = result.details;
     if (misses.size) out.misses = Object.fromEntries([...misses].sort((a, b) => b[1] - a[1]));
     if (labels.size) out.labels = Object.fromEntries([...labels].sort((a, b) => b[1] - a[1]));
     if (gpu.timer) {
