@@ -8,7 +8,7 @@ const port = Number(process.env.E2E_PORT ?? 5178);
 
 export default defineConfig({
   testDir: 'e2e',
-  timeout: 300_000,
+  timeout: 600_000,
   expect: { timeout: 30_000 },
   workers: process.env.CI ? 1 : 2,
   retries: 0,

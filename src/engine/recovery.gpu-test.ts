@@ -69,4 +69,5 @@ async function check(method: RunConfig['method'], patch: Partial<RunConfig> = {}
 export const cases: Record<string, (gpu: GpuT) => Promise<void>> = {
   async 'AWQ: lost device mid-run, resume, same result'() { await check('awq'); },
   async 'TesseraQ: lost device mid-run, resume, same result'() { await check('tesseraq'); },
+  async 'TEQ (block loss): lost device mid-run, resume, same result'() { await check('teq', { teqLoss: 'block' }); },
 };

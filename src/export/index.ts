@@ -19,13 +19,7 @@ export type { ExportInput } from './model-parts';
 
 export const EXPORT_FORMATS: ExportFormat[] = ['onnx', 'gptq', 'gptq-v2', 'gguf', 'fp-safetensors'];
 
-export const FORMAT_TITLES: Record<ExportFormat, string> = {
-  onnx: 'ONNX (MatMulNBits, onnxruntime)',
-  gptq: 'GPTQ safetensors folder (transformers, vLLM)',
-  'gptq-v2': 'GPTQ v2 safetensors folder (GPTQModel)',
-  gguf: 'GGUF (llama.cpp)',
-  'fp-safetensors': 'Full-precision transformed model (safetensors)',
-};
+export { FORMAT_TITLES } from './types';
 
 export function exportAvailability(quantized: QuantizedModel, tokenizer?: Tokenizer): ExportAvailability[] {
   return [

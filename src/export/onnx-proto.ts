@@ -184,8 +184,12 @@ function encode(type: string, msg: unknown): Uint8Array {
 }
 
 // Reflection (code-generating) types, for decoding in tests and inspection only.
-const root = protobuf.Root.fromJSON(descriptor);
-export const ModelProto = root.lookupType('onnx.ModelProto');
+// Built on first use only: setting up reflected types generates code, which the policy forbids.
+let reflectedModel: protobuf.Type | null = null;
+function reflectedModelProto(): protobuf.Type {
+  reflectedModel ??= protobuf.Root.fromJSON(descriptor).lookupType('onnx.ModelProto');
+  return reflectedModel;
+}
 
 /** TensorProto.DataType */
 export const OnnxType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10 } as const;
@@ -258,5 +262,6 @@ export function initializerPartSize(t: { name: string; dims: number[]; dataType:
 
 /** Decodes a ModelProto (tests and inspection). */
 export function decodeModel(bytes: Uint8Array): Record<string, unknown> {
+  const ModelProto = reflectedModelProto();
   return ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, bytes: Uint8Array as unknown as typeof String, defaults: false }) as Record<string, unknown>;
 }

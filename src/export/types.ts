@@ -41,3 +41,12 @@ export class ExportUnavailableError extends BadInputError {
 export function safeFileStem(name: string): string {
   return name.replace(/^.*[\\/]/, '').replace(/[^\w.\-]+/g, '_').replace(/^_+|_+$/g, '') || 'model';
 }
+
+/** Button titles; here so the page can name formats without loading the exporters. */
+export const FORMAT_TITLES: Record<ExportFormat, string> = {
+  onnx: 'ONNX (MatMulNBits, onnxruntime)',
+  gptq: 'GPTQ safetensors folder (transformers, vLLM)',
+  'gptq-v2': 'GPTQ v2 safetensors folder (GPTQModel)',
+  gguf: 'GGUF (llama.cpp)',
+  'fp-safetensors': 'Full-precision transformed model (safetensors)',
+};

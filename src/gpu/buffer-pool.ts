@@ -20,6 +20,9 @@ export function sizeClass(bytes: number): number {
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
   private sizes = new WeakMap<GPUBuffer, number>();
+  /** Creation order of each buffer: free lists are kept sorted by it (see give). */
+  private serials = new WeakMap<GPUBuffer, number>();
+  private nextSerial = 0;
   /** Bytes in tensors handed out. */
   liveBytes = 0;
   peakBytes = 0;
@@ -53,6 +56,7 @@ export class BufferPool {
         if (err && !this.pendingError) this.pendingError = new GpuOutOfMemoryError(name, cls);
       });
       this.sizes.set(buf, cls);
+      this.serials.set(buf, this.nextSerial++);
       this.allocatedBytes += cls;
       this.peakAllocatedBytes = Math.max(this.peakAllocatedBytes, this.allocatedBytes);
     }
@@ -73,7 +77,13 @@ export class BufferPool {
     this.pooledBytes += cls;
     let list = this.free.get(cls);
     if (!list) this.free.set(cls, (list = []));
-    list.push(buf);
+    // Oldest buffer last (take pops it): which buffer a take returns depends on the set of free
+    // buffers, not on the order they came back, so a loop gets the same buffers every iteration
+    // and the Gpu's cached bind groups for them are reused.
+    const serial = this.serials.get(buf) ?? -1;
+    let i = list.length;
+    while (i > 0 && (this.serials.get(list[i - 1]) ?? -1) < serial) i--;
+    list.splice(i, 0, buf);
   }
 
   /** Frees pooled buffers back to the driver (between blocks, or under memory pressure). */

@@ -23,7 +23,9 @@ import { quantizeBlockRtn } from './rtn';
 import { readBlockOverrides } from './transformed';
 import { QuantizedBlocks } from './quantized-model';
 import { teqGroups, type TeqGroup } from './teq-groups';
-import { checkCancelled, type MethodContext } from './method-context';
+import { blockSeed, checkCancelled, type MethodContext } from './method-context';
+import { chainInput } from './chains';
+import { NonFiniteError, RETRY_LR_FACTOR, finalDivergence } from './non-finite';
 import type { QuantSpec } from './format';
 import { nextTokenTargets } from '../eval/windows';
 
@@ -179,19 +181,29 @@ async function runTeqBlockwise(ctx: MethodContext): Promise<void> {
   const { gpu, cfg, config, spec } = ctx;
   const seqLen = ctx.calibShape.seqLen;
   const nSeq = ctx.calibShape.batch;
-  const rand = mulberry32(config.seed + 17);
-  let xq = embedTokens(gpu, cfg, ctx.globals, ctx.calibIds, ctx.calibShape);
-  let xf = gpu.clone(xq);
-  const history: { block: number; losses: number[]; alpha: Record<string, number[]> }[] = [];
-  for (let b = 0; b < cfg.layers; b++) {
+  // A resumed run rebuilds both chains through the finished blocks (stored codes / source weights).
+  const start = ctx.startBlock ?? 0;
+  let xq = await chainInput(ctx, 'quantized', start);
+  let xf = await chainInput(ctx, 'fp', start);
+  const history = ((ctx.details.teq as { blocks?: unknown[] } | undefined)?.blocks ?? []) as { block: number; losses: number[]; alpha: Record<string, number[]> }[];
+  ctx.details.teq = { loss: 'block', estimator: config.teqEstimator, init: config.teqInit, blocks: history };
+  for (let b = start; b < cfg.layers; b++) {
     checkCancelled(ctx);
-    const w = await loadBlockWeights(gpu, ctx.source, b);
-    const yf = blockForward(gpu, cfg, w, xf, ctx.calibShape).y;
-    if (config.teqInit === 'awq') await awqBlock(gpu, cfg, w, xq, ctx.calibShape, spec, { clip: false });
-    const trainer = new TeqTrainer(gpu, cfg, [w], spec);
-    const steps = config.steps;
-    const losses = gpu.zeros([Math.max(1, steps)], 'teq-losses');
-    let alphaSnap: Record<string, number[]>;
+    const source = await loadBlockWeights(gpu, ctx.source, b);
+    const yf = blockForward(gpu, cfg, source, xf, ctx.calibShape).y;
+    releaseBlockWeights(source);
+    let w!: BlockWeights;
+    let lossValues: number[] = [];
+    let alphaSnap: Record<string, number[]> = {};
+    for (let attempt = 0; ; attempt++) {
+      // Sampling seeded per block (and attempt): a resumed run draws what an uninterrupted one does.
+      const rand = mulberry32(blockSeed(config.seed, b, 17 + attempt));
+      const lrScale = attempt === 0 ? 1 : RETRY_LR_FACTOR;
+      w = await loadBlockWeights(gpu, ctx.source, b);
+      if (config.teqInit === 'awq') await awqBlock(gpu, cfg, w, xq, ctx.calibShape, spec, { clip: false });
+      const trainer = new TeqTrainer(gpu, cfg, [w], spec);
+      const steps = config.steps;
+      const losses = gpu.zeros([Math.max(1, steps)], 'teq-losses');
     try {
       for (let step = 0; step < steps; step++) {
         const seqs = pickSequences(rand, nSeq, TEQ_BLOCK_BATCH);
@@ -207,7 +219,7 @@ async function runTeqBlockwise(ctx: MethodContext): Promise<void> {
         const dy = mseWithGrad(gpu, y, tb, { gradScale: 2 / tokens, lossScale: 1 / tokens, loss: losses, slot: step });
         const g = blockBackward(gpu, cfg, eff, acts!, dy, shape);
         trainer.contribute(0, g.dW, config.teqEstimator);
-        trainer.update(teqLearningRate(config.lr, step, steps), step + 1);
+        trainer.update(teqLearningRate(config.lr * lrScale, step, steps), step + 1);
         Object.values(g.dW).forEach((t) => t?.release());
         [g.dx, dy, y, tb].forEach((t) => t.release());
         releaseActivations(acts!, true);
@@ -218,8 +230,18 @@ async function runTeqBlockwise(ctx: MethodContext): Promise<void> {
     } finally {
       trainer.release();
     }
-    const lossValues = steps ? Array.from(await losses.readF32()) : [];
-    losses.release();
+      lossValues = steps ? Array.from(await losses.readF32()) : [];
+      losses.release();
+      const badGroup = Object.entries(alphaSnap).find(([, v]) => !v.every(Number.isFinite))?.[0];
+      if (lossValues.every(Number.isFinite) && !badGroup) break;
+      const e = new NonFiniteError(b, badGroup ?? 'the block output', 'a non-finite loss or scale during TEQ training');
+      releaseBlockWeights(w); // the rollback: the block's weights from the source again
+      if (attempt > 0) {
+        yf.release();
+        throw finalDivergence(e);
+      }
+      ctx.emit({ type: 'log', message: `${e.message} Rolling block ${b} back and retrying with a tenth of the learning rate.` });
+    }
     lossValues.forEach((value, step) => ctx.emit({ type: 'loss', series: `TEQ block ${b}`, step, value }));
     for (const [group, values] of Object.entries(alphaSnap)) ctx.emit({ type: 'scales', block: b, group, values });
     history.push({ block: b, losses: lossValues, alpha: alphaSnap });
@@ -237,10 +259,10 @@ async function runTeqBlockwise(ctx: MethodContext): Promise<void> {
     xq = yq;
     xf = yf;
     ctx.emit({ type: 'progress', phase: 'teq', done: b + 1, total: cfg.layers });
+    await ctx.onBlockDone?.(b);
   }
   xq.release();
   xf.release();
-  ctx.details.teq = { loss: 'block', estimator: config.teqEstimator, init: config.teqInit, blocks: history };
 }
 
 /** TEQ with the model's own next-token loss through the whole model (all blocks resident). */

@@ -10,9 +10,10 @@ import { loadBundled, loadFromHub, loadModelFromFiles } from '../formats/load';
 import { blobSource } from '../formats/byte-source';
 import { runWithRecovery } from '../engine/run';
 import { defaultCheckpointStore } from '../engine/checkpoint-store';
-import { exportAvailability, exportModel } from '../export/index';
-import { BlobSink, sinkFor } from '../export/sink';
-import { checkOnnxExport } from '../export/onnx-runtime';
+// The exporters (protobufjs, onnxruntime-web) load on first use, so the worker starts without them.
+const exporters = () => import('../export/index');
+const sinks = () => import('../export/sink');
+const onnxRuntime = () => import('../export/onnx-runtime');
 import { planMemory, type MemoryPlan } from '../engine/memory-plan';
 import type { RunConfig, RunEvent, RunResult, TextSource } from '../engine/run-types';
 import type { TextSplit } from '../engine/text-split';
@@ -229,13 +230,14 @@ const api: EngineApi = {
   quantizedRunId: () => lastQuantized?.runId ?? null,
 
   exportOptions: () =>
-    guarded(async () => (lastQuantized ? { runId: lastQuantized.runId, options: exportAvailability(lastQuantized.model, requireModel().tokenizer) } : null)),
+    guarded(async () => (lastQuantized ? { runId: lastQuantized.runId, options: (await exporters()).exportAvailability(lastQuantized.model, requireModel().tokenizer) } : null)),
 
   exportRun: (format, target) =>
     guarded(async () => {
       if (!lastQuantized) throw new BadInputError('No quantized model is held: finish a run first.');
+      const { sinkFor, BlobSink } = await sinks();
       const sink = sinkFor(target);
-      const report = await exportModel(format, { model: requireModel(), quantized: lastQuantized.model }, sink);
+      const report = await (await exporters()).exportModel(format, { model: requireModel(), quantized: lastQuantized.model }, sink);
       const downloads: [string, Blob][] = sink instanceof BlobSink ? [...sink.files] : [];
       return { report, downloads };
     }),
@@ -247,6 +249,7 @@ const api: EngineApi = {
       const { config, pplQuant } = lastQuantized;
       const split = await splitFor(config);
       const evalTokens = [m.tokenizer.bosId, ...m.tokenizer.encode(split.eval)];
+      const { checkOnnxExport } = await onnxRuntime();
       return checkOnnxExport({ model: m, quantized: lastQuantized.model }, evalTokens, { seqLen: config.seqLen, evalWindows: config.evalWindows, pplQuant }, { executionProviders: [executionProvider] });
     }),
 

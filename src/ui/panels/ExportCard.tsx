@@ -1,8 +1,8 @@
 // Export the quantized model the worker holds (the latest finished run) in formats other tools
 // load, and check the ONNX export in onnxruntime-web against the studio's own perplexity.
 import { useEffect, useState } from 'react';
-import type { ExportAvailability, ExportFormat, ExportReport } from '../../export/index';
-import { FORMAT_TITLES } from '../../export/index';
+// Only light modules here: the exporters (and protobufjs) load in the worker, on demand.
+import { FORMAT_TITLES, type ExportAvailability, type ExportFormat, type ExportReport } from '../../export/types';
 import { downloadBlobs, pickExportTarget } from '../../export/sink';
 import type { OnnxCheck } from '../../export/onnx-runtime';
 import { engine } from '../engine-client';
