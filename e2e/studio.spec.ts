@@ -24,7 +24,7 @@ test('first screen reports the GPU adapter, its limits and features', async ({ p
   await expect(card.getByLabel('Key limits')).toContainText('256');
   await expect(card.locator('.chip.off', { hasText: 'shader-f16' })).toBeVisible();
   await expect(page.getByTestId('gpu-error')).toHaveCount(0);
-  await expect(page.getByRole('tab')).toHaveText([/Model/, /Data/, /Method/, /Run/, /Inspect/, /Compare/, /History/]);
+  await expect(page.getByRole('tab')).toHaveText([/Model/, /Data/, /Method/, /Run/, /Inspect/, /Compare/, /Teach/, /History/]);
   await page.screenshot({ path: shot('studio-first-screen') });
 });
 
