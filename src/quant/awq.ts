@@ -142,8 +142,8 @@ export async function awqBlock(
     releaseActivations(acts!);
     acts = blockActivations(gpu, cfg, w, x, shape);
     const a = acts!.inputs.o!;
-    const ref = singleLinear(gpu, a, L('o'));
-    const vo = await searchSubset(gpu, isOpt ? 'v_proj→out_proj' : 'v_proj→o_proj', a, spec, (f) => singleLinear(gpu, a, f(L('o'))), ref, [L('o')]);
+    const ref = linear(gpu, a, L('o'));
+    const vo = await searchSubset(gpu, isOpt ? 'v_proj→out_proj' : 'v_proj→o_proj', a, spec, (f) => linear(gpu, a, f(L('o'))), ref, [L('o')]);
     ref.release();
     await record(vo, (s, invS) => { scalePrev(gpu, L('v'), s, true); scaleNext(gpu, [L('o')], s); });
   }
@@ -153,8 +153,8 @@ export async function awqBlock(
   acts = blockActivations(gpu, cfg, w, x, shape);
   const h2 = isOpt ? acts!.inputs.fc1! : acts!.inputs.gate!;
   if (isOpt) {
-    const ref = singleLinear(gpu, h2, L('fc1'));
-    const r = await searchSubset(gpu, 'final_layer_norm→fc1', h2, spec, (f) => singleLinear(gpu, h2, f(L('fc1'))), ref, [L('fc1')]);
+    const ref = linear(gpu, h2, L('fc1'));
+    const r = await searchSubset(gpu, 'final_layer_norm→fc1', h2, spec, (f) => linear(gpu, h2, f(L('fc1'))), ref, [L('fc1')]);
     ref.release();
     await record(r, (s, invS) => { scalePrev(gpu, w.mlpNorm, s, false); scaleNext(gpu, [L('fc1')], s); });
   } else {
@@ -172,8 +172,8 @@ export async function awqBlock(
   const [prevRole, nextRole] = isOpt ? (['fc1', 'fc2'] as const) : (['up', 'down'] as const);
   if (!isOpt || cfg.activation === 'relu') {
     const a = acts!.inputs[nextRole]!;
-    const ref = singleLinear(gpu, a, L(nextRole));
-    const r = await searchSubset(gpu, `${prevRole}→${nextRole}`, a, spec, (f) => singleLinear(gpu, a, f(L(nextRole))), ref, [L(nextRole)]);
+    const ref = linear(gpu, a, L(nextRole));
+    const r = await searchSubset(gpu, `${prevRole}→${nextRole}`, a, spec, (f) => linear(gpu, a, f(L(nextRole))), ref, [L(nextRole)]);
     ref.release();
     await record(r, (s, invS) => { scalePrev(gpu, L(prevRole), s, true); scaleNext(gpu, [L(nextRole)], s); });
   }
@@ -191,9 +191,4 @@ export async function awqBlock(
   }
   releaseActivations(acts!);
   return report;
-}
-
-/** A single Linear's output: the inspected module for v->o and up->down. */
-function singleLinear(gpu: Gpu, x: Tensor, l: LinearWeights): Tensor {
-  return linear(gpu, x, l);
 }

@@ -46,3 +46,14 @@ export function checkCancelled(ctx: MethodContext, what = 'The run'): void {
 export type MethodRunner = (ctx: MethodContext) => Promise<void>;
 
 export type { Tensor };
+
+/** B distinct sequences of N, a seeded partial Fisher-Yates (torch.randperm(N)[:B]). */
+export function pickSequences(rand: () => number, total: number, count: number): Uint32Array {
+  const n = Math.min(count, total);
+  const pool = Array.from({ length: total }, (_, i) => i);
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(rand() * (total - i));
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  return Uint32Array.from(pool.slice(0, n));
+}

@@ -23,7 +23,7 @@ import { quantizeBlockRtn } from './rtn';
 import { readBlockOverrides } from './transformed';
 import { QuantizedBlocks } from './quantized-model';
 import { teqGroups, type TeqGroup } from './teq-groups';
-import { blockSeed, checkCancelled, type MethodContext } from './method-context';
+import { blockSeed, checkCancelled, pickSequences, type MethodContext } from './method-context';
 import { chainInput } from './chains';
 import { NonFiniteError, RETRY_LR_FACTOR, finalDivergence } from './non-finite';
 import type { QuantSpec } from './format';
@@ -158,21 +158,12 @@ function foldGroup(gpu: Gpu, w: BlockWeights, group: TeqGroup, alpha: Tensor): v
 }
 
 /** Row ids of the sequences `seqs` of a [count*seqLen, C] activation. */
-function sequenceRows(gpu: Gpu, seqs: number[], seqLen: number): Tensor {
+function sequenceRows(gpu: Gpu, seqs: ArrayLike<number>, seqLen: number): Tensor {
   const ids = new Uint32Array(seqs.length * seqLen);
-  seqs.forEach((s, i) => { for (let t = 0; t < seqLen; t++) ids[i * seqLen + t] = s * seqLen + t; });
+  for (let i = 0; i < seqs.length; i++) for (let t = 0; t < seqLen; t++) ids[i * seqLen + t] = seqs[i] * seqLen + t;
   return gpu.upload(ids, [ids.length], 'batch-rows');
 }
 
-function pickSequences(rand: () => number, total: number, count: number): number[] {
-  const n = Math.min(count, total);
-  const pool = Array.from({ length: total }, (_, i) => i);
-  for (let i = 0; i < n; i++) {
-    const j = i + Math.floor(rand() * (total - i));
-    [pool[i], pool[j]] = [pool[j], pool[i]];
-  }
-  return pool.slice(0, n);
-}
 
 export const TEQ_BLOCK_BATCH = 4;
 

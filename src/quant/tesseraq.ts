@@ -22,6 +22,7 @@ import {
 } from '../ops/tesseraq';
 import { mulberry32 } from '../reference/rng';
 import { chainInput } from './chains';
+import { pickSequences } from './method-context';
 import { NonFiniteError, RETRY_LR_FACTOR, finalDivergence } from './non-finite';
 import type { RunConfig } from '../engine/run-types';
 import type { QuantSpec } from './format';
@@ -96,17 +97,6 @@ export interface TesseraqHooks {
   /** After each round with that round's per-step losses (global step = round·iters + i). */
   onRound?: (round: number, losses: number[]) => void;
   signal?: AbortSignal;
-}
-
-/** B distinct sequences of N, a seeded partial Fisher-Yates (torch.randperm(N)[:B]). */
-export function pickSequences(rand: () => number, total: number, count: number): Uint32Array {
-  const n = Math.min(count, total);
-  const pool = Array.from({ length: total }, (_, i) => i);
-  for (let i = 0; i < n; i++) {
-    const j = i + Math.floor(rand() * (total - i));
-    [pool[i], pool[j]] = [pool[j], pool[i]];
-  }
-  return Uint32Array.from(pool.slice(0, n));
 }
 
 /** A block whose Linears use other weight tensors (same biases and norms). */
