@@ -35,6 +35,9 @@ export interface RunConfig {
   tqBatch: number;
   /** TesseraQ learning rate of the rounding logits and scale factors (the paper's 1e-3). */
   tqLr: number;
+  /** TesseraQ's AWQ initialisation searches on the quantized chain's inputs (what the block will
+   *  see) or on the full-precision chain's (as a separate AWQ run, LLMC's load_transform, does). */
+  tqInitInput: 'quantized' | 'fp';
 }
 
 export interface LayerError {
@@ -92,6 +95,7 @@ export const DEFAULT_CONFIG: RunConfig = {
   tqSchedule: 'short10',
   tqBatch: 4,
   tqLr: 1e-3,
+  tqInitInput: 'quantized',
 };
 
 /** Progress and live data a run emits; small (numbers and short vectors), never whole tensors. */

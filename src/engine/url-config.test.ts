@@ -23,6 +23,7 @@ const EVERY_FIELD_CHANGED: RunConfig = {
   tqSchedule: 'paper20',
   tqBatch: 2,
   tqLr: 2e-3,
+  tqInitInput: 'fp',
 };
 
 describe('url config', () => {

@@ -85,6 +85,7 @@ const FIELDS: FieldSpecs = {
   tqSchedule: oneOf(['paper20', 'short10'] as const),
   tqBatch: integer(1, 512),
   tqLr: positiveReal(1),
+  tqInitInput: oneOf(['quantized', 'fp'] as const),
 };
 
 const FIELD_NAMES = Object.keys(DEFAULT_CONFIG) as (keyof RunConfig)[];

@@ -269,15 +269,27 @@ async function nonFinite(block: number, roles: LinearRole[], tq: Map<LinearRole,
   return new NonFiniteError(block, roles[0], detail);
 }
 
-/**
- * Transforms a block in place before TesseraQ (AWQ by default; TEQ for teq+tesseraq), given the
- * quantized-chain inputs xq and the full-precision block outputs yfp (both [N·T, C], not owned).
- */
-export type TesseraqInit = (ctx: MethodContext, w: BlockWeights, xq: Tensor, yfp: Tensor, block: number) => Promise<void>;
+/** A block's calibration tensors ([N·T, C], not owned by the initialiser). */
+export interface BlockChains {
+  /** Input from the already quantized blocks (what TesseraQ trains on). */
+  xq: Tensor;
+  /** Input from the full-precision blocks. */
+  xfp: Tensor;
+  /** The full-precision block's output on xfp (the target). */
+  yfp: Tensor;
+}
 
-/** LLMC's recommended initialisation: AWQ scales then the AWQ clip search, on the quantized-chain inputs. */
-export const awqInit: TesseraqInit = async (ctx, w, xq, _yfp, block) => {
-  const report: AwqBlockReport = await awqBlock(ctx.gpu, ctx.cfg, w, xq, ctx.calibShape, ctx.spec, { clip: true });
+/** Transforms a block in place before TesseraQ (AWQ by default). */
+export type TesseraqInit = (ctx: MethodContext, w: BlockWeights, chains: BlockChains, block: number) => Promise<void>;
+
+/**
+ * LLMC's recommended initialisation: AWQ scales then the AWQ clip search, on the quantized chain's
+ * inputs (default) or, with tqInitInput=fp, the full-precision chain's, as LLMC's load_transform
+ * does with scales saved from a separate AWQ run.
+ */
+export const awqInit: TesseraqInit = async (ctx, w, { xq, xfp }, block) => {
+  const x = ctx.config.tqInitInput === 'fp' ? xfp : xq;
+  const report: AwqBlockReport = await awqBlock(ctx.gpu, ctx.cfg, w, x, ctx.calibShape, ctx.spec, { clip: true });
   for (const s of report.subsets) ctx.emit({ type: 'scales', block, group: s.name, values: Array.from(s.scales) });
   const awq = (ctx.details.awq ??= []) as unknown[];
   awq.push({ block, subsets: report.subsets.map((s) => ({ name: s.name, ratio: s.ratio, losses: s.losses, scales: Array.from(s.scales) })) });
@@ -304,14 +316,14 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
       const source = await loadBlockWeights(gpu, ctx.source, b);
       const yfp = blockForward(gpu, cfg, source, xfp, ctx.calibShape).y;
       releaseBlockWeights(source);
-      xfp.release();
+      const xfpIn = xfp;
       xfp = yfp;
       let w = await loadBlockWeights(gpu, ctx.source, b);
       try {
         let res: TesseraqBlockResult | undefined;
         for (let attempt = 0; !res; attempt++) {
           const t0 = performance.now();
-          await init(ctx, w, xq, yfp, b);
+          await init(ctx, w, { xq, xfp: xfpIn, yfp }, b);
           await gpu.sync();
           ctx.seconds['tesseraq-init'] = (ctx.seconds['tesseraq-init'] ?? 0) + (performance.now() - t0) / 1000;
           const lrScale = attempt === 0 ? 1 : RETRY_LR_FACTOR;
@@ -349,6 +361,7 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
         await ctx.onBlockDone?.(b);
       } finally {
         releaseBlockWeights(w);
+        xfpIn.release();
       }
     }
   } finally {

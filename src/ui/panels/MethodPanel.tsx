@@ -160,6 +160,15 @@ export function MethodPanel() {
             />
             <NumberField label="Batch (sequences)" value={config.tqBatch} min={1} max={512} onChange={(tqBatch) => set({ tqBatch })} />
             <NumberField label="TesseraQ learning rate" value={config.tqLr} min={1e-7} max={1} integer={false} onChange={(tqLr) => set({ tqLr })} help="Adam step size for rounding logits and dequantization scales." />
+            <SelectField
+              label="AWQ initialisation searched on"
+              value={config.tqInitInput}
+              options={[
+                { value: 'quantized', label: 'quantized-chain inputs' },
+                { value: 'fp', label: 'full-precision inputs (LLMC load_transform)' },
+              ]}
+              onChange={(tqInitInput) => set({ tqInitInput })}
+            />
           </div>
         </div>
       )}
