@@ -27,6 +27,8 @@ export interface BlockInProgress {
   block: number;
   /** Optimizer steps done in this block. */
   step: number;
+  /** Hardening rounds done (TesseraQ). */
+  round?: number;
   /** Learning rate in use (after any rollback that lowered it). */
   lr?: number;
   /** Trainable parameters and optimizer moments by name, e.g. "scale", "adam.m.scale". */
@@ -41,6 +43,8 @@ export interface RunCheckpoint {
   linears: SerializedLinear[];
   /** Transformed full-precision tensors (TEQ/AWQ folds) by HF name. */
   overrides: Record<string, Float32Array>;
+  /** A finished first phase's overrides (TEQ before TesseraQ): the second phase's source weights. */
+  baseOverrides?: Record<string, Float32Array>;
   inProgress?: BlockInProgress;
   /** Seeded generator state(s) (e.g. mulberry32's u32), so a resumed run draws the same numbers. */
   rngState?: number[];
@@ -107,32 +111,39 @@ export function makeCheckpoint(state: {
   completedBlocks: number;
   linears: Iterable<QuantizedLinear>;
   overrides: Iterable<[string, Float32Array]>;
+  baseOverrides?: Iterable<[string, Float32Array]>;
   inProgress?: BlockInProgress;
   rngState?: number[];
   now?: Date;
 }): RunCheckpoint {
+  const copies = (entries: Iterable<[string, Float32Array]>) => Object.fromEntries([...entries].map(([k, v]) => [k, v.slice()]));
   const cp: RunCheckpoint = {
     schema: CHECKPOINT_SCHEMA_VERSION,
     config: { ...state.config },
     completedBlocks: state.completedBlocks,
     linears: [...state.linears].map(serializeLinear),
-    overrides: Object.fromEntries([...state.overrides].map(([k, v]) => [k, v.slice()])),
+    overrides: copies(state.overrides),
     createdAt: (state.now ?? new Date()).toISOString(),
   };
-  if (state.inProgress) {
-    cp.inProgress = { ...state.inProgress, tensors: Object.fromEntries(Object.entries(state.inProgress.tensors).map(([k, v]) => [k, v.slice()])) };
-  }
+  if (state.baseOverrides) cp.baseOverrides = copies(state.baseOverrides);
+  if (state.inProgress) cp.inProgress = { ...state.inProgress, tensors: copies(Object.entries(state.inProgress.tensors)) };
   if (state.rngState) cp.rngState = [...state.rngState];
   return cp;
 }
 
 /** The Linears and overrides of a checkpoint as the run holds them (MethodContext.linears/overrides). */
-export function restoreCheckpoint(cp: RunCheckpoint): { linears: Map<string, QuantizedLinear>; overrides: Map<string, Float32Array> } {
+export function restoreCheckpoint(cp: RunCheckpoint): {
+  linears: Map<string, QuantizedLinear>;
+  overrides: Map<string, Float32Array>;
+  baseOverrides?: Map<string, Float32Array>;
+} {
   if (cp.schema !== CHECKPOINT_SCHEMA_VERSION) throw new Error(`checkpoint schema ${cp.schema}; this studio resumes schema ${CHECKPOINT_SCHEMA_VERSION}`);
-  return {
+  const restored: ReturnType<typeof restoreCheckpoint> = {
     linears: new Map(cp.linears.map((s) => [s.name, deserializeLinear(s)])),
     overrides: new Map(Object.entries(cp.overrides)),
   };
+  if (cp.baseOverrides) restored.baseOverrides = new Map(Object.entries(cp.baseOverrides));
+  return restored;
 }
 
 const utf8Bytes = (s: string) => new TextEncoder().encode(s).byteLength;
@@ -147,7 +158,7 @@ export function estimateCheckpointBytes(cp: RunCheckpoint): number {
     bytes += utf8Bytes(l.name) + utf8Bytes(JSON.stringify(l.spec)) + 8;
     bytes += l.packedCodes.byteLength + l.scales.byteLength + l.zeros.byteLength + (l.bias?.byteLength ?? 0);
   }
-  for (const [k, v] of Object.entries(cp.overrides)) bytes += utf8Bytes(k) + v.byteLength;
+  for (const [k, v] of [...Object.entries(cp.overrides), ...Object.entries(cp.baseOverrides ?? {})]) bytes += utf8Bytes(k) + v.byteLength;
   if (cp.inProgress) {
     bytes += 24;
     for (const [k, v] of Object.entries(cp.inProgress.tensors)) bytes += utf8Bytes(k) + v.byteLength;

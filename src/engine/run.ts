@@ -13,7 +13,7 @@ import { QuantizedBlocks, withOverrides, type QuantizedModel } from '../quant/qu
 import { measureErrors } from '../quant/measure';
 import { planMemory, evalBudgetBytes } from './memory-plan';
 import type { CheckpointStore } from './checkpoint-store';
-import { makeCheckpoint, restoreCheckpoint, type RunCheckpoint } from './checkpoint';
+import { makeCheckpoint, restoreCheckpoint, type BlockInProgress, type RunCheckpoint } from './checkpoint';
 import { EngineError } from '../gpu/errors';
 
 class OverPlanError extends EngineError {
@@ -38,10 +38,24 @@ export function registerMethod(name: RunConfig['method'], runner: MethodRunner):
   METHODS[name] = runner;
 }
 
-/** Methods whose block loop can resume from a checkpoint (the others restart). */
+const RESUMABLE: ReadonlySet<RunConfig['method']> = new Set(['rtn', 'awq', 'teq', 'tesseraq', 'teq+tesseraq']);
+
+/** Methods that can resume from a checkpoint (the others restart). */
 export function resumable(config: RunConfig): boolean {
-  return config.method === 'rtn' || config.method === 'awq' || config.method === 'tesseraq' || (config.method === 'teq' && config.teqLoss === 'block');
+  return RESUMABLE.has(config.method);
 }
+
+/** Where a checkpoint resumes, in words for the log. */
+export function resumePoint(cp: RunCheckpoint): string {
+  const p = cp.inProgress;
+  if (p?.round !== undefined) return `in block ${p.block} after round ${p.round}`;
+  if (p) return `at step ${p.step} of the TEQ training`; // the only training checkpointed by steps
+  if (cp.completedBlocks === 0) return cp.baseOverrides ? 'after the TEQ phase' : 'from the start';
+  return `after block ${cp.completedBlocks - 1}`;
+}
+
+/** Default least time between checkpoints inside a block (each one reads the block's state back). */
+export const IN_BLOCK_CHECKPOINT_SECONDS = 30;
 
 export interface RunInputs {
   gpu: Gpu;
@@ -58,6 +72,8 @@ export interface RunInputs {
   checkpoints?: CheckpointStore;
   /** Continue from this checkpoint (same config). */
   resume?: RunCheckpoint;
+  /** Least seconds between checkpoints inside a block (default IN_BLOCK_CHECKPOINT_SECONDS; 0: at every round or step). */
+  checkpointEverySeconds?: number;
 }
 
 export interface RunOutput {
@@ -157,18 +173,26 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
       const restored = restoreCheckpoint(inp.resume);
       restored.linears.forEach((v, k) => ctx.linears.set(k, v));
       restored.overrides.forEach((v, k) => ctx.overrides.set(k, v));
+      if (restored.baseOverrides) ctx.baseOverrides = restored.baseOverrides;
       ctx.startBlock = inp.resume.completedBlocks;
-      emit({ type: 'log', message: `Resuming from the checkpoint after block ${inp.resume.completedBlocks - 1}.` });
+      if (inp.resume.inProgress) ctx.resumeProgress = { progress: inp.resume.inProgress, rngState: inp.resume.rngState ?? [] };
+      emit({ type: 'log', message: `Resuming from the checkpoint ${resumePoint(inp.resume)}.` });
     }
     const store = inp.checkpoints;
     if (store && resumable(config)) {
-      ctx.onBlockDone = async (b) => {
+      let lastSave = performance.now();
+      const save = async (completedBlocks: number, inProgress?: BlockInProgress, rngState?: number[]) => {
         try {
-          await store.save(result.id, makeCheckpoint({ config, completedBlocks: b + 1, linears: ctx.linears.values(), overrides: ctx.overrides }));
+          await store.save(result.id, makeCheckpoint({ config, completedBlocks, linears: ctx.linears.values(), overrides: ctx.overrides, baseOverrides: ctx.baseOverrides, inProgress, rngState }));
+          lastSave = performance.now();
         } catch (e) {
           emit({ type: 'log', message: `Checkpoint not saved: ${describeError(e).message}` });
         }
       };
+      const minGapMs = (inp.checkpointEverySeconds ?? IN_BLOCK_CHECKPOINT_SECONDS) * 1000;
+      ctx.onBlockDone = (b) => save(b + 1);
+      ctx.onPhaseDone = () => save(0);
+      ctx.progress = { due: () => performance.now() - lastSave >= minGapMs, save: (p, rng) => save(p.block, p, rng) };
     }
     await timed(config.method, () => runner(ctx));
     quantized = { config: cfg, spec, linears: ctx.linears, overrides: ctx.overrides };
@@ -242,7 +266,7 @@ export async function runWithRecovery(
       inp.onEvent?.({ type: 'log', message: `${why} Acquiring a new GPU device and resuming.` });
       gpu = await inp.acquireGpu();
       resume = (await inp.checkpoints.load(runId)) ?? undefined;
-      inp.onEvent?.({ type: 'log', message: resume ? `Resuming after block ${resume.completedBlocks - 1}.` : 'No checkpoint yet: starting the run again.' });
+      inp.onEvent?.({ type: 'log', message: resume ? `Resuming ${resumePoint(resume)}.` : 'No checkpoint yet: starting the run again.' });
     }
   }
 }

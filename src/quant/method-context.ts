@@ -5,6 +5,7 @@ import type { ModelConfig, WeightSource } from '../model/config';
 import type { BatchShape } from '../model/block';
 import type { ModelGlobals } from '../model/gpu-model';
 import type { RunConfig, RunEvent } from '../engine/run-types';
+import type { BlockInProgress } from '../engine/checkpoint';
 import type { QuantizedLinear, QuantSpec } from './format';
 import { CancelledError } from '../gpu/errors';
 
@@ -32,6 +33,17 @@ export interface MethodContext {
   startBlock?: number;
   /** Called after each finished block (checkpoints); the run waits for it. */
   onBlockDone?: (block: number) => Promise<void>;
+  /** Called when a first phase (TEQ before TesseraQ) has finished: a checkpoint with baseOverrides. */
+  onPhaseDone?: () => Promise<void>;
+  /**
+   * Checkpoints inside a long block (or the whole-model TEQ training): `due()` says whether one is
+   * wanted now (the run spaces them in time), `save` stores the state with blocks 0..block-1 final.
+   */
+  progress?: { due(): boolean; save(p: BlockInProgress, rngState: number[]): Promise<void> };
+  /** The stored in-progress state to continue from (block `startBlock`, or TEQ's LM training). */
+  resumeProgress?: { progress: BlockInProgress; rngState: number[] };
+  /** The overrides of a finished first phase (TEQ before TesseraQ), kept in checkpoints. */
+  baseOverrides?: Map<string, Float32Array>;
 }
 
 /** A seeded generator per block, so a run resumed at block k draws what an uninterrupted one does. */

@@ -18,6 +18,7 @@ import { matmul } from '../ops/matmul';
 import { crossEntropy, crossEntropyBackward } from '../ops/cross-entropy';
 import { normBackwardDx } from '../ops/norm-dx';
 import { mulberry32 } from '../reference/rng';
+import { SeekableRandom } from './seekable-random';
 import { awqBlock, scaleNext, scalePrev } from './awq';
 import { quantizeBlockRtn } from './rtn';
 import { readBlockOverrides } from './transformed';
@@ -127,6 +128,34 @@ class TeqTrainer {
     teqColSum(this.gpu, this.table, this.contrib, this.grad);
     adamStep(this.gpu, this.alpha, this.grad, this.m, this.v, { lr, beta1: TEQ_BETAS[0], beta2: TEQ_BETAS[1], eps: 1e-8, weightDecay: 0, step });
     clampMin(this.gpu, this.alpha, ALPHA_MIN);
+  }
+
+  /** α and its Adam moments, what a rollback or a checkpoint of the training keeps. */
+  async readState(): Promise<Record<string, Float32Array>> {
+    return { alpha: await this.alpha.readF32(), 'adam.m': await this.m.readF32(), 'adam.v': await this.v.readF32() };
+  }
+
+  writeState(state: Record<string, Float32Array>): void {
+    for (const [name, t] of [['alpha', this.alpha], ['adam.m', this.m], ['adam.v', this.v]] as const) {
+      const values = state[name];
+      if (!values || values.length !== t.size) throw new Error(`TEQ checkpoint: ${name} has ${values?.length ?? 'no'} values, expected ${t.size}`);
+      this.gpu.write(t, values);
+    }
+  }
+
+  /** The first grouped Linear (block, role) whose fp weight or α is non-finite, for divergence messages. */
+  async firstNonFinite(): Promise<{ block: number; layer: string } | null> {
+    for (const [b, w] of this.blocks.entries()) {
+      for (const [role, l] of Object.entries(w.linears) as [LinearRole, NonNullable<BlockWeights['linears'][LinearRole]>][]) {
+        if (!(await l.weight.readF32()).every(Number.isFinite)) return { block: b, layer: role };
+      }
+    }
+    const alpha = await this.alpha.readF32();
+    for (const [b, groups] of this.groups.entries()) {
+      const g = groups.find((x) => !alpha.subarray(x.offset, x.offset + x.group.size).every(Number.isFinite));
+      if (g) return { block: b, layer: g.group.name };
+    }
+    return null;
   }
 
   /** α per group of block `b`, by group name (one read for the whole trainer is shared). */
@@ -256,11 +285,28 @@ async function runTeqBlockwise(ctx: MethodContext): Promise<void> {
   xf.release();
 }
 
+/** Steps between read-backs of TEQ's LM training (non-finite checks, rollback points). */
+export const TEQ_LM_CHECK_EVERY = 32;
+
+/** TEQ's LM training at a step boundary: α, Adam moments, the losses so far, the sampler. */
+interface TeqLmState {
+  step: number;
+  rng: number;
+  tensors: Record<string, Float32Array>;
+  losses: Float32Array;
+}
+
+function storedLmState(p: NonNullable<MethodContext['resumeProgress']>): TeqLmState {
+  const { losses, ...tensors } = p.progress.tensors;
+  if (p.rngState.length !== 1 || !losses || losses.length !== p.progress.step) throw new Error('TEQ checkpoint: the sampler state or the losses do not match its step');
+  return { step: p.progress.step, rng: p.rngState[0], tensors, losses };
+}
+
 /** TEQ with the model's own next-token loss through the whole model (all blocks resident). */
 async function runTeqLm(ctx: MethodContext): Promise<void> {
   const { gpu, cfg, config, spec } = ctx;
   const seqLen = ctx.calibShape.seqLen;
-  const rand = mulberry32(config.seed + 29);
+  const rand = new SeekableRandom(config.seed + 29);
   const blocks: BlockWeights[] = [];
   for (let b = 0; b < cfg.layers; b++) blocks.push(await loadBlockWeights(gpu, ctx.source, b));
   if (config.teqInit === 'awq') {
@@ -279,9 +325,22 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
   const shape: BatchShape = { batch: 1, seqLen };
   let alphaAll: Float32Array;
   try {
-    for (let step = 0; step < steps; step++) {
-      if (step % 32 === 0) checkCancelled(ctx);
-      const seq = pickSequences(rand, ctx.calibShape.batch, 1)[0];
+    // The last state known to be finite: where a divergence rolls back to, and what checkpoints hold.
+    let good: TeqLmState = { step: 0, rng: rand.state, tensors: await trainer.readState(), losses: new Float32Array(0) };
+    const stored = ctx.resumeProgress;
+    // A state stored during the retry continues the retry (its learning rate was lowered).
+    let lrScale = stored?.progress.lr !== undefined && stored.progress.lr !== config.lr ? RETRY_LR_FACTOR : 1;
+    if (stored) good = storedLmState(stored);
+    const restore = (s: TeqLmState) => {
+      trainer.writeState(s.tensors);
+      if (s.losses.length) gpu.write(losses, s.losses);
+      rand.state = s.rng;
+      return s.step;
+    };
+    let step = stored ? restore(good) : 0;
+    while (step < steps) {
+      checkCancelled(ctx);
+      const seq = pickSequences(rand.next, ctx.calibShape.batch, 1)[0];
       const ids = ctx.calibIds.slice(seq * seqLen, (seq + 1) * seqLen);
       // Both uploads before anything is encoded, so neither splits the step's submission.
       const targets = gpu.upload(nextTokenTargets(ids, seqLen), [seqLen], 'targets');
@@ -311,12 +370,34 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
         releaseActivations(saved[b], true);
       }
       dh.release();
-      trainer.update(teqLearningRate(config.lr, step, steps), step + 1);
+      trainer.update(teqLearningRate(config.lr * lrScale, step, steps), step + 1);
       gpu.flush();
-      ctx.emit({ type: 'progress', phase: 'teq', done: step + 1, total: steps });
+      step++;
+      ctx.emit({ type: 'progress', phase: 'teq', done: step, total: steps });
+      // Every so often (and at the end, and when a checkpoint is due) the state is read back and checked.
+      const checkpointDue = step < steps && (ctx.progress?.due() ?? false);
+      if (step % TEQ_LM_CHECK_EVERY !== 0 && step !== steps && !checkpointDue) continue;
+      const state: TeqLmState = { step, rng: rand.state, tensors: await trainer.readState(), losses: (await losses.readF32()).slice(0, step) };
+      if (state.losses.every(Number.isFinite) && Object.values(state.tensors).every((t) => t.every(Number.isFinite))) {
+        good = state;
+        if (checkpointDue) {
+          await ctx.progress!.save({ block: 0, step, lr: config.lr * lrScale, tensors: { ...state.tensors, losses: state.losses } }, [state.rng]);
+        }
+        continue;
+      }
+      const where = (await trainer.firstNonFinite()) ?? { block: 0, layer: 'the LM loss' };
+      const e = new NonFiniteError(where.block, where.layer, `a non-finite loss or scale by step ${step} of TEQ training`);
+      if (lrScale !== 1) throw finalDivergence(e);
+      lrScale = RETRY_LR_FACTOR;
+      ctx.emit({ type: 'log', message: `${e.message} Rolling back to step ${good.step} and retrying with a tenth of the learning rate.` });
+      step = restore(good);
     }
     alphaAll = await trainer.alpha.readF32();
     for (let b = 0; b < cfg.layers; b++) trainer.fold(b);
+  } catch (e) {
+    losses.release();
+    blocks.forEach((w) => releaseBlockWeights(w));
+    throw e;
   } finally {
     trainer.release();
   }

@@ -10,18 +10,22 @@ export async function runTesseraq(ctx: MethodContext): Promise<void> {
   await runTesseraqWithInit(ctx, awqInit);
 }
 
+/**
+ * TEQ, then TesseraQ on the TEQ-folded model. TEQ's overrides are kept as ctx.baseOverrides (in
+ * checkpoints too): a resumed run that has them skips TEQ and continues TesseraQ's blocks.
+ */
 export async function runTeqThenTesseraq(ctx: MethodContext): Promise<void> {
-  const t0 = performance.now();
-  await runTeq(ctx);
-  ctx.seconds.teq = (performance.now() - t0) / 1000;
-  const folded: MethodContext = {
-    ...ctx,
-    source: withOverrides(ctx.source, ctx.overrides),
-    overrides: new Map(ctx.overrides),
-    linears: new Map(),
-  };
-  await runTesseraqWithInit(folded, awqInit);
-  ctx.linears.clear();
-  for (const [k, v] of folded.linears) ctx.linears.set(k, v);
-  for (const [k, v] of folded.overrides) ctx.overrides.set(k, v);
+  if (!ctx.baseOverrides) {
+    const t0 = performance.now();
+    await runTeq(ctx);
+    ctx.seconds.teq = (performance.now() - t0) / 1000;
+    ctx.baseOverrides = new Map(ctx.overrides);
+    // TEQ's own codes are replaced block by block; its checkpoint state does not apply to TesseraQ.
+    ctx.linears.clear();
+    ctx.startBlock = 0;
+    ctx.resumeProgress = undefined;
+    await ctx.onPhaseDone?.();
+  }
+  // Shares ctx's linears and overrides, so checkpoints taken through ctx see TesseraQ's blocks.
+  await runTesseraqWithInit({ ...ctx, source: withOverrides(ctx.source, ctx.baseOverrides) }, awqInit);
 }

@@ -20,7 +20,8 @@ import { dequantizeWeight, quantizeWeight, type GpuQuantized } from '../ops/quan
 import {
   releaseTqLinear, tqAdamState, tqExport, tqHarden, tqHardenQuantile, tqInit, tqSoftWeight, tqStats, tqStep, type TqLinear,
 } from '../ops/tesseraq';
-import { mulberry32 } from '../reference/rng';
+import { SeekableRandom } from './seekable-random';
+import { readRoundState, writeRoundState, type TqRoundState } from './tesseraq-state';
 import { chainInput } from './chains';
 import { pickSequences } from './method-context';
 import { NonFiniteError, RETRY_LR_FACTOR, finalDivergence } from './non-finite';
@@ -97,6 +98,11 @@ export interface TesseraqHooks {
   /** After each round with that round's per-step losses (global step = round·iters + i). */
   onRound?: (round: number, losses: number[]) => void;
   signal?: AbortSignal;
+  /** Asked after each round but the last: whether to read the state back for onState (a checkpoint). */
+  stateDue?: () => boolean;
+  onState?: (s: TqRoundState) => Promise<void>;
+  /** Continue after this state's rounds instead of from round 0 (`w` initialised as before). */
+  resume?: TqRoundState;
 }
 
 /** A block whose Linears use other weight tensors (same biases and norms). */
@@ -177,12 +183,18 @@ export async function tesseraqBlock(
     // Whole sequences are gathered as rows of [N, T·C].
     const xTable = xq.view([shape.batch, seqLen * C]);
     const yTable = yfp.view([shape.batch, seqLen * C]);
-    const rand = mulberry32((opts.seed ^ Math.imul(w.index + 1, 0x9e3779b1)) >>> 0);
+    const rand = new SeekableRandom(hooks.resume?.rng ?? (opts.seed ^ Math.imul(w.index + 1, 0x9e3779b1)) >>> 0);
     const inFlight: Promise<unknown>[] = [];
     const adamBase = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
     const report: TesseraqBlockReport = { block: w.index, rtnLoss: NaN, finalLoss: NaN, rounds: [], layers: [], f: fHistogram([]) };
 
-    for (let r = 0; r < rounds; r++) {
+    const firstRound = hooks.resume?.rounds ?? 0;
+    if (hooks.resume) {
+      writeRoundState(gpu, tq, stats, hooks.resume);
+      const done = hooks.resume.tensors.losses;
+      for (let r = 0; r < firstRound; r++) report.rounds.push({ t: opts.schedule[r], losses: Array.from(done.subarray(r * opts.iters, (r + 1) * opts.iters)) });
+    }
+    for (let r = firstRound; r < rounds; r++) {
       roles.forEach((role, l) => {
         const L = tq.get(role)!;
         tqHardenQuantile(gpu, L, opts.schedule[r], scratch);
@@ -192,7 +204,7 @@ export async function tesseraqBlock(
         tqSoftWeight(gpu, L, soft.get(role));
       });
       const ids: Tensor[] = [];
-      for (let i = 0; i < opts.iters; i++) ids.push(own(gpu.upload(pickSequences(rand, shape.batch, B), [B], 'tq.batch')));
+      for (let i = 0; i < opts.iters; i++) ids.push(own(gpu.upload(pickSequences(rand.next, shape.batch, B), [B], 'tq.batch')));
       for (let i = 0; i < opts.iters; i++) {
         if (hooks.signal?.aborted) throw new CancelledError('TesseraQ');
         const xb = embeddingGather(gpu, xTable, ids[i]).view([tokensB, C]);
@@ -221,6 +233,9 @@ export async function tesseraqBlock(
       report.rounds.push({ t: opts.schedule[r], losses });
       hooks.onRound?.(r, losses);
       if (!losses.every(Number.isFinite)) throw await nonFinite(w.index, roles, tq, `a non-finite loss in round ${r + 1}`);
+      if (r < rounds - 1 && hooks.onState && (hooks.stateDue?.() ?? true)) {
+        await hooks.onState(await readRoundState(tq, stats, r + 1, report.rounds.flatMap((x) => x.losses), rand.state));
+      }
     }
 
     // Everything still soft rounds by h > 0.5; export codes, s·f and z; the next block's input.
@@ -257,6 +272,12 @@ export async function tesseraqBlock(
     tq.forEach((L) => releaseTqLinear(L));
     owned.forEach((t) => t.release());
   }
+}
+
+/** A checkpoint's in-progress block as tesseraqBlock resumes it. */
+function storedRoundState(p: NonNullable<MethodContext['resumeProgress']>): TqRoundState {
+  if (p.rngState.length !== 1) throw new Error(`TesseraQ checkpoint: ${p.rngState.length} generator states, expected 1`);
+  return { rounds: p.progress.round!, tensors: p.progress.tensors, rng: p.rngState[0] };
 }
 
 /** Names the first Linear whose rounding logits or scale factors are non-finite. */
@@ -307,6 +328,7 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
   ctx.details.tesseraq = { iters: opts.iters, schedule: [...opts.schedule], batch: opts.batch, lr: opts.lr, blocks: reports };
   // A resumed run rebuilds both chains through the finished blocks (stored codes / source weights).
   const start = ctx.startBlock ?? 0;
+  const stored = ctx.resumeProgress?.progress.block === start && ctx.resumeProgress.progress.round !== undefined ? ctx.resumeProgress : undefined;
   let xq = await chainInput(ctx, 'quantized', start);
   let xfp = await chainInput(ctx, 'fp', start);
   try {
@@ -321,15 +343,23 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
       let w = await loadBlockWeights(gpu, ctx.source, b);
       try {
         let res: TesseraqBlockResult | undefined;
-        for (let attempt = 0; !res; attempt++) {
+        // A state stored during the retry continues the retry (its learning rate was lowered).
+        const resumeState = b === start && stored ? storedRoundState(stored) : undefined;
+        const firstAttempt = resumeState && stored!.progress.lr !== undefined && stored!.progress.lr !== opts.lr ? 1 : 0;
+        for (let attempt = firstAttempt; !res; attempt++) {
           const t0 = performance.now();
           await init(ctx, w, { xq, xfp: xfpIn, yfp }, b);
           await gpu.sync();
           ctx.seconds['tesseraq-init'] = (ctx.seconds['tesseraq-init'] ?? 0) + (performance.now() - t0) / 1000;
           const lrScale = attempt === 0 ? 1 : RETRY_LR_FACTOR;
+          const lr = opts.lr * lrScale;
+          const progress = ctx.progress;
           try {
-            res = await tesseraqBlock(gpu, cfg, w, xq, yfp, ctx.calibShape, spec, { ...opts, lr: opts.lr * lrScale, scaleLr: opts.scaleLr * lrScale }, {
+            res = await tesseraqBlock(gpu, cfg, w, xq, yfp, ctx.calibShape, spec, { ...opts, lr, scaleLr: opts.scaleLr * lrScale }, {
               signal: ctx.signal,
+              resume: attempt === firstAttempt ? resumeState : undefined,
+              stateDue: progress && (() => progress.due()),
+              onState: progress && ((st) => progress.save({ block: b, step: st.rounds * opts.iters, round: st.rounds, lr, tensors: st.tensors }, [st.rng])),
               onRound: (r, losses) => {
                 losses.forEach((value, i) => ctx.emit({ type: 'loss', series: `block ${b}`, step: r * opts.iters + i, value }));
                 ctx.emit({ type: 'progress', phase: 'tesseraq', done: b * rounds + r + 1, total: cfg.layers * rounds });
