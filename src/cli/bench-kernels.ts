@@ -13,64 +13,10 @@ import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import { matmul, chooseMatmulPlan, tileFits, MATMUL_TILES, type MatmulTile } from '../ops/matmul';
 import { add } from '../ops/add';
+import { measure, lcgFill, type Timing } from './kernel-timing';
 
 const args = new Set(process.argv.slice(2));
-const BATCHES = 7;
-const BATCH_TARGET_MS = 25;
-const MAX_REPS = 1500; // stays under the timer's 2047 timed passes per submission
-
-interface Timing {
-  gpuMs: number | null; // per call (all its dispatches), from timestamps
-  wallMs: number; // per call, submit to done / reps
-  reps: number;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-async function measure(gpu: Gpu, run: () => void): Promise<Timing> {
-  run();
-  await gpu.sync(); // compiles the pipeline
-  // calibrate: dispatches per batch so a batch takes ~BATCH_TARGET_MS
-  let t0 = performance.now();
-  for (let i = 0; i < 3; i++) run();
-  await gpu.sync();
-  const per = Math.max((performance.now() - t0) / 3, 1e-3);
-  const reps = Math.max(3, Math.min(MAX_REPS, Math.ceil(BATCH_TARGET_MS / per)));
-  const gpuTimes: number[] = [];
-  const wallTimes: number[] = [];
-  for (let bi = 0; bi < BATCHES + 1; bi++) {
-    gpu.timer?.reset();
-    for (let i = 0; i < reps; i++) run(); // encoded only
-    t0 = performance.now();
-    gpu.flush();
-    await gpu.device.queue.onSubmittedWorkDone();
-    const wall = (performance.now() - t0) / reps;
-    await gpu.sync(); // collects the timestamps
-    if (bi === 0) continue; // one more warm-up batch (clocks, caches)
-    wallTimes.push(wall);
-    if (gpu.timer) {
-      let ns = 0, count = 0;
-      for (const v of gpu.timer.totals.values()) {
-        ns += v.ns;
-        count += v.count;
-      }
-      if (count) gpuTimes.push(ns / reps / 1e6);
-    }
-  }
-  return { gpuMs: gpuTimes.length ? median(gpuTimes) : null, wallMs: median(wallTimes), reps };
-}
-
 // ------------------------------------------------------------------ data
-
-function lcgFill(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2147483648 - 1;
-  }
-  return out;
-}
 
 interface Shape {
   name: string;

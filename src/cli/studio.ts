@@ -1,21 +1,18 @@
 // The studio's engine from the command line, on Dawn (npm `webgpu`):
 //   node dist-node/studio.mjs quantize --model <file|folder|bundled> --method awq --bits 3 ...
 //   node dist-node/studio.mjs eval --model <file|folder|bundled> [--text wikitext2]
+//   node dist-node/studio.mjs bench --model random:smollm2-135m --methods rtn,awq,teq,tesseraq
 // Prints the run's result JSON (the studio's download schema) on stdout, progress on stderr,
 // and exits non-zero with a clear message on any failure.
-import { readFile, mkdir, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createNodeGpu, closeNodeGpu } from './node-gpu';
-import { pathSources } from './node-files';
-import { loadModelFromFiles } from '../formats/load';
+import { fail, loadModel, loadText } from './inputs';
+import { bench, BENCH_USAGE } from './bench';
 import { parseConfigQuery } from '../engine/url-config';
 import { runQuantization } from '../engine/run';
-import { splitText, twoFileSplit, type TextSplit } from '../engine/text-split';
 import type { RunConfig, RunEvent } from '../engine/run-types';
 import { describeError } from '../gpu/errors';
-import type { LoadedModel } from '../model/config';
 import { randomModel, RANDOM_SHAPES } from '../model/random-model';
 import { writeSafetensors } from '../formats/safetensors';
 import { exportForCli } from '../export/node-export';
@@ -31,13 +28,9 @@ const USAGE = `usage:
   studio eval --model <path|bundled> [--text ...] [--seqLen N] [--evalWindows N]
   studio generate --shape <${Object.keys(RANDOM_SHAPES).join('|')}> --out <folder> [--seed N]
                   writes a randomly initialised Hugging Face folder with that model's shapes
+${BENCH_USAGE}
   <path> is a .gguf file, a llama2.c .bin (its tokenizer .bin beside it as tok*.bin or tokenizer.bin),
   or a Hugging Face model folder; "bundled" is stories260K from public/models.`;
-
-function fail(msg: string): never {
-  process.stderr.write(`error: ${msg}\n`);
-  process.exit(1);
-}
 
 function parseArgs(argv: string[]): { command: string; flags: Map<string, string> } {
   const [command, ...rest] = argv;
@@ -50,41 +43,6 @@ function parseArgs(argv: string[]): { command: string; flags: Map<string, string
     else flags.set(a.slice(2), rest[++i] ?? fail(`--${a.slice(2)} needs a value`));
   }
   return { command: command ?? '', flags };
-}
-
-function repoRoot(): string {
-  // dist-node/studio.mjs or src/cli/studio.ts: the repo is two levels up either way.
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const up of ['..', '../..']) if (existsSync(join(here, up, 'public/data'))) return resolve(here, up);
-  return process.cwd();
-}
-
-async function loadModel(spec: string): Promise<LoadedModel> {
-  if (spec.startsWith('random:')) return randomModel(spec.slice(7));
-  if (spec === 'bundled' || spec === 'bundled:stories260K') {
-    const m = await loadModelFromFiles(await pathSources(join(repoRoot(), 'public/models/stories260K.gguf')));
-    return { ...m, source: 'bundled:stories260K' };
-  }
-  if (!existsSync(spec)) fail(`model path ${spec} does not exist`);
-  let sources = await pathSources(spec);
-  if (spec.endsWith('.bin') && sources.length === 1) {
-    const dir = dirname(spec);
-    const tok = ['tokenizer.bin', 'tok512.bin', 'tok32000.bin'].map((n) => join(dir, n)).find(existsSync);
-    if (!tok) fail(`${spec} looks like a llama2.c model: put its tokenizer .bin beside it (tokenizer.bin)`);
-    sources = [...sources, ...(await pathSources(tok))];
-  }
-  const m = await loadModelFromFiles(sources);
-  return { ...m, source: `local:${spec}` };
-}
-
-async function loadText(name: string): Promise<{ split: TextSplit; source: RunConfig['text'] }> {
-  const data = join(repoRoot(), 'public/data');
-  const read = (f: string) => readFile(join(data, f), 'utf8');
-  if (name === 'tinystories') return { split: splitText(await read('tinystories_val.txt'), 'tinystories_val.txt'), source: name };
-  if (name === 'tinyshakespeare') return { split: splitText(await read('tinyshakespeare.txt'), 'tinyshakespeare.txt'), source: name };
-  if (name === 'wikitext2') return { split: twoFileSplit(await read('wiki.valid.raw'), await read('wiki.test.raw'), 'wiki.valid.raw', 'wiki.test.raw'), source: name };
-  if (!existsSync(name)) fail(`--text must be tinystories, wikitext2, tinyshakespeare or a text file; ${name} is none of these`);
-  return { split: splitText(await readFile(name, 'utf8'), name), source: 'custom' };
 }
 
 function progressPrinter(): (e: RunEvent) => void {
@@ -120,6 +78,7 @@ async function generate(flags: Map<string, string>): Promise<void> {
 async function main(): Promise<void> {
   const { command, flags } = parseArgs(process.argv.slice(2));
   if (command === 'generate') return generate(flags);
+  if (command === 'bench') return bench(flags);
   if (command !== 'quantize' && command !== 'eval') fail(USAGE);
   const modelSpec = flags.get('model') ?? 'bundled';
   const textName = flags.get('text') ?? 'tinystories';

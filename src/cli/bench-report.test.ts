@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { benchMarkdown, hotKernels, matmulFlops, type BenchReport } from './bench-report';
+import { DEFAULT_CONFIG } from '../engine/run-types';
+
+describe('bench report', () => {
+  it('reads a matmul label as 2·batch·M·K·N FLOPs and nothing else', () => {
+    expect(matmulFlops('matmul 512x64x172')).toBe(2 * 512 * 64 * 172);
+    expect(matmulFlops('matmul 4x512x64x172 tB')).toBe(2 * 4 * 512 * 64 * 172);
+    expect(matmulFlops('matmul 2048x576x1536 tA tB')).toBe(2 * 2048 * 576 * 1536);
+    expect(matmulFlops('matmul 512x64x172 splitk-sum')).toBeUndefined();
+    expect(matmulFlops('attention-forward')).toBeUndefined();
+  });
+
+  it('ranks kernels by GPU time with per-call time, share and TFLOP/s', () => {
+    const totals = new Map([
+      ['rmsnorm', { ns: 500, count: 5 }],
+      ['matmul 4x512x64x172 tB', { ns: 1000, count: 2 }],
+      ['adam', { ns: 250, count: 1 }],
+    ]);
+    const rows = hotKernels(totals, 2);
+    expect(rows.map((r) => r.kernel)).toEqual(['matmul 4x512x64x172 tB', 'rmsnorm']);
+    // 2 calls of 45,088,768 FLOPs in 1000 ns = 90.18 TFLOP/s, 0.5 µs per call
+    expect(rows[0].tflops).toBeCloseTo((2 * 45_088_768) / 1000 / 1e3, 9);
+    expect(rows[0].usPerCall).toBeCloseTo(0.5, 12);
+    expect(rows[0].share).toBeCloseTo(1000 / 1750, 12);
+    expect(rows[1].usPerCall).toBeCloseTo(0.1, 12);
+    expect(rows[1].tflops).toBeUndefined();
+  });
+
+  it('writes one table row per method and a kernel table with the share of the peak', () => {
+    const { method: _m, ...config } = DEFAULT_CONFIG;
+    const rep: BenchReport = {
+      date: '2026-11-23T00:00:00Z', device: 'nvidia hopper', model: 'bundled:stories260K', config,
+      calibForwardSeconds: 0.5, calibTokensPerSecond: 8192, matmulPeakTflops: 40,
+      rows: [
+        { method: 'rtn', seconds: 0.1, evalTokensPerSecond: 1e6, peakMiB: 10, plannedMiB: 12, pplFp: 5, pplQuant: 6 },
+        {
+          method: 'tesseraq', seconds: 8, tqSecondsPerBlock: 1.5, tqSecondsPerRound: 0.075, tqSecondsPer250Round: 0.375,
+          evalTokensPerSecond: 1e6, peakMiB: 20, plannedMiB: 25, pplFp: 5, pplQuant: 5.5,
+          kernels: [{ kernel: 'matmul 4x512x64x172 tB', timed: 2, usPerCall: 0.5, share: 0.5, tflops: 10 }],
+        },
+      ],
+    };
+    const md = benchMarkdown(rep);
+    expect(md).toContain('| rtn | 0.10 |');
+    expect(md).toContain('| tesseraq | 8.00 |  |  | 1.50 | 0.075 | 0.38 | 1000000 | 20 (25) |');
+    expect(md).toContain('| matmul 4x512x64x172 tB | 0.5 | 50.0% | 10.0 | 25% |');
+    expect(md).toContain('f32 matmul 4096³: 40.0 TFLOP/s');
+  });
+});

@@ -1,0 +1,168 @@
+// `studio bench`: the engine's speed on this host, per model and method, as one table.
+//   seconds per phase: a calibration forward through the full-precision model, AWQ's search, TEQ
+//   steps per second, TesseraQ seconds per block and per round (and a 250-iteration round, the
+//   paper's, scaled from the measured iterations), evaluation tokens per second, peak GPU memory;
+//   then, in a second pass with per-dispatch timestamps, the hottest kernels of each method with
+//   their achieved TFLOP/s (matmuls) against this device's f32 matmul at 4096³.
+// The methods run as `studio quantize` runs them (same RunConfig); the profiled pass is separate
+// because one timestamped pass per dispatch changes the timing it measures.
+import { writeFile } from 'node:fs/promises';
+import { createNodeGpu, closeNodeGpu } from './node-gpu';
+import { fail, loadModel, loadText } from './inputs';
+import { measure, lcgFill } from './kernel-timing';
+import type { Gpu } from '../gpu/gpu';
+import { matmul } from '../ops/matmul';
+import { parseConfigQuery } from '../engine/url-config';
+import { runQuantization } from '../engine/run';
+import { calibrationSamples } from '../engine/calibration';
+import type { RunConfig, RunResult } from '../engine/run-types';
+import { loadGlobals, embedTokens, runBlocks, SourceBlocks } from '../model/gpu-model';
+import type { LoadedModel } from '../model/config';
+import type { TextSplit } from '../engine/text-split';
+import { tesseraqSchedule } from '../quant/tesseraq-schedule';
+import { BENCH_METHODS, benchMarkdown, hotKernels, type BenchMethod, type BenchReport, type BenchRow } from './bench-report';
+
+export const BENCH_USAGE = `  studio bench --model <path|bundled|random:<shape>> [--methods rtn,awq,teq,tesseraq] [--kernels 0] [--peakN 4096]
+                  [any quantize flag: --calibSamples --seqLen --steps --teqLoss --tqIters --tqSchedule ...]
+                  [--out bench.json]   seconds per phase and the hottest kernels' TFLOP/s`;
+
+/** One forward pass of the calibration set through the full-precision blocks (weights resident). */
+async function calibrationForward(gpu: Gpu, model: LoadedModel, split: TextSplit, config: RunConfig): Promise<number> {
+  const cfg = model.weights.config;
+  const tokens = [model.tokenizer.bosId, ...model.tokenizer.encode(split.calib)];
+  const ids = calibrationSamples(tokens, config.calibSamples, config.seqLen, config.seed);
+  const shape = { batch: config.calibSamples, seqLen: config.seqLen };
+  const globals = await loadGlobals(gpu, model.weights);
+  const blocks = new SourceBlocks(gpu, model.weights, true);
+  try {
+    let seconds = 0;
+    for (let rep = 0; rep < 2; rep++) {
+      // the first pass compiles pipelines and uploads weights; the second is timed
+      const t0 = performance.now();
+      const x = embedTokens(gpu, cfg, globals, ids, shape);
+      (await runBlocks(gpu, cfg, blocks, x, shape)).release();
+      await gpu.sync();
+      seconds = (performance.now() - t0) / 1000;
+    }
+    return seconds;
+  } finally {
+    blocks.release();
+    globals.embed.release();
+    if (globals.lmHead !== globals.embed) globals.lmHead.release();
+    globals.positions?.release();
+    globals.finalNorm.weight.release();
+    globals.finalNorm.bias?.release();
+  }
+}
+
+/** f32 matmul x·W at n³ (4096 by default) on this device: the peak the kernels are compared with. */
+async function matmulPeak(gpu: Gpu, n: number): Promise<number> {
+  const a = gpu.upload(lcgFill(n * n, 1), [n, n], 'A');
+  const b = gpu.upload(lcgFill(n * n, 2), [n, n], 'B');
+  const out = gpu.tensor([n, n], 'f32', 'C');
+  try {
+    const t = await measure(gpu, () => void matmul(gpu, a, b, { out }));
+    return (2 * n ** 3) / ((t.gpuMs ?? t.wallMs) * 1e-3) / 1e12;
+  } finally {
+    for (const x of [a, b, out]) x.release();
+  }
+}
+
+function rowOf(method: BenchMethod, r: RunResult, config: RunConfig, layers: number): BenchRow {
+  const s = r.seconds;
+  const row: BenchRow = {
+    method,
+    seconds: s[method] ?? NaN,
+    evalTokensPerSecond: r.evalTokens / (s['eval-quant'] ?? NaN),
+    peakMiB: Math.max(...Object.values(r.memory?.measured ?? { none: 0 })) / 2 ** 20,
+    plannedMiB: Math.max(...Object.values(r.memory?.planned ?? { none: 0 })) / 2 ** 20,
+    pplFp: r.pplFp,
+    pplQuant: r.pplQuant,
+  };
+  if (method === 'awq') row.awqSeconds = s.awq;
+  if (method === 'teq') {
+    const steps = config.teqLoss === 'block' ? config.steps * layers : config.steps;
+    row.teqStepsPerSecond = steps / s.teq;
+  }
+  if (method === 'tesseraq') {
+    const rounds = tesseraqSchedule(config.tqSchedule).length;
+    const train = s.tesseraq - (s['tesseraq-init'] ?? 0);
+    row.tqSecondsPerBlock = train / layers;
+    row.tqSecondsPerRound = row.tqSecondsPerBlock / rounds;
+    row.tqSecondsPer250Round = (row.tqSecondsPerRound / config.tqIters) * 250;
+  }
+  return row;
+}
+
+function benchMethods(raw: string | undefined): BenchMethod[] {
+  const names = (raw ?? 'rtn,awq,teq,tesseraq').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) if (!(BENCH_METHODS as readonly string[]).includes(n)) fail(`--methods: "${n}" is not one of ${BENCH_METHODS.join(', ')}`);
+  return names as BenchMethod[];
+}
+
+export async function bench(flags: Map<string, string>): Promise<void> {
+  const methods = benchMethods(flags.get('methods'));
+  const kernels = flags.get('kernels') !== '0';
+  const out = flags.get('out');
+  // a software adapter (SwiftShader) needs minutes for one 4096³ product: --peakN 256 there
+  const peakN = Number(flags.get('peakN') ?? 4096);
+  if (!Number.isInteger(peakN) || peakN < 16) fail(`--peakN must be an integer of at least 16, not ${flags.get('peakN')}`);
+  const modelSpec = flags.get('model') ?? 'bundled';
+  const textName = flags.get('text') ?? 'tinystories';
+  for (const k of ['methods', 'kernels', 'out', 'model', 'text', 'peakN']) flags.delete(k);
+  // TEQ's step rate is measured without its AWQ initialisation unless asked for
+  if (!flags.has('teqInit')) flags.set('teqInit', 'ones');
+  const parsed = parseConfigQuery(new URLSearchParams([...flags.entries()]));
+  if (parsed.notes.length) fail(`${parsed.notes.join('\n')}\n${BENCH_USAGE}`);
+  const model = await loadModel(modelSpec);
+  const text = await loadText(textName);
+  const config: RunConfig = { ...parsed.config, model: model.source, text: text.source };
+  const layers = model.weights.config.layers;
+  const log = (m: string) => process.stderr.write(`${m}\n`);
+
+  let gpu = await createNodeGpu();
+  const device = [gpu.report.vendor, gpu.report.architecture, gpu.report.description].filter(Boolean).join(' ');
+  log(`bench on ${device}: ${model.source}, methods ${methods.join(', ')}`);
+  const { method: _m, ...shared } = config;
+  const report: BenchReport = { date: new Date().toISOString(), device, model: model.source, config: shared, calibForwardSeconds: NaN, calibTokensPerSecond: NaN, rows: [] };
+  try {
+    report.calibForwardSeconds = await calibrationForward(gpu, model, text.split, config);
+    report.calibTokensPerSecond = (config.calibSamples * config.seqLen) / report.calibForwardSeconds;
+    log(`calibration forward ${report.calibForwardSeconds.toFixed(3)} s`);
+    for (const method of methods) {
+      const { result } = await runQuantization({ gpu, model, split: text.split, config: { ...config, method } });
+      if (result.status !== 'done') fail(`${method}: ${result.status}${result.error ? `: ${result.error}` : ''}`);
+      report.rows.push(rowOf(method, result, { ...config, method }, layers));
+      log(`${method}: ${JSON.stringify(result.seconds)}`);
+    }
+    if (kernels) {
+      closeNodeGpu();
+      gpu = await createNodeGpu({ profile: true });
+      if (!gpu.timer) log('this adapter has no timestamp queries: no kernel table');
+      else {
+        report.matmulPeakTflops = await matmulPeak(gpu, peakN);
+        report.matmulPeakSize = peakN;
+        for (const row of report.rows.filter((r) => r.method !== 'rtn')) {
+          // only the method's own phase: timed() syncs (and collects timestamps) between phases
+          const timer = gpu.timer;
+          let inMethod = false;
+          await runQuantization({
+            gpu, model, split: text.split, config: { ...config, method: row.method, evalWindows: 1 },
+            onEvent: (e) => {
+              if (e.type !== 'phase') return;
+              if (e.phase === row.method) timer.reset();
+              else if (inMethod) row.kernels = hotKernels(timer.totals);
+              inMethod = e.phase === row.method;
+            },
+          });
+        }
+      }
+    }
+  } finally {
+    closeNodeGpu();
+  }
+  const md = benchMarkdown(report);
+  log(`\n${md}`);
+  if (out) await writeFile(out, JSON.stringify(report, null, 2));
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}

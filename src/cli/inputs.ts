@@ -1,0 +1,52 @@
+// What the CLI commands share: loading a model and a text split by name or path, and failing
+// with a clear message.
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pathSources } from './node-files';
+import { loadModelFromFiles } from '../formats/load';
+import { splitText, twoFileSplit, type TextSplit } from '../engine/text-split';
+import type { RunConfig } from '../engine/run-types';
+import type { LoadedModel } from '../model/config';
+import { randomModel } from '../model/random-model';
+
+export function fail(msg: string): never {
+  process.stderr.write(`error: ${msg}\n`);
+  process.exit(1);
+}
+
+export function repoRoot(): string {
+  // dist-node/studio.mjs or src/cli/studio.ts: the repo is two levels up either way.
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const up of ['..', '../..']) if (existsSync(join(here, up, 'public/data'))) return resolve(here, up);
+  return process.cwd();
+}
+
+export async function loadModel(spec: string): Promise<LoadedModel> {
+  if (spec.startsWith('random:')) return randomModel(spec.slice(7));
+  if (spec === 'bundled' || spec === 'bundled:stories260K') {
+    const m = await loadModelFromFiles(await pathSources(join(repoRoot(), 'public/models/stories260K.gguf')));
+    return { ...m, source: 'bundled:stories260K' };
+  }
+  if (!existsSync(spec)) fail(`model path ${spec} does not exist`);
+  let sources = await pathSources(spec);
+  if (spec.endsWith('.bin') && sources.length === 1) {
+    const dir = dirname(spec);
+    const tok = ['tokenizer.bin', 'tok512.bin', 'tok32000.bin'].map((n) => join(dir, n)).find(existsSync);
+    if (!tok) fail(`${spec} looks like a llama2.c model: put its tokenizer .bin beside it (tokenizer.bin)`);
+    sources = [...sources, ...(await pathSources(tok))];
+  }
+  const m = await loadModelFromFiles(sources);
+  return { ...m, source: `local:${spec}` };
+}
+
+export async function loadText(name: string): Promise<{ split: TextSplit; source: RunConfig['text'] }> {
+  const data = join(repoRoot(), 'public/data');
+  const read = (f: string) => readFile(join(data, f), 'utf8');
+  if (name === 'tinystories') return { split: splitText(await read('tinystories_val.txt'), 'tinystories_val.txt'), source: name };
+  if (name === 'tinyshakespeare') return { split: splitText(await read('tinyshakespeare.txt'), 'tinyshakespeare.txt'), source: name };
+  if (name === 'wikitext2') return { split: twoFileSplit(await read('wiki.valid.raw'), await read('wiki.test.raw'), 'wiki.valid.raw', 'wiki.test.raw'), source: name };
+  if (!existsSync(name)) fail(`--text must be tinystories, wikitext2, tinyshakespeare or a text file; ${name} is none of these`);
+  return { split: splitText(await readFile(name, 'utf8'), name), source: 'custom' };
+}
