@@ -29,6 +29,8 @@ export interface BenchRow {
   peakMiB: number;
   /** What the memory plan predicted before the run (its largest phase). */
   plannedMiB: number;
+  /** GPU bytes per phase, planned before the run and measured during it (the run's own record). */
+  memory?: { planned: Record<string, number>; measured: Record<string, number> };
   pplFp: number;
   pplQuant: number;
   kernels?: KernelRow[];

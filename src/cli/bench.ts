@@ -78,6 +78,7 @@ function rowOf(method: BenchMethod, r: RunResult, config: RunConfig, layers: num
     plannedMiB: Math.max(...Object.values(r.memory?.planned ?? { none: 0 })) / 2 ** 20,
     pplFp: r.pplFp,
     pplQuant: r.pplQuant,
+    memory: r.memory,
   };
   if (method === 'awq') row.awqSeconds = s.awq;
   if (method === 'teq') {

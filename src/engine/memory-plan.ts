@@ -69,9 +69,11 @@ export function planMemory(cfg: ModelConfig, config: RunConfig, limits?: { maxSt
   if (m === 'awq') phases.awq = globalsBytes + awqCore;
   if (m === 'teq' || m === 'teq+tesseraq') {
     if (config.teqLoss === 'lm') {
-      // every block resident with its effective (fake-quantized) copy, saved activations of one sequence
-      const lmActs = L * act * F * cfg.layers + 3 * L * cfg.vocab * F;
-      phases.teq = globalsBytes + 2 * cfg.layers * blockBytes + Math.max(awqInside ? awqCore : 0, lmActs);
+      // every block resident three times (source weights, effective fake-quantized copies, the
+      // trainer's per-element dα contributions) plus one block's weight gradients; saved
+      // activations of one sequence and its logits, their softmax and gradient
+      const lmActs = L * act * F * cfg.layers + 3 * L * cfg.vocab * F + blockBytes;
+      phases.teq = globalsBytes + 3 * cfg.layers * blockBytes + Math.max(awqInside ? awqCore : 0, lmActs);
     } else {
       const batch = Math.min(4, config.calibSamples) * L;
       phases.teq = globalsBytes + calibX + Math.max(awqInside ? awqCore : 0, 3 * calibX + 4 * blockBytes + 2 * batch * act * F);
