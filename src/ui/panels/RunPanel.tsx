@@ -45,13 +45,14 @@ function UnfinishedRuns() {
   }, [refreshCheckpoints]);
   if (!checkpoints.length) return null;
   return (
-    <div className="card">
+    <div className="card" data-testid="unfinished-runs">
       <h3>Unfinished runs</h3>
       <ul className="plain">
         {checkpoints.map((c) => (
           <li key={c.runId} className="row">
             <span style={{ flex: 1 }}>
-              {runLabel(c.config)} · {c.completedBlocks} blocks done · saved {new Date(c.createdAt).toLocaleString()}
+              {runLabel(c.config)} · {c.completedBlocks} blocks done
+              {c.inProgressBlock !== undefined && ` · block ${c.inProgressBlock} partly done`} · saved {new Date(c.createdAt).toLocaleString()}
               {c.config.model !== modelSource && <span className="muted small"> · load {c.config.model} first</span>}
             </span>
             <button type="button" disabled={running || c.config.model !== modelSource} onClick={() => void resumeRun(c)}>

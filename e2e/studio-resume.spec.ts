@@ -1,0 +1,84 @@
+// A TesseraQ run interrupted by a page reload after its first block checkpoint: the studio offers
+// it under "Unfinished runs", Resume finishes it, and its perplexity equals an uninterrupted run's
+// of the same config to the printed digits.
+import { test, expect, type Page } from '@playwright/test';
+
+test.setTimeout(900_000);
+
+const CONFIG = 'method=tesseraq&bits=3&calibSamples=2&seqLen=32&evalWindows=2&tqIters=2&tqBatch=2';
+
+async function deleteDatabase(page: Page, name: string) {
+  await page.evaluate(
+    (n) =>
+      new Promise((res) => {
+        const r = indexedDB.deleteDatabase(n);
+        r.onsuccess = r.onerror = r.onblocked = res;
+      }),
+    name,
+  );
+}
+
+/** Blocks done in the stored checkpoints (read from IndexedDB as the worker wrote them). */
+async function storedBlocks(page: Page): Promise<number[]> {
+  return page.evaluate(
+    () =>
+      new Promise<number[]>((res) => {
+        const open = indexedDB.open('webgpu-quant-studio-checkpoints');
+        // Not created yet: leave the creation (and its object stores) to the worker.
+        open.onupgradeneeded = () => open.transaction?.abort();
+        open.onerror = () => res([]);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains('summaries')) return db.close(), res([]);
+          const req = db.transaction('summaries').objectStore('summaries').getAll();
+          req.onsuccess = () => (db.close(), res(req.result.map((s: { completedBlocks: number }) => s.completedBlocks)));
+          req.onerror = () => (db.close(), res([]));
+        };
+      }),
+  );
+}
+
+/** Waits for the run to finish and returns its quantized perplexity as printed. */
+async function finishedPpl(page: Page): Promise<string> {
+  const progress = page.getByTestId('run-progress');
+  await expect(progress).toHaveAttribute('data-status', /done|failed|cancelled/, { timeout: 800_000 });
+  await expect(progress).toHaveAttribute('data-status', 'done');
+  const text = await page.getByTestId('run-result').innerText();
+  const m = /Perplexity\s+\S+\s+\(fp32\)\s+→\s+(\S+)/.exec(text);
+  if (!m) throw new Error(`no perplexity in: ${text}`);
+  return m[1];
+}
+
+test('a TesseraQ run interrupted by a reload resumes from its checkpoint and matches an uninterrupted run', async ({ page }) => {
+  page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
+  await page.goto('/');
+  await deleteDatabase(page, 'webgpu-quant-studio-checkpoints');
+  await page.goto(`/?${CONFIG}&autorun=1`);
+  await expect(page.getByTestId('run-progress')).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
+  await expect.poll(() => storedBlocks(page), { timeout: 600_000, intervals: [1000] }).toContainEqual(expect.any(Number));
+  const blocks = await storedBlocks(page);
+  expect(blocks.length).toBe(1);
+  expect(blocks[0]).toBeGreaterThanOrEqual(1);
+
+  // The reload ends the worker mid-run; the studio comes back with the config but no autorun.
+  await page.reload();
+  await expect(page).not.toHaveURL(/autorun/);
+  await page.getByRole('tab', { name: /Run/ }).click();
+  const unfinished = page.getByTestId('unfinished-runs');
+  await expect(unfinished.locator('li')).toHaveCount(1, { timeout: 60_000 });
+  await expect(unfinished.locator('li')).toContainText(/TesseraQ/);
+  await expect(unfinished.locator('li')).toContainText(/[1-9]\d* blocks done/);
+  const resume = unfinished.getByRole('button', { name: 'Resume' });
+  await expect(resume).toBeEnabled({ timeout: 120_000 });
+  await resume.click();
+  const resumed = await finishedPpl(page);
+  await expect(page.getByTestId('run-progress')).toContainText(/Resuming from the checkpoint after block \d/);
+  // A finished run's checkpoint is deleted: nothing is offered any more.
+  await expect(page.getByTestId('unfinished-runs')).toHaveCount(0);
+
+  // The same config from the start, uninterrupted.
+  await page.getByRole('button', { name: 'Start run' }).click();
+  await expect(page.getByTestId('run-progress')).toHaveAttribute('data-status', 'running');
+  const uninterrupted = await finishedPpl(page);
+  expect(resumed).toBe(uninterrupted);
+});
