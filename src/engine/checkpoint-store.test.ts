@@ -50,6 +50,35 @@ describe('checkpoint records', () => {
     }
   });
 
+  test('a first phase\'s overrides and a round-boundary state are copied, survive cloning, and are counted', () => {
+    const base = Float32Array.from({ length: 40 }, (_, i) => i / 3);
+    const v = Float32Array.from({ length: 12 }, (_, i) => -i);
+    const plain = checkpoint(2, new Date(0));
+    const withPhase = makeCheckpoint({
+      config: plain.config,
+      completedBlocks: 2,
+      linears: plain.linears.map(deserializeLinear),
+      overrides: Object.entries(plain.overrides),
+      baseOverrides: [['model.layers.3.mlp.up_proj.weight', base]],
+      inProgress: { block: 2, step: 6, round: 3, lr: 1e-4, tensors: { 'v.q': v } },
+      rngState: [77],
+      now: new Date(0),
+    });
+    base[0] = 99;
+    v[0] = 99;
+    const back = structuredClone(withPhase);
+    expect(back.inProgress).toMatchObject({ block: 2, step: 6, round: 3, lr: 1e-4 });
+    expect(back.inProgress!.tensors['v.q'][0]).toBe(-0);
+    const restored = restoreCheckpoint(back);
+    expect(restored.baseOverrides!.get('model.layers.3.mlp.up_proj.weight')![0]).toBe(0);
+    expect(restored.baseOverrides!.get('model.layers.3.mlp.up_proj.weight')![1]).toBe(Math.fround(1 / 3));
+    expect(restoreCheckpoint(plain).baseOverrides).toBeUndefined();
+    // Bytes: the plain record, plus the base override's name and 160 bytes, plus the in-progress
+    // block's fixed 24, name and 48 bytes; the scalars' JSON is the same but for rngState [77] vs [1].
+    const expected = estimateCheckpointBytes(plain) + 'model.layers.3.mlp.up_proj.weight'.length + 160 + 24 + 'v.q'.length + 48 + 1;
+    expect(estimateCheckpointBytes(withPhase)).toBe(expected);
+  });
+
   test('a damaged record is refused with the part that does not fit', () => {
     const s = serializeLinear(randomLinear('model.layers.0.self_attn.q_proj', 5, 37, 3, 32, 7));
     expect(() => deserializeLinear({ ...s, packedCodes: s.packedCodes.subarray(1) })).toThrow(/q_proj: packed codes do not fit \[5, 37\] at 3 bits/);
