@@ -5,6 +5,10 @@ import { randomModel } from '../model/random-model';
 import { runQuantization } from '../engine/run';
 import { DEFAULT_CONFIG, type RunConfig, type RunEvent } from '../engine/run-types';
 import { splitText } from '../engine/text-split';
+import { calibrationSamples } from '../engine/calibration';
+import { MemoryCheckpointStore } from '../engine/checkpoint-store';
+import { SeekableRandom } from './seekable-random';
+import { pickSequences } from './method-context';
 
 /** tiny-llama with one NaN in block 1's q_proj weight. */
 function poisonedModel() {
@@ -49,5 +53,54 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     const { error, logs } = await failingRun(gpu, { method: 'teq', teqLoss: 'lm' });
     if (!/block 1, layer q/.test(error.message) || !/diverged again/.test(error.message)) throw new Error(`unclear message: ${error.message}`);
     if (!logs.some((l) => /Rolling back to step 0 and retrying with a tenth/.test(l))) throw new Error(`no rollback was reported: ${logs.join(' | ')}`);
+  },  async 'TEQ with the LM loss, a NaN that first appears at a later step: rolled back to the last finite step, not the start'(gpu) {
+    const base = randomModel('tiny-llama', 3);
+    const config: RunConfig = {
+      ...DEFAULT_CONFIG, model: base.source, method: 'teq', teqLoss: 'lm', teqInit: 'ones', bits: 3, groupSize: 16, calibSamples: 4, seqLen: 16, evalWindows: 1, steps: 6, seed: 2,
+    };
+    const text = Array.from({ length: 200 }, (_, i) => `Line ${i} of the text, ${String.fromCharCode(65 + (i % 26))}.\n\n`).join('');
+    const split = splitText(text);
+    // Independently of the trainer: the sequence each step draws (one per step, TEQ's LM sampler),
+    // and a token that first enters at step s ≥ 2; its embedding row becomes NaN.
+    const calib = calibrationSamples([base.tokenizer.bosId, ...base.tokenizer.encode(split.calib)], config.calibSamples, config.seqLen, config.seed);
+    const rand = new SeekableRandom(config.seed + 29);
+    const seen = new Set<number>();
+    let poison: { step: number; token: number } | null = null;
+    for (let step = 0; step < config.steps && !poison; step++) {
+      const seq = pickSequences(rand.next, config.calibSamples, 1)[0];
+      const ids = Array.from(calib.subarray(seq * config.seqLen, (seq + 1) * config.seqLen));
+      const fresh = ids.find((t) => !seen.has(t));
+      if (step >= 2 && fresh !== undefined) poison = { step, token: fresh };
+      ids.forEach((t) => seen.add(t));
+    }
+    if (!poison) throw new Error('the test text gives no step with a new token; change the text or the seed');
+    const hidden = base.weights.config.hidden;
+    const model = {
+      ...base,
+      weights: {
+        ...base.weights,
+        get: async (name: string) => {
+          const t = (await base.weights.get(name)).slice();
+          if (name === 'model.embed_tokens.weight') t.fill(NaN, poison!.token * hidden, (poison!.token + 1) * hidden);
+          return t;
+        },
+      },
+    };
+    const events: RunEvent[] = [];
+    let error: Error | null = null;
+    try {
+      // Checkpoints at every step, so every step is also checked and is a rollback point.
+      await runQuantization({ gpu, model, split, config, onEvent: (e) => events.push(e), checkpoints: new MemoryCheckpointStore(), checkpointEverySeconds: 0 });
+    } catch (e) {
+      error = e as Error;
+    }
+    if (!error) throw new Error('the run finished despite a NaN embedding');
+    if (!/diverged again/.test(error.message) || !/block \d+, layer /.test(error.message)) throw new Error(`unclear message: ${error.message}`);
+    const rollback = events.findIndex((e) => e.type === 'log' && /Rolling back to step/.test(e.message));
+    if (rollback < 0) throw new Error('no rollback was reported');
+    const message = (events[rollback] as { message: string }).message;
+    if (!message.includes(`Rolling back to step ${poison.step} and retrying with a tenth`)) throw new Error(`expected a rollback to step ${poison.step}: ${message}`);
+    const redone = events.slice(rollback).find((e) => e.type === 'progress' && e.phase === 'teq' && e.done <= poison!.step);
+    if (redone) throw new Error(`steps before the rollback point were trained again: ${JSON.stringify(redone)}`);
   },
 };
