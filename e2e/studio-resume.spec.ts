@@ -67,7 +67,7 @@ test('a TesseraQ run interrupted by a reload resumes from its checkpoint and mat
   const unfinished = page.getByTestId('unfinished-runs');
   await expect(unfinished.locator('li')).toHaveCount(1, { timeout: 60_000 });
   await expect(unfinished.locator('li')).toContainText(/TesseraQ/);
-  await expect(unfinished.locator('li')).toContainText(/[1-9]\d* blocks done/);
+  await expect(unfinished.locator('li')).toContainText(/[1-9]\d* blocks done · resumes after block \d/);
   const resume = unfinished.getByRole('button', { name: 'Resume' });
   await expect(resume).toBeEnabled({ timeout: 120_000 });
   await resume.click();

@@ -2,7 +2,7 @@ import { serialize } from 'node:v8';
 import { describe, expect, test } from 'vitest';
 import type { QuantizedLinear } from '../quant/format';
 import { mulberry32 } from '../reference/rng';
-import { CHECKPOINT_SCHEMA_VERSION, deserializeLinear, estimateCheckpointBytes, makeCheckpoint, restoreCheckpoint, serializeLinear, type RunCheckpoint } from './checkpoint';
+import { CHECKPOINT_SCHEMA_VERSION, deserializeLinear, estimateCheckpointBytes, makeCheckpoint, restoreCheckpoint, resumePoint, serializeLinear, summarizeCheckpoint, type RunCheckpoint } from './checkpoint';
 import { CheckpointStoreWithMemoryFallback, MemoryCheckpointStore } from './checkpoint-store';
 import { DEFAULT_CONFIG } from './run-types';
 import { isQuotaError, requestPersistentStorage, StorageQuotaError, storageEstimate } from './storage';
@@ -77,6 +77,16 @@ describe('checkpoint records', () => {
     // block's fixed 24, name and 48 bytes; the scalars' JSON is the same but for rngState [77] vs [1].
     const expected = estimateCheckpointBytes(plain) + 'model.layers.3.mlp.up_proj.weight'.length + 160 + 24 + 'v.q'.length + 48 + 1;
     expect(estimateCheckpointBytes(withPhase)).toBe(expected);
+  });
+
+  test('the resume point is told in words, in the log and in the summary the list shows', () => {
+    const cp = checkpoint(2, new Date(0));
+    expect(resumePoint(cp)).toBe('after block 1');
+    expect(summarizeCheckpoint('r', cp).resumePoint).toBe('after block 1');
+    expect(resumePoint({ ...cp, completedBlocks: 0 })).toBe('from the start');
+    expect(resumePoint({ ...cp, completedBlocks: 0, baseOverrides: {} })).toBe('after the TEQ phase');
+    expect(resumePoint({ ...cp, inProgress: { block: 2, step: 6, round: 3, tensors: {} } })).toBe('in block 2 after round 3');
+    expect(resumePoint({ ...cp, completedBlocks: 0, inProgress: { block: 0, step: 40, tensors: {} } })).toBe('at step 40 of the TEQ training');
   });
 
   test('a damaged record is refused with the part that does not fit', () => {

@@ -58,6 +58,8 @@ export interface CheckpointSummary {
   config: RunConfig;
   completedBlocks: number;
   inProgressBlock?: number;
+  /** Where it resumes, in words (resumePoint); absent in summaries saved by older versions. */
+  resumePoint?: string;
   createdAt: string;
   /** Estimated stored size. */
   bytes: number;
@@ -167,7 +169,23 @@ export function estimateCheckpointBytes(cp: RunCheckpoint): number {
 }
 
 export function summarizeCheckpoint(runId: string, cp: RunCheckpoint): CheckpointSummary {
-  const s: CheckpointSummary = { runId, config: cp.config, completedBlocks: cp.completedBlocks, createdAt: cp.createdAt, bytes: estimateCheckpointBytes(cp) };
+  const s: CheckpointSummary = {
+    runId,
+    config: cp.config,
+    completedBlocks: cp.completedBlocks,
+    resumePoint: resumePoint(cp),
+    createdAt: cp.createdAt,
+    bytes: estimateCheckpointBytes(cp),
+  };
   if (cp.inProgress) s.inProgressBlock = cp.inProgress.block;
   return s;
+}
+
+/** Where a checkpoint resumes, in words for the log and the list of unfinished runs. */
+export function resumePoint(cp: RunCheckpoint): string {
+  const p = cp.inProgress;
+  if (p?.round !== undefined) return `in block ${p.block} after round ${p.round}`;
+  if (p) return `at step ${p.step} of the TEQ training`; // the only training checkpointed by steps
+  if (cp.completedBlocks === 0) return cp.baseOverrides ? 'after the TEQ phase' : 'from the start';
+  return `after block ${cp.completedBlocks - 1}`;
 }

@@ -13,7 +13,7 @@ import { QuantizedBlocks, withOverrides, type QuantizedModel } from '../quant/qu
 import { measureErrors } from '../quant/measure';
 import { planMemory, evalBudgetBytes } from './memory-plan';
 import type { CheckpointStore } from './checkpoint-store';
-import { makeCheckpoint, restoreCheckpoint, type BlockInProgress, type RunCheckpoint } from './checkpoint';
+import { makeCheckpoint, restoreCheckpoint, resumePoint, type BlockInProgress, type RunCheckpoint } from './checkpoint';
 import { EngineError } from '../gpu/errors';
 
 class OverPlanError extends EngineError {
@@ -43,15 +43,6 @@ const RESUMABLE: ReadonlySet<RunConfig['method']> = new Set(['rtn', 'awq', 'teq'
 /** Methods that can resume from a checkpoint (the others restart). */
 export function resumable(config: RunConfig): boolean {
   return RESUMABLE.has(config.method);
-}
-
-/** Where a checkpoint resumes, in words for the log. */
-export function resumePoint(cp: RunCheckpoint): string {
-  const p = cp.inProgress;
-  if (p?.round !== undefined) return `in block ${p.block} after round ${p.round}`;
-  if (p) return `at step ${p.step} of the TEQ training`; // the only training checkpointed by steps
-  if (cp.completedBlocks === 0) return cp.baseOverrides ? 'after the TEQ phase' : 'from the start';
-  return `after block ${cp.completedBlocks - 1}`;
 }
 
 /** Default least time between checkpoints inside a block (each one reads the block's state back). */

@@ -52,7 +52,7 @@ function UnfinishedRuns() {
           <li key={c.runId} className="row">
             <span style={{ flex: 1 }}>
               {runLabel(c.config)} · {c.completedBlocks} blocks done
-              {c.inProgressBlock !== undefined && ` · block ${c.inProgressBlock} partly done`} · saved {new Date(c.createdAt).toLocaleString()}
+              {c.resumePoint && ` · resumes ${c.resumePoint}`} · saved {new Date(c.createdAt).toLocaleString()}
               {c.config.model !== modelSource && <span className="muted small"> · load {c.config.model} first</span>}
             </span>
             <button type="button" disabled={running || c.config.model !== modelSource} onClick={() => void resumeRun(c)}>
