@@ -54,7 +54,10 @@ export function planMemory(cfg: ModelConfig, config: RunConfig, limits?: { maxSt
   const perBatch = config.evalWindows > 0 ? Math.min(perBatchMax, config.evalWindows) : perBatchMax;
   const evalTokens = perBatch * L;
   const act = activationFloatsPerToken(cfg);
-  const evalActs = evalTokens * (act + 2 * cfg.vocab) * F;
+  // one batch's activations and logits, plus the hidden states of a chunk of windows (at most
+  // twice the batch budget) that go through the blocks together (src/eval/perplexity.ts)
+  const chunkHidden = Math.min(2 * evalBudgetBytes(limits?.maxStorageBufferBindingSize), (config.evalWindows > 0 ? config.evalWindows : Infinity) * L * cfg.hidden * F);
+  const evalActs = evalTokens * (act + 2 * cfg.vocab) * F + chunkHidden;
   const calibTokens = config.calibSamples * L;
   const calibX = calibTokens * cfg.hidden * F;
   const blockActs = calibTokens * act * F;

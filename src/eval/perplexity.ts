@@ -2,7 +2,9 @@
 // budget; per-token losses are read back once per batch and summed in float64.
 import type { Gpu } from '../gpu/gpu';
 import type { ModelConfig } from '../model/config';
-import { forwardLogits, type BlockProvider, type ModelGlobals } from '../model/gpu-model';
+import { embedTokens, finalNorm, lmHead, type BlockProvider, type ModelGlobals } from '../model/gpu-model';
+import { blockForward, type BatchShape } from '../model/block';
+import type { Tensor } from '../gpu/tensor';
 import { crossEntropy } from '../ops/cross-entropy';
 import { CancelledError } from '../gpu/errors';
 import { evaluationWindows, nextTokenTargets } from './windows';
@@ -29,6 +31,12 @@ export function windowsPerBatch(cfg: ModelConfig, windowLen: number, budgetBytes
   return Math.max(1, Math.floor(budgetBytes / (windowLen * widest * 4)));
 }
 
+/**
+ * Windows go through the model layer by layer: every window of a chunk passes block b before block
+ * b+1 is fetched, so a streamed model (blocks uploaded from the CPU one at a time) uploads each
+ * block once per chunk rather than once per batch of windows. A chunk's hidden states stay within
+ * twice the batch budget; the logits are formed a batch at a time.
+ */
 export async function perplexity(
   gpu: Gpu,
   cfg: ModelConfig,
@@ -39,29 +47,53 @@ export async function perplexity(
 ): Promise<PerplexityResult> {
   const windows = evaluationWindows(tokens, opts.windowLen, opts.windows);
   if (!windows.length) throw new Error(`the evaluation text has ${tokens.length} tokens, fewer than one window of ${opts.windowLen}`);
-  const perBatch = Math.min(windows.length, windowsPerBatch(cfg, opts.windowLen, opts.budgetBytes ?? 32 << 20));
+  const budget = opts.budgetBytes ?? 32 << 20;
+  const perBatch = Math.min(windows.length, windowsPerBatch(cfg, opts.windowLen, budget));
+  const perChunk = Math.max(perBatch, Math.floor((2 * budget) / (opts.windowLen * cfg.hidden * 4 * perBatch)) * perBatch);
   let nll = 0;
   let scored = 0;
-  for (let start = 0; start < windows.length; start += perBatch) {
-    if (opts.signal?.aborted) throw new CancelledError('Perplexity evaluation');
-    const group = windows.slice(start, start + perBatch);
-    const ids = new Uint32Array(group.length * opts.windowLen);
-    group.forEach((w, i) => ids.set(w, i * opts.windowLen));
-    const shape = { batch: group.length, seqLen: opts.windowLen };
-    const logits = await forwardLogits(gpu, cfg, globals, blocks, ids, shape);
-    const targets = gpu.upload(nextTokenTargets(ids, opts.windowLen), [ids.length], 'targets');
-    const ce = crossEntropy(gpu, logits, targets);
-    logits.release();
-    targets.release();
-    ce.lse.release();
-    const losses = await ce.loss.readF32();
-    ce.loss.release();
-    for (let i = 0; i < losses.length; i++) {
-      if ((i + 1) % opts.windowLen === 0) continue;
-      nll += losses[i];
-      scored++;
+  for (let chunkStart = 0; chunkStart < windows.length; chunkStart += perChunk) {
+    const chunk = windows.slice(chunkStart, chunkStart + perChunk);
+    const batches: { ids: Uint32Array; shape: BatchShape; h: Tensor }[] = [];
+    try {
+      for (let start = 0; start < chunk.length; start += perBatch) {
+        const group = chunk.slice(start, start + perBatch);
+        const ids = new Uint32Array(group.length * opts.windowLen);
+        group.forEach((w, i) => ids.set(w, i * opts.windowLen));
+        const shape = { batch: group.length, seqLen: opts.windowLen };
+        batches.push({ ids, shape, h: embedTokens(gpu, cfg, globals, ids, shape) });
+      }
+      for (let b = 0; b < cfg.layers; b++) {
+        if (opts.signal?.aborted) throw new CancelledError('Perplexity evaluation');
+        const w = await blocks.get(b);
+        for (const batch of batches) {
+          const { y } = blockForward(gpu, cfg, w, batch.h, batch.shape);
+          batch.h.release();
+          batch.h = y;
+        }
+        blocks.done(b);
+        opts.onProgress?.(chunkStart + Math.floor((chunk.length * (b + 1)) / (cfg.layers + 1)), windows.length);
+      }
+      for (const batch of batches) {
+        const n = finalNorm(gpu, cfg, globals, batch.h);
+        [n.rstd, n.mean].forEach((t) => t?.release());
+        const logits = lmHead(gpu, globals, n.y);
+        n.y.release();
+        const targets = gpu.upload(nextTokenTargets(batch.ids, opts.windowLen), [batch.ids.length], 'targets');
+        const ce = crossEntropy(gpu, logits, targets);
+        [logits, targets, ce.lse].forEach((t) => t.release());
+        const losses = await ce.loss.readF32();
+        ce.loss.release();
+        for (let i = 0; i < losses.length; i++) {
+          if ((i + 1) % opts.windowLen === 0) continue;
+          nll += losses[i];
+          scored++;
+        }
+      }
+    } finally {
+      for (const batch of batches) batch.h.release();
     }
-    opts.onProgress?.(Math.min(windows.length, start + perBatch), windows.length);
+    opts.onProgress?.(Math.min(windows.length, chunkStart + perChunk), windows.length);
   }
   return { ppl: Math.exp(nll / scored), meanNll: nll / scored, scoredTokens: scored, windows: windows.length };
 }
