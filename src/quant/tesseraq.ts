@@ -255,7 +255,7 @@ export async function tesseraqBlock(
       const L = tq.get(role)!;
       const n = L.rows * L.cols;
       const fs = Array.from(await L.u.readF32(), (u) => 2 * rectSig(u));
-      allF.push(...fs);
+      for (const f of fs) allF.push(f); // not push(...fs): a 0.5B model's layer has 136k groups, over the argument limit
       const flips = counts[2 * (rounds * roles.length + l) + 1];
       report.layers.push({
         role,
