@@ -2,6 +2,8 @@
 // the model, followed by plain min/max quantization (arXiv 2310.10944; algorithms.md section 1).
 // Two losses: 'block' (each block's output MSE against full-precision targets, one block resident)
 // and 'lm' (the model's own next-token cross-entropy through the whole model, the reference trainer).
+// The LM training is read back every TEQ_LM_CHECK_EVERY steps (and when a checkpoint is due): a
+// non-finite state rolls back to the last finite one and retries at a tenth of the learning rate.
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import type { ModelConfig } from '../model/config';
@@ -143,7 +145,7 @@ class TeqTrainer {
     }
   }
 
-  /** The first grouped Linear (block, role) whose fp weight or α is non-finite, for divergence messages. */
+  /** For divergence messages: the first Linear whose fp weight is non-finite, else the first group whose α is. */
   async firstNonFinite(): Promise<{ block: number; layer: string } | null> {
     for (const [b, w] of this.blocks.entries()) {
       for (const [role, l] of Object.entries(w.linears) as [LinearRole, NonNullable<BlockWeights['linears'][LinearRole]>][]) {
@@ -326,11 +328,10 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
   let alphaAll: Float32Array;
   try {
     // The last state known to be finite: where a divergence rolls back to, and what checkpoints hold.
-    let good: TeqLmState = { step: 0, rng: rand.state, tensors: await trainer.readState(), losses: new Float32Array(0) };
     const stored = ctx.resumeProgress;
+    let good: TeqLmState = stored ? storedLmState(stored) : { step: 0, rng: rand.state, tensors: await trainer.readState(), losses: new Float32Array(0) };
     // A state stored during the retry continues the retry (its learning rate was lowered).
     let lrScale = stored?.progress.lr !== undefined && stored.progress.lr !== config.lr ? RETRY_LR_FACTOR : 1;
-    if (stored) good = storedLmState(stored);
     const restore = (s: TeqLmState) => {
       trainer.writeState(s.tensors);
       if (s.losses.length) gpu.write(losses, s.losses);

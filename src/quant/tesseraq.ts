@@ -5,7 +5,9 @@
 //   variables of every Linear, then tqIters Adam steps on ‖B(Xq; Ŵ) − Yfp‖² (summed over the hidden
 //   size, mean over tokens) with fresh optimizer state; finally harden the rest by h > 0.5 and
 //   store the integer codes with the tuned scale s·f and the zero point z.
-// The iteration loop never reads back: losses go to a GPU buffer read once per round.
+// The iteration loop never reads back: losses go to a GPU buffer read once per round. After a round
+// the block's state can be read back for a checkpoint and a resumed run continues from it
+// (tesseraq-state.ts); the batch sampler's state goes with it.
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import { CancelledError } from '../gpu/errors';
