@@ -31,8 +31,8 @@ export interface BlockInProgress {
   round?: number;
   /** Learning rate in use (after any rollback that lowered it). */
   lr?: number;
-  /** Trainable parameters and optimizer moments by name, e.g. "scale", "adam.m.scale". */
-  tensors: Record<string, Float32Array>;
+  /** Trainable parameters and optimizer moments by name, e.g. "scale", "adam.m.scale" (u32: packed masks). */
+  tensors: Record<string, Float32Array | Uint32Array>;
 }
 
 export interface RunCheckpoint {
@@ -118,7 +118,7 @@ export function makeCheckpoint(state: {
   rngState?: number[];
   now?: Date;
 }): RunCheckpoint {
-  const copies = (entries: Iterable<[string, Float32Array]>) => Object.fromEntries([...entries].map(([k, v]) => [k, v.slice()]));
+  const copies = <T extends Float32Array | Uint32Array>(entries: Iterable<[string, T]>) => Object.fromEntries([...entries].map(([k, v]) => [k, v.slice() as T]));
   const cp: RunCheckpoint = {
     schema: CHECKPOINT_SCHEMA_VERSION,
     config: { ...state.config },

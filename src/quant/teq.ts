@@ -300,8 +300,11 @@ interface TeqLmState {
 
 function storedLmState(p: NonNullable<MethodContext['resumeProgress']>): TeqLmState {
   const { losses, ...tensors } = p.progress.tensors;
-  if (p.rngState.length !== 1 || !losses || losses.length !== p.progress.step) throw new Error('TEQ checkpoint: the sampler state or the losses do not match its step');
-  return { step: p.progress.step, rng: p.rngState[0], tensors, losses };
+  const floats = (t: unknown): t is Float32Array => t instanceof Float32Array;
+  if (p.rngState.length !== 1 || !floats(losses) || losses.length !== p.progress.step || !Object.values(tensors).every(floats)) {
+    throw new Error('TEQ checkpoint: the sampler state, the losses or the parameters do not match its step');
+  }
+  return { step: p.progress.step, rng: p.rngState[0], tensors: tensors as Record<string, Float32Array>, losses };
 }
 
 /** TEQ with the model's own next-token loss through the whole model (all blocks resident). */
