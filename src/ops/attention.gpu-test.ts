@@ -36,7 +36,7 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'multi-head (Hq = Hkv), D=64, custom scale'(gpu) {
     await check(gpu, { batch: 2, seqLen: 13, heads: 2, kvHeads: 2, headDim: 64, scale: 0.2 }, 200);
   },
-  async 'small tiles: many key/query tiles, partial last tiles, odd D'(gpu) {
+  async 'small tiles: many key/query tiles, partial last tiles, D=12 and 16'(gpu) {
     await check(gpu, { batch: 2, seqLen: 29, heads: 4, kvHeads: 1, headDim: 12, tiles: { rows: 8, cols: 8 } }, 300);
     await check(gpu, { batch: 1, seqLen: 45, heads: 3, kvHeads: 3, headDim: 8, tiles: { rows: 16, cols: 16 } }, 400);
     // The other tile shapes pickTiles can choose on devices with other workgroup-memory limits.
@@ -53,11 +53,18 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'tile choice fits the device workgroup memory'(gpu) {
     const limit = gpu.device.limits.maxComputeWorkgroupStorageSize;
     for (const D of [8, 64, 128])
-      for (const pass of ['forward', 'dq', 'dkv'] as const) {
+      for (const pass of ['forward', 'forward4', 'dq', 'dkv'] as const) {
         const t = pickTiles(gpu, pass, D);
-        const floats = pass === 'dkv' ? 2 * t.cols * (D + 1) + 2 * t.rows * t.cols : t.cols * (D + 1) + t.rows * t.cols;
+        const floats =
+          pass === 'dkv' ? 2 * t.cols * (D + 1) + 2 * t.rows * t.cols
+          : pass === 'forward4' ? t.cols * (D + 4) + 2 * t.rows * t.cols // vec4 rows padded by one vec4, scores and probabilities
+          : t.cols * (D + 1) + t.rows * t.cols;
         if (4 * floats > limit || t.cols % 8 !== 0) throw new Error(`${pass} D=${D}: tiles ${JSON.stringify(t)} need ${4 * floats} > ${limit} bytes`);
       }
+  },
+  async 'head dims not a multiple of 4 (the scalar forward kernel)'(gpu) {
+    await check(gpu, { batch: 2, seqLen: 21, heads: 4, kvHeads: 2, headDim: 6, tiles: { rows: 8, cols: 8 } }, 800);
+    await check(gpu, { batch: 1, seqLen: 37, heads: 2, kvHeads: 1, headDim: 10 }, 810);
   },
   async 'seqLen 1 (every row sees only itself)'(gpu) {
     await check(gpu, { batch: 3, seqLen: 1, heads: 2, kvHeads: 1, headDim: 8 }, 600);

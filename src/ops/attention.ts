@@ -24,12 +24,14 @@ export interface CausalAttentionOptions extends AttentionOptions {
   tiles?: AttentionTiles;
 }
 
-type Pass = 'forward' | 'dq' | 'dkv';
+/** forward4: the vec4 forward kernel, for head dims that are a multiple of 4. */
+type Pass = 'forward' | 'forward4' | 'dq' | 'dkv';
 
 /** Shared memory (bytes) of one workgroup of the given pass. */
 function sharedBytes(pass: Pass, D: number, t: AttentionTiles): number {
   const tileFloats = t.cols * (D + 1);
   const rowTile = t.rows * t.cols;
+  if (pass === 'forward4') return 4 * (t.cols * (D + 4) + 2 * rowTile);
   return 4 * (pass === 'dkv' ? 2 * tileFloats + 2 * rowTile : tileFloats + rowTile);
 }
 
@@ -62,7 +64,10 @@ function kernelParams(gpu: Gpu, pass: Pass, o: CausalAttentionOptions) {
   if (t.cols % TPR !== 0 || t.rows * TPR > gpu.maxWorkgroupSize) throw new Error(`attention: bad tiles ${JSON.stringify(t)}`);
   return {
     tiles: t,
-    params: { D, BR: t.rows, BC: t.cols, TPR, NT: t.rows * TPR, NOUT: Math.ceil(D / TPR), NCOL: t.cols / TPR },
+    params: {
+      D, D4: D / 4, BR: t.rows, BC: t.cols, TPR, NT: t.rows * TPR, NCOL: t.cols / TPR,
+      NOUT: Math.ceil((pass === 'forward4' ? D / 4 : D) / TPR),
+    },
     uniforms: [o.seqLen, o.heads, o.kvHeads, o.heads / o.kvHeads, f32(attentionScale(o))],
   };
 }
@@ -77,9 +82,11 @@ export function causalAttention(
   const T = checkShapes('causalAttention', q, k, v, o);
   const out = gpu.tensor([T, o.heads * o.headDim], 'f32', 'attention.out');
   const lse = gpu.tensor([T, o.heads], 'f32', 'attention.lse');
-  const kp = kernelParams(gpu, 'forward', o);
+  // vec4 loads and one exp per score where the head dim allows (every common model's does)
+  const pass: Pass = o.headDim % 4 === 0 ? 'forward4' : 'forward';
+  const kp = kernelParams(gpu, pass, o);
   gpu.dispatch({
-    shader: 'attention_forward.wgsl',
+    shader: pass === 'forward4' ? 'attention_forward_vec4.wgsl' : 'attention_forward.wgsl',
     params: kp.params,
     uniforms: kp.uniforms,
     buffers: [q, k, v, out, lse],
