@@ -36,7 +36,7 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'multi-head (Hq = Hkv), D=64, custom scale'(gpu) {
     await check(gpu, { batch: 2, seqLen: 13, heads: 2, kvHeads: 2, headDim: 64, scale: 0.2 }, 200);
   },
-  async 'small tiles: many key/query tiles, partial last tiles, D=12 and 16'(gpu) {
+  async 'small tiles: many key/query tiles, partial last tiles, small D'(gpu) {
     await check(gpu, { batch: 2, seqLen: 29, heads: 4, kvHeads: 1, headDim: 12, tiles: { rows: 8, cols: 8 } }, 300);
     await check(gpu, { batch: 1, seqLen: 45, heads: 3, kvHeads: 3, headDim: 8, tiles: { rows: 16, cols: 16 } }, 400);
     // The other tile shapes pickTiles can choose on devices with other workgroup-memory limits.
@@ -62,7 +62,11 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
         if (4 * floats > limit || t.cols % 8 !== 0) throw new Error(`${pass} D=${D}: tiles ${JSON.stringify(t)} need ${4 * floats} > ${limit} bytes`);
       }
   },
-  async 'head dims not a multiple of 4 (the scalar forward kernel)'(gpu) {
+  async 'vec4 forward (D >= 32): GQA, small and partial tiles'(gpu) {
+    await check(gpu, { batch: 2, seqLen: 29, heads: 4, kvHeads: 2, headDim: 32, tiles: { rows: 8, cols: 8 } }, 820);
+    await check(gpu, { batch: 1, seqLen: 45, heads: 2, kvHeads: 1, headDim: 36, tiles: { rows: 16, cols: 16 } }, 830);
+  },
+  async 'head dims not a multiple of 4 (the scalar forward kernel, as for D < 32)'(gpu) {
     await check(gpu, { batch: 2, seqLen: 21, heads: 4, kvHeads: 2, headDim: 6, tiles: { rows: 8, cols: 8 } }, 800);
     await check(gpu, { batch: 1, seqLen: 37, heads: 2, kvHeads: 1, headDim: 10 }, 810);
   },
