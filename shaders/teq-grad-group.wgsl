@@ -1,8 +1,15 @@
-// TEQ's dα contributions (the arithmetic of teq-grad.wgsl, see there) of the 1–3 Linears that
-// share one α, in one dispatch: one invocation per (row, group) of the members' rows stacked in
-// order; α is read at alphaOffset of the packed α buffer and the contributions are written as
-// [stacked rows, cols] at contribOffset of one buffer that holds every group's (teq-colsum.wgsl
-// then sums each group's columns).
+// TEQ: the gradient of the loss with respect to each input-channel scale α, per weight element,
+// from dWeff = dL/dWeff where Weff = FQ(W·diag(α))·diag(1/α) is the weight the unscaled input sees.
+//   FULL (the spec's rule: the whole fake-quant is the identity in backward):
+//     contrib[o,j] = dWeff[o,j] · (W[o,j] − Q[o,j]/α_j) / α_j
+//   otherwise (straight-through on the rounding only): Q = s·(Wα/s + e) with the rounding residual
+//   e held fixed, so the gradient also sees how α moves the group's min/max and hence its scale s:
+//     dQ[o,k]/dα_j = W[o,j]·δ_kj (0 where the code is clamped) + c[o,k] · ds/dα_j,
+//     c = e (or q − z where clamped), ds/dα_j = (W[o,j]·[j = argmax] − W[o,j]·[j = argmin]) / qmax.
+// For the 1–3 Linears that share one α, in one dispatch: one invocation per (row, group) of the
+// members' rows stacked in order; α is read at alphaOffset of the packed α buffer and the
+// contributions are written as [stacked rows, cols] at contribOffset of one buffer that holds
+// every group's (teq-colsum.wgsl then sums each group's columns into dα).
 #include "common.wgsl"
 struct Params {
   cols: u32, groupSize: u32, nGroups: u32, bits: u32, symmetric: u32, alphaOffset: u32,

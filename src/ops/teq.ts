@@ -6,23 +6,6 @@ import { effectiveGroupSize, groupCount, type QuantSpec } from '../quant/format'
 
 export type TeqEstimator = 'ste-full' | 'ste-round';
 
-/** Per-element contributions to dα (sum them over rows: sumCols). See shaders/teq-grad.wgsl. */
-export function teqGradContrib(gpu: Gpu, w: Tensor, alpha: Tensor, dWeff: Tensor, spec: QuantSpec, estimator: TeqEstimator): Tensor {
-  const [rows, cols] = w.shape;
-  const nG = groupCount(spec, cols);
-  const out = gpu.tensor([rows, cols], 'f32', 'teq-contrib');
-  const WG = 64;
-  gpu.dispatch({
-    shader: 'teq-grad.wgsl',
-    params: { WG, FULL: estimator === 'ste-full' },
-    uniforms: [rows, cols, effectiveGroupSize(spec, cols), nG, spec.bits, spec.symmetric ? 1 : 0],
-    buffers: [w, alpha, dWeff, out],
-    workgroups: gpu.grid1D(Math.ceil((rows * nG) / WG)),
-    label: 'teq-grad',
-  });
-  return out;
-}
-
 export function clampMin(gpu: Gpu, x: Tensor, lo: number): void {
   gpu.dispatch({ shader: 'clamp-min.wgsl', params: { WG: 256 }, uniforms: [x.size, f32(lo)], buffers: [x], workgroups: gpu.grid1D(Math.ceil(x.size / 256)), label: 'clamp-min' });
 }
@@ -70,7 +53,7 @@ export function teqEffectiveGroup(gpu: Gpu, weights: Tensor[], alpha: Tensor, al
 }
 
 /**
- * dα contributions (as teqGradContrib) of the Linears sharing α, written as [Σ rows, cols] (members
+ * dα contributions (twin: teqGradContribRef in src/reference/teq.ts) of the Linears sharing α, written as [Σ rows, cols] (members
  * stacked in order) at contribOffset of `contrib`, in one dispatch (shaders/teq-grad-group.wgsl).
  */
 export function teqGradGroup(

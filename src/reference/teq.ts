@@ -1,4 +1,4 @@
-// float64 twins of TEQ's effective weight and gradient (shaders/teq-grad.wgsl), plus the
+// float64 twins of TEQ's effective weight and gradient (shaders/teq-effective.wgsl, teq-grad-group.wgsl), plus the
 // straight-through surrogate whose finite differences the gradient must match.
 import { effectiveGroupSize, groupCount, type QuantSpec } from '../quant/format';
 import { roundEven } from './quantize';
@@ -48,7 +48,7 @@ export function teqEffectiveWeightRef(w: ArrayLike<number>, alpha: ArrayLike<num
   return out;
 }
 
-/** dα contributions per element (twin of teq-grad.wgsl). */
+/** dα contributions per element (twin of teq-grad-group.wgsl, one member's rows). */
 export function teqGradContribRef(w: ArrayLike<number>, alpha: ArrayLike<number>, dWeff: ArrayLike<number>, rows: number, cols: number, spec: QuantSpec, full: boolean): Float64Array {
   const g = effectiveGroupSize(spec, cols), nG = groupCount(spec, cols);
   const out = new Float64Array(rows * cols);
