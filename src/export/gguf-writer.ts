@@ -55,6 +55,7 @@ function plan(q: QuantizedModel, tokenizer?: Tokenizer): GgufPlan | { reason: st
   const cfg = q.config;
   if (cfg.arch !== 'llama') return { reason: `GGUF export writes general.architecture "llama"; this model is ${cfg.sourceArchitecture}` };
   if (cfg.qkvBias) return { reason: `${cfg.sourceArchitecture} has Q/K/V biases, which llama.cpp's "llama" architecture has no tensors for` };
+  if (cfg.ropeScaling) return { reason: `the model's RoPE scaling (${cfg.ropeScaling.type}) is not written to GGUF here; export GPTQ, ONNX or float safetensors instead` };
   const tp = tokenizerProblem(tokenizer);
   if (tp) return { reason: tp };
   const t = ggufQuantType(q);

@@ -10,6 +10,7 @@
 // initializer ({graph: {initializer: [t]}}), each encoded by protobufjs; no second full copy.
 import type { ModelConfig } from '../model/config';
 import { globalNames, normNames } from '../model/tensor-names';
+import { ropeFrequencies } from '../reference/rope';
 import { effectiveGroupSize, groupCount, type QuantizedLinear } from '../quant/format';
 import type { QuantizedModel } from '../quant/quantized-model';
 import { attr, GraphBuilder, type LazyInitializer } from './onnx-graph';
@@ -139,7 +140,7 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
   const one = gb.constI64([1], []);
   const pos = gb.op('Range', [zero, seq, one]);
   const posF = gb.op('Cast', [pos], [attr.int('to', OnnxType.FLOAT)]);
-  const invFreq = Array.from({ length: hd / 2 }, (_, i) => cfg.ropeTheta ** (-(2 * i) / hd));
+  const invFreq = Array.from(ropeFrequencies(hd, cfg.ropeTheta, cfg.ropeScaling));
   const freqs = gb.op('Mul', [gb.op('Unsqueeze', [posF, gb.constI64([1])]), gb.constF32(invFreq)]);
   const emb = gb.op('Concat', [freqs, freqs], [attr.int('axis', -1)]);
   const cos = gb.op('Cos', [emb]);

@@ -81,7 +81,12 @@ export function ggufConfig(file: GgufFile): ModelConfig {
     throw new FormatError(file.source.name, `rotates ${describe(ropeDims)} of ${headDim} head dimensions (partial rotary)`, SUPPORTED);
   }
   const scaling = meta(file, `${a}.rope.scaling.type`);
-  if (scaling !== undefined && scaling !== 'none') throw new FormatError(file.source.name, `uses RoPE scaling ${describe(scaling)}`, `${SUPPORTED}, without RoPE scaling`);
+  const linearFactor = scaling === 'linear' ? metaNum(file, `${a}.rope.scaling.factor`, 1) : undefined;
+  if (scaling !== undefined && scaling !== 'none' && scaling !== 'linear') throw new FormatError(file.source.name, `uses RoPE scaling ${describe(scaling)}`, `${SUPPORTED}, without RoPE scaling or with linear scaling`);
+  // LLaMA 3.1/3.2 GGUFs carry their RoPE frequency factors as a tensor the engine does not read
+  if (file.tensors.has('rope_freqs.weight')) {
+    throw new FormatError(file.source.name, 'carries per-frequency RoPE factors (rope_freqs, as LLaMA 3.1/3.2 files do)', 'Load the model\'s Hugging Face folder instead (its config.json rope_scaling "llama3" is supported)');
+  }
   const tokens = meta(file, 'tokenizer.ggml.tokens');
   const embd = file.tensors.get('token_embd.weight');
   const vocab = embd ? embd.ne[1] : Array.isArray(tokens) ? tokens.length : metaInt(file, `${a}.vocab_size`);
@@ -99,6 +104,7 @@ export function ggufConfig(file: GgufFile): ModelConfig {
     maxPositions: metaInt(file, `${a}.context_length`, 2048),
     normEps: metaNum(file, `${a}.attention.layer_norm_rms_epsilon`, 1e-5),
     ropeTheta: metaNum(file, `${a}.rope.freq_base`, 10000),
+    ...(linearFactor && linearFactor !== 1 ? { ropeScaling: { type: 'linear' as const, factor: linearFactor } } : {}),
     ropeStyle: 'interleaved',
     tiedEmbeddings: !file.tensors.has('output.weight'),
     qkvBias: file.tensors.has('blk.0.attn_q.bias'),

@@ -83,6 +83,19 @@ describe('GGUF stories260K', async () => {
   });
 });
 
+describe('GGUF RoPE scaling', () => {
+  test('linear scaling is read; per-frequency factors (LLaMA 3.1/3.2 rope_freqs) are refused with what to do', async () => {
+    const linear = await loadGguf(tinyGguf({ kv: { 'llama.rope.scaling.type': { type: 'string', value: 'linear' }, 'llama.rope.scaling.factor': { type: 'f32', value: 4 } } }));
+    expect(linear.weights.config.ropeScaling).toEqual({ type: 'linear', factor: 4 });
+    const withFreqs = [...tinyTensors(), { name: 'rope_freqs.weight', ne: [1], type: GGML_TYPE.F32, data: f32([1]) }];
+    const e = await errorOf(loadGguf(tinyGguf({ tensors: withFreqs })));
+    expect(e.message).toMatch(/per-frequency RoPE factors \(rope_freqs/);
+    expect(e.message).toMatch(/Hugging Face folder/);
+    const yarn = await errorOf(loadGguf(tinyGguf({ kv: { 'llama.rope.scaling.type': { type: 'string', value: 'yarn' } } })));
+    expect(yarn.message).toMatch(/uses RoPE scaling "yarn"/);
+  });
+});
+
 describe('GGUF tensor types and tied output', () => {
   test('F16, BF16 and Q8_0 dequantize to the hand-computed values; missing output ties to the embedding', async () => {
     const m = await loadGguf(tinyGguf());

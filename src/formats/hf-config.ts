@@ -2,6 +2,7 @@
 import type { ModelConfig } from '../model/config';
 import { globalNames, linearName, linearRoles, normNames } from '../model/tensor-names';
 import { FormatError } from './errors';
+import type { RopeScaling } from '../reference/rope';
 
 export const SUPPORTED_HF_ARCHITECTURES = ['LlamaForCausalLM', 'MistralForCausalLM', 'Qwen2ForCausalLM', 'OPTForCausalLM'] as const;
 const SUPPORTED_TEXT =
@@ -96,10 +97,7 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
   if (headDim % 2 !== 0) throw new FormatError(file, `head_dim ${headDim} is odd; rotary embeddings need an even head size`, 'Fix config.json');
   const act = c.hidden_act ?? 'silu';
   if (act !== 'silu') unsupported(`hidden_act=${JSON.stringify(act)} (the LLaMA family here uses silu)`);
-  const scaling = c.rope_scaling as Json | null | undefined;
-  if (scaling && scaling.rope_type !== 'default' && scaling.type !== 'default') {
-    unsupported(`rope_scaling ${JSON.stringify(scaling.rope_type ?? scaling.type)}`);
-  }
+  const ropeScaling = parseRopeScaling(c.rope_scaling, file, unsupported);
   if (source === 'LlamaForCausalLM' && c.attention_bias === true) unsupported('attention_bias=true');
   if (c.mlp_bias === true) unsupported('mlp_bias=true');
   return {
@@ -116,6 +114,7 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
     maxPositions: int('max_position_embeddings', 2048),
     normEps: num('rms_norm_eps', 1e-6),
     ropeTheta: num('rope_theta', 10000),
+    ...(ropeScaling ? { ropeScaling } : {}),
     // transformers' LLaMA weights rotate (i, i + d/2) pairs.
     ropeStyle: 'half',
     tiedEmbeddings: c.tie_word_embeddings === true,
@@ -124,6 +123,42 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
     activation: 'silu',
     bosId: tokenId('bos_token_id', 1),
     eosId: tokenId('eos_token_id', 2),
+  };
+}
+
+/** config.json's rope_scaling: null/'default' -> none; 'linear' and 'llama3' read; others refused. */
+function parseRopeScaling(raw: unknown, file: string, unsupported: (what: string) => never): RopeScaling | undefined {
+  if (raw === null || raw === undefined) return undefined;
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new FormatError(file, `field "rope_scaling" is ${JSON.stringify(raw)}, expected an object or null`, 'Fix config.json');
+  const r = raw as Json;
+  const type = r.rope_type ?? r.type;
+  const positive = (key: string): number => {
+    const v = r[key];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new FormatError(file, `rope_scaling.${key} is ${JSON.stringify(v)}, expected a positive number`, 'Fix config.json or use the original from the model repo');
+    return v;
+  };
+  if (type === 'default') return undefined;
+  if (type === 'linear') return { type: 'linear', factor: positive('factor') };
+  if (type === 'llama3') {
+    const scaling = {
+      type: 'llama3' as const,
+      factor: positive('factor'),
+      lowFreqFactor: positive('low_freq_factor'),
+      highFreqFactor: positive('high_freq_factor'),
+      originalMaxPositions: positive('original_max_position_embeddings'),
+    };
+    if (scaling.highFreqFactor <= scaling.lowFreqFactor) throw new FormatError(file, 'rope_scaling.high_freq_factor is not above low_freq_factor', 'Fix config.json');
+    return scaling;
+  }
+  return unsupported(`rope_scaling ${JSON.stringify(type)} (the studio reads 'linear' and 'llama3')`);
+}
+
+function toHfRopeScaling(s: RopeScaling | undefined): Json | null {
+  if (!s) return null;
+  if (s.type === 'linear') return { rope_type: 'linear', factor: s.factor };
+  return {
+    rope_type: 'llama3', factor: s.factor, low_freq_factor: s.lowFreqFactor, high_freq_factor: s.highFreqFactor,
+    original_max_position_embeddings: s.originalMaxPositions,
   };
 }
 
@@ -180,7 +215,7 @@ export function toHfLlamaConfig(cfg: ModelConfig): Json {
     max_position_embeddings: cfg.maxPositions,
     rms_norm_eps: cfg.normEps,
     rope_theta: cfg.ropeTheta,
-    rope_scaling: null,
+    rope_scaling: toHfRopeScaling(cfg.ropeScaling),
     hidden_act: 'silu',
     attention_bias: false,
     attention_dropout: 0.0,

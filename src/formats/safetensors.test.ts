@@ -229,7 +229,8 @@ describe('config.json mapping', () => {
   });
 
   test('unsupported LLaMA options and bad numbers are refused', () => {
-    expect(() => parseHfConfig({ ...llama, rope_scaling: { rope_type: 'llama3', factor: 8 } })).toThrow(/rope_scaling "llama3"/);
+    expect(() => parseHfConfig({ ...llama, rope_scaling: { rope_type: 'yarn', factor: 8 } })).toThrow(/rope_scaling "yarn"/);
+    expect(() => parseHfConfig({ ...llama, rope_scaling: { rope_type: 'llama3', factor: 8 } })).toThrow(/rope_scaling.low_freq_factor is undefined/);
     expect(() => parseHfConfig({ ...llama, hidden_act: 'gelu' })).toThrow(/hidden_act="gelu"/);
     expect(() => parseHfConfig({ ...llama, num_key_value_heads: 3 })).toThrow(/not a multiple of num_key_value_heads 3/);
     expect(() => parseHfConfig({ ...llama, hidden_size: -4 })).toThrow(/"hidden_size" is -4, expected a positive integer/);

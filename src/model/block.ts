@@ -55,7 +55,7 @@ function normBackward(gpu: Gpu, dy: Tensor, x: Tensor, w: NormWeights, saved: { 
 }
 
 function ropeOpts(cfg: ModelConfig, shape: BatchShape, heads: number, inverse = false) {
-  return { heads, headDim: cfg.headDim, seqLen: shape.seqLen, theta: cfg.ropeTheta, style: cfg.ropeStyle, inverse };
+  return { heads, headDim: cfg.headDim, seqLen: shape.seqLen, theta: cfg.ropeTheta, scaling: cfg.ropeScaling, style: cfg.ropeStyle, inverse };
 }
 
 function attnOpts(cfg: ModelConfig, shape: BatchShape) {

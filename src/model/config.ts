@@ -1,5 +1,6 @@
 // The architecture description every loader produces and every engine part consumes.
 // Tensor names follow Hugging Face transformers (see tensorNames.ts), whatever the file format.
+import type { RopeScaling } from '../reference/rope';
 
 export type Architecture = 'llama' | 'opt';
 
@@ -20,6 +21,8 @@ export interface ModelConfig {
   normEps: number;
   /** LLaMA family only. */
   ropeTheta: number;
+  /** config.json's rope_scaling where it changes the frequencies (LLaMA 3.1/3.2's 'llama3', 'linear'). */
+  ropeScaling?: RopeScaling;
   /** 'interleaved': rotate pairs (2i, 2i+1) as llama2.c/GGUF/Meta do; 'half': rotate (i, i+d/2) as HF does. */
   ropeStyle: 'interleaved' | 'half';
   tiedEmbeddings: boolean;

@@ -77,6 +77,7 @@ async function checkBlockGradients(gpu: Gpu, shape: string) {
 export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'LLaMA (GQA, untied) forward = float64 oracle'(gpu) { await checkForward(gpu, 'tiny-llama'); },
   async 'Qwen2 (q/k/v bias, tied) forward = float64 oracle'(gpu) { await checkForward(gpu, 'tiny-qwen2'); },
+  async 'LLaMA 3 RoPE scaling (rope_type llama3, all three bands) forward = float64 oracle'(gpu) { await checkForward(gpu, 'tiny-llama3'); },
   async 'OPT (LayerNorm, learned positions +2, ReLU) forward = float64 oracle'(gpu) { await checkForward(gpu, 'tiny-opt'); },
   async 'LLaMA block backward = finite differences of the oracle'(gpu) { await checkBlockGradients(gpu, 'tiny-llama'); },
   async 'OPT block backward = finite differences of the oracle'(gpu) { await checkBlockGradients(gpu, 'tiny-opt'); },

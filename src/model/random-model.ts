@@ -22,6 +22,17 @@ export const RANDOM_SHAPES: Record<string, Json> = {
     num_attention_heads: 14, num_key_value_heads: 2, intermediate_size: 4864, vocab_size: 151936, tie_word_embeddings: true,
     rms_norm_eps: 1e-6, rope_theta: 1000000, max_position_embeddings: 32768, bos_token_id: 151643, eos_token_id: 151643, torch_dtype: 'float32',
   },
+  'llama3.2-1b': llama({
+    hidden_size: 2048, num_hidden_layers: 16, num_attention_heads: 32, num_key_value_heads: 8, head_dim: 64, intermediate_size: 8192,
+    vocab_size: 128256, tie_word_embeddings: true, rope_theta: 500000, max_position_embeddings: 131072, bos_token_id: 128000, eos_token_id: 128001,
+    rope_scaling: { rope_type: 'llama3', factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 },
+  }),
+  // LLaMA 3's RoPE scaling with a short original context, so 9 positions reach all three bands
+  'tiny-llama3': llama({
+    hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, intermediate_size: 48, vocab_size: 300,
+    tie_word_embeddings: true, rope_theta: 100,
+    rope_scaling: { rope_type: 'llama3', factor: 4, low_freq_factor: 0.5, high_freq_factor: 2, original_max_position_embeddings: 16 },
+  }),
   'tiny-llama': llama({ hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, intermediate_size: 48, vocab_size: 300, tie_word_embeddings: false }),
   'tiny-qwen2': {
     architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', hidden_act: 'silu', hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4,

@@ -22,7 +22,7 @@ export function attentionSublayer(
   let k = linear(gpu, h, lin.k);
   const v = linear(gpu, h, lin.v);
   if (cfg.arch === 'llama') {
-    const r = { headDim: cfg.headDim, seqLen: shape.seqLen, theta: cfg.ropeTheta, style: cfg.ropeStyle };
+    const r = { headDim: cfg.headDim, seqLen: shape.seqLen, theta: cfg.ropeTheta, scaling: cfg.ropeScaling, style: cfg.ropeStyle };
     const qr = rope(gpu, q, { ...r, heads: cfg.heads });
     const kr = rope(gpu, k, { ...r, heads: cfg.kvHeads });
     q.release();

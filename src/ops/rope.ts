@@ -4,7 +4,7 @@
 // positions (f32 position*frequency products would lose ~1e-4 rad at position 2048).
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
-import type { RopeOptions } from '../reference/rope';
+import { ropeFrequencies, type RopeOptions, type RopeScaling } from '../reference/rope';
 
 export type { RopeOptions } from '../reference/rope';
 
@@ -12,12 +12,13 @@ const WG = 256;
 /** Tables grow in steps of this many positions. */
 const TABLE_STEP = 1024;
 
-/** cos/sin of position * theta^(-2i/D), interleaved as [pos][i][cos, sin]. */
-export function ropeTable(headDim: number, theta: number, positions: number): Float32Array {
+/** cos/sin of position * ropeFrequencies(...)[i], interleaved as [pos][i][cos, sin]. */
+export function ropeTable(headDim: number, theta: number, positions: number, scaling?: RopeScaling): Float32Array {
   const half = headDim / 2;
   const out = new Float32Array(positions * half * 2);
+  const freqs = ropeFrequencies(headDim, theta, scaling);
   for (let i = 0; i < half; i++) {
-    const freq = Math.pow(theta, (-2 * i) / headDim);
+    const freq = freqs[i];
     for (let pos = 0; pos < positions; pos++) {
       const a = pos * freq;
       out[(pos * half + i) * 2] = Math.cos(a);
@@ -29,14 +30,14 @@ export function ropeTable(headDim: number, theta: number, positions: number): Fl
 
 const tables = new WeakMap<Gpu, Map<string, { positions: number; tensor: Tensor }>>();
 
-function tableFor(gpu: Gpu, headDim: number, theta: number, positions: number): Tensor {
+function tableFor(gpu: Gpu, headDim: number, theta: number, positions: number, scaling?: RopeScaling): Tensor {
   let perGpu = tables.get(gpu);
   if (!perGpu) tables.set(gpu, (perGpu = new Map()));
-  const key = `${headDim}|${theta}`;
+  const key = `${headDim}|${theta}|${scaling ? JSON.stringify(scaling) : ''}`;
   const have = perGpu.get(key);
   if (have && have.positions >= positions) return have.tensor;
   const n = Math.ceil(positions / TABLE_STEP) * TABLE_STEP;
-  const tensor = gpu.upload(ropeTable(headDim, theta, n), [n, headDim / 2, 2], `rope.table.${key}`);
+  const tensor = gpu.upload(ropeTable(headDim, theta, n, scaling), [n, headDim / 2, 2], `rope.table.${key}`);
   // Dispatches already encoded with the old table run before anything reuses its buffer.
   have?.tensor.release();
   perGpu.set(key, { positions: n, tensor });
@@ -52,7 +53,7 @@ export function rope(gpu: Gpu, x: Tensor, o: RopeOptions, out?: Tensor): Tensor 
   if (!Number.isInteger(offset) || offset < 0) throw new Error(`rope: positionOffset ${offset} must be a non-negative integer`);
   const T = x.size / width;
   const pairs = T * o.heads * (D / 2);
-  const table = tableFor(gpu, D, o.theta, offset + Math.min(o.seqLen, T));
+  const table = tableFor(gpu, D, o.theta, offset + Math.min(o.seqLen, T), o.scaling);
   const y = out ?? gpu.tensor(x.shape, 'f32', 'rope');
   gpu.dispatch({
     shader: 'rope.wgsl',

@@ -35,7 +35,7 @@ export function blockRef(cfg: ModelConfig, w: RefWeights, layer: number, x: Floa
   let q = L('q', h, qW, H), k = L('k', h, kvW, H);
   const v = L('v', h, kvW, H);
   if (cfg.arch === 'llama') {
-    const r = { headDim: cfg.headDim, seqLen, theta: cfg.ropeTheta, style: cfg.ropeStyle };
+    const r = { headDim: cfg.headDim, seqLen, theta: cfg.ropeTheta, scaling: cfg.ropeScaling, style: cfg.ropeStyle };
     q = ropeRef(q, { ...r, heads: cfg.heads });
     k = ropeRef(k, { ...r, heads: cfg.kvHeads });
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ropeRef, type RopeOptions } from './rope';
+import { ropeFrequencies, ropeRef, type RopeOptions } from './rope';
 import { randn } from './rng';
 
 function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number) {
@@ -56,5 +56,37 @@ describe('rope twin', () => {
       const fd = (dot(dy, ropeRef(xp, o)) - dot(dy, ropeRef(xm, o))) / (2 * h);
       expect(Math.abs(fd - back[i])).toBeLessThan(1e-8);
     }
+  });
+});
+
+describe('rope scaling (transformers rope_scaling)', () => {
+  // LLaMA 3.2's config: theta 500000, head_dim 64, factor 32, low 1, high 4, original 8192.
+  const llama32 = { type: 'llama3' as const, factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 8192 };
+
+  it('llama3: high frequencies kept, low ones divided by the factor, the band between blended (hand-computed)', () => {
+    const f = ropeFrequencies(64, 500000, llama32);
+    // i = 0: frequency 1, wavelength 2π < 8192/4: unchanged
+    expect(f[0]).toBe(1);
+    // i = 31: 500000^(-62/64) ≈ 3.02e-6, wavelength ≈ 2.1e6 > 8192: divided by 32
+    expect(f[31]).toBeCloseTo(Math.pow(500000, -62 / 64) / 32, 20);
+    // i = 16: 500000^(-1/2) = 1/707.107, wavelength 4442.9 lies between 2048 and 8192:
+    // smooth = (8192/4442.883 − 1)/3 = 0.281283, scale = (1 − smooth)/32 + smooth = 0.303743
+    expect(f[16] / Math.pow(500000, -0.5)).toBeCloseTo(0.303743, 5);
+    // i = 14 (wavelength 1697 < 2048) is kept, i = 18 (wavelength 11626 > 8192) divided
+    expect(f[14]).toBe(Math.pow(500000, -28 / 64));
+    expect(f[18]).toBeCloseTo(Math.pow(500000, -36 / 64) / 32, 18);
+  });
+
+  it('linear divides every frequency; no scaling is theta^(-2i/D)', () => {
+    const plain = ropeFrequencies(8, 10000);
+    expect(Array.from(plain)).toEqual([1, 0.1, 0.01, 0.001].map((v, i) => Math.pow(10000, -i / 4)));
+    expect(Array.from(ropeFrequencies(8, 10000, { type: 'linear', factor: 4 }))).toEqual(Array.from(plain, (v) => v / 4));
+  });
+
+  it('the twin turns by position times the scaled frequency', () => {
+    const o: RopeOptions = { heads: 1, headDim: 4, seqLen: 2, theta: 100, style: 'interleaved', scaling: { type: 'linear', factor: 2 } };
+    const x = [1, 0, 1, 0, 1, 0, 1, 0];
+    // position 1: pair 0 by 1/2 rad, pair 1 by 0.1/2 rad
+    expectClose(ropeRef(x, o), [1, 0, 1, 0, Math.cos(0.5), Math.sin(0.5), Math.cos(0.05), Math.sin(0.05)], 1e-15);
   });
 });

@@ -1,4 +1,32 @@
-// float64 twin of the rotary position embedding kernel.
+// float64 twin of the rotary position embedding kernel, and the rotary frequencies (with the
+// checkpoint's rope_scaling) that the kernel's table, the twin and the ONNX export share.
+
+/** transformers' rope_scaling kinds that keep attention unscaled: 'linear' and LLaMA 3's 'llama3'. */
+export type RopeScaling =
+  | { type: 'linear'; factor: number }
+  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number };
+
+/**
+ * theta^(-2i/D) for i < D/2, rescaled as transformers' _compute_linear_scaling_rope_parameters /
+ * _compute_llama3_parameters do: llama3 divides the low frequencies (wavelength over
+ * original/lowFreqFactor) by factor, keeps the high ones, and blends in between.
+ */
+export function ropeFrequencies(headDim: number, theta: number, scaling?: RopeScaling): Float64Array {
+  const half = headDim / 2;
+  const inv = Float64Array.from({ length: half }, (_, i) => Math.pow(theta, (-2 * i) / headDim));
+  if (!scaling) return inv;
+  if (scaling.type === 'linear') return inv.map((f) => f / scaling.factor);
+  const { factor, lowFreqFactor: lo, highFreqFactor: hi, originalMaxPositions: old } = scaling;
+  const lowWavelen = old / lo;
+  const highWavelen = old / hi;
+  return inv.map((f) => {
+    const wavelen = (2 * Math.PI) / f;
+    if (wavelen < highWavelen) return f;
+    if (wavelen > lowWavelen) return f / factor;
+    const smooth = (old / wavelen - lo) / (hi - lo);
+    return (1 - smooth) * (f / factor) + smooth * f;
+  });
+}
 
 export interface RopeOptions {
   heads: number;
@@ -6,6 +34,7 @@ export interface RopeOptions {
   /** Tokens are batch*seqLen; token t sits at position (t % seqLen) + positionOffset. */
   seqLen: number;
   theta: number;
+  scaling?: RopeScaling;
   /** 'interleaved' rotates pairs (2i, 2i+1) (Meta, llama2.c, GGUF); 'half' rotates (i, i + D/2) (HF). */
   style: 'interleaved' | 'half';
   /** Rotate by -angle: the backward pass (and the exact inverse) of the forward rotation. */
@@ -13,17 +42,18 @@ export interface RopeOptions {
   positionOffset?: number;
 }
 
-/** x is [T, heads*headDim]; pair i of every head turns by position * theta^(-2i/headDim). */
+/** x is [T, heads*headDim]; pair i of every head turns by position * ropeFrequencies(...)[i]. */
 export function ropeRef(x: ArrayLike<number>, o: RopeOptions): Float64Array {
   const D = o.headDim;
   const width = o.heads * D;
   const T = x.length / width;
   const half = D / 2;
   const y = new Float64Array(x.length);
+  const freqs = ropeFrequencies(D, o.theta, o.scaling);
   for (let t = 0; t < T; t++) {
     const pos = (t % o.seqLen) + (o.positionOffset ?? 0);
     for (let i = 0; i < half; i++) {
-      const angle = pos * Math.pow(o.theta, (-2 * i) / D);
+      const angle = pos * freqs[i];
       const c = Math.cos(angle);
       const s = o.inverse ? -Math.sin(angle) : Math.sin(angle);
       for (let h = 0; h < o.heads; h++) {
