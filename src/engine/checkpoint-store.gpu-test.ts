@@ -31,7 +31,14 @@ function checkpoint(blocks: number, day: number, seed: number, rows = 64, cols =
     completedBlocks: blocks,
     linears,
     overrides: [['model.layers.0.mlp.up_proj.weight', override]],
-    inProgress: { block: blocks, step: 3, lr: 5e-4, tensors: { 'adam.m.logits': Float32Array.from({ length: 100 }, (_, i) => i / 7) } },
+    inProgress: {
+      block: blocks, step: 3, lr: 5e-4,
+      tensors: {
+        'adam.m.logits': Float32Array.from({ length: 100 }, (_, i) => i / 7),
+        // TesseraQ's hard/soft state, packed two bits per weight into u32 words
+        'state.q_proj': Uint32Array.from({ length: 9 }, (_, i) => (0x9e3779b1 * (i + seed)) >>> 0),
+      },
+    },
     rngState: [seed, 12345],
     now: new Date(Date.UTC(2025, 0, day)),
   });
@@ -105,6 +112,9 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     }
     sameArray(restored.overrides.get('model.layers.0.mlp.up_proj.weight')!, a.override, 'override');
     sameArray(got!.inProgress!.tensors['adam.m.logits'], a.cp.inProgress!.tensors['adam.m.logits'], 'optimizer state');
+    const masks = got!.inProgress!.tensors['state.q_proj'];
+    assert(masks instanceof Uint32Array, `packed masks come back as ${Object.prototype.toString.call(masks)}, not Uint32Array`);
+    sameArray(masks, a.cp.inProgress!.tensors['state.q_proj'], 'packed masks');
     assert(JSON.stringify(got!.config) === JSON.stringify(a.cp.config) && JSON.stringify(got!.rngState) === '[10,12345]', 'config and RNG state');
     assert((await reader.load('nope')) === undefined, 'unknown run should load as undefined');
     reader.close();
