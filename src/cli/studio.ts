@@ -5,7 +5,7 @@
 // Prints the run's result JSON (the studio's download schema) on stdout, progress on stderr,
 // and exits non-zero with a clear message on any failure.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve, dirname } from 'node:path';
+import { resolve, dirname } from 'node:path';
 import { createNodeGpu, closeNodeGpu } from './node-gpu';
 import { fail, loadModel, loadText } from './inputs';
 import { bench, BENCH_USAGE } from './bench';
@@ -13,8 +13,8 @@ import { parseConfigQuery } from '../engine/url-config';
 import { runQuantization } from '../engine/run';
 import type { RunConfig, RunEvent } from '../engine/run-types';
 import { describeError } from '../gpu/errors';
-import { randomModel, RANDOM_SHAPES } from '../model/random-model';
-import { writeSafetensors } from '../formats/safetensors';
+import { RANDOM_SHAPES } from '../model/random-model';
+import { generateRandomFolder } from './generate';
 import { exportForCli } from '../export/node-export';
 import { parseExportFormats } from '../export/index';
 
@@ -57,22 +57,12 @@ function progressPrinter(): (e: RunEvent) => void {
   };
 }
 
-/** Writes a random model as a Hugging Face folder (config.json, tokenizer.json, model.safetensors). */
+/** Writes a random model as a Hugging Face folder (src/cli/generate.ts). */
 async function generate(flags: Map<string, string>): Promise<void> {
   const shape = flags.get('shape') ?? fail(`--shape is needed\n${USAGE}`);
   const outDir = flags.get('out') ?? fail(`--out is needed\n${USAGE}`);
-  const m = randomModel(shape, Number(flags.get('seed') ?? 0));
-  await mkdir(outDir, { recursive: true });
-  const tensors = [];
-  for (const [name, shapeOf] of m.weights.shapes) {
-    if (name === 'lm_head.weight' && m.weights.config.tiedEmbeddings) continue;
-    tensors.push({ name, shape: shapeOf, data: await m.weights.get(name) });
-  }
-  await writeFile(join(outDir, 'model.safetensors'), writeSafetensors(tensors));
-  await writeFile(join(outDir, 'config.json'), JSON.stringify(m.configJson, null, 2));
-  await writeFile(join(outDir, 'tokenizer.json'), JSON.stringify(m.tokenizerJson));
-  await writeFile(join(outDir, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<s>', eos_token: '</s>' }));
-  process.stderr.write(`wrote ${outDir}: ${tensors.length} tensors\n`);
+  if (!(shape in RANDOM_SHAPES)) fail(`--shape ${shape} is not one of ${Object.keys(RANDOM_SHAPES).join(', ')}`);
+  await generateRandomFolder(shape, outDir, Number(flags.get('seed') ?? 0), (m) => process.stderr.write(`${m}\n`));
 }
 
 async function main(): Promise<void> {
