@@ -101,6 +101,8 @@ export function planMemory(cfg: ModelConfig, config: RunConfig, limits?: { maxSt
     { name: 'calibration activations (MLP width)', bytes: calibTokens * cfg.intermediate * F },
   ];
   if (m === 'teq' && config.teqLoss === 'lm') candidates.push({ name: 'TEQ logits', bytes: L * cfg.vocab * F });
+  // one buffer per block, as large as its grouped weights (at most the block's)
+  if (m === 'teq' || m === 'teq+tesseraq') candidates.push({ name: "TEQ's dα contributions of one block", bytes: blockBytes });
   const largestTensor = candidates.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   const peak = Math.max(...Object.values(phases));
   const problems: string[] = [];

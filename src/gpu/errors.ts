@@ -68,7 +68,7 @@ export class OverLimitsError extends EngineError {
     super(
       'over-limits',
       `"${tensor}" needs ${formatBytes(bytes)}, over this device's ${limitName} of ` +
-        `${formatBytes(limit)}. Use fewer samples or a shorter sequence, or a GPU with larger limits.`,
+        `${formatBytes(limit)}. Use fewer samples or a shorter sequence if it holds activations, a smaller model if it holds weights, or a GPU with larger limits.`,
     );
   }
 }

@@ -46,6 +46,7 @@ export function teqLearningRate(base: number, step: number, total: number): numb
 interface PackedGroup {
   group: TeqGroup;
   offset: number;
+  /** Offset in its block's contribution buffer. */
   contribOffset: number;
   /** The members' rows stacked. */
   rows: number;
@@ -55,37 +56,46 @@ interface PackedGroup {
  * The trainable α of every group of some blocks, packed into one buffer (with its Adam moments and
  * gradient), and the blocks' effective weights in tensors that live as long as the trainer. A step
  * costs one dispatch per group for the effective weights, one per group for the dα contributions,
- * one for all the column sums and two for Adam and the clamp of every α at once.
+ * one per block for the column sums and two for Adam and the clamp of every α at once. The dα
+ * contributions are as large as the grouped weights, so each block has its own buffer (all blocks'
+ * in one would pass the 2 GiB binding limit at 1B parameters).
  */
 class TeqTrainer {
   readonly alpha: Tensor;
   private m: Tensor;
   private v: Tensor;
   private grad: Tensor;
-  private contrib: Tensor;
-  private table: Tensor;
+  private contribs: Tensor[];
+  private tables: Tensor[];
   readonly groups: PackedGroup[][];
   private effective: BlockWeights[];
   private owned: Tensor[] = [];
 
   constructor(private gpu: Gpu, cfg: ModelConfig, private blocks: BlockWeights[], private spec: QuantSpec) {
     let size = 0;
-    let contribSize = 0;
-    this.groups = blocks.map((w) => teqGroups(cfg).map((group) => {
-      const rows = group.members.reduce((a, r) => a + linearOf(w, r).weight.shape[0], 0);
-      const g: PackedGroup = { group, offset: size, contribOffset: contribSize, rows };
-      size += group.size;
-      contribSize += rows * group.size;
-      return g;
-    }));
+    const contribSizes: number[] = [];
+    this.groups = blocks.map((w) => {
+      let contribSize = 0;
+      const groups = teqGroups(cfg).map((group) => {
+        const rows = group.members.reduce((a, r) => a + linearOf(w, r).weight.shape[0], 0);
+        const g: PackedGroup = { group, offset: size, contribOffset: contribSize, rows };
+        size += group.size;
+        contribSize += rows * group.size;
+        return g;
+      });
+      contribSizes.push(contribSize);
+      return groups;
+    });
     const own = (t: Tensor) => (this.owned.push(t), t);
     this.alpha = own(gpu.upload(new Float32Array(Math.max(1, size)).fill(1), [Math.max(1, size)], 'teq.alpha'));
     this.m = own(gpu.zeros([Math.max(1, size)], 'teq.adam-m'));
     this.v = own(gpu.zeros([Math.max(1, size)], 'teq.adam-v'));
     this.grad = own(gpu.zeros([Math.max(1, size)], 'teq.dalpha'));
-    this.contrib = own(gpu.tensor([Math.max(1, contribSize)], 'f32', 'teq.contrib'));
-    const table = teqColSumTable(this.groups.flat().map((g) => ({ contribOffset: g.contribOffset, rows: g.rows, cols: g.group.size, outOffset: g.offset })));
-    this.table = own(gpu.upload(table.length ? table : new Uint32Array(5), [Math.max(5, table.length)], 'teq.colsum-table'));
+    this.contribs = contribSizes.map((n, b) => own(gpu.tensor([Math.max(1, n)], 'f32', `teq.contrib.${b}`)));
+    this.tables = this.groups.map((groups, b) => {
+      const table = teqColSumTable(groups.map((g) => ({ contribOffset: g.contribOffset, rows: g.rows, cols: g.group.size, outOffset: g.offset })));
+      return own(gpu.upload(table.length ? table : new Uint32Array(5), [Math.max(5, table.length)], `teq.colsum-table.${b}`));
+    });
     // Linears outside every group keep α = 1: their effective weight is fixed, computed once.
     this.effective = blocks.map((w, b) => {
       const linears: BlockWeights['linears'] = {};
@@ -121,13 +131,14 @@ class TeqTrainer {
     const w = this.blocks[b];
     for (const g of this.groups[b]) {
       const members = g.group.members;
-      teqGradGroup(this.gpu, members.map((r) => linearOf(w, r).weight), members.map((r) => dW[r]!), this.alpha, g.offset, this.contrib, g.contribOffset, this.spec, estimator);
+      teqGradGroup(this.gpu, members.map((r) => linearOf(w, r).weight), members.map((r) => dW[r]!), this.alpha, g.offset, this.contribs[b], g.contribOffset, this.spec, estimator);
     }
   }
 
   /** dα of every group, then one Adam step and the clamp on all α at once. */
   update(lr: number, step: number): void {
-    teqColSum(this.gpu, this.table, this.contrib, this.grad);
+    // each block's groups own disjoint parts of grad
+    this.blocks.forEach((_, b) => teqColSum(this.gpu, this.tables[b], this.contribs[b], this.grad));
     adamStep(this.gpu, this.alpha, this.grad, this.m, this.v, { lr, beta1: TEQ_BETAS[0], beta2: TEQ_BETAS[1], eps: 1e-8, weightDecay: 0, step });
     clampMin(this.gpu, this.alpha, ALPHA_MIN);
   }
