@@ -8,7 +8,7 @@
 // because one timestamped pass per dispatch changes the timing it measures.
 import { writeFile } from 'node:fs/promises';
 import { createNodeGpu, closeNodeGpu } from './node-gpu';
-import { fail, loadModel, loadText } from './inputs';
+import { cliConfigErrors, fail, loadModel, loadText } from './inputs';
 import { measure, lcgFill } from './kernel-timing';
 import type { Gpu } from '../gpu/gpu';
 import { matmul } from '../ops/matmul';
@@ -114,7 +114,7 @@ export async function bench(flags: Map<string, string>): Promise<void> {
   // TEQ's step rate is measured without its AWQ initialisation unless asked for
   if (!flags.has('teqInit')) flags.set('teqInit', 'ones');
   const parsed = parseConfigQuery(new URLSearchParams([...flags.entries()]));
-  if (parsed.notes.length) fail(`${parsed.notes.join('\n')}\n${BENCH_USAGE}`);
+  if (parsed.notes.length) fail(`${cliConfigErrors(parsed.notes)}\n${BENCH_USAGE}`);
   const model = await loadModel(modelSpec);
   const text = await loadText(textName);
   const config: RunConfig = { ...parsed.config, model: model.source, text: text.source };

@@ -50,3 +50,13 @@ export async function loadText(name: string): Promise<{ split: TextSplit; source
   if (!existsSync(name)) fail(`--text must be tinystories, wikitext2, tinyshakespeare or a text file; ${name} is none of these`);
   return { split: splitText(await readFile(name, 'utf8'), name), source: 'custom' };
 }
+
+/**
+ * The URL parser's notes say what the studio did instead (used the default, ignored the field);
+ * the CLI stops instead, so its message says only what was wrong.
+ */
+export function cliConfigErrors(notes: string[]): string {
+  return notes
+    .map((n) => n.replace(/; the default .* was used\.$/, '.').replace(/^Unknown parameter "(.*)" was ignored\.$/, 'unknown flag --$1.'))
+    .join('\n');
+}

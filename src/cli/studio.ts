@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve, dirname } from 'node:path';
 import { createNodeGpu, closeNodeGpu } from './node-gpu';
-import { fail, loadModel, loadText } from './inputs';
+import { cliConfigErrors, fail, loadModel, loadText } from './inputs';
 import { bench, BENCH_USAGE } from './bench';
 import { parseConfigQuery } from '../engine/url-config';
 import { runQuantization } from '../engine/run';
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   if (command === 'eval') flags.set('method', 'fp');
   const params = new URLSearchParams([...flags.entries()]);
   const parsed = parseConfigQuery(params);
-  if (parsed.notes.length) fail(`${parsed.notes.join('\n')}\n${USAGE}`);
+  if (parsed.notes.length) fail(`${cliConfigErrors(parsed.notes)}\n${USAGE}`);
   const model = await loadModel(modelSpec);
   const text = await loadText(textName);
   const config: RunConfig = { ...parsed.config, model: model.source, text: text.source };

@@ -1,0 +1,73 @@
+// The CLI as a user runs it: the bundled entry (scripts/build-node.mjs) in a child process. The
+// failure paths and `generate` need no GPU, so they run here and in CI; every failure must exit
+// non-zero with a message that says what was wrong.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '../..');
+const bundle = join(root, 'dist-node/studio.mjs');
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile('node', [bundle, ...args], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) => {
+      done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('studio CLI', () => {
+  beforeAll(async () => {
+    // the bundle `npm run build:cli` makes
+    await new Promise<void>((ok, fail) => execFile('node', ['scripts/build-node.mjs', 'studio'], { cwd: root }, (err) => (err ? fail(err) : ok())));
+  }, 120_000);
+
+  it('an unknown command prints the usage and exits 1', async () => {
+    const r = await run(['quantise']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/usage:\n\s+studio quantize --model/);
+  });
+
+  it('a model path that does not exist is named', async () => {
+    const r = await run(['quantize', '--model', '/no/such/model.gguf']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error: model path \/no\/such\/model\.gguf does not exist/);
+  });
+
+  it('a bad setting is named with what it accepts, before any GPU work', async () => {
+    const r = await run(['quantize', '--model', 'bundled', '--bits', '5']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: bits=5 is not valid \(expected one of 2, 3, 4, 8\)\.\n/);
+    expect(r.stdout).toBe('');
+    const u = await run(['quantize', '--model', 'bundled', '--bitz', '3']);
+    expect(u.code).toBe(1);
+    expect(u.stderr).toMatch(/^error: unknown flag --bitz\.\n/);
+  });
+
+  it('a flag without its value, an unknown shape and an unknown bench method are refused', async () => {
+    expect((await run(['quantize', '--model'])).stderr).toMatch(/--model needs a value/);
+    const g = await run(['generate', '--shape', 'gpt5', '--out', '/tmp/x']);
+    expect(g.code).toBe(1);
+    expect(g.stderr).toMatch(/--shape gpt5 is not one of .*smollm2-135m/);
+    const b = await run(['bench', '--methods', 'rtn,gptq']);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toMatch(/--methods: "gptq" is not one of rtn, awq, teq, tesseraq/);
+  });
+
+  it('generate writes a loadable folder (no GPU needed)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-gen-'));
+    try {
+      const r = await run(['generate', '--shape', 'tiny-qwen2', '--out', dir]);
+      expect(r.code).toBe(0);
+      expect((await readdir(dir)).sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+      const { loadModelFromFiles } = await import('../formats/load');
+      const { pathSources } = await import('./node-files');
+      const m = await loadModelFromFiles(await pathSources(dir));
+      expect([m.weights.config.sourceArchitecture, m.weights.config.qkvBias, m.weights.config.layers]).toEqual(['Qwen2ForCausalLM', true, 2]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
