@@ -16,9 +16,15 @@ const HALF_TABLE = (() => {
   return t;
 })();
 
-/** Copies into a fresh aligned buffer when `bytes` is not 4-byte aligned. */
+/**
+ * The f32 values of little-endian bytes. A read that filled a buffer of its own (a file reader's
+ * fresh allocation) is viewed in place: no copy of what may be hundreds of MB per tensor. Any other
+ * bytes are copied, so the result never aliases a buffer someone else holds.
+ */
 export function f32FromBytes(bytes: Uint8Array): Float32Array {
   const n = bytes.byteLength >>> 2;
+  const ownsBuffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.byteLength % 4 === 0 && bytes.buffer instanceof ArrayBuffer;
+  if (ownsBuffer) return new Float32Array(bytes.buffer);
   if (bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + n * 4));
   const out = new Float32Array(n);
   new Uint8Array(out.buffer).set(bytes.subarray(0, n * 4));
