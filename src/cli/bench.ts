@@ -16,7 +16,7 @@ import { parseConfigQuery } from '../engine/url-config';
 import { runQuantization } from '../engine/run';
 import { calibrationSamples } from '../engine/calibration';
 import type { RunConfig, RunResult } from '../engine/run-types';
-import { loadGlobals, embedTokens, runBlocks, SourceBlocks } from '../model/gpu-model';
+import { loadGlobals, embedTokens, releaseGlobals, runBlocks, SourceBlocks } from '../model/gpu-model';
 import type { LoadedModel } from '../model/config';
 import type { TextSplit } from '../engine/text-split';
 import { tesseraqSchedule } from '../quant/tesseraq-schedule';
@@ -47,11 +47,7 @@ async function calibrationForward(gpu: Gpu, model: LoadedModel, split: TextSplit
     return seconds;
   } finally {
     blocks.release();
-    globals.embed.release();
-    if (globals.lmHead !== globals.embed) globals.lmHead.release();
-    globals.positions?.release();
-    globals.finalNorm.weight.release();
-    globals.finalNorm.bias?.release();
+    releaseGlobals(globals);
   }
 }
 

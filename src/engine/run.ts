@@ -3,7 +3,7 @@
 import type { Gpu } from '../gpu/gpu';
 import { describeError, CancelledError } from '../gpu/errors';
 import type { LoadedModel } from '../model/config';
-import { loadGlobals, embedTokens, SourceBlocks, type ModelGlobals } from '../model/gpu-model';
+import { loadGlobals, embedTokens, releaseGlobals, SourceBlocks, type ModelGlobals } from '../model/gpu-model';
 import { perplexity } from '../eval/perplexity';
 import { calibrationSamples, checkEvalText } from './calibration';
 import type { TextSplit } from './text-split';
@@ -218,13 +218,7 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
     return { result, quantized };
   } finally {
     fpBlocks.release();
-    if (globals) {
-      globals.embed.release();
-      if (globals.lmHead !== globals.embed) globals.lmHead.release();
-      globals.positions?.release();
-      globals.finalNorm.weight.release();
-      globals.finalNorm.bias?.release();
-    }
+    if (globals) releaseGlobals(globals);
   }
 }
 

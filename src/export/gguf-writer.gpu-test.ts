@@ -4,11 +4,11 @@
 import type { Gpu } from '../gpu/gpu';
 import { bytesSource } from '../formats/byte-source';
 import { loadGguf } from '../formats/gguf-model';
-import { loadGlobals, SourceBlocks } from '../model/gpu-model';
+import { loadGlobals, releaseGlobals, SourceBlocks } from '../model/gpu-model';
 import { perplexity } from '../eval/perplexity';
 import { exportGguf } from './gguf-writer';
 import { MemorySink } from './sink';
-import { relDiff, releaseGlobals, studioRun } from './testing-gpu';
+import { relDiff, studioRun } from './testing-gpu';
 
 export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'GGUF Q4_1 read back and evaluated on the GPU = studio quantized perplexity (RTN W4 g32 asym)'(gpu) {

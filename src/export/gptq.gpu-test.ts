@@ -3,13 +3,13 @@
 // quantized perplexity within 1e-3 (RTN W4 g32 symmetric on stories260K; scales are fp16 in GPTQ).
 import type { Gpu } from '../gpu/gpu';
 import { bytesSource } from '../formats/byte-source';
-import { loadGlobals } from '../model/gpu-model';
+import { loadGlobals, releaseGlobals } from '../model/gpu-model';
 import { perplexity } from '../eval/perplexity';
 import { QuantizedBlocks } from '../quant/quantized-model';
 import { exportGptq } from './gptq';
 import { readGptqFolder } from './gptq-read';
 import { MemorySink } from './sink';
-import { relDiff, releaseGlobals, studioRun } from './testing-gpu';
+import { relDiff, studioRun } from './testing-gpu';
 
 export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'GPTQ folder read back and evaluated on the GPU = studio quantized perplexity (RTN W4 g32 sym)'(gpu) {

@@ -7,7 +7,6 @@ import { runQuantization } from '../engine/run';
 import { DEFAULT_CONFIG, type RunConfig, type RunResult } from '../engine/run-types';
 import { splitText } from '../engine/text-split';
 import type { QuantizedModel } from '../quant/quantized-model';
-import type { ModelGlobals } from '../model/gpu-model';
 
 export interface StudioRun {
   model: LoadedModel;
@@ -33,10 +32,3 @@ export function relDiff(a: number, b: number): number {
   return Math.abs(a - b) / Math.abs(b);
 }
 
-export function releaseGlobals(g: ModelGlobals): void {
-  g.embed.release();
-  if (g.lmHead !== g.embed) g.lmHead.release();
-  g.positions?.release();
-  g.finalNorm.weight.release();
-  g.finalNorm.bias?.release();
-}

@@ -69,6 +69,15 @@ export async function loadGlobals(gpu: Gpu, src: WeightSource): Promise<ModelGlo
   };
 }
 
+/** Frees what loadGlobals uploaded (a tied LM head is the embedding, freed once). */
+export function releaseGlobals(g: ModelGlobals): void {
+  g.embed.release();
+  if (g.lmHead !== g.embed) g.lmHead.release();
+  g.positions?.release();
+  g.finalNorm.weight.release();
+  g.finalNorm.bias?.release();
+}
+
 /** OPT's learned positions are offset by 2 (a fairseq legacy); positions restart every sequence. */
 export const OPT_POSITION_OFFSET = 2;
 
@@ -122,8 +131,14 @@ export async function forwardLogits(
 ): Promise<Tensor> {
   const x = embedTokens(gpu, cfg, g, ids, shape);
   const h = await runBlocks(gpu, cfg, blocks, x, shape);
-  const n = finalNorm(gpu, cfg, g, h);
+  const logits = logitsOf(gpu, cfg, g, h);
   h.release();
+  return logits;
+}
+
+/** Logits [T, V] of the last block's hidden states h (not consumed): final norm, then the LM head. */
+export function logitsOf(gpu: Gpu, cfg: ModelConfig, g: ModelGlobals, h: Tensor): Tensor {
+  const n = finalNorm(gpu, cfg, g, h);
   n.rstd.release();
   n.mean?.release();
   const logits = lmHead(gpu, g, n.y);

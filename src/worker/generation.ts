@@ -2,18 +2,10 @@
 // one, from the same prompt and seed. Weights go to the GPU for the call and are released after.
 import type { Gpu } from '../gpu/gpu';
 import type { LoadedModel } from '../model/config';
-import { loadGlobals, SourceBlocks, type ModelGlobals } from '../model/gpu-model';
+import { loadGlobals, releaseGlobals, SourceBlocks } from '../model/gpu-model';
 import { QuantizedBlocks, type QuantizedModel } from '../quant/quantized-model';
 import { generate } from '../eval/generate';
 import type { GenerateRequest } from './protocol';
-
-function releaseGlobals(g: ModelGlobals): void {
-  g.embed.release();
-  if (g.lmHead !== g.embed) g.lmHead.release();
-  g.positions?.release();
-  g.finalNorm.weight.release();
-  g.finalNorm.bias?.release();
-}
 
 export async function generateText(
   gpu: Gpu,
