@@ -3,7 +3,7 @@
 // counting what is alive at once in each phase (weights, calibration activations, optimizer state).
 import type { ModelConfig } from '../model/config';
 import type { RunConfig } from './run-types';
-import { windowsPerBatch } from '../eval/perplexity';
+import { windowsPerBatch, windowsPerChunk } from '../eval/perplexity';
 import { formatBytes } from '../gpu/errors';
 
 /** Logits and activations of one evaluation batch: a quarter of the largest binding, 32-512 MiB. */
@@ -54,9 +54,10 @@ export function planMemory(cfg: ModelConfig, config: RunConfig, limits?: { maxSt
   const perBatch = config.evalWindows > 0 ? Math.min(perBatchMax, config.evalWindows) : perBatchMax;
   const evalTokens = perBatch * L;
   const act = activationFloatsPerToken(cfg);
-  // one batch's activations and logits, plus the hidden states of a chunk of windows (at most
-  // twice the batch budget) that go through the blocks together (src/eval/perplexity.ts)
-  const chunkHidden = Math.min(2 * evalBudgetBytes(limits?.maxStorageBufferBindingSize), (config.evalWindows > 0 ? config.evalWindows : Infinity) * L * cfg.hidden * F);
+  // one batch's activations and logits, plus the hidden states of the windows that go through
+  // the blocks together (src/eval/perplexity.ts)
+  const perChunk = windowsPerChunk(cfg, L, evalBudgetBytes(limits?.maxStorageBufferBindingSize), perBatchMax);
+  const chunkHidden = (config.evalWindows > 0 ? Math.min(perChunk, config.evalWindows) : perChunk) * L * cfg.hidden * F;
   const evalActs = evalTokens * (act + 2 * cfg.vocab) * F + chunkHidden;
   const calibTokens = config.calibSamples * L;
   const calibX = calibTokens * cfg.hidden * F;

@@ -2,7 +2,7 @@
 // budget; per-token losses are read back once per batch and summed in float64.
 import type { Gpu } from '../gpu/gpu';
 import type { ModelConfig } from '../model/config';
-import { embedTokens, finalNorm, lmHead, type BlockProvider, type ModelGlobals } from '../model/gpu-model';
+import { embedTokens, logitsOf, type BlockProvider, type ModelGlobals } from '../model/gpu-model';
 import { blockForward, type BatchShape } from '../model/block';
 import type { Tensor } from '../gpu/tensor';
 import { crossEntropy } from '../ops/cross-entropy';
@@ -31,6 +31,11 @@ export function windowsPerBatch(cfg: ModelConfig, windowLen: number, budgetBytes
   return Math.max(1, Math.floor(budgetBytes / (windowLen * widest * 4)));
 }
 
+/** Windows that go through the blocks together: whole batches whose hidden states fit twice the budget. */
+export function windowsPerChunk(cfg: ModelConfig, windowLen: number, budgetBytes: number, perBatch: number): number {
+  return Math.max(perBatch, Math.floor((2 * budgetBytes) / (windowLen * cfg.hidden * 4 * perBatch)) * perBatch);
+}
+
 /**
  * Windows go through the model layer by layer: every window of a chunk passes block b before block
  * b+1 is fetched, so a streamed model (blocks uploaded from the CPU one at a time) uploads each
@@ -49,7 +54,7 @@ export async function perplexity(
   if (!windows.length) throw new Error(`the evaluation text has ${tokens.length} tokens, fewer than one window of ${opts.windowLen}`);
   const budget = opts.budgetBytes ?? 32 << 20;
   const perBatch = Math.min(windows.length, windowsPerBatch(cfg, opts.windowLen, budget));
-  const perChunk = Math.max(perBatch, Math.floor((2 * budget) / (opts.windowLen * cfg.hidden * 4 * perBatch)) * perBatch);
+  const perChunk = windowsPerChunk(cfg, opts.windowLen, budget, perBatch);
   let nll = 0;
   let scored = 0;
   for (let chunkStart = 0; chunkStart < windows.length; chunkStart += perChunk) {
@@ -75,10 +80,7 @@ export async function perplexity(
         opts.onProgress?.(chunkStart + Math.floor((chunk.length * (b + 1)) / (cfg.layers + 1)), windows.length);
       }
       for (const batch of batches) {
-        const n = finalNorm(gpu, cfg, globals, batch.h);
-        [n.rstd, n.mean].forEach((t) => t?.release());
-        const logits = lmHead(gpu, globals, n.y);
-        n.y.release();
+        const logits = logitsOf(gpu, cfg, globals, batch.h);
         const targets = gpu.upload(nextTokenTargets(batch.ids, opts.windowLen), [batch.ids.length], 'targets');
         const ce = crossEntropy(gpu, logits, targets);
         [logits, targets, ce.lse].forEach((t) => t.release());
