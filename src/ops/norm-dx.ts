@@ -1,5 +1,5 @@
-// Input gradient of a block's RMSNorm / LayerNorm without the weight gradients (frozen norms in
-// TEQ and TesseraQ), optionally plus a residual gradient: shaders/norm-dx-residual.wgsl.
+// Input gradient of RMSNorm / LayerNorm (norm.ts adds the weight gradients where they are wanted;
+// training's norms are frozen), optionally plus a residual gradient: shaders/norm-dx-residual.wgsl.
 // Float64 twin: rmsNormBackwardRef / layerNormBackwardRef(...).dx (+ residual).
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';

@@ -1,8 +1,10 @@
 // RMSNorm and LayerNorm over the last dimension of x[T, C], forward and backward.
 // Weight (and bias) gradients are summed over tokens in two deterministic stages: per-chunk
-// column sums, then an ordered sum over chunks, so T can be large without float atomics.
+// column sums, then an ordered sum over chunks, so T can be large without float atomics. The
+// input gradient is norm-dx.ts's (the same kernel the frozen norms of training use).
 import { f32, type Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
+import { normBackwardDx } from './norm-dx';
 
 const ROW_WG = 256;
 const COL_WG = 64;
@@ -82,15 +84,7 @@ export function rmsNormBackward(
   const { T, C } = dims('rmsNormBackward', x, weight);
   const chunk = opts.chunk ?? GRAD_CHUNK;
   const chunks = chunking(T, chunk);
-  const dx = gpu.tensor(x.shape, 'f32', 'rmsnorm.dx');
-  gpu.dispatch({
-    shader: 'norm_backward_dx.wgsl',
-    params: { WG: ROW_WG, LAYERNORM: false },
-    uniforms: [T, C],
-    buffers: [dy, x, weight, rstd, dx],
-    workgroups: gpu.grid1D(T),
-    label: 'rmsnorm.dx',
-  });
+  const dx = normBackwardDx(gpu, dy, x, weight, rstd);
   const partialW = gpu.tensor([chunks, C], 'f32', 'rmsnorm.partial-dw');
   gpu.dispatch({
     shader: 'norm_backward_params.wgsl',
@@ -117,15 +111,7 @@ export function layerNormBackward(
   const { T, C } = dims('layerNormBackward', x, weight);
   const chunk = opts.chunk ?? GRAD_CHUNK;
   const chunks = chunking(T, chunk);
-  const dx = gpu.tensor(x.shape, 'f32', 'layernorm.dx');
-  gpu.dispatch({
-    shader: 'norm_backward_dx.wgsl',
-    params: { WG: ROW_WG, LAYERNORM: true },
-    uniforms: [T, C],
-    buffers: [dy, x, weight, rstd, dx, mean],
-    workgroups: gpu.grid1D(T),
-    label: 'layernorm.dx',
-  });
+  const dx = normBackwardDx(gpu, dy, x, weight, rstd, { mean });
   const partialW = gpu.tensor([chunks, C], 'f32', 'layernorm.partial-dw');
   const partialB = gpu.tensor([chunks, C], 'f32', 'layernorm.partial-db');
   gpu.dispatch({
