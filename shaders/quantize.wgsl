@@ -7,6 +7,7 @@
 // Dequantized: (q - z) * s. With COLSCALE the matrix is first multiplied by a per-input-channel
 // scale (AWQ/TEQ's W·diag(s)) and the dequantized result divided by it again (UNSCALE).
 #include "common.wgsl"
+#include "quant-common.wgsl"
 struct Params { rows: u32, cols: u32, groupSize: u32, nGroups: u32, bits: u32, symmetric: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
@@ -45,23 +46,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     mn = min(mn, v);
     mx = max(mx, v);
   }
-  var s: f32;
-  var z: f32;
-  var qlo: f32;
-  var qhi: f32;
-  if (p.symmetric == 1u) {
-    let half = f32(1u << (p.bits - 1u));
-    s = max(max(abs(mn), abs(mx)), 1e-5) / (half - 1.0);
-    z = half;
-    qlo = 0.0;
-    qhi = 2.0 * half - 1.0;
-  } else {
-    let qmax = f32((1u << p.bits) - 1u);
-    s = max(mx - mn, 1e-5) / qmax;
-    z = clamp(-round(mn / s), 0.0, qmax);
-    qlo = 0.0;
-    qhi = qmax;
-  }
+  let mq = minMaxQuant(mn, mx, p.bits, p.symmetric == 1u);
+  let s = mq.s;
+  let z = mq.z;
+  let qlo = 0.0;
+  let qhi = mq.qhi;
 #if CODES
   scales[id] = s;
   zeros[id] = z;

@@ -3,6 +3,7 @@
 // DEQUANT and UNSCALE. One invocation per (row, group) of the members' rows stacked in order;
 // α is read at alphaOffset of a buffer that packs every group's α.
 #include "common.wgsl"
+#include "quant-common.wgsl"
 struct Params {
   cols: u32, groupSize: u32, nGroups: u32, bits: u32, symmetric: u32, alphaOffset: u32,
   rows0: u32, rows1: u32, rows2: u32,
@@ -63,23 +64,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     mn = min(mn, v);
     mx = max(mx, v);
   }
-  var s: f32;
-  var z: f32;
-  var qlo: f32;
-  var qhi: f32;
-  if (p.symmetric == 1u) {
-    let half = f32(1u << (p.bits - 1u));
-    s = max(max(abs(mn), abs(mx)), 1e-5) / (half - 1.0);
-    z = half;
-    qlo = 0.0;
-    qhi = 2.0 * half - 1.0;
-  } else {
-    let qmax = f32((1u << p.bits) - 1u);
-    s = max(mx - mn, 1e-5) / qmax;
-    z = clamp(-round(mn / s), 0.0, qmax);
-    qlo = 0.0;
-    qhi = qmax;
-  }
+  let mq = minMaxQuant(mn, mx, p.bits, p.symmetric == 1u);
+  let s = mq.s;
+  let z = mq.z;
+  let qlo = 0.0;
+  let qhi = mq.qhi;
   for (var c = c0; c < c1; c++) {
     let a = alpha[p.alphaOffset + c];
     let q = clamp(round(wOf(m, base + c) * a / s) + z, qlo, qhi);

@@ -11,6 +11,7 @@
 // contributions are written as [stacked rows, cols] at contribOffset of one buffer that holds
 // every group's (teq-colsum.wgsl then sums each group's columns into dα).
 #include "common.wgsl"
+#include "quant-common.wgsl"
 struct Params {
   cols: u32, groupSize: u32, nGroups: u32, bits: u32, symmetric: u32, alphaOffset: u32,
   rows0: u32, rows1: u32, rows2: u32, contribOffset: u32,
@@ -82,27 +83,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (v > mx) { mx = v; imx = c; }
     if (abs(v) > abs(wOf(m, base + iabs) * al(iabs))) { iabs = c; }
   }
-  var s: f32;
-  var z: f32;
-  var lo = 0.0;
-  var hi: f32;
-  var sFloored: bool;
-  var dsDen: f32;
-  if (p.symmetric == 1u) {
-    let half = f32(1u << (p.bits - 1u));
-    let amax = max(abs(mn), abs(mx));
-    sFloored = amax < 1e-5;
-    s = max(amax, 1e-5) / (half - 1.0);
-    z = half;
-    hi = 2.0 * half - 1.0;
-    dsDen = half - 1.0;
-  } else {
-    hi = f32((1u << p.bits) - 1u);
-    sFloored = (mx - mn) < 1e-5;
-    s = max(mx - mn, 1e-5) / hi;
-    z = clamp(-round(mn / s), 0.0, hi);
-    dsDen = hi;
-  }
+  let mq = minMaxQuant(mn, mx, p.bits, p.symmetric == 1u);
+  let s = mq.s;
+  let z = mq.z;
+  let lo = 0.0;
+  let hi = mq.qhi;
+  let sFloored = mq.range < 1e-5;
+  let dsDen = mq.den;
   // Pass 1: G = Σ_k dWeff[k]/α_k · c_k, the loss's sensitivity to this group's scale s.
   var G = 0.0;
   for (var c = c0; c < c1; c++) {
