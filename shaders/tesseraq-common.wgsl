@@ -28,3 +28,19 @@ fn tqH(v: f32, state: u32) -> f32 {
 fn tqBin(h: f32) -> u32 {
   return min(u32(abs(h - 0.5) * f32(2u * TQ_BINS)), TQ_BINS - 1u);
 }
+
+/** The code of one element before the clamp: floor(W/s) + h + z. */
+fn tqCode(w: f32, s: f32, z: f32, v: f32, state: u32) -> f32 {
+  return floor(w / s) + tqH(v, state) + z;
+}
+
+/** dL/dv of one element from g = dL/dŴ: zero for hard entries and where the code is clamped. */
+fn tqDv(g: f32, x: f32, s: f32, f: f32, v: f32, state: u32, qmax: f32) -> f32 {
+  if (state == 0u && x >= 0.0 && x <= qmax) { return g * s * f * tqRectSigGrad(v); }
+  return 0.0;
+}
+
+/** One element's part of dL/du (before the factor 2·rectsig'(u)): dŴ·(q − z)·s. */
+fn tqDuTerm(g: f32, x: f32, s: f32, z: f32, qmax: f32) -> f32 {
+  return g * (clamp(x, 0.0, qmax) - z) * s;
+}

@@ -29,13 +29,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var acc = 0.0;
   for (var c = c0 + lid; c < c1; c += {{WG}}u) {
     let i = r * p.cols + c;
-    let st = state[i];
-    let x = floor(w[i] / s) + tqH(v[i], st) + z;
-    let g = dW[i];
-    var d = 0.0;
-    if (st == 0u && x >= 0.0 && x <= p.qmax) { d = g * s * f * tqRectSigGrad(v[i]); }
-    dv[i] = d;
-    acc += g * (clamp(x, 0.0, p.qmax) - z) * s;
+    let x = tqCode(w[i], s, z, v[i], state[i]);
+    dv[i] = tqDv(dW[i], x, s, f, v[i], state[i], p.qmax);
+    acc += tqDuTerm(dW[i], x, s, z, p.qmax);
   }
   partial[lid] = acc;
   workgroupBarrier();

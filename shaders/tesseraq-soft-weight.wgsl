@@ -18,6 +18,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let gi = (i / p.cols) * p.nGroups + (i % p.cols) / p.groupSize;
   let s = sz[gi].x;
   let z = sz[gi].y;
-  let q = clamp(floor(w[i] / s) + tqH(v[i], state[i]) + z, 0.0, p.qmax);
+  let q = clamp(tqCode(w[i], s, z, v[i], state[i]), 0.0, p.qmax);
   out[i] = (q - z) * s * (2.0 * tqRectSig(u[gi]));
 }

@@ -1,5 +1,5 @@
 // One TesseraQ training step of a Linear after backward, one workgroup per (row, group):
-//   gradients (as tesseraq-grad.wgsl)  dv = dŴ·s·f·[0 ≤ floor(W/s)+h+z ≤ qmax]·rectsig'(v),
+//   gradients (tesseraq-common.wgsl's, as tesseraq-grad.wgsl) dv = dŴ·s·f·[0 ≤ floor(W/s)+h+z ≤ qmax]·rectsig'(v),
 //                                      du = Σ_group dŴ·(q − z)·s · 2·rectsig'(u);
 //   Adam on v and on u (as adam.wgsl, each with its own step size and L2 weight decay);
 //   the soft weight of the next step with the new v and u (as tesseraq-soft-weight.wgsl).
@@ -50,14 +50,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var acc = 0.0;
   for (var c = c0 + lid; c < c1; c += {{WG}}u) {
     let i = r * p.cols + c;
-    let st = state[i];
     let vi = v[i];
-    let x = floor(w[i] / s) + tqH(vi, st) + z;
-    let g = dW[i];
-    var d = 0.0;
-    if (st == 0u && x >= 0.0 && x <= p.qmax) { d = g * s * f * tqRectSigGrad(vi); }
-    v[i] = adamUpdate(vi, d, i, n + i, p.stepSizeV, p.weightDecayV);
-    acc += g * (clamp(x, 0.0, p.qmax) - z) * s;
+    let x = tqCode(w[i], s, z, vi, state[i]);
+    v[i] = adamUpdate(vi, tqDv(dW[i], x, s, f, vi, state[i], p.qmax), i, n + i, p.stepSizeV, p.weightDecayV);
+    acc += tqDuTerm(dW[i], x, s, z, p.qmax);
   }
   partial[lid] = acc;
   workgroupBarrier();
@@ -76,7 +72,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   // Each invocation reads back only the v entries it wrote itself.
   for (var c = c0 + lid; c < c1; c += {{WG}}u) {
     let i = r * p.cols + c;
-    let q = clamp(floor(w[i] / s) + tqH(v[i], state[i]) + z, 0.0, p.qmax);
+    let q = clamp(tqCode(w[i], s, z, v[i], state[i]), 0.0, p.qmax);
     soft[i] = (q - z) * s * fNew;
   }
 }
