@@ -65,8 +65,9 @@ function kernelParams(gpu: Gpu, pass: Pass, o: CausalAttentionOptions) {
   return {
     tiles: t,
     params: {
-      D, D4: D / 4, BR: t.rows, BC: t.cols, TPR, NT: t.rows * TPR, NCOL: t.cols / TPR,
-      NOUT: Math.ceil((pass === 'forward4' ? D / 4 : D) / TPR),
+      D, BR: t.rows, BC: t.cols, TPR, NT: t.rows * TPR, NCOL: t.cols / TPR,
+      // the vec4 kernel counts its head dims and outputs in vec4s
+      ...(pass === 'forward4' ? { D4: D / 4, NOUT: Math.ceil(D / 4 / TPR) } : { NOUT: Math.ceil(D / TPR) }),
     },
     uniforms: [o.seqLen, o.heads, o.kvHeads, o.heads / o.kvHeads, f32(attentionScale(o))],
   };
