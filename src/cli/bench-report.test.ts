@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { benchMarkdown, hotKernels, matmulFlops, type BenchReport } from './bench-report';
-import { DEFAULT_CONFIG } from '../engine/run-types';
+import { DEFAULT_CONFIG } from '../methods/registry';
 
 describe('bench report', () => {
   it('reads a matmul label as 2·batch·M·K·N FLOPs and nothing else', () => {

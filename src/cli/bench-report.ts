@@ -1,9 +1,12 @@
 // The bench's report: its rows, the hottest kernels from timestamp totals (with TFLOP/s where the
 // label names a matmul's shape) and the Markdown table the README quotes. Pure, so it is unit-tested.
-import type { RunConfig } from '../engine/run-types';
+import type { Method, RunConfig } from '../engine/run-types';
+import { QUANTIZING_METHODS } from '../methods/registry';
+import type { BenchFigures } from '../methods/types';
 
-export const BENCH_METHODS = ['rtn', 'awq', 'teq', 'tesseraq', 'teq+tesseraq'] as const;
-export type BenchMethod = (typeof BENCH_METHODS)[number];
+/** Every method that quantizes (the registry's, src/methods/registry.ts). */
+export const BENCH_METHODS: readonly Method[] = QUANTIZING_METHODS;
+export type BenchMethod = Method;
 const TOP_KERNELS = 6;
 
 export interface KernelRow {
@@ -16,15 +19,11 @@ export interface KernelRow {
   tflops?: number;
 }
 
-export interface BenchRow {
+/** The method's own columns (awqSeconds, teqStepsPerSecond, tq...) come from its descriptor's bench(). */
+export interface BenchRow extends BenchFigures {
   method: BenchMethod;
   /** The whole method (initialisation included), from the run's own phase timer. */
   seconds: number;
-  awqSeconds?: number;
-  teqStepsPerSecond?: number;
-  tqSecondsPerBlock?: number;
-  tqSecondsPerRound?: number;
-  tqSecondsPer250Round?: number;
   evalTokensPerSecond: number;
   peakMiB: number;
   /** What the memory plan predicted before the run (its largest phase). */

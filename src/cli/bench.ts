@@ -19,7 +19,7 @@ import type { RunConfig, RunResult } from '../engine/run-types';
 import { loadGlobals, embedTokens, releaseGlobals, runBlocks, SourceBlocks } from '../model/gpu-model';
 import type { LoadedModel } from '../model/config';
 import type { TextSplit } from '../engine/text-split';
-import { tesseraqSchedule } from '../quant/tesseraq-schedule';
+import { METHODS } from '../methods/registry';
 import { BENCH_METHODS, benchMarkdown, hotKernels, type BenchMethod, type BenchReport, type BenchRow } from './bench-report';
 
 export const BENCH_USAGE = `  studio bench --model <path|bundled|random:<shape>> [--methods rtn,awq,teq,tesseraq] [--kernels 0] [--peakN 4096]
@@ -76,18 +76,7 @@ function rowOf(method: BenchMethod, r: RunResult, config: RunConfig, layers: num
     pplQuant: r.pplQuant,
     memory: r.memory,
   };
-  if (method === 'awq') row.awqSeconds = s.awq;
-  if (method === 'teq') {
-    const steps = config.teqLoss === 'block' ? config.steps * layers : config.steps;
-    row.teqStepsPerSecond = steps / s.teq;
-  }
-  if (method === 'tesseraq') {
-    const rounds = tesseraqSchedule(config.tqSchedule).length;
-    const train = s.tesseraq - (s['tesseraq-init'] ?? 0);
-    row.tqSecondsPerBlock = train / layers;
-    row.tqSecondsPerRound = row.tqSecondsPerBlock / rounds;
-    row.tqSecondsPer250Round = (row.tqSecondsPerRound / config.tqIters) * 250;
-  }
+  Object.assign(row, METHODS[method].bench?.(s, config, layers));
   return row;
 }
 

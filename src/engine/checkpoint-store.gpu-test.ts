@@ -6,7 +6,7 @@ import type { QuantizedLinear } from '../quant/format';
 import { mulberry32 } from '../reference/rng';
 import { estimateCheckpointBytes, makeCheckpoint, restoreCheckpoint, type RunCheckpoint } from './checkpoint';
 import { CheckpointStoreWithMemoryFallback, IndexedDbCheckpointStore } from './checkpoint-store';
-import { DEFAULT_CONFIG } from './run-types';
+import { DEFAULT_CONFIG } from '../methods/registry';
 import { StorageQuotaError } from './storage';
 
 function linear(name: string, rows: number, cols: number, bits: number, seed: number): QuantizedLinear {

@@ -4,7 +4,7 @@ import type { QuantizedLinear } from '../quant/format';
 import { mulberry32 } from '../reference/rng';
 import { CHECKPOINT_SCHEMA_VERSION, deserializeLinear, estimateCheckpointBytes, makeCheckpoint, restoreCheckpoint, resumePoint, serializeLinear, summarizeCheckpoint, type RunCheckpoint } from './checkpoint';
 import { CheckpointStoreWithMemoryFallback, MemoryCheckpointStore } from './checkpoint-store';
-import { DEFAULT_CONFIG } from './run-types';
+import { DEFAULT_CONFIG } from '../methods/registry';
 import { isQuotaError, requestPersistentStorage, StorageQuotaError, storageEstimate } from './storage';
 
 function randomLinear(name: string, rows: number, cols: number, bits: number, groupSize: number, seed: number): QuantizedLinear {

@@ -1,10 +1,12 @@
 // What a run will need on the GPU, per phase, before it starts: the studio warns when a run
 // cannot fit and the CLI reports plan against measurement. Estimates in bytes of f32 tensors,
 // counting what is alive at once in each phase (weights, calibration activations, optimizer state).
+// Each method's own phases come from its descriptor (src/methods/<name>/).
 import type { ModelConfig } from '../model/config';
 import type { RunConfig } from './run-types';
 import { windowsPerBatch, windowsPerChunk } from '../eval/perplexity';
 import { formatBytes } from '../gpu/errors';
+import { methodOf } from '../methods/registry';
 
 /** Logits and activations of one evaluation batch: a quarter of the largest binding, 32-512 MiB. */
 export function evalBudgetBytes(maxStorageBufferBindingSize = 128 << 20): number {
@@ -66,29 +68,11 @@ export function planMemory(cfg: ModelConfig, config: RunConfig, limits?: { maxSt
   // AWQ's search (also the initialisation inside TEQ and TesseraQ): one block's kept activations,
   // the search's temporaries of the same size, the block's weights and their scaled copies.
   const awqCore = 2 * calibX + 2 * blockActs + 3 * blockBytes;
-  const m = config.method;
-  const awqInside = m === 'tesseraq' || m === 'teq+tesseraq' || (m === 'teq' && config.teqInit === 'awq');
+  const method = methodOf(config.method);
+  const needs = method?.memory?.({ cfg, config, L, act, globalsBytes, blockBytes, calibX, blockActs, awqCore });
   phases['eval-fp'] = globalsBytes + fpBlocks + evalActs;
-  if (m === 'rtn') phases.rtn = globalsBytes + 2 * blockBytes;
-  if (m === 'awq') phases.awq = globalsBytes + awqCore;
-  if (m === 'teq' || m === 'teq+tesseraq') {
-    if (config.teqLoss === 'lm') {
-      // every block resident three times (source weights, effective fake-quantized copies, the
-      // trainer's per-element dα contributions) plus one block's weight gradients; saved
-      // activations of one sequence and its logits, their softmax and gradient
-      const lmActs = L * act * F * cfg.layers + 3 * L * cfg.vocab * F + blockBytes;
-      phases.teq = globalsBytes + 3 * cfg.layers * blockBytes + Math.max(awqInside ? awqCore : 0, lmActs);
-    } else {
-      const batch = Math.min(4, config.calibSamples) * L;
-      phases.teq = globalsBytes + calibX + Math.max(awqInside ? awqCore : 0, 3 * calibX + 4 * blockBytes + 2 * batch * act * F);
-    }
-  }
-  if (m === 'tesseraq' || m === 'teq+tesseraq') {
-    const batch = Math.min(config.tqBatch, config.calibSamples) * L;
-    // weights, rounding logits, state, Adam m and v, soft weights, gradients; inputs and targets
-    phases.tesseraq = globalsBytes + 2 * calibX + Math.max(awqCore, calibX + 8 * blockBytes + 2 * batch * act * F);
-  }
-  if (m !== 'fp') {
+  Object.assign(phases, needs?.phases);
+  if (method?.run) {
     // kept activations of the fp block, both outputs, and one Linear's reference and quantized outputs
     const linearOut = calibTokens * Math.max(cfg.intermediate, cfg.heads * cfg.headDim) * F;
     phases.measure = globalsBytes + 2 * calibX + blockActs + 2 * linearOut + 3 * blockBytes + (residentBlocks ? cfg.layers * blockBytes : blockBytes);
@@ -101,9 +85,7 @@ export function planMemory(cfg: ModelConfig, config: RunConfig, limits?: { maxSt
     { name: 'logits of one evaluation batch', bytes: evalTokens * cfg.vocab * F },
     { name: 'calibration activations (MLP width)', bytes: calibTokens * cfg.intermediate * F },
   ];
-  if (m === 'teq' && config.teqLoss === 'lm') candidates.push({ name: 'TEQ logits', bytes: L * cfg.vocab * F });
-  // one buffer per block, as large as its grouped weights (at most the block's)
-  if (m === 'teq' || m === 'teq+tesseraq') candidates.push({ name: "TEQ's dα contributions of one block", bytes: blockBytes });
+  candidates.push(...(needs?.tensors ?? []));
   const largestTensor = candidates.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   const peak = Math.max(...Object.values(phases));
   const problems: string[] = [];

@@ -5,7 +5,8 @@
 import type { Gpu } from '../gpu/gpu';
 import { randomModel } from '../model/random-model';
 import { runQuantization } from './run';
-import { DEFAULT_CONFIG, type RunConfig, type RunEvent } from './run-types';
+import type { RunConfig, RunEvent } from './run-types';
+import { DEFAULT_CONFIG } from '../methods/registry';
 import { splitText } from './text-split';
 import { MemoryCheckpointStore } from './checkpoint-store';
 import type { RunCheckpoint } from './checkpoint';

@@ -4,7 +4,8 @@
 import type { Gpu } from '../gpu/gpu';
 import { randomModel } from '../model/random-model';
 import { runQuantization } from './run';
-import { DEFAULT_CONFIG, type RunConfig } from './run-types';
+import type { RunConfig } from './run-types';
+import { DEFAULT_CONFIG } from '../methods/registry';
 import { splitText } from './text-split';
 import { evaluationWindows } from '../eval/windows';
 import { windowNllRef } from '../reference/model';

@@ -15,34 +15,17 @@ import { planMemory, evalBudgetBytes } from './memory-plan';
 import type { CheckpointStore } from './checkpoint-store';
 import { makeCheckpoint, restoreCheckpoint, resumePoint, type BlockInProgress, type RunCheckpoint } from './checkpoint';
 import { EngineError } from '../gpu/errors';
+import type { MethodContext } from '../quant/method-context';
+import { methodOf } from '../methods/registry';
 
 class OverPlanError extends EngineError {
   constructor(message: string) {
     super('over-limits', message);
   }
 }
-import type { MethodContext, MethodRunner } from '../quant/method-context';
-import { runRtn, runAwq } from '../quant/methods';
-import { runTeq } from '../quant/teq';
-import { runTesseraq, runTeqThenTesseraq } from '../quant/tesseraq-methods';
-
-const METHODS: Partial<Record<RunConfig['method'], MethodRunner>> = {
-  rtn: runRtn,
-  awq: runAwq,
-  teq: runTeq,
-  tesseraq: runTesseraq,
-  'teq+tesseraq': runTeqThenTesseraq,
-};
-
-export function registerMethod(name: RunConfig['method'], runner: MethodRunner): void {
-  METHODS[name] = runner;
-}
-
-const RESUMABLE: ReadonlySet<RunConfig['method']> = new Set(['rtn', 'awq', 'teq', 'tesseraq', 'teq+tesseraq']);
-
 /** Methods that can resume from a checkpoint (the others restart). */
 export function resumable(config: RunConfig): boolean {
-  return RESUMABLE.has(config.method);
+  return methodOf(config.method)?.resumable ?? false;
 }
 
 /** Default least time between checkpoints inside a block (each one reads the block's state back). */
@@ -148,12 +131,14 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
       : await timed('eval-fp', () => perplexity(gpu, cfg, globals!, fpBlocks, evalTokens, evalOpts('eval-fp')));
     result.pplFp = fp.ppl;
     fpBlocks.release(); // the quantized model's blocks take their place
-    if (config.method === 'fp') {
+    const method = methodOf(config.method);
+    if (!method) throw new Error(`method ${config.method} is not available in this build`);
+    const runner = method.run;
+    if (!runner) {
+      // the full-precision baseline quantizes nothing
       result.pplQuant = fp.ppl;
       return { result, quantized: null };
     }
-    const runner = METHODS[config.method];
-    if (!runner) throw new Error(`method ${config.method} is not available in this build`);
     const ctx: MethodContext = {
       gpu, cfg, source: model.weights, globals, spec, config,
       calibIds, calibShape: { batch: config.calibSamples, seqLen: config.seqLen },

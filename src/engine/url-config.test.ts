@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, type RunConfig } from './run-types';
+import type { RunConfig } from './run-types';
+import { DEFAULT_CONFIG } from '../methods/registry';
 import { configToQuery, parseConfigQuery } from './url-config';
 
 // Every field differs from its default, so a dropped or misparsed field cannot hide.

@@ -1,7 +1,8 @@
 // The whole RunConfig in a query string, so a run is a link: only values that differ from
 // DEFAULT_CONFIG are written (short links that stay valid when defaults gain fields), and parsing
-// validates every field, falling back to the default with a note a person can read.
-import { DEFAULT_CONFIG, type RunConfig } from './run-types';
+// validates every field (each declared once, in src/methods/), falling back to the default with a note a person can read.
+import type { RunConfig } from './run-types';
+import { CONFIG_FIELDS, DEFAULT_CONFIG } from '../methods/registry';
 
 export interface ParsedUrlConfig {
   config: RunConfig;
@@ -11,88 +12,12 @@ export interface ParsedUrlConfig {
   autorun: boolean;
 }
 
-interface FieldSpec<T> {
-  /** The value, or undefined when raw is not acceptable. */
-  parse(raw: string): T | undefined;
-  format(value: T): string;
-  /** What is acceptable, for the note. */
-  expects: string;
-}
-
-function oneOf<T extends string | number>(values: readonly T[]): FieldSpec<T> {
-  return {
-    parse: (raw) => values.find((v) => String(v) === raw),
-    format: (v) => String(v),
-    expects: `one of ${values.join(', ')}`,
-  };
-}
-
-function integer(min: number, max: number): FieldSpec<number> {
-  return {
-    parse: (raw) => {
-      if (!/^-?\d+$/.test(raw.trim())) return undefined;
-      const v = Number(raw);
-      return Number.isSafeInteger(v) && v >= min && v <= max ? v : undefined;
-    },
-    format: (v) => String(v),
-    expects: `a whole number from ${min} to ${max}`,
-  };
-}
-
-function positiveReal(max: number): FieldSpec<number> {
-  return {
-    parse: (raw) => {
-      if (raw.trim() === '') return undefined;
-      const v = Number(raw);
-      return Number.isFinite(v) && v > 0 && v <= max ? v : undefined;
-    },
-    format: (v) => String(v),
-    expects: `a number above 0 and at most ${max}`,
-  };
-}
-
-const boolean: FieldSpec<boolean> = {
-  parse: (raw) => (raw === '1' || raw === 'true' ? true : raw === '0' || raw === 'false' ? false : undefined),
-  format: (v) => (v ? '1' : '0'),
-  expects: '1 or 0',
-};
-
-const modelSource: FieldSpec<string> = {
-  parse: (raw) => (/^(bundled|hf|local):\S/.test(raw) && raw.length <= 300 ? raw : undefined),
-  format: (v) => v,
-  expects: 'bundled:<name>, hf:<repo>@<revision> or local:<files>',
-};
-
-type FieldSpecs = { [K in keyof RunConfig]: FieldSpec<RunConfig[K]> };
-
-const FIELDS: FieldSpecs = {
-  model: modelSource,
-  method: oneOf(['fp', 'rtn', 'awq', 'teq', 'tesseraq', 'teq+tesseraq'] as const),
-  bits: oneOf([2, 3, 4, 8] as const),
-  groupSize: integer(0, 65536),
-  symmetric: boolean,
-  text: oneOf(['tinystories', 'wikitext2', 'tinyshakespeare', 'custom'] as const),
-  calibSamples: integer(1, 4096),
-  seqLen: integer(8, 8192),
-  evalWindows: integer(0, 100000),
-  seed: integer(0, 0xffffffff),
-  steps: integer(0, 100000),
-  lr: positiveReal(1),
-  teqLoss: oneOf(['lm', 'block'] as const),
-  teqEstimator: oneOf(['ste-full', 'ste-round'] as const),
-  teqInit: oneOf(['ones', 'awq'] as const),
-  tqIters: integer(1, 100000),
-  tqSchedule: oneOf(['paper20', 'short10'] as const),
-  tqBatch: integer(1, 512),
-  tqLr: positiveReal(1),
-  tqInitInput: oneOf(['quantized', 'fp'] as const),
-};
-
-const FIELD_NAMES = Object.keys(DEFAULT_CONFIG) as (keyof RunConfig)[];
+const FIELDS = new Map(CONFIG_FIELDS.map((f) => [f.key, f]));
+const FIELD_NAMES = CONFIG_FIELDS.map((f) => f.key);
 const AUTORUN = 'autorun';
 
 function formatField<K extends keyof RunConfig>(key: K, value: RunConfig[K]): string {
-  return FIELDS[key].format(value);
+  return (FIELDS.get(key)!.format as (v: RunConfig[K]) => string)(value);
 }
 
 /** `method=teq&bits=3`: the non-default fields in RunConfig order, plus `autorun=1` if asked. */
@@ -128,10 +53,11 @@ export function parseConfigQuery(query: string | URLSearchParams): ParsedUrlConf
       continue;
     }
     const name = key as keyof RunConfig;
-    const value = FIELDS[name].parse(raw);
+    const field = FIELDS.get(name)!;
+    const value = field.parse(raw);
     if (value === undefined) {
       notes.push(
-        `${name}=${raw} is not valid (expected ${FIELDS[name].expects}); ` +
+        `${name}=${raw} is not valid (expected ${field.expects}); ` +
           `the default ${formatField(name, DEFAULT_CONFIG[name])} was used.`,
       );
       continue;

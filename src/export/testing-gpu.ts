@@ -4,7 +4,8 @@ import type { Gpu } from '../gpu/gpu';
 import type { LoadedModel } from '../model/config';
 import { loadBundled } from '../formats/load';
 import { runQuantization } from '../engine/run';
-import { DEFAULT_CONFIG, type RunConfig, type RunResult } from '../engine/run-types';
+import type { RunConfig, RunResult } from '../engine/run-types';
+import { DEFAULT_CONFIG } from '../methods/registry';
 import { splitText } from '../engine/text-split';
 import type { QuantizedModel } from '../quant/quantized-model';
 

@@ -7,7 +7,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vite
 import { startFakeHub, type FakeHub } from '../../e2e/hub-server';
 import { describeError } from '../gpu/errors';
 import { runFileName, runToJson } from '../engine/history';
-import { DEFAULT_CONFIG, RESULT_SCHEMA_VERSION, type RunConfig, type RunResult } from '../engine/run-types';
+import { RESULT_SCHEMA_VERSION, type RunConfig, type RunResult } from '../engine/run-types';
+import { DEFAULT_CONFIG } from '../methods/registry';
 import { configToQuery } from '../engine/url-config';
 import { HubError } from './errors';
 import { loadFromHub, type HubOptions, type HubProgress } from './hub';

@@ -3,7 +3,8 @@
 import type { Gpu } from '../gpu/gpu';
 import { randomModel } from '../model/random-model';
 import { runQuantization } from '../engine/run';
-import { DEFAULT_CONFIG, type RunConfig, type RunEvent } from '../engine/run-types';
+import type { RunConfig, RunEvent } from '../engine/run-types';
+import { DEFAULT_CONFIG } from '../methods/registry';
 import { splitText } from '../engine/text-split';
 import { calibrationSamples } from '../engine/calibration';
 import { MemoryCheckpointStore } from '../engine/checkpoint-store';

@@ -1,5 +1,6 @@
 // Number and time formatting shared by the panels.
 import type { RunResult } from '../engine/run-types';
+import { METHODS, METHOD_NAMES } from '../methods/registry';
 
 export { formatBytes } from '../gpu/errors';
 
@@ -36,14 +37,8 @@ export function formatSci(v: number): string {
   return Math.abs(v) >= 0.01 && Math.abs(v) < 1000 ? v.toPrecision(3) : v.toExponential(2);
 }
 
-export const METHOD_LABELS: Record<RunResult['method'], string> = {
-  fp: 'FP32',
-  rtn: 'RTN',
-  awq: 'AWQ',
-  teq: 'TEQ',
-  tesseraq: 'TesseraQ',
-  'teq+tesseraq': 'TEQ → TesseraQ',
-};
+/** Each method's short label, from its descriptor (src/methods/). */
+export const METHOD_LABELS: Record<RunResult['method'], string> = Object.fromEntries(METHOD_NAMES.map((m) => [m, METHODS[m].label])) as Record<RunResult['method'], string>;
 
 /** "TEQ W3 g32 asym", the short name of a run everywhere in the studio. */
 export function runLabel(r: Pick<RunResult, 'method' | 'bits' | 'groupSize' | 'symmetric'>): string {

@@ -1,6 +1,9 @@
 // Named groups of settings. Each preset says exactly which fields it sets, and the studio shows
-// that list when it is applied, so nothing changes behind the person's back.
+// that list when it is applied, so nothing changes behind the person's back. What a preset sets
+// for a method's own settings comes from its descriptor (src/methods/<name>/).
 import type { Method, RunConfig } from '../engine/run-types';
+import { METHODS } from '../methods/registry';
+import { capSeq } from '../methods/types';
 
 export interface PresetContext {
   method: Method;
@@ -15,8 +18,6 @@ export interface Preset {
   settings(ctx: PresetContext): Partial<RunConfig>;
 }
 
-const uses = (m: Method, part: 'teq' | 'tesseraq') => m === part || m === 'teq+tesseraq';
-const capSeq = (seq: number, ctx: PresetContext) => (ctx.maxPositions ? Math.min(seq, ctx.maxPositions) : seq);
 
 export const PRESETS: Preset[] = [
   {
@@ -27,8 +28,7 @@ export const PRESETS: Preset[] = [
       calibSamples: 8,
       seqLen: capSeq(64, ctx),
       evalWindows: 4,
-      ...(uses(ctx.method, 'teq') ? { steps: 10, teqLoss: 'block' as const, teqInit: 'ones' as const } : {}),
-      ...(uses(ctx.method, 'tesseraq') ? { tqIters: 5, tqSchedule: 'short10' as const, tqBatch: 4 } : {}),
+      ...METHODS[ctx.method].presets.quick?.(ctx),
     }),
   },
   {
@@ -40,14 +40,7 @@ export const PRESETS: Preset[] = [
       'perplexity on every WikiText-2 window. Hours on a real GPU.',
     settings: (ctx) => {
       const out: Partial<RunConfig> = { text: 'wikitext2', evalWindows: 0 };
-      if (ctx.method === 'awq') Object.assign(out, { calibSamples: 128, seqLen: capSeq(512, ctx) });
-      if (uses(ctx.method, 'teq')) {
-        Object.assign(out, { steps: 1000, lr: 1e-3, teqLoss: 'lm', teqEstimator: 'ste-full', teqInit: 'ones', calibSamples: 1000, seqLen: capSeq(512, ctx) });
-      }
-      if (uses(ctx.method, 'tesseraq')) {
-        Object.assign(out, { tqIters: 250, tqSchedule: 'paper20', tqBatch: 4, tqLr: 1e-3, calibSamples: 512, seqLen: capSeq(2048, ctx), symmetric: false });
-      }
-      return out;
+      return Object.assign(out, METHODS[ctx.method].presets.paper?.(ctx));
     },
   },
 ];

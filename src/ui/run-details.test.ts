@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, type RunResult } from '../engine/run-types';
+import type { RunResult } from '../engine/run-types';
+import { DEFAULT_CONFIG } from '../methods/registry';
 import { layerErrorMatrix, readLosses, readScales, scalesByGroup, shortLayerName } from './run-details';
 
 function run(details: Record<string, unknown>, layerErrors: RunResult['layerErrors'] = []): RunResult {

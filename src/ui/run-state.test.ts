@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../engine/run-types';
+import { DEFAULT_CONFIG } from '../methods/registry';
 import { applyEvents, estimateRemaining, finishRun, startRun } from './run-state';
 
 const teq = { ...DEFAULT_CONFIG, method: 'teq' as const };

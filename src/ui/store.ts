@@ -4,7 +4,8 @@ import * as Comlink from 'comlink';
 import { create } from 'zustand';
 import type { AdapterReport } from '../gpu/device';
 import * as runHistory from '../engine/history';
-import { DEFAULT_CONFIG, type RunConfig, type RunEvent, type RunResult } from '../engine/run-types';
+import type { RunConfig, RunEvent, RunResult } from '../engine/run-types';
+import { DEFAULT_CONFIG, METHODS } from '../methods/registry';
 import { configToQuery, parseConfigQuery } from '../engine/url-config';
 import {
   toEngineFailure,
@@ -251,7 +252,7 @@ export const useStudio = create<StudioState>()((set, get) => ({
     });
     try {
       // A long run asks the browser to keep its checkpoints (and history) through storage pressure.
-      if (runConfig.method !== 'rtn' && runConfig.method !== 'fp') void requestPersistentStorage();
+      if (METHODS[runConfig.method].longRunning) void requestPersistentStorage();
       const result = await engine().run(runConfig, onEvents, resumeRunId);
       void get().refreshCheckpoints();
       const r = get().run!;

@@ -10,6 +10,7 @@ import { formatBytes, formatPpl, formatSci, formatSeconds, formatSigned, runLabe
 import { layerErrorMatrix, readLosses, readScales, readTesseraq, scalesKind } from '../run-details';
 import { ScaleHeatmaps } from '../ScaleHeatmaps';
 import { useStudio } from '../store';
+import { methodOf } from '../../methods/registry';
 
 export function InspectPanel() {
   const runs = useStudio((s) => s.history);
@@ -96,7 +97,7 @@ function ScalesCard({ run }: { run: RunResult }) {
     return chosen.flatMap((s) => s.values);
   }, [scales, pick]);
   if (scales.length === 0) {
-    const teq = run.method === 'teq' || run.method === 'teq+tesseraq';
+    const teq = methodOf(run.method)?.inspect.scales === 'trained';
     return (
       <div className="card">
         <h3>Per-channel scales</h3>

@@ -1,22 +1,13 @@
-// Method: which quantizer, its bit width and grouping, and the optimizer settings of TEQ and
-// TesseraQ, with presets that list what they set.
+// Method: which quantizer, its bit width and grouping, and the method's own settings (its
+// descriptor's cards, src/methods/<name>/), with presets that list what they set.
 import { useState } from 'react';
-import { DEFAULT_CONFIG, type Method, type RunConfig } from '../../engine/run-types';
+import type { RunConfig } from '../../engine/run-types';
+import { DEFAULT_CONFIG, METHODS, METHOD_NAMES, configField } from '../../methods/registry';
 import { Checkbox, NumberField, Segmented, SelectField } from '../controls';
-import { METHOD_LABELS } from '../format';
 import { PRESETS, describeSettings } from '../presets';
 import { useStudio } from '../store';
+import type { ConfigField } from '../../methods/fields';
 
-const METHOD_HELP: Record<Method, string> = {
-  fp: 'No quantization: the fp32 model’s perplexity, the baseline every run is compared with.',
-  rtn: 'Round to nearest per group of input channels. No calibration; the baseline to beat.',
-  awq: 'Activation-aware scaling: per-channel scales searched on calibration activations, then round to nearest.',
-  teq: 'Trainable equivalent transformation: per-channel scales learned with Adam through a straight-through estimator, folded into the norms.',
-  tesseraq: 'Progressive adaptive rounding and dequantization-scale tuning, block by block, starting from AWQ.',
-  'teq+tesseraq': 'TEQ scales first, then TesseraQ rounding on the transformed weights.',
-};
-
-const METHODS: Method[] = ['fp', 'rtn', 'awq', 'teq', 'tesseraq', 'teq+tesseraq'];
 const GROUP_CHOICES = [0, 32, 64, 128];
 
 export function MethodPanel() {
@@ -24,9 +15,8 @@ export function MethodPanel() {
   const setConfig = useStudio((s) => s.setConfig);
   const maxPositions = useStudio((s) => s.model?.maxPositions);
   const [applied, setApplied] = useState<string | null>(null);
-  const usesTeq = config.method === 'teq' || config.method === 'teq+tesseraq';
-  const usesTq = config.method === 'tesseraq' || config.method === 'teq+tesseraq';
-  const quantizes = config.method !== 'fp';
+  const method = METHODS[config.method];
+  const quantizes = method.run !== undefined;
   const set = (patch: Partial<RunConfig>) => {
     setApplied(null);
     setConfig(patch);
@@ -53,7 +43,7 @@ export function MethodPanel() {
                 </div>
                 <span className="help">{p.summary}</span>
                 <span className="help mono">
-                  For {METHOD_LABELS[config.method]}: {describeSettings(patch) || 'nothing to set'}
+                  For {method.label}: {describeSettings(patch) || 'nothing to set'}
                 </span>
               </div>
             );
@@ -70,9 +60,9 @@ export function MethodPanel() {
         <Segmented
           label="Method"
           value={config.method}
-          options={METHODS.map((m) => ({ value: m, label: METHOD_LABELS[m] }))}
+          options={METHOD_NAMES.map((m) => ({ value: m, label: METHODS[m].label }))}
           onChange={(method) => set({ method })}
-          help={METHOD_HELP[config.method]}
+          help={method.description}
         />
       </div>
 
@@ -107,71 +97,16 @@ export function MethodPanel() {
         </div>
       )}
 
-      {usesTeq && (
-        <div className="card">
-          <h3>TEQ training</h3>
+      {method.settings.map((group) => (
+        <div key={group.title} className="card">
+          <h3>{group.title}</h3>
           <div className="grid-3">
-            <NumberField label="TEQ steps" value={config.steps} min={0} max={100000} onChange={(steps) => set({ steps })} help={config.teqLoss === 'block' ? 'Adam steps per block.' : 'Adam steps on the whole model.'} />
-            <NumberField label="TEQ learning rate" value={config.lr} min={1e-7} max={1} integer={false} onChange={(lr) => set({ lr })} help="Adam step size for the scales." />
-            <SelectField
-              label="Loss"
-              value={config.teqLoss}
-              options={[
-                { value: 'block', label: 'Block output MSE vs fp32' },
-                { value: 'lm', label: 'Language-model cross-entropy (paper)' },
-              ]}
-              onChange={(teqLoss) => set({ teqLoss })}
-            />
-            <SelectField
-              label="Gradient estimator"
-              value={config.teqEstimator}
-              options={[
-                { value: 'ste-round', label: 'STE through rounding only' },
-                { value: 'ste-full', label: 'STE through the whole quantizer (INC)' },
-              ]}
-              onChange={(teqEstimator) => set({ teqEstimator })}
-            />
-            <SelectField
-              label="Scale initialisation"
-              value={config.teqInit}
-              options={[
-                { value: 'awq', label: 'AWQ scales' },
-                { value: 'ones', label: 'Ones (paper)' },
-              ]}
-              onChange={(teqInit) => set({ teqInit })}
-            />
+            {group.fields.map((key) => (
+              <SettingField key={key} field={configField(key)} config={config} set={set} />
+            ))}
           </div>
         </div>
-      )}
-
-      {usesTq && (
-        <div className="card">
-          <h3>TesseraQ rounding</h3>
-          <div className="grid-3">
-            <NumberField label="Iterations per round" value={config.tqIters} min={1} max={100000} onChange={(tqIters) => set({ tqIters })} help="Adam steps after each hardening round." />
-            <SelectField
-              label="Hardening schedule"
-              value={config.tqSchedule}
-              options={[
-                { value: 'short10', label: '10 rounds (LLaMA-3.2 configs)' },
-                { value: 'paper20', label: '20 rounds (paper)' },
-              ]}
-              onChange={(tqSchedule) => set({ tqSchedule })}
-            />
-            <NumberField label="Batch (sequences)" value={config.tqBatch} min={1} max={512} onChange={(tqBatch) => set({ tqBatch })} />
-            <NumberField label="TesseraQ learning rate" value={config.tqLr} min={1e-7} max={1} integer={false} onChange={(tqLr) => set({ tqLr })} help="Adam step size for rounding logits and dequantization scales." />
-            <SelectField
-              label="AWQ initialisation searched on"
-              value={config.tqInitInput}
-              options={[
-                { value: 'quantized', label: 'quantized-chain inputs' },
-                { value: 'fp', label: 'full-precision inputs (LLMC load_transform)' },
-              ]}
-              onChange={(tqInitInput) => set({ tqInitInput })}
-            />
-          </div>
-        </div>
-      )}
+      ))}
 
       <div className="card">
         <h3>Reproducibility</h3>
@@ -194,4 +129,36 @@ export function MethodPanel() {
       </div>
     </div>
   );
+}
+
+/** One of a method's own settings, drawn from its field declaration (src/methods/fields.ts). */
+function SettingField({ field, config, set }: { field: ConfigField; config: RunConfig; set: (patch: Partial<RunConfig>) => void }) {
+  const label = field.label ?? field.key;
+  const help = typeof field.help === 'function' ? field.help(config) : field.help;
+  const value = config[field.key];
+  if (field.kind === 'integer' || field.kind === 'real') {
+    return (
+      <NumberField
+        label={label}
+        value={value as number}
+        min={field.uiMin ?? field.min}
+        max={field.max}
+        integer={field.kind === 'integer' ? undefined : false}
+        onChange={(v) => set({ [field.key]: v })}
+        help={help}
+      />
+    );
+  }
+  if (field.kind === 'choice' && field.choices) {
+    return (
+      <SelectField
+        label={label}
+        value={value as string | number}
+        options={field.choices as { value: string | number; label: string }[]}
+        onChange={(v) => set({ [field.key]: v })}
+        help={help}
+      />
+    );
+  }
+  throw new Error(`The Method panel cannot show the ${field.kind} field "${field.key}": give it choices or draw it in the panel.`);
 }

@@ -8,16 +8,13 @@ import { formatBytes, formatPpl, formatSeconds, formatSigned, runLabel } from '.
 import { estimateRemaining, expectedPhases, type LiveRun, type PhaseState } from '../run-state';
 import { ScaleHeatmaps } from '../ScaleHeatmaps';
 import { reproducibleLink, useStudio } from '../store';
+import { METHODS, METHOD_NAMES } from '../../methods/registry';
 
 const PHASE_LABELS: Record<string, string> = {
   tokenize: 'Tokenize the text',
   load: 'Upload embeddings',
   'eval-fp': 'fp32 perplexity',
-  rtn: 'RTN quantization',
-  awq: 'AWQ scale search',
-  teq: 'TEQ scale training',
-  tesseraq: 'TesseraQ rounding',
-  'teq+tesseraq': 'TEQ, then TesseraQ',
+  ...Object.fromEntries(METHOD_NAMES.flatMap((m) => (METHODS[m].phaseLabel ? [[m, METHODS[m].phaseLabel]] : []))),
   measure: 'Per-layer errors',
   'eval-quant': 'Quantized perplexity',
 };
@@ -84,8 +81,7 @@ function RunSetup() {
           <h3>{runLabel(config)}</h3>
           <p className="muted small">
             {model?.name ?? config.model} · {config.text}, {config.calibSamples} × {config.seqLen} tokens · seed {config.seed}
-            {config.method === 'teq' || config.method === 'teq+tesseraq' ? ` · ${config.steps} TEQ steps at lr ${config.lr}` : ''}
-            {config.method === 'tesseraq' || config.method === 'teq+tesseraq' ? ` · ${config.tqSchedule} × ${config.tqIters} iterations` : ''}
+            {METHODS[config.method].summary?.(config) ?? ''}
           </p>
         </div>
         <button className="primary" disabled={running || gpu.status !== 'ready'} onClick={() => void startRun()}>

@@ -1,0 +1,81 @@
+// TEQ: per-channel scales trained with Adam through a straight-through estimator, folded into the
+// norms (src/quant/teq.ts). Its fields, memory and presets are also TEQ -> TesseraQ's first half.
+import { runTeq } from '../../quant/teq';
+import { choiceField, integerField, positiveRealField } from '../fields';
+import { capSeq, type MemoryInputs, type MemoryNeeds, type MethodDescriptor, type PresetContext } from '../types';
+import type { RunConfig } from '../../engine/run-types';
+
+export const TEQ_FIELDS = [
+  integerField('steps', 0, 100000, 20, {
+    label: 'TEQ steps',
+    help: (c) => (c.teqLoss === 'block' ? 'Adam steps per block.' : 'Adam steps on the whole model.'),
+  }),
+  positiveRealField('lr', 1, 5e-3, 1e-7, { label: 'TEQ learning rate', help: 'Adam step size for the scales.' }),
+  choiceField('teqLoss', ['lm', 'block'] as const, 'lm', {
+    label: 'Loss',
+    choices: [
+      { value: 'block', label: 'Block output MSE vs fp32' },
+      { value: 'lm', label: 'Language-model cross-entropy (paper)' },
+    ],
+  }),
+  choiceField('teqEstimator', ['ste-full', 'ste-round'] as const, 'ste-round', {
+    label: 'Gradient estimator',
+    choices: [
+      { value: 'ste-round', label: 'STE through rounding only' },
+      { value: 'ste-full', label: 'STE through the whole quantizer (INC)' },
+    ],
+  }),
+  choiceField('teqInit', ['ones', 'awq'] as const, 'awq', {
+    label: 'Scale initialisation',
+    choices: [
+      { value: 'awq', label: 'AWQ scales' },
+      { value: 'ones', label: 'Ones (paper)' },
+    ],
+  }),
+];
+
+export const TEQ_SETTINGS = { title: 'TEQ training', fields: TEQ_FIELDS.map((f) => f.key) };
+
+/** TEQ's phase; awqInside: whether an AWQ search runs inside it (its initialisation). */
+export function teqMemory(m: MemoryInputs, awqInside: boolean): number {
+  const { cfg, config, L, act, globalsBytes, blockBytes, calibX, awqCore } = m;
+  const F = 4;
+  if (config.teqLoss === 'lm') {
+    // every block resident three times (source weights, effective fake-quantized copies, the
+    // trainer's per-element dα contributions) plus one block's weight gradients; saved
+    // activations of one sequence and its logits, their softmax and gradient
+    const lmActs = L * act * F * cfg.layers + 3 * L * cfg.vocab * F + blockBytes;
+    return globalsBytes + 3 * cfg.layers * blockBytes + Math.max(awqInside ? awqCore : 0, lmActs);
+  }
+  const batch = Math.min(4, config.calibSamples) * L;
+  return globalsBytes + calibX + Math.max(awqInside ? awqCore : 0, 3 * calibX + 4 * blockBytes + 2 * batch * act * F);
+}
+
+/** One buffer per block, as large as its grouped weights (at most the block's). */
+export const teqContributions = (m: MemoryInputs) => ({ name: "TEQ's dα contributions of one block", bytes: m.blockBytes });
+
+export const teqQuick = (): Partial<RunConfig> => ({ steps: 10, teqLoss: 'block' as const, teqInit: 'ones' as const });
+export const teqPaper = (ctx: PresetContext): Partial<RunConfig> => ({
+  steps: 1000, lr: 1e-3, teqLoss: 'lm', teqEstimator: 'ste-full', teqInit: 'ones', calibSamples: 1000, seqLen: capSeq(512, ctx),
+});
+export const teqSummary = (c: RunConfig) => ` · ${c.steps} TEQ steps at lr ${c.lr}`;
+
+export const teq: MethodDescriptor = {
+  name: 'teq',
+  label: 'TEQ',
+  description: 'Trainable equivalent transformation: per-channel scales learned with Adam through a straight-through estimator, folded into the norms.',
+  phaseLabel: 'TEQ scale training',
+  fields: TEQ_FIELDS,
+  settings: [TEQ_SETTINGS],
+  presets: { quick: teqQuick, paper: teqPaper },
+  resumable: true,
+  longRunning: true,
+  run: runTeq,
+  memory: (m) => {
+    const tensors = m.config.teqLoss === 'lm' ? [{ name: 'TEQ logits', bytes: m.L * m.cfg.vocab * 4 }] : [];
+    return { phases: { teq: teqMemory(m, m.config.teqInit === 'awq') }, tensors: [...tensors, teqContributions(m)] };
+  },
+  bench: (s, config, layers) => ({ teqStepsPerSecond: (config.teqLoss === 'block' ? config.steps * layers : config.steps) / s.teq }),
+  summary: teqSummary,
+  inspect: { scales: 'trained' },
+};
