@@ -1,6 +1,6 @@
 // The bench's report: its rows, the hottest kernels from timestamp totals (with TFLOP/s where the
 // label names a matmul's shape) and the Markdown table the README quotes. Pure, so it is unit-tested.
-import type { Method, RunConfig } from '../engine/run-types';
+import type { Method, RunConfig } from '../core/run-types';
 import { QUANTIZING_METHODS } from '../methods/registry';
 import type { BenchFigures } from '../methods/types';
 

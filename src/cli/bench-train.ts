@@ -11,7 +11,7 @@ import { loadModelFromFiles } from '../formats/load';
 import { parseConfigQuery } from '../engine/url-config';
 import { runQuantization } from '../engine/run';
 import { splitText } from '../engine/text-split';
-import type { RunConfig } from '../engine/run-types';
+import type { RunConfig } from '../core/run-types';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { generateRandomFolder, planShards } from './generate';
 import { pathSources } from './node-files';
 import { loadModelFromFiles } from '../formats/load';
-import { randomModel } from '../model/random-model';
+import { randomModel } from '../formats/random-model';
 
 describe('studio generate', () => {
   it('cuts tensors into shards of at most the given size, in order; an oversized tensor stands alone', () => {

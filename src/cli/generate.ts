@@ -4,7 +4,7 @@
 // so a 1B-parameter shape (5 GB of f32) never sits in one buffer.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomModel } from '../model/random-model';
+import { randomModel } from '../formats/random-model';
 import { writeSafetensors } from '../formats/safetensors';
 
 const SHARD_BYTES = 2 ** 31;

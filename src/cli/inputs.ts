@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { pathSources } from './node-files';
 import { loadModelFromFiles } from '../formats/load';
 import { splitText, twoFileSplit, type TextSplit } from '../engine/text-split';
-import type { RunConfig } from '../engine/run-types';
-import type { LoadedModel } from '../model/config';
-import { randomModel } from '../model/random-model';
+import type { RunConfig } from '../core/run-types';
+import type { LoadedModel } from '../core/model-config';
+import { randomModel } from '../formats/random-model';
 
 export function fail(msg: string): never {
   process.stderr.write(`error: ${msg}\n`);

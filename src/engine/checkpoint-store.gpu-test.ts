@@ -2,7 +2,7 @@
 // replace and delete, a planted QuotaExceededError that must neither throw anything but a
 // StorageQuotaError nor leave a half-written record, and the memory fallback over IndexedDB.
 import type { Gpu } from '../gpu/gpu';
-import type { QuantizedLinear } from '../quant/format';
+import type { QuantizedLinear } from '../core/quant-spec';
 import { mulberry32 } from '../reference/rng';
 import { estimateCheckpointBytes, makeCheckpoint, restoreCheckpoint, type RunCheckpoint } from './checkpoint';
 import { CheckpointStoreWithMemoryFallback, IndexedDbCheckpointStore } from './checkpoint-store';

@@ -1,6 +1,6 @@
 import { serialize } from 'node:v8';
 import { describe, expect, test } from 'vitest';
-import type { QuantizedLinear } from '../quant/format';
+import type { QuantizedLinear } from '../core/quant-spec';
 import { mulberry32 } from '../reference/rng';
 import { CHECKPOINT_SCHEMA_VERSION, deserializeLinear, estimateCheckpointBytes, makeCheckpoint, restoreCheckpoint, resumePoint, serializeLinear, summarizeCheckpoint, type RunCheckpoint } from './checkpoint';
 import { CheckpointStoreWithMemoryFallback, MemoryCheckpointStore } from './checkpoint-store';

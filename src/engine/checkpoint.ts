@@ -2,10 +2,11 @@
 // finished blocks' quantized Linears (codes bit-packed, scales, zeros), the transformed
 // full-precision tensors, optionally the current block's parameters and optimizer state, and the
 // RNG state. Plain data (typed arrays, numbers, strings) that IndexedDB stores by structured clone.
-import type { QuantizedLinear, QuantSpec } from '../quant/format';
-import { groupCount } from '../quant/format';
+import type { QuantizedLinear, QuantSpec } from '../core/quant-spec';
+import { groupCount } from '../core/quant-spec';
 import { packCodes, packedWords, unpackCodes } from '../quant/pack';
-import type { RunConfig } from './run-types';
+import type { RunConfig } from '../core/run-types';
+import type { BlockInProgress } from '../core/checkpoint-types';
 
 /** Bump on any incompatible change of RunCheckpoint; older records are then not offered for resume. */
 export const CHECKPOINT_SCHEMA_VERSION = 1;
@@ -20,19 +21,6 @@ export interface SerializedLinear {
   scales: Float32Array;
   zeros: Float32Array;
   bias?: Float32Array;
-}
-
-/** The block being optimized when the checkpoint was taken (saved every N steps inside long blocks). */
-export interface BlockInProgress {
-  block: number;
-  /** Optimizer steps done in this block. */
-  step: number;
-  /** Hardening rounds done (TesseraQ). */
-  round?: number;
-  /** Learning rate in use (after any rollback that lowered it). */
-  lr?: number;
-  /** Trainable parameters and optimizer moments by name, e.g. "scale", "adam.m.scale" (u32: packed masks). */
-  tensors: Record<string, Float32Array | Uint32Array>;
 }
 
 export interface RunCheckpoint {

@@ -1,7 +1,7 @@
 // Finished runs, kept in the browser's IndexedDB so they survive reloads: listed in History,
 // reopened into Inspect and Compare, downloaded as JSON. Runs are small (numbers and short
 // vectors, no tensors), so one object store keyed by run id is enough.
-import { RESULT_SCHEMA_VERSION, type RunResult } from './run-types';
+import { RESULT_SCHEMA_VERSION, type RunResult } from '../core/run-types';
 
 const DB_NAME = 'webgpu-quant-studio';
 const DB_VERSION = 1;

@@ -2,8 +2,8 @@
 // cannot fit and the CLI reports plan against measurement. Estimates in bytes of f32 tensors,
 // counting what is alive at once in each phase (weights, calibration activations, optimizer state).
 // Each method's own phases come from its descriptor (src/methods/<name>/).
-import type { ModelConfig } from '../model/config';
-import type { RunConfig } from './run-types';
+import type { ModelConfig } from '../core/model-config';
+import type { RunConfig } from '../core/run-types';
 import { windowsPerBatch, windowsPerChunk } from '../eval/perplexity';
 import { formatBytes } from '../gpu/errors';
 import { methodOf } from '../methods/registry';

@@ -4,9 +4,9 @@
 import type { Gpu as GpuT } from '../gpu/gpu';
 import { Gpu } from '../gpu/gpu';
 import { acquireDevice } from '../gpu/device';
-import { randomModel } from '../model/random-model';
+import { randomModel } from '../formats/random-model';
 import { runQuantization, runWithRecovery } from './run';
-import type { RunConfig, RunEvent } from './run-types';
+import type { RunConfig, RunEvent } from '../core/run-types';
 import { DEFAULT_CONFIG } from '../methods/registry';
 import { splitText } from './text-split';
 import { MemoryCheckpointStore } from './checkpoint-store';

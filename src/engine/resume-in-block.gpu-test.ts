@@ -3,9 +3,9 @@
 // resumed from it gives the codes, scales, zero points, transformed tensors and perplexity of an
 // uninterrupted run with the same seed, bit for bit.
 import type { Gpu } from '../gpu/gpu';
-import { randomModel } from '../model/random-model';
+import { randomModel } from '../formats/random-model';
 import { runQuantization } from './run';
-import type { RunConfig, RunEvent } from './run-types';
+import type { RunConfig, RunEvent } from '../core/run-types';
 import { DEFAULT_CONFIG } from '../methods/registry';
 import { splitText } from './text-split';
 import { MemoryCheckpointStore } from './checkpoint-store';

@@ -2,15 +2,15 @@
 // it allocated, and its quantized perplexity equals the float64 oracle's perplexity of the model
 // rebuilt on the CPU from the stored codes, scales, zero points and transformed tensors.
 import type { Gpu } from '../gpu/gpu';
-import { randomModel } from '../model/random-model';
+import { randomModel } from '../formats/random-model';
 import { runQuantization } from './run';
-import type { RunConfig } from './run-types';
+import type { RunConfig } from '../core/run-types';
 import { DEFAULT_CONFIG } from '../methods/registry';
 import { splitText } from './text-split';
 import { evaluationWindows } from '../eval/windows';
 import { windowNllRef } from '../reference/model';
 import type { QuantizedModel } from '../quant/quantized-model';
-import { effectiveGroupSize } from '../quant/format';
+import { effectiveGroupSize } from '../core/quant-spec';
 
 const TEXT = Array.from({ length: 400 }, (_, i) => `Story ${i}: the cat saw ${i % 7} birds and ${(i * 13) % 11} dogs.\n\n`).join('');
 

@@ -2,18 +2,19 @@
 // layer and block, quantized perplexity on the same windows. Used by the worker and the CLI.
 import type { Gpu } from '../gpu/gpu';
 import { describeError, CancelledError } from '../gpu/errors';
-import type { LoadedModel } from '../model/config';
+import type { LoadedModel } from '../core/model-config';
 import { loadGlobals, embedTokens, releaseGlobals, SourceBlocks, type ModelGlobals } from '../model/gpu-model';
 import { perplexity } from '../eval/perplexity';
 import { calibrationSamples, checkEvalText } from './calibration';
 import type { TextSplit } from './text-split';
-import { RESULT_SCHEMA_VERSION, type RunConfig, type RunEvent, type RunResult } from './run-types';
-import { validateSpec, type QuantSpec } from '../quant/format';
+import { RESULT_SCHEMA_VERSION, type RunConfig, type RunEvent, type RunResult } from '../core/run-types';
+import { validateSpec, type QuantSpec } from '../core/quant-spec';
 import { QuantizedBlocks, withOverrides, type QuantizedModel } from '../quant/quantized-model';
 import { measureErrors } from '../quant/measure';
 import { planMemory, evalBudgetBytes } from './memory-plan';
 import type { CheckpointStore } from './checkpoint-store';
-import { makeCheckpoint, restoreCheckpoint, resumePoint, type BlockInProgress, type RunCheckpoint } from './checkpoint';
+import { makeCheckpoint, restoreCheckpoint, resumePoint, type RunCheckpoint } from './checkpoint';
+import type { BlockInProgress } from '../core/checkpoint-types';
 import { EngineError } from '../gpu/errors';
 import type { MethodContext } from '../quant/method-context';
 import { methodOf } from '../methods/registry';

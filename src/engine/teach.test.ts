@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { QuantizedLinear } from '../quant/format';
+import type { QuantizedLinear } from '../core/quant-spec';
 import { teachGroup, teachLayerInfo } from './teach';
 
 // 2 rows x 6 cols, 2-bit, groups of 4 (so 2 groups; the last has 2 columns).

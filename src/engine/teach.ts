@@ -1,7 +1,7 @@
 // Teach: the numbers behind one quantization group of a finished run, for a classroom walk-through.
 // Pure CPU code on small arrays (one row's group of one Linear), so the worker can answer at once.
 import { roundEven } from '../reference/quantize';
-import { effectiveGroupSize, groupCount, type QuantizedLinear, type QuantSpec } from '../quant/format';
+import { effectiveGroupSize, groupCount, type QuantizedLinear, type QuantSpec } from '../core/quant-spec';
 
 export interface TeachLayerInfo {
   name: string;

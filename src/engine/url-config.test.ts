@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunConfig } from './run-types';
+import type { RunConfig } from '../core/run-types';
 import { DEFAULT_CONFIG } from '../methods/registry';
 import { configToQuery, parseConfigQuery } from './url-config';
 

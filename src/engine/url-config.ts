@@ -1,7 +1,7 @@
 // The whole RunConfig in a query string, so a run is a link: only values that differ from
 // DEFAULT_CONFIG are written (short links that stay valid when defaults gain fields), and parsing
 // validates every field (each declared once, in src/methods/), falling back to the default with a note a person can read.
-import type { RunConfig } from './run-types';
+import type { RunConfig } from '../core/run-types';
 import { CONFIG_FIELDS, DEFAULT_CONFIG } from '../methods/registry';
 
 export interface ParsedUrlConfig {

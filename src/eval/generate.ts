@@ -1,7 +1,7 @@
 // Text generation, greedy or sampled (temperature, top-k), by re-running the forward pass over the
 // whole prefix each step: simple and exact; fast enough for side-by-side demos of small models.
 import type { Gpu } from '../gpu/gpu';
-import type { ModelConfig } from '../model/config';
+import type { ModelConfig } from '../core/model-config';
 import { forwardLogits, type BlockProvider, type ModelGlobals } from '../model/gpu-model';
 import { mulberry32 } from '../reference/rng';
 

@@ -1,13 +1,14 @@
 // Perplexity on WebGPU: windows are batched so that activations and logits stay within a memory
 // budget; per-token losses are read back once per batch and summed in float64.
 import type { Gpu } from '../gpu/gpu';
-import type { ModelConfig } from '../model/config';
+import type { ModelConfig } from '../core/model-config';
 import { embedTokens, logitsOf, type BlockProvider, type ModelGlobals } from '../model/gpu-model';
 import { blockForward, type BatchShape } from '../model/block';
 import type { Tensor } from '../gpu/tensor';
 import { crossEntropy } from '../ops/cross-entropy';
 import { CancelledError } from '../gpu/errors';
-import { evaluationWindows, nextTokenTargets } from './windows';
+import { evaluationWindows } from './windows';
+import { nextTokenTargets } from '../ops/cross-entropy';
 
 export interface PerplexityOptions {
   windowLen: number;

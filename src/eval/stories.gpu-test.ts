@@ -1,7 +1,7 @@
 // stories260K through all three loaders on WebGPU, against ../shared/fixtures/README.md:
 // top-5 logits after BOS, 32 greedy tokens, perplexity of the first 40 windows of TinyStories.
 import type { Gpu } from '../gpu/gpu';
-import type { LoadedModel } from '../model/config';
+import type { LoadedModel } from '../core/model-config';
 import { bytesSource } from '../formats/byte-source';
 import { loadGguf } from '../formats/gguf-model';
 import { loadLlama2c } from '../formats/llama2c';

@@ -8,11 +8,3 @@ export function evaluationWindows(tokens: ArrayLike<number>, windowLen: number, 
   for (let w = 0; w < n; w++) out.push(Uint32Array.from({ length: windowLen }, (_, i) => tokens[w * windowLen + i]));
   return out;
 }
-
-/** Next-token targets for `batch` concatenated windows; the last position of each is ignored. */
-export const IGNORE_TARGET = 0xffffffff;
-export function nextTokenTargets(ids: Uint32Array, seqLen: number): Uint32Array {
-  const t = new Uint32Array(ids.length);
-  for (let i = 0; i < ids.length; i++) t[i] = (i + 1) % seqLen === 0 ? IGNORE_TARGET : ids[i + 1];
-  return t;
-}

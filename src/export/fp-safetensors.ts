@@ -2,7 +2,7 @@
 // source with the run's overrides) as a Hugging Face folder: model.safetensors (F32), config.json,
 // tokenizer files. For people who want to quantize the transformed model with other tools. Q/K
 // rows are written half-split (HF's rotary layout) whatever the source's layout.
-import type { Tokenizer } from '../model/config';
+import type { Tokenizer } from '../core/model-config';
 import type { QuantizedModel } from '../quant/quantized-model';
 import { hfFolderProblem, writeHfSideFiles } from './hf-files';
 import { linearSlots, permuteFloatRows, rotaryPermutation, transformedSource, type ExportInput } from './model-parts';

@@ -6,7 +6,7 @@
 //   Q5_1: f16 d, f16 m, u32 qh, 16 B;   x = d * q + m      (bit j of qh = fifth bit of element j)
 import { floatToHalf, Q4_1_BYTES, Q5_1_BYTES, Q8_0_BYTES } from '../formats/dtype';
 import { GGML_TYPE } from '../formats/gguf';
-import { effectiveGroupSize, groupCount, type QuantizedLinear } from '../quant/format';
+import { effectiveGroupSize, groupCount, type QuantizedLinear } from '../core/quant-spec';
 
 export const GGML_BLOCK = 32;
 

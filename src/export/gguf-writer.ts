@@ -5,10 +5,10 @@
 // (stories260K's 172-wide down_proj) cannot be a GGML quantized tensor: it is written as F32 holding
 // exactly the dequantized values the studio evaluates, and the export says so.
 // The header is written first (all sizes are known from shapes), then tensor data one at a time.
-import type { ModelConfig, Tokenizer } from '../model/config';
+import type { ModelConfig, Tokenizer } from '../core/model-config';
 import { GGML_TYPE, GgufValueType } from '../formats/gguf';
 import { SentencePieceBpeTokenizer, type PieceType } from '../formats/sentencepiece-bpe';
-import { globalNames, normNames } from '../model/tensor-names';
+import { globalNames, normNames } from '../core/tensor-names';
 import type { QuantizedModel } from '../quant/quantized-model';
 import { encodeGgmlRows, ggmlBlockBytes, ggmlFitProblem, GGML_BLOCK, type GgmlQuantType } from './gguf-blocks';
 import {

@@ -1,7 +1,7 @@
 // Reads a GPTQ folder back (the project's safetensors reader with integer tensors) and unpacks it
 // into stored codes, scales and zero points: the round-trip check of gptq.ts, and a loader that
 // evaluates the folder through the studio's own quantized path.
-import type { LoadedModel, WeightSource } from '../model/config';
+import type { LoadedModel, WeightSource } from '../core/model-config';
 import { readJson, type ByteSource } from '../formats/byte-source';
 import { FormatError } from '../formats/errors';
 import { parseHfConfig } from '../formats/hf-config';
@@ -9,7 +9,7 @@ import { baseName } from '../formats/hf-folder';
 import { HfTokenizer } from '../formats/hf-tokenizer';
 import { f16ToF32 } from '../formats/dtype';
 import { readSafetensorsBytes, readSafetensorsHeaderWithIntegers, readSafetensorsTensor } from '../formats/safetensors';
-import { effectiveGroupSize, type QuantizedLinear, type QuantSpec } from '../quant/format';
+import { effectiveGroupSize, type QuantizedLinear, type QuantSpec } from '../core/quant-spec';
 import { unpackCodes } from '../quant/pack';
 import type { QuantizedModel } from '../quant/quantized-model';
 import { linearSlots, dequantizeLinear } from './model-parts';

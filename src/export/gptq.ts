@@ -11,9 +11,9 @@
 // AutoGPTQ's buffers are [in // 32 · bits, out] and [groups, out // 32 · bits]: Linears whose in or
 // out is not a multiple of 32 cannot be held and stay nn.Linear (their dequantized weights, listed
 // in quantization_config.modules_in_block_to_quantize by omission).
-import type { Tokenizer } from '../model/config';
-import { globalNames, normNames, type LinearRole } from '../model/tensor-names';
-import { effectiveGroupSize, groupCount, type QuantizedLinear } from '../quant/format';
+import type { Tokenizer } from '../core/model-config';
+import { globalNames, normNames, type LinearRole } from '../core/tensor-names';
+import { effectiveGroupSize, groupCount, type QuantizedLinear } from '../core/quant-spec';
 import type { QuantizedModel } from '../quant/quantized-model';
 import { packCodes } from '../quant/pack';
 import { hfFolderProblem, writeHfSideFiles } from './hf-files';

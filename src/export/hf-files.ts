@@ -1,6 +1,6 @@
 // The non-weight files of a Hugging Face folder export: config.json (LLaMA family, with the
 // source's own architecture for Qwen2/Mistral), generation_config.json, tokenizer files.
-import type { LoadedModel, ModelConfig } from '../model/config';
+import type { LoadedModel, ModelConfig } from '../core/model-config';
 import { sentencePieceTokenizerConfig, sentencePieceToTokenizerJson } from '../formats/convert-hf';
 import { toHfLlamaConfig } from '../formats/hf-config';
 import { HfTokenizer } from '../formats/hf-tokenizer';

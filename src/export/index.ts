@@ -3,7 +3,7 @@
 //   exportModel(format, { model, quantized }, sink) -> writes the files into the sink, returns a report
 // Sinks: sink.ts (browser: File System Access API or downloads; memory), node-sink.ts (CLI).
 // ONNX check: verifyOnnx (onnx-runtime.ts, browser) / verifyOnnxNode (onnx-node.ts, CLI).
-import type { Tokenizer } from '../model/config';
+import type { Tokenizer } from '../core/model-config';
 import type { QuantizedModel } from '../quant/quantized-model';
 import { exportFpSafetensors, fpAvailability } from './fp-safetensors';
 import { exportGguf, ggufAvailability } from './gguf-writer';

@@ -1,9 +1,9 @@
 // What every exporter reads from a quantized run: the transformed full-precision tensors (source
 // weights with the method's overrides), the stored codes/scales/zeros of each quantized Linear,
 // and the Linears' stored values dequantized exactly as the studio evaluates them.
-import type { LoadedModel, ModelConfig, WeightSource } from '../model/config';
-import { linearName, linearRoles, type LinearRole } from '../model/tensor-names';
-import { effectiveGroupSize, groupCount, type QuantizedLinear } from '../quant/format';
+import type { LoadedModel, ModelConfig, WeightSource } from '../core/model-config';
+import { linearName, linearRoles, type LinearRole } from '../core/tensor-names';
+import { effectiveGroupSize, groupCount, type QuantizedLinear } from '../core/quant-spec';
 import { withOverrides, type QuantizedModel } from '../quant/quantized-model';
 
 export interface ExportInput {

@@ -7,7 +7,7 @@ import { loadGguf } from '../formats/gguf-model';
 import { loadHfFolder } from '../formats/hf-folder';
 import { fixture, hfFolderSources } from '../formats/testing/fixtures';
 import { forwardRef } from '../reference/model';
-import type { QuantizedLinear, QuantSpec } from '../quant/format';
+import type { QuantizedLinear, QuantSpec } from '../core/quant-spec';
 import { exportOnnx, onnxAvailability, onnxBlockSize, packMatMulNBits } from './onnx';
 import { decodeModel } from './onnx-proto';
 import { scoreOnnx, type OrtModule } from './onnx-score';

@@ -8,10 +8,10 @@
 // Streaming: a protobuf parser merges repeated occurrences of a message field, so the file is the
 // ModelProto header (graph structure, small constants) followed by one ModelProto per weight
 // initializer ({graph: {initializer: [t]}}), each encoded by protobufjs; no second full copy.
-import type { ModelConfig } from '../model/config';
-import { globalNames, normNames } from '../model/tensor-names';
+import type { ModelConfig } from '../core/model-config';
+import { globalNames, normNames } from '../core/tensor-names';
 import { ropeFrequencies } from '../reference/rope';
-import { effectiveGroupSize, groupCount, type QuantizedLinear } from '../quant/format';
+import { effectiveGroupSize, groupCount, type QuantizedLinear } from '../core/quant-spec';
 import type { QuantizedModel } from '../quant/quantized-model';
 import { attr, GraphBuilder, type LazyInitializer } from './onnx-graph';
 import { encodeGraph, encodeModel, fieldHeader, initializerPartSize, MODEL_GRAPH_FIELD, OnnxType } from './onnx-proto';

@@ -1,10 +1,10 @@
 // GPU test helper: the studio's own run (runQuantization) on the bundled stories260K, whose
 // quantized perplexity is what every exported file must reproduce.
 import type { Gpu } from '../gpu/gpu';
-import type { LoadedModel } from '../model/config';
+import type { LoadedModel } from '../core/model-config';
 import { loadBundled } from '../formats/load';
 import { runQuantization } from '../engine/run';
-import type { RunConfig, RunResult } from '../engine/run-types';
+import type { RunConfig, RunResult } from '../core/run-types';
 import { DEFAULT_CONFIG } from '../methods/registry';
 import { splitText } from '../engine/text-split';
 import type { QuantizedModel } from '../quant/quantized-model';

@@ -1,9 +1,9 @@
 // Test helpers: a quantized model built on the CPU with the float64 quantizer twin (no GPU), and
 // the reference weights of its dequantized form, so exporters are checked against values they did
 // not compute themselves.
-import type { LoadedModel } from '../model/config';
-import { linearName, linearRoles } from '../model/tensor-names';
-import { effectiveGroupSize, type QuantizedLinear, type QuantSpec } from '../quant/format';
+import type { LoadedModel } from '../core/model-config';
+import { linearName, linearRoles } from '../core/tensor-names';
+import { effectiveGroupSize, type QuantizedLinear, type QuantSpec } from '../core/quant-spec';
 import type { QuantizedModel } from '../quant/quantized-model';
 import { quantizeRef } from '../reference/quantize';
 import type { ExportInput } from './model-parts';

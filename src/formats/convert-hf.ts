@@ -1,8 +1,8 @@
 // Writes a LoadedModel as a Hugging Face LLaMA folder: model.safetensors (F32), config.json,
 // tokenizer.json (+ tokenizer_config.json, generation_config.json). Q/K rows are permuted from the
 // interleaved rotary layout to HF's half-split one, so ropeStyle 'half' gives identical logits.
-import type { LoadedModel, ModelConfig } from '../model/config';
-import { linearName } from '../model/tensor-names';
+import type { LoadedModel, ModelConfig } from '../core/model-config';
+import { linearName } from '../core/tensor-names';
 import { FormatError } from './errors';
 import { toHfLlamaConfig } from './hf-config';
 import { HfTokenizer } from './hf-tokenizer';

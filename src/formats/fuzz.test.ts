@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { BadInputError } from '../gpu/errors';
-import type { LoadedModel } from '../model/config';
+import type { LoadedModel } from '../core/model-config';
 import { bytesSource, type ByteSource } from './byte-source';
 import { FormatError } from './errors';
 import { loadGguf } from './gguf-model';

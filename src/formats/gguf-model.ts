@@ -1,7 +1,7 @@
 // A GGUF file as a LoadedModel: llama.cpp tensor names mapped to HF names, ggml shapes reversed to
 // HF [out, in] order, the embedded SentencePiece vocabulary as the tokenizer. Q/K weights are kept
 // as stored (llama.cpp's converter puts them in the interleaved rotary layout): ropeStyle 'interleaved'.
-import type { LoadedModel, ModelConfig } from '../model/config';
+import type { LoadedModel, ModelConfig } from '../core/model-config';
 import { FormatError } from './errors';
 import { MAX_LAYERS } from './hf-config';
 import { readGguf, readGgufTensor, type GgufFile, type GgufValue } from './gguf';

@@ -1,8 +1,8 @@
 // Hugging Face config.json -> ModelConfig, and the tensor shapes a config implies.
-import type { ModelConfig } from '../model/config';
-import { globalNames, linearName, linearRoles, normNames } from '../model/tensor-names';
+import type { ModelConfig } from '../core/model-config';
+import { globalNames, linearName, linearRoles, normNames } from '../core/tensor-names';
 import { FormatError } from './errors';
-import type { RopeScaling } from '../reference/rope';
+import type { RopeScaling } from '../core/model-config';
 
 export const SUPPORTED_HF_ARCHITECTURES = ['LlamaForCausalLM', 'MistralForCausalLM', 'Qwen2ForCausalLM', 'OPTForCausalLM'] as const;
 const SUPPORTED_TEXT =

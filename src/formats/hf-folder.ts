@@ -1,6 +1,6 @@
 // A Hugging Face model folder (config.json, tokenizer.json, model.safetensors or an index + shards)
 // given as ByteSources, as a LoadedModel. Used for local folders and, after download, for the Hub.
-import type { LoadedModel, ModelConfig } from '../model/config';
+import type { LoadedModel, ModelConfig } from '../core/model-config';
 import { readJson, utf8, type ByteSource } from './byte-source';
 import { byteLevelTokenizerJson } from './byte-level-bpe';
 import { FormatError } from './errors';

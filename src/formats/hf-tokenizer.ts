@@ -1,6 +1,6 @@
 // tokenizer.json through @huggingface/tokenizers, wrapped as the engine's Tokenizer.
 import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
-import type { Tokenizer } from '../model/config';
+import type { Tokenizer } from '../core/model-config';
 import { FormatError } from './errors';
 
 export class HfTokenizer implements Tokenizer {

@@ -3,7 +3,7 @@
 // read first with Range requests, so a model that does not fit the config fails before gigabytes
 // move; then the data streams into the cache (with progress) and a cut download resumes with a
 // Range request on the next load. The access token is only ever held in memory.
-import type { LoadedModel } from '../model/config';
+import type { LoadedModel } from '../core/model-config';
 import { totalFromContentRange, type ByteSource } from './byte-source';
 import { FormatError, HubError } from './errors';
 import { parseHfConfig } from './hf-config';

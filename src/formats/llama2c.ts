@@ -1,7 +1,7 @@
 // llama2.c checkpoints ("legacy" v0: 7 int32 header, then fp32 arrays) and tokenizer.bin.
 // Weights keep llama2.c's layout, whose Q/K rows rotate interleaved pairs (ropeStyle 'interleaved').
-import type { LoadedModel, ModelConfig } from '../model/config';
-import { linearName, normNames } from '../model/tensor-names';
+import type { LoadedModel, ModelConfig } from '../core/model-config';
+import { linearName, normNames } from '../core/tensor-names';
 import { checkRange, type ByteSource } from './byte-source';
 import { f32FromBytes } from './dtype';
 import { FormatError } from './errors';

@@ -1,6 +1,6 @@
 // One entry point for every way a model arrives: local files (GGUF, llama2.c .bin + tokenizer
 // .bin, or a Hugging Face folder), the bundled stories260K, or a Hugging Face Hub repo.
-import type { LoadedModel } from '../model/config';
+import type { LoadedModel } from '../core/model-config';
 import { blobSource, bytesSource, type ByteSource } from './byte-source';
 import { FormatError } from './errors';
 import { GGUF_MAGIC } from './gguf';

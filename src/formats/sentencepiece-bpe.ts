@@ -2,7 +2,7 @@
 // one symbol per code point (unknown code points fall back to their UTF-8 bytes, piece <0xNN>),
 // then repeatedly merge the adjacent pair whose concatenation is the best-scoring piece (leftmost
 // on ties). A heap with lazy invalidation makes it O(n log n), so 200 kB of text encodes quickly.
-import type { Tokenizer } from '../model/config';
+import type { Tokenizer } from '../core/model-config';
 
 export type PieceType = 'normal' | 'unknown' | 'control' | 'user' | 'unused' | 'byte';
 

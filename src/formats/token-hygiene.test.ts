@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vite
 import { startFakeHub, type FakeHub } from '../../e2e/hub-server';
 import { describeError } from '../gpu/errors';
 import { runFileName, runToJson } from '../engine/history';
-import { RESULT_SCHEMA_VERSION, type RunConfig, type RunResult } from '../engine/run-types';
+import { RESULT_SCHEMA_VERSION, type RunConfig, type RunResult } from '../core/run-types';
 import { DEFAULT_CONFIG } from '../methods/registry';
 import { configToQuery } from '../engine/url-config';
 import { HubError } from './errors';

@@ -1,6 +1,6 @@
 // Turns a format's tensors (already under HF names) into a WeightSource: every tensor the config
 // implies must be there with the right shape; a missing lm_head is the embedding when tied.
-import type { ModelConfig, WeightSource } from '../model/config';
+import type { ModelConfig, WeightSource } from '../core/model-config';
 import { FormatError } from './errors';
 import { expectedShapes, MAX_LAYERS, sameShape } from './hf-config';
 

@@ -1,6 +1,6 @@
 // A RunConfig field as the URL, the CLI and the Method panel see it: one name (the URL parameter and
 // the CLI flag), its default, what values it accepts, and the label and help the studio shows.
-import type { RunConfig } from '../engine/run-types';
+import type { RunConfig } from '../core/run-types';
 
 export type FieldKey = keyof RunConfig;
 

@@ -13,8 +13,8 @@ import { BENCH_METHODS, benchMarkdown, type BenchReport } from '../cli/bench-rep
 import { runFileName } from '../engine/history';
 import { METHOD_LABELS, runLabel } from '../ui/format';
 import { PRESETS } from '../ui/presets';
-import { randomModel } from '../model/random-model';
-import type { Method, RunConfig, RunResult } from '../engine/run-types';
+import { randomModel } from '../formats/random-model';
+import type { Method, RunConfig, RunResult } from '../core/run-types';
 
 const state = { config: DEFAULT_CONFIG as RunConfig, setConfig: () => {}, model: null };
 vi.mock('../ui/store', () => ({ useStudio: (pick: (s: typeof state) => unknown) => pick(state) }));

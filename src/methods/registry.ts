@@ -1,7 +1,7 @@
 // Every quantization method the studio knows, in the order the Method panel, the CLI usage and the
 // bench list them. Adding a method: a folder src/methods/<name>/ with its descriptor and one line
 // here (ARCHITECTURE.md, "How to add a method").
-import type { Method, RunConfig } from '../engine/run-types';
+import type { Method, RunConfig } from '../core/run-types';
 import { COMMON_FIELDS_AFTER_METHOD, COMMON_FIELDS_BEFORE_METHOD } from './common-fields';
 import { choiceField, type ConfigField, type FieldKey } from './fields';
 import type { MethodDescriptor } from './types';

@@ -1,8 +1,8 @@
 // What a quantization method is to the rest of the studio: one descriptor per folder under
 // src/methods/, listed once in registry.ts. The URL/CLI parser, the CLI usage, the Method panel, the
 // memory plan, the bench report, Run, Inspect and History read methods only through it.
-import type { ModelConfig } from '../model/config';
-import type { Method, RunConfig } from '../engine/run-types';
+import type { ModelConfig } from '../core/model-config';
+import type { Method, RunConfig } from '../core/run-types';
 import type { MethodRunner } from '../quant/method-context';
 import type { ConfigField, FieldKey } from './fields';
 

@@ -2,8 +2,8 @@
 // its dequantized (or scaled) version; the forward pass does not care where a weight came from.
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
-import type { ModelConfig, WeightSource } from './config';
-import { linearName, linearRoles, normNames, type LinearRole } from './tensor-names';
+import type { ModelConfig, WeightSource } from '../core/model-config';
+import { linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
 
 export interface LinearWeights {
   /** [out, in] */

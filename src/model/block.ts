@@ -5,8 +5,8 @@
 // weight (what the methods turn into gradients of their own parameters).
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
-import type { ModelConfig } from './config';
-import type { LinearRole } from './tensor-names';
+import type { ModelConfig } from '../core/model-config';
+import type { LinearRole } from '../core/tensor-names';
 import { linearOf, type BlockWeights, type LinearWeights, type NormWeights } from './block-weights';
 import { matmul } from '../ops/matmul';
 import { add } from '../ops/elementwise';

@@ -3,8 +3,8 @@
 // (weights dequantized from stored codes).
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
-import type { ModelConfig, WeightSource } from './config';
-import { globalNames } from './tensor-names';
+import type { ModelConfig, WeightSource } from '../core/model-config';
+import { globalNames } from '../core/tensor-names';
 import { loadBlockWeights, releaseBlockWeights, type BlockWeights, type NormWeights } from './block-weights';
 import { blockForward, type BatchShape } from './block';
 import { embeddingGather } from '../ops/embedding';

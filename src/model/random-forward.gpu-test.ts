@@ -2,14 +2,14 @@
 // oracle, and the GPU block backward (input and weight gradients) against finite differences of
 // the oracle's block forward.
 import type { Gpu } from '../gpu/gpu';
-import { randomModel } from './random-model';
+import { randomModel } from '../formats/random-model';
 import { loadGlobals, forwardLogits, SourceBlocks } from './gpu-model';
 import { loadBlockWeights } from './block-weights';
 import { blockForward, blockBackward } from './block';
 import { forwardRef, blockRef } from '../reference/model';
 import { assertClose } from '../reference/compare';
 import { randn, mulberry32 } from '../reference/rng';
-import { linearName } from './tensor-names';
+import { linearName } from '../core/tensor-names';
 
 async function allWeights(m: ReturnType<typeof randomModel>) {
   const cache = new Map<string, Float32Array | Float64Array>();

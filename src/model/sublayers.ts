@@ -2,7 +2,7 @@
 // inspects when it scores candidate scales.
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
-import type { ModelConfig } from './config';
+import type { ModelConfig } from '../core/model-config';
 import type { LinearWeights } from './block-weights';
 import type { BatchShape } from './block';
 import { linear } from './block';

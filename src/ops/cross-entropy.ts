@@ -72,3 +72,10 @@ export function crossEntropyBackward(gpu: Gpu, logits: Tensor, targets: Tensor, 
   });
   return dst;
 }
+
+/** Next-token targets for `batch` concatenated windows; the last position of each is ignored. */
+export function nextTokenTargets(ids: Uint32Array, seqLen: number): Uint32Array {
+  const t = new Uint32Array(ids.length);
+  for (let i = 0; i < ids.length; i++) t[i] = (i + 1) % seqLen === 0 ? IGNORE_TARGET : ids[i + 1];
+  return t;
+}

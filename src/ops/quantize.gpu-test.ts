@@ -3,7 +3,7 @@ import { quantizeWeight, dequantizeWeight, type GpuQuantized } from './quantize'
 import { quantizeRef } from '../reference/quantize';
 import { randn } from '../reference/rng';
 import { assertClose } from '../reference/compare';
-import type { QuantSpec } from '../quant/format';
+import type { QuantSpec } from '../core/quant-spec';
 
 /** Codes may differ only where w/s sits within float32 rounding of a .5 tie. */
 function compareCodes(name: string, got: Uint32Array, ref: Float64Array, w: Float32Array, cols: number, refScales: Float64Array, nG: number, g: number): void {

@@ -1,7 +1,7 @@
 // Typed wrappers of the quantizer kernels.
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
-import { effectiveGroupSize, groupCount, type QuantSpec } from '../quant/format';
+import { effectiveGroupSize, groupCount, type QuantSpec } from '../core/quant-spec';
 
 const WG = 64;
 

@@ -7,7 +7,7 @@ import { quantizeWeight } from './quantize';
 import { teqEffectiveWeightRef, teqGradContribRef } from '../reference/teq';
 import { randn, randu } from '../reference/rng';
 import { assertClose } from '../reference/compare';
-import type { QuantSpec } from '../quant/format';
+import type { QuantSpec } from '../core/quant-spec';
 
 interface GroupCase {
   rows: number[];

@@ -2,7 +2,7 @@
 import type { Gpu } from '../gpu/gpu';
 import { f32 } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
-import { effectiveGroupSize, groupCount, type QuantSpec } from '../quant/format';
+import { effectiveGroupSize, groupCount, type QuantSpec } from '../core/quant-spec';
 
 export type TeqEstimator = 'ste-full' | 'ste-round';
 

@@ -6,7 +6,7 @@ import { randomTqState, tqGradRef, tqSoftWeightRef } from '../reference/tesseraq
 import { adamStepRef } from '../reference/adam';
 import { mulberry32, randn } from '../reference/rng';
 import { assertClose } from '../reference/compare';
-import type { QuantSpec } from '../quant/format';
+import type { QuantSpec } from '../core/quant-spec';
 
 const SHAPES: { rows: number; cols: number; spec: QuantSpec }[] = [
   { rows: 5, cols: 70, spec: { bits: 3, groupSize: 32, symmetric: false } }, // ragged last group

@@ -13,8 +13,8 @@ import {
 import { quantizeRef } from '../reference/quantize';
 import { mulberry32, randn } from '../reference/rng';
 import { assertClose } from '../reference/compare';
-import { quantileRank, TQ_HARD_DOWN, TQ_HARD_UP, TQ_HIST_BINS } from '../quant/tesseraq-schedule';
-import type { QuantSpec } from '../quant/format';
+import { quantileRank, TQ_HARD_DOWN, TQ_HARD_UP, TQ_HIST_BINS } from '../core/tesseraq-schedule';
+import type { QuantSpec } from '../core/quant-spec';
 
 const SHAPES: { rows: number; cols: number; spec: QuantSpec }[] = [
   { rows: 5, cols: 70, spec: { bits: 3, groupSize: 32, symmetric: false } }, // ragged last group

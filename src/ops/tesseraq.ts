@@ -3,8 +3,8 @@
 import type { Gpu } from '../gpu/gpu';
 import { f32 } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
-import { effectiveGroupSize, groupCount, type QuantSpec } from '../quant/format';
-import { quantileRank, TQ_HIST_BINS } from '../quant/tesseraq-schedule';
+import { effectiveGroupSize, groupCount, type QuantSpec } from '../core/quant-spec';
+import { quantileRank, TQ_HIST_BINS } from '../core/tesseraq-schedule';
 import { quantizeWeight, type GpuQuantized } from './quantize';
 
 const WG = 256;

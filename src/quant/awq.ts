@@ -7,18 +7,18 @@
 // with plain min/max afterwards gives AWQ's result.
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
-import type { ModelConfig } from '../model/config';
+import type { ModelConfig } from '../core/model-config';
 import { blockActivations, linear, releaseActivations, type BatchShape, type BlockActivations } from '../model/block';
 import { linearOf, type BlockWeights, type LinearWeights, type NormWeights } from '../model/block-weights';
 import { attentionSublayer, mlpSublayer } from '../model/sublayers';
-import type { LinearRole } from '../model/tensor-names';
+import type { LinearRole } from '../core/tensor-names';
 import { quantizeWeight } from '../ops/quantize';
 import { colAbsMean, awqScales, clipSearch } from '../ops/awq';
 import { mulRowVector, divRowVector, divColVector } from '../ops/broadcast';
 import { sub } from '../ops/elementwise';
 import { sumSquares } from '../ops/reduce';
 import { embeddingGather } from '../ops/embedding';
-import type { QuantSpec } from './format';
+import type { QuantSpec } from '../core/quant-spec';
 
 export const AWQ_GRID = 20;
 export const CLIP_TOKENS = 512;

@@ -5,13 +5,13 @@
 //   block:  ||B(x) - B̂(x)||² / ||B(x)||², B the transformed fp block, B̂ the quantized one.
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
-import type { ModelConfig } from '../model/config';
+import type { ModelConfig } from '../core/model-config';
 import type { BlockProvider } from '../model/gpu-model';
 import { blockForward, linear, releaseActivations, type BatchShape } from '../model/block';
-import { linearName, type LinearRole } from '../model/tensor-names';
+import { linearName, type LinearRole } from '../core/tensor-names';
 import { sub } from '../ops/elementwise';
 import { sumSquares } from '../ops/reduce';
-import type { LayerError } from '../engine/run-types';
+import type { LayerError } from '../core/run-types';
 
 function relativeError(gpu: Gpu, ref: Tensor, got: Tensor, into: Tensor, slot: number): void {
   const d = sub(gpu, ref, got);

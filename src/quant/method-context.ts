@@ -1,12 +1,12 @@
 // What every quantization method gets, and what it fills in.
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
-import type { ModelConfig, WeightSource } from '../model/config';
+import type { ModelConfig, WeightSource } from '../core/model-config';
 import type { BatchShape } from '../model/block';
 import type { ModelGlobals } from '../model/gpu-model';
-import type { RunConfig, RunEvent } from '../engine/run-types';
-import type { BlockInProgress } from '../engine/checkpoint';
-import type { QuantizedLinear, QuantSpec } from './format';
+import type { RunConfig, RunEvent } from '../core/run-types';
+import type { BlockInProgress } from '../core/checkpoint-types';
+import type { QuantizedLinear, QuantSpec } from '../core/quant-spec';
 import { CancelledError } from '../gpu/errors';
 
 export interface MethodContext {

@@ -1,9 +1,9 @@
 // A non-finite loss stops TesseraQ's block (or TEQ's LM training), rolls it back and retries with a
 // smaller learning rate; when it diverges again the run stops with a message naming the block and the layer.
 import type { Gpu } from '../gpu/gpu';
-import { randomModel } from '../model/random-model';
+import { randomModel } from '../formats/random-model';
 import { runQuantization } from '../engine/run';
-import type { RunConfig, RunEvent } from '../engine/run-types';
+import type { RunConfig, RunEvent } from '../core/run-types';
 import { DEFAULT_CONFIG } from '../methods/registry';
 import { splitText } from '../engine/text-split';
 import { calibrationSamples } from '../engine/calibration';

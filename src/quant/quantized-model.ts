@@ -2,12 +2,12 @@
 // (folded norms, scaled Linears), and every quantized Linear's codes, scales and zero points.
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
-import type { ModelConfig, WeightSource } from '../model/config';
+import type { ModelConfig, WeightSource } from '../core/model-config';
 import { loadBlockWeights, releaseBlockWeights, type BlockWeights } from '../model/block-weights';
 import type { BlockProvider } from '../model/gpu-model';
-import { linearName, linearRoles } from '../model/tensor-names';
+import { linearName, linearRoles } from '../core/tensor-names';
 import { dequantizeWeight } from '../ops/quantize';
-import type { QuantizedLinear, QuantSpec } from './format';
+import type { QuantizedLinear, QuantSpec } from '../core/quant-spec';
 
 export interface QuantizedModel {
   config: ModelConfig;

@@ -1,10 +1,10 @@
 // Round-to-nearest: every Linear of a block quantized with min/max per group, nothing learned.
 import type { Gpu } from '../gpu/gpu';
-import type { ModelConfig } from '../model/config';
+import type { ModelConfig } from '../core/model-config';
 import type { BlockWeights } from '../model/block-weights';
-import { linearName, type LinearRole } from '../model/tensor-names';
+import { linearName, type LinearRole } from '../core/tensor-names';
 import { quantizeWeight, type GpuQuantized } from '../ops/quantize';
-import type { QuantizedLinear, QuantSpec } from './format';
+import type { QuantizedLinear, QuantSpec } from '../core/quant-spec';
 import { readQuantized } from './quantized-model';
 
 export async function quantizeBlockRtn(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, spec: QuantSpec): Promise<QuantizedLinear[]> {

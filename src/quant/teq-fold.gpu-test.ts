@@ -2,7 +2,7 @@
 // (norm -> q,k,v; v -> o without GQA; norm -> gate,up / fc1; up -> down; fc1 -> fc2 through ReLU),
 // the folded full-precision model's logits equal the original's within 1e-5 relative.
 import type { Gpu } from '../gpu/gpu';
-import { randomModel } from '../model/random-model';
+import { randomModel } from '../formats/random-model';
 import { loadGlobals, forwardLogits, SourceBlocks, type BlockProvider } from '../model/gpu-model';
 import { loadBlockWeights, linearOf, type BlockWeights } from '../model/block-weights';
 import { teqGroups } from './teq-groups';

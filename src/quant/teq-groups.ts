@@ -5,8 +5,8 @@
 //          so this is exact; INC's tracer misses it, AWQ uses it).
 //   OPT:   self_attn_layer_norm -> q,k,v; v -> out_proj; final_layer_norm -> fc1;
 //          fc1 -> fc2 through ReLU (positive scales commute with ReLU; never across GELU/SiLU).
-import type { ModelConfig } from '../model/config';
-import type { LinearRole } from '../model/tensor-names';
+import type { ModelConfig } from '../core/model-config';
+import type { LinearRole } from '../core/tensor-names';
 
 export interface TeqGroup {
   name: string;

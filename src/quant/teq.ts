@@ -6,11 +6,11 @@
 // non-finite state rolls back to the last finite one and retries at a tenth of the learning rate.
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
-import type { ModelConfig } from '../model/config';
+import type { ModelConfig } from '../core/model-config';
 import { blockForward, blockBackward, releaseActivations, type BatchShape } from '../model/block';
 import { loadBlockWeights, releaseBlockWeights, linearOf, type BlockWeights } from '../model/block-weights';
 import { embedTokens, finalNorm, lmHead } from '../model/gpu-model';
-import type { LinearRole } from '../model/tensor-names';
+import type { LinearRole } from '../core/tensor-names';
 import { quantizeWeight } from '../ops/quantize';
 import { clampMin, teqColSum, teqColSumTable, teqEffectiveGroup, teqGradGroup, type TeqEstimator } from '../ops/teq';
 import { mseWithGrad, sumInto } from '../ops/mse-grad';
@@ -29,8 +29,8 @@ import { teqGroups, type TeqGroup } from './teq-groups';
 import { blockSeed, checkCancelled, pickSequences, type MethodContext } from './method-context';
 import { chainInput } from './chains';
 import { NonFiniteError, RETRY_LR_FACTOR, finalDivergence } from './non-finite';
-import type { QuantSpec } from './format';
-import { nextTokenTargets } from '../eval/windows';
+import type { QuantSpec } from '../core/quant-spec';
+import { nextTokenTargets } from '../ops/cross-entropy';
 
 export const TEQ_BETAS = [0.9, 0.9] as const;
 export const ALPHA_MIN = 1e-5;

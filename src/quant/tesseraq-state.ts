@@ -6,7 +6,7 @@
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import type { TqLinear } from '../ops/tesseraq';
-import type { LinearRole } from '../model/tensor-names';
+import type { LinearRole } from '../core/tensor-names';
 import { packCodes, unpackCodes } from './pack';
 
 /** Masks are 0 soft, 1 hard down, 2 hard up: two bits each in the checkpoint. */

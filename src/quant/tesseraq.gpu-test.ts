@@ -1,11 +1,11 @@
 // TesseraQ end to end on a tiny random LLaMA (hidden 16, 2 heads, intermediate 24).
 import type { Gpu } from '../gpu/gpu';
-import type { ModelConfig, WeightSource } from '../model/config';
+import type { ModelConfig, WeightSource } from '../core/model-config';
 import { blockForward } from '../model/block';
 import { loadBlockWeights, releaseBlockWeights } from '../model/block-weights';
 import { embedTokens, loadGlobals } from '../model/gpu-model';
-import { globalNames, linearName, linearRoles, normNames } from '../model/tensor-names';
-import type { RunEvent } from '../engine/run-types';
+import { globalNames, linearName, linearRoles, normNames } from '../core/tensor-names';
+import type { RunEvent } from '../core/run-types';
 import { DEFAULT_CONFIG } from '../methods/registry';
 import { mulberry32, randn } from '../reference/rng';
 import { quantizeRef } from '../reference/quantize';
@@ -13,7 +13,7 @@ import { awqBlock } from './awq';
 import { QuantizedBlocks } from './quantized-model';
 import { runTesseraqWithInit, awqInit, tesseraqBlock, type TesseraqOptions } from './tesseraq';
 import type { MethodContext } from './method-context';
-import type { QuantSpec } from './format';
+import type { QuantSpec } from '../core/quant-spec';
 
 const CFG: ModelConfig = {
   name: 'tiny-random-llama', arch: 'llama', sourceArchitecture: 'LlamaForCausalLM',

@@ -11,10 +11,10 @@
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import { CancelledError } from '../gpu/errors';
-import type { ModelConfig } from '../model/config';
+import type { ModelConfig } from '../core/model-config';
 import { blockForward, blockBackward, releaseActivations, type BatchShape } from '../model/block';
 import { loadBlockWeights, releaseBlockWeights, type BlockWeights } from '../model/block-weights';
-import { linearName, type LinearRole } from '../model/tensor-names';
+import { linearName, type LinearRole } from '../core/tensor-names';
 import { mseWithGrad } from '../ops/mse-grad';
 import { meanSquaredError } from '../ops/reduce';
 import { embeddingGather } from '../ops/embedding';
@@ -27,12 +27,12 @@ import { readRoundState, writeRoundState, type TqRoundState } from './tesseraq-s
 import { chainInput } from './chains';
 import { pickSequences } from './method-context';
 import { NonFiniteError, RETRY_LR_FACTOR, finalDivergence } from './non-finite';
-import type { RunConfig } from '../engine/run-types';
-import type { QuantSpec } from './format';
+import type { RunConfig } from '../core/run-types';
+import type { QuantSpec } from '../core/quant-spec';
 import { awqBlock, type AwqBlockReport } from './awq';
 import { readQuantized } from './quantized-model';
 import { readBlockOverrides } from './transformed';
-import { tesseraqSchedule, TQ_HIST_BINS } from './tesseraq-schedule';
+import { tesseraqSchedule, TQ_HIST_BINS } from '../core/tesseraq-schedule';
 import { checkCancelled, type MethodContext } from './method-context';
 
 export interface TesseraqOptions {

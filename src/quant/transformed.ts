@@ -1,8 +1,8 @@
 // Reads a transformed block (scales folded, weights clipped) back into full-precision overrides
 // keyed by HF tensor name, so evaluation, export and later phases see the transformed model.
-import type { ModelConfig } from '../model/config';
+import type { ModelConfig } from '../core/model-config';
 import type { BlockWeights } from '../model/block-weights';
-import { linearName, normNames, type LinearRole } from '../model/tensor-names';
+import { linearName, normNames, type LinearRole } from '../core/tensor-names';
 
 export async function readBlockOverrides(cfg: ModelConfig, w: BlockWeights, into: Map<string, Float32Array>): Promise<void> {
   for (const [role, l] of Object.entries(w.linears) as [LinearRole, NonNullable<BlockWeights['linears'][LinearRole]>][]) {

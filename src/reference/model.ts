@@ -1,7 +1,7 @@
 // float64 forward of a whole model (LLaMA family and OPT) composed from the kernel twins: the
 // oracle for the GPU model and for perplexity on the fixture. Weights come as f32 by HF name.
-import type { ModelConfig } from '../model/config';
-import { globalNames, linearName, linearRoles, normNames, type LinearRole } from '../model/tensor-names';
+import type { ModelConfig } from '../core/model-config';
+import { globalNames, linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
 import { matmulRef } from './matmul';
 import { rmsNormRef, layerNormRef } from './norm';
 import { ropeRef } from './rope';

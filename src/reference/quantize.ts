@@ -1,5 +1,5 @@
 // float64 twin of shaders/quantize.wgsl (same conventions; see there).
-import { effectiveGroupSize, groupCount, type QuantSpec } from '../quant/format';
+import { effectiveGroupSize, groupCount, type QuantSpec } from '../core/quant-spec';
 
 /** Round half to even, as torch.round and WGSL round() do. */
 export function roundEven(x: number): number {

@@ -1,10 +1,9 @@
 // float64 twin of the rotary position embedding kernel, and the rotary frequencies (with the
 // checkpoint's rope_scaling) that the kernel's table, the twin and the ONNX export share.
 
-/** transformers' rope_scaling kinds that keep attention unscaled: 'linear' and LLaMA 3's 'llama3'. */
-export type RopeScaling =
-  | { type: 'linear'; factor: number }
-  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number };
+import type { RopeScaling } from '../core/model-config';
+
+export type { RopeScaling };
 
 /**
  * theta^(-2i/D) for i < D/2, rescaled as transformers' _compute_linear_scaling_rope_parameters /

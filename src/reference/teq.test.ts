@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { teqEffectiveWeightRef, teqGradContribRef, teqSurrogateWeightRef } from './teq';
 import { quantizeRef } from './quantize';
 import { randn, randu } from './rng';
-import type { QuantSpec } from '../quant/format';
+import type { QuantSpec } from '../core/quant-spec';
 
 const rows = 6, cols = 40;
 const w = randn(rows * cols, 3);

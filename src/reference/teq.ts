@@ -1,6 +1,6 @@
 // float64 twins of TEQ's effective weight and gradient (shaders/teq-effective.wgsl, teq-grad-group.wgsl), plus the
 // straight-through surrogate whose finite differences the gradient must match.
-import { effectiveGroupSize, groupCount, type QuantSpec } from '../quant/format';
+import { effectiveGroupSize, groupCount, type QuantSpec } from '../core/quant-spec';
 import { roundEven } from './quantize';
 
 interface GroupQ {

@@ -4,7 +4,7 @@ import {
   tqHardenRef, tqHistogramRef, tqInitRef, randomTqState, tqSoftWeightRef, tqStatsRef, tqThresholdRef, type TqLinearRef,
 } from './tesseraq';
 import { randn } from './rng';
-import { TESSERAQ_SCHEDULES, TQ_HARD_DOWN, TQ_HARD_UP, TQ_HIST_BINS, TQ_SOFT, quantileRank } from '../quant/tesseraq-schedule';
+import { TESSERAQ_SCHEDULES, TQ_HARD_DOWN, TQ_HARD_UP, TQ_HIST_BINS, TQ_SOFT, quantileRank } from '../core/tesseraq-schedule';
 
 const spec = { bits: 3, groupSize: 32, symmetric: false };
 

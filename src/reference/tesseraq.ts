@@ -2,8 +2,8 @@
 //   h = soft ? rectsig(v) : (hard-up ? 1 : 0),  rectsig(x) = clamp(1.2·σ(x) − 0.1, 0, 1)
 //   q = clamp(floor(W/s) + h + z, 0, qmax),     Ŵ = (q − z)·s·f,  f = 2·rectsig(u) per group
 // s and z are frozen (min/max of the transformed W); v is per element, u per group.
-import { effectiveGroupSize, groupCount, type QuantSpec } from '../quant/format';
-import { quantileRank, TQ_HARD_DOWN, TQ_HARD_UP, TQ_HIST_BINS, TQ_SOFT } from '../quant/tesseraq-schedule';
+import { effectiveGroupSize, groupCount, type QuantSpec } from '../core/quant-spec';
+import { quantileRank, TQ_HARD_DOWN, TQ_HARD_UP, TQ_HIST_BINS, TQ_SOFT } from '../core/tesseraq-schedule';
 import { quantizeRef } from './quantize';
 import { mulberry32 } from './rng';
 

@@ -1,5 +1,5 @@
 // Number and time formatting shared by the panels.
-import type { RunResult } from '../engine/run-types';
+import type { RunResult } from '../core/run-types';
 import { METHODS, METHOD_NAMES } from '../methods/registry';
 
 export { formatBytes } from '../gpu/errors';

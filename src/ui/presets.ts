@@ -1,7 +1,7 @@
 // Named groups of settings. Each preset says exactly which fields it sets, and the studio shows
 // that list when it is applied, so nothing changes behind the person's back. What a preset sets
 // for a method's own settings comes from its descriptor (src/methods/<name>/).
-import type { Method, RunConfig } from '../engine/run-types';
+import type { Method, RunConfig } from '../core/run-types';
 import { METHODS } from '../methods/registry';
 import { capSeq } from '../methods/types';
 

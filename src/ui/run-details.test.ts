@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../engine/run-types';
+import type { RunResult } from '../core/run-types';
 import { DEFAULT_CONFIG } from '../methods/registry';
 import { layerErrorMatrix, readLosses, readScales, scalesByGroup, shortLayerName } from './run-details';
 

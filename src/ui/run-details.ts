@@ -1,6 +1,6 @@
 // Reads the method-specific series of a RunResult (`details`) defensively: results come from the
 // engine, from older downloads and from imported files, so every shape is checked before use.
-import type { RunResult } from '../engine/run-types';
+import type { RunResult } from '../core/run-types';
 
 export interface ScaleSnapshot {
   block: number;

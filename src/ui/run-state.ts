@@ -1,6 +1,6 @@
 // The live state of one run as the Run panel shows it, built from the worker's events. Pure
 // functions, so the reduction and the time estimate are unit-tested without a browser.
-import type { LayerError, RunConfig, RunEvent } from '../engine/run-types';
+import type { LayerError, RunConfig, RunEvent } from '../core/run-types';
 import type { EngineFailure } from '../worker/protocol';
 
 export interface PhaseState {

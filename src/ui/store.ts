@@ -4,7 +4,7 @@ import * as Comlink from 'comlink';
 import { create } from 'zustand';
 import type { AdapterReport } from '../gpu/device';
 import * as runHistory from '../engine/history';
-import type { RunConfig, RunEvent, RunResult } from '../engine/run-types';
+import type { RunConfig, RunEvent, RunResult } from '../core/run-types';
 import { DEFAULT_CONFIG, METHODS } from '../methods/registry';
 import { configToQuery, parseConfigQuery } from '../engine/url-config';
 import {

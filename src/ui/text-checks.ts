@@ -1,6 +1,6 @@
 // Whether the chosen text is long enough for the chosen calibration and evaluation, said before
 // a run starts (the engine would fail later with the same rule).
-import type { RunConfig } from '../engine/run-types';
+import type { RunConfig } from '../core/run-types';
 import type { ModelSummary, TextStats } from '../worker/protocol';
 
 export interface TextPlan {

@@ -1,7 +1,7 @@
 // Text generation for the side-by-side comparison: the loaded fp32 model or the latest quantized
 // one, from the same prompt and seed. Weights go to the GPU for the call and are released after.
 import type { Gpu } from '../gpu/gpu';
-import type { LoadedModel } from '../model/config';
+import type { LoadedModel } from '../core/model-config';
 import { loadGlobals, releaseGlobals, SourceBlocks } from '../model/gpu-model';
 import { QuantizedBlocks, type QuantizedModel } from '../quant/quantized-model';
 import { generate } from '../eval/generate';

@@ -1,5 +1,5 @@
 // The part of a loaded model the UI sees: architecture, sizes and the tensor list (no weights).
-import type { LoadedModel } from '../model/config';
+import type { LoadedModel } from '../core/model-config';
 import type { ModelSummary } from './protocol';
 
 export function summarizeModel(model: LoadedModel): ModelSummary {

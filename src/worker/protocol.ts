@@ -5,7 +5,7 @@ import type { CheckpointSummary } from '../engine/checkpoint';
 // The API the engine worker exposes through comlink. The UI imports only these types; all GPU,
 // parsing and model work happens behind them, on the worker thread.
 import type { AdapterReport } from '../gpu/device';
-import type { RunConfig, RunEvent, RunResult, TextSource } from '../engine/run-types';
+import type { RunConfig, RunEvent, RunResult, TextSource } from '../core/run-types';
 import type { MemoryPlan } from '../engine/memory-plan';
 import type { TeachData, TeachLayerInfo } from '../engine/teach';
 

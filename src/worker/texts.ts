@@ -1,6 +1,6 @@
 // The bundled texts (public/data/) and how each is split into calibration and evaluation parts.
 // WikiText-2 has its own files for the two roles; the others are cut once (src/engine/text-split).
-import type { TextSource } from '../engine/run-types';
+import type { TextSource } from '../core/run-types';
 import { splitText, twoFileSplit, type TextSplit } from '../engine/text-split';
 
 export const BUNDLED_TEXTS: Record<Exclude<TextSource, 'custom'>, { title: string; files: string[]; licence: string }> = {

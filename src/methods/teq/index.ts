@@ -2,8 +2,8 @@
 // norms (src/quant/teq.ts). Its fields, memory and presets are also TEQ -> TesseraQ's first half.
 import { runTeq } from '../../quant/teq';
 import { choiceField, integerField, positiveRealField } from '../fields';
-import { capSeq, type MemoryInputs, type MemoryNeeds, type MethodDescriptor, type PresetContext } from '../types';
-import type { RunConfig } from '../../engine/run-types';
+import { capSeq, type MemoryInputs, type MethodDescriptor, type PresetContext } from '../types';
+import type { RunConfig } from '../../core/run-types';
 
 export const TEQ_FIELDS = [
   integerField('steps', 0, 100000, 20, {

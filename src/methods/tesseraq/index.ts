@@ -1,10 +1,10 @@
 // TesseraQ: progressive adaptive rounding and dequantization-scale tuning, block by block, from
 // AWQ (src/quant/tesseraq.ts). Its fields, memory and presets are also TEQ -> TesseraQ's second half.
 import { runTesseraq } from '../../quant/tesseraq-methods';
-import { tesseraqSchedule } from '../../quant/tesseraq-schedule';
+import { tesseraqSchedule } from '../../core/tesseraq-schedule';
 import { choiceField, integerField, positiveRealField } from '../fields';
 import { capSeq, type MemoryInputs, type MethodDescriptor, type PresetContext } from '../types';
-import type { RunConfig } from '../../engine/run-types';
+import type { RunConfig } from '../../core/run-types';
 
 export const TESSERAQ_FIELDS = [
   integerField('tqIters', 1, 100000, 10, { label: 'Iterations per round', help: 'Adam steps after each hardening round.' }),

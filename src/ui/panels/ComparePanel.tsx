@@ -1,7 +1,7 @@
 // Compare: perplexity of fp32 vs each quantized run, and the deltas per method and bit width.
 // Runs are grouped by model, text and sequence length, since only those share an fp32 baseline.
 import { useMemo } from 'react';
-import type { RunResult } from '../../engine/run-types';
+import type { RunResult } from '../../core/run-types';
 import { LineChart, type LineSeries } from '../charts/LineChart';
 import { METHOD_LABELS, formatPpl, formatSeconds, formatSigned, runLabel } from '../format';
 import { useStudio } from '../store';

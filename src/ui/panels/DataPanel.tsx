@@ -1,7 +1,7 @@
 // Data: which text calibrates the quantizer and which measures perplexity, how many tokens each
 // part has under the loaded model's tokenizer, and whether that is enough for the settings.
 import { useId } from 'react';
-import type { TextSource } from '../../engine/run-types';
+import type { TextSource } from '../../core/run-types';
 import { NumberField, Segmented } from '../controls';
 import { formatCount } from '../format';
 import { useStudio } from '../store';

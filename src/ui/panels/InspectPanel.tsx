@@ -2,7 +2,7 @@ import { ExportCard } from './ExportCard';
 // Inspect: what one run did inside the model. TEQ scales as a layers x channels heatmap and a
 // histogram, per-layer and per-block output errors, loss curves, time per phase.
 import { useId, useMemo, useState } from 'react';
-import type { RunResult } from '../../engine/run-types';
+import type { RunResult } from '../../core/run-types';
 import { Heatmap } from '../charts/Heatmap';
 import { Histogram } from '../charts/Histogram';
 import { LineChart } from '../charts/LineChart';

@@ -1,7 +1,7 @@
 // Method: which quantizer, its bit width and grouping, and the method's own settings (its
 // descriptor's cards, src/methods/<name>/), with presets that list what they set.
 import { useState } from 'react';
-import type { RunConfig } from '../../engine/run-types';
+import type { RunConfig } from '../../core/run-types';
 import { DEFAULT_CONFIG, METHODS, METHOD_NAMES, configField } from '../../methods/registry';
 import { Checkbox, NumberField, Segmented, SelectField } from '../controls';
 import { PRESETS, describeSettings } from '../presets';

@@ -3,7 +3,7 @@
 // the codes against round-to-nearest, and the output error, each step in one sentence with the
 // run's real numbers.
 import { useEffect, useId, useState } from 'react';
-import type { RunResult } from '../../engine/run-types';
+import type { RunResult } from '../../core/run-types';
 import type { TeachData, TeachLayerInfo } from '../../worker/protocol';
 import { engine } from '../engine-client';
 import { METHOD_LABELS, formatSci, runLabel } from '../format';

@@ -1,10 +1,10 @@
 // Randomly initialised models with the shapes of real checkpoints (SmolLM2-135M, Qwen2.5-0.5B) and
 // tiny test shapes: config.json as transformers writes it, seeded N(0, 0.02) weights, and a
 // byte-level tokenizer.json. For scale tests and benchmarks: the numbers say nothing about quality.
-import type { LoadedModel, WeightSource } from './config';
-import { parseHfConfig, expectedShapes } from '../formats/hf-config';
-import { byteLevelTokenizerJson } from '../formats/byte-level-bpe';
-import { HfTokenizer } from '../formats/hf-tokenizer';
+import type { LoadedModel, WeightSource } from '../core/model-config';
+import { parseHfConfig, expectedShapes } from './hf-config';
+import { byteLevelTokenizerJson } from './byte-level-bpe';
+import { HfTokenizer } from './hf-tokenizer';
 import { mulberry32 } from '../reference/rng';
 
 type Json = Record<string, unknown>;

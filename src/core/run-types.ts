@@ -4,9 +4,12 @@
 
 export const RESULT_SCHEMA_VERSION = 1;
 
+/** A method's name; each has a descriptor in src/methods/ (registry.ts), which also holds the defaults. */
 export type Method = 'fp' | 'rtn' | 'awq' | 'teq' | 'tesseraq' | 'teq+tesseraq';
 export type TextSource = 'tinystories' | 'wikitext2' | 'tinyshakespeare' | 'custom';
 
+/** Every field is declared (default, range, help) once in src/methods/: the shared ones in
+ *  common-fields.ts, a method's own in its folder. */
 export interface RunConfig {
   /** "bundled:stories260K", "hf:<repo>@<revision>", "local:<file names>" */
   model: string;
@@ -74,29 +77,6 @@ export interface RunResult {
   /** GPU bytes per phase: the plan made before the run and the peak measured during it. */
   memory?: { planned: Record<string, number>; measured: Record<string, number> };
 }
-
-export const DEFAULT_CONFIG: RunConfig = {
-  model: 'bundled:stories260K',
-  method: 'rtn',
-  bits: 4,
-  groupSize: 32,
-  symmetric: false,
-  text: 'tinystories',
-  calibSamples: 16,
-  seqLen: 256,
-  evalWindows: 8,
-  seed: 0,
-  steps: 20,
-  lr: 5e-3,
-  teqLoss: 'lm',
-  teqEstimator: 'ste-round',
-  teqInit: 'awq',
-  tqIters: 10,
-  tqSchedule: 'short10',
-  tqBatch: 4,
-  tqLr: 1e-3,
-  tqInitInput: 'quantized',
-};
 
 /** Progress and live data a run emits; small (numbers and short vectors), never whole tensors. */
 export type RunEvent =

@@ -1,5 +1,5 @@
 // Hugging Face tensor names for each architecture: the one naming every format maps to.
-import type { Architecture } from './config';
+import type { Architecture } from './model-config';
 
 export type LinearRole = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down' | 'fc1' | 'fc2';
 

@@ -1,6 +1,10 @@
 // The architecture description every loader produces and every engine part consumes.
 // Tensor names follow Hugging Face transformers (see tensorNames.ts), whatever the file format.
-import type { RopeScaling } from '../reference/rope';
+
+/** transformers' rope_scaling kinds that keep attention unscaled: 'linear' and LLaMA 3's 'llama3'. */
+export type RopeScaling =
+  | { type: 'linear'; factor: number }
+  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number };
 
 export type Architecture = 'llama' | 'opt';
 
