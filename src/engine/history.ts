@@ -54,16 +54,8 @@ export async function listRuns(): Promise<RunResult[]> {
   return runs.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
 }
 
-export async function getRun(id: string): Promise<RunResult | undefined> {
-  return request('readonly', (s) => s.get(id) as IDBRequest<RunResult | undefined>);
-}
-
 export async function deleteRun(id: string): Promise<void> {
   await request('readwrite', (s) => s.delete(id));
-}
-
-export async function clearRuns(): Promise<void> {
-  await request('readwrite', (s) => s.clear());
 }
 
 /** The file a person downloads: the RunResult as is, pretty-printed. */

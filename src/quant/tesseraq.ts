@@ -401,8 +401,3 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
     xfp.release();
   }
 }
-
-/** TesseraQ initialised from AWQ (the paper's recommended setting). */
-export async function runTesseraq(ctx: MethodContext): Promise<void> {
-  await runTesseraqWithInit(ctx, awqInit);
-}
