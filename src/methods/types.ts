@@ -1,6 +1,7 @@
 // What a quantization method is to the rest of the studio: one descriptor per folder under
 // src/methods/, listed once in registry.ts. The URL/CLI parser, the CLI usage, the Method panel, the
-// memory plan, the bench report, Run, Inspect and History read methods only through it.
+// memory plan, the bench report, Run, Inspect and History take what they know of a method from it
+// (the fp baseline is still named where a place treats "no quantization" specially).
 import type { ModelConfig } from '../core/model-config';
 import type { Method, RunConfig } from '../core/run-types';
 import type { MethodRunner } from '../quant/method-context';
