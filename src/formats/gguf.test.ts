@@ -187,4 +187,53 @@ describe('GGUF bad input gives a clear error', async () => {
     const e = await errorOf(loadGguf(tinyGguf({ tensors: tinyTensors().filter((t) => t.name !== 'blk.0.ffn_up.weight') })));
     expect(e.message).toMatch(/tensor "model\.layers\.0\.mlp\.up_proj\.weight": is missing/);
   });
+
+  // Tensor data must tile the data region: each tensor at the aligned end of the one before.
+  const layout = (t: GgufTensorSpec[]) => {
+    const offs: number[] = [];
+    let off = 0;
+    for (const x of t) {
+      offs.push(off);
+      off = Math.ceil((off + x.data.byteLength) / 32) * 32;
+    }
+    return offs;
+  };
+
+  test('a tensor declared F16 over F32-sized data is refused (its second half belongs to no tensor)', async () => {
+    const t = tinyTensors();
+    t[0] = { ...t[0], type: GGML_TYPE.F16 }; // 64 bytes of f32 data, declared 16 halves = 32 bytes
+    const e = await errorOf(loadGguf(tinyGguf({ tensors: t })));
+    expect(e.message).toMatch(/tensor "blk\.0\.attn_q\.weight": starts at byte 64 of the data region but "token_embd\.weight" ends at byte 32 \(aligned: 32\): 32 bytes belong to no tensor/);
+  });
+
+  test('the same lie in the last tensor is refused (the data region is longer than its tensors)', async () => {
+    const t = tinyTensors();
+    const last = t.length - 1;
+    t[last] = { ...t[last], ne: [4], data: f32(new Array(16).fill(1)) };
+    const e = await errorOf(loadGguf(tinyGguf({ tensors: t })));
+    expect(e.message).toMatch(/bytes belong to no tensor/);
+  });
+
+  test('overlapping offsets and all offsets 0 are refused', async () => {
+    const t = tinyTensors();
+    const offs = layout(t);
+    offs[2] = offs[1];
+    const e = await errorOf(loadGguf(bytesSource('o.gguf', writeGguf({ kv: tinyLlamaKv(), tensors: t, offsetsOverride: offs }))));
+    expect(e.message).toMatch(/overlapping "blk\.0\.attn_(q|k)\.weight"/);
+    const zeros = await errorOf(loadGguf(bytesSource('z.gguf', writeGguf({ kv: tinyLlamaKv(), tensors: t, offsetsOverride: t.map(() => 0) }))));
+    expect(zeros.message).toMatch(/overlapping/);
+  });
+
+  test('a gap beyond the alignment is refused; the writer\'s own layout loads (control)', async () => {
+    const t = tinyTensors();
+    const offs = layout(t);
+    await expect(loadGguf(bytesSource('ok.gguf', writeGguf({ kv: tinyLlamaKv(), tensors: t, offsetsOverride: offs })))).resolves.toBeTruthy();
+    // Every tensor from the fifth on declared 32 bytes later, with 32 bytes appended so all stay inside the file.
+    const shifted = offs.map((o, i) => (i >= 4 ? o + 32 : o));
+    const file = writeGguf({ kv: tinyLlamaKv(), tensors: t, offsetsOverride: shifted });
+    const padded = new Uint8Array(file.byteLength + 32);
+    padded.set(file);
+    const e = await errorOf(loadGguf(bytesSource('g.gguf', padded)));
+    expect(e.message).toMatch(/tensor "blk\.0\.attn_output\.weight": starts at byte \d+ of the data region but "blk\.0\.attn_v\.weight" ends at byte \d+ \(aligned: \d+\): 32 bytes belong to no tensor/);
+  });
 });

@@ -4,6 +4,7 @@
 import { checkRange, type ByteSource } from './byte-source';
 import { bf16ToF32, f16ToF32, f32FromBytes, Q4_1_BYTES, q4_1ToF32, Q5_1_BYTES, q5_1ToF32, Q8_0_BLOCK, Q8_0_BYTES, q8_0ToF32 } from './dtype';
 import { FormatError } from './errors';
+import { checkTiling, type Span } from './tiling';
 
 export const GGUF_MAGIC = 0x46554747; // "GGUF" little-endian
 export const MAX_TENSORS = 1 << 16;
@@ -203,6 +204,7 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
   if (Number.isNaN(alignment)) throw new FormatError(src.name, `has general.alignment ${String(alignRaw)}, not a power of two`, 'The file is corrupt');
   const dataOffset = Math.ceil(r.pos / alignment) * alignment;
   const tensors = new Map<string, GgufTensorInfo>();
+  const spans: Span[] = [];
   for (const t of infos) {
     const byteLength = tensorBytes(src, t.name, t.ne, t.type);
     if (t.rel % alignment !== 0) throw new FormatError(src.name, `has data offset ${t.rel}, not a multiple of the alignment ${alignment}`, 'The file is corrupt', t.name);
@@ -212,7 +214,10 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
     }
     if (tensors.has(t.name)) throw new FormatError(src.name, 'appears twice', 'The file is corrupt', t.name);
     tensors.set(t.name, { name: t.name, ne: t.ne, type: t.type, offset, byteLength });
+    spans.push({ name: t.name, start: t.rel, byteLength });
   }
+  // llama.cpp writes each tensor at the next aligned offset after the previous one.
+  checkTiling(src.name, spans, src.size - dataOffset, alignment, 'The file is corrupt (its tensor offsets, types or shapes do not match its data): download it again or re-convert it');
   return { source: src, version, metadata, tensors, alignment, dataOffset };
 }
 
