@@ -7,6 +7,7 @@ import { MAX_LAYERS } from './hf-config';
 import { readGguf, readGgufTensor, type GgufFile, type GgufValue } from './gguf';
 import { pieceTypeFromGguf, SentencePieceBpeTokenizer, type PieceType, type SentencePieceVocab } from './sentencepiece-bpe';
 import type { ByteSource } from './byte-source';
+import { checkTokenIds } from './token-ids';
 import { buildWeightSource, type TensorEntry } from './weight-source';
 
 const SUPPORTED = 'Supported GGUF models: general.architecture "llama" (LLaMA, Mistral, TinyLlama, llama2.c conversions) with the "llama" (SentencePiece) tokenizer';
@@ -136,7 +137,11 @@ export function ggufVocab(file: GgufFile): SentencePieceVocab {
   }
   const id = (key: string, fallback: number) => {
     const v = meta(file, key);
-    return typeof v === 'number' && v >= 0 && v < n ? v : fallback;
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v >= n) {
+      throw new FormatError(name, `metadata "${key}" is ${describe(v)}, not an id of its ${n}-token vocabulary`, 'The embedded vocabulary is corrupt: re-convert the model with llama.cpp');
+    }
+    return v;
   };
   const unkId = id('tokenizer.ggml.unknown_token_id', 0);
   const bosId = id('tokenizer.ggml.bos_token_id', 1);
@@ -160,6 +165,7 @@ export async function loadGguf(src: ByteSource): Promise<LoadedModel> {
   const file = await readGguf(src);
   const config = ggufConfig(file);
   const tokenizer = new SentencePieceBpeTokenizer(ggufVocab(file));
+  checkTokenIds(config, tokenizer, `${src.name} (tokenizer.ggml.tokens)`, `${src.name} (metadata)`);
   const tensors = new Map<string, TensorEntry>();
   for (const t of file.tensors.values()) {
     const hf = ggufToHfName(t.name);

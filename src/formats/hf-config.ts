@@ -39,10 +39,20 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
     }
     return v;
   };
+  // bos/eos/pad ids: absent or null take the default; anything else must be a row of the embedding.
   const tokenId = (key: string, fallback: number): number => {
-    const v = Array.isArray(c[key]) ? (c[key] as unknown[])[0] : c[key];
-    return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : fallback;
+    const raw = c[key];
+    if (raw === undefined || raw === null) return fallback;
+    const list = Array.isArray(raw) ? raw : [raw];
+    const vocab = typeof c.vocab_size === 'number' ? c.vocab_size : Infinity;
+    for (const v of list) {
+      if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v < vocab)) {
+        throw new FormatError(file, `field "${key}" is ${JSON.stringify(raw)}, not a token id below vocab_size ${JSON.stringify(c.vocab_size)}`, 'Fix config.json or use the original from the model repo');
+      }
+    }
+    return list.length ? (list[0] as number) : fallback;
   };
+  tokenId('pad_token_id', 0);
   const unsupported = (what: string): never => {
     throw new FormatError(file, `uses ${what}, which this studio does not implement`, SUPPORTED_TEXT);
   };

@@ -40,6 +40,10 @@ export class HfTokenizer implements Tokenizer {
     return this.impl.encode(text, { add_special_tokens: false }).ids;
   }
 
+  idToToken(id: number): string | undefined {
+    return this.impl.id_to_token(id) ?? undefined;
+  }
+
   decode(ids: number[]): string {
     if (ids.length === 0) return '';
     return this.impl.decode(ids, { skip_special_tokens: true, clean_up_tokenization_spaces: this.cleanUpSpaces });

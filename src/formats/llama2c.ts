@@ -6,6 +6,7 @@ import { checkRange, type ByteSource } from './byte-source';
 import { f32FromBytes } from './dtype';
 import { FormatError } from './errors';
 import { inferPieceTypes, SentencePieceBpeTokenizer, type SentencePieceVocab } from './sentencepiece-bpe';
+import { checkTokenIds } from './token-ids';
 import { buildWeightSource, type TensorEntry } from './weight-source';
 
 const HEADER_BYTES = 28;
@@ -182,5 +183,7 @@ export async function loadLlama2c(model: ByteSource, tokenizer: ByteSource): Pro
   const config = llama2cConfig(h, name);
   const tensors = await readLlama2cTensors(model, h);
   const vocab = await readLlama2cTokenizer(tokenizer, h.vocab);
-  return { weights: buildWeightSource(config, tensors, model.name), tokenizer: new SentencePieceBpeTokenizer(vocab), source: `local:${model.name}+${tokenizer.name}` };
+  const tok = new SentencePieceBpeTokenizer(vocab);
+  checkTokenIds(config, tok, tokenizer.name, `${model.name} (llama2.c: BOS 1, EOS 2)`);
+  return { weights: buildWeightSource(config, tensors, model.name), tokenizer: tok, source: `local:${model.name}+${tokenizer.name}` };
 }
