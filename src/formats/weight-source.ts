@@ -46,7 +46,31 @@ export function buildWeightSource(config: ModelConfig, tensors: Map<string, Tens
       const data = await t.read();
       const numel = t.shape.reduce((a, b) => a * b, 1);
       if (data.length !== numel) throw new FormatError(t.file, `read ${data.length} values, expected ${numel}`, 'The file is corrupt: download it again', name);
+      checkFinite(data, t.file, name);
       return data;
     },
   };
+}
+
+/** NaN or ±Inf in a weight make every result after it NaN: refused when the tensor is read, naming it. */
+export function checkFinite(data: Float32Array, file: string, name: string): void {
+  let bad = 0;
+  let first = -1;
+  let nan = 0;
+  for (let i = 0; i < data.length; i++) {
+    const x = data[i];
+    if (x - x !== 0) {
+      bad++;
+      if (first < 0) first = i;
+      if (x !== x) nan++;
+    }
+  }
+  if (bad) {
+    throw new FormatError(
+      file,
+      `has ${bad} non-finite value${bad === 1 ? '' : 's'} (${nan} NaN, ${bad - nan} infinite) of ${data.length}, the first at index ${first}`,
+      'The checkpoint is corrupt or was saved from a diverged training: use a finite checkpoint',
+      name,
+    );
+  }
 }
