@@ -11,6 +11,13 @@ export const MAX_TENSORS = 1 << 16;
 export const MAX_KV = 1 << 16;
 export const MAX_STRING_BYTES = 1 << 24;
 export const MAX_ARRAY_LENGTH = 1 << 26;
+/**
+ * All metadata together: a real model's vocabulary, scores, token types and merges take a few
+ * MB (LLaMA 3: 128k tokens and 280k merges, about 8 MB). Counted from what each value declares,
+ * before it is read, so a file of huge arrays is refused without being parsed.
+ */
+export const MAX_METADATA_BYTES = 64 << 20;
+export const MAX_METADATA_VALUES = 1 << 23;
 const MAX_DIMS = 4;
 const CHUNK = 1 << 20;
 
@@ -98,12 +105,41 @@ function capCount(src: ByteSource, v: bigint, max: number, what: string): number
   return Number(v);
 }
 
-async function readString(r: ChunkedReader, src: ByteSource): Promise<string> {
+/** What the metadata read so far has declared, against MAX_METADATA_BYTES / MAX_METADATA_VALUES. */
+interface MetadataBudget {
+  bytes: number;
+  values: number;
+  key: string;
+}
+
+function charge(src: ByteSource, r: ChunkedReader, budget: MetadataBudget | undefined, values: number, bytes: number, what: string): void {
+  const fix = 'The file is corrupt or is not a model GGUF this studio reads';
+  const left = src.size - r.pos;
+  if (bytes > left) {
+    throw new FormatError(src.name, `metadata "${budget?.key ?? '?'}" declares ${what} needing at least ${bytes} bytes, but only ${left} bytes remain in the file`, 'The file is truncated or corrupt: download it again');
+  }
+  if (!budget) return;
+  budget.values += values;
+  budget.bytes += bytes;
+  if (budget.values > MAX_METADATA_VALUES || budget.bytes > MAX_METADATA_BYTES) {
+    throw new FormatError(
+      src.name,
+      `metadata "${budget.key}" declares ${what}, which brings the metadata to ${budget.values} values and ${budget.bytes} bytes, over the limit of ${MAX_METADATA_VALUES} values and ${MAX_METADATA_BYTES} bytes (a real model's vocabulary takes a few MB)`,
+      fix,
+    );
+  }
+}
+
+async function readString(r: ChunkedReader, src: ByteSource, budget?: MetadataBudget): Promise<string> {
   const n = capCount(src, await r.u64(), MAX_STRING_BYTES, 'bytes in a string');
+  charge(src, r, budget, 1, n, `a string of ${n} bytes`);
   return UTF8.decode(await r.bytes(n));
 }
 
-async function readValue(r: ChunkedReader, src: ByteSource, type: number, depth: number): Promise<GgufValue> {
+/** Bytes of one array element at least (a string or an array has its 8-byte length; an array also its type). */
+const MIN_ITEM_BYTES: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 8: 8, 9: 12, 10: 8, 11: 8, 12: 8 };
+
+async function readValue(r: ChunkedReader, src: ByteSource, type: number, depth: number, budget: MetadataBudget): Promise<GgufValue> {
   switch (type) {
     case GgufValueType.UINT8: return r.u8();
     case GgufValueType.INT8: return r.i8();
@@ -114,7 +150,7 @@ async function readValue(r: ChunkedReader, src: ByteSource, type: number, depth:
     case GgufValueType.FLOAT32: return r.f32();
     case GgufValueType.FLOAT64: return r.f64();
     case GgufValueType.BOOL: return (await r.u8()) !== 0;
-    case GgufValueType.STRING: return readString(r, src);
+    case GgufValueType.STRING: return readString(r, src, budget);
     case GgufValueType.UINT64:
     case GgufValueType.INT64: {
       const v = type === GgufValueType.UINT64 ? await r.u64() : await r.i64();
@@ -124,6 +160,10 @@ async function readValue(r: ChunkedReader, src: ByteSource, type: number, depth:
       if (depth > 2) throw new FormatError(src.name, 'nests arrays more than 2 deep', 'The file is corrupt: download it again');
       const itemType = await r.u32();
       const n = capCount(src, await r.u64(), MAX_ARRAY_LENGTH, 'array elements');
+      const itemBytes = MIN_ITEM_BYTES[itemType];
+      if (itemBytes === undefined) throw new FormatError(src.name, `has a metadata array of unknown type ${itemType}`, 'The file is corrupt or from a newer GGUF version');
+      // Strings and nested arrays charge their own contents as they are read; their lengths are charged here.
+      charge(src, r, budget, n, n * itemBytes, `an array of ${n} ${itemType === GgufValueType.STRING ? 'strings' : 'values'}`);
       // Numeric arrays (scores, token types) go straight into typed arrays.
       if (itemType === GgufValueType.FLOAT32 || itemType === GgufValueType.INT32 || itemType === GgufValueType.UINT32) {
         const b = await r.bytes(n * 4);
@@ -131,7 +171,7 @@ async function readValue(r: ChunkedReader, src: ByteSource, type: number, depth:
         return itemType === GgufValueType.FLOAT32 ? new Float32Array(copy) : itemType === GgufValueType.INT32 ? new Int32Array(copy) : new Uint32Array(copy);
       }
       const out: GgufValue[] = [];
-      for (let i = 0; i < n; i++) out.push(await readValue(r, src, itemType, depth + 1));
+      for (let i = 0; i < n; i++) out.push(await readValue(r, src, itemType, depth + 1, budget));
       return out;
     }
     default:
@@ -177,12 +217,16 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
   const tensorCount = capCount(src, await r.u64(), MAX_TENSORS, 'tensors');
   const kvCount = capCount(src, await r.u64(), MAX_KV, 'metadata entries');
   const metadata = new Map<string, GgufValue>();
+  const budget: MetadataBudget = { bytes: 0, values: 0, key: '' };
   for (let i = 0; i < kvCount; i++) {
     where = `metadata entry ${i} of ${kvCount}`;
-    const key = await readString(r, src);
+    budget.key = `entry ${i}`;
+    const key = await readString(r, src, budget);
     where = `metadata "${key}"`;
+    budget.key = key;
+    if (metadata.has(key)) throw new FormatError(src.name, `has the metadata key "${key}" twice`, 'The file is corrupt: download it again or re-convert it');
     const type = await r.u32();
-    metadata.set(key, await readValue(r, src, type, 0));
+    metadata.set(key, await readValue(r, src, type, 0, budget));
   }
   const infos: { name: string; ne: number[]; type: number; rel: number }[] = [];
   for (let i = 0; i < tensorCount; i++) {

@@ -235,6 +235,24 @@ describe('safetensors and HF folder: bad input gives a clear error', () => {
     await expectFormatError(readSafetensorsHeader(bytesSource('h.safetensors', f)), 'tensor "a"', /spanning 8 bytes but shape \[2\] of F16 needs 4/);
   });
 
+  test('NaN and Inf weights are refused when the tensor is read, naming it and counting them', async () => {
+    const name = 'model.layers.2.mlp.up_proj.weight';
+    const srcs = await storiesFolder({
+      header: (h, data) => {
+        const [a] = (h[name] as { data_offsets: [number, number] }).data_offsets;
+        const copy = data.slice();
+        const f = new Float32Array(copy.buffer, a, 8);
+        f[3] = NaN;
+        f[5] = Infinity;
+        f[6] = -Infinity;
+        return { h, data: copy };
+      },
+    });
+    const m = await loadHfFolder(srcs);
+    await expect(m.weights.get('model.layers.2.mlp.down_proj.weight')).resolves.toBeTruthy();
+    await expectFormatError(m.weights.get(name), `tensor "${name}"`, /has 3 non-finite values \(1 NaN, 2 infinite\) of 11008, the first at index 3/);
+  });
+
   test('an unknown dtype', async () => {
     const f = rawSafetensors({ q: { dtype: 'I8', shape: [4], data_offsets: [0, 4] } }, new Uint8Array(4));
     await expectFormatError(readSafetensorsHeader(bytesSource('q.safetensors', f)), 'tensor "q"', /dtype "I8"/, /F32, F16 and BF16/);
