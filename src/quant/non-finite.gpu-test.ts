@@ -10,9 +10,10 @@ import { MemoryCheckpointStore } from '../engine/checkpoint-store';
 import { SeekableRandom } from './seekable-random';
 import { pickSequences } from './method-context';
 
-/** tiny-llama with one NaN in one weight of block 1 (q_proj unless named). */
-function poisonedModel(poisoned = 'model.layers.1.self_attn.q_proj.weight') {
+/** tiny-llama with one NaN in block 1's q_proj weight. */
+function poisonedModel() {
   const base = randomModel('tiny-llama', 3);
+  const poisoned = 'model.layers.1.self_attn.q_proj.weight';
   return {
     ...base,
     weights: {
@@ -27,8 +28,8 @@ function poisonedModel(poisoned = 'model.layers.1.self_attn.q_proj.weight') {
 }
 
 /** Runs until the error; returns it with the run's log lines. */
-async function failingRun(gpu: Gpu, patch: Partial<RunConfig>, poisoned?: string): Promise<{ error: Error; logs: string[] }> {
-  const model = poisonedModel(poisoned);
+async function failingRun(gpu: Gpu, patch: Partial<RunConfig>): Promise<{ error: Error; logs: string[] }> {
+  const model = poisonedModel();
   const config: RunConfig = { ...DEFAULT_CONFIG, model: model.source, bits: 3, groupSize: 16, calibSamples: 4, seqLen: 16, evalWindows: 1, tqIters: 2, steps: 3, ...patch };
   const text = Array.from({ length: 200 }, (_, i) => `Line ${i} of the text.\n\n`).join('');
   const logs: string[] = [];
@@ -48,10 +49,6 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     if (!/block 1, layer q/.test(error.message) || !/diverged again/.test(error.message)) throw new Error(`unclear message: ${error.message}`);
     if (!logs.some((l) => /Rolling block 1 back/.test(l))) throw new Error(`no rollback was reported: ${logs.join(' | ')}`);
     if (logs.some((l) => /Rolling block 0 back/.test(l))) throw new Error('block 0 was rolled back although it is finite');
-  },
-  async 'TesseraQ with a NaN in block 1\'s up_proj names layer up, not the first Linear'(gpu) {
-    const { error } = await failingRun(gpu, { method: 'tesseraq' }, 'model.layers.1.mlp.up_proj.weight');
-    if (!/block 1, layer up\b/.test(error.message)) throw new Error(`wrong layer named: ${error.message}`);
   },
   async 'TEQ with the LM loss, a NaN weight in block 1: rolled back, retried at lr/10, then stopped naming block 1 and the layer'(gpu) {
     const { error, logs } = await failingRun(gpu, { method: 'teq', teqLoss: 'lm' });

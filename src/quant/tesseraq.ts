@@ -282,21 +282,14 @@ function storedRoundState(p: NonNullable<MethodContext['resumeProgress']>): TqRo
   return { rounds: p.progress.round!, tensors: p.progress.tensors, rng: p.rngState[0] };
 }
 
-/**
- * Names the first Linear whose weight or frozen scales, else whose rounding logits or scale
- * factors, are non-finite; when none is, says so rather than blaming the first Linear.
- */
+/** Names the first Linear whose rounding logits or scale factors are non-finite. */
 async function nonFinite(block: number, roles: LinearRole[], tq: Map<LinearRole, TqLinear>, detail: string): Promise<NonFiniteError> {
-  const anyBad = async (...ts: TqLinear['v'][]) => (await Promise.all(ts.map((t) => t.readF32()))).some((a) => a.some((x) => !Number.isFinite(x)));
   for (const role of roles) {
     const L = tq.get(role)!;
-    if (await anyBad(L.w, L.sz)) return new NonFiniteError(block, role, `${detail}, non-finite values in its weight or scales`);
+    const bad = [...(await L.v.readF32()), ...(await L.u.readF32())].some((x) => !Number.isFinite(x));
+    if (bad) return new NonFiniteError(block, role, `${detail}, non-finite rounding logits or scale factors`);
   }
-  for (const role of roles) {
-    const L = tq.get(role)!;
-    if (await anyBad(L.v, L.u)) return new NonFiniteError(block, role, `${detail}, non-finite rounding logits or scale factors`);
-  }
-  return new NonFiniteError(block, 'none of its Linears', `${detail}; every Linear's weight, scales and learned values are finite (the block's inputs or norms are not)`);
+  return new NonFiniteError(block, roles[0], detail);
 }
 
 /** A block's calibration tensors ([N·T, C], not owned by the initialiser). */
