@@ -168,8 +168,8 @@ export async function loadGguf(src: ByteSource): Promise<LoadedModel> {
   checkTokenIds(config, tokenizer, `${src.name} (tokenizer.ggml.tokens)`, `${src.name} (metadata)`);
   const tensors = new Map<string, TensorEntry>();
   for (const t of file.tensors.values()) {
-    const hf = ggufToHfName(t.name);
-    if (!hf) continue;
+    // A tensor without an HF name keeps its own, and is reported as one the config does not use.
+    const hf = ggufToHfName(t.name) ?? t.name;
     tensors.set(hf, { shape: [...t.ne].reverse(), file: src.name, read: () => readGgufTensor(file, t.name) });
   }
   return { weights: buildWeightSource(config, tensors, src.name, 'the GGUF metadata'), tokenizer, source: `local:${src.name}` };

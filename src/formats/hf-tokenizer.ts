@@ -2,6 +2,7 @@
 import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
 import type { Tokenizer } from '../model/config';
 import { FormatError } from './errors';
+import { validateTokenizerJson } from './tokenizer-json';
 
 export class HfTokenizer implements Tokenizer {
   readonly vocabSize: number;
@@ -18,6 +19,7 @@ export class HfTokenizer implements Tokenizer {
     file = 'tokenizer.json',
   ) {
     const cfg = (tokenizerConfig && typeof tokenizerConfig === 'object' ? tokenizerConfig : {}) as Record<string, unknown>;
+    validateTokenizerJson(tokenizerJson, file);
     try {
       this.impl = new HfTokenizerImpl(tokenizerJson as object, cfg);
     } catch (e) {

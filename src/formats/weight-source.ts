@@ -12,6 +12,9 @@ export interface TensorEntry {
   read(): Promise<Float32Array>;
 }
 
+/** Buffers some checkpoints save that the model recomputes (older LLaMA's rotary inverse frequencies). */
+const IGNORED = /\.rotary_emb\.inv_freq$/;
+
 export function buildWeightSource(config: ModelConfig, tensors: Map<string, TensorEntry>, what: string, configFile = 'the header'): WeightSource {
   const shapes = new Map<string, number[]>();
   const readers = new Map<string, TensorEntry>();
@@ -36,6 +39,16 @@ export function buildWeightSource(config: ModelConfig, tensors: Map<string, Tens
     }
     shapes.set(name, shape);
     readers.set(name, t);
+  }
+  // A tensor the config does not account for (a sixth layer of a 5-layer config, a renamed or
+  // foreign tensor) means the config and the weights do not describe the same model.
+  const unused = [...tensors.keys()].filter((n) => !shapes.has(n) && !IGNORED.test(n));
+  if (unused.length) {
+    throw new FormatError(
+      what,
+      `holds ${unused.length} tensor${unused.length === 1 ? '' : 's'} that ${configFile} (${config.layers} layers, ${config.sourceArchitecture}) does not account for: ${unused.slice(0, 5).join(', ')}${unused.length > 5 ? ', ...' : ''}`,
+      'The weights and the config do not belong together: use the config.json from the same repo and revision, and only that model\'s files',
+    );
   }
   return {
     config,
