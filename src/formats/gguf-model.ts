@@ -58,7 +58,9 @@ function metaNum(file: GgufFile, key: string, fallback: number): number {
 function describe(v: GgufValue | undefined): string {
   if (v === undefined) return 'missing';
   if (Array.isArray(v) || ArrayBuffer.isView(v)) return `an array of ${(v as ArrayLike<unknown>).length}`;
-  return JSON.stringify(typeof v === 'bigint' ? v.toString() : v);
+  // NaN and ±Infinity as themselves: JSON.stringify would print them as null.
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  return JSON.stringify(v);
 }
 
 export function ggufConfig(file: GgufFile): ModelConfig {

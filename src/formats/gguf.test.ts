@@ -282,4 +282,19 @@ describe('GGUF bad input gives a clear error', async () => {
     const e = await errorOf(readGguf(bytesSource('k.gguf', file)));
     expect(e.message).toMatch(/has the metadata key "llama\.block_count" twice/);
   });
+
+  test('general.alignment faults are each named as they are', async () => {
+    const withAlignment = (v: KvValue) => loadGguf(bytesSource('a.gguf', writeGguf({ kv: tinyLlamaKv({ 'general.alignment': v }), tensors: tinyTensors() })));
+    expect((await errorOf(withAlignment({ type: 'string', value: '32' }))).message).toMatch(/has general\.alignment the string "32", expected an integer/);
+    expect((await errorOf(withAlignment({ type: 'u32', value: 2 ** 20 }))).message).toMatch(/has general\.alignment 1048576, a power of two over this loader's limit of 65536/);
+    expect((await errorOf(withAlignment({ type: 'u32', value: 48 }))).message).toMatch(/has general\.alignment 48, not a power of two/);
+    expect((await errorOf(withAlignment({ type: 'u32', value: 0 }))).message).toMatch(/has general\.alignment 0, expected a positive power of two/);
+  });
+
+  test('a NaN or infinite epsilon is shown as NaN / Infinity, not null', async () => {
+    for (const [v, shown] of [[NaN, 'NaN'], [Infinity, 'Infinity']] as const) {
+      const e = await errorOf(loadGguf(tinyGguf({ kv: { 'llama.attention.layer_norm_rms_epsilon': { type: 'f32', value: v } } })));
+      expect(e.message).toContain(`metadata "llama.attention.layer_norm_rms_epsilon" is ${shown}, expected a positive number`);
+    }
+  });
 });

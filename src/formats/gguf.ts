@@ -202,6 +202,19 @@ function tensorBytes(src: ByteSource, name: string, ne: number[], type: number):
   }
 }
 
+const MAX_ALIGNMENT = 1 << 16;
+
+/** general.alignment: a u32 power of two up to 64 KiB (llama.cpp writes 32), each fault said as it is. */
+function checkAlignment(src: ByteSource, v: GgufValue): number {
+  const fix = 'The file is corrupt: re-convert it with a current llama.cpp';
+  const shown = typeof v === 'string' ? `the string ${JSON.stringify(v)}` : Array.isArray(v) || ArrayBuffer.isView(v) ? 'an array' : String(v);
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new FormatError(src.name, `has general.alignment ${shown}, expected an integer`, fix);
+  if (v <= 0) throw new FormatError(src.name, `has general.alignment ${v}, expected a positive power of two`, fix);
+  if (v & (v - 1) || v > 2 ** 31) throw new FormatError(src.name, `has general.alignment ${v}, not a power of two`, fix);
+  if (v > MAX_ALIGNMENT) throw new FormatError(src.name, `has general.alignment ${v}, a power of two over this loader's limit of ${MAX_ALIGNMENT}`, fix);
+  return v;
+}
+
 export async function readGguf(src: ByteSource): Promise<GgufFile> {
   let where = 'the header';
   const r = new ChunkedReader(src, () => where);
@@ -243,9 +256,7 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
     if (rel > BigInt(Number.MAX_SAFE_INTEGER)) throw new FormatError(src.name, `has an absurd data offset ${rel}`, 'The file is corrupt', name);
     infos.push({ name, ne, type, rel: Number(rel) });
   }
-  const alignRaw = metadata.get('general.alignment') ?? 32;
-  const alignment = typeof alignRaw === 'number' && alignRaw > 0 && alignRaw <= 1 << 16 && (alignRaw & (alignRaw - 1)) === 0 ? alignRaw : NaN;
-  if (Number.isNaN(alignment)) throw new FormatError(src.name, `has general.alignment ${String(alignRaw)}, not a power of two`, 'The file is corrupt');
+  const alignment = checkAlignment(src, metadata.get('general.alignment') ?? 32);
   const dataOffset = Math.ceil(r.pos / alignment) * alignment;
   const tensors = new Map<string, GgufTensorInfo>();
   const spans: Span[] = [];

@@ -90,7 +90,7 @@ describe('llama2.c bad input gives a clear error', async () => {
   test('absurd header values', async () => {
     const bad = real.slice();
     bad.set(header([64, 172, 1 << 30, 8, 4, 512, 512]));
-    expect((await errorOf(loadLlama2c(bytesSource('x.bin', bad), tok))).message).toMatch(/implausible header \(n_layers\)/);
+    expect((await errorOf(loadLlama2c(bytesSource('x.bin', bad), tok))).message).toMatch(/header is implausible \(n_layers\)/);
     bad.set(header([64, 172, 5, 8, 3, 512, 512]));
     expect((await errorOf(loadLlama2c(bytesSource('x.bin', bad), tok))).message).toMatch(/n_kv_heads must divide n_heads/);
   });

@@ -66,7 +66,7 @@ export async function readLlama2cHeader(src: ByteSource): Promise<Llama2cHeader>
   }
   const [dim, hidden, layers, heads, kvHeads, vocabRaw, seqLen] = [0, 1, 2, 3, 4, 5, 6].map(i);
   const vocab = Math.abs(vocabRaw);
-  const bad = (what: string) => new FormatError(src.name, `has an implausible header (${what}): dim ${dim}, hidden ${hidden}, layers ${layers}, heads ${heads}, kv heads ${kvHeads}, vocab ${vocabRaw}, seq ${seqLen}`, fix);
+  const bad = (what: string) => new FormatError(src.name, `is not a llama2.c v0 model: its header is implausible (${what}): dim ${dim}, hidden ${hidden}, layers ${layers}, heads ${heads}, kv heads ${kvHeads}, vocab ${vocabRaw}, seq ${seqLen}`, fix);
   if (!(dim > 0 && dim <= MAX_DIM)) throw bad('dim');
   if (!(hidden > 0 && hidden <= 8 * MAX_DIM)) throw bad('hidden_dim');
   if (!(layers > 0 && layers <= MAX_LAYERS)) throw bad('n_layers');

@@ -325,6 +325,13 @@ describe('config.json mapping', () => {
     expect(() => parseHfConfig({ ...opt, word_embed_proj_dim: 512 })).toThrow(/word_embed_proj_dim=512 different from hidden_size=768/);
   });
 
+  test('tie_word_embeddings that is not a boolean, and an infinite epsilon, are named as they are', () => {
+    expect(() => parseHfConfig({ ...llama, tie_word_embeddings: 'yes' })).toThrow(/field "tie_word_embeddings" is "yes", expected true or false/);
+    expect(() => parseHfConfig({ ...opt, tie_word_embeddings: 1 })).toThrow(/field "tie_word_embeddings" is 1, expected true or false/);
+    expect(parseHfConfig({ ...llama, tie_word_embeddings: null }).tiedEmbeddings).toBe(false);
+    expect(() => parseHfConfig(JSON.parse(JSON.stringify(llama).replace('}', ',"rms_norm_eps":1e999}')))).toThrow(/field "rms_norm_eps" is Infinity, expected a positive number/);
+  });
+
   test('unsupported LLaMA options and bad numbers are refused', () => {
     expect(() => parseHfConfig({ ...llama, rope_scaling: { rope_type: 'yarn', factor: 8 } })).toThrow(/rope_scaling "yarn"/);
     expect(() => parseHfConfig({ ...llama, rope_scaling: { rope_type: 'llama3', factor: 8 } })).toThrow(/rope_scaling.low_freq_factor is undefined/);
