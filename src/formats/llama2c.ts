@@ -79,6 +79,15 @@ export async function readLlama2cHeader(src: ByteSource): Promise<Llama2cHeader>
   if (src.size < need) {
     throw new FormatError(src.name, `is ${src.size} bytes but its header (dim ${dim}, ${layers} layers, vocab ${vocab}) needs ${need}`, 'The file is truncated: download it again');
   }
+  // Arrays are laid out by kind across layers (all wq, then all wk...): a header with fewer layers
+  // or a smaller vocabulary than the file holds would read every array from the wrong place.
+  if (src.size > need) {
+    throw new FormatError(
+      src.name,
+      `is ${src.size} bytes, ${src.size - need} more than a llama2.c model with its header (dim ${dim}, ${layers} layers, vocab ${vocab}, seq ${seqLen}) takes (${need})`,
+      'Its header does not describe its arrays, or another file was appended to it: use the original .bin',
+    );
+  }
   return h;
 }
 

@@ -7,7 +7,7 @@ import { GGUF_MAGIC } from './gguf';
 import { loadGguf } from './gguf-model';
 import { baseName, loadHfFolder } from './hf-folder';
 import { loadFromHub as loadFromHubImpl, type HubOptions } from './hub';
-import { llama2cExpectedBytes, loadLlama2c, readLlama2cHeader } from './llama2c';
+import { loadLlama2c, readLlama2cHeader } from './llama2c';
 
 export type { HubOptions, HubProgress } from './hub';
 
@@ -52,15 +52,7 @@ export async function loadModelFromFiles(files: (ByteSource | File)[]): Promise<
     // The model is the largest .bin (a tokenizer .bin is far smaller than any model of its vocabulary);
     // its header's own fault (a field, the size it implies) is the message, not a generic one.
     const model = bins.reduce((a, b) => (b.size > a.size ? b : a));
-    const h = await readLlama2cHeader(model);
-    const need = llama2cExpectedBytes(h);
-    if (model.size !== need) {
-      throw new FormatError(
-        model.name,
-        `is ${model.size} bytes, ${model.size - need} more than a llama2.c model with its header (dim ${h.dim}, ${h.layers} layers, vocab ${h.vocab}, seq ${h.seqLen}) takes (${need})`,
-        `It is not a llama2.c v0 model, or another file was appended to it. ${SUPPORTED_FILES}`,
-      );
-    }
+    await readLlama2cHeader(model);
     if (bins.length !== 2) {
       throw new FormatError(model.name, bins.length === 1 ? 'is a llama2.c model without its tokenizer' : `came with ${bins.length - 1} other .bin files`, 'Select the model .bin and exactly one tokenizer .bin (e.g. stories260K.bin + tok512.bin)');
     }
