@@ -4,6 +4,7 @@ import * as Comlink from 'comlink';
 import { create } from 'zustand';
 import type { AdapterReport } from '../gpu/device';
 import * as runHistory from '../engine/history';
+import { RunKeeper } from './unsaved-runs';
 import { DEFAULT_CONFIG, type RunConfig, type RunEvent, type RunResult } from '../engine/run-types';
 import { configToQuery, parseConfigQuery } from '../engine/url-config';
 import {
@@ -72,6 +73,8 @@ export interface StudioState {
 
   history: RunResult[];
   historyError: string | null;
+  /** Finished runs whose save failed: kept in this tab's memory (listed in history), never dropped. */
+  unsavedIds: string[];
   inspectId: string | null;
   compareIds: string[];
 
@@ -91,11 +94,14 @@ export interface StudioState {
   discardCheckpoint(runId: string): Promise<void>;
   refreshMemoryPlan(): Promise<MemoryPlan | null>;
   refreshHistory(): Promise<void>;
-  addToHistory(run: RunResult): Promise<void>;
+  /** Saves a run; false when it could not be saved (it stays listed, in memory, with a message). */
+  addToHistory(run: RunResult): Promise<boolean>;
   removeFromHistory(id: string): Promise<void>;
   openInInspect(id: string): void;
   toggleCompare(id: string): void;
 }
+
+const runKeeper = new RunKeeper(runHistory);
 
 const initialUrl = parseConfigQuery(typeof location === 'undefined' ? '' : location.search);
 
@@ -123,6 +129,7 @@ export const useStudio = create<StudioState>()((set, get) => ({
   memoryPlan: null,
   history: [],
   historyError: null,
+  unsavedIds: [],
   inspectId: null,
   compareIds: [],
 
@@ -257,7 +264,11 @@ export const useStudio = create<StudioState>()((set, get) => ({
       const r = get().run!;
       set({ run: finishRun(r, result.status, Date.now(), { resultId: result.id, error: result.error ? { kind: result.status, message: result.error } : undefined }) });
       // A cancelled run is kept too, marked as such (History shows its status; Compare skips it).
-      if (result.status === 'done' || result.status === 'cancelled') await get().addToHistory(result);
+      if (result.status === 'done' || result.status === 'cancelled') {
+        const saved = await get().addToHistory(result);
+        // Said where the run finished too, not only in History.
+        if (!saved) set({ run: { ...get().run!, log: [...get().run!.log, `${runKeeper.message()} (History, "not saved")`] } });
+      }
       if (result.status === 'done') set({ inspectId: result.id });
       return result;
     } catch (e) {
@@ -281,22 +292,24 @@ export const useStudio = create<StudioState>()((set, get) => ({
 
   async refreshHistory() {
     try {
-      set({ history: await runHistory.listRuns(), historyError: null });
+      const view = await runKeeper.view();
+      set({ history: view.runs, unsavedIds: view.unsavedIds, historyError: view.saveError });
     } catch (e) {
-      set({ historyError: toEngineFailure(e).message });
+      // The store cannot be read: the runs kept in memory stay listed.
+      const unsaved = runKeeper.unsavedRuns();
+      const kept = unsaved.length ? ` ${runKeeper.message()}` : '';
+      set({ history: [...unsaved, ...get().history.filter((r) => !unsaved.some((u) => u.id === r.id))], unsavedIds: unsaved.map((r) => r.id), historyError: `${toEngineFailure(e).message}${kept}` });
     }
   },
 
   async addToHistory(run) {
-    try {
-      await runHistory.saveRun(run);
-    } catch (e) {
-      set({ historyError: `The run was not saved: ${toEngineFailure(e).message}` });
-    }
+    const saved = await runKeeper.add(run, (e) => toEngineFailure(e).message);
     await get().refreshHistory();
+    return saved;
   },
 
   async removeFromHistory(id) {
+    runKeeper.forget(id);
     await runHistory.deleteRun(id);
     const { inspectId, compareIds } = get();
     set({
