@@ -23,6 +23,7 @@ import { summarizeModel } from './model-summary';
 import { bundledSplit, customSplit } from './texts';
 import { generateText } from './generation';
 import { teachGroup, teachLayerInfo } from '../engine/teach';
+import { splitQualityWarnings } from '../engine/text-quality';
 import type { EngineApi, GenerateRequest, LoadProgress, ModelRequest, ModelSummary, TextRequest, TextStats } from './protocol';
 
 let gpuPromise: Promise<Gpu> | null = null;
@@ -162,14 +163,17 @@ const api: EngineApi = {
       } else {
         split = await splitFor({ text: req.source } as RunConfig);
       }
+      const calibTokens = 1 + m.tokenizer.encode(split.calib).length;
+      const evalTokens = 1 + m.tokenizer.encode(split.eval).length;
       return {
         source: req.source,
         split: split.description,
         calibChars: split.calib.length,
         evalChars: split.eval.length,
-        calibTokens: 1 + m.tokenizer.encode(split.calib).length,
-        evalTokens: 1 + m.tokenizer.encode(split.eval).length,
+        calibTokens,
+        evalTokens,
         model: m.source,
+        warnings: splitQualityWarnings(split, (t) => m.tokenizer.encode(t).length),
       };
     }),
 
