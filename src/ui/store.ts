@@ -65,6 +65,10 @@ export interface StudioState {
   urlNotes: string[];
   /** The link asked to start the run as soon as everything is ready. */
   autorunPending: boolean;
+  /** A link's autorun that would download a Hub model: held until the person confirms (the model source). */
+  autorunConfirm: string | null;
+  confirmAutorun(): Promise<void>;
+  dismissAutorun(): void;
   run: LiveRun | null;
   /** Why the last Start did not start (missing model, too little text...). */
   runBlocked: string[];
@@ -105,6 +109,11 @@ const runKeeper = new RunKeeper(runHistory);
 
 const initialUrl = parseConfigQuery(typeof location === 'undefined' ? '' : location.search);
 
+/** Whether a link's autorun would first download a model from the Hub (which needs a click). */
+export function autorunNeedsConfirmation(source: string): boolean {
+  return requestForSource(source)?.kind === 'hub';
+}
+
 /** The request that loads the model a config names, or null when only the person can (local files). */
 export function requestForSource(source: string): ModelRequest | null {
   if (source === 'bundled:stories260K') return { kind: 'bundled' };
@@ -124,6 +133,7 @@ export const useStudio = create<StudioState>()((set, get) => ({
   customTextName: 'pasted text',
   urlNotes: initialUrl.notes,
   autorunPending: initialUrl.autorun,
+  autorunConfirm: null,
   run: null,
   runBlocked: [],
   memoryPlan: null,
@@ -134,6 +144,11 @@ export const useStudio = create<StudioState>()((set, get) => ({
   compareIds: [],
 
   setSection: (section) => set({ section }),
+  async confirmAutorun() {
+    set({ autorunConfirm: null });
+    await get().startRun();
+  },
+  dismissAutorun: () => set({ autorunConfirm: null }),
   setConfig: (patch) => {
     const before = get().config;
     const config = { ...before, ...patch };
@@ -353,6 +368,11 @@ export async function startStudio(): Promise<void> {
   await gpu;
   if (useStudio.getState().autorunPending) {
     useStudio.setState({ autorunPending: false });
+    // A link alone never starts a download from the Hub: the person confirms it first.
+    if (autorunNeedsConfirmation(useStudio.getState().config.model)) {
+      useStudio.setState({ autorunConfirm: useStudio.getState().config.model });
+      return;
+    }
     await useStudio.getState().startRun();
   }
 }
