@@ -57,7 +57,8 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
     }
     return list.length ? (list[0] as number) : fallback;
   };
-  tokenId('pad_token_id', 0);
+  // Some LLaMA-1 era configs write pad_token_id -1 for "no padding token".
+  if (c.pad_token_id !== -1) tokenId('pad_token_id', 0);
   // tie_word_embeddings: absent takes the architecture's default; anything but a boolean is an error.
   const tied = (fallback: boolean): boolean => {
     const v = c.tie_word_embeddings;

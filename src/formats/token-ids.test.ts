@@ -50,6 +50,8 @@ describe('token ids outside the embedding are refused at load', () => {
     }
     // null and absent ids take the default (as transformers does)
     await expect(loadHfFolder(editedFolder('config.json', (c) => ((c.pad_token_id = null), delete c.eos_token_id)))).resolves.toBeTruthy();
+    await expect(loadHfFolder(editedFolder('config.json', (c) => (c.pad_token_id = -1)))).resolves.toBeTruthy(); // "no padding token"
+    expect((await errorOf(loadHfFolder(editedFolder('config.json', (c) => (c.bos_token_id = -1))))).message).toContain('field "bos_token_id" is -1, not a token id');
   });
 
   const tensors = (rows: number) => {
