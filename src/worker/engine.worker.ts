@@ -8,7 +8,7 @@ import { Gpu } from '../gpu/gpu';
 import type { LoadedModel } from '../model/config';
 import { loadBundled, loadFromHub, loadModelFromFiles } from '../formats/load';
 import { blobSource } from '../formats/byte-source';
-import { runWithRecovery } from '../engine/run';
+import { newId, runWithRecovery } from '../engine/run';
 import { defaultCheckpointStore } from '../engine/checkpoint-store';
 // The exporters (protobufjs, onnxruntime-web) load on first use, so the worker starts without them.
 const exporters = () => import('../export/index');
@@ -24,6 +24,10 @@ import { bundledSplit, customSplit } from './texts';
 import { generateText } from './generation';
 import { teachGroup, teachLayerInfo } from '../engine/teach';
 import { splitQualityWarnings } from '../engine/text-quality';
+import { lockedRunIds, withRunLock, type RunLocks } from './run-locks';
+
+/** The browser's Web Locks (absent in some contexts: then runs are not locked). */
+const runLocks = (): RunLocks | undefined => (globalThis.navigator as { locks?: RunLocks } | undefined)?.locks;
 import type { EngineApi, GenerateRequest, LoadProgress, ModelRequest, ModelSummary, TextRequest, TextStats } from './protocol';
 
 let gpuPromise: Promise<Gpu> | null = null;
@@ -177,7 +181,12 @@ const api: EngineApi = {
       };
     }),
 
-  listCheckpoints: () => guarded(() => checkpoints.list()),
+  // Runs another tab is running now are not offered (run-locks.ts).
+  listCheckpoints: () =>
+    guarded(async () => {
+      const locked = await lockedRunIds(runLocks());
+      return (await checkpoints.list()).filter((c) => !locked.has(c.runId));
+    }),
   discardCheckpoint: (runId) => guarded(() => checkpoints.delete(runId)),
 
   run: (config, onEvents, resumeRunId) =>
@@ -193,24 +202,27 @@ const api: EngineApi = {
       const textKey = splits.get(config.text)?.key ?? config.text;
       const fpKey = `${m.source}|${textKey}|${config.seqLen}|${config.evalWindows}`;
       checkpointNotice = (message) => events.push({ type: 'log', message });
-      const resume = resumeRunId ? await checkpoints.load(resumeRunId) : undefined;
+      const runId = resumeRunId ?? newId();
       try {
-        const out = await runWithRecovery({
-          gpu,
-          model: m,
-          split,
-          config,
-          onEvent: (e) => events.push(e),
-          signal: job.signal,
-          pplFp: fpPerplexity.get(fpKey),
-          runId: resumeRunId,
-          resume,
-          checkpoints,
-          // After a lost device the old one is gone: acquire a new one for this and later jobs.
-          acquireGpu: () => {
-            gpuPromise = null;
-            return getGpu();
-          },
+        const out = await withRunLock(runLocks(), runId, async () => {
+          const resume = resumeRunId ? await checkpoints.load(resumeRunId) : undefined;
+          return runWithRecovery({
+            gpu,
+            model: m,
+            split,
+            config,
+            onEvent: (e) => events.push(e),
+            signal: job.signal,
+            pplFp: fpPerplexity.get(fpKey),
+            runId,
+            resume,
+            checkpoints,
+            // After a lost device the old one is gone: acquire a new one for this and later jobs.
+            acquireGpu: () => {
+              gpuPromise = null;
+              return getGpu();
+            },
+          });
         });
         if (out.result.status === 'done' && Number.isFinite(out.result.pplFp)) fpPerplexity.set(fpKey, out.result.pplFp);
         if (out.quantized && out.result.status === 'done') lastQuantized = { runId: out.result.id, model: out.quantized, config, pplQuant: out.result.pplQuant };
