@@ -184,8 +184,14 @@ const api: EngineApi = {
   // Runs another tab is running now are not offered (run-locks.ts).
   listCheckpoints: () =>
     guarded(async () => {
-      const locked = await lockedRunIds(runLocks());
-      return (await checkpoints.list()).filter((c) => !locked.has(c.runId));
+      const list = await checkpoints.list();
+      let locked = await lockedRunIds(runLocks());
+      // Right after a reload the old page's worker may still be shutting down with its lock: ask once more.
+      if (list.some((c) => locked.has(c.runId))) {
+        await new Promise((r) => setTimeout(r, 1000));
+        locked = await lockedRunIds(runLocks());
+      }
+      return list.filter((c) => !locked.has(c.runId));
     }),
   discardCheckpoint: (runId) => guarded(() => checkpoints.delete(runId)),
 
