@@ -3,7 +3,7 @@
 // non-zero with a message that says what was wrong.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -54,6 +54,19 @@ describe('studio CLI', () => {
     const b = await run(['bench', '--methods', 'rtn,gptq']);
     expect(b.code).toBe(1);
     expect(b.stderr).toMatch(/--methods: "gptq" is not one of rtn, awq, teq, tesseraq/);
+  });
+
+  it('a random .bin is "not a llama2.c model", not one missing its tokenizer', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-bin-'));
+    try {
+      const file = join(dir, 'random.bin');
+      await writeFile(file, Uint8Array.from({ length: 4096 }, (_, i) => (i * 2654435761) >>> 24));
+      const r = await run(['eval', '--model', file]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^error: .*random\.bin: is not a llama2\.c v0 model: its header is implausible \(dim\)/m);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('generate writes a loadable folder (no GPU needed)', async () => {

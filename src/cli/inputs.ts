@@ -6,6 +6,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pathSources } from './node-files';
 import { loadModelFromFiles } from '../formats/load';
+import { readLlama2cHeader } from '../formats/llama2c';
 import { splitText, twoFileSplit, type TextSplit } from '../engine/text-split';
 import type { RunConfig } from '../core/run-types';
 import type { LoadedModel } from '../core/model-config';
@@ -34,7 +35,9 @@ export async function loadModel(spec: string): Promise<LoadedModel> {
   if (spec.endsWith('.bin') && sources.length === 1) {
     const dir = dirname(spec);
     const tok = ['tokenizer.bin', 'tok512.bin', 'tok32000.bin'].map((n) => join(dir, n)).find(existsSync);
-    if (!tok) fail(`${spec} looks like a llama2.c model: put its tokenizer .bin beside it (tokenizer.bin)`);
+    // The header first: a random .bin is "not a llama2.c model", not one missing its tokenizer.
+    const h = await readLlama2cHeader(sources[0]);
+    if (!tok) fail(`${spec} has a llama2.c header (dim ${h.dim}, ${h.layers} layers, vocab ${h.vocab}): put its tokenizer .bin beside it (tokenizer.bin)`);
     sources = [...sources, ...(await pathSources(tok))];
   }
   const m = await loadModelFromFiles(sources);

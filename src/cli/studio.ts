@@ -18,6 +18,7 @@ import { generateRandomFolder } from './generate';
 import { exportForCli } from '../export/node-export';
 import { parseExportFormats } from '../export/index';
 import { quantizeUsage } from './usage';
+import { splitQualityWarnings } from '../engine/text-quality';
 
 const USAGE = `usage:
 ${quantizeUsage()}
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
   const gpu = await createNodeGpu();
   process.stderr.write(`device: ${gpu.report.vendor} ${gpu.report.architecture} ${gpu.report.description}\n`);
   process.stderr.write(`model: ${model.source} (${model.weights.config.sourceArchitecture}, ${model.weights.config.layers} layers)\n${text.split.description}\n`);
+  for (const w of splitQualityWarnings(text.split, (t) => model.tokenizer.encode(t).length)) process.stderr.write(`warning: ${w}\n`);
   try {
     const { result, quantized } = await runQuantization({ gpu, model, split: text.split, config, onEvent: progressPrinter() });
     if (formats.length && quantized && result.status === 'done') {

@@ -57,6 +57,8 @@ export interface Tokenizer {
   /** Text to ids, without BOS (callers add it, as the perplexity protocol does). */
   encode(text: string): number[];
   decode(ids: number[]): string;
+  /** The piece of one id, for messages. */
+  idToToken?(id: number): string | undefined;
 }
 
 export interface LoadedModel {

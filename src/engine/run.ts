@@ -56,7 +56,7 @@ export interface RunOutput {
   quantized: QuantizedModel | null;
 }
 
-function newId(): string {
+export function newId(): string {
   return `${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
 }
 

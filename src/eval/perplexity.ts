@@ -7,6 +7,7 @@ import { blockForward, type BatchShape } from '../model/block';
 import type { Tensor } from '../gpu/tensor';
 import { crossEntropy } from '../ops/cross-entropy';
 import { CancelledError } from '../gpu/errors';
+import { perplexityOf } from './ppl-result';
 import { evaluationWindows } from './windows';
 import { nextTokenTargets } from '../ops/cross-entropy';
 
@@ -58,6 +59,7 @@ export async function perplexity(
   const perChunk = windowsPerChunk(cfg, opts.windowLen, budget, perBatch);
   let nll = 0;
   let scored = 0;
+  let nonFinite = 0;
   for (let chunkStart = 0; chunkStart < windows.length; chunkStart += perChunk) {
     const chunk = windows.slice(chunkStart, chunkStart + perChunk);
     const batches: { ids: Uint32Array; shape: BatchShape; h: Tensor }[] = [];
@@ -91,6 +93,7 @@ export async function perplexity(
           if ((i + 1) % opts.windowLen === 0) continue;
           nll += losses[i];
           scored++;
+          if (!Number.isFinite(losses[i])) nonFinite++;
         }
       }
     } finally {
@@ -98,5 +101,6 @@ export async function perplexity(
     }
     opts.onProgress?.(Math.min(windows.length, chunkStart + perChunk), windows.length);
   }
-  return { ppl: Math.exp(nll / scored), meanNll: nll / scored, scoredTokens: scored, windows: windows.length };
+  const ppl = perplexityOf(nll, scored, nonFinite);
+  return { ppl, meanNll: nll / scored, scoredTokens: scored, windows: windows.length };
 }

@@ -16,7 +16,7 @@ import { loadHfFolder } from './hf-folder';
 import { loadLlama2c } from './llama2c';
 import { loadModelFromFiles } from './load';
 import {
-  cutPoint, flipBytes, FuzzRng, ggufFields, LLAMA2C_FIELDS, llama2cTokenizerFields, mutateField, mutateHfConfig, mutateSafetensorsJson,
+  cutPoint, flipBytes, FuzzRng, GGUF_LIES, ggufFields, ggufLie, giantMetadataSource, llama2cLie, SAFETENSORS_LIES, safetensorsLie, LLAMA2C_FIELDS, llama2cTokenizerFields, mutateField, mutateHfConfig, mutateSafetensorsJson,
   readSafetensorsJson, writeSafetensorsJson,
 } from './testing/fuzz-mutate';
 import { startWatchdog } from './testing/fuzz-watchdog';
@@ -26,6 +26,8 @@ import { buildWeightSource } from './weight-source';
 const CASES = Number(process.env.FUZZ_CASES ?? 3000);
 const BASE_SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
 const CASE_LIMIT_MS = 2000;
+/** Cases per format of the structural lies, each of which must be refused. */
+const LIE_CASES = Number(process.env.FUZZ_LIE_CASES ?? 700);
 const SENTENCE = 'Once upon a time, there was a little girl named Lily.';
 
 const MODELS = resolve(__dirname, '../../public/models');
@@ -52,6 +54,9 @@ async function checkModel(m: LoadedModel): Promise<void> {
     if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new Error(`${name} has shape [${shape}]`);
     const data = await m.weights.get(name);
     if (!(data instanceof Float32Array) || data.length !== prod(shape)) throw new Error(`${name}: read ${data.length} values for shape [${shape}]`);
+  }
+  for (const [what, id] of [['bos', m.tokenizer.bosId], ['eos', m.tokenizer.eosId], ['config bos', cfg.bosId], ['config eos', cfg.eosId], ['largest', m.tokenizer.vocabSize - 1]] as const) {
+    if (!(Number.isSafeInteger(id) && id >= 0 && id < cfg.vocab)) throw new Error(`the ${what} token id ${id} is outside the embedding's ${cfg.vocab} rows`);
   }
   const ids = m.tokenizer.encode(SENTENCE);
   const bad = ids.find((id) => !(Number.isInteger(id) && id >= 0 && id < cfg.vocab));
@@ -249,6 +254,61 @@ describe('hostile files (seeded fuzz)', () => {
       return { mutation, detail, load: () => (viaDetection ? loadModelFromFiles(files) : loadLlama2c(files[0], files[1])) };
     });
     expectSound(t);
+  });
+});
+
+// Files that parse but whose parts do not agree (overlapping or gapped offsets, a name twice, a
+// dtype smaller than its data, a header length off by a few bytes, token ids past the embedding,
+// sizes that disagree with the tensors, giant metadata): loading any of them as a model would give
+// garbage weights or ids, so every case must end in a typed error.
+describe('structural lies (seeded; every case must be refused)', () => {
+  async function mustReject(format: string, classes: readonly string[], makeCase: (rng: FuzzRng, kind: string) => { detail: string; load: () => Promise<LoadedModel>; after?: () => string | undefined }): Promise<void> {
+    const failures: string[] = [];
+    const counts = new Map<string, number>();
+    for (let i = 0; i < LIE_CASES; i++) {
+      const rng = new FuzzRng(BASE_SEED + 1_000_000 + i);
+      const kind = classes[i % classes.length];
+      const c = makeCase(rng, kind);
+      const label = `${format} lie #${i} (${kind}: ${c.detail})`;
+      const r = await runCase(label, c.load);
+      counts.set(kind, (counts.get(kind) ?? 0) + 1);
+      if (r.kind === 'valid') failures.push(`${label}: loaded as a valid model`);
+      else if (r.kind === 'failure') failures.push(`${label}: ${r.message}`);
+      const extra = c.after?.();
+      if (extra) failures.push(`${label}: ${extra}`);
+    }
+    console.log(`${format} lies: ${LIE_CASES} cases, all refused unless listed below; ${[...counts].map(([k, n]) => `${k} ${n}`).join('; ')}`);
+    expect(failures.slice(0, 20), `${failures.length} lies were not refused`).toEqual([]);
+  }
+
+  test(`safetensors + config.json: ${LIE_CASES} lies`, async () => {
+    const cleanConfig = JSON.parse(new TextDecoder().decode(HF.config));
+    await mustReject('safetensors', SAFETENSORS_LIES, (rng, kind) => {
+      const lie = safetensorsLie(rng, kind as (typeof SAFETENSORS_LIES)[number], HF.model, structuredClone(cleanConfig));
+      const files = [src('config.json', new TextEncoder().encode(JSON.stringify(lie.config))), src('tokenizer.json', HF.tokenizer), src('tokenizer_config.json', HF.tokCfg), src('model.safetensors', lie.model)];
+      return { detail: lie.detail, load: () => loadHfFolder(files) };
+    });
+  });
+
+  test(`GGUF: ${LIE_CASES} lies`, async () => {
+    await mustReject('gguf', [...GGUF_LIES, 'giant metadata'], (rng, kind) => {
+      if (kind === 'giant metadata') {
+        // Refused from what the header declares: at most the first chunk (1 MiB) is read.
+        const g = giantMetadataSource(rng, GGUF);
+        return { detail: g.detail, load: () => loadGguf(g.source), after: () => (g.bytesRead() > 2 ** 21 ? `read ${g.bytesRead()} bytes before refusing` : undefined) };
+      }
+      const lie = ggufLie(rng, kind as (typeof GGUF_LIES)[number], GGUF);
+      return { detail: lie.detail, load: () => loadGguf(src('model.gguf', lie.file)) };
+    });
+  });
+
+  test(`llama2.c: ${LIE_CASES} lies`, async () => {
+    await mustReject('llama2c', ['inconsistent header'], (rng) => {
+      const lie = llama2cLie(rng, L2C.model);
+      const files = [src('stories260K.bin', lie.file), src('tok512.bin', L2C.tokenizer)];
+      const viaDetection = rng.chance(0.5);
+      return { detail: lie.detail, load: () => (viaDetection ? loadModelFromFiles(files) : loadLlama2c(files[0], files[1])) };
+    });
   });
 });
 

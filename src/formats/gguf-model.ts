@@ -7,6 +7,7 @@ import { MAX_LAYERS } from './hf-config';
 import { readGguf, readGgufTensor, type GgufFile, type GgufValue } from './gguf';
 import { pieceTypeFromGguf, SentencePieceBpeTokenizer, type PieceType, type SentencePieceVocab } from './sentencepiece-bpe';
 import type { ByteSource } from './byte-source';
+import { checkTokenIds } from './token-ids';
 import { buildWeightSource, type TensorEntry } from './weight-source';
 
 const SUPPORTED = 'Supported GGUF models: general.architecture "llama" (LLaMA, Mistral, TinyLlama, llama2.c conversions) with the "llama" (SentencePiece) tokenizer';
@@ -57,7 +58,9 @@ function metaNum(file: GgufFile, key: string, fallback: number): number {
 function describe(v: GgufValue | undefined): string {
   if (v === undefined) return 'missing';
   if (Array.isArray(v) || ArrayBuffer.isView(v)) return `an array of ${(v as ArrayLike<unknown>).length}`;
-  return JSON.stringify(typeof v === 'bigint' ? v.toString() : v);
+  // NaN and ±Infinity as themselves: JSON.stringify would print them as null.
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  return JSON.stringify(v);
 }
 
 export function ggufConfig(file: GgufFile): ModelConfig {
@@ -136,7 +139,11 @@ export function ggufVocab(file: GgufFile): SentencePieceVocab {
   }
   const id = (key: string, fallback: number) => {
     const v = meta(file, key);
-    return typeof v === 'number' && v >= 0 && v < n ? v : fallback;
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v >= n) {
+      throw new FormatError(name, `metadata "${key}" is ${describe(v)}, not an id of its ${n}-token vocabulary`, 'The embedded vocabulary is corrupt: re-convert the model with llama.cpp');
+    }
+    return v;
   };
   const unkId = id('tokenizer.ggml.unknown_token_id', 0);
   const bosId = id('tokenizer.ggml.bos_token_id', 1);
@@ -160,10 +167,11 @@ export async function loadGguf(src: ByteSource): Promise<LoadedModel> {
   const file = await readGguf(src);
   const config = ggufConfig(file);
   const tokenizer = new SentencePieceBpeTokenizer(ggufVocab(file));
+  checkTokenIds(config, tokenizer, `${src.name} (tokenizer.ggml.tokens)`, `${src.name} (metadata)`);
   const tensors = new Map<string, TensorEntry>();
   for (const t of file.tensors.values()) {
-    const hf = ggufToHfName(t.name);
-    if (!hf) continue;
+    // A tensor without an HF name keeps its own, and is reported as one the config does not use.
+    const hf = ggufToHfName(t.name) ?? t.name;
     tensors.set(hf, { shape: [...t.ne].reverse(), file: src.name, read: () => readGgufTensor(file, t.name) });
   }
   return { weights: buildWeightSource(config, tensors, src.name, 'the GGUF metadata'), tokenizer, source: `local:${src.name}` };

@@ -128,7 +128,7 @@ describe('GGUF bad input gives a clear error', async () => {
 
   test('truncated inside the metadata', async () => {
     const e = await errorOf(loadGguf(bytesSource('stories260K.gguf', real.subarray(0, 1000))));
-    expect(e.message).toMatch(/stories260K\.gguf: ends at byte 1000 while reading metadata/);
+    expect(e.message).toMatch(/stories260K\.gguf: metadata "tokenizer\.ggml\.tokens" declares an array of 512 strings needing at least 4096 bytes, but only 931 bytes remain in the file/);
     expect(e.message).toMatch(/truncated/);
   });
 
@@ -186,5 +186,115 @@ describe('GGUF bad input gives a clear error', async () => {
   test('a missing tensor', async () => {
     const e = await errorOf(loadGguf(tinyGguf({ tensors: tinyTensors().filter((t) => t.name !== 'blk.0.ffn_up.weight') })));
     expect(e.message).toMatch(/tensor "model\.layers\.0\.mlp\.up_proj\.weight": is missing/);
+  });
+
+  // Tensor data must tile the data region: each tensor at the aligned end of the one before.
+  const layout = (t: GgufTensorSpec[]) => {
+    const offs: number[] = [];
+    let off = 0;
+    for (const x of t) {
+      offs.push(off);
+      off = Math.ceil((off + x.data.byteLength) / 32) * 32;
+    }
+    return offs;
+  };
+
+  test('a tensor declared F16 over F32-sized data is refused (its second half belongs to no tensor)', async () => {
+    const t = tinyTensors();
+    t[0] = { ...t[0], type: GGML_TYPE.F16 }; // 64 bytes of f32 data, declared 16 halves = 32 bytes
+    const e = await errorOf(loadGguf(tinyGguf({ tensors: t })));
+    expect(e.message).toMatch(/tensor "blk\.0\.attn_q\.weight": starts at byte 64 of the data region but "token_embd\.weight" ends at byte 32 \(aligned: 32\): 32 bytes belong to no tensor/);
+  });
+
+  test('the same lie in the last tensor is refused (the data region is longer than its tensors)', async () => {
+    const t = tinyTensors();
+    const last = t.length - 1;
+    t[last] = { ...t[last], ne: [4], data: f32(new Array(16).fill(1)) };
+    const e = await errorOf(loadGguf(tinyGguf({ tensors: t })));
+    expect(e.message).toMatch(/bytes belong to no tensor/);
+  });
+
+  test('overlapping offsets and all offsets 0 are refused', async () => {
+    const t = tinyTensors();
+    const offs = layout(t);
+    offs[2] = offs[1];
+    const e = await errorOf(loadGguf(bytesSource('o.gguf', writeGguf({ kv: tinyLlamaKv(), tensors: t, offsetsOverride: offs }))));
+    expect(e.message).toMatch(/overlapping "blk\.0\.attn_(q|k)\.weight"/);
+    const zeros = await errorOf(loadGguf(bytesSource('z.gguf', writeGguf({ kv: tinyLlamaKv(), tensors: t, offsetsOverride: t.map(() => 0) }))));
+    expect(zeros.message).toMatch(/overlapping/);
+  });
+
+  test('a gap beyond the alignment is refused; the writer\'s own layout loads (control)', async () => {
+    const t = tinyTensors();
+    const offs = layout(t);
+    await expect(loadGguf(bytesSource('ok.gguf', writeGguf({ kv: tinyLlamaKv(), tensors: t, offsetsOverride: offs })))).resolves.toBeTruthy();
+    // Every tensor from the fifth on declared 32 bytes later, with 32 bytes appended so all stay inside the file.
+    const shifted = offs.map((o, i) => (i >= 4 ? o + 32 : o));
+    const file = writeGguf({ kv: tinyLlamaKv(), tensors: t, offsetsOverride: shifted });
+    const padded = new Uint8Array(file.byteLength + 32);
+    padded.set(file);
+    const e = await errorOf(loadGguf(bytesSource('g.gguf', padded)));
+    expect(e.message).toMatch(/tensor "blk\.0\.attn_output\.weight": starts at byte \d+ of the data region but "blk\.0\.attn_v\.weight" ends at byte \d+ \(aligned: \d+\): 32 bytes belong to no tensor/);
+  });
+
+  test('8 metadata arrays of 2^26 u8 (a 513 MiB file) are refused after reading its first MiB, not parsed', async () => {
+    // A virtual file: a header whose 9th KV is a u8 array of 2^26 entries, then zeros up to 513 MiB.
+    const enc = (t: string) => [...new TextEncoder().encode(t)];
+    const u64 = (v: number) => Array.from({ length: 8 }, (_, i) => Number((BigInt(v) >> BigInt(8 * i)) & 0xffn));
+    const header = new Uint8Array([
+      ...enc('GGUF'), 3, 0, 0, 0, ...u64(0), ...u64(9),
+      ...u64(20), ...enc('general.architecture'), 8, 0, 0, 0, ...u64(5), ...enc('llama'),
+      ...u64(2), ...enc('a0'), 9, 0, 0, 0, 0, 0, 0, 0, ...u64(2 ** 26),
+    ]);
+    let bytesRead = 0;
+    const src = {
+      name: 'huge.gguf',
+      size: 513 * 2 ** 20,
+      async read(offset: number, length: number) {
+        bytesRead += length;
+        const out = new Uint8Array(length);
+        if (offset < header.byteLength) out.set(header.subarray(offset, Math.min(header.byteLength, offset + length)));
+        return out;
+      },
+    };
+    const e = await errorOf(readGguf(src));
+    expect(e.message).toMatch(/metadata "a0" declares an array of 67108864 values, which brings the metadata to 6710886\d values and 671088\d\d bytes, over the limit of 8388608 values and 67108864 bytes/);
+    // The parser read one chunk (the header's first MiB) and none of the array's 64 MiB.
+    expect(bytesRead).toBeLessThanOrEqual(2 ** 20);
+  });
+
+  test('an array declaring more elements than the bytes left in the file is refused before reading them', async () => {
+    const file = writeGguf({ kv: tinyLlamaKv(), tensors: [] });
+    // The scores array's length (4) set to 2^22: 16 MiB of f32 in a file of a few hundred bytes.
+    const key = new TextEncoder().encode('tokenizer.ggml.scores');
+    const at = file.findIndex((_, i) => key.every((b, k) => file[i + k] === b)) + key.length + 8;
+    new DataView(file.buffer).setBigUint64(at, BigInt(2 ** 22), true);
+    const e = await errorOf(readGguf(bytesSource('s.gguf', file)));
+    expect(e.message).toMatch(/metadata "tokenizer\.ggml\.scores" declares an array of 4194304 values needing at least 16777216 bytes, but only \d+ bytes remain in the file/);
+  });
+
+  test('a metadata key given twice is refused', async () => {
+    // "llama.block_counX" written, then renamed in place to the key it would duplicate.
+    const file = writeGguf({ kv: tinyLlamaKv({ 'llama.block_counX': { type: 'u32', value: 2 } }), tensors: [] });
+    const key = new TextEncoder().encode('llama.block_counX');
+    const at = file.findIndex((_, i) => key.every((b, k) => file[i + k] === b));
+    file[at + key.length - 1] = 't'.charCodeAt(0);
+    const e = await errorOf(readGguf(bytesSource('k.gguf', file)));
+    expect(e.message).toMatch(/has the metadata key "llama\.block_count" twice/);
+  });
+
+  test('general.alignment faults are each named as they are', async () => {
+    const withAlignment = (v: KvValue) => loadGguf(bytesSource('a.gguf', writeGguf({ kv: tinyLlamaKv({ 'general.alignment': v }), tensors: tinyTensors() })));
+    expect((await errorOf(withAlignment({ type: 'string', value: '32' }))).message).toMatch(/has general\.alignment the string "32", expected an integer/);
+    expect((await errorOf(withAlignment({ type: 'u32', value: 2 ** 20 }))).message).toMatch(/has general\.alignment 1048576, a power of two over this loader's limit of 65536/);
+    expect((await errorOf(withAlignment({ type: 'u32', value: 48 }))).message).toMatch(/has general\.alignment 48, not a power of two/);
+    expect((await errorOf(withAlignment({ type: 'u32', value: 0 }))).message).toMatch(/has general\.alignment 0, expected a positive power of two/);
+  });
+
+  test('a NaN or infinite epsilon is shown as NaN / Infinity, not null', async () => {
+    for (const [v, shown] of [[NaN, 'NaN'], [Infinity, 'Infinity']] as const) {
+      const e = await errorOf(loadGguf(tinyGguf({ kv: { 'llama.attention.layer_norm_rms_epsilon': { type: 'f32', value: v } } })));
+      expect(e.message).toContain(`metadata "llama.attention.layer_norm_rms_epsilon" is ${shown}, expected a positive number`);
+    }
   });
 });

@@ -4,12 +4,20 @@
 import { checkRange, type ByteSource } from './byte-source';
 import { bf16ToF32, f16ToF32, f32FromBytes, Q4_1_BYTES, q4_1ToF32, Q5_1_BYTES, q5_1ToF32, Q8_0_BLOCK, Q8_0_BYTES, q8_0ToF32 } from './dtype';
 import { FormatError } from './errors';
+import { checkTiling, type Span } from './tiling';
 
 export const GGUF_MAGIC = 0x46554747; // "GGUF" little-endian
 export const MAX_TENSORS = 1 << 16;
 export const MAX_KV = 1 << 16;
 export const MAX_STRING_BYTES = 1 << 24;
 export const MAX_ARRAY_LENGTH = 1 << 26;
+/**
+ * All metadata together: a real model's vocabulary, scores, token types and merges take a few
+ * MB (LLaMA 3: 128k tokens and 280k merges, about 8 MB). Counted from what each value declares,
+ * before it is read, so a file of huge arrays is refused without being parsed.
+ */
+export const MAX_METADATA_BYTES = 64 << 20;
+export const MAX_METADATA_VALUES = 1 << 23;
 const MAX_DIMS = 4;
 const CHUNK = 1 << 20;
 
@@ -97,12 +105,41 @@ function capCount(src: ByteSource, v: bigint, max: number, what: string): number
   return Number(v);
 }
 
-async function readString(r: ChunkedReader, src: ByteSource): Promise<string> {
+/** What the metadata read so far has declared, against MAX_METADATA_BYTES / MAX_METADATA_VALUES. */
+interface MetadataBudget {
+  bytes: number;
+  values: number;
+  key: string;
+}
+
+function charge(src: ByteSource, r: ChunkedReader, budget: MetadataBudget | undefined, values: number, bytes: number, what: string): void {
+  const fix = 'The file is corrupt or is not a model GGUF this studio reads';
+  const left = src.size - r.pos;
+  if (bytes > left) {
+    throw new FormatError(src.name, `metadata "${budget?.key ?? '?'}" declares ${what} needing at least ${bytes} bytes, but only ${left} bytes remain in the file`, 'The file is truncated or corrupt: download it again');
+  }
+  if (!budget) return;
+  budget.values += values;
+  budget.bytes += bytes;
+  if (budget.values > MAX_METADATA_VALUES || budget.bytes > MAX_METADATA_BYTES) {
+    throw new FormatError(
+      src.name,
+      `metadata "${budget.key}" declares ${what}, which brings the metadata to ${budget.values} values and ${budget.bytes} bytes, over the limit of ${MAX_METADATA_VALUES} values and ${MAX_METADATA_BYTES} bytes (a real model's vocabulary takes a few MB)`,
+      fix,
+    );
+  }
+}
+
+async function readString(r: ChunkedReader, src: ByteSource, budget?: MetadataBudget): Promise<string> {
   const n = capCount(src, await r.u64(), MAX_STRING_BYTES, 'bytes in a string');
+  charge(src, r, budget, 1, n, `a string of ${n} bytes`);
   return UTF8.decode(await r.bytes(n));
 }
 
-async function readValue(r: ChunkedReader, src: ByteSource, type: number, depth: number): Promise<GgufValue> {
+/** Bytes of one array element at least (a string or an array has its 8-byte length; an array also its type). */
+const MIN_ITEM_BYTES: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 8: 8, 9: 12, 10: 8, 11: 8, 12: 8 };
+
+async function readValue(r: ChunkedReader, src: ByteSource, type: number, depth: number, budget: MetadataBudget): Promise<GgufValue> {
   switch (type) {
     case GgufValueType.UINT8: return r.u8();
     case GgufValueType.INT8: return r.i8();
@@ -113,7 +150,7 @@ async function readValue(r: ChunkedReader, src: ByteSource, type: number, depth:
     case GgufValueType.FLOAT32: return r.f32();
     case GgufValueType.FLOAT64: return r.f64();
     case GgufValueType.BOOL: return (await r.u8()) !== 0;
-    case GgufValueType.STRING: return readString(r, src);
+    case GgufValueType.STRING: return readString(r, src, budget);
     case GgufValueType.UINT64:
     case GgufValueType.INT64: {
       const v = type === GgufValueType.UINT64 ? await r.u64() : await r.i64();
@@ -123,6 +160,10 @@ async function readValue(r: ChunkedReader, src: ByteSource, type: number, depth:
       if (depth > 2) throw new FormatError(src.name, 'nests arrays more than 2 deep', 'The file is corrupt: download it again');
       const itemType = await r.u32();
       const n = capCount(src, await r.u64(), MAX_ARRAY_LENGTH, 'array elements');
+      const itemBytes = MIN_ITEM_BYTES[itemType];
+      if (itemBytes === undefined) throw new FormatError(src.name, `has a metadata array of unknown type ${itemType}`, 'The file is corrupt or from a newer GGUF version');
+      // Strings and nested arrays charge their own contents as they are read; their lengths are charged here.
+      charge(src, r, budget, n, n * itemBytes, `an array of ${n} ${itemType === GgufValueType.STRING ? 'strings' : 'values'}`);
       // Numeric arrays (scores, token types) go straight into typed arrays.
       if (itemType === GgufValueType.FLOAT32 || itemType === GgufValueType.INT32 || itemType === GgufValueType.UINT32) {
         const b = await r.bytes(n * 4);
@@ -130,7 +171,7 @@ async function readValue(r: ChunkedReader, src: ByteSource, type: number, depth:
         return itemType === GgufValueType.FLOAT32 ? new Float32Array(copy) : itemType === GgufValueType.INT32 ? new Int32Array(copy) : new Uint32Array(copy);
       }
       const out: GgufValue[] = [];
-      for (let i = 0; i < n; i++) out.push(await readValue(r, src, itemType, depth + 1));
+      for (let i = 0; i < n; i++) out.push(await readValue(r, src, itemType, depth + 1, budget));
       return out;
     }
     default:
@@ -161,6 +202,19 @@ function tensorBytes(src: ByteSource, name: string, ne: number[], type: number):
   }
 }
 
+const MAX_ALIGNMENT = 1 << 16;
+
+/** general.alignment: a u32 power of two up to 64 KiB (llama.cpp writes 32), each fault said as it is. */
+function checkAlignment(src: ByteSource, v: GgufValue): number {
+  const fix = 'The file is corrupt: re-convert it with a current llama.cpp';
+  const shown = typeof v === 'string' ? `the string ${JSON.stringify(v)}` : Array.isArray(v) || ArrayBuffer.isView(v) ? 'an array' : String(v);
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new FormatError(src.name, `has general.alignment ${shown}, expected an integer`, fix);
+  if (v <= 0) throw new FormatError(src.name, `has general.alignment ${v}, expected a positive power of two`, fix);
+  if (v & (v - 1) || v > 2 ** 31) throw new FormatError(src.name, `has general.alignment ${v}, not a power of two`, fix);
+  if (v > MAX_ALIGNMENT) throw new FormatError(src.name, `has general.alignment ${v}, a power of two over this loader's limit of ${MAX_ALIGNMENT}`, fix);
+  return v;
+}
+
 export async function readGguf(src: ByteSource): Promise<GgufFile> {
   let where = 'the header';
   const r = new ChunkedReader(src, () => where);
@@ -176,12 +230,16 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
   const tensorCount = capCount(src, await r.u64(), MAX_TENSORS, 'tensors');
   const kvCount = capCount(src, await r.u64(), MAX_KV, 'metadata entries');
   const metadata = new Map<string, GgufValue>();
+  const budget: MetadataBudget = { bytes: 0, values: 0, key: '' };
   for (let i = 0; i < kvCount; i++) {
     where = `metadata entry ${i} of ${kvCount}`;
-    const key = await readString(r, src);
+    budget.key = `entry ${i}`;
+    const key = await readString(r, src, budget);
     where = `metadata "${key}"`;
+    budget.key = key;
+    if (metadata.has(key)) throw new FormatError(src.name, `has the metadata key "${key}" twice`, 'The file is corrupt: download it again or re-convert it');
     const type = await r.u32();
-    metadata.set(key, await readValue(r, src, type, 0));
+    metadata.set(key, await readValue(r, src, type, 0, budget));
   }
   const infos: { name: string; ne: number[]; type: number; rel: number }[] = [];
   for (let i = 0; i < tensorCount; i++) {
@@ -198,11 +256,10 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
     if (rel > BigInt(Number.MAX_SAFE_INTEGER)) throw new FormatError(src.name, `has an absurd data offset ${rel}`, 'The file is corrupt', name);
     infos.push({ name, ne, type, rel: Number(rel) });
   }
-  const alignRaw = metadata.get('general.alignment') ?? 32;
-  const alignment = typeof alignRaw === 'number' && alignRaw > 0 && alignRaw <= 1 << 16 && (alignRaw & (alignRaw - 1)) === 0 ? alignRaw : NaN;
-  if (Number.isNaN(alignment)) throw new FormatError(src.name, `has general.alignment ${String(alignRaw)}, not a power of two`, 'The file is corrupt');
+  const alignment = checkAlignment(src, metadata.get('general.alignment') ?? 32);
   const dataOffset = Math.ceil(r.pos / alignment) * alignment;
   const tensors = new Map<string, GgufTensorInfo>();
+  const spans: Span[] = [];
   for (const t of infos) {
     const byteLength = tensorBytes(src, t.name, t.ne, t.type);
     if (t.rel % alignment !== 0) throw new FormatError(src.name, `has data offset ${t.rel}, not a multiple of the alignment ${alignment}`, 'The file is corrupt', t.name);
@@ -212,7 +269,10 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
     }
     if (tensors.has(t.name)) throw new FormatError(src.name, 'appears twice', 'The file is corrupt', t.name);
     tensors.set(t.name, { name: t.name, ne: t.ne, type: t.type, offset, byteLength });
+    spans.push({ name: t.name, start: t.rel, byteLength });
   }
+  // llama.cpp writes each tensor at the next aligned offset after the previous one.
+  checkTiling(src.name, spans, src.size - dataOffset, alignment, 'The file is corrupt (its tensor offsets, types or shapes do not match its data): download it again or re-convert it');
   return { source: src, version, metadata, tensors, alignment, dataOffset };
 }
 

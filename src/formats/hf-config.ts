@@ -15,6 +15,11 @@ type Json = Record<string, unknown>;
 /** More than any released model (405B LLaMA has 126); the tensor list of a config is built per layer. */
 export const MAX_LAYERS = 1024;
 
+/** A value for messages: numbers as themselves (JSON.stringify shows NaN and 1e999 as null). */
+function show(v: unknown): string {
+  return typeof v === 'number' ? String(v) : JSON.stringify(v);
+}
+
 export function parseHfConfig(json: unknown, file = 'config.json', name = 'model'): ModelConfig {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new FormatError(file, 'is not a JSON object', 'Use the config.json of a Hugging Face transformers model');
@@ -28,20 +33,38 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
   const int = (key: string, fallback?: number, max = 1 << 30): number => {
     const v = c[key] ?? fallback;
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0 || v > max) {
-      throw new FormatError(file, `field "${key}" is ${JSON.stringify(c[key])}, expected a positive integer${max < 1 << 30 ? ` up to ${max}` : ''}`, 'Fix config.json or use the original from the model repo');
+      throw new FormatError(file, `field "${key}" is ${show(c[key])}, expected a positive integer${max < 1 << 30 ? ` up to ${max}` : ''}`, 'Fix config.json or use the original from the model repo');
     }
     return v;
   };
   const num = (key: string, fallback: number): number => {
     const v = c[key] ?? fallback;
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-      throw new FormatError(file, `field "${key}" is ${JSON.stringify(c[key])}, expected a positive number`, 'Fix config.json or use the original from the model repo');
+      throw new FormatError(file, `field "${key}" is ${show(c[key])}, expected a positive number`, 'Fix config.json or use the original from the model repo');
     }
     return v;
   };
+  // bos/eos/pad ids: absent or null take the default; anything else must be a row of the embedding.
   const tokenId = (key: string, fallback: number): number => {
-    const v = Array.isArray(c[key]) ? (c[key] as unknown[])[0] : c[key];
-    return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : fallback;
+    const raw = c[key];
+    if (raw === undefined || raw === null) return fallback;
+    const list = Array.isArray(raw) ? raw : [raw];
+    const vocab = typeof c.vocab_size === 'number' ? c.vocab_size : Infinity;
+    for (const v of list) {
+      if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v < vocab)) {
+        throw new FormatError(file, `field "${key}" is ${JSON.stringify(raw)}, not a token id below vocab_size ${JSON.stringify(c.vocab_size)}`, 'Fix config.json or use the original from the model repo');
+      }
+    }
+    return list.length ? (list[0] as number) : fallback;
+  };
+  // Some LLaMA-1 era configs write pad_token_id -1 for "no padding token".
+  if (c.pad_token_id !== -1) tokenId('pad_token_id', 0);
+  // tie_word_embeddings: absent takes the architecture's default; anything but a boolean is an error.
+  const tied = (fallback: boolean): boolean => {
+    const v = c.tie_word_embeddings;
+    if (v === undefined || v === null) return fallback;
+    if (typeof v !== 'boolean') throw new FormatError(file, `field "tie_word_embeddings" is ${JSON.stringify(v)}, expected true or false`, 'Fix config.json or use the original from the model repo');
+    return v;
   };
   const unsupported = (what: string): never => {
     throw new FormatError(file, `uses ${what}, which this studio does not implement`, SUPPORTED_TEXT);
@@ -76,7 +99,7 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
       normEps: 1e-5,
       ropeTheta: 0,
       ropeStyle: 'half',
-      tiedEmbeddings: c.tie_word_embeddings !== false,
+      tiedEmbeddings: tied(true),
       qkvBias: true,
       linearBias: true,
       activation: 'relu',
@@ -117,7 +140,7 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
     ...(ropeScaling ? { ropeScaling } : {}),
     // transformers' LLaMA weights rotate (i, i + d/2) pairs.
     ropeStyle: 'half',
-    tiedEmbeddings: c.tie_word_embeddings === true,
+    tiedEmbeddings: tied(false),
     qkvBias: source === 'Qwen2ForCausalLM',
     linearBias: false,
     activation: 'silu',
@@ -134,7 +157,7 @@ function parseRopeScaling(raw: unknown, file: string, unsupported: (what: string
   const type = r.rope_type ?? r.type;
   const positive = (key: string): number => {
     const v = r[key];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new FormatError(file, `rope_scaling.${key} is ${JSON.stringify(v)}, expected a positive number`, 'Fix config.json or use the original from the model repo');
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new FormatError(file, `rope_scaling.${key} is ${show(v)}, expected a positive number`, 'Fix config.json or use the original from the model repo');
     return v;
   };
   if (type === 'default') return undefined;

@@ -7,6 +7,7 @@ import { FormatError } from './errors';
 import { parseHfConfig } from './hf-config';
 import { HfTokenizer } from './hf-tokenizer';
 import { readSafetensorsHeader, readSafetensorsTensor, type SafetensorsFile } from './safetensors';
+import { checkTokenIds } from './token-ids';
 import { buildWeightSource, type TensorEntry } from './weight-source';
 
 export const INDEX_FILE = 'model.safetensors.index.json';
@@ -83,17 +84,21 @@ export async function loadHfFolder(files: ByteSource[], source = `local:${files.
   const tokCfg = tokCfgFile ? await readJson(tokCfgFile) : {};
   const ids = { bosId: config.bosId, eosId: config.eosId };
   let tokenizer: HfTokenizer;
+  let tokenizerFile: string;
   const vocabFile = byName.get('vocab.json');
   const mergesFile = byName.get('merges.txt');
   if (!byName.has('tokenizer.json') && vocabFile && mergesFile) {
     // GPT-2 style repos (OPT) ship vocab.json + merges.txt only.
     if (mergesFile.size > 64 << 20) throw new FormatError(mergesFile.name, 'is over 64 MiB', 'Is this the right file?');
     const json = byteLevelTokenizerJson(await readJson(vocabFile), utf8(await mergesFile.read(0, mergesFile.size)));
-    tokenizer = new HfTokenizer(json, tokCfg, ids, 'vocab.json + merges.txt');
+    tokenizerFile = 'vocab.json + merges.txt';
+    tokenizer = new HfTokenizer(json, tokCfg, ids, tokenizerFile);
   } else {
     const tokFile = need('tokenizer.json', 'This loader needs tokenizer.json, or vocab.json + merges.txt (repos with only tokenizer.model are not supported): select it too');
-    tokenizer = new HfTokenizer(await readJson(tokFile), tokCfg, ids, tokFile.name);
+    tokenizerFile = tokFile.name;
+    tokenizer = new HfTokenizer(await readJson(tokFile), tokCfg, ids, tokenizerFile);
   }
+  checkTokenIds(config, tokenizer, tokenizerFile, cfgFile.name);
 
   let shards: ByteSource[];
   let weightMap: Map<string, string> | undefined;

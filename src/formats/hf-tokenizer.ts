@@ -2,6 +2,7 @@
 import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
 import type { Tokenizer } from '../core/model-config';
 import { FormatError } from './errors';
+import { validateTokenizerJson } from './tokenizer-json';
 
 export class HfTokenizer implements Tokenizer {
   readonly vocabSize: number;
@@ -18,6 +19,7 @@ export class HfTokenizer implements Tokenizer {
     file = 'tokenizer.json',
   ) {
     const cfg = (tokenizerConfig && typeof tokenizerConfig === 'object' ? tokenizerConfig : {}) as Record<string, unknown>;
+    validateTokenizerJson(tokenizerJson, file);
     try {
       this.impl = new HfTokenizerImpl(tokenizerJson as object, cfg);
     } catch (e) {
@@ -38,6 +40,10 @@ export class HfTokenizer implements Tokenizer {
   encode(text: string): number[] {
     if (text.length === 0) return [];
     return this.impl.encode(text, { add_special_tokens: false }).ids;
+  }
+
+  idToToken(id: number): string | undefined {
+    return this.impl.id_to_token(id) ?? undefined;
   }
 
   decode(ids: number[]): string {

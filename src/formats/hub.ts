@@ -6,6 +6,7 @@
 import type { LoadedModel } from '../core/model-config';
 import { totalFromContentRange, type ByteSource } from './byte-source';
 import { FormatError, HubError } from './errors';
+import { checkRepoId, checkRevision } from './hub-ids';
 import { parseHfConfig } from './hf-config';
 import { INDEX_FILE, loadHfFolder, parseSafetensorsIndex, tensorsFromSafetensors } from './hf-folder';
 import { defaultHubCache, type HubCache, type HubCacheKey } from './hub-cache';
@@ -35,7 +36,6 @@ export interface HubOptions {
   signal?: AbortSignal;
 }
 
-const REPO_ID = /^[A-Za-z0-9][\w.\-]*(\/[\w.\-]+)?$/;
 const COMMIT = /^[0-9a-f]{40}$/;
 
 interface Ctx {
@@ -218,10 +218,9 @@ async function remoteSafetensorsHeader(ctx: Ctx, file: string): Promise<Safetens
 
 export async function loadFromHub(repo: string, opts: HubOptions = {}): Promise<LoadedModel> {
   repo = repo.trim().replace(/^https?:\/\/huggingface\.co\//, '').replace(/\/+$/, '');
-  if (!REPO_ID.test(repo)) {
-    throw new HubError(undefined, `"${repo}" is not a Hugging Face repo id. Use the form owner/name, e.g. HuggingFaceTB/SmolLM2-135M.`);
-  }
+  checkRepoId(repo);
   const revision = opts.revision?.trim() || 'main';
+  checkRevision(revision);
   const token = opts.token?.trim();
   const ctx: Ctx = {
     repo,

@@ -83,6 +83,12 @@ describe('llama2.c bad input gives a clear error', async () => {
     expect(e.message).toMatch(/stories260K\.bin: is 500000 bytes but its header .* needs 1056540\. The file is truncated/);
   });
 
+  test('a header with fewer layers than the file holds (arrays would be read from the wrong place)', async () => {
+    const bad = real.slice();
+    bad.set(header([64, 172, 4, 8, 4, 512, 512]));
+    expect((await errorOf(loadLlama2c(bytesSource('m.bin', bad), tok))).message).toMatch(/m\.bin: is 1056540 bytes, \d+ more than a llama2\.c model with its header \(dim 64, 4 layers, vocab 512, seq 512\)/);
+  });
+
   test('shorter than the header', async () => {
     expect((await errorOf(loadLlama2c(bytesSource('x.bin', real.subarray(0, 10)), tok))).message).toMatch(/too short for a llama2\.c header/);
   });
@@ -90,7 +96,7 @@ describe('llama2.c bad input gives a clear error', async () => {
   test('absurd header values', async () => {
     const bad = real.slice();
     bad.set(header([64, 172, 1 << 30, 8, 4, 512, 512]));
-    expect((await errorOf(loadLlama2c(bytesSource('x.bin', bad), tok))).message).toMatch(/implausible header \(n_layers\)/);
+    expect((await errorOf(loadLlama2c(bytesSource('x.bin', bad), tok))).message).toMatch(/header is implausible \(n_layers\)/);
     bad.set(header([64, 172, 5, 8, 3, 512, 512]));
     expect((await errorOf(loadLlama2c(bytesSource('x.bin', bad), tok))).message).toMatch(/n_kv_heads must divide n_heads/);
   });

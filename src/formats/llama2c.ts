@@ -6,6 +6,7 @@ import { checkRange, type ByteSource } from './byte-source';
 import { f32FromBytes } from './dtype';
 import { FormatError } from './errors';
 import { inferPieceTypes, SentencePieceBpeTokenizer, type SentencePieceVocab } from './sentencepiece-bpe';
+import { checkTokenIds } from './token-ids';
 import { buildWeightSource, type TensorEntry } from './weight-source';
 
 const HEADER_BYTES = 28;
@@ -65,7 +66,7 @@ export async function readLlama2cHeader(src: ByteSource): Promise<Llama2cHeader>
   }
   const [dim, hidden, layers, heads, kvHeads, vocabRaw, seqLen] = [0, 1, 2, 3, 4, 5, 6].map(i);
   const vocab = Math.abs(vocabRaw);
-  const bad = (what: string) => new FormatError(src.name, `has an implausible header (${what}): dim ${dim}, hidden ${hidden}, layers ${layers}, heads ${heads}, kv heads ${kvHeads}, vocab ${vocabRaw}, seq ${seqLen}`, fix);
+  const bad = (what: string) => new FormatError(src.name, `is not a llama2.c v0 model: its header is implausible (${what}): dim ${dim}, hidden ${hidden}, layers ${layers}, heads ${heads}, kv heads ${kvHeads}, vocab ${vocabRaw}, seq ${seqLen}`, fix);
   if (!(dim > 0 && dim <= MAX_DIM)) throw bad('dim');
   if (!(hidden > 0 && hidden <= 8 * MAX_DIM)) throw bad('hidden_dim');
   if (!(layers > 0 && layers <= MAX_LAYERS)) throw bad('n_layers');
@@ -77,6 +78,15 @@ export async function readLlama2cHeader(src: ByteSource): Promise<Llama2cHeader>
   const need = llama2cExpectedBytes(h);
   if (src.size < need) {
     throw new FormatError(src.name, `is ${src.size} bytes but its header (dim ${dim}, ${layers} layers, vocab ${vocab}) needs ${need}`, 'The file is truncated: download it again');
+  }
+  // Arrays are laid out by kind across layers (all wq, then all wk...): a header with fewer layers
+  // or a smaller vocabulary than the file holds would read every array from the wrong place.
+  if (src.size > need) {
+    throw new FormatError(
+      src.name,
+      `is ${src.size} bytes, ${src.size - need} more than a llama2.c model with its header (dim ${dim}, ${layers} layers, vocab ${vocab}, seq ${seqLen}) takes (${need})`,
+      'Its header does not describe its arrays, or another file was appended to it: use the original .bin',
+    );
   }
   return h;
 }
@@ -182,5 +192,7 @@ export async function loadLlama2c(model: ByteSource, tokenizer: ByteSource): Pro
   const config = llama2cConfig(h, name);
   const tensors = await readLlama2cTensors(model, h);
   const vocab = await readLlama2cTokenizer(tokenizer, h.vocab);
-  return { weights: buildWeightSource(config, tensors, model.name), tokenizer: new SentencePieceBpeTokenizer(vocab), source: `local:${model.name}+${tokenizer.name}` };
+  const tok = new SentencePieceBpeTokenizer(vocab);
+  checkTokenIds(config, tok, tokenizer.name, `${model.name} (llama2.c: BOS 1, EOS 2)`);
+  return { weights: buildWeightSource(config, tensors, model.name), tokenizer: tok, source: `local:${model.name}+${tokenizer.name}` };
 }

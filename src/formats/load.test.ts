@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { bytesSource, type ByteSource } from './byte-source';
 import { FormatError } from './errors';
 import { loadBundled, loadModelFromFiles } from './load';
 import { bitEqual, fixture, GREEDY_IDS, GREEDY_TEXT, hfFolderSources, REFERENCE_IDS, REFERENCE_SENTENCE } from './testing/fixtures';
@@ -43,6 +44,33 @@ describe('loadModelFromFiles detects the format', () => {
     expect((await err(loadModelFromFiles([fixture('stories260K.bin')])))!.message).toMatch(/llama2\.c model without its tokenizer/);
     expect((await err(loadModelFromFiles([])))!.message).toMatch(/nothing was selected/);
   });
+});
+
+describe('llama2.c faults through file detection each get their own message', () => {
+  const model = () => new Uint8Array(readFileSync(resolve(PUBLIC_MODELS, 'stories260K.bin')));
+  const tok = () => bytesSource('tok512.bin', new Uint8Array(readFileSync(resolve(PUBLIC_MODELS, 'tok512.bin'))));
+  const withHeader = (fields: Record<number, number>) => {
+    const b = model();
+    for (const [i, v] of Object.entries(fields)) new DataView(b.buffer).setInt32(4 * Number(i), v, true);
+    return bytesSource('m.bin', b);
+  };
+  const message = (p: Promise<unknown>) => p.then(() => '(loaded)', (e: unknown) => (e instanceof FormatError ? e.message : `untyped: ${String(e)}`));
+  const cases: [string, () => ByteSource[], RegExp][] = [
+    ['a negative dim', () => [withHeader({ 0: -64 }), tok()], /m\.bin: is not a llama2\.c v0 model: its header is implausible \(dim\): dim -64/],
+    ['zero heads', () => [withHeader({ 3: 0 }), tok()], /header is implausible \(n_heads must divide dim into an even head size\)/],
+    ['kv heads that do not divide the heads', () => [withHeader({ 4: 3 }), tok()], /header is implausible \(n_kv_heads must divide n_heads\)/],
+    ['a zero sequence length', () => [withHeader({ 6: 0 }), tok()], /header is implausible \(seq_len\)/],
+    ['more layers than the file holds', () => [withHeader({ 2: 6 }), tok()], /m\.bin: is 1056540 bytes but its header \(dim 64, 6 layers, vocab 512\) needs \d+\. The file is truncated/],
+    ['fewer layers than the file holds', () => [withHeader({ 2: 4 }), tok()], /m\.bin: is 1056540 bytes, \d+ more than a llama2\.c model with its header \(dim 64, 4 layers, vocab 512, seq 512\) takes/],
+    ['a header vocabulary smaller than the file holds', () => [withHeader({ 5: 256 }), tok()], /m\.bin: is 1056540 bytes, \d+ more than/],
+    ['a tokenizer with fewer tokens than the model\'s vocabulary', () => [withHeader({}), bytesSource('tok.bin', new Uint8Array(readFileSync(resolve(PUBLIC_MODELS, 'tok512.bin'))).subarray(0, 3000))], /tok\.bin: ends after \d+ of 512 tokens \(the model's vocab_size\)/],
+    ['a random .bin', () => [bytesSource('random.bin', Uint8Array.from({ length: 4096 }, (_, i) => (i * 2654435761) >>> 24))], /random\.bin: is not a llama2\.c v0 model: its header is implausible/],
+  ];
+  for (const [what, files, expected] of cases) {
+    test(what, async () => {
+      expect(await message(loadModelFromFiles(files()))).toMatch(expected);
+    });
+  }
 });
 
 describe('loadBundled', () => {

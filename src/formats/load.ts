@@ -7,7 +7,7 @@ import { GGUF_MAGIC } from './gguf';
 import { loadGguf } from './gguf-model';
 import { baseName, loadHfFolder } from './hf-folder';
 import { loadFromHub as loadFromHubImpl, type HubOptions } from './hub';
-import { llama2cExpectedBytes, loadLlama2c, readLlama2cHeader } from './llama2c';
+import { loadLlama2c, readLlama2cHeader } from './llama2c';
 
 export type { HubOptions, HubProgress } from './hub';
 
@@ -30,15 +30,6 @@ async function startsWithGgufMagic(s: ByteSource): Promise<boolean> {
   return (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0 === GGUF_MAGIC;
 }
 
-async function isLlama2cModel(s: ByteSource): Promise<boolean> {
-  try {
-    const h = await readLlama2cHeader(s);
-    return s.size === llama2cExpectedBytes(h);
-  } catch {
-    return false;
-  }
-}
-
 export async function loadModelFromFiles(files: (ByteSource | File)[]): Promise<LoadedModel> {
   const sources = files.map(toSource);
   if (sources.length === 0) throw new FormatError('(no files)', 'nothing was selected', SUPPORTED_FILES);
@@ -55,18 +46,17 @@ export async function loadModelFromFiles(files: (ByteSource | File)[]): Promise<
 
   const bins = sources.filter((s) => baseName(s.name).toLowerCase().endsWith('.bin'));
   if (bins.length > 0) {
-    const models: ByteSource[] = [];
-    for (const b of bins) if (await isLlama2cModel(b)) models.push(b);
-    if (models.length === 1 && bins.length === 2) {
-      return loadLlama2c(models[0], bins.find((b) => b !== models[0])!);
-    }
-    if (models.length === 1) {
-      throw new FormatError(models[0].name, bins.length === 1 ? 'is a llama2.c model without its tokenizer' : `came with ${bins.length - 1} other .bin files`, 'Select the model .bin and exactly one tokenizer .bin (e.g. stories260K.bin + tok512.bin)');
-    }
     if (names.includes('pytorch_model.bin')) {
       throw new FormatError('pytorch_model.bin', 'is a PyTorch pickle, which this studio does not read', 'Use the repo\'s .safetensors weights');
     }
-    throw new FormatError(bins.map((b) => b.name).join(', '), 'contain no llama2.c model whose size matches its header', `The model file may be truncated or a different format. ${SUPPORTED_FILES}`);
+    // The model is the largest .bin (a tokenizer .bin is far smaller than any model of its vocabulary);
+    // its header's own fault (a field, the size it implies) is the message, not a generic one.
+    const model = bins.reduce((a, b) => (b.size > a.size ? b : a));
+    await readLlama2cHeader(model);
+    if (bins.length !== 2) {
+      throw new FormatError(model.name, bins.length === 1 ? 'is a llama2.c model without its tokenizer' : `came with ${bins.length - 1} other .bin files`, 'Select the model .bin and exactly one tokenizer .bin (e.g. stories260K.bin + tok512.bin)');
+    }
+    return loadLlama2c(model, bins.find((b) => b !== model)!);
   }
   throw new FormatError(sources.map((s) => s.name).join(', '), 'are not a model this studio recognises', SUPPORTED_FILES);
 }

@@ -19,6 +19,8 @@ function rawSafetensors(header: Header, data: Uint8Array, headerLenOverride?: nu
   return out;
 }
 
+const f32le = (vals: number[]) => new Uint8Array(new Float32Array(vals).buffer);
+
 function u16le(vals: number[]): Uint8Array {
   const b = new Uint8Array(vals.length * 2);
   vals.forEach((v, i) => new DataView(b.buffer).setUint16(2 * i, v, true));
@@ -34,6 +36,34 @@ async function expectFormatError(p: Promise<unknown>, ...parts: (string | RegExp
   const msg = (e as Error).message;
   for (const part of parts) expect(msg).toMatch(part);
   return msg;
+}
+
+/** The entries' bytes packed end to end in offset order, with the offsets rewritten (a well-formed file). */
+function repack(h: Header, data: Uint8Array): { h: Header; data: Uint8Array } {
+  const entries = Object.entries(h).filter(([n]) => n !== '__metadata__') as [string, { dtype: string; shape: number[]; data_offsets: [number, number] }][];
+  entries.sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0]);
+  const out = new Uint8Array(entries.reduce((a, [, t]) => a + t.data_offsets[1] - t.data_offsets[0], 0));
+  let off = 0;
+  for (const [, t] of entries) {
+    const [a, b] = t.data_offsets;
+    out.set(data.subarray(a, b), off);
+    t.data_offsets = [off, off + b - a];
+    off += b - a;
+  }
+  return { h, data: out };
+}
+
+/** A file whose JSON is padded with spaces to 8 bytes, as Hugging Face writes it, with the length field `delta` off. */
+function paddedSafetensors(header: Header, data: Uint8Array, delta: number, lengthExcludesPadding = false): Uint8Array {
+  let json = JSON.stringify(header);
+  const unpadded = json.length;
+  while (json.length % 8 !== 0 || json.length === unpadded) json += ' ';
+  const h = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + h.byteLength + data.byteLength);
+  new DataView(out.buffer).setBigUint64(0, BigInt((lengthExcludesPadding ? unpadded : h.byteLength) + delta), true);
+  out.set(h, 8);
+  out.set(data, 8 + h.byteLength);
+  return out;
 }
 
 /** The stories260K HF folder with model.safetensors and config.json replaced. */
@@ -156,6 +186,73 @@ describe('safetensors and HF folder: bad input gives a clear error', () => {
     await expectFormatError(readSafetensorsHeader(bytesSource('o.safetensors', f)), 'tensor "w"', /spanning 12 bytes/, /needs 16/);
   });
 
+  // Offsets must tile the data exactly, as Hugging Face's own reader demands: anything else reads
+  // another tensor's bytes (or bytes of none) as weights.
+  const two = { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] as [number, number] }, b: { dtype: 'F32', shape: [2], data_offsets: [8, 16] as [number, number] } };
+  test('the well-formed two-tensor file reads (control for the faults below)', async () => {
+    const st = await readSafetensorsHeader(bytesSource('t.safetensors', paddedSafetensors(two, f32le([1, 2, 3, 4]), 0)));
+    expect([...(await readSafetensorsTensor(st, 'b'))]).toEqual([3, 4]);
+  });
+
+  test('overlapping offsets are refused, naming both tensors', async () => {
+    const f = rawSafetensors({ a: two.a, b: { ...two.b, data_offsets: [4, 12] } }, new Uint8Array(16));
+    await expectFormatError(readSafetensorsHeader(bytesSource('o.safetensors', f)), 'tensor "b"', /bytes 4\.\.12 of the data region, overlapping "a" \(bytes 0\.\.8\)/);
+  });
+
+  test('all offsets 0 are refused as overlap', async () => {
+    const f = rawSafetensors({ a: two.a, b: { ...two.b, data_offsets: [0, 8] } }, new Uint8Array(16));
+    await expectFormatError(readSafetensorsHeader(bytesSource('z.safetensors', f)), /overlapping/);
+  });
+
+  test('a gap between tensors is refused', async () => {
+    const f = rawSafetensors({ a: two.a, b: { ...two.b, data_offsets: [12, 20] } }, new Uint8Array(20));
+    await expectFormatError(readSafetensorsHeader(bytesSource('g.safetensors', f)), 'tensor "b"', /starts at byte 12 of the data region but "a" ends at byte 8: 4 bytes belong to no tensor/);
+  });
+
+  test('bytes after the last tensor are refused (the data region is longer than its tensors)', async () => {
+    const f = rawSafetensors(two, new Uint8Array(24));
+    await expectFormatError(readSafetensorsHeader(bytesSource('t.safetensors', f)), /24-byte data region but its tensors cover only 16 bytes: 8 bytes belong to no tensor/);
+  });
+
+  test('a header length 1 byte short, or excluding its padding, is refused', async () => {
+    await expectFormatError(readSafetensorsHeader(bytesSource('s.safetensors', paddedSafetensors(two, new Uint8Array(16), -1))), /17-byte data region but its tensors cover only 16 bytes/, /header length that is too short/);
+    await expectFormatError(readSafetensorsHeader(bytesSource('p.safetensors', paddedSafetensors(two, new Uint8Array(16), 0, true))), /its tensors cover only 16 bytes/);
+    // 1 byte long: the first data byte is read as JSON (a NUL after the padding).
+    await expectFormatError(readSafetensorsHeader(bytesSource('l.safetensors', paddedSafetensors(two, new Uint8Array(16), 1))), /not valid JSON/);
+  });
+
+  test('a duplicate key is reported as a duplicate, even with the same shape', async () => {
+    const json = '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}';
+    const h = new TextEncoder().encode(json);
+    const f = new Uint8Array(8 + h.byteLength + 8);
+    new DataView(f.buffer).setBigUint64(0, BigInt(h.byteLength), true);
+    f.set(h, 8);
+    await expectFormatError(readSafetensorsHeader(bytesSource('d.safetensors', f)), 'tensor "a"', /is listed twice in the header/);
+  });
+
+  test('a dtype covering half its span is refused', async () => {
+    const f = rawSafetensors({ a: { dtype: 'F16', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(8));
+    await expectFormatError(readSafetensorsHeader(bytesSource('h.safetensors', f)), 'tensor "a"', /spanning 8 bytes but shape \[2\] of F16 needs 4/);
+  });
+
+  test('NaN and Inf weights are refused when the tensor is read, naming it and counting them', async () => {
+    const name = 'model.layers.2.mlp.up_proj.weight';
+    const srcs = await storiesFolder({
+      header: (h, data) => {
+        const [a] = (h[name] as { data_offsets: [number, number] }).data_offsets;
+        const copy = data.slice();
+        const f = new Float32Array(copy.buffer, a, 8);
+        f[3] = NaN;
+        f[5] = Infinity;
+        f[6] = -Infinity;
+        return { h, data: copy };
+      },
+    });
+    const m = await loadHfFolder(srcs);
+    await expect(m.weights.get('model.layers.2.mlp.down_proj.weight')).resolves.toBeTruthy();
+    await expectFormatError(m.weights.get(name), `tensor "${name}"`, /has 3 non-finite values \(1 NaN, 2 infinite\) of 11008, the first at index 3/);
+  });
+
   test('an unknown dtype', async () => {
     const f = rawSafetensors({ q: { dtype: 'I8', shape: [4], data_offsets: [0, 4] } }, new Uint8Array(4));
     await expectFormatError(readSafetensorsHeader(bytesSource('q.safetensors', f)), 'tensor "q"', /dtype "I8"/, /F32, F16 and BF16/);
@@ -173,7 +270,7 @@ describe('safetensors and HF folder: bad input gives a clear error', () => {
     const srcs = await storiesFolder({
       header: (h, data) => {
         delete h['model.layers.3.mlp.up_proj.weight'];
-        return { h, data };
+        return repack(h, data);
       },
     });
     await expectFormatError(loadHfFolder(srcs), 'model.layers.3.mlp.up_proj.weight', /missing/);
@@ -226,6 +323,13 @@ describe('config.json mapping', () => {
   test('OPT variants this engine cannot run are refused', () => {
     expect(() => parseHfConfig({ ...opt, do_layer_norm_before: false })).toThrow(/do_layer_norm_before=false/);
     expect(() => parseHfConfig({ ...opt, word_embed_proj_dim: 512 })).toThrow(/word_embed_proj_dim=512 different from hidden_size=768/);
+  });
+
+  test('tie_word_embeddings that is not a boolean, and an infinite epsilon, are named as they are', () => {
+    expect(() => parseHfConfig({ ...llama, tie_word_embeddings: 'yes' })).toThrow(/field "tie_word_embeddings" is "yes", expected true or false/);
+    expect(() => parseHfConfig({ ...opt, tie_word_embeddings: 1 })).toThrow(/field "tie_word_embeddings" is 1, expected true or false/);
+    expect(parseHfConfig({ ...llama, tie_word_embeddings: null }).tiedEmbeddings).toBe(false);
+    expect(() => parseHfConfig(JSON.parse(JSON.stringify(llama).replace('}', ',"rms_norm_eps":1e999}')))).toThrow(/field "rms_norm_eps" is Infinity, expected a positive number/);
   });
 
   test('unsupported LLaMA options and bad numbers are refused', () => {

@@ -3,6 +3,8 @@
 import { checkRange, utf8, type ByteSource } from './byte-source';
 import { bf16ToF32, f16ToF32, f32FromBytes } from './dtype';
 import { FormatError } from './errors';
+import { firstDuplicateTopLevelKey } from './json-keys';
+import { checkTiling, type Span } from './tiling';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
 const DTYPE_BYTES: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2 };
@@ -62,11 +64,14 @@ async function parseHeader(src: ByteSource, dtypeBytes: Record<string, number>):
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
     throw new FormatError(src.name, 'has a header that is not a JSON object', fix);
   }
+  const duplicate = firstDuplicateTopLevelKey(headerText);
+  if (duplicate !== undefined) throw new FormatError(src.name, 'is listed twice in the header (JSON keeps only the last entry, so which bytes are meant is unknown)', fix, duplicate);
   const dataStart = 8 + headerLen;
   const dataSize = src.size - dataStart;
   const entries = Object.entries(header as Record<string, unknown>);
   if (entries.length > MAX_TENSORS) throw new FormatError(src.name, `lists ${entries.length} entries, over the limit of ${MAX_TENSORS}`, fix);
   const tensors = new Map<string, SafetensorsTensorInfo>();
+  const spans: Span[] = [];
   let metadata: Record<string, string> = {};
   for (const [name, raw] of entries) {
     if (name === '__metadata__') {
@@ -100,8 +105,11 @@ async function parseHeader(src: ByteSource, dtypeBytes: Record<string, number>):
     if (offs[1] > dataSize) {
       throw new FormatError(src.name, `has data_offsets [${offs[0]}, ${offs[1]}] past the end of the data (${dataSize} bytes after the header)`, fix, name);
     }
+    spans.push({ name, start: offs[0], byteLength: bytes });
     tensors.set(name, { name, dtype: dtype as SafetensorsDtype | SafetensorsIntDtype, shape: shape as number[], offset: dataStart + offs[0], byteLength: bytes });
   }
+  // Hugging Face's reader demands the same: the tensors tile the bytes after the header exactly.
+  checkTiling(src.name, spans, dataSize, 1, fix);
   return { source: src, tensors, metadata };
 }
 

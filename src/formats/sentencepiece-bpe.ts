@@ -172,6 +172,10 @@ export class SentencePieceBpeTokenizer implements Tokenizer {
     return ids;
   }
 
+  idToToken(id: number): string | undefined {
+    return this.vocab.pieces[id];
+  }
+
   decode(ids: number[]): string {
     const bytes: number[] = [];
     const enc = UTF8;

@@ -12,6 +12,9 @@ export interface TensorEntry {
   read(): Promise<Float32Array>;
 }
 
+/** Buffers some checkpoints save that the model recomputes (older LLaMA's rotary inverse frequencies). */
+const IGNORED = /\.rotary_emb\.inv_freq$/;
+
 export function buildWeightSource(config: ModelConfig, tensors: Map<string, TensorEntry>, what: string, configFile = 'the header'): WeightSource {
   const shapes = new Map<string, number[]>();
   const readers = new Map<string, TensorEntry>();
@@ -37,6 +40,16 @@ export function buildWeightSource(config: ModelConfig, tensors: Map<string, Tens
     shapes.set(name, shape);
     readers.set(name, t);
   }
+  // A tensor the config does not account for (a sixth layer of a 5-layer config, a renamed or
+  // foreign tensor) means the config and the weights do not describe the same model.
+  const unused = [...tensors.keys()].filter((n) => !shapes.has(n) && !IGNORED.test(n));
+  if (unused.length) {
+    throw new FormatError(
+      what,
+      `holds ${unused.length} tensor${unused.length === 1 ? '' : 's'} that ${configFile} (${config.layers} layers, ${config.sourceArchitecture}) does not account for: ${unused.slice(0, 5).join(', ')}${unused.length > 5 ? ', ...' : ''}`,
+      'The weights and the config do not belong together: use the config.json from the same repo and revision, and only that model\'s files',
+    );
+  }
   return {
     config,
     shapes,
@@ -46,7 +59,31 @@ export function buildWeightSource(config: ModelConfig, tensors: Map<string, Tens
       const data = await t.read();
       const numel = t.shape.reduce((a, b) => a * b, 1);
       if (data.length !== numel) throw new FormatError(t.file, `read ${data.length} values, expected ${numel}`, 'The file is corrupt: download it again', name);
+      checkFinite(data, t.file, name);
       return data;
     },
   };
+}
+
+/** NaN or ±Inf in a weight make every result after it NaN: refused when the tensor is read, naming it. */
+export function checkFinite(data: Float32Array, file: string, name: string): void {
+  let bad = 0;
+  let first = -1;
+  let nan = 0;
+  for (let i = 0; i < data.length; i++) {
+    const x = data[i];
+    if (x - x !== 0) {
+      bad++;
+      if (first < 0) first = i;
+      if (x !== x) nan++;
+    }
+  }
+  if (bad) {
+    throw new FormatError(
+      file,
+      `has ${bad} non-finite value${bad === 1 ? '' : 's'} (${nan} NaN, ${bad - nan} infinite) of ${data.length}, the first at index ${first}`,
+      'The checkpoint is corrupt or was saved from a diverged training: use a finite checkpoint',
+      name,
+    );
+  }
 }

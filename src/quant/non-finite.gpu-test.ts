@@ -36,7 +36,8 @@ async function failingRun(gpu: Gpu, patch: Partial<RunConfig>): Promise<{ error:
   const logs: string[] = [];
   const onEvent = (e: RunEvent) => e.type === 'log' && logs.push(e.message);
   try {
-    await runQuantization({ gpu, model, split: splitText(text), config, onEvent });
+    // A given fp perplexity: evaluating the poisoned model would fail first (a non-finite perplexity).
+    await runQuantization({ gpu, model, split: splitText(text), config, onEvent, pplFp: 1 });
   } catch (e) {
     return { error: e as Error, logs };
   }
@@ -91,7 +92,7 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     let error: Error | null = null;
     try {
       // Checkpoints at every step, so every step is also checked and is a rollback point.
-      await runQuantization({ gpu, model, split, config, onEvent: (e) => events.push(e), checkpoints: new MemoryCheckpointStore(), checkpointEverySeconds: 0 });
+      await runQuantization({ gpu, model, split, config, onEvent: (e) => events.push(e), checkpoints: new MemoryCheckpointStore(), checkpointEverySeconds: 0, pplFp: 1 });
     } catch (e) {
       error = e as Error;
     }

@@ -3,7 +3,7 @@
 import { useEffect, type ReactNode } from 'react';
 import { DeviceCard } from './DeviceCard';
 import { METHOD_LABELS, formatSigned } from './format';
-import { GpuNotice, UrlNotes } from './Notices';
+import { AutorunConfirm, GpuNotice, UrlNotes } from './Notices';
 import { ComparePanel } from './panels/ComparePanel';
 import { HistoryPanel } from './panels/HistoryPanel';
 import { InspectPanel } from './panels/InspectPanel';
@@ -81,6 +81,7 @@ export function App() {
       <main className="main">
         <GpuNotice />
         <UrlNotes />
+        <AutorunConfirm />
         <div className="panel-head">
           <h2>{label}</h2>
           <p>{PANEL_INTRO[section]}</p>

@@ -51,3 +51,25 @@ export function UrlNotes() {
     </div>
   );
 }
+
+/** A link asked to run on a Hub model: nothing is downloaded until the person says so. */
+export function AutorunConfirm() {
+  const source = useStudio((s) => s.autorunConfirm);
+  const confirm = useStudio((s) => s.confirmAutorun);
+  const dismiss = useStudio((s) => s.dismissAutorun);
+  if (!source) return null;
+  const [repo, revision = 'main'] = source.replace(/^hf:/, '').split('@');
+  return (
+    <div className="notice warn" role="alertdialog" aria-label="Download from the Hub?" data-testid="autorun-confirm">
+      <div>
+        <strong>This link starts a run on {repo}</strong>
+        <p>
+          It downloads the model from the Hugging Face Hub (revision {revision}); models can be several GB. Nothing has been downloaded
+          yet.
+        </p>
+      </div>
+      <button onClick={() => void confirm()}>Download and run</button>
+      <button onClick={dismiss}>Not now</button>
+    </div>
+  );
+}

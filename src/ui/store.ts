@@ -6,6 +6,7 @@ import type { AdapterReport } from '../gpu/device';
 import * as runHistory from '../engine/history';
 import type { RunConfig, RunEvent, RunResult } from '../core/run-types';
 import { DEFAULT_CONFIG, METHODS } from '../methods/registry';
+import { RunKeeper } from './unsaved-runs';
 import { configToQuery, parseConfigQuery } from '../engine/url-config';
 import {
   toEngineFailure,
@@ -65,6 +66,10 @@ export interface StudioState {
   urlNotes: string[];
   /** The link asked to start the run as soon as everything is ready. */
   autorunPending: boolean;
+  /** A link's autorun that would download a Hub model: held until the person confirms (the model source). */
+  autorunConfirm: string | null;
+  confirmAutorun(): Promise<void>;
+  dismissAutorun(): void;
   run: LiveRun | null;
   /** Why the last Start did not start (missing model, too little text...). */
   runBlocked: string[];
@@ -73,6 +78,8 @@ export interface StudioState {
 
   history: RunResult[];
   historyError: string | null;
+  /** Finished runs whose save failed: kept in this tab's memory (listed in history), never dropped. */
+  unsavedIds: string[];
   inspectId: string | null;
   compareIds: string[];
 
@@ -92,13 +99,21 @@ export interface StudioState {
   discardCheckpoint(runId: string): Promise<void>;
   refreshMemoryPlan(): Promise<MemoryPlan | null>;
   refreshHistory(): Promise<void>;
-  addToHistory(run: RunResult): Promise<void>;
+  /** Saves a run; false when it could not be saved (it stays listed, in memory, with a message). */
+  addToHistory(run: RunResult): Promise<boolean>;
   removeFromHistory(id: string): Promise<void>;
   openInInspect(id: string): void;
   toggleCompare(id: string): void;
 }
 
+const runKeeper = new RunKeeper(runHistory);
+
 const initialUrl = parseConfigQuery(typeof location === 'undefined' ? '' : location.search);
+
+/** Whether a link's autorun would first download a model from the Hub (which needs a click). */
+export function autorunNeedsConfirmation(source: string): boolean {
+  return requestForSource(source)?.kind === 'hub';
+}
 
 /** The request that loads the model a config names, or null when only the person can (local files). */
 export function requestForSource(source: string): ModelRequest | null {
@@ -119,15 +134,22 @@ export const useStudio = create<StudioState>()((set, get) => ({
   customTextName: 'pasted text',
   urlNotes: initialUrl.notes,
   autorunPending: initialUrl.autorun,
+  autorunConfirm: null,
   run: null,
   runBlocked: [],
   memoryPlan: null,
   history: [],
   historyError: null,
+  unsavedIds: [],
   inspectId: null,
   compareIds: [],
 
   setSection: (section) => set({ section }),
+  async confirmAutorun() {
+    set({ autorunConfirm: null });
+    await get().startRun();
+  },
+  dismissAutorun: () => set({ autorunConfirm: null }),
   setConfig: (patch) => {
     const before = get().config;
     const config = { ...before, ...patch };
@@ -258,7 +280,11 @@ export const useStudio = create<StudioState>()((set, get) => ({
       const r = get().run!;
       set({ run: finishRun(r, result.status, Date.now(), { resultId: result.id, error: result.error ? { kind: result.status, message: result.error } : undefined }) });
       // A cancelled run is kept too, marked as such (History shows its status; Compare skips it).
-      if (result.status === 'done' || result.status === 'cancelled') await get().addToHistory(result);
+      if (result.status === 'done' || result.status === 'cancelled') {
+        const saved = await get().addToHistory(result);
+        // Said where the run finished too, not only in History.
+        if (!saved) set({ run: { ...get().run!, log: [...get().run!.log, `${runKeeper.message()} (History, "not saved")`] } });
+      }
       if (result.status === 'done') set({ inspectId: result.id });
       return result;
     } catch (e) {
@@ -282,22 +308,24 @@ export const useStudio = create<StudioState>()((set, get) => ({
 
   async refreshHistory() {
     try {
-      set({ history: await runHistory.listRuns(), historyError: null });
+      const view = await runKeeper.view();
+      set({ history: view.runs, unsavedIds: view.unsavedIds, historyError: view.saveError });
     } catch (e) {
-      set({ historyError: toEngineFailure(e).message });
+      // The store cannot be read: the runs kept in memory stay listed.
+      const unsaved = runKeeper.unsavedRuns();
+      const kept = unsaved.length ? ` ${runKeeper.message()}` : '';
+      set({ history: [...unsaved, ...get().history.filter((r) => !unsaved.some((u) => u.id === r.id))], unsavedIds: unsaved.map((r) => r.id), historyError: `${toEngineFailure(e).message}${kept}` });
     }
   },
 
   async addToHistory(run) {
-    try {
-      await runHistory.saveRun(run);
-    } catch (e) {
-      set({ historyError: `The run was not saved: ${toEngineFailure(e).message}` });
-    }
+    const saved = await runKeeper.add(run, (e) => toEngineFailure(e).message);
     await get().refreshHistory();
+    return saved;
   },
 
   async removeFromHistory(id) {
+    runKeeper.forget(id);
     await runHistory.deleteRun(id);
     const { inspectId, compareIds } = get();
     set({
@@ -341,6 +369,11 @@ export async function startStudio(): Promise<void> {
   await gpu;
   if (useStudio.getState().autorunPending) {
     useStudio.setState({ autorunPending: false });
+    // A link alone never starts a download from the Hub: the person confirms it first.
+    if (autorunNeedsConfirmation(useStudio.getState().config.model)) {
+      useStudio.setState({ autorunConfirm: useStudio.getState().config.model });
+      return;
+    }
     await useStudio.getState().startRun();
   }
 }

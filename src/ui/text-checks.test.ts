@@ -13,6 +13,11 @@ describe('text plan', () => {
     expect(p).toEqual({ windowsAvailable: 7, windowsUsed: 4, scoredTokens: 508, calibTokensDrawn: 1024, problems: [], warnings: [] });
   });
 
+  it('shows the worker\'s text-quality warnings (binary or byte-fallback text) with its own', () => {
+    const w = 'The tokenizer needs 3.00 tokens per character of the calibration text';
+    expect(planText({ calibSamples: 1, seqLen: 100, evalWindows: 0 }, { ...stats(500, 1000), warnings: [w] }).warnings).toEqual([w]);
+  });
+
   it('uses every window when evalWindows is 0', () => {
     expect(planText({ calibSamples: 1, seqLen: 100, evalWindows: 0 }, stats(500, 1000)).windowsUsed).toBe(10);
   });

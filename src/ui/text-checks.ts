@@ -35,5 +35,6 @@ export function planText(config: Pick<RunConfig, 'calibSamples' | 'seqLen' | 'ev
   if (problems.length === 0 && calibTokensDrawn > stats.calibTokens) {
     warnings.push(`${calibSamples} samples × ${seqLen} tokens is more than the ${stats.calibTokens} calibration tokens: samples will overlap.`);
   }
+  warnings.push(...(stats.warnings ?? []));
   return { windowsAvailable, windowsUsed, scoredTokens: windowsUsed * (seqLen - 1), calibTokensDrawn, problems, warnings };
 }

@@ -8,7 +8,7 @@ import { Gpu } from '../gpu/gpu';
 import type { LoadedModel } from '../core/model-config';
 import { loadBundled, loadFromHub, loadModelFromFiles } from '../formats/load';
 import { blobSource } from '../formats/byte-source';
-import { runWithRecovery } from '../engine/run';
+import { newId, runWithRecovery } from '../engine/run';
 import { defaultCheckpointStore } from '../engine/checkpoint-store';
 // The exporters (protobufjs, onnxruntime-web) load on first use, so the worker starts without them.
 const exporters = () => import('../export/index');
@@ -23,6 +23,11 @@ import { summarizeModel } from './model-summary';
 import { bundledSplit, customSplit } from './texts';
 import { generateText } from './generation';
 import { teachGroup, teachLayerInfo } from '../engine/teach';
+import { splitQualityWarnings } from '../engine/text-quality';
+import { lockedRunIds, withRunLock, type RunLocks } from './run-locks';
+
+/** The browser's Web Locks (absent in some contexts: then runs are not locked). */
+const runLocks = (): RunLocks | undefined => (globalThis.navigator as { locks?: RunLocks } | undefined)?.locks;
 import type { EngineApi, GenerateRequest, LoadProgress, ModelRequest, ModelSummary, TextRequest, TextStats } from './protocol';
 
 let gpuPromise: Promise<Gpu> | null = null;
@@ -162,18 +167,32 @@ const api: EngineApi = {
       } else {
         split = await splitFor({ text: req.source } as RunConfig);
       }
+      const calibTokens = 1 + m.tokenizer.encode(split.calib).length;
+      const evalTokens = 1 + m.tokenizer.encode(split.eval).length;
       return {
         source: req.source,
         split: split.description,
         calibChars: split.calib.length,
         evalChars: split.eval.length,
-        calibTokens: 1 + m.tokenizer.encode(split.calib).length,
-        evalTokens: 1 + m.tokenizer.encode(split.eval).length,
+        calibTokens,
+        evalTokens,
         model: m.source,
+        warnings: splitQualityWarnings(split, (t) => m.tokenizer.encode(t).length),
       };
     }),
 
-  listCheckpoints: () => guarded(() => checkpoints.list()),
+  // Runs another tab is running now are not offered (run-locks.ts).
+  listCheckpoints: () =>
+    guarded(async () => {
+      const list = await checkpoints.list();
+      let locked = await lockedRunIds(runLocks());
+      // Right after a reload the old page's worker may still be shutting down with its lock: ask once more.
+      if (list.some((c) => locked.has(c.runId))) {
+        await new Promise((r) => setTimeout(r, 1000));
+        locked = await lockedRunIds(runLocks());
+      }
+      return list.filter((c) => !locked.has(c.runId));
+    }),
   discardCheckpoint: (runId) => guarded(() => checkpoints.delete(runId)),
 
   run: (config, onEvents, resumeRunId) =>
@@ -189,24 +208,27 @@ const api: EngineApi = {
       const textKey = splits.get(config.text)?.key ?? config.text;
       const fpKey = `${m.source}|${textKey}|${config.seqLen}|${config.evalWindows}`;
       checkpointNotice = (message) => events.push({ type: 'log', message });
-      const resume = resumeRunId ? await checkpoints.load(resumeRunId) : undefined;
+      const runId = resumeRunId ?? newId();
       try {
-        const out = await runWithRecovery({
-          gpu,
-          model: m,
-          split,
-          config,
-          onEvent: (e) => events.push(e),
-          signal: job.signal,
-          pplFp: fpPerplexity.get(fpKey),
-          runId: resumeRunId,
-          resume,
-          checkpoints,
-          // After a lost device the old one is gone: acquire a new one for this and later jobs.
-          acquireGpu: () => {
-            gpuPromise = null;
-            return getGpu();
-          },
+        const out = await withRunLock(runLocks(), runId, async () => {
+          const resume = resumeRunId ? await checkpoints.load(resumeRunId) : undefined;
+          return runWithRecovery({
+            gpu,
+            model: m,
+            split,
+            config,
+            onEvent: (e) => events.push(e),
+            signal: job.signal,
+            pplFp: fpPerplexity.get(fpKey),
+            runId,
+            resume,
+            checkpoints,
+            // After a lost device the old one is gone: acquire a new one for this and later jobs.
+            acquireGpu: () => {
+              gpuPromise = null;
+              return getGpu();
+            },
+          });
         });
         if (out.result.status === 'done' && Number.isFinite(out.result.pplFp)) fpPerplexity.set(fpKey, out.result.pplFp);
         if (out.quantized && out.result.status === 'done') lastQuantized = { runId: out.result.id, model: out.quantized, config, pplQuant: out.result.pplQuant };

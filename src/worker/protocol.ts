@@ -73,6 +73,8 @@ export interface TextStats {
   evalTokens: number;
   /** The tokenizer's model, so a stale count is recognised after loading another model. */
   model: string;
+  /** Text that is not text, or that the tokenizer reads byte by byte (src/engine/text-quality.ts). */
+  warnings?: string[];
 }
 
 export interface GenerateRequest {

@@ -28,6 +28,8 @@ export interface Field {
   pos: number;
   width: 4 | 8;
   role: string;
+  /** The GGUF metadata key or tensor name the field belongs to. */
+  owner?: string;
 }
 
 /** The values hostile files put in length/count/offset fields; `orig` is the field's real value. */
@@ -93,8 +95,9 @@ export function ggufFields(bytes: Uint8Array): { fields: Field[]; headerEnd: num
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fields: Field[] = [];
   let p = 0;
+  let owner: string | undefined;
   const field = (width: 4 | 8, role: string): number => {
-    fields.push({ pos: p, width, role });
+    fields.push({ pos: p, width, role, owner });
     const v = width === 8 ? Number(dv.getBigUint64(p, true)) : dv.getUint32(p, true);
     p += width;
     return v;
@@ -107,7 +110,9 @@ export function ggufFields(bytes: Uint8Array): { fields: Field[]; headerEnd: num
   field(4, 'version');
   const nTensors = field(8, 'tensor count');
   const nKv = field(8, 'kv count');
+  const text = (at: number, n: number) => new TextDecoder().decode(bytes.subarray(at, at + n));
   for (let i = 0; i < nKv; i++) {
+    owner = text(p + 8, Number(dv.getBigUint64(p, true)));
     str('key length');
     const type = field(4, 'value type');
     if (type === 8) str('string length');
@@ -125,6 +130,7 @@ export function ggufFields(bytes: Uint8Array): { fields: Field[]; headerEnd: num
     else throw new Error(`GGUF value type ${type} at ${p}`);
   }
   for (let t = 0; t < nTensors; t++) {
+    owner = text(p + 8, Number(dv.getBigUint64(p, true)));
     str('tensor name length');
     const dims = field(4, 'tensor n_dims');
     for (let d = 0; d < dims; d++) field(8, 'tensor dim');
@@ -262,4 +268,187 @@ export function writeSafetensorsJson(orig: Uint8Array, oldHeaderLen: number, hea
   out.set(json, 8);
   out.set(data, 8 + json.byteLength);
   return out;
+}
+
+// ---- structural lies: files that parse but whose parts do not agree; each must be refused ----
+
+type StEntry = { dtype: string; shape: number[]; data_offsets: [number, number] };
+
+/** A safetensors file from raw JSON text (padded with spaces to 8 bytes) and data; `lengthDelta` lies about the length. */
+export function safetensorsFromText(json: string, data: Uint8Array, lengthDelta = 0): Uint8Array {
+  while (json.length % 8 !== 0) json += ' ';
+  const h = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + h.byteLength + data.byteLength);
+  new DataView(out.buffer).setBigUint64(0, BigInt(h.byteLength + lengthDelta), true);
+  out.set(h, 8);
+  out.set(data, 8 + h.byteLength);
+  return out;
+}
+
+export const SAFETENSORS_LIES = ['overlap', 'gap', 'duplicate key', 'dtype lie', 'header length', 'out-of-range id', 'inconsistent config'] as const;
+
+/**
+ * One lie in the HF folder: the safetensors header (overlapping or gapped offsets, a key twice, a
+ * dtype smaller than its data, a header length off by 1..7 bytes) or config.json (token ids past
+ * the vocabulary, sizes that disagree with the tensors). Returns the edited files.
+ */
+export function safetensorsLie(
+  rng: FuzzRng,
+  kind: (typeof SAFETENSORS_LIES)[number],
+  model: Uint8Array,
+  config: Record<string, Json>,
+): { detail: string; model: Uint8Array; config: Record<string, Json> } {
+  const { header, headerLen } = readSafetensorsJson(model);
+  const data = model.subarray(8 + headerLen);
+  const names = Object.keys(header).filter((k) => k !== '__metadata__');
+  const byOffset = [...names].sort((a, b) => (header[a] as StEntry).data_offsets[0] - (header[b] as StEntry).data_offsets[0]);
+  const entry = (n: string) => header[n] as StEntry;
+  const out = (detail: string, h = header, d = data, delta = 0) => ({ detail, model: safetensorsFromText(JSON.stringify(h), d, delta), config });
+  switch (kind) {
+    case 'overlap': {
+      const i = 1 + rng.int(byOffset.length - 1);
+      const prev = entry(byOffset[i - 1]);
+      const e = entry(byOffset[i]);
+      const len = e.data_offsets[1] - e.data_offsets[0];
+      const start = prev.data_offsets[0] + 4 * rng.int((prev.data_offsets[1] - prev.data_offsets[0]) / 4);
+      e.data_offsets = [start, start + len];
+      return out(`${byOffset[i]} moved to ${start}, inside ${byOffset[i - 1]}`);
+    }
+    case 'gap': {
+      const i = rng.int(byOffset.length);
+      const d = 4 * (1 + rng.int(16));
+      const at = entry(byOffset[i]).data_offsets[0];
+      for (const n of byOffset.slice(i)) entry(n).data_offsets = entry(n).data_offsets.map((o) => o + d) as [number, number];
+      const grown = new Uint8Array(data.byteLength + d);
+      grown.set(data.subarray(0, at));
+      grown.set(data.subarray(at), at + d);
+      return out(`${d} bytes before ${byOffset[i]}`, header, grown);
+    }
+    case 'duplicate key': {
+      const n = rng.pick(names);
+      const json = JSON.stringify(header);
+      const same = rng.chance(0.5) ? entry(n) : { ...entry(n), data_offsets: entry(byOffset[byOffset.length - 1]).data_offsets };
+      return { detail: `${n} listed twice`, model: safetensorsFromText(`${json.slice(0, -1)},${JSON.stringify(n)}:${JSON.stringify(same)}}`, data), config };
+    }
+    case 'dtype lie': {
+      const n = rng.pick(names);
+      const e = entry(n);
+      e.dtype = rng.pick(['F16', 'BF16']);
+      if (rng.chance(0.5)) {
+        e.data_offsets = [e.data_offsets[0], e.data_offsets[0] + (e.data_offsets[1] - e.data_offsets[0]) / 2];
+        return out(`${n} declared ${e.dtype} over the first half of its F32 bytes`);
+      }
+      e.shape = [e.shape[0] * 2, ...e.shape.slice(1)];
+      return out(`${n} declared ${e.dtype} with its first dimension doubled (the same bytes)`);
+    }
+    case 'header length': {
+      const delta = rng.pick([-7, -6, -5, -4, -3, -2, -1, 1, 2, 3, 4, 5, 6, 7]);
+      return out(`header length ${delta > 0 ? '+' : ''}${delta}`, header, data, delta);
+    }
+    case 'out-of-range id': {
+      const key = rng.pick(['bos_token_id', 'eos_token_id', 'pad_token_id']);
+      const vocab = config.vocab_size as number;
+      config[key] = rng.chance(0.5) ? vocab + rng.int(100_000) : [2, vocab + rng.int(10)];
+      return out(`config ${key} = ${JSON.stringify(config[key])}`);
+    }
+    case 'inconsistent config': {
+      const key = rng.pick(['num_hidden_layers', 'vocab_size', 'intermediate_size', 'hidden_size']);
+      const v = config[key] as number;
+      config[key] = Math.max(1, v + rng.pick([-2, -1, 1, 2, 8]) * (key === 'hidden_size' ? 8 : 1));
+      return out(`config ${key} ${v} -> ${config[key]}`);
+    }
+  }
+}
+
+export const GGUF_LIES = ['overlap', 'gap', 'duplicate name', 'dtype lie', 'out-of-range id', 'inconsistent metadata'] as const;
+
+/** One lie in a GGUF file's header fields (offsets, types, names, ids, counts); may grow the file. */
+export function ggufLie(rng: FuzzRng, kind: (typeof GGUF_LIES)[number], orig: Uint8Array): { detail: string; file: Uint8Array } {
+  const { fields } = ggufFields(orig);
+  const offsets = fields.filter((f) => f.role === 'tensor offset');
+  const bytes = orig.slice();
+  switch (kind) {
+    case 'overlap': {
+      const [a, b] = [rng.pick(offsets), rng.pick(offsets)];
+      const target = a === b ? readField(bytes, a) + 32n : readField(bytes, b);
+      writeField(bytes, a, target);
+      return { detail: `${a.owner} at the offset of ${b === a ? 'itself + 32' : b.owner}`, file: bytes };
+    }
+    case 'gap': {
+      const at = readField(bytes, rng.pick(offsets));
+      const d = 32n * BigInt(1 + rng.int(4));
+      for (const f of offsets) if (readField(bytes, f) >= at) writeField(bytes, f, readField(bytes, f) + d);
+      const grown = new Uint8Array(bytes.byteLength + Number(d));
+      grown.set(bytes);
+      return { detail: `${d} bytes declared before the tensor at ${at}`, file: grown };
+    }
+    case 'duplicate name': {
+      const names = fields.filter((f) => f.role === 'tensor name length');
+      const pairs = names.flatMap((a) => names.filter((b) => b !== a && readField(bytes, b) === readField(bytes, a)).map((b) => [a, b] as const));
+      const [a, b] = rng.pick(pairs);
+      const n = Number(readField(bytes, a));
+      bytes.set(orig.subarray(b.pos + 8, b.pos + 8 + n), a.pos + 8);
+      return { detail: `${a.owner} renamed ${b.owner}`, file: bytes };
+    }
+    case 'dtype lie': {
+      const types = fields.filter((f) => f.role === 'tensor type' && readField(bytes, f) === 0n);
+      const f = rng.pick(types);
+      const t = rng.pick([1n, 30n]);
+      writeField(bytes, f, t);
+      return { detail: `${f.owner} declared ${t === 1n ? 'F16' : 'BF16'} over F32 data`, file: bytes };
+    }
+    case 'out-of-range id': {
+      const ids = fields.filter((f) => /^tokenizer\.ggml\.(bos|eos|unknown)_token_id$/.test(f.owner ?? '') && f.role.startsWith('scalar'));
+      const f = rng.pick(ids);
+      const v = 512n + BigInt(rng.int(100_000));
+      writeField(bytes, f, v);
+      return { detail: `${f.owner} = ${v}`, file: bytes };
+    }
+    case 'inconsistent metadata': {
+      const sizes = fields.filter((f) => /^llama\.(block_count|embedding_length|feed_forward_length)$/.test(f.owner ?? '') && f.role.startsWith('scalar'));
+      const f = rng.pick(sizes);
+      const v = readField(bytes, f) + BigInt(rng.pick([-2, -1, 1, 2, 8]));
+      writeField(bytes, f, v > 0n ? v : 1n);
+      return { detail: `${f.owner} = ${readField(bytes, f)}`, file: bytes };
+    }
+  }
+}
+
+/**
+ * A GGUF whose tokens array declares 2^23..2^26 entries, as a virtual file of 2^31 bytes (the real
+ * header, then zeros): it must be refused from what the header declares. `bytesRead` counts reads.
+ */
+export function giantMetadataSource(rng: FuzzRng, orig: Uint8Array): { detail: string; source: { name: string; size: number; read(o: number, n: number): Promise<Uint8Array> }; bytesRead: () => number } {
+  const { fields } = ggufFields(orig);
+  const arrays = fields.filter((f) => f.role === 'array length');
+  const f = rng.pick(arrays);
+  const bytes = orig.slice();
+  const n = BigInt((1 << 23) + 1 + rng.int((1 << 26) - (1 << 23)));
+  writeField(bytes, f, n);
+  let read = 0;
+  const source = {
+    name: 'giant.gguf',
+    size: 2 ** 31,
+    async read(offset: number, length: number) {
+      read += length;
+      const out = new Uint8Array(length);
+      if (offset < bytes.byteLength) out.set(bytes.subarray(offset, Math.min(bytes.byteLength, offset + length)));
+      return out;
+    },
+  };
+  return { detail: `${f.owner} declares ${n} entries`, source, bytesRead: () => read };
+}
+
+export const LLAMA2C_LIES = ['inconsistent header'] as const;
+
+/** A header field changed so that the header no longer describes the arrays that follow. */
+export function llama2cLie(rng: FuzzRng, orig: Uint8Array): { detail: string; file: Uint8Array } {
+  const bytes = orig.slice();
+  const dv = new DataView(bytes.buffer);
+  const i = rng.pick([0, 1, 2, 5, 6]);
+  const v = dv.getInt32(4 * i, true);
+  const d = i === 0 ? rng.pick([-32, -16, 16, 32]) : rng.pick([-2, -1, 1, 2, 64]);
+  const nv = i === 5 && rng.chance(0.3) ? -v : Math.max(1, v + d);
+  dv.setInt32(4 * i, nv, true);
+  return { detail: `${LLAMA2C_FIELDS[i].role} ${v} -> ${nv}`, file: bytes };
 }

@@ -32,6 +32,8 @@ export function writeGguf(opts: {
   version?: number;
   alignment?: number;
   tensorCountOverride?: bigint;
+  /** Offsets written into the tensor infos instead of the real ones (for overlap/gap defects). */
+  offsetsOverride?: number[];
 }): Uint8Array {
   const w = new Bytes();
   w.raw(new TextEncoder().encode('GGUF'));
@@ -66,7 +68,7 @@ export function writeGguf(opts: {
     w.u32(t.ne.length);
     t.ne.forEach((d) => w.u64(d));
     w.u32(t.type);
-    w.u64(offsets[i]);
+    w.u64(opts.offsetsOverride?.[i] ?? offsets[i]);
   });
   while (w.parts.length % align) w.u8(0);
   const dataStart = w.parts.length;

@@ -9,6 +9,7 @@ import { reproducibleLink, useStudio } from '../store';
 export function HistoryPanel() {
   const runs = useStudio((s) => s.history);
   const error = useStudio((s) => s.historyError);
+  const unsavedIds = useStudio((s) => s.unsavedIds);
   const compareIds = useStudio((s) => s.compareIds);
   const inspectId = useStudio((s) => s.inspectId);
   const { openInInspect, toggleCompare, removeFromHistory, addToHistory, setSection, setConfig } = useStudio.getState();
@@ -21,8 +22,8 @@ export function HistoryPanel() {
     for (const f of Array.from(files)) {
       try {
         const run = parseRunJson(await f.text());
-        await addToHistory(run);
-        notes.push(`${f.name}: imported as ${runLabel(run)}.`);
+        const saved = await addToHistory(run);
+        notes.push(`${f.name}: ${saved ? 'imported' : 'listed for this tab only (not saved)'} as ${runLabel(run)}.`);
       } catch (e) {
         notes.push(`${f.name}: ${e instanceof Error ? e.message : String(e)}`);
       }
@@ -35,7 +36,8 @@ export function HistoryPanel() {
       <div className="card">
         <div className="row">
           <p className="muted">
-            Runs are kept in this browser (IndexedDB) until you delete them. {runs.length} saved.
+            Runs are kept in this browser (IndexedDB) until you delete them. {runs.length - unsavedIds.length} saved
+            {unsavedIds.length > 0 && `, ${unsavedIds.length} in this tab only`}.
           </p>
           <span className="spacer" />
           <label htmlFor={importId} className="button">
@@ -106,6 +108,15 @@ export function HistoryPanel() {
                     <td>
                       <strong className="nowrap">{label}</strong>
                       {r.status !== 'done' && <span className="worse"> · {r.status}</span>}
+                      {unsavedIds.includes(r.id) && (
+                        <span className="worse" data-testid="unsaved-run">
+                          {' '}
+                          · not saved (this tab only){' '}
+                          <button onClick={() => void addToHistory(r)} aria-label={`Save ${label} (${r.id}) again`}>
+                            Save again
+                          </button>
+                        </span>
+                      )}
                       <div className="small muted">
                         {r.model} · <span className="mono">{r.id}</span>
                       </div>
