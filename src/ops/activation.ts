@@ -25,7 +25,7 @@ function launch(gpu: Gpu, shader: string, params: Record<string, boolean>, n: nu
 /** silu(gate) * up. */
 export function swiglu(gpu: Gpu, gate: Tensor, up: Tensor, out = gpu.tensor(gate.shape, 'f32', 'swiglu')): Tensor {
   const n = sameSize('swiglu', gate, up, out);
-  launch(gpu, 'activation_swiglu.wgsl', { BACKWARD: false }, n, [gate, up, out], 'swiglu');
+  launch(gpu, 'activation-swiglu.wgsl', { BACKWARD: false }, n, [gate, up, out], 'swiglu');
   return out;
 }
 
@@ -33,13 +33,13 @@ export function swigluBackward(gpu: Gpu, dy: Tensor, gate: Tensor, up: Tensor): 
   const n = sameSize('swigluBackward', dy, gate, up);
   const dgate = gpu.tensor(gate.shape, 'f32', 'swiglu.dgate');
   const dup = gpu.tensor(up.shape, 'f32', 'swiglu.dup');
-  launch(gpu, 'activation_swiglu.wgsl', { BACKWARD: true }, n, [dy, gate, up, dgate, dup], 'swiglu.backward');
+  launch(gpu, 'activation-swiglu.wgsl', { BACKWARD: true }, n, [dy, gate, up, dgate, dup], 'swiglu.backward');
   return { dgate, dup };
 }
 
 export function relu(gpu: Gpu, x: Tensor, out = gpu.tensor(x.shape, 'f32', 'relu')): Tensor {
   const n = sameSize('relu', x, out);
-  launch(gpu, 'activation_unary.wgsl', { GELU: false, BACKWARD: false }, n, [x, out], 'relu');
+  launch(gpu, 'activation-unary.wgsl', { GELU: false, BACKWARD: false }, n, [x, out], 'relu');
   return out;
 }
 
@@ -47,20 +47,20 @@ export function relu(gpu: Gpu, x: Tensor, out = gpu.tensor(x.shape, 'f32', 'relu
 export function reluBackward(gpu: Gpu, dy: Tensor, x: Tensor): Tensor {
   const n = sameSize('reluBackward', dy, x);
   const dx = gpu.tensor(x.shape, 'f32', 'relu.dx');
-  launch(gpu, 'activation_unary.wgsl', { GELU: false, BACKWARD: true }, n, [dy, x, dx], 'relu.backward');
+  launch(gpu, 'activation-unary.wgsl', { GELU: false, BACKWARD: true }, n, [dy, x, dx], 'relu.backward');
   return dx;
 }
 
 /** x * Phi(x) with the exact normal CDF. */
 export function gelu(gpu: Gpu, x: Tensor, out = gpu.tensor(x.shape, 'f32', 'gelu')): Tensor {
   const n = sameSize('gelu', x, out);
-  launch(gpu, 'activation_unary.wgsl', { GELU: true, BACKWARD: false }, n, [x, out], 'gelu');
+  launch(gpu, 'activation-unary.wgsl', { GELU: true, BACKWARD: false }, n, [x, out], 'gelu');
   return out;
 }
 
 export function geluBackward(gpu: Gpu, dy: Tensor, x: Tensor): Tensor {
   const n = sameSize('geluBackward', dy, x);
   const dx = gpu.tensor(x.shape, 'f32', 'gelu.dx');
-  launch(gpu, 'activation_unary.wgsl', { GELU: true, BACKWARD: true }, n, [dy, x, dx], 'gelu.backward');
+  launch(gpu, 'activation-unary.wgsl', { GELU: true, BACKWARD: true }, n, [dy, x, dx], 'gelu.backward');
   return dx;
 }

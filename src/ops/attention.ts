@@ -89,7 +89,7 @@ export function causalAttention(
   const pass: Pass = o.headDim % 4 === 0 && o.headDim / 4 >= TPR ? 'forward4' : 'forward';
   const kp = kernelParams(gpu, pass, o);
   gpu.dispatch({
-    shader: pass === 'forward4' ? 'attention_forward_vec4.wgsl' : 'attention_forward.wgsl',
+    shader: pass === 'forward4' ? 'attention-forward-vec4.wgsl' : 'attention-forward.wgsl',
     params: kp.params,
     uniforms: kp.uniforms,
     buffers: [q, k, v, out, lse],
@@ -113,7 +113,7 @@ export function causalAttentionBackward(
   const rows = T * o.heads;
   const delta = gpu.tensor([T, o.heads], 'f32', 'attention.delta');
   gpu.dispatch({
-    shader: 'attention_backward_delta.wgsl',
+    shader: 'attention-backward-delta.wgsl',
     params: { WG: DELTA_WG },
     uniforms: [rows, o.headDim],
     buffers: [dout, out, delta],
@@ -125,7 +125,7 @@ export function causalAttentionBackward(
   const dv = gpu.tensor(v.shape, 'f32', 'attention.dv');
   const pq = kernelParams(gpu, 'dq', o);
   gpu.dispatch({
-    shader: 'attention_backward_dq.wgsl',
+    shader: 'attention-backward-dq.wgsl',
     params: pq.params,
     uniforms: pq.uniforms,
     buffers: [q, k, v, dout, lse, delta, dq],
@@ -134,7 +134,7 @@ export function causalAttentionBackward(
   });
   const pkv = kernelParams(gpu, 'dkv', o);
   gpu.dispatch({
-    shader: 'attention_backward_dkv.wgsl',
+    shader: 'attention-backward-dkv.wgsl',
     params: pkv.params,
     uniforms: pkv.uniforms,
     buffers: [q, k, v, dout, lse, delta, dk, dv],

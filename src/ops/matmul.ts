@@ -48,7 +48,7 @@ export const MATMUL_TILES = {
 
 /** Split K when a tile gives fewer workgroups than this (~2 per SM of a 132-SM H100; WebGPU does
  * not expose the SM count), aiming at SPLIT_TARGET workgroups in all. Tuned on an H100
- * (notes/bench-kernels.md); a smaller GPU just runs a few more waves. */
+ * (`bench-kernels.mjs --sweep`); a smaller GPU just runs a few more waves. */
 const SPLIT_BELOW = 256;
 const SPLIT_TARGET = 480;
 /** Shortest stretch of K a split is given. */

@@ -22,7 +22,7 @@ export function rmsNorm(gpu: Gpu, x: Tensor, weight: Tensor, eps: number): { y: 
   const y = gpu.tensor(x.shape, 'f32', 'rmsnorm.y');
   const rstd = gpu.tensor([T], 'f32', 'rmsnorm.rstd');
   gpu.dispatch({
-    shader: 'norm_forward.wgsl',
+    shader: 'norm-forward.wgsl',
     params: { WG: ROW_WG, LAYERNORM: false },
     uniforms: [T, C, f32(eps)],
     buffers: [x, weight, y, rstd],
@@ -45,7 +45,7 @@ export function layerNorm(
   const mean = gpu.tensor([T], 'f32', 'layernorm.mean');
   const rstd = gpu.tensor([T], 'f32', 'layernorm.rstd');
   gpu.dispatch({
-    shader: 'norm_forward.wgsl',
+    shader: 'norm-forward.wgsl',
     params: { WG: ROW_WG, LAYERNORM: true },
     uniforms: [T, C, f32(eps)],
     buffers: [x, weight, y, rstd, bias, mean],
@@ -59,7 +59,7 @@ export function layerNorm(
 function reduceChunks(gpu: Gpu, partial: Tensor, chunks: number, C: number, name: string): Tensor {
   const out = gpu.tensor([C], 'f32', name);
   gpu.dispatch({
-    shader: 'norm_reduce_chunks.wgsl',
+    shader: 'norm-reduce-chunks.wgsl',
     params: { WG: COL_WG },
     uniforms: [chunks, C],
     buffers: [partial, out],
@@ -87,7 +87,7 @@ export function rmsNormBackward(
   const dx = normBackwardDx(gpu, dy, x, weight, rstd);
   const partialW = gpu.tensor([chunks, C], 'f32', 'rmsnorm.partial-dw');
   gpu.dispatch({
-    shader: 'norm_backward_params.wgsl',
+    shader: 'norm-backward-params.wgsl',
     params: { WG: COL_WG, LAYERNORM: false },
     uniforms: [T, C, chunk],
     buffers: [dy, x, rstd, partialW],
@@ -115,7 +115,7 @@ export function layerNormBackward(
   const partialW = gpu.tensor([chunks, C], 'f32', 'layernorm.partial-dw');
   const partialB = gpu.tensor([chunks, C], 'f32', 'layernorm.partial-db');
   gpu.dispatch({
-    shader: 'norm_backward_params.wgsl',
+    shader: 'norm-backward-params.wgsl',
     params: { WG: COL_WG, LAYERNORM: true },
     uniforms: [T, C, chunk],
     buffers: [dy, x, rstd, partialW, mean, partialB],

@@ -1,6 +1,6 @@
 // Causal GQA backward, query side: dq_i = scale * sum_j ds_ij k_j with
 //   p_ij = exp(scale q_i.k_j - lse_i),  ds_ij = p_ij (dout_i.v_j - delta_i).
-// Same layout as attention_forward.wgsl: workgroup (query block, head, batch), BR rows x TPR
+// Same layout as attention-forward.wgsl: workgroup (query block, head, batch), BR rows x TPR
 // lanes, one shared tile reloaded with values (for dp) and then keys (for s and dq).
 struct Params { seqLen: u32, Hq: u32, Hkv: u32, rep: u32, scale: f32 }
 @group(0) @binding(0) var<uniform> p: Params;

@@ -1,5 +1,5 @@
 // Causal grouped-query attention forward for head dims that are a multiple of 4 (the usual case):
-// the same flash-style online softmax as attention_forward.wgsl, with the costs that profiling on
+// the same flash-style online softmax as attention-forward.wgsl, with the costs that profiling on
 // the H100 showed moved out of the inner loops (attention was 30-36% of AWQ's and TesseraQ's GPU
 // time on the 135M shape):
 //   - q, k, v, out are read and written as vec4 (one shared-memory load per 4 products; the key
