@@ -1,11 +1,11 @@
 // Squared-error loss and its gradient in one pass over a, b (same size n):
 //   grad[i] = (a[i] − b[i])·gradScale;  workgroup g writes partial[g] = Σ its (a − b)² (fixed-order tree).
-// #if FINAL: one workgroup sums partial[0..groups) in a fixed order and writes loss[slot] = Σ·lossScale.
+// #if FINAL: one workgroup sums values[0..groups) (the partials, or any vector) in a fixed order and writes loss[slot] = Σ·lossScale.
 #include "common.wgsl"
 struct Params { n: u32, groups: u32, gradScale: f32, lossScale: f32, slot: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 #if FINAL
-@group(0) @binding(1) var<storage, read> partials: array<f32>;
+@group(0) @binding(1) var<storage, read> values: array<f32>;
 @group(0) @binding(2) var<storage, read_write> loss: array<f32>;
 #else
 @group(0) @binding(1) var<storage, read> a: array<f32>;
@@ -30,7 +30,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
 #if FINAL
   var s = 0.0;
-  for (var i = lid; i < p.groups; i += {{WG}}u) { s += partials[i]; }
+  for (var i = lid; i < p.groups; i += {{WG}}u) { s += values[i]; }
   let total = treeSum(s, lid);
   if (lid == 0u) { loss[p.slot] = total * p.lossScale; }
 #else
