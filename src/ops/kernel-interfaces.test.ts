@@ -1,8 +1,12 @@
-// Every op in every kernel variant it uses, on a fake device (no GPU, nothing computed): each
-// kernel declaration is checked against its WGSL when the variant's pipeline is built, and each
-// dispatch's names against the variant. The numbers are the GPU tests' business (*.gpu-test.ts).
-import { describe, expect, it } from 'vitest';
-import type { Gpu } from '../gpu/gpu';
+// Every op in every kernel variant it uses, without a GPU: on a fake device each kernel
+// declaration is checked against its WGSL when the variant's pipeline is built, and each
+// dispatch's names against the variant; on Dawn's null backend (nothing runs) every variant's WGSL
+// is compiled and validated with its bind group layout. The numbers are the GPU tests' business
+// (*.gpu-test.ts).
+import { afterAll, describe, expect, it } from 'vitest';
+import { create, globals } from 'webgpu';
+import { acquireDevice } from '../gpu/device';
+import { Gpu } from '../gpu/gpu';
 import { fakeGpu } from '../gpu/testing/fake-device';
 import { gelu, geluBackward, relu, reluBackward, swiglu, swigluBackward } from './activation';
 import { adamStep } from './adam';
@@ -25,16 +29,37 @@ import { tqAdamState, tqExport, tqGrad, tqHardenQuantile, tqHarden, tqInit, tqSo
 
 const spec = { bits: 3, groupSize: 8, symmetric: false };
 
+let dawn: Promise<Gpu> | null = null;
+// Dawn lives as long as its GPU object is referenced.
+let dawnGpu: GPU | null = null;
+async function dawnNullGpu(): Promise<Gpu> {
+  Object.assign(globalThis, globals);
+  dawnGpu = create(['backend=null']);
+  return new Gpu(await acquireDevice(dawnGpu));
+}
+afterAll(async () => {
+  if (dawn) (await dawn).destroy();
+  dawnGpu = null;
+});
+
 function each(name: string, run: (gpu: Gpu) => void) {
-  it(name, () => {
+  it(`${name}: declarations match the WGSL`, () => {
     const { gpu, calls } = fakeGpu();
     run(gpu);
     gpu.flush();
     expect(calls.dispatches.length).toBeGreaterThan(0);
   });
+  it(`${name}: the WGSL compiles (Dawn, null backend)`, async () => {
+    const gpu = await (dawn ??= dawnNullGpu());
+    const before = gpu.pipelineCount;
+    run(gpu);
+    await gpu.sync();
+    expect(gpu.uncapturedErrors.splice(0)).toEqual([]);
+    expect(gpu.pipelineCount).toBeGreaterThan(before);
+  });
 }
 
-describe('kernel declarations match their WGSL in every variant the ops use', () => {
+describe('every op in every kernel variant', () => {
   each('activations', (gpu) => {
     const x = gpu.tensor([4, 8]);
     swiglu(gpu, x, gpu.tensor([4, 8]));
