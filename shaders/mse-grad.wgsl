@@ -1,11 +1,12 @@
 // Squared-error loss and its gradient in one pass over a, b (same size n):
 //   grad[i] = (a[i] − b[i])·gradScale;  workgroup g writes partial[g] = Σ its (a − b)² (fixed-order tree).
-// #if FINAL: one workgroup sums partial[0..groups) in a fixed order and writes loss[slot] = Σ·lossScale.
+// #if FINAL: one workgroup sums values[0..groups) (the partials, or any vector) in a fixed order and writes loss[slot] = Σ·lossScale.
 #include "common.wgsl"
+#include "tree-sum.wgsl"
 struct Params { n: u32, groups: u32, gradScale: f32, lossScale: f32, slot: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 #if FINAL
-@group(0) @binding(1) var<storage, read> partials: array<f32>;
+@group(0) @binding(1) var<storage, read> values: array<f32>;
 @group(0) @binding(2) var<storage, read_write> loss: array<f32>;
 #else
 @group(0) @binding(1) var<storage, read> a: array<f32>;
@@ -13,25 +14,13 @@ struct Params { n: u32, groups: u32, gradScale: f32, lossScale: f32, slot: u32 }
 @group(0) @binding(3) var<storage, read_write> grad: array<f32>;
 @group(0) @binding(4) var<storage, read_write> partials: array<f32>;
 #endif
-var<workgroup> partial: array<f32, {{WG}}>;
-
-fn treeSum(s: f32, lid: u32) -> f32 {
-  partial[lid] = s;
-  workgroupBarrier();
-  for (var k = {{WG}}u / 2u; k > 0u; k = k / 2u) {
-    if (lid < k) { partial[lid] += partial[lid + k]; }
-    workgroupBarrier();
-  }
-  return partial[0];
-}
-
 @compute @workgroup_size({{WG}})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
 #if FINAL
   var s = 0.0;
-  for (var i = lid; i < p.groups; i += {{WG}}u) { s += partials[i]; }
-  let total = treeSum(s, lid);
+  for (var i = lid; i < p.groups; i += {{WG}}u) { s += values[i]; }
+  let total = workgroupTreeSum(s, lid);
   if (lid == 0u) { loss[p.slot] = total * p.lossScale; }
 #else
   let g = wid.x + wid.y * nwg.x;
@@ -46,7 +35,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       s += d * d;
     }
   }
-  let total = treeSum(s, lid);
+  let total = workgroupTreeSum(s, lid);
   if (lid == 0u) { partials[g] = total; }
 #endif
 }

@@ -5,6 +5,7 @@
 // Training only needs dx of a block's norms (their weights are frozen): no weight gradient, and
 // the residual add that follows every norm backward is done here instead of in its own dispatch.
 #include "common.wgsl"
+#include "tree-sum.wgsl"
 struct Params { T: u32, C: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
@@ -18,20 +19,6 @@ struct Params { T: u32, C: u32 }
 #if RESIDUAL
 @group(0) @binding({{B_RESIDUAL}}) var<storage, read> residual: array<f32>;
 #endif
-
-var<workgroup> partial: array<f32, {{WG}}>;
-
-fn workgroupSum(v: f32, lid: u32) -> f32 {
-  partial[lid] = v;
-  workgroupBarrier();
-  for (var s = {{WG}}u / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) { partial[lid] = partial[lid] + partial[lid + s]; }
-    workgroupBarrier();
-  }
-  let total = partial[0];
-  workgroupBarrier();
-  return total;
-}
 
 fn store(i: u32, v: f32) {
 #if RESIDUAL
@@ -58,8 +45,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     sg += g;
     sgx += g * (x[base + c] - mean) * r;
   }
-  let meanG = workgroupSum(sg, lid) / n;
-  let meanGX = workgroupSum(sgx, lid) / n;
+  let meanG = workgroupTreeSum(sg, lid) / n;
+  let meanGX = workgroupTreeSum(sgx, lid) / n;
   for (var c = lid; c < p.C; c += {{WG}}u) {
     let xhat = (x[base + c] - mean) * r;
     store(base + c, r * (dy[base + c] * weight[c] - meanG - xhat * meanGX));
@@ -67,7 +54,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 #else
   var sgx = 0.0;
   for (var c = lid; c < p.C; c += {{WG}}u) { sgx += dy[base + c] * weight[c] * x[base + c]; }
-  let k = r * r * workgroupSum(sgx, lid) / n;
+  let k = r * r * workgroupTreeSum(sgx, lid) / n;
   for (var c = lid; c < p.C; c += {{WG}}u) {
     store(base + c, r * (dy[base + c] * weight[c] - x[base + c] * k));
   }

@@ -2,6 +2,7 @@
 // by WG) with a fixed-order tree and writes out[g] = sum * p.scale. The first pass maps the input
 // (SQUARE: x*x, SQDIFF: (a-b)^2, else x); the wrapper repeats plain passes until one value is left.
 #include "common.wgsl"
+#include "tree-sum.wgsl"
 struct Params { n: u32, groups: u32, scale: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 #if SQDIFF
@@ -12,7 +13,6 @@ struct Params { n: u32, groups: u32, scale: f32 }
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 #endif
-var<workgroup> partial: array<f32, {{WG}}>;
 
 fn load(i: u32) -> f32 {
 #if SQDIFF
@@ -39,11 +39,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let i = base + k * {{WG}}u + lid;
     if (i < p.n) { s += load(i); }
   }
-  partial[lid] = s;
-  workgroupBarrier();
-  for (var k = {{WG}}u / 2u; k > 0u; k = k / 2u) {
-    if (lid < k) { partial[lid] += partial[lid + k]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u) { out[g] = partial[0] * p.scale; }
+  let total = workgroupTreeSum(s, lid);
+  if (lid == 0u) { out[g] = total * p.scale; }
 }

@@ -1,10 +1,10 @@
 // out[r] = sum over c of x[r, c]. One workgroup per row (rows spread over x and y of the grid):
 // a strided loop per thread, then a fixed-order tree in workgroup memory, so it is deterministic.
+#include "tree-sum.wgsl"
 struct Params { rows: u32, cols: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
-var<workgroup> partial: array<f32, {{WG}}>;
 
 @compute @workgroup_size({{WG}})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -14,11 +14,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let base = row * p.cols;
   var s = 0.0;
   for (var c = lid; c < p.cols; c += {{WG}}u) { s += x[base + c]; }
-  partial[lid] = s;
-  workgroupBarrier();
-  for (var k = {{WG}}u / 2u; k > 0u; k = k / 2u) {
-    if (lid < k) { partial[lid] += partial[lid + k]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u) { out[row] = partial[0]; }
+  let total = workgroupTreeSum(s, lid);
+  if (lid == 0u) { out[row] = total; }
 }

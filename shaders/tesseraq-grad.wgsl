@@ -2,6 +2,7 @@
 //   dv = dŴ·s·f·[0 ≤ floor(W/s)+h+z ≤ qmax]·rectsig'(v)   (0 for hard entries)
 //   du = Σ_group dŴ·(q − z)·s · 2·rectsig'(u)
 #include "tesseraq-common.wgsl"
+#include "tree-sum.wgsl"
 struct Params { rows: u32, cols: u32, groupSize: u32, nGroups: u32, qmax: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
@@ -13,7 +14,6 @@ struct Params { rows: u32, cols: u32, groupSize: u32, nGroups: u32, qmax: f32 }
 @group(0) @binding(7) var<storage, read_write> dv: array<f32>;
 @group(0) @binding(8) var<storage, read_write> du: array<f32>;
 
-var<workgroup> partial: array<f32, {{WG}}>;
 
 @compute @workgroup_size({{WG}})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -33,11 +33,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     dv[i] = tqDv(dW[i], x, s, f, v[i], state[i], p.qmax);
     acc += tqDuTerm(dW[i], x, s, z, p.qmax);
   }
-  partial[lid] = acc;
-  workgroupBarrier();
-  for (var k = {{WG}}u / 2u; k > 0u; k /= 2u) {
-    if (lid < k) { partial[lid] += partial[lid + k]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u) { du[gi] = partial[0] * 2.0 * tqRectSigGrad(uu); }
+  let total = workgroupTreeSum(acc, lid);
+  if (lid == 0u) { du[gi] = total * 2.0 * tqRectSigGrad(uu); }
 }

@@ -6,6 +6,7 @@
 // A workgroup owns its group's v entries and its u entry, so it can update them in place.
 // adam holds [m_v (n), v_v (n), m_u (rows·nGroups), v_u (rows·nGroups)].
 #include "tesseraq-common.wgsl"
+#include "tree-sum.wgsl"
 struct Params {
   rows: u32, cols: u32, groupSize: u32, nGroups: u32, qmax: f32,
   beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, eps: f32, invSqrtBc2: f32,
@@ -21,7 +22,6 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> adam: array<f32>;
 @group(0) @binding(8) var<storage, read_write> soft: array<f32>;
 
-var<workgroup> partial: array<f32, {{WG}}>;
 var<workgroup> newF: f32;
 
 /** torch.optim.Adam on one value whose first/second moments sit at adam[im], adam[iv]. */
@@ -55,14 +55,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     v[i] = adamUpdate(vi, tqDv(dW[i], x, s, f, vi, state[i], p.qmax), i, n + i, p.stepSizeV, p.weightDecayV);
     acc += tqDuTerm(dW[i], x, s, z, p.qmax);
   }
-  partial[lid] = acc;
-  workgroupBarrier();
-  for (var k = {{WG}}u / 2u; k > 0u; k /= 2u) {
-    if (lid < k) { partial[lid] += partial[lid + k]; }
-    workgroupBarrier();
-  }
+  let total = workgroupTreeSum(acc, lid);
   if (lid == 0u) {
-    let du = partial[0] * 2.0 * tqRectSigGrad(uu);
+    let du = total * 2.0 * tqRectSigGrad(uu);
     let un = adamUpdate(uu, du, 2u * n + gi, 2u * n + nu + gi, p.stepSizeU, p.weightDecayU);
     u[gi] = un;
     newF = 2.0 * tqRectSig(un);

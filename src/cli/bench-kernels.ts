@@ -12,7 +12,7 @@ import { createNodeGpu, closeNodeGpu } from './node-gpu';
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import { matmul, chooseMatmulPlan, tileFits, MATMUL_TILES, type MatmulTile } from '../ops/matmul';
-import { add } from '../ops/add';
+import { add } from '../ops/elementwise';
 import { measure, lcgFill, type Timing } from './kernel-timing';
 
 const args = new Set(process.argv.slice(2));
@@ -175,7 +175,7 @@ async function main(): Promise<void> {
 
   if (args.has('--sweep')) {
     const best: string[][] = [];
-    // 4096³ was swept before (notes/bench-kernels.md): 128x128 and 64x128 tie there
+    // 4096³ was swept before: 128x128 and 64x128 tie there
     for (const s of shapes.filter((x) => x.m * x.n * x.k < 4096 ** 3)) {
       const rows: Row[] = [];
       const o = operands(gpu, s);

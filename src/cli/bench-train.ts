@@ -33,9 +33,10 @@ async function main(): Promise<void> {
   if (process.env.COUNT_MISSES) gpu.onBindGroupMiss = (l) => misses.set(l, (misses.get(l) ?? 0) + 1);
   if (flags.get('countLabels') === '1' || process.env.COUNT_LABELS) {
     const orig = gpu.dispatch.bind(gpu);
-    gpu.dispatch = (spec) => {
-      labels.set(spec.label ?? spec.shader, (labels.get(spec.label ?? spec.shader) ?? 0) + 1);
-      orig(spec);
+    gpu.dispatch = (kernel, args) => {
+      const label = args.label ?? kernel.file;
+      labels.set(label, (labels.get(label) ?? 0) + 1);
+      orig(kernel, args);
     };
   }
   try {

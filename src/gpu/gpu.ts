@@ -3,38 +3,25 @@
 import type { AcquiredDevice, AdapterReport } from './device';
 import { DeviceLostError, EngineError } from './errors';
 import { BufferPool } from './buffer-pool';
+import { checkKernel, reflectBindings, type Bindable, type BindingAccess, type BindingKind, type CheckedInterface, type Kernel, type KernelArgs, type UniformType } from './kernel';
 import { preprocessWgsl, type ShaderParams } from './preprocess';
 import { shaderSources } from './shader-sources';
 import { BYTES_PER_ELEMENT, numel, Tensor, type DType } from './tensor';
 import { KernelTimer } from './timing';
 
-/** A uniform value: plain numbers are u32 (negative ones i32), f32(x) marks a float. */
-export class F32 {
-  constructor(readonly value: number) {}
-}
-export const f32 = (v: number) => new F32(v);
-export type UniformValue = number | F32;
-
-export interface DispatchSpec {
-  /** File in shaders/, e.g. "matmul.wgsl". */
-  shader: string;
+/** How a dispatch runs a kernel: its compile-time variant, named uniforms and buffers, the grid. */
+export type DispatchArgs<U, B> = KernelArgs<U, B> & {
   /** Compile-time parameters ({{NAME}} and #if NAME). Part of the pipeline cache key. */
   params?: ShaderParams;
-  /** Packed into a uniform struct at @binding(0), in order, 4 bytes each. */
-  uniforms?: UniformValue[];
-  /** Storage buffers at @binding(1..n), in order. */
-  buffers: (Tensor | GPUBuffer)[];
   workgroups: [number, number?, number?];
-  /** For timing and error messages. */
+  /** For timing and error messages (the shader name when absent). */
   label?: string;
-}
+};
 
 const UNIFORM_SLOT = 256;
 const UNIFORM_RING_BYTES = 1 << 20;
 /** Cached bind groups before the cache starts over. */
 const MAX_BIND_GROUPS = 16384;
-
-type BindingKind = 'uniform' | 'read' | 'read_write';
 
 interface LayoutEntry {
   id: number;
@@ -43,12 +30,16 @@ interface LayoutEntry {
   bindings: (BindingKind | undefined)[];
 }
 
-interface PipelineEntry {
+interface PipelineEntry extends CheckedInterface {
   params: ShaderParams;
   pipeline: GPUComputePipeline;
   layout: LayoutEntry;
-  storageCount: number;
   hasUniform: boolean;
+}
+
+/** The label of a pipeline: shader and its compile-time parameters, sorted by name. */
+export function pipelineKey(shader: string, params: ShaderParams): string {
+  return `${shader}|${Object.keys(params).sort().map((k) => `${k}=${String(params[k])}`).join(',')}`;
 }
 
 /** Same compile-time parameters (a missing key and an absent object count as equal to each other only). */
@@ -64,22 +55,6 @@ function sameParams(a: ShaderParams, b: ShaderParams | undefined): boolean {
   return n === 0;
 }
 
-const BINDING_RE = /@group\(\s*0\s*\)\s*@binding\(\s*(\d+)\s*\)\s*var\s*<\s*(uniform|storage\s*,\s*read_write|storage\s*,\s*read|storage)\s*>/g;
-
-/** The group-0 buffer bindings a preprocessed WGSL kernel declares (comments ignored). */
-export function reflectBindings(code: string, shader = 'shader'): (BindingKind | undefined)[] {
-  const text = code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/[^\n]*/g, '');
-  const out: (BindingKind | undefined)[] = [];
-  for (const m of text.matchAll(BINDING_RE)) {
-    const i = Number(m[1]);
-    const kind: BindingKind = m[2] === 'uniform' ? 'uniform' : /read_write/.test(m[2]) ? 'read_write' : 'read';
-    if (out[i] !== undefined) throw new EngineError('gpu-validation', `${shader}: binding ${i} declared twice`);
-    if ((i === 0) !== (kind === 'uniform')) throw new EngineError('gpu-validation', `${shader}: binding ${i} is ${kind}; uniforms go at binding 0 only`);
-    out[i] = kind;
-  }
-  return out;
-}
-
 export class Gpu {
   readonly device: GPUDevice;
   readonly report: AdapterReport;
@@ -93,7 +68,7 @@ export class Gpu {
   readonly uncapturedErrors: string[] = [];
   onLost: ((e: DeviceLostError) => void) | null = null;
 
-  private pipelines = new Map<string, PipelineEntry[]>();
+  private pipelines = new Map<Kernel, PipelineEntry[]>();
   private pipelineTotal = 0;
   private layouts = new Map<string, LayoutEntry>();
   private bindGroups = new Map<string, GPUBindGroup>();
@@ -202,39 +177,30 @@ export class Gpu {
 
   // ---------------------------------------------------------------- dispatch
 
-  pipeline(shader: string, params: ShaderParams = {}): GPUComputePipeline {
-    return this.pipelineEntry(shader, params).pipeline;
-  }
-
   /**
-   * The pipeline of a shader with its explicit bind group layout (reflected from the WGSL's
+   * The pipeline of a kernel variant with its explicit bind group layout (reflected from the WGSL's
    * declarations: uniform at binding 0 with a dynamic offset into the ring, storage buffers after).
-   * The key is built by hand: this runs once per dispatch.
+   * The kernel's declared interface is checked against the WGSL here, once per variant.
    */
-  private pipelineEntry(shader: string, params: ShaderParams | undefined): PipelineEntry {
-    // Variants per shader compared field by field: no key string to build and hash per dispatch.
-    let variants = this.pipelines.get(shader);
-    if (!variants) this.pipelines.set(shader, (variants = []));
+  private pipelineEntry(kernel: Kernel, params: ShaderParams | undefined): PipelineEntry {
+    // Variants per kernel compared field by field: no key string to build and hash per dispatch.
+    let variants = this.pipelines.get(kernel);
+    if (!variants) this.pipelines.set(kernel, (variants = []));
     for (const v of variants) if (sameParams(v.params, params)) return v;
+    const shader = kernel.file;
     const ps: ShaderParams = { ...(params ?? {}) };
-    const keys = Object.keys(ps).sort();
-    const key = `${shader}|${keys.map((k) => `${k}=${String(ps[k])}`).join(',')}`;
+    const key = pipelineKey(shader, ps);
     const code = preprocessWgsl(shader, shaderSources, ps);
     const bindings = reflectBindings(code, shader);
-    const layout = this.layoutFor(bindings);
+    const iface = checkKernel(kernel, code, shaderSources[shader], bindings, key.slice(shader.length + 1));
+    const layout = this.layoutFor(bindings.map((b) => b?.kind));
     const module = this.device.createShaderModule({ code, label: shader });
     const pipeline = this.device.createComputePipeline({
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout.bgl], label: key }),
       compute: { module, entryPoint: 'main' },
       label: key,
     });
-    const e: PipelineEntry = {
-      params: ps,
-      pipeline,
-      layout,
-      storageCount: bindings.filter((b) => b !== 'uniform' && b !== undefined).length,
-      hasUniform: bindings[0] === 'uniform',
-    };
+    const e: PipelineEntry = { ...iface, params: ps, pipeline, layout, hasUniform: bindings[0]?.kind === 'uniform' };
     variants.push(e);
     this.pipelineTotal++;
     return e;
@@ -272,10 +238,12 @@ export class Gpu {
    * step, so a training loop creates its bind groups in the first step only (creating one costs
    * tens of µs in Dawn, more than the rest of a dispatch). The uniform slot is a dynamic offset.
    */
-  private bindGroup(layout: LayoutEntry, buffers: (Tensor | GPUBuffer)[], label: string): GPUBindGroup {
-    let key = `${layout.id}`;
-    for (let i = 0; i < buffers.length; i++) {
-      const b = buffers[i];
+  private bindGroup(e: PipelineEntry, given: Readonly<Record<string, Bindable | undefined>>, label: string): GPUBindGroup {
+    const names = e.storageNames;
+    let key = `${e.layout.id}`;
+    for (let i = 0; i < names.length; i++) {
+      const b = given[names[i]];
+      if (b === undefined) throw new EngineError('gpu-validation', `${label}: no buffer for binding "${names[i]}" (bound: ${names.join(', ')})`);
       if (b instanceof Tensor) key += `|${this.bufferId(b.buffer)}:${b.byteLength}`;
       else key += `|${this.bufferId(b)}:${b.size}`;
     }
@@ -283,13 +251,13 @@ export class Gpu {
     if (!bg) {
       const entries: GPUBindGroupEntry[] = [];
       let next = 0;
-      layout.bindings.forEach((kind, binding) => {
+      e.layout.bindings.forEach((kind, binding) => {
         if (!kind) return;
         if (kind === 'uniform') {
           entries.push({ binding, resource: { buffer: this.uniformRing, offset: 0, size: UNIFORM_SLOT } });
           return;
         }
-        const b = buffers[next++];
+        const b = given[names[next++]]!;
         const buffer = b instanceof Tensor ? b.buffer : b;
         const size = b instanceof Tensor ? b.byteLength : b.size;
         entries.push({ binding, resource: { buffer, offset: 0, size } });
@@ -297,7 +265,7 @@ export class Gpu {
       // Entries of destroyed buffers are never looked up again (ids are per buffer object); the
       // bound keeps their memory small.
       if (this.bindGroups.size >= MAX_BIND_GROUPS) this.bindGroups.clear();
-      bg = this.device.createBindGroup({ layout: layout.bgl, entries, label });
+      bg = this.device.createBindGroup({ layout: e.layout.bgl, entries, label });
       this.bindGroupCount++;
       this.onBindGroupMiss?.(label);
       this.bindGroups.set(key, bg);
@@ -305,36 +273,50 @@ export class Gpu {
     return bg;
   }
 
-  dispatch(spec: DispatchSpec): void {
+  /** Runs a kernel: uniforms and buffers by the names its declaration (and WGSL) gives them. */
+  dispatch<U extends Record<string, UniformType>, B extends Record<string, BindingAccess>>(kernel: Kernel<U, B>, args: DispatchArgs<U, B>): void {
     this.checkAlive();
-    const e = this.pipelineEntry(spec.shader, spec.params);
-    const label = spec.label ?? spec.shader;
-    if (spec.buffers.length !== e.storageCount) {
-      throw new EngineError('gpu-validation', `${label}: ${spec.buffers.length} buffers for ${e.storageCount} storage bindings in ${spec.shader}`);
+    const e = this.pipelineEntry(kernel, args.params);
+    const label = args.label ?? kernel.file;
+    const given = args.bindings as Readonly<Record<string, Bindable | undefined>>;
+    let count = 0;
+    for (const k in given) if (given[k] !== undefined) count++;
+    if (count !== e.storageNames.length) {
+      const extra = Object.keys(given).filter((k) => given[k] !== undefined && !e.storageNames.includes(k));
+      const missing = e.storageNames.filter((k) => given[k] === undefined);
+      throw new EngineError('gpu-validation', `${label}: ${kernel.file} binds ${e.storageNames.join(', ')}${extra.length ? `; not bound by this variant: ${extra.join(', ')}` : ''}${missing.length ? `; missing: ${missing.join(', ')}` : ''}`);
     }
-    const [x, y = 1, z = 1] = spec.workgroups;
+    const [x, y = 1, z = 1] = args.workgroups;
     if (x > this.maxWorkgroupsPerDim || y > this.maxWorkgroupsPerDim || z > this.maxWorkgroupsPerDim) {
       throw new EngineError('over-limits', `${label}: ${x}x${y}x${z} workgroups exceed ${this.maxWorkgroupsPerDim} per dimension`);
     }
     let offset = 0;
-    const u = spec.uniforms;
-    if (u && u.length) {
-      if (!e.hasUniform) throw new EngineError('gpu-validation', `${label}: uniforms given but ${spec.shader} declares none at binding 0`);
-      if (u.length * 4 > UNIFORM_SLOT) throw new EngineError('gpu-validation', `${label}: ${u.length} uniforms exceed ${UNIFORM_SLOT} bytes`);
+    if (e.hasUniform) {
+      const u = args.uniforms as Readonly<Record<string, number>> | undefined;
+      const names = e.uniformNames;
+      if (!u) throw new EngineError('gpu-validation', `${label}: ${kernel.file} takes uniforms {${names.join(', ')}} but none were given`);
+      if (names.length * 4 > UNIFORM_SLOT) throw new EngineError('gpu-validation', `${label}: ${names.length} uniforms exceed ${UNIFORM_SLOT} bytes`);
+      let n = 0;
+      for (const _ in u) n++;
+      if (n !== names.length) throw new EngineError('gpu-validation', `${label}: uniforms {${Object.keys(u).join(', ')}} given, ${kernel.file} takes {${names.join(', ')}}`);
       if (this.uniformUsed + UNIFORM_SLOT > UNIFORM_RING_BYTES) this.flush();
       offset = this.uniformUsed;
       const dv = this.uniformView;
-      for (let i = 0; i < u.length; i++) {
-        const v = u[i];
-        if (v instanceof F32) dv.setFloat32(offset + i * 4, v.value, true);
-        else if (v < 0) dv.setInt32(offset + i * 4, v, true);
-        else dv.setUint32(offset + i * 4, v, true);
+      const types = e.uniformTypes;
+      for (let i = 0; i < names.length; i++) {
+        const v = u[names[i]];
+        if (v === undefined) throw new EngineError('gpu-validation', `${label}: uniform "${names[i]}" of ${kernel.file} not given (given: ${Object.keys(u).join(', ')})`);
+        const t = types[i];
+        if (t === 'f32') dv.setFloat32(offset + i * 4, v, true);
+        else if (t === 'i32') dv.setInt32(offset + i * 4, v, true);
+        else if (v >>> 0 === v) dv.setUint32(offset + i * 4, v, true);
+        else throw new EngineError('gpu-validation', `${label}: uniform "${names[i]}" of ${kernel.file} is u32 but got ${v}`);
       }
       this.uniformUsed += UNIFORM_SLOT;
-    } else if (e.hasUniform) {
-      throw new EngineError('gpu-validation', `${label}: ${spec.shader} declares uniforms at binding 0 but none were given`);
+    } else if (args.uniforms) {
+      throw new EngineError('gpu-validation', `${label}: uniforms given but ${kernel.file} declares none at binding 0`);
     }
-    const bindGroup = this.bindGroup(e.layout, spec.buffers, label);
+    const bindGroup = this.bindGroup(e, given, label);
     if (x === 0 || y === 0 || z === 0) return;
     const pass = this.timer ? this.timedPass(label) : this.getPass();
     if (pass !== this.boundPass || e.pipeline !== this.boundPipeline) {

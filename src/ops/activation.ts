@@ -1,9 +1,23 @@
 // Activation functions of the MLP, forward and backward: SwiGLU (LLaMA), ReLU (OPT) and the exact
 // erf form of GELU (torch nn.GELU default, not the tanh approximation).
 import type { Gpu } from '../gpu/gpu';
+import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 
 const WG = 256;
+
+/** BACKWARD: dgate, dup from dy; else y. */
+const SWIGLU = defineKernel({
+  shader: 'activation-swiglu',
+  uniforms: { n: 'u32' },
+  bindings: { dy: 'read?', gate: 'read', up: 'read', dgate: 'write?', dup: 'write?', y: 'write?' },
+});
+/** ReLU or (GELU) GELU; BACKWARD: dx from dy, else y. */
+const UNARY = defineKernel({
+  shader: 'activation-unary',
+  uniforms: { n: 'u32' },
+  bindings: { dy: 'read?', x: 'read', dx: 'write?', y: 'write?' },
+});
 
 function sameSize(op: string, ...ts: Tensor[]): number {
   const n = ts[0].size;
@@ -11,21 +25,10 @@ function sameSize(op: string, ...ts: Tensor[]): number {
   return n;
 }
 
-function launch(gpu: Gpu, shader: string, params: Record<string, boolean>, n: number, buffers: Tensor[], label: string): void {
-  gpu.dispatch({
-    shader,
-    params: { WG, ...params },
-    uniforms: [n],
-    buffers,
-    workgroups: gpu.grid1D(Math.ceil(n / WG)),
-    label,
-  });
-}
-
 /** silu(gate) * up. */
 export function swiglu(gpu: Gpu, gate: Tensor, up: Tensor, out = gpu.tensor(gate.shape, 'f32', 'swiglu')): Tensor {
   const n = sameSize('swiglu', gate, up, out);
-  launch(gpu, 'activation_swiglu.wgsl', { BACKWARD: false }, n, [gate, up, out], 'swiglu');
+  gpu.dispatch(SWIGLU, { params: { WG, BACKWARD: false }, uniforms: { n }, bindings: { gate, up, y: out }, workgroups: gpu.grid1D(Math.ceil(n / WG)), label: 'swiglu' });
   return out;
 }
 
@@ -33,13 +36,13 @@ export function swigluBackward(gpu: Gpu, dy: Tensor, gate: Tensor, up: Tensor): 
   const n = sameSize('swigluBackward', dy, gate, up);
   const dgate = gpu.tensor(gate.shape, 'f32', 'swiglu.dgate');
   const dup = gpu.tensor(up.shape, 'f32', 'swiglu.dup');
-  launch(gpu, 'activation_swiglu.wgsl', { BACKWARD: true }, n, [dy, gate, up, dgate, dup], 'swiglu.backward');
+  gpu.dispatch(SWIGLU, { params: { WG, BACKWARD: true }, uniforms: { n }, bindings: { dy, gate, up, dgate, dup }, workgroups: gpu.grid1D(Math.ceil(n / WG)), label: 'swiglu.backward' });
   return { dgate, dup };
 }
 
 export function relu(gpu: Gpu, x: Tensor, out = gpu.tensor(x.shape, 'f32', 'relu')): Tensor {
   const n = sameSize('relu', x, out);
-  launch(gpu, 'activation_unary.wgsl', { GELU: false, BACKWARD: false }, n, [x, out], 'relu');
+  gpu.dispatch(UNARY, { params: { WG, GELU: false, BACKWARD: false }, uniforms: { n }, bindings: { x, y: out }, workgroups: gpu.grid1D(Math.ceil(n / WG)), label: 'relu' });
   return out;
 }
 
@@ -47,20 +50,20 @@ export function relu(gpu: Gpu, x: Tensor, out = gpu.tensor(x.shape, 'f32', 'relu
 export function reluBackward(gpu: Gpu, dy: Tensor, x: Tensor): Tensor {
   const n = sameSize('reluBackward', dy, x);
   const dx = gpu.tensor(x.shape, 'f32', 'relu.dx');
-  launch(gpu, 'activation_unary.wgsl', { GELU: false, BACKWARD: true }, n, [dy, x, dx], 'relu.backward');
+  gpu.dispatch(UNARY, { params: { WG, GELU: false, BACKWARD: true }, uniforms: { n }, bindings: { dy, x, dx }, workgroups: gpu.grid1D(Math.ceil(n / WG)), label: 'relu.backward' });
   return dx;
 }
 
 /** x * Phi(x) with the exact normal CDF. */
 export function gelu(gpu: Gpu, x: Tensor, out = gpu.tensor(x.shape, 'f32', 'gelu')): Tensor {
   const n = sameSize('gelu', x, out);
-  launch(gpu, 'activation_unary.wgsl', { GELU: true, BACKWARD: false }, n, [x, out], 'gelu');
+  gpu.dispatch(UNARY, { params: { WG, GELU: true, BACKWARD: false }, uniforms: { n }, bindings: { x, y: out }, workgroups: gpu.grid1D(Math.ceil(n / WG)), label: 'gelu' });
   return out;
 }
 
 export function geluBackward(gpu: Gpu, dy: Tensor, x: Tensor): Tensor {
   const n = sameSize('geluBackward', dy, x);
   const dx = gpu.tensor(x.shape, 'f32', 'gelu.dx');
-  launch(gpu, 'activation_unary.wgsl', { GELU: true, BACKWARD: true }, n, [dy, x, dx], 'gelu.backward');
+  gpu.dispatch(UNARY, { params: { WG, GELU: true, BACKWARD: true }, uniforms: { n }, bindings: { dy, x, dx }, workgroups: gpu.grid1D(Math.ceil(n / WG)), label: 'gelu.backward' });
   return dx;
 }

@@ -1,9 +1,19 @@
 // One Adam step in place on param, m and v (torch.optim.Adam semantics: weight decay is L2 added
 // to the gradient, not AdamW; bias correction with the 1-based step).
-import { f32, type Gpu } from '../gpu/gpu';
+import type { Gpu } from '../gpu/gpu';
+import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 
 const WG = 256;
+
+const ADAM = defineKernel({
+  shader: 'adam',
+  uniforms: {
+    n: 'u32', beta1: 'f32', oneMinusBeta1: 'f32', beta2: 'f32', oneMinusBeta2: 'f32',
+    eps: 'f32', weightDecay: 'f32', gradScale: 'f32', stepSize: 'f32', invSqrtBc2: 'f32',
+  },
+  bindings: { param: 'write', grad: 'read', m: 'write', v: 'write' },
+});
 
 export interface AdamStepOptions {
   lr: number;
@@ -28,22 +38,21 @@ export function adamStep(gpu: Gpu, param: Tensor, grad: Tensor, m: Tensor, v: Te
   // Bias corrections in float64 on the CPU; the kernel only sees the two folded factors.
   const bc1 = 1 - Math.pow(o.beta1, o.step);
   const bc2 = 1 - Math.pow(o.beta2, o.step);
-  gpu.dispatch({
-    shader: 'adam.wgsl',
+  gpu.dispatch(ADAM, {
     params: { WG },
-    uniforms: [
-      param.size,
-      f32(o.beta1),
-      f32(1 - o.beta1),
-      f32(o.beta2),
-      f32(1 - o.beta2),
-      f32(o.eps),
-      f32(o.weightDecay),
-      f32(o.gradScale ?? 1),
-      f32(o.lr / bc1),
-      f32(1 / Math.sqrt(bc2)),
-    ],
-    buffers: [param, grad, m, v],
+    uniforms: {
+      n: param.size,
+      beta1: o.beta1,
+      oneMinusBeta1: 1 - o.beta1,
+      beta2: o.beta2,
+      oneMinusBeta2: 1 - o.beta2,
+      eps: o.eps,
+      weightDecay: o.weightDecay,
+      gradScale: o.gradScale ?? 1,
+      stepSize: o.lr / bc1,
+      invSqrtBc2: 1 / Math.sqrt(bc2),
+    },
+    bindings: { param, grad, m, v },
     workgroups: gpu.grid1D(Math.ceil(param.size / WG)),
     label: 'adamStep',
   });

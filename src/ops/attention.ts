@@ -2,7 +2,8 @@
 // (FlashAttention-2 recomputation: a delta pass, a dq pass over key tiles, a dk/dv pass over query
 // tiles and the heads of each kv group). Deterministic: no atomics anywhere.
 // Layout: q/out [T, heads*D], k/v [T, kvHeads*D], lse [T, heads], with T = batch*seqLen.
-import { f32, type Gpu } from '../gpu/gpu';
+import type { Gpu } from '../gpu/gpu';
+import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 import { attentionScale, type AttentionOptions } from '../reference/attention';
 
@@ -23,6 +24,22 @@ export interface CausalAttentionOptions extends AttentionOptions {
   /** Override the tile shape (tests use small tiles to cover multi-tile paths). */
   tiles?: AttentionTiles;
 }
+
+/** The uniforms every tiled attention kernel takes (shaders/attention-common.wgsl). */
+const TILED_UNIFORMS = { seqLen: 'u32', Hq: 'u32', Hkv: 'u32', rep: 'u32', scale: 'f32' } as const;
+const FORWARD = defineKernel({ shader: 'attention-forward', uniforms: TILED_UNIFORMS, bindings: { q: 'read', k: 'read', v: 'read', out: 'write', lse: 'write' } });
+const FORWARD_VEC4 = defineKernel({ shader: 'attention-forward-vec4', uniforms: TILED_UNIFORMS, bindings: { q: 'read', k: 'read', v: 'read', out: 'write', lse: 'write' } });
+const DELTA = defineKernel({ shader: 'attention-backward-delta', uniforms: { rows: 'u32', D: 'u32' }, bindings: { dout: 'read', out: 'read', delta: 'write' } });
+const DQ = defineKernel({
+  shader: 'attention-backward-dq',
+  uniforms: TILED_UNIFORMS,
+  bindings: { q: 'read', k: 'read', v: 'read', dout: 'read', lse: 'read', delta: 'read', dq: 'write' },
+});
+const DKV = defineKernel({
+  shader: 'attention-backward-dkv',
+  uniforms: TILED_UNIFORMS,
+  bindings: { q: 'read', k: 'read', v: 'read', dout: 'read', lse: 'read', delta: 'read', dk: 'write', dv: 'write' },
+});
 
 /** forward4: the vec4 forward kernel, for head dims that are a multiple of 4. */
 type Pass = 'forward' | 'forward4' | 'dq' | 'dkv';
@@ -69,7 +86,7 @@ function kernelParams(gpu: Gpu, pass: Pass, o: CausalAttentionOptions) {
       // the vec4 kernel counts its head dims and outputs in vec4s
       ...(pass === 'forward4' ? { D4: D / 4, NOUT: Math.ceil(D / 4 / TPR) } : { NOUT: Math.ceil(D / TPR) }),
     },
-    uniforms: [o.seqLen, o.heads, o.kvHeads, o.heads / o.kvHeads, f32(attentionScale(o))],
+    uniforms: { seqLen: o.seqLen, Hq: o.heads, Hkv: o.kvHeads, rep: o.heads / o.kvHeads, scale: attentionScale(o) },
   };
 }
 
@@ -88,11 +105,10 @@ export function causalAttention(
   // kernel leaves lanes idle and was slower (918 -> 1443 µs), so the scalar kernel stays
   const pass: Pass = o.headDim % 4 === 0 && o.headDim / 4 >= TPR ? 'forward4' : 'forward';
   const kp = kernelParams(gpu, pass, o);
-  gpu.dispatch({
-    shader: pass === 'forward4' ? 'attention_forward_vec4.wgsl' : 'attention_forward.wgsl',
+  gpu.dispatch(pass === 'forward4' ? FORWARD_VEC4 : FORWARD, {
     params: kp.params,
     uniforms: kp.uniforms,
-    buffers: [q, k, v, out, lse],
+    bindings: { q, k, v, out, lse },
     workgroups: [Math.ceil(o.seqLen / kp.tiles.rows), o.heads, o.batch],
     label: 'attention.forward',
   });
@@ -112,11 +128,10 @@ export function causalAttentionBackward(
   const T = checkShapes('causalAttentionBackward', q, k, v, o);
   const rows = T * o.heads;
   const delta = gpu.tensor([T, o.heads], 'f32', 'attention.delta');
-  gpu.dispatch({
-    shader: 'attention_backward_delta.wgsl',
+  gpu.dispatch(DELTA, {
     params: { WG: DELTA_WG },
-    uniforms: [rows, o.headDim],
-    buffers: [dout, out, delta],
+    uniforms: { rows, D: o.headDim },
+    bindings: { dout, out, delta },
     workgroups: gpu.grid1D(Math.ceil(rows / DELTA_WG)),
     label: 'attention.delta',
   });
@@ -124,20 +139,18 @@ export function causalAttentionBackward(
   const dk = gpu.tensor(k.shape, 'f32', 'attention.dk');
   const dv = gpu.tensor(v.shape, 'f32', 'attention.dv');
   const pq = kernelParams(gpu, 'dq', o);
-  gpu.dispatch({
-    shader: 'attention_backward_dq.wgsl',
+  gpu.dispatch(DQ, {
     params: pq.params,
     uniforms: pq.uniforms,
-    buffers: [q, k, v, dout, lse, delta, dq],
+    bindings: { q, k, v, dout, lse, delta, dq },
     workgroups: [Math.ceil(o.seqLen / pq.tiles.rows), o.heads, o.batch],
     label: 'attention.dq',
   });
   const pkv = kernelParams(gpu, 'dkv', o);
-  gpu.dispatch({
-    shader: 'attention_backward_dkv.wgsl',
+  gpu.dispatch(DKV, {
     params: pkv.params,
     uniforms: pkv.uniforms,
-    buffers: [q, k, v, dout, lse, delta, dk, dv],
+    bindings: { q, k, v, dout, lse, delta, dk, dv },
     workgroups: [Math.ceil(o.seqLen / pkv.tiles.rows), o.kvHeads, o.batch],
     label: 'attention.dkv',
   });

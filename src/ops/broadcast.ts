@@ -1,9 +1,13 @@
 // Broadcast ops on x [rows, cols] (any shape whose last dimension is cols): a row vector v [cols]
 // applies per column, a column vector v [rows] per row. `out` may be x itself (in place).
 import type { Gpu } from '../gpu/gpu';
+import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 
 const WG = 256;
+
+/** INPLACE binds out alone (x is read from it); otherwise src, vals, out. */
+const BROADCAST = defineKernel({ shader: 'broadcast', uniforms: { n: 'u32', cols: 'u32' }, bindings: { src: 'read?', vals: 'read', out: 'write' } });
 
 function broadcast(gpu: Gpu, op: string, expr: string, perColumn: boolean, x: Tensor, v: Tensor, out: Tensor): Tensor {
   for (const t of [x, v, out]) if (t.dtype !== 'f32') throw new Error(`${op}: ${t.name} is ${t.dtype}, not f32`);
@@ -14,11 +18,10 @@ function broadcast(gpu: Gpu, op: string, expr: string, perColumn: boolean, x: Te
   if (out.size !== x.size) throw new Error(`${op}: out has ${out.size} values, x has ${x.size}`);
   if (v.buffer === out.buffer) throw new Error(`${op}: out must not alias the vector`);
   const inPlace = out.buffer === x.buffer;
-  gpu.dispatch({
-    shader: 'broadcast.wgsl',
+  gpu.dispatch(BROADCAST, {
     params: { WG, EXPR: expr, PER_COLUMN: perColumn, INPLACE: inPlace },
-    uniforms: [x.size, cols],
-    buffers: inPlace ? [out, v] : [x, v, out],
+    uniforms: { n: x.size, cols },
+    bindings: inPlace ? { out, vals: v } : { src: x, vals: v, out },
     workgroups: gpu.grid1D(Math.ceil(x.size / WG)),
     label: op,
   });

@@ -1,10 +1,23 @@
 // Token-level cross-entropy over logits [tokens, vocab] with u32 targets [tokens]; a target of
 // IGNORE_TARGET (0xFFFFFFFF) gives zero loss and a zero gradient row.
-import { f32, type Gpu } from '../gpu/gpu';
+import type { Gpu } from '../gpu/gpu';
+import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 
 export const IGNORE_TARGET = 0xffffffff;
 const WG = 256;
+
+const CROSS_ENTROPY = defineKernel({
+  shader: 'cross-entropy',
+  uniforms: { rows: 'u32', cols: 'u32' },
+  bindings: { x: 'read', targets: 'read', loss: 'write', lse: 'write' },
+});
+/** INPLACE overwrites the logits (bound as out) with the gradient. */
+const CROSS_ENTROPY_BACKWARD = defineKernel({
+  shader: 'cross-entropy-backward',
+  uniforms: { n: 'u32', cols: 'u32', scale: 'f32' },
+  bindings: { logits: 'read?', targets: 'read', lse: 'read', out: 'write' },
+});
 
 /** Threads per row: a power of two in [32, 256], about cols/4 (the kernel reads 4 values a step). */
 function rowWorkgroup(cols: number): number {
@@ -38,11 +51,10 @@ export function crossEntropy(gpu: Gpu, logits: Tensor, targets: Tensor, opts: Cr
   const lse = opts.lse ?? gpu.tensor([tokens], 'f32', 'ce.lse');
   for (const t of [loss, lse]) if (t.size !== tokens || t.dtype !== 'f32') throw new Error(`crossEntropy: ${t.name} must be f32 [${tokens}]`);
   const vocab = logits.size / tokens;
-  gpu.dispatch({
-    shader: 'cross-entropy.wgsl',
+  gpu.dispatch(CROSS_ENTROPY, {
     params: { WG: rowWorkgroup(vocab) },
-    uniforms: [tokens, vocab],
-    buffers: [logits, targets, loss, lse],
+    uniforms: { rows: tokens, cols: vocab },
+    bindings: { x: logits, targets, loss, lse },
     workgroups: gpu.grid1D(tokens),
     label: 'crossEntropy',
   });
@@ -62,11 +74,10 @@ export function crossEntropyBackward(gpu: Gpu, logits: Tensor, targets: Tensor, 
   const inPlace = dst.buffer === logits.buffer;
   const colBlocks = Math.ceil(vocab / WG);
   const rows2d = tokens <= gpu.maxWorkgroupsPerDim && colBlocks <= gpu.maxWorkgroupsPerDim;
-  gpu.dispatch({
-    shader: 'cross-entropy-backward.wgsl',
+  gpu.dispatch(CROSS_ENTROPY_BACKWARD, {
     params: { WG, INPLACE: inPlace, ROWS2D: rows2d },
-    uniforms: [logits.size, vocab, f32(scale)],
-    buffers: inPlace ? [dst, targets, lse] : [logits, targets, lse, dst],
+    uniforms: { n: logits.size, cols: vocab, scale },
+    bindings: inPlace ? { out: dst, targets, lse } : { logits, targets, lse, out: dst },
     workgroups: rows2d ? [colBlocks, tokens] : gpu.grid1D(Math.ceil(logits.size / WG)),
     label: 'crossEntropyBackward',
   });

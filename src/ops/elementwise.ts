@@ -1,10 +1,15 @@
 // Element-wise f32 ops. Every op accepts `out` equal to one of its inputs (in place): the kernels
 // have variants that bind the aliased buffer once, since WebGPU forbids read + read_write bindings
 // of one buffer in a dispatch.
-import { f32, type Gpu } from '../gpu/gpu';
+import type { Gpu } from '../gpu/gpu';
+import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 
 const WG = 256;
+
+/** An operand aliased by out is not bound: the kernel reads it from out. */
+const BINARY = defineKernel({ shader: 'elementwise-binary', uniforms: { n: 'u32', s: 'f32' }, bindings: { a: 'read?', b: 'read?', out: 'write' } });
+const UNARY = defineKernel({ shader: 'elementwise-unary', uniforms: { n: 'u32', s: 'f32' }, bindings: { src: 'read?', out: 'write' } });
 
 function requireF32(op: string, ...ts: Tensor[]): void {
   for (const t of ts) if (t.dtype !== 'f32') throw new Error(`${op}: ${t.name} is ${t.dtype}, not f32`);
@@ -15,16 +20,15 @@ function binary(gpu: Gpu, op: string, expr: string, a: Tensor, b: Tensor, out: T
   requireF32(op, a, b, out);
   if (a.size !== b.size || out.size !== a.size) throw new Error(`${op}: sizes ${a.size}, ${b.size} and out ${out.size} differ`);
   let mode: string;
-  let buffers: Tensor[];
-  if (out.buffer === a.buffer && out.buffer === b.buffer) [mode, buffers] = ['INPLACE_AB', [out]];
-  else if (out.buffer === a.buffer) [mode, buffers] = ['INPLACE_A', [out, b]];
-  else if (out.buffer === b.buffer) [mode, buffers] = ['INPLACE_B', [out, a]];
-  else [mode, buffers] = ['SEPARATE', [a, b, out]];
-  gpu.dispatch({
-    shader: 'elementwise-binary.wgsl',
+  let bindings: { a?: Tensor; b?: Tensor; out: Tensor };
+  if (out.buffer === a.buffer && out.buffer === b.buffer) [mode, bindings] = ['INPLACE_AB', { out }];
+  else if (out.buffer === a.buffer) [mode, bindings] = ['INPLACE_A', { out, b }];
+  else if (out.buffer === b.buffer) [mode, bindings] = ['INPLACE_B', { out, a }];
+  else [mode, bindings] = ['SEPARATE', { a, b, out }];
+  gpu.dispatch(BINARY, {
     params: { WG, EXPR: expr, [mode]: true },
-    uniforms: [a.size, f32(s)],
-    buffers,
+    uniforms: { n: a.size, s },
+    bindings,
     workgroups: gpu.grid1D(Math.ceil(a.size / WG)),
     label: op,
   });
@@ -36,11 +40,10 @@ function unary(gpu: Gpu, op: string, expr: string, src: Tensor, out: Tensor, s =
   requireF32(op, src, out);
   if (out.size !== src.size) throw new Error(`${op}: sizes ${src.size} and out ${out.size} differ`);
   const inPlace = out.buffer === src.buffer;
-  gpu.dispatch({
-    shader: 'elementwise-unary.wgsl',
+  gpu.dispatch(UNARY, {
     params: { WG, EXPR: expr, INPLACE: inPlace },
-    uniforms: [src.size, f32(s)],
-    buffers: inPlace ? [out] : [src, out],
+    uniforms: { n: src.size, s },
+    bindings: inPlace ? { out } : { src, out },
     workgroups: gpu.grid1D(Math.ceil(src.size / WG)),
     label: op,
   });

@@ -1,9 +1,13 @@
 // Embedding lookup and its gradient. ids is a u32 tensor [tokens]; an id >= vocab (e.g. the
 // 0xFFFFFFFF padding id) gathers a zero row and contributes no gradient.
 import type { Gpu } from '../gpu/gpu';
+import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 
 const WG = 256;
+
+const GATHER = defineKernel({ shader: 'embedding-gather', uniforms: { n: 'u32', cols: 'u32', vocab: 'u32' }, bindings: { table: 'read', ids: 'read', out: 'write' } });
+const BACKWARD = defineKernel({ shader: 'embedding-backward', uniforms: { tokens: 'u32', vocab: 'u32', cols: 'u32' }, bindings: { dy: 'read', ids: 'read', out: 'write' } });
 const MAX_COLS_PER_THREAD = 64;
 
 function tableDims(op: string, table: Tensor): [number, number] {
@@ -21,11 +25,10 @@ export function embeddingGather(gpu: Gpu, table: Tensor, ids: Tensor, out?: Tens
   requireIds('embeddingGather', ids);
   const dst = out ?? gpu.tensor([ids.size, cols], 'f32', 'embedding');
   if (dst.size !== ids.size * cols || dst.dtype !== 'f32') throw new Error(`embeddingGather: out must be f32 [${ids.size}, ${cols}]`);
-  gpu.dispatch({
-    shader: 'embedding-gather.wgsl',
+  gpu.dispatch(GATHER, {
     params: { WG },
-    uniforms: [dst.size, cols, vocab],
-    buffers: [table, ids, dst],
+    uniforms: { n: dst.size, cols, vocab },
+    bindings: { table, ids, out: dst },
     workgroups: gpu.grid1D(Math.ceil(dst.size / WG)),
     label: 'embeddingGather',
   });
@@ -58,11 +61,10 @@ export function embeddingBackward(gpu: Gpu, dy: Tensor, ids: Tensor, vocab: numb
   const cpt = Math.max(1, Math.ceil(cols / WG));
   if (cpt > MAX_COLS_PER_THREAD) throw new Error(`embeddingBackward: ${cols} columns exceed ${MAX_COLS_PER_THREAD * WG}`);
   if (!opts.accumulate) gpu.clear(dst);
-  gpu.dispatch({
-    shader: 'embedding-backward.wgsl',
+  gpu.dispatch(BACKWARD, {
     params: { WG, CPT: cpt },
-    uniforms: [tokens, vocab, cols],
-    buffers: [dy, ids, dst],
+    uniforms: { tokens, vocab, cols },
+    bindings: { dy, ids, out: dst },
     workgroups: gpu.grid1D(tokens),
     label: 'embeddingBackward',
   });

@@ -5,8 +5,19 @@
 // Kernel: shaders/matmul.wgsl (register-blocked, double-buffered workgroup tiles); outputs too
 // small to fill the GPU split K over more workgroups and sum the parts in shaders/matmul-splitk.wgsl.
 import type { Gpu } from '../gpu/gpu';
-import { f32 } from '../gpu/gpu';
+import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
+
+const MATMUL = defineKernel({
+  shader: 'matmul',
+  uniforms: { M: 'u32', N: 'u32', K: 'u32', strideA: 'u32', strideB: 'u32', alpha: 'f32', splits: 'u32', kChunk: 'u32' },
+  bindings: { a: 'read', b: 'read', out: 'write', bias: 'read?' },
+});
+const SPLITK_SUM = defineKernel({
+  shader: 'matmul-splitk',
+  uniforms: { total: 'u32', mn: 'u32', n: 'u32', splits: 'u32', alpha: 'f32' },
+  bindings: { part: 'read', out: 'write', bias: 'read?' },
+});
 
 /** A tile configuration of shaders/matmul.wgsl: BM x BN outputs per workgroup, TM x TN per thread. */
 export interface MatmulTile {
@@ -48,7 +59,7 @@ export const MATMUL_TILES = {
 
 /** Split K when a tile gives fewer workgroups than this (~2 per SM of a 132-SM H100; WebGPU does
  * not expose the SM count), aiming at SPLIT_TARGET workgroups in all. Tuned on an H100
- * (notes/bench-kernels.md); a smaller GPU just runs a few more waves. */
+ * (`bench-kernels.mjs --sweep`); a smaller GPU just runs a few more waves. */
 const SPLIT_BELOW = 256;
 const SPLIT_TARGET = 480;
 /** Shortest stretch of K a split is given. */
@@ -166,10 +177,7 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {})
 
   const label = `matmul ${d.batch > 1 ? `${d.batch}x` : ''}${d.m}x${d.k}x${d.n}${transA ? ' tA' : ''}${transB ? ' tB' : ''}`;
   const part = splits > 1 ? gpu.tensor([d.batch * splits, d.m, d.n], 'f32', 'matmul-splitk') : out;
-  const buffers = [a, b, part];
-  if (opts.bias && splits === 1) buffers.push(opts.bias);
-  gpu.dispatch({
-    shader: 'matmul.wgsl',
+  gpu.dispatch(MATMUL, {
     params: {
       ...tile,
       TRANS_A: transA,
@@ -181,18 +189,17 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {})
       HAS_BIAS: Boolean(opts.bias) && splits === 1,
       ACCUMULATE: Boolean(opts.accumulate) && splits === 1,
     },
-    uniforms: [d.m, d.n, d.k, d.strideA, d.strideB, f32(splits === 1 ? (opts.alpha ?? 1) : 1), splits, kChunk],
-    buffers,
+    uniforms: { M: d.m, N: d.n, K: d.k, strideA: d.strideA, strideB: d.strideB, alpha: splits === 1 ? (opts.alpha ?? 1) : 1, splits, kChunk },
+    bindings: { a, b, out: part, bias: splits === 1 ? opts.bias : undefined },
     workgroups: [Math.ceil(d.n / tile.BN), Math.ceil(d.m / tile.BM), d.batch * splits],
     label,
   });
   if (splits > 1) {
     const total = d.batch * d.m * d.n;
-    gpu.dispatch({
-      shader: 'matmul-splitk.wgsl',
+    gpu.dispatch(SPLITK_SUM, {
       params: { WG: 256, HAS_BIAS: Boolean(opts.bias), ACCUMULATE: Boolean(opts.accumulate) },
-      uniforms: [total, d.m * d.n, d.n, splits, f32(opts.alpha ?? 1)],
-      buffers: opts.bias ? [part, out, opts.bias] : [part, out],
+      uniforms: { total, mn: d.m * d.n, n: d.n, splits, alpha: opts.alpha ?? 1 },
+      bindings: { part, out, bias: opts.bias },
       workgroups: gpu.grid1D(Math.ceil(total / 256)),
       label: `${label} splitk-sum`,
     });

@@ -2,9 +2,16 @@
 // training's norms are frozen), optionally plus a residual gradient: shaders/norm-dx-residual.wgsl.
 // Float64 twin: rmsNormBackwardRef / layerNormBackwardRef(...).dx (+ residual).
 import type { Gpu } from '../gpu/gpu';
+import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 
 const ROW_WG = 256;
+
+const NORM_DX = defineKernel({
+  shader: 'norm-dx-residual',
+  uniforms: { T: 'u32', C: 'u32' },
+  bindings: { dy: 'read', x: 'read', weight: 'read', rstdIn: 'read', dx: 'write', meanIn: 'read?', residual: 'read?' },
+});
 
 export interface NormDxOptions {
   /** LayerNorm's per-row means (from the forward); RMSNorm when absent. */
@@ -25,14 +32,11 @@ export function normBackwardDx(gpu: Gpu, dy: Tensor, x: Tensor, weight: Tensor, 
   if (rstd.size !== T || (opts.mean && opts.mean.size !== T)) throw new Error(`normBackwardDx: statistics must have ${T} rows`);
   const layerNorm = Boolean(opts.mean);
   const dx = opts.out ?? gpu.tensor(x.shape, 'f32', layerNorm ? 'layernorm.dx' : 'rmsnorm.dx');
-  const buffers = [dy, x, weight, rstd, dx];
-  if (opts.mean) buffers.push(opts.mean);
-  if (opts.residual) buffers.push(opts.residual);
-  gpu.dispatch({
-    shader: 'norm-dx-residual.wgsl',
-    params: { WG: ROW_WG, LAYERNORM: layerNorm, RESIDUAL: Boolean(opts.residual), B_RESIDUAL: buffers.length },
-    uniforms: [T, C],
-    buffers,
+  gpu.dispatch(NORM_DX, {
+    // the residual takes the binding after the last one present
+    params: { WG: ROW_WG, LAYERNORM: layerNorm, RESIDUAL: Boolean(opts.residual), B_RESIDUAL: (opts.mean ? 6 : 5) + (opts.residual ? 1 : 0) },
+    uniforms: { T, C },
+    bindings: { dy, x, weight, rstdIn: rstd, dx, meanIn: opts.mean, residual: opts.residual },
     workgroups: gpu.grid1D(T),
     label: `${layerNorm ? 'layernorm' : 'rmsnorm'}.dx${opts.residual ? '+residual' : ''}`,
   });

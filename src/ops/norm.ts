@@ -2,9 +2,23 @@
 // Weight (and bias) gradients are summed over tokens in two deterministic stages: per-chunk
 // column sums, then an ordered sum over chunks, so T can be large without float atomics. The
 // input gradient is norm-dx.ts's (the same kernel the frozen norms of training use).
-import { f32, type Gpu } from '../gpu/gpu';
+import type { Gpu } from '../gpu/gpu';
+import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 import { normBackwardDx } from './norm-dx';
+
+/** RMSNorm, or (LAYERNORM) LayerNorm with its bias and means. */
+const FORWARD = defineKernel({
+  shader: 'norm-forward',
+  uniforms: { T: 'u32', C: 'u32', eps: 'f32' },
+  bindings: { x: 'read', weight: 'read', y: 'write', rstdOut: 'write', bias: 'read?', meanOut: 'write?' },
+});
+const REDUCE_CHUNKS = defineKernel({ shader: 'norm-reduce-chunks', uniforms: { chunks: 'u32', C: 'u32' }, bindings: { partial: 'read', out: 'write' } });
+const PARAM_GRADS = defineKernel({
+  shader: 'norm-backward-params',
+  uniforms: { T: 'u32', C: 'u32', chunk: 'u32' },
+  bindings: { dy: 'read', x: 'read', rstdIn: 'read', partialW: 'write', meanIn: 'read?', partialB: 'write?' },
+});
 
 const ROW_WG = 256;
 const COL_WG = 64;
@@ -21,11 +35,10 @@ export function rmsNorm(gpu: Gpu, x: Tensor, weight: Tensor, eps: number): { y: 
   const { T, C } = dims('rmsNorm', x, weight);
   const y = gpu.tensor(x.shape, 'f32', 'rmsnorm.y');
   const rstd = gpu.tensor([T], 'f32', 'rmsnorm.rstd');
-  gpu.dispatch({
-    shader: 'norm_forward.wgsl',
+  gpu.dispatch(FORWARD, {
     params: { WG: ROW_WG, LAYERNORM: false },
-    uniforms: [T, C, f32(eps)],
-    buffers: [x, weight, y, rstd],
+    uniforms: { T, C, eps },
+    bindings: { x, weight, y, rstdOut: rstd },
     workgroups: gpu.grid1D(T),
     label: 'rmsnorm',
   });
@@ -44,11 +57,10 @@ export function layerNorm(
   const y = gpu.tensor(x.shape, 'f32', 'layernorm.y');
   const mean = gpu.tensor([T], 'f32', 'layernorm.mean');
   const rstd = gpu.tensor([T], 'f32', 'layernorm.rstd');
-  gpu.dispatch({
-    shader: 'norm_forward.wgsl',
+  gpu.dispatch(FORWARD, {
     params: { WG: ROW_WG, LAYERNORM: true },
-    uniforms: [T, C, f32(eps)],
-    buffers: [x, weight, y, rstd, bias, mean],
+    uniforms: { T, C, eps },
+    bindings: { x, weight, y, rstdOut: rstd, bias, meanOut: mean },
     workgroups: gpu.grid1D(T),
     label: 'layernorm',
   });
@@ -58,11 +70,10 @@ export function layerNorm(
 /** Sums partial[chunks, C] over chunks into a new [C] tensor. */
 function reduceChunks(gpu: Gpu, partial: Tensor, chunks: number, C: number, name: string): Tensor {
   const out = gpu.tensor([C], 'f32', name);
-  gpu.dispatch({
-    shader: 'norm_reduce_chunks.wgsl',
+  gpu.dispatch(REDUCE_CHUNKS, {
     params: { WG: COL_WG },
-    uniforms: [chunks, C],
-    buffers: [partial, out],
+    uniforms: { chunks, C },
+    bindings: { partial, out },
     workgroups: [Math.ceil(C / COL_WG)],
     label: 'norm.reduce-chunks',
   });
@@ -86,11 +97,10 @@ export function rmsNormBackward(
   const chunks = chunking(T, chunk);
   const dx = normBackwardDx(gpu, dy, x, weight, rstd);
   const partialW = gpu.tensor([chunks, C], 'f32', 'rmsnorm.partial-dw');
-  gpu.dispatch({
-    shader: 'norm_backward_params.wgsl',
+  gpu.dispatch(PARAM_GRADS, {
     params: { WG: COL_WG, LAYERNORM: false },
-    uniforms: [T, C, chunk],
-    buffers: [dy, x, rstd, partialW],
+    uniforms: { T, C, chunk },
+    bindings: { dy, x, rstdIn: rstd, partialW },
     workgroups: [Math.ceil(C / COL_WG), chunks],
     label: 'rmsnorm.dweight',
   });
@@ -114,11 +124,10 @@ export function layerNormBackward(
   const dx = normBackwardDx(gpu, dy, x, weight, rstd, { mean });
   const partialW = gpu.tensor([chunks, C], 'f32', 'layernorm.partial-dw');
   const partialB = gpu.tensor([chunks, C], 'f32', 'layernorm.partial-db');
-  gpu.dispatch({
-    shader: 'norm_backward_params.wgsl',
+  gpu.dispatch(PARAM_GRADS, {
     params: { WG: COL_WG, LAYERNORM: true },
-    uniforms: [T, C, chunk],
-    buffers: [dy, x, rstd, partialW, mean, partialB],
+    uniforms: { T, C, chunk },
+    bindings: { dy, x, rstdIn: rstd, partialW, meanIn: mean, partialB },
     workgroups: [Math.ceil(C / COL_WG), chunks],
     label: 'layernorm.dweight-dbias',
   });

@@ -1,9 +1,21 @@
 // Typed wrappers of the quantizer kernels.
 import type { Gpu } from '../gpu/gpu';
+import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 import { effectiveGroupSize, groupCount, type QuantSpec } from '../core/quant-spec';
 
 const WG = 64;
+
+const QUANTIZE = defineKernel({
+  shader: 'quantize',
+  uniforms: { rows: 'u32', cols: 'u32', groupSize: 'u32', nGroups: 'u32', bits: 'u32', symmetric: 'u32' },
+  bindings: { w: 'read', colScale: 'read?', codes: 'write?', scales: 'write?', zeros: 'write?', deq: 'write?' },
+});
+const DEQUANTIZE = defineKernel({
+  shader: 'dequantize',
+  uniforms: { rows: 'u32', cols: 'u32', groupSize: 'u32', nGroups: 'u32' },
+  bindings: { codes: 'read', scales: 'read', zeros: 'read', w: 'write' },
+});
 
 export interface GpuQuantized {
   codes: Tensor;
@@ -13,9 +25,7 @@ export interface GpuQuantized {
 
 function uniforms(w: Tensor, spec: QuantSpec) {
   const [rows, cols] = w.shape;
-  const g = effectiveGroupSize(spec, cols);
-  const nGroups = groupCount(spec, cols);
-  return { rows, cols, g, nGroups, u: [rows, cols, g, nGroups, spec.bits, spec.symmetric ? 1 : 0] };
+  return { rows, cols, groupSize: effectiveGroupSize(spec, cols), nGroups: groupCount(spec, cols), bits: spec.bits, symmetric: spec.symmetric ? 1 : 0 };
 }
 
 /**
@@ -29,28 +39,28 @@ export function quantizeWeight(
   spec: QuantSpec,
   opts: { colScale?: Tensor; codes?: boolean; dequant?: boolean; unscale?: boolean } = {},
 ): Partial<GpuQuantized> & { deq?: Tensor } {
-  const { rows, cols, nGroups, u } = uniforms(w, spec);
+  const u = uniforms(w, spec);
+  const { rows, cols, nGroups } = u;
   const wantCodes = opts.codes ?? true;
   const wantDeq = opts.dequant ?? false;
-  const buffers: Tensor[] = [w];
-  if (opts.colScale) buffers.push(opts.colScale);
+  // the optional outputs take consecutive bindings after those present
+  let nextBinding = opts.colScale ? 3 : 2;
   const params: Record<string, number | boolean> = { WG, COLSCALE: !!opts.colScale, CODES: wantCodes, DEQUANT: wantDeq, UNSCALE: !!opts.unscale };
   const out: Partial<GpuQuantized> & { deq?: Tensor } = {};
   if (wantCodes) {
     out.codes = gpu.tensor([rows, cols], 'u32', 'codes');
     out.scales = gpu.tensor([rows, nGroups], 'f32', 'scales');
     out.zeros = gpu.tensor([rows, nGroups], 'f32', 'zeros');
-    params.B_CODES = buffers.length + 1;
-    params.B_SCALES = buffers.length + 2;
-    params.B_ZEROS = buffers.length + 3;
-    buffers.push(out.codes, out.scales, out.zeros);
+    params.B_CODES = nextBinding++;
+    params.B_SCALES = nextBinding++;
+    params.B_ZEROS = nextBinding++;
   }
   if (wantDeq) {
     out.deq = gpu.tensor([rows, cols], 'f32', 'dequantized');
-    params.B_DEQ = buffers.length + 1;
-    buffers.push(out.deq);
+    params.B_DEQ = nextBinding;
   }
-  gpu.dispatch({ shader: 'quantize.wgsl', params, uniforms: u, buffers, workgroups: gpu.grid1D(Math.ceil((rows * nGroups) / WG)), label: 'quantize' });
+  const bindings = { w, colScale: opts.colScale, codes: out.codes, scales: out.scales, zeros: out.zeros, deq: out.deq };
+  gpu.dispatch(QUANTIZE, { params, uniforms: u, bindings, workgroups: gpu.grid1D(Math.ceil((rows * nGroups) / WG)), label: 'quantize' });
   return out;
 }
 
@@ -60,11 +70,10 @@ export function dequantizeWeight(gpu: Gpu, q: GpuQuantized, spec: QuantSpec, col
   const g = effectiveGroupSize(spec, cols);
   const nGroups = groupCount(spec, cols);
   const w = out ?? gpu.tensor([rows, cols], 'f32', 'dequantized');
-  gpu.dispatch({
-    shader: 'dequantize.wgsl',
+  gpu.dispatch(DEQUANTIZE, {
     params: { WG: 256 },
-    uniforms: [rows, cols, g, nGroups],
-    buffers: [q.codes, q.scales, q.zeros, w],
+    uniforms: { rows, cols, groupSize: g, nGroups },
+    bindings: { codes: q.codes, scales: q.scales, zeros: q.zeros, w },
     workgroups: gpu.grid1D(Math.ceil((rows * cols) / 256)),
     label: 'dequantize',
   });

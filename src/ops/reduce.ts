@@ -1,6 +1,7 @@
 // Deterministic reductions (fixed-order trees, no float atomics): the same input gives the same
 // bits on every run. x [rows, cols] means any shape whose last dimension is cols.
-import { f32, type Gpu } from '../gpu/gpu';
+import type { Gpu } from '../gpu/gpu';
+import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 
 /** Rows per chunk of one sumCols pass: 64 sequential adds per thread, many workgroups for big R. */
@@ -9,6 +10,19 @@ const COLS_TILE = 64;
 const ALL_WG = 256;
 /** Values per thread of one reduce-all pass: a workgroup takes 2048 consecutive values. */
 const ALL_ITEMS = 8;
+
+const REDUCE_ROWS = defineKernel({ shader: 'reduce-rows', uniforms: { rows: 'u32', cols: 'u32' }, bindings: { x: 'read', out: 'write' } });
+const REDUCE_COLS = defineKernel({
+  shader: 'reduce-cols',
+  uniforms: { rows: 'u32', cols: 'u32', rowsPerChunk: 'u32', accumulate: 'u32' },
+  bindings: { x: 'read', out: 'write' },
+});
+/** SQDIFF reads a and b, every other pass x. */
+const REDUCE_ALL = defineKernel({
+  shader: 'reduce-all',
+  uniforms: { n: 'u32', groups: 'u32', scale: 'f32' },
+  bindings: { x: 'read?', a: 'read?', b: 'read?', out: 'write' },
+});
 
 function requireF32(op: string, ...ts: Tensor[]): void {
   for (const t of ts) if (t.dtype !== 'f32') throw new Error(`${op}: ${t.name} is ${t.dtype}, not f32`);
@@ -34,11 +48,10 @@ export function sumRows(gpu: Gpu, x: Tensor, out?: Tensor): Tensor {
   if (dst.size !== rows) throw new Error(`sumRows: out has ${dst.size} values, need ${rows}`);
   if (cols === 0) return rows ? fillZero(gpu, dst) : dst;
   const WG = rowWorkgroup(cols);
-  gpu.dispatch({
-    shader: 'reduce-rows.wgsl',
+  gpu.dispatch(REDUCE_ROWS, {
     params: { WG },
-    uniforms: [rows, cols],
-    buffers: [x, dst],
+    uniforms: { rows, cols },
+    bindings: { x, out: dst },
     workgroups: gpu.grid1D(rows),
     label: 'sumRows',
   });
@@ -68,10 +81,9 @@ export function sumCols(gpu: Gpu, x: Tensor, out?: Tensor, opts: SumColsOptions 
     const chunks = Math.ceil(n / COLS_ROWS_PER_CHUNK);
     const last = chunks === 1;
     const partial = last ? dst : gpu.tensor([chunks, cols], 'f32', 'sumCols.partial');
-    gpu.dispatch({
-      shader: 'reduce-cols.wgsl',
-      uniforms: [n, cols, COLS_ROWS_PER_CHUNK, last && opts.accumulate ? 1 : 0],
-      buffers: [src, partial],
+    gpu.dispatch(REDUCE_COLS, {
+      uniforms: { rows: n, cols, rowsPerChunk: COLS_ROWS_PER_CHUNK, accumulate: last && opts.accumulate ? 1 : 0 },
+      bindings: { x: src, out: partial },
       workgroups: [Math.ceil(cols / COLS_TILE), chunks],
       label: 'sumCols',
     });
@@ -101,11 +113,11 @@ function reduceAll(gpu: Gpu, op: string, mode: AllMode, inputs: Tensor[], scale:
     const groups = Math.ceil(count / perGroup);
     const last = groups === 1;
     const partial = last ? dst : gpu.tensor([groups], 'f32', `${op}.partial`);
-    gpu.dispatch({
-      shader: 'reduce-all.wgsl',
-      params: { WG: ALL_WG, ITEMS: ALL_ITEMS, SQUARE: first && mode === 'SQUARE', SQDIFF: first && mode === 'SQDIFF' },
-      uniforms: [count, groups, f32(last ? scale : 1)],
-      buffers: [...srcs, partial],
+    const sqdiff = first && mode === 'SQDIFF';
+    gpu.dispatch(REDUCE_ALL, {
+      params: { WG: ALL_WG, ITEMS: ALL_ITEMS, SQUARE: first && mode === 'SQUARE', SQDIFF: sqdiff },
+      uniforms: { n: count, groups, scale: last ? scale : 1 },
+      bindings: sqdiff ? { a: srcs[0], b: srcs[1], out: partial } : { x: srcs[0], out: partial },
       workgroups: gpu.grid1D(groups),
       label: op,
     });

@@ -3,12 +3,19 @@
 // cos/sin table, so the GPU result matches a float64 reference to f32 rounding even at large
 // positions (f32 position*frequency products would lose ~1e-4 rad at position 2048).
 import type { Gpu } from '../gpu/gpu';
+import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 import { ropeFrequencies, type RopeOptions, type RopeScaling } from '../reference/rope';
 
 export type { RopeOptions } from '../reference/rope';
 
 const WG = 256;
+
+const ROPE = defineKernel({
+  shader: 'rope',
+  uniforms: { pairs: 'u32', heads: 'u32', D: 'u32', seqLen: 'u32', offset: 'u32' },
+  bindings: { x: 'read', table: 'read', y: 'write' },
+});
 /** Tables grow in steps of this many positions. */
 const TABLE_STEP = 1024;
 
@@ -55,11 +62,10 @@ export function rope(gpu: Gpu, x: Tensor, o: RopeOptions, out?: Tensor): Tensor 
   const pairs = T * o.heads * (D / 2);
   const table = tableFor(gpu, D, o.theta, offset + Math.min(o.seqLen, T), o.scaling);
   const y = out ?? gpu.tensor(x.shape, 'f32', 'rope');
-  gpu.dispatch({
-    shader: 'rope.wgsl',
+  gpu.dispatch(ROPE, {
     params: { WG, HALF: o.style === 'half', INVERSE: Boolean(o.inverse) },
-    uniforms: [pairs, o.heads, D, o.seqLen, offset],
-    buffers: [x, table, y],
+    uniforms: { pairs, heads: o.heads, D, seqLen: o.seqLen, offset },
+    bindings: { x, table, y },
     workgroups: gpu.grid1D(Math.ceil(pairs / WG)),
     label: o.inverse ? 'rope.inverse' : 'rope',
   });

@@ -1,13 +1,32 @@
 // Wrappers of TEQ's kernels.
 import type { Gpu } from '../gpu/gpu';
-import { f32 } from '../gpu/gpu';
+import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 import { effectiveGroupSize, groupCount, type QuantSpec } from '../core/quant-spec';
 
 export type TeqEstimator = 'ste-full' | 'ste-round';
 
+const CLAMP_MIN = defineKernel({ shader: 'clamp-min', uniforms: { n: 'u32', lo: 'f32' }, bindings: { x: 'write' } });
+/** The uniforms of a group of 1 to 3 Linears sharing α (member m has rows_m rows; 0 when absent). */
+const GROUP_UNIFORMS = {
+  cols: 'u32', groupSize: 'u32', nGroups: 'u32', bits: 'u32', symmetric: 'u32', alphaOffset: 'u32',
+  rows0: 'u32', rows1: 'u32', rows2: 'u32',
+} as const;
+/** Members 1 and 2 are bound with M2 / M3. */
+const EFFECTIVE = defineKernel({
+  shader: 'teq-effective',
+  uniforms: GROUP_UNIFORMS,
+  bindings: { alpha: 'read', w0: 'read', out0: 'write', w1: 'read?', out1: 'write?', w2: 'read?', out2: 'write?' },
+});
+const GRAD_GROUP = defineKernel({
+  shader: 'teq-grad-group',
+  uniforms: { ...GROUP_UNIFORMS, contribOffset: 'u32' },
+  bindings: { alpha: 'read', contrib: 'write', w0: 'read', d0: 'read', w1: 'read?', d1: 'read?', w2: 'read?', d2: 'read?' },
+});
+const COLSUM = defineKernel({ shader: 'teq-colsum', uniforms: { workgroups: 'u32' }, bindings: { table: 'read', contrib: 'read', grad: 'write' } });
+
 export function clampMin(gpu: Gpu, x: Tensor, lo: number): void {
-  gpu.dispatch({ shader: 'clamp-min.wgsl', params: { WG: 256 }, uniforms: [x.size, f32(lo)], buffers: [x], workgroups: gpu.grid1D(Math.ceil(x.size / 256)), label: 'clamp-min' });
+  gpu.dispatch(CLAMP_MIN, { params: { WG: 256 }, uniforms: { n: x.size, lo }, bindings: { x }, workgroups: gpu.grid1D(Math.ceil(x.size / 256)), label: 'clamp-min' });
 }
 
 /** The Linears that share one α: weights [rows_m, cols] with the same cols (1 to 3 of them). */
@@ -16,10 +35,10 @@ function checkMembers(op: string, weights: Tensor[], cols: number): void {
   for (const w of weights) if (w.shape.length !== 2 || w.shape[1] !== cols) throw new Error(`${op}: member [${w.shape}] does not have ${cols} columns`);
 }
 
-function groupUniforms(weights: Tensor[], spec: QuantSpec, alphaOffset: number): number[] {
+function groupUniforms(weights: Tensor[], spec: QuantSpec, alphaOffset: number) {
   const cols = weights[0].shape[1];
-  const rows = [0, 1, 2].map((m) => weights[m]?.shape[0] ?? 0);
-  return [cols, effectiveGroupSize(spec, cols), groupCount(spec, cols), spec.bits, spec.symmetric ? 1 : 0, alphaOffset, ...rows];
+  const [rows0, rows1, rows2] = [0, 1, 2].map((m) => weights[m]?.shape[0] ?? 0);
+  return { cols, groupSize: effectiveGroupSize(spec, cols), nGroups: groupCount(spec, cols), bits: spec.bits, symmetric: spec.symmetric ? 1 : 0, alphaOffset, rows0, rows1, rows2 };
 }
 
 const GROUP_WG = 64;
@@ -40,13 +59,10 @@ export function teqEffectiveGroup(gpu: Gpu, weights: Tensor[], alpha: Tensor, al
   checkMembers('teqEffectiveGroup', weights, cols);
   if (outs.length !== weights.length || outs.some((o, i) => o.size !== weights[i].size)) throw new Error('teqEffectiveGroup: one output per member, same size');
   if (alphaOffset + cols > alpha.size) throw new Error(`teqEffectiveGroup: α [${alphaOffset}, ${alphaOffset + cols}) outside [${alpha.size}]`);
-  const buffers: Tensor[] = [alpha];
-  weights.forEach((w, m) => buffers.push(w, outs[m]));
-  gpu.dispatch({
-    shader: 'teq-effective.wgsl',
+  gpu.dispatch(EFFECTIVE, {
     params: { WG: GROUP_WG, M2: weights.length >= 2, M3: weights.length >= 3 },
     uniforms: groupUniforms(weights, spec, alphaOffset),
-    buffers,
+    bindings: { alpha, w0: weights[0], out0: outs[0], w1: weights[1], out1: outs[1], w2: weights[2], out2: outs[2] },
     workgroups: groupGrid(gpu, weights, spec),
     label: 'teq-effective',
   });
@@ -66,13 +82,10 @@ export function teqGradGroup(
   const rows = weights.reduce((a, w) => a + w.shape[0], 0);
   if (contribOffset + rows * cols > contrib.size) throw new Error('teqGradGroup: contributions do not fit');
   if (alphaOffset + cols > alpha.size) throw new Error(`teqGradGroup: α [${alphaOffset}, ${alphaOffset + cols}) outside [${alpha.size}]`);
-  const buffers: Tensor[] = [alpha, contrib];
-  weights.forEach((w, m) => buffers.push(w, dWeff[m]));
-  gpu.dispatch({
-    shader: 'teq-grad-group.wgsl',
+  gpu.dispatch(GRAD_GROUP, {
     params: { WG: GROUP_WG, FULL: estimator === 'ste-full', M2: weights.length >= 2, M3: weights.length >= 3 },
-    uniforms: [...groupUniforms(weights, spec, alphaOffset), contribOffset],
-    buffers,
+    uniforms: { ...groupUniforms(weights, spec, alphaOffset), contribOffset },
+    bindings: { alpha, contrib, w0: weights[0], d0: dWeff[0], w1: weights[1], d1: dWeff[1], w2: weights[2], d2: dWeff[2] },
     workgroups: groupGrid(gpu, weights, spec),
     label: 'teq-grad-group',
   });
@@ -99,11 +112,10 @@ export function teqColSumTable(entries: TeqColSumEntry[]): Uint32Array {
 export function teqColSum(gpu: Gpu, table: Tensor, contrib: Tensor, grad: Tensor): void {
   const workgroups = table.size / 5;
   if (!Number.isInteger(workgroups) || table.dtype !== 'u32') throw new Error('teqColSum: table must come from teqColSumTable');
-  gpu.dispatch({
-    shader: 'teq-colsum.wgsl',
+  gpu.dispatch(COLSUM, {
     params: { WG: COLSUM_WG },
-    uniforms: [workgroups],
-    buffers: [table, contrib, grad],
+    uniforms: { workgroups },
+    bindings: { table, contrib, grad },
     workgroups: gpu.grid1D(workgroups),
     label: 'teq-colsum',
   });

@@ -1,7 +1,7 @@
 // Typed wrappers of the TesseraQ kernels (shaders/tesseraq-*.wgsl; float64 twins in
 // src/reference/tesseraq.ts). One TqLinear holds a Linear's trainable rounding state on the GPU.
 import type { Gpu } from '../gpu/gpu';
-import { f32 } from '../gpu/gpu';
+import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 import { effectiveGroupSize, groupCount, type QuantSpec } from '../core/quant-spec';
 import { quantileRank, TQ_HIST_BINS } from '../core/tesseraq-schedule';
@@ -10,6 +10,46 @@ import { quantizeWeight, type GpuQuantized } from './quantize';
 const WG = 256;
 /** Threads per (row, group) workgroup of the gradient kernel (a power of two). */
 const GRAD_WG = 64;
+
+/** The per-element kernels' shape uniforms: n = rows·cols. */
+const ELEMENT_UNIFORMS = { n: 'u32', cols: 'u32', groupSize: 'u32', nGroups: 'u32' } as const;
+const INIT = defineKernel({
+  shader: 'tesseraq-init',
+  uniforms: ELEMENT_UNIFORMS,
+  bindings: { w: 'read', scales: 'read', zeros: 'read', v: 'write', state: 'write', sz: 'write' },
+});
+const SOFT_WEIGHT = defineKernel({
+  shader: 'tesseraq-soft-weight',
+  uniforms: { ...ELEMENT_UNIFORMS, qmax: 'f32' },
+  bindings: { w: 'read', sz: 'read', v: 'read', u: 'read', state: 'read', out: 'write' },
+});
+const GRAD = defineKernel({
+  shader: 'tesseraq-grad',
+  uniforms: { rows: 'u32', cols: 'u32', groupSize: 'u32', nGroups: 'u32', qmax: 'f32' },
+  bindings: { w: 'read', sz: 'read', v: 'read', u: 'read', state: 'read', dW: 'read', dv: 'write', du: 'write' },
+});
+const STEP = defineKernel({
+  shader: 'tesseraq-step',
+  uniforms: {
+    rows: 'u32', cols: 'u32', groupSize: 'u32', nGroups: 'u32', qmax: 'f32',
+    beta1: 'f32', oneMinusBeta1: 'f32', beta2: 'f32', oneMinusBeta2: 'f32', eps: 'f32', invSqrtBc2: 'f32',
+    stepSizeV: 'f32', weightDecayV: 'f32', stepSizeU: 'f32', weightDecayU: 'f32',
+  },
+  bindings: { w: 'read', sz: 'read', v: 'write', u: 'write', state: 'read', dW: 'read', adam: 'write', soft: 'write' },
+});
+const HISTOGRAM = defineKernel({ shader: 'tesseraq-histogram', uniforms: { n: 'u32' }, bindings: { v: 'read', state: 'read', hist: 'write' } });
+const THRESHOLD = defineKernel({ shader: 'tesseraq-threshold', uniforms: { rank: 'u32' }, bindings: { hist: 'read', thr: 'write' } });
+const HARDEN = defineKernel({ shader: 'tesseraq-harden', uniforms: { n: 'u32', all: 'u32' }, bindings: { v: 'read', state: 'write', thr: 'read' } });
+const STATS = defineKernel({
+  shader: 'tesseraq-stats',
+  uniforms: { ...ELEMENT_UNIFORMS, slot: 'u32' },
+  bindings: { w: 'read', sz: 'read', v: 'read', state: 'read', stats: 'write' },
+});
+const EXPORT = defineKernel({
+  shader: 'tesseraq-export',
+  uniforms: { ...ELEMENT_UNIFORMS, qmax: 'f32' },
+  bindings: { w: 'read', sz: 'read', v: 'read', u: 'read', state: 'read', codes: 'write', scales: 'write', zeros: 'write' },
+});
 
 export interface TqLinear {
   rows: number;
@@ -53,11 +93,10 @@ export function tqInit(gpu: Gpu, w: Tensor, spec: QuantSpec): TqLinear {
     u: gpu.zeros([d.rows, d.nGroups], 'tq.u'),
     state: gpu.tensor([d.rows, d.cols], 'u32', 'tq.state'),
   };
-  gpu.dispatch({
-    shader: 'tesseraq-init.wgsl',
+  gpu.dispatch(INIT, {
     params: { WG },
-    uniforms: [d.rows * d.cols, d.cols, d.groupSize, d.nGroups],
-    buffers: [w, q.scales, q.zeros, L.v, L.state, L.sz],
+    uniforms: { n: d.rows * d.cols, cols: d.cols, groupSize: d.groupSize, nGroups: d.nGroups },
+    bindings: { w, scales: q.scales, zeros: q.zeros, v: L.v, state: L.state, sz: L.sz },
     workgroups: grid(gpu, d.rows * d.cols),
     label: 'tesseraq-init',
   });
@@ -101,11 +140,10 @@ export function releaseTqLinear(L: TqLinear): void {
 /** Ŵ = (clamp(floor(W/s) + h + z, 0, qmax) − z)·s·2·rectsig(u), [rows, cols]. */
 export function tqSoftWeight(gpu: Gpu, L: TqLinear, out?: Tensor): Tensor {
   const dst = out ?? gpu.tensor([L.rows, L.cols], 'f32', 'tq.softWeight');
-  gpu.dispatch({
-    shader: 'tesseraq-soft-weight.wgsl',
+  gpu.dispatch(SOFT_WEIGHT, {
     params: { WG },
-    uniforms: [L.rows * L.cols, L.cols, L.groupSize, L.nGroups, f32(L.qmax)],
-    buffers: [L.w, L.sz, L.v, L.u, L.state, dst],
+    uniforms: { n: L.rows * L.cols, cols: L.cols, groupSize: L.groupSize, nGroups: L.nGroups, qmax: L.qmax },
+    bindings: { w: L.w, sz: L.sz, v: L.v, u: L.u, state: L.state, out: dst },
     workgroups: grid(gpu, L.rows * L.cols),
     label: 'tesseraq-soft-weight',
   });
@@ -117,11 +155,10 @@ export function tqGrad(gpu: Gpu, L: TqLinear, dW: Tensor, out?: { dv: Tensor; du
   if (dW.size !== L.rows * L.cols) throw new Error(`tqGrad: dW has ${dW.size} values, weight ${L.rows}x${L.cols}`);
   const dv = out?.dv ?? gpu.tensor([L.rows, L.cols], 'f32', 'tq.dv');
   const du = out?.du ?? gpu.tensor([L.rows, L.nGroups], 'f32', 'tq.du');
-  gpu.dispatch({
-    shader: 'tesseraq-grad.wgsl',
+  gpu.dispatch(GRAD, {
     params: { WG: GRAD_WG },
-    uniforms: [L.rows, L.cols, L.groupSize, L.nGroups, f32(L.qmax)],
-    buffers: [L.w, L.sz, L.v, L.u, L.state, dW, dv, du],
+    uniforms: { rows: L.rows, cols: L.cols, groupSize: L.groupSize, nGroups: L.nGroups, qmax: L.qmax },
+    bindings: { w: L.w, sz: L.sz, v: L.v, u: L.u, state: L.state, dW, dv, du },
     workgroups: gpu.grid1D(L.rows * L.nGroups),
     label: 'tesseraq-grad',
   });
@@ -157,15 +194,14 @@ export function tqStep(gpu: Gpu, L: TqLinear, dW: Tensor, adam: Tensor, soft: Te
   // Bias corrections in float64 on the CPU, as adamStep.
   const bc1 = 1 - Math.pow(o.beta1, o.step);
   const bc2 = 1 - Math.pow(o.beta2, o.step);
-  gpu.dispatch({
-    shader: 'tesseraq-step.wgsl',
+  gpu.dispatch(STEP, {
     params: { WG: GRAD_WG },
-    uniforms: [
-      L.rows, L.cols, L.groupSize, L.nGroups, f32(L.qmax),
-      f32(o.beta1), f32(1 - o.beta1), f32(o.beta2), f32(1 - o.beta2), f32(o.eps), f32(1 / Math.sqrt(bc2)),
-      f32(o.lr / bc1), f32(0), f32(o.scaleLr / bc1), f32(o.scaleWeightDecay),
-    ],
-    buffers: [L.w, L.sz, L.v, L.u, L.state, dW, adam, soft],
+    uniforms: {
+      rows: L.rows, cols: L.cols, groupSize: L.groupSize, nGroups: L.nGroups, qmax: L.qmax,
+      beta1: o.beta1, oneMinusBeta1: 1 - o.beta1, beta2: o.beta2, oneMinusBeta2: 1 - o.beta2, eps: o.eps, invSqrtBc2: 1 / Math.sqrt(bc2),
+      stepSizeV: o.lr / bc1, weightDecayV: 0, stepSizeU: o.scaleLr / bc1, weightDecayU: o.scaleWeightDecay,
+    },
+    bindings: { w: L.w, sz: L.sz, v: L.v, u: L.u, state: L.state, dW, adam, soft },
     workgroups: gpu.grid1D(L.rows * L.nGroups),
     label: 'tesseraq-step',
   });
@@ -175,11 +211,10 @@ export function tqStep(gpu: Gpu, L: TqLinear, dW: Tensor, adam: Tensor, soft: Te
 export function tqHistogram(gpu: Gpu, L: TqLinear, hist?: Tensor): Tensor {
   const dst = hist ?? gpu.tensor([TQ_HIST_BINS], 'u32', 'tq.hist');
   gpu.clear(dst);
-  gpu.dispatch({
-    shader: 'tesseraq-histogram.wgsl',
+  gpu.dispatch(HISTOGRAM, {
     params: { WG },
-    uniforms: [L.rows * L.cols],
-    buffers: [L.v, L.state, dst],
+    uniforms: { n: L.rows * L.cols },
+    bindings: { v: L.v, state: L.state, hist: dst },
     workgroups: grid(gpu, L.rows * L.cols),
     label: 'tesseraq-histogram',
   });
@@ -189,18 +224,17 @@ export function tqHistogram(gpu: Gpu, L: TqLinear, hist?: Tensor): Tensor {
 /** thr[0] = the bin holding the 0-based sorted rank `rank` (u32 [1]). */
 export function tqThreshold(gpu: Gpu, hist: Tensor, rank: number, thr?: Tensor): Tensor {
   const dst = thr ?? gpu.tensor([1], 'u32', 'tq.thr');
-  gpu.dispatch({ shader: 'tesseraq-threshold.wgsl', uniforms: [rank], buffers: [hist, dst], workgroups: [1], label: 'tesseraq-threshold' });
+  gpu.dispatch(THRESHOLD, { uniforms: { rank }, bindings: { hist, thr: dst }, workgroups: [1], label: 'tesseraq-threshold' });
   return dst;
 }
 
 /** Soft entries with a confidence bin above thr[0] (all soft entries when thr is null) become hard. */
 export function tqHarden(gpu: Gpu, L: TqLinear, thr: Tensor | null, scratch?: Tensor): void {
   const t = thr ?? scratch ?? gpu.tensor([1], 'u32', 'tq.thr');
-  gpu.dispatch({
-    shader: 'tesseraq-harden.wgsl',
+  gpu.dispatch(HARDEN, {
     params: { WG },
-    uniforms: [L.rows * L.cols, thr ? 0 : 1],
-    buffers: [L.v, L.state, t],
+    uniforms: { n: L.rows * L.cols, all: thr ? 0 : 1 },
+    bindings: { v: L.v, state: L.state, thr: t },
     workgroups: grid(gpu, L.rows * L.cols),
     label: 'tesseraq-harden',
   });
@@ -221,11 +255,10 @@ export function tqHardenQuantile(gpu: Gpu, L: TqLinear, t: number, scratch?: { h
 /** Adds (hard count, flips against round-to-nearest) at stats[2·slot], stats[2·slot+1] (u32). */
 export function tqStats(gpu: Gpu, L: TqLinear, stats: Tensor, slot: number): void {
   if (stats.dtype !== 'u32' || stats.size < 2 * slot + 2) throw new Error(`tqStats: stats must be u32 with room for slot ${slot}`);
-  gpu.dispatch({
-    shader: 'tesseraq-stats.wgsl',
+  gpu.dispatch(STATS, {
     params: { WG },
-    uniforms: [L.rows * L.cols, L.cols, L.groupSize, L.nGroups, slot],
-    buffers: [L.w, L.sz, L.v, L.state, stats],
+    uniforms: { n: L.rows * L.cols, cols: L.cols, groupSize: L.groupSize, nGroups: L.nGroups, slot },
+    bindings: { w: L.w, sz: L.sz, v: L.v, state: L.state, stats },
     workgroups: grid(gpu, L.rows * L.cols),
     label: 'tesseraq-stats',
   });
@@ -238,11 +271,10 @@ export function tqExport(gpu: Gpu, L: TqLinear): GpuQuantized {
     scales: gpu.tensor([L.rows, L.nGroups], 'f32', 'scales'),
     zeros: gpu.tensor([L.rows, L.nGroups], 'f32', 'zeros'),
   };
-  gpu.dispatch({
-    shader: 'tesseraq-export.wgsl',
+  gpu.dispatch(EXPORT, {
     params: { WG },
-    uniforms: [L.rows * L.cols, L.cols, L.groupSize, L.nGroups, f32(L.qmax)],
-    buffers: [L.w, L.sz, L.v, L.u, L.state, out.codes, out.scales, out.zeros],
+    uniforms: { n: L.rows * L.cols, cols: L.cols, groupSize: L.groupSize, nGroups: L.nGroups, qmax: L.qmax },
+    bindings: { w: L.w, sz: L.sz, v: L.v, u: L.u, state: L.state, codes: out.codes, scales: out.scales, zeros: out.zeros },
     workgroups: grid(gpu, L.rows * L.cols),
     label: 'tesseraq-export',
   });

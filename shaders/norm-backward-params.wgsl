@@ -1,7 +1,7 @@
 // Per-chunk partial sums of the norm weight (and #if LAYERNORM bias) gradients:
 //   partialW[chunk, c] = sum over tokens t of the chunk of dy[t,c] * xhat[t,c]
 //   (xhat = x r for RMSNorm, (x - mean) r for LayerNorm), partialB[chunk, c] = sum dy[t,c].
-// One thread per column walks its chunk in token order; norm_reduce_chunks.wgsl then adds the
+// One thread per column walks its chunk in token order; norm-reduce-chunks.wgsl then adds the
 // chunks in order, so the result is deterministic without atomics.
 struct Params { T: u32, C: u32, chunk: u32 }
 @group(0) @binding(0) var<uniform> p: Params;

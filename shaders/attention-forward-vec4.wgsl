@@ -1,5 +1,5 @@
 // Causal grouped-query attention forward for head dims that are a multiple of 4 (the usual case):
-// the same flash-style online softmax as attention_forward.wgsl, with the costs that profiling on
+// the same flash-style online softmax as attention-forward.wgsl, with the costs that profiling on
 // the H100 showed moved out of the inner loops (attention was 30-36% of AWQ's and TesseraQ's GPU
 // time on the 135M shape):
 //   - q, k, v, out are read and written as vec4 (one shared-memory load per 4 products; the key
@@ -8,8 +8,7 @@
 //     instead of by all TPR lanes of the row; each lane keeps a partial row sum, reduced at the end.
 // Workgroup (query block, head, batch) owns BR query rows; TPR lanes serve a row: a lane computes
 // BC/TPR keys of its row and owns the output vec4s lane + n*TPR.
-struct Params { seqLen: u32, Hq: u32, Hkv: u32, rep: u32, scale: f32 }
-@group(0) @binding(0) var<uniform> p: Params;
+#include "attention-common.wgsl"
 @group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;
@@ -17,13 +16,7 @@ struct Params { seqLen: u32, Hq: u32, Hkv: u32, rep: u32, scale: f32 }
 @group(0) @binding(5) var<storage, read_write> lse: array<f32>;
 
 const D4 = {{D4}}u;
-const BR = {{BR}}u;
-const BC = {{BC}}u;
-const TPR = {{TPR}}u;
-const NT = {{NT}}u;
 const KS4 = {{D4}}u + 1u;
-const NOUT = {{NOUT}}u;
-const NCOL = {{NCOL}}u;
 // Masked scores: finite so that exp(NEG - m) is exactly 0 and no inf - inf appears.
 const NEG = -1.0e30;
 

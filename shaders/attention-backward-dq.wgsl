@@ -1,9 +1,8 @@
 // Causal GQA backward, query side: dq_i = scale * sum_j ds_ij k_j with
 //   p_ij = exp(scale q_i.k_j - lse_i),  ds_ij = p_ij (dout_i.v_j - delta_i).
-// Same layout as attention_forward.wgsl: workgroup (query block, head, batch), BR rows x TPR
+// Same layout as attention-forward.wgsl: workgroup (query block, head, batch), BR rows x TPR
 // lanes, one shared tile reloaded with values (for dp) and then keys (for s and dq).
-struct Params { seqLen: u32, Hq: u32, Hkv: u32, rep: u32, scale: f32 }
-@group(0) @binding(0) var<uniform> p: Params;
+#include "attention-common.wgsl"
 @group(0) @binding(1) var<storage, read> q: array<f32>;
 @group(0) @binding(2) var<storage, read> k: array<f32>;
 @group(0) @binding(3) var<storage, read> v: array<f32>;
@@ -13,13 +12,7 @@ struct Params { seqLen: u32, Hq: u32, Hkv: u32, rep: u32, scale: f32 }
 @group(0) @binding(7) var<storage, read_write> dq: array<f32>;
 
 const D = {{D}}u;
-const BR = {{BR}}u;
-const BC = {{BC}}u;
-const TPR = {{TPR}}u;
-const NT = {{NT}}u;
 const KS = {{D}}u + 1u;
-const NOUT = {{NOUT}}u;
-const NCOL = {{NCOL}}u;
 
 var<workgroup> tile: array<f32, {{BC}} * ({{D}} + 1)>;
 var<workgroup> dsTile: array<f32, {{BR}} * {{BC}}>;

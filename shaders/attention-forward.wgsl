@@ -6,8 +6,7 @@
 //   output: lane owns dims d = lane + n*TPR of its row and accumulates p * v from the same
 //           shared buffer reloaded with the value tile.
 // Writes out (normalised) and lse = m + log(l) per (token, head) for backward.
-struct Params { seqLen: u32, Hq: u32, Hkv: u32, rep: u32, scale: f32 }
-@group(0) @binding(0) var<uniform> p: Params;
+#include "attention-common.wgsl"
 @group(0) @binding(1) var<storage, read> q: array<f32>;
 @group(0) @binding(2) var<storage, read> k: array<f32>;
 @group(0) @binding(3) var<storage, read> v: array<f32>;
@@ -15,13 +14,7 @@ struct Params { seqLen: u32, Hq: u32, Hkv: u32, rep: u32, scale: f32 }
 @group(0) @binding(5) var<storage, read_write> lse: array<f32>;
 
 const D = {{D}}u;
-const BR = {{BR}}u;
-const BC = {{BC}}u;
-const TPR = {{TPR}}u;
-const NT = {{NT}}u;
 const KS = {{D}}u + 1u;
-const NOUT = {{NOUT}}u;
-const NCOL = {{NCOL}}u;
 // Masked scores: finite so that exp(NEG - m) is exactly 0 and no inf - inf appears.
 const NEG = -1.0e30;
 

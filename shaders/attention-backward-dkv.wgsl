@@ -4,8 +4,7 @@
 // heads of its group and the query tiles at or after its block, in a fixed order: the sums over
 // heads and queries need no atomics and are deterministic. Query and dout tiles sit in shared
 // memory (rows padded to D+1); the owned k/v rows are read from global (broadcast over lanes).
-struct Params { seqLen: u32, Hq: u32, Hkv: u32, rep: u32, scale: f32 }
-@group(0) @binding(0) var<uniform> p: Params;
+#include "attention-common.wgsl"
 @group(0) @binding(1) var<storage, read> q: array<f32>;
 @group(0) @binding(2) var<storage, read> k: array<f32>;
 @group(0) @binding(3) var<storage, read> v: array<f32>;
@@ -16,13 +15,7 @@ struct Params { seqLen: u32, Hq: u32, Hkv: u32, rep: u32, scale: f32 }
 @group(0) @binding(8) var<storage, read_write> dv: array<f32>;
 
 const D = {{D}}u;
-const BR = {{BR}}u;
-const BC = {{BC}}u;
-const TPR = {{TPR}}u;
-const NT = {{NT}}u;
 const KS = {{D}}u + 1u;
-const NOUT = {{NOUT}}u;
-const NCOL = {{NCOL}}u;
 
 var<workgroup> qTile: array<f32, {{BC}} * ({{D}} + 1)>;
 var<workgroup> gTile: array<f32, {{BC}} * ({{D}} + 1)>;

@@ -1,6 +1,7 @@
 // RMSNorm or (#if LAYERNORM) LayerNorm forward: one workgroup per token row of x[T, C].
 // Saves per-row statistics for backward: rstd (and mean for LayerNorm).
 #include "common.wgsl"
+#include "tree-sum.wgsl"
 struct Params { T: u32, C: u32, eps: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -12,21 +13,6 @@ struct Params { T: u32, C: u32, eps: f32 }
 @group(0) @binding(6) var<storage, read_write> meanOut: array<f32>;
 #endif
 
-var<workgroup> partial: array<f32, {{WG}}>;
-
-// Sum of every thread's v over the workgroup, in a fixed tree order (deterministic).
-fn workgroupSum(v: f32, lid: u32) -> f32 {
-  partial[lid] = v;
-  workgroupBarrier();
-  for (var s = {{WG}}u / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) { partial[lid] = partial[lid] + partial[lid + s]; }
-    workgroupBarrier();
-  }
-  let total = partial[0];
-  workgroupBarrier(); // partial is reused by the next call
-  return total;
-}
-
 @compute @workgroup_size({{WG}})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -37,11 +23,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 #if LAYERNORM
   var s = 0.0;
   for (var c = lid; c < p.C; c += {{WG}}u) { s += x[base + c]; }
-  let mean = workgroupSum(s, lid) / n;
+  let mean = workgroupTreeSum(s, lid) / n;
   // Second pass over (x - mean): no cancellation for rows with a large mean.
   var v = 0.0;
   for (var c = lid; c < p.C; c += {{WG}}u) { let d = x[base + c] - mean; v += d * d; }
-  let rstd = inverseSqrt(workgroupSum(v, lid) / n + p.eps);
+  let rstd = inverseSqrt(workgroupTreeSum(v, lid) / n + p.eps);
   for (var c = lid; c < p.C; c += {{WG}}u) {
     y[base + c] = (x[base + c] - mean) * rstd * weight[c] + bias[c];
   }
@@ -49,7 +35,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 #else
   var ss = 0.0;
   for (var c = lid; c < p.C; c += {{WG}}u) { let xv = x[base + c]; ss += xv * xv; }
-  let rstd = inverseSqrt(workgroupSum(ss, lid) / n + p.eps);
+  let rstd = inverseSqrt(workgroupTreeSum(ss, lid) / n + p.eps);
   for (var c = lid; c < p.C; c += {{WG}}u) { y[base + c] = x[base + c] * rstd * weight[c]; }
   if (lid == 0u) { rstdOut[row] = rstd; }
 #endif

@@ -1,6 +1,6 @@
 // ReLU or (#if GELU) exact-erf GELU, forward y = f(x) or (#if BACKWARD) dx = dy * f'(x).
 #include "common.wgsl"
-#include "activation_erf.wgsl"
+#include "activation-erf.wgsl"
 struct Params { n: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 #if BACKWARD

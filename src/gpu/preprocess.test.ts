@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { preprocessWgsl } from './preprocess';
+
+const lines = (code: string) => code.split('\n').filter((l) => l.trim() !== '');
+
+describe('preprocessWgsl', () => {
+  it('inlines an #include once, however often and from wherever it is included', () => {
+    const sources = {
+      'main.wgsl': '#include "a.wgsl"\n#include "b.wgsl"\nfn main() {}',
+      'a.wgsl': '#include "common.wgsl"\nfn a() {}',
+      'b.wgsl': '#include "common.wgsl"\nfn b() {}',
+      'common.wgsl': 'fn common() {}',
+    };
+    expect(lines(preprocessWgsl('main.wgsl', sources))).toEqual(['fn common() {}', 'fn a() {}', 'fn b() {}', 'fn main() {}']);
+  });
+
+  it('names the including chain when an include is missing', () => {
+    const sources = { 'main.wgsl': '#include "a.wgsl"', 'a.wgsl': '#include "gone.wgsl"' };
+    expect(() => preprocessWgsl('main.wgsl', sources)).toThrow('shader "gone.wgsl" not found (included from main.wgsl > a.wgsl)');
+  });
+
+  it('keeps #if / #if ! / #else branches by truthy parameters, nested', () => {
+    const src = ['#if A', 'a', '#if !B', 'a-not-b', '#else', 'a-b', '#endif', '#else', 'not-a', '#endif', 'always'].join('\n');
+    const run = (params: Record<string, boolean | number>) => lines(preprocessWgsl('m.wgsl', { 'm.wgsl': src }, params));
+    expect(run({ A: true, B: false })).toEqual(['a', 'a-not-b', 'always']);
+    expect(run({ A: 1, B: 1 })).toEqual(['a', 'a-b', 'always']);
+    expect(run({})).toEqual(['not-a', 'always']);
+    expect(run({ A: 0, B: true })).toEqual(['not-a', 'always']);
+  });
+
+  it('skips an #include inside a false #if', () => {
+    const sources = { 'm.wgsl': '#if X\n#include "x.wgsl"\n#endif\nfn main() {}', 'x.wgsl': 'fn x() {}' };
+    expect(lines(preprocessWgsl('m.wgsl', sources))).toEqual(['fn main() {}']);
+    expect(lines(preprocessWgsl('m.wgsl', sources, { X: true }))).toEqual(['fn x() {}', 'fn main() {}']);
+  });
+
+  it('reports unbalanced #else / #endif / #if with file and line', () => {
+    expect(() => preprocessWgsl('m.wgsl', { 'm.wgsl': 'x\n#endif' })).toThrow('#endif without #if at m.wgsl:2');
+    expect(() => preprocessWgsl('m.wgsl', { 'm.wgsl': '#else' })).toThrow('#else without #if at m.wgsl:1');
+    expect(() => preprocessWgsl('m.wgsl', { 'm.wgsl': '#if A\nx' })).toThrow('unterminated #if in m.wgsl');
+  });
+
+  it('replaces {{PARAM}} everywhere (included files too), booleans as WGSL literals', () => {
+    const sources = { 'm.wgsl': '#include "c.wgsl"\n@workgroup_size({{WG}}) let f = {{FLAG}}; let e = {{EXPR}};', 'c.wgsl': 'const N = {{WG}}u;' };
+    const code = preprocessWgsl('m.wgsl', sources, { WG: 64, FLAG: false, EXPR: 'x + y' });
+    expect(lines(code)).toEqual(['const N = 64u;', '@workgroup_size(64) let f = false; let e = x + y;']);
+  });
+
+  it('names the shader and the parameter a {{PARAM}} needs', () => {
+    expect(() => preprocessWgsl('m.wgsl', { 'm.wgsl': 'let x = {{WG}};' })).toThrow('shader "m.wgsl" needs parameter {{WG}}');
+  });
+});

@@ -1,0 +1,185 @@
+// Every op in every kernel variant it uses, without a GPU: on a fake device each kernel
+// declaration is checked against its WGSL when the variant's pipeline is built, and each
+// dispatch's names against the variant; on Dawn's null backend (nothing runs) every variant's WGSL
+// is compiled and validated with its bind group layout. The numbers are the GPU tests' business
+// (*.gpu-test.ts).
+import { afterAll, describe, expect, it } from 'vitest';
+import { create, globals } from 'webgpu';
+import { acquireDevice } from '../gpu/device';
+import { Gpu } from '../gpu/gpu';
+import { fakeGpu } from '../gpu/testing/fake-device';
+import { gelu, geluBackward, relu, reluBackward, swiglu, swigluBackward } from './activation';
+import { adamStep } from './adam';
+import { causalAttention, causalAttentionBackward } from './attention';
+import { awqScales, clipSearch, colAbsMean } from './awq';
+import { addRowVector, mulColVector, mulRowVector } from './broadcast';
+import { crossEntropy, crossEntropyBackward } from './cross-entropy';
+import { add, axpy, scale, square } from './elementwise';
+import { embeddingBackward, embeddingGather } from './embedding';
+import { matmul } from './matmul';
+import { mseWithGrad, sumInto } from './mse-grad';
+import { normBackwardDx } from './norm-dx';
+import { layerNorm, layerNormBackward, rmsNorm, rmsNormBackward } from './norm';
+import { dequantizeWeight, quantizeWeight } from './quantize';
+import { meanSquaredError, sumAll, sumCols, sumRows, sumSquares } from './reduce';
+import { rope } from './rope';
+import { logsumexpRows, softmaxRows } from './softmax';
+import { clampMin, teqColSum, teqColSumTable, teqEffectiveGroup, teqGradGroup } from './teq';
+import { tqAdamState, tqExport, tqGrad, tqHardenQuantile, tqHarden, tqInit, tqSoftWeight, tqStats, tqStep } from './tesseraq';
+
+const spec = { bits: 3, groupSize: 8, symmetric: false };
+
+let dawn: Promise<Gpu> | null = null;
+// Dawn lives as long as its GPU object is referenced.
+let dawnGpu: GPU | null = null;
+async function dawnNullGpu(): Promise<Gpu> {
+  Object.assign(globalThis, globals);
+  dawnGpu = create(['backend=null']);
+  return new Gpu(await acquireDevice(dawnGpu));
+}
+afterAll(async () => {
+  if (dawn) (await dawn).destroy();
+  dawnGpu = null;
+});
+
+function each(name: string, run: (gpu: Gpu) => void) {
+  it(`${name}: declarations match the WGSL`, () => {
+    const { gpu, calls } = fakeGpu();
+    run(gpu);
+    gpu.flush();
+    expect(calls.dispatches.length).toBeGreaterThan(0);
+  });
+  it(`${name}: the WGSL compiles (Dawn, null backend)`, async () => {
+    const gpu = await (dawn ??= dawnNullGpu());
+    const before = gpu.pipelineCount;
+    run(gpu);
+    await gpu.sync();
+    expect(gpu.uncapturedErrors.splice(0)).toEqual([]);
+    expect(gpu.pipelineCount).toBeGreaterThan(before);
+  });
+}
+
+describe('every op in every kernel variant', () => {
+  each('activations', (gpu) => {
+    const x = gpu.tensor([4, 8]);
+    swiglu(gpu, x, gpu.tensor([4, 8]));
+    swigluBackward(gpu, x, gpu.tensor([4, 8]), gpu.tensor([4, 8]));
+    relu(gpu, x);
+    reluBackward(gpu, x, gpu.tensor([4, 8]));
+    gelu(gpu, x);
+    geluBackward(gpu, x, gpu.tensor([4, 8]));
+  });
+  each('adam', (gpu) => adamStep(gpu, gpu.tensor([8]), gpu.tensor([8]), gpu.tensor([8]), gpu.tensor([8]), { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1 }));
+  each('attention: scalar and vec4 forward, backward', (gpu) => {
+    for (const headDim of [8, 32]) {
+      const o = { batch: 1, seqLen: 4, heads: 2, kvHeads: 1, headDim };
+      const q = gpu.tensor([4, 2 * headDim]);
+      const kv = () => gpu.tensor([4, headDim]);
+      const [k, v] = [kv(), kv()];
+      const { out, lse } = causalAttention(gpu, q, k, v, o);
+      causalAttentionBackward(gpu, gpu.tensor([4, 2 * headDim]), q, k, v, out, lse, o);
+    }
+  });
+  each('awq', (gpu) => {
+    const x = gpu.tensor([4, 16]);
+    awqScales(gpu, colAbsMean(gpu, x), 0.5);
+    clipSearch(gpu, gpu.tensor([2, 16]), x, spec);
+  });
+  each('broadcast, separate and in place', (gpu) => {
+    const x = gpu.tensor([4, 8]);
+    mulRowVector(gpu, x, gpu.tensor([8]));
+    addRowVector(gpu, x, gpu.tensor([8]), x);
+    mulColVector(gpu, x, gpu.tensor([4]));
+  });
+  each('cross-entropy, separate and in place', (gpu) => {
+    const logits = gpu.tensor([4, 16]);
+    const targets = gpu.tensor([4], 'u32');
+    const { lse } = crossEntropy(gpu, logits, targets);
+    crossEntropyBackward(gpu, logits, targets, lse, 0.25);
+    crossEntropyBackward(gpu, logits, targets, lse, 0.25, logits);
+  });
+  each('element-wise, every aliasing', (gpu) => {
+    const a = gpu.tensor([8]);
+    const b = gpu.tensor([8]);
+    add(gpu, a, b);
+    add(gpu, a, b, a);
+    add(gpu, a, b, b);
+    add(gpu, a, a, a);
+    axpy(gpu, a, b, 2);
+    scale(gpu, a, 3);
+    square(gpu, a, a);
+  });
+  each('embedding', (gpu) => {
+    const ids = gpu.tensor([4], 'u32');
+    embeddingGather(gpu, gpu.tensor([10, 8]), ids);
+    embeddingBackward(gpu, gpu.tensor([4, 8]), ids, 10);
+  });
+  each('matmul with and without bias, split K with and without bias', (gpu) => {
+    const bias = gpu.tensor([8]);
+    for (const splitK of [1, 4]) {
+      matmul(gpu, gpu.tensor([4, 1024]), gpu.tensor([1024, 8]), { splitK });
+      matmul(gpu, gpu.tensor([4, 1024]), gpu.tensor([8, 1024]), { transB: true, bias, splitK });
+    }
+  });
+  each('mse-grad and sumInto', (gpu) => {
+    const loss = gpu.tensor([2]);
+    mseWithGrad(gpu, gpu.tensor([8]), gpu.tensor([8]), { gradScale: 1, lossScale: 1, loss, slot: 1 });
+    sumInto(gpu, gpu.tensor([8]), { scale: 2, into: loss, slot: 0 });
+  });
+  each('norms: RMS and Layer, forward, backward, dx with and without residual', (gpu) => {
+    const x = gpu.tensor([4, 8]);
+    const w = gpu.tensor([8]);
+    const { rstd } = rmsNorm(gpu, x, w, 1e-5);
+    rmsNormBackward(gpu, x, x, w, rstd);
+    const ln = layerNorm(gpu, x, w, gpu.tensor([8]), 1e-5);
+    layerNormBackward(gpu, x, x, w, ln.mean, ln.rstd);
+    normBackwardDx(gpu, x, x, w, rstd, { residual: gpu.tensor([4, 8]) });
+    normBackwardDx(gpu, x, x, w, ln.rstd, { mean: ln.mean, residual: gpu.tensor([4, 8]) });
+  });
+  each('quantize: codes, dequant, both, with a column scale', (gpu) => {
+    const w = gpu.tensor([2, 16]);
+    const colScale = gpu.tensor([16]);
+    const q = quantizeWeight(gpu, w, spec);
+    quantizeWeight(gpu, w, spec, { codes: false, dequant: true });
+    quantizeWeight(gpu, w, spec, { colScale, dequant: true, unscale: true });
+    quantizeWeight(gpu, w, spec, { colScale, codes: false, dequant: true });
+    dequantizeWeight(gpu, { codes: q.codes!, scales: q.scales!, zeros: q.zeros! }, spec, 16);
+  });
+  each('reductions', (gpu) => {
+    const x = gpu.tensor([300, 8]);
+    sumRows(gpu, x);
+    sumCols(gpu, x);
+    sumCols(gpu, x, gpu.tensor([8]), { accumulate: true });
+    sumAll(gpu, x);
+    sumSquares(gpu, x);
+    meanSquaredError(gpu, x, gpu.tensor([300, 8]));
+  });
+  each('rope', (gpu) => rope(gpu, gpu.tensor([4, 16]), { heads: 2, headDim: 8, seqLen: 4, theta: 10000, style: 'half', inverse: true }));
+  each('softmax and log-sum-exp', (gpu) => {
+    const x = gpu.tensor([4, 8]);
+    softmaxRows(gpu, x);
+    logsumexpRows(gpu, x);
+  });
+  each('teq with 1, 2 and 3 members', (gpu) => {
+    const alpha = gpu.tensor([16]);
+    clampMin(gpu, alpha, 0.1);
+    for (const m of [1, 2, 3]) {
+      const ws = Array.from({ length: m }, () => gpu.tensor([2, 16]));
+      teqEffectiveGroup(gpu, ws, alpha, 0, ws.map(() => gpu.tensor([2, 16])), spec);
+      teqGradGroup(gpu, ws, ws.map(() => gpu.tensor([2, 16])), alpha, 0, gpu.tensor([6 * 16]), 0, spec, m === 2 ? 'ste-full' : 'ste-round');
+    }
+    const table = teqColSumTable([{ contribOffset: 0, rows: 2, cols: 16, outOffset: 0 }]);
+    teqColSum(gpu, gpu.upload(table, [table.length]), gpu.tensor([32]), gpu.tensor([16]));
+  });
+  each('tesseraq', (gpu) => {
+    const L = tqInit(gpu, gpu.tensor([2, 16]), spec);
+    const dW = gpu.tensor([2, 16]);
+    tqSoftWeight(gpu, L);
+    tqGrad(gpu, L, dW);
+    tqStep(gpu, L, dW, tqAdamState(gpu, L), gpu.tensor([2, 16]), { step: 1, lr: 1e-3, scaleLr: 1e-3, scaleWeightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+    tqHardenQuantile(gpu, L, 0.5);
+    tqHarden(gpu, L, null);
+    tqStats(gpu, L, gpu.tensor([2], 'u32'), 0);
+    tqExport(gpu, L);
+  });
+});
