@@ -155,7 +155,7 @@ function explain(step: number, d: TeachData, run: RunResult | null, history: Run
     case 0:
       return `Row ${d.row}, ${cols} of ${d.layer} hold ${n} weights between ${num(Math.min(...d.original))} and ${num(Math.max(...d.original))}; the ${d.spec.bits}-bit grid has ${levels} levels (k − ${d.zero}) × ${num(d.scale)}, from ${num(lo)} to ${num(hi)}, and every weight must land on one of them (this is the grid the run stored).`;
     case 1: {
-      const ratios = d.ratio.filter((x, i) => d.original[i] !== 0);
+      const ratios = d.ratio.filter((_, i) => d.original[i] !== 0);
       const rmin = Math.min(...ratios);
       const rmax = Math.max(...ratios);
       if (!ratios.length || (Math.abs(rmin - 1) < 1e-6 && Math.abs(rmax - 1) < 1e-6))
