@@ -214,6 +214,7 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
   } catch (e) {
     result.status = e instanceof CancelledError ? 'cancelled' : 'failed';
     result.error = describeError(e).message;
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- the caught error itself, rethrown with the partial result attached
     if (result.status === 'failed') throw Object.assign(e as object, { partialResult: result });
     return { result, quantized };
   } finally {

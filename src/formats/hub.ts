@@ -35,7 +35,7 @@ export interface HubOptions {
   signal?: AbortSignal;
 }
 
-const REPO_ID = /^[A-Za-z0-9][\w.\-]*(\/[\w.\-]+)?$/;
+const REPO_ID = /^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?$/;
 const COMMIT = /^[0-9a-f]{40}$/;
 
 interface Ctx {

@@ -226,8 +226,8 @@ async function runTeqBlockwise(ctx: MethodContext): Promise<void> {
     const yf = blockForward(gpu, cfg, source, xf, ctx.calibShape).y;
     releaseBlockWeights(source);
     let w!: BlockWeights;
-    let lossValues: number[] = [];
-    let alphaSnap: Record<string, number[]> = {};
+    let lossValues!: number[];
+    let alphaSnap!: Record<string, number[]>;
     for (let attempt = 0; ; attempt++) {
       // Sampling seeded per block (and attempt): a resumed run draws what an uninterrupted one does.
       const rand = mulberry32(blockSeed(config.seed, b, 17 + attempt));
