@@ -60,6 +60,7 @@ function fromTimer(kind: string): Promise<string> {
     setTimeout(() => {
       try {
         if (kind === 'eval') ok(`allowed: ${String((0, eval)('1 + 1'))}`);
+        // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the probe: the CSP must block it
         else if (kind === 'new Function') ok(`allowed: ${String(new Function('return 1')())}`);
         else {
           (setTimeout as unknown as (code: string, ms: number) => void)('globalThis.__stringTimer = 1', 0);

@@ -39,7 +39,7 @@ async function calibrationForward(gpu: Gpu, model: LoadedModel, split: TextSplit
     for (let rep = 0; rep < 2; rep++) {
       // the first pass compiles pipelines and uploads weights; the second is timed
       const t0 = performance.now();
-      const x = embedTokens(gpu, cfg, globals, ids, shape);
+      const x = embedTokens(gpu, globals, ids, shape);
       (await runBlocks(gpu, cfg, blocks, x, shape)).release();
       await gpu.sync();
       seconds = (performance.now() - t0) / 1000;

@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 
 const root = resolve(import.meta.dirname, '../..');
 const bundle = join(root, 'dist-node/studio.mjs');
@@ -21,7 +22,7 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 describe('studio CLI', () => {
   beforeAll(async () => {
     // the bundle `npm run build:cli` makes
-    await new Promise<void>((ok, fail) => execFile('node', ['scripts/build-node.mjs', 'studio'], { cwd: root }, (err) => (err ? fail(err) : ok())));
+    await promisify(execFile)('node', ['scripts/build-node.mjs', 'studio'], { cwd: root });
   }, 120_000);
 
   it('an unknown command prints the usage and exits 1', async () => {

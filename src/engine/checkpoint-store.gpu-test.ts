@@ -58,7 +58,7 @@ async function freshDb(name: string): Promise<string> {
   await new Promise<void>((ok, fail) => {
     const req = indexedDB.deleteDatabase(name);
     req.onsuccess = () => ok();
-    req.onerror = () => fail(req.error);
+    req.onerror = () => fail(req.error ?? new Error(`could not delete the test database ${name}`));
   });
   return name;
 }

@@ -177,7 +177,7 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
     const transformed = new SourceBlocks(gpu, withOverrides(model.weights, ctx.overrides), false);
     try {
       const errs = await timed('measure', async () => {
-        const x0 = embedTokens(gpu, cfg, globals!, calibIds, ctx.calibShape);
+        const x0 = embedTokens(gpu, globals!, calibIds, ctx.calibShape);
         try {
           return await measureErrors(gpu, cfg, transformed, qBlocks, x0, ctx.calibShape, (b) =>
             emit({ type: 'progress', phase: 'measure', done: b + 1, total: cfg.layers }),
@@ -200,6 +200,7 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
   } catch (e) {
     result.status = e instanceof CancelledError ? 'cancelled' : 'failed';
     result.error = describeError(e).message;
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- the caught error itself, rethrown with the partial result attached
     if (result.status === 'failed') throw Object.assign(e as object, { partialResult: result });
     return { result, quantized };
   } finally {

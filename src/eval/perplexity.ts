@@ -69,7 +69,7 @@ export async function perplexity(
         const ids = new Uint32Array(group.length * opts.windowLen);
         group.forEach((w, i) => ids.set(w, i * opts.windowLen));
         const shape = { batch: group.length, seqLen: opts.windowLen };
-        batches.push({ ids, shape, h: embedTokens(gpu, cfg, globals, ids, shape) });
+        batches.push({ ids, shape, h: embedTokens(gpu, globals, ids, shape) });
       }
       for (let b = 0; b < cfg.layers; b++) {
         if (opts.signal?.aborted) throw new CancelledError('Perplexity evaluation');

@@ -25,7 +25,7 @@ export function parseSafetensorsIndex(json: unknown, file = INDEX_FILE): { weigh
   }
   const weightMap = new Map<string, string>();
   for (const [tensor, shard] of Object.entries(wm as Record<string, unknown>)) {
-    if (typeof shard !== 'string' || !/^[\w.\-]+\.safetensors$/.test(shard)) {
+    if (typeof shard !== 'string' || !/^[\w.-]+\.safetensors$/.test(shard)) {
       throw new FormatError(file, `maps tensor "${tensor}" to ${JSON.stringify(shard)}, not a .safetensors file name`, 'The index is corrupt: download it again');
     }
     weightMap.set(tensor, shard);

@@ -91,7 +91,7 @@ function opts(extra: Partial<HubOptions> = {}): HubOptions {
     cache: new MemoryHubCache(),
     onProgress: (p) => progress.push(p),
     fetch: (input, init) => {
-      urls.push(String(input));
+      urls.push(input instanceof Request ? input.url : String(input));
       return fetch(input, init);
     },
     ...extra,
@@ -178,7 +178,7 @@ describe('access token hygiene (planted token through the stand-in Hub)', () => 
       loadFromHub(REPO, {
         ...o,
         fetch: async (input, init) => {
-          urls.push(String(input));
+          urls.push(input instanceof Request ? input.url : String(input));
           expect(new Headers(init?.headers).get('authorization')).toBe(`Bearer ${TOKEN}`);
           return new Response('Access to model test/private is restricted', { status: 401 });
         },

@@ -81,7 +81,7 @@ export function releaseGlobals(g: ModelGlobals): void {
 /** OPT's learned positions are offset by 2 (a fairseq legacy); positions restart every sequence. */
 export const OPT_POSITION_OFFSET = 2;
 
-export function embedTokens(gpu: Gpu, cfg: ModelConfig, g: ModelGlobals, ids: Uint32Array, shape: BatchShape): Tensor {
+export function embedTokens(gpu: Gpu, g: ModelGlobals, ids: Uint32Array, shape: BatchShape): Tensor {
   const idT = gpu.upload(ids, [ids.length], 'token-ids');
   const x = embeddingGather(gpu, g.embed, idT);
   idT.release();
@@ -129,7 +129,7 @@ export async function forwardLogits(
   ids: Uint32Array,
   shape: BatchShape,
 ): Promise<Tensor> {
-  const x = embedTokens(gpu, cfg, g, ids, shape);
+  const x = embedTokens(gpu, g, ids, shape);
   const h = await runBlocks(gpu, cfg, blocks, x, shape);
   const logits = logitsOf(gpu, cfg, g, h);
   h.release();

@@ -117,8 +117,8 @@ export async function awqBlock(
   opts: { clip?: boolean } = {},
 ): Promise<AwqBlockReport> {
   const report: AwqBlockReport = { subsets: [] };
-  const record = async (r: Awaited<ReturnType<typeof searchSubset>>, apply: (s: Tensor, invS: Tensor) => void) => {
-    apply(r.s, r.invS);
+  const record = async (r: Awaited<ReturnType<typeof searchSubset>>, apply: (s: Tensor) => void) => {
+    apply(r.s);
     report.subsets.push({ name: r.name, ratio: r.ratio, losses: r.losses, scales: await r.s.readF32() });
     r.s.release();
     r.invS.release();
@@ -135,7 +135,7 @@ export async function awqBlock(
     (f) => { const a = attnLin(); return attentionSublayer(gpu, cfg, { q: f(a.q), k: f(a.k), v: f(a.v), o: a.o }, h1, shape); },
     attnRef, [L('q'), L('k'), L('v')]);
   attnRef.release();
-  await record(qkv, (s, invS) => { scalePrev(gpu, w.attnNorm, s, false); scaleNext(gpu, [L('q'), L('k'), L('v')], s); });
+  await record(qkv, (s) => { scalePrev(gpu, w.attnNorm, s, false); scaleNext(gpu, [L('q'), L('k'), L('v')], s); });
 
   // 2. v -> o where v's output channels are o's input channels (no grouped-query sharing).
   if (cfg.heads === cfg.kvHeads) {
@@ -145,7 +145,7 @@ export async function awqBlock(
     const ref = linear(gpu, a, L('o'));
     const vo = await searchSubset(gpu, isOpt ? 'v_proj→out_proj' : 'v_proj→o_proj', a, spec, (f) => linear(gpu, a, f(L('o'))), ref, [L('o')]);
     ref.release();
-    await record(vo, (s, invS) => { scalePrev(gpu, L('v'), s, true); scaleNext(gpu, [L('o')], s); });
+    await record(vo, (s) => { scalePrev(gpu, L('v'), s, true); scaleNext(gpu, [L('o')], s); });
   }
 
   // 3. norm2 -> gate, up (LLaMA: inspect the MLP output) or fc1 (OPT: inspect fc1).
@@ -156,14 +156,14 @@ export async function awqBlock(
     const ref = linear(gpu, h2, L('fc1'));
     const r = await searchSubset(gpu, 'final_layer_norm→fc1', h2, spec, (f) => linear(gpu, h2, f(L('fc1'))), ref, [L('fc1')]);
     ref.release();
-    await record(r, (s, invS) => { scalePrev(gpu, w.mlpNorm, s, false); scaleNext(gpu, [L('fc1')], s); });
+    await record(r, (s) => { scalePrev(gpu, w.mlpNorm, s, false); scaleNext(gpu, [L('fc1')], s); });
   } else {
     const mlpLin = () => ({ first: L('gate'), up: L('up'), second: L('down') });
     const ref = mlpSublayer(gpu, cfg, mlpLin(), h2);
     const r = await searchSubset(gpu, 'post_attention_layernorm→gate,up', h2, spec,
       (f) => mlpSublayer(gpu, cfg, { first: f(L('gate')), up: f(L('up')), second: L('down') }, h2), ref, [L('gate'), L('up')]);
     ref.release();
-    await record(r, (s, invS) => { scalePrev(gpu, w.mlpNorm, s, false); scaleNext(gpu, [L('gate'), L('up')], s); });
+    await record(r, (s) => { scalePrev(gpu, w.mlpNorm, s, false); scaleNext(gpu, [L('gate'), L('up')], s); });
   }
 
   // 4. up -> down (LLaMA) or fc1 -> fc2 through ReLU (OPT; positive scales commute with ReLU).
@@ -175,7 +175,7 @@ export async function awqBlock(
     const ref = linear(gpu, a, L(nextRole));
     const r = await searchSubset(gpu, `${prevRole}→${nextRole}`, a, spec, (f) => linear(gpu, a, f(L(nextRole))), ref, [L(nextRole)]);
     ref.release();
-    await record(r, (s, invS) => { scalePrev(gpu, L(prevRole), s, true); scaleNext(gpu, [L(nextRole)], s); });
+    await record(r, (s) => { scalePrev(gpu, L(prevRole), s, true); scaleNext(gpu, [L(nextRole)], s); });
   }
 
   // 5. Clip search on every Linear but q and k, with the transformed block's inputs.

@@ -17,7 +17,7 @@ function provider(ctx: MethodContext, kind: ChainKind): BlockProvider & { releas
 
 /** Calibration activations after blocks 0..k-1 of the given chain (the embeddings when k = 0). */
 export async function chainInput(ctx: MethodContext, kind: ChainKind, k: number): Promise<Tensor> {
-  let x = embedTokens(ctx.gpu, ctx.cfg, ctx.globals, ctx.calibIds, ctx.calibShape);
+  let x = embedTokens(ctx.gpu, ctx.globals, ctx.calibIds, ctx.calibShape);
   if (k === 0) return x;
   const blocks = provider(ctx, kind);
   try {

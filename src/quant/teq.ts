@@ -226,8 +226,8 @@ async function runTeqBlockwise(ctx: MethodContext): Promise<void> {
     const yf = blockForward(gpu, cfg, source, xf, ctx.calibShape).y;
     releaseBlockWeights(source);
     let w!: BlockWeights;
-    let lossValues: number[] = [];
-    let alphaSnap: Record<string, number[]> = {};
+    let lossValues!: number[];
+    let alphaSnap!: Record<string, number[]>;
     for (let attempt = 0; ; attempt++) {
       // Sampling seeded per block (and attempt): a resumed run draws what an uninterrupted one does.
       const rand = mulberry32(blockSeed(config.seed, b, 17 + attempt));
@@ -326,7 +326,7 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
   const blocks: BlockWeights[] = [];
   for (let b = 0; b < cfg.layers; b++) blocks.push(await loadBlockWeights(gpu, ctx.source, b));
   if (config.teqInit === 'awq') {
-    let x = embedTokens(gpu, cfg, ctx.globals, ctx.calibIds, ctx.calibShape);
+    let x = embedTokens(gpu, ctx.globals, ctx.calibIds, ctx.calibShape);
     for (const w of blocks) {
       await awqBlock(gpu, cfg, w, x, ctx.calibShape, spec, { clip: false });
       const y = blockForward(gpu, cfg, w, x, ctx.calibShape).y;
@@ -359,7 +359,7 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
       const ids = ctx.calibIds.slice(seq * seqLen, (seq + 1) * seqLen);
       // Both uploads before anything is encoded, so neither splits the step's submission.
       const targets = gpu.upload(nextTokenTargets(ids, seqLen), [seqLen], 'targets');
-      let h = embedTokens(gpu, cfg, ctx.globals, ids, shape);
+      let h = embedTokens(gpu, ctx.globals, ids, shape);
       trainer.refresh();
       const saved = [];
       for (let b = 0; b < cfg.layers; b++) {

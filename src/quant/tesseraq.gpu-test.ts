@@ -140,7 +140,7 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     const q = ctx.linears.get('model.layers.0.mlp.down_proj')!;
     if (q.scales.length !== 16 * 3 || q.codes.length !== 16 * 24 || q.codes.some((c) => c > 3)) throw new Error('down_proj storage malformed');
     // Block 0 evaluated from what was stored (codes, s·f, z and overrides) against the fp block.
-    const x0 = embedTokens(gpu, CFG, globals, calibIds, calibShape);
+    const x0 = embedTokens(gpu, globals, calibIds, calibShape);
     const fp = await loadBlockWeights(gpu, src, 0);
     const yfp = await blockForward(gpu, CFG, fp, x0, calibShape).y.readF32();
     const qb = new QuantizedBlocks(gpu, src, { config: CFG, spec: SPEC, linears: ctx.linears, overrides: ctx.overrides }, true);

@@ -79,7 +79,7 @@ describe('rope scaling (transformers rope_scaling)', () => {
 
   it('linear divides every frequency; no scaling is theta^(-2i/D)', () => {
     const plain = ropeFrequencies(8, 10000);
-    expect(Array.from(plain)).toEqual([1, 0.1, 0.01, 0.001].map((v, i) => Math.pow(10000, -i / 4)));
+    expect(Array.from(plain)).toEqual([1, 0.1, 0.01, 0.001].map((_, i) => Math.pow(10000, -i / 4)));
     expect(Array.from(ropeFrequencies(8, 10000, { type: 'linear', factor: 4 }))).toEqual(Array.from(plain, (v) => v / 4));
   });
 

@@ -19,6 +19,7 @@ export function NumberField(props: {
   // Local text so a person can type through invalid intermediate states ("1e-", "") freely.
   const [text, setText] = useState(String(value));
   useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- only when the parent changed the value: the person's own typing is left alone
     if (Number(text) !== value) setText(String(value));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [value]);

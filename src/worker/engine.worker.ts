@@ -56,6 +56,7 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a plain { kind, message } crosses the worker boundary; an Error's kind would not
     throw describeError(e);
   }
 }

@@ -66,14 +66,14 @@ function LocalSource() {
   const [over, setOver] = useState(false);
   const [picked, setPicked] = useState<PickedFile[]>([]);
 
-  const use = (files: PickedFile[]) => {
+  const pick = (files: PickedFile[]) => {
     setPicked(files);
     if (files.length) void loadModel({ kind: 'files', files });
   };
   const onDrop = async (e: DragEvent) => {
     e.preventDefault();
     setOver(false);
-    use(await filesFromDrop(e.dataTransfer));
+    pick(await filesFromDrop(e.dataTransfer));
   };
 
   return (
@@ -105,7 +105,7 @@ function LocalSource() {
             multiple
             disabled={busy}
             onChange={(e) => {
-              use(filesFromInput(e.target.files));
+              pick(filesFromInput(e.target.files));
               e.target.value = '';
             }}
           />
@@ -120,7 +120,7 @@ function LocalSource() {
             // @ts-expect-error: webkitdirectory is not in React's input attributes
             webkitdirectory=""
             onChange={(e) => {
-              use(filesFromInput(e.target.files));
+              pick(filesFromInput(e.target.files));
               e.target.value = '';
             }}
           />

@@ -160,12 +160,13 @@ function MemoryPlanLine() {
 }
 
 function useNow(active: boolean): number {
-  const [now, setNow] = useState(Date.now());
+  const [now, setNow] = useState(Date.now);
   useEffect(() => {
     if (!active) return;
     const t = setInterval(() => setNow(Date.now()), 500);
     return () => clearInterval(t);
   }, [active]);
+  // eslint-disable-next-line react-hooks/purity -- a stopped run has no ticking clock; its unfinished phases end when it is drawn
   return active ? now : Date.now();
 }
 

@@ -4,7 +4,7 @@
 // run's real numbers.
 import { useEffect, useId, useState } from 'react';
 import type { RunResult } from '../../core/run-types';
-import type { TeachData, TeachLayerInfo } from '../../worker/protocol';
+import { toEngineFailure, type TeachData, type TeachLayerInfo } from '../../worker/protocol';
 import { engine } from '../engine-client';
 import { METHOD_LABELS, formatSci, runLabel } from '../format';
 import { useStudio } from '../store';
@@ -56,7 +56,7 @@ export function TeachPanel() {
       .teachLayer({ layer: info.name, row: r, group: g })
       .then(
         (d) => live && (setData(d), setError(null)),
-        (e: { message?: string }) => live && (setData(null), setError(e.message ?? String(e))),
+        (e: unknown) => live && (setData(null), setError(toEngineFailure(e).message)),
       );
     return () => {
       live = false;
@@ -155,7 +155,7 @@ function explain(step: number, d: TeachData, run: RunResult | null, history: Run
     case 0:
       return `Row ${d.row}, ${cols} of ${d.layer} hold ${n} weights between ${num(Math.min(...d.original))} and ${num(Math.max(...d.original))}; the ${d.spec.bits}-bit grid has ${levels} levels (k − ${d.zero}) × ${num(d.scale)}, from ${num(lo)} to ${num(hi)}, and every weight must land on one of them (this is the grid the run stored).`;
     case 1: {
-      const ratios = d.ratio.filter((x, i) => d.original[i] !== 0);
+      const ratios = d.ratio.filter((_, i) => d.original[i] !== 0);
       const rmin = Math.min(...ratios);
       const rmax = Math.max(...ratios);
       if (!ratios.length || (Math.abs(rmin - 1) < 1e-6 && Math.abs(rmax - 1) < 1e-6))
@@ -201,7 +201,10 @@ function GridPlot({ data: d, step }: { data: TeachData; step: number }) {
   const all = [...grid, ...d.original, ...d.transformed];
   let lo = Math.min(...all);
   let hi = Math.max(...all);
-  if (hi - lo < 1e-12) (lo -= 1), (hi += 1);
+  if (hi - lo < 1e-12) {
+    lo -= 1;
+    hi += 1;
+  }
   const x = (v: number) => PAD + ((v - lo) / (hi - lo)) * (W - 2 * PAD);
   const axisY = 120;
   // Dots stacked in lanes so neighbours stay visible.
