@@ -9,7 +9,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'dist-node/', 'public/', 'test-results/', 'playwright-report/', '.models/'] },
+  { ignores: ['dist/', 'dist-node/', 'public/', 'test-results/', 'playwright-report/', '.models/', '.gpu/', '.gl/', '.base/'] },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {
