@@ -12,7 +12,7 @@ const TOKEN = 'hf_PLANTED_for_bad_urls';
 async function attempt(repo: string, revision?: string): Promise<{ error: unknown; requests: string[] }> {
   const requests: string[] = [];
   const fetch = (async (url: string | URL | Request, init?: RequestInit) => {
-    requests.push(`${String(url)} ${JSON.stringify(init?.headers ?? {})}`);
+    requests.push(`${url instanceof Request ? url.url : String(url)} ${JSON.stringify(init?.headers ?? {})}`);
     return new Response('no', { status: 404 });
   }) as typeof globalThis.fetch;
   const error = await loadFromHub(repo, { revision, token: TOKEN, fetch, cache: new MemoryHubCache() }).then(() => undefined, (e: unknown) => e);

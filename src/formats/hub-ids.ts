@@ -4,7 +4,7 @@ import { HubError } from './errors';
 
 /** huggingface_hub's validate_repo_id: [owner/]name of [\w.-], at most 96 characters, no "--" or "..", no part starting or ending with "-" or ".". */
 export const MAX_REPO_ID_LENGTH = 96;
-const REPO_PART = /^[A-Za-z0-9_](?:[\w.\-]*[A-Za-z0-9_])?$/;
+const REPO_PART = /^[A-Za-z0-9_](?:[\w.-]*[A-Za-z0-9_])?$/;
 /** Git's limit for a ref name is the file system's; the Hub's branch names are far shorter. */
 export const MAX_REVISION_LENGTH = 255;
 
@@ -26,7 +26,8 @@ export function checkRevision(revision: string): void {
   const why =
     revision.length > MAX_REVISION_LENGTH ? `it is over ${MAX_REVISION_LENGTH} characters`
       : revision.includes('..') ? 'it contains ".."'
-        : /[\x00-\x20\x7f~^:?*[\\]/.test(revision) ? 'it contains a space, a control character or one of ~ ^ : ? * [ \\'
+        : // eslint-disable-next-line no-control-regex -- git refuses control characters in ref names
+          /[\x00-\x20\x7f~^:?*[\\]/.test(revision) ? 'it contains a space, a control character or one of ~ ^ : ? * [ \\'
           : revision.includes('@{') ? 'it contains "@{"'
             : /^[/.-]|[/.]$|\/\/|\/\.|\.lock$|\.lock\//.test(revision) ? 'a part of it starts or ends with "/" or ".", or ends with ".lock"'
               : undefined;
