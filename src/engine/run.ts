@@ -193,9 +193,10 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
       const errs = await timed('measure', async () => {
         const x0 = embedTokens(gpu, cfg, globals!, calibIds, ctx.calibShape);
         try {
-          return await measureErrors(gpu, cfg, transformed, qBlocks, x0, ctx.calibShape, (b) =>
-            emit({ type: 'progress', phase: 'measure', done: b + 1, total: cfg.layers }),
-          );
+          return await measureErrors(gpu, cfg, transformed, qBlocks, x0, ctx.calibShape, (b) => {
+            emit({ type: 'progress', phase: 'measure', done: b + 1, total: cfg.layers });
+            if (inp.signal?.aborted) throw new CancelledError('Measuring the errors');
+          });
         } finally {
           x0.release();
         }
@@ -217,6 +218,7 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
     if (result.status === 'failed') throw Object.assign(e as object, { partialResult: result });
     return { result, quantized };
   } finally {
+    result.finishedAt = new Date().toISOString();
     fpBlocks.release();
     if (globals) releaseGlobals(globals);
   }

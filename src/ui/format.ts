@@ -14,10 +14,13 @@ export function formatCount(n: number): string {
 export function formatSeconds(s: number): string {
   if (!Number.isFinite(s) || s < 0) return '–';
   if (s < 10) return `${s.toFixed(1)} s`;
-  if (s < 120) return `${Math.round(s)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 120) return `${m} min ${Math.round(s - m * 60)} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
+  // Round once, then split: rounding the seconds after the minutes gave "11 min 60 s".
+  const whole = Math.round(s);
+  if (whole < 120) return `${whole} s`;
+  const m = Math.floor(whole / 60);
+  if (m < 120) return `${m} min ${whole - m * 60} s`;
+  const minutes = Math.round(s / 60);
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
 export function formatPpl(p: number): string {

@@ -58,21 +58,61 @@ describe('remaining time', () => {
     r = applyEvents(r, [{ type: 'phase', phase: 'eval-fp' }], 0);
     r = applyEvents(r, [{ type: 'phase', phase: 'teq' }], 4000); // fp32 evaluation took 4 s
     r = applyEvents(r, [{ type: 'progress', phase: 'teq', done: 1, total: 5 }], 6000);
-    // teq: 2 s for 1 of 5 blocks -> 8 s left; then about 4 s of quantized evaluation.
-    expect(estimateRemaining(r, 6000)).toBeCloseTo(12, 10);
+    r = applyEvents(r, [{ type: 'phase', phase: 'measure' }, { type: 'progress', phase: 'measure', done: 1, total: 5 }], 20000);
+    // measure: 1 s for 1 of 5 blocks -> 4 s left; then about 4 s of quantized evaluation.
+    expect(estimateRemaining(r, 21000)).toEqual({ seconds: 8, fromPlan: false });
   });
 
   it('has no estimate before any progress, and none left once the run ended', () => {
-    let r = applyEvents(startRun(teq, 0), [{ type: 'phase', phase: 'tokenize' }], 0);
+    let r = applyEvents(startRun(teq, 0, 5), [{ type: 'phase', phase: 'tokenize' }], 0);
     expect(estimateRemaining(r, 100)).toBeNull();
     r = finishRun(r, 'cancelled', 200);
-    expect(estimateRemaining(r, 300)).toBe(0);
+    expect(estimateRemaining(r, 300)).toEqual({ seconds: 0, fromPlan: false });
   });
 
   it('does not add the quantized evaluation once it is running', () => {
     let r = startRun(teq, 0);
     r = applyEvents(r, [{ type: 'phase', phase: 'eval-fp' }], 0);
-    r = applyEvents(r, [{ type: 'phase', phase: 'eval-quant' }, { type: 'progress', phase: 'eval-quant', done: 3, total: 4 }], 4000);
-    expect(estimateRemaining(r, 7000)).toBeCloseTo(1, 10);
+    r = applyEvents(r, [{ type: 'phase', phase: 'teq' }, { type: 'progress', phase: 'teq', done: 5, total: 5 }], 4000);
+    r = applyEvents(r, [{ type: 'phase', phase: 'measure' }, { type: 'progress', phase: 'measure', done: 5, total: 5 }], 5000);
+    r = applyEvents(r, [{ type: 'phase', phase: 'eval-quant' }, { type: 'progress', phase: 'eval-quant', done: 3, total: 4 }], 6000);
+    expect(estimateRemaining(r, 9000)).toEqual({ seconds: 1, fromPlan: false });
+  });
+
+  it('plans the phases ahead from the fp32 evaluation\'s rate, not just the open one', () => {
+    // Block-loss TEQ from ones, 20 steps of 4 x 256 tokens on 5 blocks, 16 x 256 calibration tokens.
+    const config = { ...teq, teqLoss: 'block' as const, teqInit: 'ones' as const, steps: 20, seqLen: 256, calibSamples: 16, evalWindows: 8 };
+    let r = startRun(config, 0, 5);
+    r = applyEvents(r, [{ type: 'phase', phase: 'eval-fp' }], 0);
+    r = applyEvents(r, [{ type: 'progress', phase: 'eval-fp', done: 4, total: 8 }], 2000);
+    // fp32: 4 of 8 windows of 256 tokens through 5 blocks in 2 s = 2560 token-block passes a second.
+    // TEQ: 3 passes x 20 steps x 4 x 256 tokens x 5 blocks + 3 x 4096 x 5 (the chain) = 368,640 -> 144 s.
+    // Errors: 3 x 4096 x 5 = 61,440 -> 24 s. fp32 left: 2 s; quantized evaluation: 4 s.
+    const est = estimateRemaining(r, 2000)!;
+    expect(est.fromPlan).toBe(true);
+    expect(est.seconds).toBeCloseTo(2 + 144 + 24 + 4, 9);
+  });
+
+  it('estimates the second part of a compound method before it starts, and closes the first when it ends', () => {
+    const config = { ...DEFAULT_CONFIG, method: 'teq+tesseraq' as const, evalWindows: 8 };
+    let r = startRun(config, 0, 5);
+    r = applyEvents(r, [{ type: 'phase', phase: 'eval-fp' }, { type: 'progress', phase: 'eval-fp', done: 8, total: 8 }], 0);
+    r = applyEvents(r, [{ type: 'phase', phase: 'teq+tesseraq' }], 4000);
+    r = applyEvents(r, [{ type: 'progress', phase: 'teq', done: 10, total: 20, detail: 'step 10 of 20' }], 9000);
+    expect(r.phases.find((p) => p.name === 'teq')).toMatchObject({ startedAt: 4000, sub: true, step: 'step 10 of 20' });
+    r = applyEvents(r, [{ type: 'progress', phase: 'teq', done: 20, total: 20 }], 14000);
+    const teqPart = r.phases.find((p) => p.name === 'teq')!;
+    expect(teqPart.endedAt).toBe(14000); // its timer stops with its work, not at the next phase
+    // Between the parts: TesseraQ is planned at the fp32 rate (8 x 256 x 5 passes in 4 s), never "0 s".
+    const est = estimateRemaining(r, 15000)!;
+    expect(est.fromPlan).toBe(true);
+    const rate = (8 * 256 * 5) / 4;
+    const tq = 25 * 16 * 256 * 5 + 3 * 10 * 10 * 4 * 256 * 5 + 3 * 16 * 256 * 5;
+    const measure = 3 * 16 * 256 * 5;
+    expect(est.seconds).toBeCloseTo(tq / rate + measure / rate + 4, 9);
+    r = applyEvents(r, [{ type: 'progress', phase: 'tesseraq', done: 1, total: 50 }], 20000);
+    expect(r.phases.find((p) => p.name === 'tesseraq')).toMatchObject({ startedAt: 14000, sub: true });
+    r = applyEvents(r, [{ type: 'phase', phase: 'measure' }], 30000);
+    expect(r.phases.filter((p) => p.endedAt === undefined).map((p) => p.name)).toEqual(['measure']);
   });
 });

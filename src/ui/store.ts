@@ -163,7 +163,12 @@ export const useStudio = create<StudioState>()((set, get) => ({
     }
   },
 
-  cancelJob: () => void engine().cancel(),
+  cancelJob: () => {
+    const r = get().run;
+    // Shown at once ("Cancelling…"); the engine stops at its next check, within a batch of dispatches.
+    if (r?.status === 'running') set({ run: { ...r, cancelling: true } });
+    void engine().cancel();
+  },
 
   setCustomText: (customText, name) =>
     set({
@@ -243,7 +248,7 @@ export const useStudio = create<StudioState>()((set, get) => ({
     if (memory?.problems.length) return blocked(memory.problems);
 
     const runConfig = get().config;
-    set({ run: startRun(runConfig, Date.now()), runBlocked: [], section: 'run' });
+    set({ run: startRun(runConfig, Date.now(), get().model?.layers), runBlocked: [], section: 'run' });
     // Events come in batches from the worker; one state update per batch.
     const onEvents = Comlink.proxy((events: RunEvent[]) => {
       const r = get().run;

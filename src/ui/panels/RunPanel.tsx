@@ -73,6 +73,7 @@ function RunSetup() {
   const model = useStudio((s) => s.model);
   const gpu = useStudio((s) => s.gpu);
   const running = useStudio((s) => s.run?.status === 'running');
+  const cancelling = useStudio((s) => s.run?.status === 'running' && !!s.run.cancelling);
   const blocked = useStudio((s) => s.runBlocked);
   const { startRun, cancelJob } = useStudio.getState();
   const [copied, setCopied] = useState(false);
@@ -91,8 +92,8 @@ function RunSetup() {
         <button className="primary" disabled={running || gpu.status !== 'ready'} onClick={() => void startRun()}>
           Start run
         </button>
-        <button disabled={!running} onClick={cancelJob}>
-          Cancel
+        <button disabled={!running || cancelling} onClick={cancelJob} data-testid="cancel-run">
+          {cancelling ? 'Cancelling…' : 'Cancel'}
         </button>
       </div>
       <div className="row small">
@@ -182,7 +183,7 @@ function RunProgress({ run }: { run: LiveRun }) {
   const remaining = estimateRemaining(run, now);
   const result = run.resultId ? history.find((r) => r.id === run.resultId) : undefined;
   const pending = expectedPhases(run.config).filter((p) => !run.phases.some((q) => q.name === p));
-  const statusText = { running: 'Running', done: 'Finished', cancelled: 'Cancelled', failed: 'Failed' }[run.status];
+  const statusText = run.cancelling && run.status === 'running' ? 'Cancelling' : { running: 'Running', done: 'Finished', cancelled: 'Cancelled', failed: 'Failed' }[run.status];
   return (
     <div className="card" data-testid="run-progress" data-status={run.status}>
       <div className="row">
@@ -192,7 +193,12 @@ function RunProgress({ run }: { run: LiveRun }) {
         <span className="spacer" />
         <span className="muted" aria-live="off">
           elapsed {formatSeconds((end - run.startedAt) / 1000)}
-          {run.status === 'running' && ` · remaining ${remaining === null ? 'estimating…' : `about ${formatSeconds(remaining)}`}`}
+          {run.status === 'running' && (
+            <span data-testid="run-remaining">
+              {' · remaining '}
+              {remaining === null ? 'estimating…' : `about ${formatSeconds(remaining.seconds)}${remaining.fromPlan ? ' (from the plan)' : ''}`}
+            </span>
+          )}
         </span>
       </div>
       <ol className="phases">
@@ -222,8 +228,16 @@ function RunProgress({ run }: { run: LiveRun }) {
           <div>{run.error.message}</div>
         </div>
       )}
-      {result && (
-        <div className="notice ok" data-testid="run-result">
+      {result && result.status !== 'done' && (
+        <div className="notice warn" data-testid="run-result" data-status={result.status}>
+          <div>
+            <strong>{result.status === 'cancelled' ? 'Cancelled' : 'Failed'}: no quantized perplexity.</strong>
+            <span className="small"> Kept in History as {result.id}, marked {result.status}; Compare leaves it out.</span>
+          </div>
+        </div>
+      )}
+      {result && result.status === 'done' && (
+        <div className="notice ok" data-testid="run-result" data-status={result.status}>
           <div>
             <strong>
               Perplexity {formatPpl(result.pplFp)} (fp32) → {formatPpl(result.pplQuant)} ({formatSigned(result.pplQuant - result.pplFp)})
@@ -244,12 +258,22 @@ function PhaseRow({ phase, now }: { phase: PhaseState; now: number }) {
   const fraction = phase.total ? (phase.done ?? 0) / phase.total : phase.endedAt !== undefined && !phase.stopped ? 1 : 0;
   const unit = phase.name.startsWith('eval') ? 'batches' : phase.name === 'measure' || phase.total === undefined ? 'blocks' : 'steps';
   return (
-    <li className={`phase ${phase.stopped ? 'stopped' : phase.endedAt !== undefined ? 'done' : 'active'}`}>
+    <li className={`phase ${phase.stopped ? 'stopped' : phase.endedAt !== undefined ? 'done' : 'active'}${phase.sub ? ' sub' : ''}`} data-testid={`phase-${phase.name}`}>
       <span className="phase-name">{PHASE_LABELS[phase.name] ?? phase.name}</span>
       <div className="progress" role="progressbar" aria-label={PHASE_LABELS[phase.name] ?? phase.name} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
         <div style={{ width: `${fraction * 100}%` }} />
       </div>
-      <span className="small muted phase-count">{phase.stopped ? `stopped${phase.total ? ` at ${phase.done ?? 0} / ${phase.total}` : ''}` : phase.total ? `${phase.done ?? 0} / ${phase.total} ${unit}` : phase.endedAt !== undefined ? 'done' : '…'}</span>
+      <span className="small muted phase-count" data-testid={`phase-count-${phase.name}`}>
+        {phase.stopped
+          ? `stopped${phase.step ? ` at ${phase.step}` : phase.total ? ` at ${phase.done ?? 0} / ${phase.total}` : ''}`
+          : phase.step && phase.endedAt === undefined
+            ? phase.step
+            : phase.total
+              ? `${phase.done ?? 0} / ${phase.total} ${unit}`
+              : phase.endedAt !== undefined
+                ? 'done'
+                : '…'}
+      </span>
       <span className="small muted phase-time">{formatSeconds(seconds)}</span>
     </li>
   );
