@@ -245,9 +245,23 @@ test('too little custom text is named before a run starts; a running run can be 
   const progress = page.getByTestId('run-progress');
   await expect(progress).toHaveAttribute('data-status', 'running');
   await expect(progress.getByRole('progressbar', { name: 'TEQ scale training' })).toBeVisible({ timeout: 120_000 });
-  await page.getByRole('button', { name: 'Cancel' }).click();
+  // Progress inside the phase, and an estimate of the time left once a step has finished.
+  await expect(progress.getByTestId('phase-count-teq')).toHaveText(/^step \d+ of 500$/, { timeout: 120_000 });
+  await expect(progress.getByTestId('run-remaining')).toHaveText(/remaining about \d/, { timeout: 10_000 });
+  await page.screenshot({ path: shot('studio-running-teq') });
+  const cancel = page.getByTestId('cancel-run');
+  await cancel.click();
+  // At once: the button says so and cannot be pressed again; the engine stops within seconds.
+  await expect(cancel).toHaveText('Cancelling…', { timeout: 1_000 });
+  await expect(cancel).toBeDisabled();
+  const asked = Date.now();
   await expect(progress).toHaveAttribute('data-status', 'cancelled', { timeout: 120_000 });
-  await expect(progress).toContainText('cancelled');
+  expect(Date.now() - asked).toBeLessThan(10_000);
+  await expect(progress).toContainText('stopped at step');
+  // Kept in History as cancelled, never shown as a result with perplexities.
+  await expect(progress.getByTestId('run-result')).toHaveAttribute('data-status', 'cancelled');
+  await expect(progress.getByTestId('run-result')).toContainText('Cancelled: no quantized perplexity');
+  await expect(progress.getByTestId('run-result')).not.toContainText('Perplexity');
   await page.screenshot({ path: shot('studio-cancelled') });
 });
 

@@ -11,10 +11,10 @@ describe('run state from events', () => {
     r = applyEvents(r, [{ type: 'phase', phase: 'eval-fp' }, { type: 'progress', phase: 'eval-fp', done: 2, total: 8 }], 3000);
     expect(r.phases).toEqual([
       { name: 'tokenize', startedAt: 1000, endedAt: 3000, detail: undefined },
-      { name: 'eval-fp', startedAt: 3000, done: 2, total: 8, detail: undefined },
+      { name: 'eval-fp', startedAt: 3000, done: 2, total: 8, detail: undefined, firstAt: 3000, firstDone: 2 },
     ]);
     const done = finishRun(r, 'done', 9000);
-    expect(done.phases[1]).toEqual({ name: 'eval-fp', startedAt: 3000, endedAt: 9000, done: 2, total: 8, detail: undefined });
+    expect(done.phases[1]).toEqual({ name: 'eval-fp', startedAt: 3000, endedAt: 9000, done: 2, total: 8, detail: undefined, firstAt: 3000, firstDone: 2 });
     expect(done.status).toBe('done');
     const cancelled = finishRun(r, 'cancelled', 9000);
     expect(cancelled.phases[0].stopped).toBeUndefined();
@@ -77,6 +77,18 @@ describe('remaining time', () => {
     r = applyEvents(r, [{ type: 'phase', phase: 'measure' }, { type: 'progress', phase: 'measure', done: 5, total: 5 }], 5000);
     r = applyEvents(r, [{ type: 'phase', phase: 'eval-quant' }, { type: 'progress', phase: 'eval-quant', done: 3, total: 4 }], 6000);
     expect(estimateRemaining(r, 9000)).toEqual({ seconds: 1, fromPlan: false });
+  });
+
+  it('measures a phase\'s rate from its first finished unit, so a slow start is not extrapolated', () => {
+    let r = startRun(teq, 0, 5);
+    r = applyEvents(r, [{ type: 'phase', phase: 'eval-fp' }, { type: 'progress', phase: 'eval-fp', done: 8, total: 8 }], 0);
+    r = applyEvents(r, [{ type: 'phase', phase: 'teq' }], 4000); // 8 x 256 tokens x 5 blocks in 4 s
+    const ahead = (3 * 16 * 256 * 5) / 2560 + 4; // the errors' step planned at 2560 passes/s, then 4 s of evaluation
+    // An initialisation takes 60 s, then a step every 0.5 s.
+    r = applyEvents(r, [{ type: 'progress', phase: 'teq', done: 1, total: 101 }], 64000);
+    expect(estimateRemaining(r, 64000)!.seconds).toBeCloseTo(60 * 100 + ahead, 9); // one unit: only the start to go on
+    r = applyEvents(r, [{ type: 'progress', phase: 'teq', done: 21, total: 101 }], 74000);
+    expect(estimateRemaining(r, 74000)!.seconds).toBeCloseTo(40 + ahead, 9); // 20 steps in 10 s, 80 to go
   });
 
   it('plans the phases ahead from the fp32 evaluation\'s rate, not just the open one', () => {

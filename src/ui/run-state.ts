@@ -16,6 +16,10 @@ export interface PhaseState {
   sub?: boolean;
   /** Where inside the phase the work is: "block 2 of 5 · round 3 of 10". */
   step?: string;
+  /** The first finished unit of work (time and count): the rate is measured from there, so a slow
+   *  start (an initialisation, shaders compiling) is not extrapolated over the whole phase. */
+  firstAt?: number;
+  firstDone?: number;
 }
 
 export interface LiveRun {
@@ -71,11 +75,12 @@ export function applyEvents(run: LiveRun, events: RunEvent[], now: number): Live
           const parent = findLastIndex(phases, (p) => !p.sub && p.endedAt === undefined);
           const first = !phases.some((p) => p.sub);
           if (first && parent >= 0) from = phases[parent].startedAt;
-          phases.push({ name: e.phase, startedAt: from, done: e.done, total: e.total, sub: true, step: e.detail });
+          phases.push({ name: e.phase, startedAt: from, done: e.done, total: e.total, sub: true, step: e.detail, ...(e.done > 0 ? { firstAt: now, firstDone: e.done } : {}) });
         } else {
           const p = phases[i];
           const finished = p.sub && p.endedAt === undefined && e.done >= e.total;
-          phases[i] = { ...p, done: e.done, total: e.total, step: e.detail, ...(finished ? { endedAt: now } : {}) };
+          const first = p.firstAt === undefined && e.done > 0 ? { firstAt: now, firstDone: e.done } : {};
+          phases[i] = { ...p, done: e.done, total: e.total, step: e.detail, ...first, ...(finished ? { endedAt: now } : {}) };
         }
         break;
       }
@@ -189,7 +194,9 @@ export function estimateRemaining(run: LiveRun, now: number): Remaining | null {
     // A run that reuses the fp32 perplexity of an earlier one has no fp32 evaluation.
     if (!p && name === 'eval-fp' && run.phases.some((q) => !['tokenize', 'load'].includes(q.name))) continue;
     if (p?.total && p.done) {
-      left += (seconds(p) * (p.total - p.done)) / p.done;
+      // From the first finished unit on once a second one has finished; before, from the phase's start.
+      const measured = p.firstAt !== undefined && p.firstDone !== undefined && p.done > p.firstDone;
+      left += measured ? ((now - p.firstAt!) / 1000) * ((p.total - p.done) / (p.done - p.firstDone!)) : (seconds(p) * (p.total - p.done)) / p.done;
       continue;
     }
     if (name === 'eval-quant') {

@@ -223,7 +223,7 @@ function RunProgress({ run }: { run: LiveRun }) {
           </ul>
         </details>
       )}
-      {run.error && (
+      {run.error && !(run.status === 'cancelled' && result) && (
         <div className={`notice ${run.status === 'cancelled' ? 'warn' : 'error'}`} role="alert">
           <div>{run.error.message}</div>
         </div>
