@@ -59,3 +59,19 @@ export function formatDate(iso: string): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
 }
+
+/**
+ * A run's time: the sum of its own phases. Methods also record parts inside their phase (TEQ then
+ * TesseraQ's "teq", TesseraQ's "tesseraq-init"), which summing every entry counted twice.
+ */
+export function runSeconds(r: Pick<RunResult, 'seconds' | 'method'>): number {
+  const phases = ['tokenize', 'load', 'eval-fp', r.method, 'measure', 'eval-quant'];
+  return [...new Set(phases)].reduce((a, p) => a + (r.seconds[p] ?? 0), 0);
+}
+
+/** When a run ended: recorded since finishedAt exists, else its start plus its phases' time. */
+export function finishedAt(r: Pick<RunResult, 'createdAt' | 'finishedAt' | 'seconds' | 'method'>): string {
+  if (r.finishedAt) return r.finishedAt;
+  const start = new Date(r.createdAt).getTime();
+  return Number.isNaN(start) ? r.createdAt : new Date(start + runSeconds(r) * 1000).toISOString();
+}

@@ -3,7 +3,7 @@
 import { useMemo } from 'react';
 import type { RunResult } from '../../engine/run-types';
 import { LineChart, type LineSeries } from '../charts/LineChart';
-import { METHOD_LABELS, formatPpl, formatSeconds, formatSigned, runLabel } from '../format';
+import { METHOD_LABELS, formatPpl, formatSeconds, formatSigned, runLabel, runSeconds } from '../format';
 import { useStudio } from '../store';
 import { GenerationCompare } from './GenerationCompare';
 
@@ -87,7 +87,7 @@ function CompareGroup({ group }: { group: Group }) {
                 <td className="num">{formatPpl(r.pplQuant)}</td>
                 <td className={`num ${d > 0 ? 'worse' : 'better'}`} data-testid="delta">{formatSigned(d)}</td>
                 <td className={`num ${d > 0 ? 'worse' : 'better'}`}>{formatSigned((100 * d) / r.pplFp, 1)}%</td>
-                <td className="num">{formatSeconds(Object.values(r.seconds).reduce((a, b) => a + b, 0))}</td>
+                <td className="num">{formatSeconds(runSeconds(r))}</td>
               </tr>
             );
           })}

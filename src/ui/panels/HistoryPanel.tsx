@@ -3,7 +3,7 @@
 import { useId, useState } from 'react';
 import { parseRunJson, runFileName, runToJson } from '../../engine/history';
 import { downloadText } from '../download';
-import { formatDate, formatPpl, formatSigned, runLabel } from '../format';
+import { finishedAt, formatDate, formatPpl, formatSigned, runLabel } from '../format';
 import { reproducibleLink, useStudio } from '../store';
 
 export function HistoryPanel() {
@@ -110,7 +110,7 @@ export function HistoryPanel() {
                         {r.model} · <span className="mono">{r.id}</span>
                       </div>
                     </td>
-                    <td className="small nowrap">{formatDate(r.createdAt)}</td>
+                    <td className="small nowrap" title={`Started ${formatDate(r.createdAt)}`}>{formatDate(finishedAt(r))}</td>
                     <td className="num">{formatPpl(r.pplFp)}</td>
                     <td className="num">{formatPpl(r.pplQuant)}</td>
                     <td className={`num ${delta > 0 ? 'worse' : 'better'}`}>{formatSigned(delta)}</td>
