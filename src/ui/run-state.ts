@@ -39,10 +39,12 @@ export interface LiveRun {
   cancelling?: boolean;
   /** The model's block count, for the estimate from the plan (unknown: no plan estimate). */
   layers?: number;
+  /** Token-block passes a second an earlier run measured on this device, until this one measures its own. */
+  rate?: number;
 }
 
-export function startRun(config: RunConfig, now: number, layers?: number): LiveRun {
-  return { status: 'running', config, startedAt: now, phases: [], losses: {}, scales: {}, layerErrors: [], log: [], layers };
+export function startRun(config: RunConfig, now: number, layers?: number, rate?: number): LiveRun {
+  return { status: 'running', config, startedAt: now, phases: [], losses: {}, scales: {}, layerErrors: [], log: [], layers, ...(rate ? { rate } : {}) };
 }
 
 /** The run after a batch of events; copies only what changed, so React sees new references there. */
@@ -155,6 +157,35 @@ export function plannedWork(config: RunConfig, phase: string, layers: number): n
   }
 }
 
+/**
+ * The device's speed in token-block passes a second, from this run's fp32 evaluation (or, when it
+ * reused an earlier one, its error measurement); null before either has made progress.
+ */
+export function measuredRate(run: LiveRun, now: number): number | null {
+  if (!run.layers) return null;
+  const seconds = (p: PhaseState) => ((p.endedAt ?? now) - p.startedAt) / 1000;
+  const fp = run.phases.find((p) => p.name === 'eval-fp');
+  if (fp?.total && fp.done && seconds(fp) > 0) {
+    const windows = run.config.evalWindows || fp.total;
+    return (windows * run.config.seqLen * run.layers * (fp.done / fp.total)) / seconds(fp);
+  }
+  const m = run.phases.find((p) => p.name === 'measure');
+  if (m?.total && m.done && seconds(m) > 0) return (plannedWork(run.config, 'measure', run.layers) * (m.done / m.total)) / seconds(m);
+  return null;
+}
+
+/**
+ * A whole run's time before it starts, from the plan at a measured rate; `evalWindows` is the
+ * number of evaluation windows when the config says every window (0). Null without a count.
+ */
+export function expectedSeconds(config: RunConfig, layers: number, rate: number, evalWindows?: number): number | null {
+  const windows = config.evalWindows || evalWindows;
+  if (!windows || !(rate > 0)) return null;
+  const evalWork = windows * config.seqLen * layers;
+  const parts = workParts(config).filter((p) => !p.startsWith('eval'));
+  return (evalWork * (config.method === 'fp' ? 1 : 2) + parts.reduce((a, p) => a + plannedWork(config, p, layers), 0)) / rate;
+}
+
 /** The parts whose time is estimated, in order: a compound method counts as its parts. */
 function workParts(config: RunConfig): string[] {
   if (config.method === 'fp') return ['eval-fp'];
@@ -179,12 +210,7 @@ export function estimateRemaining(run: LiveRun, now: number): Remaining | null {
   const fp = run.phases.find((p) => p.name === 'eval-fp');
   const seconds = (p: PhaseState) => ((p.endedAt ?? now) - p.startedAt) / 1000;
   // The device's rate in token-block passes per second, from the fp32 evaluation so far.
-  let rate: number | null = null;
-  if (fp?.total && fp.done && run.layers) {
-    const windows = run.config.evalWindows || fp.total;
-    const work = windows * run.config.seqLen * run.layers * (fp.done / fp.total);
-    if (seconds(fp) > 0) rate = work / seconds(fp);
-  }
+  let rate: number | null = measuredRate(run, now) ?? run.rate ?? null;
   const fpSeconds = fp?.total && fp.done ? (seconds(fp) * fp.total) / fp.done : fp?.endedAt !== undefined ? seconds(fp) : null;
   let left = 0;
   let fromPlan = false;

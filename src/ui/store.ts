@@ -16,7 +16,7 @@ import {
   type TextStats,
 } from '../worker/protocol';
 import { engine, onEngineCrash } from './engine-client';
-import { applyEvents, finishRun, startRun, type LiveRun } from './run-state';
+import { applyEvents, finishRun, measuredRate, startRun, type LiveRun } from './run-state';
 import type { CheckpointSummary } from '../engine/checkpoint';
 import { requestPersistentStorage } from '../engine/storage';
 import { planText } from './text-checks';
@@ -69,6 +69,8 @@ export interface StudioState {
   runBlocked: string[];
   /** GPU memory the current config would need on this device (null until a model and GPU are ready). */
   memoryPlan: MemoryPlan | null;
+  /** Token-block passes a second the last run measured on this adapter (for expected times). */
+  deviceRate: number | null;
 
   history: RunResult[];
   historyError: string | null;
@@ -97,6 +99,28 @@ export interface StudioState {
   toggleCompare(id: string): void;
 }
 
+// The speed a run measured, kept per adapter so the next visit can say how long a run will take.
+const RATE_KEY = 'webgpu-quant-studio.device-rate';
+const adapterKey = (r: AdapterReport) => [r.vendor, r.architecture, r.device, r.description].join('|');
+
+function loadDeviceRate(report: AdapterReport): number | null {
+  try {
+    const saved = JSON.parse(localStorage.getItem(RATE_KEY) ?? 'null') as { adapter?: string; rate?: number } | null;
+    return saved?.adapter === adapterKey(report) && typeof saved.rate === 'number' && saved.rate > 0 ? saved.rate : null;
+  } catch {
+    return null;
+  }
+}
+
+function saveDeviceRate(gpu: GpuState, rate: number): void {
+  if (gpu.status !== 'ready') return;
+  try {
+    localStorage.setItem(RATE_KEY, JSON.stringify({ adapter: adapterKey(gpu.report), rate }));
+  } catch {
+    // Storage refused (private mode, quota): the rate stays for this page only.
+  }
+}
+
 const initialUrl = parseConfigQuery(typeof location === 'undefined' ? '' : location.search);
 
 /** The request that loads the model a config names, or null when only the person can (local files). */
@@ -121,6 +145,7 @@ export const useStudio = create<StudioState>()((set, get) => ({
   run: null,
   runBlocked: [],
   memoryPlan: null,
+  deviceRate: null,
   history: [],
   historyError: null,
   inspectId: null,
@@ -140,7 +165,7 @@ export const useStudio = create<StudioState>()((set, get) => ({
     set({ gpu: { status: 'pending' } });
     try {
       const report = await engine().init();
-      set({ gpu: { status: 'ready', report } });
+      set({ gpu: { status: 'ready', report }, deviceRate: loadDeviceRate(report) });
     } catch (e) {
       set({ gpu: { status: 'failed', error: toEngineFailure(e) } });
     }
@@ -248,7 +273,7 @@ export const useStudio = create<StudioState>()((set, get) => ({
     if (memory?.problems.length) return blocked(memory.problems);
 
     const runConfig = get().config;
-    set({ run: startRun(runConfig, Date.now(), get().model?.layers), runBlocked: [], section: 'run' });
+    set({ run: startRun(runConfig, Date.now(), get().model?.layers, get().deviceRate ?? undefined), runBlocked: [], section: 'run' });
     // Events come in batches from the worker; one state update per batch.
     const onEvents = Comlink.proxy((events: RunEvent[]) => {
       const r = get().run;
@@ -260,7 +285,9 @@ export const useStudio = create<StudioState>()((set, get) => ({
       const result = await engine().run(runConfig, onEvents, resumeRunId);
       void get().refreshCheckpoints();
       const r = get().run!;
-      set({ run: finishRun(r, result.status, Date.now(), { resultId: result.id, error: result.error ? { kind: result.status, message: result.error } : undefined }) });
+      const rate = measuredRate(r, Date.now());
+      if (rate) saveDeviceRate(get().gpu, rate);
+      set({ run: finishRun(r, result.status, Date.now(), { resultId: result.id, error: result.error ? { kind: result.status, message: result.error } : undefined }), ...(rate ? { deviceRate: rate } : {}) });
       // A cancelled run is kept too, marked as such (History shows its status; Compare skips it).
       if (result.status === 'done' || result.status === 'cancelled') await get().addToHistory(result);
       if (result.status === 'done') set({ inspectId: result.id });

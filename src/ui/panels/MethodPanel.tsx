@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { DEFAULT_CONFIG, type Method, type RunConfig } from '../../engine/run-types';
 import { Checkbox, NumberField, Segmented, SelectField } from '../controls';
 import { METHOD_LABELS } from '../format';
-import { PRESETS, describeSettings } from '../presets';
+import { PRESETS, describeSettings, isSoftwareAdapter } from '../presets';
 import { useStudio } from '../store';
 
 const METHOD_HELP: Record<Method, string> = {
@@ -23,6 +23,7 @@ export function MethodPanel() {
   const config = useStudio((s) => s.config);
   const setConfig = useStudio((s) => s.setConfig);
   const maxPositions = useStudio((s) => s.model?.maxPositions);
+  const software = useStudio((s) => s.gpu.status === 'ready' && isSoftwareAdapter(s.gpu.report));
   const [applied, setApplied] = useState<string | null>(null);
   const usesTeq = config.method === 'teq' || config.method === 'teq+tesseraq';
   const usesTq = config.method === 'tesseraq' || config.method === 'teq+tesseraq';
@@ -38,7 +39,7 @@ export function MethodPanel() {
         <h3>Presets</h3>
         <div className="grid-2">
           {PRESETS.map((p) => {
-            const patch = p.settings({ method: config.method, maxPositions });
+            const patch = p.settings({ method: config.method, maxPositions, software });
             return (
               <div key={p.id} className="field">
                 <div className="row">
@@ -51,7 +52,7 @@ export function MethodPanel() {
                     Apply “{p.label}”
                   </button>
                 </div>
-                <span className="help">{p.summary}</span>
+                <span className="help">{p.summary({ method: config.method, maxPositions, software })}</span>
                 <span className="help mono">
                   For {METHOD_LABELS[config.method]}: {describeSettings(patch) || 'nothing to set'}
                 </span>

@@ -5,7 +5,8 @@ import { runFileName, runToJson } from '../../engine/history';
 import { LineChart } from '../charts/LineChart';
 import { downloadText } from '../download';
 import { formatBytes, formatPpl, formatSeconds, formatSigned, runLabel } from '../format';
-import { estimateRemaining, expectedPhases, type LiveRun, type PhaseState } from '../run-state';
+import { estimateRemaining, expectedPhases, expectedSeconds, type LiveRun, type PhaseState } from '../run-state';
+import { isSoftwareAdapter } from '../presets';
 import { ScaleHeatmaps } from '../ScaleHeatmaps';
 import { reproducibleLink, useStudio } from '../store';
 
@@ -111,6 +112,7 @@ function RunSetup() {
         </button>
       </div>
       {gpu.status === 'pending' && <p className="muted small">Waiting for the GPU…</p>}
+      <ExpectedTime />
       <MemoryPlanLine />
       {blocked.length > 0 && (
         <div className="notice error" role="alert" data-testid="run-blocked">
@@ -125,6 +127,25 @@ function RunSetup() {
         </div>
       )}
     </div>
+  );
+}
+
+/** How long the configured run should take, planned at the speed the last run measured on this adapter. */
+function ExpectedTime() {
+  const config = useStudio((s) => s.config);
+  const layers = useStudio((s) => s.model?.layers);
+  const rate = useStudio((s) => s.deviceRate);
+  const text = useStudio((s) => s.text);
+  const software = useStudio((s) => s.gpu.status === 'ready' && isSoftwareAdapter(s.gpu.report));
+  if (!layers) return null;
+  const windows = text.status === 'ready' ? Math.floor(text.stats.evalTokens / config.seqLen) : undefined;
+  const seconds = rate ? expectedSeconds(config, layers, rate, windows) : null;
+  return (
+    <p className="small" data-testid="expected-time">
+      {seconds !== null
+        ? `Expected time: about ${formatSeconds(seconds)}, planned from this run's work at the speed this device measured in its last run.`
+        : `Expected time: known after a first run on this device${software ? ' (a software adapter: expect minutes even for small runs; the Quick demo preset is sized for it)' : ''}.`}
+    </p>
   );
 }
 
