@@ -173,6 +173,44 @@ test('history keeps runs across reloads; download, inspect, compare and delete t
   void testInfo;
 });
 
+test('a result that beats fp32 beyond the noise is flagged; every perplexity has its interval; Delete can be undone', async ({ page }) => {
+  logBrowserErrors(page);
+  await page.goto('/');
+  await page.evaluate(() => new Promise((res) => { const r = indexedDB.deleteDatabase('webgpu-quant-studio'); r.onsuccess = r.onerror = r.onblocked = res; }));
+  await page.reload();
+  // Four windows; the quantized model is 0.1 nats lower on every one of them: better beyond the noise.
+  const fp = [2.3, 2.5, 2.2, 2.4];
+  const odd = { ...fakeRun('run-odd', 'rtn', 4, Math.exp(2.25)), pplFp: Math.exp(2.35), evalTokens: 252, windowNll: { fp, quant: fp.map((v) => v - 0.1) } };
+  // Same fp32 windows, quantized 0.2 higher give or take: worse, as expected, not flagged.
+  const plain = { ...fakeRun('run-plain', 'rtn', 3, Math.exp(2.55)), pplFp: Math.exp(2.35), evalTokens: 252, windowNll: { fp, quant: fp.map((v, i) => v + 0.2 + 0.01 * i) } };
+  await page.getByRole('tab', { name: /History/ }).click();
+  await page.getByLabel('Import run JSON…').setInputFiles([odd, plain].map((r) => ({ name: `${r.id}.json`, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(r)) })));
+  await expect(page.getByTestId('history-table').locator('tbody tr')).toHaveCount(2);
+
+  await page.getByRole('tab', { name: /Compare/ }).click();
+  const table = page.getByTestId('compare-table');
+  const oddRow = table.locator('tr', { hasText: 'run-odd' });
+  await expect(oddRow.getByTestId('beats-fp')).toHaveText('below fp32 beyond the noise');
+  await expect(table.locator('tr', { hasText: 'run-plain' }).getByTestId('beats-fp')).toHaveCount(0);
+  await expect(oddRow.getByTestId('eval-tokens')).toHaveText('252');
+  // fp32 windows 2.3, 2.5, 2.2, 2.4: mean 2.35, sd 0.1291, t(3) 3.182 -> exp(2.35 ± 0.2054) = 8.539–12.876.
+  await expect(oddRow.getByTestId('ppl-interval').first()).toHaveText('8.539–12.876');
+  await page.screenshot({ path: shot('studio-compare-noise'), fullPage: true });
+
+  // Delete: the row goes, focus goes to Undo (not to the next row's Delete), and Undo brings it back.
+  await page.getByRole('tab', { name: /History/ }).click();
+  const rows = page.getByTestId('history-table').locator('tbody tr');
+  await page.getByRole('button', { name: 'Delete RTN W4 g32 asym (run-odd)' }).click();
+  await expect(rows).toHaveCount(1);
+  const undo = page.getByTestId('history-deleted').getByRole('button', { name: 'Undo' });
+  await expect(undo).toBeFocused();
+  await undo.click();
+  await expect(rows).toHaveCount(2);
+  await page.reload();
+  await page.getByRole('tab', { name: /History/ }).click();
+  await expect(page.getByTestId('history-table').locator('tbody tr')).toHaveCount(2);
+});
+
 test('model sources: local llama2.c files, a dropped HF folder, a wrong file, the Hub form', async ({ page }) => {
   logBrowserErrors(page);
   await page.goto('/');

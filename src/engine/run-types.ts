@@ -67,6 +67,8 @@ export interface RunResult {
   pplFp: number;
   pplQuant: number;
   evalTokens: number;
+  /** Mean NLL of each evaluation window (same windows for both): intervals and the paired fp32 comparison. */
+  windowNll?: { fp?: number[]; quant?: number[] };
   /** Seconds per phase: load, calibration, awq, teq, tesseraq, eval... */
   seconds: Record<string, number>;
   layerErrors: LayerError[];

@@ -57,6 +57,8 @@ export interface RunInputs {
   signal?: AbortSignal;
   /** Reuse a full-precision perplexity measured on the same windows. */
   pplFp?: number;
+  /** The per-window NLL of that reused perplexity (PerplexityResult.windowNll). */
+  fpWindowNll?: number[];
   /** The run's id (kept across resumes). */
   runId?: string;
   /** Where to save a checkpoint after each block. */
@@ -144,9 +146,11 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
       onProgress: (done: number, total: number) => emit({ type: 'progress', phase, done, total }),
     });
     const fp = inp.pplFp
-      ? { ppl: inp.pplFp, scoredTokens: NaN }
+      ? { ppl: inp.pplFp, scoredTokens: NaN, windowNll: inp.fpWindowNll }
       : await timed('eval-fp', () => perplexity(gpu, cfg, globals!, fpBlocks, evalTokens, evalOpts('eval-fp')));
     result.pplFp = fp.ppl;
+    if (fp.windowNll) result.windowNll = { fp: fp.windowNll };
+    if (Number.isFinite(fp.scoredTokens)) result.evalTokens = fp.scoredTokens;
     fpBlocks.release(); // the quantized model's blocks take their place
     if (config.method === 'fp') {
       result.pplQuant = fp.ppl;
@@ -207,6 +211,7 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
       const q = await timed('eval-quant', () => perplexity(gpu, cfg, globals!, qBlocks, evalTokens, evalOpts('eval-quant')));
       result.pplQuant = q.ppl;
       result.evalTokens = q.scoredTokens;
+      result.windowNll = { ...result.windowNll, quant: q.windowNll };
     } finally {
       qBlocks.release();
       transformed.release();

@@ -24,6 +24,8 @@ export interface PerplexityResult {
   meanNll: number;
   scoredTokens: number;
   windows: number;
+  /** Mean negative log-likelihood of each window, in window order (for intervals and paired comparisons). */
+  windowNll: number[];
 }
 
 export function windowsPerBatch(cfg: ModelConfig, windowLen: number, budgetBytes: number): number {
@@ -57,6 +59,7 @@ export async function perplexity(
   const perChunk = windowsPerChunk(cfg, opts.windowLen, budget, perBatch);
   let nll = 0;
   let scored = 0;
+  const windowNll: number[] = [];
   for (let chunkStart = 0; chunkStart < windows.length; chunkStart += perChunk) {
     const chunk = windows.slice(chunkStart, chunkStart + perChunk);
     const batches: { ids: Uint32Array; shape: BatchShape; h: Tensor }[] = [];
@@ -86,9 +89,15 @@ export async function perplexity(
         [logits, targets, ce.lse].forEach((t) => t.release());
         const losses = await ce.loss.readF32();
         ce.loss.release();
+        let windowSum = 0;
         for (let i = 0; i < losses.length; i++) {
-          if ((i + 1) % opts.windowLen === 0) continue;
+          if ((i + 1) % opts.windowLen === 0) {
+            windowNll.push(windowSum / (opts.windowLen - 1));
+            windowSum = 0;
+            continue;
+          }
           nll += losses[i];
+          windowSum += losses[i];
           scored++;
         }
       }
@@ -97,5 +106,5 @@ export async function perplexity(
     }
     opts.onProgress?.(Math.min(windows.length, chunkStart + perChunk), windows.length);
   }
-  return { ppl: Math.exp(nll / scored), meanNll: nll / scored, scoredTokens: scored, windows: windows.length };
+  return { ppl: Math.exp(nll / scored), meanNll: nll / scored, scoredTokens: scored, windows: windows.length, windowNll };
 }

@@ -65,8 +65,10 @@ export function formatDate(iso: string): string {
  * TesseraQ's "teq", TesseraQ's "tesseraq-init"), which summing every entry counted twice.
  */
 export function runSeconds(r: Pick<RunResult, 'seconds' | 'method'>): number {
-  const phases = ['tokenize', 'load', 'eval-fp', r.method, 'measure', 'eval-quant'];
-  return [...new Set(phases)].reduce((a, p) => a + (r.seconds[p] ?? 0), 0);
+  const phases = [...new Set(['tokenize', 'load', 'eval-fp', r.method, 'measure', 'eval-quant'])].filter((p) => p in r.seconds);
+  // Runs written by other tools name their phases otherwise: their entries are all there is.
+  if (phases.length === 0) return Object.values(r.seconds).reduce((a, b) => a + b, 0);
+  return phases.reduce((a, p) => a + r.seconds[p], 0);
 }
 
 /** When a run ended: recorded since finishedAt exists, else its start plus its phases' time. */

@@ -29,7 +29,7 @@ let gpuPromise: Promise<Gpu> | null = null;
 let model: LoadedModel | null = null;
 const splits = new Map<TextSource, { split: TextSplit; key: string }>();
 /** fp32 perplexity by (model, text, window length, windows): measured once per session. */
-const fpPerplexity = new Map<string, number>();
+const fpPerplexity = new Map<string, { ppl: number; windowNll?: number[] }>();
 let lastQuantized: { runId: string; model: QuantizedModel; config: RunConfig; pplQuant: number } | null = null;
 let current: AbortController | null = null;
 
@@ -198,7 +198,8 @@ const api: EngineApi = {
           config,
           onEvent: (e) => events.push(e),
           signal: job.signal,
-          pplFp: fpPerplexity.get(fpKey),
+          pplFp: fpPerplexity.get(fpKey)?.ppl,
+          fpWindowNll: fpPerplexity.get(fpKey)?.windowNll,
           runId: resumeRunId,
           resume,
           checkpoints,
@@ -208,7 +209,7 @@ const api: EngineApi = {
             return getGpu();
           },
         });
-        if (out.result.status === 'done' && Number.isFinite(out.result.pplFp)) fpPerplexity.set(fpKey, out.result.pplFp);
+        if (out.result.status === 'done' && Number.isFinite(out.result.pplFp)) fpPerplexity.set(fpKey, { ppl: out.result.pplFp, windowNll: out.result.windowNll?.fp });
         if (out.quantized && out.result.status === 'done') lastQuantized = { runId: out.result.id, model: out.quantized, config, pplQuant: out.result.pplQuant };
         return out.result;
       } finally {

@@ -1,6 +1,7 @@
 // History: every finished run kept in IndexedDB. Reopen in Inspect, pick for Compare, download
 // or import as JSON, delete.
-import { useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
+import type { RunResult } from '../../engine/run-types';
 import { parseRunJson, runFileName, runToJson } from '../../engine/history';
 import { downloadText } from '../download';
 import { finishedAt, formatDate, formatPpl, formatSigned, runLabel } from '../format';
@@ -12,7 +13,18 @@ export function HistoryPanel() {
   const compareIds = useStudio((s) => s.compareIds);
   const inspectId = useStudio((s) => s.inspectId);
   const { openInInspect, toggleCompare, removeFromHistory, addToHistory, setSection, setConfig } = useStudio.getState();
+  const running = useStudio((s) => s.run?.status === 'running');
   const [importNote, setImportNote] = useState<string | null>(null);
+  // The last deleted run, kept here so Delete can be undone (it is gone from IndexedDB already).
+  const [deleted, setDeleted] = useState<RunResult | null>(null);
+  const undoRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (deleted) undoRef.current?.focus();
+  }, [deleted]);
+  async function remove(r: RunResult) {
+    await removeFromHistory(r.id);
+    setDeleted(r);
+  }
   const importId = useId();
 
   async function importFiles(files: FileList | null) {
@@ -59,6 +71,25 @@ export function HistoryPanel() {
         {importNote && (
           <div className="notice info" role="status">
             <div>{importNote}</div>
+          </div>
+        )}
+        {deleted && (
+          <div className="notice info" role="status" data-testid="history-deleted">
+            <div>
+              Deleted {runLabel(deleted)} ({deleted.id}).
+            </div>
+            <button
+              ref={undoRef}
+              onClick={() => {
+                void addToHistory(deleted);
+                setDeleted(null);
+              }}
+            >
+              Undo
+            </button>
+            <button onClick={() => setDeleted(null)} aria-label="Dismiss the note about the deleted run">
+              Dismiss
+            </button>
           </div>
         )}
         {error && (
@@ -122,13 +153,18 @@ export function HistoryPanel() {
                         <button onClick={() => downloadText(runFileName(r), runToJson(r))} aria-label={`Download ${label} (${r.id}) as JSON`}>
                           JSON
                         </button>
-                        <button onClick={() => setConfig(r.config)} aria-label={`Use the settings of ${label} (${r.id})`} title="Load this run's settings into Model, Data and Method">
+                        <button
+                          onClick={() => setConfig(r.config)}
+                          disabled={running}
+                          aria-label={`Use the settings of ${label} (${r.id})`}
+                          title={running ? 'Not while a run is in progress: its settings are the ones shown in Run' : "Load this run's settings into Model, Data and Method"}
+                        >
                           Settings
                         </button>
                         <a className="button" href={reproducibleLink(r.config)} aria-label={`Link that reruns ${label} (${r.id})`} title="Opens the studio with these settings and starts the run">
                           Rerun link
                         </a>
-                        <button className="danger" onClick={() => void removeFromHistory(r.id)} aria-label={`Delete ${label} (${r.id})`}>
+                        <button className="danger" onClick={() => void remove(r)} aria-label={`Delete ${label} (${r.id})`}>
                           Delete
                         </button>
                       </div>

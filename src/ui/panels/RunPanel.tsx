@@ -8,6 +8,8 @@ import { formatBytes, formatPpl, formatSeconds, formatSigned, runLabel } from '.
 import { estimateRemaining, expectedPhases, expectedSeconds, type LiveRun, type PhaseState } from '../run-state';
 import { isSoftwareAdapter } from '../presets';
 import { ScaleHeatmaps } from '../ScaleHeatmaps';
+import { compareWithFp, pplInterval } from '../ppl-stats';
+import type { RunResult } from '../../engine/run-types';
 import { reproducibleLink, useStudio } from '../store';
 
 const PHASE_LABELS: Record<string, string> = {
@@ -257,13 +259,24 @@ function RunProgress({ run }: { run: LiveRun }) {
           </div>
         </div>
       )}
+      {result && result.status === 'done' && compareWithFp(result)?.beatsFpBeyondNoise && (
+        <div className="notice warn" role="alert" data-testid="beats-fp">
+          <div>
+            <strong>The quantized model scores better than fp32, beyond the noise of the {result.evalTokens.toLocaleString('en-US')} scored tokens.</strong>{' '}
+            Quantization rarely improves a model: the text probably does not match it (try the text with the lowest fp32 perplexity in Data), or the
+            evaluation is too small to tell (more evaluation windows in Data).
+          </div>
+        </div>
+      )}
       {result && result.status === 'done' && (
         <div className="notice ok" data-testid="run-result" data-status={result.status}>
           <div>
             <strong>
               Perplexity {formatPpl(result.pplFp)} (fp32) → {formatPpl(result.pplQuant)} ({formatSigned(result.pplQuant - result.pplFp)})
             </strong>
-            <span className="small">Saved in History as {result.id}.</span>
+            <span className="small" data-testid="run-result-noise">
+              {resultNoise(result)} Saved in History as {result.id}.
+            </span>
           </div>
           <button onClick={() => openInInspect(result.id)}>Inspect</button>
           <button onClick={() => setSection('compare')}>Compare</button>
@@ -272,6 +285,22 @@ function RunProgress({ run }: { run: LiveRun }) {
       )}
     </div>
   );
+}
+
+/** "252 tokens scored in 4 windows; 95% intervals: fp32 5.1–5.6, quantized 5.6–6.2, ratio 1.04–1.12." */
+function resultNoise(r: RunResult): string {
+  const windows = r.windowNll?.quant?.length ?? r.windowNll?.fp?.length;
+  const parts = [`${r.evalTokens.toLocaleString('en-US')} tokens scored${windows ? ` in ${windows} windows` : ''}.`];
+  const fp = pplInterval(r.windowNll?.fp);
+  const q = pplInterval(r.windowNll?.quant);
+  const paired = compareWithFp(r);
+  if (fp && q) {
+    parts.push(
+      `95% intervals: fp32 ${formatPpl(fp.lo)}–${formatPpl(fp.hi)}, quantized ${formatPpl(q.lo)}–${formatPpl(q.hi)}` +
+        (paired ? `; quantized / fp32 ${paired.lo.toFixed(3)}–${paired.hi.toFixed(3)} on the same windows.` : '.'),
+    );
+  } else parts.push('Too few windows for an interval.');
+  return parts.join(' ');
 }
 
 function PhaseRow({ phase, now }: { phase: PhaseState; now: number }) {
