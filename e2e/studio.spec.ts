@@ -220,10 +220,16 @@ test('model sources: local llama2.c files, a dropped HF folder, a wrong file, th
   await page.getByRole('radio', { name: 'Files on this computer' }).check();
   await page.getByLabel('Choose files…').setInputFiles(['public/models/stories260K.bin', 'public/models/tok512.bin']);
   const summary = page.getByTestId('model-summary');
-  await expect(summary).toContainText('local:stories260K.bin+tok512.bin', { timeout: 60_000 });
+  // Named by the model file and a hash of its contents: short, and never shared by two different models.
+  await expect(summary).toContainText(/local:stories260K#[0-9a-f]{10}/, { timeout: 60_000 });
+  const llama2cName = (await summary.innerText()).match(/local:stories260K#[0-9a-f]{10}/)![0];
   await expect(summary.getByTestId('model-parameters')).toHaveText('292.8 k');
   // The config now names the local model (it cannot be reopened from a link, but it is recorded).
-  await expect(page).toHaveURL(/model=local%3Astories260K\.bin%2Btok512\.bin/);
+  await expect(page).toHaveURL(new RegExp(`model=${encodeURIComponent(llama2cName).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  // The link says plainly that the files must be picked again.
+  await page.getByRole('tab', { name: /Run/ }).click();
+  await expect(page.getByTestId('repro-local-note')).toContainText('pick the same files again');
+  await page.getByRole('tab', { name: /Model/ }).click();
 
   // A Hugging Face folder dropped onto the drop zone (several files at once).
   const dir = 'public/models/stories260K-hf';
@@ -239,6 +245,9 @@ test('model sources: local llama2.c files, a dropped HF folder, a wrong file, th
   await page.getByTestId('model-dropzone').dispatchEvent('drop', { dataTransfer });
   await expect(summary).toContainText('LlamaForCausalLM', { timeout: 60_000 });
   await expect(summary.getByTestId('model-parameters')).toHaveText('292.8 k');
+  // The same weights in another format are other files: another name.
+  await expect(summary).toContainText(/local:model#[0-9a-f]{10}/);
+  expect(await summary.innerText()).not.toContain(llama2cName);
 
   // Something that is not a model: the loader's message is shown, the previous model stays.
   await page.getByLabel('Choose files…').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });

@@ -8,6 +8,7 @@ import { Gpu } from '../gpu/gpu';
 import type { LoadedModel } from '../model/config';
 import { loadBundled, loadFromHub, loadModelFromFiles } from '../formats/load';
 import { blobSource } from '../formats/byte-source';
+import { localModelSource } from '../formats/model-identity';
 import { runWithRecovery } from '../engine/run';
 import { defaultCheckpointStore } from '../engine/checkpoint-store';
 // The exporters (protobufjs, onnxruntime-web) load on first use, so the worker starts without them.
@@ -84,7 +85,12 @@ async function loadRequested(req: ModelRequest, signal: AbortSignal, progress: (
       return loadBundled();
     case 'files':
       progress({ message: `Reading ${req.files.length} file${req.files.length === 1 ? '' : 's'}…` });
-      return loadModelFromFiles(req.files.map((f) => blobSource(f.file, f.path)));
+    {
+      const sources = req.files.map((f) => blobSource(f.file, f.path));
+      const loaded = await loadModelFromFiles(sources);
+      // Named by folder and content, so two local models never share a name in History or Compare.
+      return { ...loaded, source: await localModelSource(sources) };
+    }
     case 'hub':
       return loadFromHub(req.repo, {
         revision: req.revision || 'main',

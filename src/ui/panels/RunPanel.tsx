@@ -10,7 +10,7 @@ import { isSoftwareAdapter } from '../presets';
 import { ScaleHeatmaps } from '../ScaleHeatmaps';
 import { compareWithFp, pplInterval } from '../ppl-stats';
 import type { RunResult } from '../../engine/run-types';
-import { reproducibleLink, useStudio } from '../store';
+import { reproducibleLink, requestForSource, useStudio } from '../store';
 
 const PHASE_LABELS: Record<string, string> = {
   tokenize: 'Tokenize the text',
@@ -42,7 +42,7 @@ function UnfinishedRuns() {
   const checkpoints = useStudio((s) => s.checkpoints);
   const modelSource = useStudio((s) => s.model?.source);
   const running = useStudio((s) => s.run?.status === 'running');
-  const { resumeRun, discardCheckpoint, refreshCheckpoints } = useStudio.getState();
+  const { resumeRun, discardCheckpoint, refreshCheckpoints, loadModel } = useStudio.getState();
   useEffect(() => {
     void refreshCheckpoints();
   }, [refreshCheckpoints]);
@@ -56,11 +56,23 @@ function UnfinishedRuns() {
             <span style={{ flex: 1 }}>
               {runLabel(c.config)} · {c.completedBlocks} blocks done
               {c.resumePoint && ` · resumes ${c.resumePoint}`} · saved {new Date(c.createdAt).toLocaleString()}
-              {c.config.model !== modelSource && <span className="muted small"> · load {c.config.model} first</span>}
+              {c.config.model !== modelSource && (
+                <span className="muted small">
+                  {' '}
+                  · a run of {c.config.model}
+                  {requestForSource(c.config.model) ? '' : ': pick its files in Model to resume it'}
+                </span>
+              )}
             </span>
-            <button type="button" disabled={running || c.config.model !== modelSource} onClick={() => void resumeRun(c)}>
-              Resume
-            </button>
+            {c.config.model !== modelSource && requestForSource(c.config.model) ? (
+              <button type="button" disabled={running} onClick={() => void loadModel(requestForSource(c.config.model)!)}>
+                Load {c.config.model.replace(/^(bundled|hf):/, '')}
+              </button>
+            ) : (
+              <button type="button" disabled={running || c.config.model !== modelSource} onClick={() => void resumeRun(c)}>
+                Resume
+              </button>
+            )}
             <button type="button" disabled={running} onClick={() => void discardCheckpoint(c.runId)}>
               Discard
             </button>
@@ -104,6 +116,11 @@ function RunSetup() {
         <a href={link} className="mono" data-testid="repro-link" style={{ overflowWrap: 'anywhere', flex: 1 }}>
           {link}
         </a>
+        {config.model.startsWith('local:') && (
+          <span className="muted" data-testid="repro-local-note" style={{ flexBasis: '100%' }}>
+            The model is files on this computer: whoever opens the link must pick the same files again in Model (the name's hash checks they are the same model).
+          </span>
+        )}
         <button
           onClick={() => {
             void navigator.clipboard?.writeText(link).then(() => setCopied(true));
