@@ -312,6 +312,63 @@ test('too little custom text is named before a run starts; a running run can be 
   await page.screenshot({ path: shot('studio-cancelled') });
 });
 
+test('at 390 px the sidebar is a top bar and no section widens the page; at 1440 px the sidebar stays put', async ({ page }) => {
+  logBrowserErrors(page);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('/');
+  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
+  await page.getByRole('tab', { name: /History/ }).click();
+  const run = fakeRun('run-narrow', 'teq', 3, 12);
+  await page.getByLabel('Import run JSON…').setInputFiles({ name: 'n.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(run)) });
+  await expect(page.getByTestId('history-table')).toContainText('run-narrow');
+  for (const name of ['Model', 'Data', 'Method', 'Run', 'Inspect', 'Compare', 'Teach', 'History']) {
+    await page.getByRole('tab', { name: new RegExp(name) }).click();
+    await expect(page.getByRole('heading', { level: 2 })).toHaveText(name);
+    const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, sidebar: document.querySelector('.sidebar')!.getBoundingClientRect().height }));
+    expect(widths.page, `${name} fits 390 px`).toBeLessThanOrEqual(390);
+    expect(widths.sidebar, 'the sidebar is a bar, not a column').toBeLessThan(200);
+    if (['Run', 'Inspect', 'Compare', 'Teach'].includes(name)) await page.screenshot({ path: shot(`studio-390-${name.toLowerCase()}`), fullPage: true });
+  }
+
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.getByRole('tab', { name: /Inspect/ }).click();
+  await page.mouse.wheel(0, 3000);
+  await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(0);
+  const box = await page.locator('.sidebar').boundingBox();
+  expect(box!.y).toBe(0);
+  expect(box!.height).toBe(900);
+  await page.screenshot({ path: shot('studio-1440-inspect-scrolled') });
+});
+
+test('by keyboard alone a run is started, followed and cancelled, with visible focus', async ({ page }) => {
+  logBrowserErrors(page);
+  await page.goto('/?method=teq&steps=500&seqLen=64&calibSamples=2&evalWindows=2');
+  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
+  await page.getByRole('tab', { name: /Model/ }).focus();
+  await page.keyboard.press('End');
+  for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowUp'); // History -> Run
+  await expect(page.getByRole('heading', { level: 2 })).toHaveText('Run');
+  const start = page.getByRole('button', { name: 'Start run' });
+  await expect(start).toBeEnabled({ timeout: 60_000 });
+  for (let i = 0; i < 30 && !(await start.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+  await expect(start).toBeFocused();
+  const outline = (el: Element) => getComputedStyle(el).outlineStyle + ' ' + getComputedStyle(el).outlineWidth;
+  expect(await start.evaluate(outline)).toMatch(/^solid [1-9]/);
+  await page.keyboard.press('Enter');
+  const progress = page.getByTestId('run-progress');
+  await expect(progress).toHaveAttribute('data-status', 'running');
+  // Focus moves from the now disabled Start to Cancel, outlined.
+  const cancel = page.getByTestId('cancel-run');
+  await expect(cancel).toBeFocused();
+  expect(await cancel.evaluate(outline)).toMatch(/^solid [1-9]/);
+  await expect(progress.getByTestId('phase-count-eval-fp')).toBeVisible({ timeout: 60_000 });
+  await page.keyboard.press('Enter');
+  await expect(cancel).toHaveText('Cancelling…');
+  await expect(cancel).toBeFocused();
+  await expect(progress).toHaveAttribute('data-status', 'cancelled', { timeout: 60_000 });
+  await expect(start).toBeFocused();
+});
+
 test('every control in every section has a name and can be reached with the keyboard', async ({ page }) => {
   await page.goto('/');
   await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });

@@ -1,6 +1,6 @@
 // Run: what will run, start and cancel, progress per phase with elapsed and remaining time,
 // live loss curves and scales, and the result with a reproducible link.
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { runFileName, runToJson } from '../../engine/history';
 import { LineChart } from '../charts/LineChart';
 import { downloadText } from '../download';
@@ -93,6 +93,13 @@ function RunSetup() {
   const { startRun, cancelJob } = useStudio.getState();
   const [copied, setCopied] = useState(false);
   const link = reproducibleLink(config);
+  // Start disables itself: keyboard focus moves on to Cancel rather than falling back to the page.
+  const startRef = useRef<HTMLButtonElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (running && (document.activeElement === startRef.current || document.activeElement === document.body)) cancelRef.current?.focus();
+    if (!running && document.activeElement === cancelRef.current) startRef.current?.focus();
+  }, [running, cancelling]);
   return (
     <div className="card">
       <div className="row">
@@ -104,10 +111,11 @@ function RunSetup() {
             {config.method === 'tesseraq' || config.method === 'teq+tesseraq' ? ` · ${config.tqSchedule} × ${config.tqIters} iterations` : ''}
           </p>
         </div>
-        <button className="primary" disabled={running || gpu.status !== 'ready'} onClick={() => void startRun()}>
+        <button ref={startRef} className="primary" disabled={running || gpu.status !== 'ready'} onClick={() => void startRun()}>
           Start run
         </button>
-        <button disabled={!running || cancelling} onClick={cancelJob} data-testid="cancel-run">
+        {/* While cancelling: aria-disabled, so keyboard focus stays on it until the run has stopped. */}
+        <button ref={cancelRef} disabled={!running} aria-disabled={cancelling || undefined} onClick={cancelling ? undefined : cancelJob} data-testid="cancel-run">
           {cancelling ? 'Cancelling…' : 'Cancel'}
         </button>
       </div>
