@@ -96,6 +96,9 @@ export interface StudioState {
   addToHistory(run: RunResult): Promise<void>;
   removeFromHistory(id: string): Promise<void>;
   openInInspect(id: string): void;
+  /** The layer Teach opens on (a click on a heatmap row in Inspect). */
+  teachLayer: string | null;
+  openInTeach(layer: string): void;
   toggleCompare(id: string): void;
 }
 
@@ -339,6 +342,8 @@ export const useStudio = create<StudioState>()((set, get) => ({
   },
 
   openInInspect: (id) => set({ inspectId: id, section: 'inspect' }),
+  teachLayer: null,
+  openInTeach: (layer) => set({ teachLayer: layer, section: 'teach' }),
   toggleCompare: (id) => {
     const ids = get().compareIds;
     set({ compareIds: ids.includes(id) ? ids.filter((c) => c !== id) : [...ids, id] });

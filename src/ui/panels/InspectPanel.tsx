@@ -7,7 +7,7 @@ import { Heatmap } from '../charts/Heatmap';
 import { Histogram } from '../charts/Histogram';
 import { LineChart } from '../charts/LineChart';
 import { formatBytes, formatPpl, formatSci, formatSeconds, formatSigned, runLabel } from '../format';
-import { layerErrorMatrix, readLosses, readScales, readTesseraq, scalesKind } from '../run-details';
+import { layerErrorMatrix, layerNameOf, readLosses, readScales, readTesseraq, scalesKind } from '../run-details';
 import { ScaleHeatmaps } from '../ScaleHeatmaps';
 import { useStudio } from '../store';
 
@@ -142,6 +142,7 @@ function ScalesCard({ run }: { run: RunResult }) {
 }
 
 function ErrorsCard({ run }: { run: RunResult }) {
+  const openInTeach = useStudio((s) => s.openInTeach);
   const m = useMemo(() => layerErrorMatrix(run), [run]);
   const blockSeries = useMemo(
     () => [{ label: 'block output rel. MSE', x: run.blockErrors.map((b) => b.block), y: run.blockErrors.map((b) => b.relMse), points: true }],
@@ -169,6 +170,13 @@ function ErrorsCard({ run }: { run: RunResult }) {
             scale="log"
             height={Math.min(300, Math.max(80, m.blocks.length * 16))}
             format={formatSci}
+            rowAxis="block"
+            colAxis="layer"
+            onCellClick={(r, c) => {
+              const name = layerNameOf(run, m.blocks[r], m.layers[c]);
+              if (name) openInTeach(name);
+            }}
+            clickHint="click to open this layer in Teach"
             ariaLabel={`Heatmap of per-layer relative errors, ${m.blocks.length} blocks by ${m.layers.length} layers`}
           />
         )}
@@ -201,6 +209,7 @@ function LossesCard({ run }: { run: RunResult }) {
 }
 
 function TesseraqCard({ run }: { run: RunResult }) {
+  const openInTeach = useStudio((s) => s.openInTeach);
   const blocks = useMemo(() => readTesseraq(run), [run]);
   const flips = useMemo(() => {
     const roles = [...new Set(blocks.flatMap((b) => b.layers.map((l) => l.role)))];
@@ -246,6 +255,13 @@ function TesseraqCard({ run }: { run: RunResult }) {
             scale="linear"
             format={(v) => `${(100 * v).toFixed(2)}%`}
             height={Math.min(260, Math.max(60, blocks.length * 16))}
+            rowAxis="block"
+            colAxis="layer"
+            onCellClick={(r, c) => {
+              const name = layerNameOf(run, blocks[r].block, flips.roles[c]);
+              if (name) openInTeach(name);
+            }}
+            clickHint="click to open this layer in Teach"
             ariaLabel={`Heatmap of the share of flipped codes, ${blocks.length} blocks by ${flips.roles.length} layers`}
           />
           <span className="help">Columns: {flips.roles.join(', ')}.</span>
