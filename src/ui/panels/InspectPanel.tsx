@@ -6,7 +6,8 @@ import type { RunResult } from '../../engine/run-types';
 import { Heatmap } from '../charts/Heatmap';
 import { Histogram } from '../charts/Histogram';
 import { LineChart } from '../charts/LineChart';
-import { formatBytes, formatPpl, formatSci, formatSeconds, formatSigned, runLabel } from '../format';
+import { formatBytes, formatPpl, formatSci, formatSeconds, formatSigned, runLabel, runSeconds } from '../format';
+import { compareWithFp, pplInterval } from '../ppl-stats';
 import { layerErrorMatrix, layerNameOf, readLosses, readScales, readTesseraq, scalesKind } from '../run-details';
 import { ScaleHeatmaps } from '../ScaleHeatmaps';
 import { useStudio } from '../store';
@@ -69,14 +70,23 @@ function RunSummary({ run }: { run: RunResult }) {
       </dl>
       <dl className="kv">
         <dt>Perplexity fp32</dt>
-        <dd>{formatPpl(run.pplFp)}</dd>
+        <dd>
+          {formatPpl(run.pplFp)} <IntervalText windowNll={run.windowNll?.fp} />
+        </dd>
         <dt>Perplexity quantized</dt>
         <dd>
-          {formatPpl(run.pplQuant)} <span className={delta > 0 ? 'worse' : 'better'}>({formatSigned(delta)})</span>
+          {formatPpl(run.pplQuant)} <span className={delta > 0 ? 'worse' : 'better'}>({formatSigned(delta)})</span>{' '}
+          <IntervalText windowNll={run.windowNll?.quant} />
+          {compareWithFp(run)?.beatsFpBeyondNoise && <div className="worse small">below fp32 beyond the noise: does the text match the model?</div>}
         </dd>
         <dt>Evaluation tokens</dt>
-        <dd>{run.evalTokens.toLocaleString('en-US')}</dd>
-        <dt>Time</dt>
+        <dd>
+          {run.evalTokens.toLocaleString('en-US')}
+          {run.windowNll?.quant ? ` in ${run.windowNll.quant.length} windows` : ''}
+        </dd>
+        <dt>Total time</dt>
+        <dd>{formatSeconds(runSeconds(run))}</dd>
+        <dt>Time per phase</dt>
         <dd>
           {Object.entries(run.seconds)
             .map(([k, v]) => `${k} ${formatSeconds(v)}`)
@@ -85,6 +95,11 @@ function RunSummary({ run }: { run: RunResult }) {
       </dl>
     </div>
   );
+}
+
+function IntervalText({ windowNll }: { windowNll?: number[] }) {
+  const i = pplInterval(windowNll);
+  return i ? <span className="small muted">(95%: {formatPpl(i.lo)}–{formatPpl(i.hi)})</span> : null;
 }
 
 function ScalesCard({ run }: { run: RunResult }) {
