@@ -41,6 +41,8 @@ export interface LiveRun {
   layers?: number;
   /** Token-block passes a second an earlier run measured on this device, until this one measures its own. */
   rate?: number;
+  /** The checkpoint's run id when this run resumes one. */
+  resumeOf?: string;
 }
 
 export function startRun(config: RunConfig, now: number, layers?: number, rate?: number): LiveRun {

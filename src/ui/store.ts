@@ -276,7 +276,7 @@ export const useStudio = create<StudioState>()((set, get) => ({
     if (memory?.problems.length) return blocked(memory.problems);
 
     const runConfig = get().config;
-    set({ run: startRun(runConfig, Date.now(), get().model?.layers, get().deviceRate ?? undefined), runBlocked: [], section: 'run' });
+    set({ run: { ...startRun(runConfig, Date.now(), get().model?.layers, get().deviceRate ?? undefined), resumeOf: resumeRunId }, runBlocked: [], section: 'run' });
     // Events come in batches from the worker; one state update per batch.
     const onEvents = Comlink.proxy((events: RunEvent[]) => {
       const r = get().run;

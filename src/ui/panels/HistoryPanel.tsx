@@ -23,6 +23,9 @@ export function HistoryPanel() {
   }, [deleted]);
   async function remove(r: RunResult) {
     await removeFromHistory(r.id);
+    // A cancelled run's checkpoint goes with it, so Unfinished runs does not keep offering it.
+    const s = useStudio.getState();
+    if (s.checkpoints.some((c) => c.runId === r.id)) await s.discardCheckpoint(r.id);
     setDeleted(r);
   }
   const importId = useId();

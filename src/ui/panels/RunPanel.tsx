@@ -39,7 +39,11 @@ export function RunPanel() {
 
 /** Runs interrupted by a reload, a crash or a cancel, with a checkpoint to resume from. */
 function UnfinishedRuns() {
-  const checkpoints = useStudio((s) => s.checkpoints);
+  // Not the run in progress: its checkpoints are saved while it runs (one run at a time, so any
+  // checkpoint written since it started is its own).
+  const current = useStudio((s) => (s.run?.status === 'running' ? s.run : null));
+  const all = useStudio((s) => s.checkpoints);
+  const checkpoints = current === null ? all : all.filter((c) => c.runId !== current.resumeOf && new Date(c.createdAt).getTime() < current.startedAt);
   const modelSource = useStudio((s) => s.model?.source);
   const running = useStudio((s) => s.run?.status === 'running');
   const { resumeRun, discardCheckpoint, refreshCheckpoints, loadModel } = useStudio.getState();
