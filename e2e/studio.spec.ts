@@ -312,6 +312,26 @@ test('too little custom text is named before a run starts; a running run can be 
   await page.screenshot({ path: shot('studio-cancelled') });
 });
 
+test('Data measures which bundled text fits the model and offers to use it', async ({ page }) => {
+  logBrowserErrors(page);
+  await page.goto('/?text=wikitext2');
+  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
+  await page.getByRole('tab', { name: /Data/ }).click();
+  const fit = page.getByTestId('text-fit');
+  await fit.getByRole('button', { name: 'Measure the fp32 perplexity of each text' }).click();
+  // stories260K was trained on TinyStories: that text has by far the lowest perplexity.
+  await expect(fit.getByTestId('fit-tinyshakespeare')).toContainText(/\d/, { timeout: 300_000 });
+  await expect(fit.getByTestId('fit-tinystories')).toContainText('fits best');
+  const ppl = async (t: string) => Number((await fit.getByTestId(`fit-${t}`).locator('td').nth(1).innerText()).replace(/,/g, ''));
+  expect(await ppl('tinystories')).toBeLessThan((await ppl('wikitext2')) / 5);
+  await fit.getByRole('button', { name: 'Use TinyStories' }).click();
+  await expect(page).toHaveURL(/^(?!.*text=).*$/); // back to the default text
+  await expect(fit.getByTestId('fit-tinystories')).toContainText('in use');
+  // Nothing of this went to History.
+  await page.getByRole('tab', { name: /History/ }).click();
+  await expect(page.getByTestId('history-table')).toHaveCount(0);
+});
+
 test('at 390 px the sidebar is a top bar and no section widens the page; at 1440 px the sidebar stays put', async ({ page }) => {
   logBrowserErrors(page);
   await page.setViewportSize({ width: 390, height: 844 });
