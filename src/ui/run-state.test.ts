@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../engine/run-types';
-import { applyEvents, estimateRemaining, finishRun, startRun } from './run-state';
+import { applyEvents, estimateRemaining, finishRun, measuredRate, startRun } from './run-state';
 
 const teq = { ...DEFAULT_CONFIG, method: 'teq' as const };
 
@@ -103,6 +103,20 @@ describe('remaining time', () => {
     const est = estimateRemaining(r, 2000)!;
     expect(est.fromPlan).toBe(true);
     expect(est.seconds).toBeCloseTo(2 + 144 + 24 + 4, 9);
+  });
+
+  it('measures the device\'s rate from the fp32 evaluation\'s first progress on (shaders compile before it)', () => {
+    const config = { ...teq, teqLoss: 'block' as const, teqInit: 'ones' as const, steps: 20, seqLen: 256, calibSamples: 16, evalWindows: 8 };
+    let r = startRun(config, 0, 5);
+    r = applyEvents(r, [{ type: 'phase', phase: 'eval-fp' }], 0);
+    r = applyEvents(r, [{ type: 'progress', phase: 'eval-fp', done: 2, total: 8 }], 20000); // 20 s of compiling first
+    r = applyEvents(r, [{ type: 'progress', phase: 'eval-fp', done: 8, total: 8 }], 23000);
+    r = applyEvents(r, [{ type: 'phase', phase: 'teq' }], 23000);
+    // 6 of 8 windows (6 x 256 tokens x 5 blocks = 7680 passes) in 3 s: 2560 a second, as above.
+    expect(measuredRate(r, 23000)).toBeCloseTo(2560, 9);
+    const est = estimateRemaining(r, 23000)!;
+    // TEQ 144 s and the errors 24 s planned; the quantized evaluation's 10,240 passes at that rate: 4 s, not 23.
+    expect(est.seconds).toBeCloseTo(144 + 24 + 4, 9);
   });
 
   it('estimates the second part of a compound method before it starts, and closes the first when it ends', () => {

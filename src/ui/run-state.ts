@@ -167,9 +167,14 @@ export function measuredRate(run: LiveRun, now: number): number | null {
   if (!run.layers) return null;
   const seconds = (p: PhaseState) => ((p.endedAt ?? now) - p.startedAt) / 1000;
   const fp = run.phases.find((p) => p.name === 'eval-fp');
-  if (fp?.total && fp.done && seconds(fp) > 0) {
-    const windows = run.config.evalWindows || fp.total;
-    return (windows * run.config.seqLen * run.layers * (fp.done / fp.total)) / seconds(fp);
+  if (fp?.total && fp.done) {
+    const perUnit = ((run.config.evalWindows || fp.total) * run.config.seqLen * run.layers) / fp.total;
+    // From its first progress on where it can: before it the time goes mostly to compiling shaders.
+    if (fp.firstAt !== undefined && fp.firstDone !== undefined && fp.done > fp.firstDone) {
+      const s = ((fp.endedAt ?? now) - fp.firstAt) / 1000;
+      if (s > 0) return (perUnit * (fp.done - fp.firstDone)) / s;
+    }
+    if (seconds(fp) > 0) return (perUnit * fp.done) / seconds(fp);
   }
   const m = run.phases.find((p) => p.name === 'measure');
   if (m?.total && m.done && seconds(m) > 0) return (plannedWork(run.config, 'measure', run.layers) * (m.done / m.total)) / seconds(m);
@@ -228,8 +233,11 @@ export function estimateRemaining(run: LiveRun, now: number): Remaining | null {
       continue;
     }
     if (name === 'eval-quant') {
-      if (fpSeconds === null) return null;
-      left += Math.max(0, fpSeconds - (p ? seconds(p) : 0));
+      // The fp32 evaluation's work at the measured rate (its own time includes compiling shaders).
+      const windows = run.config.evalWindows || fp?.total;
+      const planned = rate !== null && run.layers && windows ? (windows * run.config.seqLen * run.layers) / rate : fpSeconds;
+      if (planned === null) return null;
+      left += Math.max(0, planned - (p ? seconds(p) : 0));
       continue;
     }
     if (rate === null || !run.layers) return null;
