@@ -310,6 +310,14 @@ test('too little custom text is named before a run starts; a running run can be 
   await expect(progress.getByTestId('run-result')).toContainText('Cancelled: no quantized perplexity');
   await expect(progress.getByTestId('run-result')).not.toContainText('Perplexity');
   await page.screenshot({ path: shot('studio-cancelled') });
+  // It can be resumed from Unfinished runs; deleting it from History discards that checkpoint too.
+  const unfinished = page.getByTestId('unfinished-runs');
+  await expect(unfinished).toContainText('TEQ W4 g32 asym');
+  await page.getByRole('tab', { name: /History/ }).click();
+  await expect(page.getByTestId('history-table')).toContainText('cancelled');
+  await page.getByRole('button', { name: /^Delete TEQ W4 g32 asym/ }).click();
+  await page.getByRole('tab', { name: /Run/ }).click();
+  await expect(page.getByTestId('unfinished-runs')).toHaveCount(0);
 });
 
 test('Data measures which bundled text fits the model and offers to use it', async ({ page }) => {

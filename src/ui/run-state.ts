@@ -209,8 +209,8 @@ export interface Remaining {
 /**
  * Seconds left, or null when there is nothing to go on yet. A part with progress is extrapolated
  * from its own rate (elapsed × remaining / done); a part without any is planned from its work
- * (plannedWork) at the rate the fp32 evaluation measured (token-block passes per second); the
- * quantized evaluation scores the same windows as the fp32 one and takes about as long.
+ * (plannedWork) at the rate the fp32 evaluation measured (token-block passes per second), or the
+ * rate an earlier run measured on this adapter; the quantized evaluation scores the fp32 one's windows.
  */
 export function estimateRemaining(run: LiveRun, now: number): Remaining | null {
   if (run.status !== 'running') return { seconds: 0, fromPlan: false };
