@@ -57,10 +57,10 @@ export function checkCancelled(ctx: MethodContext, what = 'The run'): void {
 
 /**
  * Between two submitted steps of a training loop: waits while more than `depth` submissions are in
- * flight, which also lets the worker receive a cancel, then checks it. Without a wait the loop
+ * flight (4, as TesseraQ keeps), which also lets the worker receive a cancel, then checks it. Without a wait the loop
  * encodes every step at once and a cancel is seen only when the whole block has run on the GPU.
  */
-export async function paceSubmissions(ctx: MethodContext, inFlight: Promise<unknown>[], depth = 2): Promise<void> {
+export async function paceSubmissions(ctx: MethodContext, inFlight: Promise<unknown>[], depth = 4): Promise<void> {
   inFlight.push(ctx.gpu.device.queue.onSubmittedWorkDone());
   while (inFlight.length > depth) await inFlight.shift();
   checkCancelled(ctx);

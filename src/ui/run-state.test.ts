@@ -86,7 +86,9 @@ describe('remaining time', () => {
     const ahead = (3 * 16 * 256 * 5) / 2560 + 4; // the errors' step planned at 2560 passes/s, then 4 s of evaluation
     // An initialisation takes 60 s, then a step every 0.5 s.
     r = applyEvents(r, [{ type: 'progress', phase: 'teq', done: 1, total: 101 }], 64000);
-    expect(estimateRemaining(r, 64000)!.seconds).toBeCloseTo(60 * 100 + ahead, 9); // one unit: only the start to go on
+    // One unit: the plan for the 100 left (AWQ 25 x 4096 x 5 + 3 x 20 steps x 256 x 5), not 60 s each.
+    const plan = (25 * 16 * 256 * 5 + 3 * 20 * 256 * 5) / 2560;
+    expect(estimateRemaining(r, 64000)).toEqual({ seconds: expect.closeTo((plan * 100) / 101 + ahead, 9), fromPlan: true });
     r = applyEvents(r, [{ type: 'progress', phase: 'teq', done: 21, total: 101 }], 74000);
     expect(estimateRemaining(r, 74000)!.seconds).toBeCloseTo(40 + ahead, 9); // 20 steps in 10 s, 80 to go
   });

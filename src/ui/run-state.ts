@@ -227,9 +227,16 @@ export function estimateRemaining(run: LiveRun, now: number): Remaining | null {
     // A run that reuses the fp32 perplexity of an earlier one has no fp32 evaluation.
     if (!p && name === 'eval-fp' && run.phases.some((q) => !['tokenize', 'load'].includes(q.name))) continue;
     if (p?.total && p.done) {
-      // From the first finished unit on once a second one has finished; before, from the phase's start.
+      // From the first finished unit on once a second one has finished. Before, the phase's start
+      // (an initialisation, shaders compiling) would be extrapolated over every unit: the plan
+      // says more, where there is a rate to plan with.
       const measured = p.firstAt !== undefined && p.firstDone !== undefined && p.done > p.firstDone;
-      left += measured ? ((now - p.firstAt!) / 1000) * ((p.total - p.done) / (p.done - p.firstDone!)) : (seconds(p) * (p.total - p.done)) / p.done;
+      const planned = rate !== null && run.layers && !name.startsWith('eval') ? plannedWork(run.config, name, run.layers) / rate : null;
+      if (measured) left += ((now - p.firstAt!) / 1000) * ((p.total - p.done) / (p.done - p.firstDone!));
+      else if (planned !== null) {
+        left += (planned * (p.total - p.done)) / p.total;
+        fromPlan = true;
+      } else left += (seconds(p) * (p.total - p.done)) / p.done;
       continue;
     }
     if (name === 'eval-quant') {
