@@ -43,12 +43,12 @@ async function downloadJson(page: Page, buttonName: string | RegExp): Promise<Re
 }
 
 /**
- * The outcome of a run without what belongs to one execution: its id and time, seconds per phase,
+ * The outcome of a run without what belongs to one execution: its id and times, seconds per phase,
  * and measured GPU memory peaks (these depend on what the worker had cached, e.g. a reused fp32
  * perplexity skips that phase). The memory plan stays: it depends only on the config.
  */
 function outcome(run: Record<string, unknown>) {
-  const { id: _id, createdAt: _c, seconds: _s, memory, ...rest } = run;
+  const { id: _id, createdAt: _c, finishedAt: _f, seconds: _s, memory, ...rest } = run;
   return { ...rest, plannedMemory: (memory as { planned?: unknown } | undefined)?.planned };
 }
 

@@ -48,4 +48,27 @@ test('teach walks one group of an RTN run in four steps', async ({ page }) => {
 
   await page.getByRole('button', { name: '← Back' }).click();
   await expect(page.getByTestId('teach-step')).toHaveAttribute('data-step', '3');
+
+  // Inspect: the per-layer error heatmap names its blocks on the side and its axes; a click on a
+  // cell of block 3 (row 4 of 5, the last column) opens that layer in Teach.
+  await page.getByRole('tab', { name: /Inspect/ }).click();
+  const errors = page.locator('.card', { hasText: 'Per-layer error' });
+  await expect(errors.getByTestId('heatmap-row-labels').locator('span')).toHaveText(['0', '1', '2', '3', '4']);
+  await expect(errors.locator('.heatmap-row-axis')).toHaveText('block');
+  await expect(errors.locator('.heatmap-col-axis')).toHaveText('layer');
+  // Legends of the line charts show the latest values when nothing is hovered, never rows of "--".
+  const legend = page.locator('.card', { hasText: 'Per-block output error' }).locator('.u-legend');
+  await expect(legend).toContainText('latest');
+  await expect(legend).not.toContainText('--');
+  await page.screenshot({ path: shot('studio-inspect-rtn'), fullPage: true });
+  const heat = errors.locator('canvas[data-rows="5"][data-cols="7"]');
+  const box = (await heat.boundingBox())!;
+  const cell = { x: (box.width * 6.5) / 7, y: (box.height * 3.5) / 5 };
+  await heat.hover({ position: cell });
+  const readout = errors.locator('.readout');
+  await expect(readout).toContainText('click to open this layer in Teach');
+  const column = /^block 3, (\w+):/.exec(await readout.innerText())![1];
+  await heat.click({ position: cell });
+  await expect(page.getByRole('heading', { level: 2 })).toHaveText('Teach');
+  await expect(page.getByLabel('Layer')).toHaveValue(new RegExp(`layers\\.3\\..*${column}$`), { timeout: 30_000 });
 });

@@ -12,6 +12,14 @@ test('TesseraQ from an autorun link: rounding report and loss curves in Inspect'
   await expect(progress).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
   // autorun is consumed: the address bar no longer carries it, so a reload does not rerun.
   await expect(page).not.toHaveURL(/autorun/);
+  // Progress inside the phase: which block, round and iteration, and the bar fills during it.
+  const count = progress.getByTestId('phase-count-tesseraq');
+  await expect(count).toHaveText(/^block [1-5] of 5 · round \d+ of 10 · iteration [12] of 2$/, { timeout: 600_000 });
+  const bar = progress.getByRole('progressbar', { name: 'TesseraQ rounding' });
+  await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 600_000 }).toBeGreaterThan(0);
+  expect(await progress.getAttribute('data-status')).toBe('running');
+  await expect(progress.getByTestId('run-remaining')).toHaveText(/remaining about \d/);
+  await page.screenshot({ path: shot('studio-running-tesseraq') });
   await expect(progress).toHaveAttribute('data-status', /done|failed|cancelled/, { timeout: 800_000 });
   await expect(progress).toHaveAttribute('data-status', 'done');
   await page.screenshot({ path: shot('studio-run-tesseraq'), fullPage: true });

@@ -173,6 +173,44 @@ test('history keeps runs across reloads; download, inspect, compare and delete t
   void testInfo;
 });
 
+test('a result that beats fp32 beyond the noise is flagged; every perplexity has its interval; Delete can be undone', async ({ page }) => {
+  logBrowserErrors(page);
+  await page.goto('/');
+  await page.evaluate(() => new Promise((res) => { const r = indexedDB.deleteDatabase('webgpu-quant-studio'); r.onsuccess = r.onerror = r.onblocked = res; }));
+  await page.reload();
+  // Four windows; the quantized model is 0.1 nats lower on every one of them: better beyond the noise.
+  const fp = [2.3, 2.5, 2.2, 2.4];
+  const odd = { ...fakeRun('run-odd', 'rtn', 4, Math.exp(2.25)), pplFp: Math.exp(2.35), evalTokens: 252, windowNll: { fp, quant: fp.map((v) => v - 0.1) } };
+  // Same fp32 windows, quantized 0.2 higher give or take: worse, as expected, not flagged.
+  const plain = { ...fakeRun('run-plain', 'rtn', 3, Math.exp(2.55)), pplFp: Math.exp(2.35), evalTokens: 252, windowNll: { fp, quant: fp.map((v, i) => v + 0.2 + 0.01 * i) } };
+  await page.getByRole('tab', { name: /History/ }).click();
+  await page.getByLabel('Import run JSON…').setInputFiles([odd, plain].map((r) => ({ name: `${r.id}.json`, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(r)) })));
+  await expect(page.getByTestId('history-table').locator('tbody tr')).toHaveCount(2);
+
+  await page.getByRole('tab', { name: /Compare/ }).click();
+  const table = page.getByTestId('compare-table');
+  const oddRow = table.locator('tr', { hasText: 'run-odd' });
+  await expect(oddRow.getByTestId('beats-fp')).toHaveText('below fp32 beyond the noise');
+  await expect(table.locator('tr', { hasText: 'run-plain' }).getByTestId('beats-fp')).toHaveCount(0);
+  await expect(oddRow.getByTestId('eval-tokens')).toHaveText('252');
+  // fp32 windows 2.3, 2.5, 2.2, 2.4: mean 2.35, sd 0.1291, t(3) 3.182 -> exp(2.35 ± 0.2054) = 8.539–12.876.
+  await expect(oddRow.getByTestId('ppl-interval').first()).toHaveText('8.539–12.876');
+  await page.screenshot({ path: shot('studio-compare-noise'), fullPage: true });
+
+  // Delete: the row goes, focus goes to Undo (not to the next row's Delete), and Undo brings it back.
+  await page.getByRole('tab', { name: /History/ }).click();
+  const rows = page.getByTestId('history-table').locator('tbody tr');
+  await page.getByRole('button', { name: 'Delete RTN W4 g32 asym (run-odd)' }).click();
+  await expect(rows).toHaveCount(1);
+  const undo = page.getByTestId('history-deleted').getByRole('button', { name: 'Undo' });
+  await expect(undo).toBeFocused();
+  await undo.click();
+  await expect(rows).toHaveCount(2);
+  await page.reload();
+  await page.getByRole('tab', { name: /History/ }).click();
+  await expect(page.getByTestId('history-table').locator('tbody tr')).toHaveCount(2);
+});
+
 test('model sources: local llama2.c files, a dropped HF folder, a wrong file, the Hub form', async ({ page }) => {
   logBrowserErrors(page);
   await page.goto('/');
@@ -182,10 +220,16 @@ test('model sources: local llama2.c files, a dropped HF folder, a wrong file, th
   await page.getByRole('radio', { name: 'Files on this computer' }).check();
   await page.getByLabel('Choose files…').setInputFiles(['public/models/stories260K.bin', 'public/models/tok512.bin']);
   const summary = page.getByTestId('model-summary');
-  await expect(summary).toContainText('local:stories260K.bin+tok512.bin', { timeout: 60_000 });
+  // Named by the model file and a hash of its contents: short, and never shared by two different models.
+  await expect(summary).toContainText(/local:stories260K#[0-9a-f]{10}/, { timeout: 60_000 });
+  const llama2cName = (await summary.innerText()).match(/local:stories260K#[0-9a-f]{10}/)![0];
   await expect(summary.getByTestId('model-parameters')).toHaveText('292.8 k');
   // The config now names the local model (it cannot be reopened from a link, but it is recorded).
-  await expect(page).toHaveURL(/model=local%3Astories260K\.bin%2Btok512\.bin/);
+  await expect(page).toHaveURL(new RegExp(`model=${encodeURIComponent(llama2cName).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  // The link says plainly that the files must be picked again.
+  await page.getByRole('tab', { name: /Run/ }).click();
+  await expect(page.getByTestId('repro-local-note')).toContainText('pick the same files again');
+  await page.getByRole('tab', { name: /Model/ }).click();
 
   // A Hugging Face folder dropped onto the drop zone (several files at once).
   const dir = 'public/models/stories260K-hf';
@@ -201,6 +245,9 @@ test('model sources: local llama2.c files, a dropped HF folder, a wrong file, th
   await page.getByTestId('model-dropzone').dispatchEvent('drop', { dataTransfer });
   await expect(summary).toContainText('LlamaForCausalLM', { timeout: 60_000 });
   await expect(summary.getByTestId('model-parameters')).toHaveText('292.8 k');
+  // The same weights in another format are other files: another name.
+  await expect(summary).toContainText(/local:model#[0-9a-f]{10}/);
+  expect(await summary.innerText()).not.toContain(llama2cName);
 
   // Something that is not a model: the loader's message is shown, the previous model stays.
   await page.getByLabel('Choose files…').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
@@ -245,10 +292,109 @@ test('too little custom text is named before a run starts; a running run can be 
   const progress = page.getByTestId('run-progress');
   await expect(progress).toHaveAttribute('data-status', 'running');
   await expect(progress.getByRole('progressbar', { name: 'TEQ scale training' })).toBeVisible({ timeout: 120_000 });
-  await page.getByRole('button', { name: 'Cancel' }).click();
+  // Progress inside the phase, and an estimate of the time left once a step has finished.
+  await expect(progress.getByTestId('phase-count-teq')).toHaveText(/^step \d+ of 500$/, { timeout: 120_000 });
+  await expect(progress.getByTestId('run-remaining')).toHaveText(/remaining about \d/, { timeout: 10_000 });
+  await page.screenshot({ path: shot('studio-running-teq') });
+  const cancel = page.getByTestId('cancel-run');
+  await cancel.click();
+  // At once: the button says so and cannot be pressed again; the engine stops within seconds.
+  await expect(cancel).toHaveText('Cancelling…', { timeout: 1_000 });
+  await expect(cancel).toBeDisabled();
+  const asked = Date.now();
   await expect(progress).toHaveAttribute('data-status', 'cancelled', { timeout: 120_000 });
-  await expect(progress).toContainText('cancelled');
+  expect(Date.now() - asked).toBeLessThan(10_000);
+  await expect(progress).toContainText('stopped at step');
+  // Kept in History as cancelled, never shown as a result with perplexities.
+  await expect(progress.getByTestId('run-result')).toHaveAttribute('data-status', 'cancelled');
+  await expect(progress.getByTestId('run-result')).toContainText('Cancelled: no quantized perplexity');
+  await expect(progress.getByTestId('run-result')).not.toContainText('Perplexity');
   await page.screenshot({ path: shot('studio-cancelled') });
+  // It can be resumed from Unfinished runs; deleting it from History discards that checkpoint too.
+  const unfinished = page.getByTestId('unfinished-runs');
+  await expect(unfinished).toContainText('TEQ W4 g32 asym');
+  await page.getByRole('tab', { name: /History/ }).click();
+  await expect(page.getByTestId('history-table')).toContainText('cancelled');
+  await page.getByRole('button', { name: /^Delete TEQ W4 g32 asym/ }).click();
+  await page.getByRole('tab', { name: /Run/ }).click();
+  await expect(page.getByTestId('unfinished-runs')).toHaveCount(0);
+});
+
+test('Data measures which bundled text fits the model and offers to use it', async ({ page }) => {
+  logBrowserErrors(page);
+  await page.goto('/?text=wikitext2');
+  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
+  await page.getByRole('tab', { name: /Data/ }).click();
+  const fit = page.getByTestId('text-fit');
+  await fit.getByRole('button', { name: 'Measure the fp32 perplexity of each text' }).click();
+  // stories260K was trained on TinyStories: that text has by far the lowest perplexity.
+  await expect(fit.getByTestId('fit-tinyshakespeare')).toContainText(/\d/, { timeout: 300_000 });
+  await expect(fit.getByTestId('fit-tinystories')).toContainText('fits best');
+  const ppl = async (t: string) => Number((await fit.getByTestId(`fit-${t}`).locator('td').nth(1).innerText()).replace(/,/g, ''));
+  expect(await ppl('tinystories')).toBeLessThan((await ppl('wikitext2')) / 5);
+  await fit.getByRole('button', { name: 'Use TinyStories' }).click();
+  await expect(page).toHaveURL(/^(?!.*text=).*$/); // back to the default text
+  await expect(fit.getByTestId('fit-tinystories')).toContainText('in use');
+  // Nothing of this went to History.
+  await page.getByRole('tab', { name: /History/ }).click();
+  await expect(page.getByTestId('history-table')).toHaveCount(0);
+});
+
+test('at 390 px the sidebar is a top bar and no section widens the page; at 1440 px the sidebar stays put', async ({ page }) => {
+  logBrowserErrors(page);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('/');
+  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
+  await page.getByRole('tab', { name: /History/ }).click();
+  const run = fakeRun('run-narrow', 'teq', 3, 12);
+  await page.getByLabel('Import run JSON…').setInputFiles({ name: 'n.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(run)) });
+  await expect(page.getByTestId('history-table')).toContainText('run-narrow');
+  for (const name of ['Model', 'Data', 'Method', 'Run', 'Inspect', 'Compare', 'Teach', 'History']) {
+    await page.getByRole('tab', { name: new RegExp(name) }).click();
+    await expect(page.getByRole('heading', { level: 2 })).toHaveText(name);
+    const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, sidebar: document.querySelector('.sidebar')!.getBoundingClientRect().height }));
+    expect(widths.page, `${name} fits 390 px`).toBeLessThanOrEqual(390);
+    expect(widths.sidebar, 'the sidebar is a bar, not a column').toBeLessThan(200);
+    if (['Run', 'Inspect', 'Compare', 'Teach'].includes(name)) await page.screenshot({ path: shot(`studio-390-${name.toLowerCase()}`), fullPage: true });
+  }
+
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.getByRole('tab', { name: /Inspect/ }).click();
+  await page.mouse.wheel(0, 3000);
+  await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(0);
+  const box = await page.locator('.sidebar').boundingBox();
+  expect(box!.y).toBe(0);
+  expect(box!.height).toBe(900);
+  await page.screenshot({ path: shot('studio-1440-inspect-scrolled') });
+});
+
+test('by keyboard alone a run is started, followed and cancelled, with visible focus', async ({ page }) => {
+  logBrowserErrors(page);
+  await page.goto('/?method=teq&steps=500&seqLen=64&calibSamples=2&evalWindows=2');
+  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
+  await page.getByRole('tab', { name: /Model/ }).focus();
+  await page.keyboard.press('End');
+  for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowUp'); // History -> Run
+  await expect(page.getByRole('heading', { level: 2 })).toHaveText('Run');
+  const start = page.getByRole('button', { name: 'Start run' });
+  await expect(start).toBeEnabled({ timeout: 60_000 });
+  for (let i = 0; i < 30 && !(await start.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+  await expect(start).toBeFocused();
+  const outline = (el: Element) => getComputedStyle(el).outlineStyle + ' ' + getComputedStyle(el).outlineWidth;
+  expect(await start.evaluate(outline)).toMatch(/^solid [1-9]/);
+  await page.keyboard.press('Enter');
+  const progress = page.getByTestId('run-progress');
+  await expect(progress).toHaveAttribute('data-status', 'running');
+  // Focus moves from the now disabled Start to Cancel, outlined.
+  const cancel = page.getByTestId('cancel-run');
+  await expect(cancel).toBeFocused();
+  expect(await cancel.evaluate(outline)).toMatch(/^solid [1-9]/);
+  await expect(progress.getByTestId('phase-count-eval-fp')).toBeVisible({ timeout: 60_000 });
+  await page.keyboard.press('Enter');
+  await expect(cancel).toHaveText('Cancelling…');
+  await expect(cancel).toBeFocused();
+  await expect(progress).toHaveAttribute('data-status', 'cancelled', { timeout: 60_000 });
+  await expect(start).toBeFocused();
 });
 
 test('every control in every section has a name and can be reached with the keyboard', async ({ page }) => {

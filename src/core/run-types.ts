@@ -54,6 +54,8 @@ export interface RunResult {
   schema: number;
   id: string;
   createdAt: string;
+  /** When the run ended (absent in runs saved before it was recorded). */
+  finishedAt?: string;
   status: 'done' | 'cancelled' | 'failed';
   error?: string;
   model: string;
@@ -68,6 +70,8 @@ export interface RunResult {
   pplFp: number;
   pplQuant: number;
   evalTokens: number;
+  /** Mean NLL of each evaluation window (same windows for both): intervals and the paired fp32 comparison. */
+  windowNll?: { fp?: number[]; quant?: number[] };
   /** Seconds per phase: load, calibration, awq, teq, tesseraq, eval... */
   seconds: Record<string, number>;
   layerErrors: LayerError[];
@@ -81,7 +85,8 @@ export interface RunResult {
 /** Progress and live data a run emits; small (numbers and short vectors), never whole tensors. */
 export type RunEvent =
   | { type: 'phase'; phase: string; detail?: string }
-  | { type: 'progress'; phase: string; done: number; total: number }
+  /** `detail` says where inside the phase the work is ("block 2 of 5 · round 3 of 10"). */
+  | { type: 'progress'; phase: string; done: number; total: number; detail?: string }
   | { type: 'loss'; series: string; step: number; value: number }
   | { type: 'scales'; block: number; group: string; values: number[] }
   | { type: 'layer-error'; block: number; layer: string; relMse: number }

@@ -41,6 +41,8 @@ export interface RunInputs {
   signal?: AbortSignal;
   /** Reuse a full-precision perplexity measured on the same windows. */
   pplFp?: number;
+  /** The per-window NLL of that reused perplexity (PerplexityResult.windowNll). */
+  fpWindowNll?: number[];
   /** The run's id (kept across resumes). */
   runId?: string;
   /** Where to save a checkpoint after each block. */
@@ -128,9 +130,11 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
       onProgress: (done: number, total: number) => emit({ type: 'progress', phase, done, total }),
     });
     const fp = inp.pplFp
-      ? { ppl: inp.pplFp, scoredTokens: NaN }
+      ? { ppl: inp.pplFp, scoredTokens: NaN, windowNll: inp.fpWindowNll }
       : await timed('eval-fp', () => perplexity(gpu, cfg, globals!, fpBlocks, evalTokens, evalOpts('eval-fp')));
     result.pplFp = fp.ppl;
+    if (fp.windowNll) result.windowNll = { fp: fp.windowNll };
+    if (Number.isFinite(fp.scoredTokens)) result.evalTokens = fp.scoredTokens;
     fpBlocks.release(); // the quantized model's blocks take their place
     const method = methodOf(config.method);
     if (!method) throw new Error(`method ${config.method} is not available in this build`);
@@ -179,9 +183,10 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
       const errs = await timed('measure', async () => {
         const x0 = embedTokens(gpu, globals!, calibIds, ctx.calibShape);
         try {
-          return await measureErrors(gpu, cfg, transformed, qBlocks, x0, ctx.calibShape, (b) =>
-            emit({ type: 'progress', phase: 'measure', done: b + 1, total: cfg.layers }),
-          );
+          return await measureErrors(gpu, cfg, transformed, qBlocks, x0, ctx.calibShape, (b) => {
+            emit({ type: 'progress', phase: 'measure', done: b + 1, total: cfg.layers });
+            if (inp.signal?.aborted) throw new CancelledError('Measuring the errors');
+          });
         } finally {
           x0.release();
         }
@@ -192,6 +197,7 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
       const q = await timed('eval-quant', () => perplexity(gpu, cfg, globals!, qBlocks, evalTokens, evalOpts('eval-quant')));
       result.pplQuant = q.ppl;
       result.evalTokens = q.scoredTokens;
+      result.windowNll = { ...result.windowNll, quant: q.windowNll };
     } finally {
       qBlocks.release();
       transformed.release();
@@ -204,6 +210,7 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
     if (result.status === 'failed') throw Object.assign(e as object, { partialResult: result });
     return { result, quantized };
   } finally {
+    result.finishedAt = new Date().toISOString();
     fpBlocks.release();
     if (globals) releaseGlobals(globals);
   }

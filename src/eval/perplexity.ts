@@ -26,6 +26,8 @@ export interface PerplexityResult {
   meanNll: number;
   scoredTokens: number;
   windows: number;
+  /** Mean negative log-likelihood of each window, in window order (for intervals and paired comparisons). */
+  windowNll: number[];
 }
 
 export function windowsPerBatch(cfg: ModelConfig, windowLen: number, budgetBytes: number): number {
@@ -60,6 +62,7 @@ export async function perplexity(
   let nll = 0;
   let scored = 0;
   let nonFinite = 0;
+  const windowNll: number[] = [];
   for (let chunkStart = 0; chunkStart < windows.length; chunkStart += perChunk) {
     const chunk = windows.slice(chunkStart, chunkStart + perChunk);
     const batches: { ids: Uint32Array; shape: BatchShape; h: Tensor }[] = [];
@@ -89,9 +92,15 @@ export async function perplexity(
         [logits, targets, ce.lse].forEach((t) => t.release());
         const losses = await ce.loss.readF32();
         ce.loss.release();
+        let windowSum = 0;
         for (let i = 0; i < losses.length; i++) {
-          if ((i + 1) % opts.windowLen === 0) continue;
+          if ((i + 1) % opts.windowLen === 0) {
+            windowNll.push(windowSum / (opts.windowLen - 1));
+            windowSum = 0;
+            continue;
+          }
           nll += losses[i];
+          windowSum += losses[i];
           scored++;
           if (!Number.isFinite(losses[i])) nonFinite++;
         }
@@ -102,5 +111,5 @@ export async function perplexity(
     opts.onProgress?.(Math.min(windows.length, chunkStart + perChunk), windows.length);
   }
   const ppl = perplexityOf(nll, scored, nonFinite);
-  return { ppl, meanNll: nll / scored, scoredTokens: scored, windows: windows.length };
+  return { ppl, meanNll: nll / scored, scoredTokens: scored, windows: windows.length, windowNll };
 }

@@ -16,7 +16,7 @@ import { PRESETS } from '../ui/presets';
 import { randomModel } from '../formats/random-model';
 import type { Method, RunConfig, RunResult } from '../core/run-types';
 
-const state = { config: DEFAULT_CONFIG as RunConfig, setConfig: () => {}, model: null };
+const state = { config: DEFAULT_CONFIG as RunConfig, setConfig: () => {}, model: null, gpu: { status: 'unknown' } };
 vi.mock('../ui/store', () => ({ useStudio: (pick: (s: typeof state) => unknown) => pick(state) }));
 const { MethodPanel } = await import('../ui/panels/MethodPanel');
 

@@ -44,6 +44,8 @@ export interface BenchFigures {
 export interface PresetContext {
   /** The loaded model's context length, when known: sequence lengths are capped to it. */
   maxPositions?: number;
+  /** The GPU is a software adapter (SwiftShader, llvmpipe, WARP): a quick demo has to be smaller. */
+  software?: boolean;
 }
 
 /** A card of the Method panel: a title and the fields it shows, in order. */

@@ -19,6 +19,7 @@ import { sub } from '../ops/elementwise';
 import { sumSquares } from '../ops/reduce';
 import { embeddingGather } from '../ops/embedding';
 import type { QuantSpec } from '../core/quant-spec';
+import { CancelledError } from '../gpu/errors';
 
 export const AWQ_GRID = 20;
 export const CLIP_TOKENS = 512;
@@ -114,10 +115,17 @@ export async function awqBlock(
   x: Tensor,
   shape: BatchShape,
   spec: QuantSpec,
-  opts: { clip?: boolean } = {},
+  opts: { clip?: boolean; signal?: AbortSignal } = {},
 ): Promise<AwqBlockReport> {
   const report: AwqBlockReport = { subsets: [] };
   const record = async (r: Awaited<ReturnType<typeof searchSubset>>, apply: (s: Tensor) => void) => {
+    // Each subset's search ends in a readback: a cancel is seen here rather than at the next block.
+    if (opts.signal?.aborted) {
+      r.s.release();
+      r.invS.release();
+      if (acts) releaseActivations(acts);
+      throw new CancelledError('The AWQ search');
+    }
     apply(r.s);
     report.subsets.push({ name: r.name, ratio: r.ratio, losses: r.losses, scales: await r.s.readF32() });
     r.s.release();

@@ -55,6 +55,31 @@ export function checkCancelled(ctx: MethodContext, what = 'The run'): void {
   if (ctx.signal?.aborted) throw new CancelledError(what);
 }
 
+/**
+ * Between two submitted steps of a training loop: waits while more than `depth` submissions are in
+ * flight (4, as TesseraQ keeps), which also lets the worker receive a cancel, then checks it. Without a wait the loop
+ * encodes every step at once and a cancel is seen only when the whole block has run on the GPU.
+ */
+export async function paceSubmissions(ctx: MethodContext, inFlight: Promise<unknown>[], depth = 4): Promise<void> {
+  inFlight.push(ctx.gpu.device.queue.onSubmittedWorkDone());
+  while (inFlight.length > depth) await inFlight.shift();
+  checkCancelled(ctx);
+}
+
+/**
+ * Progress events inside a phase ("block 2 of 5 · round 3 of 10"), at most one per `minMs` except
+ * the last of the phase: fine-grained steps would otherwise flood the page with events.
+ */
+export function progressReporter(ctx: MethodContext, phase: string, minMs = 200): (done: number, total: number, detail?: string) => void {
+  let last = -Infinity;
+  return (done, total, detail) => {
+    const now = performance.now();
+    if (done < total && now - last < minMs) return;
+    last = now;
+    ctx.emit({ type: 'progress', phase, done, total, detail });
+  };
+}
+
 export type MethodRunner = (ctx: MethodContext) => Promise<void>;
 
 export type { Tensor };

@@ -27,7 +27,7 @@ export async function runAwq(ctx: MethodContext): Promise<void> {
   for (let b = (ctx.startBlock ?? 0); b < cfg.layers; b++) {
     checkCancelled(ctx);
     const w = await loadBlockWeights(gpu, ctx.source, b);
-    const report = await awqBlock(gpu, cfg, w, x, ctx.calibShape, ctx.spec, { clip: true });
+    const report = await awqBlock(gpu, cfg, w, x, ctx.calibShape, ctx.spec, { clip: true, signal: ctx.signal });
     reports.push(reportOf(b, report));
     for (const s of report.subsets) ctx.emit({ type: 'scales', block: b, group: s.name, values: Array.from(s.scales) });
     await readBlockOverrides(cfg, w, ctx.overrides);

@@ -26,7 +26,7 @@ import { quantizeBlockRtn } from './rtn';
 import { readBlockOverrides } from './transformed';
 import { QuantizedBlocks } from './quantized-model';
 import { teqGroups, type TeqGroup } from './teq-groups';
-import { blockSeed, checkCancelled, pickSequences, type MethodContext } from './method-context';
+import { blockSeed, checkCancelled, paceSubmissions, pickSequences, progressReporter, type MethodContext } from './method-context';
 import { chainInput } from './chains';
 import { NonFiniteError, RETRY_LR_FACTOR, finalDivergence } from './non-finite';
 import type { QuantSpec } from '../core/quant-spec';
@@ -220,6 +220,7 @@ async function runTeqBlockwise(ctx: MethodContext): Promise<void> {
   let xf = await chainInput(ctx, 'fp', start);
   const history = ((ctx.details.teq as { blocks?: unknown[] } | undefined)?.blocks ?? []) as { block: number; losses: number[]; alpha: Record<string, number[]> }[];
   ctx.details.teq = { loss: 'block', estimator: config.teqEstimator, init: config.teqInit, blocks: history };
+  const report = progressReporter(ctx, 'teq');
   for (let b = start; b < cfg.layers; b++) {
     checkCancelled(ctx);
     const source = await loadBlockWeights(gpu, ctx.source, b);
@@ -233,12 +234,15 @@ async function runTeqBlockwise(ctx: MethodContext): Promise<void> {
       const rand = mulberry32(blockSeed(config.seed, b, 17 + attempt));
       const lrScale = attempt === 0 ? 1 : RETRY_LR_FACTOR;
       w = await loadBlockWeights(gpu, ctx.source, b);
-      if (config.teqInit === 'awq') await awqBlock(gpu, cfg, w, xq, ctx.calibShape, spec, { clip: false });
+      if (config.teqInit === 'awq') await awqBlock(gpu, cfg, w, xq, ctx.calibShape, spec, { clip: false, signal: ctx.signal });
       const trainer = new TeqTrainer(gpu, cfg, [w], spec);
       const steps = config.steps;
       const losses = gpu.zeros([Math.max(1, steps)], 'teq-losses');
     try {
+      const inFlight: Promise<unknown>[] = [];
       for (let step = 0; step < steps; step++) {
+        if (step > 0) await paceSubmissions(ctx, inFlight);
+        report(b * steps + step, cfg.layers * steps, `block ${b + 1} of ${cfg.layers} · step ${step + 1} of ${steps}`);
         const seqs = pickSequences(rand, nSeq, TEQ_BLOCK_BATCH);
         const shape: BatchShape = { batch: seqs.length, seqLen };
         const rows = sequenceRows(gpu, seqs, seqLen);
@@ -291,7 +295,7 @@ async function runTeqBlockwise(ctx: MethodContext): Promise<void> {
     xf.release();
     xq = yq;
     xf = yf;
-    ctx.emit({ type: 'progress', phase: 'teq', done: b + 1, total: cfg.layers });
+    report((b + 1) * config.steps, cfg.layers * config.steps, `block ${b + 1} of ${cfg.layers} done`);
     await ctx.onBlockDone?.(b);
   }
   xq.release();
@@ -327,13 +331,19 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
   for (let b = 0; b < cfg.layers; b++) blocks.push(await loadBlockWeights(gpu, ctx.source, b));
   if (config.teqInit === 'awq') {
     let x = embedTokens(gpu, ctx.globals, ctx.calibIds, ctx.calibShape);
-    for (const w of blocks) {
-      await awqBlock(gpu, cfg, w, x, ctx.calibShape, spec, { clip: false });
-      const y = blockForward(gpu, cfg, w, x, ctx.calibShape).y;
+    try {
+      for (const w of blocks) {
+        await awqBlock(gpu, cfg, w, x, ctx.calibShape, spec, { clip: false, signal: ctx.signal });
+        const y = blockForward(gpu, cfg, w, x, ctx.calibShape).y;
+        x.release();
+        x = y;
+      }
+    } catch (e) {
+      blocks.forEach(releaseBlockWeights); // a cancel during the search
+      throw e;
+    } finally {
       x.release();
-      x = y;
     }
-    x.release();
   }
   const trainer = new TeqTrainer(gpu, cfg, blocks, spec);
   const steps = config.steps;
@@ -353,6 +363,7 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
       return s.step;
     };
     let step = stored ? restore(good) : 0;
+    const inFlight: Promise<unknown>[] = [];
     while (step < steps) {
       checkCancelled(ctx);
       const seq = pickSequences(rand.next, ctx.calibShape.batch, 1)[0];
@@ -388,7 +399,8 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
       trainer.update(teqLearningRate(config.lr * lrScale, step, steps), step + 1);
       gpu.flush();
       step++;
-      ctx.emit({ type: 'progress', phase: 'teq', done: step, total: steps });
+      ctx.emit({ type: 'progress', phase: 'teq', done: step, total: steps, detail: `step ${step} of ${steps}` });
+      await paceSubmissions(ctx, inFlight);
       // Every so often (and at the end, and when a checkpoint is due) the state is read back and checked.
       const checkpointDue = step < steps && (ctx.progress?.due() ?? false);
       if (step % TEQ_LM_CHECK_EVERY !== 0 && step !== steps && !checkpointDue) continue;

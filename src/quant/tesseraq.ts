@@ -33,7 +33,7 @@ import { awqBlock, type AwqBlockReport } from './awq';
 import { readQuantized } from './quantized-model';
 import { readBlockOverrides } from './transformed';
 import { tesseraqSchedule, TQ_HIST_BINS } from '../core/tesseraq-schedule';
-import { checkCancelled, type MethodContext } from './method-context';
+import { checkCancelled, progressReporter, type MethodContext } from './method-context';
 
 export interface TesseraqOptions {
   /** Adam steps per hardening round. */
@@ -99,6 +99,8 @@ export interface TesseraqBlockResult {
 export interface TesseraqHooks {
   /** After each round with that round's per-step losses (global step = round·iters + i). */
   onRound?: (round: number, losses: number[]) => void;
+  /** After each iteration is submitted (progress inside a round). */
+  onIteration?: (round: number, iteration: number) => void;
   signal?: AbortSignal;
   /** Asked after each round but the last: whether to read the state back for onState (a checkpoint). */
   stateDue?: () => boolean;
@@ -227,6 +229,7 @@ export async function tesseraqBlock(
           g.dW[role]!.release();
         }
         gpu.flush();
+        hooks.onIteration?.(r, i);
         inFlight.push(gpu.device.queue.onSubmittedWorkDone());
         if (inFlight.length > (opts.inFlight ?? 4)) await inFlight.shift();
       }
@@ -312,7 +315,7 @@ export type TesseraqInit = (ctx: MethodContext, w: BlockWeights, chains: BlockCh
  */
 export const awqInit: TesseraqInit = async (ctx, w, { xq, xfp }, block) => {
   const x = ctx.config.tqInitInput === 'fp' ? xfp : xq;
-  const report: AwqBlockReport = await awqBlock(ctx.gpu, ctx.cfg, w, x, ctx.calibShape, ctx.spec, { clip: true });
+  const report: AwqBlockReport = await awqBlock(ctx.gpu, ctx.cfg, w, x, ctx.calibShape, ctx.spec, { clip: true, signal: ctx.signal });
   for (const s of report.subsets) ctx.emit({ type: 'scales', block, group: s.name, values: Array.from(s.scales) });
   const awq = (ctx.details.awq ??= []) as unknown[];
   awq.push({ block, subsets: report.subsets.map((s) => ({ name: s.name, ratio: s.ratio, losses: s.losses, scales: Array.from(s.scales) })) });
@@ -333,9 +336,11 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
   const stored = ctx.resumeProgress?.progress.block === start && ctx.resumeProgress.progress.round !== undefined ? ctx.resumeProgress : undefined;
   let xq = await chainInput(ctx, 'quantized', start);
   let xfp = await chainInput(ctx, 'fp', start);
+  const report = progressReporter(ctx, 'tesseraq');
   try {
     for (let b = start; b < cfg.layers; b++) {
       checkCancelled(ctx);
+      report(b * rounds * opts.iters, cfg.layers * rounds * opts.iters, `block ${b + 1} of ${cfg.layers} · AWQ initialisation`);
       // Target first, with the untouched weights (the clip of the initialisation is not exact).
       const source = await loadBlockWeights(gpu, ctx.source, b);
       const yfp = blockForward(gpu, cfg, source, xfp, ctx.calibShape).y;
@@ -362,9 +367,15 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
               resume: attempt === firstAttempt ? resumeState : undefined,
               stateDue: progress && (() => progress.due()),
               onState: progress && ((st) => progress.save({ block: b, step: st.rounds * opts.iters, round: st.rounds, lr, tensors: st.tensors }, [st.rng])),
+              onIteration: (r, i) =>
+                report(
+                  (b * rounds + r) * opts.iters + i + 1,
+                  cfg.layers * rounds * opts.iters,
+                  `block ${b + 1} of ${cfg.layers} · round ${r + 1} of ${rounds} · iteration ${i + 1} of ${opts.iters}`,
+                ),
               onRound: (r, losses) => {
                 losses.forEach((value, i) => ctx.emit({ type: 'loss', series: `block ${b}`, step: r * opts.iters + i, value }));
-                ctx.emit({ type: 'progress', phase: 'tesseraq', done: b * rounds + r + 1, total: cfg.layers * rounds });
+                report((b * rounds + r + 1) * opts.iters, cfg.layers * rounds * opts.iters, `block ${b + 1} of ${cfg.layers} · round ${r + 1} of ${rounds} done`);
               },
             });
           } catch (e) {

@@ -22,6 +22,8 @@ export function ScaleHeatmaps({ scales, kind }: { scales: ScaleSnapshot[]; kind:
             colLabel={(c) => `channel ${c}`}
             scale="diverging-log"
             domain={domain}
+            rowAxis="block"
+            colAxis="input channel"
             height={Math.min(300, Math.max(50, g.blocks.length * 14))}
             ariaLabel={`Heatmap of ${kind} scales for ${g.group}, ${g.blocks.length} blocks by ${g.cols} channels`}
           />

@@ -11,8 +11,9 @@ export function SectionNav({ hints }: { hints: Partial<Record<SectionId, string>
   function onKeyDown(e: KeyboardEvent, index: number) {
     const last = SECTIONS.length - 1;
     const next =
-      e.key === 'ArrowDown' ? (index === last ? 0 : index + 1)
-      : e.key === 'ArrowUp' ? (index === 0 ? last : index - 1)
+      // Left/right too: on a narrow screen the list is a row.
+      e.key === 'ArrowDown' || e.key === 'ArrowRight' ? (index === last ? 0 : index + 1)
+      : e.key === 'ArrowUp' || e.key === 'ArrowLeft' ? (index === 0 ? last : index - 1)
       : e.key === 'Home' ? 0
       : e.key === 'End' ? last
       : null;

@@ -15,10 +15,13 @@ export function formatCount(n: number): string {
 export function formatSeconds(s: number): string {
   if (!Number.isFinite(s) || s < 0) return '–';
   if (s < 10) return `${s.toFixed(1)} s`;
-  if (s < 120) return `${Math.round(s)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 120) return `${m} min ${Math.round(s - m * 60)} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
+  // Round once, then split: rounding the seconds after the minutes gave "11 min 60 s".
+  const whole = Math.round(s);
+  if (whole < 120) return `${whole} s`;
+  const m = Math.floor(whole / 60);
+  if (m < 120) return `${m} min ${whole - m * 60} s`;
+  const minutes = Math.round(s / 60);
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
 export function formatPpl(p: number): string {
@@ -50,4 +53,22 @@ export function runLabel(r: Pick<RunResult, 'method' | 'bits' | 'groupSize' | 's
 export function formatDate(iso: string): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+}
+
+/**
+ * A run's time: the sum of its own phases. Methods also record parts inside their phase (TEQ then
+ * TesseraQ's "teq", TesseraQ's "tesseraq-init"), which summing every entry counted twice.
+ */
+export function runSeconds(r: Pick<RunResult, 'seconds' | 'method'>): number {
+  const phases = [...new Set(['tokenize', 'load', 'eval-fp', r.method, 'measure', 'eval-quant'])].filter((p) => p in r.seconds);
+  // Runs written by other tools name their phases otherwise: their entries are all there is.
+  if (phases.length === 0) return Object.values(r.seconds).reduce((a, b) => a + b, 0);
+  return phases.reduce((a, p) => a + r.seconds[p], 0);
+}
+
+/** When a run ended: recorded since finishedAt exists, else its start plus its phases' time. */
+export function finishedAt(r: Pick<RunResult, 'createdAt' | 'finishedAt' | 'seconds' | 'method'>): string {
+  if (r.finishedAt) return r.finishedAt;
+  const start = new Date(r.createdAt).getTime();
+  return Number.isNaN(start) ? r.createdAt : new Date(start + runSeconds(r) * 1000).toISOString();
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../core/run-types';
 import { DEFAULT_CONFIG } from '../methods/registry';
-import { layerErrorMatrix, readLosses, readScales, scalesByGroup, shortLayerName } from './run-details';
+import { layerErrorMatrix, layerNameOf, readLosses, readScales, scalesByGroup, shortLayerName } from './run-details';
 
 function run(details: Record<string, unknown>, layerErrors: RunResult['layerErrors'] = []): RunResult {
   return {
@@ -56,5 +56,23 @@ describe('run details', () => {
     expect(m.blocks).toEqual([0, 1]);
     expect(m.layers).toEqual(['q_proj', 'up_proj']);
     expect(Array.from(m.values).map((v) => (Number.isNaN(v) ? null : +v.toFixed(6)))).toEqual([0.1, 0.2, 0.3, null]);
+  });
+});
+
+describe('layerNameOf', () => {
+  const run = {
+    layerErrors: [
+      { block: 2, layer: 'model.layers.2.self_attn.q_proj', relMse: 0 },
+      { block: 2, layer: 'model.layers.2.mlp.gate_proj', relMse: 0 },
+      { block: 3, layer: 'model.decoder.layers.3.self_attn.out_proj', relMse: 0 },
+      { block: 3, layer: 'model.decoder.layers.3.fc1', relMse: 0 },
+    ],
+  };
+  it('finds a layer from a heatmap column or a TesseraQ role', () => {
+    expect(layerNameOf(run, 2, 'q_proj')).toBe('model.layers.2.self_attn.q_proj');
+    expect(layerNameOf(run, 2, 'gate')).toBe('model.layers.2.mlp.gate_proj');
+    expect(layerNameOf(run, 3, 'o')).toBe('model.decoder.layers.3.self_attn.out_proj');
+    expect(layerNameOf(run, 3, 'fc1')).toBe('model.decoder.layers.3.fc1');
+    expect(layerNameOf(run, 4, 'q')).toBeNull();
   });
 });

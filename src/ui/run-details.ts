@@ -186,3 +186,15 @@ export function readTesseraq(run: RunResult | null | undefined): TesseraqBlockSu
   }
   return out.sort((a, b) => a.block - b.block);
 }
+
+/**
+ * The full module name of a block's Linear from a short name ("q_proj") or a TesseraQ role ("q",
+ * "gate", "o", "fc1"), found among the run's measured layers; null when the run has no such layer.
+ */
+export function layerNameOf(run: Pick<RunResult, 'layerErrors'>, block: number, short: string): string | null {
+  const matches = (name: string) => {
+    const s = shortLayerName(name);
+    return s === short || s === `${short}_proj` || (short === 'o' && s === 'out_proj');
+  };
+  return run.layerErrors.find((e) => e.block === block && matches(e.layer))?.layer ?? null;
+}

@@ -18,7 +18,7 @@ import {
   type TextStats,
 } from '../worker/protocol';
 import { engine, onEngineCrash } from './engine-client';
-import { applyEvents, finishRun, startRun, type LiveRun } from './run-state';
+import { applyEvents, finishRun, measuredRate, startRun, type LiveRun } from './run-state';
 import type { CheckpointSummary } from '../engine/checkpoint';
 import { requestPersistentStorage } from '../engine/storage';
 import { planText } from './text-checks';
@@ -75,6 +75,8 @@ export interface StudioState {
   runBlocked: string[];
   /** GPU memory the current config would need on this device (null until a model and GPU are ready). */
   memoryPlan: MemoryPlan | null;
+  /** Token-block passes a second the last run measured on this adapter (for expected times). */
+  deviceRate: number | null;
 
   history: RunResult[];
   historyError: string | null;
@@ -103,10 +105,34 @@ export interface StudioState {
   addToHistory(run: RunResult): Promise<boolean>;
   removeFromHistory(id: string): Promise<void>;
   openInInspect(id: string): void;
+  /** The layer Teach opens on (a click on a heatmap row in Inspect). */
+  teachLayer: string | null;
+  openInTeach(layer: string): void;
   toggleCompare(id: string): void;
 }
 
 const runKeeper = new RunKeeper(runHistory);
+// The speed a run measured, kept per adapter so the next visit can say how long a run will take.
+const RATE_KEY = 'webgpu-quant-studio.device-rate';
+const adapterKey = (r: AdapterReport) => [r.vendor, r.architecture, r.device, r.description].join('|');
+
+function loadDeviceRate(report: AdapterReport): number | null {
+  try {
+    const saved = JSON.parse(localStorage.getItem(RATE_KEY) ?? 'null') as { adapter?: string; rate?: number } | null;
+    return saved?.adapter === adapterKey(report) && typeof saved.rate === 'number' && saved.rate > 0 ? saved.rate : null;
+  } catch {
+    return null;
+  }
+}
+
+function saveDeviceRate(gpu: GpuState, rate: number): void {
+  if (gpu.status !== 'ready') return;
+  try {
+    localStorage.setItem(RATE_KEY, JSON.stringify({ adapter: adapterKey(gpu.report), rate }));
+  } catch {
+    // Storage refused (private mode, quota): the rate stays for this page only.
+  }
+}
 
 const initialUrl = parseConfigQuery(typeof location === 'undefined' ? '' : location.search);
 
@@ -138,6 +164,7 @@ export const useStudio = create<StudioState>()((set, get) => ({
   run: null,
   runBlocked: [],
   memoryPlan: null,
+  deviceRate: null,
   history: [],
   historyError: null,
   unsavedIds: [],
@@ -163,7 +190,7 @@ export const useStudio = create<StudioState>()((set, get) => ({
     set({ gpu: { status: 'pending' } });
     try {
       const report = await engine().init();
-      set({ gpu: { status: 'ready', report } });
+      set({ gpu: { status: 'ready', report }, deviceRate: loadDeviceRate(report) });
     } catch (e) {
       set({ gpu: { status: 'failed', error: toEngineFailure(e) } });
     }
@@ -186,7 +213,12 @@ export const useStudio = create<StudioState>()((set, get) => ({
     }
   },
 
-  cancelJob: () => void engine().cancel(),
+  cancelJob: () => {
+    const r = get().run;
+    // Shown at once ("Cancelling…"); the engine stops at its next check, within a batch of dispatches.
+    if (r?.status === 'running') set({ run: { ...r, cancelling: true } });
+    void engine().cancel();
+  },
 
   setCustomText: (customText, name) =>
     set({
@@ -266,7 +298,7 @@ export const useStudio = create<StudioState>()((set, get) => ({
     if (memory?.problems.length) return blocked(memory.problems);
 
     const runConfig = get().config;
-    set({ run: startRun(runConfig, Date.now()), runBlocked: [], section: 'run' });
+    set({ run: { ...startRun(runConfig, Date.now(), get().model?.layers, get().deviceRate ?? undefined), resumeOf: resumeRunId }, runBlocked: [], section: 'run' });
     // Events come in batches from the worker; one state update per batch.
     const onEvents = Comlink.proxy((events: RunEvent[]) => {
       const r = get().run;
@@ -278,7 +310,9 @@ export const useStudio = create<StudioState>()((set, get) => ({
       const result = await engine().run(runConfig, onEvents, resumeRunId);
       void get().refreshCheckpoints();
       const r = get().run!;
-      set({ run: finishRun(r, result.status, Date.now(), { resultId: result.id, error: result.error ? { kind: result.status, message: result.error } : undefined }) });
+      const rate = measuredRate(r, Date.now());
+      if (rate) saveDeviceRate(get().gpu, rate);
+      set({ run: finishRun(r, result.status, Date.now(), { resultId: result.id, error: result.error ? { kind: result.status, message: result.error } : undefined }), ...(rate ? { deviceRate: rate } : {}) });
       // A cancelled run is kept too, marked as such (History shows its status; Compare skips it).
       if (result.status === 'done' || result.status === 'cancelled') {
         const saved = await get().addToHistory(result);
@@ -336,6 +370,8 @@ export const useStudio = create<StudioState>()((set, get) => ({
   },
 
   openInInspect: (id) => set({ inspectId: id, section: 'inspect' }),
+  teachLayer: null,
+  openInTeach: (layer) => set({ teachLayer: layer, section: 'teach' }),
   toggleCompare: (id) => {
     const ids = get().compareIds;
     set({ compareIds: ids.includes(id) ? ids.filter((c) => c !== id) : [...ids, id] });

@@ -9,6 +9,7 @@ import type { LoadedModel } from '../core/model-config';
 import { loadBundled, loadFromHub, loadModelFromFiles } from '../formats/load';
 import { blobSource } from '../formats/byte-source';
 import { newId, runWithRecovery } from '../engine/run';
+import { localModelSource } from '../formats/model-identity';
 import { defaultCheckpointStore } from '../engine/checkpoint-store';
 // The exporters (protobufjs, onnxruntime-web) load on first use, so the worker starts without them.
 const exporters = () => import('../export/index');
@@ -34,7 +35,7 @@ let gpuPromise: Promise<Gpu> | null = null;
 let model: LoadedModel | null = null;
 const splits = new Map<TextSource, { split: TextSplit; key: string }>();
 /** fp32 perplexity by (model, text, window length, windows): measured once per session. */
-const fpPerplexity = new Map<string, number>();
+const fpPerplexity = new Map<string, { ppl: number; windowNll?: number[] }>();
 let lastQuantized: { runId: string; model: QuantizedModel; config: RunConfig; pplQuant: number } | null = null;
 let current: AbortController | null = null;
 
@@ -90,7 +91,12 @@ async function loadRequested(req: ModelRequest, signal: AbortSignal, progress: (
       return loadBundled();
     case 'files':
       progress({ message: `Reading ${req.files.length} file${req.files.length === 1 ? '' : 's'}…` });
-      return loadModelFromFiles(req.files.map((f) => blobSource(f.file, f.path)));
+    {
+      const sources = req.files.map((f) => blobSource(f.file, f.path));
+      const loaded = await loadModelFromFiles(sources);
+      // Named by folder and content, so two local models never share a name in History or Compare.
+      return { ...loaded, source: await localModelSource(sources) };
+    }
     case 'hub':
       return loadFromHub(req.repo, {
         revision: req.revision || 'main',
@@ -220,7 +226,8 @@ const api: EngineApi = {
             config,
             onEvent: (e) => events.push(e),
             signal: job.signal,
-            pplFp: fpPerplexity.get(fpKey),
+            pplFp: fpPerplexity.get(fpKey)?.ppl,
+            fpWindowNll: fpPerplexity.get(fpKey)?.windowNll,
             runId,
             resume,
             checkpoints,
@@ -231,7 +238,7 @@ const api: EngineApi = {
             },
           });
         });
-        if (out.result.status === 'done' && Number.isFinite(out.result.pplFp)) fpPerplexity.set(fpKey, out.result.pplFp);
+        if (out.result.status === 'done' && Number.isFinite(out.result.pplFp)) fpPerplexity.set(fpKey, { ppl: out.result.pplFp, windowNll: out.result.windowNll?.fp });
         if (out.quantized && out.result.status === 'done') lastQuantized = { runId: out.result.id, model: out.quantized, config, pplQuant: out.result.pplQuant };
         return out.result;
       } finally {

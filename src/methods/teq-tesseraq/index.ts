@@ -13,7 +13,7 @@ export const teqTesseraq: MethodDescriptor = {
   fields: [...TEQ_FIELDS, ...TESSERAQ_FIELDS],
   settings: [TEQ_SETTINGS, TESSERAQ_SETTINGS],
   presets: {
-    quick: () => ({ ...teqQuick(), ...tesseraqQuick() }),
+    quick: (ctx) => ({ ...teqQuick(ctx), ...tesseraqQuick(ctx) }),
     paper: (ctx) => Object.assign(teqPaper(ctx), tesseraqPaper(ctx)),
   },
   resumable: true,

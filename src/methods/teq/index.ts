@@ -54,7 +54,7 @@ export function teqMemory(m: MemoryInputs, awqInside: boolean): number {
 /** One buffer per block, as large as its grouped weights (at most the block's). */
 export const teqContributions = (m: MemoryInputs) => ({ name: "TEQ's dα contributions of one block", bytes: m.blockBytes });
 
-export const teqQuick = (): Partial<RunConfig> => ({ steps: 10, teqLoss: 'block' as const, teqInit: 'ones' as const });
+export const teqQuick = (ctx: PresetContext): Partial<RunConfig> => ({ steps: ctx.software ? 4 : 10, teqLoss: 'block' as const, teqInit: 'ones' as const });
 export const teqPaper = (ctx: PresetContext): Partial<RunConfig> => ({
   steps: 1000, lr: 1e-3, teqLoss: 'lm', teqEstimator: 'ste-full', teqInit: 'ones', calibSamples: 1000, seqLen: capSeq(512, ctx),
 });

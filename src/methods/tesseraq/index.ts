@@ -35,7 +35,8 @@ export function tesseraqMemory(m: MemoryInputs): number {
   return globalsBytes + 2 * calibX + Math.max(awqCore, calibX + 8 * blockBytes + 2 * batch * act * 4);
 }
 
-export const tesseraqQuick = (): Partial<RunConfig> => ({ tqIters: 5, tqSchedule: 'short10' as const, tqBatch: 4 });
+export const tesseraqQuick = (ctx: PresetContext): Partial<RunConfig> =>
+  ctx.software ? { tqIters: 2, tqSchedule: 'short10' as const, tqBatch: 2 } : { tqIters: 5, tqSchedule: 'short10' as const, tqBatch: 4 };
 export const tesseraqPaper = (ctx: PresetContext): Partial<RunConfig> => ({
   tqIters: 250, tqSchedule: 'paper20', tqBatch: 4, tqLr: 1e-3, calibSamples: 512, seqLen: capSeq(2048, ctx), symmetric: false,
 });

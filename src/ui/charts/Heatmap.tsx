@@ -18,7 +18,16 @@ export interface HeatmapProps {
   format?: (v: number) => string;
   /** A colour domain shared with other heatmaps (from findDomain over all their values). */
   domain?: Domain;
+  /** Axis titles ("block", "layer"); rows are labelled on the side when there are few enough. */
+  rowAxis?: string;
+  colAxis?: string;
+  /** A click on a cell (e.g. open that layer in Teach); the readout says what a click does. */
+  onCellClick?: (row: number, col: number) => void;
+  clickHint?: string;
 }
+
+/** Row labels on the side when each row has room for one (at least 9 px) and there are at most this many. */
+const MAX_LABELLED_ROWS = 48;
 
 export interface Domain {
   lo: number;
@@ -106,28 +115,51 @@ export function Heatmap(props: HeatmapProps) {
     ctx.drawImage(off, 0, 0, el.width, el.height);
   }, [values, rows, cols, width, height, domain, map, scale]);
 
-  function onMove(e: MouseEvent<HTMLCanvasElement>) {
+  function cellAt(e: MouseEvent<HTMLCanvasElement>): [number, number] | null {
     const rect = e.currentTarget.getBoundingClientRect();
     const c = Math.min(cols - 1, Math.floor(((e.clientX - rect.left) / rect.width) * cols));
     const r = Math.min(rows - 1, Math.floor(((e.clientY - rect.top) / rect.height) * rows));
-    if (c < 0 || r < 0) return;
-    const v = values[r * cols + c];
-    setReadout(`${rowLabel(r)}, ${colLabel(c)}: ${Number.isNaN(v) ? 'no value' : format(v)}`);
+    return c < 0 || r < 0 ? null : [r, c];
   }
+  function onMove(e: MouseEvent<HTMLCanvasElement>) {
+    const cell = cellAt(e);
+    if (!cell) return;
+    const [r, c] = cell;
+    const v = values[r * cols + c];
+    setReadout(`${rowLabel(r)}, ${colLabel(c)}: ${Number.isNaN(v) ? 'no value' : format(v)}${props.onCellClick && props.clickHint ? ` · ${props.clickHint}` : ''}`);
+  }
+  const labelled = rows <= MAX_LABELLED_ROWS && height / rows >= 9;
 
   const untransform = (t: number) => (scale === 'linear' ? t : 10 ** t);
   return (
     <div className="heatmap">
-      <canvas
-        ref={canvas}
-        style={{ height }}
-        role="img"
-        aria-label={ariaLabel}
-        onMouseMove={onMove}
-        onMouseLeave={() => setReadout('')}
-        data-rows={rows}
-        data-cols={cols}
-      />
+      <div className="heatmap-body">
+        {props.rowAxis && <span className="heatmap-axis heatmap-row-axis">{props.rowAxis}</span>}
+        {labelled && (
+          <div className="heatmap-rows" style={{ height }} aria-hidden="true" data-testid="heatmap-row-labels">
+            {Array.from({ length: rows }, (_, r) => (
+              <span key={r} style={{ height: height / rows, lineHeight: `${height / rows}px` }}>
+                {rowLabel(r).replace(/^block /, '')}
+              </span>
+            ))}
+          </div>
+        )}
+        <canvas
+          ref={canvas}
+          style={{ height, cursor: props.onCellClick ? 'pointer' : undefined }}
+          role="img"
+          aria-label={ariaLabel}
+          onMouseMove={onMove}
+          onMouseLeave={() => setReadout('')}
+          onClick={(e) => {
+            const cell = props.onCellClick && cellAt(e);
+            if (cell) props.onCellClick!(cell[0], cell[1]);
+          }}
+          data-rows={rows}
+          data-cols={cols}
+        />
+      </div>
+      {props.colAxis && <span className="heatmap-axis heatmap-col-axis">{props.colAxis}</span>}
       <div className="row">
         <ColorLegend map={map} lo={format(untransform(domain.lo))} hi={format(untransform(domain.hi))} mid={scale === 'diverging-log' ? '1' : undefined} />
         <span className="spacer" />

@@ -44,6 +44,20 @@ export function alignSeries(series: LineSeries[]): uPlot.AlignedData {
   return [xs, ...ys];
 }
 
+function lastValue(ys: ArrayLike<number | null | undefined>): number | null {
+  for (let i = ys.length - 1; i >= 0; i--) {
+    const v = ys[i];
+    if (v != null && Number.isFinite(v)) return v;
+  }
+  return null;
+}
+
+/** Four significant digits; a blank where a series has no value. */
+export function legendNumber(v: number | null | undefined): string {
+  if (v == null || !Number.isFinite(v)) return '';
+  return Math.abs(v) >= 0.01 && Math.abs(v) < 1e5 ? String(Number(v.toPrecision(4))) : v.toExponential(3);
+}
+
 function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -76,10 +90,12 @@ export function LineChart({ series, xLabel, yLabel, height = 240, logY = false, 
       ],
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
+      // Not hovering: each series shows its latest value (not a row of "--").
       series: [
-        { label: xLabel },
+        { label: xLabel, value: (_u: uPlot, v: number | null, _s: number, idx: number | null) => (idx == null ? 'latest' : legendNumber(v)) },
         ...series.map((s, i) => ({
           label: s.label,
+          value: (u: uPlot, v: number | null, sidx: number, idx: number | null) => legendNumber(idx == null ? lastValue(u.data[sidx]) : v),
           stroke: s.color ?? seriesColor(i),
           width: 1.5,
           dash: s.dash,

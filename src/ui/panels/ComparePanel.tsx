@@ -3,9 +3,10 @@
 import { useMemo } from 'react';
 import type { RunResult } from '../../core/run-types';
 import { LineChart, type LineSeries } from '../charts/LineChart';
-import { METHOD_LABELS, formatPpl, formatSeconds, formatSigned, runLabel } from '../format';
+import { METHOD_LABELS, formatPpl, formatSeconds, formatSigned, runLabel, runSeconds } from '../format';
 import { useStudio } from '../store';
 import { GenerationCompare } from './GenerationCompare';
+import { compareWithFp, pplInterval } from '../ppl-stats';
 
 const BITS = [2, 3, 4, 8];
 
@@ -72,6 +73,7 @@ function CompareGroup({ group }: { group: Group }) {
             <th scope="col" className="num">ppl quantized</th>
             <th scope="col" className="num">Δ ppl</th>
             <th scope="col" className="num">Δ %</th>
+            <th scope="col" className="num">Tokens scored</th>
             <th scope="col" className="num">Time</th>
           </tr>
         </thead>
@@ -83,11 +85,23 @@ function CompareGroup({ group }: { group: Group }) {
                 <td>
                   {runLabel(r)} <span className="small muted mono">{r.id}</span>
                 </td>
-                <td className="num">{formatPpl(r.pplFp)}</td>
-                <td className="num">{formatPpl(r.pplQuant)}</td>
+                <td className="num">
+                  {formatPpl(r.pplFp)}
+                  <Interval windowNll={r.windowNll?.fp} />
+                </td>
+                <td className="num">
+                  {formatPpl(r.pplQuant)}
+                  <Interval windowNll={r.windowNll?.quant} />
+                  {compareWithFp(r)?.beatsFpBeyondNoise && (
+                    <div className="small worse" data-testid="beats-fp" title="Quantization rarely improves a model: the text may not match it">
+                      below fp32 beyond the noise
+                    </div>
+                  )}
+                </td>
                 <td className={`num ${d > 0 ? 'worse' : 'better'}`} data-testid="delta">{formatSigned(d)}</td>
                 <td className={`num ${d > 0 ? 'worse' : 'better'}`}>{formatSigned((100 * d) / r.pplFp, 1)}%</td>
-                <td className="num">{formatSeconds(Object.values(r.seconds).reduce((a, b) => a + b, 0))}</td>
+                <td className="num" data-testid="eval-tokens">{r.evalTokens ? r.evalTokens.toLocaleString('en-US') : '–'}</td>
+                <td className="num">{formatSeconds(runSeconds(r))}</td>
               </tr>
             );
           })}
@@ -130,6 +144,17 @@ function CompareGroup({ group }: { group: Group }) {
           </div>
         </div>
       )}
+    </div>
+  );
+}
+
+/** The 95% interval under a perplexity, from its windows (runs saved before they were kept have none). */
+function Interval({ windowNll }: { windowNll?: number[] }) {
+  const i = pplInterval(windowNll);
+  if (!i) return null;
+  return (
+    <div className="small muted" data-testid="ppl-interval" title="95% interval from the spread of the evaluation windows">
+      {formatPpl(i.lo)}–{formatPpl(i.hi)}
     </div>
   );
 }

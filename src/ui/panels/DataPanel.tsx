@@ -6,6 +6,7 @@ import { NumberField, Segmented } from '../controls';
 import { formatCount } from '../format';
 import { useStudio } from '../store';
 import { planText } from '../text-checks';
+import { TextFit } from './TextFit';
 
 const TEXT_OPTIONS: { value: TextSource; label: string; title: string }[] = [
   { value: 'tinystories', label: 'TinyStories', title: 'TinyStories validation set (CDLA-Sharing-1.0)' },
@@ -31,6 +32,7 @@ export function DataPanel() {
         />
         {config.text === 'custom' && <CustomText />}
       </div>
+      <TextFit />
       <div className="card">
         <h3>Calibration and evaluation</h3>
         <div className="grid-3">

@@ -1,9 +1,10 @@
 // History: every finished run kept in IndexedDB. Reopen in Inspect, pick for Compare, download
 // or import as JSON, delete.
-import { useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
+import type { RunResult } from '../../core/run-types';
 import { parseRunJson, runFileName, runToJson } from '../../engine/history';
 import { downloadText } from '../download';
-import { formatDate, formatPpl, formatSigned, runLabel } from '../format';
+import { finishedAt, formatDate, formatPpl, formatSigned, runLabel } from '../format';
 import { reproducibleLink, useStudio } from '../store';
 
 export function HistoryPanel() {
@@ -13,7 +14,21 @@ export function HistoryPanel() {
   const compareIds = useStudio((s) => s.compareIds);
   const inspectId = useStudio((s) => s.inspectId);
   const { openInInspect, toggleCompare, removeFromHistory, addToHistory, setSection, setConfig } = useStudio.getState();
+  const running = useStudio((s) => s.run?.status === 'running');
   const [importNote, setImportNote] = useState<string | null>(null);
+  // The last deleted run, kept here so Delete can be undone (it is gone from IndexedDB already).
+  const [deleted, setDeleted] = useState<RunResult | null>(null);
+  const undoRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (deleted) undoRef.current?.focus();
+  }, [deleted]);
+  async function remove(r: RunResult) {
+    await removeFromHistory(r.id);
+    // A cancelled run's checkpoint goes with it, so Unfinished runs does not keep offering it.
+    const s = useStudio.getState();
+    if (s.checkpoints.some((c) => c.runId === r.id)) await s.discardCheckpoint(r.id);
+    setDeleted(r);
+  }
   const importId = useId();
 
   async function importFiles(files: FileList | null) {
@@ -61,6 +76,25 @@ export function HistoryPanel() {
         {importNote && (
           <div className="notice info" role="status">
             <div>{importNote}</div>
+          </div>
+        )}
+        {deleted && (
+          <div className="notice info" role="status" data-testid="history-deleted">
+            <div>
+              Deleted {runLabel(deleted)} ({deleted.id}).
+            </div>
+            <button
+              ref={undoRef}
+              onClick={() => {
+                void addToHistory(deleted);
+                setDeleted(null);
+              }}
+            >
+              Undo
+            </button>
+            <button onClick={() => setDeleted(null)} aria-label="Dismiss the note about the deleted run">
+              Dismiss
+            </button>
           </div>
         )}
         {error && (
@@ -121,7 +155,7 @@ export function HistoryPanel() {
                         {r.model} · <span className="mono">{r.id}</span>
                       </div>
                     </td>
-                    <td className="small nowrap">{formatDate(r.createdAt)}</td>
+                    <td className="small nowrap" title={`Started ${formatDate(r.createdAt)}`}>{formatDate(finishedAt(r))}</td>
                     <td className="num">{formatPpl(r.pplFp)}</td>
                     <td className="num">{formatPpl(r.pplQuant)}</td>
                     <td className={`num ${delta > 0 ? 'worse' : 'better'}`}>{formatSigned(delta)}</td>
@@ -133,13 +167,18 @@ export function HistoryPanel() {
                         <button onClick={() => downloadText(runFileName(r), runToJson(r))} aria-label={`Download ${label} (${r.id}) as JSON`}>
                           JSON
                         </button>
-                        <button onClick={() => setConfig(r.config)} aria-label={`Use the settings of ${label} (${r.id})`} title="Load this run's settings into Model, Data and Method">
+                        <button
+                          onClick={() => setConfig(r.config)}
+                          disabled={running}
+                          aria-label={`Use the settings of ${label} (${r.id})`}
+                          title={running ? 'Not while a run is in progress: its settings are the ones shown in Run' : "Load this run's settings into Model, Data and Method"}
+                        >
                           Settings
                         </button>
                         <a className="button" href={reproducibleLink(r.config)} aria-label={`Link that reruns ${label} (${r.id})`} title="Opens the studio with these settings and starts the run">
                           Rerun link
                         </a>
-                        <button className="danger" onClick={() => void removeFromHistory(r.id)} aria-label={`Delete ${label} (${r.id})`}>
+                        <button className="danger" onClick={() => void remove(r)} aria-label={`Delete ${label} (${r.id})`}>
                           Delete
                         </button>
                       </div>

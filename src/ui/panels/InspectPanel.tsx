@@ -6,8 +6,9 @@ import type { RunResult } from '../../core/run-types';
 import { Heatmap } from '../charts/Heatmap';
 import { Histogram } from '../charts/Histogram';
 import { LineChart } from '../charts/LineChart';
-import { formatBytes, formatPpl, formatSci, formatSeconds, formatSigned, runLabel } from '../format';
-import { layerErrorMatrix, readLosses, readScales, readTesseraq, scalesKind } from '../run-details';
+import { formatBytes, formatPpl, formatSci, formatSeconds, formatSigned, runLabel, runSeconds } from '../format';
+import { compareWithFp, pplInterval } from '../ppl-stats';
+import { layerErrorMatrix, layerNameOf, readLosses, readScales, readTesseraq, scalesKind } from '../run-details';
 import { ScaleHeatmaps } from '../ScaleHeatmaps';
 import { useStudio } from '../store';
 import { methodOf } from '../../methods/registry';
@@ -70,14 +71,23 @@ function RunSummary({ run }: { run: RunResult }) {
       </dl>
       <dl className="kv">
         <dt>Perplexity fp32</dt>
-        <dd>{formatPpl(run.pplFp)}</dd>
+        <dd>
+          {formatPpl(run.pplFp)} <IntervalText windowNll={run.windowNll?.fp} />
+        </dd>
         <dt>Perplexity quantized</dt>
         <dd>
-          {formatPpl(run.pplQuant)} <span className={delta > 0 ? 'worse' : 'better'}>({formatSigned(delta)})</span>
+          {formatPpl(run.pplQuant)} <span className={delta > 0 ? 'worse' : 'better'}>({formatSigned(delta)})</span>{' '}
+          <IntervalText windowNll={run.windowNll?.quant} />
+          {compareWithFp(run)?.beatsFpBeyondNoise && <div className="worse small">below fp32 beyond the noise: does the text match the model?</div>}
         </dd>
         <dt>Evaluation tokens</dt>
-        <dd>{run.evalTokens.toLocaleString('en-US')}</dd>
-        <dt>Time</dt>
+        <dd>
+          {run.evalTokens.toLocaleString('en-US')}
+          {run.windowNll?.quant ? ` in ${run.windowNll.quant.length} windows` : ''}
+        </dd>
+        <dt>Total time</dt>
+        <dd>{formatSeconds(runSeconds(run))}</dd>
+        <dt>Time per phase</dt>
         <dd>
           {Object.entries(run.seconds)
             .map(([k, v]) => `${k} ${formatSeconds(v)}`)
@@ -86,6 +96,11 @@ function RunSummary({ run }: { run: RunResult }) {
       </dl>
     </div>
   );
+}
+
+function IntervalText({ windowNll }: { windowNll?: number[] }) {
+  const i = pplInterval(windowNll);
+  return i ? <span className="small muted">(95%: {formatPpl(i.lo)}–{formatPpl(i.hi)})</span> : null;
 }
 
 function ScalesCard({ run }: { run: RunResult }) {
@@ -143,6 +158,7 @@ function ScalesCard({ run }: { run: RunResult }) {
 }
 
 function ErrorsCard({ run }: { run: RunResult }) {
+  const openInTeach = useStudio((s) => s.openInTeach);
   const m = useMemo(() => layerErrorMatrix(run), [run]);
   const blockSeries = useMemo(
     () => [{ label: 'block output rel. MSE', x: run.blockErrors.map((b) => b.block), y: run.blockErrors.map((b) => b.relMse), points: true }],
@@ -170,6 +186,13 @@ function ErrorsCard({ run }: { run: RunResult }) {
             scale="log"
             height={Math.min(300, Math.max(80, m.blocks.length * 16))}
             format={formatSci}
+            rowAxis="block"
+            colAxis="layer"
+            onCellClick={(r, c) => {
+              const name = layerNameOf(run, m.blocks[r], m.layers[c]);
+              if (name) openInTeach(name);
+            }}
+            clickHint="click to open this layer in Teach"
             ariaLabel={`Heatmap of per-layer relative errors, ${m.blocks.length} blocks by ${m.layers.length} layers`}
           />
         )}
@@ -202,6 +225,7 @@ function LossesCard({ run }: { run: RunResult }) {
 }
 
 function TesseraqCard({ run }: { run: RunResult }) {
+  const openInTeach = useStudio((s) => s.openInTeach);
   const blocks = useMemo(() => readTesseraq(run), [run]);
   const flips = useMemo(() => {
     const roles = [...new Set(blocks.flatMap((b) => b.layers.map((l) => l.role)))];
@@ -247,6 +271,13 @@ function TesseraqCard({ run }: { run: RunResult }) {
             scale="linear"
             format={(v) => `${(100 * v).toFixed(2)}%`}
             height={Math.min(260, Math.max(60, blocks.length * 16))}
+            rowAxis="block"
+            colAxis="layer"
+            onCellClick={(r, c) => {
+              const name = layerNameOf(run, blocks[r].block, flips.roles[c]);
+              if (name) openInTeach(name);
+            }}
+            clickHint="click to open this layer in Teach"
             ariaLabel={`Heatmap of the share of flipped codes, ${blocks.length} blocks by ${flips.roles.length} layers`}
           />
           <span className="help">Columns: {flips.roles.join(', ')}.</span>

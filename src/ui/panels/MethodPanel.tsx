@@ -4,7 +4,7 @@ import { useState } from 'react';
 import type { RunConfig } from '../../core/run-types';
 import { DEFAULT_CONFIG, METHODS, METHOD_NAMES, configField } from '../../methods/registry';
 import { Checkbox, NumberField, Segmented, SelectField } from '../controls';
-import { PRESETS, describeSettings } from '../presets';
+import { PRESETS, describeSettings, isSoftwareAdapter } from '../presets';
 import { useStudio } from '../store';
 import type { ConfigField } from '../../methods/fields';
 
@@ -14,6 +14,7 @@ export function MethodPanel() {
   const config = useStudio((s) => s.config);
   const setConfig = useStudio((s) => s.setConfig);
   const maxPositions = useStudio((s) => s.model?.maxPositions);
+  const software = useStudio((s) => s.gpu.status === 'ready' && isSoftwareAdapter(s.gpu.report));
   const [applied, setApplied] = useState<string | null>(null);
   const method = METHODS[config.method];
   const quantizes = method.run !== undefined;
@@ -28,7 +29,7 @@ export function MethodPanel() {
         <h3>Presets</h3>
         <div className="grid-2">
           {PRESETS.map((p) => {
-            const patch = p.settings({ method: config.method, maxPositions });
+            const patch = p.settings({ method: config.method, maxPositions, software });
             return (
               <div key={p.id} className="field">
                 <div className="row">
@@ -41,7 +42,7 @@ export function MethodPanel() {
                     Apply “{p.label}”
                   </button>
                 </div>
-                <span className="help">{p.summary}</span>
+                <span className="help">{p.summary({ method: config.method, maxPositions, software })}</span>
                 <span className="help mono">
                   For {method.label}: {describeSettings(patch) || 'nothing to set'}
                 </span>

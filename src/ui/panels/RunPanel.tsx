@@ -1,13 +1,16 @@
 // Run: what will run, start and cancel, progress per phase with elapsed and remaining time,
 // live loss curves and scales, and the result with a reproducible link.
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { runFileName, runToJson } from '../../engine/history';
 import { LineChart } from '../charts/LineChart';
 import { downloadText } from '../download';
 import { formatBytes, formatPpl, formatSeconds, formatSigned, runLabel } from '../format';
-import { estimateRemaining, expectedPhases, type LiveRun, type PhaseState } from '../run-state';
+import { estimateRemaining, expectedPhases, expectedSeconds, type LiveRun, type PhaseState } from '../run-state';
+import { isSoftwareAdapter } from '../presets';
 import { ScaleHeatmaps } from '../ScaleHeatmaps';
-import { reproducibleLink, useStudio } from '../store';
+import { compareWithFp, pplInterval } from '../ppl-stats';
+import type { RunResult } from '../../core/run-types';
+import { reproducibleLink, requestForSource, useStudio } from '../store';
 import { METHODS, METHOD_NAMES } from '../../methods/registry';
 
 const PHASE_LABELS: Record<string, string> = {
@@ -33,10 +36,14 @@ export function RunPanel() {
 
 /** Runs interrupted by a reload, a crash or a cancel, with a checkpoint to resume from. */
 function UnfinishedRuns() {
-  const checkpoints = useStudio((s) => s.checkpoints);
+  // Not the run in progress: its checkpoints are saved while it runs (one run at a time, so any
+  // checkpoint written since it started is its own).
+  const current = useStudio((s) => (s.run?.status === 'running' ? s.run : null));
+  const all = useStudio((s) => s.checkpoints);
+  const checkpoints = current === null ? all : all.filter((c) => c.runId !== current.resumeOf && new Date(c.createdAt).getTime() < current.startedAt);
   const modelSource = useStudio((s) => s.model?.source);
   const running = useStudio((s) => s.run?.status === 'running');
-  const { resumeRun, discardCheckpoint, refreshCheckpoints } = useStudio.getState();
+  const { resumeRun, discardCheckpoint, refreshCheckpoints, loadModel } = useStudio.getState();
   useEffect(() => {
     void refreshCheckpoints();
   }, [refreshCheckpoints]);
@@ -50,11 +57,23 @@ function UnfinishedRuns() {
             <span style={{ flex: 1 }}>
               {runLabel(c.config)} · {c.completedBlocks} blocks done
               {c.resumePoint && ` · resumes ${c.resumePoint}`} · saved {new Date(c.createdAt).toLocaleString()}
-              {c.config.model !== modelSource && <span className="muted small"> · load {c.config.model} first</span>}
+              {c.config.model !== modelSource && (
+                <span className="muted small">
+                  {' '}
+                  · a run of {c.config.model}
+                  {requestForSource(c.config.model) ? '' : ': pick its files in Model to resume it'}
+                </span>
+              )}
             </span>
-            <button type="button" disabled={running || c.config.model !== modelSource} onClick={() => void resumeRun(c)}>
-              Resume
-            </button>
+            {c.config.model !== modelSource && requestForSource(c.config.model) ? (
+              <button type="button" disabled={running} onClick={() => void loadModel(requestForSource(c.config.model)!)}>
+                Load {c.config.model.replace(/^(bundled|hf):/, '')}
+              </button>
+            ) : (
+              <button type="button" disabled={running || c.config.model !== modelSource} onClick={() => void resumeRun(c)}>
+                Resume
+              </button>
+            )}
             <button type="button" disabled={running} onClick={() => void discardCheckpoint(c.runId)}>
               Discard
             </button>
@@ -70,10 +89,18 @@ function RunSetup() {
   const model = useStudio((s) => s.model);
   const gpu = useStudio((s) => s.gpu);
   const running = useStudio((s) => s.run?.status === 'running');
+  const cancelling = useStudio((s) => s.run?.status === 'running' && !!s.run.cancelling);
   const blocked = useStudio((s) => s.runBlocked);
   const { startRun, cancelJob } = useStudio.getState();
   const [copied, setCopied] = useState(false);
   const link = reproducibleLink(config);
+  // Start disables itself: keyboard focus moves on to Cancel rather than falling back to the page.
+  const startRef = useRef<HTMLButtonElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (running && (document.activeElement === startRef.current || document.activeElement === document.body)) cancelRef.current?.focus();
+    if (!running && document.activeElement === cancelRef.current) startRef.current?.focus();
+  }, [running, cancelling]);
   return (
     <div className="card">
       <div className="row">
@@ -84,11 +111,12 @@ function RunSetup() {
             {METHODS[config.method].summary?.(config) ?? ''}
           </p>
         </div>
-        <button className="primary" disabled={running || gpu.status !== 'ready'} onClick={() => void startRun()}>
+        <button ref={startRef} className="primary" disabled={running || gpu.status !== 'ready'} onClick={() => void startRun()}>
           Start run
         </button>
-        <button disabled={!running} onClick={cancelJob}>
-          Cancel
+        {/* While cancelling: aria-disabled, so keyboard focus stays on it until the run has stopped. */}
+        <button ref={cancelRef} disabled={!running} aria-disabled={cancelling || undefined} onClick={cancelling ? undefined : cancelJob} data-testid="cancel-run">
+          {cancelling ? 'Cancelling…' : 'Cancel'}
         </button>
       </div>
       <div className="row small">
@@ -96,6 +124,11 @@ function RunSetup() {
         <a href={link} className="mono" data-testid="repro-link" style={{ overflowWrap: 'anywhere', flex: 1 }}>
           {link}
         </a>
+        {config.model.startsWith('local:') && (
+          <span className="muted" data-testid="repro-local-note" style={{ flexBasis: '100%' }}>
+            The model is files on this computer: whoever opens the link must pick the same files again in Model (the name's hash checks they are the same model).
+          </span>
+        )}
         <button
           onClick={() => {
             void navigator.clipboard?.writeText(link).then(() => setCopied(true));
@@ -106,6 +139,7 @@ function RunSetup() {
         </button>
       </div>
       {gpu.status === 'pending' && <p className="muted small">Waiting for the GPU…</p>}
+      <ExpectedTime />
       <MemoryPlanLine />
       {blocked.length > 0 && (
         <div className="notice error" role="alert" data-testid="run-blocked">
@@ -120,6 +154,25 @@ function RunSetup() {
         </div>
       )}
     </div>
+  );
+}
+
+/** How long the configured run should take, planned at the speed the last run measured on this adapter. */
+function ExpectedTime() {
+  const config = useStudio((s) => s.config);
+  const layers = useStudio((s) => s.model?.layers);
+  const rate = useStudio((s) => s.deviceRate);
+  const text = useStudio((s) => s.text);
+  const software = useStudio((s) => s.gpu.status === 'ready' && isSoftwareAdapter(s.gpu.report));
+  if (!layers) return null;
+  const windows = text.status === 'ready' ? Math.floor(text.stats.evalTokens / config.seqLen) : undefined;
+  const seconds = rate ? expectedSeconds(config, layers, rate, windows) : null;
+  return (
+    <p className="small" data-testid="expected-time">
+      {seconds !== null
+        ? `Expected time: about ${formatSeconds(seconds)}, planned from this run's work at the speed this device measured in its last run.`
+        : `Expected time: known after a first run on this device${software ? ' (a software adapter: expect minutes even for small runs; the Quick demo preset is sized for it)' : ''}.`}
+    </p>
   );
 }
 
@@ -179,7 +232,7 @@ function RunProgress({ run }: { run: LiveRun }) {
   const remaining = estimateRemaining(run, now);
   const result = run.resultId ? history.find((r) => r.id === run.resultId) : undefined;
   const pending = expectedPhases(run.config).filter((p) => !run.phases.some((q) => q.name === p));
-  const statusText = { running: 'Running', done: 'Finished', cancelled: 'Cancelled', failed: 'Failed' }[run.status];
+  const statusText = run.cancelling && run.status === 'running' ? 'Cancelling' : { running: 'Running', done: 'Finished', cancelled: 'Cancelled', failed: 'Failed' }[run.status];
   return (
     <div className="card" data-testid="run-progress" data-status={run.status}>
       <div className="row">
@@ -189,7 +242,12 @@ function RunProgress({ run }: { run: LiveRun }) {
         <span className="spacer" />
         <span className="muted" aria-live="off">
           elapsed {formatSeconds((end - run.startedAt) / 1000)}
-          {run.status === 'running' && ` · remaining ${remaining === null ? 'estimating…' : `about ${formatSeconds(remaining)}`}`}
+          {run.status === 'running' && (
+            <span data-testid="run-remaining">
+              {' · remaining '}
+              {remaining === null ? 'estimating…' : `about ${formatSeconds(remaining.seconds)}${remaining.fromPlan ? ' (from the plan)' : ''}`}
+            </span>
+          )}
         </span>
       </div>
       <ol className="phases">
@@ -214,18 +272,37 @@ function RunProgress({ run }: { run: LiveRun }) {
           </ul>
         </details>
       )}
-      {run.error && (
+      {run.error && !(run.status === 'cancelled' && result) && (
         <div className={`notice ${run.status === 'cancelled' ? 'warn' : 'error'}`} role="alert">
           <div>{run.error.message}</div>
         </div>
       )}
-      {result && (
-        <div className="notice ok" data-testid="run-result">
+      {result && result.status !== 'done' && (
+        <div className="notice warn" data-testid="run-result" data-status={result.status}>
+          <div>
+            <strong>{result.status === 'cancelled' ? 'Cancelled' : 'Failed'}: no quantized perplexity.</strong>
+            <span className="small"> Kept in History as {result.id}, marked {result.status}; Compare leaves it out.</span>
+          </div>
+        </div>
+      )}
+      {result && result.status === 'done' && compareWithFp(result)?.beatsFpBeyondNoise && (
+        <div className="notice warn" role="alert" data-testid="beats-fp">
+          <div>
+            <strong>The quantized model scores better than fp32, beyond the noise of the {result.evalTokens.toLocaleString('en-US')} scored tokens.</strong>{' '}
+            Quantization rarely improves a model: the text probably does not match it (try the text with the lowest fp32 perplexity in Data), or the
+            evaluation is too small to tell (more evaluation windows in Data).
+          </div>
+        </div>
+      )}
+      {result && result.status === 'done' && (
+        <div className="notice ok" data-testid="run-result" data-status={result.status}>
           <div>
             <strong>
               Perplexity {formatPpl(result.pplFp)} (fp32) → {formatPpl(result.pplQuant)} ({formatSigned(result.pplQuant - result.pplFp)})
             </strong>
-            <span className="small">Saved in History as {result.id}.</span>
+            <span className="small" data-testid="run-result-noise">
+              {resultNoise(result)} Saved in History as {result.id}.
+            </span>
           </div>
           <button onClick={() => openInInspect(result.id)}>Inspect</button>
           <button onClick={() => setSection('compare')}>Compare</button>
@@ -236,17 +313,43 @@ function RunProgress({ run }: { run: LiveRun }) {
   );
 }
 
+/** "252 tokens scored in 4 windows; 95% intervals: fp32 5.1–5.6, quantized 5.6–6.2, ratio 1.04–1.12." */
+function resultNoise(r: RunResult): string {
+  const windows = r.windowNll?.quant?.length ?? r.windowNll?.fp?.length;
+  const parts = [`${r.evalTokens.toLocaleString('en-US')} tokens scored${windows ? ` in ${windows} windows` : ''}.`];
+  const fp = pplInterval(r.windowNll?.fp);
+  const q = pplInterval(r.windowNll?.quant);
+  const paired = compareWithFp(r);
+  if (fp && q) {
+    parts.push(
+      `95% intervals: fp32 ${formatPpl(fp.lo)}–${formatPpl(fp.hi)}, quantized ${formatPpl(q.lo)}–${formatPpl(q.hi)}` +
+        (paired ? `; quantized / fp32 ${paired.lo.toFixed(3)}–${paired.hi.toFixed(3)} on the same windows.` : '.'),
+    );
+  } else parts.push('Too few windows for an interval.');
+  return parts.join(' ');
+}
+
 function PhaseRow({ phase, now }: { phase: PhaseState; now: number }) {
   const seconds = ((phase.endedAt ?? now) - phase.startedAt) / 1000;
   const fraction = phase.total ? (phase.done ?? 0) / phase.total : phase.endedAt !== undefined && !phase.stopped ? 1 : 0;
   const unit = phase.name.startsWith('eval') ? 'batches' : phase.name === 'measure' || phase.total === undefined ? 'blocks' : 'steps';
   return (
-    <li className={`phase ${phase.stopped ? 'stopped' : phase.endedAt !== undefined ? 'done' : 'active'}`}>
+    <li className={`phase ${phase.stopped ? 'stopped' : phase.endedAt !== undefined ? 'done' : 'active'}${phase.sub ? ' sub' : ''}`} data-testid={`phase-${phase.name}`}>
       <span className="phase-name">{PHASE_LABELS[phase.name] ?? phase.name}</span>
       <div className="progress" role="progressbar" aria-label={PHASE_LABELS[phase.name] ?? phase.name} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
         <div style={{ width: `${fraction * 100}%` }} />
       </div>
-      <span className="small muted phase-count">{phase.stopped ? `stopped${phase.total ? ` at ${phase.done ?? 0} / ${phase.total}` : ''}` : phase.total ? `${phase.done ?? 0} / ${phase.total} ${unit}` : phase.endedAt !== undefined ? 'done' : '…'}</span>
+      <span className="small muted phase-count" data-testid={`phase-count-${phase.name}`}>
+        {phase.stopped
+          ? `stopped${phase.step ? ` at ${phase.step}` : phase.total ? ` at ${phase.done ?? 0} / ${phase.total}` : ''}`
+          : phase.step && phase.endedAt === undefined
+            ? phase.step
+            : phase.total
+              ? `${phase.done ?? 0} / ${phase.total} ${unit}`
+              : phase.endedAt !== undefined
+                ? 'done'
+                : '…'}
+      </span>
       <span className="small muted phase-time">{formatSeconds(seconds)}</span>
     </li>
   );

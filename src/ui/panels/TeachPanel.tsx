@@ -39,7 +39,9 @@ export function TeachPanel() {
       .then(
         (h) => {
           setHeld(h);
-          if (h && h.layers.length) setLayer((l) => (h.layers.some((x) => x.name === l) ? l : h.layers[0].name));
+          // A layer picked in Inspect (a click on a heatmap cell) wins over the one shown before.
+          const wanted = useStudio.getState().teachLayer;
+          if (h && h.layers.length) setLayer((l) => (wanted && h.layers.some((x) => x.name === wanted) ? wanted : h.layers.some((x) => x.name === l) ? l : h.layers[0].name));
         },
         () => setHeld(null),
       );
