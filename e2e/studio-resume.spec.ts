@@ -1,6 +1,8 @@
 // A TesseraQ run interrupted by a page reload after its first block checkpoint: the studio offers
 // it under "Unfinished runs", Resume finishes it, and its perplexity equals an uninterrupted run's
-// of the same config to the printed digits.
+// of the same config to the printed digits. The test waits for the checkpoint record itself (a
+// finished block), never for a time: on a slow machine the engine's in-block checkpoint (every
+// 30 s inside a block) can come first, and another one can come after the first finished block.
 import { test, expect, type Page } from '@playwright/test';
 
 test.setTimeout(900_000);
@@ -55,7 +57,8 @@ test('a TesseraQ run interrupted by a reload resumes from its checkpoint and mat
   await deleteDatabase(page, 'webgpu-quant-studio-checkpoints');
   await page.goto(`/?${CONFIG}&autorun=1`);
   await expect(page.getByTestId('run-progress')).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
-  await expect.poll(() => storedBlocks(page), { timeout: 600_000, intervals: [1000] }).toContainEqual(expect.any(Number));
+  // One record per run: it holds 0 finished blocks until block 0 is done (in-block checkpoints).
+  await expect.poll(async () => Math.max(-1, ...(await storedBlocks(page))), { timeout: 600_000, intervals: [1000] }).toBeGreaterThanOrEqual(1);
   const blocks = await storedBlocks(page);
   expect(blocks.length).toBe(1);
   expect(blocks[0]).toBeGreaterThanOrEqual(1);
@@ -67,12 +70,12 @@ test('a TesseraQ run interrupted by a reload resumes from its checkpoint and mat
   const unfinished = page.getByTestId('unfinished-runs');
   await expect(unfinished.locator('li')).toHaveCount(1, { timeout: 60_000 });
   await expect(unfinished.locator('li')).toContainText(/TesseraQ/);
-  await expect(unfinished.locator('li')).toContainText(/[1-9]\d* blocks done · resumes after block \d/);
+  await expect(unfinished.locator('li')).toContainText(/[1-9]\d* blocks done · resumes (after block \d|in block [1-9]\d* after round \d)/);
   const resume = unfinished.getByRole('button', { name: 'Resume' });
   await expect(resume).toBeEnabled({ timeout: 120_000 });
   await resume.click();
   const resumed = await finishedPpl(page);
-  await expect(page.getByTestId('run-progress')).toContainText(/Resuming from the checkpoint after block \d/);
+  await expect(page.getByTestId('run-progress')).toContainText(/Resuming from the checkpoint (after block \d|in block [1-9]\d* after round \d)/);
   // A finished run's checkpoint is deleted: nothing is offered any more.
   await expect(page.getByTestId('unfinished-runs')).toHaveCount(0);
 
