@@ -35,8 +35,8 @@ export const PRESETS: Preset[] = [
     id: 'paper',
     label: 'Paper settings',
     summary:
-      'The published recipes (docs/algorithms.md): TEQ 1000 Adam steps at lr 1e-3 on the LM loss from α = 1 with 512-token sequences; ' +
-      'TesseraQ 512 samples × 2048 tokens, 20 hardening rounds × 250 iterations, batch 4, lr 1e-3, AWQ init; ' +
+      'The published recipes: TEQ (Cheng et al., arXiv 2310.10944) 1000 Adam steps at lr 1e-3 on the LM loss from α = 1 with 512-token sequences; ' +
+      'TesseraQ (Li et al., arXiv 2410.19103) 512 samples × 2048 tokens, 20 hardening rounds × 250 iterations, batch 4, lr 1e-3, AWQ init; ' +
       'perplexity on every WikiText-2 window. Hours on a real GPU.',
     settings: (ctx) => {
       const out: Partial<RunConfig> = { text: 'wikitext2', evalWindows: 0 };
