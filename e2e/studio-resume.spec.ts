@@ -3,7 +3,11 @@
 // of the same config to the printed digits. The test waits for the checkpoint record itself (a
 // finished block), never for a time: on a slow machine the engine's in-block checkpoint (every
 // 30 s inside a block) can come first, and another one can come after the first finished block.
+// The same test is the TesseraQ path through the studio: the first run comes from an autorun link,
+// which is consumed, and Inspect of the uninterrupted run shows the per-block rounding report and
+// AWQ's scales (a separate test would pay for one more TesseraQ run: minutes on SwiftShader).
 import { test, expect, type Page } from '@playwright/test';
+import { shot } from './studio-shots';
 
 test.setTimeout(900_000);
 
@@ -51,12 +55,14 @@ async function finishedPpl(page: Page): Promise<string> {
   return m[1];
 }
 
-test('a TesseraQ run interrupted by a reload resumes from its checkpoint and matches an uninterrupted run', async ({ page }) => {
+test('a TesseraQ run from an autorun link, interrupted by a reload, resumes from its checkpoint and matches an uninterrupted run; Inspect shows its rounding report', async ({ page }) => {
   page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
   await page.goto('/');
   await deleteDatabase(page, 'webgpu-quant-studio-checkpoints');
   await page.goto(`/?${CONFIG}&autorun=1`);
   await expect(page.getByTestId('run-progress')).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
+  // autorun is consumed: the address bar no longer carries it, so a reload does not rerun.
+  await expect(page).not.toHaveURL(/autorun/);
   // One record per run: it holds 0 finished blocks until block 0 is done (in-block checkpoints).
   await expect.poll(async () => Math.max(-1, ...(await storedBlocks(page))), { timeout: 600_000, intervals: [1000] }).toBeGreaterThanOrEqual(1);
   const blocks = await storedBlocks(page);
@@ -84,4 +90,14 @@ test('a TesseraQ run interrupted by a reload resumes from its checkpoint and mat
   await expect(page.getByTestId('run-progress')).toHaveAttribute('data-status', 'running');
   const uninterrupted = await finishedPpl(page);
   expect(resumed).toBe(uninterrupted);
+
+  // Inspect the uninterrupted run: TesseraQ's rounding report per block, and AWQ's scales from its
+  // initialisation shown as heatmaps.
+  await page.screenshot({ path: shot('studio-run-tesseraq'), fullPage: true });
+  await page.getByTestId('run-result').getByRole('button', { name: 'Inspect' }).click();
+  const card = page.getByTestId('tesseraq-card');
+  await expect(card.locator('tbody tr')).toHaveCount(5);
+  for (const text of await card.locator('tbody tr td:nth-child(4)').allInnerTexts()) expect(text).toMatch(/^\d+\.\d\d%$/);
+  await expect(page.getByTestId('scales-card')).toContainText('AWQ scales');
+  await page.screenshot({ path: shot('studio-inspect-tesseraq'), fullPage: true });
 });
