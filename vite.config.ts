@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
-import { contentSecurityPolicy } from './src/security/csp-plugin';
+import { contentSecurityPolicy } from './src/security/csp-plugin.ts'; // the extension lets Node load the config natively
 
 // One config serves the studio (dev/build), vitest (unit tests in Node) and the Node CLI bundle.
 export default defineConfig({

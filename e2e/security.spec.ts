@@ -3,12 +3,16 @@
 // console error, eval/new Function/inline script/foreign hosts are blocked (in the page and the
 // worker), WebAssembly compiles, and onnxruntime-web's WASM backend runs a model.
 import { test, expect, type Page } from '@playwright/test';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { build, preview, type PreviewServer } from 'vite';
 import { CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_HEADER } from '../src/security/csp';
 import { contentSecurityPolicy } from '../src/security/csp-plugin';
 
-const OUT_DIR = '/tmp/csp-dist';
+// The build goes to a fresh folder (made in beforeAll): two checkouts testing at once must not share one.
+let OUT_DIR = '';
 let server: PreviewServer;
 let base: string;
 
@@ -27,6 +31,7 @@ function freePort(): Promise<number> {
 
 test.beforeAll(async () => {
   test.setTimeout(300_000);
+  OUT_DIR = mkdtempSync(join(tmpdir(), 'csp-dist-'));
   // The plugin is passed here too, so the test holds whether or not vite.config.ts lists it.
   await build({
     configFile: 'vite.config.ts',
@@ -46,6 +51,7 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   await server?.close();
+  if (OUT_DIR) rmSync(OUT_DIR, { recursive: true, force: true });
 });
 
 /**

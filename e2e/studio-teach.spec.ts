@@ -1,19 +1,40 @@
-// Teach after an RTN W4 g32 run: the grid of a 4-bit group has 16 levels, every step's sentence
-// carries the run's numbers, RTN stores every entry at its nearest level (0 flips), and step 4
-// names the layer's relative output error from the run.
-import { test, expect } from '@playwright/test';
+// One RTN W4 g32 run in the studio serves two tests (a run, its page start and its pipelines cost
+// a minute or more on SwiftShader):
+// - Teach: the grid of a 4-bit group has 16 levels, every step's sentence carries the run's
+//   numbers, RTN stores every entry at its nearest level (0 flips), and step 4 names the layer's
+//   relative output error from the run.
+// - Export: Inspect offers every format with what it holds, the ONNX export is scored in
+//   onnxruntime-web (WASM) on the run's windows and matches the studio's quantized perplexity, and a
+//   GGUF export downloads (the fallback without a file picker).
+import { test, expect, type Page } from '@playwright/test';
 import { shot } from './studio-shots';
 
+test.describe.configure({ mode: 'serial' });
 test.setTimeout(600_000);
 
-test('teach walks one group of an RTN run in four steps', async ({ page }) => {
+let page: Page;
+
+test.beforeAll(async ({ browser }, testInfo) => {
+  testInfo.setTimeout(600_000);
+  const { baseURL } = testInfo.project.use;
+  page = await browser.newPage({ baseURL, viewport: { width: 1280, height: 800 } });
   page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
-  await page.setViewportSize({ width: 1280, height: 800 });
+  // No File System Access pickers: the studio falls back to downloads.
+  await page.addInitScript(() => {
+    delete (window as unknown as Record<string, unknown>).showSaveFilePicker;
+    delete (window as unknown as Record<string, unknown>).showDirectoryPicker;
+  });
   await page.goto('/?method=rtn&bits=4&groupSize=32&calibSamples=2&seqLen=64&evalWindows=2&autorun=1');
   const progress = page.getByTestId('run-progress');
   await expect(progress).toHaveAttribute('data-status', /done|failed|cancelled/, { timeout: 500_000 });
   await expect(progress).toHaveAttribute('data-status', 'done');
+});
 
+test.afterAll(async () => {
+  await page?.close();
+});
+
+test('teach walks one group of an RTN run in four steps', async () => {
   await page.getByRole('tab', { name: /Teach/ }).click();
   await expect(page.getByLabel('Layer')).toBeVisible({ timeout: 30_000 });
   await page.getByLabel(/^Row/).fill('3');
@@ -71,4 +92,16 @@ test('teach walks one group of an RTN run in four steps', async ({ page }) => {
   await heat.click({ position: cell });
   await expect(page.getByRole('heading', { level: 2 })).toHaveText('Teach');
   await expect(page.getByLabel('Layer')).toHaveValue(new RegExp(`layers\\.3\\..*${column}$`), { timeout: 30_000 });
+});
+
+test('export after a run: ONNX checked in onnxruntime-web, GGUF downloaded', async () => {
+  await page.getByRole('tab', { name: /Run/ }).click();
+  await page.getByTestId('run-result').getByRole('button', { name: 'Inspect' }).click();
+  await page.getByRole('button', { name: 'Check ONNX in onnxruntime-web (WASM)' }).click();
+  await expect(page.getByTestId('onnx-check')).toContainText('within', { timeout: 120_000 });
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: /GGUF/ }).click();
+  expect((await download).suggestedFilename()).toMatch(/\.gguf$/);
+  await expect(page.getByTestId('export-report')).toContainText('.gguf');
+  await page.screenshot({ path: shot('studio-export'), fullPage: true });
 });

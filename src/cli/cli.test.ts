@@ -11,9 +11,9 @@ import { promisify } from 'node:util';
 const root = resolve(import.meta.dirname, '../..');
 const bundle = join(root, 'dist-node/studio.mjs');
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile('node', [bundle, ...args], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile('node', [bundle, ...args], { cwd: root, timeout: 60_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });
@@ -24,6 +24,35 @@ describe('studio CLI', () => {
     // the bundle `npm run build:cli` makes
     await promisify(execFile)('node', ['scripts/build-node.mjs', 'studio'], { cwd: root });
   }, 120_000);
+
+  it('--help prints the usage on stdout and exits 0; <command> --help prints that command\'s', async () => {
+    for (const args of [['--help'], ['-h'], ['help']]) {
+      const r = await run(args);
+      expect([r.code, r.stderr], args.join(' ')).toEqual([0, '']);
+      expect(r.stdout).toMatch(/^usage:\n\s+studio quantize --model/);
+      for (const c of ['eval', 'generate', 'bench']) expect(r.stdout).toContain(`studio ${c} --`);
+    }
+    for (const c of ['quantize', 'eval', 'generate', 'bench']) {
+      for (const args of c === 'quantize' ? [[c, '--help'], [c, '--model', 'bundled', '-h'], ['help', c]] : [[c, '--help']]) {
+        const r = await run(args);
+        expect([r.code, r.stderr], args.join(' ')).toEqual([0, '']);
+        expect(r.stdout).toMatch(new RegExp(`^usage:\\n\\s+studio ${c} --`));
+        for (const other of ['quantize', 'eval', 'generate', 'bench'].filter((o) => o !== c)) expect(r.stdout).not.toContain(`studio ${other} --`);
+      }
+    }
+  });
+
+  it('without a GPU, quantize says what Dawn needs (Vulkan loader and driver), not browser advice', async () => {
+    // No Vulkan driver to be found, whatever this machine has (the Vulkan loader reads these).
+    const noDriver = { VK_ICD_FILENAMES: '/nonexistent/icd.json', VK_DRIVER_FILES: '/nonexistent/icd.json' };
+    const r = await run(['quantize', '--model', 'bundled', '--calibSamples', '2', '--seqLen', '32'], noDriver);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/error: WebGPU is not available here \(no GPU adapter was offered\)\. The CLI gets WebGPU from Dawn/);
+    expect(r.stderr).toMatch(/Vulkan loader and your GPU's Vulkan driver/);
+    expect(r.stderr).toContain('apt-get install libvulkan1 mesa-vulkan-drivers');
+    expect(r.stderr).not.toMatch(/Chrome|Chromium|Firefox|Safari/);
+  });
 
   it('an unknown command prints the usage and exits 1', async () => {
     const r = await run(['quantise']);

@@ -20,14 +20,30 @@ import { parseExportFormats } from '../export/index';
 import { quantizeUsage } from './usage';
 import { splitQualityWarnings } from '../engine/text-quality';
 
-const USAGE = `usage:
-${quantizeUsage()}
-  studio eval --model <path|bundled> [--text ...] [--seqLen N] [--evalWindows N]
-  studio generate --shape <${Object.keys(RANDOM_SHAPES).join('|')}> --out <folder> [--seed N]
-                  writes a randomly initialised Hugging Face folder with that model's shapes
-${BENCH_USAGE}
-  <path> is a .gguf file, a llama2.c .bin (its tokenizer .bin beside it as tok*.bin or tokenizer.bin),
+const MODEL_NOTE = `  <path> is a .gguf file, a llama2.c .bin (its tokenizer .bin beside it as tok*.bin or tokenizer.bin),
   or a Hugging Face model folder; "bundled" is stories260K from public/models.`;
+const COMMAND_USAGE: Record<string, string> = {
+  quantize: `${quantizeUsage()}
+                  quantizes, evaluates and prints the run's result JSON on stdout (progress on stderr)`,
+  eval: `  studio eval --model <path|bundled> [--text ...] [--seqLen N] [--evalWindows N]
+                  the full-precision perplexity`,
+  generate: `  studio generate --shape <${Object.keys(RANDOM_SHAPES).join('|')}> --out <folder> [--seed N]
+                  writes a randomly initialised Hugging Face folder with that model's shapes (no GPU needed)`,
+  bench: BENCH_USAGE,
+};
+const USAGE = `usage:
+${Object.values(COMMAND_USAGE).join('\n')}
+  studio --help, studio <command> --help   this text, or one command's
+${MODEL_NOTE}
+  quantize, eval and bench need a GPU through Dawn (npm "webgpu"; on Linux a Vulkan driver).`;
+
+/** `--help`, `-h` or `help` anywhere: the usage (of the command when one is given) on stdout. */
+function helpRequested(argv: string[]): string | null {
+  if (!argv.some((a) => a === '--help' || a === '-h') && argv[0] !== 'help') return null;
+  const command = argv[0] === 'help' ? argv[1] : argv[0];
+  const one = command && COMMAND_USAGE[command];
+  return one ? `usage:\n${one}\n${MODEL_NOTE}` : USAGE;
+}
 
 function parseArgs(argv: string[]): { command: string; flags: Map<string, string> } {
   const [command, ...rest] = argv;
@@ -63,6 +79,11 @@ async function generate(flags: Map<string, string>): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const help = helpRequested(process.argv.slice(2));
+  if (help) {
+    process.stdout.write(`${help}\n`);
+    return;
+  }
   const { command, flags } = parseArgs(process.argv.slice(2));
   if (command === 'generate') return generate(flags);
   if (command === 'bench') return bench(flags);

@@ -28,13 +28,13 @@ async function freshGpu(): Promise<GpuT> {
   return new Gpu(await acquireDevice());
 }
 
-async function check(method: RunConfig['method'], patch: Partial<RunConfig> = {}) {
+/** `gpu`: the harness's device, for the uninterrupted reference run (its pipelines are compiled
+ * already; every fresh device compiles them again, which is slow on SwiftShader). */
+async function check(gpu: GpuT, method: RunConfig['method'], patch: Partial<RunConfig> = {}) {
   const model = randomModel('tiny-llama', 6);
   const config: RunConfig = { ...DEFAULT_CONFIG, model: model.source, method, bits: 3, groupSize: 16, calibSamples: 4, seqLen: 16, evalWindows: 2, steps: 3, tqIters: 2, seed: 9, ...patch };
   const split = splitText(TEXT, 'test text');
-  const gpu0 = await freshGpu();
-  const reference = (await runQuantization({ gpu: gpu0, model, split, config })).quantized!;
-  gpu0.destroy();
+  const reference = (await runQuantization({ gpu, model, split, config })).quantized!;
 
   // 1. Lost device after block 0: recovery on a new device from the checkpoint.
   const store = new MemoryCheckpointStore();
@@ -68,7 +68,7 @@ async function check(method: RunConfig['method'], patch: Partial<RunConfig> = {}
 }
 
 export const cases: Record<string, (gpu: GpuT) => Promise<void>> = {
-  async 'AWQ: lost device mid-run, resume, same result'() { await check('awq'); },
-  async 'TesseraQ: lost device mid-run, resume, same result'() { await check('tesseraq'); },
-  async 'TEQ (block loss): lost device mid-run, resume, same result'() { await check('teq', { teqLoss: 'block' }); },
+  async 'AWQ: lost device mid-run, resume, same result'(gpu) { await check(gpu, 'awq'); },
+  async 'TesseraQ: lost device mid-run, resume, same result'(gpu) { await check(gpu, 'tesseraq'); },
+  async 'TEQ (block loss): lost device mid-run, resume, same result'(gpu) { await check(gpu, 'teq', { teqLoss: 'block' }); },
 };

@@ -4,7 +4,7 @@ import { splitText } from './text-split';
 
 describe('calibration/evaluation split', () => {
   it('cuts TinyStories at character 160,226, the reference split', () => {
-    const text = readFileSync(new URL('../../../shared/fixtures/tinystories/tinystories_val.txt', import.meta.url), 'utf8');
+    const text = readFileSync(new URL('../../public/data/tinystories_val.txt', import.meta.url), 'utf8');
     const s = splitText(text);
     expect(s.calib.length).toBe(160_226);
     expect(s.calib + s.eval).toBe(text);

@@ -2,7 +2,7 @@
 // calibration, test for evaluation) use their own files; a single text is cut at a paragraph
 // boundary: just after the first "\n\n" at or after character 160,000 for texts over 400,000 characters,
 // else at or after 40% of the text. For the bundled TinyStories file that is character 160,226,
-// the split of ../shared/docs/reference-results.md.
+// the split of docs/reference-results.md.
 export interface TextSplit {
   calib: string;
   eval: string;

@@ -1,4 +1,4 @@
-// stories260K through all three loaders on WebGPU, against ../shared/fixtures/README.md:
+// stories260K through all three loaders on WebGPU, against test/fixtures/README.md:
 // top-5 logits after BOS, 32 greedy tokens, perplexity of the first 40 windows of TinyStories.
 import type { Gpu } from '../gpu/gpu';
 import type { LoadedModel } from '../core/model-config';

@@ -1,4 +1,4 @@
-// The perplexity protocol of ../shared/fixtures/README.md: tokens = [BOS] + encode(text);
+// The perplexity protocol of test/fixtures/README.md: tokens = [BOS] + encode(text);
 // non-overlapping windows of `windowLen` tokens, each evaluated from position 0, positions
 // 1..windowLen-1 scored, the partial last window dropped.
 export function evaluationWindows(tokens: ArrayLike<number>, windowLen: number, maxWindows = 0): Uint32Array[] {

@@ -12,7 +12,7 @@ import { MemorySink } from './sink';
 import { quantizeOnCpu } from './testing';
 
 describe('full-precision transformed export', async () => {
-  const gguf = await loadGguf(fixture('stories260K.gguf'));
+  const gguf = await loadGguf(fixture('models/stories260K.gguf'));
 
   it('writes the overrides and the source, loadable as an HF folder with the same logits', async () => {
     const norm = 'model.layers.1.input_layernorm.weight';

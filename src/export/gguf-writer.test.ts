@@ -80,8 +80,8 @@ async function allWeights(m: LoadedModel) {
 }
 
 describe('GGUF export of stories260K, read back by the project loader', async () => {
-  const gguf = await loadGguf(fixture('stories260K.gguf'));
-  const text = new TextDecoder().decode(await fixture('tinystories/tinystories_val.txt').read(0, 12000));
+  const gguf = await loadGguf(fixture('models/stories260K.gguf'));
+  const text = new TextDecoder().decode(await fixture('data/tinystories_val.txt').read(0, 12000));
   const tokens = [1, ...gguf.tokenizer.encode(text)];
 
   it('W4 g32 asym: Q4_1 holds the codes; down_proj (172 wide) is F32; perplexity within 1e-3', async () => {

@@ -75,8 +75,8 @@ const sources = (s: MemorySink) => [...s.files].map(([n, b]) => bytesSource(n, b
 
 describe('GPTQ export of stories260K, read back by the project reader', async () => {
   const hf = await loadHfFolder(hfFolderSources());
-  const gguf = await loadGguf(fixture('stories260K.gguf'));
-  const text = new TextDecoder().decode(await fixture('tinystories/tinystories_val.txt').read(0, 12000));
+  const gguf = await loadGguf(fixture('models/stories260K.gguf'));
+  const text = new TextDecoder().decode(await fixture('data/tinystories_val.txt').read(0, 12000));
   const tokens = [1, ...gguf.tokenizer.encode(text)];
 
   it('W4 g32 sym: the same codes, zero points and fp16 scales; 172-wide MLP Linears stay float', async () => {

@@ -13,7 +13,7 @@ import { readGptqFolder } from './gptq-read';
 import { quantizeOnCpu } from './testing';
 
 describe('export API', async () => {
-  const gguf = await loadGguf(fixture('stories260K.gguf'));
+  const gguf = await loadGguf(fixture('models/stories260K.gguf'));
 
   it('availability: W3 g32 asym — ONNX refused (MatMulNBits has no 3-bit), GGUF as Q4_1, GPTQ partial', async () => {
     const q = await quantizeOnCpu(gguf, { bits: 3, groupSize: 32, symmetric: false });
@@ -36,7 +36,7 @@ describe('export API', async () => {
     const q = await quantizeOnCpu(gguf, { bits: 4, groupSize: 32, symmetric: true });
     const dir = await mkdtemp(join(tmpdir(), 'export-'));
     try {
-      const text = new TextDecoder().decode(await fixture('tinystories/tinystories_val.txt').read(0, 8000));
+      const text = new TextDecoder().decode(await fixture('data/tinystories_val.txt').read(0, 8000));
       const tokens = [1, ...gguf.tokenizer.encode(text)];
       const res = await exportForCli(q, parseExportFormats('onnx,gptq,gptq-v2,gguf,fp'), dir, { verify: { tokens, windowLen: 64, windows: 2 } });
       expect(res.map((r) => [r.format, r.written])).toEqual([['onnx', true], ['gptq', true], ['gptq-v2', true], ['gguf', true], ['fp-safetensors', true]]);

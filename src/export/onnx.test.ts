@@ -81,7 +81,7 @@ describe('MatMulNBits packing', () => {
 });
 
 describe('ONNX export of stories260K in onnxruntime (WASM)', async () => {
-  const gguf = await loadGguf(fixture('stories260K.gguf'));
+  const gguf = await loadGguf(fixture('models/stories260K.gguf'));
 
   for (const spec of [
     { bits: 4, groupSize: 32, symmetric: false },
@@ -138,7 +138,7 @@ describe('ONNX export of stories260K in onnxruntime (WASM)', async () => {
     const q = await quantizeOnCpu(gguf, { bits: 4, groupSize: 32, symmetric: false });
     const sink = new MemorySink();
     await exportOnnx(q, sink, { fileName: 'm.onnx' });
-    const text = new TextDecoder().decode((await fixture('tinystories/tinystories_val.txt').read(0, 20000)));
+    const text = new TextDecoder().decode((await fixture('data/tinystories_val.txt').read(0, 20000)));
     const tokens = [1, ...gguf.tokenizer.encode(text)];
     const r = await scoreOnnx(ort as unknown as OrtModule, sink.get('m.onnx'), tokens, { windowLen: 64, windows: 3 });
     const w = await referenceWeights(q);

@@ -44,7 +44,7 @@ function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe('export variants', async () => {
-  const gguf = await loadGguf(fixture('stories260K.gguf'));
+  const gguf = await loadGguf(fixture('models/stories260K.gguf'));
 
   it('untied lm_head: ONNX logits = reference; GGUF writes output.weight', async () => {
     const m = variant(gguf, { tiedEmbeddings: false });

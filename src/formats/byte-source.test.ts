@@ -10,7 +10,7 @@ import { fixture, FIXTURES, REFERENCE_IDS, REFERENCE_SENTENCE } from './testing/
 
 let hub: FakeHub;
 beforeAll(async () => {
-  hub = await startFakeHub({ 'f/fixtures': { dir: FIXTURES } });
+  hub = await startFakeHub({ 'f/fixtures': { dir: `${FIXTURES}/models` } });
 });
 afterAll(() => hub.close());
 
@@ -34,7 +34,7 @@ describe('ByteSource implementations', () => {
     expect(src.size).toBe(1185376);
     const m = await loadModelFromFiles([src]);
     expect(m.tokenizer.encode(REFERENCE_SENTENCE)).toEqual(REFERENCE_IDS);
-    const local = await fixture('stories260K.gguf').read(20000, 64);
+    const local = await fixture('models/stories260K.gguf').read(20000, 64);
     expect([...(await src.read(20000, 64))]).toEqual([...local]);
     expect(hub.log.every((r) => r.status === 206)).toBe(true);
     expect(hub.log.some((r) => r.range === 'bytes=20000-20063')).toBe(true);
@@ -45,7 +45,7 @@ describe('ByteSource implementations', () => {
     hub.log.length = 0;
     const src = await httpSource(`${hub.endpoint}/f/fixtures/resolve/main/tok512.bin`);
     expect(src.size).toBe(6227);
-    expect([...(await src.read(4, 4))]).toEqual([...(await fixture('tok512.bin').read(4, 4))]);
+    expect([...(await src.read(4, 4))]).toEqual([...(await fixture('models/tok512.bin').read(4, 4))]);
     expect(hub.log).toHaveLength(1);
     hub.setRangeSupport(true);
   });

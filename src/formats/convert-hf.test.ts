@@ -10,7 +10,7 @@ import { loadLlama2c } from './llama2c';
 import { bitEqual, HF_DIR, fixture, fixtureText, GREEDY_IDS, GREEDY_TEXT, hfFolderSources, REFERENCE_IDS, REFERENCE_SENTENCE } from './testing/fixtures';
 import type { SentencePieceVocab } from './sentencepiece-bpe';
 
-const loadStories = () => loadLlama2c(fixture('stories260K.bin'), fixture('tok512.bin'));
+const loadStories = () => loadLlama2c(fixture('models/stories260K.bin'), fixture('models/tok512.bin'));
 
 /** Rotates (x[a], x[b]) pairs by angle p * theta^(-2i/d), in float64. */
 function rope(x: Float64Array, heads: number, d: number, p: number, style: 'interleaved' | 'half'): Float64Array {
@@ -111,7 +111,7 @@ describe('HF folder export of stories260K', async () => {
     expect(folder.tokenizer.bosId).toBe(1);
     expect(folder.tokenizer.eosId).toBe(2);
     expect(folder.tokenizer.vocabSize).toBe(512);
-    for (const [rel, from] of [['tinystories/tinystories_val.txt', 0], ['wikitext-2-raw/wiki.test.raw', 0], ['tinyshakespeare/input.txt', 100000]] as const) {
+    for (const [rel, from] of [['data/tinystories_val.txt', 0], ['data/wiki.test.raw', 0], ['data/tinyshakespeare.txt', 100000]] as const) {
       const text = fixtureText(rel).slice(from, from + 20000);
       expect(folder.tokenizer.encode(text), rel).toEqual(model.tokenizer.encode(text));
       expect(folder.tokenizer.decode(folder.tokenizer.encode(text))).toBe(text);

@@ -314,12 +314,14 @@ describe('structural lies (seeded; every case must be refused)', () => {
 
 describe('regressions found by the fuzz', () => {
   // A layer count of 10^5 took 8 s (the expected tensor list is built per layer); 2^30 ran out of memory.
+  // The message shows the config check refused it before any per-layer work; the time bound only
+  // catches a relapse (2^30 layers would take hours), so it is loose enough for any loaded machine.
   async function rejectedQuickly(load: () => Promise<unknown>, message: RegExp): Promise<void> {
     const t0 = performance.now();
     const e = await load().then(() => undefined, (x: unknown) => x);
     expect(e).toBeInstanceOf(FormatError);
     expect((e as Error).message).toMatch(message);
-    expect(performance.now() - t0).toBeLessThan(500);
+    expect(performance.now() - t0).toBeLessThan(20_000);
   }
 
   test('config.json with 100000 or 2^30 layers is rejected at once', async () => {

@@ -50,7 +50,7 @@ const tinyGguf = (over: { kv?: Record<string, KvValue>; tensors?: GgufTensorSpec
   bytesSource('tiny.gguf', writeGguf({ kv: tinyLlamaKv(over.kv), tensors: over.tensors ?? tinyTensors(), version: over.version }));
 
 describe('GGUF stories260K', async () => {
-  const gguf = await readGguf(fixture('stories260K.gguf'));
+  const gguf = await readGguf(fixture('models/stories260K.gguf'));
 
   test('header matches SOURCES.md: v3, 19 KV pairs, 48 tensors, alignment 32, data at 14176', () => {
     expect(gguf.version).toBe(3);
@@ -64,8 +64,8 @@ describe('GGUF stories260K', async () => {
   });
 
   test('loads with HF names and shapes; every tensor bit-identical to the llama2.c arrays', async () => {
-    const g = await loadGguf(fixture('stories260K.gguf'));
-    const c = await loadLlama2c(fixture('stories260K.bin'), fixture('tok512.bin'));
+    const g = await loadGguf(fixture('models/stories260K.gguf'));
+    const c = await loadLlama2c(fixture('models/stories260K.bin'), fixture('models/tok512.bin'));
     expect(g.weights.config).toMatchObject({ hidden: 64, intermediate: 172, layers: 5, heads: 8, kvHeads: 4, headDim: 8, vocab: 512, normEps: 1e-5, ropeTheta: 10000, ropeStyle: 'interleaved', bosId: 1, eosId: 2, maxPositions: 2048 });
     expect(g.weights.shapes.get('model.embed_tokens.weight')).toEqual([512, 64]);
     expect(g.weights.shapes.get('model.layers.0.mlp.down_proj.weight')).toEqual([64, 172]);
@@ -118,7 +118,7 @@ describe('GGUF tensor types and tied output', () => {
 });
 
 describe('GGUF bad input gives a clear error', async () => {
-  const real = new Uint8Array(await fixture('stories260K.gguf').read(0, 1185376));
+  const real = new Uint8Array(await fixture('models/stories260K.gguf').read(0, 1185376));
   const patched = (at: number, bytes: number[]) => {
     const b = real.slice();
     b.set(bytes, at);

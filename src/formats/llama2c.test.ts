@@ -27,9 +27,9 @@ async function errorOf(p: Promise<unknown>): Promise<FormatError> {
 
 describe('llama2.c stories260K', () => {
   test('header as in SOURCES.md; tensors read at the documented offsets', async () => {
-    const src = fixture('stories260K.bin');
+    const src = fixture('models/stories260K.bin');
     expect(await readLlama2cHeader(src)).toEqual({ dim: 64, hidden: 172, layers: 5, heads: 8, kvHeads: 4, vocab: 512, seqLen: 512, shared: true });
-    const m = await loadLlama2c(src, fixture('tok512.bin'));
+    const m = await loadLlama2c(src, fixture('models/tok512.bin'));
     const raw = new Float32Array((await src.read(0, src.size)).slice().buffer);
     const at = (byteOffset: number, n: number) => raw.slice(byteOffset / 4, byteOffset / 4 + n);
     // tok_embeddings right after the 28-byte header (floats 7..), then rms_att [5, 64], then wq [5, 64, 64].
@@ -75,8 +75,8 @@ async function tinyTokenizer() {
 }
 
 describe('llama2.c bad input gives a clear error', async () => {
-  const real = new Uint8Array(await fixture('stories260K.bin').read(0, 1056540));
-  const tok = fixture('tok512.bin');
+  const real = new Uint8Array(await fixture('models/stories260K.bin').read(0, 1056540));
+  const tok = fixture('models/tok512.bin');
 
   test('truncated model', async () => {
     const e = await errorOf(loadLlama2c(bytesSource('stories260K.bin', real.subarray(0, 500000)), tok));

@@ -18,7 +18,7 @@ const publicFetch = (async (input: string | URL | Request) => {
 
 describe('loadModelFromFiles detects the format', () => {
   test('a .gguf file', async () => {
-    const m = await loadModelFromFiles([fixture('stories260K.gguf')]);
+    const m = await loadModelFromFiles([fixture('models/stories260K.gguf')]);
     expect(m.weights.config.sourceArchitecture).toBe('gguf:llama');
   });
 
@@ -38,10 +38,10 @@ describe('loadModelFromFiles detects the format', () => {
 
   test('unrecognised or incomplete selections say what is supported', async () => {
     const err = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as Error);
-    const e1 = await err(loadModelFromFiles([fixture('tinystories/tinystories_val.txt')]));
+    const e1 = await err(loadModelFromFiles([fixture('data/tinystories_val.txt')]));
     expect(e1).toBeInstanceOf(FormatError);
     expect(e1!.message).toMatch(/not a model this studio recognises.*\.gguf.*llama2\.c.*config\.json/);
-    expect((await err(loadModelFromFiles([fixture('stories260K.bin')])))!.message).toMatch(/llama2\.c model without its tokenizer/);
+    expect((await err(loadModelFromFiles([fixture('models/stories260K.bin')])))!.message).toMatch(/llama2\.c model without its tokenizer/);
     expect((await err(loadModelFromFiles([])))!.message).toMatch(/nothing was selected/);
   });
 });

@@ -36,7 +36,7 @@ function llama2cEncode(v: SentencePieceVocab, text: string): number[] {
 }
 
 describe('SentencePiece BPE (tok512)', async () => {
-  const vocab = await readLlama2cTokenizer(fixture('tok512.bin'), 512);
+  const vocab = await readLlama2cTokenizer(fixture('models/tok512.bin'), 512);
   const tok = new SentencePieceBpeTokenizer(vocab);
 
   test('encodes the README reference sentence to the exact ids', () => {
@@ -67,9 +67,9 @@ describe('SentencePiece BPE (tok512)', async () => {
 
   test('the heap implementation equals the literal llama2.c algorithm', () => {
     const samples = [
-      fixtureText('tinystories/tinystories_val.txt').slice(0, 3000),
-      fixtureText('wikitext-2-raw/wiki.test.raw').slice(5000, 8000),
-      fixtureText('tinyshakespeare/input.txt').slice(0, 3000),
+      fixtureText('data/tinystories_val.txt').slice(0, 3000),
+      fixtureText('data/wiki.test.raw').slice(5000, 8000),
+      fixtureText('data/tinyshakespeare.txt').slice(0, 3000),
       'aaaa aaaa   bbbb\t\tü 日本語 🙂 <s> </s> <0x41> \u2581x',
       ' leading and trailing spaces  ',
     ];
@@ -77,12 +77,12 @@ describe('SentencePiece BPE (tok512)', async () => {
   });
 
   test('decode(encode(text)) gives the text back', () => {
-    for (const s of [fixtureText('wikitext-2-raw/wiki.valid.raw').slice(0, 20000), 'ü 日本語 🙂\n\nx']) expect(tok.decode(tok.encode(s))).toBe(s);
+    for (const s of [fixtureText('data/wiki.valid.raw').slice(0, 20000), 'ü 日本語 🙂\n\nx']) expect(tok.decode(tok.encode(s))).toBe(s);
   });
 
   test('the GGUF-embedded vocabulary encodes identically', async () => {
-    const g = await loadGguf(fixture('stories260K.gguf'));
-    const text = fixtureText('tinystories/tinystories_val.txt').slice(0, 50000);
+    const g = await loadGguf(fixture('models/stories260K.gguf'));
+    const text = fixtureText('data/tinystories_val.txt').slice(0, 50000);
     expect(g.tokenizer.encode(REFERENCE_SENTENCE)).toEqual(REFERENCE_IDS);
     expect(g.tokenizer.encode(text)).toEqual(tok.encode(text));
     expect(g.tokenizer.decode(GREEDY_IDS)).toBe(GREEDY_TEXT);

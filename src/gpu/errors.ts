@@ -20,14 +20,18 @@ export class EngineError extends Error {
   }
 }
 
+/** What to do when a browser offers no WebGPU. */
+export const BROWSER_WEBGPU_ADVICE =
+  `Use a current Chrome, Edge or Chromium (113 or newer) on a machine with a GPU; on Linux start Chromium with ` +
+  `--enable-unsafe-webgpu, in Firefox Nightly set dom.webgpu.enabled, in Safari 26+ it is on by default.`;
+
 export class WebGpuUnavailableError extends EngineError {
-  constructor(detail: string) {
-    super(
-      'webgpu-unavailable',
-      `WebGPU is not available here (${detail}). Use a current Chrome, Edge or Chromium ` +
-        `(113 or newer) on a machine with a GPU; on Linux start Chromium with ` +
-        `--enable-unsafe-webgpu, in Firefox Nightly set dom.webgpu.enabled, in Safari 26+ it is on by default.`,
-    );
+  /** `advice`: what to do where the engine runs (the browser's by default; the CLI passes Dawn's). */
+  constructor(
+    readonly detail: string,
+    advice = BROWSER_WEBGPU_ADVICE,
+  ) {
+    super('webgpu-unavailable', `WebGPU is not available here (${detail}). ${advice}`);
   }
 }
 

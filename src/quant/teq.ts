@@ -1,5 +1,5 @@
 // TEQ: trainable per-channel scales α, trained with a straight-through estimator and folded into
-// the model, followed by plain min/max quantization (arXiv 2310.10944; algorithms.md section 1).
+// the model, followed by plain min/max quantization (arXiv 2310.10944).
 // Two losses: 'block' (each block's output MSE against full-precision targets, one block resident)
 // and 'lm' (the model's own next-token cross-entropy through the whole model, the reference trainer).
 // The LM training is read back every TEQ_LM_CHECK_EVERY steps (and when a checkpoint is due): a

@@ -3,7 +3,7 @@
 // there React refresh adds an inline preamble script and Vite injects CSS as <style> elements,
 // both of which the policy (rightly) blocks.
 import type { Plugin } from 'vite';
-import { CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_HEADER } from './csp';
+import { CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_HEADER } from './csp.ts'; // with its extension: Vite's native config loader (Node) reads this file
 
 const META = /<meta\s[^>]*http-equiv=["']?content-security-policy/i;
 

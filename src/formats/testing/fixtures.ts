@@ -1,10 +1,12 @@
-// Paths and loaders for the shared fixtures used by the format tests.
+// Paths and loaders for the fixtures the tests use: the bundled model and texts in public/ (their
+// origins and licences: public/LICENSES; reference values: test/fixtures/README.md).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { bytesSource, type ByteSource } from '../byte-source';
 
-export const FIXTURES = process.env.FIXTURES_DIR ?? '/work/shared/fixtures';
-export const HF_DIR = resolve(__dirname, '../../../public/models/stories260K-hf');
+/** Paths are relative to public/: `models/stories260K.gguf`, `data/wiki.test.raw`... */
+export const FIXTURES = resolve(__dirname, '../../../public');
+export const HF_DIR = resolve(FIXTURES, 'models/stories260K-hf');
 export const HF_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors'];
 
 export function fixture(rel: string): ByteSource {
@@ -19,7 +21,7 @@ export function hfFolderSources(dir = HF_DIR, names = HF_FILES): ByteSource[] {
   return names.map((n) => bytesSource(n, new Uint8Array(readFileSync(resolve(dir, n)))));
 }
 
-/** From fixtures/README.md. */
+/** From test/fixtures/README.md. */
 export const REFERENCE_SENTENCE = 'Once upon a time, there was a little girl named Lily.';
 export const REFERENCE_IDS = [403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426];
 export const GREEDY_IDS = [
