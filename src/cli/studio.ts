@@ -22,7 +22,7 @@ const USAGE = `usage:
   studio quantize --model <path|bundled> [--method rtn|awq|teq|tesseraq|teq+tesseraq] [--bits 2|3|4|8]
                   [--groupSize 32|0] [--symmetric 1] [--text tinystories|wikitext2|tinyshakespeare|<file>]
                   [--calibSamples N] [--seqLen N] [--evalWindows N (0 = all)] [--seed N] [--steps N] [--lr X]
-                  [--teqLoss block|lm] [--teqEstimator ste-round|ste-full] [--teqInit awq|ones]
+                  [--teqLoss block|lm] [--teqEstimator ste-round|ste-full] [--teqInit awq-clip|awq|ones] [--teqHoldout F (0-0.5)]
                   [--tqIters N] [--tqSchedule paper20|short10] [--tqBatch N] [--out result.json]
                   [--export onnx,gptq,gptq-v2,gguf,fp --outDir DIR [--verifyOnnx 1]]
   studio eval --model <path|bundled> [--text ...] [--seqLen N] [--evalWindows N]

@@ -67,7 +67,7 @@ export function planMemory(cfg: ModelConfig, config: RunConfig, limits?: { maxSt
   // the search's temporaries of the same size, the block's weights and their scaled copies.
   const awqCore = 2 * calibX + 2 * blockActs + 3 * blockBytes;
   const m = config.method;
-  const awqInside = m === 'tesseraq' || m === 'teq+tesseraq' || (m === 'teq' && config.teqInit === 'awq');
+  const awqInside = m === 'tesseraq' || m === 'teq+tesseraq' || (m === 'teq' && config.teqInit !== 'ones');
   phases['eval-fp'] = globalsBytes + fpBlocks + evalActs;
   if (m === 'rtn') phases.rtn = globalsBytes + 2 * blockBytes;
   if (m === 'awq') phases.awq = globalsBytes + awqCore;

@@ -51,6 +51,18 @@ function positiveReal(max: number): FieldSpec<number> {
   };
 }
 
+function fraction(max: number): FieldSpec<number> {
+  return {
+    parse: (raw) => {
+      if (raw.trim() === '') return undefined;
+      const v = Number(raw);
+      return Number.isFinite(v) && v >= 0 && v <= max ? v : undefined;
+    },
+    format: (v) => String(v),
+    expects: `a number from 0 to ${max}`,
+  };
+}
+
 const boolean: FieldSpec<boolean> = {
   parse: (raw) => (raw === '1' || raw === 'true' ? true : raw === '0' || raw === 'false' ? false : undefined),
   format: (v) => (v ? '1' : '0'),
@@ -80,7 +92,8 @@ const FIELDS: FieldSpecs = {
   lr: positiveReal(1),
   teqLoss: oneOf(['lm', 'block'] as const),
   teqEstimator: oneOf(['ste-full', 'ste-round'] as const),
-  teqInit: oneOf(['ones', 'awq'] as const),
+  teqInit: oneOf(['ones', 'awq', 'awq-clip'] as const),
+  teqHoldout: fraction(0.5),
   tqIters: integer(1, 100000),
   tqSchedule: oneOf(['paper20', 'short10'] as const),
   tqBatch: integer(1, 512),

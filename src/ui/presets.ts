@@ -42,7 +42,7 @@ export const PRESETS: Preset[] = [
       const out: Partial<RunConfig> = { text: 'wikitext2', evalWindows: 0 };
       if (ctx.method === 'awq') Object.assign(out, { calibSamples: 128, seqLen: capSeq(512, ctx) });
       if (uses(ctx.method, 'teq')) {
-        Object.assign(out, { steps: 1000, lr: 1e-3, teqLoss: 'lm', teqEstimator: 'ste-full', teqInit: 'ones', calibSamples: 1000, seqLen: capSeq(512, ctx) });
+        Object.assign(out, { steps: 1000, lr: 1e-3, teqLoss: 'lm', teqEstimator: 'ste-full', teqInit: 'ones', teqHoldout: 0, calibSamples: 1000, seqLen: capSeq(512, ctx) });
       }
       if (uses(ctx.method, 'tesseraq')) {
         Object.assign(out, { tqIters: 250, tqSchedule: 'paper20', tqBatch: 4, tqLr: 1e-3, calibSamples: 512, seqLen: capSeq(2048, ctx), symmetric: false });

@@ -135,10 +135,20 @@ export function MethodPanel() {
               label="Scale initialisation"
               value={config.teqInit}
               options={[
-                { value: 'awq', label: 'AWQ scales' },
+                { value: 'awq-clip', label: "AWQ's result (scales and clipping)" },
+                { value: 'awq', label: 'AWQ scales only' },
                 { value: 'ones', label: 'Ones (paper)' },
               ]}
               onChange={(teqInit) => set({ teqInit })}
+            />
+            <NumberField
+              label="Held-out share"
+              value={config.teqHoldout}
+              min={0}
+              max={0.5}
+              integer={false}
+              onChange={(teqHoldout) => set({ teqHoldout })}
+              help="Calibration windows kept out of training; the scales that score best on them (the start included) are kept. 0: train on all, keep the last."
             />
           </div>
         </div>
