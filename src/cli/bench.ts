@@ -96,8 +96,9 @@ export async function bench(flags: Map<string, string>): Promise<void> {
   const modelSpec = flags.get('model') ?? 'bundled';
   const textName = flags.get('text') ?? 'tinystories';
   for (const k of ['methods', 'kernels', 'out', 'model', 'text', 'peakN']) flags.delete(k);
-  // TEQ's step rate is measured without its AWQ initialisation unless asked for
+  // TEQ's step rate is measured without its AWQ initialisation and held-out scoring unless asked for
   if (!flags.has('teqInit')) flags.set('teqInit', 'ones');
+  if (!flags.has('teqHoldout')) flags.set('teqHoldout', '0');
   const parsed = parseConfigQuery(new URLSearchParams([...flags.entries()]));
   if (parsed.notes.length) fail(`${cliConfigErrors(parsed.notes)}\n${BENCH_USAGE}`);
   const model = await loadModel(modelSpec);

@@ -31,7 +31,11 @@ export interface RunConfig {
   lr: number;
   teqLoss: 'lm' | 'block';
   teqEstimator: 'ste-full' | 'ste-round';
-  teqInit: 'ones' | 'awq';
+  /** TEQ's start: α from ones, AWQ's scales folded in, or AWQ's whole result (scales and clipped weights). */
+  teqInit: 'ones' | 'awq' | 'awq-clip';
+  /** TEQ: share of the calibration windows held out of training; the α that scores best on them
+   *  (the start included) is kept. 0: train on every window and keep the last α. */
+  teqHoldout: number;
   /** TesseraQ: iterations per hardening round and the schedule. */
   tqIters: number;
   tqSchedule: 'paper20' | 'short10';

@@ -89,6 +89,9 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'TEQ (LM loss): cancelled after step 2, resumed, bit-identical'(gpu) {
     await check(gpu, { method: 'teq', teqLoss: 'lm' }, [{ stopAt: (cp) => cp.inProgress?.step === 2, log: /at step 2 of the TEQ training/, redone: teqStepsUpTo(2) }]);
   },
+  async 'TEQ (LM loss) at lr 1, the held-out start kept: cancelled after step 2, resumed with the kept α from the checkpoint, bit-identical'(gpu) {
+    await check(gpu, { method: 'teq', teqLoss: 'lm', lr: 1 }, [{ stopAt: (cp) => cp.inProgress?.step === 2 && !!cp.inProgress.tensors['kept.alpha'], log: /at step 2 of the TEQ training/, redone: teqStepsUpTo(2) }]);
+  },
   async 'TEQ then TesseraQ: cancelled in the TEQ phase and in TesseraQ block 1, resumed, bit-identical'(gpu) {
     await check(gpu, { method: 'teq+tesseraq', teqLoss: 'lm' }, [
       { stopAt: (cp) => !cp.baseOverrides && cp.inProgress?.step === 2, log: /at step 2 of the TEQ training/, redone: teqStepsUpTo(2) },

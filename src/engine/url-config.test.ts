@@ -20,6 +20,7 @@ const EVERY_FIELD_CHANGED: RunConfig = {
   teqLoss: 'block',
   teqEstimator: 'ste-full',
   teqInit: 'ones',
+  teqHoldout: 0.25,
   tqIters: 250,
   tqSchedule: 'paper20',
   tqBatch: 2,

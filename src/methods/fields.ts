@@ -99,6 +99,27 @@ export function positiveRealField<K extends FieldKey>(key: K, max: number, dflt:
   };
 }
 
+/** A number from 0 to max, both included (a share). */
+export function fractionField<K extends FieldKey>(key: K, max: number, dflt: RunConfig[K] & number, extra: Extra<K> = {}): NumberFieldSpec<K> {
+  return {
+    kind: 'real',
+    key,
+    default: dflt,
+    min: 0,
+    max,
+    uiMin: 0,
+    parse: (raw) => {
+      if (raw.trim() === '') return undefined;
+      const v = Number(raw);
+      return (Number.isFinite(v) && v >= 0 && v <= max ? v : undefined) as RunConfig[K] | undefined;
+    },
+    format: (v) => String(v),
+    expects: `a number from 0 to ${max}`,
+    placeholder: 'F',
+    ...extra,
+  };
+}
+
 export function booleanField<K extends FieldKey>(key: K, dflt: RunConfig[K] & boolean, extra: Extra<K> = {}): OtherField<K> {
   return {
     kind: 'boolean',

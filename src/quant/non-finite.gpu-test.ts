@@ -10,6 +10,7 @@ import { calibrationSamples } from '../engine/calibration';
 import { MemoryCheckpointStore } from '../engine/checkpoint-store';
 import { SeekableRandom } from './seekable-random';
 import { pickSequences } from './method-context';
+import { teqHoldoutWindows } from './teq-holdout';
 
 /** tiny-llama with one NaN in block 1's q_proj weight. */
 function poisonedModel() {
@@ -68,8 +69,9 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     const rand = new SeekableRandom(config.seed + 29);
     const seen = new Set<number>();
     let poison: { step: number; token: number } | null = null;
+    const trainWindows = config.calibSamples - teqHoldoutWindows(config.calibSamples, config.teqHoldout);
     for (let step = 0; step < config.steps && !poison; step++) {
-      const seq = pickSequences(rand.next, config.calibSamples, 1)[0];
+      const seq = pickSequences(rand.next, trainWindows, 1)[0];
       const ids = Array.from(calib.subarray(seq * config.seqLen, (seq + 1) * config.seqLen));
       const fresh = ids.find((t) => !seen.has(t));
       if (step >= 2 && fresh !== undefined) poison = { step, token: fresh };

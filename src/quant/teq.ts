@@ -27,6 +27,7 @@ import { readBlockOverrides } from './transformed';
 import { QuantizedBlocks } from './quantized-model';
 import { teqGroups, type TeqGroup } from './teq-groups';
 import { blockSeed, checkCancelled, paceSubmissions, pickSequences, progressReporter, type MethodContext } from './method-context';
+import { alphaMovement, keepBetter, teqHoldoutWindows, type TeqHeldOutScore, type TeqKept } from './teq-holdout';
 import { chainInput } from './chains';
 import { NonFiniteError, RETRY_LR_FACTOR, finalDivergence } from './non-finite';
 import type { QuantSpec } from '../core/quant-spec';
@@ -234,7 +235,7 @@ async function runTeqBlockwise(ctx: MethodContext): Promise<void> {
       const rand = mulberry32(blockSeed(config.seed, b, 17 + attempt));
       const lrScale = attempt === 0 ? 1 : RETRY_LR_FACTOR;
       w = await loadBlockWeights(gpu, ctx.source, b);
-      if (config.teqInit === 'awq') await awqBlock(gpu, cfg, w, xq, ctx.calibShape, spec, { clip: false, signal: ctx.signal });
+      if (config.teqInit !== 'ones') await awqBlock(gpu, cfg, w, xq, ctx.calibShape, spec, { clip: config.teqInit === 'awq-clip', signal: ctx.signal });
       const trainer = new TeqTrainer(gpu, cfg, [w], spec);
       const steps = config.steps;
       const losses = gpu.zeros([Math.max(1, steps)], 'teq-losses');
@@ -313,13 +314,40 @@ interface TeqLmState {
   losses: Float32Array;
 }
 
-function storedLmState(p: NonNullable<MethodContext['resumeProgress']>): TeqLmState {
-  const { losses, ...tensors } = p.progress.tensors;
+/** The held-out selection's part of a checkpoint: the kept α and the scores so far. */
+interface TeqLmSelection {
+  kept: TeqKept | null;
+  scores: TeqHeldOutScore[];
+}
+
+function selectionTensors(sel: TeqLmSelection): Record<string, Float32Array> {
+  if (!sel.kept) return {};
+  return {
+    'kept.alpha': sel.kept.alpha,
+    'kept.score': Float32Array.of(sel.kept.step, sel.kept.loss),
+    'heldout.steps': Float32Array.from(sel.scores, (s) => s.step),
+    'heldout.losses': Float32Array.from(sel.scores, (s) => s.loss),
+  };
+}
+
+function storedLmState(p: NonNullable<MethodContext['resumeProgress']>, heldOut: boolean): { state: TeqLmState; selection: TeqLmSelection } {
+  const { losses, 'kept.alpha': keptAlpha, 'kept.score': keptScore, 'heldout.steps': scoreSteps, 'heldout.losses': scoreLosses, ...tensors } = p.progress.tensors;
   const floats = (t: unknown): t is Float32Array => t instanceof Float32Array;
   if (p.rngState.length !== 1 || !floats(losses) || losses.length !== p.progress.step || !Object.values(tensors).every(floats)) {
     throw new Error('TEQ checkpoint: the sampler state, the losses or the parameters do not match its step');
   }
-  return { step: p.progress.step, rng: p.rngState[0], tensors: tensors as Record<string, Float32Array>, losses };
+  const state = { step: p.progress.step, rng: p.rngState[0], tensors: tensors as Record<string, Float32Array>, losses };
+  if (!heldOut) return { state, selection: { kept: null, scores: [] } };
+  if (!floats(keptAlpha) || !floats(keptScore) || keptScore.length !== 2 || !floats(scoreSteps) || !floats(scoreLosses) || scoreSteps.length !== scoreLosses.length) {
+    throw new Error('TEQ checkpoint: no held-out selection (kept α and scores) although the run holds windows out; it was saved by an older version: start the run again');
+  }
+  const scores = Array.from(scoreSteps, (step, i) => ({ step, loss: scoreLosses[i] }));
+  return { state, selection: { kept: { step: keptScore[0], loss: keptScore[1], alpha: keptAlpha }, scores } };
+}
+
+/** Steps at which the held-out windows score α: the start, every TEQ_LM_CHECK_EVERY steps, the end. */
+function scoredAt(step: number, steps: number): boolean {
+  return step % TEQ_LM_CHECK_EVERY === 0 || step === steps;
 }
 
 /** TEQ with the model's own next-token loss through the whole model (all blocks resident). */
@@ -327,13 +355,18 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
   const { gpu, cfg, config, spec } = ctx;
   const seqLen = ctx.calibShape.seqLen;
   const rand = new SeekableRandom(config.seed + 29);
+  // The last windows are held out: training draws from the others only.
+  const heldOut = teqHoldoutWindows(ctx.calibShape.batch, config.teqHoldout ?? 0);
+  const trainWindows = ctx.calibShape.batch - heldOut;
   const blocks: BlockWeights[] = [];
   for (let b = 0; b < cfg.layers; b++) blocks.push(await loadBlockWeights(gpu, ctx.source, b));
-  if (config.teqInit === 'awq') {
+  if (config.teqInit !== 'ones') {
+    // As runAwq does it (each block searched on the previous transformed block's output), so with
+    // α = 1 the folded model and its codes are AWQ's, clipping included with 'awq-clip'.
     let x = embedTokens(gpu, ctx.globals, ctx.calibIds, ctx.calibShape);
     try {
       for (const w of blocks) {
-        await awqBlock(gpu, cfg, w, x, ctx.calibShape, spec, { clip: false, signal: ctx.signal });
+        await awqBlock(gpu, cfg, w, x, ctx.calibShape, spec, { clip: config.teqInit === 'awq-clip', signal: ctx.signal });
         const y = blockForward(gpu, cfg, w, x, ctx.calibShape).y;
         x.release();
         x = y;
@@ -348,25 +381,63 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
   const trainer = new TeqTrainer(gpu, cfg, blocks, spec);
   const steps = config.steps;
   const losses = gpu.zeros([Math.max(1, steps)], 'teq-losses');
+  const heldLosses = gpu.zeros([Math.max(1, heldOut)], 'teq-heldout-losses');
   const shape: BatchShape = { batch: 1, seqLen };
+
+  /** Mean per-token cross-entropy of the held-out windows with the current α (f32, as checkpoints hold it). */
+  const scoreHeldOut = async (): Promise<number> => {
+    trainer.refresh();
+    for (let i = 0; i < heldOut; i++) {
+      const seq = trainWindows + i;
+      const ids = ctx.calibIds.slice(seq * seqLen, (seq + 1) * seqLen);
+      const targets = gpu.upload(nextTokenTargets(ids, seqLen), [seqLen], 'targets');
+      let h = embedTokens(gpu, ctx.globals, ids, shape);
+      for (let b = 0; b < cfg.layers; b++) {
+        const y = blockForward(gpu, cfg, trainer.effectiveBlock(b), h, shape).y;
+        h.release();
+        h = y;
+      }
+      const n = finalNorm(gpu, cfg, ctx.globals, h);
+      const logits = lmHead(gpu, ctx.globals, n.y);
+      const ce = crossEntropy(gpu, logits, targets);
+      sumInto(gpu, ce.loss, { scale: 1 / (seqLen - 1), into: heldLosses, slot: i });
+      [logits, targets, ce.loss, ce.lse, n.y, n.rstd, h].forEach((t) => t.release());
+      n.mean?.release();
+      gpu.flush();
+    }
+    const values = await heldLosses.readF32();
+    let sum = 0;
+    for (let i = 0; i < heldOut; i++) sum += values[i];
+    return Math.fround(sum / heldOut);
+  };
+
   let alphaAll: Float32Array;
+  let selection: TeqLmSelection = { kept: null, scores: [] };
   try {
     // The last state known to be finite: where a divergence rolls back to, and what checkpoints hold.
-    const stored = ctx.resumeProgress;
-    let good: TeqLmState = stored ? storedLmState(stored) : { step: 0, rng: rand.state, tensors: await trainer.readState(), losses: new Float32Array(0) };
+    const stored = ctx.resumeProgress ? storedLmState(ctx.resumeProgress, heldOut > 0) : null;
+    let good: TeqLmState = stored ? stored.state : { step: 0, rng: rand.state, tensors: await trainer.readState(), losses: new Float32Array(0) };
     // A state stored during the retry continues the retry (its learning rate was lowered).
-    let lrScale = stored?.progress.lr !== undefined && stored.progress.lr !== config.lr ? RETRY_LR_FACTOR : 1;
+    let lrScale = stored && ctx.resumeProgress!.progress.lr !== undefined && ctx.resumeProgress!.progress.lr !== config.lr ? RETRY_LR_FACTOR : 1;
     const restore = (s: TeqLmState) => {
       trainer.writeState(s.tensors);
       if (s.losses.length) gpu.write(losses, s.losses);
       rand.state = s.rng;
       return s.step;
     };
+    /** Scores the current α (state.tensors.alpha) on the held-out windows; keeps it if it is the best so far. */
+    const select = async (step: number, alpha: Float32Array) => {
+      const loss = await scoreHeldOut();
+      selection.scores.push({ step, loss });
+      selection.kept = keepBetter(selection.kept, step, loss, alpha);
+    };
+    if (stored) selection = stored.selection;
+    else if (heldOut) await select(0, good.tensors.alpha);
     let step = stored ? restore(good) : 0;
     const inFlight: Promise<unknown>[] = [];
     while (step < steps) {
       checkCancelled(ctx);
-      const seq = pickSequences(rand.next, ctx.calibShape.batch, 1)[0];
+      const seq = pickSequences(rand.next, trainWindows, 1)[0];
       const ids = ctx.calibIds.slice(seq * seqLen, (seq + 1) * seqLen);
       // Both uploads before anything is encoded, so neither splits the step's submission.
       const targets = gpu.upload(nextTokenTargets(ids, seqLen), [seqLen], 'targets');
@@ -406,9 +477,11 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
       if (step % TEQ_LM_CHECK_EVERY !== 0 && step !== steps && !checkpointDue) continue;
       const state: TeqLmState = { step, rng: rand.state, tensors: await trainer.readState(), losses: (await losses.readF32()).slice(0, step) };
       if (state.losses.every(Number.isFinite) && Object.values(state.tensors).every((t) => t.every(Number.isFinite))) {
+        // Scored at fixed steps only (never because a checkpoint was due), so an interrupted run keeps what an uninterrupted one does.
+        if (heldOut && scoredAt(step, steps)) await select(step, state.tensors.alpha);
         good = state;
         if (checkpointDue) {
-          await ctx.progress!.save({ block: 0, step, lr: config.lr * lrScale, tensors: { ...state.tensors, losses: state.losses } }, [state.rng]);
+          await ctx.progress!.save({ block: 0, step, lr: config.lr * lrScale, tensors: { ...state.tensors, losses: state.losses, ...selectionTensors(selection) } }, [state.rng]);
         }
         continue;
       }
@@ -419,6 +492,11 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
       ctx.emit({ type: 'log', message: `${e.message} Rolling back to step ${good.step} and retrying with a tenth of the learning rate.` });
       step = restore(good);
     }
+    if (selection.kept) {
+      gpu.write(trainer.alpha, selection.kept.alpha);
+      const start = selection.scores[0];
+      ctx.emit({ type: 'log', message: `TEQ keeps the scales of step ${selection.kept.step} of ${steps}: held-out loss ${selection.kept.loss.toFixed(5)} (start ${start.loss.toFixed(5)}) on ${heldOut} of ${ctx.calibShape.batch} calibration windows.` });
+    }
     alphaAll = await trainer.alpha.readF32();
     for (let b = 0; b < cfg.layers; b++) trainer.fold(b);
   } catch (e) {
@@ -427,20 +505,26 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
     throw e;
   } finally {
     trainer.release();
+    heldLosses.release();
   }
   const lossValues = steps ? Array.from(await losses.readF32()) : [];
   losses.release();
   lossValues.forEach((value, step) => ctx.emit({ type: 'loss', series: 'TEQ LM loss', step, value }));
-  const history: { block: number; alpha: Record<string, number[]> }[] = [];
+  selection.scores.forEach(({ step, loss }) => ctx.emit({ type: 'loss', series: 'TEQ held-out loss', step, value: loss }));
+  const history: { block: number; alpha: Record<string, number[]>; moved: Record<string, { meanAbsLog: number; maxAbsLog: number }> }[] = [];
   for (let b = 0; b < cfg.layers; b++) {
     const alphaSnap = TeqTrainer.snapshot(alphaAll, trainer.groups[b]);
     for (const [group, values] of Object.entries(alphaSnap)) ctx.emit({ type: 'scales', block: b, group, values });
-    history.push({ block: b, alpha: alphaSnap });
+    const moved = Object.fromEntries(Object.entries(alphaSnap).map(([group, values]) => [group, alphaMovement(values)]));
+    history.push({ block: b, alpha: alphaSnap, moved });
     await readBlockOverrides(cfg, blocks[b], ctx.overrides);
     for (const q of await quantizeBlockRtn(gpu, cfg, blocks[b], spec)) ctx.linears.set(q.name, q);
     releaseBlockWeights(blocks[b]);
   }
-  ctx.details.teq = { loss: 'lm', estimator: config.teqEstimator, init: config.teqInit, losses: lossValues, blocks: history };
+  const kept = selection.kept
+    ? { heldOutWindows: heldOut, trainWindows, keptStep: selection.kept.step, keptLoss: selection.kept.loss, startLoss: selection.scores[0].loss, scores: selection.scores }
+    : { heldOutWindows: 0, trainWindows, keptStep: steps };
+  ctx.details.teq = { loss: 'lm', estimator: config.teqEstimator, init: config.teqInit, losses: lossValues, selection: kept, blocks: history };
 }
 
 export async function runTeq(ctx: MethodContext): Promise<void> {

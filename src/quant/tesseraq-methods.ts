@@ -17,7 +17,9 @@ export async function runTesseraq(ctx: MethodContext): Promise<void> {
 export async function runTeqThenTesseraq(ctx: MethodContext): Promise<void> {
   if (!ctx.baseOverrides) {
     const t0 = performance.now();
-    await runTeq(ctx);
+    // TesseraQ reconstructs the outputs of the model it is given: TEQ's transform must keep the
+    // function (scales only), so AWQ's clipped weights are not carried into it.
+    await runTeq(ctx.config.teqInit === 'awq-clip' ? { ...ctx, config: { ...ctx.config, teqInit: 'awq' } } : ctx);
     ctx.seconds.teq = (performance.now() - t0) / 1000;
     ctx.baseOverrides = new Map(ctx.overrides);
     // TEQ's own codes are replaced block by block; its checkpoint state does not apply to TesseraQ.

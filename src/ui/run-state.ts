@@ -143,7 +143,7 @@ export function plannedWork(config: RunConfig, phase: string, layers: number): n
       return awq;
     case 'teq':
       return (
-        (config.teqInit === 'awq' ? awq : 0) +
+        (config.teqInit !== 'ones' ? awq : 0) +
         (config.teqLoss === 'lm' ? 3 * config.steps * config.seqLen * layers : 3 * config.steps * 4 * config.seqLen * layers + 3 * calib * layers)
       );
     case 'tesseraq': {

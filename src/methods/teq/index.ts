@@ -1,7 +1,7 @@
 // TEQ: per-channel scales trained with Adam through a straight-through estimator, folded into the
 // norms (src/quant/teq.ts). Its fields, memory and presets are also TEQ -> TesseraQ's first half.
 import { runTeq } from '../../quant/teq';
-import { choiceField, integerField, positiveRealField } from '../fields';
+import { choiceField, fractionField, integerField, positiveRealField } from '../fields';
 import { capSeq, type MemoryInputs, type MethodDescriptor, type PresetContext } from '../types';
 import type { RunConfig } from '../../core/run-types';
 
@@ -25,12 +25,17 @@ export const TEQ_FIELDS = [
       { value: 'ste-full', label: 'STE through the whole quantizer (INC)' },
     ],
   }),
-  choiceField('teqInit', ['ones', 'awq'] as const, 'awq', {
+  choiceField('teqInit', ['ones', 'awq', 'awq-clip'] as const, 'awq-clip', {
     label: 'Scale initialisation',
     choices: [
-      { value: 'awq', label: 'AWQ scales' },
+      { value: 'awq-clip', label: "AWQ's result (scales and clipping)" },
+      { value: 'awq', label: 'AWQ scales only' },
       { value: 'ones', label: 'Ones (paper)' },
     ],
+  }),
+  fractionField('teqHoldout', 0.5, 0.125, {
+    label: 'Held-out share',
+    help: 'Calibration windows kept out of training; the scales that score best on them (the start included) are kept. 0: train on all, keep the last.',
   }),
 ];
 
@@ -56,7 +61,7 @@ export const teqContributions = (m: MemoryInputs) => ({ name: "TEQ's dα contrib
 
 export const teqQuick = (ctx: PresetContext): Partial<RunConfig> => ({ steps: ctx.software ? 4 : 10, teqLoss: 'block' as const, teqInit: 'ones' as const });
 export const teqPaper = (ctx: PresetContext): Partial<RunConfig> => ({
-  steps: 1000, lr: 1e-3, teqLoss: 'lm', teqEstimator: 'ste-full', teqInit: 'ones', calibSamples: 1000, seqLen: capSeq(512, ctx),
+  steps: 1000, lr: 1e-3, teqLoss: 'lm', teqEstimator: 'ste-full', teqInit: 'ones', teqHoldout: 0, calibSamples: 1000, seqLen: capSeq(512, ctx),
 });
 export const teqSummary = (c: RunConfig) => ` · ${c.steps} TEQ steps at lr ${c.lr}`;
 
@@ -73,7 +78,7 @@ export const teq: MethodDescriptor = {
   run: runTeq,
   memory: (m) => {
     const tensors = m.config.teqLoss === 'lm' ? [{ name: 'TEQ logits', bytes: m.L * m.cfg.vocab * 4 }] : [];
-    return { phases: { teq: teqMemory(m, m.config.teqInit === 'awq') }, tensors: [...tensors, teqContributions(m)] };
+    return { phases: { teq: teqMemory(m, m.config.teqInit !== 'ones') }, tensors: [...tensors, teqContributions(m)] };
   },
   bench: (s, config, layers) => ({ teqStepsPerSecond: (config.teqLoss === 'block' ? config.steps * layers : config.steps) / s.teq }),
   summary: teqSummary,

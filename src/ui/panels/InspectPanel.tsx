@@ -1,4 +1,5 @@
 import { ExportCard } from './ExportCard';
+import { TeqSelectionCard } from './TeqSelectionCard';
 // Inspect: what one run did inside the model. TEQ scales as a layers x channels heatmap and a
 // histogram, per-layer and per-block output errors, loss curves, time per phase.
 import { useId, useMemo, useState } from 'react';
@@ -40,6 +41,7 @@ export function InspectPanel() {
       </div>
       {run.status === 'done' && run.method !== 'fp' && <ExportCard runId={run.id} />}
       <ScalesCard run={run} />
+      <TeqSelectionCard run={run} />
       <ErrorsCard run={run} />
       <TesseraqCard run={run} />
       <MemoryCard run={run} />

@@ -1,0 +1,122 @@
+// TEQ starts from AWQ's whole result and never ends worse than that start on held-out windows:
+// - from AWQ's result (scales and clipping) with no steps, TEQ's codes and transformed tensors are
+//   AWQ's bit for bit (and from AWQ's scales alone they are not: the clip is what is carried);
+// - trained with a learning rate so large that the held-out loss gets worse, the start is kept and
+//   the codes are again AWQ's bit for bit;
+// - trained normally, the stored model's held-out loss, computed by the float64 oracle from the
+//   stored codes and transformed tensors, is at most the AWQ model's and matches the kept score.
+import type { Gpu } from '../gpu/gpu';
+import { randomModel } from '../formats/random-model';
+import { runQuantization } from '../engine/run';
+import type { RunConfig } from '../core/run-types';
+import { DEFAULT_CONFIG } from '../methods/registry';
+import { splitText } from '../engine/text-split';
+import { calibrationSamples } from '../engine/calibration';
+import { windowNllRef } from '../reference/model';
+import { effectiveGroupSize } from '../core/quant-spec';
+import type { QuantizedModel } from './quantized-model';
+import { teqHoldoutWindows } from './teq-holdout';
+import { loadBundled } from '../formats/load';
+
+const TEXT = Array.from({ length: 300 }, (_, i) => `Story ${i}: the cat saw ${i % 7} birds and ${(i * 13) % 11} dogs.\n\n`).join('');
+
+interface Selection {
+  heldOutWindows: number;
+  keptStep: number;
+  keptLoss: number;
+  startLoss: number;
+  scores: { step: number; loss: number }[];
+}
+
+function baseConfig(model: string, patch: Partial<RunConfig>): RunConfig {
+  return { ...DEFAULT_CONFIG, model, bits: 3, groupSize: 16, calibSamples: 6, seqLen: 16, evalWindows: 1, seed: 4, teqLoss: 'lm', ...patch };
+}
+
+async function run(gpu: Gpu, model: ReturnType<typeof randomModel>, config: RunConfig) {
+  const out = await runQuantization({ gpu, model, split: splitText(TEXT, 'test text'), config });
+  if (out.result.status !== 'done' || !out.quantized) throw new Error(`${config.method}: ${out.result.status} ${out.result.error}`);
+  return out;
+}
+
+/** The first difference between two quantized models (codes, scales, zero points, transformed tensors), or null. */
+function firstDifference(a: QuantizedModel, b: QuantizedModel): string | null {
+  const same = (x: ArrayLike<number>, y: ArrayLike<number>) => x.length === y.length && Array.from(x).every((v, i) => Object.is(v, y[i]));
+  if (a.linears.size !== b.linears.size) return `${a.linears.size} vs ${b.linears.size} layers`;
+  for (const [n, la] of a.linears) {
+    const lb = b.linears.get(n);
+    if (!lb || !same(la.codes, lb.codes) || !same(la.scales, lb.scales) || !same(la.zeros, lb.zeros)) return `${n} codes/scales/zeros`;
+  }
+  for (const [n, t] of a.overrides) if (!same(t, b.overrides.get(n) ?? [])) return `override ${n}`;
+  if (a.overrides.size !== b.overrides.size) return `${a.overrides.size} vs ${b.overrides.size} overrides`;
+  return null;
+}
+
+/** Mean per-token NLL of the held-out calibration windows, float64, on the model rebuilt from the stored codes and overrides. */
+async function heldOutLossRef(model: ReturnType<typeof randomModel>, config: RunConfig, q: QuantizedModel): Promise<number> {
+  const src = new Map<string, Float32Array | Float64Array>();
+  for (const [name, l] of q.linears) {
+    const g = effectiveGroupSize(l.spec, l.cols);
+    const nG = Math.ceil(l.cols / g);
+    const w = new Float64Array(l.rows * l.cols);
+    for (let r = 0; r < l.rows; r++) for (let c = 0; c < l.cols; c++) w[r * l.cols + c] = (l.codes[r * l.cols + c] - l.zeros[r * nG + Math.floor(c / g)]) * l.scales[r * nG + Math.floor(c / g)];
+    src.set(`${name}.weight`, w);
+  }
+  for (const n of model.weights.shapes.keys()) if (!src.has(n)) src.set(n, q.overrides.get(n) ?? (await model.weights.get(n)));
+  const split = splitText(TEXT, 'test text');
+  const calib = calibrationSamples([model.tokenizer.bosId, ...model.tokenizer.encode(split.calib)], config.calibSamples, config.seqLen, config.seed);
+  const held = teqHoldoutWindows(config.calibSamples, config.teqHoldout);
+  let sum = 0;
+  for (let s = config.calibSamples - held; s < config.calibSamples; s++) {
+    const r = windowNllRef(model.weights.config, (n) => src.get(n)!, calib.subarray(s * config.seqLen, (s + 1) * config.seqLen));
+    sum += r.nll / r.count;
+  }
+  return sum / held;
+}
+
+export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
+  async "TEQ from AWQ's result with no steps: AWQ's codes bit for bit (clip carried); from AWQ's scales alone: not (LLaMA, OPT)"(gpu) {
+    for (const shape of ['tiny-llama', 'tiny-opt']) {
+      const model = randomModel(shape, 2);
+      const awq = await run(gpu, model, baseConfig(model.source, { method: 'awq' }));
+      const teq = await run(gpu, model, baseConfig(model.source, { method: 'teq', teqInit: 'awq-clip', steps: 0 }));
+      const diff = firstDifference(awq.quantized!, teq.quantized!);
+      if (diff) throw new Error(`${shape}: TEQ at step 0 differs from AWQ: ${diff}`);
+      const sel = (teq.result.details!.teq as { selection: Selection }).selection;
+      if (sel.keptStep !== 0 || sel.scores.length !== 1) throw new Error(`${shape}: expected only the start scored and kept: ${JSON.stringify(sel)}`);
+      const scalesOnly = await run(gpu, model, baseConfig(model.source, { method: 'teq', teqInit: 'awq', steps: 0 }));
+      if (!firstDifference(awq.quantized!, scalesOnly.quantized!)) throw new Error(`${shape}: AWQ's scales alone give AWQ's codes: the clip search did nothing here, so this test cannot tell whether the clip is carried`);
+    }
+  },
+  async 'a learning rate so large that the held-out loss gets worse (stories260K, lr 1): the start is kept, AWQ codes bit for bit'(gpu) {
+    // A trained model: on a random one, wild scales are as likely to help as to hurt.
+    const model = await loadBundled('/models/', { format: 'gguf' });
+    const text = await (await fetch('/data/tinystories_val.txt')).text();
+    const split = splitText(text.slice(0, 20_000), 'tinystories');
+    const config = baseConfig(model.source, { method: 'awq', groupSize: 32, seqLen: 32 });
+    const awq = await runQuantization({ gpu, model, split, config });
+    const teq = await runQuantization({ gpu, model, split, config: { ...config, method: 'teq', teqInit: 'awq-clip', steps: 4, lr: 1 } });
+    if (awq.result.status !== 'done' || teq.result.status !== 'done') throw new Error(`runs ended ${awq.result.status} / ${teq.result.status}: ${teq.result.error}`);
+    const sel = (teq.result.details!.teq as { selection: Selection }).selection;
+    const last = sel.scores[sel.scores.length - 1];
+    if (sel.scores.length !== 2 || sel.scores[0].step !== 0 || last.step !== 4) throw new Error(`scored at steps ${sel.scores.map((s) => s.step)}, expected 0 and 4`);
+    if (!(last.loss > sel.scores[0].loss)) throw new Error(`test setup: lr 1 did not make the held-out loss worse (${last.loss} vs ${sel.scores[0].loss})`);
+    if (sel.keptStep !== 0 || sel.keptLoss !== sel.startLoss) throw new Error(`kept step ${sel.keptStep} (${sel.keptLoss}), not the start (${sel.startLoss})`);
+    const diff = firstDifference(awq.quantized!, teq.quantized!);
+    if (diff) throw new Error(`the kept start differs from AWQ: ${diff}`);
+    if (!(teq.result.pplQuant === awq.result.pplQuant)) throw new Error(`perplexity ${teq.result.pplQuant}, AWQ ${awq.result.pplQuant}`);
+  },
+  async "trained TEQ: the stored model's held-out loss (float64 oracle) is at most AWQ's and is the kept score"(gpu) {
+    const model = randomModel('tiny-llama', 2);
+    const awqConfig = baseConfig(model.source, { method: 'awq' });
+    const teqConfig = baseConfig(model.source, { method: 'teq', teqInit: 'awq-clip', steps: 36, lr: 2e-2 });
+    const awq = await run(gpu, model, awqConfig);
+    const teq = await run(gpu, model, teqConfig);
+    const sel = (teq.result.details!.teq as { selection: Selection }).selection;
+    if (sel.heldOutWindows !== 1 || sel.scores.map((s) => s.step).join() !== '0,32,36') throw new Error(`unexpected selection ${JSON.stringify(sel)}`);
+    const refAwq = await heldOutLossRef(model, awqConfig, awq.quantized!);
+    const refTeq = await heldOutLossRef(model, teqConfig, teq.quantized!);
+    if (Math.abs(refAwq - sel.startLoss) > 1e-3 * refAwq) throw new Error(`start score ${sel.startLoss}, float64 held-out loss of the AWQ model ${refAwq}`);
+    if (Math.abs(refTeq - sel.keptLoss) > 1e-3 * refTeq) throw new Error(`kept score ${sel.keptLoss}, float64 held-out loss of the stored TEQ model ${refTeq}`);
+    if (refTeq > refAwq * (1 + 1e-5)) throw new Error(`the stored TEQ model is worse on the held-out windows than its start: ${refTeq} vs AWQ ${refAwq}`);
+  },
+};
