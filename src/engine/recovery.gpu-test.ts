@@ -32,7 +32,20 @@ async function freshGpu(): Promise<GpuT> {
  * already; every fresh device compiles them again, which is slow on SwiftShader). */
 async function check(gpu: GpuT, method: RunConfig['method'], patch: Partial<RunConfig> = {}) {
   const model = randomModel('tiny-llama', 6);
-  const config: RunConfig = { ...DEFAULT_CONFIG, model: model.source, method, bits: 3, groupSize: 16, calibSamples: 4, seqLen: 16, evalWindows: 2, steps: 3, tqIters: 2, seed: 9, ...patch };
+  const config: RunConfig = {
+    ...DEFAULT_CONFIG,
+    model: model.source,
+    method,
+    bits: 3,
+    groupSize: 16,
+    calibSamples: 4,
+    seqLen: 16,
+    evalWindows: 2,
+    steps: 3,
+    tqIters: 2,
+    seed: 9,
+    ...patch,
+  };
   const split = splitText(TEXT, 'test text');
   const reference = (await runQuantization({ gpu, model, split, config })).quantized!;
 
@@ -43,7 +56,8 @@ async function check(gpu: GpuT, method: RunConfig['method'], patch: Partial<RunC
   let destroyed = false;
   const onEvent = (e: RunEvent) => {
     if (e.type === 'log') logs.push(e.message);
-    const blockZeroDone = (e.type === 'progress' && e.phase === method && method !== 'tesseraq' && e.done === 1) || (e.type === 'log' && e.message.startsWith('TesseraQ block 0'));
+    const blockZeroDone =
+      (e.type === 'progress' && e.phase === method && method !== 'tesseraq' && e.done === 1) || (e.type === 'log' && e.message.startsWith('TesseraQ block 0'));
     if (!destroyed && blockZeroDone) {
       destroyed = true;
       queueMicrotask(() => gpu1.device.destroy());
@@ -52,7 +66,8 @@ async function check(gpu: GpuT, method: RunConfig['method'], patch: Partial<RunC
   const out = await runWithRecovery({ gpu: gpu1, model, split, config, onEvent, checkpoints: store, acquireGpu: freshGpu });
   if (!destroyed) throw new Error(`${method}: the device was never destroyed`);
   if (out.gpu === gpu1) throw new Error(`${method}: no new device was acquired`);
-  if (!logs.some((l) => /lost/i.test(l)) || !logs.some((l) => /Resuming after block 0/.test(l))) throw new Error(`${method}: the user was not told: ${logs.join(' | ')}`);
+  if (!logs.some((l) => /lost/i.test(l)) || !logs.some((l) => /Resuming after block 0/.test(l)))
+    throw new Error(`${method}: the user was not told: ${logs.join(' | ')}`);
   sameModel(reference, out.quantized!, `${method} after a lost device`);
 
   // 2. Resume from a stored checkpoint (as after a reload).
@@ -68,7 +83,13 @@ async function check(gpu: GpuT, method: RunConfig['method'], patch: Partial<RunC
 }
 
 export const cases: Record<string, (gpu: GpuT) => Promise<void>> = {
-  async 'AWQ: lost device mid-run, resume, same result'(gpu) { await check(gpu, 'awq'); },
-  async 'TesseraQ: lost device mid-run, resume, same result'(gpu) { await check(gpu, 'tesseraq'); },
-  async 'TEQ (block loss): lost device mid-run, resume, same result'(gpu) { await check(gpu, 'teq', { teqLoss: 'block' }); },
+  async 'AWQ: lost device mid-run, resume, same result'(gpu) {
+    await check(gpu, 'awq');
+  },
+  async 'TesseraQ: lost device mid-run, resume, same result'(gpu) {
+    await check(gpu, 'tesseraq');
+  },
+  async 'TEQ (block loss): lost device mid-run, resume, same result'(gpu) {
+    await check(gpu, 'teq', { teqLoss: 'block' });
+  },
 };

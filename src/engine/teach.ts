@@ -48,8 +48,19 @@ export function teachGroup(q: QuantizedLinear, original: Float32Array, transform
   const zero = q.zeros[row * groups + group];
   const maxCode = 2 ** q.spec.bits - 1;
   const d: TeachData = {
-    layer: q.name, row, group, spec: q.spec, col0, scale, zero,
-    original: [], transformed: [], ratio: [], codes: [], dequantized: [], nearest: [],
+    layer: q.name,
+    row,
+    group,
+    spec: q.spec,
+    col0,
+    scale,
+    zero,
+    original: [],
+    transformed: [],
+    ratio: [],
+    codes: [],
+    dequantized: [],
+    nearest: [],
   };
   for (let c = col0; c < col1; c++) {
     const i = row * q.cols + c;

@@ -6,7 +6,14 @@ import { scalesByGroup, type ScaleSnapshot } from './run-details';
 
 export function ScaleHeatmaps({ scales, kind }: { scales: ScaleSnapshot[]; kind: string }) {
   const groups = useMemo(() => scalesByGroup(scales), [scales]);
-  const domain = useMemo(() => findDomain('diverging-log', scales.flatMap((s) => s.values)), [scales]);
+  const domain = useMemo(
+    () =>
+      findDomain(
+        'diverging-log',
+        scales.flatMap((s) => s.values),
+      ),
+    [scales],
+  );
   return (
     <div className="panel" style={{ gap: 12 }}>
       {groups.map((g) => (

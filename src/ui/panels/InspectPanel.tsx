@@ -102,7 +102,11 @@ function RunSummary({ run }: { run: RunResult }) {
 
 function IntervalText({ windowNll }: { windowNll?: number[] }) {
   const i = pplInterval(windowNll);
-  return i ? <span className="small muted">(95%: {formatPpl(i.lo)}–{formatPpl(i.hi)})</span> : null;
+  return i ? (
+    <span className="small muted">
+      (95%: {formatPpl(i.lo)}–{formatPpl(i.hi)})
+    </span>
+  ) : null;
 }
 
 function ScalesCard({ run }: { run: RunResult }) {
@@ -130,9 +134,8 @@ function ScalesCard({ run }: { run: RunResult }) {
         {kind} scales: {scales.length} vectors in {groups.length} groups
       </h3>
       <p className="small muted">
-        Each row is one block’s scale vector for a group of Linears that share it (e.g. q/k/v). The weights’ input
-        channels are multiplied by it before quantization and the activations divided. Blue is below 1, red above; one
-        log colour axis centred on 1 for all groups.
+        Each row is one block’s scale vector for a group of Linears that share it (e.g. q/k/v). The weights’ input channels are multiplied by it before
+        quantization and the activations divided. Blue is below 1, red above; one log colour axis centred on 1 for all groups.
       </p>
       <ScaleHeatmaps scales={scales} kind={kind} />
       <div className="row">
@@ -244,10 +247,18 @@ function TesseraqCard({ run }: { run: RunResult }) {
           <thead>
             <tr>
               <th scope="col">Block</th>
-              <th scope="col" className="num">Output loss, nearest</th>
-              <th scope="col" className="num">After TesseraQ</th>
-              <th scope="col" className="num">Codes flipped</th>
-              <th scope="col" className="num">Mean f</th>
+              <th scope="col" className="num">
+                Output loss, nearest
+              </th>
+              <th scope="col" className="num">
+                After TesseraQ
+              </th>
+              <th scope="col" className="num">
+                Codes flipped
+              </th>
+              <th scope="col" className="num">
+                Mean f
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -303,9 +314,15 @@ function MemoryCard({ run }: { run: RunResult }) {
         <thead>
           <tr>
             <th scope="col">Phase</th>
-            <th scope="col" className="num">Planned</th>
-            <th scope="col" className="num">Measured peak</th>
-            <th scope="col" className="num">Time</th>
+            <th scope="col" className="num">
+              Planned
+            </th>
+            <th scope="col" className="num">
+              Measured peak
+            </th>
+            <th scope="col" className="num">
+              Time
+            </th>
           </tr>
         </thead>
         <tbody>
