@@ -54,7 +54,7 @@ export async function localModelSource(files: ByteSource[]): Promise<string> {
     chunks.push(enc.encode(`${baseName(f.name)}\0${f.size}\0`), bytes);
   }
   const name = displayName(files)
-    .replace(/[^\w.\-]+/g, '_')
+    .replace(/[^\w.-]+/g, '_')
     .slice(0, 60);
   return `local:${name}#${hash64(chunks)}`;
 }

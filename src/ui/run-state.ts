@@ -225,7 +225,7 @@ export function estimateRemaining(run: LiveRun, now: number): Remaining | null {
   const fp = run.phases.find((p) => p.name === 'eval-fp');
   const seconds = (p: PhaseState) => ((p.endedAt ?? now) - p.startedAt) / 1000;
   // The device's rate in token-block passes per second, from the fp32 evaluation so far.
-  let rate: number | null = measuredRate(run, now) ?? run.rate ?? null;
+  const rate: number | null = measuredRate(run, now) ?? run.rate ?? null;
   const fpSeconds = fp?.total && fp.done ? (seconds(fp) * fp.total) / fp.done : fp?.endedAt !== undefined ? seconds(fp) : null;
   let left = 0;
   let fromPlan = false;
