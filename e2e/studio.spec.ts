@@ -146,9 +146,10 @@ test('history keeps runs across reloads; download, inspect, compare and delete t
   await expect(rows.nth(0)).toContainText('RTN W4 g32 asym');
   await expect(rows.nth(0)).toContainText('+0.750');
   await expect(rows.nth(1)).toContainText('TEQ W3 g32 asym');
-  // The imported run predates tqLr: its rerun link fills in the default instead of "undefined".
+  // The imported run predates tqLr: its rerun link fills in the default instead of "undefined". It
+  // used AWQ's scales (teqInit=awq, the default then), which the link must now name.
   const rerun = await page.getByRole('link', { name: 'Link that reruns TEQ W3 g32 asym (run-teq-w3)' }).getAttribute('href');
-  expect(rerun).toMatch(/\?method=teq&bits=3&lr=0\.001&teqLoss=block&autorun=1$/);
+  expect(rerun).toMatch(/\?method=teq&bits=3&lr=0\.001&teqLoss=block&teqInit=awq&autorun=1$/);
   await page.screenshot({ path: shot('studio-history') });
 
   const [download] = await Promise.all([
