@@ -8,6 +8,7 @@
 // AWQ's scales (a separate test would pay for one more TesseraQ run: minutes on SwiftShader).
 import { test, expect, type Page } from '@playwright/test';
 import { shot } from './studio-shots';
+import { storedBlocks } from './checkpoint-records';
 
 // A hang guard only: on a heavily loaded 2-core machine two TesseraQ runs on SwiftShader take over 15 minutes.
 test.setTimeout(1_800_000);
@@ -22,26 +23,6 @@ async function deleteDatabase(page: Page, name: string) {
         r.onsuccess = r.onerror = r.onblocked = res;
       }),
     name,
-  );
-}
-
-/** Blocks done in the stored checkpoints (read from IndexedDB as the worker wrote them). */
-async function storedBlocks(page: Page): Promise<number[]> {
-  return page.evaluate(
-    () =>
-      new Promise<number[]>((res) => {
-        const open = indexedDB.open('webgpu-quant-studio-checkpoints');
-        // Not created yet: leave the creation (and its object stores) to the worker.
-        open.onupgradeneeded = () => open.transaction?.abort();
-        open.onerror = () => res([]);
-        open.onsuccess = () => {
-          const db = open.result;
-          if (!db.objectStoreNames.contains('summaries')) return (db.close(), res([]));
-          const req = db.transaction('summaries').objectStore('summaries').getAll();
-          req.onsuccess = () => (db.close(), res(req.result.map((s: { completedBlocks: number }) => s.completedBlocks)));
-          req.onerror = () => (db.close(), res([]));
-        };
-      }),
   );
 }
 

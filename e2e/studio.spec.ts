@@ -1,6 +1,7 @@
 // The studio as a person meets it: the first screen reports the GPU, links carry the config,
 // runs persist in History across reloads. Screenshots go to test-results/ to be looked at.
 import { shot } from './studio-shots';
+import { storedBlocks } from './checkpoint-records';
 import { test, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 
@@ -332,6 +333,9 @@ test('too little custom text is named before a run starts; a running run can be 
   await expect(progress.getByTestId('phase-count-teq')).toHaveText(/^step \d+ of 500$/, { timeout: 120_000 });
   await expect(progress.getByTestId('run-remaining')).toHaveText(/remaining about \d/, { timeout: 10_000 });
   await page.screenshot({ path: shot('studio-running-teq') });
+  // Resuming needs a checkpoint: wait for the run's first one (inside TEQ's training, at most every
+  // 30 s of it) rather than for a time, which a slow machine would not keep.
+  await expect.poll(async () => (await storedBlocks(page)).length, { timeout: 300_000, intervals: [1000] }).toBeGreaterThan(0);
   const cancel = page.getByTestId('cancel-run');
   await cancel.click();
   // At once: the button says so and cannot be pressed again; the engine stops within seconds.
