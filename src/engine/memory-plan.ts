@@ -67,11 +67,12 @@ export function planMemory(cfg: ModelConfig, config: RunConfig, limits?: { maxSt
   // the search's temporaries of the same size, the block's weights and their scaled copies.
   const awqCore = 2 * calibX + 2 * blockActs + 3 * blockBytes;
   const m = config.method;
-  const awqInside = m === 'tesseraq' || m === 'teq+tesseraq' || (m === 'teq' && config.teqInit === 'awq');
+  const usesTeq = m === 'teq' || m === 'teq+tesseraq' || m === 'teq+gptq';
+  const awqInside = m === 'tesseraq' || m === 'teq+tesseraq' || m === 'awq+gptq' || (usesTeq && config.teqInit === 'awq');
   phases['eval-fp'] = globalsBytes + fpBlocks + evalActs;
   if (m === 'rtn') phases.rtn = globalsBytes + 2 * blockBytes;
   if (m === 'awq') phases.awq = globalsBytes + awqCore;
-  if (m === 'teq' || m === 'teq+tesseraq') {
+  if (usesTeq) {
     if (config.teqLoss === 'lm') {
       // every block resident three times (source weights, effective fake-quantized copies, the
       // trainer's per-element dα contributions) plus one block's weight gradients; saved
@@ -88,6 +89,15 @@ export function planMemory(cfg: ModelConfig, config: RunConfig, limits?: { maxSt
     // weights, rounding logits, state, Adam m and v, soft weights, gradients; inputs and targets
     phases.tesseraq = globalsBytes + 2 * calibX + Math.max(awqCore, calibX + 8 * blockBytes + 2 * batch * act * F);
   }
+  // GPTQ: the block's kept activations and its weights twice (source and dequantized), the widest
+  // input's Hessian and the two [N, N] matrices of its factorisation (N = width rounded up to 32),
+  // the factor, one Linear's working weights and outputs.
+  const widest = Math.max(cfg.hidden, cfg.intermediate, cfg.heads * cfg.headDim);
+  const hessianBytes = (Math.ceil(widest / 32) * 32) ** 2 * F;
+  if (m === 'gptq' || m === 'awq+gptq' || m === 'teq+gptq') {
+    phases[m] = globalsBytes + 2 * calibX + Math.max(blockActs + 3 * blockBytes + 4 * hessianBytes, awqInside && m === 'awq+gptq' ? awqCore : 0);
+    if (m === 'teq+gptq') phases[m] = Math.max(phases[m], phases.teq); // measured as one phase
+  }
   if (m !== 'fp') {
     // kept activations of the fp block, both outputs, and one Linear's reference and quantized outputs
     const linearOut = calibTokens * Math.max(cfg.intermediate, cfg.heads * cfg.headDim) * F;
@@ -103,7 +113,8 @@ export function planMemory(cfg: ModelConfig, config: RunConfig, limits?: { maxSt
   ];
   if (m === 'teq' && config.teqLoss === 'lm') candidates.push({ name: 'TEQ logits', bytes: L * cfg.vocab * F });
   // one buffer per block, as large as its grouped weights (at most the block's)
-  if (m === 'teq' || m === 'teq+tesseraq') candidates.push({ name: "TEQ's dα contributions of one block", bytes: blockBytes });
+  if (m === 'gptq' || m === 'awq+gptq' || m === 'teq+gptq') candidates.push({ name: "GPTQ's factorisation of the widest input's Hessian", bytes: hessianBytes });
+  if (usesTeq) candidates.push({ name: "TEQ's dα contributions of one block", bytes: blockBytes });
   const largestTensor = candidates.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   const peak = Math.max(...Object.values(phases));
   const problems: string[] = [];

@@ -4,7 +4,7 @@
 
 export const RESULT_SCHEMA_VERSION = 1;
 
-export type Method = 'fp' | 'rtn' | 'awq' | 'teq' | 'tesseraq' | 'teq+tesseraq';
+export type Method = 'fp' | 'rtn' | 'awq' | 'teq' | 'tesseraq' | 'teq+tesseraq' | 'gptq' | 'awq+gptq' | 'teq+gptq';
 export type TextSource = 'tinystories' | 'wikitext2' | 'tinyshakespeare' | 'custom';
 
 export interface RunConfig {
@@ -38,6 +38,12 @@ export interface RunConfig {
   /** TesseraQ's AWQ initialisation searches on the quantized chain's inputs (what the block will
    *  see) or on the full-precision chain's (as a separate AWQ run, LLMC's load_transform, does). */
   tqInitInput: 'quantized' | 'fp';
+  /** GPTQ: dampening added to the Hessian's diagonal, as a fraction of its mean (AutoGPTQ's damp_percent). */
+  gptqDamp: number;
+  /** GPTQ: columns in descending order of the Hessian's diagonal (desc_act), with the g_idx it implies. */
+  gptqActOrder: boolean;
+  /** GPTQ: columns per lazy batch update. */
+  gptqBlockSize: number;
 }
 
 export interface LayerError {
@@ -96,6 +102,9 @@ export const DEFAULT_CONFIG: RunConfig = {
   tqBatch: 4,
   tqLr: 1e-3,
   tqInitInput: 'quantized',
+  gptqDamp: 0.01,
+  gptqActOrder: false,
+  gptqBlockSize: 128,
 };
 
 /** Progress and live data a run emits; small (numbers and short vectors), never whole tensors. */

@@ -25,6 +25,7 @@ import type { MethodContext, MethodRunner } from '../quant/method-context';
 import { runRtn, runAwq } from '../quant/methods';
 import { runTeq } from '../quant/teq';
 import { runTesseraq, runTeqThenTesseraq } from '../quant/tesseraq-methods';
+import { runGptq, runAwqThenGptq, runTeqThenGptq } from '../quant/gptq-methods';
 
 const METHODS: Partial<Record<RunConfig['method'], MethodRunner>> = {
   rtn: runRtn,
@@ -32,6 +33,9 @@ const METHODS: Partial<Record<RunConfig['method'], MethodRunner>> = {
   teq: runTeq,
   tesseraq: runTesseraq,
   'teq+tesseraq': runTeqThenTesseraq,
+  gptq: runGptq,
+  'awq+gptq': runAwqThenGptq,
+  'teq+gptq': runTeqThenGptq,
 };
 
 export function registerMethod(name: RunConfig['method'], runner: MethodRunner): void {

@@ -67,7 +67,7 @@ type FieldSpecs = { [K in keyof RunConfig]: FieldSpec<RunConfig[K]> };
 
 const FIELDS: FieldSpecs = {
   model: modelSource,
-  method: oneOf(['fp', 'rtn', 'awq', 'teq', 'tesseraq', 'teq+tesseraq'] as const),
+  method: oneOf(['fp', 'rtn', 'awq', 'teq', 'tesseraq', 'teq+tesseraq', 'gptq', 'awq+gptq', 'teq+gptq'] as const),
   bits: oneOf([2, 3, 4, 8] as const),
   groupSize: integer(0, 65536),
   symmetric: boolean,
@@ -86,6 +86,9 @@ const FIELDS: FieldSpecs = {
   tqBatch: integer(1, 512),
   tqLr: positiveReal(1),
   tqInitInput: oneOf(['quantized', 'fp'] as const),
+  gptqDamp: positiveReal(1),
+  gptqActOrder: boolean,
+  gptqBlockSize: oneOf([16, 32, 64, 128, 256] as const),
 };
 
 const FIELD_NAMES = Object.keys(DEFAULT_CONFIG) as (keyof RunConfig)[];

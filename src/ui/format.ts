@@ -43,6 +43,9 @@ export const METHOD_LABELS: Record<RunResult['method'], string> = {
   teq: 'TEQ',
   tesseraq: 'TesseraQ',
   'teq+tesseraq': 'TEQ → TesseraQ',
+  gptq: 'GPTQ',
+  'awq+gptq': 'AWQ → GPTQ',
+  'teq+gptq': 'TEQ → GPTQ',
 };
 
 /** "TEQ W3 g32 asym", the short name of a run everywhere in the studio. */

@@ -14,9 +14,12 @@ const METHOD_HELP: Record<Method, string> = {
   teq: 'Trainable equivalent transformation: per-channel scales learned with Adam through a straight-through estimator, folded into the norms.',
   tesseraq: 'Progressive adaptive rounding and dequantization-scale tuning, block by block, starting from AWQ.',
   'teq+tesseraq': 'TEQ scales first, then TesseraQ rounding on the transformed weights.',
+  gptq: 'Column by column with second-order error feedback (AutoGPTQ): each rounding error is spread over the columns not yet quantized.',
+  'awq+gptq': 'AWQ’s scales (no clipping) first, then GPTQ on the scaled weights.',
+  'teq+gptq': 'TEQ scales first, then GPTQ on the transformed weights.',
 };
 
-const METHODS: Method[] = ['fp', 'rtn', 'awq', 'teq', 'tesseraq', 'teq+tesseraq'];
+const METHODS: Method[] = ['fp', 'rtn', 'awq', 'teq', 'tesseraq', 'teq+tesseraq', 'gptq', 'awq+gptq', 'teq+gptq'];
 const GROUP_CHOICES = [0, 32, 64, 128];
 
 export function MethodPanel() {
@@ -24,8 +27,9 @@ export function MethodPanel() {
   const setConfig = useStudio((s) => s.setConfig);
   const maxPositions = useStudio((s) => s.model?.maxPositions);
   const [applied, setApplied] = useState<string | null>(null);
-  const usesTeq = config.method === 'teq' || config.method === 'teq+tesseraq';
+  const usesTeq = config.method === 'teq' || config.method === 'teq+tesseraq' || config.method === 'teq+gptq';
   const usesTq = config.method === 'tesseraq' || config.method === 'teq+tesseraq';
+  const usesGptq = config.method === 'gptq' || config.method === 'awq+gptq' || config.method === 'teq+gptq';
   const quantizes = config.method !== 'fp';
   const set = (patch: Partial<RunConfig>) => {
     setApplied(null);
@@ -168,6 +172,22 @@ export function MethodPanel() {
                 { value: 'fp', label: 'full-precision inputs (LLMC load_transform)' },
               ]}
               onChange={(tqInitInput) => set({ tqInitInput })}
+            />
+          </div>
+        </div>
+      )}
+
+      {usesGptq && (
+        <div className="card">
+          <h3>GPTQ</h3>
+          <div className="grid-3">
+            <NumberField label="Dampening" value={config.gptqDamp} min={1e-6} max={1} integer={false} onChange={(gptqDamp) => set({ gptqDamp })} help="Added to the Hessian's diagonal, as a fraction of its mean (1% in AutoGPTQ)." />
+            <Checkbox label="Act-order" checked={config.gptqActOrder} onChange={(gptqActOrder) => set({ gptqActOrder })} help="Quantize the most active input channels first (desc_act); groups then follow that order (g_idx)." />
+            <SelectField
+              label="Lazy batch"
+              value={String(config.gptqBlockSize)}
+              options={[16, 32, 64, 128, 256].map((v) => ({ value: String(v), label: `${v} columns` }))}
+              onChange={(v) => set({ gptqBlockSize: Number(v) })}
             />
           </div>
         </div>

@@ -18,6 +18,9 @@ const PHASE_LABELS: Record<string, string> = {
   teq: 'TEQ scale training',
   tesseraq: 'TesseraQ rounding',
   'teq+tesseraq': 'TEQ, then TesseraQ',
+  gptq: 'GPTQ',
+  'awq+gptq': 'AWQ scales, then GPTQ',
+  'teq+gptq': 'TEQ, then GPTQ',
   measure: 'Per-layer errors',
   'eval-quant': 'Quantized perplexity',
 };
