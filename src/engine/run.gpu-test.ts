@@ -21,7 +21,7 @@ function dequantizedWeights(q: QuantizedModel): Map<string, Float64Array> {
     const w = new Float64Array(l.rows * l.cols);
     for (let r = 0; r < l.rows; r++)
       for (let c = 0; c < l.cols; c++) {
-        const k = r * nG + Math.floor(c / g);
+        const k = r * nG + (l.gIdx ? l.gIdx[c] : Math.floor(c / g));
         w[r * l.cols + c] = (l.codes[r * l.cols + c] - l.zeros[k]) * l.scales[k];
       }
     out.set(`${name}.weight`, w);

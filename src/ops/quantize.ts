@@ -9,6 +9,8 @@ export interface GpuQuantized {
   codes: Tensor;
   scales: Tensor;
   zeros: Tensor;
+  /** [cols] u32, the group of each input column (GPTQ act-order); absent: contiguous groups. */
+  gIdx?: Tensor;
 }
 
 function uniforms(w: Tensor, spec: QuantSpec) {
@@ -62,9 +64,9 @@ export function dequantizeWeight(gpu: Gpu, q: GpuQuantized, spec: QuantSpec, col
   const w = out ?? gpu.tensor([rows, cols], 'f32', 'dequantized');
   gpu.dispatch({
     shader: 'dequantize.wgsl',
-    params: { WG: 256 },
+    params: { WG: 256, G_IDX: !!q.gIdx },
     uniforms: [rows, cols, g, nGroups],
-    buffers: [q.codes, q.scales, q.zeros, w],
+    buffers: q.gIdx ? [q.codes, q.scales, q.zeros, w, q.gIdx] : [q.codes, q.scales, q.zeros, w],
     workgroups: gpu.grid1D(Math.ceil((rows * cols) / 256)),
     label: 'dequantize',
   });
