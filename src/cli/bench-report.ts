@@ -2,7 +2,7 @@
 // label names a matmul's shape) and the Markdown table the README quotes. Pure, so it is unit-tested.
 import type { RunConfig } from '../engine/run-types';
 
-export const BENCH_METHODS = ['rtn', 'awq', 'teq', 'tesseraq', 'teq+tesseraq'] as const;
+export const BENCH_METHODS = ['rtn', 'awq', 'teq', 'tesseraq', 'teq+tesseraq', 'gptq', 'awq+gptq', 'teq+gptq'] as const;
 export type BenchMethod = (typeof BENCH_METHODS)[number];
 const TOP_KERNELS = 6;
 

@@ -19,11 +19,12 @@ import { exportForCli } from '../export/node-export';
 import { parseExportFormats } from '../export/index';
 
 const USAGE = `usage:
-  studio quantize --model <path|bundled> [--method rtn|awq|teq|tesseraq|teq+tesseraq] [--bits 2|3|4|8]
+  studio quantize --model <path|bundled> [--method rtn|awq|teq|tesseraq|teq+tesseraq|gptq|awq+gptq|teq+gptq] [--bits 2|3|4|8]
                   [--groupSize 32|0] [--symmetric 1] [--text tinystories|wikitext2|tinyshakespeare|<file>]
                   [--calibSamples N] [--seqLen N] [--evalWindows N (0 = all)] [--seed N] [--steps N] [--lr X]
                   [--teqLoss block|lm] [--teqEstimator ste-round|ste-full] [--teqInit awq|ones]
-                  [--tqIters N] [--tqSchedule paper20|short10] [--tqBatch N] [--out result.json]
+                  [--tqIters N] [--tqSchedule paper20|short10] [--tqBatch N]
+                  [--gptqDamp 0.01] [--gptqActOrder 1] [--gptqBlockSize 128] [--out result.json]
                   [--export onnx,gptq,gptq-v2,gguf,fp --outDir DIR [--verifyOnnx 1]]
   studio eval --model <path|bundled> [--text ...] [--seqLen N] [--evalWindows N]
   studio generate --shape <${Object.keys(RANDOM_SHAPES).join('|')}> --out <folder> [--seed N]
