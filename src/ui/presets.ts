@@ -37,6 +37,7 @@ export const PRESETS: Preset[] = [
     summary:
       'The published recipes (docs/algorithms.md): TEQ 1000 Adam steps at lr 1e-3 on the LM loss from α = 1 with 512-token sequences; ' +
       'TesseraQ 512 samples × 2048 tokens, 20 hardening rounds × 250 iterations, batch 4, lr 1e-3, AWQ init; ' +
+      'GPTQ 128 samples × 2048 tokens with AutoGPTQ’s defaults (1% dampening, batches of 128 columns, no act-order); ' +
       'perplexity on every WikiText-2 window. Hours on a real GPU.',
     settings: (ctx) => {
       const out: Partial<RunConfig> = { text: 'wikitext2', evalWindows: 0 };
