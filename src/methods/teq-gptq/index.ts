@@ -14,8 +14,8 @@ export const teqGptq: MethodDescriptor = {
   settings: [TEQ_SETTINGS, GPTQ_SETTINGS],
   presets: {
     quick: () => ({ ...teqQuick(), ...gptqQuick() }),
-    // TEQ's paper recipe (1000 samples of 512 tokens) sets the calibration; GPTQ's own settings on top
-    paper: (ctx) => ({ ...gptqPaper(ctx), ...teqPaper(ctx) }),
+    // TEQ's recipe, then GPTQ's settings and its calibration set (128 samples of 2048 tokens) on top
+    paper: (ctx) => ({ ...teqPaper(ctx), ...gptqPaper(ctx) }),
   },
   resumable: true,
   longRunning: true,
