@@ -17,7 +17,7 @@ export const GPTQ_FIELDS = [
   }),
   choiceField('gptqBlockSize', [16, 32, 64, 128, 256] as const, 128, {
     label: 'Lazy batch',
-    help: 'Columns quantized between two updates of the remaining weights (128 in AutoGPTQ). The result is the same up to rounding; it changes speed only.',
+    help: 'Columns quantized between two updates of the remaining weights (128 in AutoGPTQ). A group takes its range from the weights as of the last update, so with groups the batch changes the result a little, as in AutoGPTQ.',
     choices: [16, 32, 64, 128, 256].map((v) => ({ value: v, label: `${v} columns` })),
   }),
 ];
