@@ -18,7 +18,7 @@ function sameModel(a: QuantizedModel, b: QuantizedModel, what: string): void {
   const same = (x: ArrayLike<number>, y: ArrayLike<number>) => x.length === y.length && Array.from(x).every((v, i) => Object.is(v, y[i]));
   for (const [n, la] of a.linears) {
     const lb = b.linears.get(n);
-    if (!lb || !same(la.codes, lb.codes) || !same(la.scales, lb.scales) || !same(la.zeros, lb.zeros)) throw new Error(`${what}: ${n} differs`);
+    if (!lb || !same(la.codes, lb.codes) || !same(la.scales, lb.scales) || !same(la.zeros, lb.zeros) || !same(la.gIdx ?? [], lb.gIdx ?? [])) throw new Error(`${what}: ${n} differs`);
   }
   for (const [n, t] of a.overrides) if (!same(t, b.overrides.get(n) ?? [])) throw new Error(`${what}: override ${n} differs`);
 }
@@ -42,7 +42,9 @@ async function check(method: RunConfig['method'], patch: Partial<RunConfig> = {}
   let destroyed = false;
   const onEvent = (e: RunEvent) => {
     if (e.type === 'log') logs.push(e.message);
-    const blockZeroDone = (e.type === 'progress' && e.phase === method && method !== 'tesseraq' && e.done === 1) || (e.type === 'log' && e.message.startsWith('TesseraQ block 0'));
+    // GPTQ's progress counts sets; it and TesseraQ log each finished block
+    const logsBlocks = method === 'tesseraq' || method.includes('gptq');
+    const blockZeroDone = (e.type === 'progress' && e.phase === method && !logsBlocks && e.done === 1) || (e.type === 'log' && /^(TesseraQ|GPTQ) block 0/.test(e.message));
     if (!destroyed && blockZeroDone) {
       destroyed = true;
       queueMicrotask(() => gpu1.device.destroy());
@@ -70,4 +72,8 @@ export const cases: Record<string, (gpu: GpuT) => Promise<void>> = {
   async 'AWQ: lost device mid-run, resume, same result'() { await check('awq'); },
   async 'TesseraQ: lost device mid-run, resume, same result'() { await check('tesseraq'); },
   async 'TEQ (block loss): lost device mid-run, resume, same result'() { await check('teq', { teqLoss: 'block' }); },
+  async 'GPTQ (act-order) and AWQ then GPTQ: lost device mid-run, resume, same result'() {
+    await check('gptq', { gptqActOrder: true });
+    await check('awq+gptq');
+  },
 };

@@ -42,7 +42,7 @@ export function registerMethod(name: RunConfig['method'], runner: MethodRunner):
   METHODS[name] = runner;
 }
 
-const RESUMABLE: ReadonlySet<RunConfig['method']> = new Set(['rtn', 'awq', 'teq', 'tesseraq', 'teq+tesseraq']);
+const RESUMABLE: ReadonlySet<RunConfig['method']> = new Set(['rtn', 'awq', 'teq', 'tesseraq', 'teq+tesseraq', 'gptq', 'awq+gptq', 'teq+gptq']);
 
 /** Methods that can resume from a checkpoint (the others restart). */
 export function resumable(config: RunConfig): boolean {
