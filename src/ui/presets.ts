@@ -15,7 +15,8 @@ export interface Preset {
   settings(ctx: PresetContext): Partial<RunConfig>;
 }
 
-const uses = (m: Method, part: 'teq' | 'tesseraq') => m === part || m === 'teq+tesseraq';
+/** Whether a method runs this part (combined methods are named 'first+second'). */
+const uses = (m: Method, part: 'teq' | 'tesseraq' | 'gptq') => m.split('+').includes(part);
 const capSeq = (seq: number, ctx: PresetContext) => (ctx.maxPositions ? Math.min(seq, ctx.maxPositions) : seq);
 
 export const PRESETS: Preset[] = [
@@ -37,6 +38,7 @@ export const PRESETS: Preset[] = [
     summary:
       'The published recipes (docs/algorithms.md): TEQ 1000 Adam steps at lr 1e-3 on the LM loss from α = 1 with 512-token sequences; ' +
       'TesseraQ 512 samples × 2048 tokens, 20 hardening rounds × 250 iterations, batch 4, lr 1e-3, AWQ init; ' +
+      'GPTQ 128 samples × 2048 tokens, 1% dampening, no act-order, batches of 128 columns; ' +
       'perplexity on every WikiText-2 window. Hours on a real GPU.',
     settings: (ctx) => {
       const out: Partial<RunConfig> = { text: 'wikitext2', evalWindows: 0 };
@@ -46,6 +48,9 @@ export const PRESETS: Preset[] = [
       }
       if (uses(ctx.method, 'tesseraq')) {
         Object.assign(out, { tqIters: 250, tqSchedule: 'paper20', tqBatch: 4, tqLr: 1e-3, calibSamples: 512, seqLen: capSeq(2048, ctx), symmetric: false });
+      }
+      if (uses(ctx.method, 'gptq')) {
+        Object.assign(out, { gptqDamp: 0.01, gptqActOrder: false, gptqBlockSize: 128, calibSamples: 128, seqLen: capSeq(2048, ctx) });
       }
       return out;
     },
