@@ -167,15 +167,19 @@ export async function gptqBlock(
     releaseActivations(acts);
     const f = await gptqFactor(gpu, h, opts);
     report.hessianDiag[set[0]] = Array.from(f.diag);
-    const norms = gpu.zeros([3 * set.length], 'gptq.norms');
-    const losses: Tensor[] = [];
+    // Per member: ‖W‖²_H, ‖W − RTN(W)‖²_H, ‖W − GPTQ(W)‖²_H and AutoGPTQ's loss, read back once per set.
+    const norms = gpu.zeros([4 * set.length], 'gptq.norms');
     for (const [mi, role] of set.entries()) {
       const l = linearOf(w, role);
       const r = gptqLinear(gpu, l.weight, f, spec, opts.blockSize);
       const rtn = quantizeWeight(gpu, l.weight, spec, { codes: false, dequant: true }).deq!;
-      hessianNorm(gpu, h, l.weight, null, norms, 3 * mi);
-      hessianNorm(gpu, h, l.weight, rtn, norms, 3 * mi + 1);
-      hessianNorm(gpu, h, l.weight, r.deq, norms, 3 * mi + 2);
+      hessianNorm(gpu, h, l.weight, null, norms, 4 * mi);
+      hessianNorm(gpu, h, l.weight, rtn, norms, 4 * mi + 1);
+      hessianNorm(gpu, h, l.weight, r.deq, norms, 4 * mi + 2);
+      const loss = sumAll(gpu, r.losses);
+      gpu.copy(loss, norms, 0, 4 * mi + 3, 1);
+      loss.release();
+      r.losses.release();
       rtn.release();
       const name = linearName(cfg.arch, w.index, role);
       const q = await readQuantized(name, spec, r);
@@ -184,21 +188,18 @@ export async function gptqBlock(
       [r.codes, r.scales, r.zeros].forEach((t) => t.release());
       l.weight.release();
       l.weight = r.deq;
-      losses.push(sumAll(gpu, r.losses));
-      r.losses.release();
     }
     const n = Array.from(await norms.readF32());
     for (const [mi, role] of set.entries()) {
-      const den = Math.max(n[3 * mi], 1e-30);
+      const den = Math.max(n[4 * mi], 1e-30);
       report.layers.push({
         layer: linearName(cfg.arch, w.index, role),
-        relErrRtn: n[3 * mi + 1] / den,
-        relErrGptq: n[3 * mi + 2] / den,
-        loss: (await losses[mi].readF32())[0],
+        relErrRtn: n[4 * mi + 1] / den,
+        relErrGptq: n[4 * mi + 2] / den,
+        loss: n[4 * mi + 3],
         damp: f.damp,
         dead: f.deadColumns.length,
       });
-      losses[mi].release();
     }
     norms.release();
     f.release();
