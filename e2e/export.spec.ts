@@ -12,10 +12,14 @@ test('export: the download fallback saves every file of a GPTQ folder', async ({
     const path = await d.path();
     downloads.push({ name: d.suggestedFilename(), bytes: readFileSync(path).byteLength });
   });
-  const results = await page.evaluate(() => (window as any).gpuHarness.runModule('export/sink.gpu-test.ts', 'download fallback: Blob files, then one download per file'));
+  const results = await page.evaluate(() =>
+    (window as any).gpuHarness.runModule('export/sink.gpu-test.ts', 'download fallback: Blob files, then one download per file'),
+  );
   expect(results.map((r: { ok: boolean; error?: string }) => r.error ?? 'ok')).toEqual(['ok']);
   await expect.poll(() => downloads.length).toBe(5);
   const names = downloads.map((d) => d.name).sort();
-  expect(names).toEqual(['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map((n) => `stories260K-gptq-${n}`));
+  expect(names).toEqual(
+    ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map((n) => `stories260K-gptq-${n}`),
+  );
   expect(downloads.find((d) => d.name.endsWith('model.safetensors'))!.bytes).toBeGreaterThan(100_000);
 });

@@ -89,7 +89,9 @@ async function watch(page: Page): Promise<Watch> {
   await page.addInitScript(() => {
     const list: string[] = [];
     (window as unknown as { __cspViolations: string[] }).__cspViolations = list;
-    document.addEventListener('securitypolicyviolation', (e) => list.push(`${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      list.push(`${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`),
+    );
   });
   const consoleErrors: string[] = [];
   page.on('console', (m) => {
@@ -141,19 +143,28 @@ test('eval, new Function, inline scripts and foreign hosts are blocked; WebAssem
       return new Promise((ok) => setTimeout(() => ok((window as unknown as { __inlineRan?: boolean }).__inlineRan ?? false), 50));
     }),
   ).toBe(false);
-  expect(await page.evaluate(() => WebAssembly.compile(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0])).then(() => 'compiled', (e: Error) => e.name))).toBe('compiled');
+  expect(
+    await page.evaluate(() =>
+      WebAssembly.compile(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0])).then(
+        () => 'compiled',
+        (e: Error) => e.name,
+      ),
+    ),
+  ).toBe('compiled');
   await page.evaluate(() => fetch('https://example.com/x').catch(() => undefined));
   await page.evaluate(() => fetch('https://huggingface.co.evil.example/x').catch(() => undefined));
 
   // The listener saw each attempt: the empty lists above mean something.
-  await expect.poll(w.violations).toEqual(
-    expect.arrayContaining([
-      expect.stringMatching(/^script-src blocked eval/),
-      expect.stringMatching(/^script-src(-elem)? blocked inline/),
-      expect.stringMatching(/^connect-src blocked https:\/\/example\.com\/x/),
-      expect.stringMatching(/^connect-src blocked https:\/\/huggingface\.co\.evil\.example\/x/),
-    ]),
-  );
+  await expect
+    .poll(w.violations)
+    .toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^script-src blocked eval/),
+        expect.stringMatching(/^script-src(-elem)? blocked inline/),
+        expect.stringMatching(/^connect-src blocked https:\/\/example\.com\/x/),
+        expect.stringMatching(/^connect-src blocked https:\/\/huggingface\.co\.evil\.example\/x/),
+      ]),
+    );
 
   // The worker's own response carries the header policy: eval is blocked there too.
   const worker = await workerStarted;

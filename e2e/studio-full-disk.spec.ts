@@ -30,7 +30,10 @@ test('a run finished while the history store is over its quota is kept in the ta
   await expect(page.getByText(/0 saved, 1 in this tab only/)).toBeVisible();
 
   const download = page.waitForEvent('download');
-  await rows.first().getByRole('button', { name: /as JSON/ }).click();
+  await rows
+    .first()
+    .getByRole('button', { name: /as JSON/ })
+    .click();
   const json = JSON.parse(readFileSync((await (await download).path())!, 'utf8'));
   expect(json.status).toBe('done');
   expect(json.pplQuant).toBeGreaterThan(1);

@@ -19,7 +19,12 @@ test('GPTQ (act-order) from an autorun link: error feedback report and Hessian d
   for (const text of await card.locator('tbody tr td:nth-child(4)').allInnerTexts()) expect(text).toMatch(/^\d+\.\d%$/);
   await expect(card).toContainText('act-order');
   // one Hessian-diagonal heatmap per true-sequential set, five blocks each, over its input width
-  for (const [set, width] of [['q', 64], ['o', 64], ['gate', 64], ['down', 172]] as const) {
+  for (const [set, width] of [
+    ['q', 64],
+    ['o', 64],
+    ['gate', 64],
+    ['down', 172],
+  ] as const) {
     await expect(page.getByTestId(`hessian-${set}`)).toContainText(`${set}: 5 blocks × ${width} channels`);
   }
   await page.screenshot({ path: shot('studio-inspect-gptq'), fullPage: true });

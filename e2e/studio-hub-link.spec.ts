@@ -10,7 +10,10 @@ async function serveHub(route: Route, requests: string[]) {
   requests.push(`${route.request().method()} ${url.pathname}`);
   const cors = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'content-range, content-length, etag, accept-ranges' };
   if (route.request().method() === 'OPTIONS') {
-    return route.fulfill({ status: 204, headers: { ...cors, 'access-control-allow-headers': 'authorization, range, if-range', 'access-control-allow-methods': 'GET, HEAD' } });
+    return route.fulfill({
+      status: 204,
+      headers: { ...cors, 'access-control-allow-headers': 'authorization, range, if-range', 'access-control-allow-methods': 'GET, HEAD' },
+    });
   }
   const m = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
   const file = m && m[1] === REPO ? `${DIR}/${decodeURIComponent(m[3])}` : '';
@@ -20,7 +23,11 @@ async function serveHub(route: Route, requests: string[]) {
   if (range) {
     const start = Number(range[1]);
     const end = range[2] ? Math.min(Number(range[2]), bytes.length - 1) : bytes.length - 1;
-    return route.fulfill({ status: 206, headers: { ...cors, etag: `"${bytes.length}"`, 'content-range': `bytes ${start}-${end}/${bytes.length}`, 'content-length': String(end - start + 1) }, body: bytes.subarray(start, end + 1) });
+    return route.fulfill({
+      status: 206,
+      headers: { ...cors, etag: `"${bytes.length}"`, 'content-range': `bytes ${start}-${end}/${bytes.length}`, 'content-length': String(end - start + 1) },
+      body: bytes.subarray(start, end + 1),
+    });
   }
   return route.fulfill({ status: 200, headers: { ...cors, etag: `"${bytes.length}"`, 'content-length': String(bytes.length) }, body: bytes });
 }

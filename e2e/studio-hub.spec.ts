@@ -17,7 +17,10 @@ async function serveHub(route: Route, requests: { path: string; auth: boolean }[
   requests.push({ path: url.pathname, auth });
   const cors = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'content-range, content-length, etag, accept-ranges' };
   if (route.request().method() === 'OPTIONS') {
-    return route.fulfill({ status: 204, headers: { ...cors, 'access-control-allow-headers': 'authorization, range, if-range', 'access-control-allow-methods': 'GET, HEAD' } });
+    return route.fulfill({
+      status: 204,
+      headers: { ...cors, 'access-control-allow-headers': 'authorization, range, if-range', 'access-control-allow-methods': 'GET, HEAD' },
+    });
   }
   if (!m || m[1] !== REPO) return route.fulfill({ status: 404, headers: cors, body: 'not found' });
   if (!auth) return route.fulfill({ status: 401, headers: cors, body: 'unauthorized' });

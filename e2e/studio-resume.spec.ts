@@ -36,7 +36,7 @@ async function storedBlocks(page: Page): Promise<number[]> {
         open.onerror = () => res([]);
         open.onsuccess = () => {
           const db = open.result;
-          if (!db.objectStoreNames.contains('summaries')) return db.close(), res([]);
+          if (!db.objectStoreNames.contains('summaries')) return (db.close(), res([]));
           const req = db.transaction('summaries').objectStore('summaries').getAll();
           req.onsuccess = () => (db.close(), res(req.result.map((s: { completedBlocks: number }) => s.completedBlocks)));
           req.onerror = () => (db.close(), res([]));
@@ -56,7 +56,9 @@ async function finishedPpl(page: Page): Promise<string> {
   return m[1];
 }
 
-test('a TesseraQ run from an autorun link, interrupted by a reload, resumes from its checkpoint and matches an uninterrupted run; Inspect shows its rounding report', async ({ page }) => {
+test('a TesseraQ run from an autorun link, interrupted by a reload, resumes from its checkpoint and matches an uninterrupted run; Inspect shows its rounding report', async ({
+  page,
+}) => {
   page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
   await page.goto('/');
   await deleteDatabase(page, 'webgpu-quant-studio-checkpoints');

@@ -15,7 +15,7 @@ async function storedRuns(page: Page): Promise<number> {
         open.onerror = () => res(0);
         open.onsuccess = () => {
           const db = open.result;
-          if (!db.objectStoreNames.contains('summaries')) return db.close(), res(0);
+          if (!db.objectStoreNames.contains('summaries')) return (db.close(), res(0));
           const req = db.transaction('summaries').objectStore('summaries').count();
           req.onsuccess = () => (db.close(), res(req.result));
           req.onerror = () => (db.close(), res(0));
@@ -27,7 +27,13 @@ async function storedRuns(page: Page): Promise<number> {
 test('a run going on in another tab is not offered for resuming until that tab is gone', async ({ context }) => {
   const a = await context.newPage();
   await a.goto('/');
-  await a.evaluate(() => new Promise((res) => { const r = indexedDB.deleteDatabase('webgpu-quant-studio-checkpoints'); r.onsuccess = r.onerror = r.onblocked = res; }));
+  await a.evaluate(
+    () =>
+      new Promise((res) => {
+        const r = indexedDB.deleteDatabase('webgpu-quant-studio-checkpoints');
+        r.onsuccess = r.onerror = r.onblocked = res;
+      }),
+  );
   await a.goto(`/?${CONFIG}&autorun=1`);
   await expect(a.getByTestId('run-progress')).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
   await expect.poll(() => storedRuns(a), { timeout: 600_000, intervals: [1000] }).toBe(1);

@@ -66,9 +66,7 @@ function fakeRun(id: string, method: 'rtn' | 'teq', bits: 3 | 4, pplQuant: numbe
   const blocks = [0, 1].map((block) => ({
     block,
     losses: [1, 0.5, 0.25].map((l) => l * (block + 1)),
-    alpha: Object.fromEntries(
-      ['gate_up', 'qkv'].map((group) => [group, Array.from({ length: 48 }, (_, c) => Math.exp(Math.sin(c + block) * 0.5))]),
-    ),
+    alpha: Object.fromEntries(['gate_up', 'qkv'].map((group) => [group, Array.from({ length: 48 }, (_, c) => Math.exp(Math.sin(c + block) * 0.5))])),
   }));
   return {
     schema: 1,
@@ -83,9 +81,24 @@ function fakeRun(id: string, method: 'rtn' | 'teq', bits: 3 | 4, pplQuant: numbe
     steps: 20,
     seed: 0,
     config: {
-      model: 'bundled:stories260K', method, bits, groupSize: 32, symmetric: false, text: 'tinystories',
-      calibSamples: 16, seqLen: 256, evalWindows: 8, seed: 0, steps: 20, lr: 0.001, teqLoss: 'block',
-      teqEstimator: 'ste-round', teqInit: 'awq', tqIters: 10, tqSchedule: 'short10', tqBatch: 4,
+      model: 'bundled:stories260K',
+      method,
+      bits,
+      groupSize: 32,
+      symmetric: false,
+      text: 'tinystories',
+      calibSamples: 16,
+      seqLen: 256,
+      evalWindows: 8,
+      seed: 0,
+      steps: 20,
+      lr: 0.001,
+      teqLoss: 'block',
+      teqEstimator: 'ste-round',
+      teqInit: 'awq',
+      tqIters: 10,
+      tqSchedule: 'short10',
+      tqBatch: 4,
     },
     device: 'SwiftShader',
     pplFp: 10.5,
@@ -95,7 +108,10 @@ function fakeRun(id: string, method: 'rtn' | 'teq', bits: 3 | 4, pplQuant: numbe
     layerErrors: [0, 1].flatMap((block) =>
       ['q_proj', 'k_proj', 'v_proj', 'o_proj'].map((layer, i) => ({ block, layer, relMse: 0.001 * (i + 1) * (block + 1) })),
     ),
-    blockErrors: [{ block: 0, relMse: 0.002 }, { block: 1, relMse: 0.004 }],
+    blockErrors: [
+      { block: 0, relMse: 0.002 },
+      { block: 1, relMse: 0.004 },
+    ],
     details: method === 'teq' ? { teq: { loss: 'block', blocks } } : {},
   };
 }
@@ -104,15 +120,21 @@ test('history keeps runs across reloads; download, inspect, compare and delete t
   logBrowserErrors(page);
   await page.goto('/');
   // Start from an empty history (tests share the browser profile only within one context).
-  await page.evaluate(() => new Promise((res) => { const r = indexedDB.deleteDatabase('webgpu-quant-studio'); r.onsuccess = r.onerror = r.onblocked = res; }));
+  await page.evaluate(
+    () =>
+      new Promise((res) => {
+        const r = indexedDB.deleteDatabase('webgpu-quant-studio');
+        r.onsuccess = r.onerror = r.onblocked = res;
+      }),
+  );
   await page.reload();
   await page.getByRole('tab', { name: /History/ }).click();
   await expect(page.getByText('No runs yet')).toBeVisible();
 
   const runs = [fakeRun('run-rtn-w4', 'rtn', 4, 11.25), fakeRun('run-teq-w3', 'teq', 3, 12.75)];
-  await page.getByLabel('Import run JSON…').setInputFiles(
-    runs.map((r) => ({ name: `${r.id}.json`, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(r)) })),
-  );
+  await page
+    .getByLabel('Import run JSON…')
+    .setInputFiles(runs.map((r) => ({ name: `${r.id}.json`, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(r)) })));
   await expect(page.getByText('run-rtn-w4.json: imported as RTN W4 g32 asym.')).toBeVisible();
   await expect(page.getByTestId('history-table').locator('tbody tr')).toHaveCount(2);
 
@@ -176,15 +198,28 @@ test('history keeps runs across reloads; download, inspect, compare and delete t
 test('a result that beats fp32 beyond the noise is flagged; every perplexity has its interval; Delete can be undone', async ({ page }) => {
   logBrowserErrors(page);
   await page.goto('/');
-  await page.evaluate(() => new Promise((res) => { const r = indexedDB.deleteDatabase('webgpu-quant-studio'); r.onsuccess = r.onerror = r.onblocked = res; }));
+  await page.evaluate(
+    () =>
+      new Promise((res) => {
+        const r = indexedDB.deleteDatabase('webgpu-quant-studio');
+        r.onsuccess = r.onerror = r.onblocked = res;
+      }),
+  );
   await page.reload();
   // Four windows; the quantized model is 0.1 nats lower on every one of them: better beyond the noise.
   const fp = [2.3, 2.5, 2.2, 2.4];
   const odd = { ...fakeRun('run-odd', 'rtn', 4, Math.exp(2.25)), pplFp: Math.exp(2.35), evalTokens: 252, windowNll: { fp, quant: fp.map((v) => v - 0.1) } };
   // Same fp32 windows, quantized 0.2 higher give or take: worse, as expected, not flagged.
-  const plain = { ...fakeRun('run-plain', 'rtn', 3, Math.exp(2.55)), pplFp: Math.exp(2.35), evalTokens: 252, windowNll: { fp, quant: fp.map((v, i) => v + 0.2 + 0.01 * i) } };
+  const plain = {
+    ...fakeRun('run-plain', 'rtn', 3, Math.exp(2.55)),
+    pplFp: Math.exp(2.35),
+    evalTokens: 252,
+    windowNll: { fp, quant: fp.map((v, i) => v + 0.2 + 0.01 * i) },
+  };
   await page.getByRole('tab', { name: /History/ }).click();
-  await page.getByLabel('Import run JSON…').setInputFiles([odd, plain].map((r) => ({ name: `${r.id}.json`, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(r)) })));
+  await page
+    .getByLabel('Import run JSON…')
+    .setInputFiles([odd, plain].map((r) => ({ name: `${r.id}.json`, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(r)) })));
   await expect(page.getByTestId('history-table').locator('tbody tr')).toHaveCount(2);
 
   await page.getByRole('tab', { name: /Compare/ }).click();
@@ -352,7 +387,10 @@ test('at 390 px the sidebar is a top bar and no section widens the page; at 1440
   for (const name of ['Model', 'Data', 'Method', 'Run', 'Inspect', 'Compare', 'Teach', 'History']) {
     await page.getByRole('tab', { name: new RegExp(name) }).click();
     await expect(page.getByRole('heading', { level: 2 })).toHaveText(name);
-    const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, sidebar: document.querySelector('.sidebar')!.getBoundingClientRect().height }));
+    const widths = await page.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      sidebar: document.querySelector('.sidebar')!.getBoundingClientRect().height,
+    }));
     expect(widths.page, `${name} fits 390 px`).toBeLessThanOrEqual(390);
     expect(widths.sidebar, 'the sidebar is a bar, not a column').toBeLessThan(200);
     if (['Run', 'Inspect', 'Compare', 'Teach'].includes(name)) await page.screenshot({ path: shot(`studio-390-${name.toLowerCase()}`), fullPage: true });

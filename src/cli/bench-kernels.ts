@@ -64,7 +64,8 @@ interface Operands {
 }
 
 function operands(gpu: Gpu, s: Shape): Operands {
-  const A = lcgFill(s.m * s.k, 1), B = lcgFill(s.k * s.n, 2);
+  const A = lcgFill(s.m * s.k, 1),
+    B = lcgFill(s.k * s.n, 2);
   const a = gpu.upload(A, s.transA ? [s.k, s.m] : [s.m, s.k], 'A');
   const b = gpu.upload(B, s.transB ? [s.n, s.k] : [s.k, s.n], 'B');
   return { A, B, a, b, out: gpu.tensor([s.m, s.n], 'f32', 'C') };
@@ -79,8 +80,10 @@ async function spotCheck(s: Shape, o: Operands): Promise<number> {
   const C = await o.out.readF32();
   let worst = 0;
   for (let t = 0; t < 64; t++) {
-    const i = (t * 7919) % s.m, j = (t * 104729) % s.n;
-    let ref = 0, mag = 0;
+    const i = (t * 7919) % s.m,
+      j = (t * 104729) % s.n;
+    let ref = 0,
+      mag = 0;
     for (let p = 0; p < s.k; p++) {
       const av = s.transA ? o.A[p * s.m + i] : o.A[i * s.k + p];
       const bv = s.transB ? o.B[j * s.k + p] : o.B[p * s.n + j];

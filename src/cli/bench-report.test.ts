@@ -30,13 +30,26 @@ describe('bench report', () => {
   it('writes one table row per method and a kernel table with the share of the peak', () => {
     const { method: _m, ...config } = DEFAULT_CONFIG;
     const rep: BenchReport = {
-      date: '2026-11-23T00:00:00Z', device: 'nvidia hopper', model: 'bundled:stories260K', config,
-      calibForwardSeconds: 0.5, calibTokensPerSecond: 8192, matmulPeakTflops: 40,
+      date: '2026-11-23T00:00:00Z',
+      device: 'nvidia hopper',
+      model: 'bundled:stories260K',
+      config,
+      calibForwardSeconds: 0.5,
+      calibTokensPerSecond: 8192,
+      matmulPeakTflops: 40,
       rows: [
         { method: 'rtn', seconds: 0.1, evalTokensPerSecond: 1e6, peakMiB: 10, plannedMiB: 12, pplFp: 5, pplQuant: 6 },
         {
-          method: 'tesseraq', seconds: 8, tqSecondsPerBlock: 1.5, tqSecondsPerRound: 0.075, tqSecondsPer250Round: 0.375,
-          evalTokensPerSecond: 1e6, peakMiB: 20, plannedMiB: 25, pplFp: 5, pplQuant: 5.5,
+          method: 'tesseraq',
+          seconds: 8,
+          tqSecondsPerBlock: 1.5,
+          tqSecondsPerRound: 0.075,
+          tqSecondsPer250Round: 0.375,
+          evalTokensPerSecond: 1e6,
+          peakMiB: 20,
+          plannedMiB: 25,
+          pplFp: 5,
+          pplQuant: 5.5,
           kernels: [{ kernel: 'matmul 4x512x64x172 tB', timed: 2, usPerCall: 0.5, share: 0.5, tflops: 10 }],
         },
         { method: 'gptq', seconds: 3, gptqSecondsPerBlock: 0.75, evalTokensPerSecond: 1e6, peakMiB: 15, plannedMiB: 16, pplFp: 5, pplQuant: 5.6 },

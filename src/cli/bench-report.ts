@@ -89,12 +89,19 @@ export function benchMarkdown(rep: BenchReport): string {
     '',
     '| method | seconds | AWQ search s | TEQ steps/s | TesseraQ s/block | s/round | s per 250-iteration round | GPTQ s/block | eval tokens/s | peak GPU MiB (planned) |',
     '|---|---|---|---|---|---|---|---|---|---|',
-    ...rep.rows.map((r) =>
-      `| ${r.method} | ${f(r.seconds)} | ${f(r.awqSeconds)} | ${f(r.teqStepsPerSecond, 1)} | ${f(r.tqSecondsPerBlock)} | ${f(r.tqSecondsPerRound, 3)} | ${f(r.tqSecondsPer250Round)} | ${f(r.gptqSecondsPerBlock)} | ${f(r.evalTokensPerSecond, 0)} | ${f(r.peakMiB, 0)} (${f(r.plannedMiB, 0)}) |`,
+    ...rep.rows.map(
+      (r) =>
+        `| ${r.method} | ${f(r.seconds)} | ${f(r.awqSeconds)} | ${f(r.teqStepsPerSecond, 1)} | ${f(r.tqSecondsPerBlock)} | ${f(r.tqSecondsPerRound, 3)} | ${f(r.tqSecondsPer250Round)} | ${f(r.gptqSecondsPerBlock)} | ${f(r.evalTokensPerSecond, 0)} | ${f(r.peakMiB, 0)} (${f(r.plannedMiB, 0)}) |`,
     ),
   ];
   for (const r of rep.rows.filter((x) => x.kernels?.length)) {
-    lines.push('', `Hottest kernels, ${r.method} (sampled timestamps):`, '', '| kernel | µs per call | share of GPU time | TFLOP/s | of peak |', '|---|---|---|---|---|');
+    lines.push(
+      '',
+      `Hottest kernels, ${r.method} (sampled timestamps):`,
+      '',
+      '| kernel | µs per call | share of GPU time | TFLOP/s | of peak |',
+      '|---|---|---|---|---|',
+    );
     for (const k of r.kernels!) {
       const ofPeak = k.tflops && rep.matmulPeakTflops ? `${f((100 * k.tflops) / rep.matmulPeakTflops, 0)}%` : '';
       lines.push(`| ${k.kernel} | ${f(k.usPerCall, 1)} | ${f(100 * k.share, 1)}% | ${f3(k.tflops)} | ${ofPeak} |`);
@@ -102,4 +109,3 @@ export function benchMarkdown(rep: BenchReport): string {
   }
   return lines.join('\n');
 }
-

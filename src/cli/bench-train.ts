@@ -42,8 +42,16 @@ async function main(): Promise<void> {
   try {
     const { result } = await runQuantization({ gpu, model, split, config, onEvent: () => {} });
     const out: Record<string, unknown> = {
-      backend: backend ?? 'default', method: config.method, status: result.status, pplQuant: result.pplQuant,
-      seconds: result.seconds, dispatches: gpu.dispatchCount, submits: gpu.submitCount, passes: gpu.passCount, bindGroups: gpu.bindGroupCount, pipelines: gpu.pipelineCount,
+      backend: backend ?? 'default',
+      method: config.method,
+      status: result.status,
+      pplQuant: result.pplQuant,
+      seconds: result.seconds,
+      dispatches: gpu.dispatchCount,
+      submits: gpu.submitCount,
+      passes: gpu.passCount,
+      bindGroups: gpu.bindGroupCount,
+      pipelines: gpu.pipelineCount,
     };
     if (process.env.DUMP_DETAILS) out.details = result.details;
     if (misses.size) out.misses = Object.fromEntries([...misses].sort((a, b) => b[1] - a[1]));

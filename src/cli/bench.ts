@@ -81,7 +81,10 @@ function rowOf(method: BenchMethod, r: RunResult, config: RunConfig, layers: num
 }
 
 function benchMethods(raw: string | undefined): BenchMethod[] {
-  const names = (raw ?? 'rtn,awq,teq,tesseraq').split(',').map((s) => s.trim()).filter(Boolean);
+  const names = (raw ?? 'rtn,awq,teq,tesseraq')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const n of names) if (!(BENCH_METHODS as readonly string[]).includes(n)) fail(`--methods: "${n}" is not one of ${BENCH_METHODS.join(', ')}`);
   return names as BenchMethod[];
 }
@@ -111,7 +114,15 @@ export async function bench(flags: Map<string, string>): Promise<void> {
   const device = [gpu.report.vendor, gpu.report.architecture, gpu.report.description].filter(Boolean).join(' ');
   log(`bench on ${device}: ${model.source}, methods ${methods.join(', ')}`);
   const { method: _m, ...shared } = config;
-  const report: BenchReport = { date: new Date().toISOString(), device, model: model.source, config: shared, calibForwardSeconds: NaN, calibTokensPerSecond: NaN, rows: [] };
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    device,
+    model: model.source,
+    config: shared,
+    calibForwardSeconds: NaN,
+    calibTokensPerSecond: NaN,
+    rows: [],
+  };
   try {
     report.calibForwardSeconds = await calibrationForward(gpu, model, text.split, config);
     report.calibTokensPerSecond = (config.calibSamples * config.seqLen) / report.calibForwardSeconds;
@@ -134,7 +145,10 @@ export async function bench(flags: Map<string, string>): Promise<void> {
           const timer = gpu.timer;
           let inMethod = false;
           await runQuantization({
-            gpu, model, split: text.split, config: { ...config, method: row.method, evalWindows: 1 },
+            gpu,
+            model,
+            split: text.split,
+            config: { ...config, method: row.method, evalWindows: 1 },
             onEvent: (e) => {
               if (e.type !== 'phase') return;
               if (e.phase === row.method) timer.reset();

@@ -25,7 +25,7 @@ describe('studio CLI', () => {
     await promisify(execFile)('node', ['scripts/build-node.mjs', 'studio'], { cwd: root });
   }, 120_000);
 
-  it('--help prints the usage on stdout and exits 0; <command> --help prints that command\'s', async () => {
+  it("--help prints the usage on stdout and exits 0; <command> --help prints that command's", async () => {
     for (const args of [['--help'], ['-h'], ['help']]) {
       const r = await run(args);
       expect([r.code, r.stderr], args.join(' ')).toEqual([0, '']);
@@ -33,7 +33,13 @@ describe('studio CLI', () => {
       for (const c of ['eval', 'generate', 'bench']) expect(r.stdout).toContain(`studio ${c} --`);
     }
     for (const c of ['quantize', 'eval', 'generate', 'bench']) {
-      for (const args of c === 'quantize' ? [[c, '--help'], [c, '--model', 'bundled', '-h'], ['help', c]] : [[c, '--help']]) {
+      for (const args of c === 'quantize'
+        ? [
+            [c, '--help'],
+            [c, '--model', 'bundled', '-h'],
+            ['help', c],
+          ]
+        : [[c, '--help']]) {
         const r = await run(args);
         expect([r.code, r.stderr], args.join(' ')).toEqual([0, '']);
         expect(r.stdout).toMatch(new RegExp(`^usage:\\n\\s+studio ${c} --`));
@@ -90,7 +96,10 @@ describe('studio CLI', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cli-bin-'));
     try {
       const file = join(dir, 'random.bin');
-      await writeFile(file, Uint8Array.from({ length: 4096 }, (_, i) => (i * 2654435761) >>> 24));
+      await writeFile(
+        file,
+        Uint8Array.from({ length: 4096 }, (_, i) => (i * 2654435761) >>> 24),
+      );
       const r = await run(['eval', '--model', file]);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/^error: .*random\.bin: is not a llama2\.c v0 model: its header is implausible \(dim\)/m);

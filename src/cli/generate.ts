@@ -25,12 +25,19 @@ export function planShards(tensors: [string, number[]][], maxBytes = SHARD_BYTES
   return shards;
 }
 
-export async function generateRandomFolder(shape: string, outDir: string, seed = 0, log: (m: string) => void = () => {}, maxShardBytes = SHARD_BYTES): Promise<void> {
+export async function generateRandomFolder(
+  shape: string,
+  outDir: string,
+  seed = 0,
+  log: (m: string) => void = () => {},
+  maxShardBytes = SHARD_BYTES,
+): Promise<void> {
   const m = randomModel(shape, seed);
   await mkdir(outDir, { recursive: true });
   const shapes = [...m.weights.shapes].filter(([name]) => !(name === 'lm_head.weight' && m.weights.config.tiedEmbeddings));
   const shards = planShards(shapes, maxShardBytes);
-  const fileOf = (i: number) => (shards.length === 1 ? 'model.safetensors' : `model-${String(i + 1).padStart(5, '0')}-of-${String(shards.length).padStart(5, '0')}.safetensors`);
+  const fileOf = (i: number) =>
+    shards.length === 1 ? 'model.safetensors' : `model-${String(i + 1).padStart(5, '0')}-of-${String(shards.length).padStart(5, '0')}.safetensors`;
   const shapeOf = new Map(shapes);
   const weightMap: Record<string, string> = {};
   let totalBytes = 0;

@@ -49,7 +49,8 @@ export async function loadText(name: string): Promise<{ split: TextSplit; source
   const read = (f: string) => readFile(join(data, f), 'utf8');
   if (name === 'tinystories') return { split: splitText(await read('tinystories_val.txt'), 'tinystories_val.txt'), source: name };
   if (name === 'tinyshakespeare') return { split: splitText(await read('tinyshakespeare.txt'), 'tinyshakespeare.txt'), source: name };
-  if (name === 'wikitext2') return { split: twoFileSplit(await read('wiki.valid.raw'), await read('wiki.test.raw'), 'wiki.valid.raw', 'wiki.test.raw'), source: name };
+  if (name === 'wikitext2')
+    return { split: twoFileSplit(await read('wiki.valid.raw'), await read('wiki.test.raw'), 'wiki.valid.raw', 'wiki.test.raw'), source: name };
   if (!existsSync(name)) fail(`--text must be tinystories, wikitext2, tinyshakespeare or a text file; ${name} is none of these`);
   return { split: splitText(await readFile(name, 'utf8'), name), source: 'custom' };
 }
@@ -59,7 +60,5 @@ export async function loadText(name: string): Promise<{ split: TextSplit; source
  * the CLI stops instead, so its message says only what was wrong.
  */
 export function cliConfigErrors(notes: string[]): string {
-  return notes
-    .map((n) => n.replace(/; the default .* was used\.$/, '.').replace(/^Unknown parameter "(.*)" was ignored\.$/, 'unknown flag --$1.'))
-    .join('\n');
+  return notes.map((n) => n.replace(/; the default .* was used\.$/, '.').replace(/^Unknown parameter "(.*)" was ignored\.$/, 'unknown flag --$1.')).join('\n');
 }

@@ -37,7 +37,8 @@ export async function measure(gpu: Gpu, run: () => void): Promise<Timing> {
     if (bi === 0) continue; // one more warm-up batch (clocks, caches)
     wallTimes.push(wall);
     if (gpu.timer) {
-      let ns = 0, count = 0;
+      let ns = 0,
+        count = 0;
       for (const v of gpu.timer.totals.values()) {
         ns += v.ns;
         count += v.count;
@@ -47,7 +48,6 @@ export async function measure(gpu: Gpu, run: () => void): Promise<Timing> {
   }
   return { gpuMs: gpuTimes.length ? median(gpuTimes) : null, wallMs: median(wallTimes), reps };
 }
-
 
 /** Deterministic operands in [-1, 1) (an LCG), the same on every host. */
 export function lcgFill(n: number, seed: number): Float32Array {

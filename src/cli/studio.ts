@@ -105,7 +105,9 @@ async function main(): Promise<void> {
   const config: RunConfig = { ...parsed.config, model: model.source, text: text.source };
   const gpu = await createNodeGpu();
   process.stderr.write(`device: ${gpu.report.vendor} ${gpu.report.architecture} ${gpu.report.description}\n`);
-  process.stderr.write(`model: ${model.source} (${model.weights.config.sourceArchitecture}, ${model.weights.config.layers} layers)\n${text.split.description}\n`);
+  process.stderr.write(
+    `model: ${model.source} (${model.weights.config.sourceArchitecture}, ${model.weights.config.layers} layers)\n${text.split.description}\n`,
+  );
   for (const w of splitQualityWarnings(text.split, (t) => model.tokenizer.encode(t).length)) process.stderr.write(`warning: ${w}\n`);
   try {
     const { result, quantized } = await runQuantization({ gpu, model, split: text.split, config, onEvent: progressPrinter() });
@@ -115,7 +117,10 @@ async function main(): Promise<void> {
         verify: verifyOnnx ? { tokens, windowLen: config.seqLen, windows: config.evalWindows } : undefined,
         log: (m) => process.stderr.write(`${m}\n`),
       });
-      result.details = { ...result.details, exports: exported.map((e) => ({ format: e.format, written: e.written, reason: e.reason, dir: e.dir, onnxPpl: e.onnxPpl })) };
+      result.details = {
+        ...result.details,
+        exports: exported.map((e) => ({ format: e.format, written: e.written, reason: e.reason, dir: e.dir, onnxPpl: e.onnxPpl })),
+      };
       if (exported.some((e) => !e.written)) process.exitCode = 1;
     }
     const json = JSON.stringify(result, null, 2);

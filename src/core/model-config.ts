@@ -3,8 +3,7 @@
 
 /** transformers' rope_scaling kinds that keep attention unscaled: 'linear' and LLaMA 3's 'llama3'. */
 export type RopeScaling =
-  | { type: 'linear'; factor: number }
-  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number };
+  { type: 'linear'; factor: number } | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number };
 
 export type Architecture = 'llama' | 'opt';
 

@@ -7,8 +7,12 @@ export function linearName(arch: Architecture, layer: number, role: LinearRole):
   if (arch === 'opt') {
     const p = `model.decoder.layers.${layer}`;
     const m: Partial<Record<LinearRole, string>> = {
-      q: `${p}.self_attn.q_proj`, k: `${p}.self_attn.k_proj`, v: `${p}.self_attn.v_proj`, o: `${p}.self_attn.out_proj`,
-      fc1: `${p}.fc1`, fc2: `${p}.fc2`,
+      q: `${p}.self_attn.q_proj`,
+      k: `${p}.self_attn.k_proj`,
+      v: `${p}.self_attn.v_proj`,
+      o: `${p}.self_attn.out_proj`,
+      fc1: `${p}.fc1`,
+      fc2: `${p}.fc2`,
     };
     const n = m[role];
     if (!n) throw new Error(`OPT has no ${role} projection`);
@@ -16,8 +20,13 @@ export function linearName(arch: Architecture, layer: number, role: LinearRole):
   }
   const p = `model.layers.${layer}`;
   const m: Partial<Record<LinearRole, string>> = {
-    q: `${p}.self_attn.q_proj`, k: `${p}.self_attn.k_proj`, v: `${p}.self_attn.v_proj`, o: `${p}.self_attn.o_proj`,
-    gate: `${p}.mlp.gate_proj`, up: `${p}.mlp.up_proj`, down: `${p}.mlp.down_proj`,
+    q: `${p}.self_attn.q_proj`,
+    k: `${p}.self_attn.k_proj`,
+    v: `${p}.self_attn.v_proj`,
+    o: `${p}.self_attn.o_proj`,
+    gate: `${p}.mlp.gate_proj`,
+    up: `${p}.mlp.up_proj`,
+    down: `${p}.mlp.down_proj`,
   };
   const n = m[role];
   if (!n) throw new Error(`LLaMA has no ${role} projection`);

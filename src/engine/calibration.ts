@@ -6,8 +6,7 @@ import { mulberry32 } from '../reference/rng';
 export function calibrationSamples(tokens: ArrayLike<number>, count: number, seqLen: number, seed: number): Uint32Array {
   if (tokens.length < seqLen + 1) {
     throw new BadInputError(
-      `The calibration text has ${tokens.length} tokens, fewer than one sample of ${seqLen}. ` +
-        `Use a longer text or a shorter sequence length.`,
+      `The calibration text has ${tokens.length} tokens, fewer than one sample of ${seqLen}. ` + `Use a longer text or a shorter sequence length.`,
     );
   }
   const r = mulberry32(seed ^ 0x9e3779b9);
@@ -22,8 +21,7 @@ export function calibrationSamples(tokens: ArrayLike<number>, count: number, seq
 export function checkEvalText(tokens: number, windowLen: number): void {
   if (tokens < windowLen) {
     throw new BadInputError(
-      `The evaluation text has ${tokens} tokens, fewer than one window of ${windowLen}. ` +
-        `Use a longer text or a shorter sequence length.`,
+      `The evaluation text has ${tokens} tokens, fewer than one window of ${windowLen}. ` + `Use a longer text or a shorter sequence length.`,
     );
   }
 }

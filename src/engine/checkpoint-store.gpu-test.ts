@@ -23,8 +23,17 @@ function linear(name: string, rows: number, cols: number, bits: number, seed: nu
   };
 }
 
-function checkpoint(blocks: number, day: number, seed: number, rows = 64, cols = 172): { cp: RunCheckpoint; linears: QuantizedLinear[]; override: Float32Array } {
-  const linears = [linear(`model.layers.${blocks - 1}.mlp.up_proj`, rows, cols, 3, seed), linear(`model.layers.${blocks - 1}.mlp.down_proj`, cols, rows, 4, seed + 1)];
+function checkpoint(
+  blocks: number,
+  day: number,
+  seed: number,
+  rows = 64,
+  cols = 172,
+): { cp: RunCheckpoint; linears: QuantizedLinear[]; override: Float32Array } {
+  const linears = [
+    linear(`model.layers.${blocks - 1}.mlp.up_proj`, rows, cols, 3, seed),
+    linear(`model.layers.${blocks - 1}.mlp.down_proj`, cols, rows, 4, seed + 1),
+  ];
   const override = Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i + seed));
   const cp = makeCheckpoint({
     config: { ...DEFAULT_CONFIG, method: 'tesseraq', seed },
@@ -32,7 +41,9 @@ function checkpoint(blocks: number, day: number, seed: number, rows = 64, cols =
     linears,
     overrides: [['model.layers.0.mlp.up_proj.weight', override]],
     inProgress: {
-      block: blocks, step: 3, lr: 5e-4,
+      block: blocks,
+      step: 3,
+      lr: 5e-4,
       tensors: {
         'adam.m.logits': Float32Array.from({ length: 100 }, (_, i) => i / 7),
         // TesseraQ's hard/soft state, packed two bits per weight into u32 words
@@ -98,7 +109,11 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
 
     const reader = new IndexedDbCheckpointStore({ dbName }); // as after a reload
     const list = await reader.list();
-    sameArray(list.map((s) => s.completedBlocks), [4, 2], 'listed blocks (newest first)');
+    sameArray(
+      list.map((s) => s.completedBlocks),
+      [4, 2],
+      'listed blocks (newest first)',
+    );
     assert(list[0].runId === 'run-b' && list[0].inProgressBlock === 4, `summary ${JSON.stringify(list[0])}`);
     assert(list[0].bytes === estimateCheckpointBytes(b.cp), 'summary size');
     const got = await reader.load('run-a');
@@ -120,7 +135,7 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     reader.close();
   },
 
-  async 'IndexedDB: save replaces the run\'s checkpoint; delete removes record and summary'() {
+  async "IndexedDB: save replaces the run's checkpoint; delete removes record and summary"() {
     const dbName = await freshDb('checkpoint-test-replace');
     const store = new IndexedDbCheckpointStore({ dbName });
     await store.save('r', checkpoint(1, 1, 1).cp);

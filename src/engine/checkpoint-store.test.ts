@@ -2,7 +2,17 @@ import { serialize } from 'node:v8';
 import { describe, expect, test } from 'vitest';
 import type { QuantizedLinear } from '../core/quant-spec';
 import { mulberry32 } from '../reference/rng';
-import { CHECKPOINT_SCHEMA_VERSION, deserializeLinear, estimateCheckpointBytes, makeCheckpoint, restoreCheckpoint, resumePoint, serializeLinear, summarizeCheckpoint, type RunCheckpoint } from './checkpoint';
+import {
+  CHECKPOINT_SCHEMA_VERSION,
+  deserializeLinear,
+  estimateCheckpointBytes,
+  makeCheckpoint,
+  restoreCheckpoint,
+  resumePoint,
+  serializeLinear,
+  summarizeCheckpoint,
+  type RunCheckpoint,
+} from './checkpoint';
 import { CheckpointStoreWithMemoryFallback, MemoryCheckpointStore } from './checkpoint-store';
 import { DEFAULT_CONFIG } from '../methods/registry';
 import { isQuotaError, requestPersistentStorage, StorageQuotaError, storageEstimate } from './storage';
@@ -35,7 +45,11 @@ function checkpoint(blocks: number, createdAt: Date, seed = 1): RunCheckpoint {
 describe('checkpoint records', () => {
   test('a QuantizedLinear survives packing for 2, 3, 4 and 8 bits, ragged groups and a bias', () => {
     for (const bits of [2, 3, 4, 8]) {
-      for (const [rows, cols, group] of [[5, 37, 16], [3, 64, 0], [1, 1, 32]] as const) {
+      for (const [rows, cols, group] of [
+        [5, 37, 16],
+        [3, 64, 0],
+        [1, 1, 32],
+      ] as const) {
         const q = { ...randomLinear('l', rows, cols, bits, group, bits * 100 + cols), bias: Float32Array.from({ length: rows }, (_, i) => -i) };
         const s = serializeLinear(q);
         // Hand formula: rows*cols fields of `bits` bits in 32-bit words.
@@ -50,7 +64,7 @@ describe('checkpoint records', () => {
     }
   });
 
-  test('a first phase\'s overrides and a round-boundary state are copied, survive cloning, and are counted', () => {
+  test("a first phase's overrides and a round-boundary state are copied, survive cloning, and are counted", () => {
     const base = Float32Array.from({ length: 40 }, (_, i) => i / 3);
     const v = Float32Array.from({ length: 12 }, (_, i) => -i);
     const plain = checkpoint(2, new Date(0));
@@ -102,7 +116,14 @@ describe('checkpoint records', () => {
     const codes = q.codes.slice();
     const norm = new Float32Array([1, 2, 3]);
     const m = new Float32Array([0.5]);
-    const cp = makeCheckpoint({ config: DEFAULT_CONFIG, completedBlocks: 1, linears: [q], overrides: [['n', norm]], inProgress: { block: 1, step: 7, lr: 1e-3, tensors: { 'adam.m': m } }, rngState: [42] });
+    const cp = makeCheckpoint({
+      config: DEFAULT_CONFIG,
+      completedBlocks: 1,
+      linears: [q],
+      overrides: [['n', norm]],
+      inProgress: { block: 1, step: 7, lr: 1e-3, tensors: { 'adam.m': m } },
+      rngState: [42],
+    });
     q.codes.fill(0);
     norm.fill(9);
     m.fill(9);
@@ -153,9 +174,15 @@ describe('memory checkpoint store', () => {
     const loaded = await store.load('run-a');
     expect(loaded!.overrides['model.norm.weight'][0]).toBe(0);
     expect(Array.from(restoreCheckpoint(loaded!).linears.get('model.layers.1.mlp.up_proj')!.codes)).toEqual(Array.from(deserializeLinear(a.linears[0]).codes));
-    expect((await store.list()).map((s) => [s.runId, s.completedBlocks])).toEqual([['run-b', 2], ['run-a', 1]]);
+    expect((await store.list()).map((s) => [s.runId, s.completedBlocks])).toEqual([
+      ['run-b', 2],
+      ['run-a', 1],
+    ]);
     await store.save('run-a', checkpoint(3, new Date('2025-01-03T00:00:00Z')));
-    expect((await store.list()).map((s) => [s.runId, s.completedBlocks])).toEqual([['run-a', 3], ['run-b', 2]]);
+    expect((await store.list()).map((s) => [s.runId, s.completedBlocks])).toEqual([
+      ['run-a', 3],
+      ['run-b', 2],
+    ]);
     await store.delete('run-b');
     expect((await store.list()).map((s) => s.runId)).toEqual(['run-a']);
     expect(await store.load('run-b')).toBeUndefined();
@@ -165,11 +192,16 @@ describe('memory checkpoint store', () => {
     const cp = checkpoint(1, new Date(0));
     const need = estimateCheckpointBytes(cp);
     const store = new MemoryCheckpointStore({ quotaBytes: need - 1 });
-    const e = await store.save('r', cp).then(() => undefined, (x: unknown) => x);
+    const e = await store.save('r', cp).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect(e).toBeInstanceOf(StorageQuotaError);
     expect((e as StorageQuotaError).bytesNeeded).toBe(need);
     expect((e as StorageQuotaError).kind).toBe('storage-quota');
-    expect((e as Error).message).toMatch(new RegExp(`Saving the checkpoint of run r \\(1 blocks done\\) needs about ${need} B, but this site's browser storage is full`));
+    expect((e as Error).message).toMatch(
+      new RegExp(`Saving the checkpoint of run r \\(1 blocks done\\) needs about ${need} B, but this site's browser storage is full`),
+    );
     expect((e as Error).message).toMatch(/The run continues in memory/);
     expect(await store.list()).toEqual([]);
     await new MemoryCheckpointStore({ quotaBytes: need }).save('r', cp); // exactly enough

@@ -29,7 +29,8 @@ export class MemoryCheckpointStore implements CheckpointStore {
     if (this.opts.quotaBytes !== undefined) {
       let usage = 0;
       for (const [id, r] of this.records) if (id !== runId) usage += r.summary.bytes;
-      if (usage + summary.bytes > this.opts.quotaBytes) throw new StorageQuotaError(summary.bytes, what(runId, checkpoint), { usage, quota: this.opts.quotaBytes });
+      if (usage + summary.bytes > this.opts.quotaBytes)
+        throw new StorageQuotaError(summary.bytes, what(runId, checkpoint), { usage, quota: this.opts.quotaBytes });
     }
     this.records.set(runId, { checkpoint: structuredClone(checkpoint), summary });
   }

@@ -112,7 +112,8 @@ export function makeCheckpoint(state: {
   rngState?: number[];
   now?: Date;
 }): RunCheckpoint {
-  const copies = <T extends Float32Array | Uint32Array>(entries: Iterable<[string, T]>) => Object.fromEntries([...entries].map(([k, v]) => [k, v.slice() as T]));
+  const copies = <T extends Float32Array | Uint32Array>(entries: Iterable<[string, T]>) =>
+    Object.fromEntries([...entries].map(([k, v]) => [k, v.slice() as T]));
   const cp: RunCheckpoint = {
     schema: CHECKPOINT_SCHEMA_VERSION,
     config: { ...state.config },
@@ -149,7 +150,9 @@ const utf8Bytes = (s: string) => new TextEncoder().encode(s).byteLength;
  * bytes plus its name, plus the config and scalars as JSON. IndexedDB adds its own overhead on top.
  */
 export function estimateCheckpointBytes(cp: RunCheckpoint): number {
-  let bytes = utf8Bytes(JSON.stringify({ schema: cp.schema, config: cp.config, completedBlocks: cp.completedBlocks, rngState: cp.rngState, createdAt: cp.createdAt }));
+  let bytes = utf8Bytes(
+    JSON.stringify({ schema: cp.schema, config: cp.config, completedBlocks: cp.completedBlocks, rngState: cp.rngState, createdAt: cp.createdAt }),
+  );
   for (const l of cp.linears) {
     bytes += utf8Bytes(l.name) + utf8Bytes(JSON.stringify(l.spec)) + 8;
     bytes += l.packedCodes.byteLength + l.scales.byteLength + l.zeros.byteLength + (l.bias?.byteLength ?? 0);

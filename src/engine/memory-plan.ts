@@ -33,7 +33,10 @@ const F = 4;
 const POOL_SLACK = 1.15;
 
 export function blockParams(cfg: ModelConfig): number {
-  const qW = cfg.heads * cfg.headDim, kvW = cfg.kvHeads * cfg.headDim, C = cfg.hidden, I = cfg.intermediate;
+  const qW = cfg.heads * cfg.headDim,
+    kvW = cfg.kvHeads * cfg.headDim,
+    C = cfg.hidden,
+    I = cfg.intermediate;
   const attn = C * qW + 2 * C * kvW + qW * C + (cfg.qkvBias || cfg.arch === 'opt' ? qW + 2 * kvW : 0) + (cfg.arch === 'opt' ? C : 0);
   const mlp = cfg.arch === 'opt' ? 2 * C * I + I + C : 3 * C * I;
   const norms = (cfg.arch === 'opt' ? 4 : 2) * C;
@@ -42,13 +45,15 @@ export function blockParams(cfg: ModelConfig): number {
 
 /** Floats per token alive in a block forward that keeps its activations. */
 function activationFloatsPerToken(cfg: ModelConfig): number {
-  const qW = cfg.heads * cfg.headDim, kvW = cfg.kvHeads * cfg.headDim;
+  const qW = cfg.heads * cfg.headDim,
+    kvW = cfg.kvHeads * cfg.headDim;
   return 8 * cfg.hidden + 2 * qW + 2 * kvW + 4 * cfg.intermediate + cfg.heads;
 }
 
 export function planMemory(cfg: ModelConfig, config: RunConfig, limits?: { maxStorageBufferBindingSize: number; maxBufferSize: number }): MemoryPlan {
   const blockBytes = blockParams(cfg) * F;
-  const globalsBytes = (cfg.vocab * cfg.hidden * (cfg.tiedEmbeddings ? 1 : 2) + (cfg.arch === 'opt' ? (cfg.maxPositions + 2) * cfg.hidden : 0) + 2 * cfg.hidden) * F;
+  const globalsBytes =
+    (cfg.vocab * cfg.hidden * (cfg.tiedEmbeddings ? 1 : 2) + (cfg.arch === 'opt' ? (cfg.maxPositions + 2) * cfg.hidden : 0) + 2 * cfg.hidden) * F;
   const residentBlocks = cfg.layers * blockBytes <= RESIDENT_BLOCKS_MAX_BYTES;
   const fpBlocks = residentBlocks ? cfg.layers * blockBytes : blockBytes;
   const L = config.seqLen;

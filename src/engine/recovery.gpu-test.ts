@@ -20,7 +20,8 @@ function sameModel(a: QuantizedModel, b: QuantizedModel, what: string): void {
   const same = (x: ArrayLike<number>, y: ArrayLike<number>) => x.length === y.length && Array.from(x).every((v, i) => Object.is(v, y[i]));
   for (const [n, la] of a.linears) {
     const lb = b.linears.get(n);
-    if (!lb || !same(la.codes, lb.codes) || !same(la.scales, lb.scales) || !same(la.zeros, lb.zeros) || !same(la.gIdx ?? [], lb.gIdx ?? [])) throw new Error(`${what}: ${n} differs`);
+    if (!lb || !same(la.codes, lb.codes) || !same(la.scales, lb.scales) || !same(la.zeros, lb.zeros) || !same(la.gIdx ?? [], lb.gIdx ?? []))
+      throw new Error(`${what}: ${n} differs`);
   }
   for (const [n, t] of a.overrides) if (!same(t, b.overrides.get(n) ?? [])) throw new Error(`${what}: override ${n} differs`);
 }
@@ -33,7 +34,20 @@ async function freshGpu(): Promise<GpuT> {
  * already; every fresh device compiles them again, which is slow on SwiftShader). */
 async function check(gpu: GpuT, method: RunConfig['method'], patch: Partial<RunConfig> = {}) {
   const model = randomModel('tiny-llama', 6);
-  const config: RunConfig = { ...DEFAULT_CONFIG, model: model.source, method, bits: 3, groupSize: 16, calibSamples: 4, seqLen: 16, evalWindows: 2, steps: 3, tqIters: 2, seed: 9, ...patch };
+  const config: RunConfig = {
+    ...DEFAULT_CONFIG,
+    model: model.source,
+    method,
+    bits: 3,
+    groupSize: 16,
+    calibSamples: 4,
+    seqLen: 16,
+    evalWindows: 2,
+    steps: 3,
+    tqIters: 2,
+    seed: 9,
+    ...patch,
+  };
   const split = splitText(TEXT, 'test text');
   const reference = (await runQuantization({ gpu, model, split, config })).quantized!;
 
@@ -46,7 +60,8 @@ async function check(gpu: GpuT, method: RunConfig['method'], patch: Partial<RunC
     if (e.type === 'log') logs.push(e.message);
     // TesseraQ and GPTQ report progress within a block (rounds, sets): their block-0 log marks its end
     const withinBlock = method === 'tesseraq' || method.endsWith('gptq');
-    const blockZeroDone = (e.type === 'progress' && e.phase === method && !withinBlock && e.done === 1) || (e.type === 'log' && /^(TesseraQ|GPTQ) block 0/.test(e.message));
+    const blockZeroDone =
+      (e.type === 'progress' && e.phase === method && !withinBlock && e.done === 1) || (e.type === 'log' && /^(TesseraQ|GPTQ) block 0/.test(e.message));
     if (!destroyed && blockZeroDone) {
       destroyed = true;
       queueMicrotask(() => gpu1.device.destroy());
@@ -55,7 +70,8 @@ async function check(gpu: GpuT, method: RunConfig['method'], patch: Partial<RunC
   const out = await runWithRecovery({ gpu: gpu1, model, split, config, onEvent, checkpoints: store, acquireGpu: freshGpu });
   if (!destroyed) throw new Error(`${method}: the device was never destroyed`);
   if (out.gpu === gpu1) throw new Error(`${method}: no new device was acquired`);
-  if (!logs.some((l) => /lost/i.test(l)) || !logs.some((l) => /Resuming after block 0/.test(l))) throw new Error(`${method}: the user was not told: ${logs.join(' | ')}`);
+  if (!logs.some((l) => /lost/i.test(l)) || !logs.some((l) => /Resuming after block 0/.test(l)))
+    throw new Error(`${method}: the user was not told: ${logs.join(' | ')}`);
   sameModel(reference, out.quantized!, `${method} after a lost device`);
 
   // 2. Resume from a stored checkpoint (as after a reload).
@@ -71,10 +87,22 @@ async function check(gpu: GpuT, method: RunConfig['method'], patch: Partial<RunC
 }
 
 export const cases: Record<string, (gpu: GpuT) => Promise<void>> = {
-  async 'AWQ: lost device mid-run, resume, same result'(gpu) { await check(gpu, 'awq'); },
-  async 'TesseraQ: lost device mid-run, resume, same result'(gpu) { await check(gpu, 'tesseraq'); },
-  async 'TEQ (block loss): lost device mid-run, resume, same result'(gpu) { await check(gpu, 'teq', { teqLoss: 'block' }); },
-  async 'GPTQ (act-order): lost device mid-run, resume, same result'(gpu) { await check(gpu, 'gptq', { gptqActOrder: true }); },
-  async 'AWQ then GPTQ: lost device mid-run, resume, same result'(gpu) { await check(gpu, 'awq+gptq'); },
-  async 'TEQ (block loss) then GPTQ: lost device mid-run, resume, same result'(gpu) { await check(gpu, 'teq+gptq', { teqLoss: 'block' }); },
+  async 'AWQ: lost device mid-run, resume, same result'(gpu) {
+    await check(gpu, 'awq');
+  },
+  async 'TesseraQ: lost device mid-run, resume, same result'(gpu) {
+    await check(gpu, 'tesseraq');
+  },
+  async 'TEQ (block loss): lost device mid-run, resume, same result'(gpu) {
+    await check(gpu, 'teq', { teqLoss: 'block' });
+  },
+  async 'GPTQ (act-order): lost device mid-run, resume, same result'(gpu) {
+    await check(gpu, 'gptq', { gptqActOrder: true });
+  },
+  async 'AWQ then GPTQ: lost device mid-run, resume, same result'(gpu) {
+    await check(gpu, 'awq+gptq');
+  },
+  async 'TEQ (block loss) then GPTQ: lost device mid-run, resume, same result'(gpu) {
+    await check(gpu, 'teq+gptq', { teqLoss: 'block' });
+  },
 };

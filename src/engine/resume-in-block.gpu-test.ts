@@ -46,14 +46,35 @@ interface Cut {
 
 async function check(gpu: Gpu, patch: Partial<RunConfig>, cuts: Cut[]) {
   const model = randomModel('tiny-llama', 4);
-  const config: RunConfig = { ...DEFAULT_CONFIG, model: model.source, bits: 3, groupSize: 16, calibSamples: 4, seqLen: 16, evalWindows: 2, steps: 4, tqIters: 2, seed: 3, ...patch };
+  const config: RunConfig = {
+    ...DEFAULT_CONFIG,
+    model: model.source,
+    bits: 3,
+    groupSize: 16,
+    calibSamples: 4,
+    seqLen: 16,
+    evalWindows: 2,
+    steps: 4,
+    tqIters: 2,
+    seed: 3,
+    ...patch,
+  };
   const split = splitText(TEXT, 'test text');
   const reference = await runQuantization({ gpu, model, split, config });
   for (const { stopAt, log, redone } of cuts) {
     const label = `${config.method} (${config.teqLoss}) cut at ${log}`;
     if (reference.result.status !== 'done') throw new Error(`${label}: reference ${reference.result.status} ${reference.result.error}`);
     const store = new CancellingStore(stopAt);
-    const cut = await runQuantization({ gpu, model, split, config, runId: 'r', checkpoints: store, checkpointEverySeconds: 0, signal: store.controller.signal });
+    const cut = await runQuantization({
+      gpu,
+      model,
+      split,
+      config,
+      runId: 'r',
+      checkpoints: store,
+      checkpointEverySeconds: 0,
+      signal: store.controller.signal,
+    });
     if (cut.result.status !== 'cancelled') throw new Error(`${label}: the interrupted run ended ${cut.result.status}`);
     const cp = await store.load('r');
     if (!cp || !stopAt(cp)) throw new Error(`${label}: the stored checkpoint is not the one the run stopped after`);
@@ -69,7 +90,8 @@ async function check(gpu: Gpu, patch: Partial<RunConfig>, cuts: Cut[]) {
     if (!logs.some((l) => log.test(l))) throw new Error(`${label}: no resume message: ${logs.join(' | ')}`);
     if (repeated.length) throw new Error(`${label}: the resumed run redid work before the checkpoint: ${JSON.stringify(repeated[0])}`);
     sameModel(reference.quantized!, resumed.quantized!, label);
-    if (!Object.is(reference.result.pplQuant, resumed.result.pplQuant)) throw new Error(`${label}: perplexity ${resumed.result.pplQuant} resumed, ${reference.result.pplQuant} uninterrupted`);
+    if (!Object.is(reference.result.pplQuant, resumed.result.pplQuant))
+      throw new Error(`${label}: perplexity ${resumed.result.pplQuant} resumed, ${reference.result.pplQuant} uninterrupted`);
   }
 }
 
@@ -84,18 +106,28 @@ const anyTeqStep = (e: RunEvent) => e.type === 'progress' && e.phase === 'teq';
 
 export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'TesseraQ: cancelled after round 3 of block 1, resumed mid-block, bit-identical'(gpu) {
-    await check(gpu, { method: 'tesseraq' }, [{ stopAt: (cp) => cp.inProgress?.block === 1 && cp.inProgress.round === 3, log: /in block 1 after round 3/, redone: tesseraqBefore(1, 3) }]);
+    await check(gpu, { method: 'tesseraq' }, [
+      { stopAt: (cp) => cp.inProgress?.block === 1 && cp.inProgress.round === 3, log: /in block 1 after round 3/, redone: tesseraqBefore(1, 3) },
+    ]);
   },
   async 'TEQ (LM loss): cancelled after step 2, resumed, bit-identical'(gpu) {
-    await check(gpu, { method: 'teq', teqLoss: 'lm' }, [{ stopAt: (cp) => cp.inProgress?.step === 2, log: /at step 2 of the TEQ training/, redone: teqStepsUpTo(2) }]);
+    await check(gpu, { method: 'teq', teqLoss: 'lm' }, [
+      { stopAt: (cp) => cp.inProgress?.step === 2, log: /at step 2 of the TEQ training/, redone: teqStepsUpTo(2) },
+    ]);
   },
   async 'TEQ (LM loss) at lr 1, the held-out start kept: cancelled after step 2, resumed with the kept α from the checkpoint, bit-identical'(gpu) {
-    await check(gpu, { method: 'teq', teqLoss: 'lm', lr: 1 }, [{ stopAt: (cp) => cp.inProgress?.step === 2 && !!cp.inProgress.tensors['kept.alpha'], log: /at step 2 of the TEQ training/, redone: teqStepsUpTo(2) }]);
+    await check(gpu, { method: 'teq', teqLoss: 'lm', lr: 1 }, [
+      { stopAt: (cp) => cp.inProgress?.step === 2 && !!cp.inProgress.tensors['kept.alpha'], log: /at step 2 of the TEQ training/, redone: teqStepsUpTo(2) },
+    ]);
   },
   async 'TEQ then TesseraQ: cancelled in the TEQ phase and in TesseraQ block 1, resumed, bit-identical'(gpu) {
     await check(gpu, { method: 'teq+tesseraq', teqLoss: 'lm' }, [
       { stopAt: (cp) => !cp.baseOverrides && cp.inProgress?.step === 2, log: /at step 2 of the TEQ training/, redone: teqStepsUpTo(2) },
-      { stopAt: (cp) => !!cp.baseOverrides && cp.inProgress?.block === 1 && cp.inProgress.round === 2, log: /in block 1 after round 2/, redone: (e) => anyTeqStep(e) || tesseraqBefore(1, 2)(e) },
+      {
+        stopAt: (cp) => !!cp.baseOverrides && cp.inProgress?.block === 1 && cp.inProgress.round === 2,
+        log: /in block 1 after round 2/,
+        redone: (e) => anyTeqStep(e) || tesseraqBefore(1, 2)(e),
+      },
     ]);
   },
 };

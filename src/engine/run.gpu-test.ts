@@ -32,7 +32,18 @@ function dequantizedWeights(q: QuantizedModel): Map<string, Float64Array> {
 
 async function check(gpu: Gpu, shape: string, patch: Partial<RunConfig>) {
   const model = randomModel(shape, 1);
-  const config: RunConfig = { ...DEFAULT_CONFIG, model: model.source, bits: 3, groupSize: 16, calibSamples: 4, seqLen: 16, evalWindows: 3, steps: 3, tqIters: 2, ...patch };
+  const config: RunConfig = {
+    ...DEFAULT_CONFIG,
+    model: model.source,
+    bits: 3,
+    groupSize: 16,
+    calibSamples: 4,
+    seqLen: 16,
+    evalWindows: 3,
+    steps: 3,
+    tqIters: 2,
+    ...patch,
+  };
   const split = splitText(TEXT, 'test text');
   // A first full-precision run fills the device-wide caches (RoPE tables) that outlive runs.
   await runQuantization({ gpu, model, split, config: { ...config, method: 'fp' } });
@@ -46,7 +57,8 @@ async function check(gpu: Gpu, shape: string, patch: Partial<RunConfig>) {
   const src = new Map<string, Float32Array | Float64Array>();
   for (const n of model.weights.shapes.keys()) src.set(n, deq.get(n) ?? quantized.overrides.get(n) ?? (await model.weights.get(n)));
   const tokens = [model.tokenizer.bosId, ...model.tokenizer.encode(split.eval)];
-  let nll = 0, count = 0;
+  let nll = 0,
+    count = 0;
   for (const w of evaluationWindows(tokens, config.seqLen, config.evalWindows)) {
     const r = windowNllRef(model.weights.config, (n) => src.get(n)!, w);
     nll += r.nll;
@@ -54,21 +66,36 @@ async function check(gpu: Gpu, shape: string, patch: Partial<RunConfig>) {
   }
   const ref = Math.exp(nll / count);
   if (Math.abs(result.pplQuant - ref) > 1e-4 * ref) throw new Error(`${label}: GPU perplexity ${result.pplQuant}, float64 oracle of the stored model ${ref}`);
-  if (result.layerErrors.length !== quantized.linears.size) throw new Error(`${label}: ${result.layerErrors.length} layer errors for ${quantized.linears.size} layers`);
-  if (!result.layerErrors.every((e) => e.relMse > 0 && e.relMse < 1)) throw new Error(`${label}: implausible layer errors ${JSON.stringify(result.layerErrors)}`);
+  if (result.layerErrors.length !== quantized.linears.size)
+    throw new Error(`${label}: ${result.layerErrors.length} layer errors for ${quantized.linears.size} layers`);
+  if (!result.layerErrors.every((e) => e.relMse > 0 && e.relMse < 1))
+    throw new Error(`${label}: implausible layer errors ${JSON.stringify(result.layerErrors)}`);
 }
 
 /** The same seed and config give the same codes and scales, bit for bit. */
 async function checkReproducible(gpu: Gpu, patch: Partial<RunConfig>) {
   const model = randomModel('tiny-llama', 2);
-  const config: RunConfig = { ...DEFAULT_CONFIG, model: model.source, bits: 2, groupSize: 16, calibSamples: 4, seqLen: 16, evalWindows: 1, steps: 3, tqIters: 2, seed: 5, ...patch };
+  const config: RunConfig = {
+    ...DEFAULT_CONFIG,
+    model: model.source,
+    bits: 2,
+    groupSize: 16,
+    calibSamples: 4,
+    seqLen: 16,
+    evalWindows: 1,
+    steps: 3,
+    tqIters: 2,
+    seed: 5,
+    ...patch,
+  };
   const split = splitText(TEXT, 'test text');
   const a = (await runQuantization({ gpu, model, split, config })).quantized!;
   const b = (await runQuantization({ gpu, model, split, config })).quantized!;
   for (const [name, la] of a.linears) {
     const lb = b.linears.get(name)!;
     const same = (x: ArrayLike<number>, y: ArrayLike<number>) => x.length === y.length && Array.from(x).every((v, i) => Object.is(v, y[i]));
-    if (!same(la.codes, lb.codes) || !same(la.scales, lb.scales) || !same(la.zeros, lb.zeros)) throw new Error(`${config.method}: ${name} differs between two runs with seed ${config.seed}`);
+    if (!same(la.codes, lb.codes) || !same(la.scales, lb.scales) || !same(la.zeros, lb.zeros))
+      throw new Error(`${config.method}: ${name} differs between two runs with seed ${config.seed}`);
   }
 }
 

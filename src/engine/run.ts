@@ -145,10 +145,20 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
       return { result, quantized: null };
     }
     const ctx: MethodContext = {
-      gpu, cfg, source: model.weights, globals, spec, config,
-      calibIds, calibShape: { batch: config.calibSamples, seqLen: config.seqLen },
-      emit, signal: inp.signal,
-      overrides: new Map(), linears: new Map(), details: result.details!, seconds,
+      gpu,
+      cfg,
+      source: model.weights,
+      globals,
+      spec,
+      config,
+      calibIds,
+      calibShape: { batch: config.calibSamples, seqLen: config.seqLen },
+      emit,
+      signal: inp.signal,
+      overrides: new Map(),
+      linears: new Map(),
+      details: result.details!,
+      seconds,
     };
     if (inp.resume && resumable(config)) {
       const restored = restoreCheckpoint(inp.resume);
@@ -164,7 +174,18 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
       let lastSave = performance.now();
       const save = async (completedBlocks: number, inProgress?: BlockInProgress, rngState?: number[]) => {
         try {
-          await store.save(result.id, makeCheckpoint({ config, completedBlocks, linears: ctx.linears.values(), overrides: ctx.overrides, baseOverrides: ctx.baseOverrides, inProgress, rngState }));
+          await store.save(
+            result.id,
+            makeCheckpoint({
+              config,
+              completedBlocks,
+              linears: ctx.linears.values(),
+              overrides: ctx.overrides,
+              baseOverrides: ctx.baseOverrides,
+              inProgress,
+              rngState,
+            }),
+          );
           lastSave = performance.now();
         } catch (e) {
           emit({ type: 'log', message: `Checkpoint not saved: ${describeError(e).message}` });

@@ -23,7 +23,9 @@ export const MAX_TOKENS_PER_CHAR = 0.9;
 export function textQualityWarnings(what: string, nonText: number, tokens: number, chars: number): string[] {
   const out: string[] = [];
   if (nonText > MAX_NON_TEXT_SHARE) {
-    out.push(`${Math.round(nonText * 1000) / 10}% of the ${what} is not text (control characters or bytes that are not UTF-8): is it a binary file? Calibration and perplexity on it say nothing about the model.`);
+    out.push(
+      `${Math.round(nonText * 1000) / 10}% of the ${what} is not text (control characters or bytes that are not UTF-8): is it a binary file? Calibration and perplexity on it say nothing about the model.`,
+    );
   }
   const perChar = chars > 0 ? tokens / chars : 0;
   if (chars >= 200 && perChar > MAX_TOKENS_PER_CHAR) {

@@ -57,9 +57,7 @@ describe('url config', () => {
   });
 
   it('replaces bad values by defaults and names each one', () => {
-    const parsed = parseConfigQuery(
-      'bits=5&groupSize=-1&lr=0&steps=1.5&seqLen=abc&symmetric=yes&method=spqr&model=foo&calibSamples=16&evalWindows=',
-    );
+    const parsed = parseConfigQuery('bits=5&groupSize=-1&lr=0&steps=1.5&seqLen=abc&symmetric=yes&method=spqr&model=foo&calibSamples=16&evalWindows=');
     expect(parsed.config).toEqual({ ...DEFAULT_CONFIG, calibSamples: 16 });
     expect(parsed.notes).toHaveLength(9);
     for (const name of ['bits=5', 'groupSize=-1', 'lr=0', 'steps=1.5', 'seqLen=abc', 'symmetric=yes', 'method=spqr', 'model=foo', 'evalWindows=']) {

@@ -56,10 +56,7 @@ export function parseConfigQuery(query: string | URLSearchParams): ParsedUrlConf
     const field = FIELDS.get(name)!;
     const value = field.parse(raw);
     if (value === undefined) {
-      notes.push(
-        `${name}=${raw} is not valid (expected ${field.expects}); ` +
-          `the default ${formatField(name, DEFAULT_CONFIG[name])} was used.`,
-      );
+      notes.push(`${name}=${raw} is not valid (expected ${field.expects}); ` + `the default ${formatField(name, DEFAULT_CONFIG[name])} was used.`);
       continue;
     }
     (config as unknown as Record<string, unknown>)[name] = value;

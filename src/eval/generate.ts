@@ -22,7 +22,9 @@ export function pickToken(logits: Float32Array, temperature: number, topK: numbe
     for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
     return best;
   }
-  const idx = Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a]).slice(0, topK > 0 ? topK : logits.length);
+  const idx = Array.from(logits.keys())
+    .sort((a, b) => logits[b] - logits[a])
+    .slice(0, topK > 0 ? topK : logits.length);
   const m = logits[idx[0]];
   const p = idx.map((i) => Math.exp((logits[i] - m) / temperature));
   const total = p.reduce((a, b) => a + b, 0);

@@ -11,7 +11,7 @@ export class NonFinitePerplexityError extends EngineError {
     super(
       'bad-input',
       `The perplexity is ${ppl} (not a finite number): ${nonFiniteTokens} of ${scoredTokens} scored tokens had a ${nonFiniteTokens ? 'NaN or infinite' : 'finite but overflowing'} loss. ` +
-        'The model produces non-finite logits on this text: check its weights (a diverged or corrupt checkpoint) and, for a quantized model, the method\'s settings.',
+        "The model produces non-finite logits on this text: check its weights (a diverged or corrupt checkpoint) and, for a quantized model, the method's settings.",
     );
     this.name = 'NonFinitePerplexityError';
   }

@@ -12,8 +12,17 @@ import { generate } from './generate';
 import { evaluationWindows } from './windows';
 import { windowNllRef } from '../reference/model';
 
-const TOP5: [number, number][] = [[403, 17.0235], [385, 15.4062], [410, 13.1083], [317, 12.7692], [407, 12.4181]];
-const GREEDY = [403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426, 338, 401, 396, 267, 337, 410, 408, 419, 292, 411, 322, 265, 282, 295, 433, 426, 385];
+const TOP5: [number, number][] = [
+  [403, 17.0235],
+  [385, 15.4062],
+  [410, 13.1083],
+  [317, 12.7692],
+  [407, 12.4181],
+];
+const GREEDY = [
+  403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426, 338, 401, 396, 267, 337, 410, 408, 419, 292, 411, 322, 265, 282, 295, 433, 426,
+  385,
+];
 
 async function fetchBytes(path: string) {
   const r = await fetch(path);
@@ -25,7 +34,8 @@ async function fetchBytes(path: string) {
 async function referencePpl(model: LoadedModel, tokens: number[], windows: number): Promise<number> {
   const cache = new Map<string, Float32Array>();
   for (const n of model.weights.shapes.keys()) cache.set(n, await model.weights.get(n));
-  let nll = 0, count = 0;
+  let nll = 0,
+    count = 0;
   for (const w of evaluationWindows(tokens, 512, windows)) {
     const r = windowNllRef(model.weights.config, (n) => cache.get(n)!, w);
     nll += r.nll;
@@ -41,7 +51,9 @@ async function checkModel(gpu: Gpu, model: LoadedModel, windows: number, expectP
   const logits = await forwardLogits(gpu, cfg, g, blocks, Uint32Array.of(1), { batch: 1, seqLen: 1 });
   const l = await logits.readF32();
   logits.release();
-  const top = Array.from(l.keys()).sort((a, b) => l[b] - l[a]).slice(0, 5);
+  const top = Array.from(l.keys())
+    .sort((a, b) => l[b] - l[a])
+    .slice(0, 5);
   TOP5.forEach(([id, v], i) => {
     if (top[i] !== id) throw new Error(`${model.source}: top-${i + 1} token ${top[i]}, expected ${id}`);
     if (Math.abs(l[id] - v) / Math.abs(v) > 1e-3) throw new Error(`${model.source}: logit of ${id} is ${l[id]}, expected ${v}`);

@@ -41,7 +41,10 @@ export async function exportFpSafetensors(inp: ExportInput, sink: ExportSink): P
   const tensors: TensorToWrite[] = names.map((name) => {
     const shape = src.shapes.get(name)!;
     return {
-      name, dtype: 'F32', shape, data: async () => {
+      name,
+      dtype: 'F32',
+      shape,
+      data: async () => {
         const w = await src.get(name);
         const p = perms.get(name);
         return p ? permuteFloatRows(w, shape.length > 1 ? shape[1] : 1, p) : w;

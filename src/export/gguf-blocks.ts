@@ -26,10 +26,13 @@ function putHalf(out: Uint8Array, o: number, x: number): void {
 export function ggmlFitProblem(q: QuantizedLinear, type: GgmlQuantType): string | null {
   const g = effectiveGroupSize(q.spec, q.cols);
   if (q.gIdx) return 'act-order groups (GPTQ g_idx) that are not runs of consecutive inputs, but a GGML block is 32 consecutive inputs';
-  if (g !== GGML_BLOCK) return `groups of ${g} inputs, but a ${type === GGML_TYPE.Q8_0 ? 'Q8_0' : type === GGML_TYPE.Q4_1 ? 'Q4_1' : 'Q5_1'} block is 32 inputs with one scale`;
-  if (q.cols % GGML_BLOCK !== 0) return `rows of ${q.cols} inputs, not a multiple of 32 (GGUF's quantized types need whole blocks per row; the ragged last group has no GGML block)`;
+  if (g !== GGML_BLOCK)
+    return `groups of ${g} inputs, but a ${type === GGML_TYPE.Q8_0 ? 'Q8_0' : type === GGML_TYPE.Q4_1 ? 'Q4_1' : 'Q5_1'} block is 32 inputs with one scale`;
+  if (q.cols % GGML_BLOCK !== 0)
+    return `rows of ${q.cols} inputs, not a multiple of 32 (GGUF's quantized types need whole blocks per row; the ragged last group has no GGML block)`;
   if (type === GGML_TYPE.Q8_0) {
-    if (q.spec.bits !== 8 || !q.spec.symmetric) return `Q8_0 is symmetric 8-bit (x = d·q); this run is ${q.spec.bits}-bit ${q.spec.symmetric ? 'symmetric' : 'asymmetric'}`;
+    if (q.spec.bits !== 8 || !q.spec.symmetric)
+      return `Q8_0 is symmetric 8-bit (x = d·q); this run is ${q.spec.bits}-bit ${q.spec.symmetric ? 'symmetric' : 'asymmetric'}`;
     if (q.zeros.some((z) => z !== 128)) return 'Q8_0 has no zero point, and some stored zero points are not 128';
   } else {
     const maxBits = type === GGML_TYPE.Q4_1 ? 4 : 5;

@@ -23,7 +23,15 @@ import { ExportUnavailableError } from './types';
 const f16 = (x: number) => halfToFloat(floatToHalf(x));
 
 function linear(bits: number, codes: number[], scale: number, zero: number, symmetric = false): QuantizedLinear {
-  return { name: 't', rows: 1, cols: 32, spec: { bits, groupSize: 32, symmetric }, codes: Uint8Array.from(codes), scales: Float32Array.of(scale), zeros: Float32Array.of(zero) };
+  return {
+    name: 't',
+    rows: 1,
+    cols: 32,
+    spec: { bits, groupSize: 32, symmetric },
+    codes: Uint8Array.from(codes),
+    scales: Float32Array.of(scale),
+    zeros: Float32Array.of(zero),
+  };
 }
 
 describe('GGML blocks from stored codes', () => {
@@ -54,12 +62,15 @@ describe('GGML blocks from stored codes', () => {
 
   it('refuses what a block cannot hold', () => {
     expect(() => encodeGgmlRows(linear(8, new Array(32).fill(0), 1, 127, false), GGML_TYPE.Q8_0)).toThrow(/symmetric 8-bit/);
-    expect(() => encodeGgmlRows({ ...linear(4, new Array(32).fill(0), 1, 1), cols: 32, spec: { bits: 4, groupSize: 16, symmetric: false } }, GGML_TYPE.Q4_1)).toThrow(/groups of 16/);
+    expect(() =>
+      encodeGgmlRows({ ...linear(4, new Array(32).fill(0), 1, 1), cols: 32, spec: { bits: 4, groupSize: 16, symmetric: false } }, GGML_TYPE.Q4_1),
+    ).toThrow(/groups of 16/);
   });
 });
 
 async function ppl(model: LoadedModel['weights']['config'], w: (n: string) => Float32Array | Float64Array, tokens: number[]): Promise<number> {
-  let nll = 0, count = 0;
+  let nll = 0,
+    count = 0;
   for (const win of evaluationWindows(tokens, 64, 2)) {
     const logits = forwardRef(model, w, win, 1, 64);
     const V = model.vocab;

@@ -12,7 +12,14 @@ import { globalNames, normNames } from '../core/tensor-names';
 import type { QuantizedModel } from '../quant/quantized-model';
 import { encodeGgmlRows, ggmlBlockBytes, ggmlFitProblem, GGML_BLOCK, type GgmlQuantType } from './gguf-blocks';
 import {
-  checkStoredLinear, dequantizeLinear, linearSlots, permuteFloatRows, permuteQuantizedRows, rotaryPermutation, transformedSource, type ExportInput,
+  checkStoredLinear,
+  dequantizeLinear,
+  linearSlots,
+  permuteFloatRows,
+  permuteQuantizedRows,
+  rotaryPermutation,
+  transformedSource,
+  type ExportInput,
 } from './model-parts';
 import { bytesOf, type ExportSink } from './sink';
 import { ExportUnavailableError, safeFileStem, type ExportAvailability, type ExportReport, type FloatFallback } from './types';
@@ -23,8 +30,13 @@ const FILE_TYPE: Record<number, number> = { [GGML_TYPE.Q4_1]: 3, [GGML_TYPE.Q5_1
 const TYPE_NAME: Record<number, string> = { [GGML_TYPE.Q4_1]: 'Q4_1', [GGML_TYPE.Q5_1]: 'Q5_1', [GGML_TYPE.Q8_0]: 'Q8_0' };
 
 const HF_TO_GGUF: Record<string, string> = {
-  'self_attn.q_proj': 'attn_q', 'self_attn.k_proj': 'attn_k', 'self_attn.v_proj': 'attn_v', 'self_attn.o_proj': 'attn_output',
-  'mlp.gate_proj': 'ffn_gate', 'mlp.up_proj': 'ffn_up', 'mlp.down_proj': 'ffn_down',
+  'self_attn.q_proj': 'attn_q',
+  'self_attn.k_proj': 'attn_k',
+  'self_attn.v_proj': 'attn_v',
+  'self_attn.o_proj': 'attn_output',
+  'mlp.gate_proj': 'ffn_gate',
+  'mlp.up_proj': 'ffn_up',
+  'mlp.down_proj': 'ffn_down',
 };
 
 /** The GGML type that holds this run's codes exactly, or why none does. */
@@ -32,11 +44,20 @@ export function ggufQuantType(q: QuantizedModel): { type: GgmlQuantType } | { re
   const { bits, symmetric } = q.spec;
   const groups = q.spec.groupSize;
   if (bits === 8) {
-    if (!symmetric) return { reason: 'asymmetric 8-bit groups need a zero point, and GGUF\'s 8-bit type Q8_0 is symmetric (x = d·q); re-run with symmetric 8-bit groups of 32' };
-    if (groups !== GGML_BLOCK) return { reason: `Q8_0 blocks are 32 inputs with one scale; this run used ${groups ? `groups of ${groups}` : 'one scale per output channel'} (re-run with group size 32)` };
+    if (!symmetric)
+      return {
+        reason: "asymmetric 8-bit groups need a zero point, and GGUF's 8-bit type Q8_0 is symmetric (x = d·q); re-run with symmetric 8-bit groups of 32",
+      };
+    if (groups !== GGML_BLOCK)
+      return {
+        reason: `Q8_0 blocks are 32 inputs with one scale; this run used ${groups ? `groups of ${groups}` : 'one scale per output channel'} (re-run with group size 32)`,
+      };
     return { type: GGML_TYPE.Q8_0 };
   }
-  if (groups !== GGML_BLOCK) return { reason: `Q4_1 blocks are 32 inputs with one scale and minimum; this run used ${groups ? `groups of ${groups}` : 'one scale per output channel'} (re-run with group size 32)` };
+  if (groups !== GGML_BLOCK)
+    return {
+      reason: `Q4_1 blocks are 32 inputs with one scale and minimum; this run used ${groups ? `groups of ${groups}` : 'one scale per output channel'} (re-run with group size 32)`,
+    };
   return { type: GGML_TYPE.Q4_1 };
 }
 
@@ -55,7 +76,8 @@ function plan(q: QuantizedModel, tokenizer?: Tokenizer): GgufPlan | { reason: st
   const cfg = q.config;
   if (cfg.arch !== 'llama') return { reason: `GGUF export writes general.architecture "llama"; this model is ${cfg.sourceArchitecture}` };
   if (cfg.qkvBias) return { reason: `${cfg.sourceArchitecture} has Q/K/V biases, which llama.cpp's "llama" architecture has no tensors for` };
-  if (cfg.ropeScaling) return { reason: `the model's RoPE scaling (${cfg.ropeScaling.type}) is not written to GGUF here; export GPTQ, ONNX or float safetensors instead` };
+  if (cfg.ropeScaling)
+    return { reason: `the model's RoPE scaling (${cfg.ropeScaling.type}) is not written to GGUF here; export GPTQ, ONNX or float safetensors instead` };
   const tp = tokenizerProblem(tokenizer);
   if (tp) return { reason: tp };
   const t = ggufQuantType(q);
@@ -99,18 +121,32 @@ class HeaderWriter {
     set(new DataView(b.buffer));
     this.push(b);
   }
-  u8(v: number) { this.scalar(1, (d) => d.setUint8(0, v)); }
-  u32(v: number) { this.scalar(4, (d) => d.setUint32(0, v, true)); }
-  i32(v: number) { this.scalar(4, (d) => d.setInt32(0, v, true)); }
-  f32(v: number) { this.scalar(4, (d) => d.setFloat32(0, v, true)); }
-  u64(v: number) { this.scalar(8, (d) => d.setBigUint64(0, BigInt(v), true)); }
+  u8(v: number) {
+    this.scalar(1, (d) => d.setUint8(0, v));
+  }
+  u32(v: number) {
+    this.scalar(4, (d) => d.setUint32(0, v, true));
+  }
+  i32(v: number) {
+    this.scalar(4, (d) => d.setInt32(0, v, true));
+  }
+  f32(v: number) {
+    this.scalar(4, (d) => d.setFloat32(0, v, true));
+  }
+  u64(v: number) {
+    this.scalar(8, (d) => d.setBigUint64(0, BigInt(v), true));
+  }
   str(s: string) {
     const b = new TextEncoder().encode(s);
     this.u64(b.byteLength);
     this.push(b);
   }
-  raw(b: Uint8Array) { this.push(b); }
-  get length() { return this.size; }
+  raw(b: Uint8Array) {
+    this.push(b);
+  }
+  get length() {
+    return this.size;
+  }
   finish(padTo: number): Uint8Array {
     const total = Math.ceil(this.size / padTo) * padTo;
     const out = new Uint8Array(total);
@@ -135,14 +171,44 @@ function writeKv(w: HeaderWriter, key: string, kv: Kv): void {
   const T = GgufValueType;
   w.str(key);
   switch (kv.t) {
-    case 'u32': w.u32(T.UINT32); w.u32(kv.v); break;
-    case 'i32': w.u32(T.INT32); w.i32(kv.v); break;
-    case 'f32': w.u32(T.FLOAT32); w.f32(kv.v); break;
-    case 'bool': w.u32(T.BOOL); w.u8(kv.v ? 1 : 0); break;
-    case 'str': w.u32(T.STRING); w.str(kv.v); break;
-    case 'str[]': w.u32(T.ARRAY); w.u32(T.STRING); w.u64(kv.v.length); kv.v.forEach((s) => w.str(s)); break;
-    case 'f32[]': w.u32(T.ARRAY); w.u32(T.FLOAT32); w.u64(kv.v.length); w.raw(bytesOf(Float32Array.from(kv.v))); break;
-    case 'i32[]': w.u32(T.ARRAY); w.u32(T.INT32); w.u64(kv.v.length); w.raw(bytesOf(Int32Array.from(kv.v))); break;
+    case 'u32':
+      w.u32(T.UINT32);
+      w.u32(kv.v);
+      break;
+    case 'i32':
+      w.u32(T.INT32);
+      w.i32(kv.v);
+      break;
+    case 'f32':
+      w.u32(T.FLOAT32);
+      w.f32(kv.v);
+      break;
+    case 'bool':
+      w.u32(T.BOOL);
+      w.u8(kv.v ? 1 : 0);
+      break;
+    case 'str':
+      w.u32(T.STRING);
+      w.str(kv.v);
+      break;
+    case 'str[]':
+      w.u32(T.ARRAY);
+      w.u32(T.STRING);
+      w.u64(kv.v.length);
+      kv.v.forEach((s) => w.str(s));
+      break;
+    case 'f32[]':
+      w.u32(T.ARRAY);
+      w.u32(T.FLOAT32);
+      w.u64(kv.v.length);
+      w.raw(bytesOf(Float32Array.from(kv.v)));
+      break;
+    case 'i32[]':
+      w.u32(T.ARRAY);
+      w.u32(T.INT32);
+      w.u64(kv.v.length);
+      w.raw(bytesOf(Int32Array.from(kv.v)));
+      break;
   }
 }
 
@@ -199,7 +265,11 @@ export async function exportGguf(inp: ExportInput, sink: ExportSink, opts: { fil
   const src = transformedSource(inp);
   const tensors: GgufTensor[] = [];
   const f32 = (name: string, shape: number[], get: () => Promise<Float32Array>): GgufTensor => ({
-    name, ne: [...shape].reverse(), type: GGML_TYPE.F32, byteLength: shape.reduce((a, b) => a * b, 4), bytes: async () => bytesOf(await get()),
+    name,
+    ne: [...shape].reverse(),
+    type: GGML_TYPE.F32,
+    byteLength: shape.reduce((a, b) => a * b, 4),
+    bytes: async () => bytesOf(await get()),
   });
   const g = globalNames('llama');
   tensors.push(f32('token_embd.weight', [cfg.vocab, cfg.hidden], () => src.get(g.embed)));
@@ -211,14 +281,22 @@ export async function exportGguf(inp: ExportInput, sink: ExportSink, opts: { fil
     const fit = slot.q ? ggmlFitProblem(slot.q, p.type) : 'left in full precision by the method';
     if (slot.q && !fit) {
       const stored = slot.q;
-      const bytes = (stored.rows * stored.cols / GGML_BLOCK) * ggmlBlockBytes(p.type);
-      tensors.push({ name: ggufName, ne: [stored.cols, stored.rows], type: p.type, byteLength: bytes, bytes: async () => encodeGgmlRows(perm ? permuteQuantizedRows(stored, perm) : stored, p.type) });
+      const bytes = ((stored.rows * stored.cols) / GGML_BLOCK) * ggmlBlockBytes(p.type);
+      tensors.push({
+        name: ggufName,
+        ne: [stored.cols, stored.rows],
+        type: p.type,
+        byteLength: bytes,
+        bytes: async () => encodeGgmlRows(perm ? permuteQuantizedRows(stored, perm) : stored, p.type),
+      });
     } else {
       const stored = slot.q;
-      tensors.push(f32(ggufName, shape, async () => {
-        const w = stored ? dequantizeLinear(stored) : await src.get(`${slot.name}.weight`);
-        return perm ? permuteFloatRows(w, shape[1], perm) : w;
-      }));
+      tensors.push(
+        f32(ggufName, shape, async () => {
+          const w = stored ? dequantizeLinear(stored) : await src.get(`${slot.name}.weight`);
+          return perm ? permuteFloatRows(w, shape[1], perm) : w;
+        }),
+      );
     }
   }
   tensors.push(f32('output_norm.weight', [cfg.hidden], () => src.get(`${g.finalNorm}.weight`)));

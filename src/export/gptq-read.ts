@@ -23,11 +23,16 @@ export interface GptqFolder {
 
 export async function readGptqFolder(files: ByteSource[]): Promise<GptqFolder> {
   const byName = new Map(files.map((f) => [baseName(f.name), f]));
-  const need = (n: string) => byName.get(n) ?? (() => { throw new FormatError(n, 'is missing', 'Select the whole exported folder'); })();
+  const need = (n: string) =>
+    byName.get(n) ??
+    (() => {
+      throw new FormatError(n, 'is missing', 'Select the whole exported folder');
+    })();
   const configJson = (await readJson(need('config.json'))) as Record<string, unknown>;
   const config = parseHfConfig(configJson, 'config.json', 'gptq');
   const qc = configJson.quantization_config as { bits: number; group_size: number; sym: boolean; desc_act: boolean; checkpoint_format?: string };
-  if (!qc || (qc as { quant_method?: string }).quant_method !== 'gptq') throw new FormatError('config.json', 'has no GPTQ quantization_config', 'Not a GPTQ folder');
+  if (!qc || (qc as { quant_method?: string }).quant_method !== 'gptq')
+    throw new FormatError('config.json', 'has no GPTQ quantization_config', 'Not a GPTQ folder');
   const format = qc.checkpoint_format ?? 'gptq';
   const spec: QuantSpec = { bits: qc.bits, groupSize: qc.group_size === -1 ? 0 : qc.group_size, symmetric: qc.sym };
   const file = await readSafetensorsHeaderWithIntegers(need('model.safetensors'));
@@ -66,7 +71,13 @@ export async function readGptqFolder(files: ByteSource[]): Promise<GptqFolder> {
     const g = effectiveGroupSize(spec, inp);
     for (let i = 0; i < inp; i++) {
       const ok = qc.desc_act ? gIdx[i] >= 0 && gIdx[i] < nG : gIdx[i] === Math.floor(i / g);
-      if (!ok) throw new FormatError('model.safetensors', `g_idx[${i}] is ${gIdx[i]}`, qc.desc_act ? `Groups run from 0 to ${nG - 1}` : `desc_act is false: it must be ${Math.floor(i / g)}`, `${slot.name}.g_idx`);
+      if (!ok)
+        throw new FormatError(
+          'model.safetensors',
+          `g_idx[${i}] is ${gIdx[i]}`,
+          qc.desc_act ? `Groups run from 0 to ${nG - 1}` : `desc_act is false: it must be ${Math.floor(i / g)}`,
+          `${slot.name}.g_idx`,
+        );
     }
     linears.set(slot.name, { name: slot.name, rows: out, cols: inp, spec, codes, scales, zeros, ...(qc.desc_act ? { gIdx: Uint32Array.from(gIdx) } : {}) });
   }

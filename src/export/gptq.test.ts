@@ -22,7 +22,15 @@ import { ExportUnavailableError } from './types';
 const f16 = (x: number) => halfToFloat(floatToHalf(x));
 
 function lin(rows: number, cols: number, bits: number, groupSize: number, codes: number[], scales: number[], zeros: number[]): QuantizedLinear {
-  return { name: 't', rows, cols, spec: { bits, groupSize, symmetric: false }, codes: Uint8Array.from(codes), scales: Float32Array.from(scales), zeros: Float32Array.from(zeros) };
+  return {
+    name: 't',
+    rows,
+    cols,
+    spec: { bits, groupSize, symmetric: false },
+    codes: Uint8Array.from(codes),
+    scales: Float32Array.from(scales),
+    zeros: Float32Array.from(zeros),
+  };
 }
 
 describe('GPTQ packing by hand', () => {
@@ -58,7 +66,8 @@ describe('GPTQ packing by hand', () => {
 });
 
 async function ppl(cfg: ModelConfig, w: (n: string) => Float32Array | Float64Array, tokens: number[]): Promise<number> {
-  let nll = 0, count = 0;
+  let nll = 0,
+    count = 0;
   for (const win of evaluationWindows(tokens, 64, 2)) {
     const logits = forwardRef(cfg, w, win, 1, 64);
     for (let i = 0; i < 63; i++) {
@@ -86,10 +95,21 @@ describe('GPTQ export of stories260K, read back by the project reader', async ()
     expect(avail.reason).toMatch(/mlp\.gate_proj, mlp\.up_proj, mlp\.down_proj .*multiples of 32/);
     const sink = new MemorySink();
     const report = await exportGptq(q, sink);
-    expect(report.files.map((f) => f.name).sort()).toEqual(['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(report.files.map((f) => f.name).sort()).toEqual([
+      'config.json',
+      'generation_config.json',
+      'model.safetensors',
+      'tokenizer.json',
+      'tokenizer_config.json',
+    ]);
     const config = JSON.parse(new TextDecoder().decode(sink.get('config.json')));
     expect(config.quantization_config).toMatchObject({
-      quant_method: 'gptq', bits: 4, group_size: 32, desc_act: false, sym: true, checkpoint_format: 'gptq',
+      quant_method: 'gptq',
+      bits: 4,
+      group_size: 32,
+      desc_act: false,
+      sym: true,
+      checkpoint_format: 'gptq',
       modules_in_block_to_quantize: [['self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.o_proj']],
     });
     const back = await readGptqFolder(sources(sink));

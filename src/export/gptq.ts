@@ -19,7 +19,15 @@ import type { QuantizedModel } from '../quant/quantized-model';
 import { packCodes } from '../quant/pack';
 import { hfFolderProblem, writeHfSideFiles } from './hf-files';
 import {
-  checkStoredLinear, dequantizeLinear, hasLinearBias, linearSlots, permuteFloatRows, permuteQuantizedRows, rotaryPermutation, transformedSource, type ExportInput,
+  checkStoredLinear,
+  dequantizeLinear,
+  hasLinearBias,
+  linearSlots,
+  permuteFloatRows,
+  permuteQuantizedRows,
+  rotaryPermutation,
+  transformedSource,
+  type ExportInput,
 } from './model-parts';
 import { writeSafetensorsStream, type TensorToWrite } from './safetensors-writer';
 import type { ExportSink } from './sink';
@@ -128,7 +136,11 @@ function plan(q: QuantizedModel, tokenizer: Tokenizer | undefined, format: GptqC
 }
 
 export function gptqAvailability(q: QuantizedModel, tokenizer?: Tokenizer, format: GptqCheckpointFormat = 'gptq'): ExportAvailability {
-  const base = { format: format === 'gptq' ? ('gptq' as const) : ('gptq-v2' as const), folder: true, suggestedName: `${safeFileStem(q.config.name)}-gptq-${q.spec.bits}bit${format === 'gptq_v2' ? '-v2' : ''}` };
+  const base = {
+    format: format === 'gptq' ? ('gptq' as const) : ('gptq-v2' as const),
+    folder: true,
+    suggestedName: `${safeFileStem(q.config.name)}-gptq-${q.spec.bits}bit${format === 'gptq_v2' ? '-v2' : ''}`,
+  };
   const p = plan(q, tokenizer, format);
   if ('reason' in p) return { ...base, available: false, reason: p.reason };
   const readers = format === 'gptq' ? 'transformers (optimum/GPTQModel), vLLM and AutoGPTQ' : 'GPTQModel (and transformers through it)';
@@ -152,7 +164,10 @@ export async function exportGptq(inp: ExportInput, sink: ExportSink, opts: { che
   const f32 = (name: string, fromName = name, perm: Int32Array | null = null): TensorToWrite => {
     const shape = src.shapes.get(fromName)!;
     return {
-      name, dtype: 'F32', shape, data: async () => {
+      name,
+      dtype: 'F32',
+      shape,
+      data: async () => {
         const w = await src.get(fromName);
         return perm ? permuteFloatRows(w, shape.length > 1 ? shape[1] : 1, perm) : w;
       },
@@ -178,7 +193,10 @@ export async function exportGptq(inp: ExportInput, sink: ExportSink, opts: { che
         { name: `${slot.name}.qzeros`, dtype: 'I32', shape: [nG, (out * stored.spec.bits) / 32], data: async () => packed().qzeros },
         { name: `${slot.name}.scales`, dtype: 'F16', shape: [nG, out], data: async () => packed().scales },
         {
-          name: `${slot.name}.g_idx`, dtype: 'I32', shape: [inF], data: async () => {
+          name: `${slot.name}.g_idx`,
+          dtype: 'I32',
+          shape: [inF],
+          data: async () => {
             const r = packed().gIdx;
             cache = null;
             return r;
@@ -187,10 +205,15 @@ export async function exportGptq(inp: ExportInput, sink: ExportSink, opts: { che
       );
     } else if (slot.q) {
       const stored = slot.q;
-      tensors.push({ name: `${slot.name}.weight`, dtype: 'F32', shape: [stored.rows, stored.cols], data: async () => {
-        const w = dequantizeLinear(stored);
-        return perm ? permuteFloatRows(w, stored.cols, perm) : w;
-      } });
+      tensors.push({
+        name: `${slot.name}.weight`,
+        dtype: 'F32',
+        shape: [stored.rows, stored.cols],
+        data: async () => {
+          const w = dequantizeLinear(stored);
+          return perm ? permuteFloatRows(w, stored.cols, perm) : w;
+        },
+      });
     } else {
       tensors.push(f32(`${slot.name}.weight`, `${slot.name}.weight`, perm));
     }
@@ -201,7 +224,13 @@ export async function exportGptq(inp: ExportInput, sink: ExportSink, opts: { che
 
   const blockRoles: LinearRole[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
   const moduleOf: Record<string, string> = {
-    q: 'self_attn.q_proj', k: 'self_attn.k_proj', v: 'self_attn.v_proj', o: 'self_attn.o_proj', gate: 'mlp.gate_proj', up: 'mlp.up_proj', down: 'mlp.down_proj',
+    q: 'self_attn.q_proj',
+    k: 'self_attn.k_proj',
+    v: 'self_attn.v_proj',
+    o: 'self_attn.o_proj',
+    gate: 'mlp.gate_proj',
+    up: 'mlp.up_proj',
+    down: 'mlp.down_proj',
   };
   const quantizedModules = blockRoles.filter((r) => p.quantizedRoles.has(r)).map((r) => moduleOf[r]);
   const partial = quantizedModules.length < blockRoles.length;

@@ -40,7 +40,12 @@ export async function writeJsonFile(sink: ExportSink, name: string, value: unkno
 }
 
 /** config.json (+ extra fields), generation_config.json, tokenizer.json, tokenizer_config.json. */
-export async function writeHfSideFiles(sink: ExportSink, model: LoadedModel, cfg: ModelConfig, configExtra: Record<string, unknown> = {}): Promise<{ name: string; bytes: number }[]> {
+export async function writeHfSideFiles(
+  sink: ExportSink,
+  model: LoadedModel,
+  cfg: ModelConfig,
+  configExtra: Record<string, unknown> = {},
+): Promise<{ name: string; bytes: number }[]> {
   const files = [
     await writeJsonFile(sink, 'config.json', { ...hfConfigJson(cfg), ...configExtra }),
     await writeJsonFile(sink, 'generation_config.json', { bos_token_id: cfg.bosId, eos_token_id: cfg.eosId }),

@@ -39,10 +39,22 @@ describe('export API', async () => {
       const text = new TextDecoder().decode(await fixture('data/tinystories_val.txt').read(0, 8000));
       const tokens = [1, ...gguf.tokenizer.encode(text)];
       const res = await exportForCli(q, parseExportFormats('onnx,gptq,gptq-v2,gguf,fp'), dir, { verify: { tokens, windowLen: 64, windows: 2 } });
-      expect(res.map((r) => [r.format, r.written])).toEqual([['onnx', true], ['gptq', true], ['gptq-v2', true], ['gguf', true], ['fp-safetensors', true]]);
+      expect(res.map((r) => [r.format, r.written])).toEqual([
+        ['onnx', true],
+        ['gptq', true],
+        ['gptq-v2', true],
+        ['gguf', true],
+        ['fp-safetensors', true],
+      ]);
       expect(res[0].onnxPpl).toBeGreaterThan(1);
       const top = (await readdir(dir)).sort();
-      expect(top).toEqual(['stories260K-4bit.onnx', 'stories260K-Q4_1.gguf', 'stories260K-gptq-4bit', 'stories260K-gptq-4bit-v2', 'stories260K-transformed-f32']);
+      expect(top).toEqual([
+        'stories260K-4bit.onnx',
+        'stories260K-Q4_1.gguf',
+        'stories260K-gptq-4bit',
+        'stories260K-gptq-4bit-v2',
+        'stories260K-transformed-f32',
+      ]);
       const gptqDir = join(dir, 'stories260K-gptq-4bit');
       const files = await Promise.all((await readdir(gptqDir)).map(async (n) => bytesSource(n, new Uint8Array(await readFile(join(gptqDir, n))))));
       const back = await readGptqFolder(files);

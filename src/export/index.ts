@@ -33,7 +33,10 @@ export function exportAvailability(quantized: QuantizedModel, tokenizer?: Tokeni
 
 export function parseExportFormats(list: string): ExportFormat[] {
   const out: ExportFormat[] = [];
-  for (const raw of list.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
+  for (const raw of list
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean)) {
     const f = (raw === 'fp' || raw === 'safetensors' ? 'fp-safetensors' : raw === 'gptq_v2' ? 'gptq-v2' : raw) as ExportFormat;
     if (!EXPORT_FORMATS.includes(f)) throw new Error(`unknown export format "${raw}" (use ${EXPORT_FORMATS.join(', ')})`);
     if (!out.includes(f)) out.push(f);

@@ -57,7 +57,8 @@ export function checkStoredLinear(q: QuantizedLinear): string | null {
   const max = 2 ** q.spec.bits - 1;
   if (q.codes.length !== q.rows * q.cols) return `${q.name}: ${q.codes.length} codes for [${q.rows}, ${q.cols}]`;
   if (q.scales.length !== q.rows * nG || q.zeros.length !== q.rows * nG) return `${q.name}: scales/zeros are not [${q.rows}, ${nG}]`;
-  if (q.gIdx && (q.gIdx.length !== q.cols || q.gIdx.some((k) => k >= nG))) return `${q.name}: g_idx does not map its ${q.cols} input columns to its ${nG} groups`;
+  if (q.gIdx && (q.gIdx.length !== q.cols || q.gIdx.some((k) => k >= nG)))
+    return `${q.name}: g_idx does not map its ${q.cols} input columns to its ${nG} groups`;
   for (let i = 0; i < q.codes.length; i++) if (q.codes[i] > max) return `${q.name}: code ${q.codes[i]} does not fit in ${q.spec.bits} bits`;
   for (let i = 0; i < q.zeros.length; i++) {
     const z = q.zeros[i];

@@ -27,7 +27,9 @@ describe('ONNX encoding without code generation', () => {
     } finally {
       globalThis.Function = original;
     }
-    const back = decodeModel(bytes) as { graph: { node: { opType: string }[]; input: { type: { tensorType: { shape: { dim: unknown[] } } } }[]; initializer: { dims: number[] }[] } };
+    const back = decodeModel(bytes) as {
+      graph: { node: { opType: string }[]; input: { type: { tensorType: { shape: { dim: unknown[] } } } }[]; initializer: { dims: number[] }[] };
+    };
     expect(back.graph.node[0].opType).toBe('Add');
     expect(back.graph.input[0].type.tensorType.shape.dim).toEqual([{ dimValue: 2 }, { dimParam: 'n' }]);
     expect(back.graph.initializer[0].dims).toEqual([2, 1]);

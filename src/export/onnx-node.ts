@@ -23,6 +23,12 @@ export function loadOnnxRuntimeNode(): Promise<OrtModule> {
   return loaded;
 }
 
-export async function verifyOnnxNode(bytes: Uint8Array, tokens: ArrayLike<number>, windowLen: number, windows: number, opts: Omit<OnnxScoreOptions, 'windowLen' | 'windows'> = {}): Promise<OnnxScore> {
+export async function verifyOnnxNode(
+  bytes: Uint8Array,
+  tokens: ArrayLike<number>,
+  windowLen: number,
+  windows: number,
+  opts: Omit<OnnxScoreOptions, 'windowLen' | 'windows'> = {},
+): Promise<OnnxScore> {
   return scoreOnnx(await loadOnnxRuntimeNode(), bytes, tokens, { ...opts, windowLen, windows, executionProviders: ['wasm'] });
 }

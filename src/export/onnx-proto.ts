@@ -140,9 +140,17 @@ function resolveType(type: string, scope: string): string | undefined {
 
 function writeField(w: protobuf.Writer, f: FieldDesc, v: unknown, path: string, scope: string): void {
   switch (f.type) {
-    case 'string': if (typeof v !== 'string') throw new Error(`${path}: string expected`); w.uint32((f.id << 3) | 2).string(v); return;
-    case 'bytes': if (!(v instanceof Uint8Array)) throw new Error(`${path}: bytes expected`); w.uint32((f.id << 3) | 2).bytes(v); return;
-    case 'int64': case 'int32': case 'uint64': {
+    case 'string':
+      if (typeof v !== 'string') throw new Error(`${path}: string expected`);
+      w.uint32((f.id << 3) | 2).string(v);
+      return;
+    case 'bytes':
+      if (!(v instanceof Uint8Array)) throw new Error(`${path}: bytes expected`);
+      w.uint32((f.id << 3) | 2).bytes(v);
+      return;
+    case 'int64':
+    case 'int32':
+    case 'uint64': {
       if (!Number.isInteger(v) && typeof v !== 'bigint') throw new Error(`${path}: integer expected`);
       const n = typeof v === 'bigint' ? Number(v) : (v as number);
       if (f.type === 'int32') w.uint32(f.id << 3).int32(n);
@@ -150,8 +158,14 @@ function writeField(w: protobuf.Writer, f: FieldDesc, v: unknown, path: string, 
       else w.uint32(f.id << 3).int64(n);
       return;
     }
-    case 'float': if (typeof v !== 'number') throw new Error(`${path}: number expected`); w.uint32((f.id << 3) | 5).float(v); return;
-    case 'double': if (typeof v !== 'number') throw new Error(`${path}: number expected`); w.uint32((f.id << 3) | 1).double(v); return;
+    case 'float':
+      if (typeof v !== 'number') throw new Error(`${path}: number expected`);
+      w.uint32((f.id << 3) | 5).float(v);
+      return;
+    case 'double':
+      if (typeof v !== 'number') throw new Error(`${path}: number expected`);
+      w.uint32((f.id << 3) | 1).double(v);
+      return;
     default: {
       const type = resolveType(f.type, scope);
       if (!type) throw new Error(`${path}: unknown field type ${f.type}`);
@@ -241,7 +255,10 @@ export const MODEL_GRAPH_FIELD = 7;
 
 /** The tag and length of a length-delimited field, written by protobufjs' Writer. */
 export function fieldHeader(field: number, length: number): Uint8Array {
-  return protobuf.Writer.create().uint32((field << 3) | 2).uint32(length).finish();
+  return protobuf.Writer.create()
+    .uint32((field << 3) | 2)
+    .uint32(length)
+    .finish();
 }
 
 function varintSize(n: number): number {
@@ -263,5 +280,8 @@ export function initializerPartSize(t: { name: string; dims: number[]; dataType:
 /** Decodes a ModelProto (tests and inspection). */
 export function decodeModel(bytes: Uint8Array): Record<string, unknown> {
   const ModelProto = reflectedModelProto();
-  return ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, bytes: Uint8Array as unknown as typeof String, defaults: false }) as Record<string, unknown>;
+  return ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, bytes: Uint8Array as unknown as typeof String, defaults: false }) as Record<
+    string,
+    unknown
+  >;
 }

@@ -38,7 +38,7 @@ export async function scoreOnnx(ort: OrtModule, bytes: Uint8Array, tokens: Array
     let scored = 0;
     let vocab = 0;
     let perBatch = 1;
-    for (let start = 0; start < windows.length; ) {
+    for (let start = 0; start < windows.length;) {
       const group = windows.slice(start, start + perBatch);
       const ids = new BigInt64Array(group.length * L);
       group.forEach((w, b) => w.forEach((t, i) => (ids[b * L + i] = BigInt(t))));

@@ -29,7 +29,13 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     const ort = await loadOnnxRuntime();
     const M = 5;
     const problems: string[] = [];
-    for (const [rows, cols, bits, g] of [[64, 172, 4, 32], [172, 64, 4, 32], [32, 64, 8, 32], [48, 100, 2, 16], [40, 172, 8, 0]]) {
+    for (const [rows, cols, bits, g] of [
+      [64, 172, 4, 32],
+      [172, 64, 4, 32],
+      [32, 64, 8, 32],
+      [48, 100, 2, 16],
+      [40, 172, 8, 0],
+    ]) {
       const q = syntheticLinear(rows, cols, bits, g);
       const block = onnxBlockSize(g, cols)!;
       const bytes = matMulNBitsModel(q, block, M);

@@ -27,7 +27,8 @@ async function onnxLogits(bytes: Uint8Array, ids: number[]): Promise<Float32Arra
 }
 
 function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0, den = 0;
+  let num = 0,
+    den = 0;
   for (let i = 0; i < a.length; i++) {
     num = Math.max(num, Math.abs(a[i] - b[i]));
     den = Math.max(den, Math.abs(b[i]));
@@ -42,8 +43,13 @@ describe('MatMulNBits packing', () => {
     // 2 rows x 40 inputs, groups of 16 -> blocks of 16, 3 blocks (the last ragged: 8 inputs).
     const codes = new Uint8Array(80).map((_, i) => i % 16);
     const q: QuantizedLinear = {
-      name: 't', rows: 2, cols: 40, spec: { bits: 4, groupSize: 16, symmetric: false }, codes,
-      scales: Float32Array.of(0.5, 0.25, 2, 1, 3, 4), zeros: Float32Array.of(1, 2, 3, 4, 5, 6),
+      name: 't',
+      rows: 2,
+      cols: 40,
+      spec: { bits: 4, groupSize: 16, symmetric: false },
+      codes,
+      scales: Float32Array.of(0.5, 0.25, 2, 1, 3, 4),
+      zeros: Float32Array.of(1, 2, 3, 4, 5, 6),
     };
     const p = packMatMulNBits(q, 16);
     expect(p.nBlocks).toBe(3);
@@ -61,8 +67,13 @@ describe('MatMulNBits packing', () => {
 
   it('repeats a group scale over the blocks that tile it', () => {
     const q: QuantizedLinear = {
-      name: 't', rows: 1, cols: 96, spec: { bits: 8, groupSize: 48, symmetric: true },
-      codes: new Uint8Array(96).fill(7), scales: Float32Array.of(0.5, 0.75), zeros: Float32Array.of(128, 128),
+      name: 't',
+      rows: 1,
+      cols: 96,
+      spec: { bits: 8, groupSize: 48, symmetric: true },
+      codes: new Uint8Array(96).fill(7),
+      scales: Float32Array.of(0.5, 0.75),
+      zeros: Float32Array.of(128, 128),
     };
     expect(onnxBlockSize(48, 96)).toBe(16);
     const p = packMatMulNBits(q, 16);
@@ -127,7 +138,10 @@ describe('ONNX export of stories260K in onnxruntime (WASM)', async () => {
     const q = await quantizeOnCpu(gguf, { bits: 4, groupSize: 32, symmetric: false });
     const sink = new MemorySink();
     await exportOnnx(q, sink, { fileName: 'm.onnx' });
-    const m = decodeModel(sink.get('m.onnx')) as { graph: { initializer: { name: string }[]; node: { opType: string; domain?: string }[] }; opsetImport: unknown[] };
+    const m = decodeModel(sink.get('m.onnx')) as {
+      graph: { initializer: { name: string }[]; node: { opType: string; domain?: string }[] };
+      opsetImport: unknown[];
+    };
     const inits = m.graph.initializer.map((t) => t.name);
     expect(inits).toContain('model.layers.4.mlp.down_proj.qweight');
     expect(inits).toContain('model.embed_tokens.weight');
@@ -138,11 +152,12 @@ describe('ONNX export of stories260K in onnxruntime (WASM)', async () => {
     const q = await quantizeOnCpu(gguf, { bits: 4, groupSize: 32, symmetric: false });
     const sink = new MemorySink();
     await exportOnnx(q, sink, { fileName: 'm.onnx' });
-    const text = new TextDecoder().decode((await fixture('data/tinystories_val.txt').read(0, 20000)));
+    const text = new TextDecoder().decode(await fixture('data/tinystories_val.txt').read(0, 20000));
     const tokens = [1, ...gguf.tokenizer.encode(text)];
     const r = await scoreOnnx(ort as unknown as OrtModule, sink.get('m.onnx'), tokens, { windowLen: 64, windows: 3 });
     const w = await referenceWeights(q);
-    let nll = 0, count = 0;
+    let nll = 0,
+      count = 0;
     for (const win of evaluationWindows(tokens, 64, 3)) {
       const logits = forwardRef(gguf.weights.config, w, win, 1, 64);
       const V = gguf.weights.config.vocab;

@@ -16,7 +16,14 @@ import type { QuantizedModel } from '../quant/quantized-model';
 import { attr, GraphBuilder, type LazyInitializer } from './onnx-graph';
 import { encodeGraph, encodeModel, fieldHeader, initializerPartSize, MODEL_GRAPH_FIELD, OnnxType } from './onnx-proto';
 import {
-  checkStoredLinear, hasLinearBias, linearSlots, permuteFloatRows, permuteQuantizedRows, rotaryPermutation, transformedSource, type ExportInput,
+  checkStoredLinear,
+  hasLinearBias,
+  linearSlots,
+  permuteFloatRows,
+  permuteQuantizedRows,
+  rotaryPermutation,
+  transformedSource,
+  type ExportInput,
 } from './model-parts';
 import { bytesOf, type ExportSink } from './sink';
 import { ExportUnavailableError, safeFileStem, type ExportAvailability, type ExportReport } from './types';
@@ -90,7 +97,10 @@ export function onnxAvailability(q: QuantizedModel): ExportAvailability {
   for (const l of q.linears.values()) {
     const bad = checkStoredLinear(l);
     if (bad) return no(bad);
-    if (l.gIdx) return no(`${l.name} has act-order groups (GPTQ g_idx), and MatMulNBits as written here takes runs of consecutive inputs; export GPTQ or GGUF, or re-run without act-order`);
+    if (l.gIdx)
+      return no(
+        `${l.name} has act-order groups (GPTQ g_idx), and MatMulNBits as written here takes runs of consecutive inputs; export GPTQ or GGUF, or re-run without act-order`,
+      );
     if (onnxBlockSize(l.spec.groupSize, l.cols) === null) {
       return no(
         `MatMulNBits blocks are powers of two from ${MIN_BLOCK} to ${MAX_BLOCK} inputs with one scale each, and groups of ${effectiveGroupSize(l.spec, l.cols)} ` +
@@ -100,7 +110,9 @@ export function onnxAvailability(q: QuantizedModel): ExportAvailability {
   }
   const est = estimateOnnxBytes(q);
   if (est > PROTOBUF_LIMIT) {
-    return no(`the model would be about ${(est / 2 ** 30).toFixed(1)} GiB, over protobuf's 2 GiB limit for one .onnx file (external data files are not written)`);
+    return no(
+      `the model would be about ${(est / 2 ** 30).toFixed(1)} GiB, over protobuf's 2 GiB limit for one .onnx file (external data files are not written)`,
+    );
   }
   const fp = cfg.layers * 7 - q.linears.size;
   return {
@@ -184,8 +196,18 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
       const blob = (block * q.spec.bits) / 8;
       const zpBytes = Math.ceil((nBlocks * q.spec.bits) / 8);
       // Packing is cheap and done per initializer at write time, so nothing is held twice.
-      const lazy = (suffix: string, dims: number[], dataType: number, pick: (p: ReturnType<typeof packMatMulNBits>) => ArrayBufferView, bytesPer: number): LazyInitializer => ({
-        name: `${name}.${suffix}`, dims, dataType, byteLength: dims.reduce((a, b) => a * b, bytesPer), bytes: async () => bytesOf(pick(packed())),
+      const lazy = (
+        suffix: string,
+        dims: number[],
+        dataType: number,
+        pick: (p: ReturnType<typeof packMatMulNBits>) => ArrayBufferView,
+        bytesPer: number,
+      ): LazyInitializer => ({
+        name: `${name}.${suffix}`,
+        dims,
+        dataType,
+        byteLength: dims.reduce((a, b) => a * b, bytesPer),
+        bytes: async () => bytesOf(pick(packed())),
       });
       y = gb.op(
         'MatMulNBits',
@@ -214,10 +236,13 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
     }
     if (hasLinearBias(cfg, slot.role)) {
       const rows = src.shapes.get(`${name}.weight`)![0];
-      y = gb.op('Add', [y, f32Weight(`${name}.bias`, [rows], async () => {
-        const b = await src.get(`${name}.bias`);
-        return perm ? permuteFloatRows(b, 1, perm) : b;
-      })]);
+      y = gb.op('Add', [
+        y,
+        f32Weight(`${name}.bias`, [rows], async () => {
+          const b = await src.get(`${name}.bias`);
+          return perm ? permuteFloatRows(b, 1, perm) : b;
+        }),
+      ]);
     }
     return y;
   };

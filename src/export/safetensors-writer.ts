@@ -43,7 +43,8 @@ export async function writeSafetensorsStream(w: FileWriter, tensors: TensorToWri
     const t = tensors[i];
     const d = await t.data();
     const bytes = t.dtype === 'F16' ? toF16Bytes(d as Float32Array) : bytesOf(d);
-    if ((t.dtype === 'I32') !== d instanceof Int32Array) throw new Error(`${t.name}: ${t.dtype} needs ${t.dtype === 'I32' ? 'Int32Array' : 'Float32Array'} data`);
+    if ((t.dtype === 'I32') !== d instanceof Int32Array)
+      throw new Error(`${t.name}: ${t.dtype} needs ${t.dtype === 'I32' ? 'Int32Array' : 'Float32Array'} data`);
     if (bytes.byteLength !== sizes[i]) throw new Error(`${t.name}: ${bytes.byteLength} bytes for shape [${t.shape}] of ${t.dtype}, expected ${sizes[i]}`);
     await w.write(bytes);
   }

@@ -121,10 +121,7 @@ export function fileHandleSink(file: FsFileHandle | FileSystemFileHandle): Expor
   };
 }
 
-export type ExportTarget =
-  | { kind: 'file'; handle: FileSystemFileHandle }
-  | { kind: 'directory'; handle: FileSystemDirectoryHandle }
-  | { kind: 'download' };
+export type ExportTarget = { kind: 'file'; handle: FileSystemFileHandle } | { kind: 'directory'; handle: FileSystemDirectoryHandle } | { kind: 'download' };
 
 /**
  * Asks the user where to save (main thread only: the pickers need a user gesture). Single-file

@@ -32,4 +32,3 @@ export async function studioRun(gpu: Gpu, over: Partial<RunConfig>): Promise<Stu
 export function relDiff(a: number, b: number): number {
   return Math.abs(a - b) / Math.abs(b);
 }
-

@@ -60,16 +60,28 @@ export async function referenceWeights(q: CpuQuantized): Promise<(name: string) 
 /** A one-node ONNX model Y = A · dequant(q)^T through MatMulNBits, for kernel checks. */
 export function matMulNBitsModel(q: QuantizedLinear, block: number, M: number): Uint8Array {
   const p = packMatMulNBits(q, block);
-  const t = (name: string, dims: number[]) => ({ name, type: { tensorType: { elemType: OnnxType.FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
+  const t = (name: string, dims: number[]) => ({
+    name,
+    type: { tensorType: { elemType: OnnxType.FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } },
+  });
   return encodeModel({
     irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }, { domain: 'com.microsoft', version: 1 }],
+    opsetImport: [
+      { domain: '', version: 17 },
+      { domain: 'com.microsoft', version: 1 },
+    ],
     graph: {
       name: 'matmulnbits',
-      node: [{
-        name: 'mm', opType: 'MatMulNBits', domain: 'com.microsoft', input: ['A', 'B', 'S', 'Z'], output: ['Y'],
-        attribute: [attr.int('K', q.cols), attr.int('N', q.rows), attr.int('bits', q.spec.bits), attr.int('block_size', block)],
-      }],
+      node: [
+        {
+          name: 'mm',
+          opType: 'MatMulNBits',
+          domain: 'com.microsoft',
+          input: ['A', 'B', 'S', 'Z'],
+          output: ['Y'],
+          attribute: [attr.int('K', q.cols), attr.int('N', q.rows), attr.int('bits', q.spec.bits), attr.int('block_size', block)],
+        },
+      ],
       initializer: [
         { name: 'B', dims: [q.rows, p.nBlocks, (block * q.spec.bits) / 8], dataType: OnnxType.UINT8, rawData: p.B },
         { name: 'S', dims: [q.rows * p.nBlocks], dataType: OnnxType.FLOAT, rawData: bytesOf(p.scales) },
@@ -86,7 +98,10 @@ export function syntheticLinear(rows: number, cols: number, bits: number, groupS
   const spec = { bits, groupSize, symmetric: false };
   const nG = Math.ceil(cols / effectiveGroupSize(spec, cols));
   return {
-    name: `synthetic.${rows}x${cols}`, rows, cols, spec,
+    name: `synthetic.${rows}x${cols}`,
+    rows,
+    cols,
+    spec,
     codes: new Uint8Array(rows * cols).map((_, i) => (i * 7 + 3) % (1 << bits)),
     scales: new Float32Array(rows * nG).map((_, i) => 0.01 + 0.001 * (i % 13)),
     zeros: new Float32Array(rows * nG).map((_, i) => (i * 3) % (1 << bits)),

@@ -39,7 +39,12 @@ export class ExportUnavailableError extends BadInputError {
 }
 
 export function safeFileStem(name: string): string {
-  return name.replace(/^.*[\\/]/, '').replace(/[^\w.-]+/g, '_').replace(/^_+|_+$/g, '') || 'model';
+  return (
+    name
+      .replace(/^.*[\\/]/, '')
+      .replace(/[^\w.-]+/g, '_')
+      .replace(/^_+|_+$/g, '') || 'model'
+  );
 }
 
 /** Button titles; here so the page can name formats without loading the exporters. */

@@ -35,7 +35,8 @@ async function onnxLogits(bytes: Uint8Array): Promise<Float32Array> {
 }
 
 function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0, den = 0;
+  let num = 0,
+    den = 0;
   for (let i = 0; i < a.length; i++) {
     num = Math.max(num, Math.abs(a[i] - b[i]));
     den = Math.max(den, Math.abs(b[i]));
@@ -67,7 +68,10 @@ describe('export variants', async () => {
     for (let l = 0; l < cfg.layers; l++) {
       for (const role of ['q', 'k', 'v'] as const) {
         const rows = role === 'q' ? cfg.heads * cfg.headDim : cfg.kvHeads * cfg.headDim;
-        biases.set(`${linearName('llama', l, role)}.bias`, Float32Array.from({ length: rows }, () => (r() - 0.5) * 0.5));
+        biases.set(
+          `${linearName('llama', l, role)}.bias`,
+          Float32Array.from({ length: rows }, () => (r() - 0.5) * 0.5),
+        );
       }
     }
     const m = variant(gguf, { qkvBias: true, sourceArchitecture: 'Qwen2ForCausalLM' }, biases);

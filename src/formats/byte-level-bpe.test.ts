@@ -5,7 +5,26 @@ import { FormatError } from './errors';
 import { HfTokenizer } from './hf-tokenizer';
 
 // A hand-made GPT-2 style vocabulary: byte-level symbols (space is "\u0120"), merges in rank order.
-const vocab = { h: 0, e: 1, l: 2, o: 3, '\u0120': 4, w: 5, r: 6, d: 7, he: 8, ll: 9, hell: 10, hello: 11, '\u0120w': 12, or: 13, '\u0120wor': 14, ld: 15, '\u0120world': 16, '</s>': 17 };
+const vocab = {
+  h: 0,
+  e: 1,
+  l: 2,
+  o: 3,
+  '\u0120': 4,
+  w: 5,
+  r: 6,
+  d: 7,
+  he: 8,
+  ll: 9,
+  hell: 10,
+  hello: 11,
+  '\u0120w': 12,
+  or: 13,
+  '\u0120wor': 14,
+  ld: 15,
+  '\u0120world': 16,
+  '</s>': 17,
+};
 const merges = ['#version: 0.2', 'h e', 'l l', 'he ll', 'hell o', '\u0120 w', 'o r', '\u0120w or', 'l d', '\u0120wor ld'].join('\n');
 
 describe('vocab.json + merges.txt (byte-level BPE)', () => {

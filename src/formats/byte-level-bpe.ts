@@ -6,18 +6,37 @@ const SPECIAL = ['<s>', '</s>', '<pad>', '<unk>', '<mask>', '<|endoftext|>'];
 const MAX_MERGES = 1 << 22;
 
 export function byteLevelTokenizerJson(vocabJson: unknown, mergesTxt: string, files = { vocab: 'vocab.json', merges: 'merges.txt' }): Record<string, unknown> {
-  if (typeof vocabJson !== 'object' || vocabJson === null || Array.isArray(vocabJson) || !Object.values(vocabJson).every((v) => Number.isSafeInteger(v) && (v as number) >= 0)) {
+  if (
+    typeof vocabJson !== 'object' ||
+    vocabJson === null ||
+    Array.isArray(vocabJson) ||
+    !Object.values(vocabJson).every((v) => Number.isSafeInteger(v) && (v as number) >= 0)
+  ) {
     throw new FormatError(files.vocab, 'is not a JSON object of token -> id', 'Use the vocab.json from the model repo');
   }
   const vocab = vocabJson as Record<string, number>;
   const lines = mergesTxt.split(/\r?\n/).filter((l) => l.length > 0 && !l.startsWith('#version'));
-  if (lines.length > MAX_MERGES) throw new FormatError(files.merges, `has ${lines.length} merges, over the limit of ${MAX_MERGES}`, 'Use the merges.txt from the model repo');
+  if (lines.length > MAX_MERGES)
+    throw new FormatError(files.merges, `has ${lines.length} merges, over the limit of ${MAX_MERGES}`, 'Use the merges.txt from the model repo');
   const merges = lines.map((l, i) => {
     const parts = l.split(' ');
-    if (parts.length !== 2) throw new FormatError(files.merges, `line ${i + 1} ${JSON.stringify(l)} is not two tokens separated by a space`, 'Use the merges.txt from the model repo');
+    if (parts.length !== 2)
+      throw new FormatError(
+        files.merges,
+        `line ${i + 1} ${JSON.stringify(l)} is not two tokens separated by a space`,
+        'Use the merges.txt from the model repo',
+      );
     return parts as [string, string];
   });
-  const added = SPECIAL.filter((t) => t in vocab).map((t) => ({ id: vocab[t], content: t, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }));
+  const added = SPECIAL.filter((t) => t in vocab).map((t) => ({
+    id: vocab[t],
+    content: t,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  }));
   return {
     version: '1.0',
     truncation: null,
@@ -27,6 +46,16 @@ export function byteLevelTokenizerJson(vocabJson: unknown, mergesTxt: string, fi
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
     post_processor: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, vocab, merges },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: '',
+      end_of_word_suffix: '',
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab,
+      merges,
+    },
   };
 }

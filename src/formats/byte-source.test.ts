@@ -57,7 +57,17 @@ describe('ByteSource implementations', () => {
 
 describe('OPT checkpoints', () => {
   test('a tiny OPT saved without the "model." prefix and without lm_head loads (tied, positions offset 2)', async () => {
-    const config = { architectures: ['OPTForCausalLM'], hidden_size: 4, ffn_dim: 8, num_hidden_layers: 1, num_attention_heads: 2, vocab_size: 6, max_position_embeddings: 3, do_layer_norm_before: true, word_embed_proj_dim: 4 };
+    const config = {
+      architectures: ['OPTForCausalLM'],
+      hidden_size: 4,
+      ffn_dim: 8,
+      num_hidden_layers: 1,
+      num_attention_heads: 2,
+      vocab_size: 6,
+      max_position_embeddings: 3,
+      do_layer_norm_before: true,
+      word_embed_proj_dim: 4,
+    };
     const { parseHfConfig } = await import('./hf-config');
     const shapes = expectedShapes(parseHfConfig(config));
     expect(shapes.get('model.decoder.embed_positions.weight')).toEqual([5, 4]);

@@ -80,7 +80,8 @@ export async function httpSource(url: string, opts: HttpSourceOptions = {}): Pro
       const buf = new Uint8Array(await res.arrayBuffer());
       // A 200 means the server sent the whole file after all.
       const out = res.status === 200 ? buf.subarray(offset, offset + length) : buf;
-      if (out.byteLength !== length) throw new FormatError(name, `asked for ${length} bytes at ${offset}, got ${out.byteLength}`, 'The connection was cut: try again');
+      if (out.byteLength !== length)
+        throw new FormatError(name, `asked for ${length} bytes at ${offset}, got ${out.byteLength}`, 'The connection was cut: try again');
       return out;
     },
   };

@@ -10,7 +10,10 @@ import { loadHfFolder } from './hf-folder';
 import { HF_DIR, hfFolderSources } from './testing/fixtures';
 
 async function errorOf(p: Promise<unknown>): Promise<Error> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e, 'expected a FormatError').toBeInstanceOf(FormatError);
   return e as Error;
 }

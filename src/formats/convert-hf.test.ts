@@ -45,9 +45,11 @@ describe('Q/K permutation', () => {
     expect(permuteHalfToInterleaved(permuteInterleavedToHalf(w, 3, 8, 5), 3, 8, 5)).toEqual(w);
   });
 
-  test("half-split RoPE on permuted weights gives the same attention scores as interleaved RoPE", () => {
+  test('half-split RoPE on permuted weights gives the same attention scores as interleaved RoPE', () => {
     const rng = mulberry32(11);
-    const heads = 2, d = 8, cols = 6;
+    const heads = 2,
+      d = 8,
+      cols = 6;
     const wq = Float32Array.from({ length: heads * d * cols }, () => rng() - 0.5);
     const wk = Float32Array.from({ length: heads * d * cols }, () => rng() - 0.5);
     const x1 = Float64Array.from({ length: cols }, () => rng() - 0.5);
@@ -78,7 +80,22 @@ describe('HF folder export of stories260K', async () => {
   test('config.json describes the same model with the half-split rotary layout', () => {
     const a = model.weights.config;
     const b = folder.weights.config;
-    for (const k of ['hidden', 'intermediate', 'layers', 'heads', 'kvHeads', 'headDim', 'vocab', 'maxPositions', 'normEps', 'ropeTheta', 'tiedEmbeddings', 'bosId', 'eosId'] as const) expect(b[k], k).toEqual(a[k]);
+    for (const k of [
+      'hidden',
+      'intermediate',
+      'layers',
+      'heads',
+      'kvHeads',
+      'headDim',
+      'vocab',
+      'maxPositions',
+      'normEps',
+      'ropeTheta',
+      'tiedEmbeddings',
+      'bosId',
+      'eosId',
+    ] as const)
+      expect(b[k], k).toEqual(a[k]);
     expect(b.ropeStyle).toBe('half');
     expect(b.sourceArchitecture).toBe('LlamaForCausalLM');
   });
@@ -99,7 +116,11 @@ describe('HF folder export of stories260K', async () => {
       }
     }
     // Tied: no lm_head in the file, and get() returns the embedding.
-    const header = JSON.parse(new TextDecoder().decode(files.get('model.safetensors')!.subarray(8, 8 + Number(new DataView(files.get('model.safetensors')!.buffer).getBigUint64(0, true)))));
+    const header = JSON.parse(
+      new TextDecoder().decode(
+        files.get('model.safetensors')!.subarray(8, 8 + Number(new DataView(files.get('model.safetensors')!.buffer).getBigUint64(0, true))),
+      ),
+    );
     expect(header['lm_head.weight']).toBeUndefined();
     expect(bitEqual(await folder.weights.get('lm_head.weight'), await model.weights.get('model.embed_tokens.weight'))).toBe(true);
   });
@@ -111,7 +132,11 @@ describe('HF folder export of stories260K', async () => {
     expect(folder.tokenizer.bosId).toBe(1);
     expect(folder.tokenizer.eosId).toBe(2);
     expect(folder.tokenizer.vocabSize).toBe(512);
-    for (const [rel, from] of [['data/tinystories_val.txt', 0], ['data/wiki.test.raw', 0], ['data/tinyshakespeare.txt', 100000]] as const) {
+    for (const [rel, from] of [
+      ['data/tinystories_val.txt', 0],
+      ['data/wiki.test.raw', 0],
+      ['data/tinyshakespeare.txt', 100000],
+    ] as const) {
       const text = fixtureText(rel).slice(from, from + 20000);
       expect(folder.tokenizer.encode(text), rel).toEqual(model.tokenizer.encode(text));
       expect(folder.tokenizer.decode(folder.tokenizer.encode(text))).toBe(text);
@@ -131,8 +156,16 @@ describe('merges from scores', () => {
       pieces: ['<unk>', 'a', 'b', 'c', 'ab', 'abc', 'bc'],
       scores: [0, -10, -11, -12, -1, -3, -2],
       types: ['unknown', 'normal', 'normal', 'normal', 'normal', 'normal', 'normal'],
-      bosId: 0, eosId: 0, unkId: 0, addSpacePrefix: false,
+      bosId: 0,
+      eosId: 0,
+      unkId: 0,
+      addSpacePrefix: false,
     };
-    expect(mergesFromScores(v)).toEqual([['a', 'b'], ['b', 'c'], ['a', 'bc'], ['ab', 'c']]);
+    expect(mergesFromScores(v)).toEqual([
+      ['a', 'b'],
+      ['b', 'c'],
+      ['a', 'bc'],
+      ['ab', 'c'],
+    ]);
   });
 });

@@ -55,7 +55,8 @@ function hfPieceNames(vocab: SentencePieceVocab): string[] {
   });
   const seen = new Map<string, number>();
   names.forEach((n, id) => {
-    if (seen.has(n)) throw new FormatError('tokenizer', `pieces ${seen.get(n)} and ${id} are both ${JSON.stringify(n)}`, 'A tokenizer.json vocabulary needs unique pieces');
+    if (seen.has(n))
+      throw new FormatError('tokenizer', `pieces ${seen.get(n)} and ${id} are both ${JSON.stringify(n)}`, 'A tokenizer.json vocabulary needs unique pieces');
     seen.set(n, id);
   });
   return names;
@@ -101,16 +102,18 @@ export function sentencePieceToTokenizerJson(vocab: SentencePieceVocab): Record<
     added_tokens: special,
     normalizer: {
       type: 'Sequence',
-      normalizers: [
-        ...(vocab.addSpacePrefix ? [{ type: 'Prepend', prepend: SPACE }] : []),
-        { type: 'Replace', pattern: { String: ' ' }, content: SPACE },
-      ],
+      normalizers: [...(vocab.addSpacePrefix ? [{ type: 'Prepend', prepend: SPACE }] : []), { type: 'Replace', pattern: { String: ' ' }, content: SPACE }],
     },
     pre_tokenizer: null,
     post_processor: {
       type: 'TemplateProcessing',
       single: [{ SpecialToken: { id: bos, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-      pair: [{ SpecialToken: { id: bos, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: bos, type_id: 1 } }, { Sequence: { id: 'B', type_id: 1 } }],
+      pair: [
+        { SpecialToken: { id: bos, type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: bos, type_id: 1 } },
+        { Sequence: { id: 'B', type_id: 1 } },
+      ],
       special_tokens: { [bos]: { id: bos, ids: [vocab.bosId], tokens: [bos] } },
     },
     decoder: {
@@ -160,7 +163,11 @@ const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v, null, 2)
 export async function convertToHfFolder(model: LoadedModel): Promise<Map<string, Uint8Array>> {
   const cfg = model.weights.config;
   if (cfg.arch !== 'llama' || cfg.qkvBias || cfg.linearBias) {
-    throw new FormatError(model.source, `is ${cfg.sourceArchitecture}; the Hugging Face exporter writes bias-free LLaMA models only`, 'Export a LLaMA-family model');
+    throw new FormatError(
+      model.source,
+      `is ${cfg.sourceArchitecture}; the Hugging Face exporter writes bias-free LLaMA models only`,
+      'Export a LLaMA-family model',
+    );
   }
   const tensors: { name: string; shape: number[]; data: Float32Array }[] = [];
   const qk = new Set<string>();

@@ -23,7 +23,8 @@ const HALF_TABLE = (() => {
  */
 export function f32FromBytes(bytes: Uint8Array): Float32Array {
   const n = bytes.byteLength >>> 2;
-  const ownsBuffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.byteLength % 4 === 0 && bytes.buffer instanceof ArrayBuffer;
+  const ownsBuffer =
+    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.byteLength % 4 === 0 && bytes.buffer instanceof ArrayBuffer;
   if (ownsBuffer) return new Float32Array(bytes.buffer);
   if (bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + n * 4));
   const out = new Float32Array(n);
@@ -120,11 +121,11 @@ export function floatToHalf(x: number): number {
     let h = mant >>> shift;
     const rem = mant & ((1 << shift) - 1);
     const half = 1 << (shift - 1);
-    if (rem > half || (rem === half && (h & 1))) h++;
+    if (rem > half || (rem === half && h & 1)) h++;
     return sign | h;
   }
   let h = (e << 10) | (mant >>> 13);
   const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && (h & 1))) h++;
+  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
   return sign | h;
 }

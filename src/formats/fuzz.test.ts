@@ -16,8 +16,23 @@ import { loadHfFolder } from './hf-folder';
 import { loadLlama2c } from './llama2c';
 import { loadModelFromFiles } from './load';
 import {
-  cutPoint, flipBytes, FuzzRng, GGUF_LIES, ggufFields, ggufLie, giantMetadataSource, llama2cLie, SAFETENSORS_LIES, safetensorsLie, LLAMA2C_FIELDS, llama2cTokenizerFields, mutateField, mutateHfConfig, mutateSafetensorsJson,
-  readSafetensorsJson, writeSafetensorsJson,
+  cutPoint,
+  flipBytes,
+  FuzzRng,
+  GGUF_LIES,
+  ggufFields,
+  ggufLie,
+  giantMetadataSource,
+  llama2cLie,
+  SAFETENSORS_LIES,
+  safetensorsLie,
+  LLAMA2C_FIELDS,
+  llama2cTokenizerFields,
+  mutateField,
+  mutateHfConfig,
+  mutateSafetensorsJson,
+  readSafetensorsJson,
+  writeSafetensorsJson,
 } from './testing/fuzz-mutate';
 import { startWatchdog } from './testing/fuzz-watchdog';
 import { tinyLlamaKv, writeGguf } from './testing/gguf-writer';
@@ -32,7 +47,12 @@ const SENTENCE = 'Once upon a time, there was a little girl named Lily.';
 
 const MODELS = resolve(__dirname, '../../public/models');
 const read = (p: string) => new Uint8Array(readFileSync(resolve(MODELS, p)));
-const HF = { config: read('stories260K-hf/config.json'), tokenizer: read('stories260K-hf/tokenizer.json'), tokCfg: read('stories260K-hf/tokenizer_config.json'), model: read('stories260K-hf/model.safetensors') };
+const HF = {
+  config: read('stories260K-hf/config.json'),
+  tokenizer: read('stories260K-hf/tokenizer.json'),
+  tokCfg: read('stories260K-hf/tokenizer_config.json'),
+  model: read('stories260K-hf/model.safetensors'),
+};
 const GGUF = read('stories260K.gguf');
 const L2C = { model: read('stories260K.bin'), tokenizer: read('tok512.bin') };
 
@@ -55,7 +75,13 @@ async function checkModel(m: LoadedModel): Promise<void> {
     const data = await m.weights.get(name);
     if (!(data instanceof Float32Array) || data.length !== prod(shape)) throw new Error(`${name}: read ${data.length} values for shape [${shape}]`);
   }
-  for (const [what, id] of [['bos', m.tokenizer.bosId], ['eos', m.tokenizer.eosId], ['config bos', cfg.bosId], ['config eos', cfg.eosId], ['largest', m.tokenizer.vocabSize - 1]] as const) {
+  for (const [what, id] of [
+    ['bos', m.tokenizer.bosId],
+    ['eos', m.tokenizer.eosId],
+    ['config bos', cfg.bosId],
+    ['config eos', cfg.eosId],
+    ['largest', m.tokenizer.vocabSize - 1],
+  ] as const) {
     if (!(Number.isSafeInteger(id) && id >= 0 && id < cfg.vocab)) throw new Error(`the ${what} token id ${id} is outside the embedding's ${cfg.vocab} rows`);
   }
   const ids = m.tokenizer.encode(SENTENCE);
@@ -127,7 +153,13 @@ const src = (name: string, b: Uint8Array): ByteSource => bytesSource(name, b);
 
 describe('hostile files (seeded fuzz)', () => {
   test('the unmutated fixtures load as valid models (control)', async () => {
-    const hf = () => loadHfFolder([src('config.json', HF.config), src('tokenizer.json', HF.tokenizer), src('tokenizer_config.json', HF.tokCfg), src('model.safetensors', HF.model)]);
+    const hf = () =>
+      loadHfFolder([
+        src('config.json', HF.config),
+        src('tokenizer.json', HF.tokenizer),
+        src('tokenizer_config.json', HF.tokCfg),
+        src('model.safetensors', HF.model),
+      ]);
     expect((await runCase('control hf', hf)).kind).toBe('valid');
     expect((await runCase('control gguf', () => loadGguf(src('stories260K.gguf', GGUF)))).kind).toBe('valid');
     expect((await runCase('control llama2c', () => loadLlama2c(src('stories260K.bin', L2C.model), src('tok512.bin', L2C.tokenizer)))).kind).toBe('valid');
@@ -262,7 +294,11 @@ describe('hostile files (seeded fuzz)', () => {
 // sizes that disagree with the tensors, giant metadata): loading any of them as a model would give
 // garbage weights or ids, so every case must end in a typed error.
 describe('structural lies (seeded; every case must be refused)', () => {
-  async function mustReject(format: string, classes: readonly string[], makeCase: (rng: FuzzRng, kind: string) => { detail: string; load: () => Promise<LoadedModel>; after?: () => string | undefined }): Promise<void> {
+  async function mustReject(
+    format: string,
+    classes: readonly string[],
+    makeCase: (rng: FuzzRng, kind: string) => { detail: string; load: () => Promise<LoadedModel>; after?: () => string | undefined },
+  ): Promise<void> {
     const failures: string[] = [];
     const counts = new Map<string, number>();
     for (let i = 0; i < LIE_CASES; i++) {
@@ -285,7 +321,12 @@ describe('structural lies (seeded; every case must be refused)', () => {
     const cleanConfig = JSON.parse(new TextDecoder().decode(HF.config));
     await mustReject('safetensors', SAFETENSORS_LIES, (rng, kind) => {
       const lie = safetensorsLie(rng, kind as (typeof SAFETENSORS_LIES)[number], HF.model, structuredClone(cleanConfig));
-      const files = [src('config.json', new TextEncoder().encode(JSON.stringify(lie.config))), src('tokenizer.json', HF.tokenizer), src('tokenizer_config.json', HF.tokCfg), src('model.safetensors', lie.model)];
+      const files = [
+        src('config.json', new TextEncoder().encode(JSON.stringify(lie.config))),
+        src('tokenizer.json', HF.tokenizer),
+        src('tokenizer_config.json', HF.tokCfg),
+        src('model.safetensors', lie.model),
+      ];
       return { detail: lie.detail, load: () => loadHfFolder(files) };
     });
   });
@@ -295,7 +336,11 @@ describe('structural lies (seeded; every case must be refused)', () => {
       if (kind === 'giant metadata') {
         // Refused from what the header declares: at most the first chunk (1 MiB) is read.
         const g = giantMetadataSource(rng, GGUF);
-        return { detail: g.detail, load: () => loadGguf(g.source), after: () => (g.bytesRead() > 2 ** 21 ? `read ${g.bytesRead()} bytes before refusing` : undefined) };
+        return {
+          detail: g.detail,
+          load: () => loadGguf(g.source),
+          after: () => (g.bytesRead() > 2 ** 21 ? `read ${g.bytesRead()} bytes before refusing` : undefined),
+        };
       }
       const lie = ggufLie(rng, kind as (typeof GGUF_LIES)[number], GGUF);
       return { detail: lie.detail, load: () => loadGguf(src('model.gguf', lie.file)) };
@@ -318,7 +363,10 @@ describe('regressions found by the fuzz', () => {
   // catches a relapse (2^30 layers would take hours), so it is loose enough for any loaded machine.
   async function rejectedQuickly(load: () => Promise<unknown>, message: RegExp): Promise<void> {
     const t0 = performance.now();
-    const e = await load().then(() => undefined, (x: unknown) => x);
+    const e = await load().then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect(e).toBeInstanceOf(FormatError);
     expect((e as Error).message).toMatch(message);
     expect(performance.now() - t0).toBeLessThan(20_000);
@@ -327,7 +375,11 @@ describe('regressions found by the fuzz', () => {
   test('config.json with 100000 or 2^30 layers is rejected at once', async () => {
     for (const layers of [100_000, 2 ** 30]) {
       const cfg = { ...JSON.parse(new TextDecoder().decode(HF.config)), num_hidden_layers: layers };
-      const files = [src('config.json', new TextEncoder().encode(JSON.stringify(cfg))), src('tokenizer.json', HF.tokenizer), src('model.safetensors', HF.model)];
+      const files = [
+        src('config.json', new TextEncoder().encode(JSON.stringify(cfg))),
+        src('tokenizer.json', HF.tokenizer),
+        src('model.safetensors', HF.model),
+      ];
       await rejectedQuickly(() => loadHfFolder(files), new RegExp(`field "num_hidden_layers" is ${layers}, expected a positive integer up to 1024`));
     }
     expect(parseHfConfig({ ...JSON.parse(new TextDecoder().decode(HF.config)), num_hidden_layers: 1024 }).layers).toBe(1024);
@@ -341,6 +393,9 @@ describe('regressions found by the fuzz', () => {
   test('buildWeightSource refuses a config with more layers than the limit, whatever the format', async () => {
     const m = await loadGguf(src('stories260K.gguf', GGUF));
     const config = { ...m.weights.config, layers: 2 ** 30 };
-    await rejectedQuickly(async () => buildWeightSource(config, new Map(), 'x.bin'), /x\.bin: declares 1073741824 layers in the header, over the limit of 1024/);
+    await rejectedQuickly(
+      async () => buildWeightSource(config, new Map(), 'x.bin'),
+      /x\.bin: declares 1073741824 layers in the header, over the limit of 1024/,
+    );
   });
 });

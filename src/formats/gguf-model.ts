@@ -10,7 +10,8 @@ import type { ByteSource } from './byte-source';
 import { checkTokenIds } from './token-ids';
 import { buildWeightSource, type TensorEntry } from './weight-source';
 
-const SUPPORTED = 'Supported GGUF models: general.architecture "llama" (LLaMA, Mistral, TinyLlama, llama2.c conversions) with the "llama" (SentencePiece) tokenizer';
+const SUPPORTED =
+  'Supported GGUF models: general.architecture "llama" (LLaMA, Mistral, TinyLlama, llama2.c conversions) with the "llama" (SentencePiece) tokenizer';
 
 const BLOCK_TENSORS: Record<string, string> = {
   attn_q: 'self_attn.q_proj',
@@ -41,7 +42,11 @@ function meta(file: GgufFile, key: string): GgufValue | undefined {
 function metaInt(file: GgufFile, key: string, fallback?: number, max = 1 << 30): number {
   const v = meta(file, key) ?? fallback;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0 || v > max) {
-    throw new FormatError(file.source.name, `metadata "${key}" is ${describe(meta(file, key))}, expected a positive integer${max < 1 << 30 ? ` up to ${max}` : ''}`, 'The file is incomplete or corrupt: re-convert it with a current llama.cpp');
+    throw new FormatError(
+      file.source.name,
+      `metadata "${key}" is ${describe(meta(file, key))}, expected a positive integer${max < 1 << 30 ? ` up to ${max}` : ''}`,
+      'The file is incomplete or corrupt: re-convert it with a current llama.cpp',
+    );
   }
   return v;
 }
@@ -73,22 +78,32 @@ export function ggufConfig(file: GgufFile): ModelConfig {
   const heads = metaInt(file, `${a}.attention.head_count`);
   const kvRaw = meta(file, `${a}.attention.head_count_kv`);
   if (kvRaw !== undefined && typeof kvRaw !== 'number') {
-    throw new FormatError(file.source.name, `metadata "${a}.attention.head_count_kv" is ${describe(kvRaw)} (per-layer head counts)`, `${SUPPORTED}, with the same number of KV heads in every layer`);
+    throw new FormatError(
+      file.source.name,
+      `metadata "${a}.attention.head_count_kv" is ${describe(kvRaw)} (per-layer head counts)`,
+      `${SUPPORTED}, with the same number of KV heads in every layer`,
+    );
   }
   const kvHeads = metaInt(file, `${a}.attention.head_count_kv`, heads);
   if (heads % kvHeads !== 0) throw new FormatError(file.source.name, `has ${heads} heads, not a multiple of ${kvHeads} KV heads`, 'The file is corrupt');
   const headDim = metaInt(file, `${a}.attention.key_length`, hidden / heads);
-  if (!Number.isInteger(headDim) || headDim % 2 !== 0) throw new FormatError(file.source.name, `has head size ${headDim}, not an even integer`, 'The file is corrupt');
+  if (!Number.isInteger(headDim) || headDim % 2 !== 0)
+    throw new FormatError(file.source.name, `has head size ${headDim}, not an even integer`, 'The file is corrupt');
   const ropeDims = meta(file, `${a}.rope.dimension_count`);
   if (ropeDims !== undefined && ropeDims !== headDim) {
     throw new FormatError(file.source.name, `rotates ${describe(ropeDims)} of ${headDim} head dimensions (partial rotary)`, SUPPORTED);
   }
   const scaling = meta(file, `${a}.rope.scaling.type`);
   const linearFactor = scaling === 'linear' ? metaNum(file, `${a}.rope.scaling.factor`, 1) : undefined;
-  if (scaling !== undefined && scaling !== 'none' && scaling !== 'linear') throw new FormatError(file.source.name, `uses RoPE scaling ${describe(scaling)}`, `${SUPPORTED}, without RoPE scaling or with linear scaling`);
+  if (scaling !== undefined && scaling !== 'none' && scaling !== 'linear')
+    throw new FormatError(file.source.name, `uses RoPE scaling ${describe(scaling)}`, `${SUPPORTED}, without RoPE scaling or with linear scaling`);
   // LLaMA 3.1/3.2 GGUFs carry their RoPE frequency factors as a tensor the engine does not read
   if (file.tensors.has('rope_freqs.weight')) {
-    throw new FormatError(file.source.name, 'carries per-frequency RoPE factors (rope_freqs, as LLaMA 3.1/3.2 files do)', 'Load the model\'s Hugging Face folder instead (its config.json rope_scaling "llama3" is supported)');
+    throw new FormatError(
+      file.source.name,
+      'carries per-frequency RoPE factors (rope_freqs, as LLaMA 3.1/3.2 files do)',
+      'Load the model\'s Hugging Face folder instead (its config.json rope_scaling "llama3" is supported)',
+    );
   }
   const tokens = meta(file, 'tokenizer.ggml.tokens');
   const embd = file.tensors.get('token_embd.weight');
@@ -122,7 +137,11 @@ export function ggufVocab(file: GgufFile): SentencePieceVocab {
   const name = file.source.name;
   const model = meta(file, 'tokenizer.ggml.model');
   if (model !== 'llama') {
-    throw new FormatError(name, `has tokenizer.ggml.model ${describe(model)}; only the SentencePiece "llama" tokenizer is read from GGUF`, 'Load the model from its Hugging Face repo (tokenizer.json) instead');
+    throw new FormatError(
+      name,
+      `has tokenizer.ggml.model ${describe(model)}; only the SentencePiece "llama" tokenizer is read from GGUF`,
+      'Load the model from its Hugging Face repo (tokenizer.json) instead',
+    );
   }
   const tokens = meta(file, 'tokenizer.ggml.tokens');
   if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === 'string')) {
@@ -131,7 +150,11 @@ export function ggufVocab(file: GgufFile): SentencePieceVocab {
   const n = tokens.length;
   const scores = meta(file, 'tokenizer.ggml.scores');
   if (!(scores instanceof Float32Array) || scores.length !== n) {
-    throw new FormatError(name, `has tokenizer.ggml.scores ${describe(scores)}, expected ${n} float32 scores`, 'The embedded vocabulary is incomplete: re-convert it with llama.cpp');
+    throw new FormatError(
+      name,
+      `has tokenizer.ggml.scores ${describe(scores)}, expected ${n} float32 scores`,
+      'The embedded vocabulary is incomplete: re-convert it with llama.cpp',
+    );
   }
   const typesRaw = meta(file, 'tokenizer.ggml.token_type');
   if (typesRaw !== undefined && (!(typesRaw instanceof Int32Array || typesRaw instanceof Uint32Array) || typesRaw.length !== n)) {
@@ -141,7 +164,11 @@ export function ggufVocab(file: GgufFile): SentencePieceVocab {
     const v = meta(file, key);
     if (v === undefined) return fallback;
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v >= n) {
-      throw new FormatError(name, `metadata "${key}" is ${describe(v)}, not an id of its ${n}-token vocabulary`, 'The embedded vocabulary is corrupt: re-convert the model with llama.cpp');
+      throw new FormatError(
+        name,
+        `metadata "${key}" is ${describe(v)}, not an id of its ${n}-token vocabulary`,
+        'The embedded vocabulary is corrupt: re-convert the model with llama.cpp',
+      );
     }
     return v;
   };
@@ -150,7 +177,9 @@ export function ggufVocab(file: GgufFile): SentencePieceVocab {
   const eosId = id('tokenizer.ggml.eos_token_id', 2);
   const types: PieceType[] = typesRaw
     ? Array.from(typesRaw as ArrayLike<number>, pieceTypeFromGguf)
-    : (tokens as string[]).map((p, i) => (i === unkId ? 'unknown' : i === bosId || i === eosId ? 'control' : /^<0x[0-9A-Fa-f]{2}>$/.test(p) ? 'byte' : 'normal'));
+    : (tokens as string[]).map((p, i) =>
+        i === unkId ? 'unknown' : i === bosId || i === eosId ? 'control' : /^<0x[0-9A-Fa-f]{2}>$/.test(p) ? 'byte' : 'normal',
+      );
   const prefix = meta(file, 'tokenizer.ggml.add_space_prefix');
   return {
     pieces: (tokens as string[]).map((t) => t.replaceAll('\u2581', ' ')),

@@ -15,7 +15,10 @@ const u16 = (vals: number[]) => {
 };
 
 async function errorOf(p: Promise<unknown>): Promise<FormatError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e, 'expected a FormatError').toBeInstanceOf(FormatError);
   return e as FormatError;
 }
@@ -66,7 +69,21 @@ describe('GGUF stories260K', async () => {
   test('loads with HF names and shapes; every tensor bit-identical to the llama2.c arrays', async () => {
     const g = await loadGguf(fixture('models/stories260K.gguf'));
     const c = await loadLlama2c(fixture('models/stories260K.bin'), fixture('models/tok512.bin'));
-    expect(g.weights.config).toMatchObject({ hidden: 64, intermediate: 172, layers: 5, heads: 8, kvHeads: 4, headDim: 8, vocab: 512, normEps: 1e-5, ropeTheta: 10000, ropeStyle: 'interleaved', bosId: 1, eosId: 2, maxPositions: 2048 });
+    expect(g.weights.config).toMatchObject({
+      hidden: 64,
+      intermediate: 172,
+      layers: 5,
+      heads: 8,
+      kvHeads: 4,
+      headDim: 8,
+      vocab: 512,
+      normEps: 1e-5,
+      ropeTheta: 10000,
+      ropeStyle: 'interleaved',
+      bosId: 1,
+      eosId: 2,
+      maxPositions: 2048,
+    });
     expect(g.weights.shapes.get('model.embed_tokens.weight')).toEqual([512, 64]);
     expect(g.weights.shapes.get('model.layers.0.mlp.down_proj.weight')).toEqual([64, 172]);
     expect([...g.weights.shapes.keys()].sort()).toEqual([...c.weights.shapes.keys()].sort());
@@ -85,7 +102,9 @@ describe('GGUF stories260K', async () => {
 
 describe('GGUF RoPE scaling', () => {
   test('linear scaling is read; per-frequency factors (LLaMA 3.1/3.2 rope_freqs) are refused with what to do', async () => {
-    const linear = await loadGguf(tinyGguf({ kv: { 'llama.rope.scaling.type': { type: 'string', value: 'linear' }, 'llama.rope.scaling.factor': { type: 'f32', value: 4 } } }));
+    const linear = await loadGguf(
+      tinyGguf({ kv: { 'llama.rope.scaling.type': { type: 'string', value: 'linear' }, 'llama.rope.scaling.factor': { type: 'f32', value: 4 } } }),
+    );
     expect(linear.weights.config.ropeScaling).toEqual({ type: 'linear', factor: 4 });
     const withFreqs = [...tinyTensors(), { name: 'rope_freqs.weight', ne: [1], type: GGML_TYPE.F32, data: f32([1]) }];
     const e = await errorOf(loadGguf(tinyGguf({ tensors: withFreqs })));
@@ -128,7 +147,9 @@ describe('GGUF bad input gives a clear error', async () => {
 
   test('truncated inside the metadata', async () => {
     const e = await errorOf(loadGguf(bytesSource('stories260K.gguf', real.subarray(0, 1000))));
-    expect(e.message).toMatch(/stories260K\.gguf: metadata "tokenizer\.ggml\.tokens" declares an array of 512 strings needing at least 4096 bytes, but only 931 bytes remain in the file/);
+    expect(e.message).toMatch(
+      /stories260K\.gguf: metadata "tokenizer\.ggml\.tokens" declares an array of 512 strings needing at least 4096 bytes, but only 931 bytes remain in the file/,
+    );
     expect(e.message).toMatch(/truncated/);
   });
 
@@ -167,8 +188,12 @@ describe('GGUF bad input gives a clear error', async () => {
   });
 
   test('an unsupported architecture or tokenizer', async () => {
-    expect((await errorOf(loadGguf(tinyGguf({ kv: { 'general.architecture': { type: 'string', value: 'gpt2' } } })))).message).toMatch(/general\.architecture "gpt2".*Supported GGUF models: general\.architecture "llama"/);
-    expect((await errorOf(loadGguf(tinyGguf({ kv: { 'tokenizer.ggml.model': { type: 'string', value: 'gpt2' } } })))).message).toMatch(/tokenizer\.ggml\.model "gpt2"/);
+    expect((await errorOf(loadGguf(tinyGguf({ kv: { 'general.architecture': { type: 'string', value: 'gpt2' } } })))).message).toMatch(
+      /general\.architecture "gpt2".*Supported GGUF models: general\.architecture "llama"/,
+    );
+    expect((await errorOf(loadGguf(tinyGguf({ kv: { 'tokenizer.ggml.model': { type: 'string', value: 'gpt2' } } })))).message).toMatch(
+      /tokenizer\.ggml\.model "gpt2"/,
+    );
   });
 
   test('a shape that disagrees with the metadata', async () => {
@@ -203,7 +228,9 @@ describe('GGUF bad input gives a clear error', async () => {
     const t = tinyTensors();
     t[0] = { ...t[0], type: GGML_TYPE.F16 }; // 64 bytes of f32 data, declared 16 halves = 32 bytes
     const e = await errorOf(loadGguf(tinyGguf({ tensors: t })));
-    expect(e.message).toMatch(/tensor "blk\.0\.attn_q\.weight": starts at byte 64 of the data region but "token_embd\.weight" ends at byte 32 \(aligned: 32\): 32 bytes belong to no tensor/);
+    expect(e.message).toMatch(
+      /tensor "blk\.0\.attn_q\.weight": starts at byte 64 of the data region but "token_embd\.weight" ends at byte 32 \(aligned: 32\): 32 bytes belong to no tensor/,
+    );
   });
 
   test('the same lie in the last tensor is refused (the data region is longer than its tensors)', async () => {
@@ -224,7 +251,7 @@ describe('GGUF bad input gives a clear error', async () => {
     expect(zeros.message).toMatch(/overlapping/);
   });
 
-  test('a gap beyond the alignment is refused; the writer\'s own layout loads (control)', async () => {
+  test("a gap beyond the alignment is refused; the writer's own layout loads (control)", async () => {
     const t = tinyTensors();
     const offs = layout(t);
     await expect(loadGguf(bytesSource('ok.gguf', writeGguf({ kv: tinyLlamaKv(), tensors: t, offsetsOverride: offs })))).resolves.toBeTruthy();
@@ -234,7 +261,9 @@ describe('GGUF bad input gives a clear error', async () => {
     const padded = new Uint8Array(file.byteLength + 32);
     padded.set(file);
     const e = await errorOf(loadGguf(bytesSource('g.gguf', padded)));
-    expect(e.message).toMatch(/tensor "blk\.0\.attn_output\.weight": starts at byte \d+ of the data region but "blk\.0\.attn_v\.weight" ends at byte \d+ \(aligned: \d+\): 32 bytes belong to no tensor/);
+    expect(e.message).toMatch(
+      /tensor "blk\.0\.attn_output\.weight": starts at byte \d+ of the data region but "blk\.0\.attn_v\.weight" ends at byte \d+ \(aligned: \d+\): 32 bytes belong to no tensor/,
+    );
   });
 
   test('8 metadata arrays of 2^26 u8 (a 513 MiB file) are refused after reading its first MiB, not parsed', async () => {
@@ -242,9 +271,32 @@ describe('GGUF bad input gives a clear error', async () => {
     const enc = (t: string) => [...new TextEncoder().encode(t)];
     const u64 = (v: number) => Array.from({ length: 8 }, (_, i) => Number((BigInt(v) >> BigInt(8 * i)) & 0xffn));
     const header = new Uint8Array([
-      ...enc('GGUF'), 3, 0, 0, 0, ...u64(0), ...u64(9),
-      ...u64(20), ...enc('general.architecture'), 8, 0, 0, 0, ...u64(5), ...enc('llama'),
-      ...u64(2), ...enc('a0'), 9, 0, 0, 0, 0, 0, 0, 0, ...u64(2 ** 26),
+      ...enc('GGUF'),
+      3,
+      0,
+      0,
+      0,
+      ...u64(0),
+      ...u64(9),
+      ...u64(20),
+      ...enc('general.architecture'),
+      8,
+      0,
+      0,
+      0,
+      ...u64(5),
+      ...enc('llama'),
+      ...u64(2),
+      ...enc('a0'),
+      9,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      ...u64(2 ** 26),
     ]);
     let bytesRead = 0;
     const src = {
@@ -258,7 +310,9 @@ describe('GGUF bad input gives a clear error', async () => {
       },
     };
     const e = await errorOf(readGguf(src));
-    expect(e.message).toMatch(/metadata "a0" declares an array of 67108864 values, which brings the metadata to 6710886\d values and 671088\d\d bytes, over the limit of 8388608 values and 67108864 bytes/);
+    expect(e.message).toMatch(
+      /metadata "a0" declares an array of 67108864 values, which brings the metadata to 6710886\d values and 671088\d\d bytes, over the limit of 8388608 values and 67108864 bytes/,
+    );
     // The parser read one chunk (the header's first MiB) and none of the array's 64 MiB.
     expect(bytesRead).toBeLessThanOrEqual(2 ** 20);
   });
@@ -270,7 +324,9 @@ describe('GGUF bad input gives a clear error', async () => {
     const at = file.findIndex((_, i) => key.every((b, k) => file[i + k] === b)) + key.length + 8;
     new DataView(file.buffer).setBigUint64(at, BigInt(2 ** 22), true);
     const e = await errorOf(readGguf(bytesSource('s.gguf', file)));
-    expect(e.message).toMatch(/metadata "tokenizer\.ggml\.scores" declares an array of 4194304 values needing at least 16777216 bytes, but only \d+ bytes remain in the file/);
+    expect(e.message).toMatch(
+      /metadata "tokenizer\.ggml\.scores" declares an array of 4194304 values needing at least 16777216 bytes, but only \d+ bytes remain in the file/,
+    );
   });
 
   test('a metadata key given twice is refused', async () => {
@@ -286,13 +342,18 @@ describe('GGUF bad input gives a clear error', async () => {
   test('general.alignment faults are each named as they are', async () => {
     const withAlignment = (v: KvValue) => loadGguf(bytesSource('a.gguf', writeGguf({ kv: tinyLlamaKv({ 'general.alignment': v }), tensors: tinyTensors() })));
     expect((await errorOf(withAlignment({ type: 'string', value: '32' }))).message).toMatch(/has general\.alignment the string "32", expected an integer/);
-    expect((await errorOf(withAlignment({ type: 'u32', value: 2 ** 20 }))).message).toMatch(/has general\.alignment 1048576, a power of two over this loader's limit of 65536/);
+    expect((await errorOf(withAlignment({ type: 'u32', value: 2 ** 20 }))).message).toMatch(
+      /has general\.alignment 1048576, a power of two over this loader's limit of 65536/,
+    );
     expect((await errorOf(withAlignment({ type: 'u32', value: 48 }))).message).toMatch(/has general\.alignment 48, not a power of two/);
     expect((await errorOf(withAlignment({ type: 'u32', value: 0 }))).message).toMatch(/has general\.alignment 0, expected a positive power of two/);
   });
 
   test('a NaN or infinite epsilon is shown as NaN / Infinity, not null', async () => {
-    for (const [v, shown] of [[NaN, 'NaN'], [Infinity, 'Infinity']] as const) {
+    for (const [v, shown] of [
+      [NaN, 'NaN'],
+      [Infinity, 'Infinity'],
+    ] as const) {
       const e = await errorOf(loadGguf(tinyGguf({ kv: { 'llama.attention.layer_norm_rms_epsilon': { type: 'f32', value: v } } })));
       expect(e.message).toContain(`metadata "llama.attention.layer_norm_rms_epsilon" is ${shown}, expected a positive number`);
     }

@@ -22,17 +22,54 @@ const MAX_DIMS = 4;
 const CHUNK = 1 << 20;
 
 export const GgufValueType = {
-  UINT8: 0, INT8: 1, UINT16: 2, INT16: 3, UINT32: 4, INT32: 5, FLOAT32: 6, BOOL: 7,
-  STRING: 8, ARRAY: 9, UINT64: 10, INT64: 11, FLOAT64: 12,
+  UINT8: 0,
+  INT8: 1,
+  UINT16: 2,
+  INT16: 3,
+  UINT32: 4,
+  INT32: 5,
+  FLOAT32: 6,
+  BOOL: 7,
+  STRING: 8,
+  ARRAY: 9,
+  UINT64: 10,
+  INT64: 11,
+  FLOAT64: 12,
 } as const;
 
 export type GgufValue = number | bigint | boolean | string | GgufValue[] | Float32Array | Int32Array | Uint32Array;
 
 export const GGML_TYPE = { F32: 0, F16: 1, Q4_1: 3, Q5_1: 7, Q8_0: 8, BF16: 30 } as const;
 const GGML_TYPE_NAMES: Record<number, string> = {
-  0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 6: 'Q5_0', 7: 'Q5_1', 8: 'Q8_0', 9: 'Q8_1', 10: 'Q2_K', 11: 'Q3_K', 12: 'Q4_K',
-  13: 'Q5_K', 14: 'Q6_K', 15: 'Q8_K', 16: 'IQ2_XXS', 17: 'IQ2_XS', 18: 'IQ3_XXS', 19: 'IQ1_S', 20: 'IQ4_NL', 21: 'IQ3_S',
-  22: 'IQ2_S', 23: 'IQ4_XS', 24: 'I8', 25: 'I16', 26: 'I32', 27: 'I64', 28: 'F64', 29: 'IQ1_M', 30: 'BF16',
+  0: 'F32',
+  1: 'F16',
+  2: 'Q4_0',
+  3: 'Q4_1',
+  6: 'Q5_0',
+  7: 'Q5_1',
+  8: 'Q8_0',
+  9: 'Q8_1',
+  10: 'Q2_K',
+  11: 'Q3_K',
+  12: 'Q4_K',
+  13: 'Q5_K',
+  14: 'Q6_K',
+  15: 'Q8_K',
+  16: 'IQ2_XXS',
+  17: 'IQ2_XS',
+  18: 'IQ3_XXS',
+  19: 'IQ1_S',
+  20: 'IQ4_NL',
+  21: 'IQ3_S',
+  22: 'IQ2_S',
+  23: 'IQ4_XS',
+  24: 'I8',
+  25: 'I16',
+  26: 'I32',
+  27: 'I64',
+  28: 'F64',
+  29: 'IQ1_M',
+  30: 'BF16',
 };
 export function ggmlTypeName(t: number): string {
   return GGML_TYPE_NAMES[t] ?? `type ${t}`;
@@ -63,11 +100,18 @@ class ChunkedReader {
   private win: Uint8Array = new Uint8Array(0);
   private winStart = 0;
   private view = new DataView(this.win.buffer);
-  constructor(private readonly src: ByteSource, private readonly what: () => string) {}
+  constructor(
+    private readonly src: ByteSource,
+    private readonly what: () => string,
+  ) {}
 
   private async ensure(n: number): Promise<number> {
     if (this.pos + n > this.src.size) {
-      throw new FormatError(this.src.name, `ends at byte ${this.src.size} while reading ${this.what()} (needs bytes ${this.pos}..${this.pos + n})`, 'The file is truncated: download it again');
+      throw new FormatError(
+        this.src.name,
+        `ends at byte ${this.src.size} while reading ${this.what()} (needs bytes ${this.pos}..${this.pos + n})`,
+        'The file is truncated: download it again',
+      );
     }
     if (this.pos < this.winStart || this.pos + n > this.winStart + this.win.byteLength) {
       const len = Math.min(Math.max(n, CHUNK), this.src.size - this.pos);
@@ -80,16 +124,46 @@ class ChunkedReader {
     return at;
   }
   // ensure() may replace the window, so the view is read only after it resolves.
-  async u8() { const at = await this.ensure(1); return this.view.getUint8(at); }
-  async i8() { const at = await this.ensure(1); return this.view.getInt8(at); }
-  async u16() { const at = await this.ensure(2); return this.view.getUint16(at, true); }
-  async i16() { const at = await this.ensure(2); return this.view.getInt16(at, true); }
-  async u32() { const at = await this.ensure(4); return this.view.getUint32(at, true); }
-  async i32() { const at = await this.ensure(4); return this.view.getInt32(at, true); }
-  async f32() { const at = await this.ensure(4); return this.view.getFloat32(at, true); }
-  async f64() { const at = await this.ensure(8); return this.view.getFloat64(at, true); }
-  async u64(): Promise<bigint> { const at = await this.ensure(8); return this.view.getBigUint64(at, true); }
-  async i64(): Promise<bigint> { const at = await this.ensure(8); return this.view.getBigInt64(at, true); }
+  async u8() {
+    const at = await this.ensure(1);
+    return this.view.getUint8(at);
+  }
+  async i8() {
+    const at = await this.ensure(1);
+    return this.view.getInt8(at);
+  }
+  async u16() {
+    const at = await this.ensure(2);
+    return this.view.getUint16(at, true);
+  }
+  async i16() {
+    const at = await this.ensure(2);
+    return this.view.getInt16(at, true);
+  }
+  async u32() {
+    const at = await this.ensure(4);
+    return this.view.getUint32(at, true);
+  }
+  async i32() {
+    const at = await this.ensure(4);
+    return this.view.getInt32(at, true);
+  }
+  async f32() {
+    const at = await this.ensure(4);
+    return this.view.getFloat32(at, true);
+  }
+  async f64() {
+    const at = await this.ensure(8);
+    return this.view.getFloat64(at, true);
+  }
+  async u64(): Promise<bigint> {
+    const at = await this.ensure(8);
+    return this.view.getBigUint64(at, true);
+  }
+  async i64(): Promise<bigint> {
+    const at = await this.ensure(8);
+    return this.view.getBigInt64(at, true);
+  }
   async bytes(n: number): Promise<Uint8Array> {
     const at = await this.ensure(n);
     return this.win.subarray(at, at + n);
@@ -116,7 +190,11 @@ function charge(src: ByteSource, r: ChunkedReader, budget: MetadataBudget | unde
   const fix = 'The file is corrupt or is not a model GGUF this studio reads';
   const left = src.size - r.pos;
   if (bytes > left) {
-    throw new FormatError(src.name, `metadata "${budget?.key ?? '?'}" declares ${what} needing at least ${bytes} bytes, but only ${left} bytes remain in the file`, 'The file is truncated or corrupt: download it again');
+    throw new FormatError(
+      src.name,
+      `metadata "${budget?.key ?? '?'}" declares ${what} needing at least ${bytes} bytes, but only ${left} bytes remain in the file`,
+      'The file is truncated or corrupt: download it again',
+    );
   }
   if (!budget) return;
   budget.values += values;
@@ -141,16 +219,26 @@ const MIN_ITEM_BYTES: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5
 
 async function readValue(r: ChunkedReader, src: ByteSource, type: number, depth: number, budget: MetadataBudget): Promise<GgufValue> {
   switch (type) {
-    case GgufValueType.UINT8: return r.u8();
-    case GgufValueType.INT8: return r.i8();
-    case GgufValueType.UINT16: return r.u16();
-    case GgufValueType.INT16: return r.i16();
-    case GgufValueType.UINT32: return r.u32();
-    case GgufValueType.INT32: return r.i32();
-    case GgufValueType.FLOAT32: return r.f32();
-    case GgufValueType.FLOAT64: return r.f64();
-    case GgufValueType.BOOL: return (await r.u8()) !== 0;
-    case GgufValueType.STRING: return readString(r, src, budget);
+    case GgufValueType.UINT8:
+      return r.u8();
+    case GgufValueType.INT8:
+      return r.i8();
+    case GgufValueType.UINT16:
+      return r.u16();
+    case GgufValueType.INT16:
+      return r.i16();
+    case GgufValueType.UINT32:
+      return r.u32();
+    case GgufValueType.INT32:
+      return r.i32();
+    case GgufValueType.FLOAT32:
+      return r.f32();
+    case GgufValueType.FLOAT64:
+      return r.f64();
+    case GgufValueType.BOOL:
+      return (await r.u8()) !== 0;
+    case GgufValueType.STRING:
+      return readString(r, src, budget);
     case GgufValueType.UINT64:
     case GgufValueType.INT64: {
       const v = type === GgufValueType.UINT64 ? await r.u64() : await r.i64();
@@ -161,7 +249,8 @@ async function readValue(r: ChunkedReader, src: ByteSource, type: number, depth:
       const itemType = await r.u32();
       const n = capCount(src, await r.u64(), MAX_ARRAY_LENGTH, 'array elements');
       const itemBytes = MIN_ITEM_BYTES[itemType];
-      if (itemBytes === undefined) throw new FormatError(src.name, `has a metadata array of unknown type ${itemType}`, 'The file is corrupt or from a newer GGUF version');
+      if (itemBytes === undefined)
+        throw new FormatError(src.name, `has a metadata array of unknown type ${itemType}`, 'The file is corrupt or from a newer GGUF version');
       // Strings and nested arrays charge their own contents as they are read; their lengths are charged here.
       charge(src, r, budget, n, n * itemBytes, `an array of ${n} ${itemType === GgufValueType.STRING ? 'strings' : 'values'}`);
       // Numeric arrays (scores, token types) go straight into typed arrays.
@@ -182,15 +271,18 @@ async function readValue(r: ChunkedReader, src: ByteSource, type: number, depth:
 function tensorBytes(src: ByteSource, name: string, ne: number[], type: number): number {
   const numel = ne.reduce((a, b) => a * b, 1);
   switch (type) {
-    case GGML_TYPE.F32: return numel * 4;
+    case GGML_TYPE.F32:
+      return numel * 4;
     case GGML_TYPE.F16:
-    case GGML_TYPE.BF16: return numel * 2;
+    case GGML_TYPE.BF16:
+      return numel * 2;
     case GGML_TYPE.Q8_0:
       if (ne[0] % Q8_0_BLOCK !== 0) throw new FormatError(src.name, `is Q8_0 with a row of ${ne[0]} values, not a multiple of 32`, 'The file is corrupt', name);
       return (numel / Q8_0_BLOCK) * Q8_0_BYTES;
     case GGML_TYPE.Q4_1:
     case GGML_TYPE.Q5_1:
-      if (ne[0] % 32 !== 0) throw new FormatError(src.name, `is ${ggmlTypeName(type)} with a row of ${ne[0]} values, not a multiple of 32`, 'The file is corrupt', name);
+      if (ne[0] % 32 !== 0)
+        throw new FormatError(src.name, `is ${ggmlTypeName(type)} with a row of ${ne[0]} values, not a multiple of 32`, 'The file is corrupt', name);
       return (numel / 32) * (type === GGML_TYPE.Q4_1 ? Q4_1_BYTES : Q5_1_BYTES);
     default:
       throw new FormatError(
@@ -221,7 +313,11 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
   if (src.size < 24) throw new FormatError(src.name, `is ${src.size} bytes, too short for a GGUF header`, 'The file is truncated or not a GGUF file');
   const magic = await r.u32();
   if (magic !== GGUF_MAGIC) {
-    throw new FormatError(src.name, `does not start with the GGUF magic (found 0x${magic.toString(16).padStart(8, '0')})`, 'This is not a GGUF file; for llama2.c .bin or safetensors load those files instead');
+    throw new FormatError(
+      src.name,
+      `does not start with the GGUF magic (found 0x${magic.toString(16).padStart(8, '0')})`,
+      'This is not a GGUF file; for llama2.c .bin or safetensors load those files instead',
+    );
   }
   const version = await r.u32();
   if (version !== 2 && version !== 3) {
@@ -262,17 +358,29 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
   const spans: Span[] = [];
   for (const t of infos) {
     const byteLength = tensorBytes(src, t.name, t.ne, t.type);
-    if (t.rel % alignment !== 0) throw new FormatError(src.name, `has data offset ${t.rel}, not a multiple of the alignment ${alignment}`, 'The file is corrupt', t.name);
+    if (t.rel % alignment !== 0)
+      throw new FormatError(src.name, `has data offset ${t.rel}, not a multiple of the alignment ${alignment}`, 'The file is corrupt', t.name);
     const offset = dataOffset + t.rel;
     if (offset + byteLength > src.size) {
-      throw new FormatError(src.name, `has data at bytes ${offset}..${offset + byteLength}, past the end of the file (${src.size} bytes)`, 'The file is truncated: download it again', t.name);
+      throw new FormatError(
+        src.name,
+        `has data at bytes ${offset}..${offset + byteLength}, past the end of the file (${src.size} bytes)`,
+        'The file is truncated: download it again',
+        t.name,
+      );
     }
     if (tensors.has(t.name)) throw new FormatError(src.name, 'appears twice', 'The file is corrupt', t.name);
     tensors.set(t.name, { name: t.name, ne: t.ne, type: t.type, offset, byteLength });
     spans.push({ name: t.name, start: t.rel, byteLength });
   }
   // llama.cpp writes each tensor at the next aligned offset after the previous one.
-  checkTiling(src.name, spans, src.size - dataOffset, alignment, 'The file is corrupt (its tensor offsets, types or shapes do not match its data): download it again or re-convert it');
+  checkTiling(
+    src.name,
+    spans,
+    src.size - dataOffset,
+    alignment,
+    'The file is corrupt (its tensor offsets, types or shapes do not match its data): download it again or re-convert it',
+  );
   return { source: src, version, metadata, tensors, alignment, dataOffset };
 }
 
@@ -283,12 +391,19 @@ export async function readGgufTensor(file: GgufFile, name: string): Promise<Floa
   const bytes = await file.source.read(t.offset, t.byteLength);
   const numel = t.ne.reduce((a, b) => a * b, 1);
   switch (t.type) {
-    case GGML_TYPE.F32: return f32FromBytes(bytes);
-    case GGML_TYPE.F16: return f16ToF32(bytes);
-    case GGML_TYPE.BF16: return bf16ToF32(bytes);
-    case GGML_TYPE.Q8_0: return q8_0ToF32(bytes, numel);
-    case GGML_TYPE.Q4_1: return q4_1ToF32(bytes, numel);
-    case GGML_TYPE.Q5_1: return q5_1ToF32(bytes, numel);
-    default: throw new FormatError(file.source.name, `is stored as ${ggmlTypeName(t.type)}`, 'Unsupported tensor type', name);
+    case GGML_TYPE.F32:
+      return f32FromBytes(bytes);
+    case GGML_TYPE.F16:
+      return f16ToF32(bytes);
+    case GGML_TYPE.BF16:
+      return bf16ToF32(bytes);
+    case GGML_TYPE.Q8_0:
+      return q8_0ToF32(bytes, numel);
+    case GGML_TYPE.Q4_1:
+      return q4_1ToF32(bytes, numel);
+    case GGML_TYPE.Q5_1:
+      return q5_1ToF32(bytes, numel);
+    default:
+      throw new FormatError(file.source.name, `is stored as ${ggmlTypeName(t.type)}`, 'Unsupported tensor type', name);
   }
 }

@@ -3,8 +3,16 @@ import { parseHfConfig, toHfLlamaConfig } from './hf-config';
 import { FormatError } from './errors';
 
 const llama = (o: Record<string, unknown>) => ({
-  architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4,
-  num_key_value_heads: 2, intermediate_size: 96, vocab_size: 100, rope_theta: 500000, ...o,
+  architectures: ['LlamaForCausalLM'],
+  model_type: 'llama',
+  hidden_size: 64,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  intermediate_size: 96,
+  vocab_size: 100,
+  rope_theta: 500000,
+  ...o,
 });
 
 describe('config.json rope_scaling', () => {
@@ -23,7 +31,9 @@ describe('config.json rope_scaling', () => {
   it('refuses kinds it does not implement and malformed factors, saying what was wrong', () => {
     expect(() => parseHfConfig(llama({ rope_scaling: { rope_type: 'yarn', factor: 4 } }))).toThrow(/rope_scaling "yarn".*'linear' and 'llama3'/);
     expect(() => parseHfConfig(llama({ rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4 } }))).toThrow(FormatError);
-    expect(() => parseHfConfig(llama({ rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4 } }))).toThrow(/original_max_position_embeddings is undefined/);
+    expect(() => parseHfConfig(llama({ rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4 } }))).toThrow(
+      /original_max_position_embeddings is undefined/,
+    );
     expect(() => parseHfConfig(llama({ rope_scaling: { rope_type: 'linear', factor: -1 } }))).toThrow(/factor is -1/);
   });
 });

@@ -8,7 +8,12 @@ export const SUPPORTED_HF_ARCHITECTURES = ['LlamaForCausalLM', 'MistralForCausal
 const SUPPORTED_TEXT =
   'Supported: LlamaForCausalLM (LLaMA, SmolLM, TinyLlama...), MistralForCausalLM, Qwen2ForCausalLM, OPTForCausalLM (pre-norm OPT like opt-125m)';
 
-const MODEL_TYPE_TO_ARCH: Record<string, string> = { llama: 'LlamaForCausalLM', mistral: 'MistralForCausalLM', qwen2: 'Qwen2ForCausalLM', opt: 'OPTForCausalLM' };
+const MODEL_TYPE_TO_ARCH: Record<string, string> = {
+  llama: 'LlamaForCausalLM',
+  mistral: 'MistralForCausalLM',
+  qwen2: 'Qwen2ForCausalLM',
+  opt: 'OPTForCausalLM',
+};
 
 type Json = Record<string, unknown>;
 
@@ -33,7 +38,11 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
   const int = (key: string, fallback?: number, max = 1 << 30): number => {
     const v = c[key] ?? fallback;
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0 || v > max) {
-      throw new FormatError(file, `field "${key}" is ${show(c[key])}, expected a positive integer${max < 1 << 30 ? ` up to ${max}` : ''}`, 'Fix config.json or use the original from the model repo');
+      throw new FormatError(
+        file,
+        `field "${key}" is ${show(c[key])}, expected a positive integer${max < 1 << 30 ? ` up to ${max}` : ''}`,
+        'Fix config.json or use the original from the model repo',
+      );
     }
     return v;
   };
@@ -52,7 +61,11 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
     const vocab = typeof c.vocab_size === 'number' ? c.vocab_size : Infinity;
     for (const v of list) {
       if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v < vocab)) {
-        throw new FormatError(file, `field "${key}" is ${JSON.stringify(raw)}, not a token id below vocab_size ${JSON.stringify(c.vocab_size)}`, 'Fix config.json or use the original from the model repo');
+        throw new FormatError(
+          file,
+          `field "${key}" is ${JSON.stringify(raw)}, not a token id below vocab_size ${JSON.stringify(c.vocab_size)}`,
+          'Fix config.json or use the original from the model repo',
+        );
       }
     }
     return list.length ? (list[0] as number) : fallback;
@@ -63,7 +76,12 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
   const tied = (fallback: boolean): boolean => {
     const v = c.tie_word_embeddings;
     if (v === undefined || v === null) return fallback;
-    if (typeof v !== 'boolean') throw new FormatError(file, `field "tie_word_embeddings" is ${JSON.stringify(v)}, expected true or false`, 'Fix config.json or use the original from the model repo');
+    if (typeof v !== 'boolean')
+      throw new FormatError(
+        file,
+        `field "tie_word_embeddings" is ${JSON.stringify(v)}, expected true or false`,
+        'Fix config.json or use the original from the model repo',
+      );
     return v;
   };
   const unsupported = (what: string): never => {
@@ -114,7 +132,8 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
   const kvHeads = int('num_key_value_heads', heads);
   if (heads % kvHeads !== 0) throw new FormatError(file, `num_attention_heads ${heads} is not a multiple of num_key_value_heads ${kvHeads}`, 'Fix config.json');
   if (c.head_dim === undefined || c.head_dim === null) {
-    if (hidden % heads !== 0) throw new FormatError(file, `hidden_size ${hidden} is not a multiple of num_attention_heads ${heads} and head_dim is not given`, 'Fix config.json');
+    if (hidden % heads !== 0)
+      throw new FormatError(file, `hidden_size ${hidden} is not a multiple of num_attention_heads ${heads} and head_dim is not given`, 'Fix config.json');
   }
   const headDim = c.head_dim === undefined || c.head_dim === null ? hidden / heads : int('head_dim');
   if (headDim % 2 !== 0) throw new FormatError(file, `head_dim ${headDim} is odd; rotary embeddings need an even head size`, 'Fix config.json');
@@ -152,12 +171,14 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
 /** config.json's rope_scaling: null/'default' -> none; 'linear' and 'llama3' read; others refused. */
 function parseRopeScaling(raw: unknown, file: string, unsupported: (what: string) => never): RopeScaling | undefined {
   if (raw === null || raw === undefined) return undefined;
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new FormatError(file, `field "rope_scaling" is ${JSON.stringify(raw)}, expected an object or null`, 'Fix config.json');
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw new FormatError(file, `field "rope_scaling" is ${JSON.stringify(raw)}, expected an object or null`, 'Fix config.json');
   const r = raw as Json;
   const type = r.rope_type ?? r.type;
   const positive = (key: string): number => {
     const v = r[key];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new FormatError(file, `rope_scaling.${key} is ${show(v)}, expected a positive number`, 'Fix config.json or use the original from the model repo');
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
+      throw new FormatError(file, `rope_scaling.${key} is ${show(v)}, expected a positive number`, 'Fix config.json or use the original from the model repo');
     return v;
   };
   if (type === 'default') return undefined;
@@ -170,7 +191,8 @@ function parseRopeScaling(raw: unknown, file: string, unsupported: (what: string
       highFreqFactor: positive('high_freq_factor'),
       originalMaxPositions: positive('original_max_position_embeddings'),
     };
-    if (scaling.highFreqFactor <= scaling.lowFreqFactor) throw new FormatError(file, 'rope_scaling.high_freq_factor is not above low_freq_factor', 'Fix config.json');
+    if (scaling.highFreqFactor <= scaling.lowFreqFactor)
+      throw new FormatError(file, 'rope_scaling.high_freq_factor is not above low_freq_factor', 'Fix config.json');
     return scaling;
   }
   return unsupported(`rope_scaling ${JSON.stringify(type)} (the studio reads 'linear' and 'llama3')`);
@@ -180,7 +202,10 @@ function toHfRopeScaling(s: RopeScaling | undefined): Json | null {
   if (!s) return null;
   if (s.type === 'linear') return { rope_type: 'linear', factor: s.factor };
   return {
-    rope_type: 'llama3', factor: s.factor, low_freq_factor: s.lowFreqFactor, high_freq_factor: s.highFreqFactor,
+    rope_type: 'llama3',
+    factor: s.factor,
+    low_freq_factor: s.lowFreqFactor,
+    high_freq_factor: s.highFreqFactor,
     original_max_position_embeddings: s.originalMaxPositions,
   };
 }
@@ -197,9 +222,15 @@ export function expectedShapes(cfg: ModelConfig): Map<string, number[]> {
     for (const role of linearRoles(cfg.arch)) {
       const base = linearName(cfg.arch, l, role);
       const shape: Record<string, [number, number]> = {
-        q: [q, cfg.hidden], k: [kv, cfg.hidden], v: [kv, cfg.hidden], o: [cfg.hidden, q],
-        gate: [cfg.intermediate, cfg.hidden], up: [cfg.intermediate, cfg.hidden], down: [cfg.hidden, cfg.intermediate],
-        fc1: [cfg.intermediate, cfg.hidden], fc2: [cfg.hidden, cfg.intermediate],
+        q: [q, cfg.hidden],
+        k: [kv, cfg.hidden],
+        v: [kv, cfg.hidden],
+        o: [cfg.hidden, q],
+        gate: [cfg.intermediate, cfg.hidden],
+        up: [cfg.intermediate, cfg.hidden],
+        down: [cfg.hidden, cfg.intermediate],
+        fc1: [cfg.intermediate, cfg.hidden],
+        fc2: [cfg.hidden, cfg.intermediate],
       };
       m.set(`${base}.weight`, shape[role]);
       const hasBias = cfg.linearBias || (cfg.qkvBias && (role === 'q' || role === 'k' || role === 'v'));

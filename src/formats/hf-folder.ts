@@ -26,7 +26,11 @@ export function parseSafetensorsIndex(json: unknown, file = INDEX_FILE): { weigh
   const weightMap = new Map<string, string>();
   for (const [tensor, shard] of Object.entries(wm as Record<string, unknown>)) {
     if (typeof shard !== 'string' || !/^[\w.-]+\.safetensors$/.test(shard)) {
-      throw new FormatError(file, `maps tensor "${tensor}" to ${JSON.stringify(shard)}, not a .safetensors file name`, 'The index is corrupt: download it again');
+      throw new FormatError(
+        file,
+        `maps tensor "${tensor}" to ${JSON.stringify(shard)}, not a .safetensors file name`,
+        'The index is corrupt: download it again',
+      );
     }
     weightMap.set(tensor, shard);
   }
@@ -56,7 +60,12 @@ export function tensorsFromSafetensors(cfg: ModelConfig, files: SafetensorsFile[
     for (const [tensor, shard] of weightMap) {
       const entry = out.get(normalizeHfTensorName(tensor, cfg));
       if (!entry || baseName(entry.file) !== shard) {
-        throw new FormatError(shard, `does not hold the tensor the index maps to it`, 'The shards and the index are from different revisions: download them again', tensor);
+        throw new FormatError(
+          shard,
+          `does not hold the tensor the index maps to it`,
+          'The shards and the index are from different revisions: download them again',
+          tensor,
+        );
       }
     }
   }
@@ -94,7 +103,10 @@ export async function loadHfFolder(files: ByteSource[], source = `local:${files.
     tokenizerFile = 'vocab.json + merges.txt';
     tokenizer = new HfTokenizer(json, tokCfg, ids, tokenizerFile);
   } else {
-    const tokFile = need('tokenizer.json', 'This loader needs tokenizer.json, or vocab.json + merges.txt (repos with only tokenizer.model are not supported): select it too');
+    const tokFile = need(
+      'tokenizer.json',
+      'This loader needs tokenizer.json, or vocab.json + merges.txt (repos with only tokenizer.model are not supported): select it too',
+    );
     tokenizerFile = tokFile.name;
     tokenizer = new HfTokenizer(await readJson(tokFile), tokCfg, ids, tokenizerFile);
   }
@@ -110,7 +122,11 @@ export async function loadHfFolder(files: ByteSource[], source = `local:${files.
   } else {
     shards = [...byName.entries()].filter(([n]) => n.endsWith('.safetensors')).map(([, f]) => f);
     if (shards.length === 0) {
-      throw new FormatError('model.safetensors', `is missing (got ${describeHfFolder([...byName.keys()])})`, 'This loader reads .safetensors weights (not pytorch_model.bin): select model.safetensors, or the index and all its shards');
+      throw new FormatError(
+        'model.safetensors',
+        `is missing (got ${describeHfFolder([...byName.keys()])})`,
+        'This loader reads .safetensors weights (not pytorch_model.bin): select model.safetensors, or the index and all its shards',
+      );
     }
   }
   const headers = await Promise.all(shards.map(readSafetensorsHeader));

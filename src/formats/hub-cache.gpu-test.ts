@@ -16,7 +16,8 @@ const devServerHub = ((input: RequestInfo | URL, init?: RequestInit) => {
   const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
   const m = /\/resolve\/[^/]+\/(.+)$/.exec(url);
   const file = m ? m[1] : 'none';
-  if (!['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors'].includes(file)) return Promise.resolve(new Response('Entry not found', { status: 404 }));
+  if (!['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors'].includes(file))
+    return Promise.resolve(new Response('Entry not found', { status: 404 }));
   return fetch(`/models/stories260K-hf/${file}`, init);
 }) as typeof fetch;
 
@@ -44,12 +45,23 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
 
   'hub loader streams into OPFS and the second load is served from it': async () => {
     const cache = new OpfsHubCache();
-    for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors']) await cache.delete({ repo: 'test/stories', revision: 'main', file });
+    for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors'])
+      await cache.delete({ repo: 'test/stories', revision: 'main', file });
     const phases: string[] = [];
-    const a = await loadFromHub('test/stories', { endpoint: 'https://hub.invalid', cache, fetch: devServerHub, onProgress: (p) => phases.push(`${p.file}:${p.phase}`) });
+    const a = await loadFromHub('test/stories', {
+      endpoint: 'https://hub.invalid',
+      cache,
+      fetch: devServerHub,
+      onProgress: (p) => phases.push(`${p.file}:${p.phase}`),
+    });
     assert(phases.includes('model.safetensors:download'), `phases ${phases.join(',')}`);
     const again: string[] = [];
-    const b = await loadFromHub('test/stories', { endpoint: 'https://hub.invalid', cache, fetch: devServerHub, onProgress: (p) => again.push(`${p.file}:${p.phase}`) });
+    const b = await loadFromHub('test/stories', {
+      endpoint: 'https://hub.invalid',
+      cache,
+      fetch: devServerHub,
+      onProgress: (p) => again.push(`${p.file}:${p.phase}`),
+    });
     assert(again.includes('model.safetensors:cached') && !again.includes('model.safetensors:download'), `second load ${again.join(',')}`);
     const ref = await loadBundled(undefined, { format: 'hf' });
     for (const name of ['model.embed_tokens.weight', 'model.layers.4.self_attn.q_proj.weight', 'model.norm.weight']) {

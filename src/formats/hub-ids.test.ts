@@ -15,7 +15,10 @@ async function attempt(repo: string, revision?: string): Promise<{ error: unknow
     requests.push(`${url instanceof Request ? url.url : String(url)} ${JSON.stringify(init?.headers ?? {})}`);
     return new Response('no', { status: 404 });
   }) as typeof globalThis.fetch;
-  const error = await loadFromHub(repo, { revision, token: TOKEN, fetch, cache: new MemoryHubCache() }).then(() => undefined, (e: unknown) => e);
+  const error = await loadFromHub(repo, { revision, token: TOKEN, fetch, cache: new MemoryHubCache() }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   return { error, requests };
 }
 
@@ -70,7 +73,15 @@ describe('Hub repo ids and revisions', () => {
   }
 
   test('real ids and revisions pass', () => {
-    for (const id of ['gpt2', 'HuggingFaceTB/SmolLM2-135M', 'Qwen/Qwen2.5-0.5B', 'meta-llama/Llama-3.2-1B', 'TinyLlama/TinyLlama-1.1B-Chat-v1.0', 'a'.repeat(96)]) expect(() => checkRepoId(id)).not.toThrow();
+    for (const id of [
+      'gpt2',
+      'HuggingFaceTB/SmolLM2-135M',
+      'Qwen/Qwen2.5-0.5B',
+      'meta-llama/Llama-3.2-1B',
+      'TinyLlama/TinyLlama-1.1B-Chat-v1.0',
+      'a'.repeat(96),
+    ])
+      expect(() => checkRepoId(id)).not.toThrow();
     for (const rev of ['main', 'v1.0', 'refs/pr/12', 'a'.repeat(40), 'release-2024.1']) expect(() => checkRevision(rev)).not.toThrow();
   });
 });

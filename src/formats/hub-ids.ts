@@ -11,10 +11,14 @@ export const MAX_REVISION_LENGTH = 255;
 export function checkRepoId(repo: string): void {
   const example = 'Use the form owner/name, e.g. HuggingFaceTB/SmolLM2-135M.';
   const shown = repo.length > 100 ? `${JSON.stringify(repo.slice(0, 60))}... (${repo.length} characters)` : JSON.stringify(repo);
-  if (repo.length > MAX_REPO_ID_LENGTH) throw new HubError(undefined, `${shown} is not a Hugging Face repo id: it is over ${MAX_REPO_ID_LENGTH} characters. ${example}`);
+  if (repo.length > MAX_REPO_ID_LENGTH)
+    throw new HubError(undefined, `${shown} is not a Hugging Face repo id: it is over ${MAX_REPO_ID_LENGTH} characters. ${example}`);
   const parts = repo.split('/');
   if (parts.length > 2 || !parts.every((p) => REPO_PART.test(p))) {
-    throw new HubError(undefined, `${shown} is not a Hugging Face repo id: owner and name use letters, digits, "_", "-" and ".", and neither starts nor ends with "-" or ".". ${example}`);
+    throw new HubError(
+      undefined,
+      `${shown} is not a Hugging Face repo id: owner and name use letters, digits, "_", "-" and ".", and neither starts nor ends with "-" or ".". ${example}`,
+    );
   }
   if (repo.includes('--') || repo.includes('..')) throw new HubError(undefined, `${shown} is not a Hugging Face repo id: it contains "--" or "..". ${example}`);
 }
@@ -24,12 +28,17 @@ export function checkRevision(revision: string): void {
   const shown = revision.length > 100 ? `${JSON.stringify(revision.slice(0, 60))}... (${revision.length} characters)` : JSON.stringify(revision);
   const fix = 'Use a branch (main), a tag or a 40-character commit hash.';
   const why =
-    revision.length > MAX_REVISION_LENGTH ? `it is over ${MAX_REVISION_LENGTH} characters`
-      : revision.includes('..') ? 'it contains ".."'
+    revision.length > MAX_REVISION_LENGTH
+      ? `it is over ${MAX_REVISION_LENGTH} characters`
+      : revision.includes('..')
+        ? 'it contains ".."'
         : // eslint-disable-next-line no-control-regex -- git refuses control characters in ref names
-          /[\x00-\x20\x7f~^:?*[\\]/.test(revision) ? 'it contains a space, a control character or one of ~ ^ : ? * [ \\'
-          : revision.includes('@{') ? 'it contains "@{"'
-            : /^[/.-]|[/.]$|\/\/|\/\.|\.lock$|\.lock\//.test(revision) ? 'a part of it starts or ends with "/" or ".", or ends with ".lock"'
+          /[\x00-\x20\x7f~^:?*[\\]/.test(revision)
+          ? 'it contains a space, a control character or one of ~ ^ : ? * [ \\'
+          : revision.includes('@{')
+            ? 'it contains "@{"'
+            : /^[/.-]|[/.]$|\/\/|\/\.|\.lock$|\.lock\//.test(revision)
+              ? 'a part of it starts or ends with "/" or ".", or ends with ".lock"'
               : undefined;
   if (why) throw new HubError(undefined, `${shown} is not a revision: ${why}. ${fix}`);
 }

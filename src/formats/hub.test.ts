@@ -39,7 +39,10 @@ async function expectSameTensors(m: Awaited<ReturnType<typeof loadFromHub>>) {
 }
 
 async function hubError(p: Promise<unknown>): Promise<HubError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e, 'expected a HubError').toBeInstanceOf(HubError);
   return e as HubError;
 }
@@ -70,7 +73,9 @@ describe('Hugging Face Hub loader (local stand-in server)', () => {
     const m = await loadFromHub('test/stories260K', { endpoint: hub.endpoint, cache, onProgress: (p) => progress.push(p) });
     await expectSameTensors(m);
     // Only the optional index is asked for again (the repo has none).
-    expect(hub.log.filter((r) => r.method === 'GET').map((r) => `${r.path} ${r.status}`)).toEqual(['/test/stories260K/resolve/main/model.safetensors.index.json 404']);
+    expect(hub.log.filter((r) => r.method === 'GET').map((r) => `${r.path} ${r.status}`)).toEqual([
+      '/test/stories260K/resolve/main/model.safetensors.index.json 404',
+    ]);
     expect(progress.find((p) => p.file === 'model.safetensors')!.phase).toBe('cached');
   });
 
@@ -109,7 +114,9 @@ describe('Hugging Face Hub loader (local stand-in server)', () => {
   });
 
   test('an unknown repo (the Hub answers 401) and a malformed id', async () => {
-    expect((await hubError(loadFromHub('test/does-not-exist', { endpoint: hub.endpoint, cache: new MemoryHubCache() }))).message).toMatch(/401.*or does not exist/);
+    expect((await hubError(loadFromHub('test/does-not-exist', { endpoint: hub.endpoint, cache: new MemoryHubCache() }))).message).toMatch(
+      /401.*or does not exist/,
+    );
     expect((await hubError(loadFromHub('not a repo!', { endpoint: hub.endpoint }))).message).toMatch(/is not a Hugging Face repo id/);
   });
 
@@ -117,7 +124,9 @@ describe('Hugging Face Hub loader (local stand-in server)', () => {
     const cache = new MemoryHubCache();
     hub.truncateNext('model.safetensors', 300000);
     const e = await hubError(loadFromHub('test/stories260K', { endpoint: hub.endpoint, cache }));
-    expect(e.message).toMatch(new RegExp(`"model\\.safetensors" from test/stories260K stopped at 300000 of ${modelSize} bytes.*load the model again to resume`));
+    expect(e.message).toMatch(
+      new RegExp(`"model\\.safetensors" from test/stories260K stopped at 300000 of ${modelSize} bytes.*load the model again to resume`),
+    );
     expect((await cache.stat({ repo: 'test/stories260K', revision: 'main', file: 'model.safetensors' }))?.stored).toBe(300000);
 
     hub.log.length = 0;

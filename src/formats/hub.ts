@@ -76,7 +76,10 @@ async function request(ctx: Ctx, file: string, init: { method?: string; headers?
     return await ctx.fetch(url, { method: init.method ?? 'GET', headers: { ...ctx.headers, ...init.headers }, signal: ctx.signal });
   } catch (e) {
     if (ctx.signal?.aborted) throw e;
-    throw new HubError(undefined, `Could not reach ${ctx.endpoint} for "${file}" (${(e as Error).message}). Check the connection; the endpoint must allow cross-origin requests from this page.`);
+    throw new HubError(
+      undefined,
+      `Could not reach ${ctx.endpoint} for "${file}" (${(e as Error).message}). Check the connection; the endpoint must allow cross-origin requests from this page.`,
+    );
   }
 }
 
@@ -217,7 +220,10 @@ async function remoteSafetensorsHeader(ctx: Ctx, file: string): Promise<Safetens
 }
 
 export async function loadFromHub(repo: string, opts: HubOptions = {}): Promise<LoadedModel> {
-  repo = repo.trim().replace(/^https?:\/\/huggingface\.co\//, '').replace(/\/+$/, '');
+  repo = repo
+    .trim()
+    .replace(/^https?:\/\/huggingface\.co\//, '')
+    .replace(/\/+$/, '');
   checkRepoId(repo);
   const revision = opts.revision?.trim() || 'main';
   checkRevision(revision);
@@ -244,7 +250,10 @@ export async function loadFromHub(repo: string, opts: HubOptions = {}): Promise<
     const vocab = await cachedFile(ctx, 'vocab.json', { optional: true });
     const merges = vocab && (await cachedFile(ctx, 'merges.txt', { optional: true }));
     if (!vocab || !merges) {
-      throw new HubError(404, `${repo} at "${revision}" has no tokenizer.json (nor vocab.json + merges.txt); this loader needs one of them (repos with only tokenizer.model are not supported).`);
+      throw new HubError(
+        404,
+        `${repo} at "${revision}" has no tokenizer.json (nor vocab.json + merges.txt); this loader needs one of them (repos with only tokenizer.model are not supported).`,
+      );
     }
     files.push(vocab, merges);
   }
@@ -270,14 +279,18 @@ export async function loadFromHub(repo: string, opts: HubOptions = {}): Promise<
       h = await remoteSafetensorsHeader(ctx, shard);
     } catch (e) {
       if (e instanceof HubError && e.status === 404 && !indexSrc) {
-        throw new HubError(404, `${repo} at "${revision}" has neither model.safetensors nor ${INDEX_FILE}. This loader reads safetensors weights (not pytorch_model.bin): pick a repo or revision that has them.`);
+        throw new HubError(
+          404,
+          `${repo} at "${revision}" has neither model.safetensors nor ${INDEX_FILE}. This loader reads safetensors weights (not pytorch_model.bin): pick a repo or revision that has them.`,
+        );
       }
       throw e;
     }
     if (h instanceof Response) fullResponses.set(shard, h);
     else headers.push(h);
   }
-  if (headers.length === shards.length) buildWeightSource(config, tensorsFromSafetensors(config, headers, weightMap), shards.length === 1 ? shards[0] : `${INDEX_FILE} shards`, 'config.json');
+  if (headers.length === shards.length)
+    buildWeightSource(config, tensorsFromSafetensors(config, headers, weightMap), shards.length === 1 ? shards[0] : `${INDEX_FILE} shards`, 'config.json');
 
   for (const shard of shards) {
     const src = await cachedFile(ctx, shard, { firstResponse: fullResponses.get(shard) });

@@ -20,7 +20,10 @@ function syntheticModel(h: number[]): Uint8Array {
 }
 
 async function errorOf(p: Promise<unknown>): Promise<FormatError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e, 'expected a FormatError').toBeInstanceOf(FormatError);
   return e as FormatError;
 }
@@ -86,7 +89,9 @@ describe('llama2.c bad input gives a clear error', async () => {
   test('a header with fewer layers than the file holds (arrays would be read from the wrong place)', async () => {
     const bad = real.slice();
     bad.set(header([64, 172, 4, 8, 4, 512, 512]));
-    expect((await errorOf(loadLlama2c(bytesSource('m.bin', bad), tok))).message).toMatch(/m\.bin: is 1056540 bytes, \d+ more than a llama2\.c model with its header \(dim 64, 4 layers, vocab 512, seq 512\)/);
+    expect((await errorOf(loadLlama2c(bytesSource('m.bin', bad), tok))).message).toMatch(
+      /m\.bin: is 1056540 bytes, \d+ more than a llama2\.c model with its header \(dim 64, 4 layers, vocab 512, seq 512\)/,
+    );
   });
 
   test('shorter than the header', async () => {

@@ -66,7 +66,12 @@ export async function readLlama2cHeader(src: ByteSource): Promise<Llama2cHeader>
   }
   const [dim, hidden, layers, heads, kvHeads, vocabRaw, seqLen] = [0, 1, 2, 3, 4, 5, 6].map(i);
   const vocab = Math.abs(vocabRaw);
-  const bad = (what: string) => new FormatError(src.name, `is not a llama2.c v0 model: its header is implausible (${what}): dim ${dim}, hidden ${hidden}, layers ${layers}, heads ${heads}, kv heads ${kvHeads}, vocab ${vocabRaw}, seq ${seqLen}`, fix);
+  const bad = (what: string) =>
+    new FormatError(
+      src.name,
+      `is not a llama2.c v0 model: its header is implausible (${what}): dim ${dim}, hidden ${hidden}, layers ${layers}, heads ${heads}, kv heads ${kvHeads}, vocab ${vocabRaw}, seq ${seqLen}`,
+      fix,
+    );
   if (!(dim > 0 && dim <= MAX_DIM)) throw bad('dim');
   if (!(hidden > 0 && hidden <= 8 * MAX_DIM)) throw bad('hidden_dim');
   if (!(layers > 0 && layers <= MAX_LAYERS)) throw bad('n_layers');
@@ -77,7 +82,11 @@ export async function readLlama2cHeader(src: ByteSource): Promise<Llama2cHeader>
   const h: Llama2cHeader = { dim, hidden, layers, heads, kvHeads, vocab, seqLen, shared: vocabRaw > 0 };
   const need = llama2cExpectedBytes(h);
   if (src.size < need) {
-    throw new FormatError(src.name, `is ${src.size} bytes but its header (dim ${dim}, ${layers} layers, vocab ${vocab}) needs ${need}`, 'The file is truncated: download it again');
+    throw new FormatError(
+      src.name,
+      `is ${src.size} bytes but its header (dim ${dim}, ${layers} layers, vocab ${vocab}) needs ${need}`,
+      'The file is truncated: download it again',
+    );
   }
   // Arrays are laid out by kind across layers (all wq, then all wk...): a header with fewer layers
   // or a smaller vocabulary than the file holds would read every array from the wrong place.
@@ -172,13 +181,21 @@ export async function readLlama2cTokenizer(src: ByteSource, vocabSize: number): 
   let p = 4;
   for (let id = 0; id < vocabSize; id++) {
     if (p + 8 > all.byteLength) {
-      throw new FormatError(src.name, `ends after ${id} of ${vocabSize} tokens (the model's vocab_size)`, `The tokenizer is truncated or belongs to another model. ${fix}`);
+      throw new FormatError(
+        src.name,
+        `ends after ${id} of ${vocabSize} tokens (the model's vocab_size)`,
+        `The tokenizer is truncated or belongs to another model. ${fix}`,
+      );
     }
     scores[id] = v.getFloat32(p, true);
     const len = v.getInt32(p + 4, true);
     p += 8;
     if (len < 0 || len > maxLen || p + len > all.byteLength) {
-      throw new FormatError(src.name, `token ${id} has length ${len} (max_token_length ${maxLen}, ${all.byteLength - p} bytes left)`, `The tokenizer is corrupt. ${fix}`);
+      throw new FormatError(
+        src.name,
+        `token ${id} has length ${len} (max_token_length ${maxLen}, ${all.byteLength - p} bytes left)`,
+        `The tokenizer is corrupt. ${fix}`,
+      );
     }
     pieces.push(dec.decode(all.subarray(p, p + len)).replaceAll('\u2581', ' '));
     p += len;

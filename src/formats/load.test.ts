@@ -24,7 +24,10 @@ describe('loadModelFromFiles detects the format', () => {
 
   test('a llama2.c model + tokenizer, in either order, as browser File objects', async () => {
     const file = (n: string) => new File([readFileSync(resolve(PUBLIC_MODELS, n))], n);
-    for (const files of [[file('stories260K.bin'), file('tok512.bin')], [file('tok512.bin'), file('stories260K.bin')]]) {
+    for (const files of [
+      [file('stories260K.bin'), file('tok512.bin')],
+      [file('tok512.bin'), file('stories260K.bin')],
+    ]) {
       const m = await loadModelFromFiles(files);
       expect(m.weights.config.sourceArchitecture).toBe('llama2.c');
       expect(m.tokenizer.encode(REFERENCE_SENTENCE)).toEqual(REFERENCE_IDS);
@@ -37,7 +40,11 @@ describe('loadModelFromFiles detects the format', () => {
   });
 
   test('unrecognised or incomplete selections say what is supported', async () => {
-    const err = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as Error);
+    const err = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
     const e1 = await err(loadModelFromFiles([fixture('data/tinystories_val.txt')]));
     expect(e1).toBeInstanceOf(FormatError);
     expect(e1!.message).toMatch(/not a model this studio recognises.*\.gguf.*llama2\.c.*config\.json/);
@@ -54,17 +61,42 @@ describe('llama2.c faults through file detection each get their own message', ()
     for (const [i, v] of Object.entries(fields)) new DataView(b.buffer).setInt32(4 * Number(i), v, true);
     return bytesSource('m.bin', b);
   };
-  const message = (p: Promise<unknown>) => p.then(() => '(loaded)', (e: unknown) => (e instanceof FormatError ? e.message : `untyped: ${String(e)}`));
+  const message = (p: Promise<unknown>) =>
+    p.then(
+      () => '(loaded)',
+      (e: unknown) => (e instanceof FormatError ? e.message : `untyped: ${String(e)}`),
+    );
   const cases: [string, () => ByteSource[], RegExp][] = [
     ['a negative dim', () => [withHeader({ 0: -64 }), tok()], /m\.bin: is not a llama2\.c v0 model: its header is implausible \(dim\): dim -64/],
     ['zero heads', () => [withHeader({ 3: 0 }), tok()], /header is implausible \(n_heads must divide dim into an even head size\)/],
     ['kv heads that do not divide the heads', () => [withHeader({ 4: 3 }), tok()], /header is implausible \(n_kv_heads must divide n_heads\)/],
     ['a zero sequence length', () => [withHeader({ 6: 0 }), tok()], /header is implausible \(seq_len\)/],
-    ['more layers than the file holds', () => [withHeader({ 2: 6 }), tok()], /m\.bin: is 1056540 bytes but its header \(dim 64, 6 layers, vocab 512\) needs \d+\. The file is truncated/],
-    ['fewer layers than the file holds', () => [withHeader({ 2: 4 }), tok()], /m\.bin: is 1056540 bytes, \d+ more than a llama2\.c model with its header \(dim 64, 4 layers, vocab 512, seq 512\) takes/],
+    [
+      'more layers than the file holds',
+      () => [withHeader({ 2: 6 }), tok()],
+      /m\.bin: is 1056540 bytes but its header \(dim 64, 6 layers, vocab 512\) needs \d+\. The file is truncated/,
+    ],
+    [
+      'fewer layers than the file holds',
+      () => [withHeader({ 2: 4 }), tok()],
+      /m\.bin: is 1056540 bytes, \d+ more than a llama2\.c model with its header \(dim 64, 4 layers, vocab 512, seq 512\) takes/,
+    ],
     ['a header vocabulary smaller than the file holds', () => [withHeader({ 5: 256 }), tok()], /m\.bin: is 1056540 bytes, \d+ more than/],
-    ['a tokenizer with fewer tokens than the model\'s vocabulary', () => [withHeader({}), bytesSource('tok.bin', new Uint8Array(readFileSync(resolve(PUBLIC_MODELS, 'tok512.bin'))).subarray(0, 3000))], /tok\.bin: ends after \d+ of 512 tokens \(the model's vocab_size\)/],
-    ['a random .bin', () => [bytesSource('random.bin', Uint8Array.from({ length: 4096 }, (_, i) => (i * 2654435761) >>> 24))], /random\.bin: is not a llama2\.c v0 model: its header is implausible/],
+    [
+      "a tokenizer with fewer tokens than the model's vocabulary",
+      () => [withHeader({}), bytesSource('tok.bin', new Uint8Array(readFileSync(resolve(PUBLIC_MODELS, 'tok512.bin'))).subarray(0, 3000))],
+      /tok\.bin: ends after \d+ of 512 tokens \(the model's vocab_size\)/,
+    ],
+    [
+      'a random .bin',
+      () => [
+        bytesSource(
+          'random.bin',
+          Uint8Array.from({ length: 4096 }, (_, i) => (i * 2654435761) >>> 24),
+        ),
+      ],
+      /random\.bin: is not a llama2\.c v0 model: its header is implausible/,
+    ],
   ];
   for (const [what, files, expected] of cases) {
     test(what, async () => {

@@ -37,7 +37,8 @@ export async function loadModelFromFiles(files: (ByteSource | File)[]): Promise<
 
   const ggufs: ByteSource[] = [];
   for (const s of sources) if (baseName(s.name).toLowerCase().endsWith('.gguf') || (await startsWithGgufMagic(s))) ggufs.push(s);
-  if (ggufs.length > 1) throw new FormatError(ggufs.map((g) => g.name).join(', '), 'are several GGUF files', 'Select one .gguf file (split GGUF files are not supported)');
+  if (ggufs.length > 1)
+    throw new FormatError(ggufs.map((g) => g.name).join(', '), 'are several GGUF files', 'Select one .gguf file (split GGUF files are not supported)');
   if (ggufs.length === 1) return loadGguf(ggufs[0]);
 
   if (names.includes('config.json') || names.some((n) => n.endsWith('.safetensors') || n === 'model.safetensors.index.json')) {
@@ -47,16 +48,23 @@ export async function loadModelFromFiles(files: (ByteSource | File)[]): Promise<
   const bins = sources.filter((s) => baseName(s.name).toLowerCase().endsWith('.bin'));
   if (bins.length > 0) {
     if (names.includes('pytorch_model.bin')) {
-      throw new FormatError('pytorch_model.bin', 'is a PyTorch pickle, which this studio does not read', 'Use the repo\'s .safetensors weights');
+      throw new FormatError('pytorch_model.bin', 'is a PyTorch pickle, which this studio does not read', "Use the repo's .safetensors weights");
     }
     // The model is the largest .bin (a tokenizer .bin is far smaller than any model of its vocabulary);
     // its header's own fault (a field, the size it implies) is the message, not a generic one.
     const model = bins.reduce((a, b) => (b.size > a.size ? b : a));
     await readLlama2cHeader(model);
     if (bins.length !== 2) {
-      throw new FormatError(model.name, bins.length === 1 ? 'is a llama2.c model without its tokenizer' : `came with ${bins.length - 1} other .bin files`, 'Select the model .bin and exactly one tokenizer .bin (e.g. stories260K.bin + tok512.bin)');
+      throw new FormatError(
+        model.name,
+        bins.length === 1 ? 'is a llama2.c model without its tokenizer' : `came with ${bins.length - 1} other .bin files`,
+        'Select the model .bin and exactly one tokenizer .bin (e.g. stories260K.bin + tok512.bin)',
+      );
     }
-    return loadLlama2c(model, bins.find((b) => b !== model)!);
+    return loadLlama2c(
+      model,
+      bins.find((b) => b !== model)!,
+    );
   }
   throw new FormatError(sources.map((s) => s.name).join(', '), 'are not a model this studio recognises', SUPPORTED_FILES);
 }
@@ -87,7 +95,12 @@ export async function loadBundled(baseUrl = defaultBundledBase(), opts: { format
     BUNDLED_FILES[format].map(async (f) => {
       const url = new URL(f, base).href;
       const res = await doFetch(url);
-      if (!res.ok) throw new FormatError(f, `could not be fetched from ${url} (${res.status})`, 'The app\'s public/models folder is incomplete: run node scripts/make-hf-fixture.mjs');
+      if (!res.ok)
+        throw new FormatError(
+          f,
+          `could not be fetched from ${url} (${res.status})`,
+          "The app's public/models folder is incomplete: run node scripts/make-hf-fixture.mjs",
+        );
       return bytesSource(baseName(f), new Uint8Array(await res.arrayBuffer()));
     }),
   );

@@ -38,7 +38,8 @@ function hash64(chunks: Uint8Array[]): string {
 function displayName(files: ByteSource[]): string {
   const dirs = files.map((f) => f.name.split(/[\\/]/).slice(-2, -1)[0]).filter(Boolean);
   if (dirs.length) return dirs[0];
-  const main = files.find((f) => /\.(gguf|safetensors)$/i.test(f.name)) ?? files.find((f) => /\.bin$/i.test(f.name) && !/^tok/i.test(baseName(f.name))) ?? files[0];
+  const main =
+    files.find((f) => /\.(gguf|safetensors)$/i.test(f.name)) ?? files.find((f) => /\.bin$/i.test(f.name) && !/^tok/i.test(baseName(f.name))) ?? files[0];
   return main ? baseName(main.name).replace(/\.[^.]+$/, '') : 'local model';
 }
 
@@ -52,6 +53,8 @@ export async function localModelSource(files: ByteSource[]): Promise<string> {
     if (!bytes) continue;
     chunks.push(enc.encode(`${baseName(f.name)}\0${f.size}\0`), bytes);
   }
-  const name = displayName(files).replace(/[^\w.\-]+/g, '_').slice(0, 60);
+  const name = displayName(files)
+    .replace(/[^\w.\-]+/g, '_')
+    .slice(0, 60);
   return `local:${name}#${hash64(chunks)}`;
 }

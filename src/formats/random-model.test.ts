@@ -24,7 +24,8 @@ describe('random models with real shapes', () => {
     expect(c.ropeScaling).toEqual({ type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 8192 });
   });
   it('weights are seeded and the byte-level tokenizer round-trips text', async () => {
-    const a = randomModel('tiny-llama', 3), b = randomModel('tiny-llama', 3);
+    const a = randomModel('tiny-llama', 3),
+      b = randomModel('tiny-llama', 3);
     const name = 'model.layers.1.mlp.down_proj.weight';
     expect(await a.weights.get(name)).toEqual(await b.weights.get(name));
     const ids = a.tokenizer.encode('Hello, wörld!');

@@ -67,7 +67,11 @@ function paddedSafetensors(header: Header, data: Uint8Array, delta: number, leng
 }
 
 /** The stories260K HF folder with model.safetensors and config.json replaced. */
-async function storiesFolder(edit: { header?: (h: Header, data: Uint8Array) => { h: Header; data: Uint8Array }; config?: (c: Record<string, unknown>) => void; raw?: (file: Uint8Array) => Uint8Array }): Promise<ByteSource[]> {
+async function storiesFolder(edit: {
+  header?: (h: Header, data: Uint8Array) => { h: Header; data: Uint8Array };
+  config?: (c: Record<string, unknown>) => void;
+  raw?: (file: Uint8Array) => Uint8Array;
+}): Promise<ByteSource[]> {
   const srcs = hfFolderSources();
   return Promise.all(
     srcs.map(async (s) => {
@@ -188,7 +192,10 @@ describe('safetensors and HF folder: bad input gives a clear error', () => {
 
   // Offsets must tile the data exactly, as Hugging Face's own reader demands: anything else reads
   // another tensor's bytes (or bytes of none) as weights.
-  const two = { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] as [number, number] }, b: { dtype: 'F32', shape: [2], data_offsets: [8, 16] as [number, number] } };
+  const two = {
+    a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] as [number, number] },
+    b: { dtype: 'F32', shape: [2], data_offsets: [8, 16] as [number, number] },
+  };
   test('the well-formed two-tensor file reads (control for the faults below)', async () => {
     const st = await readSafetensorsHeader(bytesSource('t.safetensors', paddedSafetensors(two, f32le([1, 2, 3, 4]), 0)));
     expect([...(await readSafetensorsTensor(st, 'b'))]).toEqual([3, 4]);
@@ -196,7 +203,11 @@ describe('safetensors and HF folder: bad input gives a clear error', () => {
 
   test('overlapping offsets are refused, naming both tensors', async () => {
     const f = rawSafetensors({ a: two.a, b: { ...two.b, data_offsets: [4, 12] } }, new Uint8Array(16));
-    await expectFormatError(readSafetensorsHeader(bytesSource('o.safetensors', f)), 'tensor "b"', /bytes 4\.\.12 of the data region, overlapping "a" \(bytes 0\.\.8\)/);
+    await expectFormatError(
+      readSafetensorsHeader(bytesSource('o.safetensors', f)),
+      'tensor "b"',
+      /bytes 4\.\.12 of the data region, overlapping "a" \(bytes 0\.\.8\)/,
+    );
   });
 
   test('all offsets 0 are refused as overlap', async () => {
@@ -206,17 +217,31 @@ describe('safetensors and HF folder: bad input gives a clear error', () => {
 
   test('a gap between tensors is refused', async () => {
     const f = rawSafetensors({ a: two.a, b: { ...two.b, data_offsets: [12, 20] } }, new Uint8Array(20));
-    await expectFormatError(readSafetensorsHeader(bytesSource('g.safetensors', f)), 'tensor "b"', /starts at byte 12 of the data region but "a" ends at byte 8: 4 bytes belong to no tensor/);
+    await expectFormatError(
+      readSafetensorsHeader(bytesSource('g.safetensors', f)),
+      'tensor "b"',
+      /starts at byte 12 of the data region but "a" ends at byte 8: 4 bytes belong to no tensor/,
+    );
   });
 
   test('bytes after the last tensor are refused (the data region is longer than its tensors)', async () => {
     const f = rawSafetensors(two, new Uint8Array(24));
-    await expectFormatError(readSafetensorsHeader(bytesSource('t.safetensors', f)), /24-byte data region but its tensors cover only 16 bytes: 8 bytes belong to no tensor/);
+    await expectFormatError(
+      readSafetensorsHeader(bytesSource('t.safetensors', f)),
+      /24-byte data region but its tensors cover only 16 bytes: 8 bytes belong to no tensor/,
+    );
   });
 
   test('a header length 1 byte short, or excluding its padding, is refused', async () => {
-    await expectFormatError(readSafetensorsHeader(bytesSource('s.safetensors', paddedSafetensors(two, new Uint8Array(16), -1))), /17-byte data region but its tensors cover only 16 bytes/, /header length that is too short/);
-    await expectFormatError(readSafetensorsHeader(bytesSource('p.safetensors', paddedSafetensors(two, new Uint8Array(16), 0, true))), /its tensors cover only 16 bytes/);
+    await expectFormatError(
+      readSafetensorsHeader(bytesSource('s.safetensors', paddedSafetensors(two, new Uint8Array(16), -1))),
+      /17-byte data region but its tensors cover only 16 bytes/,
+      /header length that is too short/,
+    );
+    await expectFormatError(
+      readSafetensorsHeader(bytesSource('p.safetensors', paddedSafetensors(two, new Uint8Array(16), 0, true))),
+      /its tensors cover only 16 bytes/,
+    );
     // 1 byte long: the first data byte is read as JSON (a NUL after the padding).
     await expectFormatError(readSafetensorsHeader(bytesSource('l.safetensors', paddedSafetensors(two, new Uint8Array(16), 1))), /not valid JSON/);
   });
@@ -293,7 +318,15 @@ describe('safetensors and HF folder: bad input gives a clear error', () => {
 
   test('an unsupported architecture lists the supported ones', async () => {
     const srcs = await storiesFolder({ config: (c) => (c.architectures = ['GPT2LMHeadModel']) });
-    await expectFormatError(loadHfFolder(srcs), 'config.json', /GPT2LMHeadModel/, /LlamaForCausalLM/, /Qwen2ForCausalLM/, /OPTForCausalLM/, /MistralForCausalLM/);
+    await expectFormatError(
+      loadHfFolder(srcs),
+      'config.json',
+      /GPT2LMHeadModel/,
+      /LlamaForCausalLM/,
+      /Qwen2ForCausalLM/,
+      /OPTForCausalLM/,
+      /MistralForCausalLM/,
+    );
   });
 
   test('a missing config.json / tokenizer.json / weights', async () => {
@@ -305,19 +338,61 @@ describe('safetensors and HF folder: bad input gives a clear error', () => {
 });
 
 describe('config.json mapping', () => {
-  const llama = { architectures: ['LlamaForCausalLM'], hidden_size: 64, intermediate_size: 172, num_hidden_layers: 2, num_attention_heads: 8, num_key_value_heads: 4, vocab_size: 100, max_position_embeddings: 128, rms_norm_eps: 1e-5 };
+  const llama = {
+    architectures: ['LlamaForCausalLM'],
+    hidden_size: 64,
+    intermediate_size: 172,
+    num_hidden_layers: 2,
+    num_attention_heads: 8,
+    num_key_value_heads: 4,
+    vocab_size: 100,
+    max_position_embeddings: 128,
+    rms_norm_eps: 1e-5,
+  };
 
   test('Qwen2 gets q/k/v biases; LLaMA/Mistral do not; HF weights use the half-split rotary layout', () => {
     const q = parseHfConfig({ ...llama, architectures: ['Qwen2ForCausalLM'], rope_theta: 1e6, tie_word_embeddings: true });
-    expect(q).toMatchObject({ arch: 'llama', qkvBias: true, linearBias: false, ropeTheta: 1e6, ropeStyle: 'half', tiedEmbeddings: true, headDim: 8, kvHeads: 4 });
+    expect(q).toMatchObject({
+      arch: 'llama',
+      qkvBias: true,
+      linearBias: false,
+      ropeTheta: 1e6,
+      ropeStyle: 'half',
+      tiedEmbeddings: true,
+      headDim: 8,
+      kvHeads: 4,
+    });
     expect(parseHfConfig({ ...llama, architectures: ['MistralForCausalLM'] })).toMatchObject({ qkvBias: false, ropeTheta: 10000, tiedEmbeddings: false });
     expect(parseHfConfig({ ...llama, architectures: undefined, model_type: 'llama' }).sourceArchitecture).toBe('LlamaForCausalLM');
   });
 
-  const opt = { architectures: ['OPTForCausalLM'], hidden_size: 768, ffn_dim: 3072, num_hidden_layers: 12, num_attention_heads: 12, vocab_size: 50272, max_position_embeddings: 2048, do_layer_norm_before: true, word_embed_proj_dim: 768, activation_function: 'relu', bos_token_id: 2, eos_token_id: 2 };
+  const opt = {
+    architectures: ['OPTForCausalLM'],
+    hidden_size: 768,
+    ffn_dim: 3072,
+    num_hidden_layers: 12,
+    num_attention_heads: 12,
+    vocab_size: 50272,
+    max_position_embeddings: 2048,
+    do_layer_norm_before: true,
+    word_embed_proj_dim: 768,
+    activation_function: 'relu',
+    bos_token_id: 2,
+    eos_token_id: 2,
+  };
 
   test('OPT: LayerNorm model with biases, ReLU, learned positions at offset 2, tied head', () => {
-    expect(parseHfConfig(opt)).toMatchObject({ arch: 'opt', activation: 'relu', qkvBias: true, linearBias: true, positionOffset: 2, tiedEmbeddings: true, headDim: 64, kvHeads: 12, intermediate: 3072 });
+    expect(parseHfConfig(opt)).toMatchObject({
+      arch: 'opt',
+      activation: 'relu',
+      qkvBias: true,
+      linearBias: true,
+      positionOffset: 2,
+      tiedEmbeddings: true,
+      headDim: 64,
+      kvHeads: 12,
+      intermediate: 3072,
+    });
   });
 
   test('OPT variants this engine cannot run are refused', () => {
@@ -329,7 +404,9 @@ describe('config.json mapping', () => {
     expect(() => parseHfConfig({ ...llama, tie_word_embeddings: 'yes' })).toThrow(/field "tie_word_embeddings" is "yes", expected true or false/);
     expect(() => parseHfConfig({ ...opt, tie_word_embeddings: 1 })).toThrow(/field "tie_word_embeddings" is 1, expected true or false/);
     expect(parseHfConfig({ ...llama, tie_word_embeddings: null }).tiedEmbeddings).toBe(false);
-    expect(() => parseHfConfig(JSON.parse(JSON.stringify(llama).replace('}', ',"rms_norm_eps":1e999}')))).toThrow(/field "rms_norm_eps" is Infinity, expected a positive number/);
+    expect(() => parseHfConfig(JSON.parse(JSON.stringify(llama).replace('}', ',"rms_norm_eps":1e999}')))).toThrow(
+      /field "rms_norm_eps" is Infinity, expected a positive number/,
+    );
   });
 
   test('unsupported LLaMA options and bad numbers are refused', () => {

@@ -65,7 +65,8 @@ async function parseHeader(src: ByteSource, dtypeBytes: Record<string, number>):
     throw new FormatError(src.name, 'has a header that is not a JSON object', fix);
   }
   const duplicate = firstDuplicateTopLevelKey(headerText);
-  if (duplicate !== undefined) throw new FormatError(src.name, 'is listed twice in the header (JSON keeps only the last entry, so which bytes are meant is unknown)', fix, duplicate);
+  if (duplicate !== undefined)
+    throw new FormatError(src.name, 'is listed twice in the header (JSON keeps only the last entry, so which bytes are meant is unknown)', fix, duplicate);
   const dataStart = 8 + headerLen;
   const dataSize = src.size - dataStart;
   const entries = Object.entries(header as Record<string, unknown>);
@@ -85,7 +86,7 @@ async function parseHeader(src: ByteSource, dtypeBytes: Record<string, number>):
       throw new FormatError(
         src.name,
         `has dtype ${JSON.stringify(dtype)}, which this loader does not read (it reads F32, F16 and BF16)`,
-        'Use a float checkpoint (not a quantized or integer one), e.g. the repo\'s original F16/BF16 weights',
+        "Use a float checkpoint (not a quantized or integer one), e.g. the repo's original F16/BF16 weights",
         name,
       );
     }
@@ -100,13 +101,24 @@ async function parseHeader(src: ByteSource, dtypeBytes: Record<string, number>):
     const numel = shape.reduce((a: number, b: number) => a * b, 1);
     const bytes = numel * dtypeBytes[dtype];
     if (offs[1] - offs[0] !== bytes) {
-      throw new FormatError(src.name, `has data_offsets [${offs[0]}, ${offs[1]}] spanning ${offs[1] - offs[0]} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${bytes}`, fix, name);
+      throw new FormatError(
+        src.name,
+        `has data_offsets [${offs[0]}, ${offs[1]}] spanning ${offs[1] - offs[0]} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${bytes}`,
+        fix,
+        name,
+      );
     }
     if (offs[1] > dataSize) {
       throw new FormatError(src.name, `has data_offsets [${offs[0]}, ${offs[1]}] past the end of the data (${dataSize} bytes after the header)`, fix, name);
     }
     spans.push({ name, start: offs[0], byteLength: bytes });
-    tensors.set(name, { name, dtype: dtype as SafetensorsDtype | SafetensorsIntDtype, shape: shape as number[], offset: dataStart + offs[0], byteLength: bytes });
+    tensors.set(name, {
+      name,
+      dtype: dtype as SafetensorsDtype | SafetensorsIntDtype,
+      shape: shape as number[],
+      offset: dataStart + offs[0],
+      byteLength: bytes,
+    });
   }
   // Hugging Face's reader demands the same: the tensors tile the bytes after the header exactly.
   checkTiling(src.name, spans, dataSize, 1, fix);
@@ -139,7 +151,10 @@ export async function readSafetensorsBytes(file: SafetensorsFile, name: string):
 }
 
 /** Writes F32 tensors as a safetensors file (header padded with spaces to 8 bytes, as HF does). */
-export function writeSafetensors(tensors: { name: string; shape: number[]; data: Float32Array }[], metadata: Record<string, string> = { format: 'pt' }): Uint8Array {
+export function writeSafetensors(
+  tensors: { name: string; shape: number[]; data: Float32Array }[],
+  metadata: Record<string, string> = { format: 'pt' },
+): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const t of tensors) {

@@ -44,7 +44,10 @@ class MaxHeap {
     return this.score[i] > this.score[j] || (this.score[i] === this.score[j] && this.left[i] < this.left[j]);
   }
   private swap(i: number, j: number): void {
-    const s = this.score[i], l = this.left[i], r = this.right[i], t = this.stamp[i];
+    const s = this.score[i],
+      l = this.left[i],
+      r = this.right[i],
+      t = this.stamp[i];
     this.score[i] = this.score[j];
     this.left[i] = this.left[j];
     this.right[i] = this.right[j];

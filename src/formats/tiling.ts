@@ -20,17 +20,32 @@ export function checkTiling(file: string, spans: readonly Span[], regionBytes: n
   for (const s of sorted) {
     const expected = alignUp(end, alignment);
     if (s.start < end) {
-      throw new FormatError(file, `has data at bytes ${s.start}..${s.start + s.byteLength} of the data region, overlapping "${last!.name}" (bytes ${last!.start}..${end})`, fix, s.name);
+      throw new FormatError(
+        file,
+        `has data at bytes ${s.start}..${s.start + s.byteLength} of the data region, overlapping "${last!.name}" (bytes ${last!.start}..${end})`,
+        fix,
+        s.name,
+      );
     }
     if (s.start > expected) {
       const after = last ? `"${last.name}" ends at byte ${end}` : 'the data region starts at byte 0';
-      throw new FormatError(file, `starts at byte ${s.start} of the data region but ${after}${alignment > 1 ? ` (aligned: ${expected})` : ''}: ${s.start - expected} bytes belong to no tensor (a dtype or shape that is smaller than the data, or wrong offsets)`, fix, s.name);
+      throw new FormatError(
+        file,
+        `starts at byte ${s.start} of the data region but ${after}${alignment > 1 ? ` (aligned: ${expected})` : ''}: ${s.start - expected} bytes belong to no tensor (a dtype or shape that is smaller than the data, or wrong offsets)`,
+        fix,
+        s.name,
+      );
     }
     if (s.byteLength > 0 || !last) last = s;
     end = Math.max(end, s.start + s.byteLength);
   }
   if (end > regionBytes) {
-    throw new FormatError(file, `has tensor data up to byte ${end} of a data region of ${regionBytes} bytes`, 'The file is truncated: download it again', last?.name);
+    throw new FormatError(
+      file,
+      `has tensor data up to byte ${end} of a data region of ${regionBytes} bytes`,
+      'The file is truncated: download it again',
+      last?.name,
+    );
   }
   if (regionBytes - end >= Math.max(1, alignment)) {
     throw new FormatError(

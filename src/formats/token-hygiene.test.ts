@@ -99,17 +99,36 @@ function opts(extra: Partial<HubOptions> = {}): HubOptions {
 }
 
 async function hubError(p: Promise<unknown>): Promise<HubError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(HubError);
   return e as HubError;
 }
 
 function runResult(config: RunConfig, error?: string): RunResult {
   return {
-    schema: RESULT_SCHEMA_VERSION, id: 'test-run', createdAt: new Date(0).toISOString(), status: error ? 'failed' : 'done', error,
-    model: config.model, method: config.method, bits: config.bits, groupSize: config.groupSize, symmetric: config.symmetric,
-    steps: config.steps, seed: config.seed, config, device: 'test', pplFp: 10, pplQuant: 11, evalTokens: 100,
-    seconds: { load: 1 }, layerErrors: [], blockErrors: [],
+    schema: RESULT_SCHEMA_VERSION,
+    id: 'test-run',
+    createdAt: new Date(0).toISOString(),
+    status: error ? 'failed' : 'done',
+    error,
+    model: config.model,
+    method: config.method,
+    bits: config.bits,
+    groupSize: config.groupSize,
+    symmetric: config.symmetric,
+    steps: config.steps,
+    seed: config.seed,
+    config,
+    device: 'test',
+    pplFp: 10,
+    pplQuant: 11,
+    evalTokens: 100,
+    seconds: { load: 1 },
+    layerErrors: [],
+    blockErrors: [],
   };
 }
 
@@ -129,7 +148,13 @@ describe('access token hygiene (planted token through the stand-in Hub)', () => 
     expect(hit(Object.defineProperty({}, 'hidden', { value: TOKEN, enumerable: false }))).toBe(true);
     expect(hit(new Error('x', { cause: { token: TOKEN } }))).toBe(true);
     expect(hit({ [Symbol('s')]: TOKEN })).toBe(true);
-    expect(hit({ get lazy() { return TOKEN; } })).toBe(true);
+    expect(
+      hit({
+        get lazy() {
+          return TOKEN;
+        },
+      }),
+    ).toBe(true);
     expect(hit({ nothing: 'here' })).toBe(false);
   });
 
@@ -155,7 +180,10 @@ describe('access token hygiene (planted token through the stand-in Hub)', () => 
     await m.weights.get('model.embed_tokens.weight');
     expect(hub.log.length).toBe(before);
     expectRunClean({ ...DEFAULT_CONFIG, model: m.source, method: 'teq', bits: 3 });
-    expectNoToken('hub request paths', hub.log.map((r) => r.path));
+    expectNoToken(
+      'hub request paths',
+      hub.log.map((r) => r.path),
+    );
   });
 
   test('403 (a token the repo does not accept): message, stack, error object, run export', async () => {

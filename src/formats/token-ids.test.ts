@@ -13,7 +13,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 async function errorOf(p: Promise<unknown>): Promise<Error> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e, 'expected a FormatError').toBeInstanceOf(FormatError);
   return e as Error;
 }
@@ -44,14 +47,21 @@ describe('token ids outside the embedding are refused at load', () => {
   });
 
   test('config.json bos_token_id 99999, eos_token_id [2, 700], pad_token_id 512, a string id', async () => {
-    for (const [key, value] of [['bos_token_id', 99999], ['eos_token_id', [2, 700]], ['pad_token_id', 512], ['bos_token_id', '1']] as const) {
+    for (const [key, value] of [
+      ['bos_token_id', 99999],
+      ['eos_token_id', [2, 700]],
+      ['pad_token_id', 512],
+      ['bos_token_id', '1'],
+    ] as const) {
       const e = await errorOf(loadHfFolder(editedFolder('config.json', (c) => (c[key] = value))));
       expect(e.message).toContain(`config.json: field "${key}" is ${JSON.stringify(value)}, not a token id below vocab_size 512`);
     }
     // null and absent ids take the default (as transformers does)
     await expect(loadHfFolder(editedFolder('config.json', (c) => ((c.pad_token_id = null), delete c.eos_token_id)))).resolves.toBeTruthy();
     await expect(loadHfFolder(editedFolder('config.json', (c) => (c.pad_token_id = -1)))).resolves.toBeTruthy(); // "no padding token"
-    expect((await errorOf(loadHfFolder(editedFolder('config.json', (c) => (c.bos_token_id = -1))))).message).toContain('field "bos_token_id" is -1, not a token id');
+    expect((await errorOf(loadHfFolder(editedFolder('config.json', (c) => (c.bos_token_id = -1))))).message).toContain(
+      'field "bos_token_id" is -1, not a token id',
+    );
   });
 
   const tensors = (rows: number) => {

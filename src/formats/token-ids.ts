@@ -16,7 +16,12 @@ export function checkTokenIds(config: ModelConfig, tokenizer: Tokenizer, tokeniz
       fix,
     );
   }
-  for (const [what, id] of [['bos', tokenizer.bosId], ['eos', tokenizer.eosId], ['bos', config.bosId], ['eos', config.eosId]] as const) {
+  for (const [what, id] of [
+    ['bos', tokenizer.bosId],
+    ['eos', tokenizer.eosId],
+    ['bos', config.bosId],
+    ['eos', config.eosId],
+  ] as const) {
     if (!(Number.isSafeInteger(id) && id >= 0 && id < rows)) {
       throw new FormatError(configFile, `gives the ${what} token id ${id}, outside the embedding's ${rows} rows (ids 0..${rows - 1})`, fix);
     }

@@ -22,12 +22,17 @@ export function validateTokenizerJson(json: unknown, file: string): void {
     return;
   }
   if (typeof m.vocab !== 'object' || m.vocab === null || Array.isArray(m.vocab)) {
-    throw new FormatError(file, `has a ${type} model.vocab that is ${Array.isArray(m.vocab) ? 'an array' : JSON.stringify(m.vocab)}, not an object of piece -> id`, fix);
+    throw new FormatError(
+      file,
+      `has a ${type} model.vocab that is ${Array.isArray(m.vocab) ? 'an array' : JSON.stringify(m.vocab)}, not an object of piece -> id`,
+      fix,
+    );
   }
   const vocab = m.vocab as Record<string, unknown>;
   const ids = new Set<number>();
   for (const [piece, id] of Object.entries(vocab)) {
-    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) throw new FormatError(file, `gives the piece ${JSON.stringify(piece)} the id ${JSON.stringify(id)}, not a non-negative integer`, fix);
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0)
+      throw new FormatError(file, `gives the piece ${JSON.stringify(piece)} the id ${JSON.stringify(id)}, not a non-negative integer`, fix);
     if (ids.has(id)) throw new FormatError(file, `gives the id ${id} to two pieces (one is ${JSON.stringify(piece)})`, fix);
     ids.add(id);
   }
@@ -39,7 +44,8 @@ export function validateTokenizerJson(json: unknown, file: string): void {
       throw new FormatError(file, `has merge ${i} ${JSON.stringify(merge)}, not two pieces ("a b" or ["a", "b"])`, fix);
     }
     for (const p of pair as string[]) {
-      if (!Object.hasOwn(vocab, p)) throw new FormatError(file, `has merge ${i} ${JSON.stringify(merge)} whose piece ${JSON.stringify(p)} is not in the vocabulary`, fix);
+      if (!Object.hasOwn(vocab, p))
+        throw new FormatError(file, `has merge ${i} ${JSON.stringify(merge)} whose piece ${JSON.stringify(p)} is not in the vocabulary`, fix);
     }
   });
 }

@@ -20,22 +20,40 @@ export function buildWeightSource(config: ModelConfig, tensors: Map<string, Tens
   const readers = new Map<string, TensorEntry>();
   // The expected tensor list is built per layer: a hostile layer count must not build millions.
   if (!(Number.isSafeInteger(config.layers) && config.layers > 0 && config.layers <= MAX_LAYERS)) {
-    throw new FormatError(what, `declares ${config.layers} layers in ${configFile}, over the limit of ${MAX_LAYERS}`, 'The file is corrupt: use the original from the model repo');
+    throw new FormatError(
+      what,
+      `declares ${config.layers} layers in ${configFile}, over the limit of ${MAX_LAYERS}`,
+      'The file is corrupt: use the original from the model repo',
+    );
   }
   for (const [name, shape] of expectedShapes(config)) {
     let t = tensors.get(name);
     if (!t && name === 'lm_head.weight') {
       if (!config.tiedEmbeddings) {
-        throw new FormatError(what, 'is missing "lm_head.weight" and the config does not tie it to the embedding (tie_word_embeddings is false)', 'Use a complete checkpoint, or set tie_word_embeddings to true if the model really shares them');
+        throw new FormatError(
+          what,
+          'is missing "lm_head.weight" and the config does not tie it to the embedding (tie_word_embeddings is false)',
+          'Use a complete checkpoint, or set tie_word_embeddings to true if the model really shares them',
+        );
       }
       const embedName = config.arch === 'opt' ? 'model.decoder.embed_tokens.weight' : 'model.embed_tokens.weight';
       t = tensors.get(embedName);
     }
     if (!t) {
-      throw new FormatError(what, `is missing a tensor the config implies (${config.layers} layers, ${config.sourceArchitecture})`, 'Use the complete checkpoint: all shards, and the config.json that belongs to it', name);
+      throw new FormatError(
+        what,
+        `is missing a tensor the config implies (${config.layers} layers, ${config.sourceArchitecture})`,
+        'Use the complete checkpoint: all shards, and the config.json that belongs to it',
+        name,
+      );
     }
     if (!sameShape(t.shape, shape)) {
-      throw new FormatError(t.file, `has shape [${t.shape.join(', ')}] but ${configFile} implies [${shape.join(', ')}]`, 'The weights and the config do not belong together: use the config.json from the same repo and revision', name);
+      throw new FormatError(
+        t.file,
+        `has shape [${t.shape.join(', ')}] but ${configFile} implies [${shape.join(', ')}]`,
+        'The weights and the config do not belong together: use the config.json from the same repo and revision',
+        name,
+      );
     }
     shapes.set(name, shape);
     readers.set(name, t);
@@ -47,7 +65,7 @@ export function buildWeightSource(config: ModelConfig, tensors: Map<string, Tens
     throw new FormatError(
       what,
       `holds ${unused.length} tensor${unused.length === 1 ? '' : 's'} that ${configFile} (${config.layers} layers, ${config.sourceArchitecture}) does not account for: ${unused.slice(0, 5).join(', ')}${unused.length > 5 ? ', ...' : ''}`,
-      'The weights and the config do not belong together: use the config.json from the same repo and revision, and only that model\'s files',
+      "The weights and the config do not belong together: use the config.json from the same repo and revision, and only that model's files",
     );
   }
   return {

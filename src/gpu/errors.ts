@@ -1,14 +1,7 @@
 // Typed errors that cross the worker boundary: each says what went wrong and what to do.
 // `kind` survives structured cloning (class identity does not), so the UI switches on it.
 
-export type EngineErrorKind =
-  | 'webgpu-unavailable'
-  | 'device-lost'
-  | 'out-of-memory'
-  | 'over-limits'
-  | 'gpu-validation'
-  | 'bad-input'
-  | 'cancelled';
+export type EngineErrorKind = 'webgpu-unavailable' | 'device-lost' | 'out-of-memory' | 'over-limits' | 'gpu-validation' | 'bad-input' | 'cancelled';
 
 export class EngineError extends Error {
   constructor(

@@ -38,9 +38,9 @@ describe('pipeline cache', () => {
     const { gpu, t } = setup();
     const swapped = defineKernel({ shader: 'norm-forward', uniforms: { C: 'u32', T: 'u32', eps: 'f32' }, bindings: NORM.bindings });
     const [x, w, y, r] = [t(8, 'x'), t(4, 'w'), t(8, 'y'), t(2, 'r')];
-    expect(() => gpu.dispatch(swapped, { params: { WG: 64 }, uniforms: { T: 2, C: 4, eps: 0 }, bindings: { x, weight: w, y, rstdOut: r }, workgroups: [1] })).toThrow(
-      'kernel norm-forward (WG=64): uniform 0 is declared "C" but norm-forward.wgsl\'s Params field 0 is "T"',
-    );
+    expect(() =>
+      gpu.dispatch(swapped, { params: { WG: 64 }, uniforms: { T: 2, C: 4, eps: 0 }, bindings: { x, weight: w, y, rstdOut: r }, workgroups: [1] }),
+    ).toThrow('kernel norm-forward (WG=64): uniform 0 is declared "C" but norm-forward.wgsl\'s Params field 0 is "T"');
     expect(gpu.pipelineCount).toBe(0);
   });
 });
@@ -49,10 +49,22 @@ describe('dispatch by name', () => {
   it('binds buffers in the WGSL binding order whatever the order of the names', () => {
     const { gpu, calls, t } = setup();
     const [x, w, y, r, b, m] = [t(8, 'x'), t(4, 'w'), t(8, 'y'), t(2, 'r'), t(4, 'b'), t(2, 'm')];
-    gpu.dispatch(NORM, { params: { WG: 64, LAYERNORM: true }, uniforms: { eps: 1e-5, C: 4, T: 2 }, bindings: { meanOut: m, bias: b, rstdOut: r, y, weight: w, x }, workgroups: [2] });
+    gpu.dispatch(NORM, {
+      params: { WG: 64, LAYERNORM: true },
+      uniforms: { eps: 1e-5, C: 4, T: 2 },
+      bindings: { meanOut: m, bias: b, rstdOut: r, y, weight: w, x },
+      workgroups: [2],
+    });
     const entries = calls.bindGroups[0].entries;
     expect(entries.map((e) => e.binding)).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    expect(entries.slice(1).map((e) => ((e.resource as GPUBufferBinding).buffer as unknown as { label: string }).label)).toEqual(['x', 'w', 'y', 'r', 'b', 'm']);
+    expect(entries.slice(1).map((e) => ((e.resource as GPUBufferBinding).buffer as unknown as { label: string }).label)).toEqual([
+      'x',
+      'w',
+      'y',
+      'r',
+      'b',
+      'm',
+    ]);
   });
 
   it('packs uniforms by the declared types in struct order, one 256-byte ring slot per dispatch', () => {
@@ -75,7 +87,8 @@ describe('dispatch by name', () => {
     const [x, w, y, r, b] = [t(8, 'x'), t(4, 'w'), t(8, 'y'), t(2, 'r'), t(4, 'b')];
     const u = { T: 2, C: 4, eps: 0 };
     const params = { WG: 64, LAYERNORM: false };
-    const go = (args: object) => () => gpu.dispatch(NORM, { params, uniforms: u, bindings: { x, weight: w, y, rstdOut: r }, workgroups: [1], label: 'rms', ...args } as never);
+    const go = (args: object) => () =>
+      gpu.dispatch(NORM, { params, uniforms: u, bindings: { x, weight: w, y, rstdOut: r }, workgroups: [1], label: 'rms', ...args } as never);
     expect(go({ bindings: { x, weight: w, y } })).toThrow('rms: norm-forward.wgsl binds x, weight, y, rstdOut; missing: rstdOut');
     expect(go({ bindings: { x, weight: w, y, rstdOut: r, bias: b } })).toThrow('not bound by this variant: bias');
     expect(go({ uniforms: { T: 2, C: 4, epsilon: 0 } })).toThrow('rms: uniform "eps" of norm-forward.wgsl not given (given: T, C, epsilon)');
@@ -93,7 +106,8 @@ describe('bind-group cache', () => {
     const v = t(16, 'v');
     const state = gpu.tensor([16], 'u32', 'state');
     const thr = gpu.tensor([1], 'u32', 'thr');
-    const harden = (thrT = thr, n = 16) => gpu.dispatch(HARDEN, { params: { WG: 64 }, uniforms: { n, all: 0 }, bindings: { v, state, thr: thrT }, workgroups: [1] });
+    const harden = (thrT = thr, n = 16) =>
+      gpu.dispatch(HARDEN, { params: { WG: 64 }, uniforms: { n, all: 0 }, bindings: { v, state, thr: thrT }, workgroups: [1] });
     harden();
     harden(thr, 8); // uniforms are a dynamic offset: not part of the key
     expect(gpu.bindGroupCount).toBe(1);

@@ -3,7 +3,17 @@
 import type { AcquiredDevice, AdapterReport } from './device';
 import { DeviceLostError, EngineError } from './errors';
 import { BufferPool } from './buffer-pool';
-import { checkKernel, reflectBindings, type Bindable, type BindingAccess, type BindingKind, type CheckedInterface, type Kernel, type KernelArgs, type UniformType } from './kernel';
+import {
+  checkKernel,
+  reflectBindings,
+  type Bindable,
+  type BindingAccess,
+  type BindingKind,
+  type CheckedInterface,
+  type Kernel,
+  type KernelArgs,
+  type UniformType,
+} from './kernel';
 import { preprocessWgsl, type ShaderParams } from './preprocess';
 import { shaderSources } from './shader-sources';
 import { BYTES_PER_ELEMENT, numel, Tensor, type DType } from './tensor';
@@ -39,7 +49,10 @@ interface PipelineEntry extends CheckedInterface {
 
 /** The label of a pipeline: shader and its compile-time parameters, sorted by name. */
 export function pipelineKey(shader: string, params: ShaderParams): string {
-  return `${shader}|${Object.keys(params).sort().map((k) => `${k}=${String(params[k])}`).join(',')}`;
+  return `${shader}|${Object.keys(params)
+    .sort()
+    .map((k) => `${k}=${String(params[k])}`)
+    .join(',')}`;
 }
 
 /** Same compile-time parameters (a missing key and an absent object count as equal to each other only). */
@@ -284,7 +297,10 @@ export class Gpu {
     if (count !== e.storageNames.length) {
       const extra = Object.keys(given).filter((k) => given[k] !== undefined && !e.storageNames.includes(k));
       const missing = e.storageNames.filter((k) => given[k] === undefined);
-      throw new EngineError('gpu-validation', `${label}: ${kernel.file} binds ${e.storageNames.join(', ')}${extra.length ? `; not bound by this variant: ${extra.join(', ')}` : ''}${missing.length ? `; missing: ${missing.join(', ')}` : ''}`);
+      throw new EngineError(
+        'gpu-validation',
+        `${label}: ${kernel.file} binds ${e.storageNames.join(', ')}${extra.length ? `; not bound by this variant: ${extra.join(', ')}` : ''}${missing.length ? `; missing: ${missing.join(', ')}` : ''}`,
+      );
     }
     const [x, y = 1, z = 1] = args.workgroups;
     if (x > this.maxWorkgroupsPerDim || y > this.maxWorkgroupsPerDim || z > this.maxWorkgroupsPerDim) {
@@ -298,14 +314,16 @@ export class Gpu {
       if (names.length * 4 > UNIFORM_SLOT) throw new EngineError('gpu-validation', `${label}: ${names.length} uniforms exceed ${UNIFORM_SLOT} bytes`);
       let n = 0;
       for (const _ in u) n++;
-      if (n !== names.length) throw new EngineError('gpu-validation', `${label}: uniforms {${Object.keys(u).join(', ')}} given, ${kernel.file} takes {${names.join(', ')}}`);
+      if (n !== names.length)
+        throw new EngineError('gpu-validation', `${label}: uniforms {${Object.keys(u).join(', ')}} given, ${kernel.file} takes {${names.join(', ')}}`);
       if (this.uniformUsed + UNIFORM_SLOT > UNIFORM_RING_BYTES) this.flush();
       offset = this.uniformUsed;
       const dv = this.uniformView;
       const types = e.uniformTypes;
       for (let i = 0; i < names.length; i++) {
         const v = u[names[i]];
-        if (v === undefined) throw new EngineError('gpu-validation', `${label}: uniform "${names[i]}" of ${kernel.file} not given (given: ${Object.keys(u).join(', ')})`);
+        if (v === undefined)
+          throw new EngineError('gpu-validation', `${label}: uniform "${names[i]}" of ${kernel.file} not given (given: ${Object.keys(u).join(', ')})`);
         const t = types[i];
         if (t === 'f32') dv.setFloat32(offset + i * 4, v, true);
         else if (t === 'i32') dv.setInt32(offset + i * 4, v, true);

@@ -17,7 +17,9 @@ struct Params { rows: u32, cols: u32, eps: f32 }
 
 function check(kernel: Kernel, params: ShaderParams = { B_OUT: 2 }) {
   const code = preprocessWgsl('k.wgsl', { 'k.wgsl': SOURCE }, params);
-  const variant = Object.entries(params).map(([k, v]) => `${k}=${v}`).join(',');
+  const variant = Object.entries(params)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
   return checkKernel(kernel, code, SOURCE, reflectBindings(code, 'k.wgsl'), variant);
 }
 
@@ -37,12 +39,17 @@ describe('reflection', () => {
   it('rejects a binding declared twice and storage at binding 0', () => {
     const twice = '@group(0) @binding(1) var<storage, read> a: array<f32>;\n@group(0) @binding(1) var<storage, read> b: array<f32>;';
     expect(() => reflectBindings(twice, 'x.wgsl')).toThrow('x.wgsl: binding 1 declared twice');
-    expect(() => reflectBindings('@group(0) @binding(0) var<storage, read> a: array<f32>;', 'x.wgsl')).toThrow('binding 0 is read; uniforms go at binding 0 only');
+    expect(() => reflectBindings('@group(0) @binding(0) var<storage, read> a: array<f32>;', 'x.wgsl')).toThrow(
+      'binding 0 is read; uniforms go at binding 0 only',
+    );
   });
 
   it('reads a struct over several lines with trailing comma and comments', () => {
     const code = 'struct Params {\n  total: u32, // all\n  alpha: f32,\n}';
-    expect(reflectStruct(code, 'Params')).toEqual([{ name: 'total', type: 'u32' }, { name: 'alpha', type: 'f32' }]);
+    expect(reflectStruct(code, 'Params')).toEqual([
+      { name: 'total', type: 'u32' },
+      { name: 'alpha', type: 'f32' },
+    ]);
   });
 
   it('every kernel in shaders/ has a uniform struct of 4-byte scalars (the runtime packs 4 bytes a field)', () => {

@@ -20,7 +20,10 @@ export interface KernelDecl<U extends Record<string, UniformType>, B extends Rec
   bindings: B;
 }
 
-export interface Kernel<U extends Record<string, UniformType> = Record<string, UniformType>, B extends Record<string, BindingAccess> = Record<string, BindingAccess>> extends KernelDecl<U, B> {
+export interface Kernel<
+  U extends Record<string, UniformType> = Record<string, UniformType>,
+  B extends Record<string, BindingAccess> = Record<string, BindingAccess>,
+> extends KernelDecl<U, B> {
   /** The file name in shaders/ (with ".wgsl"). */
   readonly file: string;
 }
@@ -61,7 +64,8 @@ function stripComments(code: string): string {
   return code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/[^\n]*/g, '');
 }
 
-const BINDING_RE = /@group\(\s*0\s*\)\s*@binding\(\s*(\d+)\s*\)\s*var\s*<\s*(uniform|storage\s*,\s*read_write|storage\s*,\s*read|storage)\s*>\s*(\w+)\s*:\s*([^;]+);/g;
+const BINDING_RE =
+  /@group\(\s*0\s*\)\s*@binding\(\s*(\d+)\s*\)\s*var\s*<\s*(uniform|storage\s*,\s*read_write|storage\s*,\s*read|storage)\s*>\s*(\w+)\s*:\s*([^;]+);/g;
 
 /** The group-0 buffer bindings a preprocessed WGSL kernel declares, by binding index (comments ignored). */
 export function reflectBindings(code: string, shader = 'shader'): (ReflectedBinding | undefined)[] {
@@ -145,7 +149,8 @@ export function checkKernel(kernel: Kernel, code: string, source: string, bindin
   const inSource = boundNamesInSource(source);
   for (const [name, access] of Object.entries(kernel.bindings)) {
     if (!inSource.has(name)) fail(`binding "${name}" is declared but ${kernel.file} binds no such variable`);
-    if (!access.endsWith('?') && !seen.has(name)) fail(`binding "${name}" is declared always present but this variant of ${kernel.file} does not bind it (mark it "${access}?")`);
+    if (!access.endsWith('?') && !seen.has(name))
+      fail(`binding "${name}" is declared always present but this variant of ${kernel.file} does not bind it (mark it "${access}?")`);
   }
   return { uniformNames: declared.map(([n]) => n), uniformTypes: declared.map(([, t]) => t), storageNames };
 }

@@ -4,11 +4,7 @@
 //   {{NAME}}                    replaced by the parameter's value
 export type ShaderParams = Record<string, number | string | boolean>;
 
-export function preprocessWgsl(
-  name: string,
-  sources: Record<string, string>,
-  params: ShaderParams = {},
-): string {
+export function preprocessWgsl(name: string, sources: Record<string, string>, params: ShaderParams = {}): string {
   const included = new Set<string>();
   const expand = (file: string, stack: string[]): string => {
     const src = sources[file];

@@ -5,6 +5,4 @@ const modules = import.meta.glob('../../shaders/**/*.wgsl', {
   eager: true,
 }) as Record<string, string>;
 
-export const shaderSources: Record<string, string> = Object.fromEntries(
-  Object.entries(modules).map(([path, src]) => [path.replace(/^.*shaders\//, ''), src]),
-);
+export const shaderSources: Record<string, string> = Object.fromEntries(Object.entries(modules).map(([path, src]) => [path.replace(/^.*shaders\//, ''), src]));

@@ -79,7 +79,13 @@ export function integerField<K extends FieldKey>(key: K, min: number, max: numbe
 }
 
 /** A number above 0 and at most max; the panel's least value is uiMin. */
-export function positiveRealField<K extends FieldKey>(key: K, max: number, dflt: RunConfig[K] & number, uiMin: number, extra: Extra<K> = {}): NumberFieldSpec<K> {
+export function positiveRealField<K extends FieldKey>(
+  key: K,
+  max: number,
+  dflt: RunConfig[K] & number,
+  uiMin: number,
+  extra: Extra<K> = {},
+): NumberFieldSpec<K> {
   return {
     kind: 'real',
     key,

@@ -71,7 +71,12 @@ describe('method registry', () => {
   it.each(QUANTIZING_METHODS)('%s: the bench runs it and its row reaches the table', (m) => {
     expect(BENCH_METHODS).toContain(m);
     const rep: BenchReport = {
-      date: '2026-01-01', device: 'd', model: 'x', config: DEFAULT_CONFIG, calibForwardSeconds: 1, calibTokensPerSecond: 1,
+      date: '2026-01-01',
+      device: 'd',
+      model: 'x',
+      config: DEFAULT_CONFIG,
+      calibForwardSeconds: 1,
+      calibTokensPerSecond: 1,
       rows: [{ method: m, seconds: 1.5, evalTokensPerSecond: 10, peakMiB: 1, plannedMiB: 2, pplFp: 1, pplQuant: 2 }],
     };
     expect(benchMarkdown(rep)).toContain(`| ${m} | 1.50 |`);

@@ -66,14 +66,7 @@ function attnOpts(cfg: ModelConfig, shape: BatchShape) {
  * Forward through one block. With `keep`, the activations needed by backward (and by calibration)
  * are returned and stay alive until releaseActivations(); otherwise temporaries are released.
  */
-export function blockForward(
-  gpu: Gpu,
-  cfg: ModelConfig,
-  w: BlockWeights,
-  x: Tensor,
-  shape: BatchShape,
-  keep = false,
-): { y: Tensor; acts?: BlockActivations } {
+export function blockForward(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x: Tensor, shape: BatchShape, keep = false): { y: Tensor; acts?: BlockActivations } {
   const n1 = norm(gpu, cfg, x, w.attnNorm);
   let q = linear(gpu, n1.y, linearOf(w, 'q'));
   let k = linear(gpu, n1.y, linearOf(w, 'k'));

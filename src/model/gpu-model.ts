@@ -55,7 +55,15 @@ export interface ModelGlobals {
 
 export async function loadGlobals(gpu: Gpu, src: WeightSource): Promise<ModelGlobals> {
   const names = globalNames(src.config.arch);
-  const up = async (n: string) => gpu.upload(await src.get(n), src.shapes.get(n) ?? (() => { throw new Error(`missing tensor ${n}`); })(), n);
+  const up = async (n: string) =>
+    gpu.upload(
+      await src.get(n),
+      src.shapes.get(n) ??
+        (() => {
+          throw new Error(`missing tensor ${n}`);
+        })(),
+      n,
+    );
   const embed = await up(names.embed);
   const lmHead = src.config.tiedEmbeddings ? embed : await up(names.lmHead);
   return {
@@ -98,9 +106,7 @@ export function embedTokens(gpu: Gpu, g: ModelGlobals, ids: Uint32Array, shape: 
 }
 
 export function finalNorm(gpu: Gpu, cfg: ModelConfig, g: ModelGlobals, x: Tensor): { y: Tensor; rstd: Tensor; mean?: Tensor } {
-  return cfg.arch === 'opt'
-    ? layerNorm(gpu, x, g.finalNorm.weight, g.finalNorm.bias!, cfg.normEps)
-    : rmsNorm(gpu, x, g.finalNorm.weight, cfg.normEps);
+  return cfg.arch === 'opt' ? layerNorm(gpu, x, g.finalNorm.weight, g.finalNorm.bias!, cfg.normEps) : rmsNorm(gpu, x, g.finalNorm.weight, cfg.normEps);
 }
 
 export function lmHead(gpu: Gpu, g: ModelGlobals, h: Tensor): Tensor {
@@ -121,14 +127,7 @@ export async function runBlocks(gpu: Gpu, cfg: ModelConfig, blocks: BlockProvide
 }
 
 /** Logits [T, V] for token ids laid out as `batch` sequences of `seqLen`. */
-export async function forwardLogits(
-  gpu: Gpu,
-  cfg: ModelConfig,
-  g: ModelGlobals,
-  blocks: BlockProvider,
-  ids: Uint32Array,
-  shape: BatchShape,
-): Promise<Tensor> {
+export async function forwardLogits(gpu: Gpu, cfg: ModelConfig, g: ModelGlobals, blocks: BlockProvider, ids: Uint32Array, shape: BatchShape): Promise<Tensor> {
   const x = embedTokens(gpu, g, ids, shape);
   const h = await runBlocks(gpu, cfg, blocks, x, shape);
   const logits = logitsOf(gpu, cfg, g, h);

@@ -20,21 +20,29 @@ async function allWeights(m: ReturnType<typeof randomModel>) {
 async function checkForward(gpu: Gpu, shape: string) {
   const m = randomModel(shape, 7);
   const cfg = m.weights.config;
-  const batch = 2, seqLen = 9;
+  const batch = 2,
+    seqLen = 9;
   const r = mulberry32(5);
   const ids = Uint32Array.from({ length: batch * seqLen }, () => Math.floor(r() * cfg.vocab));
   const g = await loadGlobals(gpu, m.weights);
   const blocks = new SourceBlocks(gpu, m.weights, true);
   const logits = await forwardLogits(gpu, cfg, g, blocks, ids, { batch, seqLen });
   const w = await allWeights(m);
-  assertClose(`${shape} logits`, await logits.readF32(), forwardRef(cfg, (n) => w.get(n)!, ids, batch, seqLen), 1e-4);
+  assertClose(
+    `${shape} logits`,
+    await logits.readF32(),
+    forwardRef(cfg, (n) => w.get(n)!, ids, batch, seqLen),
+    1e-4,
+  );
   blocks.release();
 }
 
 async function checkBlockGradients(gpu: Gpu, shape: string) {
   const m = randomModel(shape, 11);
   const cfg = m.weights.config;
-  const batch = 2, seqLen = 5, T = batch * seqLen;
+  const batch = 2,
+    seqLen = 5,
+    T = batch * seqLen;
   const x = randn(T * cfg.hidden, 3);
   const dy = randn(T * cfg.hidden, 4);
   const wb = await loadBlockWeights(gpu, m.weights, 0);
@@ -52,7 +60,8 @@ async function checkBlockGradients(gpu: Gpu, shape: string) {
   const r = mulberry32(9);
   for (let k = 0; k < 6; k++) {
     const i = Math.floor(r() * x.length);
-    const xp = Float64Array.from(x), xm = Float64Array.from(x);
+    const xp = Float64Array.from(x),
+      xm = Float64Array.from(x);
     xp[i] += h;
     xm[i] -= h;
     const fd = (objective((n) => w.get(n)!, xp) - objective((n) => w.get(n)!, xm)) / (2 * h);
@@ -65,7 +74,8 @@ async function checkBlockGradients(gpu: Gpu, shape: string) {
     for (let k = 0; k < 3; k++) {
       const i = Math.floor(r() * got.length);
       const base = w.get(name)!;
-      const wp = Float64Array.from(base), wm = Float64Array.from(base);
+      const wp = Float64Array.from(base),
+        wm = Float64Array.from(base);
       wp[i] += h;
       wm[i] -= h;
       const fd = (objective((n) => (n === name ? wp : w.get(n)!), x) - objective((n) => (n === name ? wm : w.get(n)!), x)) / (2 * h);
@@ -75,10 +85,22 @@ async function checkBlockGradients(gpu: Gpu, shape: string) {
 }
 
 export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
-  async 'LLaMA (GQA, untied) forward = float64 oracle'(gpu) { await checkForward(gpu, 'tiny-llama'); },
-  async 'Qwen2 (q/k/v bias, tied) forward = float64 oracle'(gpu) { await checkForward(gpu, 'tiny-qwen2'); },
-  async 'LLaMA 3 RoPE scaling (rope_type llama3, all three bands) forward = float64 oracle'(gpu) { await checkForward(gpu, 'tiny-llama3'); },
-  async 'OPT (LayerNorm, learned positions +2, ReLU) forward = float64 oracle'(gpu) { await checkForward(gpu, 'tiny-opt'); },
-  async 'LLaMA block backward = finite differences of the oracle'(gpu) { await checkBlockGradients(gpu, 'tiny-llama'); },
-  async 'OPT block backward = finite differences of the oracle'(gpu) { await checkBlockGradients(gpu, 'tiny-opt'); },
+  async 'LLaMA (GQA, untied) forward = float64 oracle'(gpu) {
+    await checkForward(gpu, 'tiny-llama');
+  },
+  async 'Qwen2 (q/k/v bias, tied) forward = float64 oracle'(gpu) {
+    await checkForward(gpu, 'tiny-qwen2');
+  },
+  async 'LLaMA 3 RoPE scaling (rope_type llama3, all three bands) forward = float64 oracle'(gpu) {
+    await checkForward(gpu, 'tiny-llama3');
+  },
+  async 'OPT (LayerNorm, learned positions +2, ReLU) forward = float64 oracle'(gpu) {
+    await checkForward(gpu, 'tiny-opt');
+  },
+  async 'LLaMA block backward = finite differences of the oracle'(gpu) {
+    await checkBlockGradients(gpu, 'tiny-llama');
+  },
+  async 'OPT block backward = finite differences of the oracle'(gpu) {
+    await checkBlockGradients(gpu, 'tiny-opt');
+  },
 };

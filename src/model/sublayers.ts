@@ -41,12 +41,7 @@ export function attentionSublayer(
 }
 
 /** The MLP on normalised input h: down(silu(gate h) * up h), or fc2(act(fc1 h)) for OPT. */
-export function mlpSublayer(
-  gpu: Gpu,
-  cfg: ModelConfig,
-  lin: { first: LinearWeights; up?: LinearWeights; second: LinearWeights },
-  h: Tensor,
-): Tensor {
+export function mlpSublayer(gpu: Gpu, cfg: ModelConfig, lin: { first: LinearWeights; up?: LinearWeights; second: LinearWeights }, h: Tensor): Tensor {
   const a = linear(gpu, h, lin.first);
   let act: Tensor;
   if (cfg.arch === 'llama') {

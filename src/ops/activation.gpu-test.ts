@@ -1,9 +1,7 @@
 // GPU test module: runs in headless Chromium through e2e/gpu-kernels.spec.ts.
 import type { Gpu } from '../gpu/gpu';
 import { gelu, geluBackward, relu, reluBackward, swiglu, swigluBackward } from './activation';
-import {
-  geluBackwardRef, geluRef, reluBackwardRef, reluRef, swigluBackwardRef, swigluRef,
-} from '../reference/activation';
+import { geluBackwardRef, geluRef, reluBackwardRef, reluRef, swigluBackwardRef, swigluRef } from '../reference/activation';
 import { randn } from '../reference/rng';
 import { assertClose, maxRelError } from '../reference/compare';
 
@@ -12,8 +10,11 @@ const sizes = [37 * 172, 1, 257];
 export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'swiglu forward and backward vs float64 twin'(gpu) {
     for (const n of sizes) {
-      const g = randn(n, n, 3), u = randn(n, n + 1), dy = randn(n, n + 2);
-      const gg = gpu.upload(g, [n]), ug = gpu.upload(u, [n]);
+      const g = randn(n, n, 3),
+        u = randn(n, n + 1),
+        dy = randn(n, n + 2);
+      const gg = gpu.upload(g, [n]),
+        ug = gpu.upload(u, [n]);
       assertClose(`swiglu n=${n}`, await swiglu(gpu, gg, ug).readF32(), swigluRef(g, u));
       const r = swigluBackward(gpu, gpu.upload(dy, [n]), gg, ug);
       const ref = swigluBackwardRef(dy, g, u);
@@ -23,7 +24,8 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   },
 
   async 'swiglu saturates without NaN for large |gate|'(gpu) {
-    const g = Float32Array.from([-200, -90, 90, 200]), u = Float32Array.from([1, 2, 3, 4]);
+    const g = Float32Array.from([-200, -90, 90, 200]),
+      u = Float32Array.from([1, 2, 3, 4]);
     const y = await swiglu(gpu, gpu.upload(g, [4]), gpu.upload(u, [4])).readF32();
     assertClose('swiglu saturation', y, swigluRef(g, u));
     const r = swigluBackward(gpu, gpu.upload(Float32Array.from([1, 1, 1, 1]), [4]), gpu.upload(g, [4]), gpu.upload(u, [4]));
@@ -33,7 +35,8 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
 
   async 'relu forward and backward vs float64 twin'(gpu) {
     for (const n of sizes) {
-      const x = randn(n, n + 3), dy = randn(n, n + 4);
+      const x = randn(n, n + 3),
+        dy = randn(n, n + 4);
       if (n > 2) x[1] = 0; // gradient at the kink is 0
       const xg = gpu.upload(x, [n]);
       assertClose(`relu n=${n}`, await relu(gpu, xg).readF32(), reluRef(x), 0);
@@ -43,7 +46,8 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
 
   async 'gelu forward and backward vs float64 twin'(gpu) {
     for (const n of sizes) {
-      const x = randn(n, n + 5, 3), dy = randn(n, n + 6);
+      const x = randn(n, n + 5, 3),
+        dy = randn(n, n + 6);
       const xg = gpu.upload(x, [n]);
       assertClose(`gelu n=${n}`, await gelu(gpu, xg).readF32(), geluRef(x));
       assertClose(`gelu dx n=${n}`, await geluBackward(gpu, gpu.upload(dy, [n]), xg).readF32(), geluBackwardRef(dy, x));
@@ -58,10 +62,14 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     const x = Float32Array.from({ length: n }, (_, i) => -8 + i * 0.01);
     const y = await gelu(gpu, gpu.upload(x, [n])).readF32();
     const ref = geluRef(x);
-    let worst = 0, at = 0;
+    let worst = 0,
+      at = 0;
     for (let i = 0; i < n; i++) {
       const e = maxRelError([y[i]], [ref[i]], 1e-30);
-      if (!(e <= worst)) { worst = e; at = x[i]; }
+      if (!(e <= worst)) {
+        worst = e;
+        at = x[i];
+      }
     }
     if (!(worst <= 1e-5)) throw new Error(`gelu element-wise relative error ${worst} at x=${at}`);
   },

@@ -28,7 +28,13 @@ function sameSize(op: string, ...ts: Tensor[]): number {
 /** silu(gate) * up. */
 export function swiglu(gpu: Gpu, gate: Tensor, up: Tensor, out = gpu.tensor(gate.shape, 'f32', 'swiglu')): Tensor {
   const n = sameSize('swiglu', gate, up, out);
-  gpu.dispatch(SWIGLU, { params: { WG, BACKWARD: false }, uniforms: { n }, bindings: { gate, up, y: out }, workgroups: gpu.grid1D(Math.ceil(n / WG)), label: 'swiglu' });
+  gpu.dispatch(SWIGLU, {
+    params: { WG, BACKWARD: false },
+    uniforms: { n },
+    bindings: { gate, up, y: out },
+    workgroups: gpu.grid1D(Math.ceil(n / WG)),
+    label: 'swiglu',
+  });
   return out;
 }
 
@@ -36,13 +42,25 @@ export function swigluBackward(gpu: Gpu, dy: Tensor, gate: Tensor, up: Tensor): 
   const n = sameSize('swigluBackward', dy, gate, up);
   const dgate = gpu.tensor(gate.shape, 'f32', 'swiglu.dgate');
   const dup = gpu.tensor(up.shape, 'f32', 'swiglu.dup');
-  gpu.dispatch(SWIGLU, { params: { WG, BACKWARD: true }, uniforms: { n }, bindings: { dy, gate, up, dgate, dup }, workgroups: gpu.grid1D(Math.ceil(n / WG)), label: 'swiglu.backward' });
+  gpu.dispatch(SWIGLU, {
+    params: { WG, BACKWARD: true },
+    uniforms: { n },
+    bindings: { dy, gate, up, dgate, dup },
+    workgroups: gpu.grid1D(Math.ceil(n / WG)),
+    label: 'swiglu.backward',
+  });
   return { dgate, dup };
 }
 
 export function relu(gpu: Gpu, x: Tensor, out = gpu.tensor(x.shape, 'f32', 'relu')): Tensor {
   const n = sameSize('relu', x, out);
-  gpu.dispatch(UNARY, { params: { WG, GELU: false, BACKWARD: false }, uniforms: { n }, bindings: { x, y: out }, workgroups: gpu.grid1D(Math.ceil(n / WG)), label: 'relu' });
+  gpu.dispatch(UNARY, {
+    params: { WG, GELU: false, BACKWARD: false },
+    uniforms: { n },
+    bindings: { x, y: out },
+    workgroups: gpu.grid1D(Math.ceil(n / WG)),
+    label: 'relu',
+  });
   return out;
 }
 
@@ -50,20 +68,38 @@ export function relu(gpu: Gpu, x: Tensor, out = gpu.tensor(x.shape, 'f32', 'relu
 export function reluBackward(gpu: Gpu, dy: Tensor, x: Tensor): Tensor {
   const n = sameSize('reluBackward', dy, x);
   const dx = gpu.tensor(x.shape, 'f32', 'relu.dx');
-  gpu.dispatch(UNARY, { params: { WG, GELU: false, BACKWARD: true }, uniforms: { n }, bindings: { dy, x, dx }, workgroups: gpu.grid1D(Math.ceil(n / WG)), label: 'relu.backward' });
+  gpu.dispatch(UNARY, {
+    params: { WG, GELU: false, BACKWARD: true },
+    uniforms: { n },
+    bindings: { dy, x, dx },
+    workgroups: gpu.grid1D(Math.ceil(n / WG)),
+    label: 'relu.backward',
+  });
   return dx;
 }
 
 /** x * Phi(x) with the exact normal CDF. */
 export function gelu(gpu: Gpu, x: Tensor, out = gpu.tensor(x.shape, 'f32', 'gelu')): Tensor {
   const n = sameSize('gelu', x, out);
-  gpu.dispatch(UNARY, { params: { WG, GELU: true, BACKWARD: false }, uniforms: { n }, bindings: { x, y: out }, workgroups: gpu.grid1D(Math.ceil(n / WG)), label: 'gelu' });
+  gpu.dispatch(UNARY, {
+    params: { WG, GELU: true, BACKWARD: false },
+    uniforms: { n },
+    bindings: { x, y: out },
+    workgroups: gpu.grid1D(Math.ceil(n / WG)),
+    label: 'gelu',
+  });
   return out;
 }
 
 export function geluBackward(gpu: Gpu, dy: Tensor, x: Tensor): Tensor {
   const n = sameSize('geluBackward', dy, x);
   const dx = gpu.tensor(x.shape, 'f32', 'gelu.dx');
-  gpu.dispatch(UNARY, { params: { WG, GELU: true, BACKWARD: true }, uniforms: { n }, bindings: { dy, x, dx }, workgroups: gpu.grid1D(Math.ceil(n / WG)), label: 'gelu.backward' });
+  gpu.dispatch(UNARY, {
+    params: { WG, GELU: true, BACKWARD: true },
+    uniforms: { n },
+    bindings: { dy, x, dx },
+    workgroups: gpu.grid1D(Math.ceil(n / WG)),
+    label: 'gelu.backward',
+  });
   return dx;
 }

@@ -13,9 +13,15 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     ];
     for (const [k, cfg] of configs.entries()) {
       for (const n of [1, 257, 3001]) {
-        const p0 = randn(n, n + k), m0 = new Float32Array(n), v0 = new Float32Array(n);
-        const tp = gpu.upload(p0, [n]), tm = gpu.upload(m0, [n]), tv = gpu.upload(v0, [n]);
-        const p = Float64Array.from(p0), m = new Float64Array(n), v = new Float64Array(n);
+        const p0 = randn(n, n + k),
+          m0 = new Float32Array(n),
+          v0 = new Float32Array(n);
+        const tp = gpu.upload(p0, [n]),
+          tm = gpu.upload(m0, [n]),
+          tv = gpu.upload(v0, [n]);
+        const p = Float64Array.from(p0),
+          m = new Float64Array(n),
+          v = new Float64Array(n);
         for (let step = 1; step <= 3; step++) {
           const g = randn(n, 1000 * step + n + k);
           adamStep(gpu, tp, gpu.upload(g, [n]), tm, tv, { ...cfg, step });

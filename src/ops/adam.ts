@@ -9,8 +9,16 @@ const WG = 256;
 const ADAM = defineKernel({
   shader: 'adam',
   uniforms: {
-    n: 'u32', beta1: 'f32', oneMinusBeta1: 'f32', beta2: 'f32', oneMinusBeta2: 'f32',
-    eps: 'f32', weightDecay: 'f32', gradScale: 'f32', stepSize: 'f32', invSqrtBc2: 'f32',
+    n: 'u32',
+    beta1: 'f32',
+    oneMinusBeta1: 'f32',
+    beta2: 'f32',
+    oneMinusBeta2: 'f32',
+    eps: 'f32',
+    weightDecay: 'f32',
+    gradScale: 'f32',
+    stepSize: 'f32',
+    invSqrtBc2: 'f32',
   },
   bindings: { param: 'write', grad: 'read', m: 'write', v: 'write' },
 });

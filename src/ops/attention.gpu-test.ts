@@ -7,8 +7,12 @@ import { assertClose } from '../reference/compare';
 
 async function check(gpu: Gpu, o: CausalAttentionOptions, seed: number): Promise<void> {
   const T = o.batch * o.seqLen;
-  const qn = T * o.heads * o.headDim, kn = T * o.kvHeads * o.headDim;
-  const q = randn(qn, seed), k = randn(kn, seed + 1), v = randn(kn, seed + 2), dout = randn(qn, seed + 3);
+  const qn = T * o.heads * o.headDim,
+    kn = T * o.kvHeads * o.headDim;
+  const q = randn(qn, seed),
+    k = randn(kn, seed + 1),
+    v = randn(kn, seed + 2),
+    dout = randn(qn, seed + 3);
   const tag = `B=${o.batch} S=${o.seqLen} Hq=${o.heads} Hkv=${o.kvHeads} D=${o.headDim}${o.tiles ? ` tiles=${o.tiles.rows}x${o.tiles.cols}` : ''}`;
   const qg = gpu.upload(q, [T, o.heads * o.headDim]);
   const kg = gpu.upload(k, [T, o.kvHeads * o.headDim]);
@@ -18,10 +22,17 @@ async function check(gpu: Gpu, o: CausalAttentionOptions, seed: number): Promise
   assertClose(`attention out ${tag}`, await fwd.out.readF32(), ref.out);
   assertClose(`attention lse ${tag}`, await fwd.lse.readF32(), ref.lse);
   // Backward from the float64 forward results (rounded to f32) so only backward is under test.
-  const outIn = Float32Array.from(ref.out), lseIn = Float32Array.from(ref.lse);
+  const outIn = Float32Array.from(ref.out),
+    lseIn = Float32Array.from(ref.lse);
   const g = causalAttentionBackward(
-    gpu, gpu.upload(dout, [T, o.heads * o.headDim]), qg, kg, vg,
-    gpu.upload(outIn, [T, o.heads * o.headDim]), gpu.upload(lseIn, [T, o.heads]), o,
+    gpu,
+    gpu.upload(dout, [T, o.heads * o.headDim]),
+    qg,
+    kg,
+    vg,
+    gpu.upload(outIn, [T, o.heads * o.headDim]),
+    gpu.upload(lseIn, [T, o.heads]),
+    o,
   );
   const gr = attentionBackwardRef(dout, q, k, v, outIn, lseIn, o);
   assertClose(`attention dq ${tag}`, await g.dq.readF32(), gr.dq);
@@ -56,9 +67,11 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
       for (const pass of ['forward', 'forward4', 'dq', 'dkv'] as const) {
         const t = pickTiles(gpu, pass, D);
         const floats =
-          pass === 'dkv' ? 2 * t.cols * (D + 1) + 2 * t.rows * t.cols
-          : pass === 'forward4' ? t.cols * (D + 4) + 2 * t.rows * t.cols // vec4 rows padded by one vec4, scores and probabilities
-          : t.cols * (D + 1) + t.rows * t.cols;
+          pass === 'dkv'
+            ? 2 * t.cols * (D + 1) + 2 * t.rows * t.cols
+            : pass === 'forward4'
+              ? t.cols * (D + 4) + 2 * t.rows * t.cols // vec4 rows padded by one vec4, scores and probabilities
+              : t.cols * (D + 1) + t.rows * t.cols;
         if (4 * floats > limit || t.cols % 8 !== 0) throw new Error(`${pass} D=${D}: tiles ${JSON.stringify(t)} need ${4 * floats} > ${limit} bytes`);
       }
   },

@@ -27,9 +27,21 @@ export interface CausalAttentionOptions extends AttentionOptions {
 
 /** The uniforms every tiled attention kernel takes (shaders/attention-common.wgsl). */
 const TILED_UNIFORMS = { seqLen: 'u32', Hq: 'u32', Hkv: 'u32', rep: 'u32', scale: 'f32' } as const;
-const FORWARD = defineKernel({ shader: 'attention-forward', uniforms: TILED_UNIFORMS, bindings: { q: 'read', k: 'read', v: 'read', out: 'write', lse: 'write' } });
-const FORWARD_VEC4 = defineKernel({ shader: 'attention-forward-vec4', uniforms: TILED_UNIFORMS, bindings: { q: 'read', k: 'read', v: 'read', out: 'write', lse: 'write' } });
-const DELTA = defineKernel({ shader: 'attention-backward-delta', uniforms: { rows: 'u32', D: 'u32' }, bindings: { dout: 'read', out: 'read', delta: 'write' } });
+const FORWARD = defineKernel({
+  shader: 'attention-forward',
+  uniforms: TILED_UNIFORMS,
+  bindings: { q: 'read', k: 'read', v: 'read', out: 'write', lse: 'write' },
+});
+const FORWARD_VEC4 = defineKernel({
+  shader: 'attention-forward-vec4',
+  uniforms: TILED_UNIFORMS,
+  bindings: { q: 'read', k: 'read', v: 'read', out: 'write', lse: 'write' },
+});
+const DELTA = defineKernel({
+  shader: 'attention-backward-delta',
+  uniforms: { rows: 'u32', D: 'u32' },
+  bindings: { dout: 'read', out: 'read', delta: 'write' },
+});
 const DQ = defineKernel({
   shader: 'attention-backward-dq',
   uniforms: TILED_UNIFORMS,
@@ -82,7 +94,12 @@ function kernelParams(gpu: Gpu, pass: Pass, o: CausalAttentionOptions) {
   return {
     tiles: t,
     params: {
-      D, BR: t.rows, BC: t.cols, TPR, NT: t.rows * TPR, NCOL: t.cols / TPR,
+      D,
+      BR: t.rows,
+      BC: t.cols,
+      TPR,
+      NT: t.rows * TPR,
+      NCOL: t.cols / TPR,
       // the vec4 kernel counts its head dims and outputs in vec4s
       ...(pass === 'forward4' ? { D4: D / 4, NOUT: Math.ceil(D / 4 / TPR) } : { NOUT: Math.ceil(D / TPR) }),
     },
@@ -90,13 +107,7 @@ function kernelParams(gpu: Gpu, pass: Pass, o: CausalAttentionOptions) {
   };
 }
 
-export function causalAttention(
-  gpu: Gpu,
-  q: Tensor,
-  k: Tensor,
-  v: Tensor,
-  o: CausalAttentionOptions,
-): { out: Tensor; lse: Tensor } {
+export function causalAttention(gpu: Gpu, q: Tensor, k: Tensor, v: Tensor, o: CausalAttentionOptions): { out: Tensor; lse: Tensor } {
   const T = checkShapes('causalAttention', q, k, v, o);
   const out = gpu.tensor([T, o.heads * o.headDim], 'f32', 'attention.out');
   const lse = gpu.tensor([T, o.heads], 'f32', 'attention.lse');

@@ -12,9 +12,16 @@ function makeTargets(tokens: number, vocab: number, seed: number): Uint32Array {
 
 export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'forward and backward on odd shapes with ignored targets'(gpu) {
-    for (const [t, v] of [[1, 1], [9, 257], [37, 19], [4, 20_011]]) {
-      const logits = randn(t * v, t + v, 3), targets = makeTargets(t, v, v);
-      const tl = gpu.upload(logits, [t, v]), tt = gpu.upload(targets, [t]);
+    for (const [t, v] of [
+      [1, 1],
+      [9, 257],
+      [37, 19],
+      [4, 20_011],
+    ]) {
+      const logits = randn(t * v, t + v, 3),
+        targets = makeTargets(t, v, v);
+      const tl = gpu.upload(logits, [t, v]),
+        tt = gpu.upload(targets, [t]);
       const ref = crossEntropyRef(logits, t, v, targets);
       const { loss, lse } = crossEntropy(gpu, tl, tt);
       assertClose(`loss [${t},${v}]`, await loss.readF32(), ref.loss, 1e-5);
@@ -26,8 +33,10 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'backward over more than 65535 tokens (the flat-grid variant)'(gpu) {
     // The forward is not run here: 70001 one-row workgroups take minutes on SwiftShader.
     const [t, v] = [70_001, 3];
-    const logits = randn(t * v, 91, 2), targets = makeTargets(t, v, 92);
-    const tl = gpu.upload(logits, [t, v]), tt = gpu.upload(targets, [t]);
+    const logits = randn(t * v, 91, 2),
+      targets = makeTargets(t, v, 92);
+    const tl = gpu.upload(logits, [t, v]),
+      tt = gpu.upload(targets, [t]);
     const ref = crossEntropyRef(logits, t, v, targets);
     const lse = gpu.upload(Float32Array.from(ref.lse), [t]);
     const d = crossEntropyBackward(gpu, tl, tt, lse, 0.5);
@@ -35,8 +44,10 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   },
   async 'backward in place over the logits'(gpu) {
     const [t, v] = [6, 1001];
-    const logits = randn(t * v, 77, 2), targets = makeTargets(t, v, 78);
-    const tl = gpu.upload(logits, [t, v]), tt = gpu.upload(targets, [t]);
+    const logits = randn(t * v, 77, 2),
+      targets = makeTargets(t, v, 78);
+    const tl = gpu.upload(logits, [t, v]),
+      tt = gpu.upload(targets, [t]);
     const { lse } = crossEntropy(gpu, tl, tt);
     const d = crossEntropyBackward(gpu, tl, tt, lse, 1 / 5, tl);
     if (d !== tl) throw new Error('in-place backward did not return the logits tensor');

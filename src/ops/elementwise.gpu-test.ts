@@ -10,8 +10,10 @@ const SIZES = [1, 255, 257, 3001];
 export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'add, sub, mul into a new tensor'(gpu) {
     for (const n of SIZES) {
-      const a = randn(n, n), b = randn(n, n + 1);
-      const ta = gpu.upload(a, [n]), tb = gpu.upload(b, [n]);
+      const a = randn(n, n),
+        b = randn(n, n + 1);
+      const ta = gpu.upload(a, [n]),
+        tb = gpu.upload(b, [n]);
       assertClose(`add n=${n}`, await add(gpu, ta, tb).readF32(), addRef(a, b), 1e-6);
       assertClose(`sub n=${n}`, await sub(gpu, ta, tb).readF32(), subRef(a, b), 1e-6);
       assertClose(`mul n=${n}`, await mul(gpu, ta, tb).readF32(), mulRef(a, b), 1e-6);
@@ -20,7 +22,8 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   },
   async 'binary ops in place on either operand or both'(gpu) {
     const n = 1001;
-    const a = randn(n, 1), b = randn(n, 2);
+    const a = randn(n, 1),
+      b = randn(n, 2);
     let ta = gpu.upload(a, [n]);
     sub(gpu, ta, gpu.upload(b, [n]), ta);
     assertClose('sub out=a', await ta.readF32(), subRef(a, b), 1e-6);
@@ -33,7 +36,8 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   },
   async 'scale, square, axpy and fill'(gpu) {
     for (const n of SIZES) {
-      const a = randn(n, 3 * n), b = randn(n, 3 * n + 1);
+      const a = randn(n, 3 * n),
+        b = randn(n, 3 * n + 1);
       const ta = gpu.upload(a, [n]);
       assertClose(`scale n=${n}`, await scale(gpu, ta, -1.75).readF32(), scaleRef(a, -1.75), 1e-6);
       assertClose(`square n=${n}`, await square(gpu, ta).readF32(), squareRef(a), 1e-6);

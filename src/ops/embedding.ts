@@ -6,8 +6,16 @@ import type { Tensor } from '../gpu/tensor';
 
 const WG = 256;
 
-const GATHER = defineKernel({ shader: 'embedding-gather', uniforms: { n: 'u32', cols: 'u32', vocab: 'u32' }, bindings: { table: 'read', ids: 'read', out: 'write' } });
-const BACKWARD = defineKernel({ shader: 'embedding-backward', uniforms: { tokens: 'u32', vocab: 'u32', cols: 'u32' }, bindings: { dy: 'read', ids: 'read', out: 'write' } });
+const GATHER = defineKernel({
+  shader: 'embedding-gather',
+  uniforms: { n: 'u32', cols: 'u32', vocab: 'u32' },
+  bindings: { table: 'read', ids: 'read', out: 'write' },
+});
+const BACKWARD = defineKernel({
+  shader: 'embedding-backward',
+  uniforms: { tokens: 'u32', vocab: 'u32', cols: 'u32' },
+  bindings: { dy: 'read', ids: 'read', out: 'write' },
+});
 const MAX_COLS_PER_THREAD = 64;
 
 function tableDims(op: string, table: Tensor): [number, number] {
@@ -52,7 +60,7 @@ export function embeddingBackward(gpu: Gpu, dy: Tensor, ids: Tensor, vocab: numb
   requireIds('embeddingBackward', ids);
   if (dy.dtype !== 'f32') throw new Error(`embeddingBackward: dy is ${dy.dtype}, not f32`);
   const tokens = ids.size;
-  const cols = tokens === 0 ? dy.shape[dy.shape.length - 1] ?? 0 : dy.size / tokens;
+  const cols = tokens === 0 ? (dy.shape[dy.shape.length - 1] ?? 0) : dy.size / tokens;
   if (!Number.isInteger(cols) || (tokens > 0 && dy.size !== tokens * cols)) throw new Error(`embeddingBackward: dy [${dy.shape}] does not match ${tokens} ids`);
   if (opts.accumulate && !opts.out) throw new Error('embeddingBackward: accumulate needs out');
   const dst = opts.out ?? gpu.tensor([vocab, cols], 'f32', 'dEmbedding');

@@ -13,7 +13,8 @@ export function activations(tokens: number, cols: number, seed: number, deadCol 
   const x = new Float32Array(tokens * cols);
   for (let t = 0; t < tokens; t++)
     for (let j = 0; j < cols; j++) {
-      const a = z[t * cols + j], b = z[t * cols + ((j * 7 + 3) % cols)];
+      const a = z[t * cols + j],
+        b = z[t * cols + ((j * 7 + 3) % cols)];
       x[t * cols + j] = j === deadCol ? 0 : (a + 0.6 * b) * (1 + (j % 5) * 0.5);
     }
   return x;
@@ -89,7 +90,10 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     const h = new Float32Array(n * n);
     for (let i = 0; i < n; i++) h[i * n + i] = i === 33 ? -5 : 1;
     const ht = gpu.upload(h, [n, n]);
-    const perm = gpu.upload(Uint32Array.from({ length: n }, (_, i) => i), [n]);
+    const perm = gpu.upload(
+      Uint32Array.from({ length: n }, (_, i) => i),
+      [n],
+    );
     const { u, status } = upperCholeskyOfInverse(gpu, ht, perm, 0.01);
     if ((await status.read())[0] === 0) throw new Error('a negative pivot went unreported');
     [ht, perm, u, status].forEach((t) => t.release());

@@ -20,19 +20,39 @@ const NB = 32;
 const WG = 256;
 
 const DIAG = defineKernel({ shader: 'gptq-diag', uniforms: { n: 'u32' }, bindings: { h: 'read', diag: 'write' } });
-const HESSIAN_PREPARE = defineKernel({ shader: 'gptq-hessian-prepare', uniforms: { n: 'u32', bigN: 'u32', damp: 'f32' }, bindings: { h: 'read', perm: 'read', a: 'write' } });
-const CHOL_DIAG = defineKernel({ shader: 'gptq-chol-diag', uniforms: { n: 'u32', k0: 'u32', block: 'u32' }, bindings: { a: 'write', invDiag: 'write', status: 'write' } });
-const CHOL_PANEL = defineKernel({ shader: 'gptq-chol-panel', uniforms: { n: 'u32', k0: 'u32', block: 'u32', rows: 'u32' }, bindings: { a: 'write', invDiag: 'read' } });
+const HESSIAN_PREPARE = defineKernel({
+  shader: 'gptq-hessian-prepare',
+  uniforms: { n: 'u32', bigN: 'u32', damp: 'f32' },
+  bindings: { h: 'read', perm: 'read', a: 'write' },
+});
+const CHOL_DIAG = defineKernel({
+  shader: 'gptq-chol-diag',
+  uniforms: { n: 'u32', k0: 'u32', block: 'u32' },
+  bindings: { a: 'write', invDiag: 'write', status: 'write' },
+});
+const CHOL_PANEL = defineKernel({
+  shader: 'gptq-chol-panel',
+  uniforms: { n: 'u32', k0: 'u32', block: 'u32', rows: 'u32' },
+  bindings: { a: 'write', invDiag: 'read' },
+});
 const CHOL_UPDATE = defineKernel({ shader: 'gptq-chol-update', uniforms: { n: 'u32', k0: 'u32', tiles: 'u32' }, bindings: { a: 'write' } });
 const TRINV = defineKernel({ shader: 'gptq-trinv', uniforms: { n: 'u32', bi: 'u32' }, bindings: { a: 'read', invDiag: 'read', m: 'write' } });
 const REVERSE = defineKernel({ shader: 'gptq-reverse', uniforms: { n: 'u32', bigN: 'u32' }, bindings: { m: 'read', u: 'write' } });
-const WEIGHTS_PREPARE = defineKernel({ shader: 'gptq-weights-prepare', uniforms: { rows: 'u32', cols: 'u32' }, bindings: { w: 'read', perm: 'read', dead: 'read', out: 'write' } });
+const WEIGHTS_PREPARE = defineKernel({
+  shader: 'gptq-weights-prepare',
+  uniforms: { rows: 'u32', cols: 'u32' },
+  bindings: { w: 'read', perm: 'read', dead: 'read', out: 'write' },
+});
 const COLUMNS = defineKernel({
   shader: 'gptq-columns',
   uniforms: { rows: 'u32', cols: 'u32', i1: 'u32', count: 'u32', groupSize: 'u32', nGroups: 'u32', bits: 'u32', symmetric: 'u32' },
   bindings: { w: 'read', u: 'read', perm: 'read', codes: 'write', scales: 'write', zeros: 'write', err: 'write', losses: 'write' },
 });
-const TRAILING = defineKernel({ shader: 'gptq-trailing', uniforms: { rows: 'u32', cols: 'u32', i1: 'u32', count: 'u32', i2: 'u32' }, bindings: { err: 'read', u: 'read', w: 'write' } });
+const TRAILING = defineKernel({
+  shader: 'gptq-trailing',
+  uniforms: { rows: 'u32', cols: 'u32', i1: 'u32', count: 'u32', i2: 'u32' },
+  bindings: { err: 'read', u: 'read', w: 'write' },
+});
 
 /** H = 2·XᵀX / tokens for the inputs X [tokens, cols] of a Linear. */
 export function hessian(gpu: Gpu, x: Tensor): Tensor {
@@ -58,7 +78,13 @@ export function upperCholeskyOfInverse(gpu: Gpu, h: Tensor, perm: Tensor, damp: 
   const N = Math.ceil(n / NB) * NB;
   const blocks = N / NB;
   const a = gpu.tensor([N, N], 'f32', 'gptq.chol');
-  gpu.dispatch(HESSIAN_PREPARE, { params: { WG }, uniforms: { n, bigN: N, damp }, bindings: { h, perm, a }, workgroups: gpu.grid1D(Math.ceil((N * N) / WG)), label: 'gptq.hessian-prepare' });
+  gpu.dispatch(HESSIAN_PREPARE, {
+    params: { WG },
+    uniforms: { n, bigN: N, damp },
+    bindings: { h, perm, a },
+    workgroups: gpu.grid1D(Math.ceil((N * N) / WG)),
+    label: 'gptq.hessian-prepare',
+  });
   const invDiag = gpu.tensor([blocks, NB, NB], 'f32', 'gptq.inv-diag');
   const status = gpu.zeros([1], 'gptq.status', 'u32');
   for (let b = 0; b < blocks; b++) {
@@ -66,7 +92,12 @@ export function upperCholeskyOfInverse(gpu: Gpu, h: Tensor, perm: Tensor, damp: 
     gpu.dispatch(CHOL_DIAG, { uniforms: { n: N, k0, block: b }, bindings: { a, invDiag, status }, workgroups: [1], label: 'gptq.chol-diag' });
     const rows = N - k0 - NB;
     if (!rows) continue;
-    gpu.dispatch(CHOL_PANEL, { uniforms: { n: N, k0, block: b, rows }, bindings: { a, invDiag }, workgroups: gpu.grid1D(Math.ceil(rows / 64)), label: 'gptq.chol-panel' });
+    gpu.dispatch(CHOL_PANEL, {
+      uniforms: { n: N, k0, block: b, rows },
+      bindings: { a, invDiag },
+      workgroups: gpu.grid1D(Math.ceil(rows / 64)),
+      label: 'gptq.chol-panel',
+    });
     const tiles = rows / NB;
     gpu.dispatch(CHOL_UPDATE, { uniforms: { n: N, k0, tiles }, bindings: { a }, workgroups: gpu.grid1D((tiles * (tiles + 1)) / 2), label: 'gptq.chol-update' });
   }
@@ -77,7 +108,13 @@ export function upperCholeskyOfInverse(gpu: Gpu, h: Tensor, perm: Tensor, damp: 
   a.release();
   invDiag.release();
   const u = gpu.tensor([n, n], 'f32', 'gptq.u');
-  gpu.dispatch(REVERSE, { params: { WG }, uniforms: { n, bigN: N }, bindings: { m, u }, workgroups: gpu.grid1D(Math.ceil((n * n) / WG)), label: 'gptq.reverse' });
+  gpu.dispatch(REVERSE, {
+    params: { WG },
+    uniforms: { n, bigN: N },
+    bindings: { m, u },
+    workgroups: gpu.grid1D(Math.ceil((n * n) / WG)),
+    label: 'gptq.reverse',
+  });
   m.release();
   return { u, status };
 }
@@ -86,7 +123,13 @@ export function upperCholeskyOfInverse(gpu: Gpu, h: Tensor, perm: Tensor, damp: 
 export function prepareWeights(gpu: Gpu, w: Tensor, perm: Tensor, dead: Tensor): Tensor {
   const [rows, cols] = w.shape;
   const out = gpu.tensor([rows, cols], 'f32', 'gptq.w');
-  gpu.dispatch(WEIGHTS_PREPARE, { params: { WG }, uniforms: { rows, cols }, bindings: { w, perm, dead, out }, workgroups: gpu.grid1D(Math.ceil((rows * cols) / WG)), label: 'gptq.weights-prepare' });
+  gpu.dispatch(WEIGHTS_PREPARE, {
+    params: { WG },
+    uniforms: { rows, cols },
+    bindings: { w, perm, dead, out },
+    workgroups: gpu.grid1D(Math.ceil((rows * cols) / WG)),
+    label: 'gptq.weights-prepare',
+  });
   return out;
 }
 

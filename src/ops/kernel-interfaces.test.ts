@@ -70,7 +70,16 @@ describe('every op in every kernel variant', () => {
     gelu(gpu, x);
     geluBackward(gpu, x, gpu.tensor([4, 8]));
   });
-  each('adam', (gpu) => adamStep(gpu, gpu.tensor([8]), gpu.tensor([8]), gpu.tensor([8]), gpu.tensor([8]), { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1 }));
+  each('adam', (gpu) =>
+    adamStep(gpu, gpu.tensor([8]), gpu.tensor([8]), gpu.tensor([8]), gpu.tensor([8]), {
+      lr: 1e-3,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0,
+      step: 1,
+    }),
+  );
   each('attention: scalar and vec4 forward, backward', (gpu) => {
     for (const headDim of [8, 32]) {
       const o = { batch: 1, seqLen: 4, heads: 2, kvHeads: 1, headDim };
@@ -180,8 +189,25 @@ describe('every op in every kernel variant', () => {
     clampMin(gpu, alpha, 0.1);
     for (const m of [1, 2, 3]) {
       const ws = Array.from({ length: m }, () => gpu.tensor([2, 16]));
-      teqEffectiveGroup(gpu, ws, alpha, 0, ws.map(() => gpu.tensor([2, 16])), spec);
-      teqGradGroup(gpu, ws, ws.map(() => gpu.tensor([2, 16])), alpha, 0, gpu.tensor([6 * 16]), 0, spec, m === 2 ? 'ste-full' : 'ste-round');
+      teqEffectiveGroup(
+        gpu,
+        ws,
+        alpha,
+        0,
+        ws.map(() => gpu.tensor([2, 16])),
+        spec,
+      );
+      teqGradGroup(
+        gpu,
+        ws,
+        ws.map(() => gpu.tensor([2, 16])),
+        alpha,
+        0,
+        gpu.tensor([6 * 16]),
+        0,
+        spec,
+        m === 2 ? 'ste-full' : 'ste-round',
+      );
     }
     const table = teqColSumTable([{ contribOffset: 0, rows: 2, cols: 16, outOffset: 0 }]);
     teqColSum(gpu, gpu.upload(table, [table.length]), gpu.tensor([32]), gpu.tensor([16]));
@@ -191,7 +217,15 @@ describe('every op in every kernel variant', () => {
     const dW = gpu.tensor([2, 16]);
     tqSoftWeight(gpu, L);
     tqGrad(gpu, L, dW);
-    tqStep(gpu, L, dW, tqAdamState(gpu, L), gpu.tensor([2, 16]), { step: 1, lr: 1e-3, scaleLr: 1e-3, scaleWeightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+    tqStep(gpu, L, dW, tqAdamState(gpu, L), gpu.tensor([2, 16]), {
+      step: 1,
+      lr: 1e-3,
+      scaleLr: 1e-3,
+      scaleWeightDecay: 0,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+    });
     tqHardenQuantile(gpu, L, 0.5);
     tqHarden(gpu, L, null);
     tqStats(gpu, L, gpu.tensor([2], 'u32'), 0);

@@ -21,7 +21,8 @@ function tiles(gpu: Gpu): [string, MatmulTile][] {
  * sizes with every tile that fits the device (SwiftShader compiles slowly: few pipelines). */
 async function checkForm(gpu: Gpu, transA: boolean, transB: boolean, seed: number): Promise<void> {
   for (const [m, k, n] of SIZES) {
-    const a = randn(m * k, seed + m), b = randn(k * n, seed + n + 1);
+    const a = randn(m * k, seed + m),
+      b = randn(k * n, seed + n + 1);
     const ta = gpu.upload(a, transA ? [k, m] : [m, k]);
     const tb = gpu.upload(b, transB ? [n, k] : [k, n]);
     const want = matmulRef(a, b, { m, k, n }, { transA, transB });
@@ -51,15 +52,25 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
 
   async 'both transposed'(gpu) {
     const [m, k, n] = [33, 20, 9];
-    const a = randn(m * k, 1), b = randn(k * n, 2);
+    const a = randn(m * k, 1),
+      b = randn(k * n, 2);
     const out = matmul(gpu, gpu.upload(a, [k, m]), gpu.upload(b, [n, k]), { transA: true, transB: true });
     assertClose('tA tB', await out.readF32(), matmulRef(a, b, { m, k, n }, { transA: true, transB: true }), 1e-5);
   },
 
   async 'batched, and b broadcast over the batch'(gpu) {
-    for (const [batch, m, k, n] of [[3, 7, 13, 5], [2, 65, 36, 130]]) {
-      for (const [transA, transB] of [[false, false], [false, true], [true, false]]) {
-        const a = randn(batch * m * k, m + k), b = randn(batch * k * n, n), b1 = randn(k * n, n + 7);
+    for (const [batch, m, k, n] of [
+      [3, 7, 13, 5],
+      [2, 65, 36, 130],
+    ]) {
+      for (const [transA, transB] of [
+        [false, false],
+        [false, true],
+        [true, false],
+      ]) {
+        const a = randn(batch * m * k, m + k),
+          b = randn(batch * k * n, n),
+          b1 = randn(k * n, n + 7);
         const ta = gpu.upload(a, transA ? [batch, k, m] : [batch, m, k]);
         const tb = gpu.upload(b, transB ? [batch, n, k] : [batch, k, n]);
         const tb1 = gpu.upload(b1, transB ? [n, k] : [k, n]);
@@ -75,7 +86,11 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   },
 
   async 'split-K: all forms, bias, alpha, accumulate, batch'(gpu) {
-    const forms: [boolean, boolean][] = [[false, true], [false, false], [true, false]];
+    const forms: [boolean, boolean][] = [
+      [false, true],
+      [false, false],
+      [true, false],
+    ];
     const cases: [number, number, number, number, number][] = [
       // batch, m, k, n, splitK (0: chosen by shape; these small outputs over long K do split)
       [1, 7, 300, 5, 3],
@@ -86,7 +101,10 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     for (const [batch, m, k, n, splitK] of cases) {
       for (const [transA, transB] of forms) {
         const tag = `${batch}x${m}x${k}x${n} splitK=${splitK || 'auto'} tA=${transA} tB=${transB}`;
-        const a = randn(batch * m * k, m + k), b = randn(k * n, n + 3), bias = randn(n, 5), prev = randn(batch * m * n, 6);
+        const a = randn(batch * m * k, m + k),
+          b = randn(k * n, n + 3),
+          bias = randn(n, 5),
+          prev = randn(batch * m * n, 6);
         const ta = gpu.upload(a, transA ? [batch, k, m] : [batch, m, k]);
         const tb = gpu.upload(b, transB ? [n, k] : [k, n]); // shared by the batch
         const out = gpu.upload(prev, [batch, m, n]);
@@ -103,11 +121,23 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   },
 
   async 'bias, alpha and accumulate'(gpu) {
-    for (const [m, k, n] of [[7, 13, 5], [130, 64, 172], [65, 33, 129]]) {
-      for (const [name, tile] of [['auto', undefined], ['large', MATMUL_TILES.large]] as const) {
-        const x = randn(m * k, 11), w = randn(n * k, 12), bias = randn(n, 13), prev = randn(m * n, 14);
+    for (const [m, k, n] of [
+      [7, 13, 5],
+      [130, 64, 172],
+      [65, 33, 129],
+    ]) {
+      for (const [name, tile] of [
+        ['auto', undefined],
+        ['large', MATMUL_TILES.large],
+      ] as const) {
+        const x = randn(m * k, 11),
+          w = randn(n * k, 12),
+          bias = randn(n, 13),
+          prev = randn(m * n, 14);
         const tag = `${m}x${k}x${n} tile=${name}`;
-        const tx = gpu.upload(x, [m, k]), tw = gpu.upload(w, [n, k]), tbias = gpu.upload(bias, [n]);
+        const tx = gpu.upload(x, [m, k]),
+          tw = gpu.upload(w, [n, k]),
+          tbias = gpu.upload(bias, [n]);
         // forward with bias: y = x·Wᵀ + bias
         const y = matmul(gpu, tx, tw, { transB: true, bias: tbias, tile });
         assertClose(`${tag} bias`, await y.readF32(), matmulRef(x, w, { m, k, n }, { transB: true, bias }), 1e-5);

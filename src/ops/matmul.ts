@@ -79,8 +79,7 @@ export function tileFits(gpu: Gpu, t: MatmulTile): boolean {
 }
 
 function checkTile(t: MatmulTile): void {
-  const ok =
-    t.TM % 4 === 0 && t.TN % 4 === 0 && t.BK % 4 === 0 && t.BM % t.TM === 0 && t.BN % t.TN === 0 && t.GROUP_M >= 1;
+  const ok = t.TM % 4 === 0 && t.TN % 4 === 0 && t.BK % 4 === 0 && t.BM % t.TM === 0 && t.BN % t.TN === 0 && t.GROUP_M >= 1;
   if (!ok) throw new Error(`matmul: bad tile ${JSON.stringify(t)}`);
 }
 
@@ -131,7 +130,8 @@ interface Dims {
 }
 
 function dims(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Dims {
-  const ra = a.shape.length, rb = b.shape.length;
+  const ra = a.shape.length,
+    rb = b.shape.length;
   if (ra < 2 || ra > 3 || rb < 2 || rb > 3) throw new Error(`matmul: ranks ${ra} and ${rb} (want 2 or 3)`);
   const [ar, ac] = a.shape.slice(-2);
   const [br, bc] = b.shape.slice(-2);

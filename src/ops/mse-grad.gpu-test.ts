@@ -7,10 +7,13 @@ import { assertClose } from '../reference/compare';
 export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'loss into its slot and gradient match float64 (sizes below, at and over one workgroup pass)'(gpu) {
     for (const n of [1, 37, 2048, 2048 * 3 + 5, 70001]) {
-      const a = randn(n, n), b = randn(n, n + 1);
-      const gradScale = 2 / (n + 3), lossScale = 1 / (n + 3);
+      const a = randn(n, n),
+        b = randn(n, n + 1);
+      const gradScale = 2 / (n + 3),
+        lossScale = 1 / (n + 3);
       const loss = gpu.zeros([4], 'loss');
-      const at = gpu.upload(a, [n]), bt = gpu.upload(b, [n]);
+      const at = gpu.upload(a, [n]),
+        bt = gpu.upload(b, [n]);
       const grad = mseWithGrad(gpu, at, bt, { gradScale, lossScale, loss, slot: 2 });
       let sum = 0;
       const want = new Float64Array(n);

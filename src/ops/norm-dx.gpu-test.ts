@@ -21,7 +21,10 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
       const dy = randn(T * C, T * C);
       const res = randn(T * C, T * C + 5);
       const tag = `T=${T} C=${C}`;
-      const xg = gpu.upload(x, [T, C]), wg = gpu.upload(w, [C]), dyg = gpu.upload(dy, [T, C]), rg = gpu.upload(res, [T, C]);
+      const xg = gpu.upload(x, [T, C]),
+        wg = gpu.upload(w, [C]),
+        dyg = gpu.upload(dy, [T, C]),
+        rg = gpu.upload(res, [T, C]);
       const withRes = (d: Float64Array) => d.map((v, i) => v + res[i]);
 
       const rms = rmsNormRef(x, w, eps);
@@ -32,8 +35,10 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
       assertClose(`rms dx+res ${tag}`, await normBackwardDx(gpu, dyg, xg, wg, rms32, { residual: rg }).readF32(), withRes(want));
 
       const ln = layerNormRef(x, w, randn(C, C + 2), eps);
-      const mean = Float32Array.from(ln.mean), lrstd = Float32Array.from(ln.rstd);
-      const mg = gpu.upload(mean, [T]), lr = gpu.upload(lrstd, [T]);
+      const mean = Float32Array.from(ln.mean),
+        lrstd = Float32Array.from(ln.rstd);
+      const mg = gpu.upload(mean, [T]),
+        lr = gpu.upload(lrstd, [T]);
       const lwant = layerNormBackwardRef(dy, x, w, mean, lrstd).dx;
       assertClose(`ln dx ${tag}`, await normBackwardDx(gpu, dyg, xg, wg, lr, { mean: mg }).readF32(), lwant);
       assertClose(`ln dx+res ${tag}`, await normBackwardDx(gpu, dyg, xg, wg, lr, { mean: mg, residual: rg }).readF32(), withRes(lwant));

@@ -26,7 +26,11 @@ export function normBackwardDx(gpu: Gpu, dy: Tensor, x: Tensor, weight: Tensor, 
   const C = weight.size;
   if (C === 0 || x.size % C !== 0) throw new Error(`normBackwardDx: x has ${x.size} elements, not a multiple of C=${C}`);
   const T = x.size / C;
-  for (const [name, t] of [['dy', dy], ['residual', opts.residual], ['out', opts.out]] as const) {
+  for (const [name, t] of [
+    ['dy', dy],
+    ['residual', opts.residual],
+    ['out', opts.out],
+  ] as const) {
     if (t && t.size !== x.size) throw new Error(`normBackwardDx: ${name} has ${t.size} elements, x ${x.size}`);
   }
   if (rstd.size !== T || (opts.mean && opts.mean.size !== T)) throw new Error(`normBackwardDx: statistics must have ${T} rows`);

@@ -20,7 +20,8 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
       const w = randn(C, C + 1);
       const dy = randn(T * C, T * C);
       const tag = `T=${T} C=${C}`;
-      const xg = gpu.upload(x, [T, C]), wg = gpu.upload(w, [C]);
+      const xg = gpu.upload(x, [T, C]),
+        wg = gpu.upload(w, [C]);
       const { y, rstd } = rmsNorm(gpu, xg, wg, eps);
       const ref = rmsNormRef(x, w, eps);
       assertClose(`rmsNorm y ${tag}`, await y.readF32(), ref.y);
@@ -42,13 +43,15 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
       const b = randn(C, C + 4);
       const dy = randn(T * C, T * C + 5);
       const tag = `T=${T} C=${C}`;
-      const xg = gpu.upload(x, [T, C]), wg = gpu.upload(w, [C]);
+      const xg = gpu.upload(x, [T, C]),
+        wg = gpu.upload(w, [C]);
       const { y, mean, rstd } = layerNorm(gpu, xg, wg, gpu.upload(b, [C]), eps);
       const ref = layerNormRef(x, w, b, eps);
       assertClose(`layerNorm y ${tag}`, await y.readF32(), ref.y);
       assertClose(`layerNorm mean ${tag}`, await mean.readF32(), ref.mean);
       assertClose(`layerNorm rstd ${tag}`, await rstd.readF32(), ref.rstd);
-      const meanIn = Float32Array.from(ref.mean), rstdIn = Float32Array.from(ref.rstd);
+      const meanIn = Float32Array.from(ref.mean),
+        rstdIn = Float32Array.from(ref.rstd);
       const g = layerNormBackward(gpu, gpu.upload(dy, [T, C]), xg, wg, gpu.upload(meanIn, [T]), gpu.upload(rstdIn, [T]), { chunk });
       const gr = layerNormBackwardRef(dy, x, w, meanIn, rstdIn);
       assertClose(`layerNorm dx ${tag}`, await g.dx.readF32(), gr.dx);
@@ -58,8 +61,10 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   },
 
   async 'rmsNorm dweight is bit-identical across runs (no atomics)'(gpu) {
-    const T = 300, C = 33;
-    const x = gpu.upload(randn(T * C, 1), [T, C]), w = gpu.upload(randn(C, 2), [C]);
+    const T = 300,
+      C = 33;
+    const x = gpu.upload(randn(T * C, 1), [T, C]),
+      w = gpu.upload(randn(C, 2), [C]);
     const dy = gpu.upload(randn(T * C, 3), [T, C]);
     const { rstd } = rmsNorm(gpu, x, w, eps);
     const a = await rmsNormBackward(gpu, dy, x, w, rstd, { chunk: 64 }).dweight.readF32();

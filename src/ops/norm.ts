@@ -45,13 +45,7 @@ export function rmsNorm(gpu: Gpu, x: Tensor, weight: Tensor, eps: number): { y: 
   return { y, rstd };
 }
 
-export function layerNorm(
-  gpu: Gpu,
-  x: Tensor,
-  weight: Tensor,
-  bias: Tensor,
-  eps: number,
-): { y: Tensor; mean: Tensor; rstd: Tensor } {
+export function layerNorm(gpu: Gpu, x: Tensor, weight: Tensor, bias: Tensor, eps: number): { y: Tensor; mean: Tensor; rstd: Tensor } {
   const { T, C } = dims('layerNorm', x, weight);
   if (bias.size !== C) throw new Error(`layerNorm: bias has ${bias.size} elements, weight ${C}`);
   const y = gpu.tensor(x.shape, 'f32', 'layernorm.y');
@@ -84,14 +78,7 @@ function chunking(T: number, chunk: number): number {
   return Math.max(1, Math.ceil(T / chunk));
 }
 
-export function rmsNormBackward(
-  gpu: Gpu,
-  dy: Tensor,
-  x: Tensor,
-  weight: Tensor,
-  rstd: Tensor,
-  opts: { chunk?: number } = {},
-): { dx: Tensor; dweight: Tensor } {
+export function rmsNormBackward(gpu: Gpu, dy: Tensor, x: Tensor, weight: Tensor, rstd: Tensor, opts: { chunk?: number } = {}): { dx: Tensor; dweight: Tensor } {
   const { T, C } = dims('rmsNormBackward', x, weight);
   const chunk = opts.chunk ?? GRAD_CHUNK;
   const chunks = chunking(T, chunk);

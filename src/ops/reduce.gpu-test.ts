@@ -18,14 +18,27 @@ function maxOf(x: ArrayLike<number>): number {
 export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'sumRows on odd shapes'(gpu) {
     // 70001 rows: more than 65535 workgroups, so rows spread over the grid's y dimension.
-    for (const [r, c] of [[1, 1], [3, 257], [37, 19], [5, 1000], [300, 3], [70_001, 2]]) {
+    for (const [r, c] of [
+      [1, 1],
+      [3, 257],
+      [37, 19],
+      [5, 1000],
+      [300, 3],
+      [70_001, 2],
+    ]) {
       const x = randn(r * c, r + 31 * c);
       const got = await sumRows(gpu, gpu.upload(x, [r, c])).readF32();
       assertClose(`sumRows [${r},${c}]`, got, sumRowsRef(x, r, c), 1e-6, maxOf(sumRowsRef(abs(x), r, c)));
     }
   },
   async 'sumCols on odd shapes, up to 70001 rows (three passes)'(gpu) {
-    for (const [r, c] of [[1, 1], [257, 3], [1000, 65], [70_001, 5], [513, 130]]) {
+    for (const [r, c] of [
+      [1, 1],
+      [257, 3],
+      [1000, 65],
+      [70_001, 5],
+      [513, 130],
+    ]) {
       const x = randn(r * c, 7 * r + c);
       const got = await sumCols(gpu, gpu.upload(x, [r, c])).readF32();
       assertClose(`sumCols [${r},${c}]`, got, sumColsRef(x, r, c), 1e-6, maxOf(sumColsRef(abs(x), r, c)));
@@ -33,7 +46,8 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   },
   async 'sumCols accumulate adds to out'(gpu) {
     const [r, c] = [600, 70];
-    const x = randn(r * c, 5), base = randn(c, 6);
+    const x = randn(r * c, 5),
+      base = randn(c, 6);
     const out = gpu.upload(base, [c]);
     sumCols(gpu, gpu.upload(x, [r, c]), out, { accumulate: true });
     const want = sumColsRef(x, r, c).map((s, i) => s + base[i]);
@@ -49,16 +63,20 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   },
   async 'meanSquaredError with default and given denominator'(gpu) {
     const n = 5003;
-    const a = randn(n, 1), b = randn(n, 2);
-    const ta = gpu.upload(a, [n]), tb = gpu.upload(b, [n]);
+    const a = randn(n, 1),
+      b = randn(n, 2);
+    const ta = gpu.upload(a, [n]),
+      tb = gpu.upload(b, [n]);
     assertClose('mse', await meanSquaredError(gpu, ta, tb).readF32(), [meanSquaredErrorRef(a, b)], 1e-6);
     assertClose('mse /7', await meanSquaredError(gpu, ta, tb, { denominator: 7 }).readF32(), [meanSquaredErrorRef(a, b, 7)], 1e-6);
   },
   async 'reductions are bit-for-bit reproducible'(gpu) {
     const [r, c] = [3001, 17];
     const x = gpu.upload(randn(r * c, 99), [r, c]);
-    const s1 = await sumAll(gpu, x).readF32(), s2 = await sumAll(gpu, x).readF32();
-    const c1 = await sumCols(gpu, x).readF32(), c2 = await sumCols(gpu, x).readF32();
+    const s1 = await sumAll(gpu, x).readF32(),
+      s2 = await sumAll(gpu, x).readF32();
+    const c1 = await sumCols(gpu, x).readF32(),
+      c2 = await sumCols(gpu, x).readF32();
     if (s1[0] !== s2[0]) throw new Error(`sumAll differs between runs: ${s1[0]} vs ${s2[0]}`);
     c1.forEach((v, i) => {
       if (v !== c2[i]) throw new Error(`sumCols[${i}] differs between runs: ${v} vs ${c2[i]}`);

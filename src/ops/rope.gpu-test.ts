@@ -12,7 +12,16 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
       { T: 37, heads: 3, headDim: 16, seqLen: 13, theta: 10000, style: 'half' },
       { T: 26, heads: 2, headDim: 64, seqLen: 13, theta: 500000, style: 'half', positionOffset: 2035 },
       { T: 20, heads: 5, headDim: 8, seqLen: 20, theta: 10000, style: 'interleaved', positionOffset: 3 },
-      { T: 26, heads: 2, headDim: 64, seqLen: 13, theta: 500000, style: 'half', positionOffset: 9000, scaling: { type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 8192 } },
+      {
+        T: 26,
+        heads: 2,
+        headDim: 64,
+        seqLen: 13,
+        theta: 500000,
+        style: 'half',
+        positionOffset: 9000,
+        scaling: { type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 8192 },
+      },
       { T: 20, heads: 2, headDim: 8, seqLen: 20, theta: 10000, style: 'half', scaling: { type: 'linear', factor: 4 } },
     ];
     for (const { T, ...o } of configs) {

@@ -7,7 +7,13 @@ import { assertClose } from '../reference/compare';
 
 export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'softmax and logsumexp on odd shapes, including a 20011-wide row'(gpu) {
-    for (const [r, c] of [[1, 1], [3, 257], [37, 19], [2, 20_011], [300, 5]]) {
+    for (const [r, c] of [
+      [1, 1],
+      [3, 257],
+      [37, 19],
+      [2, 20_011],
+      [300, 5],
+    ]) {
       const x = randn(r * c, r * 7 + c, 3);
       const tx = gpu.upload(x, [r, c]);
       assertClose(`softmax [${r},${c}]`, await softmaxRows(gpu, tx).readF32(), softmaxRowsRef(x, r, c), 1e-5);

@@ -26,7 +26,13 @@ export function softmaxRows(gpu: Gpu, x: Tensor, out = gpu.tensor(x.shape, 'f32'
   const [rows, cols] = rowsCols('softmaxRows', x);
   if (out.size !== x.size || out.dtype !== 'f32') throw new Error(`softmaxRows: out must be f32 with ${x.size} values`);
   if (out.buffer === x.buffer) throw new Error('softmaxRows: out must not alias x');
-  gpu.dispatch(SOFTMAX, { params: { WG: rowWorkgroup(cols), LSE: false }, uniforms: { rows, cols }, bindings: { x, out }, workgroups: gpu.grid1D(rows), label: 'softmaxRows' });
+  gpu.dispatch(SOFTMAX, {
+    params: { WG: rowWorkgroup(cols), LSE: false },
+    uniforms: { rows, cols },
+    bindings: { x, out },
+    workgroups: gpu.grid1D(rows),
+    label: 'softmaxRows',
+  });
   return out;
 }
 
@@ -35,6 +41,12 @@ export function logsumexpRows(gpu: Gpu, x: Tensor, out?: Tensor): Tensor {
   const [rows, cols] = rowsCols('logsumexpRows', x);
   const dst = out ?? gpu.tensor([rows], 'f32', 'logsumexp');
   if (dst.size !== rows || dst.dtype !== 'f32') throw new Error(`logsumexpRows: out must be f32 with ${rows} values`);
-  gpu.dispatch(SOFTMAX, { params: { WG: rowWorkgroup(cols), LSE: true }, uniforms: { rows, cols }, bindings: { x, out: dst }, workgroups: gpu.grid1D(rows), label: 'logsumexpRows' });
+  gpu.dispatch(SOFTMAX, {
+    params: { WG: rowWorkgroup(cols), LSE: true },
+    uniforms: { rows, cols },
+    bindings: { x, out: dst },
+    workgroups: gpu.grid1D(rows),
+    label: 'logsumexpRows',
+  });
   return dst;
 }

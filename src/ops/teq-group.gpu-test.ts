@@ -27,7 +27,8 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
       // Every group's α in one buffer and every group's contributions in another, at offsets.
       const alphaOffsets: number[] = [];
       const contribOffsets: number[] = [];
-      let alphaLen = 3, contribLen = 11;
+      let alphaLen = 3,
+        contribLen = 11;
       for (const g of GROUPS) {
         alphaOffsets.push(alphaLen);
         alphaLen += g.cols + 2;

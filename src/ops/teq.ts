@@ -9,8 +9,15 @@ export type TeqEstimator = 'ste-full' | 'ste-round';
 const CLAMP_MIN = defineKernel({ shader: 'clamp-min', uniforms: { n: 'u32', lo: 'f32' }, bindings: { x: 'write' } });
 /** The uniforms of a group of 1 to 3 Linears sharing α (member m has rows_m rows; 0 when absent). */
 const GROUP_UNIFORMS = {
-  cols: 'u32', groupSize: 'u32', nGroups: 'u32', bits: 'u32', symmetric: 'u32', alphaOffset: 'u32',
-  rows0: 'u32', rows1: 'u32', rows2: 'u32',
+  cols: 'u32',
+  groupSize: 'u32',
+  nGroups: 'u32',
+  bits: 'u32',
+  symmetric: 'u32',
+  alphaOffset: 'u32',
+  rows0: 'u32',
+  rows1: 'u32',
+  rows2: 'u32',
 } as const;
 /** Members 1 and 2 are bound with M2 / M3. */
 const EFFECTIVE = defineKernel({
@@ -26,7 +33,13 @@ const GRAD_GROUP = defineKernel({
 const COLSUM = defineKernel({ shader: 'teq-colsum', uniforms: { workgroups: 'u32' }, bindings: { table: 'read', contrib: 'read', grad: 'write' } });
 
 export function clampMin(gpu: Gpu, x: Tensor, lo: number): void {
-  gpu.dispatch(CLAMP_MIN, { params: { WG: 256 }, uniforms: { n: x.size, lo }, bindings: { x }, workgroups: gpu.grid1D(Math.ceil(x.size / 256)), label: 'clamp-min' });
+  gpu.dispatch(CLAMP_MIN, {
+    params: { WG: 256 },
+    uniforms: { n: x.size, lo },
+    bindings: { x },
+    workgroups: gpu.grid1D(Math.ceil(x.size / 256)),
+    label: 'clamp-min',
+  });
 }
 
 /** The Linears that share one α: weights [rows_m, cols] with the same cols (1 to 3 of them). */
@@ -38,7 +51,17 @@ function checkMembers(op: string, weights: Tensor[], cols: number): void {
 function groupUniforms(weights: Tensor[], spec: QuantSpec, alphaOffset: number) {
   const cols = weights[0].shape[1];
   const [rows0, rows1, rows2] = [0, 1, 2].map((m) => weights[m]?.shape[0] ?? 0);
-  return { cols, groupSize: effectiveGroupSize(spec, cols), nGroups: groupCount(spec, cols), bits: spec.bits, symmetric: spec.symmetric ? 1 : 0, alphaOffset, rows0, rows1, rows2 };
+  return {
+    cols,
+    groupSize: effectiveGroupSize(spec, cols),
+    nGroups: groupCount(spec, cols),
+    bits: spec.bits,
+    symmetric: spec.symmetric ? 1 : 0,
+    alphaOffset,
+    rows0,
+    rows1,
+    rows2,
+  };
 }
 
 const GROUP_WG = 64;
@@ -73,8 +96,15 @@ export function teqEffectiveGroup(gpu: Gpu, weights: Tensor[], alpha: Tensor, al
  * stacked in order) at contribOffset of `contrib`, in one dispatch (shaders/teq-grad-group.wgsl).
  */
 export function teqGradGroup(
-  gpu: Gpu, weights: Tensor[], dWeff: Tensor[], alpha: Tensor, alphaOffset: number,
-  contrib: Tensor, contribOffset: number, spec: QuantSpec, estimator: TeqEstimator,
+  gpu: Gpu,
+  weights: Tensor[],
+  dWeff: Tensor[],
+  alpha: Tensor,
+  alphaOffset: number,
+  contrib: Tensor,
+  contribOffset: number,
+  spec: QuantSpec,
+  estimator: TeqEstimator,
 ): void {
   const cols = weights[0]?.shape[1];
   checkMembers('teqGradGroup', weights, cols);

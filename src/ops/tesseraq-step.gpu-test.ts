@@ -20,12 +20,16 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
       for (const step of [1, 5]) {
         const name = `${rows}x${cols} b${spec.bits} g${spec.groupSize} step ${step}`;
         const ref = randomTqState(randn(rows * cols, cols + step), rows, cols, spec, rows + step);
-        const n = rows * cols, nu = ref.u.length;
+        const n = rows * cols,
+          nu = ref.u.length;
         const rand = mulberry32(n + step);
         // Running moments after a few steps (v > 0); zeros for a round's first step.
         const moments = (len: number, positive: boolean) =>
           Float64Array.from({ length: len }, () => (step === 1 ? 0 : Math.fround(positive ? 1e-4 * (0.2 + rand()) : 1e-2 * (rand() - 0.5))));
-        const mV = moments(n, false), vV = moments(n, true), mU = moments(nu, false), vU = moments(nu, true);
+        const mV = moments(n, false),
+          vV = moments(n, true),
+          mU = moments(nu, false),
+          vU = moments(nu, true);
         const dW = randn(n, rows * cols + 3);
         const o: TqStepOptions = { step, lr: 1e-2, scaleLr: 2e-3, scaleWeightDecay: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
@@ -37,7 +41,8 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
         tqStep(gpu, L, dWt, adam, soft, o);
 
         const g = tqGradRef(ref, dW);
-        const v = Float64Array.from(ref.v), u = Float64Array.from(ref.u);
+        const v = Float64Array.from(ref.v),
+          u = Float64Array.from(ref.u);
         const adamOpts = { beta1: o.beta1, beta2: o.beta2, eps: o.eps, step };
         adamStepRef(v, g.dv, mV, vV, { ...adamOpts, lr: o.lr, weightDecay: 0 });
         adamStepRef(u, g.du, mU, vU, { ...adamOpts, lr: o.scaleLr, weightDecay: o.scaleWeightDecay });

@@ -2,13 +2,32 @@
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import {
-  releaseTqLinear, tqExport, tqFromValues, tqGrad, tqHarden, tqHardenQuantile, tqHistogram, tqInit, tqSoftWeight,
-  tqStats, tqThreshold, type TqLinear,
+  releaseTqLinear,
+  tqExport,
+  tqFromValues,
+  tqGrad,
+  tqHarden,
+  tqHardenQuantile,
+  tqHistogram,
+  tqInit,
+  tqSoftWeight,
+  tqStats,
+  tqThreshold,
+  type TqLinear,
 } from './tesseraq';
 import { dequantizeWeight } from './quantize';
 import {
-  randomTqState, rectSigInv, tqExportRef, tqGradRef, tqHardenRef, tqHistogramRef, tqInitRef, tqSoftWeightRef,
-  tqStatsRef, tqThresholdRef, type TqLinearRef,
+  randomTqState,
+  rectSigInv,
+  tqExportRef,
+  tqGradRef,
+  tqHardenRef,
+  tqHistogramRef,
+  tqInitRef,
+  tqSoftWeightRef,
+  tqStatsRef,
+  tqThresholdRef,
+  type TqLinearRef,
 } from '../reference/tesseraq';
 import { quantizeRef } from '../reference/quantize';
 import { mulberry32, randn } from '../reference/rng';
@@ -39,7 +58,11 @@ function expectEqual(name: string, got: ArrayLike<number>, want: ArrayLike<numbe
   if (got.length !== want.length) throw new Error(`${name}: length ${got.length} != ${want.length}`);
   let bad = 0;
   let first = -1;
-  for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) { bad++; if (first < 0) first = i; }
+  for (let i = 0; i < want.length; i++)
+    if (got[i] !== want[i]) {
+      bad++;
+      if (first < 0) first = i;
+    }
   if (bad) throw new Error(`${name}: ${bad} of ${want.length} differ, first at ${first}: ${got[first]} vs ${want[first]}`);
 }
 
@@ -54,7 +77,7 @@ function binCentreState(rows: number, cols: number, spec: QuantSpec, seed: numbe
   for (let i = 0; i < L.v.length; i++) {
     if (L.state[i] !== 0 || Math.abs(L.v[i]) > 2.4) continue;
     const k = Math.floor(r() * (TQ_HIST_BINS - 2)); // the top bins are where saturation lands
-    const h = 0.5 + (r() < 0.5 ? -1 : 1) * (k + 0.5) / (2 * TQ_HIST_BINS);
+    const h = 0.5 + ((r() < 0.5 ? -1 : 1) * (k + 0.5)) / (2 * TQ_HIST_BINS);
     L.v[i] = Math.fround(rectSigInv(h));
   }
   return L;
@@ -81,7 +104,12 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
         const t = w[i] / s[Math.floor(i / cols) * L.nGroups + Math.floor((i % cols) / L.groupSize)];
         return Math.abs(t - Math.round(t)) < 1e-4;
       };
-      assertClose(`${name} v`, v.map((x, i) => (onInteger(i) ? 0 : x)), ref.v.map((x, i) => (onInteger(i) ? 0 : x)), 1e-5);
+      assertClose(
+        `${name} v`,
+        v.map((x, i) => (onInteger(i) ? 0 : x)),
+        ref.v.map((x, i) => (onInteger(i) ? 0 : x)),
+        1e-5,
+      );
       expectEqual(`${name} state`, await readState(L.state), new Uint32Array(rows * cols));
       expectEqual(`${name} u`, await L.u.readF32(), new Float32Array(rows * L.nGroups));
       // Independent of the twin: h0 = frac(W/s) makes Ŵ = W wherever the grid does not clamp.
@@ -149,7 +177,16 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     hist[2049] = 1000;
     hist[TQ_HIST_BINS - 1] = 7;
     const h = gpu.upload(hist, [TQ_HIST_BINS], 'hist');
-    for (const [rank, bin] of [[0, 0], [1, 17], [4, 17], [5, 2049], [1004, 2049], [1005, TQ_HIST_BINS - 1], [1011, TQ_HIST_BINS - 1], [5000, TQ_HIST_BINS - 1]]) {
+    for (const [rank, bin] of [
+      [0, 0],
+      [1, 17],
+      [4, 17],
+      [5, 2049],
+      [1004, 2049],
+      [1005, TQ_HIST_BINS - 1],
+      [1011, TQ_HIST_BINS - 1],
+      [5000, TQ_HIST_BINS - 1],
+    ]) {
       const thr = tqThreshold(gpu, h, rank);
       expectEqual(`rank ${rank}`, (await thr.read()) as Uint32Array, [bin]);
       thr.release();
@@ -158,14 +195,16 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   },
 
   async 'one quantile round hardens about 1 − t of a fresh Linear, the most confident first'(gpu) {
-    const rows = 64, cols = 128;
+    const rows = 64,
+      cols = 128;
     const L = tqInit(gpu, gpu.upload(randn(rows * cols, 5), [rows, cols], 'w'), { bits: 3, groupSize: 32, symmetric: false });
     tqHardenQuantile(gpu, L, 0.8);
     const st = await readState(L.state);
     const v = await L.v.readF32();
     const hard = st.reduce((a, x) => a + (x !== 0 ? 1 : 0), 0);
     if (Math.abs(hard / st.length - 0.2) > 0.01) throw new Error(`hardened ${hard / st.length}, want about 0.2`);
-    let minHard = Infinity, maxSoft = 0;
+    let minHard = Infinity,
+      maxSoft = 0;
     for (let i = 0; i < st.length; i++) {
       const c = Math.abs(v[i]); // |h − 0.5| grows with |v|
       if (st[i]) minHard = Math.min(minHard, c);

@@ -102,7 +102,11 @@ function strideRows(gpu: Gpu, x: Tensor, count: number): Tensor {
   const rows = x.shape[0];
   const step = Math.max(1, Math.floor(rows / count));
   const n = Math.min(count, Math.ceil(rows / step));
-  const ids = gpu.upload(Uint32Array.from({ length: n }, (_, i) => i * step), [n], 'clip-rows');
+  const ids = gpu.upload(
+    Uint32Array.from({ length: n }, (_, i) => i * step),
+    [n],
+    'clip-rows',
+  );
   const out = embeddingGather(gpu, x, ids);
   ids.release();
   return out;
@@ -139,11 +143,23 @@ export async function awqBlock(
   const h1 = acts!.inputs.q!;
   const attnLin = () => ({ q: L('q'), k: L('k'), v: L('v'), o: L('o') });
   const attnRef = attentionSublayer(gpu, cfg, attnLin(), h1, shape);
-  const qkv = await searchSubset(gpu, isOpt ? 'self_attn_layer_norm→qkv' : 'input_layernorm→qkv', h1, spec,
-    (f) => { const a = attnLin(); return attentionSublayer(gpu, cfg, { q: f(a.q), k: f(a.k), v: f(a.v), o: a.o }, h1, shape); },
-    attnRef, [L('q'), L('k'), L('v')]);
+  const qkv = await searchSubset(
+    gpu,
+    isOpt ? 'self_attn_layer_norm→qkv' : 'input_layernorm→qkv',
+    h1,
+    spec,
+    (f) => {
+      const a = attnLin();
+      return attentionSublayer(gpu, cfg, { q: f(a.q), k: f(a.k), v: f(a.v), o: a.o }, h1, shape);
+    },
+    attnRef,
+    [L('q'), L('k'), L('v')],
+  );
   attnRef.release();
-  await record(qkv, (s) => { scalePrev(gpu, w.attnNorm, s, false); scaleNext(gpu, [L('q'), L('k'), L('v')], s); });
+  await record(qkv, (s) => {
+    scalePrev(gpu, w.attnNorm, s, false);
+    scaleNext(gpu, [L('q'), L('k'), L('v')], s);
+  });
 
   // 2. v -> o where v's output channels are o's input channels (no grouped-query sharing).
   if (cfg.heads === cfg.kvHeads) {
@@ -153,7 +169,10 @@ export async function awqBlock(
     const ref = linear(gpu, a, L('o'));
     const vo = await searchSubset(gpu, isOpt ? 'v_proj→out_proj' : 'v_proj→o_proj', a, spec, (f) => linear(gpu, a, f(L('o'))), ref, [L('o')]);
     ref.release();
-    await record(vo, (s) => { scalePrev(gpu, L('v'), s, true); scaleNext(gpu, [L('o')], s); });
+    await record(vo, (s) => {
+      scalePrev(gpu, L('v'), s, true);
+      scaleNext(gpu, [L('o')], s);
+    });
   }
 
   // 3. norm2 -> gate, up (LLaMA: inspect the MLP output) or fc1 (OPT: inspect fc1).
@@ -164,14 +183,27 @@ export async function awqBlock(
     const ref = linear(gpu, h2, L('fc1'));
     const r = await searchSubset(gpu, 'final_layer_norm→fc1', h2, spec, (f) => linear(gpu, h2, f(L('fc1'))), ref, [L('fc1')]);
     ref.release();
-    await record(r, (s) => { scalePrev(gpu, w.mlpNorm, s, false); scaleNext(gpu, [L('fc1')], s); });
+    await record(r, (s) => {
+      scalePrev(gpu, w.mlpNorm, s, false);
+      scaleNext(gpu, [L('fc1')], s);
+    });
   } else {
     const mlpLin = () => ({ first: L('gate'), up: L('up'), second: L('down') });
     const ref = mlpSublayer(gpu, cfg, mlpLin(), h2);
-    const r = await searchSubset(gpu, 'post_attention_layernorm→gate,up', h2, spec,
-      (f) => mlpSublayer(gpu, cfg, { first: f(L('gate')), up: f(L('up')), second: L('down') }, h2), ref, [L('gate'), L('up')]);
+    const r = await searchSubset(
+      gpu,
+      'post_attention_layernorm→gate,up',
+      h2,
+      spec,
+      (f) => mlpSublayer(gpu, cfg, { first: f(L('gate')), up: f(L('up')), second: L('down') }, h2),
+      ref,
+      [L('gate'), L('up')],
+    );
     ref.release();
-    await record(r, (s) => { scalePrev(gpu, w.mlpNorm, s, false); scaleNext(gpu, [L('gate'), L('up')], s); });
+    await record(r, (s) => {
+      scalePrev(gpu, w.mlpNorm, s, false);
+      scaleNext(gpu, [L('gate'), L('up')], s);
+    });
   }
 
   // 4. up -> down (LLaMA) or fc1 -> fc2 through ReLU (OPT; positive scales commute with ReLU).
@@ -183,7 +215,10 @@ export async function awqBlock(
     const ref = linear(gpu, a, L(nextRole));
     const r = await searchSubset(gpu, `${prevRole}→${nextRole}`, a, spec, (f) => linear(gpu, a, f(L(nextRole))), ref, [L(nextRole)]);
     ref.release();
-    await record(r, (s) => { scalePrev(gpu, L(prevRole), s, true); scaleNext(gpu, [L(nextRole)], s); });
+    await record(r, (s) => {
+      scalePrev(gpu, L(prevRole), s, true);
+      scaleNext(gpu, [L(nextRole)], s);
+    });
   }
 
   // 5. Clip search on every Linear but q and k, with the transformed block's inputs.

@@ -10,7 +10,8 @@ import type { MethodContext } from './method-context';
 export type ChainKind = 'quantized' | 'transformed' | 'fp';
 
 function provider(ctx: MethodContext, kind: ChainKind): BlockProvider & { release(): void } {
-  if (kind === 'quantized') return new QuantizedBlocks(ctx.gpu, ctx.source, { config: ctx.cfg, spec: ctx.spec, linears: ctx.linears, overrides: ctx.overrides }, false);
+  if (kind === 'quantized')
+    return new QuantizedBlocks(ctx.gpu, ctx.source, { config: ctx.cfg, spec: ctx.spec, linears: ctx.linears, overrides: ctx.overrides }, false);
   if (kind === 'transformed') return new SourceBlocks(ctx.gpu, withOverrides(ctx.source, ctx.overrides), false);
   return new SourceBlocks(ctx.gpu, ctx.source, false);
 }

@@ -27,7 +27,9 @@ async function runGptqBlocks(ctx: MethodContext, opts: { awqScales: boolean; pha
   const start = ctx.startBlock ?? 0;
   const sets = gptqSets(cfg).length;
   const total = cfg.layers * sets;
-  const details = (ctx.details.gptq ??= { actOrder: gopts.actOrder, dampPercent: gopts.dampPercent, blockSize: gopts.blockSize, blocks: [] }) as { blocks: GptqBlockReport[] };
+  const details = (ctx.details.gptq ??= { actOrder: gopts.actOrder, dampPercent: gopts.dampPercent, blockSize: gopts.blockSize, blocks: [] }) as {
+    blocks: GptqBlockReport[];
+  };
   const awqReports = opts.awqScales ? ((ctx.details.awq ??= []) as unknown[]) : null;
   let x = await chainInput(ctx, 'quantized', start);
   try {

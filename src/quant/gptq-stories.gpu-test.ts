@@ -37,9 +37,19 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     const runners: Record<string, MethodRunner> = { rtn: runRtn, gptq: runGptq };
     for (const [method, runner] of Object.entries(runners)) {
       const ctx: MethodContext = {
-        gpu, cfg, source: model.weights, globals, spec, config: { ...config, method: method as RunConfig['method'] },
-        calibIds, calibShape: { batch: config.calibSamples, seqLen: config.seqLen }, emit: () => {},
-        overrides: new Map(), linears: new Map(), details: {}, seconds: {},
+        gpu,
+        cfg,
+        source: model.weights,
+        globals,
+        spec,
+        config: { ...config, method: method as RunConfig['method'] },
+        calibIds,
+        calibShape: { batch: config.calibSamples, seqLen: config.seqLen },
+        emit: () => {},
+        overrides: new Map(),
+        linears: new Map(),
+        details: {},
+        seconds: {},
       };
       await runner(ctx);
       if (ctx.linears.size !== cfg.layers * 7) throw new Error(`${method}: ${ctx.linears.size} quantized Linears`);

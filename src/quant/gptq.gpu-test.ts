@@ -27,7 +27,17 @@ function dequantized(q: QuantizedLinear): Float64Array {
 }
 
 /** GPU result against the twin on the same weights and Hessian: codes mostly equal, output error as low. */
-function compare(name: string, w: ArrayLike<number>, rows: number, cols: number, h: Float64Array, gotCodes: ArrayLike<number>, gotDeq: ArrayLike<number>, spec: QuantSpec, opts: GptqOptions) {
+function compare(
+  name: string,
+  w: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  h: Float64Array,
+  gotCodes: ArrayLike<number>,
+  gotDeq: ArrayLike<number>,
+  spec: QuantSpec,
+  opts: GptqOptions,
+) {
   const ref = gptqRef(w, rows, cols, h, spec, opts);
   let same = 0;
   for (let i = 0; i < ref.codes.length; i++) if (gotCodes[i] === ref.codes[i]) same++;
@@ -95,7 +105,8 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
           const q = linears.find((l) => l.name === linearName(cfg.arch, 1, role))!;
           const deq = dequantized(q);
           const gpuDeq = await linearOf(w, role).weight.readF32();
-          if (gpuDeq.some((v, i) => Math.abs(v - deq[i]) > 1e-6 * Math.max(1, Math.abs(deq[i])))) throw new Error(`${shapeName} ${role}: the block does not hold the stored codes' weights`);
+          if (gpuDeq.some((v, i) => Math.abs(v - deq[i]) > 1e-6 * Math.max(1, Math.abs(deq[i]))))
+            throw new Error(`${shapeName} ${role}: the block does not hold the stored codes' weights`);
           compare(`${shapeName} ${role}`, original.get(role)!, q.rows, q.cols, h, q.codes, deq, spec, opts);
         }
       }
@@ -108,4 +119,3 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     }
   },
 };
-

@@ -72,7 +72,9 @@ export async function gptqFactor(gpu: Gpu, h: Tensor, opts: GptqOptions): Promis
     if (attempt >= DAMP_RETRIES) {
       perm.release();
       dead.release();
-      throw new Error(`GPTQ: the ${n}-wide Hessian is not positive definite even with dampening ${damp.toExponential(2)}; use more calibration tokens or a larger gptqDamp`);
+      throw new Error(
+        `GPTQ: the ${n}-wide Hessian is not positive definite even with dampening ${damp.toExponential(2)}; use more calibration tokens or a larger gptqDamp`,
+      );
     }
     damp *= 10;
   }

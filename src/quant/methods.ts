@@ -9,7 +9,7 @@ import { readBlockOverrides } from './transformed';
 import { checkCancelled, type MethodContext } from './method-context';
 
 export async function runRtn(ctx: MethodContext): Promise<void> {
-  for (let b = (ctx.startBlock ?? 0); b < ctx.cfg.layers; b++) {
+  for (let b = ctx.startBlock ?? 0; b < ctx.cfg.layers; b++) {
     checkCancelled(ctx);
     const w = await loadBlockWeights(ctx.gpu, ctx.source, b);
     for (const q of await quantizeBlockRtn(ctx.gpu, ctx.cfg, w, ctx.spec)) ctx.linears.set(q.name, q);
@@ -22,9 +22,9 @@ export async function runRtn(ctx: MethodContext): Promise<void> {
 /** AWQ block by block; each block's calibration input is the previous transformed fp block's output. */
 export async function runAwq(ctx: MethodContext): Promise<void> {
   const { gpu, cfg } = ctx;
-  let x = await chainInput(ctx, 'transformed', (ctx.startBlock ?? 0));
+  let x = await chainInput(ctx, 'transformed', ctx.startBlock ?? 0);
   const reports = (ctx.details.awq ??= []) as ReturnType<typeof reportOf>[];
-  for (let b = (ctx.startBlock ?? 0); b < cfg.layers; b++) {
+  for (let b = ctx.startBlock ?? 0; b < cfg.layers; b++) {
     checkCancelled(ctx);
     const w = await loadBlockWeights(gpu, ctx.source, b);
     const report = await awqBlock(gpu, cfg, w, x, ctx.calibShape, ctx.spec, { clip: true, signal: ctx.signal });

@@ -32,7 +32,18 @@ function poisonedModel() {
 /** Runs until the error; returns it with the run's log lines. */
 async function failingRun(gpu: Gpu, patch: Partial<RunConfig>): Promise<{ error: Error; logs: string[] }> {
   const model = poisonedModel();
-  const config: RunConfig = { ...DEFAULT_CONFIG, model: model.source, bits: 3, groupSize: 16, calibSamples: 4, seqLen: 16, evalWindows: 1, tqIters: 2, steps: 3, ...patch };
+  const config: RunConfig = {
+    ...DEFAULT_CONFIG,
+    model: model.source,
+    bits: 3,
+    groupSize: 16,
+    calibSamples: 4,
+    seqLen: 16,
+    evalWindows: 1,
+    tqIters: 2,
+    steps: 3,
+    ...patch,
+  };
   const text = Array.from({ length: 200 }, (_, i) => `Line ${i} of the text.\n\n`).join('');
   const logs: string[] = [];
   const onEvent = (e: RunEvent) => e.type === 'log' && logs.push(e.message);
@@ -56,10 +67,22 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     const { error, logs } = await failingRun(gpu, { method: 'teq', teqLoss: 'lm' });
     if (!/block 1, layer q/.test(error.message) || !/diverged again/.test(error.message)) throw new Error(`unclear message: ${error.message}`);
     if (!logs.some((l) => /Rolling back to step 0 and retrying with a tenth/.test(l))) throw new Error(`no rollback was reported: ${logs.join(' | ')}`);
-  },  async 'TEQ with the LM loss, a NaN that first appears at a later step: rolled back to the last finite step, not the start'(gpu) {
+  },
+  async 'TEQ with the LM loss, a NaN that first appears at a later step: rolled back to the last finite step, not the start'(gpu) {
     const base = randomModel('tiny-llama', 3);
     const config: RunConfig = {
-      ...DEFAULT_CONFIG, model: base.source, method: 'teq', teqLoss: 'lm', teqInit: 'ones', bits: 3, groupSize: 16, calibSamples: 4, seqLen: 16, evalWindows: 1, steps: 6, seed: 2,
+      ...DEFAULT_CONFIG,
+      model: base.source,
+      method: 'teq',
+      teqLoss: 'lm',
+      teqInit: 'ones',
+      bits: 3,
+      groupSize: 16,
+      calibSamples: 4,
+      seqLen: 16,
+      evalWindows: 1,
+      steps: 6,
+      seed: 2,
     };
     const text = Array.from({ length: 200 }, (_, i) => `Line ${i} of the text, ${String.fromCharCode(65 + (i % 26))}.\n\n`).join('');
     const split = splitText(text);
@@ -94,7 +117,16 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     let error: Error | null = null;
     try {
       // Checkpoints at every step, so every step is also checked and is a rollback point.
-      await runQuantization({ gpu, model, split, config, onEvent: (e) => events.push(e), checkpoints: new MemoryCheckpointStore(), checkpointEverySeconds: 0, pplFp: 1 });
+      await runQuantization({
+        gpu,
+        model,
+        split,
+        config,
+        onEvent: (e) => events.push(e),
+        checkpoints: new MemoryCheckpointStore(),
+        checkpointEverySeconds: 0,
+        pplFp: 1,
+      });
     } catch (e) {
       error = e as Error;
     }
@@ -103,7 +135,8 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     const rollback = events.findIndex((e) => e.type === 'log' && /Rolling back to step/.test(e.message));
     if (rollback < 0) throw new Error('no rollback was reported');
     const message = (events[rollback] as { message: string }).message;
-    if (!message.includes(`Rolling back to step ${poison.step} and retrying with a tenth`)) throw new Error(`expected a rollback to step ${poison.step}: ${message}`);
+    if (!message.includes(`Rolling back to step ${poison.step} and retrying with a tenth`))
+      throw new Error(`expected a rollback to step ${poison.step}: ${message}`);
     const redone = events.slice(rollback).find((e) => e.type === 'progress' && e.phase === 'teq' && e.done <= poison!.step);
     if (redone) throw new Error(`steps before the rollback point were trained again: ${JSON.stringify(redone)}`);
   },

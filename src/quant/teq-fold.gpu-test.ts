@@ -21,7 +21,11 @@ async function check(gpu: Gpu, shape: string) {
       const alpha = gpu.upload(randu(g.size, 100 * b + i, 0.5, 2), [g.size], 'alpha');
       const prev = 'norm' in g.prev ? (g.prev.norm === 'attn' ? w.attnNorm : w.mlpNorm) : linearOf(w, g.prev.linear);
       scalePrev(gpu, prev, alpha, !('norm' in g.prev));
-      scaleNext(gpu, g.members.map((r) => linearOf(w, r)), alpha);
+      scaleNext(
+        gpu,
+        g.members.map((r) => linearOf(w, r)),
+        alpha,
+      );
       alpha.release();
     });
     folded.push(w);

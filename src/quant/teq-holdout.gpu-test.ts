@@ -58,7 +58,9 @@ async function heldOutLossRef(model: ReturnType<typeof randomModel>, config: Run
     const g = effectiveGroupSize(l.spec, l.cols);
     const nG = Math.ceil(l.cols / g);
     const w = new Float64Array(l.rows * l.cols);
-    for (let r = 0; r < l.rows; r++) for (let c = 0; c < l.cols; c++) w[r * l.cols + c] = (l.codes[r * l.cols + c] - l.zeros[r * nG + Math.floor(c / g)]) * l.scales[r * nG + Math.floor(c / g)];
+    for (let r = 0; r < l.rows; r++)
+      for (let c = 0; c < l.cols; c++)
+        w[r * l.cols + c] = (l.codes[r * l.cols + c] - l.zeros[r * nG + Math.floor(c / g)]) * l.scales[r * nG + Math.floor(c / g)];
     src.set(`${name}.weight`, w);
   }
   for (const n of model.weights.shapes.keys()) if (!src.has(n)) src.set(n, q.overrides.get(n) ?? (await model.weights.get(n)));
@@ -84,7 +86,10 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
       const sel = (teq.result.details!.teq as { selection: Selection }).selection;
       if (sel.keptStep !== 0 || sel.scores.length !== 1) throw new Error(`${shape}: expected only the start scored and kept: ${JSON.stringify(sel)}`);
       const scalesOnly = await run(gpu, model, baseConfig(model.source, { method: 'teq', teqInit: 'awq', steps: 0 }));
-      if (!firstDifference(awq.quantized!, scalesOnly.quantized!)) throw new Error(`${shape}: AWQ's scales alone give AWQ's codes: the clip search did nothing here, so this test cannot tell whether the clip is carried`);
+      if (!firstDifference(awq.quantized!, scalesOnly.quantized!))
+        throw new Error(
+          `${shape}: AWQ's scales alone give AWQ's codes: the clip search did nothing here, so this test cannot tell whether the clip is carried`,
+        );
     }
   },
   async 'a learning rate so large that the held-out loss gets worse (stories260K, lr 1): the start is kept, AWQ codes bit for bit'(gpu) {
@@ -95,10 +100,12 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     const config = baseConfig(model.source, { method: 'awq', groupSize: 32, seqLen: 32 });
     const awq = await runQuantization({ gpu, model, split, config });
     const teq = await runQuantization({ gpu, model, split, config: { ...config, method: 'teq', teqInit: 'awq-clip', steps: 4, lr: 1 } });
-    if (awq.result.status !== 'done' || teq.result.status !== 'done') throw new Error(`runs ended ${awq.result.status} / ${teq.result.status}: ${teq.result.error}`);
+    if (awq.result.status !== 'done' || teq.result.status !== 'done')
+      throw new Error(`runs ended ${awq.result.status} / ${teq.result.status}: ${teq.result.error}`);
     const sel = (teq.result.details!.teq as { selection: Selection }).selection;
     const last = sel.scores[sel.scores.length - 1];
-    if (sel.scores.length !== 2 || sel.scores[0].step !== 0 || last.step !== 4) throw new Error(`scored at steps ${sel.scores.map((s) => s.step)}, expected 0 and 4`);
+    if (sel.scores.length !== 2 || sel.scores[0].step !== 0 || last.step !== 4)
+      throw new Error(`scored at steps ${sel.scores.map((s) => s.step)}, expected 0 and 4`);
     if (!(last.loss > sel.scores[0].loss)) throw new Error(`test setup: lr 1 did not make the held-out loss worse (${last.loss} vs ${sel.scores[0].loss})`);
     if (sel.keptStep !== 0 || sel.keptLoss !== sel.startLoss) throw new Error(`kept step ${sel.keptStep} (${sel.keptLoss}), not the start (${sel.startLoss})`);
     const diff = firstDifference(awq.quantized!, teq.quantized!);

@@ -72,7 +72,12 @@ class TeqTrainer {
   private effective: BlockWeights[];
   private owned: Tensor[] = [];
 
-  constructor(private gpu: Gpu, cfg: ModelConfig, private blocks: BlockWeights[], private spec: QuantSpec) {
+  constructor(
+    private gpu: Gpu,
+    cfg: ModelConfig,
+    private blocks: BlockWeights[],
+    private spec: QuantSpec,
+  ) {
     let size = 0;
     const contribSizes: number[] = [];
     this.groups = blocks.map((w) => {
@@ -117,7 +122,14 @@ class TeqTrainer {
     this.blocks.forEach((w, b) => {
       for (const g of this.groups[b]) {
         const members = g.group.members;
-        teqEffectiveGroup(this.gpu, members.map((r) => linearOf(w, r).weight), this.alpha, g.offset, members.map((r) => linearOf(this.effective[b], r).weight), this.spec);
+        teqEffectiveGroup(
+          this.gpu,
+          members.map((r) => linearOf(w, r).weight),
+          this.alpha,
+          g.offset,
+          members.map((r) => linearOf(this.effective[b], r).weight),
+          this.spec,
+        );
       }
     });
   }
@@ -132,7 +144,17 @@ class TeqTrainer {
     const w = this.blocks[b];
     for (const g of this.groups[b]) {
       const members = g.group.members;
-      teqGradGroup(this.gpu, members.map((r) => linearOf(w, r).weight), members.map((r) => dW[r]!), this.alpha, g.offset, this.contribs[b], g.contribOffset, this.spec, estimator);
+      teqGradGroup(
+        this.gpu,
+        members.map((r) => linearOf(w, r).weight),
+        members.map((r) => dW[r]!),
+        this.alpha,
+        g.offset,
+        this.contribs[b],
+        g.contribOffset,
+        this.spec,
+        estimator,
+      );
     }
   }
 
@@ -150,7 +172,11 @@ class TeqTrainer {
   }
 
   writeState(state: Record<string, Float32Array>): void {
-    for (const [name, t] of [['alpha', this.alpha], ['adam.m', this.m], ['adam.v', this.v]] as const) {
+    for (const [name, t] of [
+      ['alpha', this.alpha],
+      ['adam.m', this.m],
+      ['adam.v', this.v],
+    ] as const) {
       const values = state[name];
       if (!values || values.length !== t.size) throw new Error(`TEQ checkpoint: ${name} has ${values?.length ?? 'no'} values, expected ${t.size}`);
       this.gpu.write(t, values);
@@ -197,7 +223,11 @@ class TeqTrainer {
 function foldGroup(gpu: Gpu, w: BlockWeights, group: TeqGroup, alpha: Tensor): void {
   const prev = 'norm' in group.prev ? (group.prev.norm === 'attn' ? w.attnNorm : w.mlpNorm) : linearOf(w, group.prev.linear);
   scalePrev(gpu, prev, alpha, !('norm' in group.prev));
-  scaleNext(gpu, group.members.map((r) => linearOf(w, r)), alpha);
+  scaleNext(
+    gpu,
+    group.members.map((r) => linearOf(w, r)),
+    alpha,
+  );
 }
 
 /** Row ids of the sequences `seqs` of a [count*seqLen, C] activation. */
@@ -206,7 +236,6 @@ function sequenceRows(gpu: Gpu, seqs: ArrayLike<number>, seqLen: number): Tensor
   for (let i = 0; i < seqs.length; i++) for (let t = 0; t < seqLen; t++) ids[i * seqLen + t] = seqs[i] * seqLen + t;
   return gpu.upload(ids, [ids.length], 'batch-rows');
 }
-
 
 export const TEQ_BLOCK_BATCH = 4;
 
@@ -219,7 +248,11 @@ async function runTeqBlockwise(ctx: MethodContext): Promise<void> {
   const start = ctx.startBlock ?? 0;
   let xq = await chainInput(ctx, 'quantized', start);
   let xf = await chainInput(ctx, 'fp', start);
-  const history = ((ctx.details.teq as { blocks?: unknown[] } | undefined)?.blocks ?? []) as { block: number; losses: number[]; alpha: Record<string, number[]> }[];
+  const history = ((ctx.details.teq as { blocks?: unknown[] } | undefined)?.blocks ?? []) as {
+    block: number;
+    losses: number[];
+    alpha: Record<string, number[]>;
+  }[];
   ctx.details.teq = { loss: 'block', estimator: config.teqEstimator, init: config.teqInit, blocks: history };
   const report = progressReporter(ctx, 'teq');
   for (let b = start; b < cfg.layers; b++) {
@@ -239,35 +272,35 @@ async function runTeqBlockwise(ctx: MethodContext): Promise<void> {
       const trainer = new TeqTrainer(gpu, cfg, [w], spec);
       const steps = config.steps;
       const losses = gpu.zeros([Math.max(1, steps)], 'teq-losses');
-    try {
-      const inFlight: Promise<unknown>[] = [];
-      for (let step = 0; step < steps; step++) {
-        if (step > 0) await paceSubmissions(ctx, inFlight);
-        report(b * steps + step, cfg.layers * steps, `block ${b + 1} of ${cfg.layers} · step ${step + 1} of ${steps}`);
-        const seqs = pickSequences(rand, nSeq, TEQ_BLOCK_BATCH);
-        const shape: BatchShape = { batch: seqs.length, seqLen };
-        const rows = sequenceRows(gpu, seqs, seqLen);
-        const xb = embeddingGather(gpu, xq, rows);
-        const tb = embeddingGather(gpu, yf, rows);
-        rows.release();
-        trainer.refresh();
-        const eff = trainer.effectiveBlock(0);
-        const { y, acts } = blockForward(gpu, cfg, eff, xb, shape, true);
-        const tokens = seqs.length * seqLen;
-        const dy = mseWithGrad(gpu, y, tb, { gradScale: 2 / tokens, lossScale: 1 / tokens, loss: losses, slot: step });
-        const g = blockBackward(gpu, cfg, eff, acts!, dy, shape);
-        trainer.contribute(0, g.dW, config.teqEstimator);
-        trainer.update(teqLearningRate(config.lr * lrScale, step, steps), step + 1);
-        Object.values(g.dW).forEach((t) => t?.release());
-        [g.dx, dy, y, tb].forEach((t) => t.release());
-        releaseActivations(acts!, true);
-        gpu.flush();
+      try {
+        const inFlight: Promise<unknown>[] = [];
+        for (let step = 0; step < steps; step++) {
+          if (step > 0) await paceSubmissions(ctx, inFlight);
+          report(b * steps + step, cfg.layers * steps, `block ${b + 1} of ${cfg.layers} · step ${step + 1} of ${steps}`);
+          const seqs = pickSequences(rand, nSeq, TEQ_BLOCK_BATCH);
+          const shape: BatchShape = { batch: seqs.length, seqLen };
+          const rows = sequenceRows(gpu, seqs, seqLen);
+          const xb = embeddingGather(gpu, xq, rows);
+          const tb = embeddingGather(gpu, yf, rows);
+          rows.release();
+          trainer.refresh();
+          const eff = trainer.effectiveBlock(0);
+          const { y, acts } = blockForward(gpu, cfg, eff, xb, shape, true);
+          const tokens = seqs.length * seqLen;
+          const dy = mseWithGrad(gpu, y, tb, { gradScale: 2 / tokens, lossScale: 1 / tokens, loss: losses, slot: step });
+          const g = blockBackward(gpu, cfg, eff, acts!, dy, shape);
+          trainer.contribute(0, g.dW, config.teqEstimator);
+          trainer.update(teqLearningRate(config.lr * lrScale, step, steps), step + 1);
+          Object.values(g.dW).forEach((t) => t?.release());
+          [g.dx, dy, y, tb].forEach((t) => t.release());
+          releaseActivations(acts!, true);
+          gpu.flush();
+        }
+        alphaSnap = TeqTrainer.snapshot(await trainer.alpha.readF32(), trainer.groups[0]);
+        trainer.fold(0);
+      } finally {
+        trainer.release();
       }
-      alphaSnap = TeqTrainer.snapshot(await trainer.alpha.readF32(), trainer.groups[0]);
-      trainer.fold(0);
-    } finally {
-      trainer.release();
-    }
       lossValues = steps ? Array.from(await losses.readF32()) : [];
       losses.release();
       const badGroup = Object.entries(alphaSnap).find(([, v]) => !v.every(Number.isFinite))?.[0];
@@ -331,15 +364,31 @@ function selectionTensors(sel: TeqLmSelection): Record<string, Float32Array> {
 }
 
 function storedLmState(p: NonNullable<MethodContext['resumeProgress']>, heldOut: boolean): { state: TeqLmState; selection: TeqLmSelection } {
-  const { losses, 'kept.alpha': keptAlpha, 'kept.score': keptScore, 'heldout.steps': scoreSteps, 'heldout.losses': scoreLosses, ...tensors } = p.progress.tensors;
+  const {
+    losses,
+    'kept.alpha': keptAlpha,
+    'kept.score': keptScore,
+    'heldout.steps': scoreSteps,
+    'heldout.losses': scoreLosses,
+    ...tensors
+  } = p.progress.tensors;
   const floats = (t: unknown): t is Float32Array => t instanceof Float32Array;
   if (p.rngState.length !== 1 || !floats(losses) || losses.length !== p.progress.step || !Object.values(tensors).every(floats)) {
     throw new Error('TEQ checkpoint: the sampler state, the losses or the parameters do not match its step');
   }
   const state = { step: p.progress.step, rng: p.rngState[0], tensors: tensors as Record<string, Float32Array>, losses };
   if (!heldOut) return { state, selection: { kept: null, scores: [] } };
-  if (!floats(keptAlpha) || !floats(keptScore) || keptScore.length !== 2 || !floats(scoreSteps) || !floats(scoreLosses) || scoreSteps.length !== scoreLosses.length) {
-    throw new Error('TEQ checkpoint: no held-out selection (kept α and scores) although the run holds windows out; it was saved by an older version: start the run again');
+  if (
+    !floats(keptAlpha) ||
+    !floats(keptScore) ||
+    keptScore.length !== 2 ||
+    !floats(scoreSteps) ||
+    !floats(scoreLosses) ||
+    scoreSteps.length !== scoreLosses.length
+  ) {
+    throw new Error(
+      'TEQ checkpoint: no held-out selection (kept α and scores) although the run holds windows out; it was saved by an older version: start the run again',
+    );
   }
   const scores = Array.from(scoreSteps, (step, i) => ({ step, loss: scoreLosses[i] }));
   return { state, selection: { kept: { step: keptScore[0], loss: keptScore[1], alpha: keptAlpha }, scores } };
@@ -481,7 +530,10 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
         if (heldOut && scoredAt(step, steps)) await select(step, state.tensors.alpha);
         good = state;
         if (checkpointDue) {
-          await ctx.progress!.save({ block: 0, step, lr: config.lr * lrScale, tensors: { ...state.tensors, losses: state.losses, ...selectionTensors(selection) } }, [state.rng]);
+          await ctx.progress!.save(
+            { block: 0, step, lr: config.lr * lrScale, tensors: { ...state.tensors, losses: state.losses, ...selectionTensors(selection) } },
+            [state.rng],
+          );
         }
         continue;
       }
@@ -495,7 +547,10 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
     if (selection.kept) {
       gpu.write(trainer.alpha, selection.kept.alpha);
       const start = selection.scores[0];
-      ctx.emit({ type: 'log', message: `TEQ keeps the scales of step ${selection.kept.step} of ${steps}: held-out loss ${selection.kept.loss.toFixed(5)} (start ${start.loss.toFixed(5)}) on ${heldOut} of ${ctx.calibShape.batch} calibration windows.` });
+      ctx.emit({
+        type: 'log',
+        message: `TEQ keeps the scales of step ${selection.kept.step} of ${steps}: held-out loss ${selection.kept.loss.toFixed(5)} (start ${start.loss.toFixed(5)}) on ${heldOut} of ${ctx.calibShape.batch} calibration windows.`,
+      });
     }
     alphaAll = await trainer.alpha.readF32();
     for (let b = 0; b < cfg.layers; b++) trainer.fold(b);
@@ -522,7 +577,14 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
     releaseBlockWeights(blocks[b]);
   }
   const kept = selection.kept
-    ? { heldOutWindows: heldOut, trainWindows, keptStep: selection.kept.step, keptLoss: selection.kept.loss, startLoss: selection.scores[0].loss, scores: selection.scores }
+    ? {
+        heldOutWindows: heldOut,
+        trainWindows,
+        keptStep: selection.kept.step,
+        keptLoss: selection.kept.loss,
+        startLoss: selection.scores[0].loss,
+        scores: selection.scores,
+      }
     : { heldOutWindows: 0, trainWindows, keptStep: steps };
   ctx.details.teq = { loss: 'lm', estimator: config.teqEstimator, init: config.teqInit, losses: lossValues, selection: kept, blocks: history };
 }

@@ -37,7 +37,8 @@ export async function readRoundState(tq: Map<LinearRole, TqLinear>, stats: Tenso
 export function writeRoundState(gpu: Gpu, tq: Map<LinearRole, TqLinear>, stats: Tensor, s: TqRoundState): void {
   const get = <T extends Float32Array | Uint32Array>(name: string, type: new (n: number) => T, size: number): T => {
     const t = s.tensors[name];
-    if (!(t instanceof type) || t.length !== size) throw new Error(`TesseraQ checkpoint: ${name} has ${t?.length ?? 'no'} values, expected ${size} of ${type.name}`);
+    if (!(t instanceof type) || t.length !== size)
+      throw new Error(`TesseraQ checkpoint: ${name} has ${t?.length ?? 'no'} values, expected ${size} of ${type.name}`);
     return t;
   };
   for (const [role, L] of tq) {

@@ -16,17 +16,37 @@ import type { MethodContext } from './method-context';
 import type { QuantSpec } from '../core/quant-spec';
 
 const CFG: ModelConfig = {
-  name: 'tiny-random-llama', arch: 'llama', sourceArchitecture: 'LlamaForCausalLM',
-  hidden: 16, intermediate: 24, layers: 2, heads: 2, kvHeads: 2, headDim: 8, vocab: 40, maxPositions: 64,
-  normEps: 1e-5, ropeTheta: 10000, ropeStyle: 'half', tiedEmbeddings: false, qkvBias: false, linearBias: false,
-  activation: 'silu', bosId: 1, eosId: 2,
+  name: 'tiny-random-llama',
+  arch: 'llama',
+  sourceArchitecture: 'LlamaForCausalLM',
+  hidden: 16,
+  intermediate: 24,
+  layers: 2,
+  heads: 2,
+  kvHeads: 2,
+  headDim: 8,
+  vocab: 40,
+  maxPositions: 64,
+  normEps: 1e-5,
+  ropeTheta: 10000,
+  ropeStyle: 'half',
+  tiedEmbeddings: false,
+  qkvBias: false,
+  linearBias: false,
+  activation: 'silu',
+  bosId: 1,
+  eosId: 2,
 };
 
 function tinySource(cfg: ModelConfig, seed: number): WeightSource {
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   let k = seed;
   const put = (name: string, shape: number[], scale: number, offset = 0) => {
-    const d = randn(shape.reduce((a, b) => a * b, 1), k++, scale).map((x) => x + offset);
+    const d = randn(
+      shape.reduce((a, b) => a * b, 1),
+      k++,
+      scale,
+    ).map((x) => x + offset);
     tensors.set(name, { shape, data: d });
   };
   const g = globalNames('llama');
@@ -34,7 +54,13 @@ function tinySource(cfg: ModelConfig, seed: number): WeightSource {
   put(g.lmHead, [cfg.vocab, cfg.hidden], 0.25);
   put(`${g.finalNorm}.weight`, [cfg.hidden], 0.1, 1);
   const shapes: Record<string, number[]> = {
-    q: [16, 16], k: [16, 16], v: [16, 16], o: [16, 16], gate: [24, 16], up: [24, 16], down: [16, 24],
+    q: [16, 16],
+    k: [16, 16],
+    v: [16, 16],
+    o: [16, 16],
+    gate: [24, 16],
+    up: [24, 16],
+    down: [16, 24],
   };
   for (let l = 0; l < cfg.layers; l++) {
     for (const role of linearRoles('llama')) put(`${linearName('llama', l, role)}.weight`, shapes[role], 1 / Math.sqrt(shapes[role][1]));
@@ -93,7 +119,9 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     const res = await tesseraqBlock(gpu, CFG, w, x, yfp, shape, SPEC, opts);
     const rep = res.report;
     const finalLoss = tokenLoss(await res.y.readF32(), yfpHost, tokens);
-    console.log(`tesseraq tiny block: rtn ${rtnLoss.toFixed(5)} (report ${rep.rtnLoss.toFixed(5)}) -> final ${finalLoss.toFixed(5)}; flips ${rep.layers.map((l) => `${l.role}:${l.flips}`).join(' ')}; f mean ${rep.f.mean.toFixed(4)}`);
+    console.log(
+      `tesseraq tiny block: rtn ${rtnLoss.toFixed(5)} (report ${rep.rtnLoss.toFixed(5)}) -> final ${finalLoss.toFixed(5)}; flips ${rep.layers.map((l) => `${l.role}:${l.flips}`).join(' ')}; f mean ${rep.f.mean.toFixed(4)}`,
+    );
     if (Math.abs(rep.rtnLoss - rtnLoss) > 1e-3 * rtnLoss) throw new Error(`reported RTN loss ${rep.rtnLoss} vs independent ${rtnLoss}`);
     if (Math.abs(rep.finalLoss - finalLoss) > 1e-3 * finalLoss) throw new Error(`reported final loss ${rep.finalLoss} vs recomputed ${finalLoss}`);
     if (!(finalLoss < rtnLoss)) throw new Error(`TesseraQ loss ${finalLoss} is not below round-to-nearest ${rtnLoss}`);
@@ -125,10 +153,19 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     const calibIds = Uint32Array.from({ length: 24 }, () => Math.floor(rand() * CFG.vocab));
     const events: RunEvent[] = [];
     const ctx: MethodContext = {
-      gpu, cfg: CFG, source: src, globals, spec: SPEC,
+      gpu,
+      cfg: CFG,
+      source: src,
+      globals,
+      spec: SPEC,
       config: { ...DEFAULT_CONFIG, method: 'tesseraq', bits: 2, groupSize: 8, calibSamples: 3, seqLen: 8, tqIters: 6, tqSchedule: 'short10', tqBatch: 2 },
-      calibIds, calibShape, emit: (e) => events.push(e),
-      overrides: new Map(), linears: new Map(), details: {}, seconds: {},
+      calibIds,
+      calibShape,
+      emit: (e) => events.push(e),
+      overrides: new Map(),
+      linears: new Map(),
+      details: {},
+      seconds: {},
     };
     await runTesseraqWithInit(ctx, awqInit);
     if (ctx.linears.size !== 14) throw new Error(`${ctx.linears.size} quantized Linears, want 14`);

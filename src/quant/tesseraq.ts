@@ -19,9 +19,7 @@ import { mseWithGrad } from '../ops/mse-grad';
 import { meanSquaredError } from '../ops/reduce';
 import { embeddingGather } from '../ops/embedding';
 import { dequantizeWeight, quantizeWeight, type GpuQuantized } from '../ops/quantize';
-import {
-  releaseTqLinear, tqAdamState, tqExport, tqHarden, tqHardenQuantile, tqInit, tqSoftWeight, tqStats, tqStep, type TqLinear,
-} from '../ops/tesseraq';
+import { releaseTqLinear, tqAdamState, tqExport, tqHarden, tqHardenQuantile, tqInit, tqSoftWeight, tqStats, tqStep, type TqLinear } from '../ops/tesseraq';
 import { SeekableRandom } from './seekable-random';
 import { readRoundState, writeRoundState, type TqRoundState } from './tesseraq-state';
 import { chainInput } from './chains';
@@ -128,13 +126,16 @@ function fullLoss(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x: Tensor, target
 }
 
 function fHistogram(values: number[], bins = 24): TesseraqBlockReport['f'] {
-  let min = Infinity, max = -Infinity, sum = 0;
+  let min = Infinity,
+    max = -Infinity,
+    sum = 0;
   for (const v of values) {
     min = Math.min(min, v);
     max = Math.max(max, v);
     sum += v;
   }
-  const lo = min, hi = max > min ? max : min + 1e-6;
+  const lo = min,
+    hi = max > min ? max : min + 1e-6;
   const counts = new Array<number>(bins).fill(0);
   for (const v of values) counts[Math.min(bins - 1, Math.floor(((v - lo) / (hi - lo)) * bins))]++;
   return { min, max, mean: sum / Math.max(1, values.length), lo, hi, counts };
@@ -239,7 +240,15 @@ export async function tesseraqBlock(
       hooks.onRound?.(r, losses);
       if (!losses.every(Number.isFinite)) throw await nonFinite(w.index, roles, tq, `a non-finite loss in round ${r + 1}`);
       if (r < rounds - 1 && hooks.onState && (hooks.stateDue?.() ?? true)) {
-        await hooks.onState(await readRoundState(tq, stats, r + 1, report.rounds.flatMap((x) => x.losses), rand.state));
+        await hooks.onState(
+          await readRoundState(
+            tq,
+            stats,
+            r + 1,
+            report.rounds.flatMap((x) => x.losses),
+            rand.state,
+          ),
+        );
       }
     }
 
@@ -362,22 +371,36 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
           const lr = opts.lr * lrScale;
           const progress = ctx.progress;
           try {
-            res = await tesseraqBlock(gpu, cfg, w, xq, yfp, ctx.calibShape, spec, { ...opts, lr, scaleLr: opts.scaleLr * lrScale }, {
-              signal: ctx.signal,
-              resume: attempt === firstAttempt ? resumeState : undefined,
-              stateDue: progress && (() => progress.due()),
-              onState: progress && ((st) => progress.save({ block: b, step: st.rounds * opts.iters, round: st.rounds, lr, tensors: st.tensors }, [st.rng])),
-              onIteration: (r, i) =>
-                report(
-                  (b * rounds + r) * opts.iters + i + 1,
-                  cfg.layers * rounds * opts.iters,
-                  `block ${b + 1} of ${cfg.layers} · round ${r + 1} of ${rounds} · iteration ${i + 1} of ${opts.iters}`,
-                ),
-              onRound: (r, losses) => {
-                losses.forEach((value, i) => ctx.emit({ type: 'loss', series: `block ${b}`, step: r * opts.iters + i, value }));
-                report((b * rounds + r + 1) * opts.iters, cfg.layers * rounds * opts.iters, `block ${b + 1} of ${cfg.layers} · round ${r + 1} of ${rounds} done`);
+            res = await tesseraqBlock(
+              gpu,
+              cfg,
+              w,
+              xq,
+              yfp,
+              ctx.calibShape,
+              spec,
+              { ...opts, lr, scaleLr: opts.scaleLr * lrScale },
+              {
+                signal: ctx.signal,
+                resume: attempt === firstAttempt ? resumeState : undefined,
+                stateDue: progress && (() => progress.due()),
+                onState: progress && ((st) => progress.save({ block: b, step: st.rounds * opts.iters, round: st.rounds, lr, tensors: st.tensors }, [st.rng])),
+                onIteration: (r, i) =>
+                  report(
+                    (b * rounds + r) * opts.iters + i + 1,
+                    cfg.layers * rounds * opts.iters,
+                    `block ${b + 1} of ${cfg.layers} · round ${r + 1} of ${rounds} · iteration ${i + 1} of ${opts.iters}`,
+                  ),
+                onRound: (r, losses) => {
+                  losses.forEach((value, i) => ctx.emit({ type: 'loss', series: `block ${b}`, step: r * opts.iters + i, value }));
+                  report(
+                    (b * rounds + r + 1) * opts.iters,
+                    cfg.layers * rounds * opts.iters,
+                    `block ${b + 1} of ${cfg.layers} · round ${r + 1} of ${rounds} done`,
+                  );
+                },
               },
-            });
+            );
           } catch (e) {
             if (!(e instanceof NonFiniteError)) throw e;
             if (attempt > 0) throw finalDivergence(e);

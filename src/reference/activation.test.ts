@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  erf, erfc, geluBackwardRef, geluRef, reluBackwardRef, reluRef, swigluBackwardRef, swigluRef,
-} from './activation';
+import { erf, erfc, geluBackwardRef, geluRef, reluBackwardRef, reluRef, swigluBackwardRef, swigluRef } from './activation';
 import { randn } from './rng';
 
 /** Gradient of sum(dy * f(x)) with respect to x by central differences. */
@@ -9,7 +7,8 @@ function numericGrad(f: (x: Float64Array) => Float64Array, x: Float64Array, dy: 
   const g = new Float64Array(x.length);
   const loss = (xs: Float64Array) => f(xs).reduce((a, v, i) => a + v * dy[i], 0);
   for (let i = 0; i < x.length; i++) {
-    const xp = x.slice(), xm = x.slice();
+    const xp = x.slice(),
+      xm = x.slice();
     xp[i] += h;
     xm[i] -= h;
     g[i] = (loss(xp) - loss(xm)) / (2 * h);
@@ -67,14 +66,30 @@ describe('activation backward twins vs central differences', () => {
   const dy = Float64Array.from(randn(n, 13));
   it('swiglu', () => {
     const { dgate, dup } = swigluBackwardRef(dy, x, u);
-    expectClose(dgate, numericGrad((g) => swigluRef(g, u), x, dy), 1e-7);
-    expectClose(dup, numericGrad((uu) => swigluRef(x, uu), u, dy), 1e-7);
+    expectClose(
+      dgate,
+      numericGrad((g) => swigluRef(g, u), x, dy),
+      1e-7,
+    );
+    expectClose(
+      dup,
+      numericGrad((uu) => swigluRef(x, uu), u, dy),
+      1e-7,
+    );
   });
   it('relu', () => {
     const xs = x.map((v) => (Math.abs(v) < 1e-3 ? 0.5 : v)); // keep away from the kink
-    expectClose(reluBackwardRef(dy, xs), numericGrad((z) => reluRef(z), xs, dy), 1e-7);
+    expectClose(
+      reluBackwardRef(dy, xs),
+      numericGrad((z) => reluRef(z), xs, dy),
+      1e-7,
+    );
   });
   it('gelu', () => {
-    expectClose(geluBackwardRef(dy, x), numericGrad((z) => geluRef(z), x, dy), 1e-7);
+    expectClose(
+      geluBackwardRef(dy, x),
+      numericGrad((z) => geluRef(z), x, dy),
+      1e-7,
+    );
   });
 });

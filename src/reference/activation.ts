@@ -43,11 +43,7 @@ export function swigluRef(gate: ArrayLike<number>, up: ArrayLike<number>): Float
   return out;
 }
 
-export function swigluBackwardRef(
-  dy: ArrayLike<number>,
-  gate: ArrayLike<number>,
-  up: ArrayLike<number>,
-): { dgate: Float64Array; dup: Float64Array } {
+export function swigluBackwardRef(dy: ArrayLike<number>, gate: ArrayLike<number>, up: ArrayLike<number>): { dgate: Float64Array; dup: Float64Array } {
   const n = gate.length;
   const dgate = new Float64Array(n);
   const dup = new Float64Array(n);

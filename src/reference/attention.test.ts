@@ -46,14 +46,14 @@ describe('attention backward twin vs central differences', () => {
   const k = Float64Array.from(randn(T * 2 * 3, 32));
   const v = Float64Array.from(randn(T * 2 * 3, 33));
   const dout = Float64Array.from(randn(T * 4 * 3, 34));
-  const loss = (qq: Float64Array, kk: Float64Array, vv: Float64Array) =>
-    attentionRef(qq, kk, vv, o).out.reduce((a, x, i) => a + x * dout[i], 0);
+  const loss = (qq: Float64Array, kk: Float64Array, vv: Float64Array) => attentionRef(qq, kk, vv, o).out.reduce((a, x, i) => a + x * dout[i], 0);
   const fd = (which: 0 | 1 | 2) => {
     const args = [q, k, v];
     const g = new Float64Array(args[which].length);
     const h = 1e-6;
     for (let i = 0; i < g.length; i++) {
-      const p = args.map((a) => a.slice()), m = args.map((a) => a.slice());
+      const p = args.map((a) => a.slice()),
+        m = args.map((a) => a.slice());
       p[which][i] += h;
       m[which][i] -= h;
       g[i] = (loss(p[0], p[1], p[2]) - loss(m[0], m[1], m[2])) / (2 * h);

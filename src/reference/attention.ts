@@ -30,7 +30,10 @@ function layout(o: AttentionOptions): Layout {
   const { seqLen: S, heads: Hq, kvHeads: Hkv, headDim: D } = o;
   if (Hq % Hkv !== 0) throw new Error(`attention: ${Hq} heads are not a multiple of ${Hkv} kv heads`);
   return {
-    S, Hq, Hkv, D,
+    S,
+    Hq,
+    Hkv,
+    D,
     rep: Hq / Hkv,
     scale: attentionScale(o),
     qAt: (b, i, h) => ((b * S + i) * Hq + h) * D,
@@ -53,12 +56,7 @@ function scores(q: ArrayLike<number>, k: ArrayLike<number>, L: Layout, b: number
 }
 
 /** out = softmax(q k^T * scale, causal) v; lse[t*heads + h] = log sum_j exp(score_j). */
-export function attentionRef(
-  q: ArrayLike<number>,
-  k: ArrayLike<number>,
-  v: ArrayLike<number>,
-  o: AttentionOptions,
-): { out: Float64Array; lse: Float64Array } {
+export function attentionRef(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, o: AttentionOptions): { out: Float64Array; lse: Float64Array } {
   const L = layout(o);
   const out = new Float64Array(o.batch * L.S * L.Hq * L.D);
   const lse = new Float64Array(o.batch * L.S * L.Hq);

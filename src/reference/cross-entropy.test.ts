@@ -16,7 +16,9 @@ describe('cross-entropy twins', () => {
     expect([d[2], d[3]]).toEqual([0, 0]);
   });
   it('backward matches central finite differences of scale * sum(loss)', () => {
-    const tokens = 4, vocab = 7, scale = 0.37;
+    const tokens = 4,
+      vocab = 7,
+      scale = 0.37;
     const targets = [3, IGNORE_TARGET, 0, 6];
     const logits = Float64Array.from(randn(tokens * vocab, 5, 2));
     const f = (z: Float64Array) => scale * crossEntropyRef(z, tokens, vocab, targets).loss.reduce((a, b) => a + b, 0);
@@ -24,7 +26,8 @@ describe('cross-entropy twins', () => {
     const grad = crossEntropyBackwardRef(logits, tokens, vocab, targets, lse, scale);
     const h = 1e-5;
     for (let i = 0; i < logits.length; i++) {
-      const p = logits.slice(), q = logits.slice();
+      const p = logits.slice(),
+        q = logits.slice();
       p[i] += h;
       q[i] -= h;
       expect(grad[i]).toBeCloseTo((f(p) - f(q)) / (2 * h), 8);

@@ -3,7 +3,8 @@ import { addRef, axpyRef, mulRef, scaleRef, squareRef, subRef } from './elementw
 
 describe('element-wise twins', () => {
   it('match hand-computed values', () => {
-    const a = [1, -2, 3.5], b = [4, 0.5, -1];
+    const a = [1, -2, 3.5],
+      b = [4, 0.5, -1];
     expect([...addRef(a, b)]).toEqual([5, -1.5, 2.5]);
     expect([...subRef(a, b)]).toEqual([-3, -2.5, 4.5]);
     expect([...mulRef(a, b)]).toEqual([4, -1, -3.5]);

@@ -12,14 +12,17 @@ describe('embedding twins', () => {
     expect([...embeddingBackwardRef(dy, [2, 0, 0xffffffff, 2], 3, 2)]).toEqual([2, 2, 0, 0, 5, 5]);
   });
   it('backward matches central finite differences of sum(dy * gather(table))', () => {
-    const vocab = 5, cols = 3, ids = [4, 1, 4, 0, 4, 7];
+    const vocab = 5,
+      cols = 3,
+      ids = [4, 1, 4, 0, 4, 7];
     const tab = Float64Array.from(randn(vocab * cols, 11));
     const dy = Float64Array.from(randn(ids.length * cols, 12));
     const f = (w: Float64Array) => embeddingGatherRef(w, vocab, cols, ids).reduce((s, y, i) => s + y * dy[i], 0);
     const grad = embeddingBackwardRef(dy, ids, vocab, cols);
     const h = 1e-5;
     for (let i = 0; i < tab.length; i++) {
-      const p = tab.slice(), q = tab.slice();
+      const p = tab.slice(),
+        q = tab.slice();
       p[i] += h;
       q[i] -= h;
       expect(grad[i]).toBeCloseTo((f(p) - f(q)) / (2 * h), 8);

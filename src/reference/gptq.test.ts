@@ -42,7 +42,8 @@ describe('float64 GPTQ twin', () => {
   });
 
   it('with H = identity it is round-to-nearest (no error to feed back), every quantizer', () => {
-    const rows = 5, cols = 70;
+    const rows = 5,
+      cols = 70;
     const w = randn(rows * cols, 4);
     const h = new Float64Array(cols * cols);
     for (let i = 0; i < cols; i++) h[i * cols + i] = 1;
@@ -88,11 +89,17 @@ describe('float64 GPTQ twin', () => {
   });
 
   it('error feedback lowers ‖(W − Q)·Xᵀ‖ against round-to-nearest on correlated inputs', () => {
-    const rows = 24, cols = 96, tokens = 300;
+    const rows = 24,
+      cols = 96,
+      tokens = 300;
     const x = correlated(tokens, cols, 11);
     const h = hessianRef(x, tokens, cols);
     const w = randn(rows * cols, 12);
-    for (const spec of [{ bits: 3, groupSize: 32, symmetric: false }, { bits: 4, groupSize: 0, symmetric: false }, { bits: 2, groupSize: 32, symmetric: true }] as QuantSpec[]) {
+    for (const spec of [
+      { bits: 3, groupSize: 32, symmetric: false },
+      { bits: 4, groupSize: 0, symmetric: false },
+      { bits: 2, groupSize: 32, symmetric: true },
+    ] as QuantSpec[]) {
       const rtn = outputErrorRef(w, quantizeRef(w, rows, cols, spec).deq, rows, cols, h);
       for (const actOrder of [false, true]) {
         // At 2 bits with 32-column batches (each group's range taken after all earlier feedback)
@@ -106,7 +113,9 @@ describe('float64 GPTQ twin', () => {
   });
 
   it('lazy batches change nothing when groups start at block boundaries (per-channel)', () => {
-    const rows = 6, cols = 50, tokens = 120;
+    const rows = 6,
+      cols = 50,
+      tokens = 120;
     const h = hessianRef(correlated(tokens, cols, 21), tokens, cols);
     const w = randn(rows * cols, 22);
     const spec: QuantSpec = { bits: 4, groupSize: 0, symmetric: false };
@@ -117,7 +126,9 @@ describe('float64 GPTQ twin', () => {
   });
 
   it('act-order: groups follow descending diagonal, g_idx names them, codes stay in the original order', () => {
-    const rows = 4, cols = 40, tokens = 80;
+    const rows = 4,
+      cols = 40,
+      tokens = 80;
     const h = hessianRef(correlated(tokens, cols, 31), tokens, cols);
     const w = randn(rows * cols, 32);
     const spec: QuantSpec = { bits: 4, groupSize: 16, symmetric: false };
@@ -137,7 +148,9 @@ describe('float64 GPTQ twin', () => {
   });
 
   it('dead columns (zero diagonal) are zeroed and quantized as zero', () => {
-    const rows = 3, cols = 8, tokens = 20;
+    const rows = 3,
+      cols = 8,
+      tokens = 20;
     const x = correlated(tokens, cols, 41);
     for (let t = 0; t < tokens; t++) x[t * cols + 5] = 0;
     const h = hessianRef(x, tokens, cols);

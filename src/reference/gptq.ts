@@ -108,7 +108,11 @@ export function upperCholeskyOfInverseRef(h: ArrayLike<number>, n: number): Floa
 }
 
 /** The damped, dead-fixed, permuted Hessian and what was decided on the way (shared with the GPU path). */
-export function prepareHessianRef(h: ArrayLike<number>, n: number, opts: Pick<GptqOptions, 'dampPercent' | 'actOrder'>): { h: Float64Array; perm: Int32Array; dead: number[]; damp: number } {
+export function prepareHessianRef(
+  h: ArrayLike<number>,
+  n: number,
+  opts: Pick<GptqOptions, 'dampPercent' | 'actOrder'>,
+): { h: Float64Array; perm: Int32Array; dead: number[]; damp: number } {
   const diag = Array.from({ length: n }, (_, i) => h[i * n + i]);
   const dead = diag.flatMap((d, i) => (d === 0 ? [i] : []));
   for (const i of dead) diag[i] = 1;
@@ -150,7 +154,8 @@ export function gptqRef(
   const rowParams: { s: number; z: number; hi: number }[] = [];
   if (perChannel) {
     for (let r = 0; r < rows; r++) {
-      let mn = Infinity, mx = -Infinity;
+      let mn = Infinity,
+        mx = -Infinity;
       for (let c = 0; c < cols; c++) {
         mn = Math.min(mn, w0[r * cols + c]);
         mx = Math.max(mx, w0[r * cols + c]);
@@ -182,7 +187,8 @@ export function gptqRef(
         const col = i1 + i;
         if (!perChannel && col % g === 0) {
           // From W (earlier blocks' updates only), not W1.
-          let mn = Infinity, mx = -Infinity;
+          let mn = Infinity,
+            mx = -Infinity;
           for (let c = col; c < Math.min(col + g, cols); c++) {
             mn = Math.min(mn, w[r * cols + c]);
             mx = Math.max(mx, w[r * cols + c]);

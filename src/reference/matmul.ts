@@ -31,7 +31,9 @@ export function matmulRef(a: Vec, b: Vec, dims: MatmulRefDims, opts: MatmulRefOp
   if (opts.bias && opts.bias.length !== n) throw new Error(`matmulRef: bias has ${opts.bias.length} values, not ${n}`);
   const out = new Float64Array(batch * m * n);
   for (let z = 0; z < batch; z++) {
-    const oa = z * strideA, ob = z * strideB, oc = z * m * n;
+    const oa = z * strideA,
+      ob = z * strideB,
+      oc = z * m * n;
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let s = 0;

@@ -14,11 +14,17 @@ describe('float64 reference forward on stories260K', async () => {
   const cfg = model.weights.config;
   const cache = new Map<string, Float32Array>();
   for (const name of model.weights.shapes.keys()) cache.set(name, await model.weights.get(name));
-  const w = (n: string) => cache.get(n) ?? (() => { throw new Error(`no ${n}`); })();
+  const w = (n: string) =>
+    cache.get(n) ??
+    (() => {
+      throw new Error(`no ${n}`);
+    })();
 
   it('top-5 logits after BOS match test/fixtures/README.md', () => {
     const l = forwardRef(cfg, w, [1], 1, 1);
-    const top = Array.from(l.keys()).sort((a, b) => l[b] - l[a]).slice(0, 5);
+    const top = Array.from(l.keys())
+      .sort((a, b) => l[b] - l[a])
+      .slice(0, 5);
     expect(top).toEqual([403, 385, 410, 317, 407]);
     expect(l[403]).toBeCloseTo(17.0235, 3);
     expect(l[407]).toBeCloseTo(12.4181, 3);
@@ -27,7 +33,8 @@ describe('float64 reference forward on stories260K', async () => {
   it('perplexity of the first 40 TinyStories windows is 4.068', () => {
     const text = new TextDecoder().decode(fixture('data/tinystories_val.txt')).slice(0, 200_000);
     const tokens = [1, ...model.tokenizer.encode(text)];
-    let nll = 0, count = 0;
+    let nll = 0,
+      count = 0;
     for (const win of evaluationWindows(tokens, 512, 40)) {
       const r = windowNllRef(cfg, w, win);
       nll += r.nll;

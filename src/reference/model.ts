@@ -17,9 +17,7 @@ function linearRef(x: Float64Array, w: RefWeights, name: string, out: number, in
 }
 
 function normRef(cfg: ModelConfig, x: Float64Array, w: RefWeights, name: string): Float64Array {
-  return cfg.arch === 'opt'
-    ? layerNormRef(x, w(`${name}.weight`), w(`${name}.bias`), cfg.normEps).y
-    : rmsNormRef(x, w(`${name}.weight`), cfg.normEps).y;
+  return cfg.arch === 'opt' ? layerNormRef(x, w(`${name}.weight`), w(`${name}.bias`), cfg.normEps).y : rmsNormRef(x, w(`${name}.weight`), cfg.normEps).y;
 }
 
 function add(a: Float64Array, b: Float64Array): Float64Array {
@@ -27,12 +25,15 @@ function add(a: Float64Array, b: Float64Array): Float64Array {
 }
 
 export function blockRef(cfg: ModelConfig, w: RefWeights, layer: number, x: Float64Array, batch: number, seqLen: number): Float64Array {
-  const H = cfg.hidden, qW = cfg.heads * cfg.headDim, kvW = cfg.kvHeads * cfg.headDim;
-  const bias = (r: LinearRole) => cfg.arch === 'opt' || ((r === 'q' || r === 'k' || r === 'v') ? cfg.qkvBias : cfg.linearBias);
+  const H = cfg.hidden,
+    qW = cfg.heads * cfg.headDim,
+    kvW = cfg.kvHeads * cfg.headDim;
+  const bias = (r: LinearRole) => cfg.arch === 'opt' || (r === 'q' || r === 'k' || r === 'v' ? cfg.qkvBias : cfg.linearBias);
   const L = (r: LinearRole, x: Float64Array, out: number, inp: number) => linearRef(x, w, linearName(cfg.arch, layer, r), out, inp, bias(r));
   const norms = normNames(cfg.arch, layer);
   const h = normRef(cfg, x, w, norms.attn);
-  let q = L('q', h, qW, H), k = L('k', h, kvW, H);
+  let q = L('q', h, qW, H),
+    k = L('k', h, kvW, H);
   const v = L('v', h, kvW, H);
   if (cfg.arch === 'llama') {
     const r = { headDim: cfg.headDim, seqLen, theta: cfg.ropeTheta, scaling: cfg.ropeScaling, style: cfg.ropeStyle };

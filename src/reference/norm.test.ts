@@ -7,7 +7,8 @@ function numericGrad(f: (x: Float64Array) => Float64Array, x: Float64Array, dy: 
   const g = new Float64Array(x.length);
   const loss = (xs: Float64Array) => f(xs).reduce((a, v, i) => a + v * dy[i], 0);
   for (let i = 0; i < x.length; i++) {
-    const xp = x.slice(), xm = x.slice();
+    const xp = x.slice(),
+      xm = x.slice();
     xp[i] += h;
     xm[i] -= h;
     g[i] = (loss(xp) - loss(xm)) / (2 * h);
@@ -40,7 +41,9 @@ describe('norm twins, hand-computed', () => {
 });
 
 describe('norm backward twins vs central differences', () => {
-  const T = 3, C = 7, eps = 1e-5;
+  const T = 3,
+    C = 7,
+    eps = 1e-5;
   const x = Float64Array.from(randn(T * C, 21, 1.5));
   const w = Float64Array.from(randn(C, 22));
   const bias = Float64Array.from(randn(C, 23));
@@ -48,14 +51,34 @@ describe('norm backward twins vs central differences', () => {
   it('rmsNorm dx and dweight', () => {
     const { rstd } = rmsNormRef(x, w, eps);
     const { dx, dweight } = rmsNormBackwardRef(dy, x, w, rstd);
-    expectClose(dx, numericGrad((xs) => rmsNormRef(xs, w, eps).y, x, dy), 1e-7);
-    expectClose(dweight, numericGrad((ws) => rmsNormRef(x, ws, eps).y, w, dy), 1e-7);
+    expectClose(
+      dx,
+      numericGrad((xs) => rmsNormRef(xs, w, eps).y, x, dy),
+      1e-7,
+    );
+    expectClose(
+      dweight,
+      numericGrad((ws) => rmsNormRef(x, ws, eps).y, w, dy),
+      1e-7,
+    );
   });
   it('layerNorm dx, dweight and dbias', () => {
     const { mean, rstd } = layerNormRef(x, w, bias, eps);
     const { dx, dweight, dbias } = layerNormBackwardRef(dy, x, w, mean, rstd);
-    expectClose(dx, numericGrad((xs) => layerNormRef(xs, w, bias, eps).y, x, dy), 1e-7);
-    expectClose(dweight, numericGrad((ws) => layerNormRef(x, ws, bias, eps).y, w, dy), 1e-7);
-    expectClose(dbias, numericGrad((bs) => layerNormRef(x, w, bs, eps).y, bias, dy), 1e-7);
+    expectClose(
+      dx,
+      numericGrad((xs) => layerNormRef(xs, w, bias, eps).y, x, dy),
+      1e-7,
+    );
+    expectClose(
+      dweight,
+      numericGrad((ws) => layerNormRef(x, ws, bias, eps).y, w, dy),
+      1e-7,
+    );
+    expectClose(
+      dbias,
+      numericGrad((bs) => layerNormRef(x, w, bs, eps).y, bias, dy),
+      1e-7,
+    );
   });
 });

@@ -1,10 +1,6 @@
 // float64 twins of the normalisation kernels. x is [T, C] row-major; statistics are per token (row).
 
-export function rmsNormRef(
-  x: ArrayLike<number>,
-  weight: ArrayLike<number>,
-  eps: number,
-): { y: Float64Array; rstd: Float64Array } {
+export function rmsNormRef(x: ArrayLike<number>, weight: ArrayLike<number>, eps: number): { y: Float64Array; rstd: Float64Array } {
   const C = weight.length;
   const T = x.length / C;
   const y = new Float64Array(T * C);

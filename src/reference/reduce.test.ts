@@ -11,7 +11,8 @@ describe('reduction twins', () => {
     expect(sumSquaresRef(x)).toBe(91);
   });
   it('mean squared error divides by the element count unless told otherwise', () => {
-    const a = [1, 2, 3], b = [0, 4, 3];
+    const a = [1, 2, 3],
+      b = [0, 4, 3];
     expect(meanSquaredErrorRef(a, b)).toBeCloseTo(5 / 3, 15);
     expect(meanSquaredErrorRef(a, b, 10)).toBeCloseTo(0.5, 15);
   });

@@ -11,7 +11,10 @@ describe('rope twin', () => {
   it('hand case: D = 4, theta = 100, position 1 and the second pair turning by 1/10 rad', () => {
     // Token 0 is position 0 (identity); token 1 is position 1: pair 0 turns by 1 rad, pair 1 by 100^(-1/2).
     const x = [1, 2, 3, 4, 1, 2, 3, 4];
-    const c1 = Math.cos(1), s1 = Math.sin(1), c2 = Math.cos(0.1), s2 = Math.sin(0.1);
+    const c1 = Math.cos(1),
+      s1 = Math.sin(1),
+      c2 = Math.cos(0.1),
+      s2 = Math.sin(0.1);
     const inter = ropeRef(x, { heads: 1, headDim: 4, seqLen: 2, theta: 100, style: 'interleaved' });
     expectClose(inter, [1, 2, 3, 4, 1 * c1 - 2 * s1, 1 * s1 + 2 * c1, 3 * c2 - 4 * s2, 3 * s2 + 4 * c2], 1e-15);
     const half = ropeRef(x, { heads: 1, headDim: 4, seqLen: 2, theta: 100, style: 'half' });
@@ -50,7 +53,8 @@ describe('rope twin', () => {
     const h = 1e-6;
     const back = ropeRef(dy, { ...o, inverse: true });
     for (let i = 0; i < x.length; i++) {
-      const xp = x.slice(), xm = x.slice();
+      const xp = x.slice(),
+        xm = x.slice();
       xp[i] += h;
       xm[i] -= h;
       const fd = (dot(dy, ropeRef(xp, o)) - dot(dy, ropeRef(xm, o))) / (2 * h);

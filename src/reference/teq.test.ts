@@ -4,7 +4,8 @@ import { quantizeRef } from './quantize';
 import { randn, randu } from './rng';
 import type { QuantSpec } from '../core/quant-spec';
 
-const rows = 6, cols = 40;
+const rows = 6,
+  cols = 40;
 const w = randn(rows * cols, 3);
 const alpha = randu(cols, 4, 0.5, 1.5);
 const dW = randn(rows * cols, 5); // a fixed upstream gradient: L(α) = Σ dW ⊙ Weff(α)
@@ -20,7 +21,8 @@ function fdAlpha(spec: QuantSpec, full: boolean): Float64Array {
   const h = 1e-6;
   const loss = (a: Float64Array) => teqSurrogateWeightRef(w, alpha, a, rows, cols, spec, full).reduce((acc, v, i) => acc + v * dW[i], 0);
   for (let j = 0; j < cols; j++) {
-    const ap = Float64Array.from(alpha), am = Float64Array.from(alpha);
+    const ap = Float64Array.from(alpha),
+      am = Float64Array.from(alpha);
     ap[j] += h;
     am[j] -= h;
     out[j] = (loss(ap) - loss(am)) / (2 * h);

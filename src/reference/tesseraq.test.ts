@@ -1,7 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import {
-  exactQuantile, fracOf, hOf, rectSig, rectSigGrad, rectSigInv, scoreBin, tqExportRef, tqGradRef, tqHardenQuantileRef,
-  tqHardenRef, tqHistogramRef, tqInitRef, randomTqState, tqSoftWeightRef, tqStatsRef, tqThresholdRef, type TqLinearRef,
+  exactQuantile,
+  fracOf,
+  hOf,
+  rectSig,
+  rectSigGrad,
+  rectSigInv,
+  scoreBin,
+  tqExportRef,
+  tqGradRef,
+  tqHardenQuantileRef,
+  tqHardenRef,
+  tqHistogramRef,
+  tqInitRef,
+  randomTqState,
+  tqSoftWeightRef,
+  tqStatsRef,
+  tqThresholdRef,
+  type TqLinearRef,
 } from './tesseraq';
 import { randn } from './rng';
 import { TESSERAQ_SCHEDULES, TQ_HARD_DOWN, TQ_HARD_UP, TQ_HIST_BINS, TQ_SOFT, quantileRank } from '../core/tesseraq-schedule';
@@ -24,7 +40,8 @@ describe('TesseraQ twin: soft weight', () => {
   });
 
   it('initial soft weight is W except where the min/max zero point clamps (u = 0 gives f = 1)', () => {
-    const rows = 5, cols = 70;
+    const rows = 5,
+      cols = 70;
     const L = tqInitRef(randn(rows * cols, 3), rows, cols, spec);
     expect(L.nGroups).toBe(3);
     const w = tqSoftWeightRef(L);
@@ -56,7 +73,8 @@ describe('TesseraQ twin: soft weight', () => {
 
 describe('TesseraQ twin: gradients vs central finite differences', () => {
   it('dv and du of L = ½‖Ŵ − T‖² on a ragged-group case with hard, saturated and clamped entries', () => {
-    const rows = 5, cols = 70;
+    const rows = 5,
+      cols = 70;
     const L = randomState(rows, cols, 11);
     // Force a few clamped entries: a zero point of 0 puts every negative weight below the grid.
     L.z[1] = 0;
@@ -94,7 +112,8 @@ describe('TesseraQ twin: gradients vs central finite differences', () => {
 
 describe('TesseraQ twin: hardening', () => {
   it('histogram threshold agrees with np.quantile to one bin and hardens about 1 − t', () => {
-    const rows = 16, cols = 96;
+    const rows = 16,
+      cols = 96;
     const L = tqInitRef(randn(rows * cols, 21), rows, cols, spec);
     const n = rows * cols;
     const scores = Array.from({ length: n }, (_, i) => Math.abs(hOf(L, i) - 0.5));
@@ -107,7 +126,8 @@ describe('TesseraQ twin: hardening', () => {
       const { hard } = tqStatsRef(M);
       expect(Math.abs(hard / n - (1 - t))).toBeLessThan(0.01);
       // Every hardened entry is at least as confident as every soft one, and went its own way.
-      let minHard = Infinity, maxSoft = -Infinity;
+      let minHard = Infinity,
+        maxSoft = -Infinity;
       for (let i = 0; i < n; i++) {
         if (M.state[i] === TQ_SOFT) maxSoft = Math.max(maxSoft, scores[i]);
         else {
@@ -133,7 +153,8 @@ describe('TesseraQ twin: hardening', () => {
   });
 
   it('the schedule, round after round, ends with everything hard and hard entries never change', () => {
-    const rows = 8, cols = 64;
+    const rows = 8,
+      cols = 64;
     const L = tqInitRef(randn(rows * cols, 31), rows, cols, spec);
     let prevHard = 0;
     for (const t of TESSERAQ_SCHEDULES.short10) {

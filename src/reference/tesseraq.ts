@@ -74,7 +74,10 @@ export function tqInitRef(w: ArrayLike<number>, rows: number, cols: number, spec
   const nGroups = groupCount(spec, cols);
   const q = sz ? null : quantizeRef(w, rows, cols, spec);
   const L: TqLinearRef = {
-    rows, cols, groupSize, nGroups,
+    rows,
+    cols,
+    groupSize,
+    nGroups,
     qmax: 2 ** spec.bits - 1,
     w: Float64Array.from(w),
     s: Float64Array.from(sz ? sz.s : q!.scales),
@@ -193,7 +196,8 @@ export function randomTqState(w: ArrayLike<number>, rows: number, cols: number, 
   for (let i = 0; i < L.v.length; i++) {
     const k = rand();
     if (k < 0.15) L.state[i] = rand() < 0.5 ? TQ_HARD_DOWN : TQ_HARD_UP;
-    else if (k < 0.25) L.v[i] = Math.fround((rand() < 0.5 ? -1 : 1) * (3 + 2 * rand())); // saturated
+    else if (k < 0.25)
+      L.v[i] = Math.fround((rand() < 0.5 ? -1 : 1) * (3 + 2 * rand())); // saturated
     else L.v[i] = Math.fround(-2.2 + 4.4 * rand()); // strictly inside the smooth range
   }
   for (let g = 0; g < L.u.length; g++) L.u[g] = Math.fround(-1.5 + 3 * rand());

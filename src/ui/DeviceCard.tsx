@@ -27,8 +27,7 @@ export function DeviceCard() {
       {gpu.status === 'pending' && <p className="state">Asking the browser for a GPU…</p>}
       {gpu.status === 'failed' && (
         <p className="failed" role="status">
-          No GPU: {gpu.error.kind === 'webgpu-unavailable' ? 'WebGPU is not available' : gpu.error.kind}. See the
-          message on the right.
+          No GPU: {gpu.error.kind === 'webgpu-unavailable' ? 'WebGPU is not available' : gpu.error.kind}. See the message on the right.
         </p>
       )}
       {gpu.status === 'ready' && <AdapterDetails />}

@@ -19,8 +19,7 @@ export function GpuNotice() {
               <code>chrome://flags/#enable-unsafe-webgpu</code> to Enabled.
             </li>
             <li>
-              Firefox: version 141+ on Windows has it; elsewhere use Nightly with <code>dom.webgpu.enabled</code> in{' '}
-              <code>about:config</code>.
+              Firefox: version 141+ on Windows has it; elsewhere use Nightly with <code>dom.webgpu.enabled</code> in <code>about:config</code>.
             </li>
             <li>Safari 26 or newer: on by default.</li>
             <li>Check chrome://gpu: "WebGPU: Hardware accelerated". A blocklisted driver disables it.</li>
@@ -63,10 +62,7 @@ export function AutorunConfirm() {
     <div className="notice warn" role="alertdialog" aria-label="Download from the Hub?" data-testid="autorun-confirm">
       <div>
         <strong>This link starts a run on {repo}</strong>
-        <p>
-          It downloads the model from the Hugging Face Hub (revision {revision}); models can be several GB. Nothing has been downloaded
-          yet.
-        </p>
+        <p>It downloads the model from the Hugging Face Hub (revision {revision}); models can be several GB. Nothing has been downloaded yet.</p>
       </div>
       <button onClick={() => void confirm()}>Download and run</button>
       <button onClick={dismiss}>Not now</button>

@@ -23,7 +23,16 @@ export function ScaleHeatmaps({
   format?: (v: number) => string;
 }) {
   const groups = useMemo(() => scalesByGroup(scales), [scales]);
-  const domain = useMemo(() => (scale === 'diverging-log' ? findDomain('diverging-log', scales.flatMap((s) => s.values)) : undefined), [scales, scale]);
+  const domain = useMemo(
+    () =>
+      scale === 'diverging-log'
+        ? findDomain(
+            'diverging-log',
+            scales.flatMap((s) => s.values),
+          )
+        : undefined,
+    [scales, scale],
+  );
   return (
     <div className="panel" style={{ gap: 12 }}>
       {groups.map((g) => (

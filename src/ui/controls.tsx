@@ -103,13 +103,7 @@ export function Segmented<T extends string | number>(props: {
       <div className="segmented">
         {props.options.map((o) => (
           <label key={String(o.value)} title={o.title}>
-            <input
-              type="radio"
-              name={name}
-              value={String(o.value)}
-              checked={props.value === o.value}
-              onChange={() => props.onChange(o.value)}
-            />
+            <input type="radio" name={name} value={String(o.value)} checked={props.value === o.value} onChange={() => props.onChange(o.value)} />
             {o.label}
           </label>
         ))}

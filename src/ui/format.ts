@@ -41,7 +41,10 @@ export function formatSci(v: number): string {
 }
 
 /** Each method's short label, from its descriptor (src/methods/). */
-export const METHOD_LABELS: Record<RunResult['method'], string> = Object.fromEntries(METHOD_NAMES.map((m) => [m, METHODS[m].label])) as Record<RunResult['method'], string>;
+export const METHOD_LABELS: Record<RunResult['method'], string> = Object.fromEntries(METHOD_NAMES.map((m) => [m, METHODS[m].label])) as Record<
+  RunResult['method'],
+  string
+>;
 
 /** "TEQ W3 g32 asym", the short name of a run everywhere in the studio. */
 export function runLabel(r: Pick<RunResult, 'method' | 'bits' | 'groupSize' | 'symmetric'>): string {

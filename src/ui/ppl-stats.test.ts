@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compareWithFp, pplInterval } from './ppl-stats';
 
 describe('perplexity intervals', () => {
-  it('takes the 95% interval of the windows\' mean losses (Student t) and exponentiates it', () => {
+  it("takes the 95% interval of the windows' mean losses (Student t) and exponentiates it", () => {
     // Windows 1, 2, 3: mean 2, sample sd 1, n 3 -> half width 4.303 / sqrt(3).
     const half = 4.303 / Math.sqrt(3);
     const i = pplInterval([1, 2, 3])!;

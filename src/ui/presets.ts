@@ -22,7 +22,12 @@ export interface Preset {
 
 /** A CPU rasteriser posing as a GPU: the adapter says so, or its name does. */
 export function isSoftwareAdapter(report: { isFallbackAdapter: boolean; vendor: string; architecture: string; device: string; description: string }): boolean {
-  return report.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|softpipe|\bwarp\b|microsoft basic render/i.test([report.vendor, report.architecture, report.device, report.description].join(' '));
+  return (
+    report.isFallbackAdapter ||
+    /swiftshader|llvmpipe|lavapipe|softpipe|\bwarp\b|microsoft basic render/i.test(
+      [report.vendor, report.architecture, report.device, report.description].join(' '),
+    )
+  );
 }
 
 export const PRESETS: Preset[] = [
@@ -45,7 +50,7 @@ export const PRESETS: Preset[] = [
     id: 'paper',
     label: 'Paper settings',
     summary: () =>
-      'The published recipes. TEQ (Cheng et al., arXiv 2310.10944; Intel Neural Compressor): 1000 Adam steps at lr 1e-3 on the model\'s own next-token loss, one ' +
+      "The published recipes. TEQ (Cheng et al., arXiv 2310.10944; Intel Neural Compressor): 1000 Adam steps at lr 1e-3 on the model's own next-token loss, one " +
       '512-token sequence a step, scales starting at 1, the straight-through estimator through the whole quantizer. TesseraQ (Li & Panda, arXiv 2410.19103): AWQ ' +
       'scales and clipping first, then 512 calibration samples × 2048 tokens, 20 hardening rounds × 250 iterations on batches of 4, ' +
       'lr 1e-3, asymmetric groups. AWQ: 128 samples × 512 tokens. GPTQ (Frantar et al., arXiv 2210.17323) as AutoGPTQ runs it: ' +

@@ -5,15 +5,39 @@ import { gptqErrorMatrix, layerErrorMatrix, layerNameOf, readGptq, readLosses, r
 
 function run(details: Record<string, unknown>, layerErrors: RunResult['layerErrors'] = []): RunResult {
   return {
-    schema: 1, id: 'x', createdAt: '', status: 'done', model: 'm', method: 'teq', bits: 4, groupSize: 32, symmetric: false,
-    steps: 1, seed: 0, config: DEFAULT_CONFIG, device: '', pplFp: 1, pplQuant: 1, evalTokens: 0, seconds: {},
-    layerErrors, blockErrors: [], details,
+    schema: 1,
+    id: 'x',
+    createdAt: '',
+    status: 'done',
+    model: 'm',
+    method: 'teq',
+    bits: 4,
+    groupSize: 32,
+    symmetric: false,
+    steps: 1,
+    seed: 0,
+    config: DEFAULT_CONFIG,
+    device: '',
+    pplFp: 1,
+    pplQuant: 1,
+    evalTokens: 0,
+    seconds: {},
+    layerErrors,
+    blockErrors: [],
+    details,
   };
 }
 
 describe('run details', () => {
   it('reads TEQ alpha per block and group, sorted by block then group', () => {
-    const r = run({ teq: { blocks: [{ block: 1, alpha: { qkv: [3], gate_up: [4, 5] } }, { block: 0, alpha: { qkv: [1] } }] } });
+    const r = run({
+      teq: {
+        blocks: [
+          { block: 1, alpha: { qkv: [3], gate_up: [4, 5] } },
+          { block: 0, alpha: { qkv: [1] } },
+        ],
+      },
+    });
     expect(readScales(r)).toEqual([
       { block: 0, group: 'qkv', values: [1] },
       { block: 1, group: 'gate_up', values: [4, 5] },
@@ -22,14 +46,27 @@ describe('run details', () => {
   });
 
   it('falls back to AWQ subsets, and skips malformed entries', () => {
-    const r = run({ awq: [{ block: 0, subsets: [{ name: 'qkv', scales: [2, 0.5] }, { name: 'bad', scales: ['x'] }] }, { subsets: [] }] });
+    const r = run({
+      awq: [
+        {
+          block: 0,
+          subsets: [
+            { name: 'qkv', scales: [2, 0.5] },
+            { name: 'bad', scales: ['x'] },
+          ],
+        },
+        { subsets: [] },
+      ],
+    });
     expect(readScales(r)).toEqual([{ block: 0, group: 'qkv', values: [2, 0.5] }]);
     expect(readScales(run({}))).toEqual([]);
   });
 
   it('reads TEQ block losses and the LM loss', () => {
     expect(readLosses(run({ teq: { blocks: [{ block: 2, losses: [3, 2] }] } }))).toEqual([{ name: 'TEQ block 2', steps: [0, 1], values: [3, 2] }]);
-    expect(readLosses(run({ teq: { losses: [5, 4, 3], blocks: [{ block: 0, alpha: {} }] } }))).toEqual([{ name: 'TEQ LM loss', steps: [0, 1, 2], values: [5, 4, 3] }]);
+    expect(readLosses(run({ teq: { losses: [5, 4, 3], blocks: [{ block: 0, alpha: {} }] } }))).toEqual([
+      { name: 'TEQ LM loss', steps: [0, 1, 2], values: [5, 4, 3] },
+    ]);
   });
 
   it('builds one blocks x channels matrix per group, NaN where a vector is short', () => {
@@ -48,11 +85,13 @@ describe('run details', () => {
     expect(shortLayerName('model.layers.0.mlp.down_proj')).toBe('down_proj');
     expect(shortLayerName('model.decoder.layers.3.fc1')).toBe('fc1');
     expect(shortLayerName('lm_head')).toBe('lm_head');
-    const m = layerErrorMatrix(run({}, [
-      { block: 1, layer: 'model.layers.1.self_attn.q_proj', relMse: 0.3 },
-      { block: 0, layer: 'model.layers.0.self_attn.q_proj', relMse: 0.1 },
-      { block: 0, layer: 'model.layers.0.mlp.up_proj', relMse: 0.2 },
-    ]));
+    const m = layerErrorMatrix(
+      run({}, [
+        { block: 1, layer: 'model.layers.1.self_attn.q_proj', relMse: 0.3 },
+        { block: 0, layer: 'model.layers.0.self_attn.q_proj', relMse: 0.1 },
+        { block: 0, layer: 'model.layers.0.mlp.up_proj', relMse: 0.2 },
+      ]),
+    );
     expect(m.blocks).toEqual([0, 1]);
     expect(m.layers).toEqual(['q_proj', 'up_proj']);
     expect(Array.from(m.values).map((v) => (Number.isNaN(v) ? null : +v.toFixed(6)))).toEqual([0.1, 0.2, 0.3, null]);
@@ -69,7 +108,10 @@ describe('run details', () => {
           },
           {
             block: 0,
-            layers: [{ layer: 'model.layers.0.self_attn.q_proj', relErrRtn: 0.2, relErrGptq: 0.05 }, { layer: 'bad', relErrRtn: 'x' }],
+            layers: [
+              { layer: 'model.layers.0.self_attn.q_proj', relErrRtn: 0.2, relErrGptq: 0.05 },
+              { layer: 'bad', relErrRtn: 'x' },
+            ],
             hessianDiag: { q: [4, 5], bad: ['y'] },
           },
           { layers: [] },

@@ -8,7 +8,14 @@ describe('run state from events', () => {
   it('opens and closes phases and records progress on the right one', () => {
     let r = startRun(teq, 0);
     r = applyEvents(r, [{ type: 'phase', phase: 'tokenize' }], 1000);
-    r = applyEvents(r, [{ type: 'phase', phase: 'eval-fp' }, { type: 'progress', phase: 'eval-fp', done: 2, total: 8 }], 3000);
+    r = applyEvents(
+      r,
+      [
+        { type: 'phase', phase: 'eval-fp' },
+        { type: 'progress', phase: 'eval-fp', done: 2, total: 8 },
+      ],
+      3000,
+    );
     expect(r.phases).toEqual([
       { name: 'tokenize', startedAt: 1000, endedAt: 3000, detail: undefined },
       { name: 'eval-fp', startedAt: 3000, done: 2, total: 8, detail: undefined, firstAt: 3000, firstDone: 2 },
@@ -23,11 +30,15 @@ describe('run state from events', () => {
 
   it('appends loss points per series without touching the previous state', () => {
     const r0 = startRun(teq, 0);
-    const r1 = applyEvents(r0, [
-      { type: 'loss', series: 'TEQ block 0', step: 0, value: 2 },
-      { type: 'loss', series: 'TEQ block 0', step: 1, value: 1.5 },
-      { type: 'loss', series: 'TEQ block 1', step: 0, value: 3 },
-    ], 10);
+    const r1 = applyEvents(
+      r0,
+      [
+        { type: 'loss', series: 'TEQ block 0', step: 0, value: 2 },
+        { type: 'loss', series: 'TEQ block 0', step: 1, value: 1.5 },
+        { type: 'loss', series: 'TEQ block 1', step: 0, value: 3 },
+      ],
+      10,
+    );
     const r2 = applyEvents(r1, [{ type: 'loss', series: 'TEQ block 0', step: 2, value: 1.25 }], 20);
     expect(r1.losses['TEQ block 0']).toEqual({ steps: [0, 1], values: [2, 1.5] });
     expect(r2.losses['TEQ block 0']).toEqual({ steps: [0, 1, 2], values: [2, 1.5, 1.25] });
@@ -36,13 +47,17 @@ describe('run state from events', () => {
   });
 
   it('keeps the latest scale vector per block and group, and every layer error', () => {
-    const r = applyEvents(startRun(teq, 0), [
-      { type: 'scales', block: 0, group: 'qkv', values: [1, 2] },
-      { type: 'scales', block: 0, group: 'qkv', values: [3, 4] },
-      { type: 'scales', block: 1, group: 'qkv', values: [5] },
-      { type: 'layer-error', block: 0, layer: 'q_proj', relMse: 0.01 },
-      { type: 'log', message: 'hello' },
-    ], 0);
+    const r = applyEvents(
+      startRun(teq, 0),
+      [
+        { type: 'scales', block: 0, group: 'qkv', values: [1, 2] },
+        { type: 'scales', block: 0, group: 'qkv', values: [3, 4] },
+        { type: 'scales', block: 1, group: 'qkv', values: [5] },
+        { type: 'layer-error', block: 0, layer: 'q_proj', relMse: 0.01 },
+        { type: 'log', message: 'hello' },
+      ],
+      0,
+    );
     expect(Object.values(r.scales)).toEqual([
       { block: 0, group: 'qkv', values: [3, 4] },
       { block: 1, group: 'qkv', values: [5] },
@@ -58,7 +73,14 @@ describe('remaining time', () => {
     r = applyEvents(r, [{ type: 'phase', phase: 'eval-fp' }], 0);
     r = applyEvents(r, [{ type: 'phase', phase: 'teq' }], 4000); // fp32 evaluation took 4 s
     r = applyEvents(r, [{ type: 'progress', phase: 'teq', done: 1, total: 5 }], 6000);
-    r = applyEvents(r, [{ type: 'phase', phase: 'measure' }, { type: 'progress', phase: 'measure', done: 1, total: 5 }], 20000);
+    r = applyEvents(
+      r,
+      [
+        { type: 'phase', phase: 'measure' },
+        { type: 'progress', phase: 'measure', done: 1, total: 5 },
+      ],
+      20000,
+    );
     // measure: 1 s for 1 of 5 blocks -> 4 s left; then about 4 s of quantized evaluation.
     expect(estimateRemaining(r, 21000)).toEqual({ seconds: 8, fromPlan: false });
   });
@@ -73,15 +95,43 @@ describe('remaining time', () => {
   it('does not add the quantized evaluation once it is running', () => {
     let r = startRun(teq, 0);
     r = applyEvents(r, [{ type: 'phase', phase: 'eval-fp' }], 0);
-    r = applyEvents(r, [{ type: 'phase', phase: 'teq' }, { type: 'progress', phase: 'teq', done: 5, total: 5 }], 4000);
-    r = applyEvents(r, [{ type: 'phase', phase: 'measure' }, { type: 'progress', phase: 'measure', done: 5, total: 5 }], 5000);
-    r = applyEvents(r, [{ type: 'phase', phase: 'eval-quant' }, { type: 'progress', phase: 'eval-quant', done: 3, total: 4 }], 6000);
+    r = applyEvents(
+      r,
+      [
+        { type: 'phase', phase: 'teq' },
+        { type: 'progress', phase: 'teq', done: 5, total: 5 },
+      ],
+      4000,
+    );
+    r = applyEvents(
+      r,
+      [
+        { type: 'phase', phase: 'measure' },
+        { type: 'progress', phase: 'measure', done: 5, total: 5 },
+      ],
+      5000,
+    );
+    r = applyEvents(
+      r,
+      [
+        { type: 'phase', phase: 'eval-quant' },
+        { type: 'progress', phase: 'eval-quant', done: 3, total: 4 },
+      ],
+      6000,
+    );
     expect(estimateRemaining(r, 9000)).toEqual({ seconds: 1, fromPlan: false });
   });
 
-  it('measures a phase\'s rate from its first finished unit, so a slow start is not extrapolated', () => {
+  it("measures a phase's rate from its first finished unit, so a slow start is not extrapolated", () => {
     let r = startRun(teq, 0, 5);
-    r = applyEvents(r, [{ type: 'phase', phase: 'eval-fp' }, { type: 'progress', phase: 'eval-fp', done: 8, total: 8 }], 0);
+    r = applyEvents(
+      r,
+      [
+        { type: 'phase', phase: 'eval-fp' },
+        { type: 'progress', phase: 'eval-fp', done: 8, total: 8 },
+      ],
+      0,
+    );
     r = applyEvents(r, [{ type: 'phase', phase: 'teq' }], 4000); // 8 x 256 tokens x 5 blocks in 4 s
     const ahead = (3 * 16 * 256 * 5) / 2560 + 4; // the errors' step planned at 2560 passes/s, then 4 s of evaluation
     // An initialisation takes 60 s, then a step every 0.5 s.
@@ -93,7 +143,7 @@ describe('remaining time', () => {
     expect(estimateRemaining(r, 74000)!.seconds).toBeCloseTo(40 + ahead, 9); // 20 steps in 10 s, 80 to go
   });
 
-  it('plans the phases ahead from the fp32 evaluation\'s rate, not just the open one', () => {
+  it("plans the phases ahead from the fp32 evaluation's rate, not just the open one", () => {
     // Block-loss TEQ from ones, 20 steps of 4 x 256 tokens on 5 blocks, 16 x 256 calibration tokens.
     const config = { ...teq, teqLoss: 'block' as const, teqInit: 'ones' as const, steps: 20, seqLen: 256, calibSamples: 16, evalWindows: 8 };
     let r = startRun(config, 0, 5);
@@ -107,7 +157,7 @@ describe('remaining time', () => {
     expect(est.seconds).toBeCloseTo(2 + 144 + 24 + 4, 9);
   });
 
-  it('measures the device\'s rate from the fp32 evaluation\'s first progress on (shaders compile before it)', () => {
+  it("measures the device's rate from the fp32 evaluation's first progress on (shaders compile before it)", () => {
     const config = { ...teq, teqLoss: 'block' as const, teqInit: 'ones' as const, steps: 20, seqLen: 256, calibSamples: 16, evalWindows: 8 };
     let r = startRun(config, 0, 5);
     r = applyEvents(r, [{ type: 'phase', phase: 'eval-fp' }], 0);
@@ -124,7 +174,14 @@ describe('remaining time', () => {
   it('estimates the second part of a compound method before it starts, and closes the first when it ends', () => {
     const config = { ...DEFAULT_CONFIG, method: 'teq+tesseraq' as const, evalWindows: 8 };
     let r = startRun(config, 0, 5);
-    r = applyEvents(r, [{ type: 'phase', phase: 'eval-fp' }, { type: 'progress', phase: 'eval-fp', done: 8, total: 8 }], 0);
+    r = applyEvents(
+      r,
+      [
+        { type: 'phase', phase: 'eval-fp' },
+        { type: 'progress', phase: 'eval-fp', done: 8, total: 8 },
+      ],
+      0,
+    );
     r = applyEvents(r, [{ type: 'phase', phase: 'teq+tesseraq' }], 4000);
     r = applyEvents(r, [{ type: 'progress', phase: 'teq', done: 10, total: 20, detail: 'step 10 of 20' }], 9000);
     expect(r.phases.find((p) => p.name === 'teq')).toMatchObject({ startedAt: 4000, sub: true, step: 'step 10 of 20' });

@@ -79,7 +79,15 @@ export function applyEvents(run: LiveRun, events: RunEvent[], now: number): Live
           const parent = findLastIndex(phases, (p) => !p.sub && p.endedAt === undefined);
           const first = !phases.some((p) => p.sub);
           if (first && parent >= 0) from = phases[parent].startedAt;
-          phases.push({ name: e.phase, startedAt: from, done: e.done, total: e.total, sub: true, step: e.detail, ...(e.done > 0 ? { firstAt: now, firstDone: e.done } : {}) });
+          phases.push({
+            name: e.phase,
+            startedAt: from,
+            done: e.done,
+            total: e.total,
+            sub: true,
+            step: e.detail,
+            ...(e.done > 0 ? { firstAt: now, firstDone: e.done } : {}),
+          });
         } else {
           const p = phases[i];
           const finished = p.sub && p.endedAt === undefined && e.done >= e.total;

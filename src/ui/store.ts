@@ -35,21 +35,12 @@ export const SECTIONS = [
 ] as const;
 export type SectionId = (typeof SECTIONS)[number]['id'];
 
-export type GpuState =
-  | { status: 'pending' }
-  | { status: 'ready'; report: AdapterReport }
-  | { status: 'failed'; error: EngineFailure };
+export type GpuState = { status: 'pending' } | { status: 'ready'; report: AdapterReport } | { status: 'failed'; error: EngineFailure };
 
 export type ModelLoad =
-  | { status: 'idle' }
-  | { status: 'loading'; request: ModelRequest['kind']; progress: LoadProgress | null }
-  | { status: 'failed'; error: EngineFailure };
+  { status: 'idle' } | { status: 'loading'; request: ModelRequest['kind']; progress: LoadProgress | null } | { status: 'failed'; error: EngineFailure };
 
-export type TextState =
-  | { status: 'idle' }
-  | { status: 'counting' }
-  | { status: 'ready'; stats: TextStats }
-  | { status: 'failed'; error: EngineFailure };
+export type TextState = { status: 'idle' } | { status: 'counting' } | { status: 'ready'; stats: TextStats } | { status: 'failed'; error: EngineFailure };
 
 export interface StudioState {
   gpu: GpuState;
@@ -298,7 +289,11 @@ export const useStudio = create<StudioState>()((set, get) => ({
     if (memory?.problems.length) return blocked(memory.problems);
 
     const runConfig = get().config;
-    set({ run: { ...startRun(runConfig, Date.now(), get().model?.layers, get().deviceRate ?? undefined), resumeOf: resumeRunId }, runBlocked: [], section: 'run' });
+    set({
+      run: { ...startRun(runConfig, Date.now(), get().model?.layers, get().deviceRate ?? undefined), resumeOf: resumeRunId },
+      runBlocked: [],
+      section: 'run',
+    });
     // Events come in batches from the worker; one state update per batch.
     const onEvents = Comlink.proxy((events: RunEvent[]) => {
       const r = get().run;
@@ -312,7 +307,10 @@ export const useStudio = create<StudioState>()((set, get) => ({
       const r = get().run!;
       const rate = measuredRate(r, Date.now());
       if (rate) saveDeviceRate(get().gpu, rate);
-      set({ run: finishRun(r, result.status, Date.now(), { resultId: result.id, error: result.error ? { kind: result.status, message: result.error } : undefined }), ...(rate ? { deviceRate: rate } : {}) });
+      set({
+        run: finishRun(r, result.status, Date.now(), { resultId: result.id, error: result.error ? { kind: result.status, message: result.error } : undefined }),
+        ...(rate ? { deviceRate: rate } : {}),
+      });
       // A cancelled run is kept too, marked as such (History shows its status; Compare skips it).
       if (result.status === 'done' || result.status === 'cancelled') {
         const saved = await get().addToHistory(result);
@@ -348,7 +346,11 @@ export const useStudio = create<StudioState>()((set, get) => ({
       // The store cannot be read: the runs kept in memory stay listed.
       const unsaved = runKeeper.unsavedRuns();
       const kept = unsaved.length ? ` ${runKeeper.message()}` : '';
-      set({ history: [...unsaved, ...get().history.filter((r) => !unsaved.some((u) => u.id === r.id))], unsavedIds: unsaved.map((r) => r.id), historyError: `${toEngineFailure(e).message}${kept}` });
+      set({
+        history: [...unsaved, ...get().history.filter((r) => !unsaved.some((u) => u.id === r.id))],
+        unsavedIds: unsaved.map((r) => r.id),
+        historyError: `${toEngineFailure(e).message}${kept}`,
+      });
     }
   },
 

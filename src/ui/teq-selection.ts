@@ -21,7 +21,9 @@ export function readTeqSelection(run: RunResult | null | undefined): TeqSelectio
   const teq = ((run?.details ?? {}) as { teq?: { selection?: unknown; blocks?: unknown } }).teq;
   const sel = teq?.selection as Record<string, unknown> | undefined;
   if (!sel || !isNum(sel.heldOutWindows) || !isNum(sel.trainWindows) || !isNum(sel.keptStep)) return null;
-  const scores = Array.isArray(sel.scores) ? (sel.scores as { step?: unknown; loss?: unknown }[]).filter((s) => isNum(s.step) && isNum(s.loss)) as { step: number; loss: number }[] : [];
+  const scores = Array.isArray(sel.scores)
+    ? ((sel.scores as { step?: unknown; loss?: unknown }[]).filter((s) => isNum(s.step) && isNum(s.loss)) as { step: number; loss: number }[])
+    : [];
   const moved: TeqSelectionSummary['moved'] = [];
   for (const b of Array.isArray(teq!.blocks) ? (teq!.blocks as { block?: unknown; alpha?: unknown }[]) : []) {
     if (!isNum(b.block) || typeof b.alpha !== 'object' || b.alpha === null) continue;

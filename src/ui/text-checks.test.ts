@@ -3,7 +3,13 @@ import type { TextStats } from '../worker/protocol';
 import { planText } from './text-checks';
 
 const stats = (calibTokens: number, evalTokens: number): TextStats => ({
-  source: 'custom', split: '', calibChars: 0, evalChars: 0, calibTokens, evalTokens, model: 'm',
+  source: 'custom',
+  split: '',
+  calibChars: 0,
+  evalChars: 0,
+  calibTokens,
+  evalTokens,
+  model: 'm',
 });
 
 describe('text plan', () => {
@@ -13,7 +19,7 @@ describe('text plan', () => {
     expect(p).toEqual({ windowsAvailable: 7, windowsUsed: 4, scoredTokens: 508, calibTokensDrawn: 1024, problems: [], warnings: [] });
   });
 
-  it('shows the worker\'s text-quality warnings (binary or byte-fallback text) with its own', () => {
+  it("shows the worker's text-quality warnings (binary or byte-fallback text) with its own", () => {
     const w = 'The tokenizer needs 3.00 tokens per character of the calibration text';
     expect(planText({ calibSamples: 1, seqLen: 100, evalWindows: 0 }, { ...stats(500, 1000), warnings: [w] }).warnings).toEqual([w]);
   });

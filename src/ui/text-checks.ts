@@ -14,7 +14,11 @@ export interface TextPlan {
   warnings: string[];
 }
 
-export function planText(config: Pick<RunConfig, 'calibSamples' | 'seqLen' | 'evalWindows'>, stats: TextStats, model?: Pick<ModelSummary, 'maxPositions'> | null): TextPlan {
+export function planText(
+  config: Pick<RunConfig, 'calibSamples' | 'seqLen' | 'evalWindows'>,
+  stats: TextStats,
+  model?: Pick<ModelSummary, 'maxPositions'> | null,
+): TextPlan {
   const { seqLen, calibSamples, evalWindows } = config;
   const windowsAvailable = Math.floor(stats.evalTokens / seqLen);
   const windowsUsed = evalWindows > 0 ? Math.min(evalWindows, windowsAvailable) : windowsAvailable;

@@ -4,8 +4,25 @@ import { DEFAULT_CONFIG } from '../methods/registry';
 import { RunKeeper, type RunStore } from './unsaved-runs';
 
 const run = (id: string): RunResult => ({
-  schema: RESULT_SCHEMA_VERSION, id, createdAt: '2026-12-03T00:00:00Z', status: 'done', model: 'bundled:stories260K', method: 'rtn', bits: 4, groupSize: 32,
-  symmetric: false, steps: 0, seed: 0, config: DEFAULT_CONFIG, device: 'test', pplFp: 5.3, pplQuant: 5.8, evalTokens: 100, seconds: {}, layerErrors: [], blockErrors: [],
+  schema: RESULT_SCHEMA_VERSION,
+  id,
+  createdAt: '2026-12-03T00:00:00Z',
+  status: 'done',
+  model: 'bundled:stories260K',
+  method: 'rtn',
+  bits: 4,
+  groupSize: 32,
+  symmetric: false,
+  steps: 0,
+  seed: 0,
+  config: DEFAULT_CONFIG,
+  device: 'test',
+  pplFp: 5.3,
+  pplQuant: 5.8,
+  evalTokens: 100,
+  seconds: {},
+  layerErrors: [],
+  blockErrors: [],
 });
 
 /** A store whose saves fail while `full` is set, as IndexedDB does over its quota. */
@@ -36,7 +53,9 @@ describe('a finished run whose save fails is kept', () => {
     const v1 = await keeper.view();
     expect(v1.runs.map((r) => r.id)).toEqual(['b', 'a']);
     expect(v1.unsavedIds).toEqual(['b']);
-    expect(v1.saveError).toMatch(/^A finished run was not saved \(The quota has been exceeded\.\)\. It is kept in this tab until you close it: download its JSON/);
+    expect(v1.saveError).toMatch(
+      /^A finished run was not saved \(The quota has been exceeded\.\)\. It is kept in this tab until you close it: download its JSON/,
+    );
     // A second refresh (what used to clear the message) keeps it and the run.
     const v2 = await keeper.view();
     expect(v2.saveError).toBe(v1.saveError);

@@ -91,12 +91,12 @@ async function loadRequested(req: ModelRequest, signal: AbortSignal, progress: (
       return loadBundled();
     case 'files':
       progress({ message: `Reading ${req.files.length} file${req.files.length === 1 ? '' : 's'}…` });
-    {
-      const sources = req.files.map((f) => blobSource(f.file, f.path));
-      const loaded = await loadModelFromFiles(sources);
-      // Named by folder and content, so two local models never share a name in History or Compare.
-      return { ...loaded, source: await localModelSource(sources) };
-    }
+      {
+        const sources = req.files.map((f) => blobSource(f.file, f.path));
+        const loaded = await loadModelFromFiles(sources);
+        // Named by folder and content, so two local models never share a name in History or Compare.
+        return { ...loaded, source: await localModelSource(sources) };
+      }
     case 'hub':
       return loadFromHub(req.repo, {
         revision: req.revision || 'main',
@@ -238,8 +238,10 @@ const api: EngineApi = {
             },
           });
         });
-        if (out.result.status === 'done' && Number.isFinite(out.result.pplFp)) fpPerplexity.set(fpKey, { ppl: out.result.pplFp, windowNll: out.result.windowNll?.fp });
-        if (out.quantized && out.result.status === 'done') lastQuantized = { runId: out.result.id, model: out.quantized, config, pplQuant: out.result.pplQuant };
+        if (out.result.status === 'done' && Number.isFinite(out.result.pplFp))
+          fpPerplexity.set(fpKey, { ppl: out.result.pplFp, windowNll: out.result.windowNll?.fp });
+        if (out.quantized && out.result.status === 'done')
+          lastQuantized = { runId: out.result.id, model: out.quantized, config, pplQuant: out.result.pplQuant };
         return out.result;
       } finally {
         events.flush();
@@ -260,7 +262,9 @@ const api: EngineApi = {
   quantizedRunId: () => lastQuantized?.runId ?? null,
 
   exportOptions: () =>
-    guarded(async () => (lastQuantized ? { runId: lastQuantized.runId, options: (await exporters()).exportAvailability(lastQuantized.model, requireModel().tokenizer) } : null)),
+    guarded(async () =>
+      lastQuantized ? { runId: lastQuantized.runId, options: (await exporters()).exportAvailability(lastQuantized.model, requireModel().tokenizer) } : null,
+    ),
 
   exportRun: (format, target) =>
     guarded(async () => {
@@ -280,7 +284,12 @@ const api: EngineApi = {
       const split = await splitFor(config);
       const evalTokens = [m.tokenizer.bosId, ...m.tokenizer.encode(split.eval)];
       const { checkOnnxExport } = await onnxRuntime();
-      return checkOnnxExport({ model: m, quantized: lastQuantized.model }, evalTokens, { seqLen: config.seqLen, evalWindows: config.evalWindows, pplQuant }, { executionProviders: [executionProvider] });
+      return checkOnnxExport(
+        { model: m, quantized: lastQuantized.model },
+        evalTokens,
+        { seqLen: config.seqLen, evalWindows: config.evalWindows, pplQuant },
+        { executionProviders: [executionProvider] },
+      );
     }),
 
   generate: (req: GenerateRequest, onText) =>

@@ -122,12 +122,7 @@ export interface EngineApi {
 }
 
 export function isEngineFailure(e: unknown): e is EngineFailure {
-  return (
-    typeof e === 'object' &&
-    e !== null &&
-    typeof (e as EngineFailure).kind === 'string' &&
-    typeof (e as EngineFailure).message === 'string'
-  );
+  return typeof e === 'object' && e !== null && typeof (e as EngineFailure).kind === 'string' && typeof (e as EngineFailure).message === 'string';
 }
 
 /** Whatever was thrown (a failure from the worker, a comlink error, a bug), as an EngineFailure. */

@@ -19,7 +19,12 @@ export function runLockName(runId: string): string {
 export async function lockedRunIds(locks: RunLocks | undefined): Promise<Set<string>> {
   if (!locks) return new Set();
   const { held = [] } = await locks.query();
-  return new Set(held.map((l) => l.name ?? '').filter((n) => n.startsWith(PREFIX)).map((n) => n.slice(PREFIX.length)));
+  return new Set(
+    held
+      .map((l) => l.name ?? '')
+      .filter((n) => n.startsWith(PREFIX))
+      .map((n) => n.slice(PREFIX.length)),
+  );
 }
 
 const TAKEN = Symbol('taken');
@@ -29,7 +34,9 @@ export async function withRunLock<T>(locks: RunLocks | undefined, runId: string,
   if (!locks) return fn();
   const out = await locks.request<T | typeof TAKEN>(runLockName(runId), { ifAvailable: true }, async (lock) => (lock ? fn() : TAKEN));
   if (out === TAKEN) {
-    throw new BadInputError(`Run ${runId} is running in another tab (or window) of this studio: it can be resumed here only once that tab has closed or the run has ended.`);
+    throw new BadInputError(
+      `Run ${runId} is running in another tab (or window) of this studio: it can be resumed here only once that tab has closed or the run has ended.`,
+    );
   }
   return out;
 }

@@ -25,7 +25,8 @@ export function hfFolderSources(dir = HF_DIR, names = HF_FILES): ByteSource[] {
 export const REFERENCE_SENTENCE = 'Once upon a time, there was a little girl named Lily.';
 export const REFERENCE_IDS = [403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426];
 export const GREEDY_IDS = [
-  1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426, 338, 401, 396, 267, 337, 410, 408, 419, 292, 411, 322, 265, 282, 295, 433, 426, 385,
+  1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426, 338, 401, 396, 267, 337, 410, 408, 419, 292, 411, 322, 265, 282, 295, 433, 426,
+  385,
 ];
 export const GREEDY_TEXT = 'Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One';
 

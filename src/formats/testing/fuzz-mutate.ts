@@ -36,13 +36,33 @@ export interface Field {
 export function specialValues(orig: bigint, width: 4 | 8, fileSize: number): bigint[] {
   const bitsMax = (1n << BigInt(8 * width)) - 1n;
   const v = [
-    0n, 1n, 2n, 3n, 7n, orig - 1n, orig + 1n, orig * 2n, orig / 2n, orig + 32n, orig - 32n,
+    0n,
+    1n,
+    2n,
+    3n,
+    7n,
+    orig - 1n,
+    orig + 1n,
+    orig * 2n,
+    orig / 2n,
+    orig + 32n,
+    orig - 32n,
     bitsMax, // -1 as signed
     bitsMax >> 1n, // max signed
     1n << BigInt(8 * width - 1), // min signed (negative)
     0xffff_fffen,
-    1n << 31n, 1n << 32n, (1n << 32n) + 1n, 1n << 40n, 1n << 53n, (1n << 53n) + 1n, 1n << 62n, 1n << 63n,
-    BigInt(fileSize), BigInt(fileSize) + 1n, BigInt(fileSize) - 1n, BigInt(fileSize) * 4n,
+    1n << 31n,
+    1n << 32n,
+    (1n << 32n) + 1n,
+    1n << 40n,
+    1n << 53n,
+    (1n << 53n) + 1n,
+    1n << 62n,
+    1n << 63n,
+    BigInt(fileSize),
+    BigInt(fileSize) + 1n,
+    BigInt(fileSize) - 1n,
+    BigInt(fileSize) * 4n,
   ];
   return v.map((x) => ((x % (bitsMax + 1n)) + bitsMax + 1n) % (bitsMax + 1n));
 }
@@ -64,7 +84,9 @@ export function mutateField(rng: FuzzRng, bytes: Uint8Array, fields: Field[]): s
   const role = rng.pick(roles);
   const f = rng.pick(fields.filter((x) => x.role === role));
   const orig = readField(bytes, f);
-  const value = rng.chance(0.85) ? rng.pick(specialValues(orig, f.width, bytes.byteLength)) : BigInt(rng.int(2 ** 32)) * (f.width === 8 && rng.chance(0.5) ? BigInt(rng.int(2 ** 32)) : 1n);
+  const value = rng.chance(0.85)
+    ? rng.pick(specialValues(orig, f.width, bytes.byteLength))
+    : BigInt(rng.int(2 ** 32)) * (f.width === 8 && rng.chance(0.5) ? BigInt(rng.int(2 ** 32)) : 1n);
   writeField(bytes, f, value);
   return `${role}@${f.pos}: ${orig} -> ${BigInt.asUintN(8 * f.width, value)}`;
 }
@@ -143,7 +165,11 @@ export function ggufFields(bytes: Uint8Array): { fields: Field[]; headerEnd: num
 // ---- llama2.c ----
 
 /** The 7 int32 header fields of a llama2.c checkpoint. */
-export const LLAMA2C_FIELDS: Field[] = ['dim', 'hidden_dim', 'n_layers', 'n_heads', 'n_kv_heads', 'vocab_size', 'seq_len'].map((role, i) => ({ pos: 4 * i, width: 4, role }));
+export const LLAMA2C_FIELDS: Field[] = ['dim', 'hidden_dim', 'n_layers', 'n_heads', 'n_kv_heads', 'vocab_size', 'seq_len'].map((role, i) => ({
+  pos: 4 * i,
+  width: 4,
+  role,
+}));
 
 /** max_token_length, then each token's score and length fields of a llama2.c tokenizer.bin. */
 export function llama2cTokenizerFields(bytes: Uint8Array, vocab: number): Field[] {
@@ -176,7 +202,11 @@ export function mutateSafetensorsJson(rng: FuzzRng, header: Record<string, Json>
   // An earlier edit of this case may have left a non-object, or dropped keys.
   const isObject = (v: Json | undefined): v is { [k: string]: Json } => typeof v === 'object' && v !== null && !Array.isArray(v);
   const prior = header[name];
-  const entry = (isObject(prior) ? prior : (header[name] = { dtype: 'F32', shape: [1], data_offsets: [0, 4] })) as { dtype: Json; shape: Json; data_offsets: Json };
+  const entry = (isObject(prior) ? prior : (header[name] = { dtype: 'F32', shape: [1], data_offsets: [0, 4] })) as {
+    dtype: Json;
+    shape: Json;
+    data_offsets: Json;
+  };
   const shape = (Array.isArray(entry.shape) && entry.shape.length ? entry.shape : (entry.shape = [1])) as number[];
   const offs = (Array.isArray(entry.data_offsets) && entry.data_offsets.length === 2 ? entry.data_offsets : (entry.data_offsets = [0, 4])) as number[];
   const kind = rng.int(14);
@@ -190,11 +220,24 @@ export function mutateSafetensorsJson(rng: FuzzRng, header: Record<string, Json>
       return `${name}.shape[${i}] = ${JSON.stringify(shape[i])}`;
     }
     case 2:
-      entry.shape = rng.pick<Json>([[], [0], [...shape, 1], [...shape, 0], shape.slice(1), [...shape].reverse(), [1, 1, 1, 1, 1, 1, 1, 1, 1], [2 ** 26, 2 ** 26, 2 ** 26], [-1, ...shape], rng.pick(ODD_VALUES)]);
+      entry.shape = rng.pick<Json>([
+        [],
+        [0],
+        [...shape, 1],
+        [...shape, 0],
+        shape.slice(1),
+        [...shape].reverse(),
+        [1, 1, 1, 1, 1, 1, 1, 1, 1],
+        [2 ** 26, 2 ** 26, 2 ** 26],
+        [-1, ...shape],
+        rng.pick(ODD_VALUES),
+      ]);
       return `${name}.shape = ${JSON.stringify(entry.shape)}`;
     case 3: {
       const i = rng.int(2);
-      offs[i] = rng.chance(0.5) ? (rng.pick(ODD_VALUES) as number) : rng.pick([0, dataSize, dataSize + 4, offs[i] + 4, offs[i] - 4, offs[1 - i], 2 ** 53, -offs[i]]);
+      offs[i] = rng.chance(0.5)
+        ? (rng.pick(ODD_VALUES) as number)
+        : rng.pick([0, dataSize, dataSize + 4, offs[i] + 4, offs[i] - 4, offs[1 - i], 2 ** 53, -offs[i]]);
       return `${name}.data_offsets[${i}] = ${JSON.stringify(offs[i])}`;
     }
     case 4: {
@@ -203,7 +246,14 @@ export function mutateSafetensorsJson(rng: FuzzRng, header: Record<string, Json>
       return `${name}.data_offsets shifted by ${d}`;
     }
     case 5:
-      entry.data_offsets = rng.pick<Json>([[offs[1], offs[0]], [offs[0]], [offs[0], offs[1], offs[1]], [], rng.pick(ODD_VALUES), [String(offs[0]), String(offs[1])]]);
+      entry.data_offsets = rng.pick<Json>([
+        [offs[1], offs[0]],
+        [offs[0]],
+        [offs[0], offs[1], offs[1]],
+        [],
+        rng.pick(ODD_VALUES),
+        [String(offs[0]), String(offs[1])],
+      ]);
       return `${name}.data_offsets = ${JSON.stringify(entry.data_offsets)}`;
     case 6:
       delete header[name];
@@ -242,15 +292,38 @@ export function mutateSafetensorsJson(rng: FuzzRng, header: Record<string, Json>
 /** One edit of config.json: a size field set to an odd value, or a key removed. */
 export function mutateHfConfig(rng: FuzzRng, config: Record<string, Json>): string {
   const key = rng.pick([
-    'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads', 'head_dim', 'vocab_size',
-    'max_position_embeddings', 'rms_norm_eps', 'rope_theta', 'tie_word_embeddings', 'architectures', 'bos_token_id', 'eos_token_id', 'rope_scaling',
+    'hidden_size',
+    'intermediate_size',
+    'num_hidden_layers',
+    'num_attention_heads',
+    'num_key_value_heads',
+    'head_dim',
+    'vocab_size',
+    'max_position_embeddings',
+    'rms_norm_eps',
+    'rope_theta',
+    'tie_word_embeddings',
+    'architectures',
+    'bos_token_id',
+    'eos_token_id',
+    'rope_scaling',
   ]);
   if (rng.chance(0.15)) {
     delete config[key];
     return `config: delete ${key}`;
   }
   const orig = config[key];
-  config[key] = rng.pick<Json>([...ODD_VALUES, 2 ** 30, 2 ** 30 - 1, 2 ** 31, 1e9, 100_000, typeof orig === 'number' ? orig * 2 : 2, typeof orig === 'number' ? orig + 1 : 1, typeof orig === 'number' ? orig - 1 : 0]);
+  config[key] = rng.pick<Json>([
+    ...ODD_VALUES,
+    2 ** 30,
+    2 ** 30 - 1,
+    2 ** 31,
+    1e9,
+    100_000,
+    typeof orig === 'number' ? orig * 2 : 2,
+    typeof orig === 'number' ? orig + 1 : 1,
+    typeof orig === 'number' ? orig - 1 : 0,
+  ]);
   return `config: ${key} = ${JSON.stringify(config[key])}`;
 }
 
@@ -418,7 +491,10 @@ export function ggufLie(rng: FuzzRng, kind: (typeof GGUF_LIES)[number], orig: Ui
  * A GGUF whose tokens array declares 2^23..2^26 entries, as a virtual file of 2^31 bytes (the real
  * header, then zeros): it must be refused from what the header declares. `bytesRead` counts reads.
  */
-export function giantMetadataSource(rng: FuzzRng, orig: Uint8Array): { detail: string; source: { name: string; size: number; read(o: number, n: number): Promise<Uint8Array> }; bytesRead: () => number } {
+export function giantMetadataSource(
+  rng: FuzzRng,
+  orig: Uint8Array,
+): { detail: string; source: { name: string; size: number; read(o: number, n: number): Promise<Uint8Array> }; bytesRead: () => number } {
   const { fields } = ggufFields(orig);
   const arrays = fields.filter((f) => f.role === 'array length');
   const f = rng.pick(arrays);

@@ -17,13 +17,34 @@ export interface GgufTensorSpec {
 
 class Bytes {
   parts: number[] = [];
-  u8(v: number) { this.parts.push(v & 0xff); }
-  u32(v: number) { for (let i = 0; i < 4; i++) this.u8(v >>> (8 * i)); }
-  i32(v: number) { this.u32(v >>> 0); }
-  u64(v: bigint | number) { let b = BigInt(v); for (let i = 0; i < 8; i++) { this.u8(Number(b & 0xffn)); b >>= 8n; } }
-  f32(v: number) { const a = new Uint8Array(new Float32Array([v]).buffer); a.forEach((x) => this.u8(x)); }
-  str(s: string) { const b = new TextEncoder().encode(s); this.u64(b.length); b.forEach((x) => this.u8(x)); }
-  raw(b: Uint8Array) { b.forEach((x) => this.u8(x)); }
+  u8(v: number) {
+    this.parts.push(v & 0xff);
+  }
+  u32(v: number) {
+    for (let i = 0; i < 4; i++) this.u8(v >>> (8 * i));
+  }
+  i32(v: number) {
+    this.u32(v >>> 0);
+  }
+  u64(v: bigint | number) {
+    let b = BigInt(v);
+    for (let i = 0; i < 8; i++) {
+      this.u8(Number(b & 0xffn));
+      b >>= 8n;
+    }
+  }
+  f32(v: number) {
+    const a = new Uint8Array(new Float32Array([v]).buffer);
+    a.forEach((x) => this.u8(x));
+  }
+  str(s: string) {
+    const b = new TextEncoder().encode(s);
+    this.u64(b.length);
+    b.forEach((x) => this.u8(x));
+  }
+  raw(b: Uint8Array) {
+    b.forEach((x) => this.u8(x));
+  }
 }
 
 export function writeGguf(opts: {
@@ -45,15 +66,48 @@ export function writeGguf(opts: {
   for (const [key, v] of kvs) {
     w.str(key);
     switch (v.type) {
-      case 'u32': w.u32(T.UINT32); w.u32(v.value); break;
-      case 'i32': w.u32(T.INT32); w.i32(v.value); break;
-      case 'f32': w.u32(T.FLOAT32); w.f32(v.value); break;
-      case 'u64': w.u32(T.UINT64); w.u64(v.value); break;
-      case 'bool': w.u32(T.BOOL); w.u8(v.value ? 1 : 0); break;
-      case 'string': w.u32(T.STRING); w.str(v.value); break;
-      case 'string[]': w.u32(T.ARRAY); w.u32(T.STRING); w.u64(v.value.length); v.value.forEach((s) => w.str(s)); break;
-      case 'f32[]': w.u32(T.ARRAY); w.u32(T.FLOAT32); w.u64(v.value.length); v.value.forEach((x) => w.f32(x)); break;
-      case 'i32[]': w.u32(T.ARRAY); w.u32(T.INT32); w.u64(v.value.length); v.value.forEach((x) => w.i32(x)); break;
+      case 'u32':
+        w.u32(T.UINT32);
+        w.u32(v.value);
+        break;
+      case 'i32':
+        w.u32(T.INT32);
+        w.i32(v.value);
+        break;
+      case 'f32':
+        w.u32(T.FLOAT32);
+        w.f32(v.value);
+        break;
+      case 'u64':
+        w.u32(T.UINT64);
+        w.u64(v.value);
+        break;
+      case 'bool':
+        w.u32(T.BOOL);
+        w.u8(v.value ? 1 : 0);
+        break;
+      case 'string':
+        w.u32(T.STRING);
+        w.str(v.value);
+        break;
+      case 'string[]':
+        w.u32(T.ARRAY);
+        w.u32(T.STRING);
+        w.u64(v.value.length);
+        v.value.forEach((s) => w.str(s));
+        break;
+      case 'f32[]':
+        w.u32(T.ARRAY);
+        w.u32(T.FLOAT32);
+        w.u64(v.value.length);
+        v.value.forEach((x) => w.f32(x));
+        break;
+      case 'i32[]':
+        w.u32(T.ARRAY);
+        w.u32(T.INT32);
+        w.u64(v.value.length);
+        v.value.forEach((x) => w.i32(x));
+        break;
     }
   }
   const align = opts.alignment ?? 32;

@@ -9,7 +9,14 @@ import type { Method, RunConfig } from '../../core/run-types';
 
 // a small vocabulary, so the embedding table is not the largest tensor
 const cfg = { ...randomModel('llama3.2-1b').weights.config, vocab: 1024 };
-const config = (method: Method, patch: Partial<RunConfig> = {}): RunConfig => ({ ...DEFAULT_CONFIG, method, calibSamples: 1, seqLen: 128, evalWindows: 1, ...patch });
+const config = (method: Method, patch: Partial<RunConfig> = {}): RunConfig => ({
+  ...DEFAULT_CONFIG,
+  method,
+  calibSamples: 1,
+  seqLen: 128,
+  evalWindows: 1,
+  ...patch,
+});
 const H = 8192 * 8192 * 4;
 
 describe('GPTQ memory plan', () => {

@@ -61,7 +61,14 @@ export const teqContributions = (m: MemoryInputs) => ({ name: "TEQ's dα contrib
 
 export const teqQuick = (ctx: PresetContext): Partial<RunConfig> => ({ steps: ctx.software ? 4 : 10, teqLoss: 'block' as const, teqInit: 'ones' as const });
 export const teqPaper = (ctx: PresetContext): Partial<RunConfig> => ({
-  steps: 1000, lr: 1e-3, teqLoss: 'lm', teqEstimator: 'ste-full', teqInit: 'ones', teqHoldout: 0, calibSamples: 1000, seqLen: capSeq(512, ctx),
+  steps: 1000,
+  lr: 1e-3,
+  teqLoss: 'lm',
+  teqEstimator: 'ste-full',
+  teqInit: 'ones',
+  teqHoldout: 0,
+  calibSamples: 1000,
+  seqLen: capSeq(512, ctx),
 });
 export const teqSummary = (c: RunConfig) => ` · ${c.steps} TEQ steps at lr ${c.lr}`;
 

@@ -38,7 +38,13 @@ export function tesseraqMemory(m: MemoryInputs): number {
 export const tesseraqQuick = (ctx: PresetContext): Partial<RunConfig> =>
   ctx.software ? { tqIters: 2, tqSchedule: 'short10' as const, tqBatch: 2 } : { tqIters: 5, tqSchedule: 'short10' as const, tqBatch: 4 };
 export const tesseraqPaper = (ctx: PresetContext): Partial<RunConfig> => ({
-  tqIters: 250, tqSchedule: 'paper20', tqBatch: 4, tqLr: 1e-3, calibSamples: 512, seqLen: capSeq(2048, ctx), symmetric: false,
+  tqIters: 250,
+  tqSchedule: 'paper20',
+  tqBatch: 4,
+  tqLr: 1e-3,
+  calibSamples: 512,
+  seqLen: capSeq(2048, ctx),
+  symmetric: false,
 });
 export const tesseraqSummary = (c: RunConfig) => ` · ${c.tqSchedule} × ${c.tqIters} iterations`;
 

@@ -126,7 +126,9 @@ export function Heatmap(props: HeatmapProps) {
     if (!cell) return;
     const [r, c] = cell;
     const v = values[r * cols + c];
-    setReadout(`${rowLabel(r)}, ${colLabel(c)}: ${Number.isNaN(v) ? 'no value' : format(v)}${props.onCellClick && props.clickHint ? ` · ${props.clickHint}` : ''}`);
+    setReadout(
+      `${rowLabel(r)}, ${colLabel(c)}: ${Number.isNaN(v) ? 'no value' : format(v)}${props.onCellClick && props.clickHint ? ` · ${props.clickHint}` : ''}`,
+    );
   }
   const labelled = rows <= MAX_LABELLED_ROWS && height / rows >= 9;
 
@@ -190,9 +192,7 @@ export function ColorLegend({ map, lo, hi, mid }: { map: ColorMap; lo: string; h
       <span>{lo}</span>
       <span style={{ position: 'relative', display: 'inline-flex' }}>
         <canvas ref={ref} aria-hidden="true" />
-        {mid && (
-          <span style={{ position: 'absolute', left: '50%', top: 10, transform: 'translateX(-50%)', fontSize: 10 }}>{mid}</span>
-        )}
+        {mid && <span style={{ position: 'absolute', left: '50%', top: 10, transform: 'translateX(-50%)', fontSize: 10 }}>{mid}</span>}
       </span>
       <span>{hi}</span>
     </span>

@@ -1,9 +1,6 @@
 // Series colours (distinguishable, colour-blind friendly Tableau 10) and the heatmap colour maps.
 
-export const SERIES_COLORS = [
-  '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f',
-  '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac',
-];
+export const SERIES_COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 
 export function seriesColor(i: number): string {
   return SERIES_COLORS[i % SERIES_COLORS.length];
@@ -13,14 +10,26 @@ type Rgb = [number, number, number];
 
 // Viridis at 9 stops: perceptually uniform, for magnitudes (errors, counts).
 const VIRIDIS: Rgb[] = [
-  [68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141],
-  [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37],
+  [68, 1, 84],
+  [71, 44, 122],
+  [59, 81, 139],
+  [44, 113, 142],
+  [33, 144, 141],
+  [39, 173, 129],
+  [92, 200, 99],
+  [170, 220, 50],
+  [253, 231, 37],
 ];
 
 // Blue - white - red, for values around a centre (TEQ scales around 1, on a log axis).
 const DIVERGING: Rgb[] = [
-  [33, 102, 172], [103, 169, 207], [209, 229, 240], [247, 247, 247],
-  [253, 219, 199], [239, 138, 98], [178, 24, 43],
+  [33, 102, 172],
+  [103, 169, 207],
+  [209, 229, 240],
+  [247, 247, 247],
+  [253, 219, 199],
+  [239, 138, 98],
+  [178, 24, 43],
 ];
 
 function lerpStops(stops: Rgb[], t: number): Rgb {

@@ -42,9 +42,7 @@ export function ComparePanel() {
   return (
     <div className="panel">
       <p className="muted">
-        {selected
-          ? `${runs.length} runs picked in History.`
-          : `All ${runs.length} finished runs; pick some in History to narrow this down.`}
+        {selected ? `${runs.length} runs picked in History.` : `All ${runs.length} finished runs; pick some in History to narrow this down.`}
       </p>
       {groups.length === 0 && <div className="empty">No finished runs to compare yet.</div>}
       {groups.map((g) => (
@@ -69,12 +67,24 @@ function CompareGroup({ group }: { group: Group }) {
         <thead>
           <tr>
             <th scope="col">Run</th>
-            <th scope="col" className="num">ppl fp32</th>
-            <th scope="col" className="num">ppl quantized</th>
-            <th scope="col" className="num">Δ ppl</th>
-            <th scope="col" className="num">Δ %</th>
-            <th scope="col" className="num">Tokens scored</th>
-            <th scope="col" className="num">Time</th>
+            <th scope="col" className="num">
+              ppl fp32
+            </th>
+            <th scope="col" className="num">
+              ppl quantized
+            </th>
+            <th scope="col" className="num">
+              Δ ppl
+            </th>
+            <th scope="col" className="num">
+              Δ %
+            </th>
+            <th scope="col" className="num">
+              Tokens scored
+            </th>
+            <th scope="col" className="num">
+              Time
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -98,9 +108,13 @@ function CompareGroup({ group }: { group: Group }) {
                     </div>
                   )}
                 </td>
-                <td className={`num ${d > 0 ? 'worse' : 'better'}`} data-testid="delta">{formatSigned(d)}</td>
+                <td className={`num ${d > 0 ? 'worse' : 'better'}`} data-testid="delta">
+                  {formatSigned(d)}
+                </td>
                 <td className={`num ${d > 0 ? 'worse' : 'better'}`}>{formatSigned((100 * d) / r.pplFp, 1)}%</td>
-                <td className="num" data-testid="eval-tokens">{r.evalTokens ? r.evalTokens.toLocaleString('en-US') : '–'}</td>
+                <td className="num" data-testid="eval-tokens">
+                  {r.evalTokens ? r.evalTokens.toLocaleString('en-US') : '–'}
+                </td>
                 <td className="num">{formatSeconds(runSeconds(r))}</td>
               </tr>
             );
@@ -140,7 +154,15 @@ function CompareGroup({ group }: { group: Group }) {
             </table>
           </div>
           <div>
-            <LineChart series={series} xLabel="weight bits" yLabel="perplexity" logY integerX height={220} ariaLabel="Perplexity against weight bits for each method, with the fp32 baseline" />
+            <LineChart
+              series={series}
+              xLabel="weight bits"
+              yLabel="perplexity"
+              logY
+              integerX
+              height={220}
+              ariaLabel="Perplexity against weight bits for each method, with the fp32 baseline"
+            />
           </div>
         </div>
       )}

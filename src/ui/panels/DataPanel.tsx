@@ -119,7 +119,12 @@ function TextStatsCard() {
   const config = useStudio((s) => s.config);
   const model = useStudio((s) => s.model);
   if (!model) return <div className="empty">Load a model first: token counts depend on its tokenizer.</div>;
-  if (text.status === 'counting') return <div className="notice info" role="status"><div>Counting tokens with {model.name}’s tokenizer…</div></div>;
+  if (text.status === 'counting')
+    return (
+      <div className="notice info" role="status">
+        <div>Counting tokens with {model.name}’s tokenizer…</div>
+      </div>
+    );
   if (text.status === 'failed') {
     return (
       <div className="notice error" role="alert">

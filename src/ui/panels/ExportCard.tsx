@@ -16,7 +16,9 @@ export function ExportCard({ runId }: { runId: string }) {
   const [check, setCheck] = useState<OnnxCheck | null>(null);
 
   useEffect(() => {
-    void engine().exportOptions().then(setHeld, () => setHeld(null));
+    void engine()
+      .exportOptions()
+      .then(setHeld, () => setHeld(null));
   }, [runId]);
 
   if (!held || held.runId !== runId) {
@@ -89,8 +91,8 @@ export function ExportCard({ runId }: { runId: string }) {
       )}
       {check && (
         <p className={check.ok ? 'small' : 'small worse'} data-testid="onnx-check">
-          onnxruntime perplexity {check.ppl.toFixed(5)} vs the studio's {check.studioPpl.toFixed(5)}: relative difference{' '}
-          {check.relDiff.toExponential(2)} ({check.ok ? 'within' : 'over'} {check.tolerance})
+          onnxruntime perplexity {check.ppl.toFixed(5)} vs the studio's {check.studioPpl.toFixed(5)}: relative difference {check.relDiff.toExponential(2)} (
+          {check.ok ? 'within' : 'over'} {check.tolerance})
         </p>
       )}
       {report && (

@@ -76,7 +76,16 @@ export function GenerationCompare() {
           <NumberField label="New tokens" value={maxNewTokens} min={1} max={512} onChange={setMaxNewTokens} />
         </div>
         <div style={{ width: 140 }}>
-          <NumberField label="Temperature" value={temperature} min={0} max={2} integer={false} step={0.1} onChange={setTemperature} help={temperature === 0 ? 'greedy' : undefined} />
+          <NumberField
+            label="Temperature"
+            value={temperature}
+            min={0}
+            max={2}
+            integer={false}
+            step={0.1}
+            onChange={setTemperature}
+            help={temperature === 0 ? 'greedy' : undefined}
+          />
         </div>
         <button className="primary" type="submit" disabled={busy || !gpuReady || prompt.trim() === ''} style={{ marginBottom: 22 }}>
           Generate

@@ -155,7 +155,9 @@ export function HistoryPanel() {
                         {r.model} · <span className="mono">{r.id}</span>
                       </div>
                     </td>
-                    <td className="small nowrap" title={`Started ${formatDate(r.createdAt)}`}>{formatDate(finishedAt(r))}</td>
+                    <td className="small nowrap" title={`Started ${formatDate(r.createdAt)}`}>
+                      {formatDate(finishedAt(r))}
+                    </td>
                     <td className="num">{formatPpl(r.pplFp)}</td>
                     <td className="num">{formatPpl(r.pplQuant)}</td>
                     <td className={`num ${delta > 0 ? 'worse' : 'better'}`}>{formatSigned(delta)}</td>
@@ -171,11 +173,20 @@ export function HistoryPanel() {
                           onClick={() => setConfig(r.config)}
                           disabled={running}
                           aria-label={`Use the settings of ${label} (${r.id})`}
-                          title={running ? 'Not while a run is in progress: its settings are the ones shown in Run' : "Load this run's settings into Model, Data and Method"}
+                          title={
+                            running
+                              ? 'Not while a run is in progress: its settings are the ones shown in Run'
+                              : "Load this run's settings into Model, Data and Method"
+                          }
                         >
                           Settings
                         </button>
-                        <a className="button" href={reproducibleLink(r.config)} aria-label={`Link that reruns ${label} (${r.id})`} title="Opens the studio with these settings and starts the run">
+                        <a
+                          className="button"
+                          href={reproducibleLink(r.config)}
+                          aria-label={`Link that reruns ${label} (${r.id})`}
+                          title="Opens the studio with these settings and starts the run"
+                        >
                           Rerun link
                         </a>
                         <button className="danger" onClick={() => void remove(r)} aria-label={`Delete ${label} (${r.id})`}>

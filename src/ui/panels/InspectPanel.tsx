@@ -103,7 +103,11 @@ function RunSummary({ run }: { run: RunResult }) {
 
 function IntervalText({ windowNll }: { windowNll?: number[] }) {
   const i = pplInterval(windowNll);
-  return i ? <span className="small muted">(95%: {formatPpl(i.lo)}–{formatPpl(i.hi)})</span> : null;
+  return i ? (
+    <span className="small muted">
+      (95%: {formatPpl(i.lo)}–{formatPpl(i.hi)})
+    </span>
+  ) : null;
 }
 
 function ScalesCard({ run }: { run: RunResult }) {
@@ -131,9 +135,8 @@ function ScalesCard({ run }: { run: RunResult }) {
         {kind} scales: {scales.length} vectors in {groups.length} groups
       </h3>
       <p className="small muted">
-        Each row is one block’s scale vector for a group of Linears that share it (e.g. q/k/v). The weights’ input
-        channels are multiplied by it before quantization and the activations divided. Blue is below 1, red above; one
-        log colour axis centred on 1 for all groups.
+        Each row is one block’s scale vector for a group of Linears that share it (e.g. q/k/v). The weights’ input channels are multiplied by it before
+        quantization and the activations divided. Blue is below 1, red above; one log colour axis centred on 1 for all groups.
       </p>
       <ScaleHeatmaps scales={scales} kind={kind} />
       <div className="row">
@@ -245,10 +248,18 @@ function TesseraqCard({ run }: { run: RunResult }) {
           <thead>
             <tr>
               <th scope="col">Block</th>
-              <th scope="col" className="num">Output loss, nearest</th>
-              <th scope="col" className="num">After TesseraQ</th>
-              <th scope="col" className="num">Codes flipped</th>
-              <th scope="col" className="num">Mean f</th>
+              <th scope="col" className="num">
+                Output loss, nearest
+              </th>
+              <th scope="col" className="num">
+                After TesseraQ
+              </th>
+              <th scope="col" className="num">
+                Codes flipped
+              </th>
+              <th scope="col" className="num">
+                Mean f
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -317,9 +328,8 @@ function GptqCard({ run }: { run: RunResult }) {
     <div className="card" data-testid="gptq-card">
       <h3>GPTQ error feedback</h3>
       <p className="small muted">
-        Each Linear’s output error ‖(W − Q)X‖² / ‖WX‖² on the calibration inputs it was quantized on, rounding every
-        weight to nearest (before error feedback) and with GPTQ spreading each rounding error over the columns not yet
-        quantized (after).
+        Each Linear’s output error ‖(W − Q)X‖² / ‖WX‖² on the calibration inputs it was quantized on, rounding every weight to nearest (before error feedback)
+        and with GPTQ spreading each rounding error over the columns not yet quantized (after).
         {typeof settings.dampPercent === 'number' && ` Dampening ${settings.dampPercent}`}
         {typeof settings.blockSize === 'number' && `, batches of ${settings.blockSize} columns`}
         {settings.actOrder === true && ', act-order'}
@@ -330,9 +340,15 @@ function GptqCard({ run }: { run: RunResult }) {
           <thead>
             <tr>
               <th scope="col">Block</th>
-              <th scope="col" className="num">Mean error, nearest</th>
-              <th scope="col" className="num">With error feedback</th>
-              <th scope="col" className="num">Left</th>
+              <th scope="col" className="num">
+                Mean error, nearest
+              </th>
+              <th scope="col" className="num">
+                With error feedback
+              </th>
+              <th scope="col" className="num">
+                Left
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -368,9 +384,9 @@ function GptqCard({ run }: { run: RunResult }) {
         <>
           <h3>Input channel importance (the Hessian’s diagonal)</h3>
           <p className="small muted">
-            diag(H) = 2·Σ x² / tokens for each input channel of each set of Linears that share an input (named by its
-            first: q for q/k/v, gate for gate/up...): how much a rounding error on that channel costs. Bright columns are
-            the outlier channels GPTQ protects (act-order quantizes them first). Log colour axis, one per set.
+            diag(H) = 2·Σ x² / tokens for each input channel of each set of Linears that share an input (named by its first: q for q/k/v, gate for gate/up...):
+            how much a rounding error on that channel costs. Bright columns are the outlier channels GPTQ protects (act-order quantizes them first). Log colour
+            axis, one per set.
           </p>
           <ScaleHeatmaps scales={g.hessianDiag} kind="GPTQ" scale="log" what="Hessian diagonal" testId="hessian" format={formatSci} />
         </>
@@ -393,9 +409,15 @@ function MemoryCard({ run }: { run: RunResult }) {
         <thead>
           <tr>
             <th scope="col">Phase</th>
-            <th scope="col" className="num">Planned</th>
-            <th scope="col" className="num">Measured peak</th>
-            <th scope="col" className="num">Time</th>
+            <th scope="col" className="num">
+              Planned
+            </th>
+            <th scope="col" className="num">
+              Measured peak
+            </th>
+            <th scope="col" className="num">
+              Time
+            </th>
           </tr>
         </thead>
         <tbody>

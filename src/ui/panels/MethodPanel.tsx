@@ -112,7 +112,14 @@ export function MethodPanel() {
       <div className="card">
         <h3>Reproducibility</h3>
         <div className="grid-3">
-          <NumberField label="Seed" value={config.seed} min={0} max={0xffffffff} onChange={(seed) => set({ seed })} help="Picks calibration windows and batches." />
+          <NumberField
+            label="Seed"
+            value={config.seed}
+            min={0}
+            max={0xffffffff}
+            onChange={(seed) => set({ seed })}
+            help="Picks calibration windows and batches."
+          />
           <div className="field">
             <span className="label">Calibration</span>
             <span>

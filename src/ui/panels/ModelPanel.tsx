@@ -48,8 +48,8 @@ function BundledSource() {
   return (
     <div className="row">
       <p className="muted" style={{ flex: 1 }}>
-        Karpathy’s llama2.c stories260K: a 260 K-parameter LLaMA trained on TinyStories, with its 512-token
-        SentencePiece vocabulary. Small enough to quantize in seconds, even on a software GPU.
+        Karpathy’s llama2.c stories260K: a 260 K-parameter LLaMA trained on TinyStories, with its 512-token SentencePiece vocabulary. Small enough to quantize
+        in seconds, even on a software GPU.
       </p>
       <button className="primary" disabled={busy} onClick={() => void loadModel({ kind: 'bundled' })}>
         Load stories260K
@@ -90,9 +90,8 @@ function LocalSource() {
         onDrop={(e) => void onDrop(e)}
       >
         <p>
-          <strong>Drop a model here</strong>: one <code>.gguf</code> file; a llama2.c <code>model.bin</code> with its{' '}
-          <code>tokenizer.bin</code>; or a Hugging Face folder (<code>config.json</code>, <code>tokenizer.json</code>,{' '}
-          <code>*.safetensors</code>).
+          <strong>Drop a model here</strong>: one <code>.gguf</code> file; a llama2.c <code>model.bin</code> with its <code>tokenizer.bin</code>; or a Hugging
+          Face folder (<code>config.json</code>, <code>tokenizer.json</code>, <code>*.safetensors</code>).
         </p>
         <div className="row" style={{ justifyContent: 'center' }}>
           <label htmlFor={filesId} className="button">
@@ -129,7 +128,11 @@ function LocalSource() {
       </div>
       {picked.length > 0 && (
         <p className="small muted">
-          Picked {picked.length} file{picked.length === 1 ? '' : 's'}: {picked.slice(0, 6).map((p) => p.path).join(', ')}
+          Picked {picked.length} file{picked.length === 1 ? '' : 's'}:{' '}
+          {picked
+            .slice(0, 6)
+            .map((p) => p.path)
+            .join(', ')}
           {picked.length > 6 ? ` and ${picked.length - 6} more` : ''} ({formatBytes(picked.reduce((n, p) => n + p.file.size, 0))}).
         </p>
       )}
@@ -158,7 +161,15 @@ function HubSource() {
     >
       <div className="field">
         <label htmlFor={ids.repo}>Repository id</label>
-        <input id={ids.repo} type="text" placeholder="owner/name" value={repo} onChange={(e) => setRepo(e.target.value)} spellCheck={false} aria-invalid={repo !== '' && !repoValid} />
+        <input
+          id={ids.repo}
+          type="text"
+          placeholder="owner/name"
+          value={repo}
+          onChange={(e) => setRepo(e.target.value)}
+          spellCheck={false}
+          aria-invalid={repo !== '' && !repoValid}
+        />
         <span className="help">For example HuggingFaceTB/SmolLM2-135M (safetensors weights).</span>
       </div>
       <div className="field">
@@ -225,8 +236,7 @@ function ModelSummaryCard() {
         <dl className="kv">
           <dt>Architecture</dt>
           <dd>
-            {m.arch === 'llama' ? 'LLaMA family' : m.arch === 'opt' ? 'OPT' : m.arch}{' '}
-            <span className="muted small">({m.sourceArchitecture})</span>
+            {m.arch === 'llama' ? 'LLaMA family' : m.arch === 'opt' ? 'OPT' : m.arch} <span className="muted small">({m.sourceArchitecture})</span>
           </dd>
           <dt>Layers</dt>
           <dd>{m.layers}</dd>

@@ -115,7 +115,13 @@ function RunSetup() {
           Start run
         </button>
         {/* While cancelling: aria-disabled, so keyboard focus stays on it until the run has stopped. */}
-        <button ref={cancelRef} disabled={!running} aria-disabled={cancelling || undefined} onClick={cancelling ? undefined : cancelJob} data-testid="cancel-run">
+        <button
+          ref={cancelRef}
+          disabled={!running}
+          aria-disabled={cancelling || undefined}
+          onClick={cancelling ? undefined : cancelJob}
+          data-testid="cancel-run"
+        >
           {cancelling ? 'Cancelling…' : 'Cancel'}
         </button>
       </div>
@@ -126,7 +132,8 @@ function RunSetup() {
         </a>
         {config.model.startsWith('local:') && (
           <span className="muted" data-testid="repro-local-note" style={{ flexBasis: '100%' }}>
-            The model is files on this computer: whoever opens the link must pick the same files again in Model (the name's hash checks they are the same model).
+            The model is files on this computer: whoever opens the link must pick the same files again in Model (the name's hash checks they are the same
+            model).
           </span>
         )}
         <button
@@ -232,7 +239,8 @@ function RunProgress({ run }: { run: LiveRun }) {
   const remaining = estimateRemaining(run, now);
   const result = run.resultId ? history.find((r) => r.id === run.resultId) : undefined;
   const pending = expectedPhases(run.config).filter((p) => !run.phases.some((q) => q.name === p));
-  const statusText = run.cancelling && run.status === 'running' ? 'Cancelling' : { running: 'Running', done: 'Finished', cancelled: 'Cancelled', failed: 'Failed' }[run.status];
+  const statusText =
+    run.cancelling && run.status === 'running' ? 'Cancelling' : { running: 'Running', done: 'Finished', cancelled: 'Cancelled', failed: 'Failed' }[run.status];
   return (
     <div className="card" data-testid="run-progress" data-status={run.status}>
       <div className="row">
@@ -281,7 +289,10 @@ function RunProgress({ run }: { run: LiveRun }) {
         <div className="notice warn" data-testid="run-result" data-status={result.status}>
           <div>
             <strong>{result.status === 'cancelled' ? 'Cancelled' : 'Failed'}: no quantized perplexity.</strong>
-            <span className="small"> Kept in History as {result.id}, marked {result.status}; Compare leaves it out.</span>
+            <span className="small">
+              {' '}
+              Kept in History as {result.id}, marked {result.status}; Compare leaves it out.
+            </span>
           </div>
         </div>
       )}
@@ -289,8 +300,8 @@ function RunProgress({ run }: { run: LiveRun }) {
         <div className="notice warn" role="alert" data-testid="beats-fp">
           <div>
             <strong>The quantized model scores better than fp32, beyond the noise of the {result.evalTokens.toLocaleString('en-US')} scored tokens.</strong>{' '}
-            Quantization rarely improves a model: the text probably does not match it (try the text with the lowest fp32 perplexity in Data), or the
-            evaluation is too small to tell (more evaluation windows in Data).
+            Quantization rarely improves a model: the text probably does not match it (try the text with the lowest fp32 perplexity in Data), or the evaluation
+            is too small to tell (more evaluation windows in Data).
           </div>
         </div>
       )}
@@ -334,9 +345,19 @@ function PhaseRow({ phase, now }: { phase: PhaseState; now: number }) {
   const fraction = phase.total ? (phase.done ?? 0) / phase.total : phase.endedAt !== undefined && !phase.stopped ? 1 : 0;
   const unit = phase.name.startsWith('eval') ? 'batches' : phase.name === 'measure' || phase.total === undefined ? 'blocks' : 'steps';
   return (
-    <li className={`phase ${phase.stopped ? 'stopped' : phase.endedAt !== undefined ? 'done' : 'active'}${phase.sub ? ' sub' : ''}`} data-testid={`phase-${phase.name}`}>
+    <li
+      className={`phase ${phase.stopped ? 'stopped' : phase.endedAt !== undefined ? 'done' : 'active'}${phase.sub ? ' sub' : ''}`}
+      data-testid={`phase-${phase.name}`}
+    >
       <span className="phase-name">{PHASE_LABELS[phase.name] ?? phase.name}</span>
-      <div className="progress" role="progressbar" aria-label={PHASE_LABELS[phase.name] ?? phase.name} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
+      <div
+        className="progress"
+        role="progressbar"
+        aria-label={PHASE_LABELS[phase.name] ?? phase.name}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={Math.round(fraction * 100)}
+      >
         <div style={{ width: `${fraction * 100}%` }} />
       </div>
       <span className="small muted phase-count" data-testid={`phase-count-${phase.name}`}>
@@ -356,10 +377,7 @@ function PhaseRow({ phase, now }: { phase: PhaseState; now: number }) {
 }
 
 function LiveCharts({ run }: { run: LiveRun }) {
-  const series = useMemo(
-    () => Object.entries(run.losses).map(([label, s]) => ({ label, x: s.steps, y: s.values })),
-    [run.losses],
-  );
+  const series = useMemo(() => Object.entries(run.losses).map(([label, s]) => ({ label, x: s.steps, y: s.values })), [run.losses]);
   const scales = useMemo(() => Object.values(run.scales), [run.scales]);
   if (series.length === 0 && scales.length === 0) return null;
   return (

@@ -41,7 +41,8 @@ export function TeachPanel() {
           setHeld(h);
           // A layer picked in Inspect (a click on a heatmap cell) wins over the one shown before.
           const wanted = useStudio.getState().teachLayer;
-          if (h && h.layers.length) setLayer((l) => (wanted && h.layers.some((x) => x.name === wanted) ? wanted : h.layers.some((x) => x.name === l) ? l : h.layers[0].name));
+          if (h && h.layers.length)
+            setLayer((l) => (wanted && h.layers.some((x) => x.name === wanted) ? wanted : h.layers.some((x) => x.name === l) ? l : h.layers[0].name));
         },
         () => setHeld(null),
       );
@@ -103,7 +104,11 @@ export function TeachPanel() {
         <div className="card" data-testid="teach-step" data-step={step + 1}>
           <ol className="row" aria-label="Steps" style={{ listStyle: 'none', padding: 0, margin: '0 0 8px', gap: 16 }}>
             {STEPS.map((s, i) => (
-              <li key={s} aria-current={i === step ? 'step' : undefined} style={{ fontWeight: i === step ? 700 : 400, color: i === step ? 'var(--accent)' : 'var(--muted)' }}>
+              <li
+                key={s}
+                aria-current={i === step ? 'step' : undefined}
+                style={{ fontWeight: i === step ? 700 : 400, color: i === step ? 'var(--accent)' : 'var(--muted)' }}
+              >
                 {i + 1}. {s}
               </li>
             ))}
@@ -178,7 +183,14 @@ function explain(step: number, d: TeachData, run: RunResult | null, history: Run
       const b = blockOf(d.layer);
       const be = run.blockErrors.find((e) => e.block === b);
       const rtn = history.find(
-        (h) => h.id !== run.id && h.method === 'rtn' && h.status === 'done' && h.model === run.model && h.bits === run.bits && h.groupSize === run.groupSize && h.symmetric === run.symmetric,
+        (h) =>
+          h.id !== run.id &&
+          h.method === 'rtn' &&
+          h.status === 'done' &&
+          h.model === run.model &&
+          h.bits === run.bits &&
+          h.groupSize === run.groupSize &&
+          h.symmetric === run.symmetric,
       );
       const own = `${d.layer} has a relative output error ||Wx − Q(W)x||²/||Wx||² of ${le ? formatSci(le.relMse) : '–'} on the calibration inputs, and block ${b ?? '?'} as a whole ${be ? formatSci(be.relMse) : '–'}`;
       if (run.method === 'rtn') return `${own}: this is round-to-nearest itself, the baseline the other methods try to beat.`;
@@ -267,45 +279,59 @@ function CodesTable({ data: d }: { data: TeachData }) {
   const cell = { padding: '2px 3px', textAlign: 'right' as const };
   return (
     <div style={{ overflowX: 'auto', marginTop: 8 }}>
-    <table className="table mono" data-testid="teach-codes" style={{ fontSize: 11 }}>
-      {starts.map((a) => {
-        const idx = d.codes.slice(a, a + per).map((_, j) => a + j);
-        return (
-          <tbody key={a}>
-            <tr>
-              <th scope="row" style={cell}>column</th>
-              {idx.map((i) => (
-                <td key={i} style={{ ...cell, color: 'var(--muted)' }}>{d.col0 + i}</td>
-              ))}
-            </tr>
-            <tr>
-              <th scope="row" style={cell}>weight</th>
-              {idx.map((i) => (
-                <td key={i} style={cell}>{num(d.transformed[i])}</td>
-              ))}
-            </tr>
-            <tr>
-              <th scope="row" style={cell}>nearest</th>
-              {idx.map((i) => (
-                <td key={i} style={cell}>{d.nearest[i]}</td>
-              ))}
-            </tr>
-            <tr style={{ borderBottom: '2px solid var(--border)' }}>
-              <th scope="row" style={cell}>stored</th>
-              {idx.map((i) => {
-                const f = d.codes[i] - d.nearest[i];
-                return (
-                  <td key={i} className={f ? 'worse' : undefined} style={f ? { ...cell, fontWeight: 700 } : cell}>
-                    {d.codes[i]}
-                    {f > 0 ? ' ↑' : f < 0 ? ' ↓' : ''}
+      <table className="table mono" data-testid="teach-codes" style={{ fontSize: 11 }}>
+        {starts.map((a) => {
+          const idx = d.codes.slice(a, a + per).map((_, j) => a + j);
+          return (
+            <tbody key={a}>
+              <tr>
+                <th scope="row" style={cell}>
+                  column
+                </th>
+                {idx.map((i) => (
+                  <td key={i} style={{ ...cell, color: 'var(--muted)' }}>
+                    {d.col0 + i}
                   </td>
-                );
-              })}
-            </tr>
-          </tbody>
-        );
-      })}
-    </table>
+                ))}
+              </tr>
+              <tr>
+                <th scope="row" style={cell}>
+                  weight
+                </th>
+                {idx.map((i) => (
+                  <td key={i} style={cell}>
+                    {num(d.transformed[i])}
+                  </td>
+                ))}
+              </tr>
+              <tr>
+                <th scope="row" style={cell}>
+                  nearest
+                </th>
+                {idx.map((i) => (
+                  <td key={i} style={cell}>
+                    {d.nearest[i]}
+                  </td>
+                ))}
+              </tr>
+              <tr style={{ borderBottom: '2px solid var(--border)' }}>
+                <th scope="row" style={cell}>
+                  stored
+                </th>
+                {idx.map((i) => {
+                  const f = d.codes[i] - d.nearest[i];
+                  return (
+                    <td key={i} className={f ? 'worse' : undefined} style={f ? { ...cell, fontWeight: 700 } : cell}>
+                      {d.codes[i]}
+                      {f > 0 ? ' ↑' : f < 0 ? ' ↓' : ''}
+                    </td>
+                  );
+                })}
+              </tr>
+            </tbody>
+          );
+        })}
+      </table>
     </div>
   );
 }

@@ -17,7 +17,10 @@ export function TeqSelectionCard({ run }: { run: RunResult }) {
     for (const m of sel.moved) values[blocks.indexOf(m.block) * groups.length + groups.indexOf(m.group)] = m.meanAbsLog;
     return { blocks, groups, values };
   }, [sel]);
-  const series = useMemo(() => (sel?.scores.length ? [{ label: 'held-out loss', x: sel.scores.map((s) => s.step), y: sel.scores.map((s) => s.loss), points: true }] : []), [sel]);
+  const series = useMemo(
+    () => (sel?.scores.length ? [{ label: 'held-out loss', x: sel.scores.map((s) => s.step), y: sel.scores.map((s) => s.loss), points: true }] : []),
+    [sel],
+  );
   if (!sel || !grid) return null;
   const gain = sel.keptLoss !== undefined && sel.startLoss !== undefined ? sel.startLoss - sel.keptLoss : undefined;
   return (
@@ -26,14 +29,16 @@ export function TeqSelectionCard({ run }: { run: RunResult }) {
       {sel.heldOutWindows > 0 ? (
         <p data-testid="teq-kept">
           Kept the scales of step {sel.keptStep}
-          {sel.keptStep === 0 ? ' (the start: no later step scored better)' : ''}: held-out loss {sel.keptLoss?.toFixed(5)} against{' '}
-          {sel.startLoss?.toFixed(5)} at the start{gain !== undefined && gain > 0 ? ` (${gain.toExponential(2)} lower)` : ''}, on {sel.heldOutWindows} calibration windows
-          held out of training ({sel.trainWindows} trained on).
+          {sel.keptStep === 0 ? ' (the start: no later step scored better)' : ''}: held-out loss {sel.keptLoss?.toFixed(5)} against {sel.startLoss?.toFixed(5)}{' '}
+          at the start{gain !== undefined && gain > 0 ? ` (${gain.toExponential(2)} lower)` : ''}, on {sel.heldOutWindows} calibration windows held out of
+          training ({sel.trainWindows} trained on).
         </p>
       ) : (
         <p data-testid="teq-kept">No windows held out: the last step's scales were kept (step {sel.keptStep}).</p>
       )}
-      {series.length > 0 && <LineChart series={series} xLabel="step" yLabel="held-out loss" integerX height={180} ariaLabel="Held-out loss at each scored step" />}
+      {series.length > 0 && (
+        <LineChart series={series} xLabel="step" yLabel="held-out loss" integerX height={180} ariaLabel="Held-out loss at each scored step" />
+      )}
       {grid.blocks.length > 0 && (
         <div className="field">
           <span className="label">How far the kept α moved from its start: mean |ln α| per block and group</span>
@@ -48,7 +53,9 @@ export function TeqSelectionCard({ run }: { run: RunResult }) {
             height={Math.min(260, Math.max(60, grid.blocks.length * 16))}
             ariaLabel={`Heatmap of mean |ln α|, ${grid.blocks.length} blocks by ${grid.groups.length} groups`}
           />
-          <span className="help">Columns: {grid.groups.join('; ')}. Largest |ln α| anywhere: {Math.max(0, ...sel.moved.map((m) => m.maxAbsLog)).toExponential(2)}.</span>
+          <span className="help">
+            Columns: {grid.groups.join('; ')}. Largest |ln α| anywhere: {Math.max(0, ...sel.moved.map((m) => m.maxAbsLog)).toExponential(2)}.
+          </span>
         </div>
       )}
     </div>

@@ -62,14 +62,17 @@ export function TextFit() {
       </div>
       <p className="small muted">
         A text unlike what the model was trained on gives a high fp32 perplexity, and quantized results on it say little about the model. This scores{' '}
-        {PROBE.evalWindows} windows of {Math.min(PROBE.seqLen, model.maxPositions)} tokens of each bundled text with the unquantized model (quick, not saved in History).
+        {PROBE.evalWindows} windows of {Math.min(PROBE.seqLen, model.maxPositions)} tokens of each bundled text with the unquantized model (quick, not saved in
+        History).
       </p>
       {forModel && (
         <table>
           <thead>
             <tr>
               <th scope="col">Text</th>
-              <th scope="col" className="num">fp32 perplexity</th>
+              <th scope="col" className="num">
+                fp32 perplexity
+              </th>
               <th scope="col" />
             </tr>
           </thead>
@@ -82,9 +85,7 @@ export function TextFit() {
                 </td>
                 <td className="num">{f.ppl === null ? (f.error ?? '–') : formatPpl(f.ppl)}</td>
                 <td>
-                  {f.text === best && config.text !== f.text && (
-                    <button onClick={() => setConfig({ text: f.text })}>Use {f.label}</button>
-                  )}
+                  {f.text === best && config.text !== f.text && <button onClick={() => setConfig({ text: f.text })}>Use {f.label}</button>}
                   {config.text === f.text && <span className="small muted">in use</span>}
                 </td>
               </tr>
