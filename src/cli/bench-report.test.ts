@@ -52,11 +52,13 @@ describe('bench report', () => {
           pplQuant: 5.5,
           kernels: [{ kernel: 'matmul 4x512x64x172 tB', timed: 2, usPerCall: 0.5, share: 0.5, tflops: 10 }],
         },
+        { method: 'gptq', seconds: 3, gptqSecondsPerBlock: 0.75, evalTokensPerSecond: 1e6, peakMiB: 15, plannedMiB: 16, pplFp: 5, pplQuant: 5.6 },
       ],
     };
     const md = benchMarkdown(rep);
     expect(md).toContain('| rtn | 0.10 |');
-    expect(md).toContain('| tesseraq | 8.00 |  |  | 1.50 | 0.075 | 0.38 | 1000000 | 20 (25) |');
+    expect(md).toContain('| tesseraq | 8.00 |  |  | 1.50 | 0.075 | 0.38 |  | 1000000 | 20 (25) |');
+    expect(md).toContain('| gptq | 3.00 |  |  |  |  |  | 0.75 | 1000000 | 15 (16) |');
     expect(md).toContain('| matmul 4x512x64x172 tB | 0.5 | 50.0% | 10.0 | 25% |');
     expect(md).toContain('f32 matmul 4096³: 40.0 TFLOP/s');
   });

@@ -87,11 +87,11 @@ export function benchMarkdown(rep: BenchReport): string {
     `Calibration forward: ${f(rep.calibForwardSeconds, 3)} s (${f(rep.calibTokensPerSecond / 1e3, 1)}k tokens/s).` +
       (rep.matmulPeakTflops ? ` f32 matmul ${rep.matmulPeakSize ?? 4096}³: ${f(rep.matmulPeakTflops, 1)} TFLOP/s.` : ''),
     '',
-    '| method | seconds | AWQ search s | TEQ steps/s | TesseraQ s/block | s/round | s per 250-iteration round | eval tokens/s | peak GPU MiB (planned) |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| method | seconds | AWQ search s | TEQ steps/s | TesseraQ s/block | s/round | s per 250-iteration round | GPTQ s/block | eval tokens/s | peak GPU MiB (planned) |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...rep.rows.map(
       (r) =>
-        `| ${r.method} | ${f(r.seconds)} | ${f(r.awqSeconds)} | ${f(r.teqStepsPerSecond, 1)} | ${f(r.tqSecondsPerBlock)} | ${f(r.tqSecondsPerRound, 3)} | ${f(r.tqSecondsPer250Round)} | ${f(r.evalTokensPerSecond, 0)} | ${f(r.peakMiB, 0)} (${f(r.plannedMiB, 0)}) |`,
+        `| ${r.method} | ${f(r.seconds)} | ${f(r.awqSeconds)} | ${f(r.teqStepsPerSecond, 1)} | ${f(r.tqSecondsPerBlock)} | ${f(r.tqSecondsPerRound, 3)} | ${f(r.tqSecondsPer250Round)} | ${f(r.gptqSecondsPerBlock)} | ${f(r.evalTokensPerSecond, 0)} | ${f(r.peakMiB, 0)} (${f(r.plannedMiB, 0)}) |`,
     ),
   ];
   for (const r of rep.rows.filter((x) => x.kernels?.length)) {

@@ -87,9 +87,9 @@ describe('studio CLI', () => {
     const g = await run(['generate', '--shape', 'gpt5', '--out', '/tmp/x']);
     expect(g.code).toBe(1);
     expect(g.stderr).toMatch(/--shape gpt5 is not one of .*smollm2-135m/);
-    const b = await run(['bench', '--methods', 'rtn,gptq']);
+    const b = await run(['bench', '--methods', 'rtn,spqr']);
     expect(b.code).toBe(1);
-    expect(b.stderr).toMatch(/--methods: "gptq" is not one of rtn, awq, teq, tesseraq/);
+    expect(b.stderr).toMatch(/--methods: "spqr" is not one of rtn, awq, teq, tesseraq/);
   });
 
   it('a random .bin is "not a llama2.c model", not one missing its tokenizer', async () => {

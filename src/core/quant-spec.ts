@@ -20,6 +20,9 @@ export interface QuantizedLinear {
   scales: Float32Array;
   /** [rows, nGroups], integers stored as float. */
   zeros: Float32Array;
+  /** GPTQ's act-order (desc_act): the group of each input column, [cols]. Absent: column c is in
+   *  group floor(c / group size), which every consumer assumes unless it reads this. */
+  gIdx?: Uint32Array;
   bias?: Float32Array;
 }
 

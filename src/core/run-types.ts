@@ -5,7 +5,7 @@
 export const RESULT_SCHEMA_VERSION = 1;
 
 /** A method's name; each has a descriptor in src/methods/ (registry.ts), which also holds the defaults. */
-export type Method = 'fp' | 'rtn' | 'awq' | 'teq' | 'tesseraq' | 'teq+tesseraq';
+export type Method = 'fp' | 'rtn' | 'awq' | 'teq' | 'tesseraq' | 'teq+tesseraq' | 'gptq' | 'awq+gptq' | 'teq+gptq';
 export type TextSource = 'tinystories' | 'wikitext2' | 'tinyshakespeare' | 'custom';
 
 /** Every field is declared (default, range, help) once in src/methods/: the shared ones in
@@ -45,6 +45,12 @@ export interface RunConfig {
   /** TesseraQ's AWQ initialisation searches on the quantized chain's inputs (what the block will
    *  see) or on the full-precision chain's (as a separate AWQ run, LLMC's load_transform, does). */
   tqInitInput: 'quantized' | 'fp';
+  /** GPTQ: dampening added to the Hessian's diagonal, as a fraction of its mean (AutoGPTQ's damp_percent). */
+  gptqDamp: number;
+  /** GPTQ: columns in descending order of the Hessian's diagonal (desc_act), with the g_idx it implies. */
+  gptqActOrder: boolean;
+  /** GPTQ: columns per lazy batch update. */
+  gptqBlockSize: number;
 }
 
 export interface LayerError {

@@ -20,6 +20,8 @@ export interface SerializedLinear {
   packedCodes: Uint32Array;
   scales: Float32Array;
   zeros: Float32Array;
+  /** GPTQ act-order groups per input column. */
+  gIdx?: Uint32Array;
   bias?: Float32Array;
 }
 
@@ -65,6 +67,7 @@ export function serializeLinear(q: QuantizedLinear): SerializedLinear {
     zeros: q.zeros.slice(),
   };
   if (q.bias) out.bias = q.bias.slice();
+  if (q.gIdx) out.gIdx = q.gIdx.slice();
   return out;
 }
 
@@ -80,7 +83,9 @@ export function deserializeLinear(s: SerializedLinear): QuantizedLinear {
           ? 'zeros'
           : s.bias && s.bias.length !== s.rows
             ? 'bias'
-            : '';
+            : s.gIdx && (s.gIdx.length !== s.cols || s.gIdx.some((k) => k >= s.scales.length / s.rows))
+              ? 'g_idx'
+              : '';
   if (bad) throw new Error(`checkpoint of ${s.name}: ${bad} do not fit [${s.rows}, ${s.cols}] at ${s.spec.bits} bits, group ${s.spec.groupSize}`);
   const q: QuantizedLinear = {
     name: s.name,
@@ -92,6 +97,7 @@ export function deserializeLinear(s: SerializedLinear): QuantizedLinear {
     zeros: s.zeros,
   };
   if (s.bias) q.bias = s.bias;
+  if (s.gIdx) q.gIdx = s.gIdx;
   return q;
 }
 

@@ -1,6 +1,7 @@
 // A run survives a lost GPU device: destroying the device after the first block makes the run
 // acquire a new device and resume from the checkpoint, and the result equals an uninterrupted run's
-// bit for bit. A resumed run (as after a reload) gives the same result too.
+// bit for bit. A resumed run (as after a reload) gives the same result too. Every resumable
+// method that checkpoints per block is here (GPTQ's act-order g_idx included).
 import type { Gpu as GpuT } from '../gpu/gpu';
 import { Gpu } from '../gpu/gpu';
 import { acquireDevice } from '../gpu/device';
@@ -19,7 +20,8 @@ function sameModel(a: QuantizedModel, b: QuantizedModel, what: string): void {
   const same = (x: ArrayLike<number>, y: ArrayLike<number>) => x.length === y.length && Array.from(x).every((v, i) => Object.is(v, y[i]));
   for (const [n, la] of a.linears) {
     const lb = b.linears.get(n);
-    if (!lb || !same(la.codes, lb.codes) || !same(la.scales, lb.scales) || !same(la.zeros, lb.zeros)) throw new Error(`${what}: ${n} differs`);
+    if (!lb || !same(la.codes, lb.codes) || !same(la.scales, lb.scales) || !same(la.zeros, lb.zeros) || !same(la.gIdx ?? [], lb.gIdx ?? []))
+      throw new Error(`${what}: ${n} differs`);
   }
   for (const [n, t] of a.overrides) if (!same(t, b.overrides.get(n) ?? [])) throw new Error(`${what}: override ${n} differs`);
 }
@@ -56,8 +58,10 @@ async function check(gpu: GpuT, method: RunConfig['method'], patch: Partial<RunC
   let destroyed = false;
   const onEvent = (e: RunEvent) => {
     if (e.type === 'log') logs.push(e.message);
+    // TesseraQ and GPTQ report progress within a block (rounds, sets): their block-0 log marks its end
+    const withinBlock = method === 'tesseraq' || method.endsWith('gptq');
     const blockZeroDone =
-      (e.type === 'progress' && e.phase === method && method !== 'tesseraq' && e.done === 1) || (e.type === 'log' && e.message.startsWith('TesseraQ block 0'));
+      (e.type === 'progress' && e.phase === method && !withinBlock && e.done === 1) || (e.type === 'log' && /^(TesseraQ|GPTQ) block 0/.test(e.message));
     if (!destroyed && blockZeroDone) {
       destroyed = true;
       queueMicrotask(() => gpu1.device.destroy());
@@ -91,5 +95,14 @@ export const cases: Record<string, (gpu: GpuT) => Promise<void>> = {
   },
   async 'TEQ (block loss): lost device mid-run, resume, same result'(gpu) {
     await check(gpu, 'teq', { teqLoss: 'block' });
+  },
+  async 'GPTQ (act-order): lost device mid-run, resume, same result'(gpu) {
+    await check(gpu, 'gptq', { gptqActOrder: true });
+  },
+  async 'AWQ then GPTQ: lost device mid-run, resume, same result'(gpu) {
+    await check(gpu, 'awq+gptq');
+  },
+  async 'TEQ (block loss) then GPTQ: lost device mid-run, resume, same result'(gpu) {
+    await check(gpu, 'teq+gptq', { teqLoss: 'block' });
   },
 };

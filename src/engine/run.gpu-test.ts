@@ -22,7 +22,7 @@ function dequantizedWeights(q: QuantizedModel): Map<string, Float64Array> {
     const w = new Float64Array(l.rows * l.cols);
     for (let r = 0; r < l.rows; r++)
       for (let c = 0; c < l.cols; c++) {
-        const k = r * nG + Math.floor(c / g);
+        const k = r * nG + (l.gIdx ? l.gIdx[c] : Math.floor(c / g));
         w[r * l.cols + c] = (l.codes[r * l.cols + c] - l.zeros[k]) * l.scales[k];
       }
     out.set(`${name}.weight`, w);
@@ -49,7 +49,7 @@ async function check(gpu: Gpu, shape: string, patch: Partial<RunConfig>) {
   await runQuantization({ gpu, model, split, config: { ...config, method: 'fp' } });
   const liveBefore = gpu.pool.liveBytes;
   const { result, quantized } = await runQuantization({ gpu, model, split, config });
-  const label = `${shape} ${config.method}${patch.teqLoss ? ` (${patch.teqLoss})` : ''}`;
+  const label = `${shape} ${config.method}${patch.teqLoss ? ` (${patch.teqLoss})` : ''}${patch.gptqActOrder ? ' (act-order)' : ''}`;
   if (result.status !== 'done') throw new Error(`${label}: ${result.status} ${result.error}`);
   if (gpu.pool.liveBytes !== liveBefore) throw new Error(`${label}: ${gpu.pool.liveBytes - liveBefore} bytes of GPU tensors were not released`);
   if (!quantized) throw new Error(`${label}: no quantized model`);
@@ -113,5 +113,11 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'TesseraQ and TEQ then TesseraQ (LLaMA)'(gpu) {
     await check(gpu, 'tiny-llama', { method: 'tesseraq' });
     await check(gpu, 'tiny-llama', { method: 'teq+tesseraq' });
+  },
+  async 'GPTQ (LLaMA, OPT, act-order), AWQ then GPTQ, TEQ then GPTQ'(gpu) {
+    for (const shape of ['tiny-llama', 'tiny-opt']) await check(gpu, shape, { method: 'gptq' });
+    await check(gpu, 'tiny-llama', { method: 'gptq', gptqActOrder: true });
+    await check(gpu, 'tiny-llama', { method: 'awq+gptq' });
+    await check(gpu, 'tiny-llama', { method: 'teq+gptq', teqLoss: 'block' });
   },
 };

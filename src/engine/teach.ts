@@ -41,6 +41,10 @@ export function teachGroup(q: QuantizedLinear, original: Float32Array, transform
   const groups = groupCount(q.spec, q.cols);
   if (!Number.isInteger(row) || row < 0 || row >= q.rows) throw new RangeError(`row must be in 0..${q.rows - 1}, not ${row}`);
   if (!Number.isInteger(group) || group < 0 || group >= groups) throw new RangeError(`group must be in 0..${groups - 1}, not ${group}`);
+  if (q.gIdx)
+    throw new Error(
+      `${q.name} has act-order groups (GPTQ g_idx), not runs of consecutive inputs; Teach walks consecutive groups: pick a run without act-order`,
+    );
   const gs = effectiveGroupSize(q.spec, q.cols);
   const col0 = group * gs;
   const col1 = Math.min(q.cols, col0 + gs);

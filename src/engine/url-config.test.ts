@@ -26,6 +26,9 @@ const EVERY_FIELD_CHANGED: RunConfig = {
   tqBatch: 2,
   tqLr: 2e-3,
   tqInitInput: 'fp',
+  gptqDamp: 0.05,
+  gptqActOrder: true,
+  gptqBlockSize: 64,
 };
 
 describe('url config', () => {
@@ -54,10 +57,10 @@ describe('url config', () => {
   });
 
   it('replaces bad values by defaults and names each one', () => {
-    const parsed = parseConfigQuery('bits=5&groupSize=-1&lr=0&steps=1.5&seqLen=abc&symmetric=yes&method=gptq&model=foo&calibSamples=16&evalWindows=');
+    const parsed = parseConfigQuery('bits=5&groupSize=-1&lr=0&steps=1.5&seqLen=abc&symmetric=yes&method=spqr&model=foo&calibSamples=16&evalWindows=');
     expect(parsed.config).toEqual({ ...DEFAULT_CONFIG, calibSamples: 16 });
     expect(parsed.notes).toHaveLength(9);
-    for (const name of ['bits=5', 'groupSize=-1', 'lr=0', 'steps=1.5', 'seqLen=abc', 'symmetric=yes', 'method=gptq', 'model=foo', 'evalWindows=']) {
+    for (const name of ['bits=5', 'groupSize=-1', 'lr=0', 'steps=1.5', 'seqLen=abc', 'symmetric=yes', 'method=spqr', 'model=foo', 'evalWindows=']) {
       expect(parsed.notes.some((n) => n.startsWith(`${name} is not valid`))).toBe(true);
     }
     expect(parsed.notes.find((n) => n.startsWith('bits=5'))).toContain('one of 2, 3, 4, 8');

@@ -25,6 +25,7 @@ function putHalf(out: Uint8Array, o: number, x: number): void {
 /** Why the stored codes of q do not fit `type` exactly, or null when they do. */
 export function ggmlFitProblem(q: QuantizedLinear, type: GgmlQuantType): string | null {
   const g = effectiveGroupSize(q.spec, q.cols);
+  if (q.gIdx) return 'act-order groups (GPTQ g_idx) that are not runs of consecutive inputs, but a GGML block is 32 consecutive inputs';
   if (g !== GGML_BLOCK)
     return `groups of ${g} inputs, but a ${type === GGML_TYPE.Q8_0 ? 'Q8_0' : type === GGML_TYPE.Q4_1 ? 'Q4_1' : 'Q5_1'} block is 32 inputs with one scale`;
   if (q.cols % GGML_BLOCK !== 0)

@@ -33,7 +33,6 @@ export async function readGptqFolder(files: ByteSource[]): Promise<GptqFolder> {
   const qc = configJson.quantization_config as { bits: number; group_size: number; sym: boolean; desc_act: boolean; checkpoint_format?: string };
   if (!qc || (qc as { quant_method?: string }).quant_method !== 'gptq')
     throw new FormatError('config.json', 'has no GPTQ quantization_config', 'Not a GPTQ folder');
-  if (qc.desc_act) throw new FormatError('config.json', 'uses desc_act (act-order g_idx)', 'Only desc_act false is read');
   const format = qc.checkpoint_format ?? 'gptq';
   const spec: QuantSpec = { bits: qc.bits, groupSize: qc.group_size === -1 ? 0 : qc.group_size, symmetric: qc.sym };
   const file = await readSafetensorsHeaderWithIntegers(need('model.safetensors'));
@@ -71,15 +70,16 @@ export async function readGptqFolder(files: ByteSource[]): Promise<GptqFolder> {
     const gIdx = await int32(`${slot.name}.g_idx`);
     const g = effectiveGroupSize(spec, inp);
     for (let i = 0; i < inp; i++) {
-      if (gIdx[i] !== Math.floor(i / g))
+      const ok = qc.desc_act ? gIdx[i] >= 0 && gIdx[i] < nG : gIdx[i] === Math.floor(i / g);
+      if (!ok)
         throw new FormatError(
           'model.safetensors',
-          `g_idx[${i}] is ${gIdx[i]}, not ${Math.floor(i / g)}`,
-          'Only plain group order is read',
+          `g_idx[${i}] is ${gIdx[i]}`,
+          qc.desc_act ? `Groups run from 0 to ${nG - 1}` : `desc_act is false: it must be ${Math.floor(i / g)}`,
           `${slot.name}.g_idx`,
         );
     }
-    linears.set(slot.name, { name: slot.name, rows: out, cols: inp, spec, codes, scales, zeros });
+    linears.set(slot.name, { name: slot.name, rows: out, cols: inp, spec, codes, scales, zeros, ...(qc.desc_act ? { gIdx: Uint32Array.from(gIdx) } : {}) });
   }
   const shapes = new Map<string, number[]>();
   for (const t of file.tensors.values()) if (t.dtype === 'F32' || t.dtype === 'F16' || t.dtype === 'BF16') shapes.set(t.name, t.shape);

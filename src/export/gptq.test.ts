@@ -141,6 +141,40 @@ describe('GPTQ export of stories260K, read back by the project reader', async ()
     expect(back.quantized.linears.get(l.name)!.codes).toEqual(l.codes);
   });
 
+  it('act-order (g_idx): desc_act true, g_idx written as stored, the same dequantized weights read back', async () => {
+    const q = await quantizeOnCpu(hf, { bits: 4, groupSize: 32, symmetric: false });
+    // Groups by a column order other than the natural one, as GPTQ's act-order leaves them.
+    for (const l of q.quantized.linears.values()) {
+      const order = Array.from({ length: l.cols }, (_, i) => i).sort((a, b) => ((a * 37) % l.cols) - ((b * 37) % l.cols));
+      l.gIdx = new Uint32Array(l.cols);
+      order.forEach((c, k) => (l.gIdx![c] = Math.floor(k / 32)));
+    }
+    const sink = new MemorySink();
+    await exportGptq(q, sink, { checkpointFormat: 'gptq_v2' });
+    const config = JSON.parse(new TextDecoder().decode(sink.get('config.json')));
+    expect(config.quantization_config.desc_act).toBe(true);
+    const back = await readGptqFolder(sources(sink));
+    let held = 0;
+    for (const l of q.quantized.linears.values()) {
+      const r = back.quantized.linears.get(l.name);
+      if (r) {
+        held++;
+        expect(r.gIdx).toEqual(l.gIdx);
+        expect(r.codes).toEqual(l.codes);
+      }
+      // packed or kept as float, the weights read back are the act-order dequantization
+      const w = await back.model.weights.get(`${l.name}.weight`);
+      const want = r ? dequantizeLinear({ ...l, scales: l.scales.map(f16) }) : dequantizeLinear(l);
+      let worst = 0;
+      for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(w[i] - want[i]));
+      expect(worst).toBeLessThan(1e-6);
+    }
+    expect(held).toBeGreaterThan(0);
+    // a contiguous-group reading of the same codes differs: g_idx matters
+    const l0 = [...q.quantized.linears.values()][0];
+    expect(dequantizeLinear({ ...l0, gIdx: undefined })).not.toEqual(dequantizeLinear(l0));
+  });
+
   it('from the interleaved GGUF (Q/K rows permuted to half-split): perplexity within 1e-3', async () => {
     const q = await quantizeOnCpu(gguf, { bits: 4, groupSize: 32, symmetric: true });
     const sink = new MemorySink();

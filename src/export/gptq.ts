@@ -4,7 +4,8 @@
 //                                     stream per output column (3-bit codes straddle words, as GPTQ does)
 //   qzeros  int32 [groups, out·bits/32] zero points packed along the output dimension
 //   scales  fp16  [groups, out]
-//   g_idx   int32 [in]                input i -> group i // group_size (desc_act false)
+//   g_idx   int32 [in]                input i -> group i // group_size (desc_act false), or the
+//                                     stored act-order groups (desc_act true: GPTQ's act-order)
 // checkpoint_format "gptq" (v1, what transformers and vLLM read by default) stores zero − 1 and
 // readers add 1 back, so a zero point of 0 cannot be stored; "gptq_v2" (GPTQModel) stores zeros
 // as they are. Both are offered; v1 is refused, with the reason, when some zero point is 0.
@@ -72,7 +73,7 @@ export function packGptqLinear(q: QuantizedLinear, format: GptqCheckpointFormat)
     }
     qzeros.set(packCodes(z, bits), gi * zeroWords);
   }
-  const gIdx = Int32Array.from({ length: inp }, (_, i) => Math.floor(i / g));
+  const gIdx = q.gIdx ? Int32Array.from(q.gIdx) : Int32Array.from({ length: inp }, (_, i) => Math.floor(i / g));
   return { qweight, qzeros, scales, gIdx, groups: nG };
 }
 
@@ -237,7 +238,8 @@ export async function exportGptq(inp: ExportInput, sink: ExportSink, opts: { che
     quant_method: 'gptq',
     bits: q.spec.bits,
     group_size: q.spec.groupSize > 0 ? q.spec.groupSize : -1,
-    desc_act: false,
+    // act-order runs store each input column's group (g_idx); readers then take g_idx as given
+    desc_act: [...q.linears.values()].some((l) => !!l.gIdx),
     sym: q.spec.symmetric,
     true_sequential: true,
     static_groups: false,

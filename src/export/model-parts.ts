@@ -44,7 +44,7 @@ export function dequantizeLinear(q: QuantizedLinear): Float32Array {
   const w = new Float32Array(q.rows * q.cols);
   for (let r = 0; r < q.rows; r++) {
     for (let c = 0; c < q.cols; c++) {
-      const k = r * nG + Math.floor(c / g);
+      const k = r * nG + (q.gIdx ? q.gIdx[c] : Math.floor(c / g));
       w[r * q.cols + c] = Math.fround(q.codes[r * q.cols + c] - q.zeros[k]) * q.scales[k];
     }
   }
@@ -57,6 +57,8 @@ export function checkStoredLinear(q: QuantizedLinear): string | null {
   const max = 2 ** q.spec.bits - 1;
   if (q.codes.length !== q.rows * q.cols) return `${q.name}: ${q.codes.length} codes for [${q.rows}, ${q.cols}]`;
   if (q.scales.length !== q.rows * nG || q.zeros.length !== q.rows * nG) return `${q.name}: scales/zeros are not [${q.rows}, ${nG}]`;
+  if (q.gIdx && (q.gIdx.length !== q.cols || q.gIdx.some((k) => k >= nG)))
+    return `${q.name}: g_idx does not map its ${q.cols} input columns to its ${nG} groups`;
   for (let i = 0; i < q.codes.length; i++) if (q.codes[i] > max) return `${q.name}: code ${q.codes[i]} does not fit in ${q.spec.bits} bits`;
   for (let i = 0; i < q.zeros.length; i++) {
     const z = q.zeros[i];

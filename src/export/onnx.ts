@@ -97,6 +97,10 @@ export function onnxAvailability(q: QuantizedModel): ExportAvailability {
   for (const l of q.linears.values()) {
     const bad = checkStoredLinear(l);
     if (bad) return no(bad);
+    if (l.gIdx)
+      return no(
+        `${l.name} has act-order groups (GPTQ g_idx), and MatMulNBits as written here takes runs of consecutive inputs; export GPTQ or GGUF, or re-run without act-order`,
+      );
     if (onnxBlockSize(l.spec.groupSize, l.cols) === null) {
       return no(
         `MatMulNBits blocks are powers of two from ${MIN_BLOCK} to ${MAX_BLOCK} inputs with one scale each, and groups of ${effectiveGroupSize(l.spec, l.cols)} ` +

@@ -11,6 +11,9 @@ import { awq } from './awq';
 import { teq } from './teq';
 import { tesseraq } from './tesseraq';
 import { teqTesseraq } from './teq-tesseraq';
+import { gptq } from './gptq';
+import { awqGptq } from './awq-gptq';
+import { teqGptq } from './teq-gptq';
 
 /** Keyed by name, so the compiler flags a Method without a descriptor. */
 export const METHODS: Readonly<Record<Method, MethodDescriptor>> = {
@@ -20,6 +23,9 @@ export const METHODS: Readonly<Record<Method, MethodDescriptor>> = {
   teq,
   tesseraq,
   'teq+tesseraq': teqTesseraq,
+  gptq,
+  'awq+gptq': awqGptq,
+  'teq+gptq': teqGptq,
 };
 
 export const METHOD_NAMES = Object.keys(METHODS) as Method[];

@@ -39,6 +39,8 @@ export interface BenchFigures {
   tqSecondsPerBlock?: number;
   tqSecondsPerRound?: number;
   tqSecondsPer250Round?: number;
+  /** GPTQ's seconds per block (with the AWQ search of AWQ -> GPTQ). */
+  gptqSecondsPerBlock?: number;
 }
 
 export interface PresetContext {
@@ -81,8 +83,9 @@ export interface MethodDescriptor {
   bench?: (seconds: Record<string, number>, config: RunConfig, layers: number) => BenchFigures;
   /** What the Run panel adds to the run's one-line summary: " · 20 TEQ steps at lr 0.005". */
   summary?: (config: RunConfig) => string;
-  /** What Inspect shows: per-channel scales trained (TEQ), searched (AWQ) or none. */
-  inspect: { scales: 'trained' | 'searched' | 'none' };
+  /** What Inspect shows: per-channel scales trained (TEQ), searched (AWQ) or none; errorFeedback:
+   *  GPTQ's per-layer error before and after error feedback and its Hessian diagonals (details.gptq). */
+  inspect: { scales: 'trained' | 'searched' | 'none'; errorFeedback?: boolean };
 }
 
 /** A sequence length capped to the model's context. */

@@ -21,6 +21,7 @@ import { mseWithGrad, sumInto } from './mse-grad';
 import { normBackwardDx } from './norm-dx';
 import { layerNorm, layerNormBackward, rmsNorm, rmsNormBackward } from './norm';
 import { dequantizeWeight, quantizeWeight } from './quantize';
+import { diagonal, gptqColumns, hessian, prepareWeights, upperCholeskyOfInverse } from './gptq';
 import { meanSquaredError, sumAll, sumCols, sumRows, sumSquares } from './reduce';
 import { rope } from './rope';
 import { logsumexpRows, softmaxRows } from './softmax';
@@ -153,6 +154,20 @@ describe('every op in every kernel variant', () => {
     quantizeWeight(gpu, w, spec, { colScale, dequant: true, unscale: true });
     quantizeWeight(gpu, w, spec, { colScale, codes: false, dequant: true });
     dequantizeWeight(gpu, { codes: q.codes!, scales: q.scales!, zeros: q.zeros! }, spec, 16);
+    dequantizeWeight(gpu, { codes: q.codes!, scales: q.scales!, zeros: q.zeros!, gIdx: gpu.tensor([16], 'u32') }, spec, 16);
+  });
+  each('gptq: Hessian, diagonal, factor (two 32-blocks), weights, column loop grouped and per-channel', (gpu) => {
+    const x = gpu.tensor([8, 40]);
+    const h = hessian(gpu, x);
+    diagonal(gpu, h);
+    const perm = gpu.tensor([40], 'u32');
+    const { u } = upperCholeskyOfInverse(gpu, h, perm, 0.01);
+    const w = prepareWeights(gpu, gpu.tensor([4, 40]), perm, gpu.tensor([40], 'u32'));
+    for (const groupSize of [8, 0]) {
+      const nG = groupSize ? 5 : 1;
+      const out = { codes: gpu.tensor([4, 40], 'u32'), scales: gpu.tensor([4, nG]), zeros: gpu.tensor([4, nG]), losses: gpu.tensor([4]) };
+      gptqColumns(gpu, w, u, perm, { ...spec, groupSize }, out, 16);
+    }
   });
   each('reductions', (gpu) => {
     const x = gpu.tensor([300, 8]);

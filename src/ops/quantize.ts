@@ -14,13 +14,15 @@ const QUANTIZE = defineKernel({
 const DEQUANTIZE = defineKernel({
   shader: 'dequantize',
   uniforms: { rows: 'u32', cols: 'u32', groupSize: 'u32', nGroups: 'u32' },
-  bindings: { codes: 'read', scales: 'read', zeros: 'read', w: 'write' },
+  bindings: { codes: 'read', scales: 'read', zeros: 'read', w: 'write', gIdx: 'read?' },
 });
 
 export interface GpuQuantized {
   codes: Tensor;
   scales: Tensor;
   zeros: Tensor;
+  /** [cols] u32, the group of each input column (GPTQ act-order); absent: contiguous groups. */
+  gIdx?: Tensor;
 }
 
 function uniforms(w: Tensor, spec: QuantSpec) {
@@ -71,9 +73,9 @@ export function dequantizeWeight(gpu: Gpu, q: GpuQuantized, spec: QuantSpec, col
   const nGroups = groupCount(spec, cols);
   const w = out ?? gpu.tensor([rows, cols], 'f32', 'dequantized');
   gpu.dispatch(DEQUANTIZE, {
-    params: { WG: 256 },
+    params: { WG: 256, G_IDX: !!q.gIdx },
     uniforms: { rows, cols, groupSize: g, nGroups },
-    bindings: { codes: q.codes, scales: q.scales, zeros: q.zeros, w },
+    bindings: { codes: q.codes, scales: q.scales, zeros: q.zeros, w, gIdx: q.gIdx },
     workgroups: gpu.grid1D(Math.ceil((rows * cols) / 256)),
     label: 'dequantize',
   });

@@ -27,11 +27,12 @@ export function withOverrides(src: WeightSource, overrides: Map<string, Float32A
   };
 }
 
-export function uploadQuantized(gpu: Gpu, q: QuantizedLinear): { codes: Tensor; scales: Tensor; zeros: Tensor } {
+export function uploadQuantized(gpu: Gpu, q: QuantizedLinear): { codes: Tensor; scales: Tensor; zeros: Tensor; gIdx?: Tensor } {
   return {
     codes: gpu.upload(Uint32Array.from(q.codes), [q.rows, q.cols], `${q.name}.codes`),
     scales: gpu.upload(q.scales, [q.rows, q.scales.length / q.rows], `${q.name}.scales`),
     zeros: gpu.upload(q.zeros, [q.rows, q.zeros.length / q.rows], `${q.name}.zeros`),
+    ...(q.gIdx ? { gIdx: gpu.upload(q.gIdx, [q.cols], `${q.name}.g_idx`) } : {}),
   };
 }
 
@@ -61,6 +62,7 @@ export class QuantizedBlocks implements BlockProvider {
       t.codes.release();
       t.scales.release();
       t.zeros.release();
+      t.gIdx?.release();
     }
     this.cache.set(i, b);
     return b;

@@ -14,6 +14,22 @@ export interface RefQuantized {
   deq: Float64Array;
 }
 
+/** The min/max quantizer of one group (shaders/quant-common.wgsl's minMaxQuant). */
+export function groupParamsRef(mn: number, mx: number, spec: QuantSpec): { s: number; z: number; hi: number } {
+  if (spec.symmetric) {
+    const half = 2 ** (spec.bits - 1);
+    return { s: Math.max(Math.abs(mn), Math.abs(mx), 1e-5) / (half - 1), z: half, hi: 2 * half - 1 };
+  }
+  const hi = 2 ** spec.bits - 1;
+  const s = Math.max(mx - mn, 1e-5) / hi;
+  return { s, z: Math.min(Math.max(-roundEven(mn / s), 0), hi), hi };
+}
+
+/** The code of w in a group with scale s and zero point z (codes in [0, hi]). */
+export function codeRef(w: number, s: number, z: number, hi: number): number {
+  return Math.min(Math.max(roundEven(w / s) + z, 0), hi);
+}
+
 export function quantizeRef(w: ArrayLike<number>, rows: number, cols: number, spec: QuantSpec, colScale?: ArrayLike<number>): RefQuantized {
   const g = effectiveGroupSize(spec, cols);
   const nG = groupCount(spec, cols);
@@ -32,21 +48,11 @@ export function quantizeRef(w: ArrayLike<number>, rows: number, cols: number, sp
         mn = Math.min(mn, at(r, c));
         mx = Math.max(mx, at(r, c));
       }
-      let s: number, z: number, hi: number;
-      if (spec.symmetric) {
-        const half = 2 ** (spec.bits - 1);
-        s = Math.max(Math.abs(mn), Math.abs(mx), 1e-5) / (half - 1);
-        z = half;
-        hi = 2 * half - 1;
-      } else {
-        hi = 2 ** spec.bits - 1;
-        s = Math.max(mx - mn, 1e-5) / hi;
-        z = Math.min(Math.max(-roundEven(mn / s), 0), hi);
-      }
+      const { s, z, hi } = groupParamsRef(mn, mx, spec);
       scales[r * nG + gi] = s;
       zeros[r * nG + gi] = z;
       for (let c = c0; c < c1; c++) {
-        const q = Math.min(Math.max(roundEven(at(r, c) / s) + z, 0), hi);
+        const q = codeRef(at(r, c), s, z, hi);
         codes[r * cols + c] = q;
         deq[r * cols + c] = (q - z) * s;
       }

@@ -73,7 +73,7 @@ export function App() {
       <aside className="sidebar">
         <div className="brand">
           <h1>WebGPU Quantization Studio</h1>
-          <p>RTN · AWQ · TEQ · TesseraQ, on your own GPU</p>
+          <p>RTN · AWQ · TEQ · TesseraQ · GPTQ, on your own GPU</p>
         </div>
         <SectionNav hints={hints} />
         <DeviceCard />

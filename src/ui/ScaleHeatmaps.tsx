@@ -1,23 +1,42 @@
-// Per-channel scales as one heatmap per scale group (blocks x channels), all on one colour axis
-// so groups can be compared; used for a finished run (Inspect) and a live one (Run).
+// Per-channel vectors as one heatmap per group (blocks x channels): TEQ/AWQ scales, all groups on
+// one diverging colour axis centred on 1 so they can be compared; or GPTQ's Hessian diagonals
+// (`scale="log"`), each group on its own axis (a set's inputs differ in magnitude from another's).
+// Used for a finished run (Inspect) and a live one (Run).
 import { useMemo } from 'react';
 import { findDomain, Heatmap } from './charts/Heatmap';
 import { scalesByGroup, type ScaleSnapshot } from './run-details';
 
-export function ScaleHeatmaps({ scales, kind }: { scales: ScaleSnapshot[]; kind: string }) {
+export function ScaleHeatmaps({
+  scales,
+  kind,
+  scale = 'diverging-log',
+  what = 'scales',
+  testId = 'scales',
+  format,
+}: {
+  scales: ScaleSnapshot[];
+  kind: string;
+  scale?: 'diverging-log' | 'log';
+  /** What the vectors are, for the heatmaps' labels. */
+  what?: string;
+  testId?: string;
+  format?: (v: number) => string;
+}) {
   const groups = useMemo(() => scalesByGroup(scales), [scales]);
   const domain = useMemo(
     () =>
-      findDomain(
-        'diverging-log',
-        scales.flatMap((s) => s.values),
-      ),
-    [scales],
+      scale === 'diverging-log'
+        ? findDomain(
+            'diverging-log',
+            scales.flatMap((s) => s.values),
+          )
+        : undefined,
+    [scales, scale],
   );
   return (
     <div className="panel" style={{ gap: 12 }}>
       {groups.map((g) => (
-        <div key={g.group} className="field" data-testid={`scales-${g.group}`}>
+        <div key={g.group} className="field" data-testid={`${testId}-${g.group}`}>
           <span className="label">
             {g.group}: {g.blocks.length} blocks × {g.cols} channels
           </span>
@@ -27,12 +46,13 @@ export function ScaleHeatmaps({ scales, kind }: { scales: ScaleSnapshot[]; kind:
             values={g.values}
             rowLabel={(r) => `block ${g.blocks[r]}`}
             colLabel={(c) => `channel ${c}`}
-            scale="diverging-log"
+            scale={scale}
             domain={domain}
             rowAxis="block"
             colAxis="input channel"
+            format={format}
             height={Math.min(300, Math.max(50, g.blocks.length * 14))}
-            ariaLabel={`Heatmap of ${kind} scales for ${g.group}, ${g.blocks.length} blocks by ${g.cols} channels`}
+            ariaLabel={`Heatmap of ${kind} ${what} for ${g.group}, ${g.blocks.length} blocks by ${g.cols} channels`}
           />
         </div>
       ))}

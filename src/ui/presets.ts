@@ -53,7 +53,8 @@ export const PRESETS: Preset[] = [
       "The published recipes. TEQ (Cheng et al., arXiv 2310.10944; Intel Neural Compressor): 1000 Adam steps at lr 1e-3 on the model's own next-token loss, one " +
       '512-token sequence a step, scales starting at 1, the straight-through estimator through the whole quantizer. TesseraQ (Li & Panda, arXiv 2410.19103): AWQ ' +
       'scales and clipping first, then 512 calibration samples × 2048 tokens, 20 hardening rounds × 250 iterations on batches of 4, ' +
-      'lr 1e-3, asymmetric groups. AWQ: 128 samples × 512 tokens. Perplexity on every WikiText-2 test window. Hours on a real GPU.',
+      'lr 1e-3, asymmetric groups. AWQ: 128 samples × 512 tokens. GPTQ (Frantar et al., arXiv 2210.17323) as AutoGPTQ runs it: ' +
+      '128 samples × 2048 tokens, 1% dampening, batches of 128 columns, no act-order. Perplexity on every WikiText-2 test window. Hours on a real GPU.',
     settings: (ctx) => {
       const out: Partial<RunConfig> = { text: 'wikitext2', evalWindows: 0 };
       return Object.assign(out, METHODS[ctx.method].presets.paper?.(ctx));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../core/run-types';
 import { DEFAULT_CONFIG } from '../methods/registry';
-import { layerErrorMatrix, layerNameOf, readLosses, readScales, scalesByGroup, shortLayerName } from './run-details';
+import { gptqErrorMatrix, layerErrorMatrix, layerNameOf, readGptq, readLosses, readScales, scalesByGroup, shortLayerName } from './run-details';
 
 function run(details: Record<string, unknown>, layerErrors: RunResult['layerErrors'] = []): RunResult {
   return {
@@ -95,6 +95,45 @@ describe('run details', () => {
     expect(m.blocks).toEqual([0, 1]);
     expect(m.layers).toEqual(['q_proj', 'up_proj']);
     expect(Array.from(m.values).map((v) => (Number.isNaN(v) ? null : +v.toFixed(6)))).toEqual([0.1, 0.2, 0.3, null]);
+  });
+
+  it("reads GPTQ's per-layer errors and Hessian diagonals, skipping malformed entries; the matrix holds GPTQ's error and its ratio to RTN's", () => {
+    const r = run({
+      gptq: {
+        blocks: [
+          {
+            block: 1,
+            layers: [{ layer: 'model.layers.1.mlp.down_proj', relErrRtn: 0.04, relErrGptq: 0.01 }],
+            hessianDiag: { down: [1, 2, 3] },
+          },
+          {
+            block: 0,
+            layers: [
+              { layer: 'model.layers.0.self_attn.q_proj', relErrRtn: 0.2, relErrGptq: 0.05 },
+              { layer: 'bad', relErrRtn: 'x' },
+            ],
+            hessianDiag: { q: [4, 5], bad: ['y'] },
+          },
+          { layers: [] },
+        ],
+      },
+    });
+    const g = readGptq(r);
+    expect(g.layers).toEqual([
+      { block: 0, layer: 'q_proj', relErrRtn: 0.2, relErrGptq: 0.05 },
+      { block: 1, layer: 'down_proj', relErrRtn: 0.04, relErrGptq: 0.01 },
+    ]);
+    expect(g.hessianDiag).toEqual([
+      { block: 0, group: 'q', values: [4, 5] },
+      { block: 1, group: 'down', values: [1, 2, 3] },
+    ]);
+    const m = gptqErrorMatrix(g.layers);
+    expect(m.blocks).toEqual([0, 1]);
+    expect(m.layers).toEqual(['q_proj', 'down_proj']);
+    const show = (a: Float32Array) => Array.from(a).map((v) => (Number.isNaN(v) ? null : +v.toFixed(6)));
+    expect(show(m.gptq)).toEqual([0.05, null, null, 0.01]);
+    expect(show(m.ratio)).toEqual([0.25, null, null, 0.25]);
+    expect(readGptq(run({}))).toEqual({ layers: [], hessianDiag: [] });
   });
 });
 

@@ -198,3 +198,58 @@ export function layerNameOf(run: Pick<RunResult, 'layerErrors'>, block: number, 
   };
   return run.layerErrors.find((e) => e.block === block && matches(e.layer))?.layer ?? null;
 }
+
+export interface GptqLayerSummary {
+  block: number;
+  /** "q_proj", "down_proj"... */
+  layer: string;
+  /** ‖(W − Q)X‖² / ‖WX‖² on the calibration inputs: round to nearest, and GPTQ (error feedback). */
+  relErrRtn: number;
+  relErrGptq: number;
+}
+
+export interface GptqSummary {
+  layers: GptqLayerSummary[];
+  /** H's diagonal per block and set (named by the set's first Linear): each input channel's importance. */
+  hessianDiag: ScaleSnapshot[];
+}
+
+/** GPTQ's per-block reports (details.gptq.blocks, src/quant/gptq.ts), checked field by field. */
+export function readGptq(run: RunResult | null | undefined): GptqSummary {
+  const blocks = ((run?.details ?? {}) as { gptq?: { blocks?: unknown } }).gptq?.blocks;
+  const out: GptqSummary = { layers: [], hessianDiag: [] };
+  if (!Array.isArray(blocks)) return out;
+  for (const b of blocks as Record<string, unknown>[]) {
+    if (typeof b.block !== 'number') continue;
+    const block = b.block;
+    if (Array.isArray(b.layers)) {
+      for (const l of b.layers as Record<string, unknown>[]) {
+        if (typeof l.layer === 'string' && typeof l.relErrRtn === 'number' && typeof l.relErrGptq === 'number') {
+          out.layers.push({ block, layer: shortLayerName(l.layer), relErrRtn: l.relErrRtn, relErrGptq: l.relErrGptq });
+        }
+      }
+    }
+    if (typeof b.hessianDiag === 'object' && b.hessianDiag !== null) {
+      for (const [group, values] of Object.entries(b.hessianDiag as Record<string, unknown>)) {
+        if (isNumberArray(values)) out.hessianDiag.push({ block, group, values });
+      }
+    }
+  }
+  out.layers.sort((a, b) => a.block - b.block);
+  out.hessianDiag.sort((a, b) => a.block - b.block);
+  return out;
+}
+
+/** GPTQ's per-layer errors as blocks x layers: its own, and its ratio to round-to-nearest's (NaN where missing). */
+export function gptqErrorMatrix(layers: GptqLayerSummary[]): { blocks: number[]; layers: string[]; gptq: Float32Array; ratio: Float32Array } {
+  const blocks = [...new Set(layers.map((e) => e.block))].sort((a, b) => a - b);
+  const names = [...new Set(layers.map((e) => e.layer))];
+  const gptq = new Float32Array(blocks.length * names.length).fill(Number.NaN);
+  const ratio = new Float32Array(blocks.length * names.length).fill(Number.NaN);
+  for (const e of layers) {
+    const i = blocks.indexOf(e.block) * names.length + names.indexOf(e.layer);
+    gptq[i] = e.relErrGptq;
+    ratio[i] = e.relErrRtn > 0 ? e.relErrGptq / e.relErrRtn : Number.NaN;
+  }
+  return { blocks, layers: names, gptq, ratio };
+}

@@ -9,7 +9,7 @@ import { Histogram } from '../charts/Histogram';
 import { LineChart } from '../charts/LineChart';
 import { formatBytes, formatPpl, formatSci, formatSeconds, formatSigned, runLabel, runSeconds } from '../format';
 import { compareWithFp, pplInterval } from '../ppl-stats';
-import { layerErrorMatrix, layerNameOf, readLosses, readScales, readTesseraq, scalesKind } from '../run-details';
+import { gptqErrorMatrix, layerErrorMatrix, layerNameOf, readGptq, readLosses, readScales, readTesseraq, scalesKind } from '../run-details';
 import { ScaleHeatmaps } from '../ScaleHeatmaps';
 import { useStudio } from '../store';
 import { methodOf } from '../../methods/registry';
@@ -44,6 +44,7 @@ export function InspectPanel() {
       <TeqSelectionCard run={run} />
       <ErrorsCard run={run} />
       <TesseraqCard run={run} />
+      <GptqCard run={run} />
       <MemoryCard run={run} />
       <LossesCard run={run} />
     </div>
@@ -296,6 +297,100 @@ function TesseraqCard({ run }: { run: RunResult }) {
           <span className="help">Columns: {flips.roles.join(', ')}.</span>
         </div>
       </div>
+    </div>
+  );
+}
+
+function GptqCard({ run }: { run: RunResult }) {
+  const g = useMemo(() => readGptq(run), [run]);
+  const m = useMemo(() => gptqErrorMatrix(g.layers), [g]);
+  const perBlock = useMemo(
+    () =>
+      m.blocks.map((block) => {
+        const ls = g.layers.filter((l) => l.block === block);
+        const mean = (k: 'relErrRtn' | 'relErrGptq') => ls.reduce((a, l) => a + l[k], 0) / ls.length;
+        return { block, rtn: mean('relErrRtn'), gptq: mean('relErrGptq') };
+      }),
+    [g, m],
+  );
+  const expected = methodOf(run.method)?.inspect.errorFeedback === true;
+  if (g.layers.length === 0 && g.hessianDiag.length === 0) {
+    if (!expected) return null;
+    return (
+      <div className="card">
+        <h3>GPTQ error feedback</h3>
+        <p className="muted">This run carries no GPTQ reports.</p>
+      </div>
+    );
+  }
+  const settings = ((run.details ?? {}) as { gptq?: { dampPercent?: unknown; actOrder?: unknown; blockSize?: unknown } }).gptq ?? {};
+  return (
+    <div className="card" data-testid="gptq-card">
+      <h3>GPTQ error feedback</h3>
+      <p className="small muted">
+        Each Linear’s output error ‖(W − Q)X‖² / ‖WX‖² on the calibration inputs it was quantized on, rounding every weight to nearest (before error feedback)
+        and with GPTQ spreading each rounding error over the columns not yet quantized (after).
+        {typeof settings.dampPercent === 'number' && ` Dampening ${settings.dampPercent}`}
+        {typeof settings.blockSize === 'number' && `, batches of ${settings.blockSize} columns`}
+        {settings.actOrder === true && ', act-order'}
+        {typeof settings.dampPercent === 'number' && '.'}
+      </p>
+      <div className="grid-2">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Block</th>
+              <th scope="col" className="num">
+                Mean error, nearest
+              </th>
+              <th scope="col" className="num">
+                With error feedback
+              </th>
+              <th scope="col" className="num">
+                Left
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {perBlock.map((b) => (
+              <tr key={b.block}>
+                <td>{b.block}</td>
+                <td className="num">{formatSci(b.rtn)}</td>
+                <td className={`num ${b.gptq < b.rtn ? 'better' : 'worse'}`}>{formatSci(b.gptq)}</td>
+                <td className="num">{(100 * (b.gptq / b.rtn)).toFixed(1)}%</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {m.layers.length > 0 && (
+          <div className="field">
+            <span className="label">Share of round-to-nearest’s error left after error feedback, per layer</span>
+            <Heatmap
+              rows={m.blocks.length}
+              cols={m.layers.length}
+              values={m.ratio}
+              rowLabel={(r) => `block ${m.blocks[r]}`}
+              colLabel={(c) => m.layers[c]}
+              scale="linear"
+              format={(v) => `${(100 * v).toFixed(1)}%`}
+              height={Math.min(260, Math.max(60, m.blocks.length * 16))}
+              ariaLabel={`Heatmap of GPTQ's error as a share of round-to-nearest's, ${m.blocks.length} blocks by ${m.layers.length} layers`}
+            />
+            <span className="help">Columns: {m.layers.join(', ')}.</span>
+          </div>
+        )}
+      </div>
+      {g.hessianDiag.length > 0 && (
+        <>
+          <h3>Input channel importance (the Hessian’s diagonal)</h3>
+          <p className="small muted">
+            diag(H) = 2·Σ x² / tokens for each input channel of each set of Linears that share an input (named by its first: q for q/k/v, gate for gate/up...):
+            how much a rounding error on that channel costs. Bright columns are the outlier channels GPTQ protects (act-order quantizes them first). Log colour
+            axis, one per set.
+          </p>
+          <ScaleHeatmaps scales={g.hessianDiag} kind="GPTQ" scale="log" what="Hessian diagonal" testId="hessian" format={formatSci} />
+        </>
+      )}
     </div>
   );
 }

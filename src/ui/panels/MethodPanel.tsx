@@ -168,5 +168,8 @@ function SettingField({ field, config, set }: { field: ConfigField; config: RunC
       />
     );
   }
+  if (field.kind === 'boolean') {
+    return <Checkbox label={label} checked={value as boolean} onChange={(v) => set({ [field.key]: v })} help={help} />;
+  }
   throw new Error(`The Method panel cannot show the ${field.kind} field "${field.key}": give it choices or draw it in the panel.`);
 }

@@ -1,0 +1,31 @@
+// GPTQ through the studio from an autorun link, with tiny settings: the run finishes, and Inspect
+// shows its per-layer error before and after error feedback and the Hessian diagonals as heatmaps.
+import { test, expect } from '@playwright/test';
+import { shot } from './studio-shots';
+
+test.setTimeout(900_000);
+
+test('GPTQ (act-order) from an autorun link: error feedback report and Hessian diagonals in Inspect', async ({ page }) => {
+  page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
+  await page.goto('/?method=gptq&bits=3&calibSamples=4&seqLen=32&evalWindows=2&gptqActOrder=1&gptqBlockSize=32&autorun=1');
+  const progress = page.getByTestId('run-progress');
+  await expect(progress).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
+  await expect(progress).toHaveAttribute('data-status', /done|failed|cancelled/, { timeout: 800_000 });
+  await expect(progress).toHaveAttribute('data-status', 'done');
+  await page.getByTestId('run-result').getByRole('button', { name: 'Inspect' }).click();
+  const card = page.getByTestId('gptq-card');
+  // stories260K: five blocks, one row each
+  await expect(card.locator('tbody tr')).toHaveCount(5);
+  for (const text of await card.locator('tbody tr td:nth-child(4)').allInnerTexts()) expect(text).toMatch(/^\d+\.\d%$/);
+  await expect(card).toContainText('act-order');
+  // one Hessian-diagonal heatmap per true-sequential set, five blocks each, over its input width
+  for (const [set, width] of [
+    ['q', 64],
+    ['o', 64],
+    ['gate', 64],
+    ['down', 172],
+  ] as const) {
+    await expect(page.getByTestId(`hessian-${set}`)).toContainText(`${set}: 5 blocks × ${width} channels`);
+  }
+  await page.screenshot({ path: shot('studio-inspect-gptq'), fullPage: true });
+});
