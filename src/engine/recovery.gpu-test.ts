@@ -60,8 +60,11 @@ async function check(gpu: GpuT, method: RunConfig['method'], patch: Partial<RunC
     if (e.type === 'log') logs.push(e.message);
     // TesseraQ and GPTQ report progress within a block (rounds, sets): their block-0 log marks its end
     const withinBlock = method === 'tesseraq' || method.endsWith('gptq');
+    // TEQ's block loss counts steps (config.steps a block), the others blocks; progress events are
+    // throttled, so the first one at or past the end of block 0 marks it.
+    const perBlock = method === 'teq' && config.teqLoss === 'block' ? config.steps : 1;
     const blockZeroDone =
-      (e.type === 'progress' && e.phase === method && !withinBlock && e.done === 1) || (e.type === 'log' && /^(TesseraQ|GPTQ) block 0/.test(e.message));
+      (e.type === 'progress' && e.phase === method && !withinBlock && e.done >= perBlock) || (e.type === 'log' && /^(TesseraQ|GPTQ) block 0/.test(e.message));
     if (!destroyed && blockZeroDone) {
       destroyed = true;
       queueMicrotask(() => gpu1.device.destroy());
