@@ -331,20 +331,24 @@ test('too little custom text is named before a run starts; a running run can be 
   await expect(progress.getByRole('progressbar', { name: 'TEQ scale training' })).toBeVisible({ timeout: 120_000 });
   // Progress inside the phase, and an estimate of the time left once a step has finished.
   await expect(progress.getByTestId('phase-count-teq')).toHaveText(/^step \d+ of 500$/, { timeout: 120_000 });
-  await expect(progress.getByTestId('run-remaining')).toHaveText(/remaining about \d/, { timeout: 10_000 });
+  await expect(progress.getByTestId('run-remaining')).toHaveText(/remaining about \d/, { timeout: 120_000 });
   await page.screenshot({ path: shot('studio-running-teq') });
   // Resuming needs a checkpoint: wait for the run's first one (inside TEQ's training, at most every
   // 30 s of it) rather than for a time, which a slow machine would not keep.
   await expect.poll(async () => (await storedBlocks(page)).length, { timeout: 300_000, intervals: [1000] }).toBeGreaterThan(0);
   const cancel = page.getByTestId('cancel-run');
+  const shownStep = Number(/step (\d+) of 500/.exec(await progress.getByTestId('phase-count-teq').innerText())![1]);
   await cancel.click();
-  // At once: the button says so and cannot be pressed again; the engine stops within seconds.
-  await expect(cancel).toHaveText('Cancelling…', { timeout: 1_000 });
+  // The button says so and cannot be pressed again while the engine stops.
+  await expect(cancel).toHaveText('Cancelling…');
   await expect(cancel).toBeDisabled();
-  const asked = Date.now();
-  await expect(progress).toHaveAttribute('data-status', 'cancelled', { timeout: 120_000 });
-  expect(Date.now() - asked).toBeLessThan(10_000);
-  await expect(progress).toContainText('stopped at step');
+  await expect(progress).toHaveAttribute('data-status', 'cancelled', { timeout: 300_000 });
+  // Counted in steps, not seconds (a loaded machine is slow at both): the engine looks for a cancel
+  // between steps, with at most 4 in flight, rather than at the end of TEQ's 500 steps.
+  await expect(progress).toContainText(/stopped at step \d+ of 500/);
+  const stoppedStep = Number(/stopped at step (\d+) of 500/.exec(await progress.innerText())![1]);
+  expect(stoppedStep).toBeLessThan(500);
+  expect(stoppedStep - shownStep).toBeLessThanOrEqual(50);
   // Kept in History as cancelled, never shown as a result with perplexities.
   await expect(progress.getByTestId('run-result')).toHaveAttribute('data-status', 'cancelled');
   await expect(progress.getByTestId('run-result')).toContainText('Cancelled: no quantized perplexity');
