@@ -7,7 +7,7 @@ import { bytesSource, type ByteSource } from './byte-source';
 import { FormatError } from './errors';
 import { loadGguf } from './gguf-model';
 import { loadHfFolder } from './hf-folder';
-import { HF_DIR, hfFolderSources } from './testing/fixtures';
+import { HF_DIR, editedFolder } from './testing/fixtures';
 
 async function errorOf(p: Promise<unknown>): Promise<Error> {
   const e = await p.then(
@@ -16,15 +16,6 @@ async function errorOf(p: Promise<unknown>): Promise<Error> {
   );
   expect(e, 'expected a FormatError').toBeInstanceOf(FormatError);
   return e as Error;
-}
-
-function editedFolder(file: string, edit: (j: Record<string, any>) => void): ByteSource[] {
-  return hfFolderSources().map((s) => {
-    if (s.name !== file) return s;
-    const j = JSON.parse(readFileSync(resolve(HF_DIR, file), 'utf8'));
-    edit(j);
-    return bytesSource(file, new TextEncoder().encode(JSON.stringify(j)));
-  });
 }
 
 describe('config.json and the tensors', () => {

@@ -1,16 +1,14 @@
 // Planted out-of-range token ids: each must be refused at load, naming the file and the id, where
 // before it ran with a wrong perplexity (an added token at id 5000 over 512 rows gave 11.52 for 5.97).
 import { describe, expect, test } from 'vitest';
-import { bytesSource, type ByteSource } from './byte-source';
+import { bytesSource } from './byte-source';
 import { FormatError } from './errors';
 import { loadGguf } from './gguf-model';
 import { loadHfFolder } from './hf-folder';
 import { loadLlama2c } from './llama2c';
-import { HF_DIR, hfFolderSources } from './testing/fixtures';
+import { editedFolder, hfFolderSources } from './testing/fixtures';
 import { tinyLlamaKv, writeGguf } from './testing/gguf-writer';
 import { GGML_TYPE } from './gguf';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 
 async function errorOf(p: Promise<unknown>): Promise<Error> {
   const e = await p.then(
@@ -19,16 +17,6 @@ async function errorOf(p: Promise<unknown>): Promise<Error> {
   );
   expect(e, 'expected a FormatError').toBeInstanceOf(FormatError);
   return e as Error;
-}
-
-/** The stories260K HF folder with one JSON file edited. */
-function editedFolder(file: string, edit: (j: Record<string, unknown>) => void): ByteSource[] {
-  return hfFolderSources().map((s) => {
-    if (s.name !== file) return s;
-    const j = JSON.parse(readFileSync(resolve(HF_DIR, file), 'utf8'));
-    edit(j);
-    return bytesSource(file, new TextEncoder().encode(JSON.stringify(j)));
-  });
 }
 
 describe('token ids outside the embedding are refused at load', () => {

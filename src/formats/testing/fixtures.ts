@@ -56,3 +56,13 @@ export async function shardedStoriesFiles(): Promise<Map<string, Uint8Array>> {
 export function bitEqual(a: Float32Array, b: Float32Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
+
+/** The stories260K HF folder with one of its JSON files edited (a planted fault). */
+export function editedFolder(file: string, edit: (j: Record<string, any>) => void): ByteSource[] {
+  return hfFolderSources().map((s) => {
+    if (s.name !== file) return s;
+    const j = JSON.parse(readFileSync(resolve(HF_DIR, file), 'utf8')) as Record<string, any>;
+    edit(j);
+    return bytesSource(file, new TextEncoder().encode(JSON.stringify(j)));
+  });
+}
