@@ -74,6 +74,10 @@ interface GgufPlan {
 
 function plan(q: QuantizedModel, tokenizer?: Tokenizer): GgufPlan | { reason: string } {
   const cfg = q.config;
+  if (cfg.arch === 'opt')
+    return {
+      reason: `llama.cpp has no OPT architecture, so no GGUF file it reads can hold ${cfg.sourceArchitecture}; export ONNX, GPTQ (v1 or v2) or the full-precision folder instead`,
+    };
   if (cfg.arch !== 'llama') return { reason: `GGUF export writes general.architecture "llama"; this model is ${cfg.sourceArchitecture}` };
   if (cfg.qkvBias) return { reason: `${cfg.sourceArchitecture} has Q/K/V biases, which llama.cpp's "llama" architecture has no tensors for` };
   if (cfg.ropeScaling)

@@ -9,6 +9,7 @@ import { baseName } from '../formats/hf-folder';
 import { HfTokenizer } from '../formats/hf-tokenizer';
 import { f16ToF32 } from '../formats/dtype';
 import { readSafetensorsBytes, readSafetensorsHeaderWithIntegers, readSafetensorsTensor } from '../formats/safetensors';
+import { globalNames } from '../core/tensor-names';
 import { effectiveGroupSize, type QuantizedLinear, type QuantSpec } from '../core/quant-spec';
 import { unpackCodes } from '../quant/pack';
 import type { QuantizedModel } from '../quant/quantized-model';
@@ -84,14 +85,15 @@ export async function readGptqFolder(files: ByteSource[]): Promise<GptqFolder> {
   const shapes = new Map<string, number[]>();
   for (const t of file.tensors.values()) if (t.dtype === 'F32' || t.dtype === 'F16' || t.dtype === 'BF16') shapes.set(t.name, t.shape);
   for (const l of linears.values()) shapes.set(`${l.name}.weight`, [l.rows, l.cols]);
-  if (config.tiedEmbeddings) shapes.set('lm_head.weight', shapes.get('model.embed_tokens.weight')!);
+  const embed = globalNames(config.arch).embed;
+  if (config.tiedEmbeddings) shapes.set('lm_head.weight', shapes.get(embed)!);
   const weights: WeightSource = {
     config,
     shapes,
     async get(name) {
       const l = linears.get(name.replace(/\.weight$/, ''));
       if (l && name.endsWith('.weight')) return dequantizeLinear(l);
-      if (name === 'lm_head.weight' && config.tiedEmbeddings) return readSafetensorsTensor(file, 'model.embed_tokens.weight');
+      if (name === 'lm_head.weight' && config.tiedEmbeddings) return readSafetensorsTensor(file, embed);
       return readSafetensorsTensor(file, name);
     },
   };

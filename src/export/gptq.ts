@@ -13,7 +13,7 @@
 // out is not a multiple of 32 cannot be held and stay nn.Linear (their dequantized weights, listed
 // in quantization_config.modules_in_block_to_quantize by omission).
 import type { Tokenizer } from '../core/model-config';
-import { globalNames, normNames, type LinearRole } from '../core/tensor-names';
+import { globalNames, linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
 import { effectiveGroupSize, groupCount, type QuantizedLinear } from '../core/quant-spec';
 import type { QuantizedModel } from '../quant/quantized-model';
 import { packCodes } from '../quant/pack';
@@ -146,7 +146,7 @@ export function gptqAvailability(q: QuantizedModel, tokenizer?: Tokenizer, forma
   const readers = format === 'gptq' ? 'transformers (optimum/GPTQModel), vLLM and AutoGPTQ' : 'GPTQModel (and transformers through it)';
   let reason = `GPTQ ${q.spec.bits}-bit, checkpoint_format "${format}" (read by ${readers}): stored codes and zero points exactly, scales as fp16`;
   if (p.floatTensors.length) {
-    const roles = [...new Set(p.floatTensors.map((f) => f.tensor.replace(/^model\.layers\.\d+\./, '').replace(/\.weight$/, '')))];
+    const roles = [...new Set(p.floatTensors.map((f) => f.tensor.replace(/^model\.(decoder\.)?layers\.\d+\./, '').replace(/\.weight$/, '')))];
     reason += `. Not GPTQ-packed (kept as float Linears holding the exact dequantized weights): ${roles.join(', ')} ${p.floatTensors[0].why.replace(/^\[[^\]]*\]: /, '— ')}`;
   }
   return { ...base, available: true, reason, floatTensors: p.floatTensors };
@@ -173,13 +173,17 @@ export async function exportGptq(inp: ExportInput, sink: ExportSink, opts: { che
       },
     };
   };
-  const g = globalNames('llama');
+  const g = globalNames(cfg.arch);
+  const opt = cfg.arch === 'opt';
   tensors.push(f32(g.embed));
+  if (g.positions) tensors.push(f32(g.positions));
   for (const slot of linearSlots(inp.quantized)) {
     const perm = rotaryPermutation(cfg, slot.role, 'half');
     if (slot.role === 'q') {
-      const n = normNames('llama', slot.layer);
+      const n = normNames(cfg.arch, slot.layer);
       tensors.push(f32(`${n.attn}.weight`), f32(`${n.mlp}.weight`));
+      // OPT's LayerNorms have biases.
+      if (opt) tensors.push(f32(`${n.attn}.bias`), f32(`${n.mlp}.bias`));
     }
     if (slot.q && p.quantizedRoles.has(slot.role)) {
       const stored = perm ? permuteQuantizedRows(slot.q, perm) : slot.q;
@@ -220,19 +224,13 @@ export async function exportGptq(inp: ExportInput, sink: ExportSink, opts: { che
     if (hasLinearBias(cfg, slot.role)) tensors.push(f32(`${slot.name}.bias`, `${slot.name}.bias`, perm));
   }
   tensors.push(f32(`${g.finalNorm}.weight`));
+  if (opt) tensors.push(f32(`${g.finalNorm}.bias`));
   if (!cfg.tiedEmbeddings) tensors.push(f32(g.lmHead));
 
-  const blockRoles: LinearRole[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
-  const moduleOf: Record<string, string> = {
-    q: 'self_attn.q_proj',
-    k: 'self_attn.k_proj',
-    v: 'self_attn.v_proj',
-    o: 'self_attn.o_proj',
-    gate: 'mlp.gate_proj',
-    up: 'mlp.up_proj',
-    down: 'mlp.down_proj',
-  };
-  const quantizedModules = blockRoles.filter((r) => p.quantizedRoles.has(r)).map((r) => moduleOf[r]);
+  // Module names inside a block (self_attn.q_proj, mlp.down_proj, fc1...), as quantization configs list them.
+  const blockRoles: LinearRole[] = linearRoles(cfg.arch);
+  const moduleOf = (r: LinearRole) => linearName(cfg.arch, 0, r).replace(/^model\.(decoder\.)?layers\.0\./, '');
+  const quantizedModules = blockRoles.filter((r) => p.quantizedRoles.has(r)).map(moduleOf);
   const partial = quantizedModules.length < blockRoles.length;
   const quantizationConfig: Record<string, unknown> = {
     quant_method: 'gptq',

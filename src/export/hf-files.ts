@@ -1,13 +1,14 @@
 // The non-weight files of a Hugging Face folder export: config.json (LLaMA family, with the
-// source's own architecture for Qwen2/Mistral), generation_config.json, tokenizer files.
+// source's own architecture for Qwen2/Mistral; OPT), generation_config.json, tokenizer files.
 import type { LoadedModel, ModelConfig } from '../core/model-config';
 import { sentencePieceTokenizerConfig, sentencePieceToTokenizerJson } from '../formats/convert-hf';
-import { toHfLlamaConfig } from '../formats/hf-config';
+import { toHfLlamaConfig, toHfOptConfig } from '../formats/hf-config';
 import { HfTokenizer } from '../formats/hf-tokenizer';
 import { SentencePieceBpeTokenizer } from '../formats/sentencepiece-bpe';
 import type { ExportSink } from './sink';
 
 export function hfConfigJson(cfg: ModelConfig): Record<string, unknown> {
+  if (cfg.arch === 'opt') return toHfOptConfig(cfg);
   const c = toHfLlamaConfig(cfg);
   if (cfg.sourceArchitecture === 'Qwen2ForCausalLM') {
     const { attention_bias: _bias, mlp_bias: _mlp, pretraining_tp: _tp, ...rest } = c;
@@ -23,8 +24,7 @@ export function hfConfigJson(cfg: ModelConfig): Record<string, unknown> {
 /** Why this model cannot be written as an HF folder by these exporters, or null. */
 export function hfFolderProblem(model: { config: ModelConfig; tokenizer?: LoadedModel['tokenizer'] }): string | null {
   const cfg = model.config;
-  if (cfg.arch !== 'llama') return `the Hugging Face exporters write the LLaMA family (LLaMA, Mistral, Qwen2); this model is ${cfg.sourceArchitecture}`;
-  if (cfg.linearBias) return `${cfg.sourceArchitecture} has biases on every Linear, which the LLaMA-family config cannot declare`;
+  if (cfg.arch === 'llama' && cfg.linearBias) return `${cfg.sourceArchitecture} has biases on every Linear, which the LLaMA-family config cannot declare`;
   const tok = model.tokenizer;
   if (tok && !(tok instanceof SentencePieceBpeTokenizer) && !(tok instanceof HfTokenizer)) return 'the tokenizer is of a kind the exporter cannot write';
   return null;

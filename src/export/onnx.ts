@@ -1,15 +1,16 @@
-// ONNX export of a quantized LLaMA-family model: every quantized Linear becomes a com.microsoft
+// ONNX export of a quantized LLaMA-family or OPT model: every quantized Linear becomes a com.microsoft
 // MatMulNBits holding the run's own codes, scales and zero points (block_size = the group size, or
 // a power-of-two divisor of it with the group's scale repeated); everything else is standard ONNX
-// (opset 17): Gather, RMSNorm from Mul/ReduceMean/Sqrt, half-split RoPE from Sin/Cos of the
-// positions, causal attention with MatMul/Softmax (grouped KV heads by broadcasting), SwiGLU.
+// (opset 17): Gather, causal attention with MatMul/Softmax (grouped KV heads by broadcasting), and
+// LLaMA: RMSNorm from Mul/ReduceMean/Sqrt, half-split RoPE from Sin/Cos of the positions, SwiGLU;
+// OPT: learned positions (row = position + 2), LayerNormalization with bias, biases, ReLU.
 // Input input_ids int64 [batch, seq]; output logits float [batch, seq, vocab]; no KV cache.
 //
 // Streaming: a protobuf parser merges repeated occurrences of a message field, so the file is the
 // ModelProto header (graph structure, small constants) followed by one ModelProto per weight
 // initializer ({graph: {initializer: [t]}}), each encoded by protobufjs; no second full copy.
 import type { ModelConfig } from '../core/model-config';
-import { globalNames, normNames } from '../core/tensor-names';
+import { globalNames, linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
 import { ropeFrequencies } from '../reference/rope';
 import { effectiveGroupSize, groupCount, type QuantizedLinear } from '../core/quant-spec';
 import type { QuantizedModel } from '../quant/quantized-model';
@@ -90,7 +91,6 @@ export function onnxAvailability(q: QuantizedModel): ExportAvailability {
   const cfg = q.config;
   const base = { format: 'onnx' as const, folder: false, suggestedName: `${safeFileStem(cfg.name)}-${q.spec.bits}bit.onnx` };
   const no = (reason: string): ExportAvailability => ({ ...base, available: false, reason });
-  if (cfg.arch !== 'llama') return no(`the ONNX exporter writes the LLaMA family (LLaMA, Mistral, Qwen2); this model is ${cfg.sourceArchitecture}`);
   if (!ONNX_BITS.includes(q.spec.bits)) {
     return no(`onnxruntime's MatMulNBits holds 2-, 4- and 8-bit weights; this run used ${q.spec.bits} bits (re-run with 2, 4 or 8 bits)`);
   }
@@ -114,7 +114,7 @@ export function onnxAvailability(q: QuantizedModel): ExportAvailability {
       `the model would be about ${(est / 2 ** 30).toFixed(1)} GiB, over protobuf's 2 GiB limit for one .onnx file (external data files are not written)`,
     );
   }
-  const fp = cfg.layers * 7 - q.linears.size;
+  const fp = cfg.layers * linearRoles(cfg.arch).length - q.linears.size;
   return {
     ...base,
     available: true,
@@ -128,7 +128,9 @@ function estimateOnnxBytes(q: QuantizedModel): number {
   const cfg = q.config;
   let bytes = cfg.vocab * cfg.hidden * 4 * (cfg.tiedEmbeddings ? 1 : 2);
   for (const l of q.linears.values()) bytes += (l.rows * l.cols * l.spec.bits) / 8 + l.scales.length * 5;
-  const perLayerLinears = 2 * cfg.hidden * (cfg.heads + cfg.kvHeads) * cfg.headDim + 3 * cfg.hidden * cfg.intermediate;
+  const mlpMatrices = cfg.arch === 'opt' ? 2 : 3;
+  const perLayerLinears = 2 * cfg.hidden * (cfg.heads + cfg.kvHeads) * cfg.headDim + mlpMatrices * cfg.hidden * cfg.intermediate;
+  if (cfg.arch === 'opt') bytes += (cfg.maxPositions + (cfg.positionOffset ?? 0)) * cfg.hidden * 4;
   bytes += Math.max(0, cfg.layers * perLayerLinears - [...q.linears.values()].reduce((a, l) => a + l.rows * l.cols, 0)) * 4;
   return bytes;
 }
@@ -138,7 +140,8 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
   const cfg: ModelConfig = inp.quantized.config;
   const src = transformedSource(inp);
   const gb = new GraphBuilder();
-  const names = globalNames('llama');
+  const opt = cfg.arch === 'opt';
+  const names = globalNames(cfg.arch);
   const H = cfg.hidden;
   const hd = cfg.headDim;
   const g = cfg.heads / cfg.kvHeads;
@@ -153,22 +156,36 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
   const one = gb.constI64([1], []);
   const pos = gb.op('Range', [zero, seq, one]);
   const posF = gb.op('Cast', [pos], [attr.int('to', OnnxType.FLOAT)]);
-  const invFreq = Array.from(ropeFrequencies(hd, cfg.ropeTheta, cfg.ropeScaling));
-  const freqs = gb.op('Mul', [gb.op('Unsqueeze', [posF, gb.constI64([1])]), gb.constF32(invFreq)]);
-  const emb = gb.op('Concat', [freqs, freqs], [attr.int('axis', -1)]);
-  const cos = gb.op('Cos', [emb]);
-  const sin = gb.op('Sin', [emb]);
+  // RoPE tables (LLaMA family); OPT adds learned position embeddings instead.
+  let cos = '';
+  let sin = '';
+  if (!opt) {
+    const invFreq = Array.from(ropeFrequencies(hd, cfg.ropeTheta, cfg.ropeScaling));
+    const freqs = gb.op('Mul', [gb.op('Unsqueeze', [posF, gb.constI64([1])]), gb.constF32(invFreq)]);
+    const emb = gb.op('Concat', [freqs, freqs], [attr.int('axis', -1)]);
+    cos = gb.op('Cos', [emb]);
+    sin = gb.op('Sin', [emb]);
+  }
   const masked = gb.op('Less', [gb.op('Unsqueeze', [pos, gb.constI64([1])]), pos]);
   const mask = gb.op('Where', [masked, gb.constF32([-3e38], []), gb.constF32([0], [])]);
   const eps = gb.constF32([cfg.normEps], []);
   const attnScale = gb.constF32([1 / Math.sqrt(hd)], []);
-  const halves = gb.constI64([hd / 2, hd / 2]);
+  const halves = opt ? '' : gb.constI64([hd / 2, hd / 2]);
 
   const rmsNorm = (x: string, weightName: string): string => {
     const ms = gb.op('ReduceMean', [gb.op('Mul', [x, x])], [attr.ints('axes', [-1]), attr.int('keepdims', 1)]);
     const rstd = gb.op('Reciprocal', [gb.op('Sqrt', [gb.op('Add', [ms, eps])])]);
     return gb.op('Mul', [gb.op('Mul', [x, rstd]), f32Weight(weightName, [H], () => src.get(weightName))]);
   };
+
+  // OPT: LayerNorm with weight and bias (ONNX LayerNormalization, opset 17).
+  const layerNorm = (x: string, prefix: string): string =>
+    gb.op(
+      'LayerNormalization',
+      [x, f32Weight(`${prefix}.weight`, [H], () => src.get(`${prefix}.weight`)), f32Weight(`${prefix}.bias`, [H], () => src.get(`${prefix}.bias`))],
+      [attr.int('axis', -1), attr.float('epsilon', cfg.normEps)],
+    );
+  const norm = (x: string, prefix: string): string => (opt ? layerNorm(x, prefix) : rmsNorm(x, `${prefix}.weight`));
 
   const rope = (x: string): string => {
     const [x1, x2] = gb.ops('Split', [x, halves], 2, [attr.int('axis', -1)]);
@@ -248,28 +265,40 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
   };
 
   let x = gb.op('Gather', [f32Weight(names.embed, [cfg.vocab, H], () => src.get(names.embed)), ids], [attr.int('axis', 0)]);
+  if (names.positions) {
+    // OPT: row = position + offset (2) of the learned table, positions 0..S-1 (no padding).
+    const rows = cfg.maxPositions + (cfg.positionOffset ?? 0);
+    const posTable = f32Weight(names.positions, [rows, H], () => src.get(names.positions!));
+    const posIds = gb.op('Add', [pos, gb.constI64([cfg.positionOffset ?? 0], [])]);
+    x = gb.op('Add', [x, gb.op('Gather', [posTable, posIds], [attr.int('axis', 0)])]);
+  }
   for (let l = 0; l < cfg.layers; l++) {
-    const p = `model.layers.${l}`;
-    const norms = normNames('llama', l);
-    const n1 = rmsNorm(x, `${norms.attn}.weight`);
+    const norms = normNames(cfg.arch, l);
+    const n1 = norm(x, norms.attn);
+    const lin = (role: LinearRole, input: string) => linear(input, linearName(cfg.arch, l, role));
     const heads5 = (t: string, groups: number) =>
       gb.op('Transpose', [gb.op('Reshape', [t, gb.constI64([0, 0, cfg.kvHeads, groups, hd])])], [attr.ints('perm', [0, 2, 3, 1, 4])]);
-    const q = rope(heads5(linear(n1, `${p}.self_attn.q_proj`), g)); // [B, kvH, g, S, hd]
-    const k = rope(heads5(linear(n1, `${p}.self_attn.k_proj`), 1)); // [B, kvH, 1, S, hd]
-    const v = heads5(linear(n1, `${p}.self_attn.v_proj`), 1);
+    const rotary = (t: string) => (opt ? t : rope(t));
+    const q = rotary(heads5(lin('q', n1), g)); // [B, kvH, g, S, hd]
+    const k = rotary(heads5(lin('k', n1), 1)); // [B, kvH, 1, S, hd]
+    const v = heads5(lin('v', n1), 1);
     const kT = gb.op('Transpose', [k], [attr.ints('perm', [0, 1, 2, 4, 3])]);
     const scores = gb.op('Add', [gb.op('Mul', [gb.op('MatMul', [q, kT]), attnScale]), mask]);
     const probs = gb.op('Softmax', [scores], [attr.int('axis', -1)]);
     const ctx = gb.op('Transpose', [gb.op('MatMul', [probs, v])], [attr.ints('perm', [0, 3, 1, 2, 4])]);
     const attnOut = gb.op('Reshape', [ctx, gb.constI64([0, 0, cfg.heads * hd])]);
-    x = gb.op('Add', [x, linear(attnOut, `${p}.self_attn.o_proj`)]);
-    const n2 = rmsNorm(x, `${norms.mlp}.weight`);
-    const gate = linear(n2, `${p}.mlp.gate_proj`);
-    const up = linear(n2, `${p}.mlp.up_proj`);
-    const act = gb.op('Mul', [gb.op('Mul', [gate, gb.op('Sigmoid', [gate])]), up]);
-    x = gb.op('Add', [x, linear(act, `${p}.mlp.down_proj`)]);
+    x = gb.op('Add', [x, lin('o', attnOut)]);
+    const n2 = norm(x, norms.mlp);
+    if (opt) {
+      x = gb.op('Add', [x, lin('fc2', gb.op('Relu', [lin('fc1', n2)]))]);
+    } else {
+      const gate = lin('gate', n2);
+      const up = lin('up', n2);
+      const act = gb.op('Mul', [gb.op('Mul', [gate, gb.op('Sigmoid', [gate])]), up]);
+      x = gb.op('Add', [x, lin('down', act)]);
+    }
   }
-  const h = rmsNorm(x, `${names.finalNorm}.weight`);
+  const h = norm(x, names.finalNorm);
   const headT = cfg.tiedEmbeddings
     ? gb.op('Transpose', [names.embed], [attr.ints('perm', [1, 0])])
     : f32Weight('lm_head.weight_t', [H, cfg.vocab], async () => {
@@ -316,7 +345,9 @@ export async function exportOnnx(inp: ExportInput, sink: ExportSink, opts: { fil
     metadataProps: [
       { key: 'source_model', value: inp.model.source },
       { key: 'quantization', value: JSON.stringify(spec) },
-      { key: 'rope', value: 'half-split (Q/K rows permuted from interleaved where the source was interleaved)' },
+      cfg.arch === 'opt'
+        ? { key: 'positions', value: `learned (OPT), row = position + ${cfg.positionOffset ?? 0}` }
+        : { key: 'rope', value: 'half-split (Q/K rows permuted from interleaved where the source was interleaved)' },
     ],
   });
   const fileName = opts.fileName ?? avail.suggestedName;

@@ -283,3 +283,33 @@ export function toHfLlamaConfig(cfg: ModelConfig): Json {
     use_cache: true,
   };
 }
+
+/** Builds an OPT config.json (for the HF exporters) from a ModelConfig: pre-norm, ReLU, biases, no projection. */
+export function toHfOptConfig(cfg: ModelConfig): Json {
+  return {
+    architectures: ['OPTForCausalLM'],
+    model_type: 'opt',
+    hidden_size: cfg.hidden,
+    word_embed_proj_dim: cfg.hidden,
+    ffn_dim: cfg.intermediate,
+    num_hidden_layers: cfg.layers,
+    num_attention_heads: cfg.heads,
+    vocab_size: cfg.vocab,
+    max_position_embeddings: cfg.maxPositions,
+    do_layer_norm_before: true,
+    _remove_final_layer_norm: false,
+    activation_function: 'relu',
+    enable_bias: true,
+    layer_norm_elementwise_affine: true,
+    dropout: 0.0,
+    attention_dropout: 0.0,
+    activation_dropout: 0.0,
+    layerdrop: 0.0,
+    init_std: 0.02,
+    tie_word_embeddings: cfg.tiedEmbeddings,
+    bos_token_id: cfg.bosId,
+    eos_token_id: cfg.eosId,
+    torch_dtype: 'float32',
+    use_cache: true,
+  };
+}
