@@ -5,9 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { bytesSource } from '../formats/byte-source';
 import { loadGguf } from '../formats/gguf-model';
 import { loadHfFolder } from '../formats/hf-folder';
+import { randomModel } from '../formats/random-model';
+import { readSafetensorsHeaderWithIntegers } from '../formats/safetensors';
 import { fixture } from '../formats/testing/fixtures';
 import { forwardRef } from '../reference/model';
 import { exportFpSafetensors, fpAvailability } from './fp-safetensors';
+import { exportGptq } from './gptq';
 import { MemorySink } from './sink';
 import { quantizeOnCpu } from './testing';
 
@@ -36,5 +39,21 @@ describe('full-precision transformed export', async () => {
     for (let i = 0; i < a.length; i++) e = Math.max(e, Math.abs(a[i] - b[i]));
     expect(e).toBeLessThan(1e-9);
     expect(back.tokenizer.encode('Once upon a time')).toEqual(gguf.tokenizer.encode('Once upon a time'));
+  });
+});
+
+describe('HF config of the folder exports', () => {
+  it('keeps a tied head tied (no lm_head.weight) and the source context length, LLaMA family', async () => {
+    const m = randomModel('tiny-qwen2');
+    expect(m.weights.config).toMatchObject({ tiedEmbeddings: true, maxPositions: 512 });
+    const q = await quantizeOnCpu(m, { bits: 4, groupSize: 16, symmetric: false });
+    for (const write of [(s: MemorySink) => exportFpSafetensors(q, s), (s: MemorySink) => exportGptq(q, s, { checkpointFormat: 'gptq_v2' })]) {
+      const sink = new MemorySink();
+      await write(sink);
+      const config = JSON.parse(new TextDecoder().decode(sink.get('config.json')));
+      expect(config).toMatchObject({ architectures: ['Qwen2ForCausalLM'], tie_word_embeddings: true, max_position_embeddings: 512 });
+      const header = await readSafetensorsHeaderWithIntegers(bytesSource('model.safetensors', sink.get('model.safetensors')));
+      expect(header.tensors.has('lm_head.weight')).toBe(false);
+    }
   });
 });
