@@ -1,12 +1,15 @@
 // GGUF v3 export for llama.cpp: quantized Linears as Q8_0 (symmetric 8-bit groups of 32) or Q4_1
 // (groups of 32 with a zero point, 2- to 4-bit codes in 4-bit fields) built from the stored codes,
-// scales and zero points; everything else F32; llama.* and tokenizer.ggml.* metadata; Q/K rows in
+// scales and zero points; everything else F32; llama.* and tokenizer.ggml.* metadata (SentencePiece
+// "llama" vocabularies as stored, byte-level BPE as a "gpt2" vocabulary with merges); Q/K rows in
 // the interleaved rotary layout llama.cpp expects. A Linear whose rows are not whole 32-wide blocks
 // (stories260K's 172-wide down_proj) cannot be a GGML quantized tensor: it is written as F32 holding
 // exactly the dequantized values the studio evaluates, and the export says so.
 // The header is written first (all sizes are known from shapes), then tensor data one at a time.
 import type { ModelConfig, Tokenizer } from '../core/model-config';
 import { GGML_TYPE, GgufValueType } from '../formats/gguf';
+import { gpt2VocabFromTokenizerJson, type Gpt2Vocab } from '../formats/gguf-gpt2';
+import { HfTokenizer } from '../formats/hf-tokenizer';
 import { SentencePieceBpeTokenizer, type PieceType } from '../formats/sentencepiece-bpe';
 import { globalNames, normNames } from '../core/tensor-names';
 import type { QuantizedModel } from '../quant/quantized-model';
@@ -61,10 +64,19 @@ export function ggufQuantType(q: QuantizedModel): { type: GgmlQuantType } | { re
   return { type: GGML_TYPE.Q4_1 };
 }
 
-function tokenizerProblem(tok: Tokenizer | undefined): string | null {
+/** The vocabulary llama.cpp reads: SentencePiece ("llama") as stored, or byte-level BPE as a "gpt2" vocabulary. */
+type GgufVocabulary = { kind: 'llama'; tok: SentencePieceBpeTokenizer } | { kind: 'gpt2'; vocab: Gpt2Vocab; addBos?: boolean };
+
+function ggufVocabulary(tok: Tokenizer | undefined, vocabSize: number): GgufVocabulary | { reason: string } | null {
   if (!tok) return null;
-  if (tok instanceof SentencePieceBpeTokenizer) return null;
-  return 'the GGUF exporter writes SentencePiece ("llama") vocabularies; this model\'s tokenizer.json tokenizer is not converted (export ONNX or GPTQ instead)';
+  if (tok instanceof SentencePieceBpeTokenizer) return { kind: 'llama', tok };
+  if (tok instanceof HfTokenizer) {
+    const v = gpt2VocabFromTokenizerJson(tok.tokenizerJson, vocabSize);
+    if ('reason' in v) return { reason: `${v.reason}; export ONNX or GPTQ instead` };
+    const addBos = (tok.tokenizerConfig as { add_bos_token?: unknown } | null)?.add_bos_token;
+    return { kind: 'gpt2', vocab: v, ...(typeof addBos === 'boolean' ? { addBos } : {}) };
+  }
+  return { reason: 'the GGUF exporter writes SentencePiece ("llama") and byte-level BPE ("gpt2") vocabularies; this tokenizer is neither (export ONNX or GPTQ instead)' };
 }
 
 interface GgufPlan {
@@ -82,8 +94,8 @@ function plan(q: QuantizedModel, tokenizer?: Tokenizer): GgufPlan | { reason: st
   if (cfg.qkvBias) return { reason: `${cfg.sourceArchitecture} has Q/K/V biases, which llama.cpp's "llama" architecture has no tensors for` };
   if (cfg.ropeScaling)
     return { reason: `the model's RoPE scaling (${cfg.ropeScaling.type}) is not written to GGUF here; export GPTQ, ONNX or float safetensors instead` };
-  const tp = tokenizerProblem(tokenizer);
-  if (tp) return { reason: tp };
+  const voc = ggufVocabulary(tokenizer, cfg.vocab);
+  if (voc && 'reason' in voc) return voc;
   const t = ggufQuantType(q);
   if ('reason' in t) return t;
   const floatTensors: FloatFallback[] = [];
@@ -218,8 +230,7 @@ function writeKv(w: HeaderWriter, key: string, kv: Kv): void {
 
 const GGUF_TOKEN_TYPE: Record<PieceType, number> = { normal: 1, unknown: 2, control: 3, user: 4, unused: 5, byte: 6 };
 
-function metadata(cfg: ModelConfig, tok: SentencePieceBpeTokenizer, fileType: number, description: string): [string, Kv][] {
-  const v = tok.vocab;
+function metadata(cfg: ModelConfig, voc: GgufVocabulary, fileType: number, description: string): [string, Kv][] {
   return [
     ['general.architecture', { t: 'str', v: 'llama' }],
     ['general.name', { t: 'str', v: cfg.name }],
@@ -238,6 +249,13 @@ function metadata(cfg: ModelConfig, tok: SentencePieceBpeTokenizer, fileType: nu
     ['llama.attention.layer_norm_rms_epsilon', { t: 'f32', v: cfg.normEps }],
     ['llama.rope.freq_base', { t: 'f32', v: cfg.ropeTheta }],
     ['llama.vocab_size', { t: 'u32', v: cfg.vocab }],
+    ...(voc.kind === 'llama' ? sentencePieceMetadata(voc.tok) : gpt2Metadata(voc.vocab, cfg, voc.addBos)),
+  ];
+}
+
+function sentencePieceMetadata(tok: SentencePieceBpeTokenizer): [string, Kv][] {
+  const v = tok.vocab;
+  return [
     ['tokenizer.ggml.model', { t: 'str', v: 'llama' }],
     ['tokenizer.ggml.tokens', { t: 'str[]', v: v.pieces.map((p) => p.replaceAll(' ', '\u2581')) }],
     ['tokenizer.ggml.scores', { t: 'f32[]', v: v.scores }],
@@ -248,6 +266,20 @@ function metadata(cfg: ModelConfig, tok: SentencePieceBpeTokenizer, fileType: nu
     ['tokenizer.ggml.add_bos_token', { t: 'bool', v: true }],
     ['tokenizer.ggml.add_eos_token', { t: 'bool', v: false }],
     ['tokenizer.ggml.add_space_prefix', { t: 'bool', v: v.addSpacePrefix }],
+  ];
+}
+
+/** As convert_hf_to_gguf.py's _set_vocab_gpt2: no scores, merges, add_bos_token only where tokenizer_config.json says. */
+function gpt2Metadata(v: Gpt2Vocab, cfg: ModelConfig, addBos: boolean | undefined): [string, Kv][] {
+  return [
+    ['tokenizer.ggml.model', { t: 'str', v: 'gpt2' }],
+    ['tokenizer.ggml.pre', { t: 'str', v: v.pre }],
+    ['tokenizer.ggml.tokens', { t: 'str[]', v: v.tokens }],
+    ['tokenizer.ggml.token_type', { t: 'i32[]', v: v.types }],
+    ['tokenizer.ggml.merges', { t: 'str[]', v: v.merges }],
+    ['tokenizer.ggml.bos_token_id', { t: 'u32', v: cfg.bosId }],
+    ['tokenizer.ggml.eos_token_id', { t: 'u32', v: cfg.eosId }],
+    ...(addBos === undefined ? [] : ([['tokenizer.ggml.add_bos_token', { t: 'bool', v: addBos }]] as [string, Kv][])),
   ];
 }
 
@@ -317,7 +349,9 @@ export async function exportGguf(inp: ExportInput, sink: ExportSink, opts: { fil
   h.raw(new TextEncoder().encode('GGUF'));
   h.u32(3);
   h.u64(tensors.length);
-  const kvs = metadata(cfg, inp.model.tokenizer as SentencePieceBpeTokenizer, FILE_TYPE[p.type], description);
+  const voc = ggufVocabulary(inp.model.tokenizer, cfg.vocab);
+  if (!voc || 'reason' in voc) throw new ExportUnavailableError('gguf', voc ? voc.reason : 'the model has no tokenizer');
+  const kvs = metadata(cfg, voc, FILE_TYPE[p.type], description);
   h.u64(kvs.length);
   for (const [k, v] of kvs) writeKv(h, k, v);
   let offset = 0;

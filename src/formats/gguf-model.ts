@@ -7,11 +7,13 @@ import { MAX_LAYERS } from './hf-config';
 import { readGguf, readGgufTensor, type GgufFile, type GgufValue } from './gguf';
 import { pieceTypeFromGguf, SentencePieceBpeTokenizer, type PieceType, type SentencePieceVocab } from './sentencepiece-bpe';
 import type { ByteSource } from './byte-source';
+import { tokenizerJsonFromGpt2 } from './gguf-gpt2';
+import { HfTokenizer } from './hf-tokenizer';
 import { checkTokenIds } from './token-ids';
 import { buildWeightSource, type TensorEntry } from './weight-source';
 
 const SUPPORTED =
-  'Supported GGUF models: general.architecture "llama" (LLaMA, Mistral, TinyLlama, llama2.c conversions) with the "llama" (SentencePiece) tokenizer';
+  'Supported GGUF models: general.architecture "llama" (LLaMA, Mistral, TinyLlama, SmolLM, llama2.c conversions) with the "llama" (SentencePiece) or "gpt2" (byte-level BPE) tokenizer';
 
 const BLOCK_TENSORS: Record<string, string> = {
   attn_q: 'self_attn.q_proj',
@@ -139,7 +141,7 @@ export function ggufVocab(file: GgufFile): SentencePieceVocab {
   if (model !== 'llama') {
     throw new FormatError(
       name,
-      `has tokenizer.ggml.model ${describe(model)}; only the SentencePiece "llama" tokenizer is read from GGUF`,
+      `has tokenizer.ggml.model ${describe(model)}; the SentencePiece "llama" and byte-level "gpt2" tokenizers are read from GGUF`,
       'Load the model from its Hugging Face repo (tokenizer.json) instead',
     );
   }
@@ -192,10 +194,30 @@ export function ggufVocab(file: GgufFile): SentencePieceVocab {
   };
 }
 
+/** A "gpt2" (byte-level BPE) vocabulary as the tokenizer.json it stands for. */
+export function ggufGpt2Tokenizer(file: GgufFile, config: ModelConfig): HfTokenizer {
+  const name = file.source.name;
+  const tokens = meta(file, 'tokenizer.ggml.tokens');
+  if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === 'string')) {
+    throw new FormatError(name, 'has no tokenizer.ggml.tokens string array', 'The file has no embedded vocabulary: re-convert it with llama.cpp');
+  }
+  const types = meta(file, 'tokenizer.ggml.token_type');
+  if (!(types instanceof Int32Array || types instanceof Uint32Array) || types.length !== tokens.length) {
+    throw new FormatError(name, `has tokenizer.ggml.token_type ${describe(types)}, expected ${tokens.length} int32 values`, 'The embedded vocabulary is corrupt');
+  }
+  const merges = meta(file, 'tokenizer.ggml.merges');
+  if (!Array.isArray(merges) || !merges.every((t) => typeof t === 'string')) {
+    throw new FormatError(name, `has tokenizer.ggml.merges ${describe(merges)}, expected a string array`, 'The embedded vocabulary is incomplete: re-convert it with llama.cpp');
+  }
+  const pre = meta(file, 'tokenizer.ggml.pre');
+  const json = tokenizerJsonFromGpt2({ tokens: tokens as string[], types: Array.from(types), merges: merges as string[], pre: typeof pre === 'string' ? pre : '' }, name);
+  return new HfTokenizer(json, {}, { bosId: config.bosId, eosId: config.eosId }, `${name} (tokenizer.ggml)`);
+}
+
 export async function loadGguf(src: ByteSource): Promise<LoadedModel> {
   const file = await readGguf(src);
   const config = ggufConfig(file);
-  const tokenizer = new SentencePieceBpeTokenizer(ggufVocab(file));
+  const tokenizer = meta(file, 'tokenizer.ggml.model') === 'gpt2' ? ggufGpt2Tokenizer(file, config) : new SentencePieceBpeTokenizer(ggufVocab(file));
   checkTokenIds(config, tokenizer, `${src.name} (tokenizer.ggml.tokens)`, `${src.name} (metadata)`);
   const tensors = new Map<string, TensorEntry>();
   for (const t of file.tensors.values()) {

@@ -191,8 +191,12 @@ describe('GGUF bad input gives a clear error', async () => {
     expect((await errorOf(loadGguf(tinyGguf({ kv: { 'general.architecture': { type: 'string', value: 'gpt2' } } })))).message).toMatch(
       /general\.architecture "gpt2".*Supported GGUF models: general\.architecture "llama"/,
     );
+    expect((await errorOf(loadGguf(tinyGguf({ kv: { 'tokenizer.ggml.model': { type: 'string', value: 'bert' } } })))).message).toMatch(
+      /tokenizer\.ggml\.model "bert"; the SentencePiece "llama" and byte-level "gpt2" tokenizers are read/,
+    );
+    // a "gpt2" vocabulary needs its merges and a pre-tokenizer the studio reproduces
     expect((await errorOf(loadGguf(tinyGguf({ kv: { 'tokenizer.ggml.model': { type: 'string', value: 'gpt2' } } })))).message).toMatch(
-      /tokenizer\.ggml\.model "gpt2"/,
+      /tokenizer\.ggml\.(merges|token_type)/,
     );
   });
 
