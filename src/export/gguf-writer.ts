@@ -84,18 +84,21 @@ interface GgufPlan {
   floatTensors: FloatFallback[];
 }
 
-function plan(q: QuantizedModel, tokenizer?: Tokenizer): GgufPlan | { reason: string } {
-  const cfg = q.config;
+/** Why this model (whatever the run) cannot be a GGUF file llama.cpp reads, or null. */
+export function ggufModelProblem(cfg: ModelConfig, tokenizer?: Tokenizer): string | null {
   if (cfg.arch === 'opt')
-    return {
-      reason: `llama.cpp has no OPT architecture, so no GGUF file it reads can hold ${cfg.sourceArchitecture}; export ONNX, GPTQ (v1 or v2) or the full-precision folder instead`,
-    };
-  if (cfg.arch !== 'llama') return { reason: `GGUF export writes general.architecture "llama"; this model is ${cfg.sourceArchitecture}` };
-  if (cfg.qkvBias) return { reason: `${cfg.sourceArchitecture} has Q/K/V biases, which llama.cpp's "llama" architecture has no tensors for` };
-  if (cfg.ropeScaling)
-    return { reason: `the model's RoPE scaling (${cfg.ropeScaling.type}) is not written to GGUF here; export GPTQ, ONNX or float safetensors instead` };
+    return `llama.cpp has no OPT architecture, so no GGUF file it reads can hold ${cfg.sourceArchitecture}; export ONNX, GPTQ (v1 or v2) or the full-precision folder instead`;
+  if (cfg.arch !== 'llama') return `GGUF export writes general.architecture "llama"; this model is ${cfg.sourceArchitecture}`;
+  if (cfg.qkvBias) return `${cfg.sourceArchitecture} has Q/K/V biases, which llama.cpp's "llama" architecture has no tensors for`;
+  if (cfg.ropeScaling) return `the model's RoPE scaling (${cfg.ropeScaling.type}) is not written to GGUF here; export GPTQ, ONNX or float safetensors instead`;
   const voc = ggufVocabulary(tokenizer, cfg.vocab);
-  if (voc && 'reason' in voc) return voc;
+  if (voc && 'reason' in voc) return voc.reason;
+  return null;
+}
+
+function plan(q: QuantizedModel, tokenizer?: Tokenizer): GgufPlan | { reason: string } {
+  const problem = ggufModelProblem(q.config, tokenizer);
+  if (problem) return { reason: problem };
   const t = ggufQuantType(q);
   if ('reason' in t) return t;
   const floatTensors: FloatFallback[] = [];

@@ -1,5 +1,7 @@
-// The part of a loaded model the UI sees: architecture, sizes and the tensor list (no weights).
+// The part of a loaded model the UI sees: architecture, sizes, the tensor list and the export
+// formats it allows (no weights).
 import type { LoadedModel } from '../core/model-config';
+import { exportsForModel } from '../export/model-exports';
 import type { ModelSummary } from './protocol';
 
 export function summarizeModel(model: LoadedModel): ModelSummary {
@@ -22,5 +24,6 @@ export function summarizeModel(model: LoadedModel): ModelSummary {
     parameters,
     bytesF32: parameters * 4,
     tensors,
+    exports: exportsForModel(c, model.tokenizer),
   };
 }

@@ -2,6 +2,7 @@ import type { ExportAvailability, ExportFormat, ExportReport } from '../export/i
 import type { ExportTarget } from '../export/sink';
 import type { OnnxCheck } from '../export/onnx-runtime';
 import type { CheckpointSummary } from '../engine/checkpoint';
+import type { ModelExport } from '../export/model-exports';
 // The API the engine worker exposes through comlink. The UI imports only these types; all GPU,
 // parsing and model work happens behind them, on the worker thread.
 import type { AdapterReport } from '../gpu/device';
@@ -39,6 +40,8 @@ export interface ModelSummary {
   /** Bytes of the weights as f32 on the GPU. */
   bytesF32: number;
   tensors: { name: string; shape: number[] }[];
+  /** The export formats this architecture and tokenizer allow, and what each needs from a run. */
+  exports: ModelExport[];
 }
 
 /** Where a model comes from. Files are File handles (cloned, not copied); `path` keeps folder structure. */
