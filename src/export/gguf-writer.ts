@@ -76,7 +76,10 @@ function ggufVocabulary(tok: Tokenizer | undefined, vocabSize: number): GgufVoca
     const addBos = (tok.tokenizerConfig as { add_bos_token?: unknown } | null)?.add_bos_token;
     return { kind: 'gpt2', vocab: v, ...(typeof addBos === 'boolean' ? { addBos } : {}) };
   }
-  return { reason: 'the GGUF exporter writes SentencePiece ("llama") and byte-level BPE ("gpt2") vocabularies; this tokenizer is neither (export ONNX or GPTQ instead)' };
+  return {
+    reason:
+      'the GGUF exporter writes SentencePiece ("llama") and byte-level BPE ("gpt2") vocabularies; this tokenizer is neither (export ONNX or GPTQ instead)',
+  };
 }
 
 interface GgufPlan {

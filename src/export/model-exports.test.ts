@@ -9,7 +9,8 @@ import { loadHfFolder } from '../formats/hf-folder';
 import { randomModel } from '../formats/random-model';
 import { fixture, hfFolderSources } from '../formats/testing/fixtures';
 import { exportAvailability } from './index';
-import { exportsForModel, exportsForSettings } from './model-exports';
+import { exportsForSettings } from './export-settings';
+import { exportsForModel } from './model-exports';
 import { quantizeOnCpu } from './testing';
 
 const SPECS: QuantSpec[] = [

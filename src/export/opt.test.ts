@@ -93,7 +93,12 @@ describe('OPT export', async () => {
         expect(maxRelErr(got, ref)).toBeLessThan(2e-5);
         // The source model's float logits differ from the quantized ones by more than the tolerance.
         const fp = await allWeights(model);
-        expect(maxRelErr(got, forwardRef(model.weights.config, (n) => fp.get(n)!, IDS, 1, IDS.length))).toBeGreaterThan(1e-4);
+        expect(
+          maxRelErr(
+            got,
+            forwardRef(model.weights.config, (n) => fp.get(n)!, IDS, 1, IDS.length),
+          ),
+        ).toBeGreaterThan(1e-4);
       });
     }
   }

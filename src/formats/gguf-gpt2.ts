@@ -10,8 +10,7 @@ export const GGUF_TOKEN_TYPE = { normal: 1, unknown: 2, control: 3, user: 4, unu
 type Json = Record<string, unknown>;
 
 const BYTE_LEVEL = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
-const LLAMA3_SPLIT =
-  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const LLAMA3_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
 /** tokenizer.ggml.pre -> the tokenizer.json pre_tokenizer it stands for. */
 export const GPT2_PRE_TOKENIZERS: Record<string, Json> = {
@@ -35,12 +34,12 @@ export function describePreTokenizer(p: unknown): string {
   const o = p as Json;
   switch (o.type) {
     case 'ByteLevel':
-      return `ByteLevel(add_prefix_space=${o.add_prefix_space ?? true}, use_regex=${o.use_regex ?? true})`;
+      return `ByteLevel(add_prefix_space=${JSON.stringify(o.add_prefix_space ?? true)}, use_regex=${JSON.stringify(o.use_regex ?? true)})`;
     case 'Digits':
-      return `Digits(individual=${o.individual_digits ?? false})`;
+      return `Digits(individual=${JSON.stringify(o.individual_digits ?? false)})`;
     case 'Split': {
       const pat = (o.pattern ?? {}) as Json;
-      return `Split(${JSON.stringify(pat.Regex ?? pat.String)}, ${String(o.behavior)}, invert=${o.invert ?? false})`;
+      return `Split(${JSON.stringify(pat.Regex ?? pat.String)}, ${String(o.behavior)}, invert=${JSON.stringify(o.invert ?? false)})`;
     }
     case 'Sequence':
       return `Sequence[${(Array.isArray(o.pretokenizers) ? o.pretokenizers : []).map(describePreTokenizer).join(', ')}]`;
@@ -72,7 +71,8 @@ export function gpt2VocabFromTokenizerJson(json: unknown, vocabSize: number): Gp
   if ((model.type ?? 'BPE') !== 'BPE') return { reason: `the tokenizer is a ${String(model.type)} model, not BPE` };
   if (model.byte_fallback === true)
     return { reason: 'the tokenizer is a SentencePiece-style BPE (byte fallback) given as tokenizer.json, which is not converted to a GGUF vocabulary' };
-  if (j.normalizer !== null && j.normalizer !== undefined) return { reason: 'the byte-level tokenizer has a normalizer, which llama.cpp\'s "gpt2" vocabulary cannot express' };
+  if (j.normalizer !== null && j.normalizer !== undefined)
+    return { reason: 'the byte-level tokenizer has a normalizer, which llama.cpp\'s "gpt2" vocabulary cannot express' };
   const pre = ggufPreName(j.pre_tokenizer);
   if (!pre) {
     return {

@@ -203,14 +203,25 @@ export function ggufGpt2Tokenizer(file: GgufFile, config: ModelConfig): HfTokeni
   }
   const types = meta(file, 'tokenizer.ggml.token_type');
   if (!(types instanceof Int32Array || types instanceof Uint32Array) || types.length !== tokens.length) {
-    throw new FormatError(name, `has tokenizer.ggml.token_type ${describe(types)}, expected ${tokens.length} int32 values`, 'The embedded vocabulary is corrupt');
+    throw new FormatError(
+      name,
+      `has tokenizer.ggml.token_type ${describe(types)}, expected ${tokens.length} int32 values`,
+      'The embedded vocabulary is corrupt',
+    );
   }
   const merges = meta(file, 'tokenizer.ggml.merges');
   if (!Array.isArray(merges) || !merges.every((t) => typeof t === 'string')) {
-    throw new FormatError(name, `has tokenizer.ggml.merges ${describe(merges)}, expected a string array`, 'The embedded vocabulary is incomplete: re-convert it with llama.cpp');
+    throw new FormatError(
+      name,
+      `has tokenizer.ggml.merges ${describe(merges)}, expected a string array`,
+      'The embedded vocabulary is incomplete: re-convert it with llama.cpp',
+    );
   }
   const pre = meta(file, 'tokenizer.ggml.pre');
-  const json = tokenizerJsonFromGpt2({ tokens: tokens as string[], types: Array.from(types), merges: merges as string[], pre: typeof pre === 'string' ? pre : '' }, name);
+  const json = tokenizerJsonFromGpt2(
+    { tokens: tokens as string[], types: Array.from(types), merges: merges as string[], pre: typeof pre === 'string' ? pre : '' },
+    name,
+  );
   return new HfTokenizer(json, {}, { bosId: config.bosId, eosId: config.eosId }, `${name} (tokenizer.ggml)`);
 }
 

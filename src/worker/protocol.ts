@@ -2,7 +2,7 @@ import type { ExportAvailability, ExportFormat, ExportReport } from '../export/i
 import type { ExportTarget } from '../export/sink';
 import type { OnnxCheck } from '../export/onnx-runtime';
 import type { CheckpointSummary } from '../engine/checkpoint';
-import type { ModelExport } from '../export/model-exports';
+import type { ModelExport } from '../export/export-settings';
 // The API the engine worker exposes through comlink. The UI imports only these types; all GPU,
 // parsing and model work happens behind them, on the worker thread.
 import type { AdapterReport } from '../gpu/device';

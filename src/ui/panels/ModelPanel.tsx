@@ -5,6 +5,7 @@ import { filesFromDrop, filesFromInput, type PickedFile } from '../file-drop';
 import { formatBytes, formatCount } from '../format';
 import { Segmented } from '../controls';
 import { useStudio } from '../store';
+import { ModelExports } from './ExportPreview';
 
 type SourceKind = 'bundled' | 'files' | 'hub';
 
@@ -266,6 +267,7 @@ function ModelSummaryCard() {
           <dd>{m.tensors.length}</dd>
         </dl>
       </div>
+      <ModelExports exports={m.exports} />
       <details>
         <summary>Tensor sizes</summary>
         <div style={{ maxHeight: 320, overflow: 'auto', marginTop: 8 }}>

@@ -12,6 +12,7 @@ import { compareWithFp, pplInterval } from '../ppl-stats';
 import type { RunResult } from '../../core/run-types';
 import { reproducibleLink, requestForSource, useStudio } from '../store';
 import { METHODS, METHOD_NAMES } from '../../methods/registry';
+import { RunExports } from './ExportPreview';
 
 const PHASE_LABELS: Record<string, string> = {
   tokenize: 'Tokenize the text',
@@ -148,6 +149,7 @@ function RunSetup() {
       {gpu.status === 'pending' && <p className="muted small">Waiting for the GPU…</p>}
       <ExpectedTime />
       <MemoryPlanLine />
+      {model && <RunExports exports={model.exports} config={config} />}
       {blocked.length > 0 && (
         <div className="notice error" role="alert" data-testid="run-blocked">
           <div>
