@@ -168,7 +168,7 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
   }
   const masked = gb.op('Less', [gb.op('Unsqueeze', [pos, gb.constI64([1])]), pos]);
   const mask = gb.op('Where', [masked, gb.constF32([-3e38], []), gb.constF32([0], [])]);
-  const eps = gb.constF32([cfg.normEps], []);
+  const eps = opt ? '' : gb.constF32([cfg.normEps], []); // OPT's LayerNormalization takes it as an attribute
   const attnScale = gb.constF32([1 / Math.sqrt(hd)], []);
   const halves = opt ? '' : gb.constI64([hd / 2, hd / 2]);
 

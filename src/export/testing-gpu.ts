@@ -1,4 +1,4 @@
-// GPU test helper: the studio's own run (runQuantization) on the bundled stories260K, whose
+// GPU test helper: the studio's own run (runQuantization) on the bundled stories260K (or a given model), whose
 // quantized perplexity is what every exported file must reproduce.
 import type { Gpu } from '../gpu/gpu';
 import type { LoadedModel } from '../core/model-config';
@@ -17,9 +17,9 @@ export interface StudioRun {
   evalTokens: number[];
 }
 
-/** SwiftShader is slow: short windows, few of them, one calibration sample. */
-export async function studioRun(gpu: Gpu, over: Partial<RunConfig>): Promise<StudioRun> {
-  const model = await loadBundled('/models/', { format: 'gguf' });
+/** SwiftShader is slow: short windows, few of them, one calibration sample. The bundled model unless given. */
+export async function studioRun(gpu: Gpu, over: Partial<RunConfig>, given?: LoadedModel): Promise<StudioRun> {
+  const model = given ?? (await loadBundled('/models/', { format: 'gguf' }));
   const text = await (await fetch('/data/tinystories_val.txt')).text();
   const split = splitText(text.slice(0, 120_000), 'tinystories');
   const config: RunConfig = { ...DEFAULT_CONFIG, method: 'rtn', calibSamples: 1, seqLen: 128, evalWindows: 3, ...over };
