@@ -59,6 +59,8 @@ export interface StudioState {
   autorunPending: boolean;
   /** A link's autorun that would download a Hub model: held until the person confirms (the model source). */
   autorunConfirm: string | null;
+  /** The size of the weights that confirmation would download, asked with HEAD requests. */
+  autorunSize: { status: 'asking' } | { status: 'known'; bytes: number; files: string[] } | { status: 'unknown'; message: string } | null;
   confirmAutorun(): Promise<void>;
   dismissAutorun(): void;
   run: LiveRun | null;
@@ -127,11 +129,6 @@ function saveDeviceRate(gpu: GpuState, rate: number): void {
 
 const initialUrl = parseConfigQuery(typeof location === 'undefined' ? '' : location.search);
 
-/** Whether a link's autorun would first download a model from the Hub (which needs a click). */
-export function autorunNeedsConfirmation(source: string): boolean {
-  return requestForSource(source)?.kind === 'hub';
-}
-
 /** The request that loads the model a config names, or null when only the person can (local files). */
 export function requestForSource(source: string): ModelRequest | null {
   if (source === 'bundled:stories260K') return { kind: 'bundled' };
@@ -152,6 +149,7 @@ export const useStudio = create<StudioState>()((set, get) => ({
   urlNotes: initialUrl.notes,
   autorunPending: initialUrl.autorun,
   autorunConfirm: null,
+  autorunSize: null,
   run: null,
   runBlocked: [],
   memoryPlan: null,
@@ -164,10 +162,10 @@ export const useStudio = create<StudioState>()((set, get) => ({
 
   setSection: (section) => set({ section }),
   async confirmAutorun() {
-    set({ autorunConfirm: null });
+    set({ autorunConfirm: null, autorunSize: null });
     await get().startRun();
   },
-  dismissAutorun: () => set({ autorunConfirm: null }),
+  dismissAutorun: () => set({ autorunConfirm: null, autorunSize: null }),
   setConfig: (patch) => {
     const before = get().config;
     const config = { ...before, ...patch };
@@ -408,8 +406,17 @@ export async function startStudio(): Promise<void> {
   if (useStudio.getState().autorunPending) {
     useStudio.setState({ autorunPending: false });
     // A link alone never starts a download from the Hub: the person confirms it first.
-    if (autorunNeedsConfirmation(useStudio.getState().config.model)) {
-      useStudio.setState({ autorunConfirm: useStudio.getState().config.model });
+    const source = useStudio.getState().config.model;
+    const req = requestForSource(source);
+    if (req?.kind === 'hub') {
+      // Ask with the size: HEAD requests name it without downloading the weights.
+      useStudio.setState({ autorunConfirm: source, autorunSize: { status: 'asking' } });
+      try {
+        const size = await engine().hubModelSize(req.repo, req.revision);
+        useStudio.setState({ autorunSize: { status: 'known', ...size } });
+      } catch (e) {
+        useStudio.setState({ autorunSize: { status: 'unknown', message: toEngineFailure(e).message } });
+      }
       return;
     }
     await useStudio.getState().startRun();

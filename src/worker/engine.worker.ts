@@ -7,6 +7,7 @@ import { BadInputError, CancelledError, describeError } from '../gpu/errors';
 import { Gpu } from '../gpu/gpu';
 import type { LoadedModel } from '../core/model-config';
 import { loadBundled, loadFromHub, loadModelFromFiles } from '../formats/load';
+import { hubModelSize } from '../formats/hub';
 import { blobSource } from '../formats/byte-source';
 import { newId, runWithRecovery } from '../engine/run';
 import { localModelSource } from '../formats/model-identity';
@@ -161,6 +162,8 @@ const api: EngineApi = {
         endJob(job);
       }
     }),
+
+  hubModelSize: (repo, revision) => guarded(() => hubModelSize(repo, { revision })),
 
   prepareText: (req: TextRequest) =>
     guarded(async (): Promise<TextStats> => {

@@ -92,6 +92,8 @@ export interface EngineApi {
   init(): Promise<AdapterReport>;
   /** Loads a model into the worker (replacing the previous one); the UI gets its summary. */
   loadModel(req: ModelRequest, onProgress?: (p: LoadProgress) => void): Promise<ModelSummary>;
+  /** The size of a Hub model's weights (HEAD requests, no download), to ask before a link downloads it. */
+  hubModelSize(repo: string, revision: string): Promise<{ bytes: number; files: string[] }>;
   /** Fetches or takes the text, splits it, and counts tokens with the loaded model's tokenizer. */
   prepareText(req: TextRequest): Promise<TextStats>;
   /**
