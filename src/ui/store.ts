@@ -15,6 +15,7 @@ import {
   type ModelRequest,
   type MemoryPlan,
   type ModelSummary,
+  type TextProgress,
   type TextStats,
 } from '../worker/protocol';
 import { engine, onEngineCrash } from './engine-client';
@@ -40,7 +41,11 @@ export type GpuState = { status: 'pending' } | { status: 'ready'; report: Adapte
 export type ModelLoad =
   { status: 'idle' } | { status: 'loading'; request: ModelRequest['kind']; progress: LoadProgress | null } | { status: 'failed'; error: EngineFailure };
 
-export type TextState = { status: 'idle' } | { status: 'counting' } | { status: 'ready'; stats: TextStats } | { status: 'failed'; error: EngineFailure };
+export type TextState =
+  | { status: 'idle' }
+  | { status: 'counting'; progress?: TextProgress }
+  | { status: 'ready'; stats: TextStats }
+  | { status: 'failed'; error: EngineFailure };
 
 export interface StudioState {
   gpu: GpuState;
@@ -50,9 +55,11 @@ export interface StudioState {
   model: ModelSummary | null;
   modelLoad: ModelLoad;
   text: TextState;
-  /** The custom text as pasted or uploaded (kept on the main thread to edit; sent to the worker on use). */
+  /** The custom text as pasted (kept on the main thread to edit; sent to the worker on use). */
   customText: string;
   customTextName: string;
+  /** An uploaded text file: only its handle stays here (the worker reads it), never its text in the page. */
+  customFile: File | null;
   /** Problems found in the page's link (bad values replaced by defaults). */
   urlNotes: string[];
   /** The link asked to start the run as soon as everything is ready. */
@@ -85,7 +92,11 @@ export interface StudioState {
   loadModel(req: ModelRequest): Promise<boolean>;
   cancelJob(): void;
   setCustomText(text: string, name?: string): void;
+  /** Uses an uploaded file as the custom text (null: back to the pasted text). */
+  setCustomFile(file: File | null): void;
   prepareText(): Promise<boolean>;
+  /** Stops the tokenizing of the text (Data's Cancel). */
+  cancelText(): void;
   /** Starts a run; with resumeRunId, continues that run from its checkpoint. */
   startRun(resumeRunId?: string): Promise<RunResult | null>;
   checkpoints: CheckpointSummary[];
@@ -146,6 +157,7 @@ export const useStudio = create<StudioState>()((set, get) => ({
   text: { status: 'idle' },
   customText: '',
   customTextName: 'pasted text',
+  customFile: null,
   urlNotes: initialUrl.notes,
   autorunPending: initialUrl.autorun,
   autorunConfirm: null,
@@ -213,24 +225,41 @@ export const useStudio = create<StudioState>()((set, get) => ({
     set({
       customText,
       customTextName: name ?? get().customTextName,
+      customFile: null,
       // Counts of the previous custom text are stale now; the next use recounts.
       ...(get().config.text === 'custom' ? { text: { status: 'idle' as const } } : {}),
     }),
 
+  setCustomFile: (customFile) =>
+    set({
+      customFile,
+      customTextName: customFile ? customFile.name : 'pasted text',
+      ...(get().config.text === 'custom' ? { text: { status: 'idle' as const } } : {}),
+    }),
+
   async prepareText() {
-    const { config, customText, customTextName } = get();
+    const { config, customText, customTextName, customFile } = get();
     if (!get().model) return false;
-    if (config.text === 'custom' && customText.trim() === '') {
+    if (config.text === 'custom' && !customFile && customText.trim() === '') {
       set({ text: { status: 'failed', error: { kind: 'bad-input', message: 'Paste or upload a text first.' } } });
       return false;
     }
     set({ text: { status: 'counting' } });
     try {
-      const stats = await engine().prepareText({
-        source: config.text,
-        custom: config.text === 'custom' ? customText : undefined,
-        customName: customTextName,
+      const onProgress = Comlink.proxy((progress: TextProgress) => {
+        const t = get().text;
+        if (t.status === 'counting') set({ text: { status: 'counting', progress } });
       });
+      const custom = config.text === 'custom';
+      const stats = await engine().prepareText(
+        {
+          source: config.text,
+          custom: custom && !customFile ? customText : undefined,
+          file: custom && customFile ? customFile : undefined,
+          customName: customTextName,
+        },
+        onProgress,
+      );
       // A slower count for a text that is no longer selected must not overwrite the newer one.
       if (get().config.text !== stats.source) return false;
       set({ text: { status: 'ready', stats } });
@@ -240,6 +269,8 @@ export const useStudio = create<StudioState>()((set, get) => ({
       return false;
     }
   },
+
+  cancelText: () => void engine().cancelText(),
 
   checkpoints: [],
 

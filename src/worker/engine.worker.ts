@@ -26,11 +26,12 @@ import { bundledSplit, customSplit } from './texts';
 import { generateText } from './generation';
 import { teachGroup, teachLayerInfo } from '../engine/teach';
 import { splitQualityWarnings } from '../engine/text-quality';
+import { tokenizeInPieces } from '../engine/tokenize';
 import { lockedRunIds, withRunLock, type RunLocks } from './run-locks';
 
 /** The browser's Web Locks (absent in some contexts: then runs are not locked). */
 const runLocks = (): RunLocks | undefined => (globalThis.navigator as { locks?: RunLocks } | undefined)?.locks;
-import type { EngineApi, GenerateRequest, LoadProgress, ModelRequest, ModelSummary, TextRequest, TextStats } from './protocol';
+import type { EngineApi, GenerateRequest, LoadProgress, ModelRequest, ModelSummary, TextProgress, TextRequest, TextStats } from './protocol';
 
 let gpuPromise: Promise<Gpu> | null = null;
 let model: LoadedModel | null = null;
@@ -137,6 +138,33 @@ function eventBatcher(send?: (events: RunEvent[]) => void) {
   };
 }
 
+/** Token ids ([BOS] first) of each split by `${model}|${text key}`: a text is tokenized once, its runs reuse them. */
+const tokenCache = new Map<string, SplitTokens>();
+/** A 50 MB text is about 50 MB of ids: keep the latest few. */
+const TOKEN_CACHE_ENTRIES = 3;
+let textJob: AbortController | null = null;
+
+interface SplitTokens {
+  calib: Uint32Array;
+  eval: Uint32Array;
+}
+
+function rememberTokens(key: string, tokens: SplitTokens): void {
+  tokenCache.delete(key);
+  tokenCache.set(key, tokens);
+  while (tokenCache.size > TOKEN_CACHE_ENTRIES) tokenCache.delete(tokenCache.keys().next().value!);
+}
+
+/** Both parts in pieces, pausing between pieces so cancelText() and progress get through. */
+async function tokenizeSplit(m: LoadedModel, split: TextSplit, signal: AbortSignal, progress: (p: TextProgress) => void): Promise<SplitTokens> {
+  const totalChars = split.calib.length + split.eval.length;
+  const bos = m.tokenizer.bosId;
+  progress({ doneChars: 0, totalChars });
+  const calib = await tokenizeInPieces(m.tokenizer, split.calib, { bos, signal, onProgress: (d) => progress({ doneChars: d, totalChars }) });
+  const evalIds = await tokenizeInPieces(m.tokenizer, split.eval, { bos, signal, onProgress: (d) => progress({ doneChars: split.calib.length + d, totalChars }) });
+  return { calib, eval: evalIds };
+}
+
 async function splitFor(config: RunConfig): Promise<TextSplit> {
   const cached = splits.get(config.text);
   if (cached) return cached.split;
@@ -165,31 +193,48 @@ const api: EngineApi = {
 
   hubModelSize: (repo, revision) => guarded(() => hubModelSize(repo, { revision })),
 
-  prepareText: (req: TextRequest) =>
+  prepareText: (req: TextRequest, onProgress) =>
     guarded(async (): Promise<TextStats> => {
       const m = requireModel();
-      let split: TextSplit;
-      if (req.source === 'custom') {
-        const text = req.custom ?? '';
-        if (text.trim().length === 0) throw new BadInputError('The custom text is empty.');
-        split = customSplit(text, req.customName || 'custom text');
-        splits.set('custom', { split, key: `custom:${hashText(text)}` });
-      } else {
-        split = await splitFor({ text: req.source } as RunConfig);
+      // A newer request replaces an older one still tokenizing.
+      textJob?.abort();
+      const job = new AbortController();
+      textJob = job;
+      try {
+        let split: TextSplit;
+        let key: string;
+        if (req.source === 'custom') {
+          const text = req.file ? await req.file.text() : (req.custom ?? '');
+          if (text.trim().length === 0) throw new BadInputError(req.file ? `${req.file.name} holds no text.` : 'The custom text is empty.');
+          split = customSplit(text, req.customName || req.file?.name || 'custom text');
+          key = `custom:${hashText(text)}`;
+          splits.set('custom', { split, key });
+        } else {
+          split = await splitFor({ text: req.source } as RunConfig);
+          key = splits.get(req.source)?.key ?? req.source;
+        }
+        const cached = tokenCache.get(`${m.source}|${key}`);
+        const tokens = cached ?? (await tokenizeSplit(m, split, job.signal, (p) => void Promise.resolve(onProgress?.(p)).catch(() => {})));
+        if (!cached) rememberTokens(`${m.source}|${key}`, tokens);
+        return {
+          source: req.source,
+          split: split.description,
+          calibChars: split.calib.length,
+          evalChars: split.eval.length,
+          calibTokens: tokens.calib.length,
+          evalTokens: tokens.eval.length,
+          model: m.source,
+          reused: !!cached,
+          warnings: splitQualityWarnings(split, (t) => m.tokenizer.encode(t).length),
+        };
+      } finally {
+        if (textJob === job) textJob = null;
       }
-      const calibTokens = 1 + m.tokenizer.encode(split.calib).length;
-      const evalTokens = 1 + m.tokenizer.encode(split.eval).length;
-      return {
-        source: req.source,
-        split: split.description,
-        calibChars: split.calib.length,
-        evalChars: split.eval.length,
-        calibTokens,
-        evalTokens,
-        model: m.source,
-        warnings: splitQualityWarnings(split, (t) => m.tokenizer.encode(t).length),
-      };
     }),
+
+  cancelText: () => {
+    textJob?.abort();
+  },
 
   // Runs another tab is running now are not offered (run-locks.ts).
   listCheckpoints: () =>
@@ -226,6 +271,7 @@ const api: EngineApi = {
             gpu,
             model: m,
             split,
+            tokens: tokenCache.get(`${m.source}|${textKey}`),
             config,
             onEvent: (e) => events.push(e),
             signal: job.signal,
@@ -285,7 +331,8 @@ const api: EngineApi = {
       const m = requireModel();
       const { config, pplQuant } = lastQuantized;
       const split = await splitFor(config);
-      const evalTokens = [m.tokenizer.bosId, ...m.tokenizer.encode(split.eval)];
+      const textKey = splits.get(config.text)?.key ?? config.text;
+      const evalTokens = tokenCache.get(`${m.source}|${textKey}`)?.eval ?? [m.tokenizer.bosId, ...m.tokenizer.encode(split.eval)];
       const { checkOnnxExport } = await onnxRuntime();
       return checkOnnxExport(
         { model: m, quantized: lastQuantized.model },
