@@ -8,7 +8,7 @@ import { Gpu } from '../gpu/gpu';
 import type { LoadedModel } from '../core/model-config';
 import { loadBundled, loadFromHub, loadModelFromFiles } from '../formats/load';
 import { hubModelSize } from '../formats/hub';
-import { blobSource } from '../formats/byte-source';
+import { abortableSource, blobSource } from '../formats/byte-source';
 import { newId, runWithRecovery } from '../engine/run';
 import { localModelSource } from '../formats/model-identity';
 import { defaultCheckpointStore } from '../engine/checkpoint-store';
@@ -94,7 +94,17 @@ async function loadRequested(req: ModelRequest, signal: AbortSignal, progress: (
     case 'files':
       progress({ message: `Reading ${req.files.length} file${req.files.length === 1 ? '' : 's'}…` });
       {
-        const sources = req.files.map((f) => blobSource(f.file, f.path));
+        // Every read checks for a Cancel, and what has been read is shown.
+        const total = req.files.reduce((n, f) => n + f.file.size, 0);
+        let read = 0;
+        let shown = 0;
+        const onRead = (bytes: number) => {
+          read += bytes;
+          if (read - shown < 256 * 1024) return;
+          shown = read;
+          progress({ message: `Reading ${req.files.length === 1 ? req.files[0].path : `${req.files.length} files`}: ${formatBytes(read)} read (of ${formatBytes(total)})`, fraction: Math.min(1, read / Math.max(1, total)) });
+        };
+        const sources = req.files.map((f) => abortableSource(blobSource(f.file, f.path), signal, onRead));
         const loaded = await loadModelFromFiles(sources);
         // Named by folder and content, so two local models never share a name in History or Compare.
         return { ...loaded, source: await localModelSource(sources) };
@@ -181,7 +191,9 @@ const api: EngineApi = {
     guarded(async (): Promise<ModelSummary> => {
       const job = beginJob();
       try {
-        const loaded = await loadRequested(req, job.signal, (p) => void Promise.resolve(onProgress?.(p)).catch(() => {}));
+        // Cancel answers at once: the load itself stops at its next read (abortableSource) or download chunk.
+        const cancelled = new Promise<never>((_, reject) => job.signal.addEventListener('abort', () => reject(new CancelledError('Loading the model')), { once: true }));
+        const loaded = await Promise.race([loadRequested(req, job.signal, (p) => void Promise.resolve(onProgress?.(p)).catch(() => {})), cancelled]);
         if (job.signal.aborted) throw new CancelledError('Loading the model');
         model = loaded;
         lastQuantized = null;
