@@ -121,7 +121,10 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
     const { calibTokens, evalTokens } = await timed('tokenize', async () => {
       if (inp.tokens) {
         const { calib, eval: evalIds } = inp.tokens;
-        emit({ type: 'log', message: `Token ids reused: ${calib.length.toLocaleString('en-US')} calibration and ${evalIds.length.toLocaleString('en-US')} evaluation tokens, counted once in Data (the text is not tokenized again).` });
+        emit({
+          type: 'log',
+          message: `Token ids reused: ${calib.length.toLocaleString('en-US')} calibration and ${evalIds.length.toLocaleString('en-US')} evaluation tokens, counted once in Data (the text is not tokenized again).`,
+        });
         return { calibTokens: calib, evalTokens: evalIds };
       }
       const bos = model.tokenizer.bosId;

@@ -177,7 +177,7 @@ describe('the size of a Hub model before downloading it', () => {
     expect(hub.log.filter((r) => r.method === 'GET').map((r) => r.path)).toEqual(['/test/sharded/resolve/main/model.safetensors.index.json']);
   });
 
-  test('a private repo without a token, a bad repo id: the loader\'s errors, before any request for a bad id', async () => {
+  test("a private repo without a token, a bad repo id: the loader's errors, before any request for a bad id", async () => {
     expect((await hubError(hubModelSize('test/private', { endpoint: hub.endpoint }))).status).toBe(401);
     hub.log.length = 0;
     await expect(hubModelSize('a/..', { endpoint: hub.endpoint })).rejects.toThrow();

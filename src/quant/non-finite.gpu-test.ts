@@ -62,7 +62,7 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     if (!logs.some((l) => /Rolling block 1 back/.test(l))) throw new Error(`no rollback was reported: ${logs.join(' | ')}`);
     if (logs.some((l) => /Rolling block 0 back/.test(l))) throw new Error('block 0 was rolled back although it is finite');
   },
-  async 'TesseraQ, a NaN in block 1\'s up_proj: the message names up_proj, not the first Linear its gradients spread the NaN to'(gpu) {
+  async "TesseraQ, a NaN in block 1's up_proj: the message names up_proj, not the first Linear its gradients spread the NaN to"(gpu) {
     const { error } = await failingRun(gpu, { method: 'tesseraq' }, 'model.layers.1.mlp.up_proj.weight');
     if (!/block 1, layer up\b/.test(error.message) || !error.message.includes('model.layers.1.mlp.up_proj.weight holds 1 non-finite value'))
       throw new Error(`the message does not name up_proj: ${error.message}`);

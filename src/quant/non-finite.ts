@@ -37,7 +37,11 @@ export function countNonFinite(xs: ArrayLike<number>): number {
  * values. Files are checked at load, so this finds weights that went bad afterwards; it lets a
  * divergence name the tensor at fault instead of the first Linear the gradients spread NaN to.
  */
-export async function sourceBlockFault(source: WeightSource, arch: Architecture, block: number): Promise<{ layer: string; name: string; count: number } | null> {
+export async function sourceBlockFault(
+  source: WeightSource,
+  arch: Architecture,
+  block: number,
+): Promise<{ layer: string; name: string; count: number } | null> {
   const norms = normNames(arch, block);
   const candidates: [string, string][] = [
     ...linearRoles(arch).flatMap((role): [string, string][] => [
@@ -61,5 +65,9 @@ export async function sourceBlockFault(source: WeightSource, arch: Architecture,
 export async function blameSourceWeights(e: NonFiniteError, detail: string, source: WeightSource, arch: Architecture): Promise<NonFiniteError> {
   const fault = await sourceBlockFault(source, arch, e.block);
   if (!fault) return e;
-  return new NonFiniteError(e.block, fault.layer, `${detail}: the model's ${fault.name} holds ${fault.count} non-finite value${fault.count === 1 ? '' : 's'} (NaN or Inf)`);
+  return new NonFiniteError(
+    e.block,
+    fault.layer,
+    `${detail}: the model's ${fault.name} holds ${fault.count} non-finite value${fault.count === 1 ? '' : 's'} (NaN or Inf)`,
+  );
 }

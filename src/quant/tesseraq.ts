@@ -303,7 +303,10 @@ function storedRoundState(p: NonNullable<MethodContext['resumeProgress']>): TqRo
 async function nonFinite(cfg: ModelConfig, w: BlockWeights, roles: LinearRole[], tq: Map<LinearRole, TqLinear>, detail: string): Promise<NonFiniteError> {
   for (const role of roles) {
     const l = w.linears[role]!;
-    for (const [part, t] of [['weight', l.weight], ['bias', l.bias]] as const) {
+    for (const [part, t] of [
+      ['weight', l.weight],
+      ['bias', l.bias],
+    ] as const) {
       if (!t) continue;
       const bad = countNonFinite(await t.readF32());
       if (bad) {

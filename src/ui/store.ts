@@ -42,10 +42,7 @@ export type ModelLoad =
   { status: 'idle' } | { status: 'loading'; request: ModelRequest['kind']; progress: LoadProgress | null } | { status: 'failed'; error: EngineFailure };
 
 export type TextState =
-  | { status: 'idle' }
-  | { status: 'counting'; progress?: TextProgress }
-  | { status: 'ready'; stats: TextStats }
-  | { status: 'failed'; error: EngineFailure };
+  { status: 'idle' } | { status: 'counting'; progress?: TextProgress } | { status: 'ready'; stats: TextStats } | { status: 'failed'; error: EngineFailure };
 
 export interface StudioState {
   gpu: GpuState;

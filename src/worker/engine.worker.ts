@@ -102,7 +102,10 @@ async function loadRequested(req: ModelRequest, signal: AbortSignal, progress: (
           read += bytes;
           if (read - shown < 256 * 1024) return;
           shown = read;
-          progress({ message: `Reading ${req.files.length === 1 ? req.files[0].path : `${req.files.length} files`}: ${formatBytes(read)} read (of ${formatBytes(total)})`, fraction: Math.min(1, read / Math.max(1, total)) });
+          progress({
+            message: `Reading ${req.files.length === 1 ? req.files[0].path : `${req.files.length} files`}: ${formatBytes(read)} read (of ${formatBytes(total)})`,
+            fraction: Math.min(1, read / Math.max(1, total)),
+          });
         };
         const sources = req.files.map((f) => abortableSource(blobSource(f.file, f.path), signal, onRead));
         const loaded = await loadModelFromFiles(sources);
@@ -171,7 +174,11 @@ async function tokenizeSplit(m: LoadedModel, split: TextSplit, signal: AbortSign
   const bos = m.tokenizer.bosId;
   progress({ doneChars: 0, totalChars });
   const calib = await tokenizeInPieces(m.tokenizer, split.calib, { bos, signal, onProgress: (d) => progress({ doneChars: d, totalChars }) });
-  const evalIds = await tokenizeInPieces(m.tokenizer, split.eval, { bos, signal, onProgress: (d) => progress({ doneChars: split.calib.length + d, totalChars }) });
+  const evalIds = await tokenizeInPieces(m.tokenizer, split.eval, {
+    bos,
+    signal,
+    onProgress: (d) => progress({ doneChars: split.calib.length + d, totalChars }),
+  });
   return { calib, eval: evalIds };
 }
 
@@ -192,7 +199,9 @@ const api: EngineApi = {
       const job = beginJob();
       try {
         // Cancel answers at once: the load itself stops at its next read (abortableSource) or download chunk.
-        const cancelled = new Promise<never>((_, reject) => job.signal.addEventListener('abort', () => reject(new CancelledError('Loading the model')), { once: true }));
+        const cancelled = new Promise<never>((_, reject) =>
+          job.signal.addEventListener('abort', () => reject(new CancelledError('Loading the model')), { once: true }),
+        );
         const loaded = await Promise.race([loadRequested(req, job.signal, (p) => void Promise.resolve(onProgress?.(p)).catch(() => {})), cancelled]);
         if (job.signal.aborted) throw new CancelledError('Loading the model');
         model = loaded;

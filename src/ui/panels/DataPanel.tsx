@@ -202,9 +202,9 @@ function TextStatsCard() {
       </div>
       {s.calibChars + s.evalChars > LARGE_TEXT_CHARS && (
         <p className="small muted" data-testid="text-cap">
-          A large text: calibration needs at most {plan.calibTokensDrawn.toLocaleString('en-US')} tokens ({config.calibSamples} samples ×{' '}
-          {config.seqLen}), drawn at seeded random offsets from the calibration part only, its first {formatCount(s.calibChars)} characters; the
-          other {formatCount(s.evalChars)} characters are for evaluation ({plan.windowsUsed} windows used). Tokenized once: runs reuse these ids.
+          A large text: calibration needs at most {plan.calibTokensDrawn.toLocaleString('en-US')} tokens ({config.calibSamples} samples × {config.seqLen}),
+          drawn at seeded random offsets from the calibration part only, its first {formatCount(s.calibChars)} characters; the other {formatCount(s.evalChars)}{' '}
+          characters are for evaluation ({plan.windowsUsed} windows used). Tokenized once: runs reuse these ids.
         </p>
       )}
       {plan.problems.length > 0 && (
