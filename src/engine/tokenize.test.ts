@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { loadGguf } from '../formats/gguf-model';
 import { loadHfFolder } from '../formats/hf-folder';
+import { HfTokenizer } from '../formats/hf-tokenizer';
+import { byteLevelTokenizerJson } from '../formats/byte-level-bpe';
 import { SentencePieceBpeTokenizer, type PieceType } from '../formats/sentencepiece-bpe';
 import { fixture, fixtureText, hfFolderSources } from '../formats/testing/fixtures';
 import { CancelledError } from '../gpu/errors';
@@ -45,6 +47,30 @@ describe('tokenizing in pieces gives the one-shot ids', () => {
     expect((await pieces(tok, 'ab\nab a b'.repeat(50), 3)).pauses).toBe(0);
   });
 
+  test('byte-level BPE (GPT-2, Llama 3, Qwen2 with NFC, SmolLM pre-tokenizers) with trained merges: cut before a letter after a newline, the same ids', async () => {
+    const text = `${stories.slice(0, 30_000)}\nA\n\nB.\nC\u00e9 12345\n\u6f22\n${'word '.repeat(50)}.\n\nEnd`;
+    for (const [style, tok] of Object.entries(byteLevelStyles(stories.slice(30_000, 45_000)))) {
+      for (const pieceChars of [50, 1000, 5000]) {
+        const { ids, pauses } = await pieces(tok, text, pieceChars);
+        expect(ids, `${style}, pieces of ${pieceChars}`).toEqual(oneShot(tok, text));
+        expect(pauses, style).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  test('the trained tokenizers are sensitive to where a cut falls: after a blank line or inside a word the ids differ', () => {
+    const { gpt2 } = byteLevelStyles(stories.slice(30_000, 45_000));
+    const at = (tok: HfTokenizer, t: string, i: number) => [...tok.encode(t.slice(0, i)), ...tok.encode(t.slice(i))];
+    // GPT-2's regex splits "\n\n" before a letter into two pieces, but keeps it whole at the end of a text.
+    const blank = 'It was so.\n\nThen';
+    expect(at(gpt2, blank, blank.indexOf('Then'))).not.toEqual(gpt2.encode(blank));
+    // The rule never cuts there (that newline follows a newline); after a single newline it does.
+    expect(gpt2.cutAtOrAfter(blank, 1)).toBe(blank.length);
+    expect(gpt2.cutAtOrAfter('It was so.\nThen', 1)).toBe('It was so.\n'.length);
+    const word = 'Once upon a time';
+    expect(at(gpt2, word, 7)).not.toEqual(gpt2.encode(word));
+  });
+
   test('a tokenizer that cannot say where to cut (tokenizer.json) is encoded in one piece, with the same ids', async () => {
     const { ids, pauses } = await pieces(hf, stories, 1000);
     expect(pauses).toBe(0);
@@ -71,3 +97,69 @@ describe('tokenizing in pieces gives the one-shot ids', () => {
     expect(done).toBeLessThan(8000);
   });
 });
+
+/** GPT-2's map from bytes to printable characters (ByteLevel). */
+function bytesToUnicode(): string[] {
+  const keep = (b: number) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
+  let extra = 0;
+  return Array.from({ length: 256 }, (_, b) => String.fromCharCode(keep(b) ? b : 256 + extra++));
+}
+
+/** Byte-level BPE vocabularies with merges learned from `corpus` split by each style's regex. */
+function byteLevelStyles(corpus: string): Record<'gpt2' | 'llama3' | 'qwen2' | 'smollm', HfTokenizer> {
+  const gpt2Regex = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+  const llama3Regex = /'s|'t|'re|'ve|'m|'ll|'d|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/gu;
+  const llama3Pattern = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+  const qwen2Pattern = llama3Pattern.replace('\\p{N}{1,3}', '\\p{N}');
+  const chars = bytesToUnicode();
+  const utf8 = new TextEncoder();
+  const train = (regex: RegExp, merges = 250) => {
+    const words = new Map<string, number>();
+    for (const w of corpus.match(regex) ?? []) {
+      const k = Array.from(utf8.encode(w), (b) => chars[b]).join(' ');
+      words.set(k, (words.get(k) ?? 0) + 1);
+    }
+    let seqs = [...words].map(([k, n]) => ({ syms: k.split(' '), n }));
+    const vocab: Record<string, number> = {};
+    chars.forEach((c, i) => (vocab[c] = i));
+    // "\n\n" is one token when it is one piece (GPT-2's regex makes it one at the end of a text).
+    const learned: string[] = [];
+    const nl = chars[10];
+    vocab[nl + nl] = Object.keys(vocab).length;
+    learned.push(`${nl} ${nl}`);
+    for (let m = 0; m < merges; m++) {
+      const counts = new Map<string, number>();
+      for (const { syms, n } of seqs)
+        for (let i = 0; i + 1 < syms.length; i++) counts.set(`${syms[i]} ${syms[i + 1]}`, (counts.get(`${syms[i]} ${syms[i + 1]}`) ?? 0) + n);
+      const best = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
+      if (!best) break;
+      const [l, r] = best[0].split(' ');
+      learned.push(best[0]);
+      vocab[l + r] ??= Object.keys(vocab).length;
+      seqs = seqs.map(({ syms, n }) => {
+        const out: string[] = [];
+        for (let i = 0; i < syms.length; i++) {
+          if (i + 1 < syms.length && syms[i] === l && syms[i + 1] === r) {
+            out.push(l + r);
+            i++;
+          } else out.push(syms[i]);
+        }
+        return { syms: out, n };
+      });
+    }
+    vocab['<|endoftext|>'] = Object.keys(vocab).length;
+    return byteLevelTokenizerJson(vocab, learned.join('\n'));
+  };
+  const withPre = (json: Record<string, unknown>, pre: unknown, normalizer: unknown = null) =>
+    new HfTokenizer({ ...json, pre_tokenizer: pre, normalizer }, {}, { bosId: 0 });
+  const gpt2Json = train(gpt2Regex);
+  const llama3Json = train(llama3Regex);
+  const split = (Regex: string) => ({ type: 'Split', pattern: { Regex }, behavior: 'Isolated', invert: false });
+  const byteLevel = (use_regex: boolean) => ({ type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex });
+  return {
+    gpt2: new HfTokenizer(gpt2Json, {}, { bosId: 0 }),
+    llama3: withPre(llama3Json, { type: 'Sequence', pretokenizers: [split(llama3Pattern), byteLevel(false)] }),
+    qwen2: withPre(llama3Json, { type: 'Sequence', pretokenizers: [split(qwen2Pattern), byteLevel(false)] }, { type: 'NFC' }),
+    smollm: withPre(gpt2Json, { type: 'Sequence', pretokenizers: [{ type: 'Digits', individual_digits: true }, byteLevel(true)] }),
+  };
+}
