@@ -113,6 +113,8 @@ export interface StudioState {
 }
 
 const runKeeper = new RunKeeper(runHistory);
+/** prepareText calls so far: only the latest one's failure is shown. */
+let textRequests = 0;
 // The speed a run measured, kept per adapter so the next visit can say how long a run will take.
 const RATE_KEY = 'webgpu-quant-studio.device-rate';
 const adapterKey = (r: AdapterReport) => [r.vendor, r.architecture, r.device, r.description].join('|');
@@ -242,6 +244,7 @@ export const useStudio = create<StudioState>()((set, get) => ({
       return false;
     }
     set({ text: { status: 'counting' } });
+    const seq = ++textRequests;
     try {
       const onProgress = Comlink.proxy((progress: TextProgress) => {
         const t = get().text;
@@ -262,7 +265,8 @@ export const useStudio = create<StudioState>()((set, get) => ({
       set({ text: { status: 'ready', stats } });
       return true;
     } catch (e) {
-      set({ text: { status: 'failed', error: toEngineFailure(e) } });
+      // A count replaced by a newer one (another text) fails as cancelled: the newer one speaks.
+      if (seq === textRequests) set({ text: { status: 'failed', error: toEngineFailure(e) } });
       return false;
     }
   },

@@ -155,7 +155,14 @@ function eventBatcher(send?: (events: RunEvent[]) => void) {
 const tokenCache = new Map<string, SplitTokens>();
 /** A 50 MB text is about 50 MB of ids: keep the latest few. */
 const TOKEN_CACHE_ENTRIES = 3;
-let textJob: AbortController | null = null;
+/** The text being tokenized: its cache key, its Cancel, who wants its progress, and the ids to come. */
+interface TextJob {
+  key: string;
+  controller: AbortController;
+  listeners: Set<(p: TextProgress) => void>;
+  done: Promise<SplitTokens>;
+}
+let textJob: TextJob | null = null;
 
 interface SplitTokens {
   calib: Uint32Array;
@@ -217,44 +224,56 @@ const api: EngineApi = {
   prepareText: (req: TextRequest, onProgress) =>
     guarded(async (): Promise<TextStats> => {
       const m = requireModel();
-      // A newer request replaces an older one still tokenizing.
-      textJob?.abort();
-      const job = new AbortController();
-      textJob = job;
-      try {
-        let split: TextSplit;
-        let key: string;
-        if (req.source === 'custom') {
-          const text = req.file ? await req.file.text() : (req.custom ?? '');
-          if (text.trim().length === 0) throw new BadInputError(req.file ? `${req.file.name} holds no text.` : 'The custom text is empty.');
-          split = customSplit(text, req.customName || req.file?.name || 'custom text');
-          key = `custom:${hashText(text)}`;
-          splits.set('custom', { split, key });
-        } else {
-          split = await splitFor({ text: req.source } as RunConfig);
-          key = splits.get(req.source)?.key ?? req.source;
-        }
-        const cached = tokenCache.get(`${m.source}|${key}`);
-        const tokens = cached ?? (await tokenizeSplit(m, split, job.signal, (p) => void Promise.resolve(onProgress?.(p)).catch(() => {})));
-        if (!cached) rememberTokens(`${m.source}|${key}`, tokens);
-        return {
-          source: req.source,
-          split: split.description,
-          calibChars: split.calib.length,
-          evalChars: split.eval.length,
-          calibTokens: tokens.calib.length,
-          evalTokens: tokens.eval.length,
-          model: m.source,
-          reused: !!cached,
-          warnings: splitQualityWarnings(split, (t) => m.tokenizer.encode(t).length),
-        };
-      } finally {
-        if (textJob === job) textJob = null;
+      let split: TextSplit;
+      let key: string;
+      if (req.source === 'custom') {
+        const text = req.file ? await req.file.text() : (req.custom ?? '');
+        if (text.trim().length === 0) throw new BadInputError(req.file ? `${req.file.name} holds no text.` : 'The custom text is empty.');
+        split = customSplit(text, req.customName || req.file?.name || 'custom text');
+        key = `custom:${hashText(text)}`;
+        splits.set('custom', { split, key });
+      } else {
+        split = await splitFor({ text: req.source } as RunConfig);
+        key = splits.get(req.source)?.key ?? req.source;
       }
+      const cacheKey = `${m.source}|${key}`;
+      const progress = (p: TextProgress) => void Promise.resolve(onProgress?.(p)).catch(() => {});
+      const cached = tokenCache.get(cacheKey);
+      let tokens: SplitTokens;
+      if (cached) tokens = cached;
+      else if (textJob?.key === cacheKey) {
+        // The same text is being tokenized already (e.g. Start pressed while Data counts): wait for it.
+        textJob.listeners.add(progress);
+        tokens = await textJob.done;
+      } else {
+        // A newer text replaces an older one still tokenizing.
+        textJob?.controller.abort();
+        const controller = new AbortController();
+        const listeners = new Set([progress]);
+        const job: TextJob = { key: cacheKey, controller, listeners, done: tokenizeSplit(m, split, controller.signal, (p) => listeners.forEach((l) => l(p))) };
+        textJob = job;
+        try {
+          tokens = await job.done;
+          rememberTokens(cacheKey, tokens);
+        } finally {
+          if (textJob === job) textJob = null;
+        }
+      }
+      return {
+        source: req.source,
+        split: split.description,
+        calibChars: split.calib.length,
+        evalChars: split.eval.length,
+        calibTokens: tokens.calib.length,
+        evalTokens: tokens.eval.length,
+        model: m.source,
+        reused: !!cached,
+        warnings: splitQualityWarnings(split, (t) => m.tokenizer.encode(t).length),
+      };
     }),
 
   cancelText: () => {
-    textJob?.abort();
+    textJob?.controller.abort();
   },
 
   // Runs another tab is running now are not offered (run-locks.ts).
