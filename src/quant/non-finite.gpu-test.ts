@@ -72,7 +72,7 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     if (!/block 1, layer q/.test(error.message) || !/diverged again/.test(error.message)) throw new Error(`unclear message: ${error.message}`);
     if (!logs.some((l) => /Rolling back to step 0 and retrying with a tenth/.test(l))) throw new Error(`no rollback was reported: ${logs.join(' | ')}`);
   },
-  async 'TEQ with the block loss, a NaN in block 1\'s up_proj: the message names it'(gpu) {
+  async "TEQ with the block loss, a NaN in block 1's up_proj: the message names it"(gpu) {
     const { error } = await failingRun(gpu, { method: 'teq', teqLoss: 'block' }, 'model.layers.1.mlp.up_proj.weight');
     if (!/block 1, layer up\b/.test(error.message) || !error.message.includes('model.layers.1.mlp.up_proj.weight holds 1 non-finite value'))
       throw new Error(`the message does not name up_proj: ${error.message}`);
