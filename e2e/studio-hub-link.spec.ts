@@ -1,6 +1,7 @@
-// A link that names a Hub model and autorun=1 does not download anything until the person confirms.
+// A link that names a Hub model and autorun=1 does not download anything until the person confirms,
+// and the question says how large the download is (from a HEAD request, before any GET).
 import { test, expect, type Route } from '@playwright/test';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 
 const REPO = 'test-org/public-stories';
 const DIR = 'public/models/stories260K-hf';
@@ -40,9 +41,12 @@ test('autorun=1 with a Hub model asks before downloading; confirming loads the m
   const ask = page.getByTestId('autorun-confirm');
   await expect(ask).toContainText(`This link starts a run on ${REPO}`, { timeout: 60_000 });
   await expect(ask).toContainText('Nothing has been downloaded yet');
-  // The studio is idle: the GPU is up and no request reached the Hub.
+  // The size of the weights, read from the file here (1,044,992 bytes: between 10 KiB and 1 MiB).
+  const bytes = statSync(`${DIR}/model.safetensors`).size;
+  await expect(page.getByTestId('autorun-size')).toHaveText(`${(bytes / 1024).toFixed(1)} KiB of weights (model.safetensors), plus its config and tokenizer.`);
+  // The studio is idle: the GPU is up and the only request to the Hub asked for the size.
   await expect(page.getByTestId('run-progress')).toHaveCount(0);
-  expect(requests).toEqual([]);
+  expect(requests).toEqual([`HEAD /${REPO}/resolve/main/model.safetensors`]);
 
   await ask.getByRole('button', { name: 'Download and run' }).click();
   await expect(ask).toHaveCount(0);

@@ -55,6 +55,15 @@ export interface Tokenizer {
   readonly eosId: number;
   /** Text to ids, without BOS (callers add it, as the perplexity protocol does). */
   encode(text: string): number[];
+  /**
+   * For encoding a long text in pieces (src/engine/tokenize.ts): the first position at or after
+   * `from` where the text can be cut so that encode(text[0, cut)) followed by
+   * encodeContinuation(text[cut, ...)) equals encode(text) (text.length when there is none).
+   * Absent: the tokenizer cannot say, and the text is encoded in one piece.
+   */
+  cutAtOrAfter?(text: string, from: number): number;
+  /** The ids of a piece that continues a text (no start-of-text treatment such as a dummy prefix). */
+  encodeContinuation?(text: string): number[];
   decode(ids: number[]): string;
   /** The piece of one id, for messages. */
   idToToken?(id: number): string | undefined;

@@ -6,6 +6,7 @@ import type { LoadedModel } from '../core/model-config';
 import { loadGlobals, embedTokens, releaseGlobals, SourceBlocks, type ModelGlobals } from '../model/gpu-model';
 import { perplexity } from '../eval/perplexity';
 import { calibrationSamples, checkEvalText } from './calibration';
+import { tokenizeInPieces } from './tokenize';
 import type { TextSplit } from './text-split';
 import { RESULT_SCHEMA_VERSION, type RunConfig, type RunEvent, type RunResult } from '../core/run-types';
 import { validateSpec, type QuantSpec } from '../core/quant-spec';
@@ -39,6 +40,11 @@ export interface RunInputs {
   config: RunConfig;
   onEvent?: (e: RunEvent) => void;
   signal?: AbortSignal;
+  /**
+   * The split's token ids ([BOS] first) as already counted (the studio tokenizes a text once, in
+   * Data); without them the run tokenizes the split itself.
+   */
+  tokens?: { calib: ArrayLike<number>; eval: ArrayLike<number> };
   /** Reuse a full-precision perplexity measured on the same windows. */
   pplFp?: number;
   /** The per-window NLL of that reused perplexity (PerplexityResult.windowNll). */
@@ -113,10 +119,18 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
     validateSpec(spec);
     if (plan.problems.length) throw new OverPlanError(plan.problems.join(' '));
     const { calibTokens, evalTokens } = await timed('tokenize', async () => {
+      if (inp.tokens) {
+        const { calib, eval: evalIds } = inp.tokens;
+        emit({
+          type: 'log',
+          message: `Token ids reused: ${calib.length.toLocaleString('en-US')} calibration and ${evalIds.length.toLocaleString('en-US')} evaluation tokens, counted once in Data (the text is not tokenized again).`,
+        });
+        return { calibTokens: calib, evalTokens: evalIds };
+      }
       const bos = model.tokenizer.bosId;
       return {
-        calibTokens: [bos, ...model.tokenizer.encode(inp.split.calib)],
-        evalTokens: [bos, ...model.tokenizer.encode(inp.split.eval)],
+        calibTokens: await tokenizeInPieces(model.tokenizer, inp.split.calib, { bos, signal: inp.signal }),
+        evalTokens: await tokenizeInPieces(model.tokenizer, inp.split.eval, { bos, signal: inp.signal }),
       };
     });
     checkEvalText(evalTokens.length, config.seqLen);

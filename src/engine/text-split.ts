@@ -10,12 +10,20 @@ export interface TextSplit {
   description: string;
 }
 
+/** How far past the target the cut may go looking for a paragraph break (or a line end). */
+export const MAX_CUT_SEARCH = 100_000;
+
 export function splitText(text: string, name = 'text'): TextSplit {
   const target = text.length > 400_000 ? 160_000 : Math.floor(text.length * 0.4);
   // The cut goes after the paragraph break, so the evaluation part starts with a story.
   let cut = text.indexOf('\n\n', target);
-  if (cut >= 0) cut += 2;
-  else cut = text.length > target ? target : text.length;
+  if (cut >= 0 && cut - target <= MAX_CUT_SEARCH) cut += 2;
+  else {
+    // No paragraph break near the target (a huge text with single newlines, or none): calibration
+    // stays near the target's size, cut after a line if one ends close by.
+    const line = text.indexOf('\n', target);
+    cut = line >= 0 && line - target <= MAX_CUT_SEARCH ? line + 1 : Math.min(target, text.length);
+  }
   return {
     calib: text.slice(0, cut),
     eval: text.slice(cut),

@@ -93,6 +93,8 @@ describe('GPTQ export of stories260K, read back by the project reader', async ()
     const avail = gptqAvailability(q.quantized, hf.tokenizer);
     expect(avail.available).toBe(true);
     expect(avail.reason).toMatch(/mlp\.gate_proj, mlp\.up_proj, mlp\.down_proj .*multiples of 32/);
+    // Said where the person exports: with float Linears the folder is for transformers only.
+    expect(avail.reason).toContain('transformers (optimum/GPTQModel) only: AutoGPTQ and vLLM expect every Linear packed');
     const sink = new MemorySink();
     const report = await exportGptq(q, sink);
     expect(report.files.map((f) => f.name).sort()).toEqual([

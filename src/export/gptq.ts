@@ -143,7 +143,14 @@ export function gptqAvailability(q: QuantizedModel, tokenizer?: Tokenizer, forma
   };
   const p = plan(q, tokenizer, format);
   if ('reason' in p) return { ...base, available: false, reason: p.reason };
-  const readers = format === 'gptq' ? 'transformers (optimum/GPTQModel), vLLM and AutoGPTQ' : 'GPTQModel (and transformers through it)';
+  // Linears kept as float are listed in modules_in_block_to_quantize, which only transformers'
+  // loader (optimum / GPTQModel) reads; AutoGPTQ and vLLM expect every Linear of a block packed.
+  const readers =
+    format === 'gptq_v2'
+      ? 'GPTQModel (and transformers through it)'
+      : p.floatTensors.length
+        ? 'transformers (optimum/GPTQModel) only: AutoGPTQ and vLLM expect every Linear packed and cannot load the ones kept as float'
+        : 'transformers (optimum/GPTQModel), vLLM and AutoGPTQ';
   let reason = `GPTQ ${q.spec.bits}-bit, checkpoint_format "${format}" (read by ${readers}): stored codes and zero points exactly, scales as fp16`;
   if (p.floatTensors.length) {
     const roles = [...new Set(p.floatTensors.map((f) => f.tensor.replace(/^model\.(decoder\.)?layers\.\d+\./, '').replace(/\.weight$/, '')))];

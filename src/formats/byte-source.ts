@@ -43,6 +43,24 @@ export function blobSource(blob: Blob, name = (blob as File).name ?? 'blob'): By
   };
 }
 
+/**
+ * `src` whose reads stop once `signal` is aborted (a cancelled load ends at its next read instead of
+ * parsing on), and count what they read.
+ */
+export function abortableSource(src: ByteSource, signal: AbortSignal, onRead?: (bytes: number) => void): ByteSource {
+  return {
+    name: src.name,
+    size: src.size,
+    async read(offset, length) {
+      if (signal.aborted) throw signal.reason ?? new Error('aborted');
+      const bytes = await src.read(offset, length);
+      if (signal.aborted) throw signal.reason ?? new Error('aborted');
+      onRead?.(bytes.byteLength);
+      return bytes;
+    },
+  };
+}
+
 export interface HttpSourceOptions {
   headers?: Record<string, string>;
   fetch?: typeof fetch;

@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { startFakeHub, type FakeHub } from '../../e2e/hub-server';
 import { HubError } from './errors';
 import { loadHfFolder } from './hf-folder';
-import { loadFromHub, type HubProgress } from './hub';
+import { hubModelSize, loadFromHub, type HubProgress } from './hub';
 import { MemoryHubCache } from './hub-cache';
 import { bitEqual, HF_DIR, hfFolderSources, REFERENCE_IDS, REFERENCE_SENTENCE, shardedStoriesFiles } from './testing/fixtures';
 
@@ -159,5 +159,28 @@ describe('Hugging Face Hub loader (local stand-in server)', () => {
     const m = await loadFromHub('test/sharded', { endpoint: hub.endpoint, cache: new MemoryHubCache() });
     await expectSameTensors(m);
     expect(hub.log.some((r) => r.path.endsWith('/model-00002-of-00002.safetensors') && r.range === 'bytes=0-7')).toBe(true);
+  });
+});
+
+describe('the size of a Hub model before downloading it', () => {
+  test('one file: a HEAD request of model.safetensors, its bytes; nothing is downloaded', async () => {
+    const size = await hubModelSize('test/stories260K', { endpoint: hub.endpoint });
+    expect(size).toEqual({ bytes: modelSize, files: ['model.safetensors'] });
+    expect(hub.log.map((r) => `${r.method} ${r.path}`)).toEqual(['HEAD /test/stories260K/resolve/main/model.safetensors']);
+  });
+
+  test('sharded: the index, then a HEAD of each shard; the sum of the shard files', async () => {
+    const shards = ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'];
+    const size = await hubModelSize('test/sharded', { endpoint: hub.endpoint });
+    expect(size.files).toEqual(shards);
+    expect(size.bytes).toBe(shards.reduce((n, f) => n + statSync(join(shardDir, f)).size, 0));
+    expect(hub.log.filter((r) => r.method === 'GET').map((r) => r.path)).toEqual(['/test/sharded/resolve/main/model.safetensors.index.json']);
+  });
+
+  test("a private repo without a token, a bad repo id: the loader's errors, before any request for a bad id", async () => {
+    expect((await hubError(hubModelSize('test/private', { endpoint: hub.endpoint }))).status).toBe(401);
+    hub.log.length = 0;
+    await expect(hubModelSize('a/..', { endpoint: hub.endpoint })).rejects.toThrow();
+    expect(hub.log).toEqual([]);
   });
 });

@@ -219,7 +219,8 @@ async function remoteSafetensorsHeader(ctx: Ctx, file: string): Promise<Safetens
   return readSafetensorsHeader(src);
 }
 
-export async function loadFromHub(repo: string, opts: HubOptions = {}): Promise<LoadedModel> {
+/** The repo id and revision as the loader reads them, checked as the Hub checks them; and the request context. */
+function hubContext(repo: string, opts: HubOptions): Ctx {
   repo = repo
     .trim()
     .replace(/^https?:\/\/huggingface\.co\//, '')
@@ -228,7 +229,7 @@ export async function loadFromHub(repo: string, opts: HubOptions = {}): Promise<
   const revision = opts.revision?.trim() || 'main';
   checkRevision(revision);
   const token = opts.token?.trim();
-  const ctx: Ctx = {
+  return {
     repo,
     revision,
     endpoint: (opts.endpoint ?? DEFAULT_HUB_ENDPOINT).replace(/\/+$/, ''),
@@ -239,6 +240,50 @@ export async function loadFromHub(repo: string, opts: HubOptions = {}): Promise<
     onProgress: opts.onProgress ?? (() => {}),
     signal: opts.signal,
   };
+}
+
+/** What a model's weights weigh on the Hub, asked before anything is downloaded. */
+export interface HubModelSize {
+  /** Bytes of the safetensors weights (every shard). */
+  bytes: number;
+  files: string[];
+}
+
+/** A file's size from a HEAD request (the Hub's redirect names it in X-Linked-Size; the file itself in Content-Length). */
+async function headSize(ctx: Ctx, file: string): Promise<number> {
+  const res = await request(ctx, file, { method: 'HEAD' });
+  if (!res.ok) throw httpError(ctx, file, res);
+  const size = Number(res.headers.get('x-linked-size') ?? res.headers.get('content-length') ?? NaN);
+  if (!Number.isSafeInteger(size) || size < 0) throw new HubError(res.status, `Hugging Face Hub did not say how large "${file}" is (no Content-Length).`);
+  return size;
+}
+
+/**
+ * The size of a repo's weights without downloading them: HEAD of model.safetensors, or, for a
+ * sharded model, its index (a few kB) and a HEAD of each shard. For asking before a download.
+ */
+export async function hubModelSize(repo: string, opts: HubOptions = {}): Promise<HubModelSize> {
+  const ctx = hubContext(repo, opts);
+  try {
+    return { bytes: await headSize(ctx, 'model.safetensors'), files: ['model.safetensors'] };
+  } catch (e) {
+    if (!(e instanceof HubError && e.status === 404)) throw e;
+  }
+  const res = await request(ctx, INDEX_FILE, {});
+  if (!res.ok) {
+    await res.body?.cancel();
+    if (res.status === 404) throw new HubError(404, `${ctx.repo} at "${ctx.revision}" has neither model.safetensors nor ${INDEX_FILE}.`);
+    throw httpError(ctx, INDEX_FILE, res);
+  }
+  const { shards } = parseSafetensorsIndex(await res.json(), INDEX_FILE);
+  let bytes = 0;
+  for (const shard of shards) bytes += await headSize(ctx, shard);
+  return { bytes, files: shards };
+}
+
+export async function loadFromHub(repoId: string, opts: HubOptions = {}): Promise<LoadedModel> {
+  const ctx = hubContext(repoId, opts);
+  const { repo, revision } = ctx;
 
   const configSrc = (await cachedFile(ctx, 'config.json'))!;
   const config = parseHfConfig(await readJson(configSrc), 'config.json', repo);

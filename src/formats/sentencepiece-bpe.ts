@@ -31,6 +31,9 @@ export function inferPieceTypes(pieces: string[], unkId = 0, controlIds: number[
   return pieces.map((p, i) => (i === unkId ? 'unknown' : controlIds.includes(i) ? 'control' : BYTE_PIECE.test(p) ? 'byte' : 'normal'));
 }
 
+const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
+const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
+
 class MaxHeap {
   // Entries packed as parallel arrays; priority: score desc, then left position asc.
   private score: number[] = [];
@@ -125,7 +128,31 @@ export class SentencePieceBpeTokenizer implements Tokenizer {
 
   encode(text: string): number[] {
     if (text.length === 0) return [];
-    const full = this.vocab.addSpacePrefix ? ' ' + text : text;
+    return this.encodeSymbols(this.vocab.addSpacePrefix ? ' ' + text : text);
+  }
+
+  encodeContinuation(text: string): number[] {
+    return text.length === 0 ? [] : this.encodeSymbols(text);
+  }
+
+  /**
+   * A character with no piece of its own falls back to byte pieces, which never merge: no merge
+   * crosses it, so the text can be cut just before it (and the dummy prefix belongs to the start only).
+   */
+  cutAtOrAfter(text: string, from: number): number {
+    let i = Math.max(0, from);
+    // Not inside a surrogate pair: encode() reads code points.
+    if (i > 0 && i < text.length && isLowSurrogate(text.charCodeAt(i)) && isHighSurrogate(text.charCodeAt(i - 1))) i++;
+    while (i < text.length) {
+      const cp = text.codePointAt(i)!;
+      const ch = String.fromCodePoint(cp);
+      if (!this.pieceIds.has(ch)) return i;
+      i += ch.length;
+    }
+    return text.length;
+  }
+
+  private encodeSymbols(full: string): number[] {
     // Symbols: text, or a byte-fallback id (never merged).
     const sym: string[] = [];
     const fixedId: number[] = [];

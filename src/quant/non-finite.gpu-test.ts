@@ -12,10 +12,9 @@ import { SeekableRandom } from './seekable-random';
 import { pickSequences } from './method-context';
 import { teqHoldoutWindows } from './teq-holdout';
 
-/** tiny-llama with one NaN in block 1's q_proj weight. */
-function poisonedModel() {
+/** tiny-llama with one NaN in a weight of block 1 (its q_proj unless told). */
+function poisonedModel(poisoned = 'model.layers.1.self_attn.q_proj.weight') {
   const base = randomModel('tiny-llama', 3);
-  const poisoned = 'model.layers.1.self_attn.q_proj.weight';
   return {
     ...base,
     weights: {
@@ -30,8 +29,8 @@ function poisonedModel() {
 }
 
 /** Runs until the error; returns it with the run's log lines. */
-async function failingRun(gpu: Gpu, patch: Partial<RunConfig>): Promise<{ error: Error; logs: string[] }> {
-  const model = poisonedModel();
+async function failingRun(gpu: Gpu, patch: Partial<RunConfig>, poisoned?: string): Promise<{ error: Error; logs: string[] }> {
+  const model = poisonedModel(poisoned);
   const config: RunConfig = {
     ...DEFAULT_CONFIG,
     model: model.source,
@@ -63,10 +62,20 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     if (!logs.some((l) => /Rolling block 1 back/.test(l))) throw new Error(`no rollback was reported: ${logs.join(' | ')}`);
     if (logs.some((l) => /Rolling block 0 back/.test(l))) throw new Error('block 0 was rolled back although it is finite');
   },
+  async "TesseraQ, a NaN in block 1's up_proj: the message names up_proj, not the first Linear its gradients spread the NaN to"(gpu) {
+    const { error } = await failingRun(gpu, { method: 'tesseraq' }, 'model.layers.1.mlp.up_proj.weight');
+    if (!/block 1, layer up\b/.test(error.message) || !error.message.includes('model.layers.1.mlp.up_proj.weight holds 1 non-finite value'))
+      throw new Error(`the message does not name up_proj: ${error.message}`);
+  },
   async 'TEQ with the LM loss, a NaN weight in block 1: rolled back, retried at lr/10, then stopped naming block 1 and the layer'(gpu) {
     const { error, logs } = await failingRun(gpu, { method: 'teq', teqLoss: 'lm' });
     if (!/block 1, layer q/.test(error.message) || !/diverged again/.test(error.message)) throw new Error(`unclear message: ${error.message}`);
     if (!logs.some((l) => /Rolling back to step 0 and retrying with a tenth/.test(l))) throw new Error(`no rollback was reported: ${logs.join(' | ')}`);
+  },
+  async "TEQ with the block loss, a NaN in block 1's up_proj: the message names it"(gpu) {
+    const { error } = await failingRun(gpu, { method: 'teq', teqLoss: 'block' }, 'model.layers.1.mlp.up_proj.weight');
+    if (!/block 1, layer up\b/.test(error.message) || !error.message.includes('model.layers.1.mlp.up_proj.weight holds 1 non-finite value'))
+      throw new Error(`the message does not name up_proj: ${error.message}`);
   },
   async 'TEQ with the LM loss, a NaN that first appears at a later step: rolled back to the last finite step, not the start'(gpu) {
     const base = randomModel('tiny-llama', 3);

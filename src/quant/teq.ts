@@ -29,7 +29,7 @@ import { teqGroups, type TeqGroup } from './teq-groups';
 import { blockSeed, checkCancelled, paceSubmissions, pickSequences, progressReporter, type MethodContext } from './method-context';
 import { alphaMovement, keepBetter, teqHoldoutWindows, type TeqHeldOutScore, type TeqKept } from './teq-holdout';
 import { chainInput } from './chains';
-import { NonFiniteError, RETRY_LR_FACTOR, finalDivergence } from './non-finite';
+import { NonFiniteError, RETRY_LR_FACTOR, blameSourceWeights, finalDivergence } from './non-finite';
 import type { QuantSpec } from '../core/quant-spec';
 import { nextTokenTargets } from '../ops/cross-entropy';
 
@@ -305,7 +305,9 @@ async function runTeqBlockwise(ctx: MethodContext): Promise<void> {
       losses.release();
       const badGroup = Object.entries(alphaSnap).find(([, v]) => !v.every(Number.isFinite))?.[0];
       if (lossValues.every(Number.isFinite) && !badGroup) break;
-      const e = new NonFiniteError(b, badGroup ?? 'the block output', 'a non-finite loss or scale during TEQ training');
+      // A weight of the block that holds NaN/Inf is named rather than the group it spread to.
+      const detail = 'a non-finite loss or scale during TEQ training';
+      const e = await blameSourceWeights(new NonFiniteError(b, badGroup ?? 'the block output', detail), detail, ctx.source, cfg.arch);
       releaseBlockWeights(w); // the rollback: the block's weights from the source again
       if (attempt > 0) {
         yf.release();
@@ -538,7 +540,8 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
         continue;
       }
       const where = (await trainer.firstNonFinite()) ?? { block: 0, layer: 'the LM loss' };
-      const e = new NonFiniteError(where.block, where.layer, `a non-finite loss or scale by step ${step} of TEQ training`);
+      const detail = `a non-finite loss or scale by step ${step} of TEQ training`;
+      const e = await blameSourceWeights(new NonFiniteError(where.block, where.layer, detail), detail, ctx.source, cfg.arch);
       if (lrScale !== 1) throw finalDivergence(e);
       lrScale = RETRY_LR_FACTOR;
       ctx.emit({ type: 'log', message: `${e.message} Rolling back to step ${good.step} and retrying with a tenth of the learning rate.` });

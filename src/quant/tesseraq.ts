@@ -24,7 +24,7 @@ import { SeekableRandom } from './seekable-random';
 import { readRoundState, writeRoundState, type TqRoundState } from './tesseraq-state';
 import { chainInput } from './chains';
 import { pickSequences } from './method-context';
-import { NonFiniteError, RETRY_LR_FACTOR, finalDivergence } from './non-finite';
+import { NonFiniteError, RETRY_LR_FACTOR, blameSourceWeights, countNonFinite, finalDivergence } from './non-finite';
 import type { RunConfig } from '../core/run-types';
 import type { QuantSpec } from '../core/quant-spec';
 import { awqBlock, type AwqBlockReport } from './awq';
@@ -238,7 +238,7 @@ export async function tesseraqBlock(
       inFlight.length = 0;
       report.rounds.push({ t: opts.schedule[r], losses });
       hooks.onRound?.(r, losses);
-      if (!losses.every(Number.isFinite)) throw await nonFinite(w.index, roles, tq, `a non-finite loss in round ${r + 1}`);
+      if (!losses.every(Number.isFinite)) throw await nonFinite(cfg, w, roles, tq, `a non-finite loss in round ${r + 1}`);
       if (r < rounds - 1 && hooks.onState && (hooks.stateDue?.() ?? true)) {
         await hooks.onState(
           await readRoundState(
@@ -294,14 +294,33 @@ function storedRoundState(p: NonNullable<MethodContext['resumeProgress']>): TqRo
   return { rounds: p.progress.round!, tensors: p.progress.tensors, rng: p.rngState[0] };
 }
 
-/** Names the first Linear whose rounding logits or scale factors are non-finite. */
-async function nonFinite(block: number, roles: LinearRole[], tq: Map<LinearRole, TqLinear>, detail: string): Promise<NonFiniteError> {
+/**
+ * Names the cause: first a Linear of the block whose (initialised) full-precision weight or bias holds
+ * non-finite values (the gradients then spread NaN to every Linear's learned values, so those would
+ * blame the first Linear, not the one at fault), else the first Linear whose rounding logits or scale
+ * factors are. The caller also checks the source model's tensors (blameSourceWeights).
+ */
+async function nonFinite(cfg: ModelConfig, w: BlockWeights, roles: LinearRole[], tq: Map<LinearRole, TqLinear>, detail: string): Promise<NonFiniteError> {
+  for (const role of roles) {
+    const l = w.linears[role]!;
+    for (const [part, t] of [
+      ['weight', l.weight],
+      ['bias', l.bias],
+    ] as const) {
+      if (!t) continue;
+      const bad = countNonFinite(await t.readF32());
+      if (bad) {
+        const name = `${linearName(cfg.arch, w.index, role)}.${part}`;
+        return new NonFiniteError(w.index, role, `${detail}: the initialised ${name} holds ${bad} non-finite value${bad === 1 ? '' : 's'} (NaN or Inf)`);
+      }
+    }
+  }
   for (const role of roles) {
     const L = tq.get(role)!;
     const bad = [...(await L.v.readF32()), ...(await L.u.readF32())].some((x) => !Number.isFinite(x));
-    if (bad) return new NonFiniteError(block, role, `${detail}, non-finite rounding logits or scale factors`);
+    if (bad) return new NonFiniteError(w.index, role, `${detail}, non-finite rounding logits or scale factors`);
   }
-  return new NonFiniteError(block, roles[0], detail);
+  return new NonFiniteError(w.index, roles[0], detail);
 }
 
 /** A block's calibration tensors ([N·T, C], not owned by the initialiser). */
@@ -401,8 +420,9 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
                 },
               },
             );
-          } catch (e) {
-            if (!(e instanceof NonFiniteError)) throw e;
+          } catch (thrown) {
+            if (!(thrown instanceof NonFiniteError)) throw thrown;
+            const e = await blameSourceWeights(thrown, 'a non-finite loss', ctx.source, cfg.arch);
             if (attempt > 0) throw finalDivergence(e);
             ctx.emit({ type: 'log', message: `${e.message} Rolling block ${b} back and retrying with a tenth of the learning rate.` });
             releaseBlockWeights(w); // the rollback: the block's weights from the source again

@@ -1,5 +1,6 @@
 // Banners above the panels: a missing GPU (with what to do), and problems in the page's link.
 import { useStudio } from './store';
+import { formatBytes } from './format';
 
 export function GpuNotice() {
   const gpu = useStudio((s) => s.gpu);
@@ -56,13 +57,24 @@ export function AutorunConfirm() {
   const source = useStudio((s) => s.autorunConfirm);
   const confirm = useStudio((s) => s.confirmAutorun);
   const dismiss = useStudio((s) => s.dismissAutorun);
+  const size = useStudio((s) => s.autorunSize);
   if (!source) return null;
   const [repo, revision = 'main'] = source.replace(/^hf:/, '').split('@');
   return (
     <div className="notice warn" role="alertdialog" aria-label="Download from the Hub?" data-testid="autorun-confirm">
       <div>
         <strong>This link starts a run on {repo}</strong>
-        <p>It downloads the model from the Hugging Face Hub (revision {revision}); models can be several GB. Nothing has been downloaded yet.</p>
+        <p>
+          It downloads the model from the Hugging Face Hub (revision {revision}):{' '}
+          <span data-testid="autorun-size">
+            {size?.status === 'known'
+              ? `${formatBytes(size.bytes)} of weights (${size.files.length === 1 ? size.files[0] : `${size.files.length} files`}), plus its config and tokenizer.`
+              : size?.status === 'unknown'
+                ? `its size could not be found (${size.message}); models can be several GB.`
+                : 'asking the Hub for its size…'}
+          </span>{' '}
+          Nothing has been downloaded yet (the size comes from HEAD requests; files already in this browser's cache are not downloaded again).
+        </p>
       </div>
       <button onClick={() => void confirm()}>Download and run</button>
       <button onClick={dismiss}>Not now</button>

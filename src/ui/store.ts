@@ -15,6 +15,7 @@ import {
   type ModelRequest,
   type MemoryPlan,
   type ModelSummary,
+  type TextProgress,
   type TextStats,
 } from '../worker/protocol';
 import { engine, onEngineCrash } from './engine-client';
@@ -40,7 +41,8 @@ export type GpuState = { status: 'pending' } | { status: 'ready'; report: Adapte
 export type ModelLoad =
   { status: 'idle' } | { status: 'loading'; request: ModelRequest['kind']; progress: LoadProgress | null } | { status: 'failed'; error: EngineFailure };
 
-export type TextState = { status: 'idle' } | { status: 'counting' } | { status: 'ready'; stats: TextStats } | { status: 'failed'; error: EngineFailure };
+export type TextState =
+  { status: 'idle' } | { status: 'counting'; progress?: TextProgress } | { status: 'ready'; stats: TextStats } | { status: 'failed'; error: EngineFailure };
 
 export interface StudioState {
   gpu: GpuState;
@@ -50,15 +52,19 @@ export interface StudioState {
   model: ModelSummary | null;
   modelLoad: ModelLoad;
   text: TextState;
-  /** The custom text as pasted or uploaded (kept on the main thread to edit; sent to the worker on use). */
+  /** The custom text as pasted (kept on the main thread to edit; sent to the worker on use). */
   customText: string;
   customTextName: string;
+  /** An uploaded text file: only its handle stays here (the worker reads it), never its text in the page. */
+  customFile: File | null;
   /** Problems found in the page's link (bad values replaced by defaults). */
   urlNotes: string[];
   /** The link asked to start the run as soon as everything is ready. */
   autorunPending: boolean;
   /** A link's autorun that would download a Hub model: held until the person confirms (the model source). */
   autorunConfirm: string | null;
+  /** The size of the weights that confirmation would download, asked with HEAD requests. */
+  autorunSize: { status: 'asking' } | { status: 'known'; bytes: number; files: string[] } | { status: 'unknown'; message: string } | null;
   confirmAutorun(): Promise<void>;
   dismissAutorun(): void;
   run: LiveRun | null;
@@ -83,7 +89,11 @@ export interface StudioState {
   loadModel(req: ModelRequest): Promise<boolean>;
   cancelJob(): void;
   setCustomText(text: string, name?: string): void;
+  /** Uses an uploaded file as the custom text (null: back to the pasted text). */
+  setCustomFile(file: File | null): void;
   prepareText(): Promise<boolean>;
+  /** Stops the tokenizing of the text (Data's Cancel). */
+  cancelText(): void;
   /** Starts a run; with resumeRunId, continues that run from its checkpoint. */
   startRun(resumeRunId?: string): Promise<RunResult | null>;
   checkpoints: CheckpointSummary[];
@@ -103,6 +113,8 @@ export interface StudioState {
 }
 
 const runKeeper = new RunKeeper(runHistory);
+/** prepareText calls so far: only the latest one's failure is shown. */
+let textRequests = 0;
 // The speed a run measured, kept per adapter so the next visit can say how long a run will take.
 const RATE_KEY = 'webgpu-quant-studio.device-rate';
 const adapterKey = (r: AdapterReport) => [r.vendor, r.architecture, r.device, r.description].join('|');
@@ -127,11 +139,6 @@ function saveDeviceRate(gpu: GpuState, rate: number): void {
 
 const initialUrl = parseConfigQuery(typeof location === 'undefined' ? '' : location.search);
 
-/** Whether a link's autorun would first download a model from the Hub (which needs a click). */
-export function autorunNeedsConfirmation(source: string): boolean {
-  return requestForSource(source)?.kind === 'hub';
-}
-
 /** The request that loads the model a config names, or null when only the person can (local files). */
 export function requestForSource(source: string): ModelRequest | null {
   if (source === 'bundled:stories260K') return { kind: 'bundled' };
@@ -149,9 +156,11 @@ export const useStudio = create<StudioState>()((set, get) => ({
   text: { status: 'idle' },
   customText: '',
   customTextName: 'pasted text',
+  customFile: null,
   urlNotes: initialUrl.notes,
   autorunPending: initialUrl.autorun,
   autorunConfirm: null,
+  autorunSize: null,
   run: null,
   runBlocked: [],
   memoryPlan: null,
@@ -164,10 +173,10 @@ export const useStudio = create<StudioState>()((set, get) => ({
 
   setSection: (section) => set({ section }),
   async confirmAutorun() {
-    set({ autorunConfirm: null });
+    set({ autorunConfirm: null, autorunSize: null });
     await get().startRun();
   },
-  dismissAutorun: () => set({ autorunConfirm: null }),
+  dismissAutorun: () => set({ autorunConfirm: null, autorunSize: null }),
   setConfig: (patch) => {
     const before = get().config;
     const config = { ...before, ...patch };
@@ -215,33 +224,54 @@ export const useStudio = create<StudioState>()((set, get) => ({
     set({
       customText,
       customTextName: name ?? get().customTextName,
+      customFile: null,
       // Counts of the previous custom text are stale now; the next use recounts.
       ...(get().config.text === 'custom' ? { text: { status: 'idle' as const } } : {}),
     }),
 
+  setCustomFile: (customFile) =>
+    set({
+      customFile,
+      customTextName: customFile ? customFile.name : 'pasted text',
+      ...(get().config.text === 'custom' ? { text: { status: 'idle' as const } } : {}),
+    }),
+
   async prepareText() {
-    const { config, customText, customTextName } = get();
+    const { config, customText, customTextName, customFile } = get();
     if (!get().model) return false;
-    if (config.text === 'custom' && customText.trim() === '') {
+    if (config.text === 'custom' && !customFile && customText.trim() === '') {
       set({ text: { status: 'failed', error: { kind: 'bad-input', message: 'Paste or upload a text first.' } } });
       return false;
     }
     set({ text: { status: 'counting' } });
+    const seq = ++textRequests;
     try {
-      const stats = await engine().prepareText({
-        source: config.text,
-        custom: config.text === 'custom' ? customText : undefined,
-        customName: customTextName,
+      const onProgress = Comlink.proxy((progress: TextProgress) => {
+        const t = get().text;
+        if (t.status === 'counting') set({ text: { status: 'counting', progress } });
       });
+      const custom = config.text === 'custom';
+      const stats = await engine().prepareText(
+        {
+          source: config.text,
+          custom: custom && !customFile ? customText : undefined,
+          file: custom && customFile ? customFile : undefined,
+          customName: customTextName,
+        },
+        onProgress,
+      );
       // A slower count for a text that is no longer selected must not overwrite the newer one.
       if (get().config.text !== stats.source) return false;
       set({ text: { status: 'ready', stats } });
       return true;
     } catch (e) {
-      set({ text: { status: 'failed', error: toEngineFailure(e) } });
+      // A count replaced by a newer one (another text) fails as cancelled: the newer one speaks.
+      if (seq === textRequests) set({ text: { status: 'failed', error: toEngineFailure(e) } });
       return false;
     }
   },
+
+  cancelText: () => void engine().cancelText(),
 
   checkpoints: [],
 
@@ -408,8 +438,17 @@ export async function startStudio(): Promise<void> {
   if (useStudio.getState().autorunPending) {
     useStudio.setState({ autorunPending: false });
     // A link alone never starts a download from the Hub: the person confirms it first.
-    if (autorunNeedsConfirmation(useStudio.getState().config.model)) {
-      useStudio.setState({ autorunConfirm: useStudio.getState().config.model });
+    const source = useStudio.getState().config.model;
+    const req = requestForSource(source);
+    if (req?.kind === 'hub') {
+      // Ask with the size: HEAD requests name it without downloading the weights.
+      useStudio.setState({ autorunConfirm: source, autorunSize: { status: 'asking' } });
+      try {
+        const size = await engine().hubModelSize(req.repo, req.revision);
+        useStudio.setState({ autorunSize: { status: 'known', ...size } });
+      } catch (e) {
+        useStudio.setState({ autorunSize: { status: 'unknown', message: toEngineFailure(e).message } });
+      }
       return;
     }
     await useStudio.getState().startRun();

@@ -7,6 +7,7 @@ const stats = (calibTokens: number, evalTokens: number): TextStats => ({
   split: '',
   calibChars: 0,
   evalChars: 0,
+  reused: false,
   calibTokens,
   evalTokens,
   model: 'm',

@@ -7,7 +7,8 @@ import { BadInputError, CancelledError, describeError } from '../gpu/errors';
 import { Gpu } from '../gpu/gpu';
 import type { LoadedModel } from '../core/model-config';
 import { loadBundled, loadFromHub, loadModelFromFiles } from '../formats/load';
-import { blobSource } from '../formats/byte-source';
+import { hubModelSize } from '../formats/hub';
+import { abortableSource, blobSource } from '../formats/byte-source';
 import { newId, runWithRecovery } from '../engine/run';
 import { localModelSource } from '../formats/model-identity';
 import { defaultCheckpointStore } from '../engine/checkpoint-store';
@@ -25,11 +26,12 @@ import { bundledSplit, customSplit } from './texts';
 import { generateText } from './generation';
 import { teachGroup, teachLayerInfo } from '../engine/teach';
 import { splitQualityWarnings } from '../engine/text-quality';
+import { tokenizeInPieces } from '../engine/tokenize';
 import { lockedRunIds, withRunLock, type RunLocks } from './run-locks';
 
 /** The browser's Web Locks (absent in some contexts: then runs are not locked). */
 const runLocks = (): RunLocks | undefined => (globalThis.navigator as { locks?: RunLocks } | undefined)?.locks;
-import type { EngineApi, GenerateRequest, LoadProgress, ModelRequest, ModelSummary, TextRequest, TextStats } from './protocol';
+import type { EngineApi, GenerateRequest, LoadProgress, ModelRequest, ModelSummary, TextProgress, TextRequest, TextStats } from './protocol';
 
 let gpuPromise: Promise<Gpu> | null = null;
 let model: LoadedModel | null = null;
@@ -92,7 +94,20 @@ async function loadRequested(req: ModelRequest, signal: AbortSignal, progress: (
     case 'files':
       progress({ message: `Reading ${req.files.length} file${req.files.length === 1 ? '' : 's'}…` });
       {
-        const sources = req.files.map((f) => blobSource(f.file, f.path));
+        // Every read checks for a Cancel, and what has been read is shown.
+        const total = req.files.reduce((n, f) => n + f.file.size, 0);
+        let read = 0;
+        let shown = 0;
+        const onRead = (bytes: number) => {
+          read += bytes;
+          if (read - shown < 256 * 1024) return;
+          shown = read;
+          progress({
+            message: `Reading ${req.files.length === 1 ? req.files[0].path : `${req.files.length} files`}: ${formatBytes(read)} read (of ${formatBytes(total)})`,
+            fraction: Math.min(1, read / Math.max(1, total)),
+          });
+        };
+        const sources = req.files.map((f) => abortableSource(blobSource(f.file, f.path), signal, onRead));
         const loaded = await loadModelFromFiles(sources);
         // Named by folder and content, so two local models never share a name in History or Compare.
         return { ...loaded, source: await localModelSource(sources) };
@@ -136,6 +151,44 @@ function eventBatcher(send?: (events: RunEvent[]) => void) {
   };
 }
 
+/** Token ids ([BOS] first) of each split by `${model}|${text key}`: a text is tokenized once, its runs reuse them. */
+const tokenCache = new Map<string, SplitTokens>();
+/** A 50 MB text is about 50 MB of ids: keep the latest few. */
+const TOKEN_CACHE_ENTRIES = 3;
+/** The text being tokenized: its cache key, its Cancel, who wants its progress, and the ids to come. */
+interface TextJob {
+  key: string;
+  controller: AbortController;
+  listeners: Set<(p: TextProgress) => void>;
+  done: Promise<SplitTokens>;
+}
+let textJob: TextJob | null = null;
+
+interface SplitTokens {
+  calib: Uint32Array;
+  eval: Uint32Array;
+}
+
+function rememberTokens(key: string, tokens: SplitTokens): void {
+  tokenCache.delete(key);
+  tokenCache.set(key, tokens);
+  while (tokenCache.size > TOKEN_CACHE_ENTRIES) tokenCache.delete(tokenCache.keys().next().value!);
+}
+
+/** Both parts in pieces, pausing between pieces so cancelText() and progress get through. */
+async function tokenizeSplit(m: LoadedModel, split: TextSplit, signal: AbortSignal, progress: (p: TextProgress) => void): Promise<SplitTokens> {
+  const totalChars = split.calib.length + split.eval.length;
+  const bos = m.tokenizer.bosId;
+  progress({ doneChars: 0, totalChars });
+  const calib = await tokenizeInPieces(m.tokenizer, split.calib, { bos, signal, onProgress: (d) => progress({ doneChars: d, totalChars }) });
+  const evalIds = await tokenizeInPieces(m.tokenizer, split.eval, {
+    bos,
+    signal,
+    onProgress: (d) => progress({ doneChars: split.calib.length + d, totalChars }),
+  });
+  return { calib, eval: evalIds };
+}
+
 async function splitFor(config: RunConfig): Promise<TextSplit> {
   const cached = splits.get(config.text);
   if (cached) return cached.split;
@@ -152,7 +205,11 @@ const api: EngineApi = {
     guarded(async (): Promise<ModelSummary> => {
       const job = beginJob();
       try {
-        const loaded = await loadRequested(req, job.signal, (p) => void Promise.resolve(onProgress?.(p)).catch(() => {}));
+        // Cancel answers at once: the load itself stops at its next read (abortableSource) or download chunk.
+        const cancelled = new Promise<never>((_, reject) =>
+          job.signal.addEventListener('abort', () => reject(new CancelledError('Loading the model')), { once: true }),
+        );
+        const loaded = await Promise.race([loadRequested(req, job.signal, (p) => void Promise.resolve(onProgress?.(p)).catch(() => {})), cancelled]);
         if (job.signal.aborted) throw new CancelledError('Loading the model');
         model = loaded;
         lastQuantized = null;
@@ -162,31 +219,62 @@ const api: EngineApi = {
       }
     }),
 
-  prepareText: (req: TextRequest) =>
+  hubModelSize: (repo, revision) => guarded(() => hubModelSize(repo, { revision })),
+
+  prepareText: (req: TextRequest, onProgress) =>
     guarded(async (): Promise<TextStats> => {
       const m = requireModel();
       let split: TextSplit;
+      let key: string;
       if (req.source === 'custom') {
-        const text = req.custom ?? '';
-        if (text.trim().length === 0) throw new BadInputError('The custom text is empty.');
-        split = customSplit(text, req.customName || 'custom text');
-        splits.set('custom', { split, key: `custom:${hashText(text)}` });
+        const text = req.file ? await req.file.text() : (req.custom ?? '');
+        if (text.trim().length === 0) throw new BadInputError(req.file ? `${req.file.name} holds no text.` : 'The custom text is empty.');
+        split = customSplit(text, req.customName || req.file?.name || 'custom text');
+        key = `custom:${hashText(text)}`;
+        splits.set('custom', { split, key });
       } else {
         split = await splitFor({ text: req.source } as RunConfig);
+        key = splits.get(req.source)?.key ?? req.source;
       }
-      const calibTokens = 1 + m.tokenizer.encode(split.calib).length;
-      const evalTokens = 1 + m.tokenizer.encode(split.eval).length;
+      const cacheKey = `${m.source}|${key}`;
+      const progress = (p: TextProgress) => void Promise.resolve(onProgress?.(p)).catch(() => {});
+      const cached = tokenCache.get(cacheKey);
+      let tokens: SplitTokens;
+      if (cached) tokens = cached;
+      else if (textJob?.key === cacheKey) {
+        // The same text is being tokenized already (e.g. Start pressed while Data counts): wait for it.
+        textJob.listeners.add(progress);
+        tokens = await textJob.done;
+      } else {
+        // A newer text replaces an older one still tokenizing.
+        textJob?.controller.abort();
+        const controller = new AbortController();
+        const listeners = new Set([progress]);
+        const job: TextJob = { key: cacheKey, controller, listeners, done: tokenizeSplit(m, split, controller.signal, (p) => listeners.forEach((l) => l(p))) };
+        textJob = job;
+        try {
+          tokens = await job.done;
+          rememberTokens(cacheKey, tokens);
+        } finally {
+          if (textJob === job) textJob = null;
+        }
+      }
       return {
         source: req.source,
         split: split.description,
         calibChars: split.calib.length,
         evalChars: split.eval.length,
-        calibTokens,
-        evalTokens,
+        calibTokens: tokens.calib.length,
+        evalTokens: tokens.eval.length,
         model: m.source,
+        reused: !!cached,
         warnings: splitQualityWarnings(split, (t) => m.tokenizer.encode(t).length),
       };
     }),
+
+  cancelText: () => {
+    textJob?.controller.abort();
+  },
 
   // Runs another tab is running now are not offered (run-locks.ts).
   listCheckpoints: () =>
@@ -223,6 +311,7 @@ const api: EngineApi = {
             gpu,
             model: m,
             split,
+            tokens: tokenCache.get(`${m.source}|${textKey}`),
             config,
             onEvent: (e) => events.push(e),
             signal: job.signal,
@@ -282,7 +371,8 @@ const api: EngineApi = {
       const m = requireModel();
       const { config, pplQuant } = lastQuantized;
       const split = await splitFor(config);
-      const evalTokens = [m.tokenizer.bosId, ...m.tokenizer.encode(split.eval)];
+      const textKey = splits.get(config.text)?.key ?? config.text;
+      const evalTokens = tokenCache.get(`${m.source}|${textKey}`)?.eval ?? [m.tokenizer.bosId, ...m.tokenizer.encode(split.eval)];
       const { checkOnnxExport } = await onnxRuntime();
       return checkOnnxExport(
         { model: m, quantized: lastQuantized.model },

@@ -60,9 +60,17 @@ export interface LoadProgress {
 
 export interface TextRequest {
   source: TextSource;
-  /** The text itself for source 'custom' (pasted or read from an uploaded file on the main thread). */
+  /** The text itself for source 'custom' when pasted. */
   custom?: string;
+  /** An uploaded text file for source 'custom', read in the worker (a File handle is cloned, not copied). */
+  file?: File;
   customName?: string;
+}
+
+/** How far tokenizing a text has come, in characters of both parts. */
+export interface TextProgress {
+  doneChars: number;
+  totalChars: number;
 }
 
 /** Token counts of a text as the loaded model's tokenizer sees it ([BOS] included). */
@@ -76,6 +84,8 @@ export interface TextStats {
   evalTokens: number;
   /** The tokenizer's model, so a stale count is recognised after loading another model. */
   model: string;
+  /** Whether these counts came from ids already tokenized (the same model and text): nothing was tokenized again. */
+  reused: boolean;
   /** Text that is not text, or that the tokenizer reads byte by byte (src/engine/text-quality.ts). */
   warnings?: string[];
 }
@@ -95,8 +105,15 @@ export interface EngineApi {
   init(): Promise<AdapterReport>;
   /** Loads a model into the worker (replacing the previous one); the UI gets its summary. */
   loadModel(req: ModelRequest, onProgress?: (p: LoadProgress) => void): Promise<ModelSummary>;
-  /** Fetches or takes the text, splits it, and counts tokens with the loaded model's tokenizer. */
-  prepareText(req: TextRequest): Promise<TextStats>;
+  /** The size of a Hub model's weights (HEAD requests, no download), to ask before a link downloads it. */
+  hubModelSize(repo: string, revision: string): Promise<{ bytes: number; files: string[] }>;
+  /**
+   * Fetches or takes the text, splits it, and tokenizes it with the loaded model's tokenizer, once:
+   * in pieces with progress (cancelText() stops it), the ids kept for the runs on this model and text.
+   */
+  prepareText(req: TextRequest, onProgress?: (p: TextProgress) => void): Promise<TextStats>;
+  /** Stops the tokenizing prepareText is doing (it rejects with a cancelled failure). */
+  cancelText(): void;
   /**
    * One quantization run on the loaded model and the prepared text. Events arrive in small
    * batches. A cancelled run resolves with status 'cancelled'; a failed one rejects.

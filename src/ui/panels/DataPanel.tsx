@@ -3,10 +3,13 @@
 import { useId } from 'react';
 import type { TextSource } from '../../core/run-types';
 import { NumberField, Segmented } from '../controls';
-import { formatCount } from '../format';
+import { formatBytes, formatCount } from '../format';
 import { useStudio } from '../store';
 import { planText } from '../text-checks';
 import { TextFit } from './TextFit';
+
+/** Texts over this are split at character 160,000 (src/engine/text-split.ts): calibration stays small. */
+const LARGE_TEXT_CHARS = 400_000;
 
 const TEXT_OPTIONS: { value: TextSource; label: string; title: string }[] = [
   { value: 'tinystories', label: 'TinyStories', title: 'TinyStories validation set (CDLA-Sharing-1.0)' },
@@ -70,21 +73,35 @@ export function DataPanel() {
 function CustomText() {
   const text = useStudio((s) => s.customText);
   const name = useStudio((s) => s.customTextName);
+  const file = useStudio((s) => s.customFile);
   const setCustomText = useStudio((s) => s.setCustomText);
+  const setCustomFile = useStudio((s) => s.setCustomFile);
   const prepareText = useStudio((s) => s.prepareText);
   const hasModel = useStudio((s) => s.model !== null);
   const areaId = useId();
   const fileId = useId();
   return (
     <div className="field">
-      <label htmlFor={areaId}>Paste text</label>
-      <textarea
-        id={areaId}
-        rows={8}
-        value={text}
-        placeholder="Paste a few hundred kilobytes of plain text: the first 40% calibrates, the rest is for evaluation."
-        onChange={(e) => setCustomText(e.target.value, 'pasted text')}
-      />
+      {file ? (
+        // An uploaded file is never put into the page (a 50 MB textarea freezes it): the worker reads it.
+        <div className="row" data-testid="custom-file">
+          <span>
+            Uploaded <strong>{file.name}</strong> ({formatBytes(file.size)}): read and tokenized in the engine worker, not in the page.
+          </span>
+          <button onClick={() => setCustomFile(null)}>Paste text instead</button>
+        </div>
+      ) : (
+        <>
+          <label htmlFor={areaId}>Paste text</label>
+          <textarea
+            id={areaId}
+            rows={8}
+            value={text}
+            placeholder="Paste a few hundred kilobytes of plain text: the first 40% calibrates, the rest is for evaluation."
+            onChange={(e) => setCustomText(e.target.value, 'pasted text')}
+          />
+        </>
+      )}
       <div className="row">
         <label htmlFor={fileId} className="button">
           Upload a .txt file…
@@ -94,22 +111,48 @@ function CustomText() {
           className="visually-hidden"
           type="file"
           accept=".txt,.md,.raw,text/plain"
-          onChange={async (e) => {
+          onChange={(e) => {
             const f = e.target.files?.[0];
             e.target.value = '';
             if (!f) return;
-            // Blob.text() decodes off the main thread's critical path; tokenizing happens in the worker.
-            setCustomText(await f.text(), f.name);
+            setCustomFile(f);
             if (hasModel) void prepareText();
           }}
         />
-        <button disabled={!hasModel || text.trim() === ''} onClick={() => void prepareText()}>
+        <button disabled={!hasModel || (!file && text.trim() === '')} onClick={() => void prepareText()}>
           Count tokens
         </button>
         <span className="small muted">
-          {formatCount(text.length)} characters{name ? ` from ${name}` : ''}. Not stored, not part of links.
+          {file ? formatBytes(file.size) : `${formatCount(text.length)} characters`}
+          {name && !file ? ` from ${name}` : ''}. Not stored, not part of links.
         </span>
       </div>
+    </div>
+  );
+}
+
+/** Tokenizing in the worker, with how far it has come and a Cancel. */
+function CountingNotice({ modelName }: { modelName: string }) {
+  const text = useStudio((s) => s.text);
+  const cancel = useStudio((s) => s.cancelText);
+  const p = text.status === 'counting' ? text.progress : undefined;
+  const share = p && p.totalChars > 0 ? p.doneChars / p.totalChars : undefined;
+  return (
+    <div className="notice info" role="status" data-testid="text-counting">
+      <div>
+        Counting tokens with {modelName}’s tokenizer…
+        {p && (
+          <>
+            {' '}
+            <span data-testid="text-progress">
+              {formatCount(p.doneChars)} of {formatCount(p.totalChars)} characters ({Math.floor(100 * (share ?? 0))}%)
+            </span>
+            <progress max={1} value={share} />
+          </>
+        )}
+        <div className="small muted">In the engine worker, once: runs on this text reuse the token ids.</div>
+      </div>
+      <button onClick={cancel}>Cancel</button>
     </div>
   );
 }
@@ -119,12 +162,7 @@ function TextStatsCard() {
   const config = useStudio((s) => s.config);
   const model = useStudio((s) => s.model);
   if (!model) return <div className="empty">Load a model first: token counts depend on its tokenizer.</div>;
-  if (text.status === 'counting')
-    return (
-      <div className="notice info" role="status">
-        <div>Counting tokens with {model.name}’s tokenizer…</div>
-      </div>
-    );
+  if (text.status === 'counting') return <CountingNotice modelName={model.name} />;
   if (text.status === 'failed') {
     return (
       <div className="notice error" role="alert">
@@ -162,6 +200,13 @@ function TextStatsCard() {
           </dd>
         </dl>
       </div>
+      {s.calibChars + s.evalChars > LARGE_TEXT_CHARS && (
+        <p className="small muted" data-testid="text-cap">
+          A large text: calibration needs at most {plan.calibTokensDrawn.toLocaleString('en-US')} tokens ({config.calibSamples} samples × {config.seqLen}),
+          drawn at seeded random offsets from the calibration part only, its first {formatCount(s.calibChars)} characters; the other {formatCount(s.evalChars)}{' '}
+          characters are for evaluation ({plan.windowsUsed} windows used). Tokenized once: runs reuse these ids.
+        </p>
+      )}
       {plan.problems.length > 0 && (
         <div className="notice error" role="alert" data-testid="text-problems">
           <div>

@@ -207,7 +207,7 @@ function LoadStatus() {
             </div>
           )}
         </div>
-        {load.request === 'hub' && <button onClick={cancel}>Cancel</button>}
+        {load.request !== 'bundled' && <button onClick={cancel}>Cancel</button>}
       </div>
     );
   }
