@@ -248,6 +248,42 @@ test('a result that beats fp32 beyond the noise is flagged; every perplexity has
   await expect(page.getByTestId('history-table').locator('tbody tr')).toHaveCount(2);
 });
 
+test("Compare names the best method at each bit width and the newest run's Δ without hovering the chart", async ({ page }) => {
+  logBrowserErrors(page);
+  await page.goto('/');
+  await page.evaluate(
+    () =>
+      new Promise((res) => {
+        const r = indexedDB.deleteDatabase('webgpu-quant-studio');
+        r.onsuccess = r.onerror = r.onblocked = res;
+      }),
+  );
+  await page.reload();
+  // fp32 10.5 for all. W3: RTN 14 against TEQ 12.75; W4: RTN alone at 11.25. The TEQ run is the newest.
+  const runs = [
+    fakeRun('run-rtn-w3', 'rtn', 3, 14),
+    fakeRun('run-rtn-w4', 'rtn', 4, 11.25),
+    { ...fakeRun('run-teq-w3', 'teq', 3, 12.75), createdAt: '2026-11-24T12:00:00.000Z' },
+  ];
+  await page.getByRole('tab', { name: /History/ }).click();
+  await page
+    .getByLabel('Import run JSON…')
+    .setInputFiles(runs.map((r) => ({ name: `${r.id}.json`, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(r)) })));
+  await expect(page.getByTestId('history-table').locator('tbody tr')).toHaveCount(3);
+  await page.getByRole('tab', { name: /Compare/ }).click();
+  const highlights = page.getByTestId('compare-highlights');
+  await expect(highlights.getByTestId('best-w3')).toHaveText('Best at W3: TEQ perplexity 12.750 (Δ +2.250)');
+  await expect(highlights.getByTestId('best-w4')).toHaveText('Best at W4: RTN perplexity 11.250 (Δ +0.750) · the only method run at W4');
+  // 12.75 - 10.5 = 2.25, 21.4% of 10.5.
+  await expect(highlights.getByTestId('current-run-delta')).toHaveText('Newest run: TEQ W3 g32 asym Δ +2.250 (+21.4%, 10.500 → 12.750)');
+  // The matrix marks the same cells.
+  const matrix = page.getByTestId('delta-matrix');
+  await expect(matrix.locator('td[data-best]')).toHaveCount(2);
+  await expect(matrix.getByRole('row', { name: /TEQ/ }).locator('td').nth(1)).toHaveText('+2.250 ★, best at W3');
+  await expect(matrix.getByRole('row', { name: /RTN/ }).locator('td').nth(1)).toHaveText('+3.500');
+  await page.screenshot({ path: shot('studio-compare-best'), fullPage: true });
+});
+
 test('model sources: local llama2.c files, a dropped HF folder, a wrong file, the Hub form', async ({ page }) => {
   logBrowserErrors(page);
   await page.goto('/');
