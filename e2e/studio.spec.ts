@@ -337,6 +337,52 @@ test('model sources: local llama2.c files, a dropped HF folder, a wrong file, th
   await page.screenshot({ path: shot('studio-model-hub') });
 });
 
+test('an unfinished run of another model offers to load that model, then to resume it', async ({ page }) => {
+  logBrowserErrors(page);
+  await page.goto('/');
+  await expect(page.getByTestId('model-summary')).toContainText('bundled:stories260K', { timeout: 60_000 });
+  // A checkpoint's summary as the worker stores it, for a TEQ run of the bundled model.
+  const summary = {
+    runId: 'run-other-model',
+    config: fakeRun('run-other-model', 'teq', 3, 12).config,
+    completedBlocks: 2,
+    resumePoint: 'after block 1',
+    createdAt: new Date().toISOString(),
+    bytes: 1000,
+  };
+  await page.evaluate(
+    (s) =>
+      new Promise<void>((res, rej) => {
+        const open = indexedDB.open('webgpu-quant-studio-checkpoints', 1);
+        open.onupgradeneeded = () => {
+          for (const name of ['checkpoints', 'summaries']) if (!open.result.objectStoreNames.contains(name)) open.result.createObjectStore(name);
+        };
+        open.onerror = () => rej(open.error);
+        open.onsuccess = () => {
+          const tx = open.result.transaction('summaries', 'readwrite');
+          tx.objectStore('summaries').put(s, s.runId);
+          tx.oncomplete = () => (open.result.close(), res());
+          tx.onerror = () => rej(tx.error);
+        };
+      }),
+    summary,
+  );
+  // Another model in use: the same weights as llama2.c files, a local model.
+  await page.getByRole('radio', { name: 'Files on this computer' }).check();
+  await page.getByLabel('Choose files…').setInputFiles(['public/models/stories260K.bin', 'public/models/tok512.bin']);
+  await expect(page.getByTestId('model-summary')).toContainText(/local:stories260K#/, { timeout: 60_000 });
+  await page.getByRole('tab', { name: /Run/ }).click();
+  const item = page.getByTestId('unfinished-runs').locator('li');
+  await expect(item).toContainText('TEQ W3 g32 asym · 2 blocks done · resumes after block 1');
+  await expect(item).toContainText('a run of bundled:stories260K');
+  await expect(item.getByRole('button', { name: 'Resume' })).toHaveCount(0);
+  await item.getByRole('button', { name: 'Load stories260K' }).click();
+  await expect(item.getByRole('button', { name: 'Resume' })).toBeEnabled({ timeout: 60_000 });
+  await expect(item).not.toContainText('a run of');
+  await page.getByRole('tab', { name: /Model/ }).click();
+  await expect(page.getByTestId('model-summary')).toContainText('bundled:stories260K');
+});
+
 test('too little custom text is named before a run starts; a running run can be cancelled', async ({ page }) => {
   logBrowserErrors(page);
   await page.goto('/?seqLen=64&calibSamples=2&evalWindows=2');
