@@ -487,7 +487,8 @@ test('at 390 px the sidebar is a top bar and no section widens the page; at 1440
     if (['Run', 'Inspect', 'Compare', 'Teach'].includes(name)) await page.screenshot({ path: shot(`studio-390-${name.toLowerCase()}`), fullPage: true });
     // A field or link that shares a line takes a line of its own rather than shrinking under its label.
     const squeezed = { Run: page.getByTestId('repro-link'), Compare: page.getByLabel('Prompt') }[name as 'Run' | 'Compare'];
-    if (squeezed) expect((await squeezed.boundingBox())!.width, `${name}: its ${await squeezed.evaluate((el) => el.tagName)} is not squeezed`).toBeGreaterThan(240);
+    if (squeezed)
+      expect((await squeezed.boundingBox())!.width, `${name}: its ${await squeezed.evaluate((el) => el.tagName)} is not squeezed`).toBeGreaterThan(240);
   }
 
   await page.setViewportSize({ width: 1440, height: 900 });
