@@ -357,12 +357,12 @@ test('an unfinished run of another model offers to load that model, then to resu
         open.onupgradeneeded = () => {
           for (const name of ['checkpoints', 'summaries']) if (!open.result.objectStoreNames.contains(name)) open.result.createObjectStore(name);
         };
-        open.onerror = () => rej(open.error);
+        open.onerror = () => rej(new Error(`could not open the checkpoint database: ${open.error?.message}`));
         open.onsuccess = () => {
           const tx = open.result.transaction('summaries', 'readwrite');
           tx.objectStore('summaries').put(s, s.runId);
           tx.oncomplete = () => (open.result.close(), res());
-          tx.onerror = () => rej(tx.error);
+          tx.onerror = () => rej(new Error(`could not write the summary: ${tx.error?.message}`));
         };
       }),
     summary,
