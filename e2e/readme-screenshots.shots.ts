@@ -57,7 +57,10 @@ async function save(page: Page, section: string) {
   if (section === 'Inspect') await page.getByTestId('scales-card').evaluate((el) => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 16));
   // Charts and heatmaps draw after layout; let them settle.
   await page.waitForTimeout(1000);
-  await page.screenshot({ path: `${OUT}/${section.toLowerCase()}-${page.viewportSize()!.width}.png` });
+  // Down to the end of the section where it is shorter than the window.
+  const { width, height } = page.viewportSize()!;
+  const bottom = await page.locator('section[role="tabpanel"]').evaluate((el) => Math.ceil(el.getBoundingClientRect().bottom) + 24);
+  await page.screenshot({ path: `${OUT}/${section.toLowerCase()}-${width}.png`, clip: { x: 0, y: 0, width, height: Math.min(height, bottom) } });
 }
 
 test('README screenshots', async ({ page }) => {
