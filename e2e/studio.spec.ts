@@ -337,6 +337,20 @@ test('model sources: local llama2.c files, a dropped HF folder, a wrong file, th
   await page.screenshot({ path: shot('studio-model-hub') });
 });
 
+test('on a software adapter the Quick demo is sized down, and Run says what to expect of the time before a first run', async ({ page }) => {
+  logBrowserErrors(page);
+  await page.goto('/?method=teq');
+  await expect(page.getByTestId('model-summary')).toContainText('bundled:stories260K', { timeout: 60_000 });
+  await page.getByRole('tab', { name: /Method/ }).click();
+  await expect(page.getByText(/^Sized for this software adapter/)).toBeVisible();
+  await page.getByRole('button', { name: 'Apply “Quick demo”' }).click();
+  // SwiftShader: 4 x 32 calibration tokens, 2 windows and 4 TEQ steps (a GPU gets 8 x 64, 4 and 10).
+  await expect(page.getByRole('status')).toHaveText('Quick demo set: calibSamples 4, seqLen 32, evalWindows 2, steps 4, teqLoss block, teqInit ones.');
+  await expect(page).toHaveURL(/calibSamples=4&seqLen=32&evalWindows=2&steps=4&teqLoss=block&teqInit=ones/);
+  await page.getByRole('tab', { name: /Run/ }).click();
+  await expect(page.getByTestId('expected-time')).toContainText('known after a first run on this device (a software adapter');
+});
+
 test('an unfinished run of another model offers to load that model, then to resume it', async ({ page }) => {
   logBrowserErrors(page);
   await page.goto('/');
