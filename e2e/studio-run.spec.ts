@@ -26,12 +26,19 @@ async function clearHistory(page: Page) {
   );
 }
 
-async function runAndWait(page: Page) {
+/**
+ * A run started from Run; `expected` is what Run says of its time before it starts; `estimateWithin`
+ * (ms): the time left is estimated within it of the start.
+ */
+async function runAndWait(page: Page, expected: RegExp, estimateWithin?: number) {
   await page.getByRole('tab', { name: /Run/ }).click();
   await expect(page.getByTestId('memory-plan')).toContainText(/GPU memory: about [\d.]+ (KiB|MiB)/);
+  await expect(page.getByTestId('expected-time')).toHaveText(expected);
   await page.getByRole('button', { name: 'Start run' }).click();
   const progress = page.getByTestId('run-progress');
   await expect(progress).toHaveAttribute('data-status', 'running');
+  // With the speed an earlier run measured, the whole run is planned from its start.
+  if (estimateWithin) await expect(progress.getByTestId('run-remaining')).toHaveText(/remaining about \d/, { timeout: estimateWithin });
   await expect(progress).toHaveAttribute('data-status', /done|failed|cancelled/, { timeout: 600_000 });
   await expect(progress).toHaveAttribute('data-status', 'done');
   await expect(page.getByTestId('run-result')).toContainText('Perplexity');
@@ -79,7 +86,8 @@ test('bundled model: RTN W4 and TEQ W3, inspect, compare, history, reproducible 
   await page.getByRole('tab', { name: /Method/ }).click();
   await page.getByRole('radio', { name: 'RTN' }).check();
   await page.getByRole('radio', { name: 'W4' }).check();
-  await runAndWait(page);
+  // The first run on this adapter: nothing measured its speed yet.
+  await runAndWait(page, /^Expected time: known after a first run on this device \(a software adapter/);
   await page.screenshot({ path: shot('studio-run-rtn') });
 
   // TEQ W3, a few block-loss steps.
@@ -92,7 +100,8 @@ test('bundled model: RTN W4 and TEQ W3, inspect, compare, history, reproducible 
   // Every window trains and the last α is kept: with a held-out share, 4 steps from α = 1 could
   // keep the start, and the heatmap below checks scales that training moved.
   await page.getByLabel('Held-out share').fill('0');
-  await runAndWait(page);
+  // Planned from this run's work at the speed the RTN run measured.
+  await runAndWait(page, /^Expected time: about \d+(\.\d)? (s|min)/, 15_000);
   await page.screenshot({ path: shot('studio-run-teq'), fullPage: true });
 
   // Inspect the TEQ run: one scale row per block and group, painted.
@@ -121,6 +130,11 @@ test('bundled model: RTN W4 and TEQ W3, inspect, compare, history, reproducible 
   const matrix = page.getByTestId('delta-matrix');
   await expect(matrix.getByRole('row', { name: /RTN/ }).locator('td').nth(2)).toHaveText(/^[+−]\d/);
   await expect(matrix.getByRole('row', { name: /TEQ/ }).locator('td').nth(1)).toHaveText(/^[+−]\d/);
+  // Without hovering the chart: the run just finished with its Δ (the table's), and the method at each bit width.
+  const teqDelta = await table.locator('tr', { hasText: 'TEQ W3' }).getByTestId('delta').innerText();
+  await expect(page.getByTestId('current-run-delta')).toContainText(`This run: TEQ W3 g32 asym Δ ${teqDelta}`);
+  await expect(page.getByTestId('best-w3')).toContainText('Best at W3: TEQ');
+  await expect(page.getByTestId('best-w4')).toContainText('Best at W4: RTN');
 
   // Generation side by side from one prompt.
   const gen = page.getByTestId('generation');

@@ -248,6 +248,42 @@ test('a result that beats fp32 beyond the noise is flagged; every perplexity has
   await expect(page.getByTestId('history-table').locator('tbody tr')).toHaveCount(2);
 });
 
+test("Compare names the best method at each bit width and the newest run's Δ without hovering the chart", async ({ page }) => {
+  logBrowserErrors(page);
+  await page.goto('/');
+  await page.evaluate(
+    () =>
+      new Promise((res) => {
+        const r = indexedDB.deleteDatabase('webgpu-quant-studio');
+        r.onsuccess = r.onerror = r.onblocked = res;
+      }),
+  );
+  await page.reload();
+  // fp32 10.5 for all. W3: RTN 14 against TEQ 12.75; W4: RTN alone at 11.25. The TEQ run is the newest.
+  const runs = [
+    fakeRun('run-rtn-w3', 'rtn', 3, 14),
+    fakeRun('run-rtn-w4', 'rtn', 4, 11.25),
+    { ...fakeRun('run-teq-w3', 'teq', 3, 12.75), createdAt: '2026-11-24T12:00:00.000Z' },
+  ];
+  await page.getByRole('tab', { name: /History/ }).click();
+  await page
+    .getByLabel('Import run JSON…')
+    .setInputFiles(runs.map((r) => ({ name: `${r.id}.json`, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(r)) })));
+  await expect(page.getByTestId('history-table').locator('tbody tr')).toHaveCount(3);
+  await page.getByRole('tab', { name: /Compare/ }).click();
+  const highlights = page.getByTestId('compare-highlights');
+  await expect(highlights.getByTestId('best-w3')).toHaveText('Best at W3: TEQ perplexity 12.750 (Δ +2.250)');
+  await expect(highlights.getByTestId('best-w4')).toHaveText('Best at W4: RTN perplexity 11.250 (Δ +0.750) · the only method run at W4');
+  // 12.75 - 10.5 = 2.25, 21.4% of 10.5.
+  await expect(highlights.getByTestId('current-run-delta')).toHaveText('Newest run: TEQ W3 g32 asym Δ +2.250 (+21.4%, 10.500 → 12.750)');
+  // The matrix marks the same cells.
+  const matrix = page.getByTestId('delta-matrix');
+  await expect(matrix.locator('td[data-best]')).toHaveCount(2);
+  await expect(matrix.getByRole('row', { name: /TEQ/ }).locator('td').nth(1)).toHaveText('+2.250 ★, best at W3');
+  await expect(matrix.getByRole('row', { name: /RTN/ }).locator('td').nth(1)).toHaveText('+3.500');
+  await page.screenshot({ path: shot('studio-compare-best'), fullPage: true });
+});
+
 test('model sources: local llama2.c files, a dropped HF folder, a wrong file, the Hub form', async ({ page }) => {
   logBrowserErrors(page);
   await page.goto('/');
@@ -299,6 +335,66 @@ test('model sources: local llama2.c files, a dropped HF folder, a wrong file, th
   await expect(page.getByRole('button', { name: 'Load from the Hub' })).toBeEnabled();
   await expect(page.getByLabel('Access token (optional)')).toHaveAttribute('type', 'password');
   await page.screenshot({ path: shot('studio-model-hub') });
+});
+
+test('on a software adapter the Quick demo is sized down, and Run says what to expect of the time before a first run', async ({ page }) => {
+  logBrowserErrors(page);
+  await page.goto('/?method=teq');
+  await expect(page.getByTestId('model-summary')).toContainText('bundled:stories260K', { timeout: 60_000 });
+  await page.getByRole('tab', { name: /Method/ }).click();
+  await expect(page.getByText(/^Sized for this software adapter/)).toBeVisible();
+  await page.getByRole('button', { name: 'Apply “Quick demo”' }).click();
+  // SwiftShader: 4 x 32 calibration tokens, 2 windows and 4 TEQ steps (a GPU gets 8 x 64, 4 and 10).
+  await expect(page.getByRole('status')).toHaveText('Quick demo set: calibSamples 4, seqLen 32, evalWindows 2, steps 4, teqLoss block, teqInit ones.');
+  await expect(page).toHaveURL(/calibSamples=4&seqLen=32&evalWindows=2&steps=4&teqLoss=block&teqInit=ones/);
+  await page.getByRole('tab', { name: /Run/ }).click();
+  await expect(page.getByTestId('expected-time')).toContainText('known after a first run on this device (a software adapter');
+});
+
+test('an unfinished run of another model offers to load that model, then to resume it', async ({ page }) => {
+  logBrowserErrors(page);
+  await page.goto('/');
+  await expect(page.getByTestId('model-summary')).toContainText('bundled:stories260K', { timeout: 60_000 });
+  // A checkpoint's summary as the worker stores it, for a TEQ run of the bundled model.
+  const summary = {
+    runId: 'run-other-model',
+    config: fakeRun('run-other-model', 'teq', 3, 12).config,
+    completedBlocks: 2,
+    resumePoint: 'after block 1',
+    createdAt: new Date().toISOString(),
+    bytes: 1000,
+  };
+  await page.evaluate(
+    (s) =>
+      new Promise<void>((res, rej) => {
+        const open = indexedDB.open('webgpu-quant-studio-checkpoints', 1);
+        open.onupgradeneeded = () => {
+          for (const name of ['checkpoints', 'summaries']) if (!open.result.objectStoreNames.contains(name)) open.result.createObjectStore(name);
+        };
+        open.onerror = () => rej(new Error(`could not open the checkpoint database: ${open.error?.message}`));
+        open.onsuccess = () => {
+          const tx = open.result.transaction('summaries', 'readwrite');
+          tx.objectStore('summaries').put(s, s.runId);
+          tx.oncomplete = () => (open.result.close(), res());
+          tx.onerror = () => rej(new Error(`could not write the summary: ${tx.error?.message}`));
+        };
+      }),
+    summary,
+  );
+  // Another model in use: the same weights as llama2.c files, a local model.
+  await page.getByRole('radio', { name: 'Files on this computer' }).check();
+  await page.getByLabel('Choose files…').setInputFiles(['public/models/stories260K.bin', 'public/models/tok512.bin']);
+  await expect(page.getByTestId('model-summary')).toContainText(/local:stories260K#/, { timeout: 60_000 });
+  await page.getByRole('tab', { name: /Run/ }).click();
+  const item = page.getByTestId('unfinished-runs').locator('li');
+  await expect(item).toContainText('TEQ W3 g32 asym · 2 blocks done · resumes after block 1');
+  await expect(item).toContainText('a run of bundled:stories260K');
+  await expect(item.getByRole('button', { name: 'Resume' })).toHaveCount(0);
+  await item.getByRole('button', { name: 'Load stories260K' }).click();
+  await expect(item.getByRole('button', { name: 'Resume' })).toBeEnabled({ timeout: 60_000 });
+  await expect(item).not.toContainText('a run of');
+  await page.getByRole('tab', { name: /Model/ }).click();
+  await expect(page.getByTestId('model-summary')).toContainText('bundled:stories260K');
 });
 
 test('too little custom text is named before a run starts; a running run can be cancelled', async ({ page }) => {
@@ -403,6 +499,10 @@ test('at 390 px the sidebar is a top bar and no section widens the page; at 1440
     expect(widths.page, `${name} fits 390 px`).toBeLessThanOrEqual(390);
     expect(widths.sidebar, 'the sidebar is a bar, not a column').toBeLessThan(200);
     if (['Run', 'Inspect', 'Compare', 'Teach'].includes(name)) await page.screenshot({ path: shot(`studio-390-${name.toLowerCase()}`), fullPage: true });
+    // A field or link that shares a line takes a line of its own rather than shrinking under its label.
+    const squeezed = { Run: page.getByTestId('repro-link'), Compare: page.getByLabel('Prompt') }[name as 'Run' | 'Compare'];
+    if (squeezed)
+      expect((await squeezed.boundingBox())!.width, `${name}: its ${await squeezed.evaluate((el) => el.tagName)} is not squeezed`).toBeGreaterThan(240);
   }
 
   await page.setViewportSize({ width: 1440, height: 900 });

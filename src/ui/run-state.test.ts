@@ -143,6 +143,20 @@ describe('remaining time', () => {
     expect(estimateRemaining(r, 74000)!.seconds).toBeCloseTo(40 + ahead, 9); // 20 steps in 10 s, 80 to go
   });
 
+  it("takes the device's rate from the quantized evaluation when the fp32 one was reused, before the planned error measurement", () => {
+    const config = { ...teq, seqLen: 256, evalWindows: 8 };
+    let r = startRun(config, 0, 5);
+    // No fp32 evaluation (reused). The errors: 5 blocks in 10 s, planned 3 x 16 x 256 x 5 passes.
+    r = applyEvents(r, [{ type: 'phase', phase: 'measure' }], 0);
+    r = applyEvents(r, [{ type: 'progress', phase: 'measure', done: 5, total: 5 }], 10000);
+    expect(measuredRate(r, 10000)).toBeCloseTo((3 * 16 * 256 * 5) / 10, 9);
+    // The quantized evaluation: 1 of 8 windows first (shaders), then 6 more of 256 tokens x 5 blocks in 3 s.
+    r = applyEvents(r, [{ type: 'phase', phase: 'eval-quant' }], 10000);
+    r = applyEvents(r, [{ type: 'progress', phase: 'eval-quant', done: 1, total: 8 }], 12000);
+    r = applyEvents(r, [{ type: 'progress', phase: 'eval-quant', done: 7, total: 8 }], 15000);
+    expect(measuredRate(r, 15000)).toBeCloseTo((6 * 256 * 5) / 3, 9);
+  });
+
   it("plans the phases ahead from the fp32 evaluation's rate, not just the open one", () => {
     // Block-loss TEQ from ones, 20 steps of 4 x 256 tokens on 5 blocks, 16 x 256 calibration tokens.
     const config = { ...teq, teqLoss: 'block' as const, teqInit: 'ones' as const, steps: 20, seqLen: 256, calibSamples: 16, evalWindows: 8 };

@@ -169,20 +169,23 @@ export function plannedWork(config: RunConfig, phase: string, layers: number): n
 
 /**
  * The device's speed in token-block passes a second, from this run's fp32 evaluation (or, when it
- * reused an earlier one, its error measurement); null before either has made progress.
+ * reused an earlier one, its quantized evaluation once that has run, else its error measurement);
+ * null before any of them has made progress. The evaluations' work is known exactly (every window
+ * through every block); the error measurement's is planned, so it is the last resort.
  */
 export function measuredRate(run: LiveRun, now: number): number | null {
   if (!run.layers) return null;
   const seconds = (p: PhaseState) => ((p.endedAt ?? now) - p.startedAt) / 1000;
-  const fp = run.phases.find((p) => p.name === 'eval-fp');
-  if (fp?.total && fp.done) {
-    const perUnit = ((run.config.evalWindows || fp.total) * run.config.seqLen * run.layers) / fp.total;
+  for (const name of ['eval-fp', 'eval-quant']) {
+    const ev = run.phases.find((p) => p.name === name);
+    if (!ev?.total || !ev.done) continue;
+    const perUnit = ((run.config.evalWindows || ev.total) * run.config.seqLen * run.layers) / ev.total;
     // From its first progress on where it can: before it the time goes mostly to compiling shaders.
-    if (fp.firstAt !== undefined && fp.firstDone !== undefined && fp.done > fp.firstDone) {
-      const s = ((fp.endedAt ?? now) - fp.firstAt) / 1000;
-      if (s > 0) return (perUnit * (fp.done - fp.firstDone)) / s;
+    if (ev.firstAt !== undefined && ev.firstDone !== undefined && ev.done > ev.firstDone) {
+      const s = ((ev.endedAt ?? now) - ev.firstAt) / 1000;
+      if (s > 0) return (perUnit * (ev.done - ev.firstDone)) / s;
     }
-    if (seconds(fp) > 0) return (perUnit * fp.done) / seconds(fp);
+    if (seconds(ev) > 0) return (perUnit * ev.done) / seconds(ev);
   }
   const m = run.phases.find((p) => p.name === 'measure');
   if (m?.total && m.done && seconds(m) > 0) return (plannedWork(run.config, 'measure', run.layers) * (m.done / m.total)) / seconds(m);

@@ -6,6 +6,8 @@ import { LineChart, type LineSeries } from '../charts/LineChart';
 import { METHOD_LABELS, formatPpl, formatSeconds, formatSigned, runLabel, runSeconds } from '../format';
 import { useStudio } from '../store';
 import { GenerationCompare } from './GenerationCompare';
+import { CompareHighlights } from './CompareHighlights';
+import { bestPerBits } from '../compare-highlights';
 import { compareWithFp, pplInterval } from '../ppl-stats';
 
 const BITS = [2, 3, 4, 8];
@@ -57,6 +59,7 @@ function CompareGroup({ group }: { group: Group }) {
   const fp = median(group.runs.map((r) => r.pplFp));
   const series = useMemo(() => pplByBits(group.runs, fp), [group.runs, fp]);
   const matrix = useMemo(() => deltaMatrix(group.runs), [group.runs]);
+  const best = useMemo(() => new Set(bestPerBits(group.runs).flatMap((b) => b.runs.map((r) => `${r.method}|${r.bits}`))), [group.runs]);
   const methods = [...new Set(group.runs.map((r) => r.method))].filter((m) => m !== 'fp');
   return (
     <div className="card" data-testid="compare-group">
@@ -142,9 +145,21 @@ function CompareGroup({ group }: { group: Group }) {
                     <th scope="row">{METHOD_LABELS[m]}</th>
                     {BITS.map((b) => {
                       const d = matrix.get(`${m}|${b}`);
+                      const isBest = best.has(`${m}|${b}`);
                       return (
-                        <td key={b} className={`num ${d === undefined ? 'muted' : d > 0 ? 'worse' : 'better'}`}>
+                        <td
+                          key={b}
+                          className={`num ${d === undefined ? 'muted' : d > 0 ? 'worse' : 'better'}${isBest ? ' best' : ''}`}
+                          data-best={isBest || undefined}
+                          title={isBest ? `best at W${b}` : undefined}
+                        >
                           {d === undefined ? '–' : formatSigned(d)}
+                          {isBest && (
+                            <>
+                              <span aria-hidden="true"> ★</span>
+                              <span className="visually-hidden">, best at W{b}</span>
+                            </>
+                          )}
                         </td>
                       );
                     })}
@@ -154,6 +169,7 @@ function CompareGroup({ group }: { group: Group }) {
             </table>
           </div>
           <div>
+            <CompareHighlights runs={group.runs} />
             <LineChart
               series={series}
               xLabel="weight bits"

@@ -68,7 +68,8 @@ export function GenerationCompare() {
           if (quantRunId) await one('quantized', setQuant);
         }}
       >
-        <div className="field" style={{ flex: 1 }}>
+        {/* A basis, not only a grow: on a narrow screen the prompt takes its own line instead of shrinking under its label. */}
+        <div className="field" style={{ flex: '1 1 220px' }}>
           <label htmlFor={promptId}>Prompt</label>
           <input id={promptId} type="text" value={prompt} onChange={(e) => setPrompt(e.target.value)} />
         </div>

@@ -128,7 +128,7 @@ function RunSetup() {
       </div>
       <div className="row small">
         <span className="muted">Reproducible link (starts this run when opened):</span>
-        <a href={link} className="mono" data-testid="repro-link" style={{ overflowWrap: 'anywhere', flex: 1 }}>
+        <a href={link} className="mono" data-testid="repro-link" style={{ overflowWrap: 'anywhere', flex: '1 1 240px' }}>
           {link}
         </a>
         {config.model.startsWith('local:') && (

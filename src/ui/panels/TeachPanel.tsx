@@ -79,7 +79,7 @@ export function TeachPanel() {
           Run {run ? runLabel(run) : ''} <code>{held.runId}</code>: pick one row group of one layer to walk through.
         </p>
         <div className="row" style={{ alignItems: 'flex-end' }}>
-          <div className="field" style={{ flex: 1 }}>
+          <div className="field" style={{ flex: '1 1 240px' }}>
             <label htmlFor={ids.layer}>Layer</label>
             <select id={ids.layer} value={layer} onChange={(e) => setLayer(e.target.value)}>
               {held.layers.map((l) => (
