@@ -349,7 +349,7 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
   try {
     for (let b = start; b < cfg.layers; b++) {
       checkCancelled(ctx);
-      report(b * rounds * opts.iters, cfg.layers * rounds * opts.iters, `block ${b + 1} of ${cfg.layers} · AWQ initialisation`);
+      report(b * rounds * opts.iters, cfg.layers * rounds * opts.iters, `block ${b + 1} of ${cfg.layers} · AWQ initialisation`, true);
       // Target first, with the untouched weights (the clip of the initialisation is not exact).
       const source = await loadBlockWeights(gpu, ctx.source, b);
       const yfp = blockForward(gpu, cfg, source, xfp, ctx.calibShape).y;
@@ -397,6 +397,7 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
                     (b * rounds + r + 1) * opts.iters,
                     cfg.layers * rounds * opts.iters,
                     `block ${b + 1} of ${cfg.layers} · round ${r + 1} of ${rounds} done`,
+                    true,
                   );
                 },
               },
