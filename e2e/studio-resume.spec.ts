@@ -6,6 +6,7 @@
 // The same test is the TesseraQ path through the studio: the first run comes from an autorun link,
 // which is consumed, and Inspect of the uninterrupted run shows the per-block rounding report and
 // AWQ's scales (a separate test would pay for one more TesseraQ run: minutes on SwiftShader).
+import { confirmAutorun } from './autorun-confirm';
 import { test, expect, type Page } from '@playwright/test';
 import { shot } from './studio-shots';
 import { storedBlocks } from './checkpoint-records';
@@ -44,6 +45,7 @@ test('a TesseraQ run from an autorun link, interrupted by a reload, resumes from
   await page.goto('/');
   await deleteDatabase(page, 'webgpu-quant-studio-checkpoints');
   await page.goto(`/?${CONFIG}&autorun=1`);
+  await confirmAutorun(page);
   await expect(page.getByTestId('run-progress')).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
   // autorun is consumed: the address bar no longer carries it, so a reload does not rerun.
   await expect(page).not.toHaveURL(/autorun/);

@@ -22,6 +22,7 @@ import { applyEvents, finishRun, measuredRate, startRun, type LiveRun } from './
 import type { CheckpointSummary } from '../engine/checkpoint';
 import { requestPersistentStorage } from '../engine/storage';
 import { planText } from './text-checks';
+import { autorunQuestion, type AutorunQuestion } from './autorun';
 
 export const SECTIONS = [
   { id: 'model', label: 'Model' },
@@ -57,8 +58,8 @@ export interface StudioState {
   urlNotes: string[];
   /** The link asked to start the run as soon as everything is ready. */
   autorunPending: boolean;
-  /** A link's autorun that would download a Hub model: held until the person confirms (the model source). */
-  autorunConfirm: string | null;
+  /** A link's autorun held until the person confirms: a Hub download, or a long (or not yet timed) run. */
+  autorunConfirm: AutorunQuestion | null;
   confirmAutorun(): Promise<void>;
   dismissAutorun(): void;
   run: LiveRun | null;
@@ -126,11 +127,6 @@ function saveDeviceRate(gpu: GpuState, rate: number): void {
 }
 
 const initialUrl = parseConfigQuery(typeof location === 'undefined' ? '' : location.search);
-
-/** Whether a link's autorun would first download a model from the Hub (which needs a click). */
-export function autorunNeedsConfirmation(source: string): boolean {
-  return requestForSource(source)?.kind === 'hub';
-}
 
 /** The request that loads the model a config names, or null when only the person can (local files). */
 export function requestForSource(source: string): ModelRequest | null {
@@ -407,9 +403,14 @@ export async function startStudio(): Promise<void> {
   await gpu;
   if (useStudio.getState().autorunPending) {
     useStudio.setState({ autorunPending: false });
-    // A link alone never starts a download from the Hub: the person confirms it first.
-    if (autorunNeedsConfirmation(useStudio.getState().config.model)) {
-      useStudio.setState({ autorunConfirm: useStudio.getState().config.model });
+    // A link alone never starts a download from the Hub, nor a long run: the person confirms it
+    // first, having seen the expected time.
+    const st = useStudio.getState();
+    const windows = st.text.status === 'ready' ? Math.floor(st.text.stats.evalTokens / st.config.seqLen) : undefined;
+    const loaded = st.model?.source === st.config.model ? st.model : null;
+    const ask = autorunQuestion(st.config, { layers: loaded?.layers, rate: st.deviceRate, evalWindows: windows });
+    if (ask) {
+      useStudio.setState({ autorunConfirm: ask });
       return;
     }
     await useStudio.getState().startRun();

@@ -91,6 +91,8 @@ function RunSetup() {
   const running = useStudio((s) => s.run?.status === 'running');
   const cancelling = useStudio((s) => s.run?.status === 'running' && !!s.run.cancelling);
   const blocked = useStudio((s) => s.runBlocked);
+  // Known before a click: nothing to calibrate on (an empty text of one's own).
+  const noText = useStudio((s) => s.config.text === 'custom' && s.customText.trim() === '');
   const { startRun, cancelJob } = useStudio.getState();
   const [copied, setCopied] = useState(false);
   const link = reproducibleLink(config);
@@ -111,7 +113,13 @@ function RunSetup() {
             {METHODS[config.method].summary?.(config) ?? ''}
           </p>
         </div>
-        <button ref={startRef} className="primary" disabled={running || gpu.status !== 'ready'} onClick={() => void startRun()}>
+        <button
+          ref={startRef}
+          className="primary"
+          disabled={running || gpu.status !== 'ready' || noText}
+          aria-describedby={noText ? 'start-disabled-reason' : undefined}
+          onClick={() => void startRun()}
+        >
           Start run
         </button>
         {/* While cancelling: aria-disabled, so keyboard focus stays on it until the run has stopped. */}
@@ -146,6 +154,11 @@ function RunSetup() {
         </button>
       </div>
       {gpu.status === 'pending' && <p className="muted small">Waiting for the GPU…</p>}
+      {noText && (
+        <p className="small worse" id="start-disabled-reason" data-testid="start-disabled-reason">
+          Start is off: the calibration text is empty. Paste or upload a text in Data, or pick a bundled one.
+        </p>
+      )}
       <ExpectedTime />
       <MemoryPlanLine />
       {blocked.length > 0 && (
