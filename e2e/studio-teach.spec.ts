@@ -99,9 +99,21 @@ test('export after a run: ONNX checked in onnxruntime-web, GGUF downloaded', asy
   await page.getByTestId('run-result').getByRole('button', { name: 'Inspect' }).click();
   await page.getByRole('button', { name: 'Check ONNX in onnxruntime-web (WASM)' }).click();
   await expect(page.getByTestId('onnx-check')).toContainText('within', { timeout: 120_000 });
+  // The line says which execution provider scored it.
+  await expect(page.getByTestId('onnx-check')).toContainText('onnxruntime-web (WASM) perplexity');
   const download = page.waitForEvent('download');
   await page.getByRole('button', { name: /GGUF/ }).click();
   expect((await download).suggestedFilename()).toMatch(/\.gguf$/);
   await expect(page.getByTestId('export-report')).toContainText('.gguf');
+  // A folder without a folder picker arrives as downloads with the folder's name as a prefix: the
+  // line names the files as they arrived.
+  const firstFile = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'GPTQ safetensors folder (transformers, vLLM)' }).click();
+  const arrived = (await firstFile).suggestedFilename();
+  const prefix = /^(.*-gptq-4bit-)/.exec(arrived)![1];
+  const report = page.getByTestId('export-report');
+  await expect(report).toContainText(`${prefix}config.json`);
+  await expect(report).toContainText('downloaded one by one');
+  await expect(report).not.toContainText('Wrote config.json');
   await page.screenshot({ path: shot('studio-export'), fullPage: true });
 });
