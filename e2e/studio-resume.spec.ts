@@ -93,4 +93,11 @@ test('a TesseraQ run from an autorun link, interrupted by a reload, resumes from
   for (const text of await card.locator('tbody tr td:nth-child(4)').allInnerTexts()) expect(text).toMatch(/^\d+\.\d\d%$/);
   await expect(page.getByTestId('scales-card')).toContainText('AWQ scales');
   await page.screenshot({ path: shot('studio-inspect-tesseraq'), fullPage: true });
+
+  // Teach opens on the group of the first layer with the most codes off round-to-nearest, so its
+  // third step shows TesseraQ's flips.
+  await page.getByRole('tab', { name: /Teach/ }).click();
+  await expect(page.getByTestId('teach-pick')).toContainText(/the most codes off round-to-nearest \([1-9]\d* flips\)/, { timeout: 60_000 });
+  await page.getByRole('list', { name: 'Steps' }).getByRole('button', { name: '3. Codes vs nearest' }).click();
+  await expect(page.getByTestId('teach-explanation')).toContainText(/stored [1-9]\d* of \d+ entries on a level other than the nearest/);
 });
