@@ -71,3 +71,27 @@ test('Start is off for an empty text; during a run Generate and History Settings
   await page.getByRole('tab', { name: /History/ }).click();
   await expect(settings).toBeEnabled();
 });
+
+test('the per-layer errors step can be skipped: the run goes without it and Inspect says so', async ({ page }) => {
+  logBrowserErrors(page);
+  await page.goto('/?method=rtn&calibSamples=2&seqLen=64&evalWindows=2');
+  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
+  await page.getByRole('tab', { name: /Run/ }).click();
+  const setting = page.getByTestId('measure-errors-setting');
+  const box = setting.getByLabel('Measure per-layer errors after quantizing');
+  await expect(box).toBeChecked();
+  // Its time: planned once a run has been timed on this device, and said so before.
+  await expect(setting).toContainText('its time is planned once this device has finished a run');
+  await box.uncheck();
+  await expect(page).toHaveURL(/measureErrors=0/);
+  await page.getByRole('button', { name: 'Start run' }).click();
+  const progress = page.getByTestId('run-progress');
+  await expect(progress).toHaveAttribute('data-status', /done|failed|cancelled/, { timeout: 300_000 });
+  await expect(progress).toHaveAttribute('data-status', 'done');
+  await expect(progress).toContainText('Quantized perplexity');
+  await expect(progress).not.toContainText('Per-layer errors');
+  // This device has now been timed: the setting plans the step's time.
+  await expect(setting).toContainText(/Planned: about \d/);
+  await page.getByTestId('run-result').getByRole('button', { name: 'Inspect' }).click();
+  await expect(page.locator('.card', { hasText: 'Errors' })).toContainText('skipped measuring per-layer errors');
+});

@@ -174,7 +174,11 @@ function ErrorsCard({ run }: { run: RunResult }) {
     return (
       <div className="card">
         <h3>Errors</h3>
-        <p className="muted">This run has no per-layer errors.</p>
+        <p className="muted">
+          {run.config.measureErrors === false
+            ? 'This run skipped measuring per-layer errors (the setting under Run); run it again with the setting on to see them here.'
+            : 'This run has no per-layer errors.'}
+        </p>
       </div>
     );
   }

@@ -5,7 +5,8 @@ import { runFileName, runToJson } from '../../engine/history';
 import { LineChart } from '../charts/LineChart';
 import { downloadText } from '../download';
 import { formatBytes, formatPpl, formatSeconds, formatSigned, runLabel } from '../format';
-import { estimateRemaining, expectedPhases, expectedSeconds, type LiveRun, type PhaseState } from '../run-state';
+import { estimateRemaining, expectedPhases, expectedSeconds, plannedWork, type LiveRun, type PhaseState } from '../run-state';
+import { Checkbox } from '../controls';
 import { isSoftwareAdapter } from '../presets';
 import { ScaleHeatmaps } from '../ScaleHeatmaps';
 import { compareWithFp, pplInterval } from '../ppl-stats';
@@ -160,6 +161,7 @@ function RunSetup() {
         </p>
       )}
       <ExpectedTime />
+      <MeasureErrorsSetting />
       <MemoryPlanLine />
       {blocked.length > 0 && (
         <div className="notice error" role="alert" data-testid="run-blocked">
@@ -193,6 +195,31 @@ function ExpectedTime() {
         ? `Expected time: about ${formatSeconds(seconds)}, planned from this run's work at the speed this device measured in its last run.`
         : `Expected time: known after a first run on this device${software ? ' (a software adapter: expect minutes even for small runs; the Quick demo preset is sized for it)' : ''}.`}
     </p>
+  );
+}
+
+/** The per-layer errors step, skippable, with the time it is planned to take. */
+function MeasureErrorsSetting() {
+  const config = useStudio((s) => s.config);
+  const layers = useStudio((s) => s.model?.layers);
+  const rate = useStudio((s) => s.deviceRate);
+  const running = useStudio((s) => s.run?.status === 'running');
+  const setConfig = useStudio((s) => s.setConfig);
+  if (config.method === 'fp') return null;
+  const seconds = layers && rate ? plannedWork({ ...config, measureErrors: true }, 'measure', layers) / rate : null;
+  const time =
+    seconds !== null
+      ? `Planned: about ${formatSeconds(seconds)} on this device.`
+      : 'One more pass over the calibration set, block by block (its time is planned once this device has finished a run).';
+  return (
+    <fieldset disabled={running} style={{ border: 0, padding: 0, margin: 0 }} data-testid="measure-errors-setting">
+      <Checkbox
+        label="Measure per-layer errors after quantizing"
+        checked={config.measureErrors !== false}
+        onChange={(measureErrors) => setConfig({ measureErrors })}
+        help={`${time} Inspect's error heatmaps and Teach's last step use them; off skips the step.`}
+      />
+    </fieldset>
   );
 }
 
