@@ -108,4 +108,3 @@ export function ExportCard({ runId }: { runId: string }) {
     </div>
   );
 }
-

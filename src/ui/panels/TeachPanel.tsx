@@ -118,7 +118,13 @@ export function TeachPanel() {
           </div>
           <div className="field" style={{ width: 130 }}>
             <label htmlFor={ids.row}>Row (0–{(info?.rows ?? 1) - 1})</label>
-            <input id={ids.row} type="number" min={0} max={(info?.rows ?? 1) - 1} value={row} onChange={(e) => {
+            <input
+              id={ids.row}
+              type="number"
+              min={0}
+              max={(info?.rows ?? 1) - 1}
+              value={row}
+              onChange={(e) => {
                 touched.current = true;
                 setRow(Number(e.target.value));
               }}
@@ -126,7 +132,13 @@ export function TeachPanel() {
           </div>
           <div className="field" style={{ width: 130 }}>
             <label htmlFor={ids.group}>Group (0–{(info?.groups ?? 1) - 1})</label>
-            <input id={ids.group} type="number" min={0} max={(info?.groups ?? 1) - 1} value={group} onChange={(e) => {
+            <input
+              id={ids.group}
+              type="number"
+              min={0}
+              max={(info?.groups ?? 1) - 1}
+              value={group}
+              onChange={(e) => {
                 touched.current = true;
                 setGroup(Number(e.target.value));
               }}
@@ -352,7 +364,15 @@ function ErrorPlot({ data: d }: { data: TeachData }) {
                 column {d.col0 + i}: error {num(e)} as stored, {num(nearest[i])} at the nearest level
               </title>
             </rect>
-            <rect x={x0} width={bar} y={Math.min(y(nearest[i]), mid)} height={Math.abs(y(nearest[i]) - mid)} fill="none" stroke="#5d6978" strokeDasharray="2 2" />
+            <rect
+              x={x0}
+              width={bar}
+              y={Math.min(y(nearest[i]), mid)}
+              height={Math.abs(y(nearest[i]) - mid)}
+              fill="none"
+              stroke="#5d6978"
+              strokeDasharray="2 2"
+            />
           </g>
         );
       })}
