@@ -95,3 +95,82 @@ test('the per-layer errors step can be skipped: the run goes without it and Insp
   await page.getByTestId('run-result').getByRole('button', { name: 'Inspect' }).click();
   await expect(page.locator('.card', { hasText: 'Errors' })).toContainText('skipped measuring per-layer errors');
 });
+
+/** A TEQ → TesseraQ run whose two scale groups differ by orders of magnitude (as OPT's do). */
+function chartsRun() {
+  const run = fakeRun('run-charts', 'teq', 3, 12) as ReturnType<typeof fakeRun> & { details: Record<string, unknown> };
+  run.method = 'teq+tesseraq' as never;
+  run.config.method = 'teq+tesseraq' as never;
+  const teqBlocks = [0, 1].map((block) => ({
+    block,
+    losses: [1, 0.5, 0.25].map((l) => l * (block + 1)),
+    alpha: {
+      gate_up: Array.from({ length: 48 }, (_, c) => Math.exp(Math.sin(c + block) * 3)),
+      qkv: Array.from({ length: 48 }, (_, c) => Math.exp(Math.sin(c + block) * 0.003)),
+    },
+  }));
+  const tqBlocks = [0, 1].map((block) => ({
+    block,
+    rtnLoss: 0.02 * (block + 1),
+    finalLoss: 0.01 * (block + 1),
+    layers: [{ role: 'q_proj', flipFraction: 0.05, hardFraction: [0.5, 1], meanF: 0.98, elements: 100, flips: 5 }],
+    rounds: [{ losses: [0.02, 0.015] }, { losses: [0.012, 0.01] }],
+  }));
+  run.details = { teq: { loss: 'block', blocks: teqBlocks }, tesseraq: { iters: 2, blocks: tqBlocks } };
+  return run;
+}
+
+test('Inspect: loss charts per method, Mean f explained, a colour range per scale group, values beside the pointer', async ({ page }) => {
+  logBrowserErrors(page);
+  await page.goto('/');
+  await page.getByRole('tab', { name: /History/ }).click();
+  await page.getByLabel('Import run JSON…').setInputFiles({ name: 'c.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(chartsRun())) });
+  await expect(page.getByTestId('history-table')).toContainText('run-charts');
+  await page.getByRole('button', { name: /^Inspect TEQ → TesseraQ W3/ }).click();
+
+  // Two loss charts, each with its own axis and title, not four series on one.
+  await expect(page.getByTestId('loss-chart-teq')).toContainText('TEQ: training loss per step (2 series)');
+  await expect(page.getByTestId('loss-chart-tesseraq')).toContainText('TesseraQ: block reconstruction loss per step (2 series)');
+  await expect(page.getByTestId('loss-chart-tesseraq').locator('.u-legend')).toContainText('TesseraQ block 1');
+  await expect(page.getByTestId('loss-chart-teq').locator('.u-legend')).not.toContainText('TesseraQ');
+
+  // Mean f has a caption (and the header a tooltip) saying what it is.
+  const card = page.getByTestId('tesseraq-card');
+  await expect(card.getByTestId('mean-f-help')).toContainText('step-size factor');
+  await expect(card.locator('abbr', { hasText: 'Mean f' })).toHaveAttribute('title', /f = 2·rectsig\(u\)/);
+
+  // Each group's heatmap spans its own values: qkv's α stays within 0.3% of 1, gate_up's spans e^±3.
+  const scales = page.getByTestId('scales-card');
+  const hi = (group: string) => scales.getByTestId(`scales-${group}`).locator('.legend > span').last().innerText();
+  await expect(scales.getByRole('radio', { name: 'Each group its own' })).toBeChecked();
+  expect(Number(await hi('qkv'))).toBeLessThan(1.01);
+  expect(Number(await hi('gate_up'))).toBeGreaterThan(10);
+  await scales.getByRole('radio', { name: 'One for all groups' }).check();
+  await expect.poll(() => hi('qkv')).toBe(await hi('gate_up'));
+
+  // Hover: the value is shown next to the pointer, on a heatmap and on a line chart.
+  const heat = scales.getByTestId('scales-qkv').locator('canvas[data-rows]');
+  await heat.scrollIntoViewIfNeeded();
+  const box = (await heat.boundingBox())!;
+  const at = { x: box.x + box.width * 0.6, y: box.y + box.height * 0.25 };
+  await page.mouse.move(at.x, at.y);
+  const tip = page.getByTestId('hover-tip');
+  await expect(tip).toContainText(/^block 0, channel \d+: \d/);
+  const t = (await tip.boundingBox())!;
+  expect(Math.abs(t.x - at.x)).toBeLessThan(40 + t.width);
+  expect(Math.abs(t.y - at.y)).toBeLessThan(40);
+  await page.mouse.move(0, 0);
+  await expect(tip).toHaveCount(0);
+
+  const over = page.getByTestId('loss-chart-tesseraq').locator('.u-over');
+  await over.scrollIntoViewIfNeeded();
+  const o = (await over.boundingBox())!;
+  const p = { x: o.x + o.width * 0.5, y: o.y + o.height * 0.5 };
+  await page.mouse.move(p.x, p.y);
+  const chartTip = page.getByTestId('loss-chart-tesseraq').getByTestId('chart-tip');
+  await expect(chartTip).toBeVisible();
+  await expect(chartTip).toContainText(/TesseraQ block 0: \d/);
+  const c = (await chartTip.boundingBox())!;
+  expect(Math.abs(c.y - p.y)).toBeLessThan(40);
+  expect(Math.min(Math.abs(c.x - p.x), Math.abs(c.x + c.width - p.x))).toBeLessThan(40);
+});

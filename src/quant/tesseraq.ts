@@ -392,7 +392,7 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
                     `block ${b + 1} of ${cfg.layers} · round ${r + 1} of ${rounds} · iteration ${i + 1} of ${opts.iters}`,
                   ),
                 onRound: (r, losses) => {
-                  losses.forEach((value, i) => ctx.emit({ type: 'loss', series: `block ${b}`, step: r * opts.iters + i, value }));
+                  losses.forEach((value, i) => ctx.emit({ type: 'loss', series: `TesseraQ block ${b}`, step: r * opts.iters + i, value }));
                   report(
                     (b * rounds + r + 1) * opts.iters,
                     cfg.layers * rounds * opts.iters,

@@ -7,6 +7,7 @@ import { downloadText } from '../download';
 import { formatBytes, formatPpl, formatSeconds, formatSigned, runLabel } from '../format';
 import { estimateRemaining, expectedPhases, expectedSeconds, plannedWork, type LiveRun, type PhaseState } from '../run-state';
 import { Checkbox } from '../controls';
+import { groupLosses } from '../loss-groups';
 import { isSoftwareAdapter } from '../presets';
 import { ScaleHeatmaps } from '../ScaleHeatmaps';
 import { compareWithFp, pplInterval } from '../ppl-stats';
@@ -418,14 +419,22 @@ function PhaseRow({ phase, now }: { phase: PhaseState; now: number }) {
 
 function LiveCharts({ run }: { run: LiveRun }) {
   const series = useMemo(() => Object.entries(run.losses).map(([label, s]) => ({ label, x: s.steps, y: s.values })), [run.losses]);
+  const groups = useMemo(() => groupLosses(series), [series]);
   const scales = useMemo(() => Object.values(run.scales), [run.scales]);
   if (series.length === 0 && scales.length === 0) return null;
   return (
     <div className={series.length && scales.length ? 'grid-2' : 'panel'}>
       {series.length > 0 && (
         <div className="card">
-          <h3>Loss ({series.length} series)</h3>
-          <LineChart series={series} xLabel="step" yLabel="loss" logY integerX height={240} ariaLabel="Live training loss per step" />
+          <h3>Loss</h3>
+          {groups.map((g) => (
+            <div key={g.key} className="field" data-testid={`live-loss-${g.key}`}>
+              <h4>
+                {g.title} ({g.series.length} series)
+              </h4>
+              <LineChart series={g.series} xLabel="step" yLabel="loss" logY integerX height={220} ariaLabel={`Live: ${g.title}`} />
+            </div>
+          ))}
         </div>
       )}
       {scales.length > 0 && (
