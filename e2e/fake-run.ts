@@ -55,3 +55,27 @@ export function fakeRun(id: string, method: 'rtn' | 'teq', bits: 3 | 4, pplQuant
     details: method === 'teq' ? { teq: { loss: 'block', blocks } } : {},
   };
 }
+
+/** A TEQ → TesseraQ run whose two scale groups differ by orders of magnitude (as OPT's do). */
+export function chartsRun() {
+  const run = fakeRun('run-charts', 'teq', 3, 12) as ReturnType<typeof fakeRun> & { details: Record<string, unknown> };
+  run.method = 'teq+tesseraq' as never;
+  run.config.method = 'teq+tesseraq' as never;
+  const teqBlocks = [0, 1].map((block) => ({
+    block,
+    losses: [1, 0.5, 0.25].map((l) => l * (block + 1)),
+    alpha: {
+      gate_up: Array.from({ length: 48 }, (_, c) => Math.exp(Math.sin(c + block) * 3)),
+      qkv: Array.from({ length: 48 }, (_, c) => Math.exp(Math.sin(c + block) * 0.003)),
+    },
+  }));
+  const tqBlocks = [0, 1].map((block) => ({
+    block,
+    rtnLoss: 0.02 * (block + 1),
+    finalLoss: 0.01 * (block + 1),
+    layers: [{ role: 'q_proj', flipFraction: 0.05, hardFraction: [0.5, 1], meanF: 0.98, elements: 100, flips: 5 }],
+    rounds: [{ losses: [0.02, 0.015] }, { losses: [0.012, 0.01] }],
+  }));
+  run.details = { teq: { loss: 'block', blocks: teqBlocks }, tesseraq: { iters: 2, blocks: tqBlocks } };
+  return run;
+}

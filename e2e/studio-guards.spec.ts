@@ -2,7 +2,7 @@
 // (the expected time shown), Start is off for an empty calibration text, and during a run Generate
 // and History's Settings are off, so nothing competes with the run or changes its configuration.
 import { test, expect, type Page } from '@playwright/test';
-import { fakeRun } from './fake-run';
+import { chartsRun, fakeRun } from './fake-run';
 
 function logBrowserErrors(page: Page) {
   page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
@@ -95,30 +95,6 @@ test('the per-layer errors step can be skipped: the run goes without it and Insp
   await page.getByTestId('run-result').getByRole('button', { name: 'Inspect' }).click();
   await expect(page.locator('.card', { hasText: 'Errors' })).toContainText('skipped measuring per-layer errors');
 });
-
-/** A TEQ → TesseraQ run whose two scale groups differ by orders of magnitude (as OPT's do). */
-function chartsRun() {
-  const run = fakeRun('run-charts', 'teq', 3, 12) as ReturnType<typeof fakeRun> & { details: Record<string, unknown> };
-  run.method = 'teq+tesseraq' as never;
-  run.config.method = 'teq+tesseraq' as never;
-  const teqBlocks = [0, 1].map((block) => ({
-    block,
-    losses: [1, 0.5, 0.25].map((l) => l * (block + 1)),
-    alpha: {
-      gate_up: Array.from({ length: 48 }, (_, c) => Math.exp(Math.sin(c + block) * 3)),
-      qkv: Array.from({ length: 48 }, (_, c) => Math.exp(Math.sin(c + block) * 0.003)),
-    },
-  }));
-  const tqBlocks = [0, 1].map((block) => ({
-    block,
-    rtnLoss: 0.02 * (block + 1),
-    finalLoss: 0.01 * (block + 1),
-    layers: [{ role: 'q_proj', flipFraction: 0.05, hardFraction: [0.5, 1], meanF: 0.98, elements: 100, flips: 5 }],
-    rounds: [{ losses: [0.02, 0.015] }, { losses: [0.012, 0.01] }],
-  }));
-  run.details = { teq: { loss: 'block', blocks: teqBlocks }, tesseraq: { iters: 2, blocks: tqBlocks } };
-  return run;
-}
 
 test('Inspect: loss charts per method, Mean f explained, a colour range per scale group, values beside the pointer', async ({ page }) => {
   logBrowserErrors(page);

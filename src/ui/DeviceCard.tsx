@@ -23,7 +23,8 @@ export function DeviceCard() {
   const gpu = useStudio((s) => s.gpu);
   return (
     <section className="device" aria-labelledby="device-heading" data-testid="device-card">
-      <h4 id="device-heading">GPU</h4>
+      {/* h2: the sidebar's section after the h1, before the main panel's h2 (headings go down one level at a time) */}
+      <h2 id="device-heading">GPU</h2>
       {gpu.status === 'pending' && <p className="state">Asking the browser for a GPU…</p>}
       {gpu.status === 'failed' && (
         <p className="failed" role="status">
