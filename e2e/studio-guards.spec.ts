@@ -3,6 +3,7 @@
 // and History's Settings are off, so nothing competes with the run or changes its configuration.
 import { test, expect, type Page } from '@playwright/test';
 import { chartsRun, fakeRun } from './fake-run';
+import { shot } from './studio-shots';
 
 function logBrowserErrors(page: Page) {
   page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
@@ -143,10 +144,29 @@ test('Inspect: loss charts per method, Mean f explained, a colour range per scal
   const o = (await over.boundingBox())!;
   const p = { x: o.x + o.width * 0.5, y: o.y + o.height * 0.5 };
   await page.mouse.move(p.x, p.y);
+  await page.screenshot({ path: shot('studio-inspect-charts-hover') });
   const chartTip = page.getByTestId('loss-chart-tesseraq').getByTestId('chart-tip');
   await expect(chartTip).toBeVisible();
   await expect(chartTip).toContainText(/TesseraQ block 0: \d/);
   const c = (await chartTip.boundingBox())!;
   expect(Math.abs(c.y - p.y)).toBeLessThan(40);
   expect(Math.min(Math.abs(c.x - p.x), Math.abs(c.x + c.width - p.x))).toBeLessThan(40);
+});
+
+test('generated text is in a serif face, a generation error in the app font', async ({ page }) => {
+  await page.goto('/');
+  // The stylesheet's rules on the two kinds of paragraph Generation shows (an error needs a failed
+  // generation, which the studio no longer lets a run cause).
+  const fonts = await page.evaluate(() => {
+    const box = document.createElement('div');
+    box.className = 'generated';
+    box.innerHTML = '<p class="generated-text">Once</p><p class="worse generation-error">failed</p>';
+    document.querySelector('main')!.append(box);
+    const [text, error] = [...box.querySelectorAll('p')].map((p) => getComputedStyle(p).fontFamily);
+    box.remove();
+    return { text, error, body: getComputedStyle(document.body).fontFamily };
+  });
+  expect(fonts.text).toMatch(/Georgia|serif/);
+  expect(fonts.error).not.toMatch(/Georgia|Times/);
+  expect(fonts.error).toBe(fonts.body);
 });

@@ -136,7 +136,7 @@ function RunSetup() {
         </button>
       </div>
       <div className="row small">
-        <span className="muted">Reproducible link (starts this run when opened):</span>
+        <span className="muted">Reproducible link (starts this run when opened; a long run asks first):</span>
         <a href={link} className="mono" data-testid="repro-link" style={{ overflowWrap: 'anywhere', flex: 1 }}>
           {link}
         </a>
