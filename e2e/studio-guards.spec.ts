@@ -95,6 +95,13 @@ test('the per-layer errors step can be skipped: the run goes without it and Insp
   await expect(setting).toContainText(/Planned: about \d/);
   await page.getByTestId('run-result').getByRole('button', { name: 'Inspect' }).click();
   await expect(page.locator('.card', { hasText: 'Errors' })).toContainText('skipped measuring per-layer errors');
+
+  // This adapter is timed now: a link to a long run asks with its expected time.
+  await page.goto('/?method=teq&steps=20000&seqLen=64&calibSamples=2&evalWindows=2&autorun=1');
+  const ask = page.getByTestId('autorun-confirm');
+  await expect(ask.getByTestId('autorun-expected-time')).toContainText(/Expected time: about \d+ (min|h)/, { timeout: 60_000 });
+  await expect(page.getByTestId('run-progress')).toHaveCount(0);
+  await ask.getByRole('button', { name: 'Not now' }).click();
 });
 
 test('Inspect: loss charts per method, Mean f explained, a colour range per scale group, values beside the pointer', async ({ page }) => {
