@@ -38,6 +38,11 @@ describe('url config', () => {
     expect(parseConfigQuery('')).toEqual({ config: DEFAULT_CONFIG, notes: [], autorun: false });
   });
 
+  it('a config saved before a field existed writes nothing for that field', () => {
+    const { measureErrors: _, ...older } = { ...DEFAULT_CONFIG, method: 'teq' as const };
+    expect(configToQuery(older as RunConfig)).toBe('method=teq');
+  });
+
   it('writes only the non-default fields', () => {
     const q = configToQuery({ ...DEFAULT_CONFIG, method: 'teq', bits: 3 });
     expect(q).toBe('method=teq&bits=3');
