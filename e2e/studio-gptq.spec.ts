@@ -1,5 +1,6 @@
 // GPTQ through the studio from an autorun link, with tiny settings: the run finishes, and Inspect
 // shows its per-layer error before and after error feedback and the Hessian diagonals as heatmaps.
+import { confirmAutorun } from './autorun-confirm';
 import { test, expect } from '@playwright/test';
 import { shot } from './studio-shots';
 
@@ -8,6 +9,8 @@ test.setTimeout(900_000);
 test('GPTQ (act-order) from an autorun link: error feedback report and Hessian diagonals in Inspect', async ({ page }) => {
   page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
   await page.goto('/?method=gptq&bits=3&calibSamples=4&seqLen=32&evalWindows=2&gptqActOrder=1&gptqBlockSize=32&autorun=1');
+  // GPTQ is a long-running method: a link asks first (no run has been timed in this fresh browser).
+  await confirmAutorun(page);
   const progress = page.getByTestId('run-progress');
   await expect(progress).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
   await expect(progress).toHaveAttribute('data-status', /done|failed|cancelled/, { timeout: 800_000 });

@@ -6,6 +6,7 @@
 // The same test is the TesseraQ path through the studio: the first run comes from an autorun link,
 // which is consumed, and Inspect of the uninterrupted run shows the per-block rounding report and
 // AWQ's scales (a separate test would pay for one more TesseraQ run: minutes on SwiftShader).
+import { confirmAutorun } from './autorun-confirm';
 import { test, expect, type Page } from '@playwright/test';
 import { shot } from './studio-shots';
 import { storedBlocks } from './checkpoint-records';
@@ -44,6 +45,7 @@ test('a TesseraQ run from an autorun link, interrupted by a reload, resumes from
   await page.goto('/');
   await deleteDatabase(page, 'webgpu-quant-studio-checkpoints');
   await page.goto(`/?${CONFIG}&autorun=1`);
+  await confirmAutorun(page);
   await expect(page.getByTestId('run-progress')).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
   // autorun is consumed: the address bar no longer carries it, so a reload does not rerun.
   await expect(page).not.toHaveURL(/autorun/);
@@ -91,4 +93,11 @@ test('a TesseraQ run from an autorun link, interrupted by a reload, resumes from
   for (const text of await card.locator('tbody tr td:nth-child(4)').allInnerTexts()) expect(text).toMatch(/^\d+\.\d\d%$/);
   await expect(page.getByTestId('scales-card')).toContainText('AWQ scales');
   await page.screenshot({ path: shot('studio-inspect-tesseraq'), fullPage: true });
+
+  // Teach opens on the group of the first layer with the most codes off round-to-nearest, so its
+  // third step shows TesseraQ's flips.
+  await page.getByRole('tab', { name: /Teach/ }).click();
+  await expect(page.getByTestId('teach-pick')).toContainText(/the most codes off round-to-nearest \([1-9]\d* flips\)/, { timeout: 60_000 });
+  await page.getByRole('list', { name: 'Steps' }).getByRole('button', { name: '3. Codes vs nearest' }).click();
+  await expect(page.getByTestId('teach-explanation')).toContainText(/stored [1-9]\d* of \d+ entries on a level other than the nearest/);
 });

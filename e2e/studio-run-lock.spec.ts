@@ -1,5 +1,6 @@
 // A run belongs to its tab: while tab A runs it (and has checkpointed a block), tab B does not
 // offer it as unfinished; once A is closed, B offers it with Resume.
+import { confirmAutorun } from './autorun-confirm';
 import { test, expect, type Page } from '@playwright/test';
 
 test.setTimeout(900_000);
@@ -35,6 +36,7 @@ test('a run going on in another tab is not offered for resuming until that tab i
       }),
   );
   await a.goto(`/?${CONFIG}&autorun=1`);
+  await confirmAutorun(a);
   await expect(a.getByTestId('run-progress')).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
   await expect.poll(() => storedRuns(a), { timeout: 600_000, intervals: [1000] }).toBe(1);
 

@@ -1,6 +1,7 @@
 // A person's whole path on the bundled model, with small step counts so SwiftShader finishes:
 // load stories260K, run RTN W4 and TEQ W3, see scale heatmaps and the compare table, find both
 // runs in History after a reload, and reproduce a run from its autorun link with the same JSON.
+import { confirmAutorunIfAsked } from './autorun-confirm';
 import { test, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { shot } from './studio-shots';
@@ -164,6 +165,7 @@ test('bundled model: RTN W4 and TEQ W3, inspect, compare, history, reproducible 
   const fresh = await context.newPage();
   logBrowserErrors(fresh);
   await fresh.goto(link!);
+  await confirmAutorunIfAsked(fresh);
   const progress = fresh.getByTestId('run-progress');
   await expect(progress).toHaveAttribute('data-status', /done|failed|cancelled/, { timeout: 600_000 });
   await expect(progress).toHaveAttribute('data-status', 'done');

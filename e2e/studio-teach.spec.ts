@@ -37,6 +37,8 @@ test.afterAll(async () => {
 test('teach walks one group of an RTN run in four steps', async () => {
   await page.getByRole('tab', { name: /Teach/ }).click();
   await expect(page.getByLabel('Layer')).toBeVisible({ timeout: 30_000 });
+  // RTN flips nothing: Teach says so rather than opening on a group that looks like any other.
+  await expect(page.getByTestId('teach-pick')).toContainText('no flips');
   await page.getByLabel(/^Row/).fill('3');
   await page.getByLabel(/^Group/).fill('1');
   const explanation = page.getByTestId('teach-explanation');
@@ -65,7 +67,18 @@ test('teach walks one group of an RTN run in four steps', async () => {
   await expect(explanation).toHaveText(/error .* of \d/);
   await expect(explanation).toContainText('round-to-nearest itself');
   await expect(next).toBeDisabled();
+  // Step 4's picture is the error per weight, not step 3's grid again.
+  await expect(page.getByTestId('teach-error-plot')).toBeVisible();
+  await expect(page.getByTestId('teach-grid')).toHaveCount(0);
+  await expect(page.getByTestId('teach-error-plot').locator('rect')).toHaveCount(64);
   await page.screenshot({ path: shot('studio-teach-4'), fullPage: true });
+  // The step titles are buttons: a click opens that step.
+  const steps = page.getByRole('list', { name: 'Steps' });
+  await steps.getByRole('button', { name: '1. Weights on the grid' }).click();
+  await expect(page.getByTestId('teach-step')).toHaveAttribute('data-step', '1');
+  await expect(steps.getByRole('button', { name: '1. Weights on the grid' })).toHaveAttribute('aria-current', 'step');
+  await steps.getByRole('button', { name: '4. Output error' }).click();
+  await expect(page.getByTestId('teach-step')).toHaveAttribute('data-step', '4');
 
   await page.getByRole('button', { name: '← Back' }).click();
   await expect(page.getByTestId('teach-step')).toHaveAttribute('data-step', '3');
@@ -99,9 +112,21 @@ test('export after a run: ONNX checked in onnxruntime-web, GGUF downloaded', asy
   await page.getByTestId('run-result').getByRole('button', { name: 'Inspect' }).click();
   await page.getByRole('button', { name: 'Check ONNX in onnxruntime-web (WASM)' }).click();
   await expect(page.getByTestId('onnx-check')).toContainText('within', { timeout: 120_000 });
+  // The line says which execution provider scored it.
+  await expect(page.getByTestId('onnx-check')).toContainText('onnxruntime-web (WASM) perplexity');
   const download = page.waitForEvent('download');
   await page.getByRole('button', { name: /GGUF/ }).click();
   expect((await download).suggestedFilename()).toMatch(/\.gguf$/);
   await expect(page.getByTestId('export-report')).toContainText('.gguf');
+  // A folder without a folder picker arrives as downloads with the folder's name as a prefix: the
+  // line names the files as they arrived.
+  const firstFile = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'GPTQ safetensors folder (transformers, vLLM)' }).click();
+  const arrived = (await firstFile).suggestedFilename();
+  const prefix = /^(.*-gptq-4bit-)/.exec(arrived)![1];
+  const report = page.getByTestId('export-report');
+  await expect(report).toContainText(`${prefix}config.json`);
+  await expect(report).toContainText('downloaded one by one');
+  await expect(report).not.toContainText('Wrote config.json');
   await page.screenshot({ path: shot('studio-export'), fullPage: true });
 });

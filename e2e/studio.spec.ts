@@ -4,6 +4,7 @@ import { shot } from './studio-shots';
 import { storedBlocks } from './checkpoint-records';
 import { test, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import { fakeRun } from './fake-run';
 
 function logBrowserErrors(page: Page) {
   page.on('console', (m) => {
@@ -60,62 +61,6 @@ test('a link sets the config; bad values fall back to defaults with a visible no
   await expect(page).toHaveURL(/\?method=teq&bits=2&steps=7$/);
   await page.screenshot({ path: shot('studio-method'), fullPage: true });
 });
-
-/** A finished run as the engine reports it, with TEQ scales for 2 blocks x 2 groups x 48 channels. */
-function fakeRun(id: string, method: 'rtn' | 'teq', bits: 3 | 4, pplQuant: number) {
-  // The engine's shape: details.teq.blocks[] with per-group alpha vectors and per-step losses.
-  const blocks = [0, 1].map((block) => ({
-    block,
-    losses: [1, 0.5, 0.25].map((l) => l * (block + 1)),
-    alpha: Object.fromEntries(['gate_up', 'qkv'].map((group) => [group, Array.from({ length: 48 }, (_, c) => Math.exp(Math.sin(c + block) * 0.5))])),
-  }));
-  return {
-    schema: 1,
-    id,
-    createdAt: new Date(Date.UTC(2026, 10, 23, 12, bits)).toISOString(),
-    status: 'done',
-    model: 'bundled:stories260K',
-    method,
-    bits,
-    groupSize: 32,
-    symmetric: false,
-    steps: 20,
-    seed: 0,
-    config: {
-      model: 'bundled:stories260K',
-      method,
-      bits,
-      groupSize: 32,
-      symmetric: false,
-      text: 'tinystories',
-      calibSamples: 16,
-      seqLen: 256,
-      evalWindows: 8,
-      seed: 0,
-      steps: 20,
-      lr: 0.001,
-      teqLoss: 'block',
-      teqEstimator: 'ste-round',
-      teqInit: 'awq',
-      tqIters: 10,
-      tqSchedule: 'short10',
-      tqBatch: 4,
-    },
-    device: 'SwiftShader',
-    pplFp: 10.5,
-    pplQuant,
-    evalTokens: 2048,
-    seconds: { calibration: 1.5, eval: 3.25 },
-    layerErrors: [0, 1].flatMap((block) =>
-      ['q_proj', 'k_proj', 'v_proj', 'o_proj'].map((layer, i) => ({ block, layer, relMse: 0.001 * (i + 1) * (block + 1) })),
-    ),
-    blockErrors: [
-      { block: 0, relMse: 0.002 },
-      { block: 1, relMse: 0.004 },
-    ],
-    details: method === 'teq' ? { teq: { loss: 'block', blocks } } : {},
-  };
-}
 
 test('history keeps runs across reloads; download, inspect, compare and delete them', async ({ page }, testInfo) => {
   logBrowserErrors(page);

@@ -25,6 +25,9 @@ export interface RunConfig {
   /** Evaluation windows (0 = every window of the evaluation split). */
   evalWindows: number;
   seed: number;
+  /** Measure every Linear's and block's output error after quantizing (Inspect's error heatmaps,
+   *  Teach's last step); off skips that pass over the calibration set. Absent in older runs: on. */
+  measureErrors: boolean;
   /** TEQ: optimizer steps (LM loss) or steps per block (block loss). */
   steps: number;
   /** TEQ learning rate. */

@@ -215,17 +215,21 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
     const qBlocks = new QuantizedBlocks(gpu, model.weights, quantized, plan.residentBlocks);
     const transformed = new SourceBlocks(gpu, withOverrides(model.weights, ctx.overrides), false);
     try {
-      const errs = await timed('measure', async () => {
-        const x0 = embedTokens(gpu, globals!, calibIds, ctx.calibShape);
-        try {
-          return await measureErrors(gpu, cfg, transformed, qBlocks, x0, ctx.calibShape, (b) => {
-            emit({ type: 'progress', phase: 'measure', done: b + 1, total: cfg.layers });
-            if (inp.signal?.aborted) throw new CancelledError('Measuring the errors');
-          });
-        } finally {
-          x0.release();
-        }
-      });
+      // Skippable: a pass over the calibration set per block, which a person may not need.
+      const errs =
+        config.measureErrors === false
+          ? { layerErrors: [], blockErrors: [] }
+          : await timed('measure', async () => {
+              const x0 = embedTokens(gpu, globals!, calibIds, ctx.calibShape);
+              try {
+                return await measureErrors(gpu, cfg, transformed, qBlocks, x0, ctx.calibShape, (b) => {
+                  emit({ type: 'progress', phase: 'measure', done: b + 1, total: cfg.layers });
+                  if (inp.signal?.aborted) throw new CancelledError('Measuring the errors');
+                });
+              } finally {
+                x0.release();
+              }
+            });
       result.layerErrors = errs.layerErrors;
       result.blockErrors = errs.blockErrors;
       for (const e of errs.layerErrors) emit({ type: 'layer-error', ...e });

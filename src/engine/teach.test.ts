@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { QuantizedLinear } from '../core/quant-spec';
-import { teachGroup, teachLayerInfo } from './teach';
+import { mostFlippedGroup, teachGroup, teachLayerInfo } from './teach';
 
 // 2 rows x 6 cols, 2-bit, groups of 4 (so 2 groups; the last has 2 columns).
 const q: QuantizedLinear = {
@@ -49,5 +49,24 @@ describe('teachGroup', () => {
     expect(() => teachGroup(q, original, transformed, 2, 0)).toThrow(RangeError);
     expect(() => teachGroup(q, original, transformed, 0, 2)).toThrow(RangeError);
     expect(teachLayerInfo(q)).toEqual({ name: q.name, rows: 2, cols: 6, groups: 2 });
+  });
+});
+
+describe('mostFlippedGroup', () => {
+  it('finds the group whose codes differ most from round-to-nearest', () => {
+    // Row 0 holds zeros stored as code 0 (no flips). Row 1 group 0: 2 flips (cols 2 and 3, as
+    // above); row 1 group 1: codes [1, 1] against nearest [2, 0], 2 flips too: the first one wins.
+    expect(mostFlippedGroup(q, transformed)).toEqual({ row: 1, group: 0, flips: 2 });
+  });
+
+  it('is null when every code is the nearest one (round-to-nearest)', () => {
+    const rtn = { ...q, codes: Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 3, 1, 2, 2, 0]) };
+    expect(mostFlippedGroup(rtn, transformed)).toBeNull();
+  });
+
+  it('prefers a later group with more flips', () => {
+    const more = { ...q, codes: Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 3, 1, 2, 0, 2]) };
+    // row 1 group 0 now matches nearest [0, 3, 1, 2]; group 1: [0, 2] against [2, 0]: 2 flips.
+    expect(mostFlippedGroup(more, transformed)).toEqual({ row: 1, group: 1, flips: 2 });
   });
 });

@@ -85,3 +85,29 @@ export function teachGroup(q: QuantizedLinear, original: Float32Array, transform
 export function teachLayerInfo(q: QuantizedLinear): TeachLayerInfo {
   return { name: q.name, rows: q.rows, cols: q.cols, groups: groupCount(q.spec, q.cols) };
 }
+
+/**
+ * The row group with the most stored codes off round-to-nearest (the first such group on a tie), or
+ * null when every code is the nearest (RTN): where Teach opens, so its third step shows flips.
+ */
+export function mostFlippedGroup(q: QuantizedLinear, transformed: Float32Array): { row: number; group: number; flips: number } | null {
+  if (q.gIdx) return null;
+  const groups = groupCount(q.spec, q.cols);
+  const gs = effectiveGroupSize(q.spec, q.cols);
+  const maxCode = 2 ** q.spec.bits - 1;
+  let best: { row: number; group: number; flips: number } | null = null;
+  for (let row = 0; row < q.rows; row++) {
+    for (let group = 0; group < groups; group++) {
+      const scale = q.scales[row * groups + group];
+      const zero = q.zeros[row * groups + group];
+      let flips = 0;
+      for (let c = group * gs; c < Math.min(q.cols, (group + 1) * gs); c++) {
+        const i = row * q.cols + c;
+        const n = scale > 0 ? roundEven(transformed[i] / scale) + zero : zero;
+        if (q.codes[i] !== Math.min(maxCode, Math.max(0, n))) flips++;
+      }
+      if (flips > (best?.flips ?? 0)) best = { row, group, flips };
+    }
+  }
+  return best;
+}

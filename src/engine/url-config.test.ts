@@ -15,6 +15,7 @@ const EVERY_FIELD_CHANGED: RunConfig = {
   seqLen: 512,
   evalWindows: 0,
   seed: 42,
+  measureErrors: false,
   steps: 250,
   lr: 5e-4,
   teqLoss: 'block',
@@ -35,6 +36,11 @@ describe('url config', () => {
   it('writes nothing for the defaults and reads them back', () => {
     expect(configToQuery(DEFAULT_CONFIG)).toBe('');
     expect(parseConfigQuery('')).toEqual({ config: DEFAULT_CONFIG, notes: [], autorun: false });
+  });
+
+  it('a config saved before a field existed writes nothing for that field', () => {
+    const { measureErrors: _, ...older } = { ...DEFAULT_CONFIG, method: 'teq' as const };
+    expect(configToQuery(older as RunConfig)).toBe('method=teq');
   });
 
   it('writes only the non-default fields', () => {

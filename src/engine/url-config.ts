@@ -24,7 +24,8 @@ function formatField<K extends keyof RunConfig>(key: K, value: RunConfig[K]): st
 export function configToQuery(config: RunConfig, opts: { autorun?: boolean } = {}): string {
   const params = new URLSearchParams();
   for (const key of FIELD_NAMES) {
-    const text = formatField(key, config[key]);
+    // A config saved before a field existed (an older run's) has no value for it: its default.
+    const text = formatField(key, config[key] ?? DEFAULT_CONFIG[key]);
     if (text !== formatField(key, DEFAULT_CONFIG[key])) params.set(key, text);
   }
   if (opts.autorun) params.set(AUTORUN, '1');

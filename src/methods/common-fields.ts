@@ -24,4 +24,5 @@ export const COMMON_FIELDS_AFTER_METHOD: readonly ConfigField[] = [
   integerField('seqLen', 8, 8192, 256),
   integerField('evalWindows', 0, 100000, 8),
   integerField('seed', 0, 0xffffffff, 0),
+  booleanField('measureErrors', true),
 ];

@@ -68,14 +68,20 @@ export async function paceSubmissions(ctx: MethodContext, inFlight: Promise<unkn
 
 /**
  * Progress events inside a phase ("block 2 of 5 · round 3 of 10"), at most one per `minMs` except
- * the last of the phase: fine-grained steps would otherwise flood the page with events.
+ * the last of the phase and milestones (a block or round done): fine-grained steps would otherwise
+ * flood the page with events, but a dropped "block done" leaves the page a block behind.
  */
-export function progressReporter(ctx: MethodContext, phase: string, minMs = 200): (done: number, total: number, detail?: string) => void {
+export function progressReporter(
+  ctx: Pick<MethodContext, 'emit'>,
+  phase: string,
+  minMs = 200,
+  now: () => number = () => performance.now(),
+): (done: number, total: number, detail?: string, milestone?: boolean) => void {
   let last = -Infinity;
-  return (done, total, detail) => {
-    const now = performance.now();
-    if (done < total && now - last < minMs) return;
-    last = now;
+  return (done, total, detail, milestone = false) => {
+    const t = now();
+    if (!milestone && done < total && t - last < minMs) return;
+    last = t;
     ctx.emit({ type: 'progress', phase, done, total, detail });
   };
 }

@@ -331,7 +331,7 @@ async function runTeqBlockwise(ctx: MethodContext): Promise<void> {
     xf.release();
     xq = yq;
     xf = yf;
-    report((b + 1) * config.steps, cfg.layers * config.steps, `block ${b + 1} of ${cfg.layers} done`);
+    report((b + 1) * config.steps, cfg.layers * config.steps, `block ${b + 1} of ${cfg.layers} done`, true);
     await ctx.onBlockDone?.(b);
   }
   xq.release();

@@ -368,7 +368,7 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
   try {
     for (let b = start; b < cfg.layers; b++) {
       checkCancelled(ctx);
-      report(b * rounds * opts.iters, cfg.layers * rounds * opts.iters, `block ${b + 1} of ${cfg.layers} · AWQ initialisation`);
+      report(b * rounds * opts.iters, cfg.layers * rounds * opts.iters, `block ${b + 1} of ${cfg.layers} · AWQ initialisation`, true);
       // Target first, with the untouched weights (the clip of the initialisation is not exact).
       const source = await loadBlockWeights(gpu, ctx.source, b);
       const yfp = blockForward(gpu, cfg, source, xfp, ctx.calibShape).y;
@@ -411,11 +411,12 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
                     `block ${b + 1} of ${cfg.layers} · round ${r + 1} of ${rounds} · iteration ${i + 1} of ${opts.iters}`,
                   ),
                 onRound: (r, losses) => {
-                  losses.forEach((value, i) => ctx.emit({ type: 'loss', series: `block ${b}`, step: r * opts.iters + i, value }));
+                  losses.forEach((value, i) => ctx.emit({ type: 'loss', series: `TesseraQ block ${b}`, step: r * opts.iters + i, value }));
                   report(
                     (b * rounds + r + 1) * opts.iters,
                     cfg.layers * rounds * opts.iters,
                     `block ${b + 1} of ${cfg.layers} · round ${r + 1} of ${rounds} done`,
+                    true,
                   );
                 },
               },

@@ -23,7 +23,11 @@ export function DeviceCard() {
   const gpu = useStudio((s) => s.gpu);
   return (
     <section className="device" aria-labelledby="device-heading" data-testid="device-card">
-      <h4 id="device-heading">GPU</h4>
+      {/* A label, not a heading: a heading here would sit between the sidebar's h1 and the panel's h2 out
+          of order (axe: heading-order); the section is named by it all the same. */}
+      <p className="device-title" id="device-heading">
+        GPU
+      </p>
       {gpu.status === 'pending' && <p className="state">Asking the browser for a GPU…</p>}
       {gpu.status === 'failed' && (
         <p className="failed" role="status">

@@ -1,6 +1,6 @@
 // Banners above the panels: a missing GPU (with what to do), and problems in the page's link.
 import { useStudio } from './store';
-import { formatBytes } from './format';
+import { formatBytes, formatSeconds, runLabel } from './format';
 
 export function GpuNotice() {
   const gpu = useStudio((s) => s.gpu);
@@ -52,31 +52,41 @@ export function UrlNotes() {
   );
 }
 
-/** A link asked to run on a Hub model: nothing is downloaded until the person says so. */
+/** A link asked to start a run: a Hub download or a long run waits for a click that has seen the time. */
 export function AutorunConfirm() {
-  const source = useStudio((s) => s.autorunConfirm);
+  const ask = useStudio((s) => s.autorunConfirm);
   const confirm = useStudio((s) => s.confirmAutorun);
   const dismiss = useStudio((s) => s.dismissAutorun);
   const size = useStudio((s) => s.autorunSize);
-  if (!source) return null;
-  const [repo, revision = 'main'] = source.replace(/^hf:/, '').split('@');
+  const config = useStudio((s) => s.config);
+  if (!ask) return null;
+  const [repo, revision = 'main'] = ask.model.replace(/^hf:/, '').split('@');
+  const time =
+    ask.expectedSeconds !== null
+      ? `Expected time: about ${formatSeconds(ask.expectedSeconds)} at the speed this device measured in its last run.`
+      : 'Expected time: not known yet (no run has been timed on this device); a calibrated method can take many minutes.';
   return (
-    <div className="notice warn" role="alertdialog" aria-label="Download from the Hub?" data-testid="autorun-confirm">
+    <div className="notice warn" role="alertdialog" aria-label={ask.hub ? 'Download from the Hub?' : 'Start the run?'} data-testid="autorun-confirm">
       <div>
-        <strong>This link starts a run on {repo}</strong>
-        <p>
-          It downloads the model from the Hugging Face Hub (revision {revision}):{' '}
-          <span data-testid="autorun-size">
-            {size?.status === 'known'
-              ? `${formatBytes(size.bytes)} of weights (${size.files.length === 1 ? size.files[0] : `${size.files.length} files`}), plus its config and tokenizer.`
-              : size?.status === 'unknown'
-                ? `its size could not be found (${size.message}); models can be several GB.`
-                : 'asking the Hub for its size…'}
-          </span>{' '}
-          Nothing has been downloaded yet (the size comes from HEAD requests; files already in this browser's cache are not downloaded again).
-        </p>
+        <strong>
+          This link starts a run on {ask.hub ? repo : ask.model.replace(/^(bundled|local):/, '')} ({runLabel(config)})
+        </strong>
+        {ask.hub && (
+          <p>
+            It downloads the model from the Hugging Face Hub (revision {revision}):{' '}
+            <span data-testid="autorun-size">
+              {size?.status === 'known'
+                ? `${formatBytes(size.bytes)} of weights (${size.files.length === 1 ? size.files[0] : `${size.files.length} files`}), plus its config and tokenizer.`
+                : size?.status === 'unknown'
+                  ? `its size could not be found (${size.message}); models can be several GB.`
+                  : 'asking the Hub for its size…'}
+            </span>{' '}
+            Nothing has been downloaded yet (the size comes from HEAD requests; files already in this browser's cache are not downloaded again).
+          </p>
+        )}
+        <p data-testid="autorun-expected-time">{time} Nothing has started yet.</p>
       </div>
-      <button onClick={() => void confirm()}>Download and run</button>
+      <button onClick={() => void confirm()}>{ask.hub ? 'Download and run' : 'Start the run'}</button>
       <button onClick={dismiss}>Not now</button>
     </div>
   );

@@ -1,9 +1,11 @@
-// Per-channel vectors as one heatmap per group (blocks x channels): TEQ/AWQ scales, all groups on
-// one diverging colour axis centred on 1 so they can be compared; or GPTQ's Hessian diagonals
-// (`scale="log"`), each group on its own axis (a set's inputs differ in magnitude from another's).
+// Per-channel vectors as one heatmap per group (blocks x channels): TEQ/AWQ scales on a diverging
+// colour axis centred on 1, or GPTQ's Hessian diagonals (`scale="log"`). Each group gets its own
+// colour range by default (OPT's groups differ by orders of magnitude: on one shared range most of
+// them look blank); one range for all groups is a click away, to compare groups with each other.
 // Used for a finished run (Inspect) and a live one (Run).
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { findDomain, Heatmap } from './charts/Heatmap';
+import { Segmented } from './controls';
 import { scalesByGroup, type ScaleSnapshot } from './run-details';
 
 export function ScaleHeatmaps({
@@ -23,18 +25,29 @@ export function ScaleHeatmaps({
   format?: (v: number) => string;
 }) {
   const groups = useMemo(() => scalesByGroup(scales), [scales]);
-  const domain = useMemo(
+  const [colours, setColours] = useState<'group' | 'shared'>('group');
+  const sharedDomain = useMemo(
     () =>
-      scale === 'diverging-log'
-        ? findDomain(
-            'diverging-log',
-            scales.flatMap((s) => s.values),
-          )
-        : undefined,
+      findDomain(
+        scale,
+        scales.flatMap((s) => s.values),
+      ),
     [scales, scale],
   );
+  const domain = colours === 'shared' ? sharedDomain : undefined;
   return (
     <div className="panel" style={{ gap: 12 }}>
+      {groups.length > 1 && (
+        <Segmented
+          label="Colour range"
+          value={colours}
+          options={[
+            { value: 'group', label: 'Each group its own', title: 'Every heatmap spans its own values: patterns inside a group show' },
+            { value: 'shared', label: 'One for all groups', title: 'One range for every heatmap: groups compare with each other' },
+          ]}
+          onChange={setColours}
+        />
+      )}
       {groups.map((g) => (
         <div key={g.group} className="field" data-testid={`${testId}-${g.group}`}>
           <span className="label">

@@ -208,7 +208,7 @@ export function expectedSeconds(config: RunConfig, layers: number, rate: number,
 function workParts(config: RunConfig): string[] {
   if (config.method === 'fp') return ['eval-fp'];
   const method = config.method === 'teq+tesseraq' ? ['teq', 'tesseraq'] : [config.method];
-  return ['eval-fp', ...method, 'measure', 'eval-quant'];
+  return ['eval-fp', ...method, ...(config.measureErrors === false ? [] : ['measure']), 'eval-quant'];
 }
 
 export interface Remaining {
@@ -269,5 +269,6 @@ export function estimateRemaining(run: LiveRun, now: number): Remaining | null {
 
 /** The phases a run goes through, in order, for the checklist shown before they start. */
 export function expectedPhases(config: RunConfig): string[] {
-  return config.method === 'fp' ? ['tokenize', 'load', 'eval-fp'] : ['tokenize', 'load', 'eval-fp', config.method, 'measure', 'eval-quant'];
+  if (config.method === 'fp') return ['tokenize', 'load', 'eval-fp'];
+  return ['tokenize', 'load', 'eval-fp', config.method, ...(config.measureErrors === false ? [] : ['measure']), 'eval-quant'];
 }

@@ -23,6 +23,7 @@ import { applyEvents, finishRun, measuredRate, startRun, type LiveRun } from './
 import type { CheckpointSummary } from '../engine/checkpoint';
 import { requestPersistentStorage } from '../engine/storage';
 import { planText } from './text-checks';
+import { autorunQuestion, type AutorunQuestion } from './autorun';
 
 export const SECTIONS = [
   { id: 'model', label: 'Model' },
@@ -61,9 +62,9 @@ export interface StudioState {
   urlNotes: string[];
   /** The link asked to start the run as soon as everything is ready. */
   autorunPending: boolean;
-  /** A link's autorun that would download a Hub model: held until the person confirms (the model source). */
-  autorunConfirm: string | null;
-  /** The size of the weights that confirmation would download, asked with HEAD requests. */
+  /** A link's autorun held until the person confirms: a Hub download, or a long (or not yet timed) run. */
+  autorunConfirm: AutorunQuestion | null;
+  /** The size of the weights a Hub confirmation would download, asked with HEAD requests. */
   autorunSize: { status: 'asking' } | { status: 'known'; bytes: number; files: string[] } | { status: 'unknown'; message: string } | null;
   confirmAutorun(): Promise<void>;
   dismissAutorun(): void;
@@ -437,17 +438,23 @@ export async function startStudio(): Promise<void> {
   await gpu;
   if (useStudio.getState().autorunPending) {
     useStudio.setState({ autorunPending: false });
-    // A link alone never starts a download from the Hub: the person confirms it first.
-    const source = useStudio.getState().config.model;
-    const req = requestForSource(source);
-    if (req?.kind === 'hub') {
-      // Ask with the size: HEAD requests name it without downloading the weights.
-      useStudio.setState({ autorunConfirm: source, autorunSize: { status: 'asking' } });
-      try {
-        const size = await engine().hubModelSize(req.repo, req.revision);
-        useStudio.setState({ autorunSize: { status: 'known', ...size } });
-      } catch (e) {
-        useStudio.setState({ autorunSize: { status: 'unknown', message: toEngineFailure(e).message } });
+    // A link alone never starts a download from the Hub, nor a long run: the person confirms it
+    // first, having seen the expected time (and, for the Hub, the size of the weights).
+    const st = useStudio.getState();
+    const windows = st.text.status === 'ready' ? Math.floor(st.text.stats.evalTokens / st.config.seqLen) : undefined;
+    const loaded = st.model?.source === st.config.model ? st.model : null;
+    const ask = autorunQuestion(st.config, { layers: loaded?.layers, rate: st.deviceRate, evalWindows: windows });
+    if (ask) {
+      useStudio.setState({ autorunConfirm: ask, autorunSize: ask.hub ? { status: 'asking' } : null });
+      const hubReq = requestForSource(ask.model);
+      if (hubReq?.kind === 'hub') {
+        // HEAD requests name the size without downloading the weights.
+        try {
+          const size = await engine().hubModelSize(hubReq.repo, hubReq.revision);
+          useStudio.setState({ autorunSize: { status: 'known', ...size } });
+        } catch (e) {
+          useStudio.setState({ autorunSize: { status: 'unknown', message: toEngineFailure(e).message } });
+        }
       }
       return;
     }

@@ -24,7 +24,7 @@ import { formatBytes } from '../gpu/errors';
 import { summarizeModel } from './model-summary';
 import { bundledSplit, customSplit } from './texts';
 import { generateText } from './generation';
-import { teachGroup, teachLayerInfo } from '../engine/teach';
+import { mostFlippedGroup, teachGroup, teachLayerInfo } from '../engine/teach';
 import { splitQualityWarnings } from '../engine/text-quality';
 import { tokenizeInPieces } from '../engine/tokenize';
 import { lockedRunIds, withRunLock, type RunLocks } from './run-locks';
@@ -398,6 +398,16 @@ const api: EngineApi = {
 
   teachLayers: () =>
     guarded(async () => (lastQuantized ? { runId: lastQuantized.runId, layers: [...lastQuantized.model.linears.values()].map(teachLayerInfo) } : null)),
+
+  teachFlippedGroup: (layer) =>
+    guarded(async () => {
+      if (!lastQuantized) throw new BadInputError('No quantized model is held: finish a run first.');
+      const q = lastQuantized.model.linears.get(layer);
+      if (!q) throw new BadInputError(`The run did not quantize ${layer}.`);
+      const name = `${layer}.weight`;
+      const transformed = lastQuantized.model.overrides.get(name) ?? (await requireModel().weights.get(name));
+      return mostFlippedGroup(q, transformed);
+    }),
 
   teachLayer: (req) =>
     guarded(async () => {

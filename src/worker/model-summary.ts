@@ -3,11 +3,14 @@
 import type { LoadedModel } from '../core/model-config';
 import { exportsForModel } from '../export/model-exports';
 import type { ModelSummary } from './protocol';
+import { globalNames } from '../core/tensor-names';
 
 export function summarizeModel(model: LoadedModel): ModelSummary {
   const c = model.weights.config;
   const tensors = [...model.weights.shapes].map(([name, shape]) => ({ name, shape: [...shape] }));
-  const parameters = tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+  // A tied LM head is the embedding matrix: listed under its own name, counted once.
+  const tiedHead = c.tiedEmbeddings ? globalNames(c.arch).lmHead : undefined;
+  const parameters = tensors.reduce((n, t) => (t.name === tiedHead ? n : n + t.shape.reduce((a, b) => a * b, 1)), 0);
   return {
     source: model.source,
     name: c.name,

@@ -139,6 +139,8 @@ export interface EngineApi {
   teachLayers(): Promise<{ runId: string; layers: TeachLayerInfo[] } | null>;
   /** One row group of one Linear of the held run: weights before/after the transform, codes, nearest codes. */
   teachLayer(req: { layer: string; row: number; group: number }): Promise<TeachData>;
+  /** The row group of a layer with the most codes off round-to-nearest, or null when none is (RTN). */
+  teachFlippedGroup(layer: string): Promise<{ row: number; group: number; flips: number } | null>;
 }
 
 export function isEngineFailure(e: unknown): e is EngineFailure {

@@ -64,6 +64,8 @@ export function Heatmap(props: HeatmapProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [width, setWidth] = useState(0);
   const [readout, setReadout] = useState('');
+  // The value also floats beside the pointer: the readout row under a wide heatmap is far from it.
+  const [tip, setTip] = useState<{ x: number; y: number } | null>(null);
   const ownDomain = useMemo(() => findDomain(scale, values), [scale, values]);
   const domain = props.domain ?? ownDomain;
   const map: ColorMap = scale === 'diverging-log' ? 'diverging' : 'viridis';
@@ -126,6 +128,7 @@ export function Heatmap(props: HeatmapProps) {
     if (!cell) return;
     const [r, c] = cell;
     const v = values[r * cols + c];
+    setTip({ x: e.clientX, y: e.clientY });
     setReadout(
       `${rowLabel(r)}, ${colLabel(c)}: ${Number.isNaN(v) ? 'no value' : format(v)}${props.onCellClick && props.clickHint ? ` · ${props.clickHint}` : ''}`,
     );
@@ -152,7 +155,10 @@ export function Heatmap(props: HeatmapProps) {
           role="img"
           aria-label={ariaLabel}
           onMouseMove={onMove}
-          onMouseLeave={() => setReadout('')}
+          onMouseLeave={() => {
+            setReadout('');
+            setTip(null);
+          }}
           onClick={(e) => {
             const cell = props.onCellClick && cellAt(e);
             if (cell) props.onCellClick!(cell[0], cell[1]);
@@ -161,6 +167,7 @@ export function Heatmap(props: HeatmapProps) {
           data-cols={cols}
         />
       </div>
+      {tip && readout && <HoverTip x={tip.x} y={tip.y} text={readout} />}
       {props.colAxis && <span className="heatmap-axis heatmap-col-axis">{props.colAxis}</span>}
       <div className="row">
         <ColorLegend map={map} lo={format(untransform(domain.lo))} hi={format(untransform(domain.hi))} mid={scale === 'diverging-log' ? '1' : undefined} />
@@ -196,5 +203,33 @@ export function ColorLegend({ map, lo, hi, mid }: { map: ColorMap; lo: string; h
       </span>
       <span>{hi}</span>
     </span>
+  );
+}
+
+/** A small box just below-right of the pointer (left of it near the window's right edge). */
+export function HoverTip({ x, y, text }: { x: number; y: number; text: string }) {
+  const flip = typeof window !== 'undefined' && x > window.innerWidth - 320;
+  return (
+    <div
+      className="hover-tip"
+      data-testid="hover-tip"
+      aria-hidden="true"
+      style={{
+        position: 'fixed',
+        top: y + 14,
+        ...(flip ? { right: window.innerWidth - x + 14 } : { left: x + 14 }),
+        pointerEvents: 'none',
+        zIndex: 20,
+        background: '#1b2430',
+        color: '#fff',
+        font: '12px var(--mono)',
+        padding: '3px 6px',
+        borderRadius: 4,
+        maxWidth: 300,
+        whiteSpace: 'pre-line',
+      }}
+    >
+      {text}
+    </div>
   );
 }

@@ -52,6 +52,48 @@ function lastValue(ys: ArrayLike<number | null | undefined>): number | null {
   return null;
 }
 
+/**
+ * The hovered values in a box beside the pointer, inside the plot (the legend under the chart is far
+ * from it): the x value and each shown series' value at the hovered index.
+ */
+function placeTip(u: uPlot, xLabel: string): void {
+  let tip = u.over.querySelector<HTMLDivElement>('.chart-tip');
+  if (!tip) {
+    tip = document.createElement('div');
+    tip.className = 'chart-tip';
+    tip.setAttribute('aria-hidden', 'true');
+    tip.dataset.testid = 'chart-tip';
+    Object.assign(tip.style, {
+      position: 'absolute',
+      pointerEvents: 'none',
+      zIndex: '20',
+      background: '#1b2430',
+      color: '#fff',
+      font: '12px var(--mono)',
+      padding: '3px 6px',
+      borderRadius: '4px',
+      whiteSpace: 'pre',
+    });
+    u.over.append(tip);
+  }
+  const { idx, left, top } = u.cursor;
+  if (idx == null || left == null || top == null || left < 0) {
+    tip.style.display = 'none';
+    return;
+  }
+  const lines = [`${xLabel} ${legendNumber(u.data[0][idx])}`];
+  u.series.forEach((s, i) => {
+    const v = i > 0 && s.show !== false ? u.data[i][idx] : null;
+    if (v != null && Number.isFinite(v)) lines.push(`${typeof s.label === 'string' ? s.label : `series ${i}`}: ${legendNumber(v)}`);
+  });
+  tip.textContent = lines.join('\n');
+  tip.style.display = 'block';
+  const w = tip.offsetWidth;
+  const overW = u.over.clientWidth;
+  tip.style.left = `${left + 12 + w > overW ? Math.max(0, left - 12 - w) : left + 12}px`;
+  tip.style.top = `${top + 12}px`;
+}
+
 /** Four significant digits; a blank where a series has no value. */
 export function legendNumber(v: number | null | undefined): string {
   if (v == null || !Number.isFinite(v)) return '';
@@ -90,6 +132,7 @@ export function LineChart({ series, xLabel, yLabel, height = 240, logY = false, 
       ],
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
+      hooks: { setCursor: [(u: uPlot) => placeTip(u, xLabel)] },
       // Not hovering: each series shows its latest value (not a row of "--").
       series: [
         { label: xLabel, value: (_u: uPlot, v: number | null, _s: number, idx: number | null) => (idx == null ? 'latest' : legendNumber(v)) },

@@ -6,14 +6,16 @@ import { FORMAT_TITLES, type ExportAvailability, type ExportFormat, type ExportR
 import { downloadBlobs, pickExportTarget } from '../../export/sink';
 import type { OnnxCheck } from '../../export/onnx-runtime';
 import { engine } from '../engine-client';
-import { formatBytes } from '../format';
+import { exportedLine } from '../export-line';
 
 export function ExportCard({ runId }: { runId: string }) {
   const [held, setHeld] = useState<{ runId: string; options: ExportAvailability[] } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
-  const [report, setReport] = useState<ExportReport | null>(null);
-  const [check, setCheck] = useState<OnnxCheck | null>(null);
+  // Where the files went: written to the picked file or folder, or downloads (a folder's files then
+  // arrive one by one, each name prefixed with the folder's).
+  const [report, setReport] = useState<{ report: ExportReport; downloadPrefix: string | null } | null>(null);
+  const [check, setCheck] = useState<{ backend: 'WASM' | 'WebGPU'; result: OnnxCheck } | null>(null);
 
   useEffect(() => {
     void engine()
@@ -38,8 +40,9 @@ export function ExportCard({ runId }: { runId: string }) {
     setBusy(a.format);
     try {
       const out = await engine().exportRun(a.format as ExportFormat, target);
-      if (out.downloads.length) downloadBlobs(new Map(out.downloads), a.folder ? `${a.suggestedName}-` : '');
-      setReport(out.report);
+      const prefix = a.folder ? `${a.suggestedName}-` : '';
+      if (out.downloads.length) downloadBlobs(new Map(out.downloads), prefix);
+      setReport({ report: out.report, downloadPrefix: out.downloads.length ? prefix : null });
     } catch (e) {
       setMessage((e as { message?: string }).message ?? String(e));
     } finally {
@@ -52,7 +55,7 @@ export function ExportCard({ runId }: { runId: string }) {
     setCheck(null);
     setBusy(`check-${ep}`);
     try {
-      setCheck(await engine().checkOnnx(ep));
+      setCheck({ backend: ep === 'wasm' ? 'WASM' : 'WebGPU', result: await engine().checkOnnx(ep) });
     } catch (e) {
       setMessage((e as { message?: string }).message ?? String(e));
     } finally {
@@ -90,15 +93,15 @@ export function ExportCard({ runId }: { runId: string }) {
         </div>
       )}
       {check && (
-        <p className={check.ok ? 'small' : 'small worse'} data-testid="onnx-check">
-          onnxruntime perplexity {check.ppl.toFixed(5)} vs the studio's {check.studioPpl.toFixed(5)}: relative difference {check.relDiff.toExponential(2)} (
-          {check.ok ? 'within' : 'over'} {check.tolerance})
+        <p className={check.result.ok ? 'small' : 'small worse'} data-testid="onnx-check">
+          onnxruntime-web ({check.backend}) perplexity {check.result.ppl.toFixed(5)} vs the studio's {check.result.studioPpl.toFixed(5)}: relative difference{' '}
+          {check.result.relDiff.toExponential(2)} ({check.result.ok ? 'within' : 'over'} {check.result.tolerance})
         </p>
       )}
       {report && (
         <p className="small" data-testid="export-report">
-          Wrote {report.files.map((f) => `${f.name} (${formatBytes(f.bytes)})`).join(', ')}
-          {report.notes.length ? `. ${report.notes.join(' ')}` : ''}
+          {exportedLine(report.report, report.downloadPrefix)}
+          {report.report.notes.length ? `. ${report.report.notes.join(' ')}` : ''}
         </p>
       )}
       {message && <p className="small worse">{message}</p>}

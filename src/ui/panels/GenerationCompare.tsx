@@ -21,6 +21,8 @@ export function GenerationCompare() {
   const history = useStudio((s) => s.history);
   const gpuReady = useStudio((s) => s.gpu.status === 'ready');
   const lastRunStatus = useStudio((s) => s.run?.status);
+  // One GPU, one worker: generating while a run trains would queue behind it (or fail for memory).
+  const runInProgress = lastRunStatus === 'running';
   const [quantRunId, setQuantRunId] = useState<string | null>(null);
   const [prompt, setPrompt] = useState('Once upon a time');
   const [maxNewTokens, setMaxNewTokens] = useState(40);
@@ -88,10 +90,21 @@ export function GenerationCompare() {
             help={temperature === 0 ? 'greedy' : undefined}
           />
         </div>
-        <button className="primary" type="submit" disabled={busy || !gpuReady || prompt.trim() === ''} style={{ marginBottom: 22 }}>
+        <button
+          className="primary"
+          type="submit"
+          disabled={busy || !gpuReady || runInProgress || prompt.trim() === ''}
+          aria-describedby={runInProgress ? 'generate-off-reason' : undefined}
+          style={{ marginBottom: 22 }}
+        >
           Generate
         </button>
       </form>
+      {runInProgress && (
+        <p className="small muted" id="generate-off-reason" data-testid="generate-off-reason">
+          Generate is off while a run is in progress (the GPU is busy with it).
+        </p>
+      )}
       <div className="grid-2">
         <GeneratedText title={`fp32 ${model.name}`} prompt={prompt} out={fp} testId="gen-fp" />
         <GeneratedText title={quantRun ? runLabel(quantRun) : 'Quantized'} prompt={prompt} out={quant} testId="gen-quant" />
@@ -105,9 +118,11 @@ function GeneratedText({ title, prompt, out, testId }: { title: string; prompt: 
     <div className="generated" data-testid={testId} data-status={out.status} aria-live="polite" aria-busy={out.status === 'running'}>
       <h4>{title}</h4>
       {out.status === 'failed' ? (
-        <p className="worse">{out.error}</p>
+        <p className="worse generation-error" role="alert">
+          {out.error}
+        </p>
       ) : (
-        <p>
+        <p className="generated-text">
           {out.status !== 'idle' && <span className="muted">{prompt}</span>}
           {out.text}
           {out.status === 'running' && <span className="cursor">▍</span>}

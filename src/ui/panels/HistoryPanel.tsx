@@ -185,7 +185,7 @@ export function HistoryPanel() {
                           className="button"
                           href={reproducibleLink(r.config)}
                           aria-label={`Link that reruns ${label} (${r.id})`}
-                          title="Opens the studio with these settings and starts the run"
+                          title="Opens the studio with these settings and starts the run (asking first, with the expected time, when it is a long one)"
                         >
                           Rerun link
                         </a>

@@ -7,6 +7,7 @@ import type { RunResult } from '../../core/run-types';
 import { Heatmap } from '../charts/Heatmap';
 import { Histogram } from '../charts/Histogram';
 import { LineChart } from '../charts/LineChart';
+import { groupLosses } from '../loss-groups';
 import { formatBytes, formatPpl, formatSci, formatSeconds, formatSigned, runLabel, runSeconds } from '../format';
 import { compareWithFp, pplInterval } from '../ppl-stats';
 import { gptqErrorMatrix, layerErrorMatrix, layerNameOf, readGptq, readLosses, readScales, readTesseraq, scalesKind } from '../run-details';
@@ -174,7 +175,11 @@ function ErrorsCard({ run }: { run: RunResult }) {
     return (
       <div className="card">
         <h3>Errors</h3>
-        <p className="muted">This run has no per-layer errors.</p>
+        <p className="muted">
+          {run.config.measureErrors === false
+            ? 'This run skipped measuring per-layer errors (the setting under Run); run it again with the setting on to see them here.'
+            : 'This run has no per-layer errors.'}
+        </p>
       </div>
     );
   }
@@ -220,15 +225,26 @@ function ErrorsCard({ run }: { run: RunResult }) {
 
 function LossesCard({ run }: { run: RunResult }) {
   const losses = useMemo(() => readLosses(run), [run]);
-  const series = useMemo(() => losses.map((l) => ({ label: l.name, x: l.steps, y: l.values })), [losses]);
+  const groups = useMemo(() => groupLosses(losses.map((l) => ({ label: l.name, x: l.steps, y: l.values }))), [losses]);
   if (losses.length === 0) return null;
   return (
-    <div className="card">
+    <div className="card" data-testid="loss-curves">
       <h3>Loss curves</h3>
-      <LineChart series={series} xLabel="step" yLabel="loss" logY integerX height={260} ariaLabel="Training loss per step" />
+      {/* One chart per method (TEQ then TesseraQ): their losses differ in meaning and scale. */}
+      {groups.map((g) => (
+        <div key={g.key} className="field" data-testid={`loss-chart-${g.key}`}>
+          <h4>
+            {g.title} ({g.series.length} series)
+          </h4>
+          <LineChart series={g.series} xLabel="step" yLabel="loss" logY integerX height={240} ariaLabel={g.title} />
+        </div>
+      ))}
     </div>
   );
 }
+
+const MEAN_F_HELP =
+  'Mean f: the average, over the block’s layers and their quantization groups, of the step-size factor TesseraQ learns for each group, f = 2·rectsig(u), which multiplies the group’s scale: 1 keeps the min/max grid, below 1 narrows the step, above 1 widens it.';
 
 function TesseraqCard({ run }: { run: RunResult }) {
   const openInTeach = useStudio((s) => s.openInTeach);
@@ -258,7 +274,9 @@ function TesseraqCard({ run }: { run: RunResult }) {
                 Codes flipped
               </th>
               <th scope="col" className="num">
-                Mean f
+                <abbr title={MEAN_F_HELP} aria-describedby="mean-f-help">
+                  Mean f
+                </abbr>
               </th>
             </tr>
           </thead>
@@ -274,6 +292,9 @@ function TesseraqCard({ run }: { run: RunResult }) {
             ))}
           </tbody>
         </table>
+        <p className="help small" id="mean-f-help" data-testid="mean-f-help">
+          {MEAN_F_HELP}
+        </p>
         <div className="field">
           <span className="label">Share of codes rounded away from nearest, per layer</span>
           <Heatmap

@@ -5,7 +5,9 @@ import { runFileName, runToJson } from '../../engine/history';
 import { LineChart } from '../charts/LineChart';
 import { downloadText } from '../download';
 import { formatBytes, formatPpl, formatSeconds, formatSigned, runLabel } from '../format';
-import { estimateRemaining, expectedPhases, expectedSeconds, type LiveRun, type PhaseState } from '../run-state';
+import { estimateRemaining, expectedPhases, expectedSeconds, plannedWork, type LiveRun, type PhaseState } from '../run-state';
+import { Checkbox } from '../controls';
+import { groupLosses } from '../loss-groups';
 import { isSoftwareAdapter } from '../presets';
 import { ScaleHeatmaps } from '../ScaleHeatmaps';
 import { compareWithFp, pplInterval } from '../ppl-stats';
@@ -92,6 +94,8 @@ function RunSetup() {
   const running = useStudio((s) => s.run?.status === 'running');
   const cancelling = useStudio((s) => s.run?.status === 'running' && !!s.run.cancelling);
   const blocked = useStudio((s) => s.runBlocked);
+  // Known before a click: nothing to calibrate on (an empty text of one's own).
+  const noText = useStudio((s) => s.config.text === 'custom' && s.customText.trim() === '');
   const { startRun, cancelJob } = useStudio.getState();
   const [copied, setCopied] = useState(false);
   const link = reproducibleLink(config);
@@ -112,7 +116,13 @@ function RunSetup() {
             {METHODS[config.method].summary?.(config) ?? ''}
           </p>
         </div>
-        <button ref={startRef} className="primary" disabled={running || gpu.status !== 'ready'} onClick={() => void startRun()}>
+        <button
+          ref={startRef}
+          className="primary"
+          disabled={running || gpu.status !== 'ready' || noText}
+          aria-describedby={noText ? 'start-disabled-reason' : undefined}
+          onClick={() => void startRun()}
+        >
           Start run
         </button>
         {/* While cancelling: aria-disabled, so keyboard focus stays on it until the run has stopped. */}
@@ -127,7 +137,7 @@ function RunSetup() {
         </button>
       </div>
       <div className="row small">
-        <span className="muted">Reproducible link (starts this run when opened):</span>
+        <span className="muted">Reproducible link (starts this run when opened; a long run asks first):</span>
         <a href={link} className="mono" data-testid="repro-link" style={{ overflowWrap: 'anywhere', flex: '1 1 240px' }}>
           {link}
         </a>
@@ -147,7 +157,13 @@ function RunSetup() {
         </button>
       </div>
       {gpu.status === 'pending' && <p className="muted small">Waiting for the GPU…</p>}
+      {noText && (
+        <p className="small worse" id="start-disabled-reason" data-testid="start-disabled-reason">
+          Start is off: the calibration text is empty. Paste or upload a text in Data, or pick a bundled one.
+        </p>
+      )}
       <ExpectedTime />
+      <MeasureErrorsSetting />
       <MemoryPlanLine />
       {model && <RunExports exports={model.exports} config={config} />}
       {blocked.length > 0 && (
@@ -182,6 +198,31 @@ function ExpectedTime() {
         ? `Expected time: about ${formatSeconds(seconds)}, planned from this run's work at the speed this device measured in its last run.`
         : `Expected time: known after a first run on this device${software ? ' (a software adapter: expect minutes even for small runs; the Quick demo preset is sized for it)' : ''}.`}
     </p>
+  );
+}
+
+/** The per-layer errors step, skippable, with the time it is planned to take. */
+function MeasureErrorsSetting() {
+  const config = useStudio((s) => s.config);
+  const layers = useStudio((s) => s.model?.layers);
+  const rate = useStudio((s) => s.deviceRate);
+  const running = useStudio((s) => s.run?.status === 'running');
+  const setConfig = useStudio((s) => s.setConfig);
+  if (config.method === 'fp') return null;
+  const seconds = layers && rate ? plannedWork({ ...config, measureErrors: true }, 'measure', layers) / rate : null;
+  const time =
+    seconds !== null
+      ? `Planned: about ${formatSeconds(seconds)} on this device.`
+      : 'One more pass over the calibration set, block by block (its time is planned once this device has finished a run).';
+  return (
+    <fieldset disabled={running} style={{ border: 0, padding: 0, margin: 0 }} data-testid="measure-errors-setting">
+      <Checkbox
+        label="Measure per-layer errors after quantizing"
+        checked={config.measureErrors !== false}
+        onChange={(measureErrors) => setConfig({ measureErrors })}
+        help={`${time} Inspect's error heatmaps and Teach's last step use them; off skips the step.`}
+      />
+    </fieldset>
   );
 }
 
@@ -380,14 +421,22 @@ function PhaseRow({ phase, now }: { phase: PhaseState; now: number }) {
 
 function LiveCharts({ run }: { run: LiveRun }) {
   const series = useMemo(() => Object.entries(run.losses).map(([label, s]) => ({ label, x: s.steps, y: s.values })), [run.losses]);
+  const groups = useMemo(() => groupLosses(series), [series]);
   const scales = useMemo(() => Object.values(run.scales), [run.scales]);
   if (series.length === 0 && scales.length === 0) return null;
   return (
     <div className={series.length && scales.length ? 'grid-2' : 'panel'}>
       {series.length > 0 && (
         <div className="card">
-          <h3>Loss ({series.length} series)</h3>
-          <LineChart series={series} xLabel="step" yLabel="loss" logY integerX height={240} ariaLabel="Live training loss per step" />
+          <h3>Loss</h3>
+          {groups.map((g) => (
+            <div key={g.key} className="field" data-testid={`live-loss-${g.key}`}>
+              <h4>
+                {g.title} ({g.series.length} series)
+              </h4>
+              <LineChart series={g.series} xLabel="step" yLabel="loss" logY integerX height={220} ariaLabel={`Live: ${g.title}`} />
+            </div>
+          ))}
         </div>
       )}
       {scales.length > 0 && (

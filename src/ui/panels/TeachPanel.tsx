@@ -2,7 +2,7 @@
 // finished run), for classroom demos: the weights on the quantization grid, the method's scaling,
 // the codes against round-to-nearest, and the output error, each step in one sentence with the
 // run's real numbers.
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { RunResult } from '../../core/run-types';
 import { toEngineFailure, type TeachData, type TeachLayerInfo } from '../../worker/protocol';
 import { engine } from '../engine-client';
@@ -31,6 +31,10 @@ export function TeachPanel() {
   const [data, setData] = useState<TeachData | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [step, setStep] = useState(0);
+  // Where the layer opened: the group with the most flips (so step 3 has some to show), unless the
+  // person has typed a row or group since the layer was picked.
+  const [pick, setPick] = useState<{ layer: string; found: { row: number; group: number; flips: number } | null } | null>(null);
+  const touched = useRef(false);
   const ids = { layer: useId(), row: useId(), group: useId() };
 
   useEffect(() => {
@@ -51,6 +55,29 @@ export function TeachPanel() {
   const info = held?.layers.find((l) => l.name === layer);
   const r = info ? clampInt(row, 0, info.rows - 1) : 0;
   const g = info ? clampInt(group, 0, info.groups - 1) : 0;
+
+  const layerName = info?.name;
+  useEffect(() => {
+    if (!layerName) return;
+    let live = true;
+    touched.current = false;
+    engine()
+      .teachFlippedGroup(layerName)
+      .then(
+        (found) => {
+          if (!live) return;
+          setPick({ layer: layerName, found });
+          if (found && !touched.current) {
+            setRow(found.row);
+            setGroup(found.group);
+          }
+        },
+        () => live && setPick(null),
+      );
+    return () => {
+      live = false;
+    };
+  }, [layerName]);
 
   useEffect(() => {
     if (!info) return;
@@ -91,25 +118,51 @@ export function TeachPanel() {
           </div>
           <div className="field" style={{ width: 130 }}>
             <label htmlFor={ids.row}>Row (0–{(info?.rows ?? 1) - 1})</label>
-            <input id={ids.row} type="number" min={0} max={(info?.rows ?? 1) - 1} value={row} onChange={(e) => setRow(Number(e.target.value))} />
+            <input
+              id={ids.row}
+              type="number"
+              min={0}
+              max={(info?.rows ?? 1) - 1}
+              value={row}
+              onChange={(e) => {
+                touched.current = true;
+                setRow(Number(e.target.value));
+              }}
+            />
           </div>
           <div className="field" style={{ width: 130 }}>
             <label htmlFor={ids.group}>Group (0–{(info?.groups ?? 1) - 1})</label>
-            <input id={ids.group} type="number" min={0} max={(info?.groups ?? 1) - 1} value={group} onChange={(e) => setGroup(Number(e.target.value))} />
+            <input
+              id={ids.group}
+              type="number"
+              min={0}
+              max={(info?.groups ?? 1) - 1}
+              value={group}
+              onChange={(e) => {
+                touched.current = true;
+                setGroup(Number(e.target.value));
+              }}
+            />
           </div>
         </div>
+        {pick && pick.layer === layer && (
+          <p className="small muted" data-testid="teach-pick">
+            {pick.found
+              ? `Opened on row ${pick.found.row}, group ${pick.found.group}: the group of this layer with the most codes off round-to-nearest (${pick.found.flips} flips).`
+              : 'Every code of this layer is the nearest level (no flips): any group shows the same story.'}
+          </p>
+        )}
       </div>
       {error && <div className="notice error">{error}</div>}
       {data && (
         <div className="card" data-testid="teach-step" data-step={step + 1}>
-          <ol className="row" aria-label="Steps" style={{ listStyle: 'none', padding: 0, margin: '0 0 8px', gap: 16 }}>
+          {/* The steps are buttons: any step opens with a click, as Back and Next do one at a time. */}
+          <ol className="row" aria-label="Steps" style={{ listStyle: 'none', padding: 0, margin: '0 0 8px', gap: 8 }}>
             {STEPS.map((s, i) => (
-              <li
-                key={s}
-                aria-current={i === step ? 'step' : undefined}
-                style={{ fontWeight: i === step ? 700 : 400, color: i === step ? 'var(--accent)' : 'var(--muted)' }}
-              >
-                {i + 1}. {s}
+              <li key={s}>
+                <button type="button" aria-current={i === step ? 'step' : undefined} onClick={() => setStep(i)} style={{ fontWeight: i === step ? 700 : 400 }}>
+                  {i + 1}. {s}
+                </button>
               </li>
             ))}
           </ol>
@@ -119,7 +172,7 @@ export function TeachPanel() {
           <p data-testid="teach-explanation" aria-live="polite" style={{ fontSize: 15 }}>
             {explain(step, data, run, history)}
           </p>
-          <GridPlot data={data} step={step} />
+          {step === 3 ? <ErrorPlot data={data} /> : <GridPlot data={data} step={step} />}
           {step === 2 && <CodesTable data={data} />}
           <div className="row" style={{ marginTop: 10 }}>
             <button type="button" className="button" onClick={() => setStep((s) => s - 1)} disabled={step === 0}>
@@ -268,6 +321,64 @@ function GridPlot({ data: d, step }: { data: TeachData; step: number }) {
           </g>
         );
       })}
+    </svg>
+  );
+}
+
+/**
+ * Step 4's picture: each weight's error w − ŵ as stored (bars), against what round-to-nearest
+ * would leave (outlines), around zero; the columns whose code flipped are red.
+ */
+function ErrorPlot({ data: d }: { data: TeachData }) {
+  const n = d.transformed.length;
+  const stored = d.transformed.map((w, i) => w - d.dequantized[i]);
+  const nearest = d.transformed.map((w, i) => w - (d.nearest[i] - d.zero) * d.scale);
+  const top = Math.max(1e-12, ...stored.map(Math.abs), ...nearest.map(Math.abs));
+  const mid = 95;
+  const y = (v: number) => mid - (v / top) * 70;
+  const slot = (W - 2 * PAD) / n;
+  const bar = Math.max(2, slot * 0.6);
+  return (
+    <svg
+      viewBox={`0 0 ${W} ${H}`}
+      width="100%"
+      role="img"
+      aria-label={`The weight error of each of the ${n} entries as stored, against round-to-nearest's`}
+      data-testid="teach-error-plot"
+      style={{ display: 'block', background: '#fafbfc', border: '1px solid var(--border)', borderRadius: 6 }}
+    >
+      <line x1={PAD} x2={W - PAD} y1={mid} y2={mid} stroke="#8a94a3" />
+      <text x={4} y={y(top) + 4} fontSize={11} fill="#5d6978">
+        +{num(top)}
+      </text>
+      <text x={4} y={y(-top) + 4} fontSize={11} fill="#5d6978">
+        −{num(top)}
+      </text>
+      {stored.map((e, i) => {
+        const x0 = PAD + i * slot + (slot - bar) / 2;
+        const flip = d.codes[i] !== d.nearest[i];
+        return (
+          <g key={i}>
+            <rect x={x0} width={bar} y={Math.min(y(e), mid)} height={Math.abs(y(e) - mid)} fill={flip ? '#b42318' : '#3451c7'} opacity={0.85}>
+              <title>
+                column {d.col0 + i}: error {num(e)} as stored, {num(nearest[i])} at the nearest level
+              </title>
+            </rect>
+            <rect
+              x={x0}
+              width={bar}
+              y={Math.min(y(nearest[i]), mid)}
+              height={Math.abs(y(nearest[i]) - mid)}
+              fill="none"
+              stroke="#5d6978"
+              strokeDasharray="2 2"
+            />
+          </g>
+        );
+      })}
+      <text x={PAD} y={H - 12} fontSize={11} fill="#5d6978">
+        weight error w − ŵ per column ({d.col0}–{d.col0 + n - 1}): bars as stored (red where the code flipped), dashed outlines at the nearest level
+      </text>
     </svg>
   );
 }
