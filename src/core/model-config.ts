@@ -26,6 +26,9 @@ export interface ModelConfig {
   ropeTheta: number;
   /** config.json's rope_scaling where it changes the frequencies (LLaMA 3.1/3.2's 'llama3', 'linear'). */
   ropeScaling?: RopeScaling;
+  /** Mistral's sliding_window: attention sees at most this many keys. The studio's attention is full
+   *  causal, equal to it for sequences up to the window; longer runs are refused. Absent: no window. */
+  slidingWindow?: number;
   /** 'interleaved': rotate pairs (2i, 2i+1) as llama2.c/GGUF/Meta do; 'half': rotate (i, i+d/2) as HF does. */
   ropeStyle: 'interleaved' | 'half';
   tiedEmbeddings: boolean;

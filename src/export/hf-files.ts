@@ -16,7 +16,7 @@ export function hfConfigJson(cfg: ModelConfig): Record<string, unknown> {
   }
   if (cfg.sourceArchitecture === 'MistralForCausalLM') {
     const { attention_bias: _bias, mlp_bias: _mlp, pretraining_tp: _tp, ...rest } = c;
-    return { ...rest, architectures: ['MistralForCausalLM'], model_type: 'mistral', sliding_window: null };
+    return { ...rest, architectures: ['MistralForCausalLM'], model_type: 'mistral', sliding_window: cfg.slidingWindow ?? null };
   }
   return c;
 }
