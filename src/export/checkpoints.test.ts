@@ -110,6 +110,9 @@ describe.each(CHECKPOINT_CASES)('$name', (k) => {
         expect(err, 'onnx').toBeLessThan(2e-5);
       } else if (a.format === 'gguf') {
         const back = await loadGguf(files[0]);
+        // The vocabulary llama.cpp reads tokenizes as the folder's tokenizer.json does.
+        expect(back.tokenizer.encode(TEXT), 'gguf tokens').toEqual(model.tokenizer.encode(TEXT));
+        expect(back.tokenizer.decode(back.tokenizer.encode(TEXT))).toBe(TEXT);
         expect(back.weights.config).toMatchObject({
           headDim: model.weights.config.headDim,
           kvHeads: model.weights.config.kvHeads,

@@ -8,6 +8,7 @@
 // The header is written first (all sizes are known from shapes), then tensor data one at a time.
 import type { ModelConfig, Tokenizer } from '../core/model-config';
 import { GGML_TYPE, GgufValueType } from '../formats/gguf';
+import { sentencePieceVocabFromTokenizerJson } from '../formats/convert-hf';
 import { gpt2VocabFromTokenizerJson, type Gpt2Vocab } from '../formats/gguf-gpt2';
 import { HfTokenizer } from '../formats/hf-tokenizer';
 import { SentencePieceBpeTokenizer, type PieceType } from '../formats/sentencepiece-bpe';
@@ -71,6 +72,13 @@ function ggufVocabulary(tok: Tokenizer | undefined, vocabSize: number): GgufVoca
   if (!tok) return null;
   if (tok instanceof SentencePieceBpeTokenizer) return { kind: 'llama', tok };
   if (tok instanceof HfTokenizer) {
+    const model = (tok.tokenizerJson as { model?: { byte_fallback?: unknown } } | null)?.model;
+    if (model?.byte_fallback === true) {
+      // A SentencePiece model converted to tokenizer.json (LLaMA 2, Mistral): back to "llama" pieces and scores.
+      const sp = sentencePieceVocabFromTokenizerJson(tok.tokenizerJson, vocabSize, { bosId: tok.bosId, eosId: tok.eosId });
+      if ('reason' in sp) return { reason: `${sp.reason}; export ONNX or GPTQ instead` };
+      return { kind: 'llama', tok: new SentencePieceBpeTokenizer(sp) };
+    }
     const v = gpt2VocabFromTokenizerJson(tok.tokenizerJson, vocabSize);
     if ('reason' in v) return { reason: `${v.reason}; export ONNX or GPTQ instead` };
     const addBos = (tok.tokenizerConfig as { add_bos_token?: unknown } | null)?.add_bos_token;
