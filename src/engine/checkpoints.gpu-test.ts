@@ -103,9 +103,10 @@ const TRAINED: Partial<RunConfig>[] = [{ method: 'teq', teqLoss: 'lm' }, { metho
 
 export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {};
 for (const k of CHECKPOINT_CASES) {
-  // TEQ and TesseraQ on the cases whose shapes differ most: head_dim != hidden/heads with llama3 RoPE
-  // and one KV head, q/k/v biases, OPT.
-  const trained = ['Llama-3.2-style-v5', 'Mistral-Nemo-style-v5', 'Qwen2.5-style', 'OPT-125m-style'].includes(k.name);
+  // TEQ and TesseraQ (minutes on SwiftShader) where the shapes differ most from the other GPU tests:
+  // head_dim != hidden/heads with llama3 RoPE, one KV head and a tied head; q/k/v biases. Measured
+  // once on all four of these plus Mistral-Nemo and OPT (all passed, 7 min on 2 cores).
+  const trained = ['Llama-3.2-style-v5', 'Qwen2.5-style'].includes(k.name);
   cases[`${k.name}: fp against transformers, RTN, GPTQ${trained ? ', TEQ, TesseraQ' : ''}`] = (gpu) =>
     checkCase(gpu, byName(k.name), trained ? [...RTN_GPTQ, ...TRAINED] : RTN_GPTQ);
 }
