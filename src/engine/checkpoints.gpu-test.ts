@@ -105,7 +105,7 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {};
 for (const k of CHECKPOINT_CASES) {
   // TEQ and TesseraQ (minutes on SwiftShader) where the shapes differ most from the other GPU tests:
   // head_dim != hidden/heads with llama3 RoPE, one KV head and a tied head; q/k/v biases. Measured
-  // once on all four of these plus Mistral-Nemo and OPT (all passed, 7 min on 2 cores).
+  // once on these two plus Mistral-Nemo and OPT as well (all passed; 7 min on 2 cores).
   const trained = ['Llama-3.2-style-v5', 'Qwen2.5-style'].includes(k.name);
   cases[`${k.name}: fp against transformers, RTN, GPTQ${trained ? ', TEQ, TesseraQ' : ''}`] = (gpu) =>
     checkCase(gpu, byName(k.name), trained ? [...RTN_GPTQ, ...TRAINED] : RTN_GPTQ);
