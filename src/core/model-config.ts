@@ -1,9 +1,12 @@
 // The architecture description every loader produces and every engine part consumes.
 // Tensor names follow Hugging Face transformers (see tensorNames.ts), whatever the file format.
 
-/** transformers' rope_scaling kinds that keep attention unscaled: 'linear' and LLaMA 3's 'llama3'. */
+/** transformers' rope_scaling kinds that keep attention unscaled: 'linear' and LLaMA 3's 'llama3';
+ *  'factors': llama.cpp's rope_freqs tensor (frequency i divided by factors[i]), as GGUF files hold llama3. */
 export type RopeScaling =
-  { type: 'linear'; factor: number } | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number };
+  | { type: 'linear'; factor: number }
+  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number }
+  | { type: 'factors'; factors: number[] };
 
 export type Architecture = 'llama' | 'opt';
 

@@ -267,6 +267,8 @@ function parseRopeScaling(raw: unknown, file: string, unsupported: (what: string
 function toHfRopeScaling(s: RopeScaling | undefined): Json | null {
   if (!s) return null;
   if (s.type === 'linear') return { rope_type: 'linear', factor: s.factor };
+  // Refused before any folder is written (hfFolderProblem): config.json has no per-frequency factors.
+  if (s.type === 'factors') throw new Error('per-frequency RoPE factors (a GGUF rope_freqs tensor) have no config.json form');
   return {
     rope_type: 'llama3',
     factor: s.factor,

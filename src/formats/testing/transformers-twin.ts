@@ -113,7 +113,7 @@ function llama(c: Json, w: W, ids: number[]): Float64Array {
   const window = arch === 'MistralForCausalLM' && typeof c.sliding_window === 'number' ? c.sliding_window : undefined;
   const inv = invFreq(c, D);
   const emb = w('model.embed_tokens.weight');
-  let x = new Float64Array(T * H);
+  let x: Float64Array = new Float64Array(T * H);
   for (let t = 0; t < T; t++) for (let i = 0; i < H; i++) x[t * H + i] = emb[ids[t] * H + i];
   const rope = (y: Float64Array, n: number) => {
     for (let t = 0; t < T; t++)
@@ -161,16 +161,16 @@ function opt(c: Json, w: W, ids: number[]): Float64Array {
     P = (c.word_embed_proj_dim as number) ?? H;
   const pre = c.do_layer_norm_before !== false;
   const emb = w('model.decoder.embed_tokens.weight');
-  let e = new Float64Array(T * P);
+  let e: Float64Array = new Float64Array(T * P);
   for (let t = 0; t < T; t++) for (let i = 0; i < P; i++) e[t * P + i] = emb[ids[t] * P + i];
   if (P !== H) e = linear(e, T, w('model.decoder.project_in.weight'), P, H);
   const pos = w('model.decoder.embed_positions.weight');
-  let x = e.map((v, i) => v + pos[(Math.floor(i / H) + 2) * H + (i % H)]);
+  let x: Float64Array = e.map((v, i) => v + pos[(Math.floor(i / H) + 2) * H + (i % H)]);
   const ln = (y: Float64Array, n: string) => layerNorm(y, T, H, w(`${n}.weight`), w(`${n}.bias`));
   for (let l = 0; l < (c.num_hidden_layers as number); l++) {
     const p = `model.decoder.layers.${l}`;
     const L = (y: Float64Array, n: string, i: number, o: number) => linear(y, T, w(`${p}.${n}.weight`), i, o, w(`${p}.${n}.bias`));
-    let h = pre ? ln(x, `${p}.self_attn_layer_norm`) : x;
+    let h: Float64Array = pre ? ln(x, `${p}.self_attn_layer_norm`) : x;
     const q = L(h, 'self_attn.q_proj', H, H).map((v) => v * D ** -0.5);
     const a = attention(q, L(h, 'self_attn.k_proj', H, H), L(h, 'self_attn.v_proj', H, H), T, heads, heads, D, 1);
     const o = L(a, 'self_attn.out_proj', H, H);
