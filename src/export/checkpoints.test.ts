@@ -20,6 +20,8 @@ import { transformersLogits } from '../formats/testing/transformers-twin';
 import { forwardRef } from '../reference/model';
 import { summarizeModel } from '../worker/model-summary';
 import { readGptqFolder } from './gptq-read';
+import { exportsForSettings } from './export-settings';
+import { exportsForModel } from './model-exports';
 import { exportAvailability, exportModel, type ExportFormat } from './index';
 import { MemorySink } from './sink';
 import { quantizeOnCpu, referenceWeights } from './testing';
@@ -95,7 +97,10 @@ describe.each(CHECKPOINT_CASES)('$name', (k) => {
     const fp = transformersLogits(written.config, written.tensors, ids);
     expect(maxRelErr(ref, fp)).toBeGreaterThan(1e-4); // quantization shows, so the checks below can tell fp from quantized
     mark(k.name, 'quantize (CPU twin)', 'ok');
+    const predicted = exportsForSettings(exportsForModel(model.weights.config, model.tokenizer), W4, false);
     for (const a of exportAvailability(q.quantized, model.tokenizer)) {
+      // What the Model card and Run said before the run is what the run offers.
+      expect(predicted.find((p) => p.format === a.format)!.available, `${a.format} predicted`).toBe(a.available);
       if (!a.available) {
         expect(a.reason, a.format).toMatch(/\w{10,}/);
         mark(k.name, a.format, `refused: ${a.reason}`);

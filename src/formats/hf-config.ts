@@ -129,7 +129,8 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
 
   const hidden = int('hidden_size');
   const heads = int('num_attention_heads');
-  const kvHeads = int('num_key_value_heads', heads);
+  // MistralConfig defaults to 8 KV heads; the others to one per attention head.
+  const kvHeads = int('num_key_value_heads', source === 'MistralForCausalLM' ? 8 : heads);
   if (heads % kvHeads !== 0) throw new FormatError(file, `num_attention_heads ${heads} is not a multiple of num_key_value_heads ${kvHeads}`, 'Fix config.json');
   if (c.head_dim === undefined || c.head_dim === null) {
     if (hidden % heads !== 0)
