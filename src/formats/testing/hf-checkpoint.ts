@@ -317,6 +317,10 @@ export function writeCheckpoint(k: CheckpointCase, seed = 1): WrittenCheckpoint 
   const added = k.addedTokens ?? [];
   const tok = k.tokenizer === 'sentencepiece' ? sentencePieceTokenizerJson(vocab, added, c.model_type === 'mistral') : byteLevelJson(vocab, added);
   at('tokenizer.json', enc(tok));
+  // transformers 5 saves the chat template as chat_template.jinja beside tokenizer_config.json.
+  const { chat_template: template, ...tokCfg } = k.tokenizerConfig ?? {};
+  const separateTemplate = String(c.transformers_version ?? '').startsWith('5') && typeof template === 'string';
+  if (separateTemplate) at('chat_template.jinja', new TextEncoder().encode(template as string));
   at(
     'tokenizer_config.json',
     enc({
@@ -326,7 +330,8 @@ export function writeCheckpoint(k: CheckpointCase, seed = 1): WrittenCheckpoint 
       extra_special_tokens: {},
       model_max_length: c.max_position_embeddings,
       tokenizer_class: k.tokenizer === 'sentencepiece' ? 'LlamaTokenizer' : 'PreTrainedTokenizerFast',
-      ...k.tokenizerConfig,
+      ...tokCfg,
+      ...(template !== undefined && !separateTemplate ? { chat_template: template } : {}),
     }),
   );
   if (c.model_type === 'opt') {
