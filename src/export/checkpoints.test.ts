@@ -125,6 +125,19 @@ describe.each(CHECKPOINT_CASES)('$name', (k) => {
         });
         err = maxRelErr(forwardRef(back.weights.config, await allWeights(back), ids, 1, ids.length), ref);
         expect(err, 'gguf').toBeLessThan(5e-3); // scales and minimums in f16
+        if (back.weights.config.ropeScaling?.type === 'factors') {
+          // The GGUF's rope_freqs, re-quantized: ONNX carries the factors; HF folders cannot, and say so.
+          const q2 = await quantizeOnCpu(back, W4);
+          const again = exportAvailability(q2.quantized, back.tokenizer);
+          expect(again.filter((x) => !x.available).map((x) => x.format)).toEqual(['gptq', 'gptq-v2', 'fp-safetensors']);
+          for (const x of again.filter((x) => !x.available))
+            expect(x.reason).toMatch(/per-frequency factors \(a GGUF rope_freqs tensor\).*Hugging Face folder/);
+          const sink2 = new MemorySink();
+          await exportModel('onnx', q2, sink2);
+          const ref2 = forwardRef(back.weights.config, await referenceWeights(q2), ids, 1, ids.length);
+          expect(maxRelErr(await onnxLogits([...sink2.files.values()][0], ids), ref2)).toBeLessThan(2e-5);
+          mark(k.name, 'GGUF read back (rope_freqs) then ONNX', 'ok; its HF folders refused (named)');
+        }
       } else if (a.format === 'gptq' || a.format === 'gptq-v2') {
         const back = await readGptqFolder(files);
         expect(back.quantized.config).toMatchObject({
