@@ -106,6 +106,7 @@ export const CHECKPOINT_CASES: CheckpointCase[] = [
     dtype: 'bfloat16',
     shards: 3,
     tokenizer: 'byte-level',
+    preTokenizer: 'llama-bpe',
     addedTokens: LLAMA3_SPECIAL,
     tokenizerConfig: { bos_token: '<|begin_of_text|>', eos_token: '<|eot_id|>', chat_template: LLAMA3_TEMPLATE },
     generationConfig: {
@@ -158,6 +159,7 @@ export const CHECKPOINT_CASES: CheckpointCase[] = [
     dtype: 'bfloat16',
     shards: 2,
     tokenizer: 'byte-level',
+    preTokenizer: 'llama-bpe',
     addedTokens: LLAMA3_SPECIAL,
     tokenizerConfig: { bos_token: '<|begin_of_text|>', eos_token: '<|eot_id|>', chat_template: LLAMA3_TEMPLATE },
   },
@@ -196,6 +198,7 @@ export const CHECKPOINT_CASES: CheckpointCase[] = [
     dtype: 'bfloat16',
     shards: 1,
     tokenizer: 'byte-level',
+    preTokenizer: 'smollm',
     addedTokens: SMOL_SPECIAL,
     tokenizerConfig: {
       bos_token: '<|im_start|>',
@@ -303,6 +306,7 @@ export const CHECKPOINT_CASES: CheckpointCase[] = [
     dtype: 'bfloat16',
     shards: 1,
     tokenizer: 'byte-level',
+    preTokenizer: 'qwen2',
     addedTokens: QWEN_SPECIAL,
     tokenizerConfig: {
       bos_token: null,
@@ -358,6 +362,7 @@ export const CHECKPOINT_CASES: CheckpointCase[] = [
     dtype: 'float16',
     shards: 2,
     tokenizer: 'byte-level',
+    preTokenizer: 'qwen2',
     addedTokens: QWEN_SPECIAL,
     tokenizerConfig: { eos_token: '<|endoftext|>', pad_token: '<|endoftext|>', chat_template: CHATML },
     biasScale: 20,
@@ -445,6 +450,7 @@ export const REFUSED_CASES: (CheckpointCase & { refusal: RegExp })[] = [
     dtype: 'float32',
     shards: 1,
     tokenizer: 'byte-level',
+    preTokenizer: 'qwen2',
     addedTokens: QWEN_SPECIAL,
     refusal: /use_sliding_window=true.*Set use_sliding_window to false/,
   },

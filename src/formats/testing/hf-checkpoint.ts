@@ -9,9 +9,11 @@
 import { bytesSource, type ByteSource } from '../byte-source';
 import { floatToHalf } from '../dtype';
 import { byteLevelTokenizerJson } from '../byte-level-bpe';
+import { GPT2_PRE_TOKENIZERS } from '../gguf-gpt2';
 import { randomTensor } from '../random-model';
 
 type Json = Record<string, unknown>;
+type ByteLevelPre = 'gpt-2' | 'smollm' | 'llama-bpe' | 'qwen2';
 export type TorchDtype = 'float32' | 'float16' | 'bfloat16';
 
 export interface CheckpointCase {
@@ -23,6 +25,8 @@ export interface CheckpointCase {
   /** 1: model.safetensors; more: model-0000i-of-0000n.safetensors + model.safetensors.index.json. */
   shards: number;
   tokenizer: 'byte-level' | 'sentencepiece';
+  /** The byte-level pre-tokenizer of the model's tokenizer.json (GPT-2/OPT, SmolLM, LLaMA 3, Qwen2); default GPT-2's. */
+  preTokenizer?: ByteLevelPre;
   /** Extra tokenizer_config.json fields (chat_template, bos/eos tokens...). */
   tokenizerConfig?: Json;
   /** Special tokens added at the end of the vocabulary (ids from vocab - n), as added_tokens. */
@@ -214,7 +218,21 @@ function bytesToUnicode(): string[] {
 }
 
 /** A byte-level BPE tokenizer.json (GPT-2 / LLaMA 3 / Qwen2 / SmolLM style) with the special tokens as added_tokens. */
-function byteLevelJson(vocabSize: number, added: string[]): Json {
+/** Qwen2's tokenizer.json: its split regex (single digits), then byte-level mapping; NFC first. */
+const QWEN2_PRE: Json = {
+  type: 'Sequence',
+  pretokenizers: [
+    {
+      type: 'Split',
+      pattern: { Regex: "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+" },
+      behavior: 'Isolated',
+      invert: false,
+    },
+    { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
+  ],
+};
+
+function byteLevelJson(vocabSize: number, added: string[], pre: ByteLevelPre): Json {
   const b2u = bytesToUnicode();
   const v: Record<string, number> = {};
   b2u.forEach((ch, i) => (v[ch] = i));
@@ -225,6 +243,12 @@ function byteLevelJson(vocabSize: number, added: string[]): Json {
   for (; id < vocabSize - added.length; id++) v[`<extra_${id}>`] = id;
   added.forEach((t, i) => (v[t] = vocabSize - added.length + i));
   const json = byteLevelTokenizerJson(v, merges.join('\n'));
+  if (pre === 'qwen2') {
+    json.pre_tokenizer = QWEN2_PRE;
+    json.normalizer = { type: 'NFC' };
+  } else json.pre_tokenizer = GPT2_PRE_TOKENIZERS[pre];
+  // LLaMA 3's tokenizer.json looks whole words up before merging.
+  if (pre === 'llama-bpe') (json.model as Json).ignore_merges = true;
   json.added_tokens = added.map((content, i) => ({
     id: vocabSize - added.length + i,
     content,
@@ -315,11 +339,14 @@ export function writeCheckpoint(k: CheckpointCase, seed = 1): WrittenCheckpoint 
   }
   const vocab = c.vocab_size as number;
   const added = k.addedTokens ?? [];
-  const tok = k.tokenizer === 'sentencepiece' ? sentencePieceTokenizerJson(vocab, added, c.model_type === 'mistral') : byteLevelJson(vocab, added);
+  const tok =
+    k.tokenizer === 'sentencepiece'
+      ? sentencePieceTokenizerJson(vocab, added, c.model_type === 'mistral')
+      : byteLevelJson(vocab, added, k.preTokenizer ?? 'gpt-2');
   at('tokenizer.json', enc(tok));
   // transformers 5 saves the chat template as chat_template.jinja beside tokenizer_config.json.
   const { chat_template: template, ...tokCfg } = k.tokenizerConfig ?? {};
-  const separateTemplate = String(c.transformers_version ?? '').startsWith('5') && typeof template === 'string';
+  const separateTemplate = typeof c.transformers_version === 'string' && c.transformers_version.startsWith('5') && typeof template === 'string';
   if (separateTemplate) at('chat_template.jinja', new TextEncoder().encode(template as string));
   at(
     'tokenizer_config.json',
