@@ -1,9 +1,12 @@
 // The architecture description every loader produces and every engine part consumes.
 // Tensor names follow Hugging Face transformers (see tensorNames.ts), whatever the file format.
 
-/** transformers' rope_scaling kinds that keep attention unscaled: 'linear' and LLaMA 3's 'llama3'. */
+/** transformers' rope_scaling kinds that keep attention unscaled: 'linear' and LLaMA 3's 'llama3';
+ *  'factors': llama.cpp's rope_freqs tensor (frequency i divided by factors[i]), as GGUF files hold llama3. */
 export type RopeScaling =
-  { type: 'linear'; factor: number } | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number };
+  | { type: 'linear'; factor: number }
+  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number }
+  | { type: 'factors'; factors: number[] };
 
 export type Architecture = 'llama' | 'opt';
 
@@ -26,6 +29,9 @@ export interface ModelConfig {
   ropeTheta: number;
   /** config.json's rope_scaling where it changes the frequencies (LLaMA 3.1/3.2's 'llama3', 'linear'). */
   ropeScaling?: RopeScaling;
+  /** Mistral's sliding_window: attention sees at most this many keys. The studio's attention is full
+   *  causal, equal to it for sequences up to the window; longer runs are refused. Absent: no window. */
+  slidingWindow?: number;
   /** 'interleaved': rotate pairs (2i, 2i+1) as llama2.c/GGUF/Meta do; 'half': rotate (i, i+d/2) as HF does. */
   ropeStyle: 'interleaved' | 'half';
   tiedEmbeddings: boolean;

@@ -1,5 +1,6 @@
 // Calibration samples: `count` windows of `seqLen` tokens drawn at seeded random offsets from the
 // calibration tokens ([BOS] + encode(calibration text)).
+import type { ModelConfig } from '../core/model-config';
 import { BadInputError } from '../gpu/errors';
 import { mulberry32 } from '../reference/rng';
 
@@ -22,6 +23,20 @@ export function checkEvalText(tokens: number, windowLen: number): void {
   if (tokens < windowLen) {
     throw new BadInputError(
       `The evaluation text has ${tokens} tokens, fewer than one window of ${windowLen}. ` + `Use a longer text or a shorter sequence length.`,
+    );
+  }
+}
+
+/** Windows the model computes exactly: within OPT's learned position table and within a sliding window. */
+export function checkContext(cfg: ModelConfig, seqLen: number): void {
+  if (cfg.positionOffset !== undefined && seqLen > cfg.maxPositions) {
+    throw new BadInputError(
+      `A sequence length of ${seqLen} is longer than ${cfg.name}'s ${cfg.maxPositions} learned positions (max_position_embeddings). Use a sequence length of at most ${cfg.maxPositions}.`,
+    );
+  }
+  if (cfg.slidingWindow !== undefined && seqLen > cfg.slidingWindow) {
+    throw new BadInputError(
+      `A sequence length of ${seqLen} is longer than ${cfg.name}'s sliding window of ${cfg.slidingWindow} tokens; the studio computes full causal attention, which equals the model's only up to the window. Use a sequence length of at most ${cfg.slidingWindow}.`,
     );
   }
 }

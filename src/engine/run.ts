@@ -5,7 +5,7 @@ import { describeError, CancelledError } from '../gpu/errors';
 import type { LoadedModel } from '../core/model-config';
 import { loadGlobals, embedTokens, releaseGlobals, SourceBlocks, type ModelGlobals } from '../model/gpu-model';
 import { perplexity } from '../eval/perplexity';
-import { calibrationSamples, checkEvalText } from './calibration';
+import { calibrationSamples, checkContext, checkEvalText } from './calibration';
 import { tokenizeInPieces } from './tokenize';
 import type { TextSplit } from './text-split';
 import { RESULT_SCHEMA_VERSION, type RunConfig, type RunEvent, type RunResult } from '../core/run-types';
@@ -117,6 +117,7 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
   let quantized: QuantizedModel | null = null;
   try {
     validateSpec(spec);
+    checkContext(model.weights.config, config.seqLen);
     if (plan.problems.length) throw new OverPlanError(plan.problems.join(' '));
     const { calibTokens, evalTokens } = await timed('tokenize', async () => {
       if (inp.tokens) {

@@ -109,7 +109,7 @@ describe('GGUF with a byte-level BPE ("gpt2") vocabulary', () => {
     expect(back.tokenizer.encode(TEXT)).toEqual(ids);
   });
 
-  it('refuses a pre-tokenizer llama.cpp does not reproduce, and SentencePiece-style tokenizer.json, saying why', async () => {
+  it('refuses a pre-tokenizer llama.cpp does not reproduce, and a byte-fallback tokenizer.json without SentencePiece\'s "▁" rule, saying why', async () => {
     const split = { type: 'Split', pattern: { Regex: '\\s+' }, behavior: 'Removed', invert: false };
     const q = await quantizeOnCpu(modelWith(tokenizerJson(split)), { bits: 4, groupSize: 32, symmetric: false });
     expect(ggufAvailability(q.quantized, modelWith(tokenizerJson(split)).tokenizer).reason).toMatch(
@@ -117,6 +117,8 @@ describe('GGUF with a byte-level BPE ("gpt2") vocabulary', () => {
     );
     const fallback = tokenizerJson();
     fallback.model.byte_fallback = true;
-    expect(ggufAvailability(q.quantized, modelWith(fallback).tokenizer).reason).toMatch(/SentencePiece-style BPE \(byte fallback\)/);
+    expect(ggufAvailability(q.quantized, modelWith(fallback).tokenizer).reason).toMatch(
+      /not the SentencePiece "▁" prefix rule llama\.cpp applies; export ONNX or GPTQ/,
+    );
   });
 });

@@ -8,6 +8,8 @@
 // The header is written first (all sizes are known from shapes), then tensor data one at a time.
 import type { ModelConfig, Tokenizer } from '../core/model-config';
 import { GGML_TYPE, GgufValueType } from '../formats/gguf';
+import { sentencePieceVocabFromTokenizerJson } from '../formats/convert-hf';
+import { ropeFrequencies } from '../reference/rope';
 import { gpt2VocabFromTokenizerJson, type Gpt2Vocab } from '../formats/gguf-gpt2';
 import { HfTokenizer } from '../formats/hf-tokenizer';
 import { SentencePieceBpeTokenizer, type PieceType } from '../formats/sentencepiece-bpe';
@@ -71,6 +73,13 @@ function ggufVocabulary(tok: Tokenizer | undefined, vocabSize: number): GgufVoca
   if (!tok) return null;
   if (tok instanceof SentencePieceBpeTokenizer) return { kind: 'llama', tok };
   if (tok instanceof HfTokenizer) {
+    const model = (tok.tokenizerJson as { model?: { byte_fallback?: unknown } } | null)?.model;
+    if (model?.byte_fallback === true) {
+      // A SentencePiece model converted to tokenizer.json (LLaMA 2, Mistral): back to "llama" pieces and scores.
+      const sp = sentencePieceVocabFromTokenizerJson(tok.tokenizerJson, vocabSize, { bosId: tok.bosId, eosId: tok.eosId });
+      if ('reason' in sp) return { reason: `${sp.reason}; export ONNX or GPTQ instead` };
+      return { kind: 'llama', tok: new SentencePieceBpeTokenizer(sp) };
+    }
     const v = gpt2VocabFromTokenizerJson(tok.tokenizerJson, vocabSize);
     if ('reason' in v) return { reason: `${v.reason}; export ONNX or GPTQ instead` };
     const addBos = (tok.tokenizerConfig as { add_bos_token?: unknown } | null)?.add_bos_token;
@@ -93,7 +102,6 @@ export function ggufModelProblem(cfg: ModelConfig, tokenizer?: Tokenizer): strin
     return `llama.cpp has no OPT architecture, so no GGUF file it reads can hold ${cfg.sourceArchitecture}; export ONNX, GPTQ (v1 or v2) or the full-precision folder instead`;
   if (cfg.arch !== 'llama') return `GGUF export writes general.architecture "llama"; this model is ${cfg.sourceArchitecture}`;
   if (cfg.qkvBias) return `${cfg.sourceArchitecture} has Q/K/V biases, which llama.cpp's "llama" architecture has no tensors for`;
-  if (cfg.ropeScaling) return `the model's RoPE scaling (${cfg.ropeScaling.type}) is not written to GGUF here; export GPTQ, ONNX or float safetensors instead`;
   const voc = ggufVocabulary(tokenizer, cfg.vocab);
   if (voc && 'reason' in voc) return voc.reason;
   return null;
@@ -254,6 +262,13 @@ function metadata(cfg: ModelConfig, voc: GgufVocabulary, fileType: number, descr
     ['llama.attention.value_length', { t: 'u32', v: cfg.headDim }],
     ['llama.attention.layer_norm_rms_epsilon', { t: 'f32', v: cfg.normEps }],
     ['llama.rope.freq_base', { t: 'f32', v: cfg.ropeTheta }],
+    // convert_hf_to_gguf.py: linear scaling as metadata; llama3 as the rope_freqs tensor (ropeFactors).
+    ...(cfg.ropeScaling?.type === 'linear'
+      ? ([
+          ['llama.rope.scaling.type', { t: 'str', v: 'linear' }],
+          ['llama.rope.scaling.factor', { t: 'f32', v: cfg.ropeScaling.factor }],
+        ] as [string, Kv][])
+      : []),
     ['llama.vocab_size', { t: 'u32', v: cfg.vocab }],
     ...(voc.kind === 'llama' ? sentencePieceMetadata(voc.tok) : gpt2Metadata(voc.vocab, cfg, voc.addBos)),
   ];
@@ -289,6 +304,19 @@ function gpt2Metadata(v: Gpt2Vocab, cfg: ModelConfig, addBos: boolean | undefine
   ];
 }
 
+/**
+ * llama.cpp's rope_freqs: frequency i is divided by factor i. For llama3 scaling, the ratio of the
+ * unscaled to the scaled frequency (convert_hf_to_gguf.py computes the same factors); none otherwise.
+ */
+export function ropeFactors(cfg: ModelConfig): Float32Array | null {
+  const s = cfg.ropeScaling;
+  if (!s || s.type === 'linear') return null;
+  if (s.type === 'factors') return Float32Array.from(s.factors);
+  const base = ropeFrequencies(cfg.headDim, cfg.ropeTheta);
+  const scaled = ropeFrequencies(cfg.headDim, cfg.ropeTheta, s);
+  return Float32Array.from(base, (f, i) => f / scaled[i]);
+}
+
 interface GgufTensor {
   name: string;
   /** ggml order: ne[0] is the row length. */
@@ -314,6 +342,8 @@ export async function exportGguf(inp: ExportInput, sink: ExportSink, opts: { fil
     bytes: async () => bytesOf(await get()),
   });
   const g = globalNames('llama');
+  const factors = ropeFactors(cfg);
+  if (factors) tensors.push(f32('rope_freqs.weight', [factors.length], async () => factors));
   tensors.push(f32('token_embd.weight', [cfg.vocab, cfg.hidden], () => src.get(g.embed)));
   for (const slot of linearSlots(inp.quantized)) {
     const ggufName = `blk.${slot.layer}.${HF_TO_GGUF[slot.name.replace(/^model\.layers\.\d+\./, '')]}.weight`;

@@ -16,7 +16,7 @@ export function hfConfigJson(cfg: ModelConfig): Record<string, unknown> {
   }
   if (cfg.sourceArchitecture === 'MistralForCausalLM') {
     const { attention_bias: _bias, mlp_bias: _mlp, pretraining_tp: _tp, ...rest } = c;
-    return { ...rest, architectures: ['MistralForCausalLM'], model_type: 'mistral', sliding_window: null };
+    return { ...rest, architectures: ['MistralForCausalLM'], model_type: 'mistral', sliding_window: cfg.slidingWindow ?? null };
   }
   return c;
 }
@@ -24,6 +24,8 @@ export function hfConfigJson(cfg: ModelConfig): Record<string, unknown> {
 /** Why this model cannot be written as an HF folder by these exporters, or null. */
 export function hfFolderProblem(model: { config: ModelConfig; tokenizer?: LoadedModel['tokenizer'] }): string | null {
   const cfg = model.config;
+  if (cfg.ropeScaling?.type === 'factors')
+    return "the model's RoPE scaling is per-frequency factors (a GGUF rope_freqs tensor), which config.json cannot state; load the model's Hugging Face folder to export one";
   if (cfg.arch === 'llama' && cfg.linearBias) return `${cfg.sourceArchitecture} has biases on every Linear, which the LLaMA-family config cannot declare`;
   const tok = model.tokenizer;
   if (tok && !(tok instanceof SentencePieceBpeTokenizer) && !(tok instanceof HfTokenizer)) return 'the tokenizer is of a kind the exporter cannot write';

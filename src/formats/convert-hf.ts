@@ -201,3 +201,64 @@ export async function convertToHfFolder(model: LoadedModel): Promise<Map<string,
   }
   return files;
 }
+
+/**
+ * A SentencePiece-converted tokenizer.json (BPE with byte fallback: LLaMA 2, TinyLlama, Mistral) as
+ * the SentencePiece vocabulary GGUF's "llama" tokenizer holds, or why it cannot be one. llama.cpp
+ * merges the adjacent pair whose joined piece scores highest; a piece's score here is minus the rank
+ * of the first merge that forms it, so that order is the BPE merge order. transformers' converter
+ * lists a merge for every split of every piece, so no pair joins without one.
+ */
+export function sentencePieceVocabFromTokenizerJson(
+  json: unknown,
+  vocabSize: number,
+  ids: { bosId: number; eosId: number },
+): SentencePieceVocab | { reason: string } {
+  const j = (json ?? {}) as Record<string, unknown>;
+  const model = (j.model ?? {}) as Record<string, unknown>;
+  if ((model.type ?? 'BPE') !== 'BPE' || model.byte_fallback !== true) return { reason: 'the tokenizer is not a byte-fallback BPE' };
+  // The " " -> "▁" rule with a prefix: the legacy Prepend + Replace normalizer, or a Metaspace pre-tokenizer.
+  const norm = j.normalizer as { type?: string; normalizers?: { type?: string; prepend?: string; pattern?: { String?: string }; content?: string }[] } | null;
+  const pre = j.pre_tokenizer as { type?: string; replacement?: string; prepend_scheme?: string; split?: boolean } | null;
+  const steps = norm?.type === 'Sequence' ? (norm.normalizers ?? []) : norm ? [norm as never] : [];
+  const legacy =
+    !pre &&
+    steps.length === 2 &&
+    steps[0].type === 'Prepend' &&
+    steps[0].prepend === SPACE &&
+    steps[1].type === 'Replace' &&
+    steps[1].pattern?.String === ' ' &&
+    steps[1].content === SPACE;
+  const metaspace = !norm && pre?.type === 'Metaspace' && (pre.replacement ?? SPACE) === SPACE && pre.split === false && pre.prepend_scheme !== 'never';
+  if (!legacy && !metaspace) return { reason: 'the tokenizer.json normalizer / pre-tokenizer is not the SentencePiece "▁" prefix rule llama.cpp applies' };
+  const vocab = model.vocab as Record<string, number>;
+  const pieces: string[] = new Array(vocabSize).fill(undefined);
+  for (const [p, id] of Object.entries(vocab)) if (id < vocabSize) pieces[id] = p;
+  const added = new Map<number, { content: string; special: boolean }>();
+  for (const t of (j.added_tokens ?? []) as { id: number; content: string; special?: boolean }[]) {
+    added.set(t.id, { content: t.content, special: t.special !== false });
+    if (t.id < vocabSize) pieces[t.id] = t.content;
+  }
+  const unk = typeof model.unk_token === 'string' ? vocab[model.unk_token] : undefined;
+  if (unk === undefined) return { reason: 'the tokenizer has no unk_token' };
+  const rank = new Map<string, number>();
+  ((model.merges ?? []) as (string | string[])[]).forEach((m, r) => {
+    const [a, b] = typeof m === 'string' ? m.split(' ') : m;
+    if (!rank.has(a + b)) rank.set(a + b, r);
+  });
+  const scores = new Float32Array(vocabSize);
+  const types: SentencePieceVocab['types'] = [];
+  for (let id = 0; id < vocabSize; id++) {
+    const p = pieces[id];
+    if (p === undefined) {
+      pieces[id] = `<unused${id}>`;
+      types.push('unused');
+      continue;
+    }
+    const a = added.get(id);
+    types.push(id === unk ? 'unknown' : a ? (a.special ? 'control' : 'user') : /^<0x[0-9A-F]{2}>$/.test(p) ? 'byte' : 'normal');
+    scores[id] = rank.has(p) ? -rank.get(p)! : 0;
+    if (types[id] === 'normal' || types[id] === 'user') pieces[id] = p.replaceAll(SPACE, ' ');
+  }
+  return { pieces, scores, types, bosId: ids.bosId, eosId: ids.eosId, unkId: unk, addSpacePrefix: true };
+}

@@ -99,14 +99,9 @@ export function ggufConfig(file: GgufFile): ModelConfig {
   const linearFactor = scaling === 'linear' ? metaNum(file, `${a}.rope.scaling.factor`, 1) : undefined;
   if (scaling !== undefined && scaling !== 'none' && scaling !== 'linear')
     throw new FormatError(file.source.name, `uses RoPE scaling ${describe(scaling)}`, `${SUPPORTED}, without RoPE scaling or with linear scaling`);
-  // LLaMA 3.1/3.2 GGUFs carry their RoPE frequency factors as a tensor the engine does not read
-  if (file.tensors.has('rope_freqs.weight')) {
-    throw new FormatError(
-      file.source.name,
-      'carries per-frequency RoPE factors (rope_freqs, as LLaMA 3.1/3.2 files do)',
-      'Load the model\'s Hugging Face folder instead (its config.json rope_scaling "llama3" is supported)',
-    );
-  }
+  // LLaMA 3.1/3.2 GGUFs carry their RoPE frequency factors as a tensor (rope_freqs), read in loadGguf.
+  if (file.tensors.has('rope_freqs.weight') && linearFactor !== undefined)
+    throw new FormatError(file.source.name, 'has both linear RoPE scaling and per-frequency factors (rope_freqs)', 'Use a file with one of them');
   const tokens = meta(file, 'tokenizer.ggml.tokens');
   const embd = file.tensors.get('token_embd.weight');
   const vocab = embd ? embd.ne[1] : Array.isArray(tokens) ? tokens.length : metaInt(file, `${a}.vocab_size`);
@@ -230,8 +225,20 @@ export async function loadGguf(src: ByteSource): Promise<LoadedModel> {
   const config = ggufConfig(file);
   const tokenizer = meta(file, 'tokenizer.ggml.model') === 'gpt2' ? ggufGpt2Tokenizer(file, config) : new SentencePieceBpeTokenizer(ggufVocab(file));
   checkTokenIds(config, tokenizer, `${src.name} (tokenizer.ggml.tokens)`, `${src.name} (metadata)`);
+  const freqs = file.tensors.get('rope_freqs.weight');
+  if (freqs) {
+    const f = await readGgufTensor(file, freqs.name);
+    if (f.length !== config.headDim / 2 || !f.every((v) => Number.isFinite(v) && v > 0))
+      throw new FormatError(
+        src.name,
+        `has rope_freqs of ${f.length} values, expected ${config.headDim / 2} positive factors (one per rotary frequency)`,
+        'Use the original file',
+      );
+    config.ropeScaling = { type: 'factors', factors: Array.from(f) };
+  }
   const tensors = new Map<string, TensorEntry>();
   for (const t of file.tensors.values()) {
+    if (t.name === 'rope_freqs.weight') continue;
     // A tensor without an HF name keeps its own, and is reported as one the config does not use.
     const hf = ggufToHfName(t.name) ?? t.name;
     tensors.set(hf, { shape: [...t.ne].reverse(), file: src.name, read: () => readGgufTensor(file, t.name) });

@@ -101,15 +101,19 @@ describe('GGUF stories260K', async () => {
 });
 
 describe('GGUF RoPE scaling', () => {
-  test('linear scaling is read; per-frequency factors (LLaMA 3.1/3.2 rope_freqs) are refused with what to do', async () => {
+  test('linear scaling is read; per-frequency factors (LLaMA 3.1/3.2 rope_freqs) are read as frequency divisors, a malformed table refused', async () => {
     const linear = await loadGguf(
       tinyGguf({ kv: { 'llama.rope.scaling.type': { type: 'string', value: 'linear' }, 'llama.rope.scaling.factor': { type: 'f32', value: 4 } } }),
     );
     expect(linear.weights.config.ropeScaling).toEqual({ type: 'linear', factor: 4 });
-    const withFreqs = [...tinyTensors(), { name: 'rope_freqs.weight', ne: [1], type: GGML_TYPE.F32, data: f32([1]) }];
-    const e = await errorOf(loadGguf(tinyGguf({ tensors: withFreqs })));
-    expect(e.message).toMatch(/per-frequency RoPE factors \(rope_freqs/);
-    expect(e.message).toMatch(/Hugging Face folder/);
+    const half = linear.weights.config.headDim / 2;
+    const factors = Array.from({ length: half }, (_, i) => 1 + i);
+    const withFreqs = (v: number[]) => [...tinyTensors(), { name: 'rope_freqs.weight', ne: [v.length], type: GGML_TYPE.F32, data: f32(v) }];
+    const read = await loadGguf(tinyGguf({ tensors: withFreqs(factors) }));
+    expect(read.weights.config.ropeScaling).toEqual({ type: 'factors', factors });
+    expect(read.weights.shapes.has('rope_freqs.weight')).toBe(false);
+    const e = await errorOf(loadGguf(tinyGguf({ tensors: withFreqs([...factors, 1]) })));
+    expect(e.message).toMatch(new RegExp(`rope_freqs of ${half + 1} values, expected ${half} positive factors`));
     const yarn = await errorOf(loadGguf(tinyGguf({ kv: { 'llama.rope.scaling.type': { type: 'string', value: 'yarn' } } })));
     expect(yarn.message).toMatch(/uses RoPE scaling "yarn"/);
   });

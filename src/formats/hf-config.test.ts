@@ -37,3 +37,33 @@ describe('config.json rope_scaling', () => {
     expect(() => parseHfConfig(llama({ rope_scaling: { rope_type: 'linear', factor: -1 } }))).toThrow(/factor is -1/);
   });
 });
+
+describe('config.json as transformers 5 writes it (rope_parameters)', () => {
+  it('reads rope_theta and the scaling from rope_parameters, never falling back to theta 10000', () => {
+    const v5 = llama({ rope_theta: undefined, rope_parameters: { rope_type: 'default', rope_theta: 1000000 } });
+    expect(parseHfConfig(v5)).toMatchObject({ ropeTheta: 1000000 });
+    expect(parseHfConfig(v5).ropeScaling).toBeUndefined();
+    const l3 = llama({
+      rope_theta: undefined,
+      rope_parameters: { rope_type: 'llama3', rope_theta: 500000, factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 },
+    });
+    expect(parseHfConfig(l3)).toMatchObject({ ropeTheta: 500000, ropeScaling: { type: 'llama3', factor: 32, originalMaxPositions: 8192 } });
+  });
+  it('refuses per-layer-type rope_parameters and partial rotary, naming them', () => {
+    const nested = llama({
+      rope_parameters: { full_attention: { rope_type: 'default', rope_theta: 1e6 }, sliding_attention: { rope_type: 'default', rope_theta: 1e4 } },
+    });
+    expect(() => parseHfConfig(nested)).toThrow(/rope_parameters per layer type \(full_attention, sliding_attention\)/);
+    expect(() => parseHfConfig(llama({ rope_parameters: { rope_type: 'default', rope_theta: 1e4, partial_rotary_factor: 0.5 } }))).toThrow(
+      /partial_rotary_factor=0.5/,
+    );
+  });
+  it("keeps Mistral's sliding_window (null: none) and ignores Qwen2's when use_sliding_window is false", () => {
+    const mistral = (w: unknown) => ({ ...llama({}), architectures: ['MistralForCausalLM'], model_type: 'mistral', sliding_window: w });
+    expect(parseHfConfig(mistral(4096)).slidingWindow).toBe(4096);
+    expect(parseHfConfig(mistral(null)).slidingWindow).toBeUndefined();
+    expect(() => parseHfConfig(mistral(-1))).toThrow(/sliding_window" is -1/);
+    const qwen = { ...llama({}), architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', use_sliding_window: false, sliding_window: 32768 };
+    expect(parseHfConfig(qwen).slidingWindow).toBeUndefined();
+  });
+});

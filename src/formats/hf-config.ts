@@ -129,7 +129,8 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
 
   const hidden = int('hidden_size');
   const heads = int('num_attention_heads');
-  const kvHeads = int('num_key_value_heads', heads);
+  // MistralConfig defaults to 8 KV heads; the others to one per attention head.
+  const kvHeads = int('num_key_value_heads', source === 'MistralForCausalLM' ? 8 : heads);
   if (heads % kvHeads !== 0) throw new FormatError(file, `num_attention_heads ${heads} is not a multiple of num_key_value_heads ${kvHeads}`, 'Fix config.json');
   if (c.head_dim === undefined || c.head_dim === null) {
     if (hidden % heads !== 0)
@@ -139,8 +140,14 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
   if (headDim % 2 !== 0) throw new FormatError(file, `head_dim ${headDim} is odd; rotary embeddings need an even head size`, 'Fix config.json');
   const act = c.hidden_act ?? 'silu';
   if (act !== 'silu') unsupported(`hidden_act=${JSON.stringify(act)} (the LLaMA family here uses silu)`);
-  const ropeScaling = parseRopeScaling(c.rope_scaling, file, unsupported);
-  if (source === 'LlamaForCausalLM' && c.attention_bias === true) unsupported('attention_bias=true');
+  // transformers 5 writes rope_theta and the scaling together as rope_parameters; 4.x wrote
+  // rope_theta and rope_scaling. Read either, so a v5 checkpoint never falls back to theta 10000.
+  const rope = readRopeParameters(c, file, unsupported);
+  const ropeScaling = parseRopeScaling(rope.scaling, file, unsupported, rope.key);
+  const partial = rope.partialRotaryFactor ?? c.partial_rotary_factor;
+  if (partial !== undefined && partial !== null && partial !== 1) unsupported(`partial_rotary_factor=${show(partial)} (rotary on part of each head)`);
+  const slidingWindow = readSlidingWindow(c, source, file);
+  if (source === 'LlamaForCausalLM' && c.attention_bias === true) unsupported('attention_bias=true (biases on q/k/v/o in a LLaMA config)');
   if (c.mlp_bias === true) unsupported('mlp_bias=true');
   return {
     name,
@@ -155,8 +162,9 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
     vocab: int('vocab_size'),
     maxPositions: int('max_position_embeddings', 2048),
     normEps: num('rms_norm_eps', 1e-6),
-    ropeTheta: num('rope_theta', 10000),
+    ropeTheta: rope.theta ?? num('rope_theta', 10000),
     ...(ropeScaling ? { ropeScaling } : {}),
+    ...(slidingWindow !== undefined ? { slidingWindow } : {}),
     // transformers' LLaMA weights rotate (i, i + d/2) pairs.
     ropeStyle: 'half',
     tiedEmbeddings: tied(false),
@@ -168,17 +176,77 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
   };
 }
 
-/** config.json's rope_scaling: null/'default' -> none; 'linear' and 'llama3' read; others refused. */
-function parseRopeScaling(raw: unknown, file: string, unsupported: (what: string) => never): RopeScaling | undefined {
+/**
+ * rope_theta and the scaling dict from either spelling: transformers 5's rope_parameters
+ * ({rope_type, rope_theta, factor, ...}) or 4.x's rope_theta + rope_scaling. A rope_parameters
+ * keyed by layer type (full_attention / sliding_attention, as Gemma 3 writes) is refused.
+ */
+function readRopeParameters(
+  c: Json,
+  file: string,
+  unsupported: (what: string) => never,
+): { theta?: number; scaling: unknown; key: string; partialRotaryFactor?: unknown } {
+  const p = c.rope_parameters;
+  if (p === undefined || p === null) return { scaling: c.rope_scaling, key: 'rope_scaling' };
+  if (typeof p !== 'object' || Array.isArray(p))
+    throw new FormatError(
+      file,
+      `field "rope_parameters" is ${JSON.stringify(p)}, expected an object`,
+      'Fix config.json or use the original from the model repo',
+    );
+  const r = p as Json;
+  if (r.rope_type === undefined && r.rope_theta === undefined && Object.values(r).some((v) => typeof v === 'object' && v !== null)) {
+    unsupported(`rope_parameters per layer type (${Object.keys(r).join(', ')})`);
+  }
+  const theta = r.rope_theta;
+  if (theta !== undefined && (typeof theta !== 'number' || !Number.isFinite(theta) || theta <= 0))
+    throw new FormatError(
+      file,
+      `rope_parameters.rope_theta is ${show(theta)}, expected a positive number`,
+      'Fix config.json or use the original from the model repo',
+    );
+  return { theta: theta as number | undefined, scaling: r, key: 'rope_parameters', partialRotaryFactor: r.partial_rotary_factor };
+}
+
+/**
+ * The attention window where the config limits it: Mistral's sliding_window (null: none), Qwen2's
+ * only with use_sliding_window. The studio's attention is full causal, which equals windowed
+ * attention for sequences up to the window; runs are refused beyond it (checkContext).
+ */
+function readSlidingWindow(c: Json, source: string, file: string): number | undefined {
+  if (source === 'LlamaForCausalLM') return undefined;
+  if (source === 'Qwen2ForCausalLM') {
+    // Qwen2 windows only the layers from max_window_layers on; released Qwen2/2.5 configs say false.
+    if (c.use_sliding_window === true)
+      throw new FormatError(
+        file,
+        'uses use_sliding_window=true (Qwen2 windowed attention on some layers), which this studio does not implement',
+        'Set use_sliding_window to false if your sequences are shorter than sliding_window (the results are the same), or use a model without it',
+      );
+    return undefined;
+  }
+  const w = c.sliding_window;
+  if (w === undefined || w === null) return undefined;
+  if (typeof w !== 'number' || !Number.isSafeInteger(w) || w <= 0)
+    throw new FormatError(
+      file,
+      `field "sliding_window" is ${show(w)}, expected a positive integer or null`,
+      'Fix config.json or use the original from the model repo',
+    );
+  return w;
+}
+
+/** The scaling part of rope_scaling / rope_parameters: absent, null or 'default' -> none; 'linear' and 'llama3' read; others refused. */
+function parseRopeScaling(raw: unknown, file: string, unsupported: (what: string) => never, key = 'rope_scaling'): RopeScaling | undefined {
   if (raw === null || raw === undefined) return undefined;
   if (typeof raw !== 'object' || Array.isArray(raw))
-    throw new FormatError(file, `field "rope_scaling" is ${JSON.stringify(raw)}, expected an object or null`, 'Fix config.json');
+    throw new FormatError(file, `field "${key}" is ${JSON.stringify(raw)}, expected an object or null`, 'Fix config.json');
   const r = raw as Json;
-  const type = r.rope_type ?? r.type;
-  const positive = (key: string): number => {
-    const v = r[key];
+  const type = r.rope_type ?? r.type ?? (key === 'rope_parameters' ? 'default' : undefined);
+  const positive = (k: string): number => {
+    const v = r[k];
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
-      throw new FormatError(file, `rope_scaling.${key} is ${show(v)}, expected a positive number`, 'Fix config.json or use the original from the model repo');
+      throw new FormatError(file, `${key}.${k} is ${show(v)}, expected a positive number`, 'Fix config.json or use the original from the model repo');
     return v;
   };
   if (type === 'default') return undefined;
@@ -191,16 +259,17 @@ function parseRopeScaling(raw: unknown, file: string, unsupported: (what: string
       highFreqFactor: positive('high_freq_factor'),
       originalMaxPositions: positive('original_max_position_embeddings'),
     };
-    if (scaling.highFreqFactor <= scaling.lowFreqFactor)
-      throw new FormatError(file, 'rope_scaling.high_freq_factor is not above low_freq_factor', 'Fix config.json');
+    if (scaling.highFreqFactor <= scaling.lowFreqFactor) throw new FormatError(file, `${key}.high_freq_factor is not above low_freq_factor`, 'Fix config.json');
     return scaling;
   }
-  return unsupported(`rope_scaling ${JSON.stringify(type)} (the studio reads 'linear' and 'llama3')`);
+  return unsupported(`${key} ${JSON.stringify(type)} (the studio reads 'linear' and 'llama3')`);
 }
 
 function toHfRopeScaling(s: RopeScaling | undefined): Json | null {
   if (!s) return null;
   if (s.type === 'linear') return { rope_type: 'linear', factor: s.factor };
+  // Refused before any folder is written (hfFolderProblem): config.json has no per-frequency factors.
+  if (s.type === 'factors') throw new Error('per-frequency RoPE factors (a GGUF rope_freqs tensor) have no config.json form');
   return {
     rope_type: 'llama3',
     factor: s.factor,

@@ -22,7 +22,8 @@ export function summarizeModel(model: LoadedModel): ModelSummary {
     heads: c.heads,
     kvHeads: c.kvHeads,
     vocab: c.vocab,
-    maxPositions: c.maxPositions,
+    // The context the studio computes exactly: a sliding window caps it.
+    maxPositions: Math.min(c.maxPositions, c.slidingWindow ?? Infinity),
     tiedEmbeddings: c.tiedEmbeddings,
     parameters,
     bytesF32: parameters * 4,

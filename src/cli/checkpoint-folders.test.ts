@@ -1,0 +1,44 @@
+// The CLI's `--model <folder>` path on checkpoints written to disk as transformers saves them
+// (sharded safetensors with an index, F16/BF16, generation_config.json, chat templates): the folder
+// reader and loader give every stored tensor bit for bit, and the kinds the studio does not compute
+// are refused with a message naming what the config uses.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CHECKPOINT_CASES, REFUSED_CASES } from '../formats/testing/hf-checkpoint-cases';
+import { writeCheckpoint, type CheckpointCase } from '../formats/testing/hf-checkpoint';
+import { loadModel } from './inputs';
+
+let root: string;
+
+async function toDisk(k: CheckpointCase): Promise<{ dir: string; tensors: Map<string, Float32Array> }> {
+  const w = writeCheckpoint(k);
+  const dir = join(root, k.name);
+  await mkdir(dir, { recursive: true });
+  for (const f of w.files) await writeFile(join(dir, f.name.split('/').pop()!), await f.read(0, f.size));
+  return { dir, tensors: w.tensors };
+}
+
+describe('checkpoint folders on disk through the CLI loader', () => {
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'ckpt-'));
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it.each(CHECKPOINT_CASES)('$name loads with every tensor as stored', async (k) => {
+    const { dir, tensors } = await toDisk(k);
+    const m = await loadModel(dir);
+    expect(m.source).toBe(`local:${dir}`);
+    expect(m.weights.config.sourceArchitecture).toBe((k.config.architectures as string[])[0]);
+    for (const name of m.weights.shapes.keys())
+      expect(Buffer.from((await m.weights.get(name)).buffer).equals(Buffer.from(tensors.get(name)!.buffer)), name).toBe(true);
+  });
+
+  it.each(REFUSED_CASES)('$name is refused, naming what it uses', async (k) => {
+    const { dir } = await toDisk(k);
+    await expect(loadModel(dir)).rejects.toThrow(k.refusal);
+  });
+});

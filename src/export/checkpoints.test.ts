@@ -1,0 +1,202 @@
+// Checkpoints as current transformers saves them (LLaMA 2/3.1/3.2, TinyLlama, SmolLM2, Mistral,
+// Qwen2/2.5, OPT; 4.x and 5.x config spellings; F16/BF16/F32; sharded with an index), loaded by
+// the studio's folder loader and checked against a float64 forward written from transformers'
+// modeling code that reads config.json itself (testing/transformers-twin.ts): the stored weights
+// exactly, the logits within float64 rounding. Then quantized (RTN on the CPU twin) and put through
+// every export the model offers, each read back: ONNX in onnxruntime, GPTQ and full-precision
+// folders by the studio's readers, GGUF by the GGUF loader, all against the float64 forward of the
+// dequantized weights. Formats a model does not offer must say why.
+import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-web';
+import type { LoadedModel } from '../core/model-config';
+import type { QuantSpec } from '../core/quant-spec';
+import { checkContext } from '../engine/calibration';
+import { bytesSource } from '../formats/byte-source';
+import { loadGguf } from '../formats/gguf-model';
+import { loadModelFromFiles } from '../formats/load';
+import { CHECKPOINT_CASES, REFUSED_CASES, SHORT_WINDOW_MISTRAL } from '../formats/testing/hf-checkpoint-cases';
+import { writeCheckpoint } from '../formats/testing/hf-checkpoint';
+import { transformersLogits } from '../formats/testing/transformers-twin';
+import { forwardRef } from '../reference/model';
+import { summarizeModel } from '../worker/model-summary';
+import { readGptqFolder } from './gptq-read';
+import { exportsForSettings } from './export-settings';
+import { exportsForModel } from './model-exports';
+import { exportAvailability, exportModel, type ExportFormat } from './index';
+import { MemorySink } from './sink';
+import { quantizeOnCpu, referenceWeights } from './testing';
+
+ort.env.wasm.numThreads = 1;
+
+const TEXT = 'the theater is in the north. THE END!';
+
+function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0,
+    den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs(a[i] - b[i]));
+    den = Math.max(den, Math.abs(b[i]));
+  }
+  return num / den;
+}
+
+async function allWeights(m: LoadedModel): Promise<(n: string) => Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const n of m.weights.shapes.keys()) out.set(n, await m.weights.get(n));
+  return (n) => out.get(n)!;
+}
+
+async function onnxLogits(bytes: Uint8Array, ids: number[]): Promise<Float32Array> {
+  const s = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+  const out = await s.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]) });
+  const data = out.logits.data as Float32Array;
+  await s.release();
+  return data;
+}
+
+const W4: QuantSpec = { bits: 4, groupSize: 32, symmetric: false };
+/** What each case gave, printed at the end as the architecture x step matrix. */
+const matrix = new Map<string, Record<string, string>>();
+const mark = (c: string, step: string, v: string) => matrix.set(c, { ...(matrix.get(c) ?? {}), [step]: v });
+
+describe.each(CHECKPOINT_CASES)('$name', (k) => {
+  const written = writeCheckpoint(k);
+  let model: LoadedModel;
+  let ids: number[];
+
+  it('loads through the studio (any file order), every tensor equal to the stored values', async () => {
+    model = await loadModelFromFiles([...written.files].reverse());
+    const cfg = model.weights.config;
+    expect(cfg.sourceArchitecture).toBe((k.config.architectures as string[])[0]);
+    const fromConfig = (k.config.head_dim as number | null | undefined) ?? (k.config.hidden_size as number) / (k.config.num_attention_heads as number);
+    expect(cfg.headDim).toBe(fromConfig);
+    for (const [name, shape] of model.weights.shapes) {
+      const want = written.tensors.get(name);
+      expect(want, name).toBeDefined();
+      expect(shape.reduce((a, b) => a * b, 1)).toBe(want!.length);
+      expect(Buffer.from((await model.weights.get(name)).buffer).equals(Buffer.from(want!.buffer)), name).toBe(true);
+    }
+    ids = [cfg.bosId, ...model.tokenizer.encode(TEXT)].slice(0, 12);
+    expect(ids.length).toBe(12);
+    expect(model.tokenizer.decode(model.tokenizer.encode(TEXT))).toBe(TEXT);
+    // Chat-template special tokens are single tokens, never split into bytes.
+    for (const t of k.addedTokens ?? []) expect(model.tokenizer.encode(t), t).toHaveLength(1);
+    mark(k.name, 'load', 'ok');
+  });
+
+  it("the studio's float64 oracle on the loaded model = transformers' forward read from config.json", async () => {
+    const got = forwardRef(model.weights.config, await allWeights(model), ids, 1, ids.length);
+    const want = transformersLogits(written.config, written.tensors, ids);
+    expect(maxRelErr(got, want)).toBeLessThan(1e-9);
+    mark(k.name, 'logits vs twin', 'ok');
+  });
+
+  it('RTN W4 g32 and every export the model offers, read back against the float64 forward of the dequantized weights', async () => {
+    const q = await quantizeOnCpu(model, W4);
+    const ref = forwardRef(model.weights.config, await referenceWeights(q), ids, 1, ids.length);
+    const fp = transformersLogits(written.config, written.tensors, ids);
+    expect(maxRelErr(ref, fp)).toBeGreaterThan(1e-4); // quantization shows, so the checks below can tell fp from quantized
+    mark(k.name, 'quantize (CPU twin)', 'ok');
+    const predicted = exportsForSettings(exportsForModel(model.weights.config, model.tokenizer), W4, false);
+    for (const a of exportAvailability(q.quantized, model.tokenizer)) {
+      // What the Model card and Run said before the run is what the run offers.
+      expect(predicted.find((p) => p.format === a.format)!.available, `${a.format} predicted`).toBe(a.available);
+      if (!a.available) {
+        expect(a.reason, a.format).toMatch(/\w{10,}/);
+        mark(k.name, a.format, `refused: ${a.reason}`);
+        continue;
+      }
+      const sink = new MemorySink();
+      await exportModel(a.format as ExportFormat, q, sink);
+      const files = [...sink.files].map(([n, bytes]) => bytesSource(`out/${n}`, bytes));
+      let err: number;
+      if (a.format === 'onnx') {
+        err = maxRelErr(await onnxLogits([...sink.files.values()][0], ids), ref);
+        expect(err, 'onnx').toBeLessThan(2e-5);
+      } else if (a.format === 'gguf') {
+        const back = await loadGguf(files[0]);
+        // The vocabulary llama.cpp reads tokenizes as the folder's tokenizer.json does.
+        expect(back.tokenizer.encode(TEXT), 'gguf tokens').toEqual(model.tokenizer.encode(TEXT));
+        expect(back.tokenizer.decode(back.tokenizer.encode(TEXT))).toBe(TEXT);
+        expect(back.weights.config).toMatchObject({
+          headDim: model.weights.config.headDim,
+          kvHeads: model.weights.config.kvHeads,
+          ropeTheta: model.weights.config.ropeTheta,
+        });
+        err = maxRelErr(forwardRef(back.weights.config, await allWeights(back), ids, 1, ids.length), ref);
+        expect(err, 'gguf').toBeLessThan(5e-3); // scales and minimums in f16
+        if (back.weights.config.ropeScaling?.type === 'factors') {
+          // The GGUF's rope_freqs, re-quantized: ONNX carries the factors; HF folders cannot, and say so.
+          const q2 = await quantizeOnCpu(back, W4);
+          const again = exportAvailability(q2.quantized, back.tokenizer);
+          expect(again.filter((x) => !x.available).map((x) => x.format)).toEqual(['gptq', 'gptq-v2', 'fp-safetensors']);
+          for (const x of again.filter((x) => !x.available))
+            expect(x.reason).toMatch(/per-frequency factors \(a GGUF rope_freqs tensor\).*Hugging Face folder/);
+          const sink2 = new MemorySink();
+          await exportModel('onnx', q2, sink2);
+          const ref2 = forwardRef(back.weights.config, await referenceWeights(q2), ids, 1, ids.length);
+          expect(maxRelErr(await onnxLogits([...sink2.files.values()][0], ids), ref2)).toBeLessThan(2e-5);
+          mark(k.name, 'GGUF read back (rope_freqs) then ONNX', 'ok; its HF folders refused (named)');
+        }
+      } else if (a.format === 'gptq' || a.format === 'gptq-v2') {
+        const back = await readGptqFolder(files);
+        expect(back.quantized.config).toMatchObject({
+          headDim: model.weights.config.headDim,
+          ropeTheta: model.weights.config.ropeTheta,
+          qkvBias: model.weights.config.qkvBias,
+        });
+        // Linears too narrow to pack (k/v of one 16-wide head) stay float, as the availability says.
+        const asFloat = new Set((a.floatTensors ?? []).map((f) => f.tensor.replace(/\.weight$/, '')));
+        for (const [name, l] of q.quantized.linears)
+          if (!asFloat.has(name)) expect(Buffer.from(back.quantized.linears.get(name)!.codes).equals(Buffer.from(l.codes)), name).toBe(true);
+        err = maxRelErr(forwardRef(back.model.weights.config, await allWeights(back.model), ids, 1, ids.length), ref);
+        expect(err, a.format).toBeLessThan(5e-3); // scales in f16
+      } else {
+        // The transformed full-precision model (RTN transforms nothing): the source's logits.
+        const back = await loadModelFromFiles(files);
+        expect(back.weights.config).toMatchObject({ ...model.weights.config, name: expect.any(String) });
+        err = maxRelErr(forwardRef(back.weights.config, await allWeights(back), ids, 1, ids.length), fp);
+        expect(err, a.format).toBeLessThan(1e-6);
+      }
+      mark(k.name, a.format, `ok (${err.toExponential(1)})`);
+    }
+  });
+});
+
+describe('refused checkpoints name what they use and what to do', () => {
+  it.each(REFUSED_CASES)('$name', async (k) => {
+    await expect(loadModelFromFiles(writeCheckpoint(k).files)).rejects.toThrow(k.refusal);
+    mark(k.name, 'load', 'refused (named)');
+  });
+});
+
+describe('a sliding window shorter than the sequence', () => {
+  it('is exact up to the window, and a run past it is refused with the window and what to do', async () => {
+    const written = writeCheckpoint(SHORT_WINDOW_MISTRAL);
+    const model = await loadModelFromFiles(written.files);
+    expect(model.weights.config.slidingWindow).toBe(8);
+    expect(summarizeModel(model).maxPositions).toBe(8);
+    const ids = [1, ...model.tokenizer.encode(TEXT)].slice(0, 12);
+    const w = await allWeights(model);
+    expect(
+      maxRelErr(forwardRef(model.weights.config, w, ids.slice(0, 8), 1, 8), transformersLogits(written.config, written.tensors, ids.slice(0, 8))),
+    ).toBeLessThan(1e-9);
+    // Past the window the full causal attention the studio computes is not the model's.
+    expect(maxRelErr(forwardRef(model.weights.config, w, ids, 1, 12), transformersLogits(written.config, written.tensors, ids))).toBeGreaterThan(1e-6);
+    expect(() => checkContext(model.weights.config, 8)).not.toThrow();
+    expect(() => checkContext(model.weights.config, 12)).toThrow(/longer than .*sliding window of 8 tokens.*at most 8/);
+    mark('Mistral-window-8', 'load', 'ok; runs over 8 tokens refused');
+  });
+});
+
+describe('matrix', () => {
+  it('prints the result of every step', () => {
+    for (const [c, r] of matrix)
+      console.log(
+        `${c}: ${Object.entries(r)
+          .map(([s, v]) => `${s}=${v}`)
+          .join(' | ')}`,
+      );
+    expect(matrix.size).toBeGreaterThan(0);
+  });
+});

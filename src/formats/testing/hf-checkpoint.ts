@@ -1,0 +1,372 @@
+// Tiny random checkpoints laid out as current transformers' save_pretrained writes them, for the
+// LLaMA family (LLaMA 2/3/3.1/3.2, TinyLlama, SmolLM2, Mistral, Qwen2) and OPT: config.json with the
+// keys each config class serializes (4.x: torch_dtype, rope_theta + rope_scaling; 5.x: dtype,
+// rope_parameters), generation_config.json, tokenizer.json (byte-level BPE or SentencePiece-style
+// byte-fallback BPE), tokenizer_config.json with added_tokens_decoder and a chat template, and
+// safetensors in F32/F16/BF16 with {"format": "pt"} metadata, sharded with an index when asked.
+// Tensor names and shapes come from the config keys here, not from the studio's loader, and the
+// tied LM head is left out of the files as transformers does.
+import { bytesSource, type ByteSource } from '../byte-source';
+import { floatToHalf } from '../dtype';
+import { byteLevelTokenizerJson } from '../byte-level-bpe';
+import { GPT2_PRE_TOKENIZERS } from '../gguf-gpt2';
+import { randomTensor } from '../random-model';
+
+type Json = Record<string, unknown>;
+type ByteLevelPre = 'gpt-2' | 'smollm' | 'llama-bpe' | 'qwen2';
+export type TorchDtype = 'float32' | 'float16' | 'bfloat16';
+
+export interface CheckpointCase {
+  /** Folder name and test label. */
+  name: string;
+  config: Json;
+  /** The dtype the weights are stored in (config's torch_dtype / dtype says the same). */
+  dtype: TorchDtype;
+  /** 1: model.safetensors; more: model-0000i-of-0000n.safetensors + model.safetensors.index.json. */
+  shards: number;
+  tokenizer: 'byte-level' | 'sentencepiece';
+  /** The byte-level pre-tokenizer of the model's tokenizer.json (GPT-2/OPT, SmolLM, LLaMA 3, Qwen2); default GPT-2's. */
+  preTokenizer?: ByteLevelPre;
+  /** Extra tokenizer_config.json fields (chat_template, bos/eos tokens...). */
+  tokenizerConfig?: Json;
+  /** Special tokens added at the end of the vocabulary (ids from vocab - n), as added_tokens. */
+  addedTokens?: string[];
+  generationConfig?: Json;
+  /** Scale of bias tensors, so a dropped bias shows in the logits. */
+  biasScale?: number;
+}
+
+/** Every tensor a transformers model of this config holds, in state_dict order, with its shape. */
+export function transformersStateDict(c: Json): [string, number[]][] {
+  const n = (k: string) => c[k] as number;
+  const out: [string, number[]][] = [];
+  const arch = (c.architectures as string[])[0];
+  if (arch === 'OPTForCausalLM') {
+    const H = n('hidden_size'),
+      P = (c.word_embed_proj_dim as number | undefined) ?? H;
+    out.push(['model.decoder.embed_tokens.weight', [n('vocab_size'), P]]);
+    out.push(['model.decoder.embed_positions.weight', [n('max_position_embeddings') + 2, H]]);
+    if (P !== H) out.push(['model.decoder.project_out.weight', [P, H]], ['model.decoder.project_in.weight', [H, P]]);
+    if (c.do_layer_norm_before !== false && c._remove_final_layer_norm !== true) {
+      out.push(['model.decoder.final_layer_norm.weight', [H]], ['model.decoder.final_layer_norm.bias', [H]]);
+    }
+    for (let l = 0; l < n('num_hidden_layers'); l++) {
+      const p = `model.decoder.layers.${l}`;
+      for (const r of ['k_proj', 'v_proj', 'q_proj', 'out_proj']) out.push([`${p}.self_attn.${r}.weight`, [H, H]], [`${p}.self_attn.${r}.bias`, [H]]);
+      out.push([`${p}.self_attn_layer_norm.weight`, [H]], [`${p}.self_attn_layer_norm.bias`, [H]]);
+      out.push([`${p}.fc1.weight`, [n('ffn_dim'), H]], [`${p}.fc1.bias`, [n('ffn_dim')]]);
+      out.push([`${p}.fc2.weight`, [H, n('ffn_dim')]], [`${p}.fc2.bias`, [H]]);
+      out.push([`${p}.final_layer_norm.weight`, [H]], [`${p}.final_layer_norm.bias`, [H]]);
+    }
+    out.push(['lm_head.weight', [n('vocab_size'), P]]);
+    return out;
+  }
+  const H = n('hidden_size'),
+    heads = n('num_attention_heads'),
+    kv = (c.num_key_value_heads as number | undefined) ?? heads,
+    D = (c.head_dim as number | null | undefined) ?? H / heads,
+    I = n('intermediate_size');
+  const qkvBias = arch === 'Qwen2ForCausalLM' || c.attention_bias === true;
+  out.push(['model.embed_tokens.weight', [n('vocab_size'), H]]);
+  for (let l = 0; l < n('num_hidden_layers'); l++) {
+    const p = `model.layers.${l}`;
+    const lin = (name: string, o: number, i: number, bias: boolean) => {
+      out.push([`${p}.${name}.weight`, [o, i]]);
+      if (bias) out.push([`${p}.${name}.bias`, [o]]);
+    };
+    lin('self_attn.q_proj', heads * D, H, qkvBias);
+    lin('self_attn.k_proj', kv * D, H, qkvBias);
+    lin('self_attn.v_proj', kv * D, H, qkvBias);
+    lin('self_attn.o_proj', H, heads * D, c.attention_bias === true);
+    lin('mlp.gate_proj', I, H, c.mlp_bias === true);
+    lin('mlp.up_proj', I, H, c.mlp_bias === true);
+    lin('mlp.down_proj', H, I, c.mlp_bias === true);
+    out.push([`${p}.input_layernorm.weight`, [H]], [`${p}.post_attention_layernorm.weight`, [H]]);
+  }
+  out.push(['model.norm.weight', [H]], ['lm_head.weight', [n('vocab_size'), H]]);
+  return out;
+}
+
+const SAFETENSORS_DTYPE: Record<TorchDtype, string> = { float32: 'F32', float16: 'F16', bfloat16: 'BF16' };
+
+/** f32 -> bf16 bits, round to nearest even (torch's .to(torch.bfloat16)). */
+function floatToBf16(x: number): number {
+  const u = new Uint32Array(new Float32Array([x]).buffer)[0];
+  return ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+/** The values as stored in `dtype`, read back to f32, and their bytes. */
+export function storeAs(data: Float32Array, dtype: TorchDtype): { stored: Float32Array; bytes: Uint8Array } {
+  if (dtype === 'float32') return { stored: data, bytes: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) };
+  const bits = Uint16Array.from(data, dtype === 'float16' ? floatToHalf : floatToBf16);
+  const stored = new Float32Array(data.length);
+  if (dtype === 'bfloat16') {
+    const u = new Uint32Array(stored.buffer);
+    for (let i = 0; i < bits.length; i++) u[i] = bits[i] << 16;
+  } else {
+    for (let i = 0; i < bits.length; i++) {
+      const h = bits[i],
+        e = (h >> 10) & 31,
+        m = h & 1023,
+        s = h & 0x8000 ? -1 : 1;
+      stored[i] = s * (e === 0 ? m * 2 ** -24 : e === 31 ? (m ? NaN : Infinity) : (1 + m / 1024) * 2 ** (e - 15));
+    }
+  }
+  return { stored, bytes: new Uint8Array(bits.buffer) };
+}
+
+/** One safetensors file as the safetensors library writes it: header sorted by name, {"format":"pt"}, 8-byte padded. */
+function safetensorsFile(tensors: { name: string; shape: number[]; bytes: Uint8Array }[], dtype: TorchDtype): Uint8Array {
+  const sorted = [...tensors].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const header: Json = { __metadata__: { format: 'pt' } };
+  let offset = 0;
+  for (const t of sorted) {
+    header[t.name] = { dtype: SAFETENSORS_DTYPE[dtype], shape: t.shape, data_offsets: [offset, offset + t.bytes.byteLength] };
+    offset += t.bytes.byteLength;
+  }
+  let json = JSON.stringify(header);
+  while (json.length % 8 !== 0) json += ' ';
+  const hb = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + hb.byteLength + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(hb.byteLength), true);
+  out.set(hb, 8);
+  let p = 8 + hb.byteLength;
+  for (const t of sorted) {
+    out.set(t.bytes, p);
+    p += t.bytes.byteLength;
+  }
+  return out;
+}
+
+const SPACE = '\u2581';
+
+/** A SentencePiece-converted LLaMA/Mistral tokenizer.json: <unk> <s> </s>, 256 byte pieces, ▁-words, byte fallback. */
+function sentencePieceTokenizerJson(vocabSize: number, added: string[], metaspace: boolean): Json {
+  const vocab: Record<string, number> = { '<unk>': 0, '<s>': 1, '</s>': 2 };
+  for (let b = 0; b < 256; b++) vocab[`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`] = 3 + b;
+  const pieces = [SPACE, ...'abcdefghijklmnopqrstuvwxyzTHEO.,!'.split('')];
+  const merges: [string, string][] = [];
+  for (const w of ['th', 'he', 'in', 'er', 'an']) merges.push([w[0], w[1]]);
+  merges.push([SPACE, 't'], [`${SPACE}t`, 'he'], [SPACE, 'a']);
+  const words = [...pieces, 'th', 'he', 'in', 'er', 'an', `${SPACE}t`, `${SPACE}the`, `${SPACE}a`];
+  let id = 259;
+  for (const w of words) if (id < vocabSize - added.length && !(w in vocab)) vocab[w] = id++;
+  for (; id < vocabSize - added.length; id++) vocab[`${SPACE}w${id}`] = id;
+  const addedTokens = [
+    { id: 0, content: '<unk>' },
+    { id: 1, content: '<s>' },
+    { id: 2, content: '</s>' },
+    ...added.map((content, i) => ({ id: vocabSize - added.length + i, content })),
+  ].map((t) => ({ ...t, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }));
+  for (const t of addedTokens) vocab[t.content] = t.id;
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: addedTokens,
+    // Newer conversions (legacy=false) use a Metaspace pre-tokenizer; older ones Prepend + Replace.
+    normalizer: metaspace
+      ? null
+      : {
+          type: 'Sequence',
+          normalizers: [
+            { type: 'Prepend', prepend: SPACE },
+            { type: 'Replace', pattern: { String: ' ' }, content: SPACE },
+          ],
+        },
+    pre_tokenizer: metaspace ? { type: 'Metaspace', replacement: SPACE, prepend_scheme: 'first', split: false } : null,
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+      pair: [
+        { SpecialToken: { id: '<s>', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '<s>', type_id: 1 } },
+        { Sequence: { id: 'B', type_id: 1 } },
+      ],
+      special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] } },
+    },
+    decoder: {
+      type: 'Sequence',
+      decoders: [
+        { type: 'Replace', pattern: { String: SPACE }, content: ' ' },
+        { type: 'ByteFallback' },
+        { type: 'Fuse' },
+        { type: 'Strip', content: ' ', start: 1, stop: 0 },
+      ],
+    },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: '<unk>',
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: true,
+      byte_fallback: true,
+      ignore_merges: false,
+      vocab,
+      merges,
+    },
+  };
+}
+
+/** GPT-2's byte-to-unicode table. */
+function bytesToUnicode(): string[] {
+  const keep = (b: number) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
+  let extra = 0;
+  return Array.from({ length: 256 }, (_, b) => String.fromCodePoint(keep(b) ? b : 256 + extra++));
+}
+
+/** A byte-level BPE tokenizer.json (GPT-2 / LLaMA 3 / Qwen2 / SmolLM style) with the special tokens as added_tokens. */
+/** Qwen2's tokenizer.json: its split regex (single digits), then byte-level mapping; NFC first. */
+const QWEN2_PRE: Json = {
+  type: 'Sequence',
+  pretokenizers: [
+    {
+      type: 'Split',
+      pattern: { Regex: "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+" },
+      behavior: 'Isolated',
+      invert: false,
+    },
+    { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
+  ],
+};
+
+function byteLevelJson(vocabSize: number, added: string[], pre: ByteLevelPre): Json {
+  const b2u = bytesToUnicode();
+  const v: Record<string, number> = {};
+  b2u.forEach((ch, i) => (v[ch] = i));
+  const G = b2u[32];
+  const merges = [`${G} t`, 'h e', `${G}t he`, `${G} a`, 'i n'];
+  let id = 256;
+  for (const m of merges) v[m.replace(' ', '')] = id++;
+  for (; id < vocabSize - added.length; id++) v[`<extra_${id}>`] = id;
+  added.forEach((t, i) => (v[t] = vocabSize - added.length + i));
+  const json = byteLevelTokenizerJson(v, merges.join('\n'));
+  if (pre === 'qwen2') {
+    json.pre_tokenizer = QWEN2_PRE;
+    json.normalizer = { type: 'NFC' };
+  } else json.pre_tokenizer = GPT2_PRE_TOKENIZERS[pre];
+  // LLaMA 3's tokenizer.json looks whole words up before merging.
+  if (pre === 'llama-bpe') (json.model as Json).ignore_merges = true;
+  json.added_tokens = added.map((content, i) => ({
+    id: vocabSize - added.length + i,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  }));
+  return json;
+}
+
+function addedTokensDecoder(tok: Json): Json {
+  const out: Json = {};
+  for (const t of tok.added_tokens as { id: number; content: string }[]) {
+    out[String(t.id)] = { content: t.content, lstrip: false, normalized: false, rstrip: false, single_word: false, special: true };
+  }
+  return out;
+}
+
+const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v, null, 2) + '\n');
+
+export interface WrittenCheckpoint {
+  files: ByteSource[];
+  /** Every tensor of the model as stored (after dtype rounding), by transformers name; lm_head included even when tied (= the embedding). */
+  tensors: Map<string, Float32Array>;
+  config: Json;
+}
+
+/** Writes the case's folder in memory: seeded N(0, 0.02) weights (norms near 1), rounded to the case's dtype. */
+export function writeCheckpoint(k: CheckpointCase, seed = 1): WrittenCheckpoint {
+  const c = k.config;
+  // tie_word_embeddings defaults to true in OPTConfig, false in the LLaMA-family configs.
+  const tied = typeof c.tie_word_embeddings === 'boolean' ? c.tie_word_embeddings : c.model_type === 'opt';
+  const tensors = new Map<string, Float32Array>();
+  const stored: { name: string; shape: number[]; bytes: Uint8Array }[] = [];
+  const embedName = c.model_type === 'opt' ? 'model.decoder.embed_tokens.weight' : 'model.embed_tokens.weight';
+  for (const [name, shape] of transformersStateDict(c)) {
+    if (name === 'lm_head.weight' && tied) {
+      tensors.set(name, tensors.get(embedName)!);
+      continue;
+    }
+    const raw = randomTensor(name, shape, seed).map((v) => (name.endsWith('.bias') ? v * (k.biasScale ?? 10) : v));
+    const s = storeAs(raw, k.dtype);
+    tensors.set(name, s.stored);
+    stored.push({ name, shape, bytes: s.bytes });
+  }
+  const files: ByteSource[] = [];
+  const at = (n: string, bytes: Uint8Array) => files.push(bytesSource(`${k.name}/${n}`, bytes));
+  at('config.json', enc(c));
+  at(
+    'generation_config.json',
+    enc(
+      k.generationConfig ?? {
+        _from_model_config: true,
+        bos_token_id: c.bos_token_id,
+        eos_token_id: c.eos_token_id,
+        transformers_version: c.transformers_version,
+      },
+    ),
+  );
+  if (k.shards <= 1) {
+    at('model.safetensors', safetensorsFile(stored, k.dtype));
+  } else {
+    // save_pretrained fills shards in state_dict order up to max_shard_size.
+    const total = stored.reduce((a, t) => a + t.bytes.byteLength, 0);
+    const per = Math.ceil(total / k.shards);
+    const groups: (typeof stored)[] = [[]];
+    let size = 0;
+    for (const t of stored) {
+      if (size + t.bytes.byteLength > per && groups[groups.length - 1].length && groups.length < k.shards) {
+        groups.push([]);
+        size = 0;
+      }
+      groups[groups.length - 1].push(t);
+      size += t.bytes.byteLength;
+    }
+    const pad = (i: number) => String(i).padStart(5, '0');
+    const weightMap: Record<string, string> = {};
+    groups.forEach((g, i) => {
+      const file = `model-${pad(i + 1)}-of-${pad(groups.length)}.safetensors`;
+      for (const t of g) weightMap[t.name] = file;
+      at(file, safetensorsFile(g, k.dtype));
+    });
+    const sortedMap = Object.fromEntries(Object.entries(weightMap).sort(([a], [b]) => (a < b ? -1 : 1)));
+    const params = stored.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
+    at('model.safetensors.index.json', enc({ metadata: { total_parameters: params, total_size: total }, weight_map: sortedMap }));
+  }
+  const vocab = c.vocab_size as number;
+  const added = k.addedTokens ?? [];
+  const tok =
+    k.tokenizer === 'sentencepiece'
+      ? sentencePieceTokenizerJson(vocab, added, c.model_type === 'mistral')
+      : byteLevelJson(vocab, added, k.preTokenizer ?? 'gpt-2');
+  at('tokenizer.json', enc(tok));
+  // transformers 5 saves the chat template as chat_template.jinja beside tokenizer_config.json.
+  const { chat_template: template, ...tokCfg } = k.tokenizerConfig ?? {};
+  const separateTemplate = typeof c.transformers_version === 'string' && c.transformers_version.startsWith('5') && typeof template === 'string';
+  if (separateTemplate) at('chat_template.jinja', new TextEncoder().encode(template as string));
+  at(
+    'tokenizer_config.json',
+    enc({
+      add_prefix_space: null,
+      added_tokens_decoder: addedTokensDecoder(tok),
+      clean_up_tokenization_spaces: false,
+      extra_special_tokens: {},
+      model_max_length: c.max_position_embeddings,
+      tokenizer_class: k.tokenizer === 'sentencepiece' ? 'LlamaTokenizer' : 'PreTrainedTokenizerFast',
+      ...tokCfg,
+      ...(template !== undefined && !separateTemplate ? { chat_template: template } : {}),
+    }),
+  );
+  if (c.model_type === 'opt') {
+    // GPT2TokenizerFast also writes the slow tokenizer's files.
+    const model = tok.model as { vocab: Record<string, number>; merges: string[] };
+    at('vocab.json', enc(model.vocab));
+    at('merges.txt', new TextEncoder().encode(`#version: 0.2\n${model.merges.join('\n')}\n`));
+    at('special_tokens_map.json', enc({ bos_token: '</s>', eos_token: '</s>', pad_token: '<pad>', unk_token: '</s>' }));
+  }
+  return { files, tensors, config: c };
+}

@@ -1,0 +1,202 @@
+// A float64 forward of LlamaForCausalLM / MistralForCausalLM / Qwen2ForCausalLM / OPTForCausalLM
+// written from transformers' modeling code and read straight from config.json, independent of the
+// studio's config parser and oracle: rope_parameters or rope_theta + rope_scaling (default, linear,
+// llama3 inv_freq as modeling_rope_utils computes it), head_dim, GQA, q/k/v (and o, MLP) biases,
+// Mistral's sliding-window mask, OPT's offset-2 positions, project_in/out and post-norm. Tests
+// compare the studio's loaded model and oracle against it.
+type Json = Record<string, unknown>;
+type W = (name: string) => Float32Array;
+
+function linear(x: Float64Array, T: number, w: Float32Array, inp: number, out: number, b?: Float32Array): Float64Array {
+  const y = new Float64Array(T * out);
+  for (let t = 0; t < T; t++)
+    for (let o = 0; o < out; o++) {
+      let s = b ? b[o] : 0;
+      for (let i = 0; i < inp; i++) s += x[t * inp + i] * w[o * inp + i];
+      y[t * out + o] = s;
+    }
+  return y;
+}
+
+function rmsNorm(x: Float64Array, T: number, H: number, w: Float32Array, eps: number): Float64Array {
+  const y = new Float64Array(x.length);
+  for (let t = 0; t < T; t++) {
+    let ss = 0;
+    for (let i = 0; i < H; i++) ss += x[t * H + i] ** 2;
+    const r = 1 / Math.sqrt(ss / H + eps);
+    for (let i = 0; i < H; i++) y[t * H + i] = x[t * H + i] * r * w[i];
+  }
+  return y;
+}
+
+function layerNorm(x: Float64Array, T: number, H: number, w: Float32Array, b: Float32Array): Float64Array {
+  const y = new Float64Array(x.length);
+  for (let t = 0; t < T; t++) {
+    let m = 0,
+      v = 0;
+    for (let i = 0; i < H; i++) m += x[t * H + i] / H;
+    for (let i = 0; i < H; i++) v += (x[t * H + i] - m) ** 2 / H;
+    for (let i = 0; i < H; i++) y[t * H + i] = ((x[t * H + i] - m) / Math.sqrt(v + 1e-5)) * w[i] + b[i];
+  }
+  return y;
+}
+
+/** inv_freq as modeling_rope_utils: default, linear, llama3. */
+export function invFreq(c: Json, headDim: number): Float64Array {
+  const p = (c.rope_parameters ?? { ...((c.rope_scaling as Json | null) ?? {}), rope_theta: c.rope_theta ?? 10000 }) as Json;
+  const base = p.rope_theta as number;
+  const type = (p.rope_type ?? p.type ?? 'default') as string;
+  const inv = Float64Array.from({ length: headDim / 2 }, (_, i) => 1 / base ** ((2 * i) / headDim));
+  if (type === 'default') return inv;
+  const factor = p.factor as number;
+  if (type === 'linear') return inv.map((f) => f / factor);
+  if (type !== 'llama3') throw new Error(`twin: rope type ${type}`);
+  const old = p.original_max_position_embeddings as number;
+  const lowWl = old / (p.low_freq_factor as number),
+    highWl = old / (p.high_freq_factor as number);
+  return inv.map((f) => {
+    const wl = (2 * Math.PI) / f;
+    const scaled = wl > lowWl ? f / factor : f;
+    const smooth = (old / wl - (p.low_freq_factor as number)) / ((p.high_freq_factor as number) - (p.low_freq_factor as number));
+    const medium = !(wl < highWl) && !(wl > lowWl);
+    return medium ? ((1 - smooth) * scaled) / factor + smooth * scaled : scaled;
+  });
+}
+
+/** Causal attention over [T, heads*D] q and [T, kv*D] k/v; keys within `window` of the query when set. */
+function attention(
+  q: Float64Array,
+  k: Float64Array,
+  v: Float64Array,
+  T: number,
+  heads: number,
+  kv: number,
+  D: number,
+  scale: number,
+  window?: number,
+): Float64Array {
+  const out = new Float64Array(T * heads * D);
+  for (let h = 0; h < heads; h++) {
+    const g = Math.floor(h / (heads / kv));
+    for (let i = 0; i < T; i++) {
+      const s: number[] = [];
+      let max = -Infinity;
+      for (let j = 0; j <= i; j++) {
+        if (window !== undefined && i - j >= window) {
+          s.push(-Infinity);
+          continue;
+        }
+        let d = 0;
+        for (let e = 0; e < D; e++) d += q[i * heads * D + h * D + e] * k[j * kv * D + g * D + e];
+        s.push(d * scale);
+        max = Math.max(max, d * scale);
+      }
+      const p = s.map((x) => Math.exp(x - max));
+      const z = p.reduce((a, b) => a + b, 0);
+      for (let j = 0; j <= i; j++) for (let e = 0; e < D; e++) out[i * heads * D + h * D + e] += (p[j] / z) * v[j * kv * D + g * D + e];
+    }
+  }
+  return out;
+}
+
+function llama(c: Json, w: W, ids: number[]): Float64Array {
+  const T = ids.length,
+    H = c.hidden_size as number,
+    heads = c.num_attention_heads as number,
+    kv = (c.num_key_value_heads as number) ?? heads,
+    D = (c.head_dim as number | null) ?? H / heads,
+    I = c.intermediate_size as number,
+    V = c.vocab_size as number,
+    eps = (c.rms_norm_eps as number) ?? 1e-6;
+  const arch = (c.architectures as string[])[0];
+  const qkvB = arch === 'Qwen2ForCausalLM' || c.attention_bias === true;
+  const window = arch === 'MistralForCausalLM' && typeof c.sliding_window === 'number' ? c.sliding_window : undefined;
+  const inv = invFreq(c, D);
+  const emb = w('model.embed_tokens.weight');
+  let x: Float64Array = new Float64Array(T * H);
+  for (let t = 0; t < T; t++) for (let i = 0; i < H; i++) x[t * H + i] = emb[ids[t] * H + i];
+  const rope = (y: Float64Array, n: number) => {
+    for (let t = 0; t < T; t++)
+      for (let h = 0; h < n; h++)
+        for (let i = 0; i < D / 2; i++) {
+          const a = t * inv[i],
+            o = t * n * D + h * D;
+          const x1 = y[o + i],
+            x2 = y[o + i + D / 2];
+          y[o + i] = x1 * Math.cos(a) - x2 * Math.sin(a);
+          y[o + i + D / 2] = x2 * Math.cos(a) + x1 * Math.sin(a);
+        }
+  };
+  for (let l = 0; l < (c.num_hidden_layers as number); l++) {
+    const p = `model.layers.${l}`;
+    const b = (n: string, on: boolean) => (on ? w(`${p}.${n}.bias`) : undefined);
+    const h = rmsNorm(x, T, H, w(`${p}.input_layernorm.weight`), eps);
+    const q = linear(h, T, w(`${p}.self_attn.q_proj.weight`), H, heads * D, b('self_attn.q_proj', qkvB));
+    const k = linear(h, T, w(`${p}.self_attn.k_proj.weight`), H, kv * D, b('self_attn.k_proj', qkvB));
+    const v = linear(h, T, w(`${p}.self_attn.v_proj.weight`), H, kv * D, b('self_attn.v_proj', qkvB));
+    rope(q, heads);
+    rope(k, kv);
+    const a = attention(q, k, v, T, heads, kv, D, D ** -0.5, window);
+    const o = linear(a, T, w(`${p}.self_attn.o_proj.weight`), heads * D, H, b('self_attn.o_proj', c.attention_bias === true));
+    x = x.map((v, i) => v + o[i]);
+    const h2 = rmsNorm(x, T, H, w(`${p}.post_attention_layernorm.weight`), eps);
+    const mb = c.mlp_bias === true;
+    const g = linear(h2, T, w(`${p}.mlp.gate_proj.weight`), H, I, b('mlp.gate_proj', mb));
+    const u = linear(h2, T, w(`${p}.mlp.up_proj.weight`), H, I, b('mlp.up_proj', mb));
+    const act = g.map((gv, i) => (gv / (1 + Math.exp(-gv))) * u[i]);
+    const d = linear(act, T, w(`${p}.mlp.down_proj.weight`), I, H, b('mlp.down_proj', mb));
+    x = x.map((v, i) => v + d[i]);
+  }
+  const n = rmsNorm(x, T, H, w('model.norm.weight'), eps);
+  return linear(n, T, c.tie_word_embeddings === true ? emb : w('lm_head.weight'), H, V);
+}
+
+function opt(c: Json, w: W, ids: number[]): Float64Array {
+  const T = ids.length,
+    H = c.hidden_size as number,
+    heads = c.num_attention_heads as number,
+    D = H / heads,
+    F = c.ffn_dim as number,
+    V = c.vocab_size as number,
+    P = (c.word_embed_proj_dim as number) ?? H;
+  const pre = c.do_layer_norm_before !== false;
+  const emb = w('model.decoder.embed_tokens.weight');
+  let e: Float64Array = new Float64Array(T * P);
+  for (let t = 0; t < T; t++) for (let i = 0; i < P; i++) e[t * P + i] = emb[ids[t] * P + i];
+  if (P !== H) e = linear(e, T, w('model.decoder.project_in.weight'), P, H);
+  const pos = w('model.decoder.embed_positions.weight');
+  let x: Float64Array = e.map((v, i) => v + pos[(Math.floor(i / H) + 2) * H + (i % H)]);
+  const ln = (y: Float64Array, n: string) => layerNorm(y, T, H, w(`${n}.weight`), w(`${n}.bias`));
+  for (let l = 0; l < (c.num_hidden_layers as number); l++) {
+    const p = `model.decoder.layers.${l}`;
+    const L = (y: Float64Array, n: string, i: number, o: number) => linear(y, T, w(`${p}.${n}.weight`), i, o, w(`${p}.${n}.bias`));
+    let h: Float64Array = pre ? ln(x, `${p}.self_attn_layer_norm`) : x;
+    const q = L(h, 'self_attn.q_proj', H, H).map((v) => v * D ** -0.5);
+    const a = attention(q, L(h, 'self_attn.k_proj', H, H), L(h, 'self_attn.v_proj', H, H), T, heads, heads, D, 1);
+    const o = L(a, 'self_attn.out_proj', H, H);
+    x = x.map((v, i) => v + o[i]);
+    if (!pre) x = ln(x, `${p}.self_attn_layer_norm`);
+    h = pre ? ln(x, `${p}.final_layer_norm`) : x;
+    const f = L(
+      L(h, 'fc1', H, F).map((v) => Math.max(0, v)),
+      'fc2',
+      F,
+      H,
+    );
+    x = x.map((v, i) => v + f[i]);
+    if (!pre) x = ln(x, `${p}.final_layer_norm`);
+  }
+  if (pre && c._remove_final_layer_norm !== true) x = ln(x, 'model.decoder.final_layer_norm');
+  if (P !== H) x = linear(x, T, w('model.decoder.project_out.weight'), H, P);
+  return linear(x, T, c.tie_word_embeddings === false ? w('lm_head.weight') : emb, P, V);
+}
+
+/** Logits [T, vocab] of one sequence, as transformers computes them in float64. */
+export function transformersLogits(config: Json, weights: Map<string, Float32Array>, ids: number[]): Float64Array {
+  const w: W = (n) => {
+    const t = weights.get(n);
+    if (!t) throw new Error(`twin: no tensor ${n}`);
+    return t;
+  };
+  return (config.architectures as string[])[0] === 'OPTForCausalLM' ? opt(config, w, ids) : llama(config, w, ids);
+}
