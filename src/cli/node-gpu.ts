@@ -22,7 +22,16 @@ export interface NodeGpuOptions {
   disableToggles?: string[];
   /** Dawn backend: 'vulkan', 'null', ... (default: Dawn's choice). */
   backend?: string;
+  /**
+   * Half precision and tensor cores (default true): creates Dawn with the toggles that let it offer
+   * shader-f16 on NVIDIA's Vulkan driver and the experimental subgroup matrices, and asks for both
+   * when offered. false: neither toggle nor feature, every kernel f32 (the CLI's --no-f16).
+   */
+  half?: boolean;
 }
+
+/** Dawn keeps f16 off on NVIDIA's Vulkan driver unless asked; subgroup matrices sit behind allow_unsafe_apis. */
+export const HALF_TOGGLES = ['allow_unsafe_apis', 'vulkan_enable_f16_on_nvidia'];
 
 // Dawn lives as long as its GPU object is referenced; closeNodeGpu() drops it so Node can exit.
 let dawnGpu: GPU | null = null;
@@ -38,7 +47,8 @@ export async function createNodeGpu(opts: NodeGpuOptions = {}): Promise<Gpu> {
   const { create, globals } = dawn;
   // GPUBufferUsage, GPUMapMode, ... as the engine expects them in a browser.
   Object.assign(globalThis, globals);
-  const enable = [...(opts.enableToggles ?? [])];
+  const half = opts.half ?? true;
+  const enable = [...(half ? HALF_TOGGLES : []), ...(opts.enableToggles ?? [])];
   // Full-resolution timestamps for profiling (Dawn rounds them to 100 µs-ish steps otherwise).
   const disable = [...(opts.disableToggles ?? []), ...(opts.profile ? ['timestamp_quantization'] : [])];
   const flags: string[] = [];
@@ -48,7 +58,7 @@ export async function createNodeGpu(opts: NodeGpuOptions = {}): Promise<Gpu> {
   dawnGpu = create(flags);
   let device: AcquiredDevice;
   try {
-    device = await acquireDevice(dawnGpu);
+    device = await acquireDevice(dawnGpu, 'high-performance', { half });
   } catch (e) {
     throw e instanceof WebGpuUnavailableError ? new WebGpuUnavailableError(e.detail, DAWN_WEBGPU_ADVICE) : e;
   }

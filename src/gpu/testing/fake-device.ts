@@ -95,6 +95,7 @@ export function fakeGpu(limits?: Partial<Record<string, number>>): { gpu: Gpu; c
     hasF16: false,
     hasSubgroups: false,
     hasTimestamps: false,
+    subgroupMatrix: null,
   } satisfies AcquiredDevice;
   return { gpu: new Gpu(acq), calls };
 }
