@@ -241,9 +241,14 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {})
 
   if (a.dtype !== b.dtype || (a.dtype !== 'f32' && a.dtype !== 'f16')) throw new Error(`matmul: operands are ${a.dtype} and ${b.dtype} (want both f32 or both f16)`);
   let path = matmulPath(gpu, a.dtype);
+  // Dawn wants a binding a subgroup-matrix store writes to hold one whole 16x16 f32 fragment
+  const tinyOut = d.batch * d.m * d.n < 256;
   if (opts.path && opts.path !== path) {
     if (opts.path === 'f16' && path === 'subgroup-matrix') path = 'f16';
     else throw new Error(`matmul: path ${opts.path} is not available for ${a.dtype} operands on this device (${path})`);
+  } else if (path === 'subgroup-matrix' && tinyOut) {
+    if (opts.path) throw new Error(`matmul: the subgroup-matrix path needs at least 256 outputs (got ${d.batch * d.m * d.n})`);
+    path = 'f16';
   }
   const maxBinding = gpu.device.limits.maxStorageBufferBindingSize;
   const label = `matmul ${d.batch > 1 ? `${d.batch}x` : ''}${d.m}x${d.k}x${d.n}${transA ? ' tA' : ''}${transB ? ' tB' : ''}${path === 'f32' ? '' : ` ${path}`}`;
