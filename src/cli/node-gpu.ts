@@ -4,6 +4,7 @@
 import { acquireDevice, type AcquiredDevice } from '../gpu/device';
 import { WebGpuUnavailableError } from '../gpu/errors';
 import { Gpu } from '../gpu/gpu';
+import { kernelPaths, setHalfLinears } from '../ops/precision';
 
 /** What to do when Dawn offers no GPU (the CLI's counterpart of the browser advice). */
 export const DAWN_WEBGPU_ADVICE =
@@ -71,4 +72,22 @@ export async function createNodeGpu(opts: NodeGpuOptions = {}): Promise<Gpu> {
 export function closeNodeGpu(): void {
   for (const g of opened.splice(0)) g.destroy();
   dawnGpu = null;
+}
+
+/** The CLI's flag for the f32-only engine: `--no-f16` (or `--f16 0`). */
+export const NO_F16_NOTE = '[--no-f16]   every kernel f32: no f16 / tensor-core toggles or features (default: the tensor cores where offered)';
+
+/** The engine's GPU for quantize / eval / bench: half-precision Linear matmuls where the device has tensor cores, unless `half` is false. */
+export async function createEngineGpu(half: boolean, opts: NodeGpuOptions = {}): Promise<Gpu> {
+  const gpu = await createNodeGpu({ ...opts, half });
+  setHalfLinears(gpu, half);
+  return gpu;
+}
+
+/** One line per kernel family: the path it takes on this device. */
+export function describeKernelPaths(gpu: Gpu): string {
+  const offered = [gpu.hasF16 ? 'shader-f16' : '', gpu.subgroupMatrix ? 'subgroup matrices' : ''].filter(Boolean).join(', ') || 'no f16 features';
+  return `kernel paths (${offered}): ${Object.entries(kernelPaths(gpu))
+    .map(([k, v]) => `${k} ${v}`)
+    .join('; ')}`;
 }
