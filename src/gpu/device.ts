@@ -10,6 +10,8 @@ export interface AdapterReport {
   features: string[];
   limits: Record<string, number>;
   isFallbackAdapter: boolean;
+  /** The path each kernel family takes (filled by the host that applies the precision policy). */
+  kernelPaths?: Record<string, string>;
 }
 
 export interface AcquiredDevice {
