@@ -10,6 +10,9 @@
 // a column-major fragment, so no transposing copy), double-buffered: the next step's vectors are
 // fetched into registers while the tensor cores work on the current step, one barrier per step.
 // Rows are padded by 8 halves (16 bytes) against bank conflicts of the fragment loads.
+// DIRECT: no workgroup tiles; each subgroup loads its fragments straight from storage (the cache
+// does the sharing). Only for whole tiles: M % BM, N % BN and the K range % 16 all zero, no
+// vector bindings (ops/matmul.ts checks).
 enable f16;
 enable chromium_experimental_subgroup_matrix;
 
@@ -78,8 +81,10 @@ const B_LOADS = (B_VECS + WG - 1u) / WG;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 #endif
 
+#if !DIRECT
 var<workgroup> As: array<f16, 2u * A_TILE>;
 var<workgroup> Bs: array<f16, 2u * B_TILE>;
+#endif
 // one F x F f32 fragment per subgroup for the bounds-checked epilogue
 var<workgroup> Cs: array<f32, SG_M * SG_N * F * F>;
 
@@ -147,6 +152,31 @@ fn main(
   let sgN = (sg % SG_N) * FN * F;
 
   var acc: array<subgroup_matrix_result<f32, F, F>, FM * FN>;
+#if DIRECT
+  for (var k0 = kBegin; k0 < kEnd; k0 += F) {
+    var fa: array<subgroup_matrix_left<f16, F, F>, FM>;
+    var fb: array<subgroup_matrix_right<f16, F, F>, FN>;
+    for (var i = 0u; i < FM; i++) {
+#if TRANS_A
+      fa[i] = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, col_major>(&a, baseA + k0 * M + m0 + sgM + i * F, M);
+#else
+      fa[i] = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&a, baseA + (m0 + sgM + i * F) * K + k0, K);
+#endif
+    }
+    for (var j = 0u; j < FN; j++) {
+#if TRANS_B
+      fb[j] = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, col_major>(&b, baseB + (n0 + sgN + j * F) * K + k0, K);
+#else
+      fb[j] = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, row_major>(&b, baseB + k0 * N + n0 + sgN + j * F, N);
+#endif
+    }
+    for (var i = 0u; i < FM; i++) {
+      for (var j = 0u; j < FN; j++) {
+        acc[i * FN + j] = subgroupMatrixMultiplyAccumulate(fa[i], fb[j], acc[i * FN + j]);
+      }
+    }
+  }
+#else
   var ra: array<vec4<f16>, A_LOADS>;
   var rb: array<vec4<f16>, B_LOADS>;
 
@@ -233,6 +263,8 @@ fn main(
     }
     workgroupBarrier();
   }
+
+#endif
 
   // ---------------------------------------------- epilogue
   let baseC = wid.z * M * N;

@@ -16,7 +16,7 @@
 import { createNodeGpu, closeNodeGpu } from './node-gpu';
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
-import { matmul, chooseMatmulPlan, chooseSubgroupPlan, subgroupTileFits, tileFits, MATMUL_TILES, SUBGROUP_TILES, type MatmulPath, type MatmulTile, type SubgroupTile } from '../ops/matmul';
+import { matmul, chooseMatmulPlan, chooseSubgroupPlan, directFits, subgroupTileFits, tileFits, MATMUL_TILES, SUBGROUP_TILES, type MatmulPath, type MatmulTile, type SubgroupTile } from '../ops/matmul';
 import { castToF16 } from '../ops/cast';
 import { floatToHalf, halfToFloat } from '../formats/dtype';
 import { add } from '../ops/elementwise';
@@ -156,7 +156,7 @@ async function benchMatmul(gpu: Gpu, s: Shape, o: Operands, tile?: MatmulTile, s
 }
 
 function sgTileName(t: SubgroupTile): string {
-  return `${t.SG_M * t.FM * 16}x${t.SG_N * t.FN * 16}x${t.BK} ${t.SG_M}x${t.SG_N}sg ${t.FM}x${t.FN}fr`;
+  return `${t.SG_M * t.FM * 16}x${t.SG_N * t.FN * 16}x${t.BK} ${t.SG_M}x${t.SG_N}sg ${t.FM}x${t.FN}fr${t.DIRECT ? ' direct' : ''}`;
 }
 
 async function benchHalf(gpu: Gpu, s: Shape, o: Operands, path: MatmulPath, tile?: SubgroupTile): Promise<Row> {
@@ -282,7 +282,7 @@ async function main(): Promise<void> {
       if (gpu.subgroupMatrix) {
         half.push(await benchHalf(gpu, s, h, 'subgroup-matrix'));
         if (args.has('--half-sweep'))
-          for (const t of Object.values(SUBGROUP_TILES)) if (subgroupTileFits(gpu, t, s.transA, s.transB)) sweep.push(await benchHalf(gpu, s, h, 'subgroup-matrix', t));
+          for (const t of Object.values(SUBGROUP_TILES) as SubgroupTile[]) if (subgroupTileFits(gpu, t, s.transA, s.transB) && (!t.DIRECT || directFits(t, s.m, s.n, s.k))) sweep.push(await benchHalf(gpu, s, h, 'subgroup-matrix', t));
       }
       h.a.release();
       h.b.release();

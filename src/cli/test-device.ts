@@ -183,13 +183,18 @@ function cases(gpu: Gpu, path: MatmulPath): Case[] {
     { name: 'large dyᵀ·x 2048x2048x1024 (sampled)', m: 2048, k: 2048, n: 1024, transA: true, sample: 256 },
   ];
   if (path === 'subgroup-matrix')
-    for (const [name, t] of Object.entries(SUBGROUP_TILES))
+    for (const [name, t] of Object.entries(SUBGROUP_TILES) as [string, SubgroupTile][])
       for (const [transA, transB] of [
         [false, true],
         [false, false],
         [true, false],
       ])
-        if (subgroupTileFits(gpu, t, transA, transB)) list.push({ name: `tile ${name} tA=${+transA} tB=${+transB} 300x200x260`, m: 300, k: 200, n: 260, transA, transB, tile: t });
+        if (subgroupTileFits(gpu, t, transA, transB))
+          list.push(
+            t.DIRECT
+              ? { name: `tile ${name} tA=${+transA} tB=${+transB} 256x224x384`, m: 256, k: 224, n: 384, transA, transB, tile: t }
+              : { name: `tile ${name} tA=${+transA} tB=${+transB} 300x200x260`, m: 300, k: 200, n: 260, transA, transB, tile: t },
+          );
   return list;
 }
 

@@ -16,7 +16,7 @@ import { addRowVector, mulColVector, mulRowVector } from './broadcast';
 import { crossEntropy, crossEntropyBackward } from './cross-entropy';
 import { add, axpy, scale, square } from './elementwise';
 import { embeddingBackward, embeddingGather } from './embedding';
-import { matmul, type SubgroupTile } from './matmul';
+import { matmul, SUBGROUP_TILES, type SubgroupTile } from './matmul';
 import { castToF16 } from './cast';
 import { mseWithGrad, sumInto } from './mse-grad';
 import { normBackwardDx } from './norm-dx';
@@ -296,6 +296,13 @@ describe('half-precision kernel variants', () => {
       matmul(gpu, h([1024, 16]), h([1024, 24]), { transA: true, accumulate: true, out: gpu.tensor([16, 24]), splitK, path, subgroupTile });
       matmul(gpu, h([17, 1023]), h([19, 1023]), { transB: true, splitK, path, subgroupTile });
       matmul(gpu, h([1023, 17]), h([1023, 19]), { transA: true, alpha: 0.5, splitK, path, subgroupTile });
+    }
+    // the tensor-core kernel's direct variant (whole tiles only), in the three forms
+    if (path === 'subgroup-matrix') {
+      const direct = { ...(subgroupTile ?? SUBGROUP_TILES.largeDirect), DIRECT: true };
+      matmul(gpu, h([128, 256]), h([128, 256]), { transB: true, path, subgroupTile: direct });
+      matmul(gpu, h([128, 256]), h([256, 128]), { path, subgroupTile: direct });
+      matmul(gpu, h([256, 128]), h([256, 128]), { transA: true, accumulate: true, out: gpu.tensor([128, 128]), path, subgroupTile: direct });
     }
   };
   eachHalf('matmul, f16 storage', (gpu) => forms(gpu, 'f16', undefined));

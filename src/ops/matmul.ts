@@ -78,6 +78,8 @@ export interface SubgroupTile {
   FN: number;
   BK: number;
   GROUP_M: number;
+  /** Fragments straight from storage, no workgroup tiles (whole tiles only). */
+  DIRECT?: boolean;
 }
 
 export const SUBGROUP_TILES = {
@@ -85,10 +87,14 @@ export const SUBGROUP_TILES = {
   large: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8 },
   /** 128 x 128 outputs, 8 subgroups of 64 x 32. */
   large8: { SG_M: 2, SG_N: 4, FM: 4, FN: 2, BK: 32, GROUP_M: 8 },
+  /** 128 x 128 outputs, 8 subgroups of 32 x 64. */
+  tall8: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8 },
   /** 64 x 128 outputs, 4 subgroups of 32 x 64. */
   wide: { SG_M: 2, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8 },
   /** 64 x 64 outputs, 4 subgroups of 32 x 32. */
   medium: { SG_M: 2, SG_N: 2, FM: 2, FN: 2, BK: 32, GROUP_M: 8 },
+  /** 128 x 128 outputs, 4 subgroups of 64 x 64, fragments straight from storage. */
+  largeDirect: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, DIRECT: true },
 } satisfies Record<string, SubgroupTile>;
 
 /** Which kernel a matmul of these operand dtypes runs on this device. */
@@ -106,6 +112,7 @@ const sgBM = (t: SubgroupTile) => t.SG_M * t.FM * 16;
 const sgBN = (t: SubgroupTile) => t.SG_N * t.FN * 16;
 
 function subgroupTileBytes(t: SubgroupTile, transA: boolean, transB: boolean): number {
+  if (t.DIRECT) return t.SG_M * t.SG_N * 256 * 4;
   const pad = 8;
   const a = transA ? t.BK * (sgBM(t) + pad) : sgBM(t) * (t.BK + pad);
   const b = transB ? sgBN(t) * (t.BK + pad) : t.BK * (sgBN(t) + pad);
@@ -115,6 +122,11 @@ function subgroupTileBytes(t: SubgroupTile, transA: boolean, transB: boolean): n
 export function subgroupTileFits(gpu: Gpu, t: SubgroupTile, transA = false, transB = false): boolean {
   const sg = gpu.subgroupMatrix;
   return sg !== null && sgThreads(t, sg.subgroupSize) <= gpu.maxWorkgroupSize && subgroupTileBytes(t, transA, transB) <= gpu.device.limits.maxComputeWorkgroupStorageSize;
+}
+
+/** Whole tiles, as the direct variant needs (split K chunks are multiples of 128). */
+export function directFits(t: SubgroupTile, m: number, n: number, k: number): boolean {
+  return m % sgBM(t) === 0 && n % sgBN(t) === 0 && k % 32 === 0;
 }
 
 const sgWorkgroups = (t: SubgroupTile, m: number, n: number, batch: number) => Math.ceil(m / sgBM(t)) * Math.ceil(n / sgBN(t)) * batch;
@@ -263,6 +275,7 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {})
     const plan = chooseSubgroupPlan(gpu, d.m, d.n, d.k, d.batch, transA, transB);
     const tile = opts.subgroupTile ?? plan.tile;
     if (!subgroupTileFits(gpu, tile, transA, transB)) throw new Error(`matmul: subgroup tile ${JSON.stringify(tile)} exceeds this device's workgroup limits`);
+    if (tile.DIRECT && !directFits(tile, d.m, d.n, d.k)) throw new Error(`matmul: the direct subgroup tile needs whole tiles (M % ${sgBM(tile)}, N % ${sgBN(tile)}, K % 32 zero), not ${d.m}x${d.k}x${d.n}`);
     splits = Math.max(1, Math.min(opts.splitK ?? plan.splitK, Math.ceil(d.k / tile.BK)));
     while (splits > 1 && d.batch * splits * d.m * d.n * 4 > maxBinding) splits--;
     splits = evenSplits(d.k, splits);
@@ -271,10 +284,12 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {})
     gpu.dispatch(MATMUL_SUBGROUP, {
       params: {
         ...tile,
+        DIRECT: Boolean(tile.DIRECT),
         SUBGROUP: gpu.subgroupMatrix!.subgroupSize,
         TRANS_A: transA,
         TRANS_B: transB,
-        ...vec,
+        VEC_A: vec.VEC_A && !tile.DIRECT,
+        VEC_B: vec.VEC_B && !tile.DIRECT,
         HAS_BIAS: Boolean(opts.bias) && splits === 1,
         ACCUMULATE: Boolean(opts.accumulate) && splits === 1,
       },
