@@ -32,7 +32,7 @@ const SG_M = {{SG_M}}u;
 const SG_N = {{SG_N}}u;
 const FM = {{FM}}u;
 const FN = {{FN}}u;
-const BK = {{BK}}u;
+const BK = {{BK}}u; // = KSTEPS * F
 const GROUP_M = {{GROUP_M}}u;
 const SUBGROUP = {{SUBGROUP}}u;
 const BM = SG_M * FM * F;
@@ -118,6 +118,28 @@ fn loadB4(base: u32, row: u32, col: u32, rowEnd: u32, colEnd: u32, ld: u32) -> v
 #endif
 }
 
+// Writes one F x F fragment staged in Cs[cs..] to out at (row0, col0), with bounds, alpha, bias and
+// accumulation; called by every invocation (it holds barriers).
+fn stageOut(cs: u32, row0: u32, col0: u32, lane: u32, baseC: u32) {
+  workgroupBarrier();
+  for (var e = lane; e < F * F; e += SUBGROUP) {
+    let row = row0 + e / F;
+    let col = col0 + e % F;
+    if (row < p.M && col < p.N) {
+      var s = p.alpha * Cs[cs + e];
+#if HAS_BIAS
+      s += bias[col];
+#endif
+      let o = baseC + row * p.N + col;
+#if ACCUMULATE
+      s += out[o];
+#endif
+      out[o] = s;
+    }
+  }
+  workgroupBarrier();
+}
+
 @compute @workgroup_size(WG)
 fn main(
   @builtin(local_invocation_index) tid: u32,
@@ -151,30 +173,33 @@ fn main(
   let sgM = (sg / SG_N) * FM * F;
   let sgN = (sg % SG_N) * FN * F;
 
-  var acc: array<subgroup_matrix_result<f32, F, F>, FM * FN>;
+  // one variable per fragment (unrolled with #for): an indexed array of them spills to memory
+#for I FM
+#for J FN
+  var acc{{I}}{{J}}: subgroup_matrix_result<f32, F, F>;
+#endfor
+#endfor
 #if DIRECT
   for (var k0 = kBegin; k0 < kEnd; k0 += F) {
-    var fa: array<subgroup_matrix_left<f16, F, F>, FM>;
-    var fb: array<subgroup_matrix_right<f16, F, F>, FN>;
-    for (var i = 0u; i < FM; i++) {
+#for I FM
 #if TRANS_A
-      fa[i] = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, col_major>(&a, baseA + k0 * M + m0 + sgM + i * F, M);
+      let fa{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, col_major>(&a, baseA + k0 * M + m0 + sgM + {{I}}u * F, M);
 #else
-      fa[i] = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&a, baseA + (m0 + sgM + i * F) * K + k0, K);
+      let fa{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&a, baseA + (m0 + sgM + {{I}}u * F) * K + k0, K);
 #endif
-    }
-    for (var j = 0u; j < FN; j++) {
+#endfor
+#for J FN
 #if TRANS_B
-      fb[j] = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, col_major>(&b, baseB + (n0 + sgN + j * F) * K + k0, K);
+      let fb{{J}} = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, col_major>(&b, baseB + (n0 + sgN + {{J}}u * F) * K + k0, K);
 #else
-      fb[j] = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, row_major>(&b, baseB + k0 * N + n0 + sgN + j * F, N);
+      let fb{{J}} = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, row_major>(&b, baseB + k0 * N + n0 + sgN + {{J}}u * F, N);
 #endif
-    }
-    for (var i = 0u; i < FM; i++) {
-      for (var j = 0u; j < FN; j++) {
-        acc[i * FN + j] = subgroupMatrixMultiplyAccumulate(fa[i], fb[j], acc[i * FN + j]);
-      }
-    }
+#endfor
+#for I FM
+#for J FN
+        acc{{I}}{{J}} = subgroupMatrixMultiplyAccumulate(fa{{I}}, fb{{J}}, acc{{I}}{{J}});
+#endfor
+#endfor
   }
 #else
   var ra: array<vec4<f16>, A_LOADS>;
@@ -211,29 +236,30 @@ fn main(
     if (step > 0u) {
       let aBuf = ((step - 1u) % 2u) * A_TILE;
       let bBuf = ((step - 1u) % 2u) * B_TILE;
-      for (var kk = 0u; kk < BK; kk += F) {
-        var fa: array<subgroup_matrix_left<f16, F, F>, FM>;
-        var fb: array<subgroup_matrix_right<f16, F, F>, FN>;
-        for (var i = 0u; i < FM; i++) {
+#for KK KSTEPS
+      {
+        let kk = {{KK}}u * F;
+#for I FM
 #if TRANS_A
-          fa[i] = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, col_major>(&As, aBuf + kk * LDA + sgM + i * F, LDA);
+          let fa{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, col_major>(&As, aBuf + kk * LDA + sgM + {{I}}u * F, LDA);
 #else
-          fa[i] = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&As, aBuf + (sgM + i * F) * LDA + kk, LDA);
+          let fa{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&As, aBuf + (sgM + {{I}}u * F) * LDA + kk, LDA);
 #endif
-        }
-        for (var j = 0u; j < FN; j++) {
+#endfor
+#for J FN
 #if TRANS_B
-          fb[j] = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, col_major>(&Bs, bBuf + (sgN + j * F) * LDB + kk, LDB);
+          let fb{{J}} = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, col_major>(&Bs, bBuf + (sgN + {{J}}u * F) * LDB + kk, LDB);
 #else
-          fb[j] = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, row_major>(&Bs, bBuf + kk * LDB + sgN + j * F, LDB);
+          let fb{{J}} = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, row_major>(&Bs, bBuf + kk * LDB + sgN + {{J}}u * F, LDB);
 #endif
-        }
-        for (var i = 0u; i < FM; i++) {
-          for (var j = 0u; j < FN; j++) {
-            acc[i * FN + j] = subgroupMatrixMultiplyAccumulate(fa[i], fb[j], acc[i * FN + j]);
-          }
-        }
+#endfor
+#for I FM
+#for J FN
+        acc{{I}}{{J}} = subgroupMatrixMultiplyAccumulate(fa{{I}}, fb{{J}}, acc{{I}}{{J}});
+#endfor
+#endfor
       }
+#endfor
     }
 
     // ---------------------------------------------- registers -> buffer step%2
@@ -274,38 +300,21 @@ fn main(
 #if !ACCUMULATE
   // whole tile inside: fragments go straight to memory
   if (inside) {
-    for (var i = 0u; i < FM; i++) {
-      for (var j = 0u; j < FN; j++) {
-        let o = baseC + (m0 + sgM + i * F) * N + n0 + sgN + j * F;
-        subgroupMatrixStore<row_major>(&out, o, subgroupMatrixScalarMultiply(acc[i * FN + j], p.alpha), N);
-      }
-    }
+#for I FM
+#for J FN
+    subgroupMatrixStore<row_major>(&out, baseC + (m0 + sgM + {{I}}u * F) * N + n0 + sgN + {{J}}u * F, subgroupMatrixScalarMultiply(acc{{I}}{{J}}, p.alpha), N);
+#endfor
+#endfor
     return;
   }
 #endif
 #endif
   // otherwise through this subgroup's F x F staging block, element by element with bounds
   let cs = sg * F * F;
-  for (var i = 0u; i < FM; i++) {
-    for (var j = 0u; j < FN; j++) {
-      subgroupMatrixStore<row_major>(&Cs, cs, acc[i * FN + j], F);
-      workgroupBarrier();
-      for (var e = lane; e < F * F; e += SUBGROUP) {
-        let row = m0 + sgM + i * F + e / F;
-        let col = n0 + sgN + j * F + e % F;
-        if (row < M && col < N) {
-          var s = p.alpha * Cs[cs + e];
-#if HAS_BIAS
-          s += bias[col];
-#endif
-          let o = baseC + row * N + col;
-#if ACCUMULATE
-          s += out[o];
-#endif
-          out[o] = s;
-        }
-      }
-      workgroupBarrier();
-    }
-  }
+#for I FM
+#for J FN
+  subgroupMatrixStore<row_major>(&Cs, cs, acc{{I}}{{J}}, F);
+  stageOut(cs, m0 + sgM + {{I}}u * F, n0 + sgN + {{J}}u * F, lane, baseC);
+#endfor
+#endfor
 }

@@ -9,6 +9,7 @@
 //   --quick          fewer shapes
 //   --tiny           tiny shapes only (smoke test on a software adapter)
 //   --half-sweep     also time every tile of the tensor-core kernel per shape
+//   --half-only      only the f32 / f16 / tensor-core comparison (no f32 tables, no add)
 //   --no-f16         Dawn without the f16 / subgroup-matrix toggles (f32 only)
 // Where the device offers shader-f16 (and subgroup matrices), the same shapes (and LLaMA-3.2-1B's
 // Linear shapes) are timed on f16 operands side by side with f32: the f16-storage kernel and the
@@ -260,15 +261,16 @@ async function main(): Promise<void> {
     printTable(['shape', 'fastest', 'TFLOP/s', 'chosen by shape'], best);
   }
 
+  const halfOnly = args.has('--half-only');
   const rows: Row[] = [];
-  for (const s of shapes) {
+  for (const s of halfOnly ? [] : shapes) {
     const o = operands(gpu, s);
     rows.push(await benchMatmul(gpu, s, o));
     releaseOperands(o);
   }
-  const addRows = [await benchAdd(gpu, tiny ? 1 << 20 : 64 << 20)];
+  const addRows = halfOnly ? [] : [await benchAdd(gpu, tiny ? 1 << 20 : 64 << 20)];
 
-  printMatmulTable('f32 matmul (tile chosen by shape; rel.err: worst of 64 sampled outputs vs float64, relative to Σ|a·b|)', rows);
+  if (!halfOnly) printMatmulTable('f32 matmul (tile chosen by shape; rel.err: worst of 64 sampled outputs vs float64, relative to Σ|a·b|)', rows);
 
   if (gpu.hasF16 && !tiny) {
     // f32, f16 storage and tensor cores side by side, on the same operands (f16: rounded from them)
@@ -294,8 +296,10 @@ async function main(): Promise<void> {
       half,
     );
   } else if (!gpu.hasF16) console.log('\nno shader-f16 on this device: f16 matmuls not timed');
-  console.log('\nelement-wise add (3 x 4 bytes per element moved)');
-  printTable(['kernel', 'GPU ms', 'GB/s (GPU)', 'GB/s (wall)', 'reps'], addRows);
+  if (!halfOnly) {
+    console.log('\nelement-wise add (3 x 4 bytes per element moved)');
+    printTable(['kernel', 'GPU ms', 'GB/s (GPU)', 'GB/s (wall)', 'reps'], addRows);
+  }
   if (gpu.uncapturedErrors.length) console.log(`WebGPU errors: ${gpu.uncapturedErrors.join(' | ')}`);
   closeNodeGpu();
 }

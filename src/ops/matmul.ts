@@ -111,6 +111,11 @@ const sgThreads = (t: SubgroupTile, subgroupSize: number) => t.SG_M * t.SG_N * s
 const sgBM = (t: SubgroupTile) => t.SG_M * t.FM * 16;
 const sgBN = (t: SubgroupTile) => t.SG_N * t.FN * 16;
 
+function checkSubgroupTile(t: SubgroupTile): void {
+  const ok = [t.SG_M, t.SG_N, t.FM, t.FN, t.GROUP_M].every((x) => Number.isInteger(x) && x >= 1) && t.BK % 16 === 0 && t.BK > 0;
+  if (!ok) throw new Error(`matmul: bad subgroup tile ${JSON.stringify(t)}`);
+}
+
 function subgroupTileBytes(t: SubgroupTile, transA: boolean, transB: boolean): number {
   if (t.DIRECT) return t.SG_M * t.SG_N * 256 * 4;
   const pad = 8;
@@ -133,9 +138,10 @@ const sgWorkgroups = (t: SubgroupTile, m: number, n: number, batch: number) => M
 
 /** Tile and K splits for the tensor-core kernel: the largest tile that still gives enough workgroups. */
 export function chooseSubgroupPlan(gpu: Gpu, m: number, n: number, k: number, batch: number, transA = false, transB = false): { tile: SubgroupTile; splitK: number } {
-  const { large, wide, medium } = SUBGROUP_TILES;
+  const { large8, wide, medium } = SUBGROUP_TILES;
   let tile: SubgroupTile | undefined;
-  if (subgroupTileFits(gpu, large, transA, transB) && sgWorkgroups(large, m, n, batch) >= 512) tile = large;
+  // 8 subgroups of 64 x 32 beat 4 of 64 x 64 at every large shape on the H200 (bench-kernels --half-sweep)
+  if (subgroupTileFits(gpu, large8, transA, transB) && sgWorkgroups(large8, m, n, batch) >= 512) tile = large8;
   tile ??= [wide, medium].find((t) => subgroupTileFits(gpu, t, transA, transB) && sgWorkgroups(t, m, n, batch) * maxSplits(k) >= SPLIT_TARGET);
   tile ??= medium;
   const wgs = sgWorkgroups(tile, m, n, batch);
@@ -274,6 +280,7 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {})
   if (path === 'subgroup-matrix') {
     const plan = chooseSubgroupPlan(gpu, d.m, d.n, d.k, d.batch, transA, transB);
     const tile = opts.subgroupTile ?? plan.tile;
+    checkSubgroupTile(tile);
     if (!subgroupTileFits(gpu, tile, transA, transB)) throw new Error(`matmul: subgroup tile ${JSON.stringify(tile)} exceeds this device's workgroup limits`);
     if (tile.DIRECT && !directFits(tile, d.m, d.n, d.k)) throw new Error(`matmul: the direct subgroup tile needs whole tiles (M % ${sgBM(tile)}, N % ${sgBN(tile)}, K % 32 zero), not ${d.m}x${d.k}x${d.n}`);
     splits = Math.max(1, Math.min(opts.splitK ?? plan.splitK, Math.ceil(d.k / tile.BK)));
@@ -285,6 +292,7 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {})
       params: {
         ...tile,
         DIRECT: Boolean(tile.DIRECT),
+        KSTEPS: tile.BK / 16,
         SUBGROUP: gpu.subgroupMatrix!.subgroupSize,
         TRANS_A: transA,
         TRANS_B: transB,
