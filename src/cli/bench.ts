@@ -7,7 +7,7 @@
 // The methods run as `studio quantize` runs them (same RunConfig); the profiled pass is separate
 // because one timestamped pass per dispatch changes the timing it measures.
 import { writeFile } from 'node:fs/promises';
-import { createEngineGpu, closeNodeGpu, describeKernelPaths } from './node-gpu';
+import { createEngineGpu, closeNodeGpu, describeKernelPaths, halfSetting } from './node-gpu';
 import { cliConfigErrors, fail, loadModel, loadText } from './inputs';
 import { measure, lcgFill } from './kernel-timing';
 import type { Gpu } from '../gpu/gpu';
@@ -25,7 +25,7 @@ import { BENCH_METHODS, benchMarkdown, hotKernels, type BenchMethod, type BenchR
 export const BENCH_USAGE = `  studio bench --model <path|bundled|random:<shape>> [--methods rtn,awq,teq,tesseraq] [--kernels 0] [--peakN 4096]
                   [any quantize flag: --calibSamples --seqLen --steps --teqLoss --tqIters --tqSchedule ...]
                   [--out bench.json]   seconds per phase and the hottest kernels' TFLOP/s
-                  [--no-f16]   f32 Linear matmuls (default: f16 x f16 -> f32 on tensor cores where offered)`;
+                  [--no-f16 | --f16 all]   f32 Linear matmuls, or all of them f16 x f16 -> f32 (default: those of 2^28 FLOP and more, on tensor cores where offered)`;
 
 /** One forward pass of the calibration set through the full-precision blocks (weights resident). */
 async function calibrationForward(gpu: Gpu, model: LoadedModel, split: TextSplit, config: RunConfig): Promise<number> {
@@ -99,7 +99,7 @@ export async function bench(flags: Map<string, string>): Promise<void> {
   if (!Number.isInteger(peakN) || peakN < 16) fail(`--peakN must be an integer of at least 16, not ${flags.get('peakN')}`);
   const modelSpec = flags.get('model') ?? 'bundled';
   const textName = flags.get('text') ?? 'tinystories';
-  const half = flags.get('f16') !== '0';
+  const half = halfSetting(flags.get('f16'));
   for (const k of ['methods', 'kernels', 'out', 'model', 'text', 'peakN', 'f16']) flags.delete(k);
   // TEQ's step rate is measured without its AWQ initialisation and held-out scoring unless asked for
   if (!flags.has('teqInit')) flags.set('teqInit', 'ones');

@@ -4,7 +4,7 @@
 import { acquireDevice, type AcquiredDevice } from '../gpu/device';
 import { WebGpuUnavailableError } from '../gpu/errors';
 import { Gpu } from '../gpu/gpu';
-import { kernelPaths, setHalfLinears } from '../ops/precision';
+import { HALF_MIN_FLOPS, kernelPaths, setHalfLinears } from '../ops/precision';
 
 /** What to do when Dawn offers no GPU (the CLI's counterpart of the browser advice). */
 export const DAWN_WEBGPU_ADVICE =
@@ -74,13 +74,24 @@ export function closeNodeGpu(): void {
   dawnGpu = null;
 }
 
-/** The CLI's flag for the f32-only engine: `--no-f16` (or `--f16 0`). */
-export const NO_F16_NOTE = '[--no-f16]   every kernel f32: no f16 / tensor-core toggles or features (default: the tensor cores where offered)';
+/** The CLI's flag: `--no-f16` (or `--f16 0`) for the f32-only engine, `--f16 all` for f16 in every Linear matmul. */
+export const NO_F16_NOTE =
+  '[--no-f16 | --f16 all]   every kernel f32 (no f16 / tensor-core toggles or features), or every Linear matmul on the tensor cores however small (default: products of 2^28 FLOP and more, where offered)';
 
-/** The engine's GPU for quantize / eval / bench: half-precision Linear matmuls where the device has tensor cores, unless `half` is false. */
-export async function createEngineGpu(half: boolean, opts: NodeGpuOptions = {}): Promise<Gpu> {
-  const gpu = await createNodeGpu({ ...opts, half });
-  setHalfLinears(gpu, half);
+export type HalfSetting = 'off' | 'default' | 'all';
+
+/** `--f16` / `--no-f16` as read by parseArgs (flag "f16": "0", "all" or absent). */
+export function halfSetting(flag: string | undefined): HalfSetting {
+  if (flag === undefined || flag === '1') return 'default';
+  if (flag === '0') return 'off';
+  if (flag === 'all') return 'all';
+  throw new Error(`--f16 takes 0, 1 or all, not "${flag}"`);
+}
+
+/** The engine's GPU for quantize / eval / bench: half-precision Linear matmuls where the device has tensor cores, unless off. */
+export async function createEngineGpu(half: HalfSetting, opts: NodeGpuOptions = {}): Promise<Gpu> {
+  const gpu = await createNodeGpu({ ...opts, half: half !== 'off' });
+  setHalfLinears(gpu, half !== 'off', half === 'all' ? 0 : HALF_MIN_FLOPS);
   return gpu;
 }
 

@@ -6,7 +6,7 @@
 // and exits non-zero with a clear message on any failure.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve, dirname } from 'node:path';
-import { createEngineGpu, closeNodeGpu, describeKernelPaths, NO_F16_NOTE } from './node-gpu';
+import { createEngineGpu, closeNodeGpu, describeKernelPaths, halfSetting, NO_F16_NOTE } from './node-gpu';
 import { halfReports } from '../ops/precision';
 import { cliConfigErrors, fail, loadModel, loadText } from './inputs';
 import { bench, BENCH_USAGE } from './bench';
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   const exportFormats = flags.get('export');
   const outDir = flags.get('outDir') ?? 'export';
   const verifyOnnx = flags.get('verifyOnnx') === '1';
-  const half = flags.get('f16') !== '0';
+  const half = halfSetting(flags.get('f16'));
   for (const k of ['model', 'text', 'out', 'export', 'outDir', 'verifyOnnx', 'f16']) flags.delete(k);
   const formats = exportFormats ? parseExportFormats(exportFormats) : [];
   if (command === 'eval') flags.set('method', 'fp');

@@ -21,7 +21,7 @@ describe('precision policy', () => {
 
   it('with subgroup matrices both operands are converted and the tensor-core kernel runs', () => {
     const { gpu, calls } = fakeGpu({ maxComputeWorkgroupStorageSize: 48 * 1024 }, true);
-    expect(setHalfLinears(gpu, true)).toBe(true);
+    expect(setHalfLinears(gpu, true, 0)).toBe(true);
     expect(linearPath(gpu)).toBe('subgroup-matrix');
     const out = linearMatmul(gpu, gpu.tensor([64, 32]), 'x', gpu.tensor([48, 32]), 'w', { transB: true });
     gpu.flush();
@@ -30,14 +30,19 @@ describe('precision policy', () => {
     expect(kernelPaths(gpu)['Linear matmuls']).toMatch(/tensor cores/);
   });
 
-  it('outputs under one 16x16 fragment stay f32, and --no-f16 turns the policy off', () => {
+  it('outputs under one 16x16 fragment and products under the size threshold stay f32, and --no-f16 turns the policy off', () => {
     const { gpu, calls } = fakeGpu({ maxComputeWorkgroupStorageSize: 48 * 1024 }, true);
-    setHalfLinears(gpu, true);
+    setHalfLinears(gpu, true, 0);
     linearMatmul(gpu, gpu.tensor([8, 32]), 'x', gpu.tensor([16, 32]), 'w', { transB: true });
+    setHalfLinears(gpu, true); // default threshold: 2^28 FLOP
+    expect(kernelPaths(gpu)['Linear matmuls']).toMatch(/2\^28 FLOP/);
+    linearMatmul(gpu, gpu.tensor([64, 32]), 'x', gpu.tensor([48, 32]), 'w', { transB: true });
+    // 2 * 2048 * 2048 * 64 = 2^29 FLOP: converted
+    linearMatmul(gpu, gpu.tensor([2048, 64]), 'x', gpu.tensor([2048, 64]), 'w', { transB: true });
     expect(setHalfLinears(gpu, false)).toBe(false);
     linearMatmul(gpu, gpu.tensor([64, 32]), 'x', gpu.tensor([48, 32]), 'w', { transB: true });
     gpu.flush();
-    expect(shaders(calls)).toEqual(['matmul.wgsl', 'matmul.wgsl']);
+    expect(shaders(calls).filter((x) => x !== 'matmul-splitk.wgsl')).toEqual(['matmul.wgsl', 'matmul.wgsl', 'cast-f16.wgsl', 'cast-f16.wgsl', 'matmul-subgroup.wgsl', 'matmul.wgsl']);
   });
 
   it('takes the 16x16x16 f16 -> f32 configuration at one fixed subgroup size only', () => {

@@ -11,6 +11,11 @@ import { matmul, matmulPath, type MatmulOptions, type MatmulPath } from './matmu
 
 const SLOTS = 256;
 
+/** Products smaller than this (2·M·N·K) stay f32 by default: two conversion passes cost more than
+ * the tensor cores save there (stories260K's TesseraQ ran 25-70% slower with every Linear in f16,
+ * the SmolLM2-135M shape, whose products are 1-4 GFLOP, 8% faster). */
+export const HALF_MIN_FLOPS = 2 ** 28;
+
 class HalfLinears {
   readonly counts: Tensor;
   private slots = new Map<string, number>();
@@ -18,7 +23,10 @@ class HalfLinears {
   readonly fallen = new Set<string>();
   /** Everything found by check(), in order. */
   readonly reports: string[] = [];
-  constructor(readonly gpu: Gpu) {
+  constructor(
+    readonly gpu: Gpu,
+    readonly minFlops: number,
+  ) {
     this.counts = gpu.zeros([SLOTS], 'f16-overflow', 'u32');
   }
   slot(key: string): number {
@@ -46,15 +54,18 @@ class HalfLinears {
 
 const policies = new WeakMap<Gpu, HalfLinears>();
 
-/** Turns the half-precision Linear matmuls on where the device has tensor cores (returns whether it did), or off. */
-export function setHalfLinears(gpu: Gpu, on: boolean): boolean {
+/**
+ * Turns the half-precision Linear matmuls on where the device has tensor cores (returns whether it
+ * did), or off; products under minFlops stay f32 (0: every Linear in f16).
+ */
+export function setHalfLinears(gpu: Gpu, on: boolean, minFlops = HALF_MIN_FLOPS): boolean {
   const want = on && gpu.subgroupMatrix !== null;
   const had = policies.get(gpu);
-  if (want && !had) policies.set(gpu, new HalfLinears(gpu));
-  if (!want && had) {
+  if (had && (!want || had.minFlops !== minFlops)) {
     had.counts.release();
     policies.delete(gpu);
   }
+  if (want && !policies.has(gpu)) policies.set(gpu, new HalfLinears(gpu, minFlops));
   return want;
 }
 
@@ -67,8 +78,12 @@ export function linearPath(gpu: Gpu): MatmulPath {
 export function kernelPaths(gpu: Gpu): Record<string, string> {
   const sg = gpu.subgroupMatrix;
   const lin = linearPath(gpu);
+  const minFlops = policies.get(gpu)?.minFlops ?? 0;
   return {
-    'Linear matmuls': lin === 'subgroup-matrix' ? `tensor cores (f16 × f16 → f32, ${sg!.M}×${sg!.N}×${sg!.K})` : lin === 'f16' ? 'f16 storage, f32 math' : 'f32',
+    'Linear matmuls':
+      lin === 'f32'
+        ? 'f32'
+        : `${lin === 'subgroup-matrix' ? `tensor cores (f16 × f16 → f32, ${sg!.M}×${sg!.N}×${sg!.K})` : 'f16 storage, f32 math'}${minFlops ? `, products of 2^${Math.log2(minFlops).toFixed(0)} FLOP and more (f32 below)` : ''}`,
     attention: 'f32',
     'norms, activations, residual stream': 'f32',
     'quantizer, Adam, losses': 'f32',
@@ -90,9 +105,13 @@ export function halfReports(gpu: Gpu): readonly string[] {
  */
 export function linearMatmul(gpu: Gpu, a: Tensor, keyA: string, b: Tensor, keyB: string, opts: MatmulOptions = {}): Tensor {
   const p = policies.get(gpu);
-  const d = opts.out?.size ?? (opts.transA ? a.shape[a.shape.length - 1] : a.shape[a.shape.length - 2]) * (opts.transB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1]);
-  // small products (and outputs under one 16x16 fragment) gain nothing from a conversion pass
-  if (!p || p.fallen.has(keyA) || p.fallen.has(keyB) || d < 256 || a.dtype !== 'f32' || b.dtype !== 'f32') return matmul(gpu, a, b, opts);
+  const rank = (t: Tensor) => t.shape.length;
+  const outs = (opts.transA ? a.shape[rank(a) - 1] : a.shape[rank(a) - 2]) * (opts.transB ? b.shape[rank(b) - 2] : b.shape[rank(b) - 1]);
+  const k = opts.transA ? a.shape[rank(a) - 2] : a.shape[rank(a) - 1];
+  const batch = Math.max(rank(a) === 3 ? a.shape[0] : 1, rank(b) === 3 ? b.shape[0] : 1);
+  // small products (and outputs under one 16x16 fragment) gain nothing from two conversion passes
+  const small = outs * batch < 256 || 2 * outs * batch * k < (p?.minFlops ?? 0);
+  if (!p || p.fallen.has(keyA) || p.fallen.has(keyB) || small || a.dtype !== 'f32' || b.dtype !== 'f32') return matmul(gpu, a, b, opts);
   const ah = castToF16(gpu, a, p.counts, undefined, p.slot(keyA));
   const bh = castToF16(gpu, b, p.counts, undefined, p.slot(keyB));
   const out = matmul(gpu, ah, bh, opts);
