@@ -17,7 +17,19 @@
 import { createNodeGpu, closeNodeGpu } from './node-gpu';
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
-import { matmul, chooseMatmulPlan, chooseSubgroupPlan, directFits, subgroupTileFits, tileFits, MATMUL_TILES, SUBGROUP_TILES, type MatmulPath, type MatmulTile, type SubgroupTile } from '../ops/matmul';
+import {
+  matmul,
+  chooseMatmulPlan,
+  chooseSubgroupPlan,
+  directFits,
+  subgroupTileFits,
+  tileFits,
+  MATMUL_TILES,
+  SUBGROUP_TILES,
+  type MatmulPath,
+  type MatmulTile,
+  type SubgroupTile,
+} from '../ops/matmul';
 import { castToF16 } from '../ops/cast';
 import { floatToHalf, halfToFloat } from '../formats/dtype';
 import { add } from '../ops/elementwise';
@@ -168,7 +180,10 @@ async function benchHalf(gpu: Gpu, s: Shape, o: Operands, path: MatmulPath, tile
     matmul(gpu, o.a, o.b, { transA: s.transA, transB: s.transB, out: o.out, path, subgroupTile: path === 'subgroup-matrix' ? t : undefined });
   });
   const check = await spotCheck(s, o);
-  const name = path === 'subgroup-matrix' ? `${sgTileName(t)}${tile === undefined && plan.splitK > 1 ? ` split${plan.splitK}` : ''}` : tileName(chooseMatmulPlan(gpu, s.m, s.n, s.k, 1).tile);
+  const name =
+    path === 'subgroup-matrix'
+      ? `${sgTileName(t)}${tile === undefined && plan.splitK > 1 ? ` split${plan.splitK}` : ''}`
+      : tileName(chooseMatmulPlan(gpu, s.m, s.n, s.k, 1).tile);
   return { name: `${s.m}x${s.k} · ${s.k}x${s.n}  ${s.name}`, tile: `${path} ${name}`, timing, work: 2 * s.m * s.n * s.k, check };
 }
 
@@ -223,7 +238,9 @@ async function main(): Promise<void> {
   console.log(`device: ${r.vendor} ${r.architecture} ${r.device} ${r.description}`.replace(/\s+/g, ' ').trim());
   console.log(`features: ${r.features.join(', ')}`);
   const sgm = gpu.subgroupMatrix;
-  console.log(`matmul paths: f32 operands -> f32; f16 operands -> ${sgm ? `subgroup-matrix ${sgm.M}x${sgm.N}x${sgm.K} f16->f32, subgroup ${sgm.subgroupSize}` : gpu.hasF16 ? 'f16 storage' : 'unavailable (no shader-f16)'}`);
+  console.log(
+    `matmul paths: f32 operands -> f32; f16 operands -> ${sgm ? `subgroup-matrix ${sgm.M}x${sgm.N}x${sgm.K} f16->f32, subgroup ${sgm.subgroupSize}` : gpu.hasF16 ? 'f16 storage' : 'unavailable (no shader-f16)'}`,
+  );
   console.log(
     `limits: ${gpu.maxWorkgroupSize} invocations/workgroup, ${r.limits.maxComputeWorkgroupStorageSize} B workgroup storage, ` +
       `timing: ${gpu.timer ? 'timestamp-query + wall' : 'wall only'}${args.has('--no-robustness') ? ', robustness OFF' : ''}`,
@@ -284,7 +301,9 @@ async function main(): Promise<void> {
       if (gpu.subgroupMatrix) {
         half.push(await benchHalf(gpu, s, h, 'subgroup-matrix'));
         if (args.has('--half-sweep'))
-          for (const t of Object.values(SUBGROUP_TILES) as SubgroupTile[]) if (subgroupTileFits(gpu, t, s.transA, s.transB) && (!t.DIRECT || directFits(t, s.m, s.n, s.k))) sweep.push(await benchHalf(gpu, s, h, 'subgroup-matrix', t));
+          for (const t of Object.values(SUBGROUP_TILES) as SubgroupTile[])
+            if (subgroupTileFits(gpu, t, s.transA, s.transB) && (!t.DIRECT || directFits(t, s.m, s.n, s.k)))
+              sweep.push(await benchHalf(gpu, s, h, 'subgroup-matrix', t));
       }
       h.a.release();
       h.b.release();

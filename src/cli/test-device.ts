@@ -216,7 +216,9 @@ async function main(): Promise<void> {
   console.log('\n| case | path | checked | max err/S | err/bound (f16 twin) | err/bound (f32 twin) | ok |');
   console.log('|---|---|---|---|---|---|---|');
   for (const x of results)
-    console.log(`| ${x.name} | ${x.path} | ${x.checked} | ${x.path === 'cast' ? '' : x.maxRel.toExponential(2)} | ${x.path === 'cast' ? x.note : x.worstAcc.toFixed(4)} | ${x.path === 'cast' ? '' : x.worstRound.toFixed(4)} | ${x.ok ? 'ok' : 'FAIL'} |`);
+    console.log(
+      `| ${x.name} | ${x.path} | ${x.checked} | ${x.path === 'cast' ? '' : x.maxRel.toExponential(2)} | ${x.path === 'cast' ? x.note : x.worstAcc.toFixed(4)} | ${x.path === 'cast' ? '' : x.worstRound.toFixed(4)} | ${x.ok ? 'ok' : 'FAIL'} |`,
+    );
   const failed = results.filter((x) => !x.ok).length;
   if (errors.length) console.log(`WebGPU errors: ${errors.join(' | ')}`);
   console.log(`\n${results.length - failed} passed, ${failed} failed${errors.length ? `, ${errors.length} WebGPU errors` : ''}`);

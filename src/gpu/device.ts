@@ -100,7 +100,10 @@ export async function acquireDevice(
   }
   const info = adapter.info ?? ({} as GPUAdapterInfo);
   // Subgroup matrices need subgroups and f16 here (the kernels are f16 x f16 -> f32).
-  const matrix = half && adapter.features.has(SUBGROUP_MATRIX_FEATURE) && adapter.features.has('shader-f16') && adapter.features.has('subgroups') ? pickSubgroupMatrix(info) : null;
+  const matrix =
+    half && adapter.features.has(SUBGROUP_MATRIX_FEATURE) && adapter.features.has('shader-f16') && adapter.features.has('subgroups')
+      ? pickSubgroupMatrix(info)
+      : null;
   const requiredFeatures = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f) && (half || f !== 'shader-f16'));
   if (matrix) requiredFeatures.push(SUBGROUP_MATRIX_FEATURE);
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });

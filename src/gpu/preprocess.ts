@@ -32,7 +32,14 @@ function unroll(lines: string[], params: ShaderParams, at: string): string[] {
     if (depth) throw new Error(`unterminated #for ${name} in ${at}`);
     const body = lines.slice(i + 1, j);
     const key = new RegExp(`\\{\\{${name}\\}\\}`, 'g');
-    for (let v = 0; v < count; v++) out.push(...unroll(body.map((l) => l.replace(key, String(v))), params, at));
+    for (let v = 0; v < count; v++)
+      out.push(
+        ...unroll(
+          body.map((l) => l.replace(key, String(v))),
+          params,
+          at,
+        ),
+      );
     i = j;
   }
   return out;

@@ -13,7 +13,8 @@ const CAST_F16 = defineKernel({ shader: 'cast-f16', uniforms: { n: 'u32', slot: 
  */
 export function castToF16(gpu: Gpu, src: Tensor, overflow: Tensor, out = gpu.tensor(src.shape, 'f16', `${src.name}.f16`), slot = 0): Tensor {
   if (!gpu.hasF16) throw new Error('castToF16: this device has no shader-f16');
-  if (src.dtype !== 'f32' || out.dtype !== 'f16' || out.size !== src.size) throw new Error(`castToF16: want f32 [${src.shape}] -> f16 of the same size, got ${src.dtype} -> ${out.dtype} [${out.shape}]`);
+  if (src.dtype !== 'f32' || out.dtype !== 'f16' || out.size !== src.size)
+    throw new Error(`castToF16: want f32 [${src.shape}] -> f16 of the same size, got ${src.dtype} -> ${out.dtype} [${out.shape}]`);
   if (overflow.dtype !== 'u32' || slot >= overflow.size) throw new Error(`castToF16: overflow must be a u32 tensor with slot ${slot}`);
   gpu.dispatch(CAST_F16, {
     params: { WG },

@@ -250,7 +250,15 @@ async function dawnNullHalfGpu(): Promise<Gpu> {
   const acq: AcquiredDevice = {
     adapter,
     device,
-    report: { vendor: 'null', architecture: '', device: '', description: 'Dawn null backend', features: [...device.features], limits: {}, isFallbackAdapter: false },
+    report: {
+      vendor: 'null',
+      architecture: '',
+      device: '',
+      description: 'Dawn null backend',
+      features: [...device.features],
+      limits: {},
+      isFallbackAdapter: false,
+    },
     hasF16: true,
     hasSubgroups: true,
     hasTimestamps: false,

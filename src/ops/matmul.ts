@@ -130,7 +130,11 @@ function subgroupTileBytes(t: SubgroupTile, transA: boolean, transB: boolean): n
 
 export function subgroupTileFits(gpu: Gpu, t: SubgroupTile, transA = false, transB = false): boolean {
   const sg = gpu.subgroupMatrix;
-  return sg !== null && sgThreads(t, sg.subgroupSize) <= gpu.maxWorkgroupSize && subgroupTileBytes(t, transA, transB) <= gpu.device.limits.maxComputeWorkgroupStorageSize;
+  return (
+    sg !== null &&
+    sgThreads(t, sg.subgroupSize) <= gpu.maxWorkgroupSize &&
+    subgroupTileBytes(t, transA, transB) <= gpu.device.limits.maxComputeWorkgroupStorageSize
+  );
 }
 
 /** Whole tiles, as the direct variant needs (split K chunks are multiples of 128). */
@@ -144,7 +148,15 @@ const sgWorkgroups = (t: SubgroupTile, m: number, n: number, batch: number) => M
  * 2026-12-03): 8 subgroups of 32 x 64 in a 128 x 128 tile beat every other tile at every shape of
  * LLaMA-3.2-1B and 4096³ (77-103 TFLOP/s, against 47-80 for 4 subgroups of 64 x 64 and 33-57 for
  * 64 x 128 tiles); 64 x 64 tiles only for outputs too small to give it workgroups. */
-export function chooseSubgroupPlan(gpu: Gpu, m: number, n: number, k: number, batch: number, transA = false, transB = false): { tile: SubgroupTile; splitK: number } {
+export function chooseSubgroupPlan(
+  gpu: Gpu,
+  m: number,
+  n: number,
+  k: number,
+  batch: number,
+  transA = false,
+  transB = false,
+): { tile: SubgroupTile; splitK: number } {
   const { tall8, medium } = SUBGROUP_TILES;
   const tile = subgroupTileFits(gpu, tall8, transA, transB) && sgWorkgroups(tall8, m, n, batch) >= 128 ? tall8 : medium;
   const wgs = sgWorkgroups(tile, m, n, batch);
@@ -260,7 +272,8 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {})
   if (opts.bias && opts.bias.size !== d.n) throw new Error(`matmul: bias [${opts.bias.shape}] is not [${d.n}]`);
   const out = opts.out ?? gpu.tensor(outShape, 'f32', 'matmul');
 
-  if (a.dtype !== b.dtype || (a.dtype !== 'f32' && a.dtype !== 'f16')) throw new Error(`matmul: operands are ${a.dtype} and ${b.dtype} (want both f32 or both f16)`);
+  if (a.dtype !== b.dtype || (a.dtype !== 'f32' && a.dtype !== 'f16'))
+    throw new Error(`matmul: operands are ${a.dtype} and ${b.dtype} (want both f32 or both f16)`);
   let path = matmulPath(gpu, a.dtype);
   // Dawn wants a binding a subgroup-matrix store writes to hold one whole 16x16 f32 fragment
   const tinyOut = d.batch * d.m * d.n < 256;
@@ -285,7 +298,8 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {})
     const tile = opts.subgroupTile ?? plan.tile;
     checkSubgroupTile(tile);
     if (!subgroupTileFits(gpu, tile, transA, transB)) throw new Error(`matmul: subgroup tile ${JSON.stringify(tile)} exceeds this device's workgroup limits`);
-    if (tile.DIRECT && !directFits(tile, d.m, d.n, d.k)) throw new Error(`matmul: the direct subgroup tile needs whole tiles (M % ${sgBM(tile)}, N % ${sgBN(tile)}, K % 32 zero), not ${d.m}x${d.k}x${d.n}`);
+    if (tile.DIRECT && !directFits(tile, d.m, d.n, d.k))
+      throw new Error(`matmul: the direct subgroup tile needs whole tiles (M % ${sgBM(tile)}, N % ${sgBN(tile)}, K % 32 zero), not ${d.m}x${d.k}x${d.n}`);
     splits = Math.max(1, Math.min(opts.splitK ?? plan.splitK, Math.ceil(d.k / tile.BK)));
     while (splits > 1 && d.batch * splits * d.m * d.n * 4 > maxBinding) splits--;
     splits = evenSplits(d.k, splits);

@@ -42,12 +42,20 @@ describe('precision policy', () => {
     expect(setHalfLinears(gpu, false)).toBe(false);
     linearMatmul(gpu, gpu.tensor([64, 32]), 'x', gpu.tensor([48, 32]), 'w', { transB: true });
     gpu.flush();
-    expect(shaders(calls).filter((x) => x !== 'matmul-splitk.wgsl')).toEqual(['matmul.wgsl', 'matmul.wgsl', 'cast-f16.wgsl', 'cast-f16.wgsl', 'matmul-subgroup.wgsl', 'matmul.wgsl']);
+    expect(shaders(calls).filter((x) => x !== 'matmul-splitk.wgsl')).toEqual([
+      'matmul.wgsl',
+      'matmul.wgsl',
+      'cast-f16.wgsl',
+      'cast-f16.wgsl',
+      'matmul-subgroup.wgsl',
+      'matmul.wgsl',
+    ]);
   });
 
   it('takes the 16x16x16 f16 -> f32 configuration at one fixed subgroup size only', () => {
     const cfg = (componentType: string, resultComponentType: string, M: number, N: number, K: number) => ({ componentType, resultComponentType, M, N, K });
-    const info = (configs: unknown[], min = 32, max = 32) => ({ subgroupMatrixConfigs: configs, subgroupMinSize: min, subgroupMaxSize: max }) as unknown as GPUAdapterInfo;
+    const info = (configs: unknown[], min = 32, max = 32) =>
+      ({ subgroupMatrixConfigs: configs, subgroupMinSize: min, subgroupMaxSize: max }) as unknown as GPUAdapterInfo;
     const h200 = [cfg('f16', 'f16', 16, 16, 16), cfg('f16', 'f32', 16, 8, 16), cfg('f16', 'f32', 16, 16, 16), cfg('u8', 'u32', 16, 16, 32)];
     expect(pickSubgroupMatrix(info(h200))).toEqual({ M: 16, N: 16, K: 16, subgroupSize: 32 });
     expect(pickSubgroupMatrix(info(h200, 8, 32))).toBeNull();
