@@ -25,6 +25,10 @@ test('first screen reports the GPU adapter, its limits and features', async ({ p
   // SwiftShader: 256 invocations per workgroup, no shader-f16.
   await expect(card.getByLabel('Key limits')).toContainText('256');
   await expect(card.locator('.chip.off', { hasText: 'shader-f16' })).toBeVisible();
+  // ... so every kernel family takes its f32 path, and the card says so
+  const paths = card.getByTestId('kernel-paths');
+  await expect(paths.locator('dt', { hasText: 'Linear matmuls' })).toBeVisible();
+  await expect(paths.locator('dd').first()).toHaveText('f32');
   await expect(page.getByTestId('gpu-error')).toHaveCount(0);
   await expect(page.getByRole('tab')).toHaveText([/Model/, /Data/, /Method/, /Run/, /Inspect/, /Compare/, /Teach/, /History/]);
   await page.screenshot({ path: shot('studio-first-screen') });

@@ -15,6 +15,11 @@
 // vectors of out side by side (coalesced).
 // VEC_A / VEC_B / VEC_C: the operand's contiguous dimension is a multiple of 4, so it is bound
 // as array<vec4<f32>>; otherwise scalar loads with per-element bounds checks. Every size works.
+// ELEM: the storage type of A and B, f32 or f16 (F16: halves the bytes read; the tiles in workgroup
+// memory and every product and sum stay f32). out and bias are f32 either way.
+#if F16
+enable f16;
+#endif
 struct Params {
   M: u32,
   N: u32,
@@ -43,14 +48,14 @@ const TNV = TN / 4u;
 
 @group(0) @binding(0) var<uniform> p: Params;
 #if VEC_A
-@group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> a: array<vec4<{{ELEM}}>>;
 #else
-@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(1) var<storage, read> a: array<{{ELEM}}>;
 #endif
 #if VEC_B
-@group(0) @binding(2) var<storage, read> b: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> b: array<vec4<{{ELEM}}>>;
 #else
-@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<{{ELEM}}>;
 #endif
 #if VEC_C
 @group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
@@ -75,11 +80,11 @@ fn loadA4(base: u32, outer: u32, inner: u32, outerEnd: u32, innerEnd: u32, ld: u
   if (outer >= outerEnd || inner >= innerEnd) { return vec4<f32>(0.0); }
   let i = base + outer * ld + inner;
 #if VEC_A
-  return a[i / 4u]; // innerEnd % 4 == 0, so the whole vector is inside
+  return vec4<f32>(a[i / 4u]); // innerEnd % 4 == 0, so the whole vector is inside
 #else
   var v = vec4<f32>(0.0);
   for (var c = 0u; c < 4u; c++) {
-    if (inner + c < innerEnd) { v[c] = a[i + c]; }
+    if (inner + c < innerEnd) { v[c] = f32(a[i + c]); }
   }
   return v;
 #endif
@@ -89,11 +94,11 @@ fn loadB4(base: u32, outer: u32, inner: u32, outerEnd: u32, innerEnd: u32, ld: u
   if (outer >= outerEnd || inner >= innerEnd) { return vec4<f32>(0.0); }
   let i = base + outer * ld + inner;
 #if VEC_B
-  return b[i / 4u];
+  return vec4<f32>(b[i / 4u]);
 #else
   var v = vec4<f32>(0.0);
   for (var c = 0u; c < 4u; c++) {
-    if (inner + c < innerEnd) { v[c] = b[i + c]; }
+    if (inner + c < innerEnd) { v[c] = f32(b[i + c]); }
   }
   return v;
 #endif

@@ -8,10 +8,30 @@
 //   --no-robustness  Dawn's 'disable_robustness' toggle (not what browsers run; for comparison)
 //   --quick          fewer shapes
 //   --tiny           tiny shapes only (smoke test on a software adapter)
+//   --half-sweep     also time every tile of the tensor-core kernel per shape
+//   --half-only      only the f32 / f16 / tensor-core comparison (no f32 tables, no add)
+//   --no-f16         Dawn without the f16 / subgroup-matrix toggles (f32 only)
+// Where the device offers shader-f16 (and subgroup matrices), the same shapes (and LLaMA-3.2-1B's
+// Linear shapes) are timed on f16 operands side by side with f32: the f16-storage kernel and the
+// tensor-core kernel, f32 accumulation in both.
 import { createNodeGpu, closeNodeGpu } from './node-gpu';
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
-import { matmul, chooseMatmulPlan, tileFits, MATMUL_TILES, type MatmulTile } from '../ops/matmul';
+import {
+  matmul,
+  chooseMatmulPlan,
+  chooseSubgroupPlan,
+  directFits,
+  subgroupTileFits,
+  tileFits,
+  MATMUL_TILES,
+  SUBGROUP_TILES,
+  type MatmulPath,
+  type MatmulTile,
+  type SubgroupTile,
+} from '../ops/matmul';
+import { castToF16 } from '../ops/cast';
+import { floatToHalf, halfToFloat } from '../formats/dtype';
 import { add } from '../ops/elementwise';
 import { measure, lcgFill, type Timing } from './kernel-timing';
 
@@ -44,6 +64,22 @@ const TRANSFORMER: Shape[] = [
   { name: '4096³     dyᵀ·x', m: 4096, k: 4096, n: 4096, transA: true },
 ];
 
+// LLaMA-3.2-1B (hidden 2048, intermediate 8192) on 2048 tokens: q/o projection, MLP up (gate alike)
+// and down, each forward x·Wᵀ, input gradient dy·W and weight gradient dyᵀ·x; and 4096³.
+const LLAMA_1B: Shape[] = [
+  { name: '4096³     x·W', m: 4096, k: 4096, n: 4096 },
+  { name: '4096³     x·Wᵀ', m: 4096, k: 4096, n: 4096, transB: true },
+  { name: '4096³     dyᵀ·x', m: 4096, k: 4096, n: 4096, transA: true },
+  { name: '1B qo  fwd x·Wᵀ', m: 2048, k: 2048, n: 2048, transB: true },
+  { name: '1B up  fwd x·Wᵀ', m: 2048, k: 2048, n: 8192, transB: true },
+  { name: '1B down fwd x·Wᵀ', m: 2048, k: 8192, n: 2048, transB: true },
+  { name: '1B up  dx  dy·W', m: 2048, k: 8192, n: 2048 },
+  { name: '1B down dx dy·W', m: 2048, k: 2048, n: 8192 },
+  { name: '1B up  dW  dyᵀ·x', m: 8192, k: 2048, n: 2048, transA: true },
+  { name: '1B down dW dyᵀ·x', m: 2048, k: 2048, n: 8192, transA: true },
+  { name: '135M up fwd x·Wᵀ', m: 2048, k: 576, n: 1536, transB: true },
+];
+
 const TINY: Shape[] = [
   { name: 'tiny x·W', m: 96, k: 64, n: 80 },
   { name: 'tiny x·Wᵀ', m: 70, k: 33, n: 129, transB: true },
@@ -69,6 +105,22 @@ function operands(gpu: Gpu, s: Shape): Operands {
   const a = gpu.upload(A, s.transA ? [s.k, s.m] : [s.m, s.k], 'A');
   const b = gpu.upload(B, s.transB ? [s.n, s.k] : [s.k, s.n], 'B');
   return { A, B, a, b, out: gpu.tensor([s.m, s.n], 'f32', 'C') };
+}
+
+/** The same operands in f16 (converted on the GPU); A and B then hold the f16-rounded values, so the spot check measures accumulation only. */
+async function halfOperands(gpu: Gpu, o: Operands): Promise<Operands> {
+  const overflow = gpu.zeros([1], 'overflow', 'u32');
+  const a = castToF16(gpu, o.a, overflow);
+  const b = castToF16(gpu, o.b, overflow);
+  const round = (x: Float32Array) => {
+    const out = new Float32Array(x.length);
+    for (let i = 0; i < x.length; i++) out[i] = halfToFloat(floatToHalf(x[i]));
+    return out;
+  };
+  const n = (await overflow.read())[0];
+  overflow.release();
+  if (n) throw new Error(`bench operands overflow f16 (${n})`);
+  return { A: round(o.A), B: round(o.B), a, b, out: o.out };
 }
 
 function releaseOperands(o: Operands): void {
@@ -114,6 +166,25 @@ async function benchMatmul(gpu: Gpu, s: Shape, o: Operands, tile?: MatmulTile, s
   const check = await spotCheck(s, o);
   const name = `${tileName(t)}${splits > 1 ? ` split${splits}` : ''}`;
   return { name: `${s.m}x${s.k} · ${s.k}x${s.n}  ${s.name}`, tile: name, timing, work: 2 * s.m * s.n * s.k, check };
+}
+
+function sgTileName(t: SubgroupTile): string {
+  return `${t.SG_M * t.FM * 16}x${t.SG_N * t.FN * 16}x${t.BK} ${t.SG_M}x${t.SG_N}sg ${t.FM}x${t.FN}fr${t.DIRECT ? ' direct' : ''}`;
+}
+
+async function benchHalf(gpu: Gpu, s: Shape, o: Operands, path: MatmulPath, tile?: SubgroupTile): Promise<Row> {
+  gpu.clear(o.out);
+  const plan = chooseSubgroupPlan(gpu, s.m, s.n, s.k, 1, s.transA, s.transB);
+  const t = tile ?? plan.tile;
+  const timing = await measure(gpu, () => {
+    matmul(gpu, o.a, o.b, { transA: s.transA, transB: s.transB, out: o.out, path, subgroupTile: path === 'subgroup-matrix' ? t : undefined });
+  });
+  const check = await spotCheck(s, o);
+  const name =
+    path === 'subgroup-matrix'
+      ? `${sgTileName(t)}${tile === undefined && plan.splitK > 1 ? ` split${plan.splitK}` : ''}`
+      : tileName(chooseMatmulPlan(gpu, s.m, s.n, s.k, 1).tile);
+  return { name: `${s.m}x${s.k} · ${s.k}x${s.n}  ${s.name}`, tile: `${path} ${name}`, timing, work: 2 * s.m * s.n * s.k, check };
 }
 
 function fmt(x: number, digits = 2): string {
@@ -162,10 +233,14 @@ async function benchAdd(gpu: Gpu, n: number): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
-  const gpu = await createNodeGpu({ profile: true, enableToggles: args.has('--no-robustness') ? ['disable_robustness'] : [] });
+  const gpu = await createNodeGpu({ profile: true, half: !args.has('--no-f16'), enableToggles: args.has('--no-robustness') ? ['disable_robustness'] : [] });
   const r = gpu.report;
   console.log(`device: ${r.vendor} ${r.architecture} ${r.device} ${r.description}`.replace(/\s+/g, ' ').trim());
   console.log(`features: ${r.features.join(', ')}`);
+  const sgm = gpu.subgroupMatrix;
+  console.log(
+    `matmul paths: f32 operands -> f32; f16 operands -> ${sgm ? `subgroup-matrix ${sgm.M}x${sgm.N}x${sgm.K} f16->f32, subgroup ${sgm.subgroupSize}` : gpu.hasF16 ? 'f16 storage' : 'unavailable (no shader-f16)'}`,
+  );
   console.log(
     `limits: ${gpu.maxWorkgroupSize} invocations/workgroup, ${r.limits.maxComputeWorkgroupStorageSize} B workgroup storage, ` +
       `timing: ${gpu.timer ? 'timestamp-query + wall' : 'wall only'}${args.has('--no-robustness') ? ', robustness OFF' : ''}`,
@@ -203,17 +278,47 @@ async function main(): Promise<void> {
     printTable(['shape', 'fastest', 'TFLOP/s', 'chosen by shape'], best);
   }
 
+  const halfOnly = args.has('--half-only');
   const rows: Row[] = [];
-  for (const s of shapes) {
+  for (const s of halfOnly ? [] : shapes) {
     const o = operands(gpu, s);
     rows.push(await benchMatmul(gpu, s, o));
     releaseOperands(o);
   }
-  const addRows = [await benchAdd(gpu, tiny ? 1 << 20 : 64 << 20)];
+  const addRows = halfOnly ? [] : [await benchAdd(gpu, tiny ? 1 << 20 : 64 << 20)];
 
-  printMatmulTable('f32 matmul (tile chosen by shape; rel.err: worst of 64 sampled outputs vs float64, relative to Σ|a·b|)', rows);
-  console.log('\nelement-wise add (3 x 4 bytes per element moved)');
-  printTable(['kernel', 'GPU ms', 'GB/s (GPU)', 'GB/s (wall)', 'reps'], addRows);
+  if (!halfOnly) printMatmulTable('f32 matmul (tile chosen by shape; rel.err: worst of 64 sampled outputs vs float64, relative to Σ|a·b|)', rows);
+
+  if (gpu.hasF16 && !tiny) {
+    // f32, f16 storage and tensor cores side by side, on the same operands (f16: rounded from them)
+    const half: Row[] = [];
+    const sweep: Row[] = [];
+    for (const s of quick ? [LLAMA_1B[1], LLAMA_1B[4]] : LLAMA_1B) {
+      const o = operands(gpu, s);
+      half.push(await benchMatmul(gpu, s, o));
+      const h = await halfOperands(gpu, o);
+      half.push(await benchHalf(gpu, s, h, 'f16'));
+      if (gpu.subgroupMatrix) {
+        half.push(await benchHalf(gpu, s, h, 'subgroup-matrix'));
+        if (args.has('--half-sweep'))
+          for (const t of Object.values(SUBGROUP_TILES) as SubgroupTile[])
+            if (subgroupTileFits(gpu, t, s.transA, s.transB) && (!t.DIRECT || directFits(t, s.m, s.n, s.k)))
+              sweep.push(await benchHalf(gpu, s, h, 'subgroup-matrix', t));
+      }
+      h.a.release();
+      h.b.release();
+      releaseOperands(o);
+    }
+    if (sweep.length) printMatmulTable('tensor-core tiles', sweep);
+    printMatmulTable(
+      `matmul f32 vs f16 operands (f16: f16 storage, f32 math; subgroup-matrix: ${gpu.subgroupMatrix ? 'tensor cores, f16 x f16 -> f32' : 'not offered'}; rel.err vs float64 of the f16-rounded operands)`,
+      half,
+    );
+  } else if (!gpu.hasF16) console.log('\nno shader-f16 on this device: f16 matmuls not timed');
+  if (!halfOnly) {
+    console.log('\nelement-wise add (3 x 4 bytes per element moved)');
+    printTable(['kernel', 'GPU ms', 'GB/s (GPU)', 'GB/s (wall)', 'reps'], addRows);
+  }
   if (gpu.uncapturedErrors.length) console.log(`WebGPU errors: ${gpu.uncapturedErrors.join(' | ')}`);
   closeNodeGpu();
 }

@@ -7,7 +7,7 @@
 // The methods run as `studio quantize` runs them (same RunConfig); the profiled pass is separate
 // because one timestamped pass per dispatch changes the timing it measures.
 import { writeFile } from 'node:fs/promises';
-import { createNodeGpu, closeNodeGpu } from './node-gpu';
+import { createEngineGpu, closeNodeGpu, describeKernelPaths, halfSetting } from './node-gpu';
 import { cliConfigErrors, fail, loadModel, loadText } from './inputs';
 import { measure, lcgFill } from './kernel-timing';
 import type { Gpu } from '../gpu/gpu';
@@ -24,7 +24,8 @@ import { BENCH_METHODS, benchMarkdown, hotKernels, type BenchMethod, type BenchR
 
 export const BENCH_USAGE = `  studio bench --model <path|bundled|random:<shape>> [--methods rtn,awq,teq,tesseraq] [--kernels 0] [--peakN 4096]
                   [any quantize flag: --calibSamples --seqLen --steps --teqLoss --tqIters --tqSchedule ...]
-                  [--out bench.json]   seconds per phase and the hottest kernels' TFLOP/s`;
+                  [--out bench.json]   seconds per phase and the hottest kernels' TFLOP/s
+                  [--no-f16 | --f16 all]   f32 Linear matmuls, or all of them f16 x f16 -> f32 (default: those of 2^28 FLOP and more, on tensor cores where offered)`;
 
 /** One forward pass of the calibration set through the full-precision blocks (weights resident). */
 async function calibrationForward(gpu: Gpu, model: LoadedModel, split: TextSplit, config: RunConfig): Promise<number> {
@@ -98,7 +99,8 @@ export async function bench(flags: Map<string, string>): Promise<void> {
   if (!Number.isInteger(peakN) || peakN < 16) fail(`--peakN must be an integer of at least 16, not ${flags.get('peakN')}`);
   const modelSpec = flags.get('model') ?? 'bundled';
   const textName = flags.get('text') ?? 'tinystories';
-  for (const k of ['methods', 'kernels', 'out', 'model', 'text', 'peakN']) flags.delete(k);
+  const half = halfSetting(flags.get('f16'));
+  for (const k of ['methods', 'kernels', 'out', 'model', 'text', 'peakN', 'f16']) flags.delete(k);
   // TEQ's step rate is measured without its AWQ initialisation and held-out scoring unless asked for
   if (!flags.has('teqInit')) flags.set('teqInit', 'ones');
   if (!flags.has('teqHoldout')) flags.set('teqHoldout', '0');
@@ -110,9 +112,9 @@ export async function bench(flags: Map<string, string>): Promise<void> {
   const layers = model.weights.config.layers;
   const log = (m: string) => process.stderr.write(`${m}\n`);
 
-  let gpu = await createNodeGpu();
+  let gpu = await createEngineGpu(half);
   const device = [gpu.report.vendor, gpu.report.architecture, gpu.report.description].filter(Boolean).join(' ');
-  log(`bench on ${device}: ${model.source}, methods ${methods.join(', ')}`);
+  log(`bench on ${device}: ${model.source}, methods ${methods.join(', ')}\n${describeKernelPaths(gpu)}`);
   const { method: _m, ...shared } = config;
   const report: BenchReport = {
     date: new Date().toISOString(),
@@ -135,7 +137,7 @@ export async function bench(flags: Map<string, string>): Promise<void> {
     }
     if (kernels) {
       closeNodeGpu();
-      gpu = await createNodeGpu({ profile: true });
+      gpu = await createEngineGpu(half, { profile: true });
       if (!gpu.timer) log('this adapter has no timestamp queries: no kernel table');
       else {
         report.matmulPeakTflops = await matmulPeak(gpu, peakN);

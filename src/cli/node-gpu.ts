@@ -4,6 +4,7 @@
 import { acquireDevice, type AcquiredDevice } from '../gpu/device';
 import { WebGpuUnavailableError } from '../gpu/errors';
 import { Gpu } from '../gpu/gpu';
+import { HALF_MIN_FLOPS, kernelPaths, setHalfLinears } from '../ops/precision';
 
 /** What to do when Dawn offers no GPU (the CLI's counterpart of the browser advice). */
 export const DAWN_WEBGPU_ADVICE =
@@ -22,7 +23,16 @@ export interface NodeGpuOptions {
   disableToggles?: string[];
   /** Dawn backend: 'vulkan', 'null', ... (default: Dawn's choice). */
   backend?: string;
+  /**
+   * Half precision and tensor cores (default true): creates Dawn with the toggles that let it offer
+   * shader-f16 on NVIDIA's Vulkan driver and the experimental subgroup matrices, and asks for both
+   * when offered. false: neither toggle nor feature, every kernel f32 (the CLI's --no-f16).
+   */
+  half?: boolean;
 }
+
+/** Dawn keeps f16 off on NVIDIA's Vulkan driver unless asked; subgroup matrices sit behind allow_unsafe_apis. */
+export const HALF_TOGGLES = ['allow_unsafe_apis', 'vulkan_enable_f16_on_nvidia'];
 
 // Dawn lives as long as its GPU object is referenced; closeNodeGpu() drops it so Node can exit.
 let dawnGpu: GPU | null = null;
@@ -38,7 +48,8 @@ export async function createNodeGpu(opts: NodeGpuOptions = {}): Promise<Gpu> {
   const { create, globals } = dawn;
   // GPUBufferUsage, GPUMapMode, ... as the engine expects them in a browser.
   Object.assign(globalThis, globals);
-  const enable = [...(opts.enableToggles ?? [])];
+  const half = opts.half ?? true;
+  const enable = [...(half ? HALF_TOGGLES : []), ...(opts.enableToggles ?? [])];
   // Full-resolution timestamps for profiling (Dawn rounds them to 100 µs-ish steps otherwise).
   const disable = [...(opts.disableToggles ?? []), ...(opts.profile ? ['timestamp_quantization'] : [])];
   const flags: string[] = [];
@@ -48,7 +59,7 @@ export async function createNodeGpu(opts: NodeGpuOptions = {}): Promise<Gpu> {
   dawnGpu = create(flags);
   let device: AcquiredDevice;
   try {
-    device = await acquireDevice(dawnGpu);
+    device = await acquireDevice(dawnGpu, 'high-performance', { half });
   } catch (e) {
     throw e instanceof WebGpuUnavailableError ? new WebGpuUnavailableError(e.detail, DAWN_WEBGPU_ADVICE) : e;
   }
@@ -61,4 +72,33 @@ export async function createNodeGpu(opts: NodeGpuOptions = {}): Promise<Gpu> {
 export function closeNodeGpu(): void {
   for (const g of opened.splice(0)) g.destroy();
   dawnGpu = null;
+}
+
+/** The CLI's flag: `--no-f16` (or `--f16 0`) for the f32-only engine, `--f16 all` for f16 in every Linear matmul. */
+export const NO_F16_NOTE =
+  '[--no-f16 | --f16 all]   every kernel f32 (no f16 / tensor-core toggles or features), or every Linear matmul on the tensor cores however small (default: products of 2^28 FLOP and more, where offered)';
+
+export type HalfSetting = 'off' | 'default' | 'all';
+
+/** `--f16` / `--no-f16` as read by parseArgs (flag "f16": "0", "all" or absent). */
+export function halfSetting(flag: string | undefined): HalfSetting {
+  if (flag === undefined || flag === '1') return 'default';
+  if (flag === '0') return 'off';
+  if (flag === 'all') return 'all';
+  throw new Error(`--f16 takes 0, 1 or all, not "${flag}"`);
+}
+
+/** The engine's GPU for quantize / eval / bench: half-precision Linear matmuls where the device has tensor cores, unless off. */
+export async function createEngineGpu(half: HalfSetting, opts: NodeGpuOptions = {}): Promise<Gpu> {
+  const gpu = await createNodeGpu({ ...opts, half: half !== 'off' });
+  setHalfLinears(gpu, half !== 'off', half === 'all' ? 0 : HALF_MIN_FLOPS);
+  return gpu;
+}
+
+/** One line per kernel family: the path it takes on this device. */
+export function describeKernelPaths(gpu: Gpu): string {
+  const offered = [gpu.hasF16 ? 'shader-f16' : '', gpu.subgroupMatrix ? 'subgroup matrices' : ''].filter(Boolean).join(', ') || 'no f16 features';
+  return `kernel paths (${offered}): ${Object.entries(kernelPaths(gpu))
+    .map(([k, v]) => `${k} ${v}`)
+    .join('; ')}`;
 }

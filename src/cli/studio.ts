@@ -6,7 +6,8 @@
 // and exits non-zero with a clear message on any failure.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve, dirname } from 'node:path';
-import { createNodeGpu, closeNodeGpu } from './node-gpu';
+import { createEngineGpu, closeNodeGpu, describeKernelPaths, halfSetting, NO_F16_NOTE } from './node-gpu';
+import { halfReports } from '../ops/precision';
 import { cliConfigErrors, fail, loadModel, loadText } from './inputs';
 import { bench, BENCH_USAGE } from './bench';
 import { parseConfigQuery } from '../engine/url-config';
@@ -35,7 +36,8 @@ const USAGE = `usage:
 ${Object.values(COMMAND_USAGE).join('\n')}
   studio --help, studio <command> --help   this text, or one command's
 ${MODEL_NOTE}
-  quantize, eval and bench need a GPU through Dawn (npm "webgpu"; on Linux a Vulkan driver).`;
+  quantize, eval and bench need a GPU through Dawn (npm "webgpu"; on Linux a Vulkan driver).
+  quantize, eval and bench: ${NO_F16_NOTE}`;
 
 /** `--help`, `-h` or `help` anywhere: the usage (of the command when one is given) on stdout. */
 function helpRequested(argv: string[]): string | null {
@@ -51,6 +53,10 @@ function parseArgs(argv: string[]): { command: string; flags: Map<string, string
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     if (!a.startsWith('--')) fail(`unexpected argument "${a}"\n${USAGE}`);
+    if (a === '--no-f16') {
+      flags.set('f16', '0');
+      continue;
+    }
     const eq = a.indexOf('=');
     if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
     else flags.set(a.slice(2), rest[++i] ?? fail(`--${a.slice(2)} needs a value`));
@@ -94,7 +100,8 @@ async function main(): Promise<void> {
   const exportFormats = flags.get('export');
   const outDir = flags.get('outDir') ?? 'export';
   const verifyOnnx = flags.get('verifyOnnx') === '1';
-  for (const k of ['model', 'text', 'out', 'export', 'outDir', 'verifyOnnx']) flags.delete(k);
+  const half = halfSetting(flags.get('f16'));
+  for (const k of ['model', 'text', 'out', 'export', 'outDir', 'verifyOnnx', 'f16']) flags.delete(k);
   const formats = exportFormats ? parseExportFormats(exportFormats) : [];
   if (command === 'eval') flags.set('method', 'fp');
   const params = new URLSearchParams([...flags.entries()]);
@@ -103,8 +110,8 @@ async function main(): Promise<void> {
   const model = await loadModel(modelSpec);
   const text = await loadText(textName);
   const config: RunConfig = { ...parsed.config, model: model.source, text: text.source };
-  const gpu = await createNodeGpu();
-  process.stderr.write(`device: ${gpu.report.vendor} ${gpu.report.architecture} ${gpu.report.description}\n`);
+  const gpu = await createEngineGpu(half);
+  process.stderr.write(`device: ${gpu.report.vendor} ${gpu.report.architecture} ${gpu.report.description}\n${describeKernelPaths(gpu)}\n`);
   process.stderr.write(
     `model: ${model.source} (${model.weights.config.sourceArchitecture}, ${model.weights.config.layers} layers)\n${text.split.description}\n`,
   );
@@ -131,6 +138,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${json}\n`);
     const mib = (r: Record<string, number> = {}) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Math.round(v / 2 ** 20)]));
     process.stderr.write(`\nmemory MiB planned ${JSON.stringify(mib(result.memory?.planned))} measured ${JSON.stringify(mib(result.memory?.measured))}\n`);
+    for (const m of halfReports(gpu)) process.stderr.write(`${m}\n`);
     process.stderr.write(`pplFp ${result.pplFp.toFixed(4)}  pplQuant ${result.pplQuant.toFixed(4)}  seconds ${JSON.stringify(result.seconds)}\n`);
     if (result.status !== 'done') process.exitCode = 1;
   } finally {

@@ -1,5 +1,6 @@
 // One quantization run, end to end: tokenize, full-precision perplexity, the method, errors per
 // layer and block, quantized perplexity on the same windows. Used by the worker and the CLI.
+import { checkHalfOverflow, halfReports, linearPath } from '../ops/precision';
 import type { Gpu } from '../gpu/gpu';
 import { describeError, CancelledError } from '../gpu/errors';
 import type { LoadedModel } from '../core/model-config';
@@ -84,6 +85,8 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
     } finally {
       await gpu.sync().catch(() => {});
       seconds[phase] = (seconds[phase] ?? 0) + (performance.now() - t0) / 1000;
+      // f16 Linear operands that overflowed in this phase: reported, and f32 from here on
+      for (const message of await checkHalfOverflow(gpu).catch(() => [])) emit({ type: 'log', message });
       memory[phase] = Math.max(memory[phase] ?? 0, gpu.pool.peakAllocatedBytes);
     }
   };
@@ -109,7 +112,7 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
     seconds,
     layerErrors: [],
     blockErrors: [],
-    details: { split: inp.split.description },
+    details: { split: inp.split.description, linearMatmuls: linearPath(gpu), f16Overflow: halfReports(gpu) },
     memory: { planned: plan.phases, measured: memory },
   };
   let globals: ModelGlobals | null = null;

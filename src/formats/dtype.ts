@@ -105,9 +105,12 @@ export function q5_1ToF32(bytes: Uint8Array, count: number): Float32Array {
 }
 
 /** Rounds f32 to the nearest f16 bits (ties to even); for writers and tests. */
+const F32_SCRATCH = new Float32Array(1);
+const U32_SCRATCH = new Uint32Array(F32_SCRATCH.buffer);
+
 export function floatToHalf(x: number): number {
-  const f = new Float32Array([x]);
-  const u = new Uint32Array(f.buffer)[0];
+  F32_SCRATCH[0] = x;
+  const u = U32_SCRATCH[0];
   const sign = (u >>> 16) & 0x8000;
   const exp = (u >>> 23) & 0xff;
   let mant = u & 0x7fffff;

@@ -1,6 +1,6 @@
 // The runtime every op uses: one device, a buffer pool, a pipeline cache and one open command
 // encoder that collects many dispatches into a single submission. Nothing here knows about models.
-import type { AcquiredDevice, AdapterReport } from './device';
+import type { AcquiredDevice, AdapterReport, SubgroupMatrixShape } from './device';
 import { DeviceLostError, EngineError } from './errors';
 import { BufferPool } from './buffer-pool';
 import {
@@ -73,6 +73,8 @@ export class Gpu {
   readonly report: AdapterReport;
   readonly hasF16: boolean;
   readonly hasSubgroups: boolean;
+  /** The tensor-core configuration the f16 matmuls use, or null (no subgroup matrices, or not asked for). */
+  readonly subgroupMatrix: SubgroupMatrixShape | null;
   readonly pool: BufferPool;
   readonly timer: KernelTimer | null;
   readonly maxWorkgroupSize: number;
@@ -109,6 +111,7 @@ export class Gpu {
     this.report = acq.report;
     this.hasF16 = acq.hasF16;
     this.hasSubgroups = acq.hasSubgroups;
+    this.subgroupMatrix = acq.subgroupMatrix ?? null;
     const lim = this.device.limits;
     this.maxWorkgroupSize = lim.maxComputeInvocationsPerWorkgroup;
     this.maxWorkgroupsPerDim = lim.maxComputeWorkgroupsPerDimension;
@@ -157,6 +160,17 @@ export class Gpu {
     // A pooled buffer may still be read by dispatches encoded but not yet submitted.
     if (this.encoder) this.flush();
     this.device.queue.writeBuffer(t.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    return t;
+  }
+
+  /** An f16 tensor from its IEEE half bits. */
+  uploadF16(bits: Uint16Array, shape: readonly number[], name = 'upload'): Tensor {
+    if (bits.length !== numel(shape)) throw new Error(`uploadF16 ${name}: ${bits.length} values for shape [${shape}]`);
+    const t = this.tensor(shape, 'f16', name);
+    if (this.encoder) this.flush();
+    const padded = new Uint16Array(t.byteLength / 2); // writeBuffer wants whole 4-byte words
+    padded.set(bits);
+    this.device.queue.writeBuffer(t.buffer, 0, padded.buffer, 0, padded.byteLength);
     return t;
   }
 

@@ -50,3 +50,27 @@ describe('preprocessWgsl', () => {
     expect(() => preprocessWgsl('m.wgsl', { 'm.wgsl': 'let x = {{WG}};' })).toThrow('shader "m.wgsl" needs parameter {{WG}}');
   });
 });
+
+describe('preprocessWgsl #for', () => {
+  it('repeats a block per index, nested, with the count from a parameter', () => {
+    const src = ['#for I 2', '#for J N', 'a{{I}}{{J}} = {{I}} * {{J}};', '#endfor', '#endfor', 'done'].join('\n');
+    expect(lines(preprocessWgsl('m.wgsl', { 'm.wgsl': src }, { N: 3 }))).toEqual([
+      'a00 = 0 * 0;',
+      'a01 = 0 * 1;',
+      'a02 = 0 * 2;',
+      'a10 = 1 * 0;',
+      'a11 = 1 * 1;',
+      'a12 = 1 * 2;',
+      'done',
+    ]);
+  });
+
+  it('works inside #if and says what is wrong with a bad block', () => {
+    const src = ['#if A', '#for I 2', 'x{{I}}', '#endfor', '#endif'].join('\n');
+    expect(lines(preprocessWgsl('m.wgsl', { 'm.wgsl': src }, { A: true }))).toEqual(['x0', 'x1']);
+    expect(lines(preprocessWgsl('m.wgsl', { 'm.wgsl': src }, { A: false }))).toEqual([]);
+    expect(() => preprocessWgsl('m.wgsl', { 'm.wgsl': '#for I 2\nx' })).toThrow('unterminated #for I in m.wgsl');
+    expect(() => preprocessWgsl('m.wgsl', { 'm.wgsl': '#for I K\nx\n#endfor' })).toThrow('the count is not a whole number');
+    expect(() => preprocessWgsl('m.wgsl', { 'm.wgsl': 'x\n#endfor' })).toThrow('#endfor without #for');
+  });
+});

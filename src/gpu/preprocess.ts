@@ -2,7 +2,48 @@
 //   #include "common.wgsl"      inlined once
 //   #if NAME / #if !NAME / #else / #endif   on truthy parameters
 //   {{NAME}}                    replaced by the parameter's value
+//   #for I COUNT ... #endfor    the lines repeated for I = 0 .. COUNT-1 with {{I}} replaced, nested
+//                               (COUNT a number or a parameter): unrolled code, e.g. one variable
+//                               per tensor-core fragment where an indexed array would spill
 export type ShaderParams = Record<string, number | string | boolean>;
+
+/** Expands #for blocks (innermost substitution first, so {{I}} inside nested blocks resolves). */
+function unroll(lines: string[], params: ShaderParams, at: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const t = lines[i].trim();
+    if (t === '#endfor') throw new Error(`#endfor without #for in ${at}`);
+    if (!t.startsWith('#for ')) {
+      out.push(lines[i]);
+      continue;
+    }
+    const m = /^#for\s+(\w+)\s+(\w+)$/.exec(t);
+    if (!m) throw new Error(`bad #for "${t}" in ${at} (want: #for NAME COUNT)`);
+    const [, name, countText] = m;
+    const count = /^\d+$/.test(countText) ? Number(countText) : Number(params[countText]);
+    if (!Number.isInteger(count) || count < 0) throw new Error(`#for ${name} ${countText} in ${at}: the count is not a whole number`);
+    let depth = 1;
+    let j = i + 1;
+    for (; j < lines.length; j++) {
+      const u = lines[j].trim();
+      if (u.startsWith('#for ')) depth++;
+      else if (u === '#endfor' && --depth === 0) break;
+    }
+    if (depth) throw new Error(`unterminated #for ${name} in ${at}`);
+    const body = lines.slice(i + 1, j);
+    const key = new RegExp(`\\{\\{${name}\\}\\}`, 'g');
+    for (let v = 0; v < count; v++)
+      out.push(
+        ...unroll(
+          body.map((l) => l.replace(key, String(v))),
+          params,
+          at,
+        ),
+      );
+    i = j;
+  }
+  return out;
+}
 
 export function preprocessWgsl(name: string, sources: Record<string, string>, params: ShaderParams = {}): string {
   const included = new Set<string>();
@@ -12,7 +53,8 @@ export function preprocessWgsl(name: string, sources: Record<string, string>, pa
     const out: string[] = [];
     const active: boolean[] = [];
     const isOn = () => active.every(Boolean);
-    src.split('\n').forEach((line, i) => {
+    const srcLines = src.includes('#for') || src.includes('#endfor') ? unroll(src.split('\n'), params, file) : src.split('\n');
+    srcLines.forEach((line, i) => {
       const t = line.trim();
       const at = `${file}:${i + 1}`;
       if (t.startsWith('#if ')) {

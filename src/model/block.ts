@@ -8,7 +8,7 @@ import type { Tensor } from '../gpu/tensor';
 import type { ModelConfig } from '../core/model-config';
 import type { LinearRole } from '../core/tensor-names';
 import { linearOf, type BlockWeights, type LinearWeights, type NormWeights } from './block-weights';
-import { matmul } from '../ops/matmul';
+import { linearMatmul } from '../ops/precision';
 import { add } from '../ops/elementwise';
 import { rmsNorm, layerNorm } from '../ops/norm';
 import { normBackwardDx } from '../ops/norm-dx';
@@ -40,8 +40,9 @@ export interface BlockActivations {
   fc1?: Tensor;
 }
 
-export function linear(gpu: Gpu, x: Tensor, l: LinearWeights): Tensor {
-  return matmul(gpu, x, l.weight, { transB: true, bias: l.bias });
+/** y = x·Wᵀ (+ bias); `role` names the operands for the f16 overflow guard (ops/precision.ts). */
+export function linear(gpu: Gpu, x: Tensor, l: LinearWeights, role = 'linear'): Tensor {
+  return linearMatmul(gpu, x, `${role}.in`, l.weight, `${role}.weight`, { transB: true, bias: l.bias });
 }
 
 function norm(gpu: Gpu, cfg: ModelConfig, x: Tensor, w: NormWeights): { y: Tensor; rstd: Tensor; mean?: Tensor } {
@@ -68,9 +69,9 @@ function attnOpts(cfg: ModelConfig, shape: BatchShape) {
  */
 export function blockForward(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x: Tensor, shape: BatchShape, keep = false): { y: Tensor; acts?: BlockActivations } {
   const n1 = norm(gpu, cfg, x, w.attnNorm);
-  let q = linear(gpu, n1.y, linearOf(w, 'q'));
-  let k = linear(gpu, n1.y, linearOf(w, 'k'));
-  const v = linear(gpu, n1.y, linearOf(w, 'v'));
+  let q = linear(gpu, n1.y, linearOf(w, 'q'), 'q');
+  let k = linear(gpu, n1.y, linearOf(w, 'k'), 'k');
+  const v = linear(gpu, n1.y, linearOf(w, 'v'), 'v');
   if (cfg.arch === 'llama') {
     const qr = rope(gpu, q, ropeOpts(cfg, shape, cfg.heads));
     const kr = rope(gpu, k, ropeOpts(cfg, shape, cfg.kvHeads));
@@ -80,25 +81,25 @@ export function blockForward(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x: Ten
     k = kr;
   }
   const att = causalAttention(gpu, q, k, v, attnOpts(cfg, shape));
-  const o = linear(gpu, att.out, linearOf(w, 'o'));
+  const o = linear(gpu, att.out, linearOf(w, 'o'), 'o');
   const x1 = add(gpu, x, o);
   o.release();
   const n2 = norm(gpu, cfg, x1, w.mlpNorm);
   let y: Tensor;
   const acts: BlockActivations = { x, inputs: {}, norm1: n1, norm2: n2 };
   if (cfg.arch === 'llama') {
-    const gate = linear(gpu, n2.y, linearOf(w, 'gate'));
-    const up = linear(gpu, n2.y, linearOf(w, 'up'));
+    const gate = linear(gpu, n2.y, linearOf(w, 'gate'), 'gate');
+    const up = linear(gpu, n2.y, linearOf(w, 'up'), 'up');
     const a = swiglu(gpu, gate, up);
-    const down = linear(gpu, a, linearOf(w, 'down'));
+    const down = linear(gpu, a, linearOf(w, 'down'), 'down');
     y = add(gpu, x1, down);
     down.release();
     Object.assign(acts, { gate, up });
     acts.inputs = { q: n1.y, k: n1.y, v: n1.y, o: att.out, gate: n2.y, up: n2.y, down: a };
   } else {
-    const fc1 = linear(gpu, n2.y, linearOf(w, 'fc1'));
+    const fc1 = linear(gpu, n2.y, linearOf(w, 'fc1'), 'fc1');
     const a = cfg.activation === 'gelu' ? gelu(gpu, fc1) : relu(gpu, fc1);
-    const fc2 = linear(gpu, a, linearOf(w, 'fc2'));
+    const fc2 = linear(gpu, a, linearOf(w, 'fc2'), 'fc2');
     y = add(gpu, x1, fc2);
     fc2.release();
     acts.fc1 = fc1;
@@ -150,35 +151,35 @@ export function blockBackward(
   const dW: BlockGrads['dW'] = {};
   const inp = acts.inputs;
   const weightGrad = (role: LinearRole, dout: Tensor) => {
-    if (wantWeightGrads) dW[role] = matmul(gpu, dout, inp[role]!, { transA: true });
+    if (wantWeightGrads) dW[role] = linearMatmul(gpu, dout, `${role}.dout`, inp[role]!, `${role}.in`, { transA: true });
   };
   // MLP
   let dn2: Tensor;
   if (cfg.arch === 'llama') {
     weightGrad('down', dy);
-    const da = matmul(gpu, dy, linearOf(w, 'down').weight);
+    const da = linearMatmul(gpu, dy, 'down.dout', linearOf(w, 'down').weight, 'down.weight');
     const { dgate, dup } = swigluBackward(gpu, da, acts.gate!, acts.up!);
     da.release();
     weightGrad('gate', dgate);
     weightGrad('up', dup);
-    dn2 = matmul(gpu, dgate, linearOf(w, 'gate').weight);
-    matmul(gpu, dup, linearOf(w, 'up').weight, { out: dn2, accumulate: true });
+    dn2 = linearMatmul(gpu, dgate, 'gate.dout', linearOf(w, 'gate').weight, 'gate.weight');
+    linearMatmul(gpu, dup, 'up.dout', linearOf(w, 'up').weight, 'up.weight', { out: dn2, accumulate: true });
     dgate.release();
     dup.release();
   } else {
     weightGrad('fc2', dy);
-    const da = matmul(gpu, dy, linearOf(w, 'fc2').weight);
+    const da = linearMatmul(gpu, dy, 'fc2.dout', linearOf(w, 'fc2').weight, 'fc2.weight');
     const dfc1 = cfg.activation === 'gelu' ? geluBackward(gpu, da, acts.fc1!) : reluBackward(gpu, da, acts.fc1!);
     da.release();
     weightGrad('fc1', dfc1);
-    dn2 = matmul(gpu, dfc1, linearOf(w, 'fc1').weight);
+    dn2 = linearMatmul(gpu, dfc1, 'fc1.dout', linearOf(w, 'fc1').weight, 'fc1.weight');
     dfc1.release();
   }
   const dx1 = normBackward(gpu, dn2, acts.x1!, w.mlpNorm, acts.norm2, dy);
   dn2.release();
   // Attention
   weightGrad('o', dx1);
-  const dattn = matmul(gpu, dx1, linearOf(w, 'o').weight);
+  const dattn = linearMatmul(gpu, dx1, 'o.dout', linearOf(w, 'o').weight, 'o.weight');
   const g = causalAttentionBackward(gpu, dattn, acts.q!, acts.k!, acts.v!, acts.attn!, acts.lse!, attnOpts(cfg, shape));
   dattn.release();
   let dq = g.dq;
@@ -192,9 +193,9 @@ export function blockBackward(
   weightGrad('q', dq);
   weightGrad('k', dk);
   weightGrad('v', g.dv);
-  const dn1 = matmul(gpu, dq, linearOf(w, 'q').weight);
-  matmul(gpu, dk, linearOf(w, 'k').weight, { out: dn1, accumulate: true });
-  matmul(gpu, g.dv, linearOf(w, 'v').weight, { out: dn1, accumulate: true });
+  const dn1 = linearMatmul(gpu, dq, 'q.dout', linearOf(w, 'q').weight, 'q.weight');
+  linearMatmul(gpu, dk, 'k.dout', linearOf(w, 'k').weight, 'k.weight', { out: dn1, accumulate: true });
+  linearMatmul(gpu, g.dv, 'v.dout', linearOf(w, 'v').weight, 'v.weight', { out: dn1, accumulate: true });
   dq.release();
   dk.release();
   g.dv.release();

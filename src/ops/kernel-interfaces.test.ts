@@ -5,7 +5,7 @@
 // (*.gpu-test.ts).
 import { afterAll, describe, expect, it } from 'vitest';
 import { create, globals } from 'webgpu';
-import { acquireDevice } from '../gpu/device';
+import { acquireDevice, SUBGROUP_MATRIX_FEATURE, type AcquiredDevice } from '../gpu/device';
 import { Gpu } from '../gpu/gpu';
 import { fakeGpu } from '../gpu/testing/fake-device';
 import { gelu, geluBackward, relu, reluBackward, swiglu, swigluBackward } from './activation';
@@ -16,7 +16,8 @@ import { addRowVector, mulColVector, mulRowVector } from './broadcast';
 import { crossEntropy, crossEntropyBackward } from './cross-entropy';
 import { add, axpy, scale, square } from './elementwise';
 import { embeddingBackward, embeddingGather } from './embedding';
-import { matmul } from './matmul';
+import { matmul, SUBGROUP_TILES, type SubgroupTile } from './matmul';
+import { castToF16 } from './cast';
 import { mseWithGrad, sumInto } from './mse-grad';
 import { normBackwardDx } from './norm-dx';
 import { layerNorm, layerNormBackward, rmsNorm, rmsNormBackward } from './norm';
@@ -231,4 +232,87 @@ describe('every op in every kernel variant', () => {
     tqStats(gpu, L, gpu.tensor([2], 'u32'), 0);
     tqExport(gpu, L);
   });
+});
+
+// The half-precision instantiations. Dawn's null backend offers shader-f16, and with
+// allow_unsafe_apis the subgroup-matrix feature, but lists no subgroup-matrix configurations and
+// caps workgroup memory at 16 KiB: the device is asked for the features directly, given the
+// 16x16x16 f16 -> f32 configuration the NVIDIA H200 lists, and the tensor-core kernel is compiled
+// with a tile that fits 16 KiB (the tile only sets constants; the code paths are the same).
+let dawnHalf: Promise<Gpu> | null = null;
+let dawnHalfGpu: GPU | null = null;
+async function dawnNullHalfGpu(): Promise<Gpu> {
+  Object.assign(globalThis, globals);
+  dawnHalfGpu = create(['backend=null', 'enable-dawn-features=allow_unsafe_apis']);
+  const adapter = await dawnHalfGpu.requestAdapter();
+  if (!adapter) throw new Error('Dawn null backend: no adapter');
+  const device = await adapter.requestDevice({ requiredFeatures: ['shader-f16', 'subgroups', SUBGROUP_MATRIX_FEATURE] });
+  const acq: AcquiredDevice = {
+    adapter,
+    device,
+    report: {
+      vendor: 'null',
+      architecture: '',
+      device: '',
+      description: 'Dawn null backend',
+      features: [...device.features],
+      limits: {},
+      isFallbackAdapter: false,
+    },
+    hasF16: true,
+    hasSubgroups: true,
+    hasTimestamps: false,
+    subgroupMatrix: { M: 16, N: 16, K: 16, subgroupSize: 32 },
+  };
+  return new Gpu(acq);
+}
+afterAll(async () => {
+  if (dawnHalf) (await dawnHalf).destroy();
+  dawnHalfGpu = null;
+});
+
+const SMALL_SUBGROUP_TILE: SubgroupTile = { SG_M: 2, SG_N: 2, FM: 1, FN: 1, BK: 16, GROUP_M: 8 };
+
+function eachHalf(name: string, run: (gpu: Gpu, tile: SubgroupTile | undefined) => void) {
+  it(`${name}: declarations match the WGSL`, () => {
+    const { gpu, calls } = fakeGpu({ maxComputeWorkgroupStorageSize: 48 * 1024 }, true);
+    run(gpu, undefined);
+    gpu.flush();
+    expect(calls.dispatches.length).toBeGreaterThan(0);
+  });
+  it(`${name}: the WGSL compiles (Dawn, null backend, f16 and subgroup matrices)`, async () => {
+    const gpu = await (dawnHalf ??= dawnNullHalfGpu());
+    const before = gpu.pipelineCount;
+    run(gpu, SMALL_SUBGROUP_TILE);
+    await gpu.sync();
+    expect(gpu.uncapturedErrors.splice(0)).toEqual([]);
+    expect(gpu.pipelineCount).toBeGreaterThan(before);
+  });
+}
+
+describe('half-precision kernel variants', () => {
+  eachHalf('cast to f16', (gpu) => {
+    castToF16(gpu, gpu.tensor([5, 7]), gpu.tensor([1], 'u32'));
+  });
+  const forms = (gpu: Gpu, path: 'f16' | 'subgroup-matrix', subgroupTile: SubgroupTile | undefined) => {
+    const h = (shape: number[]) => gpu.tensor(shape, 'f16');
+    for (const splitK of [1, 4]) {
+      // x·W, x·Wᵀ with bias, dyᵀ·x accumulating; contiguous sizes multiples of 4 (vector loads) and
+      // not; at least 256 outputs (a tensor-core store writes whole 16x16 fragments)
+      matmul(gpu, h([16, 1024]), h([1024, 24]), { splitK, path, subgroupTile });
+      matmul(gpu, h([16, 1024]), h([24, 1024]), { transB: true, bias: gpu.tensor([24]), splitK, path, subgroupTile });
+      matmul(gpu, h([1024, 16]), h([1024, 24]), { transA: true, accumulate: true, out: gpu.tensor([16, 24]), splitK, path, subgroupTile });
+      matmul(gpu, h([17, 1023]), h([19, 1023]), { transB: true, splitK, path, subgroupTile });
+      matmul(gpu, h([1023, 17]), h([1023, 19]), { transA: true, alpha: 0.5, splitK, path, subgroupTile });
+    }
+    // the tensor-core kernel's direct variant (whole tiles only), in the three forms
+    if (path === 'subgroup-matrix') {
+      const direct = { ...(subgroupTile ?? SUBGROUP_TILES.largeDirect), DIRECT: true };
+      matmul(gpu, h([128, 256]), h([128, 256]), { transB: true, path, subgroupTile: direct });
+      matmul(gpu, h([128, 256]), h([256, 128]), { path, subgroupTile: direct });
+      matmul(gpu, h([256, 128]), h([256, 128]), { transA: true, accumulate: true, out: gpu.tensor([128, 128]), path, subgroupTile: direct });
+    }
+  };
+  eachHalf('matmul, f16 storage', (gpu) => forms(gpu, 'f16', undefined));
+  eachHalf('matmul, tensor cores', (gpu, tile) => forms(gpu, 'subgroup-matrix', tile));
 });

@@ -4,12 +4,21 @@
 //   dW = dyᵀ·x          matmul(gpu, dy, x, { transA: true, accumulate: true, out: dW })
 // Kernel: shaders/matmul.wgsl (register-blocked, double-buffered workgroup tiles); outputs too
 // small to fill the GPU split K over more workgroups and sum the parts in shaders/matmul-splitk.wgsl.
+// The operands' dtype picks the path: f32 operands take matmul.wgsl in f32 (the reference path,
+// what CI runs); f16 operands (both) take shaders/matmul-subgroup.wgsl on the tensor cores when the
+// device offers f16 subgroup matrices, else matmul.wgsl with f16 storage. Products and sums are f32
+// on every path, and the output is f32.
 import type { Gpu } from '../gpu/gpu';
 import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 
 const MATMUL = defineKernel({
   shader: 'matmul',
+  uniforms: { M: 'u32', N: 'u32', K: 'u32', strideA: 'u32', strideB: 'u32', alpha: 'f32', splits: 'u32', kChunk: 'u32' },
+  bindings: { a: 'read', b: 'read', out: 'write', bias: 'read?' },
+});
+const MATMUL_SUBGROUP = defineKernel({
+  shader: 'matmul-subgroup',
   uniforms: { M: 'u32', N: 'u32', K: 'u32', strideA: 'u32', strideB: 'u32', alpha: 'f32', splits: 'u32', kChunk: 'u32' },
   bindings: { a: 'read', b: 'read', out: 'write', bias: 'read?' },
 });
@@ -44,6 +53,10 @@ export interface MatmulOptions {
   tile?: MatmulTile;
   /** Forces the number of K splits (benchmarks and tests); chosen by shape otherwise. */
   splitK?: number;
+  /** Forces a tile of the tensor-core kernel (f16 operands on a device with subgroup matrices). */
+  subgroupTile?: SubgroupTile;
+  /** f16 operands: 'f16' forces the f16-storage kernel where subgroup matrices would be chosen (benchmarks and tests). */
+  path?: MatmulPath;
 }
 
 export const MATMUL_TILES = {
@@ -56,6 +69,100 @@ export const MATMUL_TILES = {
   /** 64 threads: tiny outputs (a few rows or columns). */
   small: { BM: 32, BN: 32, BK: 16, TM: 4, TN: 4, GROUP_M: 1 },
 } satisfies Record<string, MatmulTile>;
+
+/** A tile of shaders/matmul-subgroup.wgsl: SG_M x SG_N subgroups, each FM x FN fragments of 16 x 16. */
+export interface SubgroupTile {
+  SG_M: number;
+  SG_N: number;
+  FM: number;
+  FN: number;
+  BK: number;
+  GROUP_M: number;
+  /** Fragments straight from storage, no workgroup tiles (whole tiles only). */
+  DIRECT?: boolean;
+}
+
+export const SUBGROUP_TILES = {
+  /** 128 x 128 outputs, 4 subgroups of 64 x 64. */
+  large: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8 },
+  /** 128 x 128 outputs, 8 subgroups of 64 x 32. */
+  large8: { SG_M: 2, SG_N: 4, FM: 4, FN: 2, BK: 32, GROUP_M: 8 },
+  /** 128 x 128 outputs, 8 subgroups of 32 x 64: the fastest on the H200. */
+  tall8: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8 },
+  /** 128 x 128 outputs, 16 subgroups of 32 x 32. */
+  square16: { SG_M: 4, SG_N: 4, FM: 2, FN: 2, BK: 32, GROUP_M: 8 },
+  /** tall8 with half the K per step (half the workgroup memory). */
+  tall8k16: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 16, GROUP_M: 8 },
+  /** 64 x 128 outputs, 4 subgroups of 32 x 64. */
+  wide: { SG_M: 2, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8 },
+  /** 64 x 64 outputs, 4 subgroups of 32 x 32. */
+  medium: { SG_M: 2, SG_N: 2, FM: 2, FN: 2, BK: 32, GROUP_M: 8 },
+  /** 128 x 128 outputs, 4 subgroups of 64 x 64, fragments straight from storage. */
+  largeDirect: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, DIRECT: true },
+} satisfies Record<string, SubgroupTile>;
+
+/** Which kernel a matmul of these operand dtypes runs on this device. */
+export type MatmulPath = 'f32' | 'f16' | 'subgroup-matrix';
+
+export function matmulPath(gpu: Gpu, dtype: 'f32' | 'f16'): MatmulPath {
+  if (dtype === 'f32') return 'f32';
+  if (gpu.subgroupMatrix) return 'subgroup-matrix';
+  if (gpu.hasF16) return 'f16';
+  throw new Error('matmul: f16 operands on a device without shader-f16 (convert them to f32, or keep the policy at f32 on this device)');
+}
+
+const sgThreads = (t: SubgroupTile, subgroupSize: number) => t.SG_M * t.SG_N * subgroupSize;
+const sgBM = (t: SubgroupTile) => t.SG_M * t.FM * 16;
+const sgBN = (t: SubgroupTile) => t.SG_N * t.FN * 16;
+
+function checkSubgroupTile(t: SubgroupTile): void {
+  const ok = [t.SG_M, t.SG_N, t.FM, t.FN, t.GROUP_M].every((x) => Number.isInteger(x) && x >= 1) && t.BK % 16 === 0 && t.BK > 0;
+  if (!ok) throw new Error(`matmul: bad subgroup tile ${JSON.stringify(t)}`);
+}
+
+function subgroupTileBytes(t: SubgroupTile, transA: boolean, transB: boolean): number {
+  if (t.DIRECT) return t.SG_M * t.SG_N * 256 * 4;
+  const pad = 8;
+  const a = transA ? t.BK * (sgBM(t) + pad) : sgBM(t) * (t.BK + pad);
+  const b = transB ? sgBN(t) * (t.BK + pad) : t.BK * (sgBN(t) + pad);
+  return 2 * 2 * (a + b) + t.SG_M * t.SG_N * 256 * 4; // double-buffered f16 tiles, one f32 fragment per subgroup
+}
+
+export function subgroupTileFits(gpu: Gpu, t: SubgroupTile, transA = false, transB = false): boolean {
+  const sg = gpu.subgroupMatrix;
+  return (
+    sg !== null &&
+    sgThreads(t, sg.subgroupSize) <= gpu.maxWorkgroupSize &&
+    subgroupTileBytes(t, transA, transB) <= gpu.device.limits.maxComputeWorkgroupStorageSize
+  );
+}
+
+/** Whole tiles, as the direct variant needs (split K chunks are multiples of 128). */
+export function directFits(t: SubgroupTile, m: number, n: number, k: number): boolean {
+  return m % sgBM(t) === 0 && n % sgBN(t) === 0 && k % 32 === 0;
+}
+
+const sgWorkgroups = (t: SubgroupTile, m: number, n: number, batch: number) => Math.ceil(m / sgBM(t)) * Math.ceil(n / sgBN(t)) * batch;
+
+/** Tile and K splits for the tensor-core kernel. Measured on the H200 (bench-kernels --half-sweep,
+ * 2026-12-03): 8 subgroups of 32 x 64 in a 128 x 128 tile beat every other tile at every shape of
+ * LLaMA-3.2-1B and 4096³ (77-103 TFLOP/s, against 47-80 for 4 subgroups of 64 x 64 and 33-57 for
+ * 64 x 128 tiles); 64 x 64 tiles only for outputs too small to give it workgroups. */
+export function chooseSubgroupPlan(
+  gpu: Gpu,
+  m: number,
+  n: number,
+  k: number,
+  batch: number,
+  transA = false,
+  transB = false,
+): { tile: SubgroupTile; splitK: number } {
+  const { tall8, medium } = SUBGROUP_TILES;
+  const tile = subgroupTileFits(gpu, tall8, transA, transB) && sgWorkgroups(tall8, m, n, batch) >= 128 ? tall8 : medium;
+  const wgs = sgWorkgroups(tile, m, n, batch);
+  const splitK = wgs >= SPLIT_BELOW ? 1 : evenSplits(k, Math.min(Math.ceil(SPLIT_TARGET / wgs), maxSplits(k)));
+  return { tile, splitK };
+}
 
 /** Split K when a tile gives fewer workgroups than this (~2 per SM of a 132-SM H100; WebGPU does
  * not expose the SM count), aiming at SPLIT_TARGET workgroups in all. Tuned on an H100
@@ -165,35 +272,85 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {})
   if (opts.bias && opts.bias.size !== d.n) throw new Error(`matmul: bias [${opts.bias.shape}] is not [${d.n}]`);
   const out = opts.out ?? gpu.tensor(outShape, 'f32', 'matmul');
 
-  const tile = opts.tile ?? chooseMatmulPlan(gpu, d.m, d.n, d.k, d.batch).tile;
-  checkTile(tile);
-  if (!tileFits(gpu, tile)) throw new Error(`matmul: tile ${JSON.stringify(tile)} exceeds this device's workgroup limits`);
-  // K per split, a multiple of BK; the workspace must fit one binding
+  if (a.dtype !== b.dtype || (a.dtype !== 'f32' && a.dtype !== 'f16'))
+    throw new Error(`matmul: operands are ${a.dtype} and ${b.dtype} (want both f32 or both f16)`);
+  let path = matmulPath(gpu, a.dtype);
+  // Dawn wants a binding a subgroup-matrix store writes to hold one whole 16x16 f32 fragment
+  const tinyOut = d.batch * d.m * d.n < 256;
+  if (opts.path && opts.path !== path) {
+    if (opts.path === 'f16' && path === 'subgroup-matrix') path = 'f16';
+    else throw new Error(`matmul: path ${opts.path} is not available for ${a.dtype} operands on this device (${path})`);
+  } else if (path === 'subgroup-matrix' && tinyOut) {
+    if (opts.path) throw new Error(`matmul: the subgroup-matrix path needs at least 256 outputs (got ${d.batch * d.m * d.n})`);
+    path = 'f16';
+  }
   const maxBinding = gpu.device.limits.maxStorageBufferBindingSize;
-  let splits = Math.max(1, Math.min(opts.splitK ?? chooseSplitK(tile, d.m, d.n, d.k, d.batch), Math.ceil(d.k / tile.BK)));
-  while (splits > 1 && d.batch * splits * d.m * d.n * 4 > maxBinding) splits--;
-  splits = evenSplits(d.k, splits);
-  const kChunk = splits > 1 ? splitChunk(d.k, splits) : Math.max(tile.BK, Math.ceil(d.k / tile.BK) * tile.BK);
-
-  const label = `matmul ${d.batch > 1 ? `${d.batch}x` : ''}${d.m}x${d.k}x${d.n}${transA ? ' tA' : ''}${transB ? ' tB' : ''}`;
-  const part = splits > 1 ? gpu.tensor([d.batch * splits, d.m, d.n], 'f32', 'matmul-splitk') : out;
-  gpu.dispatch(MATMUL, {
-    params: {
-      ...tile,
-      TRANS_A: transA,
-      TRANS_B: transB,
-      // vec4 access needs the operand's contiguous dimension to be a multiple of 4
-      VEC_A: (transA ? d.m : d.k) % 4 === 0,
-      VEC_B: (transB ? d.k : d.n) % 4 === 0,
-      VEC_C: d.n % 4 === 0,
-      HAS_BIAS: Boolean(opts.bias) && splits === 1,
-      ACCUMULATE: Boolean(opts.accumulate) && splits === 1,
-    },
-    uniforms: { M: d.m, N: d.n, K: d.k, strideA: d.strideA, strideB: d.strideB, alpha: splits === 1 ? (opts.alpha ?? 1) : 1, splits, kChunk },
-    bindings: { a, b, out: part, bias: splits === 1 ? opts.bias : undefined },
-    workgroups: [Math.ceil(d.n / tile.BN), Math.ceil(d.m / tile.BM), d.batch * splits],
-    label,
-  });
+  const label = `matmul ${d.batch > 1 ? `${d.batch}x` : ''}${d.m}x${d.k}x${d.n}${transA ? ' tA' : ''}${transB ? ' tB' : ''}${path === 'f32' ? '' : ` ${path}`}`;
+  let splits: number;
+  let part: Tensor;
+  const vec = {
+    // vec4 access needs the operand's contiguous dimension to be a multiple of 4
+    VEC_A: (transA ? d.m : d.k) % 4 === 0,
+    VEC_B: (transB ? d.k : d.n) % 4 === 0,
+  };
+  if (path === 'subgroup-matrix') {
+    const plan = chooseSubgroupPlan(gpu, d.m, d.n, d.k, d.batch, transA, transB);
+    const tile = opts.subgroupTile ?? plan.tile;
+    checkSubgroupTile(tile);
+    if (!subgroupTileFits(gpu, tile, transA, transB)) throw new Error(`matmul: subgroup tile ${JSON.stringify(tile)} exceeds this device's workgroup limits`);
+    if (tile.DIRECT && !directFits(tile, d.m, d.n, d.k))
+      throw new Error(`matmul: the direct subgroup tile needs whole tiles (M % ${sgBM(tile)}, N % ${sgBN(tile)}, K % 32 zero), not ${d.m}x${d.k}x${d.n}`);
+    splits = Math.max(1, Math.min(opts.splitK ?? plan.splitK, Math.ceil(d.k / tile.BK)));
+    while (splits > 1 && d.batch * splits * d.m * d.n * 4 > maxBinding) splits--;
+    splits = evenSplits(d.k, splits);
+    const kChunk = splits > 1 ? splitChunk(d.k, splits) : Math.max(tile.BK, Math.ceil(d.k / tile.BK) * tile.BK);
+    part = splits > 1 ? gpu.tensor([d.batch * splits, d.m, d.n], 'f32', 'matmul-splitk') : out;
+    gpu.dispatch(MATMUL_SUBGROUP, {
+      params: {
+        ...tile,
+        DIRECT: Boolean(tile.DIRECT),
+        KSTEPS: tile.BK / 16,
+        SUBGROUP: gpu.subgroupMatrix!.subgroupSize,
+        TRANS_A: transA,
+        TRANS_B: transB,
+        VEC_A: vec.VEC_A && !tile.DIRECT,
+        VEC_B: vec.VEC_B && !tile.DIRECT,
+        HAS_BIAS: Boolean(opts.bias) && splits === 1,
+        ACCUMULATE: Boolean(opts.accumulate) && splits === 1,
+      },
+      uniforms: { M: d.m, N: d.n, K: d.k, strideA: d.strideA, strideB: d.strideB, alpha: splits === 1 ? (opts.alpha ?? 1) : 1, splits, kChunk },
+      bindings: { a, b, out: part, bias: splits === 1 ? opts.bias : undefined },
+      workgroups: [Math.ceil(d.n / sgBN(tile)), Math.ceil(d.m / sgBM(tile)), d.batch * splits],
+      label,
+    });
+  } else {
+    const tile = opts.tile ?? chooseMatmulPlan(gpu, d.m, d.n, d.k, d.batch).tile;
+    checkTile(tile);
+    if (!tileFits(gpu, tile)) throw new Error(`matmul: tile ${JSON.stringify(tile)} exceeds this device's workgroup limits`);
+    // K per split, a multiple of BK; the workspace must fit one binding
+    splits = Math.max(1, Math.min(opts.splitK ?? chooseSplitK(tile, d.m, d.n, d.k, d.batch), Math.ceil(d.k / tile.BK)));
+    while (splits > 1 && d.batch * splits * d.m * d.n * 4 > maxBinding) splits--;
+    splits = evenSplits(d.k, splits);
+    const kChunk = splits > 1 ? splitChunk(d.k, splits) : Math.max(tile.BK, Math.ceil(d.k / tile.BK) * tile.BK);
+    part = splits > 1 ? gpu.tensor([d.batch * splits, d.m, d.n], 'f32', 'matmul-splitk') : out;
+    gpu.dispatch(MATMUL, {
+      params: {
+        ...tile,
+        ELEM: path === 'f16' ? 'f16' : 'f32',
+        F16: path === 'f16',
+        TRANS_A: transA,
+        TRANS_B: transB,
+        ...vec,
+        VEC_C: d.n % 4 === 0,
+        HAS_BIAS: Boolean(opts.bias) && splits === 1,
+        ACCUMULATE: Boolean(opts.accumulate) && splits === 1,
+      },
+      uniforms: { M: d.m, N: d.n, K: d.k, strideA: d.strideA, strideB: d.strideB, alpha: splits === 1 ? (opts.alpha ?? 1) : 1, splits, kChunk },
+      bindings: { a, b, out: part, bias: splits === 1 ? opts.bias : undefined },
+      workgroups: [Math.ceil(d.n / tile.BN), Math.ceil(d.m / tile.BM), d.batch * splits],
+      label,
+    });
+  }
   if (splits > 1) {
     const total = d.batch * d.m * d.n;
     gpu.dispatch(SPLITK_SUM, {

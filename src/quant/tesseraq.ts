@@ -8,6 +8,7 @@
 // The iteration loop never reads back: losses go to a GPU buffer read once per round. After a round
 // the block's state can be read back for a checkpoint and a resumed run continues from it
 // (tesseraq-state.ts); the batch sampler's state goes with it.
+import { checkHalfOverflow } from '../ops/precision';
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import { CancelledError } from '../gpu/errors';
@@ -385,6 +386,7 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
           const t0 = performance.now();
           await init(ctx, w, { xq, xfp: xfpIn, yfp }, b);
           await gpu.sync();
+          for (const message of await checkHalfOverflow(gpu)) ctx.emit({ type: 'log', message });
           ctx.seconds['tesseraq-init'] = (ctx.seconds['tesseraq-init'] ?? 0) + (performance.now() - t0) / 1000;
           const lrScale = attempt === 0 ? 1 : RETRY_LR_FACTOR;
           const lr = opts.lr * lrScale;

@@ -15,6 +15,7 @@ const KEY_LIMITS: { name: string; label: string; bytes?: boolean }[] = [
 /** The optional features the engine uses, and what each buys. */
 const KEY_FEATURES: { name: string; why: string }[] = [
   { name: 'shader-f16', why: 'half-precision kernels' },
+  { name: 'chromium-experimental-subgroup-matrix', why: 'tensor cores: f16 x f16 -> f32 Linear matmuls' },
   { name: 'subgroups', why: 'faster reductions' },
   { name: 'timestamp-query', why: 'per-kernel timings' },
 ];
@@ -75,6 +76,16 @@ function AdapterDetails() {
           );
         })}
       </div>
+      {r.kernelPaths && (
+        <dl aria-label="Kernel paths" data-testid="kernel-paths">
+          {Object.entries(r.kernelPaths).map(([family, path]) => (
+            <div key={family} style={{ display: 'contents' }}>
+              <dt>{family}</dt>
+              <dd>{path}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
       <details>
         <summary>All {Object.keys(r.limits).length} limits</summary>
         <dl>

@@ -3,6 +3,7 @@
 // running while the tab is in the background, so a run continues when the person switches tabs.
 import * as Comlink from 'comlink';
 import { acquireDevice, type AdapterReport } from '../gpu/device';
+import { kernelPaths, setHalfLinears } from '../ops/precision';
 import { BadInputError, CancelledError, describeError } from '../gpu/errors';
 import { Gpu } from '../gpu/gpu';
 import type { LoadedModel } from '../core/model-config';
@@ -46,7 +47,12 @@ let checkpointNotice: ((message: string) => void) | null = null;
 const checkpoints = defaultCheckpointStore((e) => checkpointNotice?.(e.message));
 
 function getGpu(): Promise<Gpu> {
-  gpuPromise ??= acquireDevice().then((acq) => new Gpu(acq));
+  gpuPromise ??= acquireDevice().then((acq) => {
+    const gpu = new Gpu(acq);
+    // f16 x f16 -> f32 Linear matmuls where the browser offers subgroup matrices (tensor cores)
+    setHalfLinears(gpu, true);
+    return gpu;
+  });
   // A failed acquisition is not cached: the person may fix a flag and retry without reloading.
   gpuPromise.catch(() => {
     gpuPromise = null;
@@ -199,7 +205,11 @@ async function splitFor(config: RunConfig): Promise<TextSplit> {
 }
 
 const api: EngineApi = {
-  init: (): Promise<AdapterReport> => guarded(async () => (await getGpu()).report),
+  init: (): Promise<AdapterReport> =>
+    guarded(async () => {
+      const gpu = await getGpu();
+      return { ...gpu.report, kernelPaths: kernelPaths(gpu) };
+    }),
 
   loadModel: (req, onProgress) =>
     guarded(async (): Promise<ModelSummary> => {

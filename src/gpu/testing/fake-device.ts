@@ -85,16 +85,17 @@ export function fakeDevice(limits: Partial<Record<string, number>> = {}): { devi
   return { device: device as unknown as GPUDevice, calls };
 }
 
-/** A Gpu runtime over a fake device. */
-export function fakeGpu(limits?: Partial<Record<string, number>>): { gpu: Gpu; calls: FakeCalls } {
+/** A Gpu runtime over a fake device; `half` pretends it offers shader-f16 and 16x16x16 f16 subgroup matrices. */
+export function fakeGpu(limits?: Partial<Record<string, number>>, half = false): { gpu: Gpu; calls: FakeCalls } {
   const { device, calls } = fakeDevice(limits);
   const acq = {
     adapter: {} as GPUAdapter,
     device,
     report: { vendor: 'fake', architecture: '', device: '', description: 'fake device', features: [], limits: {}, isFallbackAdapter: false },
-    hasF16: false,
-    hasSubgroups: false,
+    hasF16: half,
+    hasSubgroups: half,
     hasTimestamps: false,
+    subgroupMatrix: half ? { M: 16, N: 16, K: 16, subgroupSize: 32 } : null,
   } satisfies AcquiredDevice;
   return { gpu: new Gpu(acq), calls };
 }

@@ -1,0 +1,320 @@
+// Tensor-core matmul (Dawn's chromium_experimental_subgroup_matrix, Vulkan cooperative matrices):
+// out[b] = (ACCUMULATE ? out[b] : 0) + alpha * op(A[b]) · op(B[b]) + bias, with A and B in f16 and
+// every product summed in f32. Same forms, uniforms, batching and split-K as shaders/matmul.wgsl
+// (see its header); ops/matmul.ts picks this kernel when the device offers f16 subgroup matrices.
+//
+// A workgroup is SG_M x SG_N subgroups of SUBGROUP invocations and computes a BM x BN tile of out;
+// each subgroup owns FM x FN fragments of F x F (F = 16: the f16 -> f32 configuration every
+// adapter with the feature lists). Per step of BK along K the A and B tiles are copied from
+// global memory into workgroup memory in their stored layout (a transposed operand is then read as
+// a column-major fragment, so no transposing copy), double-buffered: the next step's vectors are
+// fetched into registers while the tensor cores work on the current step, one barrier per step.
+// Rows are padded by 8 halves (16 bytes) against bank conflicts of the fragment loads.
+// DIRECT: no workgroup tiles; each subgroup loads its fragments straight from storage (the cache
+// does the sharing). Only for whole tiles: M % BM, N % BN and the K range % 16 all zero, no
+// vector bindings (ops/matmul.ts checks).
+enable f16;
+enable chromium_experimental_subgroup_matrix;
+
+struct Params {
+  M: u32,
+  N: u32,
+  K: u32,
+  strideA: u32,
+  strideB: u32,
+  alpha: f32,
+  splits: u32,
+  kChunk: u32,
+}
+
+const F = 16u;
+const SG_M = {{SG_M}}u;
+const SG_N = {{SG_N}}u;
+const FM = {{FM}}u;
+const FN = {{FN}}u;
+const BK = {{BK}}u; // = KSTEPS * F
+const GROUP_M = {{GROUP_M}}u;
+const SUBGROUP = {{SUBGROUP}}u;
+const BM = SG_M * FM * F;
+const BN = SG_N * FN * F;
+const WG = SG_M * SG_N * SUBGROUP;
+const PAD = 8u;
+
+#if TRANS_A
+// A stored [K,M]: the tile is BK rows of BM
+const A_ROWS = BK;
+const A_COLS = BM;
+#else
+const A_ROWS = BM;
+const A_COLS = BK;
+#endif
+#if TRANS_B
+// B stored [N,K]: the tile is BN rows of BK
+const B_ROWS = BN;
+const B_COLS = BK;
+#else
+const B_ROWS = BK;
+const B_COLS = BN;
+#endif
+const LDA = A_COLS + PAD;
+const LDB = B_COLS + PAD;
+const A_TILE = A_ROWS * LDA;
+const B_TILE = B_ROWS * LDB;
+const A_VECS = A_ROWS * A_COLS / 4u;
+const B_VECS = B_ROWS * B_COLS / 4u;
+const A_LOADS = (A_VECS + WG - 1u) / WG;
+const B_LOADS = (B_VECS + WG - 1u) / WG;
+
+@group(0) @binding(0) var<uniform> p: Params;
+#if VEC_A
+@group(0) @binding(1) var<storage, read> a: array<vec4<f16>>;
+#else
+@group(0) @binding(1) var<storage, read> a: array<f16>;
+#endif
+#if VEC_B
+@group(0) @binding(2) var<storage, read> b: array<vec4<f16>>;
+#else
+@group(0) @binding(2) var<storage, read> b: array<f16>;
+#endif
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+#if HAS_BIAS
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
+#endif
+
+#if !DIRECT
+var<workgroup> As: array<f16, 2u * A_TILE>;
+var<workgroup> Bs: array<f16, 2u * B_TILE>;
+#endif
+// one F x F f32 fragment per subgroup for the bounds-checked epilogue
+var<workgroup> Cs: array<f32, SG_M * SG_N * F * F>;
+
+// Four consecutive halves of a stored operand at (row, col), zero outside rows < rowEnd,
+// cols < colEnd; ld is the stored row length (colEnd <= ld).
+fn loadA4(base: u32, row: u32, col: u32, rowEnd: u32, colEnd: u32, ld: u32) -> vec4<f16> {
+  if (row >= rowEnd || col >= colEnd) { return vec4<f16>(0.0h); }
+  let i = base + row * ld + col;
+#if VEC_A
+  return a[i / 4u];
+#else
+  var v = vec4<f16>(0.0h);
+  for (var c = 0u; c < 4u; c++) {
+    if (col + c < colEnd) { v[c] = a[i + c]; }
+  }
+  return v;
+#endif
+}
+
+fn loadB4(base: u32, row: u32, col: u32, rowEnd: u32, colEnd: u32, ld: u32) -> vec4<f16> {
+  if (row >= rowEnd || col >= colEnd) { return vec4<f16>(0.0h); }
+  let i = base + row * ld + col;
+#if VEC_B
+  return b[i / 4u];
+#else
+  var v = vec4<f16>(0.0h);
+  for (var c = 0u; c < 4u; c++) {
+    if (col + c < colEnd) { v[c] = b[i + c]; }
+  }
+  return v;
+#endif
+}
+
+// Writes one F x F fragment staged in Cs[cs..] to out at (row0, col0), with bounds, alpha, bias and
+// accumulation; called by every invocation (it holds barriers).
+fn stageOut(cs: u32, row0: u32, col0: u32, lane: u32, baseC: u32) {
+  workgroupBarrier();
+  for (var e = lane; e < F * F; e += SUBGROUP) {
+    let row = row0 + e / F;
+    let col = col0 + e % F;
+    if (row < p.M && col < p.N) {
+      var s = p.alpha * Cs[cs + e];
+#if HAS_BIAS
+      s += bias[col];
+#endif
+      let o = baseC + row * p.N + col;
+#if ACCUMULATE
+      s += out[o];
+#endif
+      out[o] = s;
+    }
+  }
+  workgroupBarrier();
+}
+
+@compute @workgroup_size(WG)
+fn main(
+  @builtin(local_invocation_index) tid: u32,
+  @builtin(subgroup_id) sg: u32,
+  @builtin(subgroup_invocation_id) lane: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let M = p.M;
+  let N = p.N;
+  let K = p.K;
+
+  // launch order: GROUP_M tile rows at a time walk across N (L2 reuse), as in matmul.wgsl
+  let tilesN = nwg.x;
+  let tilesM = nwg.y;
+  let linear = wid.y * tilesN + wid.x;
+  let perGroup = GROUP_M * tilesN;
+  let firstM = (linear / perGroup) * GROUP_M;
+  let groupRows = min(tilesM - firstM, GROUP_M);
+  let inGroup = linear % perGroup;
+  let m0 = (firstM + inGroup % groupRows) * BM;
+  let n0 = (inGroup / groupRows) * BN;
+
+  let batch = wid.z / p.splits;
+  let kBegin = (wid.z % p.splits) * p.kChunk;
+  let kEnd = min(K, kBegin + p.kChunk);
+  let baseA = batch * p.strideA;
+  let baseB = batch * p.strideB;
+
+  // this subgroup's fragment block inside the tile
+  let sgM = (sg / SG_N) * FM * F;
+  let sgN = (sg % SG_N) * FN * F;
+
+  // one variable per fragment (unrolled with #for): an indexed array of them spills to memory
+#for I FM
+#for J FN
+  var acc{{I}}{{J}}: subgroup_matrix_result<f32, F, F>;
+#endfor
+#endfor
+#if DIRECT
+  for (var k0 = kBegin; k0 < kEnd; k0 += F) {
+#for I FM
+#if TRANS_A
+      let fa{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, col_major>(&a, baseA + k0 * M + m0 + sgM + {{I}}u * F, M);
+#else
+      let fa{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&a, baseA + (m0 + sgM + {{I}}u * F) * K + k0, K);
+#endif
+#endfor
+#for J FN
+#if TRANS_B
+      let fb{{J}} = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, col_major>(&b, baseB + (n0 + sgN + {{J}}u * F) * K + k0, K);
+#else
+      let fb{{J}} = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, row_major>(&b, baseB + k0 * N + n0 + sgN + {{J}}u * F, N);
+#endif
+#endfor
+#for I FM
+#for J FN
+        acc{{I}}{{J}} = subgroupMatrixMultiplyAccumulate(fa{{I}}, fb{{J}}, acc{{I}}{{J}});
+#endfor
+#endfor
+  }
+#else
+  var ra: array<vec4<f16>, A_LOADS>;
+  var rb: array<vec4<f16>, B_LOADS>;
+
+  let steps = select(0u, (kEnd - kBegin + BK - 1u) / BK, kEnd > kBegin);
+  for (var step = 0u; step <= steps; step++) {
+    let k0 = kBegin + step * BK;
+    // ---------------------------------------------- global -> registers (step < steps)
+    if (step < steps) {
+      for (var l = 0u; l < A_LOADS; l++) {
+        let v = tid + l * WG;
+        let r = v / (A_COLS / 4u);
+        let c = (v % (A_COLS / 4u)) * 4u;
+#if TRANS_A
+        ra[l] = loadA4(baseA, k0 + r, m0 + c, kEnd, M, M);
+#else
+        ra[l] = loadA4(baseA, m0 + r, k0 + c, M, kEnd, K);
+#endif
+      }
+      for (var l = 0u; l < B_LOADS; l++) {
+        let v = tid + l * WG;
+        let r = v / (B_COLS / 4u);
+        let c = (v % (B_COLS / 4u)) * 4u;
+#if TRANS_B
+        rb[l] = loadB4(baseB, n0 + r, k0 + c, N, kEnd, K);
+#else
+        rb[l] = loadB4(baseB, k0 + r, n0 + c, kEnd, N, N);
+#endif
+      }
+    }
+
+    // ---------------------------------------------- tensor cores on step-1
+    if (step > 0u) {
+      let aBuf = ((step - 1u) % 2u) * A_TILE;
+      let bBuf = ((step - 1u) % 2u) * B_TILE;
+#for KK KSTEPS
+      {
+        let kk = {{KK}}u * F;
+#for I FM
+#if TRANS_A
+          let fa{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, col_major>(&As, aBuf + kk * LDA + sgM + {{I}}u * F, LDA);
+#else
+          let fa{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&As, aBuf + (sgM + {{I}}u * F) * LDA + kk, LDA);
+#endif
+#endfor
+#for J FN
+#if TRANS_B
+          let fb{{J}} = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, col_major>(&Bs, bBuf + (sgN + {{J}}u * F) * LDB + kk, LDB);
+#else
+          let fb{{J}} = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, row_major>(&Bs, bBuf + kk * LDB + sgN + {{J}}u * F, LDB);
+#endif
+#endfor
+#for I FM
+#for J FN
+        acc{{I}}{{J}} = subgroupMatrixMultiplyAccumulate(fa{{I}}, fb{{J}}, acc{{I}}{{J}});
+#endfor
+#endfor
+      }
+#endfor
+    }
+
+    // ---------------------------------------------- registers -> buffer step%2
+    if (step < steps) {
+      let aBuf = (step % 2u) * A_TILE;
+      let bBuf = (step % 2u) * B_TILE;
+      for (var l = 0u; l < A_LOADS; l++) {
+        let v = tid + l * WG;
+        if (v < A_VECS) {
+          let o = aBuf + (v / (A_COLS / 4u)) * LDA + (v % (A_COLS / 4u)) * 4u;
+          As[o] = ra[l].x;
+          As[o + 1u] = ra[l].y;
+          As[o + 2u] = ra[l].z;
+          As[o + 3u] = ra[l].w;
+        }
+      }
+      for (var l = 0u; l < B_LOADS; l++) {
+        let v = tid + l * WG;
+        if (v < B_VECS) {
+          let o = bBuf + (v / (B_COLS / 4u)) * LDB + (v % (B_COLS / 4u)) * 4u;
+          Bs[o] = rb[l].x;
+          Bs[o + 1u] = rb[l].y;
+          Bs[o + 2u] = rb[l].z;
+          Bs[o + 3u] = rb[l].w;
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+
+#endif
+
+  // ---------------------------------------------- epilogue
+  let baseC = wid.z * M * N;
+  // (fragment stores want 16-byte aligned rows: N % 4 == 0)
+  let inside = m0 + BM <= M && n0 + BN <= N && N % 4u == 0u;
+#if !HAS_BIAS
+#if !ACCUMULATE
+  // whole tile inside: fragments go straight to memory
+  if (inside) {
+#for I FM
+#for J FN
+    subgroupMatrixStore<row_major>(&out, baseC + (m0 + sgM + {{I}}u * F) * N + n0 + sgN + {{J}}u * F, subgroupMatrixScalarMultiply(acc{{I}}{{J}}, p.alpha), N);
+#endfor
+#endfor
+    return;
+  }
+#endif
+#endif
+  // otherwise through this subgroup's F x F staging block, element by element with bounds
+  let cs = sg * F * F;
+#for I FM
+#for J FN
+  subgroupMatrixStore<row_major>(&Cs, cs, acc{{I}}{{J}}, F);
+  stageOut(cs, m0 + sgM + {{I}}u * F, n0 + sgN + {{J}}u * F, lane, baseC);
+#endfor
+#endfor
+}

@@ -1,0 +1,27 @@
+// f32 -> f16 conversion for the half-precision matmuls, with an overflow count so that a tensor
+// whose values do not fit f16 is reported and kept in f32 instead of turning into Inf.
+import type { Gpu } from '../gpu/gpu';
+import { defineKernel } from '../gpu/kernel';
+import type { Tensor } from '../gpu/tensor';
+
+const WG = 256;
+const CAST_F16 = defineKernel({ shader: 'cast-f16', uniforms: { n: 'u32', slot: 'u32' }, bindings: { src: 'read', out: 'write', overflow: 'write' } });
+
+/**
+ * out = f16(src); adds to overflow[slot] (u32 counters the caller zeroed) the number of elements
+ * that would round past ±65504 or are not finite (those are written clamped to ±65504). Needs shader-f16.
+ */
+export function castToF16(gpu: Gpu, src: Tensor, overflow: Tensor, out = gpu.tensor(src.shape, 'f16', `${src.name}.f16`), slot = 0): Tensor {
+  if (!gpu.hasF16) throw new Error('castToF16: this device has no shader-f16');
+  if (src.dtype !== 'f32' || out.dtype !== 'f16' || out.size !== src.size)
+    throw new Error(`castToF16: want f32 [${src.shape}] -> f16 of the same size, got ${src.dtype} -> ${out.dtype} [${out.shape}]`);
+  if (overflow.dtype !== 'u32' || slot >= overflow.size) throw new Error(`castToF16: overflow must be a u32 tensor with slot ${slot}`);
+  gpu.dispatch(CAST_F16, {
+    params: { WG },
+    uniforms: { n: src.size, slot },
+    bindings: { src, out, overflow },
+    workgroups: gpu.grid1D(Math.ceil(src.size / WG)),
+    label: 'cast-f16',
+  });
+  return out;
+}

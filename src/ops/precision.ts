@@ -1,0 +1,121 @@
+// The precision policy of the engine's Linear matmuls (ARCHITECTURE.md, "Precision"): where the
+// device offers f16 subgroup matrices (tensor cores), forward x·Wᵀ, dy·W and dyᵀ·x take f16
+// operands converted right before the product and sum in f32; everything else stays f32. Each
+// operand class (a Linear role's input, weight or output gradient, over all blocks) has an overflow
+// counter: a conversion that would overflow f16 is clamped (never Inf), counted, and reported at
+// the next check, from which on that class stays f32.
+import type { Gpu } from '../gpu/gpu';
+import type { Tensor } from '../gpu/tensor';
+import { castToF16 } from './cast';
+import { matmul, matmulPath, type MatmulOptions, type MatmulPath } from './matmul';
+
+const SLOTS = 256;
+
+/** Products smaller than this (2·M·N·K) stay f32 by default: two conversion passes cost more than
+ * the tensor cores save there (stories260K's TesseraQ ran 25-70% slower with every Linear in f16,
+ * the SmolLM2-135M shape, whose products are 1-4 GFLOP, 8% faster). */
+export const HALF_MIN_FLOPS = 2 ** 28;
+
+class HalfLinears {
+  readonly counts: Tensor;
+  private slots = new Map<string, number>();
+  /** Operand classes that overflowed f16 once: f32 from then on. */
+  readonly fallen = new Set<string>();
+  /** Everything found by check(), in order. */
+  readonly reports: string[] = [];
+  constructor(
+    readonly gpu: Gpu,
+    readonly minFlops: number,
+  ) {
+    this.counts = gpu.zeros([SLOTS], 'f16-overflow', 'u32');
+  }
+  slot(key: string): number {
+    let s = this.slots.get(key);
+    if (s === undefined) {
+      if (this.slots.size >= SLOTS) throw new Error(`precision: more than ${SLOTS} operand classes`);
+      this.slots.set(key, (s = this.slots.size));
+    }
+    return s;
+  }
+  async check(): Promise<string[]> {
+    if (!this.slots.size) return [];
+    const c = (await this.counts.read()) as Uint32Array;
+    const found: string[] = [];
+    for (const [key, s] of this.slots) {
+      if (!c[s] || this.fallen.has(key)) continue;
+      this.fallen.add(key);
+      found.push(`f16 overflow: ${c[s]} values of ${key} do not fit f16 (|x| > 65504 or not finite); ${key} stays f32 from now on`);
+    }
+    if (found.length) this.gpu.clear(this.counts);
+    this.reports.push(...found);
+    return found;
+  }
+}
+
+const policies = new WeakMap<Gpu, HalfLinears>();
+
+/**
+ * Turns the half-precision Linear matmuls on where the device has tensor cores (returns whether it
+ * did), or off; products under minFlops stay f32 (0: every Linear in f16).
+ */
+export function setHalfLinears(gpu: Gpu, on: boolean, minFlops = HALF_MIN_FLOPS): boolean {
+  const want = on && gpu.subgroupMatrix !== null;
+  const had = policies.get(gpu);
+  if (had && (!want || had.minFlops !== minFlops)) {
+    had.counts.release();
+    policies.delete(gpu);
+  }
+  if (want && !policies.has(gpu)) policies.set(gpu, new HalfLinears(gpu, minFlops));
+  return want;
+}
+
+/** The path the engine's Linear matmuls take on this device. */
+export function linearPath(gpu: Gpu): MatmulPath {
+  return policies.has(gpu) ? matmulPath(gpu, 'f16') : 'f32';
+}
+
+/** Which path each kernel family takes, for the CLI and the studio's GPU card. */
+export function kernelPaths(gpu: Gpu): Record<string, string> {
+  const sg = gpu.subgroupMatrix;
+  const lin = linearPath(gpu);
+  const minFlops = policies.get(gpu)?.minFlops ?? 0;
+  return {
+    'Linear matmuls':
+      lin === 'f32'
+        ? 'f32'
+        : `${lin === 'subgroup-matrix' ? `tensor cores (f16 × f16 → f32, ${sg!.M}×${sg!.N}×${sg!.K})` : 'f16 storage, f32 math'}${minFlops ? `, products of 2^${Math.log2(minFlops).toFixed(0)} FLOP and more (f32 below)` : ''}`,
+    attention: 'f32',
+    'norms, activations, residual stream': 'f32',
+    'quantizer, Adam, losses': 'f32',
+  };
+}
+
+/** Reads the overflow counters (a GPU round trip): new reports, each also kept in halfReports(). */
+export async function checkHalfOverflow(gpu: Gpu): Promise<string[]> {
+  return (await policies.get(gpu)?.check()) ?? [];
+}
+
+export function halfReports(gpu: Gpu): readonly string[] {
+  return policies.get(gpu)?.reports ?? [];
+}
+
+/**
+ * A Linear's matmul under the policy: f32 operands as given, or both converted to f16 (keys name
+ * their operand classes for the overflow guard). Same options and result as matmul().
+ */
+export function linearMatmul(gpu: Gpu, a: Tensor, keyA: string, b: Tensor, keyB: string, opts: MatmulOptions = {}): Tensor {
+  const p = policies.get(gpu);
+  const rank = (t: Tensor) => t.shape.length;
+  const outs = (opts.transA ? a.shape[rank(a) - 1] : a.shape[rank(a) - 2]) * (opts.transB ? b.shape[rank(b) - 2] : b.shape[rank(b) - 1]);
+  const k = opts.transA ? a.shape[rank(a) - 2] : a.shape[rank(a) - 1];
+  const batch = Math.max(rank(a) === 3 ? a.shape[0] : 1, rank(b) === 3 ? b.shape[0] : 1);
+  // small products (and outputs under one 16x16 fragment) gain nothing from two conversion passes
+  const small = outs * batch < 256 || 2 * outs * batch * k < (p?.minFlops ?? 0);
+  if (!p || p.fallen.has(keyA) || p.fallen.has(keyB) || small || a.dtype !== 'f32' || b.dtype !== 'f32') return matmul(gpu, a, b, opts);
+  const ah = castToF16(gpu, a, p.counts, undefined, p.slot(keyA));
+  const bh = castToF16(gpu, b, p.counts, undefined, p.slot(keyB));
+  const out = matmul(gpu, ah, bh, opts);
+  ah.release(); // later users of the buffers are ordered after these dispatches
+  bh.release();
+  return out;
+}
