@@ -117,12 +117,14 @@ export function onnxAvailability(q: QuantizedModel): ExportAvailability {
     );
   }
   const fp = cfg.layers * 7 - q.linears.size;
+  const actOrder = [...q.linears.values()].filter((l) => l.gIdx).length;
   return {
     ...base,
     available: true,
     reason:
       `every quantized Linear as com.microsoft MatMulNBits (${q.spec.bits}-bit, stored codes, scales and zero points), the rest in standard ONNX opset ${ONNX_OPSET}` +
-      (fp > 0 ? `; ${fp} Linears the method left in full precision as f32 MatMul` : ''),
+      (fp > 0 ? `; ${fp} Linears the method left in full precision as f32 MatMul` : '') +
+      (actOrder > 0 ? `; ${actOrder} GPTQ act-order Linears read their inputs through a Gather into group order` : ''),
   };
 }
 
