@@ -4,7 +4,10 @@
 // on the run's evaluation windows equals the run's own, within 1e-4 relative. A convention that
 // differed moves it by far more: on 2x128 calibration tokens of the full split, W2 g32 (W3 g32),
 // H from the full-precision chain +31% (+3.3%), every set's H taken before the block's earlier sets
-// are quantized +11% (+3.5%).
+// are quantized +11% (+3.5%). Act-order is left out: its column order follows H's diagonal, and
+// near-ties there (relative gaps of 1e-5 on 256 tokens) fall differently in f32 and float64; the
+// twin alone moves by 5% when four such pairs are swapped, so the run is held to the twin per
+// kernel (gptq.gpu-test.ts) instead.
 import type { Gpu } from '../gpu/gpu';
 import { studioRun, relDiff } from '../export/testing-gpu';
 import { splitText } from '../engine/text-split';
@@ -48,7 +51,7 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'stories260K GPTQ W2 g32: the run = its float64 twin (quantized chain, true-sequential sets)'(gpu) {
     await check(gpu, { bits: 2, groupSize: 32, symmetric: false }, false);
   },
-  async 'stories260K GPTQ W3 g32 act-order: the run = its float64 twin'(gpu) {
-    await check(gpu, { bits: 3, groupSize: 32, symmetric: false }, true);
+  async 'stories260K GPTQ W4 per-channel: the run = its float64 twin'(gpu) {
+    await check(gpu, { bits: 4, groupSize: 0, symmetric: false }, false);
   },
 };
