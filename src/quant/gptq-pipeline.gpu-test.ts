@@ -4,10 +4,10 @@
 // on the run's evaluation windows equals the run's own, within 1e-4 relative. A convention that
 // differed moves it by far more: on 2x128 calibration tokens of the full split, W2 g32 (W3 g32),
 // H from the full-precision chain +31% (+3.3%), every set's H taken before the block's earlier sets
-// are quantized +11% (+3.5%). Act-order is left out: its column order follows H's diagonal, and
-// near-ties there (relative gaps of 1e-5 on 256 tokens) fall differently in f32 and float64; the
-// twin alone moves by 5% when four such pairs are swapped, so the run is held to the twin per
-// kernel (gptq.gpu-test.ts) instead.
+// are quantized +11% (+3.5%). Act-order is left out: its column order follows H's diagonal, whose
+// near-ties fall differently in f32 and float64 (on this split at W3 g32: the run 6.894604, the exact
+// twin 6.329919, the twin with H perturbed by 1e-6 relative noise 6.894603), so act-order is held to
+// the twin per kernel (gptq.gpu-test.ts, src/ops/gptq.gpu-test.ts) with the order given.
 import type { Gpu } from '../gpu/gpu';
 import { studioRun, relDiff } from '../export/testing-gpu';
 import { splitText } from '../engine/text-split';
