@@ -1,5 +1,6 @@
 // GPTQ through the studio from an autorun link, with tiny settings: the run finishes, and Inspect
-// shows its per-layer error before and after error feedback and the Hessian diagonals as heatmaps.
+// shows its per-layer error before and after error feedback and the Hessian diagonals as heatmaps,
+// and Teach walks one of its act-order groups.
 import { confirmAutorun } from './autorun-confirm';
 import { test, expect } from '@playwright/test';
 import { shot } from './studio-shots';
@@ -31,4 +32,11 @@ test('GPTQ (act-order) from an autorun link: error feedback report and Hessian d
     await expect(page.getByTestId(`hessian-${set}`)).toContainText(`${set}: 5 blocks × ${width} channels`);
   }
   await page.screenshot({ path: shot('studio-inspect-gptq'), fullPage: true });
+  // Teach walks an act-order group: the input columns its g_idx names, not a run of consecutive ones
+  await page.getByRole('tab', { name: /Teach/ }).click();
+  await expect(page.getByLabel('Layer')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByLabel('Layer').locator('option').first()).toContainText('act-order');
+  await page.getByLabel(/^Group/).fill('1');
+  await expect(page.getByTestId('teach-explanation')).toContainText(/the 32 columns of act-order group 1 \(\d+(, \d+){7}, … 24 more\)/);
+  await expect(page.getByTestId('grid-level')).toHaveCount(8);
 });

@@ -48,7 +48,30 @@ describe('teachGroup', () => {
   it('rejects rows and groups out of range; layer info', () => {
     expect(() => teachGroup(q, original, transformed, 2, 0)).toThrow(RangeError);
     expect(() => teachGroup(q, original, transformed, 0, 2)).toThrow(RangeError);
-    expect(teachLayerInfo(q)).toEqual({ name: q.name, rows: 2, cols: 6, groups: 2 });
+    expect(teachLayerInfo(q)).toEqual({ name: q.name, rows: 2, cols: 6, groups: 2, actOrder: false });
+  });
+
+  it('GPTQ act-order groups (g_idx): the columns the group names, in ascending order', () => {
+    // Quantized in the order 1, 4, 2, 5 | 0, 3: group 0 = columns 1, 2, 4, 5, group 1 (ragged) = 0, 3.
+    const a: QuantizedLinear = { ...q, gIdx: Uint32Array.from([1, 0, 0, 1, 0, 0]) };
+    expect(teachLayerInfo(a).actOrder).toBe(true);
+    const d = teachGroup(a, original, transformed, 1, 0);
+    expect(d.actOrder).toBe(true);
+    expect(d.columns).toEqual([1, 2, 4, 5]);
+    expect(d.col0).toBe(1);
+    // row 1 group 0: s = 0.5, z = 1; codes at columns 1, 2, 4, 5 = [3, 2, 1, 1]
+    expect(d.original).toEqual([1, 0.2, 4, 0].map(Math.fround));
+    expect(d.codes).toEqual([3, 2, 1, 1]);
+    expect(d.dequantized).toEqual([1, 0.5, 0, 0]);
+    // W_t / 0.5 + 1 = [4+1 -> 3, 0.4+1 -> 1, 8+1 -> 3, 0+1]
+    expect(d.nearest).toEqual([3, 1, 3, 1]);
+    const d1 = teachGroup(a, original, transformed, 1, 1);
+    expect(d1.columns).toEqual([0, 3]);
+    // s = 2, z = 0: -0.5/2 -> round(-0.25) = 0, 0.45/2 -> 0
+    expect(d1.codes).toEqual([0, 1]);
+    expect(d1.dequantized).toEqual([0, 2]);
+    expect(d1.nearest).toEqual([0, 0]);
+    expect(teachGroup(q, original, transformed, 1, 0).columns).toEqual([0, 1, 2, 3]);
   });
 });
 

@@ -1,5 +1,6 @@
 // Teach: the numbers behind one quantization group of a finished run, for a classroom walk-through.
 // Pure CPU code on small arrays (one row's group of one Linear), so the worker can answer at once.
+// Under GPTQ's act-order a group is the input columns its g_idx names (shown in ascending order).
 import { roundEven } from '../reference/quantize';
 import { effectiveGroupSize, groupCount, type QuantizedLinear, type QuantSpec } from '../core/quant-spec';
 
@@ -8,6 +9,8 @@ export interface TeachLayerInfo {
   rows: number;
   cols: number;
   groups: number;
+  /** GPTQ act-order groups (g_idx). */
+  actOrder: boolean;
 }
 
 export interface TeachData {
@@ -17,6 +20,10 @@ export interface TeachData {
   spec: QuantSpec;
   /** First column of the group in the row. */
   col0: number;
+  /** The input column of each entry: col0, col0 + 1, … or, for GPTQ act-order groups (g_idx), the group's columns in ascending order. */
+  columns: number[];
+  /** The groups follow GPTQ's act-order (g_idx), not runs of consecutive inputs. */
+  actOrder: boolean;
   /** The source model's weights of the group. */
   original: number[];
   /** The weights after the method's transform (AWQ/TEQ scaling, clipping); equal to original without one. */
@@ -41,13 +48,11 @@ export function teachGroup(q: QuantizedLinear, original: Float32Array, transform
   const groups = groupCount(q.spec, q.cols);
   if (!Number.isInteger(row) || row < 0 || row >= q.rows) throw new RangeError(`row must be in 0..${q.rows - 1}, not ${row}`);
   if (!Number.isInteger(group) || group < 0 || group >= groups) throw new RangeError(`group must be in 0..${groups - 1}, not ${group}`);
-  if (q.gIdx)
-    throw new Error(
-      `${q.name} has act-order groups (GPTQ g_idx), not runs of consecutive inputs; Teach walks consecutive groups: pick a run without act-order`,
-    );
   const gs = effectiveGroupSize(q.spec, q.cols);
-  const col0 = group * gs;
-  const col1 = Math.min(q.cols, col0 + gs);
+  const columns = q.gIdx
+    ? Array.from(q.gIdx).flatMap((k, c) => (k === group ? [c] : []))
+    : Array.from({ length: Math.min(q.cols, (group + 1) * gs) - group * gs }, (_, i) => group * gs + i);
+  if (!columns.length) throw new Error(`${q.name}: no input column is in group ${group} (g_idx)`);
   const scale = q.scales[row * groups + group];
   const zero = q.zeros[row * groups + group];
   const maxCode = 2 ** q.spec.bits - 1;
@@ -56,7 +61,9 @@ export function teachGroup(q: QuantizedLinear, original: Float32Array, transform
     row,
     group,
     spec: q.spec,
-    col0,
+    col0: columns[0],
+    columns,
+    actOrder: !!q.gIdx,
     scale,
     zero,
     original: [],
@@ -66,7 +73,7 @@ export function teachGroup(q: QuantizedLinear, original: Float32Array, transform
     dequantized: [],
     nearest: [],
   };
-  for (let c = col0; c < col1; c++) {
+  for (const c of columns) {
     const i = row * q.cols + c;
     const w = original[i];
     const wt = transformed[i];
@@ -83,7 +90,7 @@ export function teachGroup(q: QuantizedLinear, original: Float32Array, transform
 }
 
 export function teachLayerInfo(q: QuantizedLinear): TeachLayerInfo {
-  return { name: q.name, rows: q.rows, cols: q.cols, groups: groupCount(q.spec, q.cols) };
+  return { name: q.name, rows: q.rows, cols: q.cols, groups: groupCount(q.spec, q.cols), actOrder: !!q.gIdx };
 }
 
 /**

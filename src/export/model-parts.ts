@@ -121,3 +121,33 @@ export function hasLinearBias(cfg: ModelConfig, role: LinearRole): boolean {
   if (role === 'q' || role === 'k' || role === 'v') return cfg.qkvBias;
   return cfg.linearBias;
 }
+
+/**
+ * Act-order groups (g_idx) as consecutive runs: the input columns ordered by group (stably, so a
+ * group keeps its columns' ascending order). Group k then occupies positions [k·g, (k+1)·g), the
+ * last one ragged, as GPTQ's act-order leaves them; a g_idx whose groups do not have those sizes
+ * gets a string saying so. Feeding x[:, order] to the codes' columns in that order computes the
+ * same product: x·Wᵀ = x[:, order]·W[:, order]ᵀ.
+ */
+export function actOrderColumns(q: QuantizedLinear): Int32Array | string {
+  if (!q.gIdx) throw new Error(`${q.name} has no g_idx`);
+  const g = effectiveGroupSize(q.spec, q.cols);
+  const nG = groupCount(q.spec, q.cols);
+  const counts = new Array<number>(nG).fill(0);
+  for (const k of q.gIdx) counts[k]++;
+  const bad = counts.findIndex((n, k) => n !== Math.min(g, q.cols - k * g));
+  if (bad >= 0) return `${q.name}: g_idx puts ${counts[bad]} input columns in group ${bad}, not the ${Math.min(g, q.cols - bad * g)} of GPTQ's act-order`;
+  const order = Int32Array.from({ length: q.cols }, (_, i) => i);
+  order.sort((a, b) => q.gIdx![a] - q.gIdx![b] || a - b);
+  return order;
+}
+
+/** The Linear with its columns in `order` and groups as consecutive runs (no g_idx): the codes move, scales and zeros stay. */
+export function permuteQuantizedColumns(q: QuantizedLinear, order: Int32Array): QuantizedLinear {
+  const codes = new Uint8Array(q.codes.length);
+  for (let r = 0; r < q.rows; r++) {
+    const row = r * q.cols;
+    for (let k = 0; k < q.cols; k++) codes[row + k] = q.codes[row + order[k]];
+  }
+  return { ...q, codes, gIdx: undefined };
+}

@@ -111,6 +111,43 @@ describe('ONNX export of stories260K in onnxruntime (WASM)', async () => {
     });
   }
 
+  // Groups along a shuffled column order, stored with their g_idx (GPTQ's act-order).
+  const shuffled = (cols: number) => Int32Array.from({ length: cols }, (_, i) => i).sort((a, b) => ((a * 37) % cols) - ((b * 37) % cols));
+  for (const spec of [
+    { bits: 4, groupSize: 32, symmetric: false },
+    { bits: 2, groupSize: 32, symmetric: false },
+  ] as QuantSpec[]) {
+    it(`act-order groups (g_idx): logits = float64 reference on the g_idx dequantization (W${spec.bits} g${spec.groupSize})`, async () => {
+      const q = await quantizeOnCpu(gguf, spec, new Map(), shuffled);
+      expect([...q.quantized.linears.values()].every((l) => l.gIdx && l.gIdx.some((k, c) => k !== Math.floor(c / 32)))).toBe(true);
+      expect(onnxAvailability(q.quantized)).toMatchObject({
+        available: true,
+        reason: expect.stringContaining('35 GPTQ act-order Linears read their inputs through a Gather'),
+      });
+      const sink = new MemorySink();
+      await exportOnnx(q, sink, { fileName: 'm.onnx' });
+      const bytes = sink.get('m.onnx');
+      const got = await onnxLogits(bytes, IDS);
+      const ref = forwardRef(gguf.weights.config, await referenceWeights(q), IDS, 1, IDS.length);
+      expect(maxRelErr(got, ref)).toBeLessThan(2e-5);
+      // the contiguous reading of the same codes is another model: g_idx reached the graph
+      const plain = await quantizeOnCpu(gguf, spec);
+      expect(maxRelErr(ref, forwardRef(gguf.weights.config, await referenceWeights(plain), IDS, 1, IDS.length))).toBeGreaterThan(1e-3);
+      // one Gather of the inputs per input and order: q, k and v share theirs, so 4 per block
+      const m = decodeModel(bytes) as { graph: { node: { opType: string; attribute?: { name: string; i?: number | { toNumber(): number } }[] }[] } };
+      const lastAxis = (n: (typeof m.graph.node)[number]) => n.attribute?.some((a) => a.name === 'axis' && Number(a.i) === -1);
+      const gathers = m.graph.node.filter((n) => n.opType === 'Gather' && lastAxis(n));
+      expect(gathers.length).toBe(4 * gguf.weights.config.layers);
+    });
+  }
+
+  it('refuses a g_idx whose groups are not the sizes act-order leaves, saying why', async () => {
+    const q = await quantizeOnCpu(gguf, { bits: 4, groupSize: 32, symmetric: false }, new Map(), shuffled);
+    const l = q.quantized.linears.get('model.layers.1.self_attn.o_proj')!;
+    l.gIdx = l.gIdx!.map((k, c) => (c < 40 ? 0 : k === 0 ? 1 : k));
+    expect(onnxAvailability(q.quantized)).toMatchObject({ available: false, reason: expect.stringMatching(/o_proj: g_idx puts 40 input columns in group 0/) });
+  });
+
   it('uses the transformed tensors: overrides (a rescaled norm, as AWQ/TEQ fold) reach the graph', async () => {
     const norm = 'model.layers.2.post_attention_layernorm.weight';
     const scaled = (await gguf.weights.get(norm)).map((v, i) => v * (0.5 + (i % 5) * 0.25));

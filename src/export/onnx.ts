@@ -5,6 +5,8 @@
 // LLaMA: RMSNorm from Mul/ReduceMean/Sqrt, half-split RoPE from Sin/Cos of the positions, SwiGLU;
 // OPT: learned positions (row = position + 2), LayerNormalization with bias, biases, ReLU.
 // Input input_ids int64 [batch, seq]; output logits float [batch, seq, vocab]; no KV cache.
+// GPTQ act-order Linears (g_idx): a Gather puts the inputs in group order and the codes' columns
+// follow, so each group is a run of consecutive inputs again (exact; the stored codes are kept).
 //
 // Streaming: a protobuf parser merges repeated occurrences of a message field, so the file is the
 // ModelProto header (graph structure, small constants) followed by one ModelProto per weight
@@ -17,10 +19,12 @@ import type { QuantizedModel } from '../quant/quantized-model';
 import { attr, GraphBuilder, type LazyInitializer } from './onnx-graph';
 import { encodeGraph, encodeModel, fieldHeader, initializerPartSize, MODEL_GRAPH_FIELD, OnnxType } from './onnx-proto';
 import {
+  actOrderColumns,
   checkStoredLinear,
   hasLinearBias,
   linearSlots,
   permuteFloatRows,
+  permuteQuantizedColumns,
   permuteQuantizedRows,
   rotaryPermutation,
   transformedSource,
@@ -97,10 +101,8 @@ export function onnxAvailability(q: QuantizedModel): ExportAvailability {
   for (const l of q.linears.values()) {
     const bad = checkStoredLinear(l);
     if (bad) return no(bad);
-    if (l.gIdx)
-      return no(
-        `${l.name} has act-order groups (GPTQ g_idx), and MatMulNBits as written here takes runs of consecutive inputs; export GPTQ or GGUF, or re-run without act-order`,
-      );
+    const order = l.gIdx ? actOrderColumns(l) : null;
+    if (typeof order === 'string') return no(`${order}; MatMulNBits takes groups as runs of consecutive inputs`);
     if (onnxBlockSize(l.spec.groupSize, l.cols) === null) {
       return no(
         `MatMulNBits blocks are powers of two from ${MIN_BLOCK} to ${MAX_BLOCK} inputs with one scale each, and groups of ${effectiveGroupSize(l.spec, l.cols)} ` +
@@ -115,12 +117,14 @@ export function onnxAvailability(q: QuantizedModel): ExportAvailability {
     );
   }
   const fp = cfg.layers * linearRoles(cfg.arch).length - q.linears.size;
+  const actOrder = [...q.linears.values()].filter((l) => l.gIdx).length;
   return {
     ...base,
     available: true,
     reason:
       `every quantized Linear as com.microsoft MatMulNBits (${q.spec.bits}-bit, stored codes, scales and zero points), the rest in standard ONNX opset ${ONNX_OPSET}` +
-      (fp > 0 ? `; ${fp} Linears the method left in full precision as f32 MatMul` : ''),
+      (fp > 0 ? `; ${fp} Linears the method left in full precision as f32 MatMul` : '') +
+      (actOrder > 0 ? `; ${actOrder} GPTQ act-order Linears read their inputs through a Gather into group order` : ''),
   };
 }
 
@@ -194,18 +198,31 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
   };
 
   const slots = new Map(linearSlots(inp.quantized).map((s) => [s.name, s]));
-  const linear = (x: string, name: string): string => {
+  // Act-order inputs in group order, one Gather per input and order (q, k and v share theirs).
+  const gathered = new Map<string, string>();
+  const inGroupOrder = (x: string, order: Int32Array): string => {
+    const key = `${x}|${order.join(',')}`;
+    let y = gathered.get(key);
+    if (!y) gathered.set(key, (y = gb.op('Gather', [x, gb.constI64(Array.from(order), [order.length])], [attr.int('axis', -1)])));
+    return y;
+  };
+  const linear = (input: string, name: string): string => {
     const slot = slots.get(name)!;
     const perm = rotaryPermutation(cfg, slot.role, 'half');
+    let x = input;
     let y: string;
     if (slot.q) {
       const q = perm ? permuteQuantizedRows(slot.q, perm) : slot.q;
+      // GPTQ act-order: x·Wᵀ = x[:, order]·W[:, order]ᵀ, and in that order every group is a run of consecutive inputs.
+      const order = q.gIdx ? actOrderColumns(q) : null;
+      if (typeof order === 'string') throw new ExportUnavailableError('onnx', order);
+      if (order) x = inGroupOrder(input, order);
       const block = onnxBlockSize(q.spec.groupSize, q.cols)!;
       // Packed once when the first of its three initializers is written, dropped after the last.
       let cache: ReturnType<typeof packMatMulNBits> | null = null;
       let uses = 0;
       const packed = () => {
-        const p = (cache ??= packMatMulNBits(q, block));
+        const p = (cache ??= packMatMulNBits(order ? permuteQuantizedColumns(q, order) : q, block));
         if (++uses === 3) cache = null;
         return p;
       };

@@ -17,8 +17,17 @@ export interface CpuQuantized extends ExportInput {
   dequantized: Map<string, Float64Array>;
 }
 
-/** RTN of every Linear with the float64 twin; `overrides` (e.g. a scaled norm) stand in for a transform. */
-export async function quantizeOnCpu(model: LoadedModel, spec: QuantSpec, overrides = new Map<string, Float32Array>()): Promise<CpuQuantized> {
+/**
+ * RTN of every Linear with the float64 twin; `overrides` (e.g. a scaled norm) stand in for a
+ * transform. With `columnOrder`, groups are formed along that order of the input columns and
+ * stored with their g_idx, as GPTQ's act-order leaves them.
+ */
+export async function quantizeOnCpu(
+  model: LoadedModel,
+  spec: QuantSpec,
+  overrides = new Map<string, Float32Array>(),
+  columnOrder?: (cols: number, name: string) => Int32Array,
+): Promise<CpuQuantized> {
   const cfg = model.weights.config;
   const linears = new Map<string, QuantizedLinear>();
   const dequantized = new Map<string, Float64Array>();
@@ -27,16 +36,26 @@ export async function quantizeOnCpu(model: LoadedModel, spec: QuantSpec, overrid
       const name = linearName(cfg.arch, l, role);
       const [rows, cols] = model.weights.shapes.get(`${name}.weight`)!;
       const w = overrides.get(`${name}.weight`) ?? (await model.weights.get(`${name}.weight`));
-      const r = quantizeRef(w, rows, cols, spec);
-      linears.set(name, { name, rows, cols, spec, codes: Uint8Array.from(r.codes), scales: Float32Array.from(r.scales), zeros: Float32Array.from(r.zeros) });
+      const order = columnOrder?.(cols, name) ?? Int32Array.from({ length: cols }, (_, i) => i);
+      const wp = new Float32Array(w.length);
+      for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) wp[r * cols + k] = w[r * cols + order[k]];
+      const r = quantizeRef(wp, rows, cols, spec);
+      const g = effectiveGroupSize(spec, cols);
+      const nG = r.scales.length / rows;
+      // Codes back in the original column order; column order[k] belongs to group k / g.
+      const codes = new Uint8Array(rows * cols);
+      for (let i = 0; i < rows; i++) for (let k = 0; k < cols; k++) codes[i * cols + order[k]] = r.codes[i * cols + k];
+      const gIdx = new Uint32Array(cols);
+      order.forEach((c, k) => (gIdx[c] = Math.floor(k / g)));
+      const q: QuantizedLinear = { name, rows, cols, spec, codes, scales: Float32Array.from(r.scales), zeros: Float32Array.from(r.zeros) };
+      if (columnOrder) q.gIdx = gIdx;
+      linears.set(name, q);
       // The twin's deq uses float64 scales; recompute with the stored f32 scales.
       const s32 = Float32Array.from(r.scales);
-      const nG = r.scales.length / rows;
-      const g = effectiveGroupSize(spec, cols);
       dequantized.set(
         `${name}.weight`,
-        Float64Array.from(r.codes, (c, i) => {
-          const k = Math.floor(i / cols) * nG + Math.floor((i % cols) / g);
+        Float64Array.from(codes, (c, i) => {
+          const k = Math.floor(i / cols) * nG + gIdx[i % cols];
           return (c - r.zeros[k]) * s32[k];
         }),
       );

@@ -147,6 +147,35 @@ describe('float64 GPTQ twin', () => {
       }
   });
 
+  it("a group's range comes from W at its first column: earlier batches' updates, not the same batch's (static_groups false)", () => {
+    // AutoGPTQ: find_params(W[:, i:i+g]) where W holds the lazy updates of earlier batches only; the
+    // running W1 of the batch (which the codes are taken from) is not what the range is read from.
+    const rows = 5,
+      cols = 64,
+      tokens = 200;
+    const h = hessianRef(correlated(tokens, cols, 51), tokens, cols);
+    const w = randn(rows * cols, 52);
+    const spec: QuantSpec = { bits: 3, groupSize: 16, symmetric: false };
+    const rtn = quantizeRef(w, rows, cols, spec);
+    // One batch of 64: every group's range is the original weights', as round-to-nearest's.
+    const one = gptqRef(w, rows, cols, h, spec, { blockSize: 64 });
+    expect([...one.scales]).toEqual([...rtn.scales]);
+    expect([...one.zeros]).toEqual([...rtn.zeros]);
+    // Batches of 16: groups 1..3 start a batch, so their ranges hold every earlier column's feedback.
+    const each = gptqRef(w, rows, cols, h, spec, { blockSize: 16 });
+    for (let r = 0; r < rows; r++) {
+      expect(each.scales[r * 4]).toBe(rtn.scales[r * 4]);
+      for (let k = 1; k < 4; k++) expect(each.scales[r * 4 + k]).not.toBe(rtn.scales[r * 4 + k]);
+    }
+    // Batches of 32: group 1 (columns 16..31) starts inside the first batch and keeps the original
+    // range; group 2 starts the second batch and sees the first batch's feedback.
+    const two = gptqRef(w, rows, cols, h, spec, { blockSize: 32 });
+    for (let r = 0; r < rows; r++) {
+      expect(two.scales[r * 4 + 1]).toBe(rtn.scales[r * 4 + 1]);
+      expect(two.scales[r * 4 + 2]).not.toBe(rtn.scales[r * 4 + 2]);
+    }
+  });
+
   it('dead columns (zero diagonal) are zeroed and quantized as zero', () => {
     const rows = 3,
       cols = 8,

@@ -24,12 +24,24 @@ function add(a: Float64Array, b: Float64Array): Float64Array {
   return a.map((v, i) => v + b[i]);
 }
 
-export function blockRef(cfg: ModelConfig, w: RefWeights, layer: number, x: Float64Array, batch: number, seqLen: number): Float64Array {
+/** One block; `inputs`, when given, receives each Linear's input [tokens, in] (what GPTQ's Hessians are built from). */
+export function blockRef(
+  cfg: ModelConfig,
+  w: RefWeights,
+  layer: number,
+  x: Float64Array,
+  batch: number,
+  seqLen: number,
+  inputs?: Partial<Record<LinearRole, Float64Array>>,
+): Float64Array {
   const H = cfg.hidden,
     qW = cfg.heads * cfg.headDim,
     kvW = cfg.kvHeads * cfg.headDim;
   const bias = (r: LinearRole) => cfg.arch === 'opt' || (r === 'q' || r === 'k' || r === 'v' ? cfg.qkvBias : cfg.linearBias);
-  const L = (r: LinearRole, x: Float64Array, out: number, inp: number) => linearRef(x, w, linearName(cfg.arch, layer, r), out, inp, bias(r));
+  const L = (r: LinearRole, x: Float64Array, out: number, inp: number) => {
+    if (inputs) inputs[r] = x;
+    return linearRef(x, w, linearName(cfg.arch, layer, r), out, inp, bias(r));
+  };
   const norms = normNames(cfg.arch, layer);
   const h = normRef(cfg, x, w, norms.attn);
   let q = L('q', h, qW, H),

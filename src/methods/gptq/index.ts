@@ -13,7 +13,7 @@ export const GPTQ_FIELDS = [
   }),
   booleanField('gptqActOrder', false, {
     label: 'Act-order',
-    help: 'Quantize the input channels with the largest Hessian diagonal first (desc_act); groups then follow that order and the export carries g_idx. ONNX cannot hold it; GGUF keeps such Linears as float.',
+    help: 'Quantize the input channels with the largest Hessian diagonal first (desc_act); groups then follow that order and the export carries g_idx. ONNX gathers the inputs in group order; GGUF keeps such Linears as float.',
   }),
   choiceField('gptqBlockSize', [16, 32, 64, 128, 256] as const, 128, {
     label: 'Lazy batch',

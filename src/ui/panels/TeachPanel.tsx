@@ -111,7 +111,7 @@ export function TeachPanel() {
             <select id={ids.layer} value={layer} onChange={(e) => setLayer(e.target.value)}>
               {held.layers.map((l) => (
                 <option key={l.name} value={l.name}>
-                  {l.name} ({l.rows}×{l.cols}, {l.groups} groups per row)
+                  {l.name} ({l.rows}×{l.cols}, {l.groups} groups per row{l.actOrder ? ', act-order' : ''})
                 </option>
               ))}
             </select>
@@ -203,6 +203,11 @@ function blockOf(layer: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/** Up to eight column numbers, then how many more: the members of an act-order group are scattered. */
+function columnList(columns: number[]): string {
+  return columns.length <= 8 ? columns.join(', ') : `${columns.slice(0, 8).join(', ')}, … ${columns.length - 8} more`;
+}
+
 /** The one-sentence explanation of a step, with the run's numbers. */
 function explain(step: number, d: TeachData, run: RunResult | null, history: RunResult[]): string {
   const n = d.original.length;
@@ -210,7 +215,7 @@ function explain(step: number, d: TeachData, run: RunResult | null, history: Run
   const lo = (0 - d.zero) * d.scale;
   const hi = (levels - 1 - d.zero) * d.scale;
   const method = run ? METHOD_LABELS[run.method] : 'The method';
-  const cols = `columns ${d.col0}–${d.col0 + n - 1}`;
+  const cols = d.actOrder ? `the ${n} columns of act-order group ${d.group} (${columnList(d.columns)})` : `columns ${d.col0}–${d.col0 + n - 1}`;
   switch (step) {
     case 0:
       return `Row ${d.row}, ${cols} of ${d.layer} hold ${n} weights between ${num(Math.min(...d.original))} and ${num(Math.max(...d.original))}; the ${d.spec.bits}-bit grid has ${levels} levels (k − ${d.zero}) × ${num(d.scale)}, from ${num(lo)} to ${num(hi)}, and every weight must land on one of them (this is the grid the run stored).`;
@@ -309,7 +314,7 @@ function GridPlot({ data: d, step }: { data: TeachData; step: number }) {
             {step >= 2 && <line x1={x(w)} x2={x(chosen)} y1={lane(i)} y2={axisY} stroke={color} strokeWidth={flip !== 0 ? 1.8 : 0.8} opacity={0.8} />}
             <circle cx={x(w)} cy={lane(i)} r={4} fill={color}>
               <title>
-                column {d.col0 + i}: {num(w)}
+                column {d.columns[i]}: {num(w)}
                 {step >= 2 ? ` → code ${d.codes[i]} (nearest ${d.nearest[i]})` : ''}
               </title>
             </circle>
@@ -401,7 +406,7 @@ function CodesTable({ data: d }: { data: TeachData }) {
                 </th>
                 {idx.map((i) => (
                   <td key={i} style={{ ...cell, color: 'var(--muted)' }}>
-                    {d.col0 + i}
+                    {d.columns[i]}
                   </td>
                 ))}
               </tr>
