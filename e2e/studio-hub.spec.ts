@@ -58,7 +58,7 @@ test('a private Hub repo: refused without a token, loaded with one, the token ke
   await page.getByRole('button', { name: 'Load from the Hub' }).click();
   const summary = page.getByTestId('model-summary');
   await expect(summary).toContainText(`hf:${REPO}@main`, { timeout: 120_000 });
-  await expect(summary.getByTestId('model-parameters')).toHaveText('292.8 k');
+  await expect(summary.getByTestId('model-parameters')).toHaveText('260.0 k');
   expect(requests.some((r) => r.path.endsWith('/model.safetensors') && r.auth)).toBe(true);
 
   // The config names the repo and revision; nothing carries the token.

@@ -95,7 +95,7 @@ function RunSetup() {
   const cancelling = useStudio((s) => s.run?.status === 'running' && !!s.run.cancelling);
   const blocked = useStudio((s) => s.runBlocked);
   // Known before a click: nothing to calibrate on (an empty text of one's own).
-  const noText = useStudio((s) => s.config.text === 'custom' && s.customText.trim() === '');
+  const noText = useStudio((s) => s.config.text === 'custom' && !s.customFile && s.customText.trim() === '');
   const { startRun, cancelJob } = useStudio.getState();
   const [copied, setCopied] = useState(false);
   const link = reproducibleLink(config);
