@@ -457,6 +457,8 @@ test('at 390 px the sidebar is a top bar and no section widens the page; at 1440
 
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.getByRole('tab', { name: /Inspect/ }).click();
+  // Over the main column: the sidebar scrolls on its own when its GPU card is taller than the window.
+  await page.mouse.move(900, 450);
   await page.mouse.wheel(0, 3000);
   await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(0);
   const box = await page.locator('.sidebar').boundingBox();
