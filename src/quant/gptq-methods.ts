@@ -6,7 +6,7 @@ import { blockForward } from '../model/block';
 import { loadBlockWeights, releaseBlockWeights } from '../model/block-weights';
 import { awqBlock } from './awq';
 import { readBlockOverrides } from './transformed';
-import { runTeq } from './teq';
+import { runTeqFirstPhase } from './teq-first-phase';
 import { withOverrides } from './quantized-model';
 import { gptqBlock, gptqSets, type GptqBlockReport, type GptqOptions } from './gptq';
 import { checkCancelled, type MethodContext } from './method-context';
@@ -82,19 +82,8 @@ export async function runAwqThenGptq(ctx: MethodContext): Promise<void> {
  * as ctx.baseOverrides: a run that already has them skips TEQ.
  */
 export async function runTeqThenGptq(ctx: MethodContext): Promise<void> {
-  if (!ctx.baseOverrides) {
-    const t0 = performance.now();
-    // GPTQ reconstructs each Linear's own outputs: AWQ's clipping would change the weights it targets (as for TesseraQ).
-    await runTeq(ctx.config.teqInit === 'awq-clip' ? { ...ctx, config: { ...ctx.config, teqInit: 'awq' } } : ctx);
-    ctx.seconds.teq = (performance.now() - t0) / 1000;
-    ctx.baseOverrides = new Map(ctx.overrides);
-    // TEQ's own codes are replaced block by block by GPTQ's.
-    ctx.linears.clear();
-    ctx.startBlock = 0;
-    ctx.resumeProgress = undefined;
-    await ctx.onPhaseDone?.();
-  }
+  const base = await runTeqFirstPhase(ctx);
   const t0 = performance.now();
-  await runGptqBlocks({ ...ctx, source: withOverrides(ctx.source, ctx.baseOverrides) }, { awqScales: false, phase: 'teq+gptq' });
+  await runGptqBlocks({ ...ctx, source: withOverrides(ctx.source, base) }, { awqScales: false, phase: 'teq+gptq' });
   ctx.seconds.gptq = (performance.now() - t0) / 1000;
 }
