@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { benchMarkdown, hotKernels, matmulFlops, type BenchReport } from './bench-report';
+import { benchMarkdown, hotKernels, type BenchReport } from './bench-report';
+import { matmulFlops } from './kernel-flops';
 import { DEFAULT_CONFIG } from '../methods/registry';
 
 describe('bench report', () => {
@@ -61,5 +62,57 @@ describe('bench report', () => {
     expect(md).toContain('| gptq | 3.00 |  |  |  |  |  | 0.75 | 1000000 | 15 (16) |');
     expect(md).toContain('| matmul 4x512x64x172 tB | 0.5 | 50.0% | 10.0 | 25% |');
     expect(md).toContain('f32 matmul 4096³: 40.0 TFLOP/s');
+  });
+
+  it('writes a family table per method with its ceiling, lists the other kernels, and says why tables are missing', () => {
+    const { method: _m, ...config } = DEFAULT_CONFIG;
+    const base: BenchReport = {
+      date: '2026-12-03T00:00:00Z',
+      device: 'nvidia hopper',
+      model: 'random:smollm2-135m',
+      config,
+      calibForwardSeconds: 0.5,
+      calibTokensPerSecond: 8192,
+      rows: [],
+    };
+    const teq = { method: 'teq' as const, seconds: 8, evalTokensPerSecond: 1e6, peakMiB: 20, plannedMiB: 25, pplFp: 5, pplQuant: 5.5 };
+    expect(benchMarkdown({ ...base, kernelNote: 'No kernel tables: skipped (--kernels 0).', rows: [teq] })).toContain('No kernel tables: skipped (--kernels 0).');
+    const md = benchMarkdown({
+      ...base,
+      matmulPeakTflops: 40,
+      ceilings: { matmulSize: 4096, matmulTflops: { f32: 40, 'subgroup-matrix': 80 }, bandwidthGBs: 4000, bandwidthProbe: 'add, 3 x 256 MiB f32' },
+      rows: [
+        {
+          ...teq,
+          kernels: [{ kernel: 'linear 2048x576x1536 tB subgroup-matrix', timed: 1, usPerCall: 100, share: 0.5, tflops: 20 }],
+          families: [
+            {
+              family: 'Linear matmul tensor cores',
+              gpuMs: 12.5,
+              timed: 100,
+              share: 0.625,
+              tflops: 20,
+              gbps: 300,
+              bound: 'compute',
+              ceiling: 80,
+              ceilingOf: 'tensor cores matmul 4096³',
+              ofCeiling: 0.25,
+              kernels: ['linear 2048x576x1536 tB subgroup-matrix'],
+            },
+            { family: 'norms', gpuMs: 5, timed: 60, share: 0.25, gbps: 2000, bound: 'memory', ceiling: 4000, ceilingOf: 'streaming add, 3 x 256 MiB f32', ofCeiling: 0.5, kernels: ['rmsnorm'] },
+            { family: 'other', gpuMs: 2.5, timed: 4, share: 0.125, gbps: 10, bound: 'memory', ceiling: 4000, ceilingOf: 'streaming add, 3 x 256 MiB f32', ofCeiling: 0.0025, kernels: ['mystery', 'riddle'] },
+          ],
+        },
+      ],
+    });
+    // the hot kernel on the tensor cores is compared with the tensor-core rate, not the f32 one
+    expect(md).toContain('| linear 2048x576x1536 tB subgroup-matrix | 100.0 | 50.0% | 20.0 | 25% |');
+    expect(md).toContain('Ceilings measured in this run: f32 matmul 4096³ 40.0 TFLOP/s, tensor cores matmul 4096³ 80.0 TFLOP/s; streaming bandwidth 4000 GB/s (add, 3 x 256 MiB f32).');
+    expect(md).toContain('Kernel families, teq (164 dispatches timed, 20.0 GPU ms):');
+    expect(md).toContain('| Linear matmul tensor cores | 12.5 | 62.5% | 100 | 20.0 | 300 | 80.0 TFLOP/s (tensor cores matmul 4096³) | 25% |');
+    expect(md).toContain('| norms | 5.00 | 25.0% | 60 |  | 2000 | 4000 GB/s (streaming add, 3 x 256 MiB f32) | 50% |');
+    expect(md).toContain('| other | 2.50 | 12.5% | 4 |  | 10.0 | 4000 GB/s (streaming add, 3 x 256 MiB f32) | 0.3% |');
+    expect(md).toContain('other (kernels of no known family): mystery, riddle');
+    expect(md).toContain('GB/s (est.)');
   });
 });

@@ -3,15 +3,17 @@
 //   steps per second, TesseraQ seconds per block and per round (and a 250-iteration round, the
 //   paper's, scaled from the measured iterations), evaluation tokens per second, peak GPU memory;
 //   then, in a second pass with per-dispatch timestamps, the hottest kernels of each method with
-//   their achieved TFLOP/s (matmuls) against this device's f32 matmul at 4096³.
+//   their achieved TFLOP/s (matmuls, attention), and the method's kernels grouped into families with
+//   their share of the GPU time and how far each is from its ceiling, measured in the same run
+//   (bench-ceilings.ts: every matmul path at n³, the streaming bandwidth; kernel-families.ts).
 // The methods run as `studio quantize` runs them (same RunConfig); the profiled pass is separate
 // because one timestamped pass per dispatch changes the timing it measures.
 import { writeFile } from 'node:fs/promises';
 import { createEngineGpu, closeNodeGpu, describeKernelPaths, halfSetting } from './node-gpu';
 import { cliConfigErrors, fail, loadModel, loadText } from './inputs';
-import { measure, lcgFill } from './kernel-timing';
 import type { Gpu } from '../gpu/gpu';
-import { matmul } from '../ops/matmul';
+import { measureCeilings } from './bench-ceilings';
+import { kernelFamilies } from './kernel-families';
 import { parseConfigQuery } from '../engine/url-config';
 import { runQuantization } from '../engine/run';
 import { calibrationSamples } from '../engine/calibration';
@@ -24,7 +26,8 @@ import { BENCH_METHODS, benchMarkdown, hotKernels, type BenchMethod, type BenchR
 
 export const BENCH_USAGE = `  studio bench --model <path|bundled|random:<shape>> [--methods rtn,awq,teq,tesseraq] [--kernels 0] [--peakN 4096]
                   [any quantize flag: --calibSamples --seqLen --steps --teqLoss --tqIters --tqSchedule ...]
-                  [--out bench.json]   seconds per phase and the hottest kernels' TFLOP/s
+                  [--out bench.json]   seconds per phase, the hottest kernels and the kernel families against measured ceilings
+                  (--peakN n: the ceilings' n³ matmuls and 4·n² floats per buffer of the bandwidth probe)
                   [--no-f16 | --f16 all]   f32 Linear matmuls, or all of them f16 x f16 -> f32 (default: those of 2^28 FLOP and more, on tensor cores where offered)`;
 
 /** One forward pass of the calibration set through the full-precision blocks (weights resident). */
@@ -49,19 +52,6 @@ async function calibrationForward(gpu: Gpu, model: LoadedModel, split: TextSplit
   } finally {
     blocks.release();
     releaseGlobals(globals);
-  }
-}
-
-/** f32 matmul x·W at n³ (4096 by default) on this device: the peak the kernels are compared with. */
-async function matmulPeak(gpu: Gpu, n: number): Promise<number> {
-  const a = gpu.upload(lcgFill(n * n, 1), [n, n], 'A');
-  const b = gpu.upload(lcgFill(n * n, 2), [n, n], 'B');
-  const out = gpu.tensor([n, n], 'f32', 'C');
-  try {
-    const t = await measure(gpu, () => void matmul(gpu, a, b, { out }));
-    return (2 * n ** 3) / ((t.gpuMs ?? t.wallMs) * 1e-3) / 1e12;
-  } finally {
-    for (const x of [a, b, out]) x.release();
   }
 }
 
@@ -135,12 +125,17 @@ export async function bench(flags: Map<string, string>): Promise<void> {
       report.rows.push(rowOf(method, result, { ...config, method }, layers));
       log(`${method}: ${JSON.stringify(result.seconds)}`);
     }
-    if (kernels) {
+    if (!kernels) report.kernelNote = 'No kernel tables: skipped (--kernels 0).';
+    else {
       closeNodeGpu();
       gpu = await createEngineGpu(half, { profile: true });
-      if (!gpu.timer) log('this adapter has no timestamp queries: no kernel table');
-      else {
-        report.matmulPeakTflops = await matmulPeak(gpu, peakN);
+      if (!gpu.timer) {
+        report.kernelNote = 'No kernel tables: this adapter offers no timestamp-query, so no dispatch could be timed.';
+        log(report.kernelNote);
+      } else {
+        const ceilings = await measureCeilings(gpu, peakN);
+        report.ceilings = ceilings;
+        report.matmulPeakTflops = ceilings.matmulTflops.f32;
         report.matmulPeakSize = peakN;
         for (const row of report.rows.filter((r) => r.method !== 'rtn')) {
           // only the method's own phase: timed() syncs (and collects timestamps) between phases
@@ -154,7 +149,10 @@ export async function bench(flags: Map<string, string>): Promise<void> {
             onEvent: (e) => {
               if (e.type !== 'phase') return;
               if (e.phase === row.method) timer.reset();
-              else if (inMethod) row.kernels = hotKernels(timer.totals);
+              else if (inMethod) {
+                row.kernels = hotKernels(timer.totals);
+                row.families = kernelFamilies(timer.totals, ceilings);
+              }
               inMethod = e.phase === row.method;
             },
           });

@@ -68,6 +68,16 @@ function sameParams(a: ShaderParams, b: ShaderParams | undefined): boolean {
   return n === 0;
 }
 
+/** Bytes of the storage buffers a dispatch binds (each binding once, whole bound range). */
+function boundBytes(given: Readonly<Record<string, Bindable | undefined>>): number {
+  let bytes = 0;
+  for (const k in given) {
+    const b = given[k];
+    if (b !== undefined) bytes += b instanceof Tensor ? b.byteLength : b.size;
+  }
+  return bytes;
+}
+
 export class Gpu {
   readonly device: GPUDevice;
   readonly report: AdapterReport;
@@ -350,7 +360,7 @@ export class Gpu {
     }
     const bindGroup = this.bindGroup(e, given, label);
     if (x === 0 || y === 0 || z === 0) return;
-    const pass = this.timer ? this.timedPass(label) : this.getPass();
+    const pass = this.timer ? this.timedPass(label, kernel.shader, boundBytes(given)) : this.getPass();
     if (pass !== this.boundPass || e.pipeline !== this.boundPipeline) {
       pass.setPipeline(e.pipeline);
       this.boundPipeline = e.pipeline;
@@ -387,10 +397,10 @@ export class Gpu {
     return this.pass;
   }
 
-  private timedPass(label: string): GPUComputePassEncoder {
+  private timedPass(label: string, shader: string, bytes: number): GPUComputePassEncoder {
     this.endPass();
     const enc = this.getEncoder();
-    const writes = this.timer!.passWrites(label, enc);
+    const writes = this.timer!.passWrites(label, shader, bytes);
     this.pass = enc.beginComputePass(writes ? { timestampWrites: writes } : {});
     return this.pass;
   }

@@ -1,15 +1,33 @@
 // Per-kernel GPU time from timestamp queries (only where the device has 'timestamp-query').
-// Used by benchmarks; each timed dispatch gets its own pass with begin/end timestamps.
+// Used by benchmarks; each timed dispatch gets its own pass with begin/end timestamps. Per label
+// it also sums the bytes of the storage buffers each timed dispatch bound (the benchmark's traffic
+// estimate) and keeps the shader's name (the benchmark groups kernels into families by it).
 const MAX_QUERIES = 4096;
+
+/** What the timed dispatches of one label took. */
+export interface KernelTotal {
+  ns: number;
+  count: number;
+  /** Σ over the timed dispatches of their bound storage buffers' sizes. */
+  bytes: number;
+  /** The shader (file name without .wgsl) that ran under this label. */
+  shader: string;
+}
+
+interface TimedDispatch {
+  label: string;
+  shader: string;
+  bytes: number;
+}
 
 export class KernelTimer {
   private querySet: GPUQuerySet;
   private resolveBuf: GPUBuffer;
   private readBuf: GPUBuffer;
-  private labels: string[] = [];
+  private labels: TimedDispatch[] = [];
   private pendingRead: Promise<void> | null = null;
   private readToken: object | null = null;
-  readonly totals = new Map<string, { ns: number; count: number }>();
+  readonly totals = new Map<string, KernelTotal>();
 
   constructor(private device: GPUDevice) {
     this.querySet = device.createQuerySet({ type: 'timestamp', count: MAX_QUERIES });
@@ -17,10 +35,10 @@ export class KernelTimer {
     this.readBuf = device.createBuffer({ size: MAX_QUERIES * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   }
 
-  passWrites(label: string, _enc: GPUCommandEncoder): GPUComputePassTimestampWrites | null {
+  passWrites(label: string, shader: string, bytes: number): GPUComputePassTimestampWrites | null {
     if (this.labels.length * 2 + 2 > MAX_QUERIES || this.pendingRead) return null;
     const i = this.labels.length;
-    this.labels.push(label);
+    this.labels.push({ label, shader, bytes });
     return { querySet: this.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 };
   }
 
@@ -37,12 +55,16 @@ export class KernelTimer {
       await this.readBuf.mapAsync(GPUMapMode.READ, 0, 16 * labels.length);
       const t = new BigUint64Array(this.readBuf.getMappedRange(0, 16 * labels.length).slice(0));
       this.readBuf.unmap();
-      labels.forEach((l, i) => {
+      labels.forEach((d, i) => {
         const ns = Number(t[2 * i + 1] - t[2 * i]);
-        const e = this.totals.get(l) ?? { ns: 0, count: 0 };
+        // a label two shaders share stays two entries (a family is read from the shader)
+        let key = d.label;
+        let e = this.totals.get(key);
+        if (e && e.shader !== d.shader) e = this.totals.get((key = `${d.label} [${d.shader}]`));
+        if (!e) this.totals.set(key, (e = { ns: 0, count: 0, bytes: 0, shader: d.shader }));
         e.ns += ns;
         e.count++;
-        this.totals.set(l, e);
+        e.bytes += d.bytes;
       });
       // Sampling goes on with the next submission without waiting for collect() (loops that
       // never sync still get timed, one submission in a few).

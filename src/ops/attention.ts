@@ -75,6 +75,11 @@ export function pickTiles(gpu: Gpu, pass: Pass, D: number): AttentionTiles {
   throw new Error(`attention: head dim ${D} needs more than ${limit} bytes of workgroup memory`);
 }
 
+/** Timing label of a tiled pass: its shape, read back by the benchmark to count its FLOPs (src/cli/kernel-flops.ts). */
+function shapeLabel(pass: string, o: AttentionOptions): string {
+  return `attention.${pass} b${o.batch} h${o.heads} s${o.seqLen} d${o.headDim}`;
+}
+
 function checkShapes(op: string, q: Tensor, k: Tensor, v: Tensor, o: AttentionOptions): number {
   const { batch, seqLen, heads, kvHeads, headDim: D } = o;
   const T = batch * seqLen;
@@ -121,7 +126,7 @@ export function causalAttention(gpu: Gpu, q: Tensor, k: Tensor, v: Tensor, o: Ca
     uniforms: kp.uniforms,
     bindings: { q, k, v, out, lse },
     workgroups: [Math.ceil(o.seqLen / kp.tiles.rows), o.heads, o.batch],
-    label: 'attention.forward',
+    label: shapeLabel('forward', o),
   });
   return { out, lse };
 }
@@ -155,7 +160,7 @@ export function causalAttentionBackward(
     uniforms: pq.uniforms,
     bindings: { q, k, v, dout, lse, delta, dq },
     workgroups: [Math.ceil(o.seqLen / pq.tiles.rows), o.heads, o.batch],
-    label: 'attention.dq',
+    label: shapeLabel('dq', o),
   });
   const pkv = kernelParams(gpu, 'dkv', o);
   gpu.dispatch(DKV, {
@@ -163,7 +168,7 @@ export function causalAttentionBackward(
     uniforms: pkv.uniforms,
     bindings: { q, k, v, dout, lse, delta, dk, dv },
     workgroups: [Math.ceil(o.seqLen / pkv.tiles.rows), o.kvHeads, o.batch],
-    label: 'attention.dkv',
+    label: shapeLabel('dkv', o),
   });
   delta.release();
   return { dq, dk, dv };

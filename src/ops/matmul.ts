@@ -57,6 +57,8 @@ export interface MatmulOptions {
   subgroupTile?: SubgroupTile;
   /** f16 operands: 'f16' forces the f16-storage kernel where subgroup matrices would be chosen (benchmarks and tests). */
   path?: MatmulPath;
+  /** The first word of the dispatch's label, for timing ('linear' for a Linear's product; default 'matmul'). */
+  role?: string;
 }
 
 export const MATMUL_TILES = {
@@ -285,7 +287,7 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {})
     path = 'f16';
   }
   const maxBinding = gpu.device.limits.maxStorageBufferBindingSize;
-  const label = `matmul ${d.batch > 1 ? `${d.batch}x` : ''}${d.m}x${d.k}x${d.n}${transA ? ' tA' : ''}${transB ? ' tB' : ''}${path === 'f32' ? '' : ` ${path}`}`;
+  const label = `${opts.role ?? 'matmul'} ${d.batch > 1 ? `${d.batch}x` : ''}${d.m}x${d.k}x${d.n}${transA ? ' tA' : ''}${transB ? ' tB' : ''}${path === 'f32' ? '' : ` ${path}`}`;
   let splits: number;
   let part: Tensor;
   const vec = {

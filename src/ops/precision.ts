@@ -111,10 +111,12 @@ export function linearMatmul(gpu: Gpu, a: Tensor, keyA: string, b: Tensor, keyB:
   const batch = Math.max(rank(a) === 3 ? a.shape[0] : 1, rank(b) === 3 ? b.shape[0] : 1);
   // small products (and outputs under one 16x16 fragment) gain nothing from two conversion passes
   const small = outs * batch < 256 || 2 * outs * batch * k < (p?.minFlops ?? 0);
-  if (!p || p.fallen.has(keyA) || p.fallen.has(keyB) || small || a.dtype !== 'f32' || b.dtype !== 'f32') return matmul(gpu, a, b, opts);
+  // labelled 'linear ...' so that the benchmark tells Linear products from the other matmuls
+  const o = { ...opts, role: 'linear' };
+  if (!p || p.fallen.has(keyA) || p.fallen.has(keyB) || small || a.dtype !== 'f32' || b.dtype !== 'f32') return matmul(gpu, a, b, o);
   const ah = castToF16(gpu, a, p.counts, undefined, p.slot(keyA));
   const bh = castToF16(gpu, b, p.counts, undefined, p.slot(keyB));
-  const out = matmul(gpu, ah, bh, opts);
+  const out = matmul(gpu, ah, bh, o);
   ah.release(); // later users of the buffers are ordered after these dispatches
   bh.release();
   return out;
