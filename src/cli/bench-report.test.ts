@@ -76,7 +76,9 @@ describe('bench report', () => {
       rows: [],
     };
     const teq = { method: 'teq' as const, seconds: 8, evalTokensPerSecond: 1e6, peakMiB: 20, plannedMiB: 25, pplFp: 5, pplQuant: 5.5 };
-    expect(benchMarkdown({ ...base, kernelNote: 'No kernel tables: skipped (--kernels 0).', rows: [teq] })).toContain('No kernel tables: skipped (--kernels 0).');
+    expect(benchMarkdown({ ...base, kernelNote: 'No kernel tables: skipped (--kernels 0).', rows: [teq] })).toContain(
+      'No kernel tables: skipped (--kernels 0).',
+    );
     const md = benchMarkdown({
       ...base,
       matmulPeakTflops: 40,
@@ -99,15 +101,39 @@ describe('bench report', () => {
               ofCeiling: 0.25,
               kernels: ['linear 2048x576x1536 tB subgroup-matrix'],
             },
-            { family: 'norms', gpuMs: 5, timed: 60, share: 0.25, gbps: 2000, bound: 'memory', ceiling: 4000, ceilingOf: 'streaming add, 3 x 256 MiB f32', ofCeiling: 0.5, kernels: ['rmsnorm'] },
-            { family: 'other', gpuMs: 2.5, timed: 4, share: 0.125, gbps: 10, bound: 'memory', ceiling: 4000, ceilingOf: 'streaming add, 3 x 256 MiB f32', ofCeiling: 0.0025, kernels: ['mystery', 'riddle'] },
+            {
+              family: 'norms',
+              gpuMs: 5,
+              timed: 60,
+              share: 0.25,
+              gbps: 2000,
+              bound: 'memory',
+              ceiling: 4000,
+              ceilingOf: 'streaming add, 3 x 256 MiB f32',
+              ofCeiling: 0.5,
+              kernels: ['rmsnorm'],
+            },
+            {
+              family: 'other',
+              gpuMs: 2.5,
+              timed: 4,
+              share: 0.125,
+              gbps: 10,
+              bound: 'memory',
+              ceiling: 4000,
+              ceilingOf: 'streaming add, 3 x 256 MiB f32',
+              ofCeiling: 0.0025,
+              kernels: ['mystery', 'riddle'],
+            },
           ],
         },
       ],
     });
     // the hot kernel on the tensor cores is compared with the tensor-core rate, not the f32 one
     expect(md).toContain('| linear 2048x576x1536 tB subgroup-matrix | 100.0 | 50.0% | 20.0 | 25% |');
-    expect(md).toContain('Ceilings measured in this run: f32 matmul 4096³ 40.0 TFLOP/s, tensor cores matmul 4096³ 80.0 TFLOP/s; streaming bandwidth 4000 GB/s (add, 3 x 256 MiB f32).');
+    expect(md).toContain(
+      'Ceilings measured in this run: f32 matmul 4096³ 40.0 TFLOP/s, tensor cores matmul 4096³ 80.0 TFLOP/s; streaming bandwidth 4000 GB/s (add, 3 x 256 MiB f32).',
+    );
     expect(md).toContain('Kernel families, teq (164 dispatches timed, 20.0 GPU ms):');
     expect(md).toContain('| Linear matmul tensor cores | 12.5 | 62.5% | 100 | 20.0 | 300 | 80.0 TFLOP/s (tensor cores matmul 4096³) | 25% |');
     expect(md).toContain('| norms | 5.00 | 25.0% | 60 |  | 2000 | 4000 GB/s (streaming add, 3 x 256 MiB f32) | 50% |');
