@@ -7,35 +7,18 @@
 import type { Gpu } from '../gpu/gpu';
 import type { LoadedModel } from '../core/model-config';
 import type { RunConfig } from '../core/run-types';
-import { effectiveGroupSize } from '../core/quant-spec';
 import { loadModelFromFiles } from '../formats/load';
 import { CHECKPOINT_CASES } from '../formats/testing/hf-checkpoint-cases';
 import { writeCheckpoint, type CheckpointCase } from '../formats/testing/hf-checkpoint';
 import { transformersLogits } from '../formats/testing/transformers-twin';
 import { DEFAULT_CONFIG } from '../methods/registry';
-import type { QuantizedModel } from '../quant/quantized-model';
 import { evaluationWindows } from '../eval/windows';
 import { windowNllRef } from '../reference/model';
+import { dequantizedWeightsRef } from '../reference/quantize';
 import { runQuantization } from './run';
 import { splitText } from './text-split';
 
 const TEXT = Array.from({ length: 300 }, (_, i) => `the theater ${i} is in the north, then ${(i * 7) % 13} are at the inn.\n\n`).join('');
-
-function dequantized(q: QuantizedModel): Map<string, Float64Array> {
-  const out = new Map<string, Float64Array>();
-  for (const [name, l] of q.linears) {
-    const g = effectiveGroupSize(l.spec, l.cols);
-    const nG = Math.ceil(l.cols / g);
-    const w = new Float64Array(l.rows * l.cols);
-    for (let r = 0; r < l.rows; r++)
-      for (let c = 0; c < l.cols; c++) {
-        const k = r * nG + (l.gIdx ? l.gIdx[c] : Math.floor(c / g));
-        w[r * l.cols + c] = (l.codes[r * l.cols + c] - l.zeros[k]) * l.scales[k];
-      }
-    out.set(`${name}.weight`, w);
-  }
-  return out;
-}
 
 /** Mean next-token loss of the windows from transformers' logits. */
 function twinPerplexity(config: Record<string, unknown>, tensors: Map<string, Float32Array>, windows: number[][]): number {
@@ -80,7 +63,7 @@ async function checkCase(gpu: Gpu, k: CheckpointCase, methods: Partial<RunConfig
     const label = `${k.name} ${patch.method}`;
     const { result, quantized } = await runQuantization({ gpu, model, split, config: { ...config, ...patch } });
     if (result.status !== 'done' || !quantized) throw new Error(`${label}: ${result.status} ${result.error}`);
-    const deq = dequantized(quantized);
+    const deq = dequantizedWeightsRef(quantized.linears);
     const src = new Map<string, Float32Array | Float64Array>();
     for (const n of model.weights.shapes.keys()) src.set(n, deq.get(n) ?? quantized.overrides.get(n) ?? (await model.weights.get(n)));
     let nll = 0,

@@ -9,26 +9,9 @@ import { DEFAULT_CONFIG } from '../methods/registry';
 import { splitText } from './text-split';
 import { evaluationWindows } from '../eval/windows';
 import { windowNllRef } from '../reference/model';
-import type { QuantizedModel } from '../quant/quantized-model';
-import { effectiveGroupSize } from '../core/quant-spec';
+import { dequantizedWeightsRef } from '../reference/quantize';
 
 const TEXT = Array.from({ length: 400 }, (_, i) => `Story ${i}: the cat saw ${i % 7} birds and ${(i * 13) % 11} dogs.\n\n`).join('');
-
-function dequantizedWeights(q: QuantizedModel): Map<string, Float64Array> {
-  const out = new Map<string, Float64Array>();
-  for (const [name, l] of q.linears) {
-    const g = effectiveGroupSize(l.spec, l.cols);
-    const nG = Math.ceil(l.cols / g);
-    const w = new Float64Array(l.rows * l.cols);
-    for (let r = 0; r < l.rows; r++)
-      for (let c = 0; c < l.cols; c++) {
-        const k = r * nG + (l.gIdx ? l.gIdx[c] : Math.floor(c / g));
-        w[r * l.cols + c] = (l.codes[r * l.cols + c] - l.zeros[k]) * l.scales[k];
-      }
-    out.set(`${name}.weight`, w);
-  }
-  return out;
-}
 
 async function check(gpu: Gpu, shape: string, patch: Partial<RunConfig>) {
   const model = randomModel(shape, 1);
@@ -53,7 +36,7 @@ async function check(gpu: Gpu, shape: string, patch: Partial<RunConfig>) {
   if (result.status !== 'done') throw new Error(`${label}: ${result.status} ${result.error}`);
   if (gpu.pool.liveBytes !== liveBefore) throw new Error(`${label}: ${gpu.pool.liveBytes - liveBefore} bytes of GPU tensors were not released`);
   if (!quantized) throw new Error(`${label}: no quantized model`);
-  const deq = dequantizedWeights(quantized);
+  const deq = dequantizedWeightsRef(quantized.linears);
   const src = new Map<string, Float32Array | Float64Array>();
   for (const n of model.weights.shapes.keys()) src.set(n, deq.get(n) ?? quantized.overrides.get(n) ?? (await model.weights.get(n)));
   const tokens = [model.tokenizer.bosId, ...model.tokenizer.encode(split.eval)];

@@ -24,34 +24,17 @@ import { exportsForSettings } from './export-settings';
 import { exportsForModel } from './model-exports';
 import { exportAvailability, exportModel, type ExportFormat } from './index';
 import { MemorySink } from './sink';
-import { quantizeOnCpu, referenceWeights } from './testing';
+import { maxRelErr, quantizeOnCpu, referenceWeights } from './testing';
+import { onnxLogits } from './testing-onnx';
 
 ort.env.wasm.numThreads = 1;
 
 const TEXT = 'the theater is in the north. THE END!';
 
-function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0,
-    den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / den;
-}
-
 async function allWeights(m: LoadedModel): Promise<(n: string) => Float32Array> {
   const out = new Map<string, Float32Array>();
   for (const n of m.weights.shapes.keys()) out.set(n, await m.weights.get(n));
   return (n) => out.get(n)!;
-}
-
-async function onnxLogits(bytes: Uint8Array, ids: number[]): Promise<Float32Array> {
-  const s = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
-  const out = await s.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]) });
-  const data = out.logits.data as Float32Array;
-  await s.release();
-  return data;
 }
 
 const W4: QuantSpec = { bits: 4, groupSize: 32, symmetric: false };

@@ -12,7 +12,7 @@ import { randomModel, randomTokenizerJson } from '../formats/random-model';
 import { forwardRef } from '../reference/model';
 import { exportGguf, ggufAvailability } from './gguf-writer';
 import { MemorySink } from './sink';
-import { quantizeOnCpu, referenceWeights } from './testing';
+import { maxRelErr, quantizeOnCpu, referenceWeights } from './testing';
 
 type Json = Record<string, any>;
 
@@ -41,16 +41,6 @@ function tokenizerJson(preTokenizer?: unknown): Json {
 function modelWith(json: Json): LoadedModel {
   const m = randomModel('tiny-llama');
   return { weights: m.weights, tokenizer: new HfTokenizer(json, {}, { bosId: 256, eosId: 257 }), source: 'random:tiny-llama' };
-}
-
-function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0,
-    den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / den;
 }
 
 describe('GGUF with a byte-level BPE ("gpt2") vocabulary', () => {

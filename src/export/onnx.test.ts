@@ -12,29 +12,12 @@ import { exportOnnx, onnxAvailability, onnxBlockSize, packMatMulNBits } from './
 import { decodeModel } from './onnx-proto';
 import { scoreOnnx, type OrtModule } from './onnx-score';
 import { MemorySink } from './sink';
-import { quantizeOnCpu, referenceWeights } from './testing';
+import { maxRelErr, quantizeOnCpu, referenceWeights } from './testing';
+import { onnxLogits } from './testing-onnx';
 import { ExportUnavailableError } from './types';
 import { evaluationWindows } from '../eval/windows';
 
 ort.env.wasm.numThreads = 1;
-
-async function onnxLogits(bytes: Uint8Array, ids: number[]): Promise<Float32Array> {
-  const s = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
-  const out = await s.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]) });
-  const data = out.logits.data as Float32Array;
-  await s.release();
-  return data;
-}
-
-function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0,
-    den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / den;
-}
 
 const IDS = [1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426, 338, 401, 396, 267];
 

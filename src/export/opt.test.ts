@@ -20,7 +20,8 @@ import { readGptqFolder } from './gptq-read';
 import { exportAvailability, exportModel } from './index';
 import { exportOnnx, onnxAvailability } from './onnx';
 import { MemorySink } from './sink';
-import { quantizeOnCpu, referenceWeights } from './testing';
+import { maxRelErr, quantizeOnCpu, referenceWeights } from './testing';
+import { onnxLogits } from './testing-onnx';
 
 ort.env.wasm.numThreads = 1;
 
@@ -41,24 +42,6 @@ async function tinyOpt(tied: boolean): Promise<LoadedModel> {
     bytesSource('tiny-opt/model.safetensors', writeSafetensors(tensors)),
   ];
   return loadHfFolder(files, 'local:tiny-opt');
-}
-
-async function onnxLogits(bytes: Uint8Array, ids: number[]): Promise<Float32Array> {
-  const s = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
-  const out = await s.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]) });
-  const data = out.logits.data as Float32Array;
-  await s.release();
-  return data;
-}
-
-function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0,
-    den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / den;
 }
 
 async function allWeights(m: LoadedModel): Promise<Map<string, Float32Array>> {

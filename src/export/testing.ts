@@ -144,3 +144,17 @@ export function dequantMatmulRef(q: QuantizedLinear, A: Float32Array, M: number)
   }
   return y;
 }
+
+/**
+ * max |a - b| / max |b|. Not reference/compare's maxRelError: no floor, and a NaN stays NaN so it fails
+ * `toBeGreaterThan` checks too (maxRelError turns a NaN in `a` into Infinity, which would pass them).
+ */
+export function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0,
+    den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs(a[i] - b[i]));
+    den = Math.max(den, Math.abs(b[i]));
+  }
+  return num / den;
+}

@@ -15,7 +15,8 @@ import { exportGguf } from './gguf-writer';
 import { exportGptq } from './gptq';
 import { readGptqFolder } from './gptq-read';
 import { MemorySink } from './sink';
-import { quantizeOnCpu, referenceWeights } from './testing';
+import { maxRelErr, quantizeOnCpu, referenceWeights } from './testing';
+import { onnxLogits } from './testing-onnx';
 
 ort.env.wasm.numThreads = 1;
 const IDS = [1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315];
@@ -27,23 +28,6 @@ function variant(base: LoadedModel, over: Partial<ModelConfig>, extra = new Map<
   return { ...base, weights: { config, shapes, get: async (n) => extra.get(n) ?? base.weights.get(n) } };
 }
 
-async function onnxLogits(bytes: Uint8Array): Promise<Float32Array> {
-  const s = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
-  const out = await s.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(IDS.map(BigInt)), [1, IDS.length]) });
-  await s.release();
-  return out.logits.data as Float32Array;
-}
-
-function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0,
-    den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / den;
-}
-
 describe('export variants', async () => {
   const gguf = await loadGguf(fixture('models/stories260K.gguf'));
 
@@ -53,7 +37,7 @@ describe('export variants', async () => {
     const sink = new MemorySink();
     await exportOnnx(q, sink, { fileName: 'm.onnx' });
     const ref = forwardRef(m.weights.config, await referenceWeights(q), IDS, 1, IDS.length);
-    expect(maxRelErr(await onnxLogits(sink.get('m.onnx')), ref)).toBeLessThan(2e-5);
+    expect(maxRelErr(await onnxLogits(sink.get('m.onnx'), IDS), ref)).toBeLessThan(2e-5);
     const g = new MemorySink();
     await exportGguf(q, g, { fileName: 'm.gguf' });
     const back = await loadGguf(bytesSource('m.gguf', g.get('m.gguf')));
@@ -82,7 +66,7 @@ describe('export variants', async () => {
     const ref = forwardRef(m.weights.config, w, IDS, 1, IDS.length);
     const noBias = forwardRef({ ...m.weights.config, qkvBias: false }, w, IDS, 1, IDS.length);
     expect(maxRelErr(noBias, ref)).toBeGreaterThan(1e-3); // the biases matter
-    expect(maxRelErr(await onnxLogits(sink.get('m.onnx')), ref)).toBeLessThan(2e-5);
+    expect(maxRelErr(await onnxLogits(sink.get('m.onnx'), IDS), ref)).toBeLessThan(2e-5);
     const gq = new MemorySink();
     await exportGptq(q, gq);
     expect(JSON.parse(new TextDecoder().decode(gq.get('config.json'))).architectures).toEqual(['Qwen2ForCausalLM']);

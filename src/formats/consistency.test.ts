@@ -4,19 +4,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { bytesSource, type ByteSource } from './byte-source';
-import { FormatError } from './errors';
 import { loadGguf } from './gguf-model';
 import { loadHfFolder } from './hf-folder';
 import { HF_DIR, editedFolder } from './testing/fixtures';
-
-async function errorOf(p: Promise<unknown>): Promise<Error> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e, 'expected a FormatError').toBeInstanceOf(FormatError);
-  return e as Error;
-}
+import { errorOf } from './testing/format-errors';
 
 describe('config.json and the tensors', () => {
   test('num_hidden_layers 4 over 5 layers of weights: the unused layer is named', async () => {

@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { bytesSource } from './byte-source';
-import { FormatError } from './errors';
 import { GGML_TYPE, readGguf } from './gguf';
 import { ggufToHfName, loadGguf } from './gguf-model';
 import { loadLlama2c } from './llama2c';
 import { bitEqual, fixture } from './testing/fixtures';
+import { errorOf } from './testing/format-errors';
 import { tinyLlamaKv, writeGguf, type GgufTensorSpec, type KvValue } from './testing/gguf-writer';
 
 const f32 = (vals: number[]) => new Uint8Array(new Float32Array(vals).buffer);
@@ -13,15 +13,6 @@ const u16 = (vals: number[]) => {
   vals.forEach((v, i) => new DataView(b.buffer).setUint16(2 * i, v, true));
   return b;
 };
-
-async function errorOf(p: Promise<unknown>): Promise<FormatError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e, 'expected a FormatError').toBeInstanceOf(FormatError);
-  return e as FormatError;
-}
 
 /** A valid tiny LLaMA GGUF (hidden 4, ffn 32, 1 layer, 2 heads, vocab 4) with mixed tensor types. */
 function tinyTensors(): GgufTensorSpec[] {

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { bytesSource } from './byte-source';
-import { FormatError } from './errors';
 import { llama2cExpectedBytes, loadLlama2c, readLlama2cHeader, readLlama2cTokenizer } from './llama2c';
 import { bitEqual, fixture } from './testing/fixtures';
+import { errorOf } from './testing/format-errors';
 
 function header(vals: number[]): Uint8Array {
   return new Uint8Array(new Int32Array(vals).buffer);
@@ -17,15 +17,6 @@ function syntheticModel(h: number[]): Uint8Array {
   out.set(header(h));
   out.set(new Uint8Array(floats.buffer), 28);
   return out;
-}
-
-async function errorOf(p: Promise<unknown>): Promise<FormatError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e, 'expected a FormatError').toBeInstanceOf(FormatError);
-  return e as FormatError;
 }
 
 describe('llama2.c stories260K', () => {

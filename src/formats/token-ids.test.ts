@@ -2,22 +2,13 @@
 // before it ran with a wrong perplexity (an added token at id 5000 over 512 rows gave 11.52 for 5.97).
 import { describe, expect, test } from 'vitest';
 import { bytesSource } from './byte-source';
-import { FormatError } from './errors';
 import { loadGguf } from './gguf-model';
 import { loadHfFolder } from './hf-folder';
 import { loadLlama2c } from './llama2c';
 import { editedFolder, hfFolderSources } from './testing/fixtures';
+import { errorOf } from './testing/format-errors';
 import { tinyLlamaKv, writeGguf } from './testing/gguf-writer';
 import { GGML_TYPE } from './gguf';
-
-async function errorOf(p: Promise<unknown>): Promise<Error> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e, 'expected a FormatError').toBeInstanceOf(FormatError);
-  return e as Error;
-}
 
 describe('token ids outside the embedding are refused at load', () => {
   test('the bundled folder loads (control): its tokenizer ends at id 511 of 512 rows', async () => {

@@ -6,25 +6,13 @@ import { gptqBlock, gptqFactor, gptqLinear, gptqSets, GPTQ_DEFAULTS, type GptqOp
 import { hessian } from '../ops/gptq';
 import { activations } from '../ops/gptq.gpu-test';
 import { gptqRef, hessianRef, outputErrorRef } from '../reference/gptq';
-import { quantizeRef } from '../reference/quantize';
+import { dequantizeRef, quantizeRef } from '../reference/quantize';
 import { randn } from '../reference/rng';
 import { randomModel } from '../formats/random-model';
 import { loadBlockWeights, releaseBlockWeights, linearOf } from '../model/block-weights';
 import { blockActivations, releaseActivations } from '../model/block';
-import type { QuantizedLinear, QuantSpec } from '../core/quant-spec';
+import type { QuantSpec } from '../core/quant-spec';
 import { linearName } from '../core/tensor-names';
-
-function dequantized(q: QuantizedLinear): Float64Array {
-  const nG = q.scales.length / q.rows;
-  const g = Math.ceil(q.cols / nG);
-  const w = new Float64Array(q.rows * q.cols);
-  for (let r = 0; r < q.rows; r++)
-    for (let c = 0; c < q.cols; c++) {
-      const k = r * nG + (q.gIdx ? q.gIdx[c] : Math.floor(c / g));
-      w[r * q.cols + c] = (q.codes[r * q.cols + c] - q.zeros[k]) * q.scales[k];
-    }
-  return w;
-}
 
 /** GPU result against the twin on the same weights and Hessian: codes mostly equal, output error as low. */
 function compare(
@@ -103,7 +91,7 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
         const h = hessianRef(xin, tokens, cols);
         for (const role of set) {
           const q = linears.find((l) => l.name === linearName(cfg.arch, 1, role))!;
-          const deq = dequantized(q);
+          const deq = dequantizeRef(q);
           const gpuDeq = await linearOf(w, role).weight.readF32();
           if (gpuDeq.some((v, i) => Math.abs(v - deq[i]) > 1e-6 * Math.max(1, Math.abs(deq[i]))))
             throw new Error(`${shapeName} ${role}: the block does not hold the stored codes' weights`);

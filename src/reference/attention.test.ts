@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { attentionBackwardRef, attentionRef, type AttentionOptions } from './attention';
 import { randn } from './rng';
-
-function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number) {
-  expect(a.length).toBe(b.length);
-  for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i])));
-}
+import { expectClose } from './testing';
 
 describe('attention twin, hand-computed', () => {
   it('one head, two tokens, D = 1', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { quantizeRef, roundEven } from './quantize';
+import type { QuantizedLinear } from '../core/quant-spec';
+import { dequantizedWeightsRef, dequantizeRef, quantizeRef, roundEven } from './quantize';
 
 describe('float64 quantizer twin', () => {
   it('rounds half to even like torch.round', () => {
@@ -37,5 +38,27 @@ describe('float64 quantizer twin', () => {
     expect(q.zeros[0]).toBe(8);
     // w/s = [-6.125, 2.975, 6.125, -7] -> q = [-6, 3, 6, -7] -> codes q + 8
     expect([...q.codes]).toEqual([2, 11, 14, 1]);
+  });
+});
+
+describe('float64 dequantizer of a stored Linear', () => {
+  // 2 rows x 5 inputs, groups of 2: [0, 1], [2, 3] and the ragged [4].
+  const q: QuantizedLinear = {
+    name: 't',
+    rows: 2,
+    cols: 5,
+    spec: { bits: 4, groupSize: 2, symmetric: false },
+    codes: Uint8Array.of(0, 1, 2, 3, 4, 5, 5, 5, 5, 5),
+    scales: Float32Array.of(0.5, 2, 4, 1, 1, 1),
+    zeros: Float32Array.of(1, 2, 3, 0, 1, 2),
+  };
+  it('(code - zero) * scale by column groups, hand-computed', () => {
+    expect([...dequantizeRef(q)]).toEqual([-0.5, 0, 0, 2, 4, 5, 5, 4, 4, 3]);
+  });
+  it('act-order: each column in the group its gIdx names', () => {
+    expect([...dequantizeRef({ ...q, gIdx: Uint32Array.of(2, 0, 1, 0, 1) })]).toEqual([-12, 0, 0, 1, 4, 3, 5, 4, 5, 4]);
+  });
+  it('every Linear by its HF tensor name', () => {
+    expect([...dequantizedWeightsRef(new Map([['t', q]])).keys()]).toEqual(['t.weight']);
   });
 });

@@ -1,5 +1,5 @@
 // float64 twin of shaders/quantize.wgsl (same conventions; see there).
-import { effectiveGroupSize, groupCount, type QuantSpec } from '../core/quant-spec';
+import { effectiveGroupSize, groupCount, type QuantizedLinear, type QuantSpec } from '../core/quant-spec';
 
 /** Round half to even, as torch.round and WGSL round() do. */
 export function roundEven(x: number): number {
@@ -59,4 +59,24 @@ export function quantizeRef(w: ArrayLike<number>, rows: number, cols: number, sp
     }
   }
   return { codes, scales, zeros, deq };
+}
+
+/** float64 (code - zero) * scale of a stored Linear, [rows, cols]; act-order groups through its gIdx. */
+export function dequantizeRef(q: QuantizedLinear): Float64Array {
+  const g = effectiveGroupSize(q.spec, q.cols);
+  const nG = groupCount(q.spec, q.cols);
+  const w = new Float64Array(q.rows * q.cols);
+  for (let r = 0; r < q.rows; r++)
+    for (let c = 0; c < q.cols; c++) {
+      const k = r * nG + (q.gIdx ? q.gIdx[c] : Math.floor(c / g));
+      w[r * q.cols + c] = (q.codes[r * q.cols + c] - q.zeros[k]) * q.scales[k];
+    }
+  return w;
+}
+
+/** dequantizeRef of every Linear, by HF tensor name ("<module>.weight"). */
+export function dequantizedWeightsRef(linears: ReadonlyMap<string, QuantizedLinear>): Map<string, Float64Array> {
+  const out = new Map<string, Float64Array>();
+  for (const [name, l] of linears) out.set(`${name}.weight`, dequantizeRef(l));
+  return out;
 }

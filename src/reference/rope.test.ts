@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ropeFrequencies, ropeRef, type RopeOptions } from './rope';
 import { randn } from './rng';
-
-function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number) {
-  expect(a.length).toBe(b.length);
-  for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i])));
-}
+import { expectClose } from './testing';
 
 describe('rope twin', () => {
   it('hand case: D = 4, theta = 100, position 1 and the second pair turning by 1/10 rad', () => {
