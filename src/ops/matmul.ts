@@ -121,6 +121,7 @@ export const SUBGROUP_SWEEP_TILES = {
   w256g16: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 16, LOAD: 'vec8', BUFFERS: 1 },
   w256g4: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 4, LOAD: 'vec8', BUFFERS: 1 },
   t256: { SG_M: 4, SG_N: 4, FM: 4, FN: 2, BK: 32, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
+  t256x8: { SG_M: 4, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
   sq256: { SG_M: 4, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
   t128x64: { SG_M: 4, SG_N: 2, FM: 2, FN: 2, BK: 64, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
 } satisfies Record<string, SubgroupTile>;
