@@ -19,7 +19,7 @@ export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor
 export async function measure(gpu: Gpu, run: () => void, warmupMs = 0): Promise<Timing> {
   run();
   await gpu.sync(); // compiles the pipeline
-  for (const end = performance.now() + warmupMs; performance.now() < end; ) {
+  for (const end = performance.now() + warmupMs; performance.now() < end;) {
     for (let i = 0; i < 8; i++) run();
     await gpu.sync();
   }

@@ -367,7 +367,8 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {})
     while (splits > 1 && d.batch * splits * d.m * d.n * 4 > maxBinding) splits--;
     splits = evenSplits(d.k, splits);
     const v = subgroupVariant(tile, { ...d, bias: Boolean(opts.bias), accumulate: opts.accumulate, alpha: opts.alpha, splits });
-    if (!subgroupTileFits(gpu, tile, transA, transB, v.stageC)) throw new Error(`matmul: subgroup tile ${JSON.stringify(tile)} exceeds this device's workgroup limits`);
+    if (!subgroupTileFits(gpu, tile, transA, transB, v.stageC))
+      throw new Error(`matmul: subgroup tile ${JSON.stringify(tile)} exceeds this device's workgroup limits`);
     const kChunk = splits > 1 ? splitChunk(d.k, splits) : Math.max(tile.BK, Math.ceil(d.k / tile.BK) * tile.BK);
     part = splits > 1 ? gpu.tensor([d.batch * splits, d.m, d.n], 'f32', 'matmul-splitk') : out;
     gpu.dispatch(MATMUL_SUBGROUP, {
