@@ -7,8 +7,9 @@
 // each subgroup owns FM x FN fragments of F x F (F = 16: the f16 -> f32 configuration every
 // adapter with the feature lists). Per step of BK along K the A and B tiles are copied from
 // global memory into workgroup memory in their stored layout (a transposed operand is then read as
-// a column-major fragment, so no transposing copy), double-buffered: the next step's vectors are
-// fetched into registers while the tensor cores work on the current step, one barrier per step.
+// a column-major fragment, so no transposing copy): the next step's vectors are fetched into
+// registers while the tensor cores work on the current step; BUFFERS 2 (double-buffered, one
+// barrier per step) or 1 (half the memory, two barriers per step).
 // Rows are padded by 8 halves (16 bytes) against bank conflicts of the fragment loads.
 // DIRECT: no workgroup tiles; each subgroup loads its fragments straight from storage (the cache
 // does the sharing). Only for whole tiles: M % BM, N % BN and the K range % 16 all zero, no
@@ -18,7 +19,6 @@
 // block; with LOAD_VEC8 its copy into workgroup memory reads 16 bytes (8 halves as a vec4<u32>)
 // per load instead of 8.
 // INIT_OUT (whole tiles, accumulate, alpha 1, no bias): the accumulators start from out.
-// BUFFERS: 2 (double-buffered, one barrier per step) or 1 (half the memory, two barriers).
 enable f16;
 enable chromium_experimental_subgroup_matrix;
 

@@ -205,9 +205,10 @@ export function directFits(t: SubgroupTile, m: number, n: number, k: number): bo
 const sgWorkgroups = (t: SubgroupTile, m: number, n: number, batch: number) => Math.ceil(m / sgBM(t)) * Math.ceil(n / sgBN(t)) * batch;
 
 /** Tile and K splits for the tensor-core kernel. Measured on the H200 (bench-kernels --half-sweep,
- * 2026-12-03): 8 subgroups of 32 x 64 in a 128 x 128 tile beat every other tile at every shape of
- * LLaMA-3.2-1B and 4096³ (77-103 TFLOP/s, against 47-80 for 4 subgroups of 64 x 64 and 33-57 for
- * 64 x 128 tiles); 64 x 64 tiles only for outputs too small to give it workgroups. */
+ * 2026-12-03, docs/half-precision.md): on whole tiles 16 subgroups of 32 x 64 in a 128 x 256 tile,
+ * one buffer, 16-byte loads, were the fastest at every shape of LLaMA-3.2-1B and 4096³ (158-196
+ * TFLOP/s), then 128 x 128 with 64 along K (145-178); ragged shapes take the bounds-checked
+ * 128 x 128 tile (76-102), and 64 x 64 tiles outputs too small to give it workgroups. */
 export function chooseSubgroupPlan(
   gpu: Gpu,
   m: number,
