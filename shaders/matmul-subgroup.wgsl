@@ -7,12 +7,18 @@
 // each subgroup owns FM x FN fragments of F x F (F = 16: the f16 -> f32 configuration every
 // adapter with the feature lists). Per step of BK along K the A and B tiles are copied from
 // global memory into workgroup memory in their stored layout (a transposed operand is then read as
-// a column-major fragment, so no transposing copy), double-buffered: the next step's vectors are
-// fetched into registers while the tensor cores work on the current step, one barrier per step.
+// a column-major fragment, so no transposing copy): the next step's vectors are fetched into
+// registers while the tensor cores work on the current step; BUFFERS 2 (double-buffered, one
+// barrier per step) or 1 (half the memory, two barriers per step).
 // Rows are padded by 8 halves (16 bytes) against bank conflicts of the fragment loads.
 // DIRECT: no workgroup tiles; each subgroup loads its fragments straight from storage (the cache
 // does the sharing). Only for whole tiles: M % BM, N % BN and the K range % 16 all zero, no
 // vector bindings (ops/matmul.ts checks).
+// WHOLE: every tile whole (M % BM, N % BN, K and the split chunk % BK zero; ops/matmul.ts checks):
+// loads without bounds checks, and (unless STAGE_C) fragments stored straight into out, no staging
+// block; with LOAD_VEC8 its copy into workgroup memory reads 16 bytes (8 halves as a vec4<u32>)
+// per load instead of 8.
+// INIT_OUT (whole tiles, accumulate, alpha 1, no bias): the accumulators start from out.
 enable f16;
 enable chromium_experimental_subgroup_matrix;
 
@@ -37,8 +43,18 @@ const GROUP_M = {{GROUP_M}}u;
 const SUBGROUP = {{SUBGROUP}}u;
 const BM = SG_M * FM * F;
 const BN = SG_N * FN * F;
-const WG = SG_M * SG_N * SUBGROUP;
+const NSG = SG_M * SG_N;
+const WG = NSG * SUBGROUP;
 const PAD = 8u;
+const BUFFERS = {{BUFFERS}}u;
+#if LOAD_VEC8
+// 8 halves per vector: vec4<u32>, unpacked with bitcast
+alias Vec = vec4<u32>;
+const VW = 8u;
+#else
+alias Vec = vec4<f16>;
+const VW = 4u;
+#endif
 
 #if TRANS_A
 // A stored [K,M]: the tile is BK rows of BM
@@ -60,19 +76,19 @@ const LDA = A_COLS + PAD;
 const LDB = B_COLS + PAD;
 const A_TILE = A_ROWS * LDA;
 const B_TILE = B_ROWS * LDB;
-const A_VECS = A_ROWS * A_COLS / 4u;
-const B_VECS = B_ROWS * B_COLS / 4u;
+const A_VECS = A_ROWS * A_COLS / VW;
+const B_VECS = B_ROWS * B_COLS / VW;
 const A_LOADS = (A_VECS + WG - 1u) / WG;
 const B_LOADS = (B_VECS + WG - 1u) / WG;
 
 @group(0) @binding(0) var<uniform> p: Params;
 #if VEC_A
-@group(0) @binding(1) var<storage, read> a: array<vec4<f16>>;
+@group(0) @binding(1) var<storage, read> a: array<Vec>;
 #else
 @group(0) @binding(1) var<storage, read> a: array<f16>;
 #endif
 #if VEC_B
-@group(0) @binding(2) var<storage, read> b: array<vec4<f16>>;
+@group(0) @binding(2) var<storage, read> b: array<Vec>;
 #else
 @group(0) @binding(2) var<storage, read> b: array<f16>;
 #endif
@@ -82,12 +98,15 @@ const B_LOADS = (B_VECS + WG - 1u) / WG;
 #endif
 
 #if !DIRECT
-var<workgroup> As: array<f16, 2u * A_TILE>;
-var<workgroup> Bs: array<f16, 2u * B_TILE>;
+var<workgroup> As: array<f16, BUFFERS * A_TILE>;
+var<workgroup> Bs: array<f16, BUFFERS * B_TILE>;
 #endif
+#if STAGE_C
 // one F x F f32 fragment per subgroup for the bounds-checked epilogue
 var<workgroup> Cs: array<f32, SG_M * SG_N * F * F>;
+#endif
 
+#if !WHOLE
 // Four consecutive halves of a stored operand at (row, col), zero outside rows < rowEnd,
 // cols < colEnd; ld is the stored row length (colEnd <= ld).
 fn loadA4(base: u32, row: u32, col: u32, rowEnd: u32, colEnd: u32, ld: u32) -> vec4<f16> {
@@ -118,6 +137,9 @@ fn loadB4(base: u32, row: u32, col: u32, rowEnd: u32, colEnd: u32, ld: u32) -> v
 #endif
 }
 
+#endif
+
+#if STAGE_C
 // Writes one F x F fragment staged in Cs[cs..] to out at (row0, col0), with bounds, alpha, bias and
 // accumulation; called by every invocation (it holds barriers).
 fn stageOut(cs: u32, row0: u32, col0: u32, lane: u32, baseC: u32) {
@@ -139,6 +161,7 @@ fn stageOut(cs: u32, row0: u32, col0: u32, lane: u32, baseC: u32) {
   }
   workgroupBarrier();
 }
+#endif
 
 @compute @workgroup_size(WG)
 fn main(
@@ -173,10 +196,15 @@ fn main(
   let sgM = (sg / SG_N) * FM * F;
   let sgN = (sg % SG_N) * FN * F;
 
+  let baseC = wid.z * M * N;
   // one variable per fragment (unrolled with #for): an indexed array of them spills to memory
 #for I FM
 #for J FN
+#if INIT_OUT
+  var acc{{I}}{{J}} = subgroupMatrixLoad<subgroup_matrix_result<f32, F, F>, row_major>(&out, baseC + (m0 + sgM + {{I}}u * F) * N + n0 + sgN + {{J}}u * F, N);
+#else
   var acc{{I}}{{J}}: subgroup_matrix_result<f32, F, F>;
+#endif
 #endfor
 #endfor
 #if DIRECT
@@ -202,8 +230,8 @@ fn main(
 #endfor
   }
 #else
-  var ra: array<vec4<f16>, A_LOADS>;
-  var rb: array<vec4<f16>, B_LOADS>;
+  var ra: array<Vec, A_LOADS>;
+  var rb: array<Vec, B_LOADS>;
 
   let steps = select(0u, (kEnd - kBegin + BK - 1u) / BK, kEnd > kBegin);
   for (var step = 0u; step <= steps; step++) {
@@ -212,30 +240,50 @@ fn main(
     if (step < steps) {
       for (var l = 0u; l < A_LOADS; l++) {
         let v = tid + l * WG;
-        let r = v / (A_COLS / 4u);
-        let c = (v % (A_COLS / 4u)) * 4u;
+        let r = v / (A_COLS / VW);
+        let c = (v % (A_COLS / VW)) * VW;
+#if WHOLE
+        if (A_VECS % WG == 0u || v < A_VECS) {
+#if TRANS_A
+          ra[l] = a[(baseA + (k0 + r) * M + m0 + c) / VW];
+#else
+          ra[l] = a[(baseA + (m0 + r) * K + k0 + c) / VW];
+#endif
+        }
+#else
 #if TRANS_A
         ra[l] = loadA4(baseA, k0 + r, m0 + c, kEnd, M, M);
 #else
         ra[l] = loadA4(baseA, m0 + r, k0 + c, M, kEnd, K);
 #endif
+#endif
       }
       for (var l = 0u; l < B_LOADS; l++) {
         let v = tid + l * WG;
-        let r = v / (B_COLS / 4u);
-        let c = (v % (B_COLS / 4u)) * 4u;
+        let r = v / (B_COLS / VW);
+        let c = (v % (B_COLS / VW)) * VW;
+#if WHOLE
+        if (B_VECS % WG == 0u || v < B_VECS) {
+#if TRANS_B
+          rb[l] = b[(baseB + (n0 + r) * K + k0 + c) / VW];
+#else
+          rb[l] = b[(baseB + (k0 + r) * N + n0 + c) / VW];
+#endif
+        }
+#else
 #if TRANS_B
         rb[l] = loadB4(baseB, n0 + r, k0 + c, N, kEnd, K);
 #else
         rb[l] = loadB4(baseB, k0 + r, n0 + c, kEnd, N, N);
+#endif
 #endif
       }
     }
 
     // ---------------------------------------------- tensor cores on step-1
     if (step > 0u) {
-      let aBuf = ((step - 1u) % 2u) * A_TILE;
-      let bBuf = ((step - 1u) % 2u) * B_TILE;
+      let aBuf = ((step - 1u) % BUFFERS) * A_TILE;
+      let bBuf = ((step - 1u) % BUFFERS) * B_TILE;
 #for KK KSTEPS
       {
         let kk = {{KK}}u * F;
@@ -262,28 +310,62 @@ fn main(
 #endfor
     }
 
-    // ---------------------------------------------- registers -> buffer step%2
+#if SINGLE
+    // one buffer: every subgroup is done reading it before it is overwritten
+    workgroupBarrier();
+#endif
+    // ---------------------------------------------- registers -> buffer step % BUFFERS
     if (step < steps) {
-      let aBuf = (step % 2u) * A_TILE;
-      let bBuf = (step % 2u) * B_TILE;
+      let aBuf = (step % BUFFERS) * A_TILE;
+      let bBuf = (step % BUFFERS) * B_TILE;
       for (var l = 0u; l < A_LOADS; l++) {
         let v = tid + l * WG;
-        if (v < A_VECS) {
-          let o = aBuf + (v / (A_COLS / 4u)) * LDA + (v % (A_COLS / 4u)) * 4u;
+        if (A_VECS % WG == 0u || v < A_VECS) {
+          let o = aBuf + (v / (A_COLS / VW)) * LDA + (v % (A_COLS / VW)) * VW;
+#if LOAD_VEC8
+          let lo = bitcast<vec2<f16>>(ra[l].x);
+          let mid = bitcast<vec2<f16>>(ra[l].y);
+          let hi = bitcast<vec2<f16>>(ra[l].z);
+          let top = bitcast<vec2<f16>>(ra[l].w);
+          As[o] = lo.x;
+          As[o + 1u] = lo.y;
+          As[o + 2u] = mid.x;
+          As[o + 3u] = mid.y;
+          As[o + 4u] = hi.x;
+          As[o + 5u] = hi.y;
+          As[o + 6u] = top.x;
+          As[o + 7u] = top.y;
+#else
           As[o] = ra[l].x;
           As[o + 1u] = ra[l].y;
           As[o + 2u] = ra[l].z;
           As[o + 3u] = ra[l].w;
+#endif
         }
       }
       for (var l = 0u; l < B_LOADS; l++) {
         let v = tid + l * WG;
-        if (v < B_VECS) {
-          let o = bBuf + (v / (B_COLS / 4u)) * LDB + (v % (B_COLS / 4u)) * 4u;
+        if (B_VECS % WG == 0u || v < B_VECS) {
+          let o = bBuf + (v / (B_COLS / VW)) * LDB + (v % (B_COLS / VW)) * VW;
+#if LOAD_VEC8
+          let lo = bitcast<vec2<f16>>(rb[l].x);
+          let mid = bitcast<vec2<f16>>(rb[l].y);
+          let hi = bitcast<vec2<f16>>(rb[l].z);
+          let top = bitcast<vec2<f16>>(rb[l].w);
+          Bs[o] = lo.x;
+          Bs[o + 1u] = lo.y;
+          Bs[o + 2u] = mid.x;
+          Bs[o + 3u] = mid.y;
+          Bs[o + 4u] = hi.x;
+          Bs[o + 5u] = hi.y;
+          Bs[o + 6u] = top.x;
+          Bs[o + 7u] = top.y;
+#else
           Bs[o] = rb[l].x;
           Bs[o + 1u] = rb[l].y;
           Bs[o + 2u] = rb[l].z;
           Bs[o + 3u] = rb[l].w;
+#endif
         }
       }
     }
@@ -293,7 +375,7 @@ fn main(
 #endif
 
   // ---------------------------------------------- epilogue
-  let baseC = wid.z * M * N;
+#if STAGE_C
   // (fragment stores want 16-byte aligned rows: N % 4 == 0)
   let inside = m0 + BM <= M && n0 + BN <= N && N % 4u == 0u;
 #if !HAS_BIAS
@@ -317,4 +399,12 @@ fn main(
   stageOut(cs, m0 + sgM + {{I}}u * F, n0 + sgN + {{J}}u * F, lane, baseC);
 #endfor
 #endfor
+#else
+  // whole tiles (and with INIT_OUT the accumulators started from out, alpha 1)
+#for I FM
+#for J FN
+  subgroupMatrixStore<row_major>(&out, baseC + (m0 + sgM + {{I}}u * F) * N + n0 + sgN + {{J}}u * F, subgroupMatrixScalarMultiply(acc{{I}}{{J}}, p.alpha), N);
+#endfor
+#endfor
+#endif
 }

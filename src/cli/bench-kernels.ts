@@ -11,6 +11,8 @@
 //   --half-sweep     also time every tile of the tensor-core kernel per shape
 //   --half-only      only the f32 / f16 / tensor-core comparison (no f32 tables, no add)
 //   --no-f16         Dawn without the f16 / subgroup-matrix toggles (f32 only)
+//   --half-shapes=I,J  only these of the LLaMA-3.2-1B list (indices); --tc-only: tensor-core rows only
+//   --sweep-tiles=A,B  only these tiles in --half-sweep (names of SUBGROUP_TILES / SUBGROUP_SWEEP_TILES)
 // Where the device offers shader-f16 (and subgroup matrices), the same shapes (and LLaMA-3.2-1B's
 // Linear shapes) are timed on f16 operands side by side with f32: the f16-storage kernel and the
 // tensor-core kernel, f32 accumulation in both.
@@ -26,6 +28,8 @@ import {
   tileFits,
   MATMUL_TILES,
   SUBGROUP_TILES,
+  SUBGROUP_SWEEP_TILES,
+  subgroupVariant,
   type MatmulPath,
   type MatmulTile,
   type SubgroupTile,
@@ -168,17 +172,37 @@ async function benchMatmul(gpu: Gpu, s: Shape, o: Operands, tile?: MatmulTile, s
   return { name: `${s.m}x${s.k} · ${s.k}x${s.n}  ${s.name}`, tile: name, timing, work: 2 * s.m * s.n * s.k, check };
 }
 
+/** Tiles of the tensor-core sweep: the default tile and the candidates. */
+function halfSweepTiles(): Record<string, SubgroupTile> {
+  const { wide16, tall8k64, tall8, medium } = SUBGROUP_TILES;
+  const all: Record<string, SubgroupTile> = { wide16, tall8k64, tall8, medium, ...SUBGROUP_SWEEP_TILES };
+  // --sweep-tiles=NAME,NAME: only these
+  const pick = process.argv.find((x) => x.startsWith('--sweep-tiles='));
+  if (!pick) return all;
+  return Object.fromEntries(
+    pick
+      .slice('--sweep-tiles='.length)
+      .split(',')
+      .map((n) => [n, all[n] ?? SUBGROUP_TILES[n as keyof typeof SUBGROUP_TILES]]),
+  );
+}
+
 function sgTileName(t: SubgroupTile): string {
-  return `${t.SG_M * t.FM * 16}x${t.SG_N * t.FN * 16}x${t.BK} ${t.SG_M}x${t.SG_N}sg ${t.FM}x${t.FN}fr${t.DIRECT ? ' direct' : ''}`;
+  return `${t.SG_M * t.FM * 16}x${t.SG_N * t.FN * 16}x${t.BK} ${t.SG_M}x${t.SG_N}sg ${t.FM}x${t.FN}fr${t.DIRECT ? ' direct' : ''}${t.BUFFERS === 1 ? ' 1buf' : ''}${t.LOAD ? ` ${t.LOAD}` : ''}${t.CHECKED ? ' checked' : ''}`;
 }
 
 async function benchHalf(gpu: Gpu, s: Shape, o: Operands, path: MatmulPath, tile?: SubgroupTile): Promise<Row> {
   gpu.clear(o.out);
   const plan = chooseSubgroupPlan(gpu, s.m, s.n, s.k, 1, s.transA, s.transB);
   const t = tile ?? plan.tile;
-  const timing = await measure(gpu, () => {
-    matmul(gpu, o.a, o.b, { transA: s.transA, transB: s.transB, out: o.out, path, subgroupTile: path === 'subgroup-matrix' ? t : undefined });
-  });
+  // (a longer warm-up: the first ~0.1 s of a new shape ran up to 4x slow on the H200)
+  const timing = await measure(
+    gpu,
+    () => {
+      matmul(gpu, o.a, o.b, { transA: s.transA, transB: s.transB, out: o.out, path, subgroupTile: path === 'subgroup-matrix' ? t : undefined });
+    },
+    200,
+  );
   const check = await spotCheck(s, o);
   const name =
     path === 'subgroup-matrix'
@@ -293,23 +317,57 @@ async function main(): Promise<void> {
     // f32, f16 storage and tensor cores side by side, on the same operands (f16: rounded from them)
     const half: Row[] = [];
     const sweep: Row[] = [];
-    for (const s of quick ? [LLAMA_1B[1], LLAMA_1B[4]] : LLAMA_1B) {
+    // --half-shapes=0,3,...: only these of LLAMA_1B; --tc-only: tensor-core rows only (no f32, f16 storage)
+    const pick = process.argv.find((x) => x.startsWith('--half-shapes='));
+    const halfShapes = pick
+      ? pick
+          .slice('--half-shapes='.length)
+          .split(',')
+          .map((i) => LLAMA_1B[Number(i)])
+      : quick
+        ? [LLAMA_1B[1], LLAMA_1B[4]]
+        : LLAMA_1B;
+    const tcOnly = args.has('--tc-only') && gpu.subgroupMatrix !== null;
+    for (const s of halfShapes) {
       const o = operands(gpu, s);
-      half.push(await benchMatmul(gpu, s, o));
+      if (!tcOnly) half.push(await benchMatmul(gpu, s, o));
       const h = await halfOperands(gpu, o);
-      half.push(await benchHalf(gpu, s, h, 'f16'));
+      if (!tcOnly) half.push(await benchHalf(gpu, s, h, 'f16'));
       if (gpu.subgroupMatrix) {
         half.push(await benchHalf(gpu, s, h, 'subgroup-matrix'));
-        if (args.has('--half-sweep'))
-          for (const t of Object.values(SUBGROUP_TILES) as SubgroupTile[])
-            if (subgroupTileFits(gpu, t, s.transA, s.transB) && (!t.DIRECT || directFits(t, s.m, s.n, s.k)))
-              sweep.push(await benchHalf(gpu, s, h, 'subgroup-matrix', t));
+        if (args.has('--half-sweep')) {
+          for (const [name, t] of Object.entries(halfSweepTiles()) as [string, SubgroupTile][]) {
+            const v = subgroupVariant(t, s);
+            if (subgroupTileFits(gpu, t, s.transA, s.transB, v.stageC) && (!t.DIRECT || directFits(t, s.m, s.n, s.k))) {
+              const row = await benchHalf(gpu, s, h, 'subgroup-matrix', t);
+              sweep.push({ ...row, tile: `${name} ${row.tile.replace('subgroup-matrix ', '')}` });
+            }
+          }
+          // the chosen tile once more, after the sweep (the first timing of a shape has run slow)
+          const again = await benchHalf(gpu, s, h, 'subgroup-matrix');
+          half.push({ ...again, tile: `${again.tile} (again)` });
+        }
       }
       h.a.release();
       h.b.release();
       releaseOperands(o);
     }
-    if (sweep.length) printMatmulTable('tensor-core tiles', sweep);
+    if (sweep.length) {
+      printMatmulTable('tensor-core tiles', sweep);
+      // the same as one line per tile, one column per shape (TFLOP/s from GPU time)
+      const shapesSeen = [...new Set(sweep.map((r) => r.name))];
+      const byTile = new Map<string, Map<string, string>>();
+      for (const r of sweep) {
+        const key = r.tile.split(' ')[0];
+        if (!byTile.has(key)) byTile.set(key, new Map());
+        byTile.get(key)!.set(r.name, r.timing.gpuMs === null ? '-' : fmt(r.work / (r.timing.gpuMs * 1e-3) / 1e12, 1));
+      }
+      console.log('\ntensor-core tiles, TFLOP/s per shape: ' + shapesSeen.map((x, i) => `[${i}] ${x}`).join('; '));
+      printTable(
+        ['tile', ...shapesSeen.map((_, i) => `[${i}]`)],
+        [...byTile].map(([k, m]) => [k, ...shapesSeen.map((x) => m.get(x) ?? '')]),
+      );
+    }
     printMatmulTable(
       `matmul f32 vs f16 operands (f16: f16 storage, f32 math; subgroup-matrix: ${gpu.subgroupMatrix ? 'tensor cores, f16 x f16 -> f32' : 'not offered'}; rel.err vs float64 of the f16-rounded operands)`,
       half,

@@ -15,9 +15,14 @@ export interface Timing {
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-export async function measure(gpu: Gpu, run: () => void): Promise<Timing> {
+/** warmupMs: also run the operation this long before calibrating (clocks). */
+export async function measure(gpu: Gpu, run: () => void, warmupMs = 0): Promise<Timing> {
   run();
   await gpu.sync(); // compiles the pipeline
+  for (const end = performance.now() + warmupMs; performance.now() < end;) {
+    for (let i = 0; i < 8; i++) run();
+    await gpu.sync();
+  }
   // calibrate: dispatches per batch so a batch takes ~BATCH_TARGET_MS
   let t0 = performance.now();
   for (let i = 0; i < 3; i++) run();

@@ -13,7 +13,7 @@
 // poisoned (NaN) before the run, so an unwritten one fails.
 import { createNodeGpu, closeNodeGpu } from './node-gpu';
 import type { Gpu } from '../gpu/gpu';
-import { matmul, SUBGROUP_TILES, subgroupTileFits, type MatmulPath, type SubgroupTile } from '../ops/matmul';
+import { matmul, SUBGROUP_SWEEP_TILES, SUBGROUP_TILES, subgroupTileFits, subgroupVariant, type MatmulPath, type SubgroupTile } from '../ops/matmul';
 import { castToF16 } from '../ops/cast';
 import { floatToHalf, halfToFloat } from '../formats/dtype';
 
@@ -195,6 +195,30 @@ function cases(gpu: Gpu, path: MatmulPath): Case[] {
               ? { name: `tile ${name} tA=${+transA} tB=${+transB} 256x224x384`, m: 256, k: 224, n: 384, transA, transB, tile: t }
               : { name: `tile ${name} tA=${+transA} tB=${+transB} 300x200x260`, m: 300, k: 200, n: 260, transA, transB, tile: t },
           );
+  // whole tiles (no bounds checks; straight stores, accumulators from out, staged bias, split K
+  // with batch) for every tile, and with --all-tiles for the sweep's candidates too
+  const tiles = { ...SUBGROUP_TILES, ...(process.argv.includes('--all-tiles') ? SUBGROUP_SWEEP_TILES : {}) };
+  if (path === 'subgroup-matrix')
+    for (const [name, t] of Object.entries(tiles) as [string, SubgroupTile][]) {
+      const bm = t.SG_M * t.FM * 16,
+        bn = t.SG_N * t.FN * 16;
+      const m = 2 * bm,
+        n = 2 * bn,
+        k = 4 * Math.max(t.BK, 32);
+      const at = `${m}x${k}x${n}`;
+      const whole: Case[] = [
+        { name: `whole ${name} x·Wᵀ ${at}`, m, k, n, transB: true, tile: t, sample: 2048 },
+        { name: `whole ${name} alpha 0.5 x·W ${at}`, m, k, n, alpha: 0.5, tile: t, sample: 2048 },
+        { name: `whole ${name} accumulate dyᵀ·x ${at}`, m, k, n, transA: true, accumulate: true, tile: t, sample: 2048 },
+        { name: `whole ${name} bias x·Wᵀ ${at}`, m, k, n, transB: true, bias: true, tile: t, sample: 2048 },
+        { name: `whole ${name} batch 2 split-K 2 dyᵀ·x ${at}`, m, k: 256, n, batch: 2, transA: true, splitK: 2, tile: t, sample: 2048 },
+        { name: `whole ${name} batch 2 accumulate x·W ${at}`, m, k, n, batch: 2, accumulate: true, tile: t, sample: 2048 },
+      ];
+      for (const c of whole) {
+        const v = subgroupVariant(t, { ...c, splits: c.splitK });
+        if (subgroupTileFits(gpu, t, c.transA, c.transB, v.stageC)) list.push(c);
+      }
+    }
   return list;
 }
 

@@ -311,6 +311,21 @@ describe('half-precision kernel variants', () => {
       matmul(gpu, h([128, 256]), h([128, 256]), { transB: true, path, subgroupTile: direct });
       matmul(gpu, h([128, 256]), h([256, 128]), { path, subgroupTile: direct });
       matmul(gpu, h([256, 128]), h([256, 128]), { transA: true, accumulate: true, out: gpu.tensor([128, 128]), path, subgroupTile: direct });
+      // whole tiles (no bounds checks): each copy into workgroup memory, single and double buffers,
+      // and the epilogues (straight stores, accumulators from out, staged bias and alpha)
+      for (const whole of [
+        { SG_M: 2, SG_N: 2, FM: 2, FN: 1, BK: 32, GROUP_M: 8 },
+        { SG_M: 2, SG_N: 2, FM: 2, FN: 2, BK: 32, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
+        { SG_M: 2, SG_N: 2, FM: 2, FN: 1, BK: 32, GROUP_M: 8, LOAD: 'vec8' },
+        { SG_M: 2, SG_N: 2, FM: 1, FN: 1, BK: 64, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
+        { SG_M: 2, SG_N: 2, FM: 1, FN: 1, BK: 16, GROUP_M: 8 },
+      ] satisfies SubgroupTile[]) {
+        matmul(gpu, h([128, 256]), h([64, 256]), { transB: true, path, subgroupTile: whole });
+        matmul(gpu, h([128, 256]), h([256, 64]), { alpha: 0.5, path, subgroupTile: whole });
+        matmul(gpu, h([256, 128]), h([256, 64]), { transA: true, accumulate: true, out: gpu.tensor([128, 64]), path, subgroupTile: whole });
+        matmul(gpu, h([128, 256]), h([64, 256]), { transB: true, bias: gpu.tensor([64]), path, subgroupTile: whole });
+        matmul(gpu, h([2, 64, 512]), h([2, 512, 64]), { splitK: 2, path, subgroupTile: whole });
+      }
     }
   };
   eachHalf('matmul, f16 storage', (gpu) => forms(gpu, 'f16', undefined));

@@ -82,6 +82,13 @@ export interface SubgroupTile {
   GROUP_M: number;
   /** Fragments straight from storage, no workgroup tiles (whole tiles only). */
   DIRECT?: boolean;
+  /** Workgroup tile buffers: 2 (default; one barrier per step) or 1 (half the memory, two barriers). */
+  BUFFERS?: 1 | 2;
+  /** Loads of whole tiles into workgroup memory: 'vec4' (default; 8 bytes) or 'vec8' (16 bytes).
+   * Ragged shapes always take bounds-checked 8-byte loads. */
+  LOAD?: 'vec4' | 'vec8';
+  /** Bounds-checked code even for whole tiles (measurement and tests). */
+  CHECKED?: boolean;
 }
 
 export const SUBGROUP_TILES = {
@@ -89,8 +96,12 @@ export const SUBGROUP_TILES = {
   large: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8 },
   /** 128 x 128 outputs, 8 subgroups of 64 x 32. */
   large8: { SG_M: 2, SG_N: 4, FM: 4, FN: 2, BK: 32, GROUP_M: 8 },
-  /** 128 x 128 outputs, 8 subgroups of 32 x 64: the fastest on the H200. */
-  tall8: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8 },
+  /** 128 x 256 outputs, 16 subgroups of 32 x 64, one buffer: the fastest on the H200 (whole tiles). */
+  wide16: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
+  /** 128 x 128 outputs, 8 subgroups of 32 x 64, 64 along K per step, one buffer. */
+  tall8k64: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
+  /** 128 x 128 outputs, 8 subgroups of 32 x 64. */
+  tall8: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8' },
   /** 128 x 128 outputs, 16 subgroups of 32 x 32. */
   square16: { SG_M: 4, SG_N: 4, FM: 2, FN: 2, BK: 32, GROUP_M: 8 },
   /** tall8 with half the K per step (half the workgroup memory). */
@@ -98,9 +109,23 @@ export const SUBGROUP_TILES = {
   /** 64 x 128 outputs, 4 subgroups of 32 x 64. */
   wide: { SG_M: 2, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8 },
   /** 64 x 64 outputs, 4 subgroups of 32 x 32. */
-  medium: { SG_M: 2, SG_N: 2, FM: 2, FN: 2, BK: 32, GROUP_M: 8 },
+  medium: { SG_M: 2, SG_N: 2, FM: 2, FN: 2, BK: 32, GROUP_M: 8, LOAD: 'vec8' },
   /** 128 x 128 outputs, 4 subgroups of 64 x 64, fragments straight from storage. */
   largeDirect: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, DIRECT: true },
+} satisfies Record<string, SubgroupTile>;
+
+/** Candidate tiles timed by `bench-kernels --half-sweep` beside SUBGROUP_TILES (not used by the choice). */
+export const SUBGROUP_SWEEP_TILES = {
+  tall8checked: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, CHECKED: true },
+  tall8vec4: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8 },
+  w256x8: { SG_M: 2, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
+  w256k16: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 16, GROUP_M: 8, LOAD: 'vec8' },
+  w256g16: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 16, LOAD: 'vec8', BUFFERS: 1 },
+  w256g4: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 4, LOAD: 'vec8', BUFFERS: 1 },
+  t256: { SG_M: 4, SG_N: 4, FM: 4, FN: 2, BK: 32, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
+  t256x8: { SG_M: 4, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
+  sq256: { SG_M: 4, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
+  t128x64: { SG_M: 4, SG_N: 2, FM: 2, FN: 2, BK: 64, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
 } satisfies Record<string, SubgroupTile>;
 
 /** Which kernel a matmul of these operand dtypes runs on this device. */
@@ -118,24 +143,59 @@ const sgBM = (t: SubgroupTile) => t.SG_M * t.FM * 16;
 const sgBN = (t: SubgroupTile) => t.SG_N * t.FN * 16;
 
 function checkSubgroupTile(t: SubgroupTile): void {
-  const ok = [t.SG_M, t.SG_N, t.FM, t.FN, t.GROUP_M].every((x) => Number.isInteger(x) && x >= 1) && t.BK % 16 === 0 && t.BK > 0;
+  const ok =
+    [t.SG_M, t.SG_N, t.FM, t.FN, t.GROUP_M].every((x) => Number.isInteger(x) && x >= 1) &&
+    t.BK % 16 === 0 &&
+    t.BK > 0 &&
+    (t.BUFFERS ?? 2) in { 1: 1, 2: 2 } &&
+    ['vec4', 'vec8'].includes(t.LOAD ?? 'vec4');
   if (!ok) throw new Error(`matmul: bad subgroup tile ${JSON.stringify(t)}`);
 }
 
-function subgroupTileBytes(t: SubgroupTile, transA: boolean, transB: boolean): number {
-  if (t.DIRECT) return t.SG_M * t.SG_N * 256 * 4;
+/** How a tile runs on a shape: whole tiles (no bounds checks), a staging block for the epilogue,
+ * accumulators started from out, the copy into workgroup memory. */
+export interface SubgroupVariant {
+  whole: boolean;
+  stageC: boolean;
+  initOut: boolean;
+  load: 'vec4' | 'vec8';
+}
+
+/** Whole tiles: M % BM, N % BN, K % BK zero (split chunks are multiples of 128, so of BK too). */
+export function wholeFits(t: SubgroupTile, m: number, n: number, k: number): boolean {
+  return !t.CHECKED && 128 % t.BK === 0 && m % sgBM(t) === 0 && n % sgBN(t) === 0 && k % t.BK === 0;
+}
+
+export function subgroupVariant(
+  t: SubgroupTile,
+  s: { m: number; n: number; k: number; transA?: boolean; transB?: boolean; bias?: boolean; accumulate?: boolean; alpha?: number; splits?: number },
+): SubgroupVariant {
+  const whole = wholeFits(t, s.m, s.n, s.k);
+  const split = (s.splits ?? 1) > 1;
+  const bias = Boolean(s.bias) && !split;
+  const accumulate = Boolean(s.accumulate) && !split;
+  const initOut = whole && accumulate && !bias && (s.alpha ?? 1) === 1;
+  const stageC = !whole || bias || (accumulate && !initOut);
+  const load = !whole || t.DIRECT ? 'vec4' : (t.LOAD ?? 'vec4');
+  return { whole, stageC, initOut, load };
+}
+
+function subgroupTileBytes(t: SubgroupTile, transA: boolean, transB: boolean, stageC = true): number {
+  const c = stageC ? t.SG_M * t.SG_N * 256 * 4 : 0; // one f32 fragment per subgroup
+  if (t.DIRECT) return c;
   const pad = 8;
   const a = transA ? t.BK * (sgBM(t) + pad) : sgBM(t) * (t.BK + pad);
   const b = transB ? sgBN(t) * (t.BK + pad) : t.BK * (sgBN(t) + pad);
-  return 2 * 2 * (a + b) + t.SG_M * t.SG_N * 256 * 4; // double-buffered f16 tiles, one f32 fragment per subgroup
+  return (t.BUFFERS ?? 2) * 2 * (a + b) + c; // f16 tiles
 }
 
-export function subgroupTileFits(gpu: Gpu, t: SubgroupTile, transA = false, transB = false): boolean {
+/** Whether the tile fits this device's workgroup limits (with the epilogue's staging block unless stageC is false). */
+export function subgroupTileFits(gpu: Gpu, t: SubgroupTile, transA = false, transB = false, stageC = true): boolean {
   const sg = gpu.subgroupMatrix;
   return (
     sg !== null &&
     sgThreads(t, sg.subgroupSize) <= gpu.maxWorkgroupSize &&
-    subgroupTileBytes(t, transA, transB) <= gpu.device.limits.maxComputeWorkgroupStorageSize
+    subgroupTileBytes(t, transA, transB, stageC) <= gpu.device.limits.maxComputeWorkgroupStorageSize
   );
 }
 
@@ -147,9 +207,10 @@ export function directFits(t: SubgroupTile, m: number, n: number, k: number): bo
 const sgWorkgroups = (t: SubgroupTile, m: number, n: number, batch: number) => Math.ceil(m / sgBM(t)) * Math.ceil(n / sgBN(t)) * batch;
 
 /** Tile and K splits for the tensor-core kernel. Measured on the H200 (bench-kernels --half-sweep,
- * 2026-12-03): 8 subgroups of 32 x 64 in a 128 x 128 tile beat every other tile at every shape of
- * LLaMA-3.2-1B and 4096³ (77-103 TFLOP/s, against 47-80 for 4 subgroups of 64 x 64 and 33-57 for
- * 64 x 128 tiles); 64 x 64 tiles only for outputs too small to give it workgroups. */
+ * 2026-12-03, docs/half-precision.md): on whole tiles 16 subgroups of 32 x 64 in a 128 x 256 tile,
+ * one buffer, 16-byte loads, were the fastest at every shape of LLaMA-3.2-1B and 4096³ (158-196
+ * TFLOP/s), then 128 x 128 with 64 along K (145-178); ragged shapes take the bounds-checked
+ * 128 x 128 tile (76-102), and 64 x 64 tiles outputs too small to give it workgroups. */
 export function chooseSubgroupPlan(
   gpu: Gpu,
   m: number,
@@ -159,13 +220,17 @@ export function chooseSubgroupPlan(
   transA = false,
   transB = false,
 ): { tile: SubgroupTile; splitK: number } {
-  const { tall8, medium } = SUBGROUP_TILES;
-  const tile = subgroupTileFits(gpu, tall8, transA, transB) && sgWorkgroups(tall8, m, n, batch) >= 128 ? tall8 : medium;
+  const { wide16, tall8k64, tall8, medium } = SUBGROUP_TILES;
+  const fits = (t: SubgroupTile) => subgroupTileFits(gpu, t, transA, transB) && sgWorkgroups(t, m, n, batch) >= SG_SPLIT_BELOW;
+  const whole = (t: SubgroupTile) => fits(t) && wholeFits(t, m, n, k);
+  const tile = [wide16, tall8k64].find(whole) ?? (fits(tall8) ? tall8 : medium);
   const wgs = sgWorkgroups(tile, m, n, batch);
-  const splitK = wgs >= SPLIT_BELOW ? 1 : evenSplits(k, Math.min(Math.ceil(SPLIT_TARGET / wgs), maxSplits(k)));
+  const splitK = wgs >= SG_SPLIT_BELOW ? 1 : evenSplits(k, Math.min(Math.ceil(SPLIT_TARGET / wgs), maxSplits(k)));
   return { tile, splitK };
 }
 
+/** The tensor-core tiles split K under this many workgroups (about one per SM of the H200's 132). */
+const SG_SPLIT_BELOW = 128;
 /** Split K when a tile gives fewer workgroups than this (~2 per SM of a 132-SM H100; WebGPU does
  * not expose the SM count), aiming at SPLIT_TARGET workgroups in all. Tuned on an H100
  * (`bench-kernels.mjs --sweep`); a smaller GPU just runs a few more waves. */
@@ -299,24 +364,38 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {})
     const plan = chooseSubgroupPlan(gpu, d.m, d.n, d.k, d.batch, transA, transB);
     const tile = opts.subgroupTile ?? plan.tile;
     checkSubgroupTile(tile);
-    if (!subgroupTileFits(gpu, tile, transA, transB)) throw new Error(`matmul: subgroup tile ${JSON.stringify(tile)} exceeds this device's workgroup limits`);
     if (tile.DIRECT && !directFits(tile, d.m, d.n, d.k))
       throw new Error(`matmul: the direct subgroup tile needs whole tiles (M % ${sgBM(tile)}, N % ${sgBN(tile)}, K % 32 zero), not ${d.m}x${d.k}x${d.n}`);
     splits = Math.max(1, Math.min(opts.splitK ?? plan.splitK, Math.ceil(d.k / tile.BK)));
     while (splits > 1 && d.batch * splits * d.m * d.n * 4 > maxBinding) splits--;
     splits = evenSplits(d.k, splits);
+    const v = subgroupVariant(tile, { ...d, bias: Boolean(opts.bias), accumulate: opts.accumulate, alpha: opts.alpha, splits });
+    if (!subgroupTileFits(gpu, tile, transA, transB, v.stageC))
+      throw new Error(`matmul: subgroup tile ${JSON.stringify(tile)} exceeds this device's workgroup limits`);
     const kChunk = splits > 1 ? splitChunk(d.k, splits) : Math.max(tile.BK, Math.ceil(d.k / tile.BK) * tile.BK);
     part = splits > 1 ? gpu.tensor([d.batch * splits, d.m, d.n], 'f32', 'matmul-splitk') : out;
     gpu.dispatch(MATMUL_SUBGROUP, {
       params: {
-        ...tile,
+        SG_M: tile.SG_M,
+        SG_N: tile.SG_N,
+        FM: tile.FM,
+        FN: tile.FN,
+        BK: tile.BK,
+        GROUP_M: tile.GROUP_M,
         DIRECT: Boolean(tile.DIRECT),
+        BUFFERS: tile.BUFFERS ?? 2,
+        SINGLE: (tile.BUFFERS ?? 2) === 1,
         KSTEPS: tile.BK / 16,
         SUBGROUP: gpu.subgroupMatrix!.subgroupSize,
         TRANS_A: transA,
         TRANS_B: transB,
-        VEC_A: vec.VEC_A && !tile.DIRECT,
-        VEC_B: vec.VEC_B && !tile.DIRECT,
+        WHOLE: v.whole,
+        STAGE_C: v.stageC,
+        INIT_OUT: v.initOut,
+        LOAD_VEC8: v.load === 'vec8',
+        // whole tiles have every contiguous size a multiple of 16
+        VEC_A: (v.whole || vec.VEC_A) && !tile.DIRECT,
+        VEC_B: (v.whole || vec.VEC_B) && !tile.DIRECT,
         HAS_BIAS: Boolean(opts.bias) && splits === 1,
         ACCUMULATE: Boolean(opts.accumulate) && splits === 1,
       },
