@@ -44,6 +44,11 @@ export function attentionPath(gpu: Gpu, o: AttentionOptions): AttentionPath {
   return 2 * (scores / 4) * o.headDim >= minFlops ? 'matmul' : 'flash';
 }
 
+/** Whether attentionPath() can choose 'matmul' on this device now (its memory is planned then). */
+export function matmulAttentionPossible(gpu: Gpu): boolean {
+  return halfMinFlops(gpu) !== null && attentionHalfReady(gpu);
+}
+
 export function causalAttention(gpu: Gpu, q: Tensor, k: Tensor, v: Tensor, o: CausalAttentionOptions): { out: Tensor; lse: Tensor } {
   return (o.path ?? attentionPath(gpu, o)) === 'matmul' ? matmulAttention(gpu, q, k, v, o) : flashAttention(gpu, q, k, v, o);
 }
