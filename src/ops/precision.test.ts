@@ -78,7 +78,15 @@ describe('precision policy', () => {
     const ran = calls.dispatches.map((d) => d.pipeline).filter((x) => !x.startsWith('matmul-splitk'));
     const short = ran.map((x) => `${x.split('|')[0].replace('.wgsl', '')}${/F16=true/.test(x) ? ' f16' : ''}`);
     expect(short).toEqual([
-      ...['attention-heads f16', 'attention-heads f16', 'matmul-subgroup', 'attention-softmax f16', 'attention-heads f16', 'matmul-subgroup', 'attention-heads'],
+      ...[
+        'attention-heads f16',
+        'attention-heads f16',
+        'matmul-subgroup',
+        'attention-softmax f16',
+        'attention-heads f16',
+        'matmul-subgroup',
+        'attention-heads',
+      ],
       ...['attention-backward-delta', 'attention-heads f16', 'attention-heads f16', 'attention-heads f16', 'attention-heads f16'],
       ...['matmul-subgroup', 'matmul-subgroup', 'attention-ds f16', 'matmul-subgroup', 'matmul-subgroup', 'matmul-subgroup'],
       ...['attention-heads', 'attention-heads', 'attention-heads'],
