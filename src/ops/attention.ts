@@ -44,13 +44,26 @@ export function attentionPath(gpu: Gpu, o: AttentionOptions): AttentionPath {
   return 2 * (scores / 4) * o.headDim >= minFlops ? 'matmul' : 'flash';
 }
 
+const forced = new WeakMap<Gpu, AttentionPath>();
+
+/** Tests only: every attention call on this device takes `path` (null: chosen by attentionPath() again). */
+export function forceAttentionPath(gpu: Gpu, path: AttentionPath | null): void {
+  if (path) forced.set(gpu, path);
+  else forced.delete(gpu);
+}
+
+/** The path a call takes: its own option, the test override, or attentionPath(). */
+function pathOf(gpu: Gpu, o: CausalAttentionOptions): AttentionPath {
+  return o.path ?? forced.get(gpu) ?? attentionPath(gpu, o);
+}
+
 /** Whether attentionPath() can choose 'matmul' on this device now (its memory is planned then). */
 export function matmulAttentionPossible(gpu: Gpu): boolean {
   return halfMinFlops(gpu) !== null && attentionHalfReady(gpu);
 }
 
 export function causalAttention(gpu: Gpu, q: Tensor, k: Tensor, v: Tensor, o: CausalAttentionOptions): { out: Tensor; lse: Tensor } {
-  return (o.path ?? attentionPath(gpu, o)) === 'matmul' ? matmulAttention(gpu, q, k, v, o) : flashAttention(gpu, q, k, v, o);
+  return pathOf(gpu, o) === 'matmul' ? matmulAttention(gpu, q, k, v, o) : flashAttention(gpu, q, k, v, o);
 }
 
 export function causalAttentionBackward(
@@ -63,7 +76,5 @@ export function causalAttentionBackward(
   lse: Tensor,
   o: CausalAttentionOptions,
 ): { dq: Tensor; dk: Tensor; dv: Tensor } {
-  return (o.path ?? attentionPath(gpu, o)) === 'matmul'
-    ? matmulAttentionBackward(gpu, dout, q, k, v, out, lse, o)
-    : flashAttentionBackward(gpu, dout, q, k, v, out, lse, o);
+  return pathOf(gpu, o) === 'matmul' ? matmulAttentionBackward(gpu, dout, q, k, v, out, lse, o) : flashAttentionBackward(gpu, dout, q, k, v, out, lse, o);
 }
