@@ -12,8 +12,9 @@
 // scratch (batch*heads*seqLen² scores) lives only inside each call.
 // Precision: with the policy on, the layout copies and the kernels that make P and dS write f16
 // (overflow counted per operand class, as linearMatmul's conversions do) and the products are
-// f16 x f16 -> f32; scores, the softmax, lse, delta and the dS arithmetic are f32. Without it
-// (or when a class has overflowed) everything is f32.
+// f16 x f16 -> f32; scores, the softmax, lse, delta and the dS arithmetic are f32. Without the
+// policy everything is f32; once one of its classes has overflowed f16, attentionPath() takes the
+// flash path (a call forced onto this path then hands f32 operands to linearMatmul).
 import type { Gpu } from '../gpu/gpu';
 import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
