@@ -91,13 +91,15 @@ const TINY: Shape[] = [
 ];
 
 // Causal attention at SmolLM2-135M's (9 heads over 3 kv heads) and LLaMA-3.2-1B's (32 over 8)
-// shapes, head dim 64, on 1 and 4 sequences of 512 tokens: the flash kernels against the matmul
+// shapes, head dim 64, on 1 and 4 sequences of 512 tokens (and stories260K's calibration batch): the flash kernels against the matmul
 // path (on the tensor cores, the policy on at its default threshold), forward and backward apart.
 const ATTENTION: { name: string; o: AttentionOptions }[] = [
   { name: 'SmolLM2-135M 1x512', o: { batch: 1, seqLen: 512, heads: 9, kvHeads: 3, headDim: 64 } },
   { name: 'SmolLM2-135M 4x512', o: { batch: 4, seqLen: 512, heads: 9, kvHeads: 3, headDim: 64 } },
   { name: 'LLaMA-3.2-1B 1x512', o: { batch: 1, seqLen: 512, heads: 32, kvHeads: 8, headDim: 64 } },
   { name: 'LLaMA-3.2-1B 4x512', o: { batch: 4, seqLen: 512, heads: 32, kvHeads: 8, headDim: 64 } },
+  // head dim 8, where attentionPath() keeps flash: whether the matmul path would pay there
+  { name: 'stories260K 32x512 (D 8)', o: { batch: 32, seqLen: 512, heads: 8, kvHeads: 4, headDim: 8 } },
 ];
 
 async function benchAttention(gpu: Gpu): Promise<string[][]> {
@@ -286,7 +288,7 @@ function printTable(head: string[], lines: string[][]): void {
 
 function printAttentionTable(lines: string[][]): void {
   console.log(
-    '\ncausal attention, head dim 64 (ms: GPU time, wall where no timestamps; TFLOP/s of the causal half of the scores; rel.diff: the matmul output against flash, relative to its largest value)',
+    '\ncausal attention (ms: GPU time, wall where no timestamps; TFLOP/s of the causal half of the scores; rel.diff: the matmul output against flash, relative to its largest value)',
   );
   printTable(['shape', 'path', 'forward ms', 'backward ms', 'total ms', 'fwd TFLOP/s', 'bwd TFLOP/s', 'rel.diff'], lines);
 }

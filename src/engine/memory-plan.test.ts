@@ -33,4 +33,11 @@ describe('memory plan: attention scratch', () => {
       expect(mm.phases[phase] - f32.phases[phase]).toBeLessThanOrEqual(Math.ceil(3 * ATTENTION_MATMUL_MAX_SCORES_BYTES * 1.15) + 1);
     expect(mm.peak - f32.peak).toBeGreaterThanOrEqual(3 * ATTENTION_MATMUL_MAX_SCORES_BYTES);
   });
+
+  it('plans none for head dims that always take the flash path', () => {
+    const tiny = randomModel('tiny-llama').weights.config;
+    expect(tiny.headDim).toBeLessThan(32);
+    const c = config({ calibSamples: 4 });
+    expect(planMemory(tiny, c, undefined, { matmulAttention: true }).phases).toEqual(planMemory(tiny, c).phases);
+  });
 });

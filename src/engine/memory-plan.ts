@@ -8,7 +8,7 @@ import { windowsPerBatch, windowsPerChunk } from '../eval/perplexity';
 import { formatBytes } from '../gpu/errors';
 import { methodOf } from '../methods/registry';
 import { attentionScoresBytes, matmulAttentionScratchBytes } from '../ops/attention';
-import { ATTENTION_MATMUL_MAX_SCORES_BYTES } from '../ops/precision';
+import { ATTENTION_MATMUL_MAX_SCORES_BYTES, ATTENTION_MATMUL_MIN_HEAD_DIM } from '../ops/precision';
 
 /** Logits and activations of one evaluation batch: a quarter of the largest binding, 32-512 MiB. */
 export function evalBudgetBytes(maxStorageBufferBindingSize = 128 << 20): number {
@@ -59,8 +59,9 @@ export interface PlanOptions {
 
 /** The matmul attention path's transient scratch for calls of up to `windows` sequences: three
  * score-sized tensors in its backward; calls whose scores pass the cap take the flash path, so
- * no call needs more than three times the cap. */
+ * no call needs more than three times the cap (and small head dims never take it). */
 function attentionScratch(cfg: ModelConfig, L: number, windows: number): number {
+  if (cfg.headDim < ATTENTION_MATMUL_MIN_HEAD_DIM) return 0;
   const o = { batch: windows, seqLen: L, heads: cfg.heads, kvHeads: cfg.kvHeads, headDim: cfg.headDim };
   return attentionScoresBytes(o) <= ATTENTION_MATMUL_MAX_SCORES_BYTES ? matmulAttentionScratchBytes(o) : 3 * ATTENTION_MATMUL_MAX_SCORES_BYTES;
 }

@@ -61,19 +61,23 @@ describe('precision policy', () => {
     expect(kernelPaths(gpu).attention).toBe('flash kernels (f32)');
     setHalfLinears(gpu, true);
     expect(attentionPath(gpu, smol)).toBe('matmul');
-    expect(kernelPaths(gpu).attention).toMatch(/tensor cores .* 256 MiB and their product 2\^28 FLOP or more; flash kernels \(f32\) otherwise/);
+    expect(kernelPaths(gpu).attention).toMatch(
+      /tensor cores .* head dims of 32 and more where the scores take up to 256 MiB and their product 2\^28 FLOP or more; flash kernels \(f32\) otherwise/,
+    );
     expect(attentionPath(gpu, { ...smol, seqLen: 256 })).toBe('flash'); // 2^26.2 FLOP
     // 4·8·9·512² scores = 288 MiB > 256 MiB
     expect(attentionPath(gpu, { ...smol, batch: 32 })).toBe('flash');
     expect(attentionPath(gpu, { ...smol, batch: 28 })).toBe('matmul');
     setHalfLinears(gpu, true, 0);
     expect(attentionPath(gpu, { ...smol, seqLen: 16 })).toBe('matmul');
+    // stories260K's head dim 8: flash however large
+    expect(attentionPath(gpu, { batch: 16, seqLen: 512, heads: 8, kvHeads: 4, headDim: 8 })).toBe('flash');
     // the matmul path's operands come f16 from its own kernels; every product is on the tensor cores
-    const o = { batch: 1, seqLen: 32, heads: 4, kvHeads: 2, headDim: 16 };
-    const q = gpu.tensor([32, 64]);
-    const [k, v] = [gpu.tensor([32, 32]), gpu.tensor([32, 32])];
+    const o = { batch: 1, seqLen: 32, heads: 4, kvHeads: 2, headDim: 32 };
+    const q = gpu.tensor([32, 128]);
+    const [k, v] = [gpu.tensor([32, 64]), gpu.tensor([32, 64])];
     const { out, lse } = causalAttention(gpu, q, k, v, o);
-    causalAttentionBackward(gpu, gpu.tensor([32, 64]), q, k, v, out, lse, o);
+    causalAttentionBackward(gpu, gpu.tensor([32, 128]), q, k, v, out, lse, o);
     gpu.flush();
     const ran = calls.dispatches.map((d) => d.pipeline).filter((x) => !x.startsWith('matmul-splitk'));
     const short = ran.map((x) => `${x.split('|')[0].replace('.wgsl', '')}${/F16=true/.test(x) ? ' f16' : ''}`);

@@ -19,6 +19,9 @@ export const HALF_MIN_FLOPS = 2 ** 28;
 /** Attention takes its matmul path (ops/attention.ts) only while one score-sized tensor
  * (batch·heads·seqLen² f32) stays under this; its backward holds three of that size at once. */
 export const ATTENTION_MATMUL_MAX_SCORES_BYTES = 256 << 20;
+/** ...and only for head dims of at least this: below it the tensor cores' 16-deep fragments are
+ * mostly padding and the score traffic dominates (not measured to pay; stories260K's D=8 stays flash). */
+export const ATTENTION_MATMUL_MIN_HEAD_DIM = 32;
 
 class HalfLinears {
   readonly counts: Tensor;
@@ -90,7 +93,7 @@ export function kernelPaths(gpu: Gpu): Record<string, string> {
         : `${lin === 'subgroup-matrix' ? `tensor cores (f16 × f16 → f32, ${sg!.M}×${sg!.N}×${sg!.K})` : 'f16 storage, f32 math'}${minFlops ? `, products of 2^${Math.log2(minFlops).toFixed(0)} FLOP and more (f32 below)` : ''}`,
     attention:
       lin === 'subgroup-matrix'
-        ? `batched matmuls on the tensor cores (f16 × f16 → f32; softmax, lse, delta and dS math f32) where the scores take up to ${ATTENTION_MATMUL_MAX_SCORES_BYTES >> 20} MiB${minFlops ? ` and their product 2^${Math.log2(minFlops).toFixed(0)} FLOP or more` : ''}; flash kernels (f32) otherwise`
+        ? `batched matmuls on the tensor cores (f16 × f16 → f32; softmax, lse, delta and dS math f32) for head dims of ${ATTENTION_MATMUL_MIN_HEAD_DIM} and more where the scores take up to ${ATTENTION_MATMUL_MAX_SCORES_BYTES >> 20} MiB${minFlops ? ` and their product 2^${Math.log2(minFlops).toFixed(0)} FLOP or more` : ''}; flash kernels (f32) otherwise`
         : 'flash kernels (f32)',
     'norms, activations, residual stream': 'f32',
     'quantizer, Adam, losses': 'f32',
