@@ -13,6 +13,7 @@
 //   --no-f16         Dawn without the f16 / subgroup-matrix toggles (f32 only)
 //   --half-shapes=I,J  only these of the LLaMA-3.2-1B list (indices); --tc-only: tensor-core rows only
 //   --sweep-tiles=A,B  only these tiles in --half-sweep (names of SUBGROUP_TILES / SUBGROUP_SWEEP_TILES)
+//   --attention-only only attention: flash vs matmul path, forward and backward (see ATTENTION)
 // Where the device offers shader-f16 (and subgroup matrices), the same shapes (and LLaMA-3.2-1B's
 // Linear shapes) are timed on f16 operands side by side with f32: the f16-storage kernel and the
 // tensor-core kernel, f32 accumulation in both.
@@ -37,6 +38,8 @@ import {
 import { castToF16 } from '../ops/cast';
 import { floatToHalf, halfToFloat } from '../formats/dtype';
 import { add } from '../ops/elementwise';
+import { attentionPath, causalAttention, causalAttentionBackward, type AttentionOptions, type AttentionPath } from '../ops/attention';
+import { HALF_MIN_FLOPS, setHalfLinears } from '../ops/precision';
 import { measure, lcgFill, type Timing } from './kernel-timing';
 
 const args = new Set(process.argv.slice(2));
@@ -90,6 +93,75 @@ const TINY: Shape[] = [
   { name: 'tiny dyᵀ·x', m: 65, k: 40, n: 36, transA: true },
   { name: 'tiny split dyᵀ·x', m: 20, k: 512, n: 24, transA: true },
 ];
+
+// Causal attention at SmolLM2-135M's (9 heads over 3 kv heads) and LLaMA-3.2-1B's (32 over 8)
+// shapes, head dim 64, on 1 and 4 sequences of 512 tokens (and stories260K's calibration batch): the flash kernels against the matmul
+// path (on the tensor cores, the policy on at its default threshold), forward and backward apart.
+const ATTENTION: { name: string; o: AttentionOptions }[] = [
+  { name: 'SmolLM2-135M 1x512', o: { batch: 1, seqLen: 512, heads: 9, kvHeads: 3, headDim: 64 } },
+  { name: 'SmolLM2-135M 4x512', o: { batch: 4, seqLen: 512, heads: 9, kvHeads: 3, headDim: 64 } },
+  { name: 'LLaMA-3.2-1B 1x512', o: { batch: 1, seqLen: 512, heads: 32, kvHeads: 8, headDim: 64 } },
+  { name: 'LLaMA-3.2-1B 4x512', o: { batch: 4, seqLen: 512, heads: 32, kvHeads: 8, headDim: 64 } },
+  // head dim 8, where attentionPath() keeps flash: whether the matmul path would pay there
+  { name: 'stories260K 32x512 (D 8)', o: { batch: 32, seqLen: 512, heads: 8, kvHeads: 4, headDim: 8 } },
+];
+
+async function benchAttention(gpu: Gpu): Promise<string[][]> {
+  const lines: string[][] = [];
+  const policy = setHalfLinears(gpu, true, HALF_MIN_FLOPS);
+  for (const { name, o } of ATTENTION) {
+    const T = o.batch * o.seqLen;
+    const q = gpu.upload(lcgFill(T * o.heads * o.headDim, 11), [T, o.heads * o.headDim], 'q');
+    const k = gpu.upload(lcgFill(T * o.kvHeads * o.headDim, 12), [T, o.kvHeads * o.headDim], 'k');
+    const v = gpu.upload(lcgFill(T * o.kvHeads * o.headDim, 13), [T, o.kvHeads * o.headDim], 'v');
+    const dout = gpu.upload(lcgFill(T * o.heads * o.headDim, 14), [T, o.heads * o.headDim], 'dout');
+    const chosen = attentionPath(gpu, o);
+    // useful (causal) FLOP: the forward's two products and the backward's five over half the scores
+    const half = o.batch * o.heads * o.seqLen * o.seqLen * o.headDim;
+    let flashOut: Float32Array | null = null;
+    for (const path of ['flash', 'matmul'] as AttentionPath[]) {
+      if (path === 'matmul' && !policy) continue;
+      const opts = { ...o, path };
+      const fwd = await measure(gpu, () => {
+        const r = causalAttention(gpu, q, k, v, opts);
+        r.out.release();
+        r.lse.release();
+      });
+      const saved = causalAttention(gpu, q, k, v, opts);
+      const bwd = await measure(gpu, () => {
+        const g = causalAttentionBackward(gpu, dout, q, k, v, saved.out, saved.lse, opts);
+        for (const t of [g.dq, g.dk, g.dv]) t.release();
+      });
+      const out = await saved.out.readF32();
+      let diff = '';
+      if (flashOut) {
+        let worst = 0,
+          mag = 1e-30;
+        for (let i = 0; i < out.length; i++) {
+          worst = Math.max(worst, Math.abs(out[i] - flashOut[i]));
+          mag = Math.max(mag, Math.abs(flashOut[i]));
+        }
+        diff = (worst / mag).toExponential(1);
+      } else flashOut = out;
+      saved.out.release();
+      saved.lse.release();
+      const ms = (t: Timing) => t.gpuMs ?? t.wallMs;
+      lines.push([
+        name,
+        `${path}${path === chosen ? ' (chosen)' : ''}`,
+        fmt(ms(fwd), 4),
+        fmt(ms(bwd), 4),
+        fmt(ms(fwd) + ms(bwd), 4),
+        fmt((2 * half) / (ms(fwd) * 1e-3) / 1e12),
+        fmt((5 * half) / (ms(bwd) * 1e-3) / 1e12),
+        diff,
+      ]);
+    }
+    for (const t of [q, k, v, dout]) t.release();
+  }
+  setHalfLinears(gpu, false);
+  return lines;
+}
 
 function tileName(t: MatmulTile): string {
   return `${t.BM}x${t.BN}x${t.BK}/${t.TM}x${t.TN}${t.GROUP_M > 1 ? ` g${t.GROUP_M}` : ''}`;
@@ -238,6 +310,13 @@ function printTable(head: string[], lines: string[][]): void {
   for (const l of lines) console.log(row(l));
 }
 
+function printAttentionTable(lines: string[][]): void {
+  console.log(
+    '\ncausal attention (ms: GPU time, wall where no timestamps; TFLOP/s of the causal half of the scores; rel.diff: the matmul output against flash, relative to its largest value)',
+  );
+  printTable(['shape', 'path', 'forward ms', 'backward ms', 'total ms', 'fwd TFLOP/s', 'bwd TFLOP/s', 'rel.diff'], lines);
+}
+
 async function benchAdd(gpu: Gpu, n: number): Promise<string[]> {
   const a = gpu.upload(lcgFill(n, 3), [n]);
   const b = gpu.upload(lcgFill(n, 4), [n]);
@@ -270,6 +349,13 @@ async function main(): Promise<void> {
       `timing: ${gpu.timer ? 'timestamp-query + wall' : 'wall only'}${args.has('--no-robustness') ? ', robustness OFF' : ''}`,
   );
   console.log(`date: ${new Date().toISOString()}`);
+
+  if (args.has('--attention-only')) {
+    printAttentionTable(await benchAttention(gpu));
+    if (gpu.uncapturedErrors.length) console.log(`WebGPU errors: ${gpu.uncapturedErrors.join(' | ')}`);
+    closeNodeGpu();
+    return;
+  }
 
   const quick = args.has('--quick');
   const tiny = args.has('--tiny');
@@ -377,6 +463,7 @@ async function main(): Promise<void> {
     console.log('\nelement-wise add (3 x 4 bytes per element moved)');
     printTable(['kernel', 'GPU ms', 'GB/s (GPU)', 'GB/s (wall)', 'reps'], addRows);
   }
+  if (!tiny) printAttentionTable(await benchAttention(gpu));
   if (gpu.uncapturedErrors.length) console.log(`WebGPU errors: ${gpu.uncapturedErrors.join(' | ')}`);
   closeNodeGpu();
 }

@@ -6,6 +6,7 @@ import type { Gpu } from '../gpu/gpu';
 const BATCHES = 7;
 const BATCH_TARGET_MS = 25;
 const MAX_REPS = 1500; // stays under the timer's 2047 timed passes per submission
+const MAX_PASSES = 2000; // the same for operations of several dispatches (each one a timed pass)
 
 export interface Timing {
   gpuMs: number | null; // per call (all its dispatches), from timestamps
@@ -17,7 +18,9 @@ export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor
 
 /** warmupMs: also run the operation this long before calibrating (clocks). */
 export async function measure(gpu: Gpu, run: () => void, warmupMs = 0): Promise<Timing> {
+  const before = gpu.dispatchCount;
   run();
+  const passes = Math.max(1, gpu.dispatchCount - before);
   await gpu.sync(); // compiles the pipeline
   for (const end = performance.now() + warmupMs; performance.now() < end;) {
     for (let i = 0; i < 8; i++) run();
@@ -28,7 +31,7 @@ export async function measure(gpu: Gpu, run: () => void, warmupMs = 0): Promise<
   for (let i = 0; i < 3; i++) run();
   await gpu.sync();
   const per = Math.max((performance.now() - t0) / 3, 1e-3);
-  const reps = Math.max(3, Math.min(MAX_REPS, Math.ceil(BATCH_TARGET_MS / per)));
+  const reps = Math.max(3, Math.min(MAX_REPS, Math.floor(MAX_PASSES / passes), Math.ceil(BATCH_TARGET_MS / per)));
   const gpuTimes: number[] = [];
   const wallTimes: number[] = [];
   for (let bi = 0; bi < BATCHES + 1; bi++) {

@@ -10,12 +10,14 @@
 // - Against the f32 operands before conversion, each operand carries at most u16 relative
 //   rounding, a product at most 2u16 + u16²: |out - twin(f32 operands)| <= (2u16 + u16² + K · 2u32) · S.
 // A wrong index or a lost tile gives errors of order S, far above both bounds; every output is
-// poisoned (NaN) before the run, so an unwritten one fails.
+// poisoned (NaN) before the run, so an unwritten one fails. Attention's matmul path (f16 operands
+// from its own kernels, f32 softmax) has its own bounds: test-device-attention.ts.
 import { createNodeGpu, closeNodeGpu } from './node-gpu';
 import type { Gpu } from '../gpu/gpu';
 import { matmul, SUBGROUP_SWEEP_TILES, SUBGROUP_TILES, subgroupTileFits, subgroupVariant, type MatmulPath, type SubgroupTile } from '../ops/matmul';
 import { castToF16 } from '../ops/cast';
 import { floatToHalf, halfToFloat } from '../formats/dtype';
+import { attentionCases, printAttentionResults } from './test-device-attention';
 
 const U16 = 2 ** -11;
 const U32 = 2 ** -24;
@@ -236,6 +238,8 @@ async function main(): Promise<void> {
   const results: Result[] = [await castCase(gpu)];
   const paths: MatmulPath[] = sgm ? ['subgroup-matrix', 'f16'] : ['f16'];
   for (const path of paths) for (const c of cases(gpu, path)) results.push(await runCase(gpu, c, path));
+  // attention's matmul path with the policy on (test-device-attention.ts); tensor cores only
+  const attention = await attentionCases(gpu);
   const errors = gpu.uncapturedErrors.splice(0);
   console.log('\n| case | path | checked | max err/S | err/bound (f16 twin) | err/bound (f32 twin) | ok |');
   console.log('|---|---|---|---|---|---|---|');
@@ -243,9 +247,11 @@ async function main(): Promise<void> {
     console.log(
       `| ${x.name} | ${x.path} | ${x.checked} | ${x.path === 'cast' ? '' : x.maxRel.toExponential(2)} | ${x.path === 'cast' ? x.note : x.worstAcc.toFixed(4)} | ${x.path === 'cast' ? '' : x.worstRound.toFixed(4)} | ${x.ok ? 'ok' : 'FAIL'} |`,
     );
-  const failed = results.filter((x) => !x.ok).length;
+  if (attention.length) printAttentionResults(attention);
+  else console.log('\nattention: no subgroup matrices on this device, so the matmul path stays off (its f32 form is in the browser GPU tests)');
+  const failed = results.filter((x) => !x.ok).length + attention.filter((x) => !x.ok).length;
   if (errors.length) console.log(`WebGPU errors: ${errors.join(' | ')}`);
-  console.log(`\n${results.length - failed} passed, ${failed} failed${errors.length ? `, ${errors.length} WebGPU errors` : ''}`);
+  console.log(`\n${results.length + attention.length - failed} passed, ${failed} failed${errors.length ? `, ${errors.length} WebGPU errors` : ''}`);
   closeNodeGpu();
   process.exit(failed || errors.length ? 1 : 0);
 }

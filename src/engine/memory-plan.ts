@@ -7,6 +7,8 @@ import type { RunConfig } from '../core/run-types';
 import { windowsPerBatch, windowsPerChunk } from '../eval/perplexity';
 import { formatBytes } from '../gpu/errors';
 import { methodOf } from '../methods/registry';
+import { attentionScoresBytes, matmulAttentionScratchBytes } from '../ops/attention';
+import { ATTENTION_MATMUL_MAX_SCORES_BYTES, ATTENTION_MATMUL_MIN_HEAD_DIM } from '../ops/precision';
 
 /** Logits and activations of one evaluation batch: a quarter of the largest binding, 32-512 MiB. */
 export function evalBudgetBytes(maxStorageBufferBindingSize = 128 << 20): number {
@@ -50,7 +52,26 @@ function activationFloatsPerToken(cfg: ModelConfig): number {
   return 8 * cfg.hidden + 2 * qW + 2 * kvW + 4 * cfg.intermediate + cfg.heads;
 }
 
-export function planMemory(cfg: ModelConfig, config: RunConfig, limits?: { maxStorageBufferBindingSize: number; maxBufferSize: number }): MemoryPlan {
+export interface PlanOptions {
+  /** The device can take attention's matmul path (ops/attention.ts matmulAttentionPossible). */
+  matmulAttention?: boolean;
+}
+
+/** The matmul attention path's transient scratch for calls of up to `windows` sequences: three
+ * score-sized tensors in its backward; calls whose scores pass the cap take the flash path, so
+ * no call needs more than three times the cap (and small head dims never take it). */
+function attentionScratch(cfg: ModelConfig, L: number, windows: number): number {
+  if (cfg.headDim < ATTENTION_MATMUL_MIN_HEAD_DIM) return 0;
+  const o = { batch: windows, seqLen: L, heads: cfg.heads, kvHeads: cfg.kvHeads, headDim: cfg.headDim };
+  return attentionScoresBytes(o) <= ATTENTION_MATMUL_MAX_SCORES_BYTES ? matmulAttentionScratchBytes(o) : 3 * ATTENTION_MATMUL_MAX_SCORES_BYTES;
+}
+
+export function planMemory(
+  cfg: ModelConfig,
+  config: RunConfig,
+  limits?: { maxStorageBufferBindingSize: number; maxBufferSize: number },
+  opts: PlanOptions = {},
+): MemoryPlan {
   const blockBytes = blockParams(cfg) * F;
   const globalsBytes =
     (cfg.vocab * cfg.hidden * (cfg.tiedEmbeddings ? 1 : 2) + (cfg.arch === 'opt' ? (cfg.maxPositions + 2) * cfg.hidden : 0) + 2 * cfg.hidden) * F;
@@ -82,6 +103,12 @@ export function planMemory(cfg: ModelConfig, config: RunConfig, limits?: { maxSt
     const linearOut = calibTokens * Math.max(cfg.intermediate, cfg.heads * cfg.headDim) * F;
     phases.measure = globalsBytes + 2 * calibX + blockActs + 2 * linearOut + 3 * blockBytes + (residentBlocks ? cfg.layers * blockBytes : blockBytes);
     phases['eval-quant'] = globalsBytes + (residentBlocks ? cfg.layers * blockBytes : blockBytes) + evalActs;
+  }
+  // Where attention may take its matmul path, any phase may hold its scratch on top (one call at a
+  // time; the largest call runs on the calibration windows or one evaluation batch).
+  if (opts.matmulAttention) {
+    const scratch = attentionScratch(cfg, L, Math.max(config.calibSamples, perBatch));
+    for (const k of Object.keys(phases)) phases[k] += scratch;
   }
   // Buffers come in size classes (powers of two below 1 MiB, whole MiB above): allow for rounding.
   for (const k of Object.keys(phases)) phases[k] = Math.ceil(phases[k] * POOL_SLACK);

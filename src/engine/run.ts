@@ -1,6 +1,7 @@
 // One quantization run, end to end: tokenize, full-precision perplexity, the method, errors per
 // layer and block, quantized perplexity on the same windows. Used by the worker and the CLI.
 import { checkHalfOverflow, halfReports, linearPath } from '../ops/precision';
+import { matmulAttentionPossible } from '../ops/attention';
 import type { Gpu } from '../gpu/gpu';
 import { describeError, CancelledError } from '../gpu/errors';
 import type { LoadedModel } from '../core/model-config';
@@ -90,7 +91,7 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
       memory[phase] = Math.max(memory[phase] ?? 0, gpu.pool.peakAllocatedBytes);
     }
   };
-  const plan = planMemory(cfg, config, gpu.device.limits);
+  const plan = planMemory(cfg, config, gpu.device.limits, { matmulAttention: matmulAttentionPossible(gpu) });
   const spec: QuantSpec = { bits: config.bits, groupSize: config.groupSize, symmetric: config.symmetric };
   const result: RunResult = {
     schema: RESULT_SCHEMA_VERSION,

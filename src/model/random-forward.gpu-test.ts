@@ -10,6 +10,17 @@ import { forwardRef, blockRef } from '../reference/model';
 import { assertClose } from '../reference/compare';
 import { randn, mulberry32 } from '../reference/rng';
 import { linearName } from '../core/tensor-names';
+import { forceAttentionPath } from '../ops/attention';
+
+/** Runs a check with every attention call on the matmul path (f32 here: no tensor cores on CI). */
+async function onMatmulAttention(gpu: Gpu, check: () => Promise<void>): Promise<void> {
+  forceAttentionPath(gpu, 'matmul');
+  try {
+    await check();
+  } finally {
+    forceAttentionPath(gpu, null);
+  }
+}
 
 async function allWeights(m: ReturnType<typeof randomModel>) {
   const cache = new Map<string, Float32Array | Float64Array>();
@@ -102,5 +113,11 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   },
   async 'OPT block backward = finite differences of the oracle'(gpu) {
     await checkBlockGradients(gpu, 'tiny-opt');
+  },
+  async 'attention on the matmul path: LLaMA forward = float64 oracle, block backward = finite differences'(gpu) {
+    await onMatmulAttention(gpu, async () => {
+      await checkForward(gpu, 'tiny-llama');
+      await checkBlockGradients(gpu, 'tiny-llama');
+    });
   },
 };

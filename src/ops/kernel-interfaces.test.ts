@@ -18,6 +18,7 @@ import { add, axpy, scale, square } from './elementwise';
 import { embeddingBackward, embeddingGather } from './embedding';
 import { matmul, SUBGROUP_TILES, type SubgroupTile } from './matmul';
 import { castToF16 } from './cast';
+import { setHalfLinears } from './precision';
 import { mseWithGrad, sumInto } from './mse-grad';
 import { normBackwardDx } from './norm-dx';
 import { layerNorm, layerNormBackward, rmsNorm, rmsNormBackward } from './norm';
@@ -90,6 +91,13 @@ describe('every op in every kernel variant', () => {
       const { out, lse } = causalAttention(gpu, q, k, v, o);
       causalAttentionBackward(gpu, gpu.tensor([4, 2 * headDim]), q, k, v, out, lse, o);
     }
+  });
+  each('attention, matmul path (f32): layout copies, causal softmax, dS', (gpu) => {
+    const o = { batch: 1, seqLen: 4, heads: 2, kvHeads: 1, headDim: 8, path: 'matmul' as const };
+    const q = gpu.tensor([4, 16]);
+    const [k, v] = [gpu.tensor([4, 8]), gpu.tensor([4, 8])];
+    const { out, lse } = causalAttention(gpu, q, k, v, o);
+    causalAttentionBackward(gpu, gpu.tensor([4, 16]), q, k, v, out, lse, o);
   });
   each('awq', (gpu) => {
     const x = gpu.tensor([4, 16]);
@@ -328,6 +336,16 @@ describe('half-precision kernel variants', () => {
       }
     }
   };
+  eachHalf('attention, matmul path with the policy on (f16 copies, P and dS)', (gpu, subgroupTile) => {
+    setHalfLinears(gpu, true, 0);
+    // 2 x 16 x 16 scores: every product has the 256 outputs a tensor-core store needs
+    const o = { batch: 1, seqLen: 16, heads: 2, kvHeads: 1, headDim: 16, path: 'matmul' as const, subgroupTile };
+    const q = gpu.tensor([16, 32]);
+    const [k, v] = [gpu.tensor([16, 16]), gpu.tensor([16, 16])];
+    const { out, lse } = causalAttention(gpu, q, k, v, o);
+    causalAttentionBackward(gpu, gpu.tensor([16, 32]), q, k, v, out, lse, o);
+    setHalfLinears(gpu, false);
+  });
   eachHalf('matmul, f16 storage', (gpu) => forms(gpu, 'f16', undefined));
   eachHalf('matmul, tensor cores', (gpu, tile) => forms(gpu, 'subgroup-matrix', tile));
 });

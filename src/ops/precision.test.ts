@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { fakeGpu } from '../gpu/testing/fake-device';
 import { pickSubgroupMatrix } from '../gpu/device';
 import { kernelPaths, linearMatmul, linearPath, setHalfLinears } from './precision';
+import { attentionPath, causalAttention, causalAttentionBackward } from './attention';
 
 const shaders = (calls: ReturnType<typeof fakeGpu>['calls']) => calls.dispatches.map((d) => d.pipeline.split('|')[0]);
 
@@ -50,6 +51,52 @@ describe('precision policy', () => {
       'matmul-subgroup.wgsl',
       'matmul.wgsl',
     ]);
+  });
+
+  it('attention takes the matmul path only with the policy on, products past its threshold and scores under the cap', () => {
+    const { gpu, calls } = fakeGpu({ maxComputeWorkgroupStorageSize: 48 * 1024 }, true);
+    // SmolLM2-135M's attention on one 512-token window: 2·9·512²·64 = 2^28.2 FLOP per product
+    const smol = { batch: 1, seqLen: 512, heads: 9, kvHeads: 3, headDim: 64 };
+    expect(attentionPath(gpu, smol)).toBe('flash');
+    expect(kernelPaths(gpu).attention).toBe('flash kernels (f32)');
+    setHalfLinears(gpu, true);
+    expect(attentionPath(gpu, smol)).toBe('matmul');
+    expect(kernelPaths(gpu).attention).toMatch(
+      /tensor cores .* head dims of 32 and more where the scores take up to 256 MiB and their product 2\^28 FLOP or more; flash kernels \(f32\) otherwise/,
+    );
+    expect(attentionPath(gpu, { ...smol, seqLen: 256 })).toBe('flash'); // 2^26.2 FLOP
+    // 4·8·9·512² scores = 288 MiB > 256 MiB
+    expect(attentionPath(gpu, { ...smol, batch: 32 })).toBe('flash');
+    expect(attentionPath(gpu, { ...smol, batch: 28 })).toBe('matmul');
+    setHalfLinears(gpu, true, 0);
+    expect(attentionPath(gpu, { ...smol, seqLen: 16 })).toBe('matmul');
+    // stories260K's head dim 8: flash however large
+    expect(attentionPath(gpu, { batch: 16, seqLen: 512, heads: 8, kvHeads: 4, headDim: 8 })).toBe('flash');
+    // the matmul path's operands come f16 from its own kernels; every product is on the tensor cores
+    const o = { batch: 1, seqLen: 32, heads: 4, kvHeads: 2, headDim: 32 };
+    const q = gpu.tensor([32, 128]);
+    const [k, v] = [gpu.tensor([32, 64]), gpu.tensor([32, 64])];
+    const { out, lse } = causalAttention(gpu, q, k, v, o);
+    causalAttentionBackward(gpu, gpu.tensor([32, 128]), q, k, v, out, lse, o);
+    gpu.flush();
+    const ran = calls.dispatches.map((d) => d.pipeline).filter((x) => !x.startsWith('matmul-splitk'));
+    const short = ran.map((x) => `${x.split('|')[0].replace('.wgsl', '')}${/F16=true/.test(x) ? ' f16' : ''}`);
+    expect(short).toEqual([
+      ...[
+        'attention-heads f16',
+        'attention-heads f16',
+        'matmul-subgroup',
+        'attention-softmax f16',
+        'attention-heads f16',
+        'matmul-subgroup',
+        'attention-heads',
+      ],
+      ...['attention-backward-delta', 'attention-heads f16', 'attention-heads f16', 'attention-heads f16', 'attention-heads f16'],
+      ...['matmul-subgroup', 'matmul-subgroup', 'attention-ds f16', 'matmul-subgroup', 'matmul-subgroup', 'matmul-subgroup'],
+      ...['attention-heads', 'attention-heads', 'attention-heads'],
+    ]);
+    setHalfLinears(gpu, false);
+    expect(attentionPath(gpu, smol)).toBe('flash');
   });
 
   it('takes the 16x16x16 f16 -> f32 configuration at one fixed subgroup size only', () => {

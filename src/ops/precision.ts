@@ -16,6 +16,13 @@ const SLOTS = 256;
  * the SmolLM2-135M shape, whose products are 1-4 GFLOP, 8% faster). */
 export const HALF_MIN_FLOPS = 2 ** 28;
 
+/** Attention takes its matmul path (ops/attention.ts) only while one score-sized tensor
+ * (batch·heads·seqLen² f32) stays under this; its backward holds three of that size at once. */
+export const ATTENTION_MATMUL_MAX_SCORES_BYTES = 256 << 20;
+/** ...and only for head dims of at least this: below it the tensor cores' 16-deep fragments are
+ * mostly padding and the score traffic dominates (not measured to pay; stories260K's D=8 stays flash). */
+export const ATTENTION_MATMUL_MIN_HEAD_DIM = 32;
+
 class HalfLinears {
   readonly counts: Tensor;
   private slots = new Map<string, number>();
@@ -84,10 +91,27 @@ export function kernelPaths(gpu: Gpu): Record<string, string> {
       lin === 'f32'
         ? 'f32'
         : `${lin === 'subgroup-matrix' ? `tensor cores (f16 × f16 → f32, ${sg!.M}×${sg!.N}×${sg!.K})` : 'f16 storage, f32 math'}${minFlops ? `, products of 2^${Math.log2(minFlops).toFixed(0)} FLOP and more (f32 below)` : ''}`,
-    attention: 'f32',
+    attention:
+      lin === 'subgroup-matrix'
+        ? `batched matmuls on the tensor cores (f16 × f16 → f32; softmax, lse, delta and dS math f32) for head dims of ${ATTENTION_MATMUL_MIN_HEAD_DIM} and more where the scores take up to ${ATTENTION_MATMUL_MAX_SCORES_BYTES >> 20} MiB${minFlops ? ` and their product 2^${Math.log2(minFlops).toFixed(0)} FLOP or more` : ''}; flash kernels (f32) otherwise`
+        : 'flash kernels (f32)',
     'norms, activations, residual stream': 'f32',
     'quantizer, Adam, losses': 'f32',
   };
+}
+
+/** The policy's minimum product size (2·M·N·K FLOP) for f16, or null where the policy is off. */
+export function halfMinFlops(gpu: Gpu): number | null {
+  return policies.get(gpu)?.minFlops ?? null;
+}
+
+/** Where an op converts its own matmul operands to f16 (attention's layout copies and softmax
+ * kernels write f16 directly): the policy's overflow counters and the slot of operand class `key`,
+ * or null where that class stays f32 (the policy is off, or the class overflowed once). */
+export function halfOperand(gpu: Gpu, key: string): { counts: Tensor; slot: number } | null {
+  const p = policies.get(gpu);
+  if (!p || p.fallen.has(key)) return null;
+  return { counts: p.counts, slot: p.slot(key) };
 }
 
 /** Reads the overflow counters (a GPU round trip): new reports, each also kept in halfReports(). */

@@ -4,6 +4,7 @@
 import * as Comlink from 'comlink';
 import { acquireDevice, type AdapterReport } from '../gpu/device';
 import { kernelPaths, setHalfLinears } from '../ops/precision';
+import { matmulAttentionPossible } from '../ops/attention';
 import { BadInputError, CancelledError, describeError } from '../gpu/errors';
 import { Gpu } from '../gpu/gpu';
 import type { LoadedModel } from '../core/model-config';
@@ -351,7 +352,7 @@ const api: EngineApi = {
   planRun: (config) =>
     guarded(async (): Promise<MemoryPlan> => {
       const gpu = await getGpu();
-      return planMemory(requireModel().weights.config, config, gpu.device.limits);
+      return planMemory(requireModel().weights.config, config, gpu.device.limits, { matmulAttention: matmulAttentionPossible(gpu) });
     }),
 
   cancel: () => {

@@ -1,0 +1,54 @@
+// The layout copies of the matmul attention path (ops/attention-matmul.ts). Token-major x
+// [T, H*D] (T = batch*seqLen, H = groups*rep heads) and group-major y [batch*groups, rep*seqLen, D]:
+// the rep query heads of one kv group stacked along rows, row hh*seqLen + i of group (b, g) being
+// token b*seqLen + i of head g*rep + hh (k and v: rep = 1).
+// SPLIT: y = x in ELEM; f16 values past ±65504 or not finite are counted in overflow[slot] and
+// written clamped, as shaders/cast-f16.wgsl does. Otherwise (merge, f32): x = y.
+#if F16
+enable f16;
+#endif
+#include "common.wgsl"
+struct Params { n: u32, seqLen: u32, groups: u32, rep: u32, D: u32, slot: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<{{ELEM}}>;
+#if F16
+@group(0) @binding(3) var<storage, read_write> overflow: array<atomic<u32>>;
+
+const F16_MAX = 65504.0;
+// the midpoint between 65504 and the next f16 step (65536): values at or past it round to Inf
+const F16_ROUNDS_TO_INF = 65520.0;
+#endif
+
+@compute @workgroup_size({{WG}})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let e = flatIndex(gid, nwg, {{WG}}u);
+  if (e >= p.n) { return; }
+  let d = e % p.D;
+  let row = e / p.D;
+  let rows = p.rep * p.seqLen;
+  let r = row % rows;
+  let bg = row / rows;
+  let hh = r / p.seqLen;
+  let i = r % p.seqLen;
+  let b = bg / p.groups;
+  let g = bg % p.groups;
+  let t = ((b * p.seqLen + i) * p.groups + g) * p.rep + hh;
+  let xi = t * p.D + d;
+#if SPLIT
+  let x = src[xi];
+#if F16
+  // !(|x| < limit) is also true for NaN
+  if (!(abs(x) < F16_ROUNDS_TO_INF)) {
+    atomicAdd(&overflow[p.slot], 1u);
+    out[e] = f16(select(-F16_MAX, F16_MAX, x > 0.0));
+    return;
+  }
+  out[e] = f16(clamp(x, -F16_MAX, F16_MAX));
+#else
+  out[e] = x;
+#endif
+#else
+  out[xi] = src[e];
+#endif
+}

@@ -1,0 +1,43 @@
+// The memory plan's part for attention's matmul path: its scratch is planned only where the device
+// can take that path, and never more than three score tensors at the cap.
+import { describe, expect, it } from 'vitest';
+import { planMemory } from './memory-plan';
+import { randomModel } from '../formats/random-model';
+import { DEFAULT_CONFIG } from '../methods/registry';
+import type { RunConfig } from '../core/run-types';
+import { ATTENTION_MATMUL_MAX_SCORES_BYTES } from '../ops/precision';
+
+const cfg = randomModel('llama3.2-1b').weights.config; // 32 heads over 8 kv heads
+const config = (patch: Partial<RunConfig>): RunConfig => ({ ...DEFAULT_CONFIG, method: 'tesseraq', seqLen: 512, evalWindows: 1, ...patch });
+
+describe('memory plan: attention scratch', () => {
+  it('adds three score tensors of the largest call to every phase where the matmul path is possible', () => {
+    const c = config({ calibSamples: 2 });
+    const f32 = planMemory(cfg, c);
+    const mm = planMemory(cfg, c, undefined, { matmulAttention: true });
+    // two windows: 3 x (2 x 32 x 512² x 4 bytes) = 192 MiB, times the pool's slack
+    const scratch = 3 * 2 * cfg.heads * 512 * 512 * 4;
+    expect(cfg.heads).toBe(32);
+    for (const phase of Object.keys(f32.phases)) {
+      const added = mm.phases[phase] - f32.phases[phase];
+      expect(added).toBeGreaterThanOrEqual(scratch);
+      expect(added).toBeLessThanOrEqual(Math.ceil(scratch * 1.15) + 1);
+    }
+  });
+
+  it('never plans more than three tensors at the cap (larger calls take the flash path)', () => {
+    const c = config({ calibSamples: 128 });
+    const f32 = planMemory(cfg, c);
+    const mm = planMemory(cfg, c, undefined, { matmulAttention: true });
+    for (const phase of Object.keys(f32.phases))
+      expect(mm.phases[phase] - f32.phases[phase]).toBeLessThanOrEqual(Math.ceil(3 * ATTENTION_MATMUL_MAX_SCORES_BYTES * 1.15) + 1);
+    expect(mm.peak - f32.peak).toBeGreaterThanOrEqual(3 * ATTENTION_MATMUL_MAX_SCORES_BYTES);
+  });
+
+  it('plans none for head dims that always take the flash path', () => {
+    const tiny = randomModel('tiny-llama').weights.config;
+    expect(tiny.headDim).toBeLessThan(32);
+    const c = config({ calibSamples: 4 });
+    expect(planMemory(tiny, c, undefined, { matmulAttention: true }).phases).toEqual(planMemory(tiny, c).phases);
+  });
+});
