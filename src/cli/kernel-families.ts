@@ -17,6 +17,10 @@ export const SHADER_FAMILIES: Readonly<Record<string, string>> = {
   'attention-backward-delta': 'attention backward',
   'attention-backward-dq': 'attention backward',
   'attention-backward-dkv': 'attention backward',
+  // the matmul path's own kernels (its products are counted with the matmuls): memory-bound
+  'attention-heads': 'attention matmul path: copies, softmax, dS',
+  'attention-softmax': 'attention matmul path: copies, softmax, dS',
+  'attention-ds': 'attention matmul path: copies, softmax, dS',
   'norm-forward': 'norms',
   'norm-reduce-chunks': 'norms',
   'norm-backward-params': 'norms',
