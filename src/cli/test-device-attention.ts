@@ -20,7 +20,7 @@
 import type { Gpu } from '../gpu/gpu';
 import { attentionPath, causalAttention, causalAttentionBackward, type AttentionPath } from '../ops/attention';
 import { setHalfLinears } from '../ops/precision';
-import { attentionBackwardRef, attentionRef, attentionScale, type AttentionOptions } from '../reference/attention';
+import { attentionBackwardRef, attentionLayout, attentionRef, type AttentionLayout, type AttentionOptions } from '../reference/attention';
 
 const U16 = 2 ** -11;
 const U32 = 2 ** -24;
@@ -104,31 +104,6 @@ function compare(tensor: string, got: Float32Array, want: Float64Array, bound: F
   return { tensor, worst, maxRel: maxErr / maxAbs };
 }
 
-interface Layout {
-  S: number;
-  Hq: number;
-  Hkv: number;
-  D: number;
-  rep: number;
-  scale: number;
-  qAt: (b: number, i: number, h: number) => number;
-  kvAt: (b: number, j: number, g: number) => number;
-}
-
-function layout(o: AttentionOptions): Layout {
-  const { seqLen: S, heads: Hq, kvHeads: Hkv, headDim: D } = o;
-  return {
-    S,
-    Hq,
-    Hkv,
-    D,
-    rep: Hq / Hkv,
-    scale: attentionScale(o),
-    qAt: (b, i, h) => ((b * S + i) * Hq + h) * D,
-    kvAt: (b, j, g) => ((b * S + j) * Hkv + g) * D,
-  };
-}
-
 /** a·b over D with both rounded to f16 and summed in f32: the exact dot and the bound on its error
  * (each rounding within u16·|x| + 2^-25; products of f16 values are exact in f32). */
 function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, D: number): [number, number] {
@@ -146,7 +121,7 @@ function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, D: number
 }
 
 /** The exact scaled score q·k·scale and the bound on its error. */
-function score(q: Float32Array, k: Float32Array, qo: number, ko: number, L: Layout): [number, number] {
+function score(q: Float32Array, k: Float32Array, qo: number, ko: number, L: AttentionLayout): [number, number] {
   const [s, e] = dot(q, qo, k, ko, L.D);
   return [s * L.scale, e * L.scale];
 }
@@ -155,7 +130,7 @@ function score(q: Float32Array, k: Float32Array, qo: number, ko: number, L: Layo
 const productError = (x: number, dx: number, y: number) => dx * (Math.abs(y) * (1 + U16) + SUB) + Math.abs(x) * (U16 * Math.abs(y) + SUB);
 
 function forwardBounds(q: Float32Array, k: Float32Array, v: Float32Array, lse: Float64Array, o: AttentionOptions): { out: Float64Array; lse: Float64Array } {
-  const L = layout(o);
+  const L = attentionLayout(o);
   const bOut = new Float64Array(q.length);
   const bLse = new Float64Array(lse.length);
   const s = new Float64Array(L.S),
@@ -193,7 +168,7 @@ function backwardBounds(
   lse: Float32Array,
   o: AttentionOptions,
 ): { dq: Float64Array; dk: Float64Array; dv: Float64Array } {
-  const L = layout(o);
+  const L = attentionLayout(o);
   const bq = new Float64Array(q.length),
     bk = new Float64Array(k.length),
     bv = new Float64Array(v.length);

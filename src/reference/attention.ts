@@ -15,7 +15,8 @@ export function attentionScale(o: AttentionOptions): number {
   return o.scale ?? 1 / Math.sqrt(o.headDim);
 }
 
-interface Layout {
+/** Sizes and flat offsets of the [T, heads*D] / [T, kvHeads*D] layouts (also used by the device checks). */
+export interface AttentionLayout {
   S: number;
   Hq: number;
   Hkv: number;
@@ -26,7 +27,7 @@ interface Layout {
   kvAt: (b: number, j: number, g: number) => number;
 }
 
-function layout(o: AttentionOptions): Layout {
+export function attentionLayout(o: AttentionOptions): AttentionLayout {
   const { seqLen: S, heads: Hq, kvHeads: Hkv, headDim: D } = o;
   if (Hq % Hkv !== 0) throw new Error(`attention: ${Hq} heads are not a multiple of ${Hkv} kv heads`);
   return {
@@ -42,7 +43,7 @@ function layout(o: AttentionOptions): Layout {
 }
 
 /** Scaled scores of query row i against keys 0..i. */
-function scores(q: ArrayLike<number>, k: ArrayLike<number>, L: Layout, b: number, i: number, h: number): Float64Array {
+function scores(q: ArrayLike<number>, k: ArrayLike<number>, L: AttentionLayout, b: number, i: number, h: number): Float64Array {
   const g = Math.floor(h / L.rep);
   const s = new Float64Array(i + 1);
   const qo = L.qAt(b, i, h);
@@ -57,7 +58,7 @@ function scores(q: ArrayLike<number>, k: ArrayLike<number>, L: Layout, b: number
 
 /** out = softmax(q k^T * scale, causal) v; lse[t*heads + h] = log sum_j exp(score_j). */
 export function attentionRef(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, o: AttentionOptions): { out: Float64Array; lse: Float64Array } {
-  const L = layout(o);
+  const L = attentionLayout(o);
   const out = new Float64Array(o.batch * L.S * L.Hq * L.D);
   const lse = new Float64Array(o.batch * L.S * L.Hq);
   for (let b = 0; b < o.batch; b++)
@@ -92,7 +93,7 @@ export function attentionBackwardRef(
   lse: ArrayLike<number>,
   o: AttentionOptions,
 ): { dq: Float64Array; dk: Float64Array; dv: Float64Array } {
-  const L = layout(o);
+  const L = attentionLayout(o);
   const dq = new Float64Array(q.length);
   const dk = new Float64Array(k.length);
   const dv = new Float64Array(v.length);
