@@ -78,12 +78,21 @@ describe('preprocessWgsl #for', () => {
     expect(() => preprocessWgsl('m.wgsl', { 'm.wgsl': '#for I 2\nx' })).toThrow('unterminated #for I in m.wgsl');
     expect(() => preprocessWgsl('m.wgsl', { 'm.wgsl': '#for I K\nx\n#endfor' })).toThrow('the count is not a whole number');
     expect(() => preprocessWgsl('m.wgsl', { 'm.wgsl': 'x\n#endfor' })).toThrow('#endfor without #for');
-    expect(() => preprocessWgsl('m.wgsl', { 'm.wgsl': '#for I 2 3\nx\n#endfor' })).toThrow('bad #for "#for I 2 3" in m.wgsl (want: #for NAME COUNT or #for NAME in WORD...)');
+    expect(() => preprocessWgsl('m.wgsl', { 'm.wgsl': '#for I 2 3\nx\n#endfor' })).toThrow(
+      'bad #for "#for I 2 3" in m.wgsl (want: #for NAME COUNT or #for NAME in WORD...)',
+    );
   });
 
   it('repeats a block per word of a list, in order, nested with a counted block', () => {
     const src = ['#for T in A B', '#for I 2', 'var r{{T}}{{I}}: {{T}}_TYPE;', '#endfor', 'store{{T}}();', '#endfor'].join('\n');
-    expect(lines(preprocessWgsl('m.wgsl', { 'm.wgsl': src }))).toEqual(['var rA0: A_TYPE;', 'var rA1: A_TYPE;', 'storeA();', 'var rB0: B_TYPE;', 'var rB1: B_TYPE;', 'storeB();']);
+    expect(lines(preprocessWgsl('m.wgsl', { 'm.wgsl': src }))).toEqual([
+      'var rA0: A_TYPE;',
+      'var rA1: A_TYPE;',
+      'storeA();',
+      'var rB0: B_TYPE;',
+      'var rB1: B_TYPE;',
+      'storeB();',
+    ]);
   });
 
   it('substitutes a list word into #if inside the block (per-word branches)', () => {
