@@ -5,7 +5,7 @@
 //   ds = p (dp - delta) scale,
 // with lse and delta per (token, head) in [batch*seqLen, heads]. Both written in ELEM (f16: the
 // tensor-core operands of dv = pᵀ·dout, dq = ds·k and dk = dsᵀ·q; a ds past ±65504 or not finite is
-// counted in overflow[slot] and written clamped). The math is f32.
+// counted in overflow[slot] and written clamped: shaders/f16-overflow.wgsl). The math is f32.
 #if F16
 enable f16;
 #endif
@@ -20,9 +20,7 @@ struct Params { n: u32, seqLen: u32, groups: u32, rep: u32, scale: f32, slot: u3
 @group(0) @binding(6) var<storage, read_write> ds: array<{{ELEM}}>;
 #if F16
 @group(0) @binding(7) var<storage, read_write> overflow: array<atomic<u32>>;
-
-const F16_MAX = 65504.0;
-const F16_ROUNDS_TO_INF = 65520.0;
+#include "f16-overflow.wgsl"
 #endif
 
 @compute @workgroup_size({{WG}})
@@ -41,12 +39,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let d = pij * (dp[e] - delta[r]) * p.scale;
   probs[e] = {{ELEM}}(pij);
 #if F16
-  if (!(abs(d) < F16_ROUNDS_TO_INF)) {
-    atomicAdd(&overflow[p.slot], 1u);
-    ds[e] = f16(select(-F16_MAX, F16_MAX, d > 0.0));
-    return;
-  }
-  ds[e] = f16(clamp(d, -F16_MAX, F16_MAX));
+  ds[e] = f16Counted(d, p.slot);
 #else
   ds[e] = d;
 #endif

@@ -3,7 +3,7 @@
 // the rep query heads of one kv group stacked along rows, row hh*seqLen + i of group (b, g) being
 // token b*seqLen + i of head g*rep + hh (k and v: rep = 1).
 // SPLIT: y = x in ELEM; f16 values past ±65504 or not finite are counted in overflow[slot] and
-// written clamped, as shaders/cast-f16.wgsl does. Otherwise (merge, f32): x = y.
+// written clamped (shaders/f16-overflow.wgsl). Otherwise (merge, f32): x = y.
 #if F16
 enable f16;
 #endif
@@ -14,10 +14,7 @@ struct Params { n: u32, seqLen: u32, groups: u32, rep: u32, D: u32, slot: u32 }
 @group(0) @binding(2) var<storage, read_write> out: array<{{ELEM}}>;
 #if F16
 @group(0) @binding(3) var<storage, read_write> overflow: array<atomic<u32>>;
-
-const F16_MAX = 65504.0;
-// the midpoint between 65504 and the next f16 step (65536): values at or past it round to Inf
-const F16_ROUNDS_TO_INF = 65520.0;
+#include "f16-overflow.wgsl"
 #endif
 
 @compute @workgroup_size({{WG}})
@@ -38,13 +35,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 #if SPLIT
   let x = src[xi];
 #if F16
-  // !(|x| < limit) is also true for NaN
-  if (!(abs(x) < F16_ROUNDS_TO_INF)) {
-    atomicAdd(&overflow[p.slot], 1u);
-    out[e] = f16(select(-F16_MAX, F16_MAX, x > 0.0));
-    return;
-  }
-  out[e] = f16(clamp(x, -F16_MAX, F16_MAX));
+  out[e] = f16Counted(x, p.slot);
 #else
   out[e] = x;
 #endif

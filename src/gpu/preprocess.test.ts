@@ -19,6 +19,12 @@ describe('preprocessWgsl', () => {
     expect(() => preprocessWgsl('main.wgsl', sources)).toThrow('shader "gone.wgsl" not found (included from main.wgsl > a.wgsl)');
   });
 
+  it('names the chain of a recursive include, direct or through other files', () => {
+    expect(() => preprocessWgsl('m.wgsl', { 'm.wgsl': 'fn m() {}\n#include "m.wgsl"' })).toThrow('recursive #include "m.wgsl" at m.wgsl:2 (m.wgsl > m.wgsl)');
+    const sources = { 'm.wgsl': '#include "a.wgsl"', 'a.wgsl': '#include "b.wgsl"', 'b.wgsl': 'fn b() {}\n#include "a.wgsl"' };
+    expect(() => preprocessWgsl('m.wgsl', sources)).toThrow('recursive #include "a.wgsl" at b.wgsl:2 (m.wgsl > a.wgsl > b.wgsl > a.wgsl)');
+  });
+
   it('keeps #if / #if ! / #else branches by truthy parameters, nested', () => {
     const src = ['#if A', 'a', '#if !B', 'a-not-b', '#else', 'a-b', '#endif', '#else', 'not-a', '#endif', 'always'].join('\n');
     const run = (params: Record<string, boolean | number>) => lines(preprocessWgsl('m.wgsl', { 'm.wgsl': src }, params));
@@ -72,5 +78,26 @@ describe('preprocessWgsl #for', () => {
     expect(() => preprocessWgsl('m.wgsl', { 'm.wgsl': '#for I 2\nx' })).toThrow('unterminated #for I in m.wgsl');
     expect(() => preprocessWgsl('m.wgsl', { 'm.wgsl': '#for I K\nx\n#endfor' })).toThrow('the count is not a whole number');
     expect(() => preprocessWgsl('m.wgsl', { 'm.wgsl': 'x\n#endfor' })).toThrow('#endfor without #for');
+    expect(() => preprocessWgsl('m.wgsl', { 'm.wgsl': '#for I 2 3\nx\n#endfor' })).toThrow(
+      'bad #for "#for I 2 3" in m.wgsl (want: #for NAME COUNT or #for NAME in WORD...)',
+    );
+  });
+
+  it('repeats a block per word of a list, in order, nested with a counted block', () => {
+    const src = ['#for T in A B', '#for I 2', 'var r{{T}}{{I}}: {{T}}_TYPE;', '#endfor', 'store{{T}}();', '#endfor'].join('\n');
+    expect(lines(preprocessWgsl('m.wgsl', { 'm.wgsl': src }))).toEqual([
+      'var rA0: A_TYPE;',
+      'var rA1: A_TYPE;',
+      'storeA();',
+      'var rB0: B_TYPE;',
+      'var rB1: B_TYPE;',
+      'storeB();',
+    ]);
+  });
+
+  it('substitutes a list word into #if inside the block (per-word branches)', () => {
+    const src = ['#for T in A B', '#if TRANS_{{T}}', '{{T}} col-major', '#else', '{{T}} row-major', '#endif', '#endfor'].join('\n');
+    expect(lines(preprocessWgsl('m.wgsl', { 'm.wgsl': src }, { TRANS_A: false, TRANS_B: true }))).toEqual(['A row-major', 'B col-major']);
+    expect(lines(preprocessWgsl('m.wgsl', { 'm.wgsl': src }, { TRANS_A: true, TRANS_B: false }))).toEqual(['A col-major', 'B row-major']);
   });
 });

@@ -1,10 +1,13 @@
 // A small WGSL preprocessor so kernels stay readable WGSL files:
-//   #include "common.wgsl"      inlined once
+//   #include "common.wgsl"      inlined once (a file that includes itself, directly or through
+//                               others, is an error)
 //   #if NAME / #if !NAME / #else / #endif   on truthy parameters
 //   {{NAME}}                    replaced by the parameter's value
 //   #for I COUNT ... #endfor    the lines repeated for I = 0 .. COUNT-1 with {{I}} replaced, nested
 //                               (COUNT a number or a parameter): unrolled code, e.g. one variable
 //                               per tensor-core fragment where an indexed array would spill
+//   #for T in A B ... #endfor   the same with {{T}} = A, then B: one source for code that differs
+//                               only in names, e.g. a kernel's A and B operands
 export type ShaderParams = Record<string, number | string | boolean>;
 
 /** Expands #for blocks (innermost substitution first, so {{I}} inside nested blocks resolves). */
@@ -17,11 +20,17 @@ function unroll(lines: string[], params: ShaderParams, at: string): string[] {
       out.push(lines[i]);
       continue;
     }
-    const m = /^#for\s+(\w+)\s+(\w+)$/.exec(t);
-    if (!m) throw new Error(`bad #for "${t}" in ${at} (want: #for NAME COUNT)`);
-    const [, name, countText] = m;
-    const count = /^\d+$/.test(countText) ? Number(countText) : Number(params[countText]);
-    if (!Number.isInteger(count) || count < 0) throw new Error(`#for ${name} ${countText} in ${at}: the count is not a whole number`);
+    const m = /^#for\s+(\w+)\s+(?:in((?:\s+\w+)+)|(\w+))$/.exec(t);
+    if (!m) throw new Error(`bad #for "${t}" in ${at} (want: #for NAME COUNT or #for NAME in WORD...)`);
+    const [, name, list, countText] = m;
+    let values: string[];
+    if (list !== undefined) {
+      values = list.trim().split(/\s+/);
+    } else {
+      const count = /^\d+$/.test(countText) ? Number(countText) : Number(params[countText]);
+      if (!Number.isInteger(count) || count < 0) throw new Error(`#for ${name} ${countText} in ${at}: the count is not a whole number`);
+      values = Array.from({ length: count }, (_, v) => String(v));
+    }
     let depth = 1;
     let j = i + 1;
     for (; j < lines.length; j++) {
@@ -32,10 +41,10 @@ function unroll(lines: string[], params: ShaderParams, at: string): string[] {
     if (depth) throw new Error(`unterminated #for ${name} in ${at}`);
     const body = lines.slice(i + 1, j);
     const key = new RegExp(`\\{\\{${name}\\}\\}`, 'g');
-    for (let v = 0; v < count; v++)
+    for (const v of values)
       out.push(
         ...unroll(
-          body.map((l) => l.replace(key, String(v))),
+          body.map((l) => l.replace(key, v)),
           params,
           at,
         ),
@@ -73,9 +82,11 @@ export function preprocessWgsl(name: string, sources: Record<string, string>, pa
         if (!isOn()) return;
         const m = /#include\s+"([^"]+)"/.exec(t);
         if (!m) throw new Error(`bad #include at ${at}`);
+        const chain = [...stack, file];
+        if (chain.includes(m[1])) throw new Error(`recursive #include "${m[1]}" at ${at} (${[...chain, m[1]].join(' > ')})`);
         if (included.has(m[1])) return;
         included.add(m[1]);
-        out.push(expand(m[1], [...stack, file]));
+        out.push(expand(m[1], chain));
       } else if (isOn()) {
         out.push(line);
       }
