@@ -25,7 +25,8 @@ export function repoRoot(): string {
 }
 
 export async function loadModel(spec: string): Promise<LoadedModel> {
-  if (spec.startsWith('random:')) return randomModel(spec.slice(7));
+  // the CLI keeps the drawn weights: every phase reloads blocks, and drawing 1B values takes ~20 s
+  if (spec.startsWith('random:')) return randomModel(spec.slice(7), 0, { keep: true });
   if (spec === 'bundled' || spec === 'bundled:stories260K') {
     const m = await loadModelFromFiles(await pathSources(join(repoRoot(), 'public/models/stories260K.gguf')));
     return { ...m, source: 'bundled:stories260K' };

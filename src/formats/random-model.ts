@@ -5,7 +5,6 @@ import type { LoadedModel, WeightSource } from '../core/model-config';
 import { parseHfConfig, expectedShapes } from './hf-config';
 import { byteLevelTokenizerJson } from './byte-level-bpe';
 import { HfTokenizer } from './hf-tokenizer';
-import { mulberry32 } from '../reference/rng';
 
 type Json = Record<string, unknown>;
 
@@ -158,29 +157,52 @@ function hashName(s: string): number {
   return h >>> 0;
 }
 
-/** Deterministic per-tensor values: norms near 1, everything else N(0, 0.02). */
+/**
+ * Deterministic per-tensor values: norms near 1, everything else N(0, 0.02): mulberry32 draws in
+ * pairs, Box-Muller (cos, sin), each normal rounded to f32, then offset + scale·x rounded again.
+ * One fused pass with the generator inlined (the 1B shape draws 1.2G values, so this loop is most
+ * of a random model's load time); bit-identical to the two-pass form it replaced (test).
+ */
 export function randomTensor(name: string, shape: number[], seed: number): Float32Array {
   const n = shape.reduce((a, b) => a * b, 1);
-  const r = mulberry32(hashName(name) ^ seed);
   const out = new Float32Array(n);
   const isNormWeight = /norm\.weight$|layernorm\.weight$|layer_norm\.weight$/.test(name);
-  for (let i = 0; i < n; i += 2) {
-    const u = Math.max(r(), 1e-12),
-      v = r();
-    const m = Math.sqrt(-2 * Math.log(u));
-    out[i] = m * Math.cos(2 * Math.PI * v);
-    if (i + 1 < n) out[i + 1] = m * Math.sin(2 * Math.PI * v);
-  }
+  const offset = isNormWeight ? 1 : 0;
   const scale = isNormWeight ? 0.1 : 0.02;
-  for (let i = 0; i < n; i++) out[i] = (isNormWeight ? 1 : 0) + scale * out[i];
+  const fround = Math.fround;
+  // mulberry32 (src/reference/rng.ts), inlined: a closure call per draw costs a third of the loop
+  let a = (hashName(name) ^ seed) >>> 0;
+  for (let i = 0; i < n; i += 2) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const u = Math.max(((t ^ (t >>> 14)) >>> 0) / 4294967296, 1e-12);
+    a = (a + 0x6d2b79f5) >>> 0;
+    t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const v = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    const m = Math.sqrt(-2 * Math.log(u));
+    out[i] = offset + scale * fround(m * Math.cos(2 * Math.PI * v));
+    if (i + 1 < n) out[i + 1] = offset + scale * fround(m * Math.sin(2 * Math.PI * v));
+  }
   return out;
 }
 
-export function randomModel(shapeName: string, seed = 0): LoadedModel & { configJson: Json; tokenizerJson: Json } {
+export interface RandomModelOptions {
+  /**
+   * Keep every generated tensor and hand out copies: each tensor is drawn once per process
+   * instead of at every load (a TesseraQ run at the 1B shape loads each block 3-4 times and the
+   * draws took longer than the GPU work). Costs the model's f32 size in host memory: for the CLI.
+   */
+  keep?: boolean;
+}
+
+export function randomModel(shapeName: string, seed = 0, opts: RandomModelOptions = {}): LoadedModel & { configJson: Json; tokenizerJson: Json } {
   const configJson = RANDOM_SHAPES[shapeName];
   if (!configJson) throw new Error(`unknown random shape ${shapeName}; have ${Object.keys(RANDOM_SHAPES).join(', ')}`);
   const config = parseHfConfig(configJson, 'config.json', `random:${shapeName}`);
   const shapes = expectedShapes(config);
+  const kept = opts.keep ? new Map<string, Float32Array>() : null;
   const weights: WeightSource = {
     config,
     shapes,
@@ -188,7 +210,11 @@ export function randomModel(shapeName: string, seed = 0): LoadedModel & { config
       const shape = shapes.get(name);
       if (!shape) throw new Error(`no tensor ${name}`);
       const embed = config.arch === 'opt' ? 'model.decoder.embed_tokens.weight' : 'model.embed_tokens.weight';
-      return randomTensor(name === 'lm_head.weight' && config.tiedEmbeddings ? embed : name, shape, seed);
+      const drawn = name === 'lm_head.weight' && config.tiedEmbeddings ? embed : name;
+      if (!kept) return randomTensor(drawn, shape, seed);
+      let t = kept.get(drawn);
+      if (!t) kept.set(drawn, (t = randomTensor(drawn, shape, seed)));
+      return t.slice(); // a copy: callers may scale or clip what they get
     },
   };
   const tokenizerJson = randomTokenizerJson(config.vocab);
