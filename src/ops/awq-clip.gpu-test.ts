@@ -16,7 +16,10 @@ function twinErrors(w: Float32Array, x: Float32Array, rows: number, cols: number
       const c1 = Math.min(c0 + g, cols);
       let mn = Infinity,
         mx = -Infinity;
-      for (let c = c0; c < c1; c++) (mn = Math.min(mn, w[r * cols + c])), (mx = Math.max(mx, w[r * cols + c]));
+      for (let c = c0; c < c1; c++) {
+        mn = Math.min(mn, w[r * cols + c]);
+        mx = Math.max(mx, w[r * cols + c]);
+      }
       const errs: number[] = [];
       for (let i = 0; i < 10; i++) {
         const k = 1 - i / 20;
@@ -66,7 +69,8 @@ async function check(gpu: Gpu, rows: number, cols: number, tokens: number, spec:
     if (!(i >= 0 && i < 10 && Math.abs(k - Math.fround(1 - i / 20)) < 1e-7)) throw new Error(`${name}: group ${gi} shrink ${k} is not one of the ten factors`);
     const min = Math.min(...e);
     // the GPU's choice is the twin's best, or within f32 rounding of it (a near tie)
-    if (e[i] > min * (1 + 1e-4) + 1e-12) throw new Error(`${name}: group ${gi} chose ${k} (error ${e[i]}), the twin's best error is ${min} at ${1 - e.indexOf(min) / 20}`);
+    if (e[i] > min * (1 + 1e-4) + 1e-12)
+      throw new Error(`${name}: group ${gi} chose ${k} (error ${e[i]}), the twin's best error is ${min} at ${1 - e.indexOf(min) / 20}`);
     if (e[i] === min) exact++;
     // the weights are clamped to the chosen range (f32 arithmetic, as the kernel)
     const r = Math.floor(gi / nG),
@@ -74,7 +78,10 @@ async function check(gpu: Gpu, rows: number, cols: number, tokens: number, spec:
       c1 = Math.min(c0 + g, cols);
     let mn = Infinity,
       mx = -Infinity;
-    for (let c = c0; c < c1; c++) (mn = Math.min(mn, w[r * cols + c])), (mx = Math.max(mx, w[r * cols + c]));
+    for (let c = c0; c < c1; c++) {
+      mn = Math.min(mn, w[r * cols + c]);
+      mx = Math.max(mx, w[r * cols + c]);
+    }
     const lo = Math.fround(mn * k),
       hi = Math.fround(mx * k);
     for (let c = c0; c < c1; c++) {
