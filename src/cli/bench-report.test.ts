@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { benchMarkdown, hotKernels, type BenchReport } from './bench-report';
+import { benchMarkdown, hotKernels, phaseLine, type BenchReport } from './bench-report';
 import { matmulFlops } from './kernel-flops';
 import { DEFAULT_CONFIG } from '../methods/registry';
 
@@ -140,5 +140,23 @@ describe('bench report', () => {
     expect(md).toContain('| other | 2.50 | 12.5% | 4 |  | 10.0 | 4000 GB/s (streaming add, 3 x 256 MiB f32) | 0.3% |');
     expect(md).toContain('other (kernels of no known family): mystery, riddle');
     expect(md).toContain('GB/s (est.)');
+  });
+
+  it('writes every phase with the parts recorded inside it, and the spread of the TesseraQ rounds', () => {
+    const line = phaseLine({
+      method: 'tesseraq',
+      phaseSeconds: { load: 3.1, 'eval-fp': 2, tesseraq: 10, 'tesseraq-init': 4, 'tesseraq-rounds': 5, 'eval-quant': 1.5 },
+      tqBlocks: [
+        { block: 0, seconds: {}, rounds: [0.03, 0.01] },
+        { block: 1, seconds: {}, rounds: [0.012] },
+      ],
+    });
+    expect(line).toBe(
+      'Seconds per phase, tesseraq: load 3.10 s, eval-fp 2.00 s, tesseraq 10.00 s (init 4.00, rounds 5.00), eval-quant 1.50 s; 3 rounds 0.010-0.030 s (median 0.012).',
+    );
+    // "teq+tesseraq" has no parts of its own name: the tesseraq-* parts stand alone
+    expect(phaseLine({ method: 'teq+tesseraq', phaseSeconds: { 'teq+tesseraq': 9, 'tesseraq-init': 2 } })).toBe(
+      'Seconds per phase, teq+tesseraq: teq+tesseraq 9.00 s, tesseraq-init 2.00 s.',
+    );
   });
 });

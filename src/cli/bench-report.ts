@@ -39,6 +39,11 @@ export interface BenchRow extends BenchFigures {
   kernels?: KernelRow[];
   /** The method's timed kernels by family, against the run's ceilings. */
   families?: FamilyRow[];
+  /** Every entry of the run's phase timer: its phases and the parts methods record inside theirs
+   *  (tesseraq-weights, -target, -init, -rounds, -final, -store). */
+  phaseSeconds?: Record<string, number>;
+  /** TesseraQ: per block, the wall seconds of its parts and of each round (losses read back). */
+  tqBlocks?: { block: number; seconds: Record<string, number>; rounds: number[] }[];
 }
 
 export interface BenchReport {
@@ -96,6 +101,7 @@ export function benchMarkdown(rep: BenchReport): string {
         `| ${r.method} | ${f(r.seconds)} | ${f(r.awqSeconds)} | ${f(r.teqStepsPerSecond, 1)} | ${f(r.tqSecondsPerBlock)} | ${f(r.tqSecondsPerRound, 3)} | ${f(r.tqSecondsPer250Round)} | ${f(r.gptqSecondsPerBlock)} | ${f(r.evalTokensPerSecond, 0)} | ${f(r.peakMiB, 0)} (${f(r.plannedMiB, 0)}) |`,
     ),
   ];
+  for (const r of rep.rows.filter((x) => x.phaseSeconds)) lines.push('', phaseLine(r));
   if (rep.kernelNote) lines.push('', rep.kernelNote);
   for (const r of rep.rows.filter((x) => x.kernels?.length)) {
     lines.push(
@@ -115,6 +121,25 @@ export function benchMarkdown(rep: BenchReport): string {
   if (withFamilies.length) lines.push('', ...familyPreamble(rep.ceilings));
   for (const r of withFamilies) lines.push('', ...familyTable(r.method, r.families!));
   return lines.join('\n');
+}
+
+/** "tesseraq: load 3.10 s, eval-fp 2.00 s, tesseraq 10.00 s (init 4.00, rounds 5.00), ...; rounds 0.010-0.030 s (median 0.012)". */
+export function phaseLine(r: Pick<BenchRow, 'method' | 'phaseSeconds' | 'tqBlocks'>): string {
+  const s = r.phaseSeconds ?? {};
+  const names = Object.keys(s);
+  const parts = (phase: string) =>
+    names
+      .filter((n) => n.startsWith(`${phase}-`))
+      .map((n) => `${n.slice(phase.length + 1)} ${f(s[n])}`)
+      .join(', ');
+  // a phase's parts are written after it; a part with no phase of its name stands alone
+  const phases = names.filter((n) => !names.some((p) => p !== n && n.startsWith(`${p}-`)));
+  const text = phases.map((p) => (parts(p) ? `${p} ${f(s[p])} s (${parts(p)})` : `${p} ${f(s[p])} s`)).join(', ');
+  const rounds = (r.tqBlocks ?? []).flatMap((b) => b.rounds).sort((a, b) => a - b);
+  const roundText = rounds.length
+    ? `; ${rounds.length} rounds ${f(rounds[0], 3)}-${f(rounds[rounds.length - 1], 3)} s (median ${f(rounds[Math.floor(rounds.length / 2)], 3)})`
+    : '';
+  return `Seconds per phase, ${r.method}: ${text}${roundText}.`;
 }
 
 /** What the family tables count and the ceilings this run measured. */

@@ -66,7 +66,10 @@ function rowOf(method: BenchMethod, r: RunResult, config: RunConfig, layers: num
     pplFp: r.pplFp,
     pplQuant: r.pplQuant,
     memory: r.memory,
+    phaseSeconds: { ...s },
   };
+  const tq = (r.details?.tesseraq as { blocks?: { block: number; seconds?: Record<string, number>; rounds: { seconds?: number }[] }[] } | undefined)?.blocks;
+  if (tq?.length) row.tqBlocks = tq.map((b) => ({ block: b.block, seconds: b.seconds ?? {}, rounds: b.rounds.map((x) => x.seconds ?? NaN) }));
   Object.assign(row, METHODS[method].bench?.(s, config, layers));
   return row;
 }

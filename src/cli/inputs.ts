@@ -11,6 +11,7 @@ import { splitText, twoFileSplit, type TextSplit } from '../engine/text-split';
 import type { RunConfig } from '../core/run-types';
 import type { LoadedModel } from '../core/model-config';
 import { randomModel } from '../formats/random-model';
+import { ParallelDraw } from './parallel-draw';
 
 export function fail(msg: string): never {
   process.stderr.write(`error: ${msg}\n`);
@@ -25,7 +26,11 @@ export function repoRoot(): string {
 }
 
 export async function loadModel(spec: string): Promise<LoadedModel> {
-  if (spec.startsWith('random:')) return randomModel(spec.slice(7));
+  // the CLI keeps the drawn weights (every phase reloads blocks) and draws them in worker threads
+  if (spec.startsWith('random:')) {
+    const threads = new ParallelDraw();
+    return randomModel(spec.slice(7), 0, { keep: true, draw: (name, shape, seed) => threads.draw(name, shape, seed) });
+  }
   if (spec === 'bundled' || spec === 'bundled:stories260K') {
     const m = await loadModelFromFiles(await pathSources(join(repoRoot(), 'public/models/stories260K.gguf')));
     return { ...m, source: 'bundled:stories260K' };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { randomModel, RANDOM_SHAPES } from './random-model';
+import { randomModel, randomTensor, RANDOM_SHAPES } from './random-model';
+import { mulberry32 } from '../reference/rng';
 
 describe('random models with real shapes', () => {
   it('SmolLM2-135M shape: 30 layers, GQA 9/3, tied, ~135M parameters', () => {
@@ -32,5 +33,42 @@ describe('random models with real shapes', () => {
     expect(ids.every((i) => i < 256)).toBe(true);
     expect(a.tokenizer.decode(ids)).toBe('Hello, wörld!');
     expect(Object.keys(RANDOM_SHAPES)).toContain('tiny-opt');
+  });
+  it('the fused generator draws exactly the two-pass values (mulberry32 pairs, Box-Muller, f32 rounding, then offset + scale)', () => {
+    // the generator as first written, from the shared mulberry32 and the FNV-1a name hash
+    const twoPass = (name: string, n: number, seed: number) => {
+      let h = 2166136261;
+      for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
+      const r = mulberry32((h >>> 0) ^ seed);
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i += 2) {
+        const u = Math.max(r(), 1e-12),
+          v = r();
+        const m = Math.sqrt(-2 * Math.log(u));
+        out[i] = m * Math.cos(2 * Math.PI * v);
+        if (i + 1 < n) out[i + 1] = m * Math.sin(2 * Math.PI * v);
+      }
+      const norm = /norm\.weight$/.test(name);
+      for (let i = 0; i < n; i++) out[i] = (norm ? 1 : 0) + (norm ? 0.1 : 0.02) * out[i];
+      return out;
+    };
+    for (const [name, shape, seed] of [
+      ['model.layers.3.mlp.up_proj.weight', [37, 29], 0],
+      ['model.layers.0.input_layernorm.weight', [1001], 7],
+      ['model.embed_tokens.weight', [4096, 16], 0x7fffffff],
+    ] as const) {
+      const got = randomTensor(name, [...shape], seed);
+      const want = twoPass(name, shape[0] * (shape[1] ?? 1), seed);
+      expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(want.buffer));
+    }
+  });
+  it('keep: each tensor is drawn once and handed out as equal, independent copies', async () => {
+    const kept = randomModel('tiny-llama3', 5, { keep: true }); // tied: lm_head is the embedding
+    const fresh = randomModel('tiny-llama3', 5);
+    const name = 'model.layers.0.self_attn.q_proj.weight';
+    const a = await kept.weights.get(name);
+    a.fill(0); // a caller scaling its copy must not change what the next caller gets
+    expect(await kept.weights.get(name)).toEqual(await fresh.weights.get(name));
+    expect(await kept.weights.get('lm_head.weight')).toEqual(await fresh.weights.get('model.embed_tokens.weight'));
   });
 });

@@ -5,7 +5,6 @@ import type { LoadedModel, WeightSource } from '../core/model-config';
 import { parseHfConfig, expectedShapes } from './hf-config';
 import { byteLevelTokenizerJson } from './byte-level-bpe';
 import { HfTokenizer } from './hf-tokenizer';
-import { mulberry32 } from '../reference/rng';
 
 type Json = Record<string, unknown>;
 
@@ -158,29 +157,71 @@ function hashName(s: string): number {
   return h >>> 0;
 }
 
+/** A tensor's draw: its size, the generator's state before its first value, offset and scale. */
+export interface RandomDraw {
+  n: number;
+  state: number;
+  offset: number;
+  scale: number;
+}
+
 /** Deterministic per-tensor values: norms near 1, everything else N(0, 0.02). */
-export function randomTensor(name: string, shape: number[], seed: number): Float32Array {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const r = mulberry32(hashName(name) ^ seed);
-  const out = new Float32Array(n);
+export function randomDraw(name: string, shape: number[], seed: number): RandomDraw {
   const isNormWeight = /norm\.weight$|layernorm\.weight$|layer_norm\.weight$/.test(name);
-  for (let i = 0; i < n; i += 2) {
-    const u = Math.max(r(), 1e-12),
-      v = r();
+  return { n: shape.reduce((a, b) => a * b, 1), state: (hashName(name) ^ seed) >>> 0, offset: isNormWeight ? 1 : 0, scale: isNormWeight ? 0.1 : 0.02 };
+}
+
+/**
+ * Values [2·p0, 2·p1) of a draw into out: mulberry32 draws in pairs, Box-Muller (cos, sin), each
+ * normal rounded to f32, then offset + scale·x rounded again. The generator's state moves by a
+ * constant per draw, so any range of pairs can be drawn on its own (in parallel: src/cli).
+ * Self-contained (no outside names): the CLI runs its source in worker threads. One fused pass with
+ * the generator inlined; bit-identical to the two-pass form it replaced (test).
+ */
+export function fillRandomPairs(out: Float32Array, n: number, state: number, offset: number, scale: number, p0: number, p1: number): void {
+  const fround = Math.fround;
+  // mulberry32 (src/reference/rng.ts), inlined: a closure call per draw costs a third of the loop
+  let a = (state + Math.imul(2 * p0, 0x6d2b79f5)) >>> 0;
+  for (let p = p0; p < p1; p++) {
+    const i = 2 * p;
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const u = Math.max(((t ^ (t >>> 14)) >>> 0) / 4294967296, 1e-12);
+    a = (a + 0x6d2b79f5) >>> 0;
+    t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const v = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     const m = Math.sqrt(-2 * Math.log(u));
-    out[i] = m * Math.cos(2 * Math.PI * v);
-    if (i + 1 < n) out[i + 1] = m * Math.sin(2 * Math.PI * v);
+    out[i] = offset + scale * fround(m * Math.cos(2 * Math.PI * v));
+    if (i + 1 < n) out[i + 1] = offset + scale * fround(m * Math.sin(2 * Math.PI * v));
   }
-  const scale = isNormWeight ? 0.1 : 0.02;
-  for (let i = 0; i < n; i++) out[i] = (isNormWeight ? 1 : 0) + scale * out[i];
+}
+
+export function randomTensor(name: string, shape: number[], seed: number): Float32Array {
+  const d = randomDraw(name, shape, seed);
+  const out = new Float32Array(d.n);
+  fillRandomPairs(out, d.n, d.state, d.offset, d.scale, 0, Math.ceil(d.n / 2));
   return out;
 }
 
-export function randomModel(shapeName: string, seed = 0): LoadedModel & { configJson: Json; tokenizerJson: Json } {
+export interface RandomModelOptions {
+  /**
+   * Keep every generated tensor and hand out copies: each tensor is drawn once per process
+   * instead of at every load (a TesseraQ run at the 1B shape loads each block 3-4 times and the
+   * draws took longer than the GPU work). Costs the model's f32 size in host memory: for the CLI.
+   */
+  keep?: boolean;
+  /** Draws one tensor (default randomTensor; the CLI's draws in worker threads). */
+  draw?: (name: string, shape: number[], seed: number) => Float32Array | Promise<Float32Array>;
+}
+
+export function randomModel(shapeName: string, seed = 0, opts: RandomModelOptions = {}): LoadedModel & { configJson: Json; tokenizerJson: Json } {
   const configJson = RANDOM_SHAPES[shapeName];
   if (!configJson) throw new Error(`unknown random shape ${shapeName}; have ${Object.keys(RANDOM_SHAPES).join(', ')}`);
   const config = parseHfConfig(configJson, 'config.json', `random:${shapeName}`);
   const shapes = expectedShapes(config);
+  const kept = opts.keep ? new Map<string, Float32Array>() : null;
   const weights: WeightSource = {
     config,
     shapes,
@@ -188,7 +229,12 @@ export function randomModel(shapeName: string, seed = 0): LoadedModel & { config
       const shape = shapes.get(name);
       if (!shape) throw new Error(`no tensor ${name}`);
       const embed = config.arch === 'opt' ? 'model.decoder.embed_tokens.weight' : 'model.embed_tokens.weight';
-      return randomTensor(name === 'lm_head.weight' && config.tiedEmbeddings ? embed : name, shape, seed);
+      const drawn = name === 'lm_head.weight' && config.tiedEmbeddings ? embed : name;
+      const draw = opts.draw ?? randomTensor;
+      if (!kept) return draw(drawn, shape, seed);
+      let t = kept.get(drawn);
+      if (!t) kept.set(drawn, (t = await draw(drawn, shape, seed)));
+      return t.slice(); // a copy (and an ordinary ArrayBuffer): callers may scale or clip what they get
     },
   };
   const tokenizerJson = randomTokenizerJson(config.vocab);

@@ -29,15 +29,20 @@ export function awqScales(gpu: Gpu, xmean: Tensor, ratio: number, s?: Tensor, in
   return { s, invS };
 }
 
-/** Clamps w [rows, cols] in place to the best shrunk range per group; returns the shrink factors. */
-export function clipSearch(gpu: Gpu, w: Tensor, xSample: Tensor, spec: QuantSpec): Tensor {
+/**
+ * Clamps w [rows, cols] in place to the best shrunk range per group; returns the shrink factors.
+ * `plain`: the per-token loop even where the cached-error path applies (tests compare the two).
+ */
+export function clipSearch(gpu: Gpu, w: Tensor, xSample: Tensor, spec: QuantSpec, opts: { plain?: boolean } = {}): Tensor {
   const [rows, cols] = w.shape;
   const g = effectiveGroupSize(spec, cols);
   const nG = groupCount(spec, cols);
   const best = gpu.tensor([rows, nG], 'f32', 'clip-shrink');
   const WG = 64;
+  // the cached-error path: whole groups of a multiple of 4 columns, at most 128 (registers)
+  const GROUP4 = !opts.plain && g % 4 === 0 && g <= 128 && cols % g === 0 ? g / 4 : 0;
   gpu.dispatch(CLIP_SEARCH, {
-    params: { WG },
+    params: { WG, GROUP4 },
     uniforms: { rows, cols, groupSize: g, nGroups: nG, bits: spec.bits, tokens: xSample.shape[0] },
     bindings: { x: xSample, w, bestShrink: best },
     workgroups: gpu.grid1D(Math.ceil((rows * nG) / WG)),

@@ -27,6 +27,8 @@ export const CLIP_TOKENS = 512;
 export interface AwqBlockReport {
   /** Best grid ratio per subset and the chosen scales (for Inspect). */
   subsets: { name: string; ratio: number; losses: number[]; scales: Float32Array }[];
+  /** Wall seconds of the scale search (it ends in a readback), the clip search queued after it. */
+  searchSeconds?: number;
 }
 
 /** The effective weight Q(W·diag(s))·diag(1/s) seen by the unscaled input. */
@@ -122,6 +124,7 @@ export async function awqBlock(
   opts: { clip?: boolean; signal?: AbortSignal } = {},
 ): Promise<AwqBlockReport> {
   const report: AwqBlockReport = { subsets: [] };
+  const t0 = performance.now();
   const record = async (r: Awaited<ReturnType<typeof searchSubset>>, apply: (s: Tensor) => void) => {
     // Each subset's search ends in a readback: a cancel is seen here rather than at the next block.
     if (opts.signal?.aborted) {
@@ -221,6 +224,7 @@ export async function awqBlock(
     });
   }
 
+  report.searchSeconds = (performance.now() - t0) / 1000;
   // 5. Clip search on every Linear but q and k, with the transformed block's inputs.
   if (opts.clip !== false && !spec.symmetric) {
     releaseActivations(acts!);

@@ -82,8 +82,11 @@ export interface TesseraqBlockReport {
   rtnLoss: number;
   /** The same with TesseraQ's final codes and scales. */
   finalLoss: number;
-  rounds: { t: number; losses: number[] }[];
+  /** Per round: wall seconds from its hardening to its losses read back (a sync point). */
+  rounds: { t: number; losses: number[]; seconds?: number }[];
   layers: TesseraqLayerReport[];
+  /** Wall seconds of this block's parts (the driver adds weights, target, init and store). */
+  seconds: Record<string, number>;
   /** Distribution of the factors f over every group of the block. */
   f: { min: number; max: number; mean: number; lo: number; hi: number; counts: number[] };
 }
@@ -192,7 +195,9 @@ export async function tesseraqBlock(
     const rand = new SeekableRandom(hooks.resume?.rng ?? (opts.seed ^ Math.imul(w.index + 1, 0x9e3779b1)) >>> 0);
     const inFlight: Promise<unknown>[] = [];
     const adamBase = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
-    const report: TesseraqBlockReport = { block: w.index, rtnLoss: NaN, finalLoss: NaN, rounds: [], layers: [], f: fHistogram([]) };
+    const report: TesseraqBlockReport = { block: w.index, rtnLoss: NaN, finalLoss: NaN, rounds: [], layers: [], f: fHistogram([]), seconds: {} };
+    // the baseline's forward is counted with the first round's hardening until that round's readback
+    let roundStart = performance.now();
 
     const firstRound = hooks.resume?.rounds ?? 0;
     if (hooks.resume) {
@@ -201,6 +206,7 @@ export async function tesseraqBlock(
       for (let r = 0; r < firstRound; r++) report.rounds.push({ t: opts.schedule[r], losses: Array.from(done.subarray(r * opts.iters, (r + 1) * opts.iters)) });
     }
     for (let r = firstRound; r < rounds; r++) {
+      if (r > firstRound) roundStart = performance.now();
       roles.forEach((role, l) => {
         const L = tq.get(role)!;
         tqHardenQuantile(gpu, L, opts.schedule[r], scratch);
@@ -237,7 +243,7 @@ export async function tesseraqBlock(
       }
       const losses = opts.iters ? Array.from(await lossBuf.readF32()).slice(0, opts.iters) : [];
       inFlight.length = 0;
-      report.rounds.push({ t: opts.schedule[r], losses });
+      report.rounds.push({ t: opts.schedule[r], losses, seconds: (performance.now() - roundStart) / 1000 });
       hooks.onRound?.(r, losses);
       if (!losses.every(Number.isFinite)) throw await nonFinite(cfg, w, roles, tq, `a non-finite loss in round ${r + 1}`);
       if (r < rounds - 1 && hooks.onState && (hooks.stateDue?.() ?? true)) {
@@ -254,6 +260,7 @@ export async function tesseraqBlock(
     }
 
     // Everything still soft rounds by h > 0.5; export codes, s·f and z; the next block's input.
+    const finalStart = performance.now();
     roles.forEach((role, l) => {
       tqHarden(gpu, tq.get(role)!, null, scratch.thr);
       tqStats(gpu, tq.get(role)!, stats, rounds * roles.length + l);
@@ -282,6 +289,8 @@ export async function tesseraqBlock(
       });
     }
     Object.assign(report, { rtnLoss, finalLoss, f: fHistogram(allF) });
+    report.seconds.rounds = report.rounds.reduce((a, x) => a + (x.seconds ?? 0), 0);
+    report.seconds.final = (performance.now() - finalStart) / 1000;
     return { quantized, y, report };
   } finally {
     tq.forEach((L) => releaseTqLinear(L));
@@ -345,6 +354,7 @@ export type TesseraqInit = (ctx: MethodContext, w: BlockWeights, chains: BlockCh
 export const awqInit: TesseraqInit = async (ctx, w, { xq, xfp }, block) => {
   const x = ctx.config.tqInitInput === 'fp' ? xfp : xq;
   const report: AwqBlockReport = await awqBlock(ctx.gpu, ctx.cfg, w, x, ctx.calibShape, ctx.spec, { clip: true, signal: ctx.signal });
+  ctx.seconds['tesseraq-init-search'] = (ctx.seconds['tesseraq-init-search'] ?? 0) + (report.searchSeconds ?? 0);
   for (const s of report.subsets) ctx.emit({ type: 'scales', block, group: s.name, values: Array.from(s.scales) });
   const awq = (ctx.details.awq ??= []) as unknown[];
   awq.push({ block, subsets: report.subsets.map((s) => ({ name: s.name, ratio: s.ratio, losses: s.losses, scales: Array.from(s.scales) })) });
@@ -370,13 +380,16 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
     for (let b = start; b < cfg.layers; b++) {
       checkCancelled(ctx);
       report(b * rounds * opts.iters, cfg.layers * rounds * opts.iters, `block ${b + 1} of ${cfg.layers} · AWQ initialisation`, true);
-      // Target first, with the untouched weights (the clip of the initialisation is not exact).
-      const source = await loadBlockWeights(gpu, ctx.source, b);
-      const yfp = blockForward(gpu, cfg, source, xfp, ctx.calibShape).y;
-      releaseBlockWeights(source);
+      // Target first, with the untouched weights (the clip of the initialisation is not exact);
+      // the same tensors are then initialised in place (the forward was queued before).
+      const tLoad = performance.now();
+      let w = await loadBlockWeights(gpu, ctx.source, b);
+      const tTarget = performance.now();
+      const yfp = blockForward(gpu, cfg, w, xfp, ctx.calibShape).y;
+      await gpu.sync(); // once per block: the target's time apart from the initialisation's
+      const blockSeconds = { weights: (tTarget - tLoad) / 1000, target: (performance.now() - tTarget) / 1000, init: 0, store: 0 };
       const xfpIn = xfp;
       xfp = yfp;
-      let w = await loadBlockWeights(gpu, ctx.source, b);
       try {
         let res: TesseraqBlockResult | undefined;
         // A state stored during the retry continues the retry (its learning rate was lowered).
@@ -387,7 +400,7 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
           await init(ctx, w, { xq, xfp: xfpIn, yfp }, b);
           await gpu.sync();
           for (const message of await checkHalfOverflow(gpu)) ctx.emit({ type: 'log', message });
-          ctx.seconds['tesseraq-init'] = (ctx.seconds['tesseraq-init'] ?? 0) + (performance.now() - t0) / 1000;
+          blockSeconds.init += (performance.now() - t0) / 1000;
           const lrScale = attempt === 0 ? 1 : RETRY_LR_FACTOR;
           const lr = opts.lr * lrScale;
           const progress = ctx.progress;
@@ -429,9 +442,12 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
             if (attempt > 0) throw finalDivergence(e);
             ctx.emit({ type: 'log', message: `${e.message} Rolling block ${b} back and retrying with a tenth of the learning rate.` });
             releaseBlockWeights(w); // the rollback: the block's weights from the source again
+            const tReload = performance.now();
             w = await loadBlockWeights(gpu, ctx.source, b);
+            blockSeconds.weights += (performance.now() - tReload) / 1000;
           }
         }
+        const tStore = performance.now();
         await readBlockOverrides(cfg, w, ctx.overrides);
         for (const [role, q] of res.quantized) {
           ctx.linears.set(linearName(cfg.arch, b, role), await readQuantized(linearName(cfg.arch, b, role), spec, q));
@@ -439,8 +455,12 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
           q.scales.release();
           q.zeros.release();
         }
+        blockSeconds.store = (performance.now() - tStore) / 1000;
         xq.release();
         xq = res.y;
+        Object.assign(res.report.seconds, blockSeconds);
+        // the phase's parts (tesseraq-init, -rounds, ...): bench reports them beside the phase total
+        for (const [part, sec] of Object.entries(res.report.seconds)) ctx.seconds[`tesseraq-${part}`] = (ctx.seconds[`tesseraq-${part}`] ?? 0) + sec;
         reports.push(res.report);
         const flips = res.report.layers.reduce((a, l) => a + l.flips, 0) / res.report.layers.reduce((a, l) => a + l.elements, 0);
         ctx.emit({

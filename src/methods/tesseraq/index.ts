@@ -62,7 +62,8 @@ export const tesseraq: MethodDescriptor = {
   memory: (m) => ({ phases: { tesseraq: tesseraqMemory(m) } }),
   bench: (s, config, layers) => {
     const rounds = tesseraqSchedule(config.tqSchedule).length;
-    const train = s.tesseraq - (s['tesseraq-init'] ?? 0);
+    // the rounds alone where the run timed them (the block's loading, target, AWQ and store apart)
+    const train = s['tesseraq-rounds'] ?? s.tesseraq - (s['tesseraq-init'] ?? 0);
     const tqSecondsPerBlock = train / layers;
     const tqSecondsPerRound = tqSecondsPerBlock / rounds;
     return { tqSecondsPerBlock, tqSecondsPerRound, tqSecondsPer250Round: (tqSecondsPerRound / config.tqIters) * 250 };
