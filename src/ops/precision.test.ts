@@ -199,8 +199,6 @@ describe('f16 copies kept between products', () => {
     counts.fill(0);
     counts[3] = 1;
     calls.reads.push(counts.buffer);
-    expect(await checkHalfOverflow(gpu)).toEqual([
-      'f16 overflow: 1 values of v.in do not fit f16 (|x| > 65504 or not finite); v.in stays f32 from now on',
-    ]);
+    expect(await checkHalfOverflow(gpu)).toEqual(['f16 overflow: 1 values of v.in do not fit f16 (|x| > 65504 or not finite); v.in stays f32 from now on']);
   });
 });
