@@ -16,6 +16,8 @@ import { createNodeGpu, closeNodeGpu } from './node-gpu';
 import type { Gpu } from '../gpu/gpu';
 import { matmul, SUBGROUP_SWEEP_TILES, SUBGROUP_TILES, subgroupTileFits, subgroupVariant, type MatmulPath, type SubgroupTile } from '../ops/matmul';
 import { castToF16 } from '../ops/cast';
+import { linearMatmul, setHalfLinears } from '../ops/precision';
+import { clampMin } from '../ops/teq';
 import { floatToHalf, halfToFloat } from '../formats/dtype';
 import { attentionCases, printAttentionResults } from './test-device-attention';
 
@@ -167,6 +169,66 @@ async function castCase(gpu: Gpu): Promise<Result> {
   };
 }
 
+/**
+ * linearMatmul's kept f16 copies (ops/precision.ts): products from kept copies are bit-identical to
+ * products from fresh conversions, and a write to a source (a kernel writing it in place, a CPU
+ * write) is seen by the next product. Tensor cores only (the policy is off elsewhere).
+ */
+async function keptCopiesCase(gpu: Gpu): Promise<Result | null> {
+  if (!setHalfLinears(gpu, true, 0)) return null;
+  const [m, k, n] = [192, 320, 224];
+  const x = gpu.upload(fill(m * k), [m, k], 'x');
+  const w = gpu.upload(fill(n * k), [n, k], 'w');
+  const dy = gpu.upload(fill(m * n), [m, n], 'dy');
+  const overflow = gpu.zeros([1], 'overflow', 'u32');
+  /** The same product from fresh conversions, outside the policy. */
+  const fresh = (a: typeof x, b: typeof x, opts: { transA?: boolean; transB?: boolean }) => {
+    const [ah, bh] = [castToF16(gpu, a, overflow), castToF16(gpu, b, overflow)];
+    const out = matmul(gpu, ah, bh, opts);
+    ah.release();
+    bh.release();
+    return out;
+  };
+  const bits = async (t: typeof x) => {
+    const v = new Uint32Array((await t.readF32()).buffer);
+    t.release();
+    return v;
+  };
+  const differing = (a: Uint32Array, b: Uint32Array) => a.reduce((c, v, i) => c + (v !== b[i] ? 1 : 0), 0);
+  const notes: string[] = [];
+  let ok = true;
+  const expectSame = async (what: string, got: typeof x, want: typeof x, hits: number) => {
+    const d = differing(await bits(got), await bits(want));
+    notes.push(`${what}: ${d} differ, ${gpu.copies.hits - hitsBefore} kept copies used`);
+    if (d !== 0 || gpu.copies.hits - hitsBefore !== hits) ok = false;
+  };
+  let hitsBefore = gpu.copies.hits;
+  linearMatmul(gpu, x, 'test.in', w, 'test.weight', { transB: true }).release(); // converts and keeps x and w
+  hitsBefore = gpu.copies.hits;
+  await expectSame('x·Wᵀ again', linearMatmul(gpu, x, 'test.in', w, 'test.weight', { transB: true }), fresh(x, w, { transB: true }), 2);
+  hitsBefore = gpu.copies.hits;
+  await expectSame('dy·W', linearMatmul(gpu, dy, 'test.dout', w, 'test.weight'), fresh(dy, w, {}), 1);
+  hitsBefore = gpu.copies.hits;
+  await expectSame('dyᵀ·x', linearMatmul(gpu, dy, 'test.dout', x, 'test.in', { transA: true }), fresh(dy, x, { transA: true }), 2);
+  const stale = await bits(linearMatmul(gpu, x, 'test.in', w, 'test.weight', { transB: true }));
+  clampMin(gpu, w, 0); // a kernel writing w in place: half its values change
+  hitsBefore = gpu.copies.hits;
+  const afterKernel = linearMatmul(gpu, x, 'test.in', w, 'test.weight', { transB: true });
+  const changed = differing(stale, new Uint32Array((await afterKernel.readF32()).buffer));
+  await expectSame('x·Wᵀ after a kernel wrote W', afterKernel, fresh(x, w, { transB: true }), 1);
+  gpu.write(x, fill(m * k)); // a CPU write
+  hitsBefore = gpu.copies.hits;
+  await expectSame('x·Wᵀ after a CPU write to x', linearMatmul(gpu, x, 'test.in', w, 'test.weight', { transB: true }), fresh(x, w, { transB: true }), 1);
+  if (changed < (m * n) / 2) ok = false; // the write must have changed the product
+  notes.push(`${changed} of ${m * n} outputs changed by the kernel's write`);
+  for (const t of [x, w, dy, overflow]) t.release();
+  const left = gpu.copies.size;
+  if (left !== 0) ok = false;
+  notes.push(`${left} copies left after the sources' release`);
+  setHalfLinears(gpu, false);
+  return { name: `kept f16 copies ${m}x${k}x${n}`, path: 'cast', worstAcc: 0, worstRound: 0, maxRel: 0, checked: m * n, ok, note: notes.join('; ') };
+}
+
 function cases(gpu: Gpu, path: MatmulPath): Case[] {
   const list: Case[] = [
     { name: 'ragged x·W 70x33·33x129', m: 70, k: 33, n: 129 },
@@ -236,6 +298,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const results: Result[] = [await castCase(gpu)];
+  const kept = await keptCopiesCase(gpu);
+  if (kept) results.push(kept);
   const paths: MatmulPath[] = sgm ? ['subgroup-matrix', 'f16'] : ['f16'];
   for (const path of paths) for (const c of cases(gpu, path)) results.push(await runCase(gpu, c, path));
   // attention's matmul path with the policy on (test-device-attention.ts); tensor cores only

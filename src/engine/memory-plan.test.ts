@@ -5,7 +5,7 @@ import { planMemory } from './memory-plan';
 import { randomModel } from '../formats/random-model';
 import { DEFAULT_CONFIG } from '../methods/registry';
 import type { RunConfig } from '../core/run-types';
-import { ATTENTION_MATMUL_MAX_SCORES_BYTES } from '../ops/precision';
+import { ATTENTION_MATMUL_MAX_SCORES_BYTES, HALF_COPIES_MAX_BYTES } from '../ops/precision';
 
 const cfg = randomModel('llama3.2-1b').weights.config; // 32 heads over 8 kv heads
 const config = (patch: Partial<RunConfig>): RunConfig => ({ ...DEFAULT_CONFIG, method: 'tesseraq', seqLen: 512, evalWindows: 1, ...patch });
@@ -39,5 +39,23 @@ describe('memory plan: attention scratch', () => {
     expect(tiny.headDim).toBeLessThan(32);
     const c = config({ calibSamples: 4 });
     expect(planMemory(tiny, c, undefined, { matmulAttention: true }).phases).toEqual(planMemory(tiny, c).phases);
+  });
+});
+
+describe('memory plan: kept f16 copies', () => {
+  it('adds half of each phase, at most the bound of the copies', () => {
+    const branches = new Set<string>();
+    for (const c of [randomModel('tiny-llama').weights.config, cfg]) {
+      const conf = config({ calibSamples: 128 });
+      const f32 = planMemory(c, conf);
+      const half = planMemory(c, conf, undefined, { halfCopies: HALF_COPIES_MAX_BYTES });
+      for (const phase of Object.keys(f32.phases)) {
+        const bounded = f32.phases[phase] / 2 > HALF_COPIES_MAX_BYTES * 1.15;
+        branches.add(bounded ? 'bound' : 'half');
+        const expected = bounded ? HALF_COPIES_MAX_BYTES * 1.15 : f32.phases[phase] / 2;
+        expect(Math.abs(half.phases[phase] - f32.phases[phase] - expected)).toBeLessThanOrEqual(2);
+      }
+    }
+    expect([...branches].sort()).toEqual(['bound', 'half']); // the 1B shape's TesseraQ phase is over 2 GiB, tiny-llama's are not
   });
 });

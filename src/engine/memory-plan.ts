@@ -55,6 +55,9 @@ function activationFloatsPerToken(cfg: ModelConfig): number {
 export interface PlanOptions {
   /** The device can take attention's matmul path (ops/attention.ts matmulAttentionPossible). */
   matmulAttention?: boolean;
+  /** Bytes of f16 Linear operand copies the runtime may keep between products (gpu.copies.maxBytes;
+   * 0 or absent without the precision policy). */
+  halfCopies?: number;
 }
 
 /** The matmul attention path's transient scratch for calls of up to `windows` sequences: three
@@ -104,6 +107,9 @@ export function planMemory(
     phases.measure = globalsBytes + 2 * calibX + blockActs + 2 * linearOut + 3 * blockBytes + (residentBlocks ? cfg.layers * blockBytes : blockBytes);
     phases['eval-quant'] = globalsBytes + (residentBlocks ? cfg.layers * blockBytes : blockBytes) + evalActs;
   }
+  // Kept f16 copies are halves of f32 tensors alive in the phase (a copy dies with its source), and
+  // never more than the runtime's bound.
+  if (opts.halfCopies) for (const k of Object.keys(phases)) phases[k] += Math.min(opts.halfCopies, phases[k] / 2);
   // Where attention may take its matmul path, any phase may hold its scratch on top (one call at a
   // time; the largest call runs on the calibration windows or one evaluation batch).
   if (opts.matmulAttention) {

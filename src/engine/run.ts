@@ -91,7 +91,7 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
       memory[phase] = Math.max(memory[phase] ?? 0, gpu.pool.peakAllocatedBytes);
     }
   };
-  const plan = planMemory(cfg, config, gpu.device.limits, { matmulAttention: matmulAttentionPossible(gpu) });
+  const plan = planMemory(cfg, config, gpu.device.limits, { matmulAttention: matmulAttentionPossible(gpu), halfCopies: gpu.copies.maxBytes });
   const spec: QuantSpec = { bits: config.bits, groupSize: config.groupSize, symmetric: config.symmetric };
   const result: RunResult = {
     schema: RESULT_SCHEMA_VERSION,

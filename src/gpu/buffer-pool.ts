@@ -31,6 +31,8 @@ export class BufferPool {
   /** Bytes of every buffer created and not destroyed (live + pooled): the GPU footprint. */
   allocatedBytes = 0;
   peakAllocatedBytes = 0;
+  /** Called with every buffer given back, before it can be taken again (the runtime drops its derived copies). */
+  onGive: ((buf: GPUBuffer) => void) | null = null;
   /** Out-of-memory errors found by error scopes, checked at the next submit. */
   pendingError: Error | null = null;
 
@@ -72,6 +74,7 @@ export class BufferPool {
   }
 
   give(buf: GPUBuffer): void {
+    this.onGive?.(buf);
     const cls = this.sizes.get(buf) ?? buf.size;
     this.liveBytes -= cls;
     this.pooledBytes += cls;

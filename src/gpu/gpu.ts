@@ -3,6 +3,7 @@
 import type { AcquiredDevice, AdapterReport, SubgroupMatrixShape } from './device';
 import { DeviceLostError, EngineError } from './errors';
 import { BufferPool } from './buffer-pool';
+import { DerivedCopies } from './derived-copies';
 import {
   checkKernel,
   reflectBindings,
@@ -41,6 +42,8 @@ interface LayoutEntry {
 }
 
 interface PipelineEntry extends CheckedInterface {
+  /** The storage bindings it may write (read_write), whose buffers' derived copies each dispatch drops. */
+  writeNames: string[];
   params: ShaderParams;
   pipeline: GPUComputePipeline;
   layout: LayoutEntry;
@@ -86,6 +89,8 @@ export class Gpu {
   /** The tensor-core configuration the f16 matmuls use, or null (no subgroup matrices, or not asked for). */
   readonly subgroupMatrix: SubgroupMatrixShape | null;
   readonly pool: BufferPool;
+  /** Copies derived from buffers' contents (f16 matmul operands), dropped on every write and release. */
+  readonly copies = new DerivedCopies();
   readonly timer: KernelTimer | null;
   readonly maxWorkgroupSize: number;
   readonly maxWorkgroupsPerDim: number;
@@ -129,6 +134,8 @@ export class Gpu {
       maxBufferSize: lim.maxBufferSize,
       maxStorageBufferBindingSize: lim.maxStorageBufferBindingSize,
     });
+    // a buffer back in the pool comes out as another tensor: its copies describe nothing any more
+    this.pool.onGive = (b) => this.copies.invalidate(b);
     this.timer = opts.profile && acq.hasTimestamps ? new KernelTimer(this.device) : null;
     this.uniformRing = this.device.createBuffer({
       size: UNIFORM_RING_BYTES,
@@ -187,6 +194,7 @@ export class Gpu {
   /** Overwrites a tensor's contents from the CPU (queued in order with dispatches). */
   write(t: Tensor, data: Float32Array | Uint32Array | Int32Array, elementOffset = 0): void {
     this.flush(); // earlier dispatches must see the old contents
+    this.copies.invalidate(t.buffer);
     this.device.queue.writeBuffer(t.buffer, elementOffset * 4, data.buffer, data.byteOffset, data.byteLength);
   }
 
@@ -197,11 +205,13 @@ export class Gpu {
   }
 
   clear(t: Tensor): void {
+    this.copies.invalidate(t.buffer);
     this.endPass();
     this.getEncoder().clearBuffer(t.buffer, 0, t.byteLength);
   }
 
   copy(src: Tensor, dst: Tensor, srcOffsetElems = 0, dstOffsetElems = 0, elems = src.size): void {
+    this.copies.invalidate(dst.buffer);
     this.endPass();
     this.getEncoder().copyBufferToBuffer(src.buffer, srcOffsetElems * 4, dst.buffer, dstOffsetElems * 4, elems * 4);
   }
@@ -237,7 +247,8 @@ export class Gpu {
       compute: { module, entryPoint: 'main' },
       label: key,
     });
-    const e: PipelineEntry = { ...iface, params: ps, pipeline, layout, hasUniform: bindings[0]?.kind === 'uniform' };
+    const writeNames = iface.storageNames.filter((n) => (kernel.bindings as Record<string, BindingAccess>)[n].startsWith('write'));
+    const e: PipelineEntry = { ...iface, writeNames, params: ps, pipeline, layout, hasUniform: bindings[0]?.kind === 'uniform' };
     variants.push(e);
     this.pipelineTotal++;
     return e;
@@ -359,6 +370,13 @@ export class Gpu {
       throw new EngineError('gpu-validation', `${label}: uniforms given but ${kernel.file} declares none at binding 0`);
     }
     const bindGroup = this.bindGroup(e, given, label);
+    if (this.copies.size) {
+      // what this dispatch may write no longer matches its copies (an empty grid writes nothing, but dropping is always safe)
+      for (const n of e.writeNames) {
+        const b = given[n]!;
+        this.copies.invalidate(b instanceof Tensor ? b.buffer : b);
+      }
+    }
     if (x === 0 || y === 0 || z === 0) return;
     const pass = this.timer ? this.timedPass(label, kernel.shader, boundBytes(given)) : this.getPass();
     if (pass !== this.boundPass || e.pipeline !== this.boundPipeline) {
@@ -457,6 +475,7 @@ export class Gpu {
   }
 
   destroy(): void {
+    this.copies.clear();
     this.pool.trim();
     this.uniformRing.destroy();
     this.device.destroy();

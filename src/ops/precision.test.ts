@@ -3,8 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { fakeGpu } from '../gpu/testing/fake-device';
 import { pickSubgroupMatrix } from '../gpu/device';
-import { kernelPaths, linearMatmul, linearPath, setHalfLinears } from './precision';
+import { checkHalfOverflow, HALF_COPIES_MAX_BYTES, kernelPaths, linearMatmul, linearPath, setHalfLinears } from './precision';
 import { attentionPath, causalAttention, causalAttentionBackward } from './attention';
+import { clampMin } from './teq';
 
 const shaders = (calls: ReturnType<typeof fakeGpu>['calls']) => calls.dispatches.map((d) => d.pipeline.split('|')[0]);
 
@@ -109,5 +110,95 @@ describe('precision policy', () => {
     expect(pickSubgroupMatrix(info([cfg('f16', 'f16', 16, 16, 16)]))).toBeNull();
     expect(pickSubgroupMatrix(info([]))).toBeNull();
     expect(pickSubgroupMatrix(undefined)).toBeNull();
+  });
+});
+
+describe('f16 copies kept between products', () => {
+  const half = () => {
+    const { gpu, calls } = fakeGpu({ maxComputeWorkgroupStorageSize: 48 * 1024 }, true);
+    setHalfLinears(gpu, true, 0);
+    const casts = () => calls.dispatches.filter((d) => d.pipeline.startsWith('cast-f16')).length;
+    return { gpu, calls, casts };
+  };
+
+  it('converts a tensor once per version: reused by later products, again after any write or release', () => {
+    const { gpu, casts } = half();
+    const x = gpu.tensor([64, 32]);
+    const w = gpu.tensor([48, 32]);
+    const dy = gpu.tensor([64, 48]);
+    linearMatmul(gpu, x, 'q.in', w, 'q.weight', { transB: true }); // x, w
+    linearMatmul(gpu, dy, 'q.dout', w, 'q.weight'); // dy
+    linearMatmul(gpu, dy, 'q.dout', x, 'q.in', { transA: true }); // nothing new
+    expect(casts()).toBe(3);
+    clampMin(gpu, w, 0); // a kernel writing w in place
+    linearMatmul(gpu, x, 'q.in', w, 'q.weight', { transB: true });
+    expect(casts()).toBe(4);
+    gpu.copy(dy.view([64 * 48]), x.view([64 * 32]), 0, 0, 8); // a copy into (a view of) x
+    linearMatmul(gpu, x, 'q.in', w, 'q.weight', { transB: true });
+    expect(casts()).toBe(5);
+    gpu.clear(dy);
+    gpu.write(w, new Float32Array(4));
+    linearMatmul(gpu, dy, 'q.dout', w, 'q.weight');
+    expect(casts()).toBe(7);
+    // the product's own output: written by the product, so its copy (as an operand) goes
+    const out = linearMatmul(gpu, x, 'q.in', w, 'q.weight', { transB: true });
+    linearMatmul(gpu, out, 'o.in', w.view([32, 48]), 'o.weight', { transB: true });
+    expect(casts()).toBe(8); // out; w through a view of another shape is the same copy
+    linearMatmul(gpu, x, 'q.in', w, 'q.weight', { transB: true, out, accumulate: true });
+    linearMatmul(gpu, out, 'o.in', w.view([32, 48]), 'o.weight', { transB: true });
+    expect(casts()).toBe(9);
+    // released: the pool hands the same buffer to the next tensor of its size, which is converted anew
+    x.release();
+    const x2 = gpu.tensor([64, 32]);
+    expect(x2.buffer).toBe(x.buffer);
+    linearMatmul(gpu, x2, 'q.in', w, 'q.weight', { transB: true });
+    expect(casts()).toBe(10);
+  });
+
+  it('the copies die with their sources, and all of them with the policy', () => {
+    const { gpu } = half();
+    expect(gpu.copies.maxBytes).toBe(HALF_COPIES_MAX_BYTES);
+    const live = gpu.pool.liveBytes;
+    const x = gpu.tensor([64, 32]);
+    const w = gpu.tensor([48, 32]);
+    const y = linearMatmul(gpu, x, 'q.in', w, 'q.weight', { transB: true });
+    expect(gpu.copies.size).toBe(2);
+    for (const t of [x, w, y]) t.release();
+    expect(gpu.copies.size).toBe(0);
+    expect(gpu.pool.liveBytes).toBe(live);
+    const keep = gpu.tensor([64, 32]);
+    linearMatmul(gpu, keep, 'q.in', w, 'q.weight', { transB: true }).release();
+    expect(gpu.copies.size).toBe(2);
+    setHalfLinears(gpu, false);
+    expect([gpu.copies.size, gpu.copies.maxBytes]).toEqual([0, 0]);
+  });
+
+  it('a class served a copy counted under another falls with it; a copy counted under a fallen class is converted again', async () => {
+    const { gpu, calls, casts } = half();
+    const n = gpu.tensor([64, 32]);
+    const [wq, wk, wv] = [0, 1, 2].map(() => gpu.tensor([48, 32]));
+    // slots in order of first use: q.in 0, q.weight 1, k.weight 2, v.weight 3
+    linearMatmul(gpu, n, 'q.in', wq, 'q.weight', { transB: true });
+    linearMatmul(gpu, n, 'k.in', wk, 'k.weight', { transB: true });
+    expect(casts()).toBe(3);
+    const counts = new Uint32Array(256);
+    counts[0] = 5;
+    calls.reads.push(counts.buffer);
+    expect(await checkHalfOverflow(gpu)).toEqual([
+      'f16 overflow: 5 values of q.in (its f16 copies also served k.in) do not fit f16 (|x| > 65504 or not finite); q.in, k.in stay f32 from now on',
+    ]);
+    const before = calls.dispatches.length;
+    linearMatmul(gpu, n, 'k.in', wk, 'k.weight', { transB: true });
+    expect(shaders(calls).slice(before)).toEqual(['matmul.wgsl']);
+    // v.in was never served n's copy before the check: converted again, counted under its own slot
+    // (3; v.weight 4), and that copy replaces the one counted under q.in
+    linearMatmul(gpu, n, 'v.in', wv, 'v.weight', { transB: true });
+    expect(casts()).toBe(5);
+    linearMatmul(gpu, n, 'v.in', wv, 'v.weight', { transB: true });
+    expect(casts()).toBe(5);
+    counts.fill(0);
+    counts[3] = 1;
+    calls.reads.push(counts.buffer);
+    expect(await checkHalfOverflow(gpu)).toEqual(['f16 overflow: 1 values of v.in do not fit f16 (|x| > 65504 or not finite); v.in stays f32 from now on']);
   });
 });

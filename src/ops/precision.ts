@@ -1,15 +1,26 @@
 // The precision policy of the engine's Linear matmuls (ARCHITECTURE.md, "Precision"): where the
 // device offers f16 subgroup matrices (tensor cores), forward x·Wᵀ, dy·W and dyᵀ·x take f16
-// operands converted right before the product and sum in f32; everything else stays f32. Each
-// operand class (a Linear role's input, weight or output gradient, over all blocks) has an overflow
-// counter: a conversion that would overflow f16 is clamped (never Inf), counted, and reported at
-// the next check, from which on that class stays f32.
+// operands and sum in f32; everything else stays f32. Each operand class (a Linear role's input,
+// weight or output gradient, over all blocks) has an overflow counter: a conversion that would
+// overflow f16 is clamped (never Inf), counted, and reported at the next check, from which on that
+// class stays f32.
+// Where the f16 copies live: each f32 operand is converted at most once per version of its
+// contents. The copy is kept in the runtime's registry of derived copies (gpu.copies,
+// src/gpu/derived-copies.ts) and reused by every later product that reads the same unchanged
+// tensor: a Linear's weight in x·Wᵀ and dy·W and over every evaluation window, its input in x·Wᵀ and
+// dyᵀ·x (q, k and v share theirs, as gate and up do), an output gradient in dy·W and dyᵀ·x. When the
+// copies die: the runtime drops a copy (its buffer back to the pool) as soon as anything may write
+// its source (a dispatch binding it read_write, copy, clear, write) or the source is released;
+// least recently used copies go first past HALF_COPIES_MAX_BYTES; all go when the policy changes.
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import { castToF16 } from './cast';
 import { matmul, matmulPath, type MatmulOptions, type MatmulPath } from './matmul';
 
 const SLOTS = 256;
+
+/** The most bytes of f16 operand copies kept between products (gpu.copies); a larger copy lives for its product only. */
+export const HALF_COPIES_MAX_BYTES = 1 << 30;
 
 /** Products smaller than this (2·M·N·K) stay f32 by default: two conversion passes cost more than
  * the tensor cores save there (stories260K's TesseraQ ran 25-70% slower with every Linear in f16,
@@ -28,6 +39,11 @@ class HalfLinears {
   private slots = new Map<string, number>();
   /** Operand classes that overflowed f16 once: f32 from then on. */
   readonly fallen = new Set<string>();
+  /** The class under whose counter each kept copy's conversion was counted. */
+  private countedAs = new WeakMap<Tensor, string>();
+  /** Since the counters were last cleared: per class, the other classes its copies served. Their
+   * overflow is the counted class's, so they fall with it (q.in, k.in and v.in share one tensor). */
+  private served = new Map<string, Set<string>>();
   /** Everything found by check(), in order. */
   readonly reports: string[] = [];
   constructor(
@@ -50,13 +66,50 @@ class HalfLinears {
     const found: string[] = [];
     for (const [key, s] of this.slots) {
       if (!c[s] || this.fallen.has(key)) continue;
-      this.fallen.add(key);
-      found.push(`f16 overflow: ${c[s]} values of ${key} do not fit f16 (|x| > 65504 or not finite); ${key} stays f32 from now on`);
+      const also = [...(this.served.get(key) ?? [])].filter((k) => !this.fallen.has(k) && k !== key);
+      for (const k of [key, ...also]) this.fallen.add(k);
+      const names = [key, ...also].join(', ');
+      found.push(
+        `f16 overflow: ${c[s]} values of ${key}${also.length ? ` (its f16 copies also served ${also.join(', ')})` : ''} do not fit f16 (|x| > 65504 or not finite); ${names} ${also.length ? 'stay' : 'stays'} f32 from now on`,
+      );
     }
-    if (found.length) this.gpu.clear(this.counts);
+    if (found.length) {
+      this.gpu.clear(this.counts);
+      this.served.clear();
+    }
     this.reports.push(...found);
     return found;
   }
+
+  /**
+   * The f16 copy of f32 operand `src` for class `key`: the kept one where src has not changed since
+   * its conversion, else a new conversion (counted under key) that is kept where it fits. `owned`:
+   * the caller releases the copy after its product (it was too large to keep). `inUse`: copies
+   * got for the same product, never evicted to make room for this one.
+   */
+  half(src: Tensor, key: string, inUse: readonly Tensor[] = []): { t: Tensor; kept: Tensor | null; owned: boolean } {
+    const copies = this.gpu.copies;
+    const kept = copies.get(src, 'f16');
+    const counted = kept && this.countedAs.get(kept);
+    // a copy counted under a class that has overflowed since (clamped values, reported for that
+    // class only) is converted again under this one, so that this class's overflow is counted too
+    if (kept && counted !== undefined && !this.fallen.has(counted)) {
+      if (counted !== key) {
+        let s = this.served.get(counted);
+        if (!s) this.served.set(counted, (s = new Set()));
+        s.add(key);
+      }
+      return { t: sameShape(kept, src) ? kept : kept.view(src.shape), kept, owned: false };
+    }
+    const h = castToF16(this.gpu, src, this.counts, undefined, this.slot(key));
+    if (!copies.put(src, 'f16', h, inUse)) return { t: h, kept: null, owned: true };
+    this.countedAs.set(h, key);
+    return { t: h, kept: h, owned: false };
+  }
+}
+
+function sameShape(a: Tensor, b: Tensor): boolean {
+  return a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
 }
 
 const policies = new WeakMap<Gpu, HalfLinears>();
@@ -71,8 +124,14 @@ export function setHalfLinears(gpu: Gpu, on: boolean, minFlops = HALF_MIN_FLOPS)
   if (had && (!want || had.minFlops !== minFlops)) {
     had.counts.release();
     policies.delete(gpu);
+    // the copies' overflow was counted by that policy
+    gpu.copies.clear();
+    gpu.copies.maxBytes = 0;
   }
-  if (want && !policies.has(gpu)) policies.set(gpu, new HalfLinears(gpu, minFlops));
+  if (want && !policies.has(gpu)) {
+    policies.set(gpu, new HalfLinears(gpu, minFlops));
+    gpu.copies.maxBytes = HALF_COPIES_MAX_BYTES;
+  }
   return want;
 }
 
@@ -124,8 +183,9 @@ export function halfReports(gpu: Gpu): readonly string[] {
 }
 
 /**
- * A Linear's matmul under the policy: f32 operands as given, or both converted to f16 (keys name
- * their operand classes for the overflow guard). Same options and result as matmul().
+ * A Linear's matmul under the policy: f32 operands as given, or both as f16 copies (converted here,
+ * or kept from an earlier product while the tensor is unchanged: see the header; keys name their
+ * operand classes for the overflow guard). Same options and result as matmul().
  */
 export function linearMatmul(gpu: Gpu, a: Tensor, keyA: string, b: Tensor, keyB: string, opts: MatmulOptions = {}): Tensor {
   const p = policies.get(gpu);
@@ -138,10 +198,11 @@ export function linearMatmul(gpu: Gpu, a: Tensor, keyA: string, b: Tensor, keyB:
   // labelled 'linear ...' so that the benchmark tells Linear products from the other matmuls
   const o = { ...opts, role: 'linear' };
   if (!p || p.fallen.has(keyA) || p.fallen.has(keyB) || small || a.dtype !== 'f32' || b.dtype !== 'f32') return matmul(gpu, a, b, o);
-  const ah = castToF16(gpu, a, p.counts, undefined, p.slot(keyA));
-  const bh = castToF16(gpu, b, p.counts, undefined, p.slot(keyB));
-  const out = matmul(gpu, ah, bh, o);
-  ah.release(); // later users of the buffers are ordered after these dispatches
-  bh.release();
+  const ah = p.half(a, keyA);
+  const bh = p.half(b, keyB, ah.kept ? [ah.kept] : []);
+  const out = matmul(gpu, ah.t, bh.t, o);
+  // later users of the buffers are ordered after these dispatches
+  if (ah.owned) ah.t.release();
+  if (bh.owned) bh.t.release();
   return out;
 }

@@ -352,7 +352,10 @@ const api: EngineApi = {
   planRun: (config) =>
     guarded(async (): Promise<MemoryPlan> => {
       const gpu = await getGpu();
-      return planMemory(requireModel().weights.config, config, gpu.device.limits, { matmulAttention: matmulAttentionPossible(gpu) });
+      return planMemory(requireModel().weights.config, config, gpu.device.limits, {
+        matmulAttention: matmulAttentionPossible(gpu),
+        halfCopies: gpu.copies.maxBytes,
+      });
     }),
 
   cancel: () => {

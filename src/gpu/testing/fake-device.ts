@@ -11,6 +11,8 @@ export interface FakeCalls {
   /** Bytes queued by writeBuffer, per buffer label. */
   writes: { label: string; data: ArrayBuffer }[];
   dispatches: { pipeline: string; offsets: number[]; workgroups: [number, number, number] }[];
+  /** What the next mapped reads (Gpu.readBuffer) return, in order (zeros when empty). */
+  reads: ArrayBuffer[];
 }
 
 // The WebGPU flag namespaces Node lacks (the values of the spec).
@@ -31,7 +33,7 @@ g.GPUShaderStage ??= { VERTEX: 1, FRAGMENT: 2, COMPUTE: 4 };
 g.GPUMapMode ??= { READ: 1, WRITE: 2 };
 
 export function fakeDevice(limits: Partial<Record<string, number>> = {}): { device: GPUDevice; calls: FakeCalls } {
-  const calls: FakeCalls = { shaderModules: [], pipelines: [], bindGroups: [], writes: [], dispatches: [] };
+  const calls: FakeCalls = { shaderModules: [], pipelines: [], bindGroups: [], writes: [], dispatches: [], reads: [] };
   const lim = {
     maxBufferSize: 1 << 30,
     maxStorageBufferBindingSize: 1 << 30,
@@ -46,7 +48,18 @@ export function fakeDevice(limits: Partial<Record<string, number>> = {}): { devi
     addEventListener() {},
     pushErrorScope() {},
     popErrorScope: async () => null,
-    createBuffer: (d: GPUBufferDescriptor) => ({ size: d.size, usage: d.usage, label: d.label ?? '', destroy() {} }),
+    createBuffer: (d: GPUBufferDescriptor) => {
+      let mapped: ArrayBuffer | null = null;
+      return {
+        size: d.size,
+        usage: d.usage,
+        label: d.label ?? '',
+        destroy() {},
+        mapAsync: async () => void (mapped = calls.reads.shift() ?? new ArrayBuffer(d.size)),
+        getMappedRange: () => mapped!,
+        unmap() {},
+      };
+    },
     createShaderModule: (d: GPUShaderModuleDescriptor) => {
       calls.shaderModules.push(d.code);
       return { label: d.label };

@@ -1,0 +1,96 @@
+// Copies derived from a buffer's contents (the f16 conversions of the half-precision matmuls,
+// src/ops/precision.ts), kept until those contents may change. The runtime (gpu.ts) drops every
+// copy of a buffer whenever anything may write it: a dispatch that binds it read_write, a copy,
+// clear or CPU write into it, and its release to the pool (a pooled buffer comes back as another
+// tensor). Views share their tensor's buffer, so writing through any view drops the copies of all.
+// A copy found here therefore always holds what a fresh derivation from the source would give now.
+// The copies are tensors owned by this registry: released here (back to the pool) when dropped,
+// evicted least recently used first to stay under maxBytes.
+import type { Tensor } from './tensor';
+
+interface Entry {
+  source: GPUBuffer;
+  key: string;
+  copy: Tensor;
+}
+
+export class DerivedCopies {
+  /** Copies by source buffer, then by key (what the copy is, and the source's dtype and size). */
+  private bySource = new Map<GPUBuffer, Map<string, Entry>>();
+  /** Every entry, least recently used first. */
+  private lru = new Set<Entry>();
+  /** Bytes the copies take now, at most maxBytes. */
+  bytes = 0;
+  /** The bound on bytes (0, the default: nothing is kept). */
+  maxBytes = 0;
+  hits = 0;
+  misses = 0;
+
+  get size(): number {
+    return this.lru.size;
+  }
+
+  private static keyOf(source: Tensor, kind: string): string {
+    return `${kind}|${source.dtype}|${source.size}`;
+  }
+
+  /** The `kind` copy of source's current contents, if one is kept (it may have another shape of the same size). */
+  get(source: Tensor, kind: string): Tensor | undefined {
+    const e = this.bySource.get(source.buffer)?.get(DerivedCopies.keyOf(source, kind));
+    if (!e) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    this.lru.delete(e);
+    this.lru.add(e);
+    return e.copy;
+  }
+
+  /**
+   * Keeps `copy` as the `kind` copy of source's current contents; the registry owns it from then on.
+   * Makes room by dropping the least recently used copies except those in `inUse` (copies the
+   * caller got and has not yet encoded its use of). Returns false and keeps nothing where it cannot
+   * make room: the caller still owns the copy.
+   */
+  put(source: Tensor, kind: string, copy: Tensor, inUse: readonly Tensor[] = []): boolean {
+    const bytes = copy.byteLength;
+    const key = DerivedCopies.keyOf(source, kind);
+    const old = this.bySource.get(source.buffer)?.get(key);
+    if (old && !inUse.includes(old.copy)) this.drop(old);
+    let free = this.maxBytes - this.bytes;
+    for (const e of this.lru) if (!inUse.includes(e.copy)) free += e.copy.byteLength;
+    if (bytes > free || this.bySource.get(source.buffer)?.has(key)) return false;
+    for (const e of this.lru) {
+      if (this.bytes + bytes <= this.maxBytes) break;
+      if (!inUse.includes(e.copy)) this.drop(e);
+    }
+    let m = this.bySource.get(source.buffer);
+    if (!m) this.bySource.set(source.buffer, (m = new Map()));
+    const e: Entry = { source: source.buffer, key, copy };
+    m.set(key, e);
+    this.lru.add(e);
+    this.bytes += bytes;
+    return true;
+  }
+
+  /** Drops (and releases) every copy of a buffer's contents: called by the runtime before anything may change them. */
+  invalidate(buffer: GPUBuffer): void {
+    const m = this.bySource.get(buffer);
+    if (m) for (const e of m.values()) this.drop(e);
+  }
+
+  /** Drops every copy. */
+  clear(): void {
+    for (const e of this.lru) this.drop(e);
+  }
+
+  private drop(e: Entry): void {
+    const m = this.bySource.get(e.source)!;
+    m.delete(e.key);
+    if (!m.size) this.bySource.delete(e.source);
+    this.lru.delete(e);
+    this.bytes -= e.copy.byteLength;
+    e.copy.release(); // later users of the buffer are ordered after the dispatches that read it
+  }
+}

@@ -1,0 +1,92 @@
+// How many f32 -> f16 conversions a training step and an evaluation forward of one block encode
+// under the precision policy (src/ops/precision.ts, default threshold 2^28 FLOP), on a fake device
+// with tensor cores (it runs nothing: the dispatches are what is counted), at the SmolLM2-135M shape
+// (hidden 576, q 576, k/v 192, MLP 1536). Each f32 tensor is converted once per version; the
+// counts are derived by hand below (before the copies were kept: two per f16 product).
+import { describe, expect, it } from 'vitest';
+import { fakeGpu } from '../gpu/testing/fake-device';
+import type { Gpu } from '../gpu/gpu';
+import { setHalfLinears } from '../ops/precision';
+import { parseHfConfig, expectedShapes } from '../formats/hf-config';
+import { RANDOM_SHAPES } from '../formats/random-model';
+import { linearName, linearRoles, normNames } from '../core/tensor-names';
+import type { ModelConfig } from '../core/model-config';
+import type { BlockWeights } from './block-weights';
+import { blockBackward, blockForward, releaseActivations, type BatchShape } from './block';
+
+const smol = parseHfConfig(RANDOM_SHAPES['smollm2-135m'], 'config.json', 'random:smollm2-135m');
+
+/** Block 0's weights as uninitialised tensors of the real shapes. */
+function blockOf(gpu: Gpu, cfg: ModelConfig): BlockWeights {
+  const shapes = expectedShapes(cfg);
+  const t = (name: string) => gpu.tensor(shapes.get(name)!, 'f32', name);
+  const linears: BlockWeights['linears'] = {};
+  for (const role of linearRoles(cfg.arch)) linears[role] = { weight: t(`${linearName(cfg.arch, 0, role)}.weight`) };
+  const n = normNames(cfg.arch, 0);
+  return { index: 0, linears, attnNorm: { weight: t(`${n.attn}.weight`) }, mlpNorm: { weight: t(`${n.mlp}.weight`) } };
+}
+
+function setup() {
+  const { gpu, calls } = fakeGpu({ maxComputeWorkgroupStorageSize: 48 * 1024 }, true);
+  setHalfLinears(gpu, true);
+  const w = blockOf(gpu, smol);
+  const casts = () => calls.dispatches.filter((d) => d.pipeline.startsWith('cast-f16')).length;
+  /** Conversions of one forward + backward (every tensor released after). */
+  const step = (shape: BatchShape): number => {
+    const before = casts();
+    const x = gpu.tensor([shape.batch * shape.seqLen, smol.hidden]);
+    const { y, acts } = blockForward(gpu, smol, w, x, shape, true);
+    const dy = gpu.tensor(y.shape);
+    const g = blockBackward(gpu, smol, w, acts!, dy, shape);
+    releaseActivations(acts!, true);
+    for (const t of [y, dy, g.dx, ...Object.values(g.dW)]) t!.release();
+    return casts() - before;
+  };
+  const forward = (shape: BatchShape): number => {
+    const before = casts();
+    const x = gpu.tensor([shape.batch * shape.seqLen, smol.hidden]);
+    const { y } = blockForward(gpu, smol, w, x, shape);
+    x.release();
+    y.release();
+    return casts() - before;
+  };
+  /** What TEQ's and TesseraQ's producers do every step: write every Linear's weight. */
+  const rewriteWeights = () => Object.values(w.linears).forEach((l) => gpu.clear(l!.weight));
+  return { gpu, casts, step, forward, rewriteWeights };
+}
+
+describe('f16 conversions per block (SmolLM2-135M shape)', () => {
+  it("TEQ's step (1 x 512 tokens): 14 instead of 30", () => {
+    // f16 products at 512 tokens: q, o, gate, up, down forward (k, v: 2·512·192·576 < 2^28), their
+    // dy·W and dyᵀ·x; before, 15 products x 2 = 30. Now: forward n1, att.out, n2 (gate and up
+    // share it), a and the 5 weights = 9; backward only the 5 output gradients (dq, dx1, dgate, dup,
+    // dy), their inputs and weights are kept: 14.
+    const { step, rewriteWeights } = setup();
+    expect(step({ batch: 1, seqLen: 512 })).toBe(14);
+    rewriteWeights();
+    expect(step({ batch: 1, seqLen: 512 })).toBe(14);
+    // unchanged weights (a frozen block): 9
+    expect(step({ batch: 1, seqLen: 512 })).toBe(9);
+  });
+
+  it("TesseraQ's step (4 x 512 tokens): 18 instead of 42", () => {
+    // all 7 Linears in f16 (21 products x 2 = 42 before). Now: 4 inputs + 7 weights + 7 output gradients.
+    const { step, rewriteWeights } = setup();
+    expect(step({ batch: 4, seqLen: 512 })).toBe(18);
+    rewriteWeights();
+    expect(step({ batch: 4, seqLen: 512 })).toBe(18);
+  });
+
+  it('evaluation forwards with unchanged weights convert their weights once: 4 per window batch after the first instead of 14', () => {
+    const { forward } = setup();
+    expect(forward({ batch: 4, seqLen: 512 })).toBe(11); // 4 inputs + 7 weights
+    for (let i = 0; i < 3; i++) expect(forward({ batch: 4, seqLen: 512 })).toBe(4);
+  });
+
+  it('nothing is kept and nothing changes without the policy', () => {
+    const { gpu, step, casts } = setup();
+    setHalfLinears(gpu, false);
+    expect(step({ batch: 4, seqLen: 512 })).toBe(0);
+    expect([casts(), gpu.copies.size]).toEqual([0, 0]);
+  });
+});
