@@ -10,6 +10,7 @@ import { CancelledError } from '../gpu/errors';
 import { perplexityOf } from './ppl-result';
 import { evaluationWindows } from './windows';
 import { nextTokenTargets } from '../ops/cross-entropy';
+import { withF32 } from '../ops/precision';
 
 export interface PerplexityOptions {
   windowLen: number;
@@ -45,8 +46,21 @@ export function windowsPerChunk(cfg: ModelConfig, windowLen: number, budgetBytes
  * b+1 is fetched, so a streamed model (blocks uploaded from the CPU one at a time) uploads each
  * block once per chunk rather than once per batch of windows. A chunk's hidden states stay within
  * twice the batch budget; the logits are formed a batch at a time.
+ * Every product f32 under the precision policy (ops/precision.ts withF32): the number measures the
+ * model, the same on every device, not the engine's precision.
  */
-export async function perplexity(
+export function perplexity(
+  gpu: Gpu,
+  cfg: ModelConfig,
+  globals: ModelGlobals,
+  blocks: BlockProvider,
+  tokens: ArrayLike<number>,
+  opts: PerplexityOptions,
+): Promise<PerplexityResult> {
+  return withF32(gpu, () => perplexityOfWindows(gpu, cfg, globals, blocks, tokens, opts));
+}
+
+async function perplexityOfWindows(
   gpu: Gpu,
   cfg: ModelConfig,
   globals: ModelGlobals,

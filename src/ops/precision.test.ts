@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { fakeGpu } from '../gpu/testing/fake-device';
 import { pickSubgroupMatrix } from '../gpu/device';
-import { checkHalfOverflow, HALF_COPIES_MAX_BYTES, kernelPaths, linearMatmul, linearPath, setHalfLinears } from './precision';
+import { checkHalfOverflow, HALF_COPIES_MAX_BYTES, halfMinFlops, kernelPaths, linearMatmul, linearPath, setHalfLinears, withF32 } from './precision';
 import { attentionPath, causalAttention, causalAttentionBackward } from './attention';
 import { clampMin } from './teq';
 
@@ -52,6 +52,92 @@ describe('precision policy', () => {
       'matmul-subgroup.wgsl',
       'matmul.wgsl',
     ]);
+  });
+
+  it('withF32 suspends the policy for what its function encodes, nested and across awaits, and no longer', async () => {
+    const { gpu, calls } = fakeGpu({ maxComputeWorkgroupStorageSize: 48 * 1024 }, true);
+    setHalfLinears(gpu, true, 0);
+    const product = () => linearMatmul(gpu, gpu.tensor([64, 32]), 'x', gpu.tensor([48, 32]), 'w', { transB: true });
+    const smol = { batch: 1, seqLen: 512, heads: 9, kvHeads: 3, headDim: 64 };
+    const kinds = () => {
+      gpu.flush();
+      const k = shaders(calls)
+        .filter((x) => x !== 'matmul-splitk.wgsl')
+        .map((x) => (x === 'matmul-subgroup.wgsl' ? 'f16' : x === 'matmul.wgsl' ? 'f32' : 'cast'));
+      calls.dispatches.length = 0;
+      return k.filter((x) => x !== 'cast');
+    };
+    product();
+    expect(kinds()).toEqual(['f16']);
+    const out = withF32(gpu, () => {
+      product();
+      expect(halfMinFlops(gpu)).toBeNull();
+      expect(attentionPath(gpu, smol)).toBe('flash');
+      // the policy is suspended, not changed: what the CLI and the GPU card report stays
+      expect(linearPath(gpu)).toBe('subgroup-matrix');
+      expect(kernelPaths(gpu)['Linear matmuls']).toMatch(/tensor cores/);
+      withF32(gpu, product);
+      product(); // the inner scope's end leaves the outer one open
+      return 7;
+    });
+    expect(out).toBe(7);
+    expect(kinds()).toEqual(['f32', 'f32', 'f32']);
+    product();
+    expect(halfMinFlops(gpu)).toBe(0);
+    expect(attentionPath(gpu, smol)).toBe('matmul');
+    expect(kinds()).toEqual(['f16']);
+
+    // an async function's scope lasts until its promise settles, resolved or rejected
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const scoped = withF32(gpu, async () => {
+      product();
+      await gate;
+      product();
+      return 'done';
+    });
+    product(); // encoded while the scope is open: f32 as well (one job per device)
+    release();
+    expect(await scoped).toBe('done');
+    product();
+    expect(kinds()).toEqual(['f32', 'f32', 'f32', 'f16']);
+    await expect(
+      withF32(gpu, async () => {
+        product();
+        throw new Error('search failed');
+      }),
+    ).rejects.toThrow('search failed');
+    expect(() =>
+      withF32(gpu, () => {
+        throw new Error('bad input');
+      }),
+    ).toThrow('bad input');
+    product();
+    expect(kinds()).toEqual(['f32', 'f16']);
+    setHalfLinears(gpu, false);
+  });
+
+  it('without the policy (CI, --no-f16) withF32 encodes exactly what the same calls encode outside it', () => {
+    for (const [half, policy] of [
+      [false, true],
+      [true, false],
+    ] as const) {
+      const { gpu, calls } = fakeGpu({ maxComputeWorkgroupStorageSize: 48 * 1024 }, half);
+      setHalfLinears(gpu, policy, 0);
+      const work = () => {
+        linearMatmul(gpu, gpu.tensor([512, 64]), 'x', gpu.tensor([172, 64]), 'w', { transB: true });
+        linearMatmul(gpu, gpu.tensor([512, 172]), 'dy', gpu.tensor([512, 64]), 'x', { transA: true });
+        const o = { batch: 1, seqLen: 64, heads: 2, kvHeads: 1, headDim: 32 };
+        causalAttention(gpu, gpu.tensor([64, 64]), gpu.tensor([64, 32]), gpu.tensor([64, 32]), o);
+        gpu.flush();
+        const ran = calls.dispatches.map((d) => `${d.pipeline} ${d.workgroups.join('x')}`);
+        calls.dispatches.length = 0;
+        return ran;
+      };
+      const outside = work();
+      expect(outside.some((x) => x.startsWith('matmul.wgsl'))).toBe(true);
+      expect(withF32(gpu, work)).toEqual(outside);
+    }
   });
 
   it('attention takes the matmul path only with the policy on, products past its threshold and scores under the cap', () => {

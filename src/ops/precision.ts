@@ -12,6 +12,8 @@
 // copies die: the runtime drops a copy (its buffer back to the pool) as soon as anything may write
 // its source (a dispatch binding it read_write, copy, clear, write) or the source is released;
 // least recently used copies go first past HALF_COPIES_MAX_BYTES; all go when the policy changes.
+// Inside withF32() the policy is suspended: the statistics, selections, chains and measurements
+// that the methods compute once (not their training steps) take the f32 kernels.
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import { castToF16 } from './cast';
@@ -113,6 +115,42 @@ function sameShape(a: Tensor, b: Tensor): boolean {
 }
 
 const policies = new WeakMap<Gpu, HalfLinears>();
+/** How many withF32() scopes are open on each device. */
+const f32Scopes = new WeakMap<Gpu, number>();
+
+/** The policy that products encoded now follow: none inside withF32(). */
+function activePolicy(gpu: Gpu): HalfLinears | undefined {
+  return f32Scopes.get(gpu) ? undefined : policies.get(gpu);
+}
+
+/**
+ * Runs fn with the policy suspended on this device: every Linear product it encodes takes the f32
+ * kernel and attention the flash path, as with `--no-f16`. For what a method computes once and
+ * then relies on (ARCHITECTURE.md, "Precision"): calibration chains and targets, GPTQ's Hessian
+ * inputs, AWQ's grid, TEQ's held-out scores, measurements; their rounding errors are not averaged
+ * out over steps as a training step's are. The policy itself (threshold, fallen classes, reports)
+ * is untouched; without one (CI, `--no-f16`) nothing changes. Scopes nest; an async fn's scope
+ * lasts until its promise settles (the engine runs one job per device at a time, so whatever is
+ * encoded meanwhile is that job's).
+ */
+export function withF32<T>(gpu: Gpu, fn: () => T): T {
+  f32Scopes.set(gpu, (f32Scopes.get(gpu) ?? 0) + 1);
+  const leave = () => {
+    const open = f32Scopes.get(gpu)! - 1;
+    if (open) f32Scopes.set(gpu, open);
+    else f32Scopes.delete(gpu);
+  };
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    leave();
+    throw e;
+  }
+  if (result instanceof Promise) return result.finally(leave) as T;
+  leave();
+  return result;
+}
 
 /**
  * Turns the half-precision Linear matmuls on where the device has tensor cores (returns whether it
@@ -159,16 +197,16 @@ export function kernelPaths(gpu: Gpu): Record<string, string> {
   };
 }
 
-/** The policy's minimum product size (2·M·N·K FLOP) for f16, or null where the policy is off. */
+/** The policy's minimum product size (2·M·N·K FLOP) for f16, or null where the policy is off (or inside withF32()). */
 export function halfMinFlops(gpu: Gpu): number | null {
-  return policies.get(gpu)?.minFlops ?? null;
+  return activePolicy(gpu)?.minFlops ?? null;
 }
 
 /** Where an op converts its own matmul operands to f16 (attention's layout copies and softmax
  * kernels write f16 directly): the policy's overflow counters and the slot of operand class `key`,
- * or null where that class stays f32 (the policy is off, or the class overflowed once). */
+ * or null where that class stays f32 (the policy is off or suspended, or the class overflowed once). */
 export function halfOperand(gpu: Gpu, key: string): { counts: Tensor; slot: number } | null {
-  const p = policies.get(gpu);
+  const p = activePolicy(gpu);
   if (!p || p.fallen.has(key)) return null;
   return { counts: p.counts, slot: p.slot(key) };
 }
@@ -188,7 +226,7 @@ export function halfReports(gpu: Gpu): readonly string[] {
  * operand classes for the overflow guard). Same options and result as matmul().
  */
 export function linearMatmul(gpu: Gpu, a: Tensor, keyA: string, b: Tensor, keyB: string, opts: MatmulOptions = {}): Tensor {
-  const p = policies.get(gpu);
+  const p = activePolicy(gpu);
   const rank = (t: Tensor) => t.shape.length;
   const outs = (opts.transA ? a.shape[rank(a) - 1] : a.shape[rank(a) - 2]) * (opts.transB ? b.shape[rank(b) - 2] : b.shape[rank(b) - 1]);
   const k = opts.transA ? a.shape[rank(a) - 2] : a.shape[rank(a) - 1];

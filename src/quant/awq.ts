@@ -20,6 +20,7 @@ import { sumSquares } from '../ops/reduce';
 import { embeddingGather } from '../ops/embedding';
 import type { QuantSpec } from '../core/quant-spec';
 import { CancelledError } from '../gpu/errors';
+import { withF32 } from '../ops/precision';
 
 export const AWQ_GRID = 20;
 export const CLIP_TOKENS = 512;
@@ -114,7 +115,13 @@ function strideRows(gpu: Gpu, x: Tensor, count: number): Tensor {
   return out;
 }
 
-export async function awqBlock(
+/**
+ * AWQ's search on one block: scales per subset, then (clip) the clip search. Every product in f32
+ * under the precision policy (ops/precision.ts withF32): each subset keeps the grid point of lowest
+ * loss, and 20 losses that differ in their last digits pick a different point when the products
+ * round differently; the search runs once, nothing averages that out.
+ */
+export function awqBlock(
   gpu: Gpu,
   cfg: ModelConfig,
   w: BlockWeights,
@@ -122,6 +129,18 @@ export async function awqBlock(
   shape: BatchShape,
   spec: QuantSpec,
   opts: { clip?: boolean; signal?: AbortSignal } = {},
+): Promise<AwqBlockReport> {
+  return withF32(gpu, () => searchBlock(gpu, cfg, w, x, shape, spec, opts));
+}
+
+async function searchBlock(
+  gpu: Gpu,
+  cfg: ModelConfig,
+  w: BlockWeights,
+  x: Tensor,
+  shape: BatchShape,
+  spec: QuantSpec,
+  opts: { clip?: boolean; signal?: AbortSignal },
 ): Promise<AwqBlockReport> {
   const report: AwqBlockReport = { subsets: [] };
   const t0 = performance.now();

@@ -1,8 +1,7 @@
 // The block-by-block drivers of GPTQ, AWQ then GPTQ, and TEQ then GPTQ. Each block's calibration
 // input comes from the quantized chain (the blocks before it as they were quantized), as in
 // AutoGPTQ; inside the block the sets are quantized true-sequentially (src/quant/gptq.ts).
-import { chainInput } from './chains';
-import { blockForward } from '../model/block';
+import { chainForward, chainInput } from './chains';
 import { loadBlockWeights, releaseBlockWeights } from '../model/block-weights';
 import { awqBlock } from './awq';
 import { readBlockOverrides } from './transformed';
@@ -50,7 +49,7 @@ async function runGptqBlocks(ctx: MethodContext, opts: { awqScales: boolean; pha
         for (const q of linears) ctx.linears.set(q.name, q);
         details.blocks.push(report);
         // The block now holds its dequantized weights: its output is the next block's quantized-chain input.
-        const { y } = blockForward(gpu, cfg, w, x, ctx.calibShape);
+        const y = chainForward(gpu, cfg, w, x, ctx.calibShape);
         x.release();
         x = y;
       } finally {

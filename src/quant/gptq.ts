@@ -14,6 +14,7 @@ import { linearName, type LinearRole } from '../core/tensor-names';
 import { diagonal, gptqColumns, hessian, prepareWeights, upperCholeskyOfInverse } from '../ops/gptq';
 import { dequantizeWeight, quantizeWeight } from '../ops/quantize';
 import { matmul } from '../ops/matmul';
+import { withF32 } from '../ops/precision';
 import { mul, sub } from '../ops/elementwise';
 import { sumAll } from '../ops/reduce';
 import { gptqPermutation, type GptqOptions } from '../reference/gptq';
@@ -164,7 +165,9 @@ export async function gptqBlock(
   const linears: QuantizedLinear[] = [];
   const report: GptqBlockReport = { block: w.index, layers: [], hessianDiag: {} };
   for (const [si, set] of sets.entries()) {
-    const acts = blockActivations(gpu, cfg, w, x, shape);
+    // The set's inputs in f32 (the Hessian's own product is f32): GPTQ's column loop turns a small
+    // change of H into different codes, unpredictably (ARCHITECTURE.md, "Precision").
+    const acts = withF32(gpu, () => blockActivations(gpu, cfg, w, x, shape));
     const h = hessian(gpu, acts.inputs[set[0]]!);
     releaseActivations(acts);
     const f = await gptqFactor(gpu, h, opts);

@@ -12,6 +12,7 @@ import { linearName, type LinearRole } from '../core/tensor-names';
 import { sub } from '../ops/elementwise';
 import { sumSquares } from '../ops/reduce';
 import type { LayerError } from '../core/run-types';
+import { withF32 } from '../ops/precision';
 
 function relativeError(gpu: Gpu, ref: Tensor, got: Tensor, into: Tensor, slot: number): void {
   const d = sub(gpu, ref, got);
@@ -22,7 +23,20 @@ function relativeError(gpu: Gpu, ref: Tensor, got: Tensor, into: Tensor, slot: n
   [d, num, den].forEach((t) => t.release());
 }
 
-export async function measureErrors(
+/** Every layer's and block's error, every product f32 under the precision policy (ops/precision.ts withF32): a measurement. */
+export function measureErrors(
+  gpu: Gpu,
+  cfg: ModelConfig,
+  fp: BlockProvider,
+  quant: BlockProvider,
+  x0: Tensor,
+  shape: BatchShape,
+  onBlock?: (block: number) => void,
+): Promise<{ layerErrors: LayerError[]; blockErrors: { block: number; relMse: number }[] }> {
+  return withF32(gpu, () => measureBlocks(gpu, cfg, fp, quant, x0, shape, onBlock));
+}
+
+async function measureBlocks(
   gpu: Gpu,
   cfg: ModelConfig,
   fp: BlockProvider,

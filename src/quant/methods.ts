@@ -1,7 +1,6 @@
 // The block-by-block drivers of RTN and AWQ. Each leaves ctx.linears (codes) and ctx.overrides
 // (transformed fp tensors) filled in.
-import { chainInput } from './chains';
-import { blockForward } from '../model/block';
+import { chainForward, chainInput } from './chains';
 import { loadBlockWeights, releaseBlockWeights } from '../model/block-weights';
 import { quantizeBlockRtn } from './rtn';
 import { awqBlock, type AwqBlockReport } from './awq';
@@ -32,7 +31,7 @@ export async function runAwq(ctx: MethodContext): Promise<void> {
     for (const s of report.subsets) ctx.emit({ type: 'scales', block: b, group: s.name, values: Array.from(s.scales) });
     await readBlockOverrides(cfg, w, ctx.overrides);
     for (const q of await quantizeBlockRtn(gpu, cfg, w, ctx.spec)) ctx.linears.set(q.name, q);
-    const { y } = blockForward(gpu, cfg, w, x, ctx.calibShape);
+    const y = chainForward(gpu, cfg, w, x, ctx.calibShape);
     x.release();
     x = y;
     releaseBlockWeights(w);

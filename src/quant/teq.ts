@@ -28,7 +28,8 @@ import { QuantizedBlocks } from './quantized-model';
 import { teqGroups, type TeqGroup } from './teq-groups';
 import { blockSeed, checkCancelled, paceSubmissions, pickSequences, progressReporter, type MethodContext } from './method-context';
 import { alphaMovement, keepBetter, teqHoldoutWindows, type TeqHeldOutScore, type TeqKept } from './teq-holdout';
-import { chainInput } from './chains';
+import { chainForward, chainInput } from './chains';
+import { withF32 } from '../ops/precision';
 import { NonFiniteError, RETRY_LR_FACTOR, blameSourceWeights, finalDivergence } from './non-finite';
 import type { QuantSpec } from '../core/quant-spec';
 import { nextTokenTargets } from '../ops/cross-entropy';
@@ -258,7 +259,7 @@ async function runTeqBlockwise(ctx: MethodContext): Promise<void> {
   for (let b = start; b < cfg.layers; b++) {
     checkCancelled(ctx);
     const source = await loadBlockWeights(gpu, ctx.source, b);
-    const yf = blockForward(gpu, cfg, source, xf, ctx.calibShape).y;
+    const yf = chainForward(gpu, cfg, source, xf, ctx.calibShape);
     releaseBlockWeights(source);
     let w!: BlockWeights;
     let lossValues!: number[];
@@ -324,7 +325,7 @@ async function runTeqBlockwise(ctx: MethodContext): Promise<void> {
     // The next block sees this block's quantized output.
     const qb = new QuantizedBlocks(gpu, ctx.source, { config: cfg, spec, linears: new Map(qs.map((q) => [q.name, q])), overrides: ctx.overrides }, true);
     const wq = await qb.get(b);
-    const yq = blockForward(gpu, cfg, wq, xq, ctx.calibShape).y;
+    const yq = chainForward(gpu, cfg, wq, xq, ctx.calibShape);
     qb.release();
     releaseBlockWeights(w);
     xq.release();
@@ -418,7 +419,7 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
     try {
       for (const w of blocks) {
         await awqBlock(gpu, cfg, w, x, ctx.calibShape, spec, { clip: config.teqInit === 'awq-clip', signal: ctx.signal });
-        const y = blockForward(gpu, cfg, w, x, ctx.calibShape).y;
+        const y = chainForward(gpu, cfg, w, x, ctx.calibShape);
         x.release();
         x = y;
       }
@@ -435,8 +436,12 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
   const heldLosses = gpu.zeros([Math.max(1, heldOut)], 'teq-heldout-losses');
   const shape: BatchShape = { batch: 1, seqLen };
 
-  /** Mean per-token cross-entropy of the held-out windows with the current α (f32, as checkpoints hold it). */
-  const scoreHeldOut = async (): Promise<number> => {
+  /**
+   * Mean per-token cross-entropy of the held-out windows with the current α (f32, as checkpoints
+   * hold it), every product f32 (ops/precision.ts withF32): the kept α is the lowest of a few
+   * scores that can differ by less than f16 products would move them.
+   */
+  const heldOutLoss = async (): Promise<number> => {
     trainer.refresh();
     for (let i = 0; i < heldOut; i++) {
       const seq = trainWindows + i;
@@ -461,6 +466,7 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
     for (let i = 0; i < heldOut; i++) sum += values[i];
     return Math.fround(sum / heldOut);
   };
+  const scoreHeldOut = (): Promise<number> => withF32(gpu, heldOutLoss);
 
   let alphaAll: Float32Array;
   let selection: TeqLmSelection = { kept: null, scores: [] };

@@ -23,7 +23,7 @@ import { dequantizeWeight, quantizeWeight, type GpuQuantized } from '../ops/quan
 import { releaseTqLinear, tqAdamState, tqExport, tqHarden, tqHardenQuantile, tqInit, tqSoftWeight, tqStats, tqStep, type TqLinear } from '../ops/tesseraq';
 import { SeekableRandom } from './seekable-random';
 import { readRoundState, writeRoundState, type TqRoundState } from './tesseraq-state';
-import { chainInput } from './chains';
+import { chainForward, chainInput } from './chains';
 import { pickSequences } from './method-context';
 import { NonFiniteError, RETRY_LR_FACTOR, blameSourceWeights, countNonFinite, finalDivergence } from './non-finite';
 import type { RunConfig } from '../core/run-types';
@@ -120,9 +120,12 @@ function withLinearWeights(w: BlockWeights, weights: Map<LinearRole, Tensor>): B
   return { ...w, linears };
 }
 
-/** Mean over tokens of the summed squared error of the whole calibration set through block `w`. */
+/**
+ * Mean over tokens of the summed squared error of the whole calibration set through block `w`, and
+ * the block's output (with the final weights: the next block's input, so f32 as chainForward's).
+ */
 function fullLoss(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x: Tensor, target: Tensor, shape: BatchShape, into: Tensor, slot: number): Tensor {
-  const { y } = blockForward(gpu, cfg, w, x, shape);
+  const y = chainForward(gpu, cfg, w, x, shape);
   const l = meanSquaredError(gpu, y, target, { denominator: shape.batch * shape.seqLen });
   gpu.copy(l, into, 0, slot, 1);
   l.release();
@@ -385,7 +388,7 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
       const tLoad = performance.now();
       let w = await loadBlockWeights(gpu, ctx.source, b);
       const tTarget = performance.now();
-      const yfp = blockForward(gpu, cfg, w, xfp, ctx.calibShape).y;
+      const yfp = chainForward(gpu, cfg, w, xfp, ctx.calibShape);
       await gpu.sync(); // once per block: the target's time apart from the initialisation's
       const blockSeconds = { weights: (tTarget - tLoad) / 1000, target: (performance.now() - tTarget) / 1000, init: 0, store: 0 };
       const xfpIn = xfp;
