@@ -106,30 +106,6 @@ var<workgroup> Bs: array<f16, BUFFERS * B_TILE>;
 var<workgroup> Cs: array<f32, SG_M * SG_N * F * F>;
 #endif
 
-alias FragA = subgroup_matrix_left<f16, F, F>;
-alias FragB = subgroup_matrix_right<f16, F, F>;
-// Where fragments are read from: the operand in storage (DIRECT) or its workgroup tile.
-#for T in A B
-#if DIRECT
-alias Src{{T}} = ptr<storage, array<f16>, read>;
-#else
-alias Src{{T}} = ptr<workgroup, array<f16, BUFFERS * {{T}}_TILE>>;
-#endif
-#endfor
-
-// The F x F fragment of op(A) (op(B)) at row r, column c, from a copy of the operand in its stored
-// layout at src[base..] with rows of ld halves. A transposed operand (stored [K, M], B [N, K]) is
-// read in place as a column-major fragment: no transposing copy.
-#for T in A B
-fn frag{{T}}(src: Src{{T}}, base: u32, ld: u32, r: u32, c: u32) -> Frag{{T}} {
-#if TRANS_{{T}}
-  return subgroupMatrixLoad<Frag{{T}}, col_major>(src, base + c * ld + r, ld);
-#else
-  return subgroupMatrixLoad<Frag{{T}}, row_major>(src, base + r * ld + c, ld);
-#endif
-}
-#endfor
-
 #if !WHOLE
 // Four consecutive halves of a stored operand at (row, col), zero outside rows < rowEnd,
 // cols < colEnd; ld is the stored row length (colEnd <= ld).
@@ -232,23 +208,20 @@ fn main(
 #endfor
 #endfor
 #if DIRECT
-  // the operands' stored row lengths
-#if TRANS_A
-  let ldA = M;
-#else
-  let ldA = K;
-#endif
-#if TRANS_B
-  let ldB = K;
-#else
-  let ldB = N;
-#endif
   for (var k0 = kBegin; k0 < kEnd; k0 += F) {
 #for I FM
-      let fa{{I}} = fragA(&a, baseA, ldA, m0 + sgM + {{I}}u * F, k0);
+#if TRANS_A
+      let fa{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, col_major>(&a, baseA + k0 * M + m0 + sgM + {{I}}u * F, M);
+#else
+      let fa{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&a, baseA + (m0 + sgM + {{I}}u * F) * K + k0, K);
+#endif
 #endfor
 #for J FN
-      let fb{{J}} = fragB(&b, baseB, ldB, k0, n0 + sgN + {{J}}u * F);
+#if TRANS_B
+      let fb{{J}} = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, col_major>(&b, baseB + (n0 + sgN + {{J}}u * F) * K + k0, K);
+#else
+      let fb{{J}} = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, row_major>(&b, baseB + k0 * N + n0 + sgN + {{J}}u * F, N);
+#endif
 #endfor
 #for I FM
 #for J FN
@@ -257,8 +230,8 @@ fn main(
 #endfor
   }
 #else
-  var regA: array<Vec, A_LOADS>;
-  var regB: array<Vec, B_LOADS>;
+  var ra: array<Vec, A_LOADS>;
+  var rb: array<Vec, B_LOADS>;
 
   let steps = select(0u, (kEnd - kBegin + BK - 1u) / BK, kEnd > kBegin);
   for (var step = 0u; step <= steps; step++) {
@@ -272,16 +245,16 @@ fn main(
 #if WHOLE
         if (A_VECS % WG == 0u || v < A_VECS) {
 #if TRANS_A
-          regA[l] = a[(baseA + (k0 + r) * M + m0 + c) / VW];
+          ra[l] = a[(baseA + (k0 + r) * M + m0 + c) / VW];
 #else
-          regA[l] = a[(baseA + (m0 + r) * K + k0 + c) / VW];
+          ra[l] = a[(baseA + (m0 + r) * K + k0 + c) / VW];
 #endif
         }
 #else
 #if TRANS_A
-        regA[l] = loadA4(baseA, k0 + r, m0 + c, kEnd, M, M);
+        ra[l] = loadA4(baseA, k0 + r, m0 + c, kEnd, M, M);
 #else
-        regA[l] = loadA4(baseA, m0 + r, k0 + c, M, kEnd, K);
+        ra[l] = loadA4(baseA, m0 + r, k0 + c, M, kEnd, K);
 #endif
 #endif
       }
@@ -292,16 +265,16 @@ fn main(
 #if WHOLE
         if (B_VECS % WG == 0u || v < B_VECS) {
 #if TRANS_B
-          regB[l] = b[(baseB + (n0 + r) * K + k0 + c) / VW];
+          rb[l] = b[(baseB + (n0 + r) * K + k0 + c) / VW];
 #else
-          regB[l] = b[(baseB + (k0 + r) * N + n0 + c) / VW];
+          rb[l] = b[(baseB + (k0 + r) * N + n0 + c) / VW];
 #endif
         }
 #else
 #if TRANS_B
-        regB[l] = loadB4(baseB, n0 + r, k0 + c, N, kEnd, K);
+        rb[l] = loadB4(baseB, n0 + r, k0 + c, N, kEnd, K);
 #else
-        regB[l] = loadB4(baseB, k0 + r, n0 + c, kEnd, N, N);
+        rb[l] = loadB4(baseB, k0 + r, n0 + c, kEnd, N, N);
 #endif
 #endif
       }
@@ -309,16 +282,24 @@ fn main(
 
     // ---------------------------------------------- tensor cores on step-1
     if (step > 0u) {
-      let bufA = ((step - 1u) % BUFFERS) * A_TILE;
-      let bufB = ((step - 1u) % BUFFERS) * B_TILE;
+      let aBuf = ((step - 1u) % BUFFERS) * A_TILE;
+      let bBuf = ((step - 1u) % BUFFERS) * B_TILE;
 #for KK KSTEPS
       {
         let kk = {{KK}}u * F;
 #for I FM
-          let fa{{I}} = fragA(&As, bufA, LDA, sgM + {{I}}u * F, kk);
+#if TRANS_A
+          let fa{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, col_major>(&As, aBuf + kk * LDA + sgM + {{I}}u * F, LDA);
+#else
+          let fa{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&As, aBuf + (sgM + {{I}}u * F) * LDA + kk, LDA);
+#endif
 #endfor
 #for J FN
-          let fb{{J}} = fragB(&Bs, bufB, LDB, kk, sgN + {{J}}u * F);
+#if TRANS_B
+          let fb{{J}} = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, col_major>(&Bs, bBuf + (sgN + {{J}}u * F) * LDB + kk, LDB);
+#else
+          let fb{{J}} = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, row_major>(&Bs, bBuf + kk * LDB + sgN + {{J}}u * F, LDB);
+#endif
 #endfor
 #for I FM
 #for J FN
@@ -335,36 +316,58 @@ fn main(
 #endif
     // ---------------------------------------------- registers -> buffer step % BUFFERS
     if (step < steps) {
-      let bufA = (step % BUFFERS) * A_TILE;
-      let bufB = (step % BUFFERS) * B_TILE;
-      // one source for both operands (A, then B)
-#for T in A B
-      for (var l = 0u; l < {{T}}_LOADS; l++) {
+      let aBuf = (step % BUFFERS) * A_TILE;
+      let bBuf = (step % BUFFERS) * B_TILE;
+      for (var l = 0u; l < A_LOADS; l++) {
         let v = tid + l * WG;
-        if ({{T}}_VECS % WG == 0u || v < {{T}}_VECS) {
-          let o = buf{{T}} + (v / ({{T}}_COLS / VW)) * LD{{T}} + (v % ({{T}}_COLS / VW)) * VW;
+        if (A_VECS % WG == 0u || v < A_VECS) {
+          let o = aBuf + (v / (A_COLS / VW)) * LDA + (v % (A_COLS / VW)) * VW;
 #if LOAD_VEC8
-          let lo = bitcast<vec2<f16>>(reg{{T}}[l].x);
-          let mid = bitcast<vec2<f16>>(reg{{T}}[l].y);
-          let hi = bitcast<vec2<f16>>(reg{{T}}[l].z);
-          let top = bitcast<vec2<f16>>(reg{{T}}[l].w);
-          {{T}}s[o] = lo.x;
-          {{T}}s[o + 1u] = lo.y;
-          {{T}}s[o + 2u] = mid.x;
-          {{T}}s[o + 3u] = mid.y;
-          {{T}}s[o + 4u] = hi.x;
-          {{T}}s[o + 5u] = hi.y;
-          {{T}}s[o + 6u] = top.x;
-          {{T}}s[o + 7u] = top.y;
+          let lo = bitcast<vec2<f16>>(ra[l].x);
+          let mid = bitcast<vec2<f16>>(ra[l].y);
+          let hi = bitcast<vec2<f16>>(ra[l].z);
+          let top = bitcast<vec2<f16>>(ra[l].w);
+          As[o] = lo.x;
+          As[o + 1u] = lo.y;
+          As[o + 2u] = mid.x;
+          As[o + 3u] = mid.y;
+          As[o + 4u] = hi.x;
+          As[o + 5u] = hi.y;
+          As[o + 6u] = top.x;
+          As[o + 7u] = top.y;
 #else
-          {{T}}s[o] = reg{{T}}[l].x;
-          {{T}}s[o + 1u] = reg{{T}}[l].y;
-          {{T}}s[o + 2u] = reg{{T}}[l].z;
-          {{T}}s[o + 3u] = reg{{T}}[l].w;
+          As[o] = ra[l].x;
+          As[o + 1u] = ra[l].y;
+          As[o + 2u] = ra[l].z;
+          As[o + 3u] = ra[l].w;
 #endif
         }
       }
-#endfor
+      for (var l = 0u; l < B_LOADS; l++) {
+        let v = tid + l * WG;
+        if (B_VECS % WG == 0u || v < B_VECS) {
+          let o = bBuf + (v / (B_COLS / VW)) * LDB + (v % (B_COLS / VW)) * VW;
+#if LOAD_VEC8
+          let lo = bitcast<vec2<f16>>(rb[l].x);
+          let mid = bitcast<vec2<f16>>(rb[l].y);
+          let hi = bitcast<vec2<f16>>(rb[l].z);
+          let top = bitcast<vec2<f16>>(rb[l].w);
+          Bs[o] = lo.x;
+          Bs[o + 1u] = lo.y;
+          Bs[o + 2u] = mid.x;
+          Bs[o + 3u] = mid.y;
+          Bs[o + 4u] = hi.x;
+          Bs[o + 5u] = hi.y;
+          Bs[o + 6u] = top.x;
+          Bs[o + 7u] = top.y;
+#else
+          Bs[o] = rb[l].x;
+          Bs[o + 1u] = rb[l].y;
+          Bs[o + 2u] = rb[l].z;
+          Bs[o + 3u] = rb[l].w;
+#endif
+        }
+      }
     }
     workgroupBarrier();
   }
