@@ -40,7 +40,8 @@ async function main(): Promise<void> {
     };
   }
   try {
-    const { result } = await runQuantization({ gpu, model, split, config, onEvent: () => {} });
+    // the null backend reads back zeros: no perplexity to compute before the method (the one after it fails)
+    const { result } = await runQuantization({ gpu, model, split, config, onEvent: () => {}, pplFp: backend === 'null' ? 1 : undefined });
     const out: Record<string, unknown> = {
       backend: backend ?? 'default',
       method: config.method,
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
       pipelines: gpu.pipelineCount,
     };
     if (process.env.DUMP_DETAILS) out.details = result.details;
+    if (process.env.DUMP_VARIANTS) out.variants = gpu.variantCounts();
     if (misses.size) out.misses = Object.fromEntries([...misses].sort((a, b) => b[1] - a[1]));
     if (labels.size) out.labels = Object.fromEntries([...labels].sort((a, b) => b[1] - a[1]));
     if (gpu.timer) {

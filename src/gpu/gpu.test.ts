@@ -32,6 +32,23 @@ describe('pipeline cache', () => {
     expect(gpu.pipelineCount).toBe(3);
     expect(calls.pipelines).toEqual(['norm-forward.wgsl|LAYERNORM=false,WG=64', 'norm-forward.wgsl|LAYERNORM=false,WG=128', 'norm-forward.wgsl|WG=64']);
     expect(calls.shaderModules[1]).toContain('@workgroup_size(128)');
+    // each order found again, from the spelling kept for it: no new pipeline
+    run({ LAYERNORM: false, WG: 128 });
+    run({ WG: 64, LAYERNORM: false });
+    expect(gpu.pipelineCount).toBe(3);
+  });
+
+  it('keeps a string parameter apart from the number or boolean it spells', () => {
+    const { gpu, calls, t } = setup();
+    const [x, w, y, r] = [t(8, 'x'), t(4, 'w'), t(8, 'y'), t(2, 'r')];
+    const run = (params: Record<string, number | boolean | string>) =>
+      gpu.dispatch(NORM, { params, uniforms: { T: 2, C: 4, eps: 1e-5 }, bindings: { x, weight: w, y, rstdOut: r }, workgroups: [2] });
+    run({ WG: 64, LAYERNORM: false });
+    run({ WG: '64', LAYERNORM: false });
+    run({ WG: '64', LAYERNORM: false });
+    run({ WG: 64, LAYERNORM: false });
+    expect(gpu.pipelineCount).toBe(2);
+    expect(calls.pipelines.length).toBe(2);
   });
 
   it('checks the declaration when the pipeline is built, naming kernel, variant and field', () => {

@@ -327,6 +327,24 @@ function dims(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Dims {
   };
 }
 
+/** What a product of one shape and form dispatches: decided once, reused by every later call. */
+interface MatmulRecipe {
+  kernel: typeof MATMUL_SUBGROUP | typeof MATMUL;
+  /** Frozen: the runtime finds the pipeline by the object itself (Gpu.pipelineEntry). */
+  params: Readonly<Record<string, number | string | boolean>>;
+  workgroups: [number, number, number];
+  label: string;
+  splits: number;
+  kChunk: number;
+  sumParams: Readonly<Record<string, number | string | boolean>> | null;
+  sumWorkgroups: [number, number];
+}
+
+/** Per device, recipes by shape and form: a training step issues the same few dozen products
+ * thousands of times, and deciding tile, splits and variant again each time cost more CPU than
+ * encoding the dispatch (a CPU profile on the H200). */
+const recipes = new WeakMap<Gpu, Map<string, MatmulRecipe>>();
+
 /** alpha · op(a) · op(b) (+ bias) (+ out when accumulating); see the file header for the forms. */
 export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const transA = opts.transA ?? false;
@@ -337,45 +355,82 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {})
   if (opts.accumulate && !opts.out) throw new Error('matmul: accumulate needs out');
   if (opts.out && opts.out.size !== d.batch * d.m * d.n) throw new Error(`matmul: out [${opts.out.shape}] is not [${outShape}]`);
   if (opts.bias && opts.bias.size !== d.n) throw new Error(`matmul: bias [${opts.bias.shape}] is not [${d.n}]`);
-  const out = opts.out ?? gpu.tensor(outShape, 'f32', 'matmul');
-
   if (a.dtype !== b.dtype || (a.dtype !== 'f32' && a.dtype !== 'f16'))
     throw new Error(`matmul: operands are ${a.dtype} and ${b.dtype} (want both f32 or both f16)`);
-  let path = matmulPath(gpu, a.dtype);
+
+  // forced tiles and paths (benchmarks, tests) are decided every time
+  const cacheable = !opts.tile && !opts.subgroupTile && !opts.path;
+  const key = cacheable
+    ? `${a.dtype}|${a.shape.length}${b.shape.length}|${d.batch}|${d.m}|${d.n}|${d.k}|${transA}|${transB}|${Boolean(opts.bias)}|${Boolean(opts.accumulate)}|${opts.alpha ?? ''}|${opts.splitK ?? ''}|${opts.role ?? ''}`
+    : '';
+  let byShape = recipes.get(gpu);
+  if (!byShape) recipes.set(gpu, (byShape = new Map()));
+  let r = cacheable ? byShape.get(key) : undefined;
+  if (!r) {
+    r = matmulRecipe(gpu, a.dtype, d, transA, transB, opts);
+    if (cacheable) byShape.set(key, r);
+  }
+
+  const out = opts.out ?? gpu.tensor(outShape, 'f32', 'matmul');
+  const splits = r.splits;
+  const part = splits > 1 ? gpu.tensor([d.batch * splits, d.m, d.n], 'f32', 'matmul-splitk') : out;
+  gpu.dispatch(r.kernel, {
+    params: r.params,
+    uniforms: { M: d.m, N: d.n, K: d.k, strideA: d.strideA, strideB: d.strideB, alpha: splits === 1 ? (opts.alpha ?? 1) : 1, splits, kChunk: r.kChunk },
+    bindings: { a, b, out: part, bias: splits === 1 ? opts.bias : undefined },
+    workgroups: r.workgroups,
+    label: r.label,
+  });
+  if (splits > 1) {
+    const total = d.batch * d.m * d.n;
+    gpu.dispatch(SPLITK_SUM, {
+      params: r.sumParams!,
+      uniforms: { total, mn: d.m * d.n, n: d.n, splits, alpha: opts.alpha ?? 1 },
+      bindings: { part, out, bias: opts.bias },
+      workgroups: r.sumWorkgroups,
+      label: `${r.label} splitk-sum`,
+    });
+    part.release(); // later users of the buffer are ordered after this dispatch
+  }
+  return out;
+}
+
+/** Path, tile, K splits and kernel variant of one product (see matmul). */
+function matmulRecipe(gpu: Gpu, dtype: 'f32' | 'f16', d: Dims, transA: boolean, transB: boolean, opts: MatmulOptions): MatmulRecipe {
+  let path = matmulPath(gpu, dtype);
   // Dawn wants a binding a subgroup-matrix store writes to hold one whole 16x16 f32 fragment
   const tinyOut = d.batch * d.m * d.n < 256;
   if (opts.path && opts.path !== path) {
     if (opts.path === 'f16' && path === 'subgroup-matrix') path = 'f16';
-    else throw new Error(`matmul: path ${opts.path} is not available for ${a.dtype} operands on this device (${path})`);
+    else throw new Error(`matmul: path ${opts.path} is not available for ${dtype} operands on this device (${path})`);
   } else if (path === 'subgroup-matrix' && tinyOut) {
     if (opts.path) throw new Error(`matmul: the subgroup-matrix path needs at least 256 outputs (got ${d.batch * d.m * d.n})`);
     path = 'f16';
   }
   const maxBinding = gpu.device.limits.maxStorageBufferBindingSize;
   const label = `${opts.role ?? 'matmul'} ${d.batch > 1 ? `${d.batch}x` : ''}${d.m}x${d.k}x${d.n}${transA ? ' tA' : ''}${transB ? ' tB' : ''}${path === 'f32' ? '' : ` ${path}`}`;
-  let splits: number;
-  let part: Tensor;
   const vec = {
     // vec4 access needs the operand's contiguous dimension to be a multiple of 4
     VEC_A: (transA ? d.m : d.k) % 4 === 0,
     VEC_B: (transB ? d.k : d.n) % 4 === 0,
   };
+  let recipe: Omit<MatmulRecipe, 'sumParams' | 'sumWorkgroups'>;
   if (path === 'subgroup-matrix') {
     const plan = chooseSubgroupPlan(gpu, d.m, d.n, d.k, d.batch, transA, transB);
     const tile = opts.subgroupTile ?? plan.tile;
     checkSubgroupTile(tile);
     if (tile.DIRECT && !directFits(tile, d.m, d.n, d.k))
       throw new Error(`matmul: the direct subgroup tile needs whole tiles (M % ${sgBM(tile)}, N % ${sgBN(tile)}, K % 32 zero), not ${d.m}x${d.k}x${d.n}`);
-    splits = Math.max(1, Math.min(opts.splitK ?? plan.splitK, Math.ceil(d.k / tile.BK)));
+    let splits = Math.max(1, Math.min(opts.splitK ?? plan.splitK, Math.ceil(d.k / tile.BK)));
     while (splits > 1 && d.batch * splits * d.m * d.n * 4 > maxBinding) splits--;
     splits = evenSplits(d.k, splits);
     const v = subgroupVariant(tile, { ...d, bias: Boolean(opts.bias), accumulate: opts.accumulate, alpha: opts.alpha, splits });
     if (!subgroupTileFits(gpu, tile, transA, transB, v.stageC))
       throw new Error(`matmul: subgroup tile ${JSON.stringify(tile)} exceeds this device's workgroup limits`);
     const kChunk = splits > 1 ? splitChunk(d.k, splits) : Math.max(tile.BK, Math.ceil(d.k / tile.BK) * tile.BK);
-    part = splits > 1 ? gpu.tensor([d.batch * splits, d.m, d.n], 'f32', 'matmul-splitk') : out;
-    gpu.dispatch(MATMUL_SUBGROUP, {
-      params: {
+    recipe = {
+      kernel: MATMUL_SUBGROUP,
+      params: Object.freeze({
         SG_M: tile.SG_M,
         SG_N: tile.SG_N,
         FM: tile.FM,
@@ -398,24 +453,24 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {})
         VEC_B: (v.whole || vec.VEC_B) && !tile.DIRECT,
         HAS_BIAS: Boolean(opts.bias) && splits === 1,
         ACCUMULATE: Boolean(opts.accumulate) && splits === 1,
-      },
-      uniforms: { M: d.m, N: d.n, K: d.k, strideA: d.strideA, strideB: d.strideB, alpha: splits === 1 ? (opts.alpha ?? 1) : 1, splits, kChunk },
-      bindings: { a, b, out: part, bias: splits === 1 ? opts.bias : undefined },
+      }),
       workgroups: [Math.ceil(d.n / sgBN(tile)), Math.ceil(d.m / sgBM(tile)), d.batch * splits],
       label,
-    });
+      splits,
+      kChunk,
+    };
   } else {
     const tile = opts.tile ?? chooseMatmulPlan(gpu, d.m, d.n, d.k, d.batch).tile;
     checkTile(tile);
     if (!tileFits(gpu, tile)) throw new Error(`matmul: tile ${JSON.stringify(tile)} exceeds this device's workgroup limits`);
     // K per split, a multiple of BK; the workspace must fit one binding
-    splits = Math.max(1, Math.min(opts.splitK ?? chooseSplitK(tile, d.m, d.n, d.k, d.batch), Math.ceil(d.k / tile.BK)));
+    let splits = Math.max(1, Math.min(opts.splitK ?? chooseSplitK(tile, d.m, d.n, d.k, d.batch), Math.ceil(d.k / tile.BK)));
     while (splits > 1 && d.batch * splits * d.m * d.n * 4 > maxBinding) splits--;
     splits = evenSplits(d.k, splits);
     const kChunk = splits > 1 ? splitChunk(d.k, splits) : Math.max(tile.BK, Math.ceil(d.k / tile.BK) * tile.BK);
-    part = splits > 1 ? gpu.tensor([d.batch * splits, d.m, d.n], 'f32', 'matmul-splitk') : out;
-    gpu.dispatch(MATMUL, {
-      params: {
+    recipe = {
+      kernel: MATMUL,
+      params: Object.freeze({
         ...tile,
         ELEM: path === 'f16' ? 'f16' : 'f32',
         F16: path === 'f16',
@@ -425,23 +480,17 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {})
         VEC_C: d.n % 4 === 0,
         HAS_BIAS: Boolean(opts.bias) && splits === 1,
         ACCUMULATE: Boolean(opts.accumulate) && splits === 1,
-      },
-      uniforms: { M: d.m, N: d.n, K: d.k, strideA: d.strideA, strideB: d.strideB, alpha: splits === 1 ? (opts.alpha ?? 1) : 1, splits, kChunk },
-      bindings: { a, b, out: part, bias: splits === 1 ? opts.bias : undefined },
+      }),
       workgroups: [Math.ceil(d.n / tile.BN), Math.ceil(d.m / tile.BM), d.batch * splits],
       label,
-    });
+      splits,
+      kChunk,
+    };
   }
-  if (splits > 1) {
-    const total = d.batch * d.m * d.n;
-    gpu.dispatch(SPLITK_SUM, {
-      params: { WG: 256, HAS_BIAS: Boolean(opts.bias), ACCUMULATE: Boolean(opts.accumulate) },
-      uniforms: { total, mn: d.m * d.n, n: d.n, splits, alpha: opts.alpha ?? 1 },
-      bindings: { part, out, bias: opts.bias },
-      workgroups: gpu.grid1D(Math.ceil(total / 256)),
-      label: `${label} splitk-sum`,
-    });
-    part.release(); // later users of the buffer are ordered after this dispatch
-  }
-  return out;
+  const total = d.batch * d.m * d.n;
+  return {
+    ...recipe,
+    sumParams: recipe.splits > 1 ? Object.freeze({ WG: 256, HAS_BIAS: Boolean(opts.bias), ACCUMULATE: Boolean(opts.accumulate) }) : null,
+    sumWorkgroups: gpu.grid1D(Math.ceil(total / 256)),
+  };
 }
