@@ -1,0 +1,76 @@
+// The CPU cost of encoding a training step, on any machine: one forward and backward through every
+// block of a real model shape, on a fake device that offers tensor cores but runs nothing
+// (src/gpu/testing/fake-device.ts), under the precision policy as `studio` sets it. It times what
+// the engine does in JavaScript per dispatch (choosing variants, pipelines, bind groups, uniforms,
+// f16 copies), not Dawn's native encoding, which comes on top on a real device. A step of TEQ at
+// the SmolLM2-135M shape was bound by this on the H200 (docs/half-precision.md).
+//   npm run bench:encode -- [--shape smollm2-135m] [--batch 4] [--seqLen 512] [--steps 40] [--f32 | --f16-all]
+import { fakeGpu } from '../gpu/testing/fake-device';
+import type { Gpu } from '../gpu/gpu';
+import { setHalfLinears } from '../ops/precision';
+import { parseHfConfig, expectedShapes } from '../formats/hf-config';
+import { RANDOM_SHAPES } from '../formats/random-model';
+import { linearName, linearRoles, normNames } from '../core/tensor-names';
+import type { ModelConfig } from '../core/model-config';
+import type { BlockWeights } from '../model/block-weights';
+import { blockBackward, blockForward, releaseActivations, type BatchShape } from '../model/block';
+
+function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+/** Block i's weights as tensors of the real shapes (their contents never matter here). */
+function blockOf(gpu: Gpu, cfg: ModelConfig, i: number): BlockWeights {
+  const shapes = expectedShapes(cfg);
+  const t = (name: string) => gpu.tensor(shapes.get(name)!, 'f32', name);
+  const linears: BlockWeights['linears'] = {};
+  for (const role of linearRoles(cfg.arch)) linears[role] = { weight: t(`${linearName(cfg.arch, i, role)}.weight`) };
+  const n = normNames(cfg.arch, i);
+  return { index: i, linears, attnNorm: { weight: t(`${n.attn}.weight`) }, mlpNorm: { weight: t(`${n.mlp}.weight`) } };
+}
+
+function main(): void {
+  const shapeName = flag('shape', 'smollm2-135m');
+  if (!RANDOM_SHAPES[shapeName]) throw new Error(`unknown shape ${shapeName}; have ${Object.keys(RANDOM_SHAPES).join(', ')}`);
+  const cfg = parseHfConfig(RANDOM_SHAPES[shapeName], 'config.json', `random:${shapeName}`);
+  const shape: BatchShape = { batch: Number(flag('batch', '4')), seqLen: Number(flag('seqLen', '512')) };
+  const steps = Number(flag('steps', '40'));
+  const half = !process.argv.includes('--f32');
+  // the H200's limits that choose the tiles
+  const { gpu, calls } = fakeGpu({ maxComputeWorkgroupStorageSize: 48 * 1024, maxComputeInvocationsPerWorkgroup: 1024 }, half);
+  const all = process.argv.includes('--f16-all'); // every Linear product f16, as `studio --f16 all`
+  if (all) setHalfLinears(gpu, half, 0);
+  else setHalfLinears(gpu, half);
+  const blocks = Array.from({ length: cfg.layers }, (_, i) => blockOf(gpu, cfg, i));
+  const step = () => {
+    for (const w of blocks) {
+      const x = gpu.tensor([shape.batch * shape.seqLen, cfg.hidden]);
+      const { y, acts } = blockForward(gpu, cfg, w, x, shape, true);
+      const dy = gpu.tensor(y.shape);
+      const g = blockBackward(gpu, cfg, w, acts!, dy, shape);
+      releaseActivations(acts!, true);
+      for (const t of [y, dy, g.dx, ...Object.values(g.dW)]) t!.release();
+      // as TEQ's and TesseraQ's steps do: new weights every step (their f16 copies are dropped)
+      for (const l of Object.values(w.linears)) gpu.clear(l!.weight);
+    }
+    gpu.flush();
+    // the fake device's records of what was asked of it: not part of the cost
+    calls.dispatches.length = 0;
+    calls.writes.length = 0;
+    calls.bindGroups.length = 0;
+  };
+  for (let i = 0; i < 5; i++) step(); // pipelines, bind groups and decisions made once
+  const before = gpu.dispatchCount;
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) step();
+  const ms = performance.now() - t0;
+  const dispatches = (gpu.dispatchCount - before) / steps;
+  process.stdout.write(
+    `${shapeName}, ${cfg.layers} blocks, ${shape.batch}x${shape.seqLen} tokens, ${half ? (all ? 'tensor cores, every product' : 'tensor-core policy') : 'f32'}: ` +
+      `${(ms / steps).toFixed(2)} ms of JavaScript per training step (forward and backward), ${dispatches} dispatches, ` +
+      `${((ms * 1000) / (dispatches * steps)).toFixed(2)} µs per dispatch (${steps} steps)\n`,
+  );
+}
+
+main();
