@@ -158,3 +158,30 @@ describe('bind-group cache', () => {
     expect(calls.dispatches.length).toBe(2);
   });
 });
+
+describe('kernel timer', () => {
+  it('gives sampled dispatches a timed pass each and lets the others share one pass', async () => {
+    const { gpu, calls } = fakeGpu(undefined, false, true);
+    const [x, w, y, r] = [8, 4, 8, 2].map((n, i) => gpu.tensor([n], 'f32', `t${i}`));
+    const run = () =>
+      gpu.dispatch(NORM, {
+        params: { WG: 64, LAYERNORM: false },
+        uniforms: { T: 2, C: 4, eps: 1e-5 },
+        bindings: { x, weight: w, y, rstdOut: r },
+        workgroups: [2],
+      });
+    for (let i = 0; i < 5; i++) run();
+    gpu.flush(); // resolves the five timestamps; their read is pending
+    expect(calls.passes).toEqual(['timed', 'timed', 'timed', 'timed', 'timed']);
+    calls.passes.length = 0;
+    for (let i = 0; i < 5; i++) run(); // not sampled while the read is pending: one shared pass
+    expect(calls.passes).toEqual(['plain']);
+    await gpu.sync(); // the read is collected: sampling starts again
+    calls.passes.length = 0;
+    run();
+    run();
+    expect(calls.passes).toEqual(['timed', 'timed']);
+    expect(calls.dispatches.length).toBe(12);
+    expect(gpu.timer!.totals.get('norm-forward.wgsl')?.count).toBe(5);
+  });
+});

@@ -417,7 +417,10 @@ export class Gpu {
       }
     }
     if (x === 0 || y === 0 || z === 0) return;
-    const pass = this.timer ? this.timedPass(label, kernel.shader, boundBytes(given)) : this.getPass();
+    // Sampled dispatches get a pass of their own with timestamps; the others share one pass as
+    // without the timer (a pass per dispatch made a profiled 1B TesseraQ run several times slower).
+    const writes = this.timer ? this.timer.passWrites(label, kernel.shader, boundBytes(given)) : null;
+    const pass = writes ? this.timedPass(writes) : this.getPass();
     if (pass !== this.boundPass || e.pipeline !== this.boundPipeline) {
       pass.setPipeline(e.pipeline);
       this.boundPipeline = e.pipeline;
@@ -430,7 +433,7 @@ export class Gpu {
       pass.setBindGroup(0, bindGroup);
     }
     pass.dispatchWorkgroups(x, y, z);
-    if (this.timer) this.endPass();
+    if (writes) this.endPass();
     this.dispatchCount++;
   }
 
@@ -454,11 +457,10 @@ export class Gpu {
     return this.pass;
   }
 
-  private timedPass(label: string, shader: string, bytes: number): GPUComputePassEncoder {
+  private timedPass(writes: GPUComputePassTimestampWrites): GPUComputePassEncoder {
     this.endPass();
-    const enc = this.getEncoder();
-    const writes = this.timer!.passWrites(label, shader, bytes);
-    this.pass = enc.beginComputePass(writes ? { timestampWrites: writes } : {});
+    this.pass = this.getEncoder().beginComputePass({ timestampWrites: writes });
+    this.passCount++;
     return this.pass;
   }
 

@@ -13,6 +13,8 @@ export interface FakeCalls {
   dispatches: { pipeline: string; offsets: number[]; workgroups: [number, number, number] }[];
   /** What the next mapped reads (Gpu.readBuffer) return, in order (zeros when empty). */
   reads: ArrayBuffer[];
+  /** Compute passes begun, in order: 'timed' with timestamp writes, 'plain' without. */
+  passes: ('timed' | 'plain')[];
 }
 
 // The WebGPU flag namespaces Node lacks (the values of the spec).
@@ -33,7 +35,7 @@ g.GPUShaderStage ??= { VERTEX: 1, FRAGMENT: 2, COMPUTE: 4 };
 g.GPUMapMode ??= { READ: 1, WRITE: 2 };
 
 export function fakeDevice(limits: Partial<Record<string, number>> = {}): { device: GPUDevice; calls: FakeCalls } {
-  const calls: FakeCalls = { shaderModules: [], pipelines: [], bindGroups: [], writes: [], dispatches: [], reads: [] };
+  const calls: FakeCalls = { shaderModules: [], pipelines: [], bindGroups: [], writes: [], dispatches: [], reads: [], passes: [] };
   const lim = {
     maxBufferSize: 1 << 30,
     maxStorageBufferBindingSize: 1 << 30,
@@ -64,6 +66,7 @@ export function fakeDevice(limits: Partial<Record<string, number>> = {}): { devi
       calls.shaderModules.push(d.code);
       return { label: d.label };
     },
+    createQuerySet: () => ({ destroy() {} }),
     createBindGroupLayout: (d: GPUBindGroupLayoutDescriptor) => ({ label: d.label, entries: d.entries }),
     createPipelineLayout: (d: GPUPipelineLayoutDescriptor) => ({ label: d.label }),
     createComputePipeline: (d: GPUComputePipelineDescriptor) => {
@@ -83,7 +86,8 @@ export function fakeDevice(limits: Partial<Record<string, number>> = {}): { devi
         dispatchWorkgroups: (x: number, y = 1, z = 1) => calls.dispatches.push({ pipeline, offsets, workgroups: [x, y, z] }),
         end() {},
       };
-      return { beginComputePass: () => pass, clearBuffer() {}, copyBufferToBuffer() {}, finish: () => ({}) };
+      const beginComputePass = (d?: GPUComputePassDescriptor) => (calls.passes.push(d?.timestampWrites ? 'timed' : 'plain'), pass);
+      return { beginComputePass, clearBuffer() {}, copyBufferToBuffer() {}, resolveQuerySet() {}, finish: () => ({}) };
     },
     queue: {
       writeBuffer: (b: { label: string }, _offset: number, data: ArrayBuffer | ArrayBufferView, dataOffset = 0, size?: number) => {
@@ -98,8 +102,11 @@ export function fakeDevice(limits: Partial<Record<string, number>> = {}): { devi
   return { device: device as unknown as GPUDevice, calls };
 }
 
-/** A Gpu runtime over a fake device; `half` pretends it offers shader-f16 and 16x16x16 f16 subgroup matrices. */
-export function fakeGpu(limits?: Partial<Record<string, number>>, half = false): { gpu: Gpu; calls: FakeCalls } {
+/**
+ * A Gpu runtime over a fake device; `half` pretends it offers shader-f16 and 16x16x16 f16 subgroup
+ * matrices, `profile` timestamp queries with the runtime's kernel timer on (timings read as 0).
+ */
+export function fakeGpu(limits?: Partial<Record<string, number>>, half = false, profile = false): { gpu: Gpu; calls: FakeCalls } {
   const { device, calls } = fakeDevice(limits);
   const acq = {
     adapter: {} as GPUAdapter,
@@ -107,8 +114,8 @@ export function fakeGpu(limits?: Partial<Record<string, number>>, half = false):
     report: { vendor: 'fake', architecture: '', device: '', description: 'fake device', features: [], limits: {}, isFallbackAdapter: false },
     hasF16: half,
     hasSubgroups: half,
-    hasTimestamps: false,
+    hasTimestamps: profile,
     subgroupMatrix: half ? { M: 16, N: 16, K: 16, subgroupSize: 32 } : null,
   } satisfies AcquiredDevice;
-  return { gpu: new Gpu(acq), calls };
+  return { gpu: new Gpu(acq, { profile }), calls };
 }
