@@ -40,7 +40,8 @@ async function main(): Promise<void> {
     };
   }
   try {
-    // the null backend reads back zeros: no perplexity to compute before the method (the one after it fails)
+    // the null backend runs nothing: the fp perplexity (read from unwritten memory, it can be
+    // non-finite and stop the run) is skipped; the quantized one means nothing there
     const { result } = await runQuantization({ gpu, model, split, config, onEvent: () => {}, pplFp: backend === 'null' ? 1 : undefined });
     const out: Record<string, unknown> = {
       backend: backend ?? 'default',

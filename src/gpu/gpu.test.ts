@@ -32,7 +32,7 @@ describe('pipeline cache', () => {
     expect(gpu.pipelineCount).toBe(3);
     expect(calls.pipelines).toEqual(['norm-forward.wgsl|LAYERNORM=false,WG=64', 'norm-forward.wgsl|LAYERNORM=false,WG=128', 'norm-forward.wgsl|WG=64']);
     expect(calls.shaderModules[1]).toContain('@workgroup_size(128)');
-    // each order found again, from the spelling kept for it: no new pipeline
+    // each order found again: no new pipeline
     run({ LAYERNORM: false, WG: 128 });
     run({ WG: 64, LAYERNORM: false });
     expect(gpu.pipelineCount).toBe(3);

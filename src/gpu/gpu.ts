@@ -99,8 +99,6 @@ export class Gpu {
   onLost: ((e: DeviceLostError) => void) | null = null;
 
   private pipelines = new Map<Kernel, PipelineEntry[]>();
-  /** Per kernel, the variant each params spelling (names and values in the caller's order) found. */
-  private pipelineBySpelling = new Map<Kernel, Map<string, PipelineEntry>>();
   /** Frozen params objects (reused by their callers) and the variant each found. */
   private pipelineByParams = new WeakMap<object, { kernel: Kernel; e: PipelineEntry }>();
   private pipelineTotal = 0;
@@ -234,34 +232,19 @@ export class Gpu {
    * The kernel's declared interface is checked against the WGSL here, once per variant.
    */
   private pipelineEntry(kernel: Kernel, params: ShaderParams | undefined): PipelineEntry {
-    // A matmul kernel has dozens of variants of 20-odd params: comparing them field by field per
-    // dispatch cost more than the rest of the dispatch (a CPU profile on the H200). The params'
-    // spelling is one short string; a spelling not seen before falls back to the field-by-field
-    // comparison, so the same params given in another order still find their variant.
-    // frozen params (the matmul's recipes) are found by the object itself
+    // Variants per kernel compared field by field: no key string to build and hash per dispatch.
+    // A matmul kernel has dozens of variants of 20-odd params, and comparing them per dispatch cost
+    // more than the rest of the dispatch (a CPU profile on the H200): frozen params (the matmul's
+    // recipes, reused call after call) are found by the object itself.
     const frozen = params !== undefined && Object.isFrozen(params);
     if (frozen) {
       const hit = this.pipelineByParams.get(params);
       if (hit && hit.kernel === kernel) return hit.e;
     }
-    let bySpelling = this.pipelineBySpelling.get(kernel);
-    if (!bySpelling) this.pipelineBySpelling.set(kernel, (bySpelling = new Map()));
-    let spelling = '';
-    if (params)
-      for (const k in params) {
-        const v = params[k];
-        spelling += typeof v === 'string' ? `${k}\u0001"${v}\u0002` : `${k}\u0001${v}\u0002`; // 1, true and "1" stay apart
-      }
-    const seen = bySpelling.get(spelling);
-    if (seen) {
-      if (frozen) this.pipelineByParams.set(params, { kernel, e: seen });
-      return seen;
-    }
     let variants = this.pipelines.get(kernel);
     if (!variants) this.pipelines.set(kernel, (variants = []));
     for (const v of variants)
       if (sameParams(v.params, params)) {
-        bySpelling.set(spelling, v);
         if (frozen) this.pipelineByParams.set(params, { kernel, e: v });
         return v;
       }
@@ -281,7 +264,6 @@ export class Gpu {
     const writeNames = iface.storageNames.filter((n) => (kernel.bindings as Record<string, BindingAccess>)[n].startsWith('write'));
     const e: PipelineEntry = { ...iface, writeNames, params: ps, pipeline, layout, hasUniform: bindings[0]?.kind === 'uniform' };
     variants.push(e);
-    bySpelling.set(spelling, e);
     if (frozen) this.pipelineByParams.set(params, { kernel, e });
     this.pipelineTotal++;
     return e;
