@@ -6,28 +6,15 @@
 // the SmolLM2-135M shape was bound by this on the H200 (docs/half-precision.md).
 //   npm run bench:encode -- [--shape smollm2-135m] [--batch 4] [--seqLen 512] [--steps 40] [--f32 | --f16-all]
 import { fakeGpu } from '../gpu/testing/fake-device';
-import type { Gpu } from '../gpu/gpu';
 import { setHalfLinears } from '../ops/precision';
-import { parseHfConfig, expectedShapes } from '../formats/hf-config';
+import { parseHfConfig } from '../formats/hf-config';
 import { RANDOM_SHAPES } from '../formats/random-model';
-import { linearName, linearRoles, normNames } from '../core/tensor-names';
-import type { ModelConfig } from '../core/model-config';
-import type { BlockWeights } from '../model/block-weights';
+import { placeholderBlock } from '../model/testing/placeholder-block';
 import { blockBackward, blockForward, releaseActivations, type BatchShape } from '../model/block';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
-
-/** Block i's weights as tensors of the real shapes (their contents never matter here). */
-function blockOf(gpu: Gpu, cfg: ModelConfig, i: number): BlockWeights {
-  const shapes = expectedShapes(cfg);
-  const t = (name: string) => gpu.tensor(shapes.get(name)!, 'f32', name);
-  const linears: BlockWeights['linears'] = {};
-  for (const role of linearRoles(cfg.arch)) linears[role] = { weight: t(`${linearName(cfg.arch, i, role)}.weight`) };
-  const n = normNames(cfg.arch, i);
-  return { index: i, linears, attnNorm: { weight: t(`${n.attn}.weight`) }, mlpNorm: { weight: t(`${n.mlp}.weight`) } };
 }
 
 function main(): void {
@@ -40,9 +27,8 @@ function main(): void {
   // the H200's limits that choose the tiles
   const { gpu, calls } = fakeGpu({ maxComputeWorkgroupStorageSize: 48 * 1024, maxComputeInvocationsPerWorkgroup: 1024 }, half);
   const all = process.argv.includes('--f16-all'); // every Linear product f16, as `studio --f16 all`
-  if (all) setHalfLinears(gpu, half, 0);
-  else setHalfLinears(gpu, half);
-  const blocks = Array.from({ length: cfg.layers }, (_, i) => blockOf(gpu, cfg, i));
+  setHalfLinears(gpu, half, all ? 0 : undefined);
+  const blocks = Array.from({ length: cfg.layers }, (_, i) => placeholderBlock(gpu, cfg, i));
   const step = () => {
     for (const w of blocks) {
       const x = gpu.tensor([shape.batch * shape.seqLen, cfg.hidden]);

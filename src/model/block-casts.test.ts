@@ -5,31 +5,18 @@
 // counts are derived by hand below (before the copies were kept: two per f16 product).
 import { describe, expect, it } from 'vitest';
 import { fakeGpu } from '../gpu/testing/fake-device';
-import type { Gpu } from '../gpu/gpu';
 import { setHalfLinears } from '../ops/precision';
-import { parseHfConfig, expectedShapes } from '../formats/hf-config';
+import { parseHfConfig } from '../formats/hf-config';
 import { RANDOM_SHAPES } from '../formats/random-model';
-import { linearName, linearRoles, normNames } from '../core/tensor-names';
-import type { ModelConfig } from '../core/model-config';
-import type { BlockWeights } from './block-weights';
+import { placeholderBlock } from './testing/placeholder-block';
 import { blockBackward, blockForward, releaseActivations, type BatchShape } from './block';
 
 const smol = parseHfConfig(RANDOM_SHAPES['smollm2-135m'], 'config.json', 'random:smollm2-135m');
 
-/** Block 0's weights as uninitialised tensors of the real shapes. */
-function blockOf(gpu: Gpu, cfg: ModelConfig): BlockWeights {
-  const shapes = expectedShapes(cfg);
-  const t = (name: string) => gpu.tensor(shapes.get(name)!, 'f32', name);
-  const linears: BlockWeights['linears'] = {};
-  for (const role of linearRoles(cfg.arch)) linears[role] = { weight: t(`${linearName(cfg.arch, 0, role)}.weight`) };
-  const n = normNames(cfg.arch, 0);
-  return { index: 0, linears, attnNorm: { weight: t(`${n.attn}.weight`) }, mlpNorm: { weight: t(`${n.mlp}.weight`) } };
-}
-
 function setup() {
   const { gpu, calls } = fakeGpu({ maxComputeWorkgroupStorageSize: 48 * 1024 }, true);
   setHalfLinears(gpu, true);
-  const w = blockOf(gpu, smol);
+  const w = placeholderBlock(gpu, smol);
   const casts = () => calls.dispatches.filter((d) => d.pipeline.startsWith('cast-f16')).length;
   /** Conversions of one forward + backward (every tensor released after). */
   const step = (shape: BatchShape): number => {
