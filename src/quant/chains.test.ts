@@ -1,63 +1,23 @@
 // Which of a block's products the precision policy converts, at stories260K's shapes with `--f16 all`
 // (policy threshold 0), on a fake device that offers the tensor cores: a training step's forward and
 // backward on the tensor cores, a calibration chain's forward (chainForward) all f32.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fakeGpu } from '../gpu/testing/fake-device';
 import { setHalfLinears } from '../ops/precision';
 import { blockBackward, blockForward, releaseActivations } from '../model/block';
-import type { BlockWeights } from '../model/block-weights';
-import type { ModelConfig } from '../core/model-config';
-import type { Gpu } from '../gpu/gpu';
+import { placeholderBlock } from '../model/testing/placeholder-block';
+import { parseHfConfig } from '../formats/hf-config';
 import { chainForward } from './chains';
 
-/** stories260K (public/models/stories260K-hf/config.json): dim 64, 8 heads of 8, 4 kv heads, MLP 172. */
-const STORIES: ModelConfig = {
-  name: 'stories260K',
-  arch: 'llama',
-  sourceArchitecture: 'LlamaForCausalLM',
-  hidden: 64,
-  intermediate: 172,
-  layers: 5,
-  heads: 8,
-  kvHeads: 4,
-  headDim: 8,
-  vocab: 512,
-  maxPositions: 512,
-  normEps: 1e-5,
-  ropeTheta: 10000,
-  ropeStyle: 'half',
-  tiedEmbeddings: true,
-  qkvBias: false,
-  linearBias: false,
-  activation: 'silu',
-  bosId: 1,
-  eosId: 2,
-};
-
-function block(gpu: Gpu, c: ModelConfig): BlockWeights {
-  const kv = c.kvHeads * c.headDim;
-  const lin = (out: number, inp: number) => ({ weight: gpu.tensor([out, inp]) });
-  return {
-    index: 0,
-    linears: {
-      q: lin(c.heads * c.headDim, c.hidden),
-      k: lin(kv, c.hidden),
-      v: lin(kv, c.hidden),
-      o: lin(c.hidden, c.heads * c.headDim),
-      gate: lin(c.intermediate, c.hidden),
-      up: lin(c.intermediate, c.hidden),
-      down: lin(c.hidden, c.intermediate),
-    },
-    attnNorm: { weight: gpu.tensor([c.hidden]) },
-    mlpNorm: { weight: gpu.tensor([c.hidden]) },
-  };
-}
+/** stories260K's committed config: dim 64, 8 heads of 8, 4 kv heads, MLP 172. */
+const STORIES = parseHfConfig(JSON.parse(readFileSync('public/models/stories260K-hf/config.json', 'utf8')), 'config.json', 'stories260K');
 
 describe('the precision policy at stories260K shapes (--f16 all)', () => {
   it("keeps a training step's Linear products on the tensor cores and a calibration chain's forward in f32", () => {
     const { gpu, calls } = fakeGpu({ maxComputeWorkgroupStorageSize: 48 * 1024 }, true);
     expect(setHalfLinears(gpu, true, 0)).toBe(true);
-    const w = block(gpu, STORIES);
+    const w = placeholderBlock(gpu, STORIES);
     const products = () => {
       gpu.flush();
       const names = calls.dispatches.map((d) => d.pipeline.split('|')[0]);
