@@ -48,6 +48,8 @@ function main(): void {
   };
   for (let i = 0; i < 5; i++) step(); // pipelines, bind groups and decisions made once
   const before = gpu.dispatchCount;
+  const bgBefore = gpu.bindGroupCount;
+  const passBefore = gpu.passCount;
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) step();
   const ms = performance.now() - t0;
@@ -55,7 +57,8 @@ function main(): void {
   process.stdout.write(
     `${shapeName}, ${cfg.layers} blocks, ${shape.batch}x${shape.seqLen} tokens, ${half ? (all ? 'tensor cores, every product' : 'tensor-core policy') : 'f32'}: ` +
       `${(ms / steps).toFixed(2)} ms of JavaScript per training step (forward and backward), ${dispatches} dispatches, ` +
-      `${((ms * 1000) / (dispatches * steps)).toFixed(2)} µs per dispatch (${steps} steps)\n`,
+      `${((ms * 1000) / (dispatches * steps)).toFixed(2)} µs per dispatch (${steps} steps); per step ${(gpu.passCount - passBefore) / steps} compute passes, ` +
+      `${(gpu.bindGroupCount - bgBefore) / steps} bind groups created\n`,
   );
 }
 

@@ -60,6 +60,8 @@ export interface BenchReport {
   ceilings?: Ceilings;
   /** Why there are no kernel tables (no timestamp queries, or --kernels 0). */
   kernelNote?: string;
+  /** Dawn toggles switched on with --dawnToggles (none: what a browser runs). */
+  dawnToggles?: string[];
   rows: BenchRow[];
 }
 
@@ -90,7 +92,8 @@ export function benchMarkdown(rep: BenchReport): string {
   const c = rep.config;
   const lines = [
     `${rep.date.slice(0, 10)}, ${rep.device}; ${rep.model}; W${c.bits} g${c.groupSize}, ${c.calibSamples}x${c.seqLen} calibration tokens, ` +
-      `TEQ ${c.steps} steps (${c.teqLoss} loss, init ${c.teqInit}), TesseraQ ${c.tqSchedule} x ${c.tqIters} iterations, batch ${c.tqBatch}.`,
+      `TEQ ${c.steps} steps (${c.teqLoss} loss, init ${c.teqInit}), TesseraQ ${c.tqSchedule} x ${c.tqIters} iterations, batch ${c.tqBatch}.` +
+      (rep.dawnToggles?.length ? ` Dawn toggles on: ${rep.dawnToggles.join(', ')}.` : ''),
     `Calibration forward: ${f(rep.calibForwardSeconds, 3)} s (${f(rep.calibTokensPerSecond / 1e3, 1)}k tokens/s).` +
       (rep.matmulPeakTflops ? ` f32 matmul ${rep.matmulPeakSize ?? 4096}³: ${f3(rep.matmulPeakTflops)} TFLOP/s.` : ''),
     '',

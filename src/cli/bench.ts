@@ -7,9 +7,10 @@
 //   their share of the GPU time and how far each is from its ceiling, measured in the same run
 //   (bench-ceilings.ts: every matmul path at n³, the streaming bandwidth; kernel-families.ts).
 // The methods run as `studio quantize` runs them (same RunConfig); the profiled pass is separate
-// because one timestamped pass per dispatch changes the timing it measures.
+// because timestamped passes change the timing they measure. `--kernels only` runs the profiled
+// pass alone (for runs too long to make twice) and reports its seconds, timer included.
 import { writeFile } from 'node:fs/promises';
-import { createEngineGpu, closeNodeGpu, describeKernelPaths, halfSetting } from './node-gpu';
+import { createEngineGpu, closeNodeGpu, dawnToggles, describeKernelPaths, halfSetting } from './node-gpu';
 import { cliConfigErrors, fail, loadModel, loadText } from './inputs';
 import type { Gpu } from '../gpu/gpu';
 import { measureCeilings } from './bench-ceilings';
@@ -24,11 +25,12 @@ import type { TextSplit } from '../engine/text-split';
 import { METHODS } from '../methods/registry';
 import { BENCH_METHODS, benchMarkdown, hotKernels, type BenchMethod, type BenchReport, type BenchRow } from './bench-report';
 
-export const BENCH_USAGE = `  studio bench --model <path|bundled|random:<shape>> [--methods rtn,awq,teq,tesseraq] [--kernels 0] [--peakN 4096]
+export const BENCH_USAGE = `  studio bench --model <path|bundled|random:<shape>> [--methods rtn,awq,teq,tesseraq] [--kernels 0|only] [--peakN 4096]
                   [any quantize flag: --calibSamples --seqLen --steps --teqLoss --tqIters --tqSchedule ...]
                   [--out bench.json]   seconds per phase, the hottest kernels and the kernel families against measured ceilings
                   (--peakN n: the ceilings' n³ matmuls and 4·n² floats per buffer of the bandwidth probe)
-                  [--no-f16 | --f16 all]   f32 Linear matmuls, or all of them f16 x f16 -> f32 (default: those of 2^28 FLOP and more, on tensor cores where offered)`;
+                  [--no-f16 | --f16 all]   f32 Linear matmuls, or all of them f16 x f16 -> f32 (default: those of 2^28 FLOP and more, on tensor cores where offered)
+                  [--dawnToggles a,b]   Dawn toggles on, e.g. skip_validation (what Dawn's checks cost; not what browsers run)`;
 
 /** One forward pass of the calibration set through the full-precision blocks (weights resident). */
 async function calibrationForward(gpu: Gpu, model: LoadedModel, split: TextSplit, config: RunConfig): Promise<number> {
@@ -85,7 +87,11 @@ function benchMethods(raw: string | undefined): BenchMethod[] {
 
 export async function bench(flags: Map<string, string>): Promise<void> {
   const methods = benchMethods(flags.get('methods'));
-  const kernels = flags.get('kernels') !== '0';
+  const kernelFlag = flags.get('kernels') ?? '1';
+  if (!['0', '1', 'only'].includes(kernelFlag)) fail(`--kernels takes 0, 1 or only, not "${kernelFlag}"`);
+  const kernels = kernelFlag !== '0';
+  // only: the profiled pass alone (a run too long to make twice); its seconds include the timer's cost
+  const timedPass = kernelFlag !== 'only';
   const out = flags.get('out');
   // a software adapter (SwiftShader) needs minutes for one 4096³ product: --peakN 256 there
   const peakN = Number(flags.get('peakN') ?? 4096);
@@ -93,7 +99,8 @@ export async function bench(flags: Map<string, string>): Promise<void> {
   const modelSpec = flags.get('model') ?? 'bundled';
   const textName = flags.get('text') ?? 'tinystories';
   const half = halfSetting(flags.get('f16'));
-  for (const k of ['methods', 'kernels', 'out', 'model', 'text', 'peakN', 'f16']) flags.delete(k);
+  const toggles = dawnToggles(flags.get('dawnToggles'));
+  for (const k of ['methods', 'kernels', 'out', 'model', 'text', 'peakN', 'f16', 'dawnToggles']) flags.delete(k);
   // TEQ's step rate is measured without its AWQ initialisation and held-out scoring unless asked for
   if (!flags.has('teqInit')) flags.set('teqInit', 'ones');
   if (!flags.has('teqHoldout')) flags.set('teqHoldout', '0');
@@ -105,7 +112,7 @@ export async function bench(flags: Map<string, string>): Promise<void> {
   const layers = model.weights.config.layers;
   const log = (m: string) => process.stderr.write(`${m}\n`);
 
-  let gpu = await createEngineGpu(half);
+  let gpu = await createEngineGpu(half, { enableToggles: toggles });
   const device = [gpu.report.vendor, gpu.report.architecture, gpu.report.description].filter(Boolean).join(' ');
   log(`bench on ${device}: ${model.source}, methods ${methods.join(', ')}\n${describeKernelPaths(gpu)}`);
   const { method: _m, ...shared } = config;
@@ -116,22 +123,27 @@ export async function bench(flags: Map<string, string>): Promise<void> {
     config: shared,
     calibForwardSeconds: NaN,
     calibTokensPerSecond: NaN,
+    ...(toggles.length ? { dawnToggles: toggles } : {}),
     rows: [],
   };
   try {
     report.calibForwardSeconds = await calibrationForward(gpu, model, text.split, config);
     report.calibTokensPerSecond = (config.calibSamples * config.seqLen) / report.calibForwardSeconds;
     log(`calibration forward ${report.calibForwardSeconds.toFixed(3)} s`);
-    for (const method of methods) {
+    for (const method of timedPass ? methods : []) {
       const { result } = await runQuantization({ gpu, model, split: text.split, config: { ...config, method } });
       if (result.status !== 'done') fail(`${method}: ${result.status}${result.error ? `: ${result.error}` : ''}`);
       report.rows.push(rowOf(method, result, { ...config, method }, layers));
       log(`${method}: ${JSON.stringify(result.seconds)}`);
     }
+    if (!timedPass) {
+      report.kernelNote = 'Seconds from the profiled pass (--kernels only): they include the timer’s own cost.';
+      report.rows.push(...methods.map((method) => ({ method, seconds: NaN }) as BenchRow));
+    }
     if (!kernels) report.kernelNote = 'No kernel tables: skipped (--kernels 0).';
     else {
       closeNodeGpu();
-      gpu = await createEngineGpu(half, { profile: true });
+      gpu = await createEngineGpu(half, { profile: true, enableToggles: toggles });
       if (!gpu.timer) {
         report.kernelNote = 'No kernel tables: this adapter offers no timestamp-query, so no dispatch could be timed.';
         log(report.kernelNote);
@@ -140,15 +152,16 @@ export async function bench(flags: Map<string, string>): Promise<void> {
         report.ceilings = ceilings;
         report.matmulPeakTflops = ceilings.matmulTflops.f32;
         report.matmulPeakSize = peakN;
-        for (const row of report.rows.filter((r) => r.method !== 'rtn')) {
+        for (const [i, row] of report.rows.entries()) {
+          if (row.method === 'rtn') continue;
           // only the method's own phase: timed() syncs (and collects timestamps) between phases
           const timer = gpu.timer;
           let inMethod = false;
-          await runQuantization({
+          const { result } = await runQuantization({
             gpu,
             model,
             split: text.split,
-            config: { ...config, method: row.method, evalWindows: 1 },
+            config: { ...config, method: row.method, evalWindows: timedPass ? 1 : config.evalWindows },
             onEvent: (e) => {
               if (e.type !== 'phase') return;
               if (e.phase === row.method) timer.reset();
@@ -159,6 +172,11 @@ export async function bench(flags: Map<string, string>): Promise<void> {
               inMethod = e.phase === row.method;
             },
           });
+          if (!timedPass) {
+            if (result.status !== 'done') fail(`${row.method}: ${result.status}${result.error ? `: ${result.error}` : ''}`);
+            report.rows[i] = { ...rowOf(row.method, result, { ...config, method: row.method }, layers), kernels: row.kernels, families: row.families };
+            log(`${row.method} (profiled): ${JSON.stringify(result.seconds)}`);
+          }
         }
       }
     }

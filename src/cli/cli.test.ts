@@ -90,6 +90,12 @@ describe('studio CLI', () => {
     const b = await run(['bench', '--methods', 'rtn,spqr']);
     expect(b.code).toBe(1);
     expect(b.stderr).toMatch(/--methods: "spqr" is not one of rtn, awq, teq, tesseraq/);
+    const k = await run(['bench', '--kernels', '2']);
+    expect(k.code).toBe(1);
+    expect(k.stderr).toMatch(/--kernels takes 0, 1 or only, not "2"/);
+    const t = await run(['quantize', '--model', 'bundled', '--dawnToggles', 'skip_validation,skip validation']);
+    expect(t.code).toBe(1);
+    expect(t.stderr).toMatch(/--dawnToggles takes comma-separated Dawn toggle names such as skip_validation, not "skip validation"/);
   });
 
   it('a random .bin is "not a llama2.c model", not one missing its tokenizer', async () => {

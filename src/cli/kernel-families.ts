@@ -40,6 +40,7 @@ export const SHADER_FAMILIES: Readonly<Record<string, string>> = {
   'embedding-backward': 'embedding',
   quantize: 'quantize, dequantize',
   dequantize: 'quantize, dequantize',
+  'pack-bytes': 'quantize, dequantize',
   'cast-f16': 'casts f32 -> f16',
   adam: 'Adam',
   'reduce-rows': 'reductions',

@@ -78,6 +78,19 @@ export function closeNodeGpu(): void {
 export const NO_F16_NOTE =
   '[--no-f16 | --f16 all]   every kernel f32 (no f16 / tensor-core toggles or features), or every Linear matmul on the tensor cores however small (default: products of 2^28 FLOP and more, where offered)';
 
+/** The CLI's flag for Dawn's own toggles (not what a browser runs: for measuring what they cost). */
+export const DAWN_TOGGLES_NOTE =
+  "[--dawnToggles a,b]   switch on Dawn toggles by name, e.g. skip_validation,disable_robustness (Dawn's checks off: what they cost, not what browsers run)";
+
+/** `--dawnToggles a,b` as a list of toggle names (Dawn ignores names it does not know, so they are checked for shape only). */
+export function dawnToggles(flag: string | undefined): string[] {
+  if (flag === undefined) return [];
+  const names = flag.split(',').map((s) => s.trim());
+  const bad = names.find((n) => !/^[a-z0-9_]+$/.test(n));
+  if (bad !== undefined) throw new Error(`--dawnToggles takes comma-separated Dawn toggle names such as skip_validation, not "${bad}"`);
+  return names;
+}
+
 export type HalfSetting = 'off' | 'default' | 'all';
 
 /** `--f16` / `--no-f16` as read by parseArgs (flag "f16": "0", "all" or absent). */

@@ -6,7 +6,7 @@
 // and exits non-zero with a clear message on any failure.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve, dirname } from 'node:path';
-import { createEngineGpu, closeNodeGpu, describeKernelPaths, halfSetting, NO_F16_NOTE } from './node-gpu';
+import { createEngineGpu, closeNodeGpu, dawnToggles, describeKernelPaths, halfSetting, DAWN_TOGGLES_NOTE, NO_F16_NOTE } from './node-gpu';
 import { halfReports } from '../ops/precision';
 import { cliConfigErrors, fail, loadModel, loadText } from './inputs';
 import { bench, BENCH_USAGE } from './bench';
@@ -37,7 +37,8 @@ ${Object.values(COMMAND_USAGE).join('\n')}
   studio --help, studio <command> --help   this text, or one command's
 ${MODEL_NOTE}
   quantize, eval and bench need a GPU through Dawn (npm "webgpu"; on Linux a Vulkan driver).
-  quantize, eval and bench: ${NO_F16_NOTE}`;
+  quantize, eval and bench: ${NO_F16_NOTE}
+  quantize, eval and bench: ${DAWN_TOGGLES_NOTE}`;
 
 /** `--help`, `-h` or `help` anywhere: the usage (of the command when one is given) on stdout. */
 function helpRequested(argv: string[]): string | null {
@@ -101,7 +102,8 @@ async function main(): Promise<void> {
   const outDir = flags.get('outDir') ?? 'export';
   const verifyOnnx = flags.get('verifyOnnx') === '1';
   const half = halfSetting(flags.get('f16'));
-  for (const k of ['model', 'text', 'out', 'export', 'outDir', 'verifyOnnx', 'f16']) flags.delete(k);
+  const toggles = dawnToggles(flags.get('dawnToggles'));
+  for (const k of ['model', 'text', 'out', 'export', 'outDir', 'verifyOnnx', 'f16', 'dawnToggles']) flags.delete(k);
   const formats = exportFormats ? parseExportFormats(exportFormats) : [];
   if (command === 'eval') flags.set('method', 'fp');
   const params = new URLSearchParams([...flags.entries()]);
@@ -110,7 +112,7 @@ async function main(): Promise<void> {
   const model = await loadModel(modelSpec);
   const text = await loadText(textName);
   const config: RunConfig = { ...parsed.config, model: model.source, text: text.source };
-  const gpu = await createEngineGpu(half);
+  const gpu = await createEngineGpu(half, { enableToggles: toggles });
   process.stderr.write(`device: ${gpu.report.vendor} ${gpu.report.architecture} ${gpu.report.description}\n${describeKernelPaths(gpu)}\n`);
   process.stderr.write(
     `model: ${model.source} (${model.weights.config.sourceArchitecture}, ${model.weights.config.layers} layers)\n${text.split.description}\n`,

@@ -18,6 +18,7 @@ import { add, axpy, scale, square } from './elementwise';
 import { embeddingBackward, embeddingGather } from './embedding';
 import { matmul, SUBGROUP_TILES, type SubgroupTile } from './matmul';
 import { castToF16 } from './cast';
+import { packBytes } from './pack-bytes';
 import { setHalfLinears } from './precision';
 import { mseWithGrad, sumInto } from './mse-grad';
 import { normBackwardDx } from './norm-dx';
@@ -72,6 +73,7 @@ describe('every op in every kernel variant', () => {
     gelu(gpu, x);
     geluBackward(gpu, x, gpu.tensor([4, 8]));
   });
+  each('pack bytes', (gpu) => void packBytes(gpu, gpu.tensor([7], 'u32')));
   each('adam', (gpu) =>
     adamStep(gpu, gpu.tensor([8]), gpu.tensor([8]), gpu.tensor([8]), gpu.tensor([8]), {
       lr: 1e-3,

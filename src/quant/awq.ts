@@ -143,6 +143,8 @@ async function searchBlock(
   opts: { clip?: boolean; signal?: AbortSignal },
 ): Promise<AwqBlockReport> {
   const report: AwqBlockReport = { subsets: [] };
+  // The chosen scales are read back at the end (one wait less per subset; the copies precede any change).
+  const scaleReads: Promise<Float32Array>[] = [];
   const t0 = performance.now();
   const record = async (r: Awaited<ReturnType<typeof searchSubset>>, apply: (s: Tensor) => void) => {
     // Each subset's search ends in a readback: a cancel is seen here rather than at the next block.
@@ -153,7 +155,10 @@ async function searchBlock(
       throw new CancelledError('The AWQ search');
     }
     apply(r.s);
-    report.subsets.push({ name: r.name, ratio: r.ratio, losses: r.losses, scales: await r.s.readF32() });
+    const scales = r.s.readF32();
+    scales.catch(() => undefined); // awaited at the end; a lost device throws there
+    scaleReads.push(scales);
+    report.subsets.push({ name: r.name, ratio: r.ratio, losses: r.losses, scales: new Float32Array(0) });
     r.s.release();
     r.invS.release();
   };
@@ -256,5 +261,6 @@ async function searchBlock(
     }
   }
   releaseActivations(acts!);
+  (await Promise.all(scaleReads)).forEach((scales, i) => (report.subsets[i].scales = scales));
   return report;
 }

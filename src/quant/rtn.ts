@@ -8,13 +8,10 @@ import type { QuantizedLinear, QuantSpec } from '../core/quant-spec';
 import { readQuantized } from './quantized-model';
 
 export async function quantizeBlockRtn(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, spec: QuantSpec): Promise<QuantizedLinear[]> {
-  const out: QuantizedLinear[] = [];
-  for (const [role, l] of Object.entries(w.linears) as [LinearRole, { weight: import('../gpu/tensor').Tensor }][]) {
-    const q = quantizeWeight(gpu, l.weight, spec, { codes: true }) as GpuQuantized;
-    out.push(await readQuantized(linearName(cfg.arch, w.index, role), spec, q));
-    q.codes.release();
-    q.scales.release();
-    q.zeros.release();
-  }
-  return out;
+  const roles = Object.keys(w.linears) as LinearRole[];
+  const quantized = roles.map((role) => quantizeWeight(gpu, w.linears[role]!.weight, spec, { codes: true }) as GpuQuantized);
+  // Every read queued before the first wait (one round trip per block); the copies precede the releases.
+  const pending = quantized.map((q, i) => readQuantized(linearName(cfg.arch, w.index, roles[i]), spec, q));
+  for (const q of quantized) [q.codes, q.scales, q.zeros].forEach((t) => t.release());
+  return Promise.all(pending);
 }

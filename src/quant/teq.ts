@@ -169,7 +169,8 @@ class TeqTrainer {
 
   /** α and its Adam moments, what a rollback or a checkpoint of the training keeps. */
   async readState(): Promise<Record<string, Float32Array>> {
-    return { alpha: await this.alpha.readF32(), 'adam.m': await this.m.readF32(), 'adam.v': await this.v.readF32() };
+    const [alpha, m, v] = await Promise.all([this.alpha.readF32(), this.m.readF32(), this.v.readF32()]);
+    return { alpha, 'adam.m': m, 'adam.v': v };
   }
 
   writeState(state: Record<string, Float32Array>): void {
@@ -410,8 +411,16 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
   // The last windows are held out: training draws from the others only.
   const heldOut = teqHoldoutWindows(ctx.calibShape.batch, config.teqHoldout ?? 0);
   const trainWindows = ctx.calibShape.batch - heldOut;
+  // Wall seconds of the phase's parts (studio bench reports them beside the phase).
+  let mark = performance.now();
+  const part = (name: string) => {
+    const now = performance.now();
+    ctx.seconds[`teq-${name}`] = (ctx.seconds[`teq-${name}`] ?? 0) + (now - mark) / 1000;
+    mark = now;
+  };
   const blocks: BlockWeights[] = [];
   for (let b = 0; b < cfg.layers; b++) blocks.push(await loadBlockWeights(gpu, ctx.source, b));
+  part('weights');
   if (config.teqInit !== 'ones') {
     // As runAwq does it (each block searched on the previous transformed block's output), so with
     // α = 1 the folded model and its codes are AWQ's, clipping included with 'awq-clip'.
@@ -429,6 +438,8 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
     } finally {
       x.release();
     }
+    await gpu.sync();
+    part('init');
   }
   const trainer = new TeqTrainer(gpu, cfg, blocks, spec);
   const steps = config.steps;
@@ -532,7 +543,8 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
       // Every so often (and at the end, and when a checkpoint is due) the state is read back and checked.
       const checkpointDue = step < steps && (ctx.progress?.due() ?? false);
       if (step % TEQ_LM_CHECK_EVERY !== 0 && step !== steps && !checkpointDue) continue;
-      const state: TeqLmState = { step, rng: rand.state, tensors: await trainer.readState(), losses: (await losses.readF32()).slice(0, step) };
+      const [tensors, lossValues] = await Promise.all([trainer.readState(), losses.readF32()]);
+      const state: TeqLmState = { step, rng: rand.state, tensors, losses: lossValues.slice(0, step) };
       if (state.losses.every(Number.isFinite) && Object.values(state.tensors).every((t) => t.every(Number.isFinite))) {
         // Scored at fixed steps only (never because a checkpoint was due), so an interrupted run keeps what an uninterrupted one does.
         if (heldOut && scoredAt(step, steps)) await select(step, state.tensors.alpha);
@@ -562,6 +574,7 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
       });
     }
     alphaAll = await trainer.alpha.readF32();
+    part('steps');
     for (let b = 0; b < cfg.layers; b++) trainer.fold(b);
   } catch (e) {
     losses.release();
@@ -576,15 +589,17 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
   lossValues.forEach((value, step) => ctx.emit({ type: 'loss', series: 'TEQ LM loss', step, value }));
   selection.scores.forEach(({ step, loss }) => ctx.emit({ type: 'loss', series: 'TEQ held-out loss', step, value: loss }));
   const history: { block: number; alpha: Record<string, number[]>; moved: Record<string, { meanAbsLog: number; maxAbsLog: number }> }[] = [];
+  // Every block's reads queued before the first wait: one round trip to the GPU, not one per tensor.
+  const stores = await Promise.all(blocks.map((w) => Promise.all([readBlockOverrides(cfg, w, ctx.overrides), quantizeBlockRtn(gpu, cfg, w, spec)])));
   for (let b = 0; b < cfg.layers; b++) {
     const alphaSnap = TeqTrainer.snapshot(alphaAll, trainer.groups[b]);
     for (const [group, values] of Object.entries(alphaSnap)) ctx.emit({ type: 'scales', block: b, group, values });
     const moved = Object.fromEntries(Object.entries(alphaSnap).map(([group, values]) => [group, alphaMovement(values)]));
     history.push({ block: b, alpha: alphaSnap, moved });
-    await readBlockOverrides(cfg, blocks[b], ctx.overrides);
-    for (const q of await quantizeBlockRtn(gpu, cfg, blocks[b], spec)) ctx.linears.set(q.name, q);
+    for (const q of stores[b][1]) ctx.linears.set(q.name, q);
     releaseBlockWeights(blocks[b]);
   }
+  part('store');
   const kept = selection.kept
     ? {
         heldOutWindows: heldOut,

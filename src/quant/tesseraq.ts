@@ -5,9 +5,10 @@
 //   variables of every Linear, then tqIters Adam steps on ‖B(Xq; Ŵ) − Yfp‖² (summed over the hidden
 //   size, mean over tokens) with fresh optimizer state; finally harden the rest by h > 0.5 and
 //   store the integer codes with the tuned scale s·f and the zero point z.
-// The iteration loop never reads back: losses go to a GPU buffer read once per round. After a round
-// the block's state can be read back for a checkpoint and a resumed run continues from it
-// (tesseraq-state.ts); the batch sampler's state goes with it.
+// The iteration loop never reads back: losses go to a GPU buffer read once per round, while the next
+// round runs (so the GPU does not wait for the CPU between rounds). After a round the block's state
+// can be read back for a checkpoint and a resumed run continues from it (tesseraq-state.ts); the
+// batch sampler's state goes with it.
 import { checkHalfOverflow } from '../ops/precision';
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
@@ -82,7 +83,10 @@ export interface TesseraqBlockReport {
   rtnLoss: number;
   /** The same with TesseraQ's final codes and scales. */
   finalLoss: number;
-  /** Per round: wall seconds from its hardening to its losses read back (a sync point). */
+  /**
+   * Per round: wall seconds until its losses were read back (from the block's start for the first,
+   * else from the previous round's losses). A round's losses are read while the next round runs.
+   */
   rounds: { t: number; losses: number[]; seconds?: number }[];
   layers: TesseraqLayerReport[];
   /** Wall seconds of this block's parts (the driver adds weights, target, init and store). */
@@ -208,8 +212,17 @@ export async function tesseraqBlock(
       const done = hooks.resume.tensors.losses;
       for (let r = 0; r < firstRound; r++) report.rounds.push({ t: opts.schedule[r], losses: Array.from(done.subarray(r * opts.iters, (r + 1) * opts.iters)) });
     }
+    // A round's losses: read back while the next round runs, then reported and checked.
+    let pending: { r: number; losses: Promise<Float32Array> } | null = null;
+    const finishRound = async (p: { r: number; losses: Promise<Float32Array> }) => {
+      const losses = opts.iters ? Array.from(await p.losses).slice(0, opts.iters) : [];
+      const now = performance.now();
+      report.rounds.push({ t: opts.schedule[p.r], losses, seconds: (now - roundStart) / 1000 });
+      roundStart = now;
+      hooks.onRound?.(p.r, losses);
+      if (!losses.every(Number.isFinite)) throw await nonFinite(cfg, w, roles, tq, `a non-finite loss in round ${p.r + 1}`);
+    };
     for (let r = firstRound; r < rounds; r++) {
-      if (r > firstRound) roundStart = performance.now();
       roles.forEach((role, l) => {
         const L = tq.get(role)!;
         tqHardenQuantile(gpu, L, opts.schedule[r], scratch);
@@ -244,12 +257,14 @@ export async function tesseraqBlock(
         inFlight.push(gpu.device.queue.onSubmittedWorkDone());
         if (inFlight.length > (opts.inFlight ?? 4)) await inFlight.shift();
       }
-      const losses = opts.iters ? Array.from(await lossBuf.readF32()).slice(0, opts.iters) : [];
-      inFlight.length = 0;
-      report.rounds.push({ t: opts.schedule[r], losses, seconds: (performance.now() - roundStart) / 1000 });
-      hooks.onRound?.(r, losses);
-      if (!losses.every(Number.isFinite)) throw await nonFinite(cfg, w, roles, tq, `a non-finite loss in round ${r + 1}`);
+      if (pending) await finishRound(pending);
+      // The copy is queued behind this round's steps and ahead of the next round's, which reuse lossBuf.
+      const losses = lossBuf.readF32();
+      losses.catch(() => undefined); // awaited below or by the next round; a lost device throws there
+      pending = { r, losses };
       if (r < rounds - 1 && hooks.onState && (hooks.stateDue?.() ?? true)) {
+        await finishRound(pending);
+        pending = null;
         await hooks.onState(
           await readRoundState(
             tq,
@@ -261,6 +276,8 @@ export async function tesseraqBlock(
         );
       }
     }
+    if (pending) await finishRound(pending);
+    inFlight.length = 0;
 
     // Everything still soft rounds by h > 0.5; export codes, s·f and z; the next block's input.
     const finalStart = performance.now();
@@ -273,13 +290,17 @@ export async function tesseraqBlock(
     const y = fullLoss(gpu, cfg, withLinearWeights(w, deq), xq, yfp, shape, blockLosses, 1);
     deq.forEach((t) => t.release());
 
-    const [rtnLoss, finalLoss] = await blockLosses.readF32();
-    const counts = (await stats.read()) as Uint32Array;
+    // Every read queued before the first wait: one round trip to the GPU.
+    const [[rtnLoss, finalLoss], counts, ...us] = await Promise.all([
+      blockLosses.readF32(),
+      stats.read() as Promise<Uint32Array>,
+      ...roles.map((role) => tq.get(role)!.u.readF32()),
+    ]);
     const allF: number[] = [];
     for (const [l, role] of roles.entries()) {
       const L = tq.get(role)!;
       const n = L.rows * L.cols;
-      const fs = Array.from(await L.u.readF32(), (u) => 2 * rectSig(u));
+      const fs = Array.from(us[l], (u) => 2 * rectSig(u));
       for (const f of fs) allF.push(f); // not push(...fs): a 0.5B model's layer has 136k groups, over the argument limit
       const flips = counts[2 * (rounds * roles.length + l) + 1];
       report.layers.push({
@@ -451,13 +472,14 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
           }
         }
         const tStore = performance.now();
-        await readBlockOverrides(cfg, w, ctx.overrides);
-        for (const [role, q] of res.quantized) {
-          ctx.linears.set(linearName(cfg.arch, b, role), await readQuantized(linearName(cfg.arch, b, role), spec, q));
-          q.codes.release();
-          q.scales.release();
-          q.zeros.release();
-        }
+        // Every read queued before the first wait (one round trip per block); the copies precede the releases.
+        const reads = Promise.all([
+          readBlockOverrides(cfg, w, ctx.overrides),
+          ...[...res.quantized].map(([role, q]) => readQuantized(linearName(cfg.arch, b, role), spec, q)),
+        ]);
+        for (const q of res.quantized.values()) [q.codes, q.scales, q.zeros].forEach((t) => t.release());
+        const [, ...codes] = await reads;
+        for (const q of codes) ctx.linears.set(q.name, q);
         blockSeconds.store = (performance.now() - tStore) / 1000;
         xq.release();
         xq = res.y;
