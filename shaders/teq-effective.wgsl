@@ -2,6 +2,8 @@
 // dispatch: Weff = FQ(W·diag(α))·diag(1/α), the arithmetic of quantize.wgsl with COLSCALE,
 // DEQUANT and UNSCALE. One invocation per (row, group) of the members' rows stacked in order;
 // α is read at alphaOffset of a buffer that packs every group's α.
+// VEC4 (columns, group size and α offset multiples of 4): the same arithmetic in the same order,
+// four columns a load (one invocation walks its whole group, so wide loads keep more in flight).
 #include "common.wgsl"
 #include "quant-common.wgsl"
 struct Params {
@@ -9,36 +11,64 @@ struct Params {
   rows0: u32, rows1: u32, rows2: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> alpha: array<f32>;
-@group(0) @binding(2) var<storage, read> w0: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out0: array<f32>;
+#if VEC4
+alias V = vec4<f32>;
+const STEP = 4u;
+#else
+alias V = f32;
+const STEP = 1u;
+#endif
+@group(0) @binding(1) var<storage, read> alpha: array<V>;
+@group(0) @binding(2) var<storage, read> w0: array<V>;
+@group(0) @binding(3) var<storage, read_write> out0: array<V>;
 #if M2
-@group(0) @binding(4) var<storage, read> w1: array<f32>;
-@group(0) @binding(5) var<storage, read_write> out1: array<f32>;
+@group(0) @binding(4) var<storage, read> w1: array<V>;
+@group(0) @binding(5) var<storage, read_write> out1: array<V>;
 #endif
 #if M3
-@group(0) @binding(6) var<storage, read> w2: array<f32>;
-@group(0) @binding(7) var<storage, read_write> out2: array<f32>;
+@group(0) @binding(6) var<storage, read> w2: array<V>;
+@group(0) @binding(7) var<storage, read_write> out2: array<V>;
 #endif
 
-fn wOf(m: u32, i: u32) -> f32 {
-#if M2
-  if (m == 1u) { return w1[i]; }
+/** STEP consecutive values from element i (i a multiple of STEP), in a vec4 (unused lanes 0). */
+fn widen(v: V) -> vec4<f32> {
+#if VEC4
+  return v;
+#else
+  return vec4<f32>(v, 0.0, 0.0, 0.0);
 #endif
-#if M3
-  if (m == 2u) { return w2[i]; }
-#endif
-  return w0[i];
 }
 
-fn store(m: u32, i: u32, v: f32) {
+fn narrow(v: vec4<f32>) -> V {
+#if VEC4
+  return v;
+#else
+  return v.x;
+#endif
+}
+
+fn wOf(m: u32, i: u32) -> vec4<f32> {
 #if M2
-  if (m == 1u) { out1[i] = v; return; }
+  if (m == 1u) { return widen(w1[i / STEP]); }
 #endif
 #if M3
-  if (m == 2u) { out2[i] = v; return; }
+  if (m == 2u) { return widen(w2[i / STEP]); }
 #endif
-  out0[i] = v;
+  return widen(w0[i / STEP]);
+}
+
+fn al(c: u32) -> vec4<f32> {
+  return widen(alpha[(p.alphaOffset + c) / STEP]);
+}
+
+fn store(m: u32, i: u32, v: vec4<f32>) {
+#if M2
+  if (m == 1u) { out1[i / STEP] = narrow(v); return; }
+#endif
+#if M3
+  if (m == 2u) { out2[i / STEP] = narrow(v); return; }
+#endif
+  out0[i / STEP] = narrow(v);
 }
 
 @compute @workgroup_size({{WG}})
@@ -57,21 +87,31 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let base = r * p.cols;
   let c0 = g * p.groupSize;
   let c1 = min(c0 + p.groupSize, p.cols);
-  var mn = wOf(m, base + c0) * alpha[p.alphaOffset + c0];
+  var mn = wOf(m, base + c0).x * al(c0).x;
   var mx = mn;
-  for (var c = c0 + 1u; c < c1; c++) {
-    let v = wOf(m, base + c) * alpha[p.alphaOffset + c];
-    mn = min(mn, v);
-    mx = max(mx, v);
+  for (var c = c0; c < c1; c += STEP) {
+    let wv = wOf(m, base + c);
+    let av = al(c);
+    for (var k = 0u; k < STEP; k++) {
+      let v = wv[k] * av[k];
+      mn = min(mn, v);
+      mx = max(mx, v);
+    }
   }
   let mq = minMaxQuant(mn, mx, p.bits, p.symmetric == 1u);
   let s = mq.s;
   let z = mq.z;
   let qlo = 0.0;
   let qhi = mq.qhi;
-  for (var c = c0; c < c1; c++) {
-    let a = alpha[p.alphaOffset + c];
-    let q = clamp(round(wOf(m, base + c) * a / s) + z, qlo, qhi);
-    store(m, base + c, (q - z) * s / a);
+  for (var c = c0; c < c1; c += STEP) {
+    let wv = wOf(m, base + c);
+    let av = al(c);
+    var res = vec4<f32>(0.0);
+    for (var k = 0u; k < STEP; k++) {
+      let a = av[k];
+      let q = clamp(round(wv[k] * a / s) + z, qlo, qhi);
+      res[k] = (q - z) * s / a;
+    }
+    store(m, base + c, res);
   }
 }

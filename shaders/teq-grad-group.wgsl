@@ -10,6 +10,8 @@
 // members' rows stacked in order; α is read at alphaOffset of the packed α buffer and the
 // contributions are written as [stacked rows, cols] at contribOffset of one buffer that holds
 // every group's (teq-colsum.wgsl then sums each group's columns into dα).
+// VEC4 (columns, group size and both offsets multiples of 4): the same arithmetic in the same
+// order, four columns a load (one invocation walks its whole group, so wide loads keep more in flight).
 #include "common.wgsl"
 #include "quant-common.wgsl"
 struct Params {
@@ -17,41 +19,65 @@ struct Params {
   rows0: u32, rows1: u32, rows2: u32, contribOffset: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> alpha: array<f32>;
-@group(0) @binding(2) var<storage, read_write> contrib: array<f32>;
-@group(0) @binding(3) var<storage, read> w0: array<f32>;
-@group(0) @binding(4) var<storage, read> d0: array<f32>;
+#if VEC4
+alias V = vec4<f32>;
+const STEP = 4u;
+#else
+alias V = f32;
+const STEP = 1u;
+#endif
+@group(0) @binding(1) var<storage, read> alpha: array<V>;
+@group(0) @binding(2) var<storage, read_write> contrib: array<V>;
+@group(0) @binding(3) var<storage, read> w0: array<V>;
+@group(0) @binding(4) var<storage, read> d0: array<V>;
 #if M2
-@group(0) @binding(5) var<storage, read> w1: array<f32>;
-@group(0) @binding(6) var<storage, read> d1: array<f32>;
+@group(0) @binding(5) var<storage, read> w1: array<V>;
+@group(0) @binding(6) var<storage, read> d1: array<V>;
 #endif
 #if M3
-@group(0) @binding(7) var<storage, read> w2: array<f32>;
-@group(0) @binding(8) var<storage, read> d2: array<f32>;
+@group(0) @binding(7) var<storage, read> w2: array<V>;
+@group(0) @binding(8) var<storage, read> d2: array<V>;
 #endif
 
-fn wOf(m: u32, i: u32) -> f32 {
-#if M2
-  if (m == 1u) { return w1[i]; }
+/** STEP consecutive values in a vec4 (unused lanes 0). */
+fn widen(v: V) -> vec4<f32> {
+#if VEC4
+  return v;
+#else
+  return vec4<f32>(v, 0.0, 0.0, 0.0);
 #endif
-#if M3
-  if (m == 2u) { return w2[i]; }
-#endif
-  return w0[i];
 }
 
-fn dOf(m: u32, i: u32) -> f32 {
-#if M2
-  if (m == 1u) { return d1[i]; }
+fn narrow(v: vec4<f32>) -> V {
+#if VEC4
+  return v;
+#else
+  return v.x;
 #endif
-#if M3
-  if (m == 2u) { return d2[i]; }
-#endif
-  return d0[i];
 }
 
-fn al(c: u32) -> f32 {
-  return alpha[p.alphaOffset + c];
+fn wOf(m: u32, i: u32) -> vec4<f32> {
+#if M2
+  if (m == 1u) { return widen(w1[i / STEP]); }
+#endif
+#if M3
+  if (m == 2u) { return widen(w2[i / STEP]); }
+#endif
+  return widen(w0[i / STEP]);
+}
+
+fn dOf(m: u32, i: u32) -> vec4<f32> {
+#if M2
+  if (m == 1u) { return widen(d1[i / STEP]); }
+#endif
+#if M3
+  if (m == 2u) { return widen(d2[i / STEP]); }
+#endif
+  return widen(d0[i / STEP]);
+}
+
+fn al(c: u32) -> vec4<f32> {
+  return widen(alpha[(p.alphaOffset + c) / STEP]);
 }
 
 @compute @workgroup_size({{WG}})
@@ -72,16 +98,22 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let c1 = min(c0 + p.groupSize, p.cols);
   let base = r * p.cols;
   let out = p.contribOffset + stacked * p.cols;
-  var mn = wOf(m, base + c0) * al(c0);
+  // min, max and the largest |value| with the first column that holds each
+  var mn = wOf(m, base + c0).x * al(c0).x;
   var mx = mn;
+  var big = abs(mn);
   var imn = c0;
   var imx = c0;
   var iabs = c0;
-  for (var c = c0 + 1u; c < c1; c++) {
-    let v = wOf(m, base + c) * al(c);
-    if (v < mn) { mn = v; imn = c; }
-    if (v > mx) { mx = v; imx = c; }
-    if (abs(v) > abs(wOf(m, base + iabs) * al(iabs))) { iabs = c; }
+  for (var c = c0; c < c1; c += STEP) {
+    let wv = wOf(m, base + c);
+    let av = al(c);
+    for (var k = 0u; k < STEP; k++) {
+      let v = wv[k] * av[k];
+      if (v < mn) { mn = v; imn = c + k; }
+      if (v > mx) { mx = v; imx = c + k; }
+      if (abs(v) > big) { big = abs(v); iabs = c + k; }
+    }
   }
   let mq = minMaxQuant(mn, mx, p.bits, p.symmetric == 1u);
   let s = mq.s;
@@ -92,41 +124,54 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let dsDen = mq.den;
   // Pass 1: G = Σ_k dWeff[k]/α_k · c_k, the loss's sensitivity to this group's scale s.
   var G = 0.0;
-  for (var c = c0; c < c1; c++) {
-    let a = al(c);
-    let u = wOf(m, base + c) * a / s;
-    let t = round(u) + z;
-    let q = clamp(t, lo, hi);
-    var coef = round(u) - u;
-    if (t < lo || t > hi) { coef = q - z; }
-    G += dOf(m, base + c) / a * coef;
+  for (var c = c0; c < c1; c += STEP) {
+    let wv = wOf(m, base + c);
+    let dv = dOf(m, base + c);
+    let av = al(c);
+    for (var k = 0u; k < STEP; k++) {
+      let a = av[k];
+      let u = wv[k] * a / s;
+      let t = round(u) + z;
+      let q = clamp(t, lo, hi);
+      var coef = round(u) - u;
+      if (t < lo || t > hi) { coef = q - z; }
+      G += dv[k] / a * coef;
+    }
   }
   // Pass 2: per-element contributions.
-  for (var c = c0; c < c1; c++) {
-    let a = al(c);
-    let wv = wOf(m, base + c);
-    let dw = dOf(m, base + c);
-    let u = wv * a / s;
-    let t = round(u) + z;
-    let q = clamp(t, lo, hi);
-    let Q = (q - z) * s;
+  for (var c = c0; c < c1; c += STEP) {
+    let wq = wOf(m, base + c);
+    let dq = dOf(m, base + c);
+    let av = al(c);
+    var res = vec4<f32>(0.0);
+    for (var k = 0u; k < STEP; k++) {
+      let a = av[k];
+      let wv = wq[k];
+      let dw = dq[k];
+      let u = wv * a / s;
+      let t = round(u) + z;
+      let q = clamp(t, lo, hi);
+      let Q = (q - z) * s;
 #if FULL
-    contrib[out + c] = dw * (wv - Q / a) / a;
+      res[k] = dw * (wv - Q / a) / a;
 #else
-    var direct = wv;
-    if (t < lo || t > hi) { direct = 0.0; }
-    var v = dw * (direct / a - Q / (a * a));
-    if (!sFloored) {
-      var ds = 0.0;
-      if (p.symmetric == 1u) {
-        if (c == iabs) { ds = sign(wv * a) * wv / dsDen; }
-      } else {
-        if (c == imx) { ds += wv / dsDen; }
-        if (c == imn) { ds -= wv / dsDen; }
+      var direct = wv;
+      if (t < lo || t > hi) { direct = 0.0; }
+      var v = dw * (direct / a - Q / (a * a));
+      if (!sFloored) {
+        var ds = 0.0;
+        let col = c + k;
+        if (p.symmetric == 1u) {
+          if (col == iabs) { ds = sign(wv * a) * wv / dsDen; }
+        } else {
+          if (col == imx) { ds += wv / dsDen; }
+          if (col == imn) { ds -= wv / dsDen; }
+        }
+        v += G * ds;
       }
-      v += G * ds;
-    }
-    contrib[out + c] = v;
+      res[k] = v;
 #endif
+    }
+    contrib[(out + c) / STEP] = narrow(res);
   }
 }

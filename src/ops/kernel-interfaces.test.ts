@@ -195,30 +195,18 @@ describe('every op in every kernel variant', () => {
     softmaxRows(gpu, x);
     logsumexpRows(gpu, x);
   });
-  each('teq with 1, 2 and 3 members', (gpu) => {
-    const alpha = gpu.tensor([16]);
+  each('teq with 1, 2 and 3 members, four columns a load and one', (gpu) => {
+    const alpha = gpu.tensor([17]);
     clampMin(gpu, alpha, 0.1);
-    for (const m of [1, 2, 3]) {
-      const ws = Array.from({ length: m }, () => gpu.tensor([2, 16]));
-      teqEffectiveGroup(
-        gpu,
-        ws,
-        alpha,
-        0,
-        ws.map(() => gpu.tensor([2, 16])),
-        spec,
-      );
-      teqGradGroup(
-        gpu,
-        ws,
-        ws.map(() => gpu.tensor([2, 16])),
-        alpha,
-        0,
-        gpu.tensor([6 * 16]),
-        0,
-        spec,
-        m === 2 ? 'ste-full' : 'ste-round',
-      );
+    // offset 0: VEC4; offset 1: one column a load
+    for (const offset of [0, 1]) {
+      for (const m of [1, 2, 3]) {
+        const ws = Array.from({ length: m }, () => gpu.tensor([2, 16]));
+        const outs = ws.map(() => gpu.tensor([2, 16]));
+        teqEffectiveGroup(gpu, ws, alpha, offset, outs, spec);
+        const dWs = ws.map(() => gpu.tensor([2, 16]));
+        teqGradGroup(gpu, ws, dWs, alpha, offset, gpu.tensor([6 * 16 + 1]), offset, spec, m === 2 ? 'ste-full' : 'ste-round');
+      }
     }
     const table = teqColSumTable([{ contribOffset: 0, rows: 2, cols: 16, outOffset: 0 }]);
     teqColSum(gpu, gpu.upload(table, [table.length]), gpu.tensor([32]), gpu.tensor([16]));

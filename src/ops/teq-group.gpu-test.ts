@@ -21,7 +21,51 @@ const GROUPS: GroupCase[] = [
   { rows: [9], cols: 40, spec: { bits: 4, groupSize: 16, symmetric: true } },
 ];
 
+/** Every value of `got` equal to `want`'s, bit for bit. */
+function sameBits(tag: string, got: Float32Array, want: Float32Array): void {
+  const i = got.findIndex((v, j) => !Object.is(v, want[j]));
+  if (got.length !== want.length || i >= 0) throw new Error(`${tag}: ${got[i]} != ${want[i]} at ${i} (of ${want.length})`);
+}
+
 export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
+  async 'four columns a load (aligned offsets) give the same bits as one a load'(gpu) {
+    const rows = [5, 3, 7];
+    const cols = 64;
+    const stacked = rows.reduce((a, b) => a + b, 0);
+    for (const spec of [
+      { bits: 3, groupSize: 32, symmetric: false },
+      { bits: 4, groupSize: 16, symmetric: true },
+      { bits: 2, groupSize: 0, symmetric: false },
+    ] satisfies QuantSpec[]) {
+      for (const estimator of ['ste-round', 'ste-full'] as const) {
+        const tag = `b${spec.bits} g${spec.groupSize}${spec.symmetric ? ' sym' : ''} ${estimator}`;
+        const a = randu(cols, spec.bits, 0.5, 1.5);
+        const ws = rows.map((r, m) => gpu.upload(randn(r * cols, 300 + m), [r, cols], 'w'));
+        const ds = rows.map((r, m) => gpu.upload(randn(r * cols, 400 + m), [r, cols], 'dW'));
+        // α at offset 4 (VEC4) and at offset 5 (one a load) of the same buffer; contributions likewise
+        const alpha = new Float32Array(4 + cols + 1 + cols);
+        alpha.set(a, 4);
+        alpha.set(a, 5 + cols);
+        const alphaT = gpu.upload(alpha, [alpha.length], 'alpha');
+        const run = async (alphaOffset: number, contribOffset: number) => {
+          const outs = rows.map((r) => gpu.tensor([r, cols], 'f32', 'eff'));
+          const contrib = gpu.zeros([contribOffset + stacked * cols], 'contrib');
+          teqEffectiveGroup(gpu, ws, alphaT, alphaOffset, outs, spec);
+          teqGradGroup(gpu, ws, ds, alphaT, alphaOffset, contrib, contribOffset, spec, estimator);
+          const eff = await Promise.all(outs.map((o) => o.readF32()));
+          const c = (await contrib.readF32()).slice(contribOffset);
+          [...outs, contrib].forEach((t) => t.release());
+          return { eff, c };
+        };
+        const wide = await run(4, 8);
+        const narrow = await run(5 + cols, 9);
+        wide.eff.forEach((e, m) => sameBits(`${tag} effective weight ${m}`, e, narrow.eff[m]));
+        sameBits(`${tag} contributions`, wide.c, narrow.c);
+        [...ws, ...ds, alphaT].forEach((t) => t.release());
+      }
+    }
+  },
+
   async 'effective weights, dα contributions and column sums of packed groups match the twins'(gpu) {
     for (const full of [false, true]) {
       // Every group's α in one buffer and every group's contributions in another, at offsets.

@@ -66,6 +66,12 @@ function groupUniforms(weights: Tensor[], spec: QuantSpec, alphaOffset: number) 
 
 const GROUP_WG = 64;
 
+/** Four columns a load where every index the kernel forms is a multiple of 4 (the same results as one a load). */
+function vec4Fits(weights: Tensor[], spec: QuantSpec, ...offsets: number[]): boolean {
+  const cols = weights[0].shape[1];
+  return [cols, effectiveGroupSize(spec, cols), ...offsets].every((n) => n % 4 === 0);
+}
+
 function groupGrid(gpu: Gpu, weights: Tensor[], spec: QuantSpec): [number, number] {
   const cols = weights[0].shape[1];
   const rows = weights.reduce((a, w) => a + w.shape[0], 0);
@@ -83,7 +89,7 @@ export function teqEffectiveGroup(gpu: Gpu, weights: Tensor[], alpha: Tensor, al
   if (outs.length !== weights.length || outs.some((o, i) => o.size !== weights[i].size)) throw new Error('teqEffectiveGroup: one output per member, same size');
   if (alphaOffset + cols > alpha.size) throw new Error(`teqEffectiveGroup: α [${alphaOffset}, ${alphaOffset + cols}) outside [${alpha.size}]`);
   gpu.dispatch(EFFECTIVE, {
-    params: { WG: GROUP_WG, M2: weights.length >= 2, M3: weights.length >= 3 },
+    params: { WG: GROUP_WG, M2: weights.length >= 2, M3: weights.length >= 3, VEC4: vec4Fits(weights, spec, alphaOffset) },
     uniforms: groupUniforms(weights, spec, alphaOffset),
     bindings: { alpha, w0: weights[0], out0: outs[0], w1: weights[1], out1: outs[1], w2: weights[2], out2: outs[2] },
     workgroups: groupGrid(gpu, weights, spec),
@@ -113,7 +119,13 @@ export function teqGradGroup(
   if (contribOffset + rows * cols > contrib.size) throw new Error('teqGradGroup: contributions do not fit');
   if (alphaOffset + cols > alpha.size) throw new Error(`teqGradGroup: α [${alphaOffset}, ${alphaOffset + cols}) outside [${alpha.size}]`);
   gpu.dispatch(GRAD_GROUP, {
-    params: { WG: GROUP_WG, FULL: estimator === 'ste-full', M2: weights.length >= 2, M3: weights.length >= 3 },
+    params: {
+      WG: GROUP_WG,
+      FULL: estimator === 'ste-full',
+      M2: weights.length >= 2,
+      M3: weights.length >= 3,
+      VEC4: vec4Fits(weights, spec, alphaOffset, contribOffset),
+    },
     uniforms: { ...groupUniforms(weights, spec, alphaOffset), contribOffset },
     bindings: { alpha, contrib, w0: weights[0], d0: dWeff[0], w1: weights[1], d1: dWeff[1], w2: weights[2], d2: dWeff[2] },
     workgroups: groupGrid(gpu, weights, spec),
