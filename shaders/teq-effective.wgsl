@@ -11,13 +11,7 @@ struct Params {
   rows0: u32, rows1: u32, rows2: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
-#if VEC4
-alias V = vec4<f32>;
-const STEP = 4u;
-#else
-alias V = f32;
-const STEP = 1u;
-#endif
+#include "teq-vec.wgsl"
 @group(0) @binding(1) var<storage, read> alpha: array<V>;
 @group(0) @binding(2) var<storage, read> w0: array<V>;
 @group(0) @binding(3) var<storage, read_write> out0: array<V>;
@@ -29,23 +23,6 @@ const STEP = 1u;
 @group(0) @binding(6) var<storage, read> w2: array<V>;
 @group(0) @binding(7) var<storage, read_write> out2: array<V>;
 #endif
-
-/** STEP consecutive values from element i (i a multiple of STEP), in a vec4 (unused lanes 0). */
-fn widen(v: V) -> vec4<f32> {
-#if VEC4
-  return v;
-#else
-  return vec4<f32>(v, 0.0, 0.0, 0.0);
-#endif
-}
-
-fn narrow(v: vec4<f32>) -> V {
-#if VEC4
-  return v;
-#else
-  return v.x;
-#endif
-}
 
 fn wOf(m: u32, i: u32) -> vec4<f32> {
 #if M2
