@@ -76,6 +76,10 @@ function rowOf(method: BenchMethod, r: RunResult, config: RunConfig, layers: num
   return row;
 }
 
+function failUnlessDone(method: BenchMethod, result: RunResult): void {
+  if (result.status !== 'done') fail(`${method}: ${result.status}${result.error ? `: ${result.error}` : ''}`);
+}
+
 function benchMethods(raw: string | undefined): BenchMethod[] {
   const names = (raw ?? 'rtn,awq,teq,tesseraq')
     .split(',')
@@ -132,7 +136,7 @@ export async function bench(flags: Map<string, string>): Promise<void> {
     log(`calibration forward ${report.calibForwardSeconds.toFixed(3)} s`);
     for (const method of timedPass ? methods : []) {
       const { result } = await runQuantization({ gpu, model, split: text.split, config: { ...config, method } });
-      if (result.status !== 'done') fail(`${method}: ${result.status}${result.error ? `: ${result.error}` : ''}`);
+      failUnlessDone(method, result);
       report.rows.push(rowOf(method, result, { ...config, method }, layers));
       log(`${method}: ${JSON.stringify(result.seconds)}`);
     }
@@ -173,7 +177,7 @@ export async function bench(flags: Map<string, string>): Promise<void> {
             },
           });
           if (!timedPass) {
-            if (result.status !== 'done') fail(`${row.method}: ${result.status}${result.error ? `: ${result.error}` : ''}`);
+            failUnlessDone(row.method, result);
             report.rows[i] = { ...rowOf(row.method, result, { ...config, method: row.method }, layers), kernels: row.kernels, families: row.families };
             log(`${row.method} (profiled): ${JSON.stringify(result.seconds)}`);
           }

@@ -190,7 +190,6 @@ export async function gptqBlock(
       const q = await readQuantized(name, spec, r);
       if (opts.actOrder && groupCount(spec, q.cols) > 1) q.gIdx = gIdxOf(f.permOrder, spec, q.cols);
       linears.push(q);
-      [r.codes, r.scales, r.zeros].forEach((t) => t.release());
       l.weight.release();
       l.weight = r.deq;
     }

@@ -82,7 +82,11 @@ export class QuantizedBlocks implements BlockProvider {
   }
 }
 
-/** Reads GPU codes/scales/zeros back into a stored QuantizedLinear. */
+/**
+ * Reads GPU codes/scales/zeros back into a stored QuantizedLinear and releases those three tensors
+ * (every caller is done with them; the copies are queued before the release, so a reused buffer
+ * cannot change what is read). Call it for every Linear of a block before awaiting any.
+ */
 export async function readQuantized(
   name: string,
   spec: QuantSpec,
@@ -91,6 +95,8 @@ export async function readQuantized(
 ): Promise<QuantizedLinear> {
   const [rows, cols] = t.codes.shape;
   // All three copies queued before the first wait: one round trip to the GPU, not three.
-  const [codes, scales, zeros] = await Promise.all([readBytes(t.codes.gpu, t.codes), t.scales.readF32(), t.zeros.readF32()]);
+  const reads = Promise.all([readBytes(t.codes.gpu, t.codes), t.scales.readF32(), t.zeros.readF32()]);
+  for (const x of [t.codes, t.scales, t.zeros]) x.release();
+  const [codes, scales, zeros] = await reads;
   return { name, rows, cols, spec, codes, scales, zeros, bias };
 }

@@ -10,8 +10,6 @@ import { readQuantized } from './quantized-model';
 export async function quantizeBlockRtn(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, spec: QuantSpec): Promise<QuantizedLinear[]> {
   const roles = Object.keys(w.linears) as LinearRole[];
   const quantized = roles.map((role) => quantizeWeight(gpu, w.linears[role]!.weight, spec, { codes: true }) as GpuQuantized);
-  // Every read queued before the first wait (one round trip per block); the copies precede the releases.
-  const pending = quantized.map((q, i) => readQuantized(linearName(cfg.arch, w.index, roles[i]), spec, q));
-  for (const q of quantized) [q.codes, q.scales, q.zeros].forEach((t) => t.release());
-  return Promise.all(pending);
+  // Every read queued before the first wait: one round trip per block.
+  return Promise.all(quantized.map((q, i) => readQuantized(linearName(cfg.arch, w.index, roles[i]), spec, q)));
 }

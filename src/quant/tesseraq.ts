@@ -472,13 +472,11 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
           }
         }
         const tStore = performance.now();
-        // Every read queued before the first wait (one round trip per block); the copies precede the releases.
-        const reads = Promise.all([
+        // Every read queued before the first wait: one round trip per block.
+        const [, ...codes] = await Promise.all([
           readBlockOverrides(cfg, w, ctx.overrides),
           ...[...res.quantized].map(([role, q]) => readQuantized(linearName(cfg.arch, b, role), spec, q)),
         ]);
-        for (const q of res.quantized.values()) [q.codes, q.scales, q.zeros].forEach((t) => t.release());
-        const [, ...codes] = await reads;
         for (const q of codes) ctx.linears.set(q.name, q);
         blockSeconds.store = (performance.now() - tStore) / 1000;
         xq.release();
