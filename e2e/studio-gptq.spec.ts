@@ -1,4 +1,4 @@
-// GPTQ through the studio from an autorun link, with tiny settings: the run finishes, and Inspect
+// GPTQ through the studio from an autorun link, with tiny settings and PyTorch's window draws: the run finishes, and Inspect
 // shows its per-layer error before and after error feedback and the Hessian diagonals as heatmaps,
 // and Teach walks one of its act-order groups.
 import { confirmAutorun } from './autorun-confirm';
@@ -9,9 +9,11 @@ test.setTimeout(900_000);
 
 test('GPTQ (act-order) from an autorun link: error feedback report and Hessian diagonals in Inspect', async ({ page }) => {
   page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
-  await page.goto('/?method=gptq&bits=3&calibSamples=4&seqLen=32&evalWindows=2&gptqActOrder=1&gptqBlockSize=32&autorun=1');
+  await page.goto('/?method=gptq&bits=3&calibSamples=4&seqLen=32&evalWindows=2&gptqActOrder=1&gptqBlockSize=32&calibDraw=torch&autorun=1');
   // GPTQ is a long-running method: a link asks first (no run has been timed in this fresh browser).
   await confirmAutorun(page);
+  // the link's window draw reaches the run (PyTorch's: the reference-results windows)
+  await expect(page.getByText('seed 0 (windows drawn as torch draws them)')).toBeVisible();
   const progress = page.getByTestId('run-progress');
   await expect(progress).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
   await expect(progress).toHaveAttribute('data-status', /done|failed|cancelled/, { timeout: 800_000 });

@@ -36,7 +36,7 @@ export const BENCH_USAGE = `  studio bench --model <path|bundled|random:<shape>>
 async function calibrationForward(gpu: Gpu, model: LoadedModel, split: TextSplit, config: RunConfig): Promise<number> {
   const cfg = model.weights.config;
   const tokens = [model.tokenizer.bosId, ...model.tokenizer.encode(split.calib)];
-  const ids = calibrationSamples(tokens, config.calibSamples, config.seqLen, config.seed);
+  const ids = calibrationSamples(tokens, config.calibSamples, config.seqLen, config.seed, config.calibDraw);
   const shape = { batch: config.calibSamples, seqLen: config.seqLen };
   const globals = await loadGlobals(gpu, model.weights);
   const blocks = new SourceBlocks(gpu, model.weights, true);

@@ -10,6 +10,10 @@ export type TextSource = 'tinystories' | 'wikitext2' | 'tinyshakespeare' | 'cust
 
 /** Every field is declared (default, range, help) once in src/methods/: the shared ones in
  *  common-fields.ts, a method's own in its folder. */
+/** Ways to draw calibration windows from a seed (RunConfig.calibDraw). */
+export const WINDOW_DRAWS = ['studio', 'torch', 'numpy', 'python'] as const;
+export type WindowDraw = (typeof WINDOW_DRAWS)[number];
+
 export interface RunConfig {
   /** "bundled:stories260K", "hf:<repo>@<revision>", "local:<file names>" */
   model: string;
@@ -25,6 +29,10 @@ export interface RunConfig {
   /** Evaluation windows (0 = every window of the evaluation split). */
   evalWindows: number;
   seed: number;
+  /** How the seed draws the calibration windows' starts: the studio's own generator, or exactly as
+   *  torch.randint, numpy.random.randint or Python's random.randint draw them (src/engine/window-draws.ts).
+   *  Absent in older runs: 'studio'. */
+  calibDraw: WindowDraw;
   /** Measure every Linear's and block's output error after quantizing (Inspect's error heatmaps,
    *  Teach's last step); off skips that pass over the calibration set. Absent in older runs: on. */
   measureErrors: boolean;

@@ -1,19 +1,20 @@
 // Calibration samples: `count` windows of `seqLen` tokens drawn at seeded random offsets from the
-// calibration tokens ([BOS] + encode(calibration text)).
+// calibration tokens ([BOS] + encode(calibration text)); `draw` says how the seed picks the offsets.
 import type { ModelConfig } from '../core/model-config';
 import { BadInputError } from '../gpu/errors';
-import { mulberry32 } from '../reference/rng';
+import type { WindowDraw } from '../core/run-types';
+import { windowStarts } from './window-draws';
 
-export function calibrationSamples(tokens: ArrayLike<number>, count: number, seqLen: number, seed: number): Uint32Array {
+export function calibrationSamples(tokens: ArrayLike<number>, count: number, seqLen: number, seed: number, draw: WindowDraw = 'studio'): Uint32Array {
   if (tokens.length < seqLen + 1) {
     throw new BadInputError(
       `The calibration text has ${tokens.length} tokens, fewer than one sample of ${seqLen}. ` + `Use a longer text or a shorter sequence length.`,
     );
   }
-  const r = mulberry32(seed ^ 0x9e3779b9);
+  const starts = windowStarts(draw, tokens.length - seqLen, count, seed);
   const out = new Uint32Array(count * seqLen);
   for (let s = 0; s < count; s++) {
-    const start = Math.floor(r() * (tokens.length - seqLen));
+    const start = starts[s];
     for (let i = 0; i < seqLen; i++) out[s * seqLen + i] = tokens[start + i];
   }
   return out;

@@ -15,6 +15,7 @@ const EVERY_FIELD_CHANGED: RunConfig = {
   seqLen: 512,
   evalWindows: 0,
   seed: 42,
+  calibDraw: 'torch',
   measureErrors: false,
   steps: 250,
   lr: 5e-4,

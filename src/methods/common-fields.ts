@@ -1,5 +1,6 @@
 // The fields every run has, whatever its method: the model, the quantizer's grid, the text and its
 // calibration and evaluation windows, the seed. The method's own fields live in its folder.
+import { WINDOW_DRAWS } from '../core/run-types';
 import { booleanField, choiceField, integerField, type ConfigField } from './fields';
 
 const modelField: ConfigField<'model'> = {
@@ -24,5 +25,6 @@ export const COMMON_FIELDS_AFTER_METHOD: readonly ConfigField[] = [
   integerField('seqLen', 8, 8192, 256),
   integerField('evalWindows', 0, 100000, 8),
   integerField('seed', 0, 0xffffffff, 0),
+  choiceField('calibDraw', WINDOW_DRAWS, 'studio'),
   booleanField('measureErrors', true),
 ];

@@ -1,7 +1,7 @@
 // Method: which quantizer, its bit width and grouping, and the method's own settings (its
 // descriptor's cards, src/methods/<name>/), with presets that list what they set.
 import { useState } from 'react';
-import type { RunConfig } from '../../core/run-types';
+import type { RunConfig, WindowDraw } from '../../core/run-types';
 import { DEFAULT_CONFIG, METHODS, METHOD_NAMES, configField } from '../../methods/registry';
 import { Checkbox, NumberField, Segmented, SelectField } from '../controls';
 import { PRESETS, describeSettings, isSoftwareAdapter } from '../presets';
@@ -9,6 +9,15 @@ import { useStudio } from '../store';
 import type { ConfigField } from '../../methods/fields';
 
 const GROUP_CHOICES = [0, 32, 64, 128];
+
+// The same seed draws the same windows as these Python calls (src/engine/window-draws.ts): a run can
+// calibrate on exactly the data a PyTorch, NumPy or AutoGPTQ script used.
+const CALIB_DRAW_OPTIONS: { value: WindowDraw; label: string; title: string }[] = [
+  { value: 'studio', label: 'Studio', title: 'The studio’s own seeded generator.' },
+  { value: 'torch', label: 'PyTorch', title: 'As torch.manual_seed(seed); torch.randint(0, n − L, (samples,)) draws the starts.' },
+  { value: 'numpy', label: 'NumPy', title: 'As numpy.random.seed(seed); numpy.random.randint(0, n − L, samples) draws the starts.' },
+  { value: 'python', label: 'Python', title: 'As random.seed(seed); random.randint(0, n − L − 1) per sample (AutoGPTQ’s data loaders) draws the starts.' },
+];
 
 export function MethodPanel() {
   const config = useStudio((s) => s.config);
@@ -119,6 +128,13 @@ export function MethodPanel() {
             max={0xffffffff}
             onChange={(seed) => set({ seed })}
             help="Picks calibration windows and batches."
+          />
+          <Segmented
+            label="Windows drawn as"
+            value={config.calibDraw ?? 'studio'}
+            options={CALIB_DRAW_OPTIONS}
+            onChange={(calibDraw) => set({ calibDraw })}
+            help={CALIB_DRAW_OPTIONS.find((o) => o.value === (config.calibDraw ?? 'studio'))?.title}
           />
           <div className="field">
             <span className="label">Calibration</span>

@@ -113,6 +113,7 @@ function RunSetup() {
           <h3>{runLabel(config)}</h3>
           <p className="muted small">
             {model?.name ?? config.model} · {config.text}, {config.calibSamples} × {config.seqLen} tokens · seed {config.seed}
+            {config.calibDraw && config.calibDraw !== 'studio' ? ` (windows drawn as ${config.calibDraw} draws them)` : ''}
             {METHODS[config.method].summary?.(config) ?? ''}
           </p>
         </div>
