@@ -18,20 +18,25 @@ export async function runRtn(ctx: MethodContext): Promise<void> {
   }
 }
 
-/** AWQ block by block; each block's calibration input is the previous transformed fp block's output. */
+/**
+ * AWQ block by block. Each block's calibration input is the previous block's full-precision output,
+ * taken before AWQ transforms it (the scales leave it unchanged; the clipping would not), as
+ * llm-awq's run_awq computes the next input before its search: with the same windows this
+ * reproduces the reference's AWQ to every printed digit (README, GPTQ section).
+ */
 export async function runAwq(ctx: MethodContext): Promise<void> {
   const { gpu, cfg } = ctx;
-  let x = await chainInput(ctx, 'transformed', ctx.startBlock ?? 0);
+  let x = await chainInput(ctx, 'fp', ctx.startBlock ?? 0);
   const reports = (ctx.details.awq ??= []) as ReturnType<typeof reportOf>[];
   for (let b = ctx.startBlock ?? 0; b < cfg.layers; b++) {
     checkCancelled(ctx);
     const w = await loadBlockWeights(gpu, ctx.source, b);
+    const y = chainForward(gpu, cfg, w, x, ctx.calibShape);
     const report = await awqBlock(gpu, cfg, w, x, ctx.calibShape, ctx.spec, { clip: true, signal: ctx.signal });
     reports.push(reportOf(b, report));
     for (const s of report.subsets) ctx.emit({ type: 'scales', block: b, group: s.name, values: Array.from(s.scales) });
     await readBlockOverrides(cfg, w, ctx.overrides);
     for (const q of await quantizeBlockRtn(gpu, cfg, w, ctx.spec)) ctx.linears.set(q.name, q);
-    const y = chainForward(gpu, cfg, w, x, ctx.calibShape);
     x.release();
     x = y;
     releaseBlockWeights(w);

@@ -422,15 +422,19 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
   for (let b = 0; b < cfg.layers; b++) blocks.push(await loadBlockWeights(gpu, ctx.source, b));
   part('weights');
   if (config.teqInit !== 'ones') {
-    // As runAwq does it (each block searched on the previous transformed block's output), so with
-    // α = 1 the folded model and its codes are AWQ's, clipping included with 'awq-clip'.
+    // As runAwq does it (each block searched on the previous block's full-precision output, taken
+    // before the search transforms it), so with α = 1 the folded model and its codes are AWQ's,
+    // clipping included with 'awq-clip'.
     let x = embedTokens(gpu, ctx.globals, ctx.calibIds, ctx.calibShape);
     try {
       for (const w of blocks) {
-        await awqBlock(gpu, cfg, w, x, ctx.calibShape, spec, { clip: config.teqInit === 'awq-clip', signal: ctx.signal });
         const y = chainForward(gpu, cfg, w, x, ctx.calibShape);
-        x.release();
-        x = y;
+        try {
+          await awqBlock(gpu, cfg, w, x, ctx.calibShape, spec, { clip: config.teqInit === 'awq-clip', signal: ctx.signal });
+        } finally {
+          x.release();
+          x = y;
+        }
       }
     } catch (e) {
       blocks.forEach(releaseBlockWeights); // a cancel during the search
