@@ -6,10 +6,13 @@ import { loadBlockWeights, releaseBlockWeights } from '../model/block-weights';
 import { awqBlock } from './awq';
 import { readBlockOverrides } from './transformed';
 import { runTeqFirstPhase } from './teq-first-phase';
-import { withOverrides } from './quantized-model';
+import { QuantizedBlocks, withOverrides } from './quantized-model';
+import { clearlyLower, teqHoldoutWindows } from './teq-holdout';
+import { windowLosses } from './window-losses';
 import { gptqBlock, gptqSets, type GptqBlockReport, type GptqOptions } from './gptq';
 import { checkCancelled, type MethodContext } from './method-context';
 import type { RunConfig } from '../core/run-types';
+import type { QuantizedLinear } from '../core/quant-spec';
 
 export function gptqOptions(config: RunConfig): GptqOptions {
   return { dampPercent: config.gptqDamp, actOrder: config.gptqActOrder, blockSize: config.gptqBlockSize };
@@ -84,5 +87,45 @@ export async function runTeqThenGptq(ctx: MethodContext): Promise<void> {
   const base = await runTeqFirstPhase(ctx);
   const t0 = performance.now();
   await runGptqBlocks({ ...ctx, source: withOverrides(ctx.source, base) }, { awqScales: false, phase: 'teq+gptq' });
+  await keepTeqOnlyIfClearlyBetter(ctx);
   ctx.seconds.gptq = (performance.now() - t0) / 1000;
+}
+
+/**
+ * TEQ then GPTQ never ends worse than GPTQ alone on TEQ's held-out windows: GPTQ of the model
+ * without TEQ's scales is scored there beside the run's result, and TEQ's scales stay only where
+ * clearly better (the rule TEQ's own steps meet against its start, src/quant/teq-holdout.ts);
+ * otherwise the run's codes become plain GPTQ's. Not checkpointed: an interrupted run redoes this
+ * check after its last block, with the same result.
+ */
+async function keepTeqOnlyIfClearlyBetter(ctx: MethodContext): Promise<void> {
+  const { gpu, cfg, spec, calibShape } = ctx;
+  const heldOut = teqHoldoutWindows(calibShape.batch, ctx.config.teqHoldout ?? 0);
+  if (!heldOut) return;
+  ctx.emit({ type: 'log', message: `GPTQ again without TEQ's scales, to compare on the ${heldOut} held-out calibration windows.` });
+  const plain = { linears: new Map<string, QuantizedLinear>(), overrides: new Map<string, Float32Array>(), details: {} as Record<string, unknown> };
+  await runGptqBlocks({ ...ctx, ...plain, startBlock: 0, onBlockDone: undefined }, { awqScales: false, phase: 'teq+gptq' });
+  const ids = ctx.calibIds.subarray((calibShape.batch - heldOut) * calibShape.seqLen);
+  const score = async (m: { linears: Map<string, QuantizedLinear>; overrides: Map<string, Float32Array> }) => {
+    const blocks = new QuantizedBlocks(gpu, ctx.source, { config: cfg, spec, linears: m.linears, overrides: m.overrides }, false);
+    try {
+      const windows = await windowLosses(gpu, cfg, ctx.globals, ids, calibShape.seqLen, blocks);
+      return { loss: Math.fround(windows.reduce((a, v) => a + v, 0) / heldOut), windows };
+    } finally {
+      blocks.release();
+    }
+  };
+  const withTeq = await score(ctx);
+  const withoutTeq = await score(plain);
+  const keptTeq = clearlyLower(withTeq.loss, withTeq.windows, withoutTeq.loss, withoutTeq.windows);
+  ctx.details.teqGptq = { heldOutWindows: heldOut, withTeq: withTeq.loss, withoutTeq: withoutTeq.loss, keptTeq };
+  ctx.emit({
+    type: 'log',
+    message: `Held-out loss with TEQ's scales ${withTeq.loss.toFixed(5)}, without ${withoutTeq.loss.toFixed(5)}: ${keptTeq ? "TEQ's scales kept" : "GPTQ without TEQ's scales kept (TEQ's were not clearly better)"}.`,
+  });
+  if (keptTeq) return;
+  ctx.linears.clear();
+  for (const [name, q] of plain.linears) ctx.linears.set(name, q);
+  ctx.overrides.clear();
+  ctx.details.gptq = plain.details.gptq;
 }

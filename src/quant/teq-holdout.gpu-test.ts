@@ -4,7 +4,9 @@
 // - trained with a learning rate so large that the held-out loss gets worse, the start is kept and
 //   the codes are again AWQ's bit for bit;
 // - trained normally, the stored model's held-out loss, computed by the float64 oracle from the
-//   stored codes and transformed tensors, is at most the AWQ model's and matches the kept score.
+//   stored codes and transformed tensors, is at most the AWQ model's and matches the kept score;
+// - TEQ then GPTQ keeps TEQ's scales only where GPTQ with them is clearly better on the held-out
+//   windows than GPTQ without them; otherwise its codes are plain GPTQ's bit for bit.
 import type { Gpu } from '../gpu/gpu';
 import { randomModel } from '../formats/random-model';
 import { runQuantization } from '../engine/run';
@@ -125,5 +127,33 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     if (Math.abs(refAwq - sel.startLoss) > 1e-3 * refAwq) throw new Error(`start score ${sel.startLoss}, float64 held-out loss of the AWQ model ${refAwq}`);
     if (Math.abs(refTeq - sel.keptLoss) > 1e-3 * refTeq) throw new Error(`kept score ${sel.keptLoss}, float64 held-out loss of the stored TEQ model ${refTeq}`);
     if (refTeq > refAwq * (1 + 1e-5)) throw new Error(`the stored TEQ model is worse on the held-out windows than its start: ${refTeq} vs AWQ ${refAwq}`);
+  },
+  async "TEQ then GPTQ with α left at one: the held-out scores tie, plain GPTQ's codes are kept bit for bit (LLaMA, OPT)"(gpu) {
+    for (const shape of ['tiny-llama', 'tiny-opt']) {
+      const model = randomModel(shape, 2);
+      const gptq = await run(gpu, model, baseConfig(model.source, { method: 'gptq' }));
+      const both = await run(gpu, model, baseConfig(model.source, { method: 'teq+gptq', teqInit: 'ones', steps: 0 }));
+      const choice = both.result.details!.teqGptq as { heldOutWindows: number; withTeq: number; withoutTeq: number; keptTeq: boolean };
+      if (choice.heldOutWindows !== 1 || choice.keptTeq || choice.withTeq !== choice.withoutTeq)
+        throw new Error(`${shape}: expected a tie on one window and plain GPTQ kept: ${JSON.stringify(choice)}`);
+      const diff = firstDifference(gptq.quantized!, both.quantized!);
+      if (diff) throw new Error(`${shape}: TEQ then GPTQ without TEQ's scales differs from GPTQ: ${diff}`);
+    }
+  },
+  async "trained TEQ then GPTQ: the kept model's held-out loss (float64 oracle) is the reported one and at most GPTQ's"(gpu) {
+    const model = randomModel('tiny-llama', 3);
+    const gptqConfig = baseConfig(model.source, { method: 'gptq', calibSamples: 16 });
+    const config = { ...gptqConfig, method: 'teq+gptq' as const, teqInit: 'awq' as const, steps: 36, lr: 2e-2 };
+    const gptq = await run(gpu, model, gptqConfig);
+    const both = await run(gpu, model, config);
+    const choice = both.result.details!.teqGptq as { heldOutWindows: number; withTeq: number; withoutTeq: number; keptTeq: boolean };
+    if (choice.heldOutWindows !== 2) throw new Error(`expected 2 held-out windows: ${JSON.stringify(choice)}`);
+    const refKept = await heldOutLossRef(model, config, both.quantized!);
+    const refGptq = await heldOutLossRef(model, gptqConfig, gptq.quantized!);
+    const reported = choice.keptTeq ? choice.withTeq : choice.withoutTeq;
+    if (Math.abs(refKept - reported) > 1e-3 * refKept) throw new Error(`reported ${reported}, float64 held-out loss of the stored model ${refKept}`);
+    if (Math.abs(refGptq - choice.withoutTeq) > 1e-3 * refGptq) throw new Error(`without TEQ ${choice.withoutTeq}, float64 held-out loss of GPTQ ${refGptq}`);
+    if (refKept > refGptq * (1 + 1e-5)) throw new Error(`the stored model is worse on the held-out windows than GPTQ: ${refKept} vs ${refGptq}`);
+    if (!choice.keptTeq && firstDifference(gptq.quantized!, both.quantized!)) throw new Error("TEQ's scales dropped, but the codes are not GPTQ's");
   },
 };

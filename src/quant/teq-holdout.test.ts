@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alphaMovement, keepBetter, teqHoldoutWindows } from './teq-holdout';
+import { alphaMovement, clearlyLower, keepBetter, TEQ_KEEP_Z, teqHoldoutWindows } from './teq-holdout';
 
 describe('teqHoldoutWindows', () => {
   it('holds out the share, at least one window, and leaves one to train on', () => {
@@ -31,6 +31,34 @@ describe('keepBetter', () => {
   });
   it('a non-finite start is replaced by any finite score', () => {
     expect(keepBetter(keepBetter(null, 0, NaN, a(1)), 32, 9, a(2)).step).toBe(32);
+  });
+});
+
+describe('clearlyLower', () => {
+  const f = (...v: number[]) => Float32Array.from(v);
+  const mean = (w: Float32Array) => w.reduce((a, b) => a + b, 0) / w.length;
+  it('asks for a paired gain beyond TEQ_KEEP_Z standard errors', () => {
+    expect(TEQ_KEEP_Z).toBe(2);
+    const kept = f(2, 2, 2, 2);
+    // differences -0.1, -0.1, -0.1, -0.1: no spread, a clear gain
+    const even = f(1.9, 1.9, 1.9, 1.9);
+    expect(clearlyLower(mean(even), even, mean(kept), kept)).toBe(true);
+    // differences -0.4, 0.1, 0.1, 0.0: mean -0.05, sd sqrt(0.17/3) = 0.238, SE 0.119: within noise
+    const noisy = f(1.6, 2.1, 2.1, 2.0);
+    expect(clearlyLower(mean(noisy), noisy, mean(kept), kept)).toBe(false);
+    // differences -0.3, -0.2, -0.25, -0.25: mean -0.25, SE 0.0204 (hand-computed): clear
+    const clear = f(1.7, 1.8, 1.75, 1.75);
+    expect(clearlyLower(mean(clear), clear, mean(kept), kept)).toBe(true);
+  });
+  it('never keeps a higher or equal mean, and compares means alone without both per-window losses', () => {
+    expect(clearlyLower(2, f(1, 3), 2, f(2, 2))).toBe(false);
+    expect(clearlyLower(1.99, undefined, 2, f(2, 2))).toBe(true);
+    expect(clearlyLower(1.99, f(1.99), 2, f(2))).toBe(true);
+  });
+  it('keepBetter holds the start against a step within the noise', () => {
+    const start = keepBetter(null, 0, 2, Float32Array.of(1), f(2, 2, 2, 2));
+    expect(keepBetter(start, 32, 2 - 0.05, Float32Array.of(2), f(1.6, 2.1, 2.1, 2.0)).step).toBe(0);
+    expect(keepBetter(start, 64, 1.75, Float32Array.of(3), f(1.7, 1.8, 1.75, 1.75)).step).toBe(64);
   });
 });
 

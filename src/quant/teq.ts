@@ -29,7 +29,7 @@ import { teqGroups, type TeqGroup } from './teq-groups';
 import { blockSeed, checkCancelled, paceSubmissions, pickSequences, progressReporter, type MethodContext } from './method-context';
 import { alphaMovement, keepBetter, teqHoldoutWindows, type TeqHeldOutScore, type TeqKept } from './teq-holdout';
 import { chainForward, chainInput } from './chains';
-import { withF32 } from '../ops/precision';
+import { windowLosses } from './window-losses';
 import { NonFiniteError, RETRY_LR_FACTOR, blameSourceWeights, finalDivergence } from './non-finite';
 import type { QuantSpec } from '../core/quant-spec';
 import { nextTokenTargets } from '../ops/cross-entropy';
@@ -362,6 +362,7 @@ function selectionTensors(sel: TeqLmSelection): Record<string, Float32Array> {
   return {
     'kept.alpha': sel.kept.alpha,
     'kept.score': Float32Array.of(sel.kept.step, sel.kept.loss),
+    ...(sel.kept.windows ? { 'kept.windows': sel.kept.windows } : {}),
     'heldout.steps': Float32Array.from(sel.scores, (s) => s.step),
     'heldout.losses': Float32Array.from(sel.scores, (s) => s.loss),
   };
@@ -372,6 +373,7 @@ function storedLmState(p: NonNullable<MethodContext['resumeProgress']>, heldOut:
     losses,
     'kept.alpha': keptAlpha,
     'kept.score': keptScore,
+    'kept.windows': keptWindows,
     'heldout.steps': scoreSteps,
     'heldout.losses': scoreLosses,
     ...tensors
@@ -395,7 +397,8 @@ function storedLmState(p: NonNullable<MethodContext['resumeProgress']>, heldOut:
     );
   }
   const scores = Array.from(scoreSteps, (step, i) => ({ step, loss: scoreLosses[i] }));
-  return { state, selection: { kept: { step: keptScore[0], loss: keptScore[1], alpha: keptAlpha }, scores } };
+  const windows = floats(keptWindows) ? keptWindows : undefined; // absent in checkpoints saved before per-window losses were kept
+  return { state, selection: { kept: { step: keptScore[0], loss: keptScore[1], alpha: keptAlpha, windows }, scores } };
 }
 
 /** Steps at which the held-out windows score α: the start, every TEQ_LM_CHECK_EVERY steps, the end. */
@@ -448,40 +451,21 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
   const trainer = new TeqTrainer(gpu, cfg, blocks, spec);
   const steps = config.steps;
   const losses = gpu.zeros([Math.max(1, steps)], 'teq-losses');
-  const heldLosses = gpu.zeros([Math.max(1, heldOut)], 'teq-heldout-losses');
   const shape: BatchShape = { batch: 1, seqLen };
 
   /**
    * Mean per-token cross-entropy of the held-out windows with the current α (f32, as checkpoints
-   * hold it), every product f32 (ops/precision.ts withF32): the kept α is the lowest of a few
-   * scores that can differ by less than f16 products would move them.
+   * hold it; every product f32, src/quant/window-losses.ts), and each window's, for keepBetter's
+   * paired comparison.
    */
-  const heldOutLoss = async (): Promise<number> => {
+  const heldOutIds = ctx.calibIds.subarray(trainWindows * seqLen, (trainWindows + heldOut) * seqLen);
+  const scoreHeldOut = async (): Promise<{ loss: number; windows: Float32Array }> => {
     trainer.refresh();
-    for (let i = 0; i < heldOut; i++) {
-      const seq = trainWindows + i;
-      const ids = ctx.calibIds.slice(seq * seqLen, (seq + 1) * seqLen);
-      const targets = gpu.upload(nextTokenTargets(ids, seqLen), [seqLen], 'targets');
-      let h = embedTokens(gpu, ctx.globals, ids, shape);
-      for (let b = 0; b < cfg.layers; b++) {
-        const y = blockForward(gpu, cfg, trainer.effectiveBlock(b), h, shape).y;
-        h.release();
-        h = y;
-      }
-      const n = finalNorm(gpu, cfg, ctx.globals, h);
-      const logits = lmHead(gpu, ctx.globals, n.y);
-      const ce = crossEntropy(gpu, logits, targets);
-      sumInto(gpu, ce.loss, { scale: 1 / (seqLen - 1), into: heldLosses, slot: i });
-      [logits, targets, ce.loss, ce.lse, n.y, n.rstd, h].forEach((t) => t.release());
-      n.mean?.release();
-      gpu.flush();
-    }
-    const values = await heldLosses.readF32();
+    const windows = await windowLosses(gpu, cfg, ctx.globals, heldOutIds, seqLen, { get: async (b) => trainer.effectiveBlock(b), done: () => undefined });
     let sum = 0;
-    for (let i = 0; i < heldOut; i++) sum += values[i];
-    return Math.fround(sum / heldOut);
+    for (let i = 0; i < heldOut; i++) sum += windows[i];
+    return { loss: Math.fround(sum / heldOut), windows };
   };
-  const scoreHeldOut = (): Promise<number> => withF32(gpu, heldOutLoss);
 
   let alphaAll: Float32Array;
   let selection: TeqLmSelection = { kept: null, scores: [] };
@@ -497,11 +481,11 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
       rand.state = s.rng;
       return s.step;
     };
-    /** Scores the current α (state.tensors.alpha) on the held-out windows; keeps it if it is the best so far. */
+    /** Scores the current α (state.tensors.alpha) on the held-out windows; keeps it if clearly better than the kept one (keepBetter). */
     const select = async (step: number, alpha: Float32Array) => {
-      const loss = await scoreHeldOut();
+      const { loss, windows } = await scoreHeldOut();
       selection.scores.push({ step, loss });
-      selection.kept = keepBetter(selection.kept, step, loss, alpha);
+      selection.kept = keepBetter(selection.kept, step, loss, alpha, windows);
     };
     if (stored) selection = stored.selection;
     else if (heldOut) await select(0, good.tensors.alpha);
@@ -586,7 +570,6 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
     throw e;
   } finally {
     trainer.release();
-    heldLosses.release();
   }
   const lossValues = steps ? Array.from(await losses.readF32()) : [];
   losses.release();

@@ -8,7 +8,7 @@ import type { MethodDescriptor } from '../types';
 export const teqGptq: MethodDescriptor = {
   name: 'teq+gptq',
   label: 'TEQ → GPTQ',
-  description: 'TEQ scales first, then GPTQ on the transformed weights.',
+  description: 'TEQ scales first, then GPTQ on the transformed weights, keeping the scales only where clearly better than GPTQ alone on held-out windows.',
   phaseLabel: 'TEQ, then GPTQ',
   fields: [...TEQ_FIELDS, ...GPTQ_FIELDS],
   settings: [TEQ_SETTINGS, GPTQ_SETTINGS],

@@ -345,6 +345,7 @@ function GptqCard({ run }: { run: RunResult }) {
     );
   }
   const settings = ((run.details ?? {}) as { gptq?: { dampPercent?: unknown; actOrder?: unknown; blockSize?: unknown } }).gptq ?? {};
+  const teqChoice = ((run.details ?? {}) as { teqGptq?: { heldOutWindows: number; withTeq: number; withoutTeq: number; keptTeq: boolean } }).teqGptq;
   return (
     <div className="card" data-testid="gptq-card">
       <h3>GPTQ error feedback</h3>
@@ -356,6 +357,13 @@ function GptqCard({ run }: { run: RunResult }) {
         {settings.actOrder === true && ', act-order'}
         {typeof settings.dampPercent === 'number' && '.'}
       </p>
+      {teqChoice && (
+        <p className="small" data-testid="teq-gptq-choice">
+          {teqChoice.keptTeq ? 'TEQ’s scales kept' : 'TEQ’s scales dropped: these are GPTQ’s codes without them'}: held-out loss {teqChoice.withTeq.toFixed(5)}{' '}
+          with TEQ’s scales, {teqChoice.withoutTeq.toFixed(5)} without, on {teqChoice.heldOutWindows} calibration windows TEQ never trained on (kept only where
+          clearly lower).
+        </p>
+      )}
       <div className="grid-2">
         <table>
           <thead>

@@ -6,6 +6,7 @@ import type { RunResult } from '../../core/run-types';
 import { Heatmap } from '../charts/Heatmap';
 import { LineChart } from '../charts/LineChart';
 import { readTeqSelection } from '../teq-selection';
+import { TEQ_KEEP_Z } from '../../quant/teq-holdout';
 
 export function TeqSelectionCard({ run }: { run: RunResult }) {
   const sel = useMemo(() => readTeqSelection(run), [run]);
@@ -29,9 +30,10 @@ export function TeqSelectionCard({ run }: { run: RunResult }) {
       {sel.heldOutWindows > 0 ? (
         <p data-testid="teq-kept">
           Kept the scales of step {sel.keptStep}
-          {sel.keptStep === 0 ? ' (the start: no later step scored better)' : ''}: held-out loss {sel.keptLoss?.toFixed(5)} against {sel.startLoss?.toFixed(5)}{' '}
-          at the start{gain !== undefined && gain > 0 ? ` (${gain.toExponential(2)} lower)` : ''}, on {sel.heldOutWindows} calibration windows held out of
-          training ({sel.trainWindows} trained on).
+          {sel.keptStep === 0 ? ' (the start: no later step scored clearly better)' : ''}: held-out loss {sel.keptLoss?.toFixed(5)} against{' '}
+          {sel.startLoss?.toFixed(5)} at the start{gain !== undefined && gain > 0 ? ` (${gain.toExponential(2)} lower)` : ''}, on {sel.heldOutWindows}{' '}
+          calibration windows held out of training ({sel.trainWindows} trained on). A later step replaces the kept scales only where it is lower by more than{' '}
+          {TEQ_KEEP_Z} standard errors of the per-window difference.
         </p>
       ) : (
         <p data-testid="teq-kept">No windows held out: the last step's scales were kept (step {sel.keptStep}).</p>
