@@ -35,7 +35,7 @@ export const TEQ_FIELDS = [
   }),
   fractionField('teqHoldout', 0.5, 0.125, {
     label: 'Held-out share',
-    help: 'Calibration windows kept out of training; the scales that score best on them (the start included) are kept. 0: train on all, keep the last.',
+    help: 'Calibration windows kept out of training. The start is scored on them, and a later step replaces the kept scales only where clearly better (by two standard errors of the per-window difference). 0: train on all, keep the last.',
   }),
 ];
 
