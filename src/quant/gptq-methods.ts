@@ -100,7 +100,8 @@ export async function runTeqThenGptq(ctx: MethodContext): Promise<void> {
  */
 async function keepTeqOnlyIfClearlyBetter(ctx: MethodContext): Promise<void> {
   const { gpu, cfg, spec, calibShape } = ctx;
-  const heldOut = teqHoldoutWindows(calibShape.batch, ctx.config.teqHoldout ?? 0);
+  // Only the LM loss holds windows out of TEQ's training (the block loss trains on all of them).
+  const heldOut = ctx.config.teqLoss === 'lm' ? teqHoldoutWindows(calibShape.batch, ctx.config.teqHoldout ?? 0) : 0;
   if (!heldOut) return;
   ctx.emit({ type: 'log', message: `GPTQ again without TEQ's scales, to compare on the ${heldOut} held-out calibration windows.` });
   const plain = { linears: new Map<string, QuantizedLinear>(), overrides: new Map<string, Float32Array>(), details: {} as Record<string, unknown> };
