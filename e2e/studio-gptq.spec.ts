@@ -1,4 +1,4 @@
-// GPTQ through the studio from an autorun link, with tiny settings and PyTorch's window draws: the run finishes, and Inspect
+// GPTQ through the studio from autorun links, with tiny settings (and PyTorch's window draws): the runs finish, and Inspect
 // shows its per-layer error before and after error feedback and the Hessian diagonals as heatmaps,
 // and Teach walks one of its act-order groups.
 import { confirmAutorun } from './autorun-confirm';
@@ -41,4 +41,19 @@ test('GPTQ (act-order) from an autorun link: error feedback report and Hessian d
   await page.getByLabel(/^Group/).fill('1');
   await expect(page.getByTestId('teach-explanation')).toContainText(/the 32 columns of act-order group 1 \(\d+(, \d+){7}, … 24 more\)/);
   await expect(page.getByTestId('grid-level')).toHaveCount(8);
+});
+
+test('TEQ then GPTQ from an autorun link: Inspect says whether TEQ’s scales were kept against GPTQ alone', async ({ page }) => {
+  page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
+  // 8 windows, one of them held out of TEQ's training: both GPTQ results are scored on it
+  await page.goto('/?method=teq%2Bgptq&bits=3&calibSamples=8&seqLen=32&evalWindows=2&steps=2&teqLoss=lm&autorun=1');
+  await confirmAutorun(page);
+  const progress = page.getByTestId('run-progress');
+  await expect(progress).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
+  await expect(progress).toHaveAttribute('data-status', /done|failed|cancelled/, { timeout: 800_000 });
+  await expect(progress).toHaveAttribute('data-status', 'done');
+  await page.getByTestId('run-result').getByRole('button', { name: 'Inspect' }).click();
+  await expect(page.getByTestId('teq-gptq-choice')).toContainText(
+    /^TEQ’s scales (kept|dropped: these are GPTQ’s codes without them): held-out loss \d+\.\d{5} with TEQ’s scales, \d+\.\d{5} without, on 1 calibration windows/,
+  );
 });
