@@ -1,6 +1,6 @@
 // GPTQ through the studio from autorun links, with tiny settings (and PyTorch's window draws): the runs finish, and Inspect
 // shows its per-layer error before and after error feedback and the Hessian diagonals as heatmaps,
-// and Teach walks one of its act-order groups.
+// and Teach walks one of its act-order groups; for TEQ then GPTQ it says whether TEQ's scales were kept.
 import { confirmAutorun } from './autorun-confirm';
 import { test, expect } from '@playwright/test';
 import { shot } from './studio-shots';
