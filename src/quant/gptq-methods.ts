@@ -23,12 +23,18 @@ export function gptqOptions(config: RunConfig): GptqOptions {
  * (searched on the same quantized-chain input, no clipping: GPTQ's error feedback takes the
  * clip's place), and the scaled full-precision tensors are kept as overrides.
  */
-async function runGptqBlocks(ctx: MethodContext, opts: { awqScales: boolean; phase: string }): Promise<void> {
+async function runGptqBlocks(
+  ctx: MethodContext,
+  opts: { awqScales: boolean; phase: string; passes?: { pass: number; of: number; detail?: string } },
+): Promise<void> {
   const { gpu, cfg, spec } = ctx;
   const gopts = gptqOptions(ctx.config);
   const start = ctx.startBlock ?? 0;
   const sets = gptqSets(cfg).length;
-  const total = cfg.layers * sets;
+  // With two passes (TEQ then GPTQ's check), the phase's progress runs once over both.
+  const perPass = cfg.layers * sets;
+  const total = perPass * (opts.passes?.of ?? 1);
+  const offset = perPass * (opts.passes?.pass ?? 0);
   const details = (ctx.details.gptq ??= { actOrder: gopts.actOrder, dampPercent: gopts.dampPercent, blockSize: gopts.blockSize, blocks: [] }) as {
     blocks: GptqBlockReport[];
   };
@@ -47,7 +53,7 @@ async function runGptqBlocks(ctx: MethodContext, opts: { awqScales: boolean; pha
         }
         const { linears, report } = await gptqBlock(gpu, cfg, w, x, ctx.calibShape, spec, gopts, (set) => {
           checkCancelled(ctx);
-          ctx.emit({ type: 'progress', phase: opts.phase, done: b * sets + set, total });
+          ctx.emit({ type: 'progress', phase: opts.phase, done: offset + b * sets + set, total, detail: opts.passes?.detail });
         });
         for (const q of linears) ctx.linears.set(q.name, q);
         details.blocks.push(report);
@@ -86,9 +92,16 @@ export async function runAwqThenGptq(ctx: MethodContext): Promise<void> {
 export async function runTeqThenGptq(ctx: MethodContext): Promise<void> {
   const base = await runTeqFirstPhase(ctx);
   const t0 = performance.now();
-  await runGptqBlocks({ ...ctx, source: withOverrides(ctx.source, base) }, { awqScales: false, phase: 'teq+gptq' });
-  await keepTeqOnlyIfClearlyBetter(ctx);
+  const checked = checkWindows(ctx) > 0;
+  await runGptqBlocks({ ...ctx, source: withOverrides(ctx.source, base) }, { awqScales: false, phase: 'teq+gptq', passes: { pass: 0, of: checked ? 2 : 1 } });
+  if (checked) await keepTeqOnlyIfClearlyBetter(ctx);
   ctx.seconds.gptq = (performance.now() - t0) / 1000;
+}
+
+/** The windows TEQ then GPTQ's check scores on: TEQ's held-out ones (only the LM loss holds windows
+ *  out of TEQ's training; the block loss trains on all of them). */
+function checkWindows(ctx: MethodContext): number {
+  return ctx.config.teqLoss === 'lm' ? teqHoldoutWindows(ctx.calibShape.batch, ctx.config.teqHoldout ?? 0) : 0;
 }
 
 /**
@@ -100,12 +113,13 @@ export async function runTeqThenGptq(ctx: MethodContext): Promise<void> {
  */
 async function keepTeqOnlyIfClearlyBetter(ctx: MethodContext): Promise<void> {
   const { gpu, cfg, spec, calibShape } = ctx;
-  // Only the LM loss holds windows out of TEQ's training (the block loss trains on all of them).
-  const heldOut = ctx.config.teqLoss === 'lm' ? teqHoldoutWindows(calibShape.batch, ctx.config.teqHoldout ?? 0) : 0;
-  if (!heldOut) return;
+  const heldOut = checkWindows(ctx);
   ctx.emit({ type: 'log', message: `GPTQ again without TEQ's scales, to compare on the ${heldOut} held-out calibration windows.` });
   const plain = { linears: new Map<string, QuantizedLinear>(), overrides: new Map<string, Float32Array>(), details: {} as Record<string, unknown> };
-  await runGptqBlocks({ ...ctx, ...plain, startBlock: 0, onBlockDone: undefined }, { awqScales: false, phase: 'teq+gptq' });
+  await runGptqBlocks(
+    { ...ctx, ...plain, startBlock: 0, onBlockDone: undefined },
+    { awqScales: false, phase: 'teq+gptq', passes: { pass: 1, of: 2, detail: "GPTQ without TEQ's scales, for the check" } },
+  );
   const ids = ctx.calibIds.subarray((calibShape.batch - heldOut) * calibShape.seqLen);
   const score = async (m: { linears: Map<string, QuantizedLinear>; overrides: Map<string, Float32Array> }) => {
     const blocks = new QuantizedBlocks(gpu, ctx.source, { config: cfg, spec, linears: m.linears, overrides: m.overrides }, false);
