@@ -139,7 +139,7 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
       };
     });
     checkEvalText(evalTokens.length, config.seqLen);
-    const calibIds = calibrationSamples(calibTokens, config.calibSamples, config.seqLen, config.seed, config.calibDraw ?? 'studio');
+    const calibIds = calibrationSamples(calibTokens, config.calibSamples, config.seqLen, config.seed, config.calibDraw);
     globals = await timed('load', () => loadGlobals(gpu, model.weights));
     const evalOpts = (phase: string) => ({
       windowLen: config.seqLen,

@@ -8,7 +8,7 @@ import { readBlockOverrides } from './transformed';
 import { runTeqFirstPhase } from './teq-first-phase';
 import { QuantizedBlocks, withOverrides } from './quantized-model';
 import { clearlyLower, teqHoldoutWindows } from './teq-holdout';
-import { windowLosses } from './window-losses';
+import { heldOutScore } from './window-losses';
 import { gptqBlock, gptqSets, type GptqBlockReport, type GptqOptions } from './gptq';
 import { checkCancelled, type MethodContext } from './method-context';
 import type { RunConfig } from '../core/run-types';
@@ -92,16 +92,11 @@ export async function runAwqThenGptq(ctx: MethodContext): Promise<void> {
 export async function runTeqThenGptq(ctx: MethodContext): Promise<void> {
   const base = await runTeqFirstPhase(ctx);
   const t0 = performance.now();
-  const checked = checkWindows(ctx) > 0;
-  await runGptqBlocks({ ...ctx, source: withOverrides(ctx.source, base) }, { awqScales: false, phase: 'teq+gptq', passes: { pass: 0, of: checked ? 2 : 1 } });
-  if (checked) await keepTeqOnlyIfClearlyBetter(ctx);
+  // Only the LM loss holds windows out of TEQ's training (the block loss trains on all of them).
+  const heldOut = ctx.config.teqLoss === 'lm' ? teqHoldoutWindows(ctx.calibShape.batch, ctx.config.teqHoldout ?? 0) : 0;
+  await runGptqBlocks({ ...ctx, source: withOverrides(ctx.source, base) }, { awqScales: false, phase: 'teq+gptq', passes: { pass: 0, of: heldOut ? 2 : 1 } });
+  if (heldOut) await keepTeqOnlyIfClearlyBetter(ctx, heldOut);
   ctx.seconds.gptq = (performance.now() - t0) / 1000;
-}
-
-/** The windows TEQ then GPTQ's check scores on: TEQ's held-out ones (only the LM loss holds windows
- *  out of TEQ's training; the block loss trains on all of them). */
-function checkWindows(ctx: MethodContext): number {
-  return ctx.config.teqLoss === 'lm' ? teqHoldoutWindows(ctx.calibShape.batch, ctx.config.teqHoldout ?? 0) : 0;
 }
 
 /**
@@ -111,9 +106,8 @@ function checkWindows(ctx: MethodContext): number {
  * otherwise the run's codes become plain GPTQ's. Not checkpointed: an interrupted run redoes this
  * check after its last block, with the same result.
  */
-async function keepTeqOnlyIfClearlyBetter(ctx: MethodContext): Promise<void> {
+async function keepTeqOnlyIfClearlyBetter(ctx: MethodContext, heldOut: number): Promise<void> {
   const { gpu, cfg, spec, calibShape } = ctx;
-  const heldOut = checkWindows(ctx);
   ctx.emit({ type: 'log', message: `GPTQ again without TEQ's scales, to compare on the ${heldOut} held-out calibration windows.` });
   const plain = { linears: new Map<string, QuantizedLinear>(), overrides: new Map<string, Float32Array>(), details: {} as Record<string, unknown> };
   await runGptqBlocks(
@@ -124,8 +118,7 @@ async function keepTeqOnlyIfClearlyBetter(ctx: MethodContext): Promise<void> {
   const score = async (m: { linears: Map<string, QuantizedLinear>; overrides: Map<string, Float32Array> }) => {
     const blocks = new QuantizedBlocks(gpu, ctx.source, { config: cfg, spec, linears: m.linears, overrides: m.overrides }, false);
     try {
-      const windows = await windowLosses(gpu, cfg, ctx.globals, ids, calibShape.seqLen, blocks);
-      return { loss: Math.fround(windows.reduce((a, v) => a + v, 0) / heldOut), windows };
+      return await heldOutScore(gpu, cfg, ctx.globals, ids, calibShape.seqLen, blocks);
     } finally {
       blocks.release();
     }

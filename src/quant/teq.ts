@@ -29,7 +29,7 @@ import { teqGroups, type TeqGroup } from './teq-groups';
 import { blockSeed, checkCancelled, paceSubmissions, pickSequences, progressReporter, type MethodContext } from './method-context';
 import { alphaMovement, keepBetter, teqHoldoutWindows, type TeqHeldOutScore, type TeqKept } from './teq-holdout';
 import { chainForward, chainInput } from './chains';
-import { windowLosses } from './window-losses';
+import { heldOutScore } from './window-losses';
 import { NonFiniteError, RETRY_LR_FACTOR, blameSourceWeights, finalDivergence } from './non-finite';
 import type { QuantSpec } from '../core/quant-spec';
 import { nextTokenTargets } from '../ops/cross-entropy';
@@ -459,12 +459,9 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
    * paired comparison.
    */
   const heldOutIds = ctx.calibIds.subarray(trainWindows * seqLen, (trainWindows + heldOut) * seqLen);
-  const scoreHeldOut = async (): Promise<{ loss: number; windows: Float32Array }> => {
+  const scoreHeldOut = () => {
     trainer.refresh();
-    const windows = await windowLosses(gpu, cfg, ctx.globals, heldOutIds, seqLen, { get: async (b) => trainer.effectiveBlock(b), done: () => undefined });
-    let sum = 0;
-    for (let i = 0; i < heldOut; i++) sum += windows[i];
-    return { loss: Math.fround(sum / heldOut), windows };
+    return heldOutScore(gpu, cfg, ctx.globals, heldOutIds, seqLen, { get: async (b) => trainer.effectiveBlock(b), done: () => undefined });
   };
 
   let alphaAll: Float32Array;

@@ -1,4 +1,5 @@
-// The mean next-token loss of each of a few calibration windows under a model given block by block:
+// The mean next-token loss of each of a few calibration windows under a model given block by block,
+// and their mean as a held-out score:
 // TEQ's held-out score (src/quant/teq.ts) and TEQ then GPTQ's check against GPTQ alone
 // (src/quant/gptq-methods.ts). Every product f32 (ops/precision.ts withF32): these scores choose
 // between models whose losses can differ by less than f16 products would move them.
@@ -15,14 +16,7 @@ import { withF32 } from '../ops/precision';
  * by block (a streamed provider loads each block once); the result holds each window's loss over
  * its positions 1..seqLen-1.
  */
-export function windowLosses(
-  gpu: Gpu,
-  cfg: ModelConfig,
-  globals: ModelGlobals,
-  ids: Uint32Array,
-  seqLen: number,
-  blocks: BlockProvider,
-): Promise<Float32Array> {
+function windowLosses(gpu: Gpu, cfg: ModelConfig, globals: ModelGlobals, ids: Uint32Array, seqLen: number, blocks: BlockProvider): Promise<Float32Array> {
   return withF32(gpu, async () => {
     const count = ids.length / seqLen;
     const shape: BatchShape = { batch: 1, seqLen };
@@ -52,4 +46,19 @@ export function windowLosses(
     out.release();
     return values;
   });
+}
+
+/** windowLosses and their mean, rounded to f32 (so a checkpoint holds it exactly). */
+export async function heldOutScore(
+  gpu: Gpu,
+  cfg: ModelConfig,
+  globals: ModelGlobals,
+  ids: Uint32Array,
+  seqLen: number,
+  blocks: BlockProvider,
+): Promise<{ loss: number; windows: Float32Array }> {
+  const windows = await windowLosses(gpu, cfg, globals, ids, seqLen, blocks);
+  let sum = 0;
+  for (const v of windows) sum += v;
+  return { loss: Math.fround(sum / windows.length), windows };
 }

@@ -21,6 +21,7 @@ const CALIB_DRAW_OPTIONS: { value: WindowDraw; label: string; title: string }[] 
 
 export function MethodPanel() {
   const config = useStudio((s) => s.config);
+  const calibDraw = config.calibDraw ?? 'studio'; // absent in configs saved before it existed
   const setConfig = useStudio((s) => s.setConfig);
   const maxPositions = useStudio((s) => s.model?.maxPositions);
   const software = useStudio((s) => s.gpu.status === 'ready' && isSoftwareAdapter(s.gpu.report));
@@ -131,10 +132,10 @@ export function MethodPanel() {
           />
           <Segmented
             label="Windows drawn as"
-            value={config.calibDraw ?? 'studio'}
+            value={calibDraw}
             options={CALIB_DRAW_OPTIONS}
-            onChange={(calibDraw) => set({ calibDraw })}
-            help={CALIB_DRAW_OPTIONS.find((o) => o.value === (config.calibDraw ?? 'studio'))?.title}
+            onChange={(draw) => set({ calibDraw: draw })}
+            help={CALIB_DRAW_OPTIONS.find((o) => o.value === calibDraw)?.title}
           />
           <div className="field">
             <span className="label">Calibration</span>
