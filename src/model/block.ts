@@ -1,8 +1,8 @@
 // One transformer block, forward and backward, for both families:
 //   LLaMA: x1 = x + o(attn(rope(q(n1 x)), rope(k(n1 x)), v(n1 x)));  y = x1 + down(silu(gate(n2 x1)) * up(n2 x1))
 //   OPT:   the same with LayerNorm, no RoPE, biases everywhere and fc2(relu(fc1(n2 x1))).
-// Backward returns the input gradient and, on request, the gradient of every Linear's effective
-// weight (what the methods turn into gradients of their own parameters).
+// Backward returns the input gradient and, on request, the gradients of the Linears' effective
+// weights (all, or those named: what the methods turn into gradients of their own parameters).
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import type { ModelConfig } from '../core/model-config';
@@ -146,12 +146,14 @@ export function blockBackward(
   acts: BlockActivations,
   dy: Tensor,
   shape: BatchShape,
-  wantWeightGrads = true,
+  weightGrads: boolean | readonly LinearRole[] = true,
 ): BlockGrads {
   const dW: BlockGrads['dW'] = {};
   const inp = acts.inputs;
+  // a weight gradient nobody reads costs a product (and its split-K sum) per Linear and step
+  const wanted = (role: LinearRole) => (typeof weightGrads === 'boolean' ? weightGrads : weightGrads.includes(role));
   const weightGrad = (role: LinearRole, dout: Tensor) => {
-    if (wantWeightGrads) dW[role] = linearMatmul(gpu, dout, `${role}.dout`, inp[role]!, `${role}.in`, { transA: true });
+    if (wanted(role)) dW[role] = linearMatmul(gpu, dout, `${role}.dout`, inp[role]!, `${role}.in`, { transA: true });
   };
   // MLP
   let dn2: Tensor;

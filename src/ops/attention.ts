@@ -8,7 +8,7 @@ import type { Tensor } from '../gpu/tensor';
 import type { AttentionOptions } from '../reference/attention';
 import { flashAttention, flashAttentionBackward, type FlashAttentionOptions } from './attention-flash';
 import { attentionHalfReady, matmulAttention, matmulAttentionBackward, type MatmulAttentionOptions } from './attention-matmul';
-import { ATTENTION_MATMUL_MAX_SCORES_BYTES, ATTENTION_MATMUL_MIN_HEAD_DIM, halfMinFlops } from './precision';
+import { ATTENTION_MATMUL_MAX_SCORES_BYTES, ATTENTION_MATMUL_MIN_HEAD_DIM, attentionMinFlops, halfMinFlops } from './precision';
 
 export type { AttentionOptions } from '../reference/attention';
 export { pickTiles, type AttentionTiles } from './attention-flash';
@@ -33,7 +33,7 @@ export function matmulAttentionScratchBytes(o: AttentionOptions): number {
 /**
  * 'matmul' where its products run on the tensor cores (the policy is on, no attention operand class
  * has overflowed f16, the head dim is at least ATTENTION_MATMUL_MIN_HEAD_DIM and the score product
- * 2·batch·heads·seqLen²·D reaches the policy's minimum size) and the scores stay under
+ * 2·batch·heads·seqLen²·D reaches attentionMinFlops() of the policy's minimum) and the scores stay under
  * ATTENTION_MATMUL_MAX_SCORES_BYTES and one binding; else 'flash'
  * (f32, so CI and --no-f16 are bit-identical to the engine before the matmul path).
  */
@@ -42,7 +42,7 @@ export function attentionPath(gpu: Gpu, o: AttentionOptions): AttentionPath {
   if (minFlops === null || o.headDim < ATTENTION_MATMUL_MIN_HEAD_DIM || !attentionHalfReady(gpu)) return 'flash';
   const scores = attentionScoresBytes(o);
   if (scores > ATTENTION_MATMUL_MAX_SCORES_BYTES || scores > gpu.device.limits.maxStorageBufferBindingSize) return 'flash';
-  return 2 * (scores / 4) * o.headDim >= minFlops ? 'matmul' : 'flash';
+  return 2 * (scores / 4) * o.headDim >= attentionMinFlops(minFlops) ? 'matmul' : 'flash';
 }
 
 const forced = new WeakMap<Gpu, AttentionPath>();

@@ -24,6 +24,8 @@ const PRODUCTS: ((gpu: Gpu) => void)[] = (['f32', 'f16'] as const).flatMap((dtyp
     (g: Gpu) => void matmul(g, t(g, [64, 576]), t(g, [192, 576]), { transB: true, bias: t(g, [192], 'f32') }),
     (g: Gpu) => void matmul(g, t(g, [100, 64]), t(g, [64, 64]), { alpha: 0.5 }),
     (g: Gpu) => void matmul(g, t(g, [3, 512, 64]), t(g, [3, 512, 64]), { transB: true }),
+    // a long K over few outputs: split on both paths
+    (g: Gpu) => void matmul(g, t(g, [64, 8192]), t(g, [192, 8192]), { transB: true }),
   ];
 });
 

@@ -225,12 +225,17 @@ export function chooseSubgroupPlan(
   const whole = (t: SubgroupTile) => fits(t) && wholeFits(t, m, n, k);
   const tile = [wide16, tall8k64].find(whole) ?? (fits(tall8) ? tall8 : medium);
   const wgs = sgWorkgroups(tile, m, n, batch);
-  const splitK = wgs >= SG_SPLIT_BELOW ? 1 : evenSplits(k, Math.min(Math.ceil(SPLIT_TARGET / wgs), maxSplits(k)));
+  const splitK = wgs >= SG_SPLIT_BELOW || k < SG_MIN_SPLIT_K ? 1 : evenSplits(k, Math.min(Math.ceil(SPLIT_TARGET / wgs), maxSplits(k)));
   return { tile, splitK };
 }
 
 /** The tensor-core tiles split K under this many workgroups (about one per SM of the H200's 132). */
 const SG_SPLIT_BELOW = 128;
+/** ... and only where K is at least this long. At the 512-token products of a TEQ step (K 192-1536,
+ * SmolLM2-135M) every split timed slower than none, by 20-45% with its sum pass (`bench-small-products`
+ * on the H200, 2026-12-04, docs/half-precision.md); the LM head's input gradient (K 49,152) gains,
+ * and so did TesseraQ's weight gradients over 4 x 512 tokens (its rounds 7% slower unsplit). */
+const SG_MIN_SPLIT_K = 2048;
 /** Split K when a tile gives fewer workgroups than this (~2 per SM of a 132-SM H100; WebGPU does
  * not expose the SM count), aiming at SPLIT_TARGET workgroups in all. Tuned on an H100
  * (`bench-kernels.mjs --sweep`); a smaller GPU just runs a few more waves. */

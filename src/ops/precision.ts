@@ -24,10 +24,20 @@ const SLOTS = 256;
 /** The most bytes of f16 operand copies kept between products (gpu.copies); a larger copy lives for its product only. */
 export const HALF_COPIES_MAX_BYTES = 1 << 30;
 
-/** Products smaller than this (2·M·N·K) stay f32 by default: two conversion passes cost more than
- * the tensor cores save there (stories260K's TesseraQ ran 25-70% slower with every Linear in f16,
- * the SmolLM2-135M shape, whose products are 1-4 GFLOP, 8% faster). */
-export const HALF_MIN_FLOPS = 2 ** 28;
+/** Products smaller than this (2·M·N·K) stay f32 by default: the conversions cost more than the
+ * tensor cores save there (stories260K's TesseraQ, products of 4-45 MFLOP, ran 25-70% slower with
+ * every Linear in f16). At 2^28 the 113 MFLOP k/v products of a 512-token SmolLM2-135M step stayed
+ * f32: 16-34 µs each on the H200 against 16-21 µs on the tensor cores (bench-small-products). */
+export const HALF_MIN_FLOPS = 2 ** 26;
+
+/** Attention's score products take the matmul path from this size on (unless the policy converts
+ * everything: `--f16 all`): 2^28 was measured for it (a 512-token SmolLM2-135M window reaches it). */
+export const ATTENTION_HALF_MIN_FLOPS = 2 ** 28;
+
+/** The score-product size from which attention takes the matmul path under a policy of minFlops. */
+export function attentionMinFlops(minFlops: number): number {
+  return minFlops === 0 ? 0 : Math.max(minFlops, ATTENTION_HALF_MIN_FLOPS);
+}
 
 /** Attention takes its matmul path (ops/attention.ts) only while one score-sized tensor
  * (batch·heads·seqLen² f32) stays under this; its backward holds three of that size at once. */
@@ -190,7 +200,7 @@ export function kernelPaths(gpu: Gpu): Record<string, string> {
         : `${lin === 'subgroup-matrix' ? `tensor cores (f16 × f16 → f32, ${sg!.M}×${sg!.N}×${sg!.K})` : 'f16 storage, f32 math'}${minFlops ? `, products of 2^${Math.log2(minFlops).toFixed(0)} FLOP and more (f32 below)` : ''}`,
     attention:
       lin === 'subgroup-matrix'
-        ? `batched matmuls on the tensor cores (f16 × f16 → f32; softmax, lse, delta and dS math f32) for head dims of ${ATTENTION_MATMUL_MIN_HEAD_DIM} and more where the scores take up to ${ATTENTION_MATMUL_MAX_SCORES_BYTES >> 20} MiB${minFlops ? ` and their product 2^${Math.log2(minFlops).toFixed(0)} FLOP or more` : ''}; flash kernels (f32) otherwise`
+        ? `batched matmuls on the tensor cores (f16 × f16 → f32; softmax, lse, delta and dS math f32) for head dims of ${ATTENTION_MATMUL_MIN_HEAD_DIM} and more where the scores take up to ${ATTENTION_MATMUL_MAX_SCORES_BYTES >> 20} MiB${minFlops ? ` and their product 2^${Math.log2(attentionMinFlops(minFlops)).toFixed(0)} FLOP or more` : ''}; flash kernels (f32) otherwise`
         : 'flash kernels (f32)',
     'norms, activations, residual stream': 'f32',
     'quantizer, Adam, losses': 'f32',

@@ -135,6 +135,11 @@ class TeqTrainer {
     });
   }
 
+  /** The Linears of block `b` whose weight gradients feed some α (the others' gradients are not needed). */
+  trainedRoles(b: number): LinearRole[] {
+    return this.groups[b].flatMap((g) => g.group.members);
+  }
+
   /** Block `b` with every Linear's weight replaced by its effective weight (owned by the trainer). */
   effectiveBlock(b: number): BlockWeights {
     return this.effective[b];
@@ -290,7 +295,7 @@ async function runTeqBlockwise(ctx: MethodContext): Promise<void> {
           const { y, acts } = blockForward(gpu, cfg, eff, xb, shape, true);
           const tokens = seqs.length * seqLen;
           const dy = mseWithGrad(gpu, y, tb, { gradScale: 2 / tokens, lossScale: 1 / tokens, loss: losses, slot: step });
-          const g = blockBackward(gpu, cfg, eff, acts!, dy, shape);
+          const g = blockBackward(gpu, cfg, eff, acts!, dy, shape, trainer.trainedRoles(0));
           trainer.contribute(0, g.dW, config.teqEstimator);
           trainer.update(teqLearningRate(config.lr * lrScale, step, steps), step + 1);
           Object.values(g.dW).forEach((t) => t?.release());
@@ -512,7 +517,7 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
       [dn, dlogits, logits, targets, ce.loss, ce.lse, n.y, n.rstd, h].forEach((t) => t.release());
       n.mean?.release();
       for (let b = cfg.layers - 1; b >= 0; b--) {
-        const g = blockBackward(gpu, cfg, trainer.effectiveBlock(b), saved[b], dh, shape);
+        const g = blockBackward(gpu, cfg, trainer.effectiveBlock(b), saved[b], dh, shape, trainer.trainedRoles(b));
         trainer.contribute(b, g.dW, config.teqEstimator);
         Object.values(g.dW).forEach((t) => t?.release());
         dh.release();
