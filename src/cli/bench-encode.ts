@@ -6,6 +6,8 @@
 // the SmolLM2-135M shape was bound by this on the H200 (docs/half-precision.md).
 //   npm run bench:encode -- [--shape smollm2-135m] [--batch 4] [--seqLen 512] [--steps 40] [--f32 | --f16-all]
 import { fakeGpu } from '../gpu/testing/fake-device';
+import { createNodeGpu, closeNodeGpu } from './node-gpu';
+import type { Gpu } from '../gpu/gpu';
 import { setHalfLinears } from '../ops/precision';
 import { parseHfConfig } from '../formats/hf-config';
 import { RANDOM_SHAPES } from '../formats/random-model';
@@ -17,15 +19,19 @@ function flag(name: string, fallback: string): string {
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const shapeName = flag('shape', 'smollm2-135m');
   if (!RANDOM_SHAPES[shapeName]) throw new Error(`unknown shape ${shapeName}; have ${Object.keys(RANDOM_SHAPES).join(', ')}`);
   const cfg = parseHfConfig(RANDOM_SHAPES[shapeName], 'config.json', `random:${shapeName}`);
   const shape: BatchShape = { batch: Number(flag('batch', '4')), seqLen: Number(flag('seqLen', '512')) };
   const steps = Number(flag('steps', '40'));
   const half = !process.argv.includes('--f32');
+  const dawn = process.argv.includes('--dawn');
+  let gpu: Gpu;
+  let calls: ReturnType<typeof fakeGpu>['calls'] | null = null;
+  if (dawn) gpu = await createNodeGpu({ half });
   // the H200's limits that choose the tiles
-  const { gpu, calls } = fakeGpu({ maxComputeWorkgroupStorageSize: 48 * 1024, maxComputeInvocationsPerWorkgroup: 1024 }, half);
+  else ({ gpu, calls } = fakeGpu({ maxComputeWorkgroupStorageSize: 48 * 1024, maxComputeInvocationsPerWorkgroup: 1024 }, half));
   const all = process.argv.includes('--f16-all'); // every Linear product f16, as `studio --f16 all`
   setHalfLinears(gpu, half, all ? 0 : undefined);
   const blocks = Array.from({ length: cfg.layers }, (_, i) => placeholderBlock(gpu, cfg, i));
@@ -42,24 +48,33 @@ function main(): void {
     }
     gpu.flush();
     // the fake device's records of what was asked of it: not part of the cost
-    calls.dispatches.length = 0;
-    calls.writes.length = 0;
-    calls.bindGroups.length = 0;
+    if (calls) {
+      calls.dispatches.length = 0;
+      calls.writes.length = 0;
+      calls.bindGroups.length = 0;
+    }
   };
   for (let i = 0; i < 5; i++) step(); // pipelines, bind groups and decisions made once
+  if (dawn) await gpu.sync();
   const before = gpu.dispatchCount;
   const bgBefore = gpu.bindGroupCount;
   const passBefore = gpu.passCount;
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) step();
   const ms = performance.now() - t0;
+  let wall = '';
+  if (dawn) {
+    await gpu.sync();
+    wall = `; ${((performance.now() - t0) / steps).toFixed(2)} ms per step until the GPU finished them (Dawn)`;
+  }
   const dispatches = (gpu.dispatchCount - before) / steps;
   process.stdout.write(
-    `${shapeName}, ${cfg.layers} blocks, ${shape.batch}x${shape.seqLen} tokens, ${half ? (all ? 'tensor cores, every product' : 'tensor-core policy') : 'f32'}: ` +
-      `${(ms / steps).toFixed(2)} ms of JavaScript per training step (forward and backward), ${dispatches} dispatches, ` +
+    `${dawn ? 'Dawn: ' : ''}${shapeName}, ${cfg.layers} blocks, ${shape.batch}x${shape.seqLen} tokens, ${half ? (all ? 'tensor cores, every product' : 'tensor-core policy') : 'f32'}: ` +
+      `${(ms / steps).toFixed(2)} ms of ${dawn ? 'encoding (JavaScript and Dawn)' : 'JavaScript'} per training step (forward and backward), ${dispatches} dispatches, ` +
       `${((ms * 1000) / (dispatches * steps)).toFixed(2)} µs per dispatch (${steps} steps); per step ${(gpu.passCount - passBefore) / steps} compute passes, ` +
-      `${(gpu.bindGroupCount - bgBefore) / steps} bind groups created\n`,
+      `${(gpu.bindGroupCount - bgBefore) / steps} bind groups created${wall}\n`,
   );
+  if (dawn) closeNodeGpu();
 }
 
-main();
+void main();

@@ -29,7 +29,7 @@ export const BENCH_USAGE = `  studio bench --model <path|bundled|random:<shape>>
                   [any quantize flag: --calibSamples --seqLen --steps --teqLoss --tqIters --tqSchedule ...]
                   [--out bench.json]   seconds per phase, the hottest kernels and the kernel families against measured ceilings
                   (--peakN n: the ceilings' n³ matmuls and 4·n² floats per buffer of the bandwidth probe)
-                  [--no-f16 | --f16 all]   f32 Linear matmuls, or all of them f16 x f16 -> f32 (default: those of 2^28 FLOP and more, on tensor cores where offered)
+                  [--no-f16 | --f16 all]   f32 Linear matmuls, or all of them f16 x f16 -> f32 (default: those of 2^26 FLOP and more, on tensor cores where offered)
                   [--dawnToggles a,b]   Dawn toggles on, e.g. skip_validation (what Dawn's checks cost; not what browsers run)`;
 
 /** One forward pass of the calibration set through the full-precision blocks (weights resident). */

@@ -76,7 +76,7 @@ export function closeNodeGpu(): void {
 
 /** The CLI's flag: `--no-f16` (or `--f16 0`) for the f32-only engine, `--f16 all` for f16 in every Linear matmul. */
 export const NO_F16_NOTE =
-  '[--no-f16 | --f16 all]   every kernel f32 (no f16 / tensor-core toggles or features), or every Linear matmul on the tensor cores however small (default: products of 2^28 FLOP and more, where offered)';
+  '[--no-f16 | --f16 all]   every kernel f32 (no f16 / tensor-core toggles or features), or every Linear matmul on the tensor cores however small (default: products of 2^26 FLOP and more, where offered)';
 
 /** The CLI's flag for Dawn's own toggles (not what a browser runs: for measuring what they cost). */
 export const DAWN_TOGGLES_NOTE =
