@@ -59,7 +59,8 @@ export class DerivedCopies {
     const old = this.bySource.get(source.buffer)?.get(key);
     if (old && !inUse.includes(old.copy)) this.drop(old);
     let free = this.maxBytes - this.bytes;
-    for (const e of this.lru) if (!inUse.includes(e.copy)) free += e.copy.byteLength;
+    // what eviction could add, counted only where the free room is short (a walk over every copy)
+    if (bytes > free) for (const e of this.lru) if (!inUse.includes(e.copy)) free += e.copy.byteLength;
     if (bytes > free || this.bySource.get(source.buffer)?.has(key)) return false;
     for (const e of this.lru) {
       if (this.bytes + bytes <= this.maxBytes) break;

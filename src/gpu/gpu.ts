@@ -34,6 +34,16 @@ const UNIFORM_RING_BYTES = 1 << 20;
 /** Cached bind groups before the cache starts over. */
 const MAX_BIND_GROUPS = 16384;
 
+/** Nested maps of small integers down to a bind group (under TRIE_LEAF). */
+type BindGroupTrie = Map<number, BindGroupTrie | GPUBindGroup>;
+const TRIE_LEAF = -1;
+
+function trieChild(node: BindGroupTrie, key: number): BindGroupTrie {
+  let child = node.get(key) as BindGroupTrie | undefined;
+  if (!child) node.set(key, (child = new Map()));
+  return child;
+}
+
 interface LayoutEntry {
   id: number;
   bgl: GPUBindGroupLayout;
@@ -103,7 +113,10 @@ export class Gpu {
   private pipelineByParams = new WeakMap<object, { kernel: Kernel; e: PipelineEntry }>();
   private pipelineTotal = 0;
   private layouts = new Map<string, LayoutEntry>();
-  private bindGroups = new Map<string, GPUBindGroup>();
+  /** Bind groups by layout id, then (buffer id, bound size) per storage binding: nested maps of
+   * small integers, so that a lookup builds no key (it runs for every dispatch). */
+  private bindGroups: BindGroupTrie = new Map();
+  private bindGroupsKept = 0;
   private bufferIds = new WeakMap<GPUBuffer, number>();
   private nextBufferId = 1;
   private boundPass: GPUComputePassEncoder | null = null;
@@ -302,6 +315,19 @@ export class Gpu {
     return id;
   }
 
+  /** The cache's node for this layout and these buffers (created on the way). */
+  private bindGroupNode(e: PipelineEntry, given: Readonly<Record<string, Bindable | undefined>>, label: string): BindGroupTrie {
+    const names = e.storageNames;
+    let node = trieChild(this.bindGroups, e.layout.id);
+    for (let i = 0; i < names.length; i++) {
+      const b = given[names[i]];
+      if (b === undefined) throw new EngineError('gpu-validation', `${label}: no buffer for binding "${names[i]}" (bound: ${names.join(', ')})`);
+      if (b instanceof Tensor) node = trieChild(trieChild(node, this.bufferId(b.buffer)), b.byteLength);
+      else node = trieChild(trieChild(node, this.bufferId(b)), b.size);
+    }
+    return node;
+  }
+
   /**
    * Bind groups are cached by layout and (buffer, bound size): pooled buffers come back step after
    * step, so a training loop creates its bind groups in the first step only (creating one costs
@@ -309,14 +335,8 @@ export class Gpu {
    */
   private bindGroup(e: PipelineEntry, given: Readonly<Record<string, Bindable | undefined>>, label: string): GPUBindGroup {
     const names = e.storageNames;
-    let key = `${e.layout.id}`;
-    for (let i = 0; i < names.length; i++) {
-      const b = given[names[i]];
-      if (b === undefined) throw new EngineError('gpu-validation', `${label}: no buffer for binding "${names[i]}" (bound: ${names.join(', ')})`);
-      if (b instanceof Tensor) key += `|${this.bufferId(b.buffer)}:${b.byteLength}`;
-      else key += `|${this.bufferId(b)}:${b.size}`;
-    }
-    let bg = this.bindGroups.get(key);
+    let node = this.bindGroupNode(e, given, label);
+    let bg = node.get(TRIE_LEAF) as GPUBindGroup | undefined;
     if (!bg) {
       const entries: GPUBindGroupEntry[] = [];
       let next = 0;
@@ -333,11 +353,16 @@ export class Gpu {
       });
       // Entries of destroyed buffers are never looked up again (ids are per buffer object); the
       // bound keeps their memory small.
-      if (this.bindGroups.size >= MAX_BIND_GROUPS) this.bindGroups.clear();
       bg = this.device.createBindGroup({ layout: e.layout.bgl, entries, label });
       this.bindGroupCount++;
       this.onBindGroupMiss?.(label);
-      this.bindGroups.set(key, bg);
+      if (this.bindGroupsKept >= MAX_BIND_GROUPS) {
+        this.bindGroups.clear();
+        this.bindGroupsKept = 0;
+        node = this.bindGroupNode(e, given, label); // the path walked above hung off the old root
+      }
+      node.set(TRIE_LEAF, bg);
+      this.bindGroupsKept++;
     }
     return bg;
   }

@@ -12,20 +12,19 @@ export function numel(shape: readonly number[]): number {
 
 export class Tensor {
   private released = false;
+  /** Elements (the shape's product), computed once: the runtime reads it for every binding of every dispatch. */
+  readonly size: number;
+  /** Bytes bound, whole 4-byte words. */
+  readonly byteLength: number;
   constructor(
     readonly gpu: Gpu,
     readonly buffer: GPUBuffer,
     readonly shape: readonly number[],
     readonly dtype: DType,
     readonly name: string,
-  ) {}
-
-  get size(): number {
-    return numel(this.shape);
-  }
-
-  get byteLength(): number {
-    return Math.ceil((this.size * BYTES_PER_ELEMENT[this.dtype]) / 4) * 4;
+  ) {
+    this.size = numel(shape);
+    this.byteLength = Math.ceil((this.size * BYTES_PER_ELEMENT[dtype]) / 4) * 4;
   }
 
   /** Same buffer, another shape with the same element count. */
