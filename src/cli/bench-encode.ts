@@ -7,17 +7,13 @@
 //   npm run bench:encode -- [--shape smollm2-135m] [--batch 4] [--seqLen 512] [--steps 40] [--f32 | --f16-all]
 import { fakeGpu } from '../gpu/testing/fake-device';
 import { createNodeGpu, closeNodeGpu } from './node-gpu';
+import { flag } from './argv-flag';
 import type { Gpu } from '../gpu/gpu';
 import { setHalfLinears } from '../ops/precision';
 import { parseHfConfig } from '../formats/hf-config';
 import { RANDOM_SHAPES } from '../formats/random-model';
 import { placeholderBlock } from '../model/testing/placeholder-block';
 import { blockBackward, blockForward, releaseActivations, type BatchShape } from '../model/block';
-
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
 
 async function main(): Promise<void> {
   const shapeName = flag('shape', 'smollm2-135m');

@@ -8,12 +8,14 @@
 //   node dist-node/bench-small-products.mjs [--shape smollm2-135m] [--tokens 512] [--tiles a,b] [--splits 1,2] [--no-head] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { createNodeGpu, closeNodeGpu } from './node-gpu';
+import { flag } from './argv-flag';
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import {
   matmul,
   chooseSubgroupPlan,
   chooseMatmulPlan,
+  evenSplits,
   subgroupTileFits,
   subgroupVariant,
   SUBGROUP_TILES,
@@ -24,11 +26,6 @@ import { castToF16 } from '../ops/cast';
 import { parseHfConfig } from '../formats/hf-config';
 import { RANDOM_SHAPES } from '../formats/random-model';
 import { measure, lcgFill, type Timing } from './kernel-timing';
-
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
 
 interface Product {
   name: string;
@@ -114,9 +111,7 @@ async function main(): Promise<void> {
       if (t.CHECKED || t.DIRECT) continue;
       const done = new Set<number>();
       for (const want of splitChoices) {
-        const chunks = Math.ceil(p.k / want);
-        const chunk = Math.max(128, Math.ceil(chunks / 128) * 128); // the engine's split chunks are multiples of 128
-        const splits = want === 1 ? 1 : Math.ceil(p.k / chunk);
+        const splits = evenSplits(p.k, want);
         if (done.has(splits)) continue;
         done.add(splits);
         const v = subgroupVariant(t, { ...p, splits });
@@ -134,7 +129,7 @@ async function main(): Promise<void> {
         wallUs: f32.wallMs * 1000,
       },
       current: {
-        config: `tensor cores ${plan.tile.SG_M * plan.tile.FM * 16}x${plan.tile.SG_N * plan.tile.FN * 16}x${plan.tile.BK}${plan.splitK > 1 ? ` split${plan.splitK}` : ''}`,
+        config: tileLabel('tensor cores', plan.tile, plan.splitK),
         gpuUs: us(current),
         wallUs: current.wallMs * 1000,
       },

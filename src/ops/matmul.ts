@@ -278,7 +278,8 @@ function splitChunk(k: number, splits: number): number {
   return Math.ceil(k / splits / MIN_SPLIT_CHUNK) * MIN_SPLIT_CHUNK;
 }
 
-function evenSplits(k: number, splits: number): number {
+/** How many splits of K the engine makes when asked for `splits` (chunks are multiples of 128). */
+export function evenSplits(k: number, splits: number): number {
   return splits > 1 ? Math.ceil(k / splitChunk(k, splits)) : 1;
 }
 
