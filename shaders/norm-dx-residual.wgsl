@@ -4,9 +4,14 @@
 //   LayerNorm: dx = residual + r (g - mean(g) - xhat mean(g xhat)),    xhat = (x - mean) r
 // Training only needs dx of a block's norms (their weights are frozen): no weight gradient, and
 // the residual add that follows every norm backward is done here instead of in its own dispatch.
+// HALF_OUT: also writes dx's f16 copy for the Linear products that read it next
+// (shaders/f16-overflow.wgsl, counted at overflow[p.slot]).
+#if HALF_OUT
+enable f16;
+#endif
 #include "common.wgsl"
 #include "tree-sum.wgsl"
-struct Params { T: u32, C: u32 }
+struct Params { T: u32, C: u32, slot: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
@@ -19,12 +24,21 @@ struct Params { T: u32, C: u32 }
 #if RESIDUAL
 @group(0) @binding({{B_RESIDUAL}}) var<storage, read> residual: array<f32>;
 #endif
+#if HALF_OUT
+@group(0) @binding(8) var<storage, read_write> dx16: array<f16>;
+@group(0) @binding(9) var<storage, read_write> overflow: array<atomic<u32>>;
+#include "f16-overflow.wgsl"
+#endif
 
 fn store(i: u32, v: f32) {
 #if RESIDUAL
-  dx[i] = residual[i] + v;
+  let s = residual[i] + v;
 #else
-  dx[i] = v;
+  let s = v;
+#endif
+  dx[i] = s;
+#if HALF_OUT
+  dx16[i] = f16Counted(s, p.slot);
 #endif
 }
 

@@ -1,8 +1,13 @@
 // RMSNorm or (#if LAYERNORM) LayerNorm forward: one workgroup per token row of x[T, C].
 // Saves per-row statistics for backward: rstd (and mean for LayerNorm).
+// HALF_OUT: also writes y's f16 copy for the Linears that read y (shaders/f16-overflow.wgsl: the
+// value and count shaders/cast-f16.wgsl would give, counted at overflow[p.slot]).
+#if HALF_OUT
+enable f16;
+#endif
 #include "common.wgsl"
 #include "tree-sum.wgsl"
-struct Params { T: u32, C: u32, eps: f32 }
+struct Params { T: u32, C: u32, eps: f32, slot: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> weight: array<f32>;
@@ -12,6 +17,18 @@ struct Params { T: u32, C: u32, eps: f32 }
 @group(0) @binding(5) var<storage, read> bias: array<f32>;
 @group(0) @binding(6) var<storage, read_write> meanOut: array<f32>;
 #endif
+#if HALF_OUT
+@group(0) @binding(7) var<storage, read_write> y16: array<f16>;
+@group(0) @binding(8) var<storage, read_write> overflow: array<atomic<u32>>;
+#include "f16-overflow.wgsl"
+#endif
+
+fn store(i: u32, v: f32) {
+  y[i] = v;
+#if HALF_OUT
+  y16[i] = f16Counted(v, p.slot);
+#endif
+}
 
 @compute @workgroup_size({{WG}})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -29,14 +46,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var c = lid; c < p.C; c += {{WG}}u) { let d = x[base + c] - mean; v += d * d; }
   let rstd = inverseSqrt(workgroupTreeSum(v, lid) / n + p.eps);
   for (var c = lid; c < p.C; c += {{WG}}u) {
-    y[base + c] = (x[base + c] - mean) * rstd * weight[c] + bias[c];
+    store(base + c, (x[base + c] - mean) * rstd * weight[c] + bias[c]);
   }
   if (lid == 0u) { meanOut[row] = mean; rstdOut[row] = rstd; }
 #else
   var ss = 0.0;
   for (var c = lid; c < p.C; c += {{WG}}u) { let xv = x[base + c]; ss += xv * xv; }
   let rstd = inverseSqrt(workgroupTreeSum(ss, lid) / n + p.eps);
-  for (var c = lid; c < p.C; c += {{WG}}u) { y[base + c] = x[base + c] * rstd * weight[c]; }
+  for (var c = lid; c < p.C; c += {{WG}}u) { store(base + c, x[base + c] * rstd * weight[c]); }
   if (lid == 0u) { rstdOut[row] = rstd; }
 #endif
 }

@@ -4,11 +4,18 @@
 // α is read at alphaOffset of a buffer that packs every group's α.
 // VEC4 (columns, group size and α offset multiples of 4): the same arithmetic in the same order,
 // four columns a load (one invocation walks its whole group, so wide loads keep more in flight).
+// HALF_OUT: also writes each member's f16 copy (h0..h2) for the Linear products that read the
+// effective weights in f16 (shaders/f16-overflow.wgsl: the values and counts of cast-f16.wgsl,
+// member m's counted at overflow[p.slot<m>]).
+#if HALF_OUT
+enable f16;
+#endif
 #include "common.wgsl"
 #include "quant-common.wgsl"
 struct Params {
   cols: u32, groupSize: u32, nGroups: u32, bits: u32, symmetric: u32, alphaOffset: u32,
   rows0: u32, rows1: u32, rows2: u32,
+  slot0: u32, slot1: u32, slot2: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 #include "teq-vec.wgsl"
@@ -22,6 +29,30 @@ struct Params {
 #if M3
 @group(0) @binding(6) var<storage, read> w2: array<V>;
 @group(0) @binding(7) var<storage, read_write> out2: array<V>;
+#endif
+#if HALF_OUT
+#if VEC4
+alias H = vec4<f16>;
+#else
+alias H = f16;
+#endif
+@group(0) @binding(8) var<storage, read_write> overflow: array<atomic<u32>>;
+@group(0) @binding(9) var<storage, read_write> h0: array<H>;
+#if M2
+@group(0) @binding(10) var<storage, read_write> h1: array<H>;
+#endif
+#if M3
+@group(0) @binding(11) var<storage, read_write> h2: array<H>;
+#endif
+#include "f16-overflow.wgsl"
+
+fn toHalf(v: vec4<f32>, slot: u32) -> H {
+#if VEC4
+  return vec4<f16>(f16Counted(v.x, slot), f16Counted(v.y, slot), f16Counted(v.z, slot), f16Counted(v.w, slot));
+#else
+  return f16Counted(v.x, slot);
+#endif
+}
 #endif
 
 fn wOf(m: u32, i: u32) -> vec4<f32> {
@@ -40,12 +71,27 @@ fn al(c: u32) -> vec4<f32> {
 
 fn store(m: u32, i: u32, v: vec4<f32>) {
 #if M2
-  if (m == 1u) { out1[i / STEP] = narrow(v); return; }
+  if (m == 1u) {
+    out1[i / STEP] = narrow(v);
+#if HALF_OUT
+    h1[i / STEP] = toHalf(v, p.slot1);
+#endif
+    return;
+  }
 #endif
 #if M3
-  if (m == 2u) { out2[i / STEP] = narrow(v); return; }
+  if (m == 2u) {
+    out2[i / STEP] = narrow(v);
+#if HALF_OUT
+    h2[i / STEP] = toHalf(v, p.slot2);
+#endif
+    return;
+  }
 #endif
   out0[i / STEP] = narrow(v);
+#if HALF_OUT
+  h0[i / STEP] = toHalf(v, p.slot0);
+#endif
 }
 
 @compute @workgroup_size({{WG}})

@@ -20,6 +20,7 @@ import { linearMatmul, setHalfLinears } from '../ops/precision';
 import { clampMin } from '../ops/teq';
 import { floatToHalf, halfToFloat } from '../formats/dtype';
 import { attentionCases, printAttentionResults } from './test-device-attention';
+import { producerCases, printProducerResults } from './test-device-producers';
 
 const U16 = 2 ** -11;
 const U32 = 2 ** -24;
@@ -304,6 +305,7 @@ async function main(): Promise<void> {
   for (const path of paths) for (const c of cases(gpu, path)) results.push(await runCase(gpu, c, path));
   // attention's matmul path with the policy on (test-device-attention.ts); tensor cores only
   const attention = await attentionCases(gpu);
+  const producers = await producerCases(gpu);
   const errors = gpu.uncapturedErrors.splice(0);
   console.log('\n| case | path | checked | max err/S | err/bound (f16 twin) | err/bound (f32 twin) | ok |');
   console.log('|---|---|---|---|---|---|---|');
@@ -313,9 +315,13 @@ async function main(): Promise<void> {
     );
   if (attention.length) printAttentionResults(attention);
   else console.log('\nattention: no subgroup matrices on this device, so the matmul path stays off (its f32 form is in the browser GPU tests)');
-  const failed = results.filter((x) => !x.ok).length + attention.filter((x) => !x.ok).length;
+  printProducerResults(producers);
+  console.log(`storage buffers per shader stage: ${gpu.device.limits.maxStorageBuffersPerShaderStage}`);
+  const failed = [...results, ...attention, ...producers].filter((x) => !x.ok).length;
   if (errors.length) console.log(`WebGPU errors: ${errors.join(' | ')}`);
-  console.log(`\n${results.length + attention.length - failed} passed, ${failed} failed${errors.length ? `, ${errors.length} WebGPU errors` : ''}`);
+  console.log(
+    `\n${results.length + attention.length + producers.length - failed} passed, ${failed} failed${errors.length ? `, ${errors.length} WebGPU errors` : ''}`,
+  );
   closeNodeGpu();
   process.exit(failed || errors.length ? 1 : 0);
 }

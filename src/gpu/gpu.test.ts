@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { defineKernel } from './kernel';
 import { fakeGpu } from './testing/fake-device';
 
-// Real shaders: norm-forward binds bias and meanOut only with LAYERNORM.
+// Real shaders: norm-forward binds bias and meanOut only with LAYERNORM (and its f16 copy with HALF_OUT).
 const NORM = defineKernel({
   shader: 'norm-forward',
-  uniforms: { T: 'u32', C: 'u32', eps: 'f32' },
-  bindings: { x: 'read', weight: 'read', y: 'write', rstdOut: 'write', bias: 'read?', meanOut: 'write?' },
+  uniforms: { T: 'u32', C: 'u32', eps: 'f32', slot: 'u32' },
+  bindings: { x: 'read', weight: 'read', y: 'write', rstdOut: 'write', bias: 'read?', meanOut: 'write?', y16: 'write?', overflow: 'write?' },
 });
 const HARDEN = defineKernel({ shader: 'tesseraq-harden', uniforms: { n: 'u32', all: 'u32' }, bindings: { v: 'read', state: 'write', thr: 'read' } });
 
@@ -23,7 +23,7 @@ describe('pipeline cache', () => {
     const { gpu, calls, t } = setup();
     const [x, w, y, r] = [t(8, 'x'), t(4, 'w'), t(8, 'y'), t(2, 'r')];
     const run = (params: Record<string, number | boolean>) =>
-      gpu.dispatch(NORM, { params, uniforms: { T: 2, C: 4, eps: 1e-5 }, bindings: { x, weight: w, y, rstdOut: r }, workgroups: [2] });
+      gpu.dispatch(NORM, { params, uniforms: { T: 2, C: 4, eps: 1e-5, slot: 0 }, bindings: { x, weight: w, y, rstdOut: r }, workgroups: [2] });
     run({ WG: 64, LAYERNORM: false });
     run({ LAYERNORM: false, WG: 64 });
     expect(gpu.pipelineCount).toBe(1);
@@ -42,7 +42,7 @@ describe('pipeline cache', () => {
     const { gpu, calls, t } = setup();
     const [x, w, y, r] = [t(8, 'x'), t(4, 'w'), t(8, 'y'), t(2, 'r')];
     const run = (params: Record<string, number | boolean | string>) =>
-      gpu.dispatch(NORM, { params, uniforms: { T: 2, C: 4, eps: 1e-5 }, bindings: { x, weight: w, y, rstdOut: r }, workgroups: [2] });
+      gpu.dispatch(NORM, { params, uniforms: { T: 2, C: 4, eps: 1e-5, slot: 0 }, bindings: { x, weight: w, y, rstdOut: r }, workgroups: [2] });
     run({ WG: 64, LAYERNORM: false });
     run({ WG: '64', LAYERNORM: false });
     run({ WG: '64', LAYERNORM: false });
@@ -53,10 +53,10 @@ describe('pipeline cache', () => {
 
   it('checks the declaration when the pipeline is built, naming kernel, variant and field', () => {
     const { gpu, t } = setup();
-    const swapped = defineKernel({ shader: 'norm-forward', uniforms: { C: 'u32', T: 'u32', eps: 'f32' }, bindings: NORM.bindings });
+    const swapped = defineKernel({ shader: 'norm-forward', uniforms: { C: 'u32', T: 'u32', eps: 'f32', slot: 'u32' }, bindings: NORM.bindings });
     const [x, w, y, r] = [t(8, 'x'), t(4, 'w'), t(8, 'y'), t(2, 'r')];
     expect(() =>
-      gpu.dispatch(swapped, { params: { WG: 64 }, uniforms: { T: 2, C: 4, eps: 0 }, bindings: { x, weight: w, y, rstdOut: r }, workgroups: [1] }),
+      gpu.dispatch(swapped, { params: { WG: 64 }, uniforms: { T: 2, C: 4, eps: 0, slot: 0 }, bindings: { x, weight: w, y, rstdOut: r }, workgroups: [1] }),
     ).toThrow('kernel norm-forward (WG=64): uniform 0 is declared "C" but norm-forward.wgsl\'s Params field 0 is "T"');
     expect(gpu.pipelineCount).toBe(0);
   });
@@ -68,7 +68,7 @@ describe('dispatch by name', () => {
     const [x, w, y, r, b, m] = [t(8, 'x'), t(4, 'w'), t(8, 'y'), t(2, 'r'), t(4, 'b'), t(2, 'm')];
     gpu.dispatch(NORM, {
       params: { WG: 64, LAYERNORM: true },
-      uniforms: { eps: 1e-5, C: 4, T: 2 },
+      uniforms: { eps: 1e-5, C: 4, T: 2, slot: 0 },
       bindings: { meanOut: m, bias: b, rstdOut: r, y, weight: w, x },
       workgroups: [2],
     });
@@ -88,13 +88,13 @@ describe('dispatch by name', () => {
     const { gpu, calls, t } = setup();
     const [x, w, y, r] = [t(8, 'x'), t(4, 'w'), t(8, 'y'), t(2, 'r')];
     const args = { params: { WG: 64, LAYERNORM: false }, bindings: { x, weight: w, y, rstdOut: r }, workgroups: [2] as [number] };
-    gpu.dispatch(NORM, { ...args, uniforms: { eps: 0.1, T: 3, C: 4 } });
-    gpu.dispatch(NORM, { ...args, uniforms: { T: 0xffffffff, C: 7, eps: -2 } });
+    gpu.dispatch(NORM, { ...args, uniforms: { eps: 0.1, T: 3, C: 4, slot: 9 } });
+    gpu.dispatch(NORM, { ...args, uniforms: { T: 0xffffffff, C: 7, eps: -2, slot: 0 } });
     gpu.flush();
     const ring = calls.writes.find((w) => w.label === 'uniform-ring')!;
     expect(ring.data.byteLength).toBe(512);
     const dv = new DataView(ring.data);
-    expect([dv.getUint32(0, true), dv.getUint32(4, true), dv.getFloat32(8, true)]).toEqual([3, 4, Math.fround(0.1)]);
+    expect([dv.getUint32(0, true), dv.getUint32(4, true), dv.getFloat32(8, true), dv.getUint32(12, true)]).toEqual([3, 4, Math.fround(0.1), 9]);
     expect([dv.getUint32(256, true), dv.getUint32(260, true), dv.getFloat32(264, true)]).toEqual([0xffffffff, 7, -2]);
     expect(calls.dispatches.map((d) => d.offsets)).toEqual([[0], [256]]);
   });
@@ -102,17 +102,19 @@ describe('dispatch by name', () => {
   it('rejects a missing, an extra or a misnamed binding or uniform, and a u32 that is not one', () => {
     const { gpu, t } = setup();
     const [x, w, y, r, b] = [t(8, 'x'), t(4, 'w'), t(8, 'y'), t(2, 'r'), t(4, 'b')];
-    const u = { T: 2, C: 4, eps: 0 };
+    const u = { T: 2, C: 4, eps: 0, slot: 0 };
     const params = { WG: 64, LAYERNORM: false };
     const go = (args: object) => () =>
       gpu.dispatch(NORM, { params, uniforms: u, bindings: { x, weight: w, y, rstdOut: r }, workgroups: [1], label: 'rms', ...args } as never);
     expect(go({ bindings: { x, weight: w, y } })).toThrow('rms: norm-forward.wgsl binds x, weight, y, rstdOut; missing: rstdOut');
     expect(go({ bindings: { x, weight: w, y, rstdOut: r, bias: b } })).toThrow('not bound by this variant: bias');
-    expect(go({ uniforms: { T: 2, C: 4, epsilon: 0 } })).toThrow('rms: uniform "eps" of norm-forward.wgsl not given (given: T, C, epsilon)');
-    expect(go({ uniforms: { T: 2, C: 4, eps: 0, n: 1 } })).toThrow('rms: uniforms {T, C, eps, n} given, norm-forward.wgsl takes {T, C, eps}');
-    expect(go({ uniforms: { T: 2.5, C: 4, eps: 0 } })).toThrow('rms: uniform "T" of norm-forward.wgsl is u32 but got 2.5');
-    expect(go({ uniforms: { T: -1, C: 4, eps: 0 } })).toThrow('is u32 but got -1');
-    expect(go({ uniforms: undefined })).toThrow('takes uniforms {T, C, eps} but none were given');
+    expect(go({ uniforms: { T: 2, C: 4, epsilon: 0, slot: 0 } })).toThrow('rms: uniform "eps" of norm-forward.wgsl not given (given: T, C, epsilon, slot)');
+    expect(go({ uniforms: { T: 2, C: 4, eps: 0, slot: 0, n: 1 } })).toThrow(
+      'rms: uniforms {T, C, eps, slot, n} given, norm-forward.wgsl takes {T, C, eps, slot}',
+    );
+    expect(go({ uniforms: { T: 2.5, C: 4, eps: 0, slot: 0 } })).toThrow('rms: uniform "T" of norm-forward.wgsl is u32 but got 2.5');
+    expect(go({ uniforms: { T: -1, C: 4, eps: 0, slot: 0 } })).toThrow('is u32 but got -1');
+    expect(go({ uniforms: undefined })).toThrow('takes uniforms {T, C, eps, slot} but none were given');
     expect(go({})).not.toThrow();
   });
 });
@@ -166,7 +168,7 @@ describe('kernel timer', () => {
     const run = () =>
       gpu.dispatch(NORM, {
         params: { WG: 64, LAYERNORM: false },
-        uniforms: { T: 2, C: 4, eps: 1e-5 },
+        uniforms: { T: 2, C: 4, eps: 1e-5, slot: 0 },
         bindings: { x, weight: w, y, rstdOut: r },
         workgroups: [2],
       });

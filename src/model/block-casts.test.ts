@@ -2,7 +2,9 @@
 // under the precision policy (src/ops/precision.ts, default threshold 2^26 FLOP), on a fake device
 // with tensor cores (it runs nothing: the dispatches are what is counted), at the SmolLM2-135M shape
 // (hidden 576, q 576, k/v 192, MLP 1536). Each f32 tensor is converted once per version; the
-// counts are derived by hand below (before the copies were kept: two per f16 product).
+// counts are derived by hand below (before the copies were kept: two per f16 product). The norms,
+// SwiGLU and the norms' input gradients write their outputs' f16 copies themselves (HALF_OUT
+// variants): no conversion dispatch for those.
 import { describe, expect, it } from 'vitest';
 import { fakeGpu } from '../gpu/testing/fake-device';
 import { setHalfLinears } from '../ops/precision';
@@ -18,6 +20,8 @@ function setup() {
   setHalfLinears(gpu, true);
   const w = placeholderBlock(gpu, smol);
   const casts = () => calls.dispatches.filter((d) => d.pipeline.startsWith('cast-f16')).length;
+  /** Dispatches that wrote an f16 copy of their own output. */
+  const producers = () => calls.dispatches.filter((d) => d.pipeline.includes('HALF_OUT=true')).length;
   /** Conversions of one forward + backward (every tensor released after). */
   const step = (shape: BatchShape): number => {
     const before = casts();
@@ -39,42 +43,63 @@ function setup() {
   };
   /** What TEQ's and TesseraQ's producers do every step: write every Linear's weight. */
   const rewriteWeights = () => Object.values(w.linears).forEach((l) => gpu.clear(l!.weight));
-  return { gpu, casts, step, forward, rewriteWeights };
+  return { gpu, casts, producers, step, forward, rewriteWeights };
 }
 
 describe('f16 conversions per block (SmolLM2-135M shape)', () => {
-  it("TEQ's step (1 x 512 tokens): 18 instead of 42", () => {
+  it("TEQ's step (1 x 512 tokens): 12 instead of 42", () => {
     // f16 products at 512 tokens: all 7 Linears (k, v: 2·512·192·576 = 2^26.8 FLOP, over the 2^26
     // threshold) forward, their dy·W and dyᵀ·x; before the copies were kept, 21 products x 2 = 42.
-    // Now: forward n1, att.out, n2 (q, k, v and gate, up share theirs), a and the 7 weights = 11;
-    // backward only the 7 output gradients (dq, dk, dv, dx1, dgate, dup, dy), their inputs and
-    // weights are kept: 18.
-    const { step, rewriteWeights } = setup();
-    expect(step({ batch: 1, seqLen: 512 })).toBe(18);
+    // Kept copies: forward n1, att.out, n2 (q, k, v and gate, up share theirs), a and the 7
+    // weights = 11; backward only the 7 output gradients (dq, dk, dv, dx1, dgate, dup, dy), their
+    // inputs and weights are kept: 18. Written by their producers: n1 and n2 (the norms), a
+    // (SwiGLU), dgate and dup (SwiGLU's backward, one dispatch), dx1 (the MLP norm's input
+    // gradient) in 5 dispatches, and the block's own dx (for the block before it) in a 6th: 12 left
+    // (att.out, the 7 weights, dq, dk, dv, and dy, which this test makes outside any producer).
+    const { step, producers, rewriteWeights } = setup();
+    let before = producers();
+    expect(step({ batch: 1, seqLen: 512 })).toBe(12);
+    expect(producers() - before).toBe(6);
     rewriteWeights();
-    expect(step({ batch: 1, seqLen: 512 })).toBe(18);
-    // unchanged weights (a frozen block): 11
-    expect(step({ batch: 1, seqLen: 512 })).toBe(11);
+    expect(step({ batch: 1, seqLen: 512 })).toBe(12);
+    // unchanged weights (a frozen block): 5
+    before = producers();
+    expect(step({ batch: 1, seqLen: 512 })).toBe(5);
+    expect(producers() - before).toBe(6);
   });
 
-  it("TesseraQ's step (4 x 512 tokens): 18 instead of 42", () => {
-    // all 7 Linears in f16 (21 products x 2 = 42 before). Now: 4 inputs + 7 weights + 7 output gradients.
+  it("TesseraQ's step (4 x 512 tokens): 12 instead of 42", () => {
+    // all 7 Linears in f16 (21 products x 2 = 42 before). Kept copies: 4 inputs + 7 weights + 7
+    // output gradients = 18; n1, n2, a, dgate, dup and dx1 written by their producers: 12.
     const { step, rewriteWeights } = setup();
-    expect(step({ batch: 4, seqLen: 512 })).toBe(18);
+    expect(step({ batch: 4, seqLen: 512 })).toBe(12);
     rewriteWeights();
-    expect(step({ batch: 4, seqLen: 512 })).toBe(18);
+    expect(step({ batch: 4, seqLen: 512 })).toBe(12);
   });
 
-  it('evaluation forwards with unchanged weights convert their weights once: 4 per window batch after the first instead of 14', () => {
-    const { forward } = setup();
-    expect(forward({ batch: 4, seqLen: 512 })).toBe(11); // 4 inputs + 7 weights
-    for (let i = 0; i < 3; i++) expect(forward({ batch: 4, seqLen: 512 })).toBe(4);
+  it('evaluation forwards with unchanged weights convert their weights once: 1 per window batch after the first instead of 14', () => {
+    // 4 inputs + 7 weights, of which n1, n2 and a come from their producers: 8, then att.out alone
+    const { forward, producers } = setup();
+    expect(forward({ batch: 4, seqLen: 512 })).toBe(8);
+    for (let i = 0; i < 3; i++) {
+      const before = producers();
+      expect(forward({ batch: 4, seqLen: 512 })).toBe(1);
+      expect(producers() - before).toBe(3);
+    }
+  });
+
+  it('products under the threshold get no producer copies (stories260K-sized blocks stay f32)', () => {
+    const { step, producers, casts } = setup();
+    const before = [producers(), casts()];
+    // 1 x 16 tokens: every product far under 2^26 FLOP
+    step({ batch: 1, seqLen: 16 });
+    expect([producers(), casts()]).toEqual(before);
   });
 
   it('nothing is kept and nothing changes without the policy', () => {
-    const { gpu, step, casts } = setup();
+    const { gpu, step, casts, producers } = setup();
     setHalfLinears(gpu, false);
     expect(step({ batch: 4, seqLen: 512 })).toBe(0);
-    expect([casts(), gpu.copies.size]).toEqual([0, 0]);
+    expect([casts(), producers(), gpu.copies.size]).toEqual([0, 0, 0]);
   });
 });

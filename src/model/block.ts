@@ -3,15 +3,18 @@
 //   OPT:   the same with LayerNorm, no RoPE, biases everywhere and fc2(relu(fc1(n2 x1))).
 // Backward returns the input gradient and, on request, the gradients of the Linears' effective
 // weights (all, or those named: what the methods turn into gradients of their own parameters).
+// Under the precision policy the norms, SwiGLU and the norms' input gradients write the f16 copies
+// of their outputs themselves for the Linear products that read them (ops/precision.ts,
+// halfCopyTarget): one dispatch each instead of a producer and a conversion.
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import type { ModelConfig } from '../core/model-config';
 import type { LinearRole } from '../core/tensor-names';
 import { linearOf, type BlockWeights, type LinearWeights, type NormWeights } from './block-weights';
-import { linearMatmul } from '../ops/precision';
+import { halfCopyTarget, keepHalfCopy, linearMatmul, type HalfCopyTarget } from '../ops/precision';
 import { add } from '../ops/elementwise';
 import { rmsNorm, layerNorm } from '../ops/norm';
-import { normBackwardDx } from '../ops/norm-dx';
+import { normBackwardDx, normDxHalfFits } from '../ops/norm-dx';
 import { rope } from '../ops/rope';
 import { causalAttention, causalAttentionBackward } from '../ops/attention';
 import { swiglu, swigluBackward, relu, reluBackward, gelu, geluBackward } from '../ops/activation';
@@ -45,14 +48,46 @@ export function linear(gpu: Gpu, x: Tensor, l: LinearWeights, role = 'linear'): 
   return linearMatmul(gpu, x, `${role}.in`, l.weight, `${role}.weight`, { transB: true, bias: l.bias });
 }
 
-function norm(gpu: Gpu, cfg: ModelConfig, x: Tensor, w: NormWeights): { y: Tensor; rstd: Tensor; mean?: Tensor } {
-  if (cfg.arch === 'opt') return layerNorm(gpu, x, w.weight, w.bias!, cfg.normEps);
-  return rmsNorm(gpu, x, w.weight, cfg.normEps);
+/**
+ * Where the product of Linear `role` will read a [tokens, ...] tensor as its `operand` in f16: the
+ * f16 copy its producer writes (ops/precision.ts), or null (that product stays f32).
+ */
+function halfFor(gpu: Gpu, w: BlockWeights, role: LinearRole, operand: 'in' | 'dout', shape: readonly number[]): HalfCopyTarget | null {
+  const l = w.linears[role];
+  if (!l) return null;
+  const [outF, inF] = l.weight.shape;
+  const tokens = shape.reduce((a, d) => a * d, 1) / shape[shape.length - 1];
+  return halfCopyTarget(gpu, shape, `${role}.${operand}`, 2 * tokens * outF * inF);
+}
+
+/** The role whose weight gradient a block's incoming dy meets first (the last Linear of its MLP). */
+function lastRole(cfg: ModelConfig): LinearRole {
+  return cfg.arch === 'llama' ? 'down' : 'fc2';
+}
+
+function norm(gpu: Gpu, cfg: ModelConfig, x: Tensor, w: NormWeights, half: HalfCopyTarget | null): { y: Tensor; rstd: Tensor; mean?: Tensor } {
+  const n = cfg.arch === 'opt' ? layerNorm(gpu, x, w.weight, w.bias!, cfg.normEps, half) : rmsNorm(gpu, x, w.weight, cfg.normEps, half);
+  keepHalfCopy(gpu, n.y, half);
+  return n;
 }
 
 /** dx of a norm (weights frozen, no weight gradients) plus the gradient through the skip connection. */
-function normBackward(gpu: Gpu, dy: Tensor, x: Tensor, w: NormWeights, saved: { rstd: Tensor; mean?: Tensor }, residual: Tensor): Tensor {
-  return normBackwardDx(gpu, dy, x, w.weight, saved.rstd, { mean: saved.mean, residual });
+function normBackward(
+  gpu: Gpu,
+  dy: Tensor,
+  x: Tensor,
+  w: NormWeights,
+  saved: { rstd: Tensor; mean?: Tensor },
+  residual: Tensor,
+  half: HalfCopyTarget | null,
+): Tensor {
+  if (half && !normDxHalfFits(gpu, { mean: saved.mean, residual })) {
+    half.copy.release();
+    half = null;
+  }
+  const dx = normBackwardDx(gpu, dy, x, w.weight, saved.rstd, { mean: saved.mean, residual, half });
+  keepHalfCopy(gpu, dx, half);
+  return dx;
 }
 
 function ropeOpts(cfg: ModelConfig, shape: BatchShape, heads: number, inverse = false) {
@@ -68,7 +103,7 @@ function attnOpts(cfg: ModelConfig, shape: BatchShape) {
  * are returned and stay alive until releaseActivations(); otherwise temporaries are released.
  */
 export function blockForward(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x: Tensor, shape: BatchShape, keep = false): { y: Tensor; acts?: BlockActivations } {
-  const n1 = norm(gpu, cfg, x, w.attnNorm);
+  const n1 = norm(gpu, cfg, x, w.attnNorm, halfFor(gpu, w, 'q', 'in', x.shape));
   let q = linear(gpu, n1.y, linearOf(w, 'q'), 'q');
   let k = linear(gpu, n1.y, linearOf(w, 'k'), 'k');
   const v = linear(gpu, n1.y, linearOf(w, 'v'), 'v');
@@ -84,13 +119,15 @@ export function blockForward(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x: Ten
   const o = linear(gpu, att.out, linearOf(w, 'o'), 'o');
   const x1 = add(gpu, x, o);
   o.release();
-  const n2 = norm(gpu, cfg, x1, w.mlpNorm);
+  const n2 = norm(gpu, cfg, x1, w.mlpNorm, halfFor(gpu, w, cfg.arch === 'llama' ? 'gate' : 'fc1', 'in', x1.shape));
   let y: Tensor;
   const acts: BlockActivations = { x, inputs: {}, norm1: n1, norm2: n2 };
   if (cfg.arch === 'llama') {
     const gate = linear(gpu, n2.y, linearOf(w, 'gate'), 'gate');
     const up = linear(gpu, n2.y, linearOf(w, 'up'), 'up');
-    const a = swiglu(gpu, gate, up);
+    const half = halfFor(gpu, w, 'down', 'in', gate.shape);
+    const a = swiglu(gpu, gate, up, undefined, half);
+    keepHalfCopy(gpu, a, half);
     const down = linear(gpu, a, linearOf(w, 'down'), 'down');
     y = add(gpu, x1, down);
     down.release();
@@ -160,7 +197,13 @@ export function blockBackward(
   if (cfg.arch === 'llama') {
     weightGrad('down', dy);
     const da = linearMatmul(gpu, dy, 'down.dout', linearOf(w, 'down').weight, 'down.weight');
-    const { dgate, dup } = swigluBackward(gpu, da, acts.gate!, acts.up!);
+    const hGate = halfFor(gpu, w, 'gate', 'dout', acts.gate!.shape);
+    const hUp = hGate && halfFor(gpu, w, 'up', 'dout', acts.up!.shape);
+    if (hGate && !hUp) hGate.copy.release();
+    const half = hGate && hUp ? { dgate: hGate, dup: hUp } : null;
+    const { dgate, dup } = swigluBackward(gpu, da, acts.gate!, acts.up!, half);
+    keepHalfCopy(gpu, dgate, half?.dgate ?? null);
+    keepHalfCopy(gpu, dup, half?.dup ?? null);
     da.release();
     weightGrad('gate', dgate);
     weightGrad('up', dup);
@@ -177,7 +220,7 @@ export function blockBackward(
     dn2 = linearMatmul(gpu, dfc1, 'fc1.dout', linearOf(w, 'fc1').weight, 'fc1.weight');
     dfc1.release();
   }
-  const dx1 = normBackward(gpu, dn2, acts.x1!, w.mlpNorm, acts.norm2, dy);
+  const dx1 = normBackward(gpu, dn2, acts.x1!, w.mlpNorm, acts.norm2, dy, halfFor(gpu, w, 'o', 'dout', dy.shape));
   dn2.release();
   // Attention
   weightGrad('o', dx1);
@@ -201,7 +244,8 @@ export function blockBackward(
   dq.release();
   dk.release();
   g.dv.release();
-  const dx = normBackward(gpu, dn1, acts.x, w.attnNorm, acts.norm1, dx1);
+  // dx is the previous block's dy (the same shapes)
+  const dx = normBackward(gpu, dn1, acts.x, w.attnNorm, acts.norm1, dx1, halfFor(gpu, w, lastRole(cfg), 'dout', dy.shape));
   dn1.release();
   dx1.release();
   return { dx, dW };

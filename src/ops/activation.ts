@@ -3,14 +3,26 @@
 import type { Gpu } from '../gpu/gpu';
 import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
+import { checkHalfOut, type HalfOut } from './cast';
 
 const WG = 256;
 
 /** BACKWARD: dgate, dup from dy; else y. */
 const SWIGLU = defineKernel({
   shader: 'activation-swiglu',
-  uniforms: { n: 'u32' },
-  bindings: { dy: 'read?', gate: 'read', up: 'read', dgate: 'write?', dup: 'write?', y: 'write?' },
+  uniforms: { n: 'u32', slot: 'u32', slot2: 'u32' },
+  bindings: {
+    dy: 'read?',
+    gate: 'read',
+    up: 'read',
+    dgate: 'write?',
+    dup: 'write?',
+    y: 'write?',
+    y16: 'write?',
+    dgate16: 'write?',
+    dup16: 'write?',
+    overflow: 'write?',
+  },
 });
 /** ReLU or (GELU) GELU; BACKWARD: dx from dy, else y. */
 const UNARY = defineKernel({
@@ -25,27 +37,37 @@ function sameSize(op: string, ...ts: Tensor[]): number {
   return n;
 }
 
-/** silu(gate) * up. */
-export function swiglu(gpu: Gpu, gate: Tensor, up: Tensor, out = gpu.tensor(gate.shape, 'f32', 'swiglu')): Tensor {
+/** silu(gate) * up; with `half`, its f16 copy too (ops/cast.ts, HalfOut). */
+export function swiglu(gpu: Gpu, gate: Tensor, up: Tensor, out = gpu.tensor(gate.shape, 'f32', 'swiglu'), half?: HalfOut | null): Tensor {
   const n = sameSize('swiglu', gate, up, out);
+  if (half) checkHalfOut('swiglu', out, half);
   gpu.dispatch(SWIGLU, {
-    params: { WG, BACKWARD: false },
-    uniforms: { n },
-    bindings: { gate, up, y: out },
+    params: { WG, BACKWARD: false, HALF_OUT: Boolean(half) },
+    uniforms: { n, slot: half?.slot ?? 0, slot2: 0 },
+    bindings: { gate, up, y: out, y16: half?.copy, overflow: half?.counts },
     workgroups: gpu.grid1D(Math.ceil(n / WG)),
     label: 'swiglu',
   });
   return out;
 }
 
-export function swigluBackward(gpu: Gpu, dy: Tensor, gate: Tensor, up: Tensor): { dgate: Tensor; dup: Tensor } {
+/**
+ * dgate and dup from dy; with `half` (both or neither: one pass writes them), their f16 copies too,
+ * on the same counters (ops/cast.ts, HalfOut).
+ */
+export function swigluBackward(gpu: Gpu, dy: Tensor, gate: Tensor, up: Tensor, half?: { dgate: HalfOut; dup: HalfOut } | null): { dgate: Tensor; dup: Tensor } {
   const n = sameSize('swigluBackward', dy, gate, up);
   const dgate = gpu.tensor(gate.shape, 'f32', 'swiglu.dgate');
   const dup = gpu.tensor(up.shape, 'f32', 'swiglu.dup');
+  if (half) {
+    checkHalfOut('swigluBackward', dgate, half.dgate);
+    checkHalfOut('swigluBackward', dup, half.dup);
+    if (half.dgate.counts !== half.dup.counts) throw new Error('swigluBackward: both f16 copies count on one counter tensor');
+  }
   gpu.dispatch(SWIGLU, {
-    params: { WG, BACKWARD: true },
-    uniforms: { n },
-    bindings: { dy, gate, up, dgate, dup },
+    params: { WG, BACKWARD: true, HALF_OUT: Boolean(half) },
+    uniforms: { n, slot: half?.dgate.slot ?? 0, slot2: half?.dup.slot ?? 0 },
+    bindings: { dy, gate, up, dgate, dup, dgate16: half?.dgate.copy, dup16: half?.dup.copy, overflow: half?.dgate.counts },
     workgroups: gpu.grid1D(Math.ceil(n / WG)),
     label: 'swiglu.backward',
   });

@@ -5,6 +5,30 @@ import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 
 const WG = 256;
+
+/**
+ * The f16 copy a kernel writes of its own f32 output (its HALF_OUT variant) in the same pass, with
+ * the value and overflow count castToF16 would give (shaders/f16-overflow.wgsl): `copy` the
+ * same shape as the output, overflow counted at counts[slot]. ops/precision.ts's halfCopyTarget
+ * makes one where a Linear product will read that output in f16.
+ */
+export interface HalfOut {
+  copy: Tensor;
+  counts: Tensor;
+  slot: number;
+}
+
+/** Whether a kernel binding `storage` storage buffers (its f16 copies and counters included) fits the device's per-stage limit. */
+export function storageBindingsFit(gpu: Gpu, storage: number): boolean {
+  return storage <= (gpu.device.limits.maxStorageBuffersPerShaderStage ?? 8);
+}
+
+/** Checks a HALF_OUT target against the output it copies. */
+export function checkHalfOut(op: string, out: Tensor, half: HalfOut): void {
+  if (half.copy.dtype !== 'f16' || half.copy.size !== out.size)
+    throw new Error(`${op}: the f16 copy must be f16 of ${out.size} elements, got ${half.copy.dtype} [${half.copy.shape}]`);
+  if (half.counts.dtype !== 'u32' || half.slot >= half.counts.size) throw new Error(`${op}: overflow counters must be u32 with slot ${half.slot}`);
+}
 const CAST_F16 = defineKernel({ shader: 'cast-f16', uniforms: { n: 'u32', slot: 'u32' }, bindings: { src: 'read', out: 'write', overflow: 'write' } });
 
 /**

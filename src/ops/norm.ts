@@ -6,12 +6,13 @@ import type { Gpu } from '../gpu/gpu';
 import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 import { normBackwardDx } from './norm-dx';
+import { checkHalfOut, type HalfOut } from './cast';
 
 /** RMSNorm, or (LAYERNORM) LayerNorm with its bias and means. */
 const FORWARD = defineKernel({
   shader: 'norm-forward',
-  uniforms: { T: 'u32', C: 'u32', eps: 'f32' },
-  bindings: { x: 'read', weight: 'read', y: 'write', rstdOut: 'write', bias: 'read?', meanOut: 'write?' },
+  uniforms: { T: 'u32', C: 'u32', eps: 'f32', slot: 'u32' },
+  bindings: { x: 'read', weight: 'read', y: 'write', rstdOut: 'write', bias: 'read?', meanOut: 'write?', y16: 'write?', overflow: 'write?' },
 });
 const REDUCE_CHUNKS = defineKernel({ shader: 'norm-reduce-chunks', uniforms: { chunks: 'u32', C: 'u32' }, bindings: { partial: 'read', out: 'write' } });
 const PARAM_GRADS = defineKernel({
@@ -31,30 +32,37 @@ function dims(op: string, x: Tensor, weight: Tensor): { T: number; C: number } {
   return { T: x.size / C, C };
 }
 
-export function rmsNorm(gpu: Gpu, x: Tensor, weight: Tensor, eps: number): { y: Tensor; rstd: Tensor } {
+/** Where the f16 copy of y goes (`half`): the op's HALF_OUT variant writes it too. */
+function halfBindings(op: string, y: Tensor, half: HalfOut | null | undefined) {
+  if (half) checkHalfOut(op, y, half);
+  return { y16: half?.copy, overflow: half?.counts };
+}
+
+/** y = x · rstd · weight per row; with `half`, y's f16 copy too (ops/cast.ts, HalfOut). */
+export function rmsNorm(gpu: Gpu, x: Tensor, weight: Tensor, eps: number, half?: HalfOut | null): { y: Tensor; rstd: Tensor } {
   const { T, C } = dims('rmsNorm', x, weight);
   const y = gpu.tensor(x.shape, 'f32', 'rmsnorm.y');
   const rstd = gpu.tensor([T], 'f32', 'rmsnorm.rstd');
   gpu.dispatch(FORWARD, {
-    params: { WG: ROW_WG, LAYERNORM: false },
-    uniforms: { T, C, eps },
-    bindings: { x, weight, y, rstdOut: rstd },
+    params: { WG: ROW_WG, LAYERNORM: false, HALF_OUT: Boolean(half) },
+    uniforms: { T, C, eps, slot: half?.slot ?? 0 },
+    bindings: { x, weight, y, rstdOut: rstd, ...halfBindings('rmsNorm', y, half) },
     workgroups: gpu.grid1D(T),
     label: 'rmsnorm',
   });
   return { y, rstd };
 }
 
-export function layerNorm(gpu: Gpu, x: Tensor, weight: Tensor, bias: Tensor, eps: number): { y: Tensor; mean: Tensor; rstd: Tensor } {
+export function layerNorm(gpu: Gpu, x: Tensor, weight: Tensor, bias: Tensor, eps: number, half?: HalfOut | null): { y: Tensor; mean: Tensor; rstd: Tensor } {
   const { T, C } = dims('layerNorm', x, weight);
   if (bias.size !== C) throw new Error(`layerNorm: bias has ${bias.size} elements, weight ${C}`);
   const y = gpu.tensor(x.shape, 'f32', 'layernorm.y');
   const mean = gpu.tensor([T], 'f32', 'layernorm.mean');
   const rstd = gpu.tensor([T], 'f32', 'layernorm.rstd');
   gpu.dispatch(FORWARD, {
-    params: { WG: ROW_WG, LAYERNORM: true },
-    uniforms: { T, C, eps },
-    bindings: { x, weight, y, rstdOut: rstd, bias, meanOut: mean },
+    params: { WG: ROW_WG, LAYERNORM: true, HALF_OUT: Boolean(half) },
+    uniforms: { T, C, eps, slot: half?.slot ?? 0 },
+    bindings: { x, weight, y, rstdOut: rstd, bias, meanOut: mean, ...halfBindings('layerNorm', y, half) },
     workgroups: gpu.grid1D(T),
     label: 'layernorm',
   });

@@ -16,7 +16,7 @@
 // that the methods compute once (not their training steps) take the f32 kernels.
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
-import { castToF16 } from './cast';
+import { castToF16, type HalfOut } from './cast';
 import { matmul, matmulPath, type MatmulOptions, type MatmulPath } from './matmul';
 
 const SLOTS = 256;
@@ -58,6 +58,8 @@ class HalfLinears {
   private served = new Map<string, Set<string>>();
   /** Everything found by check(), in order. */
   readonly reports: string[] = [];
+  /** Producers write the f16 copies of their outputs (halfCopyTarget); off: a conversion per copy, as before. */
+  producers = true;
   constructor(
     readonly gpu: Gpu,
     readonly minFlops: number,
@@ -114,9 +116,15 @@ class HalfLinears {
       return { t: sameShape(kept, src) ? kept : kept.view(src.shape), kept, owned: false };
     }
     const h = castToF16(this.gpu, src, this.counts, undefined, this.slot(key));
-    if (!copies.put(src, 'f16', h, inUse)) return { t: h, kept: null, owned: true };
-    this.countedAs.set(h, key);
+    if (!this.keep(src, h, key, inUse)) return { t: h, kept: null, owned: true };
     return { t: h, kept: h, owned: false };
+  }
+
+  /** Keeps h, counted under key, as the f16 copy of src's current contents (false: no room, the caller still owns h). */
+  keep(src: Tensor, h: Tensor, key: string, inUse: readonly Tensor[] = []): boolean {
+    if (!this.gpu.copies.put(src, 'f16', h, inUse)) return false;
+    this.countedAs.set(h, key);
+    return true;
   }
 }
 
@@ -164,10 +172,12 @@ export function withF32<T>(gpu: Gpu, fn: () => T): T {
 
 /**
  * Turns the half-precision Linear matmuls on where the device has tensor cores (returns whether it
- * did), or off; products under minFlops stay f32 (0: every Linear in f16).
+ * did), or off; products under minFlops stay f32 (0: every Linear in f16). `f16Storage`: also on a
+ * device with shader-f16 but no tensor cores, whose f16 products take the f16-storage kernel
+ * (slower than f32 there: for test:device on such devices, e.g. Mesa's lavapipe, never the default).
  */
-export function setHalfLinears(gpu: Gpu, on: boolean, minFlops = HALF_MIN_FLOPS): boolean {
-  const want = on && gpu.subgroupMatrix !== null;
+export function setHalfLinears(gpu: Gpu, on: boolean, minFlops = HALF_MIN_FLOPS, f16Storage = false): boolean {
+  const want = on && (gpu.subgroupMatrix !== null || (f16Storage && gpu.hasF16));
   const had = policies.get(gpu);
   if (had && (!want || had.minFlops !== minFlops)) {
     had.counts.release();
@@ -219,6 +229,40 @@ export function halfOperand(gpu: Gpu, key: string): { counts: Tensor; slot: numb
   const p = activePolicy(gpu);
   if (!p || p.fallen.has(key)) return null;
   return { counts: p.counts, slot: p.slot(key) };
+}
+
+/** Where a kernel writes the f16 copy of its own f32 output (HALF_OUT variants): the copy to write,
+ * counted (f16Counted, shaders/f16-overflow.wgsl) at counts[slot] under operand class key. */
+export interface HalfCopyTarget extends HalfOut {
+  key: string;
+}
+
+/**
+ * A producer's f16 copy of its f32 output (of `shape`), for the Linear product that reads it next
+ * as operand class `key` (2·M·N·K = flops): the kernel that computes the output writes the copy in the same
+ * pass, the same value shaders/cast-f16.wgsl would give (f16Counted of the stored f32), so the
+ * product finds it kept and no conversion is dispatched. Null where that product stays f32 (no
+ * policy, withF32, a class that overflowed, under the threshold): the producer writes out alone.
+ * After the producer's dispatch, keepHalfCopy() registers the copy.
+ */
+export function halfCopyTarget(gpu: Gpu, shape: readonly number[], key: string, flops: number): HalfCopyTarget | null {
+  const p = activePolicy(gpu);
+  if (!p || !p.producers || p.fallen.has(key) || flops < p.minFlops || !gpu.copies.maxBytes) return null;
+  return { copy: gpu.tensor([...shape], 'f16', `${key}.f16`), counts: p.counts, slot: p.slot(key), key };
+}
+
+/** Turns the producers' own f16 copies (halfCopyTarget) off or on again under the current policy: the
+ * same values either way (test-device checks it bit for bit), one conversion dispatch per copy when off. */
+export function setHalfCopyProducers(gpu: Gpu, on: boolean): void {
+  const p = policies.get(gpu);
+  if (p) p.producers = on;
+}
+
+/** Registers the copy a producer wrote (halfCopyTarget) as out's f16 copy; drops it where there is no room. */
+export function keepHalfCopy(gpu: Gpu, out: Tensor, target: HalfCopyTarget | null): void {
+  if (!target) return;
+  const p = policies.get(gpu);
+  if (!p || !p.keep(out, target.copy, target.key)) target.copy.release();
 }
 
 /** Reads the overflow counters (a GPU round trip): new reports, each also kept in halfReports(). */

@@ -3,6 +3,7 @@ import type { Gpu } from '../gpu/gpu';
 import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 import { effectiveGroupSize, groupCount, type QuantSpec } from '../core/quant-spec';
+import { checkHalfOut, storageBindingsFit, type HalfOut } from './cast';
 
 export type TeqEstimator = 'ste-full' | 'ste-round';
 
@@ -22,8 +23,20 @@ const GROUP_UNIFORMS = {
 /** Members 1 and 2 are bound with M2 / M3. */
 const EFFECTIVE = defineKernel({
   shader: 'teq-effective',
-  uniforms: GROUP_UNIFORMS,
-  bindings: { alpha: 'read', w0: 'read', out0: 'write', w1: 'read?', out1: 'write?', w2: 'read?', out2: 'write?' },
+  uniforms: { ...GROUP_UNIFORMS, slot0: 'u32', slot1: 'u32', slot2: 'u32' },
+  bindings: {
+    alpha: 'read',
+    w0: 'read',
+    out0: 'write',
+    w1: 'read?',
+    out1: 'write?',
+    w2: 'read?',
+    out2: 'write?',
+    overflow: 'write?',
+    h0: 'write?',
+    h1: 'write?',
+    h2: 'write?',
+  },
 });
 const GRAD_GROUP = defineKernel({
   shader: 'teq-grad-group',
@@ -78,20 +91,54 @@ function groupGrid(gpu: Gpu, weights: Tensor[], spec: QuantSpec): [number, numbe
   return gpu.grid1D(Math.ceil((rows * groupCount(spec, cols)) / GROUP_WG));
 }
 
+/** Whether teqEffectiveGroup can also write the f16 copies of `members` outputs: the device's storage bindings per stage must hold them. */
+export function teqEffectiveHalfFits(gpu: Gpu, members: number): boolean {
+  // α, then a weight, an output and an f16 copy per member, and the overflow counters
+  return storageBindingsFit(gpu, 2 + 3 * members);
+}
+
 /**
  * Effective weights FQ(W·diag(α))·diag(1/α) of the Linears sharing α = alpha[alphaOffset ..
  * alphaOffset + cols) into outs (same shapes), in one dispatch (shaders/teq-effective.wgsl;
- * the same arithmetic as quantizeWeight with colScale, dequant and unscale).
+ * the same arithmetic as quantizeWeight with colScale, dequant and unscale). With `half` (one per
+ * member, on one counter tensor; teqEffectiveHalfFits), the outputs' f16 copies too.
  */
-export function teqEffectiveGroup(gpu: Gpu, weights: Tensor[], alpha: Tensor, alphaOffset: number, outs: Tensor[], spec: QuantSpec): void {
+export function teqEffectiveGroup(
+  gpu: Gpu,
+  weights: Tensor[],
+  alpha: Tensor,
+  alphaOffset: number,
+  outs: Tensor[],
+  spec: QuantSpec,
+  half?: readonly HalfOut[] | null,
+): void {
   const cols = weights[0]?.shape[1];
   checkMembers('teqEffectiveGroup', weights, cols);
   if (outs.length !== weights.length || outs.some((o, i) => o.size !== weights[i].size)) throw new Error('teqEffectiveGroup: one output per member, same size');
   if (alphaOffset + cols > alpha.size) throw new Error(`teqEffectiveGroup: α [${alphaOffset}, ${alphaOffset + cols}) outside [${alpha.size}]`);
+  if (half) {
+    if (half.length !== weights.length || half.some((h) => h.counts !== half[0].counts))
+      throw new Error('teqEffectiveGroup: one f16 copy per member, on one counter tensor');
+    half.forEach((h, i) => checkHalfOut('teqEffectiveGroup', outs[i], h));
+    if (!teqEffectiveHalfFits(gpu, weights.length))
+      throw new Error(`teqEffectiveGroup: ${weights.length} members with f16 copies exceed the device's storage bindings per stage`);
+  }
   gpu.dispatch(EFFECTIVE, {
-    params: { WG: GROUP_WG, M2: weights.length >= 2, M3: weights.length >= 3, VEC4: vec4Fits(weights, spec, alphaOffset) },
-    uniforms: groupUniforms(weights, spec, alphaOffset),
-    bindings: { alpha, w0: weights[0], out0: outs[0], w1: weights[1], out1: outs[1], w2: weights[2], out2: outs[2] },
+    params: { WG: GROUP_WG, M2: weights.length >= 2, M3: weights.length >= 3, VEC4: vec4Fits(weights, spec, alphaOffset), HALF_OUT: Boolean(half) },
+    uniforms: { ...groupUniforms(weights, spec, alphaOffset), slot0: half?.[0]?.slot ?? 0, slot1: half?.[1]?.slot ?? 0, slot2: half?.[2]?.slot ?? 0 },
+    bindings: {
+      alpha,
+      w0: weights[0],
+      out0: outs[0],
+      w1: weights[1],
+      out1: outs[1],
+      w2: weights[2],
+      out2: outs[2],
+      overflow: half?.[0]?.counts,
+      h0: half?.[0]?.copy,
+      h1: half?.[1]?.copy,
+      h2: half?.[2]?.copy,
+    },
     workgroups: groupGrid(gpu, weights, spec),
     label: 'teq-effective',
   });

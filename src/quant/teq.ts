@@ -6,235 +6,33 @@
 // non-finite state rolls back to the last finite one and retries at a tenth of the learning rate.
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
-import type { ModelConfig } from '../core/model-config';
 import { blockForward, blockBackward, releaseActivations, type BatchShape } from '../model/block';
-import { loadBlockWeights, releaseBlockWeights, linearOf, type BlockWeights } from '../model/block-weights';
+import { loadBlockWeights, releaseBlockWeights, type BlockWeights } from '../model/block-weights';
 import { embedTokens, finalNorm, lmHead } from '../model/gpu-model';
-import type { LinearRole } from '../core/tensor-names';
-import { quantizeWeight } from '../ops/quantize';
-import { clampMin, teqColSum, teqColSumTable, teqEffectiveGroup, teqGradGroup, type TeqEstimator } from '../ops/teq';
+import { TeqTrainer } from './teq-trainer';
 import { mseWithGrad, sumInto } from '../ops/mse-grad';
-import { adamStep } from '../ops/adam';
 import { embeddingGather } from '../ops/embedding';
 import { matmul } from '../ops/matmul';
 import { crossEntropy, crossEntropyBackward } from '../ops/cross-entropy';
 import { normBackwardDx } from '../ops/norm-dx';
 import { mulberry32 } from '../reference/rng';
 import { SeekableRandom } from './seekable-random';
-import { awqBlock, scaleNext, scalePrev } from './awq';
+import { awqBlock } from './awq';
 import { quantizeBlockRtn } from './rtn';
 import { readBlockOverrides } from './transformed';
 import { QuantizedBlocks } from './quantized-model';
-import { teqGroups, type TeqGroup } from './teq-groups';
 import { blockSeed, checkCancelled, paceSubmissions, pickSequences, progressReporter, type MethodContext } from './method-context';
 import { alphaMovement, keepBetter, teqHoldoutWindows, type TeqHeldOutScore, type TeqKept } from './teq-holdout';
 import { chainForward, chainInput } from './chains';
 import { heldOutScore } from './window-losses';
 import { NonFiniteError, RETRY_LR_FACTOR, blameSourceWeights, finalDivergence } from './non-finite';
-import type { QuantSpec } from '../core/quant-spec';
 import { nextTokenTargets } from '../ops/cross-entropy';
-
-export const TEQ_BETAS = [0.9, 0.9] as const;
-export const ALPHA_MIN = 1e-5;
 
 /** 5% linear warm-up, then linear decay to zero (transformers' "linear" schedule). */
 export function teqLearningRate(base: number, step: number, total: number): number {
   const warm = Math.max(1, Math.round(total * 0.05));
   if (step < warm) return (base * (step + 1)) / warm;
   return (base * Math.max(0, total - step)) / Math.max(1, total - warm);
-}
-
-/** Where one group's α and dα contributions sit in the packed buffers of a TeqTrainer. */
-interface PackedGroup {
-  group: TeqGroup;
-  offset: number;
-  /** Offset in its block's contribution buffer. */
-  contribOffset: number;
-  /** The members' rows stacked. */
-  rows: number;
-}
-
-/**
- * The trainable α of every group of some blocks, packed into one buffer (with its Adam moments and
- * gradient), and the blocks' effective weights in tensors that live as long as the trainer. A step
- * costs one dispatch per group for the effective weights, one per group for the dα contributions,
- * one per block for the column sums and two for Adam and the clamp of every α at once. The dα
- * contributions are as large as the grouped weights, so each block has its own buffer (all blocks'
- * in one would pass the 2 GiB binding limit at 1B parameters).
- */
-class TeqTrainer {
-  readonly alpha: Tensor;
-  private m: Tensor;
-  private v: Tensor;
-  private grad: Tensor;
-  private contribs: Tensor[];
-  private tables: Tensor[];
-  readonly groups: PackedGroup[][];
-  private effective: BlockWeights[];
-  private owned: Tensor[] = [];
-
-  constructor(
-    private gpu: Gpu,
-    cfg: ModelConfig,
-    private blocks: BlockWeights[],
-    private spec: QuantSpec,
-  ) {
-    let size = 0;
-    const contribSizes: number[] = [];
-    this.groups = blocks.map((w) => {
-      let contribSize = 0;
-      const groups = teqGroups(cfg).map((group) => {
-        const rows = group.members.reduce((a, r) => a + linearOf(w, r).weight.shape[0], 0);
-        const g: PackedGroup = { group, offset: size, contribOffset: contribSize, rows };
-        size += group.size;
-        contribSize += rows * group.size;
-        return g;
-      });
-      contribSizes.push(contribSize);
-      return groups;
-    });
-    const own = (t: Tensor) => (this.owned.push(t), t);
-    this.alpha = own(gpu.upload(new Float32Array(Math.max(1, size)).fill(1), [Math.max(1, size)], 'teq.alpha'));
-    this.m = own(gpu.zeros([Math.max(1, size)], 'teq.adam-m'));
-    this.v = own(gpu.zeros([Math.max(1, size)], 'teq.adam-v'));
-    this.grad = own(gpu.zeros([Math.max(1, size)], 'teq.dalpha'));
-    this.contribs = contribSizes.map((n, b) => own(gpu.tensor([Math.max(1, n)], 'f32', `teq.contrib.${b}`)));
-    this.tables = this.groups.map((groups, b) => {
-      const table = teqColSumTable(groups.map((g) => ({ contribOffset: g.contribOffset, rows: g.rows, cols: g.group.size, outOffset: g.offset })));
-      return own(gpu.upload(table.length ? table : new Uint32Array(5), [Math.max(5, table.length)], `teq.colsum-table.${b}`));
-    });
-    // Linears outside every group keep α = 1: their effective weight is fixed, computed once.
-    this.effective = blocks.map((w, b) => {
-      const linears: BlockWeights['linears'] = {};
-      for (const [role, l] of Object.entries(w.linears) as [LinearRole, NonNullable<BlockWeights['linears'][LinearRole]>][]) {
-        const grouped = this.groups[b].some((g) => g.group.members.includes(role));
-        const weight = grouped
-          ? gpu.tensor(l.weight.shape, 'f32', `teq.eff.${role}`)
-          : quantizeWeight(gpu, l.weight, spec, { codes: false, dequant: true }).deq!;
-        own(weight);
-        linears[role] = { weight, bias: l.bias };
-      }
-      return { ...w, linears };
-    });
-  }
-
-  /** Recomputes the effective weights FQ(W·α)/α of every grouped Linear from the current α. */
-  refresh(): void {
-    this.blocks.forEach((w, b) => {
-      for (const g of this.groups[b]) {
-        const members = g.group.members;
-        teqEffectiveGroup(
-          this.gpu,
-          members.map((r) => linearOf(w, r).weight),
-          this.alpha,
-          g.offset,
-          members.map((r) => linearOf(this.effective[b], r).weight),
-          this.spec,
-        );
-      }
-    });
-  }
-
-  /** The Linears of block `b` whose weight gradients feed some α (the others' gradients are not needed). */
-  trainedRoles(b: number): LinearRole[] {
-    return this.groups[b].flatMap((g) => g.group.members);
-  }
-
-  /** Block `b` with every Linear's weight replaced by its effective weight (owned by the trainer). */
-  effectiveBlock(b: number): BlockWeights {
-    return this.effective[b];
-  }
-
-  /** dα contributions of block `b` from its effective-weight gradients (summed in update()). */
-  contribute(b: number, dW: Partial<Record<LinearRole, Tensor>>, estimator: TeqEstimator): void {
-    const w = this.blocks[b];
-    for (const g of this.groups[b]) {
-      const members = g.group.members;
-      teqGradGroup(
-        this.gpu,
-        members.map((r) => linearOf(w, r).weight),
-        members.map((r) => dW[r]!),
-        this.alpha,
-        g.offset,
-        this.contribs[b],
-        g.contribOffset,
-        this.spec,
-        estimator,
-      );
-    }
-  }
-
-  /** dα of every group, then one Adam step and the clamp on all α at once. */
-  update(lr: number, step: number): void {
-    // each block's groups own disjoint parts of grad
-    this.blocks.forEach((_, b) => teqColSum(this.gpu, this.tables[b], this.contribs[b], this.grad));
-    adamStep(this.gpu, this.alpha, this.grad, this.m, this.v, { lr, beta1: TEQ_BETAS[0], beta2: TEQ_BETAS[1], eps: 1e-8, weightDecay: 0, step });
-    clampMin(this.gpu, this.alpha, ALPHA_MIN);
-  }
-
-  /** α and its Adam moments, what a rollback or a checkpoint of the training keeps. */
-  async readState(): Promise<Record<string, Float32Array>> {
-    const [alpha, m, v] = await Promise.all([this.alpha.readF32(), this.m.readF32(), this.v.readF32()]);
-    return { alpha, 'adam.m': m, 'adam.v': v };
-  }
-
-  writeState(state: Record<string, Float32Array>): void {
-    for (const [name, t] of [
-      ['alpha', this.alpha],
-      ['adam.m', this.m],
-      ['adam.v', this.v],
-    ] as const) {
-      const values = state[name];
-      if (!values || values.length !== t.size) throw new Error(`TEQ checkpoint: ${name} has ${values?.length ?? 'no'} values, expected ${t.size}`);
-      this.gpu.write(t, values);
-    }
-  }
-
-  /** For divergence messages: the first Linear whose fp weight is non-finite, else the first group whose α is. */
-  async firstNonFinite(): Promise<{ block: number; layer: string } | null> {
-    for (const [b, w] of this.blocks.entries()) {
-      for (const [role, l] of Object.entries(w.linears) as [LinearRole, NonNullable<BlockWeights['linears'][LinearRole]>][]) {
-        if (!(await l.weight.readF32()).every(Number.isFinite)) return { block: b, layer: role };
-      }
-    }
-    const alpha = await this.alpha.readF32();
-    for (const [b, groups] of this.groups.entries()) {
-      const g = groups.find((x) => !alpha.subarray(x.offset, x.offset + x.group.size).every(Number.isFinite));
-      if (g) return { block: b, layer: g.group.name };
-    }
-    return null;
-  }
-
-  /** α per group of block `b`, by group name (one read for the whole trainer is shared). */
-  static snapshot(all: Float32Array, groups: PackedGroup[]): Record<string, number[]> {
-    return Object.fromEntries(groups.map((g) => [g.group.name, Array.from(all.subarray(g.offset, g.offset + g.group.size))]));
-  }
-
-  /** Folds block `b`'s α into its fp weights (the preceding op's outputs divided, members' columns multiplied). */
-  fold(b: number): void {
-    for (const g of this.groups[b]) {
-      const a = this.gpu.tensor([g.group.size], 'f32', `alpha ${g.group.name}`);
-      this.gpu.copy(this.alpha, a, g.offset, 0, g.group.size);
-      foldGroup(this.gpu, this.blocks[b], g.group, a);
-      a.release();
-    }
-  }
-
-  release(): void {
-    this.owned.forEach((t) => t.release());
-    this.owned = [];
-  }
-}
-
-/** Folds α: the preceding op's output channels divided by α, the members' columns multiplied. */
-function foldGroup(gpu: Gpu, w: BlockWeights, group: TeqGroup, alpha: Tensor): void {
-  const prev = 'norm' in group.prev ? (group.prev.norm === 'attn' ? w.attnNorm : w.mlpNorm) : linearOf(w, group.prev.linear);
-  scalePrev(gpu, prev, alpha, !('norm' in group.prev));
-  scaleNext(
-    gpu,
-    group.members.map((r) => linearOf(w, r)),
-    alpha,
-  );
 }
 
 /** Row ids of the sequences `seqs` of a [count*seqLen, C] activation. */
@@ -290,7 +88,7 @@ async function runTeqBlockwise(ctx: MethodContext): Promise<void> {
           const xb = embeddingGather(gpu, xq, rows);
           const tb = embeddingGather(gpu, yf, rows);
           rows.release();
-          trainer.refresh();
+          trainer.refresh(seqs.length * seqLen);
           const eff = trainer.effectiveBlock(0);
           const { y, acts } = blockForward(gpu, cfg, eff, xb, shape, true);
           const tokens = seqs.length * seqLen;
@@ -500,7 +298,7 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
       // Both uploads before anything is encoded, so neither splits the step's submission.
       const targets = gpu.upload(nextTokenTargets(ids, seqLen), [seqLen], 'targets');
       let h = embedTokens(gpu, ctx.globals, ids, shape);
-      trainer.refresh();
+      trainer.refresh(seqLen);
       const saved = [];
       for (let b = 0; b < cfg.layers; b++) {
         const { y, acts } = blockForward(gpu, cfg, trainer.effectiveBlock(b), h, shape, true);

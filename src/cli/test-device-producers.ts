@@ -1,0 +1,303 @@
+// `npm run test:device`, the kernels that write the f16 copies of their own outputs (HALF_OUT
+// variants; ops/precision.ts, halfCopyTarget): each copy must be bit for bit what cast-f16.wgsl
+// makes of the f32 output the same kernel wrote, with the same overflow count (values past f16's
+// range included), and a SmolLM2-135M-shaped block's forward and backward under the precision
+// policy must give bit-identical outputs and weight gradients with the producers' copies and with a
+// conversion per copy (on a device without tensor cores the policy is turned on for the f16-storage
+// kernel, so that this runs wherever shader-f16 does).
+import type { Gpu } from '../gpu/gpu';
+import type { Tensor } from '../gpu/tensor';
+import { castToF16, type HalfOut } from '../ops/cast';
+import { rmsNorm, layerNorm } from '../ops/norm';
+import { normBackwardDx, normDxHalfFits } from '../ops/norm-dx';
+import { swiglu, swigluBackward } from '../ops/activation';
+import { teqEffectiveGroup, teqEffectiveHalfFits } from '../ops/teq';
+import { setHalfCopyProducers, setHalfLinears } from '../ops/precision';
+import { parseHfConfig } from '../formats/hf-config';
+import { RANDOM_SHAPES } from '../formats/random-model';
+import { placeholderBlock } from '../model/testing/placeholder-block';
+import { blockBackward, blockForward, releaseActivations } from '../model/block';
+import type { BlockWeights } from '../model/block-weights';
+import { TeqTrainer } from '../quant/teq-trainer';
+
+export interface ProducerResult {
+  name: string;
+  checked: number;
+  ok: boolean;
+  note: string;
+}
+
+let seed = 987654;
+function rand(): number {
+  seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+  return seed / 2 ** 32;
+}
+/** Values in [-2, 2), one in a hundred times `big` (to push some outputs past f16's 65504). */
+function fill(n: number, big = 1): Float32Array {
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = (rand() * 4 - 2) * (rand() < 0.01 ? big : 1);
+  return x;
+}
+
+async function halfBits(gpu: Gpu, t: Tensor): Promise<Uint16Array> {
+  return new Uint16Array(await gpu.readBuffer(t.buffer, t.byteLength)).subarray(0, t.size);
+}
+
+/** The producer's copy against castToF16 of the f32 output it wrote: differing values, and the two overflow counts. */
+async function compareCopy(gpu: Gpu, out: Tensor, half: HalfOut): Promise<{ differ: number; counted: number; cast: number }> {
+  const counts = gpu.zeros([half.counts.size], 'cast-overflow', 'u32');
+  const cast = castToF16(gpu, out, counts, undefined, half.slot);
+  const [a, b] = [await halfBits(gpu, half.copy), await halfBits(gpu, cast)];
+  const counted = (await half.counts.read())[half.slot];
+  const castCount = (await counts.read())[half.slot];
+  cast.release();
+  counts.release();
+  let differ = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) differ++;
+  return { differ, counted, cast: castCount };
+}
+
+async function copyCase(
+  gpu: Gpu,
+  name: string,
+  run: (half: (shape: readonly number[], slot?: number) => HalfOut) => [Tensor, HalfOut][],
+): Promise<ProducerResult> {
+  const counts = gpu.zeros([4], 'overflow', 'u32');
+  const made: Tensor[] = [];
+  const half = (shape: readonly number[], slot = 1): HalfOut => {
+    const copy = gpu.tensor(shape, 'f16', 'copy');
+    made.push(copy);
+    return { copy, counts, slot };
+  };
+  const pairs = run(half);
+  const notes: string[] = [];
+  let ok = true;
+  let checked = 0;
+  let overflowed = 0;
+  for (const [out, h] of pairs) {
+    const c = await compareCopy(gpu, out, h);
+    checked += out.size;
+    overflowed += c.counted;
+    notes.push(`${c.differ} differ, overflow ${c.counted} / ${c.cast}`);
+    if (c.differ || c.counted !== c.cast) ok = false;
+    out.release();
+  }
+  // the cases are built so that some values overflow: the clamping path is compared too
+  if (!overflowed) {
+    ok = false;
+    notes.push('no overflow exercised');
+  }
+  made.forEach((t) => t.release());
+  counts.release();
+  return { name, checked, ok, note: notes.join('; ') };
+}
+
+const up = (gpu: Gpu, shape: number[], big = 1) =>
+  gpu.upload(
+    fill(
+      shape.reduce((a, b) => a * b, 1),
+      big,
+    ),
+    shape,
+    'in',
+  );
+
+async function copyCases(gpu: Gpu): Promise<ProducerResult[]> {
+  const [T, C] = [96, 576];
+  const res: ProducerResult[] = [];
+  res.push(
+    await copyCase(gpu, `rmsnorm ${T}x${C}`, (half) => {
+      const h = half([T, C]);
+      return [[rmsNorm(gpu, up(gpu, [T, C]), up(gpu, [C], 1e6), 1e-5, h).y, h]];
+    }),
+  );
+  res.push(
+    await copyCase(gpu, `layernorm ${T}x${C}`, (half) => {
+      const h = half([T, C]);
+      return [[layerNorm(gpu, up(gpu, [T, C]), up(gpu, [C], 1e6), up(gpu, [C]), 1e-5, h).y, h]];
+    }),
+  );
+  res.push(
+    await copyCase(gpu, `swiglu ${T}x1536`, (half) => {
+      const h = half([T, 1536]);
+      return [[swiglu(gpu, up(gpu, [T, 1536], 100), up(gpu, [T, 1536], 1e4), undefined, h), h]];
+    }),
+  );
+  res.push(
+    await copyCase(gpu, `swiglu backward ${T}x1536 (two copies, two slots)`, (half) => {
+      const hg = half([T, 1536], 1);
+      const hu = half([T, 1536], 2);
+      const g = swigluBackward(gpu, up(gpu, [T, 1536], 1e4), up(gpu, [T, 1536], 100), up(gpu, [T, 1536], 100), { dgate: hg, dup: hu });
+      return [
+        [g.dgate, hg],
+        [g.dup, hu],
+      ];
+    }),
+  );
+  const stats = (ln: boolean) => {
+    const x = up(gpu, [T, C]);
+    const w = up(gpu, [C]);
+    const n = ln ? layerNorm(gpu, x, w, up(gpu, [C]), 1e-5) : rmsNorm(gpu, x, w, 1e-5);
+    n.y.release();
+    return { x, w, n: n as { rstd: Tensor; mean?: Tensor } };
+  };
+  for (const [ln, residual] of [
+    [false, true],
+    [true, true],
+    [true, false],
+  ] as const) {
+    const s = stats(ln);
+    const opts = { mean: s.n.mean, residual: residual ? up(gpu, [T, C], 1e6) : undefined };
+    if (!normDxHalfFits(gpu, opts)) continue;
+    res.push(
+      await copyCase(gpu, `${ln ? 'layernorm' : 'rmsnorm'} dx${residual ? ' + residual' : ''} ${T}x${C}`, (half) => {
+        const h = half([T, C]);
+        return [[normBackwardDx(gpu, up(gpu, [T, C], 1e6), s.x, s.w, s.n.rstd, { ...opts, half: h }), h]];
+      }),
+    );
+  }
+  const spec = { bits: 4, groupSize: 32, symmetric: false };
+  for (const offset of [0, 1])
+    for (const m of [1, 2, 3]) {
+      if (!teqEffectiveHalfFits(gpu, m)) {
+        res.push({
+          name: `teq effective weights, ${m} members`,
+          checked: 0,
+          ok: true,
+          note: `skipped: ${2 + 3 * m} storage bindings exceed this device's ${gpu.device.limits.maxStorageBuffersPerShaderStage}`,
+        });
+        continue;
+      }
+      res.push(
+        await copyCase(gpu, `teq effective weights, ${m} members, ${offset ? 'one column' : 'four columns'} a load`, (half) => {
+          const alpha = gpu.upload(
+            Float32Array.from({ length: 129 }, () => 0.5 + rand() * 1.5),
+            [129],
+            'alpha',
+          );
+          const ws = Array.from({ length: m }, (_, i) => up(gpu, [64 + 32 * i, 128], 1e6));
+          const outs = ws.map((w) => gpu.tensor(w.shape, 'f32', 'eff'));
+          const hs = ws.map((w, i) => half(w.shape, i + 1));
+          teqEffectiveGroup(gpu, ws, alpha, offset, outs, spec, hs);
+          return outs.map((o, i) => [o, hs[i]] as [Tensor, HalfOut]);
+        }),
+      );
+    }
+  return res;
+}
+
+const smol = () => parseHfConfig(RANDOM_SHAPES['smollm2-135m'], 'config.json', 'random:smollm2-135m');
+
+/** A SmolLM2-135M-shaped block of random weights (small, as trained weights are). */
+function randomBlock(gpu: Gpu): BlockWeights {
+  const w = placeholderBlock(gpu, smol());
+  for (const t of blockTensors(w))
+    gpu.write(
+      t,
+      fill(t.size).map((v) => v * 0.05),
+    );
+  return w;
+}
+
+function blockTensors(w: BlockWeights): Tensor[] {
+  return [...Object.values(w.linears).map((l) => l!.weight), w.attnNorm.weight, w.mlpNorm.weight];
+}
+
+/**
+ * Runs `work` under the policy (on the f16-storage kernel where the device has no tensor cores) with
+ * the producers' copies off, then on: how many of the bits it returns differ, and its dispatches each way.
+ */
+async function offThenOn(gpu: Gpu, work: () => Promise<Uint32Array[]>): Promise<{ differ: number; checked: number; off: number; on: number }> {
+  setHalfLinears(gpu, true, undefined, true);
+  const runs: { bits: Uint32Array[]; dispatches: number }[] = [];
+  for (const producers of [false, true]) {
+    setHalfCopyProducers(gpu, producers);
+    gpu.copies.clear();
+    const before = gpu.dispatchCount;
+    const bits = await work();
+    runs.push({ bits, dispatches: gpu.dispatchCount - before });
+  }
+  setHalfLinears(gpu, false);
+  let differ = 0;
+  let checked = 0;
+  runs[1].bits.forEach((b, i) => {
+    checked += b.length;
+    for (let j = 0; j < b.length; j++) if (b[j] !== runs[0].bits[i][j]) differ++;
+  });
+  return { differ, checked, off: runs[0].dispatches, on: runs[1].dispatches };
+}
+
+/** A SmolLM2-135M block, 1 x 512 tokens, under the policy: producers' copies against a conversion per copy. */
+async function blockCase(gpu: Gpu): Promise<ProducerResult> {
+  const cfg = smol();
+  const w = randomBlock(gpu);
+  const shape = { batch: 1, seqLen: 512 };
+  const x = up(gpu, [512, cfg.hidden]);
+  const dy = up(gpu, [512, cfg.hidden]);
+  const r = await offThenOn(gpu, async () => {
+    const { y, acts } = blockForward(gpu, cfg, w, x, shape, true);
+    const g = blockBackward(gpu, cfg, w, acts!, dy, shape);
+    const outs = [y, g.dx, ...Object.values(g.dW).map((t) => t!)];
+    const bits = await Promise.all(outs.map(async (t) => new Uint32Array((await t.readF32()).buffer)));
+    releaseActivations(acts!);
+    outs.forEach((t) => t.release());
+    return bits;
+  });
+  [x, dy, ...blockTensors(w)].forEach((t) => t.release());
+  return {
+    name: 'SmolLM2-135M block 1x512, forward and backward: producers’ copies vs a conversion each',
+    checked: r.checked,
+    ok: r.differ === 0 && r.on < r.off,
+    note: `${r.differ} of y, dx and every dW differ; ${r.off} -> ${r.on} dispatches`,
+  };
+}
+
+/**
+ * Three TEQ steps on one SmolLM2-135M block (1 x 512 tokens, W4 g32), the effective weights' f16
+ * copies written by teq-effective (TeqTrainer.refresh) and the block's by its producers, against a
+ * conversion per copy: α and its Adam moments bit for bit.
+ */
+async function teqCase(gpu: Gpu): Promise<ProducerResult> {
+  const cfg = smol();
+  const w = randomBlock(gpu);
+  const shape = { batch: 1, seqLen: 512 };
+  const x = up(gpu, [512, cfg.hidden]);
+  const dy = up(gpu, [512, cfg.hidden]);
+  let moved = 0;
+  const r = await offThenOn(gpu, async () => {
+    const trainer = new TeqTrainer(gpu, cfg, [w], { bits: 4, groupSize: 32, symmetric: false });
+    for (let step = 0; step < 3; step++) {
+      trainer.refresh(512);
+      const eff = trainer.effectiveBlock(0);
+      const { y, acts } = blockForward(gpu, cfg, eff, x, shape, true);
+      const g = blockBackward(gpu, cfg, eff, acts!, dy, shape, trainer.trainedRoles(0));
+      trainer.contribute(0, g.dW, 'ste-round');
+      trainer.update(1e-2, step + 1);
+      [y, g.dx, ...Object.values(g.dW).map((t) => t!)].forEach((t) => t.release());
+      releaseActivations(acts!);
+    }
+    const state = await trainer.readState();
+    trainer.release();
+    moved = state.alpha.filter((a) => a !== 1).length;
+    return Object.values(state).map((v) => new Uint32Array(v.buffer));
+  });
+  [x, dy, ...blockTensors(w)].forEach((t) => t.release());
+  return {
+    name: 'TEQ, 3 steps of a SmolLM2-135M block 1x512: α and Adam moments, producers’ copies vs a conversion each',
+    checked: r.checked,
+    ok: r.differ === 0 && moved > 0 && r.on < r.off,
+    note: `${r.differ} differ, ${moved} of α moved; ${r.off} -> ${r.on} dispatches`,
+  };
+}
+
+/** Every case (the products on the tensor cores where the device has them, else on the f16-storage kernel). */
+export async function producerCases(gpu: Gpu): Promise<ProducerResult[]> {
+  return [...(await copyCases(gpu)), await blockCase(gpu), await teqCase(gpu)];
+}
+
+export function printProducerResults(results: ProducerResult[]): void {
+  console.log('\nf16 copies written by their producers (HALF_OUT) against cast-f16 of the same f32 output');
+  console.log('| case | checked | note | ok |');
+  console.log('|---|---|---|---|');
+  for (const r of results) console.log(`| ${r.name} | ${r.checked} | ${r.note} | ${r.ok ? 'ok' : 'FAIL'} |`);
+}

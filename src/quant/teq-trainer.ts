@@ -1,0 +1,234 @@
+// TEQ's trainer: the trainable α of every group of some blocks packed into one buffer, with its Adam
+// moments and gradient, the blocks' effective weights FQ(W·α)/α, the dα contributions from their
+// gradients, the update and the fold of α into the weights (arXiv 2310.10944). quant/teq.ts runs
+// it with the block and the LM loss.
+import type { Gpu } from '../gpu/gpu';
+import type { Tensor } from '../gpu/tensor';
+import type { ModelConfig } from '../core/model-config';
+import type { LinearRole } from '../core/tensor-names';
+import type { QuantSpec } from '../core/quant-spec';
+import { linearOf, type BlockWeights } from '../model/block-weights';
+import { quantizeWeight } from '../ops/quantize';
+import { clampMin, teqColSum, teqColSumTable, teqEffectiveGroup, teqEffectiveHalfFits, teqGradGroup, type TeqEstimator } from '../ops/teq';
+import { halfCopyTarget, keepHalfCopy, type HalfCopyTarget } from '../ops/precision';
+import { adamStep } from '../ops/adam';
+import { scaleNext, scalePrev } from './awq';
+import { teqGroups, type TeqGroup } from './teq-groups';
+
+export const TEQ_BETAS = [0.9, 0.9] as const;
+export const ALPHA_MIN = 1e-5;
+
+/** Where one group's α and dα contributions sit in the packed buffers of a TeqTrainer. */
+interface PackedGroup {
+  group: TeqGroup;
+  offset: number;
+  /** Offset in its block's contribution buffer. */
+  contribOffset: number;
+  /** The members' rows stacked. */
+  rows: number;
+}
+
+/**
+ * The trainable α of every group of some blocks, packed into one buffer (with its Adam moments and
+ * gradient), and the blocks' effective weights in tensors that live as long as the trainer. A step
+ * costs one dispatch per group for the effective weights, one per group for the dα contributions,
+ * one per block for the column sums and two for Adam and the clamp of every α at once. The dα
+ * contributions are as large as the grouped weights, so each block has its own buffer (all blocks'
+ * in one would pass the 2 GiB binding limit at 1B parameters).
+ */
+export class TeqTrainer {
+  readonly alpha: Tensor;
+  private m: Tensor;
+  private v: Tensor;
+  private grad: Tensor;
+  private contribs: Tensor[];
+  private tables: Tensor[];
+  readonly groups: PackedGroup[][];
+  private effective: BlockWeights[];
+  private owned: Tensor[] = [];
+
+  constructor(
+    private gpu: Gpu,
+    cfg: ModelConfig,
+    private blocks: BlockWeights[],
+    private spec: QuantSpec,
+  ) {
+    let size = 0;
+    const contribSizes: number[] = [];
+    this.groups = blocks.map((w) => {
+      let contribSize = 0;
+      const groups = teqGroups(cfg).map((group) => {
+        const rows = group.members.reduce((a, r) => a + linearOf(w, r).weight.shape[0], 0);
+        const g: PackedGroup = { group, offset: size, contribOffset: contribSize, rows };
+        size += group.size;
+        contribSize += rows * group.size;
+        return g;
+      });
+      contribSizes.push(contribSize);
+      return groups;
+    });
+    const own = (t: Tensor) => (this.owned.push(t), t);
+    this.alpha = own(gpu.upload(new Float32Array(Math.max(1, size)).fill(1), [Math.max(1, size)], 'teq.alpha'));
+    this.m = own(gpu.zeros([Math.max(1, size)], 'teq.adam-m'));
+    this.v = own(gpu.zeros([Math.max(1, size)], 'teq.adam-v'));
+    this.grad = own(gpu.zeros([Math.max(1, size)], 'teq.dalpha'));
+    this.contribs = contribSizes.map((n, b) => own(gpu.tensor([Math.max(1, n)], 'f32', `teq.contrib.${b}`)));
+    this.tables = this.groups.map((groups, b) => {
+      const table = teqColSumTable(groups.map((g) => ({ contribOffset: g.contribOffset, rows: g.rows, cols: g.group.size, outOffset: g.offset })));
+      return own(gpu.upload(table.length ? table : new Uint32Array(5), [Math.max(5, table.length)], `teq.colsum-table.${b}`));
+    });
+    // Linears outside every group keep α = 1: their effective weight is fixed, computed once.
+    this.effective = blocks.map((w, b) => {
+      const linears: BlockWeights['linears'] = {};
+      for (const [role, l] of Object.entries(w.linears) as [LinearRole, NonNullable<BlockWeights['linears'][LinearRole]>][]) {
+        const grouped = this.groups[b].some((g) => g.group.members.includes(role));
+        const weight = grouped
+          ? gpu.tensor(l.weight.shape, 'f32', `teq.eff.${role}`)
+          : quantizeWeight(gpu, l.weight, spec, { codes: false, dequant: true }).deq!;
+        own(weight);
+        linears[role] = { weight, bias: l.bias };
+      }
+      return { ...w, linears };
+    });
+  }
+
+  /**
+   * Recomputes the effective weights FQ(W·α)/α of every grouped Linear from the current α. For a
+   * training step over `tokens` tokens the same pass writes their f16 copies where the step's
+   * products read them in f16 (ops/precision.ts, halfCopyTarget); 0: no step follows (scores).
+   */
+  refresh(tokens = 0): void {
+    const gpu = this.gpu;
+    // the weights' copies leave half the copies' room to the step's activations and gradients (past
+    // it, copies made here would be evicted before their products and converted again there)
+    let room = gpu.copies.maxBytes / 2;
+    this.blocks.forEach((w, b) => {
+      for (const g of this.groups[b]) {
+        const members = g.group.members;
+        const outs = members.map((r) => linearOf(this.effective[b], r).weight);
+        const bytes = outs.reduce((a, o) => a + 2 * o.size, 0);
+        let half: (HalfCopyTarget | null)[] | null = null;
+        if (tokens && bytes <= room && teqEffectiveHalfFits(gpu, members.length)) {
+          half = members.map((r, i) => halfCopyTarget(gpu, outs[i].shape, `${r}.weight`, 2 * tokens * outs[i].size));
+          // one pass writes all of them or none
+          if (half.some((h) => !h)) {
+            half.forEach((h) => h?.copy.release());
+            half = null;
+          } else room -= bytes;
+        }
+        const targets = half as HalfCopyTarget[] | null;
+        teqEffectiveGroup(
+          gpu,
+          members.map((r) => linearOf(w, r).weight),
+          this.alpha,
+          g.offset,
+          outs,
+          this.spec,
+          targets,
+        );
+        outs.forEach((o, i) => keepHalfCopy(gpu, o, targets?.[i] ?? null));
+      }
+    });
+  }
+
+  /** The Linears of block `b` whose weight gradients feed some α (the others' gradients are not needed). */
+  trainedRoles(b: number): LinearRole[] {
+    return this.groups[b].flatMap((g) => g.group.members);
+  }
+
+  /** Block `b` with every Linear's weight replaced by its effective weight (owned by the trainer). */
+  effectiveBlock(b: number): BlockWeights {
+    return this.effective[b];
+  }
+
+  /** dα contributions of block `b` from its effective-weight gradients (summed in update()). */
+  contribute(b: number, dW: Partial<Record<LinearRole, Tensor>>, estimator: TeqEstimator): void {
+    const w = this.blocks[b];
+    for (const g of this.groups[b]) {
+      const members = g.group.members;
+      teqGradGroup(
+        this.gpu,
+        members.map((r) => linearOf(w, r).weight),
+        members.map((r) => dW[r]!),
+        this.alpha,
+        g.offset,
+        this.contribs[b],
+        g.contribOffset,
+        this.spec,
+        estimator,
+      );
+    }
+  }
+
+  /** dα of every group, then one Adam step and the clamp on all α at once. */
+  update(lr: number, step: number): void {
+    // each block's groups own disjoint parts of grad
+    this.blocks.forEach((_, b) => teqColSum(this.gpu, this.tables[b], this.contribs[b], this.grad));
+    adamStep(this.gpu, this.alpha, this.grad, this.m, this.v, { lr, beta1: TEQ_BETAS[0], beta2: TEQ_BETAS[1], eps: 1e-8, weightDecay: 0, step });
+    clampMin(this.gpu, this.alpha, ALPHA_MIN);
+  }
+
+  /** α and its Adam moments, what a rollback or a checkpoint of the training keeps. */
+  async readState(): Promise<Record<string, Float32Array>> {
+    const [alpha, m, v] = await Promise.all([this.alpha.readF32(), this.m.readF32(), this.v.readF32()]);
+    return { alpha, 'adam.m': m, 'adam.v': v };
+  }
+
+  writeState(state: Record<string, Float32Array>): void {
+    for (const [name, t] of [
+      ['alpha', this.alpha],
+      ['adam.m', this.m],
+      ['adam.v', this.v],
+    ] as const) {
+      const values = state[name];
+      if (!values || values.length !== t.size) throw new Error(`TEQ checkpoint: ${name} has ${values?.length ?? 'no'} values, expected ${t.size}`);
+      this.gpu.write(t, values);
+    }
+  }
+
+  /** For divergence messages: the first Linear whose fp weight is non-finite, else the first group whose α is. */
+  async firstNonFinite(): Promise<{ block: number; layer: string } | null> {
+    for (const [b, w] of this.blocks.entries()) {
+      for (const [role, l] of Object.entries(w.linears) as [LinearRole, NonNullable<BlockWeights['linears'][LinearRole]>][]) {
+        if (!(await l.weight.readF32()).every(Number.isFinite)) return { block: b, layer: role };
+      }
+    }
+    const alpha = await this.alpha.readF32();
+    for (const [b, groups] of this.groups.entries()) {
+      const g = groups.find((x) => !alpha.subarray(x.offset, x.offset + x.group.size).every(Number.isFinite));
+      if (g) return { block: b, layer: g.group.name };
+    }
+    return null;
+  }
+
+  /** α per group of block `b`, by group name (one read for the whole trainer is shared). */
+  static snapshot(all: Float32Array, groups: PackedGroup[]): Record<string, number[]> {
+    return Object.fromEntries(groups.map((g) => [g.group.name, Array.from(all.subarray(g.offset, g.offset + g.group.size))]));
+  }
+
+  /** Folds block `b`'s α into its fp weights (the preceding op's outputs divided, members' columns multiplied). */
+  fold(b: number): void {
+    for (const g of this.groups[b]) {
+      const a = this.gpu.tensor([g.group.size], 'f32', `alpha ${g.group.name}`);
+      this.gpu.copy(this.alpha, a, g.offset, 0, g.group.size);
+      foldGroup(this.gpu, this.blocks[b], g.group, a);
+      a.release();
+    }
+  }
+
+  release(): void {
+    this.owned.forEach((t) => t.release());
+    this.owned = [];
+  }
+}
+
+/** Folds α: the preceding op's output channels divided by α, the members' columns multiplied. */
+function foldGroup(gpu: Gpu, w: BlockWeights, group: TeqGroup, alpha: Tensor): void {
+  const prev = 'norm' in group.prev ? (group.prev.norm === 'attn' ? w.attnNorm : w.mlpNorm) : linearOf(w, group.prev.linear);
+  scalePrev(gpu, prev, alpha, !('norm' in group.prev));
+  scaleNext(
+    gpu,
+    group.members.map((r) => linearOf(w, r)),
+    alpha,
+  );
+}
