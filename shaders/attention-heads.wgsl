@@ -3,7 +3,8 @@
 // the rep query heads of one kv group stacked along rows, row hh*seqLen + i of group (b, g) being
 // token b*seqLen + i of head g*rep + hh (k and v: rep = 1).
 // SPLIT: y = x in ELEM; f16 values past ±65504 or not finite are counted in overflow[slot] and
-// written clamped (shaders/f16-overflow.wgsl). Otherwise (merge, f32): x = y.
+// written clamped (shaders/f16-overflow.wgsl). Otherwise (merge, f32): x = y, and with HALF_OUT
+// (and F16) x's f16 copy too, for the Linear product that reads x (counted the same way).
 #if F16
 enable f16;
 #endif
@@ -15,6 +16,9 @@ struct Params { n: u32, seqLen: u32, groups: u32, rep: u32, D: u32, slot: u32 }
 #if F16
 @group(0) @binding(3) var<storage, read_write> overflow: array<atomic<u32>>;
 #include "f16-overflow.wgsl"
+#endif
+#if HALF_OUT
+@group(0) @binding(4) var<storage, read_write> out16: array<f16>;
 #endif
 
 @compute @workgroup_size({{WG}})
@@ -40,6 +44,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   out[e] = x;
 #endif
 #else
-  out[xi] = src[e];
+  let y = src[e];
+  out[xi] = y;
+#if HALF_OUT
+  out16[xi] = f16Counted(y, p.slot);
+#endif
 #endif
 }

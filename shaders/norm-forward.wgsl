@@ -22,13 +22,7 @@ struct Params { T: u32, C: u32, eps: f32, slot: u32 }
 @group(0) @binding(8) var<storage, read_write> overflow: array<atomic<u32>>;
 #include "f16-overflow.wgsl"
 #endif
-
-fn store(i: u32, v: f32) {
-  y[i] = v;
-#if HALF_OUT
-  y16[i] = f16Counted(v, p.slot);
-#endif
-}
+#include "f16-copy-store.wgsl"
 
 @compute @workgroup_size({{WG}})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,

@@ -1,12 +1,23 @@
 // Rotary position embedding on x[T, heads*D]: one thread per rotated pair (token, head, i).
 // cos/sin come from a table [positions, D/2] built on the CPU (float64, rounded once to f32).
 // #if HALF pairs (i, i + D/2) (HF); otherwise (2i, 2i+1) (Meta/GGUF). #if INVERSE turns by -angle.
+// HALF_OUT: also writes y's f16 copy for the Linear products that read it (shaders/f16-overflow.wgsl,
+// counted at overflow[p.slot]).
+#if HALF_OUT
+enable f16;
+#endif
 #include "common.wgsl"
-struct Params { pairs: u32, heads: u32, D: u32, seqLen: u32, offset: u32 }
+struct Params { pairs: u32, heads: u32, D: u32, seqLen: u32, offset: u32, slot: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> table: array<vec2<f32>>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
+#if HALF_OUT
+@group(0) @binding(4) var<storage, read_write> y16: array<f16>;
+@group(0) @binding(5) var<storage, read_write> overflow: array<atomic<u32>>;
+#include "f16-overflow.wgsl"
+#endif
+#include "f16-copy-store.wgsl"
 
 @compute @workgroup_size({{WG}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -33,6 +44,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 #endif
   let x0 = x[a];
   let x1 = x[b];
-  y[a] = x0 * cs.x - x1 * s;
-  y[b] = x0 * s + x1 * cs.x;
+  store(a, x0 * cs.x - x1 * s);
+  store(b, x0 * s + x1 * cs.x);
 }

@@ -11,6 +11,8 @@ import { castToF16, type HalfOut } from '../ops/cast';
 import { rmsNorm, layerNorm } from '../ops/norm';
 import { normBackwardDx, normDxHalfFits } from '../ops/norm-dx';
 import { swiglu, swigluBackward } from '../ops/activation';
+import { rope } from '../ops/rope';
+import { causalAttention, causalAttentionBackward } from '../ops/attention';
 import { teqEffectiveGroup, teqEffectiveHalfFits } from '../ops/teq';
 import { setHalfCopyProducers, setHalfLinears } from '../ops/precision';
 import { parseHfConfig } from '../formats/hf-config';
@@ -62,7 +64,7 @@ async function copyCase(
   name: string,
   run: (half: (shape: readonly number[], slot?: number) => HalfOut) => [Tensor, HalfOut][],
 ): Promise<ProducerResult> {
-  const counts = gpu.zeros([4], 'overflow', 'u32');
+  const counts = gpu.zeros([8], 'overflow', 'u32');
   const made: Tensor[] = [];
   const half = (shape: readonly number[], slot = 1): HalfOut => {
     const copy = gpu.tensor(shape, 'f16', 'copy');
@@ -132,6 +134,25 @@ async function copyCases(gpu: Gpu): Promise<ProducerResult[]> {
         [g.dgate, hg],
         [g.dup, hu],
       ];
+    }),
+  );
+  res.push(
+    await copyCase(gpu, `rope inverse ${T}x576 (9 heads of 64)`, (half) => {
+      const h = half([T, 576]);
+      const o = { heads: 9, headDim: 64, seqLen: T, theta: 10000, style: 'half' as const, inverse: true };
+      return [[rope(gpu, up(gpu, [T, 576], 1e6), o, undefined, h), h]];
+    }),
+  );
+  res.push(
+    await copyCase(gpu, 'attention, matmul path: out, dq, dk, dv from the heads merge (64 tokens, 2 heads of 32 on 1 kv head)', (half) => {
+      setHalfLinears(gpu, true, 0, true);
+      const o = { batch: 1, seqLen: 64, heads: 2, kvHeads: 1, headDim: 32, path: 'matmul' as const };
+      const [q, k, v] = [up(gpu, [64, 64]), up(gpu, [64, 32]), up(gpu, [64, 32], 1e6)];
+      const hs = [half([64, 64], 1), half([64, 64], 2), half([64, 32], 3), half([64, 32], 4)];
+      const a = causalAttention(gpu, q, k, v, o, hs[0]);
+      const g = causalAttentionBackward(gpu, up(gpu, [64, 64], 1e6), q, k, v, a.out, a.lse, o, { dq: hs[1], dk: hs[2], dv: hs[3] });
+      setHalfLinears(gpu, false);
+      return [a.out, g.dq, g.dk, g.dv].map((t, i) => [t, hs[i]] as [Tensor, HalfOut]);
     }),
   );
   const stats = (ln: boolean) => {

@@ -60,6 +60,13 @@ function halfFor(gpu: Gpu, w: BlockWeights, role: LinearRole, operand: 'in' | 'd
   return halfCopyTarget(gpu, shape, `${role}.${operand}`, 2 * tokens * outF * inF);
 }
 
+/** Registers a producer's copy where it was written (`written`), else gives the target's buffer back. */
+function keepIfWritten(gpu: Gpu, out: Tensor, target: HalfCopyTarget | null, written: unknown): void {
+  if (!target) return;
+  if (written) keepHalfCopy(gpu, out, target);
+  else target.copy.release();
+}
+
 /** The role whose weight gradient a block's incoming dy meets first (the last Linear of its MLP). */
 function lastRole(cfg: ModelConfig): LinearRole {
   return cfg.arch === 'llama' ? 'down' : 'fc2';
@@ -115,7 +122,9 @@ export function blockForward(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x: Ten
     q = qr;
     k = kr;
   }
-  const att = causalAttention(gpu, q, k, v, attnOpts(cfg, shape));
+  const hAtt = halfFor(gpu, w, 'o', 'in', q.shape);
+  const att = causalAttention(gpu, q, k, v, attnOpts(cfg, shape), hAtt);
+  keepIfWritten(gpu, att.out, hAtt, att.outHalf);
   const o = linear(gpu, att.out, linearOf(w, 'o'), 'o');
   const x1 = add(gpu, x, o);
   o.release();
@@ -225,16 +234,37 @@ export function blockBackward(
   // Attention
   weightGrad('o', dx1);
   const dattn = linearMatmul(gpu, dx1, 'o.dout', linearOf(w, 'o').weight, 'o.weight');
-  const g = causalAttentionBackward(gpu, dattn, acts.q!, acts.k!, acts.v!, acts.attn!, acts.lse!, attnOpts(cfg, shape));
+  // the f16 copies of dq, dk (written by RoPE's inverse for LLaMA, else by attention) and dv
+  const llama = cfg.arch === 'llama';
+  const hq = halfFor(gpu, w, 'q', 'dout', acts.q!.shape);
+  const hk = halfFor(gpu, w, 'k', 'dout', acts.k!.shape);
+  const hv = halfFor(gpu, w, 'v', 'dout', acts.v!.shape);
+  const g = causalAttentionBackward(
+    gpu,
+    dattn,
+    acts.q!,
+    acts.k!,
+    acts.v!,
+    acts.attn!,
+    acts.lse!,
+    attnOpts(cfg, shape),
+    llama ? { dv: hv } : { dq: hq, dk: hk, dv: hv },
+  );
   dattn.release();
   let dq = g.dq;
   let dk = g.dk;
-  if (cfg.arch === 'llama') {
-    dq = rope(gpu, g.dq, ropeOpts(cfg, shape, cfg.heads, true));
-    dk = rope(gpu, g.dk, ropeOpts(cfg, shape, cfg.kvHeads, true));
+  if (llama) {
+    dq = rope(gpu, g.dq, ropeOpts(cfg, shape, cfg.heads, true), undefined, hq);
+    dk = rope(gpu, g.dk, ropeOpts(cfg, shape, cfg.kvHeads, true), undefined, hk);
+    keepIfWritten(gpu, dq, hq, true);
+    keepIfWritten(gpu, dk, hk, true);
     g.dq.release();
     g.dk.release();
+  } else {
+    keepIfWritten(gpu, dq, hq, g.halves.dq);
+    keepIfWritten(gpu, dk, hk, g.halves.dk);
   }
+  keepIfWritten(gpu, g.dv, hv, g.halves.dv);
   weightGrad('q', dq);
   weightGrad('k', dk);
   weightGrad('v', g.dv);

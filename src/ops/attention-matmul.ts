@@ -22,6 +22,7 @@ import { attentionScale, type AttentionOptions } from '../reference/attention';
 import { attentionDelta, checkAttentionShapes } from './attention-flash';
 import type { SubgroupTile } from './matmul';
 import { halfOperand, linearMatmul } from './precision';
+import { checkHalfOut, type HalfOut } from './cast';
 
 export interface MatmulAttentionOptions extends AttentionOptions {
   /** Forces the tensor-core kernel's tile of every product (tests on devices with small workgroup memory). */
@@ -32,7 +33,7 @@ const WG = 256;
 const HEADS = defineKernel({
   shader: 'attention-heads',
   uniforms: { n: 'u32', seqLen: 'u32', groups: 'u32', rep: 'u32', D: 'u32', slot: 'u32' },
-  bindings: { src: 'read', out: 'write', overflow: 'write?' },
+  bindings: { src: 'read', out: 'write', overflow: 'write?', out16: 'write?' },
 });
 const SOFTMAX = defineKernel({
   shader: 'attention-softmax',
@@ -44,6 +45,9 @@ const DS = defineKernel({
   uniforms: { n: 'u32', seqLen: 'u32', groups: 'u32', rep: 'u32', scale: 'f32', slot: 'u32' },
   bindings: { s: 'read', dp: 'read', lse: 'read', delta: 'read', probs: 'write', ds: 'write', overflow: 'write?' },
 });
+
+/** The f16 copies of the input gradients to write with them (each optional). */
+export type AttentionGradHalves = { dq?: HalfOut | null; dk?: HalfOut | null; dv?: HalfOut | null };
 
 /** The operand classes of the f16 overflow guard (P is a probability and cannot overflow). */
 export const ATTENTION_HALF_CLASSES = ['attention.q', 'attention.k', 'attention.v', 'attention.dout', 'attention.ds'] as const;
@@ -82,14 +86,15 @@ function split(gpu: Gpu, x: Tensor, o: AttentionOptions, rep: number, half: { co
   return out;
 }
 
-/** [batch*groups, rep*seqLen, D] (f32) -> [T, groups*rep*D]. */
-function merge(gpu: Gpu, y: Tensor, o: AttentionOptions, rep: number, name: string): Tensor {
+/** [batch*groups, rep*seqLen, D] (f32) -> [T, groups*rep*D]; with `half`, its f16 copy too (ops/cast.ts, HalfOut). */
+function merge(gpu: Gpu, y: Tensor, o: AttentionOptions, rep: number, name: string, half?: HalfOut | null): Tensor {
   const { S, D } = dims(o);
   const out = gpu.tensor([o.batch * S, o.kvHeads * rep * D], 'f32', name);
+  if (half) checkHalfOut('attention merge', out, half);
   gpu.dispatch(HEADS, {
-    params: { WG, SPLIT: false, F16: false, ELEM: 'f32' },
-    uniforms: { n: y.size, seqLen: S, groups: o.kvHeads, rep, D, slot: 0 },
-    bindings: { src: y, out },
+    params: { WG, SPLIT: false, F16: Boolean(half), ELEM: 'f32', HALF_OUT: Boolean(half) },
+    uniforms: { n: y.size, seqLen: S, groups: o.kvHeads, rep, D, slot: half?.slot ?? 0 },
+    bindings: { src: y, out, overflow: half?.counts, out16: half?.copy },
     workgroups: gpu.grid1D(Math.ceil(y.size / WG)),
     label: `${name} merge`,
   });
@@ -103,7 +108,8 @@ function rowWorkgroup(cols: number): number {
   return wg;
 }
 
-export function matmulAttention(gpu: Gpu, q: Tensor, k: Tensor, v: Tensor, o: MatmulAttentionOptions): { out: Tensor; lse: Tensor } {
+/** Forward; with `outHalf`, the output's f16 copy too (for the o projection). */
+export function matmulAttention(gpu: Gpu, q: Tensor, k: Tensor, v: Tensor, o: MatmulAttentionOptions, outHalf?: HalfOut | null): { out: Tensor; lse: Tensor } {
   const T = checkAttentionShapes('matmulAttention', q, k, v, o);
   const { S, rep, scale } = dims(o);
   const half = halfSlots(gpu);
@@ -127,7 +133,7 @@ export function matmulAttention(gpu: Gpu, q: Tensor, k: Tensor, v: Tensor, o: Ma
   const og = linearMatmul(gpu, p, 'attention.p', vg, 'attention.v', { subgroupTile: o.subgroupTile });
   p.release();
   vg.release();
-  const out = merge(gpu, og, o, rep, 'attention.out');
+  const out = merge(gpu, og, o, rep, 'attention.out', outHalf);
   og.release();
   return { out, lse };
 }
@@ -141,6 +147,7 @@ export function matmulAttentionBackward(
   out: Tensor,
   lse: Tensor,
   o: MatmulAttentionOptions,
+  gradHalves: AttentionGradHalves = {},
 ): { dq: Tensor; dk: Tensor; dv: Tensor } {
   checkAttentionShapes('matmulAttentionBackward', q, k, v, o);
   const { S, rep, scale } = dims(o);
@@ -175,9 +182,9 @@ export function matmulAttentionBackward(
   const dkg = linearMatmul(gpu, ds, 'attention.ds', qg, 'attention.q', { transA: true, subgroupTile: o.subgroupTile });
   ds.release();
   qg.release();
-  const dq = merge(gpu, dqg, o, rep, 'attention.dq');
-  const dk = merge(gpu, dkg, o, 1, 'attention.dk');
-  const dv = merge(gpu, dvg, o, 1, 'attention.dv');
+  const dq = merge(gpu, dqg, o, rep, 'attention.dq', gradHalves.dq);
+  const dk = merge(gpu, dkg, o, 1, 'attention.dk', gradHalves.dk);
+  const dv = merge(gpu, dvg, o, 1, 'attention.dv', gradHalves.dv);
   for (const t of [dqg, dkg, dvg]) t.release();
   return { dq, dk, dv };
 }

@@ -7,7 +7,8 @@ import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import type { AttentionOptions } from '../reference/attention';
 import { flashAttention, flashAttentionBackward, type FlashAttentionOptions } from './attention-flash';
-import { attentionHalfReady, matmulAttention, matmulAttentionBackward, type MatmulAttentionOptions } from './attention-matmul';
+import { attentionHalfReady, matmulAttention, matmulAttentionBackward, type AttentionGradHalves, type MatmulAttentionOptions } from './attention-matmul';
+import type { HalfOut } from './cast';
 import { ATTENTION_MATMUL_MAX_SCORES_BYTES, ATTENTION_MATMUL_MIN_HEAD_DIM, attentionMinFlops, halfMinFlops } from './precision';
 
 export type { AttentionOptions } from '../reference/attention';
@@ -63,8 +64,20 @@ export function matmulAttentionPossible(gpu: Gpu): boolean {
   return halfMinFlops(gpu) !== null && attentionHalfReady(gpu);
 }
 
-export function causalAttention(gpu: Gpu, q: Tensor, k: Tensor, v: Tensor, o: CausalAttentionOptions): { out: Tensor; lse: Tensor } {
-  return pathOf(gpu, o) === 'matmul' ? matmulAttention(gpu, q, k, v, o) : flashAttention(gpu, q, k, v, o);
+/**
+ * Forward. `outHalf`: where to write the output's f16 copy too (ops/cast.ts, HalfOut); only the
+ * matmul path does (its layout copy writes the output), so the result says whether it was written.
+ */
+export function causalAttention(
+  gpu: Gpu,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  o: CausalAttentionOptions,
+  outHalf?: HalfOut | null,
+): { out: Tensor; lse: Tensor; outHalf: HalfOut | null } {
+  if (pathOf(gpu, o) === 'matmul') return { ...matmulAttention(gpu, q, k, v, o, outHalf), outHalf: outHalf ?? null };
+  return { ...flashAttention(gpu, q, k, v, o), outHalf: null };
 }
 
 export function causalAttentionBackward(
@@ -76,6 +89,9 @@ export function causalAttentionBackward(
   out: Tensor,
   lse: Tensor,
   o: CausalAttentionOptions,
-): { dq: Tensor; dk: Tensor; dv: Tensor } {
-  return pathOf(gpu, o) === 'matmul' ? matmulAttentionBackward(gpu, dout, q, k, v, out, lse, o) : flashAttentionBackward(gpu, dout, q, k, v, out, lse, o);
+  half: AttentionGradHalves = {},
+): { dq: Tensor; dk: Tensor; dv: Tensor; halves: AttentionGradHalves } {
+  // as the forward: the matmul path writes the asked f16 copies, the flash path none
+  if (pathOf(gpu, o) === 'matmul') return { ...matmulAttentionBackward(gpu, dout, q, k, v, out, lse, o, half), halves: half };
+  return { ...flashAttentionBackward(gpu, dout, q, k, v, out, lse, o), halves: {} };
 }

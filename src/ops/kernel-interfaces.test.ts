@@ -309,6 +309,7 @@ describe('half-precision kernel variants', () => {
     normBackwardDx(gpu, x, x, w, ln.rstd, { mean: ln.mean, half: half([4, 8]) });
     normBackwardDx(gpu, x, x, w, rstd, { half: half([4, 8]) });
     swiglu(gpu, x, gpu.tensor([4, 8]), undefined, half([4, 8]));
+    rope(gpu, gpu.tensor([4, 16]), { heads: 2, headDim: 8, seqLen: 4, theta: 10000, style: 'half', inverse: true }, undefined, half([4, 16]));
     swigluBackward(gpu, x, gpu.tensor([4, 8]), gpu.tensor([4, 8]), { dgate: half([4, 8], 2), dup: half([4, 8], 3) });
     const alpha = gpu.tensor([17]);
     // offset 0: four columns a load; 1: one
@@ -372,6 +373,11 @@ describe('half-precision kernel variants', () => {
     const [k, v] = [gpu.tensor([16, 16]), gpu.tensor([16, 16])];
     const { out, lse } = causalAttention(gpu, q, k, v, o);
     causalAttentionBackward(gpu, gpu.tensor([16, 32]), q, k, v, out, lse, o);
+    // with the f16 copies of the output and the input gradients (the layout merges' HALF_OUT)
+    const counts = gpu.tensor([2], 'u32');
+    const half = (shape: number[]): HalfOut => ({ copy: gpu.tensor(shape, 'f16'), counts, slot: 1 });
+    causalAttention(gpu, q, k, v, o, half([16, 32]));
+    causalAttentionBackward(gpu, gpu.tensor([16, 32]), q, k, v, out, lse, o, { dq: half([16, 32]), dk: half([16, 16]), dv: half([16, 16]) });
     setHalfLinears(gpu, false);
   });
   eachHalf('matmul, f16 storage', (gpu) => forms(gpu, 'f16', undefined));

@@ -5,6 +5,7 @@
 import type { Gpu } from '../gpu/gpu';
 import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
+import { checkHalfOut, type HalfOut } from './cast';
 import { ropeFrequencies, type RopeOptions, type RopeScaling } from '../reference/rope';
 
 export type { RopeOptions } from '../reference/rope';
@@ -13,8 +14,8 @@ const WG = 256;
 
 const ROPE = defineKernel({
   shader: 'rope',
-  uniforms: { pairs: 'u32', heads: 'u32', D: 'u32', seqLen: 'u32', offset: 'u32' },
-  bindings: { x: 'read', table: 'read', y: 'write' },
+  uniforms: { pairs: 'u32', heads: 'u32', D: 'u32', seqLen: 'u32', offset: 'u32', slot: 'u32' },
+  bindings: { x: 'read', table: 'read', y: 'write', y16: 'write?', overflow: 'write?' },
 });
 /** Tables grow in steps of this many positions. */
 const TABLE_STEP = 1024;
@@ -51,7 +52,8 @@ function tableFor(gpu: Gpu, headDim: number, theta: number, positions: number, s
   return tensor;
 }
 
-export function rope(gpu: Gpu, x: Tensor, o: RopeOptions, out?: Tensor): Tensor {
+/** x turned by its positions' angles (or back, o.inverse); with `half`, the result's f16 copy too (ops/cast.ts, HalfOut). */
+export function rope(gpu: Gpu, x: Tensor, o: RopeOptions, out?: Tensor, half?: HalfOut | null): Tensor {
   const D = o.headDim;
   const width = o.heads * D;
   if (D % 2 !== 0) throw new Error(`rope: headDim ${D} is odd`);
@@ -62,10 +64,11 @@ export function rope(gpu: Gpu, x: Tensor, o: RopeOptions, out?: Tensor): Tensor 
   const pairs = T * o.heads * (D / 2);
   const table = tableFor(gpu, D, o.theta, offset + Math.min(o.seqLen, T), o.scaling);
   const y = out ?? gpu.tensor(x.shape, 'f32', 'rope');
+  if (half) checkHalfOut('rope', y, half);
   gpu.dispatch(ROPE, {
-    params: { WG, HALF: o.style === 'half', INVERSE: Boolean(o.inverse) },
-    uniforms: { pairs, heads: o.heads, D, seqLen: o.seqLen, offset },
-    bindings: { x, table, y },
+    params: { WG, HALF: o.style === 'half', INVERSE: Boolean(o.inverse), HALF_OUT: Boolean(half) },
+    uniforms: { pairs, heads: o.heads, D, seqLen: o.seqLen, offset, slot: half?.slot ?? 0 },
+    bindings: { x, table, y, y16: half?.copy, overflow: half?.counts },
     workgroups: gpu.grid1D(Math.ceil(pairs / WG)),
     label: o.inverse ? 'rope.inverse' : 'rope',
   });
