@@ -228,7 +228,10 @@ function blockTensors(w: BlockWeights): Tensor[] {
  * Runs `work` under the policy (on the f16-storage kernel where the device has no tensor cores) with
  * the producers' copies off, then on: how many of the bits it returns differ, and its dispatches each way.
  */
-async function offThenOn(gpu: Gpu, work: () => Promise<Uint32Array[]>): Promise<{ differ: number; checked: number; off: number; on: number }> {
+async function offThenOn(
+  gpu: Gpu,
+  work: () => Promise<Uint32Array[]>,
+): Promise<{ differ: number; checked: number; off: number; on: number; onBits: Uint32Array[] }> {
   setHalfLinears(gpu, true, undefined, true);
   const runs: { bits: Uint32Array[]; dispatches: number }[] = [];
   for (const producers of [false, true]) {
@@ -245,7 +248,23 @@ async function offThenOn(gpu: Gpu, work: () => Promise<Uint32Array[]>): Promise<
     checked += b.length;
     for (let j = 0; j < b.length; j++) if (b[j] !== runs[0].bits[i][j]) differ++;
   });
-  return { differ, checked, off: runs[0].dispatches, on: runs[1].dispatches };
+  return { differ, checked, off: runs[0].dispatches, on: runs[1].dispatches, onBits: runs[1].bits };
+}
+
+/** The largest ‖a − b‖ / ‖b‖ over the tensors (f32 bits). */
+function worstRelativeL2(a: Uint32Array[], b: Uint32Array[]): number {
+  let worst = 0;
+  a.forEach((t, i) => {
+    const [x, y] = [new Float32Array(t.buffer), new Float32Array(b[i].buffer)];
+    let d = 0;
+    let n = 0;
+    for (let j = 0; j < x.length; j++) {
+      d += (x[j] - y[j]) ** 2;
+      n += y[j] ** 2;
+    }
+    worst = Math.max(worst, Math.sqrt(d / Math.max(n, 1e-30)));
+  });
+  return worst;
 }
 
 /** A SmolLM2-135M block, 1 x 512 tokens, under the policy: producers' copies against a conversion per copy. */
@@ -255,7 +274,7 @@ async function blockCase(gpu: Gpu): Promise<ProducerResult> {
   const shape = { batch: 1, seqLen: 512 };
   const x = up(gpu, [512, cfg.hidden]);
   const dy = up(gpu, [512, cfg.hidden]);
-  const r = await offThenOn(gpu, async () => {
+  const work = async () => {
     const { y, acts } = blockForward(gpu, cfg, w, x, shape, true);
     const g = blockBackward(gpu, cfg, w, acts!, dy, shape);
     const outs = [y, g.dx, ...Object.values(g.dW).map((t) => t!)];
@@ -263,13 +282,17 @@ async function blockCase(gpu: Gpu): Promise<ProducerResult> {
     releaseActivations(acts!);
     outs.forEach((t) => t.release());
     return bits;
-  });
+  };
+  const r = await offThenOn(gpu, work);
+  // and against the f32 path (no policy): f16 operands move each output by about 2^-11 relative,
+  // a wrong or stale copy (of another tensor, or an earlier version) by its whole size
+  const worstRel = worstRelativeL2(r.onBits, await work());
   [x, dy, ...blockTensors(w)].forEach((t) => t.release());
   return {
     name: 'SmolLM2-135M block 1x512, forward and backward: producers’ copies vs a conversion each',
     checked: r.checked,
-    ok: r.differ === 0 && r.on < r.off,
-    note: `${r.differ} of y, dx and every dW differ; ${r.off} -> ${r.on} dispatches`,
+    ok: r.differ === 0 && r.on < r.off && worstRel < 1e-2,
+    note: `${r.differ} of y, dx and every dW differ; ${r.off} -> ${r.on} dispatches; worst relative L2 error against the f32 path ${worstRel.toExponential(1)}`,
   };
 }
 

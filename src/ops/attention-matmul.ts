@@ -72,9 +72,35 @@ function dims(o: AttentionOptions) {
   return { S: o.seqLen, D: o.headDim, G: o.batch * o.kvHeads, rep: o.heads / o.kvHeads, scale: attentionScale(o) };
 }
 
-/** x [T, groups*rep*D] -> [batch*groups, rep*seqLen, D], f16 (counted in `half`) or f32. */
-function split(gpu: Gpu, x: Tensor, o: AttentionOptions, rep: number, half: { counts: Tensor; slot: number } | null, name: string): Tensor {
+/** A head-split copy; `owned`: the caller releases it after its products (else the registry keeps it). */
+interface Split {
+  t: Tensor;
+  owned: boolean;
+}
+
+function done(...splits: Split[]): void {
+  for (const s of splits) if (s.owned) s.t.release(); // later users of the buffers are ordered after these dispatches
+}
+
+/**
+ * x [T, groups*rep*D] -> [batch*groups, rep*seqLen, D], f16 (counted in `half`) or f32. With
+ * `keep`, an f16 split is kept in the registry of derived copies (gpu.copies) while x is unchanged:
+ * the backward finds the forward's q, k and v splits there instead of splitting them again.
+ */
+function split(
+  gpu: Gpu,
+  x: Tensor,
+  o: AttentionOptions,
+  rep: number,
+  half: { counts: Tensor; slot: number } | null,
+  name: string,
+  keep = false,
+  inUse: readonly Split[] = [],
+): Split {
   const { S, D, G } = dims(o);
+  const kind = `heads-f16|${S}|${o.kvHeads}|${rep}|${D}`;
+  const kept = half && keep ? gpu.copies.get(x, kind) : undefined;
+  if (kept) return { t: kept, owned: false };
   const out = gpu.tensor([G, rep * S, D], half ? 'f16' : 'f32', name);
   gpu.dispatch(HEADS, {
     params: { WG, SPLIT: true, F16: half !== null, ELEM: half ? 'f16' : 'f32' },
@@ -83,7 +109,16 @@ function split(gpu: Gpu, x: Tensor, o: AttentionOptions, rep: number, half: { co
     workgroups: gpu.grid1D(Math.ceil(out.size / WG)),
     label: `${name} split`,
   });
-  return out;
+  const kept2 =
+    half !== null &&
+    keep &&
+    gpu.copies.put(
+      x,
+      kind,
+      out,
+      inUse.map((s) => s.t),
+    );
+  return { t: out, owned: !kept2 };
 }
 
 /** [batch*groups, rep*seqLen, D] (f32) -> [T, groups*rep*D]; with `half`, its f16 copy too (ops/cast.ts, HalfOut). */
@@ -113,11 +148,10 @@ export function matmulAttention(gpu: Gpu, q: Tensor, k: Tensor, v: Tensor, o: Ma
   const T = checkAttentionShapes('matmulAttention', q, k, v, o);
   const { S, rep, scale } = dims(o);
   const half = halfSlots(gpu);
-  const qg = split(gpu, q, o, rep, half?.['attention.q'] ?? null, 'attention.q');
-  const kg = split(gpu, k, o, 1, half?.['attention.k'] ?? null, 'attention.k');
-  const s = linearMatmul(gpu, qg, 'attention.q', kg, 'attention.k', { transB: true, alpha: scale, subgroupTile: o.subgroupTile });
-  qg.release(); // later users of the buffers are ordered after these dispatches
-  kg.release();
+  const qg = split(gpu, q, o, rep, half?.['attention.q'] ?? null, 'attention.q', true);
+  const kg = split(gpu, k, o, 1, half?.['attention.k'] ?? null, 'attention.k', true, [qg]);
+  const s = linearMatmul(gpu, qg.t, 'attention.q', kg.t, 'attention.k', { transB: true, alpha: scale, subgroupTile: o.subgroupTile });
+  done(qg, kg);
   const p = gpu.tensor(s.shape, half ? 'f16' : 'f32', 'attention.p');
   const lse = gpu.tensor([T, o.heads], 'f32', 'attention.lse');
   const rows = s.size / S;
@@ -129,10 +163,10 @@ export function matmulAttention(gpu: Gpu, q: Tensor, k: Tensor, v: Tensor, o: Ma
     label: 'attention.softmax',
   });
   s.release();
-  const vg = split(gpu, v, o, 1, half?.['attention.v'] ?? null, 'attention.v');
-  const og = linearMatmul(gpu, p, 'attention.p', vg, 'attention.v', { subgroupTile: o.subgroupTile });
+  const vg = split(gpu, v, o, 1, half?.['attention.v'] ?? null, 'attention.v', true);
+  const og = linearMatmul(gpu, p, 'attention.p', vg.t, 'attention.v', { subgroupTile: o.subgroupTile });
   p.release();
-  vg.release();
+  done(vg);
   const out = merge(gpu, og, o, rep, 'attention.out', outHalf);
   og.release();
   return { out, lse };
@@ -153,13 +187,14 @@ export function matmulAttentionBackward(
   const { S, rep, scale } = dims(o);
   const half = halfSlots(gpu);
   const delta = attentionDelta(gpu, dout, out, o);
-  const qg = split(gpu, q, o, rep, half?.['attention.q'] ?? null, 'attention.q');
-  const kg = split(gpu, k, o, 1, half?.['attention.k'] ?? null, 'attention.k');
-  const vg = split(gpu, v, o, 1, half?.['attention.v'] ?? null, 'attention.v');
+  // the forward's splits of q, k and v where they are kept (its inputs unchanged since)
+  const qg = split(gpu, q, o, rep, half?.['attention.q'] ?? null, 'attention.q', true);
+  const kg = split(gpu, k, o, 1, half?.['attention.k'] ?? null, 'attention.k', true, [qg]);
+  const vg = split(gpu, v, o, 1, half?.['attention.v'] ?? null, 'attention.v', true, [qg, kg]);
   const dog = split(gpu, dout, o, rep, half?.['attention.dout'] ?? null, 'attention.dout');
-  const s = linearMatmul(gpu, qg, 'attention.q', kg, 'attention.k', { transB: true, alpha: scale, subgroupTile: o.subgroupTile });
-  const dp = linearMatmul(gpu, dog, 'attention.dout', vg, 'attention.v', { transB: true, subgroupTile: o.subgroupTile });
-  vg.release();
+  const s = linearMatmul(gpu, qg.t, 'attention.q', kg.t, 'attention.k', { transB: true, alpha: scale, subgroupTile: o.subgroupTile });
+  const dp = linearMatmul(gpu, dog.t, 'attention.dout', vg.t, 'attention.v', { transB: true, subgroupTile: o.subgroupTile });
+  done(vg);
   const elem = half ? 'f16' : 'f32';
   const p = gpu.tensor(s.shape, elem, 'attention.p');
   const ds = gpu.tensor(s.shape, elem, 'attention.ds');
@@ -174,14 +209,14 @@ export function matmulAttentionBackward(
   s.release();
   dp.release();
   delta.release();
-  const dvg = linearMatmul(gpu, p, 'attention.p', dog, 'attention.dout', { transA: true, subgroupTile: o.subgroupTile });
+  const dvg = linearMatmul(gpu, p, 'attention.p', dog.t, 'attention.dout', { transA: true, subgroupTile: o.subgroupTile });
   p.release();
-  dog.release();
-  const dqg = linearMatmul(gpu, ds, 'attention.ds', kg, 'attention.k', { subgroupTile: o.subgroupTile });
-  kg.release();
-  const dkg = linearMatmul(gpu, ds, 'attention.ds', qg, 'attention.q', { transA: true, subgroupTile: o.subgroupTile });
+  done(dog);
+  const dqg = linearMatmul(gpu, ds, 'attention.ds', kg.t, 'attention.k', { subgroupTile: o.subgroupTile });
+  done(kg);
+  const dkg = linearMatmul(gpu, ds, 'attention.ds', qg.t, 'attention.q', { transA: true, subgroupTile: o.subgroupTile });
   ds.release();
-  qg.release();
+  done(qg);
   const dq = merge(gpu, dqg, o, rep, 'attention.dq', gradHalves.dq);
   const dk = merge(gpu, dkg, o, 1, 'attention.dk', gradHalves.dk);
   const dv = merge(gpu, dvg, o, 1, 'attention.dv', gradHalves.dv);
