@@ -5,12 +5,17 @@
 //   the soft weight of the next step with the new v and u (as tesseraq-soft-weight.wgsl).
 // A workgroup owns its group's v entries and its u entry, so it can update them in place.
 // adam holds [m_v (n), v_v (n), m_u (rows·nGroups), v_u (rows·nGroups)].
+// HALF_OUT: also writes the soft weight's f16 copy for the next step's products
+// (shaders/f16-overflow.wgsl: the value and count of cast-f16.wgsl, at overflow[p.slot]).
+#if HALF_OUT
+enable f16;
+#endif
 #include "tesseraq-common.wgsl"
 #include "tree-sum.wgsl"
 struct Params {
   rows: u32, cols: u32, groupSize: u32, nGroups: u32, qmax: f32,
   beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, eps: f32, invSqrtBc2: f32,
-  stepSizeV: f32, weightDecayV: f32, stepSizeU: f32, weightDecayU: f32,
+  stepSizeV: f32, weightDecayV: f32, stepSizeU: f32, weightDecayU: f32, slot: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
@@ -21,6 +26,11 @@ struct Params {
 @group(0) @binding(6) var<storage, read> dW: array<f32>;
 @group(0) @binding(7) var<storage, read_write> adam: array<f32>;
 @group(0) @binding(8) var<storage, read_write> soft: array<f32>;
+#if HALF_OUT
+@group(0) @binding(9) var<storage, read_write> soft16: array<f16>;
+@group(0) @binding(10) var<storage, read_write> overflow: array<atomic<u32>>;
+#include "f16-overflow.wgsl"
+#endif
 
 var<workgroup> newF: f32;
 
@@ -68,6 +78,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var c = c0 + lid; c < c1; c += {{WG}}u) {
     let i = r * p.cols + c;
     let q = clamp(tqCode(w[i], s, z, v[i], state[i]), 0.0, p.qmax);
-    soft[i] = (q - z) * s * fNew;
+    let sw = (q - z) * s * fNew;
+    soft[i] = sw;
+#if HALF_OUT
+    soft16[i] = f16Counted(sw, p.slot);
+#endif
   }
 }

@@ -21,6 +21,8 @@ import { placeholderBlock } from '../model/testing/placeholder-block';
 import { blockBackward, blockForward, releaseActivations } from '../model/block';
 import type { BlockWeights } from '../model/block-weights';
 import { TeqTrainer } from '../quant/teq-trainer';
+import { tesseraqBlock } from '../quant/tesseraq';
+import { tqAdamState, tqHalfFits, tqInit, tqSoftWeight, tqStep } from '../ops/tesseraq';
 
 export interface ProducerResult {
   name: string;
@@ -334,9 +336,55 @@ async function teqCase(gpu: Gpu): Promise<ProducerResult> {
   };
 }
 
+/**
+ * TesseraQ on one SmolLM2-135M block (2 rounds of 3 steps at 2 x 128 tokens, W4 g32): the soft
+ * weights' f16 copies written by tesseraq-soft-weight and tesseraq-step, against a conversion per
+ * copy: codes, scales, zeros and the block's output bit for bit.
+ */
+async function tesseraqCase(gpu: Gpu): Promise<ProducerResult> {
+  const cfg = smol();
+  const w = randomBlock(gpu);
+  const shape = { batch: 4, seqLen: 128 };
+  const xq = up(gpu, [512, cfg.hidden]);
+  const yfp = up(gpu, [512, cfg.hidden]);
+  const opts = { iters: 3, schedule: [0.5, 0.8], batch: 2, lr: 1e-3, scaleLr: 1e-3, scaleWeightDecay: 1e-4, seed: 0 };
+  const r = await offThenOn(gpu, async () => {
+    const res = await tesseraqBlock(gpu, cfg, w, xq, yfp, shape, { bits: 4, groupSize: 32, symmetric: false }, opts);
+    const outs = [res.y, ...[...res.quantized.values()].flatMap((q) => [q.codes, q.scales, q.zeros])];
+    const bits = await Promise.all(outs.map(async (t) => new Uint32Array(await gpu.readBuffer(t.buffer, t.byteLength))));
+    outs.forEach((t) => t.release());
+    return bits;
+  });
+  [xq, yfp, ...blockTensors(w)].forEach((t) => t.release());
+  return {
+    name: 'TesseraQ, 2 x 3 steps of a SmolLM2-135M block at 2x128 tokens: codes, scales, zeros, output, producers’ copies vs a conversion each',
+    checked: r.checked,
+    ok: r.differ === 0 && r.on < r.off,
+    note: `${r.differ} differ; ${r.off} -> ${r.on} dispatches`,
+  };
+}
+
+/** The soft weight's copies of tqSoftWeight and tqStep (HALF_OUT) against cast-f16, weights large enough to overflow f16. */
+async function tesseraqCopyCase(gpu: Gpu): Promise<ProducerResult> {
+  if (!tqHalfFits(gpu)) return { name: 'tesseraq soft weight copies', checked: 0, ok: true, note: 'skipped: 10 storage bindings exceed this device' };
+  return copyCase(gpu, 'tesseraq soft weight 192x576 (tqSoftWeight, then a tqStep)', (half) => {
+    const spec = { bits: 4, groupSize: 32, symmetric: false };
+    const L = tqInit(gpu, up(gpu, [192, 576], 1e6), spec);
+    const [h1, h2] = [half([192, 576], 1), half([192, 576], 2)];
+    const first = tqSoftWeight(gpu, L, undefined, h1);
+    const soft = gpu.tensor([192, 576], 'f32', 'soft');
+    const o = { step: 1, lr: 1e-2, scaleLr: 1e-2, scaleWeightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+    tqStep(gpu, L, up(gpu, [192, 576]), tqAdamState(gpu, L), soft, o, h2);
+    return [
+      [first, h1],
+      [soft, h2],
+    ];
+  });
+}
+
 /** Every case (the products on the tensor cores where the device has them, else on the f16-storage kernel). */
 export async function producerCases(gpu: Gpu): Promise<ProducerResult[]> {
-  return [...(await copyCases(gpu)), await blockCase(gpu), await teqCase(gpu)];
+  return [...(await copyCases(gpu)), await tesseraqCopyCase(gpu), await blockCase(gpu), await teqCase(gpu), await tesseraqCase(gpu)];
 }
 
 export function printProducerResults(results: ProducerResult[]): void {

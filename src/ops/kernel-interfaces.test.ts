@@ -29,7 +29,7 @@ import { meanSquaredError, sumAll, sumCols, sumRows, sumSquares } from './reduce
 import { rope } from './rope';
 import { logsumexpRows, softmaxRows } from './softmax';
 import { clampMin, teqColSum, teqColSumTable, teqEffectiveGroup, teqEffectiveHalfFits, teqGradGroup } from './teq';
-import { tqAdamState, tqExport, tqGrad, tqHardenQuantile, tqHarden, tqInit, tqSoftWeight, tqStats, tqStep } from './tesseraq';
+import { tqAdamState, tqExport, tqGrad, tqHalfFits, tqHardenQuantile, tqHarden, tqInit, tqSoftWeight, tqStats, tqStep } from './tesseraq';
 
 const spec = { bits: 3, groupSize: 8, symmetric: false };
 
@@ -311,6 +311,12 @@ describe('half-precision kernel variants', () => {
     swiglu(gpu, x, gpu.tensor([4, 8]), undefined, half([4, 8]));
     rope(gpu, gpu.tensor([4, 16]), { heads: 2, headDim: 8, seqLen: 4, theta: 10000, style: 'half', inverse: true }, undefined, half([4, 16]));
     swigluBackward(gpu, x, gpu.tensor([4, 8]), gpu.tensor([4, 8]), { dgate: half([4, 8], 2), dup: half([4, 8], 3) });
+    if (tqHalfFits(gpu)) {
+      const L = tqInit(gpu, gpu.tensor([2, 16]), spec);
+      tqSoftWeight(gpu, L, undefined, half([2, 16]));
+      const o = { step: 1, lr: 1e-3, scaleLr: 1e-3, scaleWeightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+      tqStep(gpu, L, gpu.tensor([2, 16]), tqAdamState(gpu, L), gpu.tensor([2, 16]), o, half([2, 16]));
+    }
     const alpha = gpu.tensor([17]);
     // offset 0: four columns a load; 1: one
     for (const offset of [0, 1]) {

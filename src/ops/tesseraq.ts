@@ -6,6 +6,7 @@ import type { Tensor } from '../gpu/tensor';
 import { effectiveGroupSize, groupCount, type QuantSpec } from '../core/quant-spec';
 import { quantileRank, TQ_HIST_BINS } from '../core/tesseraq-schedule';
 import { quantizeWeight, type GpuQuantized } from './quantize';
+import { checkHalfOut, storageBindingsFit, type HalfOut } from './cast';
 
 const WG = 256;
 /** Threads per (row, group) workgroup of the gradient kernel (a power of two). */
@@ -20,8 +21,8 @@ const INIT = defineKernel({
 });
 const SOFT_WEIGHT = defineKernel({
   shader: 'tesseraq-soft-weight',
-  uniforms: { ...ELEMENT_UNIFORMS, qmax: 'f32' },
-  bindings: { w: 'read', sz: 'read', v: 'read', u: 'read', state: 'read', out: 'write' },
+  uniforms: { ...ELEMENT_UNIFORMS, qmax: 'f32', slot: 'u32' },
+  bindings: { w: 'read', sz: 'read', v: 'read', u: 'read', state: 'read', out: 'write', out16: 'write?', overflow: 'write?' },
 });
 const GRAD = defineKernel({
   shader: 'tesseraq-grad',
@@ -46,9 +47,21 @@ const STEP = defineKernel({
     weightDecayV: 'f32',
     stepSizeU: 'f32',
     weightDecayU: 'f32',
+    slot: 'u32',
   },
-  bindings: { w: 'read', sz: 'read', v: 'write', u: 'write', state: 'read', dW: 'read', adam: 'write', soft: 'write' },
+  bindings: { w: 'read', sz: 'read', v: 'write', u: 'write', state: 'read', dW: 'read', adam: 'write', soft: 'write', soft16: 'write?', overflow: 'write?' },
 });
+
+/** Whether tqSoftWeight and tqStep can also write the soft weight's f16 copy (the step binds 10 storage buffers with it). */
+export function tqHalfFits(gpu: Gpu): boolean {
+  return storageBindingsFit(gpu, 10);
+}
+
+function checkHalf(op: string, gpu: Gpu, out: Tensor, half: HalfOut | null | undefined): void {
+  if (!half) return;
+  checkHalfOut(op, out, half);
+  if (!tqHalfFits(gpu)) throw new Error(`${op}: the soft weight's f16 copy exceeds the device's storage bindings per stage`);
+}
 const HISTOGRAM = defineKernel({ shader: 'tesseraq-histogram', uniforms: { n: 'u32' }, bindings: { v: 'read', state: 'read', hist: 'write' } });
 const THRESHOLD = defineKernel({ shader: 'tesseraq-threshold', uniforms: { rank: 'u32' }, bindings: { hist: 'read', thr: 'write' } });
 const HARDEN = defineKernel({ shader: 'tesseraq-harden', uniforms: { n: 'u32', all: 'u32' }, bindings: { v: 'read', state: 'write', thr: 'read' } });
@@ -149,13 +162,14 @@ export function releaseTqLinear(L: TqLinear): void {
   L.state.release();
 }
 
-/** Ŵ = (clamp(floor(W/s) + h + z, 0, qmax) − z)·s·2·rectsig(u), [rows, cols]. */
-export function tqSoftWeight(gpu: Gpu, L: TqLinear, out?: Tensor): Tensor {
+/** Ŵ = (clamp(floor(W/s) + h + z, 0, qmax) − z)·s·2·rectsig(u), [rows, cols]; with `half` (tqHalfFits), its f16 copy too. */
+export function tqSoftWeight(gpu: Gpu, L: TqLinear, out?: Tensor, half?: HalfOut | null): Tensor {
   const dst = out ?? gpu.tensor([L.rows, L.cols], 'f32', 'tq.softWeight');
+  checkHalf('tqSoftWeight', gpu, dst, half);
   gpu.dispatch(SOFT_WEIGHT, {
-    params: { WG },
-    uniforms: { n: L.rows * L.cols, cols: L.cols, groupSize: L.groupSize, nGroups: L.nGroups, qmax: L.qmax },
-    bindings: { w: L.w, sz: L.sz, v: L.v, u: L.u, state: L.state, out: dst },
+    params: { WG, HALF_OUT: Boolean(half) },
+    uniforms: { n: L.rows * L.cols, cols: L.cols, groupSize: L.groupSize, nGroups: L.nGroups, qmax: L.qmax, slot: half?.slot ?? 0 },
+    bindings: { w: L.w, sz: L.sz, v: L.v, u: L.u, state: L.state, out: dst, out16: half?.copy, overflow: half?.counts },
     workgroups: grid(gpu, L.rows * L.cols),
     label: 'tesseraq-soft-weight',
   });
@@ -196,9 +210,10 @@ export interface TqStepOptions {
 /**
  * One training step after backward, in one dispatch: the gradients of tqGrad, torch.optim.Adam on
  * v (weight decay 0) and on u (scaleLr, scaleWeightDecay), and the next soft weight into `soft`
- * (what tqSoftWeight would give with the new v, u). `adam` comes from tqAdamState.
+ * (what tqSoftWeight would give with the new v, u). `adam` comes from tqAdamState. With `half`
+ * (tqHalfFits), the soft weight's f16 copy too (ops/cast.ts, HalfOut).
  */
-export function tqStep(gpu: Gpu, L: TqLinear, dW: Tensor, adam: Tensor, soft: Tensor, o: TqStepOptions): void {
+export function tqStep(gpu: Gpu, L: TqLinear, dW: Tensor, adam: Tensor, soft: Tensor, o: TqStepOptions, half?: HalfOut | null): void {
   if (dW.size !== L.rows * L.cols) throw new Error(`tqStep: dW has ${dW.size} values, weight ${L.rows}x${L.cols}`);
   if (soft.size !== L.rows * L.cols) throw new Error(`tqStep: soft has ${soft.size} values, weight ${L.rows}x${L.cols}`);
   if (adam.size !== 2 * L.rows * L.cols + 2 * L.rows * L.nGroups) throw new Error('tqStep: adam state is not from tqAdamState');
@@ -206,8 +221,9 @@ export function tqStep(gpu: Gpu, L: TqLinear, dW: Tensor, adam: Tensor, soft: Te
   // Bias corrections in float64 on the CPU, as adamStep.
   const bc1 = 1 - Math.pow(o.beta1, o.step);
   const bc2 = 1 - Math.pow(o.beta2, o.step);
+  checkHalf('tqStep', gpu, soft, half);
   gpu.dispatch(STEP, {
-    params: { WG: GRAD_WG },
+    params: { WG: GRAD_WG, HALF_OUT: Boolean(half) },
     uniforms: {
       rows: L.rows,
       cols: L.cols,
@@ -224,8 +240,9 @@ export function tqStep(gpu: Gpu, L: TqLinear, dW: Tensor, adam: Tensor, soft: Te
       weightDecayV: 0,
       stepSizeU: o.scaleLr / bc1,
       weightDecayU: o.scaleWeightDecay,
+      slot: half?.slot ?? 0,
     },
-    bindings: { w: L.w, sz: L.sz, v: L.v, u: L.u, state: L.state, dW, adam, soft },
+    bindings: { w: L.w, sz: L.sz, v: L.v, u: L.u, state: L.state, dW, adam, soft, soft16: half?.copy, overflow: half?.counts },
     workgroups: gpu.grid1D(L.rows * L.nGroups),
     label: 'tesseraq-step',
   });

@@ -9,7 +9,7 @@
 // round runs (so the GPU does not wait for the CPU between rounds). After a round the block's state
 // can be read back for a checkpoint and a resumed run continues from it (tesseraq-state.ts); the
 // batch sampler's state goes with it.
-import { checkHalfOverflow } from '../ops/precision';
+import { checkHalfOverflow, halfCopyTarget, keepHalfCopy } from '../ops/precision';
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import { CancelledError } from '../gpu/errors';
@@ -21,7 +21,19 @@ import { mseWithGrad } from '../ops/mse-grad';
 import { meanSquaredError } from '../ops/reduce';
 import { embeddingGather } from '../ops/embedding';
 import { dequantizeWeight, quantizeWeight, type GpuQuantized } from '../ops/quantize';
-import { releaseTqLinear, tqAdamState, tqExport, tqHarden, tqHardenQuantile, tqInit, tqSoftWeight, tqStats, tqStep, type TqLinear } from '../ops/tesseraq';
+import {
+  releaseTqLinear,
+  tqAdamState,
+  tqExport,
+  tqHarden,
+  tqHardenQuantile,
+  tqInit,
+  tqSoftWeight,
+  tqStats,
+  tqStep,
+  tqHalfFits,
+  type TqLinear,
+} from '../ops/tesseraq';
 import { SeekableRandom } from './seekable-random';
 import { readRoundState, writeRoundState, type TqRoundState } from './tesseraq-state';
 import { chainForward, chainInput } from './chains';
@@ -191,6 +203,11 @@ export async function tesseraqBlock(
     rtnWeights.forEach((t) => t.release());
 
     const soft = new Map(roles.map((r) => [r, own(gpu.tensor(w.linears[r]!.weight.shape, 'f32', `tq.soft.${r}`))]));
+    /** Where a step's products read a soft weight in f16: the f16 copy its kernel writes beside it (ops/precision.ts). */
+    const softHalf = (role: LinearRole) => {
+      const t = soft.get(role)!;
+      return tqHalfFits(gpu) ? halfCopyTarget(gpu, t.shape, `${role}.weight`, 2 * tokensB * t.size) : null;
+    };
     const softBlock = withLinearWeights(w, soft);
     // Adam moments of v and u per Linear, fresh each round (tqStep updates them in place).
     const adam = new Map(roles.map((r) => [r, own(tqAdamState(gpu, tq.get(r)!))]));
@@ -228,8 +245,11 @@ export async function tesseraqBlock(
         tqHardenQuantile(gpu, L, opts.schedule[r], scratch);
         tqStats(gpu, L, stats, r * roles.length + l);
         gpu.clear(adam.get(role)!);
-        // The first step's soft weight; each tqStep then leaves the next one.
-        tqSoftWeight(gpu, L, soft.get(role));
+        // The first step's soft weight; each tqStep then leaves the next one (and their f16 copies
+        // for the steps' products where those are f16).
+        const h = softHalf(role);
+        tqSoftWeight(gpu, L, soft.get(role), h);
+        keepHalfCopy(gpu, soft.get(role)!, h);
       });
       const ids: Tensor[] = [];
       for (let i = 0; i < opts.iters; i++) ids.push(own(gpu.upload(pickSequences(rand.next, shape.batch, B), [B], 'tq.batch')));
@@ -249,7 +269,10 @@ export async function tesseraqBlock(
         releaseActivations(acts!, true);
         const stepOpts = { ...adamBase, lr: opts.lr, scaleLr: opts.scaleLr, scaleWeightDecay: opts.scaleWeightDecay, step: i + 1 };
         for (const role of roles) {
-          tqStep(gpu, tq.get(role)!, g.dW[role]!, adam.get(role)!, soft.get(role)!, stepOpts);
+          // the last step's soft weight is only read by the final hardening (f32): no copy
+          const h = i + 1 < opts.iters ? softHalf(role) : null;
+          tqStep(gpu, tq.get(role)!, g.dW[role]!, adam.get(role)!, soft.get(role)!, stepOpts, h);
+          keepHalfCopy(gpu, soft.get(role)!, h);
           g.dW[role]!.release();
         }
         gpu.flush();
