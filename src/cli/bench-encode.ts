@@ -5,11 +5,15 @@
 // f16 copies), not Dawn's native encoding, which comes on top on a real device. A step of TEQ at
 // the SmolLM2-135M shape was bound by this on the H200 (docs/half-precision.md).
 //   npm run bench:encode -- [--shape smollm2-135m] [--batch 4] [--seqLen 512] [--steps 40] [--f32 | --f16-all]
+//     [--dawn [--f16-storage]] [--no-producers] [--warmup 5]
+// --f16-storage: with --dawn on a device with shader-f16 but no tensor cores (e.g. Mesa's lavapipe),
+// the policy on the f16-storage kernel, so that Dawn's share is measured with the policy's dispatches.
+// --no-producers: a conversion dispatch per f16 copy instead of the producers' own (ops/precision.ts).
 import { fakeGpu } from '../gpu/testing/fake-device';
 import { createNodeGpu, closeNodeGpu } from './node-gpu';
 import { flag } from './argv-flag';
 import type { Gpu } from '../gpu/gpu';
-import { setHalfLinears } from '../ops/precision';
+import { setHalfCopyProducers, setHalfLinears } from '../ops/precision';
 import { parseHfConfig } from '../formats/hf-config';
 import { RANDOM_SHAPES } from '../formats/random-model';
 import { placeholderBlock } from '../model/testing/placeholder-block';
@@ -29,7 +33,8 @@ async function main(): Promise<void> {
   // the H200's limits that choose the tiles
   else ({ gpu, calls } = fakeGpu({ maxComputeWorkgroupStorageSize: 48 * 1024, maxComputeInvocationsPerWorkgroup: 1024 }, half));
   const all = process.argv.includes('--f16-all'); // every Linear product f16, as `studio --f16 all`
-  setHalfLinears(gpu, half, all ? 0 : undefined);
+  setHalfLinears(gpu, half, all ? 0 : undefined, process.argv.includes('--f16-storage'));
+  if (process.argv.includes('--no-producers')) setHalfCopyProducers(gpu, false);
   const blocks = Array.from({ length: cfg.layers }, (_, i) => placeholderBlock(gpu, cfg, i));
   const step = () => {
     for (const w of blocks) {
@@ -50,7 +55,8 @@ async function main(): Promise<void> {
       calls.bindGroups.length = 0;
     }
   };
-  for (let i = 0; i < 5; i++) step(); // pipelines, bind groups and decisions made once
+  const warmup = Number(flag('warmup', '5'));
+  for (let i = 0; i < warmup; i++) step(); // pipelines, bind groups and decisions made once
   if (dawn) await gpu.sync();
   const before = gpu.dispatchCount;
   const bgBefore = gpu.bindGroupCount;

@@ -364,6 +364,33 @@ async function tesseraqCase(gpu: Gpu): Promise<ProducerResult> {
   };
 }
 
+/** RoPE's f16 copy in the matmul attention path's head split (SPLIT_OUT) against cast-f16 of its output, permuted on the CPU. */
+async function ropeSplitCase(gpu: Gpu): Promise<ProducerResult> {
+  const [B, S, H, R, D] = [2, 48, 6, 3, 32]; // 2 sequences, 6 heads on 2 kv heads
+  const x = up(gpu, [B * S, H * D], 1e6);
+  const counts = gpu.zeros([2], 'overflow', 'u32');
+  const copy = gpu.tensor([B * (H / R), R * S, D], 'f16', 'split');
+  const y = rope(gpu, x, { heads: H, headDim: D, seqLen: S, theta: 10000, style: 'half' }, undefined, { copy, counts, slot: 1 }, R);
+  const castCounts = gpu.zeros([2], 'cast-overflow', 'u32');
+  const cast = castToF16(gpu, y, castCounts, undefined, 1);
+  const [got, flat] = [await halfBits(gpu, copy), await halfBits(gpu, cast)];
+  const [counted, castCount] = [(await counts.read())[1], (await castCounts.read())[1]];
+  let differ = 0;
+  for (let t = 0; t < B * S; t++)
+    for (let h = 0; h < H; h++)
+      for (let d = 0; d < D; d++) {
+        const [b, s, g, hh] = [Math.floor(t / S), t % S, Math.floor(h / R), h % R];
+        if (got[(((b * (H / R) + g) * R + hh) * S + s) * D + d] !== flat[(t * H + h) * D + d]) differ++;
+      }
+  [x, counts, copy, y, castCounts, cast].forEach((t) => t.release());
+  return {
+    name: `rope with its f16 copy in attention's head split (${B}x${S} tokens, ${H} heads on ${H / R} kv heads, D ${D})`,
+    checked: got.length,
+    ok: differ === 0 && counted === castCount && counted > 0,
+    note: `${differ} differ, overflow ${counted} / ${castCount}`,
+  };
+}
+
 /** The soft weight's copies of tqSoftWeight and tqStep (HALF_OUT) against cast-f16, weights large enough to overflow f16. */
 async function tesseraqCopyCase(gpu: Gpu): Promise<ProducerResult> {
   if (!tqHalfFits(gpu)) return { name: 'tesseraq soft weight copies', checked: 0, ok: true, note: 'skipped: 10 storage bindings exceed this device' };
@@ -384,7 +411,7 @@ async function tesseraqCopyCase(gpu: Gpu): Promise<ProducerResult> {
 
 /** Every case (the products on the tensor cores where the device has them, else on the f16-storage kernel). */
 export async function producerCases(gpu: Gpu): Promise<ProducerResult[]> {
-  return [...(await copyCases(gpu)), await tesseraqCopyCase(gpu), await blockCase(gpu), await teqCase(gpu), await tesseraqCase(gpu)];
+  return [...(await copyCases(gpu)), await ropeSplitCase(gpu), await tesseraqCopyCase(gpu), await blockCase(gpu), await teqCase(gpu), await tesseraqCase(gpu)];
 }
 
 export function printProducerResults(results: ProducerResult[]): void {

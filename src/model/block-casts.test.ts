@@ -22,6 +22,8 @@ function setup() {
   const casts = () => calls.dispatches.filter((d) => d.pipeline.startsWith('cast-f16')).length;
   /** Dispatches that wrote an f16 copy of their own output. */
   const producers = () => calls.dispatches.filter((d) => d.pipeline.includes('HALF_OUT=true')).length;
+  /** Attention's own head splits (the ones no producer wrote and no earlier split left kept). */
+  const splits = () => calls.dispatches.filter((d) => d.pipeline.startsWith('attention-heads') && d.pipeline.includes('SPLIT=true')).length;
   /** Conversions of one forward + backward (every tensor released after). */
   const step = (shape: BatchShape): number => {
     const before = casts();
@@ -43,7 +45,7 @@ function setup() {
   };
   /** What TEQ's and TesseraQ's producers do every step: write every Linear's weight. */
   const rewriteWeights = () => Object.values(w.linears).forEach((l) => gpu.clear(l!.weight));
-  return { gpu, casts, producers, step, forward, rewriteWeights };
+  return { gpu, casts, producers, splits, step, forward, rewriteWeights };
 }
 
 describe('f16 conversions per block (SmolLM2-135M shape)', () => {
@@ -57,16 +59,20 @@ describe('f16 conversions per block (SmolLM2-135M shape)', () => {
     // (SwiGLU's backward, one dispatch), dx1 (the MLP norm's input gradient), dv (attention's
     // merge), dq and dk (RoPE's inverse) in 5 of the backward's, and the block's own dx (for the
     // block before it) in a 6th: 8 left, the 7 weights and dy (made here outside any producer).
-    const { step, producers, rewriteWeights } = setup();
+    // RoPE also writes the head splits of q and k for attention's matmul path (2 more producers),
+    // whose backward finds them and v's split kept: attention splits v and dout only.
+    const { step, producers, splits, rewriteWeights } = setup();
     let before = producers();
+    const splitsBefore = splits();
     expect(step({ batch: 1, seqLen: 512 })).toBe(8);
-    expect(producers() - before).toBe(10);
+    expect(producers() - before).toBe(12);
+    expect(splits() - splitsBefore).toBe(2);
     rewriteWeights();
     expect(step({ batch: 1, seqLen: 512 })).toBe(8);
     // unchanged weights (a frozen block): dy alone
     before = producers();
     expect(step({ batch: 1, seqLen: 512 })).toBe(1);
-    expect(producers() - before).toBe(10);
+    expect(producers() - before).toBe(12);
   });
 
   it("TesseraQ's step (4 x 512 tokens): 8 instead of 42", () => {
@@ -80,12 +86,13 @@ describe('f16 conversions per block (SmolLM2-135M shape)', () => {
 
   it('evaluation forwards with unchanged weights convert their weights once, then nothing (14 a window batch before)', () => {
     // 4 inputs + 7 weights, the inputs from their producers (n1, att.out, n2, a): 7, then none
+    // (the producers: those 4 and RoPE's q and k head splits)
     const { forward, producers } = setup();
     expect(forward({ batch: 4, seqLen: 512 })).toBe(7);
     for (let i = 0; i < 3; i++) {
       const before = producers();
       expect(forward({ batch: 4, seqLen: 512 })).toBe(0);
-      expect(producers() - before).toBe(4);
+      expect(producers() - before).toBe(6);
     }
   });
 

@@ -16,7 +16,7 @@ import { add } from '../ops/elementwise';
 import { rmsNorm, layerNorm } from '../ops/norm';
 import { normBackwardDx, normDxHalfFits } from '../ops/norm-dx';
 import { rope } from '../ops/rope';
-import { causalAttention, causalAttentionBackward } from '../ops/attention';
+import { causalAttention, causalAttentionBackward, headSplitTarget, keepHeadSplit, pathOf } from '../ops/attention';
 import { swiglu, swigluBackward, relu, reluBackward, gelu, geluBackward } from '../ops/activation';
 
 export interface BatchShape {
@@ -114,16 +114,24 @@ export function blockForward(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x: Ten
   let q = linear(gpu, n1.y, linearOf(w, 'q'), 'q');
   let k = linear(gpu, n1.y, linearOf(w, 'k'), 'k');
   const v = linear(gpu, n1.y, linearOf(w, 'v'), 'v');
+  const ao = attnOpts(cfg, shape);
   if (cfg.arch === 'llama') {
-    const qr = rope(gpu, q, ropeOpts(cfg, shape, cfg.heads));
-    const kr = rope(gpu, k, ropeOpts(cfg, shape, cfg.kvHeads));
+    // on the matmul path RoPE also writes the f16 head splits that attention's products read
+    const rep = cfg.heads / cfg.kvHeads;
+    const split = pathOf(gpu, ao) === 'matmul';
+    const hq = split ? headSplitTarget(gpu, ao, rep, 'attention.q') : null;
+    const hk = split ? headSplitTarget(gpu, ao, 1, 'attention.k') : null;
+    const qr = rope(gpu, q, ropeOpts(cfg, shape, cfg.heads), undefined, hq, hq ? rep : undefined);
+    const kr = rope(gpu, k, ropeOpts(cfg, shape, cfg.kvHeads), undefined, hk, hk ? 1 : undefined);
+    keepHeadSplit(gpu, qr, ao, rep, hq);
+    keepHeadSplit(gpu, kr, ao, 1, hk);
     q.release();
     k.release();
     q = qr;
     k = kr;
   }
   const hAtt = halfFor(gpu, w, 'o', 'in', q.shape);
-  const att = causalAttention(gpu, q, k, v, attnOpts(cfg, shape), hAtt);
+  const att = causalAttention(gpu, q, k, v, ao, hAtt);
   keepIfWritten(gpu, att.out, hAtt, att.outHalf);
   const o = linear(gpu, att.out, linearOf(w, 'o'), 'o');
   const x1 = add(gpu, x, o);

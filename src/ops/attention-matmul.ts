@@ -21,7 +21,7 @@ import type { Tensor } from '../gpu/tensor';
 import { attentionScale, type AttentionOptions } from '../reference/attention';
 import { attentionDelta, checkAttentionShapes } from './attention-flash';
 import type { SubgroupTile } from './matmul';
-import { halfOperand, linearMatmul } from './precision';
+import { halfCopyProducersOn, halfOperand, linearMatmul } from './precision';
 import { checkHalfOut, type HalfOut } from './cast';
 
 export interface MatmulAttentionOptions extends AttentionOptions {
@@ -82,6 +82,28 @@ function done(...splits: Split[]): void {
   for (const s of splits) if (s.owned) s.t.release(); // later users of the buffers are ordered after these dispatches
 }
 
+function splitKind(o: AttentionOptions, rep: number): string {
+  return `heads-f16|${o.seqLen}|${o.kvHeads}|${rep}|${o.headDim}`;
+}
+
+/**
+ * Where the kernel that produces q (`rep` = heads / kvHeads) or k (1) writes the f16 head split
+ * that this path's products read (RoPE: ops/rope.ts, splitRep), counted under the class of
+ * attention.q or attention.k: the target, or null where the classes are not f16 now. After the
+ * producer's dispatch, keepHeadSplit() registers it where split() looks.
+ */
+export function headSplitTarget(gpu: Gpu, o: AttentionOptions, rep: number, cls: 'attention.q' | 'attention.k'): HalfOut | null {
+  const half = halfSlots(gpu);
+  if (!half || !halfCopyProducersOn(gpu)) return null;
+  const { S, D, G } = dims(o);
+  return { copy: gpu.tensor([G, rep * S, D], 'f16', cls), ...half[cls] };
+}
+
+/** Registers a producer's head split of x (headSplitTarget) for split() to find; drops it where there is no room. */
+export function keepHeadSplit(gpu: Gpu, x: Tensor, o: AttentionOptions, rep: number, target: HalfOut | null): void {
+  if (target && !gpu.copies.put(x, splitKind(o, rep), target.copy)) target.copy.release();
+}
+
 /**
  * x [T, groups*rep*D] -> [batch*groups, rep*seqLen, D], f16 (counted in `half`) or f32. With
  * `keep`, an f16 split is kept in the registry of derived copies (gpu.copies) while x is unchanged:
@@ -98,7 +120,7 @@ function split(
   inUse: readonly Split[] = [],
 ): Split {
   const { S, D, G } = dims(o);
-  const kind = `heads-f16|${S}|${o.kvHeads}|${rep}|${D}`;
+  const kind = splitKind(o, rep);
   const kept = half && keep ? gpu.copies.get(x, kind) : undefined;
   if (kept) return { t: kept, owned: false };
   const out = gpu.tensor([G, rep * S, D], half ? 'f16' : 'f32', name);

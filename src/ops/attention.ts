@@ -13,6 +13,7 @@ import { ATTENTION_MATMUL_MAX_SCORES_BYTES, ATTENTION_MATMUL_MIN_HEAD_DIM, atten
 
 export type { AttentionOptions } from '../reference/attention';
 export { pickTiles, type AttentionTiles } from './attention-flash';
+export { headSplitTarget, keepHeadSplit } from './attention-matmul';
 
 export type AttentionPath = 'flash' | 'matmul';
 
@@ -55,7 +56,7 @@ export function forceAttentionPath(gpu: Gpu, path: AttentionPath | null): void {
 }
 
 /** The path a call takes: its own option, the test override, or attentionPath(). */
-function pathOf(gpu: Gpu, o: CausalAttentionOptions): AttentionPath {
+export function pathOf(gpu: Gpu, o: CausalAttentionOptions): AttentionPath {
   return o.path ?? forced.get(gpu) ?? attentionPath(gpu, o);
 }
 

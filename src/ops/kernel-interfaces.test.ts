@@ -310,6 +310,7 @@ describe('half-precision kernel variants', () => {
     normBackwardDx(gpu, x, x, w, rstd, { half: half([4, 8]) });
     swiglu(gpu, x, gpu.tensor([4, 8]), undefined, half([4, 8]));
     rope(gpu, gpu.tensor([4, 16]), { heads: 2, headDim: 8, seqLen: 4, theta: 10000, style: 'half', inverse: true }, undefined, half([4, 16]));
+    rope(gpu, gpu.tensor([4, 16]), { heads: 2, headDim: 8, seqLen: 4, theta: 10000, style: 'half' }, undefined, half([1, 8, 8]), 2);
     swigluBackward(gpu, x, gpu.tensor([4, 8]), gpu.tensor([4, 8]), { dgate: half([4, 8], 2), dup: half([4, 8], 3) });
     if (tqHalfFits(gpu)) {
       const L = tqInit(gpu, gpu.tensor([2, 16]), spec);

@@ -258,6 +258,11 @@ export function setHalfCopyProducers(gpu: Gpu, on: boolean): void {
   if (p) p.producers = on;
 }
 
+/** Whether producers write their outputs' f16 copies under the current policy (setHalfCopyProducers). */
+export function halfCopyProducersOn(gpu: Gpu): boolean {
+  return activePolicy(gpu)?.producers ?? false;
+}
+
 /** Registers the copy a producer wrote (halfCopyTarget) as out's f16 copy; drops it where there is no room. */
 export function keepHalfCopy(gpu: Gpu, out: Tensor, target: HalfCopyTarget | null): void {
   if (!target) return;

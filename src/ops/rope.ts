@@ -14,7 +14,7 @@ const WG = 256;
 
 const ROPE = defineKernel({
   shader: 'rope',
-  uniforms: { pairs: 'u32', heads: 'u32', D: 'u32', seqLen: 'u32', offset: 'u32', slot: 'u32' },
+  uniforms: { pairs: 'u32', heads: 'u32', D: 'u32', seqLen: 'u32', offset: 'u32', slot: 'u32', rep: 'u32' },
   bindings: { x: 'read', table: 'read', y: 'write', y16: 'write?', overflow: 'write?' },
 });
 /** Tables grow in steps of this many positions. */
@@ -52,8 +52,12 @@ function tableFor(gpu: Gpu, headDim: number, theta: number, positions: number, s
   return tensor;
 }
 
-/** x turned by its positions' angles (or back, o.inverse); with `half`, the result's f16 copy too (ops/cast.ts, HalfOut). */
-export function rope(gpu: Gpu, x: Tensor, o: RopeOptions, out?: Tensor, half?: HalfOut | null): Tensor {
+/**
+ * x turned by its positions' angles (or back, o.inverse); with `half`, the result's f16 copy too
+ * (ops/cast.ts, HalfOut), token-major as the result or, with `splitRep` (query heads per kv head;
+ * 1 for k), in the matmul attention path's head split (ops/attention-matmul.ts, headSplitTarget).
+ */
+export function rope(gpu: Gpu, x: Tensor, o: RopeOptions, out?: Tensor, half?: HalfOut | null, splitRep?: number): Tensor {
   const D = o.headDim;
   const width = o.heads * D;
   if (D % 2 !== 0) throw new Error(`rope: headDim ${D} is odd`);
@@ -65,9 +69,11 @@ export function rope(gpu: Gpu, x: Tensor, o: RopeOptions, out?: Tensor, half?: H
   const table = tableFor(gpu, D, o.theta, offset + Math.min(o.seqLen, T), o.scaling);
   const y = out ?? gpu.tensor(x.shape, 'f32', 'rope');
   if (half) checkHalfOut('rope', y, half);
+  if (splitRep !== undefined && (!half || o.heads % splitRep !== 0 || offset !== 0 || T % o.seqLen !== 0))
+    throw new Error(`rope: a head-split copy needs an f16 target, heads (${o.heads}) a multiple of ${splitRep}, whole sequences and no position offset`);
   gpu.dispatch(ROPE, {
-    params: { WG, HALF: o.style === 'half', INVERSE: Boolean(o.inverse), HALF_OUT: Boolean(half) },
-    uniforms: { pairs, heads: o.heads, D, seqLen: o.seqLen, offset, slot: half?.slot ?? 0 },
+    params: { WG, HALF: o.style === 'half', INVERSE: Boolean(o.inverse), HALF_OUT: Boolean(half), SPLIT_OUT: splitRep !== undefined },
+    uniforms: { pairs, heads: o.heads, D, seqLen: o.seqLen, offset, slot: half?.slot ?? 0, rep: splitRep ?? 1 },
     bindings: { x, table, y, y16: half?.copy, overflow: half?.counts },
     workgroups: gpu.grid1D(Math.ceil(pairs / WG)),
     label: o.inverse ? 'rope.inverse' : 'rope',
