@@ -8,15 +8,22 @@
 // evicted least recently used first to stay under maxBytes.
 import type { Tensor } from './tensor';
 
-interface Entry {
+/** A kept copy: what it was derived from and as what, and the owner's tag (e.g. the class its f16 overflow was counted under). */
+export interface CopyEntry {
+  readonly copy: Tensor;
+  readonly tag: string;
+}
+
+interface Entry extends CopyEntry {
   source: GPUBuffer;
-  key: string;
-  copy: Tensor;
+  kind: string;
+  dtype: string;
+  size: number;
 }
 
 export class DerivedCopies {
-  /** Copies by source buffer, then by key (what the copy is, and the source's dtype and size). */
-  private bySource = new Map<GPUBuffer, Map<string, Entry>>();
+  /** The copies of each source buffer (a few at most: searched in order, no key built per lookup). */
+  private bySource = new Map<GPUBuffer, Entry[]>();
   /** Every entry, least recently used first. */
   private lru = new Set<Entry>();
   /** Bytes the copies take now, at most maxBytes. */
@@ -30,13 +37,21 @@ export class DerivedCopies {
     return this.lru.size;
   }
 
-  private static keyOf(source: Tensor, kind: string): string {
-    return `${kind}|${source.dtype}|${source.size}`;
+  /** The `kind` copy of source's current contents (same dtype and size), if one is kept. */
+  private find(source: Tensor, kind: string): Entry | undefined {
+    const list = this.bySource.get(source.buffer);
+    if (list) for (const e of list) if (e.kind === kind && e.dtype === source.dtype && e.size === source.size) return e;
+    return undefined;
   }
 
   /** The `kind` copy of source's current contents, if one is kept (it may have another shape of the same size). */
   get(source: Tensor, kind: string): Tensor | undefined {
-    const e = this.bySource.get(source.buffer)?.get(DerivedCopies.keyOf(source, kind));
+    return this.lookup(source, kind)?.copy;
+  }
+
+  /** As get(), with the tag the copy was kept with. */
+  lookup(source: Tensor, kind: string): CopyEntry | undefined {
+    const e = this.find(source, kind);
     if (!e) {
       this.misses++;
       return undefined;
@@ -44,7 +59,7 @@ export class DerivedCopies {
     this.hits++;
     this.lru.delete(e);
     this.lru.add(e);
-    return e.copy;
+    return e;
   }
 
   /**
@@ -53,23 +68,22 @@ export class DerivedCopies {
    * caller got and has not yet encoded its use of). Returns false and keeps nothing where it cannot
    * make room: the caller still owns the copy.
    */
-  put(source: Tensor, kind: string, copy: Tensor, inUse: readonly Tensor[] = []): boolean {
+  put(source: Tensor, kind: string, copy: Tensor, inUse: readonly Tensor[] = [], tag = ''): boolean {
     const bytes = copy.byteLength;
-    const key = DerivedCopies.keyOf(source, kind);
-    const old = this.bySource.get(source.buffer)?.get(key);
+    const old = this.find(source, kind);
     if (old && !inUse.includes(old.copy)) this.drop(old);
     let free = this.maxBytes - this.bytes;
     // what eviction could add, counted only where the free room is short (a walk over every copy)
     if (bytes > free) for (const e of this.lru) if (!inUse.includes(e.copy)) free += e.copy.byteLength;
-    if (bytes > free || this.bySource.get(source.buffer)?.has(key)) return false;
+    if (bytes > free || this.find(source, kind)) return false;
     for (const e of this.lru) {
       if (this.bytes + bytes <= this.maxBytes) break;
       if (!inUse.includes(e.copy)) this.drop(e);
     }
-    let m = this.bySource.get(source.buffer);
-    if (!m) this.bySource.set(source.buffer, (m = new Map()));
-    const e: Entry = { source: source.buffer, key, copy };
-    m.set(key, e);
+    let list = this.bySource.get(source.buffer);
+    if (!list) this.bySource.set(source.buffer, (list = []));
+    const e: Entry = { source: source.buffer, kind, dtype: source.dtype, size: source.size, copy, tag };
+    list.push(e);
     this.lru.add(e);
     this.bytes += bytes;
     return true;
@@ -77,8 +91,8 @@ export class DerivedCopies {
 
   /** Drops (and releases) every copy of a buffer's contents: called by the runtime before anything may change them. */
   invalidate(buffer: GPUBuffer): void {
-    const m = this.bySource.get(buffer);
-    if (m) for (const e of m.values()) this.drop(e);
+    const list = this.bySource.get(buffer);
+    if (list) for (const e of [...list]) this.drop(e);
   }
 
   /** Drops every copy. */
@@ -87,9 +101,9 @@ export class DerivedCopies {
   }
 
   private drop(e: Entry): void {
-    const m = this.bySource.get(e.source)!;
-    m.delete(e.key);
-    if (!m.size) this.bySource.delete(e.source);
+    const list = this.bySource.get(e.source)!;
+    list.splice(list.indexOf(e), 1);
+    if (!list.length) this.bySource.delete(e.source);
     this.lru.delete(e);
     this.bytes -= e.copy.byteLength;
     e.copy.release(); // later users of the buffer are ordered after the dispatches that read it

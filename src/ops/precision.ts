@@ -51,8 +51,6 @@ class HalfLinears {
   private slots = new Map<string, number>();
   /** Operand classes that overflowed f16 once: f32 from then on. */
   readonly fallen = new Set<string>();
-  /** The class under whose counter each kept copy's conversion was counted. */
-  private countedAs = new WeakMap<Tensor, string>();
   /** Since the counters were last cleared: per class, the other classes its copies served. Their
    * overflow is the counted class's, so they fall with it (q.in, k.in and v.in share one tensor). */
   private served = new Map<string, Set<string>>();
@@ -103,8 +101,10 @@ class HalfLinears {
    */
   half(src: Tensor, key: string, inUse: readonly Tensor[] = []): { t: Tensor; kept: Tensor | null; owned: boolean } {
     const copies = this.gpu.copies;
-    const kept = copies.get(src, 'f16');
-    const counted = kept && this.countedAs.get(kept);
+    // each kept copy is tagged with the class under whose counter its conversion was counted
+    const entry = copies.lookup(src, 'f16');
+    const kept = entry?.copy;
+    const counted = entry?.tag;
     // a copy counted under a class that has overflowed since (clamped values, reported for that
     // class only) is converted again under this one, so that this class's overflow is counted too
     if (kept && counted !== undefined && !this.fallen.has(counted)) {
@@ -122,9 +122,7 @@ class HalfLinears {
 
   /** Keeps h, counted under key, as the f16 copy of src's current contents (false: no room, the caller still owns h). */
   keep(src: Tensor, h: Tensor, key: string, inUse: readonly Tensor[] = []): boolean {
-    if (!this.gpu.copies.put(src, 'f16', h, inUse)) return false;
-    this.countedAs.set(h, key);
-    return true;
+    return this.gpu.copies.put(src, 'f16', h, inUse, key);
   }
 }
 
