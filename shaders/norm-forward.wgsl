@@ -2,6 +2,8 @@
 // Saves per-row statistics for backward: rstd (and mean for LayerNorm).
 // HALF_OUT: also writes y's f16 copy for the Linears that read y (shaders/f16-overflow.wgsl: the
 // value and count shaders/cast-f16.wgsl would give, counted at overflow[p.slot]).
+// ADD: the norm of x + addend (a residual connection), which it also writes to sum: one pass
+// instead of an element-wise add before the norm (the same f32 sum, so the same bits).
 #if HALF_OUT
 enable f16;
 #endif
@@ -22,7 +24,22 @@ struct Params { T: u32, C: u32, eps: f32, slot: u32 }
 @group(0) @binding(8) var<storage, read_write> overflow: array<atomic<u32>>;
 #include "f16-overflow.wgsl"
 #endif
+#if ADD
+@group(0) @binding(9) var<storage, read> addend: array<f32>;
+@group(0) @binding(10) var<storage, read_write> sum: array<f32>;
+#endif
 #include "f16-copy-store.wgsl"
+
+// the normalised row's element i (the first pass over a row also stores it: firstPass)
+fn xAt(i: u32, firstPass: bool) -> f32 {
+#if ADD
+  let v = x[i] + addend[i];
+  if (firstPass) { sum[i] = v; }
+  return v;
+#else
+  return x[i];
+#endif
+}
 
 @compute @workgroup_size({{WG}})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -33,21 +50,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let n = f32(p.C);
 #if LAYERNORM
   var s = 0.0;
-  for (var c = lid; c < p.C; c += {{WG}}u) { s += x[base + c]; }
+  for (var c = lid; c < p.C; c += {{WG}}u) { s += xAt(base + c, true); }
   let mean = workgroupTreeSum(s, lid) / n;
   // Second pass over (x - mean): no cancellation for rows with a large mean.
   var v = 0.0;
-  for (var c = lid; c < p.C; c += {{WG}}u) { let d = x[base + c] - mean; v += d * d; }
+  for (var c = lid; c < p.C; c += {{WG}}u) { let d = xAt(base + c, false) - mean; v += d * d; }
   let rstd = inverseSqrt(workgroupTreeSum(v, lid) / n + p.eps);
   for (var c = lid; c < p.C; c += {{WG}}u) {
-    store(base + c, (x[base + c] - mean) * rstd * weight[c] + bias[c]);
+    store(base + c, (xAt(base + c, false) - mean) * rstd * weight[c] + bias[c]);
   }
   if (lid == 0u) { meanOut[row] = mean; rstdOut[row] = rstd; }
 #else
   var ss = 0.0;
-  for (var c = lid; c < p.C; c += {{WG}}u) { let xv = x[base + c]; ss += xv * xv; }
+  for (var c = lid; c < p.C; c += {{WG}}u) { let xv = xAt(base + c, true); ss += xv * xv; }
   let rstd = inverseSqrt(workgroupTreeSum(ss, lid) / n + p.eps);
-  for (var c = lid; c < p.C; c += {{WG}}u) { store(base + c, x[base + c] * rstd * weight[c]); }
+  for (var c = lid; c < p.C; c += {{WG}}u) { store(base + c, xAt(base + c, false) * rstd * weight[c]); }
   if (lid == 0u) { rstdOut[row] = rstd; }
 #endif
 }

@@ -112,13 +112,13 @@ async function copyCases(gpu: Gpu): Promise<ProducerResult[]> {
   res.push(
     await copyCase(gpu, `rmsnorm ${T}x${C}`, (half) => {
       const h = half([T, C]);
-      return [[rmsNorm(gpu, up(gpu, [T, C]), up(gpu, [C], 1e6), 1e-5, h).y, h]];
+      return [[rmsNorm(gpu, up(gpu, [T, C]), up(gpu, [C], 1e6), 1e-5, { half: h }).y, h]];
     }),
   );
   res.push(
     await copyCase(gpu, `layernorm ${T}x${C}`, (half) => {
       const h = half([T, C]);
-      return [[layerNorm(gpu, up(gpu, [T, C]), up(gpu, [C], 1e6), up(gpu, [C]), 1e-5, h).y, h]];
+      return [[layerNorm(gpu, up(gpu, [T, C]), up(gpu, [C], 1e6), up(gpu, [C]), 1e-5, { half: h }).y, h]];
     }),
   );
   res.push(

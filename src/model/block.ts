@@ -13,7 +13,7 @@ import type { LinearRole } from '../core/tensor-names';
 import { linearOf, type BlockWeights, type LinearWeights, type NormWeights } from './block-weights';
 import { halfCopyTarget, keepHalfCopy, linearMatmul, type HalfCopyTarget } from '../ops/precision';
 import { add } from '../ops/elementwise';
-import { rmsNorm, layerNorm } from '../ops/norm';
+import { rmsNorm, layerNorm, normForwardFits } from '../ops/norm';
 import { normBackwardDx, normDxHalfFits } from '../ops/norm-dx';
 import { rope } from '../ops/rope';
 import { causalAttention, causalAttentionBackward, headSplitTarget, keepHeadSplit, pathOf } from '../ops/attention';
@@ -73,9 +73,22 @@ function lastRole(cfg: ModelConfig): LinearRole {
 }
 
 function norm(gpu: Gpu, cfg: ModelConfig, x: Tensor, w: NormWeights, half: HalfCopyTarget | null): { y: Tensor; rstd: Tensor; mean?: Tensor } {
-  const n = cfg.arch === 'opt' ? layerNorm(gpu, x, w.weight, w.bias!, cfg.normEps, half) : rmsNorm(gpu, x, w.weight, cfg.normEps, half);
+  const n = cfg.arch === 'opt' ? layerNorm(gpu, x, w.weight, w.bias!, cfg.normEps, { half }) : rmsNorm(gpu, x, w.weight, cfg.normEps, { half });
   keepHalfCopy(gpu, n.y, half);
   return n;
+}
+
+/** x1 = x + r (a residual connection) and its norm, in one pass where the device binds enough storage buffers. */
+function addNorm(gpu: Gpu, cfg: ModelConfig, x: Tensor, r: Tensor, w: NormWeights, half: HalfCopyTarget | null) {
+  const opt = cfg.arch === 'opt';
+  if (!normForwardFits(gpu, opt, { half, addend: r })) {
+    const x1 = add(gpu, x, r);
+    return { x1, n: norm(gpu, cfg, x1, w, half) };
+  }
+  const o = { half, addend: r };
+  const { sum, ...n } = opt ? layerNorm(gpu, x, w.weight, w.bias!, cfg.normEps, o) : rmsNorm(gpu, x, w.weight, cfg.normEps, o);
+  keepHalfCopy(gpu, n.y, half);
+  return { x1: sum!, n };
 }
 
 /** dx of a norm (weights frozen, no weight gradients) plus the gradient through the skip connection. */
@@ -134,9 +147,8 @@ export function blockForward(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x: Ten
   const att = causalAttention(gpu, q, k, v, ao, hAtt);
   keepIfWritten(gpu, att.out, hAtt, att.outHalf);
   const o = linear(gpu, att.out, linearOf(w, 'o'), 'o');
-  const x1 = add(gpu, x, o);
+  const { x1, n: n2 } = addNorm(gpu, cfg, x, o, w.mlpNorm, halfFor(gpu, w, cfg.arch === 'llama' ? 'gate' : 'fc1', 'in', x.shape));
   o.release();
-  const n2 = norm(gpu, cfg, x1, w.mlpNorm, halfFor(gpu, w, cfg.arch === 'llama' ? 'gate' : 'fc1', 'in', x1.shape));
   let y: Tensor;
   const acts: BlockActivations = { x, inputs: {}, norm1: n1, norm2: n2 };
   if (cfg.arch === 'llama') {

@@ -4,6 +4,7 @@ import { layerNorm, layerNormBackward, rmsNorm, rmsNormBackward } from './norm';
 import { layerNormBackwardRef, layerNormRef, rmsNormBackwardRef, rmsNormRef } from '../reference/norm';
 import { randn } from '../reference/rng';
 import { assertClose } from '../reference/compare';
+import { add } from './elementwise';
 
 const eps = 1e-5;
 // Odd shapes: C not a multiple of the workgroup, C larger than it, T over several grad chunks.
@@ -70,5 +71,30 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     const a = await rmsNormBackward(gpu, dy, x, w, rstd, { chunk: 64 }).dweight.readF32();
     const b = await rmsNormBackward(gpu, dy, x, w, rstd, { chunk: 64 }).dweight.readF32();
     for (let i = 0; i < C; i++) if (a[i] !== b[i]) throw new Error(`dweight[${i}] differs: ${a[i]} vs ${b[i]}`);
+  },
+
+  async 'the fused residual add (addend) gives the bits of an add then the norm: RMS and Layer'(gpu) {
+    for (const { T, C } of shapes) {
+      const x = gpu.upload(randn(T * C, 3 * T + C, 2), [T, C]);
+      const r = gpu.upload(randn(T * C, 5 * T + C, 3), [T, C]);
+      const w = gpu.upload(randn(C, C + 7), [C]);
+      const b = gpu.upload(randn(C, C + 8), [C]);
+      const x1 = add(gpu, x, r);
+      for (const ln of [false, true]) {
+        const fused = ln ? layerNorm(gpu, x, w, b, eps, { addend: r }) : rmsNorm(gpu, x, w, eps, { addend: r });
+        const plain = ln ? layerNorm(gpu, x1, w, b, eps) : rmsNorm(gpu, x1, w, eps);
+        const pairs: [string, Float32Array, Float32Array][] = [
+          ['sum', await fused.sum!.readF32(), await x1.readF32()],
+          ['y', await fused.y.readF32(), await plain.y.readF32()],
+          ['rstd', await fused.rstd.readF32(), await plain.rstd.readF32()],
+        ];
+        for (const [name, got, want] of pairs) {
+          const bits = [new Uint32Array(got.buffer), new Uint32Array(want.buffer)];
+          const differ = bits[0].reduce((n, v, i) => n + (v !== bits[1][i] ? 1 : 0), 0);
+          if (differ || got.length !== want.length)
+            throw new Error(`${ln ? 'layerNorm' : 'rmsNorm'} T=${T} C=${C}: ${differ} of ${name} differ from add then norm`);
+        }
+      }
+    }
   },
 };

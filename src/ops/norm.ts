@@ -6,13 +6,24 @@ import type { Gpu } from '../gpu/gpu';
 import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 import { normBackwardDx } from './norm-dx';
-import { checkHalfOut, type HalfOut } from './cast';
+import { checkHalfOut, storageBindingsFit, type HalfOut } from './cast';
 
 /** RMSNorm, or (LAYERNORM) LayerNorm with its bias and means. */
 const FORWARD = defineKernel({
   shader: 'norm-forward',
   uniforms: { T: 'u32', C: 'u32', eps: 'f32', slot: 'u32' },
-  bindings: { x: 'read', weight: 'read', y: 'write', rstdOut: 'write', bias: 'read?', meanOut: 'write?', y16: 'write?', overflow: 'write?' },
+  bindings: {
+    x: 'read',
+    weight: 'read',
+    y: 'write',
+    rstdOut: 'write',
+    bias: 'read?',
+    meanOut: 'write?',
+    y16: 'write?',
+    overflow: 'write?',
+    addend: 'read?',
+    sum: 'write?',
+  },
 });
 const REDUCE_CHUNKS = defineKernel({ shader: 'norm-reduce-chunks', uniforms: { chunks: 'u32', C: 'u32' }, bindings: { partial: 'read', out: 'write' } });
 const PARAM_GRADS = defineKernel({
@@ -32,41 +43,66 @@ function dims(op: string, x: Tensor, weight: Tensor): { T: number; C: number } {
   return { T: x.size / C, C };
 }
 
-/** Where the f16 copy of y goes (`half`): the op's HALF_OUT variant writes it too. */
-function halfBindings(op: string, y: Tensor, half: HalfOut | null | undefined) {
-  if (half) checkHalfOut(op, y, half);
-  return { y16: half?.copy, overflow: half?.counts };
+export interface NormForwardOptions {
+  /** Also write y's f16 copy (ops/cast.ts, HalfOut). */
+  half?: HalfOut | null;
+  /** Normalise x + addend (a residual connection), returned as `sum`: one pass instead of an add and a norm. */
+  addend?: Tensor;
 }
 
-/** y = x · rstd · weight per row; with `half`, y's f16 copy too (ops/cast.ts, HalfOut). */
-export function rmsNorm(gpu: Gpu, x: Tensor, weight: Tensor, eps: number, half?: HalfOut | null): { y: Tensor; rstd: Tensor } {
+/** Whether the forward with these options binds no more storage buffers than the device allows. */
+export function normForwardFits(gpu: Gpu, layerNorm: boolean, opts: NormForwardOptions): boolean {
+  return storageBindingsFit(gpu, 4 + (layerNorm ? 2 : 0) + (opts.half ? 2 : 0) + (opts.addend ? 2 : 0));
+}
+
+/** The optional bindings of the f16 copy and the residual sum, checked. */
+function extraBindings(gpu: Gpu, op: string, x: Tensor, y: Tensor, layerNorm: boolean, opts: NormForwardOptions) {
+  const { half, addend } = opts;
+  if (half) checkHalfOut(op, y, half);
+  if (addend && addend.size !== x.size) throw new Error(`${op}: addend has ${addend.size} elements, x ${x.size}`);
+  if (!normForwardFits(gpu, layerNorm, opts)) throw new Error(`${op}: these options bind more storage buffers than the device allows (normForwardFits)`);
+  const sum = addend ? gpu.tensor(x.shape, 'f32', `${op}.sum`) : undefined;
+  return { bindings: { y16: half?.copy, overflow: half?.counts, addend, sum }, sum, params: { HALF_OUT: Boolean(half), ADD: Boolean(addend) } };
+}
+
+/** y = x · rstd · weight per row (x + opts.addend where given, returned as sum); with opts.half, y's f16 copy too. */
+export function rmsNorm(gpu: Gpu, x: Tensor, weight: Tensor, eps: number, opts: NormForwardOptions = {}): { y: Tensor; rstd: Tensor; sum?: Tensor } {
   const { T, C } = dims('rmsNorm', x, weight);
   const y = gpu.tensor(x.shape, 'f32', 'rmsnorm.y');
   const rstd = gpu.tensor([T], 'f32', 'rmsnorm.rstd');
+  const extra = extraBindings(gpu, 'rmsNorm', x, y, false, opts);
   gpu.dispatch(FORWARD, {
-    params: { WG: ROW_WG, LAYERNORM: false, HALF_OUT: Boolean(half) },
-    uniforms: { T, C, eps, slot: half?.slot ?? 0 },
-    bindings: { x, weight, y, rstdOut: rstd, ...halfBindings('rmsNorm', y, half) },
+    params: { WG: ROW_WG, LAYERNORM: false, ...extra.params },
+    uniforms: { T, C, eps, slot: opts.half?.slot ?? 0 },
+    bindings: { x, weight, y, rstdOut: rstd, ...extra.bindings },
     workgroups: gpu.grid1D(T),
-    label: 'rmsnorm',
+    label: opts.addend ? 'add+rmsnorm' : 'rmsnorm',
   });
-  return { y, rstd };
+  return { y, rstd, sum: extra.sum };
 }
 
-export function layerNorm(gpu: Gpu, x: Tensor, weight: Tensor, bias: Tensor, eps: number, half?: HalfOut | null): { y: Tensor; mean: Tensor; rstd: Tensor } {
+export function layerNorm(
+  gpu: Gpu,
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor,
+  eps: number,
+  opts: NormForwardOptions = {},
+): { y: Tensor; mean: Tensor; rstd: Tensor; sum?: Tensor } {
   const { T, C } = dims('layerNorm', x, weight);
   if (bias.size !== C) throw new Error(`layerNorm: bias has ${bias.size} elements, weight ${C}`);
   const y = gpu.tensor(x.shape, 'f32', 'layernorm.y');
   const mean = gpu.tensor([T], 'f32', 'layernorm.mean');
   const rstd = gpu.tensor([T], 'f32', 'layernorm.rstd');
+  const extra = extraBindings(gpu, 'layerNorm', x, y, true, opts);
   gpu.dispatch(FORWARD, {
-    params: { WG: ROW_WG, LAYERNORM: true, HALF_OUT: Boolean(half) },
-    uniforms: { T, C, eps, slot: half?.slot ?? 0 },
-    bindings: { x, weight, y, rstdOut: rstd, bias, meanOut: mean, ...halfBindings('layerNorm', y, half) },
+    params: { WG: ROW_WG, LAYERNORM: true, ...extra.params },
+    uniforms: { T, C, eps, slot: opts.half?.slot ?? 0 },
+    bindings: { x, weight, y, rstdOut: rstd, bias, meanOut: mean, ...extra.bindings },
     workgroups: gpu.grid1D(T),
-    label: 'layernorm',
+    label: opts.addend ? 'add+layernorm' : 'layernorm',
   });
-  return { y, mean, rstd };
+  return { y, mean, rstd, sum: extra.sum };
 }
 
 /** Sums partial[chunks, C] over chunks into a new [C] tensor. */

@@ -105,10 +105,11 @@ export class TeqTrainer {
     this.blocks.forEach((w, b) => {
       for (const g of this.groups[b]) {
         const members = g.group.members;
+        const weights = members.map((r) => linearOf(w, r).weight);
         const outs = members.map((r) => linearOf(this.effective[b], r).weight);
         const bytes = outs.reduce((a, o) => a + 2 * o.size, 0);
         let half: (HalfCopyTarget | null)[] | null = null;
-        if (tokens && bytes <= room && teqEffectiveHalfFits(gpu, members.length)) {
+        if (tokens && bytes <= room && teqEffectiveHalfFits(gpu, 1)) {
           half = members.map((r, i) => halfCopyTarget(gpu, outs[i].shape, `${r}.weight`, 2 * tokens * outs[i].size));
           // one pass writes all of them or none
           if (half.some((h) => !h)) {
@@ -117,15 +118,14 @@ export class TeqTrainer {
           } else room -= bytes;
         }
         const targets = half as HalfCopyTarget[] | null;
-        teqEffectiveGroup(
-          gpu,
-          members.map((r) => linearOf(w, r).weight),
-          this.alpha,
-          g.offset,
-          outs,
-          this.spec,
-          targets,
-        );
+        // with the copies a group may bind more storage buffers than the device allows: then it goes
+        // in parts of members (each (row, group) is computed on its own: the same values)
+        let per = members.length;
+        while (targets && per > 1 && !teqEffectiveHalfFits(gpu, per)) per--;
+        for (let i = 0; i < members.length; i += per) {
+          const part = (t: readonly Tensor[]) => t.slice(i, i + per);
+          teqEffectiveGroup(gpu, part(weights), this.alpha, g.offset, part(outs), this.spec, targets && targets.slice(i, i + per));
+        }
         outs.forEach((o, i) => keepHalfCopy(gpu, o, targets?.[i] ?? null));
       }
     });
