@@ -19,6 +19,7 @@ import { preprocessWgsl, type ShaderParams } from './preprocess';
 import { shaderSources } from './shader-sources';
 import { BYTES_PER_ELEMENT, numel, Tensor, type DType } from './tensor';
 import { KernelTimer } from './timing';
+import { TRIE_LEAF, trieChild, type NumberTrie } from './number-trie';
 
 /** How a dispatch runs a kernel: its compile-time variant, named uniforms and buffers, the grid. */
 export type DispatchArgs<U, B> = KernelArgs<U, B> & {
@@ -35,14 +36,7 @@ const UNIFORM_RING_BYTES = 1 << 20;
 const MAX_BIND_GROUPS = 16384;
 
 /** Nested maps of small integers down to a bind group (under TRIE_LEAF). */
-type BindGroupTrie = Map<number, BindGroupTrie | GPUBindGroup>;
-const TRIE_LEAF = -1;
-
-function trieChild(node: BindGroupTrie, key: number): BindGroupTrie {
-  let child = node.get(key) as BindGroupTrie | undefined;
-  if (!child) node.set(key, (child = new Map()));
-  return child;
-}
+type BindGroupTrie = NumberTrie<GPUBindGroup>;
 
 interface LayoutEntry {
   id: number;

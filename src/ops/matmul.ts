@@ -11,6 +11,7 @@
 import type { Gpu } from '../gpu/gpu';
 import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
+import { TRIE_LEAF, trieChild, type NumberTrie } from '../gpu/number-trie';
 
 const MATMUL = defineKernel({
   shader: 'matmul',
@@ -349,7 +350,16 @@ interface MatmulRecipe {
 /** Per device, recipes by shape and form: a training step issues the same few dozen products
  * thousands of times, and deciding tile, splits and variant again each time cost more CPU than
  * encoding the dispatch (a CPU profile on the H200). */
-const recipes = new WeakMap<Gpu, Map<string, MatmulRecipe>>();
+const recipes = new WeakMap<Gpu, NumberTrie<MatmulRecipe>>();
+/** Small numbers for the roles in recipe keys. */
+const roleIds = new Map<string, number>();
+
+function roleId(role: string | undefined): number {
+  if (role === undefined) return 0;
+  let id = roleIds.get(role);
+  if (id === undefined) roleIds.set(role, (id = roleIds.size + 1));
+  return id;
+}
 
 /** alpha · op(a) · op(b) (+ bias) (+ out when accumulating); see the file header for the forms. */
 export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
@@ -366,15 +376,26 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {})
 
   // forced tiles and paths (benchmarks, tests) are decided every time
   const cacheable = !opts.tile && !opts.subgroupTile && !opts.path;
-  const key = cacheable
-    ? `${a.dtype}|${a.shape.length}${b.shape.length}|${d.batch}|${d.m}|${d.n}|${d.k}|${transA}|${transB}|${Boolean(opts.bias)}|${Boolean(opts.accumulate)}|${opts.alpha ?? ''}|${opts.splitK ?? ''}|${opts.role ?? ''}`
-    : '';
-  let byShape = recipes.get(gpu);
-  if (!byShape) recipes.set(gpu, (byShape = new Map()));
-  let r = cacheable ? byShape.get(key) : undefined;
+  let node: NumberTrie<MatmulRecipe> | undefined;
+  if (cacheable) {
+    let root = recipes.get(gpu);
+    if (!root) recipes.set(gpu, (root = new Map()));
+    // dtype, ranks, forms, bias and accumulation as bits, then the sizes, alpha, splits and role
+    const flags =
+      (a.dtype === 'f16' ? 1 : 0) |
+      (a.shape.length === 3 ? 2 : 0) |
+      (b.shape.length === 3 ? 4 : 0) |
+      (transA ? 8 : 0) |
+      (transB ? 16 : 0) |
+      (opts.bias ? 32 : 0) |
+      (opts.accumulate ? 64 : 0);
+    node = root;
+    for (const key of [flags, d.batch, d.m, d.n, d.k, opts.alpha ?? NaN, opts.splitK ?? -2, roleId(opts.role)]) node = trieChild(node, key);
+  }
+  let r = node?.get(TRIE_LEAF) as MatmulRecipe | undefined;
   if (!r) {
     r = matmulRecipe(gpu, a.dtype, d, transA, transB, opts);
-    if (cacheable) byShape.set(key, r);
+    node?.set(TRIE_LEAF, r);
   }
 
   const out = opts.out ?? gpu.tensor(outShape, 'f32', 'matmul');
