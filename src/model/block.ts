@@ -3,9 +3,10 @@
 //   OPT:   the same with LayerNorm, no RoPE, biases everywhere and fc2(relu(fc1(n2 x1))).
 // Backward returns the input gradient and, on request, the gradients of the Linears' effective
 // weights (all, or those named: what the methods turn into gradients of their own parameters).
-// Under the precision policy the norms, SwiGLU and the norms' input gradients write the f16 copies
-// of their outputs themselves for the Linear products that read them (ops/precision.ts,
-// halfCopyTarget): one dispatch each instead of a producer and a conversion.
+// Under the precision policy the kernels that produce a Linear's operands (the norms, attention's
+// merges, RoPE's inverse, SwiGLU, the norms' input gradients) write their f16 copies themselves
+// (ops/precision.ts, halfCopyTarget), and RoPE writes attention's q and k head splits: one dispatch
+// each instead of a producer and a conversion. The MLP norm adds the residual before it.
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import type { ModelConfig } from '../core/model-config';
