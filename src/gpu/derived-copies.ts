@@ -92,7 +92,8 @@ export class DerivedCopies {
   /** Drops (and releases) every copy of a buffer's contents: called by the runtime before anything may change them. */
   invalidate(buffer: GPUBuffer): void {
     const list = this.bySource.get(buffer);
-    if (list) for (const e of [...list]) this.drop(e);
+    // from the end: drop() takes each entry out of this list
+    if (list) for (let i = list.length - 1; i >= 0; i--) this.drop(list[i]);
   }
 
   /** Drops every copy. */

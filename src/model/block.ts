@@ -12,7 +12,7 @@ import type { Tensor } from '../gpu/tensor';
 import type { ModelConfig } from '../core/model-config';
 import type { LinearRole } from '../core/tensor-names';
 import { linearOf, type BlockWeights, type LinearWeights, type NormWeights } from './block-weights';
-import { halfCopyTarget, keepHalfCopy, linearMatmul, type HalfCopyTarget } from '../ops/precision';
+import { allHalfCopies, halfCopyTarget, keepHalfCopy, linearMatmul, type HalfCopyTarget } from '../ops/precision';
 import { add } from '../ops/elementwise';
 import { rmsNorm, layerNorm, normForwardFits } from '../ops/norm';
 import { normBackwardDx, normDxHalfFits } from '../ops/norm-dx';
@@ -62,7 +62,7 @@ function halfFor(gpu: Gpu, w: BlockWeights, role: LinearRole, operand: 'in' | 'd
 }
 
 /** Registers a producer's copy where it was written (`written`), else gives the target's buffer back. */
-function keepIfWritten(gpu: Gpu, out: Tensor, target: HalfCopyTarget | null, written: unknown): void {
+function keepIfWritten(gpu: Gpu, out: Tensor, target: HalfCopyTarget | null, written: boolean): void {
   if (!target) return;
   if (written) keepHalfCopy(gpu, out, target);
   else target.copy.release();
@@ -146,7 +146,7 @@ export function blockForward(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x: Ten
   }
   const hAtt = halfFor(gpu, w, 'o', 'in', q.shape);
   const att = causalAttention(gpu, q, k, v, ao, hAtt);
-  keepIfWritten(gpu, att.out, hAtt, att.outHalf);
+  keepIfWritten(gpu, att.out, hAtt, att.outHalf !== null);
   const o = linear(gpu, att.out, linearOf(w, 'o'), 'o');
   const { x1, n: n2 } = addNorm(gpu, cfg, x, o, w.mlpNorm, halfFor(gpu, w, cfg.arch === 'llama' ? 'gate' : 'fc1', 'in', x.shape));
   o.release();
@@ -227,10 +227,9 @@ export function blockBackward(
   if (cfg.arch === 'llama') {
     weightGrad('down', dy);
     const da = linearMatmul(gpu, dy, 'down.dout', linearOf(w, 'down').weight, 'down.weight');
-    const hGate = halfFor(gpu, w, 'gate', 'dout', acts.gate!.shape);
-    const hUp = hGate && halfFor(gpu, w, 'up', 'dout', acts.up!.shape);
-    if (hGate && !hUp) hGate.copy.release();
-    const half = hGate && hUp ? { dgate: hGate, dup: hUp } : null;
+    // one pass writes both copies or neither
+    const pair = allHalfCopies([halfFor(gpu, w, 'gate', 'dout', acts.gate!.shape), halfFor(gpu, w, 'up', 'dout', acts.up!.shape)]);
+    const half = pair && { dgate: pair[0], dup: pair[1] };
     const { dgate, dup } = swigluBackward(gpu, da, acts.gate!, acts.up!, half);
     keepHalfCopy(gpu, dgate, half?.dgate ?? null);
     keepHalfCopy(gpu, dup, half?.dup ?? null);
@@ -277,15 +276,15 @@ export function blockBackward(
   if (llama) {
     dq = rope(gpu, g.dq, ropeOpts(cfg, shape, cfg.heads, true), undefined, hq);
     dk = rope(gpu, g.dk, ropeOpts(cfg, shape, cfg.kvHeads, true), undefined, hk);
-    keepIfWritten(gpu, dq, hq, true);
-    keepIfWritten(gpu, dk, hk, true);
+    keepHalfCopy(gpu, dq, hq);
+    keepHalfCopy(gpu, dk, hk);
     g.dq.release();
     g.dk.release();
   } else {
-    keepIfWritten(gpu, dq, hq, g.halves.dq);
-    keepIfWritten(gpu, dk, hk, g.halves.dk);
+    keepIfWritten(gpu, dq, hq, Boolean(g.halves.dq));
+    keepIfWritten(gpu, dk, hk, Boolean(g.halves.dk));
   }
-  keepIfWritten(gpu, g.dv, hv, g.halves.dv);
+  keepIfWritten(gpu, g.dv, hv, Boolean(g.halves.dv));
   weightGrad('q', dq);
   weightGrad('k', dk);
   weightGrad('v', g.dv);

@@ -121,8 +121,8 @@ function split(
 ): Split {
   const { S, D, G } = dims(o);
   const kind = splitKind(o, rep);
-  const kept = half && keep ? gpu.copies.get(x, kind) : undefined;
-  if (kept) return { t: kept, owned: false };
+  const found = half && keep ? gpu.copies.get(x, kind) : undefined;
+  if (found) return { t: found, owned: false };
   const out = gpu.tensor([G, rep * S, D], half ? 'f16' : 'f32', name);
   gpu.dispatch(HEADS, {
     params: { WG, SPLIT: true, F16: half !== null, ELEM: half ? 'f16' : 'f32' },
@@ -131,7 +131,7 @@ function split(
     workgroups: gpu.grid1D(Math.ceil(out.size / WG)),
     label: `${name} split`,
   });
-  const kept2 =
+  const kept =
     half !== null &&
     keep &&
     gpu.copies.put(
@@ -140,7 +140,7 @@ function split(
       out,
       inUse.map((s) => s.t),
     );
-  return { t: out, owned: !kept2 };
+  return { t: out, owned: !kept };
 }
 
 /** [batch*groups, rep*seqLen, D] (f32) -> [T, groups*rep*D]; with `half`, its f16 copy too (ops/cast.ts, HalfOut). */

@@ -100,14 +100,12 @@ class HalfLinears {
    * got for the same product, never evicted to make room for this one.
    */
   half(src: Tensor, key: string, inUse: readonly Tensor[] = []): { t: Tensor; kept: Tensor | null; owned: boolean } {
-    const copies = this.gpu.copies;
     // each kept copy is tagged with the class under whose counter its conversion was counted
-    const entry = copies.lookup(src, 'f16');
-    const kept = entry?.copy;
-    const counted = entry?.tag;
+    const entry = this.gpu.copies.lookup(src, 'f16');
     // a copy counted under a class that has overflowed since (clamped values, reported for that
     // class only) is converted again under this one, so that this class's overflow is counted too
-    if (kept && counted !== undefined && !this.fallen.has(counted)) {
+    if (entry && !this.fallen.has(entry.tag)) {
+      const { copy: kept, tag: counted } = entry;
       if (counted !== key) {
         let s = this.served.get(counted);
         if (!s) this.served.set(counted, (s = new Set()));
@@ -247,6 +245,13 @@ export function halfCopyTarget(gpu: Gpu, shape: readonly number[], key: string, 
   const p = activePolicy(gpu);
   if (!p || !p.producers || p.fallen.has(key) || flops < p.minFlops || !gpu.copies.maxBytes) return null;
   return { copy: gpu.tensor([...shape], 'f16', `${key}.f16`), counts: p.counts, slot: p.slot(key), key };
+}
+
+/** Targets of one pass that writes several copies: all of them, or null where any is (the others are given back). */
+export function allHalfCopies(targets: readonly (HalfCopyTarget | null)[]): HalfCopyTarget[] | null {
+  if (targets.every((t) => t !== null)) return targets as HalfCopyTarget[];
+  targets.forEach((t) => t?.copy.release());
+  return null;
 }
 
 /** Turns the producers' own f16 copies (halfCopyTarget) off or on again under the current policy: the

@@ -4,9 +4,9 @@
 import type { Gpu } from '../gpu/gpu';
 import { randomModel } from '../formats/random-model';
 import { loadGlobals, forwardLogits, SourceBlocks, type BlockProvider } from '../model/gpu-model';
-import { loadBlockWeights, linearOf, type BlockWeights } from '../model/block-weights';
+import { loadBlockWeights, type BlockWeights } from '../model/block-weights';
 import { teqGroups } from './teq-groups';
-import { scalePrev, scaleNext } from './awq';
+import { foldGroup } from './teq-trainer';
 import { randu, mulberry32 } from '../reference/rng';
 import { assertClose } from '../reference/compare';
 
@@ -19,13 +19,7 @@ async function check(gpu: Gpu, shape: string) {
     const w = await loadBlockWeights(gpu, m.weights, b);
     groups.forEach((g, i) => {
       const alpha = gpu.upload(randu(g.size, 100 * b + i, 0.5, 2), [g.size], 'alpha');
-      const prev = 'norm' in g.prev ? (g.prev.norm === 'attn' ? w.attnNorm : w.mlpNorm) : linearOf(w, g.prev.linear);
-      scalePrev(gpu, prev, alpha, !('norm' in g.prev));
-      scaleNext(
-        gpu,
-        g.members.map((r) => linearOf(w, r)),
-        alpha,
-      );
+      foldGroup(gpu, w, g, alpha); // what TEQ's trainer folds
       alpha.release();
     });
     folded.push(w);

@@ -10,7 +10,7 @@ import type { QuantSpec } from '../core/quant-spec';
 import { linearOf, type BlockWeights } from '../model/block-weights';
 import { quantizeWeight } from '../ops/quantize';
 import { clampMin, teqColSum, teqColSumTable, teqEffectiveGroup, teqEffectiveHalfFits, teqGradGroup, type TeqEstimator } from '../ops/teq';
-import { halfCopyTarget, keepHalfCopy, type HalfCopyTarget } from '../ops/precision';
+import { allHalfCopies, halfCopyTarget, keepHalfCopy } from '../ops/precision';
 import { adamStep } from '../ops/adam';
 import { scaleNext, scalePrev } from './awq';
 import { teqGroups, type TeqGroup } from './teq-groups';
@@ -108,16 +108,11 @@ export class TeqTrainer {
         const weights = members.map((r) => linearOf(w, r).weight);
         const outs = members.map((r) => linearOf(this.effective[b], r).weight);
         const bytes = outs.reduce((a, o) => a + 2 * o.size, 0);
-        let half: (HalfCopyTarget | null)[] | null = null;
-        if (tokens && bytes <= room && teqEffectiveHalfFits(gpu, 1)) {
-          half = members.map((r, i) => halfCopyTarget(gpu, outs[i].shape, `${r}.weight`, 2 * tokens * outs[i].size));
-          // one pass writes all of them or none
-          if (half.some((h) => !h)) {
-            half.forEach((h) => h?.copy.release());
-            half = null;
-          } else room -= bytes;
-        }
-        const targets = half as HalfCopyTarget[] | null;
+        const targets =
+          tokens && bytes <= room && teqEffectiveHalfFits(gpu, 1)
+            ? allHalfCopies(members.map((r, i) => halfCopyTarget(gpu, outs[i].shape, `${r}.weight`, 2 * tokens * outs[i].size)))
+            : null;
+        if (targets) room -= bytes;
         // with the copies a group may bind more storage buffers than the device allows: then it goes
         // in parts of members (each (row, group) is computed on its own: the same values)
         let per = members.length;
@@ -223,7 +218,7 @@ export class TeqTrainer {
 }
 
 /** Folds α: the preceding op's output channels divided by α, the members' columns multiplied. */
-function foldGroup(gpu: Gpu, w: BlockWeights, group: TeqGroup, alpha: Tensor): void {
+export function foldGroup(gpu: Gpu, w: BlockWeights, group: TeqGroup, alpha: Tensor): void {
   const prev = 'norm' in group.prev ? (group.prev.norm === 'attn' ? w.attnNorm : w.mlpNorm) : linearOf(w, group.prev.linear);
   scalePrev(gpu, prev, alpha, !('norm' in group.prev));
   scaleNext(
