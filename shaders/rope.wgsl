@@ -4,11 +4,15 @@
 // HALF_OUT: also writes y's f16 copy for the Linear products that read it (shaders/f16-overflow.wgsl,
 // counted at overflow[p.slot]); with SPLIT_OUT in the matmul attention path's group-major layout
 // [batch*groups, rep*seqLen, D] (as attention-heads.wgsl's split: groups = heads / rep).
+// SPLIT_IN: x is in that group-major layout (the matmul attention path's dq or dk, unmerged); y
+// stays token-major.
+// PAIR: a second tensor in the same dispatch (q's and k's: its own heads, rep and slot), pairs
+// [p.pairs, p.pairs + p.pairs2) of the grid; the same arithmetic as a dispatch of its own.
 #if HALF_OUT
 enable f16;
 #endif
 #include "common.wgsl"
-struct Params { pairs: u32, heads: u32, D: u32, seqLen: u32, offset: u32, slot: u32, rep: u32 }
+struct Params { pairs: u32, heads: u32, D: u32, seqLen: u32, offset: u32, slot: u32, rep: u32, pairs2: u32, heads2: u32, rep2: u32, slot2: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> table: array<vec2<f32>>;
@@ -18,37 +22,80 @@ struct Params { pairs: u32, heads: u32, D: u32, seqLen: u32, offset: u32, slot: 
 @group(0) @binding(5) var<storage, read_write> overflow: array<atomic<u32>>;
 #include "f16-overflow.wgsl"
 #endif
+#if PAIR
+@group(0) @binding(6) var<storage, read> x2: array<f32>;
+@group(0) @binding(7) var<storage, read_write> y2: array<f32>;
+#if HALF_OUT
+@group(0) @binding(8) var<storage, read_write> y216: array<f16>;
+#endif
+#endif
 
-// where element i of y [T, heads*D] sits in its f16 copy
-fn copyIndex(i: u32) -> u32 {
-#if SPLIT_OUT
+// The tensor a thread turns: the first, or (PAIR) the second.
+struct Part { second: bool, heads: u32, rep: u32, slot: u32 }
+
+// where element i of a token-major [T, heads*D] tensor sits in the group-major split
+fn splitIndex(i: u32, heads: u32, rep: u32) -> u32 {
   let d = i % p.D;
   let th = i / p.D;
-  let h = th % p.heads;
-  let t = th / p.heads;
+  let h = th % heads;
+  let t = th / heads;
   let b = t / p.seqLen;
   let s = t % p.seqLen;
-  return (((b * (p.heads / p.rep) + h / p.rep) * p.rep + h % p.rep) * p.seqLen + s) * p.D + d;
-#else
-  return i;
-#endif
+  return (((b * (heads / rep) + h / rep) * rep + h % rep) * p.seqLen + s) * p.D + d;
 }
 
-fn store(i: u32, v: f32) {
+fn load(part: Part, i: u32) -> f32 {
+#if SPLIT_IN
+  let j = splitIndex(i, part.heads, part.rep);
+#else
+  let j = i;
+#endif
+#if PAIR
+  if (part.second) { return x2[j]; }
+#endif
+  return x[j];
+}
+
+fn store(part: Part, i: u32, v: f32) {
+#if HALF_OUT
+#if SPLIT_OUT
+  let c = splitIndex(i, part.heads, part.rep);
+#else
+  let c = i;
+#endif
+#endif
+#if PAIR
+  if (part.second) {
+    y2[i] = v;
+#if HALF_OUT
+    y216[c] = f16Counted(v, part.slot);
+#endif
+    return;
+  }
+#endif
   y[i] = v;
 #if HALF_OUT
-  y16[copyIndex(i)] = f16Counted(v, p.slot);
+  y16[c] = f16Counted(v, part.slot);
 #endif
 }
 
 @compute @workgroup_size({{WG}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = flatIndex(gid, nwg, {{WG}}u);
-  if (idx >= p.pairs) { return; }
+  var idx = flatIndex(gid, nwg, {{WG}}u);
+  var part = Part(false, p.heads, p.rep, p.slot);
+  if (idx >= p.pairs) {
+#if PAIR
+    idx -= p.pairs;
+    if (idx >= p.pairs2) { return; }
+    part = Part(true, p.heads2, p.rep2, p.slot2);
+#else
+    return;
+#endif
+  }
   let half = p.D / 2u;
   let i = idx % half;
   let th = idx / half; // token * heads + head
-  let t = th / p.heads;
+  let t = th / part.heads;
   let pos = t % p.seqLen + p.offset;
   let cs = table[pos * half + i];
 #if INVERSE
@@ -64,8 +111,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let a = base + 2u * i;
   let b = a + 1u;
 #endif
-  let x0 = x[a];
-  let x1 = x[b];
-  store(a, x0 * cs.x - x1 * s);
-  store(b, x0 * s + x1 * cs.x);
+  let x0 = load(part, a);
+  let x1 = load(part, b);
+  store(part, a, x0 * cs.x - x1 * s);
+  store(part, b, x0 * s + x1 * cs.x);
 }

@@ -59,20 +59,22 @@ describe('f16 conversions per block (SmolLM2-135M shape)', () => {
     // (SwiGLU's backward, one dispatch), dx1 (the MLP norm's input gradient), dv (attention's
     // merge), dq and dk (RoPE's inverse) in 5 of the backward's, and the block's own dx (for the
     // block before it) in a 6th: 8 left, the 7 weights and dy (made here outside any producer).
-    // RoPE also writes the head splits of q and k for attention's matmul path (2 more producers),
-    // whose backward finds them and v's split kept: attention splits v and dout only.
+    // RoPE turns q and k in one dispatch (and their gradients back in one, reading attention's
+    // unmerged dq and dk), so 5 producer dispatches a pass; forward it also writes the head splits of
+    // q and k for attention's matmul path, whose backward finds them and v's split kept: attention
+    // splits v alone (dout's split is written by its delta pass).
     const { step, producers, splits, rewriteWeights } = setup();
     let before = producers();
     const splitsBefore = splits();
     expect(step({ batch: 1, seqLen: 512 })).toBe(8);
-    expect(producers() - before).toBe(12);
-    expect(splits() - splitsBefore).toBe(2);
+    expect(producers() - before).toBe(10);
+    expect(splits() - splitsBefore).toBe(1);
     rewriteWeights();
     expect(step({ batch: 1, seqLen: 512 })).toBe(8);
     // unchanged weights (a frozen block): dy alone
     before = producers();
     expect(step({ batch: 1, seqLen: 512 })).toBe(1);
-    expect(producers() - before).toBe(12);
+    expect(producers() - before).toBe(10);
   });
 
   it("TesseraQ's step (4 x 512 tokens): 8 instead of 42", () => {
@@ -86,13 +88,13 @@ describe('f16 conversions per block (SmolLM2-135M shape)', () => {
 
   it('evaluation forwards with unchanged weights convert their weights once, then nothing (14 a window batch before)', () => {
     // 4 inputs + 7 weights, the inputs from their producers (n1, att.out, n2, a): 7, then none
-    // (the producers: those 4 and RoPE's q and k head splits)
+    // (the producers: those 4 and RoPE, which writes q's and k's head splits in one dispatch)
     const { forward, producers } = setup();
     expect(forward({ batch: 4, seqLen: 512 })).toBe(7);
     for (let i = 0; i < 3; i++) {
       const before = producers();
       expect(forward({ batch: 4, seqLen: 512 })).toBe(0);
-      expect(producers() - before).toBe(6);
+      expect(producers() - before).toBe(5);
     }
   });
 

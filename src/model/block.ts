@@ -16,7 +16,7 @@ import { allHalfCopies, halfCopyTarget, keepHalfCopy, linearMatmul, type HalfCop
 import { add } from '../ops/elementwise';
 import { rmsNorm, layerNorm, normForwardFits } from '../ops/norm';
 import { normBackwardDx, normDxHalfFits } from '../ops/norm-dx';
-import { rope } from '../ops/rope';
+import { ropeInputs } from '../ops/rope';
 import { causalAttention, causalAttentionBackward, headSplitTarget, keepHeadSplit, pathOf } from '../ops/attention';
 import { swiglu, swigluBackward, relu, reluBackward, gelu, geluBackward } from '../ops/activation';
 
@@ -111,8 +111,8 @@ function normBackward(
   return dx;
 }
 
-function ropeOpts(cfg: ModelConfig, shape: BatchShape, heads: number, inverse = false) {
-  return { heads, headDim: cfg.headDim, seqLen: shape.seqLen, theta: cfg.ropeTheta, scaling: cfg.ropeScaling, style: cfg.ropeStyle, inverse };
+function ropeOpts(cfg: ModelConfig, shape: BatchShape, inverse = false) {
+  return { headDim: cfg.headDim, seqLen: shape.seqLen, theta: cfg.ropeTheta, scaling: cfg.ropeScaling, style: cfg.ropeStyle, inverse };
 }
 
 function attnOpts(cfg: ModelConfig, shape: BatchShape) {
@@ -135,8 +135,14 @@ export function blockForward(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x: Ten
     const split = pathOf(gpu, ao) === 'matmul';
     const hq = split ? headSplitTarget(gpu, ao, rep, 'attention.q') : null;
     const hk = split ? headSplitTarget(gpu, ao, 1, 'attention.k') : null;
-    const qr = rope(gpu, q, ropeOpts(cfg, shape, cfg.heads), undefined, hq, hq ? rep : undefined);
-    const kr = rope(gpu, k, ropeOpts(cfg, shape, cfg.kvHeads), undefined, hk, hk ? 1 : undefined);
+    const [qr, kr] = ropeInputs(
+      gpu,
+      [
+        { x: q, heads: cfg.heads, half: hq, splitOut: hq ? rep : undefined },
+        { x: k, heads: cfg.kvHeads, half: hk, splitOut: hk ? 1 : undefined },
+      ],
+      ropeOpts(cfg, shape),
+    );
     keepHeadSplit(gpu, qr, ao, rep, hq);
     keepHeadSplit(gpu, kr, ao, 1, hk);
     q.release();
@@ -269,13 +275,22 @@ export function blockBackward(
     acts.lse!,
     attnOpts(cfg, shape),
     llama ? { dv: hv } : { dq: hq, dk: hk, dv: hv },
+    llama,
   );
   dattn.release();
   let dq = g.dq;
   let dk = g.dk;
   if (llama) {
-    dq = rope(gpu, g.dq, ropeOpts(cfg, shape, cfg.heads, true), undefined, hq);
-    dk = rope(gpu, g.dk, ropeOpts(cfg, shape, cfg.kvHeads, true), undefined, hk);
+    // RoPE's inverse reads dq and dk where attention left them (its head split on the matmul path)
+    const rep = g.qkSplit ? cfg.heads / cfg.kvHeads : undefined;
+    [dq, dk] = ropeInputs(
+      gpu,
+      [
+        { x: g.dq, heads: cfg.heads, half: hq, splitIn: rep },
+        { x: g.dk, heads: cfg.kvHeads, half: hk, splitIn: rep && 1 },
+      ],
+      ropeOpts(cfg, shape, true),
+    );
     keepHalfCopy(gpu, dq, hq);
     keepHalfCopy(gpu, dk, hk);
     g.dq.release();

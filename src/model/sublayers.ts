@@ -6,7 +6,7 @@ import type { ModelConfig } from '../core/model-config';
 import type { LinearWeights } from './block-weights';
 import type { BatchShape } from './block';
 import { linear } from './block';
-import { rope } from '../ops/rope';
+import { ropeInputs } from '../ops/rope';
 import { causalAttention } from '../ops/attention';
 import { swiglu, relu, gelu } from '../ops/activation';
 
@@ -23,8 +23,14 @@ export function attentionSublayer(
   const v = linear(gpu, h, lin.v);
   if (cfg.arch === 'llama') {
     const r = { headDim: cfg.headDim, seqLen: shape.seqLen, theta: cfg.ropeTheta, scaling: cfg.ropeScaling, style: cfg.ropeStyle };
-    const qr = rope(gpu, q, { ...r, heads: cfg.heads });
-    const kr = rope(gpu, k, { ...r, heads: cfg.kvHeads });
+    const [qr, kr] = ropeInputs(
+      gpu,
+      [
+        { x: q, heads: cfg.heads },
+        { x: k, heads: cfg.kvHeads },
+      ],
+      r,
+    );
     q.release();
     k.release();
     q = qr;

@@ -38,8 +38,8 @@ const FORWARD_VEC4 = defineKernel({
 });
 const DELTA = defineKernel({
   shader: 'attention-backward-delta',
-  uniforms: { rows: 'u32', D: 'u32' },
-  bindings: { dout: 'read', out: 'read', delta: 'write' },
+  uniforms: { rows: 'u32', D: 'u32', seqLen: 'u32', groups: 'u32', rep: 'u32', slot: 'u32' },
+  bindings: { dout: 'read', out: 'read', delta: 'write', split: 'write?', overflow: 'write?' },
 });
 const DQ = defineKernel({
   shader: 'attention-backward-dq',
@@ -130,16 +130,29 @@ export function flashAttention(gpu: Gpu, q: Tensor, k: Tensor, v: Tensor, o: Fla
   return { out, lse };
 }
 
-/** delta [T, heads]: each row's dout·out, the row term of the softmax backward (both paths). */
-export function attentionDelta(gpu: Gpu, dout: Tensor, out: Tensor, o: AttentionOptions): Tensor {
+/** Where attentionDelta also writes dout's head split (the matmul path's layout, f16 counted in `half` or f32). */
+export interface DoutSplit {
+  out: Tensor;
+  half: { counts: Tensor; slot: number } | null;
+}
+
+/**
+ * delta [T, heads]: each row's dout·out, the row term of the softmax backward (both paths); with
+ * `split`, the same pass writes dout's head split [batch*kvHeads, rep*seqLen, D] there.
+ */
+export function attentionDelta(gpu: Gpu, dout: Tensor, out: Tensor, o: AttentionOptions, split?: DoutSplit): Tensor {
   const rows = o.batch * o.seqLen * o.heads;
   const delta = gpu.tensor([o.batch * o.seqLen, o.heads], 'f32', 'attention.delta');
+  if (split && (split.out.size !== dout.size || split.out.dtype !== (split.half ? 'f16' : 'f32')))
+    throw new Error(
+      `attentionDelta: the split of dout must be ${split.half ? 'f16' : 'f32'} of ${dout.size} elements, got ${split.out.dtype} [${split.out.shape}]`,
+    );
   gpu.dispatch(DELTA, {
-    params: { WG: DELTA_WG },
-    uniforms: { rows, D: o.headDim },
-    bindings: { dout, out, delta },
+    params: { WG: DELTA_WG, SPLIT: Boolean(split), F16: Boolean(split?.half), ELEM: split?.half ? 'f16' : 'f32' },
+    uniforms: { rows, D: o.headDim, seqLen: o.seqLen, groups: o.kvHeads, rep: o.heads / o.kvHeads, slot: split?.half?.slot ?? 0 },
+    bindings: { dout, out, delta, split: split?.out, overflow: split?.half?.counts },
     workgroups: gpu.grid1D(Math.ceil(rows / DELTA_WG)),
-    label: 'attention.delta',
+    label: split ? 'attention.delta and dout split' : 'attention.delta',
   });
   return delta;
 }

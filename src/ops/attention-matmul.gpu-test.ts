@@ -6,6 +6,8 @@ import type { Gpu } from '../gpu/gpu';
 import { attentionPath, causalAttention, causalAttentionBackward, type AttentionPath, type CausalAttentionOptions } from './attention';
 import { attentionBackwardRef, attentionRef, type AttentionOptions } from '../reference/attention';
 import { randn } from '../reference/rng';
+import { ropeInputs } from './rope';
+import { ropeRef } from '../reference/rope';
 import { assertClose } from '../reference/compare';
 
 async function check(gpu: Gpu, o: AttentionOptions, seed: number, forward: AttentionPath, backward: AttentionPath): Promise<void> {
@@ -55,6 +57,43 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'longer rows: seqLen 150 and 1030 (rows wider than the softmax workgroup, its four-wide loop)'(gpu) {
     await check(gpu, { batch: 1, seqLen: 150, heads: 3, kvHeads: 1, headDim: 8 }, 1500, 'matmul', 'matmul');
     await check(gpu, { batch: 1, seqLen: 1030, heads: 2, kvHeads: 1, headDim: 8 }, 1510, 'matmul', 'matmul');
+  },
+  async "unmerged dq and dk (qkSplit) through RoPE's inverse give the bits of the merged ones"(gpu) {
+    const o = { batch: 2, seqLen: 11, heads: 6, kvHeads: 2, headDim: 8, path: 'matmul' as const };
+    const T = o.batch * o.seqLen;
+    const [q, k, v] = [gpu.upload(randn(T * 48, 1600), [T, 48]), gpu.upload(randn(T * 16, 1601), [T, 16]), gpu.upload(randn(T * 16, 1602), [T, 16])];
+    const dout = gpu.upload(randn(T * 48, 1603), [T, 48]);
+    const fwd = causalAttention(gpu, q, k, v, o);
+    const r = { headDim: 8, seqLen: o.seqLen, theta: 10000, style: 'half' as const, inverse: true };
+    const turned = async (qkSplit: boolean) => {
+      const g = causalAttentionBackward(gpu, dout, q, k, v, fwd.out, fwd.lse, o, {}, qkSplit);
+      if (g.qkSplit !== qkSplit) throw new Error(`qkSplit ${qkSplit}: the result says ${g.qkSplit}`);
+      const rep = qkSplit ? 3 : undefined;
+      const ys = ropeInputs(
+        gpu,
+        [
+          { x: g.dq, heads: 6, splitIn: rep },
+          { x: g.dk, heads: 2, splitIn: rep && 1 },
+        ],
+        r,
+      );
+      return Promise.all([...ys, g.dv].map((t) => t.readF32()));
+    };
+    const merged = await turned(false);
+    const split = await turned(true);
+    ['dq', 'dk', 'dv'].forEach((name, i) => {
+      const j = split[i].findIndex((x, n) => !Object.is(x, merged[i][n]));
+      if (j >= 0) throw new Error(`${name}: ${split[i][j]} != ${merged[i][j]} at ${j}`);
+    });
+    assertClose(
+      'dq through the inverse',
+      merged[0],
+      ropeRef(
+        attentionBackwardRef(await dout.readF32(), await q.readF32(), await k.readF32(), await v.readF32(), await fwd.out.readF32(), await fwd.lse.readF32(), o)
+          .dq,
+        { ...r, heads: 6 },
+      ),
+    );
   },
   async 'selection: flash without the f16 tensor-core policy'(gpu) {
     // CI's SwiftShader offers no subgroup matrices, so the policy is off and every call is flash

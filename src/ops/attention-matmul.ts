@@ -194,6 +194,11 @@ export function matmulAttention(gpu: Gpu, q: Tensor, k: Tensor, v: Tensor, o: Ma
   return { out, lse };
 }
 
+/**
+ * Backward; with `gradHalves`, the f16 copies of the merged input gradients too. With `qkSplit`,
+ * dq and dk stay in the head split [batch*kvHeads, rep*seqLen, D] (f32, no copies) for a RoPE
+ * inverse that reads that layout (ops/rope.ts, splitIn): two merges fewer.
+ */
 export function matmulAttentionBackward(
   gpu: Gpu,
   dout: Tensor,
@@ -204,16 +209,18 @@ export function matmulAttentionBackward(
   lse: Tensor,
   o: MatmulAttentionOptions,
   gradHalves: AttentionGradHalves = {},
+  qkSplit = false,
 ): { dq: Tensor; dk: Tensor; dv: Tensor } {
   checkAttentionShapes('matmulAttentionBackward', q, k, v, o);
-  const { S, rep, scale } = dims(o);
+  const { S, D, G, rep, scale } = dims(o);
   const half = halfSlots(gpu);
-  const delta = attentionDelta(gpu, dout, out, o);
+  // delta and dout's split in one pass
+  const dog: Split = { t: gpu.tensor([G, rep * S, D], half ? 'f16' : 'f32', 'attention.dout'), owned: true };
+  const delta = attentionDelta(gpu, dout, out, o, { out: dog.t, half: half?.['attention.dout'] ?? null });
   // the forward's splits of q, k and v where they are kept (its inputs unchanged since)
   const qg = split(gpu, q, o, rep, half?.['attention.q'] ?? null, 'attention.q', true);
   const kg = split(gpu, k, o, 1, half?.['attention.k'] ?? null, 'attention.k', true, [qg]);
   const vg = split(gpu, v, o, 1, half?.['attention.v'] ?? null, 'attention.v', true, [qg, kg]);
-  const dog = split(gpu, dout, o, rep, half?.['attention.dout'] ?? null, 'attention.dout');
   const s = linearMatmul(gpu, qg.t, 'attention.q', kg.t, 'attention.k', { transB: true, alpha: scale, subgroupTile: o.subgroupTile });
   const dp = linearMatmul(gpu, dog.t, 'attention.dout', vg.t, 'attention.v', { transB: true, subgroupTile: o.subgroupTile });
   done(vg);
@@ -239,9 +246,13 @@ export function matmulAttentionBackward(
   const dkg = linearMatmul(gpu, ds, 'attention.ds', qg.t, 'attention.q', { transA: true, subgroupTile: o.subgroupTile });
   ds.release();
   done(qg);
+  const dv = merge(gpu, dvg, o, 1, 'attention.dv', gradHalves.dv);
+  dvg.release();
+  // unmerged, for a RoPE inverse that reads the split (ops/rope.ts, splitIn)
+  if (qkSplit) return { dq: dqg, dk: dkg, dv };
   const dq = merge(gpu, dqg, o, rep, 'attention.dq', gradHalves.dq);
   const dk = merge(gpu, dkg, o, 1, 'attention.dk', gradHalves.dk);
-  const dv = merge(gpu, dvg, o, 1, 'attention.dv', gradHalves.dv);
-  for (const t of [dqg, dkg, dvg]) t.release();
+  dqg.release();
+  dkg.release();
   return { dq, dk, dv };
 }

@@ -81,6 +81,12 @@ export function causalAttention(
   return { ...flashAttention(gpu, q, k, v, o), outHalf: null };
 }
 
+/**
+ * Backward. `half`: the f16 copies of the input gradients to write (the matmul path writes them,
+ * the flash path none: `halves` says which were). `qkSplit`: on the matmul path, dq and dk may stay
+ * in its head split (f32, no copies; the result's `qkSplit` says whether they did) for a RoPE
+ * inverse that reads that layout (ops/rope.ts, splitIn).
+ */
 export function causalAttentionBackward(
   gpu: Gpu,
   dout: Tensor,
@@ -91,8 +97,11 @@ export function causalAttentionBackward(
   lse: Tensor,
   o: CausalAttentionOptions,
   half: AttentionGradHalves = {},
-): { dq: Tensor; dk: Tensor; dv: Tensor; halves: AttentionGradHalves } {
-  // as the forward: the matmul path writes the asked f16 copies, the flash path none
-  if (pathOf(gpu, o) === 'matmul') return { ...matmulAttentionBackward(gpu, dout, q, k, v, out, lse, o, half), halves: half };
-  return { ...flashAttentionBackward(gpu, dout, q, k, v, out, lse, o), halves: {} };
+  qkSplit = false,
+): { dq: Tensor; dk: Tensor; dv: Tensor; halves: AttentionGradHalves; qkSplit: boolean } {
+  if (pathOf(gpu, o) === 'matmul') {
+    const halves = qkSplit ? { dv: half.dv } : half;
+    return { ...matmulAttentionBackward(gpu, dout, q, k, v, out, lse, o, halves, qkSplit), halves, qkSplit };
+  }
+  return { ...flashAttentionBackward(gpu, dout, q, k, v, out, lse, o), halves: {}, qkSplit: false };
 }

@@ -26,7 +26,7 @@ import { layerNorm, layerNormBackward, normForwardFits, rmsNorm, rmsNormBackward
 import { dequantizeWeight, quantizeWeight } from './quantize';
 import { diagonal, gptqColumns, hessian, prepareWeights, upperCholeskyOfInverse } from './gptq';
 import { meanSquaredError, sumAll, sumCols, sumRows, sumSquares } from './reduce';
-import { rope } from './rope';
+import { rope, ropeInputs } from './rope';
 import { logsumexpRows, softmaxRows } from './softmax';
 import { clampMin, teqColSum, teqColSumTable, teqEffectiveGroup, teqEffectiveHalfFits, teqGradGroup } from './teq';
 import { tqAdamState, tqExport, tqGrad, tqHalfFits, tqHardenQuantile, tqHarden, tqInit, tqSoftWeight, tqStats, tqStep } from './tesseraq';
@@ -100,6 +100,7 @@ describe('every op in every kernel variant', () => {
     const [k, v] = [gpu.tensor([4, 8]), gpu.tensor([4, 8])];
     const { out, lse } = causalAttention(gpu, q, k, v, o);
     causalAttentionBackward(gpu, gpu.tensor([4, 16]), q, k, v, out, lse, o);
+    causalAttentionBackward(gpu, gpu.tensor([4, 16]), q, k, v, out, lse, o, {}, true);
   });
   each('awq', (gpu) => {
     const x = gpu.tensor([4, 16]);
@@ -191,7 +192,26 @@ describe('every op in every kernel variant', () => {
     sumSquares(gpu, x);
     meanSquaredError(gpu, x, gpu.tensor([300, 8]));
   });
-  each('rope', (gpu) => rope(gpu, gpu.tensor([4, 16]), { heads: 2, headDim: 8, seqLen: 4, theta: 10000, style: 'half', inverse: true }));
+  each('rope: one tensor, two in one dispatch, from the head split', (gpu) => {
+    const o = { headDim: 8, seqLen: 4, theta: 10000, style: 'half' as const, inverse: true };
+    rope(gpu, gpu.tensor([4, 16]), { ...o, heads: 2 });
+    ropeInputs(
+      gpu,
+      [
+        { x: gpu.tensor([4, 16]), heads: 2 },
+        { x: gpu.tensor([4, 8]), heads: 1 },
+      ],
+      o,
+    );
+    ropeInputs(
+      gpu,
+      [
+        { x: gpu.tensor([1, 8, 8]), heads: 2, splitIn: 2 },
+        { x: gpu.tensor([1, 4, 8]), heads: 1, splitIn: 1 },
+      ],
+      o,
+    );
+  });
   each('softmax and log-sum-exp', (gpu) => {
     const x = gpu.tensor([4, 8]);
     softmaxRows(gpu, x);
@@ -315,6 +335,23 @@ describe('half-precision kernel variants', () => {
     swiglu(gpu, x, gpu.tensor([4, 8]), undefined, half([4, 8]));
     rope(gpu, gpu.tensor([4, 16]), { heads: 2, headDim: 8, seqLen: 4, theta: 10000, style: 'half', inverse: true }, undefined, half([4, 16]));
     rope(gpu, gpu.tensor([4, 16]), { heads: 2, headDim: 8, seqLen: 4, theta: 10000, style: 'half' }, undefined, half([1, 8, 8]), 2);
+    const r = { headDim: 8, seqLen: 4, theta: 10000, style: 'half' as const };
+    ropeInputs(
+      gpu,
+      [
+        { x: gpu.tensor([4, 16]), heads: 2, half: half([1, 8, 8]), splitOut: 2 },
+        { x: gpu.tensor([4, 8]), heads: 1, half: half([1, 4, 8], 2), splitOut: 1 },
+      ],
+      r,
+    );
+    ropeInputs(
+      gpu,
+      [
+        { x: gpu.tensor([1, 8, 8]), heads: 2, half: half([4, 16]), splitIn: 2 },
+        { x: gpu.tensor([1, 4, 8]), heads: 1, half: half([4, 8], 2), splitIn: 1 },
+      ],
+      { ...r, inverse: true },
+    );
     swigluBackward(gpu, x, gpu.tensor([4, 8]), gpu.tensor([4, 8]), { dgate: half([4, 8], 2), dup: half([4, 8], 3) });
     if (tqHalfFits(gpu)) {
       const L = tqInit(gpu, gpu.tensor([2, 16]), spec);
@@ -389,6 +426,7 @@ describe('half-precision kernel variants', () => {
     const half = (shape: number[]): HalfOut => ({ copy: gpu.tensor(shape, 'f16'), counts, slot: 1 });
     causalAttention(gpu, q, k, v, o, half([16, 32]));
     causalAttentionBackward(gpu, gpu.tensor([16, 32]), q, k, v, out, lse, o, { dq: half([16, 32]), dk: half([16, 16]), dv: half([16, 16]) });
+    causalAttentionBackward(gpu, gpu.tensor([16, 32]), q, k, v, out, lse, o, { dv: half([16, 16]) }, true);
     setHalfLinears(gpu, false);
   });
   eachHalf('matmul, f16 storage', (gpu) => forms(gpu, 'f16', undefined));

@@ -161,7 +161,7 @@ describe('precision policy', () => {
     expect(attentionPath(gpu, { batch: 16, seqLen: 512, heads: 8, kvHeads: 4, headDim: 8 })).toBe('flash');
     // the matmul path's operands come f16 from its own kernels; every product is on the tensor
     // cores; the backward finds the forward's splits of q, k and v kept (q, k, v unchanged) and
-    // splits dout alone
+    // splits dout in its delta pass; with qkSplit it leaves dq and dk unmerged (for RoPE's inverse)
     const o = { batch: 1, seqLen: 32, heads: 4, kvHeads: 2, headDim: 32 };
     const q = gpu.tensor([32, 128]);
     const [k, v] = [gpu.tensor([32, 64]), gpu.tensor([32, 64])];
@@ -180,16 +180,20 @@ describe('precision policy', () => {
         'matmul-subgroup',
         'attention-heads',
       ],
-      ...['attention-backward-delta', 'attention-heads f16'],
+      ...['attention-backward-delta f16'],
       ...['matmul-subgroup', 'matmul-subgroup', 'attention-ds f16', 'matmul-subgroup', 'matmul-subgroup', 'matmul-subgroup'],
       ...['attention-heads', 'attention-heads', 'attention-heads'],
     ]);
+    const merges = () => calls.dispatches.filter((d) => d.pipeline.startsWith('attention-heads') && /SPLIT=false/.test(d.pipeline)).length;
+    const merged = merges();
+    const g = causalAttentionBackward(gpu, gpu.tensor([32, 128]), q, k, v, out, lse, o, {}, true);
+    expect([g.qkSplit, g.dq.shape, g.dk.shape, g.dv.shape, merges() - merged]).toEqual([true, [2, 64, 32], [2, 32, 32], [32, 64], 1]);
     // a write to k (a kernel binding it read_write) drops its kept split: the next backward splits it again
     const before = calls.dispatches.length;
     gpu.clear(k);
     causalAttentionBackward(gpu, gpu.tensor([32, 128]), q, k, v, out, lse, o);
     const splits = calls.dispatches.slice(before).filter((d) => d.pipeline.startsWith('attention-heads') && /SPLIT=true/.test(d.pipeline));
-    expect(splits.length).toBe(2); // k and dout
+    expect(splits.length).toBe(1); // k (dout's is the delta pass's)
     setHalfLinears(gpu, false);
     expect(attentionPath(gpu, smol)).toBe('flash');
   });

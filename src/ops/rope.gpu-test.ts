@@ -1,6 +1,6 @@
 // GPU test module: runs in headless Chromium through e2e/gpu-kernels.spec.ts.
 import type { Gpu } from '../gpu/gpu';
-import { rope } from './rope';
+import { rope, ropeInputs } from './rope';
 import { ropeRef, type RopeOptions } from '../reference/rope';
 import { randn } from '../reference/rng';
 import { assertClose } from '../reference/compare';
@@ -34,4 +34,60 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
       assertClose(`rope inverse ${tag}`, await rope(gpu, xg, inv).readF32(), ropeRef(x, inv));
     }
   },
+  async 'q and k in one dispatch, and read from the head split, give the bits of one call each'(gpu) {
+    // 2 sequences of 7 tokens, 6 query heads over 2 kv heads (3 a group), D 8
+    const [B, S, H, KV, D] = [2, 7, 6, 2, 8];
+    const rep = H / KV;
+    const T = B * S;
+    const q = randn(T * H * D, 501);
+    const k = randn(T * KV * D, 502);
+    for (const style of ['half', 'interleaved'] as const) {
+      for (const inverse of [false, true]) {
+        const o = { headDim: D, seqLen: S, theta: 10000, style, inverse };
+        const tag = `${style}${inverse ? ' inverse' : ''}`;
+        const qg = gpu.upload(q, [T, H * D]);
+        const kg = gpu.upload(k, [T, KV * D]);
+        const oneQ = await rope(gpu, qg, { ...o, heads: H }).readF32();
+        const oneK = await rope(gpu, kg, { ...o, heads: KV }).readF32();
+        assertClose(`rope q ${tag}`, oneQ, ropeRef(q, { ...o, heads: H }));
+        const pair = ropeInputs(
+          gpu,
+          [
+            { x: qg, heads: H },
+            { x: kg, heads: KV },
+          ],
+          o,
+        );
+        sameBits(`pair q ${tag}`, await pair[0].readF32(), oneQ);
+        sameBits(`pair k ${tag}`, await pair[1].readF32(), oneK);
+        // the same inputs in the matmul attention path's group-major head split
+        const fromSplit = ropeInputs(
+          gpu,
+          [
+            { x: gpu.upload(toSplit(q, B, S, H, rep, D), [B * KV, rep * S, D]), heads: H, splitIn: rep },
+            { x: gpu.upload(toSplit(k, B, S, KV, 1, D), [B * KV, S, D]), heads: KV, splitIn: 1 },
+          ],
+          o,
+        );
+        sameBits(`split q ${tag}`, await fromSplit[0].readF32(), oneQ);
+        sameBits(`split k ${tag}`, await fromSplit[1].readF32(), oneK);
+      }
+    }
+  },
 };
+
+/** Token-major x [B*S, heads*D] in the group-major split [B*heads/rep, rep*S, D] (attention-heads.wgsl). */
+function toSplit(x: Float32Array, B: number, S: number, heads: number, rep: number, D: number): Float32Array {
+  const out = new Float32Array(x.length);
+  const groups = heads / rep;
+  for (let b = 0; b < B; b++)
+    for (let i = 0; i < S; i++)
+      for (let h = 0; h < heads; h++)
+        for (let d = 0; d < D; d++) out[(((b * groups + Math.floor(h / rep)) * rep + (h % rep)) * S + i) * D + d] = x[((b * S + i) * heads + h) * D + d];
+  return out;
+}
+
+function sameBits(tag: string, got: Float32Array, want: Float32Array): void {
+  const i = got.findIndex((v, j) => !Object.is(v, want[j]));
+  if (got.length !== want.length || i >= 0) throw new Error(`${tag}: ${got[i]} != ${want[i]} at ${i} (of ${want.length})`);
+}

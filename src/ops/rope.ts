@@ -5,7 +5,7 @@
 import type { Gpu } from '../gpu/gpu';
 import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
-import { checkHalfOut, type HalfOut } from './cast';
+import { checkHalfOut, storageBindingsFit, type HalfOut } from './cast';
 import { ropeFrequencies, type RopeOptions, type RopeScaling } from '../reference/rope';
 
 export type { RopeOptions } from '../reference/rope';
@@ -14,8 +14,20 @@ const WG = 256;
 
 const ROPE = defineKernel({
   shader: 'rope',
-  uniforms: { pairs: 'u32', heads: 'u32', D: 'u32', seqLen: 'u32', offset: 'u32', slot: 'u32', rep: 'u32' },
-  bindings: { x: 'read', table: 'read', y: 'write', y16: 'write?', overflow: 'write?' },
+  uniforms: {
+    pairs: 'u32',
+    heads: 'u32',
+    D: 'u32',
+    seqLen: 'u32',
+    offset: 'u32',
+    slot: 'u32',
+    rep: 'u32',
+    pairs2: 'u32',
+    heads2: 'u32',
+    rep2: 'u32',
+    slot2: 'u32',
+  },
+  bindings: { x: 'read', table: 'read', y: 'write', y16: 'write?', overflow: 'write?', x2: 'read?', y2: 'write?', y216: 'write?' },
 });
 /** Tables grow in steps of this many positions. */
 const TABLE_STEP = 1024;
@@ -53,30 +65,103 @@ function tableFor(gpu: Gpu, headDim: number, theta: number, positions: number, s
 }
 
 /**
+ * One tensor a RoPE dispatch turns: x [T, heads*headDim] token-major or, with `splitIn`, in the
+ * matmul attention path's group-major head split with that many query heads per kv head (the
+ * backward's dq or dk before their merge; ops/attention-matmul.ts). With `half`, the result's f16
+ * copy too (ops/cast.ts, HalfOut), token-major or, with `splitOut`, in the head split.
+ */
+export interface RopeInput {
+  x: Tensor;
+  heads: number;
+  half?: HalfOut | null;
+  splitOut?: number;
+  splitIn?: number;
+}
+
+/** Storage buffers of a dispatch turning `parts` (table and outputs included). */
+function storageBuffers(parts: readonly RopeInput[]): number {
+  return 1 + parts.length * (parts[0].half ? 3 : 2) + (parts[0].half ? 1 : 0);
+}
+
+/** Rotates each input (one or two) by its positions' angles, in one dispatch where the two agree on f16 copies and layouts and the device binds them. */
+export function ropeInputs(gpu: Gpu, parts: readonly RopeInput[], o: Omit<RopeOptions, 'heads'>): Tensor[] {
+  if (parts.length < 1 || parts.length > 2) throw new Error(`rope: 1 or 2 inputs, got ${parts.length}`);
+  const [a, b] = parts;
+  const together =
+    !b ||
+    (Boolean(a.half) === Boolean(b.half) &&
+      (a.splitOut === undefined) === (b.splitOut === undefined) &&
+      (a.splitIn === undefined) === (b.splitIn === undefined) &&
+      (!a.half || a.half.counts === b.half!.counts) &&
+      storageBindingsFit(gpu, storageBuffers(parts)));
+  if (!together) return parts.map((part) => encodeRope(gpu, [part], o)[0]);
+  return encodeRope(gpu, parts, o);
+}
+
+/**
  * x turned by its positions' angles (or back, o.inverse); with `half`, the result's f16 copy too
  * (ops/cast.ts, HalfOut), token-major as the result or, with `splitRep` (query heads per kv head;
  * 1 for k), in the matmul attention path's head split (ops/attention-matmul.ts, headSplitTarget).
  */
 export function rope(gpu: Gpu, x: Tensor, o: RopeOptions, out?: Tensor, half?: HalfOut | null, splitRep?: number): Tensor {
+  return encodeRope(gpu, [{ x, heads: o.heads, half, splitOut: splitRep }], o, out)[0];
+}
+
+/** The checks of one input; its pair count. */
+function checkInput(part: RopeInput, o: Omit<RopeOptions, 'heads'>): number {
   const D = o.headDim;
-  const width = o.heads * D;
+  const width = part.heads * D;
   if (D % 2 !== 0) throw new Error(`rope: headDim ${D} is odd`);
-  if (x.size % width !== 0) throw new Error(`rope: x has ${x.size} elements, not a multiple of heads*headDim=${width}`);
+  if (part.x.size % width !== 0) throw new Error(`rope: x has ${part.x.size} elements, not a multiple of heads*headDim=${width}`);
   const offset = o.positionOffset ?? 0;
   if (!Number.isInteger(offset) || offset < 0) throw new Error(`rope: positionOffset ${offset} must be a non-negative integer`);
-  const T = x.size / width;
-  const pairs = T * o.heads * (D / 2);
+  const T = part.x.size / width;
+  const split = (rep: number | undefined) => rep !== undefined && (part.heads % rep !== 0 || offset !== 0 || T % o.seqLen !== 0);
+  if ((part.splitOut !== undefined && !part.half) || split(part.splitOut) || split(part.splitIn))
+    throw new Error(
+      `rope: a head split needs heads (${part.heads}) a multiple of its query heads per kv head, whole sequences, no position offset (and an f16 target for the copy)`,
+    );
+  if (part.splitOut !== undefined && part.splitIn !== undefined && part.splitOut !== part.splitIn)
+    throw new Error('rope: the input and copy splits must have the same query heads per kv head');
+  return T * part.heads * (D / 2);
+}
+
+function encodeRope(gpu: Gpu, parts: readonly RopeInput[], o: Omit<RopeOptions, 'heads'>, out?: Tensor): Tensor[] {
+  const D = o.headDim;
+  const offset = o.positionOffset ?? 0;
+  const pairs = parts.map((part) => checkInput(part, o));
+  const T = Math.max(...parts.map((part) => part.x.size / (part.heads * D)));
   const table = tableFor(gpu, D, o.theta, offset + Math.min(o.seqLen, T), o.scaling);
-  const y = out ?? gpu.tensor(x.shape, 'f32', 'rope');
-  if (half) checkHalfOut('rope', y, half);
-  if (splitRep !== undefined && (!half || o.heads % splitRep !== 0 || offset !== 0 || T % o.seqLen !== 0))
-    throw new Error(`rope: a head-split copy needs an f16 target, heads (${o.heads}) a multiple of ${splitRep}, whole sequences and no position offset`);
+  const ys = parts.map((part, i) => (i === 0 && out ? out : gpu.tensor(part.splitIn !== undefined ? [T, part.heads * D] : part.x.shape, 'f32', 'rope')));
+  parts.forEach((part, i) => part.half && checkHalfOut('rope', ys[i], part.half));
+  const [a, b] = parts;
+  const rep = (part: RopeInput | undefined) => part?.splitOut ?? part?.splitIn ?? 1;
   gpu.dispatch(ROPE, {
-    params: { WG, HALF: o.style === 'half', INVERSE: Boolean(o.inverse), HALF_OUT: Boolean(half), SPLIT_OUT: splitRep !== undefined },
-    uniforms: { pairs, heads: o.heads, D, seqLen: o.seqLen, offset, slot: half?.slot ?? 0, rep: splitRep ?? 1 },
-    bindings: { x, table, y, y16: half?.copy, overflow: half?.counts },
-    workgroups: gpu.grid1D(Math.ceil(pairs / WG)),
+    params: {
+      WG,
+      HALF: o.style === 'half',
+      INVERSE: Boolean(o.inverse),
+      HALF_OUT: Boolean(a.half),
+      SPLIT_OUT: a.splitOut !== undefined,
+      SPLIT_IN: a.splitIn !== undefined,
+      PAIR: b !== undefined,
+    },
+    uniforms: {
+      pairs: pairs[0],
+      heads: a.heads,
+      D,
+      seqLen: o.seqLen,
+      offset,
+      slot: a.half?.slot ?? 0,
+      rep: rep(a),
+      pairs2: pairs[1] ?? 0,
+      heads2: b?.heads ?? 0,
+      rep2: rep(b),
+      slot2: b?.half?.slot ?? 0,
+    },
+    bindings: { x: a.x, table, y: ys[0], y16: a.half?.copy, overflow: a.half?.counts, x2: b?.x, y2: ys[1], y216: b?.half?.copy },
+    workgroups: gpu.grid1D(Math.ceil((pairs[0] + (pairs[1] ?? 0)) / WG)),
     label: o.inverse ? 'rope.inverse' : 'rope',
   });
-  return y;
+  return ys;
 }
