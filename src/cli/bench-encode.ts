@@ -5,10 +5,11 @@
 // f16 copies), not Dawn's native encoding, which comes on top on a real device. A step of TEQ at
 // the SmolLM2-135M shape was bound by this on the H200 (docs/half-precision.md).
 //   npm run bench:encode -- [--shape smollm2-135m] [--batch 4] [--seqLen 512] [--steps 40] [--f32 | --f16-all]
-//     [--dawn [--f16-storage]] [--no-producers] [--warmup 5]
+//     [--dawn [--f16-storage]] [--no-producers] [--separate] [--warmup 5]
 // --f16-storage: with --dawn on a device with shader-f16 but no tensor cores (e.g. Mesa's lavapipe),
 // the policy on the f16-storage kernel, so that Dawn's share is measured with the policy's dispatches.
 // --no-producers: a conversion dispatch per f16 copy instead of the producers' own (ops/precision.ts).
+// --separate: gate's and up's weights in buffers of their own (two products each way instead of one).
 import { fakeGpu } from '../gpu/testing/fake-device';
 import { createNodeGpu, closeNodeGpu } from './node-gpu';
 import { flag } from './argv-flag';
@@ -35,7 +36,8 @@ async function main(): Promise<void> {
   const all = process.argv.includes('--f16-all'); // every Linear product f16, as `studio --f16 all`
   setHalfLinears(gpu, half, all ? 0 : undefined, process.argv.includes('--f16-storage'));
   if (process.argv.includes('--no-producers')) setHalfCopyProducers(gpu, false);
-  const blocks = Array.from({ length: cfg.layers }, (_, i) => placeholderBlock(gpu, cfg, i));
+  // gate and up side by side, as TEQ's trainer keeps its effective weights (--separate: apart)
+  const blocks = Array.from({ length: cfg.layers }, (_, i) => placeholderBlock(gpu, cfg, i, !process.argv.includes('--separate')));
   const step = () => {
     for (const w of blocks) {
       const x = gpu.tensor([shape.batch * shape.seqLen, cfg.hidden]);

@@ -2,7 +2,7 @@
 // src/ops/precision.ts), kept until those contents may change. The runtime (gpu.ts) drops every
 // copy of a buffer whenever anything may write it: a dispatch that binds it read_write, a copy,
 // clear or CPU write into it, and its release to the pool (a pooled buffer comes back as another
-// tensor). Views share their tensor's buffer, so writing through any view drops the copies of all.
+// tensor). Views and row ranges share their tensor's buffer, so writing through any drops the copies of all.
 // A copy found here therefore always holds what a fresh derivation from the source would give now.
 // The copies are tensors owned by this registry: released here (back to the pool) when dropped,
 // evicted least recently used first to stay under maxBytes.
@@ -16,6 +16,8 @@ export interface CopyEntry {
 
 interface Entry extends CopyEntry {
   source: GPUBuffer;
+  /** The source's offset in its buffer (row ranges of one buffer have copies of their own). */
+  offset: number;
   kind: string;
   dtype: string;
   size: number;
@@ -40,7 +42,7 @@ export class DerivedCopies {
   /** The `kind` copy of source's current contents (same dtype and size), if one is kept. */
   private find(source: Tensor, kind: string): Entry | undefined {
     const list = this.bySource.get(source.buffer);
-    if (list) for (const e of list) if (e.kind === kind && e.dtype === source.dtype && e.size === source.size) return e;
+    if (list) for (const e of list) if (e.kind === kind && e.offset === source.offset && e.dtype === source.dtype && e.size === source.size) return e;
     return undefined;
   }
 
@@ -82,7 +84,7 @@ export class DerivedCopies {
     }
     let list = this.bySource.get(source.buffer);
     if (!list) this.bySource.set(source.buffer, (list = []));
-    const e: Entry = { source: source.buffer, kind, dtype: source.dtype, size: source.size, copy, tag };
+    const e: Entry = { source: source.buffer, offset: source.offset, kind, dtype: source.dtype, size: source.size, copy, tag };
     list.push(e);
     this.lru.add(e);
     this.bytes += bytes;

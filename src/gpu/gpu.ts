@@ -107,7 +107,7 @@ export class Gpu {
   private pipelineByParams = new WeakMap<object, { kernel: Kernel; e: PipelineEntry }>();
   private pipelineTotal = 0;
   private layouts = new Map<string, LayoutEntry>();
-  /** Bind groups by layout id, then (buffer id, bound size) per storage binding: nested maps of
+  /** Bind groups by layout id, then (buffer id, offset where not 0, bound size) per storage binding: nested maps of
    * small integers, so that a lookup builds no key (it runs for every dispatch). */
   private bindGroups: BindGroupTrie = new Map();
   private bindGroupsKept = 0;
@@ -204,7 +204,7 @@ export class Gpu {
   write(t: Tensor, data: Float32Array | Uint32Array | Int32Array, elementOffset = 0): void {
     this.flush(); // earlier dispatches must see the old contents
     this.copies.invalidate(t.buffer);
-    this.device.queue.writeBuffer(t.buffer, elementOffset * 4, data.buffer, data.byteOffset, data.byteLength);
+    this.device.queue.writeBuffer(t.buffer, t.offset + elementOffset * 4, data.buffer, data.byteOffset, data.byteLength);
   }
 
   zeros(shape: readonly number[], name = 'zeros', dtype: DType = 'f32'): Tensor {
@@ -216,13 +216,13 @@ export class Gpu {
   clear(t: Tensor): void {
     this.copies.invalidate(t.buffer);
     this.endPass();
-    this.getEncoder().clearBuffer(t.buffer, 0, t.byteLength);
+    this.getEncoder().clearBuffer(t.buffer, t.offset, t.byteLength);
   }
 
   copy(src: Tensor, dst: Tensor, srcOffsetElems = 0, dstOffsetElems = 0, elems = src.size): void {
     this.copies.invalidate(dst.buffer);
     this.endPass();
-    this.getEncoder().copyBufferToBuffer(src.buffer, srcOffsetElems * 4, dst.buffer, dstOffsetElems * 4, elems * 4);
+    this.getEncoder().copyBufferToBuffer(src.buffer, src.offset + srcOffsetElems * 4, dst.buffer, dst.offset + dstOffsetElems * 4, elems * 4);
   }
 
   clone(src: Tensor, name = src.name): Tensor {
@@ -316,8 +316,12 @@ export class Gpu {
     for (let i = 0; i < names.length; i++) {
       const b = given[names[i]];
       if (b === undefined) throw new EngineError('gpu-validation', `${label}: no buffer for binding "${names[i]}" (bound: ${names.join(', ')})`);
-      if (b instanceof Tensor) node = trieChild(trieChild(node, this.bufferId(b.buffer)), b.byteLength);
-      else node = trieChild(trieChild(node, this.bufferId(b)), b.size);
+      if (b instanceof Tensor) {
+        node = trieChild(node, this.bufferId(b.buffer));
+        // a range past the start has a level of its own (negative: never a size), a whole buffer none
+        if (b.offset) node = trieChild(node, -b.offset);
+        node = trieChild(node, b.byteLength);
+      } else node = trieChild(trieChild(node, this.bufferId(b)), b.size);
     }
     return node;
   }
@@ -341,9 +345,8 @@ export class Gpu {
           return;
         }
         const b = given[names[next++]]!;
-        const buffer = b instanceof Tensor ? b.buffer : b;
-        const size = b instanceof Tensor ? b.byteLength : b.size;
-        entries.push({ binding, resource: { buffer, offset: 0, size } });
+        if (b instanceof Tensor) entries.push({ binding, resource: { buffer: b.buffer, offset: b.offset, size: b.byteLength } });
+        else entries.push({ binding, resource: { buffer: b, offset: 0, size: b.size } });
       });
       // Entries of destroyed buffers are never looked up again (ids are per buffer object); the
       // bound keeps their memory small.

@@ -1,7 +1,7 @@
 // A transformer block's weights on the GPU. Quantization methods swap a Linear's weight tensor for
 // its dequantized (or scaled) version; the forward pass does not care where a weight came from.
 import type { Gpu } from '../gpu/gpu';
-import type { Tensor } from '../gpu/tensor';
+import { spanRows, type Tensor } from '../gpu/tensor';
 import type { ModelConfig, WeightSource } from '../core/model-config';
 import { linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
 
@@ -27,6 +27,23 @@ export function linearOf(b: BlockWeights, role: LinearRole): LinearWeights {
   const l = b.linears[role];
   if (!l) throw new Error(`block ${b.index} has no ${role} projection`);
   return l;
+}
+
+/**
+ * Linears that read the same input and whose products the block runs as one where their weights lie
+ * side by side in one buffer (Tensor.splitRows, as TEQ's trainer keeps its effective weights): the
+ * product of the stacked weights gives their outputs side by side in each row.
+ */
+export const SIDE_BY_SIDE_ROLES: readonly (readonly LinearRole[])[] = [['gate', 'up']];
+
+/** The stacked weight of `roles` where they lie side by side without biases (spanRows), else null. */
+export function sideBySideWeight(b: BlockWeights, roles: readonly LinearRole[]): Tensor | null {
+  const ls = roles.map((r) => b.linears[r]);
+  if (ls.some((l) => !l || l.bias)) return null;
+  return spanRows(
+    ls.map((l) => l!.weight),
+    roles.join('+'),
+  );
 }
 
 function hasBias(cfg: ModelConfig, role: LinearRole): boolean {

@@ -11,14 +11,17 @@ import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import type { ModelConfig } from '../core/model-config';
 import type { LinearRole } from '../core/tensor-names';
-import { linearOf, type BlockWeights, type LinearWeights, type NormWeights } from './block-weights';
+import { linearOf, sideBySideWeight, SIDE_BY_SIDE_ROLES, type BlockWeights, type LinearWeights, type NormWeights } from './block-weights';
 import { allHalfCopies, halfCopyTarget, keepHalfCopy, linearMatmul, type HalfCopyTarget } from '../ops/precision';
 import { add } from '../ops/elementwise';
 import { rmsNorm, layerNorm, normForwardFits } from '../ops/norm';
 import { normBackwardDx, normDxHalfFits } from '../ops/norm-dx';
 import { ropeInputs } from '../ops/rope';
 import { causalAttention, causalAttentionBackward, headSplitTarget, keepHeadSplit, pathOf } from '../ops/attention';
-import { swiglu, swigluBackward, relu, reluBackward, gelu, geluBackward } from '../ops/activation';
+import { swiglu, swigluBackward, swigluSideBySide, swigluSideBySideBackward, relu, reluBackward, gelu, geluBackward } from '../ops/activation';
+
+/** LLaMA's gate and up: one product each way where their weights lie side by side (block-weights.ts). */
+const GATE_UP = SIDE_BY_SIDE_ROLES[0];
 
 export interface BatchShape {
   batch: number;
@@ -38,9 +41,10 @@ export interface BlockActivations {
   attn?: Tensor;
   lse?: Tensor;
   x1?: Tensor;
-  /** LLaMA: gate and up outputs; OPT: fc1 output (pre-activation). */
+  /** LLaMA: gate and up outputs (or both side by side in gateUp, where their weights are); OPT: fc1 output (pre-activation). */
   gate?: Tensor;
   up?: Tensor;
+  gateUp?: Tensor;
   fc1?: Tensor;
 }
 
@@ -159,15 +163,25 @@ export function blockForward(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x: Ten
   let y: Tensor;
   const acts: BlockActivations = { x, inputs: {}, norm1: n1, norm2: n2 };
   if (cfg.arch === 'llama') {
-    const gate = linear(gpu, n2.y, linearOf(w, 'gate'), 'gate');
-    const up = linear(gpu, n2.y, linearOf(w, 'up'), 'up');
-    const half = halfFor(gpu, w, 'down', 'in', gate.shape);
-    const a = swiglu(gpu, gate, up, undefined, half);
+    const stacked = sideBySideWeight(w, GATE_UP);
+    let a: Tensor;
+    const width = linearOf(w, 'gate').weight.shape[0];
+    const half = halfFor(gpu, w, 'down', 'in', [...n2.y.shape.slice(0, -1), width]);
+    if (stacked) {
+      // one product for both: gate and up side by side in each row
+      const gateUp = linearMatmul(gpu, n2.y, 'gate.in', stacked, 'gate.weight', { transB: true });
+      a = swigluSideBySide(gpu, gateUp, half);
+      acts.gateUp = gateUp;
+    } else {
+      const gate = linear(gpu, n2.y, linearOf(w, 'gate'), 'gate');
+      const up = linear(gpu, n2.y, linearOf(w, 'up'), 'up');
+      a = swiglu(gpu, gate, up, undefined, half);
+      Object.assign(acts, { gate, up });
+    }
     keepHalfCopy(gpu, a, half);
     const down = linear(gpu, a, linearOf(w, 'down'), 'down');
     y = add(gpu, x1, down);
     down.release();
-    Object.assign(acts, { gate, up });
     acts.inputs = { q: n1.y, k: n1.y, v: n1.y, o: att.out, gate: n2.y, up: n2.y, down: a };
   } else {
     const fc1 = linear(gpu, n2.y, linearOf(w, 'fc1'), 'fc1');
@@ -202,13 +216,45 @@ export function releaseActivations(a: BlockActivations, includeInput = false): v
   };
   if (includeInput) rel(a.x);
   Object.values(a.inputs).forEach(rel);
-  [a.norm1.rstd, a.norm1.mean, a.norm2.rstd, a.norm2.mean, a.q, a.k, a.v, a.attn, a.lse, a.x1, a.gate, a.up, a.fc1].forEach(rel);
+  [a.norm1.rstd, a.norm1.mean, a.norm2.rstd, a.norm2.mean, a.q, a.k, a.v, a.attn, a.lse, a.x1, a.gate, a.up, a.gateUp, a.fc1].forEach(rel);
 }
 
 export interface BlockGrads {
   dx: Tensor;
   /** d loss / d (effective weight) of each Linear, [out, in]. */
   dW: Partial<Record<LinearRole, Tensor>>;
+}
+
+/**
+ * Gate and up's backward where their weights lie side by side: dgate and dup side by side (with
+ * their f16 copy), one product for both weight gradients (split into each one's rows) and one for
+ * the input gradient dn2, which it returns.
+ */
+function sideBySideBackward(
+  gpu: Gpu,
+  w: BlockWeights,
+  gateUp: Tensor,
+  da: Tensor,
+  input: Tensor,
+  wanted: (role: LinearRole) => boolean,
+  dW: BlockGrads['dW'],
+): Tensor {
+  const stacked = sideBySideWeight(w, GATE_UP)!;
+  // the copy is read by dn2's product: 2·tokens·(gate's and up's rows)·hidden FLOP
+  const half = halfCopyTarget(gpu, gateUp.shape, 'gate.dout', 2 * gateUp.size * stacked.shape[1]);
+  const dGateUp = swigluSideBySideBackward(gpu, da, gateUp, half);
+  keepHalfCopy(gpu, dGateUp, half);
+  if (GATE_UP.some(wanted)) {
+    const both = linearMatmul(gpu, dGateUp, 'gate.dout', input, 'gate.in', { transA: true });
+    const parts = both.splitRows(
+      GATE_UP.map((r) => linearOf(w, r).weight.shape[0]),
+      GATE_UP.map((r) => `${r}.dW`),
+    );
+    GATE_UP.forEach((r, i) => (wanted(r) ? (dW[r] = parts[i]) : parts[i].release()));
+  }
+  const dn2 = linearMatmul(gpu, dGateUp, 'gate.dout', stacked, 'gate.weight');
+  dGateUp.release();
+  return dn2;
 }
 
 /** Backward through one block given the forward's activations. */
@@ -230,7 +276,12 @@ export function blockBackward(
   };
   // MLP
   let dn2: Tensor;
-  if (cfg.arch === 'llama') {
+  if (cfg.arch === 'llama' && acts.gateUp) {
+    weightGrad('down', dy);
+    const da = linearMatmul(gpu, dy, 'down.dout', linearOf(w, 'down').weight, 'down.weight');
+    dn2 = sideBySideBackward(gpu, w, acts.gateUp, da, inp.gate!, wanted, dW);
+    da.release();
+  } else if (cfg.arch === 'llama') {
     weightGrad('down', dy);
     const da = linearMatmul(gpu, dy, 'down.dout', linearOf(w, 'down').weight, 'down.weight');
     // one pass writes both copies or neither

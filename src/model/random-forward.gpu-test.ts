@@ -6,6 +6,7 @@ import { randomModel } from '../formats/random-model';
 import { loadGlobals, forwardLogits, SourceBlocks } from './gpu-model';
 import { loadBlockWeights } from './block-weights';
 import { blockForward, blockBackward } from './block';
+import { stackSideBySide } from './testing/side-by-side';
 import { forwardRef, blockRef } from '../reference/model';
 import { assertClose } from '../reference/compare';
 import { randn, mulberry32 } from '../reference/rng';
@@ -48,7 +49,8 @@ async function checkForward(gpu: Gpu, shape: string) {
   blocks.release();
 }
 
-async function checkBlockGradients(gpu: Gpu, shape: string) {
+/** With `sideBySide`, gate's and up's weights in one buffer (one product each way for both). */
+async function checkBlockGradients(gpu: Gpu, shape: string, sideBySide = false) {
   const m = randomModel(shape, 11);
   const cfg = m.weights.config;
   const batch = 2,
@@ -57,11 +59,18 @@ async function checkBlockGradients(gpu: Gpu, shape: string) {
   const x = randn(T * cfg.hidden, 3);
   const dy = randn(T * cfg.hidden, 4);
   const wb = await loadBlockWeights(gpu, m.weights, 0);
+  if (sideBySide && !stackSideBySide(gpu, wb)) throw new Error(`${shape}: gate and up cannot lie side by side`);
   const xt = gpu.upload(x, [T, cfg.hidden]);
   const { y, acts } = blockForward(gpu, cfg, wb, xt, { batch, seqLen }, true);
   const g = blockBackward(gpu, cfg, wb, acts!, gpu.upload(dy, [T, cfg.hidden]), { batch, seqLen });
-  y.release();
   const w = await allWeights(m);
+  assertClose(
+    `${shape} block output`,
+    await y.readF32(),
+    blockRef(cfg, (n) => w.get(n)!, 0, Float64Array.from(x), batch, seqLen),
+    1e-4,
+  );
+  y.release();
   const objective = (get: (n: string) => Float32Array | Float64Array, xin: ArrayLike<number>) =>
     blockRef(cfg, get, 0, Float64Array.from(xin), batch, seqLen).reduce((a, v, i) => a + v * dy[i], 0);
   const h = 1e-4;
@@ -111,6 +120,9 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'LLaMA block backward = finite differences of the oracle'(gpu) {
     await checkBlockGradients(gpu, 'tiny-llama');
   },
+  async 'LLaMA block with gate and up side by side (one product each way): output = oracle, backward = finite differences'(gpu) {
+    await checkBlockGradients(gpu, 'tiny-llama', true);
+  },
   async 'OPT block backward = finite differences of the oracle'(gpu) {
     await checkBlockGradients(gpu, 'tiny-opt');
   },
@@ -118,6 +130,7 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     await onMatmulAttention(gpu, async () => {
       await checkForward(gpu, 'tiny-llama');
       await checkBlockGradients(gpu, 'tiny-llama');
+      await checkBlockGradients(gpu, 'tiny-llama', true);
     });
   },
 };

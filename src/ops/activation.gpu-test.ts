@@ -1,9 +1,9 @@
 // GPU test module: runs in headless Chromium through e2e/gpu-kernels.spec.ts.
 import type { Gpu } from '../gpu/gpu';
-import { gelu, geluBackward, relu, reluBackward, swiglu, swigluBackward } from './activation';
+import { gelu, geluBackward, relu, reluBackward, swiglu, swigluBackward, swigluSideBySide, swigluSideBySideBackward } from './activation';
 import { geluBackwardRef, geluRef, reluBackwardRef, reluRef, swigluBackwardRef, swigluRef } from '../reference/activation';
 import { randn } from '../reference/rng';
-import { assertClose, maxRelError } from '../reference/compare';
+import { assertClose, maxRelError, assertSameBits } from '../reference/compare';
 
 const sizes = [37 * 172, 1, 257];
 
@@ -21,6 +21,29 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
       assertClose(`swiglu dgate n=${n}`, await r.dgate.readF32(), ref.dgate);
       assertClose(`swiglu dup n=${n}`, await r.dup.readF32(), ref.dup);
     }
+  },
+
+  async 'swiglu with gate and up side by side in each row: the bits of the separate kernel'(gpu) {
+    const [T, width] = [37, 172];
+    const g = randn(T * width, 11, 3),
+      u = randn(T * width, 12),
+      dy = randn(T * width, 13);
+    // gate's row t, then up's, in each row of one [T, 2*width] tensor
+    const gu = new Float32Array(2 * T * width);
+    for (let t = 0; t < T; t++) {
+      gu.set(g.subarray(t * width, (t + 1) * width), 2 * t * width);
+      gu.set(u.subarray(t * width, (t + 1) * width), (2 * t + 1) * width);
+    }
+    const [gg, ug, gug, dyg] = [gpu.upload(g, [T, width]), gpu.upload(u, [T, width]), gpu.upload(gu, [T, 2 * width]), gpu.upload(dy, [T, width])];
+    assertSameBits('swiglu', await swigluSideBySide(gpu, gug).readF32(), await swiglu(gpu, gg, ug).readF32());
+    const sep = swigluBackward(gpu, dyg, gg, ug);
+    const [dg, du] = [await sep.dgate.readF32(), await sep.dup.readF32()];
+    const both = await swigluSideBySideBackward(gpu, dyg, gug).readF32();
+    for (let t = 0; t < T; t++) {
+      assertSameBits(`dgate row ${t}`, both.subarray(2 * t * width, (2 * t + 1) * width), dg.subarray(t * width, (t + 1) * width));
+      assertSameBits(`dup row ${t}`, both.subarray((2 * t + 1) * width, (2 * t + 2) * width), du.subarray(t * width, (t + 1) * width));
+    }
+    assertClose('swiglu dgate side by side', dg, swigluBackwardRef(dy, g, u).dgate);
   },
 
   async 'swiglu saturates without NaN for large |gate|'(gpu) {

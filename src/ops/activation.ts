@@ -10,17 +10,20 @@ const WG = 256;
 /** BACKWARD: dgate, dup from dy; else y. */
 const SWIGLU = defineKernel({
   shader: 'activation-swiglu',
-  uniforms: { n: 'u32', slot: 'u32', slot2: 'u32' },
+  uniforms: { n: 'u32', slot: 'u32', slot2: 'u32', width: 'u32' },
   bindings: {
     dy: 'read?',
-    gate: 'read',
-    up: 'read',
+    gate: 'read?',
+    up: 'read?',
+    gateUp: 'read?',
     dgate: 'write?',
     dup: 'write?',
+    dGateUp: 'write?',
     y: 'write?',
     y16: 'write?',
     dgate16: 'write?',
     dup16: 'write?',
+    dGateUp16: 'write?',
     overflow: 'write?',
   },
 });
@@ -43,7 +46,7 @@ export function swiglu(gpu: Gpu, gate: Tensor, up: Tensor, out = gpu.tensor(gate
   if (half) checkHalfOut('swiglu', out, half);
   gpu.dispatch(SWIGLU, {
     params: { WG, BACKWARD: false, HALF_OUT: Boolean(half) },
-    uniforms: { n, slot: half?.slot ?? 0, slot2: 0 },
+    uniforms: { n, slot: half?.slot ?? 0, slot2: 0, width: 0 },
     bindings: { gate, up, y: out, y16: half?.copy, overflow: half?.counts },
     workgroups: gpu.grid1D(Math.ceil(n / WG)),
     label: 'swiglu',
@@ -66,12 +69,56 @@ export function swigluBackward(gpu: Gpu, dy: Tensor, gate: Tensor, up: Tensor, h
   }
   gpu.dispatch(SWIGLU, {
     params: { WG, BACKWARD: true, HALF_OUT: Boolean(half) },
-    uniforms: { n, slot: half?.dgate.slot ?? 0, slot2: half?.dup.slot ?? 0 },
+    uniforms: { n, slot: half?.dgate.slot ?? 0, slot2: half?.dup.slot ?? 0, width: 0 },
     bindings: { dy, gate, up, dgate, dup, dgate16: half?.dgate.copy, dup16: half?.dup.copy, overflow: half?.dgate.counts },
     workgroups: gpu.grid1D(Math.ceil(n / WG)),
     label: 'swiglu.backward',
   });
   return { dgate, dup };
+}
+
+/** The width of a [T, 2*width] tensor holding gate and up side by side (each row: gate's width values, then up's). */
+function halfWidth(op: string, gateUp: Tensor): number {
+  const cols = gateUp.shape[gateUp.shape.length - 1];
+  if (gateUp.shape.length < 2 || cols % 2 !== 0) throw new Error(`${op}: gate and up side by side need [tokens, 2*width], got [${gateUp.shape}]`);
+  return cols / 2;
+}
+
+/**
+ * silu(gate) * up from gate and up side by side in one [T, 2*width] tensor (the product of their
+ * stacked weights): [T, width]; with `half`, its f16 copy too (ops/cast.ts, HalfOut).
+ */
+export function swigluSideBySide(gpu: Gpu, gateUp: Tensor, half?: HalfOut | null): Tensor {
+  const width = halfWidth('swiglu', gateUp);
+  const out = gpu.tensor([...gateUp.shape.slice(0, -1), width], 'f32', 'swiglu');
+  if (half) checkHalfOut('swiglu', out, half);
+  gpu.dispatch(SWIGLU, {
+    params: { WG, BACKWARD: false, SIDE_BY_SIDE: true, HALF_OUT: Boolean(half) },
+    uniforms: { n: out.size, slot: half?.slot ?? 0, slot2: 0, width },
+    bindings: { gateUp, y: out, y16: half?.copy, overflow: half?.counts },
+    workgroups: gpu.grid1D(Math.ceil(out.size / WG)),
+    label: 'swiglu',
+  });
+  return out;
+}
+
+/**
+ * dgate and dup side by side in one [T, 2*width] tensor (the operand of the stacked products), from
+ * dy [T, width] and gate and up side by side; with `half`, its f16 copy too.
+ */
+export function swigluSideBySideBackward(gpu: Gpu, dy: Tensor, gateUp: Tensor, half?: HalfOut | null): Tensor {
+  const width = halfWidth('swigluBackward', gateUp);
+  if (dy.size * 2 !== gateUp.size) throw new Error(`swigluBackward: dy [${dy.shape}] is not half of gate and up [${gateUp.shape}]`);
+  const dGateUp = gpu.tensor(gateUp.shape, 'f32', 'swiglu.dgateup');
+  if (half) checkHalfOut('swigluBackward', dGateUp, half);
+  gpu.dispatch(SWIGLU, {
+    params: { WG, BACKWARD: true, SIDE_BY_SIDE: true, HALF_OUT: Boolean(half) },
+    uniforms: { n: dy.size, slot: half?.slot ?? 0, slot2: 0, width },
+    bindings: { dy, gateUp, dGateUp, dGateUp16: half?.copy, overflow: half?.counts },
+    workgroups: gpu.grid1D(Math.ceil(dy.size / WG)),
+    label: 'swiglu.backward',
+  });
+  return dGateUp;
 }
 
 export function relu(gpu: Gpu, x: Tensor, out = gpu.tensor(x.shape, 'f32', 'relu')): Tensor {

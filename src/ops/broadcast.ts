@@ -2,7 +2,7 @@
 // applies per column, a column vector v [rows] per row. `out` may be x itself (in place).
 import type { Gpu } from '../gpu/gpu';
 import { defineKernel } from '../gpu/kernel';
-import type { Tensor } from '../gpu/tensor';
+import { inPlace, type Tensor } from '../gpu/tensor';
 
 const WG = 256;
 
@@ -17,11 +17,11 @@ function broadcast(gpu: Gpu, op: string, expr: string, perColumn: boolean, x: Te
   if (v.size !== want) throw new Error(`${op}: vector ${v.name} has ${v.size} values, x [${x.shape}] needs ${want}`);
   if (out.size !== x.size) throw new Error(`${op}: out has ${out.size} values, x has ${x.size}`);
   if (v.buffer === out.buffer) throw new Error(`${op}: out must not alias the vector`);
-  const inPlace = out.buffer === x.buffer;
+  const same = inPlace(op, out, x);
   gpu.dispatch(BROADCAST, {
-    params: { WG, EXPR: expr, PER_COLUMN: perColumn, INPLACE: inPlace },
+    params: { WG, EXPR: expr, PER_COLUMN: perColumn, INPLACE: same },
     uniforms: { n: x.size, cols },
-    bindings: inPlace ? { out, vals: v } : { src: x, vals: v, out },
+    bindings: same ? { out, vals: v } : { src: x, vals: v, out },
     workgroups: gpu.grid1D(Math.ceil(x.size / WG)),
     label: op,
   });

@@ -2,7 +2,7 @@
 // IGNORE_TARGET (0xFFFFFFFF) gives zero loss and a zero gradient row.
 import type { Gpu } from '../gpu/gpu';
 import { defineKernel } from '../gpu/kernel';
-import type { Tensor } from '../gpu/tensor';
+import { inPlace, type Tensor } from '../gpu/tensor';
 
 export const IGNORE_TARGET = 0xffffffff;
 const WG = 256;
@@ -71,13 +71,13 @@ export function crossEntropyBackward(gpu: Gpu, logits: Tensor, targets: Tensor, 
   if (lse.size !== tokens || lse.dtype !== 'f32') throw new Error(`crossEntropyBackward: lse must be f32 [${tokens}]`);
   const dst = out ?? gpu.tensor(logits.shape, 'f32', 'ce.dlogits');
   if (dst.size !== logits.size || dst.dtype !== 'f32') throw new Error('crossEntropyBackward: out must be f32 shaped like logits');
-  const inPlace = dst.buffer === logits.buffer;
+  const same = inPlace('crossEntropyBackward', dst, logits);
   const colBlocks = Math.ceil(vocab / WG);
   const rows2d = tokens <= gpu.maxWorkgroupsPerDim && colBlocks <= gpu.maxWorkgroupsPerDim;
   gpu.dispatch(CROSS_ENTROPY_BACKWARD, {
-    params: { WG, INPLACE: inPlace, ROWS2D: rows2d },
+    params: { WG, INPLACE: same, ROWS2D: rows2d },
     uniforms: { n: logits.size, cols: vocab, scale },
-    bindings: inPlace ? { out: dst, targets, lse } : { logits, targets, lse, out: dst },
+    bindings: same ? { out: dst, targets, lse } : { logits, targets, lse, out: dst },
     workgroups: rows2d ? [colBlocks, tokens] : gpu.grid1D(Math.ceil(logits.size / WG)),
     label: 'crossEntropyBackward',
   });

@@ -3,7 +3,7 @@
 // of one buffer in a dispatch.
 import type { Gpu } from '../gpu/gpu';
 import { defineKernel } from '../gpu/kernel';
-import type { Tensor } from '../gpu/tensor';
+import { inPlace, type Tensor } from '../gpu/tensor';
 
 const WG = 256;
 
@@ -21,9 +21,10 @@ function binary(gpu: Gpu, op: string, expr: string, a: Tensor, b: Tensor, out: T
   if (a.size !== b.size || out.size !== a.size) throw new Error(`${op}: sizes ${a.size}, ${b.size} and out ${out.size} differ`);
   let mode: string;
   let bindings: { a?: Tensor; b?: Tensor; out: Tensor };
-  if (out.buffer === a.buffer && out.buffer === b.buffer) [mode, bindings] = ['INPLACE_AB', { out }];
-  else if (out.buffer === a.buffer) [mode, bindings] = ['INPLACE_A', { out, b }];
-  else if (out.buffer === b.buffer) [mode, bindings] = ['INPLACE_B', { out, a }];
+  const [onA, onB] = [inPlace(op, out, a), inPlace(op, out, b)];
+  if (onA && onB) [mode, bindings] = ['INPLACE_AB', { out }];
+  else if (onA) [mode, bindings] = ['INPLACE_A', { out, b }];
+  else if (onB) [mode, bindings] = ['INPLACE_B', { out, a }];
   else [mode, bindings] = ['SEPARATE', { a, b, out }];
   gpu.dispatch(BINARY, {
     params: { WG, EXPR: expr, [mode]: true },
@@ -39,11 +40,11 @@ function binary(gpu: Gpu, op: string, expr: string, a: Tensor, b: Tensor, out: T
 function unary(gpu: Gpu, op: string, expr: string, src: Tensor, out: Tensor, s = 0): Tensor {
   requireF32(op, src, out);
   if (out.size !== src.size) throw new Error(`${op}: sizes ${src.size} and out ${out.size} differ`);
-  const inPlace = out.buffer === src.buffer;
+  const same = inPlace(op, out, src);
   gpu.dispatch(UNARY, {
-    params: { WG, EXPR: expr, INPLACE: inPlace },
+    params: { WG, EXPR: expr, INPLACE: same },
     uniforms: { n: src.size, s },
-    bindings: inPlace ? { out } : { src, out },
+    bindings: same ? { out } : { src, out },
     workgroups: gpu.grid1D(Math.ceil(src.size / WG)),
     label: op,
   });

@@ -3,7 +3,7 @@ import type { Gpu } from '../gpu/gpu';
 import { rope, ropeInputs } from './rope';
 import { ropeRef, type RopeOptions } from '../reference/rope';
 import { randn } from '../reference/rng';
-import { assertClose } from '../reference/compare';
+import { assertClose, assertSameBits } from '../reference/compare';
 
 export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'rope forward and inverse vs float64 twin, both styles, large positions'(gpu) {
@@ -58,8 +58,8 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
           ],
           o,
         );
-        sameBits(`pair q ${tag}`, await pair[0].readF32(), oneQ);
-        sameBits(`pair k ${tag}`, await pair[1].readF32(), oneK);
+        assertSameBits(`pair q ${tag}`, await pair[0].readF32(), oneQ);
+        assertSameBits(`pair k ${tag}`, await pair[1].readF32(), oneK);
         // the same inputs in the matmul attention path's group-major head split
         const fromSplit = ropeInputs(
           gpu,
@@ -69,8 +69,8 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
           ],
           o,
         );
-        sameBits(`split q ${tag}`, await fromSplit[0].readF32(), oneQ);
-        sameBits(`split k ${tag}`, await fromSplit[1].readF32(), oneK);
+        assertSameBits(`split q ${tag}`, await fromSplit[0].readF32(), oneQ);
+        assertSameBits(`split k ${tag}`, await fromSplit[1].readF32(), oneK);
       }
     }
   },
@@ -85,9 +85,4 @@ function toSplit(x: Float32Array, B: number, S: number, heads: number, rep: numb
       for (let h = 0; h < heads; h++)
         for (let d = 0; d < D; d++) out[(((b * groups + Math.floor(h / rep)) * rep + (h % rep)) * S + i) * D + d] = x[((b * S + i) * heads + h) * D + d];
   return out;
-}
-
-function sameBits(tag: string, got: Float32Array, want: Float32Array): void {
-  const i = got.findIndex((v, j) => !Object.is(v, want[j]));
-  if (got.length !== want.length || i >= 0) throw new Error(`${tag}: ${got[i]} != ${want[i]} at ${i} (of ${want.length})`);
 }

@@ -6,7 +6,7 @@ import { teqColSum, teqColSumTable, teqEffectiveGroup, teqGradGroup, type TeqCol
 import { quantizeWeight } from './quantize';
 import { teqEffectiveWeightRef, teqGradContribRef } from '../reference/teq';
 import { randn, randu } from '../reference/rng';
-import { assertClose } from '../reference/compare';
+import { assertClose, assertSameBits } from '../reference/compare';
 import type { QuantSpec } from '../core/quant-spec';
 
 interface GroupCase {
@@ -20,12 +20,6 @@ const GROUPS: GroupCase[] = [
   { rows: [4, 6], cols: 48, spec: { bits: 2, groupSize: 0, symmetric: false } }, // per channel
   { rows: [9], cols: 40, spec: { bits: 4, groupSize: 16, symmetric: true } },
 ];
-
-/** Every value of `got` equal to `want`'s, bit for bit. */
-function sameBits(tag: string, got: Float32Array, want: Float32Array): void {
-  const i = got.findIndex((v, j) => !Object.is(v, want[j]));
-  if (got.length !== want.length || i >= 0) throw new Error(`${tag}: ${got[i]} != ${want[i]} at ${i} (of ${want.length})`);
-}
 
 export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'four columns a load (aligned offsets) give the same bits as one a load'(gpu) {
@@ -59,8 +53,8 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
         };
         const wide = await run(4, 8);
         const narrow = await run(5 + cols, 9);
-        wide.eff.forEach((e, m) => sameBits(`${tag} effective weight ${m}`, e, narrow.eff[m]));
-        sameBits(`${tag} contributions`, wide.c, narrow.c);
+        wide.eff.forEach((e, m) => assertSameBits(`${tag} effective weight ${m}`, e, narrow.eff[m]));
+        assertSameBits(`${tag} contributions`, wide.c, narrow.c);
         [...ws, ...ds, alphaT].forEach((t) => t.release());
       }
     }

@@ -3,11 +3,11 @@
 // gradients, the update and the fold of α into the weights (arXiv 2310.10944). quant/teq.ts runs
 // it with the block and the LM loss.
 import type { Gpu } from '../gpu/gpu';
-import type { Tensor } from '../gpu/tensor';
+import { rowsSplittable, spanRows, type Tensor } from '../gpu/tensor';
 import type { ModelConfig } from '../core/model-config';
 import type { LinearRole } from '../core/tensor-names';
 import type { QuantSpec } from '../core/quant-spec';
-import { linearOf, type BlockWeights } from '../model/block-weights';
+import { linearOf, SIDE_BY_SIDE_ROLES, type BlockWeights } from '../model/block-weights';
 import { quantizeWeight } from '../ops/quantize';
 import { clampMin, teqColSum, teqColSumTable, teqEffectiveGroup, teqEffectiveHalfFits, teqGradGroup, type TeqEstimator } from '../ops/teq';
 import { allHalfCopies, halfCopyTarget, keepHalfCopy } from '../ops/precision';
@@ -80,16 +80,40 @@ export class TeqTrainer {
     // Linears outside every group keep α = 1: their effective weight is fixed, computed once.
     this.effective = blocks.map((w, b) => {
       const linears: BlockWeights['linears'] = {};
+      const stacked = this.sideBySide(w, b);
       for (const [role, l] of Object.entries(w.linears) as [LinearRole, NonNullable<BlockWeights['linears'][LinearRole]>][]) {
         const grouped = this.groups[b].some((g) => g.group.members.includes(role));
         const weight = grouped
-          ? gpu.tensor(l.weight.shape, 'f32', `teq.eff.${role}`)
+          ? (stacked.get(role) ?? gpu.tensor(l.weight.shape, 'f32', `teq.eff.${role}`))
           : quantizeWeight(gpu, l.weight, spec, { codes: false, dequant: true }).deq!;
         own(weight);
         linears[role] = { weight, bias: l.bias };
       }
       return { ...w, linears };
     });
+  }
+
+  /**
+   * The effective weights of block b's groups that the block runs as one product (SIDE_BY_SIDE_ROLES,
+   * a whole α group, no biases) in one buffer side by side, by role; none where the rows would not
+   * start at the device's binding alignment.
+   */
+  private sideBySide(w: BlockWeights, b: number): Map<LinearRole, Tensor> {
+    const out = new Map<LinearRole, Tensor>();
+    for (const roles of SIDE_BY_SIDE_ROLES) {
+      const ls = roles.map((r) => w.linears[r]);
+      const isGroup = this.groups[b].some((g) => g.group.members.join() === roles.join());
+      if (!isGroup || ls.some((l) => !l || l.bias || l.weight.shape[1] !== ls[0]!.weight.shape[1])) continue;
+      const rows = ls.map((l) => l!.weight.shape[0]);
+      const shape = [rows.reduce((a, r) => a + r, 0), ls[0]!.weight.shape[1]];
+      if (!rowsSplittable(this.gpu, shape, 'f32', rows)) continue;
+      const parts = this.gpu.tensor(shape, 'f32', `teq.eff.${roles.join('+')}`).splitRows(
+        rows,
+        roles.map((r) => `teq.eff.${r}`),
+      );
+      roles.forEach((r, i) => out.set(r, parts[i]));
+    }
+    return out;
   }
 
   /**
@@ -108,8 +132,13 @@ export class TeqTrainer {
         const weights = members.map((r) => linearOf(w, r).weight);
         const outs = members.map((r) => linearOf(this.effective[b], r).weight);
         const bytes = outs.reduce((a, o) => a + 2 * o.size, 0);
-        const targets =
-          tokens && bytes <= room && teqEffectiveHalfFits(gpu, 1)
+        const copies = tokens && bytes <= room && teqEffectiveHalfFits(gpu, 1);
+        // weights side by side are read as one stacked weight: one copy of it, written through each member's rows
+        const stacked = outs.length > 1 ? spanRows(outs) : null;
+        const stackedTarget = copies && stacked ? halfCopyTarget(gpu, stacked.shape, `${members[0]}.weight`, 2 * tokens * stacked.size) : null;
+        const targets = stackedTarget
+          ? stackedTarget.copy.rowViews(outs.map((o) => o.shape[0])).map((copy) => ({ ...stackedTarget, copy }))
+          : copies && !stacked
             ? allHalfCopies(members.map((r, i) => halfCopyTarget(gpu, outs[i].shape, `${r}.weight`, 2 * tokens * outs[i].size)))
             : null;
         if (targets) room -= bytes;
@@ -121,7 +150,8 @@ export class TeqTrainer {
           const part = (t: readonly Tensor[]) => t.slice(i, i + per);
           teqEffectiveGroup(gpu, part(weights), this.alpha, g.offset, part(outs), this.spec, targets && targets.slice(i, i + per));
         }
-        outs.forEach((o, i) => keepHalfCopy(gpu, o, targets?.[i] ?? null));
+        if (stacked) keepHalfCopy(gpu, stacked, stackedTarget);
+        else outs.forEach((o, i) => keepHalfCopy(gpu, o, targets?.[i] ?? null));
       }
     });
   }

@@ -15,3 +15,9 @@ export function assertClose(name: string, actual: ArrayLike<number>, expected: A
   const e = maxRelError(actual, expected, floor);
   if (!(e <= tol)) throw new Error(`${name}: relative error ${e.toExponential(3)} > ${tol}`);
 }
+
+/** Every value of `actual` equal to `expected`'s bit for bit (-0 and 0 apart, NaN equal to NaN). */
+export function assertSameBits(name: string, actual: Float32Array, expected: Float32Array): void {
+  const i = actual.findIndex((v, j) => !Object.is(v, expected[j]));
+  if (actual.length !== expected.length || i >= 0) throw new Error(`${name}: ${actual[i]} != ${expected[i]} at ${i} (of ${expected.length})`);
+}

@@ -4,13 +4,25 @@ import type { Gpu } from '../../gpu/gpu';
 import type { ModelConfig } from '../../core/model-config';
 import { expectedShapes } from '../../formats/hf-config';
 import { linearName, linearRoles, normNames } from '../../core/tensor-names';
-import type { BlockWeights } from '../block-weights';
+import { rowsSplittable } from '../../gpu/tensor';
+import { SIDE_BY_SIDE_ROLES, type BlockWeights } from '../block-weights';
 
-export function placeholderBlock(gpu: Gpu, cfg: ModelConfig, index = 0): BlockWeights {
+/** With `sideBySide`, the weights of SIDE_BY_SIDE_ROLES in one buffer (as TEQ's trainer keeps its effective weights) where they can be. */
+export function placeholderBlock(gpu: Gpu, cfg: ModelConfig, index = 0, sideBySide = false): BlockWeights {
   const shapes = expectedShapes(cfg);
   const t = (name: string) => gpu.tensor(shapes.get(name)!, 'f32', name);
   const linears: BlockWeights['linears'] = {};
   for (const role of linearRoles(cfg.arch)) linears[role] = { weight: t(`${linearName(cfg.arch, index, role)}.weight`) };
+  for (const roles of sideBySide ? SIDE_BY_SIDE_ROLES : []) {
+    const ws = roles.map((r) => linears[r]?.weight);
+    if (ws.some((w) => !w)) continue;
+    const rows = ws.map((w) => w!.shape[0]);
+    const shape = [rows.reduce((a, r) => a + r, 0), ws[0]!.shape[1]];
+    if (!rowsSplittable(gpu, shape, 'f32', rows)) continue;
+    ws.forEach((w) => w!.release());
+    const parts = gpu.tensor(shape, 'f32', roles.join('+')).splitRows(rows);
+    roles.forEach((r, i) => (linears[r] = { weight: parts[i] }));
+  }
   const n = normNames(cfg.arch, index);
   return { index, linears, attnNorm: { weight: t(`${n.attn}.weight`) }, mlpNorm: { weight: t(`${n.mlp}.weight`) } };
 }
