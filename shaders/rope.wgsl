@@ -1,6 +1,7 @@
 // Rotary position embedding on x[T, heads*D]: one thread per rotated pair (token, head, i).
 // cos/sin come from a table [positions, D/2] built on the CPU (float64, rounded once to f32).
-// #if HALF pairs (i, i + D/2) (HF); otherwise (2i, 2i+1) (Meta/GGUF). #if INVERSE turns by -angle.
+// #if HALF pairs (i, i + D/2) (HF); otherwise (2i, 2i+1) (Meta/GGUF). #if INVERSE turns by -angle
+// (shaders/rope-common.wgsl).
 // HALF_OUT: also writes y's f16 copy for the Linear products that read it (shaders/f16-overflow.wgsl,
 // counted at overflow[p.slot]); with SPLIT_OUT in the matmul attention path's group-major layout
 // [batch*groups, rep*seqLen, D] (as attention-heads.wgsl's split: groups = heads / rep).
@@ -12,6 +13,7 @@
 enable f16;
 #endif
 #include "common.wgsl"
+#include "rope-common.wgsl"
 struct Params { pairs: u32, heads: u32, D: u32, seqLen: u32, offset: u32, slot: u32, rep: u32, pairs2: u32, heads2: u32, rep2: u32, slot2: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -33,20 +35,9 @@ struct Params { pairs: u32, heads: u32, D: u32, seqLen: u32, offset: u32, slot: 
 // The tensor a thread turns: the first, or (PAIR) the second.
 struct Part { second: bool, heads: u32, rep: u32, slot: u32 }
 
-// where element i of a token-major [T, heads*D] tensor sits in the group-major split
-fn splitIndex(i: u32, heads: u32, rep: u32) -> u32 {
-  let d = i % p.D;
-  let th = i / p.D;
-  let h = th % heads;
-  let t = th / heads;
-  let b = t / p.seqLen;
-  let s = t % p.seqLen;
-  return (((b * (heads / rep) + h / rep) * rep + h % rep) * p.seqLen + s) * p.D + d;
-}
-
 fn load(part: Part, i: u32) -> f32 {
 #if SPLIT_IN
-  let j = splitIndex(i, part.heads, part.rep);
+  let j = ropeSplitIndex(i, part.heads, part.rep, p.D, p.seqLen);
 #else
   let j = i;
 #endif
@@ -59,7 +50,7 @@ fn load(part: Part, i: u32) -> f32 {
 fn store(part: Part, i: u32, v: f32) {
 #if HALF_OUT
 #if SPLIT_OUT
-  let c = splitIndex(i, part.heads, part.rep);
+  let c = ropeSplitIndex(i, part.heads, part.rep, p.D, p.seqLen);
 #else
   let c = i;
 #endif
@@ -92,27 +83,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     return;
 #endif
   }
-  let half = p.D / 2u;
-  let i = idx % half;
-  let th = idx / half; // token * heads + head
-  let t = th / part.heads;
-  let pos = t % p.seqLen + p.offset;
-  let cs = table[pos * half + i];
-#if INVERSE
-  let s = -cs.y;
-#else
-  let s = cs.y;
-#endif
-  let base = th * p.D;
-#if HALF
-  let a = base + i;
-  let b = base + i + half;
-#else
-  let a = base + 2u * i;
-  let b = a + 1u;
-#endif
+  let r = ropePair(idx, part.heads, p.D, p.seqLen, p.offset);
+  let a = r.a;
+  let b = r.b;
   let x0 = load(part, a);
   let x1 = load(part, b);
-  store(part, a, x0 * cs.x - x1 * s);
-  store(part, b, x0 * s + x1 * cs.x);
+  store(part, a, x0 * r.c - x1 * r.s);
+  store(part, b, x0 * r.s + x1 * r.c);
 }

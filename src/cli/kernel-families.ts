@@ -31,6 +31,7 @@ export const SHADER_FAMILIES: Readonly<Record<string, string>> = {
   'activation-swiglu': 'elementwise, activations, RoPE',
   'activation-unary': 'elementwise, activations, RoPE',
   rope: 'elementwise, activations, RoPE',
+  'rope-qkv': 'elementwise, activations, RoPE',
   'clamp-min': 'elementwise, activations, RoPE',
   softmax: 'softmax',
   'cross-entropy': 'cross-entropy',

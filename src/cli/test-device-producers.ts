@@ -291,27 +291,27 @@ async function blockCase(gpu: Gpu): Promise<ProducerResult> {
   // a wrong or stale copy (of another tensor, or an earlier version) by its whole size
   const f32 = await work();
   const worstRel = worstRelativeL2(r.onBits, f32);
-  // gate's and up's weights side by side (as TEQ keeps them): one product each way for both; only
-  // dx's sum over their rows runs in another order (one product instead of two added)
-  if (!stackSideBySide(gpu, w)) throw new Error('SmolLM2-135M: gate and up cannot lie side by side');
+  // q's, k's and v's weights side by side and gate's and up's (as TEQ keeps them): one product each way for each set
+  if (!stackSideBySide(gpu, w)) throw new Error('SmolLM2-135M: the weights cannot lie side by side');
   setHalfLinears(gpu, true, undefined, true);
   gpu.copies.clear();
   const before = gpu.dispatchCount;
   const side = await work();
   const sideDispatches = gpu.dispatchCount - before;
   setHalfLinears(gpu, false);
-  // y the same bits; the gradients move by reordered f32 sums (gate's and up's weight gradients, dx
-  // of their inputs), carried through the f16 copies downstream: far less than f16 moves them
-  const yDiffers = side[0].some((v, j) => v !== r.onBits[0][j]);
+  // the stacked products sum in another order than the products apart (other tiles, one sum for dx
+  // instead of three or two added), carried through the f16 copies downstream: each output must be as
+  // close to the f32 path as apart (within 10%), and its distance from apart is reported
   const [vsSeparate, vsF32] = [worstRelativeL2(side, r.onBits), worstRelativeL2(side, f32)];
+  const asClose = side.every((t, i) => worstRelativeL2([t], [f32[i]]) <= 1.1 * worstRelativeL2([r.onBits[i]], [f32[i]]) + 1e-7);
   [x, dy, ...blockTensors(w)].forEach((t) => t.release());
   return {
-    name: 'SmolLM2-135M block 1x512, forward and backward: producers’ copies vs a conversion each; gate and up side by side',
+    name: 'SmolLM2-135M block 1x512, forward and backward: producers’ copies vs a conversion each; weights side by side',
     checked: r.checked,
-    ok: r.differ === 0 && r.on < r.off && worstRel < 1e-2 && sideDispatches < r.on && !yDiffers && vsSeparate < 0.1 * worstRel && vsF32 < 1e-2,
+    ok: r.differ === 0 && r.on < r.off && worstRel < 1e-2 && sideDispatches < r.on && asClose && vsF32 < 1e-2,
     note:
       `${r.differ} of y, dx and every dW differ; ${r.off} -> ${r.on} dispatches; worst relative L2 error against the f32 path ${worstRel.toExponential(1)}; ` +
-      `side by side ${sideDispatches} dispatches, y ${yDiffers ? 'differs' : 'the same bits'}, gradients ${vsSeparate.toExponential(1)} from apart, ${vsF32.toExponential(1)} from f32`,
+      `q, k, v and gate, up side by side: ${sideDispatches} dispatches, each output ${asClose ? 'as close' : 'not as close'} to f32 (${vsF32.toExponential(1)}), at most ${vsSeparate.toExponential(1)} from apart`,
   };
 }
 

@@ -34,7 +34,10 @@ export function linearOf(b: BlockWeights, role: LinearRole): LinearWeights {
  * side by side in one buffer (Tensor.splitRows, as TEQ's trainer keeps its effective weights): the
  * product of the stacked weights gives their outputs side by side in each row.
  */
-export const SIDE_BY_SIDE_ROLES: readonly (readonly LinearRole[])[] = [['gate', 'up']];
+export const SIDE_BY_SIDE_ROLES: readonly (readonly LinearRole[])[] = [
+  ['gate', 'up'],
+  ['q', 'k', 'v'],
+];
 
 /** The stacked weight of `roles` where they lie side by side without biases (spanRows), else null. */
 export function sideBySideWeight(b: BlockWeights, roles: readonly LinearRole[]): Tensor | null {

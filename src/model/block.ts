@@ -16,12 +16,14 @@ import { allHalfCopies, halfCopyTarget, keepHalfCopy, linearMatmul, type HalfCop
 import { add } from '../ops/elementwise';
 import { rmsNorm, layerNorm, normForwardFits } from '../ops/norm';
 import { normBackwardDx, normDxHalfFits } from '../ops/norm-dx';
-import { ropeInputs } from '../ops/rope';
+import { ropeInputs, ropeSideBySide, ropeSideBySideInverse } from '../ops/rope';
 import { causalAttention, causalAttentionBackward, headSplitTarget, keepHeadSplit, pathOf } from '../ops/attention';
 import { swiglu, swigluBackward, swigluSideBySide, swigluSideBySideBackward, relu, reluBackward, gelu, geluBackward } from '../ops/activation';
 
 /** LLaMA's gate and up: one product each way where their weights lie side by side (block-weights.ts). */
 const GATE_UP = SIDE_BY_SIDE_ROLES[0];
+/** q, k and v: one product each way where their weights lie side by side. */
+const QKV = SIDE_BY_SIDE_ROLES[1];
 
 export interface BatchShape {
   batch: number;
@@ -119,26 +121,35 @@ function ropeOpts(cfg: ModelConfig, shape: BatchShape, inverse = false) {
   return { headDim: cfg.headDim, seqLen: shape.seqLen, theta: cfg.ropeTheta, scaling: cfg.ropeScaling, style: cfg.ropeStyle, inverse };
 }
 
+function sideBySideRopeOpts(cfg: ModelConfig, shape: BatchShape) {
+  const { inverse: _, ...o } = ropeOpts(cfg, shape);
+  return { ...o, heads: cfg.heads, kvHeads: cfg.kvHeads };
+}
+
 function attnOpts(cfg: ModelConfig, shape: BatchShape) {
   return { batch: shape.batch, seqLen: shape.seqLen, heads: cfg.heads, kvHeads: cfg.kvHeads, headDim: cfg.headDim };
 }
 
 /**
- * Forward through one block. With `keep`, the activations needed by backward (and by calibration)
- * are returned and stay alive until releaseActivations(); otherwise temporaries are released.
+ * LLaMA's q and k turned by RoPE, and v, from the normalised input h: one product and one RoPE
+ * dispatch where q's, k's and v's weights lie side by side, else three products and one RoPE
+ * dispatch for q and k. On attention's matmul path RoPE also writes the f16 head splits of q and k
+ * that attention's products read.
  */
-export function blockForward(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x: Tensor, shape: BatchShape, keep = false): { y: Tensor; acts?: BlockActivations } {
-  const n1 = norm(gpu, cfg, x, w.attnNorm, halfFor(gpu, w, 'q', 'in', x.shape));
-  let q = linear(gpu, n1.y, linearOf(w, 'q'), 'q');
-  let k = linear(gpu, n1.y, linearOf(w, 'k'), 'k');
-  const v = linear(gpu, n1.y, linearOf(w, 'v'), 'v');
+function queriesKeysValues(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, h: Tensor, shape: BatchShape): { q: Tensor; k: Tensor; v: Tensor } {
   const ao = attnOpts(cfg, shape);
-  if (cfg.arch === 'llama') {
-    // on the matmul path RoPE also writes the f16 head splits that attention's products read
-    const rep = cfg.heads / cfg.kvHeads;
-    const split = pathOf(gpu, ao) === 'matmul';
-    const hq = split ? headSplitTarget(gpu, ao, rep, 'attention.q') : null;
-    const hk = split ? headSplitTarget(gpu, ao, 1, 'attention.k') : null;
+  const rep = cfg.heads / cfg.kvHeads;
+  const split = pathOf(gpu, ao) === 'matmul';
+  const hq = split ? headSplitTarget(gpu, ao, rep, 'attention.q') : null;
+  const hk = split ? headSplitTarget(gpu, ao, 1, 'attention.k') : null;
+  const stacked = sideBySideWeight(w, QKV);
+  let out: { q: Tensor; k: Tensor; v: Tensor };
+  if (stacked) {
+    const qkv = linearMatmul(gpu, h, 'q.in', stacked, 'q.weight', { transB: true });
+    out = ropeSideBySide(gpu, qkv, sideBySideRopeOpts(cfg, shape), hq && hk ? { q: hq, k: hk } : null);
+    qkv.release();
+  } else {
+    const [q, k, v] = QKV.map((r) => linear(gpu, h, linearOf(w, r), r));
     const [qr, kr] = ropeInputs(
       gpu,
       [
@@ -147,13 +158,26 @@ export function blockForward(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x: Ten
       ],
       ropeOpts(cfg, shape),
     );
-    keepHeadSplit(gpu, qr, ao, rep, hq);
-    keepHeadSplit(gpu, kr, ao, 1, hk);
     q.release();
     k.release();
-    q = qr;
-    k = kr;
+    out = { q: qr, k: kr, v };
   }
+  keepHeadSplit(gpu, out.q, ao, rep, hq);
+  keepHeadSplit(gpu, out.k, ao, 1, hk);
+  return out;
+}
+
+/**
+ * Forward through one block. With `keep`, the activations needed by backward (and by calibration)
+ * are returned and stay alive until releaseActivations(); otherwise temporaries are released.
+ */
+export function blockForward(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x: Tensor, shape: BatchShape, keep = false): { y: Tensor; acts?: BlockActivations } {
+  const n1 = norm(gpu, cfg, x, w.attnNorm, halfFor(gpu, w, 'q', 'in', x.shape));
+  const { q, k, v } =
+    cfg.arch === 'llama'
+      ? queriesKeysValues(gpu, cfg, w, n1.y, shape)
+      : { q: linear(gpu, n1.y, linearOf(w, 'q'), 'q'), k: linear(gpu, n1.y, linearOf(w, 'k'), 'k'), v: linear(gpu, n1.y, linearOf(w, 'v'), 'v') };
+  const ao = attnOpts(cfg, shape);
   const hAtt = halfFor(gpu, w, 'o', 'in', q.shape);
   const att = causalAttention(gpu, q, k, v, ao, hAtt);
   keepIfWritten(gpu, att.out, hAtt, att.outHalf !== null);
@@ -226,6 +250,113 @@ export interface BlockGrads {
 }
 
 /**
+ * From attention's output gradient back to q's, k's and v's input: their weight gradients (those
+ * wanted) and the input gradient dn1, which it returns. With the weights side by side, RoPE's
+ * inverse writes dq, dk and dv side by side (with their f16 copy) for one product each way;
+ * otherwise it writes dq and dk (and attention dv) for a product each.
+ */
+function attentionInputsBackward(
+  gpu: Gpu,
+  cfg: ModelConfig,
+  w: BlockWeights,
+  acts: BlockActivations,
+  dattn: Tensor,
+  shape: BatchShape,
+  wanted: (role: LinearRole) => boolean,
+  dW: BlockGrads['dW'],
+): Tensor {
+  const llama = cfg.arch === 'llama';
+  const input = acts.inputs.q!;
+  const stacked = llama ? sideBySideWeight(w, QKV) : null;
+  const ao = attnOpts(cfg, shape);
+  if (stacked) {
+    const g = causalAttentionBackward(gpu, dattn, acts.q!, acts.k!, acts.v!, acts.attn!, acts.lse!, ao, {}, 'qkv');
+    // the copy is read by dn1's product: 2·tokens·(q's, k's and v's rows)·hidden FLOP
+    const half = halfCopyTarget(gpu, [input.size / stacked.shape[1], stacked.shape[0]], 'q.dout', 2 * input.size * stacked.shape[0]);
+    const dqkv = ropeSideBySideInverse(gpu, g, sideBySideRopeOpts(cfg, shape), g.split === 'qkv', half);
+    keepHalfCopy(gpu, dqkv, half);
+    [g.dq, g.dk, g.dv].forEach((t) => t.release());
+    const dn1 = stackedGrads(gpu, w, QKV, stacked, dqkv, input, wanted, dW);
+    dqkv.release();
+    return dn1;
+  }
+  // the f16 copies of dq, dk (written by RoPE's inverse for LLaMA, else by attention) and dv
+  const hq = halfFor(gpu, w, 'q', 'dout', acts.q!.shape);
+  const hk = halfFor(gpu, w, 'k', 'dout', acts.k!.shape);
+  const hv = halfFor(gpu, w, 'v', 'dout', acts.v!.shape);
+  const g = causalAttentionBackward(
+    gpu,
+    dattn,
+    acts.q!,
+    acts.k!,
+    acts.v!,
+    acts.attn!,
+    acts.lse!,
+    ao,
+    llama ? { dv: hv } : { dq: hq, dk: hk, dv: hv },
+    llama ? 'qk' : 'none',
+  );
+  let dq = g.dq;
+  let dk = g.dk;
+  if (llama) {
+    // RoPE's inverse reads dq and dk where attention left them (its head split on the matmul path)
+    const rep = g.split === 'qk' ? cfg.heads / cfg.kvHeads : undefined;
+    [dq, dk] = ropeInputs(
+      gpu,
+      [
+        { x: g.dq, heads: cfg.heads, half: hq, splitIn: rep },
+        { x: g.dk, heads: cfg.kvHeads, half: hk, splitIn: rep && 1 },
+      ],
+      ropeOpts(cfg, shape, true),
+    );
+    keepHalfCopy(gpu, dq, hq);
+    keepHalfCopy(gpu, dk, hk);
+    g.dq.release();
+    g.dk.release();
+  } else {
+    keepIfWritten(gpu, dq, hq, Boolean(g.halves.dq));
+    keepIfWritten(gpu, dk, hk, Boolean(g.halves.dk));
+  }
+  keepIfWritten(gpu, g.dv, hv, Boolean(g.halves.dv));
+  const douts: Partial<Record<LinearRole, Tensor>> = { q: dq, k: dk, v: g.dv };
+  for (const r of QKV) if (wanted(r)) dW[r] = linearMatmul(gpu, douts[r]!, `${r}.dout`, input, `${r}.in`, { transA: true });
+  const dn1 = linearMatmul(gpu, dq, 'q.dout', linearOf(w, 'q').weight, 'q.weight');
+  linearMatmul(gpu, dk, 'k.dout', linearOf(w, 'k').weight, 'k.weight', { out: dn1, accumulate: true });
+  linearMatmul(gpu, g.dv, 'v.dout', linearOf(w, 'v').weight, 'v.weight', { out: dn1, accumulate: true });
+  dq.release();
+  dk.release();
+  g.dv.release();
+  return dn1;
+}
+
+/**
+ * The products of Linears whose weights lie side by side (`stacked`), from their output gradients
+ * side by side (`dStacked`, [tokens, their rows]): the weight gradients (one product, split into each
+ * one's rows; those not wanted released) and the input gradient, which it returns.
+ */
+function stackedGrads(
+  gpu: Gpu,
+  w: BlockWeights,
+  roles: readonly LinearRole[],
+  stacked: Tensor,
+  dStacked: Tensor,
+  input: Tensor,
+  wanted: (role: LinearRole) => boolean,
+  dW: BlockGrads['dW'],
+): Tensor {
+  const cls = roles[0];
+  if (roles.some(wanted)) {
+    const all = linearMatmul(gpu, dStacked, `${cls}.dout`, input, `${cls}.in`, { transA: true });
+    const parts = all.splitRows(
+      roles.map((r) => linearOf(w, r).weight.shape[0]),
+      roles.map((r) => `${r}.dW`),
+    );
+    roles.forEach((r, i) => (wanted(r) ? (dW[r] = parts[i]) : parts[i].release()));
+  }
+  return linearMatmul(gpu, dStacked, `${cls}.dout`, stacked, `${cls}.weight`);
+}
+
+/**
  * Gate and up's backward where their weights lie side by side: dgate and dup side by side (with
  * their f16 copy), one product for both weight gradients (split into each one's rows) and one for
  * the input gradient dn2, which it returns.
@@ -244,15 +375,7 @@ function sideBySideBackward(
   const half = halfCopyTarget(gpu, gateUp.shape, 'gate.dout', 2 * gateUp.size * stacked.shape[1]);
   const dGateUp = swigluSideBySideBackward(gpu, da, gateUp, half);
   keepHalfCopy(gpu, dGateUp, half);
-  if (GATE_UP.some(wanted)) {
-    const both = linearMatmul(gpu, dGateUp, 'gate.dout', input, 'gate.in', { transA: true });
-    const parts = both.splitRows(
-      GATE_UP.map((r) => linearOf(w, r).weight.shape[0]),
-      GATE_UP.map((r) => `${r}.dW`),
-    );
-    GATE_UP.forEach((r, i) => (wanted(r) ? (dW[r] = parts[i]) : parts[i].release()));
-  }
-  const dn2 = linearMatmul(gpu, dGateUp, 'gate.dout', stacked, 'gate.weight');
+  const dn2 = stackedGrads(gpu, w, GATE_UP, stacked, dGateUp, input, wanted, dW);
   dGateUp.release();
   return dn2;
 }
@@ -311,55 +434,8 @@ export function blockBackward(
   // Attention
   weightGrad('o', dx1);
   const dattn = linearMatmul(gpu, dx1, 'o.dout', linearOf(w, 'o').weight, 'o.weight');
-  // the f16 copies of dq, dk (written by RoPE's inverse for LLaMA, else by attention) and dv
-  const llama = cfg.arch === 'llama';
-  const hq = halfFor(gpu, w, 'q', 'dout', acts.q!.shape);
-  const hk = halfFor(gpu, w, 'k', 'dout', acts.k!.shape);
-  const hv = halfFor(gpu, w, 'v', 'dout', acts.v!.shape);
-  const g = causalAttentionBackward(
-    gpu,
-    dattn,
-    acts.q!,
-    acts.k!,
-    acts.v!,
-    acts.attn!,
-    acts.lse!,
-    attnOpts(cfg, shape),
-    llama ? { dv: hv } : { dq: hq, dk: hk, dv: hv },
-    llama,
-  );
+  const dn1 = attentionInputsBackward(gpu, cfg, w, acts, dattn, shape, wanted, dW);
   dattn.release();
-  let dq = g.dq;
-  let dk = g.dk;
-  if (llama) {
-    // RoPE's inverse reads dq and dk where attention left them (its head split on the matmul path)
-    const rep = g.qkSplit ? cfg.heads / cfg.kvHeads : undefined;
-    [dq, dk] = ropeInputs(
-      gpu,
-      [
-        { x: g.dq, heads: cfg.heads, half: hq, splitIn: rep },
-        { x: g.dk, heads: cfg.kvHeads, half: hk, splitIn: rep && 1 },
-      ],
-      ropeOpts(cfg, shape, true),
-    );
-    keepHalfCopy(gpu, dq, hq);
-    keepHalfCopy(gpu, dk, hk);
-    g.dq.release();
-    g.dk.release();
-  } else {
-    keepIfWritten(gpu, dq, hq, Boolean(g.halves.dq));
-    keepIfWritten(gpu, dk, hk, Boolean(g.halves.dk));
-  }
-  keepIfWritten(gpu, g.dv, hv, Boolean(g.halves.dv));
-  weightGrad('q', dq);
-  weightGrad('k', dk);
-  weightGrad('v', g.dv);
-  const dn1 = linearMatmul(gpu, dq, 'q.dout', linearOf(w, 'q').weight, 'q.weight');
-  linearMatmul(gpu, dk, 'k.dout', linearOf(w, 'k').weight, 'k.weight', { out: dn1, accumulate: true });
-  linearMatmul(gpu, g.dv, 'v.dout', linearOf(w, 'v').weight, 'v.weight', { out: dn1, accumulate: true });
-  dq.release();
-  dk.release();
-  g.dv.release();
   // dx is the previous block's dy (the same shapes)
   const dx = normBackward(gpu, dn1, acts.x, w.attnNorm, acts.norm1, dx1, halfFor(gpu, w, lastRole(cfg), 'dout', dy.shape));
   dn1.release();

@@ -49,7 +49,7 @@ async function checkForward(gpu: Gpu, shape: string) {
   blocks.release();
 }
 
-/** With `sideBySide`, gate's and up's weights in one buffer (one product each way for both). */
+/** With `sideBySide`, q's, k's and v's weights in one buffer and gate's and up's in another (one product each way for each set). */
 async function checkBlockGradients(gpu: Gpu, shape: string, sideBySide = false) {
   const m = randomModel(shape, 11);
   const cfg = m.weights.config;
@@ -120,7 +120,7 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'LLaMA block backward = finite differences of the oracle'(gpu) {
     await checkBlockGradients(gpu, 'tiny-llama');
   },
-  async 'LLaMA block with gate and up side by side (one product each way): output = oracle, backward = finite differences'(gpu) {
+  async 'LLaMA block with q, k, v and gate, up side by side (one product each way): output = oracle, backward = finite differences'(gpu) {
     await checkBlockGradients(gpu, 'tiny-llama', true);
   },
   async 'OPT block backward = finite differences of the oracle'(gpu) {

@@ -58,7 +58,7 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     await check(gpu, { batch: 1, seqLen: 150, heads: 3, kvHeads: 1, headDim: 8 }, 1500, 'matmul', 'matmul');
     await check(gpu, { batch: 1, seqLen: 1030, heads: 2, kvHeads: 1, headDim: 8 }, 1510, 'matmul', 'matmul');
   },
-  async "unmerged dq and dk (qkSplit) through RoPE's inverse give the bits of the merged ones"(gpu) {
+  async "unmerged dq and dk (leaveSplit 'qk') through RoPE's inverse give the bits of the merged ones"(gpu) {
     const o = { batch: 2, seqLen: 11, heads: 6, kvHeads: 2, headDim: 8, path: 'matmul' as const };
     const T = o.batch * o.seqLen;
     const [q, k, v] = [gpu.upload(randn(T * 48, 1600), [T, 48]), gpu.upload(randn(T * 16, 1601), [T, 16]), gpu.upload(randn(T * 16, 1602), [T, 16])];
@@ -66,8 +66,8 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     const fwd = causalAttention(gpu, q, k, v, o);
     const r = { headDim: 8, seqLen: o.seqLen, theta: 10000, style: 'half' as const, inverse: true };
     const turned = async (qkSplit: boolean) => {
-      const g = causalAttentionBackward(gpu, dout, q, k, v, fwd.out, fwd.lse, o, {}, qkSplit);
-      if (g.qkSplit !== qkSplit) throw new Error(`qkSplit ${qkSplit}: the result says ${g.qkSplit}`);
+      const g = causalAttentionBackward(gpu, dout, q, k, v, fwd.out, fwd.lse, o, {}, qkSplit ? 'qk' : 'none');
+      if (g.split !== (qkSplit ? 'qk' : 'none')) throw new Error(`qkSplit ${qkSplit}: the result says ${g.split}`);
       const rep = qkSplit ? 3 : undefined;
       const ys = ropeInputs(
         gpu,

@@ -194,10 +194,13 @@ export function matmulAttention(gpu: Gpu, q: Tensor, k: Tensor, v: Tensor, o: Ma
   return { out, lse };
 }
 
+/** Input gradients the matmul path leaves in its head split (unmerged) for a kernel that reads that layout. */
+export type LeaveSplit = 'none' | 'qk' | 'qkv';
+
 /**
- * Backward; with `gradHalves`, the f16 copies of the merged input gradients too. With `qkSplit`,
- * dq and dk stay in the head split [batch*kvHeads, rep*seqLen, D] (f32, no copies) for a RoPE
- * inverse that reads that layout (ops/rope.ts, splitIn): two merges fewer.
+ * Backward; with `gradHalves`, the f16 copies of the merged input gradients too. `leaveSplit`: dq
+ * and dk ('qk') or all three ('qkv') stay in the head split [batch*kvHeads, rep*seqLen, D] (f32, no
+ * copies) for a RoPE inverse that reads that layout (ops/rope.ts): merges fewer.
  */
 export function matmulAttentionBackward(
   gpu: Gpu,
@@ -209,7 +212,7 @@ export function matmulAttentionBackward(
   lse: Tensor,
   o: MatmulAttentionOptions,
   gradHalves: AttentionGradHalves = {},
-  qkSplit = false,
+  leaveSplit: LeaveSplit = 'none',
 ): { dq: Tensor; dk: Tensor; dv: Tensor } {
   checkAttentionShapes('matmulAttentionBackward', q, k, v, o);
   const { S, D, G, rep, scale } = dims(o);
@@ -246,10 +249,10 @@ export function matmulAttentionBackward(
   const dkg = linearMatmul(gpu, ds, 'attention.ds', qg.t, 'attention.q', { transA: true, subgroupTile: o.subgroupTile });
   ds.release();
   done(qg);
+  if (leaveSplit === 'qkv') return { dq: dqg, dk: dkg, dv: dvg };
   const dv = merge(gpu, dvg, o, 1, 'attention.dv', gradHalves.dv);
   dvg.release();
-  // unmerged, for a RoPE inverse that reads the split (ops/rope.ts, splitIn)
-  if (qkSplit) return { dq: dqg, dk: dkg, dv };
+  if (leaveSplit === 'qk') return { dq: dqg, dk: dkg, dv };
   const dq = merge(gpu, dqg, o, rep, 'attention.dq', gradHalves.dq);
   const dk = merge(gpu, dkg, o, 1, 'attention.dk', gradHalves.dk);
   dqg.release();

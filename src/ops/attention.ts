@@ -7,13 +7,20 @@ import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import type { AttentionOptions } from '../reference/attention';
 import { flashAttention, flashAttentionBackward, type FlashAttentionOptions } from './attention-flash';
-import { attentionHalfReady, matmulAttention, matmulAttentionBackward, type AttentionGradHalves, type MatmulAttentionOptions } from './attention-matmul';
+import {
+  attentionHalfReady,
+  matmulAttention,
+  matmulAttentionBackward,
+  type AttentionGradHalves,
+  type LeaveSplit,
+  type MatmulAttentionOptions,
+} from './attention-matmul';
 import type { HalfOut } from './cast';
 import { ATTENTION_MATMUL_MAX_SCORES_BYTES, ATTENTION_MATMUL_MIN_HEAD_DIM, attentionMinFlops, halfMinFlops } from './precision';
 
 export type { AttentionOptions } from '../reference/attention';
 export { pickTiles, type AttentionTiles } from './attention-flash';
-export { headSplitTarget, keepHeadSplit } from './attention-matmul';
+export { headSplitTarget, keepHeadSplit, type LeaveSplit } from './attention-matmul';
 
 export type AttentionPath = 'flash' | 'matmul';
 
@@ -83,9 +90,9 @@ export function causalAttention(
 
 /**
  * Backward. `half`: the f16 copies of the input gradients to write (the matmul path writes them,
- * the flash path none: `halves` says which were). `qkSplit`: on the matmul path, dq and dk may stay
- * in its head split (f32, no copies; the result's `qkSplit` says whether they did) for a RoPE
- * inverse that reads that layout (ops/rope.ts, splitIn).
+ * the flash path none: `halves` says which were). `leaveSplit`: on the matmul path, dq and dk ('qk')
+ * or all three ('qkv') may stay in its head split (f32, no copies; the result's `split` says which
+ * did) for a RoPE inverse that reads that layout (ops/rope.ts).
  */
 export function causalAttentionBackward(
   gpu: Gpu,
@@ -97,11 +104,11 @@ export function causalAttentionBackward(
   lse: Tensor,
   o: CausalAttentionOptions,
   half: AttentionGradHalves = {},
-  qkSplit = false,
-): { dq: Tensor; dk: Tensor; dv: Tensor; halves: AttentionGradHalves; qkSplit: boolean } {
+  leaveSplit: LeaveSplit = 'none',
+): { dq: Tensor; dk: Tensor; dv: Tensor; halves: AttentionGradHalves; split: LeaveSplit } {
   if (pathOf(gpu, o) === 'matmul') {
-    const halves = qkSplit ? { dv: half.dv } : half;
-    return { ...matmulAttentionBackward(gpu, dout, q, k, v, out, lse, o, halves, qkSplit), halves, qkSplit };
+    const halves = leaveSplit === 'qkv' ? {} : leaveSplit === 'qk' ? { dv: half.dv } : half;
+    return { ...matmulAttentionBackward(gpu, dout, q, k, v, out, lse, o, halves, leaveSplit), halves, split: leaveSplit };
   }
-  return { ...flashAttentionBackward(gpu, dout, q, k, v, out, lse, o), halves: {}, qkSplit: false };
+  return { ...flashAttentionBackward(gpu, dout, q, k, v, out, lse, o), halves: {}, split: 'none' };
 }

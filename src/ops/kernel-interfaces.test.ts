@@ -26,7 +26,7 @@ import { layerNorm, layerNormBackward, normForwardFits, rmsNorm, rmsNormBackward
 import { dequantizeWeight, quantizeWeight } from './quantize';
 import { diagonal, gptqColumns, hessian, prepareWeights, upperCholeskyOfInverse } from './gptq';
 import { meanSquaredError, sumAll, sumCols, sumRows, sumSquares } from './reduce';
-import { rope, ropeInputs } from './rope';
+import { rope, ropeInputs, ropeSideBySide, ropeSideBySideInverse } from './rope';
 import { logsumexpRows, softmaxRows } from './softmax';
 import { clampMin, teqColSum, teqColSumTable, teqEffectiveGroup, teqEffectiveHalfFits, teqGradGroup } from './teq';
 import { tqAdamState, tqExport, tqGrad, tqHalfFits, tqHardenQuantile, tqHarden, tqInit, tqSoftWeight, tqStats, tqStep } from './tesseraq';
@@ -100,7 +100,8 @@ describe('every op in every kernel variant', () => {
     const [k, v] = [gpu.tensor([4, 8]), gpu.tensor([4, 8])];
     const { out, lse } = causalAttention(gpu, q, k, v, o);
     causalAttentionBackward(gpu, gpu.tensor([4, 16]), q, k, v, out, lse, o);
-    causalAttentionBackward(gpu, gpu.tensor([4, 16]), q, k, v, out, lse, o, {}, true);
+    causalAttentionBackward(gpu, gpu.tensor([4, 16]), q, k, v, out, lse, o, {}, 'qk');
+    causalAttentionBackward(gpu, gpu.tensor([4, 16]), q, k, v, out, lse, o, {}, 'qkv');
   });
   each('awq', (gpu) => {
     const x = gpu.tensor([4, 16]);
@@ -211,6 +212,11 @@ describe('every op in every kernel variant', () => {
       ],
       o,
     );
+    // q, k and v side by side: forward, inverse from token-major and from head-split gradients
+    const s = { headDim: 8, seqLen: 4, theta: 10000, style: 'half' as const, heads: 2, kvHeads: 1 };
+    const g = ropeSideBySide(gpu, gpu.tensor([4, 32]), s);
+    ropeSideBySideInverse(gpu, { dq: g.q, dk: g.k, dv: g.v }, s, false);
+    ropeSideBySideInverse(gpu, { dq: gpu.tensor([1, 8, 8]), dk: gpu.tensor([1, 4, 8]), dv: gpu.tensor([1, 4, 8]) }, s, true);
   });
   each('softmax and log-sum-exp', (gpu) => {
     const x = gpu.tensor([4, 8]);
@@ -344,6 +350,9 @@ describe('half-precision kernel variants', () => {
       ],
       r,
     );
+    const s = { headDim: 8, seqLen: 4, theta: 10000, style: 'half' as const, heads: 2, kvHeads: 1 };
+    const qkv = ropeSideBySide(gpu, gpu.tensor([4, 32]), s, { q: half([1, 8, 8]), k: half([1, 4, 8], 2) });
+    ropeSideBySideInverse(gpu, { dq: qkv.q, dk: qkv.k, dv: qkv.v }, s, false, half([4, 32]));
     ropeInputs(
       gpu,
       [
@@ -426,7 +435,7 @@ describe('half-precision kernel variants', () => {
     const half = (shape: number[]): HalfOut => ({ copy: gpu.tensor(shape, 'f16'), counts, slot: 1 });
     causalAttention(gpu, q, k, v, o, half([16, 32]));
     causalAttentionBackward(gpu, gpu.tensor([16, 32]), q, k, v, out, lse, o, { dq: half([16, 32]), dk: half([16, 16]), dv: half([16, 16]) });
-    causalAttentionBackward(gpu, gpu.tensor([16, 32]), q, k, v, out, lse, o, { dv: half([16, 16]) }, true);
+    causalAttentionBackward(gpu, gpu.tensor([16, 32]), q, k, v, out, lse, o, { dv: half([16, 16]) }, 'qk');
     setHalfLinears(gpu, false);
   });
   eachHalf('matmul, f16 storage', (gpu) => forms(gpu, 'f16', undefined));

@@ -161,7 +161,7 @@ describe('precision policy', () => {
     expect(attentionPath(gpu, { batch: 16, seqLen: 512, heads: 8, kvHeads: 4, headDim: 8 })).toBe('flash');
     // the matmul path's operands come f16 from its own kernels; every product is on the tensor
     // cores; the backward finds the forward's splits of q, k and v kept (q, k, v unchanged) and
-    // splits dout in its delta pass; with qkSplit it leaves dq and dk unmerged (for RoPE's inverse)
+    // splits dout in its delta pass; it can leave dq and dk (or all three) unmerged for RoPE's inverse
     const o = { batch: 1, seqLen: 32, heads: 4, kvHeads: 2, headDim: 32 };
     const q = gpu.tensor([32, 128]);
     const [k, v] = [gpu.tensor([32, 64]), gpu.tensor([32, 64])];
@@ -186,8 +186,10 @@ describe('precision policy', () => {
     ]);
     const merges = () => calls.dispatches.filter((d) => d.pipeline.startsWith('attention-heads') && /SPLIT=false/.test(d.pipeline)).length;
     const merged = merges();
-    const g = causalAttentionBackward(gpu, gpu.tensor([32, 128]), q, k, v, out, lse, o, {}, true);
-    expect([g.qkSplit, g.dq.shape, g.dk.shape, g.dv.shape, merges() - merged]).toEqual([true, [2, 64, 32], [2, 32, 32], [32, 64], 1]);
+    const g = causalAttentionBackward(gpu, gpu.tensor([32, 128]), q, k, v, out, lse, o, {}, 'qk');
+    expect([g.split, g.dq.shape, g.dk.shape, g.dv.shape, merges() - merged]).toEqual(['qk', [2, 64, 32], [2, 32, 32], [32, 64], 1]);
+    const all = causalAttentionBackward(gpu, gpu.tensor([32, 128]), q, k, v, out, lse, o, {}, 'qkv');
+    expect([all.split, all.dv.shape, merges() - merged]).toEqual(['qkv', [2, 32, 32], 1]);
     // a write to k (a kernel binding it read_write) drops its kept split: the next backward splits it again
     const before = calls.dispatches.length;
     gpu.clear(k);

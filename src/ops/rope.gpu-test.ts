@@ -1,6 +1,6 @@
 // GPU test module: runs in headless Chromium through e2e/gpu-kernels.spec.ts.
 import type { Gpu } from '../gpu/gpu';
-import { rope, ropeInputs } from './rope';
+import { rope, ropeInputs, ropeSideBySide, ropeSideBySideInverse } from './rope';
 import { ropeRef, type RopeOptions } from '../reference/rope';
 import { randn } from '../reference/rng';
 import { assertClose, assertSameBits } from '../reference/compare';
@@ -72,6 +72,43 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
         assertSameBits(`split q ${tag}`, await fromSplit[0].readF32(), oneQ);
         assertSameBits(`split k ${tag}`, await fromSplit[1].readF32(), oneK);
       }
+    }
+  },
+  async 'q, k and v side by side: one dispatch gives the bits of rope on each, forward and inverse'(gpu) {
+    const [B, S, H, KV, D] = [2, 7, 6, 2, 8];
+    const rep = H / KV;
+    const T = B * S;
+    const [q, k, v] = [randn(T * H * D, 601), randn(T * KV * D, 602), randn(T * KV * D, 603)];
+    // each row: q's H*D values, then k's, then v's
+    const W = (H + 2 * KV) * D;
+    const sideBySide = (a: Float32Array, b: Float32Array, c: Float32Array) => {
+      const out = new Float32Array(T * W);
+      for (let t = 0; t < T; t++) {
+        out.set(a.subarray(t * H * D, (t + 1) * H * D), t * W);
+        out.set(b.subarray(t * KV * D, (t + 1) * KV * D), t * W + H * D);
+        out.set(c.subarray(t * KV * D, (t + 1) * KV * D), t * W + (H + KV) * D);
+      }
+      return out;
+    };
+    for (const style of ['half', 'interleaved'] as const) {
+      const o = { headDim: D, seqLen: S, theta: 10000, style };
+      const s = { ...o, heads: H, kvHeads: KV };
+      const [qg, kg, vg] = [gpu.upload(q, [T, H * D]), gpu.upload(k, [T, KV * D]), gpu.upload(v, [T, KV * D])];
+      const fwd = ropeSideBySide(gpu, gpu.upload(sideBySide(q, k, v), [T, W]), s);
+      const [oneQ, oneK] = [await rope(gpu, qg, { ...o, heads: H }).readF32(), await rope(gpu, kg, { ...o, heads: KV }).readF32()];
+      assertSameBits(`${style} q`, await fwd.q.readF32(), oneQ);
+      assertSameBits(`${style} k`, await fwd.k.readF32(), oneK);
+      assertSameBits(`${style} v`, await fwd.v.readF32(), v);
+      const inv = { ...o, inverse: true };
+      const [backQ, backK] = [await rope(gpu, qg, { ...inv, heads: H }).readF32(), await rope(gpu, kg, { ...inv, heads: KV }).readF32()];
+      const want = sideBySide(backQ, backK, v);
+      assertSameBits(`${style} inverse`, await ropeSideBySideInverse(gpu, { dq: qg, dk: kg, dv: vg }, s, false).readF32(), want);
+      const split = {
+        dq: gpu.upload(toSplit(q, B, S, H, rep, D), [B * KV, rep * S, D]),
+        dk: gpu.upload(toSplit(k, B, S, KV, 1, D), [B * KV, S, D]),
+        dv: gpu.upload(toSplit(v, B, S, KV, 1, D), [B * KV, S, D]),
+      };
+      assertSameBits(`${style} inverse from the head split`, await ropeSideBySideInverse(gpu, split, s, true).readF32(), want);
     }
   },
 };

@@ -165,3 +165,128 @@ function encodeRope(gpu: Gpu, parts: readonly RopeInput[], o: Omit<RopeOptions, 
   });
   return ys;
 }
+
+const ROPE_QKV = defineKernel({
+  shader: 'rope-qkv',
+  uniforms: {
+    D: 'u32',
+    seqLen: 'u32',
+    heads: 'u32',
+    kvHeads: 'u32',
+    rep: 'u32',
+    slotQ: 'u32',
+    slotK: 'u32',
+    pairsQ: 'u32',
+    pairsK: 'u32',
+    pairsV: 'u32',
+  },
+  bindings: {
+    table: 'read',
+    dq: 'read?',
+    dk: 'read?',
+    dv: 'read?',
+    dqkv: 'write?',
+    dqkv16: 'write?',
+    qkv: 'read?',
+    q: 'write?',
+    k: 'write?',
+    v: 'write?',
+    q16: 'write?',
+    k16: 'write?',
+    overflow: 'write?',
+  },
+});
+
+/** RoPE for q, k and v side by side: the options of rope() for whole sequences (no position offset), and the kv heads. */
+export interface SideBySideRopeOptions extends Omit<RopeOptions, 'inverse' | 'positionOffset'> {
+  kvHeads: number;
+}
+
+/** Tokens and the threads' pair counts of q, k and v; checks that tokens are whole sequences. */
+function sideBySidePairs(op: string, tokens: number, o: SideBySideRopeOptions) {
+  if (o.headDim % 2 !== 0) throw new Error(`${op}: headDim ${o.headDim} is odd`);
+  if (tokens % o.seqLen !== 0 || o.heads % o.kvHeads !== 0)
+    throw new Error(`${op}: ${tokens} tokens are not whole sequences of ${o.seqLen}, or heads ${o.heads} not a multiple of ${o.kvHeads}`);
+  const pairs = (heads: number) => (tokens * heads * o.headDim) / 2;
+  return { pairsQ: pairs(o.heads), pairsK: pairs(o.kvHeads), pairsV: pairs(o.kvHeads) };
+}
+
+/**
+ * q and k turned and v copied out of qkv [T, (heads + 2·kvHeads)·D], where they lie side by side
+ * (the product of their stacked weights), in one dispatch (shaders/rope-qkv.wgsl). With `splits`,
+ * q's and k's f16 copies in the matmul attention path's head split (ops/attention-matmul.ts,
+ * headSplitTarget: heads / kvHeads query heads per kv head, and 1).
+ */
+export function ropeSideBySide(
+  gpu: Gpu,
+  qkv: Tensor,
+  o: SideBySideRopeOptions,
+  splits?: { q: HalfOut; k: HalfOut } | null,
+): { q: Tensor; k: Tensor; v: Tensor } {
+  const D = o.headDim;
+  const W = (o.heads + 2 * o.kvHeads) * D;
+  if (qkv.size % W !== 0) throw new Error(`rope: q, k and v side by side need rows of ${W}, got [${qkv.shape}]`);
+  const T = qkv.size / W;
+  const n = sideBySidePairs('rope', T, o);
+  const q = gpu.tensor([T, o.heads * D], 'f32', 'rope.q');
+  const [k, v] = [gpu.tensor([T, o.kvHeads * D], 'f32', 'rope.k'), gpu.tensor([T, o.kvHeads * D], 'f32', 'rope.v')];
+  if (splits) {
+    checkHalfOut('rope', q, splits.q);
+    checkHalfOut('rope', k, splits.k);
+    if (splits.q.counts !== splits.k.counts) throw new Error('rope: q and k count their f16 overflow on one counter tensor');
+  }
+  gpu.dispatch(ROPE_QKV, {
+    params: { WG, HALF: o.style === 'half', INVERSE: false, HALF_OUT: Boolean(splits) },
+    uniforms: {
+      D,
+      seqLen: o.seqLen,
+      heads: o.heads,
+      kvHeads: o.kvHeads,
+      rep: o.heads / o.kvHeads,
+      slotQ: splits?.q.slot ?? 0,
+      slotK: splits?.k.slot ?? 0,
+      ...n,
+    },
+    bindings: {
+      table: tableFor(gpu, D, o.theta, Math.min(o.seqLen, T), o.scaling),
+      qkv,
+      q,
+      k,
+      v,
+      q16: splits?.q.copy,
+      k16: splits?.k.copy,
+      overflow: splits?.q.counts,
+    },
+    workgroups: gpu.grid1D(Math.ceil((n.pairsQ + n.pairsK + n.pairsV) / WG)),
+    label: 'rope',
+  });
+  return { q, k, v };
+}
+
+/**
+ * dq and dk turned back and dv copied into one [T, (heads + 2·kvHeads)·D] tensor, side by side (the
+ * operand of the stacked weights' products), in one dispatch; `splitIn`: the three come in the
+ * matmul attention path's head split (its unmerged gradients). With `half`, the result's f16 copy too.
+ */
+export function ropeSideBySideInverse(
+  gpu: Gpu,
+  g: { dq: Tensor; dk: Tensor; dv: Tensor },
+  o: SideBySideRopeOptions,
+  splitIn: boolean,
+  half?: HalfOut | null,
+): Tensor {
+  const D = o.headDim;
+  const T = g.dq.size / (o.heads * D);
+  if (!Number.isInteger(T) || g.dk.size !== T * o.kvHeads * D || g.dv.size !== g.dk.size) throw new Error('rope: dq, dk and dv do not fit the heads');
+  const n = sideBySidePairs('rope', T, o);
+  const dqkv = gpu.tensor([T, (o.heads + 2 * o.kvHeads) * D], 'f32', 'rope.dqkv');
+  if (half) checkHalfOut('rope', dqkv, half);
+  gpu.dispatch(ROPE_QKV, {
+    params: { WG, HALF: o.style === 'half', INVERSE: true, SPLIT_IN: splitIn, HALF_OUT: Boolean(half) },
+    uniforms: { D, seqLen: o.seqLen, heads: o.heads, kvHeads: o.kvHeads, rep: o.heads / o.kvHeads, slotQ: half?.slot ?? 0, slotK: 0, ...n },
+    bindings: { table: tableFor(gpu, D, o.theta, Math.min(o.seqLen, T), o.scaling), dq: g.dq, dk: g.dk, dv: g.dv, dqkv, dqkv16: half?.copy, overflow: half?.counts },
+    workgroups: gpu.grid1D(Math.ceil((n.pairsQ + n.pairsK + n.pairsV) / WG)),
+    label: 'rope.inverse',
+  });
+  return dqkv;
+}

@@ -11,6 +11,7 @@ import { placeholderBlock } from '../model/testing/placeholder-block';
 import { linearOf } from '../model/block-weights';
 import { blockForward } from '../model/block';
 import { TeqTrainer } from './teq-trainer';
+import { spanRows } from '../gpu/tensor';
 
 const smol = parseHfConfig(RANDOM_SHAPES['smollm2-135m'], 'config.json', 'random:smollm2-135m');
 const spec = { bits: 4, groupSize: 32, symmetric: false };
@@ -60,6 +61,14 @@ describe('TeqTrainer.refresh', () => {
     blockForward(gpu, smol, trainer.effectiveBlock(0), x, { batch: 1, seqLen: 512 });
     // the first forward also converts o's fixed effective weight; its input and the others come from producers
     expect(casts() - before).toBe(1);
-    expect(gpu.copies.get(linearOf(trainer.effectiveBlock(0), 'q').weight, 'f16')).toBeDefined();
+    // q, k and v (and gate and up) lie side by side: one copy of each stacked weight
+    const eff = trainer.effectiveBlock(0);
+    for (const roles of [
+      ['q', 'k', 'v'],
+      ['gate', 'up'],
+    ] as const) {
+      const stacked = spanRows(roles.map((r) => linearOf(eff, r).weight));
+      expect(stacked && gpu.copies.get(stacked, 'f16')).toBeDefined();
+    }
   });
 });
