@@ -284,7 +284,15 @@ export function ropeSideBySideInverse(
   gpu.dispatch(ROPE_QKV, {
     params: { WG, HALF: o.style === 'half', INVERSE: true, SPLIT_IN: splitIn, HALF_OUT: Boolean(half) },
     uniforms: { D, seqLen: o.seqLen, heads: o.heads, kvHeads: o.kvHeads, rep: o.heads / o.kvHeads, slotQ: half?.slot ?? 0, slotK: 0, ...n },
-    bindings: { table: tableFor(gpu, D, o.theta, Math.min(o.seqLen, T), o.scaling), dq: g.dq, dk: g.dk, dv: g.dv, dqkv, dqkv16: half?.copy, overflow: half?.counts },
+    bindings: {
+      table: tableFor(gpu, D, o.theta, Math.min(o.seqLen, T), o.scaling),
+      dq: g.dq,
+      dk: g.dk,
+      dv: g.dv,
+      dqkv,
+      dqkv16: half?.copy,
+      overflow: half?.counts,
+    },
     workgroups: gpu.grid1D(Math.ceil((n.pairsQ + n.pairsK + n.pairsV) / WG)),
     label: 'rope.inverse',
   });
