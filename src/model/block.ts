@@ -6,7 +6,9 @@
 // Under the precision policy the kernels that produce a Linear's operands (the norms, attention's
 // merges, RoPE's inverse, SwiGLU, the norms' input gradients) write their f16 copies themselves
 // (ops/precision.ts, halfCopyTarget), and RoPE writes attention's q and k head splits: one dispatch
-// each instead of a producer and a conversion. The MLP norm adds the residual before it.
+// each instead of a producer and a conversion. The MLP norm adds the residual before it. Where q's,
+// k's and v's weights lie side by side in one buffer, and gate's and up's (TEQ's trainer keeps them
+// so), each set is one product each way (ARCHITECTURE.md, "Linears side by side").
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import type { ModelConfig } from '../core/model-config';
@@ -140,13 +142,14 @@ function queriesKeysValues(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, h: Tenso
   const ao = attnOpts(cfg, shape);
   const rep = cfg.heads / cfg.kvHeads;
   const split = pathOf(gpu, ao) === 'matmul';
-  const hq = split ? headSplitTarget(gpu, ao, rep, 'attention.q') : null;
-  const hk = split ? headSplitTarget(gpu, ao, 1, 'attention.k') : null;
+  // both splits or neither (one dispatch writes them)
+  const pair = split ? allHalfCopies([headSplitTarget(gpu, ao, rep, 'attention.q'), headSplitTarget(gpu, ao, 1, 'attention.k')]) : null;
+  const [hq, hk] = pair ?? [null, null];
   const stacked = sideBySideWeight(w, QKV);
   let out: { q: Tensor; k: Tensor; v: Tensor };
   if (stacked) {
     const qkv = linearMatmul(gpu, h, 'q.in', stacked, 'q.weight', { transB: true });
-    out = ropeSideBySide(gpu, qkv, sideBySideRopeOpts(cfg, shape), hq && hk ? { q: hq, k: hk } : null);
+    out = ropeSideBySide(gpu, qkv, sideBySideRopeOpts(cfg, shape), hq && hk && { q: hq, k: hk });
     qkv.release();
   } else {
     const [q, k, v] = QKV.map((r) => linear(gpu, h, linearOf(w, r), r));

@@ -248,8 +248,8 @@ export function halfCopyTarget(gpu: Gpu, shape: readonly number[], key: string, 
 }
 
 /** Targets of one pass that writes several copies: all of them, or null where any is (the others are given back). */
-export function allHalfCopies(targets: readonly (HalfCopyTarget | null)[]): HalfCopyTarget[] | null {
-  if (targets.every((t) => t !== null)) return targets as HalfCopyTarget[];
+export function allHalfCopies<T extends HalfOut>(targets: readonly (T | null)[]): T[] | null {
+  if (targets.every((t) => t !== null)) return targets as T[];
   targets.forEach((t) => t?.copy.release());
   return null;
 }
