@@ -1,7 +1,7 @@
 // A transformer block's weights on the GPU. Quantization methods swap a Linear's weight tensor for
 // its dequantized (or scaled) version; the forward pass does not care where a weight came from.
 import type { Gpu } from '../gpu/gpu';
-import { spanRows, type Tensor } from '../gpu/tensor';
+import { rowsSplittable, spanRows, type Tensor } from '../gpu/tensor';
 import type { ModelConfig, WeightSource } from '../core/model-config';
 import { linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
 
@@ -47,6 +47,20 @@ export function sideBySideWeight(b: BlockWeights, roles: readonly LinearRole[]):
     ls.map((l) => l!.weight),
     roles.join('+'),
   );
+}
+
+/**
+ * New f32 tensors of `shapes` ([rows, cols] each, the same cols) side by side in one buffer
+ * (Tensor.splitRows: they own it together), or null where the columns differ or a range would not
+ * start at the device's storage-binding alignment.
+ */
+export function sideBySideTensors(gpu: Gpu, shapes: readonly (readonly number[])[], names: readonly string[]): Tensor[] | null {
+  const cols = shapes[0]?.[1];
+  if (shapes.some((sh) => sh.length !== 2 || sh[1] !== cols)) return null;
+  const rows = shapes.map((sh) => sh[0]);
+  const stacked = [rows.reduce((a, r) => a + r, 0), cols];
+  if (!rowsSplittable(gpu, stacked, 'f32', rows)) return null;
+  return gpu.tensor(stacked, 'f32', names.join('+')).splitRows(rows, names);
 }
 
 function hasBias(cfg: ModelConfig, role: LinearRole): boolean {

@@ -3,11 +3,11 @@
 // gradients, the update and the fold of α into the weights (arXiv 2310.10944). quant/teq.ts runs
 // it with the block and the LM loss.
 import type { Gpu } from '../gpu/gpu';
-import { rowsSplittable, spanRows, type Tensor } from '../gpu/tensor';
+import { spanRows, type Tensor } from '../gpu/tensor';
 import type { ModelConfig } from '../core/model-config';
 import type { LinearRole } from '../core/tensor-names';
 import type { QuantSpec } from '../core/quant-spec';
-import { linearOf, SIDE_BY_SIDE_ROLES, type BlockWeights } from '../model/block-weights';
+import { linearOf, sideBySideTensors, SIDE_BY_SIDE_ROLES, type BlockWeights } from '../model/block-weights';
 import { quantizeWeight } from '../ops/quantize';
 import { clampMin, teqColSum, teqColSumTable, teqEffectiveGroup, teqEffectiveHalfFits, teqGradGroup, type TeqEstimator } from '../ops/teq';
 import { allHalfCopies, halfCopyTarget, keepHalfCopy } from '../ops/precision';
@@ -103,15 +103,13 @@ export class TeqTrainer {
     for (const roles of SIDE_BY_SIDE_ROLES) {
       const ls = roles.map((r) => w.linears[r]);
       const isGroup = this.groups[b].some((g) => g.group.members.join() === roles.join());
-      if (!isGroup || ls.some((l) => !l || l.bias || l.weight.shape[1] !== ls[0]!.weight.shape[1])) continue;
-      const rows = ls.map((l) => l!.weight.shape[0]);
-      const shape = [rows.reduce((a, r) => a + r, 0), ls[0]!.weight.shape[1]];
-      if (!rowsSplittable(this.gpu, shape, 'f32', rows)) continue;
-      const parts = this.gpu.tensor(shape, 'f32', `teq.eff.${roles.join('+')}`).splitRows(
-        rows,
+      if (!isGroup || ls.some((l) => !l || l.bias)) continue;
+      const parts = sideBySideTensors(
+        this.gpu,
+        ls.map((l) => l!.weight.shape),
         roles.map((r) => `teq.eff.${r}`),
       );
-      roles.forEach((r, i) => out.set(r, parts[i]));
+      parts?.forEach((t, i) => out.set(roles[i], t));
     }
     return out;
   }

@@ -4,8 +4,7 @@ import type { Gpu } from '../../gpu/gpu';
 import type { ModelConfig } from '../../core/model-config';
 import { expectedShapes } from '../../formats/hf-config';
 import { linearName, linearRoles, normNames } from '../../core/tensor-names';
-import { rowsSplittable } from '../../gpu/tensor';
-import { SIDE_BY_SIDE_ROLES, type BlockWeights } from '../block-weights';
+import { sideBySideTensors, SIDE_BY_SIDE_ROLES, type BlockWeights } from '../block-weights';
 
 /** With `sideBySide`, the weights of SIDE_BY_SIDE_ROLES in one buffer (as TEQ's trainer keeps its effective weights) where they can be. */
 export function placeholderBlock(gpu: Gpu, cfg: ModelConfig, index = 0, sideBySide = false): BlockWeights {
@@ -16,11 +15,13 @@ export function placeholderBlock(gpu: Gpu, cfg: ModelConfig, index = 0, sideBySi
   for (const roles of sideBySide ? SIDE_BY_SIDE_ROLES : []) {
     const ws = roles.map((r) => linears[r]?.weight);
     if (ws.some((w) => !w)) continue;
-    const rows = ws.map((w) => w!.shape[0]);
-    const shape = [rows.reduce((a, r) => a + r, 0), ws[0]!.shape[1]];
-    if (!rowsSplittable(gpu, shape, 'f32', rows)) continue;
+    const parts = sideBySideTensors(
+      gpu,
+      ws.map((w) => w!.shape),
+      ws.map((w) => w!.name),
+    );
+    if (!parts) continue;
     ws.forEach((w) => w!.release());
-    const parts = gpu.tensor(shape, 'f32', roles.join('+')).splitRows(rows);
     roles.forEach((r, i) => (linears[r] = { weight: parts[i] }));
   }
   const n = normNames(cfg.arch, index);
