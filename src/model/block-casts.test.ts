@@ -106,6 +106,37 @@ describe('f16 conversions per block (SmolLM2-135M shape)', () => {
     expect([producers(), casts()]).toEqual(before);
   });
 
+  it('weights side by side: one product each way for q, k, v and for gate, up', () => {
+    // products (tensor-core dispatches) of a 1 x 512 step. Apart: forward q, k, v, o, gate, up, down
+    // and attention's S and P·V = 9; backward down 2 (dW, dx), gate and up 4 (up's dx added into
+    // gate's), o 2, attention's S, dP, dV, dQ, dK 5, q, k, v 6 = 19. Side by side: forward q|k|v, o,
+    // gate|up, down + 2 = 6; backward down 2, gate|up 2, o 2, attention 5, q|k|v 2 = 13 (gate|up's dx
+    // sums K = 3072 in two parts and a sum pass). RoPE copies v out of q|k|v and writes dq|dk|dv
+    // itself: attention merges its output only. 51 -> 39 dispatches in all (7 -> 4 weight conversions).
+    const count = (sideBySide: boolean) => {
+      const { gpu, calls } = fakeGpu({ maxComputeWorkgroupStorageSize: 48 * 1024 }, true);
+      setHalfLinears(gpu, true);
+      const w = placeholderBlock(gpu, smol, 0, sideBySide);
+      const shape = { batch: 1, seqLen: 512 };
+      const x = gpu.tensor([512, smol.hidden]);
+      const { y, acts } = blockForward(gpu, smol, w, x, shape, true);
+      const forward = calls.dispatches.length;
+      blockBackward(gpu, smol, w, acts!, gpu.tensor(y.shape), shape);
+      const names = calls.dispatches.map((d) => d.pipeline.split('|')[0].replace('.wgsl', ''));
+      const products = (from: number, to: number) => names.slice(from, to).filter((n) => n === 'matmul-subgroup').length;
+      const merges = calls.dispatches.filter((d) => d.pipeline.startsWith('attention-heads') && /SPLIT=false/.test(d.pipeline)).length;
+      return {
+        forward: products(0, forward),
+        backward: products(forward, names.length),
+        all: names.length,
+        rope: names.filter((n) => n.startsWith('rope')),
+        merges,
+      };
+    };
+    expect(count(false)).toEqual({ forward: 9, backward: 19, all: 51, rope: ['rope', 'rope'], merges: 2 });
+    expect(count(true)).toEqual({ forward: 6, backward: 13, all: 39, rope: ['rope-qkv', 'rope-qkv'], merges: 1 });
+  });
+
   it('nothing is kept and nothing changes without the policy', () => {
     const { gpu, step, casts, producers } = setup();
     setHalfLinears(gpu, false);
