@@ -2,6 +2,9 @@
 // Angles are computed on the CPU in float64 and uploaded once per (headDim, theta) as an f32
 // cos/sin table, so the GPU result matches a float64 reference to f32 rounding even at large
 // positions (f32 position*frequency products would lose ~1e-4 rad at position 2048).
+// rope() turns one tensor, ropeInputs() q and k in one dispatch (shaders/rope.wgsl);
+// ropeSideBySide() and its inverse work on q, k and v side by side in each row of one tensor, the
+// product of their stacked weights (shaders/rope-qkv.wgsl; model/block-weights.ts).
 import type { Gpu } from '../gpu/gpu';
 import { defineKernel } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
