@@ -5,11 +5,13 @@
 // f16 copies), not Dawn's native encoding, which comes on top on a real device. A step of TEQ at
 // the SmolLM2-135M shape was bound by this on the H200 (docs/half-precision.md).
 //   npm run bench:encode -- [--shape smollm2-135m] [--batch 4] [--seqLen 512] [--steps 40] [--f32 | --f16-all]
-//     [--dawn [--f16-storage]] [--no-producers] [--separate] [--warmup 5]
+//     [--dawn [--f16-storage]] [--no-producers] [--separate | --teq] [--misses] [--warmup 5]
 // --f16-storage: with --dawn on a device with shader-f16 but no tensor cores (e.g. Mesa's lavapipe),
 // the policy on the f16-storage kernel, so that Dawn's share is measured with the policy's dispatches.
 // --no-producers: a conversion dispatch per f16 copy instead of the producers' own (ops/precision.ts).
-// --separate: gate's and up's weights in buffers of their own (two products each way instead of one).
+// --separate: q's, k's, v's and gate's, up's weights in buffers of their own (a product each).
+// --teq: a TEQ step through the blocks (its trainer's effective weights, dα and Adam; no LM head).
+// --misses: the bind groups created during the timed steps, by dispatch label (cache misses).
 import { fakeGpu } from '../gpu/testing/fake-device';
 import { createNodeGpu, closeNodeGpu } from './node-gpu';
 import { flag } from './argv-flag';
@@ -19,6 +21,8 @@ import { parseHfConfig } from '../formats/hf-config';
 import { RANDOM_SHAPES } from '../formats/random-model';
 import { placeholderBlock } from '../model/testing/placeholder-block';
 import { blockBackward, blockForward, releaseActivations, type BatchShape } from '../model/block';
+import { TeqTrainer } from '../quant/teq-trainer';
+import { teqBlocksStep } from '../quant/testing/teq-blocks-step';
 
 async function main(): Promise<void> {
   const shapeName = flag('shape', 'smollm2-135m');
@@ -36,19 +40,26 @@ async function main(): Promise<void> {
   const all = process.argv.includes('--f16-all'); // every Linear product f16, as `studio --f16 all`
   setHalfLinears(gpu, half, all ? 0 : undefined, process.argv.includes('--f16-storage'));
   if (process.argv.includes('--no-producers')) setHalfCopyProducers(gpu, false);
-  // gate and up side by side, as TEQ's trainer keeps its effective weights (--separate: apart)
+  // q, k, v and gate, up side by side, as TEQ's trainer keeps its effective weights (--separate: apart)
   const blocks = Array.from({ length: cfg.layers }, (_, i) => placeholderBlock(gpu, cfg, i, !process.argv.includes('--separate')));
+  // --teq: TEQ's LM step as quant/teq.ts runs it through the blocks (its trainer's effective
+  // weights side by side, their f16 copies written by teq-effective, dα and Adam), without the
+  // embedding, LM head and loss (about 10 dispatches a step)
+  const teq = process.argv.includes('--teq') ? new TeqTrainer(gpu, cfg, blocks, { bits: 4, groupSize: 32, symmetric: false }) : null;
+  let teqStep = 0;
   const step = () => {
-    for (const w of blocks) {
-      const x = gpu.tensor([shape.batch * shape.seqLen, cfg.hidden]);
-      const { y, acts } = blockForward(gpu, cfg, w, x, shape, true);
-      const dy = gpu.tensor(y.shape);
-      const g = blockBackward(gpu, cfg, w, acts!, dy, shape);
-      releaseActivations(acts!, true);
-      for (const t of [y, dy, g.dx, ...Object.values(g.dW)]) t!.release();
-      // as TEQ's and TesseraQ's steps do: new weights every step (their f16 copies are dropped)
-      for (const l of Object.values(w.linears)) gpu.clear(l!.weight);
-    }
+    if (teq) teqBlocksStep(gpu, cfg, teq, blocks.length, shape, ++teqStep);
+    else
+      for (const w of blocks) {
+        const x = gpu.tensor([shape.batch * shape.seqLen, cfg.hidden]);
+        const { y, acts } = blockForward(gpu, cfg, w, x, shape, true);
+        const dy = gpu.tensor(y.shape);
+        const g = blockBackward(gpu, cfg, w, acts!, dy, shape);
+        releaseActivations(acts!, true);
+        for (const t of [y, dy, g.dx, ...Object.values(g.dW)]) t!.release();
+        // as TEQ's and TesseraQ's steps do: new weights every step (their f16 copies are dropped)
+        for (const l of Object.values(w.linears)) gpu.clear(l!.weight);
+      }
     gpu.flush();
     // the fake device's records of what was asked of it: not part of the cost
     if (calls) {
@@ -63,6 +74,8 @@ async function main(): Promise<void> {
   const before = gpu.dispatchCount;
   const bgBefore = gpu.bindGroupCount;
   const passBefore = gpu.passCount;
+  const misses = new Map<string, number>();
+  if (process.argv.includes('--misses')) gpu.onBindGroupMiss = (label) => misses.set(label, (misses.get(label) ?? 0) + 1);
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) step();
   const ms = performance.now() - t0;
@@ -73,11 +86,12 @@ async function main(): Promise<void> {
   }
   const dispatches = (gpu.dispatchCount - before) / steps;
   process.stdout.write(
-    `${dawn ? 'Dawn: ' : ''}${shapeName}, ${cfg.layers} blocks, ${shape.batch}x${shape.seqLen} tokens, ${half ? (all ? 'tensor cores, every product' : 'tensor-core policy') : 'f32'}: ` +
+    `${dawn ? 'Dawn: ' : ''}${teq ? "TEQ's step, " : ''}${shapeName}, ${cfg.layers} blocks, ${shape.batch}x${shape.seqLen} tokens, ${half ? (all ? 'tensor cores, every product' : 'tensor-core policy') : 'f32'}: ` +
       `${(ms / steps).toFixed(2)} ms of ${dawn ? 'encoding (JavaScript and Dawn)' : 'JavaScript'} per training step (forward and backward), ${dispatches} dispatches, ` +
       `${((ms * 1000) / (dispatches * steps)).toFixed(2)} µs per dispatch (${steps} steps); per step ${(gpu.passCount - passBefore) / steps} compute passes, ` +
       `${(gpu.bindGroupCount - bgBefore) / steps} bind groups created${wall}\n`,
   );
+  for (const [label, n] of [...misses].sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${(n / steps).toFixed(1)} bind groups a step: ${label}\n`);
   if (dawn) closeNodeGpu();
 }
 

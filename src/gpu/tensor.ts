@@ -71,6 +71,11 @@ export class Tensor {
     return parts;
   }
 
+  /** The same range as a tensor that owns nothing (its release does nothing; this tensor keeps the buffer). */
+  borrow(): Tensor {
+    return new Tensor(this.gpu, this.buffer, this.shape, this.dtype, this.name, this.offset, 'borrowed');
+  }
+
   /** Consecutive ranges of `rows` rows each as tensors that own nothing (this tensor keeps the buffer; rowsSplittable must hold). */
   rowViews(rows: readonly number[]): Tensor[] {
     if (!rowsSplittable(this.gpu, this.shape, this.dtype, rows))

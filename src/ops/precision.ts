@@ -15,7 +15,7 @@
 // Inside withF32() the policy is suspended: the statistics, selections, chains and measurements
 // that the methods compute once (not their training steps) take the f32 kernels.
 import type { Gpu } from '../gpu/gpu';
-import type { Tensor } from '../gpu/tensor';
+import { numel, type Tensor } from '../gpu/tensor';
 import { castToF16, type HalfOut } from './cast';
 import { matmul, matmulPath, type MatmulOptions, type MatmulPath } from './matmul';
 
@@ -239,12 +239,15 @@ export interface HalfCopyTarget extends HalfOut {
  * pass, the same value shaders/cast-f16.wgsl would give (f16Counted of the stored f32), so the
  * product finds it kept and no conversion is dispatched. Null where that product stays f32 (no
  * policy, withF32, a class that overflowed, under the threshold): the producer writes out alone.
- * After the producer's dispatch, keepHalfCopy() registers the copy.
+ * After the producer's dispatch, keepHalfCopy() registers the copy. `into`: a buffer the caller
+ * keeps, lent (Tensor.borrow: the registry's drop gives nothing back), so that a producer rewriting
+ * its output step after step writes the same copy buffer and its bind groups are found again.
  */
-export function halfCopyTarget(gpu: Gpu, shape: readonly number[], key: string, flops: number): HalfCopyTarget | null {
+export function halfCopyTarget(gpu: Gpu, shape: readonly number[], key: string, flops: number, into?: Tensor): HalfCopyTarget | null {
   const p = activePolicy(gpu);
   if (!p || !p.producers || p.fallen.has(key) || flops < p.minFlops || !gpu.copies.maxBytes) return null;
-  return { copy: gpu.tensor([...shape], 'f16', `${key}.f16`), counts: p.counts, slot: p.slot(key), key };
+  if (into && (into.dtype !== 'f16' || into.size !== numel(shape))) throw new Error(`halfCopyTarget ${key}: the copy must be f16 of ${numel(shape)} elements`);
+  return { copy: into ?? gpu.tensor([...shape], 'f16', `${key}.f16`), counts: p.counts, slot: p.slot(key), key };
 }
 
 /** Targets of one pass that writes several copies: all of them, or null where any is (the others are given back). */

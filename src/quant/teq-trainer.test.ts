@@ -10,6 +10,7 @@ import { RANDOM_SHAPES } from '../formats/random-model';
 import { placeholderBlock } from '../model/testing/placeholder-block';
 import { linearOf } from '../model/block-weights';
 import { blockForward } from '../model/block';
+import { teqBlocksStep } from './testing/teq-blocks-step';
 import { TeqTrainer } from './teq-trainer';
 import { spanRows } from '../gpu/tensor';
 
@@ -70,5 +71,19 @@ describe('TeqTrainer.refresh', () => {
       const stacked = spanRows(roles.map((r) => linearOf(eff, r).weight));
       expect(stacked && gpu.copies.get(stacked, 'f16')).toBeDefined();
     }
+  });
+
+  it('steps after the first create no bind group: the weights f16 copies are written to the same buffers every step', () => {
+    // (pooled copies came back as other buffers, and every product reading them missed its bind group: 363 a step)
+    const { gpu } = setup(16);
+    const w = [placeholderBlock(gpu, smol, 0), placeholderBlock(gpu, smol, 1)];
+    const trainer = new TeqTrainer(gpu, smol, w, spec);
+    const shape = { batch: 1, seqLen: 512 };
+    const step = (n: number) => teqBlocksStep(gpu, smol, trainer, w.length, shape, n);
+    for (let n = 1; n <= 3; n++) step(n);
+    const before = gpu.bindGroupCount;
+    step(4);
+    step(5);
+    expect(gpu.bindGroupCount - before).toBe(0);
   });
 });

@@ -46,6 +46,7 @@ export class TeqTrainer {
   readonly groups: PackedGroup[][];
   private effective: BlockWeights[];
   private owned: Tensor[] = [];
+  private copyBuffers = new Map<string, Tensor>();
 
   constructor(
     private gpu: Gpu,
@@ -133,11 +134,18 @@ export class TeqTrainer {
         const copies = tokens && bytes <= room && teqEffectiveHalfFits(gpu, 1);
         // weights side by side are read as one stacked weight: one copy of it, written through each member's rows
         const stacked = outs.length > 1 ? spanRows(outs) : null;
-        const stackedTarget = copies && stacked ? halfCopyTarget(gpu, stacked.shape, `${members[0]}.weight`, 2 * tokens * stacked.size) : null;
+        const stackedTarget =
+          copies && stacked
+            ? halfCopyTarget(gpu, stacked.shape, `${members[0]}.weight`, 2 * tokens * stacked.size, this.copyBuffer(`${b}.${g.offset}`, stacked.shape))
+            : null;
         const targets = stackedTarget
           ? stackedTarget.copy.rowViews(outs.map((o) => o.shape[0])).map((copy) => ({ ...stackedTarget, copy }))
           : copies && !stacked
-            ? allHalfCopies(members.map((r, i) => halfCopyTarget(gpu, outs[i].shape, `${r}.weight`, 2 * tokens * outs[i].size)))
+            ? allHalfCopies(
+                members.map((r, i) =>
+                  halfCopyTarget(gpu, outs[i].shape, `${r}.weight`, 2 * tokens * outs[i].size, this.copyBuffer(`${b}.${g.offset}.${r}`, outs[i].shape)),
+                ),
+              )
             : null;
         if (targets) room -= bytes;
         // with the copies a group may bind more storage buffers than the device allows: then it goes
@@ -152,6 +160,17 @@ export class TeqTrainer {
         else outs.forEach((o, i) => keepHalfCopy(gpu, o, targets?.[i] ?? null));
       }
     });
+  }
+
+  /**
+   * The f16 buffer that holds the copy of effective weights `key` at every refresh, lent to the
+   * registry of kept copies (Tensor.borrow): the same buffer every step, so the products that read
+   * it find their bind groups again (pooled copies came back as other buffers, step after step).
+   */
+  private copyBuffer(key: string, shape: readonly number[]): Tensor {
+    let t = this.copyBuffers.get(key);
+    if (!t) this.copyBuffers.set(key, (t = this.gpu.tensor(shape, 'f16', `teq.eff.f16.${key}`)));
+    return t.borrow();
   }
 
   /** The Linears of block `b` whose weight gradients feed some α (the others' gradients are not needed). */
@@ -240,8 +259,11 @@ export class TeqTrainer {
   }
 
   release(): void {
+    // the weights first: their kept copies (lent from copyBuffers) leave the registry with them
     this.owned.forEach((t) => t.release());
     this.owned = [];
+    this.copyBuffers.forEach((t) => t.release());
+    this.copyBuffers.clear();
   }
 }
 

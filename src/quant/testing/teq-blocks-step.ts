@@ -1,0 +1,31 @@
+// One TEQ step through a trainer's blocks as quant/teq.ts runs it, without the embedding, the LM head
+// and the loss (an uninitialised input and output gradient): for counting and timing what the engine
+// encodes on a fake device (bench:encode --teq, the trainer's tests).
+import type { Gpu } from '../../gpu/gpu';
+import type { ModelConfig } from '../../core/model-config';
+import { blockBackward, blockForward, releaseActivations, type BatchShape } from '../../model/block';
+import type { TeqTrainer } from '../teq-trainer';
+
+/** Refresh, every block forward, every block backward with dα contributions, then the update (step 1, 2, ...). */
+export function teqBlocksStep(gpu: Gpu, cfg: ModelConfig, trainer: TeqTrainer, blocks: number, shape: BatchShape, step: number): void {
+  const tokens = shape.batch * shape.seqLen;
+  trainer.refresh(tokens);
+  let h = gpu.tensor([tokens, cfg.hidden]);
+  const saved = Array.from({ length: blocks }, (_, b) => {
+    const { y, acts } = blockForward(gpu, cfg, trainer.effectiveBlock(b), h, shape, true);
+    h = y;
+    return acts!;
+  });
+  let dh = gpu.tensor(h.shape);
+  h.release();
+  for (let b = blocks - 1; b >= 0; b--) {
+    const g = blockBackward(gpu, cfg, trainer.effectiveBlock(b), saved[b], dh, shape, trainer.trainedRoles(b));
+    trainer.contribute(b, g.dW, 'ste-round');
+    Object.values(g.dW).forEach((t) => t?.release());
+    dh.release();
+    dh = g.dx;
+    releaseActivations(saved[b], true);
+  }
+  dh.release();
+  trainer.update(1e-3, step);
+}
