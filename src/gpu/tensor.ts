@@ -59,14 +59,7 @@ export class Tensor {
     if (rows.reduce((a, r) => a + r, 0) !== this.shape[0]) throw new Error(`splitRows of ${this.name}: ${rows} rows do not add up to ${this.shape[0]}`);
     if (!rowsSplittable(this.gpu, this.shape, this.dtype, rows))
       throw new Error(`splitRows of ${this.name}: a range would not start at the device's storage-binding alignment`);
-    const rowBytes = (this.size / this.shape[0]) * BYTES_PER_ELEMENT[this.dtype];
-    const owners: SharedOwners = { live: rows.length };
-    let offset = this.offset;
-    const parts = rows.map((r, i) => {
-      const t = new Tensor(this.gpu, this.buffer, [r, ...this.shape.slice(1)], this.dtype, names[i] ?? this.name, offset, owners);
-      offset += r * rowBytes;
-      return t;
-    });
+    const parts = this.ranges(rows, { live: rows.length }, names);
     this.released = true;
     return parts;
   }
@@ -80,10 +73,15 @@ export class Tensor {
   rowViews(rows: readonly number[]): Tensor[] {
     if (!rowsSplittable(this.gpu, this.shape, this.dtype, rows))
       throw new Error(`rowViews of ${this.name}: a range would not start at the device's storage-binding alignment`);
+    return this.ranges(rows, 'borrowed');
+  }
+
+  /** Tensors of consecutive ranges of `rows` rows each, from this tensor's offset, owning the buffer as `owners` says. */
+  private ranges(rows: readonly number[], owners: SharedOwners | 'borrowed', names: readonly string[] = []): Tensor[] {
     const rowBytes = (this.size / this.shape[0]) * BYTES_PER_ELEMENT[this.dtype];
     let offset = this.offset;
-    return rows.map((r) => {
-      const t = new Tensor(this.gpu, this.buffer, [r, ...this.shape.slice(1)], this.dtype, this.name, offset, 'borrowed');
+    return rows.map((r, i) => {
+      const t = new Tensor(this.gpu, this.buffer, [r, ...this.shape.slice(1)], this.dtype, names[i] ?? this.name, offset, owners);
       offset += r * rowBytes;
       return t;
     });

@@ -402,27 +402,27 @@ export function blockBackward(
   };
   // MLP
   let dn2: Tensor;
-  if (cfg.arch === 'llama' && acts.gateUp) {
+  if (cfg.arch === 'llama') {
     weightGrad('down', dy);
     const da = linearMatmul(gpu, dy, 'down.dout', linearOf(w, 'down').weight, 'down.weight');
-    dn2 = sideBySideBackward(gpu, w, acts.gateUp, da, inp.gate!, wanted, dW);
-    da.release();
-  } else if (cfg.arch === 'llama') {
-    weightGrad('down', dy);
-    const da = linearMatmul(gpu, dy, 'down.dout', linearOf(w, 'down').weight, 'down.weight');
-    // one pass writes both copies or neither
-    const pair = allHalfCopies([halfFor(gpu, w, 'gate', 'dout', acts.gate!.shape), halfFor(gpu, w, 'up', 'dout', acts.up!.shape)]);
-    const half = pair && { dgate: pair[0], dup: pair[1] };
-    const { dgate, dup } = swigluBackward(gpu, da, acts.gate!, acts.up!, half);
-    keepHalfCopy(gpu, dgate, half?.dgate ?? null);
-    keepHalfCopy(gpu, dup, half?.dup ?? null);
-    da.release();
-    weightGrad('gate', dgate);
-    weightGrad('up', dup);
-    dn2 = linearMatmul(gpu, dgate, 'gate.dout', linearOf(w, 'gate').weight, 'gate.weight');
-    linearMatmul(gpu, dup, 'up.dout', linearOf(w, 'up').weight, 'up.weight', { out: dn2, accumulate: true });
-    dgate.release();
-    dup.release();
+    if (acts.gateUp) {
+      dn2 = sideBySideBackward(gpu, w, acts.gateUp, da, inp.gate!, wanted, dW);
+      da.release();
+    } else {
+      // one pass writes both copies or neither
+      const pair = allHalfCopies([halfFor(gpu, w, 'gate', 'dout', acts.gate!.shape), halfFor(gpu, w, 'up', 'dout', acts.up!.shape)]);
+      const half = pair && { dgate: pair[0], dup: pair[1] };
+      const { dgate, dup } = swigluBackward(gpu, da, acts.gate!, acts.up!, half);
+      keepHalfCopy(gpu, dgate, half?.dgate ?? null);
+      keepHalfCopy(gpu, dup, half?.dup ?? null);
+      da.release();
+      weightGrad('gate', dgate);
+      weightGrad('up', dup);
+      dn2 = linearMatmul(gpu, dgate, 'gate.dout', linearOf(w, 'gate').weight, 'gate.weight');
+      linearMatmul(gpu, dup, 'up.dout', linearOf(w, 'up').weight, 'up.weight', { out: dn2, accumulate: true });
+      dgate.release();
+      dup.release();
+    }
   } else {
     weightGrad('fc2', dy);
     const da = linearMatmul(gpu, dy, 'fc2.dout', linearOf(w, 'fc2').weight, 'fc2.weight');
