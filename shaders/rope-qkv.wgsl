@@ -2,7 +2,8 @@
 // (the product of their stacked weights; model/block-weights.ts SIDE_BY_SIDE_ROLES), one dispatch:
 //   forward: qkv -> q and k turned, v copied, each token-major on its own (what attention reads);
 //            HALF_OUT: q's and k's f16 copies in the matmul attention path's head split (rep query
-//            heads per kv head; counted at overflow[p.slotQ] / [p.slotK]).
+//            heads per kv head; counted at overflow[p.slotQ] / [p.slotK]); V_HALF: v's too (one
+//            more storage binding; counted at overflow[p.slotV]).
 //   INVERSE: dq and dk turned back and dv copied into one [T, W] tensor dqkv (the operand of the
 //            stacked products); SPLIT_IN: the three come in the head split (the matmul path's
 //            unmerged gradients); HALF_OUT: dqkv's f16 copy too (counted at overflow[p.slotQ]).
@@ -12,7 +13,7 @@ enable f16;
 #endif
 #include "common.wgsl"
 #include "rope-common.wgsl"
-struct Params { D: u32, seqLen: u32, heads: u32, kvHeads: u32, rep: u32, slotQ: u32, slotK: u32, pairsQ: u32, pairsK: u32, pairsV: u32 }
+struct Params { D: u32, seqLen: u32, heads: u32, kvHeads: u32, rep: u32, slotQ: u32, slotK: u32, slotV: u32, pairsQ: u32, pairsK: u32, pairsV: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> table: array<vec2<f32>>;
 #if INVERSE
@@ -31,6 +32,9 @@ struct Params { D: u32, seqLen: u32, heads: u32, kvHeads: u32, rep: u32, slotQ: 
 #if HALF_OUT
 @group(0) @binding(6) var<storage, read_write> q16: array<f16>;
 @group(0) @binding(7) var<storage, read_write> k16: array<f16>;
+#endif
+#if V_HALF
+@group(0) @binding(9) var<storage, read_write> v16: array<f16>;
 #endif
 #endif
 #if HALF_OUT
@@ -75,6 +79,9 @@ fn load(m: u32, i: u32, heads: u32, rep: u32) -> f32 {
 fn store(m: u32, i: u32, heads: u32, rep: u32, value: f32) {
   if (m == 2u) {
     v[i] = value;
+#if V_HALF
+    v16[ropeSplitIndex(i, heads, rep, p.D, p.seqLen)] = f16Counted(value, p.slotV);
+#endif
     return;
   }
   if (m == 0u) {

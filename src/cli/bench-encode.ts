@@ -35,8 +35,13 @@ async function main(): Promise<void> {
   let gpu: Gpu;
   let calls: ReturnType<typeof fakeGpu>['calls'] | null = null;
   if (dawn) gpu = await createNodeGpu({ half });
-  // the H200's limits that choose the tiles
-  else ({ gpu, calls } = fakeGpu({ maxComputeWorkgroupStorageSize: 48 * 1024, maxComputeInvocationsPerWorkgroup: 1024 }, half));
+  // the H200's limits that choose the tiles and the producers' variants (it binds at least 11 storage
+  // buffers: TEQ's q/k/v group writes its copies in one pass there)
+  else
+    ({ gpu, calls } = fakeGpu(
+      { maxComputeWorkgroupStorageSize: 48 * 1024, maxComputeInvocationsPerWorkgroup: 1024, maxStorageBuffersPerShaderStage: 11 },
+      half,
+    ));
   const all = process.argv.includes('--f16-all'); // every Linear product f16, as `studio --f16 all`
   setHalfLinears(gpu, half, all ? 0 : undefined, process.argv.includes('--f16-storage'));
   if (process.argv.includes('--no-producers')) setHalfCopyProducers(gpu, false);

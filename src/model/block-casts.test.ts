@@ -113,8 +113,9 @@ describe('f16 conversions per block (SmolLM2-135M shape)', () => {
     // gate|up, down + 2 = 6; backward down 2, gate|up 2, o 2, attention 5, q|k|v 2 = 13 (gate|up's dx
     // sums K = 3072 in two parts and a sum pass). RoPE copies v out of q|k|v and writes dq|dk|dv
     // itself: attention merges its output only. 51 -> 39 dispatches in all (7 -> 4 weight conversions).
-    const count = (sideBySide: boolean) => {
-      const { gpu, calls } = fakeGpu({ maxComputeWorkgroupStorageSize: 48 * 1024 }, true);
+    // Where the device binds 9 storage buffers, RoPE writes v's head split too: attention splits none.
+    const count = (sideBySide: boolean, maxStorageBuffersPerShaderStage = 8) => {
+      const { gpu, calls } = fakeGpu({ maxComputeWorkgroupStorageSize: 48 * 1024, maxStorageBuffersPerShaderStage }, true);
       setHalfLinears(gpu, true);
       const w = placeholderBlock(gpu, smol, 0, sideBySide);
       const shape = { batch: 1, seqLen: 512 };
@@ -125,16 +126,20 @@ describe('f16 conversions per block (SmolLM2-135M shape)', () => {
       const names = calls.dispatches.map((d) => d.pipeline.split('|')[0].replace('.wgsl', ''));
       const products = (from: number, to: number) => names.slice(from, to).filter((n) => n === 'matmul-subgroup').length;
       const merges = calls.dispatches.filter((d) => d.pipeline.startsWith('attention-heads') && /SPLIT=false/.test(d.pipeline)).length;
+      const splits = calls.dispatches.filter((d) => d.pipeline.startsWith('attention-heads') && /SPLIT=true/.test(d.pipeline)).length;
       return {
         forward: products(0, forward),
         backward: products(forward, names.length),
         all: names.length,
         rope: names.filter((n) => n.startsWith('rope')),
         merges,
+        splits,
       };
     };
-    expect(count(false)).toEqual({ forward: 9, backward: 19, all: 51, rope: ['rope', 'rope'], merges: 2 });
-    expect(count(true)).toEqual({ forward: 6, backward: 13, all: 39, rope: ['rope-qkv', 'rope-qkv'], merges: 1 });
+    expect(count(false)).toEqual({ forward: 9, backward: 19, all: 51, rope: ['rope', 'rope'], merges: 2, splits: 1 });
+    expect(count(true)).toEqual({ forward: 6, backward: 13, all: 39, rope: ['rope-qkv', 'rope-qkv'], merges: 1, splits: 1 });
+    expect(count(true, 9)).toEqual({ forward: 6, backward: 13, all: 38, rope: ['rope-qkv', 'rope-qkv'], merges: 1, splits: 0 });
+    expect(count(false, 9)).toEqual({ forward: 9, backward: 19, all: 51, rope: ['rope', 'rope'], merges: 2, splits: 1 });
   });
 
   it('nothing is kept and nothing changes without the policy', () => {

@@ -18,7 +18,7 @@ import { allHalfCopies, halfCopyTarget, keepHalfCopy, linearMatmul, type HalfCop
 import { add } from '../ops/elementwise';
 import { rmsNorm, layerNorm, normForwardFits } from '../ops/norm';
 import { normBackwardDx, normDxHalfFits } from '../ops/norm-dx';
-import { ropeInputs, ropeSideBySide, ropeSideBySideInverse } from '../ops/rope';
+import { ropeInputs, ropeSideBySide, ropeSideBySideInverse, ropeSplitsV } from '../ops/rope';
 import { causalAttention, causalAttentionBackward, headSplitTarget, keepHeadSplit, pathOf } from '../ops/attention';
 import { swiglu, swigluBackward, swigluSideBySide, swigluSideBySideBackward, relu, reluBackward, gelu, geluBackward } from '../ops/activation';
 
@@ -136,20 +136,27 @@ function attnOpts(cfg: ModelConfig, shape: BatchShape) {
  * LLaMA's q and k turned by RoPE, and v, from the normalised input h: one product and one RoPE
  * dispatch where q's, k's and v's weights lie side by side, else three products and one RoPE
  * dispatch for q and k. On attention's matmul path RoPE also writes the f16 head splits of q and k
- * that attention's products read.
+ * that attention's products read (and v's, side by side, where the device binds one buffer more).
  */
 function queriesKeysValues(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, h: Tensor, shape: BatchShape): { q: Tensor; k: Tensor; v: Tensor } {
   const ao = attnOpts(cfg, shape);
   const rep = cfg.heads / cfg.kvHeads;
   const split = pathOf(gpu, ao) === 'matmul';
-  // both splits or neither (one dispatch writes them)
-  const pair = split ? allHalfCopies([headSplitTarget(gpu, ao, rep, 'attention.q'), headSplitTarget(gpu, ao, 1, 'attention.k')]) : null;
-  const [hq, hk] = pair ?? [null, null];
   const stacked = sideBySideWeight(w, QKV);
+  const withV = stacked !== null && ropeSplitsV(gpu);
+  // all the splits or none (one dispatch writes them)
+  const targets = split
+    ? allHalfCopies([
+        headSplitTarget(gpu, ao, rep, 'attention.q'),
+        headSplitTarget(gpu, ao, 1, 'attention.k'),
+        ...(withV ? [headSplitTarget(gpu, ao, 1, 'attention.v')] : []),
+      ])
+    : null;
+  const [hq, hk, hv] = targets ?? [null, null, null];
   let out: { q: Tensor; k: Tensor; v: Tensor };
   if (stacked) {
     const qkv = linearMatmul(gpu, h, 'q.in', stacked, 'q.weight', { transB: true });
-    out = ropeSideBySide(gpu, qkv, sideBySideRopeOpts(cfg, shape), hq && hk && { q: hq, k: hk });
+    out = ropeSideBySide(gpu, qkv, sideBySideRopeOpts(cfg, shape), hq && hk && { q: hq, k: hk, v: hv });
     qkv.release();
   } else {
     const [q, k, v] = QKV.map((r) => linear(gpu, h, linearOf(w, r), r));
@@ -167,6 +174,7 @@ function queriesKeysValues(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, h: Tenso
   }
   keepHeadSplit(gpu, out.q, ao, rep, hq);
   keepHeadSplit(gpu, out.k, ao, 1, hk);
+  keepHeadSplit(gpu, out.v, ao, 1, hv ?? null);
   return out;
 }
 

@@ -87,12 +87,12 @@ function splitKind(o: AttentionOptions, rep: number): string {
 }
 
 /**
- * Where the kernel that produces q (`rep` = heads / kvHeads) or k (1) writes the f16 head split
+ * Where the kernel that produces q (`rep` = heads / kvHeads), k or v (1) writes the f16 head split
  * that this path's products read (RoPE: ops/rope.ts, splitRep), counted under the class of
- * attention.q or attention.k: the target, or null where the classes are not f16 now. After the
+ * attention.q, attention.k or attention.v: the target, or null where the classes are not f16 now. After the
  * producer's dispatch, keepHeadSplit() registers it where split() looks.
  */
-export function headSplitTarget(gpu: Gpu, o: AttentionOptions, rep: number, cls: 'attention.q' | 'attention.k'): HalfOut | null {
+export function headSplitTarget(gpu: Gpu, o: AttentionOptions, rep: number, cls: 'attention.q' | 'attention.k' | 'attention.v'): HalfOut | null {
   const half = halfSlots(gpu);
   if (!half || !halfCopyProducersOn(gpu)) return null;
   const { S, D, G } = dims(o);

@@ -26,7 +26,7 @@ import { layerNorm, layerNormBackward, normForwardFits, rmsNorm, rmsNormBackward
 import { dequantizeWeight, quantizeWeight } from './quantize';
 import { diagonal, gptqColumns, hessian, prepareWeights, upperCholeskyOfInverse } from './gptq';
 import { meanSquaredError, sumAll, sumCols, sumRows, sumSquares } from './reduce';
-import { rope, ropeInputs, ropeSideBySide, ropeSideBySideInverse } from './rope';
+import { rope, ropeInputs, ropeSideBySide, ropeSideBySideInverse, ropeSplitsV } from './rope';
 import { logsumexpRows, softmaxRows } from './softmax';
 import { clampMin, teqColSum, teqColSumTable, teqEffectiveGroup, teqEffectiveHalfFits, teqGradGroup } from './teq';
 import { tqAdamState, tqExport, tqGrad, tqHalfFits, tqHardenQuantile, tqHarden, tqInit, tqSoftWeight, tqStats, tqStep } from './tesseraq';
@@ -353,6 +353,7 @@ describe('half-precision kernel variants', () => {
     const s = { headDim: 8, seqLen: 4, theta: 10000, style: 'half' as const, heads: 2, kvHeads: 1 };
     const qkv = ropeSideBySide(gpu, gpu.tensor([4, 32]), s, { q: half([1, 8, 8]), k: half([1, 4, 8], 2) });
     ropeSideBySideInverse(gpu, { dq: qkv.q, dk: qkv.k, dv: qkv.v }, s, false, half([4, 32]));
+    if (ropeSplitsV(gpu)) ropeSideBySide(gpu, gpu.tensor([4, 32]), s, { q: half([1, 8, 8]), k: half([1, 4, 8], 2), v: half([1, 4, 8], 3) });
     ropeInputs(
       gpu,
       [

@@ -179,6 +179,7 @@ const ROPE_QKV = defineKernel({
     rep: 'u32',
     slotQ: 'u32',
     slotK: 'u32',
+    slotV: 'u32',
     pairsQ: 'u32',
     pairsK: 'u32',
     pairsV: 'u32',
@@ -197,6 +198,7 @@ const ROPE_QKV = defineKernel({
     q16: 'write?',
     k16: 'write?',
     overflow: 'write?',
+    v16: 'write?',
   },
 });
 
@@ -218,13 +220,14 @@ function sideBySidePairs(op: string, tokens: number, o: SideBySideRopeOptions) {
  * q and k turned and v copied out of qkv [T, (heads + 2·kvHeads)·D], where they lie side by side
  * (the product of their stacked weights), in one dispatch (shaders/rope-qkv.wgsl). With `splits`,
  * q's and k's f16 copies in the matmul attention path's head split (ops/attention-matmul.ts,
- * headSplitTarget: heads / kvHeads query heads per kv head, and 1).
+ * headSplitTarget: heads / kvHeads query heads per kv head, and 1), and v's where given (1; one
+ * storage binding more: ropeSplitsV).
  */
 export function ropeSideBySide(
   gpu: Gpu,
   qkv: Tensor,
   o: SideBySideRopeOptions,
-  splits?: { q: HalfOut; k: HalfOut } | null,
+  splits?: { q: HalfOut; k: HalfOut; v?: HalfOut | null } | null,
 ): { q: Tensor; k: Tensor; v: Tensor } {
   const D = o.headDim;
   const W = (o.heads + 2 * o.kvHeads) * D;
@@ -236,10 +239,14 @@ export function ropeSideBySide(
   if (splits) {
     checkHalfOut('rope', q, splits.q);
     checkHalfOut('rope', k, splits.k);
-    if (splits.q.counts !== splits.k.counts) throw new Error('rope: q and k count their f16 overflow on one counter tensor');
+    if (splits.v) checkHalfOut('rope', v, splits.v);
+    if (splits.q.counts !== splits.k.counts || (splits.v && splits.v.counts !== splits.q.counts))
+      throw new Error('rope: q, k and v count their f16 overflow on one counter tensor');
+    if (splits.v && !ropeSplitsV(gpu)) throw new Error("rope: v's f16 split exceeds the device's storage bindings per stage");
   }
+  const vHalf = splits?.v ?? null;
   gpu.dispatch(ROPE_QKV, {
-    params: { WG, HALF: o.style === 'half', INVERSE: false, HALF_OUT: Boolean(splits) },
+    params: { WG, HALF: o.style === 'half', INVERSE: false, HALF_OUT: Boolean(splits), V_HALF: Boolean(vHalf) },
     uniforms: {
       D,
       seqLen: o.seqLen,
@@ -248,6 +255,7 @@ export function ropeSideBySide(
       rep: o.heads / o.kvHeads,
       slotQ: splits?.q.slot ?? 0,
       slotK: splits?.k.slot ?? 0,
+      slotV: vHalf?.slot ?? 0,
       ...n,
     },
     bindings: {
@@ -258,12 +266,18 @@ export function ropeSideBySide(
       v,
       q16: splits?.q.copy,
       k16: splits?.k.copy,
+      v16: vHalf?.copy,
       overflow: splits?.q.counts,
     },
     workgroups: gpu.grid1D(Math.ceil((n.pairsQ + n.pairsK + n.pairsV) / WG)),
     label: 'rope',
   });
   return { q, k, v };
+}
+
+/** Whether ropeSideBySide can write v's f16 split too: 9 storage buffers (the forward's 8 and v16). */
+export function ropeSplitsV(gpu: Gpu): boolean {
+  return storageBindingsFit(gpu, 9);
 }
 
 /**
@@ -285,8 +299,8 @@ export function ropeSideBySideInverse(
   const dqkv = gpu.tensor([T, (o.heads + 2 * o.kvHeads) * D], 'f32', 'rope.dqkv');
   if (half) checkHalfOut('rope', dqkv, half);
   gpu.dispatch(ROPE_QKV, {
-    params: { WG, HALF: o.style === 'half', INVERSE: true, SPLIT_IN: splitIn, HALF_OUT: Boolean(half) },
-    uniforms: { D, seqLen: o.seqLen, heads: o.heads, kvHeads: o.kvHeads, rep: o.heads / o.kvHeads, slotQ: half?.slot ?? 0, slotK: 0, ...n },
+    params: { WG, HALF: o.style === 'half', INVERSE: true, SPLIT_IN: splitIn, HALF_OUT: Boolean(half), V_HALF: false },
+    uniforms: { D, seqLen: o.seqLen, heads: o.heads, kvHeads: o.kvHeads, rep: o.heads / o.kvHeads, slotQ: half?.slot ?? 0, slotK: 0, slotV: 0, ...n },
     bindings: {
       table: tableFor(gpu, D, o.theta, Math.min(o.seqLen, T), o.scaling),
       dq: g.dq,
