@@ -179,11 +179,68 @@ function queriesKeysValues(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, h: Tenso
 }
 
 /**
+ * A block's output y = x1 + r not yet summed (blockForwardDeferred): the next block's first norm
+ * adds the two in its own pass (`norm-forward`'s ADD, the same f32 sum as an add), one dispatch
+ * fewer a block where blocks run one after another.
+ */
+export interface PendingOutput {
+  /** The block's residual stream after attention, kept in its activations (`x1`). */
+  x1: Tensor;
+  /** The MLP's output, handed over to the next block (released there). */
+  r: Tensor;
+}
+
+/**
  * Forward through one block. With `keep`, the activations needed by backward (and by calibration)
  * are returned and stay alive until releaseActivations(); otherwise temporaries are released.
+ * `x` may be the previous block's pending output (blockForwardDeferred).
  */
-export function blockForward(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x: Tensor, shape: BatchShape, keep = false): { y: Tensor; acts?: BlockActivations } {
-  const n1 = norm(gpu, cfg, x, w.attnNorm, halfFor(gpu, w, 'q', 'in', x.shape));
+export function blockForward(
+  gpu: Gpu,
+  cfg: ModelConfig,
+  w: BlockWeights,
+  x: Tensor | PendingOutput,
+  shape: BatchShape,
+  keep = false,
+): { y: Tensor; acts?: BlockActivations } {
+  const { out, acts } = forwardParts(gpu, cfg, w, x, shape, keep);
+  const y = add(gpu, out.x1, out.r);
+  out.r.release();
+  if (!acts) out.x1.release(); // kept in the activations otherwise
+  return { y, acts };
+}
+
+/** blockForward with the output left as x1 + r for the next block's first norm to add (PendingOutput). */
+export function blockForwardDeferred(
+  gpu: Gpu,
+  cfg: ModelConfig,
+  w: BlockWeights,
+  x: Tensor | PendingOutput,
+  shape: BatchShape,
+): { out: PendingOutput; acts: BlockActivations } {
+  const { out, acts } = forwardParts(gpu, cfg, w, x, shape, true);
+  return { out, acts: acts! };
+}
+
+function forwardParts(
+  gpu: Gpu,
+  cfg: ModelConfig,
+  w: BlockWeights,
+  input: Tensor | PendingOutput,
+  shape: BatchShape,
+  keep: boolean,
+): { out: PendingOutput; acts?: BlockActivations } {
+  const pending = 'r' in input ? input : null;
+  const half1 = halfFor(gpu, w, 'q', 'in', pending ? pending.x1.shape : (input as Tensor).shape);
+  let x: Tensor;
+  let n1: ReturnType<typeof norm>;
+  if (pending) {
+    ({ x1: x, n: n1 } = addNorm(gpu, cfg, pending.x1, pending.r, w.attnNorm, half1));
+    pending.r.release();
+  } else {
+    x = input as Tensor;
+    n1 = norm(gpu, cfg, x, w.attnNorm, half1);
+  }
   const { q, k, v } =
     cfg.arch === 'llama'
       ? queriesKeysValues(gpu, cfg, w, n1.y, shape)
@@ -195,7 +252,7 @@ export function blockForward(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x: Ten
   const o = linear(gpu, att.out, linearOf(w, 'o'), 'o');
   const { x1, n: n2 } = addNorm(gpu, cfg, x, o, w.mlpNorm, halfFor(gpu, w, cfg.arch === 'llama' ? 'gate' : 'fc1', 'in', x.shape));
   o.release();
-  let y: Tensor;
+  let r: Tensor;
   const acts: BlockActivations = { x, inputs: {}, norm1: n1, norm2: n2 };
   if (cfg.arch === 'llama') {
     const stacked = sideBySideWeight(w, GATE_UP);
@@ -214,23 +271,21 @@ export function blockForward(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x: Ten
       Object.assign(acts, { gate, up });
     }
     keepHalfCopy(gpu, a, half);
-    const down = linear(gpu, a, linearOf(w, 'down'), 'down');
-    y = add(gpu, x1, down);
-    down.release();
+    r = linear(gpu, a, linearOf(w, 'down'), 'down');
     acts.inputs = { q: n1.y, k: n1.y, v: n1.y, o: att.out, gate: n2.y, up: n2.y, down: a };
   } else {
     const fc1 = linear(gpu, n2.y, linearOf(w, 'fc1'), 'fc1');
     const a = cfg.activation === 'gelu' ? gelu(gpu, fc1) : relu(gpu, fc1);
-    const fc2 = linear(gpu, a, linearOf(w, 'fc2'), 'fc2');
-    y = add(gpu, x1, fc2);
-    fc2.release();
+    r = linear(gpu, a, linearOf(w, 'fc2'), 'fc2');
     acts.fc1 = fc1;
     acts.inputs = { q: n1.y, k: n1.y, v: n1.y, o: att.out, fc1: n2.y, fc2: a };
   }
   Object.assign(acts, { q, k, v, attn: att.out, lse: att.lse, x1 });
-  if (keep) return { y, acts };
-  releaseActivations(acts, false);
-  return { y };
+  if (keep) return { out: { x1, r }, acts };
+  // x1 lives on in the output: the rest goes (and the input's sum, where this pass made it)
+  acts.x1 = undefined;
+  releaseActivations(acts, pending !== null);
+  return { out: { x1, r } };
 }
 
 /** The activations of a forward pass whose output is not needed (calibration statistics). */

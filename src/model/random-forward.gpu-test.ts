@@ -5,7 +5,10 @@ import type { Gpu } from '../gpu/gpu';
 import { randomModel } from '../formats/random-model';
 import { loadGlobals, forwardLogits, SourceBlocks } from './gpu-model';
 import { loadBlockWeights } from './block-weights';
-import { blockForward, blockBackward } from './block';
+import { blockForward, blockBackward, releaseActivations, type BlockActivations } from './block';
+import { blocksForward } from './block-chain';
+import type { Tensor } from '../gpu/tensor';
+import { assertSameBits } from '../reference/compare';
 import { stackSideBySide } from './testing/side-by-side';
 import { forwardRef, blockRef } from '../reference/model';
 import { assertClose } from '../reference/compare';
@@ -104,6 +107,59 @@ async function checkBlockGradients(gpu: Gpu, shape: string, sideBySide = false) 
   }
 }
 
+/**
+ * Every block of a model on one input, the blocks' outputs summed by the next block's first norm
+ * (blocksForward) against one block after another: the same bits forward (each block's input and
+ * the last output) and backward (the input gradient through all of them), one dispatch fewer a block.
+ */
+async function checkChain(gpu: Gpu, shape: string) {
+  const m = randomModel(shape, 13);
+  const cfg = m.weights.config;
+  if (cfg.layers < 2) throw new Error(`${shape}: needs two blocks or more`);
+  const batch = 2,
+    seqLen = 5,
+    T = batch * seqLen;
+  const blocks = await Promise.all(Array.from({ length: cfg.layers }, (_, b) => loadBlockWeights(gpu, m.weights, b)));
+  const x = randn(T * cfg.hidden, 3);
+  const dy = randn(T * cfg.hidden, 4);
+  const run = async (chained: boolean) => {
+    const before = gpu.dispatchCount;
+    let h: Tensor;
+    let saved: BlockActivations[] = [];
+    const x0 = gpu.upload(x, [T, cfg.hidden]);
+    if (chained) ({ h, saved } = blocksForward(gpu, cfg, (b) => blocks[b], x0, { batch, seqLen }, cfg.layers));
+    else {
+      h = x0;
+      for (const w of blocks) {
+        const { y, acts } = blockForward(gpu, cfg, w, h, { batch, seqLen }, true);
+        saved.push(acts!);
+        h = y;
+      }
+    }
+    const forward = gpu.dispatchCount - before;
+    const inputs = await Promise.all(saved.map((a) => a.x.readF32()));
+    const out = await h.readF32();
+    let d = gpu.upload(dy, [T, cfg.hidden]);
+    for (let b = cfg.layers - 1; b >= 0; b--) {
+      const g = blockBackward(gpu, cfg, blocks[b], saved[b], d, { batch, seqLen });
+      Object.values(g.dW).forEach((t) => t?.release());
+      d.release();
+      d = g.dx;
+      releaseActivations(saved[b], true);
+    }
+    const dx = await d.readF32();
+    [d, h].forEach((t) => t.release());
+    return { forward, inputs, out, dx };
+  };
+  const plain = await run(false);
+  const chained = await run(true);
+  plain.inputs.forEach((v, b) => assertSameBits(`${shape} block ${b} input`, chained.inputs[b], v));
+  assertSameBits(`${shape} last block output`, chained.out, plain.out);
+  assertSameBits(`${shape} input gradient through ${cfg.layers} blocks`, chained.dx, plain.dx);
+  if (plain.forward - chained.forward !== cfg.layers - 1)
+    throw new Error(`${shape}: ${plain.forward} -> ${chained.forward} dispatches forward, expected ${cfg.layers - 1} fewer`);
+}
+
 export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'LLaMA (GQA, untied) forward = float64 oracle'(gpu) {
     await checkForward(gpu, 'tiny-llama');
@@ -122,6 +178,10 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   },
   async 'LLaMA block with q, k, v and gate, up side by side (one product each way): output = oracle, backward = finite differences'(gpu) {
     await checkBlockGradients(gpu, 'tiny-llama', true);
+  },
+  async 'blocks one after another with each output summed by the next norm: the bits of block by block, one dispatch fewer a block (LLaMA, OPT)'(gpu) {
+    await checkChain(gpu, 'tiny-llama');
+    await checkChain(gpu, 'tiny-opt');
   },
   async 'OPT block backward = finite differences of the oracle'(gpu) {
     await checkBlockGradients(gpu, 'tiny-opt');

@@ -8,6 +8,7 @@ import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import { blockForward, blockBackward, releaseActivations, type BatchShape } from '../model/block';
 import { loadBlockWeights, releaseBlockWeights, type BlockWeights } from '../model/block-weights';
+import { blocksForward } from '../model/block-chain';
 import { embedTokens, finalNorm, lmHead } from '../model/gpu-model';
 import { TeqTrainer } from './teq-trainer';
 import { mseWithGrad, sumInto } from '../ops/mse-grad';
@@ -297,14 +298,9 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
       const ids = ctx.calibIds.slice(seq * seqLen, (seq + 1) * seqLen);
       // Both uploads before anything is encoded, so neither splits the step's submission.
       const targets = gpu.upload(nextTokenTargets(ids, seqLen), [seqLen], 'targets');
-      let h = embedTokens(gpu, ctx.globals, ids, shape);
+      const x = embedTokens(gpu, ctx.globals, ids, shape);
       trainer.refresh(seqLen);
-      const saved = [];
-      for (let b = 0; b < cfg.layers; b++) {
-        const { y, acts } = blockForward(gpu, cfg, trainer.effectiveBlock(b), h, shape, true);
-        saved.push(acts!);
-        h = y;
-      }
+      const { h, saved } = blocksForward(gpu, cfg, (b) => trainer.effectiveBlock(b), x, shape, cfg.layers);
       const n = finalNorm(gpu, cfg, ctx.globals, h);
       const logits = lmHead(gpu, ctx.globals, n.y);
       const ce = crossEntropy(gpu, logits, targets);

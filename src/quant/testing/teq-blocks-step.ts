@@ -3,19 +3,15 @@
 // encodes on a fake device (bench:encode --teq, the trainer's tests).
 import type { Gpu } from '../../gpu/gpu';
 import type { ModelConfig } from '../../core/model-config';
-import { blockBackward, blockForward, releaseActivations, type BatchShape } from '../../model/block';
+import { blockBackward, releaseActivations, type BatchShape } from '../../model/block';
+import { blocksForward } from '../../model/block-chain';
 import type { TeqTrainer } from '../teq-trainer';
 
 /** Refresh, every block forward, every block backward with dα contributions, then the update (step 1, 2, ...). */
 export function teqBlocksStep(gpu: Gpu, cfg: ModelConfig, trainer: TeqTrainer, blocks: number, shape: BatchShape, step: number): void {
   const tokens = shape.batch * shape.seqLen;
   trainer.refresh(tokens);
-  let h = gpu.tensor([tokens, cfg.hidden]);
-  const saved = Array.from({ length: blocks }, (_, b) => {
-    const { y, acts } = blockForward(gpu, cfg, trainer.effectiveBlock(b), h, shape, true);
-    h = y;
-    return acts!;
-  });
+  const { h, saved } = blocksForward(gpu, cfg, (b) => trainer.effectiveBlock(b), gpu.tensor([tokens, cfg.hidden]), shape, blocks);
   let dh = gpu.tensor(h.shape);
   h.release();
   for (let b = blocks - 1; b >= 0; b--) {
