@@ -22,6 +22,29 @@ const GROUPS: GroupCase[] = [
 ];
 
 export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
+  async 'column sums over rows in tiles: every column summed in row order in f32 (the bits of a sequential sum)'(gpu) {
+    // two groups of one buffer: 200 rows (three whole tiles of 64 and a part) x 40 columns (a
+    // workgroup of 32 and a part), and 70 x 100 (one whole tile, a part; columns 32+32+32+4)
+    const entries: TeqColSumEntry[] = [
+      { contribOffset: 0, rows: 200, cols: 40, outOffset: 0 },
+      { contribOffset: 200 * 40, rows: 70, cols: 100, outOffset: 40 },
+    ];
+    const values = Float32Array.from(randn(200 * 40 + 70 * 100, 21));
+    const want = new Float32Array(140);
+    for (const e of entries)
+      for (let c = 0; c < e.cols; c++) {
+        let sum = 0;
+        for (let r = 0; r < e.rows; r++) sum = Math.fround(sum + values[e.contribOffset + r * e.cols + c]);
+        want[e.outOffset + c] = sum;
+      }
+    const tableValues = teqColSumTable(entries);
+    const table = gpu.upload(tableValues, [tableValues.length], 'table');
+    const contrib = gpu.upload(values, [values.length], 'contrib');
+    const grad = gpu.zeros([140], 'grad');
+    teqColSum(gpu, table, contrib, grad);
+    assertSameBits('column sums', await grad.readF32(), want);
+    [table, contrib, grad].forEach((t) => t.release());
+  },
   async 'four columns a load (aligned offsets) give the same bits as one a load'(gpu) {
     const rows = [5, 3, 7];
     const cols = 64;

@@ -188,12 +188,15 @@ export interface TeqColSumEntry {
   outOffset: number;
 }
 
-const COLSUM_WG = 64;
+/** teq-colsum: columns a workgroup sums, its invocations (loading the rows), rows per tile in workgroup memory. */
+const COLSUM_COLS = 32;
+const COLSUM_WG = 256;
+const COLSUM_TILE = 64;
 
 /** The per-workgroup table of teqColSum (upload once, reuse every step). */
 export function teqColSumTable(entries: TeqColSumEntry[]): Uint32Array {
   const rows: number[] = [];
-  for (const e of entries) for (let c = 0; c < e.cols; c += COLSUM_WG) rows.push(e.contribOffset, e.rows, e.cols, e.outOffset, c);
+  for (const e of entries) for (let c = 0; c < e.cols; c += COLSUM_COLS) rows.push(e.contribOffset, e.rows, e.cols, e.outOffset, c);
   return Uint32Array.from(rows);
 }
 
@@ -202,7 +205,7 @@ export function teqColSum(gpu: Gpu, table: Tensor, contrib: Tensor, grad: Tensor
   const workgroups = table.size / 5;
   if (!Number.isInteger(workgroups) || table.dtype !== 'u32') throw new Error('teqColSum: table must come from teqColSumTable');
   gpu.dispatch(COLSUM, {
-    params: { WG: COLSUM_WG },
+    params: { WG: COLSUM_WG, COLS: COLSUM_COLS, TILE: COLSUM_TILE },
     uniforms: { workgroups },
     bindings: { table, contrib, grad },
     workgroups: gpu.grid1D(workgroups),
