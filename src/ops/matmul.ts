@@ -128,7 +128,9 @@ export const SUBGROUP_SWEEP_TILES = {
   sq256: { SG_M: 4, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
   t128x64: { SG_M: 4, SG_N: 2, FM: 2, FN: 2, BK: 64, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
   // 128 threads of up to 255 registers (512 threads get 128 each on a 64K-register SM): room for 4 x 4
-  // accumulators without spilling, and for two or three workgroups per SM to overlap their barriers
+  // accumulators without spilling, and for two or three workgroups per SM to overlap their barriers.
+  // Timed on the H200 (2026-12-05, docs/half-precision.md): q128b2 and q128k64 25-35% under wide16;
+  // w64x256 2-5% over it where B is not transposed and 35% under for x·Wᵀ
   q128b2: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 2 },
   q128k64: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
   w64x256: { SG_M: 1, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
