@@ -19,8 +19,8 @@ import type { Gpu } from '../gpu/gpu';
 import { setHalfCopyProducers, setHalfLinears } from '../ops/precision';
 import { parseHfConfig } from '../formats/hf-config';
 import { RANDOM_SHAPES } from '../formats/random-model';
-import { placeholderBlock } from '../model/testing/placeholder-block';
-import { blockBackward, blockForward, releaseActivations, type BatchShape } from '../model/block';
+import { placeholderBlock, placeholderStep } from '../model/testing/placeholder-block';
+import type { BatchShape } from '../model/block';
 import { TeqTrainer } from '../quant/teq-trainer';
 import { teqBlocksStep } from '../quant/testing/teq-blocks-step';
 
@@ -56,12 +56,7 @@ async function main(): Promise<void> {
     if (teq) teqBlocksStep(gpu, cfg, teq, blocks.length, shape, ++teqStep);
     else
       for (const w of blocks) {
-        const x = gpu.tensor([shape.batch * shape.seqLen, cfg.hidden]);
-        const { y, acts } = blockForward(gpu, cfg, w, x, shape, true);
-        const dy = gpu.tensor(y.shape);
-        const g = blockBackward(gpu, cfg, w, acts!, dy, shape);
-        releaseActivations(acts!, true);
-        for (const t of [y, dy, g.dx, ...Object.values(g.dW)]) t!.release();
+        placeholderStep(gpu, cfg, w, shape);
         // as TEQ's and TesseraQ's steps do: new weights every step (their f16 copies are dropped)
         for (const l of Object.values(w.linears)) gpu.clear(l!.weight);
       }

@@ -10,8 +10,8 @@ import { fakeGpu } from '../gpu/testing/fake-device';
 import { setHalfLinears } from '../ops/precision';
 import { parseHfConfig } from '../formats/hf-config';
 import { RANDOM_SHAPES } from '../formats/random-model';
-import { placeholderBlock } from './testing/placeholder-block';
-import { blockBackward, blockForward, releaseActivations, type BatchShape } from './block';
+import { placeholderBlock, placeholderStep } from './testing/placeholder-block';
+import { blockBackward, blockForward, type BatchShape } from './block';
 
 const smol = parseHfConfig(RANDOM_SHAPES['smollm2-135m'], 'config.json', 'random:smollm2-135m');
 
@@ -27,12 +27,7 @@ function setup() {
   /** Conversions of one forward + backward (every tensor released after). */
   const step = (shape: BatchShape): number => {
     const before = casts();
-    const x = gpu.tensor([shape.batch * shape.seqLen, smol.hidden]);
-    const { y, acts } = blockForward(gpu, smol, w, x, shape, true);
-    const dy = gpu.tensor(y.shape);
-    const g = blockBackward(gpu, smol, w, acts!, dy, shape);
-    releaseActivations(acts!, true);
-    for (const t of [y, dy, g.dx, ...Object.values(g.dW)]) t!.release();
+    placeholderStep(gpu, smol, w, shape);
     return casts() - before;
   };
   const forward = (shape: BatchShape): number => {

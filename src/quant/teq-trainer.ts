@@ -8,6 +8,7 @@ import type { ModelConfig } from '../core/model-config';
 import type { LinearRole } from '../core/tensor-names';
 import type { QuantSpec } from '../core/quant-spec';
 import { linearOf, sideBySideTensors, SIDE_BY_SIDE_ROLES, type BlockWeights } from '../model/block-weights';
+import { blockBackward, releaseActivations, type BatchShape, type BlockActivations } from '../model/block';
 import { quantizeWeight } from '../ops/quantize';
 import { clampMin, teqColSum, teqColSumTable, teqEffectiveGroup, teqEffectiveHalfFits, teqGradGroup, type TeqEstimator } from '../ops/teq';
 import { allHalfCopies, halfCopyTarget, keepHalfCopy } from '../ops/precision';
@@ -50,7 +51,7 @@ export class TeqTrainer {
 
   constructor(
     private gpu: Gpu,
-    cfg: ModelConfig,
+    private cfg: ModelConfig,
     private blocks: BlockWeights[],
     private spec: QuantSpec,
   ) {
@@ -200,6 +201,24 @@ export class TeqTrainer {
         estimator,
       );
     }
+  }
+
+  /**
+   * Every block's backward from the last with its dα contributions, on the activations that
+   * blocksForward kept with the effective weights: dy (the last block's output gradient), each
+   * block's gradients and the activations are released here.
+   */
+  backward(saved: BlockActivations[], dy: Tensor, shape: BatchShape, estimator: TeqEstimator): void {
+    let dh = dy;
+    for (let b = saved.length - 1; b >= 0; b--) {
+      const g = blockBackward(this.gpu, this.cfg, this.effective[b], saved[b], dh, shape, this.trainedRoles(b));
+      this.contribute(b, g.dW, estimator);
+      Object.values(g.dW).forEach((t) => t?.release());
+      dh.release();
+      dh = g.dx;
+      releaseActivations(saved[b], true);
+    }
+    dh.release();
   }
 
   /** dα of every group, then one Adam step and the clamp on all α at once. */

@@ -307,18 +307,10 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
       sumInto(gpu, ce.loss, { scale: 1 / (seqLen - 1), into: losses, slot: step });
       const dlogits = crossEntropyBackward(gpu, logits, targets, ce.lse, 1 / (seqLen - 1));
       const dn = matmul(gpu, dlogits, ctx.globals.lmHead);
-      let dh = normBackwardDx(gpu, dn, h, ctx.globals.finalNorm.weight, n.rstd, { mean: n.mean });
+      const dh = normBackwardDx(gpu, dn, h, ctx.globals.finalNorm.weight, n.rstd, { mean: n.mean });
       [dn, dlogits, logits, targets, ce.loss, ce.lse, n.y, n.rstd, h].forEach((t) => t.release());
       n.mean?.release();
-      for (let b = cfg.layers - 1; b >= 0; b--) {
-        const g = blockBackward(gpu, cfg, trainer.effectiveBlock(b), saved[b], dh, shape, trainer.trainedRoles(b));
-        trainer.contribute(b, g.dW, config.teqEstimator);
-        Object.values(g.dW).forEach((t) => t?.release());
-        dh.release();
-        dh = g.dx;
-        releaseActivations(saved[b], true);
-      }
-      dh.release();
+      trainer.backward(saved, dh, shape, config.teqEstimator);
       trainer.update(teqLearningRate(config.lr * lrScale, step, steps), step + 1);
       gpu.flush();
       step++;

@@ -1,10 +1,12 @@
 // A block's weights as uninitialised tensors of a real model's shapes: for counting and timing what
-// the engine encodes on a fake device (src/gpu/testing/fake-device.ts), where contents never matter.
+// the engine encodes on a fake device (src/gpu/testing/fake-device.ts), where contents never matter;
+// and a training step through one such block.
 import type { Gpu } from '../../gpu/gpu';
 import type { ModelConfig } from '../../core/model-config';
 import { expectedShapes } from '../../formats/hf-config';
 import { linearName, linearRoles, normNames } from '../../core/tensor-names';
 import { sideBySideTensors, SIDE_BY_SIDE_ROLES, type BlockWeights } from '../block-weights';
+import { blockBackward, blockForward, releaseActivations, type BatchShape } from '../block';
 
 /** With `sideBySide`, the weights of SIDE_BY_SIDE_ROLES in one buffer (as TEQ's trainer keeps its effective weights) where they can be. */
 export function placeholderBlock(gpu: Gpu, cfg: ModelConfig, index = 0, sideBySide = false): BlockWeights {
@@ -26,4 +28,14 @@ export function placeholderBlock(gpu: Gpu, cfg: ModelConfig, index = 0, sideBySi
   }
   const n = normNames(cfg.arch, index);
   return { index, linears, attnNorm: { weight: t(`${n.attn}.weight`) }, mlpNorm: { weight: t(`${n.mlp}.weight`) } };
+}
+
+/** One forward (activations kept) and backward of block `w` on uninitialised input and output gradient, every tensor released after. */
+export function placeholderStep(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, shape: BatchShape): void {
+  const x = gpu.tensor([shape.batch * shape.seqLen, cfg.hidden]);
+  const { y, acts } = blockForward(gpu, cfg, w, x, shape, true);
+  const dy = gpu.tensor(y.shape);
+  const g = blockBackward(gpu, cfg, w, acts!, dy, shape);
+  releaseActivations(acts!, true);
+  for (const t of [y, dy, g.dx, ...Object.values(g.dW)]) t!.release();
 }

@@ -3,7 +3,7 @@
 // encodes on a fake device (bench:encode --teq, the trainer's tests).
 import type { Gpu } from '../../gpu/gpu';
 import type { ModelConfig } from '../../core/model-config';
-import { blockBackward, releaseActivations, type BatchShape } from '../../model/block';
+import type { BatchShape } from '../../model/block';
 import { blocksForward } from '../../model/block-chain';
 import type { TeqTrainer } from '../teq-trainer';
 
@@ -12,16 +12,8 @@ export function teqBlocksStep(gpu: Gpu, cfg: ModelConfig, trainer: TeqTrainer, b
   const tokens = shape.batch * shape.seqLen;
   trainer.refresh(tokens);
   const { h, saved } = blocksForward(gpu, cfg, (b) => trainer.effectiveBlock(b), gpu.tensor([tokens, cfg.hidden]), shape, blocks);
-  let dh = gpu.tensor(h.shape);
+  const dh = gpu.tensor(h.shape);
   h.release();
-  for (let b = blocks - 1; b >= 0; b--) {
-    const g = blockBackward(gpu, cfg, trainer.effectiveBlock(b), saved[b], dh, shape, trainer.trainedRoles(b));
-    trainer.contribute(b, g.dW, 'ste-round');
-    Object.values(g.dW).forEach((t) => t?.release());
-    dh.release();
-    dh = g.dx;
-    releaseActivations(saved[b], true);
-  }
-  dh.release();
+  trainer.backward(saved, dh, shape, 'ste-round');
   trainer.update(1e-3, step);
 }
