@@ -210,11 +210,12 @@ async function copyCases(gpu: Gpu): Promise<ProducerResult[]> {
   return res;
 }
 
-const smol = () => parseHfConfig(RANDOM_SHAPES['smollm2-135m'], 'config.json', 'random:smollm2-135m');
+const shapeConfig = (shape: string) => parseHfConfig(RANDOM_SHAPES[shape], 'config.json', `random:${shape}`);
+const smol = () => shapeConfig('smollm2-135m');
 
-/** A SmolLM2-135M-shaped block of random weights (small, as trained weights are). */
-function randomBlock(gpu: Gpu): BlockWeights {
-  const w = placeholderBlock(gpu, smol());
+/** A block of random weights (small, as trained weights are) of a real model's shape (SmolLM2-135M's unless named). */
+function randomBlock(gpu: Gpu, cfg = smol()): BlockWeights {
+  const w = placeholderBlock(gpu, cfg);
   for (const t of blockTensors(w))
     gpu.write(
       t,
@@ -224,7 +225,8 @@ function randomBlock(gpu: Gpu): BlockWeights {
 }
 
 function blockTensors(w: BlockWeights): Tensor[] {
-  return [...Object.values(w.linears).map((l) => l!.weight), w.attnNorm.weight, w.mlpNorm.weight];
+  const headNorms = w.headNorms ? [w.headNorms.q.weight, w.headNorms.k.weight] : [];
+  return [...Object.values(w.linears).map((l) => l!.weight), w.attnNorm.weight, w.mlpNorm.weight, ...headNorms];
 }
 
 /**
@@ -270,10 +272,14 @@ function worstRelativeL2(a: Uint32Array[], b: Uint32Array[]): number {
   return worst;
 }
 
-/** A SmolLM2-135M block, 1 x 512 tokens, under the policy: producers' copies against a conversion per copy. */
-async function blockCase(gpu: Gpu): Promise<ProducerResult> {
-  const cfg = smol();
-  const w = randomBlock(gpu);
+/**
+ * A block of a real model's shape (SmolLM2-135M; Qwen3-0.6B for the per-head norms of q and k, whose
+ * input gradients write q's and k's f16 copies), 1 x 512 tokens, under the policy: producers' copies
+ * against a conversion per copy.
+ */
+async function blockCase(gpu: Gpu, shapeName = 'smollm2-135m', title = 'SmolLM2-135M'): Promise<ProducerResult> {
+  const cfg = shapeConfig(shapeName);
+  const w = randomBlock(gpu, cfg);
   const shape = { batch: 1, seqLen: 512 };
   const x = up(gpu, [512, cfg.hidden]);
   const dy = up(gpu, [512, cfg.hidden]);
@@ -292,7 +298,7 @@ async function blockCase(gpu: Gpu): Promise<ProducerResult> {
   const f32 = await work();
   const worstRel = worstRelativeL2(r.onBits, f32);
   // q's, k's and v's weights side by side and gate's and up's (as TEQ keeps them): one product each way for each set
-  if (!stackSideBySide(gpu, w)) throw new Error('SmolLM2-135M: the weights cannot lie side by side');
+  if (!stackSideBySide(gpu, w)) throw new Error(`${title}: the weights cannot lie side by side`);
   setHalfLinears(gpu, true, undefined, true);
   gpu.copies.clear();
   const before = gpu.dispatchCount;
@@ -306,12 +312,12 @@ async function blockCase(gpu: Gpu): Promise<ProducerResult> {
   const asClose = side.every((t, i) => worstRelativeL2([t], [f32[i]]) <= 1.1 * worstRelativeL2([r.onBits[i]], [f32[i]]) + 1e-7);
   [x, dy, ...blockTensors(w)].forEach((t) => t.release());
   return {
-    name: 'SmolLM2-135M block 1x512, forward and backward: producers’ copies vs a conversion each; weights side by side',
+    name: `${title} block 1x512, forward and backward: producers’ copies vs a conversion each; weights side by side`,
     checked: r.checked,
     ok: r.differ === 0 && r.on < r.off && worstRel < 1e-2 && sideDispatches < r.on && asClose && vsF32 < 1e-2,
     note:
       `${r.differ} of y, dx and every dW differ; ${r.off} -> ${r.on} dispatches; worst relative L2 error against the f32 path ${worstRel.toExponential(1)}; ` +
-      `q, k, v and gate, up side by side: ${sideDispatches} dispatches, each output ${asClose ? 'as close' : 'not as close'} to f32 (${vsF32.toExponential(1)}), at most ${vsSeparate.toExponential(1)} from apart`,
+      `${w.headNorms ? 'gate, up (q, k and v apart: their norms come between)' : 'q, k, v and gate, up'} side by side: ${sideDispatches} dispatches, each output ${asClose ? 'as close' : 'not as close'} to f32 (${vsF32.toExponential(1)}), at most ${vsSeparate.toExponential(1)} from apart`,
   };
 }
 
@@ -428,7 +434,15 @@ async function tesseraqCopyCase(gpu: Gpu): Promise<ProducerResult> {
 
 /** Every case (the products on the tensor cores where the device has them, else on the f16-storage kernel). */
 export async function producerCases(gpu: Gpu): Promise<ProducerResult[]> {
-  return [...(await copyCases(gpu)), await ropeSplitCase(gpu), await tesseraqCopyCase(gpu), await blockCase(gpu), await teqCase(gpu), await tesseraqCase(gpu)];
+  return [
+    ...(await copyCases(gpu)),
+    await ropeSplitCase(gpu),
+    await tesseraqCopyCase(gpu),
+    await blockCase(gpu),
+    await blockCase(gpu, 'qwen3-0.6b', 'Qwen3-0.6B'),
+    await teqCase(gpu),
+    await tesseraqCase(gpu),
+  ];
 }
 
 export function printProducerResults(results: ProducerResult[]): void {

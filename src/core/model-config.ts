@@ -39,6 +39,8 @@ export interface ModelConfig {
   qkvBias: boolean;
   /** OPT: biases on o_proj/out_proj and MLP Linears too. */
   linearBias: boolean;
+  /** Qwen3: RMSNorm over each head of q and of k (self_attn.q_norm / k_norm, weights [headDim]) before RoPE. */
+  qkNorm?: boolean;
   activation: 'silu' | 'relu' | 'gelu';
   /** OPT only: learned absolute positions, row = position + offset (2 for OPT); absent for RoPE models. */
   positionOffset?: number;

@@ -43,6 +43,11 @@ export function normNames(arch: Architecture, layer: number): { attn: string; ml
     : { attn: `model.layers.${layer}.input_layernorm`, mlp: `model.layers.${layer}.post_attention_layernorm` };
 }
 
+/** Qwen3's per-head norms of q and k (ModelConfig.qkNorm). */
+export function headNormNames(layer: number): { q: string; k: string } {
+  return { q: `model.layers.${layer}.self_attn.q_norm`, k: `model.layers.${layer}.self_attn.k_norm` };
+}
+
 export function globalNames(arch: Architecture): { embed: string; positions?: string; finalNorm: string; lmHead: string } {
   return arch === 'opt'
     ? {

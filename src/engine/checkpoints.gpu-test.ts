@@ -1,5 +1,5 @@
 // Checkpoints as transformers saves them (testing/hf-checkpoint-cases.ts: LLaMA 2/3.1/3.2, TinyLlama,
-// SmolLM2, Mistral, Qwen2/2.5, OPT; F16/BF16/F32, sharded) through the studio's loader and engine on
+// SmolLM2, Mistral, Qwen2/2.5, Qwen3, OPT; F16/BF16/F32, sharded) through the studio's loader and engine on
 // the GPU: the full-precision perplexity against a float64 forward written from transformers'
 // modeling code and read from config.json (not the studio's parser), and RTN, GPTQ, a few TEQ steps
 // and TesseraQ iterations, each finishing with its quantized perplexity equal to the float64 oracle
@@ -89,7 +89,9 @@ for (const k of CHECKPOINT_CASES) {
   // TEQ and TesseraQ (minutes on SwiftShader) where the shapes differ most from the other GPU tests:
   // head_dim != hidden/heads with llama3 RoPE, one KV head and a tied head; q/k/v biases. Measured
   // once on these two plus Mistral-Nemo and OPT as well (all passed; 7 min on 2 cores).
-  const trained = ['Llama-3.2-style-v5', 'Qwen2.5-style'].includes(k.name);
-  cases[`${k.name}: fp against transformers, RTN, GPTQ${trained ? ', TEQ, TesseraQ' : ''}`] = (gpu) =>
-    checkCase(gpu, byName(k.name), trained ? [...RTN_GPTQ, ...TRAINED] : RTN_GPTQ);
+  // Qwen3 as well (q/k norms: TEQ's and TesseraQ's backward through them, AWQ's search through them).
+  const trained = ['Llama-3.2-style-v5', 'Qwen2.5-style', 'Qwen3-0.6B-style'].includes(k.name);
+  const awq = k.name === 'Qwen3-0.6B-style';
+  cases[`${k.name}: fp against transformers, RTN, GPTQ${trained ? ', TEQ, TesseraQ' : ''}${awq ? ', AWQ' : ''}`] = (gpu) =>
+    checkCase(gpu, byName(k.name), [...RTN_GPTQ, ...(trained ? TRAINED : []), ...(awq ? [{ method: 'awq' as const }] : [])]);
 }

@@ -41,7 +41,7 @@ export function blockParams(cfg: ModelConfig): number {
     I = cfg.intermediate;
   const attn = C * qW + 2 * C * kvW + qW * C + (cfg.qkvBias || cfg.arch === 'opt' ? qW + 2 * kvW : 0) + (cfg.arch === 'opt' ? C : 0);
   const mlp = cfg.arch === 'opt' ? 2 * C * I + I + C : 3 * C * I;
-  const norms = (cfg.arch === 'opt' ? 4 : 2) * C;
+  const norms = (cfg.arch === 'opt' ? 4 : 2) * C + (cfg.qkNorm ? 2 * cfg.headDim : 0);
   return attn + mlp + norms;
 }
 
@@ -49,7 +49,9 @@ export function blockParams(cfg: ModelConfig): number {
 function activationFloatsPerToken(cfg: ModelConfig): number {
   const qW = cfg.heads * cfg.headDim,
     kvW = cfg.kvHeads * cfg.headDim;
-  return 8 * cfg.hidden + 2 * qW + 2 * kvW + 4 * cfg.intermediate + cfg.heads;
+  // Qwen3 keeps q and k before their per-head norms too, with a statistic per head
+  const headNorms = cfg.qkNorm ? qW + kvW + cfg.heads + cfg.kvHeads : 0;
+  return 8 * cfg.hidden + 2 * qW + 2 * kvW + 4 * cfg.intermediate + cfg.heads + headNorms;
 }
 
 export interface PlanOptions {

@@ -102,6 +102,8 @@ export function ggufModelProblem(cfg: ModelConfig, tokenizer?: Tokenizer): strin
     return `llama.cpp has no OPT architecture, so no GGUF file it reads can hold ${cfg.sourceArchitecture}; export ONNX, GPTQ (v1 or v2) or the full-precision folder instead`;
   if (cfg.arch !== 'llama') return `GGUF export writes general.architecture "llama"; this model is ${cfg.sourceArchitecture}`;
   if (cfg.qkvBias) return `${cfg.sourceArchitecture} has Q/K/V biases, which llama.cpp's "llama" architecture has no tensors for`;
+  if (cfg.qkNorm)
+    return `${cfg.sourceArchitecture} normalises each head of q and k (q_norm, k_norm), which llama.cpp's "llama" architecture has no tensors for; export ONNX, GPTQ (v1 or v2) or the full-precision folder instead`;
   const voc = ggufVocabulary(tokenizer, cfg.vocab);
   if (voc && 'reason' in voc) return voc.reason;
   return null;

@@ -13,7 +13,7 @@
 // out is not a multiple of 32 cannot be held and stay nn.Linear (their dequantized weights, listed
 // in quantization_config.modules_in_block_to_quantize by omission).
 import type { Tokenizer } from '../core/model-config';
-import { globalNames, linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
+import { globalNames, headNormNames, linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
 import { effectiveGroupSize, groupCount, type QuantizedLinear } from '../core/quant-spec';
 import type { QuantizedModel } from '../quant/quantized-model';
 import { packCodes } from '../quant/pack';
@@ -191,6 +191,10 @@ export async function exportGptq(inp: ExportInput, sink: ExportSink, opts: { che
       tensors.push(f32(`${n.attn}.weight`), f32(`${n.mlp}.weight`));
       // OPT's LayerNorms have biases.
       if (opt) tensors.push(f32(`${n.attn}.bias`), f32(`${n.mlp}.bias`));
+      if (cfg.qkNorm) {
+        const h = headNormNames(slot.layer);
+        tensors.push(f32(`${h.q}.weight`), f32(`${h.k}.weight`));
+      }
     }
     if (slot.q && p.quantizedRoles.has(slot.role)) {
       const stored = perm ? permuteQuantizedRows(slot.q, perm) : slot.q;

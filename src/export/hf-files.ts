@@ -1,5 +1,5 @@
 // The non-weight files of a Hugging Face folder export: config.json (LLaMA family, with the
-// source's own architecture for Qwen2/Mistral; OPT), generation_config.json, tokenizer files.
+// source's own architecture for Qwen2/Qwen3/Mistral; OPT), generation_config.json, tokenizer files.
 import type { LoadedModel, ModelConfig } from '../core/model-config';
 import { sentencePieceTokenizerConfig, sentencePieceToTokenizerJson } from '../formats/convert-hf';
 import { toHfLlamaConfig, toHfOptConfig } from '../formats/hf-config';
@@ -13,6 +13,10 @@ export function hfConfigJson(cfg: ModelConfig): Record<string, unknown> {
   if (cfg.sourceArchitecture === 'Qwen2ForCausalLM') {
     const { attention_bias: _bias, mlp_bias: _mlp, pretraining_tp: _tp, ...rest } = c;
     return { ...rest, architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', use_sliding_window: false };
+  }
+  if (cfg.sourceArchitecture === 'Qwen3ForCausalLM') {
+    const { mlp_bias: _mlp, pretraining_tp: _tp, ...rest } = c;
+    return { ...rest, architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', use_sliding_window: false, sliding_window: null };
   }
   if (cfg.sourceArchitecture === 'MistralForCausalLM') {
     const { attention_bias: _bias, mlp_bias: _mlp, pretraining_tp: _tp, ...rest } = c;

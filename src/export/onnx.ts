@@ -12,7 +12,7 @@
 // ModelProto header (graph structure, small constants) followed by one ModelProto per weight
 // initializer ({graph: {initializer: [t]}}), each encoded by protobufjs; no second full copy.
 import type { ModelConfig } from '../core/model-config';
-import { globalNames, linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
+import { globalNames, headNormNames, linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
 import { ropeFrequencies } from '../reference/rope';
 import { effectiveGroupSize, groupCount, type QuantizedLinear } from '../core/quant-spec';
 import type { QuantizedModel } from '../quant/quantized-model';
@@ -176,10 +176,11 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
   const attnScale = gb.constF32([1 / Math.sqrt(hd)], []);
   const halves = opt ? '' : gb.constI64([hd / 2, hd / 2]);
 
-  const rmsNorm = (x: string, weightName: string): string => {
+  // over the last axis, of width `dim` (the hidden size; a head's for Qwen3's q_norm / k_norm)
+  const rmsNorm = (x: string, weightName: string, dim = H): string => {
     const ms = gb.op('ReduceMean', [gb.op('Mul', [x, x])], [attr.ints('axes', [-1]), attr.int('keepdims', 1)]);
     const rstd = gb.op('Reciprocal', [gb.op('Sqrt', [gb.op('Add', [ms, eps])])]);
-    return gb.op('Mul', [gb.op('Mul', [x, rstd]), f32Weight(weightName, [H], () => src.get(weightName))]);
+    return gb.op('Mul', [gb.op('Mul', [x, rstd]), f32Weight(weightName, [dim], () => src.get(weightName))]);
   };
 
   // OPT: LayerNorm with weight and bias (ONNX LayerNormalization, opset 17).
@@ -296,8 +297,11 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
     const heads5 = (t: string, groups: number) =>
       gb.op('Transpose', [gb.op('Reshape', [t, gb.constI64([0, 0, cfg.kvHeads, groups, hd])])], [attr.ints('perm', [0, 2, 3, 1, 4])]);
     const rotary = (t: string) => (opt ? t : rope(t));
-    const q = rotary(heads5(lin('q', n1), g)); // [B, kvH, g, S, hd]
-    const k = rotary(heads5(lin('k', n1), 1)); // [B, kvH, 1, S, hd]
+    // Qwen3: each head of q and k normalised (the last axis of the head layout) before RoPE
+    const hn = cfg.qkNorm ? headNormNames(l) : null;
+    const headNorm = (t: string, name?: string) => (name ? rmsNorm(t, `${name}.weight`, hd) : t);
+    const q = rotary(headNorm(heads5(lin('q', n1), g), hn?.q)); // [B, kvH, g, S, hd]
+    const k = rotary(headNorm(heads5(lin('k', n1), 1), hn?.k)); // [B, kvH, 1, S, hd]
     const v = heads5(lin('v', n1), 1);
     const kT = gb.op('Transpose', [k], [attr.ints('perm', [0, 1, 2, 4, 3])]);
     const scores = gb.op('Add', [gb.op('Mul', [gb.op('MatMul', [q, kT]), attnScale]), mask]);

@@ -67,3 +67,22 @@ describe('config.json as transformers 5 writes it (rope_parameters)', () => {
     expect(parseHfConfig(qwen).slidingWindow).toBeUndefined();
   });
 });
+
+describe('config.json of Qwen3', () => {
+  const qwen3 = (o: Record<string, unknown>) => ({ ...llama({}), architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', head_dim: 32, ...o });
+  it('normalises q and k per head, keeps head_dim (128 where absent, as Qwen3Config does) and needs q_norm / k_norm tensors', () => {
+    const c = parseHfConfig(qwen3({}));
+    expect([c.qkNorm, c.headDim, c.qkvBias, c.linearBias]).toEqual([true, 32, false, false]);
+    expect(parseHfConfig(qwen3({ head_dim: undefined })).headDim).toBe(128);
+    // by model_type alone (no architectures list)
+    expect(parseHfConfig({ ...qwen3({}), architectures: undefined }).sourceArchitecture).toBe('Qwen3ForCausalLM');
+    expect(parseHfConfig(llama({})).qkNorm).toBeUndefined();
+  });
+  it('refuses attention biases and windowed layers, saying which and what to do', () => {
+    expect(() => parseHfConfig(qwen3({ attention_bias: true }))).toThrow(/attention_bias=true \(biases on q\/k\/v\/o in a Qwen3 config\)/);
+    expect(() => parseHfConfig(qwen3({ use_sliding_window: true, sliding_window: 4096 }))).toThrow(
+      /use_sliding_window=true \(Qwen3 windowed.*Set use_sliding_window to false/,
+    );
+    expect(parseHfConfig(qwen3({ use_sliding_window: false, sliding_window: null })).slidingWindow).toBeUndefined();
+  });
+});

@@ -1,17 +1,18 @@
 // Hugging Face config.json -> ModelConfig, and the tensor shapes a config implies.
 import type { ModelConfig } from '../core/model-config';
-import { globalNames, linearName, linearRoles, normNames } from '../core/tensor-names';
+import { globalNames, headNormNames, linearName, linearRoles, normNames } from '../core/tensor-names';
 import { FormatError } from './errors';
 import type { RopeScaling } from '../core/model-config';
 
-export const SUPPORTED_HF_ARCHITECTURES = ['LlamaForCausalLM', 'MistralForCausalLM', 'Qwen2ForCausalLM', 'OPTForCausalLM'] as const;
+export const SUPPORTED_HF_ARCHITECTURES = ['LlamaForCausalLM', 'MistralForCausalLM', 'Qwen2ForCausalLM', 'Qwen3ForCausalLM', 'OPTForCausalLM'] as const;
 const SUPPORTED_TEXT =
-  'Supported: LlamaForCausalLM (LLaMA, SmolLM, TinyLlama...), MistralForCausalLM, Qwen2ForCausalLM, OPTForCausalLM (pre-norm OPT like opt-125m)';
+  'Supported: LlamaForCausalLM (LLaMA, SmolLM, TinyLlama...), MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM (dense Qwen3), OPTForCausalLM (pre-norm OPT like opt-125m)';
 
 const MODEL_TYPE_TO_ARCH: Record<string, string> = {
   llama: 'LlamaForCausalLM',
   mistral: 'MistralForCausalLM',
   qwen2: 'Qwen2ForCausalLM',
+  qwen3: 'Qwen3ForCausalLM',
   opt: 'OPTForCausalLM',
 };
 
@@ -136,7 +137,8 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
     if (hidden % heads !== 0)
       throw new FormatError(file, `hidden_size ${hidden} is not a multiple of num_attention_heads ${heads} and head_dim is not given`, 'Fix config.json');
   }
-  const headDim = c.head_dim === undefined || c.head_dim === null ? hidden / heads : int('head_dim');
+  // Qwen3Config defaults head_dim to 128 (its configs write it); the others to hidden / heads.
+  const headDim = c.head_dim === undefined || c.head_dim === null ? (source === 'Qwen3ForCausalLM' ? 128 : hidden / heads) : int('head_dim');
   if (headDim % 2 !== 0) throw new FormatError(file, `head_dim ${headDim} is odd; rotary embeddings need an even head size`, 'Fix config.json');
   const act = c.hidden_act ?? 'silu';
   if (act !== 'silu') unsupported(`hidden_act=${JSON.stringify(act)} (the LLaMA family here uses silu)`);
@@ -148,6 +150,7 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
   if (partial !== undefined && partial !== null && partial !== 1) unsupported(`partial_rotary_factor=${show(partial)} (rotary on part of each head)`);
   const slidingWindow = readSlidingWindow(c, source, file);
   if (source === 'LlamaForCausalLM' && c.attention_bias === true) unsupported('attention_bias=true (biases on q/k/v/o in a LLaMA config)');
+  if (source === 'Qwen3ForCausalLM' && c.attention_bias === true) unsupported('attention_bias=true (biases on q/k/v/o in a Qwen3 config)');
   if (c.mlp_bias === true) unsupported('mlp_bias=true');
   return {
     name,
@@ -170,6 +173,7 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
     tiedEmbeddings: tied(false),
     qkvBias: source === 'Qwen2ForCausalLM',
     linearBias: false,
+    ...(source === 'Qwen3ForCausalLM' ? { qkNorm: true } : {}),
     activation: 'silu',
     bosId: tokenId('bos_token_id', 1),
     eosId: tokenId('eos_token_id', 2),
@@ -215,12 +219,12 @@ function readRopeParameters(
  */
 function readSlidingWindow(c: Json, source: string, file: string): number | undefined {
   if (source === 'LlamaForCausalLM') return undefined;
-  if (source === 'Qwen2ForCausalLM') {
-    // Qwen2 windows only the layers from max_window_layers on; released Qwen2/2.5 configs say false.
+  if (source === 'Qwen2ForCausalLM' || source === 'Qwen3ForCausalLM') {
+    // Qwen2/3 window only the layers from max_window_layers on; released Qwen2/2.5/3 configs say false.
     if (c.use_sliding_window === true)
       throw new FormatError(
         file,
-        'uses use_sliding_window=true (Qwen2 windowed attention on some layers), which this studio does not implement',
+        `uses use_sliding_window=true (${source === 'Qwen2ForCausalLM' ? 'Qwen2' : 'Qwen3'} windowed attention on some layers), which this studio does not implement`,
         'Set use_sliding_window to false if your sequences are shorter than sliding_window (the results are the same), or use a model without it',
       );
     return undefined;
@@ -304,6 +308,11 @@ export function expectedShapes(cfg: ModelConfig): Map<string, number[]> {
       m.set(`${base}.weight`, shape[role]);
       const hasBias = cfg.linearBias || (cfg.qkvBias && (role === 'q' || role === 'k' || role === 'v'));
       if (hasBias) m.set(`${base}.bias`, [shape[role][0]]);
+    }
+    if (cfg.qkNorm) {
+      const h = headNormNames(l);
+      m.set(`${h.q}.weight`, [cfg.headDim]);
+      m.set(`${h.k}.weight`, [cfg.headDim]);
     }
     const n = normNames(cfg.arch, l);
     m.set(`${n.attn}.weight`, [cfg.hidden]);

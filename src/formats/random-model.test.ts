@@ -15,6 +15,26 @@ describe('random models with real shapes', () => {
     const c = randomModel('qwen2.5-0.5b').weights.config;
     expect([c.hidden, c.layers, c.heads, c.kvHeads, c.intermediate, c.vocab, c.qkvBias]).toEqual([896, 24, 14, 2, 4864, 151936, true]);
   });
+  it('Qwen3-0.6B shape: per-head q/k norms of head_dim 128 (twice hidden/heads), 0.44B parameters outside the embedding', () => {
+    const m = randomModel('qwen3-0.6b');
+    const c = m.weights.config;
+    expect([c.hidden, c.layers, c.heads, c.kvHeads, c.headDim, c.intermediate, c.vocab, c.tiedEmbeddings, c.qkNorm]).toEqual([
+      1024,
+      28,
+      16,
+      8,
+      128,
+      3072,
+      151936,
+      true,
+      true,
+    ]);
+    expect(m.weights.shapes.get('model.layers.27.self_attn.k_norm.weight')).toEqual([128]);
+    let params = 0;
+    for (const [n, s] of m.weights.shapes) if (n !== 'lm_head.weight' && n !== 'model.embed_tokens.weight') params += s.reduce((a, b) => a * b, 1);
+    // by hand: 28 x (q 1024x2048 + k, v 1024x1024 + o 2048x1024 + 3 x 1024x3072 + 2 x 1024 + 2 x 128) + 1024; the model card says 0.44B
+    expect(params).toBe(440_467_456);
+  });
   it('LLaMA-3.2-1B shape: 1.24B parameters, tied, and rope_scaling llama3 read from its config.json', () => {
     const m = randomModel('llama3.2-1b');
     const c = m.weights.config;

@@ -1,4 +1,4 @@
-// Randomly initialised models with the shapes of real checkpoints (SmolLM2-135M, Qwen2.5-0.5B) and
+// Randomly initialised models with the shapes of real checkpoints (SmolLM2-135M, Qwen2.5-0.5B, Qwen3-0.6B) and
 // tiny test shapes: config.json as transformers writes it, seeded N(0, 0.02) weights, and a
 // byte-level tokenizer.json. For scale tests and benchmarks: the numbers say nothing about quality.
 import type { LoadedModel, WeightSource } from '../core/model-config';
@@ -51,6 +51,27 @@ export const RANDOM_SHAPES: Record<string, Json> = {
     max_position_embeddings: 32768,
     bos_token_id: 151643,
     eos_token_id: 151643,
+    torch_dtype: 'float32',
+  },
+  'qwen3-0.6b': {
+    architectures: ['Qwen3ForCausalLM'],
+    model_type: 'qwen3',
+    hidden_act: 'silu',
+    hidden_size: 1024,
+    head_dim: 128,
+    num_hidden_layers: 28,
+    num_attention_heads: 16,
+    num_key_value_heads: 8,
+    intermediate_size: 3072,
+    vocab_size: 151936,
+    tie_word_embeddings: true,
+    rms_norm_eps: 1e-6,
+    rope_theta: 1000000,
+    max_position_embeddings: 40960,
+    attention_bias: false,
+    use_sliding_window: false,
+    bos_token_id: 151643,
+    eos_token_id: 151645,
     torch_dtype: 'float32',
   },
   'llama3.2-1b': llama({
@@ -127,6 +148,16 @@ export const RANDOM_SHAPES: Record<string, Json> = {
     pad_token_id: 1,
     torch_dtype: 'float32',
   },
+};
+
+// Qwen3: q/k RMSNorm per head, head_dim (16) apart from hidden / heads (8), GQA, tied head
+RANDOM_SHAPES['tiny-qwen3'] = {
+  ...RANDOM_SHAPES['tiny-qwen2'],
+  architectures: ['Qwen3ForCausalLM'],
+  model_type: 'qwen3',
+  head_dim: 16,
+  attention_bias: false,
+  use_sliding_window: false,
 };
 
 /** GPT-2's byte-to-unicode table: every byte gets a printable character. */

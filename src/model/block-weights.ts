@@ -3,7 +3,7 @@
 import type { Gpu } from '../gpu/gpu';
 import { rowsSplittable, spanRows, type Tensor } from '../gpu/tensor';
 import type { ModelConfig, WeightSource } from '../core/model-config';
-import { linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
+import { headNormNames, linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
 
 export interface LinearWeights {
   /** [out, in] */
@@ -21,6 +21,8 @@ export interface BlockWeights {
   linears: Partial<Record<LinearRole, LinearWeights>>;
   attnNorm: NormWeights;
   mlpNorm: NormWeights;
+  /** Qwen3 (ModelConfig.qkNorm): the RMSNorm weights of each head of q and of k, [headDim]. */
+  headNorms?: { q: NormWeights; k: NormWeights };
 }
 
 export function linearOf(b: BlockWeights, role: LinearRole): LinearWeights {
@@ -41,6 +43,8 @@ export const SIDE_BY_SIDE_ROLES: readonly (readonly LinearRole[])[] = [
 
 /** The stacked weight of `roles` where they lie side by side without biases (spanRows), else null. */
 export function sideBySideWeight(b: BlockWeights, roles: readonly LinearRole[]): Tensor | null {
+  // q and k normalised per head (Qwen3) take the products one by one
+  if (b.headNorms && roles.includes('q')) return null;
   const ls = roles.map((r) => b.linears[r]);
   if (ls.some((l) => !l || l.bias)) return null;
   return spanRows(
@@ -90,7 +94,12 @@ export async function loadBlockWeights(gpu: Gpu, src: WeightSource, layer: numbe
     weight: await upload(gpu, src, `${p}.weight`),
     bias: cfg.arch === 'opt' ? await upload(gpu, src, `${p}.bias`) : undefined,
   });
-  return { index: layer, linears, attnNorm: await norm(norms.attn), mlpNorm: await norm(norms.mlp) };
+  const w: BlockWeights = { index: layer, linears, attnNorm: await norm(norms.attn), mlpNorm: await norm(norms.mlp) };
+  if (cfg.qkNorm) {
+    const h = headNormNames(layer);
+    w.headNorms = { q: { weight: await upload(gpu, src, `${h.q}.weight`) }, k: { weight: await upload(gpu, src, `${h.k}.weight`) } };
+  }
+  return w;
 }
 
 export function releaseBlockWeights(b: BlockWeights): void {
@@ -98,7 +107,7 @@ export function releaseBlockWeights(b: BlockWeights): void {
     l?.weight.release();
     l?.bias?.release();
   }
-  for (const n of [b.attnNorm, b.mlpNorm]) {
+  for (const n of [b.attnNorm, b.mlpNorm, ...(b.headNorms ? [b.headNorms.q, b.headNorms.k] : [])]) {
     n.weight.release();
     n.bias?.release();
   }

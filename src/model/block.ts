@@ -32,6 +32,14 @@ export interface BatchShape {
   seqLen: number;
 }
 
+/** Qwen3's per-head norms of q and k: their inputs (the products' outputs) and statistics. */
+export interface HeadNormActivations {
+  q: Tensor;
+  k: Tensor;
+  qRstd: Tensor;
+  kRstd: Tensor;
+}
+
 /** Tensors kept from the forward pass for backward and for calibration statistics. */
 export interface BlockActivations {
   x: Tensor;
@@ -42,6 +50,7 @@ export interface BlockActivations {
   q?: Tensor;
   k?: Tensor;
   v?: Tensor;
+  headNorm?: HeadNormActivations;
   attn?: Tensor;
   lse?: Tensor;
   x1?: Tensor;
@@ -119,6 +128,17 @@ function normBackward(
   return dx;
 }
 
+/** dx of a per-head norm (Qwen3's q_norm / k_norm; no residual), with its f16 copy where one is wanted and fits. */
+function headNormBackward(gpu: Gpu, dy: Tensor, x: Tensor, weight: Tensor, rstd: Tensor, half: HalfCopyTarget | null): Tensor {
+  if (half && !normDxHalfFits(gpu, {})) {
+    half.copy.release();
+    half = null;
+  }
+  const dx = normBackwardDx(gpu, dy, x, weight, rstd, { half });
+  keepHalfCopy(gpu, dx, half);
+  return dx;
+}
+
 function ropeOpts(cfg: ModelConfig, shape: BatchShape, inverse = false) {
   return { headDim: cfg.headDim, seqLen: shape.seqLen, theta: cfg.ropeTheta, scaling: cfg.ropeScaling, style: cfg.ropeStyle, inverse };
 }
@@ -138,7 +158,13 @@ function attnOpts(cfg: ModelConfig, shape: BatchShape) {
  * dispatch for q and k. On attention's matmul path RoPE also writes the f16 head splits of q and k
  * that attention's products read (and v's, side by side, where the device binds one buffer more).
  */
-function queriesKeysValues(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, h: Tensor, shape: BatchShape): { q: Tensor; k: Tensor; v: Tensor } {
+function queriesKeysValues(
+  gpu: Gpu,
+  cfg: ModelConfig,
+  w: BlockWeights,
+  h: Tensor,
+  shape: BatchShape,
+): { q: Tensor; k: Tensor; v: Tensor; headNorm?: HeadNormActivations } {
   const ao = attnOpts(cfg, shape);
   const rep = cfg.heads / cfg.kvHeads;
   const split = pathOf(gpu, ao) === 'matmul';
@@ -153,24 +179,32 @@ function queriesKeysValues(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, h: Tenso
       ])
     : null;
   const [hq, hk, hv] = targets ?? [null, null, null];
-  let out: { q: Tensor; k: Tensor; v: Tensor };
+  let out: { q: Tensor; k: Tensor; v: Tensor; headNorm?: HeadNormActivations };
   if (stacked) {
     const qkv = linearMatmul(gpu, h, 'q.in', stacked, 'q.weight', { transB: true });
     out = ropeSideBySide(gpu, qkv, sideBySideRopeOpts(cfg, shape), hq && hk && { q: hq, k: hk, v: hv });
     qkv.release();
   } else {
     const [q, k, v] = QKV.map((r) => linear(gpu, h, linearOf(w, r), r));
+    // Qwen3: each head of q and k normalised before RoPE (the products' outputs and the statistics kept for backward)
+    const hn = w.headNorms ? { q: rmsNorm(gpu, q, w.headNorms.q.weight, cfg.normEps), k: rmsNorm(gpu, k, w.headNorms.k.weight, cfg.normEps) } : null;
     const [qr, kr] = ropeInputs(
       gpu,
       [
-        { x: q, heads: cfg.heads, half: hq, splitOut: hq ? rep : undefined },
-        { x: k, heads: cfg.kvHeads, half: hk, splitOut: hk ? 1 : undefined },
+        { x: hn ? hn.q.y : q, heads: cfg.heads, half: hq, splitOut: hq ? rep : undefined },
+        { x: hn ? hn.k.y : k, heads: cfg.kvHeads, half: hk, splitOut: hk ? 1 : undefined },
       ],
       ropeOpts(cfg, shape),
     );
-    q.release();
-    k.release();
-    out = { q: qr, k: kr, v };
+    if (hn) {
+      hn.q.y.release();
+      hn.k.y.release();
+      out = { q: qr, k: kr, v, headNorm: { q, k, qRstd: hn.q.rstd, kRstd: hn.k.rstd } };
+    } else {
+      q.release();
+      k.release();
+      out = { q: qr, k: kr, v };
+    }
   }
   keepHeadSplit(gpu, out.q, ao, rep, hq);
   keepHeadSplit(gpu, out.k, ao, 1, hk);
@@ -241,10 +275,15 @@ function forwardParts(
     x = input as Tensor;
     n1 = norm(gpu, cfg, x, w.attnNorm, half1);
   }
-  const { q, k, v } =
+  const { q, k, v, headNorm } =
     cfg.arch === 'llama'
       ? queriesKeysValues(gpu, cfg, w, n1.y, shape)
-      : { q: linear(gpu, n1.y, linearOf(w, 'q'), 'q'), k: linear(gpu, n1.y, linearOf(w, 'k'), 'k'), v: linear(gpu, n1.y, linearOf(w, 'v'), 'v') };
+      : {
+          q: linear(gpu, n1.y, linearOf(w, 'q'), 'q'),
+          k: linear(gpu, n1.y, linearOf(w, 'k'), 'k'),
+          v: linear(gpu, n1.y, linearOf(w, 'v'), 'v'),
+          headNorm: undefined,
+        };
   const ao = attnOpts(cfg, shape);
   const hAtt = halfFor(gpu, w, 'o', 'in', q.shape);
   const att = causalAttention(gpu, q, k, v, ao, hAtt);
@@ -280,7 +319,7 @@ function forwardParts(
     acts.fc1 = fc1;
     acts.inputs = { q: n1.y, k: n1.y, v: n1.y, o: att.out, fc1: n2.y, fc2: a };
   }
-  Object.assign(acts, { q, k, v, attn: att.out, lse: att.lse, x1 });
+  Object.assign(acts, { q, k, v, headNorm, attn: att.out, lse: att.lse, x1 });
   if (keep) return { out: { x1, r }, acts };
   // x1 lives on in the output: the rest goes (and the input's sum, where this pass made it)
   acts.x1 = undefined;
@@ -307,6 +346,7 @@ export function releaseActivations(a: BlockActivations, includeInput = false): v
   if (includeInput) rel(a.x);
   Object.values(a.inputs).forEach(rel);
   [a.norm1.rstd, a.norm1.mean, a.norm2.rstd, a.norm2.mean, a.q, a.k, a.v, a.attn, a.lse, a.x1, a.gate, a.up, a.gateUp, a.fc1].forEach(rel);
+  if (a.headNorm) [a.headNorm.q, a.headNorm.k, a.headNorm.qRstd, a.headNorm.kRstd].forEach(rel);
 }
 
 export interface BlockGrads {
@@ -367,18 +407,29 @@ function attentionInputsBackward(
   if (llama) {
     // RoPE's inverse reads dq and dk where attention left them (its head split on the matmul path)
     const rep = g.split === 'qk' ? cfg.heads / cfg.kvHeads : undefined;
+    const hn = acts.headNorm && w.headNorms ? { acts: acts.headNorm, w: w.headNorms } : null;
     [dq, dk] = ropeInputs(
       gpu,
       [
-        { x: g.dq, heads: cfg.heads, half: hq, splitIn: rep },
-        { x: g.dk, heads: cfg.kvHeads, half: hk, splitIn: rep && 1 },
+        { x: g.dq, heads: cfg.heads, half: hn ? null : hq, splitIn: rep },
+        { x: g.dk, heads: cfg.kvHeads, half: hn ? null : hk, splitIn: rep && 1 },
       ],
       ropeOpts(cfg, shape, true),
     );
-    keepHalfCopy(gpu, dq, hq);
-    keepHalfCopy(gpu, dk, hk);
     g.dq.release();
     g.dk.release();
+    if (hn) {
+      // through Qwen3's per-head norms: the products' output gradients (their f16 copies written here)
+      const dqn = dq;
+      const dkn = dk;
+      dq = headNormBackward(gpu, dqn, hn.acts.q, hn.w.q.weight, hn.acts.qRstd, hq);
+      dk = headNormBackward(gpu, dkn, hn.acts.k, hn.w.k.weight, hn.acts.kRstd, hk);
+      dqn.release();
+      dkn.release();
+    } else {
+      keepHalfCopy(gpu, dq, hq);
+      keepHalfCopy(gpu, dk, hk);
+    }
   } else {
     keepIfWritten(gpu, dq, hq, Boolean(g.halves.dq));
     keepIfWritten(gpu, dk, hk, Boolean(g.halves.dk));

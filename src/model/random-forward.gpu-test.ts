@@ -1,4 +1,4 @@
-// Small random LLaMA, Qwen2 (q/k/v bias) and OPT models: the GPU forward against the float64
+// Small random LLaMA, Qwen2 (q/k/v bias), Qwen3 (q/k norms) and OPT models: the GPU forward against the float64
 // oracle, and the GPU block backward (input and weight gradients) against finite differences of
 // the oracle's block forward.
 import type { Gpu } from '../gpu/gpu';
@@ -167,6 +167,15 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'Qwen2 (q/k/v bias, tied) forward = float64 oracle'(gpu) {
     await checkForward(gpu, 'tiny-qwen2');
   },
+  async 'Qwen3 (q/k RMSNorm per head, head_dim apart from hidden/heads) forward = float64 oracle'(gpu) {
+    await checkForward(gpu, 'tiny-qwen3');
+  },
+  async 'Qwen3 block backward (through the per-head norms of q and k) = finite differences of the oracle'(gpu) {
+    await checkBlockGradients(gpu, 'tiny-qwen3');
+  },
+  async 'Qwen3 with q, k, v and gate, up side by side where they can be: output = oracle, backward = finite differences'(gpu) {
+    await checkBlockGradients(gpu, 'tiny-qwen3', true);
+  },
   async 'LLaMA 3 RoPE scaling (rope_type llama3, all three bands) forward = float64 oracle'(gpu) {
     await checkForward(gpu, 'tiny-llama3');
   },
@@ -186,11 +195,13 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'OPT block backward = finite differences of the oracle'(gpu) {
     await checkBlockGradients(gpu, 'tiny-opt');
   },
-  async 'attention on the matmul path: LLaMA forward = float64 oracle, block backward = finite differences'(gpu) {
+  async 'attention on the matmul path: LLaMA and Qwen3 forward = float64 oracle, block backward = finite differences'(gpu) {
     await onMatmulAttention(gpu, async () => {
       await checkForward(gpu, 'tiny-llama');
       await checkBlockGradients(gpu, 'tiny-llama');
       await checkBlockGradients(gpu, 'tiny-llama', true);
+      await checkForward(gpu, 'tiny-qwen3');
+      await checkBlockGradients(gpu, 'tiny-qwen3');
     });
   },
 };

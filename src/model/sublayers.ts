@@ -3,7 +3,8 @@
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import type { ModelConfig } from '../core/model-config';
-import type { LinearWeights } from './block-weights';
+import type { BlockWeights, LinearWeights } from './block-weights';
+import { rmsNorm } from '../ops/norm';
 import type { BatchShape } from './block';
 import { linear } from './block';
 import { ropeInputs } from '../ops/rope';
@@ -14,13 +15,21 @@ import { swiglu, relu, gelu } from '../ops/activation';
 export function attentionSublayer(
   gpu: Gpu,
   cfg: ModelConfig,
-  lin: { q: LinearWeights; k: LinearWeights; v: LinearWeights; o: LinearWeights },
+  lin: { q: LinearWeights; k: LinearWeights; v: LinearWeights; o: LinearWeights; headNorms?: BlockWeights['headNorms'] },
   h: Tensor,
   shape: BatchShape,
 ): Tensor {
   let q = linear(gpu, h, lin.q);
   let k = linear(gpu, h, lin.k);
   const v = linear(gpu, h, lin.v);
+  if (lin.headNorms) {
+    // Qwen3: each head of q and k normalised before RoPE
+    const qn = rmsNorm(gpu, q, lin.headNorms.q.weight, cfg.normEps);
+    const kn = rmsNorm(gpu, k, lin.headNorms.k.weight, cfg.normEps);
+    [q, k, qn.rstd, kn.rstd].forEach((t) => t.release());
+    q = qn.y;
+    k = kn.y;
+  }
   if (cfg.arch === 'llama') {
     const r = { headDim: cfg.headDim, seqLen: shape.seqLen, theta: cfg.ropeTheta, scaling: cfg.ropeScaling, style: cfg.ropeStyle };
     const [qr, kr] = ropeInputs(

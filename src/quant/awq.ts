@@ -168,7 +168,7 @@ async function searchBlock(
   // 1. norm1 -> q, k, v, inspecting the attention sub-layer's output.
   let acts: BlockActivations | undefined = blockActivations(gpu, cfg, w, x, shape);
   const h1 = acts!.inputs.q!;
-  const attnLin = () => ({ q: L('q'), k: L('k'), v: L('v'), o: L('o') });
+  const attnLin = () => ({ q: L('q'), k: L('k'), v: L('v'), o: L('o'), headNorms: w.headNorms });
   const attnRef = attentionSublayer(gpu, cfg, attnLin(), h1, shape);
   const qkv = await searchSubset(
     gpu,
@@ -177,7 +177,7 @@ async function searchBlock(
     spec,
     (f) => {
       const a = attnLin();
-      return attentionSublayer(gpu, cfg, { q: f(a.q), k: f(a.k), v: f(a.v), o: a.o }, h1, shape);
+      return attentionSublayer(gpu, cfg, { ...a, q: f(a.q), k: f(a.k), v: f(a.v) }, h1, shape);
     },
     attnRef,
     [L('q'), L('k'), L('v')],

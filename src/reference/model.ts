@@ -1,7 +1,7 @@
 // float64 forward of a whole model (LLaMA family and OPT) composed from the kernel twins: the
 // oracle for the GPU model and for perplexity on the fixture. Weights come as f32 by HF name.
 import type { ModelConfig } from '../core/model-config';
-import { globalNames, linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
+import { globalNames, headNormNames, linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
 import { matmulRef } from './matmul';
 import { rmsNormRef, layerNormRef } from './norm';
 import { ropeRef } from './rope';
@@ -47,6 +47,12 @@ export function blockRef(
   let q = L('q', h, qW, H),
     k = L('k', h, kvW, H);
   const v = L('v', h, kvW, H);
+  if (cfg.qkNorm) {
+    // Qwen3: RMSNorm over each head (rows of headDim) of q and k before RoPE
+    const hn = headNormNames(layer);
+    q = rmsNormRef(q, w(`${hn.q}.weight`), cfg.normEps).y;
+    k = rmsNormRef(k, w(`${hn.k}.weight`), cfg.normEps).y;
+  }
   if (cfg.arch === 'llama') {
     const r = { headDim: cfg.headDim, seqLen, theta: cfg.ropeTheta, scaling: cfg.ropeScaling, style: cfg.ropeStyle };
     q = ropeRef(q, { ...r, heads: cfg.heads });

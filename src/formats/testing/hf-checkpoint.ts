@@ -64,7 +64,8 @@ export function transformersStateDict(c: Json): [string, number[]][] {
   const H = n('hidden_size'),
     heads = n('num_attention_heads'),
     kv = (c.num_key_value_heads as number | undefined) ?? heads,
-    D = (c.head_dim as number | null | undefined) ?? H / heads,
+    // Qwen3Config's head_dim defaults to 128
+    D = (c.head_dim as number | null | undefined) ?? (arch === 'Qwen3ForCausalLM' ? 128 : H / heads),
     I = n('intermediate_size');
   const qkvBias = arch === 'Qwen2ForCausalLM' || c.attention_bias === true;
   out.push(['model.embed_tokens.weight', [n('vocab_size'), H]]);
@@ -78,6 +79,7 @@ export function transformersStateDict(c: Json): [string, number[]][] {
     lin('self_attn.k_proj', kv * D, H, qkvBias);
     lin('self_attn.v_proj', kv * D, H, qkvBias);
     lin('self_attn.o_proj', H, heads * D, c.attention_bias === true);
+    if (arch === 'Qwen3ForCausalLM') out.push([`${p}.self_attn.q_norm.weight`, [D]], [`${p}.self_attn.k_norm.weight`, [D]]);
     lin('mlp.gate_proj', I, H, c.mlp_bias === true);
     lin('mlp.up_proj', I, H, c.mlp_bias === true);
     lin('mlp.down_proj', H, I, c.mlp_bias === true);

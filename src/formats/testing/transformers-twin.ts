@@ -1,7 +1,8 @@
-// A float64 forward of LlamaForCausalLM / MistralForCausalLM / Qwen2ForCausalLM / OPTForCausalLM
+// A float64 forward of LlamaForCausalLM / MistralForCausalLM / Qwen2ForCausalLM / Qwen3ForCausalLM / OPTForCausalLM
 // written from transformers' modeling code and read straight from config.json, independent of the
 // studio's config parser and oracle: rope_parameters or rope_theta + rope_scaling (default, linear,
 // llama3 inv_freq as modeling_rope_utils computes it), head_dim, GQA, q/k/v (and o, MLP) biases,
+// Qwen3's q_norm / k_norm (RMSNorm over each head before RoPE),
 // Mistral's sliding-window mask, OPT's offset-2 positions, project_in/out and post-norm. Tests
 // compare the studio's loaded model and oracle against it.
 type Json = Record<string, unknown>;
@@ -104,11 +105,12 @@ function llama(c: Json, w: W, ids: number[]): Float64Array {
     H = c.hidden_size as number,
     heads = c.num_attention_heads as number,
     kv = (c.num_key_value_heads as number) ?? heads,
-    D = (c.head_dim as number | null) ?? H / heads,
     I = c.intermediate_size as number,
     V = c.vocab_size as number,
     eps = (c.rms_norm_eps as number) ?? 1e-6;
   const arch = (c.architectures as string[])[0];
+  // Qwen3Config's head_dim defaults to 128
+  const D = (c.head_dim as number | null) ?? (arch === 'Qwen3ForCausalLM' ? 128 : H / heads);
   const qkvB = arch === 'Qwen2ForCausalLM' || c.attention_bias === true;
   const window = arch === 'MistralForCausalLM' && typeof c.sliding_window === 'number' ? c.sliding_window : undefined;
   const inv = invFreq(c, D);
@@ -134,6 +136,11 @@ function llama(c: Json, w: W, ids: number[]): Float64Array {
     const q = linear(h, T, w(`${p}.self_attn.q_proj.weight`), H, heads * D, b('self_attn.q_proj', qkvB));
     const k = linear(h, T, w(`${p}.self_attn.k_proj.weight`), H, kv * D, b('self_attn.k_proj', qkvB));
     const v = linear(h, T, w(`${p}.self_attn.v_proj.weight`), H, kv * D, b('self_attn.v_proj', qkvB));
+    if (arch === 'Qwen3ForCausalLM') {
+      // Qwen3Attention: q_norm / k_norm over head_dim, then RoPE
+      q.set(rmsNorm(q, T * heads, D, w(`${p}.self_attn.q_norm.weight`), eps));
+      k.set(rmsNorm(k, T * kv, D, w(`${p}.self_attn.k_norm.weight`), eps));
+    }
     rope(q, heads);
     rope(k, kv);
     const a = attention(q, k, v, T, heads, kv, D, D ** -0.5, window);

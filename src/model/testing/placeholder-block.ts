@@ -4,7 +4,7 @@
 import type { Gpu } from '../../gpu/gpu';
 import type { ModelConfig } from '../../core/model-config';
 import { expectedShapes } from '../../formats/hf-config';
-import { linearName, linearRoles, normNames } from '../../core/tensor-names';
+import { headNormNames, linearName, linearRoles, normNames } from '../../core/tensor-names';
 import { sideBySideTensors, SIDE_BY_SIDE_ROLES, type BlockWeights } from '../block-weights';
 import { blockBackward, blockForward, releaseActivations, type BatchShape } from '../block';
 
@@ -27,7 +27,12 @@ export function placeholderBlock(gpu: Gpu, cfg: ModelConfig, index = 0, sideBySi
     roles.forEach((r, i) => (linears[r] = { weight: parts[i] }));
   }
   const n = normNames(cfg.arch, index);
-  return { index, linears, attnNorm: { weight: t(`${n.attn}.weight`) }, mlpNorm: { weight: t(`${n.mlp}.weight`) } };
+  const w: BlockWeights = { index, linears, attnNorm: { weight: t(`${n.attn}.weight`) }, mlpNorm: { weight: t(`${n.mlp}.weight`) } };
+  if (cfg.qkNorm) {
+    const h = headNormNames(index);
+    w.headNorms = { q: { weight: t(`${h.q}.weight`) }, k: { weight: t(`${h.k}.weight`) } };
+  }
+  return w;
 }
 
 /** One forward (activations kept) and backward of block `w` on uninitialised input and output gradient, every tensor released after. */
