@@ -41,6 +41,12 @@ export interface ModelConfig {
   linearBias: boolean;
   /** Qwen3: RMSNorm over each head of q and of k (self_attn.q_norm / k_norm, weights [headDim]) before RoPE. */
   qkNorm?: boolean;
+  /** OPT with do_layer_norm_before=false (opt-350m): each LayerNorm follows its residual sum, so a
+   *  block's output is normalised, and the model has no final norm. */
+  postNorm?: boolean;
+  /** OPT's word_embed_proj_dim where it differs from hidden (opt-350m: 512 and 1024): the embedding
+   *  and the LM head are this wide, project_in / project_out map to and from the blocks' width. */
+  embedDim?: number;
   activation: 'silu' | 'relu' | 'gelu';
   /** OPT only: learned absolute positions, row = position + offset (2 for OPT); absent for RoPE models. */
   positionOffset?: number;

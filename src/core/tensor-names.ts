@@ -48,13 +48,23 @@ export function headNormNames(layer: number): { q: string; k: string } {
   return { q: `model.layers.${layer}.self_attn.q_norm`, k: `model.layers.${layer}.self_attn.k_norm` };
 }
 
-export function globalNames(arch: Architecture): { embed: string; positions?: string; finalNorm: string; lmHead: string } {
+export function globalNames(arch: Architecture): {
+  embed: string;
+  positions?: string;
+  finalNorm: string;
+  lmHead: string;
+  /** OPT's projections where the embedding is narrower than the blocks (ModelConfig.embedDim). */
+  projectIn?: string;
+  projectOut?: string;
+} {
   return arch === 'opt'
     ? {
         embed: 'model.decoder.embed_tokens.weight',
         positions: 'model.decoder.embed_positions.weight',
         finalNorm: 'model.decoder.final_layer_norm',
         lmHead: 'lm_head.weight',
+        projectIn: 'model.decoder.project_in.weight',
+        projectOut: 'model.decoder.project_out.weight',
       }
     : { embed: 'model.embed_tokens.weight', finalNorm: 'model.norm', lmHead: 'lm_head.weight' };
 }

@@ -89,9 +89,10 @@ for (const k of CHECKPOINT_CASES) {
   // TEQ and TesseraQ (minutes on SwiftShader) where the shapes differ most from the other GPU tests:
   // head_dim != hidden/heads with llama3 RoPE, one KV head and a tied head; q/k/v biases. Measured
   // once on these two plus Mistral-Nemo and OPT as well (all passed; 7 min on 2 cores).
-  // Qwen3 as well (q/k norms: TEQ's and TesseraQ's backward through them, AWQ's search through them).
-  const trained = ['Llama-3.2-style-v5', 'Qwen2.5-style', 'Qwen3-0.6B-style'].includes(k.name);
-  const awq = k.name === 'Qwen3-0.6B-style';
+  // Qwen3 and post-norm OPT as well (q/k norms; norms after the residual sums, the embedding's
+  // projections: TEQ's and TesseraQ's backward through them, AWQ's search with them).
+  const awq = ['Qwen3-0.6B-style', 'OPT-350m-style'].includes(k.name);
+  const trained = awq || ['Llama-3.2-style-v5', 'Qwen2.5-style'].includes(k.name);
   cases[`${k.name}: fp against transformers, RTN, GPTQ${trained ? ', TEQ, TesseraQ' : ''}${awq ? ', AWQ' : ''}`] = (gpu) =>
     checkCase(gpu, byName(k.name), [...RTN_GPTQ, ...(trained ? TRAINED : []), ...(awq ? [{ method: 'awq' as const }] : [])]);
 }

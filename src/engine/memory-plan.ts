@@ -78,8 +78,10 @@ export function planMemory(
   opts: PlanOptions = {},
 ): MemoryPlan {
   const blockBytes = blockParams(cfg) * F;
+  const embedDim = cfg.embedDim ?? cfg.hidden;
+  const projections = cfg.embedDim !== undefined ? 2 * cfg.hidden * cfg.embedDim : 0;
   const globalsBytes =
-    (cfg.vocab * cfg.hidden * (cfg.tiedEmbeddings ? 1 : 2) + (cfg.arch === 'opt' ? (cfg.maxPositions + 2) * cfg.hidden : 0) + 2 * cfg.hidden) * F;
+    (cfg.vocab * embedDim * (cfg.tiedEmbeddings ? 1 : 2) + (cfg.arch === 'opt' ? (cfg.maxPositions + 2) * cfg.hidden : 0) + 2 * cfg.hidden + projections) * F;
   const residentBlocks = cfg.layers * blockBytes <= RESIDENT_BLOCKS_MAX_BYTES;
   const fpBlocks = residentBlocks ? cfg.layers * blockBytes : blockBytes;
   const L = config.seqLen;
@@ -121,7 +123,7 @@ export function planMemory(
   // Buffers come in size classes (powers of two below 1 MiB, whole MiB above): allow for rounding.
   for (const k of Object.keys(phases)) phases[k] = Math.ceil(phases[k] * POOL_SLACK);
   const candidates: { name: string; bytes: number }[] = [
-    { name: 'embedding table', bytes: cfg.vocab * cfg.hidden * F },
+    { name: 'embedding table', bytes: cfg.vocab * embedDim * F },
     { name: 'logits of one evaluation batch', bytes: evalTokens * cfg.vocab * F },
     { name: 'calibration activations (MLP width)', bytes: calibTokens * cfg.intermediate * F },
   ];

@@ -234,8 +234,12 @@ export async function exportGptq(inp: ExportInput, sink: ExportSink, opts: { che
     }
     if (hasLinearBias(cfg, slot.role)) tensors.push(f32(`${slot.name}.bias`, `${slot.name}.bias`, perm));
   }
-  tensors.push(f32(`${g.finalNorm}.weight`));
-  if (opt) tensors.push(f32(`${g.finalNorm}.bias`));
+  if (!cfg.postNorm) {
+    tensors.push(f32(`${g.finalNorm}.weight`));
+    if (opt) tensors.push(f32(`${g.finalNorm}.bias`));
+  }
+  // OPT's projections where its embedding is narrower than the blocks (opt-350m)
+  if (cfg.embedDim !== undefined) tensors.push(f32(g.projectIn!), f32(g.projectOut!));
   if (!cfg.tiedEmbeddings) tensors.push(f32(g.lmHead));
 
   // Module names inside a block (self_attn.q_proj, mlp.down_proj, fc1...), as quantization configs list them.

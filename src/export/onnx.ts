@@ -282,7 +282,18 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
     return y;
   };
 
-  let x = gb.op('Gather', [f32Weight(names.embed, [cfg.vocab, H], () => src.get(names.embed)), ids], [attr.int('axis', 0)]);
+  /** A [rows, cols] weight stored transposed, for x · Wᵀ as a MatMul. */
+  const transposed = (name: string, rows: number, cols: number): string =>
+    f32Weight(`${name}_t`, [cols, rows], async () => {
+      const w = await src.get(name);
+      const t = new Float32Array(w.length);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = w[r * cols + c];
+      return t;
+    });
+  // OPT's embedding may be narrower than the blocks (opt-350m): project_in after it, project_out before the head
+  const E = cfg.embedDim ?? H;
+  let x = gb.op('Gather', [f32Weight(names.embed, [cfg.vocab, E], () => src.get(names.embed)), ids], [attr.int('axis', 0)]);
+  if (cfg.embedDim !== undefined) x = gb.op('MatMul', [x, transposed(names.projectIn!, H, E)]);
   if (names.positions) {
     // OPT: row = position + offset (2) of the learned table, positions 0..S-1 (no padding).
     const rows = cfg.maxPositions + (cfg.positionOffset ?? 0);
@@ -292,7 +303,8 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
   }
   for (let l = 0; l < cfg.layers; l++) {
     const norms = normNames(cfg.arch, l);
-    const n1 = norm(x, norms.attn);
+    // post-norm OPT: q, k and v read the block's input, each norm follows its residual sum
+    const n1 = cfg.postNorm ? x : norm(x, norms.attn);
     const lin = (role: LinearRole, input: string) => linear(input, linearName(cfg.arch, l, role));
     const heads5 = (t: string, groups: number) =>
       gb.op('Transpose', [gb.op('Reshape', [t, gb.constI64([0, 0, cfg.kvHeads, groups, hd])])], [attr.ints('perm', [0, 2, 3, 1, 4])]);
@@ -309,9 +321,11 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
     const ctx = gb.op('Transpose', [gb.op('MatMul', [probs, v])], [attr.ints('perm', [0, 3, 1, 2, 4])]);
     const attnOut = gb.op('Reshape', [ctx, gb.constI64([0, 0, cfg.heads * hd])]);
     x = gb.op('Add', [x, lin('o', attnOut)]);
-    const n2 = norm(x, norms.mlp);
+    if (cfg.postNorm) x = norm(x, norms.attn);
+    const n2 = cfg.postNorm ? x : norm(x, norms.mlp);
     if (opt) {
       x = gb.op('Add', [x, lin('fc2', gb.op('Relu', [lin('fc1', n2)]))]);
+      if (cfg.postNorm) x = norm(x, norms.mlp);
     } else {
       const gate = lin('gate', n2);
       const up = lin('up', n2);
@@ -319,15 +333,9 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
       x = gb.op('Add', [x, lin('down', act)]);
     }
   }
-  const h = norm(x, names.finalNorm);
-  const headT = cfg.tiedEmbeddings
-    ? gb.op('Transpose', [names.embed], [attr.ints('perm', [1, 0])])
-    : f32Weight('lm_head.weight_t', [H, cfg.vocab], async () => {
-        const w = await src.get(names.lmHead);
-        const t = new Float32Array(w.length);
-        for (let r = 0; r < cfg.vocab; r++) for (let c = 0; c < H; c++) t[c * cfg.vocab + r] = w[r * H + c];
-        return t;
-      });
+  let h = cfg.postNorm ? x : norm(x, names.finalNorm);
+  if (cfg.embedDim !== undefined) h = gb.op('MatMul', [h, transposed(names.projectOut!, E, H)]);
+  const headT = cfg.tiedEmbeddings ? gb.op('Transpose', [names.embed], [attr.ints('perm', [1, 0])]) : transposed(names.lmHead, cfg.vocab, E);
   gb.rename(gb.op('MatMul', [h, headT]), 'logits');
   return gb;
 }

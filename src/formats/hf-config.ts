@@ -6,7 +6,7 @@ import type { RopeScaling } from '../core/model-config';
 
 export const SUPPORTED_HF_ARCHITECTURES = ['LlamaForCausalLM', 'MistralForCausalLM', 'Qwen2ForCausalLM', 'Qwen3ForCausalLM', 'OPTForCausalLM'] as const;
 const SUPPORTED_TEXT =
-  'Supported: LlamaForCausalLM (LLaMA, SmolLM, TinyLlama...), MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM (dense Qwen3), OPTForCausalLM (pre-norm OPT like opt-125m)';
+  'Supported: LlamaForCausalLM (LLaMA, SmolLM, TinyLlama...), MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM (dense Qwen3), OPTForCausalLM (opt-125m to 66b, pre-norm and post-norm)';
 
 const MODEL_TYPE_TO_ARCH: Record<string, string> = {
   llama: 'LlamaForCausalLM',
@@ -91,12 +91,12 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
 
   if (source === 'OPTForCausalLM') {
     const hidden = int('hidden_size');
-    if (c.do_layer_norm_before === false) {
-      unsupported('do_layer_norm_before=false (post-norm OPT, e.g. opt-350m)');
-    }
-    if (c.word_embed_proj_dim !== undefined && c.word_embed_proj_dim !== hidden) {
-      unsupported(`word_embed_proj_dim=${JSON.stringify(c.word_embed_proj_dim)} different from hidden_size=${hidden} (an embedding projection, e.g. opt-350m)`);
-    }
+    // opt-350m: post-norm blocks (no final norm) and a 512-wide embedding projected to 1024
+    const postNorm = c.do_layer_norm_before === false;
+    if (c.do_layer_norm_before !== undefined && typeof c.do_layer_norm_before !== 'boolean')
+      throw new FormatError(file, `field "do_layer_norm_before" is ${show(c.do_layer_norm_before)}, expected true or false`, 'Fix config.json');
+    if (!postNorm && c._remove_final_layer_norm === true) unsupported('_remove_final_layer_norm=true (an OPT fine-tuned before transformers 4.20)');
+    const embedDim = c.word_embed_proj_dim === undefined || c.word_embed_proj_dim === null ? hidden : int('word_embed_proj_dim');
     const act = c.activation_function ?? 'relu';
     if (act !== 'relu') unsupported(`activation_function=${JSON.stringify(act)} (OPT support covers relu)`);
     if (c.enable_bias === false) unsupported('enable_bias=false');
@@ -121,6 +121,8 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
       tiedEmbeddings: tied(true),
       qkvBias: true,
       linearBias: true,
+      ...(postNorm ? { postNorm } : {}),
+      ...(embedDim !== hidden ? { embedDim } : {}),
       activation: 'relu',
       positionOffset: 2,
       bosId: tokenId('bos_token_id', 2),
@@ -289,7 +291,12 @@ export function expectedShapes(cfg: ModelConfig): Map<string, number[]> {
   const g = globalNames(cfg.arch);
   const q = cfg.heads * cfg.headDim;
   const kv = cfg.kvHeads * cfg.headDim;
-  m.set(g.embed, [cfg.vocab, cfg.hidden]);
+  const embedDim = cfg.embedDim ?? cfg.hidden;
+  m.set(g.embed, [cfg.vocab, embedDim]);
+  if (cfg.embedDim !== undefined) {
+    m.set(g.projectIn!, [cfg.hidden, cfg.embedDim]);
+    m.set(g.projectOut!, [cfg.embedDim, cfg.hidden]);
+  }
   if (g.positions) m.set(g.positions, [cfg.maxPositions + (cfg.positionOffset ?? 0), cfg.hidden]);
   for (let l = 0; l < cfg.layers; l++) {
     for (const role of linearRoles(cfg.arch)) {
@@ -322,9 +329,11 @@ export function expectedShapes(cfg: ModelConfig): Map<string, number[]> {
       m.set(`${n.mlp}.bias`, [cfg.hidden]);
     }
   }
-  m.set(`${g.finalNorm}.weight`, [cfg.hidden]);
-  if (cfg.arch === 'opt') m.set(`${g.finalNorm}.bias`, [cfg.hidden]);
-  m.set(g.lmHead, [cfg.vocab, cfg.hidden]);
+  if (!cfg.postNorm) {
+    m.set(`${g.finalNorm}.weight`, [cfg.hidden]);
+    if (cfg.arch === 'opt') m.set(`${g.finalNorm}.bias`, [cfg.hidden]);
+  }
+  m.set(g.lmHead, [cfg.vocab, embedDim]);
   return m;
 }
 
@@ -362,19 +371,19 @@ export function toHfLlamaConfig(cfg: ModelConfig): Json {
   };
 }
 
-/** Builds an OPT config.json (for the HF exporters) from a ModelConfig: pre-norm, ReLU, biases, no projection. */
+/** Builds an OPT config.json (for the HF exporters) from a ModelConfig: pre- or post-norm, ReLU, biases, the embedding's projection. */
 export function toHfOptConfig(cfg: ModelConfig): Json {
   return {
     architectures: ['OPTForCausalLM'],
     model_type: 'opt',
     hidden_size: cfg.hidden,
-    word_embed_proj_dim: cfg.hidden,
+    word_embed_proj_dim: cfg.embedDim ?? cfg.hidden,
     ffn_dim: cfg.intermediate,
     num_hidden_layers: cfg.layers,
     num_attention_heads: cfg.heads,
     vocab_size: cfg.vocab,
     max_position_embeddings: cfg.maxPositions,
-    do_layer_norm_before: true,
+    do_layer_norm_before: !cfg.postNorm,
     _remove_final_layer_norm: false,
     activation_function: 'relu',
     enable_bias: true,

@@ -160,6 +160,9 @@ RANDOM_SHAPES['tiny-qwen3'] = {
   use_sliding_window: false,
 };
 
+// opt-350m's kind: post-norm blocks, an embedding half as wide as the blocks (project_in / project_out)
+RANDOM_SHAPES['tiny-opt-350m'] = { ...RANDOM_SHAPES['tiny-opt'], do_layer_norm_before: false, word_embed_proj_dim: 16 };
+
 /** GPT-2's byte-to-unicode table: every byte gets a printable character. */
 function bytesToUnicode(): string[] {
   const keep = new Set<number>();

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { bytesSource, type ByteSource } from './byte-source';
 import { floatToHalf, halfToFloat } from './dtype';
 import { FormatError } from './errors';
-import { parseHfConfig } from './hf-config';
+import { expectedShapes, parseHfConfig } from './hf-config';
 import { loadHfFolder } from './hf-folder';
 import { readSafetensorsHeader, readSafetensorsTensor } from './safetensors';
 import { hfFolderSources } from './testing/fixtures';
@@ -395,9 +395,21 @@ describe('config.json mapping', () => {
     });
   });
 
-  test('OPT variants this engine cannot run are refused', () => {
-    expect(() => parseHfConfig({ ...opt, do_layer_norm_before: false })).toThrow(/do_layer_norm_before=false/);
-    expect(() => parseHfConfig({ ...opt, word_embed_proj_dim: 512 })).toThrow(/word_embed_proj_dim=512 different from hidden_size=768/);
+  test("opt-350m's kind (post-norm, a narrower embedding) is read; OPT variants this engine cannot run are refused", () => {
+    const c = parseHfConfig({ ...opt, do_layer_norm_before: false, word_embed_proj_dim: 512 });
+    expect([c.postNorm, c.embedDim]).toEqual([true, 512]);
+    const shapes = expectedShapes(c);
+    expect([shapes.get('model.decoder.project_in.weight'), shapes.get('model.decoder.project_out.weight'), shapes.get('lm_head.weight')]).toEqual([
+      [768, 512],
+      [512, 768],
+      [c.vocab, 512],
+    ]);
+    expect(shapes.has('model.decoder.final_layer_norm.weight')).toBe(false);
+    const pre = parseHfConfig(opt);
+    expect([pre.postNorm, pre.embedDim, expectedShapes(pre).has('model.decoder.final_layer_norm.weight')]).toEqual([undefined, undefined, true]);
+    expect(() => parseHfConfig({ ...opt, do_layer_norm_before: 'no' })).toThrow(/do_layer_norm_before" is "no", expected true or false/);
+    expect(() => parseHfConfig({ ...opt, _remove_final_layer_norm: true })).toThrow(/_remove_final_layer_norm=true/);
+    expect(() => parseHfConfig({ ...opt, activation_function: 'gelu' })).toThrow(/activation_function="gelu"/);
   });
 
   test('tie_word_embeddings that is not a boolean, and an infinite epsilon, are named as they are', () => {

@@ -18,6 +18,15 @@ export function blocksForward(
 ): { h: Tensor; saved: BlockActivations[] } {
   const saved: BlockActivations[] = [];
   let h: Tensor | PendingOutput = x;
+  if (cfg.postNorm) {
+    // a post-norm block's output is its own norm's: nothing is left for the next block to add
+    for (let b = 0; b < count; b++) {
+      const { y, acts } = blockForward(gpu, cfg, block(b), h, shape, true);
+      saved.push(acts!);
+      h = y;
+    }
+    return { h, saved };
+  }
   for (let b = 0; b + 1 < count; b++) {
     const { out, acts } = blockForwardDeferred(gpu, cfg, block(b), h, shape);
     saved.push(acts);

@@ -1,6 +1,7 @@
 // One transformer block, forward and backward, for both families:
 //   LLaMA: x1 = x + o(attn(rope(q(n1 x)), rope(k(n1 x)), v(n1 x)));  y = x1 + down(silu(gate(n2 x1)) * up(n2 x1))
-//   OPT:   the same with LayerNorm, no RoPE, biases everywhere and fc2(relu(fc1(n2 x1))).
+//   OPT:   the same with LayerNorm, no RoPE, biases everywhere and fc2(relu(fc1(n2 x1)));
+//          post-norm OPT (opt-350m) normalises after each residual sum instead (postNormForward).
 // Backward returns the input gradient and, on request, the gradients of the Linears' effective
 // weights (all, or those named: what the methods turn into gradients of their own parameters).
 // Under the precision policy the kernels that produce a Linear's operands (the norms, attention's
@@ -51,6 +52,8 @@ export interface BlockActivations {
   k?: Tensor;
   v?: Tensor;
   headNorm?: HeadNormActivations;
+  /** Post-norm OPT: the residual sums its norms read (x + o, and x1 + the MLP's output). */
+  sums?: { attn: Tensor; mlp: Tensor };
   attn?: Tensor;
   lse?: Tensor;
   x1?: Tensor;
@@ -237,6 +240,10 @@ export function blockForward(
   shape: BatchShape,
   keep = false,
 ): { y: Tensor; acts?: BlockActivations } {
+  if (cfg.postNorm) {
+    if ('r' in x) throw new Error('post-norm blocks take their input whole (no pending output)');
+    return postNormForward(gpu, cfg, w, x, shape, keep);
+  }
   const { out, acts } = forwardParts(gpu, cfg, w, x, shape, keep);
   const y = add(gpu, out.x1, out.r);
   out.r.release();
@@ -252,6 +259,7 @@ export function blockForwardDeferred(
   x: Tensor | PendingOutput,
   shape: BatchShape,
 ): { out: PendingOutput; acts: BlockActivations } {
+  if (cfg.postNorm) throw new Error('a post-norm block normalises its own output: use blockForward');
   const { out, acts } = forwardParts(gpu, cfg, w, x, shape, true);
   return { out, acts: acts! };
 }
@@ -327,6 +335,81 @@ function forwardParts(
   return { out: { x1, r } };
 }
 
+/**
+ * Post-norm OPT (opt-350m): x1 = LN1(x + o(attn(q x, k x, v x))), y = LN2(x1 + fc2(relu(fc1 x1))):
+ * the block's input feeds q, k and v itself and each norm follows its residual sum (one pass for
+ * both where the device binds enough buffers).
+ */
+function postNormForward(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x: Tensor, shape: BatchShape, keep: boolean): { y: Tensor; acts?: BlockActivations } {
+  const [q, k, v] = QKV.map((r) => linear(gpu, x, linearOf(w, r), r));
+  const hAtt = halfFor(gpu, w, 'o', 'in', q.shape);
+  const att = causalAttention(gpu, q, k, v, attnOpts(cfg, shape), hAtt);
+  keepIfWritten(gpu, att.out, hAtt, att.outHalf !== null);
+  const o = linear(gpu, att.out, linearOf(w, 'o'), 'o');
+  const { x1: s1, n: n1 } = addNorm(gpu, cfg, x, o, w.attnNorm, null);
+  o.release();
+  const x1 = n1.y;
+  const fc1 = linear(gpu, x1, linearOf(w, 'fc1'), 'fc1');
+  const a = cfg.activation === 'gelu' ? gelu(gpu, fc1) : relu(gpu, fc1);
+  const r = linear(gpu, a, linearOf(w, 'fc2'), 'fc2');
+  const { x1: s2, n: n2 } = addNorm(gpu, cfg, x1, r, w.mlpNorm, null);
+  r.release();
+  const acts: BlockActivations = {
+    x,
+    inputs: { q: x, k: x, v: x, o: att.out, fc1: x1, fc2: a },
+    norm1: n1,
+    norm2: n2,
+    q,
+    k,
+    v,
+    attn: att.out,
+    lse: att.lse,
+    x1,
+    fc1,
+    sums: { attn: s1, mlp: s2 },
+  };
+  if (keep) return { y: n2.y, acts };
+  releaseActivations(acts);
+  return { y: n2.y };
+}
+
+/** Backward through a post-norm OPT block (postNormForward's activations). */
+function postNormBackward(
+  gpu: Gpu,
+  cfg: ModelConfig,
+  w: BlockWeights,
+  acts: BlockActivations,
+  dy: Tensor,
+  shape: BatchShape,
+  wanted: (role: LinearRole) => boolean,
+): BlockGrads {
+  const dW: BlockGrads['dW'] = {};
+  const weightGrad = (role: LinearRole, dout: Tensor) => {
+    if (wanted(role)) dW[role] = linearMatmul(gpu, dout, `${role}.dout`, acts.inputs[role]!, `${role}.in`, { transA: true });
+  };
+  // y = LN2(s2), s2 = x1 + fc2(act(fc1 x1))
+  const ds2 = normBackwardDx(gpu, dy, acts.sums!.mlp, w.mlpNorm.weight, acts.norm2.rstd, { mean: acts.norm2.mean });
+  weightGrad('fc2', ds2);
+  const da = linearMatmul(gpu, ds2, 'fc2.dout', linearOf(w, 'fc2').weight, 'fc2.weight');
+  const dfc1 = cfg.activation === 'gelu' ? geluBackward(gpu, da, acts.fc1!) : reluBackward(gpu, da, acts.fc1!);
+  da.release();
+  weightGrad('fc1', dfc1);
+  // dx1 = ds2 (the skip connection) + dfc1 · W1, summed into ds2
+  linearMatmul(gpu, dfc1, 'fc1.dout', linearOf(w, 'fc1').weight, 'fc1.weight', { out: ds2, accumulate: true });
+  dfc1.release();
+  // x1 = LN1(s1), s1 = x + o(attention)
+  const ds1 = normBackwardDx(gpu, ds2, acts.sums!.attn, w.attnNorm.weight, acts.norm1.rstd, { mean: acts.norm1.mean });
+  ds2.release();
+  weightGrad('o', ds1);
+  const dattn = linearMatmul(gpu, ds1, 'o.dout', linearOf(w, 'o').weight, 'o.weight');
+  const dn = attentionInputsBackward(gpu, cfg, w, acts, dattn, shape, wanted, dW);
+  dattn.release();
+  const dx = add(gpu, ds1, dn);
+  ds1.release();
+  dn.release();
+  return { dx, dW };
+}
+
 /** The activations of a forward pass whose output is not needed (calibration statistics). */
 export function blockActivations(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x: Tensor, shape: BatchShape): BlockActivations {
   const { y, acts } = blockForward(gpu, cfg, w, x, shape, true);
@@ -336,7 +419,8 @@ export function blockActivations(gpu: Gpu, cfg: ModelConfig, w: BlockWeights, x:
 
 /** Releases everything the forward kept, except the block input x unless asked. */
 export function releaseActivations(a: BlockActivations, includeInput = false): void {
-  const seen = new Set<Tensor>();
+  // post-norm blocks read their input x in q's, k's and v's products: it stays unless asked
+  const seen = new Set<Tensor>(includeInput ? [] : [a.x]);
   const rel = (t?: Tensor) => {
     if (t && !seen.has(t)) {
       seen.add(t);
@@ -347,6 +431,7 @@ export function releaseActivations(a: BlockActivations, includeInput = false): v
   Object.values(a.inputs).forEach(rel);
   [a.norm1.rstd, a.norm1.mean, a.norm2.rstd, a.norm2.mean, a.q, a.k, a.v, a.attn, a.lse, a.x1, a.gate, a.up, a.gateUp, a.fc1].forEach(rel);
   if (a.headNorm) [a.headNorm.q, a.headNorm.k, a.headNorm.qRstd, a.headNorm.kRstd].forEach(rel);
+  if (a.sums) [a.sums.attn, a.sums.mlp].forEach(rel);
 }
 
 export interface BlockGrads {
@@ -511,6 +596,7 @@ export function blockBackward(
   const inp = acts.inputs;
   // a weight gradient nobody reads costs a product (and its split-K sum) per Linear and step
   const wanted = (role: LinearRole) => (typeof weightGrads === 'boolean' ? weightGrads : weightGrads.includes(role));
+  if (cfg.postNorm) return postNormBackward(gpu, cfg, w, acts, dy, shape, wanted);
   const weightGrad = (role: LinearRole, dout: Tensor) => {
     if (wanted(role)) dW[role] = linearMatmul(gpu, dout, `${role}.dout`, inp[role]!, `${role}.in`, { transA: true });
   };

@@ -11,6 +11,7 @@ import { embeddingGather } from '../ops/embedding';
 import { add } from '../ops/elementwise';
 import { matmul } from '../ops/matmul';
 import { rmsNorm, layerNorm } from '../ops/norm';
+import { normBackwardDx } from '../ops/norm-dx';
 
 /** Hands out one block's weights at a time; done() lets a streaming provider free them. */
 export interface BlockProvider {
@@ -49,8 +50,12 @@ export class SourceBlocks implements BlockProvider {
 export interface ModelGlobals {
   embed: Tensor;
   positions?: Tensor;
-  finalNorm: NormWeights;
+  /** Absent in post-norm OPT (its blocks' outputs are normalised already). */
+  finalNorm?: NormWeights;
   lmHead: Tensor;
+  /** OPT's projections where the embedding is narrower than the blocks (ModelConfig.embedDim): [hidden, embedDim] and [embedDim, hidden]. */
+  projectIn?: Tensor;
+  projectOut?: Tensor;
 }
 
 export async function loadGlobals(gpu: Gpu, src: WeightSource): Promise<ModelGlobals> {
@@ -64,16 +69,20 @@ export async function loadGlobals(gpu: Gpu, src: WeightSource): Promise<ModelGlo
         })(),
       n,
     );
+  const cfg = src.config;
   const embed = await up(names.embed);
-  const lmHead = src.config.tiedEmbeddings ? embed : await up(names.lmHead);
+  const lmHead = cfg.tiedEmbeddings ? embed : await up(names.lmHead);
   return {
     embed,
     positions: names.positions ? await up(names.positions) : undefined,
-    finalNorm: {
-      weight: await up(`${names.finalNorm}.weight`),
-      bias: src.config.arch === 'opt' ? await up(`${names.finalNorm}.bias`) : undefined,
-    },
+    finalNorm: cfg.postNorm
+      ? undefined
+      : {
+          weight: await up(`${names.finalNorm}.weight`),
+          bias: cfg.arch === 'opt' ? await up(`${names.finalNorm}.bias`) : undefined,
+        },
     lmHead,
+    ...(cfg.embedDim !== undefined ? { projectIn: await up(names.projectIn!), projectOut: await up(names.projectOut!) } : {}),
   };
 }
 
@@ -82,8 +91,10 @@ export function releaseGlobals(g: ModelGlobals): void {
   g.embed.release();
   if (g.lmHead !== g.embed) g.lmHead.release();
   g.positions?.release();
-  g.finalNorm.weight.release();
-  g.finalNorm.bias?.release();
+  g.finalNorm?.weight.release();
+  g.finalNorm?.bias?.release();
+  g.projectIn?.release();
+  g.projectOut?.release();
 }
 
 /** OPT's learned positions are offset by 2 (a fairseq legacy); positions restart every sequence. */
@@ -91,8 +102,14 @@ export const OPT_POSITION_OFFSET = 2;
 
 export function embedTokens(gpu: Gpu, g: ModelGlobals, ids: Uint32Array, shape: BatchShape): Tensor {
   const idT = gpu.upload(ids, [ids.length], 'token-ids');
-  const x = embeddingGather(gpu, g.embed, idT);
+  let x = embeddingGather(gpu, g.embed, idT);
   idT.release();
+  if (g.projectIn) {
+    // OPT's narrower embedding to the blocks' width (bias-free)
+    const wide = matmul(gpu, x, g.projectIn, { transB: true });
+    x.release();
+    x = wide;
+  }
   if (!g.positions) return x;
   const pos = new Uint32Array(ids.length);
   for (let i = 0; i < ids.length; i++) pos[i] = (i % shape.seqLen) + OPT_POSITION_OFFSET;
@@ -105,8 +122,44 @@ export function embedTokens(gpu: Gpu, g: ModelGlobals, ids: Uint32Array, shape: 
   return y;
 }
 
-export function finalNorm(gpu: Gpu, cfg: ModelConfig, g: ModelGlobals, x: Tensor): { y: Tensor; rstd: Tensor; mean?: Tensor } {
-  return cfg.arch === 'opt' ? layerNorm(gpu, x, g.finalNorm.weight, g.finalNorm.bias!, cfg.normEps) : rmsNorm(gpu, x, g.finalNorm.weight, cfg.normEps);
+function finalNorm(gpu: Gpu, cfg: ModelConfig, n: NormWeights, x: Tensor): { y: Tensor; rstd: Tensor; mean?: Tensor } {
+  return cfg.arch === 'opt' ? layerNorm(gpu, x, n.weight, n.bias!, cfg.normEps) : rmsNorm(gpu, x, n.weight, cfg.normEps);
+}
+
+/** What the LM head reads (y) from the last block's output, and what its backward needs. */
+export interface HeadInput {
+  y: Tensor;
+  /** The final norm's output and statistics (absent in post-norm OPT). */
+  norm?: { y: Tensor; rstd: Tensor; mean?: Tensor };
+}
+
+/** The LM head's input from the last block's output h (not consumed): the final norm where there is one, then OPT's project_out where the embedding is narrower. */
+export function headInput(gpu: Gpu, cfg: ModelConfig, g: ModelGlobals, h: Tensor): HeadInput {
+  const norm = g.finalNorm ? finalNorm(gpu, cfg, g.finalNorm, h) : undefined;
+  const z = norm ? norm.y : h;
+  if (!g.projectOut) return { y: norm ? norm.y : h.borrow(), norm };
+  return { y: matmul(gpu, z, g.projectOut, { transB: true }), norm };
+}
+
+/** d loss / d h from d loss / d (the head's input) dy (consumed): back through project_out and the final norm. */
+export function headInputBackward(gpu: Gpu, g: ModelGlobals, h: Tensor, saved: HeadInput, dy: Tensor): Tensor {
+  let d = dy;
+  if (g.projectOut) {
+    d = matmul(gpu, dy, g.projectOut);
+    dy.release();
+  }
+  if (!g.finalNorm || !saved.norm) return d;
+  const dh = normBackwardDx(gpu, d, h, g.finalNorm.weight, saved.norm.rstd, { mean: saved.norm.mean });
+  d.release();
+  return dh;
+}
+
+export function releaseHeadInput(s: HeadInput): void {
+  const n = s.norm;
+  if (n && n.y !== s.y) n.y.release();
+  s.y.release();
+  n?.rstd.release();
+  n?.mean?.release();
 }
 
 export function lmHead(gpu: Gpu, g: ModelGlobals, h: Tensor): Tensor {
@@ -135,12 +188,10 @@ export async function forwardLogits(gpu: Gpu, cfg: ModelConfig, g: ModelGlobals,
   return logits;
 }
 
-/** Logits [T, V] of the last block's hidden states h (not consumed): final norm, then the LM head. */
+/** Logits [T, V] of the last block's hidden states h (not consumed): final norm (and project_out), then the LM head. */
 export function logitsOf(gpu: Gpu, cfg: ModelConfig, g: ModelGlobals, h: Tensor): Tensor {
-  const n = finalNorm(gpu, cfg, g, h);
-  n.rstd.release();
-  n.mean?.release();
-  const logits = lmHead(gpu, g, n.y);
-  n.y.release();
+  const hi = headInput(gpu, cfg, g, h);
+  const logits = lmHead(gpu, g, hi.y);
+  releaseHeadInput(hi);
   return logits;
 }

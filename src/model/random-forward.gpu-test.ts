@@ -3,14 +3,15 @@
 // the oracle's block forward.
 import type { Gpu } from '../gpu/gpu';
 import { randomModel } from '../formats/random-model';
-import { loadGlobals, forwardLogits, SourceBlocks } from './gpu-model';
+import { loadGlobals, forwardLogits, headInput, headInputBackward, releaseHeadInput, SourceBlocks } from './gpu-model';
+import { matmul } from '../ops/matmul';
 import { loadBlockWeights } from './block-weights';
 import { blockForward, blockBackward, releaseActivations, type BlockActivations } from './block';
 import { blocksForward } from './block-chain';
 import type { Tensor } from '../gpu/tensor';
 import { assertSameBits } from '../reference/compare';
 import { stackSideBySide } from './testing/side-by-side';
-import { forwardRef, blockRef } from '../reference/model';
+import { forwardRef, blockRef, logitsRef } from '../reference/model';
 import { assertClose } from '../reference/compare';
 import { randn, mulberry32 } from '../reference/rng';
 import { linearName } from '../core/tensor-names';
@@ -108,6 +109,36 @@ async function checkBlockGradients(gpu: Gpu, shape: string, sideBySide = false) 
 }
 
 /**
+ * d Σ(G ⊙ logits) / d h for the last block's output h, as TEQ's LM step takes it (headInput, the LM
+ * head's product, headInputBackward), against finite differences of the float64 logits.
+ */
+async function checkHeadGradient(gpu: Gpu, shape: string) {
+  const m = randomModel(shape, 17);
+  const cfg = m.weights.config;
+  const T = 6;
+  const h = randn(T * cfg.hidden, 21);
+  const G = randn(T * cfg.vocab, 22);
+  const g = await loadGlobals(gpu, m.weights);
+  const ht = gpu.upload(h, [T, cfg.hidden]);
+  const head = headInput(gpu, cfg, g, ht);
+  const dt = headInputBackward(gpu, g, ht, head, matmul(gpu, gpu.upload(G, [T, cfg.vocab]), g.lmHead));
+  const dh = await dt.readF32();
+  releaseHeadInput(head);
+  const w = await allWeights(m);
+  const objective = (x: Float64Array) => logitsRef(cfg, (n) => w.get(n)!, x).reduce((a, v, i) => a + v * G[i], 0);
+  const maxAbs = dh.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+  const r = mulberry32(23);
+  for (let k = 0; k < 8; k++) {
+    const i = Math.floor(r() * h.length);
+    const [xp, xm] = [Float64Array.from(h), Float64Array.from(h)];
+    xp[i] += 1e-4;
+    xm[i] -= 1e-4;
+    const fd = (objective(xp) - objective(xm)) / 2e-4;
+    if (Math.abs(fd - dh[i]) > 1e-3 * maxAbs) throw new Error(`${shape} dh[${i}] = ${dh[i]}, finite differences ${fd}`);
+  }
+}
+
+/**
  * Every block of a model on one input, the blocks' outputs summed by the next block's first norm
  * (blocksForward) against one block after another: the same bits forward (each block's input and
  * the last output) and backward (the input gradient through all of them), one dispatch fewer a block.
@@ -175,6 +206,15 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   },
   async 'Qwen3 with q, k, v and gate, up side by side where they can be: output = oracle, backward = finite differences'(gpu) {
     await checkBlockGradients(gpu, 'tiny-qwen3', true);
+  },
+  async 'post-norm OPT with an embedding narrower than its blocks (opt-350m kind) forward = float64 oracle'(gpu) {
+    await checkForward(gpu, 'tiny-opt-350m');
+  },
+  async 'post-norm OPT block backward = finite differences of the oracle'(gpu) {
+    await checkBlockGradients(gpu, 'tiny-opt-350m');
+  },
+  async "the LM head's input gradient (final norm, OPT's project_out) = finite differences of the oracle: LLaMA, OPT, post-norm OPT"(gpu) {
+    for (const shape of ['tiny-llama', 'tiny-opt', 'tiny-opt-350m']) await checkHeadGradient(gpu, shape);
   },
   async 'LLaMA 3 RoPE scaling (rope_type llama3, all three bands) forward = float64 oracle'(gpu) {
     await checkForward(gpu, 'tiny-llama3');

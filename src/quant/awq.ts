@@ -165,28 +165,31 @@ async function searchBlock(
   const L = (role: LinearRole) => linearOf(w, role);
   const isOpt = cfg.arch === 'opt';
 
-  // 1. norm1 -> q, k, v, inspecting the attention sub-layer's output.
+  // 1. norm1 -> q, k, v, inspecting the attention sub-layer's output (not in post-norm OPT, whose
+  // norms' outputs are the residual stream too: no scale folds into them).
   let acts: BlockActivations | undefined = blockActivations(gpu, cfg, w, x, shape);
-  const h1 = acts!.inputs.q!;
-  const attnLin = () => ({ q: L('q'), k: L('k'), v: L('v'), o: L('o'), headNorms: w.headNorms });
-  const attnRef = attentionSublayer(gpu, cfg, attnLin(), h1, shape);
-  const qkv = await searchSubset(
-    gpu,
-    isOpt ? 'self_attn_layer_norm→qkv' : 'input_layernorm→qkv',
-    h1,
-    spec,
-    (f) => {
-      const a = attnLin();
-      return attentionSublayer(gpu, cfg, { ...a, q: f(a.q), k: f(a.k), v: f(a.v) }, h1, shape);
-    },
-    attnRef,
-    [L('q'), L('k'), L('v')],
-  );
-  attnRef.release();
-  await record(qkv, (s) => {
-    scalePrev(gpu, w.attnNorm, s, false);
-    scaleNext(gpu, [L('q'), L('k'), L('v')], s);
-  });
+  if (!cfg.postNorm) {
+    const h1 = acts!.inputs.q!;
+    const attnLin = () => ({ q: L('q'), k: L('k'), v: L('v'), o: L('o'), headNorms: w.headNorms });
+    const attnRef = attentionSublayer(gpu, cfg, attnLin(), h1, shape);
+    const qkv = await searchSubset(
+      gpu,
+      isOpt ? 'self_attn_layer_norm→qkv' : 'input_layernorm→qkv',
+      h1,
+      spec,
+      (f) => {
+        const a = attnLin();
+        return attentionSublayer(gpu, cfg, { ...a, q: f(a.q), k: f(a.k), v: f(a.v) }, h1, shape);
+      },
+      attnRef,
+      [L('q'), L('k'), L('v')],
+    );
+    attnRef.release();
+    await record(qkv, (s) => {
+      scalePrev(gpu, w.attnNorm, s, false);
+      scaleNext(gpu, [L('q'), L('k'), L('v')], s);
+    });
+  }
 
   // 2. v -> o where v's output channels are o's input channels (no grouped-query sharing).
   if (cfg.heads === cfg.kvHeads) {
@@ -207,13 +210,16 @@ async function searchBlock(
   acts = blockActivations(gpu, cfg, w, x, shape);
   const h2 = isOpt ? acts!.inputs.fc1! : acts!.inputs.gate!;
   if (isOpt) {
-    const ref = linear(gpu, h2, L('fc1'));
-    const r = await searchSubset(gpu, 'final_layer_norm→fc1', h2, spec, (f) => linear(gpu, h2, f(L('fc1'))), ref, [L('fc1')]);
-    ref.release();
-    await record(r, (s) => {
-      scalePrev(gpu, w.mlpNorm, s, false);
-      scaleNext(gpu, [L('fc1')], s);
-    });
+    // (post-norm: nothing to fold into, as in step 1)
+    if (!cfg.postNorm) {
+      const ref = linear(gpu, h2, L('fc1'));
+      const r = await searchSubset(gpu, 'final_layer_norm→fc1', h2, spec, (f) => linear(gpu, h2, f(L('fc1'))), ref, [L('fc1')]);
+      ref.release();
+      await record(r, (s) => {
+        scalePrev(gpu, w.mlpNorm, s, false);
+        scaleNext(gpu, [L('fc1')], s);
+      });
+    }
   } else {
     const mlpLin = () => ({ first: L('gate'), up: L('up'), second: L('down') });
     const ref = mlpSublayer(gpu, cfg, mlpLin(), h2);

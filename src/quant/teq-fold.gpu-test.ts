@@ -35,7 +35,7 @@ async function check(gpu: Gpu, shape: string) {
 }
 
 export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
-  async 'folding α is exact: LLaMA (GQA), Qwen2 (biases), OPT (v→o, fc1→fc2 through ReLU)'(gpu) {
-    for (const shape of ['tiny-llama', 'tiny-qwen2', 'tiny-opt']) await check(gpu, shape);
+  async 'folding α is exact: LLaMA (GQA), Qwen2 (biases), Qwen3 (q/k norms), OPT (v→o, fc1→fc2 through ReLU), post-norm OPT (those two only)'(gpu) {
+    for (const shape of ['tiny-llama', 'tiny-qwen2', 'tiny-qwen3', 'tiny-opt', 'tiny-opt-350m']) await check(gpu, shape);
   },
 };

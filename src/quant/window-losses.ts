@@ -6,7 +6,7 @@
 import type { Gpu } from '../gpu/gpu';
 import type { ModelConfig } from '../core/model-config';
 import { blockForward, type BatchShape } from '../model/block';
-import { embedTokens, finalNorm, lmHead, type BlockProvider, type ModelGlobals } from '../model/gpu-model';
+import { embedTokens, logitsOf, type BlockProvider, type ModelGlobals } from '../model/gpu-model';
 import { crossEntropy, nextTokenTargets } from '../ops/cross-entropy';
 import { sumInto } from '../ops/mse-grad';
 import { withF32 } from '../ops/precision';
@@ -35,12 +35,10 @@ function windowLosses(gpu: Gpu, cfg: ModelConfig, globals: ModelGlobals, ids: Ui
     const out = gpu.zeros([Math.max(1, count)], 'window-losses');
     hs.forEach((h, i) => {
       const targets = gpu.upload(nextTokenTargets(window(i), seqLen), [seqLen], 'targets');
-      const n = finalNorm(gpu, cfg, globals, h);
-      const logits = lmHead(gpu, globals, n.y);
+      const logits = logitsOf(gpu, cfg, globals, h);
       const ce = crossEntropy(gpu, logits, targets);
       sumInto(gpu, ce.loss, { scale: 1 / (seqLen - 1), into: out, slot: i });
-      [logits, targets, ce.loss, ce.lse, n.y, n.rstd, h].forEach((t) => t.release());
-      n.mean?.release();
+      [logits, targets, ce.loss, ce.lse, h].forEach((t) => t.release());
     });
     const values = (await out.readF32()).slice(0, count);
     out.release();

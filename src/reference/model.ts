@@ -43,7 +43,8 @@ export function blockRef(
     return linearRef(x, w, linearName(cfg.arch, layer, r), out, inp, bias(r));
   };
   const norms = normNames(cfg.arch, layer);
-  const h = normRef(cfg, x, w, norms.attn);
+  // post-norm OPT: q, k and v read the block's input, each norm follows its residual sum
+  const h = cfg.postNorm ? x : normRef(cfg, x, w, norms.attn);
   let q = L('q', h, qW, H),
     k = L('k', h, kvW, H);
   const v = L('v', h, kvW, H);
@@ -59,8 +60,9 @@ export function blockRef(
     k = ropeRef(k, { ...r, heads: cfg.kvHeads });
   }
   const a = attentionRef(q, k, v, { batch, seqLen, heads: cfg.heads, kvHeads: cfg.kvHeads, headDim: cfg.headDim }).out;
-  const x1 = add(x, L('o', a, H, qW));
-  const h2 = normRef(cfg, x1, w, norms.mlp);
+  const s1 = add(x, L('o', a, H, qW));
+  const x1 = cfg.postNorm ? normRef(cfg, s1, w, norms.attn) : s1;
+  const h2 = cfg.postNorm ? x1 : normRef(cfg, x1, w, norms.mlp);
   let m: Float64Array;
   if (cfg.arch === 'llama') {
     const act = swigluRef(L('gate', h2, cfg.intermediate, H), L('up', h2, cfg.intermediate, H));
@@ -69,24 +71,37 @@ export function blockRef(
     const f = L('fc1', h2, cfg.intermediate, H);
     m = L('fc2', cfg.activation === 'gelu' ? geluRef(f) : reluRef(f), H, cfg.intermediate);
   }
-  return add(x1, m);
+  return cfg.postNorm ? normRef(cfg, add(x1, m), w, norms.mlp) : add(x1, m);
 }
 
 /** Logits [T, V] in float64 for `batch` sequences of `seqLen` tokens. */
 export function forwardRef(cfg: ModelConfig, w: RefWeights, ids: ArrayLike<number>, batch: number, seqLen: number): Float64Array {
   const names = globalNames(cfg.arch);
   const H = cfg.hidden;
+  const E = cfg.embedDim ?? H;
   const emb = w(names.embed);
-  let x: Float64Array = new Float64Array(ids.length * H);
-  for (let t = 0; t < ids.length; t++) for (let c = 0; c < H; c++) x[t * H + c] = emb[ids[t] * H + c];
+  let x: Float64Array = new Float64Array(ids.length * E);
+  for (let t = 0; t < ids.length; t++) for (let c = 0; c < E; c++) x[t * E + c] = emb[ids[t] * E + c];
+  // OPT's narrower embedding projected to the blocks' width (and back before the head)
+  if (cfg.embedDim !== undefined) x = matmulRef(x, w(names.projectIn!), { m: ids.length, k: E, n: H }, { transB: true });
   if (names.positions) {
     const pos = w(names.positions);
     for (let t = 0; t < ids.length; t++) for (let c = 0; c < H; c++) x[t * H + c] += pos[((t % seqLen) + 2) * H + c];
   }
   for (let l = 0; l < cfg.layers; l++) x = blockRef(cfg, w, l, x, batch, seqLen);
-  const n = normRef(cfg, x, w, names.finalNorm);
-  const head = cfg.tiedEmbeddings ? emb : w(names.lmHead);
-  return matmulRef(n, head, { m: ids.length, k: H, n: cfg.vocab }, { transB: true });
+  return logitsRef(cfg, w, x);
+}
+
+/** Logits [T, V] from the last block's output h [T, hidden]: the final norm (none in post-norm OPT), OPT's project_out, the LM head. */
+export function logitsRef(cfg: ModelConfig, w: RefWeights, h: Float64Array): Float64Array {
+  const names = globalNames(cfg.arch);
+  const H = cfg.hidden;
+  const E = cfg.embedDim ?? H;
+  const T = h.length / H;
+  let n = cfg.postNorm ? h : normRef(cfg, h, w, names.finalNorm);
+  if (cfg.embedDim !== undefined) n = matmulRef(n, w(names.projectOut!), { m: T, k: H, n: E }, { transB: true });
+  const head = cfg.tiedEmbeddings ? w(names.embed) : w(names.lmHead);
+  return matmulRef(n, head, { m: T, k: E, n: cfg.vocab }, { transB: true });
 }
 
 /** Summed next-token loss of one window (positions 1..L-1 scored) and the count. */

@@ -491,18 +491,54 @@ export const CHECKPOINT_CASES: CheckpointCase[] = [
     tokenizerConfig: { bos_token: '</s>', eos_token: '</s>', pad_token: '<pad>', unk_token: '</s>', add_bos_token: true, tokenizer_class: 'GPT2Tokenizer' },
     generationConfig: { _from_model_config: true, bos_token_id: 2, eos_token_id: 2, pad_token_id: 1, transformers_version: '4.46.0' },
   },
+  {
+    // opt-350m's config.json as its repo holds it (written by 4.20, before enable_bias and
+    // layer_norm_elementwise_affine): post-norm, and a 512-wide embedding projected to the
+    // 1024-wide blocks (here 32 and 64), no final norm, the head tied to the narrow embedding
+    name: 'OPT-350m-style',
+    config: {
+      _name_or_path: 'opt-350m',
+      activation_dropout: 0.0,
+      activation_function: 'relu',
+      architectures: ['OPTForCausalLM'],
+      attention_dropout: 0.0,
+      bos_token_id: 2,
+      do_layer_norm_before: false,
+      dropout: 0.1,
+      eos_token_id: 2,
+      ffn_dim: 128,
+      hidden_size: 64,
+      init_std: 0.02,
+      layerdrop: 0.0,
+      max_position_embeddings: 64,
+      model_type: 'opt',
+      num_attention_heads: 4,
+      num_hidden_layers: 2,
+      pad_token_id: 1,
+      prefix: '</s>',
+      torch_dtype: 'float16',
+      transformers_version: '4.20.0.dev0',
+      use_cache: true,
+      vocab_size: V,
+      word_embed_proj_dim: 32,
+    },
+    dtype: 'float16',
+    shards: 1,
+    tokenizer: 'byte-level',
+    tokenizerConfig: { bos_token: '</s>', eos_token: '</s>', pad_token: '<pad>', unk_token: '</s>', add_bos_token: true, tokenizer_class: 'GPT2Tokenizer' },
+  },
 ];
 
 /** Checkpoints the studio does not compute, each with what its refusal must name. */
 export const REFUSED_CASES: (CheckpointCase & { refusal: RegExp })[] = [
   {
-    // opt-350m: post-norm, and a 512-wide embedding projected to the 1024-wide blocks
-    name: 'OPT-350m-style',
-    config: { ...CHECKPOINT_CASES.find((c) => c.name === 'OPT-125m-style')!.config, do_layer_norm_before: false, word_embed_proj_dim: 32 },
-    dtype: 'float16',
+    // OPTs fine-tuned before transformers 4.20 (pre-norm without the final norm)
+    name: 'OPT-no-final-norm',
+    config: { ...CHECKPOINT_CASES.find((c) => c.name === 'OPT-125m-style')!.config, _remove_final_layer_norm: true },
+    dtype: 'float32',
     shards: 1,
     tokenizer: 'byte-level',
-    refusal: /do_layer_norm_before=false \(post-norm OPT, e\.g\. opt-350m\).*Supported:.*pre-norm OPT/,
+    refusal: /_remove_final_layer_norm=true.*does not implement/,
   },
   {
     name: 'Llama-attention-bias',
