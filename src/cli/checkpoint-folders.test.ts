@@ -32,6 +32,8 @@ describe('checkpoint folders on disk through the CLI loader', () => {
     const { dir, tensors } = await toDisk(k);
     const m = await loadModel(dir);
     expect(m.source).toBe(`local:${dir}`);
+    // named by its folder (results, export file names), as a folder picked in the studio is
+    expect(m.weights.config.name).toBe(k.name);
     expect(m.weights.config.sourceArchitecture).toBe((k.config.architectures as string[])[0]);
     for (const name of m.weights.shapes.keys())
       expect(Buffer.from((await m.weights.get(name)).buffer).equals(Buffer.from(tensors.get(name)!.buffer)), name).toBe(true);
