@@ -19,6 +19,10 @@ import { dequantizeLinear } from './model-parts';
 import { MemorySink } from './sink';
 import { quantizeOnCpu, referenceWeights } from './testing';
 import { ExportUnavailableError } from './types';
+import { hfConfigJson } from './hf-files';
+import { loadModelFromFiles } from '../formats/load';
+import { CHECKPOINT_CASES } from '../formats/testing/hf-checkpoint-cases';
+import { writeCheckpoint } from '../formats/testing/hf-checkpoint';
 
 const f16 = (x: number) => halfToFloat(floatToHalf(x));
 
@@ -171,5 +175,54 @@ describe('GGUF export of stories260K, read back by the project loader', async ()
     expect(hf.tokenizer.encode(text)).toEqual(want);
     expect(back.tokenizer.encode(text)).toEqual(want);
     expect(back.tokenizer.decode(want)).toBe(gguf.tokenizer.decode(want));
+  });
+});
+
+describe('Qwen as llama.cpp architectures', () => {
+  // llama.cpp's gguf-py/gguf/constants.py: MODEL_ARCH.QWEN3's tensors (token_embd, output_norm,
+  // output, attn_norm, attn_q, attn_q_norm, attn_k, attn_k_norm, attn_v, attn_output, ffn_norm,
+  // ffn_gate, ffn_down, ffn_up) named "blk.{bid}.<name>"; QWEN2's the same without the two norms,
+  // with the q/k/v biases convert_hf_to_gguf.py writes. Both rotate NEOX-style (LLAMA_ROPE_TYPE_NEOX
+  // in llama-model.cpp): Q/K rows stay as transformers stores them.
+  const QWEN3_BLOCK = ['attn_norm', 'attn_q', 'attn_q_norm', 'attn_k', 'attn_k_norm', 'attn_v', 'attn_output', 'ffn_norm', 'ffn_gate', 'ffn_down', 'ffn_up'];
+  it.each([
+    ['Qwen3-0.6B-style', 'qwen3', QWEN3_BLOCK.map((n) => `${n}.weight`)],
+    [
+      'Qwen2.5-style',
+      'qwen2',
+      [...QWEN3_BLOCK.filter((n) => !['attn_q_norm', 'attn_k_norm'].includes(n)).map((n) => `${n}.weight`), 'attn_q.bias', 'attn_k.bias', 'attn_v.bias'],
+    ],
+  ])('%s is written as general.architecture "%s" with its keys and tensor names, Q/K rows as stored', async (name, arch, block) => {
+    const k = CHECKPOINT_CASES.find((c) => c.name === name)!;
+    const model = await loadModelFromFiles(writeCheckpoint(k).files);
+    const q = await quantizeOnCpu(model, { bits: 4, groupSize: 32, symmetric: false });
+    const sink = new MemorySink();
+    await exportGguf(q, sink);
+    const file = await readGguf(bytesSource('x.gguf', [...sink.files.values()][0]));
+    expect(file.metadata.get('general.architecture')).toBe(arch);
+    const cfg = model.weights.config;
+    for (const [key, v] of [
+      ['block_count', cfg.layers],
+      ['embedding_length', cfg.hidden],
+      ['feed_forward_length', cfg.intermediate],
+      ['attention.head_count', cfg.heads],
+      ['attention.head_count_kv', cfg.kvHeads],
+      ['attention.key_length', cfg.headDim],
+      ['rope.freq_base', cfg.ropeTheta],
+    ] as const)
+      expect(file.metadata.get(`${arch}.${key}`), key).toBe(v);
+    expect(file.metadata.get('tokenizer.ggml.pre')).toBe('qwen2');
+    const expected = ['token_embd.weight', 'output_norm.weight', ...Array.from({ length: cfg.layers }, (_, l) => block.map((n) => `blk.${l}.${n}`)).flat()];
+    expect([...file.tensors.keys()].sort()).toEqual(expected.sort()); // tied: no output.weight
+    // NEOX: k's rows read back in the order stored (a permutation would move whole rows far apart)
+    const kName = 'model.layers.0.self_attn.k_proj';
+    const back = await loadGguf(bytesSource('x.gguf', [...sink.files.values()][0]));
+    expect(back.weights.config.ropeStyle).toBe('half');
+    // and back to a Hugging Face folder as the Qwen class it came from
+    expect(hfConfigJson(back.weights.config).architectures).toEqual(k.config.architectures);
+    const stored = dequantizeLinear(q.quantized.linears.get(kName)!);
+    const read = await back.weights.get(`${kName}.weight`);
+    const scaleErr = stored.reduce((m, v, i) => Math.max(m, Math.abs(v - read[i])), 0);
+    expect(scaleErr).toBeLessThan(1e-2 * stored.reduce((m, v) => Math.max(m, Math.abs(v)), 0)); // f16 scales, same row order
   });
 });

@@ -1,8 +1,8 @@
 // GGUF v3 export for llama.cpp: quantized Linears as Q8_0 (symmetric 8-bit groups of 32) or Q4_1
 // (groups of 32 with a zero point, 2- to 4-bit codes in 4-bit fields) built from the stored codes,
-// scales and zero points; everything else F32; llama.* and tokenizer.ggml.* metadata (SentencePiece
-// "llama" vocabularies as stored, byte-level BPE as a "gpt2" vocabulary with merges); Q/K rows in
-// the interleaved rotary layout llama.cpp expects. A Linear whose rows are not whole 32-wide blocks
+// scales and zero points; everything else F32; llama.* (qwen2.*, qwen3.* for Qwen) and tokenizer.ggml.*
+// metadata (SentencePiece "llama" vocabularies as stored, byte-level BPE as a "gpt2" vocabulary with
+// merges); Q/K rows in the interleaved rotary layout llama.cpp expects of "llama" models. A Linear whose rows are not whole 32-wide blocks
 // (stories260K's 172-wide down_proj) cannot be a GGML quantized tensor: it is written as F32 holding
 // exactly the dequantized values the studio evaluates, and the export says so.
 // The header is written first (all sizes are known from shapes), then tensor data one at a time.
@@ -13,12 +13,13 @@ import { ropeFrequencies } from '../reference/rope';
 import { gpt2VocabFromTokenizerJson, type Gpt2Vocab } from '../formats/gguf-gpt2';
 import { HfTokenizer } from '../formats/hf-tokenizer';
 import { SentencePieceBpeTokenizer, type PieceType } from '../formats/sentencepiece-bpe';
-import { globalNames, normNames } from '../core/tensor-names';
+import { globalNames, headNormNames, normNames } from '../core/tensor-names';
 import type { QuantizedModel } from '../quant/quantized-model';
 import { encodeGgmlRows, ggmlBlockBytes, ggmlFitProblem, GGML_BLOCK, type GgmlQuantType } from './gguf-blocks';
 import {
   checkStoredLinear,
   dequantizeLinear,
+  hasLinearBias,
   linearSlots,
   permuteFloatRows,
   permuteQuantizedRows,
@@ -91,6 +92,17 @@ function ggufVocabulary(tok: Tokenizer | undefined, vocabSize: number): GgufVoca
   };
 }
 
+/**
+ * The llama.cpp architecture a model is written as: Qwen2/2.5 as "qwen2" (q/k/v biases), Qwen3 as
+ * "qwen3" (attn_q_norm / attn_k_norm), both with Q/K rows as transformers stores them (llama.cpp
+ * rotates them NEOX-style); everything else LLaMA-like as "llama" (Q/K rows interleaved).
+ */
+export function ggufArchitecture(cfg: ModelConfig): 'llama' | 'qwen2' | 'qwen3' {
+  if (cfg.sourceArchitecture === 'Qwen2ForCausalLM' || cfg.sourceArchitecture === 'gguf:qwen2') return 'qwen2';
+  if (cfg.sourceArchitecture === 'Qwen3ForCausalLM' || cfg.sourceArchitecture === 'gguf:qwen3') return 'qwen3';
+  return 'llama';
+}
+
 interface GgufPlan {
   type: GgmlQuantType;
   floatTensors: FloatFallback[];
@@ -100,10 +112,11 @@ interface GgufPlan {
 export function ggufModelProblem(cfg: ModelConfig, tokenizer?: Tokenizer): string | null {
   if (cfg.arch === 'opt')
     return `llama.cpp has no OPT architecture, so no GGUF file it reads can hold ${cfg.sourceArchitecture}; export ONNX, GPTQ (v1 or v2) or the full-precision folder instead`;
-  if (cfg.arch !== 'llama') return `GGUF export writes general.architecture "llama"; this model is ${cfg.sourceArchitecture}`;
-  if (cfg.qkvBias) return `${cfg.sourceArchitecture} has Q/K/V biases, which llama.cpp's "llama" architecture has no tensors for`;
-  if (cfg.qkNorm)
-    return `${cfg.sourceArchitecture} normalises each head of q and k (q_norm, k_norm), which llama.cpp's "llama" architecture has no tensors for; export ONNX, GPTQ (v1 or v2) or the full-precision folder instead`;
+  const arch = ggufArchitecture(cfg);
+  if (arch === 'llama' && cfg.qkvBias) return `${cfg.sourceArchitecture} has Q/K/V biases, which llama.cpp's "llama" architecture has no tensors for`;
+  if (arch === 'qwen2' && cfg.qkNorm) return `${cfg.sourceArchitecture} normalises q and k per head, which llama.cpp's "qwen2" architecture has no tensors for`;
+  if (arch !== 'llama' && cfg.ropeScaling)
+    return `the GGUF exporter writes RoPE scaling for llama.cpp's "llama" architecture only; this ${cfg.sourceArchitecture} uses ${cfg.ropeScaling.type} scaling (export ONNX or GPTQ instead)`;
   const voc = ggufVocabulary(tokenizer, cfg.vocab);
   if (voc && 'reason' in voc) return voc.reason;
   return null;
@@ -131,7 +144,9 @@ export function ggufAvailability(q: QuantizedModel, tokenizer?: Tokenizer): Expo
   const name = TYPE_NAME[p.type];
   const held = p.type === GGML_TYPE.Q4_1 && q.spec.bits < 4 ? ` (${q.spec.bits}-bit codes in 4-bit fields)` : '';
   const sym = p.type === GGML_TYPE.Q4_1 && q.spec.symmetric ? `; symmetric zero ${2 ** (q.spec.bits - 1)} stored as m = −${2 ** (q.spec.bits - 1)}·d` : '';
-  let reason = `quantized Linears as ${name}${held}: stored codes exactly, scales and minimums rounded to f16${sym}; the rest F32`;
+  let reason = `llama.cpp "${ggufArchitecture(q.config)}" model, quantized Linears as ${name}${held}: stored codes exactly, scales and minimums rounded to f16${sym}; the rest F32`;
+  const voc = ggufVocabulary(tokenizer, q.config.vocab);
+  if (voc && 'kind' in voc && voc.kind === 'gpt2' && voc.vocab.note) reason += `; ${voc.vocab.note}`;
   if (p.floatTensors.length) {
     const roles = [...new Set(p.floatTensors.map((f) => f.tensor.replace(/^model\.layers\.\d+\./, '')))];
     reason += `. Kept as F32 (the exact dequantized values the studio evaluates), ${p.floatTensors.length} tensors (${roles.join(', ')}): ${p.floatTensors[0].why}`;
@@ -247,31 +262,32 @@ function writeKv(w: HeaderWriter, key: string, kv: Kv): void {
 const GGUF_TOKEN_TYPE: Record<PieceType, number> = { normal: 1, unknown: 2, control: 3, user: 4, unused: 5, byte: 6 };
 
 function metadata(cfg: ModelConfig, voc: GgufVocabulary, fileType: number, description: string): [string, Kv][] {
+  const a = ggufArchitecture(cfg);
   return [
-    ['general.architecture', { t: 'str', v: 'llama' }],
+    ['general.architecture', { t: 'str', v: a }],
     ['general.name', { t: 'str', v: cfg.name }],
     ['general.description', { t: 'str', v: description }],
     ['general.file_type', { t: 'u32', v: fileType }],
     ['general.quantization_version', { t: 'u32', v: 2 }],
-    ['llama.context_length', { t: 'u32', v: cfg.maxPositions }],
-    ['llama.embedding_length', { t: 'u32', v: cfg.hidden }],
-    ['llama.block_count', { t: 'u32', v: cfg.layers }],
-    ['llama.feed_forward_length', { t: 'u32', v: cfg.intermediate }],
-    ['llama.rope.dimension_count', { t: 'u32', v: cfg.headDim }],
-    ['llama.attention.head_count', { t: 'u32', v: cfg.heads }],
-    ['llama.attention.head_count_kv', { t: 'u32', v: cfg.kvHeads }],
-    ['llama.attention.key_length', { t: 'u32', v: cfg.headDim }],
-    ['llama.attention.value_length', { t: 'u32', v: cfg.headDim }],
-    ['llama.attention.layer_norm_rms_epsilon', { t: 'f32', v: cfg.normEps }],
-    ['llama.rope.freq_base', { t: 'f32', v: cfg.ropeTheta }],
+    [`${a}.context_length`, { t: 'u32', v: cfg.maxPositions }],
+    [`${a}.embedding_length`, { t: 'u32', v: cfg.hidden }],
+    [`${a}.block_count`, { t: 'u32', v: cfg.layers }],
+    [`${a}.feed_forward_length`, { t: 'u32', v: cfg.intermediate }],
+    [`${a}.rope.dimension_count`, { t: 'u32', v: cfg.headDim }],
+    [`${a}.attention.head_count`, { t: 'u32', v: cfg.heads }],
+    [`${a}.attention.head_count_kv`, { t: 'u32', v: cfg.kvHeads }],
+    [`${a}.attention.key_length`, { t: 'u32', v: cfg.headDim }],
+    [`${a}.attention.value_length`, { t: 'u32', v: cfg.headDim }],
+    [`${a}.attention.layer_norm_rms_epsilon`, { t: 'f32', v: cfg.normEps }],
+    [`${a}.rope.freq_base`, { t: 'f32', v: cfg.ropeTheta }],
     // convert_hf_to_gguf.py: linear scaling as metadata; llama3 as the rope_freqs tensor (ropeFactors).
     ...(cfg.ropeScaling?.type === 'linear'
       ? ([
-          ['llama.rope.scaling.type', { t: 'str', v: 'linear' }],
-          ['llama.rope.scaling.factor', { t: 'f32', v: cfg.ropeScaling.factor }],
+          [`${a}.rope.scaling.type`, { t: 'str', v: 'linear' }],
+          [`${a}.rope.scaling.factor`, { t: 'f32', v: cfg.ropeScaling.factor }],
         ] as [string, Kv][])
       : []),
-    ['llama.vocab_size', { t: 'u32', v: cfg.vocab }],
+    [`${a}.vocab_size`, { t: 'u32', v: cfg.vocab }],
     ...(voc.kind === 'llama' ? sentencePieceMetadata(voc.tok) : gpt2Metadata(voc.vocab, cfg, voc.addBos)),
   ];
 }
@@ -347,9 +363,12 @@ export async function exportGguf(inp: ExportInput, sink: ExportSink, opts: { fil
   const factors = ropeFactors(cfg);
   if (factors) tensors.push(f32('rope_freqs.weight', [factors.length], async () => factors));
   tensors.push(f32('token_embd.weight', [cfg.vocab, cfg.hidden], () => src.get(g.embed)));
+  // LLaMA's Q/K rows interleaved for llama.cpp's rotation; Qwen's as transformers stores them (NEOX)
+  const rotary = ggufArchitecture(cfg) === 'llama' ? 'interleaved' : 'half';
   for (const slot of linearSlots(inp.quantized)) {
-    const ggufName = `blk.${slot.layer}.${HF_TO_GGUF[slot.name.replace(/^model\.layers\.\d+\./, '')]}.weight`;
-    const perm = rotaryPermutation(cfg, slot.role, 'interleaved');
+    const base = `blk.${slot.layer}.${HF_TO_GGUF[slot.name.replace(/^model\.layers\.\d+\./, '')]}`;
+    const ggufName = `${base}.weight`;
+    const perm = rotaryPermutation(cfg, slot.role, rotary);
     const shape = src.shapes.get(`${slot.name}.weight`)!;
     if (slot.role === 'q') pushNorms(slot.layer);
     const fit = slot.q ? ggmlFitProblem(slot.q, p.type) : 'left in full precision by the method';
@@ -372,6 +391,14 @@ export async function exportGguf(inp: ExportInput, sink: ExportSink, opts: { fil
         }),
       );
     }
+    // Qwen2's q/k/v biases (blk.N.attn_q.bias ...)
+    if (hasLinearBias(cfg, slot.role))
+      tensors.push(
+        f32(`${base}.bias`, [shape[0]], async () => {
+          const b = await src.get(`${slot.name}.bias`);
+          return perm ? permuteFloatRows(b, 1, perm) : b;
+        }),
+      );
   }
   tensors.push(f32('output_norm.weight', [cfg.hidden], () => src.get(`${g.finalNorm}.weight`)));
   if (!cfg.tiedEmbeddings) tensors.push(f32('output.weight', [cfg.vocab, cfg.hidden], () => src.get(g.lmHead)));
@@ -380,6 +407,12 @@ export async function exportGguf(inp: ExportInput, sink: ExportSink, opts: { fil
     const n = normNames('llama', layer);
     tensors.push(f32(`blk.${layer}.attn_norm.weight`, [cfg.hidden], () => src.get(`${n.attn}.weight`)));
     tensors.push(f32(`blk.${layer}.ffn_norm.weight`, [cfg.hidden], () => src.get(`${n.mlp}.weight`)));
+    if (cfg.qkNorm) {
+      // Qwen3's per-head norms of q and k
+      const hn = headNormNames(layer);
+      tensors.push(f32(`blk.${layer}.attn_q_norm.weight`, [cfg.headDim], () => src.get(`${hn.q}.weight`)));
+      tensors.push(f32(`blk.${layer}.attn_k_norm.weight`, [cfg.headDim], () => src.get(`${hn.k}.weight`)));
+    }
   }
 
   const description = `webgpu-quant-studio export of ${inp.model.source}: ${avail.reason}`;

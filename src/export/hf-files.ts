@@ -7,18 +7,26 @@ import { HfTokenizer } from '../formats/hf-tokenizer';
 import { SentencePieceBpeTokenizer } from '../formats/sentencepiece-bpe';
 import type { ExportSink } from './sink';
 
+/** The transformers class a model is written back as (a Qwen GGUF as its Qwen class). */
+function hfArchitecture(cfg: ModelConfig): string {
+  if (cfg.sourceArchitecture === 'gguf:qwen2') return 'Qwen2ForCausalLM';
+  if (cfg.sourceArchitecture === 'gguf:qwen3') return 'Qwen3ForCausalLM';
+  return cfg.sourceArchitecture;
+}
+
 export function hfConfigJson(cfg: ModelConfig): Record<string, unknown> {
   if (cfg.arch === 'opt') return toHfOptConfig(cfg);
   const c = toHfLlamaConfig(cfg);
-  if (cfg.sourceArchitecture === 'Qwen2ForCausalLM') {
+  const source = hfArchitecture(cfg);
+  if (source === 'Qwen2ForCausalLM') {
     const { attention_bias: _bias, mlp_bias: _mlp, pretraining_tp: _tp, ...rest } = c;
     return { ...rest, architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', use_sliding_window: false };
   }
-  if (cfg.sourceArchitecture === 'Qwen3ForCausalLM') {
+  if (source === 'Qwen3ForCausalLM') {
     const { mlp_bias: _mlp, pretraining_tp: _tp, ...rest } = c;
     return { ...rest, architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', use_sliding_window: false, sliding_window: null };
   }
-  if (cfg.sourceArchitecture === 'MistralForCausalLM') {
+  if (source === 'MistralForCausalLM') {
     const { attention_bias: _bias, mlp_bias: _mlp, pretraining_tp: _tp, ...rest } = c;
     return { ...rest, architectures: ['MistralForCausalLM'], model_type: 'mistral', sliding_window: cfg.slidingWindow ?? null };
   }
@@ -31,6 +39,8 @@ export function hfFolderProblem(model: { config: ModelConfig; tokenizer?: Loaded
   if (cfg.ropeScaling?.type === 'factors')
     return "the model's RoPE scaling is per-frequency factors (a GGUF rope_freqs tensor), which config.json cannot state; load the model's Hugging Face folder to export one";
   if (cfg.arch === 'llama' && cfg.linearBias) return `${cfg.sourceArchitecture} has biases on every Linear, which the LLaMA-family config cannot declare`;
+  if (cfg.arch === 'llama' && cfg.qkvBias && hfArchitecture(cfg) !== 'Qwen2ForCausalLM')
+    return `${cfg.sourceArchitecture} has q/k/v biases without o_proj's, which only a Qwen2 config declares`;
   const tok = model.tokenizer;
   if (tok && !(tok instanceof SentencePieceBpeTokenizer) && !(tok instanceof HfTokenizer)) return 'the tokenizer is of a kind the exporter cannot write';
   return null;

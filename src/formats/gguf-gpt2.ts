@@ -11,6 +11,8 @@ type Json = Record<string, unknown>;
 
 const BYTE_LEVEL = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
 const LLAMA3_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+/** Qwen2's (Qwen2.5, Qwen3): LLaMA 3's with single digits. */
+const QWEN2_SPLIT = LLAMA3_SPLIT.replace('\\p{N}{1,3}', '\\p{N}');
 
 /** tokenizer.ggml.pre -> the tokenizer.json pre_tokenizer it stands for. */
 export const GPT2_PRE_TOKENIZERS: Record<string, Json> = {
@@ -24,6 +26,14 @@ export const GPT2_PRE_TOKENIZERS: Record<string, Json> = {
     pretokenizers: [
       { type: 'Split', pattern: { Regex: LLAMA3_SPLIT }, behavior: 'Isolated', invert: false },
       { ...BYTE_LEVEL, use_regex: false },
+    ],
+  },
+  // Qwen2, Qwen2.5, Qwen3: the same with single digits
+  qwen2: {
+    type: 'Sequence',
+    pretokenizers: [
+      { type: 'Split', pattern: { Regex: QWEN2_SPLIT }, behavior: 'Isolated', invert: false },
+      { ...BYTE_LEVEL, trim_offsets: false, use_regex: false },
     ],
   },
 };
@@ -60,6 +70,8 @@ export interface Gpt2Vocab {
   types: number[];
   merges: string[];
   pre: string;
+  /** What llama.cpp's tokenization leaves out of the source's (Qwen's NFC), for the export's notes. */
+  note?: string;
 }
 
 const looksSpecial = (t: string) => ['<pad>', '<mask>'].includes(t) || (t.startsWith('<|') && t.endsWith('|>'));
@@ -71,8 +83,6 @@ export function gpt2VocabFromTokenizerJson(json: unknown, vocabSize: number): Gp
   if ((model.type ?? 'BPE') !== 'BPE') return { reason: `the tokenizer is a ${String(model.type)} model, not BPE` };
   if (model.byte_fallback === true)
     return { reason: 'the tokenizer is a SentencePiece-style BPE (byte fallback) given as tokenizer.json, which is not converted to a GGUF vocabulary' };
-  if (j.normalizer !== null && j.normalizer !== undefined)
-    return { reason: 'the byte-level tokenizer has a normalizer, which llama.cpp\'s "gpt2" vocabulary cannot express' };
   const pre = ggufPreName(j.pre_tokenizer);
   if (!pre) {
     return {
@@ -81,6 +91,11 @@ export function gpt2VocabFromTokenizerJson(json: unknown, vocabSize: number): Gp
         `(${Object.keys(GPT2_PRE_TOKENIZERS).join(', ')})`,
     };
   }
+  // Qwen's tokenizer.json composes text to NFC first; llama.cpp's "qwen2" type does not (as with
+  // every Qwen GGUF convert_hf_to_gguf.py writes): the same ids for text already in NFC.
+  const nfc = (j.normalizer as Json | null | undefined)?.type === 'NFC' && pre === 'qwen2';
+  if (j.normalizer !== null && j.normalizer !== undefined && !nfc)
+    return { reason: 'the byte-level tokenizer has a normalizer, which llama.cpp\'s "gpt2" vocabulary cannot express' };
   const vocab = model.vocab as Record<string, number>;
   const byId = new Map<number, { text: string; type: number }>();
   for (const [piece, id] of Object.entries(vocab)) byId.set(id, { text: piece, type: GGUF_TOKEN_TYPE.normal });
@@ -95,7 +110,13 @@ export function gpt2VocabFromTokenizerJson(json: unknown, vocabSize: number): Gp
     types.push(t ? t.type : GGUF_TOKEN_TYPE.unused);
   }
   const merges = ((model.merges ?? []) as (string | [string, string])[]).map((m) => (typeof m === 'string' ? m : m.join(' ')));
-  return { tokens, types, merges, pre };
+  return {
+    tokens,
+    types,
+    merges,
+    pre,
+    ...(nfc ? { note: 'llama.cpp does not compose text to NFC first, as the tokenizer.json does: text not in NFC tokenizes differently' } : {}),
+  };
 }
 
 /** A GGUF gpt2 vocabulary back as a byte-level BPE tokenizer.json (for @huggingface/tokenizers). */

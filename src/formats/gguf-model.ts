@@ -1,6 +1,7 @@
 // A GGUF file as a LoadedModel: llama.cpp tensor names mapped to HF names, ggml shapes reversed to
 // HF [out, in] order, the embedded SentencePiece vocabulary as the tokenizer. Q/K weights are kept
-// as stored (llama.cpp's converter puts them in the interleaved rotary layout): ropeStyle 'interleaved'.
+// as stored: llama.cpp's converter puts "llama" ones in the interleaved rotary layout (ropeStyle
+// 'interleaved') and leaves "qwen2"/"qwen3" ones in transformers' (NEOX rotary: 'half').
 import type { LoadedModel, ModelConfig } from '../core/model-config';
 import { FormatError } from './errors';
 import { MAX_LAYERS } from './hf-config';
@@ -13,7 +14,10 @@ import { checkTokenIds } from './token-ids';
 import { buildWeightSource, type TensorEntry } from './weight-source';
 
 const SUPPORTED =
-  'Supported GGUF models: general.architecture "llama" (LLaMA, Mistral, TinyLlama, SmolLM, llama2.c conversions) with the "llama" (SentencePiece) or "gpt2" (byte-level BPE) tokenizer';
+  'Supported GGUF models: general.architecture "llama" (LLaMA, Mistral, TinyLlama, SmolLM, llama2.c conversions), "qwen2" (Qwen2, Qwen2.5) or "qwen3" (dense Qwen3) with the "llama" (SentencePiece) or "gpt2" (byte-level BPE) tokenizer';
+
+/** llama.cpp architectures read here: LLaMA's rotates interleaved pairs, Qwen's as transformers does (NEOX). */
+const GGUF_ARCHITECTURES = ['llama', 'qwen2', 'qwen3'];
 
 const BLOCK_TENSORS: Record<string, string> = {
   attn_q: 'self_attn.q_proj',
@@ -25,6 +29,8 @@ const BLOCK_TENSORS: Record<string, string> = {
   ffn_down: 'mlp.down_proj',
   attn_norm: 'input_layernorm',
   ffn_norm: 'post_attention_layernorm',
+  attn_q_norm: 'self_attn.q_norm',
+  attn_k_norm: 'self_attn.k_norm',
 };
 
 /** llama.cpp tensor name -> HF name (undefined for tensors the engine does not use, e.g. rope_freqs). */
@@ -72,10 +78,11 @@ function describe(v: GgufValue | undefined): string {
 
 export function ggufConfig(file: GgufFile): ModelConfig {
   const arch = meta(file, 'general.architecture');
-  if (arch !== 'llama') {
+  if (typeof arch !== 'string' || !GGUF_ARCHITECTURES.includes(arch)) {
     throw new FormatError(file.source.name, `has general.architecture ${describe(arch)}, which this studio does not run from GGUF`, SUPPORTED);
   }
   const a = arch;
+  const qwen = a !== 'llama';
   const hidden = metaInt(file, `${a}.embedding_length`);
   const heads = metaInt(file, `${a}.attention.head_count`);
   const kvRaw = meta(file, `${a}.attention.head_count_kv`);
@@ -120,10 +127,11 @@ export function ggufConfig(file: GgufFile): ModelConfig {
     normEps: metaNum(file, `${a}.attention.layer_norm_rms_epsilon`, 1e-5),
     ropeTheta: metaNum(file, `${a}.rope.freq_base`, 10000),
     ...(linearFactor && linearFactor !== 1 ? { ropeScaling: { type: 'linear' as const, factor: linearFactor } } : {}),
-    ropeStyle: 'interleaved',
+    ropeStyle: qwen ? 'half' : 'interleaved',
     tiedEmbeddings: !file.tensors.has('output.weight'),
     qkvBias: file.tensors.has('blk.0.attn_q.bias'),
     linearBias: false,
+    ...(a === 'qwen3' ? { qkNorm: true } : {}),
     activation: 'silu',
     bosId: typeof meta(file, 'tokenizer.ggml.bos_token_id') === 'number' ? (meta(file, 'tokenizer.ggml.bos_token_id') as number) : 1,
     eosId: typeof meta(file, 'tokenizer.ggml.eos_token_id') === 'number' ? (meta(file, 'tokenizer.ggml.eos_token_id') as number) : 2,
