@@ -39,3 +39,45 @@ describe('summarizeModel', () => {
     expect(summarizeModel(optModel(false)).parameters).toBe(shared + 50 * 8);
   });
 });
+
+describe('the Model card says how a model is built', () => {
+  const summary = (json: Record<string, unknown>) => {
+    const config = parseHfConfig(json);
+    return summarizeModel({
+      weights: { config, shapes: expectedShapes(config), get: () => Promise.reject(new Error('not read')) },
+      tokenizer: undefined as never,
+      source: 'local:x#0',
+    });
+  };
+  const opt = {
+    architectures: ['OPTForCausalLM'],
+    vocab_size: 50,
+    hidden_size: 16,
+    ffn_dim: 32,
+    num_hidden_layers: 1,
+    num_attention_heads: 2,
+    max_position_embeddings: 34,
+  };
+
+  it("a head's width as the config gives it, and Qwen3's per-head norms", () => {
+    const q = summary({
+      architectures: ['Qwen3ForCausalLM'],
+      vocab_size: 50,
+      hidden_size: 64,
+      head_dim: 32,
+      intermediate_size: 96,
+      num_hidden_layers: 1,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+    });
+    expect(q.headDim).toBe(32); // not 64 / 4
+    expect(q.structure).toEqual(['q and k RMS-normalised per head before RoPE']);
+  });
+  it("post-norm OPT: which scales TEQ and AWQ can fold, and the embedding's projection", () => {
+    expect(summary({ ...opt, do_layer_norm_before: false, word_embed_proj_dim: 8 }).structure).toEqual([
+      'post-norm blocks: TEQ and AWQ scale v→out_proj and fc1→fc2 only (no norm to fold a scale into)',
+      "embedding 8 wide, projected to the blocks' 16 and back",
+    ]);
+    expect(summary(opt).structure).toEqual([]);
+  });
+});

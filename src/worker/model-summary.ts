@@ -1,9 +1,21 @@
 // The part of a loaded model the UI sees: architecture, sizes, the tensor list and the export
 // formats it allows (no weights).
-import type { LoadedModel } from '../core/model-config';
+import type { LoadedModel, ModelConfig } from '../core/model-config';
 import { exportsForModel } from '../export/model-exports';
 import type { ModelSummary } from './protocol';
 import { globalNames } from '../core/tensor-names';
+
+/** The parts of a model's structure a user should know before choosing a method. */
+export function structureNotes(c: ModelConfig): string[] {
+  const notes: string[] = [];
+  if (c.qkvBias && c.arch === 'llama') notes.push('biases on q, k and v');
+  if (c.qkNorm) notes.push('q and k RMS-normalised per head before RoPE');
+  if (c.postNorm) notes.push('post-norm blocks: TEQ and AWQ scale v→out_proj and fc1→fc2 only (no norm to fold a scale into)');
+  if (c.embedDim !== undefined) notes.push(`embedding ${c.embedDim} wide, projected to the blocks' ${c.hidden} and back`);
+  if (c.slidingWindow !== undefined) notes.push(`sliding window of ${c.slidingWindow} tokens (runs up to it are exact)`);
+  if (c.ropeScaling) notes.push(`RoPE scaling: ${c.ropeScaling.type}`);
+  return notes;
+}
 
 export function summarizeModel(model: LoadedModel): ModelSummary {
   const c = model.weights.config;
@@ -21,10 +33,12 @@ export function summarizeModel(model: LoadedModel): ModelSummary {
     intermediate: c.intermediate,
     heads: c.heads,
     kvHeads: c.kvHeads,
+    headDim: c.headDim,
     vocab: c.vocab,
     // The context the studio computes exactly: a sliding window caps it.
     maxPositions: Math.min(c.maxPositions, c.slidingWindow ?? Infinity),
     tiedEmbeddings: c.tiedEmbeddings,
+    structure: structureNotes(c),
     parameters,
     bytesF32: parameters * 4,
     tensors,

@@ -33,9 +33,13 @@ export interface ModelSummary {
   intermediate: number;
   heads: number;
   kvHeads: number;
+  /** A head's width (not always hidden / heads: Qwen3, Mistral-Nemo). */
+  headDim: number;
   vocab: number;
   maxPositions: number;
   tiedEmbeddings: boolean;
+  /** What sets the model apart from a plain block of its family, and what that changes for the methods. */
+  structure: string[];
   parameters: number;
   /** Bytes of the weights as f32 on the GPU. */
   bytesF32: number;

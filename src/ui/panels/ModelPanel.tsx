@@ -226,7 +226,6 @@ function LoadStatus() {
 
 function ModelSummaryCard() {
   const m = useStudio((s) => s.model)!;
-  const headDim = m.heads ? m.hidden / m.heads : 0;
   return (
     <div className="card" data-testid="model-summary">
       <div className="row">
@@ -249,7 +248,7 @@ function ModelSummaryCard() {
         <dl className="kv">
           <dt>Attention heads</dt>
           <dd>
-            {m.heads} × {headDim} ({m.kvHeads === m.heads ? 'multi-head' : `${m.kvHeads} key/value heads`})
+            {m.heads} × {m.headDim} ({m.kvHeads === m.heads ? 'multi-head' : `${m.kvHeads} key/value heads`})
           </dd>
           <dt>Vocabulary</dt>
           <dd>{m.vocab.toLocaleString('en-US')}</dd>
@@ -267,6 +266,11 @@ function ModelSummaryCard() {
           <dd>{m.tensors.length}</dd>
         </dl>
       </div>
+      {m.structure.length > 0 && (
+        <p className="small" data-testid="model-structure">
+          <strong>Structure:</strong> {m.structure.join('; ')}.
+        </p>
+      )}
       <ModelExports exports={m.exports} />
       <details>
         <summary>Tensor sizes</summary>
