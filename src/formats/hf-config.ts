@@ -26,6 +26,22 @@ function show(v: unknown): string {
   return typeof v === 'number' ? String(v) : JSON.stringify(v);
 }
 
+/**
+ * A model to quantize, not one quantized already: a config with a quantization_config (GPTQ, AWQ,
+ * bitsandbytes, FP8 checkpoints) holds packed integers or 8-bit floats, not the weights the methods
+ * start from. (The studio's own GPTQ folders are read by export/gptq-read.ts, not as models.)
+ */
+export function refuseQuantizedCheckpoint(json: unknown, file = 'config.json'): void {
+  const q = (json as Json | null)?.quantization_config;
+  if (q === undefined || q === null) return;
+  const method = typeof q === 'object' && !Array.isArray(q) ? (q as Json).quant_method : undefined;
+  throw new FormatError(
+    file,
+    `describes a checkpoint that is already quantized (quantization_config${typeof method === 'string' ? ` with quant_method "${method}"` : ''})`,
+    'The studio quantizes full-precision (F32/F16/BF16) checkpoints: load the original model the quantized one was made from',
+  );
+}
+
 export function parseHfConfig(json: unknown, file = 'config.json', name = 'model'): ModelConfig {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new FormatError(file, 'is not a JSON object', 'Use the config.json of a Hugging Face transformers model');

@@ -4,7 +4,7 @@ import type { LoadedModel, ModelConfig } from '../core/model-config';
 import { readJson, utf8, type ByteSource } from './byte-source';
 import { byteLevelTokenizerJson } from './byte-level-bpe';
 import { FormatError } from './errors';
-import { parseHfConfig } from './hf-config';
+import { refuseQuantizedCheckpoint, parseHfConfig } from './hf-config';
 import { HfTokenizer } from './hf-tokenizer';
 import { readSafetensorsHeader, readSafetensorsTensor, type SafetensorsFile } from './safetensors';
 import { checkTokenIds } from './token-ids';
@@ -88,7 +88,9 @@ export async function loadHfFolder(files: ByteSource[], source = `local:${files.
   // Display name: the repo id, else the folder the files came from.
   const dir = cfgFile.name.split(/[\\/]/).slice(-2, -1)[0];
   const name = source.startsWith('hf:') ? source.slice(3) : dir || 'local model';
-  const config = parseHfConfig(await readJson(cfgFile), cfgFile.name, name);
+  const configJson = await readJson(cfgFile);
+  refuseQuantizedCheckpoint(configJson, cfgFile.name);
+  const config = parseHfConfig(configJson, cfgFile.name, name);
   const tokCfgFile = byName.get('tokenizer_config.json');
   const tokCfg = tokCfgFile ? await readJson(tokCfgFile) : {};
   const ids = { bosId: config.bosId, eosId: config.eosId };

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
@@ -12,13 +12,20 @@ import { bitEqual, HF_DIR, hfFolderSources, REFERENCE_IDS, REFERENCE_SENTENCE, s
 const TOKEN = 'hf_test_secret_token_123';
 let hub: FakeHub;
 let shardDir: string;
+let quantizedDir: string;
 const local = await loadHfFolder(hfFolderSources());
 const modelSize = hfFolderSources().find((s) => s.name === 'model.safetensors')!.size;
 
 beforeAll(async () => {
   shardDir = mkdtempSync(join(tmpdir(), 'hub-shards-'));
   for (const [n, b] of await shardedStoriesFiles()) writeFileSync(join(shardDir, n), b);
+  // the same model's files with a GPTQ quantization_config in its config.json
+  quantizedDir = mkdtempSync(join(tmpdir(), 'hub-gptq-'));
+  for (const f of ['config.json', 'tokenizer.json', 'model.safetensors']) copyFileSync(join(HF_DIR, f), join(quantizedDir, f));
+  const cfg = JSON.parse(readFileSync(join(HF_DIR, 'config.json'), 'utf8'));
+  writeFileSync(join(quantizedDir, 'config.json'), JSON.stringify({ ...cfg, quantization_config: { quant_method: 'awq', bits: 4 } }));
   hub = await startFakeHub({
+    'test/quantized': { dir: quantizedDir },
     'test/stories260K': { dir: HF_DIR, revisions: ['main', 'v1'] },
     'test/private': { dir: HF_DIR, token: TOKEN },
     'test/sharded': { dir: shardDir },
@@ -27,6 +34,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await hub.close();
   rmSync(shardDir, { recursive: true, force: true });
+  rmSync(quantizedDir, { recursive: true, force: true });
 });
 beforeEach(() => {
   hub.log.length = 0;
@@ -153,6 +161,13 @@ describe('Hugging Face Hub loader (local stand-in server)', () => {
     const gets = hub.log.filter((r) => r.path.endsWith('/model.safetensors'));
     expect(gets).toHaveLength(1);
     expect(gets[0].status).toBe(200);
+  });
+
+  test('an already quantized repo is refused from its config.json, before any weights are requested', async () => {
+    await expect(loadFromHub('test/quantized', { endpoint: hub.endpoint, cache: new MemoryHubCache() })).rejects.toThrow(
+      /already quantized \(quantization_config with quant_method "awq"\)/,
+    );
+    expect(hub.log.map((r) => r.path)).toEqual(['/test/quantized/resolve/main/config.json']);
   });
 
   test('a sharded repo (index + shards)', async () => {

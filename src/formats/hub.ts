@@ -7,7 +7,7 @@ import type { LoadedModel } from '../core/model-config';
 import { totalFromContentRange, type ByteSource } from './byte-source';
 import { FormatError, HubError } from './errors';
 import { checkRepoId, checkRevision } from './hub-ids';
-import { parseHfConfig } from './hf-config';
+import { parseHfConfig, refuseQuantizedCheckpoint } from './hf-config';
 import { INDEX_FILE, loadHfFolder, parseSafetensorsIndex, tensorsFromSafetensors } from './hf-folder';
 import { defaultHubCache, type HubCache, type HubCacheKey } from './hub-cache';
 import { readJson } from './byte-source';
@@ -286,7 +286,10 @@ export async function loadFromHub(repoId: string, opts: HubOptions = {}): Promis
   const { repo, revision } = ctx;
 
   const configSrc = (await cachedFile(ctx, 'config.json'))!;
-  const config = parseHfConfig(await readJson(configSrc), 'config.json', repo);
+  // refused before any weights are downloaded
+  const configJson = await readJson(configSrc);
+  refuseQuantizedCheckpoint(configJson);
+  const config = parseHfConfig(configJson, 'config.json', repo);
   const files: ByteSource[] = [configSrc];
   const tokenizerSrc = await cachedFile(ctx, 'tokenizer.json', { optional: true });
   if (tokenizerSrc) files.push(tokenizerSrc);

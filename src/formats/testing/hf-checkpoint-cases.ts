@@ -569,6 +569,15 @@ export const REFUSED_CASES: (CheckpointCase & { refusal: RegExp })[] = [
     refusal: /rope_parameters "yarn".*'linear' and 'llama3'/,
   },
   {
+    // a GPTQ checkpoint's config (its weights would be packed integers): refused before any are read
+    name: 'Llama-already-gptq',
+    config: { ...llama2, quantization_config: { quant_method: 'gptq', bits: 4, group_size: 128, desc_act: false, sym: true } },
+    dtype: 'float32',
+    shards: 1,
+    tokenizer: 'sentencepiece',
+    refusal: /already quantized \(quantization_config with quant_method "gptq"\).*full-precision/,
+  },
+  {
     name: 'Qwen3-attention-bias',
     config: { ...CHECKPOINT_CASES.find((c) => c.name === 'Qwen3-0.6B-style')!.config, attention_bias: true },
     dtype: 'float32',
