@@ -59,3 +59,21 @@ describe('memory plan: kept f16 copies', () => {
     expect([...branches].sort()).toEqual(['bound', 'half']); // the 1B shape's TesseraQ phase is over 2 GiB, tiny-llama's are not
   });
 });
+
+describe('memory plan: a tensor over the largest binding says what would make it fit', () => {
+  const limits = (binding: number) => ({ maxStorageBufferBindingSize: binding, maxBufferSize: 4 * binding });
+  it("the embedding table: the model's own size, so a bigger device, not other settings", () => {
+    const qwen3 = randomModel('qwen3-0.6b').weights.config; // 151,936 x 1024 floats: 593.5 MiB
+    const plan = planMemory(qwen3, config({ method: 'rtn', calibSamples: 2, seqLen: 64 }), limits(128 * 2 ** 20));
+    expect(plan.largestTensor.name).toBe('embedding table');
+    expect(plan.problems).toEqual([
+      expect.stringMatching(/embedding table needs 593\.5 MiB.*vocabulary \(151936\) times its embedding width \(1024\).*no run setting changes/),
+    ]);
+    expect(plan.problems[0]).not.toMatch(/calibration samples/);
+  });
+  it('calibration activations: fewer samples or a shorter sequence', () => {
+    const plan = planMemory(cfg, config({ method: 'rtn', calibSamples: 512, seqLen: 2048 }), limits(2 ** 30));
+    expect(plan.largestTensor.name).toBe('calibration activations (MLP width)');
+    expect(plan.problems).toEqual([expect.stringMatching(/use fewer calibration samples or a shorter sequence length/)]);
+  });
+});

@@ -7,6 +7,7 @@ import type { RunConfig } from '../core/run-types';
 import { windowsPerBatch, windowsPerChunk } from '../eval/perplexity';
 import { formatBytes } from '../gpu/errors';
 import { methodOf } from '../methods/registry';
+import type { PlannedTensor } from '../methods/types';
 import { attentionScoresBytes, matmulAttentionScratchBytes } from '../ops/attention';
 import { ATTENTION_MATMUL_MAX_SCORES_BYTES, ATTENTION_MATMUL_MIN_HEAD_DIM } from '../ops/precision';
 
@@ -22,7 +23,7 @@ export interface MemoryPlan {
   phases: Record<string, number>;
   peak: number;
   /** The largest single tensor (must fit maxStorageBufferBindingSize). */
-  largestTensor: { name: string; bytes: number };
+  largestTensor: PlannedTensor;
   blockBytes: number;
   globalsBytes: number;
   residentBlocks: boolean;
@@ -122,9 +123,13 @@ export function planMemory(
   }
   // Buffers come in size classes (powers of two below 1 MiB, whole MiB above): allow for rounding.
   for (const k of Object.keys(phases)) phases[k] = Math.ceil(phases[k] * POOL_SLACK);
-  const candidates: { name: string; bytes: number }[] = [
-    { name: 'embedding table', bytes: cfg.vocab * embedDim * F },
-    { name: 'logits of one evaluation batch', bytes: evalTokens * cfg.vocab * F },
+  const candidates: PlannedTensor[] = [
+    {
+      name: 'embedding table',
+      bytes: cfg.vocab * embedDim * F,
+      advice: `it is the model's vocabulary (${cfg.vocab}) times its embedding width (${embedDim}), which no run setting changes: this model needs a device that binds larger buffers (the studio asks for the adapter's largest)`,
+    },
+    { name: 'logits of one evaluation batch', bytes: evalTokens * cfg.vocab * F, advice: 'use a shorter sequence length' },
     { name: 'calibration activations (MLP width)', bytes: calibTokens * cfg.intermediate * F },
   ];
   candidates.push(...(needs?.tensors ?? []));
@@ -134,7 +139,7 @@ export function planMemory(
   if (limits && largestTensor.bytes > limits.maxStorageBufferBindingSize) {
     problems.push(
       `The ${largestTensor.name} needs ${formatBytes(largestTensor.bytes)}, over this device's largest buffer binding of ` +
-        `${formatBytes(limits.maxStorageBufferBindingSize)}: use fewer calibration samples or a shorter sequence length.`,
+        `${formatBytes(limits.maxStorageBufferBindingSize)}: ${largestTensor.advice ?? 'use fewer calibration samples or a shorter sequence length'}.`,
     );
   }
   return { phases, peak, largestTensor, blockBytes, globalsBytes, residentBlocks, problems };

@@ -29,7 +29,7 @@ export interface MemoryNeeds {
   /** Estimated peak bytes of each phase the method runs (before the pool's slack), in run order. */
   phases: Record<string, number>;
   /** Single tensors the method allocates that may be the run's largest (each must fit one binding). */
-  tensors?: { name: string; bytes: number }[];
+  tensors?: PlannedTensor[];
 }
 
 /** Method-specific columns of the bench table (src/cli/bench-report.ts). */
@@ -90,3 +90,11 @@ export interface MethodDescriptor {
 
 /** A sequence length capped to the model's context. */
 export const capSeq = (seq: number, ctx: PresetContext) => (ctx.maxPositions ? Math.min(seq, ctx.maxPositions) : seq);
+
+/** A single tensor a run allocates, and what the user can do when it is over the device's largest binding. */
+export interface PlannedTensor {
+  name: string;
+  bytes: number;
+  /** Absent: the run's settings make it smaller (fewer calibration samples, a shorter sequence). */
+  advice?: string;
+}

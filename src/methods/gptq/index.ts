@@ -42,7 +42,13 @@ export function gptqMemory(m: MemoryInputs, awqInside: boolean): number {
   return m.globalsBytes + 2 * m.calibX + Math.max(core, awqInside ? m.awqCore : 0);
 }
 
-export const gptqTensors = (m: MemoryInputs) => [{ name: "GPTQ's factorisation of the widest input's Hessian", bytes: gptqHessianBytes(m) }];
+export const gptqTensors = (m: MemoryInputs) => [
+  {
+    name: "GPTQ's factorisation of the widest input's Hessian",
+    bytes: gptqHessianBytes(m),
+    advice: 'its size is set by the model (its widest Linear input, squared), not by the run: choose another method, or a device that binds larger buffers',
+  },
+];
 
 // AutoGPTQ's defaults, said explicitly so the preset lists them.
 const AUTOGPTQ = { gptqDamp: 0.01, gptqActOrder: false, gptqBlockSize: 128 } as const;
