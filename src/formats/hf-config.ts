@@ -4,15 +4,23 @@ import { globalNames, headNormNames, linearName, linearRoles, normNames } from '
 import { FormatError } from './errors';
 import type { RopeScaling } from '../core/model-config';
 
-export const SUPPORTED_HF_ARCHITECTURES = ['LlamaForCausalLM', 'MistralForCausalLM', 'Qwen2ForCausalLM', 'Qwen3ForCausalLM', 'OPTForCausalLM'] as const;
+export const SUPPORTED_HF_ARCHITECTURES = [
+  'LlamaForCausalLM',
+  'MistralForCausalLM',
+  'Qwen2ForCausalLM',
+  'Qwen3ForCausalLM',
+  'Phi3ForCausalLM',
+  'OPTForCausalLM',
+] as const;
 const SUPPORTED_TEXT =
-  'Supported: LlamaForCausalLM (LLaMA, SmolLM, TinyLlama...), MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM (dense Qwen3), OPTForCausalLM (opt-125m to 66b, pre-norm and post-norm)';
+  'Supported: LlamaForCausalLM (LLaMA, SmolLM, TinyLlama...), MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM (dense Qwen3), Phi3ForCausalLM (Phi-3 mini/medium without longrope), OPTForCausalLM (opt-125m to 66b, pre-norm and post-norm)';
 
 const MODEL_TYPE_TO_ARCH: Record<string, string> = {
   llama: 'LlamaForCausalLM',
   mistral: 'MistralForCausalLM',
   qwen2: 'Qwen2ForCausalLM',
   qwen3: 'Qwen3ForCausalLM',
+  phi3: 'Phi3ForCausalLM',
   opt: 'OPTForCausalLM',
 };
 
@@ -169,6 +177,7 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
   const slidingWindow = readSlidingWindow(c, source, file);
   if (source === 'LlamaForCausalLM' && c.attention_bias === true) unsupported('attention_bias=true (biases on q/k/v/o in a LLaMA config)');
   if (source === 'Qwen3ForCausalLM' && c.attention_bias === true) unsupported('attention_bias=true (biases on q/k/v/o in a Qwen3 config)');
+  if (source === 'Phi3ForCausalLM' && c.attention_bias === true) unsupported('attention_bias=true (biases on qkv_proj and o_proj in a Phi-3 config)');
   if (c.mlp_bias === true) unsupported('mlp_bias=true');
   return {
     name,

@@ -9,6 +9,7 @@ import { HfTokenizer } from './hf-tokenizer';
 import { readSafetensorsHeader, readSafetensorsTensor, type SafetensorsFile } from './safetensors';
 import { checkTokenIds } from './token-ids';
 import { buildWeightSource, type TensorEntry } from './weight-source';
+import { splitFusedLinears } from './fused-linears';
 
 export const INDEX_FILE = 'model.safetensors.index.json';
 const MAX_SHARDS = 4096;
@@ -69,7 +70,7 @@ export function tensorsFromSafetensors(cfg: ModelConfig, files: SafetensorsFile[
       }
     }
   }
-  return out;
+  return splitFusedLinears(cfg, out);
 }
 
 export function describeHfFolder(names: string[]): string {

@@ -4,10 +4,12 @@ import type { LoadedModel, ModelConfig } from '../core/model-config';
 import { exportsForModel } from '../export/model-exports';
 import type { ModelSummary } from './protocol';
 import { globalNames } from '../core/tensor-names';
+import { fusesLinears } from '../formats/fused-linears';
 
 /** The parts of a model's structure a user should know before choosing a method. */
 export function structureNotes(c: ModelConfig): string[] {
   const notes: string[] = [];
+  if (fusesLinears(c)) notes.push('q/k/v and gate/up fused in the checkpoint (read apart; its Hugging Face exports are the same model as MistralForCausalLM)');
   if (c.qkvBias && c.arch === 'llama') notes.push('biases on q, k and v');
   if (c.qkNorm) notes.push('q and k RMS-normalised per head before RoPE');
   if (c.postNorm) notes.push('post-norm blocks: TEQ and AWQ scale v→out_proj and fc1→fc2 only (no norm to fold a scale into)');

@@ -31,6 +31,10 @@ const QWEN_TOKENIZER_CONFIG: Json = {
   chat_template: CHATML,
   tokenizer_class: 'Qwen2Tokenizer',
 };
+const PHI3_SPECIAL = ['<|endoftext|>', '<|assistant|>', '<|end|>', '<|user|>'];
+const P3 = tail(PHI3_SPECIAL);
+const PHI3_TEMPLATE =
+  "{% for message in messages %}{% if message['role'] == 'user' %}{{'<|user|>' + '\n' + message['content'] + '<|end|>' + '\n' + '<|assistant|>' + '\n'}}{% elif message['role'] == 'assistant' %}{{message['content'] + '<|end|>' + '\n'}}{% endif %}{% endfor %}";
 const SMOL_SPECIAL = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];
 const S = tail(SMOL_SPECIAL);
 
@@ -456,6 +460,45 @@ export const CHECKPOINT_CASES: CheckpointCase[] = [
     tokenizerConfig: { eos_token: '<|im_end|>', pad_token: '<|endoftext|>', chat_template: CHATML },
   },
   {
+    // Phi-3-mini-4k-instruct's layout as transformers 4.40 writes it: q/k/v in one qkv_proj and
+    // gate/up in one gate_up_proj, a 2047-token sliding window, untied head
+    name: 'Phi-3-mini-4k-style',
+    config: {
+      architectures: ['Phi3ForCausalLM'],
+      attention_bias: false,
+      attention_dropout: 0.0,
+      bos_token_id: 1,
+      embd_pdrop: 0.0,
+      eos_token_id: P3['<|endoftext|>'],
+      hidden_act: 'silu',
+      hidden_size: 64,
+      initializer_range: 0.02,
+      intermediate_size: 96,
+      max_position_embeddings: 4096,
+      model_type: 'phi3',
+      num_attention_heads: 4,
+      num_hidden_layers: 2,
+      num_key_value_heads: 4,
+      original_max_position_embeddings: 4096,
+      pad_token_id: P3['<|endoftext|>'],
+      resid_pdrop: 0.0,
+      rms_norm_eps: 1e-5,
+      rope_scaling: null,
+      rope_theta: 10000.0,
+      sliding_window: 2047,
+      tie_word_embeddings: false,
+      torch_dtype: 'bfloat16',
+      transformers_version: '4.40.2',
+      use_cache: true,
+      vocab_size: V,
+    },
+    dtype: 'bfloat16',
+    shards: 2,
+    tokenizer: 'sentencepiece',
+    addedTokens: PHI3_SPECIAL,
+    tokenizerConfig: { bos_token: '<s>', eos_token: '<|endoftext|>', pad_token: '<|endoftext|>', chat_template: PHI3_TEMPLATE, legacy: false },
+  },
+  {
     name: 'OPT-125m-style',
     config: {
       _remove_final_layer_norm: false,
@@ -576,6 +619,18 @@ export const REFUSED_CASES: (CheckpointCase & { refusal: RegExp })[] = [
     shards: 1,
     tokenizer: 'sentencepiece',
     refusal: /already quantized \(quantization_config with quant_method "gptq"\).*full-precision/,
+  },
+  {
+    // Phi-3.5-mini / the 128k Phi-3s: longrope scaling
+    name: 'Phi-3-longrope',
+    config: {
+      ...CHECKPOINT_CASES.find((c) => c.name === 'Phi-3-mini-4k-style')!.config,
+      rope_scaling: { type: 'longrope', long_factor: [1, 1, 1, 1, 1, 1, 1, 1], short_factor: [1, 1, 1, 1, 1, 1, 1, 1] },
+    },
+    dtype: 'float32',
+    shards: 1,
+    tokenizer: 'sentencepiece',
+    refusal: /rope_scaling "longrope".*'linear' and 'llama3'/,
   },
   {
     name: 'Qwen3-attention-bias',

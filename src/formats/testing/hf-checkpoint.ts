@@ -75,14 +75,22 @@ export function transformersStateDict(c: Json): [string, number[]][] {
       out.push([`${p}.${name}.weight`, [o, i]]);
       if (bias) out.push([`${p}.${name}.bias`, [o]]);
     };
-    lin('self_attn.q_proj', heads * D, H, qkvBias);
-    lin('self_attn.k_proj', kv * D, H, qkvBias);
-    lin('self_attn.v_proj', kv * D, H, qkvBias);
-    lin('self_attn.o_proj', H, heads * D, c.attention_bias === true);
-    if (arch === 'Qwen3ForCausalLM') out.push([`${p}.self_attn.q_norm.weight`, [D]], [`${p}.self_attn.k_norm.weight`, [D]]);
-    lin('mlp.gate_proj', I, H, c.mlp_bias === true);
-    lin('mlp.up_proj', I, H, c.mlp_bias === true);
-    lin('mlp.down_proj', H, I, c.mlp_bias === true);
+    if (arch === 'Phi3ForCausalLM') {
+      // Phi3Attention's qkv_proj and Phi3MLP's gate_up_proj, as its state dict orders them
+      lin('self_attn.o_proj', H, heads * D, false);
+      lin('self_attn.qkv_proj', (heads + 2 * kv) * D, H, false);
+      lin('mlp.gate_up_proj', 2 * I, H, false);
+      lin('mlp.down_proj', H, I, false);
+    } else {
+      lin('self_attn.q_proj', heads * D, H, qkvBias);
+      lin('self_attn.k_proj', kv * D, H, qkvBias);
+      lin('self_attn.v_proj', kv * D, H, qkvBias);
+      lin('self_attn.o_proj', H, heads * D, c.attention_bias === true);
+      if (arch === 'Qwen3ForCausalLM') out.push([`${p}.self_attn.q_norm.weight`, [D]], [`${p}.self_attn.k_norm.weight`, [D]]);
+      lin('mlp.gate_proj', I, H, c.mlp_bias === true);
+      lin('mlp.up_proj', I, H, c.mlp_bias === true);
+      lin('mlp.down_proj', H, I, c.mlp_bias === true);
+    }
     out.push([`${p}.input_layernorm.weight`, [H]], [`${p}.post_attention_layernorm.weight`, [H]]);
   }
   out.push(['model.norm.weight', [H]], ['lm_head.weight', [n('vocab_size'), H]]);
@@ -280,6 +288,25 @@ export interface WrittenCheckpoint {
   config: Json;
 }
 
+/** Phi-3's fused Linears also under the names of their parts (rows of q, k, v; of gate, up): what the loader must offer. */
+function addPhi3Parts(c: Json, tensors: Map<string, Float32Array>): void {
+  const H = c.hidden_size as number,
+    heads = c.num_attention_heads as number,
+    kv = (c.num_key_value_heads as number | undefined) ?? heads,
+    D = (c.head_dim as number | undefined) ?? H / heads,
+    I = c.intermediate_size as number;
+  for (let l = 0; l < (c.num_hidden_layers as number); l++) {
+    const p = `model.layers.${l}`;
+    const qkv = tensors.get(`${p}.self_attn.qkv_proj.weight`)!;
+    const gateUp = tensors.get(`${p}.mlp.gate_up_proj.weight`)!;
+    tensors.set(`${p}.self_attn.q_proj.weight`, qkv.slice(0, heads * D * H));
+    tensors.set(`${p}.self_attn.k_proj.weight`, qkv.slice(heads * D * H, (heads + kv) * D * H));
+    tensors.set(`${p}.self_attn.v_proj.weight`, qkv.slice((heads + kv) * D * H));
+    tensors.set(`${p}.mlp.gate_proj.weight`, gateUp.slice(0, I * H));
+    tensors.set(`${p}.mlp.up_proj.weight`, gateUp.slice(I * H));
+  }
+}
+
 /** Writes the case's folder in memory: seeded N(0, 0.02) weights (norms near 1), rounded to the case's dtype. */
 export function writeCheckpoint(k: CheckpointCase, seed = 1): WrittenCheckpoint {
   const c = k.config;
@@ -298,6 +325,7 @@ export function writeCheckpoint(k: CheckpointCase, seed = 1): WrittenCheckpoint 
     tensors.set(name, s.stored);
     stored.push({ name, shape, bytes: s.bytes });
   }
+  if ((c.architectures as string[])[0] === 'Phi3ForCausalLM') addPhi3Parts(c, tensors);
   const files: ByteSource[] = [];
   const at = (n: string, bytes: Uint8Array) => files.push(bytesSource(`${k.name}/${n}`, bytes));
   at('config.json', enc(c));

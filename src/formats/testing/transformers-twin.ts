@@ -1,8 +1,8 @@
-// A float64 forward of LlamaForCausalLM / MistralForCausalLM / Qwen2ForCausalLM / Qwen3ForCausalLM / OPTForCausalLM
+// A float64 forward of LlamaForCausalLM / MistralForCausalLM / Qwen2ForCausalLM / Qwen3ForCausalLM / Phi3ForCausalLM / OPTForCausalLM
 // written from transformers' modeling code and read straight from config.json, independent of the
 // studio's config parser and oracle: rope_parameters or rope_theta + rope_scaling (default, linear,
 // llama3 inv_freq as modeling_rope_utils computes it), head_dim, GQA, q/k/v (and o, MLP) biases,
-// Qwen3's q_norm / k_norm (RMSNorm over each head before RoPE),
+// Qwen3's q_norm / k_norm (RMSNorm over each head before RoPE), Phi-3's fused qkv_proj and gate_up_proj,
 // Mistral's sliding-window mask, OPT's offset-2 positions, project_in/out and post-norm. Tests
 // compare the studio's loaded model and oracle against it.
 type Json = Record<string, unknown>;
@@ -112,7 +112,7 @@ function llama(c: Json, w: W, ids: number[]): Float64Array {
   // Qwen3Config's head_dim defaults to 128
   const D = (c.head_dim as number | null) ?? (arch === 'Qwen3ForCausalLM' ? 128 : H / heads);
   const qkvB = arch === 'Qwen2ForCausalLM' || c.attention_bias === true;
-  const window = arch === 'MistralForCausalLM' && typeof c.sliding_window === 'number' ? c.sliding_window : undefined;
+  const window = (arch === 'MistralForCausalLM' || arch === 'Phi3ForCausalLM') && typeof c.sliding_window === 'number' ? c.sliding_window : undefined;
   const inv = invFreq(c, D);
   const emb = w('model.embed_tokens.weight');
   let x: Float64Array = new Float64Array(T * H);
@@ -129,13 +129,19 @@ function llama(c: Json, w: W, ids: number[]): Float64Array {
           y[o + i + D / 2] = x2 * Math.cos(a) + x1 * Math.sin(a);
         }
   };
+  // Phi3Attention / Phi3MLP: one qkv_proj (q's, k's, v's rows) and one gate_up_proj (gate's, then up's)
+  const phi3 = arch === 'Phi3ForCausalLM';
+  const rows = (t: Float32Array, from: number, count: number, cols: number) => t.subarray(from * cols, (from + count) * cols);
   for (let l = 0; l < (c.num_hidden_layers as number); l++) {
     const p = `model.layers.${l}`;
     const b = (n: string, on: boolean) => (on ? w(`${p}.${n}.bias`) : undefined);
     const h = rmsNorm(x, T, H, w(`${p}.input_layernorm.weight`), eps);
-    const q = linear(h, T, w(`${p}.self_attn.q_proj.weight`), H, heads * D, b('self_attn.q_proj', qkvB));
-    const k = linear(h, T, w(`${p}.self_attn.k_proj.weight`), H, kv * D, b('self_attn.k_proj', qkvB));
-    const v = linear(h, T, w(`${p}.self_attn.v_proj.weight`), H, kv * D, b('self_attn.v_proj', qkvB));
+    const qkvW = phi3 ? w(`${p}.self_attn.qkv_proj.weight`) : null;
+    const W = (n: 'q' | 'k' | 'v') =>
+      qkvW ? rows(qkvW, { q: 0, k: heads * D, v: (heads + kv) * D }[n], n === 'q' ? heads * D : kv * D, H) : w(`${p}.self_attn.${n}_proj.weight`);
+    const q = linear(h, T, W('q'), H, heads * D, b('self_attn.q_proj', qkvB));
+    const k = linear(h, T, W('k'), H, kv * D, b('self_attn.k_proj', qkvB));
+    const v = linear(h, T, W('v'), H, kv * D, b('self_attn.v_proj', qkvB));
     if (arch === 'Qwen3ForCausalLM') {
       // Qwen3Attention: q_norm / k_norm over head_dim, then RoPE
       q.set(rmsNorm(q, T * heads, D, w(`${p}.self_attn.q_norm.weight`), eps));
@@ -148,8 +154,9 @@ function llama(c: Json, w: W, ids: number[]): Float64Array {
     x = x.map((v, i) => v + o[i]);
     const h2 = rmsNorm(x, T, H, w(`${p}.post_attention_layernorm.weight`), eps);
     const mb = c.mlp_bias === true;
-    const g = linear(h2, T, w(`${p}.mlp.gate_proj.weight`), H, I, b('mlp.gate_proj', mb));
-    const u = linear(h2, T, w(`${p}.mlp.up_proj.weight`), H, I, b('mlp.up_proj', mb));
+    const gateUp = phi3 ? w(`${p}.mlp.gate_up_proj.weight`) : null;
+    const g = linear(h2, T, gateUp ? rows(gateUp, 0, I, H) : w(`${p}.mlp.gate_proj.weight`), H, I, b('mlp.gate_proj', mb));
+    const u = linear(h2, T, gateUp ? rows(gateUp, I, I, H) : w(`${p}.mlp.up_proj.weight`), H, I, b('mlp.up_proj', mb));
     const act = g.map((gv, i) => (gv / (1 + Math.exp(-gv))) * u[i]);
     const d = linear(act, T, w(`${p}.mlp.down_proj.weight`), I, H, b('mlp.down_proj', mb));
     x = x.map((v, i) => v + d[i]);

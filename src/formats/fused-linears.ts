@@ -1,0 +1,64 @@
+// Phi-3 stores q, k and v as one Linear (self_attn.qkv_proj: q's rows, then k's, then v's) and gate
+// and up as another (mlp.gate_up_proj: gate's rows, then up's). The engine keeps the transformers
+// LLaMA names, so each fused tensor is offered as its parts, each read as its rows of the whole.
+import type { ModelConfig } from '../core/model-config';
+import { FormatError } from './errors';
+import type { TensorEntry } from './weight-source';
+
+/** Does this configuration's checkpoint fuse q/k/v and gate/up (Phi3ForCausalLM)? */
+export function fusesLinears(cfg: ModelConfig): boolean {
+  return cfg.sourceArchitecture === 'Phi3ForCausalLM';
+}
+
+/** [fused name, [part name, rows]...] of one block. */
+function fusedParts(cfg: ModelConfig, layer: number): [string, [string, number][]][] {
+  const p = `model.layers.${layer}`;
+  const q = cfg.heads * cfg.headDim;
+  const kv = cfg.kvHeads * cfg.headDim;
+  return [
+    [
+      `${p}.self_attn.qkv_proj.weight`,
+      [
+        [`${p}.self_attn.q_proj.weight`, q],
+        [`${p}.self_attn.k_proj.weight`, kv],
+        [`${p}.self_attn.v_proj.weight`, kv],
+      ],
+    ],
+    [
+      `${p}.mlp.gate_up_proj.weight`,
+      [
+        [`${p}.mlp.gate_proj.weight`, cfg.intermediate],
+        [`${p}.mlp.up_proj.weight`, cfg.intermediate],
+      ],
+    ],
+  ];
+}
+
+/** The tensors with every fused Linear replaced by its parts (rows of the fused one, read from it). */
+export function splitFusedLinears(cfg: ModelConfig, tensors: Map<string, TensorEntry>): Map<string, TensorEntry> {
+  if (!fusesLinears(cfg)) return tensors;
+  const out = new Map(tensors);
+  for (let layer = 0; layer < cfg.layers; layer++) {
+    for (const [fusedName, parts] of fusedParts(cfg, layer)) {
+      const fused = out.get(fusedName);
+      if (!fused) continue; // reported as missing parts by the weight source
+      const rows = parts.reduce((a, [, r]) => a + r, 0);
+      const cols = fused.shape[1];
+      if (fused.shape.length !== 2 || fused.shape[0] !== rows)
+        throw new FormatError(
+          fused.file,
+          `has shape [${fused.shape.join(', ')}] but config.json implies [${rows}, ${cols}] (its parts' rows stacked)`,
+          'The weights and the config do not belong together: use the config.json from the same repo and revision',
+          fusedName,
+        );
+      out.delete(fusedName);
+      let start = 0;
+      for (const [name, r] of parts) {
+        const from = start * cols;
+        out.set(name, { shape: [r, cols], file: fused.file, read: async () => (await fused.read()).slice(from, from + r * cols) });
+        start += r;
+      }
+    }
+  }
+  return out;
+}
