@@ -41,6 +41,8 @@ export interface ModelConfig {
   linearBias: boolean;
   /** Qwen3: RMSNorm over each head of q and of k (self_attn.q_norm / k_norm, weights [headDim]) before RoPE. */
   qkNorm?: boolean;
+  /** SmolLM3: the layers whose attention has no RoPE ("NoPE"; no_rope_layers[i] = 0), ascending. */
+  noRopeLayers?: number[];
   /** OPT with do_layer_norm_before=false (opt-350m): each LayerNorm follows its residual sum, so a
    *  block's output is normalised, and the model has no final norm. */
   postNorm?: boolean;

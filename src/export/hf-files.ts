@@ -31,6 +31,18 @@ export function hfConfigJson(cfg: ModelConfig): Record<string, unknown> {
     const { mlp_bias: _mlp, pretraining_tp: _tp, ...rest } = c;
     return { ...rest, architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', use_sliding_window: false, sliding_window: null };
   }
+  if (source === 'SmolLM3ForCausalLM') {
+    const { mlp_bias: _mlp, pretraining_tp: _tp, ...rest } = c;
+    const noRope = new Set(cfg.noRopeLayers ?? []);
+    return {
+      ...rest,
+      architectures: ['SmolLM3ForCausalLM'],
+      model_type: 'smollm3',
+      no_rope_layers: Array.from({ length: cfg.layers }, (_, i) => (noRope.has(i) ? 0 : 1)),
+      use_sliding_window: false,
+      sliding_window: null,
+    };
+  }
   if (source === 'MistralForCausalLM') {
     const { attention_bias: _bias, mlp_bias: _mlp, pretraining_tp: _tp, ...rest } = c;
     return { ...rest, architectures: ['MistralForCausalLM'], model_type: 'mistral', sliding_window: cfg.slidingWindow ?? null };

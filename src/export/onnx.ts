@@ -308,7 +308,8 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
     const lin = (role: LinearRole, input: string) => linear(input, linearName(cfg.arch, l, role));
     const heads5 = (t: string, groups: number) =>
       gb.op('Transpose', [gb.op('Reshape', [t, gb.constI64([0, 0, cfg.kvHeads, groups, hd])])], [attr.ints('perm', [0, 2, 3, 1, 4])]);
-    const rotary = (t: string) => (opt ? t : rope(t));
+    // (OPT has no RoPE; SmolLM3's NoPE layers turn nothing)
+    const rotary = (t: string) => (opt || cfg.noRopeLayers?.includes(l) ? t : rope(t));
     // Qwen3: each head of q and k normalised (the last axis of the head layout) before RoPE
     const hn = cfg.qkNorm ? headNormNames(l) : null;
     const headNorm = (t: string, name?: string) => (name ? rmsNorm(t, `${name}.weight`, hd) : t);

@@ -86,3 +86,17 @@ describe('config.json of Qwen3', () => {
     expect(parseHfConfig(qwen3({ use_sliding_window: false, sliding_window: null })).slidingWindow).toBeUndefined();
   });
 });
+
+describe('config.json of SmolLM3', () => {
+  const smol3 = (o: Record<string, unknown>) => ({ ...llama({}), architectures: ['SmolLM3ForCausalLM'], model_type: 'smollm3', num_hidden_layers: 8, ...o });
+  it('reads the layers without RoPE from no_rope_layers (0 = none), else every 4th as SmolLM3Config fills it; ties the head by default', () => {
+    expect(parseHfConfig(smol3({ no_rope_layers: [1, 1, 1, 0, 1, 0, 1, 1] })).noRopeLayers).toEqual([3, 5]);
+    const d = parseHfConfig(smol3({}));
+    expect([d.noRopeLayers, d.tiedEmbeddings]).toEqual([[3, 7], true]);
+    expect(parseHfConfig(smol3({ no_rope_layer_interval: 2 })).noRopeLayers).toEqual([1, 3, 5, 7]);
+  });
+  it('refuses a no_rope_layers list that is not one 0 or 1 per layer', () => {
+    expect(() => parseHfConfig(smol3({ no_rope_layers: [1, 0] }))).toThrow(/no_rope_layers" is \[1,0\], expected 8 values of 0 or 1/);
+    expect(() => parseHfConfig(smol3({ no_rope_layers: [1, 1, 1, 2, 1, 1, 1, 1] }))).toThrow(/expected 8 values of 0 or 1/);
+  });
+});

@@ -10,10 +10,11 @@ export const SUPPORTED_HF_ARCHITECTURES = [
   'Qwen2ForCausalLM',
   'Qwen3ForCausalLM',
   'Phi3ForCausalLM',
+  'SmolLM3ForCausalLM',
   'OPTForCausalLM',
 ] as const;
 const SUPPORTED_TEXT =
-  'Supported: LlamaForCausalLM (LLaMA, SmolLM, TinyLlama...), MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM (dense Qwen3), Phi3ForCausalLM (Phi-3 mini/medium without longrope), OPTForCausalLM (opt-125m to 66b, pre-norm and post-norm)';
+  'Supported: LlamaForCausalLM (LLaMA, SmolLM, TinyLlama...), MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM (dense Qwen3), Phi3ForCausalLM (Phi-3 mini/medium without longrope), SmolLM3ForCausalLM, OPTForCausalLM (opt-125m to 66b, pre-norm and post-norm)';
 
 const MODEL_TYPE_TO_ARCH: Record<string, string> = {
   llama: 'LlamaForCausalLM',
@@ -21,6 +22,7 @@ const MODEL_TYPE_TO_ARCH: Record<string, string> = {
   qwen2: 'Qwen2ForCausalLM',
   qwen3: 'Qwen3ForCausalLM',
   phi3: 'Phi3ForCausalLM',
+  smollm3: 'SmolLM3ForCausalLM',
   opt: 'OPTForCausalLM',
 };
 
@@ -179,13 +181,16 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
   if (source === 'Qwen3ForCausalLM' && c.attention_bias === true) unsupported('attention_bias=true (biases on q/k/v/o in a Qwen3 config)');
   if (source === 'Phi3ForCausalLM' && c.attention_bias === true) unsupported('attention_bias=true (biases on qkv_proj and o_proj in a Phi-3 config)');
   if (c.mlp_bias === true) unsupported('mlp_bias=true');
+  if (source === 'SmolLM3ForCausalLM' && c.attention_bias === true) unsupported('attention_bias=true (biases on q/k/v/o in a SmolLM3 config)');
+  const layers = int('num_hidden_layers', undefined, MAX_LAYERS);
+  const noRopeLayers = source === 'SmolLM3ForCausalLM' ? readNoRopeLayers(c, layers, file) : [];
   return {
     name,
     arch: 'llama',
     sourceArchitecture: source,
     hidden,
     intermediate: int('intermediate_size'),
-    layers: int('num_hidden_layers', undefined, MAX_LAYERS),
+    layers,
     heads,
     kvHeads,
     headDim,
@@ -197,10 +202,12 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
     ...(slidingWindow !== undefined ? { slidingWindow } : {}),
     // transformers' LLaMA weights rotate (i, i + d/2) pairs.
     ropeStyle: 'half',
-    tiedEmbeddings: tied(false),
+    // SmolLM3Config ties the head by default; the other LLaMA-family configs do not
+    tiedEmbeddings: tied(source === 'SmolLM3ForCausalLM'),
     qkvBias: source === 'Qwen2ForCausalLM',
     linearBias: false,
     ...(source === 'Qwen3ForCausalLM' ? { qkNorm: true } : {}),
+    ...(noRopeLayers.length ? { noRopeLayers } : {}),
     activation: 'silu',
     bosId: tokenId('bos_token_id', 1),
     eosId: tokenId('eos_token_id', 2),
@@ -246,12 +253,12 @@ function readRopeParameters(
  */
 function readSlidingWindow(c: Json, source: string, file: string): number | undefined {
   if (source === 'LlamaForCausalLM') return undefined;
-  if (source === 'Qwen2ForCausalLM' || source === 'Qwen3ForCausalLM') {
-    // Qwen2/3 window only the layers from max_window_layers on; released Qwen2/2.5/3 configs say false.
+  if (source === 'Qwen2ForCausalLM' || source === 'Qwen3ForCausalLM' || source === 'SmolLM3ForCausalLM') {
+    // Qwen2/3 window only the layers from max_window_layers on, SmolLM3 only its NoPE layers; released configs say false.
     if (c.use_sliding_window === true)
       throw new FormatError(
         file,
-        `uses use_sliding_window=true (${source === 'Qwen2ForCausalLM' ? 'Qwen2' : 'Qwen3'} windowed attention on some layers), which this studio does not implement`,
+        `uses use_sliding_window=true (${source.replace('ForCausalLM', '')} windowed attention on some layers), which this studio does not implement`,
         'Set use_sliding_window to false if your sequences are shorter than sliding_window (the results are the same), or use a model without it',
       );
     return undefined;
@@ -265,6 +272,28 @@ function readSlidingWindow(c: Json, source: string, file: string): number | unde
       'Fix config.json or use the original from the model repo',
     );
   return w;
+}
+
+/**
+ * SmolLM3's layers without RoPE: no_rope_layers[i] is 1 where layer i rotates q and k, 0 where it
+ * does not (SmolLM3Attention: use_rope = config.no_rope_layers[layer_idx]); absent, every
+ * no_rope_layer_interval-th layer (4: layers 3, 7, 11, ...) goes without, as SmolLM3Config fills it.
+ */
+function readNoRopeLayers(c: Json, layers: number, file: string): number[] {
+  const list = c.no_rope_layers;
+  if (list === undefined || list === null) {
+    const interval = c.no_rope_layer_interval ?? 4;
+    if (typeof interval !== 'number' || !Number.isSafeInteger(interval) || interval < 1)
+      throw new FormatError(file, `field "no_rope_layer_interval" is ${show(interval)}, expected a positive integer`, 'Fix config.json');
+    return Array.from({ length: layers }, (_, i) => i).filter((i) => (i + 1) % interval === 0);
+  }
+  if (!Array.isArray(list) || list.length !== layers || !list.every((v) => v === 0 || v === 1))
+    throw new FormatError(
+      file,
+      `field "no_rope_layers" is ${JSON.stringify(list).slice(0, 80)}, expected ${layers} values of 0 or 1 (one per layer)`,
+      'Fix config.json or use the original from the model repo',
+    );
+  return list.flatMap((v, i) => (v === 0 ? [i] : []));
 }
 
 /** The scaling part of rope_scaling / rope_parameters: absent, null or 'default' -> none; 'linear' and 'llama3' read; others refused. */

@@ -160,6 +160,16 @@ RANDOM_SHAPES['tiny-qwen3'] = {
   use_sliding_window: false,
 };
 
+// SmolLM3's kind: the last of every four layers without RoPE (here layer 3 of 4)
+RANDOM_SHAPES['tiny-smollm3'] = {
+  ...RANDOM_SHAPES['tiny-llama'],
+  architectures: ['SmolLM3ForCausalLM'],
+  model_type: 'smollm3',
+  num_hidden_layers: 4,
+  no_rope_layers: [1, 1, 1, 0],
+  tie_word_embeddings: true,
+};
+
 // opt-350m's kind: post-norm blocks, an embedding half as wide as the blocks (project_in / project_out)
 RANDOM_SHAPES['tiny-opt-350m'] = { ...RANDOM_SHAPES['tiny-opt'], do_layer_norm_before: false, word_embed_proj_dim: 16 };
 

@@ -20,6 +20,7 @@ import { add } from '../ops/elementwise';
 import { rmsNorm, layerNorm, normForwardFits } from '../ops/norm';
 import { normBackwardDx, normDxHalfFits } from '../ops/norm-dx';
 import { ropeInputs, ropeSideBySide, ropeSideBySideInverse, ropeSplitsV } from '../ops/rope';
+import { layerRopeScaling } from '../reference/rope';
 import { causalAttention, causalAttentionBackward, headSplitTarget, keepHeadSplit, pathOf } from '../ops/attention';
 import { swiglu, swigluBackward, swigluSideBySide, swigluSideBySideBackward, relu, reluBackward, gelu, geluBackward } from '../ops/activation';
 
@@ -142,12 +143,13 @@ function headNormBackward(gpu: Gpu, dy: Tensor, x: Tensor, weight: Tensor, rstd:
   return dx;
 }
 
-function ropeOpts(cfg: ModelConfig, shape: BatchShape, inverse = false) {
-  return { headDim: cfg.headDim, seqLen: shape.seqLen, theta: cfg.ropeTheta, scaling: cfg.ropeScaling, style: cfg.ropeStyle, inverse };
+/** Block `layer`'s RoPE (none in SmolLM3's NoPE layers: layerRopeScaling). */
+function ropeOpts(cfg: ModelConfig, shape: BatchShape, layer: number, inverse = false) {
+  return { headDim: cfg.headDim, seqLen: shape.seqLen, theta: cfg.ropeTheta, scaling: layerRopeScaling(cfg, layer), style: cfg.ropeStyle, inverse };
 }
 
-function sideBySideRopeOpts(cfg: ModelConfig, shape: BatchShape) {
-  const { inverse: _, ...o } = ropeOpts(cfg, shape);
+function sideBySideRopeOpts(cfg: ModelConfig, shape: BatchShape, layer: number) {
+  const { inverse: _, ...o } = ropeOpts(cfg, shape, layer);
   return { ...o, heads: cfg.heads, kvHeads: cfg.kvHeads };
 }
 
@@ -185,7 +187,7 @@ function queriesKeysValues(
   let out: { q: Tensor; k: Tensor; v: Tensor; headNorm?: HeadNormActivations };
   if (stacked) {
     const qkv = linearMatmul(gpu, h, 'q.in', stacked, 'q.weight', { transB: true });
-    out = ropeSideBySide(gpu, qkv, sideBySideRopeOpts(cfg, shape), hq && hk && { q: hq, k: hk, v: hv });
+    out = ropeSideBySide(gpu, qkv, sideBySideRopeOpts(cfg, shape, w.index), hq && hk && { q: hq, k: hk, v: hv });
     qkv.release();
   } else {
     const [q, k, v] = QKV.map((r) => linear(gpu, h, linearOf(w, r), r));
@@ -197,7 +199,7 @@ function queriesKeysValues(
         { x: hn ? hn.q.y : q, heads: cfg.heads, half: hq, splitOut: hq ? rep : undefined },
         { x: hn ? hn.k.y : k, heads: cfg.kvHeads, half: hk, splitOut: hk ? 1 : undefined },
       ],
-      ropeOpts(cfg, shape),
+      ropeOpts(cfg, shape, w.index),
     );
     if (hn) {
       hn.q.y.release();
@@ -464,7 +466,7 @@ function attentionInputsBackward(
     const g = causalAttentionBackward(gpu, dattn, acts.q!, acts.k!, acts.v!, acts.attn!, acts.lse!, ao, {}, 'qkv');
     // the copy is read by dn1's product: 2·tokens·(q's, k's and v's rows)·hidden FLOP
     const half = halfCopyTarget(gpu, [input.size / stacked.shape[1], stacked.shape[0]], 'q.dout', 2 * input.size * stacked.shape[0]);
-    const dqkv = ropeSideBySideInverse(gpu, g, sideBySideRopeOpts(cfg, shape), g.split === 'qkv', half);
+    const dqkv = ropeSideBySideInverse(gpu, g, sideBySideRopeOpts(cfg, shape, w.index), g.split === 'qkv', half);
     keepHalfCopy(gpu, dqkv, half);
     [g.dq, g.dk, g.dv].forEach((t) => t.release());
     const dn1 = stackedGrads(gpu, w, QKV, stacked, dqkv, input, wanted, dW);
@@ -499,7 +501,7 @@ function attentionInputsBackward(
         { x: g.dq, heads: cfg.heads, half: hn ? null : hq, splitIn: rep },
         { x: g.dk, heads: cfg.kvHeads, half: hn ? null : hk, splitIn: rep && 1 },
       ],
-      ropeOpts(cfg, shape, true),
+      ropeOpts(cfg, shape, w.index, true),
     );
     g.dq.release();
     g.dk.release();

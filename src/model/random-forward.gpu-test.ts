@@ -54,7 +54,7 @@ async function checkForward(gpu: Gpu, shape: string) {
 }
 
 /** With `sideBySide`, q's, k's and v's weights in one buffer and gate's and up's in another (one product each way for each set). */
-async function checkBlockGradients(gpu: Gpu, shape: string, sideBySide = false) {
+async function checkBlockGradients(gpu: Gpu, shape: string, sideBySide = false, layer = 0) {
   const m = randomModel(shape, 11);
   const cfg = m.weights.config;
   const batch = 2,
@@ -62,7 +62,7 @@ async function checkBlockGradients(gpu: Gpu, shape: string, sideBySide = false) 
     T = batch * seqLen;
   const x = randn(T * cfg.hidden, 3);
   const dy = randn(T * cfg.hidden, 4);
-  const wb = await loadBlockWeights(gpu, m.weights, 0);
+  const wb = await loadBlockWeights(gpu, m.weights, layer);
   if (sideBySide && !stackSideBySide(gpu, wb)) throw new Error(`${shape}: gate and up cannot lie side by side`);
   const xt = gpu.upload(x, [T, cfg.hidden]);
   const { y, acts } = blockForward(gpu, cfg, wb, xt, { batch, seqLen }, true);
@@ -71,12 +71,12 @@ async function checkBlockGradients(gpu: Gpu, shape: string, sideBySide = false) 
   assertClose(
     `${shape} block output`,
     await y.readF32(),
-    blockRef(cfg, (n) => w.get(n)!, 0, Float64Array.from(x), batch, seqLen),
+    blockRef(cfg, (n) => w.get(n)!, layer, Float64Array.from(x), batch, seqLen),
     1e-4,
   );
   y.release();
   const objective = (get: (n: string) => Float32Array | Float64Array, xin: ArrayLike<number>) =>
-    blockRef(cfg, get, 0, Float64Array.from(xin), batch, seqLen).reduce((a, v, i) => a + v * dy[i], 0);
+    blockRef(cfg, get, layer, Float64Array.from(xin), batch, seqLen).reduce((a, v, i) => a + v * dy[i], 0);
   const h = 1e-4;
   // input gradient: a few coordinates
   const dx = await g.dx.readF32();
@@ -93,7 +93,7 @@ async function checkBlockGradients(gpu: Gpu, shape: string, sideBySide = false) 
   }
   // weight gradients of every Linear: a few entries each
   for (const [role, dW] of Object.entries(g.dW)) {
-    const name = `${linearName(cfg.arch, 0, role as never)}.weight`;
+    const name = `${linearName(cfg.arch, layer, role as never)}.weight`;
     const got = await dW!.readF32();
     for (let k = 0; k < 3; k++) {
       const i = Math.floor(r() * got.length);
@@ -206,6 +206,11 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   },
   async 'Qwen3 with q, k, v and gate, up side by side where they can be: output = oracle, backward = finite differences'(gpu) {
     await checkBlockGradients(gpu, 'tiny-qwen3', true);
+  },
+  async 'SmolLM3 (every 4th layer without RoPE) forward = float64 oracle, the NoPE block backward = finite differences'(gpu) {
+    await checkForward(gpu, 'tiny-smollm3');
+    await checkBlockGradients(gpu, 'tiny-smollm3', false, 3);
+    await checkBlockGradients(gpu, 'tiny-smollm3', true, 3);
   },
   async 'post-norm OPT with an embedding narrower than its blocks (opt-350m kind) forward = float64 oracle'(gpu) {
     await checkForward(gpu, 'tiny-opt-350m');

@@ -8,16 +8,18 @@ import { rmsNorm } from '../ops/norm';
 import type { BatchShape } from './block';
 import { linear } from './block';
 import { ropeInputs } from '../ops/rope';
+import { layerRopeScaling } from '../reference/rope';
 import { causalAttention } from '../ops/attention';
 import { swiglu, relu, gelu } from '../ops/activation';
 
-/** o_proj(attention(q(h), k(h), v(h))) for normalised input h. */
+/** o_proj(attention(q(h), k(h), v(h))) for normalised input h, in block `layer` (its RoPE). */
 export function attentionSublayer(
   gpu: Gpu,
   cfg: ModelConfig,
   lin: { q: LinearWeights; k: LinearWeights; v: LinearWeights; o: LinearWeights; headNorms?: BlockWeights['headNorms'] },
   h: Tensor,
   shape: BatchShape,
+  layer: number,
 ): Tensor {
   let q = linear(gpu, h, lin.q);
   let k = linear(gpu, h, lin.k);
@@ -31,7 +33,7 @@ export function attentionSublayer(
     k = kn.y;
   }
   if (cfg.arch === 'llama') {
-    const r = { headDim: cfg.headDim, seqLen: shape.seqLen, theta: cfg.ropeTheta, scaling: cfg.ropeScaling, style: cfg.ropeStyle };
+    const r = { headDim: cfg.headDim, seqLen: shape.seqLen, theta: cfg.ropeTheta, scaling: layerRopeScaling(cfg, layer), style: cfg.ropeStyle };
     const [qr, kr] = ropeInputs(
       gpu,
       [

@@ -171,7 +171,7 @@ async function searchBlock(
   if (!cfg.postNorm) {
     const h1 = acts!.inputs.q!;
     const attnLin = () => ({ q: L('q'), k: L('k'), v: L('v'), o: L('o'), headNorms: w.headNorms });
-    const attnRef = attentionSublayer(gpu, cfg, attnLin(), h1, shape);
+    const attnRef = attentionSublayer(gpu, cfg, attnLin(), h1, shape, w.index);
     const qkv = await searchSubset(
       gpu,
       isOpt ? 'self_attn_layer_norm→qkv' : 'input_layernorm→qkv',
@@ -179,7 +179,7 @@ async function searchBlock(
       spec,
       (f) => {
         const a = attnLin();
-        return attentionSublayer(gpu, cfg, { ...a, q: f(a.q), k: f(a.k), v: f(a.v) }, h1, shape);
+        return attentionSublayer(gpu, cfg, { ...a, q: f(a.q), k: f(a.k), v: f(a.v) }, h1, shape, w.index);
       },
       attnRef,
       [L('q'), L('k'), L('v')],

@@ -1,7 +1,7 @@
 // float64 twin of the rotary position embedding kernel, and the rotary frequencies (with the
 // checkpoint's rope_scaling) that the kernel's table, the twin and the ONNX export share.
 
-import type { RopeScaling } from '../core/model-config';
+import type { ModelConfig, RopeScaling } from '../core/model-config';
 
 export type { RopeScaling };
 
@@ -26,6 +26,16 @@ export function ropeFrequencies(headDim: number, theta: number, scaling?: RopeSc
     const smooth = (old / wavelen - lo) / (hi - lo);
     return (1 - smooth) * (f / factor) + smooth * f;
   });
+}
+
+/**
+ * RoPE options of a layer: SmolLM3's NoPE layers rotate by angle 0 (every frequency divided by
+ * Infinity: cos 1, sin 0, so x·1 − y·0 = x exactly), which keeps the fused RoPE dispatches (and the
+ * head splits they write) the same for every layer.
+ */
+export function layerRopeScaling(cfg: ModelConfig, layer: number): RopeScaling | undefined {
+  if (cfg.noRopeLayers?.includes(layer)) return { type: 'factors', factors: new Array<number>(cfg.headDim / 2).fill(Infinity) };
+  return cfg.ropeScaling;
 }
 
 export interface RopeOptions {

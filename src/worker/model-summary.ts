@@ -12,6 +12,7 @@ export function structureNotes(c: ModelConfig): string[] {
   if (fusesLinears(c)) notes.push('q/k/v and gate/up fused in the checkpoint (read apart; its Hugging Face exports are the same model as MistralForCausalLM)');
   if (c.qkvBias && c.arch === 'llama') notes.push('biases on q, k and v');
   if (c.qkNorm) notes.push('q and k RMS-normalised per head before RoPE');
+  if (c.noRopeLayers?.length) notes.push(`no RoPE in ${c.noRopeLayers.length} of ${c.layers} layers (${c.noRopeLayers.join(', ')})`);
   if (c.postNorm) notes.push('post-norm blocks: TEQ and AWQ scale v→out_proj and fc1→fc2 only (no norm to fold a scale into)');
   if (c.embedDim !== undefined) notes.push(`embedding ${c.embedDim} wide, projected to the blocks' ${c.hidden} and back`);
   if (c.slidingWindow !== undefined) notes.push(`sliding window of ${c.slidingWindow} tokens (runs up to it are exact)`);

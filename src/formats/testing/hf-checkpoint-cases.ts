@@ -36,6 +36,8 @@ const P3 = tail(PHI3_SPECIAL);
 const PHI3_TEMPLATE =
   "{% for message in messages %}{% if message['role'] == 'user' %}{{'<|user|>' + '\n' + message['content'] + '<|end|>' + '\n' + '<|assistant|>' + '\n'}}{% elif message['role'] == 'assistant' %}{{message['content'] + '<|end|>' + '\n'}}{% endif %}{% endfor %}";
 const SMOL_SPECIAL = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];
+const SMOLLM3_SPECIAL = ['<|begin_of_text|>', '<|end_of_text|>', '<|finetune_right_pad_id|>', '<|im_start|>', '<|im_end|>'];
+const S3 = tail(SMOLLM3_SPECIAL);
 const S = tail(SMOL_SPECIAL);
 
 const llama2: Json = {
@@ -497,6 +499,50 @@ export const CHECKPOINT_CASES: CheckpointCase[] = [
     tokenizer: 'sentencepiece',
     addedTokens: PHI3_SPECIAL,
     tokenizerConfig: { bos_token: '<s>', eos_token: '<|endoftext|>', pad_token: '<|endoftext|>', chat_template: PHI3_TEMPLATE, legacy: false },
+  },
+  {
+    // SmolLM3-3B's layout as transformers 4.54 writes it: every 4th layer without RoPE
+    // (no_rope_layers 1,1,1,0), Llama 3's tokenizer with ChatML tokens, no BOS, tied head
+    name: 'SmolLM3-style',
+    config: {
+      architectures: ['SmolLM3ForCausalLM'],
+      attention_bias: false,
+      attention_dropout: 0.0,
+      bos_token_id: null,
+      eos_token_id: S3['<|im_end|>'],
+      hidden_act: 'silu',
+      hidden_size: 64,
+      initializer_range: 0.02,
+      intermediate_size: 96,
+      layer_types: ['full_attention', 'full_attention', 'full_attention', 'full_attention'],
+      max_position_embeddings: 65536,
+      max_window_layers: 28,
+      mlp_bias: false,
+      model_type: 'smollm3',
+      no_rope_layer_interval: 4,
+      no_rope_layers: [1, 1, 1, 0],
+      num_attention_heads: 4,
+      num_hidden_layers: 4,
+      num_key_value_heads: 2,
+      pad_token_id: S3['<|finetune_right_pad_id|>'],
+      pretraining_tp: 2,
+      rms_norm_eps: 1e-6,
+      rope_scaling: null,
+      rope_theta: 5000000.0,
+      sliding_window: null,
+      tie_word_embeddings: true,
+      torch_dtype: 'bfloat16',
+      transformers_version: '4.54.0.dev0',
+      use_cache: false,
+      use_sliding_window: false,
+      vocab_size: V,
+    },
+    dtype: 'bfloat16',
+    shards: 1,
+    tokenizer: 'byte-level',
+    preTokenizer: 'llama-bpe',
+    addedTokens: SMOLLM3_SPECIAL,
+    tokenizerConfig: { bos_token: null, eos_token: '<|im_end|>', pad_token: '<|finetune_right_pad_id|>', chat_template: CHATML },
   },
   {
     name: 'OPT-125m-style',

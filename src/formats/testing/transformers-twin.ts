@@ -3,6 +3,7 @@
 // studio's config parser and oracle: rope_parameters or rope_theta + rope_scaling (default, linear,
 // llama3 inv_freq as modeling_rope_utils computes it), head_dim, GQA, q/k/v (and o, MLP) biases,
 // Qwen3's q_norm / k_norm (RMSNorm over each head before RoPE), Phi-3's fused qkv_proj and gate_up_proj,
+// SmolLM3's layers without RoPE,
 // Mistral's sliding-window mask, OPT's offset-2 positions, project_in/out and post-norm. Tests
 // compare the studio's loaded model and oracle against it.
 type Json = Record<string, unknown>;
@@ -147,8 +148,13 @@ function llama(c: Json, w: W, ids: number[]): Float64Array {
       q.set(rmsNorm(q, T * heads, D, w(`${p}.self_attn.q_norm.weight`), eps));
       k.set(rmsNorm(k, T * kv, D, w(`${p}.self_attn.k_norm.weight`), eps));
     }
-    rope(q, heads);
-    rope(k, kv);
+    // SmolLM3Attention: use_rope = config.no_rope_layers[layer_idx] (absent: every 4th layer without)
+    const noRope = c.no_rope_layers as number[] | undefined;
+    const useRope = arch !== 'SmolLM3ForCausalLM' || (noRope ? noRope[l] === 1 : (l + 1) % 4 !== 0);
+    if (useRope) {
+      rope(q, heads);
+      rope(k, kv);
+    }
     const a = attention(q, k, v, T, heads, kv, D, D ** -0.5, window);
     const o = linear(a, T, w(`${p}.self_attn.o_proj.weight`), heads * D, H, b('self_attn.o_proj', c.attention_bias === true));
     x = x.map((v, i) => v + o[i]);
