@@ -27,6 +27,7 @@ import {
   transformedSource,
   type ExportInput,
 } from './model-parts';
+import { hfArchitecture } from './hf-files';
 import { bytesOf, type ExportSink } from './sink';
 import { ExportUnavailableError, safeFileStem, type ExportAvailability, type ExportReport, type FloatFallback } from './types';
 
@@ -70,8 +71,19 @@ export function ggufQuantType(q: QuantizedModel): { type: GgmlQuantType } | { re
 /** The vocabulary llama.cpp reads: SentencePiece ("llama") as stored, or byte-level BPE as a "gpt2" vocabulary. */
 type GgufVocabulary = { kind: 'llama'; tok: SentencePieceBpeTokenizer } | { kind: 'gpt2'; vocab: Gpt2Vocab; addBos?: boolean };
 
+/** Converted once per tokenizer and size: availability, the plan and the writer all ask (a 150k-token vocabulary takes a while). */
+const vocabularies = new WeakMap<Tokenizer, Map<number, GgufVocabulary | { reason: string }>>();
+
 function ggufVocabulary(tok: Tokenizer | undefined, vocabSize: number): GgufVocabulary | { reason: string } | null {
   if (!tok) return null;
+  let bySize = vocabularies.get(tok);
+  if (!bySize) vocabularies.set(tok, (bySize = new Map()));
+  let v = bySize.get(vocabSize);
+  if (!v) bySize.set(vocabSize, (v = convertVocabulary(tok, vocabSize)));
+  return v;
+}
+
+function convertVocabulary(tok: Tokenizer, vocabSize: number): GgufVocabulary | { reason: string } {
   if (tok instanceof SentencePieceBpeTokenizer) return { kind: 'llama', tok };
   if (tok instanceof HfTokenizer) {
     const model = (tok.tokenizerJson as { model?: { byte_fallback?: unknown } } | null)?.model;
@@ -98,8 +110,9 @@ function ggufVocabulary(tok: Tokenizer | undefined, vocabSize: number): GgufVoca
  * rotates them NEOX-style); everything else LLaMA-like as "llama" (Q/K rows interleaved).
  */
 export function ggufArchitecture(cfg: ModelConfig): 'llama' | 'qwen2' | 'qwen3' {
-  if (cfg.sourceArchitecture === 'Qwen2ForCausalLM' || cfg.sourceArchitecture === 'gguf:qwen2') return 'qwen2';
-  if (cfg.sourceArchitecture === 'Qwen3ForCausalLM' || cfg.sourceArchitecture === 'gguf:qwen3') return 'qwen3';
+  const hf = hfArchitecture(cfg); // a Qwen GGUF's config names its GGUF architecture
+  if (hf === 'Qwen2ForCausalLM') return 'qwen2';
+  if (hf === 'Qwen3ForCausalLM') return 'qwen3';
   return 'llama';
 }
 

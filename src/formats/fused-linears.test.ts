@@ -44,6 +44,16 @@ describe("Phi-3's fused Linears", () => {
     expect(split.has('model.layers.0.self_attn.qkv_proj.weight')).toBe(false);
     expect(split.get('model.layers.0.self_attn.k_proj.weight')!.shape).toEqual([2, 4]);
   });
+  it('one read of the fused tensor serves its parts, and a later round reads it again', async () => {
+    let reads = 0;
+    const counted = { ...entry(8, 4), read: async () => (reads++, entry(8, 4).read()) };
+    const split = splitFusedLinears(phi3, new Map([['model.layers.0.self_attn.qkv_proj.weight', counted]]));
+    const parts = ['q', 'k', 'v'].map((r) => split.get(`model.layers.0.self_attn.${r}_proj.weight`)!);
+    for (const p of parts) await p.read();
+    expect(reads).toBe(1);
+    for (const p of parts) await p.read();
+    expect(reads).toBe(2);
+  });
   it("a fused tensor whose rows are not its parts' is refused, naming it and what the config implies", () => {
     expect(() => splitFusedLinears(phi3, new Map([['model.layers.0.self_attn.qkv_proj.weight', entry(9, 4)]]))).toThrow(
       /qkv_proj.*shape \[9, 4\] but config.json implies \[8, 4\]/,

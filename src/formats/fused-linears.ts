@@ -52,10 +52,23 @@ export function splitFusedLinears(cfg: ModelConfig, tensors: Map<string, TensorE
           fusedName,
         );
       out.delete(fusedName);
+      // The parts are read one after another (a block's weights): one read of the fused tensor
+      // serves them all, and is dropped once each has taken its rows (a later round reads it again).
+      let shared: Promise<Float32Array> | null = null;
+      let left = 0;
+      const readShared = async () => {
+        if (!shared) {
+          shared = fused.read();
+          left = parts.length;
+        }
+        const all = shared;
+        if (--left === 0) shared = null;
+        return all;
+      };
       let start = 0;
       for (const [name, r] of parts) {
         const from = start * cols;
-        out.set(name, { shape: [r, cols], file: fused.file, read: async () => (await fused.read()).slice(from, from + r * cols) });
+        out.set(name, { shape: [r, cols], file: fused.file, read: async () => (await readShared()).slice(from, from + r * cols) });
         start += r;
       }
     }

@@ -113,14 +113,14 @@ function addNorm(gpu: Gpu, cfg: ModelConfig, x: Tensor, r: Tensor, w: NormWeight
   return { x1: sum!, n };
 }
 
-/** dx of a norm (weights frozen, no weight gradients) plus the gradient through the skip connection. */
+/** dx of a norm (weights frozen, no weight gradients) plus the gradient through the skip connection where there is one (`residual`). */
 function normBackward(
   gpu: Gpu,
   dy: Tensor,
   x: Tensor,
   w: NormWeights,
   saved: { rstd: Tensor; mean?: Tensor },
-  residual: Tensor,
+  residual: Tensor | undefined,
   half: HalfCopyTarget | null,
 ): Tensor {
   if (half && !normDxHalfFits(gpu, { mean: saved.mean, residual })) {
@@ -128,17 +128,6 @@ function normBackward(
     half = null;
   }
   const dx = normBackwardDx(gpu, dy, x, w.weight, saved.rstd, { mean: saved.mean, residual, half });
-  keepHalfCopy(gpu, dx, half);
-  return dx;
-}
-
-/** dx of a per-head norm (Qwen3's q_norm / k_norm; no residual), with its f16 copy where one is wanted and fits. */
-function headNormBackward(gpu: Gpu, dy: Tensor, x: Tensor, weight: Tensor, rstd: Tensor, half: HalfCopyTarget | null): Tensor {
-  if (half && !normDxHalfFits(gpu, {})) {
-    half.copy.release();
-    half = null;
-  }
-  const dx = normBackwardDx(gpu, dy, x, weight, rstd, { half });
   keepHalfCopy(gpu, dx, half);
   return dx;
 }
@@ -383,14 +372,11 @@ function postNormBackward(
   acts: BlockActivations,
   dy: Tensor,
   shape: BatchShape,
-  wanted: (role: LinearRole) => boolean,
+  grads: { wanted: (role: LinearRole) => boolean; weightGrad: (role: LinearRole, dout: Tensor) => void; dW: BlockGrads['dW'] },
 ): BlockGrads {
-  const dW: BlockGrads['dW'] = {};
-  const weightGrad = (role: LinearRole, dout: Tensor) => {
-    if (wanted(role)) dW[role] = linearMatmul(gpu, dout, `${role}.dout`, acts.inputs[role]!, `${role}.in`, { transA: true });
-  };
+  const { wanted, weightGrad, dW } = grads;
   // y = LN2(s2), s2 = x1 + fc2(act(fc1 x1))
-  const ds2 = normBackwardDx(gpu, dy, acts.sums!.mlp, w.mlpNorm.weight, acts.norm2.rstd, { mean: acts.norm2.mean });
+  const ds2 = normBackward(gpu, dy, acts.sums!.mlp, w.mlpNorm, acts.norm2, undefined, null);
   weightGrad('fc2', ds2);
   const da = linearMatmul(gpu, ds2, 'fc2.dout', linearOf(w, 'fc2').weight, 'fc2.weight');
   const dfc1 = cfg.activation === 'gelu' ? geluBackward(gpu, da, acts.fc1!) : reluBackward(gpu, da, acts.fc1!);
@@ -400,7 +386,7 @@ function postNormBackward(
   linearMatmul(gpu, dfc1, 'fc1.dout', linearOf(w, 'fc1').weight, 'fc1.weight', { out: ds2, accumulate: true });
   dfc1.release();
   // x1 = LN1(s1), s1 = x + o(attention)
-  const ds1 = normBackwardDx(gpu, ds2, acts.sums!.attn, w.attnNorm.weight, acts.norm1.rstd, { mean: acts.norm1.mean });
+  const ds1 = normBackward(gpu, ds2, acts.sums!.attn, w.attnNorm, acts.norm1, undefined, null);
   ds2.release();
   weightGrad('o', ds1);
   const dattn = linearMatmul(gpu, ds1, 'o.dout', linearOf(w, 'o').weight, 'o.weight');
@@ -509,8 +495,8 @@ function attentionInputsBackward(
       // through Qwen3's per-head norms: the products' output gradients (their f16 copies written here)
       const dqn = dq;
       const dkn = dk;
-      dq = headNormBackward(gpu, dqn, hn.acts.q, hn.w.q.weight, hn.acts.qRstd, hq);
-      dk = headNormBackward(gpu, dkn, hn.acts.k, hn.w.k.weight, hn.acts.kRstd, hk);
+      dq = normBackward(gpu, dqn, hn.acts.q, hn.w.q, { rstd: hn.acts.qRstd }, undefined, hq);
+      dk = normBackward(gpu, dkn, hn.acts.k, hn.w.k, { rstd: hn.acts.kRstd }, undefined, hk);
       dqn.release();
       dkn.release();
     } else {
@@ -598,10 +584,10 @@ export function blockBackward(
   const inp = acts.inputs;
   // a weight gradient nobody reads costs a product (and its split-K sum) per Linear and step
   const wanted = (role: LinearRole) => (typeof weightGrads === 'boolean' ? weightGrads : weightGrads.includes(role));
-  if (cfg.postNorm) return postNormBackward(gpu, cfg, w, acts, dy, shape, wanted);
   const weightGrad = (role: LinearRole, dout: Tensor) => {
     if (wanted(role)) dW[role] = linearMatmul(gpu, dout, `${role}.dout`, inp[role]!, `${role}.in`, { transA: true });
   };
+  if (cfg.postNorm) return postNormBackward(gpu, cfg, w, acts, dy, shape, { wanted, weightGrad, dW });
   // MLP
   let dn2: Tensor;
   if (cfg.arch === 'llama') {
