@@ -1,4 +1,5 @@
-// Little-endian element decoding to f32: F32, F16, BF16 and GGML's Q8_0, Q4_1 and Q5_1 blocks.
+// Little-endian element decoding to f32: F32, F16, BF16 and GGML's Q8_0, Q4_0, Q4_1, Q5_0 and Q5_1
+// blocks (the k-quants: ggml-kquants.ts).
 
 /** IEEE half (binary16) bits to a number; exact, subnormals, infinities and NaN included. */
 export function halfToFloat(h: number): number {
@@ -10,7 +11,7 @@ export function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
-const HALF_TABLE = (() => {
+export const HALF_TABLE = (() => {
   const t = new Float32Array(65536);
   for (let i = 0; i < 65536; i++) t[i] = halfToFloat(i);
   return t;
@@ -65,8 +66,41 @@ export function q8_0ToF32(bytes: Uint8Array, count: number): Float32Array {
   return out;
 }
 
+export const Q4_0_BYTES = 18;
+export const Q5_0_BYTES = 22;
 export const Q4_1_BYTES = 20;
 export const Q5_1_BYTES = 24;
+
+/** GGML Q4_0: f16 d, then Q4_1's nibble layout; x = (q − 8)·d (llama.cpp dequantize_row_q4_0). */
+export function q4_0ToF32(bytes: Uint8Array, count: number): Float32Array {
+  const out = new Float32Array(count);
+  for (let b = 0; b < count / 32; b++) {
+    const o = b * Q4_0_BYTES;
+    const d = HALF_TABLE[bytes[o] | (bytes[o + 1] << 8)];
+    for (let j = 0; j < 16; j++) {
+      const q = bytes[o + 2 + j];
+      out[b * 32 + j] = ((q & 15) - 8) * d;
+      out[b * 32 + j + 16] = ((q >> 4) - 8) * d;
+    }
+  }
+  return out;
+}
+
+/** GGML Q5_0: f16 d, a u32 of fifth bits (bit j = element j), then the nibbles; x = (q − 16)·d. */
+export function q5_0ToF32(bytes: Uint8Array, count: number): Float32Array {
+  const out = new Float32Array(count);
+  for (let b = 0; b < count / 32; b++) {
+    const o = b * Q5_0_BYTES;
+    const d = HALF_TABLE[bytes[o] | (bytes[o + 1] << 8)];
+    const qh = (bytes[o + 2] | (bytes[o + 3] << 8) | (bytes[o + 4] << 16) | (bytes[o + 5] << 24)) >>> 0;
+    for (let j = 0; j < 16; j++) {
+      const q = bytes[o + 6 + j];
+      out[b * 32 + j] = (((q & 15) | (((qh >>> j) & 1) << 4)) - 16) * d;
+      out[b * 32 + j + 16] = (((q >> 4) | (((qh >>> (j + 16)) & 1) << 4)) - 16) * d;
+    }
+  }
+  return out;
+}
 
 /**
  * GGML Q4_1: blocks of 32 values, f16 d and m, then 16 bytes whose low nibbles are elements 0..15

@@ -1,8 +1,25 @@
 // GGUF v2/v3 reader: metadata key/values and tensor infos from a header read in chunks (so a big
 // file is never loaded whole), hostile counts and sizes capped, every offset checked against the
-// file size. Tensor data (F32, F16, BF16, Q8_0, Q4_1, Q5_1) is read and converted to f32 on demand.
+// file size. Tensor data (F32, F16, BF16, Q8_0, Q4_0/1, Q5_0/1 and the k-quants Q4_K, Q5_K, Q6_K) is read and
+// converted to f32 on demand.
 import { checkRange, type ByteSource } from './byte-source';
-import { bf16ToF32, f16ToF32, f32FromBytes, Q4_1_BYTES, q4_1ToF32, Q5_1_BYTES, q5_1ToF32, Q8_0_BLOCK, Q8_0_BYTES, q8_0ToF32 } from './dtype';
+import {
+  bf16ToF32,
+  f16ToF32,
+  f32FromBytes,
+  Q4_0_BYTES,
+  q4_0ToF32,
+  Q4_1_BYTES,
+  q4_1ToF32,
+  Q5_0_BYTES,
+  q5_0ToF32,
+  Q5_1_BYTES,
+  q5_1ToF32,
+  Q8_0_BLOCK,
+  Q8_0_BYTES,
+  q8_0ToF32,
+} from './dtype';
+import { QK_K, Q4_K_BYTES, q4_KToF32, Q5_K_BYTES, q5_KToF32, Q6_K_BYTES, q6_KToF32 } from './ggml-kquants';
 import { FormatError } from './errors';
 import { checkTiling, type Span } from './tiling';
 
@@ -39,7 +56,19 @@ export const GgufValueType = {
 
 export type GgufValue = number | bigint | boolean | string | GgufValue[] | Float32Array | Int32Array | Uint32Array;
 
-export const GGML_TYPE = { F32: 0, F16: 1, Q4_1: 3, Q5_1: 7, Q8_0: 8, BF16: 30 } as const;
+export const GGML_TYPE = { F32: 0, F16: 1, Q4_0: 2, Q4_1: 3, Q5_0: 6, Q5_1: 7, Q8_0: 8, Q4_K: 12, Q5_K: 13, Q6_K: 14, BF16: 30 } as const;
+
+/** The block types this loader reads: values and bytes a block, and the decoder of a run of blocks. */
+const GGML_BLOCKS: Record<number, { values: number; bytes: number; decode: (bytes: Uint8Array, count: number) => Float32Array }> = {
+  [GGML_TYPE.Q4_0]: { values: 32, bytes: Q4_0_BYTES, decode: q4_0ToF32 },
+  [GGML_TYPE.Q4_1]: { values: 32, bytes: Q4_1_BYTES, decode: q4_1ToF32 },
+  [GGML_TYPE.Q5_0]: { values: 32, bytes: Q5_0_BYTES, decode: q5_0ToF32 },
+  [GGML_TYPE.Q5_1]: { values: 32, bytes: Q5_1_BYTES, decode: q5_1ToF32 },
+  [GGML_TYPE.Q8_0]: { values: Q8_0_BLOCK, bytes: Q8_0_BYTES, decode: q8_0ToF32 },
+  [GGML_TYPE.Q4_K]: { values: QK_K, bytes: Q4_K_BYTES, decode: q4_KToF32 },
+  [GGML_TYPE.Q5_K]: { values: QK_K, bytes: Q5_K_BYTES, decode: q5_KToF32 },
+  [GGML_TYPE.Q6_K]: { values: QK_K, bytes: Q6_K_BYTES, decode: q6_KToF32 },
+};
 const GGML_TYPE_NAMES: Record<number, string> = {
   0: 'F32',
   1: 'F16',
@@ -276,22 +305,18 @@ function tensorBytes(src: ByteSource, name: string, ne: number[], type: number):
     case GGML_TYPE.F16:
     case GGML_TYPE.BF16:
       return numel * 2;
-    case GGML_TYPE.Q8_0:
-      if (ne[0] % Q8_0_BLOCK !== 0) throw new FormatError(src.name, `is Q8_0 with a row of ${ne[0]} values, not a multiple of 32`, 'The file is corrupt', name);
-      return (numel / Q8_0_BLOCK) * Q8_0_BYTES;
-    case GGML_TYPE.Q4_1:
-    case GGML_TYPE.Q5_1:
-      if (ne[0] % 32 !== 0)
-        throw new FormatError(src.name, `is ${ggmlTypeName(type)} with a row of ${ne[0]} values, not a multiple of 32`, 'The file is corrupt', name);
-      return (numel / 32) * (type === GGML_TYPE.Q4_1 ? Q4_1_BYTES : Q5_1_BYTES);
-    default:
-      throw new FormatError(
-        src.name,
-        `is stored as ${ggmlTypeName(type)}, which this loader does not read (it reads F32, F16, BF16 and Q8_0, and the Q4_1/Q5_1 that this studio exports)`,
-        'Use an F32/F16/BF16/Q8_0 GGUF (llama.cpp convert_hf_to_gguf.py --outtype f16), or the original Hugging Face safetensors',
-        name,
-      );
   }
+  const block = GGML_BLOCKS[type];
+  if (!block)
+    throw new FormatError(
+      src.name,
+      `is stored as ${ggmlTypeName(type)}, which this loader does not read (it reads F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K and Q6_K)`,
+      'Use a GGUF of those types (Q4_K_M, Q5_K_M, Q8_0 or f16: llama.cpp convert_hf_to_gguf.py --outtype f16), or the original Hugging Face safetensors',
+      name,
+    );
+  if (ne[0] % block.values !== 0)
+    throw new FormatError(src.name, `is ${ggmlTypeName(type)} with a row of ${ne[0]} values, not a multiple of ${block.values}`, 'The file is corrupt', name);
+  return (numel / block.values) * block.bytes;
 }
 
 const MAX_ALIGNMENT = 1 << 16;
@@ -397,13 +422,8 @@ export async function readGgufTensor(file: GgufFile, name: string): Promise<Floa
       return f16ToF32(bytes);
     case GGML_TYPE.BF16:
       return bf16ToF32(bytes);
-    case GGML_TYPE.Q8_0:
-      return q8_0ToF32(bytes, numel);
-    case GGML_TYPE.Q4_1:
-      return q4_1ToF32(bytes, numel);
-    case GGML_TYPE.Q5_1:
-      return q5_1ToF32(bytes, numel);
     default:
+      if (GGML_BLOCKS[t.type]) return GGML_BLOCKS[t.type].decode(bytes, numel);
       throw new FormatError(file.source.name, `is stored as ${ggmlTypeName(t.type)}`, 'Unsupported tensor type', name);
   }
 }

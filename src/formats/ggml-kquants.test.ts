@@ -1,0 +1,154 @@
+// GGML block types read from GGUF files: each decoder against values worked out by hand from the
+// block layouts of llama.cpp's ggml-common.h (block_q4_0, block_q5_0, block_q4_K, block_q5_K,
+// block_q6_K), then through readGguf / readGgufTensor, where a row length off the block size is refused.
+import { describe, expect, it } from 'vitest';
+import { bytesSource } from './byte-source';
+import { q4_0ToF32, q5_0ToF32 } from './dtype';
+import { GGML_TYPE, readGguf, readGgufTensor } from './gguf';
+import { q4_KToF32, q5_KToF32, q6_KToF32, Q4_K_BYTES, Q5_K_BYTES, Q6_K_BYTES } from './ggml-kquants';
+import { errorOf } from './testing/format-errors';
+import { writeGguf } from './testing/gguf-writer';
+
+const HALF = { 0.25: 0x3400, 0.5: 0x3800, 1: 0x3c00, 2: 0x4000 } as const;
+const setHalf = (b: Uint8Array, at: number, v: keyof typeof HALF) => new DataView(b.buffer).setUint16(at, HALF[v], true);
+
+/**
+ * The 12 scale bytes of a Q4_K / Q5_K super-block from 8 six-bit scales and mins, as the format
+ * describes them: bytes 0-3 scales 0-3, bytes 4-7 mins 0-3, bytes 8-11 the low nibbles of scale
+ * (low half) and min (high half) 4-7, whose top two bits go in the top bits of bytes 0-3 and 4-7.
+ */
+function packScales(sc: number[], m: number[]): number[] {
+  const b = new Array<number>(12).fill(0);
+  for (let j = 0; j < 4; j++) {
+    b[j] = sc[j] | ((sc[j + 4] >> 4) << 6);
+    b[j + 4] = m[j] | ((m[j + 4] >> 4) << 6);
+    b[j + 8] = (sc[j + 4] & 15) | ((m[j + 4] & 15) << 4);
+  }
+  return b;
+}
+
+describe('Q4_0 and Q5_0 blocks', () => {
+  it('Q4_0: x = (q − 8)·d, low nibbles first', () => {
+    const b = new Uint8Array(18);
+    setHalf(b, 0, 0.5);
+    for (let j = 0; j < 16; j++) b[2 + j] = j | ((15 - j) << 4);
+    const x = q4_0ToF32(b, 32);
+    expect([x[0], x[3], x[15], x[16], x[31]]).toEqual([-4, -2.5, 3.5, 3.5, -4]);
+  });
+
+  it('Q5_0: x = (q − 16)·d with element j’s fifth bit at bit j of qh', () => {
+    const b = new Uint8Array(22);
+    setHalf(b, 0, 0.25);
+    new DataView(b.buffer).setUint32(2, (1 << 3) | (1 << 20), true);
+    for (let j = 0; j < 16; j++) b[6 + j] = j | ((15 - j) << 4);
+    const x = q5_0ToF32(b, 32);
+    // element 3: 3 + 16 − 16; element 4: 4 − 16; element 20 (high nibble of byte 4): 11 + 16 − 16; 21: 10 − 16
+    expect([x[3], x[4], x[20], x[21]]).toEqual([0.75, -3, 2.75, -1.5]);
+  });
+});
+
+describe('k-quant super-blocks (256 values)', () => {
+  const sc = [1, 2, 3, 4, 44, 17, 63, 32];
+  const m = [10, 11, 12, 13, 24, 50, 0, 63];
+
+  it('Q4_K: sub-block j of 32 is d·sc_j·q − dmin·m_j; 64-value chunks take 32 bytes, low nibbles then high', () => {
+    const b = new Uint8Array(Q4_K_BYTES * 2);
+    for (let blk = 0; blk < 2; blk++) {
+      const o = blk * Q4_K_BYTES;
+      setHalf(b, o, blk ? 2 : 1);
+      setHalf(b, o + 2, 0.5);
+      b.set(packScales(sc, m), o + 4);
+      for (let i = 0; i < 128; i++) b[o + 16 + i] = (i % 16) | ((15 - (i % 16)) << 4);
+    }
+    const x = q4_KToF32(b, 512);
+    // value 0: byte 0's low nibble 0 in sub-block 0: 1·1·0 − 0.5·10
+    expect(x[0]).toBe(-5);
+    // value 33: byte 1's high nibble 14 in sub-block 1: 2·14 − 0.5·11
+    expect(x[33]).toBe(22.5);
+    // value 4·32 + 5 = 133: chunk 2, byte 64 + 5 low nibble 5, sub-block 4 (scale 44, min 24): 44·5 − 12
+    expect(x[133]).toBe(208);
+    // value 6·32 + 7 = 199: chunk 3, byte 96 + 7 low nibble 7, sub-block 6 (63, 0): 63·7
+    expect(x[199]).toBe(441);
+    // value 255: chunk 3, byte 127 high nibble 0, sub-block 7 (32, 63): −31.5
+    expect(x[255]).toBe(-31.5);
+    // second block, d = 2: value 256 + 33 = 2·2·14 − 5.5
+    expect(x[289]).toBe(50.5);
+    for (let i = 0; i < 256; i++) {
+      const j = i >> 5;
+      const byte = 32 * (j >> 1) + (i & 31);
+      const q = j & 1 ? 15 - (byte % 16) : byte % 16;
+      expect(x[i]).toBe(sc[j] * q - 0.5 * m[j]);
+    }
+  });
+
+  it('Q5_K: Q4_K plus a fifth bit per value: bit 2c (low nibbles) or 2c + 1 (high) of qh[l] in chunk c', () => {
+    const b = new Uint8Array(Q5_K_BYTES);
+    setHalf(b, 0, 1);
+    setHalf(b, 2, 0.5);
+    b.set(packScales(sc, m), 4);
+    b[16 + 5] = 0b0001_0000; // qh[5] bit 4: chunk 2's low nibble at l = 5, i.e. value 133
+    b[16 + 7] = 0b1000_0000; // qh[7] bit 7: chunk 3's high nibble at l = 7, i.e. value 231
+    for (let i = 0; i < 128; i++) b[48 + i] = (i % 16) | ((15 - (i % 16)) << 4);
+    const x = q5_KToF32(b, 256);
+    expect(x[133]).toBe(44 * (5 + 16) - 12);
+    expect(x[5]).toBe(1 * 5 - 5); // chunk 0 at l = 5 has no fifth bit
+    // value 231: byte 96 + 7's high nibble 8 (+ 16) in sub-block 7 (32, 63)
+    expect(x[231]).toBe(32 * 24 - 31.5);
+    expect(x[199]).toBe(441); // chunk 3's low nibble at l = 7: bit 6 is clear
+  });
+
+  it('Q6_K: x = d·scale·(q − 32), 6-bit q from a low nibble and two bits of qh, an int8 scale per 16 values', () => {
+    const b = new Uint8Array(Q6_K_BYTES);
+    // half 0: ql[3] = 0x21 (low 1, high 2), ql[35] = 0x43 (low 3, high 4), qh[3] = 0b11_10_01_00
+    b[3] = 0x21;
+    b[35] = 0x43;
+    b[128 + 3] = 0b1110_0100;
+    // half 1: ql[64 + 20] low nibble 15, qh[32 + 20] bits 0-1 = 3: q = 63 at value 128 + 20
+    b[64 + 20] = 0x0f;
+    b[128 + 32 + 20] = 0b11;
+    const scales = [1, -2, 3, 4, 5, 6, 7, -128, 9, 10, 11, 12, 13, 14, 15, 16];
+    scales.forEach((s, i) => new DataView(b.buffer).setInt8(192 + i, s));
+    setHalf(b, 208, 0.5);
+    const x = q6_KToF32(b, 256);
+    // value 3 (sub-block 0, scale 1): q = 1 | 0 << 4 = 1
+    expect(x[3]).toBe(0.5 * 1 * (1 - 32));
+    // value 35 (scale index 0 + 2: 3): q = 3 | 1 << 4 = 19
+    expect(x[35]).toBe(0.5 * 3 * (19 - 32));
+    // value 67 (scale 5): q = 2 | 2 << 4 = 34
+    expect(x[67]).toBe(0.5 * 5 * (34 - 32));
+    // value 99 (scale 7): q = 4 | 3 << 4 = 52
+    expect(x[99]).toBe(0.5 * 7 * (52 - 32));
+    // value 16 + 3 = 19 (sub-block 1, scale −2): q = 0
+    expect(x[19]).toBe(0.5 * -2 * -32);
+    // value 128 + 20 (half 1, l = 20: scale index 8 + 1: 10): q = 63
+    expect(x[148]).toBe(0.5 * 10 * 31);
+    // value 128 + 96 + 20 (scale index 8 + 1 + 6: 16): q = 0
+    expect(x[244]).toBe(0.5 * 16 * -32);
+  });
+});
+
+describe('k-quants in a GGUF file', () => {
+  const file = (type: number, ne: number[], data: Uint8Array) =>
+    bytesSource('k.gguf', writeGguf({ kv: { 'general.architecture': { type: 'string', value: 'llama' } }, tensors: [{ name: 'w', ne, type, data }] }));
+
+  it('reads Q4_K, Q5_K and Q6_K tensors by their block sizes', async () => {
+    for (const [type, bytes, decode] of [
+      [GGML_TYPE.Q4_K, Q4_K_BYTES, q4_KToF32],
+      [GGML_TYPE.Q5_K, Q5_K_BYTES, q5_KToF32],
+      [GGML_TYPE.Q6_K, Q6_K_BYTES, q6_KToF32],
+    ] as const) {
+      const data = Uint8Array.from({ length: 3 * bytes }, (_, i) => (i * 37 + 11) & 255);
+      // keep the f16 scales finite (0x3c00 = 1)
+      for (let blk = 0; blk < 3; blk++) new DataView(data.buffer).setUint16(blk * bytes + (type === GGML_TYPE.Q6_K ? 208 : 0), 0x3c00, true);
+      const g = await readGguf(file(type, [256, 3], data));
+      const x = await readGgufTensor(g, 'w');
+      expect(x.length).toBe(768);
+      expect(x).toEqual(decode(data, 768));
+    }
+  });
+
+  it('refuses a k-quant row that is not a whole number of super-blocks', async () => {
+    const e = await errorOf(readGguf(file(GGML_TYPE.Q4_K, [128, 2], new Uint8Array(Q4_K_BYTES))));
+    expect(e.message).toMatch(/tensor "w": is Q4_K with a row of 128 values, not a multiple of 256/);
+  });
+});
