@@ -1,0 +1,115 @@
+// Where the tensor-core matmul's time goes, on this device (bench only; needs f16 subgroup matrices):
+// for each tile, TFLOP/s of shaders/tensor-core-probe.wgsl's three cut-down inner loops beside the
+// real kernel at 4096³ x·W (same tile, forced): multiplies only (fragments kept in registers), plus
+// the fragment loads from workgroup memory, plus the copies into the tiles with one barrier a step
+// (racy: the most a second buffer could give) and with the real kernel's two. The
+// gap from one line to the next is what that part costs; the first line is the ceiling the tile
+// can reach through WGSL on this driver.
+//   node dist-node/bench-tensor-probe.mjs [--tiles=wide16,q128b2] [--no-robustness]
+import { createNodeGpu, closeNodeGpu } from './node-gpu';
+import type { Gpu } from '../gpu/gpu';
+import { defineKernel } from '../gpu/kernel';
+import { castToF16 } from '../ops/cast';
+import { matmul, SUBGROUP_TILES, SUBGROUP_SWEEP_TILES, subgroupTileFits, type SubgroupTile } from '../ops/matmul';
+import { lcgFill, measure } from './kernel-timing';
+
+const PROBE = defineKernel({
+  shader: 'tensor-core-probe',
+  uniforms: { steps: 'u32', seed: 'u32' },
+  bindings: { out: 'write' },
+});
+
+const ALL_TILES: Record<string, SubgroupTile> = { ...SUBGROUP_TILES, ...SUBGROUP_SWEEP_TILES };
+const DEFAULT_TILES = ['wide16', 'tall8k64', 'q128b2', 'w64x256'];
+/** Workgroups a probe dispatch launches (4 per SM of a 132-SM H100/H200) and steps of BK each runs. */
+const PROBE_WORKGROUPS = 528;
+const PROBE_K = 8192;
+const N = 4096;
+
+type Mode = 'multiplies' | '+ fragment loads' | '+ copies, one barrier' | '+ copies, two barriers';
+const MODES: { mode: Mode; REGS: boolean; COPY: boolean; ONE_BARRIER: boolean }[] = [
+  { mode: 'multiplies', REGS: true, COPY: false, ONE_BARRIER: false },
+  { mode: '+ fragment loads', REGS: false, COPY: false, ONE_BARRIER: false },
+  // racy (no barrier before the copy): what a second buffer's overlap would give at most
+  { mode: '+ copies, one barrier', REGS: false, COPY: true, ONE_BARRIER: true },
+  { mode: '+ copies, two barriers', REGS: false, COPY: true, ONE_BARRIER: false },
+];
+
+async function probeRate(gpu: Gpu, t: SubgroupTile, m: (typeof MODES)[number]): Promise<number> {
+  const sg = t.SG_M * t.SG_N;
+  const steps = PROBE_K / t.BK;
+  const out = gpu.tensor([PROBE_WORKGROUPS * sg * t.FM * t.FN * 256], 'f32', 'probe-out');
+  const params = {
+    SG_M: t.SG_M,
+    SG_N: t.SG_N,
+    FM: t.FM,
+    FN: t.FN,
+    BK: t.BK,
+    KSTEPS: t.BK / 16,
+    SUBGROUP: gpu.subgroupMatrix!.subgroupSize,
+    REGS: m.REGS,
+    COPY: m.COPY,
+    ONE_BARRIER: m.ONE_BARRIER,
+  };
+  const timing = await measure(
+    gpu,
+    () => gpu.dispatch(PROBE, { params, uniforms: { steps, seed: 12345 }, bindings: { out }, workgroups: [PROBE_WORKGROUPS], label: `probe ${m.mode}` }),
+    200,
+  );
+  out.release();
+  const flops = PROBE_WORKGROUPS * sg * t.FM * t.FN * 2 * 16 ** 3 * (PROBE_K / 16);
+  return flops / ((timing.gpuMs ?? timing.wallMs) * 1e-3) / 1e12;
+}
+
+async function kernelRate(gpu: Gpu, t: SubgroupTile): Promise<number> {
+  const overflow = gpu.zeros([1], 'overflow', 'u32');
+  const a32 = gpu.upload(lcgFill(N * N, 1), [N, N], 'A');
+  const b32 = gpu.upload(lcgFill(N * N, 2), [N, N], 'B');
+  const a = castToF16(gpu, a32, overflow);
+  const b = castToF16(gpu, b32, overflow);
+  const out = gpu.tensor([N, N], 'f32', 'C');
+  const timing = await measure(gpu, () => void matmul(gpu, a, b, { out, path: 'subgroup-matrix', subgroupTile: t }), 200);
+  for (const x of [overflow, a32, b32, a, b, out]) x.release();
+  return (2 * N ** 3) / ((timing.gpuMs ?? timing.wallMs) * 1e-3) / 1e12;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const gpu = await createNodeGpu({ profile: true, enableToggles: args.includes('--no-robustness') ? ['disable_robustness'] : [] });
+  if (!gpu.subgroupMatrix) {
+    console.log('this device offers no f16 subgroup matrices: nothing to probe');
+    return closeNodeGpu();
+  }
+  const pick = args.find((x) => x.startsWith('--tiles='));
+  const names = pick ? pick.slice('--tiles='.length).split(',') : DEFAULT_TILES;
+  console.log(
+    `${gpu.report.description || gpu.report.device}; timing: ${gpu.timer ? 'timestamp-query' : 'wall only'}; probe: ${PROBE_WORKGROUPS} workgroups, K ${PROBE_K}`,
+  );
+  const head = ['tile', ...MODES.map((m) => m.mode), 'real kernel 4096³ x·W'];
+  const lines: string[][] = [];
+  for (const name of names) {
+    const t = ALL_TILES[name];
+    if (!t) throw new Error(`no tile "${name}" (names: ${Object.keys(ALL_TILES).join(', ')})`);
+    if (!subgroupTileFits(gpu, t, false, false, false)) {
+      lines.push([name, 'does not fit this device']);
+      continue;
+    }
+    const rates: string[] = [];
+    for (const m of MODES) rates.push((await probeRate(gpu, t, m)).toFixed(1));
+    rates.push((await kernelRate(gpu, t)).toFixed(1));
+    lines.push([`${name} (${t.SG_M * t.FM * 16}x${t.SG_N * t.FN * 16}x${t.BK}, ${t.SG_M * t.SG_N} subgroups of ${t.FM}x${t.FN})`, ...rates]);
+  }
+  console.log('\nTFLOP/s (GPU time)');
+  console.log(`| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|`);
+  for (const l of lines) console.log(`| ${l.join(' | ')} |`);
+  if (gpu.uncapturedErrors.length) console.log(`WebGPU errors: ${gpu.uncapturedErrors.join(' | ')}`);
+  closeNodeGpu();
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
