@@ -72,6 +72,8 @@ export const SHADER_FAMILIES: Readonly<Record<string, string>> = {
   'gptq-weights-prepare': 'GPTQ',
   'gptq-columns': 'GPTQ',
   'gptq-trailing': 'GPTQ',
+  // bench:tensor-probe's cut-down inner loop (no method runs it)
+  'tensor-core-probe': 'tensor-core probe',
 };
 const MATMUL_SHADERS = new Set(['matmul', 'matmul-subgroup']);
 export const OTHER_FAMILY = 'other';

@@ -54,6 +54,9 @@ export interface ModelConfig {
   positionOffset?: number;
   bosId: number;
   eosId: number;
+  /** A GGUF whose weight matrices were stored quantized (e.g. ['Q4_K', 'Q6_K'] for a Q4_K_M file): the
+   *  studio dequantizes them on load, so its "fp" baseline is that already-quantized model. */
+  storedQuantization?: string[];
 }
 
 /** Float32 weights by HF tensor name; loaders may produce them lazily so one block fits at a time. */

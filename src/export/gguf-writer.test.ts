@@ -114,7 +114,8 @@ describe('GGUF export of stories260K, read back by the project loader', async ()
     expect(file.tensors.get('blk.0.ffn_down.weight')!.type).toBe(GGML_TYPE.F32);
     expect(file.metadata.get('general.file_type')).toBe(3);
     const back = await loadGguf(bytesSource('m.gguf', bytes));
-    expect({ ...back.weights.config, name: '' }).toEqual({ ...gguf.weights.config, name: '' });
+    // the same model, now stored quantized (the card then says its baseline is the quantized model)
+    expect({ ...back.weights.config, name: '' }).toEqual({ ...gguf.weights.config, name: '', storedQuantization: ['Q4_1'] });
     expect(back.tokenizer.encode(text.slice(0, 500))).toEqual(gguf.tokenizer.encode(text.slice(0, 500)));
     // Every weight: code·f16(s) + f16(−z·s) from the stored values (the GGUF is interleaved like the source).
     for (const l of q.quantized.linears.values()) {

@@ -80,6 +80,7 @@ describe('GGUF stories260K', async () => {
     expect([...g.weights.shapes.keys()].sort()).toEqual([...c.weights.shapes.keys()].sort());
     for (const name of c.weights.shapes.keys()) expect(bitEqual(await g.weights.get(name), await c.weights.get(name)), name).toBe(true);
     expect(g.source).toBe('local:stories260K.gguf');
+    expect(g.weights.config.storedQuantization).toBeUndefined(); // all F32
   });
 
   test('llama.cpp names map to HF names', () => {
@@ -114,6 +115,8 @@ describe('GGUF tensor types and tied output', () => {
   test('F16, BF16 and Q8_0 dequantize to the hand-computed values; missing output ties to the embedding', async () => {
     const m = await loadGguf(tinyGguf());
     expect(m.weights.config.tiedEmbeddings).toBe(true);
+    // one tensor is Q8_0: the model card says the baseline is an already-quantized model
+    expect(m.weights.config.storedQuantization).toEqual(['Q8_0']);
     const q = await m.weights.get('model.layers.0.self_attn.q_proj.weight');
     expect([...q.slice(0, 5)]).toEqual([1, -2, 0.333251953125, 2 ** -24, 0.5]);
     const k = await m.weights.get('model.layers.0.self_attn.k_proj.weight');

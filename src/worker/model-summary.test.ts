@@ -80,4 +80,11 @@ describe('the Model card says how a model is built', () => {
     ]);
     expect(summary(opt).structure).toEqual([]);
   });
+  it('a GGUF stored quantized: the card says its baseline is that quantized model', () => {
+    const m = optModel(true);
+    m.weights.config.storedQuantization = ['Q4_K', 'Q6_K'];
+    expect(summarizeModel(m).structure).toEqual([
+      'weights stored quantized in the file (Q4_K, Q6_K), dequantized on load: the "fp" baseline is that quantized model, not the original; an f16 GGUF or the safetensors give the original',
+    ]);
+  });
 });

@@ -17,6 +17,10 @@ export function structureNotes(c: ModelConfig): string[] {
   if (c.embedDim !== undefined) notes.push(`embedding ${c.embedDim} wide, projected to the blocks' ${c.hidden} and back`);
   if (c.slidingWindow !== undefined) notes.push(`sliding window of ${c.slidingWindow} tokens (runs up to it are exact)`);
   if (c.ropeScaling) notes.push(`RoPE scaling: ${c.ropeScaling.type}`);
+  if (c.storedQuantization)
+    notes.push(
+      `weights stored quantized in the file (${c.storedQuantization.join(', ')}), dequantized on load: the "fp" baseline is that quantized model, not the original; an f16 GGUF or the safetensors give the original`,
+    );
   return notes;
 }
 
