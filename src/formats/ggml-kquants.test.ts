@@ -1,11 +1,11 @@
 // GGML block types read from GGUF files: each decoder against values worked out by hand from the
 // block layouts of llama.cpp's ggml-common.h (block_q4_0, block_q5_0, block_q4_K, block_q5_K,
-// block_q6_K), then through readGguf / readGgufTensor, where a row length off the block size is refused.
+// block_q2_K, block_q3_K, block_q6_K), then through readGguf / readGgufTensor, where a row length off the block size is refused.
 import { describe, expect, it } from 'vitest';
 import { bytesSource } from './byte-source';
 import { q4_0ToF32, q5_0ToF32 } from './dtype';
 import { GGML_TYPE, readGguf, readGgufTensor } from './gguf';
-import { q4_KToF32, q5_KToF32, q6_KToF32, Q4_K_BYTES, Q5_K_BYTES, Q6_K_BYTES } from './ggml-kquants';
+import { q2_KToF32, q3_KToF32, q4_KToF32, q5_KToF32, q6_KToF32, Q2_K_BYTES, Q3_K_BYTES, Q4_K_BYTES, Q5_K_BYTES, Q6_K_BYTES } from './ggml-kquants';
 import { errorOf } from './testing/format-errors';
 import { writeGguf } from './testing/gguf-writer';
 
@@ -97,6 +97,60 @@ describe('k-quant super-blocks (256 values)', () => {
     expect(x[199]).toBe(441); // chunk 3's low nibble at l = 7: bit 6 is clear
   });
 
+  it('Q2_K: x = d·sc·q − dmin·m, 2-bit q, a byte per 16 values (scale low nibble, min high)', () => {
+    const b = new Uint8Array(Q2_K_BYTES);
+    for (let i = 0; i < 16; i++) b[i] = (i % 16) | ((15 - i) << 4); // sub-block i: scale i, min 15 − i
+    // half 0, byte 3 = 0b11_10_01_00: value 3 has q 0 (bits 0-1), 32 + 3 q 1, 64 + 3 q 2, 96 + 3 q 3
+    b[16 + 3] = 0b1110_0100;
+    // half 1, byte 16 + 5 = 0b10 << 2: value 128 + 32 + 16 + 5 = 181 has q 2 (bits 2-3 of byte l + 16)
+    b[16 + 32 + 16 + 5] = 0b1000;
+    setHalf(b, 80, 0.5);
+    setHalf(b, 82, 0.25);
+    const x = q2_KToF32(b, 256);
+    // value 3: sub-block 0 (scale 0, min 15)
+    expect(x[3]).toBe(0 - 0.25 * 15);
+    // value 35: sub-block 2 (scale 2, min 13), q 1
+    expect(x[35]).toBe(0.5 * 2 * 1 - 0.25 * 13);
+    // value 67: sub-block 4, q 2; value 99: sub-block 6, q 3
+    expect(x[67]).toBe(0.5 * 4 * 2 - 0.25 * 11);
+    expect(x[99]).toBe(0.5 * 6 * 3 - 0.25 * 9);
+    // value 181: half 1, j = 1, second 16: sub-block 8 + 2 + 1 = 11 (scale 11, min 4), q 2
+    expect(x[181]).toBe(0.5 * 11 * 2 - 0.25 * 4);
+    // value 19 (sub-block 1, q 0)
+    expect(x[19]).toBe(-0.25 * 14);
+  });
+
+  it('Q3_K: x = d·(s − 32)·(q − 4·(1 − h)), 6-bit scales split over 12 bytes, the high bit in hmask', () => {
+    const b = new Uint8Array(Q3_K_BYTES);
+    // scales s_k = 4k + 1 for k = 0..15 (s − 32 = 4k − 31; top two bits k / 4, different in each
+    // group of four), packed: low nibbles of s_0..7 in bytes 0-7, of s_8..15 in their high nibbles;
+    // the top bits of s_k in byte 8 + k % 4, bits 2·(k / 4)
+    const s = Array.from({ length: 16 }, (_, k) => 4 * k + 1);
+    for (let k = 0; k < 16; k++) {
+      b[96 + (k % 8)] |= (s[k] & 15) << (k < 8 ? 0 : 4);
+      b[96 + 8 + (k % 4)] |= (s[k] >> 4) << (2 * (k >> 2));
+    }
+    // value 5 (half 0, j 0, l 5): low part 3, hmask[5] bit 0 set → q = 3
+    b[32 + 5] = 0b11;
+    b[5] = 0b1;
+    // value 32·3 + 16 + 2 = 114 (half 0, j 3, second 16, l 2): low part 1 in bits 6-7 of byte 16 + 2, hmask[18] bit 3 clear → q = 1 − 4
+    b[32 + 18] = 0b01 << 6;
+    // value 128 + 7 (half 1, j 0): low 2 in byte 32 + 32 + 7, hmask[7] bit 4 set → q = 2
+    b[64 + 7] = 0b10;
+    b[7] = 1 << 4;
+    setHalf(b, 108, 0.5);
+    const x = q3_KToF32(b, 256);
+    expect(x[5]).toBe(0.5 * -31 * 3);
+    expect(x[114]).toBe(0.5 * (28 - 31) * (1 - 4));
+    expect(x[135]).toBe(0.5 * (32 - 31) * 2);
+    // value 128 + 96 + 16 + 1 = 241: sub-block 15 (s − 32 = 29), low 0, hmask[17] bit 7 clear → −4
+    expect(x[241]).toBe(0.5 * 29 * -4);
+    // value 40 (half 0, j 1, l 8: sub-block 2, s − 32 = −23): low 0, hmask[8] bit 1 clear
+    expect(x[40]).toBe(0.5 * -23 * -4);
+    // one value in each of the other sub-blocks of half 1 (low 0, high bit clear: q = −4)
+    for (let k = 8; k < 16; k++) expect(x[128 + 16 * (k - 8) + 9]).toBe(0.5 * (4 * k - 31) * -4);
+  });
+
   it('Q6_K: x = d·scale·(q − 32), 6-bit q from a low nibble and two bits of qh, an int8 scale per 16 values', () => {
     const b = new Uint8Array(Q6_K_BYTES);
     // half 0: ql[3] = 0x21 (low 1, high 2), ql[35] = 0x43 (low 3, high 4), qh[3] = 0b11_10_01_00
@@ -131,15 +185,18 @@ describe('k-quants in a GGUF file', () => {
   const file = (type: number, ne: number[], data: Uint8Array) =>
     bytesSource('k.gguf', writeGguf({ kv: { 'general.architecture': { type: 'string', value: 'llama' } }, tensors: [{ name: 'w', ne, type, data }] }));
 
-  it('reads Q4_K, Q5_K and Q6_K tensors by their block sizes', async () => {
+  it('reads Q2_K to Q6_K tensors by their block sizes', async () => {
     for (const [type, bytes, decode] of [
+      [GGML_TYPE.Q2_K, Q2_K_BYTES, q2_KToF32],
+      [GGML_TYPE.Q3_K, Q3_K_BYTES, q3_KToF32],
       [GGML_TYPE.Q4_K, Q4_K_BYTES, q4_KToF32],
       [GGML_TYPE.Q5_K, Q5_K_BYTES, q5_KToF32],
       [GGML_TYPE.Q6_K, Q6_K_BYTES, q6_KToF32],
     ] as const) {
       const data = Uint8Array.from({ length: 3 * bytes }, (_, i) => (i * 37 + 11) & 255);
       // keep the f16 scales finite (0x3c00 = 1)
-      for (let blk = 0; blk < 3; blk++) new DataView(data.buffer).setUint16(blk * bytes + (type === GGML_TYPE.Q6_K ? 208 : 0), 0x3c00, true);
+      const dAt = { [GGML_TYPE.Q2_K]: 80, [GGML_TYPE.Q3_K]: 108, [GGML_TYPE.Q6_K]: 208 }[type as number] ?? 0;
+      for (let blk = 0; blk < 3; blk++) new DataView(data.buffer).setUint16(blk * bytes + dAt, 0x3c00, true);
       const g = await readGguf(file(type, [256, 3], data));
       const x = await readGgufTensor(g, 'w');
       expect(x.length).toBe(768);

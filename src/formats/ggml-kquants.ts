@@ -1,9 +1,13 @@
-// GGML's k-quant super-blocks decoded to f32, as llama.cpp's dequantize_row_q4_K / _q5_K / _q6_K
-// do it: the types most downloadable GGUFs hold (Q4_K_M and Q5_K_M files are Q4_K / Q5_K with Q6_K
-// for some tensors). A super-block is 256 values.
+// GGML's k-quant super-blocks decoded to f32, as llama.cpp's dequantize_row_q2_K ... _q6_K do it:
+// the types most downloadable GGUFs hold (Q4_K_M and Q5_K_M files are Q4_K / Q5_K with Q6_K for
+// some tensors; Q3_K_M and Q2_K files mix in Q3_K and Q2_K). A super-block is 256 values.
 import { HALF_TABLE } from './dtype';
 
 export const QK_K = 256;
+/** 16 bytes of 4-bit scales and mins, 64 bytes of 2-bit q, f16 d, f16 dmin. */
+export const Q2_K_BYTES = 84;
+/** 32 bytes of high bits, 64 bytes of 2-bit low parts, 12 bytes of 6-bit scales, f16 d. */
+export const Q3_K_BYTES = 110;
 /** f16 d, f16 dmin, 12 bytes of 6-bit scales and mins, 128 bytes of nibbles. */
 export const Q4_K_BYTES = 144;
 /** Q4_K's layout with 32 bytes of fifth bits before the nibbles. */
@@ -21,6 +25,61 @@ const half = (b: Uint8Array, o: number) => HALF_TABLE[b[o] | (b[o + 1] << 8)];
 function scaleMin(b: Uint8Array, s: number, j: number): [number, number] {
   if (j < 4) return [b[s + j] & 63, b[s + j + 4] & 63];
   return [(b[s + j + 4] & 15) | ((b[s + j - 4] >> 6) << 4), (b[s + j + 4] >> 4) | ((b[s + j] >> 6) << 4)];
+}
+
+/**
+ * Q2_K and Q3_K share a walk: each half of 128 values takes 32 bytes of q, and sub-block 2j (2j + 1)
+ * of 16 values reads bits 2j, 2j + 1 of bytes l (l + 16), l < 16. Q2_K: x = d·sc·q − dmin·m with a
+ * byte per sub-block (scale low nibble, min high). Q3_K: x = d·(s − 32)·(q − 4·(1 − h)), s a 6-bit
+ * scale, h bit 4·half + j of hmask[l] (hmask[l + 16]).
+ */
+function decodeK23(bytes: Uint8Array, count: number, q3: boolean): Float32Array {
+  const out = new Float32Array(count);
+  const size = q3 ? Q3_K_BYTES : Q2_K_BYTES;
+  const qsAt = q3 ? 32 : 16;
+  const scales = new Int32Array(16);
+  for (let blk = 0; blk < count / QK_K; blk++) {
+    const o = blk * size;
+    const d = half(bytes, q3 ? o + 108 : o + 80);
+    const dmin = q3 ? 0 : half(bytes, o + 82);
+    if (q3) {
+      // 16 six-bit scales: low nibbles from bytes 0-7 (scales 0-7 low, 8-15 high nibbles), top bits from bytes 8-11
+      const s = o + 96;
+      for (let k = 0; k < 4; k++) {
+        const top = bytes[s + 8 + k];
+        scales[k] = (bytes[s + k] & 15) | ((top & 3) << 4);
+        scales[4 + k] = (bytes[s + 4 + k] & 15) | (((top >> 2) & 3) << 4);
+        scales[8 + k] = (bytes[s + k] >> 4) | (((top >> 4) & 3) << 4);
+        scales[12 + k] = (bytes[s + 4 + k] >> 4) | (((top >> 6) & 3) << 4);
+      }
+    }
+    for (let n = 0; n < 2; n++) {
+      const q = o + qsAt + 32 * n;
+      for (let j = 0; j < 4; j++) {
+        for (let part = 0; part < 2; part++) {
+          const is = 8 * n + 2 * j + part;
+          const sc = bytes[o + is];
+          const dl = q3 ? Math.fround(d * (scales[is] - 32)) : Math.fround(d * (sc & 15));
+          const ml = q3 ? 0 : Math.fround(dmin * (sc >> 4));
+          const y0 = blk * QK_K + 128 * n + 32 * j + 16 * part;
+          for (let l = 0; l < 16; l++) {
+            const low = (bytes[q + 16 * part + l] >> (2 * j)) & 3;
+            if (q3) out[y0 + l] = dl * (low - ((bytes[o + 16 * part + l] >> (4 * n + j)) & 1 ? 0 : 4));
+            else out[y0 + l] = Math.fround(dl * low) - ml;
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+export function q2_KToF32(bytes: Uint8Array, count: number): Float32Array {
+  return decodeK23(bytes, count, false);
+}
+
+export function q3_KToF32(bytes: Uint8Array, count: number): Float32Array {
+  return decodeK23(bytes, count, true);
 }
 
 /** Q4_K and Q5_K (fifth bits when `q5`): x = d·sc·q − dmin·m per sub-block of 32. */

@@ -179,10 +179,10 @@ describe('GGUF bad input gives a clear error', async () => {
 
   test('an unsupported tensor type names the type and the tensor', async () => {
     const t = tinyTensors();
-    t[4] = { ...t[4], type: 11 };
+    t[4] = { ...t[4], type: 16 };
     const e = await errorOf(loadGguf(tinyGguf({ tensors: t })));
-    expect(e.message).toMatch(/tensor "blk\.0\.attn_output\.weight": is stored as Q3_K/);
-    expect(e.message).toMatch(/F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K and Q6_K/);
+    expect(e.message).toMatch(/tensor "blk\.0\.attn_output\.weight": is stored as IQ2_XXS/);
+    expect(e.message).toMatch(/F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 and the k-quants Q2_K to Q6_K/);
   });
 
   test('an unsupported architecture or tokenizer', async () => {
