@@ -6,7 +6,7 @@ import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import { castToF16 } from '../ops/cast';
 import { add } from '../ops/elementwise';
-import { matmul, type MatmulPath } from '../ops/matmul';
+import { matmul, type MatmulPath, type SubgroupTile } from '../ops/matmul';
 import type { Ceilings } from './kernel-families';
 import { lcgFill, measure } from './kernel-timing';
 
@@ -15,8 +15,11 @@ function offeredPaths(gpu: Gpu): MatmulPath[] {
   return ['f32', ...(gpu.hasF16 ? (['f16'] as const) : []), ...(gpu.subgroupMatrix ? (['subgroup-matrix'] as const) : [])];
 }
 
-/** TFLOP/s of x·W at n³ on one path (operands converted to f16 on the GPU for the f16 paths). */
-async function matmulRate(gpu: Gpu, n: number, path: MatmulPath): Promise<number> {
+/**
+ * TFLOP/s of x·W at n³ on one path (operands converted to f16 on the GPU for the f16 paths);
+ * `opts`: a forced tensor-core tile, a warm-up before calibrating (kernel-timing's measure).
+ */
+export async function matmulRate(gpu: Gpu, n: number, path: MatmulPath, opts: { subgroupTile?: SubgroupTile; warmupMs?: number } = {}): Promise<number> {
   const owned: Tensor[] = [];
   const keep = (t: Tensor) => (owned.push(t), t);
   try {
@@ -28,7 +31,7 @@ async function matmulRate(gpu: Gpu, n: number, path: MatmulPath): Promise<number
       b = keep(castToF16(gpu, b, overflow));
     }
     const out = keep(gpu.tensor([n, n], 'f32', 'C'));
-    const t = await measure(gpu, () => void matmul(gpu, a, b, { out, path }));
+    const t = await measure(gpu, () => void matmul(gpu, a, b, { out, path, subgroupTile: opts.subgroupTile }), opts.warmupMs);
     return (2 * n ** 3) / ((t.gpuMs ?? t.wallMs) * 1e-3) / 1e12;
   } finally {
     for (const x of owned) x.release();

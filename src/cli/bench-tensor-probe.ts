@@ -9,9 +9,9 @@
 import { createNodeGpu, closeNodeGpu } from './node-gpu';
 import type { Gpu } from '../gpu/gpu';
 import { defineKernel } from '../gpu/kernel';
-import { castToF16 } from '../ops/cast';
-import { matmul, SUBGROUP_TILES, SUBGROUP_SWEEP_TILES, subgroupTileFits, type SubgroupTile } from '../ops/matmul';
-import { lcgFill, measure } from './kernel-timing';
+import { SUBGROUP_TILES, SUBGROUP_SWEEP_TILES, subgroupTileFits, type SubgroupTile } from '../ops/matmul';
+import { matmulRate } from './bench-ceilings';
+import { measure } from './kernel-timing';
 
 const PROBE = defineKernel({
   shader: 'tensor-core-probe',
@@ -24,7 +24,6 @@ const DEFAULT_TILES = ['wide16', 'tall8k64', 'q128b2', 'w64x256'];
 /** Workgroups a probe dispatch launches (4 per SM of a 132-SM H100/H200) and steps of BK each runs. */
 const PROBE_WORKGROUPS = 528;
 const PROBE_K = 8192;
-const N = 4096;
 
 type Mode = 'multiplies' | '+ fragment loads' | '+ copies, one barrier' | '+ copies, two barriers';
 const MODES: { mode: Mode; REGS: boolean; COPY: boolean; ONE_BARRIER: boolean }[] = [
@@ -61,18 +60,6 @@ async function probeRate(gpu: Gpu, t: SubgroupTile, m: (typeof MODES)[number]): 
   return flops / ((timing.gpuMs ?? timing.wallMs) * 1e-3) / 1e12;
 }
 
-async function kernelRate(gpu: Gpu, t: SubgroupTile): Promise<number> {
-  const overflow = gpu.zeros([1], 'overflow', 'u32');
-  const a32 = gpu.upload(lcgFill(N * N, 1), [N, N], 'A');
-  const b32 = gpu.upload(lcgFill(N * N, 2), [N, N], 'B');
-  const a = castToF16(gpu, a32, overflow);
-  const b = castToF16(gpu, b32, overflow);
-  const out = gpu.tensor([N, N], 'f32', 'C');
-  const timing = await measure(gpu, () => void matmul(gpu, a, b, { out, path: 'subgroup-matrix', subgroupTile: t }), 200);
-  for (const x of [overflow, a32, b32, a, b, out]) x.release();
-  return (2 * N ** 3) / ((timing.gpuMs ?? timing.wallMs) * 1e-3) / 1e12;
-}
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const gpu = await createNodeGpu({ profile: true, enableToggles: args.includes('--no-robustness') ? ['disable_robustness'] : [] });
@@ -96,7 +83,7 @@ async function main(): Promise<void> {
     }
     const rates: string[] = [];
     for (const m of MODES) rates.push((await probeRate(gpu, t, m)).toFixed(1));
-    rates.push((await kernelRate(gpu, t)).toFixed(1));
+    rates.push((await matmulRate(gpu, 4096, 'subgroup-matrix', { subgroupTile: t, warmupMs: 200 })).toFixed(1));
     lines.push([`${name} (${t.SG_M * t.FM * 16}x${t.SG_N * t.FN * 16}x${t.BK}, ${t.SG_M * t.SG_N} subgroups of ${t.FM}x${t.FN})`, ...rates]);
   }
   console.log('\nTFLOP/s (GPU time)');

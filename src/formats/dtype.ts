@@ -11,11 +11,14 @@ export function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
-export const HALF_TABLE = (() => {
+const HALF_TABLE = (() => {
   const t = new Float32Array(65536);
   for (let i = 0; i < 65536; i++) t[i] = halfToFloat(i);
   return t;
 })();
+
+/** The little-endian f16 at byte o, as a number. */
+export const halfAt = (bytes: Uint8Array, o: number) => HALF_TABLE[bytes[o] | (bytes[o + 1] << 8)];
 
 /**
  * The f32 values of little-endian bytes. A read that filled a buffer of its own (a file reader's
@@ -57,7 +60,7 @@ export function q8_0ToF32(bytes: Uint8Array, count: number): Float32Array {
   const blocks = count / Q8_0_BLOCK;
   for (let b = 0; b < blocks; b++) {
     const o = b * Q8_0_BYTES;
-    const d = HALF_TABLE[bytes[o] | (bytes[o + 1] << 8)];
+    const d = halfAt(bytes, o);
     for (let i = 0; i < Q8_0_BLOCK; i++) {
       const q = bytes[o + 2 + i];
       out[b * Q8_0_BLOCK + i] = d * (q > 127 ? q - 256 : q);
@@ -71,72 +74,36 @@ export const Q5_0_BYTES = 22;
 export const Q4_1_BYTES = 20;
 export const Q5_1_BYTES = 24;
 
-/** GGML Q4_0: f16 d, then Q4_1's nibble layout; x = (q − 8)·d (llama.cpp dequantize_row_q4_0). */
-export function q4_0ToF32(bytes: Uint8Array, count: number): Float32Array {
-  const out = new Float32Array(count);
-  for (let b = 0; b < count / 32; b++) {
-    const o = b * Q4_0_BYTES;
-    const d = HALF_TABLE[bytes[o] | (bytes[o + 1] << 8)];
-    for (let j = 0; j < 16; j++) {
-      const q = bytes[o + 2 + j];
-      out[b * 32 + j] = ((q & 15) - 8) * d;
-      out[b * 32 + j + 16] = ((q >> 4) - 8) * d;
-    }
-  }
-  return out;
-}
-
-/** GGML Q5_0: f16 d, a u32 of fifth bits (bit j = element j), then the nibbles; x = (q − 16)·d. */
-export function q5_0ToF32(bytes: Uint8Array, count: number): Float32Array {
-  const out = new Float32Array(count);
-  for (let b = 0; b < count / 32; b++) {
-    const o = b * Q5_0_BYTES;
-    const d = HALF_TABLE[bytes[o] | (bytes[o + 1] << 8)];
-    const qh = (bytes[o + 2] | (bytes[o + 3] << 8) | (bytes[o + 4] << 16) | (bytes[o + 5] << 24)) >>> 0;
-    for (let j = 0; j < 16; j++) {
-      const q = bytes[o + 6 + j];
-      out[b * 32 + j] = (((q & 15) | (((qh >>> j) & 1) << 4)) - 16) * d;
-      out[b * 32 + j + 16] = (((q >> 4) | (((qh >>> (j + 16)) & 1) << 4)) - 16) * d;
-    }
-  }
-  return out;
-}
-
 /**
- * GGML Q4_1: blocks of 32 values, f16 d and m, then 16 bytes whose low nibbles are elements 0..15
- * and high nibbles elements 16..31; x = q * d + m (llama.cpp dequantize_row_q4_1).
+ * GGML's 32-value blocks of nibbles (llama.cpp dequantize_row_q4_0 / q4_1 / q5_0 / q5_1): an f16
+ * scale d, for the _1 types an f16 min m after it, for the Q5 types a u32 of fifth bits (bit j =
+ * element j), then 16 bytes whose low nibbles are elements 0..15 and high nibbles 16..31.
+ * _0: x = (q − zero)·d; _1: x = q·d + m.
  */
-export function q4_1ToF32(bytes: Uint8Array, count: number): Float32Array {
+function nibbleBlocksToF32(bytes: Uint8Array, count: number, size: number, min: boolean, fifth: boolean, zero: number): Float32Array {
   const out = new Float32Array(count);
+  const qhAt = min ? 4 : 2;
+  const qsAt = qhAt + (fifth ? 4 : 0);
   for (let b = 0; b < count / 32; b++) {
-    const o = b * Q4_1_BYTES;
-    const d = HALF_TABLE[bytes[o] | (bytes[o + 1] << 8)];
-    const m = HALF_TABLE[bytes[o + 2] | (bytes[o + 3] << 8)];
+    const o = b * size;
+    const d = halfAt(bytes, o);
+    const m = min ? halfAt(bytes, o + 2) : 0;
+    const qh = fifth ? (bytes[o + qhAt] | (bytes[o + qhAt + 1] << 8) | (bytes[o + qhAt + 2] << 16) | (bytes[o + qhAt + 3] << 24)) >>> 0 : 0;
     for (let j = 0; j < 16; j++) {
-      const q = bytes[o + 4 + j];
-      out[b * 32 + j] = Math.fround((q & 15) * d) + m;
-      out[b * 32 + j + 16] = Math.fround((q >> 4) * d) + m;
+      const q = bytes[o + qsAt + j];
+      const lo = (q & 15) | (((qh >>> j) & 1) << 4);
+      const hi = (q >> 4) | (((qh >>> (j + 16)) & 1) << 4);
+      out[b * 32 + j] = min ? Math.fround(lo * d) + m : (lo - zero) * d;
+      out[b * 32 + j + 16] = min ? Math.fround(hi * d) + m : (hi - zero) * d;
     }
   }
   return out;
 }
 
-/** GGML Q5_1: f16 d, f16 m, a u32 of fifth bits (bit j = element j), then Q4_1's nibbles. */
-export function q5_1ToF32(bytes: Uint8Array, count: number): Float32Array {
-  const out = new Float32Array(count);
-  for (let b = 0; b < count / 32; b++) {
-    const o = b * Q5_1_BYTES;
-    const d = HALF_TABLE[bytes[o] | (bytes[o + 1] << 8)];
-    const m = HALF_TABLE[bytes[o + 2] | (bytes[o + 3] << 8)];
-    const qh = (bytes[o + 4] | (bytes[o + 5] << 8) | (bytes[o + 6] << 16) | (bytes[o + 7] << 24)) >>> 0;
-    for (let j = 0; j < 16; j++) {
-      const q = bytes[o + 8 + j];
-      out[b * 32 + j] = Math.fround(((q & 15) | (((qh >>> j) & 1) << 4)) * d) + m;
-      out[b * 32 + j + 16] = Math.fround(((q >> 4) | (((qh >>> (j + 16)) & 1) << 4)) * d) + m;
-    }
-  }
-  return out;
-}
+export const q4_0ToF32 = (bytes: Uint8Array, count: number) => nibbleBlocksToF32(bytes, count, Q4_0_BYTES, false, false, 8);
+export const q4_1ToF32 = (bytes: Uint8Array, count: number) => nibbleBlocksToF32(bytes, count, Q4_1_BYTES, true, false, 0);
+export const q5_0ToF32 = (bytes: Uint8Array, count: number) => nibbleBlocksToF32(bytes, count, Q5_0_BYTES, false, true, 16);
+export const q5_1ToF32 = (bytes: Uint8Array, count: number) => nibbleBlocksToF32(bytes, count, Q5_1_BYTES, true, true, 0);
 
 /** Rounds f32 to the nearest f16 bits (ties to even); for writers and tests. */
 const F32_SCRATCH = new Float32Array(1);

@@ -1,7 +1,7 @@
 // GGML's k-quant super-blocks decoded to f32, as llama.cpp's dequantize_row_q2_K ... _q6_K do it:
 // the types most downloadable GGUFs hold (Q4_K_M and Q5_K_M files are Q4_K / Q5_K with Q6_K for
 // some tensors; Q3_K_M and Q2_K files mix in Q3_K and Q2_K). A super-block is 256 values.
-import { HALF_TABLE } from './dtype';
+import { halfAt as half } from './dtype';
 
 export const QK_K = 256;
 /** 16 bytes of 4-bit scales and mins, 64 bytes of 2-bit q, f16 d, f16 dmin. */
@@ -14,8 +14,6 @@ export const Q4_K_BYTES = 144;
 export const Q5_K_BYTES = 176;
 /** 128 bytes of low nibbles, 64 of high bit pairs, 16 int8 scales, f16 d. */
 export const Q6_K_BYTES = 210;
-
-const half = (b: Uint8Array, o: number) => HALF_TABLE[b[o] | (b[o + 1] << 8)];
 
 /**
  * Sub-block j's 6-bit scale and min from the 12 scale bytes at s: bytes 0-3 hold the scales of
@@ -58,7 +56,7 @@ function decodeK23(bytes: Uint8Array, count: number, q3: boolean): Float32Array 
       for (let j = 0; j < 4; j++) {
         for (let part = 0; part < 2; part++) {
           const is = 8 * n + 2 * j + part;
-          const sc = bytes[o + is];
+          const sc = q3 ? 0 : bytes[o + is]; // Q2_K's scale (low nibble) and min (high)
           const dl = q3 ? Math.fround(d * (scales[is] - 32)) : Math.fround(d * (sc & 15));
           const ml = q3 ? 0 : Math.fround(dmin * (sc >> 4));
           const y0 = blk * QK_K + 128 * n + 32 * j + 16 * part;

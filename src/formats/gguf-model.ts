@@ -5,16 +5,13 @@
 import type { LoadedModel, ModelConfig } from '../core/model-config';
 import { FormatError } from './errors';
 import { MAX_LAYERS } from './hf-config';
-import { GGML_TYPE, ggmlTypeName, readGguf, readGgufTensor, type GgufFile, type GgufValue } from './gguf';
+import { ggmlTypeName, isBlockType, readGguf, readGgufTensor, type GgufFile, type GgufValue } from './gguf';
 import { pieceTypeFromGguf, SentencePieceBpeTokenizer, type PieceType, type SentencePieceVocab } from './sentencepiece-bpe';
 import type { ByteSource } from './byte-source';
 import { tokenizerJsonFromGpt2 } from './gguf-gpt2';
 import { HfTokenizer } from './hf-tokenizer';
 import { checkTokenIds } from './token-ids';
 import { buildWeightSource, type TensorEntry } from './weight-source';
-
-/** Tensor types that hold the values themselves (anything else is a quantized block type). */
-const FLOAT_TYPES = new Set<number>([GGML_TYPE.F32, GGML_TYPE.F16, GGML_TYPE.BF16]);
 
 const SUPPORTED =
   'Supported GGUF models: general.architecture "llama" (LLaMA, Mistral, TinyLlama, SmolLM, llama2.c conversions), "qwen2" (Qwen2, Qwen2.5) or "qwen3" (dense Qwen3) with the "llama" (SentencePiece) or "gpt2" (byte-level BPE) tokenizer';
@@ -247,7 +244,7 @@ export async function loadGguf(src: ByteSource): Promise<LoadedModel> {
       );
     config.ropeScaling = { type: 'factors', factors: Array.from(f) };
   }
-  const blockTypes = [...new Set([...file.tensors.values()].filter((t) => !FLOAT_TYPES.has(t.type)).map((t) => ggmlTypeName(t.type)))].sort();
+  const blockTypes = [...new Set([...file.tensors.values()].filter((t) => isBlockType(t.type)).map((t) => ggmlTypeName(t.type)))].sort();
   if (blockTypes.length) config.storedQuantization = blockTypes;
   const tensors = new Map<string, TensorEntry>();
   for (const t of file.tensors.values()) {

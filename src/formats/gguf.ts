@@ -71,6 +71,11 @@ const GGML_BLOCKS: Record<number, { values: number; bytes: number; decode: (byte
   [GGML_TYPE.Q5_K]: { values: QK_K, bytes: Q5_K_BYTES, decode: q5_KToF32 },
   [GGML_TYPE.Q6_K]: { values: QK_K, bytes: Q6_K_BYTES, decode: q6_KToF32 },
 };
+
+/** Whether tensors of this type are stored in quantized blocks (not F32, F16 or BF16 values). */
+export function isBlockType(type: number): boolean {
+  return type in GGML_BLOCKS;
+}
 const GGML_TYPE_NAMES: Record<number, string> = {
   0: 'F32',
   1: 'F16',
