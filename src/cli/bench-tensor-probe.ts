@@ -60,6 +60,19 @@ async function probeRate(gpu: Gpu, t: SubgroupTile, m: (typeof MODES)[number]): 
   return flops / ((timing.gpuMs ?? timing.wallMs) * 1e-3) / 1e12;
 }
 
+/** One cell: the rate, or what went wrong. A shader Dawn rejects reports through the uncaptured
+ *  errors, not a throw, and its dispatches then do nothing: such a rate would be meaningless. */
+async function rateOrError(gpu: Gpu, rate: () => Promise<number>): Promise<string> {
+  const before = gpu.uncapturedErrors.length;
+  try {
+    const r = await rate();
+    const errors = gpu.uncapturedErrors.slice(before);
+    return errors.length ? `error: ${errors.join(' | ').slice(0, 300)}` : r.toFixed(1);
+  } catch (e) {
+    return `error: ${String(e).slice(0, 300)}`;
+  }
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const gpu = await createNodeGpu({ profile: true, enableToggles: args.includes('--no-robustness') ? ['disable_robustness'] : [] });
@@ -82,14 +95,15 @@ async function main(): Promise<void> {
       continue;
     }
     const rates: string[] = [];
-    for (const m of MODES) rates.push((await probeRate(gpu, t, m)).toFixed(1));
-    rates.push((await matmulRate(gpu, 4096, 'subgroup-matrix', { subgroupTile: t, warmupMs: 200 })).toFixed(1));
+    for (const m of MODES) rates.push(await rateOrError(gpu, () => probeRate(gpu, t, m)));
+    rates.push(await rateOrError(gpu, () => matmulRate(gpu, 4096, 'subgroup-matrix', { subgroupTile: t, warmupMs: 200 })));
     lines.push([`${name} (${t.SG_M * t.FM * 16}x${t.SG_N * t.FN * 16}x${t.BK}, ${t.SG_M * t.SG_N} subgroups of ${t.FM}x${t.FN})`, ...rates]);
+    // each tile's line as soon as it is measured: a later tile that loses the device keeps these
+    console.log(`${lines[lines.length - 1].join(' | ')}`);
   }
   console.log('\nTFLOP/s (GPU time)');
   console.log(`| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|`);
   for (const l of lines) console.log(`| ${l.join(' | ')} |`);
-  if (gpu.uncapturedErrors.length) console.log(`WebGPU errors: ${gpu.uncapturedErrors.join(' | ')}`);
   closeNodeGpu();
 }
 
