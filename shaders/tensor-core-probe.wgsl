@@ -9,6 +9,9 @@
 // stores per 16-byte vector, one buffer, a barrier before and after), from registers, not memory.
 // ONE_BARRIER (with COPY): no barrier before the copy, so the stores may overlap other subgroups'
 // multiplies (races on the tiles: a timing of what a second buffer would give, not a product).
+// FRAG_COPY (with COPY): the copy as whole 16 x 16 fragments (subgroupMatrixStore of a fragment
+// held in registers, the tiles' fragments shared out among the subgroups) instead of 8 f16 stores
+// per vector: what a copy through fragments (global -> fragment -> workgroup memory) would cost.
 // The accumulators go to out at the end so that nothing is optimised away.
 enable f16;
 enable chromium_experimental_subgroup_matrix;
@@ -27,7 +30,8 @@ const BK = {{BK}}u;
 const SUBGROUP = {{SUBGROUP}}u;
 const BM = SG_M * FM * F;
 const BN = SG_N * FN * F;
-const WG = SG_M * SG_N * SUBGROUP;
+const NSG = SG_M * SG_N;
+const WG = NSG * SUBGROUP;
 const PAD = 8u;
 const A_COLS = BK;
 const B_COLS = BN;
@@ -35,6 +39,8 @@ const LDA = A_COLS + PAD;
 const LDB = B_COLS + PAD;
 const A_VECS = BM * BK / 8u;
 const B_VECS = BK * BN / 8u;
+const A_FRAGS = (BM / F) * (BK / F);
+const B_FRAGS = (BK / F) * (BN / F);
 const A_LOADS = (A_VECS + WG - 1u) / WG;
 const B_LOADS = (B_VECS + WG - 1u) / WG;
 
@@ -72,11 +78,16 @@ fn main(
   let fb{{J}} = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, row_major>(&Bs, sgN + {{J}}u * F, LDB);
 #endfor
 #endif
+#if FRAG_COPY
+  // one fragment's worth of values to store (the stores' cost does not depend on what they hold)
+  let cf = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&As, (sg % (BM / F)) * F * LDA, LDA);
+#else
 #if COPY
   var rA: array<vec4<u32>, A_LOADS>;
   var rB: array<vec4<u32>, B_LOADS>;
   for (var l = 0u; l < A_LOADS; l++) { rA[l] = vec4<u32>(tid * 3u + l, tid, l, p.seed); }
   for (var l = 0u; l < B_LOADS; l++) { rB[l] = vec4<u32>(tid * 5u + l, tid, l, p.seed); }
+#endif
 #endif
   for (var step = 0u; step < p.steps; step++) {
 #for KK KSTEPS
@@ -108,6 +119,18 @@ fn main(
 #if !ONE_BARRIER
     workgroupBarrier();
 #endif
+#if FRAG_COPY
+    // each tile's fragments dealt out to the subgroups in turn; the loops' bounds are constants so
+    // that the stores stay in uniform control flow (a last round past the end repeats a fragment)
+    for (var i = 0u; i < (A_FRAGS + NSG - 1u) / NSG; i++) {
+      let f = min(i * NSG + sg, A_FRAGS - 1u);
+      subgroupMatrixStore<row_major>(&As, (f / (BK / F)) * F * LDA + (f % (BK / F)) * F, cf, LDA);
+    }
+    for (var i = 0u; i < (B_FRAGS + NSG - 1u) / NSG; i++) {
+      let g = min(i * NSG + sg, B_FRAGS - 1u);
+      subgroupMatrixStore<row_major>(&Bs, (g / (BN / F)) * F * LDB + (g % (BN / F)) * F, cf, LDB);
+    }
+#else
 #for T in A B
     for (var l = 0u; l < {{T}}_LOADS; l++) {
       let v = tid + l * WG;
@@ -129,6 +152,7 @@ fn main(
       }
     }
 #endfor
+#endif
     workgroupBarrier();
 #endif
   }
