@@ -19,6 +19,10 @@
 // block; with LOAD_VEC8 its copy into workgroup memory reads 16 bytes (8 halves as a vec4<u32>)
 // per load instead of 8.
 // INIT_OUT (whole tiles, accumulate, alpha 1, no bias): the accumulators start from out.
+// LOAD_FRAG (whole tiles, f16 bindings): the copy into workgroup memory goes through fragments:
+// each subgroup loads A_FRAGS_SG of the A tile's 16 x 16 blocks and B_FRAGS_SG of B's from storage
+// (subgroupMatrixLoad, in their stored layout) and stores them whole (subgroupMatrixStore) instead
+// of 8 f16 stores per 16-byte vector. The blocks are dealt out in turn: block i * NSG + sg.
 enable f16;
 enable chromium_experimental_subgroup_matrix;
 
@@ -230,14 +234,49 @@ fn main(
 #endfor
   }
 #else
+#if LOAD_FRAG
+#for I A_FRAGS_SG
+  var ga{{I}}: subgroup_matrix_left<f16, F, F>;
+#endfor
+#for J B_FRAGS_SG
+  var gb{{J}}: subgroup_matrix_left<f16, F, F>;
+#endfor
+#else
   var ra: array<Vec, A_LOADS>;
   var rb: array<Vec, B_LOADS>;
+#endif
 
   let steps = select(0u, (kEnd - kBegin + BK - 1u) / BK, kEnd > kBegin);
   for (var step = 0u; step <= steps; step++) {
     let k0 = kBegin + step * BK;
     // ---------------------------------------------- global -> registers (step < steps)
     if (step < steps) {
+#if LOAD_FRAG
+#for I A_FRAGS_SG
+      {
+        let f = {{I}}u * NSG + sg;
+        let r = (f / (A_COLS / F)) * F;
+        let c = (f % (A_COLS / F)) * F;
+#if TRANS_A
+        ga{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&a, baseA + (k0 + r) * M + m0 + c, M);
+#else
+        ga{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&a, baseA + (m0 + r) * K + k0 + c, K);
+#endif
+      }
+#endfor
+#for J B_FRAGS_SG
+      {
+        let f = {{J}}u * NSG + sg;
+        let r = (f / (B_COLS / F)) * F;
+        let c = (f % (B_COLS / F)) * F;
+#if TRANS_B
+        gb{{J}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&b, baseB + (n0 + r) * K + k0 + c, K);
+#else
+        gb{{J}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&b, baseB + (k0 + r) * N + n0 + c, N);
+#endif
+      }
+#endfor
+#else
       for (var l = 0u; l < A_LOADS; l++) {
         let v = tid + l * WG;
         let r = v / (A_COLS / VW);
@@ -278,6 +317,7 @@ fn main(
 #endif
 #endif
       }
+#endif
     }
 
     // ---------------------------------------------- tensor cores on step-1
@@ -318,6 +358,20 @@ fn main(
     if (step < steps) {
       let aBuf = (step % BUFFERS) * A_TILE;
       let bBuf = (step % BUFFERS) * B_TILE;
+#if LOAD_FRAG
+#for I A_FRAGS_SG
+      {
+        let f = {{I}}u * NSG + sg;
+        subgroupMatrixStore<row_major>(&As, aBuf + (f / (A_COLS / F)) * F * LDA + (f % (A_COLS / F)) * F, ga{{I}}, LDA);
+      }
+#endfor
+#for J B_FRAGS_SG
+      {
+        let f = {{J}}u * NSG + sg;
+        subgroupMatrixStore<row_major>(&Bs, bBuf + (f / (B_COLS / F)) * F * LDB + (f % (B_COLS / F)) * F, gb{{J}}, LDB);
+      }
+#endfor
+#else
       for (var l = 0u; l < A_LOADS; l++) {
         let v = tid + l * WG;
         if (A_VECS % WG == 0u || v < A_VECS) {
@@ -368,6 +422,7 @@ fn main(
 #endif
         }
       }
+#endif
     }
     workgroupBarrier();
   }

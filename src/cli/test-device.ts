@@ -262,7 +262,7 @@ function cases(gpu: Gpu, path: MatmulPath): Case[] {
           );
   // whole tiles (no bounds checks; straight stores, accumulators from out, staged bias, split K
   // with batch) for every tile, and with --all-tiles for the sweep's candidates too
-  const tiles = { ...SUBGROUP_TILES, ...(process.argv.includes('--all-tiles') ? SUBGROUP_SWEEP_TILES : {}) };
+  const tiles = pickedTiles() ?? { ...SUBGROUP_TILES, ...(process.argv.includes('--all-tiles') ? SUBGROUP_SWEEP_TILES : {}) };
   if (path === 'subgroup-matrix')
     for (const [name, t] of Object.entries(tiles) as [string, SubgroupTile][]) {
       const bm = t.SG_M * t.FM * 16,
@@ -287,6 +287,17 @@ function cases(gpu: Gpu, path: MatmulPath): Case[] {
   return list;
 }
 
+/** `--tiles=a,b`: only the whole-tile cases of these tiles (of either set), e.g. a sweep candidate
+ *  checked beside its timing in one device call. */
+function pickedTiles(): Record<string, SubgroupTile> | null {
+  const arg = process.argv.find((x) => x.startsWith('--tiles='));
+  if (!arg) return null;
+  const all: Record<string, SubgroupTile> = { ...SUBGROUP_TILES, ...SUBGROUP_SWEEP_TILES };
+  const names = arg.slice('--tiles='.length).split(',');
+  for (const n of names) if (!all[n]) throw new Error(`no tile "${n}" (names: ${Object.keys(all).join(', ')})`);
+  return Object.fromEntries(names.map((n) => [n, all[n]]));
+}
+
 async function main(): Promise<void> {
   const gpu = await createNodeGpu({});
   const r = gpu.report;
@@ -298,14 +309,17 @@ async function main(): Promise<void> {
     closeNodeGpu();
     process.exit(2);
   }
-  const results: Result[] = [await castCase(gpu)];
-  const kept = await keptCopiesCase(gpu);
+  const picked = pickedTiles();
+  const results: Result[] = picked ? [] : [await castCase(gpu)];
+  const kept = picked ? null : await keptCopiesCase(gpu);
   if (kept) results.push(kept);
   const paths: MatmulPath[] = sgm ? ['subgroup-matrix', 'f16'] : ['f16'];
-  for (const path of paths) for (const c of cases(gpu, path)) results.push(await runCase(gpu, c, path));
+  const pickedSet = new Set(Object.values(picked ?? {}));
+  for (const path of picked ? paths.filter((x) => x === 'subgroup-matrix') : paths)
+    for (const c of cases(gpu, path)) if (!picked || (c.tile && pickedSet.has(c.tile))) results.push(await runCase(gpu, c, path));
   // attention's matmul path with the policy on (test-device-attention.ts); tensor cores only
-  const attention = await attentionCases(gpu);
-  const producers = await producerCases(gpu);
+  const attention = picked ? [] : await attentionCases(gpu);
+  const producers = picked ? [] : await producerCases(gpu);
   const errors = gpu.uncapturedErrors.splice(0);
   console.log('\n| case | path | checked | max err/S | err/bound (f16 twin) | err/bound (f32 twin) | ok |');
   console.log('|---|---|---|---|---|---|---|');
