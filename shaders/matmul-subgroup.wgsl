@@ -17,12 +17,10 @@
 // WHOLE: every tile whole (M % BM, N % BN, K and the split chunk % BK zero; ops/matmul.ts checks):
 // loads without bounds checks, and (unless STAGE_C) fragments stored straight into out, no staging
 // block; with LOAD_VEC8 its copy into workgroup memory reads 16 bytes (8 halves as a vec4<u32>)
-// per load instead of 8.
+// per load instead of 8, with LOAD_U32 4 bytes (2 halves as a u32): more loads, but each f16 store
+// of a subgroup then falls on 32 different banks of workgroup memory (16-byte vectors put a
+// subgroup's 32 stores on 8 banks: four passes each, which held the kernel near 190 TFLOP/s).
 // INIT_OUT (whole tiles, accumulate, alpha 1, no bias): the accumulators start from out.
-// LOAD_FRAG (whole tiles, f16 bindings): the copy into workgroup memory goes through fragments:
-// each subgroup loads A_FRAGS_SG of the A tile's 16 x 16 blocks and B_FRAGS_SG of B's from storage
-// (subgroupMatrixLoad, in their stored layout) and stores them whole (subgroupMatrixStore) instead
-// of 8 f16 stores per 16-byte vector. The blocks are dealt out in turn: block i * NSG + sg.
 enable f16;
 enable chromium_experimental_subgroup_matrix;
 
@@ -56,8 +54,14 @@ const BUFFERS = {{BUFFERS}}u;
 alias Vec = vec4<u32>;
 const VW = 8u;
 #else
+#if LOAD_U32
+// 2 halves per vector: u32, unpacked with bitcast
+alias Vec = u32;
+const VW = 2u;
+#else
 alias Vec = vec4<f16>;
 const VW = 4u;
+#endif
 #endif
 
 #if TRANS_A
@@ -109,6 +113,21 @@ var<workgroup> Bs: array<f16, BUFFERS * B_TILE>;
 // one F x F f32 fragment per subgroup for the bounds-checked epilogue
 var<workgroup> Cs: array<f32, SG_M * SG_N * F * F>;
 #endif
+
+// The tile position (row, first column) of vector v of a tile `cols` halves wide: row-major, except
+// that with 4-byte vectors and rows of 16 of them (BK 32) a subgroup's 32 vectors would cover two
+// adjacent rows, 20 words apart with the pad, whose banks overlap; pairing row r with r + 4 (80
+// words apart: 16 banks over) gives each of the subgroup's f16 stores 32 different banks.
+fn slot(v: u32, cols: u32) -> vec2<u32> {
+  let per = cols / VW;
+#if LOAD_U32
+  if (per == 16u && SUBGROUP == 32u) {
+    let q = v / 32u;
+    return vec2<u32>((q / 4u) * 8u + q % 4u + 4u * ((v % 32u) / 16u), (v % 16u) * VW);
+  }
+#endif
+  return vec2<u32>(v / per, (v % per) * VW);
+}
 
 #if !WHOLE
 // Four consecutive halves of a stored operand at (row, col), zero outside rows < rowEnd,
@@ -234,53 +253,19 @@ fn main(
 #endfor
   }
 #else
-#if LOAD_FRAG
-#for I A_FRAGS_SG
-  var ga{{I}}: subgroup_matrix_left<f16, F, F>;
-#endfor
-#for J B_FRAGS_SG
-  var gb{{J}}: subgroup_matrix_left<f16, F, F>;
-#endfor
-#else
   var ra: array<Vec, A_LOADS>;
   var rb: array<Vec, B_LOADS>;
-#endif
 
   let steps = select(0u, (kEnd - kBegin + BK - 1u) / BK, kEnd > kBegin);
   for (var step = 0u; step <= steps; step++) {
     let k0 = kBegin + step * BK;
     // ---------------------------------------------- global -> registers (step < steps)
     if (step < steps) {
-#if LOAD_FRAG
-#for I A_FRAGS_SG
-      {
-        let f = {{I}}u * NSG + sg;
-        let r = (f / (A_COLS / F)) * F;
-        let c = (f % (A_COLS / F)) * F;
-#if TRANS_A
-        ga{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&a, baseA + (k0 + r) * M + m0 + c, M);
-#else
-        ga{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&a, baseA + (m0 + r) * K + k0 + c, K);
-#endif
-      }
-#endfor
-#for J B_FRAGS_SG
-      {
-        let f = {{J}}u * NSG + sg;
-        let r = (f / (B_COLS / F)) * F;
-        let c = (f % (B_COLS / F)) * F;
-#if TRANS_B
-        gb{{J}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&b, baseB + (n0 + r) * K + k0 + c, K);
-#else
-        gb{{J}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&b, baseB + (k0 + r) * N + n0 + c, N);
-#endif
-      }
-#endfor
-#else
       for (var l = 0u; l < A_LOADS; l++) {
         let v = tid + l * WG;
-        let r = v / (A_COLS / VW);
-        let c = (v % (A_COLS / VW)) * VW;
+        let rc = slot(v, A_COLS);
+        let r = rc.x;
+        let c = rc.y;
 #if WHOLE
         if (A_VECS % WG == 0u || v < A_VECS) {
 #if TRANS_A
@@ -299,8 +284,9 @@ fn main(
       }
       for (var l = 0u; l < B_LOADS; l++) {
         let v = tid + l * WG;
-        let r = v / (B_COLS / VW);
-        let c = (v % (B_COLS / VW)) * VW;
+        let rc = slot(v, B_COLS);
+        let r = rc.x;
+        let c = rc.y;
 #if WHOLE
         if (B_VECS % WG == 0u || v < B_VECS) {
 #if TRANS_B
@@ -317,7 +303,6 @@ fn main(
 #endif
 #endif
       }
-#endif
     }
 
     // ---------------------------------------------- tensor cores on step-1
@@ -358,24 +343,16 @@ fn main(
     if (step < steps) {
       let aBuf = (step % BUFFERS) * A_TILE;
       let bBuf = (step % BUFFERS) * B_TILE;
-#if LOAD_FRAG
-#for I A_FRAGS_SG
-      {
-        let f = {{I}}u * NSG + sg;
-        subgroupMatrixStore<row_major>(&As, aBuf + (f / (A_COLS / F)) * F * LDA + (f % (A_COLS / F)) * F, ga{{I}}, LDA);
-      }
-#endfor
-#for J B_FRAGS_SG
-      {
-        let f = {{J}}u * NSG + sg;
-        subgroupMatrixStore<row_major>(&Bs, bBuf + (f / (B_COLS / F)) * F * LDB + (f % (B_COLS / F)) * F, gb{{J}}, LDB);
-      }
-#endfor
-#else
       for (var l = 0u; l < A_LOADS; l++) {
         let v = tid + l * WG;
         if (A_VECS % WG == 0u || v < A_VECS) {
-          let o = aBuf + (v / (A_COLS / VW)) * LDA + (v % (A_COLS / VW)) * VW;
+          let rc = slot(v, A_COLS);
+          let o = aBuf + rc.x * LDA + rc.y;
+#if LOAD_U32
+          let h = bitcast<vec2<f16>>(ra[l]);
+          As[o] = h.x;
+          As[o + 1u] = h.y;
+#else
 #if LOAD_VEC8
           let lo = bitcast<vec2<f16>>(ra[l].x);
           let mid = bitcast<vec2<f16>>(ra[l].y);
@@ -395,12 +372,19 @@ fn main(
           As[o + 2u] = ra[l].z;
           As[o + 3u] = ra[l].w;
 #endif
+#endif
         }
       }
       for (var l = 0u; l < B_LOADS; l++) {
         let v = tid + l * WG;
         if (B_VECS % WG == 0u || v < B_VECS) {
-          let o = bBuf + (v / (B_COLS / VW)) * LDB + (v % (B_COLS / VW)) * VW;
+          let rc = slot(v, B_COLS);
+          let o = bBuf + rc.x * LDB + rc.y;
+#if LOAD_U32
+          let h = bitcast<vec2<f16>>(rb[l]);
+          Bs[o] = h.x;
+          Bs[o + 1u] = h.y;
+#else
 #if LOAD_VEC8
           let lo = bitcast<vec2<f16>>(rb[l].x);
           let mid = bitcast<vec2<f16>>(rb[l].y);
@@ -420,9 +404,9 @@ fn main(
           Bs[o + 2u] = rb[l].z;
           Bs[o + 3u] = rb[l].w;
 #endif
+#endif
         }
       }
-#endif
     }
     workgroupBarrier();
   }

@@ -86,9 +86,9 @@ export interface SubgroupTile {
   /** Workgroup tile buffers: 2 (default; one barrier per step) or 1 (half the memory, two barriers). */
   BUFFERS?: 1 | 2;
   /** Loads of whole tiles into workgroup memory: 'vec4' (default; 8 bytes), 'vec8' (16 bytes) or
-   * 'frag' (16 x 16 blocks through subgroup-matrix loads and stores; each tile's blocks a multiple of
-   * the subgroups). Ragged shapes always take bounds-checked 8-byte loads. */
-  LOAD?: 'vec4' | 'vec8' | 'frag';
+   * 'u32' (4 bytes, laid out so that each f16 store of a subgroup hits 32 banks). Ragged shapes
+   * always take bounds-checked 8-byte loads. */
+  LOAD?: 'vec4' | 'vec8' | 'u32';
   /** Bounds-checked code even for whole tiles (measurement and tests). */
   CHECKED?: boolean;
 }
@@ -135,9 +135,13 @@ export const SUBGROUP_SWEEP_TILES = {
   q128b2: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 2 },
   q128k64: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
   w64x256: { SG_M: 1, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
-  // the default tiles with the copy through whole fragments (not yet timed)
-  wide16frag: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'frag', BUFFERS: 1 },
-  tall8k64frag: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'frag', BUFFERS: 1 },
+  // 4-byte loads: each f16 store of a subgroup on 32 banks instead of 8 (bench-tensor-probe showed
+  // the copies halving the rate). The copy through whole fragments (subgroupMatrixLoad from storage,
+  // subgroupMatrixStore into the tile) ran at 60-75 TFLOP/s on the H100: its storage loads are slow.
+  wide16u32: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'u32', BUFFERS: 1 },
+  tall8k64u32: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'u32', BUFFERS: 1 },
+  w256x8u32: { SG_M: 2, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'u32', BUFFERS: 1 },
+  q128b2u32: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'u32', BUFFERS: 2 },
 } satisfies Record<string, SubgroupTile>;
 
 /** Which kernel a matmul of these operand dtypes runs on this device. */
@@ -154,18 +158,13 @@ const sgThreads = (t: SubgroupTile, subgroupSize: number) => t.SG_M * t.SG_N * s
 const sgBM = (t: SubgroupTile) => t.SG_M * t.FM * 16;
 const sgBN = (t: SubgroupTile) => t.SG_N * t.FN * 16;
 
-/** 16 x 16 blocks of a tile's A and B copies (LOAD 'frag' deals them out to the subgroups). */
-const sgFragBlocks = (t: SubgroupTile) => (sgBM(t) / 16) * (t.BK / 16);
-const sgFragBlocksB = (t: SubgroupTile) => (t.BK / 16) * (sgBN(t) / 16);
-
 function checkSubgroupTile(t: SubgroupTile): void {
   const ok =
     [t.SG_M, t.SG_N, t.FM, t.FN, t.GROUP_M].every((x) => Number.isInteger(x) && x >= 1) &&
     t.BK % 16 === 0 &&
     t.BK > 0 &&
     (t.BUFFERS ?? 2) in { 1: 1, 2: 2 } &&
-    ['vec4', 'vec8', 'frag'].includes(t.LOAD ?? 'vec4') &&
-    (t.LOAD !== 'frag' || (sgFragBlocks(t) % (t.SG_M * t.SG_N) === 0 && sgFragBlocksB(t) % (t.SG_M * t.SG_N) === 0));
+    ['vec4', 'vec8', 'u32'].includes(t.LOAD ?? 'vec4');
   if (!ok) throw new Error(`matmul: bad subgroup tile ${JSON.stringify(t)}`);
 }
 
@@ -175,7 +174,7 @@ export interface SubgroupVariant {
   whole: boolean;
   stageC: boolean;
   initOut: boolean;
-  load: 'vec4' | 'vec8' | 'frag';
+  load: 'vec4' | 'vec8' | 'u32';
 }
 
 /** Whole tiles: M % BM, N % BN, K % BK zero (split chunks are multiples of 128, so of BK too). */
@@ -491,12 +490,10 @@ function matmulRecipe(gpu: Gpu, dtype: 'f32' | 'f16', d: Dims, transA: boolean, 
         STAGE_C: v.stageC,
         INIT_OUT: v.initOut,
         LOAD_VEC8: v.load === 'vec8',
-        LOAD_FRAG: v.load === 'frag',
-        A_FRAGS_SG: v.load === 'frag' ? sgFragBlocks(tile) / (tile.SG_M * tile.SG_N) : 0,
-        B_FRAGS_SG: v.load === 'frag' ? sgFragBlocksB(tile) / (tile.SG_M * tile.SG_N) : 0,
-        // whole tiles have every contiguous size a multiple of 16; fragment loads read f16 arrays
-        VEC_A: (v.whole || vec.VEC_A) && !tile.DIRECT && v.load !== 'frag',
-        VEC_B: (v.whole || vec.VEC_B) && !tile.DIRECT && v.load !== 'frag',
+        LOAD_U32: v.load === 'u32',
+        // whole tiles have every contiguous size a multiple of 16
+        VEC_A: (v.whole || vec.VEC_A) && !tile.DIRECT,
+        VEC_B: (v.whole || vec.VEC_B) && !tile.DIRECT,
         HAS_BIAS: Boolean(opts.bias) && splits === 1,
         ACCUMULATE: Boolean(opts.accumulate) && splits === 1,
       }),
