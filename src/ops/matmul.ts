@@ -142,6 +142,7 @@ export const SUBGROUP_SWEEP_TILES = {
   tall8k64u32: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'u32', BUFFERS: 1 },
   w256x8u32: { SG_M: 2, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'u32', BUFFERS: 1 },
   q128b2u32: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'u32', BUFFERS: 2 },
+  t256u32: { SG_M: 4, SG_N: 4, FM: 4, FN: 2, BK: 32, GROUP_M: 8, LOAD: 'u32', BUFFERS: 1 },
 } satisfies Record<string, SubgroupTile>;
 
 /** Which kernel a matmul of these operand dtypes runs on this device. */
