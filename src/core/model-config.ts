@@ -10,6 +10,18 @@ export type RopeScaling =
 
 export type Architecture = 'llama' | 'opt';
 
+/** GraniteForCausalLM's scalars (transformers' GraniteConfig; each 1.0 where absent). */
+export interface GraniteMultipliers {
+  /** The input embedding is embed_tokens(ids) times this. */
+  embeddingMultiplier: number;
+  /** Each block adds its attention and MLP outputs to the residual stream times this. */
+  residualMultiplier: number;
+  /** The attention scores' scale, in place of 1/sqrt(head_dim). */
+  attentionMultiplier: number;
+  /** The logits are the LM head's output divided by this. */
+  logitsScaling: number;
+}
+
 export interface ModelConfig {
   /** Display name, e.g. "stories260K" or a repo id. */
   name: string;
@@ -54,6 +66,10 @@ export interface ModelConfig {
   positionOffset?: number;
   bosId: number;
   eosId: number;
+  /** Granite's four scalars as its config.json (or GGUF metadata) gives them. The loader has already
+   *  folded them into the weights (src/formats/granite-multipliers.ts), so the engine, the oracle and
+   *  every export compute the plain LLaMA those weights are: kept for the model card, never applied again. */
+  foldedMultipliers?: GraniteMultipliers;
   /** A GGUF whose weight matrices were stored quantized (e.g. ['Q4_K', 'Q6_K'] for a Q4_K_M file): the
    *  studio dequantizes them on load, so its "fp" baseline is that already-quantized model. */
   storedQuantization?: string[];

@@ -1,5 +1,5 @@
 // Checkpoints as transformers saves them (testing/hf-checkpoint-cases.ts: LLaMA 2/3.1/3.2, TinyLlama,
-// SmolLM2/3, Mistral, Qwen2/2.5, Qwen3, Phi-3, OPT; F16/BF16/F32, sharded) through the studio's loader and engine on
+// SmolLM2/3, Mistral, Qwen2/2.5, Qwen3, Phi-3, Granite, OPT; F16/BF16/F32, sharded) through the studio's loader and engine on
 // the GPU: the full-precision perplexity against a float64 forward written from transformers'
 // modeling code and read from config.json (not the studio's parser), and RTN, GPTQ, a few TEQ steps
 // and TesseraQ iterations, each finishing with its quantized perplexity equal to the float64 oracle

@@ -10,12 +10,14 @@ import type { ExportSink } from './sink';
 /**
  * The transformers class a model is written back as: a Qwen GGUF as its Qwen class; Phi-3 as
  * MistralForCausalLM, the same computation (RMSNorm, rotate-half RoPE, SwiGLU, sliding window) with
- * q/k/v and gate/up as separate Linears, as the engine and the GPTQ readers hold them.
+ * q/k/v and gate/up as separate Linears, as the engine and the GPTQ readers hold them; Granite (HF
+ * or GGUF) as LlamaForCausalLM, which its weights are once its multipliers are folded in on load.
  */
 export function hfArchitecture(cfg: ModelConfig): string {
   if (cfg.sourceArchitecture === 'gguf:qwen2') return 'Qwen2ForCausalLM';
   if (cfg.sourceArchitecture === 'gguf:qwen3') return 'Qwen3ForCausalLM';
   if (cfg.sourceArchitecture === 'Phi3ForCausalLM') return 'MistralForCausalLM';
+  if (cfg.foldedMultipliers) return 'LlamaForCausalLM';
   return cfg.sourceArchitecture;
 }
 

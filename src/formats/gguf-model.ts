@@ -1,8 +1,9 @@
 // A GGUF file as a LoadedModel: llama.cpp tensor names mapped to HF names, ggml shapes reversed to
 // HF [out, in] order, the embedded SentencePiece vocabulary as the tokenizer. Q/K weights are kept
-// as stored: llama.cpp's converter puts "llama" ones in the interleaved rotary layout (ropeStyle
-// 'interleaved') and leaves "qwen2"/"qwen3" ones in transformers' (NEOX rotary: 'half').
-import type { LoadedModel, ModelConfig } from '../core/model-config';
+// as stored: llama.cpp's converter puts "llama" and "granite" ones in the interleaved rotary layout
+// (ropeStyle 'interleaved') and leaves "qwen2"/"qwen3" ones in transformers' (NEOX rotary: 'half').
+// "granite" is "llama" with four scales, folded into the weights on load (granite-multipliers.ts).
+import type { GraniteMultipliers, LoadedModel, ModelConfig } from '../core/model-config';
 import { FormatError } from './errors';
 import { MAX_LAYERS } from './hf-config';
 import { ggmlTypeName, isBlockType, readGguf, readGgufTensor, type GgufFile, type GgufValue } from './gguf';
@@ -12,12 +13,13 @@ import { tokenizerJsonFromGpt2 } from './gguf-gpt2';
 import { HfTokenizer } from './hf-tokenizer';
 import { checkTokenIds } from './token-ids';
 import { buildWeightSource, type TensorEntry } from './weight-source';
+import { foldGraniteMultipliers } from './granite-multipliers';
 
 const SUPPORTED =
-  'Supported GGUF models: general.architecture "llama" (LLaMA, Mistral, TinyLlama, SmolLM, llama2.c conversions), "qwen2" (Qwen2, Qwen2.5) or "qwen3" (dense Qwen3) with the "llama" (SentencePiece) or "gpt2" (byte-level BPE) tokenizer';
+  'Supported GGUF models: general.architecture "llama" (LLaMA, Mistral, TinyLlama, SmolLM, llama2.c conversions), "qwen2" (Qwen2, Qwen2.5), "qwen3" (dense Qwen3) or "granite" (dense Granite 3.x) with the "llama" (SentencePiece) or "gpt2" (byte-level BPE) tokenizer';
 
-/** llama.cpp architectures read here: LLaMA's rotates interleaved pairs, Qwen's as transformers does (NEOX). */
-const GGUF_ARCHITECTURES = ['llama', 'qwen2', 'qwen3'];
+/** llama.cpp architectures read here: LLaMA's and Granite's rotate interleaved pairs, Qwen's as transformers does (NEOX). */
+const GGUF_ARCHITECTURES = ['llama', 'qwen2', 'qwen3', 'granite'];
 
 const BLOCK_TENSORS: Record<string, string> = {
   attn_q: 'self_attn.q_proj',
@@ -82,7 +84,7 @@ export function ggufConfig(file: GgufFile): ModelConfig {
     throw new FormatError(file.source.name, `has general.architecture ${describe(arch)}, which this studio does not run from GGUF`, SUPPORTED);
   }
   const a = arch;
-  const qwen = a !== 'llama';
+  const qwen = a === 'qwen2' || a === 'qwen3';
   const hidden = metaInt(file, `${a}.embedding_length`);
   const heads = metaInt(file, `${a}.attention.head_count`);
   const kvRaw = meta(file, `${a}.attention.head_count_kv`);
@@ -102,6 +104,9 @@ export function ggufConfig(file: GgufFile): ModelConfig {
   if (ropeDims !== undefined && ropeDims !== headDim) {
     throw new FormatError(file.source.name, `rotates ${describe(ropeDims)} of ${headDim} head dimensions (partial rotary)`, SUPPORTED);
   }
+  // llama.cpp's "granite" (only) switches RoPE off with this key
+  if (a === 'granite' && meta(file, 'granite.rope.scaling.finetuned') === false)
+    throw new FormatError(file.source.name, 'has granite.rope.scaling.finetuned false (attention without RoPE)', SUPPORTED);
   const scaling = meta(file, `${a}.rope.scaling.type`);
   const linearFactor = scaling === 'linear' ? metaNum(file, `${a}.rope.scaling.factor`, 1) : undefined;
   if (scaling !== undefined && scaling !== 'none' && scaling !== 'linear')
@@ -132,9 +137,25 @@ export function ggufConfig(file: GgufFile): ModelConfig {
     qkvBias: file.tensors.has('blk.0.attn_q.bias'),
     linearBias: false,
     ...(a === 'qwen3' ? { qkNorm: true } : {}),
+    ...(a === 'granite' ? { foldedMultipliers: graniteScales(file, headDim) } : {}),
     activation: 'silu',
     bosId: typeof meta(file, 'tokenizer.ggml.bos_token_id') === 'number' ? (meta(file, 'tokenizer.ggml.bos_token_id') as number) : 1,
     eosId: typeof meta(file, 'tokenizer.ggml.eos_token_id') === 'number' ? (meta(file, 'tokenizer.ggml.eos_token_id') as number) : 2,
+  };
+}
+
+/**
+ * llama.cpp's "granite" scales, transformers' four multipliers under convert_hf_to_gguf's names. As
+ * llama.cpp reads them, an absent or zero scale is none (attention's: 1/sqrt(head_dim)); the logit
+ * scale is required.
+ */
+function graniteScales(file: GgufFile, headDim: number): GraniteMultipliers {
+  const scale = (key: string, none: number) => ((meta(file, key) ?? 0) === 0 ? none : metaNum(file, key, none));
+  return {
+    embeddingMultiplier: scale('granite.embedding_scale', 1),
+    residualMultiplier: scale('granite.residual_scale', 1),
+    attentionMultiplier: scale('granite.attention.scale', 1 / Math.sqrt(headDim)),
+    logitsScaling: metaNum(file, 'granite.logit_scale', NaN),
   };
 }
 
@@ -253,5 +274,9 @@ export async function loadGguf(src: ByteSource): Promise<LoadedModel> {
     const hf = ggufToHfName(t.name) ?? t.name;
     tensors.set(hf, { shape: [...t.ne].reverse(), file: src.name, read: () => readGgufTensor(file, t.name) });
   }
-  return { weights: buildWeightSource(config, tensors, src.name, 'the GGUF metadata'), tokenizer, source: `local:${src.name}` };
+  return {
+    weights: buildWeightSource(config, foldGraniteMultipliers(config, tensors), src.name, 'the GGUF metadata'),
+    tokenizer,
+    source: `local:${src.name}`,
+  };
 }

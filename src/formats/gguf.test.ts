@@ -134,6 +134,59 @@ describe('GGUF tensor types and tied output', () => {
   });
 });
 
+describe('GGUF "granite" (llama.cpp\'s Granite: LLaMA with four scales)', () => {
+  /** The tiny LLaMA's metadata under "granite." with the scales convert_hf_to_gguf writes. */
+  const graniteKv = (scales: Record<string, number | undefined>, more: Record<string, KvValue> = {}) => {
+    const kv: Record<string, KvValue> = {};
+    for (const [k, v] of Object.entries(tinyLlamaKv())) kv[k.replace(/^llama\./, 'granite.')] = v;
+    kv['general.architecture'] = { type: 'string', value: 'granite' };
+    for (const [k, v] of Object.entries(scales)) if (v !== undefined) kv[`granite.${k}`] = { type: 'f32', value: v };
+    return bytesSource('granite.gguf', writeGguf({ kv: { ...kv, ...more }, tensors: tinyTensors() }));
+  };
+  const SCALES = { embedding_scale: 12, residual_scale: 0.22, 'attention.scale': 0.015625, logit_scale: 8 };
+
+  test('reads as the LLaMA it is, each scale folded where transformers multiplies (head tied: the final norm takes 1/(e*s))', async () => {
+    const llama = await loadGguf(tinyGguf());
+    const granite = await loadGguf(graniteKv(SCALES));
+    const { sourceArchitecture: _s, name: _n, foldedMultipliers, ...cfg } = granite.weights.config;
+    expect(cfg).toEqual({ ...llama.weights.config, sourceArchitecture: undefined, name: undefined, foldedMultipliers: undefined });
+    expect(granite.weights.config.sourceArchitecture).toBe('gguf:granite');
+    // f32 metadata: 0.22 is stored as 0.2199999988, read as the 0.22 meant
+    expect(foldedMultipliers).toEqual({ embeddingMultiplier: 12, residualMultiplier: 0.22, attentionMultiplier: 0.015625, logitsScaling: 8 });
+    const factor: Record<string, number> = {
+      'model.embed_tokens.weight': 12,
+      'lm_head.weight': 12,
+      'model.norm.weight': 1 / 96,
+      'model.layers.0.self_attn.q_proj.weight': 0.015625 * Math.sqrt(2), // head_dim 2
+      'model.layers.0.self_attn.o_proj.weight': 0.22,
+      'model.layers.0.mlp.down_proj.weight': 0.22,
+    };
+    for (const name of llama.weights.shapes.keys()) {
+      const [want, got] = [await llama.weights.get(name), await granite.weights.get(name)];
+      const f = factor[name] ?? 1;
+      expect(
+        got.every((v, i) => Math.abs(v - want[i] * f) <= Math.abs(want[i] * f) * 2 ** -23),
+        name,
+      ).toBe(true);
+    }
+  });
+  test("absent or zero scales are none, as llama.cpp reads them (attention's: 1/sqrt(head_dim)); the logit scale is required", async () => {
+    const plain = await loadGguf(graniteKv({ logit_scale: 1, embedding_scale: 0 }));
+    expect(plain.weights.config.foldedMultipliers).toEqual({
+      embeddingMultiplier: 1,
+      residualMultiplier: 1,
+      attentionMultiplier: 1 / Math.sqrt(2),
+      logitsScaling: 1,
+    });
+    const llama = await loadGguf(tinyGguf());
+    for (const name of llama.weights.shapes.keys()) expect(await plain.weights.get(name), name).toEqual(await llama.weights.get(name));
+    expect((await errorOf(loadGguf(graniteKv({ ...SCALES, logit_scale: undefined })))).message).toMatch(/metadata "granite\.logit_scale" is missing/);
+    expect((await errorOf(loadGguf(graniteKv({ ...SCALES, residual_scale: -1 })))).message).toMatch(/metadata "granite\.residual_scale" is -1/);
+    const noRope = graniteKv(SCALES, { 'granite.rope.scaling.finetuned': { type: 'bool', value: false } });
+    expect((await errorOf(loadGguf(noRope))).message).toMatch(/granite\.rope\.scaling\.finetuned false \(attention without RoPE\)/);
+  });
+});
+
 describe('GGUF bad input gives a clear error', async () => {
   const real = new Uint8Array(await fixture('models/stories260K.gguf').read(0, 1185376));
   const patched = (at: number, bytes: number[]) => {

@@ -100,3 +100,62 @@ describe('config.json of SmolLM3', () => {
     expect(() => parseHfConfig(smol3({ no_rope_layers: [1, 1, 1, 2, 1, 1, 1, 1] }))).toThrow(/expected 8 values of 0 or 1/);
   });
 });
+
+describe('config.json of Granite', () => {
+  const granite = (o: Record<string, unknown>) => ({
+    ...llama({}),
+    architectures: ['GraniteForCausalLM'],
+    model_type: 'granite',
+    embedding_multiplier: 12.0,
+    residual_multiplier: 0.22,
+    attention_multiplier: 0.015625,
+    logits_scaling: 8.0,
+    tie_word_embeddings: true,
+    ...o,
+  });
+  it('reads as a LLaMA carrying the four multipliers to fold (1.0 where absent, as GraniteConfig), and exports as LlamaForCausalLM', () => {
+    const c = parseHfConfig(granite({}));
+    expect(c).toMatchObject({ arch: 'llama', sourceArchitecture: 'GraniteForCausalLM', tiedEmbeddings: true, qkvBias: false, linearBias: false });
+    expect(c.foldedMultipliers).toEqual({ embeddingMultiplier: 12, residualMultiplier: 0.22, attentionMultiplier: 0.015625, logitsScaling: 8 });
+    // by model_type alone, with GraniteConfig's defaults
+    const bare = { ...granite({}), architectures: undefined, embedding_multiplier: undefined, logits_scaling: null, tie_word_embeddings: undefined };
+    const d = parseHfConfig(bare);
+    expect([d.sourceArchitecture, d.tiedEmbeddings, d.foldedMultipliers?.embeddingMultiplier, d.foldedMultipliers?.logitsScaling]).toEqual([
+      'GraniteForCausalLM',
+      false,
+      1,
+      1,
+    ]);
+    const exported = toHfLlamaConfig(c);
+    expect([exported.architectures, exported.model_type, exported.tie_word_embeddings]).toEqual([['LlamaForCausalLM'], 'llama', true]);
+    expect(Object.keys(exported).filter((k) => /multiplier|logits_scaling/.test(k))).toEqual([]);
+    expect(parseHfConfig(llama({})).foldedMultipliers).toBeUndefined();
+  });
+  it('refuses a multiplier that is not a positive finite number, naming the field and what to do', () => {
+    for (const [key, bad, shown] of [
+      ['residual_multiplier', 0, '0'],
+      ['embedding_multiplier', -12, '-12'],
+      ['logits_scaling', '8.0', '"8.0"'],
+      ['attention_multiplier', true, 'true'],
+    ] as const) {
+      expect(() => parseHfConfig(granite({ [key]: bad }))).toThrow(FormatError);
+      expect(() => parseHfConfig(granite({ [key]: bad }))).toThrow(
+        `config.json: field "${key}" is ${shown}, expected a positive number. Fix config.json or use the original from the model repo`,
+      );
+    }
+  });
+  it('refuses biases, and the mixture-of-experts and hybrid Granites by name', () => {
+    expect(() => parseHfConfig(granite({ attention_bias: true }))).toThrow(/attention_bias=true \(biases on q\/k\/v\/o in a Granite config\)/);
+    for (const [arch, type] of [
+      ['GraniteMoeForCausalLM', 'granitemoe'],
+      ['GraniteMoeSharedForCausalLM', 'granitemoeshared'],
+      ['GraniteMoeHybridForCausalLM', 'granitemoehybrid'],
+    ]) {
+      const refusal = new RegExp(
+        `"${arch}", which this studio does not run \\(Granite with mixture-of-experts.*dense GraniteForCausalLM.*is supported\\).*Supported:`,
+      );
+      expect(() => parseHfConfig(granite({ architectures: [arch], model_type: type }))).toThrow(refusal);
+      expect(() => parseHfConfig(granite({ architectures: undefined, model_type: type }))).toThrow(`"${type}", which this studio does not run (Granite with`);
+    }
+  });
+});

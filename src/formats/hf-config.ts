@@ -11,10 +11,11 @@ export const SUPPORTED_HF_ARCHITECTURES = [
   'Qwen3ForCausalLM',
   'Phi3ForCausalLM',
   'SmolLM3ForCausalLM',
+  'GraniteForCausalLM',
   'OPTForCausalLM',
 ] as const;
 const SUPPORTED_TEXT =
-  'Supported: LlamaForCausalLM (LLaMA, SmolLM, TinyLlama...), MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM (dense Qwen3), Phi3ForCausalLM (Phi-3 mini/medium without longrope), SmolLM3ForCausalLM, OPTForCausalLM (opt-125m to 66b, pre-norm and post-norm)';
+  'Supported: LlamaForCausalLM (LLaMA, SmolLM, TinyLlama...), MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM (dense Qwen3), Phi3ForCausalLM (Phi-3 mini/medium without longrope), SmolLM3ForCausalLM, GraniteForCausalLM (dense Granite 3.x), OPTForCausalLM (opt-125m to 66b, pre-norm and post-norm)';
 
 const MODEL_TYPE_TO_ARCH: Record<string, string> = {
   llama: 'LlamaForCausalLM',
@@ -23,8 +24,17 @@ const MODEL_TYPE_TO_ARCH: Record<string, string> = {
   qwen3: 'Qwen3ForCausalLM',
   phi3: 'Phi3ForCausalLM',
   smollm3: 'SmolLM3ForCausalLM',
+  granite: 'GraniteForCausalLM',
   opt: 'OPTForCausalLM',
 };
+
+/** Architectures close to a supported one, with what sets them apart (said when they are refused). */
+const NEAR_MISSES: [RegExp, string][] = [
+  [
+    /^(GraniteMoe|granitemoe)/,
+    'Granite with mixture-of-experts MLPs (GraniteMoe*, granite-3.x-*-a*b) or Mamba-2 layers (GraniteMoeHybrid, Granite 4.0) is another architecture; dense GraniteForCausalLM (granite-3.x 2b and 8b) is supported',
+  ],
+];
 
 type Json = Record<string, unknown>;
 
@@ -60,7 +70,9 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
   const archs = Array.isArray(c.architectures) ? (c.architectures as unknown[]) : [];
   const source = (typeof archs[0] === 'string' ? archs[0] : undefined) ?? MODEL_TYPE_TO_ARCH[String(c.model_type)];
   if (!source || !(SUPPORTED_HF_ARCHITECTURES as readonly string[]).includes(source)) {
-    throw new FormatError(file, `has architecture ${JSON.stringify(archs[0] ?? c.model_type ?? null)}, which this studio does not run`, SUPPORTED_TEXT);
+    const named = archs[0] ?? c.model_type ?? null;
+    const near = NEAR_MISSES.find(([pattern]) => typeof named === 'string' && pattern.test(named));
+    throw new FormatError(file, `has architecture ${JSON.stringify(named)}, which this studio does not run${near ? ` (${near[1]})` : ''}`, SUPPORTED_TEXT);
   }
   const int = (key: string, fallback?: number, max = 1 << 30): number => {
     const v = c[key] ?? fallback;
@@ -182,6 +194,7 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
   if (source === 'Phi3ForCausalLM' && c.attention_bias === true) unsupported('attention_bias=true (biases on qkv_proj and o_proj in a Phi-3 config)');
   if (c.mlp_bias === true) unsupported('mlp_bias=true');
   if (source === 'SmolLM3ForCausalLM' && c.attention_bias === true) unsupported('attention_bias=true (biases on q/k/v/o in a SmolLM3 config)');
+  if (source === 'GraniteForCausalLM' && c.attention_bias === true) unsupported('attention_bias=true (biases on q/k/v/o in a Granite config)');
   const layers = int('num_hidden_layers', undefined, MAX_LAYERS);
   const noRopeLayers = source === 'SmolLM3ForCausalLM' ? readNoRopeLayers(c, layers, file) : [];
   return {
@@ -208,6 +221,17 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
     linearBias: false,
     ...(source === 'Qwen3ForCausalLM' ? { qkNorm: true } : {}),
     ...(noRopeLayers.length ? { noRopeLayers } : {}),
+    // Granite is this LLaMA once its multipliers are folded into the weights (on load, not here)
+    ...(source === 'GraniteForCausalLM'
+      ? {
+          foldedMultipliers: {
+            embeddingMultiplier: num('embedding_multiplier', 1),
+            residualMultiplier: num('residual_multiplier', 1),
+            attentionMultiplier: num('attention_multiplier', 1),
+            logitsScaling: num('logits_scaling', 1),
+          },
+        }
+      : {}),
     activation: 'silu',
     bosId: tokenId('bos_token_id', 1),
     eosId: tokenId('eos_token_id', 2),
@@ -252,7 +276,8 @@ function readRopeParameters(
  * attention for sequences up to the window; runs are refused beyond it (checkContext).
  */
 function readSlidingWindow(c: Json, source: string, file: string): number | undefined {
-  if (source === 'LlamaForCausalLM') return undefined;
+  // Granite's attention is LLaMA's (GraniteAttention extends LlamaAttention): no window either.
+  if (source === 'LlamaForCausalLM' || source === 'GraniteForCausalLM') return undefined;
   if (source === 'Qwen2ForCausalLM' || source === 'Qwen3ForCausalLM' || source === 'SmolLM3ForCausalLM') {
     // Qwen2/3 window only the layers from max_window_layers on, SmolLM3 only its NoPE layers; released configs say false.
     if (c.use_sliding_window === true)

@@ -10,6 +10,7 @@ import { readSafetensorsHeader, readSafetensorsTensor, type SafetensorsFile } fr
 import { checkTokenIds } from './token-ids';
 import { buildWeightSource, type TensorEntry } from './weight-source';
 import { splitFusedLinears } from './fused-linears';
+import { foldGraniteMultipliers } from './granite-multipliers';
 
 export const INDEX_FILE = 'model.safetensors.index.json';
 const MAX_SHARDS = 4096;
@@ -70,7 +71,7 @@ export function tensorsFromSafetensors(cfg: ModelConfig, files: SafetensorsFile[
       }
     }
   }
-  return splitFusedLinears(cfg, out);
+  return foldGraniteMultipliers(cfg, splitFusedLinears(cfg, out));
 }
 
 export function describeHfFolder(names: string[]): string {

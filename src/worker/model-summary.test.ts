@@ -59,17 +59,10 @@ describe('the Model card says how a model is built', () => {
     max_position_embeddings: 34,
   };
 
+  const llamaShape = { vocab_size: 50, hidden_size: 64, intermediate_size: 96, num_hidden_layers: 1, num_attention_heads: 4 };
+
   it("a head's width as the config gives it, and Qwen3's per-head norms", () => {
-    const q = summary({
-      architectures: ['Qwen3ForCausalLM'],
-      vocab_size: 50,
-      hidden_size: 64,
-      head_dim: 32,
-      intermediate_size: 96,
-      num_hidden_layers: 1,
-      num_attention_heads: 4,
-      num_key_value_heads: 2,
-    });
+    const q = summary({ ...llamaShape, architectures: ['Qwen3ForCausalLM'], head_dim: 32, num_key_value_heads: 2 });
     expect(q.headDim).toBe(32); // not 64 / 4
     expect(q.structure).toEqual(['q and k RMS-normalised per head before RoPE']);
   });
@@ -79,6 +72,20 @@ describe('the Model card says how a model is built', () => {
       "embedding 8 wide, projected to the blocks' 16 and back",
     ]);
     expect(summary(opt).structure).toEqual([]);
+  });
+  it('Granite: its multipliers, folded into the weights, and the architecture its exports are', () => {
+    const g = summary({
+      ...llamaShape,
+      architectures: ['GraniteForCausalLM'],
+      embedding_multiplier: 12,
+      residual_multiplier: 0.22,
+      attention_multiplier: 0.015625,
+      logits_scaling: 8,
+    });
+    expect([g.arch, g.sourceArchitecture]).toEqual(['llama', 'GraniteForCausalLM']);
+    expect(g.structure).toEqual([
+      "Granite's multipliers (embedding 12, residual 0.22, attention 0.015625, logits ÷8) folded into the weights on load; its exports are the same model as LlamaForCausalLM",
+    ]);
   });
   it('a GGUF stored quantized: the card says its baseline is that quantized model', () => {
     const m = optModel(true);

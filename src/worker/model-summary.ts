@@ -10,6 +10,11 @@ import { fusesLinears } from '../formats/fused-linears';
 export function structureNotes(c: ModelConfig): string[] {
   const notes: string[] = [];
   if (fusesLinears(c)) notes.push('q/k/v and gate/up fused in the checkpoint (read apart; its Hugging Face exports are the same model as MistralForCausalLM)');
+  const m = c.foldedMultipliers;
+  if (m)
+    notes.push(
+      `Granite's multipliers (embedding ${m.embeddingMultiplier}, residual ${m.residualMultiplier}, attention ${m.attentionMultiplier}, logits ÷${m.logitsScaling}) folded into the weights on load; its exports are the same model as LlamaForCausalLM`,
+    );
   if (c.qkvBias && c.arch === 'llama') notes.push('biases on q, k and v');
   if (c.qkNorm) notes.push('q and k RMS-normalised per head before RoPE');
   if (c.noRopeLayers?.length) notes.push(`no RoPE in ${c.noRopeLayers.length} of ${c.layers} layers (${c.noRopeLayers.join(', ')})`);

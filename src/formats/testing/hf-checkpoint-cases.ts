@@ -39,6 +39,55 @@ const SMOL_SPECIAL = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];
 const SMOLLM3_SPECIAL = ['<|begin_of_text|>', '<|end_of_text|>', '<|finetune_right_pad_id|>', '<|im_start|>', '<|im_end|>'];
 const S3 = tail(SMOLLM3_SPECIAL);
 const S = tail(SMOL_SPECIAL);
+const GRANITE_SPECIAL = ['<|end_of_text|>', '<|start_of_role|>', '<|end_of_role|>', '<|tool_call|>'];
+const G = tail(GRANITE_SPECIAL);
+const GRANITE_TEMPLATE =
+  "{%- for message in messages %}{{- '<|start_of_role|>' + message['role'] + '<|end_of_role|>' + message['content'] + '<|end_of_text|>\n' }}{%- endfor %}{%- if add_generation_prompt %}{{- '<|start_of_role|>assistant<|end_of_role|>' }}{%- endif %}";
+/** granite-3.3-2b-instruct's config.json as transformers 4.x writes it, cut down: the four multipliers, a tied head. */
+const granite: Json = {
+  architectures: ['GraniteForCausalLM'],
+  attention_bias: false,
+  attention_dropout: 0.1,
+  attention_multiplier: 0.015625,
+  bos_token_id: G['<|end_of_text|>'],
+  embedding_multiplier: 12.0,
+  eos_token_id: G['<|end_of_text|>'],
+  hidden_act: 'silu',
+  hidden_size: 64,
+  initializer_range: 0.02,
+  intermediate_size: 128,
+  logits_scaling: 8.0,
+  max_position_embeddings: 131072,
+  mlp_bias: false,
+  model_type: 'granite',
+  num_attention_heads: 4,
+  num_hidden_layers: 2,
+  num_key_value_heads: 2,
+  pad_token_id: G['<|end_of_text|>'],
+  residual_multiplier: 0.22,
+  rms_norm_eps: 1e-5,
+  rope_scaling: null,
+  rope_theta: 10000000.0,
+  tie_word_embeddings: true,
+  torch_dtype: 'bfloat16',
+  transformers_version: '4.49.0',
+  use_cache: true,
+  vocab_size: V,
+};
+const GRANITE_TOKENIZER: Pick<CheckpointCase, 'tokenizer' | 'preTokenizer' | 'addedTokens' | 'tokenizerConfig'> = {
+  tokenizer: 'byte-level',
+  // StarCoder's pre-tokenizer (single digits, then ByteLevel), as SmolLM's
+  preTokenizer: 'smollm',
+  addedTokens: GRANITE_SPECIAL,
+  tokenizerConfig: {
+    bos_token: '<|end_of_text|>',
+    eos_token: '<|end_of_text|>',
+    pad_token: '<|end_of_text|>',
+    unk_token: '<|end_of_text|>',
+    chat_template: GRANITE_TEMPLATE,
+    tokenizer_class: 'GPT2Tokenizer',
+  },
+};
 
 const llama2: Json = {
   architectures: ['LlamaForCausalLM'],
@@ -543,6 +592,38 @@ export const CHECKPOINT_CASES: CheckpointCase[] = [
     preTokenizer: 'llama-bpe',
     addedTokens: SMOLLM3_SPECIAL,
     tokenizerConfig: { bos_token: null, eos_token: '<|im_end|>', pad_token: '<|finetune_right_pad_id|>', chat_template: CHATML },
+  },
+  {
+    // granite-3.3-2b-instruct's layout: LLaMA with embedding, residual, attention and logits multipliers, tied head
+    name: 'Granite-3.3-2b-style',
+    config: granite,
+    dtype: 'bfloat16',
+    shards: 2,
+    ...GRANITE_TOKENIZER,
+  },
+  {
+    // an untied Granite as transformers 5 writes it (dtype, rope_parameters), head_dim 32 so that q's
+    // factor attention_multiplier * sqrt(head_dim) is no power of two
+    name: 'Granite-untied-v5',
+    config: {
+      ...granite,
+      attention_multiplier: 0.03125,
+      dtype: 'float16',
+      embedding_multiplier: 10.0,
+      logits_scaling: 6.0,
+      num_attention_heads: 2,
+      num_key_value_heads: 1,
+      residual_multiplier: 0.3,
+      rope_parameters: { rope_theta: 10000000.0, rope_type: 'default' },
+      rope_scaling: undefined,
+      rope_theta: undefined,
+      tie_word_embeddings: false,
+      torch_dtype: undefined,
+      transformers_version: '5.0.0',
+    },
+    dtype: 'float16',
+    shards: 1,
+    ...GRANITE_TOKENIZER,
   },
   {
     name: 'OPT-125m-style',

@@ -1,5 +1,5 @@
 // Tiny random checkpoints laid out as current transformers' save_pretrained writes them, for the
-// LLaMA family (LLaMA 2/3/3.1/3.2, TinyLlama, SmolLM2, Mistral, Qwen2) and OPT: config.json with the
+// LLaMA family (LLaMA 2/3/3.1/3.2, TinyLlama, SmolLM2, Mistral, Qwen2, Granite) and OPT: config.json with the
 // keys each config class serializes (4.x: torch_dtype, rope_theta + rope_scaling; 5.x: dtype,
 // rope_parameters), generation_config.json, tokenizer.json (byte-level BPE or SentencePiece-style
 // byte-fallback BPE), tokenizer_config.json with added_tokens_decoder and a chat template, and
@@ -286,6 +286,48 @@ export interface WrittenCheckpoint {
   /** Every tensor of the model as stored (after dtype rounding), by transformers name; lm_head included even when tied (= the embedding). */
   tensors: Map<string, Float32Array>;
   config: Json;
+  /** Granite: the factor its multipliers put on each weight they fold into (the loader's values are the stored ones times it). */
+  foldFactors?: Map<string, number>;
+}
+
+/**
+ * Where GraniteForCausalLM's multipliers (config.json, GraniteConfig's 1.0 where absent) go when moved
+ * into the LLaMA weights that meet them first: the embedding's rows, o_proj's and down_proj's outputs,
+ * q (times sqrt(head_dim), which the LLaMA score scale divides out again), and the final norm for the
+ * logits' divisor, which with a tied head also undoes the embedding's factor that the head then carries.
+ */
+function graniteFoldFactors(c: Json): Map<string, number> {
+  const m = (k: string) => (c[k] as number | undefined) ?? 1;
+  const headDim = (c.head_dim as number | undefined) ?? (c.hidden_size as number) / (c.num_attention_heads as number);
+  const tied = c.tie_word_embeddings === true;
+  const out = new Map<string, number>([
+    ['model.embed_tokens.weight', m('embedding_multiplier')],
+    ['model.norm.weight', 1 / m('logits_scaling') / (tied ? m('embedding_multiplier') : 1)],
+  ]);
+  if (tied) out.set('lm_head.weight', m('embedding_multiplier'));
+  for (let l = 0; l < (c.num_hidden_layers as number); l++) {
+    out.set(`model.layers.${l}.self_attn.q_proj.weight`, m('attention_multiplier') * Math.sqrt(headDim));
+    out.set(`model.layers.${l}.self_attn.o_proj.weight`, m('residual_multiplier'));
+    out.set(`model.layers.${l}.mlp.down_proj.weight`, m('residual_multiplier'));
+  }
+  return out;
+}
+
+/**
+ * Is `got` what the loader must give for tensor `name`: the stored values bit for bit, or where
+ * Granite's multipliers fold in, the stored values times the factor, rounded once to f32.
+ */
+export function isLoadedTensor(w: WrittenCheckpoint, name: string, got: Float32Array): boolean {
+  const stored = w.tensors.get(name);
+  if (!stored || stored.length !== got.length) return false;
+  const f = w.foldFactors?.get(name);
+  if (f === undefined) {
+    const a = new Uint32Array(stored.buffer, stored.byteOffset, stored.length);
+    const b = new Uint32Array(got.buffer, got.byteOffset, got.length);
+    return a.every((v, i) => v === b[i]);
+  }
+  // one f32 rounding is at most 2^-24 relative; 2^-23 leaves room for the factor's own last bit
+  return stored.every((v, i) => Math.abs(got[i] - v * f) <= Math.abs(v * f) * 2 ** -23);
 }
 
 /** Phi-3's fused Linears also under the names of their parts (rows of q, k, v; of gate, up): what the loader must offer. */
@@ -398,5 +440,6 @@ export function writeCheckpoint(k: CheckpointCase, seed = 1): WrittenCheckpoint 
     at('merges.txt', new TextEncoder().encode(`#version: 0.2\n${model.merges.join('\n')}\n`));
     at('special_tokens_map.json', enc({ bos_token: '</s>', eos_token: '</s>', pad_token: '<pad>', unk_token: '</s>' }));
   }
-  return { files, tensors, config: c };
+  const granite = (c.architectures as string[])[0] === 'GraniteForCausalLM';
+  return { files, tensors, config: c, ...(granite ? { foldFactors: graniteFoldFactors(c) } : {}) };
 }

@@ -1,9 +1,9 @@
-// A float64 forward of LlamaForCausalLM / MistralForCausalLM / Qwen2ForCausalLM / Qwen3ForCausalLM / Phi3ForCausalLM / OPTForCausalLM
+// A float64 forward of LlamaForCausalLM / MistralForCausalLM / Qwen2ForCausalLM / Qwen3ForCausalLM / Phi3ForCausalLM / GraniteForCausalLM / OPTForCausalLM
 // written from transformers' modeling code and read straight from config.json, independent of the
 // studio's config parser and oracle: rope_parameters or rope_theta + rope_scaling (default, linear,
 // llama3 inv_freq as modeling_rope_utils computes it), head_dim, GQA, q/k/v (and o, MLP) biases,
 // Qwen3's q_norm / k_norm (RMSNorm over each head before RoPE), Phi-3's fused qkv_proj and gate_up_proj,
-// SmolLM3's layers without RoPE,
+// SmolLM3's layers without RoPE, Granite's four multipliers (applied where modeling_granite applies them),
 // Mistral's sliding-window mask, OPT's offset-2 positions, project_in/out and post-norm. Tests
 // compare the studio's loaded model and oracle against it.
 type Json = Record<string, unknown>;
@@ -115,9 +115,16 @@ function llama(c: Json, w: W, ids: number[]): Float64Array {
   const qkvB = arch === 'Qwen2ForCausalLM' || c.attention_bias === true;
   const window = (arch === 'MistralForCausalLM' || arch === 'Phi3ForCausalLM') && typeof c.sliding_window === 'number' ? c.sliding_window : undefined;
   const inv = invFreq(c, D);
+  // GraniteModel: inputs_embeds * embedding_multiplier; GraniteDecoderLayer: residual + out * residual_multiplier;
+  // GraniteAttention: scaling = attention_multiplier; GraniteForCausalLM: logits / logits_scaling (GraniteConfig: 1.0 each)
+  const granite = arch === 'GraniteForCausalLM';
+  const multiplier = (key: string) => (c[key] as number | undefined) ?? 1;
+  const embedScale = granite ? multiplier('embedding_multiplier') : 1;
+  const residualScale = granite ? multiplier('residual_multiplier') : 1;
+  const scoreScale = granite ? multiplier('attention_multiplier') : D ** -0.5;
   const emb = w('model.embed_tokens.weight');
   let x: Float64Array = new Float64Array(T * H);
-  for (let t = 0; t < T; t++) for (let i = 0; i < H; i++) x[t * H + i] = emb[ids[t] * H + i];
+  for (let t = 0; t < T; t++) for (let i = 0; i < H; i++) x[t * H + i] = emb[ids[t] * H + i] * embedScale;
   const rope = (y: Float64Array, n: number) => {
     for (let t = 0; t < T; t++)
       for (let h = 0; h < n; h++)
@@ -155,9 +162,9 @@ function llama(c: Json, w: W, ids: number[]): Float64Array {
       rope(q, heads);
       rope(k, kv);
     }
-    const a = attention(q, k, v, T, heads, kv, D, D ** -0.5, window);
+    const a = attention(q, k, v, T, heads, kv, D, scoreScale, window);
     const o = linear(a, T, w(`${p}.self_attn.o_proj.weight`), heads * D, H, b('self_attn.o_proj', c.attention_bias === true));
-    x = x.map((v, i) => v + o[i]);
+    x = x.map((v, i) => v + o[i] * residualScale);
     const h2 = rmsNorm(x, T, H, w(`${p}.post_attention_layernorm.weight`), eps);
     const mb = c.mlp_bias === true;
     const gateUp = phi3 ? w(`${p}.mlp.gate_up_proj.weight`) : null;
@@ -165,10 +172,11 @@ function llama(c: Json, w: W, ids: number[]): Float64Array {
     const u = linear(h2, T, gateUp ? rows(gateUp, I, I, H) : w(`${p}.mlp.up_proj.weight`), H, I, b('mlp.up_proj', mb));
     const act = g.map((gv, i) => (gv / (1 + Math.exp(-gv))) * u[i]);
     const d = linear(act, T, w(`${p}.mlp.down_proj.weight`), I, H, b('mlp.down_proj', mb));
-    x = x.map((v, i) => v + d[i]);
+    x = x.map((v, i) => v + d[i] * residualScale);
   }
   const n = rmsNorm(x, T, H, w('model.norm.weight'), eps);
-  return linear(n, T, c.tie_word_embeddings === true ? emb : w('lm_head.weight'), H, V);
+  const logits = linear(n, T, c.tie_word_embeddings === true ? emb : w('lm_head.weight'), H, V);
+  return granite ? logits.map((v) => v / multiplier('logits_scaling')) : logits;
 }
 
 function opt(c: Json, w: W, ids: number[]): Float64Array {
