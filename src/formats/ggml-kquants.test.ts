@@ -1,11 +1,27 @@
 // GGML block types read from GGUF files: each decoder against values worked out by hand from the
 // block layouts of llama.cpp's ggml-common.h (block_q4_0, block_q5_0, block_q4_K, block_q5_K,
-// block_q2_K, block_q3_K, block_q6_K), then through readGguf / readGgufTensor, where a row length off the block size is refused.
+// block_q2_K, block_q3_K, block_q6_K, block_iq4_nl, block_iq4_xs), then through readGguf /
+// readGgufTensor, where a row length off the block size is refused.
 import { describe, expect, it } from 'vitest';
 import { bytesSource } from './byte-source';
 import { q4_0ToF32, q5_0ToF32 } from './dtype';
 import { GGML_TYPE, readGguf, readGgufTensor } from './gguf';
-import { q2_KToF32, q3_KToF32, q4_KToF32, q5_KToF32, q6_KToF32, Q2_K_BYTES, Q3_K_BYTES, Q4_K_BYTES, Q5_K_BYTES, Q6_K_BYTES } from './ggml-kquants';
+import {
+  iq4_nlToF32,
+  iq4_xsToF32,
+  IQ4_NL_BYTES,
+  IQ4_XS_BYTES,
+  q2_KToF32,
+  q3_KToF32,
+  q4_KToF32,
+  q5_KToF32,
+  q6_KToF32,
+  Q2_K_BYTES,
+  Q3_K_BYTES,
+  Q4_K_BYTES,
+  Q5_K_BYTES,
+  Q6_K_BYTES,
+} from './ggml-kquants';
 import { errorOf } from './testing/format-errors';
 import { writeGguf } from './testing/gguf-writer';
 
@@ -181,6 +197,75 @@ describe('k-quant super-blocks (256 values)', () => {
   });
 });
 
+describe('IQ4_NL and IQ4_XS: nibbles through the 16 non-linear levels', () => {
+  // kvalues_iq4nl of llama.cpp's ggml-common.h: the level nibble q stands for
+  const LEVEL = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
+  /** 16 bytes whose byte l holds nibble l low and 15 − l high: every level once in each half. */
+  const ramp = (b: Uint8Array, at: number) => {
+    for (let l = 0; l < 16; l++) b[at + l] = l | ((15 - l) << 4);
+  };
+
+  it('IQ4_NL: x = d·level(q) per block of 32, the 16 low nibbles first, then the 16 high', () => {
+    const b = new Uint8Array(2 * IQ4_NL_BYTES);
+    setHalf(b, 0, 0.25);
+    ramp(b, 2);
+    setHalf(b, IQ4_NL_BYTES, 2);
+    ramp(b, IQ4_NL_BYTES + 2);
+    b[IQ4_NL_BYTES + 2 + 9] = 0x6d; // block 1, byte 9: low nibble 13, high 6
+    const x = iq4_nlToF32(b, 64);
+    // block 0 (d = 0.25): value 0 is byte 0's low nibble 0, value 16 its high nibble 15
+    expect([x[0], x[3], x[15], x[16], x[19], x[31]]).toEqual([-31.75, -16.25, 28.25, 28.25, 13.25, -31.75]);
+    // block 1 (d = 2): value 32 + 9 is level 13 (69), value 32 + 16 + 9 level 6 (−22)
+    expect([x[41], x[57]]).toEqual([138, -44]);
+    for (let l = 0; l < 16; l++) {
+      expect(x[l]).toBe(0.25 * LEVEL[l]);
+      expect(x[16 + l]).toBe(0.25 * LEVEL[15 - l]);
+    }
+  });
+
+  it('IQ4_XS: group g of 32 scaled by d·(s_g − 32), s_g six bits: low 4 from scales_l, top 2 from scales_h', () => {
+    const b = new Uint8Array(2 * IQ4_XS_BYTES);
+    // s = 0, 17, 34, 51, 63, 46, 29, 12 (s − 32 = −32, −15, 2, 19, 31, 14, −3, −20): low nibbles
+    // 0, 1, 2, 3, 15, 14, 13, 12, top bits 0, 1, 2, 3, 3, 2, 1, 0, each pair different from its neighbours
+    const s = [0, 17, 34, 51, 63, 46, 29, 12];
+    for (let blk = 0; blk < 2; blk++) {
+      const o = blk * IQ4_XS_BYTES;
+      setHalf(b, o, blk ? 0.25 : 0.5);
+      // scales_h, little-endian: top bits of s_g at bits 2g, 2g + 1: 1·4 + 2·16 + 3·64 + 3·256 + 2·1024 + 1·4096 = 0x1be4
+      b[o + 2] = 0xe4;
+      b[o + 3] = 0x1b;
+      // scales_l[k]: s_2k's low nibble in the low half, s_2k+1's in the high half
+      b.set([0x10, 0x32, 0xef, 0xcd], o + 4);
+      for (let g = 0; g < 8; g++) ramp(b, o + 8 + 16 * g);
+    }
+    b[8 + 16 * 5 + 2] = 0x0b; // block 0, group 5, byte 2: low nibble 11, high 0
+    const x = iq4_xsToF32(b, 512);
+    // value 0: group 0 (−32), byte 0's low nibble 0: 0.5·−32·−127
+    expect(x[0]).toBe(2032);
+    // value 32 + 16: group 1 (−15), byte 0's high nibble 15: 0.5·−15·113
+    expect(x[48]).toBe(-847.5);
+    // value 64 + 8: group 2 (2), low nibble 8 (level 1)
+    expect(x[72]).toBe(1);
+    // value 96 + 16 + 4: group 3 (19), high nibble 11 (38)
+    expect(x[116]).toBe(0.5 * 19 * 38);
+    // value 128 + 5: group 4 (31), low nibble 5 (−35)
+    expect(x[133]).toBe(-542.5);
+    // group 5 (14), byte 2: low nibble 11 (38) at value 160 + 2, high nibble 0 (−127) at 160 + 16 + 2
+    expect([x[162], x[178]]).toEqual([266, -889]);
+    // value 192 + 7: group 6 (−3), low nibble 7 (−10)
+    expect(x[199]).toBe(15);
+    // value 224 + 31: group 7 (−20), byte 15's high nibble 0 (−127)
+    expect(x[255]).toBe(1270);
+    // second super-block, d = 0.25: value 256 + 32 + 3 is group 1 (−15), low nibble 3 (−65)
+    expect(x[291]).toBe(0.25 * -15 * -65);
+    for (let i = 256; i < 512; i++) {
+      const g = (i >> 5) & 7;
+      const l = i & 15;
+      expect(x[i]).toBe(0.25 * (s[g] - 32) * LEVEL[i & 16 ? 15 - l : l]);
+    }
+  });
+});
+
 describe('k-quants in a GGUF file', () => {
   const file = (type: number, ne: number[], data: Uint8Array) =>
     bytesSource('k.gguf', writeGguf({ kv: { 'general.architecture': { type: 'string', value: 'llama' } }, tensors: [{ name: 'w', ne, type, data }] }));
@@ -202,6 +287,39 @@ describe('k-quants in a GGUF file', () => {
       expect(x.length).toBe(768);
       expect(x).toEqual(decode(data, 768));
     }
+  });
+
+  it('reads IQ4_NL and IQ4_XS tensors by their block sizes', async () => {
+    /** `blocks` blocks of patterned bytes, each block's f16 d (its first two bytes) set to 1. */
+    const blocksOf = (blocks: number, bytes: number) => {
+      const data = Uint8Array.from({ length: blocks * bytes }, (_, i) => (i * 37 + 11) & 255);
+      for (let blk = 0; blk < blocks; blk++) new DataView(data.buffer).setUint16(blk * bytes, 0x3c00, true);
+      return data;
+    };
+    const nl = blocksOf(6, IQ4_NL_BYTES); // 3 rows of 64: 6 blocks of 32
+    const gNl = await readGguf(file(GGML_TYPE.IQ4_NL, [64, 3], nl));
+    expect(gNl.tensors.get('w')?.byteLength).toBe(6 * 18);
+    const xNl = await readGgufTensor(gNl, 'w');
+    expect(xNl.length).toBe(192);
+    expect(xNl).toEqual(iq4_nlToF32(nl, 192));
+    // value 48 is block 1's (bytes 18..35) value 16: byte 20's high nibble, (20·37 + 11) & 255 = 0xef → 14, level 89
+    expect(xNl[48]).toBe(89);
+    const xs = blocksOf(2, IQ4_XS_BYTES); // 2 rows of 256
+    const gXs = await readGguf(file(GGML_TYPE.IQ4_XS, [256, 2], xs));
+    expect(gXs.tensors.get('w')?.byteLength).toBe(2 * (2 + 2 + 4 + 128));
+    const xXs = await readGgufTensor(gXs, 'w');
+    expect(xXs.length).toBe(512);
+    expect(xXs).toEqual(iq4_xsToF32(xs, 512));
+    // group 3 of block 0: scales_l[1] = (5·37 + 11) & 255 = 0xc4, high nibble 12; scales_h = 0x7a55 (bytes 0x55, 0x7a),
+    // bits 6-7 = 1: s = 28, scale −4. Byte 8 + 48 = 56 is (56·37 + 11) & 255 = 0x23: value 96 level 3 (−65), value 112 level 2 (−83)
+    expect([xXs[96], xXs[112]]).toEqual([260, 332]);
+  });
+
+  it('refuses IQ4_NL and IQ4_XS rows that are not whole blocks', async () => {
+    const nl = await errorOf(readGguf(file(GGML_TYPE.IQ4_NL, [48, 2], new Uint8Array(3 * IQ4_NL_BYTES))));
+    expect(nl.message).toMatch(/tensor "w": is IQ4_NL with a row of 48 values, not a multiple of 32/);
+    const xs = await errorOf(readGguf(file(GGML_TYPE.IQ4_XS, [128, 2], new Uint8Array(IQ4_XS_BYTES))));
+    expect(xs.message).toMatch(/tensor "w": is IQ4_XS with a row of 128 values, not a multiple of 256/);
   });
 
   it('refuses a k-quant row that is not a whole number of super-blocks', async () => {

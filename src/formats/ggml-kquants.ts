@@ -1,6 +1,8 @@
 // GGML's k-quant super-blocks decoded to f32, as llama.cpp's dequantize_row_q2_K ... _q6_K do it:
 // the types most downloadable GGUFs hold (Q4_K_M and Q5_K_M files are Q4_K / Q5_K with Q6_K for
-// some tensors; Q3_K_M and Q2_K files mix in Q3_K and Q2_K). A super-block is 256 values.
+// some tensors; Q3_K_M and Q2_K files mix in Q3_K and Q2_K). A super-block is 256 values. Also the
+// non-linear 4-bit IQ4_NL (blocks of 32) and IQ4_XS (super-blocks of 256, what "-IQ4_XS.gguf"
+// downloads hold), as dequantize_row_iq4_nl / _iq4_xs do it.
 import { halfAt as half } from './dtype';
 
 export const QK_K = 256;
@@ -143,6 +145,49 @@ export function q6_KToF32(bytes: Uint8Array, count: number): Float32Array {
           out[y0 + 32 * k + l] = Math.fround(d * (s > 127 ? s - 256 : s)) * (qs[k] - 32);
         }
       }
+    }
+  }
+  return out;
+}
+
+/** f16 d, 16 bytes of nibbles: 32 values. */
+export const IQ4_NL_BYTES = 18;
+/** f16 d, u16 scales_h, 4 bytes scales_l, 128 bytes of nibbles: 256 values. */
+export const IQ4_XS_BYTES = 136;
+
+/** The 16 levels a nibble of IQ4_NL / IQ4_XS stands for: kvalues_iq4nl of llama.cpp's ggml/src/ggml-common.h (MIT). */
+const IQ4_LEVELS: readonly number[] = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
+
+/** 32 values from the 16 bytes at q: value l is byte l's low nibble's level, value 16 + l its high one's, times `scale`. */
+function levels32(bytes: Uint8Array, q: number, scale: number, out: Float32Array, y0: number): void {
+  for (let l = 0; l < 16; l++) {
+    const b = bytes[q + l];
+    out[y0 + l] = scale * IQ4_LEVELS[b & 15];
+    out[y0 + 16 + l] = scale * IQ4_LEVELS[b >> 4];
+  }
+}
+
+/** IQ4_NL: x = d·level(q) in blocks of 32, Q4_0's layout with the levels in place of q − 8. */
+export function iq4_nlToF32(bytes: Uint8Array, count: number): Float32Array {
+  const out = new Float32Array(count);
+  for (let blk = 0; blk < count / 32; blk++) levels32(bytes, blk * IQ4_NL_BYTES + 2, half(bytes, blk * IQ4_NL_BYTES), out, 32 * blk);
+  return out;
+}
+
+/**
+ * IQ4_XS: group g of 32 values (g = 0..7) is IQ4_NL's 16 bytes at 8 + 16g with scale d·(s − 32), s
+ * a 6-bit scale: the low 4 bits are nibble g % 2 (low first) of scales_l[g / 2], the top 2 bits
+ * are bits 2g, 2g + 1 of the little-endian u16 scales_h.
+ */
+export function iq4_xsToF32(bytes: Uint8Array, count: number): Float32Array {
+  const out = new Float32Array(count);
+  for (let blk = 0; blk < count / QK_K; blk++) {
+    const o = blk * IQ4_XS_BYTES;
+    const d = half(bytes, o);
+    const high = bytes[o + 2] | (bytes[o + 3] << 8);
+    for (let g = 0; g < 8; g++) {
+      const s = ((bytes[o + 4 + (g >> 1)] >> (4 * (g & 1))) & 15) | (((high >> (2 * g)) & 3) << 4);
+      levels32(bytes, o + 8 + 16 * g, Math.fround(d * (s - 32)), out, blk * QK_K + 32 * g);
     }
   }
   return out;

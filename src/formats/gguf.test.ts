@@ -132,6 +132,17 @@ describe('GGUF tensor types and tied output', () => {
     expect(m.tokenizer.encode('aa')).toEqual([3, 2]);
     expect(m.tokenizer.encode('a a')).toEqual([3, 3]);
   });
+
+  test('an IQ4_NL tensor loads through the model loader and is reported as stored quantization', async () => {
+    // ffn_down as 4 IQ4_NL blocks (rows of 32): d = 1, every byte 0x70 (low nibble 0: level −127, high 7: −10)
+    const iq = new Uint8Array(4 * 18).fill(0x70);
+    for (let row = 0; row < 4; row++) new DataView(iq.buffer).setUint16(row * 18, 0x3c00, true);
+    const t = tinyTensors().map((x) => (x.name === 'blk.0.ffn_down.weight' ? { ...x, type: GGML_TYPE.IQ4_NL, data: iq } : x));
+    const m = await loadGguf(tinyGguf({ tensors: t }));
+    expect(m.weights.config.storedQuantization).toEqual(['IQ4_NL']);
+    const down = await m.weights.get('model.layers.0.mlp.down_proj.weight');
+    expect([down[0], down[15], down[16], down[31], down[127]]).toEqual([-127, -127, -10, -10, -10]);
+  });
 });
 
 describe('GGUF "granite" (llama.cpp\'s Granite: LLaMA with four scales)', () => {
@@ -235,7 +246,17 @@ describe('GGUF bad input gives a clear error', async () => {
     t[4] = { ...t[4], type: 16 };
     const e = await errorOf(loadGguf(tinyGguf({ tensors: t })));
     expect(e.message).toMatch(/tensor "blk\.0\.attn_output\.weight": is stored as IQ2_XXS/);
-    expect(e.message).toMatch(/F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 and the k-quants Q2_K to Q6_K/);
+    expect(e.message).toMatch(/F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, the k-quants Q2_K to Q6_K, IQ4_NL and IQ4_XS; the other IQ types/);
+    // the 1- to 3-bit IQ types are refused by name
+    for (const [type, name] of [
+      [19, 'IQ1_S'],
+      [22, 'IQ2_S'],
+      [21, 'IQ3_S'],
+      [29, 'IQ1_M'],
+    ] as const) {
+      t[4] = { ...t[4], type };
+      expect((await errorOf(loadGguf(tinyGguf({ tensors: t })))).message).toMatch(new RegExp(`is stored as ${name}, which this loader does not read`));
+    }
   });
 
   test('an unsupported architecture or tokenizer', async () => {

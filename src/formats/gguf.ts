@@ -1,7 +1,7 @@
 // GGUF v2/v3 reader: metadata key/values and tensor infos from a header read in chunks (so a big
 // file is never loaded whole), hostile counts and sizes capped, every offset checked against the
-// file size. Tensor data (F32, F16, BF16, Q8_0, Q4_0/1, Q5_0/1 and the k-quants Q2_K to Q6_K) is read and
-// converted to f32 on demand.
+// file size. Tensor data (F32, F16, BF16, Q8_0, Q4_0/1, Q5_0/1, the k-quants Q2_K to Q6_K, IQ4_NL and
+// IQ4_XS) is read and converted to f32 on demand.
 import { checkRange, type ByteSource } from './byte-source';
 import {
   bf16ToF32,
@@ -19,7 +19,23 @@ import {
   Q8_0_BYTES,
   q8_0ToF32,
 } from './dtype';
-import { QK_K, Q2_K_BYTES, q2_KToF32, Q3_K_BYTES, q3_KToF32, Q4_K_BYTES, q4_KToF32, Q5_K_BYTES, q5_KToF32, Q6_K_BYTES, q6_KToF32 } from './ggml-kquants';
+import {
+  IQ4_NL_BYTES,
+  iq4_nlToF32,
+  IQ4_XS_BYTES,
+  iq4_xsToF32,
+  QK_K,
+  Q2_K_BYTES,
+  q2_KToF32,
+  Q3_K_BYTES,
+  q3_KToF32,
+  Q4_K_BYTES,
+  q4_KToF32,
+  Q5_K_BYTES,
+  q5_KToF32,
+  Q6_K_BYTES,
+  q6_KToF32,
+} from './ggml-kquants';
 import { FormatError } from './errors';
 import { checkTiling, type Span } from './tiling';
 
@@ -56,7 +72,23 @@ export const GgufValueType = {
 
 export type GgufValue = number | bigint | boolean | string | GgufValue[] | Float32Array | Int32Array | Uint32Array;
 
-export const GGML_TYPE = { F32: 0, F16: 1, Q4_0: 2, Q4_1: 3, Q5_0: 6, Q5_1: 7, Q8_0: 8, Q2_K: 10, Q3_K: 11, Q4_K: 12, Q5_K: 13, Q6_K: 14, BF16: 30 } as const;
+export const GGML_TYPE = {
+  F32: 0,
+  F16: 1,
+  Q4_0: 2,
+  Q4_1: 3,
+  Q5_0: 6,
+  Q5_1: 7,
+  Q8_0: 8,
+  Q2_K: 10,
+  Q3_K: 11,
+  Q4_K: 12,
+  Q5_K: 13,
+  Q6_K: 14,
+  IQ4_NL: 20,
+  IQ4_XS: 23,
+  BF16: 30,
+} as const;
 
 /** The block types this loader reads: values and bytes a block, and the decoder of a run of blocks. */
 const GGML_BLOCKS: Record<number, { values: number; bytes: number; decode: (bytes: Uint8Array, count: number) => Float32Array }> = {
@@ -70,6 +102,8 @@ const GGML_BLOCKS: Record<number, { values: number; bytes: number; decode: (byte
   [GGML_TYPE.Q4_K]: { values: QK_K, bytes: Q4_K_BYTES, decode: q4_KToF32 },
   [GGML_TYPE.Q5_K]: { values: QK_K, bytes: Q5_K_BYTES, decode: q5_KToF32 },
   [GGML_TYPE.Q6_K]: { values: QK_K, bytes: Q6_K_BYTES, decode: q6_KToF32 },
+  [GGML_TYPE.IQ4_NL]: { values: 32, bytes: IQ4_NL_BYTES, decode: iq4_nlToF32 },
+  [GGML_TYPE.IQ4_XS]: { values: QK_K, bytes: IQ4_XS_BYTES, decode: iq4_xsToF32 },
 };
 
 /** Whether tensors of this type are stored in quantized blocks (not F32, F16 or BF16 values). */
@@ -317,8 +351,8 @@ function tensorBytes(src: ByteSource, name: string, ne: number[], type: number):
   if (!block)
     throw new FormatError(
       src.name,
-      `is stored as ${ggmlTypeName(type)}, which this loader does not read (it reads F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 and the k-quants Q2_K to Q6_K)`,
-      'Use a GGUF of those types (Q2_K to Q6_K_M, Q8_0 or f16: llama.cpp convert_hf_to_gguf.py --outtype f16), or the original Hugging Face safetensors',
+      `is stored as ${ggmlTypeName(type)}, which this loader does not read (it reads F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, the k-quants Q2_K to Q6_K, IQ4_NL and IQ4_XS; the other IQ types, IQ1_S/IQ1_M, IQ2_* and IQ3_*, are refused)`,
+      'Use a GGUF of those types (Q2_K to Q6_K_M, IQ4_XS, Q8_0 or f16: llama.cpp convert_hf_to_gguf.py --outtype f16), or the original Hugging Face safetensors',
       name,
     );
   if (ne[0] % block.values !== 0)
