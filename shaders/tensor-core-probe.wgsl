@@ -9,6 +9,9 @@
 // stores per 16-byte vector, one buffer, a barrier before and after), from registers, not memory.
 // ONE_BARRIER (with COPY): no barrier before the copy, so the stores may overlap other subgroups'
 // multiplies (races on the tiles: a timing of what a second buffer would give, not a product).
+// U32_COPY (with COPY): the copy as the kernel's LOAD 'u32' makes it: 2 f16 stores per 4-byte
+// vector, a subgroup's 32 vectors on consecutive words (rows of 16 paired r with r + 4), so that
+// each store falls on 32 banks instead of 8.
 // FRAG_COPY (with COPY): the copy as whole 16 x 16 fragments (subgroupMatrixStore of a fragment
 // held in registers, the tiles' fragments shared out among the subgroups) instead of 8 f16 stores
 // per vector: what a copy through fragments (global -> fragment -> workgroup memory) would cost.
@@ -42,6 +45,10 @@ const B_VECS = BK * BN / 8u;
 const A_FRAGS = (BM / F) * (BK / F);
 const B_FRAGS = (BK / F) * (BN / F);
 const A_LOADS = (A_VECS + WG - 1u) / WG;
+const A_WORDS = BM * BK / 2u;
+const B_WORDS = BK * BN / 2u;
+const A_WORD_LOADS = (A_WORDS + WG - 1u) / WG;
+const B_WORD_LOADS = (B_WORDS + WG - 1u) / WG;
 const B_LOADS = (B_VECS + WG - 1u) / WG;
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -49,6 +56,16 @@ const B_LOADS = (B_VECS + WG - 1u) / WG;
 
 var<workgroup> As: array<f16, BM * LDA>;
 var<workgroup> Bs: array<f16, BK * LDB>;
+
+// as matmul-subgroup.wgsl's slot() with 4-byte vectors
+fn slot(v: u32, cols: u32) -> vec2<u32> {
+  let per = cols / 2u;
+  if (per == 16u && SUBGROUP == 32u) {
+    let q = v / 32u;
+    return vec2<u32>((q / 4u) * 8u + q % 4u + 4u * ((v % 32u) / 16u), (v % 16u) * 2u);
+  }
+  return vec2<u32>(v / per, (v % per) * 2u);
+}
 
 fn fill(i: u32) -> f16 {
   return f16(f32((i * 2654435761u + p.seed) >> 24u) / 256.0 - 0.5);
@@ -82,11 +99,18 @@ fn main(
   // one fragment's worth of values to store (the stores' cost does not depend on what they hold)
   let cf = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&As, (sg % (BM / F)) * F * LDA, LDA);
 #else
+#if U32_COPY
+  var wA: array<u32, A_WORD_LOADS>;
+  var wB: array<u32, B_WORD_LOADS>;
+  for (var l = 0u; l < A_WORD_LOADS; l++) { wA[l] = tid * 3u + l + p.seed; }
+  for (var l = 0u; l < B_WORD_LOADS; l++) { wB[l] = tid * 5u + l + p.seed; }
+#else
 #if COPY
   var rA: array<vec4<u32>, A_LOADS>;
   var rB: array<vec4<u32>, B_LOADS>;
   for (var l = 0u; l < A_LOADS; l++) { rA[l] = vec4<u32>(tid * 3u + l, tid, l, p.seed); }
   for (var l = 0u; l < B_LOADS; l++) { rB[l] = vec4<u32>(tid * 5u + l, tid, l, p.seed); }
+#endif
 #endif
 #endif
   for (var step = 0u; step < p.steps; step++) {
@@ -131,6 +155,20 @@ fn main(
       subgroupMatrixStore<row_major>(&Bs, (g / (BN / F)) * F * LDB + (g % (BN / F)) * F, cf, LDB);
     }
 #else
+#if U32_COPY
+#for T in A B
+    for (var l = 0u; l < {{T}}_WORD_LOADS; l++) {
+      let v = tid + l * WG;
+      if ({{T}}_WORDS % WG == 0u || v < {{T}}_WORDS) {
+        let rc = slot(v, {{T}}_COLS);
+        let o = rc.x * LD{{T}} + rc.y;
+        let h = bitcast<vec2<f16>>(w{{T}}[l] ^ step);
+        {{T}}s[o] = h.x;
+        {{T}}s[o + 1u] = h.y;
+      }
+    }
+#endfor
+#else
 #for T in A B
     for (var l = 0u; l < {{T}}_LOADS; l++) {
       let v = tid + l * WG;
@@ -152,6 +190,7 @@ fn main(
       }
     }
 #endfor
+#endif
 #endif
     workgroupBarrier();
 #endif

@@ -25,15 +25,23 @@ const DEFAULT_TILES = ['wide16', 'tall8k64', 'q128b2', 'w64x256'];
 const PROBE_WORKGROUPS = 528;
 const PROBE_K = 8192;
 
-type Mode = 'multiplies' | '+ fragment loads' | '+ copies, one barrier' | '+ copies, two barriers' | '+ fragment-store copies, two barriers';
-const MODES: { mode: Mode; REGS: boolean; COPY: boolean; ONE_BARRIER: boolean; FRAG_COPY: boolean }[] = [
-  { mode: 'multiplies', REGS: true, COPY: false, ONE_BARRIER: false, FRAG_COPY: false },
-  { mode: '+ fragment loads', REGS: false, COPY: false, ONE_BARRIER: false, FRAG_COPY: false },
+type Mode =
+  | 'multiplies'
+  | '+ fragment loads'
+  | '+ copies, one barrier'
+  | '+ copies, two barriers'
+  | '+ fragment-store copies, two barriers'
+  | '+ 4-byte copies, two barriers';
+const MODES: { mode: Mode; REGS: boolean; COPY: boolean; ONE_BARRIER: boolean; FRAG_COPY: boolean; U32_COPY: boolean }[] = [
+  { mode: 'multiplies', REGS: true, COPY: false, ONE_BARRIER: false, FRAG_COPY: false, U32_COPY: false },
+  { mode: '+ fragment loads', REGS: false, COPY: false, ONE_BARRIER: false, FRAG_COPY: false, U32_COPY: false },
   // racy (no barrier before the copy): what a second buffer's overlap would give at most
-  { mode: '+ copies, one barrier', REGS: false, COPY: true, ONE_BARRIER: true, FRAG_COPY: false },
-  { mode: '+ copies, two barriers', REGS: false, COPY: true, ONE_BARRIER: false, FRAG_COPY: false },
+  { mode: '+ copies, one barrier', REGS: false, COPY: true, ONE_BARRIER: true, FRAG_COPY: false, U32_COPY: false },
+  { mode: '+ copies, two barriers', REGS: false, COPY: true, ONE_BARRIER: false, FRAG_COPY: false, U32_COPY: false },
   // the copy as whole-fragment stores: whether a copy through fragments would beat 8 f16 stores a vector
-  { mode: '+ fragment-store copies, two barriers', REGS: false, COPY: true, ONE_BARRIER: false, FRAG_COPY: true },
+  { mode: '+ fragment-store copies, two barriers', REGS: false, COPY: true, ONE_BARRIER: false, FRAG_COPY: true, U32_COPY: false },
+  // the copy as LOAD 'u32' makes it: 2 stores per 4-byte vector, each on 32 banks
+  { mode: '+ 4-byte copies, two barriers', REGS: false, COPY: true, ONE_BARRIER: false, FRAG_COPY: false, U32_COPY: true },
 ];
 
 async function probeRate(gpu: Gpu, t: SubgroupTile, m: (typeof MODES)[number]): Promise<number> {
@@ -52,6 +60,7 @@ async function probeRate(gpu: Gpu, t: SubgroupTile, m: (typeof MODES)[number]): 
     COPY: m.COPY,
     ONE_BARRIER: m.ONE_BARRIER,
     FRAG_COPY: m.FRAG_COPY,
+    U32_COPY: m.U32_COPY,
   };
   const timing = await measure(
     gpu,
