@@ -253,8 +253,8 @@ fn main(
 #endfor
   }
 #else
-  var ra: array<Vec, A_LOADS>;
-  var rb: array<Vec, B_LOADS>;
+  var rA: array<Vec, A_LOADS>;
+  var rB: array<Vec, B_LOADS>;
 
   let steps = select(0u, (kEnd - kBegin + BK - 1u) / BK, kEnd > kBegin);
   for (var step = 0u; step <= steps; step++) {
@@ -269,16 +269,16 @@ fn main(
 #if WHOLE
         if (A_VECS % WG == 0u || v < A_VECS) {
 #if TRANS_A
-          ra[l] = a[(baseA + (k0 + r) * M + m0 + c) / VW];
+          rA[l] = a[(baseA + (k0 + r) * M + m0 + c) / VW];
 #else
-          ra[l] = a[(baseA + (m0 + r) * K + k0 + c) / VW];
+          rA[l] = a[(baseA + (m0 + r) * K + k0 + c) / VW];
 #endif
         }
 #else
 #if TRANS_A
-        ra[l] = loadA4(baseA, k0 + r, m0 + c, kEnd, M, M);
+        rA[l] = loadA4(baseA, k0 + r, m0 + c, kEnd, M, M);
 #else
-        ra[l] = loadA4(baseA, m0 + r, k0 + c, M, kEnd, K);
+        rA[l] = loadA4(baseA, m0 + r, k0 + c, M, kEnd, K);
 #endif
 #endif
       }
@@ -290,16 +290,16 @@ fn main(
 #if WHOLE
         if (B_VECS % WG == 0u || v < B_VECS) {
 #if TRANS_B
-          rb[l] = b[(baseB + (n0 + r) * K + k0 + c) / VW];
+          rB[l] = b[(baseB + (n0 + r) * K + k0 + c) / VW];
 #else
-          rb[l] = b[(baseB + (k0 + r) * N + n0 + c) / VW];
+          rB[l] = b[(baseB + (k0 + r) * N + n0 + c) / VW];
 #endif
         }
 #else
 #if TRANS_B
-        rb[l] = loadB4(baseB, n0 + r, k0 + c, N, kEnd, K);
+        rB[l] = loadB4(baseB, n0 + r, k0 + c, N, kEnd, K);
 #else
-        rb[l] = loadB4(baseB, k0 + r, n0 + c, kEnd, N, N);
+        rB[l] = loadB4(baseB, k0 + r, n0 + c, kEnd, N, N);
 #endif
 #endif
       }
@@ -307,23 +307,23 @@ fn main(
 
     // ---------------------------------------------- tensor cores on step-1
     if (step > 0u) {
-      let aBuf = ((step - 1u) % BUFFERS) * A_TILE;
-      let bBuf = ((step - 1u) % BUFFERS) * B_TILE;
+      let bufA = ((step - 1u) % BUFFERS) * A_TILE;
+      let bufB = ((step - 1u) % BUFFERS) * B_TILE;
 #for KK KSTEPS
       {
         let kk = {{KK}}u * F;
 #for I FM
 #if TRANS_A
-          let fa{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, col_major>(&As, aBuf + kk * LDA + sgM + {{I}}u * F, LDA);
+          let fa{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, col_major>(&As, bufA + kk * LDA + sgM + {{I}}u * F, LDA);
 #else
-          let fa{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&As, aBuf + (sgM + {{I}}u * F) * LDA + kk, LDA);
+          let fa{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&As, bufA + (sgM + {{I}}u * F) * LDA + kk, LDA);
 #endif
 #endfor
 #for J FN
 #if TRANS_B
-          let fb{{J}} = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, col_major>(&Bs, bBuf + (sgN + {{J}}u * F) * LDB + kk, LDB);
+          let fb{{J}} = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, col_major>(&Bs, bufB + (sgN + {{J}}u * F) * LDB + kk, LDB);
 #else
-          let fb{{J}} = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, row_major>(&Bs, bBuf + kk * LDB + sgN + {{J}}u * F, LDB);
+          let fb{{J}} = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, row_major>(&Bs, bufB + kk * LDB + sgN + {{J}}u * F, LDB);
 #endif
 #endfor
 #for I FM
@@ -341,72 +341,42 @@ fn main(
 #endif
     // ---------------------------------------------- registers -> buffer step % BUFFERS
     if (step < steps) {
-      let aBuf = (step % BUFFERS) * A_TILE;
-      let bBuf = (step % BUFFERS) * B_TILE;
-      for (var l = 0u; l < A_LOADS; l++) {
+      let bufA = (step % BUFFERS) * A_TILE;
+      let bufB = (step % BUFFERS) * B_TILE;
+#for T in A B
+      for (var l = 0u; l < {{T}}_LOADS; l++) {
         let v = tid + l * WG;
-        if (A_VECS % WG == 0u || v < A_VECS) {
-          let rc = slot(v, A_COLS);
-          let o = aBuf + rc.x * LDA + rc.y;
+        if ({{T}}_VECS % WG == 0u || v < {{T}}_VECS) {
+          let rc = slot(v, {{T}}_COLS);
+          let o = buf{{T}} + rc.x * LD{{T}} + rc.y;
 #if LOAD_U32
-          let h = bitcast<vec2<f16>>(ra[l]);
-          As[o] = h.x;
-          As[o + 1u] = h.y;
+          let h = bitcast<vec2<f16>>(r{{T}}[l]);
+          {{T}}s[o] = h.x;
+          {{T}}s[o + 1u] = h.y;
 #else
 #if LOAD_VEC8
-          let lo = bitcast<vec2<f16>>(ra[l].x);
-          let mid = bitcast<vec2<f16>>(ra[l].y);
-          let hi = bitcast<vec2<f16>>(ra[l].z);
-          let top = bitcast<vec2<f16>>(ra[l].w);
-          As[o] = lo.x;
-          As[o + 1u] = lo.y;
-          As[o + 2u] = mid.x;
-          As[o + 3u] = mid.y;
-          As[o + 4u] = hi.x;
-          As[o + 5u] = hi.y;
-          As[o + 6u] = top.x;
-          As[o + 7u] = top.y;
+          let lo = bitcast<vec2<f16>>(r{{T}}[l].x);
+          let mid = bitcast<vec2<f16>>(r{{T}}[l].y);
+          let hi = bitcast<vec2<f16>>(r{{T}}[l].z);
+          let top = bitcast<vec2<f16>>(r{{T}}[l].w);
+          {{T}}s[o] = lo.x;
+          {{T}}s[o + 1u] = lo.y;
+          {{T}}s[o + 2u] = mid.x;
+          {{T}}s[o + 3u] = mid.y;
+          {{T}}s[o + 4u] = hi.x;
+          {{T}}s[o + 5u] = hi.y;
+          {{T}}s[o + 6u] = top.x;
+          {{T}}s[o + 7u] = top.y;
 #else
-          As[o] = ra[l].x;
-          As[o + 1u] = ra[l].y;
-          As[o + 2u] = ra[l].z;
-          As[o + 3u] = ra[l].w;
+          {{T}}s[o] = r{{T}}[l].x;
+          {{T}}s[o + 1u] = r{{T}}[l].y;
+          {{T}}s[o + 2u] = r{{T}}[l].z;
+          {{T}}s[o + 3u] = r{{T}}[l].w;
 #endif
 #endif
         }
       }
-      for (var l = 0u; l < B_LOADS; l++) {
-        let v = tid + l * WG;
-        if (B_VECS % WG == 0u || v < B_VECS) {
-          let rc = slot(v, B_COLS);
-          let o = bBuf + rc.x * LDB + rc.y;
-#if LOAD_U32
-          let h = bitcast<vec2<f16>>(rb[l]);
-          Bs[o] = h.x;
-          Bs[o + 1u] = h.y;
-#else
-#if LOAD_VEC8
-          let lo = bitcast<vec2<f16>>(rb[l].x);
-          let mid = bitcast<vec2<f16>>(rb[l].y);
-          let hi = bitcast<vec2<f16>>(rb[l].z);
-          let top = bitcast<vec2<f16>>(rb[l].w);
-          Bs[o] = lo.x;
-          Bs[o + 1u] = lo.y;
-          Bs[o + 2u] = mid.x;
-          Bs[o + 3u] = mid.y;
-          Bs[o + 4u] = hi.x;
-          Bs[o + 5u] = hi.y;
-          Bs[o + 6u] = top.x;
-          Bs[o + 7u] = top.y;
-#else
-          Bs[o] = rb[l].x;
-          Bs[o + 1u] = rb[l].y;
-          Bs[o + 2u] = rb[l].z;
-          Bs[o + 3u] = rb[l].w;
-#endif
-#endif
-        }
-      }
+#endfor
     }
     workgroupBarrier();
   }
