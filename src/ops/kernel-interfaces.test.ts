@@ -412,6 +412,9 @@ describe('half-precision kernel variants', () => {
         { SG_M: 2, SG_N: 2, FM: 2, FN: 1, BK: 32, GROUP_M: 8, LOAD: 'vec8' },
         { SG_M: 2, SG_N: 2, FM: 1, FN: 1, BK: 64, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
         { SG_M: 2, SG_N: 2, FM: 1, FN: 1, BK: 16, GROUP_M: 8 },
+        // 4-byte loads: rows of 16 words paired (BK 32), plain rows (BK 64)
+        { SG_M: 2, SG_N: 2, FM: 2, FN: 2, BK: 32, GROUP_M: 8, LOAD: 'u32', BUFFERS: 1 },
+        { SG_M: 2, SG_N: 2, FM: 1, FN: 1, BK: 64, GROUP_M: 8, LOAD: 'u32', BUFFERS: 1 },
       ] satisfies SubgroupTile[]) {
         matmul(gpu, h([128, 256]), h([64, 256]), { transB: true, path, subgroupTile: whole });
         matmul(gpu, h([128, 256]), h([256, 64]), { alpha: 0.5, path, subgroupTile: whole });
