@@ -8,16 +8,10 @@
 //   node dist-node/bench-tensor-probe.mjs [--tiles=wide16,q128b2] [--no-robustness]
 import { createNodeGpu, closeNodeGpu } from './node-gpu';
 import type { Gpu } from '../gpu/gpu';
-import { defineKernel } from '../gpu/kernel';
 import { SUBGROUP_TILES, SUBGROUP_SWEEP_TILES, subgroupTileFits, type SubgroupTile } from '../ops/matmul';
 import { matmulRate } from './bench-ceilings';
 import { measure } from './kernel-timing';
-
-const PROBE = defineKernel({
-  shader: 'tensor-core-probe',
-  uniforms: { steps: 'u32', seed: 'u32' },
-  bindings: { out: 'write' },
-});
+import { dispatchProbe, probeOutFloats, PROBE_MODES, type ProbeMode } from './tensor-probe-kernel';
 
 const ALL_TILES: Record<string, SubgroupTile> = { ...SUBGROUP_TILES, ...SUBGROUP_SWEEP_TILES };
 const DEFAULT_TILES = ['wide16', 'tall8k64', 'q128b2', 'w64x256'];
@@ -25,50 +19,11 @@ const DEFAULT_TILES = ['wide16', 'tall8k64', 'q128b2', 'w64x256'];
 const PROBE_WORKGROUPS = 528;
 const PROBE_K = 8192;
 
-type Mode =
-  | 'multiplies'
-  | '+ fragment loads'
-  | '+ copies, one barrier'
-  | '+ copies, two barriers'
-  | '+ fragment-store copies, two barriers'
-  | '+ 4-byte copies, two barriers';
-const MODES: { mode: Mode; REGS: boolean; COPY: boolean; ONE_BARRIER: boolean; FRAG_COPY: boolean; U32_COPY: boolean }[] = [
-  { mode: 'multiplies', REGS: true, COPY: false, ONE_BARRIER: false, FRAG_COPY: false, U32_COPY: false },
-  { mode: '+ fragment loads', REGS: false, COPY: false, ONE_BARRIER: false, FRAG_COPY: false, U32_COPY: false },
-  // racy (no barrier before the copy): what a second buffer's overlap would give at most
-  { mode: '+ copies, one barrier', REGS: false, COPY: true, ONE_BARRIER: true, FRAG_COPY: false, U32_COPY: false },
-  { mode: '+ copies, two barriers', REGS: false, COPY: true, ONE_BARRIER: false, FRAG_COPY: false, U32_COPY: false },
-  // the copy as whole-fragment stores: whether a copy through fragments would beat 8 f16 stores a vector
-  { mode: '+ fragment-store copies, two barriers', REGS: false, COPY: true, ONE_BARRIER: false, FRAG_COPY: true, U32_COPY: false },
-  // the copy as LOAD 'u32' makes it: 2 stores per 4-byte vector, each on 32 banks
-  { mode: '+ 4-byte copies, two barriers', REGS: false, COPY: true, ONE_BARRIER: false, FRAG_COPY: false, U32_COPY: true },
-];
-
-async function probeRate(gpu: Gpu, t: SubgroupTile, m: (typeof MODES)[number]): Promise<number> {
-  const sg = t.SG_M * t.SG_N;
-  const steps = PROBE_K / t.BK;
-  const out = gpu.tensor([PROBE_WORKGROUPS * sg * t.FM * t.FN * 256], 'f32', 'probe-out');
-  const params = {
-    SG_M: t.SG_M,
-    SG_N: t.SG_N,
-    FM: t.FM,
-    FN: t.FN,
-    BK: t.BK,
-    KSTEPS: t.BK / 16,
-    SUBGROUP: gpu.subgroupMatrix!.subgroupSize,
-    REGS: m.REGS,
-    COPY: m.COPY,
-    ONE_BARRIER: m.ONE_BARRIER,
-    FRAG_COPY: m.FRAG_COPY,
-    U32_COPY: m.U32_COPY,
-  };
-  const timing = await measure(
-    gpu,
-    () => gpu.dispatch(PROBE, { params, uniforms: { steps, seed: 12345 }, bindings: { out }, workgroups: [PROBE_WORKGROUPS], label: `probe ${m.mode}` }),
-    200,
-  );
+async function probeRate(gpu: Gpu, t: SubgroupTile, m: ProbeMode): Promise<number> {
+  const out = gpu.tensor([probeOutFloats(t, PROBE_WORKGROUPS)], 'f32', 'probe-out');
+  const timing = await measure(gpu, () => dispatchProbe(gpu, t, m, out, PROBE_K / t.BK, PROBE_WORKGROUPS), 200);
   out.release();
-  const flops = PROBE_WORKGROUPS * sg * t.FM * t.FN * 2 * 16 ** 3 * (PROBE_K / 16);
+  const flops = PROBE_WORKGROUPS * t.SG_M * t.SG_N * t.FM * t.FN * 2 * 16 ** 3 * (PROBE_K / 16);
   return flops / ((timing.gpuMs ?? timing.wallMs) * 1e-3) / 1e12;
 }
 
@@ -97,7 +52,7 @@ async function main(): Promise<void> {
   console.log(
     `${gpu.report.description || gpu.report.device}; timing: ${gpu.timer ? 'timestamp-query' : 'wall only'}; probe: ${PROBE_WORKGROUPS} workgroups, K ${PROBE_K}`,
   );
-  const head = ['tile', ...MODES.map((m) => m.mode), 'real kernel 4096³ x·W'];
+  const head = ['tile', ...PROBE_MODES.map((m) => m.mode), 'real kernel 4096³ x·W'];
   const lines: string[][] = [];
   for (const name of names) {
     const t = ALL_TILES[name];
@@ -107,7 +62,7 @@ async function main(): Promise<void> {
       continue;
     }
     const rates: string[] = [];
-    for (const m of MODES) rates.push(await rateOrError(gpu, () => probeRate(gpu, t, m)));
+    for (const m of PROBE_MODES) rates.push(await rateOrError(gpu, () => probeRate(gpu, t, m)));
     rates.push(await rateOrError(gpu, () => matmulRate(gpu, 4096, 'subgroup-matrix', { subgroupTile: t, warmupMs: 200 })));
     lines.push([`${name} (${t.SG_M * t.FM * 16}x${t.SG_N * t.FN * 16}x${t.BK}, ${t.SG_M * t.SG_N} subgroups of ${t.FM}x${t.FN})`, ...rates]);
     // each tile's line as soon as it is measured: a later tile that loses the device keeps these

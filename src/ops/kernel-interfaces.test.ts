@@ -29,6 +29,7 @@ import { meanSquaredError, sumAll, sumCols, sumRows, sumSquares } from './reduce
 import { rope, ropeInputs, ropeSideBySide, ropeSideBySideInverse, ropeSplitsV } from './rope';
 import { logsumexpRows, softmaxRows } from './softmax';
 import { clampMin, teqColSum, teqColSumTable, teqEffectiveGroup, teqEffectiveHalfFits, teqGradGroup } from './teq';
+import { dispatchProbe, probeOutFloats, PROBE_MODES } from '../cli/tensor-probe-kernel';
 import { tqAdamState, tqExport, tqGrad, tqHalfFits, tqHardenQuantile, tqHarden, tqInit, tqSoftWeight, tqStats, tqStep } from './tesseraq';
 
 const spec = { bits: 3, groupSize: 8, symmetric: false };
@@ -321,6 +322,10 @@ function eachHalf(name: string, run: (gpu: Gpu, tile: SubgroupTile | undefined) 
 }
 
 describe('half-precision kernel variants', () => {
+  // bench:tensor-probe's kernel (bench only): every mode of the cut-down inner loop
+  eachHalf('tensor-core probe, every mode', (gpu) => {
+    for (const m of PROBE_MODES) dispatchProbe(gpu, SMALL_SUBGROUP_TILE, m, gpu.tensor([probeOutFloats(SMALL_SUBGROUP_TILE, 2)]), 3, 2);
+  });
   eachHalf('cast to f16', (gpu) => {
     castToF16(gpu, gpu.tensor([5, 7]), gpu.tensor([1], 'u32'));
   });
