@@ -138,33 +138,35 @@ describe('k-quant super-blocks (256 values)', () => {
 
   it('Q3_K: x = d·(s − 32)·(q − 4·(1 − h)), 6-bit scales split over 12 bytes, the high bit in hmask', () => {
     const b = new Uint8Array(Q3_K_BYTES);
-    // scales s_k = 4k + 1 for k = 0..15 (s − 32 = 4k − 31; top two bits k / 4, different in each
-    // group of four), packed: low nibbles of s_0..7 in bytes 0-7, of s_8..15 in their high nibbles;
-    // the top bits of s_k in byte 8 + k % 4, bits 2·(k / 4)
-    const s = Array.from({ length: 16 }, (_, k) => 4 * k + 1);
+    // scales s_k = 16·(k % 3 + 1) + k for k = 0..15: low nibble k, top two bits k % 3 + 1 (never 0,
+    // so a misplaced top bit changes every scale), packed: low nibbles of s_0..7 in bytes 0-7, of
+    // s_8..15 in their high nibbles; the top bits of s_k in byte 8 + k % 4, bits 2·(k / 4)
+    const s = Array.from({ length: 16 }, (_, k) => 16 * ((k % 3) + 1) + k);
     for (let k = 0; k < 16; k++) {
       b[96 + (k % 8)] |= (s[k] & 15) << (k < 8 ? 0 : 4);
       b[96 + 8 + (k % 4)] |= (s[k] >> 4) << (2 * (k >> 2));
     }
+    const sm = (k: number) => s[k] - 32;
     // value 5 (half 0, j 0, l 5): low part 3, hmask[5] bit 0 set → q = 3
     b[32 + 5] = 0b11;
     b[5] = 0b1;
-    // value 32·3 + 16 + 2 = 114 (half 0, j 3, second 16, l 2): low part 1 in bits 6-7 of byte 16 + 2, hmask[18] bit 3 clear → q = 1 − 4
+    // value 32·3 + 16 + 2 = 114 (half 0, j 3, second 16, l 2: sub-block 7): low part 1 in bits 6-7 of byte 16 + 2, hmask[18] bit 3 clear → q = 1 − 4
     b[32 + 18] = 0b01 << 6;
-    // value 128 + 7 (half 1, j 0): low 2 in byte 32 + 32 + 7, hmask[7] bit 4 set → q = 2
+    // value 128 + 7 (half 1, j 0: sub-block 8): low 2 in byte 32 + 32 + 7, hmask[7] bit 4 set → q = 2
     b[64 + 7] = 0b10;
     b[7] = 1 << 4;
     setHalf(b, 108, 0.5);
     const x = q3_KToF32(b, 256);
-    expect(x[5]).toBe(0.5 * -31 * 3);
-    expect(x[114]).toBe(0.5 * (28 - 31) * (1 - 4));
-    expect(x[135]).toBe(0.5 * (32 - 31) * 2);
-    // value 128 + 96 + 16 + 1 = 241: sub-block 15 (s − 32 = 29), low 0, hmask[17] bit 7 clear → −4
-    expect(x[241]).toBe(0.5 * 29 * -4);
-    // value 40 (half 0, j 1, l 8: sub-block 2, s − 32 = −23): low 0, hmask[8] bit 1 clear
-    expect(x[40]).toBe(0.5 * -23 * -4);
-    // one value in each of the other sub-blocks of half 1 (low 0, high bit clear: q = −4)
-    for (let k = 8; k < 16; k++) expect(x[128 + 16 * (k - 8) + 9]).toBe(0.5 * (4 * k - 31) * -4);
+    expect(x[5]).toBe(0.5 * sm(0) * 3);
+    expect(x[114]).toBe(0.5 * sm(7) * (1 - 4));
+    expect(x[135]).toBe(0.5 * sm(8) * 2);
+    // value 128 + 96 + 16 + 1 = 241: sub-block 15, low 0, hmask[17] bit 7 clear → −4
+    expect(x[241]).toBe(0.5 * sm(15) * -4);
+    // one value in every sub-block (low 0 and high bit clear, q = −4, except the three set above)
+    for (let k = 0; k < 16; k++) {
+      const at = 16 * k + 9;
+      expect(x[at]).toBe(0.5 * sm(k) * -4);
+    }
   });
 
   it('Q6_K: x = d·scale·(q − 32), 6-bit q from a low nibble and two bits of qh, an int8 scale per 16 values', () => {
