@@ -28,7 +28,7 @@ export function checkEvalText(tokens: number, windowLen: number): void {
   }
 }
 
-/** Windows the model computes exactly: within OPT's learned position table and within a sliding window. */
+/** Windows the model computes exactly: within OPT's learned position table, a sliding window and LongRoPE's original length. */
 export function checkContext(cfg: ModelConfig, seqLen: number): void {
   if (cfg.positionOffset !== undefined && seqLen > cfg.maxPositions) {
     throw new BadInputError(
@@ -38,6 +38,12 @@ export function checkContext(cfg: ModelConfig, seqLen: number): void {
   if (cfg.slidingWindow !== undefined && seqLen > cfg.slidingWindow) {
     throw new BadInputError(
       `A sequence length of ${seqLen} is longer than ${cfg.name}'s sliding window of ${cfg.slidingWindow} tokens; the studio computes full causal attention, which equals the model's only up to the window. Use a sequence length of at most ${cfg.slidingWindow}.`,
+    );
+  }
+  const rope = cfg.ropeScaling;
+  if (rope?.type === 'longrope' && seqLen > rope.originalMaxPositions) {
+    throw new BadInputError(
+      `A sequence length of ${seqLen} is longer than ${cfg.name}'s original_max_position_embeddings of ${rope.originalMaxPositions}; past it the model's LongRoPE rotates with its long factors, and the studio implements the short ones only. Use a sequence length of at most ${rope.originalMaxPositions}.`,
     );
   }
 }

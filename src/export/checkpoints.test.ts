@@ -3,7 +3,7 @@
 // sharded with an index), loaded by the studio's folder loader and checked against a float64 forward
 // written from transformers' modeling code that reads config.json itself (testing/transformers-twin.ts):
 // the stored weights exactly, the logits within float64 rounding (Granite's, whose multipliers are
-// folded into the weights on load: within that fold's f32 rounding). Then quantized (RTN on the CPU
+// folded into the weights on load, and LongRoPE's, whose attention factor is: within that fold's f32 rounding). Then quantized (RTN on the CPU
 // twin) and put through every export the model offers, each read back: ONNX in onnxruntime, GPTQ and
 // full-precision folders by the studio's readers, GGUF by the GGUF loader, all against the float64
 // forward of the dequantized weights. Formats a model does not offer must say why.
@@ -46,7 +46,7 @@ const W4: QuantSpec = { bits: 4, groupSize: 32, symmetric: false };
  * Granite's multipliers were folded into f32 weights on load, each folded value rounded once
  * (2^-24 relative): 0.9e-8 and 2.7e-8 of the largest logit in the two cases.
  */
-const twinTolerance = (m: LoadedModel) => (m.weights.config.foldedMultipliers ? 2e-7 : 1e-9);
+const twinTolerance = (m: LoadedModel) => (m.weights.config.foldedMultipliers || m.weights.config.ropeScaling?.type === 'longrope' ? 2e-7 : 1e-9);
 /** What each case gave, printed at the end as the architecture x step matrix. */
 const matrix = new Map<string, Record<string, string>>();
 const mark = (c: string, step: string, v: string) => matrix.set(c, { ...(matrix.get(c) ?? {}), [step]: v });
@@ -56,7 +56,7 @@ describe.each(CHECKPOINT_CASES)('$name', (k) => {
   let model: LoadedModel;
   let ids: number[];
 
-  it('loads through the studio (any file order), every tensor equal to the stored values (Granite: times its folded multipliers)', async () => {
+  it('loads through the studio (any file order), every tensor equal to the stored values (Granite, LongRoPE: times their folded factors)', async () => {
     model = await loadModelFromFiles([...written.files].reverse());
     const cfg = model.weights.config;
     expect(cfg.sourceArchitecture).toBe((k.config.architectures as string[])[0]);
@@ -115,6 +115,9 @@ describe.each(CHECKPOINT_CASES)('$name', (k) => {
           kvHeads: model.weights.config.kvHeads,
           ropeTheta: model.weights.config.ropeTheta,
         });
+        // LongRoPE's short factors hold up to the original length only: that is the context llama.cpp is told
+        const src = model.weights.config;
+        expect(back.weights.config.maxPositions).toBe(src.ropeScaling?.type === 'longrope' ? src.ropeScaling.originalMaxPositions : src.maxPositions);
         err = maxRelErr(forwardRef(back.weights.config, await allWeights(back), ids, 1, ids.length), ref);
         expect(err, 'gguf').toBeLessThan(5e-3); // scales and minimums in f16
         if (back.weights.config.ropeScaling?.type === 'factors') {
@@ -148,8 +151,11 @@ describe.each(CHECKPOINT_CASES)('$name', (k) => {
         const back = await loadModelFromFiles(files);
         // (Phi-3 comes back as the MistralForCausalLM it is written as: q/k/v and gate/up apart;
         // Granite as LlamaForCausalLM, its multipliers in the weights and none in config.json)
-        const { foldedMultipliers: _folded, ...plain } = model.weights.config;
+        // LongRoPE's attention factor comes back as 1, the weights carrying it
+        const { foldedMultipliers: _folded, ropeScaling, ...plain } = model.weights.config;
+        const rope = ropeScaling?.type === 'longrope' ? { ...ropeScaling, attentionFactor: 1 } : ropeScaling;
         expect(back.weights.config).toMatchObject({ ...plain, name: expect.any(String), sourceArchitecture: hfArchitecture(model.weights.config) });
+        expect(back.weights.config.ropeScaling).toEqual(rope);
         expect(back.weights.config.foldedMultipliers).toBeUndefined();
         err = maxRelErr(forwardRef(back.weights.config, await allWeights(back), ids, 1, ids.length), fp);
         expect(err, a.format).toBeLessThan(1e-6);
@@ -182,6 +188,29 @@ describe('a sliding window shorter than the sequence', () => {
     expect(() => checkContext(model.weights.config, 8)).not.toThrow();
     expect(() => checkContext(model.weights.config, 12)).toThrow(/longer than .*sliding window of 8 tokens.*at most 8/);
     mark('Mistral-window-8', 'load', 'ok; runs over 8 tokens refused');
+  });
+});
+
+describe("LongRoPE's original length shorter than the sequence", () => {
+  it('is exact up to it (short factors), and a run past it (long factors) is refused with the length and what to do', async () => {
+    const phi35 = CHECKPOINT_CASES.find((c) => c.name === 'Phi-3.5-mini-longrope-style')!;
+    const rope = { ...(phi35.config.rope_parameters as Record<string, unknown>), original_max_position_embeddings: 8 };
+    const written = writeCheckpoint({
+      ...phi35,
+      name: 'Phi-3.5-original-8',
+      config: { ...phi35.config, original_max_position_embeddings: 8, rope_parameters: rope },
+    });
+    const model = await loadModelFromFiles(written.files);
+    expect(summarizeModel(model).maxPositions).toBe(8);
+    const ids = [1, ...model.tokenizer.encode(TEXT)].slice(0, 12);
+    const w = await allWeights(model);
+    const twin = (n: number) => transformersLogits(written.config, written.tensors, ids.slice(0, n));
+    expect(maxRelErr(forwardRef(model.weights.config, w, ids.slice(0, 8), 1, 8), twin(8))).toBeLessThan(twinTolerance(model));
+    // Past it transformers rotates with the long factors, which the studio does not implement.
+    expect(maxRelErr(forwardRef(model.weights.config, w, ids, 1, 12), twin(12))).toBeGreaterThan(1e-6);
+    expect(() => checkContext(model.weights.config, 8)).not.toThrow();
+    expect(() => checkContext(model.weights.config, 12)).toThrow(/longer than .*original_max_position_embeddings of 8.*at most 8/);
+    mark('Phi-3.5-original-8', 'load', 'ok; runs over 8 tokens refused');
   });
 });
 

@@ -284,7 +284,8 @@ function metadata(cfg: ModelConfig, voc: GgufVocabulary, fileType: number, descr
     ['general.description', { t: 'str', v: description }],
     ['general.file_type', { t: 'u32', v: fileType }],
     ['general.quantization_version', { t: 'u32', v: 2 }],
-    [`${a}.context_length`, { t: 'u32', v: cfg.maxPositions }],
+    // LongRoPE's short factors (ropeFactors) hold only up to the original length: llama.cpp is told that one
+    [`${a}.context_length`, { t: 'u32', v: cfg.ropeScaling?.type === 'longrope' ? cfg.ropeScaling.originalMaxPositions : cfg.maxPositions }],
     [`${a}.embedding_length`, { t: 'u32', v: cfg.hidden }],
     [`${a}.block_count`, { t: 'u32', v: cfg.layers }],
     [`${a}.feed_forward_length`, { t: 'u32', v: cfg.intermediate }],
@@ -339,12 +340,16 @@ function gpt2Metadata(v: Gpt2Vocab, cfg: ModelConfig, addBos: boolean | undefine
 
 /**
  * llama.cpp's rope_freqs: frequency i is divided by factor i. For llama3 scaling, the ratio of the
- * unscaled to the scaled frequency (convert_hf_to_gguf.py computes the same factors); none otherwise.
+ * unscaled to the scaled frequency (convert_hf_to_gguf.py computes the same factors); LongRoPE's short
+ * factors; none otherwise.
  */
 export function ropeFactors(cfg: ModelConfig): Float32Array | null {
   const s = cfg.ropeScaling;
   if (!s || s.type === 'linear') return null;
   if (s.type === 'factors') return Float32Array.from(s.factors);
+  // LongRoPE: llama.cpp's "llama" then uses the short factors at every length (the q/k rows carry the
+  // attention factor, folded on load), the model the studio computes up to the original length.
+  if (s.type === 'longrope') return Float32Array.from(s.shortFactor);
   const base = ropeFrequencies(cfg.headDim, cfg.ropeTheta);
   const scaled = ropeFrequencies(cfg.headDim, cfg.ropeTheta, s);
   return Float32Array.from(base, (f, i) => f / scaled[i]);

@@ -12,6 +12,9 @@ import type { ExportSink } from './sink';
  * MistralForCausalLM, the same computation (RMSNorm, rotate-half RoPE, SwiGLU, sliding window) with
  * q/k/v and gate/up as separate Linears, as the engine and the GPTQ readers hold them; Granite (HF
  * or GGUF) as LlamaForCausalLM, which its weights are once its multipliers are folded in on load.
+ * A LongRoPE Phi-3 keeps its rope_scaling (longrope, attention_factor 1.0 since q/k carry it): Mistral's
+ * rotary embedding takes any rope_type of modeling_rope_utils and switches to long_factor past
+ * original_max_position_embeddings as Phi-3's does.
  */
 export function hfArchitecture(cfg: ModelConfig): string {
   if (cfg.sourceArchitecture === 'gguf:qwen2') return 'Qwen2ForCausalLM';

@@ -37,16 +37,20 @@ export function foldGraniteMultipliers(cfg: ModelConfig, tensors: Map<string, Te
   for (const [name, factor] of graniteFoldFactors(cfg, cfg.foldedMultipliers)) {
     const entry = out.get(name);
     if (!entry || factor === 1) continue; // a missing tensor is reported by the weight source
-    out.set(name, {
-      ...entry,
-      read: async () => {
-        // a new array: the reader's may be cached, and must not be scaled twice
-        const data = await entry.read();
-        const scaled = new Float32Array(data.length);
-        for (let i = 0; i < data.length; i++) scaled[i] = data[i] * factor;
-        return scaled;
-      },
-    });
+    out.set(name, scaledEntry(entry, factor));
   }
   return out;
+}
+
+/** The entry read, then times factor into a new array (the reader's may be shared or cached, and must not be scaled twice). */
+export function scaledEntry(entry: TensorEntry, factor: number): TensorEntry {
+  return {
+    ...entry,
+    read: async () => {
+      const data = await entry.read();
+      const scaled = new Float32Array(data.length);
+      for (let i = 0; i < data.length; i++) scaled[i] = data[i] * factor;
+      return scaled;
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseHfConfig, toHfLlamaConfig } from './hf-config';
 import { FormatError } from './errors';
+import { checkContext } from '../engine/calibration';
 
 const llama = (o: Record<string, unknown>) => ({
   architectures: ['LlamaForCausalLM'],
@@ -29,12 +30,83 @@ describe('config.json rope_scaling', () => {
     expect(toHfLlamaConfig(parseHfConfig(llama({}))).rope_scaling).toBeNull();
   });
   it('refuses kinds it does not implement and malformed factors, saying what was wrong', () => {
-    expect(() => parseHfConfig(llama({ rope_scaling: { rope_type: 'yarn', factor: 4 } }))).toThrow(/rope_scaling "yarn".*'linear' and 'llama3'/);
+    expect(() => parseHfConfig(llama({ rope_scaling: { rope_type: 'yarn', factor: 4 } }))).toThrow(
+      /rope_scaling "yarn".*'linear', 'llama3' and Phi-3's 'longrope'/,
+    );
     expect(() => parseHfConfig(llama({ rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4 } }))).toThrow(FormatError);
     expect(() => parseHfConfig(llama({ rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4 } }))).toThrow(
       /original_max_position_embeddings is undefined/,
     );
     expect(() => parseHfConfig(llama({ rope_scaling: { rope_type: 'linear', factor: -1 } }))).toThrow(/factor is -1/);
+  });
+});
+
+describe('LongRoPE (Phi-3.5-mini, the 128k Phi-3s)', () => {
+  const short = [1, 1.02, 1.05, 1.1, 1.3, 1.6, 2, 2.6];
+  const long = [1.1, 1.4, 2.2, 4.5, 9, 16, 24, 32];
+  /** Phi-3.5-mini-instruct's config.json (transformers 4.43), cut down to head_dim 16. */
+  const phi35 = (rope: Record<string, unknown>, o: Record<string, unknown> = {}) => ({
+    ...llama({}),
+    architectures: ['Phi3ForCausalLM'],
+    model_type: 'phi3',
+    num_key_value_heads: 4,
+    rope_theta: 10000,
+    max_position_embeddings: 131072,
+    original_max_position_embeddings: 4096,
+    sliding_window: 262144,
+    rope_scaling: { type: 'longrope', short_factor: short, long_factor: long, ...rope },
+    ...o,
+  });
+  const derived = Math.sqrt(1 + Math.log(32) / Math.log(4096)); // factor = 131072 / 4096
+  it('reads the factors, the original length from the top level and derives attention_factor from the lengths', () => {
+    const cfg = parseHfConfig(phi35({}));
+    expect(cfg.ropeScaling).toEqual({ type: 'longrope', shortFactor: short, longFactor: long, originalMaxPositions: 4096, attentionFactor: derived });
+    expect(derived).toBeCloseTo(1.190238, 6);
+    // given: taken as is; lengths equal (factor 1): none
+    expect(parseHfConfig(phi35({ attention_factor: 1.5 })).ropeScaling).toMatchObject({ attentionFactor: 1.5 });
+    expect(parseHfConfig(phi35({}, { max_position_embeddings: 4096 })).ropeScaling).toMatchObject({ attentionFactor: 1 });
+    // a factor in the dict stands for the lengths' ratio (transformers 5)
+    expect(parseHfConfig(phi35({ factor: 4 })).ropeScaling).toMatchObject({ attentionFactor: Math.sqrt(1 + Math.log(4) / Math.log(4096)) });
+    // Phi-3-mini-128k's first upload spells it "su"
+    expect(parseHfConfig(phi35({ type: 'su' })).ropeScaling).toMatchObject({ type: 'longrope', shortFactor: short });
+  });
+  it('reads transformers 5 rope_parameters with original_max_position_embeddings inside', () => {
+    const v5 = phi35({}, { rope_scaling: undefined, rope_theta: undefined, original_max_position_embeddings: undefined });
+    const cfg = parseHfConfig({
+      ...v5,
+      rope_parameters: { rope_type: 'longrope', rope_theta: 10000, short_factor: short, long_factor: long, original_max_position_embeddings: 2048 },
+    });
+    expect(cfg.ropeTheta).toBe(10000);
+    expect(cfg.ropeScaling).toMatchObject({ originalMaxPositions: 2048, attentionFactor: Math.sqrt(1 + Math.log(64) / Math.log(2048)) });
+  });
+  it('writes it back with attention_factor 1 (the weights carry it) and the original length at both places', () => {
+    const hf = toHfLlamaConfig(parseHfConfig(phi35({})));
+    expect(hf.rope_scaling).toEqual({
+      rope_type: 'longrope',
+      short_factor: short,
+      long_factor: long,
+      original_max_position_embeddings: 4096,
+      attention_factor: 1,
+    });
+    expect(hf.original_max_position_embeddings).toBe(4096);
+  });
+  it('refuses factors of the wrong count or not positive, and bad lengths, naming the field', () => {
+    expect(() => parseHfConfig(phi35({ short_factor: short.slice(1) }))).toThrow(
+      /rope_scaling\.short_factor is .*expected 8 positive numbers \(head_dim \/ 2\)/,
+    );
+    expect(() => parseHfConfig(phi35({ long_factor: [...long.slice(1), 0] }))).toThrow(/rope_scaling\.long_factor is .*expected 8 positive numbers/);
+    expect(() => parseHfConfig(phi35({ short_factor: [...short.slice(1), -1] }))).toThrow(/rope_scaling\.short_factor/);
+    expect(() => parseHfConfig(phi35({ long_factor: undefined }))).toThrow(/rope_scaling\.long_factor is undefined/);
+    expect(() => parseHfConfig(phi35({}, { original_max_position_embeddings: 0 }))).toThrow(/"original_max_position_embeddings" is 0/);
+    expect(() => parseHfConfig(phi35({ attention_factor: -1 }))).toThrow(/rope_scaling\.attention_factor is -1/);
+    expect(() => parseHfConfig({ ...phi35({}), architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2' })).toThrow(
+      /"longrope" in a Qwen2ForCausalLM config.*Phi3ForCausalLM and MistralForCausalLM only/,
+    );
+  });
+  it('refuses a run longer than the original length (the long factors), with the length and what to do', () => {
+    const cfg = parseHfConfig(phi35({}));
+    expect(() => checkContext(cfg, 4096)).not.toThrow();
+    expect(() => checkContext(cfg, 4097)).toThrow(/4097 is longer than .*original_max_position_embeddings of 4096.*long factors.*at most 4096/);
   });
 });
 

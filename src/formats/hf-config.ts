@@ -15,7 +15,7 @@ export const SUPPORTED_HF_ARCHITECTURES = [
   'OPTForCausalLM',
 ] as const;
 const SUPPORTED_TEXT =
-  'Supported: LlamaForCausalLM (LLaMA, SmolLM, TinyLlama...), MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM (dense Qwen3), Phi3ForCausalLM (Phi-3 mini/medium without longrope), SmolLM3ForCausalLM, GraniteForCausalLM (dense Granite 3.x), OPTForCausalLM (opt-125m to 66b, pre-norm and post-norm)';
+  'Supported: LlamaForCausalLM (LLaMA, SmolLM, TinyLlama...), MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM (dense Qwen3), Phi3ForCausalLM (Phi-3 mini/medium, Phi-3.5-mini and the 128k Phi-3s with longrope), SmolLM3ForCausalLM, GraniteForCausalLM (dense Granite 3.x), OPTForCausalLM (opt-125m to 66b, pre-norm and post-norm)';
 
 const MODEL_TYPE_TO_ARCH: Record<string, string> = {
   llama: 'LlamaForCausalLM',
@@ -185,7 +185,7 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
   // transformers 5 writes rope_theta and the scaling together as rope_parameters; 4.x wrote
   // rope_theta and rope_scaling. Read either, so a v5 checkpoint never falls back to theta 10000.
   const rope = readRopeParameters(c, file, unsupported);
-  const ropeScaling = parseRopeScaling(rope.scaling, file, unsupported, rope.key);
+  const ropeScaling = parseRopeScaling(rope.scaling, file, unsupported, rope.key, { c, source, headDim });
   const partial = rope.partialRotaryFactor ?? c.partial_rotary_factor;
   if (partial !== undefined && partial !== null && partial !== 1) unsupported(`partial_rotary_factor=${show(partial)} (rotary on part of each head)`);
   const slidingWindow = readSlidingWindow(c, source, file);
@@ -321,8 +321,15 @@ function readNoRopeLayers(c: Json, layers: number, file: string): number[] {
   return list.flatMap((v, i) => (v === 0 ? [i] : []));
 }
 
-/** The scaling part of rope_scaling / rope_parameters: absent, null or 'default' -> none; 'linear' and 'llama3' read; others refused. */
-function parseRopeScaling(raw: unknown, file: string, unsupported: (what: string) => never, key = 'rope_scaling'): RopeScaling | undefined {
+/** What a scaling reads beside its own dict: longrope's lengths (config.json's top level) and factor count. */
+interface RopeContext {
+  c: Json;
+  source: string;
+  headDim: number;
+}
+
+/** The scaling part of rope_scaling / rope_parameters: absent, null or 'default' -> none; 'linear', 'llama3' and Phi-3's 'longrope' read; others refused. */
+function parseRopeScaling(raw: unknown, file: string, unsupported: (what: string) => never, key: string, ctx: RopeContext): RopeScaling | undefined {
   if (raw === null || raw === undefined) return undefined;
   if (typeof raw !== 'object' || Array.isArray(raw))
     throw new FormatError(file, `field "${key}" is ${JSON.stringify(raw)}, expected an object or null`, 'Fix config.json');
@@ -347,7 +354,63 @@ function parseRopeScaling(raw: unknown, file: string, unsupported: (what: string
     if (scaling.highFreqFactor <= scaling.lowFreqFactor) throw new FormatError(file, `${key}.high_freq_factor is not above low_freq_factor`, 'Fix config.json');
     return scaling;
   }
-  return unsupported(`${key} ${JSON.stringify(type)} (the studio reads 'linear' and 'llama3')`);
+  // Phi3Config renames the early 128k checkpoints' "su" to longrope
+  if (type === 'longrope' || (type === 'su' && ctx.source === 'Phi3ForCausalLM')) return parseLongRope(r, file, unsupported, key, ctx, positive);
+  return unsupported(`${key} ${JSON.stringify(type)} (the studio reads 'linear', 'llama3' and Phi-3's 'longrope')`);
+}
+
+/**
+ * LongRoPE as transformers' _compute_longrope_parameters reads it: head_dim/2 positive short_factor
+ * and long_factor values; original_max_position_embeddings from the scaling dict (transformers 5 moves
+ * it there) or config.json's top level (Phi-3's configs; Phi3Config's default 4096, other configs'
+ * max_position_embeddings); attention_factor as given, else from factor (as given, else
+ * max_position_embeddings / original_max_position_embeddings): 1 where factor <= 1, else
+ * sqrt(1 + ln(factor) / ln(original)).
+ */
+function parseLongRope(
+  r: Json,
+  file: string,
+  unsupported: (what: string) => never,
+  key: string,
+  ctx: RopeContext,
+  positive: (k: string) => number,
+): RopeScaling {
+  // Mistral: the form the studio's Hugging Face exports write Phi-3 in (its q/k/v apart, no biases)
+  if (ctx.source !== 'Phi3ForCausalLM' && ctx.source !== 'MistralForCausalLM')
+    unsupported(`${key} "longrope" in a ${ctx.source} config (the studio reads LongRoPE for Phi3ForCausalLM and MistralForCausalLM only)`);
+  const fix = 'Fix config.json or use the original from the model repo';
+  const factors = (k: string): number[] => {
+    const v = r[k];
+    const ok = Array.isArray(v) && v.length === ctx.headDim / 2 && v.every((x) => typeof x === 'number' && Number.isFinite(x) && x > 0);
+    if (!ok) throw new FormatError(file, `${key}.${k} is ${JSON.stringify(v)?.slice(0, 80)}, expected ${ctx.headDim / 2} positive numbers (head_dim / 2)`, fix);
+    return v as number[];
+  };
+  const positiveInt = (where: string, v: unknown): number => {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) throw new FormatError(file, `${where} is ${show(v)}, expected a positive integer`, fix);
+    return v;
+  };
+  const maxPositions = positiveInt('field "max_position_embeddings"', ctx.c.max_position_embeddings ?? 4096);
+  const original =
+    r.original_max_position_embeddings !== undefined && r.original_max_position_embeddings !== null
+      ? positiveInt(`${key}.original_max_position_embeddings`, r.original_max_position_embeddings)
+      : positiveInt(
+          'field "original_max_position_embeddings"',
+          ctx.c.original_max_position_embeddings ?? (ctx.source === 'Phi3ForCausalLM' ? 4096 : maxPositions),
+        );
+  let attentionFactor = r.attention_factor;
+  if (attentionFactor === undefined || attentionFactor === null) {
+    const factor = r.factor === undefined || r.factor === null ? maxPositions / original : positive('factor');
+    attentionFactor = factor <= 1 ? 1 : Math.sqrt(1 + Math.log(factor) / Math.log(original));
+  } else if (typeof attentionFactor !== 'number' || !Number.isFinite(attentionFactor) || attentionFactor <= 0) {
+    throw new FormatError(file, `${key}.attention_factor is ${show(attentionFactor)}, expected a positive number`, fix);
+  }
+  return {
+    type: 'longrope',
+    shortFactor: factors('short_factor'),
+    longFactor: factors('long_factor'),
+    originalMaxPositions: original,
+    attentionFactor: attentionFactor as number,
+  };
 }
 
 function toHfRopeScaling(s: RopeScaling | undefined): Json | null {
@@ -355,6 +418,15 @@ function toHfRopeScaling(s: RopeScaling | undefined): Json | null {
   if (s.type === 'linear') return { rope_type: 'linear', factor: s.factor };
   // Refused before any folder is written (hfFolderProblem): config.json has no per-frequency factors.
   if (s.type === 'factors') throw new Error('per-frequency RoPE factors (a GGUF rope_freqs tensor) have no config.json form');
+  // The weights carry the attention factor (folded on load): 1.0 here, or it would apply twice.
+  if (s.type === 'longrope')
+    return {
+      rope_type: 'longrope',
+      short_factor: s.shortFactor,
+      long_factor: s.longFactor,
+      original_max_position_embeddings: s.originalMaxPositions,
+      attention_factor: 1.0,
+    };
   return {
     rope_type: 'llama3',
     factor: s.factor,
@@ -436,6 +508,8 @@ export function toHfLlamaConfig(cfg: ModelConfig): Json {
     rms_norm_eps: cfg.normEps,
     rope_theta: cfg.ropeTheta,
     rope_scaling: toHfRopeScaling(cfg.ropeScaling),
+    // transformers 4.x reads LongRoPE's original length from the top level (its dynamic_rope_update too)
+    ...(cfg.ropeScaling?.type === 'longrope' ? { original_max_position_embeddings: cfg.ropeScaling.originalMaxPositions } : {}),
     hidden_act: 'silu',
     attention_bias: false,
     attention_dropout: 0.0,

@@ -77,6 +77,11 @@ describe('rope scaling (transformers rope_scaling)', () => {
     expect(f[18]).toBeCloseTo(Math.pow(500000, -36 / 64) / 32, 18);
   });
 
+  it('longrope: frequency i divided by short factor i (hand-computed); the long factors and the attention factor left out', () => {
+    const longrope = { type: 'longrope' as const, shortFactor: [1, 2, 4, 5], longFactor: [7, 7, 7, 7], originalMaxPositions: 4096, attentionFactor: 1.19 };
+    // D = 8, theta = 10000: 10000^(-2i/8) = 1, 0.1, 0.01, 0.001
+    expectClose(ropeFrequencies(8, 10000, longrope), [1, 0.05, 0.0025, 0.0002], 1e-15);
+  });
   it('linear divides every frequency; no scaling is theta^(-2i/D)', () => {
     const plain = ropeFrequencies(8, 10000);
     expect(Array.from(plain)).toEqual([1, 0.1, 0.01, 0.001].map((_, i) => Math.pow(10000, -i / 4)));

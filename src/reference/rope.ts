@@ -7,7 +7,7 @@ export type { RopeScaling };
 
 /**
  * theta^(-2i/D) for i < D/2, rescaled as transformers' _compute_linear_scaling_rope_parameters /
- * _compute_llama3_parameters do: llama3 divides the low frequencies (wavelength over
+ * _compute_llama3_parameters / _compute_longrope_parameters (short factors) do: llama3 divides the low frequencies (wavelength over
  * original/lowFreqFactor) by factor, keeps the high ones, and blends in between.
  */
 export function ropeFrequencies(headDim: number, theta: number, scaling?: RopeScaling): Float64Array {
@@ -16,6 +16,8 @@ export function ropeFrequencies(headDim: number, theta: number, scaling?: RopeSc
   if (!scaling) return inv;
   if (scaling.type === 'linear') return inv.map((f) => f / scaling.factor);
   if (scaling.type === 'factors') return inv.map((f, i) => f / scaling.factors[i]);
+  // LongRoPE up to its original maximum (longer runs are refused); its attention factor is in the q/k weights
+  if (scaling.type === 'longrope') return inv.map((f, i) => f / scaling.shortFactor[i]);
   const { factor, lowFreqFactor: lo, highFreqFactor: hi, originalMaxPositions: old } = scaling;
   const lowWavelen = old / lo;
   const highWavelen = old / hi;

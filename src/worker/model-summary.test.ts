@@ -87,6 +87,15 @@ describe('the Model card says how a model is built', () => {
       "Granite's multipliers (embedding 12, residual 0.22, attention 0.015625, logits ÷8) folded into the weights on load; its exports are the same model as LlamaForCausalLM",
     ]);
   });
+  it("Phi-3.5's LongRoPE: the short factors' length as the context, the attention factor folded", () => {
+    const rope_scaling = { type: 'longrope', short_factor: new Array(8).fill(1.5), long_factor: new Array(8).fill(4) };
+    const lengths = { max_position_embeddings: 131072, original_max_position_embeddings: 4096 };
+    const p = summary({ ...llamaShape, ...lengths, architectures: ['Phi3ForCausalLM'], rope_scaling });
+    expect(p.maxPositions).toBe(4096);
+    expect(p.structure).toContain(
+      'RoPE scaling: longrope, its short factors (runs up to 4096 tokens); its attention factor 1.19024 folded into q_proj and k_proj on load',
+    );
+  });
   it('a GGUF stored quantized: the card says its baseline is that quantized model', () => {
     const m = optModel(true);
     m.weights.config.storedQuantization = ['Q4_K', 'Q6_K'];

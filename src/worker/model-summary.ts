@@ -21,7 +21,11 @@ export function structureNotes(c: ModelConfig): string[] {
   if (c.postNorm) notes.push('post-norm blocks: TEQ and AWQ scale v→out_proj and fc1→fc2 only (no norm to fold a scale into)');
   if (c.embedDim !== undefined) notes.push(`embedding ${c.embedDim} wide, projected to the blocks' ${c.hidden} and back`);
   if (c.slidingWindow !== undefined) notes.push(`sliding window of ${c.slidingWindow} tokens (runs up to it are exact)`);
-  if (c.ropeScaling) notes.push(`RoPE scaling: ${c.ropeScaling.type}`);
+  if (c.ropeScaling?.type === 'longrope')
+    notes.push(
+      `RoPE scaling: longrope, its short factors (runs up to ${c.ropeScaling.originalMaxPositions} tokens); its attention factor ${c.ropeScaling.attentionFactor.toPrecision(6)} folded into q_proj and k_proj on load`,
+    );
+  else if (c.ropeScaling) notes.push(`RoPE scaling: ${c.ropeScaling.type}`);
   if (c.storedQuantization)
     notes.push(
       `weights stored quantized in the file (${c.storedQuantization.join(', ')}), dequantized on load: the "fp" baseline is that quantized model, not the original; an f16 GGUF or the safetensors give the original`,
@@ -47,8 +51,8 @@ export function summarizeModel(model: LoadedModel): ModelSummary {
     kvHeads: c.kvHeads,
     headDim: c.headDim,
     vocab: c.vocab,
-    // The context the studio computes exactly: a sliding window caps it.
-    maxPositions: Math.min(c.maxPositions, c.slidingWindow ?? Infinity),
+    // The context the studio computes exactly: a sliding window and LongRoPE's original length cap it.
+    maxPositions: Math.min(c.maxPositions, c.slidingWindow ?? Infinity, c.ropeScaling?.type === 'longrope' ? c.ropeScaling.originalMaxPositions : Infinity),
     tiedEmbeddings: c.tiedEmbeddings,
     structure: structureNotes(c),
     parameters,

@@ -35,6 +35,43 @@ const PHI3_SPECIAL = ['<|endoftext|>', '<|assistant|>', '<|end|>', '<|user|>'];
 const P3 = tail(PHI3_SPECIAL);
 const PHI3_TEMPLATE =
   "{% for message in messages %}{% if message['role'] == 'user' %}{{'<|user|>' + '\n' + message['content'] + '<|end|>' + '\n' + '<|assistant|>' + '\n'}}{% elif message['role'] == 'assistant' %}{{message['content'] + '<|end|>' + '\n'}}{% endif %}{% endfor %}";
+/** Phi-3-mini-4k-instruct's config.json as transformers 4.40 writes it, cut down. */
+const phi3: Json = {
+  architectures: ['Phi3ForCausalLM'],
+  attention_bias: false,
+  attention_dropout: 0.0,
+  bos_token_id: 1,
+  embd_pdrop: 0.0,
+  eos_token_id: P3['<|endoftext|>'],
+  hidden_act: 'silu',
+  hidden_size: 64,
+  initializer_range: 0.02,
+  intermediate_size: 96,
+  max_position_embeddings: 4096,
+  model_type: 'phi3',
+  num_attention_heads: 4,
+  num_hidden_layers: 2,
+  num_key_value_heads: 4,
+  original_max_position_embeddings: 4096,
+  pad_token_id: P3['<|endoftext|>'],
+  resid_pdrop: 0.0,
+  rms_norm_eps: 1e-5,
+  rope_scaling: null,
+  rope_theta: 10000.0,
+  sliding_window: 2047,
+  tie_word_embeddings: false,
+  torch_dtype: 'bfloat16',
+  transformers_version: '4.40.2',
+  use_cache: true,
+  vocab_size: V,
+};
+const PHI3_TOKENIZER: Pick<CheckpointCase, 'tokenizer' | 'addedTokens' | 'tokenizerConfig'> = {
+  tokenizer: 'sentencepiece',
+  addedTokens: PHI3_SPECIAL,
+  tokenizerConfig: { bos_token: '<s>', eos_token: '<|endoftext|>', pad_token: '<|endoftext|>', chat_template: PHI3_TEMPLATE, legacy: false },
+};
+/** A config without some keys (a later release's spelling drops them). */
+const withoutKeys = (c: Json, keys: string[]): Json => Object.fromEntries(Object.entries(c).filter(([k]) => !keys.includes(k)));
 const SMOL_SPECIAL = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];
 const SMOLLM3_SPECIAL = ['<|begin_of_text|>', '<|end_of_text|>', '<|finetune_right_pad_id|>', '<|im_start|>', '<|im_end|>'];
 const S3 = tail(SMOLLM3_SPECIAL);
@@ -514,40 +551,35 @@ export const CHECKPOINT_CASES: CheckpointCase[] = [
     // Phi-3-mini-4k-instruct's layout as transformers 4.40 writes it: q/k/v in one qkv_proj and
     // gate/up in one gate_up_proj, a 2047-token sliding window, untied head
     name: 'Phi-3-mini-4k-style',
-    config: {
-      architectures: ['Phi3ForCausalLM'],
-      attention_bias: false,
-      attention_dropout: 0.0,
-      bos_token_id: 1,
-      embd_pdrop: 0.0,
-      eos_token_id: P3['<|endoftext|>'],
-      hidden_act: 'silu',
-      hidden_size: 64,
-      initializer_range: 0.02,
-      intermediate_size: 96,
-      max_position_embeddings: 4096,
-      model_type: 'phi3',
-      num_attention_heads: 4,
-      num_hidden_layers: 2,
-      num_key_value_heads: 4,
-      original_max_position_embeddings: 4096,
-      pad_token_id: P3['<|endoftext|>'],
-      resid_pdrop: 0.0,
-      rms_norm_eps: 1e-5,
-      rope_scaling: null,
-      rope_theta: 10000.0,
-      sliding_window: 2047,
-      tie_word_embeddings: false,
-      torch_dtype: 'bfloat16',
-      transformers_version: '4.40.2',
-      use_cache: true,
-      vocab_size: V,
-    },
+    config: phi3,
     dtype: 'bfloat16',
     shards: 2,
-    tokenizer: 'sentencepiece',
-    addedTokens: PHI3_SPECIAL,
-    tokenizerConfig: { bos_token: '<s>', eos_token: '<|endoftext|>', pad_token: '<|endoftext|>', chat_template: PHI3_TEMPLATE, legacy: false },
+    ...PHI3_TOKENIZER,
+  },
+  {
+    // Phi-3.5-mini-instruct's layout as transformers 5 writes it: LongRoPE in rope_parameters with
+    // original_max_position_embeddings moved in beside the factors (kept at the top level too),
+    // max_position_embeddings 131072 against 4096, so attention_factor sqrt(1 + ln 32 / ln 4096) ≈ 1.19
+    name: 'Phi-3.5-mini-longrope-style',
+    config: {
+      ...withoutKeys(phi3, ['rope_scaling', 'rope_theta', 'torch_dtype']),
+      dtype: 'bfloat16',
+      max_position_embeddings: 131072,
+      rope_parameters: {
+        rope_type: 'longrope',
+        rope_theta: 10000.0,
+        partial_rotary_factor: 1.0,
+        original_max_position_embeddings: 4096,
+        // head_dim 16: 8 factors each, the short ones growing as Phi-3.5's do
+        short_factor: [1.0, 1.02, 1.05, 1.1, 1.3, 1.6, 2.0, 2.6],
+        long_factor: [1.1, 1.4, 2.2, 4.5, 9.0, 16.0, 24.0, 32.0],
+      },
+      sliding_window: 262144,
+      transformers_version: '5.0.0',
+    },
+    dtype: 'bfloat16',
+    shards: 1,
+    ...PHI3_TOKENIZER,
   },
   {
     // SmolLM3-3B's layout as transformers 4.54 writes it: every 4th layer without RoPE
@@ -736,7 +768,7 @@ export const REFUSED_CASES: (CheckpointCase & { refusal: RegExp })[] = [
     dtype: 'float32',
     shards: 1,
     tokenizer: 'sentencepiece',
-    refusal: /rope_parameters "yarn".*'linear' and 'llama3'/,
+    refusal: /rope_parameters "yarn".*'linear', 'llama3' and Phi-3's 'longrope'/,
   },
   {
     // a GPTQ checkpoint's config (its weights would be packed integers): refused before any are read
@@ -746,18 +778,6 @@ export const REFUSED_CASES: (CheckpointCase & { refusal: RegExp })[] = [
     shards: 1,
     tokenizer: 'sentencepiece',
     refusal: /already quantized \(quantization_config with quant_method "gptq"\).*full-precision/,
-  },
-  {
-    // Phi-3.5-mini / the 128k Phi-3s: longrope scaling
-    name: 'Phi-3-longrope',
-    config: {
-      ...CHECKPOINT_CASES.find((c) => c.name === 'Phi-3-mini-4k-style')!.config,
-      rope_scaling: { type: 'longrope', long_factor: [1, 1, 1, 1, 1, 1, 1, 1], short_factor: [1, 1, 1, 1, 1, 1, 1, 1] },
-    },
-    dtype: 'float32',
-    shards: 1,
-    tokenizer: 'sentencepiece',
-    refusal: /rope_scaling "longrope".*'linear' and 'llama3'/,
   },
   {
     name: 'Qwen3-attention-bias',

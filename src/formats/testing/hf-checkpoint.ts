@@ -11,6 +11,7 @@ import { floatToHalf } from '../dtype';
 import { byteLevelTokenizerJson } from '../byte-level-bpe';
 import { GPT2_PRE_TOKENIZERS } from '../gguf-gpt2';
 import { randomTensor } from '../random-model';
+import { ropeAttentionScaling } from './transformers-twin';
 
 type Json = Record<string, unknown>;
 type ByteLevelPre = 'gpt-2' | 'smollm' | 'llama-bpe' | 'qwen2';
@@ -286,7 +287,7 @@ export interface WrittenCheckpoint {
   /** Every tensor of the model as stored (after dtype rounding), by transformers name; lm_head included even when tied (= the embedding). */
   tensors: Map<string, Float32Array>;
   config: Json;
-  /** Granite: the factor its multipliers put on each weight they fold into (the loader's values are the stored ones times it). */
+  /** Granite: the factor its multipliers put on each weight they fold into; LongRoPE: its attention factor on q and k (the loader's values are the stored ones times it). */
   foldFactors?: Map<string, number>;
 }
 
@@ -317,6 +318,13 @@ function graniteFoldFactors(c: Json): Map<string, number> {
  * Is `got` what the loader must give for tensor `name`: the stored values bit for bit, or where
  * Granite's multipliers fold in, the stored values times the factor, rounded once to f32.
  */
+/** LongRoPE's attention factor, on RoPE's cos and sin in transformers: on q_proj's and k_proj's rows once loaded. */
+function longRopeFoldFactors(c: Json, factor: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (let l = 0; l < (c.num_hidden_layers as number); l++) for (const r of ['q', 'k']) out.set(`model.layers.${l}.self_attn.${r}_proj.weight`, factor);
+  return out;
+}
+
 export function isLoadedTensor(w: WrittenCheckpoint, name: string, got: Float32Array): boolean {
   const stored = w.tensors.get(name);
   if (!stored || stored.length !== got.length) return false;
@@ -441,5 +449,12 @@ export function writeCheckpoint(k: CheckpointCase, seed = 1): WrittenCheckpoint 
     at('special_tokens_map.json', enc({ bos_token: '</s>', eos_token: '</s>', pad_token: '<pad>', unk_token: '</s>' }));
   }
   const granite = (c.architectures as string[])[0] === 'GraniteForCausalLM';
-  return { files, tensors, config: c, ...(granite ? { foldFactors: graniteFoldFactors(c) } : {}) };
+  const longRope = ropeAttentionScaling(c);
+  return {
+    files,
+    tensors,
+    config: c,
+    ...(granite ? { foldFactors: graniteFoldFactors(c) } : {}),
+    ...(longRope !== 1 ? { foldFactors: longRopeFoldFactors(c, longRope) } : {}),
+  };
 }

@@ -1,7 +1,7 @@
 // A float64 forward of LlamaForCausalLM / MistralForCausalLM / Qwen2ForCausalLM / Qwen3ForCausalLM / Phi3ForCausalLM / GraniteForCausalLM / OPTForCausalLM
 // written from transformers' modeling code and read straight from config.json, independent of the
 // studio's config parser and oracle: rope_parameters or rope_theta + rope_scaling (default, linear,
-// llama3 inv_freq as modeling_rope_utils computes it), head_dim, GQA, q/k/v (and o, MLP) biases,
+// llama3, longrope inv_freq as modeling_rope_utils computes it; longrope's attention factor on cos and sin), head_dim, GQA, q/k/v (and o, MLP) biases,
 // Qwen3's q_norm / k_norm (RMSNorm over each head before RoPE), Phi-3's fused qkv_proj and gate_up_proj,
 // SmolLM3's layers without RoPE, Granite's four multipliers (applied where modeling_granite applies them),
 // Mistral's sliding-window mask, OPT's offset-2 positions, project_in/out and post-norm. Tests
@@ -43,13 +43,38 @@ function layerNorm(x: Float64Array, T: number, H: number, w: Float32Array, b: Fl
   return y;
 }
 
-/** inv_freq as modeling_rope_utils: default, linear, llama3. */
-export function invFreq(c: Json, headDim: number): Float64Array {
-  const p = (c.rope_parameters ?? { ...((c.rope_scaling as Json | null) ?? {}), rope_theta: c.rope_theta ?? 10000 }) as Json;
+const ropeDict = (c: Json) => (c.rope_parameters ?? { ...((c.rope_scaling as Json | null) ?? {}), rope_theta: c.rope_theta ?? 10000 }) as Json;
+
+/**
+ * _compute_longrope_parameters: original_max_position_embeddings from the dict (transformers 5) or the
+ * config (4.x; Phi3Config's default 4096); attention_factor as given, else from max / original.
+ */
+function longRope(c: Json, p: Json): { original: number; attentionFactor: number } {
+  const original = (p.original_max_position_embeddings ?? c.original_max_position_embeddings ?? 4096) as number;
+  const factor = (p.factor as number | undefined) ?? (c.max_position_embeddings as number) / original;
+  const given = p.attention_factor as number | undefined;
+  return { original, attentionFactor: given ?? (factor <= 1 ? 1 : Math.sqrt(1 + Math.log(factor) / Math.log(original))) };
+}
+
+/** The attention_scaling that the rotary embedding multiplies cos and sin by (1 but for longrope). */
+export function ropeAttentionScaling(c: Json): number {
+  const p = ropeDict(c);
+  const type = p.rope_type ?? p.type;
+  return type === 'longrope' || type === 'su' ? longRope(c, p).attentionFactor : 1;
+}
+
+/** inv_freq as modeling_rope_utils: default, linear, llama3; longrope's short or long factors by seqLen. */
+export function invFreq(c: Json, headDim: number, seqLen = 1): Float64Array {
+  const p = ropeDict(c);
   const base = p.rope_theta as number;
   const type = (p.rope_type ?? p.type ?? 'default') as string;
   const inv = Float64Array.from({ length: headDim / 2 }, (_, i) => 1 / base ** ((2 * i) / headDim));
   if (type === 'default') return inv;
+  if (type === 'longrope' || type === 'su') {
+    // inv_freq = 1 / (ext_factors * base^(2i/d)); long_factor once seq_len passes the original length
+    const ext = (seqLen > longRope(c, p).original ? p.long_factor : p.short_factor) as number[];
+    return inv.map((f, i) => f / ext[i]);
+  }
   const factor = p.factor as number;
   if (type === 'linear') return inv.map((f) => f / factor);
   if (type !== 'llama3') throw new Error(`twin: rope type ${type}`);
@@ -114,7 +139,9 @@ function llama(c: Json, w: W, ids: number[]): Float64Array {
   const D = (c.head_dim as number | null) ?? (arch === 'Qwen3ForCausalLM' ? 128 : H / heads);
   const qkvB = arch === 'Qwen2ForCausalLM' || c.attention_bias === true;
   const window = (arch === 'MistralForCausalLM' || arch === 'Phi3ForCausalLM') && typeof c.sliding_window === 'number' ? c.sliding_window : undefined;
-  const inv = invFreq(c, D);
+  const inv = invFreq(c, D, T);
+  // the rotary embedding's cos and sin, times attention_scaling (LongRoPE's attention factor)
+  const cosSinScale = ropeAttentionScaling(c);
   // GraniteModel: inputs_embeds * embedding_multiplier; GraniteDecoderLayer: residual + out * residual_multiplier;
   // GraniteAttention: scaling = attention_multiplier; GraniteForCausalLM: logits / logits_scaling (GraniteConfig: 1.0 each)
   const granite = arch === 'GraniteForCausalLM';
@@ -131,10 +158,12 @@ function llama(c: Json, w: W, ids: number[]): Float64Array {
         for (let i = 0; i < D / 2; i++) {
           const a = t * inv[i],
             o = t * n * D + h * D;
+          const cos = Math.cos(a) * cosSinScale,
+            sin = Math.sin(a) * cosSinScale;
           const x1 = y[o + i],
             x2 = y[o + i + D / 2];
-          y[o + i] = x1 * Math.cos(a) - x2 * Math.sin(a);
-          y[o + i + D / 2] = x2 * Math.cos(a) + x1 * Math.sin(a);
+          y[o + i] = x1 * cos - x2 * sin;
+          y[o + i + D / 2] = x2 * cos + x1 * sin;
         }
   };
   // Phi3Attention / Phi3MLP: one qkv_proj (q's, k's, v's rows) and one gate_up_proj (gate's, then up's)
