@@ -114,19 +114,19 @@ var<workgroup> Bs: array<f16, BUFFERS * B_TILE>;
 var<workgroup> Cs: array<f32, SG_M * SG_N * F * F>;
 #endif
 
-// The tile position (row, first column) of vector v of a tile `cols` halves wide: row-major, except
-// that with 4-byte vectors and rows of 16 of them (BK 32) a subgroup's 32 vectors would cover two
-// adjacent rows, 20 words apart with the pad, whose banks overlap; pairing row r with r + 4 (80
-// words apart: 16 banks over) gives each of the subgroup's f16 stores 32 different banks.
-fn slot(v: u32, cols: u32) -> vec2<u32> {
-  let per = cols / VW;
 #if LOAD_U32
-  if (per == 16u && SUBGROUP == 32u) {
-    let q = v / 32u;
-    return vec2<u32>((q / 4u) * 8u + q % 4u + 4u * ((v % 32u) / 16u), (v % 16u) * VW);
-  }
+#include "tile-slot-u32.wgsl"
 #endif
+
+// The tile position (row, first column) of vector v of a tile `cols` halves wide: row-major, but
+// for 4-byte vectors laid out against bank conflicts (tile-slot-u32.wgsl).
+fn slot(v: u32, cols: u32) -> vec2<u32> {
+#if LOAD_U32
+  return slotU32(v, cols);
+#else
+  let per = cols / VW;
   return vec2<u32>(v / per, (v % per) * VW);
+#endif
 }
 
 #if !WHOLE

@@ -57,15 +57,7 @@ const B_LOADS = (B_VECS + WG - 1u) / WG;
 var<workgroup> As: array<f16, BM * LDA>;
 var<workgroup> Bs: array<f16, BK * LDB>;
 
-// as matmul-subgroup.wgsl's slot() with 4-byte vectors
-fn slot(v: u32, cols: u32) -> vec2<u32> {
-  let per = cols / 2u;
-  if (per == 16u && SUBGROUP == 32u) {
-    let q = v / 32u;
-    return vec2<u32>((q / 4u) * 8u + q % 4u + 4u * ((v % 32u) / 16u), (v % 16u) * 2u);
-  }
-  return vec2<u32>(v / per, (v % per) * 2u);
-}
+#include "tile-slot-u32.wgsl"
 
 fn fill(i: u32) -> f16 {
   return f16(f32((i * 2654435761u + p.seed) >> 24u) / 256.0 - 0.5);
@@ -160,7 +152,7 @@ fn main(
     for (var l = 0u; l < {{T}}_WORD_LOADS; l++) {
       let v = tid + l * WG;
       if ({{T}}_WORDS % WG == 0u || v < {{T}}_WORDS) {
-        let rc = slot(v, {{T}}_COLS);
+        let rc = slotU32(v, {{T}}_COLS);
         let o = rc.x * LD{{T}} + rc.y;
         let h = bitcast<vec2<f16>>(w{{T}}[l] ^ step);
         {{T}}s[o] = h.x;
