@@ -230,7 +230,7 @@ async function keptCopiesCase(gpu: Gpu): Promise<Result | null> {
   return { name: `kept f16 copies ${m}x${k}x${n}`, path: 'cast', worstAcc: 0, worstRound: 0, maxRel: 0, checked: m * n, ok, note: notes.join('; ') };
 }
 
-function cases(gpu: Gpu, path: MatmulPath): Case[] {
+function cases(gpu: Gpu, path: MatmulPath, picked: Record<string, SubgroupTile> | null): Case[] {
   const list: Case[] = [
     { name: 'ragged x·W 70x33·33x129', m: 70, k: 33, n: 129 },
     { name: 'ragged x·Wᵀ 70x33·33x129', m: 70, k: 33, n: 129, transB: true },
@@ -262,7 +262,7 @@ function cases(gpu: Gpu, path: MatmulPath): Case[] {
           );
   // whole tiles (no bounds checks; straight stores, accumulators from out, staged bias, split K
   // with batch) for every tile, and with --all-tiles for the sweep's candidates too
-  const tiles = pickedTiles() ?? { ...SUBGROUP_TILES, ...(process.argv.includes('--all-tiles') ? SUBGROUP_SWEEP_TILES : {}) };
+  const tiles = picked ?? { ...SUBGROUP_TILES, ...(process.argv.includes('--all-tiles') ? SUBGROUP_SWEEP_TILES : {}) };
   if (path === 'subgroup-matrix')
     for (const [name, t] of Object.entries(tiles) as [string, SubgroupTile][]) {
       const bm = t.SG_M * t.FM * 16,
@@ -316,7 +316,7 @@ async function main(): Promise<void> {
   const paths: MatmulPath[] = sgm ? ['subgroup-matrix', 'f16'] : ['f16'];
   const pickedSet = new Set(Object.values(picked ?? {}));
   for (const path of picked ? paths.filter((x) => x === 'subgroup-matrix') : paths)
-    for (const c of cases(gpu, path)) if (!picked || (c.tile && pickedSet.has(c.tile))) results.push(await runCase(gpu, c, path));
+    for (const c of cases(gpu, path, picked)) if (!picked || (c.tile && pickedSet.has(c.tile))) results.push(await runCase(gpu, c, path));
   // attention's matmul path with the policy on (test-device-attention.ts); tensor cores only
   const attention = picked ? [] : await attentionCases(gpu);
   const producers = picked ? [] : await producerCases(gpu);

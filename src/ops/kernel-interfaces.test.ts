@@ -8,6 +8,7 @@ import { create, globals } from 'webgpu';
 import { acquireDevice, SUBGROUP_MATRIX_FEATURE, type AcquiredDevice } from '../gpu/device';
 import { Gpu } from '../gpu/gpu';
 import { fakeGpu } from '../gpu/testing/fake-device';
+import { dispatchProbe, probeOutFloats, PROBE_MODES } from '../cli/tensor-probe-kernel';
 import { gelu, geluBackward, relu, reluBackward, swiglu, swigluBackward } from './activation';
 import { adamStep } from './adam';
 import { causalAttention, causalAttentionBackward } from './attention';
@@ -29,7 +30,6 @@ import { meanSquaredError, sumAll, sumCols, sumRows, sumSquares } from './reduce
 import { rope, ropeInputs, ropeSideBySide, ropeSideBySideInverse, ropeSplitsV } from './rope';
 import { logsumexpRows, softmaxRows } from './softmax';
 import { clampMin, teqColSum, teqColSumTable, teqEffectiveGroup, teqEffectiveHalfFits, teqGradGroup } from './teq';
-import { dispatchProbe, probeOutFloats, PROBE_MODES } from '../cli/tensor-probe-kernel';
 import { tqAdamState, tqExport, tqGrad, tqHalfFits, tqHardenQuantile, tqHarden, tqInit, tqSoftWeight, tqStats, tqStep } from './tesseraq';
 
 const spec = { bits: 3, groupSize: 8, symmetric: false };

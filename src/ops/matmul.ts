@@ -138,8 +138,9 @@ export const SUBGROUP_SWEEP_TILES = {
   w64x256: { SG_M: 1, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
   // 4-byte loads: each f16 store of a subgroup on 32 banks instead of 8 (bench-tensor-probe showed
   // the copies halving the rate). Timed on an H100 (2026-12-05, docs/half-precision.md, twelfth
-  // round): wide16 with them 1-9% over its 16-byte loads (wide16vec8) in 20 of 22 timings, the
-  // others under by 2% at most; the 128 x 128 and 256 x 128 tiles gained less. The copy through
+  // round): wide16 with them over its 16-byte loads (wide16vec8) in 29 of 33 timings (7-10% at 4096³
+  // x·W, dyᵀ·x and the 1B weight gradients), under by 1-3% in the others; the other tiles with
+  // them stayed under wide16 at most shapes. The copy through
   // whole fragments (subgroupMatrixLoad from storage, subgroupMatrixStore into the tile) ran at
   // 60-75 TFLOP/s: its storage loads are slow.
   wide16vec8: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
@@ -230,7 +231,7 @@ const sgWorkgroups = (t: SubgroupTile, m: number, n: number, batch: number) => M
 /** Tile and K splits for the tensor-core kernel. Measured on the H200 (bench-kernels --half-sweep,
  * 2026-12-03, docs/half-precision.md): on whole tiles 16 subgroups of 32 x 64 in a 128 x 256 tile,
  * one buffer, were the fastest at every shape of LLaMA-3.2-1B and 4096³ (158-196 TFLOP/s with
- * 16-byte loads; 4-byte loads gained up to 9% more on an H100, 2026-12-05), then 128 x 128 with 64
+ * 16-byte loads; 4-byte loads up to 10% faster on an H100, 2026-12-05), then 128 x 128 with 64
  * along K (145-178); ragged shapes take the bounds-checked
  * 128 x 128 tile (76-102), and 64 x 64 tiles outputs too small to give it workgroups. */
 export function chooseSubgroupPlan(

@@ -314,10 +314,6 @@ function graniteFoldFactors(c: Json): Map<string, number> {
   return out;
 }
 
-/**
- * Is `got` what the loader must give for tensor `name`: the stored values bit for bit, or where
- * Granite's multipliers fold in, the stored values times the factor, rounded once to f32.
- */
 /** LongRoPE's attention factor, on RoPE's cos and sin in transformers: on q_proj's and k_proj's rows once loaded. */
 function longRopeFoldFactors(c: Json, factor: number): Map<string, number> {
   const out = new Map<string, number>();
@@ -325,6 +321,11 @@ function longRopeFoldFactors(c: Json, factor: number): Map<string, number> {
   return out;
 }
 
+/**
+ * Is `got` what the loader must give for tensor `name`: the stored values bit for bit, or where
+ * Granite's multipliers or LongRoPE's attention factor fold in, the stored values times the factor,
+ * rounded once to f32.
+ */
 export function isLoadedTensor(w: WrittenCheckpoint, name: string, got: Float32Array): boolean {
   const stored = w.tensors.get(name);
   if (!stored || stored.length !== got.length) return false;
