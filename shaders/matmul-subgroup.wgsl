@@ -19,8 +19,13 @@
 // block; with LOAD_VEC8 its copy into workgroup memory reads 16 bytes (8 halves as a vec4<u32>)
 // per load instead of 8, with LOAD_U32 4 bytes (2 halves as a u32): more loads, but each f16 store
 // of a subgroup then falls on 32 different banks of workgroup memory (16-byte vectors put a
-// subgroup's 32 stores on 8 banks: four passes each, which held the kernel near 190 TFLOP/s).
+// subgroup's 32 stores on 8 banks: four passes each, which held the kernel near 190 TFLOP/s); with
+// LOAD_ROT 16 bytes per load, stored with each lane starting at another word (one pass each).
 // INIT_OUT (whole tiles, accumulate, alpha 1, no bias): the accumulators start from out.
+// WS (whole tiles, two buffers, no staged epilogue): PRODUCERS more subgroups only copy the tiles
+// (store the registers into the next buffer, then fetch the step after it) while the SG_M x SG_N
+// others only multiply, so that the copies overlap the tensor cores instead of taking turns with
+// them between barriers (bench:tensor-probe measured the copies halving the rate).
 enable f16;
 enable chromium_experimental_subgroup_matrix;
 
@@ -46,7 +51,14 @@ const SUBGROUP = {{SUBGROUP}}u;
 const BM = SG_M * FM * F;
 const BN = SG_N * FN * F;
 const NSG = SG_M * SG_N;
-const WG = NSG * SUBGROUP;
+const PRODUCERS = {{PRODUCERS}}u;
+const WG = (NSG + PRODUCERS) * SUBGROUP;
+#if WS
+// the invocations that copy the tiles: the producer subgroups'
+const COPIERS = PRODUCERS * SUBGROUP;
+#else
+const COPIERS = WG;
+#endif
 const PAD = 8u;
 const BUFFERS = {{BUFFERS}}u;
 #if LOAD_VEC8
@@ -86,8 +98,8 @@ const A_TILE = A_ROWS * LDA;
 const B_TILE = B_ROWS * LDB;
 const A_VECS = A_ROWS * A_COLS / VW;
 const B_VECS = B_ROWS * B_COLS / VW;
-const A_LOADS = (A_VECS + WG - 1u) / WG;
-const B_LOADS = (B_VECS + WG - 1u) / WG;
+const A_LOADS = (A_VECS + COPIERS - 1u) / COPIERS;
+const B_LOADS = (B_VECS + COPIERS - 1u) / COPIERS;
 
 @group(0) @binding(0) var<uniform> p: Params;
 #if VEC_A
@@ -162,6 +174,112 @@ fn loadB4(base: u32, row: u32, col: u32, rowEnd: u32, colEnd: u32, ld: u32) -> v
 
 #endif
 
+#if !DIRECT
+// Global memory -> registers: copier ct's vectors of the A and B tiles at k0.
+fn fetchTiles(rA: ptr<function, array<Vec, A_LOADS>>, rB: ptr<function, array<Vec, B_LOADS>>, ct: u32, baseA: u32, baseB: u32, m0: u32, n0: u32, k0: u32, kEnd: u32) {
+  let M = p.M;
+  let N = p.N;
+  let K = p.K;
+  for (var l = 0u; l < A_LOADS; l++) {
+    let v = ct + l * COPIERS;
+    let rc = slot(v, A_COLS);
+    let r = rc.x;
+    let c = rc.y;
+#if WHOLE
+    if (A_VECS % COPIERS == 0u || v < A_VECS) {
+#if TRANS_A
+      (*rA)[l] = a[(baseA + (k0 + r) * M + m0 + c) / VW];
+#else
+      (*rA)[l] = a[(baseA + (m0 + r) * K + k0 + c) / VW];
+#endif
+    }
+#else
+#if TRANS_A
+    (*rA)[l] = loadA4(baseA, k0 + r, m0 + c, kEnd, M, M);
+#else
+    (*rA)[l] = loadA4(baseA, m0 + r, k0 + c, M, kEnd, K);
+#endif
+#endif
+  }
+  for (var l = 0u; l < B_LOADS; l++) {
+    let v = ct + l * COPIERS;
+    let rc = slot(v, B_COLS);
+    let r = rc.x;
+    let c = rc.y;
+#if WHOLE
+    if (B_VECS % COPIERS == 0u || v < B_VECS) {
+#if TRANS_B
+      (*rB)[l] = b[(baseB + (n0 + r) * K + k0 + c) / VW];
+#else
+      (*rB)[l] = b[(baseB + (k0 + r) * N + n0 + c) / VW];
+#endif
+    }
+#else
+#if TRANS_B
+    (*rB)[l] = loadB4(baseB, n0 + r, k0 + c, N, kEnd, K);
+#else
+    (*rB)[l] = loadB4(baseB, k0 + r, n0 + c, kEnd, N, N);
+#endif
+#endif
+  }
+}
+
+// Registers -> workgroup memory: copier ct's vectors into the tiles at bufA and bufB.
+fn stashTiles(rA: ptr<function, array<Vec, A_LOADS>>, rB: ptr<function, array<Vec, B_LOADS>>, ct: u32, bufA: u32, bufB: u32) {
+#for T in A B
+  for (var l = 0u; l < {{T}}_LOADS; l++) {
+    let v = ct + l * COPIERS;
+    if ({{T}}_VECS % COPIERS == 0u || v < {{T}}_VECS) {
+      let rc = slot(v, {{T}}_COLS);
+      let o = buf{{T}} + rc.x * LD{{T}} + rc.y;
+#if LOAD_U32
+      let h = bitcast<vec2<f16>>((*r{{T}})[l]);
+      {{T}}s[o] = h.x;
+      {{T}}s[o + 1u] = h.y;
+#else
+#if LOAD_ROT
+      // 16-byte vectors stored a word at a time, each lane starting at another word: the lanes whose
+      // vectors share 4 banks (8 apart; 4 apart in rows of 4 vectors, 2 in rows of 2) store to
+      // different banks in each of the 4 store pairs instead of all to the same one
+      let per = {{T}}_COLS / VW;
+      let q = select(select(v >> 3u, v >> 2u, per == 4u), v >> 1u, per == 2u) & 3u;
+      let x = (*r{{T}})[l];
+#for W 4
+      {
+        let ww = ({{W}}u + q) & 3u;
+        let h = bitcast<vec2<f16>>(x[ww]);
+        {{T}}s[o + 2u * ww] = h.x;
+        {{T}}s[o + 2u * ww + 1u] = h.y;
+      }
+#endfor
+#else
+#if LOAD_VEC8
+      let lo = bitcast<vec2<f16>>((*r{{T}})[l].x);
+      let mid = bitcast<vec2<f16>>((*r{{T}})[l].y);
+      let hi = bitcast<vec2<f16>>((*r{{T}})[l].z);
+      let top = bitcast<vec2<f16>>((*r{{T}})[l].w);
+      {{T}}s[o] = lo.x;
+      {{T}}s[o + 1u] = lo.y;
+      {{T}}s[o + 2u] = mid.x;
+      {{T}}s[o + 3u] = mid.y;
+      {{T}}s[o + 4u] = hi.x;
+      {{T}}s[o + 5u] = hi.y;
+      {{T}}s[o + 6u] = top.x;
+      {{T}}s[o + 7u] = top.y;
+#else
+      {{T}}s[o] = (*r{{T}})[l].x;
+      {{T}}s[o + 1u] = (*r{{T}})[l].y;
+      {{T}}s[o + 2u] = (*r{{T}})[l].z;
+      {{T}}s[o + 3u] = (*r{{T}})[l].w;
+#endif
+#endif
+#endif
+    }
+  }
+#endfor
+}
+#endif
+
 #if STAGE_C
 // Writes one F x F fragment staged in Cs[cs..] to out at (row0, col0), with bounds, alpha, bias and
 // accumulation; called by every invocation (it holds barriers).
@@ -216,8 +334,14 @@ fn main(
   let baseB = batch * p.strideB;
 
   // this subgroup's fragment block inside the tile
-  let sgM = (sg / SG_N) * FM * F;
-  let sgN = (sg % SG_N) * FN * F;
+#if WS
+  // (a producer's: the last consumer's, so that its accumulators stay inside the tile)
+  let sgc = min(sg, NSG - 1u);
+#else
+  let sgc = sg;
+#endif
+  let sgM = (sgc / SG_N) * FM * F;
+  let sgN = (sgc % SG_N) * FN * F;
 
   let baseC = wid.z * M * N;
   // one variable per fragment (unrolled with #for): an indexed array of them spills to memory
@@ -257,56 +381,30 @@ fn main(
   var rB: array<Vec, B_LOADS>;
 
   let steps = select(0u, (kEnd - kBegin + BK - 1u) / BK, kEnd > kBegin);
+#if WS
+  // producers copy, the others multiply (each branch is uniform within a subgroup)
+  let producer = sg >= NSG;
+  let consumer = !producer;
+  let ct = (sg - NSG) * SUBGROUP + lane;
+  if (producer && steps > 0u) {
+    fetchTiles(&rA, &rB, ct, baseA, baseB, m0, n0, kBegin, kEnd);
+  }
+#else
+  let producer = true;
+  let consumer = true;
+  let ct = tid;
+#endif
   for (var step = 0u; step <= steps; step++) {
     let k0 = kBegin + step * BK;
-    // ---------------------------------------------- global -> registers (step < steps)
+#if !WS
+    // ---------------------------------------------- global -> registers (their latency hides behind the multiplies)
     if (step < steps) {
-      for (var l = 0u; l < A_LOADS; l++) {
-        let v = tid + l * WG;
-        let rc = slot(v, A_COLS);
-        let r = rc.x;
-        let c = rc.y;
-#if WHOLE
-        if (A_VECS % WG == 0u || v < A_VECS) {
-#if TRANS_A
-          rA[l] = a[(baseA + (k0 + r) * M + m0 + c) / VW];
-#else
-          rA[l] = a[(baseA + (m0 + r) * K + k0 + c) / VW];
-#endif
-        }
-#else
-#if TRANS_A
-        rA[l] = loadA4(baseA, k0 + r, m0 + c, kEnd, M, M);
-#else
-        rA[l] = loadA4(baseA, m0 + r, k0 + c, M, kEnd, K);
-#endif
-#endif
-      }
-      for (var l = 0u; l < B_LOADS; l++) {
-        let v = tid + l * WG;
-        let rc = slot(v, B_COLS);
-        let r = rc.x;
-        let c = rc.y;
-#if WHOLE
-        if (B_VECS % WG == 0u || v < B_VECS) {
-#if TRANS_B
-          rB[l] = b[(baseB + (n0 + r) * K + k0 + c) / VW];
-#else
-          rB[l] = b[(baseB + (k0 + r) * N + n0 + c) / VW];
-#endif
-        }
-#else
-#if TRANS_B
-        rB[l] = loadB4(baseB, n0 + r, k0 + c, N, kEnd, K);
-#else
-        rB[l] = loadB4(baseB, k0 + r, n0 + c, kEnd, N, N);
-#endif
-#endif
-      }
+      fetchTiles(&rA, &rB, ct, baseA, baseB, m0, n0, k0, kEnd);
     }
+#endif
 
     // ---------------------------------------------- tensor cores on step-1
-    if (step > 0u) {
+    if (consumer && step > 0u) {
       let bufA = ((step - 1u) % BUFFERS) * A_TILE;
       let bufB = ((step - 1u) % BUFFERS) * B_TILE;
 #for KK KSTEPS
@@ -340,43 +438,14 @@ fn main(
     workgroupBarrier();
 #endif
     // ---------------------------------------------- registers -> buffer step % BUFFERS
-    if (step < steps) {
-      let bufA = (step % BUFFERS) * A_TILE;
-      let bufB = (step % BUFFERS) * B_TILE;
-#for T in A B
-      for (var l = 0u; l < {{T}}_LOADS; l++) {
-        let v = tid + l * WG;
-        if ({{T}}_VECS % WG == 0u || v < {{T}}_VECS) {
-          let rc = slot(v, {{T}}_COLS);
-          let o = buf{{T}} + rc.x * LD{{T}} + rc.y;
-#if LOAD_U32
-          let h = bitcast<vec2<f16>>(r{{T}}[l]);
-          {{T}}s[o] = h.x;
-          {{T}}s[o + 1u] = h.y;
-#else
-#if LOAD_VEC8
-          let lo = bitcast<vec2<f16>>(r{{T}}[l].x);
-          let mid = bitcast<vec2<f16>>(r{{T}}[l].y);
-          let hi = bitcast<vec2<f16>>(r{{T}}[l].z);
-          let top = bitcast<vec2<f16>>(r{{T}}[l].w);
-          {{T}}s[o] = lo.x;
-          {{T}}s[o + 1u] = lo.y;
-          {{T}}s[o + 2u] = mid.x;
-          {{T}}s[o + 3u] = mid.y;
-          {{T}}s[o + 4u] = hi.x;
-          {{T}}s[o + 5u] = hi.y;
-          {{T}}s[o + 6u] = top.x;
-          {{T}}s[o + 7u] = top.y;
-#else
-          {{T}}s[o] = r{{T}}[l].x;
-          {{T}}s[o + 1u] = r{{T}}[l].y;
-          {{T}}s[o + 2u] = r{{T}}[l].z;
-          {{T}}s[o + 3u] = r{{T}}[l].w;
-#endif
-#endif
-        }
+    if (producer && step < steps) {
+      stashTiles(&rA, &rB, ct, (step % BUFFERS) * A_TILE, (step % BUFFERS) * B_TILE);
+#if WS
+      // and the step after it, which lands while the consumers multiply
+      if (step + 1u < steps) {
+        fetchTiles(&rA, &rB, ct, baseA, baseB, m0, n0, k0 + BK, kEnd);
       }
-#endfor
+#endif
     }
     workgroupBarrier();
   }
@@ -384,6 +453,11 @@ fn main(
 #endif
 
   // ---------------------------------------------- epilogue
+#if WS
+  if (producer) {
+    return;
+  }
+#endif
 #if STAGE_C
   // (fragment stores want 16-byte aligned rows: N % 4 == 0)
   let inside = m0 + BM <= M && n0 + BN <= N && N % 4u == 0u;

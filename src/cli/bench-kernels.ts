@@ -260,7 +260,7 @@ function halfSweepTiles(): Record<string, SubgroupTile> {
 }
 
 function sgTileName(t: SubgroupTile): string {
-  return `${t.SG_M * t.FM * 16}x${t.SG_N * t.FN * 16}x${t.BK} ${t.SG_M}x${t.SG_N}sg ${t.FM}x${t.FN}fr${t.DIRECT ? ' direct' : ''}${t.BUFFERS === 1 ? ' 1buf' : ''}${t.LOAD ? ` ${t.LOAD}` : ''}${t.CHECKED ? ' checked' : ''}`;
+  return `${t.SG_M * t.FM * 16}x${t.SG_N * t.FN * 16}x${t.BK} ${t.SG_M}x${t.SG_N}sg ${t.FM}x${t.FN}fr${t.DIRECT ? ' direct' : ''}${t.BUFFERS === 1 ? ' 1buf' : ''}${t.LOAD ? ` ${t.LOAD}` : ''}${t.CHECKED ? ' checked' : ''}${t.PRODUCERS ? ` +${t.PRODUCERS} producers` : ''}`;
 }
 
 async function benchHalf(gpu: Gpu, s: Shape, o: Operands, path: MatmulPath, tile?: SubgroupTile): Promise<Row> {

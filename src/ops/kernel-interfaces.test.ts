@@ -420,6 +420,13 @@ describe('half-precision kernel variants', () => {
         // 4-byte loads: rows of 16 words paired (BK 32), plain rows (BK 64)
         { SG_M: 2, SG_N: 2, FM: 2, FN: 2, BK: 32, GROUP_M: 8, LOAD: 'u32', BUFFERS: 1 },
         { SG_M: 2, SG_N: 2, FM: 1, FN: 1, BK: 64, GROUP_M: 8, LOAD: 'u32', BUFFERS: 1 },
+        // producer subgroups (the staged bias epilogue runs the tile without them; the null device
+        // wants workgroups of a multiple of 128 invocations)
+        { SG_M: 2, SG_N: 2, FM: 2, FN: 1, BK: 16, GROUP_M: 8, LOAD: 'u32', PRODUCERS: 4 },
+        { SG_M: 2, SG_N: 2, FM: 1, FN: 1, BK: 32, GROUP_M: 8, LOAD: 'vec8', PRODUCERS: 4 },
+        // 16-byte loads stored in rotated order
+        { SG_M: 2, SG_N: 2, FM: 2, FN: 2, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1 },
+        { SG_M: 2, SG_N: 2, FM: 1, FN: 1, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 4 },
       ] satisfies SubgroupTile[]) {
         matmul(gpu, h([128, 256]), h([64, 256]), { transB: true, path, subgroupTile: whole });
         matmul(gpu, h([128, 256]), h([256, 64]), { alpha: 0.5, path, subgroupTile: whole });

@@ -73,6 +73,9 @@ export const MATMUL_TILES = {
   small: { BM: 32, BN: 32, BK: 16, TM: 4, TN: 4, GROUP_M: 1 },
 } satisfies Record<string, MatmulTile>;
 
+/** How whole tiles are copied into workgroup memory (SubgroupTile.LOAD). */
+export type SubgroupLoad = 'vec4' | 'vec8' | 'vec8r' | 'u32';
+
 /** A tile of shaders/matmul-subgroup.wgsl: SG_M x SG_N subgroups, each FM x FN fragments of 16 x 16. */
 export interface SubgroupTile {
   SG_M: number;
@@ -85,12 +88,16 @@ export interface SubgroupTile {
   DIRECT?: boolean;
   /** Workgroup tile buffers: 2 (default; one barrier per step) or 1 (half the memory, two barriers). */
   BUFFERS?: 1 | 2;
-  /** Loads of whole tiles into workgroup memory: 'vec4' (default; 8 bytes), 'vec8' (16 bytes) or
-   * 'u32' (4 bytes, laid out so that each f16 store of a subgroup hits 32 banks). Ragged shapes
-   * always take bounds-checked 8-byte loads. */
-  LOAD?: 'vec4' | 'vec8' | 'u32';
+  /** Loads of whole tiles into workgroup memory: 'vec4' (default; 8 bytes), 'vec8' (16 bytes),
+   * 'vec8r' (16 bytes, each lane storing its words in another order, so that each f16 store of a
+   * subgroup hits 32 banks) or 'u32' (4 bytes, laid out to the same end). Ragged shapes always take
+   * bounds-checked 8-byte loads. */
+  LOAD?: SubgroupLoad;
   /** Bounds-checked code even for whole tiles (measurement and tests). */
   CHECKED?: boolean;
+  /** Subgroups that only copy the tiles while the SG_M x SG_N others only multiply (two buffers;
+   *  used on whole tiles without a staged epilogue, else the tile runs without them). */
+  PRODUCERS?: number;
 }
 
 export const SUBGROUP_TILES = {
@@ -148,6 +155,27 @@ export const SUBGROUP_SWEEP_TILES = {
   w256x8u32: { SG_M: 2, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'u32', BUFFERS: 1 },
   q128b2u32: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'u32', BUFFERS: 2 },
   t256u32: { SG_M: 4, SG_N: 4, FM: 4, FN: 2, BK: 32, GROUP_M: 8, LOAD: 'u32', BUFFERS: 1 },
+  // Producer subgroups (warp specialisation): the copies overlap the multiplies. Two buffers of the
+  // 128 x 256 tile fit 48 KiB only at 16 along K; 128 x 128 at 32.
+  ws16p4: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 16, GROUP_M: 8, LOAD: 'u32', PRODUCERS: 4 },
+  ws16p2: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 16, GROUP_M: 8, LOAD: 'u32', PRODUCERS: 2 },
+  ws16p4v8: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 16, GROUP_M: 8, LOAD: 'vec8', PRODUCERS: 4 },
+  ws8p4: { SG_M: 2, SG_N: 4, FM: 4, FN: 4, BK: 16, GROUP_M: 8, LOAD: 'u32', PRODUCERS: 4 },
+  ws8p2: { SG_M: 2, SG_N: 4, FM: 4, FN: 4, BK: 16, GROUP_M: 8, LOAD: 'u32', PRODUCERS: 2 },
+  ws128p2: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'u32', PRODUCERS: 2 },
+  wide16r: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1 },
+  tall8k64r: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1 },
+  w256x8r: { SG_M: 2, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1 },
+  ws128p8r: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 8 },
+  ws128p4r: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 4 },
+  ws128x4p4r: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 4 },
+  ws128p4v8: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', PRODUCERS: 4 },
+  ws128p8v8: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', PRODUCERS: 8 },
+  ws128p2v8: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', PRODUCERS: 2 },
+  ws128p4v4: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, PRODUCERS: 4 },
+  ws128x16p4v8: { SG_M: 4, SG_N: 4, FM: 2, FN: 2, BK: 32, GROUP_M: 8, LOAD: 'vec8', PRODUCERS: 4 },
+  ws128x4p4v8: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', PRODUCERS: 4 },
+  ws16p8v8: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 16, GROUP_M: 8, LOAD: 'vec8', PRODUCERS: 8 },
 } satisfies Record<string, SubgroupTile>;
 
 /** Which kernel a matmul of these operand dtypes runs on this device. */
@@ -160,7 +188,7 @@ export function matmulPath(gpu: Gpu, dtype: 'f32' | 'f16'): MatmulPath {
   throw new Error('matmul: f16 operands on a device without shader-f16 (convert them to f32, or keep the policy at f32 on this device)');
 }
 
-const sgThreads = (t: SubgroupTile, subgroupSize: number) => t.SG_M * t.SG_N * subgroupSize;
+const sgThreads = (t: SubgroupTile, subgroupSize: number) => (t.SG_M * t.SG_N + (t.PRODUCERS ?? 0)) * subgroupSize;
 const sgBM = (t: SubgroupTile) => t.SG_M * t.FM * 16;
 const sgBN = (t: SubgroupTile) => t.SG_N * t.FN * 16;
 
@@ -170,7 +198,8 @@ function checkSubgroupTile(t: SubgroupTile): void {
     t.BK % 16 === 0 &&
     t.BK > 0 &&
     (t.BUFFERS ?? 2) in { 1: 1, 2: 2 } &&
-    ['vec4', 'vec8', 'u32'].includes(t.LOAD ?? 'vec4');
+    ['vec4', 'vec8', 'vec8r', 'u32'].includes(t.LOAD ?? 'vec4') &&
+    (t.PRODUCERS === undefined || (Number.isInteger(t.PRODUCERS) && t.PRODUCERS >= 0 && (t.PRODUCERS === 0 || ((t.BUFFERS ?? 2) === 2 && !t.DIRECT))));
   if (!ok) throw new Error(`matmul: bad subgroup tile ${JSON.stringify(t)}`);
 }
 
@@ -180,7 +209,9 @@ export interface SubgroupVariant {
   whole: boolean;
   stageC: boolean;
   initOut: boolean;
-  load: 'vec4' | 'vec8' | 'u32';
+  load: SubgroupLoad;
+  /** Producer subgroups (the tile's PRODUCERS where they apply, else 0). */
+  producers: number;
 }
 
 /** Whole tiles: M % BM, N % BN, K % BK zero (split chunks are multiples of 128, so of BK too). */
@@ -199,7 +230,9 @@ export function subgroupVariant(
   const initOut = whole && accumulate && !bias && (s.alpha ?? 1) === 1;
   const stageC = !whole || bias || (accumulate && !initOut);
   const load = !whole || t.DIRECT ? 'vec4' : (t.LOAD ?? 'vec4');
-  return { whole, stageC, initOut, load };
+  // the producers' loop has no barriers for a staged epilogue to share
+  const producers = whole && !stageC && !t.DIRECT ? (t.PRODUCERS ?? 0) : 0;
+  return { whole, stageC, initOut, load, producers };
 }
 
 function subgroupTileBytes(t: SubgroupTile, transA: boolean, transB: boolean, stageC = true): number {
@@ -496,8 +529,11 @@ function matmulRecipe(gpu: Gpu, dtype: 'f32' | 'f16', d: Dims, transA: boolean, 
         WHOLE: v.whole,
         STAGE_C: v.stageC,
         INIT_OUT: v.initOut,
-        LOAD_VEC8: v.load === 'vec8',
+        LOAD_VEC8: v.load === 'vec8' || v.load === 'vec8r',
+        LOAD_ROT: v.load === 'vec8r',
         LOAD_U32: v.load === 'u32',
+        PRODUCERS: v.producers,
+        WS: v.producers > 0,
         // whole tiles have every contiguous size a multiple of 16
         VEC_A: (v.whole || vec.VEC_A) && !tile.DIRECT,
         VEC_B: (v.whole || vec.VEC_B) && !tile.DIRECT,

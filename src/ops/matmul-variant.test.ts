@@ -1,0 +1,75 @@
+// Which form of the tensor-core kernel a product runs (subgroupVariant, seen in the pipeline's
+// parameters on a fake device): producer subgroups only where every tile is whole and the
+// epilogue stores fragments straight to out (the producers' loop has no barriers to share with a
+// staged epilogue), the rotated 16-byte copy only on whole tiles; tiles that cannot run are refused.
+import { describe, expect, it } from 'vitest';
+import { fakeGpu } from '../gpu/testing/fake-device';
+import { matmul, type MatmulOptions, type SubgroupTile } from './matmul';
+
+const LIMITS = { maxComputeWorkgroupStorageSize: 48 * 1024, maxComputeInvocationsPerWorkgroup: 1024 };
+const PRODUCER_TILE: SubgroupTile = { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 4 };
+
+/** The parameters of the one tensor-core dispatch of a product m x k · k x n. */
+function params(m: number, k: number, n: number, opts: MatmulOptions = {}): Record<string, string> {
+  const { gpu, calls } = fakeGpu(LIMITS, true);
+  const a = gpu.tensor(opts.transA ? [k, m] : [m, k], 'f16');
+  const b = gpu.tensor(opts.transB ? [n, k] : [k, n], 'f16');
+  matmul(gpu, a, b, { subgroupTile: PRODUCER_TILE, ...opts });
+  gpu.flush();
+  const key = calls.dispatches.map((d) => d.pipeline).find((p) => p.startsWith('matmul-subgroup.wgsl'));
+  if (!key) throw new Error('no tensor-core dispatch');
+  return Object.fromEntries(
+    key
+      .split('|')[1]
+      .split(',')
+      .map((kv) => kv.split('=') as [string, string]),
+  );
+}
+
+describe('tensor-core kernel variants', () => {
+  it('whole tiles with straight stores run with the producer subgroups', () => {
+    for (const opts of [{ transB: true }, {}, { transA: true }, { alpha: 0.5 }, { splitK: 2 }] as MatmulOptions[]) {
+      const p = params(256, 512, 256, opts);
+      expect([p.WS, p.PRODUCERS, p.WHOLE, p.STAGE_C, p.LOAD_ROT], JSON.stringify(opts)).toEqual(['true', '4', 'true', 'false', 'true']);
+    }
+  });
+
+  it('accumulating with alpha 1 starts from out and keeps the producers', () => {
+    const { gpu } = fakeGpu(LIMITS, true);
+    const p = params(256, 512, 256, { transA: true, accumulate: true, out: gpu.tensor([256, 256]) });
+    expect([p.WS, p.INIT_OUT, p.STAGE_C]).toEqual(['true', 'true', 'false']);
+  });
+
+  it('a staged epilogue (bias, or accumulating with alpha) or a ragged shape runs the tile without them', () => {
+    const { gpu } = fakeGpu(LIMITS, true);
+    const cases: [number, number, number, MatmulOptions][] = [
+      [256, 512, 256, { transB: true, bias: gpu.tensor([256]) }],
+      [256, 512, 256, { accumulate: true, alpha: 0.5, out: gpu.tensor([256, 256]) }],
+      [250, 512, 256, { transB: true }],
+    ];
+    for (const [m, k, n, opts] of cases) {
+      const p = params(m, k, n, opts);
+      expect([p.WS, p.PRODUCERS, p.STAGE_C]).toEqual(['false', '0', 'true']);
+    }
+    // ragged: bounds-checked 8-byte loads, not the rotated copy
+    expect(params(250, 512, 256, { transB: true }).LOAD_ROT).toBe('false');
+  });
+
+  it('producers need two buffers and no direct loads', () => {
+    const { gpu } = fakeGpu(LIMITS, true);
+    const x = gpu.tensor([256, 512], 'f16');
+    const w = gpu.tensor([256, 512], 'f16');
+    expect(() => matmul(gpu, x, w, { transB: true, subgroupTile: { ...PRODUCER_TILE, BUFFERS: 1 } })).toThrow(/bad subgroup tile/);
+    expect(() => matmul(gpu, x, w, { transB: true, subgroupTile: { ...PRODUCER_TILE, DIRECT: true } })).toThrow(/bad subgroup tile/);
+    expect(() => matmul(gpu, x, w, { transB: true, subgroupTile: { ...PRODUCER_TILE, PRODUCERS: 1.5 } })).toThrow(/bad subgroup tile/);
+  });
+
+  it('the producers count toward the workgroup size the device allows', () => {
+    const { gpu } = fakeGpu({ ...LIMITS, maxComputeInvocationsPerWorkgroup: 256 }, true);
+    const x = gpu.tensor([256, 512], 'f16');
+    const w = gpu.tensor([256, 512], 'f16');
+    // 8 multiplying subgroups of 32 are 256 invocations; 4 producers more exceed the limit
+    expect(() => matmul(gpu, x, w, { transB: true, subgroupTile: PRODUCER_TILE })).toThrow(/exceeds this device's workgroup limits/);
+    expect(() => matmul(gpu, x, w, { transB: true, subgroupTile: { ...PRODUCER_TILE, PRODUCERS: 0 } })).not.toThrow();
+  });
+});
