@@ -243,11 +243,14 @@ fn stashTiles(rA: ptr<function, array<Vec, A_LOADS>>, rB: ptr<function, array<Ve
       // different banks in each of the 4 store pairs instead of all to the same one
       let per = {{T}}_COLS / VW;
       let q = select(select(v >> 3u, v >> 2u, per == 4u), v >> 1u, per == 2u) & 3u;
+      // the vector rotated by q with static swizzles (an indexed vector can go to local memory)
       let x = (*r{{T}})[l];
+      let x1 = select(x, x.yzwx, (q & 1u) != 0u);
+      let rx = select(x1, x1.zwxy, (q & 2u) != 0u);
 #for W 4
       {
         let ww = ({{W}}u + q) & 3u;
-        let h = bitcast<vec2<f16>>(x[ww]);
+        let h = bitcast<vec2<f16>>(rx[{{W}}]);
         {{T}}s[o + 2u * ww] = h.x;
         {{T}}s[o + 2u * ww + 1u] = h.y;
       }

@@ -105,9 +105,9 @@ export const SUBGROUP_TILES = {
   large: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8 },
   /** 128 x 128 outputs, 8 subgroups of 64 x 32. */
   large8: { SG_M: 2, SG_N: 4, FM: 4, FN: 2, BK: 32, GROUP_M: 8 },
-  /** 128 x 256 outputs, 16 subgroups of 32 x 64, one buffer, 4-byte loads: the fastest on the H100
-   *  and H200 (whole tiles). */
-  wide16: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'u32', BUFFERS: 1 },
+  /** 128 x 256 outputs, 16 subgroups of 32 x 64, one buffer, 16-byte loads stored in rotated order:
+   *  the fastest on the H100 and H200 (whole tiles). */
+  wide16: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1 },
   /** 128 x 128 outputs, 8 subgroups of 32 x 64, 64 along K per step, one buffer. */
   tall8k64: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
   /** 128 x 128 outputs, 8 subgroups of 32 x 64. */
@@ -143,39 +143,31 @@ export const SUBGROUP_SWEEP_TILES = {
   q128b2: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 2 },
   q128k64: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
   w64x256: { SG_M: 1, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
-  // 4-byte loads: each f16 store of a subgroup on 32 banks instead of 8 (bench-tensor-probe showed
-  // the copies halving the rate). Timed on an H100 (2026-12-05, docs/half-precision.md, twelfth
-  // round): wide16 with them over its 16-byte loads (wide16vec8) in 29 of 33 timings (7-10% at 4096³
-  // x·W, dyᵀ·x and the 1B weight gradients), under by 1-3% in the others; the other tiles with
-  // them stayed under wide16 at most shapes. The copy through
-  // whole fragments (subgroupMatrixLoad from storage, subgroupMatrixStore into the tile) ran at
-  // 60-75 TFLOP/s: its storage loads are slow.
+  // The copy into workgroup memory, whose f16 stores the probe (bench-tensor-probe) found halving the
+  // rate (docs/half-precision.md, twelfth and thirteenth rounds). 16-byte loads put a subgroup's
+  // stores on 8 banks (four passes); 4-byte loads (u32) on 32, for four times the loads: over
+  // wide16vec8 in 29 of 33 timings on one H100, under it at all 22 on an H200 and another H100 the
+  // next day. 16-byte loads stored in rotated order (vec8r, now wide16's) reach 32 banks without
+  // more loads: 13-20% over wide16vec8 and 18-43% over wide16u32 at every shape (H100, 2026-12-05).
+  // The copy through whole fragments (subgroupMatrixLoad from storage, subgroupMatrixStore into the
+  // tile) ran at 60-75 TFLOP/s: its storage loads are slow.
   wide16vec8: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
+  wide16u32: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'u32', BUFFERS: 1 },
   tall8k64u32: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'u32', BUFFERS: 1 },
   w256x8u32: { SG_M: 2, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'u32', BUFFERS: 1 },
-  q128b2u32: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'u32', BUFFERS: 2 },
-  t256u32: { SG_M: 4, SG_N: 4, FM: 4, FN: 2, BK: 32, GROUP_M: 8, LOAD: 'u32', BUFFERS: 1 },
-  // Producer subgroups (warp specialisation): the copies overlap the multiplies. Two buffers of the
-  // 128 x 256 tile fit 48 KiB only at 16 along K; 128 x 128 at 32.
-  ws16p4: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 16, GROUP_M: 8, LOAD: 'u32', PRODUCERS: 4 },
-  ws16p2: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 16, GROUP_M: 8, LOAD: 'u32', PRODUCERS: 2 },
-  ws16p4v8: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 16, GROUP_M: 8, LOAD: 'vec8', PRODUCERS: 4 },
-  ws8p4: { SG_M: 2, SG_N: 4, FM: 4, FN: 4, BK: 16, GROUP_M: 8, LOAD: 'u32', PRODUCERS: 4 },
-  ws8p2: { SG_M: 2, SG_N: 4, FM: 4, FN: 4, BK: 16, GROUP_M: 8, LOAD: 'u32', PRODUCERS: 2 },
-  ws128p2: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'u32', PRODUCERS: 2 },
-  wide16r: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1 },
   tall8k64r: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1 },
   w256x8r: { SG_M: 2, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1 },
-  ws128p8r: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 8 },
-  ws128p4r: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 4 },
-  ws128x4p4r: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 4 },
+  // Producer subgroups (warp specialisation): copies overlapping the multiplies. Two buffers of
+  // 128 x 256 fit the 48 KiB only at 16 along K (a barrier per 16: under every 32-deep tile);
+  // 128 x 128 at 32. The rate grows with the producers (2, 4, 8: 70, 110, 125 at 4096³ on an H200)
+  // and falls 2-4x with 4-byte loads. ws128p8r: 134-149 on the H100 where wide16 read 150-160,
+  // over it at 1B up dW and 135M up.
+  ws16p4v8: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 16, GROUP_M: 8, LOAD: 'vec8', PRODUCERS: 4 },
   ws128p4v8: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', PRODUCERS: 4 },
   ws128p8v8: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', PRODUCERS: 8 },
-  ws128p2v8: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', PRODUCERS: 2 },
-  ws128p4v4: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, PRODUCERS: 4 },
-  ws128x16p4v8: { SG_M: 4, SG_N: 4, FM: 2, FN: 2, BK: 32, GROUP_M: 8, LOAD: 'vec8', PRODUCERS: 4 },
-  ws128x4p4v8: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', PRODUCERS: 4 },
-  ws16p8v8: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 16, GROUP_M: 8, LOAD: 'vec8', PRODUCERS: 8 },
+  ws128p4r: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 4 },
+  ws128p8r: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 8 },
+  ws128x4p4r: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 4 },
 } satisfies Record<string, SubgroupTile>;
 
 /** Which kernel a matmul of these operand dtypes runs on this device. */
@@ -264,8 +256,8 @@ const sgWorkgroups = (t: SubgroupTile, m: number, n: number, batch: number) => M
 /** Tile and K splits for the tensor-core kernel. Measured on the H200 (bench-kernels --half-sweep,
  * 2026-12-03, docs/half-precision.md): on whole tiles 16 subgroups of 32 x 64 in a 128 x 256 tile,
  * one buffer, were the fastest at every shape of LLaMA-3.2-1B and 4096³ (158-196 TFLOP/s with
- * 16-byte loads; 4-byte loads up to 10% faster on an H100, 2026-12-05), then 128 x 128 with 64
- * along K (145-178); ragged shapes take the bounds-checked
+ * 16-byte loads; stored in rotated order 13-20% faster again on an H100, 2026-12-05), then 128 x 128
+ * with 64 along K (145-178); ragged shapes take the bounds-checked
  * 128 x 128 tile (76-102), and 64 x 64 tiles outputs too small to give it workgroups. */
 export function chooseSubgroupPlan(
   gpu: Gpu,
