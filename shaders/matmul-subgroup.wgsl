@@ -129,6 +129,9 @@ var<workgroup> Cs: array<f32, SG_M * SG_N * F * F>;
 #if LOAD_U32
 #include "tile-slot-u32.wgsl"
 #endif
+#if LOAD_ROT
+#include "rotated-vec8.wgsl"
+#endif
 
 // The tile position (row, first column) of vector v of a tile `cols` halves wide: row-major, but
 // for 4-byte vectors laid out against bank conflicts (tile-slot-u32.wgsl).
@@ -238,15 +241,9 @@ fn stashTiles(rA: ptr<function, array<Vec, A_LOADS>>, rB: ptr<function, array<Ve
       {{T}}s[o + 1u] = h.y;
 #else
 #if LOAD_ROT
-      // 16-byte vectors stored a word at a time, each lane starting at another word: the lanes whose
-      // vectors share 4 banks (8 apart; 4 apart in rows of 4 vectors, 2 in rows of 2) store to
-      // different banks in each of the 4 store pairs instead of all to the same one
-      let per = {{T}}_COLS / VW;
-      let q = select(select(v >> 3u, v >> 2u, per == 4u), v >> 1u, per == 2u) & 3u;
-      // the vector rotated by q with static swizzles (an indexed vector can go to local memory)
-      let x = (*r{{T}})[l];
-      let x1 = select(x, x.yzwx, (q & 1u) != 0u);
-      let rx = select(x1, x1.zwxy, (q & 2u) != 0u);
+      // (rotated-vec8.wgsl: each f16 store of a subgroup on 32 banks)
+      let q = rotationOf(v, {{T}}_COLS / VW);
+      let rx = rotated((*r{{T}})[l], q);
 #for W 4
       {
         let ww = ({{W}}u + q) & 3u;

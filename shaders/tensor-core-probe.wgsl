@@ -12,6 +12,8 @@
 // U32_COPY (with COPY): the copy as the kernel's LOAD 'u32' makes it: 2 f16 stores per 4-byte
 // vector, a subgroup's 32 vectors on consecutive words (rows of 16 paired r with r + 4), so that
 // each store falls on 32 banks instead of 8.
+// ROT_COPY (with COPY): the copy as the kernel's LOAD 'vec8r' makes it: 16-byte vectors stored a
+// word pair at a time, each lane starting at another word (rotated-vec8.wgsl): 32 banks a store.
 // FRAG_COPY (with COPY): the copy as whole 16 x 16 fragments (subgroupMatrixStore of a fragment
 // held in registers, the tiles' fragments shared out among the subgroups) instead of 8 f16 stores
 // per vector: what a copy through fragments (global -> fragment -> workgroup memory) would cost.
@@ -58,6 +60,7 @@ var<workgroup> As: array<f16, BM * LDA>;
 var<workgroup> Bs: array<f16, BK * LDB>;
 
 #include "tile-slot-u32.wgsl"
+#include "rotated-vec8.wgsl"
 
 fn fill(i: u32) -> f16 {
   return f16(f32((i * 2654435761u + p.seed) >> 24u) / 256.0 - 0.5);
@@ -167,6 +170,18 @@ fn main(
       if ({{T}}_VECS % WG == 0u || v < {{T}}_VECS) {
         let o = (v / ({{T}}_COLS / 8u)) * LD{{T}} + (v % ({{T}}_COLS / 8u)) * 8u;
         let w = r{{T}}[l] ^ vec4<u32>(step);
+#if ROT_COPY
+        let q = rotationOf(v, {{T}}_COLS / 8u);
+        let rw = rotated(w, q);
+#for W 4
+        {
+          let ww = ({{W}}u + q) & 3u;
+          let h = bitcast<vec2<f16>>(rw[{{W}}]);
+          {{T}}s[o + 2u * ww] = h.x;
+          {{T}}s[o + 2u * ww + 1u] = h.y;
+        }
+#endfor
+#else
         let lo = bitcast<vec2<f16>>(w.x);
         let mid = bitcast<vec2<f16>>(w.y);
         let hi = bitcast<vec2<f16>>(w.z);
@@ -179,6 +194,7 @@ fn main(
         {{T}}s[o + 5u] = hi.y;
         {{T}}s[o + 6u] = top.x;
         {{T}}s[o + 7u] = top.y;
+#endif
       }
     }
 #endfor

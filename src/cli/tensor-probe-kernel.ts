@@ -18,7 +18,8 @@ export type ProbeModeName =
   | '+ copies, one barrier'
   | '+ copies, two barriers'
   | '+ fragment-store copies, two barriers'
-  | '+ 4-byte copies, two barriers';
+  | '+ 4-byte copies, two barriers'
+  | '+ rotated 16-byte copies, two barriers';
 export interface ProbeMode {
   mode: ProbeModeName;
   REGS: boolean;
@@ -26,17 +27,20 @@ export interface ProbeMode {
   ONE_BARRIER: boolean;
   FRAG_COPY: boolean;
   U32_COPY: boolean;
+  ROT_COPY: boolean;
 }
 export const PROBE_MODES: ProbeMode[] = [
-  { mode: 'multiplies', REGS: true, COPY: false, ONE_BARRIER: false, FRAG_COPY: false, U32_COPY: false },
-  { mode: '+ fragment loads', REGS: false, COPY: false, ONE_BARRIER: false, FRAG_COPY: false, U32_COPY: false },
+  { mode: 'multiplies', REGS: true, COPY: false, ONE_BARRIER: false, FRAG_COPY: false, U32_COPY: false, ROT_COPY: false },
+  { mode: '+ fragment loads', REGS: false, COPY: false, ONE_BARRIER: false, FRAG_COPY: false, U32_COPY: false, ROT_COPY: false },
   // racy (no barrier before the copy): what a second buffer's overlap would give at most
-  { mode: '+ copies, one barrier', REGS: false, COPY: true, ONE_BARRIER: true, FRAG_COPY: false, U32_COPY: false },
-  { mode: '+ copies, two barriers', REGS: false, COPY: true, ONE_BARRIER: false, FRAG_COPY: false, U32_COPY: false },
+  { mode: '+ copies, one barrier', REGS: false, COPY: true, ONE_BARRIER: true, FRAG_COPY: false, U32_COPY: false, ROT_COPY: false },
+  { mode: '+ copies, two barriers', REGS: false, COPY: true, ONE_BARRIER: false, FRAG_COPY: false, U32_COPY: false, ROT_COPY: false },
   // the copy as whole-fragment stores: whether a copy through fragments would beat 8 f16 stores a vector
-  { mode: '+ fragment-store copies, two barriers', REGS: false, COPY: true, ONE_BARRIER: false, FRAG_COPY: true, U32_COPY: false },
+  { mode: '+ fragment-store copies, two barriers', REGS: false, COPY: true, ONE_BARRIER: false, FRAG_COPY: true, U32_COPY: false, ROT_COPY: false },
   // the copy as LOAD 'u32' makes it: 2 stores per 4-byte vector, each on 32 banks
-  { mode: '+ 4-byte copies, two barriers', REGS: false, COPY: true, ONE_BARRIER: false, FRAG_COPY: false, U32_COPY: true },
+  { mode: '+ 4-byte copies, two barriers', REGS: false, COPY: true, ONE_BARRIER: false, FRAG_COPY: false, U32_COPY: true, ROT_COPY: false },
+  // the copy as LOAD 'vec8r' makes it: 16-byte vectors, each lane's words in rotated order, 32 banks a store
+  { mode: '+ rotated 16-byte copies, two barriers', REGS: false, COPY: true, ONE_BARRIER: false, FRAG_COPY: false, U32_COPY: false, ROT_COPY: true },
 ];
 
 /** Floats `out` needs for `workgroups` workgroups of tile t (each subgroup stores its accumulators). */
@@ -59,6 +63,7 @@ export function dispatchProbe(gpu: Gpu, t: SubgroupTile, m: ProbeMode, out: Tens
     ONE_BARRIER: m.ONE_BARRIER,
     FRAG_COPY: m.FRAG_COPY,
     U32_COPY: m.U32_COPY,
+    ROT_COPY: m.ROT_COPY,
   };
   gpu.dispatch(PROBE, { params, uniforms: { steps, seed: 12345 }, bindings: { out }, workgroups: [workgroups], label: `probe ${m.mode}` });
 }
