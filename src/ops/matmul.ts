@@ -185,13 +185,17 @@ const sgBM = (t: SubgroupTile) => t.SG_M * t.FM * 16;
 const sgBN = (t: SubgroupTile) => t.SG_N * t.FN * 16;
 
 function checkSubgroupTile(t: SubgroupTile): void {
+  const producers = t.PRODUCERS ?? 0;
   const ok =
     [t.SG_M, t.SG_N, t.FM, t.FN, t.GROUP_M].every((x) => Number.isInteger(x) && x >= 1) &&
     t.BK % 16 === 0 &&
     t.BK > 0 &&
     (t.BUFFERS ?? 2) in { 1: 1, 2: 2 } &&
     ['vec4', 'vec8', 'vec8r', 'u32'].includes(t.LOAD ?? 'vec4') &&
-    (t.PRODUCERS === undefined || (Number.isInteger(t.PRODUCERS) && t.PRODUCERS >= 0 && (t.PRODUCERS === 0 || ((t.BUFFERS ?? 2) === 2 && !t.DIRECT))));
+    Number.isInteger(producers) &&
+    producers >= 0 &&
+    // producers copy into one buffer while the others read the other
+    (producers === 0 || ((t.BUFFERS ?? 2) === 2 && !t.DIRECT));
   if (!ok) throw new Error(`matmul: bad subgroup tile ${JSON.stringify(t)}`);
 }
 
