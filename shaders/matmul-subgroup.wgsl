@@ -26,6 +26,10 @@
 // (store the registers into the next buffer, then fetch the step after it) while the SG_M x SG_N
 // others only multiply, so that the copies overlap the tensor cores instead of taking turns with
 // them between barriers (bench:tensor-probe measured the copies halving the rate).
+// DEPTH (PREFETCH in ops/matmul.ts): register sets of loads in flight. With 1 (and no producers)
+// each step's loads are issued at the top of the step before they are stored; AHEAD (producers, or
+// DEPTH 2-3) issues each load as soon as the registers it fills are stored, DEPTH steps before its
+// own store, so that a load has DEPTH steps of multiplies to arrive in.
 enable f16;
 enable chromium_experimental_subgroup_matrix;
 
@@ -61,6 +65,8 @@ const COPIERS = WG;
 #endif
 const PAD = 8u;
 const BUFFERS = {{BUFFERS}}u;
+// steps of loads in flight in registers (AHEAD: issued after the store, DEPTH steps on)
+const DEPTH = {{DEPTH}}u;
 #if LOAD_VEC8
 // 8 halves per vector: vec4<u32>, unpacked with bitcast
 alias Vec = vec4<u32>;
@@ -377,8 +383,10 @@ fn main(
 #endfor
   }
 #else
-  var rA: array<Vec, A_LOADS>;
-  var rB: array<Vec, B_LOADS>;
+#for S DEPTH
+  var rA{{S}}: array<Vec, A_LOADS>;
+  var rB{{S}}: array<Vec, B_LOADS>;
+#endfor
 
   let steps = select(0u, (kEnd - kBegin + BK - 1u) / BK, kEnd > kBegin);
 #if WS
@@ -386,20 +394,32 @@ fn main(
   let producer = sg >= NSG;
   let consumer = !producer;
   let ct = (sg - NSG) * SUBGROUP + lane;
-  if (producer && steps > 0u) {
-    fetchTiles(&rA, &rB, ct, baseA, baseB, m0, n0, kBegin, kEnd);
-  }
 #else
   let producer = true;
   let consumer = true;
   let ct = tid;
 #endif
-  for (var step = 0u; step <= steps; step++) {
+#if AHEAD
+  // the first DEPTH steps' loads in flight before the loop; each later one is issued as its
+  // registers are stored, DEPTH steps ahead of the step that stores it
+#for S DEPTH
+  if (producer && {{S}}u < steps) {
+    fetchTiles(&rA{{S}}, &rB{{S}}, ct, baseA, baseB, m0, n0, kBegin + {{S}}u * BK, kEnd);
+  }
+#endfor
+#endif
+  // DEPTH steps per pass, so that each names its own registers (an indexed array of them would
+  // live in memory)
+  for (var s0 = 0u; s0 <= steps; s0 += DEPTH) {
+#for S DEPTH
+   let step{{S}} = s0 + {{S}}u;
+   if (step{{S}} <= steps) {
+    let step = step{{S}};
     let k0 = kBegin + step * BK;
-#if !WS
+#if !AHEAD
     // ---------------------------------------------- global -> registers (their latency hides behind the multiplies)
     if (step < steps) {
-      fetchTiles(&rA, &rB, ct, baseA, baseB, m0, n0, k0, kEnd);
+      fetchTiles(&rA{{S}}, &rB{{S}}, ct, baseA, baseB, m0, n0, k0, kEnd);
     }
 #endif
 
@@ -439,15 +459,17 @@ fn main(
 #endif
     // ---------------------------------------------- registers -> buffer step % BUFFERS
     if (producer && step < steps) {
-      stashTiles(&rA, &rB, ct, (step % BUFFERS) * A_TILE, (step % BUFFERS) * B_TILE);
-#if WS
-      // and the step after it, which lands while the consumers multiply
-      if (step + 1u < steps) {
-        fetchTiles(&rA, &rB, ct, baseA, baseB, m0, n0, k0 + BK, kEnd);
+      stashTiles(&rA{{S}}, &rB{{S}}, ct, (step % BUFFERS) * A_TILE, (step % BUFFERS) * B_TILE);
+#if AHEAD
+      // and the load DEPTH steps on into the registers just freed
+      if (step + DEPTH < steps) {
+        fetchTiles(&rA{{S}}, &rB{{S}}, ct, baseA, baseB, m0, n0, k0 + DEPTH * BK, kEnd);
       }
 #endif
     }
     workgroupBarrier();
+   }
+#endfor
   }
 
 #endif

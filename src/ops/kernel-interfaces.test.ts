@@ -427,6 +427,9 @@ describe('half-precision kernel variants', () => {
         // 16-byte loads stored in rotated order
         { SG_M: 2, SG_N: 2, FM: 2, FN: 2, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1 },
         { SG_M: 2, SG_N: 2, FM: 1, FN: 1, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 4 },
+        // loads issued two or three steps ahead, with and without producers
+        { SG_M: 2, SG_N: 2, FM: 2, FN: 2, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, PREFETCH: 2 },
+        { SG_M: 2, SG_N: 2, FM: 1, FN: 1, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 4, PREFETCH: 3 },
       ] satisfies SubgroupTile[]) {
         matmul(gpu, h([128, 256]), h([64, 256]), { transB: true, path, subgroupTile: whole });
         matmul(gpu, h([128, 256]), h([256, 64]), { alpha: 0.5, path, subgroupTile: whole });

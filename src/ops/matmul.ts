@@ -98,6 +98,9 @@ export interface SubgroupTile {
   /** Subgroups that only copy the tiles while the SG_M x SG_N others only multiply (two buffers;
    *  used on whole tiles without a staged epilogue, else the tile runs without them). */
   PRODUCERS?: number;
+  /** Steps of global loads in flight in registers (default 1: each step's loads are issued one
+   *  step before they are stored; 2 or 3 issue them that many steps ahead, for more registers). */
+  PREFETCH?: number;
 }
 
 export const SUBGROUP_TILES = {
@@ -168,6 +171,15 @@ export const SUBGROUP_SWEEP_TILES = {
   ws128p4r: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 4 },
   ws128p8r: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 8 },
   ws128x4p4r: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 4 },
+  // Loads issued two or three steps ahead (PREFETCH): a step of 128 x 128 x 32 is about 230 ns of
+  // multiplies on an H100, under the latency of a load from L2 or HBM, which producers issuing one
+  // step ahead must wait out; they hold no accumulators, so their extra registers cost nothing.
+  ws128p8rf2: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 8, PREFETCH: 2 },
+  ws128p8rf3: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 8, PREFETCH: 3 },
+  ws128p4rf3: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 4, PREFETCH: 3 },
+  wide16f2: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, PREFETCH: 2 },
+  w256x8rf2: { SG_M: 2, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, PREFETCH: 2 },
+  tall8rf2: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 2, PREFETCH: 2 },
 } satisfies Record<string, SubgroupTile>;
 
 /** Which kernel a matmul of these operand dtypes runs on this device. */
@@ -194,6 +206,7 @@ function checkSubgroupTile(t: SubgroupTile): void {
     ['vec4', 'vec8', 'vec8r', 'u32'].includes(t.LOAD ?? 'vec4') &&
     Number.isInteger(producers) &&
     producers >= 0 &&
+    [1, 2, 3].includes(t.PREFETCH ?? 1) &&
     // producers copy into one buffer while the others read the other
     (producers === 0 || ((t.BUFFERS ?? 2) === 2 && !t.DIRECT));
   if (!ok) throw new Error(`matmul: bad subgroup tile ${JSON.stringify(t)}`);
@@ -530,6 +543,9 @@ function matmulRecipe(gpu: Gpu, dtype: 'f32' | 'f16', d: Dims, transA: boolean, 
         LOAD_U32: v.load === 'u32',
         PRODUCERS: v.producers,
         WS: v.producers > 0,
+        DEPTH: tile.PREFETCH ?? 1,
+        // loads issued after the store they refill, not at the top of the step
+        AHEAD: v.producers > 0 || (tile.PREFETCH ?? 1) > 1,
         // whole tiles have every contiguous size a multiple of 16
         VEC_A: (v.whole || vec.VEC_A) && !tile.DIRECT,
         VEC_B: (v.whole || vec.VEC_B) && !tile.DIRECT,
