@@ -64,6 +64,21 @@ describe('tensor-core kernel variants', () => {
     expect(() => matmul(gpu, x, w, { transB: true, subgroupTile: { ...PRODUCER_TILE, PRODUCERS: 1.5 } })).toThrow(/bad subgroup tile/);
   });
 
+  it('loads issued steps ahead: the depth asked, issued after the stores (always so with producers); 1 to 3', () => {
+    const single = { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1 } satisfies SubgroupTile;
+    const depth = (t: SubgroupTile) => {
+      const p = params(256, 512, 256, { transB: true, subgroupTile: t });
+      return [p.DEPTH, p.AHEAD];
+    };
+    expect(depth(single)).toEqual(['1', 'false']);
+    expect(depth({ ...single, PREFETCH: 2 })).toEqual(['2', 'true']);
+    expect(depth(PRODUCER_TILE)).toEqual(['1', 'true']);
+    expect(depth({ ...PRODUCER_TILE, PREFETCH: 3 })).toEqual(['3', 'true']);
+    const { gpu } = fakeGpu(LIMITS, true);
+    const [x, w] = [gpu.tensor([256, 512], 'f16'), gpu.tensor([256, 512], 'f16')];
+    for (const PREFETCH of [0, 4, 1.5]) expect(() => matmul(gpu, x, w, { transB: true, subgroupTile: { ...single, PREFETCH } })).toThrow(/bad subgroup tile/);
+  });
+
   it('the producers count toward the workgroup size the device allows', () => {
     const { gpu } = fakeGpu({ ...LIMITS, maxComputeInvocationsPerWorkgroup: 256 }, true);
     const x = gpu.tensor([256, 512], 'f16');
