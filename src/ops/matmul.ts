@@ -182,6 +182,8 @@ export const SUBGROUP_SWEEP_TILES = {
   ws16x8p4rf3: { SG_M: 2, SG_N: 4, FM: 4, FN: 4, BK: 16, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 4, PREFETCH: 3 },
   wide16f2: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, PREFETCH: 2 },
   w256x8rf2: { SG_M: 2, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, PREFETCH: 2 },
+  // (without the second register set, 256 invocations may fit two workgroups an SM)
+  tall8r: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 2 },
   tall8rf2: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 2, PREFETCH: 2 },
 } satisfies Record<string, SubgroupTile>;
 
