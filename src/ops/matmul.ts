@@ -174,17 +174,10 @@ export const SUBGROUP_SWEEP_TILES = {
   // Loads issued two or three steps ahead (PREFETCH): a step of 128 x 128 x 32 is about 230 ns of
   // multiplies on an H100, under the latency of a load from L2 or HBM, which producers issuing one
   // step ahead must wait out; they hold no accumulators, so their extra registers cost nothing.
+  // H100, 2026-12-06 (docs/half-precision.md, fourteenth round): two steps ahead 3-8% over ws128p8r,
+  // over wide16 at five of 11 shapes (by 0.7-6%) and 0.5-8% under it at the other six; three steps
+  // ahead, and two on the single-role tiles (wide16, w256x8r, tall8r), slower.
   ws128p8rf2: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 8, PREFETCH: 2 },
-  ws128p8rf3: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 8, PREFETCH: 3 },
-  ws128p4rf3: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 4, PREFETCH: 3 },
-  ws128x4p4rf3: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 4, PREFETCH: 3 },
-  // 128 x 256 in two buffers of 16 along K (37 KiB), 8 subgroups of 4 x 4 fragments and 4 producers (384 invocations)
-  ws16x8p4rf3: { SG_M: 2, SG_N: 4, FM: 4, FN: 4, BK: 16, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 4, PREFETCH: 3 },
-  wide16f2: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, PREFETCH: 2 },
-  w256x8rf2: { SG_M: 2, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, PREFETCH: 2 },
-  // (without the second register set, 256 invocations may fit two workgroups an SM)
-  tall8r: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 2 },
-  tall8rf2: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 2, PREFETCH: 2 },
 } satisfies Record<string, SubgroupTile>;
 
 /** Which kernel a matmul of these operand dtypes runs on this device. */
