@@ -5,13 +5,23 @@
 var<workgroup> treePartial: array<f32, {{WG}}>;
 
 fn workgroupTreeSum(v: f32, lid: u32) -> f32 {
+  return segmentTreeSum(v, lid, {{WG}}u);
+}
+
+// The same sum within each run of `seg` consecutive lanes (a power of two dividing {{WG}}): each
+// lane gets its run's total, summed in the order workgroupTreeSum sums `seg` lanes. Several small
+// groups then share a workgroup instead of one each (fewer workgroups and barriers); where a
+// group's values fit fewer lanes than a workgroup, the lanes left out only added zeros, so the
+// totals are the same bits.
+fn segmentTreeSum(v: f32, lid: u32, seg: u32) -> f32 {
   treePartial[lid] = v;
   workgroupBarrier();
-  for (var k = {{WG}}u / 2u; k > 0u; k = k / 2u) {
-    if (lid < k) { treePartial[lid] += treePartial[lid + k]; }
+  let lane = lid % seg;
+  for (var k = seg / 2u; k > 0u; k = k / 2u) {
+    if (lane < k) { treePartial[lid] += treePartial[lid + k]; }
     workgroupBarrier();
   }
-  let total = treePartial[0];
+  let total = treePartial[lid - lane];
   workgroupBarrier();
   return total;
 }

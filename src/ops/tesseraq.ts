@@ -11,6 +11,12 @@ import { checkHalfOut, storageBindingsFit, type HalfOut } from './cast';
 const WG = 256;
 /** Threads per (row, group) workgroup of the gradient kernel (a power of two). */
 const GRAD_WG = 64;
+/** Lanes per (row, group) of the fused step: the group size's power of two, at most GRAD_WG (what
+ *  the kernel gave a group when each had a workgroup of its own: the same sums, so the same bits).
+ *  Groups of 32 took a workgroup of 64 each, half of it idle; now 8 share one of 256. */
+function stepLanes(groupSize: number): number {
+  return Math.min(GRAD_WG, 2 ** Math.ceil(Math.log2(Math.max(1, groupSize))));
+}
 
 /** The per-element kernels' shape uniforms: n = rows·cols. */
 const ELEMENT_UNIFORMS = { n: 'u32', cols: 'u32', groupSize: 'u32', nGroups: 'u32' } as const;
@@ -223,7 +229,7 @@ export function tqStep(gpu: Gpu, L: TqLinear, dW: Tensor, adam: Tensor, soft: Te
   const bc2 = 1 - Math.pow(o.beta2, o.step);
   checkHalf('tqStep', gpu, soft, half);
   gpu.dispatch(STEP, {
-    params: { WG: GRAD_WG, HALF_OUT: Boolean(half) },
+    params: { WG, SEG: stepLanes(L.groupSize), HALF_OUT: Boolean(half) },
     uniforms: {
       rows: L.rows,
       cols: L.cols,
@@ -243,7 +249,7 @@ export function tqStep(gpu: Gpu, L: TqLinear, dW: Tensor, adam: Tensor, soft: Te
       slot: half?.slot ?? 0,
     },
     bindings: { w: L.w, sz: L.sz, v: L.v, u: L.u, state: L.state, dW, adam, soft, soft16: half?.copy, overflow: half?.counts },
-    workgroups: gpu.grid1D(L.rows * L.nGroups),
+    workgroups: gpu.grid1D(Math.ceil((L.rows * L.nGroups * stepLanes(L.groupSize)) / WG)),
     label: 'tesseraq-step',
   });
 }
