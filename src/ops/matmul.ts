@@ -517,6 +517,7 @@ function matmulRecipe(gpu: Gpu, dtype: 'f32' | 'f16', d: Dims, transA: boolean, 
     if (!subgroupTileFits(gpu, tile, transA, transB, v.stageC))
       throw new Error(`matmul: subgroup tile ${JSON.stringify(tile)} exceeds this device's workgroup limits`);
     const kChunk = splits > 1 ? splitChunk(d.k, splits) : Math.max(tile.BK, Math.ceil(d.k / tile.BK) * tile.BK);
+    const depth = tile.PREFETCH ?? 1;
     recipe = {
       kernel: MATMUL_SUBGROUP,
       params: Object.freeze({
@@ -541,9 +542,9 @@ function matmulRecipe(gpu: Gpu, dtype: 'f32' | 'f16', d: Dims, transA: boolean, 
         LOAD_U32: v.load === 'u32',
         PRODUCERS: v.producers,
         WS: v.producers > 0,
-        DEPTH: tile.PREFETCH ?? 1,
+        DEPTH: depth,
         // loads issued after the store they refill, not at the top of the step
-        AHEAD: v.producers > 0 || (tile.PREFETCH ?? 1) > 1,
+        AHEAD: v.producers > 0 || depth > 1,
         // whole tiles have every contiguous size a multiple of 16
         VEC_A: (v.whole || vec.VEC_A) && !tile.DIRECT,
         VEC_B: (v.whole || vec.VEC_B) && !tile.DIRECT,

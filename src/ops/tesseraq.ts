@@ -228,8 +228,9 @@ export function tqStep(gpu: Gpu, L: TqLinear, dW: Tensor, adam: Tensor, soft: Te
   const bc1 = 1 - Math.pow(o.beta1, o.step);
   const bc2 = 1 - Math.pow(o.beta2, o.step);
   checkHalf('tqStep', gpu, soft, half);
+  const lanes = stepLanes(L.groupSize);
   gpu.dispatch(STEP, {
-    params: { WG, SEG: stepLanes(L.groupSize), HALF_OUT: Boolean(half) },
+    params: { WG, SEG: lanes, HALF_OUT: Boolean(half) },
     uniforms: {
       rows: L.rows,
       cols: L.cols,
@@ -249,7 +250,7 @@ export function tqStep(gpu: Gpu, L: TqLinear, dW: Tensor, adam: Tensor, soft: Te
       slot: half?.slot ?? 0,
     },
     bindings: { w: L.w, sz: L.sz, v: L.v, u: L.u, state: L.state, dW, adam, soft, soft16: half?.copy, overflow: half?.counts },
-    workgroups: gpu.grid1D(Math.ceil((L.rows * L.nGroups * stepLanes(L.groupSize)) / WG)),
+    workgroups: gpu.grid1D(Math.ceil((L.rows * L.nGroups * lanes) / WG)),
     label: 'tesseraq-step',
   });
 }
