@@ -98,14 +98,47 @@ const B_COLS = BK;
 const B_ROWS = BK;
 const B_COLS = BN;
 #endif
+// Each tile is an array of strips (arrays of their own). With STRIPS a strip is one subgroup's share
+// of the fragments (SG_M strips of A, SG_N of B), so every fragment load names its strip and a
+// constant offset inside it: robustness then checks nothing at the load (a load at a varying offset
+// is predicated on being in bounds). Strips run along the fragments' varying coordinate: rows (same
+// layout as one flat tile) for A [M,K] and B [N,K], columns for A [K,M] and B [K,N] (each strip
+// BK rows of its own columns, padded by SPAD halves so the copy's and the fragment loads' banks stay
+// one pass each: checked for every tile layout). Without STRIPS a tile is one strip.
+const SPAD = 32u;
+#if A_COLSPLIT
+const A_SW = FM * F;
+const LDA = A_SW + PAD;
+const A_NS = A_COLS / A_SW;
+const A_SIZE = A_ROWS * LDA + SPAD;
+#else
+const A_SH = {{A_SH}}u;
 const LDA = A_COLS + PAD;
+const A_NS = A_ROWS / A_SH;
+const A_SIZE = A_SH * LDA;
+#endif
+#if B_COLSPLIT
+const B_SW = FN * F;
+const LDB = B_SW + PAD;
+const B_NS = B_COLS / B_SW;
+const B_SIZE = B_ROWS * LDB + SPAD;
+#else
+const B_SH = {{B_SH}}u;
 const LDB = B_COLS + PAD;
-const A_TILE = A_ROWS * LDA;
-const B_TILE = B_ROWS * LDB;
+const B_NS = B_ROWS / B_SH;
+const B_SIZE = B_SH * LDB;
+#endif
 const A_VECS = A_ROWS * A_COLS / VW;
 const B_VECS = B_ROWS * B_COLS / VW;
 const A_LOADS = (A_VECS + COPIERS - 1u) / COPIERS;
 const B_LOADS = (B_VECS + COPIERS - 1u) / COPIERS;
+// vectors in a row of each tile, and the shift of the rotated copy's rotationOf (rotated-vec8.wgsl)
+// for rows of that many, written out where the copy uses it: robustness's range analysis then
+// proves the copy's indices in bounds (it follows +, *, /, %, shifts; not functions or select)
+const A_PER = A_COLS / VW;
+const B_PER = B_COLS / VW;
+const A_ROT = select(select(3u, 2u, A_PER == 4u), 1u, A_PER == 2u);
+const B_ROT = select(select(3u, 2u, B_PER == 4u), 1u, B_PER == 2u);
 
 @group(0) @binding(0) var<uniform> p: Params;
 #if VEC_A
@@ -124,8 +157,8 @@ const B_LOADS = (B_VECS + COPIERS - 1u) / COPIERS;
 #endif
 
 #if !DIRECT
-var<workgroup> As: array<f16, BUFFERS * A_TILE>;
-var<workgroup> Bs: array<f16, BUFFERS * B_TILE>;
+var<workgroup> As: array<array<f16, A_SIZE>, BUFFERS * A_NS>;
+var<workgroup> Bs: array<array<f16, B_SIZE>, BUFFERS * B_NS>;
 #endif
 #if STAGE_C
 // one F x F f32 fragment per subgroup for the bounds-checked epilogue
@@ -233,57 +266,6 @@ fn fetchTiles(rA: ptr<function, array<Vec, A_LOADS>>, rB: ptr<function, array<Ve
   }
 }
 
-// Registers -> workgroup memory: copier ct's vectors into the tiles at bufA and bufB.
-fn stashTiles(rA: ptr<function, array<Vec, A_LOADS>>, rB: ptr<function, array<Vec, B_LOADS>>, ct: u32, bufA: u32, bufB: u32) {
-#for T in A B
-  for (var l = 0u; l < {{T}}_LOADS; l++) {
-    let v = ct + l * COPIERS;
-    if ({{T}}_VECS % COPIERS == 0u || v < {{T}}_VECS) {
-      let rc = slot(v, {{T}}_COLS);
-      let o = buf{{T}} + rc.x * LD{{T}} + rc.y;
-#if LOAD_U32
-      let h = bitcast<vec2<f16>>((*r{{T}})[l]);
-      {{T}}s[o] = h.x;
-      {{T}}s[o + 1u] = h.y;
-#else
-#if LOAD_ROT
-      // (rotated-vec8.wgsl: each f16 store of a subgroup on 32 banks)
-      let q = rotationOf(v, {{T}}_COLS / VW);
-      let rx = rotated((*r{{T}})[l], q);
-#for W 4
-      {
-        let ww = ({{W}}u + q) & 3u;
-        let h = bitcast<vec2<f16>>(rx[{{W}}]);
-        {{T}}s[o + 2u * ww] = h.x;
-        {{T}}s[o + 2u * ww + 1u] = h.y;
-      }
-#endfor
-#else
-#if LOAD_VEC8
-      let lo = bitcast<vec2<f16>>((*r{{T}})[l].x);
-      let mid = bitcast<vec2<f16>>((*r{{T}})[l].y);
-      let hi = bitcast<vec2<f16>>((*r{{T}})[l].z);
-      let top = bitcast<vec2<f16>>((*r{{T}})[l].w);
-      {{T}}s[o] = lo.x;
-      {{T}}s[o + 1u] = lo.y;
-      {{T}}s[o + 2u] = mid.x;
-      {{T}}s[o + 3u] = mid.y;
-      {{T}}s[o + 4u] = hi.x;
-      {{T}}s[o + 5u] = hi.y;
-      {{T}}s[o + 6u] = top.x;
-      {{T}}s[o + 7u] = top.y;
-#else
-      {{T}}s[o] = (*r{{T}})[l].x;
-      {{T}}s[o + 1u] = (*r{{T}})[l].y;
-      {{T}}s[o + 2u] = (*r{{T}})[l].z;
-      {{T}}s[o + 3u] = (*r{{T}})[l].w;
-#endif
-#endif
-#endif
-    }
-  }
-#endfor
-}
 #endif
 
 #if STAGE_C
@@ -425,23 +407,34 @@ fn main(
 
     // ---------------------------------------------- tensor cores on step-1
     if (consumer && step > 0u) {
-      let bufA = ((step - 1u) % BUFFERS) * A_TILE;
-      let bufB = ((step - 1u) % BUFFERS) * B_TILE;
+      let bufS = (step - 1u) % BUFFERS;
+#if STRIPS
+      // this subgroup's strips; the fragments sit at constant offsets inside them
+      let pA = &As[bufS * A_NS + sgc / SG_N];
+      let pB = &Bs[bufS * B_NS + sgc % SG_N];
+      const mA = 0u;
+      const nB = 0u;
+#else
+      let pA = &As[bufS];
+      let pB = &Bs[bufS];
+      let mA = sgM;
+      let nB = sgN;
+#endif
 #for KK KSTEPS
       {
-        let kk = {{KK}}u * F;
+        const kk = {{KK}}u * F;
 #for I FM
 #if TRANS_A
-          let fa{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, col_major>(&As, bufA + kk * LDA + sgM + {{I}}u * F, LDA);
+          let fa{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, col_major>(pA, kk * LDA + mA + {{I}}u * F, LDA);
 #else
-          let fa{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&As, bufA + (sgM + {{I}}u * F) * LDA + kk, LDA);
+          let fa{{I}} = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(pA, (mA + {{I}}u * F) * LDA + kk, LDA);
 #endif
 #endfor
 #for J FN
 #if TRANS_B
-          let fb{{J}} = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, col_major>(&Bs, bufB + (sgN + {{J}}u * F) * LDB + kk, LDB);
+          let fb{{J}} = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, col_major>(pB, (nB + {{J}}u * F) * LDB + kk, LDB);
 #else
-          let fb{{J}} = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, row_major>(&Bs, bufB + kk * LDB + sgN + {{J}}u * F, LDB);
+          let fb{{J}} = subgroupMatrixLoad<subgroup_matrix_right<f16, F, F>, row_major>(pB, kk * LDB + nB + {{J}}u * F, LDB);
 #endif
 #endfor
 #for I FM
@@ -459,7 +452,65 @@ fn main(
 #endif
     // ---------------------------------------------- registers -> buffer step % BUFFERS
     if (producer && step < steps) {
-      stashTiles(&rA{{S}}, &rB{{S}}, ct, (step % BUFFERS) * A_TILE, (step % BUFFERS) * B_TILE);
+      // written out here, not in a function: indices derived from local_invocation_index and
+      // constants are what robustness can prove in bounds (a function's parameters it cannot)
+      let bufS = step % BUFFERS;
+#for T in A B
+      for (var l = 0u; l < {{T}}_LOADS; l++) {
+        let v = ct + l * COPIERS;
+        if ({{T}}_VECS % COPIERS == 0u || v < {{T}}_VECS) {
+#if LOAD_U32
+          let rc = slotU32(v, {{T}}_COLS);
+          let r = rc.x;
+          let c = rc.y;
+#else
+          let r = v / {{T}}_PER;
+          let c = (v % {{T}}_PER) * VW;
+#endif
+#if {{T}}_COLSPLIT
+          let si = bufS * {{T}}_NS + c / {{T}}_SW;
+          let o = r * LD{{T}} + c % {{T}}_SW;
+#else
+          let si = bufS * {{T}}_NS + r / {{T}}_SH;
+          let o = (r % {{T}}_SH) * LD{{T}} + c;
+#endif
+          let x = r{{T}}{{S}}[l];
+#if LOAD_U32
+          let h = bitcast<vec2<f16>>(x);
+          {{T}}s[si][o] = h.x;
+          {{T}}s[si][o + 1u] = h.y;
+#else
+#if LOAD_ROT
+          // (rotated-vec8.wgsl: each f16 store of a subgroup on 32 banks)
+          let q = (v >> {{T}}_ROT) % 4u;
+          let rx = rotated(x, q);
+#for W 4
+          {
+            let ww = ({{W}}u + q) % 4u;
+            let h = bitcast<vec2<f16>>(rx[{{W}}]);
+            {{T}}s[si][o + 2u * ww] = h.x;
+            {{T}}s[si][o + 2u * ww + 1u] = h.y;
+          }
+#endfor
+#else
+#if LOAD_VEC8
+#for W 4
+          {
+            let h = bitcast<vec2<f16>>(x[{{W}}]);
+            {{T}}s[si][o + 2u * {{W}}u] = h.x;
+            {{T}}s[si][o + 2u * {{W}}u + 1u] = h.y;
+          }
+#endfor
+#else
+#for W 4
+          {{T}}s[si][o + {{W}}u] = x[{{W}}];
+#endfor
+#endif
+#endif
+#endif
+        }
+      }
+#endfor
 #if AHEAD
       // and the load DEPTH steps on into the registers just freed
       if (step + DEPTH < steps) {

@@ -6,6 +6,8 @@
 //   node dist-node/bench-kernels.mjs [--sweep] [--no-robustness] [--quick]
 //   --sweep          also time tile configurations and K splits per shape (for tuning the choice)
 //   --no-robustness  Dawn's 'disable_robustness' toggle (not what browsers run; for comparison)
+//   --no-range-analysis  robustness checks every index (the CLI lets Dawn skip what it proves in bounds)
+//   --dawnToggles=A,B  more Dawn toggles on (e.g. dump_shaders: the SPIR-V each kernel compiles to)
 //   --quick          fewer shapes
 //   --tiny           tiny shapes only (smoke test on a software adapter)
 //   --half-sweep     also time every tile of the tensor-core kernel per shape
@@ -336,7 +338,17 @@ async function benchAdd(gpu: Gpu, n: number): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
-  const gpu = await createNodeGpu({ profile: true, half: !args.has('--no-f16'), enableToggles: args.has('--no-robustness') ? ['disable_robustness'] : [] });
+  const extra =
+    process.argv
+      .find((x) => x.startsWith('--dawnToggles='))
+      ?.slice('--dawnToggles='.length)
+      .split(',') ?? [];
+  const gpu = await createNodeGpu({
+    profile: true,
+    half: !args.has('--no-f16'),
+    rangeAnalysis: !args.has('--no-range-analysis'),
+    enableToggles: [...(args.has('--no-robustness') ? ['disable_robustness'] : []), ...extra],
+  });
   const r = gpu.report;
   console.log(`device: ${r.vendor} ${r.architecture} ${r.device} ${r.description}`.replace(/\s+/g, ' ').trim());
   console.log(`features: ${r.features.join(', ')}`);

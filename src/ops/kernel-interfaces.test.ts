@@ -430,6 +430,11 @@ describe('half-precision kernel variants', () => {
         // loads issued two or three steps ahead, with and without producers
         { SG_M: 2, SG_N: 2, FM: 2, FN: 2, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, PREFETCH: 2 },
         { SG_M: 2, SG_N: 2, FM: 1, FN: 1, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 4, PREFETCH: 3 },
+        // each subgroup's strips in arrays of their own (rows or columns by form), every copy
+        { SG_M: 2, SG_N: 2, FM: 2, FN: 2, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
+        { SG_M: 2, SG_N: 2, FM: 1, FN: 1, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 4, PREFETCH: 2, STRIPS: true },
+        { SG_M: 2, SG_N: 2, FM: 1, FN: 1, BK: 32, GROUP_M: 8, LOAD: 'vec8', STRIPS: true },
+        { SG_M: 2, SG_N: 2, FM: 1, FN: 1, BK: 64, GROUP_M: 8, LOAD: 'u32', BUFFERS: 1, STRIPS: true },
       ] satisfies SubgroupTile[]) {
         matmul(gpu, h([128, 256]), h([64, 256]), { transB: true, path, subgroupTile: whole });
         matmul(gpu, h([128, 256]), h([256, 64]), { alpha: 0.5, path, subgroupTile: whole });

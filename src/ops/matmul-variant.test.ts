@@ -79,6 +79,35 @@ describe('tensor-core kernel variants', () => {
     for (const PREFETCH of [0, 4, 1.5]) expect(() => matmul(gpu, x, w, { transB: true, subgroupTile: { ...single, PREFETCH } })).toThrow(/bad subgroup tile/);
   });
 
+  it('strips: across rows for A [M,K] and B [N,K], across columns for A [K,M] and B [K,N]; one flat tile without', () => {
+    const strips = { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true } satisfies SubgroupTile;
+    const layout = (t: SubgroupTile, opts: MatmulOptions) => {
+      const p = params(256, 512, 256, { ...opts, subgroupTile: t });
+      return [p.STRIPS, p.A_COLSPLIT, p.B_COLSPLIT, p.A_SH, p.B_SH];
+    };
+    // x·Wᵀ: A's 128 rows in strips of FM x 16 = 32, B's 256 rows in strips of FN x 16 = 64
+    expect(layout(strips, { transB: true })).toEqual(['true', 'false', 'false', '32', '64']);
+    // x·W: B [K,N] split across its columns; dyᵀ·x: A [K,M] too
+    expect(layout(strips, {})).toEqual(['true', 'false', 'true', '32', '64']);
+    expect(layout(strips, { transA: true })).toEqual(['true', 'true', 'true', '32', '64']);
+    // without: one strip as tall as the tile (A 128 x 32, B [K,N] 32 x 256, A [K,M] 32 x 128)
+    expect(layout({ ...strips, STRIPS: false }, { transB: true })).toEqual(['false', 'false', 'false', '128', '256']);
+    expect(layout({ ...strips, STRIPS: false }, { transA: true })).toEqual(['false', 'false', 'false', '32', '32']);
+  });
+
+  it('column strips take their pads from the workgroup memory the device allows', () => {
+    // 128 x 256 x 32 in two buffers: flat 2 x 2 x (128 x 40 + 32 x 264) = 54,272 bytes; B across
+    // its columns 4 strips of 32 x 72 + 32: 2 x 2 x (5,120 + 9,344) = 57,856 (x·W); both fit 64 KiB only
+    const tile = { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 2 } satisfies SubgroupTile;
+    const run = (limit: number, t: SubgroupTile) => {
+      const { gpu } = fakeGpu({ ...LIMITS, maxComputeWorkgroupStorageSize: limit }, true);
+      matmul(gpu, gpu.tensor([256, 512], 'f16'), gpu.tensor([512, 256], 'f16'), { subgroupTile: t });
+    };
+    expect(() => run(55_000, tile)).not.toThrow();
+    expect(() => run(55_000, { ...tile, STRIPS: true })).toThrow(/exceeds this device's workgroup limits/);
+    expect(() => run(57_856, { ...tile, STRIPS: true })).not.toThrow();
+  });
+
   it('the producers count toward the workgroup size the device allows', () => {
     const { gpu } = fakeGpu({ ...LIMITS, maxComputeInvocationsPerWorkgroup: 256 }, true);
     const x = gpu.tensor([256, 512], 'f16');

@@ -101,6 +101,9 @@ export interface SubgroupTile {
   /** Steps of global loads in flight in registers (default 1: each step's loads are issued one
    *  step before they are stored; 2 or 3 issue them that many steps ahead, for more registers). */
   PREFETCH?: number;
+  /** Each subgroup's share of the A and B tiles in a workgroup array of its own, so that every
+   *  fragment load reads at a constant offset (robustness then predicates none of them). */
+  STRIPS?: boolean;
 }
 
 export const SUBGROUP_TILES = {
@@ -178,6 +181,14 @@ export const SUBGROUP_SWEEP_TILES = {
   // over wide16 at five of 11 shapes (by 0.7-6%) and 0.5-8% under it at the other six; three steps
   // ahead, and two on the single-role tiles (wide16, w256x8r, tall8r), slower.
   ws128p8rf2: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 8, PREFETCH: 2 },
+  // Each subgroup's strips of the tiles in arrays of their own (STRIPS): constant fragment offsets,
+  // which robustness does not predicate. Dawn's robustness off (bench:tensor-probe --no-robustness,
+  // H100 2026-12-06) took the rotated copy's ceiling from 214 to 333 TFLOP/s and wide16 from 154 to
+  // 194: the checks on the workgroup tiles, not the copies themselves, cost that.
+  wide16s: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
+  w256x8rs: { SG_M: 2, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
+  tall8k64rs: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
+  ws128p8rf2s: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 8, PREFETCH: 2, STRIPS: true },
 } satisfies Record<string, SubgroupTile>;
 
 /** Which kernel a matmul of these operand dtypes runs on this device. */
@@ -246,8 +257,10 @@ function subgroupTileBytes(t: SubgroupTile, transA: boolean, transB: boolean, st
   const c = stageC ? t.SG_M * t.SG_N * 256 * 4 : 0; // one f32 fragment per subgroup
   if (t.DIRECT) return c;
   const pad = 8;
-  const a = transA ? t.BK * (sgBM(t) + pad) : sgBM(t) * (t.BK + pad);
-  const b = transB ? sgBN(t) * (t.BK + pad) : t.BK * (sgBN(t) + pad);
+  // strips across columns (shaders/matmul-subgroup.wgsl): each its own columns plus pad, and SPAD
+  const colStrips = (strips: number, width: number) => strips * (t.BK * (width + pad) + 32);
+  const a = t.STRIPS && transA ? colStrips(t.SG_M, t.FM * 16) : transA ? t.BK * (sgBM(t) + pad) : sgBM(t) * (t.BK + pad);
+  const b = t.STRIPS && !transB ? colStrips(t.SG_N, t.FN * 16) : transB ? sgBN(t) * (t.BK + pad) : t.BK * (sgBN(t) + pad);
   return (t.BUFFERS ?? 2) * 2 * (a + b) + c; // f16 tiles
 }
 
@@ -518,6 +531,7 @@ function matmulRecipe(gpu: Gpu, dtype: 'f32' | 'f16', d: Dims, transA: boolean, 
       throw new Error(`matmul: subgroup tile ${JSON.stringify(tile)} exceeds this device's workgroup limits`);
     const kChunk = splits > 1 ? splitChunk(d.k, splits) : Math.max(tile.BK, Math.ceil(d.k / tile.BK) * tile.BK);
     const depth = tile.PREFETCH ?? 1;
+    const strips = Boolean(tile.STRIPS) && !tile.DIRECT;
     recipe = {
       kernel: MATMUL_SUBGROUP,
       params: Object.freeze({
@@ -543,6 +557,12 @@ function matmulRecipe(gpu: Gpu, dtype: 'f32' | 'f16', d: Dims, transA: boolean, 
         PRODUCERS: v.producers,
         WS: v.producers > 0,
         DEPTH: depth,
+        // the tiles' strips (rows of a flat tile when not STRIPS), see the shader's header
+        STRIPS: strips,
+        A_COLSPLIT: strips && transA,
+        B_COLSPLIT: strips && !transB,
+        A_SH: strips ? tile.FM * 16 : transA ? tile.BK : sgBM(tile),
+        B_SH: strips ? tile.FN * 16 : transB ? sgBN(tile) : tile.BK,
         // loads issued after the store they refill, not at the top of the step
         AHEAD: v.producers > 0 || depth > 1,
         // whole tiles have every contiguous size a multiple of 16
