@@ -106,28 +106,21 @@ const B_COLS = BN;
 // BK rows of its own columns, padded by SPAD halves so the copy's and the fragment loads' banks stay
 // one pass each: checked for every tile layout). Without STRIPS a tile is one strip.
 const SPAD = 32u;
-#if A_COLSPLIT
-const A_SW = FM * F;
-const LDA = A_SW + PAD;
-const A_NS = A_COLS / A_SW;
-const A_SIZE = A_ROWS * LDA + SPAD;
+const A_FR = FM;
+const B_FR = FN;
+#for T in A B
+#if {{T}}_COLSPLIT
+const {{T}}_SW = {{T}}_FR * F;
+const LD{{T}} = {{T}}_SW + PAD;
+const {{T}}_NS = {{T}}_COLS / {{T}}_SW;
+const {{T}}_SIZE = {{T}}_ROWS * LD{{T}} + SPAD;
 #else
-const A_SH = {{A_SH}}u;
-const LDA = A_COLS + PAD;
-const A_NS = A_ROWS / A_SH;
-const A_SIZE = A_SH * LDA;
+const {{T}}_SH = select({{T}}_ROWS, {{T}}_FR * F, {{STRIPS}});
+const LD{{T}} = {{T}}_COLS + PAD;
+const {{T}}_NS = {{T}}_ROWS / {{T}}_SH;
+const {{T}}_SIZE = {{T}}_SH * LD{{T}};
 #endif
-#if B_COLSPLIT
-const B_SW = FN * F;
-const LDB = B_SW + PAD;
-const B_NS = B_COLS / B_SW;
-const B_SIZE = B_ROWS * LDB + SPAD;
-#else
-const B_SH = {{B_SH}}u;
-const LDB = B_COLS + PAD;
-const B_NS = B_ROWS / B_SH;
-const B_SIZE = B_SH * LDB;
-#endif
+#endfor
 const A_VECS = A_ROWS * A_COLS / VW;
 const B_VECS = B_ROWS * B_COLS / VW;
 const A_LOADS = (A_VECS + COPIERS - 1u) / COPIERS;

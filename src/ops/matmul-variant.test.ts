@@ -83,16 +83,14 @@ describe('tensor-core kernel variants', () => {
     const strips = { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true } satisfies SubgroupTile;
     const layout = (t: SubgroupTile, opts: MatmulOptions) => {
       const p = params(256, 512, 256, { ...opts, subgroupTile: t });
-      return [p.STRIPS, p.A_COLSPLIT, p.B_COLSPLIT, p.A_SH, p.B_SH];
+      return [p.STRIPS, p.A_COLSPLIT, p.B_COLSPLIT];
     };
-    // x·Wᵀ: A's 128 rows in strips of FM x 16 = 32, B's 256 rows in strips of FN x 16 = 64
-    expect(layout(strips, { transB: true })).toEqual(['true', 'false', 'false', '32', '64']);
-    // x·W: B [K,N] split across its columns; dyᵀ·x: A [K,M] too
-    expect(layout(strips, {})).toEqual(['true', 'false', 'true', '32', '64']);
-    expect(layout(strips, { transA: true })).toEqual(['true', 'true', 'true', '32', '64']);
-    // without: one strip as tall as the tile (A 128 x 32, B [K,N] 32 x 256, A [K,M] 32 x 128)
-    expect(layout({ ...strips, STRIPS: false }, { transB: true })).toEqual(['false', 'false', 'false', '128', '256']);
-    expect(layout({ ...strips, STRIPS: false }, { transA: true })).toEqual(['false', 'false', 'false', '32', '32']);
+    // x·Wᵀ: A [M,K] and B [N,K] in strips of rows; x·W: B [K,N] across its columns; dyᵀ·x: A [K,M] too
+    expect(layout(strips, { transB: true })).toEqual(['true', 'false', 'false']);
+    expect(layout(strips, {})).toEqual(['true', 'false', 'true']);
+    expect(layout(strips, { transA: true })).toEqual(['true', 'true', 'true']);
+    // without: each tile one flat strip
+    expect(layout({ ...strips, STRIPS: false }, {})).toEqual(['false', 'false', 'false']);
   });
 
   it('column strips take their pads from the workgroup memory the device allows', () => {

@@ -561,8 +561,6 @@ function matmulRecipe(gpu: Gpu, dtype: 'f32' | 'f16', d: Dims, transA: boolean, 
         STRIPS: strips,
         A_COLSPLIT: strips && transA,
         B_COLSPLIT: strips && !transB,
-        A_SH: strips ? tile.FM * 16 : transA ? tile.BK : sgBM(tile),
-        B_SH: strips ? tile.FN * 16 : transB ? sgBN(tile) : tile.BK,
         // loads issued after the store they refill, not at the top of the step
         AHEAD: v.producers > 0 || depth > 1,
         // whole tiles have every contiguous size a multiple of 16
