@@ -126,8 +126,9 @@ const B_VECS = B_ROWS * B_COLS / VW;
 const A_LOADS = (A_VECS + COPIERS - 1u) / COPIERS;
 const B_LOADS = (B_VECS + COPIERS - 1u) / COPIERS;
 // vectors in a row of each tile, and the shift of the rotated copy's rotationOf (rotated-vec8.wgsl)
-// for rows of that many, written out where the copy uses it: robustness's range analysis then
-// proves the copy's indices in bounds (it follows +, *, /, %, shifts; not functions or select)
+// for rows of that many: the copy computes its indices in the entry point from
+// local_invocation_index, loop counters and constants, which Dawn's range analysis (a robustness
+// toggle, enable_integer_range_analysis_in_robustness) can prove in bounds
 const A_PER = A_COLS / VW;
 const B_PER = B_COLS / VW;
 const A_ROT = select(select(3u, 2u, A_PER == 4u), 1u, A_PER == 2u);
@@ -445,8 +446,8 @@ fn main(
 #endif
     // ---------------------------------------------- registers -> buffer step % BUFFERS
     if (producer && step < steps) {
-      // written out here, not in a function: indices derived from local_invocation_index and
-      // constants are what robustness can prove in bounds (a function's parameters it cannot)
+      // written out here, not in a function: indices from local_invocation_index and constants
+      // are what robustness's range analysis can prove in bounds (a function's parameters are not)
       let bufS = step % BUFFERS;
 #for T in A B
       for (var l = 0u; l < {{T}}_LOADS; l++) {

@@ -6,7 +6,6 @@
 //   node dist-node/bench-kernels.mjs [--sweep] [--no-robustness] [--quick]
 //   --sweep          also time tile configurations and K splits per shape (for tuning the choice)
 //   --no-robustness  Dawn's 'disable_robustness' toggle (not what browsers run; for comparison)
-//   --no-range-analysis  robustness checks every index (the CLI lets Dawn skip what it proves in bounds)
 //   --dawnToggles=A,B  more Dawn toggles on (e.g. dump_shaders: the SPIR-V each kernel compiles to)
 //   --quick          fewer shapes
 //   --tiny           tiny shapes only (smoke test on a software adapter)
@@ -248,8 +247,8 @@ async function benchMatmul(gpu: Gpu, s: Shape, o: Operands, tile?: MatmulTile, s
 
 /** Tiles of the tensor-core sweep: the default tile and the candidates. */
 function halfSweepTiles(): Record<string, SubgroupTile> {
-  const { wide16, tall8k64, tall8, medium } = SUBGROUP_TILES;
-  const all: Record<string, SubgroupTile> = { wide16, tall8k64, tall8, medium, ...SUBGROUP_SWEEP_TILES };
+  const { w256x8s, wide16, tall8k64, tall8, medium } = SUBGROUP_TILES;
+  const all: Record<string, SubgroupTile> = { w256x8s, wide16, tall8k64, tall8, medium, ...SUBGROUP_SWEEP_TILES };
   // --sweep-tiles=NAME,NAME: only these
   const pick = process.argv.find((x) => x.startsWith('--sweep-tiles='));
   if (!pick) return all;
@@ -346,7 +345,6 @@ async function main(): Promise<void> {
   const gpu = await createNodeGpu({
     profile: true,
     half: !args.has('--no-f16'),
-    rangeAnalysis: !args.has('--no-range-analysis'),
     enableToggles: [...(args.has('--no-robustness') ? ['disable_robustness'] : []), ...extra],
   });
   const r = gpu.report;

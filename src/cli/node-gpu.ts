@@ -29,17 +29,10 @@ export interface NodeGpuOptions {
    * when offered. false: neither toggle nor feature, every kernel f32 (the CLI's --no-f16).
    */
   half?: boolean;
-  /** Robustness's range analysis (default true; false: every index checked, as Dawn does by default). */
-  rangeAnalysis?: boolean;
 }
 
 /** Dawn keeps f16 off on NVIDIA's Vulkan driver unless asked; subgroup matrices sit behind allow_unsafe_apis. */
 export const HALF_TOGGLES = ['allow_unsafe_apis', 'vulkan_enable_f16_on_nvidia'];
-
-/** Robustness (Dawn clamps every index into a workgroup array and checks every subgroup-matrix load)
- * skips what its integer range analysis proves in bounds: safe, off by default in this Dawn. The
- * tensor-core kernel's copy into workgroup memory is written so that it can prove them. */
-export const RANGE_ANALYSIS_TOGGLE = 'enable_integer_range_analysis_in_robustness';
 
 // Dawn lives as long as its GPU object is referenced; closeNodeGpu() drops it so Node can exit.
 let dawnGpu: GPU | null = null;
@@ -56,7 +49,7 @@ export async function createNodeGpu(opts: NodeGpuOptions = {}): Promise<Gpu> {
   // GPUBufferUsage, GPUMapMode, ... as the engine expects them in a browser.
   Object.assign(globalThis, globals);
   const half = opts.half ?? true;
-  const enable = [...(half ? HALF_TOGGLES : []), ...(opts.rangeAnalysis === false ? [] : [RANGE_ANALYSIS_TOGGLE]), ...(opts.enableToggles ?? [])];
+  const enable = [...(half ? HALF_TOGGLES : []), ...(opts.enableToggles ?? [])];
   // Full-resolution timestamps for profiling (Dawn rounds them to 100 µs-ish steps otherwise).
   const disable = [...(opts.disableToggles ?? []), ...(opts.profile ? ['timestamp_quantization'] : [])];
   const flags: string[] = [];

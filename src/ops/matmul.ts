@@ -111,8 +111,11 @@ export const SUBGROUP_TILES = {
   large: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8 },
   /** 128 x 128 outputs, 8 subgroups of 64 x 32. */
   large8: { SG_M: 2, SG_N: 4, FM: 4, FN: 2, BK: 32, GROUP_M: 8 },
-  /** 128 x 256 outputs, 16 subgroups of 32 x 64, one buffer, 16-byte loads stored in rotated order:
-   *  the fastest on the H100 and H200 (whole tiles). */
+  /** 128 x 256 outputs, 8 subgroups of 64 x 64, one buffer, 16-byte loads stored in rotated order,
+   *  each subgroup's strips of the tiles in arrays of their own: the fastest on the H200 (whole tiles). */
+  w256x8s: { SG_M: 2, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
+  /** 128 x 256 outputs, 16 subgroups of 32 x 64, one buffer, 16-byte loads stored in rotated order
+   *  (the default before w256x8s). */
   wide16: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1 },
   /** 128 x 128 outputs, 8 subgroups of 32 x 64, 64 along K per step, one buffer. */
   tall8k64: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
@@ -181,12 +184,11 @@ export const SUBGROUP_SWEEP_TILES = {
   // over wide16 at five of 11 shapes (by 0.7-6%) and 0.5-8% under it at the other six; three steps
   // ahead, and two on the single-role tiles (wide16, w256x8r, tall8r), slower.
   ws128p8rf2: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 8, PREFETCH: 2 },
-  // Each subgroup's strips of the tiles in arrays of their own (STRIPS): constant fragment offsets,
-  // which robustness does not predicate. Dawn's robustness off (bench:tensor-probe --no-robustness,
-  // H100 2026-12-06) took the rotated copy's ceiling from 214 to 333 TFLOP/s and wide16 from 154 to
-  // 194: the checks on the workgroup tiles, not the copies themselves, cost that.
+  // Each subgroup's strips of the tiles in arrays of their own (STRIPS: the fragments at constant
+  // offsets in them). H200, 2026-12-06 (docs/half-precision.md, fifteenth round), two runs: on 8
+  // subgroups of 4 x 4 fragments (w256x8s, now the default) 10-21% over the same tile without strips
+  // and 5-17% over wide16 at every shape; on wide16 itself -4% to +7%, on the producer tile 4-19% slower.
   wide16s: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
-  w256x8rs: { SG_M: 2, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
   tall8k64rs: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
   ws128p8rf2s: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 8, PREFETCH: 2, STRIPS: true },
 } satisfies Record<string, SubgroupTile>;
@@ -281,11 +283,10 @@ export function directFits(t: SubgroupTile, m: number, n: number, k: number): bo
 
 const sgWorkgroups = (t: SubgroupTile, m: number, n: number, batch: number) => Math.ceil(m / sgBM(t)) * Math.ceil(n / sgBN(t)) * batch;
 
-/** Tile and K splits for the tensor-core kernel. Measured on the H200 (bench-kernels --half-sweep,
- * 2026-12-03, docs/half-precision.md): on whole tiles 16 subgroups of 32 x 64 in a 128 x 256 tile,
- * one buffer, were the fastest at every shape of LLaMA-3.2-1B and 4096³ (158-196 TFLOP/s with
- * 16-byte loads; stored in rotated order 13-20% faster again on an H100, 2026-12-05), then 128 x 128
- * with 64 along K (145-178); ragged shapes take the bounds-checked
+/** Tile and K splits for the tensor-core kernel. On whole tiles 128 x 256 outputs, one buffer, the
+ * rotated 16-byte copy and 8 subgroups of 64 x 64 in strips of their own were the fastest at every
+ * shape of LLaMA-3.2-1B and 4096³ (H200, 2026-12-06: 162-199 TFLOP/s; bench-kernels --half-sweep,
+ * docs/half-precision.md), then 128 x 128 with 64 along K; ragged shapes take the bounds-checked
  * 128 x 128 tile (76-102), and 64 x 64 tiles outputs too small to give it workgroups. */
 export function chooseSubgroupPlan(
   gpu: Gpu,
@@ -296,10 +297,10 @@ export function chooseSubgroupPlan(
   transA = false,
   transB = false,
 ): { tile: SubgroupTile; splitK: number } {
-  const { wide16, tall8k64, tall8, medium } = SUBGROUP_TILES;
+  const { w256x8s, tall8k64, tall8, medium } = SUBGROUP_TILES;
   const fits = (t: SubgroupTile) => subgroupTileFits(gpu, t, transA, transB) && sgWorkgroups(t, m, n, batch) >= SG_SPLIT_BELOW;
   const whole = (t: SubgroupTile) => fits(t) && wholeFits(t, m, n, k);
-  const tile = [wide16, tall8k64].find(whole) ?? (fits(tall8) ? tall8 : medium);
+  const tile = [w256x8s, tall8k64].find(whole) ?? (fits(tall8) ? tall8 : medium);
   const wgs = sgWorkgroups(tile, m, n, batch);
   const splitK = wgs >= SG_SPLIT_BELOW || k < SG_MIN_SPLIT_K ? 1 : evenSplits(k, Math.min(Math.ceil(SPLIT_TARGET / wgs), maxSplits(k)));
   return { tile, splitK };
