@@ -4,7 +4,7 @@
 // gradients over 2048 tokens and the LM head's input gradient (K 49,152) gained from it.
 import { describe, expect, it } from 'vitest';
 import { fakeGpu } from '../gpu/testing/fake-device';
-import { chooseSubgroupPlan } from './matmul';
+import { chooseSubgroupPlan, SUBGROUP_TILES } from './matmul';
 
 const { gpu } = fakeGpu({ maxComputeWorkgroupStorageSize: 48 * 1024, maxComputeInvocationsPerWorkgroup: 1024 }, true);
 const plan = (m: number, n: number, k: number, transA = false, transB = false) => chooseSubgroupPlan(gpu, m, n, k, 1, transA, transB).splitK;
@@ -22,7 +22,17 @@ describe('tensor-core K splits', () => {
     expect(plan(512, 576, 49152)).toBeGreaterThan(1); // the LM head's input gradient
   });
 
+  it('whole tiles: 128 x 256 for x·W and dy·W, 128 x 128 x 64 for the transposed forms, both in strips', () => {
+    const tile = (m: number, n: number, k: number, transA = false, transB = false) => chooseSubgroupPlan(gpu, m, n, k, 1, transA, transB).tile;
+    expect(tile(2048, 8192, 2048)).toEqual(SUBGROUP_TILES.w256x8s); // 1B up dx
+    expect(tile(2048, 8192, 2048, false, true)).toEqual(SUBGROUP_TILES.tall8k64s); // 1B up
+    expect(tile(8192, 2048, 2048, true, false)).toEqual(SUBGROUP_TILES.tall8k64s); // 1B up dW
+    // N not a multiple of 256: x·W falls back to 128 x 128 x 64 without strips
+    expect(tile(2048, 1536 + 128, 2048)).toEqual(SUBGROUP_TILES.tall8k64);
+  });
+
   it('enough workgroups: no split however long K is', () => {
-    expect(plan(2048, 2048, 8192, false, true)).toBe(1); // 128 tiles of 128 x 256
+    expect(plan(2048, 2048, 8192, false, true)).toBe(1); // 256 tiles of 128 x 128
+    expect(plan(2048, 2048, 8192)).toBe(1); // 128 tiles of 128 x 256
   });
 });

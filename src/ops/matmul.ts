@@ -117,6 +117,9 @@ export const SUBGROUP_TILES = {
   /** 128 x 256 outputs, 16 subgroups of 32 x 64, one buffer, 16-byte loads stored in rotated order
    *  (the default before w256x8s). */
   wide16: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1 },
+  /** tall8k64 in strips: on the transposed forms (x·Wᵀ, dyᵀ·x) 3-9% faster than w256x8s at every
+   *  shape, on x·W and dy·W 11-15% slower (H100, three runs, 2026-12-06). */
+  tall8k64s: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1, STRIPS: true },
   /** 128 x 128 outputs, 8 subgroups of 32 x 64, 64 along K per step, one buffer. */
   tall8k64: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
   /** 128 x 128 outputs, 8 subgroups of 32 x 64. */
@@ -190,6 +193,11 @@ export const SUBGROUP_SWEEP_TILES = {
   // and 5-17% over wide16 at every shape; on wide16 itself -4% to +7%, on the producer tile 4-19% slower.
   wide16s: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
   tall8k64rs: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
+  // next to the default in strips (H100, 2026-12-06): two steps of loads in flight 2-12% slower,
+  // 256 x 128 within -3% to +3%, 128 x 128 in two buffers 5-33% slower
+  w256x8sf2: { SG_M: 2, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true, PREFETCH: 2 },
+  t256x8s: { SG_M: 4, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
+  q128b2s: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 2, STRIPS: true },
   ws128p8rf2s: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 8, PREFETCH: 2, STRIPS: true },
 } satisfies Record<string, SubgroupTile>;
 
@@ -283,11 +291,13 @@ export function directFits(t: SubgroupTile, m: number, n: number, k: number): bo
 
 const sgWorkgroups = (t: SubgroupTile, m: number, n: number, batch: number) => Math.ceil(m / sgBM(t)) * Math.ceil(n / sgBN(t)) * batch;
 
-/** Tile and K splits for the tensor-core kernel. On whole tiles 128 x 256 outputs, one buffer, the
- * rotated 16-byte copy and 8 subgroups of 64 x 64 in strips of their own were the fastest at every
- * shape of LLaMA-3.2-1B and 4096³ (H200, 2026-12-06: 162-199 TFLOP/s; bench-kernels --half-sweep,
- * docs/half-precision.md), then 128 x 128 with 64 along K; ragged shapes take the bounds-checked
- * 128 x 128 tile (76-102), and 64 x 64 tiles outputs too small to give it workgroups. */
+/** Tile and K splits for the tensor-core kernel. On whole tiles, with each subgroup's strips of the
+ * tiles in arrays of their own: for x·W and dy·W 128 x 256 outputs of 8 subgroups of 64 x 64 with the
+ * rotated 16-byte copy (H200 and H100, 2026-12-06: 173-196 TFLOP/s; then 128 x 128 x 64 without
+ * strips); for x·Wᵀ and dyᵀ·x 128 x 128 x 64 in strips, 3-9% faster there (164-211 TFLOP/s on an
+ * H100 at 4096³ and the 1B shapes; bench-kernels --half-sweep, docs/half-precision.md); ragged shapes
+ * take the bounds-checked 128 x 128 tile (76-102), and 64 x 64 tiles outputs too small to give it
+ * workgroups. */
 export function chooseSubgroupPlan(
   gpu: Gpu,
   m: number,
@@ -297,10 +307,11 @@ export function chooseSubgroupPlan(
   transA = false,
   transB = false,
 ): { tile: SubgroupTile; splitK: number } {
-  const { w256x8s, tall8k64, tall8, medium } = SUBGROUP_TILES;
+  const { w256x8s, tall8k64s, tall8k64, tall8, medium } = SUBGROUP_TILES;
   const fits = (t: SubgroupTile) => subgroupTileFits(gpu, t, transA, transB) && sgWorkgroups(t, m, n, batch) >= SG_SPLIT_BELOW;
   const whole = (t: SubgroupTile) => fits(t) && wholeFits(t, m, n, k);
-  const tile = [w256x8s, tall8k64].find(whole) ?? (fits(tall8) ? tall8 : medium);
+  const order = transA || transB ? [tall8k64s, w256x8s] : [w256x8s, tall8k64];
+  const tile = order.find(whole) ?? (fits(tall8) ? tall8 : medium);
   const wgs = sgWorkgroups(tile, m, n, batch);
   const splitK = wgs >= SG_SPLIT_BELOW || k < SG_MIN_SPLIT_K ? 1 : evenSplits(k, Math.min(Math.ceil(SPLIT_TARGET / wgs), maxSplits(k)));
   return { tile, splitK };
