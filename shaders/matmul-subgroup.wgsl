@@ -453,6 +453,7 @@ fn main(
       for (var l = 0u; l < {{T}}_LOADS; l++) {
         let v = ct + l * COPIERS;
         if ({{T}}_VECS % COPIERS == 0u || v < {{T}}_VECS) {
+          // (row, column) of vector v in the tile: slot(v, cols), as fetchTiles loaded it
 #if LOAD_U32
           let rc = slotU32(v, {{T}}_COLS);
           let r = rc.x;
