@@ -102,7 +102,8 @@ export interface SubgroupTile {
    *  step before they are stored; 2 or 3 issue them that many steps ahead, for more registers). */
   PREFETCH?: number;
   /** Each subgroup's share of the A and B tiles in a workgroup array of its own, so that every
-   *  fragment load reads at a constant offset (robustness then predicates none of them). */
+   *  fragment load reads at a constant offset (with Dawn's robustness on, what made 128 x 256 tiles
+   *  of 4 x 4 fragments 10-22% faster; why, the SPIR-V does not show). */
   STRIPS?: boolean;
 }
 
