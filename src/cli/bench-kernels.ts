@@ -247,8 +247,8 @@ async function benchMatmul(gpu: Gpu, s: Shape, o: Operands, tile?: MatmulTile, s
 
 /** Tiles of the tensor-core sweep: the default tile and the candidates. */
 function halfSweepTiles(): Record<string, SubgroupTile> {
-  const { w256x8s, tall8k64s, wide16, tall8k64, tall8, medium } = SUBGROUP_TILES;
-  const all: Record<string, SubgroupTile> = { w256x8s, tall8k64s, wide16, tall8k64, tall8, medium, ...SUBGROUP_SWEEP_TILES };
+  const { q128s, tall8, medium } = SUBGROUP_TILES;
+  const all: Record<string, SubgroupTile> = { q128s, tall8, medium, ...SUBGROUP_SWEEP_TILES };
   // --sweep-tiles=NAME,NAME: only these
   const pick = process.argv.find((x) => x.startsWith('--sweep-tiles='));
   if (!pick) return all;

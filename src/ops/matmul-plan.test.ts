@@ -22,17 +22,17 @@ describe('tensor-core K splits', () => {
     expect(plan(512, 576, 49152)).toBeGreaterThan(1); // the LM head's input gradient
   });
 
-  it('whole tiles: 128 x 256 for x·W and dy·W, 128 x 128 x 64 for the transposed forms, both in strips', () => {
+  it('whole tiles: 128 x 128 of 4 subgroups in strips in every form; ragged ones the checked 128 x 128', () => {
     const tile = (m: number, n: number, k: number, transA = false, transB = false) => chooseSubgroupPlan(gpu, m, n, k, 1, transA, transB).tile;
-    expect(tile(2048, 8192, 2048)).toEqual(SUBGROUP_TILES.w256x8s); // 1B up dx
-    expect(tile(2048, 8192, 2048, false, true)).toEqual(SUBGROUP_TILES.tall8k64s); // 1B up
-    expect(tile(8192, 2048, 2048, true, false)).toEqual(SUBGROUP_TILES.tall8k64s); // 1B up dW
-    // N not a multiple of 256: x·W falls back to 128 x 128 x 64 without strips
-    expect(tile(2048, 1536 + 128, 2048)).toEqual(SUBGROUP_TILES.tall8k64);
+    expect(tile(2048, 8192, 2048)).toEqual(SUBGROUP_TILES.q128s); // 1B up dx
+    expect(tile(2048, 8192, 2048, false, true)).toEqual(SUBGROUP_TILES.q128s); // 1B up
+    expect(tile(8192, 2048, 2048, true, false)).toEqual(SUBGROUP_TILES.q128s); // 1B up dW
+    expect(tile(2048, 1536 + 64, 2048)).toEqual(SUBGROUP_TILES.tall8); // N not a multiple of 128
+    expect(tile(2048, 1536, 2048 + 16)).toEqual(SUBGROUP_TILES.tall8); // K not a multiple of 32
   });
 
   it('enough workgroups: no split however long K is', () => {
     expect(plan(2048, 2048, 8192, false, true)).toBe(1); // 256 tiles of 128 x 128
-    expect(plan(2048, 2048, 8192)).toBe(1); // 128 tiles of 128 x 256
+    expect(plan(1024, 2048, 8192)).toBe(1); // 128 tiles of 128 x 128
   });
 });

@@ -108,21 +108,15 @@ export interface SubgroupTile {
 }
 
 export const SUBGROUP_TILES = {
+  /** 128 x 128 outputs, 4 subgroups of 64 x 64 in strips, rotated 16-byte copy (128 invocations, so
+   *  that two workgroups can share an SM, one's copies and barriers overlapping the other's
+   *  multiplies): 2-22% over w256x8s and 36-50% over tall8k64s at every shape on an H100 (2026-12-06,
+   *  five runs). */
+  q128s: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
   /** 128 x 128 outputs, 4 subgroups of 64 x 64. */
   large: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8 },
   /** 128 x 128 outputs, 8 subgroups of 64 x 32. */
   large8: { SG_M: 2, SG_N: 4, FM: 4, FN: 2, BK: 32, GROUP_M: 8 },
-  /** 128 x 256 outputs, 8 subgroups of 64 x 64, one buffer, 16-byte loads stored in rotated order,
-   *  each subgroup's strips of the tiles in arrays of their own: the fastest on the H200 (whole tiles). */
-  w256x8s: { SG_M: 2, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
-  /** 128 x 256 outputs, 16 subgroups of 32 x 64, one buffer, 16-byte loads stored in rotated order
-   *  (the default before w256x8s). */
-  wide16: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1 },
-  /** tall8k64 in strips: on the transposed forms (x·Wᵀ, dyᵀ·x) 3-9% faster than w256x8s at every
-   *  shape, on x·W and dy·W 11-15% slower (H100, three runs, 2026-12-06). */
-  tall8k64s: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1, STRIPS: true },
-  /** 128 x 128 outputs, 8 subgroups of 32 x 64, 64 along K per step, one buffer. */
-  tall8k64: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
   /** 128 x 128 outputs, 8 subgroups of 32 x 64. */
   tall8: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8' },
   /** 128 x 128 outputs, 16 subgroups of 32 x 32. */
@@ -192,6 +186,13 @@ export const SUBGROUP_SWEEP_TILES = {
   // offsets in them). H200, 2026-12-06 (docs/half-precision.md, fifteenth round), two runs: on 8
   // subgroups of 4 x 4 fragments (w256x8s, now the default) 10-21% over the same tile without strips
   // and 5-17% over wide16 at every shape; on wide16 itself -4% to +7%, on the producer tile 4-19% slower.
+  // The defaults before q128s: 128 x 128 x 64 without strips (until 2026-12-06), 128 x 256 of 16
+  // subgroups (wide16), then of 8 in strips (w256x8s), with tall8k64s for the transposed forms
+  // (3-9% over w256x8s there on the fast H100 of 2026-12-06, 30-45% under q128s on another H100).
+  tall8k64: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1 },
+  wide16: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1 },
+  w256x8s: { SG_M: 2, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
+  tall8k64s: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1, STRIPS: true },
   wide16s: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
   tall8k64rs: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
   // next to the default in strips (H100, 2026-12-06): two steps of loads in flight 2-12% slower,
@@ -200,6 +201,20 @@ export const SUBGROUP_SWEEP_TILES = {
   t256x8s: { SG_M: 4, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
   q128b2s: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 2, STRIPS: true },
   ws128p8rf2s: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 8, PREFETCH: 2, STRIPS: true },
+  // Around q128s (now the default; H100, 2026-12-06, docs/half-precision.md, sixteenth round): the
+  // same tile without strips (q128r) or with the in-order copy (q128v8s) 15-20% slower, 64 along K
+  // (q128k64s) 30% slower; two steps of loads in flight (q128sf2) +2-4% at 4096³ x·W and dyᵀ·x, -5 to
+  // -9% at most other shapes; launch groups of 4 or 16 tile rows within 1-3% either way; 64 x 256,
+  // 256 x 64 and 64 x 128 tiles 10-45% slower.
+  q128k64s: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1, STRIPS: true },
+  w64x256s: { SG_M: 1, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
+  t256x64s: { SG_M: 4, SG_N: 1, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
+  q128sf2: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true, PREFETCH: 2 },
+  w64x128s: { SG_M: 1, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
+  q128g16s: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 16, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
+  q128g4s: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 4, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
+  q128v8s: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1, STRIPS: true },
+  q128r: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1 },
 } satisfies Record<string, SubgroupTile>;
 
 /** Which kernel a matmul of these operand dtypes runs on this device. */
@@ -292,13 +307,12 @@ export function directFits(t: SubgroupTile, m: number, n: number, k: number): bo
 
 const sgWorkgroups = (t: SubgroupTile, m: number, n: number, batch: number) => Math.ceil(m / sgBM(t)) * Math.ceil(n / sgBN(t)) * batch;
 
-/** Tile and K splits for the tensor-core kernel. On whole tiles, with each subgroup's strips of the
- * tiles in arrays of their own: for x·W and dy·W 128 x 256 outputs of 8 subgroups of 64 x 64 with the
- * rotated 16-byte copy (H200 and H100, 2026-12-06: 173-196 TFLOP/s; then 128 x 128 x 64 without
- * strips); for x·Wᵀ and dyᵀ·x 128 x 128 x 64 in strips, 3-9% faster there (164-211 TFLOP/s on an
- * H100 at 4096³ and the 1B shapes; bench-kernels --half-sweep, docs/half-precision.md); ragged shapes
- * take the bounds-checked 128 x 128 tile (76-102), and 64 x 64 tiles outputs too small to give it
- * workgroups. */
+/** Tile and K splits for the tensor-core kernel. Whole tiles take 128 x 128 outputs of 4 subgroups of
+ * 64 x 64, each subgroup's strips of the tiles in arrays of their own, the rotated 16-byte copy: two
+ * such workgroups can share an SM (H100, 2026-12-06: 152-184 TFLOP/s at 4096³ and the 1B shapes in every
+ * form, 2-22% over the 128 x 256 tile before it; bench-kernels --half-sweep, docs/half-precision.md).
+ * Ragged shapes take the bounds-checked 128 x 128 tile of 8 subgroups, and 64 x 64 tiles outputs too
+ * small to give it workgroups. */
 export function chooseSubgroupPlan(
   gpu: Gpu,
   m: number,
@@ -308,11 +322,10 @@ export function chooseSubgroupPlan(
   transA = false,
   transB = false,
 ): { tile: SubgroupTile; splitK: number } {
-  const { w256x8s, tall8k64s, tall8k64, tall8, medium } = SUBGROUP_TILES;
+  const { q128s, tall8, medium } = SUBGROUP_TILES;
   const fits = (t: SubgroupTile) => subgroupTileFits(gpu, t, transA, transB) && sgWorkgroups(t, m, n, batch) >= SG_SPLIT_BELOW;
   const whole = (t: SubgroupTile) => fits(t) && wholeFits(t, m, n, k);
-  const order = transA || transB ? [tall8k64s, w256x8s] : [w256x8s, tall8k64];
-  const tile = order.find(whole) ?? (fits(tall8) ? tall8 : medium);
+  const tile = whole(q128s) ? q128s : fits(tall8) ? tall8 : medium;
   const wgs = sgWorkgroups(tile, m, n, batch);
   const splitK = wgs >= SG_SPLIT_BELOW || k < SG_MIN_SPLIT_K ? 1 : evenSplits(k, Math.min(Math.ceil(SPLIT_TARGET / wgs), maxSplits(k)));
   return { tile, splitK };
