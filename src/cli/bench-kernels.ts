@@ -13,7 +13,7 @@
 //   --half-only      only the f32 / f16 / tensor-core comparison (no f32 tables, no add)
 //   --no-f16         Dawn without the f16 / subgroup-matrix toggles (f32 only)
 //   --half-shapes=I,J  only these of the LLaMA-3.2-1B list (indices); --tc-only: tensor-core rows only
-//   --sweep-tiles=A,B  only these tiles in --half-sweep (names of SUBGROUP_TILES / SUBGROUP_SWEEP_TILES)
+//   --sweep-tiles=A,B  only these tiles in --half-sweep (names of SUBGROUP_TILES / src/ops/matmul-sweep-tiles.ts)
 //   --attention-only only attention: flash vs matmul path, forward and backward (see ATTENTION)
 // Where the device offers shader-f16 (and subgroup matrices), the same shapes (and LLaMA-3.2-1B's
 // Linear shapes) are timed on f16 operands side by side with f32: the f16-storage kernel and the
@@ -30,12 +30,12 @@ import {
   tileFits,
   MATMUL_TILES,
   SUBGROUP_TILES,
-  SUBGROUP_SWEEP_TILES,
   subgroupVariant,
   type MatmulPath,
   type MatmulTile,
   type SubgroupTile,
 } from '../ops/matmul';
+import { SUBGROUP_SWEEP_TILES } from '../ops/matmul-sweep-tiles';
 import { castToF16 } from '../ops/cast';
 import { floatToHalf, halfToFloat } from '../formats/dtype';
 import { add } from '../ops/elementwise';

@@ -11,17 +11,8 @@ import { createNodeGpu, closeNodeGpu } from './node-gpu';
 import { flag } from './argv-flag';
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
-import {
-  matmul,
-  chooseSubgroupPlan,
-  chooseMatmulPlan,
-  evenSplits,
-  subgroupTileFits,
-  subgroupVariant,
-  SUBGROUP_TILES,
-  SUBGROUP_SWEEP_TILES,
-  type SubgroupTile,
-} from '../ops/matmul';
+import { matmul, chooseSubgroupPlan, chooseMatmulPlan, evenSplits, subgroupTileFits, subgroupVariant, SUBGROUP_TILES, type SubgroupTile } from '../ops/matmul';
+import { SUBGROUP_SWEEP_TILES } from '../ops/matmul-sweep-tiles';
 import { castToF16 } from '../ops/cast';
 import { parseHfConfig } from '../formats/hf-config';
 import { RANDOM_SHAPES } from '../formats/random-model';

@@ -8,7 +8,8 @@
 //   node dist-node/bench-tensor-probe.mjs [--tiles=wide16,q128b2] [--no-robustness]
 import { createNodeGpu, closeNodeGpu } from './node-gpu';
 import type { Gpu } from '../gpu/gpu';
-import { SUBGROUP_TILES, SUBGROUP_SWEEP_TILES, subgroupTileFits, type SubgroupTile } from '../ops/matmul';
+import { SUBGROUP_TILES, subgroupTileFits, type SubgroupTile } from '../ops/matmul';
+import { SUBGROUP_SWEEP_TILES } from '../ops/matmul-sweep-tiles';
 import { matmulRate } from './bench-ceilings';
 import { measure } from './kernel-timing';
 import { dispatchProbe, probeOutFloats, PROBE_MODES, type ProbeMode } from './tensor-probe-kernel';

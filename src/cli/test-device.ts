@@ -14,7 +14,8 @@
 // from its own kernels, f32 softmax) has its own bounds: test-device-attention.ts.
 import { createNodeGpu, closeNodeGpu } from './node-gpu';
 import type { Gpu } from '../gpu/gpu';
-import { matmul, SUBGROUP_SWEEP_TILES, SUBGROUP_TILES, subgroupTileFits, subgroupVariant, type MatmulPath, type SubgroupTile } from '../ops/matmul';
+import { matmul, SUBGROUP_TILES, subgroupTileFits, subgroupVariant, type MatmulPath, type SubgroupTile } from '../ops/matmul';
+import { SUBGROUP_SWEEP_TILES } from '../ops/matmul-sweep-tiles';
 import { castToF16 } from '../ops/cast';
 import { linearMatmul, setHalfLinears } from '../ops/precision';
 import { clampMin } from '../ops/teq';

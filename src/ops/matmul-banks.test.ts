@@ -6,7 +6,8 @@
 // 32 banks, and a fragment load's eight rows of 16 bytes must not share a bank (one pass each):
 // a layout change that breaks this costs 13-20% (docs/half-precision.md, thirteenth round).
 import { describe, expect, it } from 'vitest';
-import { SUBGROUP_SWEEP_TILES, SUBGROUP_TILES, type SubgroupTile } from './matmul';
+import { SUBGROUP_TILES, type SubgroupTile } from './matmul';
+import { SUBGROUP_SWEEP_TILES } from './matmul-sweep-tiles';
 
 const PAD = 8;
 const SPAD = 32;
