@@ -77,12 +77,14 @@ export const SUBGROUP_SWEEP_TILES = {
   // same tile without strips (q128r) or with the in-order copy (q128v8s) 15-20% slower, 64 along K
   // (q128k64s) 30% slower; two steps of loads in flight (q128sf2) +2-4% at 4096³ x·W and dyᵀ·x, -5 to
   // -9% at most other shapes; launch groups of 4 or 16 tile rows within 1-3% either way; 64 x 256,
-  // 256 x 64 and 64 x 128 tiles 10-45% slower; in two buffers (q128b2s) 28-40% slower.
+  // 256 x 64 and 64 x 128 tiles 10-45% slower; in two buffers (q128b2s) 28-40% slower; the same 128 x
+  // 128 as 8 subgroups of 2 x 4 fragments (tall8rs) 20-32% slower.
   q128k64s: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1, STRIPS: true },
   w64x256s: { SG_M: 1, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
   t256x64s: { SG_M: 4, SG_N: 1, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
   q128sf2: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true, PREFETCH: 2 },
   w64x128s: { SG_M: 1, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
+  tall8rs: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
   q128g16s: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 16, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
   q128g4s: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 4, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
   q128v8s: { SG_M: 2, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1, STRIPS: true },
