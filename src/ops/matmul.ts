@@ -223,7 +223,7 @@ const sgWorkgroups = (t: SubgroupTile, m: number, n: number, batch: number) => M
 
 /** Tile and K splits for the tensor-core kernel. Whole tiles take 128 x 128 outputs of 4 subgroups of
  * 64 x 64, each subgroup's strips of the tiles in arrays of their own, the rotated 16-byte copy: two
- * such workgroups can share an SM (H100, 2026-12-06: 152-184 TFLOP/s at 4096³ and the 1B shapes in every
+ * such workgroups can share an SM (H100, 2026-12-06: 151-186 TFLOP/s at 4096³ and the 1B shapes in every
  * form, 2-22% over the 128 x 256 tile before it; bench-kernels --half-sweep, docs/half-precision.md).
  * Ragged shapes take the bounds-checked 128 x 128 tile of 8 subgroups, and 64 x 64 tiles outputs too
  * small to give it workgroups. */
