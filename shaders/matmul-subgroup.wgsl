@@ -101,10 +101,11 @@ const B_COLS = BN;
 // Each tile is an array of strips (arrays of their own). With STRIPS a strip is one subgroup's share
 // of the fragments (SG_M strips of A, SG_N of B), so every fragment load names its strip and a
 // constant offset inside it (with robustness on, 10-22% faster for 128 x 256 tiles of 4 x 4
-// fragments; docs/half-precision.md, fifteenth round). Strips run along the fragments' varying coordinate: rows (same
-// layout as one flat tile) for A [M,K] and B [N,K], columns for A [K,M] and B [K,N] (each strip
-// BK rows of its own columns, padded by SPAD halves so the copy's and the fragment loads' banks stay
-// one pass each: checked for every tile layout). Without STRIPS a tile is one strip.
+// fragments; docs/half-precision.md, fifteenth round). Strips run along the fragments' varying
+// coordinate: rows (same layout as one flat tile) for A [M,K] and B [N,K], columns for A [K,M] and
+// B [K,N] (each strip BK rows of its own columns, padded by SPAD halves so the copy's and the
+// fragment loads' banks stay one pass each: checked for every tile layout). Without STRIPS a tile is
+// one strip.
 const SPAD = 32u;
 const A_FR = FM;
 const B_FR = FN;

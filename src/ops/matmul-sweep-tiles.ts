@@ -56,7 +56,7 @@ export const SUBGROUP_SWEEP_TILES = {
   ws128p8rf2: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 8, PREFETCH: 2 },
   // Each subgroup's strips of the tiles in arrays of their own (STRIPS: the fragments at constant
   // offsets in them). H200, 2026-12-06 (docs/half-precision.md, fifteenth round), two runs: on 8
-  // subgroups of 4 x 4 fragments (w256x8s, now the default) 10-21% over the same tile without strips
+  // subgroups of 4 x 4 fragments (w256x8s, the default until q128s) 10-21% over the same tile without strips
   // and 5-17% over wide16 at every shape; on wide16 itself -4% to +7%, on the producer tile 4-19% slower.
   // The defaults before q128s: 128 x 128 x 64 without strips (until 2026-12-06), 128 x 256 of 16
   // subgroups (wide16), then of 8 in strips (w256x8s), with tall8k64s for the transposed forms
@@ -67,7 +67,7 @@ export const SUBGROUP_SWEEP_TILES = {
   tall8k64s: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'vec8', BUFFERS: 1, STRIPS: true },
   wide16s: { SG_M: 4, SG_N: 4, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
   tall8k64rs: { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 64, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
-  // next to the default in strips (H100, 2026-12-06): two steps of loads in flight 2-12% slower,
+  // next to w256x8s in strips (H100, 2026-12-06): two steps of loads in flight 2-12% slower,
   // 256 x 128 within -3% to +3%, 128 x 128 in two buffers 5-33% slower
   w256x8sf2: { SG_M: 2, SG_N: 4, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true, PREFETCH: 2 },
   t256x8s: { SG_M: 4, SG_N: 2, FM: 4, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', BUFFERS: 1, STRIPS: true },
