@@ -253,6 +253,62 @@ fn fetchTiles(rA: ptr<function, array<Vec, A_LOADS>>, rB: ptr<function, array<Ve
   }
 }
 
+// Registers -> workgroup buffer bufS: copier ct's vectors of the A and B tiles, as fetchTiles loaded them.
+fn storeTiles(rA: ptr<function, array<Vec, A_LOADS>>, rB: ptr<function, array<Vec, B_LOADS>>, ct: u32, bufS: u32) {
+#for T in A B
+  for (var l = 0u; l < {{T}}_LOADS; l++) {
+    let v = ct + l * COPIERS;
+    if ({{T}}_VECS % COPIERS == 0u || v < {{T}}_VECS) {
+      // (row, column) of vector v in the tile, as fetchTiles loaded it
+      let rc = slot(v, {{T}}_COLS);
+      let r = rc.x;
+      let c = rc.y;
+#if {{T}}_COLSPLIT
+      let si = bufS * {{T}}_NS + c / {{T}}_SW;
+      let o = r * LD{{T}} + c % {{T}}_SW;
+#else
+      let si = bufS * {{T}}_NS + r / {{T}}_SH;
+      let o = (r % {{T}}_SH) * LD{{T}} + c;
+#endif
+      let x = (*r{{T}})[l];
+#if LOAD_U32
+      let h = bitcast<vec2<f16>>(x);
+      {{T}}s[si][o] = h.x;
+      {{T}}s[si][o + 1u] = h.y;
+#else
+#if LOAD_ROT
+      // (rotated-vec8.wgsl: each f16 store of a subgroup on 32 banks)
+      let q = rotationOf(v, {{T}}_COLS / VW);
+      let rx = rotated(x, q);
+#for W 4
+      {
+        let ww = ({{W}}u + q) & 3u;
+        let h = bitcast<vec2<f16>>(rx[{{W}}]);
+        {{T}}s[si][o + 2u * ww] = h.x;
+        {{T}}s[si][o + 2u * ww + 1u] = h.y;
+      }
+#endfor
+#else
+#if LOAD_VEC8
+#for W 4
+      {
+        let h = bitcast<vec2<f16>>(x[{{W}}]);
+        {{T}}s[si][o + 2u * {{W}}u] = h.x;
+        {{T}}s[si][o + 2u * {{W}}u + 1u] = h.y;
+      }
+#endfor
+#else
+#for W 4
+      {{T}}s[si][o + {{W}}u] = x[{{W}}];
+#endfor
+#endif
+#endif
+#endif
+    }
+  }
+#endfor
+}
+
 #endif
 
 #if STAGE_C
@@ -439,59 +495,7 @@ fn main(
 #endif
     // ---------------------------------------------- registers -> buffer step % BUFFERS
     if (producer && step < steps) {
-      let bufS = step % BUFFERS;
-#for T in A B
-      for (var l = 0u; l < {{T}}_LOADS; l++) {
-        let v = ct + l * COPIERS;
-        if ({{T}}_VECS % COPIERS == 0u || v < {{T}}_VECS) {
-          // (row, column) of vector v in the tile, as fetchTiles loaded it
-          let rc = slot(v, {{T}}_COLS);
-          let r = rc.x;
-          let c = rc.y;
-#if {{T}}_COLSPLIT
-          let si = bufS * {{T}}_NS + c / {{T}}_SW;
-          let o = r * LD{{T}} + c % {{T}}_SW;
-#else
-          let si = bufS * {{T}}_NS + r / {{T}}_SH;
-          let o = (r % {{T}}_SH) * LD{{T}} + c;
-#endif
-          let x = r{{T}}{{S}}[l];
-#if LOAD_U32
-          let h = bitcast<vec2<f16>>(x);
-          {{T}}s[si][o] = h.x;
-          {{T}}s[si][o + 1u] = h.y;
-#else
-#if LOAD_ROT
-          // (rotated-vec8.wgsl: each f16 store of a subgroup on 32 banks)
-          let q = rotationOf(v, {{T}}_COLS / VW);
-          let rx = rotated(x, q);
-#for W 4
-          {
-            let ww = ({{W}}u + q) & 3u;
-            let h = bitcast<vec2<f16>>(rx[{{W}}]);
-            {{T}}s[si][o + 2u * ww] = h.x;
-            {{T}}s[si][o + 2u * ww + 1u] = h.y;
-          }
-#endfor
-#else
-#if LOAD_VEC8
-#for W 4
-          {
-            let h = bitcast<vec2<f16>>(x[{{W}}]);
-            {{T}}s[si][o + 2u * {{W}}u] = h.x;
-            {{T}}s[si][o + 2u * {{W}}u + 1u] = h.y;
-          }
-#endfor
-#else
-#for W 4
-          {{T}}s[si][o + {{W}}u] = x[{{W}}];
-#endfor
-#endif
-#endif
-#endif
-        }
-      }
-#endfor
+      storeTiles(&rA{{S}}, &rB{{S}}, ct, step % BUFFERS);
 #if AHEAD
       // and the load DEPTH steps on into the registers just freed
       if (step + DEPTH < steps) {
