@@ -5,14 +5,16 @@
  *  'factors': llama.cpp's rope_freqs tensor (frequency i divided by factors[i]), as GGUF files hold llama3;
  *  'longrope': Phi-3.5 / Phi-3-128k's LongRoPE, read for runs up to originalMaxPositions only, where
  *  transformers divides frequency i by shortFactor[i] (longFactor is its choice beyond, kept for the
- *  exports). It also multiplies cos and sin by attentionFactor; the loader has already folded that
- *  into q_proj's and k_proj's rows (src/formats/longrope-attention.ts), so the engine, the oracle and
- *  the exports rotate with shortFactor alone: attentionFactor is kept for the model card, never applied again. */
+ *  exports); 'yarn': YaRN's blend of kept and divided frequencies (the same at every length). Both
+ *  multiply cos and sin by attentionFactor; the loader has already folded that into what makes q and k
+ *  (src/formats/rope-attention-factor.ts), so the engine, the oracle and the exports rotate with the
+ *  frequencies alone: attentionFactor is kept for the model card, never applied again. */
 export type RopeScaling =
   | { type: 'linear'; factor: number }
   | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number }
   | { type: 'factors'; factors: number[] }
-  | { type: 'longrope'; shortFactor: number[]; longFactor: number[]; originalMaxPositions: number; attentionFactor: number };
+  | { type: 'longrope'; shortFactor: number[]; longFactor: number[]; originalMaxPositions: number; attentionFactor: number }
+  | { type: 'yarn'; factor: number; originalMaxPositions: number; betaFast: number; betaSlow: number; truncate: boolean; attentionFactor: number };
 
 export type Architecture = 'llama' | 'opt';
 

@@ -3,7 +3,7 @@
 // sharded with an index), loaded by the studio's folder loader and checked against a float64 forward
 // written from transformers' modeling code that reads config.json itself (testing/transformers-twin.ts):
 // the stored weights exactly, the logits within float64 rounding (Granite's, whose multipliers are
-// folded into the weights on load, and LongRoPE's, whose attention factor is: within that fold's f32 rounding). Then quantized (RTN on the CPU
+// folded into the weights on load, and LongRoPE's and YaRN's, whose attention factor is: within that fold's f32 rounding). Then quantized (RTN on the CPU
 // twin) and put through every export the model offers, each read back: ONNX in onnxruntime, GPTQ and
 // full-precision folders by the studio's readers, GGUF by the GGUF loader, all against the float64
 // forward of the dequantized weights. Formats a model does not offer must say why.
@@ -46,7 +46,9 @@ const W4: QuantSpec = { bits: 4, groupSize: 32, symmetric: false };
  * Granite's multipliers were folded into f32 weights on load, each folded value rounded once
  * (2^-24 relative): 0.9e-8 and 2.7e-8 of the largest logit in the two cases.
  */
-const twinTolerance = (m: LoadedModel) => (m.weights.config.foldedMultipliers || m.weights.config.ropeScaling?.type === 'longrope' ? 2e-7 : 1e-9);
+const twinTolerance = (m: LoadedModel) => (m.weights.config.foldedMultipliers || foldsAttentionFactor(m) ? 2e-7 : 1e-9);
+/** LongRoPE and YaRN: their attention factor is folded into q and k on load. */
+const foldsAttentionFactor = (m: LoadedModel) => ['longrope', 'yarn'].includes(m.weights.config.ropeScaling?.type ?? '');
 /** What each case gave, printed at the end as the architecture x step matrix. */
 const matrix = new Map<string, Record<string, string>>();
 const mark = (c: string, step: string, v: string) => matrix.set(c, { ...(matrix.get(c) ?? {}), [step]: v });
@@ -56,7 +58,7 @@ describe.each(CHECKPOINT_CASES)('$name', (k) => {
   let model: LoadedModel;
   let ids: number[];
 
-  it('loads through the studio (any file order), every tensor equal to the stored values (Granite, LongRoPE: times their folded factors)', async () => {
+  it('loads through the studio (any file order), every tensor equal to the stored values (Granite, LongRoPE, YaRN: times their folded factors)', async () => {
     model = await loadModelFromFiles([...written.files].reverse());
     const cfg = model.weights.config;
     expect(cfg.sourceArchitecture).toBe((k.config.architectures as string[])[0]);
@@ -151,9 +153,9 @@ describe.each(CHECKPOINT_CASES)('$name', (k) => {
         const back = await loadModelFromFiles(files);
         // (Phi-3 comes back as the MistralForCausalLM it is written as: q/k/v and gate/up apart;
         // Granite as LlamaForCausalLM, its multipliers in the weights and none in config.json)
-        // LongRoPE's attention factor comes back as 1, the weights carrying it
+        // LongRoPE's and YaRN's attention factor comes back as 1, the weights carrying it
         const { foldedMultipliers: _folded, ropeScaling, ...plain } = model.weights.config;
-        const rope = ropeScaling?.type === 'longrope' ? { ...ropeScaling, attentionFactor: 1 } : ropeScaling;
+        const rope = ropeScaling?.type === 'longrope' || ropeScaling?.type === 'yarn' ? { ...ropeScaling, attentionFactor: 1 } : ropeScaling;
         expect(back.weights.config).toMatchObject({ ...plain, name: expect.any(String), sourceArchitecture: hfArchitecture(model.weights.config) });
         expect(back.weights.config.ropeScaling).toEqual(rope);
         expect(back.weights.config.foldedMultipliers).toBeUndefined();

@@ -296,7 +296,8 @@ function metadata(cfg: ModelConfig, voc: GgufVocabulary, fileType: number, descr
     [`${a}.attention.value_length`, { t: 'u32', v: cfg.headDim }],
     [`${a}.attention.layer_norm_rms_epsilon`, { t: 'f32', v: cfg.normEps }],
     [`${a}.rope.freq_base`, { t: 'f32', v: cfg.ropeTheta }],
-    // convert_hf_to_gguf.py: linear scaling as metadata; llama3 as the rope_freqs tensor (ropeFactors).
+    // convert_hf_to_gguf.py: linear scaling as metadata; llama3 as the rope_freqs tensor (ropeFactors),
+    // and so YaRN's frequencies (its attention factor is in the q/k weights, llama.cpp adds none).
     ...(cfg.ropeScaling?.type === 'linear'
       ? ([
           [`${a}.rope.scaling.type`, { t: 'str', v: 'linear' }],
@@ -340,8 +341,8 @@ function gpt2Metadata(v: Gpt2Vocab, cfg: ModelConfig, addBos: boolean | undefine
 
 /**
  * llama.cpp's rope_freqs: frequency i is divided by factor i. For llama3 scaling, the ratio of the
- * unscaled to the scaled frequency (convert_hf_to_gguf.py computes the same factors); LongRoPE's short
- * factors; none otherwise.
+ * unscaled to the scaled frequency (convert_hf_to_gguf.py computes the same factors), and so for YaRN;
+ * LongRoPE's short factors; none otherwise.
  */
 export function ropeFactors(cfg: ModelConfig): Float32Array | null {
   const s = cfg.ropeScaling;

@@ -30,14 +30,65 @@ describe('config.json rope_scaling', () => {
     expect(toHfLlamaConfig(parseHfConfig(llama({}))).rope_scaling).toBeNull();
   });
   it('refuses kinds it does not implement and malformed factors, saying what was wrong', () => {
-    expect(() => parseHfConfig(llama({ rope_scaling: { rope_type: 'yarn', factor: 4 } }))).toThrow(
-      /rope_scaling "yarn".*'linear', 'llama3' and Phi-3's 'longrope'/,
+    expect(() => parseHfConfig(llama({ rope_scaling: { rope_type: 'dynamic', factor: 4 } }))).toThrow(
+      /rope_scaling "dynamic".*'linear', 'llama3', 'yarn' and Phi-3's 'longrope'/,
     );
     expect(() => parseHfConfig(llama({ rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4 } }))).toThrow(FormatError);
     expect(() => parseHfConfig(llama({ rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4 } }))).toThrow(
       /original_max_position_embeddings is undefined/,
     );
     expect(() => parseHfConfig(llama({ rope_scaling: { rope_type: 'linear', factor: -1 } }))).toThrow(/factor is -1/);
+  });
+});
+
+describe('YaRN', () => {
+  const yarn = (rope: Record<string, unknown>, o: Record<string, unknown> = {}) =>
+    llama({ max_position_embeddings: 131072, rope_scaling: { type: 'yarn', ...rope }, ...o });
+
+  it("reads Qwen's recipe (4.x spelling), with the paper's betas, truncation and attention factor 0.1 ln(factor) + 1", () => {
+    const cfg = parseHfConfig(yarn({ factor: 4, original_max_position_embeddings: 32768 }));
+    expect(cfg.ropeScaling).toEqual({
+      type: 'yarn',
+      factor: 4,
+      originalMaxPositions: 32768,
+      betaFast: 32,
+      betaSlow: 1,
+      truncate: true,
+      attentionFactor: 0.1 * Math.log(4) + 1,
+    });
+  });
+  it('takes the factor from the lengths where absent, the original length from max_position_embeddings, betas of 0 as unset', () => {
+    const v5 = parseHfConfig(
+      llama({ max_position_embeddings: 8192, rope_parameters: { rope_type: 'yarn', rope_theta: 10000, original_max_position_embeddings: 2048, beta_fast: 0 } }),
+    );
+    expect(v5.ropeScaling).toMatchObject({ factor: 4, originalMaxPositions: 2048, betaFast: 32, betaSlow: 1 });
+    expect(parseHfConfig(yarn({ factor: 2 })).ropeScaling).toMatchObject({ factor: 2, originalMaxPositions: 131072 });
+  });
+  it('an attention factor as given, or the mscale ratio where mscale and mscale_all_dim are both set (hand-computed)', () => {
+    expect(parseHfConfig(yarn({ factor: 4, attention_factor: 1.25 })).ropeScaling).toMatchObject({ attentionFactor: 1.25 });
+    // (0.1 · 1.5 · ln 3 + 1) / (0.1 · 0.5 · ln 3 + 1) = 1.164792 / 1.054931 = 1.104141
+    const s = parseHfConfig(yarn({ factor: 3, mscale: 1.5, mscale_all_dim: 0.5 })).ropeScaling as { attentionFactor: number };
+    expect(s.attentionFactor).toBeCloseTo(1.104141, 6);
+    // one of the pair alone: the plain 0.1 ln(factor) + 1
+    expect(parseHfConfig(yarn({ factor: 3, mscale: 1.5 })).ropeScaling).toMatchObject({ attentionFactor: 0.1 * Math.log(3) + 1 });
+  });
+  it('writes it back with attention_factor 1 (the weights carry it) and truncate only where false', () => {
+    const back = toHfLlamaConfig(parseHfConfig(yarn({ factor: 4, original_max_position_embeddings: 32768, beta_fast: 16, truncate: false })));
+    expect(back.rope_scaling).toEqual({
+      rope_type: 'yarn',
+      factor: 4,
+      original_max_position_embeddings: 32768,
+      beta_fast: 16,
+      beta_slow: 1,
+      truncate: false,
+      attention_factor: 1,
+    });
+  });
+  it('refuses a factor under 1, a bad length or truncate, naming the field', () => {
+    expect(() => parseHfConfig(yarn({ factor: 0.5 }))).toThrow(/rope_scaling.factor is 0.5, expected at least 1/);
+    expect(() => parseHfConfig(yarn({ factor: -2 }))).toThrow(/rope_scaling.factor is -2/);
+    expect(() => parseHfConfig(yarn({ factor: 2, original_max_position_embeddings: 'long' }))).toThrow(/original_max_position_embeddings is "long"/);
+    expect(() => parseHfConfig(yarn({ factor: 2, truncate: 'yes' }))).toThrow(/truncate is "yes", expected true or false/);
   });
 });
 

@@ -328,7 +328,7 @@ interface RopeContext {
   headDim: number;
 }
 
-/** The scaling part of rope_scaling / rope_parameters: absent, null or 'default' -> none; 'linear', 'llama3' and Phi-3's 'longrope' read; others refused. */
+/** The scaling part of rope_scaling / rope_parameters: absent, null or 'default' -> none; 'linear', 'llama3', 'yarn' and Phi-3's 'longrope' read; others refused. */
 function parseRopeScaling(raw: unknown, file: string, unsupported: (what: string) => never, key: string, ctx: RopeContext): RopeScaling | undefined {
   if (raw === null || raw === undefined) return undefined;
   if (typeof raw !== 'object' || Array.isArray(raw))
@@ -356,7 +356,42 @@ function parseRopeScaling(raw: unknown, file: string, unsupported: (what: string
   }
   // Phi3Config renames the early 128k checkpoints' "su" to longrope
   if (type === 'longrope' || (type === 'su' && ctx.source === 'Phi3ForCausalLM')) return parseLongRope(r, file, unsupported, key, ctx, positive);
-  return unsupported(`${key} ${JSON.stringify(type)} (the studio reads 'linear', 'llama3' and Phi-3's 'longrope')`);
+  if (type === 'yarn') return parseYarn(r, file, key, ctx, positive);
+  return unsupported(`${key} ${JSON.stringify(type)} (the studio reads 'linear', 'llama3', 'yarn' and Phi-3's 'longrope')`);
+}
+
+/**
+ * YaRN as transformers' _compute_yarn_parameters reads it: original_max_position_embeddings from the
+ * dict, else max_position_embeddings; factor as given (at least 1), else max / original (transformers
+ * 5); attention_factor as given, else get_mscale(factor, mscale) / get_mscale(factor, mscale_all_dim)
+ * where both are set, else get_mscale(factor) (0.1 ln(factor) + 1; 1 where factor <= 1); beta_fast
+ * and beta_slow 32 and 1 where unset or 0 (Python's `or`); truncate true unless false.
+ */
+function parseYarn(r: Json, file: string, key: string, ctx: RopeContext, positive: (k: string) => number): RopeScaling {
+  const fix = 'Fix config.json or use the original from the model repo';
+  const given = (k: string) => r[k] !== undefined && r[k] !== null;
+  const original = given('original_max_position_embeddings') ? positive('original_max_position_embeddings') : ctx.c.max_position_embeddings;
+  if (typeof original !== 'number' || !Number.isSafeInteger(original) || original <= 0)
+    throw new FormatError(file, `${key}.original_max_position_embeddings is ${show(original)} (and max_position_embeddings), expected a positive integer`, fix);
+  const factor = given('factor') ? positive('factor') : (ctx.c.max_position_embeddings as number) / original;
+  if (!(factor >= 1)) throw new FormatError(file, `${key}.factor is ${show(factor)}, expected at least 1 (YaRN stretches the context)`, fix);
+  const mscale = (scale: number, m = 1) => (scale <= 1 ? 1 : 0.1 * m * Math.log(scale) + 1);
+  const attentionFactor = given('attention_factor')
+    ? positive('attention_factor')
+    : r.mscale && r.mscale_all_dim
+      ? mscale(factor, positive('mscale')) / mscale(factor, positive('mscale_all_dim'))
+      : mscale(factor);
+  if (r.truncate !== undefined && r.truncate !== null && typeof r.truncate !== 'boolean')
+    throw new FormatError(file, `${key}.truncate is ${show(r.truncate)}, expected true or false`, fix);
+  return {
+    type: 'yarn',
+    factor,
+    originalMaxPositions: original,
+    betaFast: r.beta_fast ? positive('beta_fast') : 32,
+    betaSlow: r.beta_slow ? positive('beta_slow') : 1,
+    truncate: r.truncate !== false,
+    attentionFactor,
+  };
 }
 
 /**
@@ -425,6 +460,17 @@ function toHfRopeScaling(s: RopeScaling | undefined): Json | null {
       short_factor: s.shortFactor,
       long_factor: s.longFactor,
       original_max_position_embeddings: s.originalMaxPositions,
+      attention_factor: 1.0,
+    };
+  // as LongRoPE: the q/k weights (or Qwen3's q/k norms) carry the attention factor
+  if (s.type === 'yarn')
+    return {
+      rope_type: 'yarn',
+      factor: s.factor,
+      original_max_position_embeddings: s.originalMaxPositions,
+      beta_fast: s.betaFast,
+      beta_slow: s.betaSlow,
+      ...(s.truncate ? {} : { truncate: false }),
       attention_factor: 1.0,
     };
   return {

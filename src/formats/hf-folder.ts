@@ -11,7 +11,7 @@ import { checkTokenIds } from './token-ids';
 import { buildWeightSource, type TensorEntry } from './weight-source';
 import { splitFusedLinears } from './fused-linears';
 import { foldGraniteMultipliers } from './granite-multipliers';
-import { foldLongRopeAttention } from './longrope-attention';
+import { foldRopeAttentionFactor } from './rope-attention-factor';
 
 export const INDEX_FILE = 'model.safetensors.index.json';
 const MAX_SHARDS = 4096;
@@ -72,7 +72,7 @@ export function tensorsFromSafetensors(cfg: ModelConfig, files: SafetensorsFile[
       }
     }
   }
-  return foldLongRopeAttention(cfg, foldGraniteMultipliers(cfg, splitFusedLinears(cfg, out)));
+  return foldRopeAttentionFactor(cfg, foldGraniteMultipliers(cfg, splitFusedLinears(cfg, out)));
 }
 
 export function describeHfFolder(names: string[]): string {

@@ -82,6 +82,28 @@ describe('rope scaling (transformers rope_scaling)', () => {
     // D = 8, theta = 10000: 10000^(-2i/8) = 1, 0.1, 0.01, 0.001
     expectClose(ropeFrequencies(8, 10000, longrope), [1, 0.05, 0.0025, 0.0002], 1e-15);
   });
+  it('yarn: frequencies kept up to the ramp, divided past it, blended linearly between (hand-computed)', () => {
+    const yarn = { type: 'yarn' as const, factor: 4, originalMaxPositions: 1024, betaFast: 32, betaSlow: 1, truncate: true, attentionFactor: 1.139 };
+    // D = 16, theta = 10000: frequency i is 10^(-i/2). The ramp's ends: 16 ln(1024 / (32·2π)) / (2 ln 10000)
+    // = 1.414 -> 1 and 16 ln(1024 / 2π) / (2 ln 10000) = 4.424 -> 5, so the kept share 1 - (i - 1)/4 is
+    // 1, 1, 0.75, 0.5, 0.25, 0, 0, 0, and frequency i keeps (kept + (1 - kept) / 4) of itself
+    const keep = [1, 1, 0.8125, 0.625, 0.4375, 0.25, 0.25, 0.25];
+    expectClose(
+      ropeFrequencies(16, 10000, yarn),
+      keep.map((k, i) => k * Math.pow(10, -i / 2)),
+      1e-15,
+    );
+    // without truncation the ramp runs from 1.414 to 4.424: i = 1 still kept, i = 2 kept by
+    // 1 - (2 - 1.414) / 3.010 = 0.805, i = 5 divided
+    const f = ropeFrequencies(16, 10000, { ...yarn, truncate: false });
+    const low = (16 * Math.log(1024 / (64 * Math.PI))) / (2 * Math.log(10000));
+    const high = (16 * Math.log(1024 / (2 * Math.PI))) / (2 * Math.log(10000));
+    const kept2 = 1 - (2 - low) / (high - low);
+    expect(kept2).toBeCloseTo(0.805, 3);
+    expect(f[1]).toBe(Math.pow(10, -0.5));
+    expect(f[2] / 0.1).toBeCloseTo(kept2 + (1 - kept2) / 4, 12);
+    expect(f[5]).toBeCloseTo(Math.pow(10, -2.5) / 4, 18);
+  });
   it('linear divides every frequency; no scaling is theta^(-2i/D)', () => {
     const plain = ropeFrequencies(8, 10000);
     expect(Array.from(plain)).toEqual([1, 0.1, 0.01, 0.001].map((_, i) => Math.pow(10000, -i / 4)));

@@ -18,6 +18,7 @@ export function ropeFrequencies(headDim: number, theta: number, scaling?: RopeSc
   if (scaling.type === 'factors') return inv.map((f, i) => f / scaling.factors[i]);
   // LongRoPE up to its original maximum (longer runs are refused); its attention factor is in the q/k weights
   if (scaling.type === 'longrope') return inv.map((f, i) => f / scaling.shortFactor[i]);
+  if (scaling.type === 'yarn') return yarnFrequencies(inv, headDim, theta, scaling);
   const { factor, lowFreqFactor: lo, highFreqFactor: hi, originalMaxPositions: old } = scaling;
   const lowWavelen = old / lo;
   const highWavelen = old / hi;
@@ -27,6 +28,27 @@ export function ropeFrequencies(headDim: number, theta: number, scaling?: RopeSc
     if (wavelen > lowWavelen) return f / factor;
     const smooth = (old / wavelen - lo) / (hi - lo);
     return (1 - smooth) * (f / factor) + smooth * f;
+  });
+}
+
+/**
+ * YaRN (transformers' _compute_yarn_parameters): frequencies that turn fewer than betaSlow times over
+ * the original context are divided by factor (interpolated), those that turn more than betaFast
+ * times are kept (extrapolated), and a linear ramp over the dimension index blends the two between
+ * (the bounds rounded outwards unless truncate is false). Its attention factor is in the q/k weights.
+ */
+function yarnFrequencies(inv: Float64Array, headDim: number, theta: number, s: Extract<RopeScaling, { type: 'yarn' }>): Float64Array {
+  // the dimension index at which a frequency turns `rotations` times over the original context
+  const dimFor = (rotations: number) => (headDim * Math.log(s.originalMaxPositions / (rotations * 2 * Math.PI))) / (2 * Math.log(theta));
+  let low = dimFor(s.betaFast);
+  let high = dimFor(s.betaSlow);
+  if (s.truncate) [low, high] = [Math.floor(low), Math.ceil(high)];
+  low = Math.max(low, 0);
+  high = Math.min(high, headDim - 1);
+  if (low === high) high += 0.001;
+  return inv.map((f, i) => {
+    const kept = 1 - Math.min(1, Math.max(0, (i - low) / (high - low)));
+    return (f / s.factor) * (1 - kept) + f * kept;
   });
 }
 

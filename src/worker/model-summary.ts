@@ -25,6 +25,10 @@ export function structureNotes(c: ModelConfig): string[] {
     notes.push(
       `RoPE scaling: longrope, its short factors (runs up to ${c.ropeScaling.originalMaxPositions} tokens); its attention factor ${c.ropeScaling.attentionFactor.toPrecision(6)} folded into q_proj and k_proj on load`,
     );
+  else if (c.ropeScaling?.type === 'yarn')
+    notes.push(
+      `RoPE scaling: yarn, factor ${c.ropeScaling.factor} over ${c.ropeScaling.originalMaxPositions} positions; its attention factor ${c.ropeScaling.attentionFactor.toPrecision(6)} folded into ${c.qkNorm ? 'the q and k norms' : 'q_proj and k_proj'} on load`,
+    );
   else if (c.ropeScaling) notes.push(`RoPE scaling: ${c.ropeScaling.type}`);
   if (c.storedQuantization)
     notes.push(

@@ -729,7 +729,60 @@ export const CHECKPOINT_CASES: CheckpointCase[] = [
     tokenizer: 'byte-level',
     tokenizerConfig: { bos_token: '</s>', eos_token: '</s>', pad_token: '<pad>', unk_token: '</s>', add_bos_token: true, tokenizer_class: 'GPT2Tokenizer' },
   },
+  {
+    // YaRN as transformers 5 writes it (rope_parameters; max_position_embeddings = factor x original):
+    // head_dim 16 over an original 1024 positions blends frequencies 2-4 and divides 5-7 by 4; the
+    // attention factor 0.1 ln 4 + 1 ≈ 1.139 is folded into q_proj and k_proj on load
+    name: 'Llama-yarn-v5',
+    config: {
+      ...withoutKeys(llama2, ['rope_scaling', 'torch_dtype']),
+      dtype: 'float32',
+      rope_parameters: { rope_type: 'yarn', rope_theta: 10000.0, factor: 4.0, original_max_position_embeddings: 1024 },
+      transformers_version: '5.0.0',
+    },
+    dtype: 'float32',
+    shards: 1,
+    tokenizer: 'sentencepiece',
+  },
 ];
+
+// YaRN on the Qwen layouts above (their files, tokenizers and dtypes)
+const caseNamed = (name: string) => CHECKPOINT_CASES.find((c) => c.name === name)!;
+CHECKPOINT_CASES.push(
+  {
+    // Qwen2.5's long-context recipe (its model card: add rope_scaling {"type": "yarn", ...} to
+    // config.json), 4.x spelling, smaller numbers: the factor also scales q's and k's biases
+    ...caseNamed('Qwen2.5-style'),
+    name: 'Qwen2.5-yarn',
+    config: {
+      ...caseNamed('Qwen2.5-style').config,
+      max_position_embeddings: 512,
+      rope_scaling: { factor: 4.0, original_max_position_embeddings: 128, type: 'yarn' },
+      rope_theta: 10000.0,
+    },
+  },
+  {
+    // Qwen3 with YaRN, every optional key set (betas, truncate false, DeepSeek-style mscale pair):
+    // the attention factor goes into the per-head q/k norms, which come after the projections
+    ...caseNamed('Qwen3-0.6B-style'),
+    name: 'Qwen3-yarn',
+    config: {
+      ...caseNamed('Qwen3-0.6B-style').config,
+      max_position_embeddings: 384,
+      rope_scaling: {
+        rope_type: 'yarn',
+        factor: 3.0,
+        original_max_position_embeddings: 128,
+        beta_fast: 8,
+        beta_slow: 2,
+        truncate: false,
+        mscale: 1.5,
+        mscale_all_dim: 0.5,
+      },
+      rope_theta: 10000.0,
+    },
+  },
+);
 
 /** Checkpoints the studio does not compute, each with what its refusal must name. */
 export const REFUSED_CASES: (CheckpointCase & { refusal: RegExp })[] = [
@@ -759,16 +812,13 @@ export const REFUSED_CASES: (CheckpointCase & { refusal: RegExp })[] = [
     refusal: /mlp_bias=true.*does not implement/,
   },
   {
-    name: 'Llama-yarn-v5',
-    config: {
-      ...llama2,
-      rope_scaling: undefined,
-      rope_parameters: { rope_type: 'yarn', rope_theta: 10000, factor: 4, original_max_position_embeddings: 1024 },
-    },
+    // dynamic NTK (its frequencies change with the sequence length): not read
+    name: 'Llama-dynamic-ntk',
+    config: { ...llama2, rope_scaling: { type: 'dynamic', factor: 2.0 } },
     dtype: 'float32',
     shards: 1,
     tokenizer: 'sentencepiece',
-    refusal: /rope_parameters "yarn".*'linear', 'llama3' and Phi-3's 'longrope'/,
+    refusal: /rope_scaling "dynamic".*'linear', 'llama3', 'yarn' and Phi-3's 'longrope'/,
   },
   {
     // a GPTQ checkpoint's config (its weights would be packed integers): refused before any are read

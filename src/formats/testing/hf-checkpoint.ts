@@ -287,7 +287,7 @@ export interface WrittenCheckpoint {
   /** Every tensor of the model as stored (after dtype rounding), by transformers name; lm_head included even when tied (= the embedding). */
   tensors: Map<string, Float32Array>;
   config: Json;
-  /** Granite: the factor its multipliers put on each weight they fold into; LongRoPE: its attention factor on q and k (the loader's values are the stored ones times it). */
+  /** Granite: the factor its multipliers put on each weight they fold into; LongRoPE, YaRN: their attention factor on q and k (the loader's values are the stored ones times it). */
   foldFactors?: Map<string, number>;
 }
 
@@ -314,16 +314,25 @@ function graniteFoldFactors(c: Json): Map<string, number> {
   return out;
 }
 
-/** LongRoPE's attention factor, on RoPE's cos and sin in transformers: on q_proj's and k_proj's rows once loaded. */
-function longRopeFoldFactors(c: Json, factor: number): Map<string, number> {
+/**
+ * LongRoPE's and YaRN's attention factor, on RoPE's cos and sin in transformers: once loaded, on what
+ * makes q and k (q_proj's and k_proj's rows and biases; Qwen3's q_norm and k_norm, which follow them)
+ * in every layer that rotates.
+ */
+function attentionFoldFactors(c: Json, tensors: Map<string, Float32Array>, factor: number): Map<string, number> {
   const out = new Map<string, number>();
-  for (let l = 0; l < (c.num_hidden_layers as number); l++) for (const r of ['q', 'k']) out.set(`model.layers.${l}.self_attn.${r}_proj.weight`, factor);
+  const noRope = c.no_rope_layers as number[] | undefined;
+  for (let l = 0; l < (c.num_hidden_layers as number); l++) {
+    if (noRope && noRope[l] === 0) continue;
+    const names = c.model_type === 'qwen3' ? ['q_norm.weight', 'k_norm.weight'] : ['q_proj.weight', 'k_proj.weight', 'q_proj.bias', 'k_proj.bias'];
+    for (const n of names) if (tensors.has(`model.layers.${l}.self_attn.${n}`)) out.set(`model.layers.${l}.self_attn.${n}`, factor);
+  }
   return out;
 }
 
 /**
  * Is `got` what the loader must give for tensor `name`: the stored values bit for bit, or where
- * Granite's multipliers or LongRoPE's attention factor fold in, the stored values times the factor,
+ * Granite's multipliers or a RoPE attention factor fold in, the stored values times the factor,
  * rounded once to f32.
  */
 export function isLoadedTensor(w: WrittenCheckpoint, name: string, got: Float32Array): boolean {
@@ -450,12 +459,12 @@ export function writeCheckpoint(k: CheckpointCase, seed = 1): WrittenCheckpoint 
     at('special_tokens_map.json', enc({ bos_token: '</s>', eos_token: '</s>', pad_token: '<pad>', unk_token: '</s>' }));
   }
   const granite = (c.architectures as string[])[0] === 'GraniteForCausalLM';
-  const longRope = ropeAttentionScaling(c);
+  const attentionFactor = ropeAttentionScaling(c);
   return {
     files,
     tensors,
     config: c,
     ...(granite ? { foldFactors: graniteFoldFactors(c) } : {}),
-    ...(longRope !== 1 ? { foldFactors: longRopeFoldFactors(c, longRope) } : {}),
+    ...(attentionFactor !== 1 ? { foldFactors: attentionFoldFactors(c, tensors, attentionFactor) } : {}),
   };
 }

@@ -1,7 +1,7 @@
 // A float64 forward of LlamaForCausalLM / MistralForCausalLM / Qwen2ForCausalLM / Qwen3ForCausalLM / Phi3ForCausalLM / GraniteForCausalLM / OPTForCausalLM
 // written from transformers' modeling code and read straight from config.json, independent of the
 // studio's config parser and oracle: rope_parameters or rope_theta + rope_scaling (default, linear,
-// llama3, longrope inv_freq as modeling_rope_utils computes it; longrope's attention factor on cos and sin), head_dim, GQA, q/k/v (and o, MLP) biases,
+// llama3, longrope, yarn inv_freq as modeling_rope_utils computes it; their attention factor on cos and sin), head_dim, GQA, q/k/v (and o, MLP) biases,
 // Qwen3's q_norm / k_norm (RMSNorm over each head before RoPE), Phi-3's fused qkv_proj and gate_up_proj,
 // SmolLM3's layers without RoPE, Granite's four multipliers (applied where modeling_granite applies them),
 // Mistral's sliding-window mask, OPT's offset-2 positions, project_in/out and post-norm. Tests
@@ -56,10 +56,25 @@ function longRope(c: Json, p: Json): { original: number; attentionFactor: number
   return { original, attentionFactor: given ?? (factor <= 1 ? 1 : Math.sqrt(1 + Math.log(factor) / Math.log(original))) };
 }
 
-/** The attention_scaling that the rotary embedding multiplies cos and sin by (1 but for longrope). */
+/**
+ * _compute_yarn_parameters (transformers 4.5x / 5): original_max_position_embeddings from the dict or
+ * max_position_embeddings; factor, else max / original; attention_factor, else from mscale.
+ */
+function yarn(c: Json, p: Json): { original: number; factor: number; attentionFactor: number } {
+  const original = (p.original_max_position_embeddings ?? c.max_position_embeddings) as number;
+  const factor = (p.factor as number | undefined) ?? (c.max_position_embeddings as number) / original;
+  const getMscale = (scale: number, mscale = 1) => (scale <= 1 ? 1.0 : 0.1 * mscale * Math.log(scale) + 1.0);
+  let attentionFactor = p.attention_factor as number | undefined | null;
+  if (attentionFactor === undefined || attentionFactor === null)
+    attentionFactor = p.mscale && p.mscale_all_dim ? getMscale(factor, p.mscale as number) / getMscale(factor, p.mscale_all_dim as number) : getMscale(factor);
+  return { original, factor, attentionFactor };
+}
+
+/** The attention_scaling that the rotary embedding multiplies cos and sin by (1 but for longrope and yarn). */
 export function ropeAttentionScaling(c: Json): number {
   const p = ropeDict(c);
   const type = p.rope_type ?? p.type;
+  if (type === 'yarn') return yarn(c, p).attentionFactor;
   return type === 'longrope' || type === 'su' ? longRope(c, p).attentionFactor : 1;
 }
 
@@ -74,6 +89,28 @@ export function invFreq(c: Json, headDim: number, seqLen = 1): Float64Array {
     // inv_freq = 1 / (ext_factors * base^(2i/d)); long_factor once seq_len passes the original length
     const ext = (seqLen > longRope(c, p).original ? p.long_factor : p.short_factor) as number[];
     return inv.map((f, i) => f / ext[i]);
+  }
+  if (type === 'yarn') {
+    const { original, factor } = yarn(c, p);
+    const dim = headDim;
+    const betaFast = (p.beta_fast as number) || 32;
+    const betaSlow = (p.beta_slow as number) || 1;
+    const findCorrectionDim = (numRotations: number) => (dim * Math.log(original / (numRotations * 2 * Math.PI))) / (2 * Math.log(base));
+    let low = findCorrectionDim(betaFast);
+    let high = findCorrectionDim(betaSlow);
+    if (p.truncate ?? true) {
+      low = Math.floor(low);
+      high = Math.ceil(high);
+    }
+    low = Math.max(low, 0);
+    high = Math.min(high, dim - 1);
+    if (low === high) high += 0.001;
+    // inv_freq_extrapolation_factor = 1 - linear_ramp_factor(low, high, dim // 2)
+    return inv.map((extrapolation, i) => {
+      const interpolation = extrapolation / factor;
+      const extrapolationFactor = 1 - Math.min(Math.max((i - low) / (high - low), 0), 1);
+      return interpolation * (1 - extrapolationFactor) + extrapolation * extrapolationFactor;
+    });
   }
   const factor = p.factor as number;
   if (type === 'linear') return inv.map((f) => f / factor);
