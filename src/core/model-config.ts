@@ -8,13 +8,16 @@
  *  exports); 'yarn': YaRN's blend of kept and divided frequencies (the same at every length). Both
  *  multiply cos and sin by attentionFactor; the loader has already folded that into what makes q and k
  *  (src/formats/rope-attention-factor.ts), so the engine, the oracle and the exports rotate with the
- *  frequencies alone: attentionFactor is kept for the model card, never applied again. */
+ *  frequencies alone: attentionFactor is kept for the model card, never applied again. 'dynamic': dynamic
+ *  NTK, whose base grows only once a sequence passes originalMaxPositions; read for runs up to it,
+ *  where its frequencies are the unscaled ones. */
 export type RopeScaling =
   | { type: 'linear'; factor: number }
   | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number }
   | { type: 'factors'; factors: number[] }
   | { type: 'longrope'; shortFactor: number[]; longFactor: number[]; originalMaxPositions: number; attentionFactor: number }
-  | { type: 'yarn'; factor: number; originalMaxPositions: number; betaFast: number; betaSlow: number; truncate: boolean; attentionFactor: number };
+  | { type: 'yarn'; factor: number; originalMaxPositions: number; betaFast: number; betaSlow: number; truncate: boolean; attentionFactor: number }
+  | { type: 'dynamic'; factor: number; originalMaxPositions: number };
 
 export type Architecture = 'llama' | 'opt';
 

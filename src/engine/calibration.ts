@@ -28,7 +28,7 @@ export function checkEvalText(tokens: number, windowLen: number): void {
   }
 }
 
-/** Windows the model computes exactly: within OPT's learned position table, a sliding window and LongRoPE's original length. */
+/** Windows the model computes exactly: within OPT's learned position table, a sliding window, LongRoPE's and dynamic NTK's original length. */
 export function checkContext(cfg: ModelConfig, seqLen: number): void {
   if (cfg.positionOffset !== undefined && seqLen > cfg.maxPositions) {
     throw new BadInputError(
@@ -44,6 +44,11 @@ export function checkContext(cfg: ModelConfig, seqLen: number): void {
   if (rope?.type === 'longrope' && seqLen > rope.originalMaxPositions) {
     throw new BadInputError(
       `A sequence length of ${seqLen} is longer than ${cfg.name}'s original_max_position_embeddings of ${rope.originalMaxPositions}; past it the model's LongRoPE rotates with its long factors, and the studio implements the short ones only. Use a sequence length of at most ${rope.originalMaxPositions}.`,
+    );
+  }
+  if (rope?.type === 'dynamic' && seqLen > rope.originalMaxPositions) {
+    throw new BadInputError(
+      `A sequence length of ${seqLen} is longer than the ${rope.originalMaxPositions} positions up to which ${cfg.name}'s dynamic NTK RoPE keeps its frequencies; past it they change with the length, which the studio does not implement. Use a sequence length of at most ${rope.originalMaxPositions}.`,
     );
   }
 }

@@ -9,7 +9,7 @@
 import type { ModelConfig, Tokenizer } from '../core/model-config';
 import { GGML_TYPE, GgufValueType } from '../formats/gguf';
 import { sentencePieceVocabFromTokenizerJson } from '../formats/convert-hf';
-import { ropeFrequencies } from '../reference/rope';
+import { ropeExactPositions, ropeFrequencies } from '../reference/rope';
 import { gpt2VocabFromTokenizerJson, type Gpt2Vocab } from '../formats/gguf-gpt2';
 import { HfTokenizer } from '../formats/hf-tokenizer';
 import { SentencePieceBpeTokenizer, type PieceType } from '../formats/sentencepiece-bpe';
@@ -284,8 +284,9 @@ function metadata(cfg: ModelConfig, voc: GgufVocabulary, fileType: number, descr
     ['general.description', { t: 'str', v: description }],
     ['general.file_type', { t: 'u32', v: fileType }],
     ['general.quantization_version', { t: 'u32', v: 2 }],
-    // LongRoPE's short factors (ropeFactors) hold only up to the original length: llama.cpp is told that one
-    [`${a}.context_length`, { t: 'u32', v: cfg.ropeScaling?.type === 'longrope' ? cfg.ropeScaling.originalMaxPositions : cfg.maxPositions }],
+    // LongRoPE's short factors (ropeFactors) and dynamic NTK's unscaled frequencies (llama.cpp has no
+    // dynamic scaling) hold only up to the original length: llama.cpp is told that one
+    [`${a}.context_length`, { t: 'u32', v: Math.min(cfg.maxPositions, ropeExactPositions(cfg)) }],
     [`${a}.embedding_length`, { t: 'u32', v: cfg.hidden }],
     [`${a}.block_count`, { t: 'u32', v: cfg.layers }],
     [`${a}.feed_forward_length`, { t: 'u32', v: cfg.intermediate }],
@@ -346,7 +347,7 @@ function gpt2Metadata(v: Gpt2Vocab, cfg: ModelConfig, addBos: boolean | undefine
  */
 export function ropeFactors(cfg: ModelConfig): Float32Array | null {
   const s = cfg.ropeScaling;
-  if (!s || s.type === 'linear') return null;
+  if (!s || s.type === 'linear' || s.type === 'dynamic') return null;
   if (s.type === 'factors') return Float32Array.from(s.factors);
   // LongRoPE: llama.cpp's "llama" then uses the short factors at every length (the q/k rows carry the
   // attention factor, folded on load), the model the studio computes up to the original length.

@@ -30,8 +30,8 @@ describe('config.json rope_scaling', () => {
     expect(toHfLlamaConfig(parseHfConfig(llama({}))).rope_scaling).toBeNull();
   });
   it('refuses kinds it does not implement and malformed factors, saying what was wrong', () => {
-    expect(() => parseHfConfig(llama({ rope_scaling: { rope_type: 'dynamic', factor: 4 } }))).toThrow(
-      /rope_scaling "dynamic".*'linear', 'llama3', 'yarn' and Phi-3's 'longrope'/,
+    expect(() => parseHfConfig(llama({ rope_scaling: { rope_type: 'ntk-by-parts', factor: 4 } }))).toThrow(
+      /rope_scaling "ntk-by-parts".*'linear', 'llama3', 'yarn', 'dynamic' and Phi-3's 'longrope'/,
     );
     expect(() => parseHfConfig(llama({ rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4 } }))).toThrow(FormatError);
     expect(() => parseHfConfig(llama({ rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4 } }))).toThrow(
@@ -89,6 +89,21 @@ describe('YaRN', () => {
     expect(() => parseHfConfig(yarn({ factor: -2 }))).toThrow(/rope_scaling.factor is -2/);
     expect(() => parseHfConfig(yarn({ factor: 2, original_max_position_embeddings: 'long' }))).toThrow(/original_max_position_embeddings is "long"/);
     expect(() => parseHfConfig(yarn({ factor: 2, truncate: 'yes' }))).toThrow(/truncate is "yes", expected true or false/);
+  });
+});
+
+describe('dynamic NTK', () => {
+  it('reads it as unscaled up to max_position_embeddings (or the original length given), writes it back, refuses longer runs', () => {
+    const cfg = parseHfConfig(llama({ max_position_embeddings: 4096, rope_scaling: { type: 'dynamic', factor: 2 } }));
+    expect(cfg.ropeScaling).toEqual({ type: 'dynamic', factor: 2, originalMaxPositions: 4096 });
+    expect(toHfLlamaConfig(cfg).rope_scaling).toEqual({ rope_type: 'dynamic', factor: 2, original_max_position_embeddings: 4096 });
+    expect(() => checkContext(cfg, 4096)).not.toThrow();
+    expect(() => checkContext(cfg, 4097)).toThrow(/4097 is longer than the 4096 positions up to which .*dynamic NTK.*at most 4096/);
+    const given = parseHfConfig(
+      llama({ max_position_embeddings: 8192, rope_scaling: { rope_type: 'dynamic', factor: 4, original_max_position_embeddings: 2048 } }),
+    );
+    expect(given.ropeScaling).toEqual({ type: 'dynamic', factor: 4, originalMaxPositions: 2048 });
+    expect(() => parseHfConfig(llama({ rope_scaling: { type: 'dynamic' } }))).toThrow(/rope_scaling.factor is undefined/);
   });
 });
 

@@ -328,7 +328,7 @@ interface RopeContext {
   headDim: number;
 }
 
-/** The scaling part of rope_scaling / rope_parameters: absent, null or 'default' -> none; 'linear', 'llama3', 'yarn' and Phi-3's 'longrope' read; others refused. */
+/** The scaling part of rope_scaling / rope_parameters: absent, null or 'default' -> none; 'linear', 'llama3', 'yarn', 'dynamic' and Phi-3's 'longrope' read; others refused. */
 function parseRopeScaling(raw: unknown, file: string, unsupported: (what: string) => never, key: string, ctx: RopeContext): RopeScaling | undefined {
   if (raw === null || raw === undefined) return undefined;
   if (typeof raw !== 'object' || Array.isArray(raw))
@@ -357,7 +357,19 @@ function parseRopeScaling(raw: unknown, file: string, unsupported: (what: string
   // Phi3Config renames the early 128k checkpoints' "su" to longrope
   if (type === 'longrope' || (type === 'su' && ctx.source === 'Phi3ForCausalLM')) return parseLongRope(r, file, unsupported, key, ctx, positive);
   if (type === 'yarn') return parseYarn(r, file, key, ctx, positive);
-  return unsupported(`${key} ${JSON.stringify(type)} (the studio reads 'linear', 'llama3', 'yarn' and Phi-3's 'longrope')`);
+  // dynamic NTK: transformers' base grows once a sequence passes max_position_embeddings (or the
+  // dict's original length): up to it the frequencies are the unscaled ones, which is all the studio runs
+  if (type === 'dynamic') {
+    const limit = r.original_max_position_embeddings ?? ctx.c.max_position_embeddings ?? 2048;
+    if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit <= 0)
+      throw new FormatError(
+        file,
+        `${key}.original_max_position_embeddings (or max_position_embeddings) is ${show(limit)}, expected a positive integer`,
+        'Fix config.json',
+      );
+    return { type: 'dynamic', factor: positive('factor'), originalMaxPositions: limit };
+  }
+  return unsupported(`${key} ${JSON.stringify(type)} (the studio reads 'linear', 'llama3', 'yarn', 'dynamic' and Phi-3's 'longrope')`);
 }
 
 /**
@@ -451,6 +463,7 @@ function parseLongRope(
 function toHfRopeScaling(s: RopeScaling | undefined): Json | null {
   if (!s) return null;
   if (s.type === 'linear') return { rope_type: 'linear', factor: s.factor };
+  if (s.type === 'dynamic') return { rope_type: 'dynamic', factor: s.factor, original_max_position_embeddings: s.originalMaxPositions };
   // Refused before any folder is written (hfFolderProblem): config.json has no per-frequency factors.
   if (s.type === 'factors') throw new Error('per-frequency RoPE factors (a GGUF rope_freqs tensor) have no config.json form');
   // The weights carry the attention factor (folded on load): 1.0 here, or it would apply twice.

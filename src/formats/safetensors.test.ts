@@ -422,7 +422,7 @@ describe('config.json mapping', () => {
   });
 
   test('unsupported LLaMA options and bad numbers are refused', () => {
-    expect(() => parseHfConfig({ ...llama, rope_scaling: { rope_type: 'dynamic', factor: 8 } })).toThrow(/rope_scaling "dynamic"/);
+    expect(() => parseHfConfig({ ...llama, rope_scaling: { rope_type: 'ntk-by-parts', factor: 8 } })).toThrow(/rope_scaling "ntk-by-parts"/);
     expect(() => parseHfConfig({ ...llama, rope_scaling: { rope_type: 'llama3', factor: 8 } })).toThrow(/rope_scaling.low_freq_factor is undefined/);
     expect(() => parseHfConfig({ ...llama, hidden_act: 'gelu' })).toThrow(/hidden_act="gelu"/);
     expect(() => parseHfConfig({ ...llama, num_key_value_heads: 3 })).toThrow(/not a multiple of num_key_value_heads 3/);

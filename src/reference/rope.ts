@@ -19,6 +19,8 @@ export function ropeFrequencies(headDim: number, theta: number, scaling?: RopeSc
   // LongRoPE up to its original maximum (longer runs are refused); its attention factor is in the q/k weights
   if (scaling.type === 'longrope') return inv.map((f, i) => f / scaling.shortFactor[i]);
   if (scaling.type === 'yarn') return yarnFrequencies(inv, headDim, theta, scaling);
+  // dynamic NTK up to its original length (longer runs are refused): unscaled
+  if (scaling.type === 'dynamic') return inv;
   const { factor, lowFreqFactor: lo, highFreqFactor: hi, originalMaxPositions: old } = scaling;
   const lowWavelen = old / lo;
   const highWavelen = old / hi;
@@ -50,6 +52,15 @@ function yarnFrequencies(inv: Float64Array, headDim: number, theta: number, s: E
     const kept = 1 - Math.min(1, Math.max(0, (i - low) / (high - low)));
     return (f / s.factor) * (1 - kept) + f * kept;
   });
+}
+
+/**
+ * The positions up to which the studio's RoPE is the model's: LongRoPE's short factors and dynamic
+ * NTK's unscaled frequencies hold up to their original length; every other kind at any length.
+ */
+export function ropeExactPositions(cfg: ModelConfig): number {
+  const s = cfg.ropeScaling;
+  return s?.type === 'longrope' || s?.type === 'dynamic' ? s.originalMaxPositions : Infinity;
 }
 
 /**

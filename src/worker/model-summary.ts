@@ -5,6 +5,7 @@ import { exportsForModel } from '../export/model-exports';
 import type { ModelSummary } from './protocol';
 import { globalNames } from '../core/tensor-names';
 import { fusesLinears } from '../formats/fused-linears';
+import { ropeExactPositions } from '../reference/rope';
 
 /** The parts of a model's structure a user should know before choosing a method. */
 export function structureNotes(c: ModelConfig): string[] {
@@ -28,6 +29,10 @@ export function structureNotes(c: ModelConfig): string[] {
   else if (c.ropeScaling?.type === 'yarn')
     notes.push(
       `RoPE scaling: yarn, factor ${c.ropeScaling.factor} over ${c.ropeScaling.originalMaxPositions} positions; its attention factor ${c.ropeScaling.attentionFactor.toPrecision(6)} folded into ${c.qkNorm ? 'the q and k norms' : 'q_proj and k_proj'} on load`,
+    );
+  else if (c.ropeScaling?.type === 'dynamic')
+    notes.push(
+      `RoPE scaling: dynamic NTK (factor ${c.ropeScaling.factor}), unscaled up to ${c.ropeScaling.originalMaxPositions} tokens, the runs the studio computes`,
     );
   else if (c.ropeScaling) notes.push(`RoPE scaling: ${c.ropeScaling.type}`);
   if (c.storedQuantization)
@@ -55,8 +60,8 @@ export function summarizeModel(model: LoadedModel): ModelSummary {
     kvHeads: c.kvHeads,
     headDim: c.headDim,
     vocab: c.vocab,
-    // The context the studio computes exactly: a sliding window and LongRoPE's original length cap it.
-    maxPositions: Math.min(c.maxPositions, c.slidingWindow ?? Infinity, c.ropeScaling?.type === 'longrope' ? c.ropeScaling.originalMaxPositions : Infinity),
+    // The context the studio computes exactly: a sliding window and LongRoPE's or dynamic NTK's original length cap it.
+    maxPositions: Math.min(c.maxPositions, c.slidingWindow ?? Infinity, ropeExactPositions(c)),
     tiedEmbeddings: c.tiedEmbeddings,
     structure: structureNotes(c),
     parameters,

@@ -730,6 +730,14 @@ export const CHECKPOINT_CASES: CheckpointCase[] = [
     tokenizerConfig: { bos_token: '</s>', eos_token: '</s>', pad_token: '<pad>', unk_token: '</s>', add_bos_token: true, tokenizer_class: 'GPT2Tokenizer' },
   },
   {
+    // dynamic NTK as LLaMA-2 fine-tunes wrote it (transformers 4.3x): unscaled up to the 4096 positions
+    name: 'Llama-dynamic-ntk',
+    config: { ...llama2, rope_scaling: { type: 'dynamic', factor: 2.0 } },
+    dtype: 'float32',
+    shards: 1,
+    tokenizer: 'sentencepiece',
+  },
+  {
     // YaRN as transformers 5 writes it (rope_parameters; max_position_embeddings = factor x original):
     // head_dim 16 over an original 1024 positions blends frequencies 2-4 and divides 5-7 by 4; the
     // attention factor 0.1 ln 4 + 1 ≈ 1.139 is folded into q_proj and k_proj on load
@@ -812,13 +820,13 @@ export const REFUSED_CASES: (CheckpointCase & { refusal: RegExp })[] = [
     refusal: /mlp_bias=true.*does not implement/,
   },
   {
-    // dynamic NTK (its frequencies change with the sequence length): not read
-    name: 'Llama-dynamic-ntk',
-    config: { ...llama2, rope_scaling: { type: 'dynamic', factor: 2.0 } },
+    // NTK-by-parts and other rope kinds transformers has no function for
+    name: 'Llama-unknown-rope',
+    config: { ...llama2, rope_scaling: { type: 'ntk-by-parts', factor: 2.0 } },
     dtype: 'float32',
     shards: 1,
     tokenizer: 'sentencepiece',
-    refusal: /rope_scaling "dynamic".*'linear', 'llama3', 'yarn' and Phi-3's 'longrope'/,
+    refusal: /rope_scaling "ntk-by-parts".*'linear', 'llama3', 'yarn', 'dynamic' and Phi-3's 'longrope'/,
   },
   {
     // a GPTQ checkpoint's config (its weights would be packed integers): refused before any are read

@@ -1,7 +1,7 @@
 // A float64 forward of LlamaForCausalLM / MistralForCausalLM / Qwen2ForCausalLM / Qwen3ForCausalLM / Phi3ForCausalLM / GraniteForCausalLM / OPTForCausalLM
 // written from transformers' modeling code and read straight from config.json, independent of the
 // studio's config parser and oracle: rope_parameters or rope_theta + rope_scaling (default, linear,
-// llama3, longrope, yarn inv_freq as modeling_rope_utils computes it; their attention factor on cos and sin), head_dim, GQA, q/k/v (and o, MLP) biases,
+// llama3, longrope, yarn, dynamic inv_freq as modeling_rope_utils computes it; their attention factor on cos and sin), head_dim, GQA, q/k/v (and o, MLP) biases,
 // Qwen3's q_norm / k_norm (RMSNorm over each head before RoPE), Phi-3's fused qkv_proj and gate_up_proj,
 // SmolLM3's layers without RoPE, Granite's four multipliers (applied where modeling_granite applies them),
 // Mistral's sliding-window mask, OPT's offset-2 positions, project_in/out and post-norm. Tests
@@ -113,6 +113,13 @@ export function invFreq(c: Json, headDim: number, seqLen = 1): Float64Array {
     });
   }
   const factor = p.factor as number;
+  if (type === 'dynamic') {
+    // _compute_dynamic_ntk_parameters with seq_len = max(seqLen, max_position_embeddings)
+    const max = c.max_position_embeddings as number;
+    const seq = Math.max(seqLen, max);
+    const scaledBase = base * ((factor * seq) / max - (factor - 1)) ** (headDim / (headDim - 2));
+    return inv.map((_, i) => 1 / scaledBase ** ((2 * i) / headDim));
+  }
   if (type === 'linear') return inv.map((f) => f / factor);
   if (type !== 'llama3') throw new Error(`twin: rope type ${type}`);
   const old = p.original_max_position_embeddings as number;
