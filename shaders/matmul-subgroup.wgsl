@@ -21,7 +21,8 @@
 // of a subgroup then falls on 32 different banks of workgroup memory (16-byte vectors put a
 // subgroup's 32 stores on 8 banks: four passes each, which held the kernel near 190 TFLOP/s); with
 // LOAD_ROT 16 bytes per load, stored with each lane starting at another word (one pass each).
-// INIT_OUT (whole tiles, accumulate, alpha 1, no bias): the accumulators start from out.
+// Whole tiles never read out: ops/matmul.ts sends a bias or an accumulation there through the split-K
+// sum pass (a kernel reading out ran 20-36% slower).
 // WS (whole tiles, two buffers, no staged epilogue): PRODUCERS more subgroups only copy the tiles
 // (store the registers into the next buffer, then fetch the step after it) while the SG_M x SG_N
 // others only multiply, so that the copies overlap the tensor cores instead of taking turns with
@@ -378,11 +379,7 @@ fn main(
   // one variable per fragment (unrolled with #for): an indexed array of them spills to memory
 #for I FM
 #for J FN
-#if INIT_OUT
-  var acc{{I}}{{J}} = subgroupMatrixLoad<subgroup_matrix_result<f32, F, F>, row_major>(&out, baseC + (m0 + sgM + {{I}}u * F) * N + n0 + sgN + {{J}}u * F, N);
-#else
   var acc{{I}}{{J}}: subgroup_matrix_result<f32, F, F>;
-#endif
 #endfor
 #endfor
 #if DIRECT
@@ -541,7 +538,7 @@ fn main(
 #endfor
 #endfor
 #else
-  // whole tiles (and with INIT_OUT the accumulators started from out, alpha 1)
+  // whole tiles
 #for I FM
 #for J FN
   subgroupMatrixStore<row_major>(&out, baseC + (m0 + sgM + {{I}}u * F) * N + n0 + sgN + {{J}}u * F, subgroupMatrixScalarMultiply(acc{{I}}{{J}}, p.alpha), N);

@@ -15,6 +15,8 @@
 //   --half-shapes=I,J  only these of the LLaMA-3.2-1B list (indices); --tc-only: tensor-core rows only
 //   --sweep-tiles=A,B  only these tiles in --half-sweep (names of SUBGROUP_TILES / src/ops/matmul-sweep-tiles.ts)
 //   --attention-only only attention: flash vs matmul path, forward and backward (see ATTENTION)
+//   --accumulate     the f16 / tensor-core products add into out (as the engine sums k's and v's input
+//                    gradients into q's); --bias: with a bias (Qwen2's q/k/v, OPT)
 // Where the device offers shader-f16 (and subgroup matrices), the same shapes (and LLaMA-3.2-1B's
 // Linear shapes) are timed on f16 operands side by side with f32: the f16-storage kernel and the
 // tensor-core kernel, f32 accumulation in both.
@@ -264,19 +266,32 @@ function sgTileName(t: SubgroupTile): string {
   return `${t.SG_M * t.FM * 16}x${t.SG_N * t.FN * 16}x${t.BK} ${t.SG_M}x${t.SG_N}sg ${t.FM}x${t.FN}fr${t.DIRECT ? ' direct' : ''}${t.BUFFERS === 1 ? ' 1buf' : ''}${t.LOAD ? ` ${t.LOAD}` : ''}${t.CHECKED ? ' checked' : ''}${t.PRODUCERS ? ` +${t.PRODUCERS} producers` : ''}`;
 }
 
+const accumulate = args.has('--accumulate');
+
 async function benchHalf(gpu: Gpu, s: Shape, o: Operands, path: MatmulPath, tile?: SubgroupTile): Promise<Row> {
   gpu.clear(o.out);
+  const bias = args.has('--bias') ? gpu.zeros([s.n], 'bias') : undefined;
   const plan = chooseSubgroupPlan(gpu, s.m, s.n, s.k, 1, s.transA, s.transB);
   const t = tile ?? plan.tile;
   // (a longer warm-up: the first ~0.1 s of a new shape ran up to 4x slow on the H200)
   const timing = await measure(
     gpu,
     () => {
-      matmul(gpu, o.a, o.b, { transA: s.transA, transB: s.transB, out: o.out, path, subgroupTile: path === 'subgroup-matrix' ? t : undefined });
+      matmul(gpu, o.a, o.b, {
+        transA: s.transA,
+        transB: s.transB,
+        out: o.out,
+        path,
+        subgroupTile: path === 'subgroup-matrix' ? t : undefined,
+        accumulate,
+        bias,
+      });
     },
     200,
   );
-  const check = await spotCheck(s, o);
+  bias?.release();
+  // (accumulated over the timing's repetitions, out is no single product to check)
+  const check = accumulate ? undefined : await spotCheck(s, o);
   const name =
     path === 'subgroup-matrix'
       ? `${sgTileName(t)}${tile === undefined && plan.splitK > 1 ? ` split${plan.splitK}` : ''}`

@@ -1,7 +1,8 @@
 // Which form of the tensor-core kernel a product runs (subgroupVariant, seen in the pipeline's
-// parameters on a fake device): producer subgroups only where every tile is whole and the
-// epilogue stores fragments straight to out (the producers' loop has no barriers to share with a
-// staged epilogue), the rotated 16-byte copy only on whole tiles; tiles that cannot run are refused.
+// parameters on a fake device): whole tiles store fragments straight to out, a bias or an
+// accumulation going through the sum pass; ragged ones stage their epilogue and run without
+// producer subgroups (whose loop has no barriers to share with it); the rotated 16-byte copy only on
+// whole tiles; tiles that cannot run are refused.
 import { describe, expect, it } from 'vitest';
 import { fakeGpu } from '../gpu/testing/fake-device';
 import { matmul, type MatmulOptions, type SubgroupTile } from './matmul';
@@ -9,22 +10,29 @@ import { matmul, type MatmulOptions, type SubgroupTile } from './matmul';
 const LIMITS = { maxComputeWorkgroupStorageSize: 48 * 1024, maxComputeInvocationsPerWorkgroup: 1024 };
 const PRODUCER_TILE: SubgroupTile = { SG_M: 4, SG_N: 2, FM: 2, FN: 4, BK: 32, GROUP_M: 8, LOAD: 'vec8r', PRODUCERS: 4 };
 
-/** The parameters of the one tensor-core dispatch of a product m x k · k x n. */
-function params(m: number, k: number, n: number, opts: MatmulOptions = {}): Record<string, string> {
-  const { gpu, calls } = fakeGpu(LIMITS, true);
-  const a = gpu.tensor(opts.transA ? [k, m] : [m, k], 'f16');
-  const b = gpu.tensor(opts.transB ? [n, k] : [k, n], 'f16');
-  matmul(gpu, a, b, { subgroupTile: PRODUCER_TILE, ...opts });
-  gpu.flush();
-  const key = calls.dispatches.map((d) => d.pipeline).find((p) => p.startsWith('matmul-subgroup.wgsl'));
-  if (!key) throw new Error('no tensor-core dispatch');
-  return Object.fromEntries(
+const keyParams = (key: string): Record<string, string> =>
+  Object.fromEntries(
     key
       .split('|')[1]
       .split(',')
       .map((kv) => kv.split('=') as [string, string]),
   );
+
+/** The parameters of the tensor-core dispatch of a product m x k · k x n, and of its sum pass if any. */
+function dispatches(m: number, k: number, n: number, opts: MatmulOptions = {}): { p: Record<string, string>; sum?: Record<string, string> } {
+  const { gpu, calls } = fakeGpu(LIMITS, true);
+  const a = gpu.tensor(opts.transA ? [k, m] : [m, k], 'f16');
+  const b = gpu.tensor(opts.transB ? [n, k] : [k, n], 'f16');
+  matmul(gpu, a, b, { subgroupTile: PRODUCER_TILE, ...opts });
+  gpu.flush();
+  const keys = calls.dispatches.map((d) => d.pipeline);
+  const key = keys.find((p) => p.startsWith('matmul-subgroup.wgsl'));
+  if (!key) throw new Error('no tensor-core dispatch');
+  const sum = keys.find((p) => p.startsWith('matmul-splitk.wgsl'));
+  return { p: keyParams(key), sum: sum === undefined ? undefined : keyParams(sum) };
 }
+
+const params = (m: number, k: number, n: number, opts: MatmulOptions = {}) => dispatches(m, k, n, opts).p;
 
 describe('tensor-core kernel variants', () => {
   it('whole tiles with straight stores run with the producer subgroups', () => {
@@ -34,22 +42,35 @@ describe('tensor-core kernel variants', () => {
     }
   });
 
-  it('accumulating with alpha 1 starts from out and keeps the producers', () => {
+  it('whole tiles with a bias or accumulating run the plain kernel (producers kept) and add them in the sum pass', () => {
     const { gpu } = fakeGpu(LIMITS, true);
-    const p = params(256, 512, 256, { transA: true, accumulate: true, out: gpu.tensor([256, 256]) });
-    expect([p.WS, p.INIT_OUT, p.STAGE_C]).toEqual(['true', 'true', 'false']);
+    const cases: MatmulOptions[] = [
+      { transB: true, bias: gpu.tensor([256]) },
+      { transA: true, accumulate: true, out: gpu.tensor([256, 256]) },
+      { accumulate: true, alpha: 0.5, out: gpu.tensor([256, 256]) },
+    ];
+    for (const opts of cases) {
+      const { p, sum } = dispatches(256, 512, 256, opts);
+      expect([p.WS, p.STAGE_C, p.HAS_BIAS, p.ACCUMULATE], JSON.stringify(opts)).toEqual(['true', 'false', 'false', 'false']);
+      expect([sum?.HAS_BIAS, sum?.ACCUMULATE], JSON.stringify(opts)).toEqual([String(Boolean(opts.bias)), String(Boolean(opts.accumulate))]);
+    }
+    // without either: no second pass
+    expect(dispatches(256, 512, 256, { transB: true, alpha: 0.5 }).sum).toBeUndefined();
   });
 
-  it('a staged epilogue (bias, or accumulating with alpha) or a ragged shape runs the tile without them', () => {
+  it('a ragged shape stages its epilogue (bias and accumulation in the kernel) and runs the tile without producers', () => {
     const { gpu } = fakeGpu(LIMITS, true);
-    const cases: [number, number, number, MatmulOptions][] = [
-      [256, 512, 256, { transB: true, bias: gpu.tensor([256]) }],
-      [256, 512, 256, { accumulate: true, alpha: 0.5, out: gpu.tensor([256, 256]) }],
-      [250, 512, 256, { transB: true }],
-    ];
-    for (const [m, k, n, opts] of cases) {
-      const p = params(m, k, n, opts);
-      expect([p.WS, p.PRODUCERS, p.STAGE_C]).toEqual(['false', '0', 'true']);
+    const cases: MatmulOptions[] = [{ transB: true }, { transB: true, bias: gpu.tensor([256]) }, { accumulate: true, alpha: 0.5, out: gpu.tensor([250, 256]) }];
+    for (const opts of cases) {
+      const { p, sum } = dispatches(250, 512, 256, opts);
+      expect([p.WS, p.PRODUCERS, p.STAGE_C, p.HAS_BIAS, p.ACCUMULATE]).toEqual([
+        'false',
+        '0',
+        'true',
+        String(Boolean(opts.bias)),
+        String(Boolean(opts.accumulate)),
+      ]);
+      expect(sum).toBeUndefined();
     }
     // ragged: bounds-checked 8-byte loads, not the rotated copy
     expect(params(250, 512, 256, { transB: true }).LOAD_ROT).toBe('false');

@@ -161,12 +161,13 @@ function checkSubgroupTile(t: SubgroupTile): void {
   if (!ok) throw new Error(`matmul: bad subgroup tile ${JSON.stringify(t)}`);
 }
 
-/** How a tile runs on a shape: whole tiles (no bounds checks), a staging block for the epilogue,
- * accumulators started from out, the copy into workgroup memory. */
+/** How a tile runs on a shape: whole tiles (no bounds checks), a staging block for the epilogue, a
+ * second pass for the sum, the copy into workgroup memory. */
 export interface SubgroupVariant {
   whole: boolean;
   stageC: boolean;
-  initOut: boolean;
+  /** The product goes to a workspace and the split-K sum pass adds alpha, the bias and out. */
+  sumPass: boolean;
   load: SubgroupLoad;
   /** Producer subgroups (the tile's PRODUCERS where they apply, else 0). */
   producers: number;
@@ -177,20 +178,23 @@ export function wholeFits(t: SubgroupTile, m: number, n: number, k: number): boo
   return !t.CHECKED && 128 % t.BK === 0 && m % sgBM(t) === 0 && n % sgBN(t) === 0 && k % t.BK === 0;
 }
 
+/**
+ * Whole tiles store their fragments straight into out (alpha applied on the way); a bias or an
+ * accumulation there goes through the sum pass instead of a kernel that reads out: started from out,
+ * the accumulators ran 36% slower, a staged epilogue 20% (H100, docs/half-precision.md, seventeenth
+ * round), where the pass costs a read and a write of the output. Ragged tiles stage their epilogue.
+ */
 export function subgroupVariant(
   t: SubgroupTile,
-  s: { m: number; n: number; k: number; transA?: boolean; transB?: boolean; bias?: boolean; accumulate?: boolean; alpha?: number; splits?: number },
+  s: { m: number; n: number; k: number; transA?: boolean; transB?: boolean; bias?: boolean; accumulate?: boolean; splits?: number },
 ): SubgroupVariant {
   const whole = wholeFits(t, s.m, s.n, s.k);
-  const split = (s.splits ?? 1) > 1;
-  const bias = Boolean(s.bias) && !split;
-  const accumulate = Boolean(s.accumulate) && !split;
-  const initOut = whole && accumulate && !bias && (s.alpha ?? 1) === 1;
-  const stageC = !whole || bias || (accumulate && !initOut);
+  const sumPass = (s.splits ?? 1) > 1 || (whole && (Boolean(s.bias) || Boolean(s.accumulate)));
+  const stageC = !whole;
   const load = !whole || t.DIRECT ? 'vec4' : (t.LOAD ?? 'vec4');
   // the producers' loop has no barriers for a staged epilogue to share
-  const producers = whole && !stageC && !t.DIRECT ? (t.PRODUCERS ?? 0) : 0;
-  return { whole, stageC, initOut, load, producers };
+  const producers = whole && !t.DIRECT ? (t.PRODUCERS ?? 0) : 0;
+  return { whole, stageC, sumPass, load, producers };
 }
 
 function subgroupTileBytes(t: SubgroupTile, transA: boolean, transB: boolean, stageC = true): number {
@@ -358,6 +362,8 @@ interface MatmulRecipe {
   label: string;
   splits: number;
   kChunk: number;
+  /** A second pass sums the splits and adds alpha, the bias and out (split K, or see subgroupVariant). */
+  sumPass: boolean;
   sumParams: Readonly<Record<string, number | string | boolean>> | null;
   sumWorkgroups: [number, number];
 }
@@ -415,15 +421,15 @@ export function matmul(gpu: Gpu, a: Tensor, b: Tensor, opts: MatmulOptions = {})
 
   const out = opts.out ?? gpu.tensor(outShape, 'f32', 'matmul');
   const splits = r.splits;
-  const part = splits > 1 ? gpu.tensor([d.batch * splits, d.m, d.n], 'f32', 'matmul-splitk') : out;
+  const part = r.sumPass ? gpu.tensor([d.batch * splits, d.m, d.n], 'f32', 'matmul-splitk') : out;
   gpu.dispatch(r.kernel, {
     params: r.params,
-    uniforms: { M: d.m, N: d.n, K: d.k, strideA: d.strideA, strideB: d.strideB, alpha: splits === 1 ? (opts.alpha ?? 1) : 1, splits, kChunk: r.kChunk },
-    bindings: { a, b, out: part, bias: splits === 1 ? opts.bias : undefined },
+    uniforms: { M: d.m, N: d.n, K: d.k, strideA: d.strideA, strideB: d.strideB, alpha: r.sumPass ? 1 : (opts.alpha ?? 1), splits, kChunk: r.kChunk },
+    bindings: { a, b, out: part, bias: r.sumPass ? undefined : opts.bias },
     workgroups: r.workgroups,
     label: r.label,
   });
-  if (splits > 1) {
+  if (r.sumPass) {
     const total = d.batch * d.m * d.n;
     gpu.dispatch(SPLITK_SUM, {
       params: r.sumParams!,
@@ -466,7 +472,7 @@ function matmulRecipe(gpu: Gpu, dtype: 'f32' | 'f16', d: Dims, transA: boolean, 
     let splits = Math.max(1, Math.min(opts.splitK ?? plan.splitK, Math.ceil(d.k / tile.BK)));
     while (splits > 1 && d.batch * splits * d.m * d.n * 4 > maxBinding) splits--;
     splits = evenSplits(d.k, splits);
-    const v = subgroupVariant(tile, { ...d, bias: Boolean(opts.bias), accumulate: opts.accumulate, alpha: opts.alpha, splits });
+    const v = subgroupVariant(tile, { ...d, bias: Boolean(opts.bias), accumulate: opts.accumulate, splits });
     if (!subgroupTileFits(gpu, tile, transA, transB, v.stageC))
       throw new Error(`matmul: subgroup tile ${JSON.stringify(tile)} exceeds this device's workgroup limits`);
     const kChunk = splits > 1 ? splitChunk(d.k, splits) : Math.max(tile.BK, Math.ceil(d.k / tile.BK) * tile.BK);
@@ -490,7 +496,6 @@ function matmulRecipe(gpu: Gpu, dtype: 'f32' | 'f16', d: Dims, transA: boolean, 
         TRANS_B: transB,
         WHOLE: v.whole,
         STAGE_C: v.stageC,
-        INIT_OUT: v.initOut,
         LOAD_VEC8: v.load === 'vec8' || v.load === 'vec8r',
         LOAD_ROT: v.load === 'vec8r',
         LOAD_U32: v.load === 'u32',
@@ -506,13 +511,14 @@ function matmulRecipe(gpu: Gpu, dtype: 'f32' | 'f16', d: Dims, transA: boolean, 
         // whole tiles have every contiguous size a multiple of 16
         VEC_A: (v.whole || vec.VEC_A) && !tile.DIRECT,
         VEC_B: (v.whole || vec.VEC_B) && !tile.DIRECT,
-        HAS_BIAS: Boolean(opts.bias) && splits === 1,
-        ACCUMULATE: Boolean(opts.accumulate) && splits === 1,
+        HAS_BIAS: Boolean(opts.bias) && !v.sumPass,
+        ACCUMULATE: Boolean(opts.accumulate) && !v.sumPass,
       }),
       workgroups: [Math.ceil(d.n / sgBN(tile)), Math.ceil(d.m / sgBM(tile)), d.batch * splits],
       label,
       splits,
       kChunk,
+      sumPass: v.sumPass,
     };
   } else {
     const tile = opts.tile ?? chooseMatmulPlan(gpu, d.m, d.n, d.k, d.batch).tile;
@@ -540,12 +546,13 @@ function matmulRecipe(gpu: Gpu, dtype: 'f32' | 'f16', d: Dims, transA: boolean, 
       label,
       splits,
       kChunk,
+      sumPass: splits > 1,
     };
   }
   const total = d.batch * d.m * d.n;
   return {
     ...recipe,
-    sumParams: recipe.splits > 1 ? Object.freeze({ WG: 256, HAS_BIAS: Boolean(opts.bias), ACCUMULATE: Boolean(opts.accumulate) }) : null,
+    sumParams: recipe.sumPass ? Object.freeze({ WG: 256, HAS_BIAS: Boolean(opts.bias), ACCUMULATE: Boolean(opts.accumulate) }) : null,
     sumWorkgroups: gpu.grid1D(Math.ceil(total / 256)),
   };
 }
