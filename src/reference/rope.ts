@@ -7,8 +7,9 @@ export type { RopeScaling };
 
 /**
  * theta^(-2i/D) for i < D/2, rescaled as transformers' _compute_linear_scaling_rope_parameters /
- * _compute_llama3_parameters / _compute_longrope_parameters (short factors) do: llama3 divides the low frequencies (wavelength over
- * original/lowFreqFactor) by factor, keeps the high ones, and blends in between.
+ * _compute_llama3_parameters / _compute_longrope_parameters (short factors) / _compute_yarn_parameters
+ * do (dynamic NTK: unscaled, up to its original length): llama3 divides the low frequencies
+ * (wavelength over original/lowFreqFactor) by factor, keeps the high ones, and blends in between.
  */
 export function ropeFrequencies(headDim: number, theta: number, scaling?: RopeScaling): Float64Array {
   const half = headDim / 2;
