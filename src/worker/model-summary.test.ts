@@ -96,6 +96,19 @@ describe('the Model card says how a model is built', () => {
       'RoPE scaling: longrope, its short factors (runs up to 4096 tokens); its attention factor 1.19024 folded into q_proj and k_proj on load',
     );
   });
+  it('YaRN: the attention factor folded (into the q/k norms for Qwen3); dynamic NTK: its original length as the context', () => {
+    const llama = { ...llamaShape, architectures: ['LlamaForCausalLM'] };
+    const rope_scaling = { type: 'yarn', factor: 4, original_max_position_embeddings: 32768 };
+    const yarn = summary({ ...llama, max_position_embeddings: 131072, rope_scaling });
+    expect(yarn.maxPositions).toBe(131072);
+    // 0.1 ln 4 + 1 = 1.138629
+    expect(yarn.structure).toContain('RoPE scaling: yarn, factor 4 over 32768 positions; its attention factor 1.13863 folded into q_proj and k_proj on load');
+    const qwen3 = summary({ ...llamaShape, architectures: ['Qwen3ForCausalLM'], head_dim: 32, num_key_value_heads: 2, rope_scaling });
+    expect(qwen3.structure).toContain('RoPE scaling: yarn, factor 4 over 32768 positions; its attention factor 1.13863 folded into the q and k norms on load');
+    const dynamic = summary({ ...llama, max_position_embeddings: 8192, rope_scaling: { type: 'dynamic', factor: 2, original_max_position_embeddings: 4096 } });
+    expect(dynamic.maxPositions).toBe(4096);
+    expect(dynamic.structure).toContain('RoPE scaling: dynamic NTK (factor 2), unscaled up to 4096 tokens, the runs the studio computes');
+  });
   it('a GGUF stored quantized: the card says its baseline is that quantized model', () => {
     const m = optModel(true);
     m.weights.config.storedQuantization = ['Q4_K', 'Q6_K'];
