@@ -754,7 +754,7 @@ export const CHECKPOINT_CASES: CheckpointCase[] = [
   },
 ];
 
-// YaRN on the Qwen layouts above (their files, tokenizers and dtypes)
+// YaRN on the Qwen and SmolLM3 layouts above (their files, tokenizers and dtypes)
 const caseNamed = (name: string) => CHECKPOINT_CASES.find((c) => c.name === name)!;
 CHECKPOINT_CASES.push(
   {
@@ -787,6 +787,17 @@ CHECKPOINT_CASES.push(
         mscale: 1.5,
         mscale_all_dim: 0.5,
       },
+      rope_theta: 10000.0,
+    },
+  },
+  {
+    // SmolLM3's model card adds YaRN for 128k (factor 2 over 65536), smaller numbers here: its layer
+    // without RoPE skips the rotary embedding and so the attention factor
+    ...caseNamed('SmolLM3-style'),
+    name: 'SmolLM3-yarn',
+    config: {
+      ...caseNamed('SmolLM3-style').config,
+      rope_scaling: { factor: 2.0, original_max_position_embeddings: 64, type: 'yarn' },
       rope_theta: 10000.0,
     },
   },
