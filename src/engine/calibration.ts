@@ -4,6 +4,7 @@ import type { ModelConfig } from '../core/model-config';
 import { BadInputError } from '../gpu/errors';
 import type { WindowDraw } from '../core/run-types';
 import { windowStarts } from './window-draws';
+import { ropeExactPositions } from '../reference/rope';
 
 export function calibrationSamples(tokens: ArrayLike<number>, count: number, seqLen: number, seed: number, draw: WindowDraw = 'studio'): Uint32Array {
   if (tokens.length < seqLen + 1) {
@@ -40,15 +41,13 @@ export function checkContext(cfg: ModelConfig, seqLen: number): void {
       `A sequence length of ${seqLen} is longer than ${cfg.name}'s sliding window of ${cfg.slidingWindow} tokens; the studio computes full causal attention, which equals the model's only up to the window. Use a sequence length of at most ${cfg.slidingWindow}.`,
     );
   }
-  const rope = cfg.ropeScaling;
-  if (rope?.type === 'longrope' && seqLen > rope.originalMaxPositions) {
-    throw new BadInputError(
-      `A sequence length of ${seqLen} is longer than ${cfg.name}'s original_max_position_embeddings of ${rope.originalMaxPositions}; past it the model's LongRoPE rotates with its long factors, and the studio implements the short ones only. Use a sequence length of at most ${rope.originalMaxPositions}.`,
-    );
-  }
-  if (rope?.type === 'dynamic' && seqLen > rope.originalMaxPositions) {
-    throw new BadInputError(
-      `A sequence length of ${seqLen} is longer than the ${rope.originalMaxPositions} positions up to which ${cfg.name}'s dynamic NTK RoPE keeps its frequencies; past it they change with the length, which the studio does not implement. Use a sequence length of at most ${rope.originalMaxPositions}.`,
-    );
+  // where the studio's RoPE stops being the model's (ropeExactPositions): LongRoPE's and dynamic NTK's original length
+  const exact = ropeExactPositions(cfg);
+  if (seqLen > exact) {
+    const why =
+      cfg.ropeScaling?.type === 'longrope'
+        ? `${cfg.name}'s original_max_position_embeddings of ${exact}; past it the model's LongRoPE rotates with its long factors, and the studio implements the short ones only`
+        : `the ${exact} positions up to which ${cfg.name}'s dynamic NTK RoPE keeps its frequencies; past it they change with the length, which the studio does not implement`;
+    throw new BadInputError(`A sequence length of ${seqLen} is longer than ${why}. Use a sequence length of at most ${exact}.`);
   }
 }

@@ -360,16 +360,19 @@ function parseRopeScaling(raw: unknown, file: string, unsupported: (what: string
   // dynamic NTK: transformers' base grows once a sequence passes max_position_embeddings (or the
   // dict's original length): up to it the frequencies are the unscaled ones, which is all the studio runs
   if (type === 'dynamic') {
-    const limit = r.original_max_position_embeddings ?? ctx.c.max_position_embeddings ?? 2048;
-    if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit <= 0)
-      throw new FormatError(
-        file,
-        `${key}.original_max_position_embeddings (or max_position_embeddings) is ${show(limit)}, expected a positive integer`,
-        'Fix config.json',
-      );
+    const where = `${key}.original_max_position_embeddings (or max_position_embeddings)`;
+    const limit = positiveInt(file, where, r.original_max_position_embeddings ?? ctx.c.max_position_embeddings ?? 2048);
     return { type: 'dynamic', factor: positive('factor'), originalMaxPositions: limit };
   }
   return unsupported(`${key} ${JSON.stringify(type)} (the studio reads 'linear', 'llama3', 'yarn', 'dynamic' and Phi-3's 'longrope')`);
+}
+
+const ROPE_FIX = 'Fix config.json or use the original from the model repo';
+
+/** A length of rope_scaling / rope_parameters (`where` names it), or a FormatError saying what it is. */
+function positiveInt(file: string, where: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) throw new FormatError(file, `${where} is ${show(v)}, expected a positive integer`, ROPE_FIX);
+  return v;
 }
 
 /**
@@ -380,13 +383,12 @@ function parseRopeScaling(raw: unknown, file: string, unsupported: (what: string
  * and beta_slow 32 and 1 where unset or 0 (Python's `or`); truncate true unless false.
  */
 function parseYarn(r: Json, file: string, key: string, ctx: RopeContext, positive: (k: string) => number): RopeScaling {
-  const fix = 'Fix config.json or use the original from the model repo';
   const given = (k: string) => r[k] !== undefined && r[k] !== null;
-  const original = given('original_max_position_embeddings') ? positive('original_max_position_embeddings') : ctx.c.max_position_embeddings;
-  if (typeof original !== 'number' || !Number.isSafeInteger(original) || original <= 0)
-    throw new FormatError(file, `${key}.original_max_position_embeddings is ${show(original)} (and max_position_embeddings), expected a positive integer`, fix);
+  const original = given('original_max_position_embeddings')
+    ? positive('original_max_position_embeddings')
+    : positiveInt(file, `${key}.original_max_position_embeddings (and max_position_embeddings)`, ctx.c.max_position_embeddings);
   const factor = given('factor') ? positive('factor') : (ctx.c.max_position_embeddings as number) / original;
-  if (!(factor >= 1)) throw new FormatError(file, `${key}.factor is ${show(factor)}, expected at least 1 (YaRN stretches the context)`, fix);
+  if (!(factor >= 1)) throw new FormatError(file, `${key}.factor is ${show(factor)}, expected at least 1 (YaRN stretches the context)`, ROPE_FIX);
   const mscale = (scale: number, m = 1) => (scale <= 1 ? 1 : 0.1 * m * Math.log(scale) + 1);
   const attentionFactor = given('attention_factor')
     ? positive('attention_factor')
@@ -394,7 +396,7 @@ function parseYarn(r: Json, file: string, key: string, ctx: RopeContext, positiv
       ? mscale(factor, positive('mscale')) / mscale(factor, positive('mscale_all_dim'))
       : mscale(factor);
   if (r.truncate !== undefined && r.truncate !== null && typeof r.truncate !== 'boolean')
-    throw new FormatError(file, `${key}.truncate is ${show(r.truncate)}, expected true or false`, fix);
+    throw new FormatError(file, `${key}.truncate is ${show(r.truncate)}, expected true or false`, ROPE_FIX);
   return {
     type: 'yarn',
     factor,
@@ -425,22 +427,19 @@ function parseLongRope(
   // Mistral: the form the studio's Hugging Face exports write Phi-3 in (its q/k/v apart, no biases)
   if (ctx.source !== 'Phi3ForCausalLM' && ctx.source !== 'MistralForCausalLM')
     unsupported(`${key} "longrope" in a ${ctx.source} config (the studio reads LongRoPE for Phi3ForCausalLM and MistralForCausalLM only)`);
-  const fix = 'Fix config.json or use the original from the model repo';
   const factors = (k: string): number[] => {
     const v = r[k];
     const ok = Array.isArray(v) && v.length === ctx.headDim / 2 && v.every((x) => typeof x === 'number' && Number.isFinite(x) && x > 0);
-    if (!ok) throw new FormatError(file, `${key}.${k} is ${JSON.stringify(v)?.slice(0, 80)}, expected ${ctx.headDim / 2} positive numbers (head_dim / 2)`, fix);
+    if (!ok)
+      throw new FormatError(file, `${key}.${k} is ${JSON.stringify(v)?.slice(0, 80)}, expected ${ctx.headDim / 2} positive numbers (head_dim / 2)`, ROPE_FIX);
     return v as number[];
   };
-  const positiveInt = (where: string, v: unknown): number => {
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) throw new FormatError(file, `${where} is ${show(v)}, expected a positive integer`, fix);
-    return v;
-  };
-  const maxPositions = positiveInt('field "max_position_embeddings"', ctx.c.max_position_embeddings ?? 4096);
+  const maxPositions = positiveInt(file, 'field "max_position_embeddings"', ctx.c.max_position_embeddings ?? 4096);
   const original =
     r.original_max_position_embeddings !== undefined && r.original_max_position_embeddings !== null
-      ? positiveInt(`${key}.original_max_position_embeddings`, r.original_max_position_embeddings)
+      ? positiveInt(file, `${key}.original_max_position_embeddings`, r.original_max_position_embeddings)
       : positiveInt(
+          file,
           'field "original_max_position_embeddings"',
           ctx.c.original_max_position_embeddings ?? (ctx.source === 'Phi3ForCausalLM' ? 4096 : maxPositions),
         );
@@ -449,7 +448,7 @@ function parseLongRope(
     const factor = r.factor === undefined || r.factor === null ? maxPositions / original : positive('factor');
     attentionFactor = factor <= 1 ? 1 : Math.sqrt(1 + Math.log(factor) / Math.log(original));
   } else if (typeof attentionFactor !== 'number' || !Number.isFinite(attentionFactor) || attentionFactor <= 0) {
-    throw new FormatError(file, `${key}.attention_factor is ${show(attentionFactor)}, expected a positive number`, fix);
+    throw new FormatError(file, `${key}.attention_factor is ${show(attentionFactor)}, expected a positive number`, ROPE_FIX);
   }
   return {
     type: 'longrope',
