@@ -50,9 +50,10 @@ describe('memory plan: kept f16 copies', () => {
       const f32 = planMemory(c, conf);
       const half = planMemory(c, conf, undefined, { halfCopies: HALF_COPIES_MAX_BYTES });
       for (const phase of Object.keys(f32.phases)) {
-        const bounded = f32.phases[phase] / 2 > HALF_COPIES_MAX_BYTES * 1.15;
+        const tensors = f32.phases[phase];
+        const bounded = tensors / 2 > HALF_COPIES_MAX_BYTES * 1.15;
         branches.add(bounded ? 'bound' : 'half');
-        const expected = bounded ? HALF_COPIES_MAX_BYTES * 1.15 : f32.phases[phase] / 2;
+        const expected = bounded ? HALF_COPIES_MAX_BYTES * 1.15 : tensors / 2;
         expect(Math.abs(half.phases[phase] - f32.phases[phase] - expected)).toBeLessThanOrEqual(2);
       }
     }
@@ -75,5 +76,22 @@ describe('memory plan: a tensor over the largest binding says what would make it
     const plan = planMemory(cfg, config({ method: 'rtn', calibSamples: 512, seqLen: 2048 }), limits(2 ** 30));
     expect(plan.largestTensor.name).toBe('calibration activations (MLP width)');
     expect(plan.problems).toEqual([expect.stringMatching(/use fewer calibration samples or a shorter sequence length/)]);
+  });
+});
+
+describe('memory plan: matmul workspaces', () => {
+  it('adds, on the tensor cores, one output of the widest product with a bias or accumulated', () => {
+    const opt = randomModel('tiny-opt').weights.config;
+    const c = config({ method: 'teq', calibSamples: 8, seqLen: 256 });
+    for (const [model, widest] of [
+      [cfg, cfg.hidden], // LLaMA: the input gradients summed into q's and gate's
+      [opt, opt.intermediate], // OPT: fc1's bias
+    ] as const) {
+      const f32 = planMemory(model, c);
+      const tc = planMemory(model, c, undefined, { tensorCores: true });
+      const tokens = Math.max(8 * 256, c.evalWindows * 256);
+      const added = tokens * widest * 4;
+      for (const phase of Object.keys(f32.phases)) expect(Math.abs(tc.phases[phase] - f32.phases[phase] - added * 1.15)).toBeLessThanOrEqual(2);
+    }
   });
 });

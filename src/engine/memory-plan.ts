@@ -8,8 +8,9 @@ import { windowsPerBatch, windowsPerChunk } from '../eval/perplexity';
 import { formatBytes } from '../gpu/errors';
 import { methodOf } from '../methods/registry';
 import type { PlannedTensor } from '../methods/types';
-import { attentionScoresBytes, matmulAttentionScratchBytes } from '../ops/attention';
-import { ATTENTION_MATMUL_MAX_SCORES_BYTES, ATTENTION_MATMUL_MIN_HEAD_DIM } from '../ops/precision';
+import type { Gpu } from '../gpu/gpu';
+import { attentionScoresBytes, matmulAttentionPossible, matmulAttentionScratchBytes } from '../ops/attention';
+import { ATTENTION_MATMUL_MAX_SCORES_BYTES, ATTENTION_MATMUL_MIN_HEAD_DIM, linearPath } from '../ops/precision';
 
 /** Logits and activations of one evaluation batch: a quarter of the largest binding, 32-512 MiB. */
 export function evalBudgetBytes(maxStorageBufferBindingSize = 128 << 20): number {
@@ -61,6 +62,25 @@ export interface PlanOptions {
   /** Bytes of f16 Linear operand copies the runtime may keep between products (gpu.copies.maxBytes;
    * 0 or absent without the precision policy). */
   halfCopies?: number;
+  /** Linears run on the tensor cores (ops/precision.ts linearPath): a whole tile's product with a
+   * bias or accumulating into out goes to an output-sized workspace first (ops/matmul.ts sumPass). */
+  tensorCores?: boolean;
+}
+
+/** The plan's options for this device, as the run will find it. */
+export function planOptions(gpu: Gpu): PlanOptions {
+  return { matmulAttention: matmulAttentionPossible(gpu), halfCopies: gpu.copies.maxBytes, tensorCores: linearPath(gpu) === 'subgroup-matrix' };
+}
+
+/** On the tensor cores, a whole tile's product with a bias (OPT's Linears, Qwen2's q/k/v) or
+ * accumulated (the input gradients summed into q's and gate's) goes to a workspace of its output's
+ * size before the sum pass adds them: one at a time, the widest such output. (Split K's partial sums
+ * are left to the pool's slack: splitting only outputs of few workgroups keeps them under about
+ * 20 MiB on a grid of shapes up to 4096 x 4096 x 49152, and far under on small models.) */
+function sumPassWorkspace(cfg: ModelConfig, tokens: number): number {
+  const qW = cfg.heads * cfg.headDim;
+  const widest = cfg.arch === 'opt' ? Math.max(cfg.intermediate, qW, cfg.hidden) : cfg.qkvBias ? Math.max(qW, cfg.hidden) : cfg.hidden;
+  return tokens * widest * F;
 }
 
 /** The matmul attention path's transient scratch for calls of up to `windows` sequences: three
@@ -120,6 +140,10 @@ export function planMemory(
   if (opts.matmulAttention) {
     const scratch = attentionScratch(cfg, L, Math.max(config.calibSamples, perBatch));
     for (const k of Object.keys(phases)) phases[k] += scratch;
+  }
+  if (opts.tensorCores) {
+    const workspace = sumPassWorkspace(cfg, Math.max(calibTokens, evalTokens));
+    for (const k of Object.keys(phases)) phases[k] += workspace;
   }
   // Buffers come in size classes (powers of two below 1 MiB, whole MiB above): allow for rounding.
   for (const k of Object.keys(phases)) phases[k] = Math.ceil(phases[k] * POOL_SLACK);

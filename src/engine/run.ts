@@ -1,7 +1,6 @@
 // One quantization run, end to end: tokenize, full-precision perplexity, the method, errors per
 // layer and block, quantized perplexity on the same windows. Used by the worker and the CLI.
 import { checkHalfOverflow, halfReports, linearPath } from '../ops/precision';
-import { matmulAttentionPossible } from '../ops/attention';
 import type { Gpu } from '../gpu/gpu';
 import { describeError, CancelledError } from '../gpu/errors';
 import type { LoadedModel } from '../core/model-config';
@@ -14,7 +13,7 @@ import { RESULT_SCHEMA_VERSION, type RunConfig, type RunEvent, type RunResult } 
 import { validateSpec, type QuantSpec } from '../core/quant-spec';
 import { QuantizedBlocks, withOverrides, type QuantizedModel } from '../quant/quantized-model';
 import { measureErrors } from '../quant/measure';
-import { planMemory, evalBudgetBytes } from './memory-plan';
+import { planMemory, planOptions, evalBudgetBytes } from './memory-plan';
 import type { CheckpointStore } from './checkpoint-store';
 import { makeCheckpoint, restoreCheckpoint, resumePoint, type RunCheckpoint } from './checkpoint';
 import type { BlockInProgress } from '../core/checkpoint-types';
@@ -91,7 +90,7 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
       memory[phase] = Math.max(memory[phase] ?? 0, gpu.pool.peakAllocatedBytes);
     }
   };
-  const plan = planMemory(cfg, config, gpu.device.limits, { matmulAttention: matmulAttentionPossible(gpu), halfCopies: gpu.copies.maxBytes });
+  const plan = planMemory(cfg, config, gpu.device.limits, planOptions(gpu));
   const spec: QuantSpec = { bits: config.bits, groupSize: config.groupSize, symmetric: config.symmetric };
   const result: RunResult = {
     schema: RESULT_SCHEMA_VERSION,

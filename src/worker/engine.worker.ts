@@ -4,7 +4,6 @@
 import * as Comlink from 'comlink';
 import { acquireDevice, type AdapterReport } from '../gpu/device';
 import { kernelPaths, setHalfLinears } from '../ops/precision';
-import { matmulAttentionPossible } from '../ops/attention';
 import { BadInputError, CancelledError, describeError } from '../gpu/errors';
 import { Gpu } from '../gpu/gpu';
 import type { LoadedModel } from '../core/model-config';
@@ -18,7 +17,7 @@ import { defaultCheckpointStore } from '../engine/checkpoint-store';
 const exporters = () => import('../export/index');
 const sinks = () => import('../export/sink');
 const onnxRuntime = () => import('../export/onnx-runtime');
-import { planMemory, type MemoryPlan } from '../engine/memory-plan';
+import { planMemory, planOptions, type MemoryPlan } from '../engine/memory-plan';
 import type { RunConfig, RunEvent, RunResult, TextSource } from '../core/run-types';
 import type { TextSplit } from '../engine/text-split';
 import type { QuantizedModel } from '../quant/quantized-model';
@@ -352,10 +351,7 @@ const api: EngineApi = {
   planRun: (config) =>
     guarded(async (): Promise<MemoryPlan> => {
       const gpu = await getGpu();
-      return planMemory(requireModel().weights.config, config, gpu.device.limits, {
-        matmulAttention: matmulAttentionPossible(gpu),
-        halfCopies: gpu.copies.maxBytes,
-      });
+      return planMemory(requireModel().weights.config, config, gpu.device.limits, planOptions(gpu));
     }),
 
   cancel: () => {
