@@ -55,6 +55,11 @@ export interface ModelConfig {
   /** Mistral's sliding_window: attention sees at most this many keys. The studio's attention is full
    *  causal, equal to it for sequences up to the window; longer runs are refused. Absent: no window. */
   slidingWindow?: number;
+  /** Phi-4-mini's partial_rotary_factor: RoPE turns only the first rotaryDim of each head's dimensions
+   *  (HF order), the rest pass through. The loader stores q's and k's rows (per head) so that those pass
+   *  through dims sit at pairs (i, i + headDim/2) for i ≥ rotaryDim/2, which turn at frequency 0
+   *  (src/formats/partial-rotary.ts): the kernels rotate every pair as for full RoPE. Absent: headDim. */
+  rotaryDim?: number;
   /** 'interleaved': rotate pairs (2i, 2i+1) as llama2.c/GGUF/Meta do; 'half': rotate (i, i+d/2) as HF does. */
   ropeStyle: 'interleaved' | 'half';
   tiedEmbeddings: boolean;

@@ -1,5 +1,5 @@
 // Checkpoints as transformers saves them (testing/hf-checkpoint-cases.ts: LLaMA 2/3.1/3.2, TinyLlama,
-// SmolLM2/3, Mistral, Qwen2/2.5, Qwen3, Phi-3, Granite, OPT; F16/BF16/F32, sharded) through the studio's loader and engine on
+// SmolLM2/3, Mistral, Qwen2/2.5, Qwen3, Phi-3, Phi-4-mini, Granite, OPT; F16/BF16/F32, sharded) through the studio's loader and engine on
 // the GPU: the full-precision perplexity against a float64 forward written from transformers'
 // modeling code and read from config.json (not the studio's parser), and RTN, GPTQ, a few TEQ steps
 // and TesseraQ iterations, each finishing with its quantized perplexity equal to the float64 oracle
@@ -92,7 +92,8 @@ for (const k of CHECKPOINT_CASES) {
   // Qwen3 and post-norm OPT as well (q/k norms; norms after the residual sums, the embedding's
   // projections: TEQ's and TesseraQ's backward through them, AWQ's search with them).
   const awq = ['Qwen3-0.6B-style', 'OPT-350m-style'].includes(k.name);
-  const trained = awq || ['Llama-3.2-style-v5', 'Qwen2.5-style', 'SmolLM3-style'].includes(k.name);
+  // Phi-4-mini's partial rotary too (the pass-through pairs turning at frequency 0 in both directions).
+  const trained = awq || ['Llama-3.2-style-v5', 'Qwen2.5-style', 'SmolLM3-style', 'Phi-4-mini-partial-rotary-style'].includes(k.name);
   cases[`${k.name}: fp against transformers, RTN, GPTQ${trained ? ', TEQ, TesseraQ' : ''}${awq ? ', AWQ' : ''}`] = (gpu) =>
     checkCase(gpu, byName(k.name), [...RTN_GPTQ, ...(trained ? TRAINED : []), ...(awq ? [{ method: 'awq' as const }] : [])]);
 }

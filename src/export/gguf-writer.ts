@@ -129,6 +129,8 @@ export function ggufModelProblem(cfg: ModelConfig, tokenizer?: Tokenizer): strin
   if (arch === 'llama' && cfg.qkvBias) return `${cfg.sourceArchitecture} has Q/K/V biases, which llama.cpp's "llama" architecture has no tensors for`;
   if (cfg.noRopeLayers?.length)
     return `${cfg.sourceArchitecture} has layers without RoPE (${cfg.noRopeLayers.length} of ${cfg.layers}), which llama.cpp's "llama" architecture rotates; export ONNX, GPTQ (v1 or v2) or the full-precision folder instead`;
+  if (cfg.rotaryDim !== undefined && cfg.rotaryDim < cfg.headDim)
+    return `${cfg.sourceArchitecture} turns ${cfg.rotaryDim} of each head's ${cfg.headDim} dimensions (partial rotary), which llama.cpp's "llama" architecture does not allow (its "phi3" layout, fused qkv and gate/up, is not written here); export ONNX instead`;
   if (arch === 'qwen2' && cfg.qkNorm) return `${cfg.sourceArchitecture} normalises q and k per head, which llama.cpp's "qwen2" architecture has no tensors for`;
   if (arch !== 'llama' && cfg.ropeScaling)
     return `the GGUF exporter writes RoPE scaling for llama.cpp's "llama" architecture only; this ${cfg.sourceArchitecture} uses ${cfg.ropeScaling.type} scaling (export ONNX or GPTQ instead)`;

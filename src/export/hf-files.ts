@@ -60,6 +60,8 @@ export function hfFolderProblem(model: { config: ModelConfig; tokenizer?: Loaded
   const cfg = model.config;
   if (cfg.ropeScaling?.type === 'factors')
     return "the model's RoPE scaling is per-frequency factors (a GGUF rope_freqs tensor), which config.json cannot state; load the model's Hugging Face folder to export one";
+  if (cfg.rotaryDim !== undefined && cfg.rotaryDim < cfg.headDim)
+    return `the model turns ${cfg.rotaryDim} of each head's ${cfg.headDim} dimensions (partial rotary), which transformers reads only from a Phi3ForCausalLM folder with fused qkv_proj and gate_up_proj; the exporter writes Phi-3 as MistralForCausalLM, which turns them all. Export ONNX instead`;
   if (cfg.arch === 'llama' && cfg.linearBias) return `${cfg.sourceArchitecture} has biases on every Linear, which the LLaMA-family config cannot declare`;
   if (cfg.arch === 'llama' && cfg.qkvBias && hfArchitecture(cfg) !== 'Qwen2ForCausalLM')
     return `${cfg.sourceArchitecture} has q/k/v biases without o_proj's, which only a Qwen2 config declares`;

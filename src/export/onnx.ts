@@ -164,7 +164,8 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
   let cos = '';
   let sin = '';
   if (!opt) {
-    const invFreq = Array.from(ropeFrequencies(hd, cfg.ropeTheta, cfg.ropeScaling));
+    // partial rotary: the pass-through pairs at frequency 0 (the loader's q/k layout, ModelConfig.rotaryDim)
+    const invFreq = Array.from(ropeFrequencies(hd, cfg.ropeTheta, cfg.ropeScaling, cfg.rotaryDim));
     const freqs = gb.op('Mul', [gb.op('Unsqueeze', [posF, gb.constI64([1])]), gb.constF32(invFreq)]);
     const emb = gb.op('Concat', [freqs, freqs], [attr.int('axis', -1)]);
     cos = gb.op('Cos', [emb]);

@@ -156,9 +156,29 @@ describe('LongRoPE (Phi-3.5-mini, the 128k Phi-3s)', () => {
     });
     expect(hf.original_max_position_embeddings).toBe(4096);
   });
+  it("reads Phi-4-mini's partial_rotary_factor (top level in 4.x, in rope_parameters in 5.x): its factors are per rotary pair", () => {
+    // head_dim 16 x 0.75 = 12 rotary dims, 6 frequencies
+    const partial = { partial_rotary_factor: 0.75 };
+    const cfg = parseHfConfig(phi35({ short_factor: short.slice(0, 6), long_factor: long.slice(0, 6) }, partial));
+    expect(cfg.rotaryDim).toBe(12);
+    expect(cfg.ropeScaling).toMatchObject({ shortFactor: short.slice(0, 6) });
+    expect(() => parseHfConfig(phi35({}, partial))).toThrow(/short_factor is .*expected 6 positive numbers \(one per rotary frequency\)/);
+    const v5 = parseHfConfig({
+      ...phi35({}, { rope_scaling: undefined, rope_theta: undefined }),
+      rope_parameters: { rope_type: 'default', rope_theta: 10000, partial_rotary_factor: 0.5 },
+    });
+    expect([v5.rotaryDim, v5.ropeScaling]).toEqual([8, undefined]);
+    // int() truncates (16 x 0.4 = 6.4: 6); 1 means every dim (no rotaryDim)
+    expect(parseHfConfig(phi35({ short_factor: short.slice(0, 3), long_factor: long.slice(0, 3) }, { partial_rotary_factor: 0.4 })).rotaryDim).toBe(6);
+    expect(parseHfConfig(phi35({}, { partial_rotary_factor: 1 })).rotaryDim).toBeUndefined();
+    for (const bad of [0.0625, 0, 1.5, '0.75'])
+      expect(() => parseHfConfig(phi35({}, { partial_rotary_factor: bad }))).toThrow(
+        /partial_rotary_factor is .*expected a number in \(0, 1\] giving an even count/,
+      );
+  });
   it('refuses factors of the wrong count or not positive, and bad lengths, naming the field', () => {
     expect(() => parseHfConfig(phi35({ short_factor: short.slice(1) }))).toThrow(
-      /rope_scaling\.short_factor is .*expected 8 positive numbers \(head_dim \/ 2\)/,
+      /rope_scaling\.short_factor is .*expected 8 positive numbers \(one per rotary frequency\)/,
     );
     expect(() => parseHfConfig(phi35({ long_factor: [...long.slice(1), 0] }))).toThrow(/rope_scaling\.long_factor is .*expected 8 positive numbers/);
     expect(() => parseHfConfig(phi35({ short_factor: [...short.slice(1), -1] }))).toThrow(/rope_scaling\.short_factor/);
@@ -193,7 +213,7 @@ describe('config.json as transformers 5 writes it (rope_parameters)', () => {
     });
     expect(() => parseHfConfig(nested)).toThrow(/rope_parameters per layer type \(full_attention, sliding_attention\)/);
     expect(() => parseHfConfig(llama({ rope_parameters: { rope_type: 'default', rope_theta: 1e4, partial_rotary_factor: 0.5 } }))).toThrow(
-      /partial_rotary_factor=0.5/,
+      /partial_rotary_factor=0.5 \(rotary on part of each head, read for Phi3ForCausalLM only\)/,
     );
   });
   it("keeps Mistral's sliding_window (null: none) and ignores Qwen2's when use_sliding_window is false", () => {

@@ -185,9 +185,8 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
   // transformers 5 writes rope_theta and the scaling together as rope_parameters; 4.x wrote
   // rope_theta and rope_scaling. Read either, so a v5 checkpoint never falls back to theta 10000.
   const rope = readRopeParameters(c, file, unsupported);
-  const ropeScaling = parseRopeScaling(rope.scaling, file, unsupported, rope.key, { c, source, headDim });
-  const partial = rope.partialRotaryFactor ?? c.partial_rotary_factor;
-  if (partial !== undefined && partial !== null && partial !== 1) unsupported(`partial_rotary_factor=${show(partial)} (rotary on part of each head)`);
+  const rotaryDim = readRotaryDim(rope.partialRotaryFactor ?? c.partial_rotary_factor, headDim, source, file, unsupported);
+  const ropeScaling = parseRopeScaling(rope.scaling, file, unsupported, rope.key, { c, source, rotaryDim });
   const slidingWindow = readSlidingWindow(c, source, file);
   if (source === 'LlamaForCausalLM' && c.attention_bias === true) unsupported('attention_bias=true (biases on q/k/v/o in a LLaMA config)');
   if (source === 'Qwen3ForCausalLM' && c.attention_bias === true) unsupported('attention_bias=true (biases on q/k/v/o in a Qwen3 config)');
@@ -212,6 +211,7 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
     normEps: num('rms_norm_eps', 1e-6),
     ropeTheta: rope.theta ?? num('rope_theta', 10000),
     ...(ropeScaling ? { ropeScaling } : {}),
+    ...(rotaryDim < headDim ? { rotaryDim } : {}),
     ...(slidingWindow !== undefined ? { slidingWindow } : {}),
     // transformers' LLaMA weights rotate (i, i + d/2) pairs.
     ropeStyle: 'half',
@@ -321,11 +321,30 @@ function readNoRopeLayers(c: Json, layers: number, file: string): number[] {
   return list.flatMap((v, i) => (v === 0 ? [i] : []));
 }
 
+/**
+ * The head dimensions RoPE turns: head_dim times partial_rotary_factor, truncated as transformers'
+ * int() does (Phi-4-mini: 0.75 of 128, 96). Only Phi3ForCausalLM among these architectures applies
+ * it in transformers (rotary on the first dims, the rest passed through); elsewhere refused.
+ */
+function readRotaryDim(partial: unknown, headDim: number, source: string, file: string, unsupported: (what: string) => never): number {
+  if (partial === undefined || partial === null || partial === 1) return headDim;
+  if (source !== 'Phi3ForCausalLM') unsupported(`partial_rotary_factor=${show(partial)} (rotary on part of each head, read for Phi3ForCausalLM only)`);
+  const rotaryDim = typeof partial === 'number' && partial > 0 && partial <= 1 ? Math.trunc(headDim * partial) : NaN;
+  if (!(rotaryDim >= 2 && rotaryDim % 2 === 0))
+    throw new FormatError(
+      file,
+      `partial_rotary_factor is ${show(partial)}, which turns ${Number.isNaN(rotaryDim) ? 'no valid number' : rotaryDim} of the ${headDim} head dimensions; expected a number in (0, 1] giving an even count of at least 2`,
+      ROPE_FIX,
+    );
+  return rotaryDim;
+}
+
 /** What a scaling reads beside its own dict: longrope's lengths (config.json's top level) and factor count. */
 interface RopeContext {
   c: Json;
   source: string;
-  headDim: number;
+  /** head_dim, or the part of it that RoPE turns (partial_rotary_factor) */
+  rotaryDim: number;
 }
 
 /** The scaling part of rope_scaling / rope_parameters: absent, null or 'default' -> none; 'linear', 'llama3', 'yarn', 'dynamic' and Phi-3's 'longrope' read; others refused. */
@@ -429,9 +448,13 @@ function parseLongRope(
     unsupported(`${key} "longrope" in a ${ctx.source} config (the studio reads LongRoPE for Phi3ForCausalLM and MistralForCausalLM only)`);
   const factors = (k: string): number[] => {
     const v = r[k];
-    const ok = Array.isArray(v) && v.length === ctx.headDim / 2 && v.every((x) => typeof x === 'number' && Number.isFinite(x) && x > 0);
+    const ok = Array.isArray(v) && v.length === ctx.rotaryDim / 2 && v.every((x) => typeof x === 'number' && Number.isFinite(x) && x > 0);
     if (!ok)
-      throw new FormatError(file, `${key}.${k} is ${JSON.stringify(v)?.slice(0, 80)}, expected ${ctx.headDim / 2} positive numbers (head_dim / 2)`, ROPE_FIX);
+      throw new FormatError(
+        file,
+        `${key}.${k} is ${JSON.stringify(v)?.slice(0, 80)}, expected ${ctx.rotaryDim / 2} positive numbers (one per rotary frequency)`,
+        ROPE_FIX,
+      );
     return v as number[];
   };
   const maxPositions = positiveInt(file, 'field "max_position_embeddings"', ctx.c.max_position_embeddings ?? 4096);

@@ -12,6 +12,7 @@ import { buildWeightSource, type TensorEntry } from './weight-source';
 import { splitFusedLinears } from './fused-linears';
 import { foldGraniteMultipliers } from './granite-multipliers';
 import { foldRopeAttentionFactor } from './rope-attention-factor';
+import { toRotaryLayout } from './partial-rotary';
 
 export const INDEX_FILE = 'model.safetensors.index.json';
 const MAX_SHARDS = 4096;
@@ -72,7 +73,7 @@ export function tensorsFromSafetensors(cfg: ModelConfig, files: SafetensorsFile[
       }
     }
   }
-  return foldRopeAttentionFactor(cfg, foldGraniteMultipliers(cfg, splitFusedLinears(cfg, out)));
+  return toRotaryLayout(cfg, foldRopeAttentionFactor(cfg, foldGraniteMultipliers(cfg, splitFusedLinears(cfg, out))));
 }
 
 export function describeHfFolder(names: string[]): string {

@@ -3,7 +3,8 @@
 // embedding's attention_scaling). The rotation is linear in q and in k, so rotating q·a and k·a is the
 // same as scaling cos and sin, and q·k's scores carry a². The factor moves on load into what makes q
 // and k: q_proj's and k_proj's rows and biases, or with Qwen3's per-head norms (applied after the
-// projections, before RoPE) those norms' weights; each value rounded once to f32. Layers without RoPE
+// projections, before RoPE) those norms' weights, only the rotated dims with partial rotary; each value
+// rounded once to f32. Layers without RoPE
 // (SmolLM3's NoPE layers) skip the rotary embedding and its factor. The engine, the oracle and every
 // export then rotate with the frequencies alone.
 import type { ModelConfig } from '../core/model-config';
@@ -17,9 +18,11 @@ export function foldRopeAttentionFactor(cfg: ModelConfig, tensors: Map<string, T
   if ((s?.type !== 'longrope' && s?.type !== 'yarn') || s.attentionFactor === 1) return tensors;
   const factor = s.attentionFactor;
   const out = new Map(tensors);
+  const partial = cfg.rotaryDim !== undefined && cfg.rotaryDim < cfg.headDim;
   const scale = (name: string) => {
     const entry = out.get(name);
-    if (entry) out.set(name, scaledEntry(entry, factor)); // a missing weight is reported by the weight source
+    // a missing weight is reported by the weight source
+    if (entry) out.set(name, partial ? rotaryRowsScaled(entry, factor, cfg.headDim, cfg.rotaryDim!) : scaledEntry(entry, factor));
   };
   for (let layer = 0; layer < cfg.layers; layer++) {
     if (cfg.noRopeLayers?.includes(layer)) continue;
@@ -35,4 +38,19 @@ export function foldRopeAttentionFactor(cfg: ModelConfig, tensors: Map<string, T
     }
   }
   return out;
+}
+
+/** Partial rotary: the factor is on the rotated dims only (HF order: the first rotaryDim rows of each
+ *  head; transformers passes the rest through unscaled). */
+function rotaryRowsScaled(entry: TensorEntry, factor: number, headDim: number, rotaryDim: number): TensorEntry {
+  const rowLength = entry.shape.length === 2 ? entry.shape[1] : 1;
+  return {
+    ...entry,
+    read: async () => {
+      const data = (await entry.read()).slice();
+      for (let r = 0; r < data.length / rowLength; r++)
+        if (r % headDim < rotaryDim) for (let i = r * rowLength; i < (r + 1) * rowLength; i++) data[i] *= factor;
+      return data;
+    },
+  };
 }

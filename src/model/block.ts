@@ -20,7 +20,7 @@ import { add } from '../ops/elementwise';
 import { rmsNorm, layerNorm, normForwardFits } from '../ops/norm';
 import { normBackwardDx, normDxHalfFits } from '../ops/norm-dx';
 import { ropeInputs, ropeSideBySide, ropeSideBySideInverse, ropeSplitsV } from '../ops/rope';
-import { layerRopeScaling } from '../reference/rope';
+import { layerRope } from '../reference/rope';
 import { causalAttention, causalAttentionBackward, headSplitTarget, keepHeadSplit, pathOf } from '../ops/attention';
 import { swiglu, swigluBackward, swigluSideBySide, swigluSideBySideBackward, relu, reluBackward, gelu, geluBackward } from '../ops/activation';
 
@@ -132,9 +132,9 @@ function normBackward(
   return dx;
 }
 
-/** Block `layer`'s RoPE (none in SmolLM3's NoPE layers: layerRopeScaling). */
+/** Block `layer`'s RoPE (none in SmolLM3's NoPE layers: layerRopeScaling, reference/rope.ts). */
 function ropeOpts(cfg: ModelConfig, shape: BatchShape, layer: number, inverse = false) {
-  return { headDim: cfg.headDim, seqLen: shape.seqLen, theta: cfg.ropeTheta, scaling: layerRopeScaling(cfg, layer), style: cfg.ropeStyle, inverse };
+  return { ...layerRope(cfg, layer), seqLen: shape.seqLen, inverse };
 }
 
 function sideBySideRopeOpts(cfg: ModelConfig, shape: BatchShape, layer: number) {

@@ -8,7 +8,7 @@ import { rmsNorm } from '../ops/norm';
 import type { BatchShape } from './block';
 import { linear } from './block';
 import { ropeInputs } from '../ops/rope';
-import { layerRopeScaling } from '../reference/rope';
+import { layerRope } from '../reference/rope';
 import { causalAttention } from '../ops/attention';
 import { swiglu, relu, gelu } from '../ops/activation';
 
@@ -33,7 +33,7 @@ export function attentionSublayer(
     k = kn.y;
   }
   if (cfg.arch === 'llama') {
-    const r = { headDim: cfg.headDim, seqLen: shape.seqLen, theta: cfg.ropeTheta, scaling: layerRopeScaling(cfg, layer), style: cfg.ropeStyle };
+    const r = { ...layerRope(cfg, layer), seqLen: shape.seqLen };
     const [qr, kr] = ropeInputs(
       gpu,
       [

@@ -36,10 +36,10 @@ const ROPE = defineKernel({
 const TABLE_STEP = 1024;
 
 /** cos/sin of position * ropeFrequencies(...)[i], interleaved as [pos][i][cos, sin]. */
-export function ropeTable(headDim: number, theta: number, positions: number, scaling?: RopeScaling): Float32Array {
+export function ropeTable(headDim: number, theta: number, positions: number, scaling?: RopeScaling, rotaryDim?: number): Float32Array {
   const half = headDim / 2;
   const out = new Float32Array(positions * half * 2);
-  const freqs = ropeFrequencies(headDim, theta, scaling);
+  const freqs = ropeFrequencies(headDim, theta, scaling, rotaryDim);
   for (let i = 0; i < half; i++) {
     const freq = freqs[i];
     for (let pos = 0; pos < positions; pos++) {
@@ -53,14 +53,15 @@ export function ropeTable(headDim: number, theta: number, positions: number, sca
 
 const tables = new WeakMap<Gpu, Map<string, { positions: number; tensor: Tensor }>>();
 
-function tableFor(gpu: Gpu, headDim: number, theta: number, positions: number, scaling?: RopeScaling): Tensor {
+function tableFor(gpu: Gpu, o: Omit<RopeOptions, 'heads'>, positions: number): Tensor {
+  const { headDim, theta, scaling, rotaryDim } = o;
   let perGpu = tables.get(gpu);
   if (!perGpu) tables.set(gpu, (perGpu = new Map()));
-  const key = `${headDim}|${theta}|${scaling ? JSON.stringify(scaling) : ''}`;
+  const key = `${headDim}|${theta}|${scaling ? JSON.stringify(scaling) : ''}|${rotaryDim ?? headDim}`;
   const have = perGpu.get(key);
   if (have && have.positions >= positions) return have.tensor;
   const n = Math.ceil(positions / TABLE_STEP) * TABLE_STEP;
-  const tensor = gpu.upload(ropeTable(headDim, theta, n, scaling), [n, headDim / 2, 2], `rope.table.${key}`);
+  const tensor = gpu.upload(ropeTable(headDim, theta, n, scaling, rotaryDim), [n, headDim / 2, 2], `rope.table.${key}`);
   // Dispatches already encoded with the old table run before anything reuses its buffer.
   have?.tensor.release();
   perGpu.set(key, { positions: n, tensor });
@@ -134,7 +135,7 @@ function encodeRope(gpu: Gpu, parts: readonly RopeInput[], o: Omit<RopeOptions, 
   const offset = o.positionOffset ?? 0;
   const pairs = parts.map((part) => checkInput(part, o));
   const T = Math.max(...parts.map((part) => part.x.size / (part.heads * D)));
-  const table = tableFor(gpu, D, o.theta, offset + Math.min(o.seqLen, T), o.scaling);
+  const table = tableFor(gpu, o, offset + Math.min(o.seqLen, T));
   const ys = parts.map((part, i) => (i === 0 && out ? out : gpu.tensor(part.splitIn !== undefined ? [T, part.heads * D] : part.x.shape, 'f32', 'rope')));
   parts.forEach((part, i) => part.half && checkHalfOut('rope', ys[i], part.half));
   const [a, b] = parts;
@@ -259,7 +260,7 @@ export function ropeSideBySide(
       ...n,
     },
     bindings: {
-      table: tableFor(gpu, D, o.theta, Math.min(o.seqLen, T), o.scaling),
+      table: tableFor(gpu, o, Math.min(o.seqLen, T)),
       qkv,
       q,
       k,
@@ -302,7 +303,7 @@ export function ropeSideBySideInverse(
     params: { WG, HALF: o.style === 'half', INVERSE: true, SPLIT_IN: splitIn, HALF_OUT: Boolean(half), V_HALF: false },
     uniforms: { D, seqLen: o.seqLen, heads: o.heads, kvHeads: o.kvHeads, rep: o.heads / o.kvHeads, slotQ: half?.slot ?? 0, slotK: 0, slotV: 0, ...n },
     bindings: {
-      table: tableFor(gpu, D, o.theta, Math.min(o.seqLen, T), o.scaling),
+      table: tableFor(gpu, o, Math.min(o.seqLen, T)),
       dq: g.dq,
       dk: g.dk,
       dv: g.dv,

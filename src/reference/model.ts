@@ -4,7 +4,7 @@ import type { ModelConfig } from '../core/model-config';
 import { globalNames, headNormNames, linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
 import { matmulRef } from './matmul';
 import { rmsNormRef, layerNormRef } from './norm';
-import { layerRopeScaling, ropeRef } from './rope';
+import { layerRope, ropeRef } from './rope';
 import { attentionRef } from './attention';
 import { swigluRef, reluRef, geluRef } from './activation';
 import { crossEntropyRef } from './cross-entropy';
@@ -55,7 +55,7 @@ export function blockRef(
     k = rmsNormRef(k, w(`${hn.k}.weight`), cfg.normEps).y;
   }
   if (cfg.arch === 'llama') {
-    const r = { headDim: cfg.headDim, seqLen, theta: cfg.ropeTheta, scaling: layerRopeScaling(cfg, layer), style: cfg.ropeStyle };
+    const r = { ...layerRope(cfg, layer), seqLen };
     q = ropeRef(q, { ...r, heads: cfg.heads });
     k = ropeRef(k, { ...r, heads: cfg.kvHeads });
   }

@@ -10,8 +10,16 @@ export type { RopeScaling };
  * _compute_llama3_parameters / _compute_longrope_parameters (short factors) / _compute_yarn_parameters
  * do (dynamic NTK: unscaled, up to its original length): llama3 divides the low frequencies
  * (wavelength over original/lowFreqFactor) by factor, keeps the high ones, and blends in between.
+ * With a rotary dim R under D (partial rotary), D above is R and the pairs from R/2 to D/2 turn at
+ * frequency 0 (the pass-through dims, ModelConfig.rotaryDim).
  */
-export function ropeFrequencies(headDim: number, theta: number, scaling?: RopeScaling): Float64Array {
+export function ropeFrequencies(headDim: number, theta: number, scaling?: RopeScaling, rotaryDim = headDim): Float64Array {
+  const freqs = new Float64Array(headDim / 2);
+  freqs.set(rotaryFrequencies(rotaryDim, theta, scaling));
+  return freqs;
+}
+
+function rotaryFrequencies(headDim: number, theta: number, scaling?: RopeScaling): Float64Array {
   const half = headDim / 2;
   const inv = Float64Array.from({ length: half }, (_, i) => Math.pow(theta, (-2 * i) / headDim));
   if (!scaling) return inv;
@@ -74,6 +82,11 @@ export function layerRopeScaling(cfg: ModelConfig, layer: number): RopeScaling |
   return cfg.ropeScaling;
 }
 
+/** A layer's RoPE options but for the heads and the sequence length (the engine's and the oracle's). */
+export function layerRope(cfg: ModelConfig, layer: number): Pick<RopeOptions, 'headDim' | 'theta' | 'scaling' | 'style' | 'rotaryDim'> {
+  return { headDim: cfg.headDim, theta: cfg.ropeTheta, scaling: layerRopeScaling(cfg, layer), style: cfg.ropeStyle, rotaryDim: cfg.rotaryDim };
+}
+
 export interface RopeOptions {
   heads: number;
   headDim: number;
@@ -81,6 +94,8 @@ export interface RopeOptions {
   seqLen: number;
   theta: number;
   scaling?: RopeScaling;
+  /** Partial rotary (ModelConfig.rotaryDim): the pairs past rotaryDim/2 turn at frequency 0. */
+  rotaryDim?: number;
   /** 'interleaved' rotates pairs (2i, 2i+1) (Meta, llama2.c, GGUF); 'half' rotates (i, i + D/2) (HF). */
   style: 'interleaved' | 'half';
   /** Rotate by -angle: the backward pass (and the exact inverse) of the forward rotation. */
@@ -95,7 +110,7 @@ export function ropeRef(x: ArrayLike<number>, o: RopeOptions): Float64Array {
   const T = x.length / width;
   const half = D / 2;
   const y = new Float64Array(x.length);
-  const freqs = ropeFrequencies(D, o.theta, o.scaling);
+  const freqs = ropeFrequencies(D, o.theta, o.scaling, o.rotaryDim);
   for (let t = 0; t < T; t++) {
     const pos = (t % o.seqLen) + (o.positionOffset ?? 0);
     for (let i = 0; i < half; i++) {

@@ -96,6 +96,11 @@ describe('the Model card says how a model is built', () => {
       'RoPE scaling: longrope, its short factors (runs up to 4096 tokens); its attention factor 1.19024 folded into q_proj and k_proj on load',
     );
   });
+  it("Phi-4-mini's partial rotary: how many dims RoPE turns", () => {
+    const headDim = (llamaShape.hidden_size as number) / (llamaShape.num_attention_heads as number);
+    const p = summary({ ...llamaShape, architectures: ['Phi3ForCausalLM'], partial_rotary_factor: 0.5 });
+    expect(p.structure).toContain(`RoPE on ${headDim / 2} of each head's ${headDim} dimensions (partial rotary; the rest pass through)`);
+  });
   it('YaRN: the attention factor folded (into the q/k norms for Qwen3); dynamic NTK: its original length as the context', () => {
     const llama = { ...llamaShape, architectures: ['LlamaForCausalLM'] };
     const rope_scaling = { type: 'yarn', factor: 4, original_max_position_embeddings: 32768 };

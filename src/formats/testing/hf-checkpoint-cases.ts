@@ -70,6 +70,10 @@ const PHI3_TOKENIZER: Pick<CheckpointCase, 'tokenizer' | 'addedTokens' | 'tokeni
   addedTokens: PHI3_SPECIAL,
   tokenizerConfig: { bos_token: '<s>', eos_token: '<|endoftext|>', pad_token: '<|endoftext|>', chat_template: PHI3_TEMPLATE, legacy: false },
 };
+const PHI4_SPECIAL = ['<|endoftext|>', '<|system|>', '<|user|>', '<|assistant|>', '<|end|>'];
+const P4 = tail(PHI4_SPECIAL);
+const PHI4_TEMPLATE =
+  "{% for message in messages %}{{'<|' + message['role'] + '|>' + message['content'] + '<|end|>'}}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>' }}{% endif %}";
 /** A config without some keys (a later release's spelling drops them). */
 const withoutKeys = (c: Json, keys: string[]): Json => Object.fromEntries(Object.entries(c).filter(([k]) => !keys.includes(k)));
 const SMOL_SPECIAL = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];
@@ -580,6 +584,41 @@ export const CHECKPOINT_CASES: CheckpointCase[] = [
     dtype: 'bfloat16',
     shards: 1,
     ...PHI3_TOKENIZER,
+  },
+  {
+    // Phi-4-mini-instruct's layout as transformers 4.45 writes it: partial_rotary_factor 0.75 at the
+    // top level (RoPE on 12 of each head's 16 dims here, 96 of 128 there) with LongRoPE factors for
+    // those 12 (6 each), 4 heads over 2 KV heads, a tied head, GPT-style byte-level BPE with ChatML-like tokens
+    name: 'Phi-4-mini-partial-rotary-style',
+    config: {
+      ...withoutKeys(phi3, ['rope_scaling', 'sliding_window']),
+      bos_token_id: P4['<|endoftext|>'],
+      eos_token_id: P4['<|endoftext|>'],
+      pad_token_id: P4['<|endoftext|>'],
+      full_attn_mod: 1,
+      interpolate_factor: 1,
+      lm_head_bias: false,
+      max_position_embeddings: 131072,
+      mlp_bias: false,
+      num_key_value_heads: 2,
+      partial_rotary_factor: 0.75,
+      rope_scaling: {
+        type: 'longrope',
+        short_factor: [1.0, 1.05, 1.2, 1.5, 2.1, 3.0],
+        long_factor: [1.1, 1.9, 4.0, 9.0, 18.0, 30.0],
+      },
+      sliding_window: 262144,
+      tie_word_embeddings: true,
+      torch_dtype: 'bfloat16',
+      transformers_version: '4.45.0',
+      vocab_size: V,
+    },
+    dtype: 'bfloat16',
+    shards: 1,
+    tokenizer: 'byte-level',
+    preTokenizer: 'llama-bpe',
+    addedTokens: PHI4_SPECIAL,
+    tokenizerConfig: { bos_token: '<|endoftext|>', eos_token: '<|endoftext|>', pad_token: '<|endoftext|>', chat_template: PHI4_TEMPLATE },
   },
   {
     // SmolLM3-3B's layout as transformers 4.54 writes it: every 4th layer without RoPE

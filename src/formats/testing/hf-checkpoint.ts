@@ -288,7 +288,36 @@ export interface WrittenCheckpoint {
   tensors: Map<string, Float32Array>;
   config: Json;
   /** Granite: the factor its multipliers put on each weight they fold into; LongRoPE, YaRN: their attention factor on q and k (the loader's values are the stored ones times it). */
-  foldFactors?: Map<string, number>;
+  foldFactors?: Map<string, number | number[]>;
+  /** Partial rotary: for q's and k's tensors, the stored row each loaded row holds (the loader puts
+   *  each head's pass-through dims where RoPE turns at frequency 0). */
+  rowOrders?: Map<string, number[]>;
+}
+
+/**
+ * Partial rotary (partial_rotary_factor < 1): each head of q and k, HF dims [rotary first half,
+ * rotary second half, pass-through], is loaded as [rotary first half, first half of the
+ * pass-through, rotary second half, the rest], so that the engine's pairs (i, i + D/2) are the HF
+ * rotary pairs (i, i + R/2) and then pass-through dims paired with each other.
+ */
+function partialRotaryRowOrders(c: Json, tensors: Map<string, Float32Array>): Map<string, number[]> | undefined {
+  const D = (c.head_dim as number | undefined) ?? (c.hidden_size as number) / (c.num_attention_heads as number);
+  const R = Math.trunc(D * ((c.partial_rotary_factor as number | undefined) ?? 1));
+  if (R === D) return undefined;
+  const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+  const pass = (D - R) / 2;
+  const head = [...range(0, R / 2), ...range(R, R + pass), ...range(R / 2, R), ...range(R + pass, D)];
+  const out = new Map<string, number[]>();
+  for (const [name, t] of tensors) {
+    if (!/\.self_attn\.[qk]_proj\.(weight|bias)$/.test(name)) continue;
+    const rowLength = name.endsWith('.weight') ? (c.hidden_size as number) : 1;
+    const heads = t.length / rowLength / D;
+    out.set(
+      name,
+      range(0, heads).flatMap((h) => head.map((d) => h * D + d)),
+    );
+  }
+  return out;
 }
 
 /**
@@ -319,13 +348,22 @@ function graniteFoldFactors(c: Json): Map<string, number> {
  * makes q and k (q_proj's and k_proj's rows and biases; Qwen3's q_norm and k_norm, which follow them)
  * in every layer that rotates.
  */
-function attentionFoldFactors(c: Json, tensors: Map<string, Float32Array>, factor: number): Map<string, number> {
-  const out = new Map<string, number>();
+function attentionFoldFactors(c: Json, tensors: Map<string, Float32Array>, factor: number): Map<string, number | number[]> {
+  const out = new Map<string, number | number[]>();
   const noRope = c.no_rope_layers as number[] | undefined;
+  const D = (c.head_dim as number | undefined) ?? (c.hidden_size as number) / (c.num_attention_heads as number);
+  const R = Math.trunc(D * ((c.partial_rotary_factor as number | undefined) ?? 1));
   for (let l = 0; l < (c.num_hidden_layers as number); l++) {
     if (noRope && noRope[l] === 0) continue;
     const names = c.model_type === 'qwen3' ? ['q_norm.weight', 'k_norm.weight'] : ['q_proj.weight', 'k_proj.weight', 'q_proj.bias', 'k_proj.bias'];
-    for (const n of names) if (tensors.has(`model.layers.${l}.self_attn.${n}`)) out.set(`model.layers.${l}.self_attn.${n}`, factor);
+    for (const n of names) {
+      const name = `model.layers.${l}.self_attn.${n}`;
+      const t = tensors.get(name);
+      if (!t) continue;
+      // partial rotary: cos and sin (and their factor) meet the first R dims of each head only
+      const rows = n.endsWith('proj.weight') ? t.length / (c.hidden_size as number) : t.length;
+      out.set(name, R === D ? factor : Array.from({ length: rows }, (_, r) => (r % D < R ? factor : 1)));
+    }
   }
   return out;
 }
@@ -333,19 +371,35 @@ function attentionFoldFactors(c: Json, tensors: Map<string, Float32Array>, facto
 /**
  * Is `got` what the loader must give for tensor `name`: the stored values bit for bit, or where
  * Granite's multipliers or a RoPE attention factor fold in, the stored values times the factor,
- * rounded once to f32.
+ * rounded once to f32; with partial rotary, q's and k's rows in the loader's order.
  */
 export function isLoadedTensor(w: WrittenCheckpoint, name: string, got: Float32Array): boolean {
-  const stored = w.tensors.get(name);
+  let stored = w.tensors.get(name);
   if (!stored || stored.length !== got.length) return false;
-  const f = w.foldFactors?.get(name);
-  if (f === undefined) {
+  const order = w.rowOrders?.get(name);
+  const fold = w.foldFactors?.get(name);
+  if (order) {
+    const row = stored.length / order.length;
+    const from = stored;
+    stored = new Float32Array(stored.length);
+    order.forEach((r, i) => stored!.set(from.subarray(r * row, (r + 1) * row), i * row));
+  }
+  if (fold === undefined) {
     const a = new Uint32Array(stored.buffer, stored.byteOffset, stored.length);
     const b = new Uint32Array(got.buffer, got.byteOffset, got.length);
     return a.every((v, i) => v === b[i]);
   }
   // one f32 rounding is at most 2^-24 relative; 2^-23 leaves room for the factor's own last bit
-  return stored.every((v, i) => Math.abs(got[i] - v * f) <= Math.abs(v * f) * 2 ** -23);
+  // per-row factors are per stored row (before the loader's row order)
+  const rows = Array.isArray(fold) ? fold.length : 1;
+  const storedRow = (i: number) => {
+    const r = Math.floor(i / (stored!.length / rows));
+    return order ? order[r] : r;
+  };
+  return stored.every((v, i) => {
+    const f = Array.isArray(fold) ? fold[storedRow(i)] : fold;
+    return Math.abs(got[i] - v * f) <= Math.abs(v * f) * 2 ** -23;
+  });
 }
 
 /** Phi-3's fused Linears also under the names of their parts (rows of q, k, v; of gate, up): what the loader must offer. */
@@ -460,11 +514,13 @@ export function writeCheckpoint(k: CheckpointCase, seed = 1): WrittenCheckpoint 
   }
   const granite = (c.architectures as string[])[0] === 'GraniteForCausalLM';
   const attentionFactor = ropeAttentionScaling(c);
+  const rowOrders = partialRotaryRowOrders(c, tensors);
   return {
     files,
     tensors,
     config: c,
     ...(granite ? { foldFactors: graniteFoldFactors(c) } : {}),
     ...(attentionFactor !== 1 ? { foldFactors: attentionFoldFactors(c, tensors, attentionFactor) } : {}),
+    ...(rowOrders ? { rowOrders } : {}),
   };
 }

@@ -2,7 +2,8 @@
 // written from transformers' modeling code and read straight from config.json, independent of the
 // studio's config parser and oracle: rope_parameters or rope_theta + rope_scaling (default, linear,
 // llama3, longrope, yarn, dynamic inv_freq as modeling_rope_utils computes it; their attention factor on cos and sin), head_dim, GQA, q/k/v (and o, MLP) biases,
-// Qwen3's q_norm / k_norm (RMSNorm over each head before RoPE), Phi-3's fused qkv_proj and gate_up_proj,
+// Qwen3's q_norm / k_norm (RMSNorm over each head before RoPE), Phi-3's fused qkv_proj and gate_up_proj
+// and partial rotary (Phi-4-mini),
 // SmolLM3's layers without RoPE, Granite's four multipliers (applied where modeling_granite applies them),
 // Mistral's sliding-window mask, OPT's offset-2 positions, project_in/out and post-norm. Tests
 // compare the studio's loaded model and oracle against it.
@@ -183,7 +184,11 @@ function llama(c: Json, w: W, ids: number[]): Float64Array {
   const D = (c.head_dim as number | null) ?? (arch === 'Qwen3ForCausalLM' ? 128 : H / heads);
   const qkvB = arch === 'Qwen2ForCausalLM' || c.attention_bias === true;
   const window = (arch === 'MistralForCausalLM' || arch === 'Phi3ForCausalLM') && typeof c.sliding_window === 'number' ? c.sliding_window : undefined;
-  const inv = invFreq(c, D, T);
+  // rotary dims: int(head_dim * partial_rotary_factor) (rope_parameters in 5.x, the top level in 4.x);
+  // Phi3's apply_rotary_pos_emb turns q[..., :R] and passes q[..., R:] through
+  const partial = (ropeDict(c).partial_rotary_factor ?? c.partial_rotary_factor ?? 1) as number;
+  const R = Math.trunc(D * partial);
+  const inv = invFreq(c, R, T);
   // the rotary embedding's cos and sin, times attention_scaling (LongRoPE's attention factor)
   const cosSinScale = ropeAttentionScaling(c);
   // GraniteModel: inputs_embeds * embedding_multiplier; GraniteDecoderLayer: residual + out * residual_multiplier;
@@ -199,15 +204,15 @@ function llama(c: Json, w: W, ids: number[]): Float64Array {
   const rope = (y: Float64Array, n: number) => {
     for (let t = 0; t < T; t++)
       for (let h = 0; h < n; h++)
-        for (let i = 0; i < D / 2; i++) {
+        for (let i = 0; i < R / 2; i++) {
           const a = t * inv[i],
             o = t * n * D + h * D;
           const cos = Math.cos(a) * cosSinScale,
             sin = Math.sin(a) * cosSinScale;
           const x1 = y[o + i],
-            x2 = y[o + i + D / 2];
+            x2 = y[o + i + R / 2];
           y[o + i] = x1 * cos - x2 * sin;
-          y[o + i + D / 2] = x2 * cos + x1 * sin;
+          y[o + i + R / 2] = x2 * cos + x1 * sin;
         }
   };
   // Phi3Attention / Phi3MLP: one qkv_proj (q's, k's, v's rows) and one gate_up_proj (gate's, then up's)
