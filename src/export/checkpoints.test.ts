@@ -14,6 +14,8 @@ import type { QuantSpec } from '../core/quant-spec';
 import { checkContext } from '../engine/calibration';
 import { bytesSource } from '../formats/byte-source';
 import { loadGguf } from '../formats/gguf-model';
+import { f16ToF32 } from '../formats/dtype';
+import { readSafetensorsBytes, readSafetensorsHeader, readSafetensorsHeaderWithIntegers, readSafetensorsTensor } from '../formats/safetensors';
 import { loadModelFromFiles } from '../formats/load';
 import { CHECKPOINT_CASES, REFUSED_CASES, SHORT_WINDOW_MISTRAL } from '../formats/testing/hf-checkpoint-cases';
 import { isLoadedTensor, writeCheckpoint } from '../formats/testing/hf-checkpoint';
@@ -214,6 +216,101 @@ describe("LongRoPE's original length shorter than the sequence", () => {
     expect(() => checkContext(model.weights.config, 12)).toThrow(/longer than .*original_max_position_embeddings of 8.*at most 8/);
     mark('Phi-3.5-original-8', 'load', 'ok; runs over 8 tokens refused');
   });
+});
+
+describe("Phi-4-mini's full-precision folder as transformers reads it", () => {
+  it('is Phi3ForCausalLM with partial_rotary_factor, fused qkv_proj and gate_up_proj: the twin on its own config.json and tensors gives the source logits', async () => {
+    const k = CHECKPOINT_CASES.find((c) => c.name === 'Phi-4-mini-partial-rotary-style')!;
+    const written = writeCheckpoint(k);
+    const model = await loadModelFromFiles(written.files);
+    const q = await quantizeOnCpu(model, W4);
+    const sink = new MemorySink();
+    await exportModel('fp-safetensors', q, sink);
+    const config = JSON.parse(new TextDecoder().decode(sink.files.get('config.json'))) as Record<string, unknown>;
+    expect(config).toMatchObject({ architectures: ['Phi3ForCausalLM'], model_type: 'phi3', partial_rotary_factor: 0.75 });
+    expect(config.rope_scaling).toMatchObject({ rope_type: 'longrope', attention_factor: 1 });
+    const file = await readSafetensorsHeader(bytesSource('model.safetensors', sink.files.get('model.safetensors')!));
+    expect([...file.tensors.keys()].filter((n) => /layers\.0\./.test(n)).sort()).toEqual(
+      ['input_layernorm', 'mlp.down_proj', 'mlp.gate_up_proj', 'post_attention_layernorm', 'self_attn.o_proj', 'self_attn.qkv_proj'].map(
+        (n) => `model.layers.0.${n}.weight`,
+      ),
+    );
+    const tensors = new Map<string, Float32Array>();
+    for (const n of file.tensors.keys()) tensors.set(n, await readSafetensorsTensor(file, n));
+    tensors.set('lm_head.weight', tensors.get('model.embed_tokens.weight')!); // tied
+    const ids = [model.weights.config.bosId, ...model.tokenizer.encode(TEXT)].slice(0, 12);
+    // the attention factor, folded into q's and k's rotated rows and written with attention_factor 1: one f32 rounding
+    expect(maxRelErr(transformersLogits(config, tensors, ids), transformersLogits(written.config, written.tensors, ids))).toBeLessThan(2e-7);
+    mark(k.name, 'fp folder read by the twin', 'ok');
+  });
+
+  // one KV head: k and v (16 rows) cannot be packed, so q, fused with them, stays float too
+  it.each([2, 1])(
+    "its GPTQ folder (fused qkv_proj and gate_up_proj packed whole), dequantized here from the packed bits as AutoGPTQ's 4-bit layout reads, is the quantized model (%i KV heads)",
+    async (kvHeads) => {
+      const phi4 = CHECKPOINT_CASES.find((c) => c.name === 'Phi-4-mini-partial-rotary-style')!;
+      const k = { ...phi4, config: { ...phi4.config, num_key_value_heads: kvHeads } };
+      const written = writeCheckpoint(k);
+      const model = await loadModelFromFiles(written.files);
+      const q = await quantizeOnCpu(model, W4);
+      const avail = exportAvailability(q.quantized, model.tokenizer).find((a) => a.format === 'gptq-v2')!;
+      const floats = (avail.floatTensors ?? []).filter((f) => f.tensor.includes('layers.0.self_attn'));
+      expect(floats.map((f) => f.tensor.replace('model.layers.0.self_attn.', ''))).toEqual(
+        kvHeads === 1 ? ['k_proj.weight', 'v_proj.weight', 'q_proj.weight'] : [],
+      );
+      if (kvHeads === 1) expect(floats[2].why).toBe('fused with k, v into self_attn.qkv_proj, which stays float');
+      // parts of a packed fused Linear with different act-order groups cannot share its g_idx
+      const q0 = q.quantized.linears.get('model.layers.0.mlp.gate_proj')!;
+      const actOrder = {
+        ...q.quantized,
+        linears: new Map(q.quantized.linears).set(q0.name, { ...q0, gIdx: Uint32Array.from({ length: q0.cols }, (_, i) => Math.floor(i / 32)) }),
+      };
+      expect(exportAvailability(actOrder, model.tokenizer).find((a) => a.format === 'gptq-v2')!.reason).toMatch(
+        /block 0's gate, up have different act-order groups \(g_idx\), which Phi-3's fused mlp.gate_up_proj cannot hold/,
+      );
+      const sink = new MemorySink();
+      await exportModel('gptq-v2', q, sink);
+      const config = JSON.parse(new TextDecoder().decode(sink.files.get('config.json'))) as Record<string, unknown>;
+      expect(config.quantization_config).toMatchObject({ bits: 4, checkpoint_format: 'gptq_v2' });
+      const file = await readSafetensorsHeaderWithIntegers(bytesSource('model.safetensors', sink.files.get('model.safetensors')!));
+      const int32 = async (n: string) => new Int32Array((await readSafetensorsBytes(file, n)).slice().buffer);
+      const tensors = new Map<string, Float32Array>();
+      for (const [n, t] of file.tensors) {
+        if (t.dtype === 'F32') tensors.set(n, await readSafetensorsTensor(file, n));
+        if (!n.endsWith('.qweight')) continue;
+        // W[j, i] = (code(i, j) - zero(g, j)) * scale(g, j), 8 codes a word along the input (qweight) or the output (qzeros)
+        const m = n.replace(/\.qweight$/, '');
+        const [words, out] = t.shape;
+        const inp = words * 8;
+        const [qweight, qzeros, gIdx] = [await int32(`${m}.qweight`), await int32(`${m}.qzeros`), await int32(`${m}.g_idx`)];
+        const scales = f16ToF32(await readSafetensorsBytes(file, `${m}.scales`));
+        const w = new Float32Array(out * inp);
+        for (let j = 0; j < out; j++)
+          for (let i = 0; i < inp; i++) {
+            const g = gIdx[i];
+            const code = (qweight[Math.floor(i / 8) * out + j] >>> (4 * (i % 8))) & 15;
+            const zero = (qzeros[g * (out / 8) + Math.floor(j / 8)] >>> (4 * (j % 8))) & 15;
+            w[j * inp + i] = (code - zero) * scales[g * out + j];
+          }
+        tensors.set(`${m}.weight`, w);
+      }
+      expect([...tensors.keys()].filter((n) => /layers\.0\.(self_attn|mlp)/.test(n)).sort()).toEqual(
+        ['mlp.down_proj', 'mlp.gate_up_proj', 'self_attn.o_proj', 'self_attn.qkv_proj'].map((n) => `model.layers.0.${n}.weight`),
+      );
+      expect(file.tensors.has('model.layers.0.self_attn.qkv_proj.qweight')).toBe(kvHeads === 2);
+      tensors.set('lm_head.weight', tensors.get('model.embed_tokens.weight')!);
+      const ids = [model.weights.config.bosId, ...model.tokenizer.encode(TEXT)].slice(0, 12);
+      const ref = forwardRef(model.weights.config, await referenceWeights(q), ids, 1, ids.length);
+      // scales in f16 (1.6e-4 here); q's and k's rows left in the engine's order read 6.8e-3
+      expect(maxRelErr(transformersLogits(config, tensors, ids), ref)).toBeLessThan(1e-3);
+      // and read back by the studio: the fused modules split, q's and k's rows in the engine's order
+      const back = await readGptqFolder([...sink.files].map(([n, bytes]) => bytesSource(`out/${n}`, bytes)));
+      for (const [name, l] of q.quantized.linears)
+        if (back.quantized.linears.has(name)) expect(Buffer.from(back.quantized.linears.get(name)!.codes).equals(Buffer.from(l.codes)), name).toBe(true);
+      expect(maxRelErr(forwardRef(back.model.weights.config, await allWeights(back.model), ids, 1, ids.length), ref)).toBeLessThan(1e-3);
+      mark(`${k.name} (${kvHeads} KV heads)`, 'GPTQ folder read by the twin and the studio', 'ok');
+    },
+  );
 });
 
 describe('matrix', () => {

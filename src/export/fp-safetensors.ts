@@ -1,11 +1,13 @@
 // The full-precision transformed model (after TEQ/AWQ folding, TesseraQ's initialised weights: the
 // source with the run's overrides) as a Hugging Face folder: model.safetensors (F32), config.json,
 // tokenizer files. For people who want to quantize the transformed model with other tools. Q/K
-// rows are written half-split (HF's rotary layout) whatever the source's layout.
+// rows are written half-split (HF's rotary layout) whatever the source's layout; a partial rotary
+// Phi-3 as Phi3ForCausalLM, its Linears fused again (phi3-fused.ts).
 import type { Tokenizer } from '../core/model-config';
 import type { QuantizedModel } from '../quant/quantized-model';
-import { hfFolderProblem, writeHfSideFiles } from './hf-files';
-import { linearSlots, permuteFloatRows, rotaryPermutation, transformedSource, type ExportInput } from './model-parts';
+import { hfArchitecture, hfFolderProblem, writeHfSideFiles } from './hf-files';
+import { hfRowOrder, linearSlots, permuteFloatRows, transformedSource, type ExportInput } from './model-parts';
+import { fusePhi3Tensors } from './phi3-fused';
 import { writeSafetensorsStream, type TensorToWrite } from './safetensors-writer';
 import type { ExportSink } from './sink';
 import { ExportUnavailableError, safeFileStem, type ExportAvailability, type ExportReport } from './types';
@@ -31,14 +33,14 @@ export async function exportFpSafetensors(inp: ExportInput, sink: ExportSink): P
   const src = transformedSource(inp);
   const perms = new Map<string, Int32Array>();
   for (const slot of linearSlots(inp.quantized)) {
-    const p = rotaryPermutation(cfg, slot.role, 'half');
+    const p = hfRowOrder(cfg, slot.role);
     if (p) {
       perms.set(`${slot.name}.weight`, p);
       perms.set(`${slot.name}.bias`, p);
     }
   }
   const names = [...src.shapes.keys()].filter((n) => !(n === 'lm_head.weight' && cfg.tiedEmbeddings)).sort();
-  const tensors: TensorToWrite[] = names.map((name) => {
+  const parts: TensorToWrite[] = names.map((name) => {
     const shape = src.shapes.get(name)!;
     return {
       name,
@@ -51,6 +53,7 @@ export async function exportFpSafetensors(inp: ExportInput, sink: ExportSink): P
       },
     };
   });
+  const tensors = hfArchitecture(cfg) === 'Phi3ForCausalLM' ? fusePhi3Tensors(parts) : parts;
   const w = await sink.createFile('model.safetensors');
   await writeSafetensorsStream(w, tensors, { format: 'pt', transformed_by: 'webgpu-quant-studio', source: inp.model.source });
   await w.close();

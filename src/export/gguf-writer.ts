@@ -12,6 +12,7 @@ import { sentencePieceVocabFromTokenizerJson } from '../formats/convert-hf';
 import { ropeExactPositions, ropeFrequencies } from '../reference/rope';
 import { gpt2VocabFromTokenizerJson, type Gpt2Vocab } from '../formats/gguf-gpt2';
 import { HfTokenizer } from '../formats/hf-tokenizer';
+import { isPartialRotary } from '../formats/partial-rotary';
 import { SentencePieceBpeTokenizer, type PieceType } from '../formats/sentencepiece-bpe';
 import { globalNames, headNormNames, normNames } from '../core/tensor-names';
 import type { QuantizedModel } from '../quant/quantized-model';
@@ -129,7 +130,7 @@ export function ggufModelProblem(cfg: ModelConfig, tokenizer?: Tokenizer): strin
   if (arch === 'llama' && cfg.qkvBias) return `${cfg.sourceArchitecture} has Q/K/V biases, which llama.cpp's "llama" architecture has no tensors for`;
   if (cfg.noRopeLayers?.length)
     return `${cfg.sourceArchitecture} has layers without RoPE (${cfg.noRopeLayers.length} of ${cfg.layers}), which llama.cpp's "llama" architecture rotates; export ONNX, GPTQ (v1 or v2) or the full-precision folder instead`;
-  if (cfg.rotaryDim !== undefined && cfg.rotaryDim < cfg.headDim)
+  if (isPartialRotary(cfg))
     return `${cfg.sourceArchitecture} turns ${cfg.rotaryDim} of each head's ${cfg.headDim} dimensions (partial rotary), which llama.cpp's "llama" architecture does not allow (its "phi3" layout, fused qkv and gate/up, is not written here); export ONNX instead`;
   if (arch === 'qwen2' && cfg.qkNorm) return `${cfg.sourceArchitecture} normalises q and k per head, which llama.cpp's "qwen2" architecture has no tensors for`;
   if (arch !== 'llama' && cfg.ropeScaling)

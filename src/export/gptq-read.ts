@@ -1,7 +1,9 @@
 // Reads a GPTQ folder back (the project's safetensors reader with integer tensors) and unpacks it
 // into stored codes, scales and zero points: the round-trip check of gptq.ts, and a loader that
-// evaluates the folder through the studio's own quantized path.
-import type { LoadedModel, WeightSource } from '../core/model-config';
+// evaluates the folder through the studio's own quantized path. A Phi3ForCausalLM folder's fused
+// Linears are split into their parts and, with partial rotary, q's and k's rows put in the engine's
+// order, as the folder loader does for float checkpoints.
+import type { LoadedModel, ModelConfig, WeightSource } from '../core/model-config';
 import { readJson, type ByteSource } from '../formats/byte-source';
 import { FormatError } from '../formats/errors';
 import { parseHfConfig } from '../formats/hf-config';
@@ -9,11 +11,15 @@ import { baseName } from '../formats/hf-folder';
 import { HfTokenizer } from '../formats/hf-tokenizer';
 import { f16ToF32 } from '../formats/dtype';
 import { readSafetensorsBytes, readSafetensorsHeaderWithIntegers, readSafetensorsTensor } from '../formats/safetensors';
-import { globalNames } from '../core/tensor-names';
+import { globalNames, linearName, linearRoles, type LinearRole } from '../core/tensor-names';
 import { effectiveGroupSize, type QuantizedLinear, type QuantSpec } from '../core/quant-spec';
 import { unpackCodes } from '../quant/pack';
 import type { QuantizedModel } from '../quant/quantized-model';
-import { linearSlots, dequantizeLinear } from './model-parts';
+import { fusesLinears, splitFusedLinears } from '../formats/fused-linears';
+import { isPartialRotary, rotaryLayoutSource, toRotaryLayout } from '../formats/partial-rotary';
+import type { TensorEntry } from '../formats/weight-source';
+import { linearSlots, dequantizeLinear, permuteQuantizedRows } from './model-parts';
+import { PHI3_FUSED } from './phi3-fused';
 
 export interface GptqFolder {
   /** Dequantized view: every tensor as f32 (Linears from their unpacked codes). */
@@ -42,22 +48,24 @@ export async function readGptqFolder(files: ByteSource[]): Promise<GptqFolder> {
     return new Int32Array(b.slice().buffer);
   };
   const linears = new Map<string, QuantizedLinear>();
-  for (const slot of linearSlots({ config, spec, linears: new Map(), overrides: new Map() })) {
-    const qw = file.tensors.get(`${slot.name}.qweight`);
+  // Phi3ForCausalLM's fused qkv_proj / gate_up_proj are unpacked whole, then split into their parts
+  const modules = fusesLinears(config) ? fusedModules(config) : linearSlots({ config, spec, linears: new Map(), overrides: new Map() }).map((s) => s.name);
+  for (const name of modules) {
+    const qw = file.tensors.get(`${name}.qweight`);
     if (!qw) continue;
     const out = qw.shape[1];
-    const inp = file.tensors.get(`${slot.name}.g_idx`)!.shape[0];
+    const inp = file.tensors.get(`${name}.g_idx`)!.shape[0];
     const words = qw.shape[0];
-    const qweight = await int32(`${slot.name}.qweight`);
+    const qweight = await int32(`${name}.qweight`);
     const codes = new Uint8Array(out * inp);
     const col = new Uint32Array(words);
     for (let j = 0; j < out; j++) {
       for (let w = 0; w < words; w++) col[w] = qweight[w * out + j];
       codes.set(unpackCodes(col, spec.bits, inp), j * inp);
     }
-    const scalesT = f16ToF32(await readSafetensorsBytes(file, `${slot.name}.scales`));
+    const scalesT = f16ToF32(await readSafetensorsBytes(file, `${name}.scales`));
     const nG = scalesT.length / out;
-    const qzeros = await int32(`${slot.name}.qzeros`);
+    const qzeros = await int32(`${name}.qzeros`);
     const zw = qzeros.length / nG;
     const scales = new Float32Array(out * nG);
     const zeros = new Float32Array(out * nG);
@@ -68,7 +76,7 @@ export async function readGptqFolder(files: ByteSource[]): Promise<GptqFolder> {
         scales[j * nG + gi] = scalesT[gi * out + j];
       }
     }
-    const gIdx = await int32(`${slot.name}.g_idx`);
+    const gIdx = await int32(`${name}.g_idx`);
     const g = effectiveGroupSize(spec, inp);
     for (let i = 0; i < inp; i++) {
       const ok = qc.desc_act ? gIdx[i] >= 0 && gIdx[i] < nG : gIdx[i] === Math.floor(i / g);
@@ -77,13 +85,21 @@ export async function readGptqFolder(files: ByteSource[]): Promise<GptqFolder> {
           'model.safetensors',
           `g_idx[${i}] is ${gIdx[i]}`,
           qc.desc_act ? `Groups run from 0 to ${nG - 1}` : `desc_act is false: it must be ${Math.floor(i / g)}`,
-          `${slot.name}.g_idx`,
+          `${name}.g_idx`,
         );
     }
-    linears.set(slot.name, { name: slot.name, rows: out, cols: inp, spec, codes, scales, zeros, ...(qc.desc_act ? { gIdx: Uint32Array.from(gIdx) } : {}) });
+    const l: QuantizedLinear = { name, rows: out, cols: inp, spec, codes, scales, zeros, ...(qc.desc_act ? { gIdx: Uint32Array.from(gIdx) } : {}) };
+    for (const part of engineLinears(config, l)) linears.set(part.name, part);
   }
+  // The float tensors as the folder loader offers them: fused ones split, q's and k's rows in the
+  // engine's order for partial rotary (formats/fused-linears.ts, formats/partial-rotary.ts)
+  const entries = new Map<string, TensorEntry>();
+  for (const t of file.tensors.values())
+    if (t.dtype === 'F32' || t.dtype === 'F16' || t.dtype === 'BF16')
+      entries.set(t.name, { shape: t.shape, file: 'model.safetensors', read: () => readSafetensorsTensor(file, t.name) });
+  const floats = toRotaryLayout(config, splitFusedLinears(config, entries));
   const shapes = new Map<string, number[]>();
-  for (const t of file.tensors.values()) if (t.dtype === 'F32' || t.dtype === 'F16' || t.dtype === 'BF16') shapes.set(t.name, t.shape);
+  for (const [n, e] of floats) shapes.set(n, e.shape);
   for (const l of linears.values()) shapes.set(`${l.name}.weight`, [l.rows, l.cols]);
   const embed = globalNames(config.arch).embed;
   if (config.tiedEmbeddings) shapes.set('lm_head.weight', shapes.get(embed)!);
@@ -93,8 +109,9 @@ export async function readGptqFolder(files: ByteSource[]): Promise<GptqFolder> {
     async get(name) {
       const l = linears.get(name.replace(/\.weight$/, ''));
       if (l && name.endsWith('.weight')) return dequantizeLinear(l);
-      if (name === 'lm_head.weight' && config.tiedEmbeddings) return readSafetensorsTensor(file, embed);
-      return readSafetensorsTensor(file, name);
+      const e = floats.get(name === 'lm_head.weight' && config.tiedEmbeddings ? embed : name);
+      if (!e) throw new FormatError('model.safetensors', `has no tensor ${name}`, 'Select the whole exported folder');
+      return e.read();
     },
   };
   const tokJson = await readJson(need('tokenizer.json'));
@@ -105,4 +122,43 @@ export async function readGptqFolder(files: ByteSource[]): Promise<GptqFolder> {
     quantized: { config, spec, linears, overrides: new Map() },
     checkpointFormat: format,
   };
+}
+
+/** The packed modules of a Phi-3 folder: each block's fused Linears and the rest under their own names. */
+function fusedModules(config: ModelConfig): string[] {
+  const fusedRoles = new Set(PHI3_FUSED.flatMap((f) => f.roles));
+  const out: string[] = [];
+  for (let layer = 0; layer < config.layers; layer++) {
+    for (const f of PHI3_FUSED) out.push(`model.layers.${layer}.${f.module}`);
+    for (const slot of linearRoles(config.arch)) if (!fusedRoles.has(slot)) out.push(linearName(config.arch, layer, slot));
+  }
+  return out;
+}
+
+/** A packed module as the engine's Linears: a fused one split into its parts' rows, q and k in the engine's row order. */
+function engineLinears(config: ModelConfig, l: QuantizedLinear): QuantizedLinear[] {
+  const m = /^model\.layers\.(\d+)\.(.+)$/.exec(l.name);
+  const fused = m && PHI3_FUSED.find((f) => f.module === m[2]);
+  if (!m || !fused) return [l];
+  const layer = Number(m[1]);
+  const nG = l.scales.length / l.rows;
+  const rowsOf = (r: LinearRole) =>
+    r === 'q' ? config.heads * config.headDim : r === 'k' || r === 'v' ? config.kvHeads * config.headDim : config.intermediate;
+  let start = 0;
+  return fused.roles.map((role) => {
+    const rows = rowsOf(role);
+    const part: QuantizedLinear = {
+      ...l,
+      name: linearName(config.arch, layer, role),
+      rows,
+      codes: l.codes.slice(start * l.cols, (start + rows) * l.cols),
+      scales: l.scales.slice(start * nG, (start + rows) * nG),
+      zeros: l.zeros.slice(start * nG, (start + rows) * nG),
+    };
+    start += rows;
+    if (!isPartialRotary(config) || (role !== 'q' && role !== 'k')) return part;
+    const held = rotaryLayoutSource(config.headDim, config.rotaryDim!);
+    const from = Int32Array.from({ length: rows }, (_, i) => Math.floor(i / config.headDim) * config.headDim + held[i % config.headDim]);
+    return permuteQuantizedRows(part, from);
+  });
 }

@@ -17,7 +17,7 @@ import { globalNames, headNormNames, linearName, linearRoles, normNames, type Li
 import { effectiveGroupSize, groupCount, type QuantizedLinear } from '../core/quant-spec';
 import type { QuantizedModel } from '../quant/quantized-model';
 import { packCodes } from '../quant/pack';
-import { hfFolderProblem, writeHfSideFiles } from './hf-files';
+import { hfArchitecture, hfFolderProblem, writeHfSideFiles } from './hf-files';
 import {
   checkStoredLinear,
   dequantizeLinear,
@@ -25,10 +25,11 @@ import {
   linearSlots,
   permuteFloatRows,
   permuteQuantizedRows,
-  rotaryPermutation,
+  hfRowOrder,
   transformedSource,
   type ExportInput,
 } from './model-parts';
+import { fusePhi3Tensors, PHI3_FUSED } from './phi3-fused';
 import { writeSafetensorsStream, type TensorToWrite } from './safetensors-writer';
 import type { ExportSink } from './sink';
 import { ExportUnavailableError, safeFileStem, type ExportAvailability, type ExportReport, type FloatFallback } from './types';
@@ -120,6 +121,10 @@ function plan(q: QuantizedModel, tokenizer: Tokenizer | undefined, format: GptqC
       }
     }
   }
+  if (hfArchitecture(q.config) === 'Phi3ForCausalLM') {
+    const fusedProblem = planPhi3Fused(q, quantizedRoles, floatTensors);
+    if (fusedProblem) return { reason: fusedProblem };
+  }
   if (!quantizedRoles.size) return { reason: `no quantized Linear has a GPTQ-compatible shape (${floatTensors[0]?.why ?? 'none quantized'})` };
   const mixed = [...quantizedRoles].filter((r) => floatRoles.has(r));
   if (mixed.length) {
@@ -133,6 +138,31 @@ function plan(q: QuantizedModel, tokenizer: Tokenizer | undefined, format: GptqC
     };
   }
   return { floatTensors, quantizedRoles };
+}
+
+/**
+ * Phi3ForCausalLM's fused Linears are packed whole: a group with any part kept as float is kept as
+ * float throughout (its quantized parts as their exact dequantized weights), and the parts of a
+ * packed one must share their act-order groups (one g_idx). Returns why it cannot be written, or null.
+ */
+function planPhi3Fused(q: QuantizedModel, quantizedRoles: Set<LinearRole>, floatTensors: FloatFallback[]): string | null {
+  for (const { module, roles } of PHI3_FUSED) {
+    const packed = roles.filter((r) => quantizedRoles.has(r));
+    if (packed.length === roles.length) {
+      for (let layer = 0; layer < q.config.layers; layer++) {
+        const g = roles.map((r) => q.linears.get(linearName(q.config.arch, layer, r))!.gIdx);
+        if (g.some((x) => (x === undefined) !== (g[0] === undefined) || (x && g[0] && !x.every((v, i) => v === g[0]![i]))))
+          return `block ${layer}'s ${roles.join(', ')} have different act-order groups (g_idx), which Phi-3's fused ${module} cannot hold (one g_idx); run GPTQ without act-order`;
+      }
+    } else if (packed.length) {
+      const why = `fused with ${roles.filter((r) => !quantizedRoles.has(r)).join(', ')} into ${module}, which stays float`;
+      for (const r of packed) {
+        quantizedRoles.delete(r);
+        for (let layer = 0; layer < q.config.layers; layer++) floatTensors.push({ tensor: `${linearName(q.config.arch, layer, r)}.weight`, why });
+      }
+    }
+  }
+  return null;
 }
 
 export function gptqAvailability(q: QuantizedModel, tokenizer?: Tokenizer, format: GptqCheckpointFormat = 'gptq'): ExportAvailability {
@@ -185,7 +215,7 @@ export async function exportGptq(inp: ExportInput, sink: ExportSink, opts: { che
   tensors.push(f32(g.embed));
   if (g.positions) tensors.push(f32(g.positions));
   for (const slot of linearSlots(inp.quantized)) {
-    const perm = rotaryPermutation(cfg, slot.role, 'half');
+    const perm = hfRowOrder(cfg, slot.role);
     if (slot.role === 'q') {
       const n = normNames(cfg.arch, slot.layer);
       tensors.push(f32(`${n.attn}.weight`), f32(`${n.mlp}.weight`));
@@ -242,11 +272,14 @@ export async function exportGptq(inp: ExportInput, sink: ExportSink, opts: { che
   if (cfg.embedDim !== undefined) tensors.push(f32(g.projectIn!), f32(g.projectOut!));
   if (!cfg.tiedEmbeddings) tensors.push(f32(g.lmHead));
 
-  // Module names inside a block (self_attn.q_proj, mlp.down_proj, fc1...), as quantization configs list them.
+  // Module names inside a block (self_attn.q_proj, mlp.down_proj, fc1...), as quantization configs
+  // list them; Phi-3's fused ones (self_attn.qkv_proj, mlp.gate_up_proj) for their parts.
+  const phi3 = hfArchitecture(cfg) === 'Phi3ForCausalLM';
   const blockRoles: LinearRole[] = linearRoles(cfg.arch);
-  const moduleOf = (r: LinearRole) => linearName(cfg.arch, 0, r).replace(/^model\.(decoder\.)?layers\.0\./, '');
-  const quantizedModules = blockRoles.filter((r) => p.quantizedRoles.has(r)).map(moduleOf);
-  const partial = quantizedModules.length < blockRoles.length;
+  const moduleOf = (r: LinearRole) =>
+    (phi3 && PHI3_FUSED.find((f) => f.roles.includes(r))?.module) || linearName(cfg.arch, 0, r).replace(/^model\.(decoder\.)?layers\.0\./, '');
+  const quantizedModules = [...new Set(blockRoles.filter((r) => p.quantizedRoles.has(r)).map(moduleOf))];
+  const partial = p.quantizedRoles.size < blockRoles.length;
   const quantizationConfig: Record<string, unknown> = {
     quant_method: 'gptq',
     bits: q.spec.bits,
@@ -261,7 +294,7 @@ export async function exportGptq(inp: ExportInput, sink: ExportSink, opts: { che
     ...(partial ? { modules_in_block_to_quantize: [quantizedModules] } : {}),
   };
   const w = await sink.createFile('model.safetensors');
-  await writeSafetensorsStream(w, tensors, { format: 'pt', quantized_by: 'webgpu-quant-studio', source: inp.model.source });
+  await writeSafetensorsStream(w, phi3 ? fusePhi3Tensors(tensors) : tensors, { format: 'pt', quantized_by: 'webgpu-quant-studio', source: inp.model.source });
   await w.close();
   const files = [{ name: 'model.safetensors', bytes: w.written }];
   files.push(...(await writeHfSideFiles(sink, inp.model, cfg, { torch_dtype: 'float16', quantization_config: quantizationConfig })));

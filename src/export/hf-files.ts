@@ -5,6 +5,7 @@ import { sentencePieceTokenizerConfig, sentencePieceToTokenizerJson } from '../f
 import { toHfLlamaConfig, toHfOptConfig } from '../formats/hf-config';
 import { HfTokenizer } from '../formats/hf-tokenizer';
 import { SentencePieceBpeTokenizer } from '../formats/sentencepiece-bpe';
+import { isPartialRotary } from '../formats/partial-rotary';
 import type { ExportSink } from './sink';
 
 /**
@@ -12,6 +13,8 @@ import type { ExportSink } from './sink';
  * MistralForCausalLM, the same computation (RMSNorm, rotate-half RoPE, SwiGLU, sliding window) with
  * q/k/v and gate/up as separate Linears, as the engine and the GPTQ readers hold them; Granite (HF
  * or GGUF) as LlamaForCausalLM, which its weights are once its multipliers are folded in on load.
+ * A partial rotary Phi-3 (Phi-4-mini) stays Phi3ForCausalLM, q/k/v and gate/up fused again
+ * (phi3-fused.ts), since only Phi-3's rotary embedding passes dims through.
  * A LongRoPE Phi-3 keeps its rope_scaling (longrope, attention_factor 1.0 since q/k carry it): Mistral's
  * rotary embedding takes any rope_type of modeling_rope_utils and switches to long_factor past
  * original_max_position_embeddings as Phi-3's does.
@@ -19,7 +22,8 @@ import type { ExportSink } from './sink';
 export function hfArchitecture(cfg: ModelConfig): string {
   if (cfg.sourceArchitecture === 'gguf:qwen2') return 'Qwen2ForCausalLM';
   if (cfg.sourceArchitecture === 'gguf:qwen3') return 'Qwen3ForCausalLM';
-  if (cfg.sourceArchitecture === 'Phi3ForCausalLM') return 'MistralForCausalLM';
+  // Mistral turns every head dimension: a partial rotary Phi-3 (Phi-4-mini) stays Phi3ForCausalLM, fused
+  if (cfg.sourceArchitecture === 'Phi3ForCausalLM') return isPartialRotary(cfg) ? 'Phi3ForCausalLM' : 'MistralForCausalLM';
   if (cfg.foldedMultipliers) return 'LlamaForCausalLM';
   return cfg.sourceArchitecture;
 }
@@ -48,6 +52,16 @@ export function hfConfigJson(cfg: ModelConfig): Record<string, unknown> {
       sliding_window: null,
     };
   }
+  if (source === 'Phi3ForCausalLM') {
+    const { attention_bias: _bias, mlp_bias: _mlp, pretraining_tp: _tp, ...rest } = c;
+    return {
+      ...rest,
+      architectures: ['Phi3ForCausalLM'],
+      model_type: 'phi3',
+      partial_rotary_factor: cfg.rotaryDim! / cfg.headDim,
+      sliding_window: cfg.slidingWindow ?? null,
+    };
+  }
   if (source === 'MistralForCausalLM') {
     const { attention_bias: _bias, mlp_bias: _mlp, pretraining_tp: _tp, ...rest } = c;
     return { ...rest, architectures: ['MistralForCausalLM'], model_type: 'mistral', sliding_window: cfg.slidingWindow ?? null };
@@ -60,8 +74,8 @@ export function hfFolderProblem(model: { config: ModelConfig; tokenizer?: Loaded
   const cfg = model.config;
   if (cfg.ropeScaling?.type === 'factors')
     return "the model's RoPE scaling is per-frequency factors (a GGUF rope_freqs tensor), which config.json cannot state; load the model's Hugging Face folder to export one";
-  if (cfg.rotaryDim !== undefined && cfg.rotaryDim < cfg.headDim)
-    return `the model turns ${cfg.rotaryDim} of each head's ${cfg.headDim} dimensions (partial rotary), which transformers reads only from a Phi3ForCausalLM folder with fused qkv_proj and gate_up_proj; the exporter writes Phi-3 as MistralForCausalLM, which turns them all. Export ONNX instead`;
+  if (isPartialRotary(cfg) && cfg.sourceArchitecture !== 'Phi3ForCausalLM')
+    return `the model turns ${cfg.rotaryDim} of each head's ${cfg.headDim} dimensions (partial rotary), which transformers reads only from a Phi3ForCausalLM folder; export ONNX instead`;
   if (cfg.arch === 'llama' && cfg.linearBias) return `${cfg.sourceArchitecture} has biases on every Linear, which the LLaMA-family config cannot declare`;
   if (cfg.arch === 'llama' && cfg.qkvBias && hfArchitecture(cfg) !== 'Qwen2ForCausalLM')
     return `${cfg.sourceArchitecture} has q/k/v biases without o_proj's, which only a Qwen2 config declares`;

@@ -5,6 +5,7 @@ import type { LoadedModel, ModelConfig, WeightSource } from '../core/model-confi
 import { linearName, linearRoles, type LinearRole } from '../core/tensor-names';
 import { effectiveGroupSize, groupCount, type QuantizedLinear } from '../core/quant-spec';
 import { withOverrides, type QuantizedModel } from '../quant/quantized-model';
+import { isPartialRotary, rotaryLayoutSource } from '../formats/partial-rotary';
 
 export interface ExportInput {
   /** The model the run started from (tokenizer and untouched tensors). */
@@ -114,6 +115,20 @@ export function permuteFloatRows(w: Float32Array, cols: number, from: Int32Array
 export function rotaryPermutation(cfg: ModelConfig, role: LinearRole, target: 'half' | 'interleaved'): Int32Array | null {
   if (cfg.arch !== 'llama' || (role !== 'q' && role !== 'k') || cfg.ropeStyle === target) return null;
   return rotaryRowOrder(role === 'q' ? cfg.heads : cfg.kvHeads, cfg.headDim, target === 'half');
+}
+
+/**
+ * The row order a Hugging Face folder needs for a Linear: the half-split rotary layout, and with
+ * partial rotary each head's dims back in transformers' order (formats/partial-rotary.ts).
+ */
+export function hfRowOrder(cfg: ModelConfig, role: LinearRole): Int32Array | null {
+  if (!isPartialRotary(cfg) || (role !== 'q' && role !== 'k')) return rotaryPermutation(cfg, role, 'half');
+  const D = cfg.headDim;
+  const held = rotaryLayoutSource(D, cfg.rotaryDim!); // engine row e of a head holds HF dim held[e]
+  const heads = role === 'q' ? cfg.heads : cfg.kvHeads;
+  const from = new Int32Array(heads * D);
+  for (let h = 0; h < heads; h++) for (let e = 0; e < D; e++) from[h * D + held[e]] = h * D + e;
+  return from;
 }
 
 export function hasLinearBias(cfg: ModelConfig, role: LinearRole): boolean {

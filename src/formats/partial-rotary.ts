@@ -8,6 +8,11 @@ import type { ModelConfig } from '../core/model-config';
 import { headNormNames, linearName } from '../core/tensor-names';
 import type { TensorEntry } from './weight-source';
 
+/** Does RoPE turn only part of each head (ModelConfig.rotaryDim)? */
+export function isPartialRotary(cfg: ModelConfig): boolean {
+  return cfg.rotaryDim !== undefined && cfg.rotaryDim < cfg.headDim;
+}
+
 /**
  * For each engine position e of a head, the HF dimension it holds: the first half of the head is the
  * rotary half r0 then the first half of the pass-through dims, the second half r1 then the rest.
@@ -46,8 +51,8 @@ function reorderedEntry(entry: TensorEntry, source: Int32Array): TensorEntry {
 
 /** The tensors with q's and k's rows (weights, biases, Qwen3-style head norms) in the engine's order. */
 export function toRotaryLayout(cfg: ModelConfig, tensors: Map<string, TensorEntry>): Map<string, TensorEntry> {
-  if (cfg.rotaryDim === undefined || cfg.rotaryDim === cfg.headDim) return tensors;
-  const source = rotaryLayoutSource(cfg.headDim, cfg.rotaryDim);
+  if (!isPartialRotary(cfg)) return tensors;
+  const source = rotaryLayoutSource(cfg.headDim, cfg.rotaryDim!);
   const out = new Map(tensors);
   const reorder = (name: string) => {
     const entry = out.get(name);

@@ -10,6 +10,7 @@
 import type { ModelConfig } from '../core/model-config';
 import { headNormNames, linearName } from '../core/tensor-names';
 import { scaledEntry } from './granite-multipliers';
+import { isPartialRotary } from './partial-rotary';
 import type { TensorEntry } from './weight-source';
 
 /** The tensors with the RoPE attention factor folded into q and k (a new array per read). */
@@ -18,7 +19,7 @@ export function foldRopeAttentionFactor(cfg: ModelConfig, tensors: Map<string, T
   if ((s?.type !== 'longrope' && s?.type !== 'yarn') || s.attentionFactor === 1) return tensors;
   const factor = s.attentionFactor;
   const out = new Map(tensors);
-  const partial = cfg.rotaryDim !== undefined && cfg.rotaryDim < cfg.headDim;
+  const partial = isPartialRotary(cfg);
   const scale = (name: string) => {
     const entry = out.get(name);
     // a missing weight is reported by the weight source

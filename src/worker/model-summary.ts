@@ -6,6 +6,7 @@ import type { ModelSummary } from './protocol';
 import { globalNames } from '../core/tensor-names';
 import { fusesLinears } from '../formats/fused-linears';
 import { ropeExactPositions } from '../reference/rope';
+import { isPartialRotary } from '../formats/partial-rotary';
 
 /** The parts of a model's structure a user should know before choosing a method. */
 export function structureNotes(c: ModelConfig): string[] {
@@ -18,17 +19,12 @@ export function structureNotes(c: ModelConfig): string[] {
     );
   if (c.qkvBias && c.arch === 'llama') notes.push('biases on q, k and v');
   if (c.qkNorm) notes.push('q and k RMS-normalised per head before RoPE');
-  if (c.rotaryDim !== undefined && c.rotaryDim < c.headDim)
-    notes.push(`RoPE on ${c.rotaryDim} of each head's ${c.headDim} dimensions (partial rotary; the rest pass through)`);
+  if (isPartialRotary(c)) notes.push(`RoPE on ${c.rotaryDim} of each head's ${c.headDim} dimensions (partial rotary; the rest pass through)`);
   if (c.noRopeLayers?.length) notes.push(`no RoPE in ${c.noRopeLayers.length} of ${c.layers} layers (${c.noRopeLayers.join(', ')})`);
   if (c.postNorm) notes.push('post-norm blocks: TEQ and AWQ scale v→out_proj and fc1→fc2 only (no norm to fold a scale into)');
   if (c.embedDim !== undefined) notes.push(`embedding ${c.embedDim} wide, projected to the blocks' ${c.hidden} and back`);
   if (c.slidingWindow !== undefined) notes.push(`sliding window of ${c.slidingWindow} tokens (runs up to it are exact)`);
-  const foldedInto = c.qkNorm
-    ? 'the q and k norms'
-    : c.rotaryDim !== undefined && c.rotaryDim < c.headDim
-      ? "q_proj's and k_proj's rotated rows"
-      : 'q_proj and k_proj';
+  const foldedInto = c.qkNorm ? 'the q and k norms' : isPartialRotary(c) ? "q_proj's and k_proj's rotated rows" : 'q_proj and k_proj';
   if (c.ropeScaling?.type === 'longrope')
     notes.push(
       `RoPE scaling: longrope, its short factors (runs up to ${c.ropeScaling.originalMaxPositions} tokens); its attention factor ${c.ropeScaling.attentionFactor.toPrecision(6)} folded into ${foldedInto} on load`,
