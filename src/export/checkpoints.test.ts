@@ -27,6 +27,7 @@ import { exportsForSettings } from './export-settings';
 import { exportsForModel } from './model-exports';
 import { exportAvailability, exportModel, type ExportFormat } from './index';
 import { hfArchitecture } from './hf-files';
+import { ggufArchitecture } from './gguf-writer';
 import { MemorySink } from './sink';
 import { maxRelErr, quantizeOnCpu, referenceWeights } from './testing';
 import { onnxLogits } from './testing-onnx';
@@ -119,9 +120,18 @@ describe.each(CHECKPOINT_CASES)('$name', (k) => {
           kvHeads: model.weights.config.kvHeads,
           ropeTheta: model.weights.config.ropeTheta,
         });
-        // LongRoPE's short factors hold up to the original length only: that is the context llama.cpp is told
+        // LongRoPE's short factors hold up to the original length only: that is the context llama.cpp is
+        // told, but for "phi3", which has both factor sets and switches at the original length itself
         const src = model.weights.config;
-        expect(back.weights.config.maxPositions).toBe(src.ropeScaling?.type === 'longrope' ? src.ropeScaling.originalMaxPositions : src.maxPositions);
+        const phi3 = ggufArchitecture(src) === 'phi3';
+        expect(back.weights.config.maxPositions).toBe(src.ropeScaling?.type === 'longrope' && !phi3 ? src.ropeScaling.originalMaxPositions : src.maxPositions);
+        if (phi3 && src.ropeScaling?.type === 'longrope') {
+          // its factors as f32 tensors, its attention factor 1 (folded into q and k)
+          const f32 = (f: number[]) => f.map(Math.fround);
+          const { shortFactor, longFactor } = src.ropeScaling;
+          const rope = { ...src.ropeScaling, shortFactor: f32(shortFactor), longFactor: f32(longFactor), attentionFactor: 1 };
+          expect(back.weights.config).toMatchObject({ rotaryDim: src.rotaryDim, ropeScaling: rope });
+        }
         err = maxRelErr(forwardRef(back.weights.config, await allWeights(back), ids, 1, ids.length), ref);
         expect(err, 'gguf').toBeLessThan(5e-3); // scales and minimums in f16
         if (back.weights.config.ropeScaling?.type === 'factors') {

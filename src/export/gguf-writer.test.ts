@@ -17,12 +17,14 @@ import { encodeGgmlRows } from './gguf-blocks';
 import { exportGguf, ggufAvailability } from './gguf-writer';
 import { dequantizeLinear } from './model-parts';
 import { MemorySink } from './sink';
-import { quantizeOnCpu, referenceWeights } from './testing';
+import { maxRelErr, quantizeOnCpu, referenceWeights } from './testing';
 import { ExportUnavailableError } from './types';
 import { hfConfigJson } from './hf-files';
 import { loadModelFromFiles } from '../formats/load';
 import { CHECKPOINT_CASES } from '../formats/testing/hf-checkpoint-cases';
 import { writeCheckpoint } from '../formats/testing/hf-checkpoint';
+import { writeGguf, type GgufTensorSpec, type KvValue } from '../formats/testing/gguf-writer';
+import { transformersLogits } from '../formats/testing/transformers-twin';
 
 const f16 = (x: number) => halfToFloat(floatToHalf(x));
 
@@ -225,5 +227,117 @@ describe('Qwen as llama.cpp architectures', () => {
     const read = await back.weights.get(`${kName}.weight`);
     const scaleErr = stored.reduce((m, v, i) => Math.max(m, Math.abs(v - read[i])), 0);
     expect(scaleErr).toBeLessThan(1e-2 * stored.reduce((m, v) => Math.max(m, Math.abs(v)), 0)); // f16 scales, same row order
+  });
+});
+
+describe("Phi-4-mini as llama.cpp's phi3", () => {
+  // convert_hf_to_gguf.py's Phi3MiniModel: the fused qkv_proj and gate_up_proj as attn_qkv and ffn_up
+  // (gate's rows first), Q/K rows as transformers stores them (LLAMA_ROPE_TYPE_NEOX), rope.dimension_count
+  // int(partial_rotary_factor · hidden) / heads, context_length max_position_embeddings beside
+  // rope.scaling.original_context_length, LongRoPE as rope_factors_long / _short tensors with
+  // rope.scaling.attn_factor (never a rope.scaling.type), sliding_window (0 for none).
+  const phi4 = () => CHECKPOINT_CASES.find((c) => c.name === 'Phi-4-mini-partial-rotary-style')!;
+  const BLOCK = ['attn_norm', 'attn_qkv', 'attn_output', 'ffn_norm', 'ffn_up', 'ffn_down'];
+
+  it("is written with phi3's keys and tensor names", async () => {
+    const model = await loadModelFromFiles(writeCheckpoint(phi4()).files);
+    const q = await quantizeOnCpu(model, { bits: 4, groupSize: 32, symmetric: false });
+    const sink = new MemorySink();
+    await exportGguf(q, sink);
+    const file = await readGguf(bytesSource('x.gguf', [...sink.files.values()][0]));
+    const cfg = model.weights.config;
+    expect(file.metadata.get('general.architecture')).toBe('phi3');
+    for (const [key, v] of [
+      ['context_length', 131072],
+      ['rope.scaling.original_context_length', 4096],
+      ['rope.dimension_count', 12],
+      ['rope.scaling.attn_factor', 1], // folded into q's and k's rotated rows
+      ['attention.sliding_window', 262144],
+      ['attention.head_count_kv', cfg.kvHeads],
+    ] as const)
+      expect(file.metadata.get(`phi3.${key}`), key).toBe(v);
+    expect(file.metadata.has('phi3.rope.scaling.type')).toBe(false);
+    const expected = ['token_embd.weight', 'output_norm.weight', 'rope_factors_long.weight', 'rope_factors_short.weight'];
+    for (let l = 0; l < cfg.layers; l++) expected.push(...BLOCK.map((n) => `blk.${l}.${n}.weight`));
+    expect([...file.tensors.keys()].sort()).toEqual(expected.sort()); // tied: no output.weight
+    expect(file.tensors.get('blk.0.attn_qkv.weight')!.ne).toEqual([cfg.hidden, (cfg.heads + 2 * cfg.kvHeads) * cfg.headDim]);
+    expect(file.tensors.get('blk.0.ffn_up.weight')!.ne).toEqual([cfg.hidden, 2 * cfg.intermediate]);
+  });
+
+  it('a file as convert_hf_to_gguf.py writes it (F32, attention factor unfolded) loads as the transformers model', async () => {
+    const written = writeCheckpoint(phi4());
+    const c = written.config as Record<string, number> & { rope_scaling: { short_factor: number[]; long_factor: number[] } };
+    // the vocabulary as the studio's own export writes it (not what is tested here)
+    const model = await loadModelFromFiles(written.files);
+    const sink = new MemorySink();
+    await exportGguf(await quantizeOnCpu(model, { bits: 4, groupSize: 32, symmetric: false }), sink);
+    const ours = await readGguf(bytesSource('x.gguf', [...sink.files.values()][0]));
+    const kv: Record<string, KvValue> = {
+      'general.architecture': { type: 'string', value: 'phi3' },
+      'phi3.context_length': { type: 'u32', value: c.max_position_embeddings },
+      'phi3.rope.scaling.original_context_length': { type: 'u32', value: c.original_max_position_embeddings },
+      'phi3.embedding_length': { type: 'u32', value: c.hidden_size },
+      'phi3.feed_forward_length': { type: 'u32', value: c.intermediate_size },
+      'phi3.block_count': { type: 'u32', value: c.num_hidden_layers },
+      'phi3.attention.head_count': { type: 'u32', value: c.num_attention_heads },
+      'phi3.attention.head_count_kv': { type: 'u32', value: c.num_key_value_heads },
+      'phi3.attention.layer_norm_rms_epsilon': { type: 'f32', value: c.rms_norm_eps },
+      'phi3.rope.dimension_count': { type: 'u32', value: Math.trunc(c.partial_rotary_factor * c.hidden_size) / c.num_attention_heads },
+      'phi3.rope.freq_base': { type: 'f32', value: c.rope_theta },
+      'phi3.attention.sliding_window': { type: 'u32', value: c.sliding_window },
+      'phi3.rope.scaling.attn_factor': {
+        type: 'f32',
+        value: Math.sqrt(1 + Math.log(c.max_position_embeddings / c.original_max_position_embeddings) / Math.log(c.original_max_position_embeddings)),
+      },
+      'tokenizer.ggml.model': { type: 'string', value: 'gpt2' },
+      'tokenizer.ggml.pre': { type: 'string', value: ours.metadata.get('tokenizer.ggml.pre') as string },
+      'tokenizer.ggml.tokens': { type: 'string[]', value: ours.metadata.get('tokenizer.ggml.tokens') as string[] },
+      'tokenizer.ggml.token_type': { type: 'i32[]', value: Array.from(ours.metadata.get('tokenizer.ggml.token_type') as Int32Array) },
+      'tokenizer.ggml.merges': { type: 'string[]', value: ours.metadata.get('tokenizer.ggml.merges') as string[] },
+      'tokenizer.ggml.bos_token_id': { type: 'u32', value: c.bos_token_id },
+      'tokenizer.ggml.eos_token_id': { type: 'u32', value: c.eos_token_id },
+    };
+    const f32 = (name: string, values: ArrayLike<number>, ne: number[]): GgufTensorSpec => ({
+      name,
+      ne,
+      type: GGML_TYPE.F32,
+      data: new Uint8Array(Float32Array.from(values).buffer),
+    });
+    const hf = (n: string) => written.tensors.get(n)!;
+    const H = c.hidden_size;
+    const tensors = [
+      f32('token_embd.weight', hf('model.embed_tokens.weight'), [H, c.vocab_size]),
+      f32('output_norm.weight', hf('model.norm.weight'), [H]),
+      f32('rope_factors_long.weight', c.rope_scaling.long_factor, [c.rope_scaling.long_factor.length]),
+      f32('rope_factors_short.weight', c.rope_scaling.short_factor, [c.rope_scaling.short_factor.length]),
+    ];
+    for (let l = 0; l < c.num_hidden_layers; l++) {
+      const p = `model.layers.${l}`;
+      for (const [gguf, name] of [
+        ['attn_norm', 'input_layernorm'],
+        ['ffn_norm', 'post_attention_layernorm'],
+        ['attn_qkv', 'self_attn.qkv_proj'],
+        ['attn_output', 'self_attn.o_proj'],
+        ['ffn_up', 'mlp.gate_up_proj'],
+        ['ffn_down', 'mlp.down_proj'],
+      ]) {
+        const t = hf(`${p}.${name}.weight`);
+        // ggml order: ne[0] is the row length (the input width)
+        const cols = gguf === 'ffn_down' ? c.intermediate_size : H;
+        tensors.push(f32(`blk.${l}.${gguf}.weight`, t, gguf.endsWith('norm') ? [t.length] : [cols, t.length / cols]));
+      }
+    }
+    const back = await loadGguf(bytesSource('phi4.gguf', writeGguf({ kv, tensors })));
+    expect(back.weights.config).toMatchObject({ rotaryDim: 12, slidingWindow: c.sliding_window, ropeStyle: 'half', maxPositions: c.max_position_embeddings });
+    const ids = [c.bos_token_id, ...model.tokenizer.encode('the theater is in the north.')].slice(0, 10);
+    const w = new Map<string, Float32Array>();
+    for (const n of back.weights.shapes.keys()) w.set(n, await back.weights.get(n));
+    // the attention factor folded into q's and k's rotated rows on load: one f32 rounding
+    expect(
+      maxRelErr(
+        forwardRef(back.weights.config, (n) => w.get(n)!, ids, 1, ids.length),
+        transformersLogits(written.config, written.tensors, ids),
+      ),
+    ).toBeLessThan(2e-7);
   });
 });

@@ -14,13 +14,14 @@ import { gpt2VocabFromTokenizerJson, type Gpt2Vocab } from '../formats/gguf-gpt2
 import { HfTokenizer } from '../formats/hf-tokenizer';
 import { isPartialRotary } from '../formats/partial-rotary';
 import { SentencePieceBpeTokenizer, type PieceType } from '../formats/sentencepiece-bpe';
-import { globalNames, headNormNames, normNames } from '../core/tensor-names';
+import { globalNames, headNormNames, linearName, normNames } from '../core/tensor-names';
 import type { QuantizedModel } from '../quant/quantized-model';
 import { encodeGgmlRows, ggmlBlockBytes, ggmlFitProblem, GGML_BLOCK, type GgmlQuantType } from './gguf-blocks';
 import {
   checkStoredLinear,
   dequantizeLinear,
   hasLinearBias,
+  hfRowOrder,
   linearSlots,
   permuteFloatRows,
   permuteQuantizedRows,
@@ -29,6 +30,7 @@ import {
   type ExportInput,
 } from './model-parts';
 import { hfArchitecture } from './hf-files';
+import { PHI3_FUSED } from './phi3-fused';
 import { bytesOf, type ExportSink } from './sink';
 import { ExportUnavailableError, safeFileStem, type ExportAvailability, type ExportReport, type FloatFallback } from './types';
 
@@ -108,12 +110,15 @@ function convertVocabulary(tok: Tokenizer, vocabSize: number): GgufVocabulary | 
 /**
  * The llama.cpp architecture a model is written as: Qwen2/2.5 as "qwen2" (q/k/v biases), Qwen3 as
  * "qwen3" (attn_q_norm / attn_k_norm), both with Q/K rows as transformers stores them (llama.cpp
- * rotates them NEOX-style); everything else LLaMA-like as "llama" (Q/K rows interleaved).
+ * rotates them NEOX-style); a partial rotary Phi-3 as "phi3" (fused attn_qkv and ffn_up, NEOX, its
+ * LongRoPE as rope_factors_short / _long); everything else LLaMA-like as "llama" (Q/K rows interleaved).
  */
-export function ggufArchitecture(cfg: ModelConfig): 'llama' | 'qwen2' | 'qwen3' {
+export function ggufArchitecture(cfg: ModelConfig): 'llama' | 'qwen2' | 'qwen3' | 'phi3' {
   const hf = hfArchitecture(cfg); // a Qwen GGUF's config names its GGUF architecture
   if (hf === 'Qwen2ForCausalLM') return 'qwen2';
   if (hf === 'Qwen3ForCausalLM') return 'qwen3';
+  // partial rotary Phi-3 (Phi-4-mini): llama.cpp's "phi3", fused Linears, NEOX rotation over rope.dimension_count
+  if (hf === 'Phi3ForCausalLM') return 'phi3';
   return 'llama';
 }
 
@@ -130,14 +135,72 @@ export function ggufModelProblem(cfg: ModelConfig, tokenizer?: Tokenizer): strin
   if (arch === 'llama' && cfg.qkvBias) return `${cfg.sourceArchitecture} has Q/K/V biases, which llama.cpp's "llama" architecture has no tensors for`;
   if (cfg.noRopeLayers?.length)
     return `${cfg.sourceArchitecture} has layers without RoPE (${cfg.noRopeLayers.length} of ${cfg.layers}), which llama.cpp's "llama" architecture rotates; export ONNX, GPTQ (v1 or v2) or the full-precision folder instead`;
-  if (isPartialRotary(cfg))
-    return `${cfg.sourceArchitecture} turns ${cfg.rotaryDim} of each head's ${cfg.headDim} dimensions (partial rotary), which llama.cpp's "llama" architecture does not allow (its "phi3" layout, fused qkv and gate/up, is not written here); export ONNX instead`;
+  if (isPartialRotary(cfg) && arch !== 'phi3')
+    return `${cfg.sourceArchitecture} turns ${cfg.rotaryDim} of each head's ${cfg.headDim} dimensions (partial rotary), which llama.cpp's "${arch}" architecture does not allow; export ONNX instead`;
   if (arch === 'qwen2' && cfg.qkNorm) return `${cfg.sourceArchitecture} normalises q and k per head, which llama.cpp's "qwen2" architecture has no tensors for`;
-  if (arch !== 'llama' && cfg.ropeScaling)
+  if (arch !== 'llama' && cfg.ropeScaling && !(arch === 'phi3' && cfg.ropeScaling.type === 'longrope'))
     return `the GGUF exporter writes RoPE scaling for llama.cpp's "llama" architecture only; this ${cfg.sourceArchitecture} uses ${cfg.ropeScaling.type} scaling (export ONNX or GPTQ instead)`;
   const voc = ggufVocabulary(tokenizer, cfg.vocab);
   if (voc && 'reason' in voc) return voc.reason;
   return null;
+}
+
+/** llama.cpp's "phi3" fused tensors and their parts (gate's rows first in ffn_up). */
+const PHI3_GGUF_FUSED: [string, string[]][] = [
+  ['attn_qkv', ['attn_q', 'attn_k', 'attn_v']],
+  ['ffn_up', ['ffn_gate', 'ffn_up']],
+];
+
+/**
+ * The Linears of a "phi3" file kept as F32 because a part they are fused with does not fit the
+ * type: a fused tensor has one type (its quantized parts' exact dequantized values then).
+ */
+function phi3FloatParts(q: QuantizedModel, type: GgmlQuantType): Set<string> {
+  const out = new Set<string>();
+  for (let layer = 0; layer < q.config.layers; layer++)
+    for (const { roles } of PHI3_FUSED) {
+      const names = roles.map((r) => linearName(q.config.arch, layer, r));
+      const fits = names.map((n) => q.linears.get(n)).map((l) => l !== undefined && !ggmlFitProblem(l, type));
+      if (fits.some((f) => !f)) names.forEach((n, i) => fits[i] && out.add(n));
+    }
+  return out;
+}
+
+/** The block tensors with each fused group's parts joined in its place (rows stacked; one type). */
+function fusePhi3GgufTensors(tensors: GgufTensor[]): GgufTensor[] {
+  const byName = new Map(tensors.map((t) => [t.name, t]));
+  const out: GgufTensor[] = [];
+  const done = new Set<string>();
+  for (const t of tensors) {
+    const m = /^blk\.(\d+)\.([a-z_]+)\.weight$/.exec(t.name);
+    const group = m && PHI3_GGUF_FUSED.find(([, parts]) => parts.includes(m[2]));
+    if (!m || !group) {
+      out.push(t);
+      continue;
+    }
+    const [fused, parts] = group;
+    if (done.has(`${m[1]}.${fused}`)) continue;
+    done.add(`${m[1]}.${fused}`);
+    const all = parts.map((p) => byName.get(`blk.${m[1]}.${p}.weight`)!);
+    if (all.some((x) => x.type !== all[0].type)) throw new Error(`gguf: the parts of blk.${m[1]}.${fused} have different types`);
+    out.push({
+      name: `blk.${m[1]}.${fused}.weight`,
+      ne: [all[0].ne[0], all.reduce((a, x) => a + x.ne[1], 0)],
+      type: all[0].type,
+      byteLength: all.reduce((a, x) => a + x.byteLength, 0),
+      bytes: async () => {
+        const chunks = await Promise.all(all.map((x) => x.bytes()));
+        const joined = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
+        let at = 0;
+        for (const c of chunks) {
+          joined.set(c, at);
+          at += c.length;
+        }
+        return joined;
+      },
+    });
+  }
+  return out;
 }
 
 function plan(q: QuantizedModel, tokenizer?: Tokenizer): GgufPlan | { reason: string } {
@@ -152,6 +215,8 @@ function plan(q: QuantizedModel, tokenizer?: Tokenizer): GgufPlan | { reason: st
     const fit = ggmlFitProblem(l, t.type);
     if (fit) floatTensors.push({ tensor: `${l.name}.weight`, why: fit });
   }
+  if (ggufArchitecture(q.config) === 'phi3')
+    for (const name of phi3FloatParts(q, t.type)) floatTensors.push({ tensor: `${name}.weight`, why: 'fused with a part kept as F32' });
   return { type: t.type, floatTensors };
 }
 
@@ -289,11 +354,12 @@ function metadata(cfg: ModelConfig, voc: GgufVocabulary, fileType: number, descr
     ['general.quantization_version', { t: 'u32', v: 2 }],
     // LongRoPE's short factors (ropeFactors) and dynamic NTK's unscaled frequencies (llama.cpp has no
     // dynamic scaling) hold only up to the original length: llama.cpp is told that one
-    [`${a}.context_length`, { t: 'u32', v: Math.min(cfg.maxPositions, ropeExactPositions(cfg)) }],
+    // (llama.cpp's "phi3" switches LongRoPE's factors at the original length itself, as transformers does)
+    [`${a}.context_length`, { t: 'u32', v: a === 'phi3' ? cfg.maxPositions : Math.min(cfg.maxPositions, ropeExactPositions(cfg)) }],
     [`${a}.embedding_length`, { t: 'u32', v: cfg.hidden }],
     [`${a}.block_count`, { t: 'u32', v: cfg.layers }],
     [`${a}.feed_forward_length`, { t: 'u32', v: cfg.intermediate }],
-    [`${a}.rope.dimension_count`, { t: 'u32', v: cfg.headDim }],
+    [`${a}.rope.dimension_count`, { t: 'u32', v: cfg.rotaryDim ?? cfg.headDim }],
     [`${a}.attention.head_count`, { t: 'u32', v: cfg.heads }],
     [`${a}.attention.head_count_kv`, { t: 'u32', v: cfg.kvHeads }],
     [`${a}.attention.key_length`, { t: 'u32', v: cfg.headDim }],
@@ -308,6 +374,15 @@ function metadata(cfg: ModelConfig, voc: GgufVocabulary, fileType: number, descr
           [`${a}.rope.scaling.factor`, { t: 'f32', v: cfg.ropeScaling.factor }],
         ] as [string, Kv][])
       : []),
+    // convert_hf_to_gguf.py's Phi-3: LongRoPE's original length and attention factor (1: q and k carry it)
+    ...(a === 'phi3' && cfg.ropeScaling?.type === 'longrope'
+      ? ([
+          [`${a}.rope.scaling.original_context_length`, { t: 'u32', v: cfg.ropeScaling.originalMaxPositions }],
+          [`${a}.rope.scaling.attn_factor`, { t: 'f32', v: 1 }],
+        ] as [string, Kv][])
+      : []),
+    // (0: none, as convert_hf_to_gguf.py writes Phi-4's)
+    ...(a === 'phi3' ? ([[`${a}.attention.sliding_window`, { t: 'u32', v: cfg.slidingWindow ?? 0 }]] as [string, Kv][]) : []),
     [`${a}.vocab_size`, { t: 'u32', v: cfg.vocab }],
     ...(voc.kind === 'llama' ? sentencePieceMetadata(voc.tok) : gpt2Metadata(voc.vocab, cfg, voc.addBos)),
   ];
@@ -385,18 +460,29 @@ export async function exportGguf(inp: ExportInput, sink: ExportSink, opts: { fil
     bytes: async () => bytesOf(await get()),
   });
   const g = globalNames('llama');
-  const factors = ropeFactors(cfg);
+  const phi3 = ggufArchitecture(cfg) === 'phi3';
+  const s = cfg.ropeScaling;
+  if (phi3 && s?.type === 'longrope') {
+    tensors.push(f32('rope_factors_long.weight', [s.longFactor.length], async () => Float32Array.from(s.longFactor)));
+    tensors.push(f32('rope_factors_short.weight', [s.shortFactor.length], async () => Float32Array.from(s.shortFactor)));
+  }
+  const factors = phi3 ? null : ropeFactors(cfg);
   if (factors) tensors.push(f32('rope_freqs.weight', [factors.length], async () => factors));
   tensors.push(f32('token_embd.weight', [cfg.vocab, cfg.hidden], () => src.get(g.embed)));
-  // LLaMA's Q/K rows interleaved for llama.cpp's rotation; Qwen's as transformers stores them (NEOX)
+  // LLaMA's Q/K rows interleaved for llama.cpp's rotation; Qwen's and Phi-3's as transformers stores them (NEOX)
   const rotary = ggufArchitecture(cfg) === 'llama' ? 'interleaved' : 'half';
+  const floatGroups = phi3 ? phi3FloatParts(inp.quantized, p.type) : new Set<string>();
   for (const slot of linearSlots(inp.quantized)) {
     const base = `blk.${slot.layer}.${HF_TO_GGUF[slot.name.replace(/^model\.layers\.\d+\./, '')]}`;
     const ggufName = `${base}.weight`;
-    const perm = rotaryPermutation(cfg, slot.role, rotary);
+    const perm = phi3 ? hfRowOrder(cfg, slot.role) : rotaryPermutation(cfg, slot.role, rotary);
     const shape = src.shapes.get(`${slot.name}.weight`)!;
     if (slot.role === 'q') pushNorms(slot.layer);
-    const fit = slot.q ? ggmlFitProblem(slot.q, p.type) : 'left in full precision by the method';
+    const fit = slot.q
+      ? floatGroups.has(slot.name)
+        ? 'fused with a part kept as F32'
+        : ggmlFitProblem(slot.q, p.type)
+      : 'left in full precision by the method';
     if (slot.q && !fit) {
       const stored = slot.q;
       const bytes = ((stored.rows * stored.cols) / GGML_BLOCK) * ggmlBlockBytes(p.type);
@@ -439,6 +525,8 @@ export async function exportGguf(inp: ExportInput, sink: ExportSink, opts: { fil
       tensors.push(f32(`blk.${layer}.attn_k_norm.weight`, [cfg.headDim], () => src.get(`${hn.k}.weight`)));
     }
   }
+
+  if (phi3) tensors.splice(0, tensors.length, ...fusePhi3GgufTensors(tensors));
 
   const description = `webgpu-quant-studio export of ${inp.model.source}: ${avail.reason}`;
   const h = new HeaderWriter();

@@ -5,6 +5,7 @@ import { sentencePieceTokenizerConfig, sentencePieceToTokenizerJson } from '../f
 import { toHfLlamaConfig, toHfOptConfig } from '../formats/hf-config';
 import { HfTokenizer } from '../formats/hf-tokenizer';
 import { SentencePieceBpeTokenizer } from '../formats/sentencepiece-bpe';
+import { fusesLinears } from '../formats/fused-linears';
 import { isPartialRotary } from '../formats/partial-rotary';
 import type { ExportSink } from './sink';
 
@@ -23,7 +24,7 @@ export function hfArchitecture(cfg: ModelConfig): string {
   if (cfg.sourceArchitecture === 'gguf:qwen2') return 'Qwen2ForCausalLM';
   if (cfg.sourceArchitecture === 'gguf:qwen3') return 'Qwen3ForCausalLM';
   // Mistral turns every head dimension: a partial rotary Phi-3 (Phi-4-mini) stays Phi3ForCausalLM, fused
-  if (cfg.sourceArchitecture === 'Phi3ForCausalLM') return isPartialRotary(cfg) ? 'Phi3ForCausalLM' : 'MistralForCausalLM';
+  if (fusesLinears(cfg)) return isPartialRotary(cfg) ? 'Phi3ForCausalLM' : 'MistralForCausalLM';
   if (cfg.foldedMultipliers) return 'LlamaForCausalLM';
   return cfg.sourceArchitecture;
 }
@@ -74,7 +75,7 @@ export function hfFolderProblem(model: { config: ModelConfig; tokenizer?: Loaded
   const cfg = model.config;
   if (cfg.ropeScaling?.type === 'factors')
     return "the model's RoPE scaling is per-frequency factors (a GGUF rope_freqs tensor), which config.json cannot state; load the model's Hugging Face folder to export one";
-  if (isPartialRotary(cfg) && cfg.sourceArchitecture !== 'Phi3ForCausalLM')
+  if (isPartialRotary(cfg) && !fusesLinears(cfg))
     return `the model turns ${cfg.rotaryDim} of each head's ${cfg.headDim} dimensions (partial rotary), which transformers reads only from a Phi3ForCausalLM folder; export ONNX instead`;
   if (cfg.arch === 'llama' && cfg.linearBias) return `${cfg.sourceArchitecture} has biases on every Linear, which the LLaMA-family config cannot declare`;
   if (cfg.arch === 'llama' && cfg.qkvBias && hfArchitecture(cfg) !== 'Qwen2ForCausalLM')

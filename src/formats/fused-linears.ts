@@ -5,9 +5,9 @@ import type { ModelConfig } from '../core/model-config';
 import { FormatError } from './errors';
 import type { TensorEntry } from './weight-source';
 
-/** Does this configuration's checkpoint fuse q/k/v and gate/up (Phi3ForCausalLM)? */
+/** Does this configuration's checkpoint fuse q/k/v and gate/up (Phi3ForCausalLM, llama.cpp's "phi3")? */
 export function fusesLinears(cfg: ModelConfig): boolean {
-  return cfg.sourceArchitecture === 'Phi3ForCausalLM';
+  return cfg.sourceArchitecture === 'Phi3ForCausalLM' || cfg.sourceArchitecture === 'gguf:phi3';
 }
 
 /** [fused name, [part name, rows]...] of one block. */

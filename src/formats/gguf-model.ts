@@ -3,7 +3,7 @@
 // as stored: llama.cpp's converter puts "llama" and "granite" ones in the interleaved rotary layout
 // (ropeStyle 'interleaved') and leaves "qwen2"/"qwen3" ones in transformers' (NEOX rotary: 'half').
 // "granite" is "llama" with four scales, folded into the weights on load (granite-multipliers.ts).
-import type { GraniteMultipliers, LoadedModel, ModelConfig } from '../core/model-config';
+import type { GraniteMultipliers, LoadedModel, ModelConfig, RopeScaling } from '../core/model-config';
 import { FormatError } from './errors';
 import { MAX_LAYERS } from './hf-config';
 import { ggmlTypeName, isBlockType, readGguf, readGgufTensor, type GgufFile, type GgufValue } from './gguf';
@@ -14,12 +14,18 @@ import { HfTokenizer } from './hf-tokenizer';
 import { checkTokenIds } from './token-ids';
 import { buildWeightSource, type TensorEntry } from './weight-source';
 import { foldGraniteMultipliers } from './granite-multipliers';
+import { splitFusedLinears } from './fused-linears';
+import { foldRopeAttentionFactor } from './rope-attention-factor';
+import { toRotaryLayout } from './partial-rotary';
+
+/** RoPE tensors read into the config, not weights: LLaMA 3's frequency factors, Phi-3's LongRoPE factors. */
+const ROPE_TENSORS = ['rope_freqs.weight', 'rope_factors_short.weight', 'rope_factors_long.weight'];
 
 const SUPPORTED =
-  'Supported GGUF models: general.architecture "llama" (LLaMA, Mistral, TinyLlama, SmolLM, llama2.c conversions), "qwen2" (Qwen2, Qwen2.5), "qwen3" (dense Qwen3) or "granite" (dense Granite 3.x) with the "llama" (SentencePiece) or "gpt2" (byte-level BPE) tokenizer';
+  'Supported GGUF models: general.architecture "llama" (LLaMA, Mistral, TinyLlama, SmolLM, llama2.c conversions), "qwen2" (Qwen2, Qwen2.5), "qwen3" (dense Qwen3), "granite" (dense Granite 3.x) or "phi3" (Phi-3, Phi-3.5, Phi-4-mini) with the "llama" (SentencePiece) or "gpt2" (byte-level BPE) tokenizer';
 
-/** llama.cpp architectures read here: LLaMA's and Granite's rotate interleaved pairs, Qwen's as transformers does (NEOX). */
-const GGUF_ARCHITECTURES = ['llama', 'qwen2', 'qwen3', 'granite'];
+/** llama.cpp architectures read here: LLaMA's and Granite's rotate interleaved pairs, Qwen's and Phi-3's as transformers does (NEOX). */
+const GGUF_ARCHITECTURES = ['llama', 'qwen2', 'qwen3', 'granite', 'phi3'];
 
 const BLOCK_TENSORS: Record<string, string> = {
   attn_q: 'self_attn.q_proj',
@@ -35,13 +41,17 @@ const BLOCK_TENSORS: Record<string, string> = {
   attn_k_norm: 'self_attn.k_norm',
 };
 
+/** llama.cpp's "phi3": q/k/v in one attn_qkv and gate/up in one ffn_up (gate's rows first), as Phi3ForCausalLM stores them. */
+const PHI3_BLOCK_TENSORS: Record<string, string> = { ...BLOCK_TENSORS, attn_qkv: 'self_attn.qkv_proj', ffn_up: 'mlp.gate_up_proj' };
+
 /** llama.cpp tensor name -> HF name (undefined for tensors the engine does not use, e.g. rope_freqs). */
-export function ggufToHfName(name: string): string | undefined {
+export function ggufToHfName(name: string, arch = 'llama'): string | undefined {
   if (name === 'token_embd.weight') return 'model.embed_tokens.weight';
   if (name === 'output_norm.weight') return 'model.norm.weight';
   if (name === 'output.weight') return 'lm_head.weight';
   const m = /^blk\.(\d+)\.([a-z_]+)\.(weight|bias)$/.exec(name);
-  if (m && BLOCK_TENSORS[m[2]]) return `model.layers.${m[1]}.${BLOCK_TENSORS[m[2]]}.${m[3]}`;
+  const block = arch === 'phi3' ? PHI3_BLOCK_TENSORS : BLOCK_TENSORS;
+  if (m && block[m[2]]) return `model.layers.${m[1]}.${block[m[2]]}.${m[3]}`;
   return undefined;
 }
 
@@ -101,7 +111,9 @@ export function ggufConfig(file: GgufFile): ModelConfig {
   if (!Number.isInteger(headDim) || headDim % 2 !== 0)
     throw new FormatError(file.source.name, `has head size ${headDim}, not an even integer`, 'The file is corrupt');
   const ropeDims = meta(file, `${a}.rope.dimension_count`);
-  if (ropeDims !== undefined && ropeDims !== headDim) {
+  // Phi-4-mini turns part of each head (its NEOX pairs as transformers' partial rotary)
+  const partialOk = a === 'phi3' && typeof ropeDims === 'number' && Number.isInteger(ropeDims) && ropeDims >= 2 && ropeDims % 2 === 0 && ropeDims < headDim;
+  if (ropeDims !== undefined && ropeDims !== headDim && !partialOk) {
     throw new FormatError(file.source.name, `rotates ${describe(ropeDims)} of ${headDim} head dimensions (partial rotary)`, SUPPORTED);
   }
   // llama.cpp's "granite" (only) switches RoPE off with this key
@@ -109,7 +121,9 @@ export function ggufConfig(file: GgufFile): ModelConfig {
     throw new FormatError(file.source.name, 'has granite.rope.scaling.finetuned false (attention without RoPE)', SUPPORTED);
   const scaling = meta(file, `${a}.rope.scaling.type`);
   const linearFactor = scaling === 'linear' ? metaNum(file, `${a}.rope.scaling.factor`, 1) : undefined;
-  if (scaling !== undefined && scaling !== 'none' && scaling !== 'linear')
+  // Phi-3's LongRoPE is its rope_factors tensors (loadGguf); a type key beside them says the same
+  const phi3LongRopeKey = a === 'phi3' && (scaling === 'longrope' || scaling === 'su');
+  if (scaling !== undefined && scaling !== 'none' && scaling !== 'linear' && !phi3LongRopeKey)
     throw new FormatError(file.source.name, `uses RoPE scaling ${describe(scaling)}`, `${SUPPORTED}, without RoPE scaling or with linear scaling`);
   // LLaMA 3.1/3.2 GGUFs carry their RoPE frequency factors as a tensor (rope_freqs), read in loadGguf.
   if (file.tensors.has('rope_freqs.weight') && linearFactor !== undefined)
@@ -132,7 +146,10 @@ export function ggufConfig(file: GgufFile): ModelConfig {
     normEps: metaNum(file, `${a}.attention.layer_norm_rms_epsilon`, 1e-5),
     ropeTheta: metaNum(file, `${a}.rope.freq_base`, 10000),
     ...(linearFactor && linearFactor !== 1 ? { ropeScaling: { type: 'linear' as const, factor: linearFactor } } : {}),
-    ropeStyle: qwen ? 'half' : 'interleaved',
+    ...(partialOk ? { rotaryDim: ropeDims } : {}),
+    // convert_hf_to_gguf.py writes 0 for none (Phi-4)
+    ...(a === 'phi3' && (meta(file, 'phi3.attention.sliding_window') ?? 0) !== 0 ? { slidingWindow: metaInt(file, 'phi3.attention.sliding_window') } : {}),
+    ropeStyle: qwen || a === 'phi3' ? 'half' : 'interleaved',
     tiedEmbeddings: !file.tensors.has('output.weight'),
     qkvBias: file.tensors.has('blk.0.attn_q.bias'),
     linearBias: false,
@@ -265,18 +282,52 @@ export async function loadGguf(src: ByteSource): Promise<LoadedModel> {
       );
     config.ropeScaling = { type: 'factors', factors: Array.from(f) };
   }
+  if (file.tensors.has('rope_factors_short.weight')) config.ropeScaling = await phi3LongRope(file, config);
   const blockTypes = [...new Set([...file.tensors.values()].filter((t) => isBlockType(t.type)).map((t) => ggmlTypeName(t.type)))].sort();
   if (blockTypes.length) config.storedQuantization = blockTypes;
   const tensors = new Map<string, TensorEntry>();
   for (const t of file.tensors.values()) {
-    if (t.name === 'rope_freqs.weight') continue;
+    if (ROPE_TENSORS.includes(t.name)) continue;
     // A tensor without an HF name keeps its own, and is reported as one the config does not use.
-    const hf = ggufToHfName(t.name) ?? t.name;
+    const hf = ggufToHfName(t.name, meta(file, 'general.architecture') as string) ?? t.name;
     tensors.set(hf, { shape: [...t.ne].reverse(), file: src.name, read: () => readGgufTensor(file, t.name) });
   }
+  // as the folder loader: Phi-3's fused Linears apart, the folds, partial rotary's row order
+  const loaded = toRotaryLayout(config, foldRopeAttentionFactor(config, foldGraniteMultipliers(config, splitFusedLinears(config, tensors))));
   return {
-    weights: buildWeightSource(config, foldGraniteMultipliers(config, tensors), src.name, 'the GGUF metadata'),
+    weights: buildWeightSource(config, loaded, src.name, 'the GGUF metadata'),
     tokenizer,
     source: `local:${src.name}`,
+  };
+}
+
+/**
+ * llama.cpp's "phi3" LongRoPE, as convert_hf_to_gguf.py writes it: rope_factors_short / _long (one
+ * per rotary frequency), the original length, and the attention factor (none: transformers' from the
+ * lengths). The studio runs the short factors up to the original length, as for Phi3ForCausalLM.
+ */
+async function phi3LongRope(file: GgufFile, config: ModelConfig): Promise<RopeScaling> {
+  const name = file.source.name;
+  const rotary = config.rotaryDim ?? config.headDim;
+  const factors = async (t: string) => {
+    const f = file.tensors.has(t) ? await readGgufTensor(file, t) : undefined;
+    if (!f || f.length !== rotary / 2 || !f.every((v) => Number.isFinite(v) && v > 0))
+      throw new FormatError(
+        name,
+        `has ${t} of ${f?.length ?? 0} values, expected ${rotary / 2} positive factors (one per rotary frequency)`,
+        'Use the original file',
+      );
+    return Array.from(f);
+  };
+  const original = metaInt(file, 'phi3.rope.scaling.original_context_length');
+  const scale = config.maxPositions / original;
+  const given = meta(file, 'phi3.rope.scaling.attn_factor');
+  return {
+    type: 'longrope',
+    shortFactor: await factors('rope_factors_short.weight'),
+    longFactor: await factors('rope_factors_long.weight'),
+    originalMaxPositions: original,
+    attentionFactor:
+      given === undefined ? (scale <= 1 ? 1 : Math.sqrt(1 + Math.log(scale) / Math.log(original))) : metaNum(file, 'phi3.rope.scaling.attn_factor', 1),
   };
 }

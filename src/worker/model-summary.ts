@@ -5,13 +5,17 @@ import { exportsForModel } from '../export/model-exports';
 import type { ModelSummary } from './protocol';
 import { globalNames } from '../core/tensor-names';
 import { fusesLinears } from '../formats/fused-linears';
+import { hfArchitecture } from '../export/hf-files';
 import { ropeExactPositions } from '../reference/rope';
 import { isPartialRotary } from '../formats/partial-rotary';
 
 /** The parts of a model's structure a user should know before choosing a method. */
 export function structureNotes(c: ModelConfig): string[] {
   const notes: string[] = [];
-  if (fusesLinears(c)) notes.push('q/k/v and gate/up fused in the checkpoint (read apart; its Hugging Face exports are the same model as MistralForCausalLM)');
+  if (fusesLinears(c))
+    notes.push(
+      `q/k/v and gate/up fused in the checkpoint (read apart; its Hugging Face exports are ${hfArchitecture(c) === 'MistralForCausalLM' ? 'the same model as MistralForCausalLM' : 'Phi3ForCausalLM, fused again'})`,
+    );
   const m = c.foldedMultipliers;
   if (m)
     notes.push(
