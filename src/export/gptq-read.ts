@@ -11,15 +11,14 @@ import { baseName } from '../formats/hf-folder';
 import { HfTokenizer } from '../formats/hf-tokenizer';
 import { f16ToF32 } from '../formats/dtype';
 import { readSafetensorsBytes, readSafetensorsHeaderWithIntegers, readSafetensorsTensor } from '../formats/safetensors';
-import { globalNames, linearName, linearRoles, type LinearRole } from '../core/tensor-names';
+import { globalNames, linearName, linearRoles } from '../core/tensor-names';
 import { effectiveGroupSize, type QuantizedLinear, type QuantSpec } from '../core/quant-spec';
 import { unpackCodes } from '../quant/pack';
 import type { QuantizedModel } from '../quant/quantized-model';
-import { fusesLinears, splitFusedLinears } from '../formats/fused-linears';
+import { fusedParts, fusesLinears, splitFusedLinears } from '../formats/fused-linears';
 import { isPartialRotary, rotaryLayoutSource, toRotaryLayout } from '../formats/partial-rotary';
 import type { TensorEntry } from '../formats/weight-source';
 import { linearSlots, dequantizeLinear, permuteQuantizedRows } from './model-parts';
-import { PHI3_FUSED } from './phi3-fused';
 
 export interface GptqFolder {
   /** Dequantized view: every tensor as f32 (Linears from their unpacked codes). */
@@ -124,41 +123,47 @@ export async function readGptqFolder(files: ByteSource[]): Promise<GptqFolder> {
   };
 }
 
-/** The packed modules of a Phi-3 folder: each block's fused Linears and the rest under their own names. */
+/** The packed modules of a Phi-3 folder: each block's fused Linears and the others under their own names. */
 function fusedModules(config: ModelConfig): string[] {
-  const fusedRoles = new Set(PHI3_FUSED.flatMap((f) => f.roles));
   const out: string[] = [];
   for (let layer = 0; layer < config.layers; layer++) {
-    for (const f of PHI3_FUSED) out.push(`model.layers.${layer}.${f.module}`);
-    for (const slot of linearRoles(config.arch)) if (!fusedRoles.has(slot)) out.push(linearName(config.arch, layer, slot));
+    const fused = fusedParts(config, layer);
+    const parts = new Set(fused.flatMap(([, ps]) => ps.map(([name]) => name.replace(/\.weight$/, ''))));
+    out.push(...fused.map(([name]) => name.replace(/\.weight$/, '')));
+    out.push(
+      ...linearRoles(config.arch)
+        .map((r) => linearName(config.arch, layer, r))
+        .filter((n) => !parts.has(n)),
+    );
   }
   return out;
 }
 
 /** A packed module as the engine's Linears: a fused one split into its parts' rows, q and k in the engine's row order. */
 function engineLinears(config: ModelConfig, l: QuantizedLinear): QuantizedLinear[] {
-  const m = /^model\.layers\.(\d+)\.(.+)$/.exec(l.name);
-  const fused = m && PHI3_FUSED.find((f) => f.module === m[2]);
-  if (!m || !fused) return [l];
-  const layer = Number(m[1]);
+  const layer = Number(/^model\.layers\.(\d+)\./.exec(l.name)?.[1]);
+  const parts = Number.isInteger(layer) ? fusedParts(config, layer).find(([name]) => name === `${l.name}.weight`)?.[1] : undefined;
+  if (!parts) return [l];
   const nG = l.scales.length / l.rows;
-  const rowsOf = (r: LinearRole) =>
-    r === 'q' ? config.heads * config.headDim : r === 'k' || r === 'v' ? config.kvHeads * config.headDim : config.intermediate;
+  const D = config.headDim;
+  const held = isPartialRotary(config) ? rotaryLayoutSource(D, config.rotaryDim!) : null;
   let start = 0;
-  return fused.roles.map((role) => {
-    const rows = rowsOf(role);
+  return parts.map(([weight, rows]) => {
+    const name = weight.replace(/\.weight$/, '');
     const part: QuantizedLinear = {
       ...l,
-      name: linearName(config.arch, layer, role),
+      name,
       rows,
       codes: l.codes.slice(start * l.cols, (start + rows) * l.cols),
       scales: l.scales.slice(start * nG, (start + rows) * nG),
       zeros: l.zeros.slice(start * nG, (start + rows) * nG),
     };
     start += rows;
-    if (!isPartialRotary(config) || (role !== 'q' && role !== 'k')) return part;
-    const held = rotaryLayoutSource(config.headDim, config.rotaryDim!);
-    const from = Int32Array.from({ length: rows }, (_, i) => Math.floor(i / config.headDim) * config.headDim + held[i % config.headDim]);
-    return permuteQuantizedRows(part, from);
+    const rotated = name === linearName(config.arch, layer, 'q') || name === linearName(config.arch, layer, 'k');
+    if (!held || !rotated) return part;
+    return permuteQuantizedRows(
+      part,
+      Int32Array.from({ length: rows }, (_, i) => Math.floor(i / D) * D + held[i % D]),
+    );
   });
 }

@@ -5,7 +5,7 @@ import type { LoadedModel, ModelConfig, WeightSource } from '../core/model-confi
 import { linearName, linearRoles, type LinearRole } from '../core/tensor-names';
 import { effectiveGroupSize, groupCount, type QuantizedLinear } from '../core/quant-spec';
 import { withOverrides, type QuantizedModel } from '../quant/quantized-model';
-import { isPartialRotary, rotaryLayoutSource } from '../formats/partial-rotary';
+import { isPartialRotary, rotaryRowSource } from '../formats/partial-rotary';
 
 export interface ExportInput {
   /** The model the run started from (tokenizer and untouched tensors). */
@@ -123,11 +123,9 @@ export function rotaryPermutation(cfg: ModelConfig, role: LinearRole, target: 'h
  */
 export function hfRowOrder(cfg: ModelConfig, role: LinearRole): Int32Array | null {
   if (!isPartialRotary(cfg) || (role !== 'q' && role !== 'k')) return rotaryPermutation(cfg, role, 'half');
-  const D = cfg.headDim;
-  const held = rotaryLayoutSource(D, cfg.rotaryDim!); // engine row e of a head holds HF dim held[e]
-  const heads = role === 'q' ? cfg.heads : cfg.kvHeads;
-  const from = new Int32Array(heads * D);
-  for (let h = 0; h < heads; h++) for (let e = 0; e < D; e++) from[h * D + held[e]] = h * D + e;
+  const held = rotaryRowSource(cfg.headDim, cfg.rotaryDim!, (role === 'q' ? cfg.heads : cfg.kvHeads) * cfg.headDim);
+  const from = new Int32Array(held.length); // the inverse: HF row held[e] comes from engine row e
+  held.forEach((hf, e) => (from[hf] = e));
   return from;
 }
 

@@ -11,7 +11,7 @@ export function fusesLinears(cfg: ModelConfig): boolean {
 }
 
 /** [fused name, [part name, rows]...] of one block. */
-function fusedParts(cfg: ModelConfig, layer: number): [string, [string, number][]][] {
+export function fusedParts(cfg: ModelConfig, layer: number): [string, [string, number][]][] {
   const p = `model.layers.${layer}`;
   const q = cfg.heads * cfg.headDim;
   const kv = cfg.kvHeads * cfg.headDim;

@@ -29,21 +29,22 @@ export function rotaryLayoutSource(headDim: number, rotaryDim: number): Int32Arr
   });
 }
 
-/** An entry whose rows (a weight's rows, a vector's values) within each head of `headDim` are reordered. */
-function reorderedEntry(entry: TensorEntry, source: Int32Array): TensorEntry {
-  const D = source.length;
+/** For `rows` rows of whole heads (q's or k's), the HF row that each engine row holds. */
+export function rotaryRowSource(headDim: number, rotaryDim: number, rows: number): Int32Array {
+  const held = rotaryLayoutSource(headDim, rotaryDim);
+  return Int32Array.from({ length: rows }, (_, i) => Math.floor(i / headDim) * headDim + held[i % headDim]);
+}
+
+/** An entry whose rows (a weight's rows, a vector's values) are in the engine's order. */
+function reorderedEntry(entry: TensorEntry, headDim: number, rotaryDim: number): TensorEntry {
   const rowLength = entry.shape.length === 2 ? entry.shape[1] : 1;
   return {
     ...entry,
     read: async () => {
       const data = await entry.read();
       const out = new Float32Array(data.length);
-      const heads = data.length / (D * rowLength);
-      for (let h = 0; h < heads; h++)
-        for (let e = 0; e < D; e++) {
-          const from = (h * D + source[e]) * rowLength;
-          out.set(data.subarray(from, from + rowLength), (h * D + e) * rowLength);
-        }
+      const from = rotaryRowSource(headDim, rotaryDim, data.length / rowLength);
+      from.forEach((r, i) => out.set(data.subarray(r * rowLength, (r + 1) * rowLength), i * rowLength));
       return out;
     },
   };
@@ -52,11 +53,10 @@ function reorderedEntry(entry: TensorEntry, source: Int32Array): TensorEntry {
 /** The tensors with q's and k's rows (weights, biases, Qwen3-style head norms) in the engine's order. */
 export function toRotaryLayout(cfg: ModelConfig, tensors: Map<string, TensorEntry>): Map<string, TensorEntry> {
   if (!isPartialRotary(cfg)) return tensors;
-  const source = rotaryLayoutSource(cfg.headDim, cfg.rotaryDim!);
   const out = new Map(tensors);
   const reorder = (name: string) => {
     const entry = out.get(name);
-    if (entry) out.set(name, reorderedEntry(entry, source)); // a missing weight is reported by the weight source
+    if (entry) out.set(name, reorderedEntry(entry, cfg.headDim, cfg.rotaryDim!)); // a missing weight is reported by the weight source
   };
   for (let layer = 0; layer < cfg.layers; layer++) {
     for (const role of ['q', 'k'] as const) {
