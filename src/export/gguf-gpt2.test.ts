@@ -86,6 +86,27 @@ describe('GGUF with a byte-level BPE ("gpt2") vocabulary', () => {
     expect(maxRelErr(got, ref)).toBeLessThan(2e-3);
   });
 
+  it("names GPT-4o's o200k pre-tokenizer (Phi-4-mini's tokenizer.json) gpt-4o, notes llama.cpp's ASCII case classes, and reads it back", async () => {
+    // the split regex as o200k's tokenizer.json spells it
+    const o200k = String.raw`[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`;
+    const pre = {
+      type: 'Sequence',
+      pretokenizers: [
+        { type: 'Split', pattern: { Regex: o200k }, behavior: 'Isolated', invert: false },
+        { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
+      ],
+    };
+    const model = modelWith(tokenizerJson(pre));
+    const q = await quantizeOnCpu(model, { bits: 4, groupSize: 32, symmetric: false });
+    expect(ggufAvailability(q.quantized, model.tokenizer).reason).toMatch(/"gpt-4o" pre-tokenizer tells upper from lower case in ASCII only/);
+    const sink = new MemorySink();
+    await exportGguf(q, sink, { fileName: 'm.gguf' });
+    expect((await readGguf(bytesSource('m.gguf', sink.get('m.gguf')))).metadata.get('tokenizer.ggml.pre')).toBe('gpt-4o');
+    const back = await loadGguf(bytesSource('m.gguf', sink.get('m.gguf')));
+    const text = `${TEXT} TheCat isn't theCAT, 1234567`;
+    expect(back.tokenizer.encode(text)).toEqual(model.tokenizer.encode(text));
+  });
+
   it("names SmolLM's pre-tokenizer (single digits, then ByteLevel) smollm, and reads it back splitting digits", async () => {
     const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
     const model = modelWith(tokenizerJson({ type: 'Sequence', pretokenizers: [{ type: 'Digits', individual_digits: true }, byteLevel] }));

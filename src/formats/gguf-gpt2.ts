@@ -1,7 +1,8 @@
 // llama.cpp's "gpt2" GGUF vocabularies (byte-level BPE): tokens by id in GPT-2's byte-to-unicode
 // form, token types, merges as "a b" strings and a named pre-tokenizer (tokenizer.ggml.pre), as
 // convert_hf_to_gguf.py writes them; to and from tokenizer.json. Only pre-tokenizers whose
-// llama.cpp regexes split text exactly as transformers' do are named here.
+// llama.cpp regexes split text as transformers' do are named here (where they differ on some text,
+// GPT-4o's case classes, Qwen's NFC, the export says so in its notes).
 import { FormatError } from './errors';
 
 /** llama.cpp's llama_token_type values. */
@@ -13,6 +14,10 @@ const BYTE_LEVEL = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: t
 const LLAMA3_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 /** Qwen2's (Qwen2.5, Qwen3): LLaMA 3's with single digits. */
 const QWEN2_SPLIT = LLAMA3_SPLIT.replace('\\p{N}{1,3}', '\\p{N}');
+/** o200k's (GPT-4o; Phi-4-mini): words split at case changes, contractions kept with them. */
+const CASE_WORD = (upper: string, lower: string) =>
+  `[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]${upper}[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]${lower}(?i:'s|'t|'re|'ve|'m|'ll|'d)?`;
+const O200K_SPLIT = `${CASE_WORD('*', '+')}|${CASE_WORD('+', '*')}|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+`;
 
 /** tokenizer.ggml.pre -> the tokenizer.json pre_tokenizer it stands for. */
 export const GPT2_PRE_TOKENIZERS: Record<string, Json> = {
@@ -36,7 +41,18 @@ export const GPT2_PRE_TOKENIZERS: Record<string, Json> = {
       { ...BYTE_LEVEL, trim_offsets: false, use_regex: false },
     ],
   },
+  // GPT-4o's o200k (Phi-4-mini): llama.cpp runs the same split with ASCII case classes (GPT4O_NOTE)
+  'gpt-4o': {
+    type: 'Sequence',
+    pretokenizers: [
+      { type: 'Split', pattern: { Regex: O200K_SPLIT }, behavior: 'Isolated', invert: false },
+      { ...BYTE_LEVEL, use_regex: false },
+    ],
+  },
 };
+
+const GPT4O_NOTE =
+  'llama.cpp\'s "gpt-4o" pre-tokenizer tells upper from lower case in ASCII only: text with non-ASCII letters may split differently than the tokenizer.json does';
 
 /** A canonical description of a pre_tokenizer: the fields that change how text is split. */
 export function describePreTokenizer(p: unknown): string {
@@ -70,7 +86,7 @@ export interface Gpt2Vocab {
   types: number[];
   merges: string[];
   pre: string;
-  /** What llama.cpp's tokenization leaves out of the source's (Qwen's NFC), for the export's notes. */
+  /** What llama.cpp's tokenization leaves out of the source's (Qwen's NFC, GPT-4o's non-ASCII case), for the export's notes. */
   note?: string;
 }
 
@@ -116,6 +132,7 @@ export function gpt2VocabFromTokenizerJson(json: unknown, vocabSize: number): Gp
     merges,
     pre,
     ...(nfc ? { note: 'llama.cpp does not compose text to NFC first, as the tokenizer.json does: text not in NFC tokenizes differently' } : {}),
+    ...(pre === 'gpt-4o' ? { note: GPT4O_NOTE } : {}),
   };
 }
 
