@@ -44,6 +44,25 @@ describe('random models with real shapes', () => {
     expect(params).toBe(1_235_814_400); // the published count of Llama-3.2-1B
     expect(c.ropeScaling).toEqual({ type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 8192 });
   });
+  it('Phi-4-mini shape: 3.84B parameters, RoPE on 96 of 128 head dims with 48 LongRoPE factors', () => {
+    const m = randomModel('phi4-mini');
+    const c = m.weights.config;
+    expect([c.hidden, c.layers, c.heads, c.kvHeads, c.headDim, c.rotaryDim, c.intermediate, c.vocab, c.tiedEmbeddings]).toEqual([
+      3072,
+      32,
+      24,
+      8,
+      128,
+      96,
+      8192,
+      200064,
+      true,
+    ]);
+    let params = 0;
+    for (const [n, s] of m.weights.shapes) if (n !== 'lm_head.weight') params += s.reduce((a, b) => a * b, 1);
+    expect(params).toBe(3_836_021_760); // the published count of Phi-4-mini-instruct
+    expect(c.ropeScaling).toMatchObject({ type: 'longrope', originalMaxPositions: 4096 });
+  });
   it('weights are seeded and the byte-level tokenizer round-trips text', async () => {
     const a = randomModel('tiny-llama', 3),
       b = randomModel('tiny-llama', 3);

@@ -1,4 +1,5 @@
-// Randomly initialised models with the shapes of real checkpoints (SmolLM2-135M, Qwen2.5-0.5B, Qwen3-0.6B) and
+// Randomly initialised models with the shapes of real checkpoints (SmolLM2-135M, Qwen2.5-0.5B, Qwen3-0.6B,
+// LLaMA-3.2-1B, Phi-4-mini) and
 // tiny test shapes: config.json as transformers writes it, seeded N(0, 0.02) weights, and a
 // byte-level tokenizer.json. For scale tests and benchmarks: the numbers say nothing about quality.
 import type { LoadedModel, WeightSource } from '../core/model-config';
@@ -89,6 +90,34 @@ export const RANDOM_SHAPES: Record<string, Json> = {
     eos_token_id: 128001,
     rope_scaling: { rope_type: 'llama3', factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 },
   }),
+  // Phi-4-mini-instruct: partial rotary (96 of 128 dims), LongRoPE (factors here a smooth ramp, not
+  // the released ones), a 200,064 vocabulary, tied
+  'phi4-mini': {
+    architectures: ['Phi3ForCausalLM'],
+    model_type: 'phi3',
+    hidden_act: 'silu',
+    hidden_size: 3072,
+    num_hidden_layers: 32,
+    num_attention_heads: 24,
+    num_key_value_heads: 8,
+    intermediate_size: 8192,
+    vocab_size: 200064,
+    tie_word_embeddings: true,
+    partial_rotary_factor: 0.75,
+    rms_norm_eps: 1e-5,
+    rope_theta: 10000,
+    max_position_embeddings: 131072,
+    original_max_position_embeddings: 4096,
+    rope_scaling: {
+      type: 'longrope',
+      short_factor: Array.from({ length: 48 }, (_, i) => 1 + i / 16),
+      long_factor: Array.from({ length: 48 }, (_, i) => 1 + i),
+    },
+    sliding_window: 262144,
+    bos_token_id: 199999,
+    eos_token_id: 199999,
+    torch_dtype: 'float32',
+  },
   // LLaMA 3's RoPE scaling with a short original context, so 9 positions reach all three bands
   'tiny-llama3': llama({
     hidden_size: 32,
