@@ -95,3 +95,15 @@ describe('memory plan: matmul workspaces', () => {
     }
   });
 });
+
+describe('memory plan: the embedding over the storage binding', () => {
+  it("refuses Phi-4-mini's f32 embedding (2.29 GiB) on a device that binds 2 GiB (Dawn on an H100), naming it", () => {
+    const phi4 = randomModel('phi4-mini').weights.config;
+    const limits = { maxStorageBufferBindingSize: 2 ** 31, maxBufferSize: 2 ** 40 };
+    expect(planMemory(phi4, config({ method: 'rtn' }), limits).problems).toEqual([
+      "The embedding table needs 2.29 GiB, over this device's largest buffer binding of 2.00 GiB: it is the model's vocabulary (200064) times its embedding width (3072), which no run setting changes: this model needs a device that binds larger buffers (the studio asks for the adapter's largest).",
+    ]);
+    // 4 GiB bindings hold it
+    expect(planMemory(phi4, config({ method: 'rtn' }), { ...limits, maxStorageBufferBindingSize: 2 ** 32 - 4 }).problems).toEqual([]);
+  });
+});
