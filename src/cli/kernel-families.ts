@@ -39,6 +39,7 @@ export const SHADER_FAMILIES: Readonly<Record<string, string>> = {
   'mse-grad': 'MSE loss',
   'embedding-gather': 'embedding',
   'embedding-backward': 'embedding',
+  'copy-columns': 'embedding',
   quantize: 'quantize, dequantize',
   dequantize: 'quantize, dequantize',
   'pack-bytes': 'quantize, dequantize',

@@ -148,11 +148,6 @@ export function planMemory(
   // Buffers come in size classes (powers of two below 1 MiB, whole MiB above): allow for rounding.
   for (const k of Object.keys(phases)) phases[k] = Math.ceil(phases[k] * POOL_SLACK);
   const candidates: PlannedTensor[] = [
-    {
-      name: 'embedding table',
-      bytes: cfg.vocab * embedDim * F,
-      advice: `it is the model's vocabulary (${cfg.vocab}) times its embedding width (${embedDim}), which no run setting changes: this model needs a device that binds larger buffers (the studio asks for the adapter's largest)`,
-    },
     { name: 'logits of one evaluation batch', bytes: evalTokens * cfg.vocab * F, advice: 'use a shorter sequence length' },
     { name: 'calibration activations (MLP width)', bytes: calibTokens * cfg.intermediate * F },
   ];
@@ -160,6 +155,13 @@ export function planMemory(
   const largestTensor = candidates.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   const peak = Math.max(...Object.values(phases));
   const problems: string[] = [];
+  // The embedding (and an untied head) is bound as ranges of rows (model/vocab-shards.ts): it only
+  // has to fit one buffer.
+  const tableBytes = cfg.vocab * embedDim * F;
+  if (limits && tableBytes > limits.maxBufferSize)
+    problems.push(
+      `The embedding table needs ${formatBytes(tableBytes)}, over this device's largest buffer of ${formatBytes(limits.maxBufferSize)}: it is the model's vocabulary (${cfg.vocab}) times its embedding width (${embedDim}), which no run setting changes; this model needs a device with larger buffers (the studio asks for the adapter's largest).`,
+    );
   if (limits && largestTensor.bytes > limits.maxStorageBufferBindingSize) {
     problems.push(
       `The ${largestTensor.name} needs ${formatBytes(largestTensor.bytes)}, over this device's largest buffer binding of ` +

@@ -41,10 +41,12 @@ export class BufferPool {
     private limits: { maxBufferSize: number; maxStorageBufferBindingSize: number },
   ) {}
 
-  take(bytes: number, name: string): GPUBuffer {
-    if (bytes > this.limits.maxStorageBufferBindingSize) {
-      throw new OverLimitsError(name, bytes, 'maxStorageBufferBindingSize', this.limits.maxStorageBufferBindingSize);
-    }
+  /** `overBinding`: a buffer only ever bound through row ranges that fit a binding (Tensor.rowViews), up to maxBufferSize. */
+  take(bytes: number, name: string, overBinding = false): GPUBuffer {
+    const [limit, key] = overBinding
+      ? [this.limits.maxBufferSize, 'maxBufferSize' as const]
+      : [this.limits.maxStorageBufferBindingSize, 'maxStorageBufferBindingSize' as const];
+    if (bytes > limit) throw new OverLimitsError(name, bytes, key, limit);
     let cls = sizeClass(bytes);
     if (cls > this.limits.maxStorageBufferBindingSize) cls = Math.ceil(bytes / 16) * 16;
     const list = this.free.get(cls);

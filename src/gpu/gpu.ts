@@ -173,16 +173,17 @@ export class Gpu {
 
   // ---------------------------------------------------------------- tensors
 
-  tensor(shape: readonly number[], dtype: DType = 'f32', name = 'tensor'): Tensor {
+  /** `overBinding`: larger than one storage binding (up to maxBufferSize), bound only through row ranges (Tensor.rowViews). */
+  tensor(shape: readonly number[], dtype: DType = 'f32', name = 'tensor', overBinding = false): Tensor {
     this.checkAlive();
     const bytes = Math.max(4, Math.ceil((numel(shape) * BYTES_PER_ELEMENT[dtype]) / 4) * 4);
-    return new Tensor(this, this.pool.take(bytes, name), shape, dtype, name);
+    return new Tensor(this, this.pool.take(bytes, name, overBinding), shape, dtype, name);
   }
 
-  upload(data: Float32Array | Uint32Array | Int32Array, shape: readonly number[], name = 'upload'): Tensor {
+  upload(data: Float32Array | Uint32Array | Int32Array, shape: readonly number[], name = 'upload', overBinding = false): Tensor {
     const dtype: DType = data instanceof Uint32Array ? 'u32' : data instanceof Int32Array ? 'i32' : 'f32';
     if (data.length !== numel(shape)) throw new Error(`upload ${name}: ${data.length} values for shape [${shape}]`);
-    const t = this.tensor(shape, dtype, name);
+    const t = this.tensor(shape, dtype, name, overBinding);
     // A pooled buffer may still be read by dispatches encoded but not yet submitted.
     if (this.encoder) this.flush();
     this.device.queue.writeBuffer(t.buffer, 0, data.buffer, data.byteOffset, data.byteLength);

@@ -7,6 +7,7 @@ import type { ModelConfig, WeightSource } from '../core/model-config';
 import { globalNames } from '../core/tensor-names';
 import { loadBlockWeights, releaseBlockWeights, type BlockWeights, type NormWeights } from './block-weights';
 import { blockForward, type BatchShape } from './block';
+import { gatherShards, lmHeadBackwardShards, lmHeadShards, vocabShards, type VocabShard } from './vocab-shards';
 import { embeddingGather } from '../ops/embedding';
 import { add } from '../ops/elementwise';
 import { matmul } from '../ops/matmul';
@@ -49,6 +50,9 @@ export class SourceBlocks implements BlockProvider {
 
 export interface ModelGlobals {
   embed: Tensor;
+  /** The embedding's and the LM head's rows in ranges that each fit a storage binding (one range
+   *  unless the table is larger: model/vocab-shards.ts); every use of either goes through them. */
+  shards: VocabShard[];
   positions?: Tensor;
   /** Absent in post-norm OPT (its blocks' outputs are normalised already). */
   finalNorm?: NormWeights;
@@ -58,9 +62,10 @@ export interface ModelGlobals {
   projectOut?: Tensor;
 }
 
-export async function loadGlobals(gpu: Gpu, src: WeightSource): Promise<ModelGlobals> {
+/** `maxShardBytes`: the most bytes of the embedding one range binds (the device's binding limit; smaller in tests). */
+export async function loadGlobals(gpu: Gpu, src: WeightSource, maxShardBytes = gpu.device.limits.maxStorageBufferBindingSize): Promise<ModelGlobals> {
   const names = globalNames(src.config.arch);
-  const up = async (n: string) =>
+  const up = async (n: string, overBinding = false) =>
     gpu.upload(
       await src.get(n),
       src.shapes.get(n) ??
@@ -68,12 +73,16 @@ export async function loadGlobals(gpu: Gpu, src: WeightSource): Promise<ModelGlo
           throw new Error(`missing tensor ${n}`);
         })(),
       n,
+      overBinding,
     );
   const cfg = src.config;
-  const embed = await up(names.embed);
-  const lmHead = cfg.tiedEmbeddings ? embed : await up(names.lmHead);
+  // a table over one binding is only ever bound as ranges of rows
+  const tableBytes = cfg.vocab * (cfg.embedDim ?? cfg.hidden) * 4;
+  const embed = await up(names.embed, tableBytes > maxShardBytes);
+  const lmHead = cfg.tiedEmbeddings ? embed : await up(names.lmHead, tableBytes > maxShardBytes);
   return {
     embed,
+    shards: vocabShards(gpu, embed, lmHead, maxShardBytes),
     positions: names.positions ? await up(names.positions) : undefined,
     finalNorm: cfg.postNorm
       ? undefined
@@ -102,7 +111,7 @@ export const OPT_POSITION_OFFSET = 2;
 
 export function embedTokens(gpu: Gpu, g: ModelGlobals, ids: Uint32Array, shape: BatchShape): Tensor {
   const idT = gpu.upload(ids, [ids.length], 'token-ids');
-  let x = embeddingGather(gpu, g.embed, idT);
+  let x = gatherShards(gpu, g.shards, idT);
   idT.release();
   if (g.projectIn) {
     // OPT's narrower embedding to the blocks' width (bias-free)
@@ -163,7 +172,12 @@ export function releaseHeadInput(s: HeadInput): void {
 }
 
 export function lmHead(gpu: Gpu, g: ModelGlobals, h: Tensor): Tensor {
-  return matmul(gpu, h, g.lmHead, { transB: true });
+  return lmHeadShards(gpu, g.shards, h);
+}
+
+/** d loss / d (the LM head's input) from d loss / d logits (not consumed). */
+export function lmHeadBackward(gpu: Gpu, g: ModelGlobals, dlogits: Tensor): Tensor {
+  return lmHeadBackwardShards(gpu, g.shards, dlogits);
 }
 
 /** Runs the blocks over x (consumed), returning the final hidden states before the final norm. */

@@ -8,7 +8,7 @@ const WG = 256;
 
 const GATHER = defineKernel({
   shader: 'embedding-gather',
-  uniforms: { n: 'u32', cols: 'u32', vocab: 'u32' },
+  uniforms: { n: 'u32', cols: 'u32', vocab: 'u32', first: 'u32', zeroOthers: 'u32' },
   bindings: { table: 'read', ids: 'read', out: 'write' },
 });
 const BACKWARD = defineKernel({
@@ -27,15 +27,19 @@ function requireIds(op: string, ids: Tensor): void {
   if (ids.dtype !== 'u32') throw new Error(`${op}: ids ${ids.name} must be u32, is ${ids.dtype}`);
 }
 
-/** out[t, :] = table[ids[t], :], out [tokens, cols]. */
-export function embeddingGather(gpu: Gpu, table: Tensor, ids: Tensor, out?: Tensor): Tensor {
+/**
+ * out[t, :] = table[ids[t], :], out [tokens, cols]. With `first`, the table holds the rows of ids
+ * first .. first + its rows - 1 (a range of a larger one); ids outside it give zero rows unless
+ * `keepOthers`, which leaves those rows of `out` as they are.
+ */
+export function embeddingGather(gpu: Gpu, table: Tensor, ids: Tensor, out?: Tensor, range: { first?: number; keepOthers?: boolean } = {}): Tensor {
   const [vocab, cols] = tableDims('embeddingGather', table);
   requireIds('embeddingGather', ids);
   const dst = out ?? gpu.tensor([ids.size, cols], 'f32', 'embedding');
   if (dst.size !== ids.size * cols || dst.dtype !== 'f32') throw new Error(`embeddingGather: out must be f32 [${ids.size}, ${cols}]`);
   gpu.dispatch(GATHER, {
     params: { WG },
-    uniforms: { n: dst.size, cols, vocab },
+    uniforms: { n: dst.size, cols, vocab, first: range.first ?? 0, zeroOthers: range.keepOthers ? 0 : 1 },
     bindings: { table, ids, out: dst },
     workgroups: gpu.grid1D(Math.ceil(dst.size / WG)),
     label: 'embeddingGather',
