@@ -15,8 +15,9 @@ import { globalNames, linearName, linearRoles } from '../core/tensor-names';
 import { effectiveGroupSize, type QuantizedLinear, type QuantSpec } from '../core/quant-spec';
 import { unpackCodes } from '../quant/pack';
 import type { QuantizedModel } from '../quant/quantized-model';
-import { fusedParts, fusesLinears, splitFusedLinears } from '../formats/fused-linears';
-import { isPartialRotary, rotaryLayoutSource, toRotaryLayout } from '../formats/partial-rotary';
+import { fusedParts, fusesLinears } from '../formats/fused-linears';
+import { engineTensors } from '../formats/engine-tensors';
+import { isPartialRotary, rotaryRowSource } from '../formats/partial-rotary';
 import type { TensorEntry } from '../formats/weight-source';
 import { linearSlots, dequantizeLinear, permuteQuantizedRows } from './model-parts';
 
@@ -96,7 +97,7 @@ export async function readGptqFolder(files: ByteSource[]): Promise<GptqFolder> {
   for (const t of file.tensors.values())
     if (t.dtype === 'F32' || t.dtype === 'F16' || t.dtype === 'BF16')
       entries.set(t.name, { shape: t.shape, file: 'model.safetensors', read: () => readSafetensorsTensor(file, t.name) });
-  const floats = toRotaryLayout(config, splitFusedLinears(config, entries));
+  const floats = engineTensors(config, entries);
   const shapes = new Map<string, number[]>();
   for (const [n, e] of floats) shapes.set(n, e.shape);
   for (const l of linears.values()) shapes.set(`${l.name}.weight`, [l.rows, l.cols]);
@@ -145,8 +146,6 @@ function engineLinears(config: ModelConfig, l: QuantizedLinear): QuantizedLinear
   const parts = Number.isInteger(layer) ? fusedParts(config, layer).find(([name]) => name === `${l.name}.weight`)?.[1] : undefined;
   if (!parts) return [l];
   const nG = l.scales.length / l.rows;
-  const D = config.headDim;
-  const held = isPartialRotary(config) ? rotaryLayoutSource(D, config.rotaryDim!) : null;
   let start = 0;
   return parts.map(([weight, rows]) => {
     const name = weight.replace(/\.weight$/, '');
@@ -160,10 +159,6 @@ function engineLinears(config: ModelConfig, l: QuantizedLinear): QuantizedLinear
     };
     start += rows;
     const rotated = name === linearName(config.arch, layer, 'q') || name === linearName(config.arch, layer, 'k');
-    if (!held || !rotated) return part;
-    return permuteQuantizedRows(
-      part,
-      Int32Array.from({ length: rows }, (_, i) => Math.floor(i / D) * D + held[i % D]),
-    );
+    return isPartialRotary(config) && rotated ? permuteQuantizedRows(part, rotaryRowSource(config.headDim, config.rotaryDim!, rows)) : part;
   });
 }

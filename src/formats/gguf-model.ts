@@ -13,10 +13,7 @@ import { tokenizerJsonFromGpt2 } from './gguf-gpt2';
 import { HfTokenizer } from './hf-tokenizer';
 import { checkTokenIds } from './token-ids';
 import { buildWeightSource, type TensorEntry } from './weight-source';
-import { foldGraniteMultipliers } from './granite-multipliers';
-import { splitFusedLinears } from './fused-linears';
-import { foldRopeAttentionFactor } from './rope-attention-factor';
-import { toRotaryLayout } from './partial-rotary';
+import { engineTensors } from './engine-tensors';
 
 /** RoPE tensors read into the config, not weights: LLaMA 3's frequency factors, Phi-3's LongRoPE factors. */
 const ROPE_TENSORS = ['rope_freqs.weight', 'rope_factors_short.weight', 'rope_factors_long.weight'];
@@ -282,7 +279,7 @@ export async function loadGguf(src: ByteSource): Promise<LoadedModel> {
       );
     config.ropeScaling = { type: 'factors', factors: Array.from(f) };
   }
-  if (file.tensors.has('rope_factors_short.weight')) config.ropeScaling = await phi3LongRope(file, config);
+  if (config.sourceArchitecture === 'gguf:phi3' && file.tensors.has('rope_factors_short.weight')) config.ropeScaling = await phi3LongRope(file, config);
   const blockTypes = [...new Set([...file.tensors.values()].filter((t) => isBlockType(t.type)).map((t) => ggmlTypeName(t.type)))].sort();
   if (blockTypes.length) config.storedQuantization = blockTypes;
   const tensors = new Map<string, TensorEntry>();
@@ -292,10 +289,8 @@ export async function loadGguf(src: ByteSource): Promise<LoadedModel> {
     const hf = ggufToHfName(t.name, meta(file, 'general.architecture') as string) ?? t.name;
     tensors.set(hf, { shape: [...t.ne].reverse(), file: src.name, read: () => readGgufTensor(file, t.name) });
   }
-  // as the folder loader: Phi-3's fused Linears apart, the folds, partial rotary's row order
-  const loaded = toRotaryLayout(config, foldRopeAttentionFactor(config, foldGraniteMultipliers(config, splitFusedLinears(config, tensors))));
   return {
-    weights: buildWeightSource(config, loaded, src.name, 'the GGUF metadata'),
+    weights: buildWeightSource(config, engineTensors(config, tensors), src.name, 'the GGUF metadata'),
     tokenizer,
     source: `local:${src.name}`,
   };

@@ -9,10 +9,7 @@ import { HfTokenizer } from './hf-tokenizer';
 import { readSafetensorsHeader, readSafetensorsTensor, type SafetensorsFile } from './safetensors';
 import { checkTokenIds } from './token-ids';
 import { buildWeightSource, type TensorEntry } from './weight-source';
-import { splitFusedLinears } from './fused-linears';
-import { foldGraniteMultipliers } from './granite-multipliers';
-import { foldRopeAttentionFactor } from './rope-attention-factor';
-import { toRotaryLayout } from './partial-rotary';
+import { engineTensors } from './engine-tensors';
 
 export const INDEX_FILE = 'model.safetensors.index.json';
 const MAX_SHARDS = 4096;
@@ -73,7 +70,7 @@ export function tensorsFromSafetensors(cfg: ModelConfig, files: SafetensorsFile[
       }
     }
   }
-  return toRotaryLayout(cfg, foldRopeAttentionFactor(cfg, foldGraniteMultipliers(cfg, splitFusedLinears(cfg, out))));
+  return engineTensors(cfg, out);
 }
 
 export function describeHfFolder(names: string[]): string {
