@@ -30,7 +30,7 @@ import {
   type ExportInput,
 } from './model-parts';
 import { hfArchitecture } from './hf-files';
-import { PHI3_FUSED } from './phi3-fused';
+import { FUSED_LINEARS } from '../formats/fused-linears';
 import { bytesOf, type ExportSink } from './sink';
 import { ExportUnavailableError, safeFileStem, type ExportAvailability, type ExportReport, type FloatFallback } from './types';
 
@@ -158,7 +158,7 @@ const PHI3_GGUF_FUSED: [string, string[]][] = [
 function phi3FloatParts(q: QuantizedModel, type: GgmlQuantType): Set<string> {
   const out = new Set<string>();
   for (let layer = 0; layer < q.config.layers; layer++)
-    for (const { roles } of PHI3_FUSED) {
+    for (const { roles } of FUSED_LINEARS) {
       const names = roles.map((r) => linearName(q.config.arch, layer, r));
       const fits = names.map((n) => q.linears.get(n)).map((l) => l !== undefined && !ggmlFitProblem(l, type));
       if (fits.some((f) => !f)) names.forEach((n, i) => fits[i] && out.add(n));

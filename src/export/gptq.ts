@@ -29,7 +29,8 @@ import {
   transformedSource,
   type ExportInput,
 } from './model-parts';
-import { fusePhi3Tensors, PHI3_FUSED } from './phi3-fused';
+import { FUSED_LINEARS } from '../formats/fused-linears';
+import { fusePhi3Tensors } from './phi3-fused';
 import { writeSafetensorsStream, type TensorToWrite } from './safetensors-writer';
 import type { ExportSink } from './sink';
 import { ExportUnavailableError, safeFileStem, type ExportAvailability, type ExportReport, type FloatFallback } from './types';
@@ -146,7 +147,7 @@ function plan(q: QuantizedModel, tokenizer: Tokenizer | undefined, format: GptqC
  * packed one must share their act-order groups (one g_idx). Returns why it cannot be written, or null.
  */
 function planPhi3Fused(q: QuantizedModel, quantizedRoles: Set<LinearRole>, floatTensors: FloatFallback[]): string | null {
-  for (const { module, roles } of PHI3_FUSED) {
+  for (const { module, roles } of FUSED_LINEARS) {
     const packed = roles.filter((r) => quantizedRoles.has(r));
     if (packed.length === roles.length) {
       for (let layer = 0; layer < q.config.layers; layer++) {
@@ -277,7 +278,7 @@ export async function exportGptq(inp: ExportInput, sink: ExportSink, opts: { che
   const phi3 = hfArchitecture(cfg) === 'Phi3ForCausalLM';
   const blockRoles: LinearRole[] = linearRoles(cfg.arch);
   const moduleOf = (r: LinearRole) =>
-    (phi3 && PHI3_FUSED.find((f) => f.roles.includes(r))?.module) || linearName(cfg.arch, 0, r).replace(/^model\.(decoder\.)?layers\.0\./, '');
+    (phi3 && FUSED_LINEARS.find((f) => f.roles.includes(r))?.module) || linearName(cfg.arch, 0, r).replace(/^model\.(decoder\.)?layers\.0\./, '');
   const quantizedModules = [...new Set(blockRoles.filter((r) => p.quantizedRoles.has(r)).map(moduleOf))];
   const partial = p.quantizedRoles.size < blockRoles.length;
   const quantizationConfig: Record<string, unknown> = {

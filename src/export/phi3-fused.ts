@@ -7,16 +7,12 @@
 // part's out a multiple of 32, so the packed zero words split at part boundaries), and one g_idx,
 // which the parts share (gptq.ts checks they are equal).
 import { linearName, type LinearRole } from '../core/tensor-names';
+import { FUSED_LINEARS } from '../formats/fused-linears';
 import type { TensorToWrite } from './safetensors-writer';
 
-/** The fused Linears of a Phi-3 block and their parts' roles, in stacking order. */
-export const PHI3_FUSED: { module: string; roles: LinearRole[] }[] = [
-  { module: 'self_attn.qkv_proj', roles: ['q', 'k', 'v'] },
-  { module: 'mlp.gate_up_proj', roles: ['gate', 'up'] },
-];
 /** A role's module name inside a block (self_attn.q_proj). */
-export const blockModule = (role: LinearRole) => linearName('llama', 0, role).replace(/^model\.layers\.0\./, '');
-const PART_MODULES: Record<string, string[]> = Object.fromEntries(PHI3_FUSED.map((f) => [f.module, f.roles.map(blockModule)]));
+const blockModule = (role: LinearRole) => linearName('llama', 0, role).replace(/^model\.layers\.0\./, '');
+const PART_MODULES: Record<string, string[]> = Object.fromEntries(FUSED_LINEARS.map((f) => [f.module, f.roles.map(blockModule)]));
 
 /** Joins [rows, cols_i] row-major arrays along their columns. */
 function joinColumns(all: (Float32Array | Int32Array)[], rows: number): Float32Array | Int32Array {

@@ -2,6 +2,7 @@
 // and up as another (mlp.gate_up_proj: gate's rows, then up's). The engine keeps the transformers
 // LLaMA names, so each fused tensor is offered as its parts, each read as its rows of the whole.
 import type { ModelConfig } from '../core/model-config';
+import { linearName, type LinearRole } from '../core/tensor-names';
 import { FormatError } from './errors';
 import type { TensorEntry } from './weight-source';
 
@@ -10,28 +11,20 @@ export function fusesLinears(cfg: ModelConfig): boolean {
   return cfg.sourceArchitecture === 'Phi3ForCausalLM' || cfg.sourceArchitecture === 'gguf:phi3';
 }
 
+/** Phi-3's fused Linears in a block and their parts' roles, in stacking order (the loader, the GPTQ
+ *  reader and the exporters that fuse them again all read this one table). */
+export const FUSED_LINEARS: readonly { module: string; roles: LinearRole[] }[] = [
+  { module: 'self_attn.qkv_proj', roles: ['q', 'k', 'v'] },
+  { module: 'mlp.gate_up_proj', roles: ['gate', 'up'] },
+];
+
 /** [fused name, [part name, rows]...] of one block. */
 export function fusedParts(cfg: ModelConfig, layer: number): [string, [string, number][]][] {
-  const p = `model.layers.${layer}`;
-  const q = cfg.heads * cfg.headDim;
-  const kv = cfg.kvHeads * cfg.headDim;
-  return [
-    [
-      `${p}.self_attn.qkv_proj.weight`,
-      [
-        [`${p}.self_attn.q_proj.weight`, q],
-        [`${p}.self_attn.k_proj.weight`, kv],
-        [`${p}.self_attn.v_proj.weight`, kv],
-      ],
-    ],
-    [
-      `${p}.mlp.gate_up_proj.weight`,
-      [
-        [`${p}.mlp.gate_proj.weight`, cfg.intermediate],
-        [`${p}.mlp.up_proj.weight`, cfg.intermediate],
-      ],
-    ],
-  ];
+  const rows = (r: LinearRole) => (r === 'q' ? cfg.heads * cfg.headDim : r === 'k' || r === 'v' ? cfg.kvHeads * cfg.headDim : cfg.intermediate);
+  return FUSED_LINEARS.map(({ module, roles }) => [
+    `model.layers.${layer}.${module}.weight`,
+    roles.map((r) => [`${linearName('llama', layer, r)}.weight`, rows(r)] as [string, number]),
+  ]);
 }
 
 /** The tensors with every fused Linear replaced by its parts (rows of the fused one, read from it). */
