@@ -475,7 +475,8 @@ export async function exportGguf(inp: ExportInput, sink: ExportSink, opts: { fil
   for (const slot of linearSlots(inp.quantized)) {
     const base = `blk.${slot.layer}.${HF_TO_GGUF[slot.name.replace(/^model\.layers\.\d+\./, '')]}`;
     const ggufName = `${base}.weight`;
-    const perm = phi3 ? hfRowOrder(cfg, slot.role) : rotaryPermutation(cfg, slot.role, rotary);
+    // NEOX architectures read Q/K in transformers' order (partial rotary's rows put back, hfRowOrder)
+    const perm = rotary === 'half' ? hfRowOrder(cfg, slot.role) : rotaryPermutation(cfg, slot.role, rotary);
     const shape = src.shapes.get(`${slot.name}.weight`)!;
     if (slot.role === 'q') pushNorms(slot.layer);
     const fit = slot.q
