@@ -9,8 +9,6 @@
 // export then rotate with the frequencies alone.
 import type { ModelConfig } from '../core/model-config';
 import { headNormNames, linearName } from '../core/tensor-names';
-import { scaledEntry } from './granite-multipliers';
-import { isPartialRotary } from './partial-rotary';
 import type { TensorEntry } from './weight-source';
 
 /** The tensors with the RoPE attention factor folded into q and k (a new array per read). */
@@ -19,11 +17,10 @@ export function foldRopeAttentionFactor(cfg: ModelConfig, tensors: Map<string, T
   if ((s?.type !== 'longrope' && s?.type !== 'yarn') || s.attentionFactor === 1) return tensors;
   const factor = s.attentionFactor;
   const out = new Map(tensors);
-  const partial = isPartialRotary(cfg);
   const scale = (name: string) => {
     const entry = out.get(name);
     // a missing weight is reported by the weight source
-    if (entry) out.set(name, partial ? rotaryRowsScaled(entry, factor, cfg.headDim, cfg.rotaryDim!) : scaledEntry(entry, factor));
+    if (entry) out.set(name, rotatedRowsScaled(entry, factor, cfg.headDim, cfg.rotaryDim ?? cfg.headDim));
   };
   for (let layer = 0; layer < cfg.layers; layer++) {
     if (cfg.noRopeLayers?.includes(layer)) continue;
@@ -41,9 +38,9 @@ export function foldRopeAttentionFactor(cfg: ModelConfig, tensors: Map<string, T
   return out;
 }
 
-/** Partial rotary: the factor is on the rotated dims only (HF order: the first rotaryDim rows of each
- *  head; transformers passes the rest through unscaled). */
-function rotaryRowsScaled(entry: TensorEntry, factor: number, headDim: number, rotaryDim: number): TensorEntry {
+/** The factor on the rotated rows of each head (HF order: the first rotaryDim of its headDim; with
+ *  partial rotary transformers passes the rest through unscaled), each value rounded once to f32. */
+function rotatedRowsScaled(entry: TensorEntry, factor: number, headDim: number, rotaryDim: number): TensorEntry {
   const rowLength = entry.shape.length === 2 ? entry.shape[1] : 1;
   return {
     ...entry,
