@@ -110,4 +110,15 @@ describe('memory plan: the embedding over the storage binding', () => {
       "The embedding table needs 2.29 GiB, over this device's largest buffer of 2.00 GiB: it is the model's vocabulary (200064) times its embedding width (3072), which no run setting changes; this model needs a device with larger buffers (the studio asks for the adapter's largest).",
     ]);
   });
+
+  it("counts one range's logits beside the whole where the head is bound in ranges: 174,762 rows of 3,072 floats fill a 2 GiB binding", () => {
+    const phi4 = randomModel('phi4-mini').weights.config;
+    const c = config({ method: 'teq', teqLoss: 'lm', teqInit: 'ones', evalWindows: 1 });
+    const ranges = planMemory(phi4, c, { maxStorageBufferBindingSize: 2 ** 31, maxBufferSize: 2 ** 40 });
+    const whole = planMemory(phi4, c, { maxStorageBufferBindingSize: 2 ** 32, maxBufferSize: 2 ** 40 }); // one range
+    // one 512-token window evaluated, one 512-token TEQ step: 512 x 174,762 f32 logits, times the pool's slack
+    const part = 512 * Math.floor(2 ** 31 / (3072 * 4)) * 4 * 1.15;
+    for (const phase of ['eval-fp', 'teq', 'eval-quant']) expect(Math.abs(ranges.phases[phase] - whole.phases[phase] - part)).toBeLessThanOrEqual(1);
+    expect(ranges.phases.measure).toBe(whole.phases.measure);
+  });
 });

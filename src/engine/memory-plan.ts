@@ -7,6 +7,7 @@ import type { RunConfig } from '../core/run-types';
 import { windowsPerBatch, windowsPerChunk } from '../eval/perplexity';
 import { formatBytes } from '../gpu/errors';
 import { methodOf } from '../methods/registry';
+import { shardRows } from '../model/vocab-shards';
 import type { PlannedTensor } from '../methods/types';
 import type { Gpu } from '../gpu/gpu';
 import { attentionScoresBytes, matmulAttentionPossible, matmulAttentionScratchBytes } from '../ops/attention';
@@ -92,6 +93,14 @@ function attentionScratch(cfg: ModelConfig, L: number, windows: number): number 
   return attentionScoresBytes(o) <= ATTENTION_MATMUL_MAX_SCORES_BYTES ? matmulAttentionScratchBytes(o) : 3 * ATTENTION_MATMUL_MAX_SCORES_BYTES;
 }
 
+/** Logit columns of one range of the LM head's rows where its table is over one binding (as
+ * loadGlobals binds it; 256 bytes, WebGPU's largest offset alignment, for the device's), else 0. */
+function vocabRangeCols(vocab: number, embedDim: number, binding: number | undefined): number {
+  if (binding === undefined || vocab * embedDim * F <= binding) return 0;
+  // a row over one binding is refused where the model loads (shardRows' error): nothing to plan
+  return embedDim * F * 64 <= binding ? shardRows(vocab, embedDim * F, binding, 256) : 0;
+}
+
 export function planMemory(
   cfg: ModelConfig,
   config: RunConfig,
@@ -114,7 +123,8 @@ export function planMemory(
   // the blocks together (src/eval/perplexity.ts)
   const perChunk = windowsPerChunk(cfg, L, evalBudgetBytes(limits?.maxStorageBufferBindingSize), perBatchMax);
   const chunkHidden = (config.evalWindows > 0 ? Math.min(perChunk, config.evalWindows) : perChunk) * L * cfg.hidden * F;
-  const evalActs = evalTokens * (act + 2 * cfg.vocab) * F + chunkHidden;
+  const rangeCols = vocabRangeCols(cfg.vocab, embedDim, limits?.maxStorageBufferBindingSize);
+  const evalActs = evalTokens * (act + 2 * cfg.vocab + rangeCols) * F + chunkHidden;
   const calibTokens = config.calibSamples * L;
   const calibX = calibTokens * cfg.hidden * F;
   const blockActs = calibTokens * act * F;
@@ -123,7 +133,7 @@ export function planMemory(
   // the search's temporaries of the same size, the block's weights and their scaled copies.
   const awqCore = 2 * calibX + 2 * blockActs + 3 * blockBytes;
   const method = methodOf(config.method);
-  const needs = method?.memory?.({ cfg, config, L, act, globalsBytes, blockBytes, calibX, blockActs, awqCore });
+  const needs = method?.memory?.({ cfg, config, L, act, globalsBytes, blockBytes, calibX, blockActs, awqCore, rangeCols });
   phases['eval-fp'] = globalsBytes + fpBlocks + evalActs;
   Object.assign(phases, needs?.phases);
   if (method?.run) {

@@ -23,6 +23,9 @@ export interface MemoryInputs {
   blockActs: number;
   /** AWQ's search (alone or as an initialisation): kept activations, temporaries, scaled weights. */
   awqCore: number;
+  /** Logit columns of one vocabulary range where the LM head is bound as ranges (each range's logits
+   * are computed apart, then copied into the whole: model/vocab-shards.ts); 0 for one range. */
+  rangeCols: number;
 }
 
 export interface MemoryNeeds {

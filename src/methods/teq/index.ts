@@ -48,8 +48,9 @@ export function teqMemory(m: MemoryInputs, awqInside: boolean): number {
   if (config.teqLoss === 'lm') {
     // every block resident three times (source weights, effective fake-quantized copies, the
     // trainer's per-element dα contributions) plus one block's weight gradients; saved
-    // activations of one sequence and its logits, their softmax and gradient
-    const lmActs = L * act * F * cfg.layers + 3 * L * cfg.vocab * F + blockBytes;
+    // activations of one sequence and its logits, their softmax and gradient, and one vocabulary
+    // range's logits (or gradient) beside them
+    const lmActs = L * act * F * cfg.layers + (3 * cfg.vocab + m.rangeCols) * L * F + blockBytes;
     return globalsBytes + 3 * cfg.layers * blockBytes + Math.max(awqInside ? awqCore : 0, lmActs);
   }
   const batch = Math.min(4, config.calibSamples) * L;
