@@ -40,6 +40,9 @@ export interface RunCheckpoint {
   rngState?: number[];
   /** ISO time the checkpoint was taken. */
   createdAt: string;
+  /** The run's details so far (a finished TEQ phase's result, the reports of finished blocks), so
+   *  that a resumed run's result still has them; absent in checkpoints saved by older versions. */
+  details?: Record<string, unknown>;
 }
 
 /** What list() returns: enough to offer "resume run X" without loading tensors. */
@@ -110,6 +113,7 @@ export function makeCheckpoint(state: {
   baseOverrides?: Iterable<[string, Float32Array]>;
   inProgress?: BlockInProgress;
   rngState?: number[];
+  details?: Record<string, unknown>;
   now?: Date;
 }): RunCheckpoint {
   const copies = <T extends Float32Array | Uint32Array>(entries: Iterable<[string, T]>) =>
@@ -125,6 +129,7 @@ export function makeCheckpoint(state: {
   if (state.baseOverrides) cp.baseOverrides = copies(state.baseOverrides);
   if (state.inProgress) cp.inProgress = { ...state.inProgress, tensors: copies(Object.entries(state.inProgress.tensors)) };
   if (state.rngState) cp.rngState = [...state.rngState];
+  if (state.details) cp.details = structuredClone(state.details);
   return cp;
 }
 
@@ -133,6 +138,7 @@ export function restoreCheckpoint(cp: RunCheckpoint): {
   linears: Map<string, QuantizedLinear>;
   overrides: Map<string, Float32Array>;
   baseOverrides?: Map<string, Float32Array>;
+  details?: Record<string, unknown>;
 } {
   if (cp.schema !== CHECKPOINT_SCHEMA_VERSION) throw new Error(`checkpoint schema ${cp.schema}; this studio resumes schema ${CHECKPOINT_SCHEMA_VERSION}`);
   const restored: ReturnType<typeof restoreCheckpoint> = {
@@ -140,6 +146,7 @@ export function restoreCheckpoint(cp: RunCheckpoint): {
     overrides: new Map(Object.entries(cp.overrides)),
   };
   if (cp.baseOverrides) restored.baseOverrides = new Map(Object.entries(cp.baseOverrides));
+  if (cp.details) restored.details = structuredClone(cp.details);
   return restored;
 }
 
@@ -151,7 +158,14 @@ const utf8Bytes = (s: string) => new TextEncoder().encode(s).byteLength;
  */
 export function estimateCheckpointBytes(cp: RunCheckpoint): number {
   let bytes = utf8Bytes(
-    JSON.stringify({ schema: cp.schema, config: cp.config, completedBlocks: cp.completedBlocks, rngState: cp.rngState, createdAt: cp.createdAt }),
+    JSON.stringify({
+      schema: cp.schema,
+      config: cp.config,
+      completedBlocks: cp.completedBlocks,
+      rngState: cp.rngState,
+      createdAt: cp.createdAt,
+      details: cp.details,
+    }),
   );
   for (const l of cp.linears) {
     bytes += utf8Bytes(l.name) + utf8Bytes(JSON.stringify(l.spec)) + 8;

@@ -11,6 +11,7 @@ import type { RunConfig, RunEvent } from '../core/run-types';
 import { DEFAULT_CONFIG } from '../methods/registry';
 import { splitText } from './text-split';
 import { MemoryCheckpointStore } from './checkpoint-store';
+import { detailsDigest } from './testing/details-digest';
 import type { QuantizedModel } from '../quant/quantized-model';
 
 const TEXT = Array.from({ length: 300 }, (_, i) => `Line ${i}: a bird sang ${i % 5} songs.\n\n`).join('');
@@ -49,7 +50,8 @@ async function check(gpu: GpuT, method: RunConfig['method'], patch: Partial<RunC
     ...patch,
   };
   const split = splitText(TEXT, 'test text');
-  const reference = (await runQuantization({ gpu, model, split, config })).quantized!;
+  const uninterrupted = await runQuantization({ gpu, model, split, config });
+  const reference = uninterrupted.quantized!;
 
   // 1. Lost device after block 0: recovery on a new device from the checkpoint.
   const store = new MemoryCheckpointStore();
@@ -76,6 +78,8 @@ async function check(gpu: GpuT, method: RunConfig['method'], patch: Partial<RunC
   if (!logs.some((l) => /lost/i.test(l)) || !logs.some((l) => /Resuming after block 0/.test(l)))
     throw new Error(`${method}: the user was not told: ${logs.join(' | ')}`);
   sameModel(reference, out.quantized!, `${method} after a lost device`);
+  const [got, want] = [detailsDigest(out.result.details), detailsDigest(uninterrupted.result.details)];
+  if (got !== want) throw new Error(`${method}: details ${got} after a lost device, ${want} uninterrupted`);
 
   // 2. Resume from a stored checkpoint (as after a reload).
   const store2 = new MemoryCheckpointStore();
@@ -83,7 +87,8 @@ async function check(gpu: GpuT, method: RunConfig['method'], patch: Partial<RunC
   const partial = await runQuantization({ gpu: gpu2, model, split, config, checkpoints: store2, runId: 'r1' });
   const cp = await store2.load('r1');
   if (!cp || cp.completedBlocks !== model.weights.config.layers) throw new Error(`${method}: no checkpoint after the last block`);
-  const first = { ...cp, completedBlocks: 1, linears: cp.linears.filter((l) => l.name.includes('layers.0.')) };
+  // as a checkpoint saved before details were kept (this one's are the whole run's)
+  const first = { ...cp, completedBlocks: 1, linears: cp.linears.filter((l) => l.name.includes('layers.0.')), details: undefined };
   const resumed = await runQuantization({ gpu: gpu2, model, split, config, resume: first, runId: 'r1' });
   sameModel(partial.quantized!, resumed.quantized!, `${method} resumed after block 0`);
   gpu2.destroy();

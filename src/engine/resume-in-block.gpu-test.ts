@@ -3,6 +3,7 @@
 // resumed from it gives the codes, scales, zero points, transformed tensors and perplexity of an
 // uninterrupted run with the same seed, bit for bit.
 import type { Gpu } from '../gpu/gpu';
+import { detailsDigest } from './testing/details-digest';
 import { randomModel } from '../formats/random-model';
 import { runQuantization } from './run';
 import type { RunConfig, RunEvent } from '../core/run-types';
@@ -90,6 +91,10 @@ async function check(gpu: Gpu, patch: Partial<RunConfig>, cuts: Cut[]) {
     if (!logs.some((l) => log.test(l))) throw new Error(`${label}: no resume message: ${logs.join(' | ')}`);
     if (repeated.length) throw new Error(`${label}: the resumed run redid work before the checkpoint: ${JSON.stringify(repeated[0])}`);
     sameModel(reference.quantized!, resumed.quantized!, label);
+    // the details of what was done before the cut come back from the checkpoint (Inspect shows every block)
+    const a = detailsDigest(resumed.result.details);
+    const b = detailsDigest(reference.result.details);
+    if (a !== b) throw new Error(`${label}: details ${a} resumed, ${b} uninterrupted`);
     if (!Object.is(reference.result.pplQuant, resumed.result.pplQuant))
       throw new Error(`${label}: perplexity ${resumed.result.pplQuant} resumed, ${reference.result.pplQuant} uninterrupted`);
   }

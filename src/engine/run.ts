@@ -183,6 +183,8 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
       restored.linears.forEach((v, k) => ctx.linears.set(k, v));
       restored.overrides.forEach((v, k) => ctx.overrides.set(k, v));
       if (restored.baseOverrides) ctx.baseOverrides = restored.baseOverrides;
+      // the details of what was done before the cut; this run's own (split, paths) stand
+      for (const [k, v] of Object.entries(restored.details ?? {})) if (!(k in ctx.details)) ctx.details[k] = v;
       ctx.startBlock = inp.resume.completedBlocks;
       if (inp.resume.inProgress) ctx.resumeProgress = { progress: inp.resume.inProgress, rngState: inp.resume.rngState ?? [] };
       emit({ type: 'log', message: `Resuming from the checkpoint ${resumePoint(inp.resume)}.` });
@@ -202,6 +204,7 @@ export async function runQuantization(inp: RunInputs): Promise<RunOutput> {
               baseOverrides: ctx.baseOverrides,
               inProgress,
               rngState,
+              details: ctx.details,
             }),
           );
           lastSave = performance.now();

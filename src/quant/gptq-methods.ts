@@ -7,7 +7,7 @@ import { awqBlock } from './awq';
 import { readBlockOverrides } from './transformed';
 import { runTeqFirstPhase } from './teq-first-phase';
 import { QuantizedBlocks, withOverrides } from './quantized-model';
-import { clearlyLower, teqHoldoutWindows } from './teq-holdout';
+import { clearlyLower, pairedGain, teqHoldoutWindows } from './teq-holdout';
 import { heldOutScore } from './window-losses';
 import { gptqBlock, gptqSets, type GptqBlockReport, type GptqOptions } from './gptq';
 import { checkCancelled, type MethodContext } from './method-context';
@@ -126,7 +126,8 @@ async function keepTeqOnlyIfClearlyBetter(ctx: MethodContext, heldOut: number): 
   const withTeq = await score(ctx);
   const withoutTeq = await score(plain);
   const keptTeq = clearlyLower(withTeq.loss, withTeq.windows, withoutTeq.loss, withoutTeq.windows);
-  ctx.details.teqGptq = { heldOutWindows: heldOut, withTeq: withTeq.loss, withoutTeq: withoutTeq.loss, keptTeq };
+  const z = pairedGain(withTeq.windows, withoutTeq.windows);
+  ctx.details.teqGptq = { heldOutWindows: heldOut, withTeq: withTeq.loss, withoutTeq: withoutTeq.loss, keptTeq, ...(z !== undefined ? { z } : {}) };
   ctx.emit({
     type: 'log',
     message: `Held-out loss with TEQ's scales ${withTeq.loss.toFixed(5)}, without ${withoutTeq.loss.toFixed(5)}: ${keptTeq ? "TEQ's scales kept" : "GPTQ without TEQ's scales kept (TEQ's were not clearly better)"}.`,

@@ -3,8 +3,9 @@
 //   AWQ's bit for bit (and from AWQ's scales alone they are not: the clip is what is carried);
 // - trained with a learning rate so large that the held-out loss gets worse, the start is kept and
 //   the codes are again AWQ's bit for bit;
-// - trained normally, the stored model's held-out loss, computed by the float64 oracle from the
-//   stored codes and transformed tensors, is at most the AWQ model's and matches the kept score;
+// - trained normally, the stored model's held-out losses, computed per window by the float64 oracle
+//   from the stored codes and transformed tensors, match the kept scores and their mean is at most
+//   the AWQ model's;
 // - TEQ then GPTQ keeps TEQ's scales only where GPTQ with them is clearly better on the held-out
 //   windows than GPTQ without them; otherwise its codes are plain GPTQ's bit for bit.
 import type { Gpu } from '../gpu/gpu';
@@ -27,7 +28,8 @@ interface Selection {
   keptStep: number;
   keptLoss: number;
   startLoss: number;
-  scores: { step: number; loss: number }[];
+  scores: { step: number; loss: number; against?: number; z?: number; kept: boolean }[];
+  windowLosses: number[][];
 }
 
 function baseConfig(model: string, patch: Partial<RunConfig>): RunConfig {
@@ -55,6 +57,12 @@ function firstDifference(a: QuantizedModel, b: QuantizedModel): string | null {
 
 /** Mean per-token NLL of the held-out calibration windows, float64, on the model rebuilt from the stored codes and overrides. */
 async function heldOutLossRef(model: ReturnType<typeof randomModel>, config: RunConfig, q: QuantizedModel): Promise<number> {
+  const windows = await heldOutWindowsRef(model, config, q);
+  return windows.reduce((a, b) => a + b, 0) / windows.length;
+}
+
+/** Each held-out window's mean per-token NLL, float64, on the model rebuilt from the stored codes and overrides. */
+async function heldOutWindowsRef(model: ReturnType<typeof randomModel>, config: RunConfig, q: QuantizedModel): Promise<number[]> {
   const src = new Map<string, Float32Array | Float64Array>();
   for (const [name, l] of q.linears) {
     const g = effectiveGroupSize(l.spec, l.cols);
@@ -69,13 +77,17 @@ async function heldOutLossRef(model: ReturnType<typeof randomModel>, config: Run
   const split = splitText(TEXT, 'test text');
   const calib = calibrationSamples([model.tokenizer.bosId, ...model.tokenizer.encode(split.calib)], config.calibSamples, config.seqLen, config.seed);
   const held = teqHoldoutWindows(config.calibSamples, config.teqHoldout);
-  let sum = 0;
+  const windows: number[] = [];
   for (let s = config.calibSamples - held; s < config.calibSamples; s++) {
     const r = windowNllRef(model.weights.config, (n) => src.get(n)!, calib.subarray(s * config.seqLen, (s + 1) * config.seqLen));
-    sum += r.nll / r.count;
+    windows.push(r.nll / r.count);
   }
-  return sum / held;
+  return windows;
 }
+
+/** Whether each of `got` is within `rel` of `want`. */
+const closeAll = (got: readonly number[], want: readonly number[], rel: number) =>
+  got.length === want.length && got.every((v, i) => Math.abs(v - want[i]) <= rel * Math.abs(want[i]));
 
 export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async "TEQ from AWQ's result with no steps: AWQ's codes bit for bit (clip carried); from AWQ's scales alone: not (LLaMA, OPT)"(gpu) {
@@ -114,19 +126,29 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     if (diff) throw new Error(`the kept start differs from AWQ: ${diff}`);
     if (!(teq.result.pplQuant === awq.result.pplQuant)) throw new Error(`perplexity ${teq.result.pplQuant}, AWQ ${awq.result.pplQuant}`);
   },
-  async "trained TEQ: the stored model's held-out loss (float64 oracle) is at most AWQ's and is the kept score"(gpu) {
+  async "trained TEQ: the stored model's held-out losses (float64 oracle, per window) are at most AWQ's and are the kept scores"(gpu) {
     const model = randomModel('tiny-llama', 2);
-    const awqConfig = baseConfig(model.source, { method: 'awq' });
-    const teqConfig = baseConfig(model.source, { method: 'teq', teqInit: 'awq-clip', steps: 36, lr: 2e-2 });
+    // 16 windows, 2 held out: the per-window comparison (pairedGain) has a standard error
+    const awqConfig = baseConfig(model.source, { method: 'awq', calibSamples: 16 });
+    const teqConfig = baseConfig(model.source, { method: 'teq', calibSamples: 16, teqInit: 'awq-clip', steps: 36, lr: 2e-2 });
     const awq = await run(gpu, model, awqConfig);
     const teq = await run(gpu, model, teqConfig);
     const sel = (teq.result.details!.teq as { selection: Selection }).selection;
-    if (sel.heldOutWindows !== 1 || sel.scores.map((s) => s.step).join() !== '0,32,36') throw new Error(`unexpected selection ${JSON.stringify(sel)}`);
-    const refAwq = await heldOutLossRef(model, awqConfig, awq.quantized!);
-    const refTeq = await heldOutLossRef(model, teqConfig, teq.quantized!);
-    if (Math.abs(refAwq - sel.startLoss) > 1e-3 * refAwq) throw new Error(`start score ${sel.startLoss}, float64 held-out loss of the AWQ model ${refAwq}`);
-    if (Math.abs(refTeq - sel.keptLoss) > 1e-3 * refTeq) throw new Error(`kept score ${sel.keptLoss}, float64 held-out loss of the stored TEQ model ${refTeq}`);
-    if (refTeq > refAwq * (1 + 1e-5)) throw new Error(`the stored TEQ model is worse on the held-out windows than its start: ${refTeq} vs AWQ ${refAwq}`);
+    if (sel.heldOutWindows !== 2 || sel.scores.map((s) => s.step).join() !== '0,32,36') throw new Error(`unexpected selection ${JSON.stringify(sel)}`);
+    const refAwq = await heldOutWindowsRef(model, awqConfig, awq.quantized!);
+    const refTeq = await heldOutWindowsRef(model, teqConfig, teq.quantized!);
+    const kept = sel.scores.findIndex((s) => s.step === sel.keptStep);
+    if (!closeAll(sel.windowLosses[0], refAwq, 1e-3)) throw new Error(`start windows ${sel.windowLosses[0]}, float64 of the AWQ model ${refAwq}`);
+    if (!closeAll(sel.windowLosses[kept], refTeq, 1e-3)) throw new Error(`kept windows ${sel.windowLosses[kept]}, float64 of the stored TEQ model ${refTeq}`);
+    const mean = (w: number[]) => w.reduce((a, b) => a + b, 0) / w.length;
+    if (Math.abs(mean(refTeq) - sel.keptLoss) > 1e-3 * mean(refTeq)) throw new Error(`kept score ${sel.keptLoss}, float64 held-out loss ${mean(refTeq)}`);
+    if (mean(refTeq) > mean(refAwq) * (1 + 1e-5))
+      throw new Error(`the stored TEQ model is worse on the held-out windows than its start: ${refTeq} vs AWQ ${refAwq}`);
+    // the decisions replayed from the per-window losses end on the kept step, each margin against the α kept when it came
+    const last = sel.scores.filter((s) => s.kept).pop();
+    if (last?.step !== sel.keptStep || sel.scores[1].against !== 0)
+      throw new Error(`decisions ${JSON.stringify(sel.scores)} do not end on step ${sel.keptStep}`);
+    if (!sel.scores.slice(1).every((s) => typeof s.z === 'number')) throw new Error(`no margins with two held-out windows: ${JSON.stringify(sel.scores)}`);
   },
   async "TEQ then GPTQ with α left at one: the held-out scores tie, plain GPTQ's codes are kept bit for bit (LLaMA, OPT)"(gpu) {
     for (const shape of ['tiny-llama', 'tiny-opt']) {

@@ -23,10 +23,22 @@ export interface TeqKept {
 /** Standard errors by which a step must beat the kept α (one-sided, about 98% for a normal difference). */
 export const TEQ_KEEP_Z = 2;
 
-/** One held-out score: the step and the mean per-token cross-entropy over the held-out windows (f32). */
+/** One held-out score: the step and the mean per-token cross-entropy over the held-out windows (f32),
+ *  and each window's (absent in checkpoints saved before they were kept). */
 export interface TeqHeldOutScore {
   step: number;
   loss: number;
+  windows?: Float32Array;
+}
+
+/** A score as the selection met it: the kept α's step it was compared with and by how many standard
+ *  errors it was lower (pairedGain; absent for the first score and without per-window losses). */
+export interface TeqScoreDecision {
+  step: number;
+  loss: number;
+  against?: number;
+  z?: number;
+  kept: boolean;
 }
 
 /**
@@ -46,15 +58,41 @@ export function keepBetter(kept: TeqKept | null, step: number, loss: number, alp
  */
 export function clearlyLower(loss: number, windows: Float32Array | undefined, keptLoss: number, keptWindows: Float32Array | undefined): boolean {
   if (!(loss < keptLoss)) return false;
+  const z = pairedGain(windows, keptWindows);
+  return z === undefined || z > TEQ_KEEP_Z;
+}
+
+/**
+ * By how many standard errors of the paired per-window difference the candidate's windows are lower
+ * than the kept ones (negative: higher; ±Infinity for a difference without spread); undefined
+ * without both per-window losses on the same windows, or with a single window.
+ */
+export function pairedGain(windows: ArrayLike<number> | undefined, keptWindows: ArrayLike<number> | undefined): number | undefined {
   const n = windows?.length ?? 0;
-  if (!windows || !keptWindows || keptWindows.length !== n || n < 2) return true;
+  if (!windows || !keptWindows || keptWindows.length !== n || n < 2) return undefined;
   let mean = 0;
   for (let i = 0; i < n; i++) mean += windows[i] - keptWindows[i];
   mean /= n;
   let ss = 0;
   for (let i = 0; i < n; i++) ss += (windows[i] - keptWindows[i] - mean) ** 2;
   const standardError = Math.sqrt(ss / (n - 1) / n);
-  return mean < 0 && -mean > TEQ_KEEP_Z * standardError;
+  if (standardError === 0) return mean < 0 ? Infinity : mean > 0 ? -Infinity : 0;
+  return -mean / standardError;
+}
+
+/**
+ * The selection replayed over its scores (keepBetter's rule, in order), each with the step it was
+ * compared with and its margin: what Inspect shows, so that a choice near the threshold (a near-tie
+ * that another seed or precision can flip) is visible as one.
+ */
+export function selectionDecisions(scores: readonly TeqHeldOutScore[]): TeqScoreDecision[] {
+  let kept: TeqKept | null = null;
+  return scores.map(({ step, loss, windows }) => {
+    const before = kept;
+    kept = keepBetter(kept, step, loss, new Float32Array(0), windows);
+    const z = before ? pairedGain(windows, before.windows) : undefined;
+    return { step, loss, ...(before ? { against: before.step } : {}), ...(z !== undefined ? { z } : {}), kept: kept !== before };
+  });
 }
 
 /** How far α moved from its start (ones: AWQ's scales are folded in before training): mean and max |ln α|. */

@@ -21,7 +21,7 @@ import { quantizeBlockRtn } from './rtn';
 import { readBlockOverrides } from './transformed';
 import { QuantizedBlocks } from './quantized-model';
 import { blockSeed, checkCancelled, paceSubmissions, pickSequences, progressReporter, type MethodContext } from './method-context';
-import { alphaMovement, keepBetter, teqHoldoutWindows, type TeqHeldOutScore, type TeqKept } from './teq-holdout';
+import { alphaMovement, keepBetter, selectionDecisions, teqHoldoutWindows, type TeqHeldOutScore, type TeqKept } from './teq-holdout';
 import { chainForward, chainInput } from './chains';
 import { heldOutScore } from './window-losses';
 import { NonFiniteError, RETRY_LR_FACTOR, blameSourceWeights, finalDivergence } from './non-finite';
@@ -167,6 +167,8 @@ function selectionTensors(sel: TeqLmSelection): Record<string, Float32Array> {
     ...(sel.kept.windows ? { 'kept.windows': sel.kept.windows } : {}),
     'heldout.steps': Float32Array.from(sel.scores, (s) => s.step),
     'heldout.losses': Float32Array.from(sel.scores, (s) => s.loss),
+    // every score's per-window losses, one after another (Inspect's margins: selectionDecisions)
+    ...(sel.scores.every((s) => s.windows) ? { 'heldout.windows': Float32Array.from(sel.scores.flatMap((s) => Array.from(s.windows!))) } : {}),
   };
 }
 
@@ -178,6 +180,7 @@ function storedLmState(p: NonNullable<MethodContext['resumeProgress']>, heldOut:
     'kept.windows': keptWindows,
     'heldout.steps': scoreSteps,
     'heldout.losses': scoreLosses,
+    'heldout.windows': scoreWindows,
     ...tensors
   } = p.progress.tensors;
   const floats = (t: unknown): t is Float32Array => t instanceof Float32Array;
@@ -198,8 +201,15 @@ function storedLmState(p: NonNullable<MethodContext['resumeProgress']>, heldOut:
       'TEQ checkpoint: no held-out selection (kept α and scores) although the run holds windows out; it was saved by an older version: start the run again',
     );
   }
-  const scores = Array.from(scoreSteps, (step, i) => ({ step, loss: scoreLosses[i] }));
-  const windows = floats(keptWindows) ? keptWindows : undefined; // absent in checkpoints saved before per-window losses were kept
+  // per-window losses are absent in checkpoints saved before they were kept
+  const n = floats(keptWindows) ? keptWindows.length : 0;
+  const perScore = n > 0 && floats(scoreWindows) && scoreWindows.length === n * scoreSteps.length;
+  const scores = Array.from(scoreSteps, (step, i) => ({
+    step,
+    loss: scoreLosses[i],
+    ...(perScore ? { windows: scoreWindows.slice(i * n, (i + 1) * n) } : {}),
+  }));
+  const windows = n > 0 ? (keptWindows as Float32Array) : undefined;
   return { state, selection: { kept: { step: keptScore[0], loss: keptScore[1], alpha: keptAlpha, windows }, scores } };
 }
 
@@ -283,7 +293,7 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
     /** Scores the current α (state.tensors.alpha) on the held-out windows; keeps it if clearly better than the kept one (keepBetter). */
     const select = async (step: number, alpha: Float32Array) => {
       const { loss, windows } = await scoreHeldOut();
-      selection.scores.push({ step, loss });
+      selection.scores.push({ step, loss, windows });
       selection.kept = keepBetter(selection.kept, step, loss, alpha, windows);
     };
     if (stored) selection = stored.selection;
@@ -379,7 +389,8 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
         keptStep: selection.kept.step,
         keptLoss: selection.kept.loss,
         startLoss: selection.scores[0].loss,
-        scores: selection.scores,
+        scores: selectionDecisions(selection.scores),
+        windowLosses: selection.scores.map((s) => (s.windows ? Array.from(s.windows) : [])),
       }
     : { heldOutWindows: 0, trainWindows, keptStep: steps };
   ctx.details.teq = { loss: 'lm', estimator: config.teqEstimator, init: config.teqInit, losses: lossValues, selection: kept, blocks: history };

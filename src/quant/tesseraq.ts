@@ -403,8 +403,12 @@ export const awqInit: TesseraqInit = async (ctx, w, { xq, xfp }, block) => {
   const report: AwqBlockReport = await awqBlock(ctx.gpu, ctx.cfg, w, x, ctx.calibShape, ctx.spec, { clip: true, signal: ctx.signal });
   ctx.seconds['tesseraq-init-search'] = (ctx.seconds['tesseraq-init-search'] ?? 0) + (report.searchSeconds ?? 0);
   for (const s of report.subsets) ctx.emit({ type: 'scales', block, group: s.name, values: Array.from(s.scales) });
-  const awq = (ctx.details.awq ??= []) as unknown[];
-  awq.push({ block, subsets: report.subsets.map((s) => ({ name: s.name, ratio: s.ratio, losses: s.losses, scales: Array.from(s.scales) })) });
+  const awq = (ctx.details.awq ??= []) as { block: number }[];
+  const entry = { block, subsets: report.subsets.map((s) => ({ name: s.name, ratio: s.ratio, losses: s.losses, scales: Array.from(s.scales) })) };
+  // a retried block, or one resumed from a checkpoint taken inside it, is initialised again: one report a block
+  const at = awq.findIndex((r) => r.block === block);
+  if (at < 0) awq.push(entry);
+  else awq[at] = entry;
 };
 
 /**
@@ -415,10 +419,12 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
   const { gpu, cfg, spec } = ctx;
   const opts = tesseraqOptions(ctx.config);
   const rounds = opts.schedule.length;
-  const reports: TesseraqBlockReport[] = [];
-  ctx.details.tesseraq = { iters: opts.iters, schedule: [...opts.schedule], batch: opts.batch, lr: opts.lr, blocks: reports };
-  // A resumed run rebuilds both chains through the finished blocks (stored codes / source weights).
+  // A resumed run rebuilds both chains through the finished blocks (stored codes / source weights)
+  // and keeps their reports (from the checkpoint's details).
   const start = ctx.startBlock ?? 0;
+  const before = (ctx.details.tesseraq as { blocks?: TesseraqBlockReport[] } | undefined)?.blocks ?? [];
+  const reports: TesseraqBlockReport[] = before.filter((r) => r.block < start);
+  ctx.details.tesseraq = { iters: opts.iters, schedule: [...opts.schedule], batch: opts.batch, lr: opts.lr, blocks: reports };
   const stored = ctx.resumeProgress?.progress.block === start && ctx.resumeProgress.progress.round !== undefined ? ctx.resumeProgress : undefined;
   let xq = await chainInput(ctx, 'quantized', start);
   let xfp = await chainInput(ctx, 'fp', start);

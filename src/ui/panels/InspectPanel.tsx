@@ -8,6 +8,7 @@ import { Heatmap } from '../charts/Heatmap';
 import { Histogram } from '../charts/Histogram';
 import { LineChart } from '../charts/LineChart';
 import { groupLosses } from '../loss-groups';
+import { marginText } from '../teq-selection';
 import { formatBytes, formatPpl, formatSci, formatSeconds, formatSigned, runLabel, runSeconds } from '../format';
 import { compareWithFp, pplInterval } from '../ppl-stats';
 import { gptqErrorMatrix, layerErrorMatrix, layerNameOf, readGptq, readLosses, readScales, readTesseraq, scalesKind } from '../run-details';
@@ -345,7 +346,8 @@ function GptqCard({ run }: { run: RunResult }) {
     );
   }
   const settings = ((run.details ?? {}) as { gptq?: { dampPercent?: unknown; actOrder?: unknown; blockSize?: unknown } }).gptq ?? {};
-  const teqChoice = ((run.details ?? {}) as { teqGptq?: { heldOutWindows: number; withTeq: number; withoutTeq: number; keptTeq: boolean } }).teqGptq;
+  const teqChoice = ((run.details ?? {}) as { teqGptq?: { heldOutWindows: number; withTeq: number; withoutTeq: number; keptTeq: boolean; z?: number } })
+    .teqGptq;
   return (
     <div className="card" data-testid="gptq-card">
       <h3>GPTQ error feedback</h3>
@@ -361,7 +363,7 @@ function GptqCard({ run }: { run: RunResult }) {
         <p className="small" data-testid="teq-gptq-choice">
           {teqChoice.keptTeq ? 'TEQ’s scales kept' : 'TEQ’s scales dropped: these are GPTQ’s codes without them'}: held-out loss {teqChoice.withTeq.toFixed(5)}{' '}
           with TEQ’s scales, {teqChoice.withoutTeq.toFixed(5)} without, on {teqChoice.heldOutWindows} calibration windows TEQ never trained on (kept only where
-          clearly lower).
+          clearly lower{typeof teqChoice.z === 'number' ? `; with them ${marginText(teqChoice.z)}` : ''}).
         </p>
       )}
       <div className="grid-2">

@@ -5,7 +5,7 @@ import { useMemo } from 'react';
 import type { RunResult } from '../../core/run-types';
 import { Heatmap } from '../charts/Heatmap';
 import { LineChart } from '../charts/LineChart';
-import { readTeqSelection } from '../teq-selection';
+import { isNearTie, marginText, NEAR_TIE_Z, readTeqSelection } from '../teq-selection';
 import { TEQ_KEEP_Z } from '../../quant/teq-holdout';
 
 export function TeqSelectionCard({ run }: { run: RunResult }) {
@@ -40,6 +40,36 @@ export function TeqSelectionCard({ run }: { run: RunResult }) {
       )}
       {series.length > 0 && (
         <LineChart series={series} xLabel="step" yLabel="held-out loss" integerX height={180} ariaLabel="Held-out loss at each scored step" />
+      )}
+      {sel.scores.some((s) => s.z !== undefined) && (
+        <table data-testid="teq-decisions">
+          <caption className="small muted">
+            Each scored step against the scales kept when it was scored: by how many standard errors of the per-window difference its held-out loss was lower.
+            Within {NEAR_TIE_Z} of {TEQ_KEEP_Z} a choice is a near-tie: another seed, or f16 products instead of f32 ones, can make the other.
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Step</th>
+              <th scope="col" className="num">
+                Held-out loss
+              </th>
+              <th scope="col">Against step</th>
+              <th scope="col">Margin</th>
+              <th scope="col">Kept</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sel.scores.map((s) => (
+              <tr key={s.step} className={isNearTie(s.z) ? 'near-tie' : undefined}>
+                <td>{s.step}</td>
+                <td className="num">{s.loss.toFixed(5)}</td>
+                <td>{s.against ?? '–'}</td>
+                <td>{marginText(s.z) || '–'}</td>
+                <td>{s.kept ? 'yes' : 'no'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       )}
       {grid.blocks.length > 0 && (
         <div className="field">
