@@ -4,9 +4,6 @@
 // α is read at alphaOffset of a buffer that packs every group's α.
 // VEC4 (columns, group size and α offset multiples of 4): the same arithmetic in the same order,
 // four columns a load (one invocation walks its whole group, so wide loads keep more in flight).
-// TILED (one column a load, G = the group size): the workgroup's groups staged in workgroup memory
-// (teq-tile.wgsl), global memory read and written a column an invocation in order; the same
-// arithmetic in the same order again.
 // HALF_OUT: also writes each member's f16 copy (h0..h2) for the Linear products that read the
 // effective weights in f16 (shaders/f16-overflow.wgsl: the values and counts of cast-f16.wgsl,
 // member m's counted at overflow[p.slot<m>]).
@@ -97,32 +94,27 @@ fn store(m: u32, i: u32, v: vec4<f32>) {
 #endif
 }
 
-#include "teq-locate.wgsl"
-#if TILED
-#include "teq-tile.wgsl"
-var<workgroup> aS: array<f32, TILE_SIZE>;
-fn W(l: Loc, c: u32) -> vec4<f32> { return vec4<f32>(wS[tileAt(l, c)], 0.0, 0.0, 0.0); }
-fn A(l: Loc, c: u32) -> vec4<f32> { return vec4<f32>(aS[tileAt(l, c)], 0.0, 0.0, 0.0); }
-// the effective weight replaces W's value in the tile (each read before it is written)
-fn put(l: Loc, c: u32, v: vec4<f32>) { wS[tileAt(l, c)] = v.x; }
-fn stageOne(l: Loc, c: u32, t: u32) {
-  wS[t] = wOf(l.m, l.base + c).x;
-  aS[t] = al(c).x;
-}
-fn unstageOne(l: Loc, c: u32, t: u32) { store(l.m, l.base + c, vec4<f32>(wS[t], 0.0, 0.0, 0.0)); }
-#else
-fn W(l: Loc, c: u32) -> vec4<f32> { return wOf(l.m, l.base + c); }
-fn A(l: Loc, c: u32) -> vec4<f32> { return al(c); }
-fn put(l: Loc, c: u32, v: vec4<f32>) { store(l.m, l.base + c, v); }
-#endif
-
-/** One (row, group): its effective weights, through W, A and put. */
-fn groupEffective(l: Loc) {
-  var mn = W(l, l.c0).x * A(l, l.c0).x;
+@compute @workgroup_size({{WG}})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let id = flatIndex(gid, nwg, {{WG}}u);
+  let rows = p.rows0 + p.rows1 + p.rows2;
+  if (id >= rows * p.nGroups) { return; }
+  var r = id / p.nGroups;
+  let g = id % p.nGroups;
+  var m = 0u;
+  if (r >= p.rows0) {
+    r -= p.rows0;
+    m = 1u;
+    if (r >= p.rows1) { r -= p.rows1; m = 2u; }
+  }
+  let base = r * p.cols;
+  let c0 = g * p.groupSize;
+  let c1 = min(c0 + p.groupSize, p.cols);
+  var mn = wOf(m, base + c0).x * al(c0).x;
   var mx = mn;
-  for (var c = l.c0; c < l.c1; c += STEP) {
-    let wv = W(l, c);
-    let av = A(l, c);
+  for (var c = c0; c < c1; c += STEP) {
+    let wv = wOf(m, base + c);
+    let av = al(c);
     for (var k = 0u; k < STEP; k++) {
       let v = wv[k] * av[k];
       mn = min(mn, v);
@@ -134,31 +126,15 @@ fn groupEffective(l: Loc) {
   let z = mq.z;
   let qlo = 0.0;
   let qhi = mq.qhi;
-  for (var c = l.c0; c < l.c1; c += STEP) {
-    let wv = W(l, c);
-    let av = A(l, c);
+  for (var c = c0; c < c1; c += STEP) {
+    let wv = wOf(m, base + c);
+    let av = al(c);
     var res = vec4<f32>(0.0);
     for (var k = 0u; k < STEP; k++) {
       let a = av[k];
       let q = clamp(round(wv[k] * a / s) + z, qlo, qhi);
       res[k] = (q - z) * s / a;
     }
-    put(l, c, res);
+    store(m, base + c, res);
   }
-}
-
-@compute @workgroup_size({{WG}})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let id = flatIndex(gid, nwg, {{WG}}u);
-  let total = (p.rows0 + p.rows1 + p.rows2) * p.nGroups;
-#if TILED
-  stageTile(id - lid, lid, total);
-  workgroupBarrier();
-  if (id < total) { groupEffective(locate(id, lid)); }
-  workgroupBarrier();
-  unstageTile(id - lid, lid, total);
-#else
-  if (id >= total) { return; }
-  groupEffective(locate(id, 0u));
-#endif
 }

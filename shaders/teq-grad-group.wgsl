@@ -12,9 +12,6 @@
 // every group's (teq-colsum.wgsl then sums each group's columns into dα).
 // VEC4 (columns, group size and both offsets multiples of 4): the same arithmetic in the same
 // order, four columns a load (one invocation walks its whole group, so wide loads keep more in flight).
-// TILED (one column a load, G = the group size): the workgroup's groups are staged in workgroup
-// memory first (teq-tile.wgsl), so that global memory is read and written a column an invocation in
-// order; the same arithmetic in the same order again.
 #include "common.wgsl"
 #include "quant-common.wgsl"
 struct Params {
@@ -60,43 +57,34 @@ fn al(c: u32) -> vec4<f32> {
   return widen(alpha[(p.alphaOffset + c) / STEP]);
 }
 
-#include "teq-locate.wgsl"
-#if TILED
-#include "teq-tile.wgsl"
-var<workgroup> dS: array<f32, TILE_SIZE>;
-var<workgroup> aS: array<f32, TILE_SIZE>;
-fn W(l: Loc, c: u32) -> vec4<f32> { return vec4<f32>(wS[tileAt(l, c)], 0.0, 0.0, 0.0); }
-fn D(l: Loc, c: u32) -> vec4<f32> { return vec4<f32>(dS[tileAt(l, c)], 0.0, 0.0, 0.0); }
-fn A(l: Loc, c: u32) -> vec4<f32> { return vec4<f32>(aS[tileAt(l, c)], 0.0, 0.0, 0.0); }
-// the contributions replace dW's values in the tile (each read before it is written)
-fn put(l: Loc, c: u32, v: vec4<f32>) { dS[tileAt(l, c)] = v.x; }
-fn stageOne(l: Loc, c: u32, t: u32) {
-  wS[t] = wOf(l.m, l.base + c).x;
-  dS[t] = dOf(l.m, l.base + c).x;
-  aS[t] = al(c).x;
-}
-fn unstageOne(l: Loc, c: u32, t: u32) { contrib[p.contribOffset + l.stacked * p.cols + c] = dS[t]; }
-#else
-fn W(l: Loc, c: u32) -> vec4<f32> { return wOf(l.m, l.base + c); }
-fn D(l: Loc, c: u32) -> vec4<f32> { return dOf(l.m, l.base + c); }
-fn A(l: Loc, c: u32) -> vec4<f32> { return al(c); }
-fn put(l: Loc, c: u32, v: vec4<f32>) { contrib[(p.contribOffset + l.stacked * p.cols + c) / STEP] = narrow(v); }
-#endif
-
-/** One (row, group): its dα contributions, through W, D, A and put. */
-fn groupContributions(l: Loc) {
-  let c0 = l.c0;
-  let c1 = l.c1;
+@compute @workgroup_size({{WG}})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let id = flatIndex(gid, nwg, {{WG}}u);
+  let rows = p.rows0 + p.rows1 + p.rows2;
+  if (id >= rows * p.nGroups) { return; }
+  let stacked = id / p.nGroups;
+  var r = stacked;
+  let g = id % p.nGroups;
+  var m = 0u;
+  if (r >= p.rows0) {
+    r -= p.rows0;
+    m = 1u;
+    if (r >= p.rows1) { r -= p.rows1; m = 2u; }
+  }
+  let c0 = g * p.groupSize;
+  let c1 = min(c0 + p.groupSize, p.cols);
+  let base = r * p.cols;
+  let out = p.contribOffset + stacked * p.cols;
   // min, max and the largest |value| with the first column that holds each
-  var mn = W(l, c0).x * A(l, c0).x;
+  var mn = wOf(m, base + c0).x * al(c0).x;
   var mx = mn;
   var big = abs(mn);
   var imn = c0;
   var imx = c0;
   var iabs = c0;
   for (var c = c0; c < c1; c += STEP) {
-    let wv = W(l, c);
-    let av = A(l, c);
+    let wv = wOf(m, base + c);
+    let av = al(c);
     for (var k = 0u; k < STEP; k++) {
       let v = wv[k] * av[k];
       if (v < mn) { mn = v; imn = c + k; }
@@ -114,9 +102,9 @@ fn groupContributions(l: Loc) {
   // Pass 1: G = Σ_k dWeff[k]/α_k · c_k, the loss's sensitivity to this group's scale s.
   var G = 0.0;
   for (var c = c0; c < c1; c += STEP) {
-    let wv = W(l, c);
-    let dv = D(l, c);
-    let av = A(l, c);
+    let wv = wOf(m, base + c);
+    let dv = dOf(m, base + c);
+    let av = al(c);
     for (var k = 0u; k < STEP; k++) {
       let a = av[k];
       let u = wv[k] * a / s;
@@ -129,9 +117,9 @@ fn groupContributions(l: Loc) {
   }
   // Pass 2: per-element contributions.
   for (var c = c0; c < c1; c += STEP) {
-    let wq = W(l, c);
-    let dq = D(l, c);
-    let av = A(l, c);
+    let wq = wOf(m, base + c);
+    let dq = dOf(m, base + c);
+    let av = al(c);
     var res = vec4<f32>(0.0);
     for (var k = 0u; k < STEP; k++) {
       let a = av[k];
@@ -161,22 +149,6 @@ fn groupContributions(l: Loc) {
       res[k] = v;
 #endif
     }
-    put(l, c, res);
+    contrib[(out + c) / STEP] = narrow(res);
   }
-}
-
-@compute @workgroup_size({{WG}})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let id = flatIndex(gid, nwg, {{WG}}u);
-  let total = (p.rows0 + p.rows1 + p.rows2) * p.nGroups;
-#if TILED
-  stageTile(id - lid, lid, total);
-  workgroupBarrier();
-  if (id < total) { groupContributions(locate(id, lid)); }
-  workgroupBarrier();
-  unstageTile(id - lid, lid, total);
-#else
-  if (id >= total) { return; }
-  groupContributions(locate(id, 0u));
-#endif
 }

@@ -78,39 +78,17 @@ function groupUniforms(weights: Tensor[], spec: QuantSpec, alphaOffset: number) 
 }
 
 const GROUP_WG = 64;
-/** Invocations (groups) a workgroup stages with TILED: a tile of f32 is TILED_WG x (G + 1). */
-const TILED_WG = 32;
-/** The largest group TILED stages (per-channel groups walk global memory). */
-const TILED_MAX_GROUP = 128;
 
-/**
- * How TEQ's group kernels read their columns: staged through workgroup memory a column an invocation
- * in order ('tiled'), four a load ('vec4'), or one ('scalar'); the same arithmetic in the same order,
- * so the same bits. One invocation walking its own group in global memory touched one line a lane
- * at every load: at Phi-4-mini's size the two kernels ran at 16% of the memory bandwidth.
- */
-export type TeqGroupLoad = 'tiled' | 'vec4' | 'scalar';
-
-/** The read the device and shapes allow: tiled where the group's tiles (`tiles` of them) fit workgroup memory, else four columns a load where every index is a multiple of 4. */
-function groupLoad(gpu: Gpu, weights: Tensor[], spec: QuantSpec, tiles: number, offsets: number[], forced?: TeqGroupLoad): TeqGroupLoad {
+/** Four columns a load where every index the kernel forms is a multiple of 4 (the same results as one a load). */
+function vec4Fits(weights: Tensor[], spec: QuantSpec, ...offsets: number[]): boolean {
   const cols = weights[0].shape[1];
-  const g = effectiveGroupSize(spec, cols);
-  const vec4 = [cols, g, ...offsets].every((n) => n % 4 === 0);
-  const tiled = g <= TILED_MAX_GROUP && TILED_WG * (g + 1) * 4 * tiles <= gpu.device.limits.maxComputeWorkgroupStorageSize;
-  if (forced === 'vec4' && !vec4) throw new Error('TEQ group kernel: four columns a load needs columns, group size and offsets that are multiples of 4');
-  if (forced === 'tiled' && !tiled) throw new Error(`TEQ group kernel: groups of ${g} do not fit workgroup memory staged`);
-  return forced ?? (tiled ? 'tiled' : vec4 ? 'vec4' : 'scalar');
+  return [cols, effectiveGroupSize(spec, cols), ...offsets].every((n) => n % 4 === 0);
 }
 
-/** The kernel parameters and workgroups of a group kernel read as `load`. */
-function groupLaunch(gpu: Gpu, weights: Tensor[], spec: QuantSpec, load: TeqGroupLoad) {
+function groupGrid(gpu: Gpu, weights: Tensor[], spec: QuantSpec): [number, number] {
   const cols = weights[0].shape[1];
   const rows = weights.reduce((a, w) => a + w.shape[0], 0);
-  const wg = load === 'tiled' ? TILED_WG : GROUP_WG;
-  return {
-    params: { WG: wg, VEC4: load === 'vec4', TILED: load === 'tiled', ...(load === 'tiled' ? { G: effectiveGroupSize(spec, cols) } : {}) },
-    workgroups: gpu.grid1D(Math.ceil((rows * groupCount(spec, cols)) / wg)),
-  };
+  return gpu.grid1D(Math.ceil((rows * groupCount(spec, cols)) / GROUP_WG));
 }
 
 /** Whether teqEffectiveGroup can also write the f16 copies of `members` outputs: the device's storage bindings per stage must hold them. */
@@ -133,7 +111,6 @@ export function teqEffectiveGroup(
   outs: Tensor[],
   spec: QuantSpec,
   half?: readonly HalfOut[] | null,
-  load?: TeqGroupLoad,
 ): void {
   const cols = weights[0]?.shape[1];
   checkMembers('teqEffectiveGroup', weights, cols);
@@ -146,9 +123,8 @@ export function teqEffectiveGroup(
     if (!teqEffectiveHalfFits(gpu, weights.length))
       throw new Error(`teqEffectiveGroup: ${weights.length} members with f16 copies exceed the device's storage bindings per stage`);
   }
-  const launch = groupLaunch(gpu, weights, spec, groupLoad(gpu, weights, spec, 2, [alphaOffset], load));
   gpu.dispatch(EFFECTIVE, {
-    params: { ...launch.params, M2: weights.length >= 2, M3: weights.length >= 3, HALF_OUT: Boolean(half) },
+    params: { WG: GROUP_WG, M2: weights.length >= 2, M3: weights.length >= 3, VEC4: vec4Fits(weights, spec, alphaOffset), HALF_OUT: Boolean(half) },
     uniforms: { ...groupUniforms(weights, spec, alphaOffset), slot0: half?.[0]?.slot ?? 0, slot1: half?.[1]?.slot ?? 0, slot2: half?.[2]?.slot ?? 0 },
     bindings: {
       alpha,
@@ -163,7 +139,7 @@ export function teqEffectiveGroup(
       h1: half?.[1]?.copy,
       h2: half?.[2]?.copy,
     },
-    workgroups: launch.workgroups,
+    workgroups: groupGrid(gpu, weights, spec),
     label: 'teq-effective',
   });
 }
@@ -182,7 +158,6 @@ export function teqGradGroup(
   contribOffset: number,
   spec: QuantSpec,
   estimator: TeqEstimator,
-  load?: TeqGroupLoad,
 ): void {
   const cols = weights[0]?.shape[1];
   checkMembers('teqGradGroup', weights, cols);
@@ -190,12 +165,17 @@ export function teqGradGroup(
   const rows = weights.reduce((a, w) => a + w.shape[0], 0);
   if (contribOffset + rows * cols > contrib.size) throw new Error('teqGradGroup: contributions do not fit');
   if (alphaOffset + cols > alpha.size) throw new Error(`teqGradGroup: α [${alphaOffset}, ${alphaOffset + cols}) outside [${alpha.size}]`);
-  const launch = groupLaunch(gpu, weights, spec, groupLoad(gpu, weights, spec, 3, [alphaOffset, contribOffset], load));
   gpu.dispatch(GRAD_GROUP, {
-    params: { ...launch.params, FULL: estimator === 'ste-full', M2: weights.length >= 2, M3: weights.length >= 3 },
+    params: {
+      WG: GROUP_WG,
+      FULL: estimator === 'ste-full',
+      M2: weights.length >= 2,
+      M3: weights.length >= 3,
+      VEC4: vec4Fits(weights, spec, alphaOffset, contribOffset),
+    },
     uniforms: { ...groupUniforms(weights, spec, alphaOffset), contribOffset },
     bindings: { alpha, contrib, w0: weights[0], d0: dWeff[0], w1: weights[1], d1: dWeff[1], w2: weights[2], d2: dWeff[2] },
-    workgroups: launch.workgroups,
+    workgroups: groupGrid(gpu, weights, spec),
     label: 'teq-grad-group',
   });
 }
