@@ -79,3 +79,30 @@ export function chartsRun() {
   run.details = { teq: { loss: 'block', blocks: teqBlocks }, tesseraq: { iters: 2, blocks: tqBlocks } };
   return run;
 }
+
+/** A TEQ run with the LM loss's held-out selection: the start and steps 32 and 64 scored, step 32 kept by a near-tie margin. */
+export function heldOutRun() {
+  const base = fakeRun('run-heldout', 'teq', 3, 12);
+  const teq = base.details.teq as { blocks: unknown[] };
+  const run = { ...base, config: { ...base.config, teqLoss: 'lm' }, details: {} as Record<string, unknown> };
+  run.details = {
+    teq: {
+      loss: 'lm',
+      blocks: teq.blocks,
+      losses: [2, 1.8, 1.7],
+      selection: {
+        heldOutWindows: 16,
+        trainWindows: 112,
+        keptStep: 32,
+        keptLoss: 1.5,
+        startLoss: 1.6,
+        scores: [
+          { step: 0, loss: 1.6, kept: true },
+          { step: 32, loss: 1.5, against: 0, z: 2.2, kept: true },
+          { step: 64, loss: 1.49, against: 32, z: 0.4, kept: false },
+        ],
+      },
+    },
+  };
+  return run;
+}

@@ -2,7 +2,7 @@
 // violations at all, colour contrast (serious) and heading order (moderate) included.
 import { test, expect, type Page } from '@playwright/test';
 import { createRequire } from 'node:module';
-import { chartsRun, fakeRun } from './fake-run';
+import { chartsRun, fakeRun, heldOutRun } from './fake-run';
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -45,6 +45,7 @@ test('axe finds nothing on the first screen', async ({ page }) => {
 for (const [name, run, button] of [
   ['a TEQ run', fakeRun('run-axe', 'teq', 3, 12), /^Inspect TEQ W3/],
   ['a TEQ → TesseraQ run', chartsRun(), /^Inspect TEQ → TesseraQ W3/],
+  ['a TEQ run with held-out choices', heldOutRun(), /^Inspect TEQ W3/],
 ] as const) {
   test(`axe finds nothing on Inspect with ${name}`, async ({ page }) => {
     await page.goto('/');
@@ -54,6 +55,15 @@ for (const [name, run, button] of [
     await expect(page.getByTestId('history-table')).toContainText(run.id);
     await page.getByRole('button', { name: button }).click();
     await expect(page.getByTestId('scales-card')).toBeVisible();
+    if (run.id === 'run-heldout') {
+      // each scored step against the α kept when it came; the near-tie (2.2 against a threshold of 2) is marked
+      const rows = page.getByTestId('teq-decisions').locator('tbody tr');
+      await expect(rows).toHaveCount(3);
+      await expect(rows.nth(1)).toContainText('2.20 standard errors lower (a near-tie)');
+      await expect(rows.nth(1)).toHaveClass('near-tie');
+      await expect(rows.nth(2)).toContainText('0.40 standard errors lower');
+      await expect(rows.nth(2)).not.toHaveClass('near-tie');
+    }
     const vs = await axeViolations(page);
     expect(
       vs.map((v) => v.id),
