@@ -28,8 +28,7 @@ interface Selection {
   keptStep: number;
   keptLoss: number;
   startLoss: number;
-  scores: { step: number; loss: number; against?: number; z?: number; kept: boolean }[];
-  windowLosses: number[][];
+  scores: { step: number; loss: number; windows: number[]; against?: number; z?: number; kept: boolean }[];
 }
 
 function baseConfig(model: string, patch: Partial<RunConfig>): RunConfig {
@@ -138,8 +137,9 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     const refAwq = await heldOutWindowsRef(model, awqConfig, awq.quantized!);
     const refTeq = await heldOutWindowsRef(model, teqConfig, teq.quantized!);
     const kept = sel.scores.findIndex((s) => s.step === sel.keptStep);
-    if (!closeAll(sel.windowLosses[0], refAwq, 1e-3)) throw new Error(`start windows ${sel.windowLosses[0]}, float64 of the AWQ model ${refAwq}`);
-    if (!closeAll(sel.windowLosses[kept], refTeq, 1e-3)) throw new Error(`kept windows ${sel.windowLosses[kept]}, float64 of the stored TEQ model ${refTeq}`);
+    if (!closeAll(sel.scores[0].windows, refAwq, 1e-3)) throw new Error(`start windows ${sel.scores[0].windows}, float64 of the AWQ model ${refAwq}`);
+    if (!closeAll(sel.scores[kept].windows, refTeq, 1e-3))
+      throw new Error(`kept windows ${sel.scores[kept].windows}, float64 of the stored TEQ model ${refTeq}`);
     const mean = (w: number[]) => w.reduce((a, b) => a + b, 0) / w.length;
     if (Math.abs(mean(refTeq) - sel.keptLoss) > 1e-3 * mean(refTeq)) throw new Error(`kept score ${sel.keptLoss}, float64 held-out loss ${mean(refTeq)}`);
     if (mean(refTeq) > mean(refAwq) * (1 + 1e-5))

@@ -31,11 +31,13 @@ export interface TeqHeldOutScore {
   windows?: Float32Array;
 }
 
-/** A score as the selection met it: the kept α's step it was compared with and by how many standard
- *  errors it was lower (pairedGain; absent for the first score and without per-window losses). */
+/** A score as the selection met it: its per-window losses, the kept α's step it was compared with and
+ *  by how many standard errors it was lower (pairedGain; absent for the first score and without
+ *  per-window losses). */
 export interface TeqScoreDecision {
   step: number;
   loss: number;
+  windows?: number[];
   against?: number;
   z?: number;
   kept: boolean;
@@ -91,7 +93,14 @@ export function selectionDecisions(scores: readonly TeqHeldOutScore[]): TeqScore
     const before = kept;
     kept = keepBetter(kept, step, loss, new Float32Array(0), windows);
     const z = before ? pairedGain(windows, before.windows) : undefined;
-    return { step, loss, ...(before ? { against: before.step } : {}), ...(z !== undefined ? { z } : {}), kept: kept !== before };
+    return {
+      step,
+      loss,
+      ...(windows ? { windows: Array.from(windows) } : {}),
+      ...(before ? { against: before.step } : {}),
+      ...(z !== undefined ? { z } : {}),
+      kept: kept !== before,
+    };
   });
 }
 

@@ -390,7 +390,6 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
         keptLoss: selection.kept.loss,
         startLoss: selection.scores[0].loss,
         scores: selectionDecisions(selection.scores),
-        windowLosses: selection.scores.map((s) => (s.windows ? Array.from(s.windows) : [])),
       }
     : { heldOutWindows: 0, trainWindows, keptStep: steps };
   ctx.details.teq = { loss: 'lm', estimator: config.teqEstimator, init: config.teqInit, losses: lossValues, selection: kept, blocks: history };

@@ -8,12 +8,12 @@ export function detailsDigest(details: Record<string, unknown> | undefined): str
     teq?: { losses?: number[]; selection?: unknown; blocks?: { block: number; alpha: unknown }[] };
     tesseraq?: { blocks: Reports };
     awq?: Reports;
-    gptq?: { blocks: unknown[] };
+    gptq?: { blocks: { block: number }[] };
   };
   return JSON.stringify({
     teq: d.teq && { losses: d.teq.losses, selection: d.teq.selection, alpha: d.teq.blocks?.map((b) => [b.block, b.alpha]) },
     tesseraq: d.tesseraq?.blocks.map((r) => [r.block, r.rtnLoss, r.finalLoss]),
     awq: d.awq?.map((r) => [r.block, r.subsets?.map((s) => s.scales)]),
-    gptq: d.gptq?.blocks.map((r) => (r as { block: number }).block),
+    gptq: d.gptq?.blocks.map((r) => r.block),
   });
 }
