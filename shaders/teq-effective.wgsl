@@ -1,9 +1,10 @@
 // TEQ's effective weights of the 1–3 Linears that share one α (their input channels), in one
 // dispatch: Weff = FQ(W·diag(α))·diag(1/α), the arithmetic of quantize.wgsl with COLSCALE,
-// DEQUANT and UNSCALE. One invocation per (row, group) of the members' rows stacked in order;
-// α is read at alphaOffset of a buffer that packs every group's α.
-// VEC4 (columns, group size and α offset multiples of 4): the same arithmetic in the same order,
-// four columns a load (one invocation walks its whole group, so wide loads keep more in flight).
+// DEQUANT and UNSCALE. A workgroup holds ROWS rows of the members' rows stacked in order, of one
+// group (teq-lanes.wgsl); α is read at alphaOffset of a buffer that packs every group's α. Each
+// row's min and max come from its lanes' partial ones through workgroup memory (min and max are
+// exact in any order: the bits of one walk along the group).
+// VEC4 (columns, group size and α offset multiples of 4): the same arithmetic, four columns a load.
 // HALF_OUT: also writes each member's f16 copy (h0..h2) for the Linear products that read the
 // effective weights in f16 (shaders/f16-overflow.wgsl: the values and counts of cast-f16.wgsl,
 // member m's counted at overflow[p.slot<m>]).
@@ -65,6 +66,8 @@ fn wOf(m: u32, i: u32) -> vec4<f32> {
   return widen(w0[i / STEP]);
 }
 
+#include "teq-lanes.wgsl"
+
 fn al(c: u32) -> vec4<f32> {
   return widen(alpha[(p.alphaOffset + c) / STEP]);
 }
@@ -94,47 +97,58 @@ fn store(m: u32, i: u32, v: vec4<f32>) {
 #endif
 }
 
-@compute @workgroup_size({{WG}})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let id = flatIndex(gid, nwg, {{WG}}u);
+var<workgroup> lowest: array<f32, WG>;
+var<workgroup> highest: array<f32, WG>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let w = wid.x + wid.y * nwg.x;
   let rows = p.rows0 + p.rows1 + p.rows2;
-  if (id >= rows * p.nGroups) { return; }
-  var r = id / p.nGroups;
-  let g = id % p.nGroups;
-  var m = 0u;
-  if (r >= p.rows0) {
-    r -= p.rows0;
-    m = 1u;
-    if (r >= p.rows1) { r -= p.rows1; m = 2u; }
-  }
-  let base = r * p.cols;
+  if (w >= (rows + ROWS - 1u) / ROWS * p.nGroups) { return; }
+  let g = w % p.nGroups;
+  let i = lid / LANES;
+  let l = lid % LANES;
+  let stacked = w / p.nGroups * ROWS + i;
+  let ln = laneOf(stacked, i < ROWS && stacked < rows);
   let c0 = g * p.groupSize;
   let c1 = min(c0 + p.groupSize, p.cols);
-  var mn = wOf(m, base + c0).x * al(c0).x;
-  var mx = mn;
-  for (var c = c0; c < c1; c += STEP) {
-    let wv = wOf(m, base + c);
-    let av = al(c);
-    for (var k = 0u; k < STEP; k++) {
-      let v = wv[k] * av[k];
+  var wv: array<vec4<f32>, VPL>;
+  var av: array<vec4<f32>, VPL>;
+  var mn = INF;
+  var mx = -INF;
+  for (var k = 0u; k < VPL; k++) {
+    let c = colOf(c0, l, k);
+    if (!ln.live || c >= c1) { continue; }
+    wv[k] = wOf(ln.m, ln.base + c);
+    av[k] = al(c);
+    for (var j = 0u; j < STEP; j++) {
+      let v = wv[k][j] * av[k][j];
       mn = min(mn, v);
       mx = max(mx, v);
     }
+  }
+  lowest[lid] = mn;
+  highest[lid] = mx;
+  workgroupBarrier();
+  if (!ln.live) { return; }
+  for (var q = i * LANES; q < (i + 1u) * LANES; q++) {
+    mn = min(mn, lowest[q]);
+    mx = max(mx, highest[q]);
   }
   let mq = minMaxQuant(mn, mx, p.bits, p.symmetric == 1u);
   let s = mq.s;
   let z = mq.z;
   let qlo = 0.0;
   let qhi = mq.qhi;
-  for (var c = c0; c < c1; c += STEP) {
-    let wv = wOf(m, base + c);
-    let av = al(c);
+  for (var k = 0u; k < VPL; k++) {
+    let c = colOf(c0, l, k);
+    if (c >= c1) { continue; }
     var res = vec4<f32>(0.0);
-    for (var k = 0u; k < STEP; k++) {
-      let a = av[k];
-      let q = clamp(round(wv[k] * a / s) + z, qlo, qhi);
-      res[k] = (q - z) * s / a;
+    for (var j = 0u; j < STEP; j++) {
+      let a = av[k][j];
+      let q = clamp(round(wv[k][j] * a / s) + z, qlo, qhi);
+      res[j] = (q - z) * s / a;
     }
-    store(m, base + c, res);
+    store(ln.m, ln.base + c, res);
   }
 }

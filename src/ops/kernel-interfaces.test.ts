@@ -237,7 +237,7 @@ describe('every op in every kernel variant', () => {
         teqGradGroup(gpu, ws, dWs, alpha, offset, gpu.tensor([6 * 16 + 1]), offset, spec, m === 2 ? 'ste-full' : 'ste-round');
       }
     }
-    const table = teqColSumTable([{ contribOffset: 0, rows: 2, cols: 16, outOffset: 0 }]);
+    const table = teqColSumTable([{ offset: 0, rows: 2, cols: 16, outOffset: 0 }]);
     teqColSum(gpu, gpu.upload(table, [table.length]), gpu.tensor([32]), gpu.tensor([16]));
   });
   each('tesseraq', (gpu) => {

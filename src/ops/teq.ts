@@ -40,10 +40,10 @@ const EFFECTIVE = defineKernel({
 });
 const GRAD_GROUP = defineKernel({
   shader: 'teq-grad-group',
-  uniforms: { ...GROUP_UNIFORMS, contribOffset: 'u32' },
-  bindings: { alpha: 'read', contrib: 'write', w0: 'read', d0: 'read', w1: 'read?', d1: 'read?', w2: 'read?', d2: 'read?' },
+  uniforms: { ...GROUP_UNIFORMS, partialOffset: 'u32', chunkRows: 'u32' },
+  bindings: { alpha: 'read', partials: 'write', w0: 'read', d0: 'read', w1: 'read?', d1: 'read?', w2: 'read?', d2: 'read?' },
 });
-const COLSUM = defineKernel({ shader: 'teq-colsum', uniforms: { workgroups: 'u32' }, bindings: { table: 'read', contrib: 'read', grad: 'write' } });
+const COLSUM = defineKernel({ shader: 'teq-colsum', uniforms: { workgroups: 'u32' }, bindings: { table: 'read', sums: 'read', grad: 'write' } });
 
 export function clampMin(gpu: Gpu, x: Tensor, lo: number): void {
   gpu.dispatch(CLAMP_MIN, {
@@ -77,7 +77,10 @@ function groupUniforms(weights: Tensor[], spec: QuantSpec, alphaOffset: number) 
   };
 }
 
-const GROUP_WG = 64;
+/** Invocations of a workgroup of the group kernels (shaders/teq-lanes.wgsl). */
+const GROUP_WG = 256;
+/** Rows a workgroup of teq-grad-group adds up: about this many elements of a group's columns (at least 16 rows). */
+const CHUNK_ELEMENTS = 16384;
 
 /** Four columns a load where every index the kernel forms is a multiple of 4 (the same results as one a load). */
 function vec4Fits(weights: Tensor[], spec: QuantSpec, ...offsets: number[]): boolean {
@@ -85,10 +88,21 @@ function vec4Fits(weights: Tensor[], spec: QuantSpec, ...offsets: number[]): boo
   return [cols, effectiveGroupSize(spec, cols), ...offsets].every((n) => n % 4 === 0);
 }
 
-function groupGrid(gpu: Gpu, weights: Tensor[], spec: QuantSpec): [number, number] {
-  const cols = weights[0].shape[1];
-  const rows = weights.reduce((a, w) => a + w.shape[0], 0);
-  return gpu.grid1D(Math.ceil((rows * groupCount(spec, cols)) / GROUP_WG));
+/** The lane layout of teq-lanes.wgsl: lanes a row, rows a workgroup, column vectors a lane. */
+function laneLayout(spec: QuantSpec, cols: number, vec4: boolean): { LANES: number; ROWS: number; VPL: number } {
+  const vectors = Math.ceil(effectiveGroupSize(spec, cols) / (vec4 ? 4 : 1));
+  const LANES = Math.min(vectors, GROUP_WG);
+  return { LANES, ROWS: Math.floor(GROUP_WG / LANES), VPL: Math.ceil(vectors / LANES) };
+}
+
+/** Rows of one chunk of teqGradGroup's column sums (by the group size alone, so one and four columns a load agree). */
+export function teqChunkRows(spec: QuantSpec, cols: number): number {
+  return Math.max(16, Math.floor(CHUNK_ELEMENTS / effectiveGroupSize(spec, cols)));
+}
+
+/** Chunks of `rows` stacked rows: the rows of teqGradGroup's output ([chunks, cols]). */
+export function teqChunks(rows: number, spec: QuantSpec, cols: number): number {
+  return Math.ceil(rows / teqChunkRows(spec, cols));
 }
 
 /** Whether teqEffectiveGroup can also write the f16 copies of `members` outputs: the device's storage bindings per stage must hold them. */
@@ -123,8 +137,11 @@ export function teqEffectiveGroup(
     if (!teqEffectiveHalfFits(gpu, weights.length))
       throw new Error(`teqEffectiveGroup: ${weights.length} members with f16 copies exceed the device's storage bindings per stage`);
   }
+  const vec4 = vec4Fits(weights, spec, alphaOffset);
+  const layout = laneLayout(spec, cols, vec4);
+  const rows = weights.reduce((a, w) => a + w.shape[0], 0);
   gpu.dispatch(EFFECTIVE, {
-    params: { WG: GROUP_WG, M2: weights.length >= 2, M3: weights.length >= 3, VEC4: vec4Fits(weights, spec, alphaOffset), HALF_OUT: Boolean(half) },
+    params: { WG: GROUP_WG, ...layout, M2: weights.length >= 2, M3: weights.length >= 3, VEC4: vec4, HALF_OUT: Boolean(half) },
     uniforms: { ...groupUniforms(weights, spec, alphaOffset), slot0: half?.[0]?.slot ?? 0, slot1: half?.[1]?.slot ?? 0, slot2: half?.[2]?.slot ?? 0 },
     bindings: {
       alpha,
@@ -139,14 +156,16 @@ export function teqEffectiveGroup(
       h1: half?.[1]?.copy,
       h2: half?.[2]?.copy,
     },
-    workgroups: groupGrid(gpu, weights, spec),
+    workgroups: gpu.grid1D(Math.ceil(rows / layout.ROWS) * groupCount(spec, cols)),
     label: 'teq-effective',
   });
 }
 
 /**
- * dα contributions (twin: teqGradContribRef in src/reference/teq.ts) of the Linears sharing α, written as [Σ rows, cols] (members
- * stacked in order) at contribOffset of `contrib`, in one dispatch (shaders/teq-grad-group.wgsl).
+ * dα of the Linears sharing α as column sums per chunk of their stacked rows (teqChunkRows), written
+ * as [chunks, cols] at partialOffset of `partials` (teqColSum adds the chunks up), in one dispatch
+ * (shaders/teq-grad-group.wgsl; each element's contribution is teqGradContribRef's, in
+ * src/reference/teq.ts).
  */
 export function teqGradGroup(
   gpu: Gpu,
@@ -154,8 +173,8 @@ export function teqGradGroup(
   dWeff: Tensor[],
   alpha: Tensor,
   alphaOffset: number,
-  contrib: Tensor,
-  contribOffset: number,
+  partials: Tensor,
+  partialOffset: number,
   spec: QuantSpec,
   estimator: TeqEstimator,
 ): void {
@@ -163,26 +182,22 @@ export function teqGradGroup(
   checkMembers('teqGradGroup', weights, cols);
   if (dWeff.length !== weights.length || dWeff.some((d, i) => d.size !== weights[i].size)) throw new Error('teqGradGroup: one dWeff per member, same size');
   const rows = weights.reduce((a, w) => a + w.shape[0], 0);
-  if (contribOffset + rows * cols > contrib.size) throw new Error('teqGradGroup: contributions do not fit');
+  if (partialOffset + teqChunks(rows, spec, cols) * cols > partials.size) throw new Error('teqGradGroup: column sums do not fit');
   if (alphaOffset + cols > alpha.size) throw new Error(`teqGradGroup: α [${alphaOffset}, ${alphaOffset + cols}) outside [${alpha.size}]`);
+  const vec4 = vec4Fits(weights, spec, alphaOffset, partialOffset);
+  const chunkRows = teqChunkRows(spec, cols);
   gpu.dispatch(GRAD_GROUP, {
-    params: {
-      WG: GROUP_WG,
-      FULL: estimator === 'ste-full',
-      M2: weights.length >= 2,
-      M3: weights.length >= 3,
-      VEC4: vec4Fits(weights, spec, alphaOffset, contribOffset),
-    },
-    uniforms: { ...groupUniforms(weights, spec, alphaOffset), contribOffset },
-    bindings: { alpha, contrib, w0: weights[0], d0: dWeff[0], w1: weights[1], d1: dWeff[1], w2: weights[2], d2: dWeff[2] },
-    workgroups: groupGrid(gpu, weights, spec),
+    params: { WG: GROUP_WG, ...laneLayout(spec, cols, vec4), FULL: estimator === 'ste-full', M2: weights.length >= 2, M3: weights.length >= 3, VEC4: vec4 },
+    uniforms: { ...groupUniforms(weights, spec, alphaOffset), partialOffset, chunkRows },
+    bindings: { alpha, partials, w0: weights[0], d0: dWeff[0], w1: weights[1], d1: dWeff[1], w2: weights[2], d2: dWeff[2] },
+    workgroups: gpu.grid1D(teqChunks(rows, spec, cols) * groupCount(spec, cols)),
     label: 'teq-grad-group',
   });
 }
 
-/** A block of contributions: rows x cols at contribOffset, its column sums go to outOffset. */
+/** A block of rows x cols at offset (teqGradGroup's column sums a chunk), its column sums go to outOffset. */
 export interface TeqColSumEntry {
-  contribOffset: number;
+  offset: number;
   rows: number;
   cols: number;
   outOffset: number;
@@ -196,18 +211,18 @@ const COLSUM_TILE = 64;
 /** The per-workgroup table of teqColSum (upload once, reuse every step). */
 export function teqColSumTable(entries: TeqColSumEntry[]): Uint32Array {
   const rows: number[] = [];
-  for (const e of entries) for (let c = 0; c < e.cols; c += COLSUM_COLS) rows.push(e.contribOffset, e.rows, e.cols, e.outOffset, c);
+  for (const e of entries) for (let c = 0; c < e.cols; c += COLSUM_COLS) rows.push(e.offset, e.rows, e.cols, e.outOffset, c);
   return Uint32Array.from(rows);
 }
 
-/** grad[outOffset + c] = Σ_r contrib[contribOffset + r·cols + c] for every entry of the table, one dispatch. */
-export function teqColSum(gpu: Gpu, table: Tensor, contrib: Tensor, grad: Tensor): void {
+/** grad[outOffset + c] = Σ_r sums[offset + r·cols + c] for every entry of the table, one dispatch. */
+export function teqColSum(gpu: Gpu, table: Tensor, sums: Tensor, grad: Tensor): void {
   const workgroups = table.size / 5;
   if (!Number.isInteger(workgroups) || table.dtype !== 'u32') throw new Error('teqColSum: table must come from teqColSumTable');
   gpu.dispatch(COLSUM, {
     params: { WG: COLSUM_WG, COLS: COLSUM_COLS, TILE: COLSUM_TILE },
     uniforms: { workgroups },
-    bindings: { table, contrib, grad },
+    bindings: { table, sums, grad },
     workgroups: gpu.grid1D(workgroups),
     label: 'teq-colsum',
   });

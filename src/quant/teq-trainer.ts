@@ -1,6 +1,5 @@
 // TEQ's trainer: the trainable α of every group of some blocks packed into one buffer, with its Adam
-// moments and gradient, the blocks' effective weights FQ(W·α)/α, the dα contributions from their
-// gradients, the update and the fold of α into the weights (arXiv 2310.10944). quant/teq.ts runs
+// moments and gradient, the blocks' effective weights FQ(W·α)/α, dα from their gradients, the update and the fold of α into the weights (arXiv 2310.10944). quant/teq.ts runs
 // it with the block and the LM loss.
 import type { Gpu } from '../gpu/gpu';
 import { spanRows, type Tensor } from '../gpu/tensor';
@@ -10,7 +9,7 @@ import type { QuantSpec } from '../core/quant-spec';
 import { linearOf, sideBySideTensors, SIDE_BY_SIDE_ROLES, type BlockWeights } from '../model/block-weights';
 import { blockBackward, releaseActivations, type BatchShape, type BlockActivations } from '../model/block';
 import { quantizeWeight } from '../ops/quantize';
-import { clampMin, teqColSum, teqColSumTable, teqEffectiveGroup, teqEffectiveHalfFits, teqGradGroup, type TeqEstimator } from '../ops/teq';
+import { clampMin, teqColSum, teqColSumTable, teqEffectiveGroup, teqEffectiveHalfFits, teqGradGroup, teqChunks, type TeqEstimator } from '../ops/teq';
 import { allHalfCopies, halfCopyTarget, keepHalfCopy } from '../ops/precision';
 import { adamStep } from '../ops/adam';
 import { scaleNext, scalePrev } from './awq';
@@ -19,12 +18,12 @@ import { teqGroups, type TeqGroup } from './teq-groups';
 export const TEQ_BETAS = [0.9, 0.9] as const;
 export const ALPHA_MIN = 1e-5;
 
-/** Where one group's α and dα contributions sit in the packed buffers of a TeqTrainer. */
+/** Where one group's α and dα's column sums a chunk sit in the packed buffers of a TeqTrainer. */
 interface PackedGroup {
   group: TeqGroup;
   offset: number;
-  /** Offset in its block's contribution buffer. */
-  contribOffset: number;
+  /** Offset in its block's buffer of column sums a chunk of rows (ops/teq.ts teqGradGroup). */
+  partialOffset: number;
   /** The members' rows stacked. */
   rows: number;
 }
@@ -32,17 +31,17 @@ interface PackedGroup {
 /**
  * The trainable α of every group of some blocks, packed into one buffer (with its Adam moments and
  * gradient), and the blocks' effective weights in tensors that live as long as the trainer. A step
- * costs one dispatch per group for the effective weights, one per group for the dα contributions,
- * one per block for the column sums and two for Adam and the clamp of every α at once. The dα
- * contributions are as large as the grouped weights, so each block has its own buffer (all blocks'
- * in one would pass the 2 GiB binding limit at 1B parameters).
+ * costs one dispatch per group for the effective weights, one per group for dα's column sums over
+ * chunks of rows, one per block to add up the chunks and two for Adam and the clamp of every α at
+ * once. The chunks' sums are at most a sixteenth of the grouped weights (per-channel groups of wide
+ * rows), so each block has its own buffer.
  */
 export class TeqTrainer {
   readonly alpha: Tensor;
   private m: Tensor;
   private v: Tensor;
   private grad: Tensor;
-  private contribs: Tensor[];
+  private partials: Tensor[];
   private tables: Tensor[];
   readonly groups: PackedGroup[][];
   private effective: BlockWeights[];
@@ -56,17 +55,17 @@ export class TeqTrainer {
     private spec: QuantSpec,
   ) {
     let size = 0;
-    const contribSizes: number[] = [];
+    const partialSizes: number[] = [];
     this.groups = blocks.map((w) => {
-      let contribSize = 0;
+      let partialSize = 0;
       const groups = teqGroups(cfg).map((group) => {
         const rows = group.members.reduce((a, r) => a + linearOf(w, r).weight.shape[0], 0);
-        const g: PackedGroup = { group, offset: size, contribOffset: contribSize, rows };
+        const g: PackedGroup = { group, offset: size, partialOffset: partialSize, rows };
         size += group.size;
-        contribSize += rows * group.size;
+        partialSize += teqChunks(rows, spec, group.size) * group.size;
         return g;
       });
-      contribSizes.push(contribSize);
+      partialSizes.push(partialSize);
       return groups;
     });
     const own = (t: Tensor) => (this.owned.push(t), t);
@@ -74,9 +73,11 @@ export class TeqTrainer {
     this.m = own(gpu.zeros([Math.max(1, size)], 'teq.adam-m'));
     this.v = own(gpu.zeros([Math.max(1, size)], 'teq.adam-v'));
     this.grad = own(gpu.zeros([Math.max(1, size)], 'teq.dalpha'));
-    this.contribs = contribSizes.map((n, b) => own(gpu.tensor([Math.max(1, n)], 'f32', `teq.contrib.${b}`)));
+    this.partials = partialSizes.map((n, b) => own(gpu.tensor([Math.max(1, n)], 'f32', `teq.partials.${b}`)));
     this.tables = this.groups.map((groups, b) => {
-      const table = teqColSumTable(groups.map((g) => ({ contribOffset: g.contribOffset, rows: g.rows, cols: g.group.size, outOffset: g.offset })));
+      const table = teqColSumTable(
+        groups.map((g) => ({ offset: g.partialOffset, rows: teqChunks(g.rows, spec, g.group.size), cols: g.group.size, outOffset: g.offset })),
+      );
       return own(gpu.upload(table.length ? table : new Uint32Array(5), [Math.max(5, table.length)], `teq.colsum-table.${b}`));
     });
     // Linears outside every group keep α = 1: their effective weight is fixed, computed once.
@@ -184,7 +185,7 @@ export class TeqTrainer {
     return this.effective[b];
   }
 
-  /** dα contributions of block `b` from its effective-weight gradients (summed in update()). */
+  /** dα's column sums a chunk of block `b` from its effective-weight gradients (added up in update()). */
   contribute(b: number, dW: Partial<Record<LinearRole, Tensor>>, estimator: TeqEstimator): void {
     const w = this.blocks[b];
     for (const g of this.groups[b]) {
@@ -195,8 +196,8 @@ export class TeqTrainer {
         members.map((r) => dW[r]!),
         this.alpha,
         g.offset,
-        this.contribs[b],
-        g.contribOffset,
+        this.partials[b],
+        g.partialOffset,
         this.spec,
         estimator,
       );
@@ -204,7 +205,7 @@ export class TeqTrainer {
   }
 
   /**
-   * Every block's backward from the last with its dα contributions, on the activations that
+   * Every block's backward from the last with its share of dα, on the activations that
    * blocksForward kept with the effective weights: dy (the last block's output gradient), each
    * block's gradients and the activations are released here.
    */
@@ -224,7 +225,7 @@ export class TeqTrainer {
   /** dα of every group, then one Adam step and the clamp on all α at once. */
   update(lr: number, step: number): void {
     // each block's groups own disjoint parts of grad
-    this.blocks.forEach((_, b) => teqColSum(this.gpu, this.tables[b], this.contribs[b], this.grad));
+    this.blocks.forEach((_, b) => teqColSum(this.gpu, this.tables[b], this.partials[b], this.grad));
     adamStep(this.gpu, this.alpha, this.grad, this.m, this.v, { lr, beta1: TEQ_BETAS[0], beta2: TEQ_BETAS[1], eps: 1e-8, weightDecay: 0, step });
     clampMin(this.gpu, this.alpha, ALPHA_MIN);
   }

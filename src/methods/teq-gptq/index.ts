@@ -1,7 +1,7 @@
 // TEQ, then GPTQ on the TEQ-folded model (src/quant/gptq-methods.ts): TEQ's settings and GPTQ's.
 // The run times both as one phase, so its memory is the larger of the two.
 import { runTeqThenGptq } from '../../quant/gptq-methods';
-import { TEQ_FIELDS, TEQ_SETTINGS, teqContributions, teqMemory, teqPaper, teqQuick, teqSummary } from '../teq';
+import { TEQ_FIELDS, TEQ_SETTINGS, teqPartials, teqMemory, teqPaper, teqQuick, teqSummary } from '../teq';
 import { GPTQ_FIELDS, GPTQ_SETTINGS, gptqMemory, gptqPaper, gptqQuick, gptqSummary, gptqTensors } from '../gptq';
 import type { MethodDescriptor } from '../types';
 
@@ -22,7 +22,7 @@ export const teqGptq: MethodDescriptor = {
   run: runTeqThenGptq,
   memory: (m) => ({
     phases: { 'teq+gptq': Math.max(teqMemory(m, m.config.teqInit === 'awq'), gptqMemory(m, false)) },
-    tensors: [...gptqTensors(m), teqContributions(m)],
+    tensors: [...gptqTensors(m), teqPartials(m)],
   }),
   bench: (s, config, layers) => ({
     teqStepsPerSecond: s.teq ? (config.teqLoss === 'block' ? config.steps * layers : config.steps) / s.teq : undefined,

@@ -1,7 +1,7 @@
 // TEQ, then TesseraQ on the TEQ-folded model (src/quant/tesseraq-methods.ts): TEQ's settings and
 // TesseraQ's, both phases' memory.
 import { runTeqThenTesseraq } from '../../quant/tesseraq-methods';
-import { TEQ_FIELDS, TEQ_SETTINGS, teqContributions, teqMemory, teqPaper, teqQuick, teqSummary } from '../teq';
+import { TEQ_FIELDS, TEQ_SETTINGS, teqPartials, teqMemory, teqPaper, teqQuick, teqSummary } from '../teq';
 import { TESSERAQ_FIELDS, TESSERAQ_SETTINGS, tesseraqMemory, tesseraqPaper, tesseraqQuick, tesseraqSummary } from '../tesseraq';
 import type { MethodDescriptor } from '../types';
 
@@ -20,7 +20,7 @@ export const teqTesseraq: MethodDescriptor = {
   longRunning: true,
   run: runTeqThenTesseraq,
   // TesseraQ's AWQ initialisation runs on top of TEQ whatever teqInit says
-  memory: (m) => ({ phases: { teq: teqMemory(m, true), tesseraq: tesseraqMemory(m) }, tensors: [teqContributions(m)] }),
+  memory: (m) => ({ phases: { teq: teqMemory(m, true), tesseraq: tesseraqMemory(m) }, tensors: [teqPartials(m)] }),
   summary: (c) => teqSummary(c) + tesseraqSummary(c),
   inspect: { scales: 'trained' },
 };

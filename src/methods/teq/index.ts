@@ -45,20 +45,29 @@ export const TEQ_SETTINGS = { title: 'TEQ training', fields: TEQ_FIELDS.map((f) 
 export function teqMemory(m: MemoryInputs, awqInside: boolean): number {
   const { cfg, config, L, act, globalsBytes, blockBytes, calibX, awqCore } = m;
   const F = 4;
+  const partials = teqPartials(m).bytes;
   if (config.teqLoss === 'lm') {
-    // every block resident three times (source weights, effective fake-quantized copies, the
-    // trainer's per-element dα contributions) plus one block's weight gradients; saved
-    // activations of one sequence and its logits, their softmax and gradient, and one vocabulary
-    // range's logits (or gradient) beside them
+    // every block resident twice (source weights, effective fake-quantized copies) with its
+    // trainer's column sums, plus one block's weight gradients; saved activations of one sequence
+    // and its logits, their softmax and gradient, and one vocabulary range's logits (or gradient)
+    // beside them
     const lmActs = L * act * F * cfg.layers + (3 * cfg.vocab + m.rangeCols) * L * F + blockBytes;
-    return globalsBytes + 3 * cfg.layers * blockBytes + Math.max(awqInside ? awqCore : 0, lmActs);
+    return globalsBytes + cfg.layers * (2 * blockBytes + partials) + Math.max(awqInside ? awqCore : 0, lmActs);
   }
+  // the block, its effective weights, its weight gradients and the trainer's column sums
   const batch = Math.min(4, config.calibSamples) * L;
-  return globalsBytes + calibX + Math.max(awqInside ? awqCore : 0, 3 * calibX + 4 * blockBytes + 2 * batch * act * F);
+  return globalsBytes + calibX + Math.max(awqInside ? awqCore : 0, 3 * calibX + 3 * blockBytes + partials + 2 * batch * act * F);
 }
 
-/** One buffer per block, as large as its grouped weights (at most the block's). */
-export const teqContributions = (m: MemoryInputs) => ({ name: "TEQ's dα contributions of one block", bytes: m.blockBytes });
+/**
+ * The trainer's buffer of one block's dα column sums a chunk of rows (ops/teq.ts teqChunks): chunks
+ * of at least 16 rows make it at most a sixteenth of the block's weights, plus one part chunk's row
+ * for each of the block's (at most four) groups.
+ */
+export const teqPartials = (m: MemoryInputs) => {
+  const widest = Math.max(m.cfg.hidden, m.cfg.intermediate, m.cfg.heads * m.cfg.headDim);
+  return { name: "TEQ's dα column sums of one block", bytes: Math.ceil(m.blockBytes / 16) + 4 * 4 * widest };
+};
 
 export const teqQuick = (ctx: PresetContext): Partial<RunConfig> => ({ steps: ctx.software ? 4 : 10, teqLoss: 'block' as const, teqInit: 'ones' as const });
 export const teqPaper = (ctx: PresetContext): Partial<RunConfig> => ({
@@ -86,7 +95,7 @@ export const teq: MethodDescriptor = {
   run: runTeq,
   memory: (m) => {
     const tensors = m.config.teqLoss === 'lm' ? [{ name: 'TEQ logits', bytes: m.L * m.cfg.vocab * 4 }] : [];
-    return { phases: { teq: teqMemory(m, m.config.teqInit !== 'ones') }, tensors: [...tensors, teqContributions(m)] };
+    return { phases: { teq: teqMemory(m, m.config.teqInit !== 'ones') }, tensors: [...tensors, teqPartials(m)] };
   },
   bench: (s, config, layers) => ({ teqStepsPerSecond: (config.teqLoss === 'block' ? config.steps * layers : config.steps) / s.teq }),
   summary: teqSummary,
