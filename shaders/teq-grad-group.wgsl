@@ -132,9 +132,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         let o = rowExtremes[q];
         // a lane past the group's last column saw nothing
         if (o.imn == NONE) { continue; }
+        // every candidate is an element of the row, and each extreme is among them
         visit(&e, o.mn, o.imn);
         visit(&e, o.mx, o.imx);
-        // |v| of the lane's arg-|max| (its sign is lost: visit only needs |·| for big)
+        // the lane's largest |value| (kept without its sign)
         if (o.big > e.big || (o.big == e.big && o.ibig < e.ibig)) { e.big = o.big; e.ibig = o.ibig; }
       }
       let mq = minMaxQuant(e.mn, e.mx, p.bits, p.symmetric == 1u);
