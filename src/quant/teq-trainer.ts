@@ -1,6 +1,7 @@
 // TEQ's trainer: the trainable α of every group of some blocks packed into one buffer, with its Adam
-// moments and gradient, the blocks' effective weights FQ(W·α)/α, dα from their gradients, the update and the fold of α into the weights (arXiv 2310.10944). quant/teq.ts runs
-// it with the block and the LM loss.
+// moments and gradient, the blocks' effective weights FQ(W·α)/α, dα from their gradients, the
+// update and the fold of α into the weights (arXiv 2310.10944). quant/teq.ts runs it with the block
+// and the LM loss.
 import type { Gpu } from '../gpu/gpu';
 import { spanRows, type Tensor } from '../gpu/tensor';
 import type { ModelConfig } from '../core/model-config';
