@@ -56,21 +56,7 @@ fn toHalf(v: vec4<f32>, slot: u32) -> H {
 }
 #endif
 
-fn wOf(m: u32, i: u32) -> vec4<f32> {
-#if M2
-  if (m == 1u) { return widen(w1[i / STEP]); }
-#endif
-#if M3
-  if (m == 2u) { return widen(w2[i / STEP]); }
-#endif
-  return widen(w0[i / STEP]);
-}
-
 #include "teq-lanes.wgsl"
-
-fn al(c: u32) -> vec4<f32> {
-  return widen(alpha[(p.alphaOffset + c) / STEP]);
-}
 
 fn store(m: u32, i: u32, v: vec4<f32>) {
 #if M2

@@ -36,16 +36,6 @@ struct Params {
 @group(0) @binding(8) var<storage, read> d2: array<V>;
 #endif
 
-fn wOf(m: u32, i: u32) -> vec4<f32> {
-#if M2
-  if (m == 1u) { return widen(w1[i / STEP]); }
-#endif
-#if M3
-  if (m == 2u) { return widen(w2[i / STEP]); }
-#endif
-  return widen(w0[i / STEP]);
-}
-
 fn dOf(m: u32, i: u32) -> vec4<f32> {
 #if M2
   if (m == 1u) { return widen(d1[i / STEP]); }
@@ -57,10 +47,6 @@ fn dOf(m: u32, i: u32) -> vec4<f32> {
 }
 
 #include "teq-lanes.wgsl"
-
-fn al(c: u32) -> vec4<f32> {
-  return widen(alpha[(p.alphaOffset + c) / STEP]);
-}
 
 /** A lane's running extremes of its row's group: value and the first column that holds it. */
 struct Extremes {

@@ -1,14 +1,31 @@
-// The lane layout of TEQ's group kernels (after teq-vec.wgsl and the kernel's Params and weight
-// bindings, with wOf): a workgroup holds ROWS stacked rows of one group, LANES invocations a row;
-// lane l of a row holds the row's column vectors l, l + LANES, ... (VPL of them), so a subgroup's
-// loads cover whole groups of consecutive rows in order. (One invocation a (row, group) walking its
-// group made each load of a subgroup touch 32 lines 128 bytes apart: 16% of the bandwidth.)
+// The lane layout of TEQ's group kernels, and their reads of α and the members' weights (included
+// after teq-vec.wgsl, the kernel's Params and its alpha and w0..w2 bindings): a workgroup holds ROWS
+// stacked rows of one group, LANES invocations a row; lane l of a row holds the row's column
+// vectors l, l + LANES, ... (VPL of them), so a subgroup's loads cover whole groups of consecutive
+// rows in order. (One invocation a (row, group) walking its group made each load of a subgroup
+// touch 32 lines 128 bytes apart: 16% of the bandwidth.)
 const WG = {{WG}}u;
 const LANES = {{LANES}}u;
 const ROWS = {{ROWS}}u;
 const VPL = {{VPL}}u;
 // the largest f32: no larger value than any (WGSL may assume no infinities)
 const INF = 0x1.fffffep+127f;
+
+/** Member m's weights at element i (of its own [rows, cols]), four columns or one. */
+fn wOf(m: u32, i: u32) -> vec4<f32> {
+#if M2
+  if (m == 1u) { return widen(w1[i / STEP]); }
+#endif
+#if M3
+  if (m == 2u) { return widen(w2[i / STEP]); }
+#endif
+  return widen(w0[i / STEP]);
+}
+
+/** α of the group's column c. */
+fn al(c: u32) -> vec4<f32> {
+  return widen(alpha[(p.alphaOffset + c) / STEP]);
+}
 
 /** A lane's place: its member, the member's row and the row's first index (all 0 when not live). */
 struct Lane {
