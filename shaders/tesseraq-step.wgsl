@@ -7,6 +7,8 @@
 // A run of SEG invocations owns its group's v entries and its u entry, so it can update them in
 // place. The sum over a group is tree-sum.wgsl's over SEG lanes: the same bits as one workgroup of
 // 64 per group (what this kernel was), whose lanes past the group added zeros.
+// dŴ arrives multiplied by the loss's scale (a power of two, ops/precision.ts lossGradientScale);
+// gradScale undoes it first, exactly.
 // adam holds [m_v (n), v_v (n), m_u (rows·nGroups), v_u (rows·nGroups)].
 // HALF_OUT: also writes the soft weight's f16 copy for the next step's products
 // (shaders/f16-overflow.wgsl: the value and count of cast-f16.wgsl, at overflow[p.slot]).
@@ -18,7 +20,7 @@ enable f16;
 struct Params {
   rows: u32, cols: u32, groupSize: u32, nGroups: u32, qmax: f32,
   beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, eps: f32, invSqrtBc2: f32,
-  stepSizeV: f32, weightDecayV: f32, stepSizeU: f32, weightDecayU: f32, slot: u32,
+  stepSizeV: f32, weightDecayV: f32, stepSizeU: f32, weightDecayU: f32, slot: u32, gradScale: f32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
@@ -72,8 +74,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let i = r * p.cols + c;
     let vi = v[i];
     let x = tqCode(w[i], s, z, vi, state[i]);
-    v[i] = adamUpdate(vi, tqDv(dW[i], x, s, f, vi, state[i], p.qmax), i, n + i, p.stepSizeV, p.weightDecayV);
-    acc += tqDuTerm(dW[i], x, s, z, p.qmax);
+    let gw = dW[i] * p.gradScale;
+    v[i] = adamUpdate(vi, tqDv(gw, x, s, f, vi, state[i], p.qmax), i, n + i, p.stepSizeV, p.weightDecayV);
+    acc += tqDuTerm(gw, x, s, z, p.qmax);
   }
   let total = segmentTreeSum(acc, lid, SEG);
   if (live && lane == 0u) {

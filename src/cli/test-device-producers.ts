@@ -97,7 +97,7 @@ async function copyCase(
   return { name, checked, ok, note: notes.join('; ') };
 }
 
-const up = (gpu: Gpu, shape: number[], big = 1) =>
+export const up = (gpu: Gpu, shape: number[], big = 1) =>
   gpu.upload(
     fill(
       shape.reduce((a, b) => a * b, 1),
@@ -210,11 +210,11 @@ async function copyCases(gpu: Gpu): Promise<ProducerResult[]> {
   return res;
 }
 
-const shapeConfig = (shape: string) => parseHfConfig(RANDOM_SHAPES[shape], 'config.json', `random:${shape}`);
+export const shapeConfig = (shape: string) => parseHfConfig(RANDOM_SHAPES[shape], 'config.json', `random:${shape}`);
 const smol = () => shapeConfig('smollm2-135m');
 
 /** A block of random weights (small, as trained weights are) of a real model's shape (SmolLM2-135M's unless named). */
-function randomBlock(gpu: Gpu, cfg = smol()): BlockWeights {
+export function randomBlock(gpu: Gpu, cfg = smol()): BlockWeights {
   const w = placeholderBlock(gpu, cfg);
   for (const t of blockTensors(w))
     gpu.write(
@@ -224,7 +224,7 @@ function randomBlock(gpu: Gpu, cfg = smol()): BlockWeights {
   return w;
 }
 
-function blockTensors(w: BlockWeights): Tensor[] {
+export function blockTensors(w: BlockWeights): Tensor[] {
   const headNorms = w.headNorms ? [w.headNorms.q.weight, w.headNorms.k.weight] : [];
   return [...Object.values(w.linears).map((l) => l!.weight), w.attnNorm.weight, w.mlpNorm.weight, ...headNorms];
 }
@@ -257,7 +257,7 @@ async function offThenOn(
 }
 
 /** The largest ‖a − b‖ / ‖b‖ over the tensors (f32 bits). */
-function worstRelativeL2(a: Uint32Array[], b: Uint32Array[]): number {
+export function worstRelativeL2(a: Uint32Array[], b: Uint32Array[]): number {
   let worst = 0;
   a.forEach((t, i) => {
     const [x, y] = [new Float32Array(t.buffer), new Float32Array(b[i].buffer)];
@@ -446,7 +446,7 @@ export async function producerCases(gpu: Gpu): Promise<ProducerResult[]> {
 }
 
 export function printProducerResults(results: ProducerResult[]): void {
-  console.log('\nf16 copies written by their producers (HALF_OUT) against cast-f16 of the same f32 output');
+  console.log('\nf16 copies written by their producers (HALF_OUT) against cast-f16 of the same f32 output; loss scaling');
   console.log('| case | checked | note | ok |');
   console.log('|---|---|---|---|');
   for (const r of results) console.log(`| ${r.name} | ${r.checked} | ${r.note} | ${r.ok ? 'ok' : 'FAIL'} |`);

@@ -22,6 +22,7 @@ import { clampMin } from '../ops/teq';
 import { floatToHalf, halfToFloat } from '../formats/dtype';
 import { attentionCases, printAttentionResults } from './test-device-attention';
 import { producerCases, printProducerResults } from './test-device-producers';
+import { lossScaleCase } from './test-device-loss-scale';
 
 const U16 = 2 ** -11;
 const U32 = 2 ** -24;
@@ -320,7 +321,7 @@ async function main(): Promise<void> {
     for (const c of cases(gpu, path, picked)) if (!picked || (c.tile && pickedSet.has(c.tile))) results.push(await runCase(gpu, c, path));
   // attention's matmul path with the policy on (test-device-attention.ts); tensor cores only
   const attention = picked ? [] : await attentionCases(gpu);
-  const producers = picked ? [] : await producerCases(gpu);
+  const producers = picked ? [] : [...(await producerCases(gpu)), await lossScaleCase(gpu)];
   const errors = gpu.uncapturedErrors.splice(0);
   console.log('\n| case | path | checked | max err/S | err/bound (f16 twin) | err/bound (f32 twin) | ok |');
   console.log('|---|---|---|---|---|---|---|');

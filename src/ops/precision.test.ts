@@ -3,13 +3,34 @@
 import { describe, expect, it } from 'vitest';
 import { fakeGpu } from '../gpu/testing/fake-device';
 import { pickSubgroupMatrix } from '../gpu/device';
-import { checkHalfOverflow, HALF_COPIES_MAX_BYTES, halfMinFlops, kernelPaths, linearMatmul, linearPath, setHalfLinears, withF32 } from './precision';
+import {
+  checkHalfOverflow,
+  HALF_COPIES_MAX_BYTES,
+  halfMinFlops,
+  kernelPaths,
+  linearMatmul,
+  linearPath,
+  lossGradientScale,
+  setHalfLinears,
+  withF32,
+} from './precision';
 import { attentionPath, causalAttention, causalAttentionBackward } from './attention';
 import { clampMin } from './teq';
 
 const shaders = (calls: ReturnType<typeof fakeGpu>['calls']) => calls.dispatches.map((d) => d.pipeline.split('|')[0]);
 
 describe('precision policy', () => {
+  it('scales a mean loss by the power of two nearest its count (exact in f32 both ways)', () => {
+    // 511 next-token losses of a 512-token window, 4 x 512 block tokens, a count between powers
+    expect([511, 2048, 3, 1, 0].map(lossGradientScale)).toEqual([512, 2048, 4, 1, 1]);
+    for (const n of [7, 100, 1000, 3 * 512]) {
+      const s = lossGradientScale(n);
+      expect(Math.log2(s) % 1).toBe(0);
+      expect(s / n).toBeGreaterThan(Math.SQRT1_2 - 1e-12);
+      expect(s / n).toBeLessThan(Math.SQRT2 + 1e-12);
+    }
+  });
+
   it('without subgroup matrices every Linear matmul is the f32 kernel, policy or not', () => {
     const { gpu, calls } = fakeGpu();
     expect(setHalfLinears(gpu, true)).toBe(false);

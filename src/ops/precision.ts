@@ -46,6 +46,18 @@ export const ATTENTION_MATMUL_MAX_SCORES_BYTES = 256 << 20;
  * mostly padding and the score traffic dominates (not measured to pay; stories260K's D=8 stays flash). */
 export const ATTENTION_MATMUL_MIN_HEAD_DIM = 32;
 
+/**
+ * The power of two by which a training loss's gradient is multiplied before its backward, and its
+ * parameters' gradients divided after (loss scaling, as mixed-precision training does). A mean over
+ * `count` tokens puts a block's output gradients around 1e-4 to 1e-7 (stories260K's last hidden
+ * state: half under f16's smallest normal, 6.1e-5), where an f16 copy keeps few bits or none;
+ * scaled by about `count` they are a per-token sum's, well inside f16's range. A power of two: every
+ * product and sum of the f32 backward scales exactly, so the f32 path keeps its bits.
+ */
+export function lossGradientScale(count: number): number {
+  return 2 ** Math.round(Math.log2(Math.max(1, count)));
+}
+
 class HalfLinears {
   readonly counts: Tensor;
   private slots = new Map<string, number>();

@@ -1,11 +1,12 @@
 // The fused TesseraQ step (gradients + Adam on v and u + next soft weight) against the float64
-// twins it fuses: tqGradRef, adamStepRef (twice) and tqSoftWeightRef.
+// twins it fuses: tqGradRef, adamStepRef (twice) and tqSoftWeightRef; and with dŴ scaled by the
+// loss's power of two and gradScale undoing it (ops/precision.ts lossGradientScale), the same bits.
 import type { Gpu } from '../gpu/gpu';
-import { releaseTqLinear, tqFromValues, tqStep, type TqStepOptions } from './tesseraq';
+import { releaseTqLinear, tqAdamState, tqFromValues, tqStep, type TqStepOptions } from './tesseraq';
 import { randomTqState, tqGradRef, tqSoftWeightRef } from '../reference/tesseraq';
 import { adamStepRef } from '../reference/adam';
 import { mulberry32, randn } from '../reference/rng';
-import { assertClose } from '../reference/compare';
+import { assertClose, assertSameBits } from '../reference/compare';
 import type { QuantSpec } from '../core/quant-spec';
 
 const SHAPES: { rows: number; cols: number; spec: QuantSpec }[] = [
@@ -60,5 +61,33 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
         [w, adam, soft, dWt].forEach((t) => t.release());
       }
     }
+  },
+  async 'dŴ times a power of two with gradScale undoing it: the same v, u, moments and soft weight bits'(gpu) {
+    const { rows, cols, spec } = SHAPES[0];
+    const ref = randomTqState(randn(rows * cols, 9), rows, cols, spec, 4);
+    const dW = Float32Array.from(randn(rows * cols, 10), (v) => Math.fround(v * 1e-5));
+    const run = async (scale: number) => {
+      const w = gpu.upload(Float32Array.from(ref.w), [rows, cols], 'w');
+      const L = tqFromValues(gpu, w, spec, ref);
+      const adam = tqAdamState(gpu, L);
+      const soft = gpu.tensor([rows, cols], 'f32', 'soft');
+      const dWt = gpu.upload(
+        dW.map((v) => v * scale),
+        [rows, cols],
+        'dW',
+      );
+      for (let step = 1; step <= 3; step++) {
+        const o: TqStepOptions = { step, lr: 1e-2, scaleLr: 2e-3, scaleWeightDecay: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, gradScale: 1 / scale };
+        tqStep(gpu, L, dWt, adam, soft, o);
+      }
+      const out = { v: await L.v.readF32(), u: await L.u.readF32(), adam: await adam.readF32(), soft: await soft.readF32() };
+      releaseTqLinear(L);
+      [w, adam, soft, dWt].forEach((t) => t.release());
+      return out;
+    };
+    const plain = await run(1);
+    const scaled = await run(512);
+    if (plain.v.every((v, i) => v === Math.fround(ref.v[i]))) throw new Error('v did not move: the check would prove nothing');
+    for (const key of ['v', 'u', 'adam', 'soft'] as const) assertSameBits(`dŴ x 512: ${key}`, scaled[key], plain[key]);
   },
 };

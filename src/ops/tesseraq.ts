@@ -54,6 +54,7 @@ const STEP = defineKernel({
     stepSizeU: 'f32',
     weightDecayU: 'f32',
     slot: 'u32',
+    gradScale: 'f32',
   },
   bindings: { w: 'read', sz: 'read', v: 'write', u: 'write', state: 'read', dW: 'read', adam: 'write', soft: 'write', soft16: 'write?', overflow: 'write?' },
 });
@@ -211,6 +212,8 @@ export interface TqStepOptions {
   beta1: number;
   beta2: number;
   eps: number;
+  /** Multiplies dŴ before anything else (default 1): undoes the loss's scale (lossGradientScale). */
+  gradScale?: number;
 }
 
 /**
@@ -248,6 +251,7 @@ export function tqStep(gpu: Gpu, L: TqLinear, dW: Tensor, adam: Tensor, soft: Te
       stepSizeU: o.scaleLr / bc1,
       weightDecayU: o.scaleWeightDecay,
       slot: half?.slot ?? 0,
+      gradScale: o.gradScale ?? 1,
     },
     bindings: { w: L.w, sz: L.sz, v: L.v, u: L.u, state: L.state, dW, adam, soft, soft16: half?.copy, overflow: half?.counts },
     workgroups: gpu.grid1D(Math.ceil((L.rows * L.nGroups * lanes) / WG)),

@@ -223,11 +223,11 @@ export class TeqTrainer {
     dh.release();
   }
 
-  /** dα of every group, then one Adam step and the clamp on all α at once. */
-  update(lr: number, step: number): void {
+  /** dα of every group, then one Adam step and the clamp on all α at once; `gradScale` undoes the loss's (lossGradientScale). */
+  update(lr: number, step: number, gradScale = 1): void {
     // each block's groups own disjoint parts of grad
     this.blocks.forEach((_, b) => teqColSum(this.gpu, this.tables[b], this.partials[b], this.grad));
-    adamStep(this.gpu, this.alpha, this.grad, this.m, this.v, { lr, beta1: TEQ_BETAS[0], beta2: TEQ_BETAS[1], eps: 1e-8, weightDecay: 0, step });
+    adamStep(this.gpu, this.alpha, this.grad, this.m, this.v, { lr, beta1: TEQ_BETAS[0], beta2: TEQ_BETAS[1], eps: 1e-8, weightDecay: 0, step, gradScale });
     clampMin(this.gpu, this.alpha, ALPHA_MIN);
   }
 

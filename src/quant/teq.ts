@@ -26,6 +26,7 @@ import { chainForward, chainInput } from './chains';
 import { heldOutScore } from './window-losses';
 import { NonFiniteError, RETRY_LR_FACTOR, blameSourceWeights, finalDivergence } from './non-finite';
 import { nextTokenTargets } from '../ops/cross-entropy';
+import { lossGradientScale } from '../ops/precision';
 
 /** 5% linear warm-up, then linear decay to zero (transformers' "linear" schedule). */
 export function teqLearningRate(base: number, step: number, total: number): number {
@@ -91,10 +92,11 @@ async function runTeqBlockwise(ctx: MethodContext): Promise<void> {
           const eff = trainer.effectiveBlock(0);
           const { y, acts } = blockForward(gpu, cfg, eff, xb, shape, true);
           const tokens = seqs.length * seqLen;
-          const dy = mseWithGrad(gpu, y, tb, { gradScale: 2 / tokens, lossScale: 1 / tokens, loss: losses, slot: step });
+          const scale = lossGradientScale(tokens); // the gradient in f16's range, undone in the update
+          const dy = mseWithGrad(gpu, y, tb, { gradScale: (2 * scale) / tokens, lossScale: 1 / tokens, loss: losses, slot: step });
           const g = blockBackward(gpu, cfg, eff, acts!, dy, shape, trainer.trainedRoles(0));
           trainer.contribute(0, g.dW, config.teqEstimator);
-          trainer.update(teqLearningRate(config.lr * lrScale, step, steps), step + 1);
+          trainer.update(teqLearningRate(config.lr * lrScale, step, steps), step + 1, 1 / scale);
           Object.values(g.dW).forEach((t) => t?.release());
           [g.dx, dy, y, tb].forEach((t) => t.release());
           releaseActivations(acts!, true);
@@ -264,6 +266,8 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
   const steps = config.steps;
   const losses = gpu.zeros([Math.max(1, steps)], 'teq-losses');
   const shape: BatchShape = { batch: 1, seqLen };
+  // The next-token loss's gradient in f16's range (lossGradientScale), undone in the update.
+  const gradScale = lossGradientScale(seqLen - 1);
 
   /**
    * Mean per-token cross-entropy of the held-out windows with the current α (f32, as checkpoints
@@ -313,12 +317,12 @@ async function runTeqLm(ctx: MethodContext): Promise<void> {
       const logits = lmHead(gpu, ctx.globals, head.y);
       const ce = crossEntropy(gpu, logits, targets);
       sumInto(gpu, ce.loss, { scale: 1 / (seqLen - 1), into: losses, slot: step });
-      const dlogits = crossEntropyBackward(gpu, logits, targets, ce.lse, 1 / (seqLen - 1));
+      const dlogits = crossEntropyBackward(gpu, logits, targets, ce.lse, gradScale / (seqLen - 1));
       const dh = headInputBackward(gpu, ctx.globals, h, head, lmHeadBackward(gpu, ctx.globals, dlogits));
       [dlogits, logits, targets, ce.loss, ce.lse, h].forEach((t) => t.release());
       releaseHeadInput(head);
       trainer.backward(saved, dh, shape, config.teqEstimator);
-      trainer.update(teqLearningRate(config.lr * lrScale, step, steps), step + 1);
+      trainer.update(teqLearningRate(config.lr * lrScale, step, steps), step + 1, 1 / gradScale);
       gpu.flush();
       step++;
       ctx.emit({ type: 'progress', phase: 'teq', done: step, total: steps, detail: `step ${step} of ${steps}` });

@@ -9,7 +9,7 @@
 // round runs (so the GPU does not wait for the CPU between rounds). After a round the block's state
 // can be read back for a checkpoint and a resumed run continues from it (tesseraq-state.ts); the
 // batch sampler's state goes with it.
-import { checkHalfOverflow, halfCopyTarget, keepHalfCopy } from '../ops/precision';
+import { checkHalfOverflow, halfCopyTarget, keepHalfCopy, lossGradientScale } from '../ops/precision';
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import { CancelledError } from '../gpu/errors';
@@ -218,7 +218,9 @@ export async function tesseraqBlock(
     const yTable = yfp.view([shape.batch, seqLen * C]);
     const rand = new SeekableRandom(hooks.resume?.rng ?? (opts.seed ^ Math.imul(w.index + 1, 0x9e3779b1)) >>> 0);
     const inFlight: Promise<unknown>[] = [];
-    const adamBase = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+    // The loss's gradient in f16's range (lossGradientScale), undone by tqStep.
+    const gradScale = lossGradientScale(tokensB);
+    const adamBase = { beta1: 0.9, beta2: 0.999, eps: 1e-8, gradScale: 1 / gradScale };
     const report: TesseraqBlockReport = { block: w.index, rtnLoss: NaN, finalLoss: NaN, rounds: [], layers: [], f: fHistogram([]), seconds: {} };
     // the baseline's forward is counted with the first round's hardening until that round's readback
     let roundStart = performance.now();
@@ -260,7 +262,7 @@ export async function tesseraqBlock(
         ids[i].release();
         const { y, acts } = blockForward(gpu, cfg, softBlock, xb, bShape, true);
         // Loss (mean over tokens of the summed squared error) into its slot, and its gradient.
-        const dy = mseWithGrad(gpu, y, yb, { gradScale: 2 / tokensB, lossScale: 1 / tokensB, loss: lossBuf, slot: i });
+        const dy = mseWithGrad(gpu, y, yb, { gradScale: (2 * gradScale) / tokensB, lossScale: 1 / tokensB, loss: lossBuf, slot: i });
         y.release();
         yb.release();
         const g = blockBackward(gpu, cfg, softBlock, acts!, dy, bShape);
