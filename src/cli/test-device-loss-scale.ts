@@ -8,13 +8,10 @@
 import type { Gpu } from '../gpu/gpu';
 import { lossGradientScale, setHalfLinears } from '../ops/precision';
 import { blockBackward, blockForward, releaseActivations } from '../model/block';
+import { mulberry32 } from '../reference/rng';
 import { blockTensors, randomBlock, shapeConfig, up, worstRelativeL2, type ProducerResult } from './test-device-producers';
 
-let seed = 24680;
-function rand(): number {
-  seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-  return seed / 2 ** 32;
-}
+const rand = mulberry32(24680);
 
 /** Output gradients of a mean loss: signs at random, magnitudes log-uniform from 1e-7 to 1e-3. */
 function meanLossGradient(n: number): Float32Array {
