@@ -1,0 +1,132 @@
+// Issue 17's quality check of the f16 path: the same stories260K runs at the reference settings on
+// the f16 path (`--f16 all`, every Linear product on f16 operands) and on the f32 path (`--no-f16`),
+// and a table of both perplexities. The cells, each run's arguments and the verdicts are here, pure,
+// so they are unit-tested; src/cli/half-quality.ts runs the studio CLI and prints the table.
+import type { Method } from '../core/run-types';
+import type { MatmulPath } from '../ops/matmul';
+
+export type HalfPath = 'f16' | 'f32';
+/** W4 and W3 cells: the f16 path's perplexity within 0.3% of the f32 path's (issue 17). */
+export const QUALITY_TOLERANCE = 0.003;
+/** The methods that train through the Linear products (the issue's 16 cells with W4, W3, seeds 0, 1). */
+export const TRAINED_METHODS: readonly Method[] = ['teq', 'tesseraq', 'teq+tesseraq', 'teq+gptq'];
+
+export interface QualityCell {
+  method: Method;
+  bits: number;
+  seed: number;
+}
+
+/** Every method x bits x seed, then TesseraQ W2 for each seed (judged against its seed spread). */
+export function qualityCells(methods: readonly Method[], bits: readonly number[], seeds: readonly number[], w2: boolean): QualityCell[] {
+  const cells = methods.flatMap((method) => bits.flatMap((b) => seeds.map((seed) => ({ method, bits: b, seed }))));
+  if (w2 && !bits.includes(2)) cells.push(...seeds.map((seed) => ({ method: 'tesseraq' as const, bits: 2, seed })));
+  return cells;
+}
+
+/** The studio CLI's `quantize` arguments of one run at the reference settings of the README's
+ *  "Results on stories260K" (128 x 512 calibration tokens, g32, every evaluation window). */
+export function qualityArgs(cell: QualityCell, path: HalfPath): string[] {
+  const common = ['--model', 'bundled', '--method', cell.method, '--bits', String(cell.bits), '--groupSize', '32'];
+  const settings = ['--calibSamples', '128', '--seqLen', '512', '--evalWindows', '0', '--seed', String(cell.seed)];
+  const own: Partial<Record<Method, string[]>> = {
+    teq: ['--steps', '300'],
+    'teq+gptq': ['--steps', '300'],
+    tesseraq: ['--tqIters', '50', '--tqSchedule', 'paper20'],
+    'teq+tesseraq': ['--steps', '20', '--tqIters', '50', '--tqSchedule', 'paper20'],
+  };
+  return ['quantize', ...common, ...settings, ...(own[cell.method] ?? []), ...(path === 'f16' ? ['--f16', 'all'] : ['--no-f16'])];
+}
+
+/** A file name for a run's result: `teq_gptq-W3-s1-f16`. */
+export const runName = (cell: QualityCell, path: HalfPath) => `${cell.method.replace(/\+/g, '_')}-W${cell.bits}-s${cell.seed}-${path}`;
+
+export interface QualityRun extends QualityCell {
+  path: HalfPath;
+  pplQuant: number;
+  /** The path its Linear products took (the result's details.linearMatmuls). */
+  linearMatmuls?: MatmulPath;
+  /** What its held-out choices kept: TEQ's step, TEQ then GPTQ's check. */
+  kept?: string;
+}
+
+/** What a run's held-out choices kept, from its result's details. */
+export function keptChoice(details: Record<string, unknown> | undefined): string | undefined {
+  const d = (details ?? {}) as { teq?: { selection?: { keptStep?: number } }; teqGptq?: { keptTeq?: boolean } };
+  const parts = [
+    d.teq?.selection?.keptStep !== undefined ? `step ${d.teq.selection.keptStep}` : '',
+    d.teqGptq ? (d.teqGptq.keptTeq ? "TEQ's scales" : 'GPTQ alone') : '',
+  ].filter(Boolean);
+  return parts.length ? parts.join(', ') : undefined;
+}
+
+export interface QualityRow extends QualityCell {
+  f16?: QualityRun;
+  f32?: QualityRun;
+  /** (f16 − f32) / f32. */
+  delta?: number;
+  /** W4/W3: |delta| within 0.3%; W2: |f16 − f32| within the f32 path's spread over seeds. */
+  ok?: boolean;
+  note: string;
+}
+
+/** One row a cell, both paths side by side, with its verdict. */
+export function qualityRows(runs: readonly QualityRun[]): QualityRow[] {
+  const key = (c: QualityCell) => `${c.method}|${c.bits}|${c.seed}`;
+  const cells = new Map<string, QualityRow>();
+  for (const r of runs) {
+    const row = cells.get(key(r)) ?? { method: r.method, bits: r.bits, seed: r.seed, note: '' };
+    row[r.path] = r;
+    cells.set(key(r), row);
+  }
+  const rows = [...cells.values()];
+  for (const row of rows) {
+    const { f16, f32 } = row;
+    if (!f16 || !f32) {
+      row.note = `no ${f16 ? 'f32' : 'f16'} run`;
+      continue;
+    }
+    if (f16.linearMatmuls === 'f32') {
+      row.ok = false;
+      row.note = 'the f16 run took the f32 path (no f16 subgroup matrices on this GPU)';
+      continue;
+    }
+    row.delta = (f16.pplQuant - f32.pplQuant) / f32.pplQuant;
+    if (row.bits > 2) {
+      row.ok = Math.abs(row.delta) <= QUALITY_TOLERANCE;
+      row.note = row.ok ? 'within 0.3%' : 'outside 0.3%';
+      continue;
+    }
+    const spread = seedSpread(rows, row);
+    if (spread === undefined) row.note = 'one seed: no spread to judge against';
+    else {
+      row.ok = Math.abs(f16.pplQuant - f32.pplQuant) <= spread;
+      row.note = `${row.ok ? 'within' : 'outside'} the f32 seed spread ${spread.toPrecision(3)}`;
+    }
+  }
+  return rows;
+}
+
+/** Largest minus smallest f32 perplexity of the method and bits over the seeds measured. */
+function seedSpread(rows: readonly QualityRow[], cell: QualityCell): number | undefined {
+  const ppl = rows.filter((r) => r.method === cell.method && r.bits === cell.bits && r.f32).map((r) => r.f32!.pplQuant);
+  return ppl.length < 2 ? undefined : Math.max(...ppl) - Math.min(...ppl);
+}
+
+const fmt = (x: number | undefined) => (x === undefined ? '-' : x.toPrecision(5));
+
+/** The Markdown table and a one-line count of the cells within tolerance. */
+export function qualityMarkdown(rows: readonly QualityRow[]): string {
+  const lines = [
+    '| method | W | seed | f16 path | f32 path | f16 − f32 | verdict | kept (f16 / f32) |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => {
+      const delta = r.delta === undefined ? '-' : `${r.delta >= 0 ? '+' : ''}${(100 * r.delta).toFixed(2)}%`;
+      const kept = r.f16?.kept || r.f32?.kept ? `${r.f16?.kept ?? '-'} / ${r.f32?.kept ?? '-'}` : '';
+      return `| ${r.method} | ${r.bits} | ${r.seed} | ${fmt(r.f16?.pplQuant)} | ${fmt(r.f32?.pplQuant)} | ${delta} | ${r.note} | ${kept} |`;
+    }),
+  ];
+  const judged = rows.filter((r) => r.ok !== undefined);
+  lines.push('', `${judged.filter((r) => r.ok).length} of ${judged.length} judged cells pass (${rows.length} cells).`);
+  return lines.join('\n');
+}
