@@ -11,7 +11,7 @@
 // pass alone (for runs too long to make twice) and reports its seconds, timer included.
 import { writeFile } from 'node:fs/promises';
 import { createEngineGpu, closeNodeGpu, dawnToggles, describeKernelPaths, halfSetting } from './node-gpu';
-import { cliConfigErrors, fail, loadModel, loadText } from './inputs';
+import { cliConfigErrors, fail, loadModel, loadText, methodList } from './inputs';
 import type { Gpu } from '../gpu/gpu';
 import { measureCeilings } from './bench-ceilings';
 import { kernelFamilies } from './kernel-families';
@@ -23,7 +23,7 @@ import { loadGlobals, embedTokens, releaseGlobals, runBlocks, SourceBlocks } fro
 import type { LoadedModel } from '../core/model-config';
 import type { TextSplit } from '../engine/text-split';
 import { METHODS } from '../methods/registry';
-import { BENCH_METHODS, benchMarkdown, hotKernels, type BenchMethod, type BenchReport, type BenchRow } from './bench-report';
+import { benchMarkdown, hotKernels, type BenchMethod, type BenchReport, type BenchRow } from './bench-report';
 
 export const BENCH_USAGE = `  studio bench --model <path|bundled|random:<shape>> [--methods rtn,awq,teq,tesseraq] [--kernels 0|only] [--peakN 4096]
                   [any quantize flag: --calibSamples --seqLen --steps --teqLoss --tqIters --tqSchedule ...]
@@ -80,17 +80,8 @@ function failUnlessDone(method: BenchMethod, result: RunResult): void {
   if (result.status !== 'done') fail(`${method}: ${result.status}${result.error ? `: ${result.error}` : ''}`);
 }
 
-function benchMethods(raw: string | undefined): BenchMethod[] {
-  const names = (raw ?? 'rtn,awq,teq,tesseraq')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const n of names) if (!(BENCH_METHODS as readonly string[]).includes(n)) fail(`--methods: "${n}" is not one of ${BENCH_METHODS.join(', ')}`);
-  return names as BenchMethod[];
-}
-
 export async function bench(flags: Map<string, string>): Promise<void> {
-  const methods = benchMethods(flags.get('methods'));
+  const methods: BenchMethod[] = methodList(flags.get('methods') ?? 'rtn,awq,teq,tesseraq');
   const kernelFlag = flags.get('kernels') ?? '1';
   if (!['0', '1', 'only'].includes(kernelFlag)) fail(`--kernels takes 0, 1 or only, not "${kernelFlag}"`);
   const kernels = kernelFlag !== '0';

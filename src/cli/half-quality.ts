@@ -7,9 +7,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
-import type { Method } from '../core/run-types';
-import { QUANTIZING_METHODS } from '../methods/registry';
 import { flag } from './argv-flag';
+import { methodList } from './inputs';
 import {
   keptChoice,
   qualityArgs,
@@ -57,9 +56,8 @@ function runStudio(studio: string, args: string[], log: string): Promise<number>
 
 async function main() {
   if (process.argv.includes('--help') || process.argv.includes('-h')) return void console.log(USAGE);
-  const methods = list('methods', TRAINED_METHODS.join(','));
-  for (const m of methods) if (!QUANTIZING_METHODS.includes(m as Method)) throw new Error(`--methods: "${m}" is not one of ${QUANTIZING_METHODS.join(', ')}`);
-  const cells = qualityCells(methods as Method[], numbers('bits', '4,3'), numbers('seeds', '0,1'), flag('w2', '1') !== '0');
+  const methods = methodList(flag('methods', TRAINED_METHODS.join(',')));
+  const cells = qualityCells(methods, numbers('bits', '4,3'), numbers('seeds', '0,1'), flag('w2', '1') !== '0');
   const jobs = Math.max(1, numbers('jobs', '4')[0] ?? 4);
   const out = resolve(flag('out', 'quality-half'));
   const extra = flag('studioArgs', '').split(/\s+/).filter(Boolean);

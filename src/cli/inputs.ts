@@ -8,7 +8,8 @@ import { pathSources } from './node-files';
 import { loadModelFromFiles } from '../formats/load';
 import { readLlama2cHeader } from '../formats/llama2c';
 import { splitText, twoFileSplit, type TextSplit } from '../engine/text-split';
-import type { RunConfig } from '../core/run-types';
+import type { Method, RunConfig } from '../core/run-types';
+import { QUANTIZING_METHODS } from '../methods/registry';
 import type { LoadedModel } from '../core/model-config';
 import { randomModel } from '../formats/random-model';
 import { ParallelDraw } from './parallel-draw';
@@ -16,6 +17,16 @@ import { ParallelDraw } from './parallel-draw';
 export function fail(msg: string): never {
   process.stderr.write(`error: ${msg}\n`);
   process.exit(1);
+}
+
+/** A `--methods a,b,c` list, each one of the registry's quantizing methods. */
+export function methodList(list: string): Method[] {
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const n of names) if (!(QUANTIZING_METHODS as readonly string[]).includes(n)) fail(`--methods: "${n}" is not one of ${QUANTIZING_METHODS.join(', ')}`);
+  return names as Method[];
 }
 
 export function repoRoot(): string {

@@ -3,7 +3,6 @@
 // sharded): full precision against transformers' float64 twin, RTN and GPTQ against the oracle of the
 // stored model. The cases that also train (TEQ, TesseraQ) are in checkpoints-trained-*.gpu-test.ts.
 import { CHECKPOINT_CASES } from '../formats/testing/hf-checkpoint-cases';
-import { checkpointCases, TRAINED_CASES } from './testing/checkpoint-check';
+import { checkpointCases, TRAINED_NAMES } from './testing/checkpoint-check';
 
-const trained = new Set([...TRAINED_CASES.rope, ...TRAINED_CASES.norms]);
-export const cases = checkpointCases(CHECKPOINT_CASES.map((c) => c.name).filter((n) => !trained.has(n)));
+export const cases = checkpointCases(CHECKPOINT_CASES.map((c) => c.name).filter((n) => !TRAINED_NAMES.has(n)));

@@ -51,15 +51,16 @@ export const TRAINED_CASES = {
   // projections): TEQ's and TesseraQ's backward through them, and AWQ's search with them.
   norms: ['Qwen2.5-style', 'Qwen3-0.6B-style', 'OPT-350m-style'],
 };
+/** Every case of TRAINED_CASES. */
+export const TRAINED_NAMES: ReadonlySet<string> = new Set([...TRAINED_CASES.rope, ...TRAINED_CASES.norms]);
 const WITH_AWQ = ['Qwen3-0.6B-style', 'OPT-350m-style'];
 
 /** GPU test cases for the named checkpoint cases: fp against transformers, RTN and GPTQ, and TEQ,
  *  TesseraQ (and AWQ) for those named in TRAINED_CASES. */
 export function checkpointCases(names: string[]): Record<string, (gpu: Gpu) => Promise<void>> {
-  const trained = new Set([...TRAINED_CASES.rope, ...TRAINED_CASES.norms]);
   const cases: Record<string, (gpu: Gpu) => Promise<void>> = {};
   for (const name of names) {
-    const t = trained.has(name);
+    const t = TRAINED_NAMES.has(name);
     const awq = WITH_AWQ.includes(name);
     const methods = [...RTN_GPTQ, ...(t ? TRAINED : []), ...(awq ? [{ method: 'awq' as const }] : [])];
     cases[`${name}: fp against transformers, RTN, GPTQ${t ? ', TEQ, TesseraQ' : ''}${awq ? ', AWQ' : ''}`] = (gpu) => checkCase(gpu, byName(name), methods);
