@@ -22,12 +22,13 @@ import {
 } from './half-quality-table';
 
 const USAGE = `usage: npm run quality:half -- [--methods teq,tesseraq,teq+tesseraq,teq+gptq] [--bits 4,3] [--seeds 0,1]
-                                 [--w2 1|0] [--jobs 4] [--out quality-half] [--studioArgs "--calibSamples 4 ..."]
+                                 [--w2 1|0] [--jobs 4] [--out quality-half] [--resume] [--studioArgs "--calibSamples 4 ..."]
   stories260K at the README's reference settings (128 x 512 calibration tokens, g32, every evaluation
   window), each cell with --f16 all and with --no-f16; --w2 1 adds TesseraQ W2 (judged against its
   seed spread). --studioArgs are added to every run's arguments and override them (a smoke run on a
   slow GPU with fewer tokens, say). Needs a GPU where the CLI's f16 path runs: Dawn's f16 subgroup
-  matrices (tensor cores); elsewhere every cell fails as having taken the f32 path.`;
+  matrices (tensor cores); elsewhere every cell fails as having taken the f32 path. --resume keeps the
+  results already in --out (an interrupted run, or runs made in parts) and runs only the others.`;
 
 function list(name: string, fallback: string): string[] {
   return flag(name, fallback)
@@ -54,6 +55,15 @@ function runStudio(studio: string, args: string[], log: string): Promise<number>
   });
 }
 
+/** Whether an earlier run left a whole result here (the CLI writes the file once it has finished). */
+function finishedRun(json: string): boolean {
+  try {
+    return Number.isFinite(JSON.parse(readFileSync(json, 'utf8')).pplQuant);
+  } catch {
+    return false;
+  }
+}
+
 async function main() {
   if (process.argv.includes('--help') || process.argv.includes('-h')) return void console.log(USAGE);
   const methods = methodList(flag('methods', TRAINED_METHODS.join(',')));
@@ -61,6 +71,7 @@ async function main() {
   const jobs = Math.max(1, numbers('jobs', '4')[0] ?? 4);
   const out = resolve(flag('out', 'quality-half'));
   const extra = flag('studioArgs', '').split(/\s+/).filter(Boolean);
+  const resume = process.argv.includes('--resume');
   const studio = fileURLToPath(new URL('./studio.mjs', import.meta.url));
   if (!existsSync(studio)) throw new Error(`${studio} is missing: build it with node scripts/build-node.mjs studio`);
   mkdirSync(out, { recursive: true });
@@ -75,7 +86,8 @@ async function main() {
       const { cell, path } = queue[i];
       const name = runName(cell, path);
       const json = join(out, `${name}.json`);
-      const code = await runStudio(studio, [...qualityArgs(cell, path), ...extra, '--out', json], join(out, `${name}.log`));
+      const kept = resume && finishedRun(json);
+      const code = kept ? 0 : await runStudio(studio, [...qualityArgs(cell, path), ...extra, '--out', json], join(out, `${name}.log`));
       const secs = ((Date.now() - t0) / 1000).toFixed(0);
       if (code !== 0 || !existsSync(json)) {
         failed.push(`${name}: exit code ${code}, see ${join(out, `${name}.log`)}`);
@@ -84,7 +96,7 @@ async function main() {
       }
       const r = JSON.parse(readFileSync(json, 'utf8'));
       runs.push({ ...cell, path, pplQuant: r.pplQuant, linearMatmuls: r.details?.linearMatmuls, kept: keptChoice(r.details) });
-      console.error(`[${secs} s] ${name}: perplexity ${r.pplQuant}`);
+      console.error(`[${secs} s] ${name}: perplexity ${r.pplQuant}${kept ? ' (kept from an earlier run)' : ''}`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, worker));
