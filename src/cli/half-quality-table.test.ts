@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { keptChoice, qualityArgs, qualityCells, qualityMarkdown, qualityRows, runName, TRAINED_METHODS, type QualityRun } from './half-quality-table';
+import {
+  keptChoice,
+  qualityArgs,
+  qualityCells,
+  qualityMarkdown,
+  qualityRows,
+  qualitySummaries,
+  runName,
+  TRAINED_METHODS,
+  type QualityRun,
+} from './half-quality-table';
 import { parseConfigQuery } from '../engine/url-config';
 
 /** The run config the studio CLI builds from these arguments (its parser: --name value pairs). */
@@ -76,6 +86,36 @@ describe("issue 17's quality check of the f16 path", () => {
     const rows = qualityRows([run('teq', 3, 0, 'f16', 7.9081, { linearMatmuls: 'f32' }), run('teq', 3, 0, 'f32', 7.9081)]);
     expect(rows[0].ok).toBe(false);
     expect(rows[0].note).toMatch(/took the f32 path/);
+  });
+
+  it('sums each method and bit width up over its seeds: means, the mean relative difference and its standard error (hand-computed)', () => {
+    const rows = qualityRows([
+      run('tesseraq', 3, 0, 'f16', 6.06), // (6.06 - 6.0) / 6.0 = +1%
+      run('tesseraq', 3, 0, 'f32', 6.0),
+      run('tesseraq', 3, 1, 'f16', 5.97), // (5.97 - 6.0) / 6.0 = -0.5%
+      run('tesseraq', 3, 1, 'f32', 6.0),
+      run('tesseraq', 3, 2, 'f16', 6.09), // (6.09 - 6.09) / 6.09 = 0
+      run('tesseraq', 3, 2, 'f32', 6.09),
+      run('tesseraq', 2, 0, 'f16', 12.2),
+      run('tesseraq', 2, 0, 'f32', 12.0),
+      run('tesseraq', 2, 1, 'f16', 12.3), // means 12.25 / 12.05: 0.2 apart, spread 0.1: outside; deltas +1.667%, +1.653%
+      run('tesseraq', 2, 1, 'f32', 12.1),
+      run('teq', 4, 0, 'f16', 5.6), // one seed: no summary
+      run('teq', 4, 0, 'f32', 5.6),
+    ]);
+    const [w3, w2] = qualitySummaries(rows);
+    expect(qualitySummaries(rows)).toHaveLength(2);
+    expect(w3).toMatchObject({ method: 'tesseraq', bits: 3, seeds: 3, ok: true });
+    expect(w3.f16Mean).toBeCloseTo(6.04, 12);
+    expect(w3.f32Mean).toBeCloseTo(6.03, 12);
+    // deltas +1%, -0.5%, 0: mean +0.1667%, sd 0.7638%, standard error 0.4410%; f32 sd 0.05196 / 6.03 = 0.86%
+    expect(w3.meanDelta).toBeCloseTo(0.001 / 0.6, 12);
+    expect(w3.deltaSe).toBeCloseTo(Math.sqrt((0.01 - 0.001 / 0.6) ** 2 + (0.005 + 0.001 / 0.6) ** 2 + (0.001 / 0.6) ** 2) / Math.sqrt(2) / Math.sqrt(3), 12);
+    expect(w3.f32Sd).toBeCloseTo(Math.sqrt((2 * 0.03 ** 2 + 0.06 ** 2) / 2) / 6.03, 12);
+    expect(w2).toMatchObject({ bits: 2, seeds: 2, ok: false });
+    const md = qualityMarkdown(rows);
+    expect(md).toContain('| tesseraq | 3 | 3 | 6.0400 | 6.0300 | +0.17% ± 0.44% | 0.86% | mean within 0.3% |');
+    expect(md).toContain('| tesseraq | 2 | 2 | 12.250 | 12.050 | +1.66% ± 0.01% | 0.59% | means outside the f32 seed spread |');
   });
 
   it("names what each run's held-out choices kept", () => {

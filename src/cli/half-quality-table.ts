@@ -113,7 +113,59 @@ function seedSpread(rows: readonly QualityRow[], cell: QualityCell): number | un
   return ppl.length < 2 ? undefined : Math.max(...ppl) - Math.min(...ppl);
 }
 
+/** One method and bit width over the seeds that ran on both paths. A single run's perplexity moves
+ *  with every rounding that flips in training (the f32 path's own seed-to-seed spread at W3 is larger
+ *  than 0.3%), so the means tell whether the f16 path shifts quality where single cells cannot. */
+export interface QualitySummary {
+  method: Method;
+  bits: number;
+  seeds: number;
+  f16Mean: number;
+  f32Mean: number;
+  /** Mean over seeds of each seed's (f16 − f32) / f32, and its standard error. */
+  meanDelta: number;
+  deltaSe: number;
+  /** The f32 path's standard deviation over seeds, relative to its mean. */
+  f32Sd: number;
+  /** W4/W3: |meanDelta| within 0.3%; W2: |f16Mean − f32Mean| within the f32 path's seed spread. */
+  ok: boolean;
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+const sd = (xs: readonly number[]) => Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
+
+/** Per method and bits with two seeds or more measured on both paths (cells whose f16 run took the f32 path left out). */
+export function qualitySummaries(rows: readonly QualityRow[]): QualitySummary[] {
+  const groups = new Map<string, QualityRow[]>();
+  for (const r of rows) {
+    if (r.delta === undefined) continue;
+    const key = `${r.method}|${r.bits}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()]
+    .filter((g) => g.length >= 2)
+    .map((g) => {
+      const f16 = g.map((r) => r.f16!.pplQuant);
+      const f32 = g.map((r) => r.f32!.pplQuant);
+      const deltas = g.map((r) => r.delta!);
+      const [f16Mean, f32Mean, meanDelta] = [mean(f16), mean(f32), mean(deltas)];
+      const ok = g[0].bits > 2 ? Math.abs(meanDelta) <= QUALITY_TOLERANCE : Math.abs(f16Mean - f32Mean) <= Math.max(...f32) - Math.min(...f32);
+      return {
+        method: g[0].method,
+        bits: g[0].bits,
+        seeds: g.length,
+        f16Mean,
+        f32Mean,
+        meanDelta,
+        deltaSe: sd(deltas) / Math.sqrt(g.length),
+        f32Sd: sd(f32) / f32Mean,
+        ok,
+      };
+    });
+}
+
 const fmt = (x: number | undefined) => (x === undefined ? '-' : x.toPrecision(5));
+const percent = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}%`;
 
 /** The Markdown table and a one-line count of the cells within tolerance. */
 export function qualityMarkdown(rows: readonly QualityRow[]): string {
@@ -121,12 +173,23 @@ export function qualityMarkdown(rows: readonly QualityRow[]): string {
     '| method | W | seed | f16 path | f32 path | f16 − f32 | verdict | kept (f16 / f32) |',
     '|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => {
-      const delta = r.delta === undefined ? '-' : `${r.delta >= 0 ? '+' : ''}${(100 * r.delta).toFixed(2)}%`;
+      const delta = r.delta === undefined ? '-' : percent(r.delta);
       const kept = r.f16?.kept || r.f32?.kept ? `${r.f16?.kept ?? '-'} / ${r.f32?.kept ?? '-'}` : '';
       return `| ${r.method} | ${r.bits} | ${r.seed} | ${fmt(r.f16?.pplQuant)} | ${fmt(r.f32?.pplQuant)} | ${delta} | ${r.note} | ${kept} |`;
     }),
   ];
   const judged = rows.filter((r) => r.ok !== undefined);
   lines.push('', `${judged.filter((r) => r.ok).length} of ${judged.length} judged cells pass (${rows.length} cells).`);
+  const summaries = qualitySummaries(rows);
+  if (summaries.length)
+    lines.push(
+      '',
+      '| method | W | seeds | f16 path, mean | f32 path, mean | mean of f16 − f32 (± standard error) | f32 path over seeds (sd) | verdict |',
+      '|---|---|---|---|---|---|---|---|',
+      ...summaries.map((m) => {
+        const verdict = m.bits > 2 ? `mean ${m.ok ? 'within' : 'outside'} 0.3%` : `means ${m.ok ? 'within' : 'outside'} the f32 seed spread`;
+        return `| ${m.method} | ${m.bits} | ${m.seeds} | ${fmt(m.f16Mean)} | ${fmt(m.f32Mean)} | ${percent(m.meanDelta)} ± ${(100 * m.deltaSe).toFixed(2)}% | ${(100 * m.f32Sd).toFixed(2)}% | ${verdict} |`;
+      }),
+    );
   return lines.join('\n');
 }
