@@ -132,7 +132,10 @@ export interface QualitySummary {
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
-const sd = (xs: readonly number[]) => Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
+const sd = (xs: readonly number[]) => {
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+};
 
 /** Per method and bits with two seeds or more measured on both paths (cells whose f16 run took the f32 path left out). */
 export function qualitySummaries(rows: readonly QualityRow[]): QualitySummary[] {
@@ -140,7 +143,8 @@ export function qualitySummaries(rows: readonly QualityRow[]): QualitySummary[] 
   for (const r of rows) {
     if (r.delta === undefined) continue;
     const key = `${r.method}|${r.bits}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push(r);
   }
   return [...groups.values()]
     .filter((g) => g.length >= 2)
@@ -149,7 +153,7 @@ export function qualitySummaries(rows: readonly QualityRow[]): QualitySummary[] 
       const f32 = g.map((r) => r.f32!.pplQuant);
       const deltas = g.map((r) => r.delta!);
       const [f16Mean, f32Mean, meanDelta] = [mean(f16), mean(f32), mean(deltas)];
-      const ok = g[0].bits > 2 ? Math.abs(meanDelta) <= QUALITY_TOLERANCE : Math.abs(f16Mean - f32Mean) <= Math.max(...f32) - Math.min(...f32);
+      const ok = g[0].bits > 2 ? Math.abs(meanDelta) <= QUALITY_TOLERANCE : Math.abs(f16Mean - f32Mean) <= seedSpread(rows, g[0])!;
       return {
         method: g[0].method,
         bits: g[0].bits,

@@ -55,12 +55,13 @@ function runStudio(studio: string, args: string[], log: string): Promise<number>
   });
 }
 
-/** Whether an earlier run left a whole result here (the CLI writes the file once it has finished). */
-function finishedRun(json: string): boolean {
+/** The result an earlier run left here, if whole (the CLI writes the file once it has finished). */
+function finishedRun(json: string): { pplQuant: number; details?: Record<string, unknown> } | undefined {
   try {
-    return Number.isFinite(JSON.parse(readFileSync(json, 'utf8')).pplQuant);
+    const r = JSON.parse(readFileSync(json, 'utf8'));
+    return Number.isFinite(r.pplQuant) ? r : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -86,7 +87,7 @@ async function main() {
       const { cell, path } = queue[i];
       const name = runName(cell, path);
       const json = join(out, `${name}.json`);
-      const kept = resume && finishedRun(json);
+      const kept = resume ? finishedRun(json) : undefined;
       const code = kept ? 0 : await runStudio(studio, [...qualityArgs(cell, path), ...extra, '--out', json], join(out, `${name}.log`));
       const secs = ((Date.now() - t0) / 1000).toFixed(0);
       if (code !== 0 || !existsSync(json)) {
@@ -94,7 +95,7 @@ async function main() {
         console.error(`[${secs} s] ${name} failed (exit code ${code})`);
         continue;
       }
-      const r = JSON.parse(readFileSync(json, 'utf8'));
+      const r = kept ?? JSON.parse(readFileSync(json, 'utf8'));
       runs.push({ ...cell, path, pplQuant: r.pplQuant, linearMatmuls: r.details?.linearMatmuls, kept: keptChoice(r.details) });
       console.error(`[${secs} s] ${name}: perplexity ${r.pplQuant}${kept ? ' (kept from an earlier run)' : ''}`);
     }
