@@ -16,7 +16,8 @@ import { parseConfigQuery } from '../engine/url-config';
 function cliConfig(args: string[]) {
   const params = new URLSearchParams();
   for (let i = 1; i < args.length; i++) {
-    if (args[i] === '--no-f16' || args[i] === '--f16' || args[i] === '--model') {
+    // the flags the studio CLI takes before its config parser (src/cli/studio.ts)
+    if (args[i] === '--no-f16' || args[i] === '--f16' || args[i] === '--model' || args[i] === '--flipLastBits') {
       if (args[i] !== '--no-f16') i++;
       continue;
     }
@@ -25,7 +26,14 @@ function cliConfig(args: string[]) {
   return parseConfigQuery(params);
 }
 
-const run = (method: QualityRun['method'], bits: number, seed: number, path: 'f16' | 'f32', pplQuant: number, extra: Partial<QualityRun> = {}): QualityRun => ({
+const run = (
+  method: QualityRun['method'],
+  bits: number,
+  seed: number,
+  path: QualityRun['path'],
+  pplQuant: number,
+  extra: Partial<QualityRun> = {},
+): QualityRun => ({
   method,
   bits,
   seed,
@@ -106,7 +114,7 @@ describe("issue 17's quality check of the f16 path", () => {
     const [w3, w2] = qualitySummaries(rows);
     expect(qualitySummaries(rows)).toHaveLength(2);
     expect(w3).toMatchObject({ method: 'tesseraq', bits: 3, seeds: 3, ok: true });
-    expect(w3.f16Mean).toBeCloseTo(6.04, 12);
+    expect(w3.testedMean).toBeCloseTo(6.04, 12);
     expect(w3.f32Mean).toBeCloseTo(6.03, 12);
     // deltas +1%, -0.5%, 0: mean +0.1667%, sd 0.7638%, standard error 0.4410%; f32 sd 0.05196 / 6.03 = 0.86%
     expect(w3.meanDelta).toBeCloseTo(0.001 / 0.6, 12);
@@ -116,6 +124,28 @@ describe("issue 17's quality check of the f16 path", () => {
     const md = qualityMarkdown(rows);
     expect(md).toContain('| tesseraq | 3 | 3 | 6.0400 | 6.0300 | +0.17% ± 0.44% | 0.86% | mean within 0.3% |');
     expect(md).toContain('| tesseraq | 2 | 2 | 12.250 | 12.050 | +1.66% ± 0.01% | 0.59% | means outside the f32 seed spread |');
+  });
+
+  it('runs the control on the f32 path with flipped last bits, and judges it by the same rule under its own label', () => {
+    const args = qualityArgs({ method: 'tesseraq', bits: 3, seed: 0 }, 'flipped');
+    expect(args.slice(-3)).toEqual(['--no-f16', '--flipLastBits', '1']);
+    expect(cliConfig(args).config).toMatchObject({ method: 'tesseraq', bits: 3, tqIters: 50, calibSamples: 128 });
+    expect(runName({ method: 'tesseraq', bits: 3, seed: 0 }, 'flipped')).toBe('tesseraq-W3-s0-flipped');
+    // its runs take the f32 path on purpose: judged, not failed as an f16 run on the f32 path is
+    const rows = qualityRows([
+      run('tesseraq', 3, 0, 'flipped', 6.0, { linearMatmuls: 'f32' }),
+      run('tesseraq', 3, 0, 'f32', 6.03), // (6.0 - 6.03) / 6.03 = -0.4975%: outside
+      run('tesseraq', 3, 1, 'flipped', 6.01, { linearMatmuls: 'f32' }),
+      run('tesseraq', 3, 1, 'f32', 6.0), // +0.1667%: within
+    ]);
+    expect(rows.map((r) => [r.ok, r.note])).toEqual([
+      [false, 'outside 0.3%'],
+      [true, 'within 0.3%'],
+    ]);
+    const md = qualityMarkdown(rows);
+    expect(md).toContain('| method | W | seed | f32, last bits flipped | f32 path | flipped − f32 | verdict | kept (flipped / f32) |');
+    expect(md).toContain('| tesseraq | 3 | 0 | 6.0000 | 6.0300 | -0.50% | outside 0.3% |  |');
+    expect(md).toContain('| tesseraq | 3 | 2 | 6.0050 | 6.0150 | -0.17% ± 0.33% |');
   });
 
   it("names what each run's held-out choices kept", () => {

@@ -1,11 +1,17 @@
 // Issue 17's quality check of the f16 path: the same stories260K runs at the reference settings on
 // the f16 path (`--f16 all`, every Linear product on f16 operands) and on the f32 path (`--no-f16`),
-// and a table of both perplexities. The cells, each run's arguments and the verdicts are here, pure,
-// so they are unit-tested; src/cli/half-quality.ts runs the studio CLI and prints the table.
+// and a table of both perplexities. The control (`--control`) compares the f32 path with itself on
+// weights whose last bits are flipped: how far single cells move under a last-bit change alone. The
+// cells, each run's arguments and the verdicts are here, pure, so they are unit-tested;
+// src/cli/half-quality.ts runs the studio CLI and prints the table.
 import type { Method } from '../core/run-types';
 import type { MatmulPath } from '../ops/matmul';
 
-export type HalfPath = 'f16' | 'f32';
+/** f16: `--f16 all`; f32: `--no-f16`; flipped: `--no-f16` on the weights with last bits flipped (`--flipLastBits 1`). */
+export type HalfPath = 'f16' | 'f32' | 'flipped';
+/** What the f32 path is compared with. */
+export type TestedPath = Exclude<HalfPath, 'f32'>;
+const PATH_LABEL: Record<TestedPath, string> = { f16: 'f16 path', flipped: 'f32, last bits flipped' };
 /** W4 and W3 cells: the f16 path's perplexity within 0.3% of the f32 path's (issue 17). */
 export const QUALITY_TOLERANCE = 0.003;
 /** The methods that train through the Linear products (the issue's 16 cells with W4, W3, seeds 0, 1). */
@@ -35,7 +41,8 @@ export function qualityArgs(cell: QualityCell, path: HalfPath): string[] {
     tesseraq: ['--tqIters', '50', '--tqSchedule', 'paper20'],
     'teq+tesseraq': ['--steps', '20', '--tqIters', '50', '--tqSchedule', 'paper20'],
   };
-  return ['quantize', ...common, ...settings, ...(own[cell.method] ?? []), ...(path === 'f16' ? ['--f16', 'all'] : ['--no-f16'])];
+  const precision = { f16: ['--f16', 'all'], f32: ['--no-f16'], flipped: ['--no-f16', '--flipLastBits', '1'] }[path];
+  return ['quantize', ...common, ...settings, ...(own[cell.method] ?? []), ...precision];
 }
 
 /** A file name for a run's result: `teq_gptq-W3-s1-f16`. */
@@ -61,11 +68,12 @@ export function keptChoice(details: Record<string, unknown> | undefined): string
 }
 
 export interface QualityRow extends QualityCell {
-  f16?: QualityRun;
+  /** The run compared with the f32 path's: on the f16 path, or (the control) on flipped weights. */
+  tested?: QualityRun;
   f32?: QualityRun;
-  /** (f16 − f32) / f32. */
+  /** (tested − f32) / f32. */
   delta?: number;
-  /** W4/W3: |delta| within 0.3%; W2: |f16 − f32| within the f32 path's spread over seeds. */
+  /** W4/W3: |delta| within 0.3%; W2: |tested − f32| within the f32 path's spread over seeds. */
   ok?: boolean;
   note: string;
 }
@@ -76,22 +84,23 @@ export function qualityRows(runs: readonly QualityRun[]): QualityRow[] {
   const cells = new Map<string, QualityRow>();
   for (const r of runs) {
     const row = cells.get(key(r)) ?? { method: r.method, bits: r.bits, seed: r.seed, note: '' };
-    row[r.path] = r;
+    if (r.path === 'f32') row.f32 = r;
+    else row.tested = r;
     cells.set(key(r), row);
   }
   const rows = [...cells.values()];
   for (const row of rows) {
-    const { f16, f32 } = row;
-    if (!f16 || !f32) {
-      row.note = `no ${f16 ? 'f32' : 'f16'} run`;
+    const { tested, f32 } = row;
+    if (!tested || !f32) {
+      row.note = `no ${tested ? 'f32' : 'f16 (or flipped)'} run`;
       continue;
     }
-    if (f16.linearMatmuls === 'f32') {
+    if (tested.path === 'f16' && tested.linearMatmuls === 'f32') {
       row.ok = false;
       row.note = 'the f16 run took the f32 path (no f16 subgroup matrices on this GPU)';
       continue;
     }
-    row.delta = (f16.pplQuant - f32.pplQuant) / f32.pplQuant;
+    row.delta = (tested.pplQuant - f32.pplQuant) / f32.pplQuant;
     if (row.bits > 2) {
       row.ok = Math.abs(row.delta) <= QUALITY_TOLERANCE;
       row.note = row.ok ? 'within 0.3%' : 'outside 0.3%';
@@ -100,7 +109,7 @@ export function qualityRows(runs: readonly QualityRun[]): QualityRow[] {
     const spread = seedSpread(rows, row);
     if (spread === undefined) row.note = 'one seed: no spread to judge against';
     else {
-      row.ok = Math.abs(f16.pplQuant - f32.pplQuant) <= spread;
+      row.ok = Math.abs(tested.pplQuant - f32.pplQuant) <= spread;
       row.note = `${row.ok ? 'within' : 'outside'} the f32 seed spread ${spread.toPrecision(3)}`;
     }
   }
@@ -120,14 +129,14 @@ export interface QualitySummary {
   method: Method;
   bits: number;
   seeds: number;
-  f16Mean: number;
+  testedMean: number;
   f32Mean: number;
-  /** Mean over seeds of each seed's (f16 − f32) / f32, and its standard error. */
+  /** Mean over seeds of each seed's (tested − f32) / f32, and its standard error. */
   meanDelta: number;
   deltaSe: number;
   /** The f32 path's standard deviation over seeds, relative to its mean. */
   f32Sd: number;
-  /** W4/W3: |meanDelta| within 0.3%; W2: |f16Mean − f32Mean| within the f32 path's seed spread. */
+  /** W4/W3: |meanDelta| within 0.3%; W2: |testedMean − f32Mean| within the f32 path's seed spread. */
   ok: boolean;
 }
 
@@ -149,16 +158,16 @@ export function qualitySummaries(rows: readonly QualityRow[]): QualitySummary[] 
   return [...groups.values()]
     .filter((g) => g.length >= 2)
     .map((g) => {
-      const f16 = g.map((r) => r.f16!.pplQuant);
+      const tested = g.map((r) => r.tested!.pplQuant);
       const f32 = g.map((r) => r.f32!.pplQuant);
       const deltas = g.map((r) => r.delta!);
-      const [f16Mean, f32Mean, meanDelta] = [mean(f16), mean(f32), mean(deltas)];
-      const ok = g[0].bits > 2 ? Math.abs(meanDelta) <= QUALITY_TOLERANCE : Math.abs(f16Mean - f32Mean) <= seedSpread(rows, g[0])!;
+      const [testedMean, f32Mean, meanDelta] = [mean(tested), mean(f32), mean(deltas)];
+      const ok = g[0].bits > 2 ? Math.abs(meanDelta) <= QUALITY_TOLERANCE : Math.abs(testedMean - f32Mean) <= seedSpread(rows, g[0])!;
       return {
         method: g[0].method,
         bits: g[0].bits,
         seeds: g.length,
-        f16Mean,
+        testedMean,
         f32Mean,
         meanDelta,
         deltaSe: sd(deltas) / Math.sqrt(g.length),
@@ -173,13 +182,15 @@ const percent = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}%`;
 
 /** The Markdown table and a one-line count of the cells within tolerance. */
 export function qualityMarkdown(rows: readonly QualityRow[]): string {
+  const short: TestedPath = rows.some((r) => r.tested?.path === 'flipped') ? 'flipped' : 'f16';
+  const label = PATH_LABEL[short];
   const lines = [
-    '| method | W | seed | f16 path | f32 path | f16 − f32 | verdict | kept (f16 / f32) |',
+    `| method | W | seed | ${label} | f32 path | ${short} − f32 | verdict | kept (${short} / f32) |`,
     '|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => {
       const delta = r.delta === undefined ? '-' : percent(r.delta);
-      const kept = r.f16?.kept || r.f32?.kept ? `${r.f16?.kept ?? '-'} / ${r.f32?.kept ?? '-'}` : '';
-      return `| ${r.method} | ${r.bits} | ${r.seed} | ${fmt(r.f16?.pplQuant)} | ${fmt(r.f32?.pplQuant)} | ${delta} | ${r.note} | ${kept} |`;
+      const kept = r.tested?.kept || r.f32?.kept ? `${r.tested?.kept ?? '-'} / ${r.f32?.kept ?? '-'}` : '';
+      return `| ${r.method} | ${r.bits} | ${r.seed} | ${fmt(r.tested?.pplQuant)} | ${fmt(r.f32?.pplQuant)} | ${delta} | ${r.note} | ${kept} |`;
     }),
   ];
   const judged = rows.filter((r) => r.ok !== undefined);
@@ -188,11 +199,11 @@ export function qualityMarkdown(rows: readonly QualityRow[]): string {
   if (summaries.length)
     lines.push(
       '',
-      '| method | W | seeds | f16 path, mean | f32 path, mean | mean of f16 − f32 (± standard error) | f32 path over seeds (sd) | verdict |',
+      `| method | W | seeds | ${label}, mean | f32 path, mean | mean of ${short} − f32 (± standard error) | f32 path over seeds (sd) | verdict |`,
       '|---|---|---|---|---|---|---|---|',
       ...summaries.map((m) => {
         const verdict = m.bits > 2 ? `mean ${m.ok ? 'within' : 'outside'} 0.3%` : `means ${m.ok ? 'within' : 'outside'} the f32 seed spread`;
-        return `| ${m.method} | ${m.bits} | ${m.seeds} | ${fmt(m.f16Mean)} | ${fmt(m.f32Mean)} | ${percent(m.meanDelta)} ± ${(100 * m.deltaSe).toFixed(2)}% | ${(100 * m.f32Sd).toFixed(2)}% | ${verdict} |`;
+        return `| ${m.method} | ${m.bits} | ${m.seeds} | ${fmt(m.testedMean)} | ${fmt(m.f32Mean)} | ${percent(m.meanDelta)} ± ${(100 * m.deltaSe).toFixed(2)}% | ${(100 * m.f32Sd).toFixed(2)}% | ${verdict} |`;
       }),
     );
   return lines.join('\n');

@@ -22,13 +22,16 @@ import {
 } from './half-quality-table';
 
 const USAGE = `usage: npm run quality:half -- [--methods teq,tesseraq,teq+tesseraq,teq+gptq] [--bits 4,3] [--seeds 0,1]
-                                 [--w2 1|0] [--jobs 4] [--out quality-half] [--resume] [--studioArgs "--calibSamples 4 ..."]
+                                 [--w2 1|0] [--jobs 4] [--out quality-half] [--resume] [--control] [--studioArgs "--calibSamples 4 ..."]
   stories260K at the README's reference settings (128 x 512 calibration tokens, g32, every evaluation
   window), each cell with --f16 all and with --no-f16; --w2 1 adds TesseraQ W2 (judged against its
   seed spread). --studioArgs are added to every run's arguments and override them (a smoke run on a
   slow GPU with fewer tokens, say). Needs a GPU where the CLI's f16 path runs: Dawn's f16 subgroup
   matrices (tensor cores); elsewhere every cell fails as having taken the f32 path. --resume keeps the
-  results already in --out (an interrupted run, or runs made in parts) and runs only the others.`;
+  results already in --out (an interrupted run, or runs made in parts) and runs only the others.
+  --control compares the f32 path with the f32 path on the weights with their last bits flipped
+  (--flipLastBits 1) instead of the f16 path: how far a cell moves under a last-bit change alone,
+  judged by the same rule (runs on any GPU).`;
 
 function list(name: string, fallback: string): string[] {
   return flag(name, fallback)
@@ -73,11 +76,12 @@ async function main() {
   const out = resolve(flag('out', 'quality-half'));
   const extra = flag('studioArgs', '').split(/\s+/).filter(Boolean);
   const resume = process.argv.includes('--resume');
+  const tested: HalfPath = process.argv.includes('--control') ? 'flipped' : 'f16';
   const studio = fileURLToPath(new URL('./studio.mjs', import.meta.url));
   if (!existsSync(studio)) throw new Error(`${studio} is missing: build it with node scripts/build-node.mjs studio`);
   mkdirSync(out, { recursive: true });
 
-  const queue = cells.flatMap((cell) => (['f16', 'f32'] as HalfPath[]).map((path) => ({ cell, path })));
+  const queue = cells.flatMap((cell) => ([tested, 'f32'] as HalfPath[]).map((path) => ({ cell, path })));
   const failed: string[] = [];
   const runs: QualityRun[] = [];
   let next = 0;

@@ -20,9 +20,12 @@ import { exportForCli } from '../export/node-export';
 import { parseExportFormats } from '../export/index';
 import { quantizeUsage } from './usage';
 import { splitQualityWarnings } from '../engine/text-quality';
+import { flipLastBits } from '../formats/flipped-bits';
 
 const MODEL_NOTE = `  <path> is a .gguf file, a llama2.c .bin (its tokenizer .bin beside it as tok*.bin or tokenizer.bin),
   or a Hugging Face model folder; "bundled" is stories260K from public/models.`;
+const FLIP_NOTE =
+  '[--flipLastBits SEED]   flip the lowest mantissa bit of about half the weights (drawn by SEED): how far a run moves under a last-bit change of its input alone (quality:half --control)';
 const COMMAND_USAGE: Record<string, string> = {
   quantize: `${quantizeUsage()}
                   quantizes, evaluates and prints the run's result JSON on stdout (progress on stderr)`,
@@ -38,7 +41,8 @@ ${Object.values(COMMAND_USAGE).join('\n')}
 ${MODEL_NOTE}
   quantize, eval and bench need a GPU through Dawn (npm "webgpu"; on Linux a Vulkan driver).
   quantize, eval and bench: ${NO_F16_NOTE}
-  quantize, eval and bench: ${DAWN_TOGGLES_NOTE}`;
+  quantize, eval and bench: ${DAWN_TOGGLES_NOTE}
+  quantize and eval: ${FLIP_NOTE}`;
 
 /** `--help`, `-h` or `help` anywhere: the usage (of the command when one is given) on stdout. */
 function helpRequested(argv: string[]): string | null {
@@ -103,13 +107,20 @@ async function main(): Promise<void> {
   const verifyOnnx = flags.get('verifyOnnx') === '1';
   const half = halfSetting(flags.get('f16'));
   const toggles = dawnToggles(flags.get('dawnToggles'));
-  for (const k of ['model', 'text', 'out', 'export', 'outDir', 'verifyOnnx', 'f16', 'dawnToggles']) flags.delete(k);
+  const flipSeed = flags.has('flipLastBits') ? Number(flags.get('flipLastBits')) : undefined;
+  if (flipSeed !== undefined && !(Number.isSafeInteger(flipSeed) && flipSeed > 0))
+    fail(`--flipLastBits takes a positive whole number (the seed of the flips), not "${flags.get('flipLastBits')}"`);
+  for (const k of ['model', 'text', 'out', 'export', 'outDir', 'verifyOnnx', 'f16', 'dawnToggles', 'flipLastBits']) flags.delete(k);
   const formats = exportFormats ? parseExportFormats(exportFormats) : [];
   if (command === 'eval') flags.set('method', 'fp');
   const params = new URLSearchParams([...flags.entries()]);
   const parsed = parseConfigQuery(params);
   if (parsed.notes.length) fail(`${cliConfigErrors(parsed.notes)}\n${USAGE}`);
-  const model = await loadModel(modelSpec);
+  const loaded = await loadModel(modelSpec);
+  const model =
+    flipSeed === undefined
+      ? loaded
+      : { ...loaded, weights: flipLastBits(loaded.weights, flipSeed), source: `${loaded.source}, last bits flipped (seed ${flipSeed})` };
   const text = await loadText(textName);
   const config: RunConfig = { ...parsed.config, model: model.source, text: text.source };
   const gpu = await createEngineGpu(half, { enableToggles: toggles });
