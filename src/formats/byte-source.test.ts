@@ -91,4 +91,42 @@ describe('OPT checkpoints', () => {
     expect((await m.weights.get('model.decoder.embed_positions.weight'))[0]).toBe(24);
     expect(m.tokenizer.encode('ab')).toEqual([0, 1]);
   });
+
+  test('a tied OPT whose safetensors conversion kept the shared tensor as lm_head.weight only loads it as the embedding', async () => {
+    const config = { ...TINY_OPT, tie_word_embeddings: true };
+    const { parseHfConfig } = await import('./hf-config');
+    const shapes = expectedShapes(parseHfConfig(config));
+    let k = 0;
+    const data = new Map([...shapes].map(([n, shape]) => [n, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => k++)]));
+    const files = (omit: string) => [
+      bytesSource('config.json', new TextEncoder().encode(JSON.stringify(config))),
+      bytesSource(
+        'model.safetensors',
+        writeSafetensors([...data].filter(([n]) => n !== omit).map(([name, d]) => ({ name, shape: shapes.get(name)!, data: d }))),
+      ),
+      bytesSource('vocab.json', new TextEncoder().encode(JSON.stringify(TINY_VOCAB))),
+      bytesSource('merges.txt', new TextEncoder().encode('#version: 0.2\n')),
+    ];
+    const m = await loadHfFolder(files('model.decoder.embed_tokens.weight'));
+    expect(await m.weights.get('model.decoder.embed_tokens.weight')).toEqual(data.get('lm_head.weight'));
+    // untied, the embedding is a tensor of its own: still missing
+    const untied = { ...config, tie_word_embeddings: false };
+    const rest = files('model.decoder.embed_tokens.weight').slice(1);
+    await expect(loadHfFolder([bytesSource('config.json', new TextEncoder().encode(JSON.stringify(untied))), ...rest])).rejects.toThrow(
+      /missing a tensor the config implies.*model\.decoder\.embed_tokens\.weight|model\.decoder\.embed_tokens\.weight.*missing a tensor/s,
+    );
+  });
 });
+
+const TINY_OPT = {
+  architectures: ['OPTForCausalLM'],
+  hidden_size: 4,
+  ffn_dim: 8,
+  num_hidden_layers: 1,
+  num_attention_heads: 2,
+  vocab_size: 6,
+  max_position_embeddings: 3,
+  do_layer_norm_before: true,
+  word_embed_proj_dim: 4,
+};
+const TINY_VOCAB = { a: 0, b: 1, '<s>': 2, '</s>': 3, '<pad>': 4, '<unk>': 5 };

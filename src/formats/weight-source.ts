@@ -1,8 +1,10 @@
 // Turns a format's tensors (already under HF names) into a WeightSource: every tensor the config
-// implies must be there with the right shape; a missing lm_head is the embedding when tied.
+// implies must be there with the right shape; when tied, a missing lm_head is the embedding and a
+// missing embedding is lm_head.
 import type { ModelConfig, WeightSource } from '../core/model-config';
 import { FormatError } from './errors';
 import { expectedShapes, MAX_LAYERS, sameShape } from './hf-config';
+import { globalNames } from '../core/tensor-names';
 
 export interface TensorEntry {
   /** HF [out, in] order. */
@@ -36,9 +38,11 @@ export function buildWeightSource(config: ModelConfig, tensors: Map<string, Tens
           'Use a complete checkpoint, or set tie_word_embeddings to true if the model really shares them',
         );
       }
-      const embedName = config.arch === 'opt' ? 'model.decoder.embed_tokens.weight' : 'model.embed_tokens.weight';
-      t = tensors.get(embedName);
+      t = tensors.get(globalNames(config.arch).embed);
     }
+    // Tied, and stored under the head's name only: safetensors conversions of OPT (and MobileLLM)
+    // kept one name of the shared tensor, lm_head's. transformers ties them either way round.
+    if (!t && name === globalNames(config.arch).embed && config.tiedEmbeddings) t = tensors.get('lm_head.weight');
     if (!t) {
       throw new FormatError(
         what,
