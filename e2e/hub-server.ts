@@ -1,6 +1,8 @@
 // A stand-in for the Hugging Face Hub for tests: serves folders with the Hub's URL layout
 // /<repo>/resolve/<revision>/<file>, with Range/If-Range, ETags, private repos that need a
-// Bearer token, and switches to cut a body short or to ignore Range like a plain server.
+// Bearer token, and switches to cut a body short or to ignore Range like a plain server; and the
+// two API routes the loader asks for a safetensors conversion, /api/models/<repo>/commits/<revision>
+// and /api/models/<repo>/discussions?p=<page> (50 a page, as the Hub pages them).
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -10,6 +12,12 @@ import { join } from 'node:path';
 export interface HubRepo {
   dir: string;
   revisions?: string[];
+  /** Revisions served from another folder (a pull request's refs/pr/N with the converted weights). */
+  revisionDirs?: Record<string, string>;
+  /** Commit ids per revision, newest first (the API's /commits/<revision>). */
+  commits?: Record<string, string[]>;
+  /** The API's discussions, as the Hub lists them: {num, title, status, isPullRequest, author: {name}}. */
+  discussions?: Record<string, unknown>[];
   /** Requests must carry "Authorization: Bearer <token>". */
   token?: string;
 }
@@ -34,13 +42,18 @@ export interface FakeHub {
 }
 
 export async function startFakeHub(repos: Record<string, HubRepo>): Promise<FakeHub> {
+  // keyed "<repo>/<file>", or "<repo>@<revision>/<file>" for a revision with a folder of its own
   const files = new Map<string, { bytes: Buffer; etag: string }>();
-  for (const [repo, r] of Object.entries(repos)) {
-    for (const f of readdirSync(r.dir)) {
-      if (!statSync(join(r.dir, f)).isFile()) continue;
-      const bytes = readFileSync(join(r.dir, f));
-      files.set(`${repo}/${f}`, { bytes, etag: `"${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}"` });
+  const addFolder = (prefix: string, dir: string) => {
+    for (const f of readdirSync(dir)) {
+      if (!statSync(join(dir, f)).isFile()) continue;
+      const bytes = readFileSync(join(dir, f));
+      files.set(`${prefix}/${f}`, { bytes, etag: `"${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}"` });
     }
+  };
+  for (const [repo, r] of Object.entries(repos)) {
+    addFolder(repo, r.dir);
+    for (const [rev, dir] of Object.entries(r.revisionDirs ?? {})) addFolder(`${repo}@${rev}`, dir);
   }
   const log: HubRequestLog[] = [];
   const truncations = new Map<string, number>();
@@ -62,6 +75,24 @@ export async function startFakeHub(repos: Record<string, HubRepo>): Promise<Fake
       res.writeHead(status, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(body) });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
+    const api = /^\/api\/models\/([^/]+\/[^/]+)\/(commits\/([^/]+)|discussions)$/.exec(url.pathname);
+    if (api) {
+      const r = repos[api[1]];
+      if (!r) return send(401, 'Invalid username or password.');
+      const json = (body: unknown) => {
+        const text = JSON.stringify(body);
+        entry.status = 200;
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+        res.end(text);
+      };
+      if (api[3] !== undefined) {
+        const ids = r.commits?.[decodeURIComponent(api[3])];
+        return ids ? json(ids.map((id) => ({ id, title: 'a commit' }))) : send(404, 'Revision Not Found');
+      }
+      const all = r.discussions ?? [];
+      const start = 50 * Number(url.searchParams.get('p') ?? 0);
+      return json({ discussions: all.slice(start, start + 50), count: all.length, start, numClosedDiscussions: 0 });
+    }
     const m = /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
     if (!m) return send(404, 'Not found');
     const [, repo, revEnc, fileEnc] = m;
@@ -73,8 +104,9 @@ export async function startFakeHub(repos: Record<string, HubRepo>): Promise<Fake
       entry.authorized = req.headers.authorization === `Bearer ${r.token}`;
       if (!entry.authorized) return send(req.headers.authorization ? 403 : 401, 'Access to this repo is restricted.');
     }
-    if (!(r.revisions ?? ['main']).includes(revision)) return send(404, 'Revision Not Found');
-    const f = files.get(`${repo}/${file}`);
+    const own = r.revisionDirs?.[revision] !== undefined;
+    if (!own && !(r.revisions ?? ['main']).includes(revision)) return send(404, 'Revision Not Found');
+    const f = files.get(own ? `${repo}@${revision}/${file}` : `${repo}/${file}`);
     if (!f) return send(404, 'Entry not found');
 
     let start = 0;

@@ -7,12 +7,14 @@ import { HubError } from './errors';
 import { loadHfFolder } from './hf-folder';
 import { hubModelSize, loadFromHub, type HubProgress } from './hub';
 import { MemoryHubCache } from './hub-cache';
+import { CONVERSION_BOT, CONVERSION_TITLE } from './hub-conversion';
 import { bitEqual, HF_DIR, hfFolderSources, REFERENCE_IDS, REFERENCE_SENTENCE, shardedStoriesFiles } from './testing/fixtures';
 
 const TOKEN = 'hf_test_secret_token_123';
 let hub: FakeHub;
 let shardDir: string;
 let quantizedDir: string;
+let binOnlyDir: string;
 const local = await loadHfFolder(hfFolderSources());
 const modelSize = hfFolderSources().find((s) => s.name === 'model.safetensors')!.size;
 
@@ -24,7 +26,37 @@ beforeAll(async () => {
   for (const f of ['config.json', 'tokenizer.json', 'model.safetensors']) copyFileSync(join(HF_DIR, f), join(quantizedDir, f));
   const cfg = JSON.parse(readFileSync(join(HF_DIR, 'config.json'), 'utf8'));
   writeFileSync(join(quantizedDir, 'config.json'), JSON.stringify({ ...cfg, quantization_config: { quant_method: 'awq', bits: 4 } }));
+  // main with the config, the tokenizer and a pytorch_model.bin only (its bytes are never asked for)
+  binOnlyDir = mkdtempSync(join(tmpdir(), 'hub-bin-only-'));
+  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(HF_DIR, f), join(binOnlyDir, f));
+  writeFileSync(join(binOnlyDir, 'pytorch_model.bin'), new Uint8Array(64));
   hub = await startFakeHub({
+    // the conversion bot's pull request #4 on main's head adds model.safetensors; #1 is closed, #2 is
+    // someone else's with the bot's title, #3 sits on an older main; 55 other discussions first (two pages)
+    'test/bin-only': {
+      dir: binOnlyDir,
+      revisions: ['main', 'v1'],
+      revisionDirs: { 'refs/pr/1': HF_DIR, 'refs/pr/2': HF_DIR, 'refs/pr/3': HF_DIR, 'refs/pr/4': HF_DIR },
+      commits: {
+        main: ['c-main-2', 'c-main-1'],
+        'refs/pr/2': ['c-pr-2', 'c-main-2'],
+        'refs/pr/3': ['c-pr-3', 'c-main-1'],
+        'refs/pr/4': ['c-pr-4', 'c-main-2'],
+      },
+      discussions: [
+        ...Array.from({ length: 55 }, (_, i) => ({ num: 100 + i, title: 'A question', status: 'open', isPullRequest: false, author: { name: 'someone' } })),
+        { num: 1, title: CONVERSION_TITLE, status: 'closed', isPullRequest: true, author: { name: CONVERSION_BOT } },
+        { num: 2, title: CONVERSION_TITLE, status: 'open', isPullRequest: true, author: { name: 'someone' } },
+        { num: 3, title: CONVERSION_TITLE, status: 'open', isPullRequest: true, author: { name: CONVERSION_BOT } },
+        { num: 4, title: CONVERSION_TITLE, status: 'open', isPullRequest: true, author: { name: CONVERSION_BOT } },
+      ],
+    },
+    'test/bin-no-conversion': {
+      dir: binOnlyDir,
+      commits: { main: ['c-main-1'] },
+      discussions: [{ num: 3, title: CONVERSION_TITLE, status: 'open', isPullRequest: true, author: { name: CONVERSION_BOT } }],
+      revisionDirs: { 'refs/pr/3': HF_DIR },
+    },
     'test/quantized': { dir: quantizedDir },
     'test/stories260K': { dir: HF_DIR, revisions: ['main', 'v1'] },
     'test/private': { dir: HF_DIR, token: TOKEN },
@@ -35,6 +67,7 @@ afterAll(async () => {
   await hub.close();
   rmSync(shardDir, { recursive: true, force: true });
   rmSync(quantizedDir, { recursive: true, force: true });
+  rmSync(binOnlyDir, { recursive: true, force: true });
 });
 beforeEach(() => {
   hub.log.length = 0;
@@ -174,6 +207,42 @@ describe('Hugging Face Hub loader (local stand-in server)', () => {
     const m = await loadFromHub('test/sharded', { endpoint: hub.endpoint, cache: new MemoryHubCache() });
     await expectSameTensors(m);
     expect(hub.log.some((r) => r.path.endsWith('/model-00002-of-00002.safetensors') && r.range === 'bytes=0-7')).toBe(true);
+  });
+});
+
+describe('a repo whose main has only pytorch_model.bin', () => {
+  test("loads the safetensors of the conversion bot's open pull request on main's head, as transformers does", async () => {
+    const m = await loadFromHub('test/bin-only', { endpoint: hub.endpoint, cache: new MemoryHubCache() });
+    await expectSameTensors(m);
+    expect(m.source).toBe('hf:test/bin-only@refs/pr/4');
+    const api = hub.log.filter((r) => r.path.startsWith('/api/')).map((r) => r.path);
+    // the second page of discussions was read; #3's base was checked and refused; #1 and #2 never asked for
+    expect(api).toEqual([
+      '/api/models/test/bin-only/commits/main',
+      '/api/models/test/bin-only/discussions',
+      '/api/models/test/bin-only/discussions',
+      '/api/models/test/bin-only/commits/refs%2Fpr%2F3',
+      '/api/models/test/bin-only/commits/refs%2Fpr%2F4',
+    ]);
+    expect(hub.log.some((r) => r.path.endsWith('/resolve/refs%2Fpr%2F4/model.safetensors') && r.status === 200)).toBe(true);
+    expect(hub.log.some((r) => r.path.includes('pytorch_model.bin'))).toBe(false);
+  });
+
+  test('its size comes from the pull request too, and names that revision', async () => {
+    expect(await hubModelSize('test/bin-only', { endpoint: hub.endpoint })).toEqual({ bytes: modelSize, files: ['model.safetensors'], revision: 'refs/pr/4' });
+  });
+
+  test('without a conversion on top of main, or at a revision other than main, the error says what this loader reads', async () => {
+    const none = await hubError(loadFromHub('test/bin-no-conversion', { endpoint: hub.endpoint, cache: new MemoryHubCache() }));
+    expect(none.status).toBe(404);
+    expect(none.message).toMatch(
+      /has neither model\.safetensors nor model\.safetensors\.index\.json, and no open pull request of the Hub's safetensors conversion \(SFconvertbot\) on top of main.*not pytorch_model\.bin/,
+    );
+    expect((await hubError(hubModelSize('test/bin-no-conversion', { endpoint: hub.endpoint }))).message).toMatch(/no open pull request/);
+    hub.log.length = 0;
+    const pinned = await hubError(loadFromHub('test/bin-only', { endpoint: hub.endpoint, revision: 'v1', cache: new MemoryHubCache() }));
+    expect(pinned.message).toMatch(/at "v1" has neither model\.safetensors nor model\.safetensors\.index\.json\. This loader reads/);
+    expect(hub.log.some((r) => r.path.startsWith('/api/'))).toBe(false);
   });
 });
 

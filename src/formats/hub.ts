@@ -1,5 +1,6 @@
 // Hugging Face Hub loader: repo id + revision -> config.json, tokenizer.json and safetensors
-// weights, fetched from `${endpoint}/${repo}/resolve/${revision}/${file}`. Safetensors headers are
+// weights, fetched from `${endpoint}/${repo}/resolve/${revision}/${file}` (where main has only
+// pytorch_model.bin, from the safetensors conversion's pull request, as transformers does). Safetensors headers are
 // read first with Range requests, so a model that does not fit the config fails before gigabytes
 // move; then the data streams into the cache (with progress) and a cut download resumes with a
 // Range request on the next load. The access token is only ever held in memory.
@@ -13,6 +14,7 @@ import { defaultHubCache, type HubCache, type HubCacheKey } from './hub-cache';
 import { readJson } from './byte-source';
 import { readSafetensorsHeader, type SafetensorsFile } from './safetensors';
 import { buildWeightSource } from './weight-source';
+import { CONVERSION_BOT, conversionRevision } from './hub-conversion';
 
 export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
 
@@ -247,6 +249,48 @@ export interface HubModelSize {
   /** Bytes of the safetensors weights (every shard). */
   bytes: number;
   files: string[];
+  /** The revision they come from where it is not the one asked for: the safetensors conversion's pull request. */
+  revision?: string;
+}
+
+/** GET of the Hub's API for this repo (`/api/models/<repo>/<path>`), parsed as JSON. */
+async function apiJson(ctx: Ctx, path: string): Promise<unknown> {
+  const url = `${ctx.endpoint}/api/models/${ctx.repo}/${path}`;
+  let res: Response;
+  try {
+    res = await ctx.fetch(url, { headers: ctx.headers, signal: ctx.signal });
+  } catch (e) {
+    if (ctx.signal?.aborted) throw e;
+    throw new HubError(undefined, `Could not reach ${ctx.endpoint}'s API for ${ctx.repo} (${(e as Error).message}).`);
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new HubError(res.status, `Hugging Face Hub's API answered ${res.status} for ${ctx.repo}/${path}.`);
+  }
+  return res.json();
+}
+
+/**
+ * Where main has no safetensors weights: the revision of the conversion bot's pull request that
+ * adds them (hub-conversion.ts), or undefined (another revision was asked for, there is none, or the
+ * API could not say).
+ */
+async function safetensorsConversion(ctx: Ctx): Promise<string | undefined> {
+  if (ctx.revision !== 'main') return undefined;
+  try {
+    return await conversionRevision((path) => apiJson(ctx, path));
+  } catch (e) {
+    if (ctx.signal?.aborted) throw e;
+    return undefined;
+  }
+}
+
+function noSafetensors(ctx: Ctx): HubError {
+  const conversion = ctx.revision === 'main' ? `, and no open pull request of the Hub's safetensors conversion (${CONVERSION_BOT}) on top of main` : '';
+  return new HubError(
+    404,
+    `${ctx.repo} at "${ctx.revision}" has neither model.safetensors nor ${INDEX_FILE}${conversion}. This loader reads safetensors weights (not pytorch_model.bin): pick a repo or revision that has them.`,
+  );
 }
 
 /** A file's size from a HEAD request (the Hub's redirect names it in X-Linked-Size; the file itself in Content-Length). */
@@ -272,7 +316,11 @@ export async function hubModelSize(repo: string, opts: HubOptions = {}): Promise
   const res = await request(ctx, INDEX_FILE, {});
   if (!res.ok) {
     await res.body?.cancel();
-    if (res.status === 404) throw new HubError(404, `${ctx.repo} at "${ctx.revision}" has neither model.safetensors nor ${INDEX_FILE}.`);
+    if (res.status === 404) {
+      const conversion = await safetensorsConversion(ctx);
+      if (conversion) return { ...(await hubModelSize(repo, { ...opts, revision: conversion })), revision: conversion };
+      throw noSafetensors(ctx);
+    }
     throw httpError(ctx, INDEX_FILE, res);
   }
   const { shards } = parseSafetensorsIndex(await res.json(), INDEX_FILE);
@@ -327,10 +375,10 @@ export async function loadFromHub(repoId: string, opts: HubOptions = {}): Promis
       h = await remoteSafetensorsHeader(ctx, shard);
     } catch (e) {
       if (e instanceof HubError && e.status === 404 && !indexSrc) {
-        throw new HubError(
-          404,
-          `${repo} at "${revision}" has neither model.safetensors nor ${INDEX_FILE}. This loader reads safetensors weights (not pytorch_model.bin): pick a repo or revision that has them.`,
-        );
+        // main with only pytorch_model.bin: the weights of the conversion bot's pull request, as transformers loads them
+        const conversion = await safetensorsConversion(ctx);
+        if (conversion) return loadFromHub(repoId, { ...opts, revision: conversion });
+        throw noSafetensors(ctx);
       }
       throw e;
     }

@@ -76,7 +76,7 @@ export function AutorunConfirm() {
             It downloads the model from the Hugging Face Hub (revision {revision}):{' '}
             <span data-testid="autorun-size">
               {size?.status === 'known'
-                ? `${formatBytes(size.bytes)} of weights (${size.files.length === 1 ? size.files[0] : `${size.files.length} files`}), plus its config and tokenizer.`
+                ? `${formatBytes(size.bytes)} of weights (${size.files.length === 1 ? size.files[0] : `${size.files.length} files`}${size.revision ? `, from ${size.revision}: main has only pytorch_model.bin, and this is the safetensors conversion's pull request` : ''}), plus its config and tokenizer.`
                 : size?.status === 'unknown'
                   ? `its size could not be found (${size.message}); models can be several GB.`
                   : 'asking the Hub for its size…'}

@@ -65,7 +65,7 @@ export interface StudioState {
   /** A link's autorun held until the person confirms: a Hub download, or a long (or not yet timed) run. */
   autorunConfirm: AutorunQuestion | null;
   /** The size of the weights a Hub confirmation would download, asked with HEAD requests. */
-  autorunSize: { status: 'asking' } | { status: 'known'; bytes: number; files: string[] } | { status: 'unknown'; message: string } | null;
+  autorunSize: { status: 'asking' } | { status: 'known'; bytes: number; files: string[]; revision?: string } | { status: 'unknown'; message: string } | null;
   confirmAutorun(): Promise<void>;
   dismissAutorun(): void;
   run: LiveRun | null;

@@ -110,7 +110,8 @@ export interface EngineApi {
   /** Loads a model into the worker (replacing the previous one); the UI gets its summary. */
   loadModel(req: ModelRequest, onProgress?: (p: LoadProgress) => void): Promise<ModelSummary>;
   /** The size of a Hub model's weights (HEAD requests, no download), to ask before a link downloads it. */
-  hubModelSize(repo: string, revision: string): Promise<{ bytes: number; files: string[] }>;
+  /** `revision`: where the weights come from a revision other than the one asked for (the safetensors conversion's pull request). */
+  hubModelSize(repo: string, revision: string): Promise<{ bytes: number; files: string[]; revision?: string }>;
   /**
    * Fetches or takes the text, splits it, and tokenizes it with the loaded model's tokenizer, once:
    * in pieces with progress (cancelText() stops it), the ids kept for the runs on this model and text.
