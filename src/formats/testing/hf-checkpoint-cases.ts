@@ -154,6 +154,18 @@ const llama2: Json = {
   vocab_size: V,
 };
 
+/** tokenizer_config.json of facebook/opt-*, as GPT2Tokenizer writes it. */
+const OPT_TOKENIZER_CONFIG: Json = {
+  add_prefix_space: false,
+  bos_token: '</s>',
+  eos_token: '</s>',
+  pad_token: '<pad>',
+  unk_token: '</s>',
+  add_bos_token: true,
+  errors: 'replace',
+  tokenizer_class: 'GPT2Tokenizer',
+};
+
 export const CHECKPOINT_CASES: CheckpointCase[] = [
   {
     name: 'Llama-2-style',
@@ -729,7 +741,8 @@ export const CHECKPOINT_CASES: CheckpointCase[] = [
     dtype: 'float16',
     shards: 1,
     tokenizer: 'byte-level',
-    tokenizerConfig: { bos_token: '</s>', eos_token: '</s>', pad_token: '<pad>', unk_token: '</s>', add_bos_token: true, tokenizer_class: 'GPT2Tokenizer' },
+    // GPT2Tokenizer writes its add_prefix_space (false); transformers 5 refuses to load a null there
+    tokenizerConfig: OPT_TOKENIZER_CONFIG,
     generationConfig: { _from_model_config: true, bos_token_id: 2, eos_token_id: 2, pad_token_id: 1, transformers_version: '4.46.0' },
   },
   {
@@ -766,7 +779,8 @@ export const CHECKPOINT_CASES: CheckpointCase[] = [
     dtype: 'float16',
     shards: 1,
     tokenizer: 'byte-level',
-    tokenizerConfig: { bos_token: '</s>', eos_token: '</s>', pad_token: '<pad>', unk_token: '</s>', add_bos_token: true, tokenizer_class: 'GPT2Tokenizer' },
+    // GPT2Tokenizer writes its add_prefix_space (false); transformers 5 refuses to load a null there
+    tokenizerConfig: OPT_TOKENIZER_CONFIG,
   },
   {
     // dynamic NTK as LLaMA-2 fine-tunes wrote it (transformers 4.3x): unscaled up to the 4096 positions
