@@ -2,14 +2,25 @@
 // as folders on disk, for trying the CLI on them:
 //   node scripts/build-node.mjs write-checkpoints && node dist-node/write-checkpoints.mjs <outDir>
 //   node dist-node/studio.mjs quantize --model <outDir>/Qwen2.5-style --method gptq --bits 4 --groupSize 32 ...
+// With --exports, also each case's fp-safetensors and GPTQ exports of an RTN W4 g32 run, in
+// <outDir>/exports/<format>/<case>/, and studio-logits.json (the float64 logits of each GPTQ folder
+// as the studio reads it back, for 12 tokens), which scripts/transformers-exports.py checks in transformers.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHECKPOINT_CASES, REFUSED_CASES } from '../formats/testing/hf-checkpoint-cases';
 import { writeCheckpoint } from '../formats/testing/hf-checkpoint';
+import { loadModelFromFiles } from '../formats/load';
+import { bytesSource } from '../formats/byte-source';
+import { exportAvailability, exportModel } from '../export/index';
+import { readGptqFolder } from '../export/gptq-read';
+import { MemorySink } from '../export/sink';
+import { quantizeOnCpu } from '../export/testing';
+import { forwardRef } from '../reference/model';
 
+const TEXT = 'the theater is in the north. THE END!';
 const out = process.argv[2];
-if (!out) {
-  console.error('usage: node dist-node/write-checkpoints.mjs <outDir>');
+if (!out || out.startsWith('--')) {
+  console.error('usage: node dist-node/write-checkpoints.mjs <outDir> [--exports]');
   process.exit(2);
 }
 for (const k of [...CHECKPOINT_CASES, ...REFUSED_CASES]) {
@@ -17,4 +28,28 @@ for (const k of [...CHECKPOINT_CASES, ...REFUSED_CASES]) {
   await mkdir(dir, { recursive: true });
   for (const f of writeCheckpoint(k).files) await writeFile(join(dir, f.name.split('/').pop()!), await f.read(0, f.size));
   console.log(dir);
+}
+
+if (process.argv.includes('--exports')) {
+  const logits: Record<string, { ids: number[]; logits: number[] }> = {};
+  for (const k of CHECKPOINT_CASES) {
+    const model = await loadModelFromFiles(writeCheckpoint(k).files);
+    const q = await quantizeOnCpu(model, { bits: 4, groupSize: 32, symmetric: false });
+    const ids = [model.weights.config.bosId, ...model.tokenizer.encode(TEXT)].slice(0, 12);
+    for (const a of exportAvailability(q.quantized, model.tokenizer)) {
+      if (!a.available || (a.format !== 'fp-safetensors' && a.format !== 'gptq')) continue;
+      const sink = new MemorySink();
+      await exportModel(a.format, q, sink);
+      const dir = join(out, 'exports', a.format, k.name);
+      await mkdir(dir, { recursive: true });
+      for (const [name, bytes] of sink.files) await writeFile(join(dir, name.split('/').pop()!), bytes);
+      console.log(dir);
+      if (a.format !== 'gptq') continue;
+      const back = await readGptqFolder([...sink.files].map(([name, bytes]) => bytesSource(`out/${name}`, bytes)));
+      const w = new Map<string, Float32Array>();
+      for (const n of back.model.weights.shapes.keys()) w.set(n, await back.model.weights.get(n));
+      logits[k.name] = { ids, logits: Array.from(forwardRef(back.model.weights.config, (n) => w.get(n)!, ids, 1, ids.length)) };
+    }
+  }
+  await writeFile(join(out, 'exports', 'studio-logits.json'), JSON.stringify(logits));
 }

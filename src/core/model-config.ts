@@ -82,6 +82,9 @@ export interface ModelConfig {
   positionOffset?: number;
   bosId: number;
   eosId: number;
+  /** config.json's pad_token_id where it names a token (absent, null or -1: none); exports write it back,
+   *  since transformers otherwise takes its config class's default (SmolLM3's 128004, Phi-3's 32000). */
+  padId?: number;
   /** Granite's four scalars as its config.json (or GGUF metadata) gives them. The loader has already
    *  folded them into the weights (src/formats/granite-multipliers.ts), so the engine, the oracle and
    *  every export compute the plain LLaMA those weights are: kept for the model card, never applied again. */

@@ -94,6 +94,19 @@ export async function writeJsonFile(sink: ExportSink, name: string, value: unkno
   return { name, bytes: w.written };
 }
 
+/**
+ * The source's tokenizer_config.json without an add_prefix_space of null: GPT2Tokenizer (Granite's,
+ * OPT's) refuses a null there in transformers 5, which loaded the source only because its model_type
+ * chose another tokenizer class; an export written as LlamaForCausalLM reaches GPT2Tokenizer.
+ * Absent, the class takes its default (false).
+ */
+export function exportedTokenizerConfig(source: unknown): unknown {
+  const cfg = source as Record<string, unknown> | null;
+  if (!cfg || typeof cfg !== 'object' || cfg.add_prefix_space !== null) return source;
+  const { add_prefix_space: _null, ...rest } = cfg;
+  return rest;
+}
+
 /** config.json (+ extra fields), generation_config.json, tokenizer.json, tokenizer_config.json. */
 export async function writeHfSideFiles(
   sink: ExportSink,
@@ -111,7 +124,7 @@ export async function writeHfSideFiles(
     files.push(await writeJsonFile(sink, 'tokenizer_config.json', sentencePieceTokenizerConfig(tok.vocab, cfg)));
   } else if (tok instanceof HfTokenizer) {
     files.push(await writeJsonFile(sink, 'tokenizer.json', tok.tokenizerJson));
-    files.push(await writeJsonFile(sink, 'tokenizer_config.json', tok.tokenizerConfig));
+    files.push(await writeJsonFile(sink, 'tokenizer_config.json', exportedTokenizerConfig(tok.tokenizerConfig)));
   } else {
     throw new Error('the tokenizer is of a kind the exporter cannot write');
   }

@@ -110,7 +110,8 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
     return list.length ? (list[0] as number) : fallback;
   };
   // Some LLaMA-1 era configs write pad_token_id -1 for "no padding token".
-  if (c.pad_token_id !== -1) tokenId('pad_token_id', 0);
+  const padId = c.pad_token_id === -1 || c.pad_token_id === undefined || c.pad_token_id === null ? undefined : tokenId('pad_token_id', 0);
+  const pad = padId !== undefined ? { padId } : {};
   // tie_word_embeddings: absent takes the architecture's default; anything but a boolean is an error.
   const tied = (fallback: boolean): boolean => {
     const v = c.tie_word_embeddings;
@@ -165,6 +166,7 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
       positionOffset: 2,
       bosId: tokenId('bos_token_id', 2),
       eosId: tokenId('eos_token_id', 2),
+      ...pad,
     };
   }
 
@@ -235,6 +237,7 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
     activation: 'silu',
     bosId: tokenId('bos_token_id', 1),
     eosId: tokenId('eos_token_id', 2),
+    ...pad,
   };
 }
 
@@ -600,6 +603,7 @@ export function toHfLlamaConfig(cfg: ModelConfig): Json {
     tie_word_embeddings: cfg.tiedEmbeddings,
     bos_token_id: cfg.bosId,
     eos_token_id: cfg.eosId,
+    pad_token_id: cfg.padId ?? null,
     torch_dtype: 'float32',
     use_cache: true,
   };
@@ -630,6 +634,7 @@ export function toHfOptConfig(cfg: ModelConfig): Json {
     tie_word_embeddings: cfg.tiedEmbeddings,
     bos_token_id: cfg.bosId,
     eos_token_id: cfg.eosId,
+    pad_token_id: cfg.padId ?? null,
     torch_dtype: 'float32',
     use_cache: true,
   };

@@ -126,6 +126,7 @@ const GRANITE_TOKENIZER: Pick<CheckpointCase, 'tokenizer' | 'preTokenizer' | 'ad
     pad_token: '<|end_of_text|>',
     unk_token: '<|end_of_text|>',
     chat_template: GRANITE_TEMPLATE,
+    add_prefix_space: false,
     tokenizer_class: 'GPT2Tokenizer',
   },
 };
