@@ -14,7 +14,7 @@ import { bytesSource } from '../formats/byte-source';
 import { exportAvailability, exportModel } from '../export/index';
 import { readGptqFolder } from '../export/gptq-read';
 import { MemorySink } from '../export/sink';
-import { quantizeOnCpu } from '../export/testing';
+import { allWeights, quantizeOnCpu } from '../export/testing';
 import { forwardRef } from '../reference/model';
 
 const TEXT = 'the theater is in the north. THE END!';
@@ -46,9 +46,7 @@ if (process.argv.includes('--exports')) {
       console.log(dir);
       if (a.format !== 'gptq') continue;
       const back = await readGptqFolder([...sink.files].map(([name, bytes]) => bytesSource(`out/${name}`, bytes)));
-      const w = new Map<string, Float32Array>();
-      for (const n of back.model.weights.shapes.keys()) w.set(n, await back.model.weights.get(n));
-      logits[k.name] = { ids, logits: Array.from(forwardRef(back.model.weights.config, (n) => w.get(n)!, ids, 1, ids.length)) };
+      logits[k.name] = { ids, logits: Array.from(forwardRef(back.model.weights.config, await allWeights(back.model), ids, 1, ids.length)) };
     }
   }
   await writeFile(join(out, 'exports', 'studio-logits.json'), JSON.stringify(logits));

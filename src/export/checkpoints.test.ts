@@ -29,18 +29,12 @@ import { exportAvailability, exportModel, type ExportFormat } from './index';
 import { hfArchitecture } from './hf-files';
 import { ggufArchitecture } from './gguf-writer';
 import { MemorySink } from './sink';
-import { maxRelErr, quantizeOnCpu, referenceWeights } from './testing';
+import { allWeights, maxRelErr, quantizeOnCpu, referenceWeights } from './testing';
 import { onnxLogits } from './testing-onnx';
 
 ort.env.wasm.numThreads = 1;
 
 const TEXT = 'the theater is in the north. THE END!';
-
-async function allWeights(m: LoadedModel): Promise<(n: string) => Float32Array> {
-  const out = new Map<string, Float32Array>();
-  for (const n of m.weights.shapes.keys()) out.set(n, await m.weights.get(n));
-  return (n) => out.get(n)!;
-}
 
 const W4: QuantSpec = { bits: 4, groupSize: 32, symmetric: false };
 

@@ -17,7 +17,7 @@ import { encodeGgmlRows } from './gguf-blocks';
 import { exportGguf, ggufAvailability } from './gguf-writer';
 import { dequantizeLinear } from './model-parts';
 import { MemorySink } from './sink';
-import { maxRelErr, quantizeOnCpu, referenceWeights } from './testing';
+import { allWeights, maxRelErr, quantizeOnCpu, referenceWeights } from './testing';
 import { ExportUnavailableError } from './types';
 import { hfConfigJson } from './hf-files';
 import { loadModelFromFiles } from '../formats/load';
@@ -88,12 +88,6 @@ async function ppl(model: LoadedModel['weights']['config'], w: (n: string) => Fl
     }
   }
   return Math.exp(nll / count);
-}
-
-async function allWeights(m: LoadedModel) {
-  const cache = new Map<string, Float32Array>();
-  for (const n of m.weights.shapes.keys()) cache.set(n, await m.weights.get(n));
-  return (n: string) => cache.get(n)!;
 }
 
 describe('GGUF export of stories260K, read back by the project loader', async () => {

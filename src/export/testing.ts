@@ -145,6 +145,13 @@ export function dequantMatmulRef(q: QuantizedLinear, A: Float32Array, M: number)
   return y;
 }
 
+/** Every tensor of a loaded model read once, as the float64 forward's lookup (reference/model.ts's RefWeights). */
+export async function allWeights(m: LoadedModel): Promise<(name: string) => Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const n of m.weights.shapes.keys()) out.set(n, await m.weights.get(n));
+  return (n) => out.get(n)!;
+}
+
 /**
  * max |a - b| / max |b|. Not reference/compare's maxRelError: no floor, and a NaN stays NaN so it fails
  * `toBeGreaterThan` checks too (maxRelError turns a NaN in `a` into Infinity, which would pass them).

@@ -57,17 +57,7 @@ describe('ByteSource implementations', () => {
 
 describe('OPT checkpoints', () => {
   test('a tiny OPT saved without the "model." prefix and without lm_head loads (tied, positions offset 2)', async () => {
-    const config = {
-      architectures: ['OPTForCausalLM'],
-      hidden_size: 4,
-      ffn_dim: 8,
-      num_hidden_layers: 1,
-      num_attention_heads: 2,
-      vocab_size: 6,
-      max_position_embeddings: 3,
-      do_layer_norm_before: true,
-      word_embed_proj_dim: 4,
-    };
+    const config = TINY_OPT;
     const { parseHfConfig } = await import('./hf-config');
     const shapes = expectedShapes(parseHfConfig(config));
     expect(shapes.get('model.decoder.embed_positions.weight')).toEqual([5, 4]);
@@ -79,11 +69,10 @@ describe('OPT checkpoints', () => {
       .filter(([n]) => n !== 'lm_head.weight')
       .map(([n, shape]) => ({ name: n.replace(/^model\./, ''), shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => k++) }));
     const st = writeSafetensors(tensors);
-    const vocab = { a: 0, b: 1, '<s>': 2, '</s>': 3, '<pad>': 4, '<unk>': 5 };
     const m = await loadHfFolder([
       bytesSource('config.json', new TextEncoder().encode(JSON.stringify(config))),
       bytesSource('model.safetensors', st),
-      bytesSource('vocab.json', new TextEncoder().encode(JSON.stringify(vocab))),
+      bytesSource('vocab.json', new TextEncoder().encode(JSON.stringify(TINY_VOCAB))),
       bytesSource('merges.txt', new TextEncoder().encode('#version: 0.2\n')),
     ]);
     expect(m.weights.config).toMatchObject({ arch: 'opt', positionOffset: 2, tiedEmbeddings: true });

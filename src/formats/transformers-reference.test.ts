@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LoadedModel } from '../core/model-config';
+import { allWeights, maxRelErr } from '../export/testing';
 import { forwardRef } from '../reference/model';
 import { loadModelFromFiles } from './load';
 import { CHECKPOINT_CASES } from './testing/hf-checkpoint-cases';
@@ -27,23 +28,10 @@ const manifest = JSON.parse(readFileSync(resolve(DIR, 'cases.json'), 'utf8')) as
 const raw = readFileSync(resolve(DIR, 'logits.f32'));
 const logits = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
 
-/** Largest difference relative to the largest reference logit. */
-function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let diff = 0,
-    scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
-  }
-  return diff / scale;
-}
-
 const TOLERANCE = 5e-7;
 
 async function oracleLogits(m: LoadedModel, ids: number[], cfg = m.weights.config): Promise<Float64Array> {
-  const w = new Map<string, Float32Array>();
-  for (const n of m.weights.shapes.keys()) w.set(n, await m.weights.get(n));
-  return forwardRef(cfg, (n) => w.get(n)!, ids, 1, ids.length);
+  return forwardRef(cfg, await allWeights(m), ids, 1, ids.length);
 }
 
 describe('the checkpoint cases against transformers 5.17', () => {
@@ -65,7 +53,7 @@ describe('the checkpoint cases against transformers 5.17', () => {
 
     it("gives transformers' logits", async () => {
       const want = logits.subarray(ref.offset, ref.offset + ref.shape[0] * ref.shape[1]);
-      expect(relErr(await oracleLogits(model, ref.ids), want)).toBeLessThan(TOLERANCE);
+      expect(maxRelErr(await oracleLogits(model, ref.ids), want)).toBeLessThan(TOLERANCE);
     });
   });
 
@@ -75,6 +63,6 @@ describe('the checkpoint cases against transformers 5.17', () => {
     const m = await loadModelFromFiles(writeCheckpoint(k).files);
     const want = logits.subarray(ref.offset, ref.offset + ref.shape[0] * ref.shape[1]);
     const wrong = await oracleLogits(m, ref.ids, { ...m.weights.config, ropeStyle: 'interleaved' });
-    expect(relErr(wrong, want)).toBeGreaterThan(100 * TOLERANCE);
+    expect(maxRelErr(wrong, want)).toBeGreaterThan(100 * TOLERANCE);
   });
 });
