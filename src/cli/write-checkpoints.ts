@@ -7,7 +7,7 @@
 // as the studio reads it back, for 12 tokens), which scripts/transformers-exports.py checks in transformers.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CHECKPOINT_CASES, REFUSED_CASES } from '../formats/testing/hf-checkpoint-cases';
+import { CHECKPOINT_CASES, REFUSED_CASES, SHORT_WINDOW_CASES } from '../formats/testing/hf-checkpoint-cases';
 import { writeCheckpoint } from '../formats/testing/hf-checkpoint';
 import { loadModelFromFiles } from '../formats/load';
 import { bytesSource } from '../formats/byte-source';
@@ -23,7 +23,7 @@ if (!out || out.startsWith('--')) {
   console.error('usage: node dist-node/write-checkpoints.mjs <outDir> [--exports]');
   process.exit(2);
 }
-for (const k of [...CHECKPOINT_CASES, ...REFUSED_CASES]) {
+for (const k of [...CHECKPOINT_CASES, ...SHORT_WINDOW_CASES, ...REFUSED_CASES]) {
   const dir = join(out, k.name);
   await mkdir(dir, { recursive: true });
   for (const f of writeCheckpoint(k).files) await writeFile(join(dir, f.name.split('/').pop()!), await f.read(0, f.size));
@@ -32,7 +32,7 @@ for (const k of [...CHECKPOINT_CASES, ...REFUSED_CASES]) {
 
 if (process.argv.includes('--exports')) {
   const logits: Record<string, { ids: number[]; logits: number[] }> = {};
-  for (const k of CHECKPOINT_CASES) {
+  for (const k of [...CHECKPOINT_CASES, ...SHORT_WINDOW_CASES]) {
     const model = await loadModelFromFiles(writeCheckpoint(k).files);
     const q = await quantizeOnCpu(model, { bits: 4, groupSize: 32, symmetric: false });
     const ids = [model.weights.config.bosId, ...model.tokenizer.encode(TEXT)].slice(0, 12);

@@ -55,6 +55,9 @@ export interface ModelConfig {
   /** Mistral's sliding_window: attention sees at most this many keys. The studio's attention is full
    *  causal, equal to it for sequences up to the window; longer runs are refused. Absent: no window. */
   slidingWindow?: number;
+  /** Where only some layers are windowed (Qwen2/3 and SmolLM3 with use_sliding_window): those layers,
+   *  ascending, for the Hugging Face exports to write back. Absent with slidingWindow: every layer. */
+  slidingWindowLayers?: number[];
   /** Phi-4-mini's partial_rotary_factor: RoPE turns only the first rotaryDim of each head's dimensions
    *  (HF order), the rest pass through. The loader stores q's and k's rows (per head) so that those pass
    *  through dims sit at pairs (i, i + headDim/2) for i ≥ rotaryDim/2, which turn at frequency 0
@@ -63,10 +66,12 @@ export interface ModelConfig {
   /** 'interleaved': rotate pairs (2i, 2i+1) as llama2.c/GGUF/Meta do; 'half': rotate (i, i+d/2) as HF does. */
   ropeStyle: 'interleaved' | 'half';
   tiedEmbeddings: boolean;
-  /** Qwen2 has q/k/v biases; OPT has biases on every Linear. */
+  /** Biases on q, k and v: Qwen2, OPT, and attention_bias=true in LLaMA, Qwen3, SmolLM3 and Granite configs. */
   qkvBias: boolean;
-  /** OPT: biases on o_proj/out_proj and MLP Linears too. */
-  linearBias: boolean;
+  /** A bias on o_proj / out_proj: OPT, and attention_bias=true (which biases q, k, v and o alike). */
+  outBias: boolean;
+  /** Biases on the MLP's Linears: OPT's fc1/fc2, and mlp_bias=true (gate, up, down: granite-3b-code's LLaMA config). */
+  mlpBias: boolean;
   /** Qwen3: RMSNorm over each head of q and of k (self_attn.q_norm / k_norm, weights [headDim]) before RoPE. */
   qkNorm?: boolean;
   /** SmolLM3: the layers whose attention has no RoPE ("NoPE"; no_rope_layers[i] = 0), ascending. */
@@ -74,6 +79,9 @@ export interface ModelConfig {
   /** OPT with do_layer_norm_before=false (opt-350m): each LayerNorm follows its residual sum, so a
    *  block's output is normalised, and the model has no final norm. */
   postNorm?: boolean;
+  /** OPT with _remove_final_layer_norm (pre-norm, fine-tuned before transformers 4.20): no final norm,
+   *  the head reads the last block's output as it is. */
+  noFinalNorm?: boolean;
   /** OPT's word_embed_proj_dim where it differs from hidden (opt-350m: 512 and 1024): the embedding
    *  and the LM head are this wide, project_in / project_out map to and from the blocks' width. */
   embedDim?: number;
@@ -128,4 +136,10 @@ export interface LoadedModel {
   tokenizer: Tokenizer;
   /** Where it came from, for history and reproducible links: "bundled:stories260K", "hf:org/repo@rev", "local:file.gguf". */
   source: string;
+}
+
+/** Whether the model normalises the last block's output before the head (post-norm blocks and
+ *  OPT's _remove_final_layer_norm have no final norm). */
+export function hasFinalNorm(cfg: Pick<ModelConfig, 'postNorm' | 'noFinalNorm'>): boolean {
+  return !cfg.postNorm && !cfg.noFinalNorm;
 }

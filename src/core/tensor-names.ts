@@ -1,5 +1,5 @@
 // Hugging Face tensor names for each architecture: the one naming every format maps to.
-import type { Architecture } from './model-config';
+import type { Architecture, ModelConfig } from './model-config';
 
 export type LinearRole = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down' | 'fc1' | 'fc2';
 
@@ -31,6 +31,12 @@ export function linearName(arch: Architecture, layer: number, role: LinearRole):
   const n = m[role];
   if (!n) throw new Error(`LLaMA has no ${role} projection`);
   return n;
+}
+
+/** Whether the Linear `role` adds a bias (ModelConfig's qkvBias, outBias, mlpBias). */
+export function linearHasBias(cfg: Pick<ModelConfig, 'qkvBias' | 'outBias' | 'mlpBias'>, role: LinearRole): boolean {
+  if (role === 'q' || role === 'k' || role === 'v') return cfg.qkvBias;
+  return role === 'o' ? cfg.outBias : cfg.mlpBias;
 }
 
 export function linearRoles(arch: Architecture): LinearRole[] {

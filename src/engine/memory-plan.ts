@@ -42,8 +42,8 @@ export function blockParams(cfg: ModelConfig): number {
     kvW = cfg.kvHeads * cfg.headDim,
     C = cfg.hidden,
     I = cfg.intermediate;
-  const attn = C * qW + 2 * C * kvW + qW * C + (cfg.qkvBias || cfg.arch === 'opt' ? qW + 2 * kvW : 0) + (cfg.arch === 'opt' ? C : 0);
-  const mlp = cfg.arch === 'opt' ? 2 * C * I + I + C : 3 * C * I;
+  const attn = C * qW + 2 * C * kvW + qW * C + (cfg.qkvBias ? qW + 2 * kvW : 0) + (cfg.outBias ? C : 0);
+  const mlp = cfg.arch === 'opt' ? 2 * C * I + (cfg.mlpBias ? I + C : 0) : 3 * C * I + (cfg.mlpBias ? 2 * I + C : 0);
   const norms = (cfg.arch === 'opt' ? 4 : 2) * C + (cfg.qkNorm ? 2 * cfg.headDim : 0);
   return attn + mlp + norms;
 }
@@ -80,7 +80,8 @@ export function planOptions(gpu: Gpu): PlanOptions {
  * 20 MiB on a grid of shapes up to 4096 x 4096 x 49152, and far under on small models.) */
 function sumPassWorkspace(cfg: ModelConfig, tokens: number): number {
   const qW = cfg.heads * cfg.headDim;
-  const widest = cfg.arch === 'opt' ? Math.max(cfg.intermediate, qW, cfg.hidden) : cfg.qkvBias ? Math.max(qW, cfg.hidden) : cfg.hidden;
+  const biased = [cfg.qkvBias && qW, cfg.outBias && cfg.hidden, cfg.mlpBias && cfg.intermediate].filter((w): w is number => typeof w === 'number');
+  const widest = Math.max(cfg.hidden, ...biased);
   return tokens * widest * F;
 }
 

@@ -97,6 +97,10 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
     await check(gpu, 'tiny-llama', { method: 'tesseraq' });
     await check(gpu, 'tiny-llama', { method: 'teq+tesseraq' });
   },
+  async 'AWQ, TEQ, TesseraQ and GPTQ on a LLaMA with biases on every Linear (granite-3b-code kind)'(gpu) {
+    for (const patch of [{ method: 'awq' }, { method: 'teq', teqLoss: 'block' }, { method: 'tesseraq' }, { method: 'gptq' }] as const)
+      await check(gpu, 'tiny-granite-code', patch);
+  },
   async 'GPTQ (LLaMA, OPT, act-order), AWQ then GPTQ, TEQ then GPTQ'(gpu) {
     for (const shape of ['tiny-llama', 'tiny-opt']) await check(gpu, shape, { method: 'gptq' });
     await check(gpu, 'tiny-llama', { method: 'gptq', gptqActOrder: true });

@@ -17,7 +17,7 @@ import { loadGguf } from '../formats/gguf-model';
 import { f16ToF32 } from '../formats/dtype';
 import { readSafetensorsBytes, readSafetensorsHeader, readSafetensorsHeaderWithIntegers, readSafetensorsTensor } from '../formats/safetensors';
 import { loadModelFromFiles } from '../formats/load';
-import { CHECKPOINT_CASES, REFUSED_CASES, SHORT_WINDOW_MISTRAL } from '../formats/testing/hf-checkpoint-cases';
+import { CHECKPOINT_CASES, REFUSED_CASES, SHORT_WINDOW_CASES } from '../formats/testing/hf-checkpoint-cases';
 import { isLoadedTensor, writeCheckpoint } from '../formats/testing/hf-checkpoint';
 import { transformersLogits } from '../formats/testing/transformers-twin';
 import { forwardRef } from '../reference/model';
@@ -181,12 +181,12 @@ describe('refused checkpoints name what they use and what to do', () => {
 });
 
 describe('a sliding window shorter than the sequence', () => {
-  it('is exact up to the window, and a run past it is refused with the window and what to do', async () => {
-    const written = writeCheckpoint(SHORT_WINDOW_MISTRAL);
+  it.each(SHORT_WINDOW_CASES)('$name is exact up to the window, and a run past it is refused with the window and what to do', async (k) => {
+    const written = writeCheckpoint(k);
     const model = await loadModelFromFiles(written.files);
     expect(model.weights.config.slidingWindow).toBe(8);
     expect(summarizeModel(model).maxPositions).toBe(8);
-    const ids = [1, ...model.tokenizer.encode(TEXT)].slice(0, 12);
+    const ids = [model.weights.config.bosId, ...model.tokenizer.encode(TEXT)].slice(0, 12);
     const w = await allWeights(model);
     expect(
       maxRelErr(forwardRef(model.weights.config, w, ids.slice(0, 8), 1, 8), transformersLogits(written.config, written.tensors, ids.slice(0, 8))),
@@ -195,7 +195,12 @@ describe('a sliding window shorter than the sequence', () => {
     expect(maxRelErr(forwardRef(model.weights.config, w, ids, 1, 12), transformersLogits(written.config, written.tensors, ids))).toBeGreaterThan(1e-6);
     expect(() => checkContext(model.weights.config, 8)).not.toThrow();
     expect(() => checkContext(model.weights.config, 12)).toThrow(/longer than .*sliding window of 8 tokens.*at most 8/);
-    mark('Mistral-window-8', 'load', 'ok; runs over 8 tokens refused');
+    // its Hugging Face export keeps the window on the same layers (Qwen2: layer_types)
+    const sink = new MemorySink();
+    await exportModel('fp-safetensors', await quantizeOnCpu(model, W4), sink);
+    const back = await loadModelFromFiles([...sink.files].map(([n, bytes]) => bytesSource(`out/${n}`, bytes)));
+    expect([back.weights.config.slidingWindow, back.weights.config.slidingWindowLayers]).toEqual([8, model.weights.config.slidingWindowLayers]);
+    mark(k.name, 'load', `ok; runs over 8 tokens refused; layers windowed ${model.weights.config.slidingWindowLayers ?? 'all'}, kept in its export`);
   });
 });
 

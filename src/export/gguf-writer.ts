@@ -14,13 +14,12 @@ import { gpt2VocabFromTokenizerJson, type Gpt2Vocab } from '../formats/gguf-gpt2
 import { HfTokenizer } from '../formats/hf-tokenizer';
 import { isPartialRotary } from '../formats/partial-rotary';
 import { SentencePieceBpeTokenizer, type PieceType } from '../formats/sentencepiece-bpe';
-import { globalNames, headNormNames, linearName, normNames } from '../core/tensor-names';
+import { globalNames, headNormNames, linearHasBias, linearName, normNames } from '../core/tensor-names';
 import type { QuantizedModel } from '../quant/quantized-model';
 import { encodeGgmlRows, ggmlBlockBytes, ggmlFitProblem, GGML_BLOCK, type GgmlQuantType } from './gguf-blocks';
 import {
   checkStoredLinear,
   dequantizeLinear,
-  hasLinearBias,
   hfRowOrder,
   linearSlots,
   permuteFloatRows,
@@ -132,7 +131,14 @@ export function ggufModelProblem(cfg: ModelConfig, tokenizer?: Tokenizer): strin
   if (cfg.arch === 'opt')
     return `llama.cpp has no OPT architecture, so no GGUF file it reads can hold ${cfg.sourceArchitecture}; export ONNX, GPTQ (v1 or v2) or the full-precision folder instead`;
   const arch = ggufArchitecture(cfg);
-  if (arch === 'llama' && cfg.qkvBias) return `${cfg.sourceArchitecture} has Q/K/V biases, which llama.cpp's "llama" architecture has no tensors for`;
+  // llama.cpp's "llama" takes every Linear's bias (bq, bk, bv, bo, ffn_*_b), "qwen2" q's, k's and v's, the others none
+  const biased = [
+    cfg.qkvBias && arch !== 'llama' && arch !== 'qwen2' && 'q/k/v',
+    cfg.outBias && arch !== 'llama' && 'o_proj',
+    cfg.mlpBias && arch !== 'llama' && 'the MLP',
+  ];
+  if (biased.some(Boolean))
+    return `${cfg.sourceArchitecture} has biases on ${biased.filter(Boolean).join(', ')}, which llama.cpp's "${arch}" architecture has no tensors for; export ONNX, GPTQ (v1 or v2) or the full-precision folder instead`;
   if (cfg.noRopeLayers?.length)
     return `${cfg.sourceArchitecture} has layers without RoPE (${cfg.noRopeLayers.length} of ${cfg.layers}), which llama.cpp's "llama" architecture rotates; export ONNX, GPTQ (v1 or v2) or the full-precision folder instead`;
   if (isPartialRotary(cfg) && arch !== 'phi3')
@@ -503,8 +509,8 @@ export async function exportGguf(inp: ExportInput, sink: ExportSink, opts: { fil
         }),
       );
     }
-    // Qwen2's q/k/v biases (blk.N.attn_q.bias ...)
-    if (hasLinearBias(cfg, slot.role))
+    // biases (blk.N.attn_q.bias ...): Qwen2's q/k/v, a LLaMA's with attention_bias / mlp_bias
+    if (linearHasBias(cfg, slot.role))
       tensors.push(
         f32(`${base}.bias`, [shape[0]], async () => {
           const b = await src.get(`${slot.name}.bias`);

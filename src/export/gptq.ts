@@ -12,8 +12,8 @@
 // AutoGPTQ's buffers are [in // 32 · bits, out] and [groups, out // 32 · bits]: Linears whose in or
 // out is not a multiple of 32 cannot be held and stay nn.Linear (their dequantized weights, listed
 // in quantization_config.modules_in_block_to_quantize by omission).
-import type { Tokenizer } from '../core/model-config';
-import { globalNames, headNormNames, linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
+import { hasFinalNorm, type Tokenizer } from '../core/model-config';
+import { globalNames, headNormNames, linearHasBias, linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
 import { effectiveGroupSize, groupCount, type QuantizedLinear } from '../core/quant-spec';
 import type { QuantizedModel } from '../quant/quantized-model';
 import { packCodes } from '../quant/pack';
@@ -21,7 +21,6 @@ import { hfArchitecture, hfFolderProblem, writeHfSideFiles } from './hf-files';
 import {
   checkStoredLinear,
   dequantizeLinear,
-  hasLinearBias,
   linearSlots,
   permuteFloatRows,
   permuteQuantizedRows,
@@ -263,9 +262,9 @@ export async function exportGptq(inp: ExportInput, sink: ExportSink, opts: { che
     } else {
       tensors.push(f32(`${slot.name}.weight`, `${slot.name}.weight`, perm));
     }
-    if (hasLinearBias(cfg, slot.role)) tensors.push(f32(`${slot.name}.bias`, `${slot.name}.bias`, perm));
+    if (linearHasBias(cfg, slot.role)) tensors.push(f32(`${slot.name}.bias`, `${slot.name}.bias`, perm));
   }
-  if (!cfg.postNorm) {
+  if (hasFinalNorm(cfg)) {
     tensors.push(f32(`${g.finalNorm}.weight`));
     if (opt) tensors.push(f32(`${g.finalNorm}.bias`));
   }

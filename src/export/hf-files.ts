@@ -2,7 +2,7 @@
 // source's own architecture for Qwen2/Qwen3/Mistral; OPT), generation_config.json, tokenizer files.
 import type { LoadedModel, ModelConfig } from '../core/model-config';
 import { sentencePieceTokenizerConfig, sentencePieceToTokenizerJson } from '../formats/convert-hf';
-import { toHfLlamaConfig, toHfOptConfig } from '../formats/hf-config';
+import { linearBiases, toHfLlamaConfig, toHfOptConfig } from '../formats/hf-config';
 import { HfTokenizer } from '../formats/hf-tokenizer';
 import { SentencePieceBpeTokenizer } from '../formats/sentencepiece-bpe';
 import { fusesLinears } from '../formats/fused-linears';
@@ -35,22 +35,21 @@ export function hfConfigJson(cfg: ModelConfig): Record<string, unknown> {
   const source = hfArchitecture(cfg);
   if (source === 'Qwen2ForCausalLM') {
     const { attention_bias: _bias, mlp_bias: _mlp, pretraining_tp: _tp, ...rest } = c;
-    return { ...rest, architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', use_sliding_window: false };
+    return { ...rest, architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', ...layerWindow(cfg) };
   }
   if (source === 'Qwen3ForCausalLM') {
     const { mlp_bias: _mlp, pretraining_tp: _tp, ...rest } = c;
-    return { ...rest, architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', use_sliding_window: false, sliding_window: null };
+    return { ...rest, architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', ...layerWindow(cfg) };
   }
   if (source === 'SmolLM3ForCausalLM') {
-    const { mlp_bias: _mlp, pretraining_tp: _tp, ...rest } = c;
+    const { pretraining_tp: _tp, ...rest } = c;
     const noRope = new Set(cfg.noRopeLayers ?? []);
     return {
       ...rest,
       architectures: ['SmolLM3ForCausalLM'],
       model_type: 'smollm3',
       no_rope_layers: Array.from({ length: cfg.layers }, (_, i) => (noRope.has(i) ? 0 : 1)),
-      use_sliding_window: false,
-      sliding_window: null,
+      ...layerWindow(cfg),
     };
   }
   if (source === 'Phi3ForCausalLM') {
@@ -70,6 +69,22 @@ export function hfConfigJson(cfg: ModelConfig): Record<string, unknown> {
   return c;
 }
 
+/**
+ * Qwen2's, Qwen3's and SmolLM3's window keys: off, or on with the source's windowed layers as
+ * layer_types (transformers 4.53 and later read it) and max_window_layers at the first of them (what
+ * 4.x Qwen configs read; the same layers where they run to the last, as max_window_layers gives them).
+ */
+function layerWindow(cfg: ModelConfig): Record<string, unknown> {
+  if (cfg.slidingWindow === undefined) return { use_sliding_window: false, sliding_window: null };
+  const windowed = new Set(cfg.slidingWindowLayers ?? Array.from({ length: cfg.layers }, (_, i) => i));
+  return {
+    use_sliding_window: true,
+    sliding_window: cfg.slidingWindow,
+    max_window_layers: Math.min(...windowed),
+    layer_types: Array.from({ length: cfg.layers }, (_, i) => (windowed.has(i) ? 'sliding_attention' : 'full_attention')),
+  };
+}
+
 /** Why this model cannot be written as an HF folder by these exporters, or null. */
 export function hfFolderProblem(model: { config: ModelConfig; tokenizer?: LoadedModel['tokenizer'] }): string | null {
   const cfg = model.config;
@@ -77,12 +92,22 @@ export function hfFolderProblem(model: { config: ModelConfig; tokenizer?: Loaded
     return "the model's RoPE scaling is per-frequency factors (a GGUF rope_freqs tensor), which config.json cannot state; load the model's Hugging Face folder to export one";
   if (isPartialRotary(cfg) && !fusesLinears(cfg))
     return `the model turns ${cfg.rotaryDim} of each head's ${cfg.headDim} dimensions (partial rotary), which transformers reads only from a Phi3ForCausalLM folder; export ONNX instead`;
-  if (cfg.arch === 'llama' && cfg.linearBias) return `${cfg.sourceArchitecture} has biases on every Linear, which the LLaMA-family config cannot declare`;
-  if (cfg.arch === 'llama' && cfg.qkvBias && hfArchitecture(cfg) !== 'Qwen2ForCausalLM')
-    return `${cfg.sourceArchitecture} has q/k/v biases without o_proj's, which only a Qwen2 config declares`;
+  const biases = undeclarableBiases(cfg);
+  if (biases) return biases;
   const tok = model.tokenizer;
   if (tok && !(tok instanceof SentencePieceBpeTokenizer) && !(tok instanceof HfTokenizer)) return 'the tokenizer is of a kind the exporter cannot write';
   return null;
+}
+
+/** The biases a config of the class the model is written as cannot declare (read back as hf-config.ts reads them), or null. */
+function undeclarableBiases(cfg: ModelConfig): string | null {
+  if (cfg.arch === 'opt') return null;
+  const written = hfConfigJson(cfg);
+  const arch = (written.architectures as string[])[0];
+  const back = linearBiases(written, arch);
+  if (back.qkvBias === cfg.qkvBias && back.outBias === cfg.outBias && back.mlpBias === cfg.mlpBias) return null;
+  const on = [cfg.qkvBias && 'q/k/v', cfg.outBias && 'o_proj', cfg.mlpBias && 'the MLP'].filter(Boolean).join(', ') || 'no Linear';
+  return `${cfg.sourceArchitecture} has biases on ${on}, which a ${arch} config cannot declare`;
 }
 
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v, null, 2) + '\n');

@@ -129,12 +129,6 @@ export function hfRowOrder(cfg: ModelConfig, role: LinearRole): Int32Array | nul
   return from;
 }
 
-export function hasLinearBias(cfg: ModelConfig, role: LinearRole): boolean {
-  if (cfg.arch === 'opt') return true;
-  if (role === 'q' || role === 'k' || role === 'v') return cfg.qkvBias;
-  return cfg.linearBias;
-}
-
 /**
  * Act-order groups (g_idx) as consecutive runs: the input columns ordered by group (stably, so a
  * group keeps its columns' ascending order). Group k then occupies positions [k·g, (k+1)·g), the

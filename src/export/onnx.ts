@@ -11,8 +11,8 @@
 // Streaming: a protobuf parser merges repeated occurrences of a message field, so the file is the
 // ModelProto header (graph structure, small constants) followed by one ModelProto per weight
 // initializer ({graph: {initializer: [t]}}), each encoded by protobufjs; no second full copy.
-import type { ModelConfig } from '../core/model-config';
-import { globalNames, headNormNames, linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
+import { hasFinalNorm, type ModelConfig } from '../core/model-config';
+import { globalNames, headNormNames, linearHasBias, linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
 import { ropeFrequencies } from '../reference/rope';
 import { effectiveGroupSize, groupCount, type QuantizedLinear } from '../core/quant-spec';
 import type { QuantizedModel } from '../quant/quantized-model';
@@ -21,7 +21,6 @@ import { encodeGraph, encodeModel, fieldHeader, initializerPartSize, MODEL_GRAPH
 import {
   actOrderColumns,
   checkStoredLinear,
-  hasLinearBias,
   linearSlots,
   permuteFloatRows,
   permuteQuantizedColumns,
@@ -270,7 +269,7 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
         }),
       ]);
     }
-    if (hasLinearBias(cfg, slot.role)) {
+    if (linearHasBias(cfg, slot.role)) {
       const rows = src.shapes.get(`${name}.weight`)![0];
       y = gb.op('Add', [
         y,
@@ -335,7 +334,7 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
       x = gb.op('Add', [x, lin('down', act)]);
     }
   }
-  let h = cfg.postNorm ? x : norm(x, names.finalNorm);
+  let h = hasFinalNorm(cfg) ? norm(x, names.finalNorm) : x;
   if (cfg.embedDim !== undefined) h = gb.op('MatMul', [h, transposed(names.projectOut!, E, H)]);
   const headT = cfg.tiedEmbeddings ? gb.op('Transpose', [names.embed], [attr.ints('perm', [1, 0])]) : transposed(names.lmHead, cfg.vocab, E);
   gb.rename(gb.op('MatMul', [h, headT]), 'logits');

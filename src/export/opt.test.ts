@@ -57,7 +57,7 @@ describe('OPT export', async () => {
   const untied = await tinyOpt(false);
 
   it('the fixture is an OPT the studio loads: learned positions at offset 2, biases, tied head', () => {
-    expect(tied.weights.config).toMatchObject({ arch: 'opt', positionOffset: 2, tiedEmbeddings: true, linearBias: true, maxPositions: 40 });
+    expect(tied.weights.config).toMatchObject({ arch: 'opt', positionOffset: 2, tiedEmbeddings: true, outBias: true, mlpBias: true, maxPositions: 40 });
     expect(untied.weights.config.tiedEmbeddings).toBe(false);
   });
 

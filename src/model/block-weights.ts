@@ -2,8 +2,8 @@
 // its dequantized (or scaled) version; the forward pass does not care where a weight came from.
 import type { Gpu } from '../gpu/gpu';
 import { rowsSplittable, spanRows, type Tensor } from '../gpu/tensor';
-import type { ModelConfig, WeightSource } from '../core/model-config';
-import { headNormNames, linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
+import type { WeightSource } from '../core/model-config';
+import { headNormNames, linearHasBias, linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
 
 export interface LinearWeights {
   /** [out, in] */
@@ -67,12 +67,6 @@ export function sideBySideTensors(gpu: Gpu, shapes: readonly (readonly number[])
   return gpu.tensor(stacked, 'f32', names.join('+')).splitRows(rows, names);
 }
 
-function hasBias(cfg: ModelConfig, role: LinearRole): boolean {
-  if (cfg.arch === 'opt') return true;
-  if (role === 'q' || role === 'k' || role === 'v') return cfg.qkvBias;
-  return cfg.linearBias;
-}
-
 async function upload(gpu: Gpu, src: WeightSource, name: string): Promise<Tensor> {
   const shape = src.shapes.get(name);
   if (!shape) throw new Error(`missing tensor ${name}`);
@@ -86,7 +80,7 @@ export async function loadBlockWeights(gpu: Gpu, src: WeightSource, layer: numbe
     const n = linearName(cfg.arch, layer, role);
     linears[role] = {
       weight: await upload(gpu, src, `${n}.weight`),
-      bias: hasBias(cfg, role) ? await upload(gpu, src, `${n}.bias`) : undefined,
+      bias: linearHasBias(cfg, role) ? await upload(gpu, src, `${n}.bias`) : undefined,
     };
   }
   const norms = normNames(cfg.arch, layer);

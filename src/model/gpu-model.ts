@@ -3,7 +3,7 @@
 // (weights dequantized from stored codes).
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
-import type { ModelConfig, WeightSource } from '../core/model-config';
+import { hasFinalNorm, type ModelConfig, type WeightSource } from '../core/model-config';
 import { globalNames } from '../core/tensor-names';
 import { loadBlockWeights, releaseBlockWeights, type BlockWeights, type NormWeights } from './block-weights';
 import { blockForward, type BatchShape } from './block';
@@ -84,7 +84,7 @@ export async function loadGlobals(gpu: Gpu, src: WeightSource, maxShardBytes = g
     embed,
     shards: vocabShards(gpu, embed, lmHead, maxShardBytes),
     positions: names.positions ? await up(names.positions) : undefined,
-    finalNorm: cfg.postNorm
+    finalNorm: !hasFinalNorm(cfg)
       ? undefined
       : {
           weight: await up(`${names.finalNorm}.weight`),

@@ -198,6 +198,10 @@ export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
   async 'Qwen2 (q/k/v bias, tied) forward = float64 oracle'(gpu) {
     await checkForward(gpu, 'tiny-qwen2');
   },
+  async 'LLaMA with biases on every Linear (granite-3b-code kind) forward = float64 oracle, block backward = finite differences'(gpu) {
+    await checkForward(gpu, 'tiny-granite-code');
+    await checkBlockGradients(gpu, 'tiny-granite-code');
+  },
   async 'Qwen3 (q/k RMSNorm per head, head_dim apart from hidden/heads) forward = float64 oracle'(gpu) {
     await checkForward(gpu, 'tiny-qwen3');
   },

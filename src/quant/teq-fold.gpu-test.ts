@@ -35,7 +35,9 @@ async function check(gpu: Gpu, shape: string) {
 }
 
 export const cases: Record<string, (gpu: Gpu) => Promise<void>> = {
-  async 'folding α is exact: LLaMA (GQA), Qwen2 (biases), Qwen3 (q/k norms), OPT (v→o, fc1→fc2 through ReLU), post-norm OPT (those two only)'(gpu) {
-    for (const shape of ['tiny-llama', 'tiny-qwen2', 'tiny-qwen3', 'tiny-opt', 'tiny-opt-350m']) await check(gpu, shape);
+  async "folding α is exact: LLaMA (GQA), LLaMA with every bias (v→o through v's, up→down through up's), Qwen2 (biases), Qwen3 (q/k norms), OPT (v→o, fc1→fc2 through ReLU), post-norm OPT (those two only)"(
+    gpu,
+  ) {
+    for (const shape of ['tiny-llama', 'tiny-granite-code', 'tiny-qwen2', 'tiny-qwen3', 'tiny-opt', 'tiny-opt-350m']) await check(gpu, shape);
   },
 };

@@ -1,7 +1,7 @@
 // float64 forward of a whole model (LLaMA family and OPT) composed from the kernel twins: the
 // oracle for the GPU model and for perplexity on the fixture. Weights come as f32 by HF name.
-import type { ModelConfig } from '../core/model-config';
-import { globalNames, headNormNames, linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
+import { hasFinalNorm, type ModelConfig } from '../core/model-config';
+import { globalNames, headNormNames, linearHasBias, linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
 import { matmulRef } from './matmul';
 import { rmsNormRef, layerNormRef } from './norm';
 import { layerRope, ropeRef } from './rope';
@@ -37,7 +37,7 @@ export function blockRef(
   const H = cfg.hidden,
     qW = cfg.heads * cfg.headDim,
     kvW = cfg.kvHeads * cfg.headDim;
-  const bias = (r: LinearRole) => cfg.arch === 'opt' || (r === 'q' || r === 'k' || r === 'v' ? cfg.qkvBias : cfg.linearBias);
+  const bias = (r: LinearRole) => linearHasBias(cfg, r);
   const L = (r: LinearRole, x: Float64Array, out: number, inp: number) => {
     if (inputs) inputs[r] = x;
     return linearRef(x, w, linearName(cfg.arch, layer, r), out, inp, bias(r));
@@ -98,7 +98,7 @@ export function logitsRef(cfg: ModelConfig, w: RefWeights, h: Float64Array): Flo
   const H = cfg.hidden;
   const E = cfg.embedDim ?? H;
   const T = h.length / H;
-  let n = cfg.postNorm ? h : normRef(cfg, h, w, names.finalNorm);
+  let n = hasFinalNorm(cfg) ? normRef(cfg, h, w, names.finalNorm) : h;
   if (cfg.embedDim !== undefined) n = matmulRef(n, w(names.projectOut!), { m: T, k: H, n: E }, { transB: true });
   const head = cfg.tiedEmbeddings ? w(names.embed) : w(names.lmHead);
   return matmulRef(n, head, { m: T, k: E, n: cfg.vocab }, { transB: true });

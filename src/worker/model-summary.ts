@@ -21,10 +21,14 @@ export function structureNotes(c: ModelConfig): string[] {
     notes.push(
       `Granite's multipliers (embedding ${m.embeddingMultiplier}, residual ${m.residualMultiplier}, attention ${m.attentionMultiplier}, logits ÷${m.logitsScaling}) folded into the weights on load; its exports are the same model as LlamaForCausalLM`,
     );
-  if (c.qkvBias && c.arch === 'llama') notes.push('biases on q, k and v');
+  if (c.arch === 'llama') {
+    const biased = [c.qkvBias && 'q, k and v', c.outBias && 'o_proj', c.mlpBias && 'the MLP'].filter(Boolean);
+    if (biased.length) notes.push(`biases on ${biased.join(', ')}`);
+  }
   if (c.qkNorm) notes.push('q and k RMS-normalised per head before RoPE');
   if (isPartialRotary(c)) notes.push(`RoPE on ${c.rotaryDim} of each head's ${c.headDim} dimensions (partial rotary; the rest pass through)`);
   if (c.noRopeLayers?.length) notes.push(`no RoPE in ${c.noRopeLayers.length} of ${c.layers} layers (${c.noRopeLayers.join(', ')})`);
+  if (c.noFinalNorm) notes.push("no final norm (_remove_final_layer_norm: an OPT fine-tuned before transformers 4.20): the head reads the last block's output");
   if (c.postNorm) notes.push('post-norm blocks: TEQ and AWQ scale v→out_proj and fc1→fc2 only (no norm to fold a scale into)');
   if (c.embedDim !== undefined) notes.push(`embedding ${c.embedDim} wide, projected to the blocks' ${c.hidden} and back`);
   if (c.slidingWindow !== undefined) notes.push(`sliding window of ${c.slidingWindow} tokens (runs up to it are exact)`);

@@ -857,33 +857,77 @@ CHECKPOINT_CASES.push(
   },
 );
 
-/** Checkpoints the studio does not compute, each with what its refusal must name. */
-export const REFUSED_CASES: (CheckpointCase & { refusal: RegExp })[] = [
+// OPT without its final norm; biases where transformers' classes take attention_bias and mlp_bias (hf-config.ts linearBiases)
+CHECKPOINT_CASES.push(
   {
     // OPTs fine-tuned before transformers 4.20 (pre-norm without the final norm)
     name: 'OPT-no-final-norm',
-    config: { ...CHECKPOINT_CASES.find((c) => c.name === 'OPT-125m-style')!.config, _remove_final_layer_norm: true },
+    config: { ...caseNamed('OPT-125m-style').config, _remove_final_layer_norm: true },
     dtype: 'float32',
     shards: 1,
     tokenizer: 'byte-level',
-    refusal: /_remove_final_layer_norm=true.*does not implement/,
+  },
+  { name: 'Llama-attention-bias', config: { ...llama2, attention_bias: true }, dtype: 'float32', shards: 1, tokenizer: 'sentencepiece' },
+  { name: 'Llama-mlp-bias', config: { ...llama2, mlp_bias: true }, dtype: 'float32', shards: 1, tokenizer: 'sentencepiece' },
+  {
+    // ibm-granite/granite-3b-code-base's layout: a LlamaForCausalLM (transformers 4.40) with biases on
+    // every Linear, StarCoder's byte-level tokenizer, tied head, MHA
+    name: 'Granite-code-style',
+    config: {
+      ...llama2,
+      attention_bias: true,
+      attention_dropout: 0.0,
+      bos_token_id: G['<|end_of_text|>'],
+      eos_token_id: G['<|end_of_text|>'],
+      max_position_embeddings: 2048,
+      mlp_bias: true,
+      pad_token_id: undefined,
+      rope_theta: 10000.0,
+      tie_word_embeddings: true,
+      torch_dtype: 'bfloat16',
+      transformers_version: '4.40.0',
+    },
+    dtype: 'bfloat16',
+    shards: 1,
+    ...GRANITE_TOKENIZER,
   },
   {
-    name: 'Llama-attention-bias',
-    config: { ...llama2, attention_bias: true },
+    // GraniteForCausalLM with both biases: q's, o's and down's biases take the multipliers too
+    name: 'Granite-biases',
+    config: { ...granite, attention_bias: true, mlp_bias: true },
     dtype: 'float32',
     shards: 1,
-    tokenizer: 'sentencepiece',
-    refusal: /attention_bias=true.*does not implement.*Supported: LlamaForCausalLM/,
+    ...GRANITE_TOKENIZER,
   },
   {
-    name: 'Llama-mlp-bias',
-    config: { ...llama2, mlp_bias: true },
+    // Qwen3Attention takes attention_bias on q, k, v and o
+    ...caseNamed('Qwen3-0.6B-style'),
+    name: 'Qwen3-attention-bias',
+    config: { ...caseNamed('Qwen3-0.6B-style').config, attention_bias: true },
     dtype: 'float32',
     shards: 1,
-    tokenizer: 'sentencepiece',
-    refusal: /mlp_bias=true.*does not implement/,
   },
+  {
+    // Qwen3's MLP (GemmaMLP) has no biases whatever mlp_bias says: none written, none read
+    ...caseNamed('Qwen3-0.6B-style'),
+    name: 'Qwen3-mlp-bias-ignored',
+    config: { ...caseNamed('Qwen3-0.6B-style').config, mlp_bias: true },
+    dtype: 'float32',
+    shards: 1,
+  },
+  {
+    // SmolLM3Attention replaces q/k/v with bias-free Linears and keeps LlamaAttention's o_proj: with
+    // attention_bias only o has one; mlp_bias biases gate, up and down (LlamaMLP)
+    ...caseNamed('SmolLM3-style'),
+    name: 'SmolLM3-biases',
+    config: { ...caseNamed('SmolLM3-style').config, attention_bias: true, mlp_bias: true },
+    dtype: 'float32',
+    shards: 1,
+  },
+);
+
+/** Checkpoints the studio does not compute, each with what its refusal must name. */
+export const REFUSED_CASES: (CheckpointCase & { refusal: RegExp })[] = [
   {
     // NTK-by-parts and other rope kinds transformers has no function for
     name: 'Llama-unknown-rope',
@@ -902,15 +946,18 @@ export const REFUSED_CASES: (CheckpointCase & { refusal: RegExp })[] = [
     tokenizer: 'sentencepiece',
     refusal: /already quantized \(quantization_config with quant_method "gptq"\).*full-precision/,
   },
+];
+
+/**
+ * Windows (8) shorter than a test sequence: exact up to the window, refused beyond it. Mistral's on
+ * every layer; Qwen2's with use_sliding_window on layer 1 of 2 (from max_window_layers on).
+ */
+export const SHORT_WINDOW_CASES: CheckpointCase[] = [
   {
-    name: 'Qwen3-attention-bias',
-    config: { ...CHECKPOINT_CASES.find((c) => c.name === 'Qwen3-0.6B-style')!.config, attention_bias: true },
-    dtype: 'float32',
+    ...CHECKPOINT_CASES.find((c) => c.name === 'Mistral-7B-v0.1-style')!,
+    name: 'Mistral-window-8',
+    config: { ...CHECKPOINT_CASES.find((c) => c.name === 'Mistral-7B-v0.1-style')!.config, sliding_window: 8 },
     shards: 1,
-    tokenizer: 'byte-level',
-    preTokenizer: 'qwen2',
-    addedTokens: QWEN_SPECIAL,
-    refusal: /attention_bias=true \(biases on q\/k\/v\/o in a Qwen3 config\).*does not implement/,
   },
   {
     name: 'Qwen2-sliding-window',
@@ -920,14 +967,5 @@ export const REFUSED_CASES: (CheckpointCase & { refusal: RegExp })[] = [
     tokenizer: 'byte-level',
     preTokenizer: 'qwen2',
     addedTokens: QWEN_SPECIAL,
-    refusal: /use_sliding_window=true.*Set use_sliding_window to false/,
   },
 ];
-
-/** A Mistral whose window (8) is shorter than a test sequence: exact up to the window, refused beyond it. */
-export const SHORT_WINDOW_MISTRAL: CheckpointCase = {
-  ...CHECKPOINT_CASES.find((c) => c.name === 'Mistral-7B-v0.1-style')!,
-  name: 'Mistral-window-8',
-  config: { ...CHECKPOINT_CASES.find((c) => c.name === 'Mistral-7B-v0.1-style')!.config, sliding_window: 8 },
-  shards: 1,
-};

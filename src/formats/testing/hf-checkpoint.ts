@@ -68,7 +68,7 @@ export function transformersStateDict(c: Json): [string, number[]][] {
     // Qwen3Config's head_dim defaults to 128
     D = (c.head_dim as number | null | undefined) ?? (arch === 'Qwen3ForCausalLM' ? 128 : H / heads),
     I = n('intermediate_size');
-  const qkvBias = arch === 'Qwen2ForCausalLM' || c.attention_bias === true;
+  const bias = transformersBiases(c);
   out.push(['model.embed_tokens.weight', [n('vocab_size'), H]]);
   for (let l = 0; l < n('num_hidden_layers'); l++) {
     const p = `model.layers.${l}`;
@@ -83,14 +83,14 @@ export function transformersStateDict(c: Json): [string, number[]][] {
       lin('mlp.gate_up_proj', 2 * I, H, false);
       lin('mlp.down_proj', H, I, false);
     } else {
-      lin('self_attn.q_proj', heads * D, H, qkvBias);
-      lin('self_attn.k_proj', kv * D, H, qkvBias);
-      lin('self_attn.v_proj', kv * D, H, qkvBias);
-      lin('self_attn.o_proj', H, heads * D, c.attention_bias === true);
+      lin('self_attn.q_proj', heads * D, H, bias.qkv);
+      lin('self_attn.k_proj', kv * D, H, bias.qkv);
+      lin('self_attn.v_proj', kv * D, H, bias.qkv);
+      lin('self_attn.o_proj', H, heads * D, bias.o);
       if (arch === 'Qwen3ForCausalLM') out.push([`${p}.self_attn.q_norm.weight`, [D]], [`${p}.self_attn.k_norm.weight`, [D]]);
-      lin('mlp.gate_proj', I, H, c.mlp_bias === true);
-      lin('mlp.up_proj', I, H, c.mlp_bias === true);
-      lin('mlp.down_proj', H, I, c.mlp_bias === true);
+      lin('mlp.gate_proj', I, H, bias.mlp);
+      lin('mlp.up_proj', I, H, bias.mlp);
+      lin('mlp.down_proj', H, I, bias.mlp);
     }
     out.push([`${p}.input_layernorm.weight`, [H]], [`${p}.post_attention_layernorm.weight`, [H]]);
   }
@@ -321,6 +321,23 @@ function partialRotaryRowOrders(c: Json, tensors: Map<string, Float32Array>): Ma
 }
 
 /**
+ * The nn.Linear biases transformers 5.17's modeling code creates: Qwen2Attention's q/k/v always;
+ * LlamaAttention's (and Granite's, Qwen3's) q/k/v/o with attention_bias; SmolLM3Attention replaces
+ * q/k/v by bias-free Linears and keeps LlamaAttention's o_proj; LlamaMLP (Granite's, SmolLM3's) with
+ * mlp_bias; Mistral's, Qwen2's, Qwen3's (GemmaMLP) and Phi-3's MLPs and Mistral's attention never.
+ */
+export function transformersBiases(c: Json): { qkv: boolean; o: boolean; mlp: boolean } {
+  const arch = (c.architectures as string[])[0];
+  const llamaAttention = ['LlamaForCausalLM', 'GraniteForCausalLM', 'Qwen3ForCausalLM'].includes(arch);
+  const llamaMlp = ['LlamaForCausalLM', 'GraniteForCausalLM', 'SmolLM3ForCausalLM'].includes(arch);
+  return {
+    qkv: arch === 'Qwen2ForCausalLM' || (llamaAttention && c.attention_bias === true),
+    o: (llamaAttention || arch === 'SmolLM3ForCausalLM') && c.attention_bias === true,
+    mlp: llamaMlp && c.mlp_bias === true,
+  };
+}
+
+/**
  * Where GraniteForCausalLM's multipliers (config.json, GraniteConfig's 1.0 where absent) go when moved
  * into the LLaMA weights that meet them first: the embedding's rows, o_proj's and down_proj's outputs,
  * q (times sqrt(head_dim), which the LLaMA score scale divides out again), and the final norm for the
@@ -336,9 +353,12 @@ function graniteFoldFactors(c: Json): Map<string, number> {
   ]);
   if (tied) out.set('lm_head.weight', m('embedding_multiplier'));
   for (let l = 0; l < (c.num_hidden_layers as number); l++) {
-    out.set(`model.layers.${l}.self_attn.q_proj.weight`, m('attention_multiplier') * Math.sqrt(headDim));
-    out.set(`model.layers.${l}.self_attn.o_proj.weight`, m('residual_multiplier'));
-    out.set(`model.layers.${l}.mlp.down_proj.weight`, m('residual_multiplier'));
+    // a bias is a part of its Linear's output: the same factor
+    for (const kind of ['weight', 'bias']) {
+      out.set(`model.layers.${l}.self_attn.q_proj.${kind}`, m('attention_multiplier') * Math.sqrt(headDim));
+      out.set(`model.layers.${l}.self_attn.o_proj.${kind}`, m('residual_multiplier'));
+      out.set(`model.layers.${l}.mlp.down_proj.${kind}`, m('residual_multiplier'));
+    }
   }
   return out;
 }

@@ -5,7 +5,7 @@
 // Qwen3's q_norm / k_norm (RMSNorm over each head before RoPE), Phi-3's fused qkv_proj and gate_up_proj
 // and partial rotary (Phi-4-mini),
 // SmolLM3's layers without RoPE, Granite's four multipliers (applied where modeling_granite applies them),
-// Mistral's sliding-window mask, OPT's offset-2 positions, project_in/out and post-norm. Tests
+// Mistral's sliding-window mask (Qwen2/3's and SmolLM3's on their windowed layers), OPT's offset-2 positions, project_in/out and post-norm. Tests
 // compare the studio's loaded model and oracle against it.
 type Json = Record<string, unknown>;
 type W = (name: string) => Float32Array;
@@ -182,8 +182,31 @@ function llama(c: Json, w: W, ids: number[]): Float64Array {
   const arch = (c.architectures as string[])[0];
   // Qwen3Config's head_dim defaults to 128
   const D = (c.head_dim as number | null) ?? (arch === 'Qwen3ForCausalLM' ? 128 : H / heads);
-  const qkvB = arch === 'Qwen2ForCausalLM' || c.attention_bias === true;
-  const window = (arch === 'MistralForCausalLM' || arch === 'Phi3ForCausalLM') && typeof c.sliding_window === 'number' ? c.sliding_window : undefined;
+  // the Linears with biases, as each class builds them (LlamaAttention/LlamaMLP with attention_bias /
+  // mlp_bias; Qwen2's q/k/v always; SmolLM3's q/k/v never, its o_proj LlamaAttention's; Qwen3's MLP is
+  // GemmaMLP, without; Mistral and Phi-3 without)
+  const llamaAttention = arch === 'LlamaForCausalLM' || arch === 'GraniteForCausalLM' || arch === 'Qwen3ForCausalLM';
+  const qkvB = arch === 'Qwen2ForCausalLM' || (llamaAttention && c.attention_bias === true);
+  const oB = (llamaAttention || arch === 'SmolLM3ForCausalLM') && c.attention_bias === true;
+  const mb = (arch === 'LlamaForCausalLM' || arch === 'GraniteForCausalLM' || arch === 'SmolLM3ForCausalLM') && c.mlp_bias === true;
+  // MistralAttention / Phi3Attention: config.sliding_window on every layer. Qwen2/Qwen3/SmolLM3Config
+  // with use_sliding_window: on layer_types' "sliding_attention" layers, by default Qwen's from
+  // max_window_layers on and SmolLM3's layers without RoPE
+  const windowOf = (l: number): number | undefined => {
+    if (typeof c.sliding_window !== 'number') return undefined;
+    if (arch === 'MistralForCausalLM' || arch === 'Phi3ForCausalLM') return c.sliding_window;
+    if (c.use_sliding_window !== true) return undefined;
+    const types = c.layer_types as string[] | undefined;
+    const noRope = c.no_rope_layers as number[] | undefined;
+    const sliding = types
+      ? types[l] === 'sliding_attention'
+      : arch === 'SmolLM3ForCausalLM'
+        ? noRope
+          ? noRope[l] === 0
+          : (l + 1) % 4 === 0
+        : l >= ((c.max_window_layers as number | undefined) ?? 28);
+    return sliding ? c.sliding_window : undefined;
+  };
   // rotary dims: int(head_dim * partial_rotary_factor) (rope_parameters in 5.x, the top level in 4.x);
   // Phi3's apply_rotary_pos_emb turns q[..., :R] and passes q[..., R:] through
   const partial = (ropeDict(c).partial_rotary_factor ?? c.partial_rotary_factor ?? 1) as number;
@@ -240,11 +263,10 @@ function llama(c: Json, w: W, ids: number[]): Float64Array {
       rope(q, heads);
       rope(k, kv);
     }
-    const a = attention(q, k, v, T, heads, kv, D, scoreScale, window);
-    const o = linear(a, T, w(`${p}.self_attn.o_proj.weight`), heads * D, H, b('self_attn.o_proj', c.attention_bias === true));
+    const a = attention(q, k, v, T, heads, kv, D, scoreScale, windowOf(l));
+    const o = linear(a, T, w(`${p}.self_attn.o_proj.weight`), heads * D, H, b('self_attn.o_proj', oB));
     x = x.map((v, i) => v + o[i] * residualScale);
     const h2 = rmsNorm(x, T, H, w(`${p}.post_attention_layernorm.weight`), eps);
-    const mb = c.mlp_bias === true;
     const gateUp = phi3 ? w(`${p}.mlp.gate_up_proj.weight`) : null;
     const g = linear(h2, T, gateUp ? rows(gateUp, 0, I, H) : w(`${p}.mlp.gate_proj.weight`), H, I, b('mlp.gate_proj', mb));
     const u = linear(h2, T, gateUp ? rows(gateUp, I, I, H) : w(`${p}.mlp.up_proj.weight`), H, I, b('mlp.up_proj', mb));
