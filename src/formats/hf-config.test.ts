@@ -252,10 +252,13 @@ describe('attention_bias and mlp_bias, as each transformers class takes them', (
   it('SmolLM3: attention_bias on o only (its q, k and v are bias-free Linears), mlp_bias on the MLP', () => {
     expect(biases('SmolLM3ForCausalLM', both)).toBe('o,gate,up,down');
   });
-  it('Qwen2: always q, k and v, whatever the keys say; Mistral: never', () => {
+  it('Qwen2: always q, k and v, whatever the keys say; Mistral and Phi-3 (bias=False in their classes): never', () => {
     expect(biases('Qwen2ForCausalLM', both)).toBe('q,k,v');
     expect(biases('Qwen2ForCausalLM', {})).toBe('q,k,v');
     expect(biases('MistralForCausalLM', both)).toBe('');
+    expect(expectedShapes(parseHfConfig({ ...llama({}), architectures: ['Phi3ForCausalLM'], ...both })).has('model.layers.0.self_attn.o_proj.bias')).toBe(
+      false,
+    );
   });
 });
 

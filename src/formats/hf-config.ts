@@ -191,7 +191,6 @@ export function parseHfConfig(json: unknown, file = 'config.json', name = 'model
   const rope = readRopeParameters(c, file, unsupported);
   const rotaryDim = readRotaryDim(rope.partialRotaryFactor ?? c.partial_rotary_factor, headDim, source, file, unsupported);
   const ropeScaling = parseRopeScaling(rope.scaling, file, unsupported, rope.key, { c, source, rotaryDim });
-  if (source === 'Phi3ForCausalLM' && c.attention_bias === true) unsupported('attention_bias=true (biases on qkv_proj and o_proj in a Phi-3 config)');
   const biases = linearBiases(c, source);
   const layers = int('num_hidden_layers', undefined, MAX_LAYERS);
   const noRopeLayers = source === 'SmolLM3ForCausalLM' ? readNoRopeLayers(c, layers, file) : [];
@@ -274,7 +273,8 @@ function readRopeParameters(
  * Which Linears add a bias, as transformers 5.17's modeling code builds each architecture (the
  * checkpoint cases' transformers references check it): Qwen2 always on q, k and v; attention_bias on
  * q, k, v and o in LLaMA, Granite and Qwen3, on o alone in SmolLM3 (its q, k and v never have one);
- * mlp_bias on gate, up and down in LLaMA, Granite and SmolLM3 (Qwen2/3's and Mistral's MLPs have none).
+ * mlp_bias on gate, up and down in LLaMA, Granite and SmolLM3 (Qwen2/3's and Mistral's MLPs have none);
+ * Mistral's and Phi-3's Linears never have one, whatever the keys say.
  */
 export function linearBiases(c: Json, source: string): Pick<ModelConfig, 'qkvBias' | 'outBias' | 'mlpBias'> {
   const attention = c.attention_bias === true && ['LlamaForCausalLM', 'GraniteForCausalLM', 'Qwen3ForCausalLM', 'SmolLM3ForCausalLM'].includes(source);

@@ -916,6 +916,14 @@ CHECKPOINT_CASES.push(
     shards: 1,
   },
   {
+    // Phi3Attention's qkv_proj and o_proj are bias=False whatever attention_bias says: none read
+    ...caseNamed('Phi-3-mini-4k-style'),
+    name: 'Phi-3-attention-bias-ignored',
+    config: { ...caseNamed('Phi-3-mini-4k-style').config, attention_bias: true },
+    dtype: 'float32',
+    shards: 1,
+  },
+  {
     // SmolLM3Attention replaces q/k/v with bias-free Linears and keeps LlamaAttention's o_proj: with
     // attention_bias only o has one; mlp_bias biases gate, up and down (LlamaMLP)
     ...caseNamed('SmolLM3-style'),
