@@ -39,6 +39,11 @@ export function linearHasBias(cfg: Pick<ModelConfig, 'qkvBias' | 'outBias' | 'ml
   return role === 'o' ? cfg.outBias : cfg.mlpBias;
 }
 
+/** The biased Linears by name ("q/k/v", "o_proj", "the MLP"), for messages. */
+export function biasedLinears(cfg: Pick<ModelConfig, 'qkvBias' | 'outBias' | 'mlpBias'>): string[] {
+  return [cfg.qkvBias && 'q/k/v', cfg.outBias && 'o_proj', cfg.mlpBias && 'the MLP'].filter((s): s is string => Boolean(s));
+}
+
 export function linearRoles(arch: Architecture): LinearRole[] {
   return arch === 'opt' ? ['q', 'k', 'v', 'o', 'fc1', 'fc2'] : ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
 }

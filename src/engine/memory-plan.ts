@@ -80,8 +80,7 @@ export function planOptions(gpu: Gpu): PlanOptions {
  * 20 MiB on a grid of shapes up to 4096 x 4096 x 49152, and far under on small models.) */
 function sumPassWorkspace(cfg: ModelConfig, tokens: number): number {
   const qW = cfg.heads * cfg.headDim;
-  const biased = [cfg.qkvBias && qW, cfg.outBias && cfg.hidden, cfg.mlpBias && cfg.intermediate].filter((w): w is number => typeof w === 'number');
-  const widest = Math.max(cfg.hidden, ...biased);
+  const widest = Math.max(cfg.hidden, cfg.qkvBias ? qW : 0, cfg.mlpBias ? cfg.intermediate : 0);
   return tokens * widest * F;
 }
 

@@ -14,7 +14,7 @@ import { gpt2VocabFromTokenizerJson, type Gpt2Vocab } from '../formats/gguf-gpt2
 import { HfTokenizer } from '../formats/hf-tokenizer';
 import { isPartialRotary } from '../formats/partial-rotary';
 import { SentencePieceBpeTokenizer, type PieceType } from '../formats/sentencepiece-bpe';
-import { globalNames, headNormNames, linearHasBias, linearName, normNames } from '../core/tensor-names';
+import { biasedLinears, globalNames, headNormNames, linearHasBias, linearName, normNames } from '../core/tensor-names';
 import type { QuantizedModel } from '../quant/quantized-model';
 import { encodeGgmlRows, ggmlBlockBytes, ggmlFitProblem, GGML_BLOCK, type GgmlQuantType } from './gguf-blocks';
 import {
@@ -132,13 +132,13 @@ export function ggufModelProblem(cfg: ModelConfig, tokenizer?: Tokenizer): strin
     return `llama.cpp has no OPT architecture, so no GGUF file it reads can hold ${cfg.sourceArchitecture}; export ONNX, GPTQ (v1 or v2) or the full-precision folder instead`;
   const arch = ggufArchitecture(cfg);
   // llama.cpp's "llama" takes every Linear's bias (bq, bk, bv, bo, ffn_*_b), "qwen2" q's, k's and v's, the others none
-  const biased = [
-    cfg.qkvBias && arch !== 'llama' && arch !== 'qwen2' && 'q/k/v',
-    cfg.outBias && arch !== 'llama' && 'o_proj',
-    cfg.mlpBias && arch !== 'llama' && 'the MLP',
-  ];
-  if (biased.some(Boolean))
-    return `${cfg.sourceArchitecture} has biases on ${biased.filter(Boolean).join(', ')}, which llama.cpp's "${arch}" architecture has no tensors for; export ONNX, GPTQ (v1 or v2) or the full-precision folder instead`;
+  const unheld = biasedLinears({
+    qkvBias: cfg.qkvBias && arch !== 'llama' && arch !== 'qwen2',
+    outBias: cfg.outBias && arch !== 'llama',
+    mlpBias: cfg.mlpBias && arch !== 'llama',
+  });
+  if (unheld.length)
+    return `${cfg.sourceArchitecture} has biases on ${unheld.join(', ')}, which llama.cpp's "${arch}" architecture has no tensors for; export ONNX, GPTQ (v1 or v2) or the full-precision folder instead`;
   if (cfg.noRopeLayers?.length)
     return `${cfg.sourceArchitecture} has layers without RoPE (${cfg.noRopeLayers.length} of ${cfg.layers}), which llama.cpp's "llama" architecture rotates; export ONNX, GPTQ (v1 or v2) or the full-precision folder instead`;
   if (isPartialRotary(cfg) && arch !== 'phi3')

@@ -1,6 +1,7 @@
 // The non-weight files of a Hugging Face folder export: config.json (LLaMA family, with the
 // source's own architecture for Qwen2/Qwen3/Mistral; OPT), generation_config.json, tokenizer files.
 import type { LoadedModel, ModelConfig } from '../core/model-config';
+import { biasedLinears } from '../core/tensor-names';
 import { sentencePieceTokenizerConfig, sentencePieceToTokenizerJson } from '../formats/convert-hf';
 import { linearBiases, toHfLlamaConfig, toHfOptConfig } from '../formats/hf-config';
 import { HfTokenizer } from '../formats/hf-tokenizer';
@@ -106,8 +107,7 @@ function undeclarableBiases(cfg: ModelConfig): string | null {
   const arch = (written.architectures as string[])[0];
   const back = linearBiases(written, arch);
   if (back.qkvBias === cfg.qkvBias && back.outBias === cfg.outBias && back.mlpBias === cfg.mlpBias) return null;
-  const on = [cfg.qkvBias && 'q/k/v', cfg.outBias && 'o_proj', cfg.mlpBias && 'the MLP'].filter(Boolean).join(', ') || 'no Linear';
-  return `${cfg.sourceArchitecture} has biases on ${on}, which a ${arch} config cannot declare`;
+  return `${cfg.sourceArchitecture} has biases on ${biasedLinears(cfg).join(', ') || 'no Linear'}, which a ${arch} config cannot declare`;
 }
 
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v, null, 2) + '\n');

@@ -37,10 +37,9 @@ export function blockRef(
   const H = cfg.hidden,
     qW = cfg.heads * cfg.headDim,
     kvW = cfg.kvHeads * cfg.headDim;
-  const bias = (r: LinearRole) => linearHasBias(cfg, r);
   const L = (r: LinearRole, x: Float64Array, out: number, inp: number) => {
     if (inputs) inputs[r] = x;
-    return linearRef(x, w, linearName(cfg.arch, layer, r), out, inp, bias(r));
+    return linearRef(x, w, linearName(cfg.arch, layer, r), out, inp, linearHasBias(cfg, r));
   };
   const norms = normNames(cfg.arch, layer);
   // post-norm OPT: q, k and v read the block's input, each norm follows its residual sum

@@ -3,7 +3,7 @@
 import type { LoadedModel, ModelConfig } from '../core/model-config';
 import { exportsForModel } from '../export/model-exports';
 import type { ModelSummary } from './protocol';
-import { globalNames } from '../core/tensor-names';
+import { biasedLinears, globalNames } from '../core/tensor-names';
 import { fusesLinears } from '../formats/fused-linears';
 import { hfArchitecture } from '../export/hf-files';
 import { ropeExactPositions } from '../reference/rope';
@@ -21,10 +21,7 @@ export function structureNotes(c: ModelConfig): string[] {
     notes.push(
       `Granite's multipliers (embedding ${m.embeddingMultiplier}, residual ${m.residualMultiplier}, attention ${m.attentionMultiplier}, logits ÷${m.logitsScaling}) folded into the weights on load; its exports are the same model as LlamaForCausalLM`,
     );
-  if (c.arch === 'llama') {
-    const biased = [c.qkvBias && 'q, k and v', c.outBias && 'o_proj', c.mlpBias && 'the MLP'].filter(Boolean);
-    if (biased.length) notes.push(`biases on ${biased.join(', ')}`);
-  }
+  if (c.arch === 'llama' && biasedLinears(c).length) notes.push(`biases on ${biasedLinears(c).join(', ')}`);
   if (c.qkNorm) notes.push('q and k RMS-normalised per head before RoPE');
   if (isPartialRotary(c)) notes.push(`RoPE on ${c.rotaryDim} of each head's ${c.headDim} dimensions (partial rotary; the rest pass through)`);
   if (c.noRopeLayers?.length) notes.push(`no RoPE in ${c.noRopeLayers.length} of ${c.layers} layers (${c.noRopeLayers.join(', ')})`);

@@ -857,6 +857,15 @@ CHECKPOINT_CASES.push(
   },
 );
 
+/** A case's files and tokenizer with config keys added, written in float32 as one shard. */
+const f32Variant = (base: string, name: string, keys: Json): CheckpointCase => ({
+  ...caseNamed(base),
+  name,
+  config: { ...caseNamed(base).config, ...keys },
+  dtype: 'float32',
+  shards: 1,
+});
+
 // OPT without its final norm; biases where transformers' classes take attention_bias and mlp_bias (hf-config.ts linearBiases)
 CHECKPOINT_CASES.push(
   {
@@ -899,39 +908,15 @@ CHECKPOINT_CASES.push(
     shards: 1,
     ...GRANITE_TOKENIZER,
   },
-  {
-    // Qwen3Attention takes attention_bias on q, k, v and o
-    ...caseNamed('Qwen3-0.6B-style'),
-    name: 'Qwen3-attention-bias',
-    config: { ...caseNamed('Qwen3-0.6B-style').config, attention_bias: true },
-    dtype: 'float32',
-    shards: 1,
-  },
-  {
-    // Qwen3's MLP (GemmaMLP) has no biases whatever mlp_bias says: none written, none read
-    ...caseNamed('Qwen3-0.6B-style'),
-    name: 'Qwen3-mlp-bias-ignored',
-    config: { ...caseNamed('Qwen3-0.6B-style').config, mlp_bias: true },
-    dtype: 'float32',
-    shards: 1,
-  },
-  {
-    // Phi3Attention's qkv_proj and o_proj are bias=False whatever attention_bias says: none read
-    ...caseNamed('Phi-3-mini-4k-style'),
-    name: 'Phi-3-attention-bias-ignored',
-    config: { ...caseNamed('Phi-3-mini-4k-style').config, attention_bias: true },
-    dtype: 'float32',
-    shards: 1,
-  },
-  {
-    // SmolLM3Attention replaces q/k/v with bias-free Linears and keeps LlamaAttention's o_proj: with
-    // attention_bias only o has one; mlp_bias biases gate, up and down (LlamaMLP)
-    ...caseNamed('SmolLM3-style'),
-    name: 'SmolLM3-biases',
-    config: { ...caseNamed('SmolLM3-style').config, attention_bias: true, mlp_bias: true },
-    dtype: 'float32',
-    shards: 1,
-  },
+  // Qwen3Attention takes attention_bias on q, k, v and o
+  f32Variant('Qwen3-0.6B-style', 'Qwen3-attention-bias', { attention_bias: true }),
+  // Qwen3's MLP (GemmaMLP) has no biases whatever mlp_bias says: none written, none read
+  f32Variant('Qwen3-0.6B-style', 'Qwen3-mlp-bias-ignored', { mlp_bias: true }),
+  // Phi3Attention's qkv_proj and o_proj are bias=False whatever attention_bias says: none read
+  f32Variant('Phi-3-mini-4k-style', 'Phi-3-attention-bias-ignored', { attention_bias: true }),
+  // SmolLM3Attention replaces q/k/v with bias-free Linears and keeps LlamaAttention's o_proj: with
+  // attention_bias only o has one; mlp_bias biases gate, up and down (LlamaMLP)
+  f32Variant('SmolLM3-style', 'SmolLM3-biases', { attention_bias: true, mlp_bias: true }),
 );
 
 /** Checkpoints the studio does not compute, each with what its refusal must name. */

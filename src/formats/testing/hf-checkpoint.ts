@@ -11,7 +11,7 @@ import { floatToHalf } from '../dtype';
 import { byteLevelTokenizerJson } from '../byte-level-bpe';
 import { GPT2_PRE_TOKENIZERS } from '../gguf-gpt2';
 import { randomTensor } from '../random-model';
-import { ropeAttentionScaling } from './transformers-twin';
+import { ropeAttentionScaling, transformersBiases } from './transformers-twin';
 
 type Json = Record<string, unknown>;
 type ByteLevelPre = 'gpt-2' | 'smollm' | 'llama-bpe' | 'qwen2';
@@ -318,23 +318,6 @@ function partialRotaryRowOrders(c: Json, tensors: Map<string, Float32Array>): Ma
     );
   }
   return out;
-}
-
-/**
- * The nn.Linear biases transformers 5.17's modeling code creates: Qwen2Attention's q/k/v always;
- * LlamaAttention's (and Granite's, Qwen3's) q/k/v/o with attention_bias; SmolLM3Attention replaces
- * q/k/v by bias-free Linears and keeps LlamaAttention's o_proj; LlamaMLP (Granite's, SmolLM3's) with
- * mlp_bias; Mistral's, Qwen2's, Qwen3's (GemmaMLP) and Phi-3's MLPs and Mistral's attention never.
- */
-export function transformersBiases(c: Json): { qkv: boolean; o: boolean; mlp: boolean } {
-  const arch = (c.architectures as string[])[0];
-  const llamaAttention = ['LlamaForCausalLM', 'GraniteForCausalLM', 'Qwen3ForCausalLM'].includes(arch);
-  const llamaMlp = ['LlamaForCausalLM', 'GraniteForCausalLM', 'SmolLM3ForCausalLM'].includes(arch);
-  return {
-    qkv: arch === 'Qwen2ForCausalLM' || (llamaAttention && c.attention_bias === true),
-    o: (llamaAttention || arch === 'SmolLM3ForCausalLM') && c.attention_bias === true,
-    mlp: llamaMlp && c.mlp_bias === true,
-  };
 }
 
 /**

@@ -171,6 +171,23 @@ function attention(
   return out;
 }
 
+/**
+ * The nn.Linear biases transformers 5.17's modeling code creates: Qwen2Attention's q/k/v always;
+ * LlamaAttention's (and Granite's, Qwen3's) q/k/v/o with attention_bias; SmolLM3Attention replaces
+ * q/k/v by bias-free Linears and keeps LlamaAttention's o_proj; LlamaMLP (Granite's, SmolLM3's) with
+ * mlp_bias; Mistral's, Qwen2's, Qwen3's (GemmaMLP) and Phi-3's MLPs and Mistral's attention never.
+ */
+export function transformersBiases(c: Json): { qkv: boolean; o: boolean; mlp: boolean } {
+  const arch = (c.architectures as string[])[0];
+  const llamaAttention = ['LlamaForCausalLM', 'GraniteForCausalLM', 'Qwen3ForCausalLM'].includes(arch);
+  const llamaMlp = ['LlamaForCausalLM', 'GraniteForCausalLM', 'SmolLM3ForCausalLM'].includes(arch);
+  return {
+    qkv: arch === 'Qwen2ForCausalLM' || (llamaAttention && c.attention_bias === true),
+    o: (llamaAttention || arch === 'SmolLM3ForCausalLM') && c.attention_bias === true,
+    mlp: llamaMlp && c.mlp_bias === true,
+  };
+}
+
 function llama(c: Json, w: W, ids: number[]): Float64Array {
   const T = ids.length,
     H = c.hidden_size as number,
@@ -182,13 +199,7 @@ function llama(c: Json, w: W, ids: number[]): Float64Array {
   const arch = (c.architectures as string[])[0];
   // Qwen3Config's head_dim defaults to 128
   const D = (c.head_dim as number | null) ?? (arch === 'Qwen3ForCausalLM' ? 128 : H / heads);
-  // the Linears with biases, as each class builds them (LlamaAttention/LlamaMLP with attention_bias /
-  // mlp_bias; Qwen2's q/k/v always; SmolLM3's q/k/v never, its o_proj LlamaAttention's; Qwen3's MLP is
-  // GemmaMLP, without; Mistral and Phi-3 without)
-  const llamaAttention = arch === 'LlamaForCausalLM' || arch === 'GraniteForCausalLM' || arch === 'Qwen3ForCausalLM';
-  const qkvB = arch === 'Qwen2ForCausalLM' || (llamaAttention && c.attention_bias === true);
-  const oB = (llamaAttention || arch === 'SmolLM3ForCausalLM') && c.attention_bias === true;
-  const mb = (arch === 'LlamaForCausalLM' || arch === 'GraniteForCausalLM' || arch === 'SmolLM3ForCausalLM') && c.mlp_bias === true;
+  const { qkv: qkvB, o: oB, mlp: mb } = transformersBiases(c);
   // MistralAttention / Phi3Attention: config.sliding_window on every layer. Qwen2/Qwen3/SmolLM3Config
   // with use_sliding_window: on layer_types' "sliding_attention" layers, by default Qwen's from
   // max_window_layers on and SmolLM3's layers without RoPE
