@@ -249,8 +249,8 @@ describe('attention_bias and mlp_bias, as each transformers class takes them', (
   it("Qwen3: attention_bias on q, k, v and o; its MLP has none (GemmaMLP's)", () => {
     expect(biases('Qwen3ForCausalLM', both)).toBe('q,k,v,o');
   });
-  it('SmolLM3: attention_bias on o only (its q, k and v are bias-free Linears), mlp_bias on the MLP', () => {
-    expect(biases('SmolLM3ForCausalLM', both)).toBe('o,gate,up,down');
+  it('SmolLM3: attention_bias on q, k, v and o, mlp_bias on the MLP (as SmolLM3Attention and LlamaMLP build them)', () => {
+    expect(biases('SmolLM3ForCausalLM', both)).toBe('q,k,v,o,gate,up,down');
   });
   it('Qwen2: always q, k and v, whatever the keys say; Mistral and Phi-3 (bias=False in their classes): never', () => {
     expect(biases('Qwen2ForCausalLM', both)).toBe('q,k,v');

@@ -914,8 +914,7 @@ CHECKPOINT_CASES.push(
   f32Variant('Qwen3-0.6B-style', 'Qwen3-mlp-bias-ignored', { mlp_bias: true }),
   // Phi3Attention's qkv_proj and o_proj are bias=False whatever attention_bias says: none read
   f32Variant('Phi-3-mini-4k-style', 'Phi-3-attention-bias-ignored', { attention_bias: true }),
-  // SmolLM3Attention replaces q/k/v with bias-free Linears and keeps LlamaAttention's o_proj: with
-  // attention_bias only o has one; mlp_bias biases gate, up and down (LlamaMLP)
+  // SmolLM3Attention's q/k/v/o all take attention_bias; mlp_bias biases gate, up and down (LlamaMLP)
   f32Variant('SmolLM3-style', 'SmolLM3-biases', { attention_bias: true, mlp_bias: true }),
 );
 

@@ -173,17 +173,16 @@ function attention(
 
 /**
  * The nn.Linear biases transformers 5.17's modeling code creates: Qwen2Attention's q/k/v always;
- * LlamaAttention's (and Granite's, Qwen3's) q/k/v/o with attention_bias; SmolLM3Attention replaces
- * q/k/v by bias-free Linears and keeps LlamaAttention's o_proj; LlamaMLP (Granite's, SmolLM3's) with
- * mlp_bias; Mistral's, Qwen2's, Qwen3's (GemmaMLP) and Phi-3's MLPs and Mistral's attention never.
+ * LlamaAttention's (and Granite's, Qwen3's, SmolLM3's) q/k/v/o with attention_bias; LlamaMLP
+ * (Granite's, SmolLM3's) with mlp_bias; Mistral's, Qwen2's, Qwen3's (GemmaMLP) and Phi-3's MLPs and Mistral's attention never.
  */
 export function transformersBiases(c: Json): { qkv: boolean; o: boolean; mlp: boolean } {
   const arch = (c.architectures as string[])[0];
-  const llamaAttention = ['LlamaForCausalLM', 'GraniteForCausalLM', 'Qwen3ForCausalLM'].includes(arch);
+  const llamaAttention = ['LlamaForCausalLM', 'GraniteForCausalLM', 'Qwen3ForCausalLM', 'SmolLM3ForCausalLM'].includes(arch);
   const llamaMlp = ['LlamaForCausalLM', 'GraniteForCausalLM', 'SmolLM3ForCausalLM'].includes(arch);
   return {
     qkv: arch === 'Qwen2ForCausalLM' || (llamaAttention && c.attention_bias === true),
-    o: (llamaAttention || arch === 'SmolLM3ForCausalLM') && c.attention_bias === true,
+    o: llamaAttention && c.attention_bias === true,
     mlp: llamaMlp && c.mlp_bias === true,
   };
 }
