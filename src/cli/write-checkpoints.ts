@@ -4,7 +4,8 @@
 //   node dist-node/studio.mjs quantize --model <outDir>/Qwen2.5-style --method gptq --bits 4 --groupSize 32 ...
 // With --exports, also each case's fp-safetensors and GPTQ exports of an RTN W4 g32 run, in
 // <outDir>/exports/<format>/<case>/, and studio-logits.json (the float64 logits of each GPTQ folder
-// as the studio reads it back, for 12 tokens), which scripts/transformers-exports.py checks in transformers.
+// as the studio reads it back, for 12 tokens, or as many as a sliding window leaves exact), which
+// scripts/transformers-exports.py checks in transformers.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHECKPOINT_CASES, REFUSED_CASES, SHORT_WINDOW_CASES } from '../formats/testing/hf-checkpoint-cases';
@@ -35,7 +36,8 @@ if (process.argv.includes('--exports')) {
   for (const k of [...CHECKPOINT_CASES, ...SHORT_WINDOW_CASES]) {
     const model = await loadModelFromFiles(writeCheckpoint(k).files);
     const q = await quantizeOnCpu(model, { bits: 4, groupSize: 32, symmetric: false });
-    const ids = [model.weights.config.bosId, ...model.tokenizer.encode(TEXT)].slice(0, 12);
+    // past a sliding window the studio's full attention is not the model's (such runs are refused)
+    const ids = [model.weights.config.bosId, ...model.tokenizer.encode(TEXT)].slice(0, Math.min(12, model.weights.config.slidingWindow ?? 12));
     for (const a of exportAvailability(q.quantized, model.tokenizer)) {
       if (!a.available || (a.format !== 'fp-safetensors' && a.format !== 'gptq')) continue;
       const sink = new MemorySink();
