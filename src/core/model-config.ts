@@ -143,3 +143,9 @@ export interface LoadedModel {
 export function hasFinalNorm(cfg: Pick<ModelConfig, 'postNorm' | 'noFinalNorm'>): boolean {
   return !cfg.postNorm && !cfg.noFinalNorm;
 }
+
+/** Whether layer l's attention sees only the last slidingWindow keys (every layer where
+ *  slidingWindowLayers is absent). */
+export function windowedLayer(cfg: Pick<ModelConfig, 'slidingWindow' | 'slidingWindowLayers'>, l: number): boolean {
+  return cfg.slidingWindow !== undefined && (cfg.slidingWindowLayers?.includes(l) ?? true);
+}

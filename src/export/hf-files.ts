@@ -1,6 +1,6 @@
 // The non-weight files of a Hugging Face folder export: config.json (LLaMA family, with the
 // source's own architecture for Qwen2/Qwen3/Mistral; OPT), generation_config.json, tokenizer files.
-import type { LoadedModel, ModelConfig } from '../core/model-config';
+import { windowedLayer, type LoadedModel, type ModelConfig } from '../core/model-config';
 import { biasedLinears } from '../core/tensor-names';
 import { sentencePieceTokenizerConfig, sentencePieceToTokenizerJson } from '../formats/convert-hf';
 import { linearBiases, toHfLlamaConfig, toHfOptConfig } from '../formats/hf-config';
@@ -77,12 +77,12 @@ export function hfConfigJson(cfg: ModelConfig): Record<string, unknown> {
  */
 function layerWindow(cfg: ModelConfig): Record<string, unknown> {
   if (cfg.slidingWindow === undefined) return { use_sliding_window: false, sliding_window: null };
-  const windowed = new Set(cfg.slidingWindowLayers ?? Array.from({ length: cfg.layers }, (_, i) => i));
+  const layers = Array.from({ length: cfg.layers }, (_, i) => i);
   return {
     use_sliding_window: true,
     sliding_window: cfg.slidingWindow,
-    max_window_layers: Math.min(...windowed),
-    layer_types: Array.from({ length: cfg.layers }, (_, i) => (windowed.has(i) ? 'sliding_attention' : 'full_attention')),
+    max_window_layers: layers.find((i) => windowedLayer(cfg, i)),
+    layer_types: layers.map((i) => (windowedLayer(cfg, i) ? 'sliding_attention' : 'full_attention')),
   };
 }
 

@@ -1,7 +1,8 @@
 // ONNX export of a quantized LLaMA-family or OPT model: every quantized Linear becomes a com.microsoft
 // MatMulNBits holding the run's own codes, scales and zero points (block_size = the group size, or
 // a power-of-two divisor of it with the group's scale repeated); everything else is standard ONNX
-// (opset 17): Gather, causal attention with MatMul/Softmax (grouped KV heads by broadcasting), and
+// (opset 17): Gather, causal attention with MatMul/Softmax (grouped KV heads by broadcasting; a
+// sliding window where the model has one), and
 // LLaMA: RMSNorm from Mul/ReduceMean/Sqrt, half-split RoPE from Sin/Cos of the positions, SwiGLU;
 // OPT: learned positions (row = position + 2), LayerNormalization with bias, biases, ReLU.
 // Input input_ids int64 [batch, seq]; output logits float [batch, seq, vocab]; no KV cache.
@@ -11,7 +12,7 @@
 // Streaming: a protobuf parser merges repeated occurrences of a message field, so the file is the
 // ModelProto header (graph structure, small constants) followed by one ModelProto per weight
 // initializer ({graph: {initializer: [t]}}), each encoded by protobufjs; no second full copy.
-import { hasFinalNorm, type ModelConfig } from '../core/model-config';
+import { hasFinalNorm, windowedLayer, type ModelConfig } from '../core/model-config';
 import { globalNames, headNormNames, linearHasBias, linearName, linearRoles, normNames, type LinearRole } from '../core/tensor-names';
 import { ropeFrequencies } from '../reference/rope';
 import { effectiveGroupSize, groupCount, type QuantizedLinear } from '../core/quant-spec';
@@ -170,8 +171,16 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
     cos = gb.op('Cos', [emb]);
     sin = gb.op('Sin', [emb]);
   }
-  const masked = gb.op('Less', [gb.op('Unsqueeze', [pos, gb.constI64([1])]), pos]);
-  const mask = gb.op('Where', [masked, gb.constF32([-3e38], []), gb.constF32([0], [])]);
+  // [S, S]: key j of query i is masked past i (causal) and, on a windowed layer, at i - j >= window
+  // (Mistral's sliding_window; Qwen2/3's and SmolLM3's on their windowed layers), as transformers masks
+  const rows = gb.op('Unsqueeze', [pos, gb.constI64([1])]);
+  const masked = gb.op('Less', [rows, pos]);
+  const additive = (m: string) => gb.op('Where', [m, gb.constF32([-3e38], []), gb.constF32([0], [])]);
+  const mask = additive(masked);
+  const windowMask =
+    cfg.slidingWindow === undefined
+      ? ''
+      : additive(gb.op('Or', [masked, gb.op('Less', [gb.op('Add', [pos, gb.constI64([cfg.slidingWindow - 1], [])]), rows])]));
   const eps = opt ? '' : gb.constF32([cfg.normEps], []); // OPT's LayerNormalization takes it as an attribute
   const attnScale = gb.constF32([1 / Math.sqrt(hd)], []);
   const halves = opt ? '' : gb.constI64([hd / 2, hd / 2]);
@@ -317,7 +326,7 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
     const k = rotary(headNorm(heads5(lin('k', n1), 1), hn?.k)); // [B, kvH, 1, S, hd]
     const v = heads5(lin('v', n1), 1);
     const kT = gb.op('Transpose', [k], [attr.ints('perm', [0, 1, 2, 4, 3])]);
-    const scores = gb.op('Add', [gb.op('Mul', [gb.op('MatMul', [q, kT]), attnScale]), mask]);
+    const scores = gb.op('Add', [gb.op('Mul', [gb.op('MatMul', [q, kT]), attnScale]), windowedLayer(cfg, l) ? windowMask : mask]);
     const probs = gb.op('Softmax', [scores], [attr.int('axis', -1)]);
     const ctx = gb.op('Transpose', [gb.op('MatMul', [probs, v])], [attr.ints('perm', [0, 3, 1, 2, 4])]);
     const attnOut = gb.op('Reshape', [ctx, gb.constI64([0, 0, cfg.heads * hd])]);
