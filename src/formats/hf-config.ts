@@ -272,8 +272,9 @@ function readRopeParameters(
 /**
  * Which Linears add a bias, as transformers 5.17's modeling code builds each architecture (the
  * checkpoint cases' transformers references check it): Qwen2 always on q, k and v; attention_bias on
- * q, k, v and o in LLaMA, Granite, Qwen3 and SmolLM3; mlp_bias on gate, up and down in LLaMA, Granite and SmolLM3 (Qwen2/3's and Mistral's MLPs have none);
- * Mistral's and Phi-3's Linears never have one, whatever the keys say.
+ * q, k, v and o in LLaMA, Granite, Qwen3 and SmolLM3; mlp_bias on gate, up and down in LLaMA,
+ * Granite and SmolLM3 (Qwen2/3's and Mistral's MLPs have none); Mistral's and Phi-3's Linears never
+ * have one, whatever the keys say.
  */
 export function linearBiases(c: Json, source: string): Pick<ModelConfig, 'qkvBias' | 'outBias' | 'mlpBias'> {
   const attention = c.attention_bias === true && ['LlamaForCausalLM', 'GraniteForCausalLM', 'Qwen3ForCausalLM', 'SmolLM3ForCausalLM'].includes(source);

@@ -174,7 +174,8 @@ function attention(
 /**
  * The nn.Linear biases transformers 5.17's modeling code creates: Qwen2Attention's q/k/v always;
  * LlamaAttention's (and Granite's, Qwen3's, SmolLM3's) q/k/v/o with attention_bias; LlamaMLP
- * (Granite's, SmolLM3's) with mlp_bias; Mistral's, Qwen2's, Qwen3's (GemmaMLP) and Phi-3's MLPs and Mistral's attention never.
+ * (Granite's, SmolLM3's) with mlp_bias; Mistral's, Qwen2's, Qwen3's (GemmaMLP) and Phi-3's MLPs and
+ * Mistral's attention never.
  */
 export function transformersBiases(c: Json): { qkv: boolean; o: boolean; mlp: boolean } {
   const arch = (c.architectures as string[])[0];
