@@ -31,6 +31,7 @@ import { ggufArchitecture } from './gguf-writer';
 import { MemorySink } from './sink';
 import { allWeights, maxRelErr, quantizeOnCpu, referenceWeights } from './testing';
 import { onnxLogits } from './testing-onnx';
+import { decodeModel } from './onnx-proto';
 
 ort.env.wasm.numThreads = 1;
 
@@ -207,8 +208,13 @@ describe('a sliding window shorter than the sequence', () => {
     const dequantized = await referenceWeights(q);
     const tensors = new Map([...written.tensors.keys()].map((n) => [n, Float32Array.from(dequantized(n))]));
     const windowed = transformersLogits(written.config, tensors, ids);
-    const got = await onnxLogits([...onnx.files.values()][0], ids);
+    const onnxBytes = [...onnx.files.values()][0];
+    const got = await onnxLogits(onnxBytes, ids);
     expect(maxRelErr(got, windowed)).toBeLessThan(2e-5);
+    // and holds only the masks its layers read: the window's alone when every layer is windowed
+    const { layers, slidingWindowLayers } = model.weights.config;
+    const masks = (decodeModel(onnxBytes) as { graph: { node: { opType: string }[] } }).graph.node.filter((n) => n.opType === 'Where');
+    expect(masks.length).toBe(slidingWindowLayers === undefined || slidingWindowLayers.length === layers ? 1 : 2);
     expect(maxRelErr(forwardRef(model.weights.config, dequantized, ids, 1, 12), windowed)).toBeGreaterThan(1e-4); // full attention differs
     mark(
       k.name,

@@ -176,11 +176,16 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
   const rows = gb.op('Unsqueeze', [pos, gb.constI64([1])]);
   const masked = gb.op('Less', [rows, pos]);
   const additive = (m: string) => gb.op('Where', [m, gb.constF32([-3e38], []), gb.constF32([0], [])]);
-  const mask = additive(masked);
-  const windowMask =
-    cfg.slidingWindow === undefined
-      ? ''
-      : additive(gb.op('Or', [masked, gb.op('Less', [gb.op('Add', [pos, gb.constI64([cfg.slidingWindow - 1], [])]), rows])]));
+  // each built when a layer first reads it, so a graph holds only the masks its layers use
+  const once = (build: () => string): (() => string) => {
+    let node: string | undefined;
+    return () => (node ??= build());
+  };
+  const causalMask = once(() => additive(masked));
+  const windowMask = once(() => {
+    const window = cfg.slidingWindow ?? 0;
+    return additive(gb.op('Or', [masked, gb.op('Less', [gb.op('Add', [pos, gb.constI64([window - 1], [])]), rows])]));
+  });
   const eps = opt ? '' : gb.constF32([cfg.normEps], []); // OPT's LayerNormalization takes it as an attribute
   const attnScale = gb.constF32([1 / Math.sqrt(hd)], []);
   const halves = opt ? '' : gb.constI64([hd / 2, hd / 2]);
@@ -326,7 +331,7 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
     const k = rotary(headNorm(heads5(lin('k', n1), 1), hn?.k)); // [B, kvH, 1, S, hd]
     const v = heads5(lin('v', n1), 1);
     const kT = gb.op('Transpose', [k], [attr.ints('perm', [0, 1, 2, 4, 3])]);
-    const scores = gb.op('Add', [gb.op('Mul', [gb.op('MatMul', [q, kT]), attnScale]), windowedLayer(cfg, l) ? windowMask : mask]);
+    const scores = gb.op('Add', [gb.op('Mul', [gb.op('MatMul', [q, kT]), attnScale]), windowedLayer(cfg, l) ? windowMask() : causalMask()]);
     const probs = gb.op('Softmax', [scores], [attr.int('axis', -1)]);
     const ctx = gb.op('Transpose', [gb.op('MatMul', [probs, v])], [attr.ints('perm', [0, 3, 1, 2, 4])]);
     const attnOut = gb.op('Reshape', [ctx, gb.constI64([0, 0, cfg.heads * hd])]);
