@@ -1,6 +1,15 @@
 // A tensor is a shape, a dtype and a GPU buffer. Buffers come from the runtime's pool and go back
 // to it on release(), so long loops allocate nothing after their first iteration.
-import type { Gpu } from './gpu';
+
+/**
+ * What a tensor needs of the runtime that made it (Gpu implements it): the device's limits, the pool
+ * its buffer goes back to, and reads. Named here so that the tensor imports nothing of the runtime.
+ */
+export interface TensorRuntime {
+  readonly device: GPUDevice;
+  readonly pool: { give(buffer: GPUBuffer): void };
+  readBuffer(buffer: GPUBuffer, bytes: number, offset?: number): Promise<ArrayBuffer>;
+}
 
 export type DType = 'f32' | 'u32' | 'i32' | 'f16';
 
@@ -29,7 +38,7 @@ export class Tensor {
   /** Bytes bound, whole 4-byte words. */
   readonly byteLength: number;
   constructor(
-    readonly gpu: Gpu,
+    readonly gpu: TensorRuntime,
     readonly buffer: GPUBuffer,
     readonly shape: readonly number[],
     readonly dtype: DType,
@@ -110,7 +119,7 @@ export class Tensor {
 }
 
 /** Whether splitRows(rows) of a tensor of `shape` and `dtype` would start every range at the device's storage-binding alignment. */
-export function rowsSplittable(gpu: Gpu, shape: readonly number[], dtype: DType, rows: readonly number[]): boolean {
+export function rowsSplittable(gpu: Pick<TensorRuntime, 'device'>, shape: readonly number[], dtype: DType, rows: readonly number[]): boolean {
   const align = gpu.device.limits.minStorageBufferOffsetAlignment ?? 256;
   const rowBytes = (numel(shape) / shape[0]) * BYTES_PER_ELEMENT[dtype];
   let start = 0;

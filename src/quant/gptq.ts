@@ -187,7 +187,7 @@ export async function gptqBlock(
       r.losses.release();
       rtn.release();
       const name = linearName(cfg.arch, w.index, role);
-      const q = await readQuantized(name, spec, r);
+      const q = await readQuantized(gpu, name, spec, r);
       if (opts.actOrder && groupCount(spec, q.cols) > 1) q.gIdx = gIdxOf(f.permOrder, spec, q.cols);
       linears.push(q);
       l.weight.release();

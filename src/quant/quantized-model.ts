@@ -88,6 +88,7 @@ export class QuantizedBlocks implements BlockProvider {
  * cannot change what is read). Call it for every Linear of a block before awaiting any.
  */
 export async function readQuantized(
+  gpu: Gpu,
   name: string,
   spec: QuantSpec,
   t: { codes: Tensor; scales: Tensor; zeros: Tensor },
@@ -95,7 +96,7 @@ export async function readQuantized(
 ): Promise<QuantizedLinear> {
   const [rows, cols] = t.codes.shape;
   // All three copies queued before the first wait: one round trip to the GPU, not three.
-  const reads = Promise.all([readBytes(t.codes.gpu, t.codes), t.scales.readF32(), t.zeros.readF32()]);
+  const reads = Promise.all([readBytes(gpu, t.codes), t.scales.readF32(), t.zeros.readF32()]);
   for (const x of [t.codes, t.scales, t.zeros]) x.release();
   const [codes, scales, zeros] = await reads;
   return { name, rows, cols, spec, codes, scales, zeros, bias };

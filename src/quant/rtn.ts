@@ -11,5 +11,5 @@ export async function quantizeBlockRtn(gpu: Gpu, cfg: ModelConfig, w: BlockWeigh
   const roles = Object.keys(w.linears) as LinearRole[];
   const quantized = roles.map((role) => quantizeWeight(gpu, w.linears[role]!.weight, spec, { codes: true }) as GpuQuantized);
   // Every read queued before the first wait: one round trip per block.
-  return Promise.all(quantized.map((q, i) => readQuantized(linearName(cfg.arch, w.index, roles[i]), spec, q)));
+  return Promise.all(quantized.map((q, i) => readQuantized(gpu, linearName(cfg.arch, w.index, roles[i]), spec, q)));
 }

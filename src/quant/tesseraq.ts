@@ -506,7 +506,7 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
         // Every read queued before the first wait: one round trip per block.
         const [, ...codes] = await Promise.all([
           readBlockOverrides(cfg, w, ctx.overrides),
-          ...[...res.quantized].map(([role, q]) => readQuantized(linearName(cfg.arch, b, role), spec, q)),
+          ...[...res.quantized].map(([role, q]) => readQuantized(gpu, linearName(cfg.arch, b, role), spec, q)),
         ]);
         for (const q of codes) ctx.linears.set(q.name, q);
         blockSeconds.store = (performance.now() - tStore) / 1000;
