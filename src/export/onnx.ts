@@ -182,10 +182,8 @@ export function buildOnnxGraph(inp: ExportInput): GraphBuilder {
     return () => (node ??= build());
   };
   const causalMask = once(() => additive(masked));
-  const windowMask = once(() => {
-    const window = cfg.slidingWindow ?? 0;
-    return additive(gb.op('Or', [masked, gb.op('Less', [gb.op('Add', [pos, gb.constI64([window - 1], [])]), rows])]));
-  });
+  // (read only by the layers windowedLayer names, which implies cfg.slidingWindow)
+  const windowMask = once(() => additive(gb.op('Or', [masked, gb.op('Less', [gb.op('Add', [pos, gb.constI64([cfg.slidingWindow! - 1], [])]), rows])])));
   const eps = opt ? '' : gb.constF32([cfg.normEps], []); // OPT's LayerNormalization takes it as an attribute
   const attnScale = gb.constF32([1 / Math.sqrt(hd)], []);
   const halves = opt ? '' : gb.constI64([hd / 2, hd / 2]);
