@@ -14,6 +14,8 @@
 //   --no-f16         Dawn without the f16 / subgroup-matrix toggles (f32 only)
 //   --half-shapes=I,J  only these of the LLaMA-3.2-1B list (indices); --tc-only: tensor-core rows only
 //   --sweep-tiles=A,B  only these tiles in --half-sweep (names of SUBGROUP_TILES / src/ops/matmul-sweep-tiles.ts)
+//   --passes=N       run the f16 / tensor-core section N times, shapes interleaved, and add a table of
+//                    each row's median and range (a lent machine has slowed single rows 2-4x at random)
 //   --attention-only only attention: flash vs matmul path, forward and backward (see ATTENTION)
 //   --accumulate     the f16 / tensor-core products add into out (as the engine sums k's and v's input
 //                    gradients into q's); --bias: with a bias (Qwen2's q/k/v, OPT)
@@ -21,6 +23,7 @@
 // Linear shapes) are timed on f16 operands side by side with f32: the f16-storage kernel and the
 // tensor-core kernel, f32 accumulation in both.
 import { createNodeGpu, closeNodeGpu } from './node-gpu';
+import { summarisePasses } from './pass-summary';
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import {
@@ -299,6 +302,15 @@ async function benchHalf(gpu: Gpu, s: Shape, o: Operands, path: MatmulPath, tile
   return { name: `${s.m}x${s.k} · ${s.k}x${s.n}  ${s.name}`, tile: `${path} ${name}`, timing, work: 2 * s.m * s.n * s.k, check };
 }
 
+/** --passes=N: how many times the f16 / tensor-core section runs (1 by default). */
+function passCount(): number {
+  const arg = process.argv.find((x) => x.startsWith('--passes='));
+  if (!arg) return 1;
+  const n = Number(arg.slice('--passes='.length));
+  if (!Number.isInteger(n) || n < 1 || n > 20) throw new Error(`${arg}: expected a whole number of passes from 1 to 20`);
+  return n;
+}
+
 function fmt(x: number, digits = 2): string {
   return x.toFixed(digits);
 }
@@ -414,6 +426,7 @@ async function main(): Promise<void> {
   }
 
   const halfOnly = args.has('--half-only');
+  const passes = passCount();
   const rows: Row[] = [];
   for (const s of halfOnly ? [] : shapes) {
     const o = operands(gpu, s);
@@ -439,44 +452,55 @@ async function main(): Promise<void> {
         ? [LLAMA_1B[1], LLAMA_1B[4]]
         : LLAMA_1B;
     const tcOnly = args.has('--tc-only') && gpu.subgroupMatrix !== null;
-    for (const s of halfShapes) {
-      const o = operands(gpu, s);
-      if (!tcOnly) half.push(await benchMatmul(gpu, s, o));
-      const h = await halfOperands(gpu, o);
-      if (!tcOnly) half.push(await benchHalf(gpu, s, h, 'f16'));
-      if (gpu.subgroupMatrix) {
-        half.push(await benchHalf(gpu, s, h, 'subgroup-matrix'));
-        if (args.has('--half-sweep')) {
-          for (const [name, t] of Object.entries(halfSweepTiles()) as [string, SubgroupTile][]) {
-            const v = subgroupVariant(t, s);
-            if (subgroupTileFits(gpu, t, s.transA, s.transB, v.stageC) && (!t.DIRECT || directFits(t, s.m, s.n, s.k))) {
-              const row = await benchHalf(gpu, s, h, 'subgroup-matrix', t);
-              sweep.push({ ...row, tile: `${name} ${row.tile.replace('subgroup-matrix ', '')}` });
+    for (let pass = 0; pass < passes; pass++)
+      for (const s of halfShapes) {
+        const o = operands(gpu, s);
+        if (!tcOnly) half.push(await benchMatmul(gpu, s, o));
+        const h = await halfOperands(gpu, o);
+        if (!tcOnly) half.push(await benchHalf(gpu, s, h, 'f16'));
+        if (gpu.subgroupMatrix) {
+          half.push(await benchHalf(gpu, s, h, 'subgroup-matrix'));
+          if (args.has('--half-sweep')) {
+            for (const [name, t] of Object.entries(halfSweepTiles()) as [string, SubgroupTile][]) {
+              const v = subgroupVariant(t, s);
+              if (subgroupTileFits(gpu, t, s.transA, s.transB, v.stageC) && (!t.DIRECT || directFits(t, s.m, s.n, s.k))) {
+                const row = await benchHalf(gpu, s, h, 'subgroup-matrix', t);
+                sweep.push({ ...row, tile: `${name} ${row.tile.replace('subgroup-matrix ', '')}` });
+              }
             }
+            // the chosen tile once more, after the sweep (the first timing of a shape has run slow)
+            const again = await benchHalf(gpu, s, h, 'subgroup-matrix');
+            half.push({ ...again, tile: `${again.tile} (again)` });
           }
-          // the chosen tile once more, after the sweep (the first timing of a shape has run slow)
-          const again = await benchHalf(gpu, s, h, 'subgroup-matrix');
-          half.push({ ...again, tile: `${again.tile} (again)` });
         }
+        h.a.release();
+        h.b.release();
+        releaseOperands(o);
       }
-      h.a.release();
-      h.b.release();
-      releaseOperands(o);
-    }
+    const rate = (r: Row) => (r.timing.gpuMs === null ? r.work / (r.timing.wallMs * 1e-3) : r.work / (r.timing.gpuMs * 1e-3)) / 1e12;
     if (sweep.length) {
       printMatmulTable('tensor-core tiles', sweep);
-      // the same as one line per tile, one column per shape (TFLOP/s from GPU time)
+      // the same as one line per tile, one column per shape (TFLOP/s as `rate` gives it; the median over passes)
       const shapesSeen = [...new Set(sweep.map((r) => r.name))];
       const byTile = new Map<string, Map<string, string>>();
-      for (const r of sweep) {
-        const key = r.tile.split(' ')[0];
-        if (!byTile.has(key)) byTile.set(key, new Map());
-        byTile.get(key)!.set(r.name, r.timing.gpuMs === null ? '-' : fmt(r.work / (r.timing.gpuMs * 1e-3) / 1e12, 1));
+      for (const x of summarisePasses(sweep.map((r) => ({ key: `${r.tile.split(' ')[0]}\t${r.name}`, rate: rate(r) })))) {
+        const [tile, shape] = x.key.split('\t');
+        if (!byTile.has(tile)) byTile.set(tile, new Map());
+        byTile.get(tile)!.set(shape, fmt(x.median, 1));
       }
       console.log('\ntensor-core tiles, TFLOP/s per shape: ' + shapesSeen.map((x, i) => `[${i}] ${x}`).join('; '));
       printTable(
         ['tile', ...shapesSeen.map((_, i) => `[${i}]`)],
         [...byTile].map(([k, m]) => [k, ...shapesSeen.map((x) => m.get(x) ?? '')]),
+      );
+    }
+    if (passes > 1) {
+      // a row slowed in one pass (the lent machines do that) moves its median little
+      const summary = summarisePasses([...half, ...sweep].map((r) => ({ key: `${r.name}\t${r.tile}`, rate: rate(r) })));
+      console.log(`\nover ${passes} passes (shapes interleaved; TFLOP/s from GPU time where timestamps exist)`);
+      printTable(
+        ['shape (M x K · K x N)', 'tile', 'median TFLOP/s', 'min', 'max'],
+        summary.map((x) => [...x.key.split('\t'), fmt(x.median), fmt(x.min), fmt(x.max)]),
       );
     }
     printMatmulTable(
