@@ -28,22 +28,35 @@ export function byteLevelTokenizerJson(vocabJson: unknown, mergesTxt: string, fi
       );
     return parts as [string, string];
   });
-  const added = SPECIAL.filter((t) => t in vocab).map((t) => ({
-    id: vocab[t],
-    content: t,
-    single_word: false,
-    lstrip: false,
-    rstrip: false,
-    normalized: false,
-    special: true,
-  }));
+  const added = SPECIAL.filter((t) => t in vocab).map((t) => addedToken(vocab[t], t, true));
+  const preTokenizer = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
+  return byteLevelBpeJson({ vocab, merges, added, preTokenizer });
+}
+
+/** An entry of tokenizer.json's added_tokens: matched whole, before the BPE model sees the text. */
+export function addedToken(id: number, content: string, special: boolean): Record<string, unknown> {
+  return { id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special };
+}
+
+/**
+ * A byte-level BPE tokenizer.json (GPT-2's decoder and post-processor) around a vocabulary, its
+ * merges and a pre-tokenizer: what both vocab.json + merges.txt and GGUF's gpt2 vocabularies become.
+ */
+export function byteLevelBpeJson(t: {
+  vocab: Record<string, number>;
+  merges: (string | [string, string])[];
+  added: Record<string, unknown>[];
+  preTokenizer: Record<string, unknown>;
+  /** llama-3's pre-tokenizer takes a whole word that is in the vocabulary without merging */
+  ignoreMerges?: boolean;
+}): Record<string, unknown> {
   return {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: added,
+    added_tokens: t.added,
     normalizer: null,
-    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+    pre_tokenizer: t.preTokenizer,
     post_processor: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
     model: {
@@ -54,8 +67,9 @@ export function byteLevelTokenizerJson(vocabJson: unknown, mergesTxt: string, fi
       end_of_word_suffix: '',
       fuse_unk: false,
       byte_fallback: false,
-      vocab,
-      merges,
+      ...(t.ignoreMerges === undefined ? {} : { ignore_merges: t.ignoreMerges }),
+      vocab: t.vocab,
+      merges: t.merges,
     },
   };
 }

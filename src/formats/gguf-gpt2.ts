@@ -4,6 +4,7 @@
 // llama.cpp regexes split text as transformers' do are named here (where they differ on some text,
 // GPT-4o's case classes, Qwen's NFC, the export says so in its notes).
 import { FormatError } from './errors';
+import { addedToken, byteLevelBpeJson } from './byte-level-bpe';
 
 /** llama.cpp's llama_token_type values. */
 export const GGUF_TOKEN_TYPE = { normal: 1, unknown: 2, control: 3, user: 4, unused: 5, byte: 6 } as const;
@@ -152,29 +153,8 @@ export function tokenizerJsonFromGpt2(v: Gpt2Vocab, file: string): Json {
     if (v.types[id] === GGUF_TOKEN_TYPE.unused && /^\[PAD\d+\]$/.test(t)) return;
     vocab[t] = id;
     if (v.types[id] === GGUF_TOKEN_TYPE.control || v.types[id] === GGUF_TOKEN_TYPE.user) {
-      added.push({ id, content: t, single_word: false, lstrip: false, rstrip: false, normalized: false, special: v.types[id] === GGUF_TOKEN_TYPE.control });
+      added.push(addedToken(id, t, v.types[id] === GGUF_TOKEN_TYPE.control));
     }
   });
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: added,
-    normalizer: null,
-    pre_tokenizer: preTokenizer,
-    post_processor: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
-    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: '',
-      end_of_word_suffix: '',
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: v.pre === 'llama-bpe',
-      vocab,
-      merges: v.merges,
-    },
-  };
+  return byteLevelBpeJson({ vocab, merges: v.merges, added, preTokenizer, ignoreMerges: v.pre === 'llama-bpe' });
 }

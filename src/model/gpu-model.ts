@@ -20,18 +20,18 @@ export interface BlockProvider {
   done(index: number): void;
 }
 
-/** Full-precision blocks from a weight source, either all resident or streamed one at a time. */
-export class SourceBlocks implements BlockProvider {
+/**
+ * Keeps each block's weights from its first get() until done(i) (streaming) or release()
+ * (resident providers keep them all run long); subclasses say how a block is loaded.
+ */
+export abstract class CachedBlocks implements BlockProvider {
   private cache = new Map<number, BlockWeights>();
-  constructor(
-    private gpu: Gpu,
-    private src: WeightSource,
-    private resident: boolean,
-  ) {}
+  constructor(private resident: boolean) {}
+  protected abstract load(i: number): Promise<BlockWeights>;
   async get(i: number): Promise<BlockWeights> {
     let b = this.cache.get(i);
     if (!b) {
-      b = await loadBlockWeights(this.gpu, this.src, i);
+      b = await this.load(i);
       this.cache.set(i, b);
     }
     return b;
@@ -45,6 +45,20 @@ export class SourceBlocks implements BlockProvider {
   release(): void {
     for (const b of this.cache.values()) releaseBlockWeights(b);
     this.cache.clear();
+  }
+}
+
+/** Full-precision blocks from a weight source, either all resident or streamed one at a time. */
+export class SourceBlocks extends CachedBlocks {
+  constructor(
+    private gpu: Gpu,
+    private src: WeightSource,
+    resident: boolean,
+  ) {
+    super(resident);
+  }
+  protected load(i: number): Promise<BlockWeights> {
+    return loadBlockWeights(this.gpu, this.src, i);
   }
 }
 

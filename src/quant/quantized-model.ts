@@ -3,8 +3,8 @@
 import type { Gpu } from '../gpu/gpu';
 import type { Tensor } from '../gpu/tensor';
 import type { ModelConfig, WeightSource } from '../core/model-config';
-import { loadBlockWeights, releaseBlockWeights, type BlockWeights } from '../model/block-weights';
-import type { BlockProvider } from '../model/gpu-model';
+import { loadBlockWeights, type BlockWeights } from '../model/block-weights';
+import { CachedBlocks } from '../model/gpu-model';
 import { linearName, linearRoles } from '../core/tensor-names';
 import { dequantizeWeight } from '../ops/quantize';
 import { readBytes } from '../ops/pack-bytes';
@@ -38,21 +38,19 @@ export function uploadQuantized(gpu: Gpu, q: QuantizedLinear): { codes: Tensor; 
 }
 
 /** Blocks whose Linears are dequantized on the GPU from the stored codes. */
-export class QuantizedBlocks implements BlockProvider {
-  private cache = new Map<number, BlockWeights>();
+export class QuantizedBlocks extends CachedBlocks {
   private src: WeightSource;
   constructor(
     private gpu: Gpu,
     source: WeightSource,
     private model: QuantizedModel,
-    private resident = true,
+    resident = true,
   ) {
+    super(resident);
     this.src = withOverrides(source, model.overrides);
   }
 
-  async get(i: number): Promise<BlockWeights> {
-    const hit = this.cache.get(i);
-    if (hit) return hit;
+  protected async load(i: number): Promise<BlockWeights> {
     const b = await loadBlockWeights(this.gpu, this.src, i);
     for (const role of linearRoles(this.model.config.arch)) {
       const q = this.model.linears.get(linearName(this.model.config.arch, i, role));
@@ -65,20 +63,7 @@ export class QuantizedBlocks implements BlockProvider {
       t.zeros.release();
       t.gIdx?.release();
     }
-    this.cache.set(i, b);
     return b;
-  }
-
-  done(i: number): void {
-    if (this.resident) return;
-    const b = this.cache.get(i);
-    if (b) releaseBlockWeights(b);
-    this.cache.delete(i);
-  }
-
-  release(): void {
-    for (const b of this.cache.values()) releaseBlockWeights(b);
-    this.cache.clear();
   }
 }
 
