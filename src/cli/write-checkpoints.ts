@@ -5,7 +5,11 @@
 // With --exports, also each case's fp-safetensors and GPTQ exports of an RTN W4 g32 run, in
 // <outDir>/exports/<format>/<case>/, and studio-logits.json (the float64 logits of each GPTQ folder
 // as the studio reads it back, for 12 tokens, or as many as a sliding window leaves exact), which
-// scripts/transformers-exports.py checks in transformers.
+// scripts/transformers-exports.py checks in transformers; and in <outDir>/exports/gguf/<case>.gguf
+// the GGUF export of the same run of each case and of the bundled stories260K (read from
+// public/models: run it from the repository root), which scripts/llama-cpp-reference.mjs runs in
+// llama.cpp.
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHECKPOINT_CASES, REFUSED_CASES, SHORT_WINDOW_CASES } from '../formats/testing/hf-checkpoint-cases';
@@ -17,6 +21,7 @@ import { readGptqFolder } from '../export/gptq-read';
 import { MemorySink } from '../export/sink';
 import { allWeights, quantizeOnCpu } from '../export/testing';
 import { forwardRef } from '../reference/model';
+import { ggufExportCases } from '../export/testing-gguf';
 
 const TEXT = 'the theater is in the north. THE END!';
 const out = process.argv[2];
@@ -52,4 +57,14 @@ if (process.argv.includes('--exports')) {
     }
   }
   await writeFile(join(out, 'exports', 'studio-logits.json'), JSON.stringify(logits));
+  const ggufDir = join(out, 'exports', 'gguf');
+  await mkdir(ggufDir, { recursive: true });
+  for await (const c of ggufExportCases(bytesSource('stories260K.gguf', new Uint8Array(readFileSync('public/models/stories260K.gguf'))))) {
+    if (!c.gguf) {
+      console.log(`${c.name}: no GGUF (${c.refusal})`);
+      continue;
+    }
+    await writeFile(join(ggufDir, `${c.name}.gguf`), c.gguf);
+    console.log(join(ggufDir, `${c.name}.gguf`));
+  }
 }
