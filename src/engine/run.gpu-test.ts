@@ -4,7 +4,7 @@
 import type { Gpu } from '../gpu/gpu';
 import { randomModel } from '../formats/random-model';
 import { runQuantization } from './run';
-import type { RunConfig } from '../core/run-types';
+import type { RunConfig, RunEvent } from '../core/run-types';
 import { DEFAULT_CONFIG } from '../methods/registry';
 import { splitText } from './text-split';
 import { evaluationWindows } from '../eval/windows';
@@ -31,11 +31,20 @@ async function check(gpu: Gpu, shape: string, patch: Partial<RunConfig>) {
   // A first full-precision run fills the device-wide caches (RoPE tables) that outlive runs.
   await runQuantization({ gpu, model, split, config: { ...config, method: 'fp' } });
   const liveBefore = gpu.pool.liveBytes;
-  const { result, quantized } = await runQuantization({ gpu, model, split, config });
+  const events: RunEvent[] = [];
+  const { result, quantized } = await runQuantization({ gpu, model, split, config, onEvent: (e) => events.push(e) });
   const label = `${shape} ${config.method}${patch.teqLoss ? ` (${patch.teqLoss})` : ''}${patch.gptqActOrder ? ' (act-order)' : ''}`;
   if (result.status !== 'done') throw new Error(`${label}: ${result.status} ${result.error}`);
   if (gpu.pool.liveBytes !== liveBefore) throw new Error(`${label}: ${gpu.pool.liveBytes - liveBefore} bytes of GPU tensors were not released`);
   if (!quantized) throw new Error(`${label}: no quantized model`);
+  // what a progress bar shows: within a phase's count, never a step back
+  const furthest = new Map<string, number>();
+  for (const e of events) {
+    if (e.type !== 'progress') continue;
+    const key = `${e.phase} of ${e.total}`;
+    if (e.done < (furthest.get(key) ?? 0)) throw new Error(`${label}: progress of ${key} stepped back from ${furthest.get(key)} to ${e.done} (${e.detail})`);
+    furthest.set(key, e.done);
+  }
   const deq = dequantizedWeightsRef(quantized.linears);
   const src = new Map<string, Float32Array | Float64Array>();
   for (const n of model.weights.shapes.keys()) src.set(n, deq.get(n) ?? quantized.overrides.get(n) ?? (await model.weights.get(n)));

@@ -431,6 +431,7 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
   let xq = await chainInput(ctx, 'quantized', start);
   let xfp = await chainInput(ctx, 'fp', start);
   const report = progressReporter(ctx, 'tesseraq');
+  let submitted = 0; // iterations submitted so far, over all blocks
   try {
     for (let b = start; b < cfg.layers; b++) {
       checkCancelled(ctx);
@@ -474,16 +475,19 @@ export async function runTesseraqWithInit(ctx: MethodContext, init: TesseraqInit
                 resume: attempt === firstAttempt ? resumeState : undefined,
                 stateDue: progress && (() => progress.due()),
                 onState: progress && ((st) => progress.save({ block: b, step: st.rounds * opts.iters, round: st.rounds, lr, tensors: st.tensors }, [st.rng])),
-                onIteration: (r, i) =>
+                onIteration: (r, i) => {
+                  submitted = (b * rounds + r) * opts.iters + i + 1;
                   report(
-                    (b * rounds + r) * opts.iters + i + 1,
+                    submitted,
                     cfg.layers * rounds * opts.iters,
                     `block ${b + 1} of ${cfg.layers} · round ${r + 1} of ${rounds} · iteration ${i + 1} of ${opts.iters}`,
-                  ),
+                  );
+                },
                 onRound: (r, losses) => {
                   losses.forEach((value, i) => ctx.emit({ type: 'loss', series: `TesseraQ block ${b}`, step: r * opts.iters + i, value }));
+                  // a round's losses come back after later iterations were submitted: the count stays put
                   report(
-                    (b * rounds + r + 1) * opts.iters,
+                    Math.max(submitted, (b * rounds + r + 1) * opts.iters),
                     cfg.layers * rounds * opts.iters,
                     `block ${b + 1} of ${cfg.layers} · round ${r + 1} of ${rounds} done`,
                     true,
