@@ -7,20 +7,14 @@
 //   npm install --no-save node-llama-cpp@3.22.1
 //   node scripts/llama-cpp-perplexity.mjs out/stories260K-Q4_1.gguf public/data/tinystories_val.txt run.json
 import { readFileSync } from 'node:fs';
+import { cpuLlama, logitsAt } from './llama-cpp.mjs';
 
 const [ggufPath, textPath, resultPath] = process.argv.slice(2);
 if (!ggufPath || !textPath || !resultPath) {
   console.error('usage: node scripts/llama-cpp-perplexity.mjs <model.gguf> <text file> <result.json of the studio run>');
   process.exit(2);
 }
-let nlc;
-try {
-  nlc = await import('node-llama-cpp');
-} catch {
-  console.error('node-llama-cpp is not installed: npm install --no-save node-llama-cpp@3.22.1');
-  process.exit(2);
-}
-
+const llama = await cpuLlama();
 const result = JSON.parse(readFileSync(resultPath, 'utf8'));
 const { seqLen, evalWindows } = result.config;
 // "<name>: calibration = characters [0, c), evaluation = characters [c, n)" (engine/text-split.ts)
@@ -31,7 +25,6 @@ if (!cut) {
 }
 const evalText = readFileSync(textPath, 'utf8').slice(Number(cut[1]), Number(cut[2]));
 
-const llama = await nlc.getLlama({ gpu: false, logLevel: 'error' });
 const model = await llama.loadModel({ modelPath: ggufPath });
 const tokens = [model.tokens.bos, ...model.tokenize(evalText, false)];
 const windows = Math.min(evalWindows > 0 ? evalWindows : Infinity, Math.floor(tokens.length / seqLen));
@@ -42,9 +35,9 @@ let count = 0;
 for (let w = 0; w < windows; w++) {
   const ids = tokens.slice(w * seqLen, (w + 1) * seqLen);
   await sequence.clearHistory(); // each window from position 0
-  const out = await sequence.controlledEvaluate(ids.map((id) => [id, { generateNext: { logits: true } }]));
+  const out = await logitsAt(sequence, ids);
   for (let t = 0; t + 1 < ids.length; t++) {
-    const logits = out[t].next.logits;
+    const logits = out[t];
     let max = -Infinity;
     for (const v of logits.values()) max = Math.max(max, v);
     let sum = 0;

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuLlama, logitsAt } from './llama-cpp.mjs';
 
 // The texts of src/export/testing-gguf.ts (LLAMA_CPP_TEXTS); the logits at BOS and the first 11 tokens of `text`.
 const TEXTS = {
@@ -21,19 +22,11 @@ if (!ggufDir || !outDir) {
   console.error('usage: node scripts/llama-cpp-reference.mjs <folder of .gguf exports> <output folder>');
   process.exit(2);
 }
-let nlc;
-try {
-  nlc = await import('node-llama-cpp');
-} catch {
-  console.error('node-llama-cpp is not installed: npm install --no-save node-llama-cpp@3.22.1');
-  process.exit(2);
-}
+const llama = await cpuLlama();
 // the package's folder, from its entry (its "exports" do not list package.json)
 const root = fileURLToPath(new URL('..', import.meta.resolve('node-llama-cpp')));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const release = JSON.parse(readFileSync(join(root, 'llama/llama.cpp.info.json'), 'utf8'));
-
-const llama = await nlc.getLlama({ gpu: false, logLevel: 'error' });
 const manifest = {
   nodeLlamaCpp: pkg.version,
   llamaCpp: `${release.llamaCppGithubRepo} ${release.tag}`,
@@ -53,11 +46,11 @@ for (const file of readdirSync(ggufDir)
   const bos = model.tokens.bos;
   const ids = (bos === null ? text : [bos, ...text]).slice(0, POSITIONS);
   const context = await model.createContext({ contextSize: 64, batchSize: 64 });
-  const results = await context.getSequence().controlledEvaluate(ids.map((id) => [id, { generateNext: { logits: true } }]));
-  const vocab = results[0].next.logits.size; // every token's logit: no filter was asked for
+  const results = await logitsAt(context.getSequence(), ids);
+  const vocab = results[0].size; // every token's logit: no filter was asked for
   const rows = new Float32Array(ids.length * vocab);
-  results.forEach((r, t) => {
-    for (const [id, v] of r.next.logits) rows[t * vocab + id] = v;
+  results.forEach((logits, t) => {
+    for (const [id, v] of logits) rows[t * vocab + id] = v;
   });
   blob.push(rows);
   manifest.cases[name] = {
