@@ -42,8 +42,13 @@ const TOLERANCE = 2e-2;
 const CLOSER_THAN_SOURCE = 0.2;
 
 const cases: GgufExportCase[] = [];
+/** The studio's reading of each export, read once for every check below. */
+const read = new Map<string, LoadedModel>();
 beforeAll(async () => {
-  for await (const c of ggufExportCases(fixture('models/stories260K.gguf'))) cases.push(c);
+  for await (const c of ggufExportCases(fixture('models/stories260K.gguf'))) {
+    cases.push(c);
+    if (c.gguf) read.set(c.name, await readGgufExport(c.name, c.gguf));
+  }
 }, 120_000);
 
 function oracle(m: LoadedModel, ids: number[]): Promise<Float64Array> {
@@ -59,10 +64,10 @@ describe(`the GGUF exports in llama.cpp (${manifest.llamaCpp})`, () => {
     for (const c of exported) expect(createHash('sha256').update(c.gguf!).digest('hex'), `${c.name}: ${RERUN}`).toBe(manifest.cases[c.name].gguf);
   });
 
-  it('tokenizes both texts as llama.cpp does, from the vocabulary the export embeds', async () => {
+  it('tokenizes both texts as llama.cpp does, from the vocabulary the export embeds', () => {
     for (const c of cases.filter((c) => c.gguf)) {
       const ref = manifest.cases[c.name];
-      const m = await readGgufExport(c.name, c.gguf!);
+      const m = read.get(c.name)!;
       expect(m.tokenizer.encode(LLAMA_CPP_TEXTS.text), c.name).toEqual(ref.text);
       expect(m.tokenizer.encode(LLAMA_CPP_TEXTS.long), c.name).toEqual(ref.long);
       // llama.cpp's BOS is the one the studio reads (and scores text after)
@@ -74,7 +79,7 @@ describe(`the GGUF exports in llama.cpp (${manifest.llamaCpp})`, () => {
     for (const c of cases.filter((c) => c.gguf)) {
       const ref = manifest.cases[c.name];
       const want = logits.subarray(ref.offset, ref.offset + ref.shape[0] * ref.shape[1]);
-      const m = await readGgufExport(c.name, c.gguf!);
+      const m = read.get(c.name)!;
       expect(m.weights.config.vocab).toBe(ref.shape[1]);
       const err = maxRelErr(await oracle(m, ref.ids), want);
       const sourceErr = maxRelErr(await oracle(c.source, ref.ids), want);
@@ -86,7 +91,7 @@ describe(`the GGUF exports in llama.cpp (${manifest.llamaCpp})`, () => {
   it('would see a wrong rotary layout in the trained stories260K: the tolerance is far below what a wrong model gives', async () => {
     const c = cases.find((c) => c.name === 'stories260K')!;
     const ref = manifest.cases[c.name];
-    const m = await readGgufExport(c.name, c.gguf!);
+    const m = read.get(c.name)!;
     const cfg = { ...m.weights.config, ropeStyle: m.weights.config.ropeStyle === 'half' ? ('interleaved' as const) : ('half' as const) };
     const wrong = forwardRef(cfg, await allWeights(m), ref.ids, 1, ref.ids.length);
     expect(maxRelErr(wrong, logits.subarray(ref.offset, ref.offset + ref.shape[0] * ref.shape[1]))).toBeGreaterThan(10 * TOLERANCE);
